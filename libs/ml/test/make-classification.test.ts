@@ -30,16 +30,15 @@ describe('makeClassification', () => {
     errors?: { params: SklearnMakeClassificationParams; message: string }[];
   }>('make-classification.json');
 
-  it.each(fixture.cases.map((c) => [c.name, c] as const))(
-    'when called like scikit-learn case %s, then y is identical and X agrees to 1e-12',
-    (_name, c) => {
-      const { X, y } = fromSklearn(c.params);
-      expect(Array.from(y)).toEqual(c.y);
-      expect([X.rows, X.cols]).toEqual([c.X.length, c.X[0]?.length]);
-      const scale = Math.max(1, ...c.X.flat().map(Math.abs));
-      expect(maxAbsDiff(X.data, c.X.flat()) / scale).toBeLessThan(1e-12);
-    },
-  );
+  it.each(
+    fixture.cases.map((c) => [c.name, c] as const),
+  )('when called like scikit-learn case %s, then y is identical and X agrees to 1e-12', (_name, c) => {
+    const { X, y } = fromSklearn(c.params);
+    expect(Array.from(y)).toEqual(c.y);
+    expect([X.rows, X.cols]).toEqual([c.X.length, c.X[0]?.length]);
+    const scale = Math.max(1, ...c.X.flat().map(Math.abs));
+    expect(maxAbsDiff(X.data, c.X.flat()) / scale).toBeLessThan(1e-12);
+  });
 
   it('when generating the seed data set, then it starts with scikit-learn documented values', () => {
     const { X, y } = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
@@ -49,12 +48,11 @@ describe('makeClassification', () => {
     expect(maxAbsDiff(X.data.subarray(0, 4), firstRow)).toBeLessThan(1e-12);
   });
 
-  it.each((fixture.errors ?? []).map((e) => [e.message, e] as const))(
-    'when scikit-learn rejects the arguments (%s), then it throws InvalidParameterError',
-    (_message, e) => {
-      expect(() => fromSklearn(e.params)).toThrow(InvalidParameterError);
-    },
-  );
+  it.each(
+    (fixture.errors ?? []).map((e) => [e.message, e] as const),
+  )('when scikit-learn rejects the arguments (%s), then it throws InvalidParameterError', (_message, e) => {
+    expect(() => fromSklearn(e.params)).toThrow(InvalidParameterError);
+  });
 
   it('when weights have the wrong length, then the error names weights and the allowed lengths', () => {
     expect(() => makeClassification({ nClasses: 3, nInformative: 3, weights: [0.5], randomState: 0 })).toThrow(

@@ -30,26 +30,25 @@ interface MetricsCase {
 describe('metrics', () => {
   const { cases } = loadFixture<{ cases: MetricsCase[] }>('metrics.json');
 
-  it.each(cases.map((c) => [c.name, c] as const))(
-    'when scoring scikit-learn case %s, then every metric agrees to 1e-12',
-    (_name, c) => {
-      expect(accuracy(c.y_true, c.y_pred)).toBeCloseTo(c.accuracy, 12);
-      expect(precision(c.y_true, c.y_pred)).toBeCloseTo(c.precision, 12);
-      expect(recall(c.y_true, c.y_pred)).toBeCloseTo(c.recall, 12);
-      expect(f1(c.y_true, c.y_pred)).toBeCloseTo(c.f1, 12);
-      // scikit-learn refuses log_loss on one class unless labels=[0, 1] is given; ours always assumes [0, 1].
-      expect(logLoss(c.y_true, c.y_score)).toBeCloseTo((c.log_loss ?? c.log_loss_labels_01)!, 12);
-      expect(confusionMatrix(c.y_true, c.y_pred).matrix).toEqual(c.confusion_matrix);
-      const report = classificationReport(c.y_true, c.y_pred, c.y_score);
-      if (c.roc_auc === null) {
-        expect(report.rocAuc).toBeNull();
-        expect(() => rocAuc(c.y_true, c.y_score)).toThrow(InvalidDataError);
-      } else {
-        expect(rocAuc(c.y_true, c.y_score)).toBeCloseTo(c.roc_auc, 12);
-        expect(report.rocAuc).toBeCloseTo(c.roc_auc, 12);
-      }
-    },
-  );
+  it.each(
+    cases.map((c) => [c.name, c] as const),
+  )('when scoring scikit-learn case %s, then every metric agrees to 1e-12', (_name, c) => {
+    expect(accuracy(c.y_true, c.y_pred)).toBeCloseTo(c.accuracy, 12);
+    expect(precision(c.y_true, c.y_pred)).toBeCloseTo(c.precision, 12);
+    expect(recall(c.y_true, c.y_pred)).toBeCloseTo(c.recall, 12);
+    expect(f1(c.y_true, c.y_pred)).toBeCloseTo(c.f1, 12);
+    // scikit-learn refuses log_loss on one class unless labels=[0, 1] is given; ours always assumes [0, 1].
+    expect(logLoss(c.y_true, c.y_score)).toBeCloseTo((c.log_loss ?? c.log_loss_labels_01)!, 12);
+    expect(confusionMatrix(c.y_true, c.y_pred).matrix).toEqual(c.confusion_matrix);
+    const report = classificationReport(c.y_true, c.y_pred, c.y_score);
+    if (c.roc_auc === null) {
+      expect(report.rocAuc).toBeNull();
+      expect(() => rocAuc(c.y_true, c.y_score)).toThrow(InvalidDataError);
+    } else {
+      expect(rocAuc(c.y_true, c.y_score)).toBeCloseTo(c.roc_auc, 12);
+      expect(report.rocAuc).toBeCloseTo(c.roc_auc, 12);
+    }
+  });
 
   it('when labels and predictions differ in length, then it throws naming both lengths', () => {
     expect(() => accuracy([0, 1], [1])).toThrow(/2 labels vs 1/);

@@ -43,22 +43,20 @@ function split(c: SplitCase) {
 describe('trainTestSplit', () => {
   const fixture = loadFixture<{ cases: SplitCase[]; errors: SplitCase[] }>('train-test-split.json');
 
-  it.each(fixture.cases.map((c) => [c.name, c] as const))(
-    'when splitting like scikit-learn case %s, then train and test indices are identical, in order',
-    (_name, c) => {
-      const { train, test } = split(c);
-      expect({ train: Array.from(train), test: Array.from(test) }).toEqual({ train: c.train, test: c.test });
-    },
-  );
+  it.each(
+    fixture.cases.map((c) => [c.name, c] as const),
+  )('when splitting like scikit-learn case %s, then train and test indices are identical, in order', (_name, c) => {
+    const { train, test } = split(c);
+    expect({ train: Array.from(train), test: Array.from(test) }).toEqual({ train: c.train, test: c.test });
+  });
 
   // JavaScript has one number type: 1.0 is the integer 1, a valid count, so scikit-learn's "float 1.0" errors don't apply.
   const applicableErrors = fixture.errors.filter((c) => !isFloatOne(c));
-  it.each(applicableErrors.map((c) => [c.name, c] as const))(
-    'when scikit-learn refuses case %s, then it throws a typed error',
-    (_name, c) => {
-      expect(() => split(c)).toThrow(MlError);
-    },
-  );
+  it.each(
+    applicableErrors.map((c) => [c.name, c] as const),
+  )('when scikit-learn refuses case %s, then it throws a typed error', (_name, c) => {
+    expect(() => split(c)).toThrow(MlError);
+  });
 
   it('when the canonical 20 % split of 1000 rows with seed 42 is drawn, then the test set starts as documented', () => {
     const { train, test } = trainTestSplit(1000, { testSize: 0.2, randomState: 42 });

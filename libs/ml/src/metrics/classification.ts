@@ -44,7 +44,16 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
     if (t === 1) p === 1 ? tp++ : fn++;
     else p === 1 ? fp++ : tn++;
   }
-  return { tn, fp, fn, tp, matrix: [[tn, fp], [fn, tp]] };
+  return {
+    tn,
+    fp,
+    fn,
+    tp,
+    matrix: [
+      [tn, fp],
+      [fn, tp],
+    ],
+  };
 }
 
 /** `precision_score(pos_label=1, zero_division=0)`: tp / (tp + fp), 0 when nothing was predicted positive. */
@@ -107,4 +116,3 @@ function checkBinary(label: number, name: string): 0 | 1 {
   if (label === 0 || label === 1) return label;
   throw new InvalidDataError(`${name} must hold 0/1 labels, found ${label}`);
 }
-

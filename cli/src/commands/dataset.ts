@@ -1,0 +1,110 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type MakeClassificationOptions, makeClassification, takeRows, takeValues, trainTestSplit } from '@mlops/ml';
+import { writeDatasetCsv } from '../csv.js';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import {
+  integerOption,
+  numberListOption,
+  numberOption,
+  type RawOptions,
+  requiredString,
+  stringOptions,
+} from '../options.js';
+
+/** Help text for `mlops dataset make-classification`. */
+export const DATASET_USAGE = `usage: mlops dataset make-classification --random-state S --out FILE.csv [options]
+  --samples N (100)  --features D (20)  --informative K (2)  --redundant K (2)  --repeated K (0)
+  --classes K (2)  --clusters-per-class K (2)  --weights w0,w1,...  --flip-y F (0.01)  --class-sep F (1.0)
+  --no-hypercube  --shift F|random (0.0)  --scale F|random (1.0)  --no-shuffle
+  --split F|N      also write FILE.train.csv, FILE.test.csv and FILE.split.json (train_test_split indices)
+  --split-random-state S (defaults to --random-state)  --stratify
+Negative numbers need '=': --shift=-1.5`;
+
+const FLAGS = [
+  'samples',
+  'features',
+  'informative',
+  'redundant',
+  'repeated',
+  'classes',
+  'clusters-per-class',
+  'weights',
+  'flip-y',
+  'class-sep',
+  'shift',
+  'scale',
+  'random-state',
+  'out',
+  'split',
+  'split-random-state',
+] as const;
+
+/** `mlops dataset make-classification`: scikit-learn's generator to CSV, optionally with its train/test split. */
+export async function datasetCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'make-classification') throw new UsageError(`unknown dataset command "${sub ?? ''}"\n${DATASET_USAGE}`);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      ...stringOptions(FLAGS),
+      'no-hypercube': { type: 'boolean' },
+      'no-shuffle': { type: 'boolean' },
+      stratify: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const options = generatorOptions(values);
+  const out = resolve(io.cwd, requiredString(values, 'out'));
+  const { X, y } = makeClassification(options);
+  await writeDatasetCsv(out, X, y);
+  io.stdout(`wrote ${X.rows} rows × ${X.cols} features to ${out}\n`);
+  const split = numberOption(values, 'split');
+  if (split === undefined) return 0;
+  const randomState = integerOption(values, 'split-random-state') ?? options.randomState;
+  const { train, test } = trainTestSplit(X.rows, {
+    testSize: split,
+    randomState,
+    ...(values.stratify === true ? { stratify: y } : {}),
+  });
+  const base = out.replace(/\.csv$/i, '');
+  await writeDatasetCsv(`${base}.train.csv`, takeRows(X, train), takeValues(y, train));
+  await writeDatasetCsv(`${base}.test.csv`, takeRows(X, test), takeValues(y, test));
+  const indices = { test_size: split, random_state: randomState, stratify: values.stratify === true };
+  await writeFile(`${base}.split.json`, `${JSON.stringify({ ...indices, train: [...train], test: [...test] })}\n`);
+  io.stdout(
+    `wrote ${train.length} train / ${test.length} test rows to ${base}.{train,test}.csv and ${base}.split.json\n`,
+  );
+  return 0;
+}
+
+function generatorOptions(values: RawOptions): MakeClassificationOptions {
+  const randomState = integerOption(values, 'random-state');
+  if (randomState === undefined) throw new UsageError('--random-state is required (data sets must be reproducible)');
+  const set = <T>(key: keyof MakeClassificationOptions, value: T | undefined) =>
+    value === undefined ? {} : { [key]: value };
+  return {
+    randomState,
+    ...set('nSamples', integerOption(values, 'samples')),
+    ...set('nFeatures', integerOption(values, 'features')),
+    ...set('nInformative', integerOption(values, 'informative')),
+    ...set('nRedundant', integerOption(values, 'redundant')),
+    ...set('nRepeated', integerOption(values, 'repeated')),
+    ...set('nClasses', integerOption(values, 'classes')),
+    ...set('nClustersPerClass', integerOption(values, 'clusters-per-class')),
+    ...set('weights', numberListOption(values, 'weights')),
+    ...set('flipY', numberOption(values, 'flip-y')),
+    ...set('classSep', numberOption(values, 'class-sep')),
+    ...set('shift', randomOrNumber(values, 'shift')),
+    ...set('scale', randomOrNumber(values, 'scale')),
+    ...(values['no-hypercube'] === true ? { hypercube: false } : {}),
+    ...(values['no-shuffle'] === true ? { shuffle: false } : {}),
+  };
+}
+
+function randomOrNumber(values: RawOptions, name: string): number | null | undefined {
+  return values[name] === 'random' ? null : numberOption(values, name);
+}

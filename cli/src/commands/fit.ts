@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  classificationReport,
+  LogisticRegression,
+  type LogisticRegressionParams,
+  SOLVERS,
+  type SolverName,
+} from '@mlops/ml';
+import { readNumericCsv } from '../csv.js';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { integerOption, numberOption, type RawOptions, requiredString, stringOptions } from '../options.js';
+
+/** Help text for `mlops fit`. */
+export const FIT_USAGE = `usage: mlops fit --csv FILE.csv [--target y] [--solver lbfgs|liblinear|saga] [--C 1.0]
+  [--tol 1e-4] [--max-iter 100] [--random-state S] [--penalty l2|none] [--no-intercept]
+  [--intercept-scaling 1.0] [--test-csv FILE.csv]
+Prints one JSON object: coef, intercept, n_iter, converged (and metrics on --test-csv).`;
+
+const FLAGS = [
+  'csv',
+  'target',
+  'solver',
+  'C',
+  'tol',
+  'max-iter',
+  'random-state',
+  'penalty',
+  'intercept-scaling',
+  'test-csv',
+] as const;
+
+/** `mlops fit`: one LogisticRegression fit on a CSV, printed as JSON; warnings go to stderr. */
+export async function fitCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...stringOptions(FLAGS), 'no-intercept': { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const target = typeof values.target === 'string' ? values.target : 'y';
+  const testCsv = values['test-csv'];
+  const params = modelParams(values);
+  const train = await readNumericCsv(resolve(io.cwd, requiredString(values, 'csv')), target);
+  const testPath = typeof testCsv === 'string' ? resolve(io.cwd, testCsv) : undefined;
+  const test = testPath === undefined ? undefined : await readNumericCsv(testPath, target);
+  if (test !== undefined && test.featureNames.join() !== train.featureNames.join()) {
+    throw new UsageError(`${testPath}: feature columns differ from the training CSV`, 1);
+  }
+  const model = new LogisticRegression(params).fit(train.X, train.y);
+  const summary = model.fitSummary;
+  for (const warning of summary.warnings) io.stderr(`warning: ${warning.replace(/\s+/g, ' ').trim()}\n`);
+  const result = {
+    solver: summary.params.solver,
+    C: summary.params.C,
+    classes: model.classes,
+    feature_names: train.featureNames,
+    coef: Array.from(model.coef),
+    intercept: model.intercept,
+    n_iter: summary.nIter,
+    converged: summary.converged,
+    ...(test === undefined ? {} : { metrics: testMetrics(model, test.X, test.y) }),
+  };
+  io.stdout(`${JSON.stringify(result)}\n`);
+  return 0;
+}
+
+function modelParams(values: RawOptions): LogisticRegressionParams {
+  const solver = typeof values.solver === 'string' ? values.solver : 'lbfgs';
+  if (!(SOLVERS as readonly string[]).includes(solver)) {
+    throw new UsageError(`--solver "${solver}" is not one of ${SOLVERS.join(', ')}`);
+  }
+  const penalty = values.penalty ?? 'l2';
+  if (penalty !== 'l2' && penalty !== 'none') throw new UsageError(`--penalty "${String(penalty)}" is not l2 or none`);
+  const set = <T>(key: keyof LogisticRegressionParams, value: T | undefined) =>
+    value === undefined ? {} : { [key]: value };
+  return {
+    solver: solver as SolverName,
+    penalty: penalty === 'none' ? null : 'l2',
+    ...(values['no-intercept'] === true ? { fitIntercept: false } : {}),
+    ...set('C', numberOption(values, 'C')),
+    ...set('tol', numberOption(values, 'tol')),
+    ...set('maxIter', integerOption(values, 'max-iter')),
+    ...set('randomState', integerOption(values, 'random-state')),
+    ...set('interceptScaling', numberOption(values, 'intercept-scaling')),
+  };
+}
+
+function testMetrics(model: LogisticRegression, X: Parameters<LogisticRegression['predict']>[0], y: Float64Array) {
+  const [negative, positive] = model.classes;
+  const unknown = y.find((label) => label !== negative && label !== positive);
+  if (unknown !== undefined) throw new UsageError(`--test-csv holds label ${unknown}, unseen in training`, 1);
+  const encode = (labels: Float64Array) => labels.map((label) => (label === positive ? 1 : 0));
+  const report = classificationReport(encode(y), encode(model.predict(X)), model.predictPositiveProba(X));
+  return {
+    accuracy: report.accuracy,
+    precision: report.precision,
+    recall: report.recall,
+    f1: report.f1,
+    roc_auc: report.rocAuc,
+    log_loss: report.logLoss,
+    confusion_matrix: report.confusion.matrix,
+  };
+}

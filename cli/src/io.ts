@@ -1,0 +1,7 @@
+/** Where a command writes; injected so tests can run commands in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Directory that relative paths are resolved against. */
+  readonly cwd: string;
+}

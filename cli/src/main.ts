@@ -1,0 +1,47 @@
+import { MlError } from '@mlops/ml';
+import { DATASET_USAGE, datasetCommand } from './commands/dataset.js';
+import { demoCommand } from './commands/demo.js';
+import { FIT_USAGE, fitCommand } from './commands/fit.js';
+import { UsageError } from './errors.js';
+import type { CliIo } from './io.js';
+
+const USAGE = `usage: mlops <command> [options]
+commands:
+  dataset make-classification   generate scikit-learn's make_classification data as CSV
+  fit                           fit one logistic regression on a CSV and print JSON
+  demo                          run the seed experiment offline and print the results table
+  help                          this text
+
+${DATASET_USAGE}
+
+${FIT_USAGE}`;
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+const COMMANDS: Record<string, Command> = { dataset: datasetCommand, fit: fitCommand, demo: demoCommand };
+
+/** Runs one CLI invocation and returns its exit code; expected failures print one line to stderr, no stack. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (command === undefined) throw new UsageError(`unknown command "${name}" (try: mlops help)`);
+    return await command(args, io);
+  } catch (err) {
+    const { message, code } = describeFailure(err);
+    io.stderr(`mlops ${name}: ${message}\n`);
+    return code;
+  }
+}
+
+function describeFailure(err: unknown): { message: string; code: number } {
+  if (err instanceof UsageError) return { message: err.message, code: err.exitCode };
+  if (err instanceof MlError) return { message: err.message, code: 1 };
+  if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+    return { message: err.message, code: 2 };
+  }
+  throw err;
+}

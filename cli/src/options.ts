@@ -1,0 +1,44 @@
+import { UsageError } from './errors.js';
+
+/** Raw option values as node:util parseArgs returns them. */
+export type RawOptions = Record<string, string | boolean | undefined>;
+
+/** A required or optional finite number option; the error names the flag and the bad text. */
+export function numberOption(values: RawOptions, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(value)) throw new UsageError(`--${name} needs a number, got "${String(raw)}"`);
+  return value;
+}
+
+/** An integer option (counts, seeds, iteration limits). */
+export function integerOption(values: RawOptions, name: string): number | undefined {
+  const value = numberOption(values, name);
+  if (value !== undefined && !Number.isInteger(value)) {
+    throw new UsageError(`--${name} needs an integer, got "${String(values[name])}"`);
+  }
+  return value;
+}
+
+/** A comma-separated list of numbers such as `--weights 0.9,0.1`. */
+export function numberListOption(values: RawOptions, name: string): number[] | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const parts = String(raw).split(',');
+  const numbers = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  if (!numbers.every(Number.isFinite)) throw new UsageError(`--${name} needs comma-separated numbers, got "${raw}"`);
+  return numbers;
+}
+
+/** A string option that must be present. */
+export function requiredString(values: RawOptions, name: string): string {
+  const raw = values[name];
+  if (typeof raw !== 'string' || raw === '') throw new UsageError(`--${name} is required`);
+  return raw;
+}
+
+/** Defines parseArgs string options from a list of flag names. */
+export function stringOptions<K extends string>(names: readonly K[]): Record<K, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])) as Record<K, { type: 'string' }>;
+}

@@ -1,0 +1,190 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlops-cli-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(...argv: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd: dir,
+  });
+  return { code, stdout, stderr };
+}
+
+function expectOneLineFailure(result: Run, pattern: RegExp): void {
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('mlops dataset make-classification', () => {
+  it('when asked for the seed data set with a split, then it writes the CSV, both sides and the indices', async () => {
+    const result = await run(
+      'dataset',
+      'make-classification',
+      '--samples',
+      '1000',
+      '--features',
+      '20',
+      '--random-state',
+      '42',
+      '--out',
+      'seed.csv',
+      '--split',
+      '0.2',
+    );
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = (await readFile(join(dir, 'seed.csv'), 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe(`${Array.from({ length: 20 }, (_, j) => `x${j}`).join(',')},y`);
+    expect(lines).toHaveLength(1001);
+    expect(lines[1]!.startsWith('-0.6693560962502948,')).toBe(true);
+    const split = JSON.parse(await readFile(join(dir, 'seed.split.json'), 'utf8'));
+    expect(split.test.slice(0, 3)).toEqual([521, 737, 740]);
+    expect(split.train).toHaveLength(800);
+    expect((await readFile(join(dir, 'seed.test.csv'), 'utf8')).trim().split('\n')).toHaveLength(201);
+  });
+
+  it('when the feature counts do not add up, then it fails with one line naming the constraint', async () => {
+    const result = await run(
+      'dataset',
+      'make-classification',
+      '--features',
+      '3',
+      '--informative',
+      '3',
+      '--random-state',
+      '1',
+      '--out',
+      'x.csv',
+    );
+    expectOneLineFailure(result, /n_informative \+ n_redundant \+ n_repeated/);
+  });
+
+  it('when --random-state is missing, then it refuses', async () => {
+    expectOneLineFailure(await run('dataset', 'make-classification', '--out', 'x.csv'), /--random-state is required/);
+  });
+});
+
+describe('mlops fit', () => {
+  beforeEach(async () => {
+    await run(
+      'dataset',
+      'make-classification',
+      '--samples',
+      '1000',
+      '--features',
+      '20',
+      '--random-state',
+      '42',
+      '--out',
+      'seed.csv',
+      '--split',
+      '0.2',
+    );
+  });
+
+  it('when fitting the seed split with liblinear, then it prints coef, n_iter and the metrics as JSON', async () => {
+    const result = await run(
+      'fit',
+      '--csv',
+      'seed.train.csv',
+      '--test-csv',
+      'seed.test.csv',
+      '--solver',
+      'liblinear',
+      '--C',
+      '1',
+    );
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.coef).toHaveLength(20);
+    expect(out.coef[0]).toBeCloseTo(0.0906103328, 9);
+    expect(out.intercept).toBeCloseTo(0.1269870191, 9);
+    expect(out).toMatchObject({ n_iter: 6, converged: true, metrics: { accuracy: 0.855 } });
+  });
+
+  it('when the solver does not converge, then stdout says converged false and stderr carries the warning', async () => {
+    const result = await run(
+      'fit',
+      '--csv',
+      'seed.train.csv',
+      '--solver',
+      'saga',
+      '--max-iter',
+      '2',
+      '--random-state',
+      '42',
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({ converged: false, n_iter: 2 });
+    expect(result.stderr).toMatch(/warning: .*max_iter was reached/);
+  });
+
+  it('when the CSV is missing, then it fails with one line naming the file', async () => {
+    expectOneLineFailure(await run('fit', '--csv', 'nope.csv'), /nope\.csv: cannot read \(no such file\)/);
+  });
+
+  it('when a cell is not numeric, then it fails naming line and column', async () => {
+    await writeFile(join(dir, 'bad.csv'), 'a,b,y\n1,2,0\n3,oops,1\n');
+    expectOneLineFailure(await run('fit', '--csv', 'bad.csv'), /bad\.csv:3: column "b" holds "oops"/);
+  });
+
+  it('when the target has a single class, then it fails saying so', async () => {
+    await writeFile(join(dir, 'one.csv'), 'a,y\n1,1\n2,1\n');
+    expectOneLineFailure(await run('fit', '--csv', 'one.csv'), /only one class: 1/);
+  });
+
+  it('when the solver is unknown, then it fails listing the solvers', async () => {
+    expectOneLineFailure(await run('fit', '--csv', 'seed.csv', '--solver', 'sgd'), /"sgd" is not one of liblinear/);
+  });
+
+  it('when an option is unknown, then it fails with a usage error', async () => {
+    const result = await run('fit', '--csv', 'seed.csv', '--learning-rate', '3');
+    expectOneLineFailure(result, /learning-rate/);
+    expect(result.code).toBe(2);
+  });
+});
+
+describe('mlops demo', () => {
+  it('when run, then it prints 15 rows and marks a best model at 0.865', async () => {
+    const result = await run('demo');
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/^\s+[\d.]+\s+(liblinear|lbfgs|saga)\s/gm)).toHaveLength(15);
+    expect(result.stdout).toMatch(/0\.865.*← best/);
+  });
+});
+
+describe('bin/mlops.js', () => {
+  it('when run as a process with bad input, then it exits non-zero with one line and no stack trace', async () => {
+    const bin = new URL('../bin/mlops.js', import.meta.url).pathname;
+    const error = await promisify(execFile)(process.execPath, [bin, 'fit', '--csv', '/nonexistent.csv']).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(error).toMatchObject({ code: 1 });
+    expect((error as { stderr: string }).stderr.trim()).toBe('mlops fit: /nonexistent.csv: cannot read (no such file)');
+  });
+});

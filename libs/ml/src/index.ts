@@ -1,0 +1,29 @@
+/**
+ * `@mlops/ml`: a pure TypeScript ML core that reproduces scikit-learn — numpy's legacy RandomState,
+ * make_classification, train_test_split, binary LogisticRegression (liblinear, lbfgs, saga) and metrics.
+ * No I/O, no network, no process state.
+ */
+
+export type { ClassificationDataset, MakeClassificationOptions } from './datasets/make-classification.js';
+export { makeClassification } from './datasets/make-classification.js';
+export { InvalidDataError, InvalidParameterError, MlError, NotFittedError, NumericalError } from './errors.js';
+export type { FitSummary, LogisticRegressionState } from './linear/logistic-regression.js';
+export { expit, LogisticRegression } from './linear/logistic-regression.js';
+export type { LogisticRegressionParams, ResolvedParams, SolverName } from './linear/params.js';
+export { SOLVERS } from './linear/params.js';
+export type { DenseMatrix } from './matrix.js';
+export { denseMatrix, fromRows, takeRows, takeValues, toRows } from './matrix.js';
+export type { BinaryClassificationReport, ConfusionMatrix } from './metrics/classification.js';
+export {
+  accuracy,
+  classificationReport,
+  confusionMatrix,
+  f1,
+  logLoss,
+  precision,
+  recall,
+} from './metrics/classification.js';
+export { rocAuc } from './metrics/ranking.js';
+export type { SplitIndices, TrainTestSplitOptions } from './model-selection/train-test-split.js';
+export { trainTestSplit } from './model-selection/train-test-split.js';
+export { RandomState } from './random/random-state.js';
