@@ -32,7 +32,8 @@ function paramsOf(c: LrCase): LogisticRegressionParams {
   };
 }
 
-const TOLERANCE = { liblinear: 1e-8, saga: 1e-8, lbfgs: 1e-3 } as const;
+// The issue asks 1e-8 for liblinear/saga and 1e-3 for lbfgs; the L-BFGS-B port lands within 1e-8 as well.
+const TOLERANCE = 1e-8;
 
 describe('LogisticRegression', () => {
   it.each([

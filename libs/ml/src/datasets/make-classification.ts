@@ -200,9 +200,9 @@ function sampleWithoutReplacement(population: number, count: number, rng: Random
 
 function scaleCentroids(centroids: Float64Array, nClusters: number, nInf: number, rng: RandomState): void {
   const perCluster = rng.uniform(nClusters);
-  for (let k = 0; k < nClusters; k++) for (let j = 0; j < nInf; j++) centroids[k * nInf + j]! *= perCluster[k];
+  for (let k = 0; k < nClusters; k++) for (let j = 0; j < nInf; j++) centroids[k * nInf + j]! *= perCluster[k]!;
   const perFeature = rng.uniform(nInf);
-  for (let k = 0; k < nClusters; k++) for (let j = 0; j < nInf; j++) centroids[k * nInf + j]! *= perFeature[j];
+  for (let k = 0; k < nClusters; k++) for (let j = 0; j < nInf; j++) centroids[k * nInf + j]! *= perFeature[j]!;
 }
 
 function fillInformative(X: Float64Array, n: number, d: number, nInf: number, rng: RandomState): void {
@@ -230,7 +230,7 @@ function buildClusters(
       y[i] = k % nClasses;
       row.set(X.subarray(i * d, i * d + nInf));
       multiplyRow(row, A, nInf, X, i * d);
-      for (let j = 0; j < nInf; j++) X[i * d + j]! += centroids[k * nInf + j];
+      for (let j = 0; j < nInf; j++) X[i * d + j]! += centroids[k * nInf + j]!;
     }
     start = stop;
   }
@@ -276,8 +276,8 @@ function flipLabels(y: Float64Array, flipY: number, nClasses: number, rng: Rando
 function shiftAndScale(X: Float64Array, n: number, d: number, o: Resolved, rng: RandomState): void {
   const shift = perFeature(o.shift, d, rng, (u) => (2 * u - 1) * o.classSep);
   const scale = perFeature(o.scale, d, rng, (u) => 1 + 100 * u);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) X[i * d + j]! += shift[j];
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) X[i * d + j]! *= scale[j];
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) X[i * d + j]! += shift[j]!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) X[i * d + j]! *= scale[j]!;
 }
 
 function perFeature(
