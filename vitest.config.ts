@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['libs/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'test/**/*.test.ts'],
     globals: false,
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
   },
 });

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canConnect, findFreePort } from './ports.js';
+import { spawnManaged, waitUntil } from './process.js';
+
+/** A running nats-server with JetStream, owned by a test run. */
+export interface NatsServerHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startNatsServer}. */
+export interface NatsServerOptions {
+  /** @defaultValue `nats-server` from PATH */
+  readonly binary?: string;
+  /** @defaultValue 15000 */
+  readonly startupTimeoutMs?: number;
+}
+
+const INSTALL_HINT = 'nats-server not found: install it (apt-get install -y nats-server) or run bash scripts/setup.sh';
+
+/** Starts nats-server with JetStream on a free loopback port and a temporary store; stop() removes the store. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  const binary = options.binary ?? 'nats-server';
+  if (binary.includes('/') && !existsSync(binary)) throw new Error(INSTALL_HINT);
+  const storeDir = await mkdtemp(join(tmpdir(), 'mlops-nats-'));
+  const port = await findFreePort();
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
+  const managed = spawnManaged(binary, args, storeDir);
+  try {
+    await waitUntil('nats-server', managed, () => canConnect(port), options.startupTimeoutMs ?? 15_000);
+  } catch (err) {
+    await rm(storeDir, { recursive: true, force: true });
+    if (/ENOENT/.test(String(err))) throw new Error(INSTALL_HINT, { cause: err });
+    throw err;
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    async stop() {
+      await managed.stop();
+      await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
