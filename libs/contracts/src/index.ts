@@ -1,1 +1,57 @@
-export {};
+/**
+ * `@mlops/contracts`: the messages the services exchange — zod schemas and types, subject and stream names,
+ * the CloudEvents envelope, and JSON Schemas generated from the zod schemas. Depends only on zod.
+ */
+
+export type { Envelope } from './envelope.js';
+export { envelopeSchema, eventType, makeEnvelope, SPEC_VERSION } from './envelope.js';
+export type {
+  DatasetSummary,
+  ModelRegistered,
+  RunCompleted,
+  RunFailed,
+  RunStarted,
+  TrialMetrics,
+  TuneRejected,
+  TuningCompleted,
+  TuningRequested,
+  TuningStarted,
+} from './events.js';
+export {
+  DatasetSummarySchema,
+  ModelRegisteredSchema,
+  RunCompletedSchema,
+  RunFailedSchema,
+  RunStartedSchema,
+  TrialMetricsSchema,
+  TrialParamsSchema,
+  TuneRejectedSchema,
+  TuningCompletedSchema,
+  TuningRequestedSchema,
+  TuningStartedSchema,
+} from './events.js';
+export { jsonSchemas, MESSAGE_SCHEMAS } from './json-schemas.js';
+export type { TuneReply } from './replies.js';
+export { TuneReplySchema } from './replies.js';
+export type { Subject } from './subjects.js';
+export { CONSUMERS, STREAMS, SUBJECTS } from './subjects.js';
+export type {
+  DatasetSpec,
+  GridSpec,
+  SelectionMetric,
+  TrialParams,
+  TuneRequest,
+  TuneRequestInput,
+  ValidationProblem,
+} from './tune-request.js';
+export {
+  DEFAULT_MODEL_NAME,
+  expandGrid,
+  greaterIsBetter,
+  MAX_TRIALS,
+  parseTuneRequest,
+  SELECTION_METRICS,
+  SOLVER_NAMES,
+  TuneRequestSchema,
+  trialCount,
+} from './tune-request.js';

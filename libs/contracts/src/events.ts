@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { envelopeSchema, eventType } from './envelope.js';
+import { SELECTION_METRICS, SOLVER_NAMES, TuneRequestSchema } from './tune-request.js';
+
+const id = z.string().min(1).max(128);
+const timestamp = z.iso.datetime({ offset: true });
+const finite = z.number().finite();
+
+/** The parameters of one trial, as logged to MLflow. */
+export const TrialParamsSchema = z.strictObject({
+  C: finite.gt(0),
+  solver: z.enum(SOLVER_NAMES),
+  tol: finite.gt(0),
+  max_iter: z.number().int().min(1),
+  fit_intercept: z.boolean(),
+  intercept_scaling: finite.gt(0),
+  penalty: z.enum(['l2']).nullable(),
+  random_state: z.number().int().min(0),
+});
+
+/** Test-split metrics of one trial (roc_auc is null when the test split holds a single class). */
+export const TrialMetricsSchema = z.strictObject({
+  accuracy: finite,
+  precision: finite,
+  recall: finite,
+  f1: finite,
+  roc_auc: finite.nullable(),
+  log_loss: finite,
+});
+
+/** The data set a tuning trained on: enough to log it as an MLflow input and to build an input example. */
+export const DatasetSummarySchema = z.strictObject({
+  name: z.string().min(1).max(500),
+  /** 8-64 hex characters over the rows, labels and column names (MLflow keeps at most 36). */
+  digest: z.string().regex(/^[0-9a-f]{8,64}$/),
+  source: z.string().min(1).max(2048),
+  feature_names: z.array(z.string().min(1)).min(1),
+  target: z.string().min(1),
+  n_train: z.number().int().min(1),
+  n_test: z.number().int().min(1),
+  /** A few test rows, for the MLmodel input example. */
+  input_example: z.array(z.array(finite)).max(10),
+});
+
+/** `tuning.requested`: an accepted request with every default applied; the trainer's unit of work. */
+export const TuningRequestedSchema = envelopeSchema(
+  eventType('tuning.requested'),
+  z.object({
+    tuning_id: id,
+    trial_count: z.number().int().min(1),
+    requested_at: timestamp,
+    request: TuneRequestSchema,
+  }),
+);
+
+/** `tune.rejected`: a request that failed validation; nothing was trained or tracked. */
+export const TuneRejectedSchema = envelopeSchema(
+  eventType('tune.rejected'),
+  z.object({
+    tuning_id: id.nullable(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).min(1),
+    rejected_at: timestamp,
+  }),
+);
+
+const tuningRef = {
+  tuning_id: id,
+  experiment_name: z.string().min(1),
+  registered_model_name: z.string().min(1),
+};
+
+/** `tuning.started`: the trainer built the data set and is about to train `trial_count` models. */
+export const TuningStartedSchema = envelopeSchema(
+  eventType('tuning.started'),
+  z.object({
+    ...tuningRef,
+    trial_count: z.number().int().min(1),
+    selection_metric: z.enum(SELECTION_METRICS),
+    dataset: DatasetSummarySchema,
+    started_at: timestamp,
+  }),
+);
+
+const trialRef = { ...tuningRef, trial_id: id, trial_index: z.number().int().min(0), params: TrialParamsSchema };
+
+/** `run.started`: one trial began fitting. */
+export const RunStartedSchema = envelopeSchema(
+  eventType('run.started'),
+  z.object({ ...trialRef, started_at: timestamp }),
+);
+
+/** `run.completed`: one trial fitted and evaluated; carries the model weights. */
+export const RunCompletedSchema = envelopeSchema(
+  eventType('run.completed'),
+  z.object({
+    ...trialRef,
+    metrics: TrialMetricsSchema,
+    model: z.object({
+      classes: z.tuple([finite, finite]),
+      coef: z.array(finite).min(1),
+      intercept: finite,
+      feature_names: z.array(z.string()).min(1),
+    }),
+    n_iter: z.number().int().min(0),
+    converged: z.boolean(),
+    warnings: z.array(z.string()),
+    fit_time_ms: finite.min(0),
+    dataset_digest: z.string(),
+    started_at: timestamp,
+    ended_at: timestamp,
+  }),
+);
+
+/** `run.failed`: one trial could not be fitted; the tuning goes on with the others. */
+export const RunFailedSchema = envelopeSchema(
+  eventType('run.failed'),
+  z.object({ ...trialRef, reason: z.string().min(1), started_at: timestamp, ended_at: timestamp }),
+);
+
+/** `tuning.completed`: every trial ended; the tracker now picks and registers the best. */
+export const TuningCompletedSchema = envelopeSchema(
+  eventType('tuning.completed'),
+  z.object({
+    ...tuningRef,
+    trial_count: z.number().int().min(1),
+    completed: z.number().int().min(0),
+    failed: z.number().int().min(0),
+    selection_metric: z.enum(SELECTION_METRICS),
+    ended_at: timestamp,
+  }),
+);
+
+/** `model.registered`: a new version of the registered model now carries the alias (e.g. champion). */
+export const ModelRegisteredSchema = envelopeSchema(
+  eventType('model.registered'),
+  z.object({
+    tuning_id: id,
+    name: z.string().min(1),
+    version: z.string().regex(/^\d+$/),
+    alias: z.string().min(1),
+    run_id: z.string().min(1),
+    model_uri: z.string().min(1),
+    source_uri: z.string().min(1),
+    metric: z.object({ name: z.enum(SELECTION_METRICS), value: finite }),
+    registered_at: timestamp,
+  }),
+);
+
+/** The envelope of each event, by subject-free name. */
+export type TuningRequested = z.infer<typeof TuningRequestedSchema>;
+export type TuneRejected = z.infer<typeof TuneRejectedSchema>;
+export type TuningStarted = z.infer<typeof TuningStartedSchema>;
+export type RunStarted = z.infer<typeof RunStartedSchema>;
+export type RunCompleted = z.infer<typeof RunCompletedSchema>;
+export type RunFailed = z.infer<typeof RunFailedSchema>;
+export type TuningCompleted = z.infer<typeof TuningCompletedSchema>;
+export type ModelRegistered = z.infer<typeof ModelRegisteredSchema>;
+export type TrialMetrics = z.infer<typeof TrialMetricsSchema>;
+export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;

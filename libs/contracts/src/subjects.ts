@@ -1,0 +1,36 @@
+/** Every NATS subject the pipeline uses, in one place. */
+export const SUBJECTS = {
+  /** Core request/reply intake: plain JSON tune requests (`nats pub tune.requested '{}'`). */
+  tuneRequested: 'tune.requested',
+  /** A tune request that failed validation (JetStream). */
+  tuneRejected: 'tune.rejected',
+  /** An accepted, normalised tune request: the trainer's durable work queue (JetStream). */
+  tuningRequested: 'tuning.requested',
+  tuningStarted: 'tuning.started',
+  runStarted: 'run.started',
+  runCompleted: 'run.completed',
+  runFailed: 'run.failed',
+  tuningCompleted: 'tuning.completed',
+  /** The tracker registered a new model version and moved the alias to it (JetStream). */
+  modelRegistered: 'model.registered',
+} as const;
+
+/** One of the subject strings in {@link SUBJECTS}. */
+export type Subject = (typeof SUBJECTS)[keyof typeof SUBJECTS];
+
+/** JetStream streams and the subjects each captures (no overlaps; nats-server 2.9 consumers take one filter). */
+export const STREAMS = {
+  /** The trainer's work queue and the requests it refused. */
+  tuneRequests: { name: 'TUNE_REQUESTS', subjects: ['tuning.requested', 'tune.rejected'] },
+  /** What the trainer did: tuning and run lifecycle events, consumed by the tracker. */
+  tuningEvents: { name: 'TUNING_EVENTS', subjects: ['tuning.started', 'tuning.completed', 'run.>'] },
+  /** Model registry events, consumed by predictors. */
+  models: { name: 'MODELS', subjects: ['model.>'] },
+} as const;
+
+/** Durable consumer names, one per (service, purpose). */
+export const CONSUMERS = {
+  trainer: 'trainer-tuning-requests',
+  trackerEvents: 'tracker-tuning-events',
+  predictorModels: 'predictor-model-registered',
+} as const;

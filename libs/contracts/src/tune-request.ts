@@ -1,0 +1,186 @@
+import { z } from 'zod';
+
+/** The default experiment and registered model name of the seed experiment. */
+export const DEFAULT_MODEL_NAME = 'One_Customer_Classifier';
+/** The solvers a grid may name (scikit-learn's names). */
+export const SOLVER_NAMES = ['liblinear', 'lbfgs', 'saga'] as const;
+/** Metrics a tuning can select the best trial by; `log_loss` is minimised, the others maximised. */
+export const SELECTION_METRICS = ['accuracy', 'f1', 'roc_auc', 'log_loss', 'precision', 'recall'] as const;
+/** Upper bound on grid size: a request that would train more models is rejected. */
+export const MAX_TRIALS = 1000;
+
+/** One of {@link SELECTION_METRICS}. */
+export type SelectionMetric = (typeof SELECTION_METRICS)[number];
+
+/** Whether a larger value of the metric is better (false only for log_loss). */
+export function greaterIsBetter(metric: SelectionMetric): boolean {
+  return metric !== 'log_loss';
+}
+
+const count = (min: number) => z.number().int().min(min);
+const finite = z.number().finite();
+
+/** scikit-learn's make_classification arguments (snake_case); defaults give the seed data set (1000×20, seed 42). */
+export const SyntheticDatasetSchema = z.strictObject({
+  kind: z.literal('synthetic'),
+  n_samples: count(10).max(1_000_000).default(1000),
+  n_features: count(1).max(1000).default(20),
+  n_informative: count(1).default(2),
+  n_redundant: count(0).default(2),
+  n_repeated: count(0).default(0),
+  n_classes: z.literal(2).default(2).describe('binary classification only'),
+  n_clusters_per_class: count(1).default(2),
+  weights: z.array(finite.min(0).max(1)).min(1).max(2).nullable().default(null),
+  flip_y: finite.min(0).max(1).default(0.01),
+  class_sep: finite.default(1.0),
+  hypercube: z.boolean().default(true),
+  shift: finite.nullable().default(0.0),
+  scale: finite.nullable().default(1.0),
+  shuffle: z.boolean().default(true),
+  random_state: count(0).max(0xffffffff).default(42),
+});
+
+/** A CSV file with a header row, read by the trainer from its data directory. */
+export const CsvDatasetSchema = z.strictObject({
+  kind: z.literal('csv'),
+  path: z.string().min(1).max(1024).describe('relative to the trainer data directory'),
+  target: z.string().min(1).max(256).default('y'),
+});
+
+/** Where the training data come from. */
+export const DatasetSpecSchema = z.discriminatedUnion('kind', [SyntheticDatasetSchema, CsvDatasetSchema]);
+
+/** The train/test split (scikit-learn's train_test_split). */
+export const SplitSpecSchema = z.strictObject({
+  test_size: z.number().gt(0).default(0.2).describe('a fraction in (0, 1) or a row count'),
+  random_state: count(0).max(0xffffffff).default(42),
+  stratify: z.boolean().default(false),
+});
+
+const axis = <T extends z.ZodType>(value: T, fallback: z.output<T>[]) =>
+  z
+    .preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(value).min(1).max(MAX_TRIALS))
+    .default(fallback as never) as unknown as z.ZodDefault<z.ZodArray<T>>;
+
+/** The hyperparameter grid: each LogisticRegression parameter is a value or a list of values (an axis). */
+export const GridSpecSchema = z.strictObject({
+  C: axis(finite.gt(0), [0.01, 0.1, 1, 10, 100]),
+  solver: axis(z.enum(SOLVER_NAMES), [...SOLVER_NAMES]),
+  tol: axis(finite.gt(0), [1e-4]),
+  max_iter: axis(count(1).max(100_000), [100]),
+  fit_intercept: axis(z.boolean(), [true]),
+  intercept_scaling: axis(finite.gt(0), [1]),
+  penalty: axis(z.enum(['l2']).nullable(), ['l2']),
+  random_state: axis(count(0).max(0xffffffff), [42]),
+});
+
+const nameSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\w.\- ]+$/, 'letters, digits, space, _ . - only');
+
+/** A tune request as published on `tune.requested`: every field optional; `{}` is the seed experiment. */
+export const TuneRequestSchema = z
+  .strictObject({
+    tuning_id: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w.-]{0,63}$/, '1-64 characters: letters, digits, _ . - (starting with a letter or digit)')
+      .optional(),
+    dataset: DatasetSpecSchema.prefault({ kind: 'synthetic' }),
+    split: SplitSpecSchema.prefault({}),
+    grid: GridSpecSchema.prefault({}),
+    selection_metric: z.enum(SELECTION_METRICS).default('accuracy'),
+    experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
+    registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
+  })
+  .superRefine((request, ctx) => {
+    const trials = trialCount(request.grid);
+    if (trials > MAX_TRIALS) {
+      ctx.addIssue({ code: 'custom', path: ['grid'], message: `the grid has ${trials} trials, at most ${MAX_TRIALS}` });
+    }
+    if (request.grid.solver.includes('liblinear') && request.grid.penalty.includes(null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grid', 'penalty'],
+        message: 'penalty null (no regularisation) is not supported by liblinear: drop one of them from the grid',
+      });
+    }
+    const ds = request.dataset;
+    if (ds.kind === 'synthetic' && ds.n_informative + ds.n_redundant + ds.n_repeated > ds.n_features) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataset'],
+        message: 'n_informative + n_redundant + n_repeated must be at most n_features',
+      });
+    }
+    if (ds.kind === 'synthetic' && ds.n_classes * ds.n_clusters_per_class > 2 ** ds.n_informative) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataset', 'n_clusters_per_class'],
+        message: 'n_classes * n_clusters_per_class must be at most 2**n_informative',
+      });
+    }
+  });
+
+/** The request as a publisher writes it (everything optional). */
+export type TuneRequestInput = z.input<typeof TuneRequestSchema>;
+/** The request after defaults: every axis a list, every dataset field present. */
+export type TuneRequest = z.output<typeof TuneRequestSchema>;
+/** The normalised grid. */
+export type GridSpec = z.output<typeof GridSpecSchema>;
+/** The normalised data set description. */
+export type DatasetSpec = z.output<typeof DatasetSpecSchema>;
+
+/** Number of trials a grid expands to (the product of its axis lengths). */
+export function trialCount(grid: GridSpec): number {
+  return Object.values(grid).reduce((product, values) => product * values.length, 1);
+}
+
+/** One grid point: a full set of LogisticRegression parameters (snake_case, as logged to MLflow). */
+export interface TrialParams {
+  C: number;
+  solver: (typeof SOLVER_NAMES)[number];
+  tol: number;
+  max_iter: number;
+  fit_intercept: boolean;
+  intercept_scaling: number;
+  penalty: 'l2' | null;
+  random_state: number;
+}
+
+/** Expands a grid into its trials in a fixed order: C varies slowest, then solver, then the other axes. */
+export function expandGrid(grid: GridSpec): TrialParams[] {
+  const trials: TrialParams[] = [];
+  for (const C of grid.C)
+    for (const solver of grid.solver)
+      for (const tol of grid.tol)
+        for (const max_iter of grid.max_iter)
+          for (const fit_intercept of grid.fit_intercept)
+            for (const intercept_scaling of grid.intercept_scaling)
+              for (const penalty of grid.penalty)
+                for (const random_state of grid.random_state)
+                  trials.push({ C, solver, tol, max_iter, fit_intercept, intercept_scaling, penalty, random_state });
+  return trials;
+}
+
+/** A validation problem, as listed in a rejection: where (dotted path) and what. */
+export interface ValidationProblem {
+  path: string;
+  message: string;
+}
+
+/** Validates raw JSON as a tune request: the normalised request, or every problem found. */
+export function parseTuneRequest(
+  raw: unknown,
+): { ok: true; request: TuneRequest } | { ok: false; errors: ValidationProblem[] } {
+  const result = TuneRequestSchema.safeParse(raw ?? {});
+  if (result.success) return { ok: true, request: result.data };
+  return {
+    ok: false,
+    errors: result.error.issues.map((issue) => ({
+      path: issue.path.length === 0 ? '(request)' : issue.path.map(String).join('.'),
+      message: issue.message,
+    })),
+  };
+}

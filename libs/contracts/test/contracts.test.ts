@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import {
+  expandGrid,
+  jsonSchemas,
+  MESSAGE_SCHEMAS,
+  makeEnvelope,
+  parseTuneRequest,
+  RunCompletedSchema,
+  SUBJECTS,
+  TuneReplySchema,
+  trialCount,
+} from '../src/index.js';
+
+describe('parseTuneRequest', () => {
+  it('when the request is empty, then it is the seed experiment: 1000×20, seed 42, 20 % split, 15 trials', () => {
+    const parsed = parseTuneRequest({});
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const { request } = parsed;
+    expect(request.dataset).toMatchObject({ kind: 'synthetic', n_samples: 1000, n_features: 20, random_state: 42 });
+    expect(request.split).toEqual({ test_size: 0.2, random_state: 42, stratify: false });
+    expect(request.grid.C).toEqual([0.01, 0.1, 1, 10, 100]);
+    expect(request.grid.solver).toEqual(['liblinear', 'lbfgs', 'saga']);
+    expect(request).toMatchObject({
+      selection_metric: 'accuracy',
+      experiment_name: 'One_Customer_Classifier',
+      registered_model_name: 'One_Customer_Classifier',
+    });
+    expect(trialCount(request.grid)).toBe(15);
+  });
+
+  it('when the body is null (an empty nats pub), then it is treated as the empty request', () => {
+    expect(parseTuneRequest(null).ok).toBe(true);
+  });
+
+  it('when axes are scalars, then they become one-value axes', () => {
+    const parsed = parseTuneRequest({ grid: { C: 0.5, solver: 'saga', max_iter: [50, 200] } });
+    if (!parsed.ok) throw new Error('rejected');
+    expect(parsed.request.grid).toMatchObject({ C: [0.5], solver: ['saga'], max_iter: [50, 200] });
+    expect(expandGrid(parsed.request.grid).map((t) => t.max_iter)).toEqual([50, 200]);
+  });
+
+  it('when the grid is expanded, then C varies slowest and solver next, every trial complete', () => {
+    const parsed = parseTuneRequest({});
+    if (!parsed.ok) throw new Error('rejected');
+    const trials = expandGrid(parsed.request.grid);
+    expect(trials.slice(0, 4).map((t) => `${t.C}/${t.solver}`)).toEqual([
+      '0.01/liblinear',
+      '0.01/lbfgs',
+      '0.01/saga',
+      '0.1/liblinear',
+    ]);
+    expect(trials[0]).toEqual({
+      C: 0.01,
+      solver: 'liblinear',
+      tol: 1e-4,
+      max_iter: 100,
+      fit_intercept: true,
+      intercept_scaling: 1,
+      penalty: 'l2',
+      random_state: 42,
+    });
+  });
+
+  it('when several fields are wrong, then every problem is listed with its path', () => {
+    const parsed = parseTuneRequest({ grid: { C: [-1], solver: ['sgd'] }, selection_metric: 'auc', colour: 'red' });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    const paths = parsed.errors.map((e) => e.path.replace(/\.0$/, ''));
+    expect(paths).toEqual(expect.arrayContaining(['grid.C', 'grid.solver', 'selection_metric', '(request)']));
+    expect(parsed.errors.find((e) => e.path === '(request)')?.message).toMatch(/colour/);
+  });
+
+  it('when liblinear meets penalty null, then the request is rejected saying why', () => {
+    const parsed = parseTuneRequest({ grid: { penalty: [null, 'l2'] } });
+    expect(parsed).toMatchObject({ ok: false, errors: [{ path: 'grid.penalty' }] });
+  });
+
+  it('when the grid exceeds the trial limit, then it is rejected', () => {
+    const parsed = parseTuneRequest({ grid: { C: Array.from({ length: 400 }, (_, i) => i + 1) } });
+    expect(parsed).toMatchObject({
+      ok: false,
+      errors: [{ path: 'grid', message: expect.stringMatching(/1200 trials/) }],
+    });
+  });
+
+  it('when a CSV data set is named, then the target defaults to y', () => {
+    const parsed = parseTuneRequest({ dataset: { kind: 'csv', path: 'customers.csv' } });
+    expect(parsed).toMatchObject({
+      ok: true,
+      request: { dataset: { kind: 'csv', path: 'customers.csv', target: 'y' } },
+    });
+  });
+});
+
+describe('envelopes', () => {
+  it('when an event is wrapped, then it is a valid CloudEvents 1.0 envelope for its schema', () => {
+    const event = makeEnvelope({
+      type: 'mlops.run.completed.v1',
+      id: 'run.completed:t1-00',
+      source: 'mlops/trainer',
+      data: {
+        tuning_id: 't1',
+        experiment_name: 'e',
+        registered_model_name: 'm',
+        trial_id: 't1-00',
+        trial_index: 0,
+        params: {
+          C: 1,
+          solver: 'lbfgs',
+          tol: 1e-4,
+          max_iter: 100,
+          fit_intercept: true,
+          intercept_scaling: 1,
+          penalty: 'l2',
+          random_state: 42,
+        },
+        metrics: { accuracy: 0.9, precision: 0.9, recall: 0.9, f1: 0.9, roc_auc: null, log_loss: 0.3 },
+        model: { classes: [0, 1], coef: [1, 2], intercept: 0.5, feature_names: ['a', 'b'] },
+        n_iter: 7,
+        converged: true,
+        warnings: [],
+        fit_time_ms: 1.5,
+        dataset_digest: 'abcdef12',
+        started_at: new Date().toISOString(),
+        ended_at: new Date().toISOString(),
+      },
+    });
+    expect(RunCompletedSchema.safeParse(event).success).toBe(true);
+    expect(RunCompletedSchema.safeParse({ ...event, type: 'mlops.run.failed.v1' }).success).toBe(false);
+  });
+
+  it('when a reply is rejected, then it carries the errors', () => {
+    expect(TuneReplySchema.safeParse({ status: 'rejected', tuning_id: null, errors: [] }).success).toBe(false);
+  });
+});
+
+describe('jsonSchemas', () => {
+  it('when generated, then every subject has a JSON Schema and the request schema forbids unknown keys', () => {
+    const schemas = jsonSchemas();
+    expect(Object.keys(schemas).sort()).toEqual(Object.keys(MESSAGE_SCHEMAS).sort());
+    const request = schemas[SUBJECTS.tuneRequested] as { type: string; additionalProperties: boolean };
+    expect(request).toMatchObject({ type: 'object', additionalProperties: false });
+  });
+});
