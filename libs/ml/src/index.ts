@@ -7,6 +7,8 @@
 export type { ClassificationDataset, MakeClassificationOptions } from './datasets/make-classification.js';
 export { makeClassification } from './datasets/make-classification.js';
 export { InvalidDataError, InvalidParameterError, MlError, NotFittedError, NumericalError } from './errors.js';
+export type { NumericTable } from './io/csv.js';
+export { formatDatasetCsv, parseNumericCsv } from './io/csv.js';
 export type { FitSummary, LogisticRegressionState } from './linear/logistic-regression.js';
 export { expit, LogisticRegression } from './linear/logistic-regression.js';
 export type { LogisticRegressionParams, ResolvedParams, SolverName } from './linear/params.js';

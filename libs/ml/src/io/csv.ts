@@ -1,0 +1,68 @@
+import { InvalidDataError } from '../errors.js';
+import type { DenseMatrix } from '../matrix.js';
+
+/** A numeric table parsed from CSV text: feature matrix, target column and the names of both. */
+export interface NumericTable {
+  readonly featureNames: string[];
+  readonly targetName: string;
+  readonly X: DenseMatrix;
+  readonly y: Float64Array;
+}
+
+/**
+ * Parses CSV text with a header row where every cell is a finite number (pure: the caller reads the file).
+ * Errors name the source, the line and the column, e.g. `data.csv:3: column "b" holds "oops", not a finite number`.
+ */
+export function parseNumericCsv(text: string, target: string, source = 'csv'): NumericTable {
+  const lines = text.split(/\r?\n/);
+  const header = splitCells(lines[0] ?? '');
+  if (header.length === 0 || header[0] === '')
+    throw new InvalidDataError(`${source}: empty file, expected a header row`);
+  const targetIndex = header.indexOf(target);
+  if (targetIndex < 0) {
+    throw new InvalidDataError(`${source}: no column named "${target}" (columns: ${header.join(', ')})`);
+  }
+  if (header.length < 2) throw new InvalidDataError(`${source}: needs at least one feature column besides "${target}"`);
+  const featureNames = header.filter((_, j) => j !== targetIndex);
+  const rows = lines.slice(1).filter((line) => line.trim() !== '');
+  if (rows.length === 0) throw new InvalidDataError(`${source}: no data rows after the header`);
+  const d = featureNames.length;
+  const data = new Float64Array(rows.length * d);
+  const y = new Float64Array(rows.length);
+  rows.forEach((line, i) => {
+    const cells = splitCells(line);
+    if (cells.length !== header.length) {
+      throw new InvalidDataError(`${source}:${i + 2}: ${cells.length} cells, the header has ${header.length}`);
+    }
+    let k = 0;
+    cells.forEach((cell, j) => {
+      const value = parseCell(cell, source, i + 2, header[j]!);
+      if (j === targetIndex) y[i] = value;
+      else data[i * d + k++] = value;
+    });
+  });
+  return { featureNames, targetName: target, X: { rows: rows.length, cols: d, data }, y };
+}
+
+/** Formats X and y as CSV with the header `x0..x{d-1},y`; numbers in shortest round-trip form. */
+export function formatDatasetCsv(X: DenseMatrix, y: ArrayLike<number>, featureNames?: readonly string[]): string {
+  const names = featureNames ?? Array.from({ length: X.cols }, (_, j) => `x${j}`);
+  const lines = [[...names, 'y'].join(',')];
+  for (let i = 0; i < X.rows; i++) {
+    const row = Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols));
+    lines.push(`${row.join(',')},${y[i]}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function splitCells(line: string): string[] {
+  return line.split(',').map((cell) => cell.trim().replace(/^"(.*)"$/, '$1'));
+}
+
+function parseCell(cell: string, source: string, line: number, column: string): number {
+  const value = cell === '' ? Number.NaN : Number(cell);
+  if (!Number.isFinite(value)) {
+    throw new InvalidDataError(`${source}:${line}: column "${column}" holds "${cell}", not a finite number`);
+  }
+  return value;
+}
