@@ -2,6 +2,7 @@ import { MlError } from '@mlops/ml';
 import { DATASET_USAGE, datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { FIT_USAGE, fitCommand } from './commands/fit.js';
+import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -10,14 +11,22 @@ commands:
   dataset make-classification   generate scikit-learn's make_classification data as CSV
   fit                           fit one logistic regression on a CSV and print JSON
   demo                          run the seed experiment offline and print the results table
+  predict                       send rows to the running predictor's POST /predict
   help                          this text
 
 ${DATASET_USAGE}
 
-${FIT_USAGE}`;
+${FIT_USAGE}
+
+${PREDICT_USAGE}`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
-const COMMANDS: Record<string, Command> = { dataset: datasetCommand, fit: fitCommand, demo: demoCommand };
+const COMMANDS: Record<string, Command> = {
+  dataset: datasetCommand,
+  fit: fitCommand,
+  demo: demoCommand,
+  predict: predictCommand,
+};
 
 /** Runs one CLI invocation and returns its exit code; expected failures print one line to stderr, no stack. */
 export async function main(argv: string[], io: CliIo): Promise<number> {

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Thrown by {@link parseConfig} with every problem in the environment listed, one per line. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(service: string, problems: string[]) {
+    super(`${service}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses environment variables with a zod schema, failing fast with every problem named by variable. */
+export function parseConfig<T extends z.ZodType>(
+  service: string,
+  schema: T,
+  env: Record<string, string | undefined>,
+): z.output<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    service,
+    result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(env)'}: ${issue.message}`),
+  );
+}
+
+/** A log level variable (LOG_LEVEL), defaulting to info. */
+export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** A TCP port variable; 0 lets the OS choose (tests). */
+export const portSchema = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** A duration in milliseconds. */
+export const millisSchema = (fallback: number) => z.coerce.number().int().min(1).default(fallback);

@@ -1,0 +1,6 @@
+/** `@mlops/service-kit`: the root logger, config parsing and graceful lifecycle shared by every service process. */
+export { ConfigError, logLevelSchema, millisSchema, parseConfig, portSchema } from './config.js';
+export type { RunOptions, Service } from './lifecycle.js';
+export { runUntilSignalled } from './lifecycle.js';
+export type { Logger } from './logger.js';
+export { createLogger, REDACTED_PATHS } from './logger.js';

@@ -1,0 +1,44 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { parseNumericCsv } from '@mlops/ml';
+import type { CsvLoader } from '../domain/dataset.js';
+
+/** Thrown when a request names a CSV outside the data directory or one that cannot be read. */
+export class DatasetFileError extends Error {
+  readonly path: string;
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`dataset ${JSON.stringify(path)}: ${reason}`, options);
+    this.name = 'DatasetFileError';
+    this.path = path;
+  }
+}
+
+/** Resolves a request's CSV path inside the data directory, refusing anything that escapes it. */
+export function resolveDatasetPath(dataDir: string, path: string): string {
+  const full = resolve(dataDir, path);
+  const inside = relative(dataDir, full);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+    throw new DatasetFileError(path, `must be a file inside the trainer data directory ${dataDir}`);
+  }
+  return full;
+}
+
+/** Checks at intake that the CSV exists, so a bad path is rejected before anything is trained. */
+export async function checkDatasetFile(dataDir: string, path: string): Promise<void> {
+  const full = resolveDatasetPath(dataDir, path);
+  const info = await stat(full).catch((err: unknown) => {
+    throw new DatasetFileError(path, `not found in ${dataDir}`, { cause: err });
+  });
+  if (!info.isFile()) throw new DatasetFileError(path, 'is not a regular file');
+}
+
+/** The trainer's CSV loader: reads from the data directory and parses with libs/ml (errors name line and column). */
+export function csvFilesLoader(dataDir: string): CsvLoader {
+  return async (path, target) => {
+    const full = resolveDatasetPath(dataDir, path);
+    const text = await readFile(full, 'utf8').catch((err: unknown) => {
+      throw new DatasetFileError(path, 'cannot be read', { cause: err });
+    });
+    return { table: parseNumericCsv(text, target, path), source: `file://${full}` };
+  };
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { DatasetSpec, DatasetSummary, TuneRequest } from '@mlops/contracts';
+import {
+  type DenseMatrix,
+  makeClassification,
+  type NumericTable,
+  takeRows,
+  takeValues,
+  trainTestSplit,
+} from '@mlops/ml';
+
+/** The train and test sides of a tuning's data set, plus what is logged about it. */
+export interface TrainingData {
+  readonly train: { readonly X: DenseMatrix; readonly y: Float64Array };
+  readonly test: { readonly X: DenseMatrix; readonly y: Float64Array };
+  readonly summary: DatasetSummary;
+}
+
+/** Reads a CSV data set named by a request; provided by the service (it owns the data directory). */
+export type CsvLoader = (path: string, target: string) => Promise<{ table: NumericTable; source: string }>;
+
+const INPUT_EXAMPLE_ROWS = 5;
+
+/** Builds the data set deterministically: same request ⇒ same rows, same split, same digest. */
+export async function buildTrainingData(request: TuneRequest, loadCsv: CsvLoader): Promise<TrainingData> {
+  const { table, name, source } = await loadTable(request.dataset, loadCsv);
+  const { train, test } = trainTestSplit(table.X.rows, {
+    testSize: request.split.test_size,
+    randomState: request.split.random_state,
+    ...(request.split.stratify ? { stratify: table.y } : {}),
+  });
+  const testX = takeRows(table.X, test);
+  return {
+    train: { X: takeRows(table.X, train), y: takeValues(table.y, train) },
+    test: { X: testX, y: takeValues(table.y, test) },
+    summary: {
+      name,
+      digest: datasetDigest(table),
+      source,
+      feature_names: table.featureNames,
+      target: table.targetName,
+      n_train: train.length,
+      n_test: test.length,
+      input_example: Array.from({ length: Math.min(INPUT_EXAMPLE_ROWS, testX.rows) }, (_, i) =>
+        Array.from(testX.data.subarray(i * testX.cols, (i + 1) * testX.cols)),
+      ),
+    },
+  };
+}
+
+async function loadTable(spec: DatasetSpec, loadCsv: CsvLoader) {
+  if (spec.kind === 'csv') {
+    const { table, source } = await loadCsv(spec.path, spec.target);
+    return { table, name: spec.path, source };
+  }
+  const { X, y } = makeClassification({
+    nSamples: spec.n_samples,
+    nFeatures: spec.n_features,
+    nInformative: spec.n_informative,
+    nRedundant: spec.n_redundant,
+    nRepeated: spec.n_repeated,
+    nClasses: spec.n_classes,
+    nClustersPerClass: spec.n_clusters_per_class,
+    weights: spec.weights,
+    flipY: spec.flip_y,
+    classSep: spec.class_sep,
+    hypercube: spec.hypercube,
+    shift: spec.shift,
+    scale: spec.scale,
+    shuffle: spec.shuffle,
+    randomState: spec.random_state,
+  });
+  const featureNames = Array.from({ length: X.cols }, (_, j) => `x${j}`);
+  const { kind: _kind, ...params } = spec;
+  const source = `make_classification(${Object.entries(params)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ')})`;
+  const table: NumericTable = { X, y, featureNames, targetName: 'y' };
+  return { table, name: `make_classification_${spec.n_samples}x${spec.n_features}_rs${spec.random_state}`, source };
+}
+
+/** 16 hex characters of SHA-256 over column names, shape, every value and every label (fits MLflow's 36). */
+export function datasetDigest(table: NumericTable): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([table.featureNames, table.targetName, table.X.rows, table.X.cols]));
+  hash.update(new Uint8Array(table.X.data.buffer, table.X.data.byteOffset, table.X.data.byteLength));
+  hash.update(new Uint8Array(table.y.buffer, table.y.byteOffset, table.y.byteLength));
+  return hash.digest('hex').slice(0, 16);
+}

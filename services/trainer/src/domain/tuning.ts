@@ -1,0 +1,122 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import {
+  type Envelope,
+  eventType,
+  expandGrid,
+  makeEnvelope,
+  SUBJECTS,
+  type Subject,
+  type TrialParams,
+  type TuningRequested,
+} from '@mlops/contracts';
+import { buildTrainingData, type CsvLoader, type TrainingData } from './dataset.js';
+import { runTrial } from './trial.js';
+
+/** Publishes one event durably (JetStream, de-duplicated on the envelope id). */
+export type PublishEvent = (subject: Subject, event: Envelope<unknown>) => Promise<void>;
+
+/** What a tuning run needs from the outside world. */
+export interface TuningPorts {
+  readonly publish: PublishEvent;
+  readonly loadCsv: CsvLoader;
+  /** Called between trials so the bus can extend the message's ack deadline. */
+  readonly heartbeat: () => void;
+  /** The CloudEvents `source` of every event, e.g. `mlops/trainer`. */
+  readonly source: string;
+}
+
+/** How a tuning ended, for logs. */
+export interface TuningOutcome {
+  readonly tuningId: string;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+/**
+ * Runs every trial of an accepted request and publishes its events in order: tuning.started, then per trial
+ * run.started and run.completed or run.failed, then tuning.completed. Event ids are derived from the tuning and
+ * trial ids, so a redelivered request re-publishes the same ids and JetStream drops the duplicates.
+ */
+export async function runTuning(work: TuningRequested['data'], ports: TuningPorts): Promise<TuningOutcome> {
+  const { request, tuning_id: tuningId } = work;
+  const data = await buildTrainingData(request, ports.loadCsv);
+  const trials = expandGrid(request.grid);
+  const ref = {
+    tuning_id: tuningId,
+    experiment_name: request.experiment_name,
+    registered_model_name: request.registered_model_name,
+  };
+  const emit = (name: string, id: string, payload: unknown) =>
+    ports.publish(
+      name as Subject,
+      makeEnvelope({ type: eventType(name), id: `${name}:${id}`, source: ports.source, data: payload }),
+    );
+
+  await emit(SUBJECTS.tuningStarted, tuningId, {
+    ...ref,
+    trial_count: trials.length,
+    selection_metric: request.selection_metric,
+    dataset: data.summary,
+    started_at: new Date().toISOString(),
+  });
+  let completed = 0;
+  for (const [index, params] of trials.entries()) {
+    ports.heartbeat();
+    await yieldToEventLoop();
+    const ok = await runOneTrial(
+      data,
+      params,
+      { ...ref, trial_id: trialId(tuningId, index), trial_index: index, params },
+      emit,
+    );
+    if (ok) completed++;
+  }
+  await emit(SUBJECTS.tuningCompleted, tuningId, {
+    ...ref,
+    trial_count: trials.length,
+    completed,
+    failed: trials.length - completed,
+    selection_metric: request.selection_metric,
+    ended_at: new Date().toISOString(),
+  });
+  return { tuningId, completed, failed: trials.length - completed };
+}
+
+/** The stable id of trial `index` of a tuning, e.g. `tun-abc-007`. */
+export function trialId(tuningId: string, index: number): string {
+  return `${tuningId}-${String(index).padStart(3, '0')}`;
+}
+
+async function runOneTrial(
+  data: TrainingData,
+  params: TrialParams,
+  trialRef: Record<string, unknown> & { trial_id: string },
+  emit: (name: string, id: string, payload: unknown) => Promise<void>,
+): Promise<boolean> {
+  const startedAt = new Date().toISOString();
+  await emit(SUBJECTS.runStarted, trialRef.trial_id, { ...trialRef, started_at: startedAt });
+  const outcome = runTrial(data, params);
+  const endedAt = new Date().toISOString();
+  if (!outcome.ok) {
+    await emit(SUBJECTS.runFailed, trialRef.trial_id, {
+      ...trialRef,
+      reason: outcome.reason,
+      started_at: startedAt,
+      ended_at: endedAt,
+    });
+    return false;
+  }
+  await emit(SUBJECTS.runCompleted, trialRef.trial_id, {
+    ...trialRef,
+    metrics: outcome.metrics,
+    model: outcome.model,
+    n_iter: outcome.nIter,
+    converged: outcome.converged,
+    warnings: outcome.warnings,
+    fit_time_ms: outcome.fitTimeMs,
+    dataset_digest: data.summary.digest,
+    started_at: startedAt,
+    ended_at: endedAt,
+  });
+  return true;
+}
