@@ -26,9 +26,15 @@ function servedModel(version: number): ServedModel {
   };
 }
 
+interface PredictBody {
+  error: { code: string; message: string };
+  probabilities: number[];
+  predictions: number[];
+}
+
 async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const response = await fetch(`${base}/predict`, { method: 'POST', body, headers });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, json: (await response.json()) as PredictBody };
 }
 
 beforeEach(async () => {
