@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,10 @@ export interface MlflowServerOptions {
   readonly mlflowBinary?: string;
   /** MLflow imports slowly, and the first start runs migrations. @defaultValue 90000 */
   readonly startupTimeoutMs?: number;
+  /** A fixed port (the local stack); default a free one. */
+  readonly port?: number;
+  /** A persistent directory for mlflow.db and artifacts, kept on stop; default a temporary one, removed on stop. */
+  readonly dataDir?: string;
 }
 
 /** The project's own venv MLflow, found from this package's location. */
@@ -36,8 +40,10 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   if (!existsSync(binary)) {
     throw new Error(`MLflow not found at ${binary}: run bash scripts/setup.sh (pins it from requirements.txt)`);
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'mlops-mlflow-'));
-  const port = await findFreePort();
+  const keepData = options.dataDir !== undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mlops-mlflow-')));
+  await mkdir(dataDir, { recursive: true });
+  const port = options.port ?? (await findFreePort());
   const args = [
     'server',
     '--backend-store-uri',
@@ -51,12 +57,14 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '--workers',
     '1',
   ];
-  const managed = spawnManaged(binary, args, dataDir);
+  // MLflow 3.x also starts a job runner with several huey workers; tests need none of them.
+  const env = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' };
+  const managed = spawnManaged(binary, args, dataDir, env);
   const trackingUri = `http://127.0.0.1:${port}`;
   try {
     await waitUntil('mlflow server', managed, () => isHealthy(trackingUri), options.startupTimeoutMs ?? 90_000);
   } catch (err) {
-    await rm(dataDir, { recursive: true, force: true });
+    if (!keepData) await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
   return {
@@ -66,7 +74,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     output: managed.output,
     async stop() {
       await managed.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -19,6 +19,10 @@ export interface NatsServerOptions {
   readonly binary?: string;
   /** @defaultValue 15000 */
   readonly startupTimeoutMs?: number;
+  /** A fixed port (the local stack); default a free one. */
+  readonly port?: number;
+  /** A persistent JetStream store kept on stop (the local stack); default a temporary one, removed on stop. */
+  readonly storeDir?: string;
 }
 
 const INSTALL_HINT = 'nats-server not found: install it (apt-get install -y nats-server) or run bash scripts/setup.sh';
@@ -27,14 +31,15 @@ const INSTALL_HINT = 'nats-server not found: install it (apt-get install -y nats
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = options.binary ?? 'nats-server';
   if (binary.includes('/') && !existsSync(binary)) throw new Error(INSTALL_HINT);
-  const storeDir = await mkdtemp(join(tmpdir(), 'mlops-nats-'));
-  const port = await findFreePort();
+  const keepStore = options.storeDir !== undefined;
+  const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'mlops-nats-')));
+  const port = options.port ?? (await findFreePort());
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
   const managed = spawnManaged(binary, args, storeDir);
   try {
     await waitUntil('nats-server', managed, () => canConnect(port), options.startupTimeoutMs ?? 15_000);
   } catch (err) {
-    await rm(storeDir, { recursive: true, force: true });
+    if (!keepStore) await rm(storeDir, { recursive: true, force: true });
     if (/ENOENT/.test(String(err))) throw new Error(INSTALL_HINT, { cause: err });
     throw err;
   }
@@ -44,7 +49,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     storeDir,
     async stop() {
       await managed.stop();
-      await rm(storeDir, { recursive: true, force: true });
+      if (!keepStore) await rm(storeDir, { recursive: true, force: true });
     },
   };
 }

@@ -13,8 +13,13 @@ export interface ManagedProcess {
 }
 
 /** Spawns a server in its own process group so that stop() also ends its children (uvicorn workers). */
-export function spawnManaged(command: string, args: string[], cwd: string): ManagedProcess {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function spawnManaged(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ManagedProcess {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString('utf8').split('\n'));
