@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { pickBestTrial, type RecordedTrial } from '../src/domain/selection.js';
+
+const trial = (trialIndex: number, metrics: Record<string, number>): RecordedTrial => ({
+  trialId: `t-${trialIndex}`,
+  trialIndex,
+  runId: `r-${trialIndex}`,
+  metrics,
+});
+
+describe('pickBestTrial', () => {
+  it('when accuracies tie, then the lowest trial index wins whatever the order', () => {
+    const trials = [trial(4, { accuracy: 0.865 }), trial(0, { accuracy: 0.865 }), trial(7, { accuracy: 0.855 })];
+    expect(pickBestTrial(trials, 'accuracy')?.trialIndex).toBe(0);
+    expect(pickBestTrial([...trials].reverse(), 'accuracy')?.trialIndex).toBe(0);
+  });
+
+  it('when selecting by log_loss, then the smallest value wins', () => {
+    const trials = [trial(0, { log_loss: 0.4 }), trial(1, { log_loss: 0.36 }), trial(2, { log_loss: 0.37 })];
+    expect(pickBestTrial(trials, 'log_loss')?.trialIndex).toBe(1);
+  });
+
+  it('when no trial has the metric, then there is no best', () => {
+    expect(pickBestTrial([trial(0, { accuracy: 1 })], 'roc_auc')).toBeUndefined();
+  });
+});

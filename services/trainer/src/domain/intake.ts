@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import {
+  parseTuneRequest,
+  type TuneReply,
+  type TuneRequest,
+  trialCount,
+  type ValidationProblem,
+} from '@mlops/contracts';
+
+/** The intake's verdict on one raw tune request. */
+export type IntakeDecision =
+  | { readonly accepted: true; readonly tuningId: string; readonly request: TuneRequest; readonly trialCount: number }
+  | { readonly accepted: false; readonly tuningId: string | null; readonly errors: ValidationProblem[] };
+
+/** Checks what JSON schemas cannot: that a named CSV exists inside the data directory. */
+export type DatasetCheck = (request: TuneRequest) => Promise<ValidationProblem[]>;
+
+/** Decodes and validates a raw `tune.requested` body; an empty body is the empty request. */
+export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetCheck): Promise<IntakeDecision> {
+  const text = new TextDecoder().decode(body).trim();
+  let raw: unknown = {};
+  if (text !== '') {
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      return {
+        accepted: false,
+        tuningId: null,
+        errors: [{ path: '(body)', message: `not valid JSON: ${(err as Error).message}` }],
+      };
+    }
+  }
+  const claimedId =
+    typeof (raw as { tuning_id?: unknown })?.tuning_id === 'string' ? (raw as { tuning_id: string }).tuning_id : null;
+  const parsed = parseTuneRequest(raw);
+  if (!parsed.ok) return { accepted: false, tuningId: claimedId, errors: parsed.errors };
+  const datasetProblems = await checkDataset(parsed.request);
+  if (datasetProblems.length > 0) return { accepted: false, tuningId: claimedId, errors: datasetProblems };
+  return {
+    accepted: true,
+    tuningId: parsed.request.tuning_id ?? newTuningId(),
+    request: parsed.request,
+    trialCount: trialCount(parsed.request.grid),
+  };
+}
+
+/** The reply sent to a requester that gave a reply subject. */
+export function replyFor(decision: IntakeDecision): TuneReply {
+  return decision.accepted
+    ? { status: 'accepted', tuning_id: decision.tuningId, trial_count: decision.trialCount }
+    : { status: 'rejected', tuning_id: decision.tuningId, errors: decision.errors };
+}
+
+/** A fresh, sortable tuning id such as `tun-20261128T183500-1a2b3c4d`. */
+export function newTuningId(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '');
+  return `tun-${stamp}-${randomUUID().slice(0, 8)}`;
+}
