@@ -1,5 +1,7 @@
 /** `@mlops/service-kit`: the root logger, config parsing and graceful lifecycle shared by every service process. */
 export { ConfigError, logLevelSchema, millisSchema, parseConfig, portSchema } from './config.js';
+export type { HealthServer } from './health.js';
+export { startHealthServer } from './health.js';
 export type { RunOptions, Service } from './lifecycle.js';
 export { runUntilSignalled } from './lifecycle.js';
 export type { Logger } from './logger.js';

@@ -1,0 +1,93 @@
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, createLogger, parseConfig, runUntilSignalled, startHealthServer } from '../src/index.js';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).trim().split('\n')) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ service: 'test', level: 'info', destination }) };
+}
+
+function fakeProcess() {
+  const emitter = new EventEmitter();
+  const exits: number[] = [];
+  return {
+    emitter,
+    exits,
+    proc: {
+      once: emitter.once.bind(emitter),
+      removeListener: emitter.removeListener.bind(emitter),
+      exit: (code?: number) => {
+        exits.push(code ?? 0);
+      },
+    } as unknown as Pick<NodeJS.Process, 'once' | 'removeListener' | 'exit'>,
+  };
+}
+
+describe('parseConfig', () => {
+  it('when variables are invalid, then ConfigError lists every one', () => {
+    const schema = z.object({ PORT: z.coerce.number().int(), NATS_URL: z.string().min(1) });
+    expect(() => parseConfig('svc', schema, { PORT: 'abc' })).toThrow(ConfigError);
+    try {
+      parseConfig('svc', schema, { PORT: 'abc' });
+    } catch (err) {
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'NATS_URL']);
+    }
+  });
+});
+
+describe('createLogger', () => {
+  it('when an object carries a password or token, then the log line shows it redacted', () => {
+    const { lines, logger } = capture();
+    logger.info({ config: { mlflow: { password: 'hunter2', token: 'abc' } }, password: 'x' }, 'configured');
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/hunter2|"abc"|"x"/);
+    expect(lines[0]).toMatchObject({ service: 'test', msg: 'configured', password: '[redacted]' });
+  });
+});
+
+describe('runUntilSignalled', () => {
+  it('when SIGTERM arrives, then the service stops and the process exits 0', async () => {
+    const { proc, emitter, exits } = fakeProcess();
+    const calls: string[] = [];
+    const service = { start: async () => void calls.push('start'), stop: async () => void calls.push('stop') };
+    await runUntilSignalled(service, { logger: capture().logger, processLike: proc });
+    emitter.emit('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toEqual(['start', 'stop']);
+    expect(exits).toEqual([0]);
+  });
+
+  it('when start fails, then the service is stopped and the process exits 1', async () => {
+    const { proc, exits } = fakeProcess();
+    const service = {
+      start: async () => {
+        throw new Error('no broker');
+      },
+      stop: async () => {},
+    };
+    await runUntilSignalled(service, { logger: capture().logger, processLike: proc });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(exits).toEqual([1]);
+  });
+});
+
+describe('startHealthServer', () => {
+  it('when not ready, then /ready is 503 while /health is 200', async () => {
+    let ready = false;
+    const server = await startHealthServer(0, '127.0.0.1', () => ready);
+    const base = `http://127.0.0.1:${server.port}`;
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(503);
+    ready = true;
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    await server.close();
+  });
+});
