@@ -135,6 +135,8 @@ export const ModelRegisteredSchema = envelopeSchema(
   eventType('model.registered'),
   z.object({
     tuning_id: id,
+    /** The winning trial of the tuning. */
+    trial_id: id,
     name: z.string().min(1),
     version: z.string().regex(/^\d+$/),
     alias: z.string().min(1),

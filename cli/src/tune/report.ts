@@ -1,0 +1,46 @@
+import type { RunCompleted, RunFailed, SelectionMetric } from '@mlops/contracts';
+
+/** What the CLI has seen of one tuning so far. */
+export interface TuningProgress {
+  trialCount: number | undefined;
+  readonly completed: RunCompleted['data'][];
+  readonly failed: RunFailed['data'][];
+}
+
+/** A fresh, empty progress record. */
+export function emptyProgress(): TuningProgress {
+  return { trialCount: undefined, completed: [], failed: [] };
+}
+
+/** One line: `[#########.....] 9/15 trials (1 failed)`. */
+export function progressBar(progress: TuningProgress, width = 30): string {
+  const done = progress.completed.length + progress.failed.length;
+  const total = progress.trialCount ?? 0;
+  const filled = total === 0 ? 0 : Math.round((done / total) * width);
+  const failed = progress.failed.length > 0 ? ` (${progress.failed.length} failed)` : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total || '?'} trials${failed}`;
+}
+
+/** The results table, in trial order, with the registered best trial marked. */
+export function resultsTable(progress: TuningProgress, bestTrialId: string | undefined, metric: SelectionMetric): string {
+  const header = `${'C'.padStart(8)}  ${'solver'.padEnd(9)}  accuracy  precision  recall      f1  roc_auc  log_loss  iters`;
+  const rows = [...progress.completed]
+    .sort((a, b) => a.trial_index - b.trial_index)
+    .map((r) => {
+      const m = r.metrics;
+      const cells = [
+        String(r.params.C).padStart(8),
+        r.params.solver.padEnd(9),
+        m.accuracy.toFixed(3).padStart(8),
+        m.precision.toFixed(4).padStart(9),
+        m.recall.toFixed(4).padStart(7),
+        m.f1.toFixed(4).padStart(7),
+        (m.roc_auc === null ? 'n/a' : m.roc_auc.toFixed(4)).padStart(7),
+        m.log_loss.toFixed(4).padStart(8),
+        `${r.n_iter}${r.converged ? '' : '!'}`.padStart(5),
+      ];
+      return `${cells.join('  ')}${r.trial_id === bestTrialId ? `  ← best ${metric}` : ''}`;
+    });
+  const failures = progress.failed.map((f) => `  failed: C=${f.params.C} ${f.params.solver}: ${f.reason}`);
+  return [header, ...rows, ...failures].join('\n');
+}
