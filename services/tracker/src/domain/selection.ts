@@ -12,9 +12,9 @@ export interface RecordedTrial {
  * The best trial by the selection metric (maximised, or minimised for log_loss); ties go to the lowest trial index,
  * so the choice is the same however often or in whatever order events arrive. Trials lacking the metric are skipped.
  */
-export function pickBestTrial(trials: readonly RecordedTrial[], metric: SelectionMetric): RecordedTrial | undefined {
+export function pickBestTrial<T extends RecordedTrial>(trials: readonly T[], metric: SelectionMetric): T | undefined {
   const sign = greaterIsBetter(metric) ? 1 : -1;
-  let best: RecordedTrial | undefined;
+  let best: T | undefined;
   for (const trial of trials) {
     const value = trial.metrics[metric];
     if (value === undefined || !Number.isFinite(value)) continue;

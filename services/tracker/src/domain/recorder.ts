@@ -1,0 +1,221 @@
+import type { RunCompleted, RunFailed, RunStarted, TuningStarted } from '@mlops/contracts';
+import { type Experiment, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
+import { TAGS } from './tags.js';
+
+/** The files of one trial's model, by relative path, built from its weights (see model-files). */
+export type ModelFilesBuilder = (input: {
+  modelId: string;
+  runId: string;
+  artifactUri: string;
+  event: RunCompleted['data'];
+  inputExample: number[][];
+}) => Record<string, Uint8Array | string>;
+
+type TuningRef = { tuning_id: string; experiment_name: string };
+type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Record<string, unknown> };
+
+/**
+ * Mirrors tuning events into MLflow. Every method can run again after a crash or a redelivery: it first looks up
+ * what an earlier delivery created (by tags) and only creates what is missing, so nothing is ever duplicated.
+ */
+export class MlflowRecorder {
+  private readonly experiments = new Map<string, Experiment>();
+
+  constructor(
+    private readonly mlflow: MlflowClient,
+    private readonly buildModelFiles: ModelFilesBuilder,
+  ) {}
+
+  /** The experiment of a tuning, created if missing (cached per process). */
+  async experiment(name: string): Promise<Experiment> {
+    const cached = this.experiments.get(name);
+    if (cached !== undefined) return cached;
+    const experiment = await this.mlflow.getOrCreateExperiment(name);
+    this.experiments.set(name, experiment);
+    return experiment;
+  }
+
+  /** The parent run of a tuning, created if missing. */
+  async parentRun(ref: TuningRef, startTime?: number): Promise<Run> {
+    const { experimentId } = await this.experiment(ref.experiment_name);
+    const found = await this.mlflow.findRunByTag(experimentId, TAGS.tuningParent, ref.tuning_id);
+    if (found !== null) return found;
+    return await this.mlflow.createRun({
+      experimentId,
+      runName: `tuning ${ref.tuning_id}`,
+      startTime: startTime ?? Date.now(),
+      tags: {
+        [TAGS.tuningParent]: ref.tuning_id,
+        [TAGS.tuningId]: ref.tuning_id,
+        'mlflow.source.name': 'mlops/trainer',
+      },
+    });
+  }
+
+  /** `tuning.started`: the parent run with the data set as its input and the tuning setup as params. */
+  async recordTuningStarted(data: TuningStarted['data']): Promise<void> {
+    const parent = await this.parentRun(data, Date.parse(data.started_at));
+    const { dataset } = data;
+    await this.mlflow.logBatch({
+      runId: parent.info.runId,
+      params: {
+        trial_count: String(data.trial_count),
+        selection_metric: data.selection_metric,
+        dataset_name: dataset.name,
+        n_train: String(dataset.n_train),
+        n_test: String(dataset.n_test),
+      },
+      tags: { [TAGS.datasetDigest]: dataset.digest, [TAGS.selectionMetric]: data.selection_metric },
+    });
+    await this.mlflow.logInputs({
+      runId: parent.info.runId,
+      datasets: [
+        {
+          name: dataset.name,
+          digest: dataset.digest,
+          sourceType: dataset.source.startsWith('file://') ? 'local' : 'code',
+          source: dataset.source.startsWith('file://')
+            ? { uri: dataset.source }
+            : { tags: { generator: dataset.source } },
+          schema: { mlflow_colspec: dataset.feature_names.map((name) => ({ type: 'double', name, required: true })) },
+          profile: {
+            num_rows: dataset.n_train + dataset.n_test,
+            num_elements: (dataset.n_train + dataset.n_test) * dataset.feature_names.length,
+          },
+          context: 'training',
+        },
+      ],
+    });
+    await this.mlflow.setTag(parent.info.runId, 'mlops.input_example', JSON.stringify(dataset.input_example));
+  }
+
+  /** The child run of a trial, created (RUNNING) if missing. */
+  async trialRun(ref: TrialRef, startTime: number): Promise<Run> {
+    const { experimentId } = await this.experiment(ref.experiment_name);
+    const found = await this.mlflow.findRunByTag(experimentId, TAGS.trialId, ref.trial_id);
+    if (found !== null) return found;
+    const parent = await this.parentRun(ref, startTime);
+    return await this.mlflow.createRun({
+      experimentId,
+      runName: `C=${ref.params.C} ${ref.params.solver}`,
+      startTime,
+      parentRunId: parent.info.runId,
+      tags: {
+        [TAGS.tuningId]: ref.tuning_id,
+        [TAGS.trialId]: ref.trial_id,
+        [TAGS.trialIndex]: String(ref.trial_index),
+      },
+    });
+  }
+
+  /** `run.started`: the child run exists and shows as running. */
+  async recordRunStarted(data: RunStarted['data']): Promise<void> {
+    await this.trialRun(data, Date.parse(data.started_at));
+  }
+
+  /** `run.completed`: params, metrics, the data set, the model (LoggedModel with its files), then FINISHED. */
+  async recordRunCompleted(data: RunCompleted['data']): Promise<void> {
+    const run = await this.trialRun(data, Date.parse(data.started_at));
+    if (run.data.tags[TAGS.recorded] !== undefined) return;
+    const runId = run.info.runId;
+    const endTime = Date.parse(data.ended_at);
+    await this.mlflow.logBatch({
+      runId,
+      params: trialParams(data.params),
+      metrics: trialMetrics(data, endTime),
+      tags: {
+        converged: String(data.converged),
+        [TAGS.datasetDigest]: data.dataset_digest,
+        ...warningTags(data.warnings),
+      },
+    });
+    await this.logParentDataset(data, runId);
+    await this.logModel(run, data);
+    await this.mlflow.updateRun({ runId, status: RunStatus.FINISHED, endTime });
+    await this.mlflow.setTag(runId, TAGS.recorded, 'completed');
+  }
+
+  /** `run.failed`: params and the reason, then FAILED. */
+  async recordRunFailed(data: RunFailed['data']): Promise<void> {
+    const run = await this.trialRun(data, Date.parse(data.started_at));
+    if (run.data.tags[TAGS.recorded] !== undefined) return;
+    const runId = run.info.runId;
+    await this.mlflow.logBatch({
+      runId,
+      params: trialParams(data.params),
+      tags: { [TAGS.failureReason]: data.reason.slice(0, 5000) },
+    });
+    await this.mlflow.updateRun({ runId, status: RunStatus.FAILED, endTime: Date.parse(data.ended_at) });
+    await this.mlflow.setTag(runId, TAGS.recorded, 'failed');
+  }
+
+  private async logParentDataset(ref: TuningRef, runId: string): Promise<void> {
+    const parent = await this.parentRun(ref);
+    const inputs = parent.inputs.datasetInputs;
+    if (inputs.length === 0) return;
+    await this.mlflow.logInputs({
+      runId,
+      datasets: inputs.map((input) => ({
+        name: input.dataset.name,
+        digest: input.dataset.digest,
+        sourceType: input.dataset.sourceType,
+        source: input.dataset.source,
+        ...(input.dataset.schema === undefined ? {} : { schema: input.dataset.schema }),
+        ...(input.dataset.profile === undefined ? {} : { profile: input.dataset.profile }),
+        context: 'training',
+      })),
+    });
+  }
+
+  /** MLflow 3's LoggedModel flow; the model id is tagged on the run first so a retry reuses it. */
+  private async logModel(run: Run, data: RunCompleted['data']): Promise<void> {
+    const runId = run.info.runId;
+    const experimentId = run.info.experimentId;
+    const modelId = run.data.tags[TAGS.modelId] ?? (await this.createLoggedModel(experimentId, runId, data));
+    const model = await this.mlflow.getLoggedModel(modelId);
+    if (model.status !== 'READY') {
+      const parent = await this.parentRun(data);
+      const inputExample = JSON.parse(parent.data.tags['mlops.input_example'] ?? '[]') as number[][];
+      const files = this.buildModelFiles({ modelId, runId, artifactUri: model.artifactUri, event: data, inputExample });
+      for (const [path, body] of Object.entries(files)) {
+        await this.mlflow.uploadArtifact({ artifactUri: model.artifactUri, path }, body);
+      }
+      await this.mlflow.finalizeLoggedModel(modelId, 'READY');
+    }
+    await this.mlflow.logModelOutputs({ runId, models: [{ modelId, step: 0 }] });
+  }
+
+  private async createLoggedModel(experimentId: string, runId: string, data: RunCompleted['data']): Promise<string> {
+    const model = await this.mlflow.createLoggedModel({
+      experimentId,
+      name: 'model',
+      sourceRunId: runId,
+      modelType: 'logistic-regression',
+      params: trialParams(data.params),
+      tags: { [TAGS.trialId]: data.trial_id, [TAGS.tuningId]: data.tuning_id },
+    });
+    await this.mlflow.setTag(runId, TAGS.modelId, model.modelId);
+    return model.modelId;
+  }
+}
+
+/** Trial params as MLflow strings; `penalty` null is logged as `None`, as scikit-learn users expect. */
+export function trialParams(params: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v === null ? 'None' : String(v)]));
+}
+
+function trialMetrics(data: RunCompleted['data'], timestamp: number) {
+  const metrics: Record<string, number | null> = {
+    ...data.metrics,
+    n_iter: data.n_iter,
+    fit_time_ms: data.fit_time_ms,
+    converged: data.converged ? 1 : 0,
+  };
+  return Object.entries(metrics).flatMap(([key, value]) =>
+    value === null ? [] : [{ key, value, timestamp, step: 0 }],
+  );
+}
+
+function warningTags(warnings: readonly string[]): Record<string, string> {
+  return warnings.length === 0 ? {} : { warnings: warnings.join('\n').slice(0, 7000) };
+}

@@ -1,0 +1,126 @@
+import type { SelectionMetric, TuningCompleted } from '@mlops/contracts';
+import { type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
+import type { MlflowRecorder } from './recorder.js';
+import { pickBestTrial, type RecordedTrial } from './selection.js';
+import { CHAMPION_ALIAS, TAGS } from './tags.js';
+
+/** Thrown while some trials of a completed tuning are not in MLflow yet: the bus retries the event later. */
+export class TrialsPendingError extends Error {
+  constructor(
+    readonly tuningId: string,
+    readonly recorded: number,
+    readonly expected: number,
+  ) {
+    super(`tuning ${tuningId}: ${recorded} of ${expected} trials recorded so far; waiting for the rest`);
+    this.name = 'TrialsPendingError';
+  }
+}
+
+/** What the registration produced: the new (or, on a redelivery, the earlier) version now holding the alias. */
+export interface Registration {
+  readonly version: ModelVersion;
+  readonly best: TrialRecord;
+  readonly metricValue: number;
+  readonly modelId: string;
+}
+
+/**
+ * `tuning.completed`: once every trial is recorded, picks the best, writes `best_*` on the parent, registers a
+ * version from the best trial's LoggedModel (or finds the one an earlier delivery registered), moves the alias.
+ * Returns undefined when no trial succeeded (nothing to register).
+ */
+export async function registerBest(
+  mlflow: MlflowClient,
+  recorder: MlflowRecorder,
+  data: TuningCompleted['data'],
+): Promise<Registration | undefined> {
+  const parent = await recorder.parentRun(data);
+  const trials = await recordedTrials(mlflow, parent.info.experimentId, data.tuning_id);
+  if (trials.length < data.trial_count) throw new TrialsPendingError(data.tuning_id, trials.length, data.trial_count);
+  const completed = trials.filter((t) => t.status === 'completed');
+  const best = pickBestTrial(completed, data.selection_metric);
+  const parentRunId = parent.info.runId;
+  if (best === undefined) {
+    await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FAILED, endTime: Date.parse(data.ended_at) });
+    return undefined;
+  }
+  const metricValue = best.metrics[data.selection_metric]!;
+  const version = await findOrRegister(mlflow, data, best, metricValue);
+  await mlflow.setRegisteredModelAlias(data.registered_model_name, CHAMPION_ALIAS, version.version);
+  await logBestOnParent(mlflow, parentRunId, best, data.selection_metric, metricValue, version);
+  await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FINISHED, endTime: Date.parse(data.ended_at) });
+  return { version, best, metricValue, modelId: best.modelId };
+}
+
+/** A recorded trial with what registration needs. */
+export interface TrialRecord extends RecordedTrial {
+  readonly status: string;
+  readonly modelId: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+async function recordedTrials(mlflow: MlflowClient, experimentId: string, tuningId: string): Promise<TrialRecord[]> {
+  const trials: TrialRecord[] = [];
+  const filter = `tags.\`${TAGS.tuningId}\` = '${tuningId}'`;
+  for await (const run of mlflow.iterateRuns({ experimentIds: [experimentId], filter })) {
+    const tags = run.data.tags;
+    const status = tags[TAGS.recorded];
+    const trialId = tags[TAGS.trialId];
+    if (trialId === undefined || status === undefined) continue;
+    trials.push({
+      trialId,
+      trialIndex: Number(tags[TAGS.trialIndex]),
+      runId: run.info.runId,
+      metrics: Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value])),
+      status,
+      modelId: tags[TAGS.modelId] ?? '',
+      params: run.data.params,
+    });
+  }
+  return trials;
+}
+
+async function findOrRegister(
+  mlflow: MlflowClient,
+  data: TuningCompleted['data'],
+  best: TrialRecord,
+  metricValue: number,
+): Promise<ModelVersion> {
+  const name = data.registered_model_name;
+  await mlflow.getOrCreateRegisteredModel({
+    name,
+    description: 'Customer classifier (logistic regression), tuned by mlops',
+  });
+  const earlier = await mlflow.findModelVersionByTag(name, TAGS.tuningId, data.tuning_id);
+  if (earlier !== null) return earlier;
+  return await mlflow.createModelVersion({
+    name,
+    source: `models:/${best.modelId}`,
+    runId: best.runId,
+    modelId: best.modelId,
+    tags: {
+      [TAGS.tuningId]: data.tuning_id,
+      [TAGS.trialId]: best.trialId,
+      [TAGS.selectionMetric]: data.selection_metric,
+      [TAGS.metricValue]: String(metricValue),
+    },
+    description: `best of tuning ${data.tuning_id} by ${data.selection_metric} = ${metricValue}`,
+  });
+}
+
+async function logBestOnParent(
+  mlflow: MlflowClient,
+  parentRunId: string,
+  best: TrialRecord,
+  metric: SelectionMetric,
+  value: number,
+  version: ModelVersion,
+): Promise<void> {
+  const params = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [`best_${k}`, v]));
+  await mlflow.logBatch({
+    runId: parentRunId,
+    params: { ...params, best_trial_id: best.trialId, best_run_id: best.runId },
+    metrics: [{ key: `best_${metric}`, value, step: 0 }],
+    tags: { 'mlops.registered_version': version.version },
+  });
+}
