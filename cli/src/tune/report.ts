@@ -22,7 +22,11 @@ export function progressBar(progress: TuningProgress, width = 30): string {
 }
 
 /** The results table, in trial order, with the registered best trial marked. */
-export function resultsTable(progress: TuningProgress, bestTrialId: string | undefined, metric: SelectionMetric): string {
+export function resultsTable(
+  progress: TuningProgress,
+  bestTrialId: string | undefined,
+  metric: SelectionMetric,
+): string {
   const header = `${'C'.padStart(8)}  ${'solver'.padEnd(9)}  accuracy  precision  recall      f1  roc_auc  log_loss  iters`;
   const rows = [...progress.completed]
     .sort((a, b) => a.trial_index - b.trial_index)
