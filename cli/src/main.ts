@@ -3,6 +3,7 @@ import { DATASET_USAGE, datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { FIT_USAGE, fitCommand } from './commands/fit.js';
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
+import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -11,12 +12,15 @@ commands:
   dataset make-classification   generate scikit-learn's make_classification data as CSV
   fit                           fit one logistic regression on a CSV and print JSON
   demo                          run the seed experiment offline and print the results table
+  tune                          run a tuning on the stack: progress, results table, registered version
   predict                       send rows to the running predictor's POST /predict
   help                          this text
 
 ${DATASET_USAGE}
 
 ${FIT_USAGE}
+
+${TUNE_USAGE}
 
 ${PREDICT_USAGE}`;
 
@@ -26,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   fit: fitCommand,
   demo: demoCommand,
   predict: predictCommand,
+  tune: tuneCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; expected failures print one line to stderr, no stack. */

@@ -6,6 +6,8 @@ const schema = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('comma-separated NATS server URLs'),
   TRAINER_DATA_DIR: z.string().min(1).default('data/datasets').describe('CSV data sets are read from here only'),
   TRAINER_INSTANCE: z.string().min(1).default('trainer').describe('names the NATS connection and event source'),
+  TRAINER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional().describe('GET /health and /ready'),
+  TRAINER_HEALTH_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: logLevelSchema,
 });
 
@@ -15,6 +17,8 @@ export interface TrainerConfig {
   readonly dataDir: string;
   readonly instance: string;
   readonly logLevel: string;
+  readonly healthPort: number | undefined;
+  readonly healthHost: string;
 }
 
 /** Reads the trainer's environment (NATS_URL, TRAINER_DATA_DIR, ...); throws ConfigError listing every problem. */
@@ -25,5 +29,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     dataDir: resolve(cwd, parsed.TRAINER_DATA_DIR),
     instance: parsed.TRAINER_INSTANCE,
     logLevel: parsed.LOG_LEVEL,
+    healthPort: parsed.TRAINER_HEALTH_PORT,
+    healthHost: parsed.TRAINER_HEALTH_HOST,
   });
 }

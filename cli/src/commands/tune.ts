@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import {
+  type ModelRegistered,
+  type RunCompleted,
+  type RunFailed,
+  SUBJECTS,
+  type TuneReply,
+  type TuneRequestInput,
+  type TuningCompleted,
+  type TuningStarted,
+} from '@mlops/contracts';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { integerOption, numberListOption, type RawOptions, stringOptions } from '../options.js';
+import { emptyProgress, progressBar, resultsTable } from '../tune/report.js';
+
+/** Help text for `mlops tune`. */
+export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C 0.01,0.1,1,10,100] [--solver liblinear,lbfgs,saga]
+  [--csv PATH --target y] [--metric accuracy|f1|roc_auc|log_loss|precision|recall] [--tuning-id ID]
+  [--experiment NAME] [--model-name NAME] [--timeout 600]
+Publishes a tune request, shows progress as runs finish, prints the results table and the registered version.
+Without options it runs the seed experiment (15 trials). The same request with the plain nats CLI:
+  nats request tune.requested '{}'`;
+
+const FLAGS = [
+  'nats',
+  'C',
+  'solver',
+  'csv',
+  'target',
+  'metric',
+  'tuning-id',
+  'experiment',
+  'model-name',
+  'timeout',
+] as const;
+
+/** `mlops tune`: one tuning over the bus, from request to registered model. */
+export async function tuneCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
+  const request = buildRequest(values);
+  const tuningId = request.tuning_id!;
+  const servers = values.nats ?? 'nats://127.0.0.1:4222';
+  const nc = await connect({ servers, name: 'mlops-cli', timeout: 5000 }).catch((err: unknown) => {
+    throw new UsageError(`cannot connect to NATS at ${servers} (${(err as Error).message}): is the stack up?`, 1);
+  });
+  try {
+    const outcome = watchTuning(nc, tuningId, io);
+    const reply = await sendRequest(nc, request);
+    if (reply.status === 'rejected') {
+      io.stderr(`tune request rejected:\n${reply.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}\n`);
+      return 1;
+    }
+    io.stderr(`accepted: tuning ${reply.tuning_id}, ${reply.trial_count} trials\n`);
+    const timeoutMs = (integerOption(values, 'timeout') ?? 600) * 1000;
+    return await Promise.race([outcome, timeout(timeoutMs, tuningId)]);
+  } finally {
+    await nc.drain();
+  }
+}
+
+function buildRequest(values: RawOptions): TuneRequestInput & { tuning_id: string } {
+  const grid: Record<string, unknown> = {};
+  const C = numberListOption(values, 'C');
+  if (C !== undefined) grid.C = C;
+  if (typeof values.solver === 'string') grid.solver = values.solver.split(',').map((s) => s.trim());
+  const request: Record<string, unknown> = {
+    tuning_id: typeof values['tuning-id'] === 'string' ? values['tuning-id'] : `cli-${randomUUID().slice(0, 12)}`,
+  };
+  if (Object.keys(grid).length > 0) request.grid = grid;
+  if (typeof values.csv === 'string') {
+    request.dataset = {
+      kind: 'csv',
+      path: values.csv,
+      ...(typeof values.target === 'string' ? { target: values.target } : {}),
+    };
+  }
+  if (typeof values.metric === 'string') request.selection_metric = values.metric;
+  if (typeof values.experiment === 'string') request.experiment_name = values.experiment;
+  if (typeof values['model-name'] === 'string') request.registered_model_name = values['model-name'];
+  return request as TuneRequestInput & { tuning_id: string };
+}
+
+async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promise<TuneReply> {
+  try {
+    const reply = await nc.request(SUBJECTS.tuneRequested, JSON.stringify(request), { timeout: 15_000 });
+    return reply.json<TuneReply>();
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/no responders/i.test(message)) {
+      throw new UsageError('no trainer is listening on tune.requested: start the stack (bash scripts/up.sh)', 1);
+    }
+    throw new UsageError(`tune request failed: ${message}`, 1, { cause: err });
+  }
+}
+
+/** Follows the tuning's events (core subscriptions) until model.registered or a tuning with no successful trial. */
+function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<number> {
+  const progress = emptyProgress();
+  let metric: TuningStarted['data']['selection_metric'] = 'accuracy';
+  return new Promise<number>((resolve) => {
+    const on = <T extends { data: { tuning_id: string } }>(subject: string, handle: (data: T['data']) => void) =>
+      nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) return;
+          const event = msg.json<T>();
+          if (event.data?.tuning_id === tuningId) handle(event.data);
+        },
+      });
+    const draw = () => io.stderr(`\r${progressBar(progress)}`);
+    on<TuningStarted>(SUBJECTS.tuningStarted, (d) => {
+      progress.trialCount = d.trial_count;
+      metric = d.selection_metric;
+      draw();
+    });
+    on<RunCompleted>(SUBJECTS.runCompleted, (d) => {
+      if (!progress.completed.some((r) => r.trial_id === d.trial_id)) progress.completed.push(d);
+      draw();
+    });
+    on<RunFailed>(SUBJECTS.runFailed, (d) => {
+      if (!progress.failed.some((r) => r.trial_id === d.trial_id)) progress.failed.push(d);
+      draw();
+    });
+    on<TuningCompleted>(SUBJECTS.tuningCompleted, (d) => {
+      if (d.completed > 0) return;
+      io.stdout(`\n${resultsTable(progress, undefined, metric)}\nno trial succeeded: nothing was registered\n`);
+      resolve(1);
+    });
+    on<ModelRegistered>(SUBJECTS.modelRegistered, (d) => {
+      io.stdout(`\n\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
+      io.stdout(
+        `registered ${d.name} version ${d.version} (alias ${d.alias}), ${d.metric.name}=${d.metric.value}, run ${d.run_id}\n`,
+      );
+      resolve(0);
+    });
+  });
+}
+
+function timeout(ms: number, tuningId: string): Promise<number> {
+  return new Promise((_, reject) => {
+    setTimeout(() => reject(new UsageError(`tuning ${tuningId} not registered within ${ms / 1000} s`, 1)), ms).unref();
+  });
+}

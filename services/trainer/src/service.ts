@@ -1,0 +1,44 @@
+import { createLogger, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
+import { csvFilesLoader } from './adapters/csv-files.js';
+import type { TrainerConfig } from './config.js';
+import { startIntake } from './entry-points/intake.js';
+import type { Stoppable, TrainerBus } from './entry-points/trainer-bus.js';
+import { startWorker } from './entry-points/worker.js';
+
+/** Creates the trainer; nothing connects until start(). */
+export function createTrainer(
+  config: TrainerConfig,
+  deps: { bus: TrainerBus; logger?: Logger },
+): Service & { readonly ready: boolean } {
+  const logger = deps.logger ?? createLogger({ service: 'trainer', level: config.logLevel });
+  const source = `mlops/${config.instance}`;
+  let running: Stoppable[] = [];
+  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  let ready = false;
+  let stopped = false;
+  return {
+    get ready() {
+      return ready;
+    },
+    async start() {
+      await deps.bus.provision();
+      running = [
+        startIntake(deps.bus, config.dataDir, source, logger.child({ module: 'intake' })),
+        startWorker(deps.bus, csvFilesLoader(config.dataDir), source, logger.child({ module: 'worker' })),
+      ];
+      if (config.healthPort !== undefined)
+        health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
+      ready = true;
+      logger.info({ data_dir: config.dataDir }, 'trainer started');
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      ready = false;
+      for (const part of running) await part.stop();
+      await health?.close();
+      await deps.bus.close();
+      logger.info('trainer stopped');
+    },
+  };
+}
