@@ -1,1 +1,12 @@
-export {};
+/**
+ * `@mlops/bus`: NATS JetStream for the services — connection with reconnect, idempotent provisioning,
+ * de-duplicated publishing, consuming with ack/nak/term semantics and dead letters, request serving, drain.
+ */
+
+export type { Bus, BusOptions, PublishResult } from './bus.js';
+export { connectBus } from './bus.js';
+export type { BusMessage, ConsumeOptions, ConsumerHandle } from './consumer.js';
+export { BusError, PoisonMessageError, PublishError, TransientError } from './errors.js';
+export type { BusLogger } from './logger.js';
+export type { ConsumerSpec, StreamSpec } from './provisioning.js';
+export { DEAD_LETTER_STREAM } from './provisioning.js';

@@ -1,0 +1,164 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection, headers as natsHeaders, type Subscription } from '@nats-io/transport-node';
+import { type BusMessage, type ConsumeOptions, type ConsumerHandle, startConsuming } from './consumer.js';
+import { PublishError } from './errors.js';
+import type { BusLogger } from './logger.js';
+import {
+  type ConsumerSpec,
+  DEAD_LETTER_STREAM,
+  ensureConsumer,
+  ensureStream,
+  type StreamSpec,
+} from './provisioning.js';
+
+/** How to reach NATS. */
+export interface BusOptions {
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server (service and instance). */
+  readonly name: string;
+  readonly logger: BusLogger;
+  /** Publish attempts before PublishError. @defaultValue 5 */
+  readonly publishAttempts?: number;
+}
+
+/** The result of a JetStream publish. */
+export interface PublishResult {
+  readonly stream: string;
+  readonly seq: number;
+  /** True when the message id was already stored inside the duplicate window (nothing new was stored). */
+  readonly duplicate: boolean;
+}
+
+/** One NATS connection with JetStream, provisioning, de-duplicated publishing, consuming and request serving. */
+export interface Bus {
+  readonly connection: NatsConnection;
+  ensureStream(spec: StreamSpec): Promise<void>;
+  ensureConsumer(stream: string, spec: ConsumerSpec): Promise<void>;
+  /** Provisions the dead-letter stream every consume loop writes to. */
+  ensureDeadLetterStream(): Promise<void>;
+  publish(subject: string, data: string | Uint8Array, options: { msgId: string }): Promise<PublishResult>;
+  consume(
+    stream: string,
+    durable: string,
+    handler: (m: BusMessage) => Promise<void>,
+    options?: ConsumeOptions,
+  ): Promise<ConsumerHandle>;
+  /** A core queue subscription; when a request has a reply subject, the handler's result is sent back as JSON. */
+  serve(subject: string, queue: string, handler: (data: Uint8Array) => Promise<unknown>): ConsumerHandle;
+  /** Stops every consume loop and subscription, then drains the connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Connects with unlimited reconnects and logs connection status changes. */
+export async function connectBus(options: BusOptions): Promise<Bus> {
+  const servers = typeof options.servers === 'string' ? options.servers.split(',') : [...options.servers];
+  const nc = await connect({ servers, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const log = options.logger.child({ module: 'bus' });
+  void watchStatus(nc, log);
+  return createBus(nc, await jetstreamManager(nc), jetstream(nc), options, log);
+}
+
+async function watchStatus(nc: NatsConnection, log: BusLogger): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type === 'disconnect' || status.type === 'reconnect')
+      log.warn({ status: status.type }, 'nats connection');
+  }
+}
+
+function createBus(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  js: JetStreamClient,
+  options: BusOptions,
+  log: BusLogger,
+): Bus {
+  const handles: ConsumerHandle[] = [];
+  let closing: Promise<void> | undefined;
+  return {
+    connection: nc,
+    ensureStream: (spec) => ensureStream(jsm, spec),
+    ensureConsumer: (stream, spec) => ensureConsumer(jsm, stream, spec),
+    ensureDeadLetterStream: () => ensureStream(jsm, DEAD_LETTER_STREAM),
+    publish: (subject, data, { msgId }) =>
+      publishWithRetry(js, subject, data, msgId, options.publishAttempts ?? 5, log),
+    async consume(stream, durable, handler, consumeOptions = {}) {
+      const handle = await startConsuming(js, stream, durable, handler, consumeOptions, log);
+      handles.push(handle);
+      return handle;
+    },
+    serve(subject, queue, handler) {
+      const handle = serveRequests(nc, subject, queue, handler, log);
+      handles.push(handle);
+      return handle;
+    },
+    close() {
+      closing ??= (async () => {
+        for (const handle of handles) await handle.stop();
+        await nc.drain().catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function publishWithRetry(
+  js: JetStreamClient,
+  subject: string,
+  data: string | Uint8Array,
+  msgId: string,
+  attempts: number,
+  log: BusLogger,
+): Promise<PublishResult> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const ack = await js.publish(subject, data, { msgID: msgId, headers: natsHeaders() });
+      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      lastError = err;
+      log.warn({ err, subject, msg_id: msgId, attempt }, 'publish failed: retrying');
+      await sleep(Math.min(200 * 2 ** (attempt - 1), 5000));
+    }
+  }
+  throw new PublishError(subject, msgId, { cause: lastError });
+}
+
+function serveRequests(
+  nc: NatsConnection,
+  subject: string,
+  queue: string,
+  handler: (data: Uint8Array) => Promise<unknown>,
+  log: BusLogger,
+): ConsumerHandle {
+  const inFlight = new Set<Promise<void>>();
+  const sub: Subscription = nc.subscribe(subject, {
+    queue,
+    callback: (err, msg) => {
+      if (err) {
+        log.error({ err, subject }, 'subscription error');
+        return;
+      }
+      const task = handler(msg.data)
+        .then((answer) => {
+          if (msg.reply) msg.respond(JSON.stringify(answer));
+        })
+        .catch((handlerErr: unknown) => {
+          log.error({ err: handlerErr, subject }, 'request handler failed');
+          if (msg.reply) msg.respond(JSON.stringify({ status: 'error', message: 'internal error, retry later' }));
+        })
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    },
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        await sub.drain().catch(() => undefined);
+        await Promise.allSettled([...inFlight]);
+      })();
+      return stopping;
+    },
+  };
+}

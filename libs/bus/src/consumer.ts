@@ -1,0 +1,136 @@
+import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { PoisonMessageError } from './errors.js';
+import type { BusLogger } from './logger.js';
+
+/** A message handed to a handler, with its delivery facts. */
+export interface BusMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly deliveryCount: number;
+  readonly streamSequence: number;
+  /** The publisher's message id (`Nats-Msg-Id`), if any. */
+  readonly msgId: string | undefined;
+  /** Parses the body as JSON; bad JSON throws PoisonMessageError (never retried). */
+  json(): unknown;
+  /** Extends the ack deadline (long handlers also get it called periodically). */
+  working(): void;
+}
+
+/** Options of a consume loop. */
+export interface ConsumeOptions {
+  /** Handlers in flight at most. @defaultValue 1 */
+  readonly concurrency?: number;
+  /** Must equal the consumer's max_deliver: the last failed attempt is dead-lettered. @defaultValue 5 */
+  readonly maxDeliver?: number;
+  /** The consumer's ack wait: `working()` is sent every third of it while a handler runs. @defaultValue 30000 */
+  readonly ackWaitMs?: number;
+  /** First retry delay, doubled per delivery up to 30 s. @defaultValue 500 */
+  readonly retryBaseMs?: number;
+}
+
+/** A running consume loop. */
+export interface ConsumerHandle {
+  /** Stops pulling, waits for in-flight handlers to ack or nak, then resolves. Idempotent. */
+  stop(): Promise<void>;
+}
+
+type Handler = (message: BusMessage) => Promise<void>;
+
+/**
+ * The ack semantics every service relies on: success → ack; PoisonMessageError → dead letter + term;
+ * any other error → nak with exponential delay, and on the last allowed delivery dead letter + term.
+ */
+export async function startConsuming(
+  js: JetStreamClient,
+  stream: string,
+  durable: string,
+  handler: Handler,
+  options: ConsumeOptions,
+  logger: BusLogger,
+): Promise<ConsumerHandle> {
+  const consumer: Consumer = await js.consumers.get(stream, durable);
+  const concurrency = options.concurrency ?? 1;
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: concurrency });
+  const inFlight = new Set<Promise<void>>();
+  const log = logger.child({ stream, durable });
+  const loop = (async () => {
+    for await (const m of messages) {
+      const task = handleOne(js, m, handler, options, log).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+  })();
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        await messages.close().catch(() => undefined);
+        await loop.catch(() => undefined);
+        await Promise.allSettled([...inFlight]);
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, options: ConsumeOptions, log: BusLogger) {
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const keepAlive = setInterval(() => m.working(), Math.max(1000, ackWaitMs / 3));
+  const context = { subject: m.subject, seq: m.info.streamSequence, delivery: m.info.deliveryCount };
+  try {
+    await handler(toBusMessage(m));
+    m.ack();
+  } catch (err) {
+    const maxDeliver = options.maxDeliver ?? 5;
+    if (err instanceof PoisonMessageError || m.info.deliveryCount >= maxDeliver) {
+      const reason = err instanceof PoisonMessageError ? 'poison' : 'max-deliveries';
+      log.error({ ...context, err, reason }, 'message dead-lettered');
+      await deadLetter(js, m, reason, err).catch((dlqErr: unknown) =>
+        log.error({ ...context, err: dlqErr }, 'dead-letter publish failed'),
+      );
+      m.term(reason);
+    } else {
+      const delay = Math.min((options.retryBaseMs ?? 500) * 2 ** (m.info.deliveryCount - 1), 30_000);
+      log.warn({ ...context, err, retry_in_ms: delay }, 'handler failed: will retry');
+      m.nak(delay);
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+function toBusMessage(m: JsMsg): BusMessage {
+  return {
+    subject: m.subject,
+    data: m.data,
+    deliveryCount: m.info.deliveryCount,
+    streamSequence: m.info.streamSequence,
+    msgId: m.headers?.get('Nats-Msg-Id') || undefined,
+    json() {
+      try {
+        return m.json();
+      } catch (err) {
+        throw new PoisonMessageError(`body of ${m.subject} #${m.info.streamSequence} is not valid JSON`, {
+          cause: err,
+        });
+      }
+    },
+    working: () => m.working(),
+  };
+}
+
+/** Republishes the original bytes to `deadletter.<subject>` with headers saying why and where they came from. */
+async function deadLetter(js: JetStreamClient, m: JsMsg, reason: string, err: unknown): Promise<void> {
+  const h = natsHeaders();
+  h.set('Mlops-Dead-Letter-Reason', reason);
+  h.set('Mlops-Error', String((err as Error)?.message ?? err).slice(0, 1000));
+  h.set('Mlops-Original-Subject', m.subject);
+  h.set('Mlops-Original-Stream', m.info.stream);
+  h.set('Mlops-Original-Sequence', String(m.info.streamSequence));
+  h.set('Mlops-Delivery-Count', String(m.info.deliveryCount));
+  await js.publish(`deadletter.${m.subject}`, m.data, {
+    headers: h,
+    msgID: `deadletter:${m.info.stream}:${m.info.streamSequence}`,
+  });
+}

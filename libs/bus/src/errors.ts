@@ -1,0 +1,24 @@
+/** Base class of the bus's own errors. */
+export class BusError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Throw from a handler when retrying later may succeed (a dependency is down): the message is nak'ed with backoff. */
+export class TransientError extends BusError {}
+
+/** Throw from a handler for a message that can never succeed (bad JSON, wrong schema): it is dead-lettered and terminated. */
+export class PoisonMessageError extends BusError {}
+
+/** A JetStream publish that failed after its retries. */
+export class PublishError extends BusError {
+  constructor(
+    readonly subject: string,
+    readonly msgId: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`publish to ${subject}${msgId === undefined ? '' : ` (msg id ${msgId})`} failed`, options);
+  }
+}

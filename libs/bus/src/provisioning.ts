@@ -1,0 +1,67 @@
+import { AckPolicy, DeliverPolicy, type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+
+/** A stream the services need; provisioning is create-or-update and never deletes data. */
+export interface StreamSpec {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  /** JetStream de-duplication window for message ids. @defaultValue 1 hour */
+  readonly duplicateWindowMs?: number;
+  /** 0 = keep forever. @defaultValue 0 */
+  readonly maxAgeMs?: number;
+}
+
+/** A durable pull consumer. */
+export interface ConsumerSpec {
+  readonly durable: string;
+  readonly filterSubject?: string;
+  /** @defaultValue 30000 */
+  readonly ackWaitMs?: number;
+  /** @defaultValue 5 */
+  readonly maxDeliver?: number;
+  /** `all` (default) or `new` (only messages published after creation). */
+  readonly deliverPolicy?: 'all' | 'new';
+}
+
+/** The stream capturing every dead letter (`deadletter.>`), with Limits retention so they can be inspected and re-driven. */
+export const DEAD_LETTER_STREAM: StreamSpec = { name: 'DEAD_LETTERS', subjects: ['deadletter.>'] };
+
+/** Creates the stream, or updates its subjects and windows if they differ. */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const wanted = {
+    subjects: [...spec.subjects],
+    duplicate_window: nanos(spec.duplicateWindowMs ?? 60 * 60 * 1000),
+    max_age: nanos(spec.maxAgeMs ?? 0),
+  };
+  const existing = await jsm.streams.info(spec.name).catch(() => undefined);
+  if (existing === undefined) {
+    await jsm.streams.add({ name: spec.name, storage: StorageType.File, retention: RetentionPolicy.Limits, ...wanted });
+    return;
+  }
+  const config = existing.config;
+  const same =
+    JSON.stringify([...config.subjects].sort()) === JSON.stringify([...wanted.subjects].sort()) &&
+    config.duplicate_window === wanted.duplicate_window &&
+    config.max_age === wanted.max_age;
+  if (!same) await jsm.streams.update(spec.name, wanted);
+}
+
+/** Creates the durable consumer, or updates ack wait and max deliver if they differ. */
+export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec: ConsumerSpec): Promise<void> {
+  const wanted = { ack_wait: nanos(spec.ackWaitMs ?? 30_000), max_deliver: spec.maxDeliver ?? 5 };
+  const existing = await jsm.consumers.info(stream, spec.durable).catch(() => undefined);
+  if (existing === undefined) {
+    await jsm.consumers.add(stream, {
+      durable_name: spec.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: spec.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+      ...(spec.filterSubject === undefined ? {} : { filter_subject: spec.filterSubject }),
+      ...wanted,
+    });
+    return;
+  }
+  const config = existing.config;
+  if (config.ack_wait !== wanted.ack_wait || config.max_deliver !== wanted.max_deliver) {
+    await jsm.consumers.update(stream, spec.durable, wanted);
+  }
+}

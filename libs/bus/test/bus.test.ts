@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { type Bus, type BusLogger, type BusMessage, connectBus, TransientError } from '../src/index.js';
+
+const silent: BusLogger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+let bus: Bus;
+let stream: string;
+let subject: string;
+
+async function waitFor(check: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+async function consumerWith(handler: (m: BusMessage) => Promise<void>, maxDeliver = 3) {
+  const durable = `c-${randomUUID().slice(0, 8)}`;
+  await bus.ensureConsumer(stream, { durable, ackWaitMs: 2000, maxDeliver });
+  return bus.consume(stream, durable, handler, { maxDeliver, ackWaitMs: 2000, retryBaseMs: 50 });
+}
+
+async function deadLetters(): Promise<{ subject: string; reason: string | undefined; data: string }[]> {
+  const jsm = await jetstreamManager(bus.connection);
+  const info = await jsm.streams.info('DEAD_LETTERS');
+  const out = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && seq > 0; seq++) {
+    const m = await jsm.streams.getMessage('DEAD_LETTERS', { seq }).catch(() => null);
+    if (m?.subject === `deadletter.${subject}`) {
+      out.push({ subject: m.subject, reason: m.header.get('Mlops-Dead-Letter-Reason'), data: m.string() });
+    }
+  }
+  return out;
+}
+
+beforeEach(async () => {
+  bus = await connectBus({ servers: inject('natsUrl'), name: 'bus-test', logger: silent });
+  stream = `S_${randomUUID().slice(0, 8)}`;
+  subject = `test.${randomUUID().slice(0, 8)}`;
+  await bus.ensureStream({ name: stream, subjects: [`${subject}.>`, subject] });
+  await bus.ensureDeadLetterStream();
+});
+afterEach(async () => {
+  await bus.close();
+});
+
+describe('provisioning', () => {
+  it('when a stream and consumer are ensured twice, then the second call changes nothing and does not fail', async () => {
+    await bus.ensureStream({ name: stream, subjects: [`${subject}.>`, subject] });
+    await bus.ensureConsumer(stream, { durable: 'd1' });
+    await bus.ensureConsumer(stream, { durable: 'd1' });
+    const jsm = await jetstreamManager(bus.connection);
+    expect((await jsm.consumers.info(stream, 'd1')).config.max_deliver).toBe(5);
+  });
+
+  it('when the subjects change, then the stream is updated in place', async () => {
+    await bus.ensureStream({ name: stream, subjects: [subject, `${subject}.>`, `${subject}-extra`] });
+    const jsm = await jetstreamManager(bus.connection);
+    expect((await jsm.streams.info(stream)).config.subjects).toContain(`${subject}-extra`);
+  });
+});
+
+describe('publish', () => {
+  it('when the same message id is published twice, then the stream stores it once', async () => {
+    const first = await bus.publish(subject, '{"n":1}', { msgId: 'm-1' });
+    const second = await bus.publish(subject, '{"n":1}', { msgId: 'm-1' });
+    expect([first.duplicate, second.duplicate]).toEqual([false, true]);
+    const jsm = await jetstreamManager(bus.connection);
+    expect((await jsm.streams.info(stream)).state.messages).toBe(1);
+  });
+});
+
+describe('consume', () => {
+  it('when the handler succeeds, then the message is acked and not redelivered', async () => {
+    const seen: number[] = [];
+    const handle = await consumerWith(async (m) => void seen.push(m.deliveryCount));
+    await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await waitFor(() => seen.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(seen).toEqual([1]);
+    await handle.stop();
+  });
+
+  it('when the handler fails transiently once, then the message comes back and succeeds', async () => {
+    const deliveries: number[] = [];
+    let done = false;
+    const handle = await consumerWith(async (m) => {
+      deliveries.push(m.deliveryCount);
+      if (m.deliveryCount === 1) throw new TransientError('mlflow down');
+      done = true;
+    });
+    await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await waitFor(() => done);
+    expect(deliveries).toEqual([1, 2]);
+    await handle.stop();
+  });
+
+  it('when a message is poison, then it is dead-lettered with the reason and never redelivered', async () => {
+    const deliveries: number[] = [];
+    const handle = await consumerWith(async (m) => {
+      deliveries.push(m.deliveryCount);
+      m.json();
+    });
+    await bus.publish(subject, 'not json', { msgId: randomUUID() });
+    await waitFor(async () => (await deadLetters()).length === 1);
+    expect(await deadLetters()).toEqual([{ subject: `deadletter.${subject}`, reason: 'poison', data: 'not json' }]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(deliveries).toEqual([1]);
+    await handle.stop();
+  });
+
+  it('when failures exceed max deliveries, then the last attempt dead-letters the message', async () => {
+    const deliveries: number[] = [];
+    const handle = await consumerWith(async (m) => {
+      deliveries.push(m.deliveryCount);
+      throw new Error('always fails');
+    }, 3);
+    await bus.publish(subject, '{"x":1}', { msgId: randomUUID() });
+    await waitFor(async () => (await deadLetters()).length === 1);
+    expect(deliveries).toEqual([1, 2, 3]);
+    expect((await deadLetters())[0]?.reason).toBe('max-deliveries');
+    await handle.stop();
+  });
+
+  it('when stopped during a handler, then stop waits for it and the message is acked', async () => {
+    let finished = false;
+    let started = false;
+    const handle = await consumerWith(async () => {
+      started = true;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      finished = true;
+    });
+    await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await waitFor(() => started);
+    await handle.stop();
+    expect(finished).toBe(true);
+  });
+
+  it('when concurrency is 2, then never more than 2 handlers run at once', async () => {
+    let running = 0;
+    let peak = 0;
+    let done = 0;
+    const durable = `c-${randomUUID().slice(0, 8)}`;
+    await bus.ensureConsumer(stream, { durable });
+    const handle = await bus.consume(
+      stream,
+      durable,
+      async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        running--;
+        done++;
+      },
+      { concurrency: 2 },
+    );
+    for (let i = 0; i < 6; i++) await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await waitFor(() => done === 6);
+    expect(peak).toBeLessThanOrEqual(2);
+    await handle.stop();
+  });
+});
+
+describe('serve', () => {
+  it('when a request carries a reply subject, then the handler result comes back as JSON', async () => {
+    bus.serve(`ask.${subject}`, 'q', async (data) => ({ echo: new TextDecoder().decode(data) }));
+    const reply = await bus.connection.request(`ask.${subject}`, 'hi', { timeout: 2000 });
+    expect(reply.json()).toEqual({ echo: 'hi' });
+  });
+});
