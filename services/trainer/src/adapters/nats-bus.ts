@@ -1,0 +1,46 @@
+import { type Bus, PoisonMessageError } from '@mlops/bus';
+import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
+import type { TrainerBus } from '../entry-points/trainer-bus.js';
+import { InvalidWorkError } from '../entry-points/worker.js';
+
+/** A whole tuning may take a while: the work message's ack deadline, extended by heartbeats. */
+const WORK_ACK_WAIT_MS = 60_000;
+const WORK_MAX_DELIVER = 5;
+
+/** The trainer's bus port over @mlops/bus. */
+export function natsTrainerBus(bus: Bus): TrainerBus {
+  return {
+    async provision() {
+      await bus.ensureDeadLetterStream();
+      await bus.ensureStream(STREAMS.tuneRequests);
+      await bus.ensureStream(STREAMS.tuningEvents);
+      await bus.ensureConsumer(STREAMS.tuneRequests.name, {
+        durable: CONSUMERS.trainer,
+        filterSubject: SUBJECTS.tuningRequested,
+        ackWaitMs: WORK_ACK_WAIT_MS,
+        maxDeliver: WORK_MAX_DELIVER,
+      });
+    },
+    async publishEvent(subject, event) {
+      await bus.publish(subject, JSON.stringify(event), { msgId: event.id });
+    },
+    serveRequests: (subject, queue, handle) => bus.serve(subject, queue, handle),
+    consumeWork(handle) {
+      const started = bus.consume(
+        STREAMS.tuneRequests.name,
+        CONSUMERS.trainer,
+        async (message) => {
+          try {
+            await handle(message.json(), () => message.working());
+          } catch (err) {
+            if (err instanceof InvalidWorkError) throw new PoisonMessageError(err.message, { cause: err });
+            throw err;
+          }
+        },
+        { concurrency: 1, ackWaitMs: WORK_ACK_WAIT_MS, maxDeliver: WORK_MAX_DELIVER },
+      );
+      return { stop: async () => (await started).stop() };
+    },
+    close: () => bus.close(),
+  };
+}
