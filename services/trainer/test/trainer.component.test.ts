@@ -13,7 +13,11 @@ let trainer: ReturnType<typeof createTrainer>;
 
 function collect(subject: string): { data: Record<string, unknown> }[] {
   const seen: { data: Record<string, unknown> }[] = [];
-  client.subscribe(subject, { callback: (_err, msg) => seen.push(msg.json()) });
+  client.subscribe(subject, {
+    callback: (_err, msg) => {
+      seen.push(msg.json());
+    },
+  });
   return seen;
 }
 
