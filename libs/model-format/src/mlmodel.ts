@@ -1,0 +1,122 @@
+/** File names of a logged model directory. */
+export const MODEL_FILES = {
+  mlmodel: 'MLmodel',
+  onnx: 'model.onnx',
+  weights: 'weights.json',
+  conda: 'conda.yaml',
+  pythonEnv: 'python_env.yaml',
+  requirements: 'requirements.txt',
+  inputExample: 'input_example.json',
+  servingInputExample: 'serving_input_example.json',
+} as const;
+
+/** Versions written into the MLmodel and environment files. */
+export interface RuntimeVersions {
+  readonly mlflow: string;
+  readonly onnx: string;
+  readonly onnxruntime: string;
+  readonly python: string;
+}
+
+/** What the MLmodel file describes. */
+export interface MlmodelInput {
+  readonly modelId: string;
+  readonly runId: string;
+  readonly artifactPath: string;
+  readonly featureNames: readonly string[];
+  readonly createdAt: Date;
+  readonly versions: RuntimeVersions;
+  readonly modelSizeBytes?: number;
+  readonly hasInputExample: boolean;
+}
+
+/** The MLmodel YAML with the `onnx` and `python_function` flavors, so `mlflow.pyfunc.load_model` loads it. */
+export function buildMlmodel(input: MlmodelInput): string {
+  const inputs = JSON.stringify(input.featureNames.map((name) => ({ type: 'double', name, required: true })));
+  const outputs = JSON.stringify([
+    { type: 'tensor', name: 'probability', 'tensor-spec': { dtype: 'float32', shape: [-1, 1] } },
+    { type: 'tensor', name: 'label', 'tensor-spec': { dtype: 'int64', shape: [-1, 1] } },
+  ]);
+  const lines = [
+    `artifact_path: ${quote(input.artifactPath)}`,
+    'flavors:',
+    '  onnx:',
+    '    code: null',
+    `    data: ${MODEL_FILES.onnx}`,
+    `    onnx_version: ${quote(input.versions.onnx)}`,
+    '    providers:',
+    '    - CPUExecutionProvider',
+    '  python_function:',
+    `    data: ${MODEL_FILES.onnx}`,
+    '    env:',
+    `      conda: ${MODEL_FILES.conda}`,
+    `      virtualenv: ${MODEL_FILES.pythonEnv}`,
+    '    loader_module: mlflow.onnx',
+    `    python_version: ${quote(input.versions.python)}`,
+    `mlflow_version: ${quote(input.versions.mlflow)}`,
+    `model_id: ${quote(input.modelId)}`,
+    ...(input.modelSizeBytes === undefined ? [] : [`model_size_bytes: ${input.modelSizeBytes}`]),
+    `model_uuid: ${quote(input.modelId)}`,
+    `run_id: ${quote(input.runId)}`,
+    ...(input.hasInputExample
+      ? [
+          'saved_input_example_info:',
+          `  artifact_path: ${MODEL_FILES.inputExample}`,
+          '  pandas_orient: split',
+          `  serving_input_path: ${MODEL_FILES.servingInputExample}`,
+          '  type: dataframe',
+        ]
+      : []),
+    'signature:',
+    `  inputs: ${quote(inputs)}`,
+    `  outputs: ${quote(outputs)}`,
+    '  params: null',
+    `utc_time_created: ${quote(utcTime(input.createdAt))}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `requirements.txt` for the pyfunc environment. */
+export function buildRequirementsTxt(versions: RuntimeVersions): string {
+  return `mlflow==${versions.mlflow}\nonnx==${versions.onnx}\nonnxruntime==${versions.onnxruntime}\n`;
+}
+
+/** `python_env.yaml` (virtualenv env manager). */
+export function buildPythonEnvYaml(versions: RuntimeVersions): string {
+  return `python: ${versions.python}\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n`;
+}
+
+/** `conda.yaml` (conda env manager). */
+export function buildCondaYaml(versions: RuntimeVersions): string {
+  return [
+    'channels:',
+    '- conda-forge',
+    'dependencies:',
+    `- python=${versions.python}`,
+    '- pip',
+    '- pip:',
+    `  - mlflow==${versions.mlflow}`,
+    `  - onnx==${versions.onnx}`,
+    `  - onnxruntime==${versions.onnxruntime}`,
+    'name: mlflow-env',
+    '',
+  ].join('\n');
+}
+
+/** `input_example.json` (pandas split orient) and `serving_input_example.json` (the scoring-server body). */
+export function buildInputExamples(featureNames: readonly string[], rows: readonly (readonly number[])[]) {
+  const split = { columns: [...featureNames], data: rows.map((r) => [...r]) };
+  return {
+    inputExample: JSON.stringify(split),
+    servingInputExample: JSON.stringify({ dataframe_split: split }, null, 2),
+  };
+}
+
+/** A YAML single-quoted scalar. */
+function quote(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+function utcTime(date: Date): string {
+  return `${date.toISOString().replace('T', ' ').replace('Z', '')}000`;
+}
