@@ -60,7 +60,7 @@ export class ProtoWriter {
 /** Little-endian float32 bytes of the values (an ONNX tensor's raw_data). */
 export function float32Bytes(values: readonly number[]): Uint8Array {
   const view = new DataView(new ArrayBuffer(values.length * 4));
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  for (const [i, v] of values.entries()) view.setFloat32(i * 4, v, true);
   return new Uint8Array(view.buffer);
 }
 

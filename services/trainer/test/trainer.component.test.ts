@@ -82,8 +82,8 @@ describe('trainer on tune.requested', () => {
     const bad = (await client.request(SUBJECTS.tuneRequested, '{nope', { timeout: 5000 })).json<TuneReply>();
     expect(bad).toMatchObject({ status: 'rejected', errors: [{ path: '(body)' }] });
     const body = JSON.stringify({ dataset: { kind: 'csv', path: '../../etc/passwd' } });
-    const escape = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 5000 })).json<TuneReply>();
-    expect(escape).toMatchObject({
+    const escaping = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 5000 })).json<TuneReply>();
+    expect(escaping).toMatchObject({
       status: 'rejected',
       errors: [{ path: 'dataset.path', message: expect.stringMatching(/inside the trainer data directory/) }],
     });
