@@ -1,0 +1,43 @@
+import { LogisticRegression } from '@mlops/ml';
+import type { MlflowClient, ModelVersion } from '@mlops/mlflow';
+import { MODEL_FILES, parseWeights } from '@mlops/model-format';
+import type { ServedModel } from '../domain/served-model.js';
+
+/** Loads a registered model version's weights from MLflow; validates them before anything is swapped. */
+export class ModelLoader {
+  constructor(
+    private readonly mlflow: MlflowClient,
+    private readonly name: string,
+    private readonly alias: string,
+  ) {}
+
+  /** The version the alias points at now, or null when there is none yet. */
+  async championVersion(): Promise<ModelVersion | null> {
+    return await this.mlflow.getModelVersionByAlias(this.name, this.alias);
+  }
+
+  /** Downloads and validates `weights.json` of a version; throws (ModelFormatError, MlflowApiError) if unusable. */
+  async load(version: string): Promise<ServedModel> {
+    const uri = `models:/${this.name}/${version}`;
+    const resolved = await this.mlflow.resolveModelUri(uri);
+    if (resolved === null) throw new Error(`${uri} does not exist`);
+    const bytes = await this.mlflow.downloadArtifact({ artifactUri: resolved.artifactUri, path: MODEL_FILES.weights });
+    const weights = parseWeights(new TextDecoder().decode(bytes));
+    const model = LogisticRegression.fromState({
+      classes: weights.classes,
+      coef: weights.coef,
+      intercept: weights.intercept,
+    });
+    return {
+      name: this.name,
+      version,
+      versionNumber: Number(version),
+      alias: this.alias,
+      runId: resolved.runId ?? '',
+      modelUri: uri,
+      featureNames: weights.feature_names,
+      model,
+      loadedAt: new Date(),
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import type { Logger } from '@mlops/service-kit';
+import type { ModelSlot, ServedModel } from './served-model.js';
+
+/** Loads versions off the request path and swaps them in; one load at a time, stale versions skipped. */
+export class ModelReloader {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly slot: ModelSlot,
+    private readonly load: (version: string) => Promise<ServedModel>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Loads `version` unless the served one is as new; a failed load keeps the current model serving. */
+  offer(version: string, reason: string): Promise<void> {
+    this.queue = this.queue.then(() => this.loadAndSwap(version, reason));
+    return this.queue;
+  }
+
+  private async loadAndSwap(version: string, reason: string): Promise<void> {
+    if (this.slot.isStale(Number(version))) return;
+    try {
+      const model = await this.load(version);
+      if (this.slot.offer(model)) {
+        this.logger.info({ model: model.name, version, run_id: model.runId, reason }, 'model loaded and swapped in');
+      }
+    } catch (err) {
+      this.logger.error({ err, version, reason }, 'model load failed: keeping the current model');
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
+import { logLevelSchema, parseConfig } from '@mlops/service-kit';
+import { z } from 'zod';
+
+const schema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000'),
+  TRACKER_INSTANCE: z.string().min(1).default('tracker'),
+  TRACKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  TRACKER_HEALTH_HOST: z.string().default('127.0.0.1'),
+  /** Written into each model's MLmodel and environment files. */
+  TRACKER_MODEL_PYTHON_VERSION: z.string().default('3.11'),
+  TRACKER_MODEL_ONNX_VERSION: z.string().default('1.19.1'),
+  TRACKER_MODEL_ONNXRUNTIME_VERSION: z.string().default('1.23.2'),
+  TRACKER_MODEL_MLFLOW_VERSION: z.string().default('3.17.2'),
+  LOG_LEVEL: logLevelSchema,
+});
+
+/** The tracker's configuration, parsed once at start-up. */
+export interface TrackerConfig {
+  readonly natsServers: string[];
+  readonly mlflow: MlflowClientOptions;
+  readonly instance: string;
+  readonly healthPort: number | undefined;
+  readonly healthHost: string;
+  readonly runtime: { mlflow: string; onnx: string; onnxruntime: string; python: string };
+  readonly logLevel: string;
+}
+
+/** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables and the TRACKER_* ones; throws ConfigError on problems. */
+export function loadConfig(env: Record<string, string | undefined>): TrackerConfig {
+  const parsed = parseConfig('tracker', schema, env);
+  return Object.freeze({
+    natsServers: parsed.NATS_URL.split(',').map((s) => s.trim()),
+    mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
+    instance: parsed.TRACKER_INSTANCE,
+    healthPort: parsed.TRACKER_HEALTH_PORT,
+    healthHost: parsed.TRACKER_HEALTH_HOST,
+    runtime: {
+      mlflow: parsed.TRACKER_MODEL_MLFLOW_VERSION,
+      onnx: parsed.TRACKER_MODEL_ONNX_VERSION,
+      onnxruntime: parsed.TRACKER_MODEL_ONNXRUNTIME_VERSION,
+      python: parsed.TRACKER_MODEL_PYTHON_VERSION,
+    },
+    logLevel: parsed.LOG_LEVEL,
+  });
+}

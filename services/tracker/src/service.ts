@@ -1,0 +1,54 @@
+import type { Bus, ConsumerHandle } from '@mlops/bus';
+import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import { createLogger, type HealthServer, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
+import { modelFilesBuilder } from './adapters/model-files.js';
+import type { TrackerConfig } from './config.js';
+import { MlflowRecorder } from './domain/recorder.js';
+import { consumeTuningEvents, provisionTracker } from './entry-points/events.js';
+
+/** Creates the tracker; nothing connects until start(). */
+export function createTracker(
+  config: TrackerConfig,
+  deps: { bus: Bus; logger?: Logger; mlflow?: MlflowClient },
+): Service & { readonly ready: boolean } {
+  const logger = deps.logger ?? createLogger({ service: 'tracker', level: config.logLevel });
+  const mlflow =
+    deps.mlflow ??
+    createMlflowClient({
+      ...config.mlflow,
+      onRetry: (e) => logger.warn({ mlflow_retry: e }, 'MLflow call failed: retrying'),
+    });
+  const recorder = new MlflowRecorder(mlflow, modelFilesBuilder(config.runtime));
+  let consumer: ConsumerHandle | undefined;
+  let health: HealthServer | undefined;
+  let ready = false;
+  let stopped = false;
+  return {
+    get ready() {
+      return ready;
+    },
+    async start() {
+      await provisionTracker(deps.bus);
+      consumer = await consumeTuningEvents({
+        bus: deps.bus,
+        mlflow,
+        recorder,
+        source: `mlops/${config.instance}`,
+        logger: logger.child({ module: 'events' }),
+      });
+      if (config.healthPort !== undefined)
+        health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
+      ready = true;
+      logger.info({ mlflow: mlflow.trackingUri }, 'tracker started');
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      ready = false;
+      await consumer?.stop();
+      await health?.close();
+      await deps.bus.close();
+      logger.info('tracker stopped');
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { connectBus } from '@mlops/bus';
+import { type ModelRegistered, SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { LogisticRegression, makeClassification, takeRows, takeValues, trainTestSplit } from '@mlops/ml';
+import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
+import { createLogger } from '@mlops/service-kit';
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { createTracker, loadConfig as trackerConfig } from '@mlops/tracker';
+import { createTrainer, natsTrainerBus, loadConfig as trainerConfig } from '@mlops/trainer';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const logger = createLogger({ service: 'e2e', level: 'silent' });
+const modelName = `e2e_${randomUUID().slice(0, 8)}`;
+let nats: NatsServerHandle;
+let client: NatsConnection;
+let mlflow: MlflowClient;
+let predictorUrl: string;
+const stops: (() => Promise<void>)[] = [];
+const registered: ModelRegistered['data'][] = [];
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function tune(request: Record<string, unknown>): Promise<TuneReply> {
+  const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName, ...request });
+  return (await client.request(SUBJECTS.tuneRequested, body, { timeout: 10_000 })).json<TuneReply>();
+}
+
+async function predict(rows: number[][]) {
+  const response = await fetch(`${predictorUrl}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ features: rows }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as { model: { version: string }; probabilities: number[] },
+  };
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  const env = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'), LOG_LEVEL: 'silent' };
+  mlflow = createMlflowClient({ trackingUri: env.MLFLOW_TRACKING_URI });
+  const bus = () => connectBus({ servers: nats.url, name: 'e2e', logger });
+  const trainer = createTrainer(trainerConfig(env, process.cwd()), { bus: natsTrainerBus(await bus()), logger });
+  const tracker = createTracker(trackerConfig(env), { bus: await bus(), logger });
+  const predictor = createPredictor(
+    predictorConfig({ ...env, MODEL_NAME: modelName, PREDICTOR_PORT: '0', PREDICTOR_MODEL_POLL_MS: '60000' }),
+    { bus: await bus(), logger },
+  );
+  for (const service of [trainer, tracker, predictor]) {
+    await service.start();
+    stops.unshift(() => service.stop());
+  }
+  predictorUrl = `http://127.0.0.1:${predictor.port}`;
+  client = await connect({ servers: nats.url });
+  client.subscribe(SUBJECTS.modelRegistered, {
+    callback: (_err, msg) => {
+      registered.push(msg.json<ModelRegistered>().data);
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await client?.drain();
+  for (const stop of stops) await stop();
+  await nats?.stop();
+});
+
+describe('the pipeline, end to end on real NATS and MLflow', () => {
+  it('when no model exists yet, then /predict answers 503', async () => {
+    expect((await predict([Array(20).fill(0)])).status).toBe(503);
+  });
+
+  it('when the default request is published, then 15 child runs, version 1 as champion, and /predict serves it', async () => {
+    const started = Date.now();
+    const reply = await tune({});
+    expect(reply).toMatchObject({ status: 'accepted', trial_count: 15 });
+    const event = await until('model.registered v1', () => registered.find((r) => r.version === '1'));
+    const wallMs = Date.now() - started;
+    expect(event).toMatchObject({ name: modelName, alias: 'champion', metric: { name: 'accuracy', value: 0.865 } });
+
+    const experiment = await mlflow.getExperimentByName(modelName);
+    const runs = [];
+    for await (const run of mlflow.iterateRuns({ experimentIds: [experiment!.experimentId] })) runs.push(run);
+    const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] !== undefined)!;
+    const children = runs.filter((r) => r.data.tags['mlflow.parentRunId'] === parent.info.runId);
+    expect(children).toHaveLength(15);
+    expect(children.every((r) => r.info.status === 'FINISHED')).toBe(true);
+    const accuracies = children.map(
+      (r) => `${r.data.params.C}/${r.data.params.solver}=${r.data.metrics.find((m) => m.key === 'accuracy')?.value}`,
+    );
+    expect(accuracies).toContain('0.01/liblinear=0.865');
+    expect(accuracies).toContain('100/saga=0.855');
+    expect(parent.info.status).toBe('FINISHED');
+
+    const champion = await mlflow.getModelVersionByAlias(modelName, 'champion');
+    expect(champion).toMatchObject({ version: '1', runId: event.run_id });
+    const best = children.find((r) => r.info.runId === event.run_id)!;
+    expect(best.data.params).toMatchObject({ C: '0.01', solver: 'liblinear' });
+
+    const { X, y } = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
+    const { train, test } = trainTestSplit(1000, { testSize: 0.2, randomState: 42 });
+    const local = new LogisticRegression({ solver: 'liblinear', C: 0.01, randomState: 42 }).fit(
+      takeRows(X, train),
+      takeValues(y, train),
+    );
+    const rows = Array.from({ length: 3 }, (_, i) => Array.from(X.data.subarray(test[i]! * 20, test[i]! * 20 + 20)));
+    const served = await until('predictor on v1', async () => {
+      const answer = await predict(rows);
+      return answer.status === 200 && answer.body.model.version === '1' ? answer.body : undefined;
+    });
+    expect(served.probabilities).toEqual(
+      Array.from(local.predictPositiveProba({ rows: 3, cols: 20, data: Float64Array.from(rows.flat()) })),
+    );
+    console.info(`tune request → model.registered (default request): ${wallMs} ms`);
+  }, 120_000);
+
+  it('when a second tuning completes, then version 2 becomes champion and /predict switches without restart', async () => {
+    const reply = await tune({ grid: { C: [1], solver: ['lbfgs'] } });
+    expect(reply).toMatchObject({ status: 'accepted', trial_count: 1 });
+    await until('model.registered v2', () => registered.find((r) => r.version === '2'));
+    const served = await until('predictor on v2', async () => {
+      const answer = await predict([Array(20).fill(0.5)]);
+      return answer.body.model?.version === '2' ? answer : undefined;
+    });
+    expect(served.status).toBe(200);
+    expect((await mlflow.getModelVersionByAlias(modelName, 'champion'))?.version).toBe('2');
+  }, 120_000);
+
+  it('when a request is invalid, then it is rejected and nothing reaches MLflow', async () => {
+    const name = `e2e_rejected_${randomUUID().slice(0, 8)}`;
+    const body = JSON.stringify({ experiment_name: name, registered_model_name: name, grid: { solver: ['sgd'] } });
+    const reply = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 10_000 })).json<TuneReply>();
+    expect(reply).toMatchObject({ status: 'rejected', errors: [{ path: 'grid.solver.0' }] });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await mlflow.getExperimentByName(name)).toBeNull();
+    expect(await mlflow.getRegisteredModel(name)).toBeNull();
+  });
+
+  it('when a run.completed is delivered again, then there is still exactly one child run for that trial', async () => {
+    const events: { subject: string; body: string }[] = [];
+    const sub = client.subscribe(SUBJECTS.runCompleted, {
+      callback: (_err, msg) => {
+        events.push({ subject: msg.subject, body: msg.string() });
+      },
+    });
+    await tune({ tuning_id: `redeliver-${randomUUID().slice(0, 6)}`, grid: { C: [0.1], solver: ['saga'] } });
+    const original = await until('run.completed', () => events[0]);
+    sub.unsubscribe();
+    const trialId = (JSON.parse(original.body) as { data: { trial_id: string } }).data.trial_id;
+    const js = (await import('@nats-io/jetstream')).jetstream(client);
+    await js.publish(SUBJECTS.runCompleted, original.body, { msgID: `replay-${randomUUID()}` });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const experiment = await mlflow.getExperimentByName(modelName);
+    const matches = await mlflow.searchRuns({
+      experimentIds: [experiment!.experimentId],
+      filter: `tags.\`mlops.trial_id\` = '${trialId}'`,
+    });
+    expect(matches.runs).toHaveLength(1);
+  }, 60_000);
+});
