@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { connectBus } from '@mlops/bus';
 import { type ModelRegistered, SUBJECTS, type TuneReply } from '@mlops/contracts';
 import { LogisticRegression, makeClassification, takeRows, takeValues, trainTestSplit } from '@mlops/ml';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
 import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { type NatsServerHandle, projectMlflowBinary, startNatsServer } from '@mlops/testkit';
 import { createTracker, loadConfig as trackerConfig } from '@mlops/tracker';
 import { createTrainer, natsTrainerBus, loadConfig as trainerConfig } from '@mlops/trainer';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -125,6 +128,25 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
     );
     console.info(`tune request → model.registered (default request): ${wallMs} ms`);
   }, 120_000);
+
+  it("when MLflow's Python client loads version 1, then it predicts the served probabilities (ONNX, float32)", async () => {
+    const rows = [Array.from({ length: 20 }, (_, j) => (j - 10) / 5), Array(20).fill(0.25)];
+    const served = await predict(rows);
+    const script = [
+      'import json, sys, pandas, mlflow.pyfunc',
+      `model = mlflow.pyfunc.load_model("models:/${modelName}/1")`,
+      'frame = pandas.DataFrame(json.loads(sys.argv[1]), columns=[f"x{j}" for j in range(20)], dtype="float64")',
+      'print(json.dumps([float(p) for p in model.predict(frame)["probability"]]))',
+    ].join('\n');
+    const python = join(dirname(projectMlflowBinary()), 'python');
+    const { stdout } = await promisify(execFile)(python, ['-c', script, JSON.stringify(rows)], {
+      env: { ...process.env, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri') },
+      timeout: 60_000,
+    });
+    const fromPython = JSON.parse(stdout.trim().split('\n').at(-1)!) as number[];
+    const worst = Math.max(...fromPython.map((p, i) => Math.abs(p - served.body.probabilities[i]!)));
+    expect(worst).toBeLessThan(1e-6);
+  }, 60_000);
 
   it('when a second tuning completes, then version 2 becomes champion and /predict switches without restart', async () => {
     const reply = await tune({ grid: { C: [1], solver: ['lbfgs'] } });
