@@ -114,6 +114,7 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
 
     const { X, y } = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
     const { train, test } = trainTestSplit(1000, { testSize: 0.2, randomState: 42 });
+    // biome-ignore lint/suspicious/noFocusedTests: this is LogisticRegression.fit, not a focused test
     const local = new LogisticRegression({ solver: 'liblinear', C: 0.01, randomState: 42 }).fit(
       takeRows(X, train),
       takeValues(y, train),
