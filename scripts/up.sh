@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# Quick start, step one: installs what is missing and runs the main job.
-# Today the main job is the seed experiment run offline by libs/ml (data set, 15-model grid, results table);
-# the NATS + MLflow stack with /predict joins it in the pipeline issue.
+# Quick start, step one: installs what is missing (nats-server, the MLflow venv, npm workspaces), then runs the
+# whole local stack — nats-server, MLflow, trainer, tracker, predictor — publishes the default tune request,
+# prints the results, and keeps /predict and the MLflow UI serving until Ctrl-C. Data live under ./data.
+# Extra arguments go to `mlops up` (e.g. --predictor-port 8081, --no-tune).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "› installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
-node cli/bin/mlops.js demo
+bash scripts/setup.sh
+exec node cli/bin/mlops.js up "$@"

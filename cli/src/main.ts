@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.js';
 import { FIT_USAGE, fitCommand } from './commands/fit.js';
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
 import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
+import { UP_USAGE, upCommand } from './commands/up.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -12,6 +13,7 @@ commands:
   dataset make-classification   generate scikit-learn's make_classification data as CSV
   fit                           fit one logistic regression on a CSV and print JSON
   demo                          run the seed experiment offline and print the results table
+  up                            run the whole local stack and the default tuning (the quick start)
   tune                          run a tuning on the stack: progress, results table, registered version
   predict                       send rows to the running predictor's POST /predict
   help                          this text
@@ -19,6 +21,8 @@ commands:
 ${DATASET_USAGE}
 
 ${FIT_USAGE}
+
+${UP_USAGE}
 
 ${TUNE_USAGE}
 
@@ -31,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   predict: predictCommand,
   tune: tuneCommand,
+  up: upCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; expected failures print one line to stderr, no stack. */

@@ -125,11 +125,13 @@ function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<n
     });
     on<TuningCompleted>(SUBJECTS.tuningCompleted, (d) => {
       if (d.completed > 0) return;
+      io.stderr('\n');
       io.stdout(`\n${resultsTable(progress, undefined, metric)}\nno trial succeeded: nothing was registered\n`);
       resolve(1);
     });
     on<ModelRegistered>(SUBJECTS.modelRegistered, (d) => {
-      io.stdout(`\n\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
+      io.stderr('\n');
+      io.stdout(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
       io.stdout(
         `registered ${d.name} version ${d.version} (alias ${d.alias}), ${d.metric.name}=${d.metric.value}, run ${d.run_id}\n`,
       );
