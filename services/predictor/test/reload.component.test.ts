@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { type Bus, connectBus } from '@mlops/bus';
+import { eventType, makeEnvelope, SUBJECTS } from '@mlops/contracts';
+import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import { serializeWeights } from '@mlops/model-format';
+import { createLogger } from '@mlops/service-kit';
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createPredictor, type Predictor } from '../src/service.js';
+
+const logger = createLogger({ service: 'predictor-test', level: 'silent' });
+const name = `reload_${randomUUID().slice(0, 8)}`;
+const FEATURES = ['a', 'b'];
+let nats: NatsServerHandle;
+let mlflow: MlflowClient;
+let publisher: Bus;
+let predictor: Predictor;
+let experimentId: string;
+
+/** Registers a version whose weights.json holds `weights` (a string is written as is, to break it). */
+async function register(weights: { intercept: number } | string): Promise<string> {
+  const run = await mlflow.createRun({ experimentId, runName: 'r' });
+  const model = await mlflow.createLoggedModel({ experimentId, name: 'model', sourceRunId: run.info.runId });
+  const body =
+    typeof weights === 'string'
+      ? weights
+      : serializeWeights({
+          classes: [0, 1],
+          coef: [1, -1],
+          intercept: weights.intercept,
+          feature_names: FEATURES,
+          solver: 'lbfgs',
+          params: {},
+          metrics: {},
+          trained_at: new Date().toISOString(),
+          dataset_digest: '0123456789abcdef',
+        });
+  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'weights.json' }, body);
+  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'MLmodel' }, 'flavors: {}\n');
+  await mlflow.finalizeLoggedModel(model.modelId, 'READY');
+  const version = await mlflow.createModelVersion({ name, source: `models:/${model.modelId}`, runId: run.info.runId });
+  await mlflow.setRegisteredModelAlias(name, 'champion', version.version);
+  return version.version;
+}
+
+async function announce(version: string): Promise<void> {
+  const event = makeEnvelope({
+    type: eventType(SUBJECTS.modelRegistered),
+    id: `${SUBJECTS.modelRegistered}:${name}:${version}:${randomUUID()}`,
+    source: 'test',
+    data: {
+      tuning_id: 't',
+      trial_id: 't-000',
+      name,
+      version,
+      alias: 'champion',
+      run_id: 'r',
+      model_uri: `models:/${name}/${version}`,
+      source_uri: 's',
+      metric: { name: 'accuracy', value: 1 },
+      registered_at: new Date().toISOString(),
+    },
+  });
+  await publisher.publish(SUBJECTS.modelRegistered, JSON.stringify(event), { msgId: event.id });
+}
+
+async function served(): Promise<{ version: string; probability: number }> {
+  const response = await fetch(`http://127.0.0.1:${predictor.port}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ records: [{ a: 0, b: 0 }] }),
+  });
+  const body = (await response.json()) as { model: { version: string }; probabilities: number[] };
+  return { version: body.model.version, probability: body.probabilities[0]! };
+}
+
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+  experimentId = (await mlflow.getOrCreateExperiment(name)).experimentId;
+  await mlflow.getOrCreateRegisteredModel({ name });
+  await register({ intercept: 0 });
+  publisher = await connectBus({ servers: nats.url, name: 'publisher', logger });
+  const env = {
+    NATS_URL: nats.url,
+    MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
+    MODEL_NAME: name,
+    PREDICTOR_PORT: '0',
+  };
+  predictor = createPredictor(loadConfig(env), {
+    bus: await connectBus({ servers: nats.url, name: 'p', logger }),
+    logger,
+  });
+  await predictor.start();
+}, 60_000);
+
+afterAll(async () => {
+  await predictor?.stop();
+  await publisher?.close();
+  await nats?.stop();
+});
+
+describe('predictor hot reload', () => {
+  it('when it starts, then it serves the version the champion alias points at', async () => {
+    expect(await served()).toEqual({ version: '1', probability: 0.5 });
+  });
+
+  it('when a new version cannot be loaded, then the old one keeps serving', async () => {
+    await announce(await register('{"format": "something else"}'));
+    await settle();
+    expect((await served()).version).toBe('1');
+  });
+
+  it('when a newer valid version is announced, then it is swapped in without a restart', async () => {
+    const version = await register({ intercept: 2 });
+    await announce(version);
+    await settle();
+    const now = await served();
+    expect(now.version).toBe(version);
+    expect(now.probability).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
+  });
+
+  it('when an older version is announced again, then it is ignored', async () => {
+    const before = await served();
+    await announce('1');
+    await settle();
+    expect(await served()).toEqual(before);
+  });
+});
