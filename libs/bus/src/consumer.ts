@@ -124,7 +124,12 @@ function toBusMessage(m: JsMsg): BusMessage {
 async function deadLetter(js: JetStreamClient, m: JsMsg, reason: string, err: unknown): Promise<void> {
   const h = natsHeaders();
   h.set('Mlops-Dead-Letter-Reason', reason);
-  h.set('Mlops-Error', String((err as Error)?.message ?? err).slice(0, 1000));
+  h.set(
+    'Mlops-Error',
+    String((err as Error)?.message ?? err)
+      .replace(/\s+/g, ' ')
+      .slice(0, 1000),
+  );
   h.set('Mlops-Original-Subject', m.subject);
   h.set('Mlops-Original-Stream', m.info.stream);
   h.set('Mlops-Original-Sequence', String(m.info.streamSequence));

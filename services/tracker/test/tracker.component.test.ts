@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { type Bus, connectBus } from '@mlops/bus';
+import { eventType, type ModelRegistered, makeEnvelope, SUBJECTS } from '@mlops/contracts';
+import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import { createLogger } from '@mlops/service-kit';
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createTracker } from '../src/service.js';
+
+const logger = createLogger({ service: 'tracker-test', level: 'silent' });
+const name = `tracker_${randomUUID().slice(0, 8)}`;
+let nats: NatsServerHandle;
+let bus: Bus;
+let mlflow: MlflowClient;
+let tracker: ReturnType<typeof createTracker>;
+const registered: ModelRegistered['data'][] = [];
+const now = () => new Date().toISOString();
+
+function trial(tuningId: string, index: number, accuracy: number) {
+  return {
+    tuning_id: tuningId,
+    experiment_name: name,
+    registered_model_name: name,
+    trial_id: `${tuningId}-${index}`,
+    trial_index: index,
+    params: {
+      C: index + 1,
+      solver: 'lbfgs',
+      tol: 1e-4,
+      max_iter: 100,
+      fit_intercept: true,
+      intercept_scaling: 1,
+      penalty: 'l2',
+      random_state: 42,
+    },
+    metrics: { accuracy, precision: 0.9, recall: 0.9, f1: 0.9, roc_auc: 0.95, log_loss: 0.3 },
+    model: { classes: [0, 1], coef: [0.5, -0.5], intercept: 0.1, feature_names: ['a', 'b'] },
+    n_iter: 7,
+    converged: true,
+    warnings: [],
+    fit_time_ms: 1,
+    dataset_digest: '0123456789abcdef',
+    started_at: now(),
+    ended_at: now(),
+  };
+}
+
+async function emit(subject: string, id: string, data: unknown): Promise<void> {
+  const event = makeEnvelope({ type: eventType(subject), id: `${subject}:${id}`, source: 'test', data });
+  await bus.publish(subject, JSON.stringify(event), { msgId: event.id });
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+  bus = await connectBus({ servers: nats.url, name: 'tracker-test-publisher', logger });
+  tracker = createTracker(loadConfig({ NATS_URL: nats.url, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri') }), {
+    bus: await connectBus({ servers: nats.url, name: 'tracker', logger }),
+    logger,
+  });
+  await tracker.start();
+  bus.connection.subscribe(SUBJECTS.modelRegistered, {
+    callback: (_err, msg) => {
+      registered.push(msg.json<{ data: ModelRegistered['data'] }>().data);
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await tracker?.stop();
+  await bus?.close();
+  await nats?.stop();
+});
+
+describe('tracker', () => {
+  it('when tuning.completed arrives before the last trial, then it waits and registers the best once all are in', async () => {
+    const tuningId = `t-${randomUUID().slice(0, 6)}`;
+    const done = {
+      ...trial(tuningId, 0, 0),
+      trial_count: 2,
+      completed: 2,
+      failed: 0,
+      selection_metric: 'accuracy',
+      ended_at: now(),
+    };
+    await emit(SUBJECTS.runCompleted, `${tuningId}-0`, trial(tuningId, 0, 0.8));
+    await emit(SUBJECTS.tuningCompleted, tuningId, done);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(registered.filter((r) => r.tuning_id === tuningId)).toHaveLength(0);
+    await emit(SUBJECTS.runCompleted, `${tuningId}-1`, trial(tuningId, 1, 0.9));
+    await until(() => registered.some((r) => r.tuning_id === tuningId));
+    const event = registered.find((r) => r.tuning_id === tuningId)!;
+    expect(event).toMatchObject({
+      name,
+      version: '1',
+      alias: 'champion',
+      trial_id: `${tuningId}-1`,
+      metric: { value: 0.9 },
+    });
+    const version = await mlflow.getModelVersionByAlias(name, 'champion');
+    expect(version?.tags).toMatchObject({ 'mlops.tuning_id': tuningId, 'mlops.trial_id': `${tuningId}-1` });
+  }, 60_000);
+
+  it('when an event breaks its schema, then it is dead-lettered and the tracker goes on', async () => {
+    await bus.publish(SUBJECTS.runCompleted, JSON.stringify({ specversion: '1.0', data: { nope: true } }), {
+      msgId: `bad-${randomUUID()}`,
+    });
+    const jsm = await jetstreamManager(bus.connection);
+    await until(async () => (await jsm.streams.info('DEAD_LETTERS')).state.messages > 0);
+    const letter = await jsm.streams.getMessage('DEAD_LETTERS', {
+      last_by_subj: `deadletter.${SUBJECTS.runCompleted}`,
+    });
+    expect(letter?.header.get('Mlops-Dead-Letter-Reason')).toBe('poison');
+    expect(tracker.ready).toBe(true);
+  }, 30_000);
+});
