@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort, startNatsServer } from '@mlops/testkit';
+import { describe, expect, it } from 'vitest';
+import { type BusLogger, connectBus } from '../src/index.js';
+
+const silent: BusLogger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+
+describe('reconnect', () => {
+  it('when nats-server restarts on the same port and store, then the consumer goes on with new messages', async () => {
+    const storeDir = await mkdtemp(join(tmpdir(), 'bus-restart-'));
+    const port = await findFreePort();
+    let server = await startNatsServer({ port, storeDir });
+    const bus = await connectBus({ servers: server.url, name: 'restart-test', logger: silent });
+    try {
+      await bus.ensureStream({ name: 'RESTART', subjects: ['restart.>'] });
+      await bus.ensureConsumer('RESTART', { durable: 'worker', ackWaitMs: 2000 });
+      const seen: string[] = [];
+      const handle = await bus.consume('RESTART', 'worker', async (m) => {
+        seen.push(new TextDecoder().decode(m.data));
+      });
+      await bus.publish('restart.a', 'before', { msgId: 'before' });
+      await waitFor(() => seen.includes('before'));
+
+      await server.stop();
+      server = await startNatsServer({ port, storeDir });
+      await bus.publish('restart.a', 'after', { msgId: 'after' });
+      await waitFor(() => seen.includes('after'), 30_000);
+      expect(seen).toEqual(['before', 'after']);
+      await handle.stop();
+    } finally {
+      await bus.close();
+      await server.stop();
+      await rm(storeDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
