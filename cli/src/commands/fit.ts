@@ -1,12 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  classificationReport,
-  LogisticRegression,
-  type LogisticRegressionParams,
-  SOLVERS,
-  type SolverName,
-} from '@mlops/ml';
+import { LogisticRegression, type LogisticRegressionParams, SOLVERS, type SolverName } from '@mlops/ml';
 import { readNumericCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -88,11 +82,7 @@ function modelParams(values: RawOptions): LogisticRegressionParams {
 }
 
 function testMetrics(model: LogisticRegression, X: Parameters<LogisticRegression['predict']>[0], y: Float64Array) {
-  const [negative, positive] = model.classes;
-  const unknown = y.find((label) => label !== negative && label !== positive);
-  if (unknown !== undefined) throw new UsageError(`--test-csv holds label ${unknown}, unseen in training`, 1);
-  const encode = (labels: Float64Array) => labels.map((label) => (label === positive ? 1 : 0));
-  const report = classificationReport(encode(y), encode(model.predict(X)), model.predictPositiveProba(X));
+  const report = model.evaluate(X, y);
   return {
     accuracy: report.accuracy,
     precision: report.precision,

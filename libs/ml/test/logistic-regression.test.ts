@@ -119,6 +119,13 @@ describe('LogisticRegression', () => {
     expect(Array.from(copy.predictPositiveProba(test.X))).toEqual(Array.from(model.predictPositiveProba(test.X)));
   });
 
+  it('when evaluated on held-out rows, then the report matches the metric functions; unseen labels are refused', () => {
+    const X = denseMatrix(new Float64Array([-2, -1, 1, 2]), 4, 1);
+    const model = new LogisticRegression({ C: 100 }).fit(X, [3, 3, 5, 5]);
+    expect(model.evaluate(X, [3, 5, 5, 5])).toMatchObject({ accuracy: 0.75, precision: 1, recall: 2 / 3 });
+    expect(() => model.evaluate(X, [3, 5, 4, 5])).toThrow(/label 4 at row 2 was not seen in training/);
+  });
+
   it('when predicting before fit, then it throws NotFittedError', () => {
     expect(() => new LogisticRegression().predict(denseMatrix(new Float64Array(2), 1, 2))).toThrow(/not fitted/);
   });

@@ -1,5 +1,6 @@
 import { InvalidDataError, NotFittedError } from '../errors.js';
 import type { DenseMatrix } from '../matrix.js';
+import { type BinaryClassificationReport, classificationReport } from '../metrics/classification.js';
 import { type LogisticRegressionParams, type ResolvedParams, resolveParams, type SolverName } from './params.js';
 import type { BinaryProblem, Solver } from './solver-types.js';
 import { fitLbfgs } from './solvers/lbfgs.js';
@@ -127,6 +128,22 @@ export class LogisticRegression {
   predict(X: DenseMatrix): Float64Array {
     const [negative, positive] = this.fitted().classes;
     return this.decisionFunction(X).map((z) => (z > 0 ? positive : negative));
+  }
+
+  /** Every binary metric on held-out rows, with classes[1] as the positive class; unseen labels are refused. */
+  evaluate(X: DenseMatrix, y: ArrayLike<number>): BinaryClassificationReport {
+    const [negative, positive] = this.fitted().classes;
+    const truth = new Float64Array(y.length);
+    for (let i = 0; i < y.length; i++) {
+      if (y[i] !== negative && y[i] !== positive) {
+        throw new InvalidDataError(
+          `label ${y[i]} at row ${i} was not seen in training (classes ${negative}, ${positive})`,
+        );
+      }
+      truth[i] = y[i] === positive ? 1 : 0;
+    }
+    const predicted = this.predict(X).map((label) => (label === positive ? 1 : 0));
+    return classificationReport(truth, predicted, this.predictPositiveProba(X));
   }
 
   /** The fitted weights as JSON, for artifacts and serving. */

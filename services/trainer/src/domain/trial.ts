@@ -1,5 +1,5 @@
 import type { TrialMetrics, TrialParams } from '@mlops/contracts';
-import { classificationReport, LogisticRegression, MlError } from '@mlops/ml';
+import { type BinaryClassificationReport, LogisticRegression, MlError } from '@mlops/ml';
 import type { TrainingData } from './dataset.js';
 
 /** What one fitted and evaluated trial produced. */
@@ -40,12 +40,13 @@ export function runTrial(data: TrainingData, params: TrialParams): TrialSuccess 
   }
   const fitTimeMs = performance.now() - started;
   const [negative, positive] = model.classes;
-  const encode = (labels: Float64Array) => labels.map((label) => (label === positive ? 1 : 0));
-  const report = classificationReport(
-    encode(data.test.y),
-    encode(model.predict(data.test.X)),
-    model.predictPositiveProba(data.test.X),
-  );
+  let report: BinaryClassificationReport;
+  try {
+    report = model.evaluate(data.test.X, data.test.y);
+  } catch (err) {
+    if (err instanceof MlError) return { ok: false, reason: err.message };
+    throw err;
+  }
   const { nIter, converged, warnings } = model.fitSummary;
   return {
     ok: true,
