@@ -53,7 +53,14 @@ export interface Bus {
 /** Connects with unlimited reconnects and logs connection status changes. */
 export async function connectBus(options: BusOptions): Promise<Bus> {
   const servers = typeof options.servers === 'string' ? options.servers.split(',') : [...options.servers];
-  const nc = await connect({ servers, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  // waitOnFirstConnect: a service started before nats-server waits for it instead of failing.
+  const nc = await connect({
+    servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
+  });
   const log = options.logger.child({ module: 'bus' });
   void watchStatus(nc, log);
   return createBus(nc, await jetstreamManager(nc), jetstream(nc), options, log);

@@ -37,6 +37,23 @@ describe('reconnect', () => {
   }, 60_000);
 });
 
+describe('first connect', () => {
+  it('when the service starts before nats-server, then connecting waits for the server instead of failing', async () => {
+    const port = await findFreePort();
+    const connecting = connectBus({ servers: `nats://127.0.0.1:${port}`, name: 'early', logger: silent });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const server = await startNatsServer({ port });
+    const bus = await connecting;
+    try {
+      await bus.ensureStream({ name: 'EARLY', subjects: ['early.>'] });
+      expect((await bus.publish('early.x', '{}', { msgId: 'x' })).seq).toBe(1);
+    } finally {
+      await bus.close();
+      await server.stop();
+    }
+  }, 30_000);
+});
+
 async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
