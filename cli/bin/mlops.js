@@ -6,5 +6,6 @@ const io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
+  env: process.env,
 };
 process.exitCode = await main(process.argv.slice(2), io);

@@ -4,4 +4,6 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Directory that relative paths are resolved against. */
   readonly cwd: string;
+  /** The environment handed on to the processes `mlops up` starts. */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }

@@ -31,6 +31,7 @@ async function run(...argv: string[]): Promise<Run> {
       stderr += t;
     },
     cwd: dir,
+    env: {},
   });
   return { code, stdout, stderr };
 }

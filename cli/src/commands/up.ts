@@ -46,7 +46,7 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
     const mlflow = await startMlflowServer({ port: ports.mlflow, dataDir: dirs.mlflow });
     stops.push(() => mlflow.stop());
     const env = {
-      ...process.env,
+      ...io.env,
       NATS_URL: nats.url,
       MLFLOW_TRACKING_URI: mlflow.trackingUri,
       TRAINER_DATA_DIR: dirs.datasets,
