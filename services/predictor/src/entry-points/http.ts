@@ -2,6 +2,7 @@ import type { Logger } from '@mlops/service-kit';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import { BadScoringRequest, parseScoringRequest } from '../domain/scoring-request.js';
 import type { ModelSlot } from '../domain/served-model.js';
+import { mlflowScoringRouter, openInferenceRouter } from './protocol-routes.js';
 
 /** HTTP limits from config. */
 export interface HttpLimits {
@@ -9,7 +10,7 @@ export interface HttpLimits {
   readonly maxRows: number;
 }
 
-/** Builds the express app (no listening here): /predict, /health, /ready, /model. */
+/** Builds the express app (no listening here): /predict, /health, /ready, /model, MLflow's /invocations and OIP V2. */
 export function createHttpApp(slot: ModelSlot, limits: HttpLimits, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -40,6 +41,8 @@ export function createHttpApp(slot: ModelSlot, limits: HttpLimits, logger: Logge
       loaded_at: served.loadedAt.toISOString(),
     });
   });
+  app.use(mlflowScoringRouter(slot, limits, logger));
+  app.use(openInferenceRouter(slot, limits, logger));
   app.post('/predict', express.json({ limit: limits.maxBodyBytes, strict: false, type: () => true }), (req, res) =>
     predict(req, res, slot, limits),
   );
