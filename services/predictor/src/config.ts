@@ -2,27 +2,64 @@ import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import { logLevelSchema, parseConfig } from '@mlops/service-kit';
 import { z } from 'zod';
 
-const schema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000'),
-  MODEL_NAME: z.string().min(1).default('One_Customer_Classifier'),
-  MODEL_ALIAS: z.string().min(1).default('champion'),
-  PREDICTOR_HOST: z.string().default('127.0.0.1'),
-  PREDICTOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every environment variable the predictor reads, with its default and meaning (docs are generated from this). */
+export const configSchema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server URL(s), comma-separated'),
+  MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
+  MODEL_NAME: z.string().min(1).default('One_Customer_Classifier').describe('Registered model to serve'),
+  MODEL_ALIAS: z.string().min(1).default('champion').describe('Registry alias that names the version to serve'),
+  PREDICTOR_HOST: z.string().default('127.0.0.1').describe('Interface the HTTP server binds (0.0.0.0 in containers)'),
+  PREDICTOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port; 0 picks a free one'),
   PREDICTOR_INSTANCE: z
     .string()
     .regex(/^[\w-]+$/)
-    .default('predictor'),
+    .default('predictor')
+    .describe('Instance name: names its durable consumer, so each instance sees every model event'),
   PREDICTOR_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
-    .default(1024 * 1024),
-  PREDICTOR_MAX_ROWS: z.coerce.number().int().min(1).default(10_000),
-  /** Safety net besides model.registered events: how often the alias is re-read from MLflow. */
-  PREDICTOR_MODEL_POLL_MS: z.coerce.number().int().min(1000).default(30_000),
-  LOG_LEVEL: logLevelSchema,
+    .default(8 * 1024 * 1024)
+    .describe('Largest request body accepted; larger ones get 413'),
+  PREDICTOR_MAX_ROWS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10_000)
+    .describe('Most rows scored in one request; more get 413'),
+  PREDICTOR_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(30_000)
+    .describe('Time a client has to send a whole request; slower ones get 408'),
+  PREDICTOR_AUTH_TOKENS: z
+    .string()
+    .default('')
+    .describe('Comma-separated bearer tokens for the prediction and model routes; empty turns authentication off'),
+  PREDICTOR_AUTH_HEALTH: flag(false).describe('Whether health routes also need a token (when tokens are set)'),
+  PREDICTOR_AUTH_METRICS: flag(false).describe('Whether /metrics also needs a token (when tokens are set)'),
+  PREDICTOR_MODEL_POLL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30_000)
+    .describe('Safety net besides model.registered events: how often the alias is re-read from MLflow'),
+  LOG_LEVEL: logLevelSchema.describe('pino log level'),
 });
+
+/** Access control for the HTTP routes; tokens are secrets and never logged. */
+export interface AuthConfig {
+  readonly tokens: readonly string[];
+  readonly protectHealth: boolean;
+  readonly protectMetrics: boolean;
+}
 
 /** The predictor's configuration, parsed once at start-up. */
 export interface PredictorConfig {
@@ -35,13 +72,15 @@ export interface PredictorConfig {
   readonly instance: string;
   readonly maxBodyBytes: number;
   readonly maxRows: number;
+  readonly requestTimeoutMs: number;
+  readonly auth: AuthConfig;
   readonly pollIntervalMs: number;
   readonly logLevel: string;
 }
 
 /** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables, MODEL_* and PREDICTOR_*; throws ConfigError on problems. */
 export function loadConfig(env: Record<string, string | undefined>): PredictorConfig {
-  const parsed = parseConfig('predictor', schema, env);
+  const parsed = parseConfig('predictor', configSchema, env);
   return Object.freeze({
     natsServers: parsed.NATS_URL.split(',').map((s) => s.trim()),
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
@@ -52,6 +91,14 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
     instance: parsed.PREDICTOR_INSTANCE,
     maxBodyBytes: parsed.PREDICTOR_MAX_BODY_BYTES,
     maxRows: parsed.PREDICTOR_MAX_ROWS,
+    requestTimeoutMs: parsed.PREDICTOR_REQUEST_TIMEOUT_MS,
+    auth: Object.freeze({
+      tokens: parsed.PREDICTOR_AUTH_TOKENS.split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
+      protectHealth: parsed.PREDICTOR_AUTH_HEALTH,
+      protectMetrics: parsed.PREDICTOR_AUTH_METRICS,
+    }),
     pollIntervalMs: parsed.PREDICTOR_MODEL_POLL_MS,
     logLevel: parsed.LOG_LEVEL,
   });
