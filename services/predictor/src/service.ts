@@ -3,17 +3,20 @@ import type { AddressInfo } from 'node:net';
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type Logger, type Service } from '@mlops/service-kit';
+import { createPredictorMetrics, type PredictorMetrics } from './adapters/metrics.js';
 import { ModelLoader } from './adapters/model-loader.js';
 import type { PredictorConfig } from './config.js';
 import { ModelReloader } from './domain/reloader.js';
 import { ModelSlot } from './domain/served-model.js';
-import { createHttpApp } from './entry-points/http.js';
+import { createHttpListener } from './entry-points/http.js';
 import { consumeModelEvents, provisionModelEvents } from './entry-points/model-events.js';
+import { closeServer, createHttpServer, listen } from './entry-points/server.js';
 
 /** The running predictor: its HTTP port (0 in config means any) and the served model. */
 export interface Predictor extends Service {
   readonly port: number;
   readonly slot: ModelSlot;
+  readonly metrics: PredictorMetrics;
 }
 
 /** Creates the predictor; nothing connects or listens until start(). */
@@ -25,7 +28,11 @@ export function createPredictor(
   const mlflow = deps.mlflow ?? createMlflowClient(config.mlflow);
   const slot = new ModelSlot();
   const loader = new ModelLoader(mlflow, config.modelName, config.modelAlias);
-  const reloader = new ModelReloader(slot, (v) => loader.load(v), logger.child({ module: 'reload' }));
+  const metrics = createPredictorMetrics();
+  const reloader = new ModelReloader(slot, (v) => loader.load(v), logger.child({ module: 'reload' }), {
+    loaded: (model) => metrics.modelLoaded(model),
+    failed: () => metrics.modelLoadFailed(),
+  });
   let server: Server | undefined;
   let consumer: ConsumerHandle | undefined;
   let poll: NodeJS.Timeout | undefined;
@@ -40,6 +47,7 @@ export function createPredictor(
   };
   return {
     slot,
+    metrics,
     get port() {
       return (server?.address() as AddressInfo | null)?.port ?? 0;
     },
@@ -53,8 +61,14 @@ export function createPredictor(
       );
       await checkChampion('start');
       poll = setInterval(() => void checkChampion('poll'), config.pollIntervalMs);
-      const app = createHttpApp(slot, { maxBodyBytes: config.maxBodyBytes, maxRows: config.maxRows }, logger);
-      server = await listen(app, config.port, config.host);
+      const listener = createHttpListener({
+        slot,
+        limits: { maxBodyBytes: config.maxBodyBytes, maxRows: config.maxRows },
+        auth: config.auth,
+        metrics,
+        logger: logger.child({ module: 'http' }),
+      });
+      server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);
       logger.info(
         { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
         'predictor started',
@@ -70,20 +84,4 @@ export function createPredictor(
       logger.info('predictor stopped');
     },
   };
-}
-
-function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
-}
-
-/** Stops accepting connections, lets in-flight requests finish (5 s at most), then closes idle keep-alives. */
-async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), 5000);
-  await closed;
-  clearTimeout(timer);
 }

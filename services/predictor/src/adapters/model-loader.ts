@@ -37,6 +37,12 @@ export class ModelLoader {
       modelUri: uri,
       featureNames: weights.feature_names,
       model,
+      training: {
+        solver: weights.solver,
+        params: weights.params,
+        metrics: weights.metrics,
+        trainedAt: weights.trained_at,
+      },
       loadedAt: new Date(),
     };
   }

@@ -1,6 +1,12 @@
 import type { Logger } from '@mlops/service-kit';
 import type { ModelSlot, ServedModel } from './served-model.js';
 
+/** Told of every swap and every failed load (metrics, events). */
+export interface ReloadObserver {
+  loaded(model: ServedModel): void;
+  failed(version: string, err: unknown): void;
+}
+
 /** Loads versions off the request path and swaps them in; one load at a time, stale versions skipped. */
 export class ModelReloader {
   private queue: Promise<void> = Promise.resolve();
@@ -9,6 +15,7 @@ export class ModelReloader {
     private readonly slot: ModelSlot,
     private readonly load: (version: string) => Promise<ServedModel>,
     private readonly logger: Logger,
+    private readonly observer?: ReloadObserver,
   ) {}
 
   /** Loads `version` unless the served one is as new; a failed load keeps the current model serving. */
@@ -22,9 +29,11 @@ export class ModelReloader {
     try {
       const model = await this.load(version);
       if (this.slot.offer(model)) {
+        this.observer?.loaded(model);
         this.logger.info({ model: model.name, version, run_id: model.runId, reason }, 'model loaded and swapped in');
       }
     } catch (err) {
+      this.observer?.failed(version, err);
       this.logger.error({ err, version, reason }, 'model load failed: keeping the current model');
     }
   }

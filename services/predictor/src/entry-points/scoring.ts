@@ -12,18 +12,14 @@ export interface Scored {
 }
 
 /** Scores rows with the served model and counts them; every protocol goes through here. */
-export function score(served: ServedModel, X: DenseMatrix, metrics: PredictorMetrics | undefined): Scored {
-  const probabilities = served.model.predictPositiveProba(X);
-  const labels = served.model.predict(X);
+export function score(served: ServedModel, X: DenseMatrix, metrics: PredictorMetrics): Scored {
+  const { labels, probabilities } = served.model.predictWithProba(X);
+  const positive = served.model.classes[1];
+  let positives = 0;
+  for (let i = 0; i < X.rows; i++) if (labels[i] === positive) positives++;
   const request = randomUUID();
-  const ids = Array.from({ length: X.rows }, (_, i) => `${request}:${i}`);
-  if (metrics !== undefined) {
-    metrics.rows.inc(X.rows);
-    let positives = 0;
-    const positive = served.model.classes[1];
-    for (const label of labels) if (label === positive) positives++;
-    if (positives > 0) metrics.predictions.inc({ class: String(positive) }, positives);
-    if (X.rows - positives > 0) metrics.predictions.inc({ class: String(served.model.classes[0]) }, X.rows - positives);
-  }
+  const ids = new Array<string>(X.rows);
+  for (let i = 0; i < X.rows; i++) ids[i] = `${request}:${i}`;
+  metrics.countScored(served, X.rows, positives, served.model.classes);
   return { probabilities, labels, ids };
 }
