@@ -63,7 +63,8 @@ export function rowsToMatrix(
     if (row.length !== width) {
       throw new BadScoringRequest(`${where}[${i}] has ${row.length} values, the model expects ${width}`);
     }
-    data.set(row as number[], i * width);
+    const offset = i * width;
+    for (let j = 0; j < width; j++) data[offset + j] = row[j] as number;
   }
   return { rows: rows.length, cols: width, data };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DenseMatrix } from '@mlops/ml';
 import type { PredictorMetrics } from '../adapters/metrics.js';
 import type { ServedModel } from '../domain/served-model.js';
@@ -7,7 +7,7 @@ import type { ServedModel } from '../domain/served-model.js';
 export interface Scored {
   readonly probabilities: Float64Array;
   readonly labels: Float64Array;
-  /** `<request uuid>:<row>` for each row: unique, and joinable with ground truth later. */
+  /** `<request id>-<row>` for each row (request id: 128 random bits, base64url): unique, joinable with ground truth. */
   readonly ids: string[];
 }
 
@@ -17,9 +17,9 @@ export function score(served: ServedModel, X: DenseMatrix, metrics: PredictorMet
   const positive = served.model.classes[1];
   let positives = 0;
   for (let i = 0; i < X.rows; i++) if (labels[i] === positive) positives++;
-  const request = randomUUID();
+  const request = `${randomBytes(16).toString('base64url')}-`;
   const ids = new Array<string>(X.rows);
-  for (let i = 0; i < X.rows; i++) ids[i] = `${request}:${i}`;
+  for (let i = 0; i < X.rows; i++) ids[i] = request + i;
   metrics.countScored(served, X.rows, positives, served.model.classes);
   return { probabilities, labels, ids };
 }

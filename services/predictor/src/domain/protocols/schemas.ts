@@ -7,9 +7,9 @@ import { z } from 'zod';
 
 const finite = z.number().describe('a finite number (NaN and ±Infinity are refused)');
 const row = z.array(finite).describe('one row: a value per feature, in the model’s feature order');
-const rowOrValue = z.union([finite, row]).describe('a number (the whole array is one row) or a row');
+const rowOrValue = z.union([row, finite]).describe('a number (the whole array is one row) or a row');
 const namedRow = z.record(z.string(), finite).describe('one row as feature name → value');
-const ids = z.array(z.string()).describe('one id per scored row, `<request uuid>:<row index>`');
+const ids = z.array(z.string()).describe('one id per scored row, `<request id>-<row index>`');
 
 /** `POST /predict`, by its one field: positional rows, or named records. */
 export const PredictRequestShapes = {
@@ -35,7 +35,7 @@ export const ErrorResponseSchema = z.object({ error: z.object({ code: z.string()
 
 const params = z.record(z.string(), z.unknown()).describe('inference parameters (accepted, unused)');
 
-const anyRow = z.union([finite, row, namedRow]);
+const anyRow = z.union([row, namedRow, finite]);
 
 /** MLflow scoring protocol, `POST /invocations` with `application/json`, by its one input field. */
 export const InvocationsRequestShapes = {
