@@ -6,10 +6,11 @@ import { createLogger, type Logger, type Service } from '@mlops/service-kit';
 import { createPredictorMetrics, type PredictorMetrics } from './adapters/metrics.js';
 import { ModelLoader } from './adapters/model-loader.js';
 import type { PredictorConfig } from './config.js';
+import { ChampionWatch } from './domain/champion-watch.js';
 import { ModelReloader } from './domain/reloader.js';
 import { ModelSlot } from './domain/served-model.js';
 import { createHttpListener } from './entry-points/http.js';
-import { consumeModelEvents, provisionModelEvents } from './entry-points/model-events.js';
+import { consumeModelEvents, provisionModelEvents, publishLoadFailed } from './entry-points/model-events.js';
 import { closeServer, createHttpServer, listen } from './entry-points/server.js';
 
 /** The running predictor: its HTTP port (0 in config means any) and the served model. */
@@ -31,20 +32,23 @@ export function createPredictor(
   const metrics = createPredictorMetrics();
   const reloader = new ModelReloader(slot, (v) => loader.load(v), logger.child({ module: 'reload' }), {
     loaded: (model) => metrics.modelLoaded(model),
-    failed: () => metrics.modelLoadFailed(),
+    failed: (version, err) => {
+      metrics.modelLoadFailed();
+      void publishLoadFailed(deps.bus, { config, version, err, serving: slot.model?.version ?? null }, logger);
+    },
   });
+  const watch = new ChampionWatch(
+    {
+      championVersion: async () => (await loader.championVersion())?.version ?? null,
+      offer: (version, reason) => reloader.offer(version, reason),
+      hasModel: () => slot.model !== undefined,
+    },
+    config.pollIntervalMs,
+    logger.child({ module: 'champion' }),
+  );
   let server: Server | undefined;
   let consumer: ConsumerHandle | undefined;
-  let poll: NodeJS.Timeout | undefined;
   let stopped = false;
-  const checkChampion = async (reason: string) => {
-    try {
-      const champion = await loader.championVersion();
-      if (champion !== null) await reloader.offer(champion.version, reason);
-    } catch (err) {
-      logger.warn({ err, reason }, 'could not read the champion alias from MLflow');
-    }
-  };
   return {
     slot,
     metrics,
@@ -59,16 +63,16 @@ export function createPredictor(
         { name: config.modelName, alias: config.modelAlias },
         reloader,
       );
-      await checkChampion('start');
-      poll = setInterval(() => void checkChampion('poll'), config.pollIntervalMs);
       const listener = createHttpListener({
         slot,
         limits: { maxBodyBytes: config.maxBodyBytes, maxRows: config.maxRows },
         auth: config.auth,
         metrics,
+        readinessProblem: () => watch.problem ?? reloader.lastFailure,
         logger: logger.child({ module: 'http' }),
       });
       server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);
+      await watch.start();
       logger.info(
         { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
         'predictor started',
@@ -77,7 +81,7 @@ export function createPredictor(
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(poll);
+      watch.stop();
       await consumer?.stop();
       if (server !== undefined) await closeServer(server);
       await deps.bus.close();

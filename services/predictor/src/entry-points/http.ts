@@ -15,6 +15,8 @@ export interface HttpDeps {
   readonly limits: ScoringLimits & { readonly maxBodyBytes: number };
   readonly auth: AuthConfig;
   readonly metrics: PredictorMetrics;
+  /** Why no model is served (MLflow unreachable, a failed load), shown by the readiness routes. */
+  readonly readinessProblem?: () => string | undefined;
   readonly logger: Logger;
 }
 

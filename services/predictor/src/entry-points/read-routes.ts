@@ -15,7 +15,8 @@ export function createReadApp(deps: HttpDeps): Express {
   });
   app.get('/ready', (_req, res) => {
     const served = slot.model;
-    if (served === undefined) res.status(503).json({ status: 'not ready', reason: 'no model loaded yet' });
+    const reason = deps.readinessProblem?.() ?? 'no model loaded yet';
+    if (served === undefined) res.status(503).json({ status: 'not ready', reason });
     else res.json({ status: 'ready', model: { name: served.name, version: served.version } });
   });
   app.get('/model', (_req, res) => {
