@@ -95,6 +95,24 @@ export function recordsToMatrix(
   return { rows: records.length, cols: width, data };
 }
 
+/**
+ * Refuses `__proto__` keys anywhere in a parsed body. JSON.parse keeps them as own keys but validators drop them
+ * silently, so a body would be scored differently from how it reads; refusing is clearer. Only walks bodies whose
+ * text mentions the key (possibly \u-escaped), so ordinary bodies cost one substring search.
+ */
+export function refuseProtoKeys(text: string, body: unknown): void {
+  if (!text.includes('__proto__') && !text.includes('\\u')) return;
+  const stack: unknown[] = [body];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (!Array.isArray(value) && Object.hasOwn(value, '__proto__')) {
+      throw new BadScoringRequest('the key "__proto__" is not allowed in a request body');
+    }
+    for (const child of Object.values(value)) if (typeof child === 'object') stack.push(child);
+  }
+}
+
 /** Refuses a body that is not an object with exactly one of `fields`, naming them; returns the one present. */
 export function requireOneField<F extends string>(body: unknown, fields: readonly F[]): F {
   const present =

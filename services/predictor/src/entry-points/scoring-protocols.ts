@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DenseMatrix } from '@mlops/ml';
 import { parseMlflowCsv, parseMlflowJson } from '../domain/protocols/mlflow-scoring.js';
 import { parseInferRequest } from '../domain/protocols/open-inference.js';
-import { parsePredictRequest, type ScoringLimits } from '../domain/scoring-request.js';
+import { parsePredictRequest, refuseProtoKeys, type ScoringLimits } from '../domain/scoring-request.js';
 import type { ServedModel } from '../domain/served-model.js';
 import type { RouteMatch, ScoringKind } from './routes.js';
 import type { Scored } from './scoring.js';
@@ -128,9 +128,12 @@ export class MalformedJson extends Error {
 }
 
 function parseJson(text: string): unknown {
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (err) {
     throw new MalformedJson(err);
   }
+  refuseProtoKeys(text, body);
+  return body;
 }
