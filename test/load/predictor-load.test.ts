@@ -1,0 +1,150 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { connectBus } from '@mlops/bus';
+import { eventType, makeEnvelope, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { createMlflowClient } from '@mlops/mlflow';
+import { serializeWeights } from '@mlops/model-format';
+import { createLogger } from '@mlops/service-kit';
+import { findFreePort } from '@mlops/testkit';
+import autocannon from 'autocannon';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+
+const SECONDS = 60;
+const SWAPS = 10;
+const FEATURES = Array.from({ length: 20 }, (_, j) => `x${j}`);
+const name = `load_${randomUUID().slice(0, 8)}`;
+const mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+let predictor: ChildProcess | undefined;
+
+afterAll(() => {
+  predictor?.kill('SIGTERM');
+});
+
+/** Registers a version with its own intercept, moves the alias and announces it as the tracker would. */
+async function registerAndAnnounce(
+  experimentId: string,
+  intercept: number,
+  publish: (event: string, id: string) => Promise<unknown>,
+) {
+  const run = await mlflow.createRun({ experimentId, runName: `v-${intercept}` });
+  const model = await mlflow.createLoggedModel({ experimentId, name: 'model', sourceRunId: run.info.runId });
+  const weights = serializeWeights({
+    classes: [0, 1],
+    coef: FEATURES.map((_, j) => (j % 2 === 0 ? 0.5 : -0.25)),
+    intercept,
+    feature_names: FEATURES,
+    solver: 'lbfgs',
+    params: {},
+    metrics: {},
+    trained_at: new Date().toISOString(),
+    dataset_digest: '0123456789abcdef',
+  });
+  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'weights.json' }, weights);
+  await mlflow.finalizeLoggedModel(model.modelId, 'READY');
+  const { version } = await mlflow.createModelVersion({
+    name,
+    source: `models:/${model.modelId}`,
+    runId: run.info.runId,
+  });
+  await mlflow.setRegisteredModelAlias(name, 'champion', version);
+  const event = makeEnvelope({
+    type: eventType(SUBJECTS.modelRegistered),
+    id: `${SUBJECTS.modelRegistered}:${name}:${version}`,
+    source: 'load-test',
+    data: {
+      tuning_id: 'load',
+      trial_id: 'load-000',
+      name,
+      version,
+      alias: 'champion',
+      run_id: run.info.runId,
+      model_uri: `models:/${name}/${version}`,
+      source_uri: `models:/${model.modelId}`,
+      metric: { name: 'accuracy', value: 0.5 },
+      registered_at: new Date().toISOString(),
+    },
+  });
+  await publish(JSON.stringify(event), event.id);
+  return version;
+}
+
+async function residentMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+async function servedVersion(base: string): Promise<string | undefined> {
+  const response = await fetch(`${base}/ready`).catch(() => undefined);
+  if (response?.status !== 200) return undefined;
+  return ((await response.json()) as { model: { version: string } }).model.version;
+}
+
+describe('the predictor under steady load', () => {
+  it(
+    `when it serves ${SECONDS} s of requests while ${SWAPS} new versions are swapped in, then no request fails and memory stays bounded`,
+    async () => {
+      const logger = createLogger({ service: 'load-test', level: 'silent' });
+      const { experimentId } = await mlflow.getOrCreateExperiment(name);
+      await mlflow.getOrCreateRegisteredModel({ name });
+      const bus = await connectBus({ servers: inject('natsUrl'), name: 'load-test', logger });
+      await bus.ensureStream(STREAMS.models);
+      const publish = (event: string, id: string) => bus.publish(SUBJECTS.modelRegistered, event, { msgId: id });
+      await registerAndAnnounce(experimentId, 0, publish);
+      const port = await findFreePort();
+      const base = `http://127.0.0.1:${port}`;
+      const env = {
+        PATH: process.env.PATH,
+        NATS_URL: inject('natsUrl'),
+        MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
+        MODEL_NAME: name,
+        PREDICTOR_PORT: String(port),
+        PREDICTOR_INSTANCE: name,
+        LOG_LEVEL: 'warn',
+      };
+      const main = new URL('../../services/predictor/dist/main.js', import.meta.url).pathname;
+      predictor = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const pid = predictor.pid as number;
+      const started = Date.now();
+      while ((await servedVersion(base)) !== '1') {
+        if (Date.now() - started > 30_000) throw new Error('the predictor did not get ready within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const body = JSON.stringify({ features: [FEATURES.map((_, j) => j / 10)] });
+      const warm = await autocannon({ url: `${base}/predict`, method: 'POST', body, connections: 8, duration: 3 });
+      expect(warm.non2xx + warm.errors).toBe(0);
+      const rssBefore = await residentMiB(pid);
+
+      const load = autocannon({
+        url: `${base}/predict`,
+        method: 'POST',
+        body,
+        connections: 8,
+        duration: SECONDS,
+        overallRate: 1000,
+      });
+      const swapped: string[] = [];
+      for (let k = 1; k <= SWAPS; k++) {
+        await new Promise((resolve) => setTimeout(resolve, ((SECONDS - 10) * 1000) / SWAPS));
+        const version = await registerAndAnnounce(experimentId, k / 10, publish);
+        swapped.push(version);
+      }
+      const result = await load;
+      const rssAfter = await residentMiB(pid);
+      const finalVersion = await servedVersion(base);
+      await bus.close();
+
+      process.stdout.write(
+        `predictor load: ${result.requests.total} requests in ${SECONDS} s (${result.requests.average} req/s), ` +
+          `${result.errors} errors, ${result.non2xx} non-2xx, p99 ${result.latency.p99} ms, ` +
+          `RSS ${rssBefore.toFixed(1)} MiB before → ${rssAfter.toFixed(1)} MiB after, ${SWAPS} swaps to version ${finalVersion}\n`,
+      );
+      expect(result.errors).toBe(0);
+      expect(result.non2xx).toBe(0);
+      expect(result.requests.total).toBeGreaterThan(SECONDS * 500);
+      expect(finalVersion).toBe(swapped.at(-1));
+      expect(rssAfter - rssBefore).toBeLessThan(64);
+    },
+    (SECONDS + 90) * 1000,
+  );
+});
