@@ -59,7 +59,7 @@ export function ensurePythonPeers(root, log) {
     log(`bench:serve: .venv lacks ${JSON.stringify(state.wrong)}; pip install -r requirements-bench.txt ...`);
     const pip = spawnSync(join(root, '.venv', 'bin', 'pip'), ['install', '-q', '-r', requirements], {
       cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 2, 2], // pip's output joins the progress on stderr; stdout is the report's
     });
     if (pip.status !== 0) throw new Error(`pip install -r requirements-bench.txt failed (exit ${pip.status})`);
     state = probe(python, wanted);
