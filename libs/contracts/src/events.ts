@@ -148,6 +148,22 @@ export const ModelRegisteredSchema = envelopeSchema(
   }),
 );
 
+/** `model.load_failed`: a predictor could not load a registered version and keeps serving what it had. */
+export const ModelLoadFailedSchema = envelopeSchema(
+  eventType('model.load_failed'),
+  z.object({
+    name: z.string().min(1),
+    version: z.string().regex(/^\d+$/),
+    alias: z.string().min(1),
+    /** The predictor instance that failed (each loads on its own). */
+    instance: z.string().min(1),
+    reason: z.string().min(1).max(2000),
+    /** The version still being served, or null when none is. */
+    serving_version: z.string().regex(/^\d+$/).nullable(),
+    failed_at: timestamp,
+  }),
+);
+
 /** The envelope of each event, by subject-free name. */
 export type TuningRequested = z.infer<typeof TuningRequestedSchema>;
 export type TuneRejected = z.infer<typeof TuneRejectedSchema>;
@@ -157,5 +173,6 @@ export type RunCompleted = z.infer<typeof RunCompletedSchema>;
 export type RunFailed = z.infer<typeof RunFailedSchema>;
 export type TuningCompleted = z.infer<typeof TuningCompletedSchema>;
 export type ModelRegistered = z.infer<typeof ModelRegisteredSchema>;
+export type ModelLoadFailed = z.infer<typeof ModelLoadFailedSchema>;
 export type TrialMetrics = z.infer<typeof TrialMetricsSchema>;
 export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;

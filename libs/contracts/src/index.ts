@@ -7,6 +7,7 @@ export type { Envelope } from './envelope.js';
 export { envelopeSchema, eventType, makeEnvelope, SPEC_VERSION } from './envelope.js';
 export type {
   DatasetSummary,
+  ModelLoadFailed,
   ModelRegistered,
   RunCompleted,
   RunFailed,
@@ -19,6 +20,7 @@ export type {
 } from './events.js';
 export {
   DatasetSummarySchema,
+  ModelLoadFailedSchema,
   ModelRegisteredSchema,
   RunCompletedSchema,
   RunFailedSchema,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ModelLoadFailedSchema,
   ModelRegisteredSchema,
   RunCompletedSchema,
   RunFailedSchema,
@@ -24,6 +25,7 @@ export const MESSAGE_SCHEMAS = {
   [SUBJECTS.runFailed]: RunFailedSchema,
   [SUBJECTS.tuningCompleted]: TuningCompletedSchema,
   [SUBJECTS.modelRegistered]: ModelRegisteredSchema,
+  [SUBJECTS.modelLoadFailed]: ModelLoadFailedSchema,
   'tune.reply': TuneReplySchema,
 } as const;
 

@@ -13,6 +13,8 @@ export const SUBJECTS = {
   tuningCompleted: 'tuning.completed',
   /** The tracker registered a new model version and moved the alias to it (JetStream). */
   modelRegistered: 'model.registered',
+  /** A predictor could not load a registered version; it keeps serving the previous one (JetStream). */
+  modelLoadFailed: 'model.load_failed',
 } as const;
 
 /** One of the subject strings in {@link SUBJECTS}. */

@@ -66,6 +66,9 @@ describe('LogisticRegression', () => {
     expect(report.accuracy).toBe(c.metrics.accuracy);
     expect(report.rocAuc).toBeCloseTo(c.metrics.roc_auc, 9);
     expect(report.logLoss).toBeCloseTo(c.metrics.log_loss, 9);
+    const both = model.predictWithProba(data.test.X);
+    expect(Array.from(both.probabilities)).toEqual(Array.from(proba));
+    expect(Array.from(both.labels)).toEqual(Array.from(model.predict(data.test.X)));
   });
 
   it('when the solver is unknown, then it throws naming the value and the allowed solvers', () => {

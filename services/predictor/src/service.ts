@@ -3,17 +3,21 @@ import type { AddressInfo } from 'node:net';
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type Logger, type Service } from '@mlops/service-kit';
+import { createPredictorMetrics, type PredictorMetrics } from './adapters/metrics.js';
 import { ModelLoader } from './adapters/model-loader.js';
 import type { PredictorConfig } from './config.js';
+import { ChampionWatch } from './domain/champion-watch.js';
 import { ModelReloader } from './domain/reloader.js';
 import { ModelSlot } from './domain/served-model.js';
-import { createHttpApp } from './entry-points/http.js';
-import { consumeModelEvents, provisionModelEvents } from './entry-points/model-events.js';
+import { createHttpListener } from './entry-points/http.js';
+import { consumeModelEvents, provisionModelEvents, publishLoadFailed } from './entry-points/model-events.js';
+import { closeServer, createHttpServer, listen } from './entry-points/server.js';
 
 /** The running predictor: its HTTP port (0 in config means any) and the served model. */
 export interface Predictor extends Service {
   readonly port: number;
   readonly slot: ModelSlot;
+  readonly metrics: PredictorMetrics;
 }
 
 /** Creates the predictor; nothing connects or listens until start(). */
@@ -25,21 +29,29 @@ export function createPredictor(
   const mlflow = deps.mlflow ?? createMlflowClient(config.mlflow);
   const slot = new ModelSlot();
   const loader = new ModelLoader(mlflow, config.modelName, config.modelAlias);
-  const reloader = new ModelReloader(slot, (v) => loader.load(v), logger.child({ module: 'reload' }));
+  const metrics = createPredictorMetrics();
+  const reloader = new ModelReloader(slot, (v) => loader.load(v), logger.child({ module: 'reload' }), {
+    loaded: (model) => metrics.modelLoaded(model),
+    failed: (version, err) => {
+      metrics.modelLoadFailed();
+      void publishLoadFailed(deps.bus, { config, version, err, serving: slot.model?.version ?? null }, logger);
+    },
+  });
+  const watch = new ChampionWatch(
+    {
+      championVersion: async () => (await loader.championVersion())?.version ?? null,
+      offer: (version, reason) => reloader.offer(version, reason),
+      hasModel: () => slot.model !== undefined,
+    },
+    config.pollIntervalMs,
+    logger.child({ module: 'champion' }),
+  );
   let server: Server | undefined;
   let consumer: ConsumerHandle | undefined;
-  let poll: NodeJS.Timeout | undefined;
   let stopped = false;
-  const checkChampion = async (reason: string) => {
-    try {
-      const champion = await loader.championVersion();
-      if (champion !== null) await reloader.offer(champion.version, reason);
-    } catch (err) {
-      logger.warn({ err, reason }, 'could not read the champion alias from MLflow');
-    }
-  };
   return {
     slot,
+    metrics,
     get port() {
       return (server?.address() as AddressInfo | null)?.port ?? 0;
     },
@@ -51,10 +63,16 @@ export function createPredictor(
         { name: config.modelName, alias: config.modelAlias },
         reloader,
       );
-      await checkChampion('start');
-      poll = setInterval(() => void checkChampion('poll'), config.pollIntervalMs);
-      const app = createHttpApp(slot, { maxBodyBytes: config.maxBodyBytes, maxRows: config.maxRows }, logger);
-      server = await listen(app, config.port, config.host);
+      const listener = createHttpListener({
+        slot,
+        limits: { maxBodyBytes: config.maxBodyBytes, maxRows: config.maxRows },
+        auth: config.auth,
+        metrics,
+        readinessProblem: () => watch.problem ?? reloader.lastFailure,
+        logger: logger.child({ module: 'http' }),
+      });
+      server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);
+      await watch.start();
       logger.info(
         { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
         'predictor started',
@@ -63,27 +81,11 @@ export function createPredictor(
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(poll);
+      watch.stop();
       await consumer?.stop();
       if (server !== undefined) await closeServer(server);
       await deps.bus.close();
       logger.info('predictor stopped');
     },
   };
-}
-
-function listen(app: ReturnType<typeof createHttpApp>, port: number, host: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
-}
-
-/** Stops accepting connections, lets in-flight requests finish (5 s at most), then closes idle keep-alives. */
-async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), 5000);
-  await closed;
-  clearTimeout(timer);
 }

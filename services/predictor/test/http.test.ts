@@ -1,119 +1,134 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { LogisticRegression, makeClassification } from '@mlops/ml';
-import { createLogger } from '@mlops/service-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ModelSlot, type ServedModel } from '../src/domain/served-model.js';
-import { createHttpApp } from '../src/entry-points/http.js';
+import { ModelSlot } from '../src/domain/served-model.js';
+import { call, fittedModel, startTestServer, type TestServer } from './support/harness.js';
 
 const FEATURES = Array.from({ length: 20 }, (_, j) => `x${j}`);
-let server: Server;
-let base: string;
-let slot: ModelSlot;
-
-function servedModel(version: number): ServedModel {
-  const { X, y } = makeClassification({ nSamples: 200, nFeatures: 20, randomState: version });
-  return {
-    name: 'One_Customer_Classifier',
-    version: String(version),
-    versionNumber: version,
-    alias: 'champion',
-    runId: `run-${version}`,
-    modelUri: `models:/One_Customer_Classifier/${version}`,
-    featureNames: FEATURES,
-    model: new LogisticRegression({ solver: 'liblinear' }).fit(X, y),
-    loadedAt: new Date(),
-  };
-}
-
-interface PredictBody {
-  error: { code: string; message: string };
-  probabilities: number[];
-  predictions: number[];
-}
-
-async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const response = await fetch(`${base}/predict`, { method: 'POST', body, headers });
-  return { status: response.status, json: (await response.json()) as PredictBody };
-}
+let t: TestServer;
+const post = (body: string, headers?: Record<string, string>) => call(t.base, 'POST', '/predict', body, headers);
 
 beforeEach(async () => {
-  slot = new ModelSlot();
-  const app = createHttpApp(
-    slot,
-    { maxBodyBytes: 64 * 1024, maxRows: 100 },
-    createLogger({ service: 't', level: 'silent' }),
-  );
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t = await startTestServer();
 });
 afterEach(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await t.close();
 });
 
 describe('POST /predict', () => {
-  it('when no model is loaded, then it answers 503 with a clear message and /ready is 503', async () => {
-    const { status, json } = await post(JSON.stringify({ features: Array(20).fill(0) }));
-    expect(status).toBe(503);
-    expect(json.error.message).toMatch(/no model is loaded/);
-    expect((await fetch(`${base}/ready`)).status).toBe(503);
-    expect((await fetch(`${base}/health`)).status).toBe(200);
+  it('when no model is loaded, then it answers 503 with Retry-After and /ready is 503', async () => {
+    const response = await post(JSON.stringify({ features: Array(20).fill(0) }));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(response.json.error.message).toMatch(/no model is loaded/);
+    expect((await call(t.base, 'GET', '/ready')).status).toBe(503);
+    expect((await call(t.base, 'GET', '/health')).status).toBe(200);
   });
 
-  it('when rows are sent, then it answers predictions and the probabilities the model computes', async () => {
-    const served = servedModel(1);
-    slot.offer(served);
+  it('when rows are sent, then it answers the labels and probabilities the model computes, with row ids', async () => {
+    const served = fittedModel();
+    t.slot.offer(served);
     const rows = [Array.from({ length: 20 }, (_, j) => j / 10), Array(20).fill(-1)];
     const { status, json } = await post(JSON.stringify({ features: rows }));
     expect(status).toBe(200);
-    const expected = served.model.predictPositiveProba({ rows: 2, cols: 20, data: Float64Array.from(rows.flat()) });
-    expect(json).toEqual({
+    const X = { rows: 2, cols: 20, data: Float64Array.from(rows.flat()) };
+    expect(json).toMatchObject({
       model: { name: 'One_Customer_Classifier', version: '1' },
-      predictions: Array.from(served.model.predict({ rows: 2, cols: 20, data: Float64Array.from(rows.flat()) })),
-      probabilities: Array.from(expected),
+      predictions: Array.from(served.model.predict(X)),
+      probabilities: Array.from(served.model.predictPositiveProba(X)),
     });
+    expect(json.prediction_ids).toHaveLength(2);
+  });
+
+  it('when many rows and requests are scored, then every prediction id is unique', async () => {
+    t.slot.offer(fittedModel());
+    const body = JSON.stringify({ features: Array(50).fill(Array(20).fill(0.5)) });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(body)));
+    const ids = answers.flatMap((a) => a.json.prediction_ids as string[]);
+    expect(ids).toHaveLength(400);
+    expect(new Set(ids).size).toBe(400);
   });
 
   it('when one flat row or named records are sent, then they score the same as the matrix form', async () => {
-    slot.offer(servedModel(1));
+    t.slot.offer(fittedModel());
     const row = Array.from({ length: 20 }, (_, j) => (j % 3) - 1);
     const flat = await post(JSON.stringify({ features: row }));
+    const matrix = await post(JSON.stringify({ features: [row] }));
     const records = await post(
       JSON.stringify({ records: [Object.fromEntries(FEATURES.map((f, j) => [f, row[j]]).reverse())] }),
     );
+    expect(flat.json.probabilities).toEqual(matrix.json.probabilities);
     expect(records.json.probabilities).toEqual(flat.json.probabilities);
   });
 
+  const zeros = (n: number) => Array(n).fill(0).join(',');
   it.each([
     ['malformed JSON', '{"features": [1, 2', 400, /not valid JSON/],
-    ['a wrong row width', JSON.stringify({ features: [[1, 2, 3]] }), 400, /has 3 values, the model expects 20/],
+    ['an empty body', '', 400, /not valid JSON/],
+    ['a JSON array', '[1, 2]', 400, /exactly one of "features", "records"; got none/],
+    ['both shapes', JSON.stringify({ features: [], records: [] }), 400, /got features and records/],
     [
-      'a non-number',
-      JSON.stringify({ features: [Array(19).fill(0).concat('a')] }),
+      'a wrong row width',
+      JSON.stringify({ features: [[1, 2, 3]] }),
       400,
-      /features\[0\]\[19\] must be a finite number/,
+      /features\[0\] has 3 values, the model expects 20/,
     ],
-    ['NaN as a literal', `{"features": [${Array(19).fill(0).join(',')},NaN]}`, 400, /not valid JSON/],
+    ['a string value', JSON.stringify({ features: [Array(19).fill(0).concat('a')] }), 400, /features\[0\]\[19\]/],
+    ['NaN as a literal', `{"features": [${zeros(19)},NaN]}`, 400, /not valid JSON/],
+    ['a number too big for a double', `{"features": [${zeros(19)},1e400]}`, 400, /features\[19\]/],
+    ['null in a row', `{"features": [[${zeros(19)},null]]}`, 400, /features\[0\]\[19\]/],
+    ['numbers mixed with rows', JSON.stringify({ features: [1, [2]] }), 400, /mixes numbers and rows/],
     ['an empty batch', JSON.stringify({ features: [] }), 400, /empty/],
-    ['too many rows', JSON.stringify({ features: Array(101).fill(Array(20).fill(0)) }), 400, /at most 100/],
-    ['a missing record feature', JSON.stringify({ records: [{ x0: 1 }] }), 400, /lacks feature "x1"/],
-    ['an unknown field', JSON.stringify({ features: Array(20).fill(0), extra: 1 }), 400, /unknown field/],
-    ['too large a body', JSON.stringify({ features: Array(40000).fill(0) }), 413, /exceeds/],
-  ])('when the body has %s, then it answers 400 or 413 naming the problem', async (_what, body, status, message) => {
-    slot.offer(servedModel(1));
+    ['too many rows', JSON.stringify({ features: Array(101).fill(Array(20).fill(0)) }), 413, /101 rows, at most 100/],
+    ['a missing record feature', JSON.stringify({ records: [{ x0: 1 }] }), 400, /records\[0\] lacks feature "x1"/],
+    ['an unknown record feature', JSON.stringify({ records: [{ ...row0(), zz: 1 }] }), 400, /unknown feature\(s\): zz/],
+    ['a __proto__ record', `{"records": [{"__proto__": {"x0": 1}}]}`, 400, /"__proto__" is not allowed/],
+    ['an unknown field', JSON.stringify({ features: Array(20).fill(0), extra: 1 }), 400, /extra/],
+    ['deeply nested arrays', `{"features": ${'['.repeat(5000)}${']'.repeat(5000)}}`, 400, /features\[0\]/],
+    ['too large a body', JSON.stringify({ features: Array(40000).fill(0) }), 413, /exceeds the limit of 65536 bytes/],
+  ])('when the body has %s, then it answers with the status and names the problem', async (_what, body, status, message) => {
+    t.slot.offer(fittedModel());
     const response = await post(body as string);
     expect(response.status).toBe(status);
     expect(response.json.error.message).toMatch(message as RegExp);
+  });
+
+  it('when a route or method is wrong, then it answers 404 or 405 with Allow', async () => {
+    expect((await call(t.base, 'GET', '/nope')).status).toBe(404);
+    const wrong = await call(t.base, 'GET', '/predict');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+    expect((await call(t.base, 'POST', '/health', '{}')).status).toBe(405);
+  });
+});
+
+describe('GET /model', () => {
+  it('when a model is served, then it names it and gives its signature and training record', async () => {
+    t.slot.offer(fittedModel({ version: 3 }));
+    const { status, json } = await call(t.base, 'GET', '/model');
+    expect(status).toBe(200);
+    expect(json).toMatchObject({
+      name: 'One_Customer_Classifier',
+      version: '3',
+      alias: 'champion',
+      run_id: 'run-3',
+      feature_names: FEATURES,
+      training: { solver: 'lbfgs', metrics: { accuracy: 0.9 } },
+    });
+    expect(json.signature.inputs).toHaveLength(20);
+    expect(Date.parse(json.loaded_at)).not.toBeNaN();
   });
 });
 
 describe('ModelSlot', () => {
   it('when an older or equal version is offered, then the served model stays', () => {
-    expect(slot.offer(servedModel(2))).toBe(true);
-    expect(slot.offer(servedModel(1))).toBe(false);
-    expect(slot.offer(servedModel(2))).toBe(false);
+    const slot = new ModelSlot();
+    expect(slot.offer(fittedModel({ version: 2 }))).toBe(true);
+    expect(slot.offer(fittedModel({ version: 1 }))).toBe(false);
+    expect(slot.offer(fittedModel({ version: 2 }))).toBe(false);
     expect(slot.model?.version).toBe('2');
-    expect(slot.offer(servedModel(3))).toBe(true);
+    expect(slot.offer(fittedModel({ version: 3 }))).toBe(true);
   });
 });
+
+function row0() {
+  return Object.fromEntries(FEATURES.map((f) => [f, 0]));
+}

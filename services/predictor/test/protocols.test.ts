@@ -1,10 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { LogisticRegression, makeClassification } from '@mlops/ml';
-import { createLogger } from '@mlops/service-kit';
+import type { LogisticRegression } from '@mlops/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelSlot } from '../src/domain/served-model.js';
-import { createHttpApp } from '../src/entry-points/http.js';
+import { fittedModel, call as request, startTestServer, type TestServer } from './support/harness.js';
 
 const FEATURES = ['f0', 'f1', 'f2'];
 const ROWS = [
@@ -12,51 +8,18 @@ const ROWS = [
   [0, 0, 0],
   [-3, 1.5, 0.25],
 ];
-let server: Server;
-let base: string;
+let t: TestServer;
 let model: LogisticRegression;
-
-async function call(method: string, path: string, body?: string, type = 'application/json') {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    ...(body === undefined ? {} : { body, headers: { 'content-type': type } }),
-  });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json: json as Record<string, unknown> };
-}
+const call = (method: string, path: string, body?: string, type = 'application/json') =>
+  request(t.base, method, path, body, body === undefined ? {} : { 'content-type': type });
 
 beforeAll(async () => {
-  const { X, y } = makeClassification({ nSamples: 120, nFeatures: 3, nInformative: 2, nRedundant: 1, randomState: 3 });
-  model = new LogisticRegression({ solver: 'lbfgs' }).fit(X, y);
-  const slot = new ModelSlot();
-  slot.offer({
-    name: 'clf',
-    version: '4',
-    versionNumber: 4,
-    alias: 'champion',
-    runId: 'r',
-    modelUri: 'models:/clf/4',
-    featureNames: FEATURES,
-    model,
-    loadedAt: new Date(),
-  });
-  const app = createHttpApp(
-    slot,
-    { maxBodyBytes: 16 * 1024, maxRows: 10 },
-    createLogger({ service: 't', level: 'silent' }),
-  );
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = fittedModel({ name: 'clf', version: 4, features: 3 });
+  model = served.model;
+  t = await startTestServer({ model: { ...served, featureNames: FEATURES }, maxBodyBytes: 16 * 1024, maxRows: 10 });
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await t.close();
 });
 
 const expected = () =>
@@ -109,7 +72,7 @@ describe('protocol errors', () => {
       JSON.stringify({ instances: ROWS, inputs: ROWS }),
       'application/json',
       400,
-      /exactly one of the input fields/,
+      /exactly one of "dataframe_split", "dataframe_records", "instances", "inputs"; got instances and inputs/,
     ],
     [
       'a missing column',
@@ -123,9 +86,9 @@ describe('protocol errors', () => {
       JSON.stringify({ instances: [[1, 'a', 3]] }),
       'application/json',
       400,
-      /must be a finite number/,
+      /instances\[0\]\[1\]: Invalid input: expected number, received string/,
     ],
-    ['too many rows', JSON.stringify({ instances: Array(11).fill([1, 2, 3]) }), 'application/json', 400, /at most 10/],
+
     ['malformed JSON', '{"instances": [', 'application/json', 400, /not valid JSON/],
   ])("when /invocations gets %s, then it answers MLflow's error shape", async (_name, body, type, status, message) => {
     const response = await call('POST', '/invocations', body, type);
@@ -154,5 +117,50 @@ describe('protocol errors', () => {
       versions: ['4'],
       inputs: [{ shape: [-1, 3] }],
     });
+  });
+});
+
+describe('prediction ids and limits across protocols', () => {
+  it('when /invocations and OIP score rows, then each row has its own prediction id', async () => {
+    const mlflow = await call('POST', '/invocations', JSON.stringify({ instances: ROWS }));
+    const mlflowIds = (mlflow.json.predictions as { prediction_id: string }[]).map((p) => p.prediction_id);
+    const body = { inputs: [{ name: 'input', shape: [3, 3], datatype: 'FP64', data: ROWS }] };
+    const oip = await call('POST', '/v2/models/clf/infer', JSON.stringify(body));
+    const oipIds = (oip.json.outputs as { name: string; data: string[] }[]).find((o) => o.name === 'prediction_id');
+    expect(new Set([...mlflowIds, ...(oipIds?.data ?? [])]).size).toBe(6);
+    expect(oip.json.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('when a batch has more rows than allowed, then MLflow answers 413 RESOURCE_EXHAUSTED and OIP 413', async () => {
+    const mlflow = await call('POST', '/invocations', JSON.stringify({ instances: Array(11).fill([1, 2, 3]) }));
+    expect(mlflow.status).toBe(413);
+    expect(mlflow.json).toMatchObject({
+      error_code: 'RESOURCE_EXHAUSTED',
+      message: expect.stringMatching(/at most 10/),
+    });
+    const body = { inputs: [{ name: 'input', shape: [11, 3], datatype: 'FP64', data: Array(33).fill(0) }] };
+    expect((await call('POST', '/v2/models/clf/infer', JSON.stringify(body))).status).toBe(413);
+  });
+
+  it.each([
+    ['a BOOL tensor', { inputs: [{ name: 'i', shape: [1, 3], datatype: 'BOOL', data: [1, 0, 1] }] }, /datatype/],
+    ['two tensors', { inputs: [] }, /exactly one tensor/],
+    [
+      'too few values',
+      { inputs: [{ name: 'i', shape: [2, 3], datatype: 'FP64', data: [1, 2, 3] }] },
+      /must hold 6 numbers/,
+    ],
+    ['a non-string id', { id: 5, inputs: [{ name: 'i', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }, /^id:/],
+  ])('when OIP infer gets %s, then it answers 400 {error} naming it', async (_what, body, message) => {
+    const response = await call('POST', '/v2/models/clf/infer', JSON.stringify(body));
+    expect(response.status).toBe(400);
+    expect(response.json.error).toMatch(message);
+  });
+
+  it('when CSV has a bad cell or lacks a column, then MLflow answers 400 naming it', async () => {
+    const bad = await call('POST', '/invocations', 'f0,f1,f2\n1,x,3\n', 'text/csv');
+    expect(bad.json.message).toMatch(/CSV row 1, column "f1"/);
+    const missing = await call('POST', '/invocations', 'f0,f1\n1,2\n', 'text/csv');
+    expect(missing.json.message).toMatch(/lacks feature "f2"/);
   });
 });

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Bus, connectBus } from '@mlops/bus';
-import { eventType, makeEnvelope, SUBJECTS } from '@mlops/contracts';
+import { eventType, ModelLoadFailedSchema, makeEnvelope, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { serializeWeights } from '@mlops/model-format';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createPredictor, type Predictor } from '../src/service.js';
@@ -75,6 +77,18 @@ async function served(): Promise<{ version: string; probability: number }> {
   return { version: body.model.version, probability: body.probabilities[0]! };
 }
 
+/** The last message stored on `subject` in the MODELS stream, parsed. */
+async function lastEvent(subject: string): Promise<unknown> {
+  const nc = await connect({ servers: nats.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const message = await jsm.streams.getMessage(STREAMS.models.name, { last_by_subj: subject });
+    return message?.json();
+  } finally {
+    await nc.close();
+  }
+}
+
 async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 1500));
 }
@@ -110,10 +124,38 @@ describe('predictor hot reload', () => {
     expect(await served()).toEqual({ version: '1', probability: 0.5 });
   });
 
-  it('when a new version cannot be loaded, then the old one keeps serving', async () => {
-    await announce(await register('{"format": "something else"}'));
+  it('when a new version cannot be loaded, then the old one keeps serving and the failure is reported', async () => {
+    const broken = await register('{"format": "something else"}');
+    await announce(broken);
     await settle();
     expect((await served()).version).toBe('1');
+    expect((await fetch(`http://127.0.0.1:${predictor.port}/ready`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${predictor.port}/metrics`)).text();
+    expect(metrics).toMatch(/^predictor_model_reload_failures_total 1$/m);
+    const event = await lastEvent(SUBJECTS.modelLoadFailed);
+    expect(ModelLoadFailedSchema.parse(event).data).toMatchObject({
+      name,
+      version: broken,
+      instance: 'predictor',
+      serving_version: '1',
+      reason: expect.stringMatching(/format/),
+    });
+  });
+
+  it('when a version has no weights file at all, then the old one keeps serving and the failure is reported', async () => {
+    const run = await mlflow.createRun({ experimentId, runName: 'empty' });
+    const model = await mlflow.createLoggedModel({ experimentId, name: 'model', sourceRunId: run.info.runId });
+    await mlflow.finalizeLoggedModel(model.modelId, 'READY');
+    const version = await mlflow.createModelVersion({
+      name,
+      source: `models:/${model.modelId}`,
+      runId: run.info.runId,
+    });
+    await announce(version.version);
+    await settle();
+    expect((await served()).version).toBe('1');
+    const event = ModelLoadFailedSchema.parse(await lastEvent(SUBJECTS.modelLoadFailed));
+    expect(event.data.version).toBe(version.version);
   });
 
   it('when a newer valid version is announced, then it is swapped in without a restart', async () => {

@@ -124,6 +124,19 @@ export class LogisticRegression {
     return { rows: p.length, cols: 2, data };
   }
 
+  /** `predict` and `predict_proba(X)[:, 1]` from one pass over X (serving returns both). */
+  predictWithProba(X: DenseMatrix): { labels: Float64Array; probabilities: Float64Array } {
+    const [negative, positive] = this.fitted().classes;
+    const probabilities = this.decisionFunction(X);
+    const labels = new Float64Array(probabilities.length);
+    for (let i = 0; i < probabilities.length; i++) {
+      const z = probabilities[i]!;
+      labels[i] = z > 0 ? positive : negative;
+      probabilities[i] = expit(z);
+    }
+    return { labels, probabilities };
+  }
+
   /** `predict`: classes[1] where the decision value is > 0, else classes[0] (exactly 0 goes to classes[0]). */
   predict(X: DenseMatrix): Float64Array {
     const [negative, positive] = this.fitted().classes;

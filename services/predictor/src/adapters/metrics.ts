@@ -1,71 +1,123 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The predictor's Prometheus metrics, on their own registry (one per app, so tests can build several). */
-export interface PredictorMetrics {
-  readonly registry: Registry;
-  readonly requests: Counter<'route' | 'method' | 'status'>;
-  readonly duration: Histogram<'route' | 'method' | 'status'>;
-  readonly inFlight: Gauge;
-  readonly predictions: Counter<'class'>;
-  readonly rows: Counter;
-  readonly inferSuccess: Counter<'model_name' | 'model_version'>;
-  readonly inferFailure: Counter<'model_name' | 'model_version'>;
-  readonly modelInfo: Gauge<'model_name' | 'model_version' | 'alias'>;
-  readonly reloads: Counter;
-  readonly reloadFailures: Counter;
+/** The identity of a served model, as metric labels carry it. */
+export interface ModelIdentity {
+  readonly name: string;
+  readonly version: string;
+  readonly alias: string;
 }
 
-/** Builds the metrics, named after peer conventions (seconds, `_total` counters, model identity as labels). */
+/** The predictor's Prometheus metrics, on their own registry (one per predictor, so tests can run several). */
+export interface PredictorMetrics {
+  readonly registry: Registry;
+  /** Called when a request starts; the returned function records its end with the status sent. */
+  startRequest(endpoint: string): (status: number) => void;
+  /** Counts one successful scoring call: rows, predictions by class, success per model. */
+  countScored(model: ModelIdentity, rows: number, positives: number, classes: readonly [number, number]): void;
+  /** Counts a scoring call that failed (bad input, no model, error) for the served model, if any. */
+  countFailed(model: ModelIdentity | undefined): void;
+  /** Records a model swapped in: the info gauge names it alone. */
+  modelLoaded(model: ModelIdentity): void;
+  /** Records a failed model load (the previous model keeps serving). */
+  modelLoadFailed(): void;
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** Builds the metrics, named after the peers' conventions (seconds, `_total` counters, model identity as labels). */
 export function createPredictorMetrics(): PredictorMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'predictor_' });
+  collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const requests = new Counter({
+    name: 'predictor_requests_total',
+    help: 'HTTP requests by endpoint and status',
+    labelNames: ['endpoint', 'status'],
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'predictor_request_duration_seconds',
+    help: 'HTTP request latency by endpoint and status',
+    labelNames: ['endpoint', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const inFlight = new Gauge({ name: 'predictor_requests_in_progress', help: 'HTTP requests being served', registers });
+  const predictions = new Counter({
+    name: 'predictor_predictions_total',
+    help: 'Scored rows by predicted class',
+    labelNames: ['class'],
+    registers,
+  });
+  const rows = new Counter({ name: 'predictor_rows_scored_total', help: 'Rows scored', registers });
+  const modelLabels = ['model_name', 'model_version'] as const;
+  const success = new Counter({
+    name: 'model_infer_request_success',
+    help: 'Scoring requests answered with predictions, by model',
+    labelNames: modelLabels,
+    registers,
+  });
+  const failure = new Counter({
+    name: 'model_infer_request_failure',
+    help: 'Scoring requests that failed, by model',
+    labelNames: modelLabels,
+    registers,
+  });
+  const info = new Gauge({
+    name: 'predictor_model_info',
+    help: 'The served model: 1 for the version being served',
+    labelNames: ['model_name', 'model_version', 'alias'],
+    registers,
+  });
+  const reloads = new Counter({
+    name: 'predictor_model_reloads_total',
+    help: 'Models loaded and swapped in',
+    registers,
+  });
+  const reloadFailures = new Counter({
+    name: 'predictor_model_reload_failures_total',
+    help: 'Model loads that failed (the previous model kept serving)',
+    registers,
+  });
+  const recorders = new Map<string, { count: Counter.Internal; time: Histogram.Internal<string> }>();
+  const recorder = (endpoint: string, status: number) => {
+    const key = `${endpoint} ${status}`;
+    let found = recorders.get(key);
+    if (found === undefined) {
+      const labels = { endpoint, status: String(status) };
+      found = { count: requests.labels(labels), time: duration.labels(labels) };
+      recorders.set(key, found);
+    }
+    return found;
+  };
   return {
     registry,
-    requests: new Counter({
-      name: 'predictor_requests_total',
-      help: 'HTTP requests by route and status',
-      labelNames: ['route', 'method', 'status'],
-      registers,
-    }),
-    duration: new Histogram({
-      name: 'predictor_request_duration_seconds',
-      help: 'HTTP request latency',
-      labelNames: ['route', 'method', 'status'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    }),
-    inFlight: new Gauge({ name: 'predictor_requests_in_progress', help: 'HTTP requests being served', registers }),
-    predictions: new Counter({
-      name: 'predictor_predictions_total',
-      help: 'Scored rows by predicted class',
-      labelNames: ['class'],
-      registers,
-    }),
-    rows: new Counter({ name: 'predictor_rows_scored_total', help: 'Rows scored', registers }),
-    inferSuccess: new Counter({
-      name: 'model_infer_request_success',
-      help: 'Successful scoring requests',
-      labelNames: ['model_name', 'model_version'],
-      registers,
-    }),
-    inferFailure: new Counter({
-      name: 'model_infer_request_failure',
-      help: 'Failed scoring requests',
-      labelNames: ['model_name', 'model_version'],
-      registers,
-    }),
-    modelInfo: new Gauge({
-      name: 'predictor_model_info',
-      help: 'The served model (1 = served)',
-      labelNames: ['model_name', 'model_version', 'alias'],
-      registers,
-    }),
-    reloads: new Counter({ name: 'predictor_model_reloads_total', help: 'Models loaded and swapped in', registers }),
-    reloadFailures: new Counter({
-      name: 'predictor_model_reload_failures_total',
-      help: 'Model loads that failed (old model kept)',
-      registers,
-    }),
+    startRequest(endpoint) {
+      const started = process.hrtime.bigint();
+      inFlight.inc();
+      return (status) => {
+        inFlight.dec();
+        const { count, time } = recorder(endpoint, status);
+        count.inc();
+        time.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      };
+    },
+    countScored(model, scored, positives, classes) {
+      rows.inc(scored);
+      if (positives > 0) predictions.inc({ class: String(classes[1]) }, positives);
+      if (scored > positives) predictions.inc({ class: String(classes[0]) }, scored - positives);
+      success.inc({ model_name: model.name, model_version: model.version });
+    },
+    countFailed(model) {
+      if (model !== undefined) failure.inc({ model_name: model.name, model_version: model.version });
+    },
+    modelLoaded(model) {
+      info.reset();
+      info.set({ model_name: model.name, model_version: model.version, alias: model.alias }, 1);
+      reloads.inc();
+    },
+    modelLoadFailed() {
+      reloadFailures.inc();
+    },
   };
 }

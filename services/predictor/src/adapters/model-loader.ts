@@ -21,6 +21,7 @@ export class ModelLoader {
     const uri = `models:/${this.name}/${version}`;
     const resolved = await this.mlflow.resolveModelUri(uri);
     if (resolved === null) throw new Error(`${uri} does not exist`);
+    assertOwnDirectory(resolved.artifactUri, uri);
     const bytes = await this.mlflow.downloadArtifact({ artifactUri: resolved.artifactUri, path: MODEL_FILES.weights });
     const weights = parseWeights(new TextDecoder().decode(bytes));
     const model = LogisticRegression.fromState({
@@ -37,7 +38,34 @@ export class ModelLoader {
       modelUri: uri,
       featureNames: weights.feature_names,
       model,
+      training: {
+        solver: weights.solver,
+        params: weights.params,
+        metrics: weights.metrics,
+        trainedAt: weights.trained_at,
+      },
       loadedAt: new Date(),
     };
+  }
+}
+
+/** A model whose artifact location escapes its own directory (`..` segments, raw or percent-encoded). */
+export class ModelLocationError extends Error {
+  constructor(modelUri: string, artifactUri: string) {
+    super(`${modelUri}: refusing artifact location ${JSON.stringify(artifactUri)}, it leaves the model's directory`);
+    this.name = 'ModelLocationError';
+  }
+}
+
+/** Refuses artifact URIs that climb out of the model's own directory before anything is downloaded. */
+export function assertOwnDirectory(artifactUri: string, modelUri: string): void {
+  let path: string;
+  try {
+    path = decodeURIComponent(artifactUri.replace(/^[a-z][\w+.-]*:/i, ''));
+  } catch {
+    throw new ModelLocationError(modelUri, artifactUri);
+  }
+  if (path.split(/[\\/]/).some((segment) => segment === '..') || path.includes('\0')) {
+    throw new ModelLocationError(modelUri, artifactUri);
   }
 }

@@ -1,14 +1,23 @@
 import type { Logger } from '@mlops/service-kit';
 import type { ModelSlot, ServedModel } from './served-model.js';
 
+/** Told of every swap and every failed load (metrics, events). */
+export interface ReloadObserver {
+  loaded(model: ServedModel): void;
+  failed(version: string, err: unknown): void;
+}
+
 /** Loads versions off the request path and swaps them in; one load at a time, stale versions skipped. */
 export class ModelReloader {
   private queue: Promise<void> = Promise.resolve();
+  /** Why the last load failed (cleared by the next success), for readiness reports. */
+  lastFailure: string | undefined;
 
   constructor(
     private readonly slot: ModelSlot,
     private readonly load: (version: string) => Promise<ServedModel>,
     private readonly logger: Logger,
+    private readonly observer?: ReloadObserver,
   ) {}
 
   /** Loads `version` unless the served one is as new; a failed load keeps the current model serving. */
@@ -21,10 +30,14 @@ export class ModelReloader {
     if (this.slot.isStale(Number(version))) return;
     try {
       const model = await this.load(version);
+      this.lastFailure = undefined;
       if (this.slot.offer(model)) {
+        this.observer?.loaded(model);
         this.logger.info({ model: model.name, version, run_id: model.runId, reason }, 'model loaded and swapped in');
       }
     } catch (err) {
+      this.lastFailure = `version ${version} failed to load: ${(err as Error).message}`;
+      this.observer?.failed(version, err);
       this.logger.error({ err, version, reason }, 'model load failed: keeping the current model');
     }
   }

@@ -1,8 +1,14 @@
 import type { DenseMatrix } from '@mlops/ml';
+import type { z } from 'zod';
+import { PredictRequestShapes } from './protocols/schemas.js';
+import { firstProblem } from './protocols/zod-problems.js';
 
-/** A request body the predictor cannot score; `message` names the problem and where it is. */
+/** A request body the predictor cannot score; `message` names the problem and where it is. 413 for too many rows. */
 export class BadScoringRequest extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly status: 400 | 413 = 400,
+  ) {
     super(message);
     this.name = 'BadScoringRequest';
   }
@@ -13,73 +19,118 @@ export interface ScoringLimits {
   readonly maxRows: number;
 }
 
+/** Validates `body` with a compiled schema; the first problem (with its path) becomes a BadScoringRequest. */
+export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new BadScoringRequest(firstProblem(result.error));
+  return result.data;
+}
+
 /**
- * Turns a JSON body into a matrix in the model's feature order. Accepted shapes:
- * `{"features": [x0, ..., xd]}` (one row), `{"features": [[...], ...]}` (many rows), and
- * `{"records": [{"x0": 1.2, ...}, ...]}` (named features, any key order, every feature required).
+ * Turns a `POST /predict` body into a matrix in the model's feature order: `{"features": [x0, ..., xd]}` (one row),
+ * `{"features": [[...], ...]}` (many rows), or `{"records": [{"x0": 1.2, ...}, ...]}` (named, every feature required).
  */
-export function parseScoringRequest(
+export function parsePredictRequest(
   body: unknown,
   featureNames: readonly string[],
   limits: ScoringLimits,
 ): DenseMatrix {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadScoringRequest('body must be a JSON object with "features" or "records"');
+  if (requireOneField(body, ['features', 'records']) === 'records') {
+    const { records } = validateBody(PredictRequestShapes.records, body);
+    return recordsToMatrix(records, featureNames, limits, 'records', true);
   }
-  const record = body as Record<string, unknown>;
-  const keys = Object.keys(record);
-  const shape = keys.filter((k) => k === 'features' || k === 'records');
-  if (shape.length !== 1) throw new BadScoringRequest('body must have exactly one of "features" or "records"');
-  const unknown = keys.filter((k) => k !== 'features' && k !== 'records');
-  if (unknown.length > 0) throw new BadScoringRequest(`unknown field(s): ${unknown.join(', ')}`);
-  return shape[0] === 'features'
-    ? fromFeatures(record.features, featureNames.length, limits)
-    : fromRecords(record.records, featureNames, limits);
+  const { features } = validateBody(PredictRequestShapes.features, body);
+  return rowsToMatrix(features, featureNames.length, limits, 'features');
 }
 
-function fromFeatures(features: unknown, width: number, limits: ScoringLimits): DenseMatrix {
-  if (!Array.isArray(features)) throw new BadScoringRequest('"features" must be an array of numbers or of rows');
-  const rows: unknown[] = features.length > 0 && !Array.isArray(features[0]) ? [features] : features;
-  checkRowCount(rows.length, limits);
+/** Rows of numbers (or one bare row) to a matrix; every row must have exactly `width` values. */
+export function rowsToMatrix(
+  values: readonly (number | readonly number[])[],
+  width: number,
+  limits: ScoringLimits,
+  where: string,
+): DenseMatrix {
+  const single = values.length > 0 && typeof values[0] === 'number';
+  if (single && !values.every((v) => typeof v === 'number')) {
+    throw new BadScoringRequest(`${where}: mixes numbers and rows; send one row of numbers or an array of rows`);
+  }
+  const rows = single ? [values] : values;
+  checkRowCount(rows.length, limits, where);
   const data = new Float64Array(rows.length * width);
-  rows.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new BadScoringRequest(`features[${i}] must be an array of ${width} numbers`);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row)) throw new BadScoringRequest(`${where}: mixes numbers and rows; send one row or rows`);
     if (row.length !== width) {
-      throw new BadScoringRequest(`features[${i}] has ${row.length} values, the model expects ${width}`);
+      throw new BadScoringRequest(`${where}[${i}] has ${row.length} values, the model expects ${width}`);
     }
-    for (let j = 0; j < width; j++) data[i * width + j] = finiteNumber(row[j], `features[${i}][${j}]`);
-  });
+    const offset = i * width;
+    for (let j = 0; j < width; j++) data[offset + j] = row[j] as number;
+  }
   return { rows: rows.length, cols: width, data };
 }
 
-function fromRecords(records: unknown, featureNames: readonly string[], limits: ScoringLimits): DenseMatrix {
-  if (!Array.isArray(records)) throw new BadScoringRequest('"records" must be an array of objects');
-  checkRowCount(records.length, limits);
+/** Named rows to a matrix in feature order; `strict` refuses names the model does not know. */
+export function recordsToMatrix(
+  records: readonly Readonly<Record<string, number>>[],
+  featureNames: readonly string[],
+  limits: ScoringLimits,
+  where: string,
+  strict: boolean,
+): DenseMatrix {
+  checkRowCount(records.length, limits, where);
   const width = featureNames.length;
   const data = new Float64Array(records.length * width);
-  records.forEach((record, i) => {
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new BadScoringRequest(`records[${i}] must be an object of feature name to number`);
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as Readonly<Record<string, number>>;
+    for (let j = 0; j < width; j++) {
+      const name = featureNames[j] as string;
+      if (!Object.hasOwn(record, name)) throw new BadScoringRequest(`${where}[${i}] lacks feature "${name}"`);
+      data[i * width + j] = record[name] as number;
     }
-    const values = record as Record<string, unknown>;
-    const extra = Object.keys(values).filter((k) => !featureNames.includes(k));
-    if (extra.length > 0) throw new BadScoringRequest(`records[${i}] has unknown feature(s): ${extra.join(', ')}`);
-    featureNames.forEach((name, j) => {
-      if (!(name in values)) throw new BadScoringRequest(`records[${i}] lacks feature "${name}"`);
-      data[i * width + j] = finiteNumber(values[name], `records[${i}].${name}`);
-    });
-  });
+    if (strict && Object.keys(record).length !== width) {
+      const extra = Object.keys(record).filter((k) => !featureNames.includes(k));
+      throw new BadScoringRequest(`${where}[${i}] has unknown feature(s): ${extra.join(', ')}`);
+    }
+  }
   return { rows: records.length, cols: width, data };
 }
 
-function checkRowCount(rows: number, limits: ScoringLimits): void {
-  if (rows === 0) throw new BadScoringRequest('the batch is empty: send at least one row');
-  if (rows > limits.maxRows) throw new BadScoringRequest(`the batch has ${rows} rows, at most ${limits.maxRows}`);
+/**
+ * Refuses `__proto__` keys anywhere in a parsed body. JSON.parse keeps them as own keys but validators drop them
+ * silently, so a body would be scored differently from how it reads; refusing is clearer. Only walks bodies whose
+ * text mentions the key (possibly \u-escaped), so ordinary bodies cost one substring search.
+ */
+export function refuseProtoKeys(text: string, body: unknown): void {
+  if (!text.includes('__proto__') && !text.includes('\\u')) return;
+  const stack: unknown[] = [body];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (!Array.isArray(value) && Object.hasOwn(value, '__proto__')) {
+      throw new BadScoringRequest('the key "__proto__" is not allowed in a request body');
+    }
+    for (const child of Object.values(value)) if (typeof child === 'object') stack.push(child);
+  }
 }
 
-function finiteNumber(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new BadScoringRequest(`${where} must be a finite number, got ${JSON.stringify(value) ?? String(value)}`);
+/** Refuses a body that is not an object with exactly one of `fields`, naming them; returns the one present. */
+export function requireOneField<F extends string>(body: unknown, fields: readonly F[]): F {
+  const present =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? fields.filter((f) => Object.hasOwn(body, f))
+      : [];
+  if (present.length !== 1) {
+    throw new BadScoringRequest(
+      `body must be a JSON object with exactly one of ${fields.map((f) => `"${f}"`).join(', ')}; got ${present.length === 0 ? 'none' : present.join(' and ')}`,
+    );
   }
-  return value;
+  return present[0] as F;
+}
+
+/** Refuses empty batches (400) and batches over the row limit (413). */
+export function checkRowCount(rows: number, limits: ScoringLimits, where: string): void {
+  if (rows === 0) throw new BadScoringRequest(`${where}: the batch is empty, send at least one row`);
+  if (rows > limits.maxRows) {
+    throw new BadScoringRequest(`${where}: the batch has ${rows} rows, at most ${limits.maxRows} are allowed`, 413);
+  }
 }

@@ -10,6 +10,13 @@ export interface ServedModel {
   readonly modelUri: string;
   readonly featureNames: readonly string[];
   readonly model: LogisticRegression;
+  /** How it was trained: solver, hyper-parameters, held-out metrics and time (from its weights file). */
+  readonly training: {
+    readonly solver: string;
+    readonly params: Readonly<Record<string, unknown>>;
+    readonly metrics: Readonly<Record<string, number | null>>;
+    readonly trainedAt: string;
+  };
   readonly loadedAt: Date;
 }
 

@@ -1,29 +1,25 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { AuthConfig } from '../config.js';
+import type { Access } from './routes.js';
 
-/** Bearer-token check for protected routes; tokens are compared in constant time and never logged. */
-export function bearerAuth(tokens: readonly string[]): RequestHandler {
-  const digests = tokens.map(digest);
-  return (req, res, next) => {
-    if (digests.length === 0) {
-      next();
-      return;
-    }
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    const given = match?.[1] === undefined ? undefined : digest(match[1].trim());
+/**
+ * Builds the bearer-token check for a route's access class. Tokens are compared as SHA-256 digests in constant time
+ * (equal lengths, no early exit, every token tried) and are never logged.
+ */
+export function createAccessCheck(auth: AuthConfig): (access: Access, authorization: string | undefined) => boolean {
+  const digests = auth.tokens.map(digest);
+  const guarded = (access: Access) =>
+    access === 'protected' ||
+    (access === 'health' && auth.protectHealth) ||
+    (access === 'metrics' && auth.protectMetrics);
+  return (access, authorization) => {
+    if (digests.length === 0 || !guarded(access)) return true;
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
+    if (match?.[1] === undefined) return false;
+    const given = digest(match[1]);
     let ok = false;
-    for (const expected of digests) if (given !== undefined && timingSafeEqual(given, expected)) ok = true;
-    if (ok) {
-      next();
-      return;
-    }
-    res
-      .status(401)
-      .setHeader('WWW-Authenticate', 'Bearer realm="predictor"')
-      .json({
-        error: { code: 'UNAUTHENTICATED', message: 'a valid bearer token is required: Authorization: Bearer <token>' },
-      });
+    for (const expected of digests) ok = timingSafeEqual(given, expected) || ok;
+    return ok;
   };
 }
 

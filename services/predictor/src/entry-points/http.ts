@@ -1,104 +1,69 @@
+import type { RequestListener } from 'node:http';
 import type { Logger } from '@mlops/service-kit';
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
-import { BadScoringRequest, parseScoringRequest } from '../domain/scoring-request.js';
+import type { PredictorMetrics } from '../adapters/metrics.js';
+import type { AuthConfig } from '../config.js';
+import type { ScoringLimits } from '../domain/scoring-request.js';
 import type { ModelSlot } from '../domain/served-model.js';
-import { mlflowScoringRouter, openInferenceRouter } from './protocol-routes.js';
+import { createAccessCheck } from './auth.js';
+import { createReadApp } from './read-routes.js';
+import { matchRoute } from './routes.js';
+import { handleScoring, sendReply } from './scoring-handler.js';
 
-/** HTTP limits from config. */
-export interface HttpLimits {
-  readonly maxBodyBytes: number;
-  readonly maxRows: number;
+/** Everything the HTTP side needs. */
+export interface HttpDeps {
+  readonly slot: ModelSlot;
+  readonly limits: ScoringLimits & { readonly maxBodyBytes: number };
+  readonly auth: AuthConfig;
+  readonly metrics: PredictorMetrics;
+  /** Why no model is served (MLflow unreachable, a failed load), shown by the readiness routes. */
+  readonly readinessProblem?: () => string | undefined;
+  readonly logger: Logger;
 }
 
-/** Builds the express app (no listening here): /predict, /health, /ready, /model, MLflow's /invocations and OIP V2. */
-export function createHttpApp(slot: ModelSlot, limits: HttpLimits, logger: Logger): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'alive' });
-  });
-  app.get('/ready', (_req, res) => {
-    const served = slot.model;
-    if (served === undefined) {
-      res.status(503).json({ status: 'not ready', reason: 'no model loaded yet' });
+/**
+ * The predictor's request listener. Scoring routes (/predict, /invocations, /v2/.../infer) run on a framework-free
+ * fast path; the read-only routes (health, metadata, metrics, OpenAPI, docs) go to an express app. Metrics, 405 and
+ * bearer-token checks happen here, once, for both.
+ */
+export function createHttpListener(deps: HttpDeps): RequestListener {
+  const readApp = createReadApp(deps);
+  const mayAccess = createAccessCheck(deps.auth);
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const route = matchRoute(req.method ?? 'GET', query < 0 ? url : url.slice(0, query));
+    const done = deps.metrics.startRequest(route.endpoint);
+    res.once('close', () => done(res.statusCode));
+    if (route.allowed !== undefined) {
+      const message = `${req.method} is not allowed here; use ${route.allowed.join(' or ')}`;
+      sendReply(
+        res,
+        {
+          status: 405,
+          body: { error: { code: 'METHOD_NOT_ALLOWED', message } },
+          headers: { allow: route.allowed.join(', ') },
+        },
+        true,
+      );
       return;
     }
-    res.json({ status: 'ready', model: { name: served.name, version: served.version } });
-  });
-  app.get('/model', (_req, res) => {
-    const served = slot.model;
-    if (served === undefined) {
-      noModel(res);
+    if (!mayAccess(route.access, req.headers.authorization)) {
+      const message = 'a valid bearer token is required: Authorization: Bearer <token>';
+      sendReply(
+        res,
+        {
+          status: 401,
+          body: { error: { code: 'UNAUTHENTICATED', message } },
+          headers: { 'www-authenticate': 'Bearer realm="predictor"' },
+        },
+        true,
+      );
       return;
     }
-    res.json({
-      name: served.name,
-      version: served.version,
-      alias: served.alias,
-      run_id: served.runId,
-      model_uri: served.modelUri,
-      feature_names: served.featureNames,
-      loaded_at: served.loadedAt.toISOString(),
-    });
-  });
-  app.use(mlflowScoringRouter(slot, limits, logger));
-  app.use(openInferenceRouter(slot, limits, logger));
-  app.post('/predict', express.json({ limit: limits.maxBodyBytes, strict: false, type: () => true }), (req, res) =>
-    predict(req, res, slot, limits),
-  );
-  app.use((_req, res) => {
-    sendError(res, 404, 'NOT_FOUND', 'no such route: try POST /predict, GET /health, /ready or /model');
-  });
-  app.use(errorHandler(logger));
-  return app;
-}
-
-function predict(req: Request, res: Response, slot: ModelSlot, limits: HttpLimits): void {
-  const served = slot.model;
-  if (served === undefined) {
-    noModel(res);
-    return;
-  }
-  const X = parseScoringRequest(req.body, served.featureNames, { maxRows: limits.maxRows });
-  const probabilities = served.model.predictPositiveProba(X);
-  const predictions = served.model.predict(X);
-  res.json({
-    model: { name: served.name, version: served.version },
-    predictions: Array.from(predictions),
-    probabilities: Array.from(probabilities),
-  });
-}
-
-function noModel(res: Response): void {
-  res.setHeader('Retry-After', '5');
-  sendError(res, 503, 'NO_MODEL', 'no model is loaded yet: register one (run a tuning) and retry');
-}
-
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
-}
-
-/** Maps body-parser and validation errors to 400/413 with a message; anything else is a logged 500. */
-function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, _req, res, _next) => {
-    if (err instanceof BadScoringRequest) {
-      sendError(res, 400, 'BAD_REQUEST', err.message);
+    if (route.scoring !== undefined) {
+      void handleScoring({ ...route, scoring: route.scoring }, req, res, deps);
       return;
     }
-    const type = (err as { type?: string }).type;
-    if (type === 'entity.too.large') {
-      sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the body exceeds ${(err as { limit?: number }).limit} bytes`);
-      return;
-    }
-    if (type === 'entity.parse.failed') {
-      sendError(res, 400, 'MALFORMED_JSON', `the body is not valid JSON: ${(err as Error).message}`);
-      return;
-    }
-    if (type !== undefined) {
-      sendError(res, 400, 'BAD_REQUEST', (err as Error).message);
-      return;
-    }
-    logger.error({ err }, 'unexpected error while serving a request');
-    sendError(res, 500, 'INTERNAL', 'internal error');
+    readApp(req, res);
   };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DenseMatrix } from '@mlops/ml';
 import type { PredictorMetrics } from '../adapters/metrics.js';
 import type { ServedModel } from '../domain/served-model.js';
@@ -7,23 +7,19 @@ import type { ServedModel } from '../domain/served-model.js';
 export interface Scored {
   readonly probabilities: Float64Array;
   readonly labels: Float64Array;
-  /** `<request uuid>:<row>` for each row: unique, and joinable with ground truth later. */
+  /** `<request id>-<row>` for each row (request id: 128 random bits, base64url): unique, joinable with ground truth. */
   readonly ids: string[];
 }
 
 /** Scores rows with the served model and counts them; every protocol goes through here. */
-export function score(served: ServedModel, X: DenseMatrix, metrics: PredictorMetrics | undefined): Scored {
-  const probabilities = served.model.predictPositiveProba(X);
-  const labels = served.model.predict(X);
-  const request = randomUUID();
-  const ids = Array.from({ length: X.rows }, (_, i) => `${request}:${i}`);
-  if (metrics !== undefined) {
-    metrics.rows.inc(X.rows);
-    let positives = 0;
-    const positive = served.model.classes[1];
-    for (const label of labels) if (label === positive) positives++;
-    if (positives > 0) metrics.predictions.inc({ class: String(positive) }, positives);
-    if (X.rows - positives > 0) metrics.predictions.inc({ class: String(served.model.classes[0]) }, X.rows - positives);
-  }
+export function score(served: ServedModel, X: DenseMatrix, metrics: PredictorMetrics): Scored {
+  const { labels, probabilities } = served.model.predictWithProba(X);
+  const positive = served.model.classes[1];
+  let positives = 0;
+  for (let i = 0; i < X.rows; i++) if (labels[i] === positive) positives++;
+  const request = `${randomBytes(16).toString('base64url')}-`;
+  const ids = new Array<string>(X.rows);
+  for (let i = 0; i < X.rows; i++) ids[i] = request + i;
+  metrics.countScored(served, X.rows, positives, served.model.classes);
   return { probabilities, labels, ids };
 }

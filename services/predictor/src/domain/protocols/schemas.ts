@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/**
+ * The request and response bodies of every scoring protocol, as zod schemas compiled once: requests are validated
+ * with them and the OpenAPI document is generated from them, so the two cannot drift apart.
+ */
+
+const finite = z.number().describe('a finite number (NaN and ±Infinity are refused)');
+const row = z.array(finite).describe('one row: a value per feature, in the model’s feature order');
+const rowOrValue = z.union([row, finite]).describe('a number (the whole array is one row) or a row');
+const namedRow = z.record(z.string(), finite).describe('one row as feature name → value');
+const ids = z.array(z.string()).describe('one id per scored row, `<request id>-<row index>`');
+
+/** `POST /predict`, by its one field: positional rows, or named records. */
+export const PredictRequestShapes = {
+  features: z.object({ features: z.array(rowOrValue).describe('one row, or an array of rows') }).strict(),
+  records: z.object({ records: z.array(namedRow).describe('rows as objects, every feature named') }).strict(),
+};
+
+/** `POST /predict`: either shape. */
+export const PredictRequestSchema = z
+  .union([PredictRequestShapes.features, PredictRequestShapes.records])
+  .describe('Rows to score: {"features": [...]} or {"records": [{...}]}');
+
+/** `POST /predict` answer. */
+export const PredictResponseSchema = z.object({
+  model: z.object({ name: z.string(), version: z.string() }),
+  predictions: z.array(z.number()).describe('predicted class of each row'),
+  probabilities: z.array(z.number()).describe('probability of the positive class of each row'),
+  prediction_ids: ids,
+});
+
+/** Our own error body (native routes). */
+export const ErrorResponseSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+const params = z.record(z.string(), z.unknown()).describe('inference parameters (accepted, unused)');
+
+const anyRow = z.union([row, namedRow, finite]);
+
+/** MLflow scoring protocol, `POST /invocations` with `application/json`, by its one input field. */
+export const InvocationsRequestShapes = {
+  dataframe_split: z
+    .object({
+      dataframe_split: z
+        .object({ columns: z.array(z.string()).optional(), index: z.array(z.unknown()).optional(), data: z.array(row) })
+        .strict(),
+      params: params.optional(),
+    })
+    .strict(),
+  dataframe_records: z.object({ dataframe_records: z.array(namedRow), params: params.optional() }).strict(),
+  instances: z.object({ instances: z.array(anyRow), params: params.optional() }).strict(),
+  inputs: z
+    .object({
+      inputs: z.union([z.array(anyRow), z.record(z.string(), z.array(finite))]),
+      params: params.optional(),
+    })
+    .strict(),
+};
+
+/** MLflow scoring protocol: exactly one input field. */
+export const InvocationsRequestSchema = z
+  .union([
+    InvocationsRequestShapes.dataframe_split,
+    InvocationsRequestShapes.dataframe_records,
+    InvocationsRequestShapes.instances,
+    InvocationsRequestShapes.inputs,
+  ])
+  .describe('MLflow scoring-server input: one of dataframe_split, dataframe_records, instances, inputs');
+
+/** MLflow scoring protocol answer. */
+export const InvocationsResponseSchema = z.object({
+  predictions: z.array(
+    z.object({ probability: z.number(), label: z.number(), prediction_id: z.string() }).describe('one per row'),
+  ),
+});
+
+/** MLflow's error body. */
+export const MlflowErrorSchema = z.object({ error_code: z.string(), message: z.string() });
+
+const DATATYPES = [
+  'FP16',
+  'FP32',
+  'FP64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+] as const;
+
+/** Open Inference Protocol V2, `POST /v2/models/{name}[/versions/{v}]/infer`: one numeric tensor [rows, features]. */
+export const InferRequestSchema = z.object({
+  id: z.string().optional().describe('echoed in the answer; one is made up when absent'),
+  parameters: params.optional(),
+  inputs: z
+    .array(
+      z.object({
+        name: z.string(),
+        shape: z.array(z.number().int().min(0)).describe('[rows, features]'),
+        datatype: z.enum(DATATYPES),
+        parameters: params.optional(),
+        data: z.array(rowOrValue).describe('row-major values, flat or nested by row'),
+      }),
+    )
+    .length(1, { error: '"inputs" must hold exactly one tensor' }),
+  outputs: z.array(z.object({ name: z.string() }).passthrough()).optional(),
+});
+
+const tensorOut = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int()),
+  datatype: z.string(),
+  data: z.array(z.union([z.number(), z.string()])),
+});
+
+/** Open Inference Protocol V2 infer answer: probability, label and prediction_id tensors. */
+export const InferResponseSchema = z.object({
+  model_name: z.string(),
+  model_version: z.string(),
+  id: z.string(),
+  outputs: z.array(tensorOut),
+});
+
+/** The Open Inference Protocol's error body. */
+export const InferErrorSchema = z.object({ error: z.string() });

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { DenseMatrix } from '@mlops/ml';
+import { parseMlflowCsv, parseMlflowJson } from '../domain/protocols/mlflow-scoring.js';
+import { parseInferRequest } from '../domain/protocols/open-inference.js';
+import { parsePredictRequest, refuseProtoKeys, type ScoringLimits } from '../domain/scoring-request.js';
+import type { ServedModel } from '../domain/served-model.js';
+import type { RouteMatch, ScoringKind } from './routes.js';
+import type { Scored } from './scoring.js';
+
+/** A reply to send: status, content type and the body (serialised as JSON unless it is a string). */
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What a scoring protocol needs to parse: the served model's features, the body text and its content type. */
+export interface ScoringInput {
+  readonly served: ServedModel;
+  readonly text: string;
+  readonly contentType: string;
+  readonly limits: ScoringLimits;
+}
+
+/** One protocol's parsing, answering and error shape; the handler around it is shared. */
+export interface ScoringProtocol {
+  /** A 415 reply when the content type is not one this protocol reads, before the body is read. */
+  refuseContentType(contentType: string): Reply | undefined;
+  /** A 404 reply when the request names a model that is not the served one. */
+  refuseModel(served: ServedModel, route: RouteMatch): Reply | undefined;
+  parse(input: ScoringInput): { X: DenseMatrix; id?: string | undefined };
+  answer(served: ServedModel, scored: Scored, id: string | undefined): unknown;
+  error(status: number, code: string, message: string): Reply;
+}
+
+const JSON_BODY = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+const native: ScoringProtocol = {
+  refuseContentType: () => undefined,
+  refuseModel: () => undefined,
+  parse: ({ served, text, limits }) => ({ X: parsePredictRequest(parseJson(text), served.featureNames, limits) }),
+  answer: (served, scored) => ({
+    model: { name: served.name, version: served.version },
+    predictions: Array.from(scored.labels),
+    probabilities: Array.from(scored.probabilities),
+    prediction_ids: scored.ids,
+  }),
+  error: (status, code, message) => ({ status, body: { error: { code, message } } }),
+};
+
+const mlflow: ScoringProtocol = {
+  refuseContentType(contentType) {
+    if (JSON_BODY.test(contentType) || /^text\/csv\b/i.test(contentType)) return undefined;
+    return {
+      status: 415,
+      contentType: 'text/plain; charset=utf-8',
+      body: `This predictor only supports the following content types: application/json, text/csv; got ${contentType || 'none'}`,
+    };
+  },
+  refuseModel: () => undefined,
+  parse: ({ served, text, contentType, limits }) => ({
+    X: JSON_BODY.test(contentType)
+      ? parseMlflowJson(parseJson(text), served.featureNames, limits)
+      : parseMlflowCsv(text, served.featureNames, limits),
+  }),
+  answer: (_served, scored) => ({
+    predictions: Array.from(scored.probabilities, (probability, i) => ({
+      probability,
+      label: scored.labels[i],
+      prediction_id: scored.ids[i],
+    })),
+  }),
+  error: (status, code, message) => ({ status, body: { error_code: MLFLOW_CODES[code] ?? code, message } }),
+};
+
+const MLFLOW_CODES: Readonly<Record<string, string>> = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  MALFORMED_JSON: 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE: 'RESOURCE_EXHAUSTED',
+  TOO_MANY_ROWS: 'RESOURCE_EXHAUSTED',
+  NO_MODEL: 'TEMPORARILY_UNAVAILABLE',
+  INTERNAL: 'INTERNAL_ERROR',
+};
+
+const openInference: ScoringProtocol = {
+  refuseContentType: () => undefined,
+  refuseModel(served, route) {
+    const { name, version } = route.params;
+    if (name === served.name && (version === undefined || version === served.version)) return undefined;
+    const wanted = `${name}${version === undefined ? '' : ` version ${version}`}`;
+    return openInference.error(
+      404,
+      'NOT_FOUND',
+      `model ${wanted} is not served here (serving ${served.name} version ${served.version})`,
+    );
+  },
+  parse: ({ served, text, limits }) => parseInferRequest(parseJson(text), served.featureNames.length, limits),
+  answer: (served, scored, id) => {
+    const rows = scored.labels.length;
+    return {
+      model_name: served.name,
+      model_version: served.version,
+      id: id ?? randomUUID(),
+      outputs: [
+        { name: 'probability', shape: [rows, 1], datatype: 'FP64', data: Array.from(scored.probabilities) },
+        { name: 'label', shape: [rows, 1], datatype: 'INT64', data: Array.from(scored.labels) },
+        { name: 'prediction_id', shape: [rows, 1], datatype: 'BYTES', data: scored.ids },
+      ],
+    };
+  },
+  error: (status, _code, message) => ({ status, body: { error: message } }),
+};
+
+/** The protocol behind each scoring route. */
+export const SCORING_PROTOCOLS: Readonly<Record<ScoringKind, ScoringProtocol>> = {
+  predict: native,
+  invocations: mlflow,
+  infer: openInference,
+};
+
+/** A body that is not JSON at all. */
+export class MalformedJson extends Error {
+  constructor(cause: unknown) {
+    super(`the body is not valid JSON: ${(cause as Error).message}`, { cause });
+    this.name = 'MalformedJson';
+  }
+}
+
+function parseJson(text: string): unknown {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new MalformedJson(err);
+  }
+  refuseProtoKeys(text, body);
+  return body;
+}

@@ -1,0 +1,102 @@
+import { connect } from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger } from '@mlops/service-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { call, fittedModel, startTestServer, type TestServer } from './support/harness.js';
+
+let t: TestServer | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+const body = JSON.stringify({ features: Array(20).fill(0) });
+const bearer = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+
+describe('bearer tokens', () => {
+  it('when tokens are configured, then scoring and model routes need one of them; health and docs stay open', async () => {
+    t = await startTestServer({ model: fittedModel(), auth: { tokens: ['alpha-secret', 'beta-secret'] } });
+    const none = await call(t.base, 'POST', '/predict', body);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await call(t.base, 'POST', '/predict', body, bearer('alpha-secreT'))).status).toBe(401);
+    expect((await call(t.base, 'POST', '/predict', body, bearer('alpha-secret'))).status).toBe(200);
+    expect((await call(t.base, 'POST', '/invocations', '{"instances": []}', bearer('beta-secret'))).status).toBe(400);
+    expect((await call(t.base, 'POST', '/v2/models/One_Customer_Classifier/infer', '{}')).status).toBe(401);
+    expect((await call(t.base, 'GET', '/model')).status).toBe(401);
+    expect((await call(t.base, 'GET', '/health')).status).toBe(200);
+    expect((await call(t.base, 'GET', '/metrics')).status).toBe(200);
+    expect((await call(t.base, 'GET', '/openapi.json')).status).toBe(200);
+  });
+
+  it('when health and metrics are configured as protected, then they need a token too', async () => {
+    t = await startTestServer({
+      model: fittedModel(),
+      auth: { tokens: ['alpha-secret'], protectHealth: true, protectMetrics: true },
+    });
+    for (const path of ['/health', '/ready', '/ping', '/v2/health/live', '/metrics']) {
+      expect((await call(t.base, 'GET', path)).status, path).toBe(401);
+      expect((await call(t.base, 'GET', path, undefined, { authorization: 'Bearer alpha-secret' })).status).toBe(200);
+    }
+  });
+
+  it('when no tokens are configured, then every route is open', async () => {
+    t = await startTestServer({ model: fittedModel() });
+    expect((await call(t.base, 'POST', '/predict', body)).status).toBe(200);
+  });
+
+  it('when requests carry tokens, right or wrong, then no log line contains them', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'predictor', level: 'trace', destination: sink });
+    t = await startTestServer({ model: fittedModel(), auth: { tokens: ['alpha-secret'] }, logger });
+    await call(t.base, 'POST', '/predict', '{"features": [', bearer('alpha-secret'));
+    await call(t.base, 'POST', '/predict', body, bearer('wrong-secret'));
+    expect(lines.join('')).not.toMatch(/alpha-secret|wrong-secret/);
+  });
+});
+
+describe('limits', () => {
+  it('when a client sends its body too slowly, then the predictor answers 408 and closes', async () => {
+    t = await startTestServer({ model: fittedModel(), requestTimeoutMs: 300 });
+    const { port } = new URL(t.base);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fea',
+        );
+      });
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += String(chunk);
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+      setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('when Content-Length announces more than the limit, then 413 comes before the body is read', async () => {
+    t = await startTestServer({ model: fittedModel(), maxBodyBytes: 2048 });
+    const { port } = new URL(t.base);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999\r\n\r\n',
+        );
+      });
+      socket.once('data', (chunk) => {
+        resolve(String(chunk));
+        socket.destroy();
+      });
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer).toMatch(/exceeds the limit of 2048 bytes/);
+  });
+});

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { connectBus } from '@mlops/bus';
+import { createMlflowClient } from '@mlops/mlflow';
+import { serializeWeights } from '@mlops/model-format';
+import { createLogger } from '@mlops/service-kit';
+import {
+  findFreePort,
+  type MlflowServerHandle,
+  type NatsServerHandle,
+  startMlflowServer,
+  startNatsServer,
+} from '@mlops/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createPredictor, type Predictor } from '../src/service.js';
+
+const logger = createLogger({ service: 'predictor-test', level: 'silent' });
+let nats: NatsServerHandle | undefined;
+let mlflowServer: MlflowServerHandle | undefined;
+let predictor: Predictor | undefined;
+
+afterAll(async () => {
+  await predictor?.stop();
+  await mlflowServer?.stop();
+  await nats?.stop();
+});
+
+async function ready(): Promise<{ status: number; body: { reason?: string; model?: { version: string } } }> {
+  const response = await fetch(`http://127.0.0.1:${predictor?.port}/ready`);
+  return { status: response.status, body: (await response.json()) as { reason?: string } };
+}
+
+async function registerChampion(trackingUri: string, name: string): Promise<void> {
+  const mlflow = createMlflowClient({ trackingUri });
+  const { experimentId } = await mlflow.getOrCreateExperiment(name);
+  await mlflow.getOrCreateRegisteredModel({ name });
+  const run = await mlflow.createRun({ experimentId, runName: 'r' });
+  const model = await mlflow.createLoggedModel({ experimentId, name: 'model', sourceRunId: run.info.runId });
+  const weights = serializeWeights({
+    classes: [0, 1],
+    coef: [1],
+    intercept: 0,
+    feature_names: ['a'],
+    solver: 'lbfgs',
+    params: {},
+    metrics: {},
+    trained_at: new Date().toISOString(),
+    dataset_digest: '0123456789abcdef',
+  });
+  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'weights.json' }, weights);
+  await mlflow.finalizeLoggedModel(model.modelId, 'READY');
+  const version = await mlflow.createModelVersion({ name, source: `models:/${model.modelId}`, runId: run.info.runId });
+  await mlflow.setRegisteredModelAlias(name, 'champion', version.version);
+}
+
+describe('predictor start-up while MLflow is unreachable', () => {
+  it('when MLflow is down at start, then it serves HTTP, reports not ready with the reason, and gets ready once MLflow is back', async () => {
+    nats = await startNatsServer();
+    const port = await findFreePort();
+    const trackingUri = `http://127.0.0.1:${port}`;
+    const name = `startup_${randomUUID().slice(0, 8)}`;
+    const config = loadConfig({
+      NATS_URL: nats.url,
+      MLFLOW_TRACKING_URI: trackingUri,
+      MODEL_NAME: name,
+      PREDICTOR_PORT: '0',
+      PREDICTOR_MODEL_POLL_MS: '60000',
+    });
+    predictor = createPredictor(config, { bus: await connectBus({ servers: nats.url, name: 'p', logger }), logger });
+    await predictor.start();
+    const before = await ready();
+    expect(before.status).toBe(503);
+    expect(before.body.reason).toMatch(/cannot read the alias from MLflow/);
+
+    mlflowServer = await startMlflowServer({ port });
+    await registerChampion(trackingUri, name);
+    const deadline = Date.now() + 60_000;
+    let after = await ready();
+    while (after.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      after = await ready();
+    }
+    expect(after.status).toBe(200);
+    expect(after.body.model?.version).toBe('1');
+  }, 150_000);
+});

@@ -1,0 +1,94 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LogisticRegression, makeClassification } from '@mlops/ml';
+import { createLogger, type Logger } from '@mlops/service-kit';
+import { createPredictorMetrics, type PredictorMetrics } from '../../src/adapters/metrics.js';
+import type { AuthConfig } from '../../src/config.js';
+import { ModelSlot, type ServedModel } from '../../src/domain/served-model.js';
+import { createHttpListener } from '../../src/entry-points/http.js';
+import { closeServer, createHttpServer, listen } from '../../src/entry-points/server.js';
+
+/** A model fitted on a small synthetic set, as the loader would hand it over. */
+export function fittedModel(options: { version?: number; features?: number; name?: string } = {}): ServedModel {
+  const version = options.version ?? 1;
+  const width = options.features ?? 20;
+  const { X, y } = makeClassification({
+    nSamples: 150,
+    nFeatures: width,
+    nInformative: Math.min(2, width),
+    nRedundant: width > 2 ? 1 : 0,
+    randomState: version,
+  });
+  return {
+    name: options.name ?? 'One_Customer_Classifier',
+    version: String(version),
+    versionNumber: version,
+    alias: 'champion',
+    runId: `run-${version}`,
+    modelUri: `models:/${options.name ?? 'One_Customer_Classifier'}/${version}`,
+    featureNames: Array.from({ length: width }, (_, j) => `x${j}`),
+    model: new LogisticRegression({ solver: 'lbfgs' }).fit(X, y),
+    training: { solver: 'lbfgs', params: { C: 1 }, metrics: { accuracy: 0.9 }, trainedAt: '2026-11-28T00:00:00.000Z' },
+    loadedAt: new Date(),
+  };
+}
+
+/** A predictor HTTP server on a free port, with its slot and metrics, for tests. */
+export interface TestServer {
+  readonly base: string;
+  readonly slot: ModelSlot;
+  readonly metrics: PredictorMetrics;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Starts the real listener and server (the service's own) with the given limits and auth; no NATS, no MLflow. */
+export async function startTestServer(
+  options: {
+    model?: ServedModel;
+    maxBodyBytes?: number;
+    maxRows?: number;
+    requestTimeoutMs?: number;
+    auth?: Partial<AuthConfig>;
+    logger?: Logger;
+  } = {},
+): Promise<TestServer> {
+  const slot = new ModelSlot();
+  if (options.model !== undefined) slot.offer(options.model);
+  const metrics = createPredictorMetrics();
+  const listener = createHttpListener({
+    slot,
+    limits: { maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, maxRows: options.maxRows ?? 100 },
+    auth: { tokens: [], protectHealth: false, protectMetrics: false, ...options.auth },
+    metrics,
+    logger: options.logger ?? createLogger({ service: 'test', level: 'silent' }),
+  });
+  const server = await listen(createHttpServer(listener, options.requestTimeoutMs ?? 30_000), 0, '127.0.0.1');
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    slot,
+    metrics,
+    server,
+    close: () => closeServer(server),
+  };
+}
+
+/** An HTTP call answered as status, headers, text and (when it parses) JSON. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' },
+) {
+  const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape each protocol answers
+  return { status: response.status, headers: response.headers, text, json: json as any };
+}
