@@ -1,0 +1,79 @@
+// Command-line options of bench/serve/run.js and the machine facts printed with every result.
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+
+const SERVER_NAMES = ['predictor', 'gunicorn', 'mlflow-serve', 'ceiling', 'predictor-invocations'];
+const DEFAULT_SERVERS = ['predictor', 'gunicorn', 'mlflow-serve', 'ceiling'];
+
+function positive(name, text, integer = true) {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${text}`);
+  }
+  return value;
+}
+
+function list(name, text, allowed) {
+  const items = text.split(',').filter((s) => s !== '');
+  const unknown = items.filter((s) => !allowed.includes(s));
+  if (unknown.length > 0)
+    throw new Error(`--${name}: unknown ${unknown.join(', ')} (choose from ${allowed.join(', ')})`);
+  return items;
+}
+
+/**
+ * Parses the flags: `--duration` and `--warmup` (seconds per measurement and before it), `--connections` (single
+ * rows and the swap), `--batch-connections`, `--batch-rows`, `--swaps`, `--settle` (seconds of load before the
+ * first and after the last swap), `--servers`, `--scenarios`, `--skip-swap`, `--peer-workers`, `--worker-class`
+ * (gunicorn's, a list: each is measured and the best counts), `--json PATH`.
+ */
+export function readOptions(argv = process.argv.slice(2)) {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '32' },
+      'batch-connections': { type: 'string', default: '8' },
+      'batch-rows': { type: 'string', default: '1000' },
+      swaps: { type: 'string', default: '10' },
+      settle: { type: 'string', default: '1' },
+      servers: { type: 'string', default: DEFAULT_SERVERS.join(',') },
+      scenarios: { type: 'string', default: 'single,batch' },
+      'skip-swap': { type: 'boolean', default: false },
+      'peer-workers': { type: 'string', default: '2' },
+      'worker-class': { type: 'string', default: 'sync,gthread' },
+      threads: { type: 'string', default: '4' },
+      json: { type: 'string' },
+    },
+  });
+  return {
+    duration: positive('duration', v.duration, false),
+    warmup: v.warmup === '0' ? 0 : positive('warmup', v.warmup, false),
+    connections: positive('connections', v.connections),
+    batchConnections: positive('batch-connections', v['batch-connections']),
+    batchRows: positive('batch-rows', v['batch-rows']),
+    swaps: positive('swaps', v.swaps),
+    settle: positive('settle', v.settle, false),
+    servers: list('servers', v.servers, SERVER_NAMES),
+    scenarios: list('scenarios', v.scenarios, ['single', 'batch']),
+    skipSwap: v['skip-swap'],
+    peerWorkers: positive('peer-workers', v['peer-workers']),
+    workerClasses: list('worker-class', v['worker-class'], ['sync', 'gthread']),
+    threads: positive('threads', v.threads),
+    json: v.json,
+  };
+}
+
+/** Cores, CPU, Node and autocannon versions, and the 1-minute load average at the start and now. */
+export function machineInfo(loadBefore) {
+  const autocannon = createRequire(import.meta.url)('autocannon/package.json').version;
+  return {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    autocannon,
+    loadAverage1m: { before: loadBefore, after: loadavg()[0] },
+  };
+}

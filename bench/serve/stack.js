@@ -1,0 +1,78 @@
+// The pipeline the benchmark serves from: real nats-server and MLflow (testkit), the trainer and the tracker in this
+// process, and a NATS client that sends tune requests and hears `model.registered`.
+import { randomUUID } from 'node:crypto';
+import { connectBus } from '@mlops/bus';
+import { SUBJECTS } from '@mlops/contracts';
+import { createMlflowClient } from '@mlops/mlflow';
+import { MODEL_FILES, parseWeights } from '@mlops/model-format';
+import { createLogger } from '@mlops/service-kit';
+import { startMlflowServer, startNatsServer } from '@mlops/testkit';
+import { createTracker, loadConfig as trackerConfig } from '@mlops/tracker';
+import { createTrainer, natsTrainerBus, loadConfig as trainerConfig } from '@mlops/trainer';
+import { connect } from '@nats-io/transport-node';
+import { onCleanUp } from './processes.js';
+
+/** The registered model every server of the benchmark serves. */
+export const MODEL_NAME = 'One_Customer_Classifier';
+
+/**
+ * Starts nats-server, MLflow, the trainer and the tracker (each stopped by the clean-up) and returns what the
+ * benchmark needs from them: their addresses, `tune` (one small tuning, resolved with its `model.registered`
+ * event) and `weights` (a version's weights.json as the predictor loads it).
+ */
+export async function startStack(root) {
+  const nats = await startNatsServer();
+  onCleanUp(() => nats.stop());
+  const mlflowServer = await startMlflowServer();
+  onCleanUp(() => mlflowServer.stop());
+  const env = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: mlflowServer.trackingUri, LOG_LEVEL: 'warn' };
+  const logger = createLogger({ service: 'bench-serve', level: 'warn' });
+  const bus = () => connectBus({ servers: nats.url, name: 'bench-serve', logger });
+  const trainer = createTrainer(trainerConfig(env, root), { bus: natsTrainerBus(await bus()), logger });
+  const tracker = createTracker(trackerConfig(env), { bus: await bus(), logger });
+  for (const service of [trainer, tracker]) {
+    await service.start();
+    onCleanUp(() => service.stop());
+  }
+  const client = await connect({ servers: nats.url });
+  onCleanUp(() => client.drain());
+  const mlflow = createMlflowClient({ trackingUri: mlflowServer.trackingUri });
+  return {
+    natsUrl: nats.url,
+    trackingUri: mlflowServer.trackingUri,
+    tune: (grid) => tune(client, grid),
+    weights: (version) => downloadWeights(mlflow, version),
+  };
+}
+
+/** Sends one tune request for {@link MODEL_NAME} and resolves with the `model.registered` data it leads to. */
+async function tune(client, grid, timeoutMs = 120_000) {
+  const tuningId = `bench-${randomUUID().slice(0, 8)}`;
+  const registered = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.unsubscribe();
+      reject(new Error(`tuning ${tuningId}: no model.registered within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const subscription = client.subscribe(SUBJECTS.modelRegistered, {
+      callback: (_error, message) => {
+        const event = message.json();
+        if (event.data?.tuning_id !== tuningId) return;
+        clearTimeout(timer);
+        subscription.unsubscribe();
+        resolve(event.data);
+      },
+    });
+  });
+  const body = { tuning_id: tuningId, experiment_name: MODEL_NAME, registered_model_name: MODEL_NAME, grid };
+  const reply = (await client.request(SUBJECTS.tuneRequested, JSON.stringify(body), { timeout: 10_000 })).json();
+  if (reply.status !== 'accepted') throw new Error(`tune request rejected: ${JSON.stringify(reply)}`);
+  return await registered;
+}
+
+/** The weights.json of `models:/One_Customer_Classifier/<version>`, fetched and validated as the predictor does. */
+async function downloadWeights(mlflow, version) {
+  const resolved = await mlflow.resolveModelUri(`models:/${MODEL_NAME}/${version}`);
+  if (resolved === null) throw new Error(`models:/${MODEL_NAME}/${version} does not exist`);
+  const bytes = await mlflow.downloadArtifact({ artifactUri: resolved.artifactUri, path: MODEL_FILES.weights });
+  return parseWeights(new TextDecoder().decode(bytes));
+}
