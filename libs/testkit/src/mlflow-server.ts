@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ export interface MlflowServerOptions {
   readonly port?: number;
   /** A persistent directory for mlflow.db and artifacts, kept on stop; default a temporary one, removed on stop. */
   readonly dataDir?: string;
+  /** Runs MLflow's `basic-auth` app with this admin password (user `admin`); default no authentication. */
+  readonly basicAuthAdminPassword?: string;
 }
 
 /** The project's own venv MLflow, found from this package's location. */
@@ -58,7 +61,11 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '1',
   ];
   // MLflow 3.x also starts a job runner with several huey workers; tests need none of them.
-  const env = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' };
+  if (options.basicAuthAdminPassword !== undefined) {
+    args.push('--app-name', 'basic-auth');
+    Object.assign(env, await basicAuthEnv(dataDir, options.basicAuthAdminPassword));
+  }
   const managed = spawnManaged(binary, args, dataDir, env);
   const trackingUri = `http://127.0.0.1:${port}`;
   try {
@@ -77,6 +84,24 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
       if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** MLflow's basic-auth app reads its users database and admin from an ini file named by MLFLOW_AUTH_CONFIG_PATH. */
+async function basicAuthEnv(dataDir: string, adminPassword: string): Promise<NodeJS.ProcessEnv> {
+  const ini = join(dataDir, 'basic_auth.ini');
+  const lines = [
+    '[mlflow]',
+    'default_permission = READ',
+    `database_uri = sqlite:///${join(dataDir, 'basic_auth.db')}`,
+    'admin_username = admin',
+    `admin_password = ${adminPassword}`,
+    'authorization_function = mlflow.server.auth:authenticate_request_basic_auth',
+    // Without the cache every request re-hashes the password (PBKDF2, ~0.25 s here).
+    'auth_cache_ttl_seconds = 300',
+    '',
+  ];
+  await writeFile(ini, lines.join('\n'));
+  return { MLFLOW_AUTH_CONFIG_PATH: ini, MLFLOW_FLASK_SERVER_SECRET_KEY: randomUUID() };
 }
 
 async function isHealthy(trackingUri: string): Promise<boolean> {
