@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One build for every service: TypeScript is compiled once (tsc -b), and each service is a small target on top of a
 # shared runtime stage that holds only compiled code and production dependencies, run as the unprivileged `node`
 # user. Targets: trainer, tracker, predictor (docker compose builds all three; `docker build --target predictor .`
