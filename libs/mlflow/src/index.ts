@@ -33,7 +33,7 @@ export type {
   SearchModelVersionsQuery,
 } from './model-versions.js';
 export type { MlflowClientOptions, RetryEvent, RetryOptions } from './options.js';
-export { mlflowOptionsFromEnv } from './options.js';
+export { MLFLOW_CLIENT_VARIABLES, mlflowOptionsFromEnv } from './options.js';
 export type { CreateRegisteredModelInput, RegisteredModelsApi } from './registered-models.js';
 export type { ModelAlias, ModelVersion, ModelVersionStatus, RegisteredModel } from './registry-types.js';
 export type { DatasetInputSpec, ModelOutputSpec, RunLoggingApi } from './run-logging.js';

@@ -54,6 +54,16 @@ export interface ResolvedOptions {
 const DEFAULT_RETRIES: RetryOptions = { attempts: 5, baseDelayMs: 250, maxDelayMs: 5000 };
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** The MLflow client variables {@link mlflowOptionsFromEnv} reads besides MLFLOW_TRACKING_URI, with their meaning. */
+export const MLFLOW_CLIENT_VARIABLES: readonly { readonly name: string; readonly description: string }[] = [
+  { name: 'MLFLOW_TRACKING_USERNAME', description: 'Basic-auth user name for the tracking server (with the password)' },
+  { name: 'MLFLOW_TRACKING_PASSWORD', description: 'Basic-auth password for the tracking server (with the user name)' },
+  {
+    name: 'MLFLOW_TRACKING_TOKEN',
+    description: 'Bearer token for the tracking server; excludes user name and password',
+  },
+];
+
 /** Maps exactly MLFLOW_TRACKING_URI / _USERNAME / _PASSWORD / _TOKEN (empty values ignored) for a service's loadConfig. */
 export function mlflowOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): MlflowClientOptions {
   const trackingUri = nonEmpty(env.MLFLOW_TRACKING_URI);

@@ -2,18 +2,40 @@ import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import { logLevelSchema, parseConfig } from '@mlops/service-kit';
 import { z } from 'zod';
 
-const schema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000'),
-  TRACKER_INSTANCE: z.string().min(1).default('tracker'),
-  TRACKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  TRACKER_HEALTH_HOST: z.string().default('127.0.0.1'),
-  /** Written into each model's MLmodel and environment files. */
-  TRACKER_MODEL_PYTHON_VERSION: z.string().default('3.11'),
-  TRACKER_MODEL_ONNX_VERSION: z.string().default('1.19.1'),
-  TRACKER_MODEL_ONNXRUNTIME_VERSION: z.string().default('1.23.2'),
-  TRACKER_MODEL_MLFLOW_VERSION: z.string().default('3.17.2'),
-  LOG_LEVEL: logLevelSchema,
+/** Every environment variable the tracker reads, with its default and meaning (docs are generated from this). */
+export const configSchema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server URL(s), comma-separated'),
+  MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
+  TRACKER_INSTANCE: z
+    .string()
+    .min(1)
+    .default('tracker')
+    .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
+  TRACKER_HEALTH_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
+  TRACKER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
+  TRACKER_MODEL_PYTHON_VERSION: z
+    .string()
+    .default('3.11')
+    .describe("Python version written into each model's MLmodel and environment files"),
+  TRACKER_MODEL_ONNX_VERSION: z
+    .string()
+    .default('1.19.1')
+    .describe("onnx version pinned in each model's environment files"),
+  TRACKER_MODEL_ONNXRUNTIME_VERSION: z
+    .string()
+    .default('1.23.2')
+    .describe("onnxruntime version pinned in each model's environment files"),
+  TRACKER_MODEL_MLFLOW_VERSION: z
+    .string()
+    .default('3.17.2')
+    .describe("mlflow version written into each model's MLmodel and environment files"),
+  LOG_LEVEL: logLevelSchema.describe('pino log level'),
 });
 
 /** The tracker's configuration, parsed once at start-up. */
@@ -29,7 +51,7 @@ export interface TrackerConfig {
 
 /** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables and the TRACKER_* ones; throws ConfigError on problems. */
 export function loadConfig(env: Record<string, string | undefined>): TrackerConfig {
-  const parsed = parseConfig('tracker', schema, env);
+  const parsed = parseConfig('tracker', configSchema, env);
   return Object.freeze({
     natsServers: parsed.NATS_URL.split(',').map((s) => s.trim()),
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),

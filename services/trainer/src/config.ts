@@ -2,13 +2,28 @@ import { resolve } from 'node:path';
 import { logLevelSchema, parseConfig } from '@mlops/service-kit';
 import { z } from 'zod';
 
-const schema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('comma-separated NATS server URLs'),
-  TRAINER_DATA_DIR: z.string().min(1).default('data/datasets').describe('CSV data sets are read from here only'),
-  TRAINER_INSTANCE: z.string().min(1).default('trainer').describe('names the NATS connection and event source'),
-  TRAINER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional().describe('GET /health and /ready'),
-  TRAINER_HEALTH_HOST: z.string().default('127.0.0.1'),
-  LOG_LEVEL: logLevelSchema,
+/** Every environment variable the trainer reads, with its default and meaning (docs are generated from this). */
+export const configSchema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server URL(s), comma-separated'),
+  TRAINER_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('data/datasets')
+    .describe('Directory CSV data sets are read from (nothing outside it); relative to the working directory'),
+  TRAINER_INSTANCE: z
+    .string()
+    .min(1)
+    .default('trainer')
+    .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
+  TRAINER_HEALTH_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
+  TRAINER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
+  LOG_LEVEL: logLevelSchema.describe('pino log level'),
 });
 
 /** The trainer's configuration, parsed once at start-up. */
@@ -23,7 +38,7 @@ export interface TrainerConfig {
 
 /** Reads the trainer's environment (NATS_URL, TRAINER_DATA_DIR, ...); throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>, cwd: string): TrainerConfig {
-  const parsed = parseConfig('trainer', schema, env);
+  const parsed = parseConfig('trainer', configSchema, env);
   return Object.freeze({
     natsServers: parsed.NATS_URL.split(',').map((s) => s.trim()),
     dataDir: resolve(cwd, parsed.TRAINER_DATA_DIR),

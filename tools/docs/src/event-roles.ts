@@ -1,0 +1,132 @@
+import { CONSUMERS, STREAMS, SUBJECTS, type Subject } from '@mlops/contracts';
+
+/** Who produces and who handles the messages of one subject (what the contracts cannot say by themselves). */
+export interface SubjectRole {
+  readonly summary: string;
+  readonly publishers: readonly string[];
+  readonly consumers: readonly string[];
+  /** The JetStream message id (`Nats-Msg-Id`, also the CloudEvents id); undefined for core NATS messages. */
+  readonly messageId: string | undefined;
+}
+
+/** A durable consumer and its delivery settings (mirrors services/*: adapters and entry-points). */
+export interface ConsumerDoc {
+  readonly durable: string;
+  readonly service: string;
+  readonly stream: string;
+  readonly filter: string | undefined;
+  readonly deliverPolicy: 'all' | 'new';
+  readonly ackWait: string;
+  readonly maxDeliver: number;
+  readonly concurrency: number;
+  readonly source: string;
+}
+
+const trainerWorker = `trainer worker (durable \`${CONSUMERS.trainer}\`)`;
+const tracker = `tracker (durable \`${CONSUMERS.trackerEvents}\`)`;
+const cliWatch = '`mlops tune` (core subscription, progress display only)';
+
+/** Every subject's roles; a Record over Subject, so a subject added to the contracts fails to compile here. */
+export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
+  [SUBJECTS.tuneRequested]: {
+    summary:
+      'A tune request: plain JSON (no envelope), every field optional. Core NATS request/reply, served by the queue group `trainer-intake`; the reply is `tune.reply`. Without a reply subject (`nats pub`) the request is handled the same way and the answer is dropped.',
+    publishers: ['`mlops tune`', '`nats request tune.requested …`', 'any NATS client'],
+    consumers: ['trainer intake (queue group `trainer-intake`)'],
+    messageId: undefined,
+  },
+  [SUBJECTS.tuneRejected]: {
+    summary: 'A tune request that failed validation, with every problem. Nothing was trained or tracked.',
+    publishers: ['trainer intake'],
+    consumers: ['none (kept in the stream for inspection)'],
+    messageId: '`tune.rejected:<random uuid>` (every rejection is stored)',
+  },
+  [SUBJECTS.tuningRequested]: {
+    summary:
+      "An accepted request with every default applied: the trainer's durable unit of work. The intake replies `accepted` only after JetStream stored it.",
+    publishers: ['trainer intake'],
+    consumers: [trainerWorker],
+    messageId: '`tuning.requested:<tuning_id>`',
+  },
+  [SUBJECTS.tuningStarted]: {
+    summary: 'The trainer built the data set and is about to train `trial_count` models.',
+    publishers: ['trainer worker'],
+    consumers: [tracker, cliWatch],
+    messageId: '`tuning.started:<tuning_id>`',
+  },
+  [SUBJECTS.runStarted]: {
+    summary: 'One trial began fitting.',
+    publishers: ['trainer worker'],
+    consumers: [tracker],
+    messageId: '`run.started:<trial_id>`',
+  },
+  [SUBJECTS.runCompleted]: {
+    summary: 'One trial fitted and evaluated; carries the weights, so the tracker can build the model files.',
+    publishers: ['trainer worker'],
+    consumers: [tracker, cliWatch],
+    messageId: '`run.completed:<trial_id>`',
+  },
+  [SUBJECTS.runFailed]: {
+    summary: 'One trial could not be fitted; the tuning goes on with the others.',
+    publishers: ['trainer worker'],
+    consumers: [tracker, cliWatch],
+    messageId: '`run.failed:<trial_id>`',
+  },
+  [SUBJECTS.tuningCompleted]: {
+    summary: 'Every trial ended. The tracker picks the best completed trial by the selection metric and registers it.',
+    publishers: ['trainer worker'],
+    consumers: [tracker, cliWatch],
+    messageId: '`tuning.completed:<tuning_id>`',
+  },
+  [SUBJECTS.modelRegistered]: {
+    summary: 'A new version of the registered model now carries the alias (`champion`): predictors hot-reload it.',
+    publishers: ['tracker'],
+    consumers: ['predictor (durable `predictor-<PREDICTOR_INSTANCE>`, one per instance)', cliWatch],
+    messageId: '`model.registered:<name>:<version>`',
+  },
+};
+
+/** The reply to a `tune.requested` request (not a subject of its own: it goes to the requester's inbox). */
+export const TUNE_REPLY_ROLE: SubjectRole = {
+  summary: 'The answer to a tune request that carried a reply subject: `accepted` with the id, or `rejected`.',
+  publishers: ['trainer intake'],
+  consumers: ['the requester (`mlops tune`, `nats request`)'],
+  messageId: undefined,
+};
+
+/** The durable consumers the services provision, with the settings they pass to @mlops/bus. */
+export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
+  {
+    durable: CONSUMERS.trainer,
+    service: 'trainer (worker)',
+    stream: STREAMS.tuneRequests.name,
+    filter: SUBJECTS.tuningRequested,
+    deliverPolicy: 'all',
+    ackWait: '60 s, extended between trials',
+    maxDeliver: 5,
+    concurrency: 1,
+    source: 'services/trainer/src/adapters/nats-bus.ts',
+  },
+  {
+    durable: CONSUMERS.trackerEvents,
+    service: 'tracker',
+    stream: STREAMS.tuningEvents.name,
+    filter: undefined,
+    deliverPolicy: 'all',
+    ackWait: '60 s',
+    maxDeliver: 10,
+    concurrency: 1,
+    source: 'services/tracker/src/entry-points/events.ts',
+  },
+  {
+    durable: 'predictor-<PREDICTOR_INSTANCE>',
+    service: 'predictor (each instance)',
+    stream: STREAMS.models.name,
+    filter: SUBJECTS.modelRegistered,
+    deliverPolicy: 'new',
+    ackWait: '30 s',
+    maxDeliver: 5,
+    concurrency: 1,
+    source: 'services/predictor/src/entry-points/model-events.ts',
+  },
+];
