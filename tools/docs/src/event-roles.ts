@@ -84,6 +84,13 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     consumers: ['predictor (durable `predictor-<PREDICTOR_INSTANCE>`, one per instance)', cliWatch],
     messageId: '`model.registered:<name>:<version>`',
   },
+  [SUBJECTS.modelLoadFailed]: {
+    summary:
+      'A predictor could not load a registered version (corrupt or missing files, MLflow error) and keeps serving the previous one; also counted in `predictor_model_reload_failures_total`.',
+    publishers: ['predictor'],
+    consumers: ['none yet (kept in the MODELS stream for alerting and inspection)'],
+    messageId: '`model.load_failed:<name>:<version>:<instance>`',
+  },
 };
 
 /** The reply to a `tune.requested` request (not a subject of its own: it goes to the requester's inbox). */
