@@ -202,7 +202,7 @@ describe('compose interpolation', () => {
 function extendSchema(name: string, shape: Record<string, z.ZodType>): ServiceSpec[] {
   return SERVICES.map((spec) => {
     if (spec.name !== name) return spec;
-    const configSchema = spec.configSchema.extend(shape);
+    const configSchema = spec.configSchema.safeExtend(shape);
     return { ...spec, configSchema, loadConfig: (env) => configSchema.parse(env) };
   });
 }

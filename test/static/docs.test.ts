@@ -24,7 +24,7 @@ describe('generated docs', () => {
       spec.name === 'predictor'
         ? {
             ...spec,
-            configSchema: spec.configSchema.extend({
+            configSchema: spec.configSchema.safeExtend({
               PREDICTOR_NATS_CREDS: z.string().min(1).describe('NATS credentials file'),
             }),
           }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { securityOptions } from '@mlops/bus';
 import {
   type ModelRegistered,
   type RunCompleted,
@@ -10,7 +11,9 @@ import {
   type TuningCompleted,
   type TuningStarted,
 } from '@mlops/contracts';
+import { ConfigError, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, numberListOption, type RawOptions, stringOptions } from '../options.js';
@@ -42,8 +45,14 @@ export async function tuneCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
   const request = buildRequest(values);
   const tuningId = request.tuning_id!;
-  const servers = values.nats ?? 'nats://127.0.0.1:4222';
-  const nc = await connect({ servers, name: 'mlops-cli', timeout: 5000 }).catch((err: unknown) => {
+  const nats = natsFromEnv(io.env, values.nats);
+  const servers = nats.servers.join(',');
+  const nc = await connect({
+    servers: nats.servers,
+    name: 'mlops-cli',
+    timeout: 5000,
+    ...securityOptions(nats.security),
+  }).catch((err: unknown) => {
     throw new UsageError(`cannot connect to NATS at ${servers} (${(err as Error).message}): is the stack up?`, 1);
   });
   try {
@@ -144,4 +153,18 @@ function timeout(ms: number, tuningId: string): Promise<number> {
   return new Promise((_, reject) => {
     setTimeout(() => reject(new UsageError(`tuning ${tuningId} not registered within ${ms / 1000} s`, 1)), ms).unref();
   });
+}
+
+/** NATS_URL (or --nats) and the NATS_* credential and TLS variables, as the services read them. */
+function natsFromEnv(env: CliIo['env'], flag: string | undefined) {
+  try {
+    const parsed = parseConfig('mlops tune', z.object(natsEnvShape), {
+      ...env,
+      ...(flag === undefined ? {} : { NATS_URL: flag }),
+    });
+    return natsConnection(parsed);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message, 2);
+    throw err;
+  }
 }

@@ -1,8 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection, headers as natsHeaders, type Subscription } from '@nats-io/transport-node';
+import {
+  connect,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  headers as natsHeaders,
+  type Subscription,
+} from '@nats-io/transport-node';
 import { type BusMessage, type ConsumeOptions, type ConsumerHandle, startConsuming } from './consumer.js';
-import { PublishError } from './errors.js';
+import { ConnectError, PublishError } from './errors.js';
 import type { BusLogger } from './logger.js';
 import {
   type ConsumerSpec,
@@ -11,6 +17,7 @@ import {
   ensureStream,
   type StreamSpec,
 } from './provisioning.js';
+import { type NatsSecurity, securityOptions } from './security.js';
 
 /** How to reach NATS. */
 export interface BusOptions {
@@ -20,6 +27,8 @@ export interface BusOptions {
   readonly logger: BusLogger;
   /** Publish attempts before PublishError. @defaultValue 5 */
   readonly publishAttempts?: number;
+  /** Credentials and TLS; none for an open server. */
+  readonly security?: NatsSecurity | undefined;
 }
 
 /** The result of a JetStream publish. */
@@ -53,17 +62,49 @@ export interface Bus {
 /** Connects with unlimited reconnects and logs connection status changes. */
 export async function connectBus(options: BusOptions): Promise<Bus> {
   const servers = typeof options.servers === 'string' ? options.servers.split(',') : [...options.servers];
-  // waitOnFirstConnect: a service started before nats-server waits for it instead of failing.
-  const nc = await connect({
-    servers,
-    name: options.name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-    waitOnFirstConnect: true,
-  });
   const log = options.logger.child({ module: 'bus' });
+  const nc = await connectPatiently(
+    {
+      servers,
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      timeout: 10_000,
+      ...securityOptions(options.security),
+    },
+    log,
+  );
   void watchStatus(nc, log);
   return createBus(nc, await jetstreamManager(nc), jetstream(nc), options, log);
+}
+
+/**
+ * Connects, waiting while no server answers (a service started before nats-server waits for it), but failing at
+ * once with a ConnectError when a server answers and refuses us (credentials, certificates): waiting cannot help.
+ */
+async function connectPatiently(options: NodeConnectionOptions, log: BusLogger): Promise<NatsConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect(options);
+    } catch (err) {
+      if (!unreachable(err)) {
+        const where = [options.servers ?? []].flat().join(', ');
+        const hint =
+          (err as Error).name === 'TimeoutError' && options.tls !== undefined
+            ? ' (the TLS handshake did not finish: does the server want a client certificate, NATS_CERT and NATS_KEY?)'
+            : '';
+        throw new ConnectError(`cannot connect to NATS at ${where}: ${(err as Error).message}${hint}`, { cause: err });
+      }
+      if (attempt === 1) log.warn({ err: (err as Error).message }, 'NATS is not reachable yet: waiting for it');
+      await sleep(500);
+    }
+  }
+}
+
+function unreachable(err: unknown): boolean {
+  const e = err as { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  const text = `${e.message} ${e.code} ${e.cause?.code} ${e.cause?.message}`;
+  return /ECONNREFUSED|CONNECTION_REFUSED|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN/.test(text);
 }
 
 async function watchStatus(nc: NatsConnection, log: BusLogger): Promise<void> {

@@ -22,3 +22,9 @@ export class PublishError extends BusError {
     super(`publish to ${subject}${msgId === undefined ? '' : ` (msg id ${msgId})`} failed`, options);
   }
 }
+
+/** The first connection to NATS failed for good (refused credentials or certificates, bad settings). */
+export class ConnectError extends BusError {}
+
+/** The NATS security settings cannot be used (an unreadable creds file, half a key pair). */
+export class NatsSecurityError extends BusError {}

@@ -6,7 +6,16 @@
 export type { Bus, BusOptions, PublishResult } from './bus.js';
 export { connectBus } from './bus.js';
 export type { BusMessage, ConsumeOptions, ConsumerHandle } from './consumer.js';
-export { BusError, PoisonMessageError, PublishError, TransientError } from './errors.js';
+export {
+  BusError,
+  ConnectError,
+  NatsSecurityError,
+  PoisonMessageError,
+  PublishError,
+  TransientError,
+} from './errors.js';
 export type { BusLogger } from './logger.js';
 export type { ConsumerSpec, StreamSpec } from './provisioning.js';
 export { DEAD_LETTER_STREAM } from './provisioning.js';
+export type { NatsSecurity } from './security.js';
+export { securityOptions } from './security.js';

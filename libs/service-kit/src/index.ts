@@ -6,3 +6,5 @@ export type { RunOptions, Service } from './lifecycle.js';
 export { runUntilSignalled } from './lifecycle.js';
 export type { Logger } from './logger.js';
 export { createLogger, REDACTED_PATHS } from './logger.js';
+export type { NatsConnectionConfig } from './nats-config.js';
+export { natsConnection, natsEnvProblems, natsEnvShape } from './nats-config.js';

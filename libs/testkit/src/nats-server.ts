@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect, findFreePort } from './ports.js';
@@ -23,6 +23,10 @@ export interface NatsServerOptions {
   readonly port?: number;
   /** A persistent JetStream store kept on stop (the local stack); default a temporary one, removed on stop. */
   readonly storeDir?: string;
+  /** Require a user and password, or a token; default open. */
+  readonly auth?: { readonly user: string; readonly password: string } | { readonly token: string };
+  /** Serve TLS only, with this certificate and key (PEM files); `caFile` also verifies client certificates. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string };
 }
 
 const INSTALL_HINT = 'nats-server not found: install it (apt-get install -y nats-server) or run bash scripts/setup.sh';
@@ -35,6 +39,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'mlops-nats-')));
   const port = options.port ?? (await findFreePort());
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
+  if (options.auth !== undefined || options.tls !== undefined) {
+    args.push('-c', await writeServerConfig(storeDir, options));
+  }
   const managed = spawnManaged(binary, args, storeDir);
   try {
     await waitUntil('nats-server', managed, () => canConnect(port), options.startupTimeoutMs ?? 15_000);
@@ -44,7 +51,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     throw err;
   }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${port}`,
     port,
     storeDir,
     async stop() {
@@ -52,4 +59,22 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       if (!keepStore) await rm(storeDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A config file with the authorization and TLS blocks (command-line flags cannot express TLS verification). */
+async function writeServerConfig(storeDir: string, options: NatsServerOptions): Promise<string> {
+  const lines: string[] = [];
+  const auth = options.auth;
+  if (auth !== undefined && 'token' in auth) lines.push(`authorization { token: ${JSON.stringify(auth.token)} }`);
+  if (auth !== undefined && 'user' in auth) {
+    lines.push(`authorization { user: ${JSON.stringify(auth.user)}, password: ${JSON.stringify(auth.password)} }`);
+  }
+  const tls = options.tls;
+  if (tls !== undefined) {
+    const ca = tls.caFile === undefined ? '' : `, ca_file: ${JSON.stringify(tls.caFile)}, verify: true`;
+    lines.push(`tls { cert_file: ${JSON.stringify(tls.certFile)}, key_file: ${JSON.stringify(tls.keyFile)}${ca} }`);
+  }
+  const file = join(storeDir, 'nats-server.conf');
+  await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return file;
 }

@@ -1,5 +1,12 @@
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
-import { logLevelSchema, parseConfig } from '@mlops/service-kit';
+import {
+  logLevelSchema,
+  type NatsConnectionConfig,
+  natsConnection,
+  natsEnvProblems,
+  natsEnvShape,
+  parseConfig,
+} from '@mlops/service-kit';
 import { z } from 'zod';
 
 const flag = (fallback: boolean) =>
@@ -9,50 +16,54 @@ const flag = (fallback: boolean) =>
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Every environment variable the predictor reads, with its default and meaning (docs are generated from this). */
-export const configSchema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server URL(s), comma-separated'),
-  MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
-  MODEL_NAME: z.string().min(1).default('One_Customer_Classifier').describe('Registered model to serve'),
-  MODEL_ALIAS: z.string().min(1).default('champion').describe('Registry alias that names the version to serve'),
-  PREDICTOR_HOST: z.string().default('127.0.0.1').describe('Interface the HTTP server binds (0.0.0.0 in containers)'),
-  PREDICTOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port; 0 picks a free one'),
-  PREDICTOR_INSTANCE: z
-    .string()
-    .regex(/^[\w-]+$/)
-    .default('predictor')
-    .describe('Instance name: names its durable consumer, so each instance sees every model event'),
-  PREDICTOR_MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(8 * 1024 * 1024)
-    .describe('Largest request body accepted; larger ones get 413'),
-  PREDICTOR_MAX_ROWS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(10_000)
-    .describe('Most rows scored in one request; more get 413'),
-  PREDICTOR_REQUEST_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(100)
-    .default(30_000)
-    .describe('Time a client has to send a whole request; slower ones get 408'),
-  PREDICTOR_AUTH_TOKENS: z
-    .string()
-    .default('')
-    .describe('Comma-separated bearer tokens for the prediction and model routes; empty turns authentication off'),
-  PREDICTOR_AUTH_HEALTH: flag(false).describe('Whether health routes also need a token (when tokens are set)'),
-  PREDICTOR_AUTH_METRICS: flag(false).describe('Whether /metrics also needs a token (when tokens are set)'),
-  PREDICTOR_MODEL_POLL_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .default(30_000)
-    .describe('Safety net besides model.registered events: how often the alias is re-read from MLflow'),
-  LOG_LEVEL: logLevelSchema.describe('pino log level'),
-});
+export const configSchema = z
+  .object({
+    ...natsEnvShape,
+    MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
+    MODEL_NAME: z.string().min(1).default('One_Customer_Classifier').describe('Registered model to serve'),
+    MODEL_ALIAS: z.string().min(1).default('champion').describe('Registry alias that names the version to serve'),
+    PREDICTOR_HOST: z.string().default('127.0.0.1').describe('Interface the HTTP server binds (0.0.0.0 in containers)'),
+    PREDICTOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port; 0 picks a free one'),
+    PREDICTOR_INSTANCE: z
+      .string()
+      .regex(/^[\w-]+$/)
+      .default('predictor')
+      .describe('Instance name: names its durable consumer, so each instance sees every model event'),
+    PREDICTOR_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(8 * 1024 * 1024)
+      .describe('Largest request body accepted; larger ones get 413'),
+    PREDICTOR_MAX_ROWS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe('Most rows scored in one request; more get 413'),
+    PREDICTOR_REQUEST_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe('Time a client has to send a whole request; slower ones get 408'),
+    PREDICTOR_AUTH_TOKENS: z
+      .string()
+      .default('')
+      .describe('Comma-separated bearer tokens for the prediction and model routes; empty turns authentication off'),
+    PREDICTOR_AUTH_HEALTH: flag(false).describe('Whether health routes also need a token (when tokens are set)'),
+    PREDICTOR_AUTH_METRICS: flag(false).describe('Whether /metrics also needs a token (when tokens are set)'),
+    PREDICTOR_MODEL_POLL_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .default(30_000)
+      .describe('Safety net besides model.registered events: how often the alias is re-read from MLflow'),
+    LOG_LEVEL: logLevelSchema.describe('pino log level'),
+  })
+  .superRefine((env, ctx) => {
+    for (const { path, message } of natsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
+  });
 
 /** Access control for the HTTP routes; tokens are secrets and never logged. */
 export interface AuthConfig {
@@ -64,6 +75,8 @@ export interface AuthConfig {
 /** The predictor's configuration, parsed once at start-up. */
 export interface PredictorConfig {
   readonly natsServers: string[];
+  /** NATS credentials and TLS (secrets: never logged). */
+  readonly natsSecurity: NatsConnectionConfig['security'];
   readonly mlflow: MlflowClientOptions;
   readonly modelName: string;
   readonly modelAlias: string;
@@ -82,7 +95,8 @@ export interface PredictorConfig {
 export function loadConfig(env: Record<string, string | undefined>): PredictorConfig {
   const parsed = parseConfig('predictor', configSchema, env);
   return Object.freeze({
-    natsServers: parsed.NATS_URL.split(',').map((s) => s.trim()),
+    natsServers: natsConnection(parsed).servers,
+    natsSecurity: natsConnection(parsed).security,
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     modelName: parsed.MODEL_NAME,
     modelAlias: parsed.MODEL_ALIAS,

@@ -7,7 +7,12 @@ import { createPredictor } from './service.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ service: 'predictor', level: config.logLevel });
-  const bus = await connectBus({ servers: config.natsServers, name: config.instance, logger });
+  const bus = await connectBus({
+    servers: config.natsServers,
+    security: config.natsSecurity,
+    name: config.instance,
+    logger,
+  });
   await runUntilSignalled(createPredictor(config, { bus, logger }), { logger });
 }
 

@@ -1,46 +1,59 @@
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
-import { logLevelSchema, parseConfig } from '@mlops/service-kit';
+import {
+  logLevelSchema,
+  type NatsConnectionConfig,
+  natsConnection,
+  natsEnvProblems,
+  natsEnvShape,
+  parseConfig,
+} from '@mlops/service-kit';
 import { z } from 'zod';
 
 /** Every environment variable the tracker reads, with its default and meaning (docs are generated from this). */
-export const configSchema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server URL(s), comma-separated'),
-  MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
-  TRACKER_INSTANCE: z
-    .string()
-    .min(1)
-    .default('tracker')
-    .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
-  TRACKER_HEALTH_PORT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(65535)
-    .optional()
-    .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
-  TRACKER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
-  TRACKER_MODEL_PYTHON_VERSION: z
-    .string()
-    .default('3.11')
-    .describe("Python version written into each model's MLmodel and environment files"),
-  TRACKER_MODEL_ONNX_VERSION: z
-    .string()
-    .default('1.19.1')
-    .describe("onnx version pinned in each model's environment files"),
-  TRACKER_MODEL_ONNXRUNTIME_VERSION: z
-    .string()
-    .default('1.23.2')
-    .describe("onnxruntime version pinned in each model's environment files"),
-  TRACKER_MODEL_MLFLOW_VERSION: z
-    .string()
-    .default('3.17.2')
-    .describe("mlflow version written into each model's MLmodel and environment files"),
-  LOG_LEVEL: logLevelSchema.describe('pino log level'),
-});
+export const configSchema = z
+  .object({
+    ...natsEnvShape,
+    MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
+    TRACKER_INSTANCE: z
+      .string()
+      .min(1)
+      .default('tracker')
+      .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
+    TRACKER_HEALTH_PORT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .optional()
+      .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
+    TRACKER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
+    TRACKER_MODEL_PYTHON_VERSION: z
+      .string()
+      .default('3.11')
+      .describe("Python version written into each model's MLmodel and environment files"),
+    TRACKER_MODEL_ONNX_VERSION: z
+      .string()
+      .default('1.19.1')
+      .describe("onnx version pinned in each model's environment files"),
+    TRACKER_MODEL_ONNXRUNTIME_VERSION: z
+      .string()
+      .default('1.23.2')
+      .describe("onnxruntime version pinned in each model's environment files"),
+    TRACKER_MODEL_MLFLOW_VERSION: z
+      .string()
+      .default('3.17.2')
+      .describe("mlflow version written into each model's MLmodel and environment files"),
+    LOG_LEVEL: logLevelSchema.describe('pino log level'),
+  })
+  .superRefine((env, ctx) => {
+    for (const { path, message } of natsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
+  });
 
 /** The tracker's configuration, parsed once at start-up. */
 export interface TrackerConfig {
   readonly natsServers: string[];
+  /** NATS credentials and TLS (secrets: never logged). */
+  readonly natsSecurity: NatsConnectionConfig['security'];
   readonly mlflow: MlflowClientOptions;
   readonly instance: string;
   readonly healthPort: number | undefined;
@@ -53,7 +66,8 @@ export interface TrackerConfig {
 export function loadConfig(env: Record<string, string | undefined>): TrackerConfig {
   const parsed = parseConfig('tracker', configSchema, env);
   return Object.freeze({
-    natsServers: parsed.NATS_URL.split(',').map((s) => s.trim()),
+    natsServers: natsConnection(parsed).servers,
+    natsSecurity: natsConnection(parsed).security,
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     instance: parsed.TRACKER_INSTANCE,
     healthPort: parsed.TRACKER_HEALTH_PORT,

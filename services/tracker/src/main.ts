@@ -7,7 +7,12 @@ import { createTracker } from './service.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ service: 'tracker', level: config.logLevel });
-  const bus = await connectBus({ servers: config.natsServers, name: config.instance, logger });
+  const bus = await connectBus({
+    servers: config.natsServers,
+    security: config.natsSecurity,
+    name: config.instance,
+    logger,
+  });
   await runUntilSignalled(createTracker(config, { bus, logger }), { logger });
 }
 

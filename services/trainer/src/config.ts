@@ -1,34 +1,47 @@
 import { resolve } from 'node:path';
-import { logLevelSchema, parseConfig } from '@mlops/service-kit';
+import {
+  logLevelSchema,
+  type NatsConnectionConfig,
+  natsConnection,
+  natsEnvProblems,
+  natsEnvShape,
+  parseConfig,
+} from '@mlops/service-kit';
 import { z } from 'zod';
 
 /** Every environment variable the trainer reads, with its default and meaning (docs are generated from this). */
-export const configSchema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server URL(s), comma-separated'),
-  TRAINER_DATA_DIR: z
-    .string()
-    .min(1)
-    .default('data/datasets')
-    .describe('Directory CSV data sets are read from (nothing outside it); relative to the working directory'),
-  TRAINER_INSTANCE: z
-    .string()
-    .min(1)
-    .default('trainer')
-    .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
-  TRAINER_HEALTH_PORT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(65535)
-    .optional()
-    .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
-  TRAINER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
-  LOG_LEVEL: logLevelSchema.describe('pino log level'),
-});
+export const configSchema = z
+  .object({
+    ...natsEnvShape,
+    TRAINER_DATA_DIR: z
+      .string()
+      .min(1)
+      .default('data/datasets')
+      .describe('Directory CSV data sets are read from (nothing outside it); relative to the working directory'),
+    TRAINER_INSTANCE: z
+      .string()
+      .min(1)
+      .default('trainer')
+      .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
+    TRAINER_HEALTH_PORT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .optional()
+      .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
+    TRAINER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
+    LOG_LEVEL: logLevelSchema.describe('pino log level'),
+  })
+  .superRefine((env, ctx) => {
+    for (const { path, message } of natsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
+  });
 
 /** The trainer's configuration, parsed once at start-up. */
 export interface TrainerConfig {
   readonly natsServers: string[];
+  /** NATS credentials and TLS (secrets: never logged). */
+  readonly natsSecurity: NatsConnectionConfig['security'];
   readonly dataDir: string;
   readonly instance: string;
   readonly logLevel: string;
@@ -40,7 +53,8 @@ export interface TrainerConfig {
 export function loadConfig(env: Record<string, string | undefined>, cwd: string): TrainerConfig {
   const parsed = parseConfig('trainer', configSchema, env);
   return Object.freeze({
-    natsServers: parsed.NATS_URL.split(',').map((s) => s.trim()),
+    natsServers: natsConnection(parsed).servers,
+    natsSecurity: natsConnection(parsed).security,
     dataDir: resolve(cwd, parsed.TRAINER_DATA_DIR),
     instance: parsed.TRAINER_INSTANCE,
     logLevel: parsed.LOG_LEVEL,

@@ -8,7 +8,12 @@ import { createTrainer } from './service.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env, process.cwd());
   const logger = createLogger({ service: 'trainer', level: config.logLevel });
-  const lazyBus = await connectBus({ servers: config.natsServers, name: config.instance, logger });
+  const lazyBus = await connectBus({
+    servers: config.natsServers,
+    security: config.natsSecurity,
+    name: config.instance,
+    logger,
+  });
   await runUntilSignalled(createTrainer(config, { bus: natsTrainerBus(lazyBus), logger }), { logger });
 }
 

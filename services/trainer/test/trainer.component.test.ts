@@ -36,6 +36,7 @@ beforeAll(async () => {
   trainer = createTrainer(
     {
       natsServers: [nats.url],
+      natsSecurity: {},
       dataDir: '/nonexistent-data',
       instance: 'trainer-test',
       logLevel: 'silent',
