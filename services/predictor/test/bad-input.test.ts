@@ -1,6 +1,7 @@
 import { request } from 'node:http';
+import { LogisticRegression } from '@mlops/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fittedModel, startTestServer, type TestServer } from './support/harness.js';
+import { call, fittedModel, startTestServer, type TestServer } from './support/harness.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -149,6 +150,23 @@ describe('a corpus of malformed prediction bodies', () => {
     const answer = await send('/v2/models/clf/infer', body);
     expect(answer.status).toBe(400);
     expect(typeof JSON.parse(answer.text).error).toBe('string');
+  });
+
+  it('when finite values make the decision value overflow to NaN, then every protocol refuses the row with 400', async () => {
+    const model = LogisticRegression.fromState({ classes: [0, 1], coef: [2, -2, 0], intercept: 0 });
+    const huge = await startTestServer({ model: { ...fittedModel({ features: 3, name: 'clf' }), model } });
+    try {
+      const rows = [
+        [1, 2, 3],
+        [1e308, 1e308, 0],
+      ];
+      const answer = await call(huge.base, 'POST', '/predict', JSON.stringify({ features: rows }));
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.message).toMatch(/row 1: the values are too large to score/);
+      expect((await call(huge.base, 'POST', '/invocations', JSON.stringify({ instances: rows }))).status).toBe(400);
+    } finally {
+      await huge.close();
+    }
   });
 
   it('when the corpus has been sent, then the predictor still scores good requests and nothing was polluted', async () => {

@@ -75,8 +75,17 @@ function scorable(body: unknown): boolean {
     );
   }
   const list = features as unknown[];
-  if (list.length > 0 && list.every((v) => typeof v === 'number')) return fits(list);
-  return list.length > 0 && list.length <= 20 && list.every(fits);
+  const matrix = list.length > 0 && list.every((v) => typeof v === 'number') ? [list] : list;
+  return matrix.length > 0 && matrix.length <= 20 && matrix.every(fits) && (matrix as number[][]).every(overflowsNot);
+}
+
+/** The model's own decision value is a number (huge finite inputs can make it NaN, which the server refuses). */
+function overflowsNot(row: number[]): boolean {
+  const model = t.slot.model?.model;
+  return (
+    model !== undefined &&
+    !Number.isNaN(model.decisionFunction({ rows: 1, cols: WIDTH, data: Float64Array.from(row) })[0])
+  );
 }
 
 const post = (path: string, body: unknown) => call(t.base, 'POST', path, JSON.stringify(body));

@@ -128,7 +128,8 @@ describe('prediction ids and limits across protocols', () => {
     const oip = await call('POST', '/v2/models/clf/infer', JSON.stringify(body));
     const oipIds = (oip.json.outputs as { name: string; data: string[] }[]).find((o) => o.name === 'prediction_id');
     expect(new Set([...mlflowIds, ...(oipIds?.data ?? [])]).size).toBe(6);
-    expect(oip.json.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(oip.json.id).toMatch(/^[\w-]{13,}$/);
+    expect(oipIds?.data[0]).toBe(`${oip.json.id}-0`);
   });
 
   it('when a batch has more rows than allowed, then MLflow answers 413 RESOURCE_EXHAUSTED and OIP 413', async () => {

@@ -6,6 +6,7 @@ import type { ScoringLimits } from '../domain/scoring-request.js';
 import type { ModelSlot } from '../domain/served-model.js';
 import { createAccessCheck } from './auth.js';
 import { createReadApp } from './read-routes.js';
+import { createRequestIds } from './request-ids.js';
 import { matchRoute } from './routes.js';
 import { handleScoring, sendReply } from './scoring-handler.js';
 
@@ -28,6 +29,7 @@ export interface HttpDeps {
 export function createHttpListener(deps: HttpDeps): RequestListener {
   const readApp = createReadApp(deps);
   const mayAccess = createAccessCheck(deps.auth);
+  const scoringDeps = { ...deps, requestIds: createRequestIds() };
   return (req, res) => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
@@ -61,7 +63,7 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
       return;
     }
     if (route.scoring !== undefined) {
-      void handleScoring({ ...route, scoring: route.scoring }, req, res, deps);
+      void handleScoring({ ...route, scoring: route.scoring }, req, res, scoringDeps);
       return;
     }
     readApp(req, res);

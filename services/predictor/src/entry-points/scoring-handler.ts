@@ -14,6 +14,8 @@ export interface ScoringDeps {
   readonly limits: ScoringLimits & { readonly maxBodyBytes: number };
   readonly metrics: PredictorMetrics;
   readonly logger: Logger;
+  /** Makes each request's id (the prefix of its prediction ids). */
+  readonly requestIds: () => string;
 }
 
 /** Serves one scoring request on the fast path (no framework): read, validate, score, answer in the protocol's shape. */
@@ -38,7 +40,11 @@ export async function handleScoring(
     }
     const text = (await readBody(req, deps.limits.maxBodyBytes)).toString('utf8');
     const { X, id } = protocol.parse({ served, text, contentType, limits: deps.limits });
-    sendReply(res, { status: 200, body: protocol.answer(served, score(served, X, deps.metrics), id) }, false);
+    sendReply(
+      res,
+      { status: 200, body: protocol.answer(served, score(served, X, deps.metrics, deps.requestIds()), id) },
+      false,
+    );
   } catch (err) {
     deps.metrics.countFailed(served);
     const reply = failure(protocol, err, deps.logger);

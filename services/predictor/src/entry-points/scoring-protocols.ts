@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DenseMatrix } from '@mlops/ml';
 import { parseMlflowCsv, parseMlflowJson } from '../domain/protocols/mlflow-scoring.js';
 import { parseInferRequest } from '../domain/protocols/open-inference.js';
@@ -101,7 +100,7 @@ const openInference: ScoringProtocol = {
     return {
       model_name: served.name,
       model_version: served.version,
-      id: id ?? randomUUID(),
+      id: id ?? scored.requestId,
       outputs: [
         { name: 'probability', shape: [rows, 1], datatype: 'FP64', data: Array.from(scored.probabilities) },
         { name: 'label', shape: [rows, 1], datatype: 'INT64', data: Array.from(scored.labels) },

@@ -1,25 +1,37 @@
-import { randomBytes } from 'node:crypto';
 import type { DenseMatrix } from '@mlops/ml';
 import type { PredictorMetrics } from '../adapters/metrics.js';
+import { BadScoringRequest } from '../domain/scoring-request.js';
 import type { ServedModel } from '../domain/served-model.js';
 
 /** One scoring call's results: per-row probabilities of class 1, labels and prediction ids. */
 export interface Scored {
   readonly probabilities: Float64Array;
   readonly labels: Float64Array;
-  /** `<request id>-<row>` for each row (request id: 128 random bits, base64url): unique, joinable with ground truth. */
+  /** The request's id (see createRequestIds). */
+  readonly requestId: string;
+  /** `<request id>-<row>` for each row: unique, joinable with ground truth. */
   readonly ids: string[];
 }
 
 /** Scores rows with the served model and counts them; every protocol goes through here. */
-export function score(served: ServedModel, X: DenseMatrix, metrics: PredictorMetrics): Scored {
+export function score(served: ServedModel, X: DenseMatrix, metrics: PredictorMetrics, requestId: string): Scored {
   const { labels, probabilities } = served.model.predictWithProba(X);
+  refuseOverflow(probabilities);
   const positive = served.model.classes[1];
   let positives = 0;
   for (let i = 0; i < X.rows; i++) if (labels[i] === positive) positives++;
-  const request = `${randomBytes(16).toString('base64url')}-`;
+  const request = `${requestId}-`;
   const ids = new Array<string>(X.rows);
   for (let i = 0; i < X.rows; i++) ids[i] = request + i;
   metrics.countScored(served, X.rows, positives, served.model.classes);
-  return { probabilities, labels, ids };
+  return { requestId, probabilities, labels, ids };
+}
+
+/** Finite but huge values (e.g. 1e308 and -1e308 in one row) make the decision value NaN: refuse, naming the row. */
+function refuseOverflow(probabilities: Float64Array): void {
+  for (let i = 0; i < probabilities.length; i++) {
+    if (Number.isNaN(probabilities[i])) {
+      throw new BadScoringRequest(`row ${i}: the values are too large to score (the decision value overflows)`);
+    }
+  }
 }
