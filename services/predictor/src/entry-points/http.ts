@@ -63,7 +63,7 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
       return;
     }
     if (route.scoring !== undefined) {
-      void handleScoring({ ...route, scoring: route.scoring }, req, res, scoringDeps);
+      void handleScoring(route.scoring, route, req, res, scoringDeps);
       return;
     }
     readApp(req, res);

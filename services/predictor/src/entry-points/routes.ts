@@ -39,10 +39,21 @@ const STATIC: Readonly<Record<string, RouteSpec>> = {
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
 const UNMATCHED: RouteMatch = { endpoint: 'unmatched', access: 'public', params: {} };
 
+const STATIC_MATCHES = new Map<string, RouteMatch>();
+
 /** Classifies a request by method and path (query excluded); unknown paths go to the 404 handler. */
 export function matchRoute(method: string, path: string): RouteMatch {
   const fixed = STATIC[path];
-  if (fixed !== undefined) return withMethod(path, fixed, method, {});
+  if (fixed !== undefined) {
+    // Static routes are matched once per method and reused: no allocation on the hot path.
+    const key = `${method} ${path}`;
+    let match = STATIC_MATCHES.get(key);
+    if (match === undefined) {
+      match = withMethod(path, fixed, method, {});
+      if (STATIC_MATCHES.size < 100) STATIC_MATCHES.set(key, match);
+    }
+    return match;
+  }
   const model = MODEL_PATH.exec(path);
   if (model === null) return UNMATCHED;
   const [, name, version, suffix] = model;

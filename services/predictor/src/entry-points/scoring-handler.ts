@@ -20,12 +20,13 @@ export interface ScoringDeps {
 
 /** Serves one scoring request on the fast path (no framework): read, validate, score, answer in the protocol's shape. */
 export async function handleScoring(
-  route: RouteMatch & { scoring: keyof typeof SCORING_PROTOCOLS },
+  kind: keyof typeof SCORING_PROTOCOLS,
+  route: RouteMatch,
   req: IncomingMessage,
   res: ServerResponse,
   deps: ScoringDeps,
 ): Promise<void> {
-  const protocol = SCORING_PROTOCOLS[route.scoring];
+  const protocol = SCORING_PROTOCOLS[kind];
   const served = deps.slot.model;
   try {
     const contentType = req.headers['content-type'] ?? '';
