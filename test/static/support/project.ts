@@ -24,7 +24,7 @@ export function workspaceDirs(): string[] {
 
 /** The MLflow version requirements.txt pins for the local stack. */
 export function pinnedMlflowVersion(): string {
-  const match = /^mlflow==(\S+)$/m.exec(repoFile('requirements.txt'));
+  const match = /^mlflow(?:\[[\w,]+\])?==(\S+)$/m.exec(repoFile('requirements.txt'));
   if (match === null) throw new Error('requirements.txt does not pin mlflow==<version>');
   return match[1]!;
 }
