@@ -10,6 +10,10 @@ export interface ManagedProcess {
   exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Sends a signal to the whole process group (SIGSTOP, SIGCONT, ...) without waiting. */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGKILL to the whole process group; resolves when the process is gone (a crash, not a shutdown). */
+  kill(): Promise<void>;
 }
 
 /** Spawns a server in its own process group so that stop() also ends its children (uvicorn workers). */
@@ -48,6 +52,12 @@ export function spawnManaged(
       killGroup(child, 'SIGTERM');
       const timedOut = await Promise.race([gone.then(() => false), sleep(graceMs).then(() => true)]);
       if (timedOut) killGroup(child, 'SIGKILL');
+      await gone;
+    },
+    signal: (signal) => killGroup(child, signal),
+    async kill() {
+      if (exit !== undefined) return;
+      killGroup(child, 'SIGKILL');
       await gone;
     },
   };
