@@ -21,6 +21,11 @@ import { CHAMPION_ALIAS } from '../domain/tags.js';
 
 /** Redeliveries of one event before it is dead-lettered (pending trials wait through these). */
 export const TRACKER_MAX_DELIVER = 10;
+/**
+ * How long an event stays with a tracker that stopped answering: a crashed tracker's event goes to its successor
+ * after this. Handlers only wait on MLflow (never block the event loop), so the bus's heartbeat keeps slow ones alive.
+ */
+export const TRACKER_ACK_WAIT_MS = 15_000;
 
 /** Everything an event handler needs. */
 export interface TrackerDeps {
@@ -38,7 +43,7 @@ export async function provisionTracker(bus: Bus): Promise<void> {
   await bus.ensureStream(STREAMS.models);
   await bus.ensureConsumer(STREAMS.tuningEvents.name, {
     durable: CONSUMERS.trackerEvents,
-    ackWaitMs: 60_000,
+    ackWaitMs: TRACKER_ACK_WAIT_MS,
     maxDeliver: TRACKER_MAX_DELIVER,
   });
 }
@@ -48,7 +53,7 @@ export function consumeTuningEvents(deps: TrackerDeps) {
   return deps.bus.consume(STREAMS.tuningEvents.name, CONSUMERS.trackerEvents, (message) => handle(message, deps), {
     concurrency: 1,
     maxDeliver: TRACKER_MAX_DELIVER,
-    ackWaitMs: 60_000,
+    ackWaitMs: TRACKER_ACK_WAIT_MS,
   });
 }
 
