@@ -89,7 +89,8 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
       await deadLetter(js, m, reason, err).catch((dlqErr: unknown) =>
         log.error({ ...context, err: dlqErr }, 'dead-letter publish failed'),
       );
-      m.term(reason);
+      // A plain +TERM: nats-server 2.9 ignores `+TERM <reason>` and redelivers; the reason is in the dead letter.
+      m.term();
     } else {
       const delay = Math.min((options.retryBaseMs ?? 500) * 2 ** (m.info.deliveryCount - 1), 30_000);
       log.warn({ ...context, err, retry_in_ms: delay }, 'handler failed: will retry');

@@ -107,7 +107,8 @@ describe('consume', () => {
     await bus.publish(subject, 'not json', { msgId: randomUUID() });
     await waitFor(async () => (await deadLetters()).length === 1);
     expect(await deadLetters()).toEqual([{ subject: `deadletter.${subject}`, reason: 'poison', data: 'not json' }]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Longer than the ack wait (2 s): a message the server did not take as terminated would be back by now.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(deliveries).toEqual([1]);
     await handle.stop();
   });
