@@ -18,6 +18,7 @@ import type { z } from 'zod';
 import type { MlflowRecorder } from '../domain/recorder.js';
 import { registerBest } from '../domain/registrar.js';
 import { CHAMPION_ALIAS } from '../domain/tags.js';
+import { holdWhileUnavailable } from './hold.js';
 
 /** Redeliveries of one event before it is dead-lettered (pending trials wait through these). */
 export const TRACKER_MAX_DELIVER = 10;
@@ -48,9 +49,17 @@ export async function provisionTracker(bus: Bus): Promise<void> {
   });
 }
 
-/** Consumes tuning events in order and mirrors each into MLflow; tuning.completed registers the best model. */
+/**
+ * Consumes tuning events in order and mirrors each into MLflow; tuning.completed registers the best model.
+ * While MLflow is down, the event at hand is held and retried (nothing behind it could be recorded either).
+ */
 export function consumeTuningEvents(deps: TrackerDeps) {
-  return deps.bus.consume(STREAMS.tuningEvents.name, CONSUMERS.trackerEvents, (message) => handle(message, deps), {
+  const log = deps.logger;
+  const onWait = (err: Error, delayMs: number) =>
+    log.warn({ err, retry_in_ms: delayMs }, 'MLflow unavailable: holding the event until it is back');
+  const handler = (message: BusMessage) =>
+    holdWhileUnavailable(() => handle(message, deps), { signal: message.signal, onWait });
+  return deps.bus.consume(STREAMS.tuningEvents.name, CONSUMERS.trackerEvents, handler, {
     concurrency: 1,
     maxDeliver: TRACKER_MAX_DELIVER,
     ackWaitMs: TRACKER_ACK_WAIT_MS,
