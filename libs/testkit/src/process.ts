@@ -22,15 +22,21 @@ export function spawnManaged(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
+  keepLines = 200,
 ): ManagedProcess {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n'));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const keeper =
+    (partial = { text: '' }) =>
+    (chunk: Buffer) => {
+      // A chunk may end inside a line: the rest of it comes with the next chunk.
+      const parts = (partial.text + chunk.toString('utf8')).split('\n');
+      partial.text = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line !== ''));
+      if (lines.length > keepLines) lines.splice(0, lines.length - keepLines);
+    };
+  child.stdout?.on('data', keeper());
+  child.stderr?.on('data', keeper());
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const gone = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {

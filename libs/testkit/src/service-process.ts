@@ -42,10 +42,8 @@ export async function startServiceProcess(
   name: ServiceName,
   options: ServiceProcessOptions,
 ): Promise<ServiceProcessHandle> {
-  const managed: ManagedProcess = spawnManaged(process.execPath, [serviceEntry(name)], REPO_ROOT, {
-    ...process.env,
-    ...options.env,
-  });
+  const env = { ...process.env, ...options.env };
+  const managed: ManagedProcess = spawnManaged(process.execPath, [serviceEntry(name)], REPO_ROOT, env, 5000);
   await waitUntil(name, managed, () => answersOk(options.readyUrl, 1000), options.startupTimeoutMs ?? 30_000);
   return {
     name,
