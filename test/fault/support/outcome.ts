@@ -56,8 +56,8 @@ export async function waitForChampion(stack: FaultStack, tuningId: string, ms = 
  * once), one LoggedModel per trial, exactly one model version for the tuning holding `champion`, and the predictor
  * serving that version at /model and /predict.
  */
-export async function expectCleanOutcome(stack: FaultStack, tuning: Accepted): Promise<ModelVersion> {
-  const champion = await waitForChampion(stack, tuning.tuningId);
+export async function expectCleanOutcome(stack: FaultStack, tuning: Accepted, waitMs = 180_000): Promise<ModelVersion> {
+  const champion = await waitForChampion(stack, tuning.tuningId, waitMs);
   const runs = (await experimentRuns(stack)).filter((r) => r.data.tags['mlops.tuning_id'] === tuning.tuningId);
   const parents = runs.filter((r) => r.data.tags['mlops.tuning_parent'] === tuning.tuningId);
   expect(parents, 'exactly one parent run').toHaveLength(1);
