@@ -1,5 +1,5 @@
 import type { RunCompleted, RunFailed, RunStarted, TuningStarted } from '@mlops/contracts';
-import { type Experiment, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
+import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
 import { TAGS } from './tags.js';
 
 /** The files of one trial's model, by relative path, built from its weights (see model-files). */
@@ -31,6 +31,8 @@ type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Rec
  */
 export class MlflowRecorder {
   private readonly experiments = new Map<string, Experiment>();
+  /** Parent runs whose `tuning.started` is recorded: what run.completed reads from them never changes again. */
+  private readonly startedParents = new Map<string, Run>();
 
   constructor(
     private readonly mlflow: MlflowClient,
@@ -131,8 +133,7 @@ export class MlflowRecorder {
   async recordRunCompleted(data: RunCompleted['data']): Promise<void> {
     const run = await this.trialRun(data, Date.parse(data.started_at));
     if (run.data.tags[TAGS.recorded] !== undefined) return;
-    const parent = await this.parentRun(data);
-    if (parent.data.tags[TAGS.inputExample] === undefined) throw new TuningNotStartedError(data.tuning_id);
+    const parent = await this.startedParent(data);
     const runId = run.info.runId;
     const endTime = Date.parse(data.ended_at);
     await this.mlflow.logBatch({
@@ -149,6 +150,16 @@ export class MlflowRecorder {
     await this.logModel(run, parent, data);
     await this.mlflow.updateRun({ runId, status: RunStatus.FINISHED, endTime });
     await this.mlflow.setTag(runId, TAGS.recorded, 'completed');
+  }
+
+  private async startedParent(ref: TuningRef): Promise<Run> {
+    const cached = this.startedParents.get(ref.tuning_id);
+    if (cached !== undefined) return cached;
+    const parent = await this.parentRun(ref);
+    if (parent.data.tags[TAGS.inputExample] === undefined) throw new TuningNotStartedError(ref.tuning_id);
+    this.startedParents.set(ref.tuning_id, parent);
+    if (this.startedParents.size > 100) this.startedParents.delete(this.startedParents.keys().next().value!);
+    return parent;
   }
 
   /** `run.failed`: params and the reason, then FAILED. */
@@ -186,20 +197,31 @@ export class MlflowRecorder {
   private async logModel(run: Run, parent: Run, data: RunCompleted['data']): Promise<void> {
     const runId = run.info.runId;
     const experimentId = run.info.experimentId;
-    const modelId = run.data.tags[TAGS.modelId] ?? (await this.createLoggedModel(experimentId, runId, data));
-    const model = await this.mlflow.getLoggedModel(modelId);
+    const earlier = run.data.tags[TAGS.modelId];
+    const model =
+      earlier === undefined
+        ? await this.createLoggedModel(experimentId, runId, data)
+        : await this.mlflow.getLoggedModel(earlier);
+    const modelId = model.modelId;
     if (model.status !== 'READY') {
       const inputExample = JSON.parse(parent.data.tags[TAGS.inputExample] ?? '[]') as number[][];
       const files = this.buildModelFiles({ modelId, runId, artifactUri: model.artifactUri, event: data, inputExample });
-      for (const [path, body] of Object.entries(files)) {
-        await this.mlflow.uploadArtifact({ artifactUri: model.artifactUri, path }, body);
-      }
+      // Whole-file PUTs, so sending them side by side is safe to repeat after any failure.
+      await Promise.all(
+        Object.entries(files).map(([path, body]) =>
+          this.mlflow.uploadArtifact({ artifactUri: model.artifactUri, path }, body),
+        ),
+      );
       await this.mlflow.finalizeLoggedModel(modelId, 'READY');
     }
     await this.mlflow.logModelOutputs({ runId, models: [{ modelId, step: 0 }] });
   }
 
-  private async createLoggedModel(experimentId: string, runId: string, data: RunCompleted['data']): Promise<string> {
+  private async createLoggedModel(
+    experimentId: string,
+    runId: string,
+    data: RunCompleted['data'],
+  ): Promise<LoggedModel> {
     const model = await this.mlflow.createLoggedModel({
       experimentId,
       name: 'model',
@@ -209,7 +231,7 @@ export class MlflowRecorder {
       tags: { [TAGS.trialId]: data.trial_id, [TAGS.tuningId]: data.tuning_id },
     });
     await this.mlflow.setTag(runId, TAGS.modelId, model.modelId);
-    return model.modelId;
+    return model;
   }
 }
 
