@@ -38,11 +38,12 @@ export async function trialProgress(
   return { recorded, halfway };
 }
 
-/** Waits until the tuning's model version holds the champion alias. */
+/** Waits until the tracker announced the tuning's model (its last step) and that version holds the champion alias. */
 export async function waitForChampion(stack: FaultStack, tuningId: string, ms = 180_000): Promise<ModelVersion> {
   return await until(
     `tuning ${tuningId} registered as champion`,
     async () => {
+      if ((await stack.lastRegisteredTuning()) !== tuningId) return undefined;
       const champion = await stack.mlflow.getModelVersionByAlias(stack.modelName, 'champion').catch(() => null);
       return champion?.tags['mlops.tuning_id'] === tuningId ? champion : undefined;
     },

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEAD_LETTER_STREAM } from '@mlops/bus';
-import { SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { STREAMS, SUBJECTS, type TuneReply } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import {
   findFreePort,
@@ -164,6 +164,17 @@ export class FaultStack {
       });
     }
     return letters;
+  }
+
+  /** The tuning id of the last `model.registered` the tracker published (its last step); undefined if none yet. */
+  async lastRegisteredTuning(): Promise<string | undefined> {
+    try {
+      const jsm = await jetstreamManager(this.client);
+      const last = await jsm.streams.getMessage(STREAMS.models.name, { last_by_subj: SUBJECTS.modelRegistered });
+      return last?.json<{ data: { tuning_id: string } }>().data.tuning_id;
+    } catch {
+      return undefined; // none yet, a poison message a test published, or nats-server just restarted
+    }
   }
 
   /** A durable consumer's state (pending, ack pending, redelivered). */
