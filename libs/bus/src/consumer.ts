@@ -15,6 +15,8 @@ export interface BusMessage {
   json(): unknown;
   /** Extends the ack deadline (long handlers also get it called periodically). */
   working(): void;
+  /** Aborted when the consume loop is stopping: a handler waiting for something should give up (and throw). */
+  readonly signal: AbortSignal;
 }
 
 /** Options of a consume loop. */
@@ -54,32 +56,38 @@ export async function startConsuming(
   const messages: ConsumerMessages = await consumer.consume({ max_messages: concurrency });
   const inFlight = new Set<Promise<void>>();
   const log = logger.child({ stream, durable });
+  const stopping = new AbortController();
   const loop = (async () => {
     for await (const m of messages) {
-      const task = handleOne(js, m, handler, options, log).finally(() => inFlight.delete(task));
+      const task = handleOne(js, m, handler, { ...options, signal: stopping.signal }, log).finally(() =>
+        inFlight.delete(task),
+      );
       inFlight.add(task);
       if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
   })();
-  let stopping: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   return {
     stop() {
-      stopping ??= (async () => {
+      stopped ??= (async () => {
+        stopping.abort();
         await messages.close().catch(() => undefined);
         await loop.catch(() => undefined);
         await Promise.allSettled([...inFlight]);
       })();
-      return stopping;
+      return stopped;
     },
   };
 }
 
-async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, options: ConsumeOptions, log: BusLogger) {
+type HandleOptions = ConsumeOptions & { readonly signal: AbortSignal };
+
+async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, options: HandleOptions, log: BusLogger) {
   const ackWaitMs = options.ackWaitMs ?? 30_000;
   const keepAlive = setInterval(() => m.working(), Math.max(1000, ackWaitMs / 3));
   const context = { subject: m.subject, seq: m.info.streamSequence, delivery: m.info.deliveryCount };
   try {
-    await handler(toBusMessage(m));
+    await handler(toBusMessage(m, options.signal));
     m.ack();
   } catch (err) {
     const maxDeliver = options.maxDeliver ?? 5;
@@ -89,7 +97,8 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
       await deadLetter(js, m, reason, err).catch((dlqErr: unknown) =>
         log.error({ ...context, err: dlqErr }, 'dead-letter publish failed'),
       );
-      m.term(reason);
+      // A plain +TERM: nats-server 2.9 ignores `+TERM <reason>` and redelivers; the reason is in the dead letter.
+      m.term();
     } else {
       const delay = Math.min((options.retryBaseMs ?? 500) * 2 ** (m.info.deliveryCount - 1), 30_000);
       log.warn({ ...context, err, retry_in_ms: delay }, 'handler failed: will retry');
@@ -100,7 +109,7 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
   }
 }
 
-function toBusMessage(m: JsMsg): BusMessage {
+function toBusMessage(m: JsMsg, signal: AbortSignal): BusMessage {
   return {
     subject: m.subject,
     data: m.data,
@@ -117,6 +126,7 @@ function toBusMessage(m: JsMsg): BusMessage {
       }
     },
     working: () => m.working(),
+    signal,
   };
 }
 

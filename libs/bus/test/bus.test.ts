@@ -107,7 +107,8 @@ describe('consume', () => {
     await bus.publish(subject, 'not json', { msgId: randomUUID() });
     await waitFor(async () => (await deadLetters()).length === 1);
     expect(await deadLetters()).toEqual([{ subject: `deadletter.${subject}`, reason: 'poison', data: 'not json' }]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Longer than the ack wait (2 s): a message the server did not take as terminated would be back by now.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(deliveries).toEqual([1]);
     await handle.stop();
   });
@@ -137,6 +138,35 @@ describe('consume', () => {
     await waitFor(() => started);
     await handle.stop();
     expect(finished).toBe(true);
+  });
+
+  it('when stopped while a handler waits on its signal, then the wait ends and the message goes to the next consumer', async () => {
+    const durable = `c-${randomUUID().slice(0, 8)}`;
+    await bus.ensureConsumer(stream, { durable, ackWaitMs: 30_000, maxDeliver: 3 });
+    let waiting = false;
+    const first = await bus.consume(
+      stream,
+      durable,
+      async (m) => {
+        waiting = true;
+        await new Promise((_resolve, reject) =>
+          m.signal.addEventListener('abort', () => reject(new Error('stopping'))),
+        );
+      },
+      { maxDeliver: 3, ackWaitMs: 30_000, retryBaseMs: 50 },
+    );
+    await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await waitFor(() => waiting);
+    await first.stop();
+    const deliveries: number[] = [];
+    const second = await bus.consume(stream, durable, async (m) => void deliveries.push(m.deliveryCount), {
+      maxDeliver: 3,
+      ackWaitMs: 30_000,
+    });
+    // Well before the 30 s ack wait: the first consumer gave the message back (nak) when its wait was aborted.
+    await waitFor(() => deliveries.length === 1, 5000);
+    expect(deliveries).toEqual([2]);
+    await second.stop();
   });
 
   it('when concurrency is 2, then never more than 2 handlers run at once', async () => {

@@ -27,7 +27,8 @@ describe('reconnect', () => {
       server = await startNatsServer({ port, storeDir });
       await bus.publish('restart.a', 'after', { msgId: 'after' });
       await waitFor(() => seen.includes('after'), 30_000);
-      expect(seen).toEqual(['before', 'after']);
+      // At least once: an ack in flight when the server went away may be lost, so 'before' may come twice.
+      expect([...new Set(seen)]).toEqual(['before', 'after']);
       await handle.stop();
     } finally {
       await bus.close();

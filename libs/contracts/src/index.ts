@@ -50,6 +50,7 @@ export {
   DEFAULT_MODEL_NAME,
   expandGrid,
   greaterIsBetter,
+  MAX_DATASET_CELLS,
   MAX_TRIALS,
   parseTuneRequest,
   SELECTION_METRICS,

@@ -8,6 +8,8 @@ export const SOLVER_NAMES = ['liblinear', 'lbfgs', 'saga'] as const;
 export const SELECTION_METRICS = ['accuracy', 'f1', 'roc_auc', 'log_loss', 'precision', 'recall'] as const;
 /** Upper bound on grid size: a request that would train more models is rejected. */
 export const MAX_TRIALS = 1000;
+/** Upper bound on a synthetic data set's n_samples × n_features (80 MB of doubles): larger ones are rejected. */
+export const MAX_DATASET_CELLS = 10_000_000;
 
 /** One of {@link SELECTION_METRICS}. */
 export type SelectionMetric = (typeof SELECTION_METRICS)[number];
@@ -52,7 +54,12 @@ export const DatasetSpecSchema = z.discriminatedUnion('kind', [SyntheticDatasetS
 
 /** The train/test split (scikit-learn's train_test_split). */
 export const SplitSpecSchema = z.strictObject({
-  test_size: z.number().gt(0).default(0.2).describe('a fraction in (0, 1) or a row count'),
+  test_size: z
+    .number()
+    .gt(0)
+    .refine((v) => v < 1 || Number.isInteger(v), 'must be a fraction in (0, 1) or a whole row count')
+    .default(0.2)
+    .describe('a fraction in (0, 1) or a row count'),
   random_state: count(0).max(0xffffffff).default(42),
   stratify: z.boolean().default(false),
 });
@@ -80,48 +87,63 @@ const nameSchema = z
   .max(256)
   .regex(/^[\w.\- ]+$/, 'letters, digits, space, _ . - only');
 
+/** The fields of a tune request, before the checks that span several of them. */
+const RequestObjectSchema = z.strictObject({
+  tuning_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w.-]{0,63}$/, '1-64 characters: letters, digits, _ . - (starting with a letter or digit)')
+    .optional(),
+  dataset: DatasetSpecSchema.prefault({ kind: 'synthetic' }),
+  split: SplitSpecSchema.prefault({}),
+  grid: GridSpecSchema.prefault({}),
+  selection_metric: z.enum(SELECTION_METRICS).default('accuracy'),
+  experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
+  registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
+});
+
 /** A tune request as published on `tune.requested`: every field optional; `{}` is the seed experiment. */
-export const TuneRequestSchema = z
-  .strictObject({
-    tuning_id: z
-      .string()
-      .regex(/^[A-Za-z0-9][\w.-]{0,63}$/, '1-64 characters: letters, digits, _ . - (starting with a letter or digit)')
-      .optional(),
-    dataset: DatasetSpecSchema.prefault({ kind: 'synthetic' }),
-    split: SplitSpecSchema.prefault({}),
-    grid: GridSpecSchema.prefault({}),
-    selection_metric: z.enum(SELECTION_METRICS).default('accuracy'),
-    experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
-    registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
-  })
-  .superRefine((request, ctx) => {
-    const trials = trialCount(request.grid);
-    if (trials > MAX_TRIALS) {
-      ctx.addIssue({ code: 'custom', path: ['grid'], message: `the grid has ${trials} trials, at most ${MAX_TRIALS}` });
-    }
-    if (request.grid.solver.includes('liblinear') && request.grid.penalty.includes(null)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['grid', 'penalty'],
-        message: 'penalty null (no regularisation) is not supported by liblinear: drop one of them from the grid',
-      });
-    }
-    const ds = request.dataset;
-    if (ds.kind === 'synthetic' && ds.n_informative + ds.n_redundant + ds.n_repeated > ds.n_features) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['dataset'],
-        message: 'n_informative + n_redundant + n_repeated must be at most n_features',
-      });
-    }
-    if (ds.kind === 'synthetic' && ds.n_classes * ds.n_clusters_per_class > 2 ** ds.n_informative) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['dataset', 'n_clusters_per_class'],
-        message: 'n_classes * n_clusters_per_class must be at most 2**n_informative',
-      });
-    }
-  });
+export const TuneRequestSchema = RequestObjectSchema.superRefine((request, ctx) => {
+  const trials = trialCount(request.grid);
+  if (trials > MAX_TRIALS) {
+    ctx.addIssue({ code: 'custom', path: ['grid'], message: `the grid has ${trials} trials, at most ${MAX_TRIALS}` });
+  }
+  if (request.grid.solver.includes('liblinear') && request.grid.penalty.includes(null)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['grid', 'penalty'],
+      message: 'penalty null (no regularisation) is not supported by liblinear: drop one of them from the grid',
+    });
+  }
+  for (const issue of syntheticDatasetProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
+});
+
+/** What make_classification and train_test_split would refuse, said before anything is queued. */
+function syntheticDatasetProblems(
+  request: z.output<typeof RequestObjectSchema>,
+): { path: string[]; message: string }[] {
+  const ds = request.dataset;
+  if (ds.kind !== 'synthetic') return [];
+  const problems: { path: string[]; message: string }[] = [];
+  const problem = (path: string[], message: string) => problems.push({ path, message });
+  if (ds.n_informative + ds.n_redundant + ds.n_repeated > ds.n_features) {
+    problem(['dataset'], 'n_informative + n_redundant + n_repeated must be at most n_features');
+  }
+  if (ds.n_classes * ds.n_clusters_per_class > 2 ** ds.n_informative) {
+    problem(['dataset', 'n_clusters_per_class'], 'n_classes * n_clusters_per_class must be at most 2**n_informative');
+  }
+  if (ds.n_samples * ds.n_features > MAX_DATASET_CELLS) {
+    problem(['dataset'], `n_samples * n_features is ${ds.n_samples * ds.n_features}, at most ${MAX_DATASET_CELLS}`);
+  }
+  const size = request.split.test_size;
+  const testRows = size < 1 ? Math.ceil(size * ds.n_samples) : size;
+  if (testRows > ds.n_samples - 1) {
+    problem(
+      ['split', 'test_size'],
+      `leaves no training row: ${testRows} of n_samples=${ds.n_samples} rows for testing`,
+    );
+  }
+  return problems;
+}
 
 /** The request as a publisher writes it (everything optional). */
 export type TuneRequestInput = z.input<typeof TuneRequestSchema>;

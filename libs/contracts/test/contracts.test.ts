@@ -83,6 +83,33 @@ describe('parseTuneRequest', () => {
     });
   });
 
+  it('when the test split leaves no training row or is not a whole count, then it is rejected before queueing', () => {
+    expect(parseTuneRequest({ split: { test_size: 5000 } })).toMatchObject({
+      ok: false,
+      errors: [{ path: 'split.test_size', message: expect.stringMatching(/5000 of n_samples=1000/) }],
+    });
+    expect(
+      parseTuneRequest({ dataset: { kind: 'synthetic', n_samples: 10 }, split: { test_size: 0.95 } }),
+    ).toMatchObject({
+      ok: false,
+      errors: [{ path: 'split.test_size' }],
+    });
+    expect(parseTuneRequest({ split: { test_size: 1.5 } })).toMatchObject({
+      ok: false,
+      errors: [{ path: 'split.test_size', message: expect.stringMatching(/whole row count/) }],
+    });
+    expect(parseTuneRequest({ split: { test_size: 999 } }).ok).toBe(true);
+  });
+
+  it('when the synthetic data set would exceed the size limit, then it is rejected instead of exhausting memory', () => {
+    const parsed = parseTuneRequest({ dataset: { kind: 'synthetic', n_samples: 1_000_000, n_features: 1000 } });
+    expect(parsed).toMatchObject({
+      ok: false,
+      errors: [{ path: 'dataset', message: expect.stringMatching(/at most/) }],
+    });
+    expect(parseTuneRequest({ dataset: { kind: 'synthetic', n_samples: 500_000, n_features: 20 } }).ok).toBe(true);
+  });
+
   it('when a CSV data set is named, then the target defaults to y', () => {
     const parsed = parseTuneRequest({ dataset: { kind: 'csv', path: 'customers.csv' } });
     expect(parsed).toMatchObject({

@@ -1,4 +1,4 @@
-/** `@mlops/testkit`: real infrastructure for tests — nats-server with JetStream and an MLflow tracking server. */
+/** `@mlops/testkit`: real infrastructure for tests — nats-server with JetStream, an MLflow tracking server, service processes. */
 
 export type { TestCertificates } from './certificates.js';
 export { createTestCertificates } from './certificates.js';
@@ -6,4 +6,6 @@ export type { MlflowServerHandle, MlflowServerOptions } from './mlflow-server.js
 export { projectMlflowBinary, startMlflowServer } from './mlflow-server.js';
 export type { NatsServerHandle, NatsServerOptions } from './nats-server.js';
 export { startNatsServer } from './nats-server.js';
-export { canConnect, findFreePort } from './ports.js';
+export { answersOk, canConnect, findFreePort } from './ports.js';
+export type { ServiceName, ServiceProcessHandle, ServiceProcessOptions } from './service-process.js';
+export { serviceEntry, startServiceProcess } from './service-process.js';

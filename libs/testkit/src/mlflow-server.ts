@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from './ports.js';
+import { answersOk, findFreePort } from './ports.js';
 import { spawnManaged, waitUntil } from './process.js';
 
 /** A running MLflow tracking server (SQLite backend, artifact proxy), owned by a test run. */
@@ -69,7 +69,12 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   const managed = spawnManaged(binary, args, dataDir, env);
   const trackingUri = `http://127.0.0.1:${port}`;
   try {
-    await waitUntil('mlflow server', managed, () => isHealthy(trackingUri), options.startupTimeoutMs ?? 90_000);
+    await waitUntil(
+      'mlflow server',
+      managed,
+      () => answersOk(`${trackingUri}/health`),
+      options.startupTimeoutMs ?? 90_000,
+    );
   } catch (err) {
     if (!keepData) await rm(dataDir, { recursive: true, force: true });
     throw err;
@@ -102,13 +107,4 @@ async function basicAuthEnv(dataDir: string, adminPassword: string): Promise<Nod
   ];
   await writeFile(ini, lines.join('\n'));
   return { MLFLOW_AUTH_CONFIG_PATH: ini, MLFLOW_FLASK_SERVER_SECRET_KEY: randomUUID() };
-}
-
-async function isHealthy(trackingUri: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${trackingUri}/health`, { signal: AbortSignal.timeout(2000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
 }

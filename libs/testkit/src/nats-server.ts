@@ -10,7 +10,10 @@ export interface NatsServerHandle {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** SIGTERM (graceful); a temporary store is removed. */
   stop(): Promise<void>;
+  /** SIGKILL (a crash): the store stays as it is, so a server started on the same port and store recovers it. */
+  kill(): Promise<void>;
 }
 
 /** Options for {@link startNatsServer}. */
@@ -58,6 +61,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await managed.stop();
       if (!keepStore) await rm(storeDir, { recursive: true, force: true });
     },
+    kill: () => managed.kill(),
   };
 }
 

@@ -32,3 +32,12 @@ export async function canConnect(port: number, host = '127.0.0.1'): Promise<bool
     socket.connect(port, host);
   });
 }
+
+/** True when a GET of the URL answers 2xx within the timeout; false on any error. */
+export async function answersOk(url: string, timeoutMs = 2000): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })).ok;
+  } catch {
+    return false;
+  }
+}

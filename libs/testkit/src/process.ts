@@ -10,6 +10,10 @@ export interface ManagedProcess {
   exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Sends a signal to the whole process group (SIGSTOP, SIGCONT, ...) without waiting. */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGKILL to the whole process group; resolves when the process is gone (a crash, not a shutdown). */
+  kill(): Promise<void>;
 }
 
 /** Spawns a server in its own process group so that stop() also ends its children (uvicorn workers). */
@@ -18,15 +22,21 @@ export function spawnManaged(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
+  keepLines = 200,
 ): ManagedProcess {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n'));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const keeper =
+    (partial = { text: '' }) =>
+    (chunk: Buffer) => {
+      // A chunk may end inside a line: the rest of it comes with the next chunk.
+      const parts = (partial.text + chunk.toString('utf8')).split('\n');
+      partial.text = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line !== ''));
+      if (lines.length > keepLines) lines.splice(0, lines.length - keepLines);
+    };
+  child.stdout?.on('data', keeper());
+  child.stderr?.on('data', keeper());
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const gone = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -48,6 +58,12 @@ export function spawnManaged(
       killGroup(child, 'SIGTERM');
       const timedOut = await Promise.race([gone.then(() => false), sleep(graceMs).then(() => true)]);
       if (timedOut) killGroup(child, 'SIGKILL');
+      await gone;
+    },
+    signal: (signal) => killGroup(child, signal),
+    async kill() {
+      if (exit !== undefined) return;
+      killGroup(child, 'SIGKILL');
       await gone;
     },
   };

@@ -47,6 +47,44 @@ function trial(tuningId: string, index: number, accuracy: number) {
   };
 }
 
+function tuningStarted(tuningId: string, trialCount = 1) {
+  return {
+    tuning_id: tuningId,
+    experiment_name: name,
+    registered_model_name: name,
+    trial_count: trialCount,
+    selection_metric: 'accuracy',
+    dataset: {
+      name: 'two-columns',
+      digest: '0123456789abcdef',
+      source: 'make_classification(n_samples=10)',
+      feature_names: ['a', 'b'],
+      target: 'y',
+      n_train: 8,
+      n_test: 2,
+      input_example: [[0.5, 1.5]],
+    },
+    started_at: now(),
+  };
+}
+
+function completed(tuningId: string, trialCount: number) {
+  return {
+    ...trial(tuningId, 0, 0),
+    trial_count: trialCount,
+    completed: trialCount,
+    failed: 0,
+    selection_metric: 'accuracy',
+    ended_at: now(),
+  };
+}
+
+async function runsOf(tuningId: string) {
+  const experiment = await mlflow.getExperimentByName(name);
+  const filter = `tags.\`mlops.tuning_id\` = '${tuningId}'`;
+  return (await mlflow.searchRuns({ experimentIds: [experiment!.experimentId], filter })).runs;
+}
+
 async function emit(subject: string, id: string, data: unknown): Promise<void> {
   const event = makeEnvelope({ type: eventType(subject), id: `${subject}:${id}`, source: 'test', data });
   await bus.publish(subject, JSON.stringify(event), { msgId: event.id });
@@ -85,14 +123,8 @@ afterAll(async () => {
 describe('tracker', () => {
   it('when tuning.completed arrives before the last trial, then it waits and registers the best once all are in', async () => {
     const tuningId = `t-${randomUUID().slice(0, 6)}`;
-    const done = {
-      ...trial(tuningId, 0, 0),
-      trial_count: 2,
-      completed: 2,
-      failed: 0,
-      selection_metric: 'accuracy',
-      ended_at: now(),
-    };
+    const done = completed(tuningId, 2);
+    await emit(SUBJECTS.tuningStarted, tuningId, tuningStarted(tuningId, 2));
     await emit(SUBJECTS.runCompleted, `${tuningId}-0`, trial(tuningId, 0, 0.8));
     await emit(SUBJECTS.tuningCompleted, tuningId, done);
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -109,6 +141,46 @@ describe('tracker', () => {
     });
     const version = await mlflow.getModelVersionByAlias(name, 'champion');
     expect(version?.tags).toMatchObject({ 'mlops.tuning_id': tuningId, 'mlops.trial_id': `${tuningId}-1` });
+  }, 60_000);
+
+  it('when run.completed overtakes tuning.started, then the trial waits for it and gets the data set as in order', async () => {
+    const tuningId = `t-${randomUUID().slice(0, 6)}`;
+    await emit(SUBJECTS.runCompleted, `${tuningId}-0`, trial(tuningId, 0, 0.8));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const early = await runsOf(tuningId);
+    expect(early.filter((r) => r.data.tags['mlops.recorded'] !== undefined)).toHaveLength(0);
+    await emit(SUBJECTS.tuningStarted, tuningId, tuningStarted(tuningId));
+    await until(async () => (await runsOf(tuningId)).some((r) => r.data.tags['mlops.recorded'] === 'completed'));
+    const child = (await runsOf(tuningId)).find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-0`)!;
+    expect(child.inputs.datasetInputs.map((i) => i.dataset.name)).toEqual(['two-columns']);
+  }, 60_000);
+
+  it('when tuning.completed is delivered twice, then the best metric is logged once on the parent', async () => {
+    const tuningId = `t-${randomUUID().slice(0, 6)}`;
+    await emit(SUBJECTS.tuningStarted, tuningId, tuningStarted(tuningId));
+    await emit(SUBJECTS.runCompleted, `${tuningId}-0`, trial(tuningId, 0, 0.7));
+    const done = completed(tuningId, 1);
+    await emit(SUBJECTS.tuningCompleted, tuningId, done);
+    await until(() => registered.some((r) => r.tuning_id === tuningId));
+    await bus.publish(
+      SUBJECTS.tuningCompleted,
+      JSON.stringify(
+        makeEnvelope({
+          type: eventType(SUBJECTS.tuningCompleted),
+          id: `again-${tuningId}`,
+          source: 'test',
+          data: done,
+        }),
+      ),
+      { msgId: `again-${tuningId}` },
+    );
+    const jsm = await jetstreamManager(bus.connection);
+    await until(async () => {
+      const info = await jsm.consumers.info('TUNING_EVENTS', 'tracker-tuning-events');
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    });
+    const parent = (await runsOf(tuningId)).find((r) => r.data.tags['mlops.tuning_parent'] === tuningId)!;
+    expect(await mlflow.getMetricHistory(parent.info.runId, 'best_accuracy')).toHaveLength(1);
   }, 60_000);
 
   it('when an event breaks its schema, then it is dead-lettered and the tracker goes on', async () => {

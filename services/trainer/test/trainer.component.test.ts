@@ -1,7 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectBus } from '@mlops/bus';
 import { SUBJECTS, type TuneReply } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsTrainerBus } from '../src/adapters/nats-bus.js';
@@ -10,6 +14,7 @@ import { createTrainer } from '../src/service.js';
 let nats: NatsServerHandle;
 let client: NatsConnection;
 let trainer: ReturnType<typeof createTrainer>;
+let dataDir: string;
 
 function collect(subject: string): { data: Record<string, unknown> }[] {
   const seen: { data: Record<string, unknown> }[] = [];
@@ -31,13 +36,15 @@ async function until(check: () => boolean, ms = 15_000): Promise<void> {
 
 beforeAll(async () => {
   nats = await startNatsServer();
+  dataDir = await mkdtemp(join(tmpdir(), 'trainer-data-'));
+  await writeFile(join(dataDir, 'ragged.csv'), 'a,b,y\n1,2,0\n3,4\n');
   const logger = createLogger({ service: 'trainer-test', level: 'silent' });
   const bus = await connectBus({ servers: nats.url, name: 'trainer-test', logger });
   trainer = createTrainer(
     {
       natsServers: [nats.url],
       natsSecurity: {},
-      dataDir: '/nonexistent-data',
+      dataDir,
       instance: 'trainer-test',
       logLevel: 'silent',
       healthPort: undefined,
@@ -52,6 +59,7 @@ afterAll(async () => {
   await client?.drain();
   await trainer?.stop();
   await nats?.stop();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('trainer on tune.requested', () => {
@@ -88,5 +96,33 @@ describe('trainer on tune.requested', () => {
       status: 'rejected',
       errors: [{ path: 'dataset.path', message: expect.stringMatching(/inside the trainer data directory/) }],
     });
+  });
+
+  it('when an accepted request names a CSV that turns out malformed, then the tuning is rejected, not retried', async () => {
+    const rejected = collect(SUBJECTS.tuneRejected);
+    const started = collect(SUBJECTS.tuningStarted);
+    const body = JSON.stringify({ tuning_id: 'ragged-1', dataset: { kind: 'csv', path: 'ragged.csv' } });
+    const reply = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 5000 })).json<TuneReply>();
+    expect(reply).toMatchObject({ status: 'accepted', tuning_id: 'ragged-1' });
+    await until(() => rejected.length === 1);
+    expect(rejected[0]?.data).toMatchObject({
+      tuning_id: 'ragged-1',
+      errors: [{ path: 'dataset', message: expect.stringMatching(/ragged\.csv:3: 2 cells/) }],
+    });
+    const jsm = await jetstreamManager(client);
+    const work = await jsm.consumers.info('TUNE_REQUESTS', 'trainer-tuning-requests');
+    expect([work.num_ack_pending, work.num_redelivered]).toEqual([0, 0]);
+    expect(started).toHaveLength(0);
+  });
+
+  it('when a request has thousands of problems, then the reply lists 20 of them and says how many more', async () => {
+    const keys = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`.repeat(50), i]));
+    const body = JSON.stringify({ grid: { C: Array(900).fill('x') }, ...keys });
+    const reply = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 5000 })).json<TuneReply>();
+    expect(reply.status).toBe('rejected');
+    const errors = reply.status === 'rejected' ? reply.errors : [];
+    expect(errors).toHaveLength(21);
+    expect(errors.at(-1)?.message).toMatch(/and \d+ more problems/);
+    expect(Math.max(...errors.map((e) => e.message.length))).toBeLessThanOrEqual(300);
   });
 });

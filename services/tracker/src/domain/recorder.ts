@@ -1,5 +1,5 @@
 import type { RunCompleted, RunFailed, RunStarted, TuningStarted } from '@mlops/contracts';
-import { type Experiment, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
+import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
 import { TAGS } from './tags.js';
 
 /** The files of one trial's model, by relative path, built from its weights (see model-files). */
@@ -12,6 +12,17 @@ export type ModelFilesBuilder = (input: {
 }) => Record<string, Uint8Array | string>;
 
 type TuningRef = { tuning_id: string; experiment_name: string };
+
+/**
+ * Thrown for a `run.completed` that overtook its `tuning.started` (the data set and input example are not on the
+ * parent yet): the bus retries it later, so the trial ends up recorded exactly as in order.
+ */
+export class TuningNotStartedError extends Error {
+  constructor(readonly tuningId: string) {
+    super(`tuning ${tuningId}: tuning.started is not recorded yet; the trial waits for it`);
+    this.name = 'TuningNotStartedError';
+  }
+}
 type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Record<string, unknown> };
 
 /**
@@ -20,6 +31,8 @@ type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Rec
  */
 export class MlflowRecorder {
   private readonly experiments = new Map<string, Experiment>();
+  /** Parent runs whose `tuning.started` is recorded: what run.completed reads from them never changes again. */
+  private readonly startedParents = new Map<string, Run>();
 
   constructor(
     private readonly mlflow: MlflowClient,
@@ -86,7 +99,7 @@ export class MlflowRecorder {
         },
       ],
     });
-    await this.mlflow.setTag(parent.info.runId, 'mlops.input_example', JSON.stringify(dataset.input_example));
+    await this.mlflow.setTag(parent.info.runId, TAGS.inputExample, JSON.stringify(dataset.input_example));
   }
 
   /** The child run of a trial, created (RUNNING) if missing. */
@@ -113,10 +126,14 @@ export class MlflowRecorder {
     await this.trialRun(data, Date.parse(data.started_at));
   }
 
-  /** `run.completed`: params, metrics, the data set, the model (LoggedModel with its files), then FINISHED. */
+  /**
+   * `run.completed`: params, metrics, the parent's data set, the model (LoggedModel with its files), then FINISHED.
+   * Throws {@link TuningNotStartedError} until `tuning.started` is recorded, whatever order events arrive in.
+   */
   async recordRunCompleted(data: RunCompleted['data']): Promise<void> {
     const run = await this.trialRun(data, Date.parse(data.started_at));
     if (run.data.tags[TAGS.recorded] !== undefined) return;
+    const parent = await this.startedParent(data);
     const runId = run.info.runId;
     const endTime = Date.parse(data.ended_at);
     await this.mlflow.logBatch({
@@ -129,10 +146,20 @@ export class MlflowRecorder {
         ...warningTags(data.warnings),
       },
     });
-    await this.logParentDataset(data, runId);
-    await this.logModel(run, data);
+    await this.logParentDataset(parent, runId);
+    await this.logModel(run, parent, data);
     await this.mlflow.updateRun({ runId, status: RunStatus.FINISHED, endTime });
     await this.mlflow.setTag(runId, TAGS.recorded, 'completed');
+  }
+
+  private async startedParent(ref: TuningRef): Promise<Run> {
+    const cached = this.startedParents.get(ref.tuning_id);
+    if (cached !== undefined) return cached;
+    const parent = await this.parentRun(ref);
+    if (parent.data.tags[TAGS.inputExample] === undefined) throw new TuningNotStartedError(ref.tuning_id);
+    this.startedParents.set(ref.tuning_id, parent);
+    if (this.startedParents.size > 100) this.startedParents.delete(this.startedParents.keys().next().value!);
+    return parent;
   }
 
   /** `run.failed`: params and the reason, then FAILED. */
@@ -149,8 +176,7 @@ export class MlflowRecorder {
     await this.mlflow.setTag(runId, TAGS.recorded, 'failed');
   }
 
-  private async logParentDataset(ref: TuningRef, runId: string): Promise<void> {
-    const parent = await this.parentRun(ref);
+  private async logParentDataset(parent: Run, runId: string): Promise<void> {
     const inputs = parent.inputs.datasetInputs;
     if (inputs.length === 0) return;
     await this.mlflow.logInputs({
@@ -168,24 +194,34 @@ export class MlflowRecorder {
   }
 
   /** MLflow 3's LoggedModel flow; the model id is tagged on the run first so a retry reuses it. */
-  private async logModel(run: Run, data: RunCompleted['data']): Promise<void> {
+  private async logModel(run: Run, parent: Run, data: RunCompleted['data']): Promise<void> {
     const runId = run.info.runId;
     const experimentId = run.info.experimentId;
-    const modelId = run.data.tags[TAGS.modelId] ?? (await this.createLoggedModel(experimentId, runId, data));
-    const model = await this.mlflow.getLoggedModel(modelId);
+    const earlier = run.data.tags[TAGS.modelId];
+    const model =
+      earlier === undefined
+        ? await this.createLoggedModel(experimentId, runId, data)
+        : await this.mlflow.getLoggedModel(earlier);
+    const modelId = model.modelId;
     if (model.status !== 'READY') {
-      const parent = await this.parentRun(data);
-      const inputExample = JSON.parse(parent.data.tags['mlops.input_example'] ?? '[]') as number[][];
+      const inputExample = JSON.parse(parent.data.tags[TAGS.inputExample] ?? '[]') as number[][];
       const files = this.buildModelFiles({ modelId, runId, artifactUri: model.artifactUri, event: data, inputExample });
-      for (const [path, body] of Object.entries(files)) {
-        await this.mlflow.uploadArtifact({ artifactUri: model.artifactUri, path }, body);
-      }
+      // Whole-file PUTs, so sending them side by side is safe to repeat after any failure.
+      await Promise.all(
+        Object.entries(files).map(([path, body]) =>
+          this.mlflow.uploadArtifact({ artifactUri: model.artifactUri, path }, body),
+        ),
+      );
       await this.mlflow.finalizeLoggedModel(modelId, 'READY');
     }
     await this.mlflow.logModelOutputs({ runId, models: [{ modelId, step: 0 }] });
   }
 
-  private async createLoggedModel(experimentId: string, runId: string, data: RunCompleted['data']): Promise<string> {
+  private async createLoggedModel(
+    experimentId: string,
+    runId: string,
+    data: RunCompleted['data'],
+  ): Promise<LoggedModel> {
     const model = await this.mlflow.createLoggedModel({
       experimentId,
       name: 'model',
@@ -195,7 +231,7 @@ export class MlflowRecorder {
       tags: { [TAGS.trialId]: data.trial_id, [TAGS.tuningId]: data.tuning_id },
     });
     await this.mlflow.setTag(runId, TAGS.modelId, model.modelId);
-    return model.modelId;
+    return model;
   }
 }
 

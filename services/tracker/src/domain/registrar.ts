@@ -47,8 +47,15 @@ export async function registerBest(
   const metricValue = best.metrics[data.selection_metric]!;
   const version = await findOrRegister(mlflow, data, best, metricValue);
   await mlflow.setRegisteredModelAlias(data.registered_model_name, CHAMPION_ALIAS, version.version);
-  await logBestOnParent(mlflow, parentRunId, best, data.selection_metric, metricValue, version);
-  await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FINISHED, endTime: Date.parse(data.ended_at) });
+  const endTime = Date.parse(data.ended_at);
+  await logBestOnParent(
+    mlflow,
+    parentRunId,
+    best,
+    { name: data.selection_metric, value: metricValue, endTime },
+    version,
+  );
+  await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FINISHED, endTime });
   return { version, best, metricValue, modelId: best.modelId };
 }
 
@@ -112,15 +119,15 @@ async function logBestOnParent(
   mlflow: MlflowClient,
   parentRunId: string,
   best: TrialRecord,
-  metric: SelectionMetric,
-  value: number,
+  metric: { name: SelectionMetric; value: number; endTime: number },
   version: ModelVersion,
 ): Promise<void> {
   const params = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [`best_${k}`, v]));
   await mlflow.logBatch({
     runId: parentRunId,
     params: { ...params, best_trial_id: best.trialId, best_run_id: best.runId },
-    metrics: [{ key: `best_${metric}`, value, step: 0 }],
+    // The tuning's end time, not now: a redelivered tuning.completed logs an identical point, which MLflow keeps once.
+    metrics: [{ key: `best_${metric.name}`, value: metric.value, timestamp: metric.endTime, step: 0 }],
     tags: { 'mlops.registered_version': version.version },
   });
 }

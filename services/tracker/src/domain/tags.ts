@@ -15,6 +15,8 @@ export const TAGS = {
   selectionMetric: 'mlops.selection_metric',
   metricValue: 'mlops.metric_value',
   datasetDigest: 'mlops.dataset_digest',
+  /** On the parent run, written last by `tuning.started`: a few test rows for each model's input example. */
+  inputExample: 'mlops.input_example',
 } as const;
 
 /** The alias the tracker moves to each newly registered best model. */

@@ -18,9 +18,15 @@ import type { z } from 'zod';
 import type { MlflowRecorder } from '../domain/recorder.js';
 import { registerBest } from '../domain/registrar.js';
 import { CHAMPION_ALIAS } from '../domain/tags.js';
+import { holdWhileUnavailable } from './hold.js';
 
 /** Redeliveries of one event before it is dead-lettered (pending trials wait through these). */
 export const TRACKER_MAX_DELIVER = 10;
+/**
+ * How long an event stays with a tracker that stopped answering: a crashed tracker's event goes to its successor
+ * after this. Handlers only wait on MLflow (never block the event loop), so the bus's heartbeat keeps slow ones alive.
+ */
+export const TRACKER_ACK_WAIT_MS = 15_000;
 
 /** Everything an event handler needs. */
 export interface TrackerDeps {
@@ -38,17 +44,25 @@ export async function provisionTracker(bus: Bus): Promise<void> {
   await bus.ensureStream(STREAMS.models);
   await bus.ensureConsumer(STREAMS.tuningEvents.name, {
     durable: CONSUMERS.trackerEvents,
-    ackWaitMs: 60_000,
+    ackWaitMs: TRACKER_ACK_WAIT_MS,
     maxDeliver: TRACKER_MAX_DELIVER,
   });
 }
 
-/** Consumes tuning events in order and mirrors each into MLflow; tuning.completed registers the best model. */
+/**
+ * Consumes tuning events in order and mirrors each into MLflow; tuning.completed registers the best model.
+ * While MLflow is down, the event at hand is held and retried (nothing behind it could be recorded either).
+ */
 export function consumeTuningEvents(deps: TrackerDeps) {
-  return deps.bus.consume(STREAMS.tuningEvents.name, CONSUMERS.trackerEvents, (message) => handle(message, deps), {
+  const log = deps.logger;
+  const onWait = (err: Error, delayMs: number) =>
+    log.warn({ err, retry_in_ms: delayMs }, 'MLflow unavailable: holding the event until it is back');
+  const handler = (message: BusMessage) =>
+    holdWhileUnavailable(() => handle(message, deps), { signal: message.signal, onWait });
+  return deps.bus.consume(STREAMS.tuningEvents.name, CONSUMERS.trackerEvents, handler, {
     concurrency: 1,
     maxDeliver: TRACKER_MAX_DELIVER,
-    ackWaitMs: 60_000,
+    ackWaitMs: TRACKER_ACK_WAIT_MS,
   });
 }
 

@@ -1,14 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseNumericCsv } from '@mlops/ml';
-import type { CsvLoader } from '../domain/dataset.js';
+import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 
 /** Thrown when a request names a CSV outside the data directory or one that cannot be read. */
-export class DatasetFileError extends Error {
+export class DatasetFileError extends UnusableDataError {
   readonly path: string;
   constructor(path: string, reason: string, options?: ErrorOptions) {
     super(`dataset ${JSON.stringify(path)}: ${reason}`, options);
-    this.name = 'DatasetFileError';
     this.path = path;
   }
 }

@@ -3,8 +3,12 @@ import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { TrainerBus } from '../entry-points/trainer-bus.js';
 import { InvalidWorkError } from '../entry-points/worker.js';
 
-/** A whole tuning may take a while: the work message's ack deadline, extended by heartbeats. */
-const WORK_ACK_WAIT_MS = 60_000;
+/**
+ * The work message's ack deadline, extended by a heartbeat between trials and every third of it: a crashed trainer's
+ * tuning goes to its successor after this. A single trial blocks the event loop, so it must fit in it (or the tuning
+ * is also run a second time, harmlessly: its events keep their ids and are de-duplicated).
+ */
+const WORK_ACK_WAIT_MS = 20_000;
 const WORK_MAX_DELIVER = 5;
 
 /** The trainer's bus port over @mlops/bus. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DatasetSpec, DatasetSummary, TuneRequest } from '@mlops/contracts';
 import {
   type DenseMatrix,
+  MlError,
   makeClassification,
   type NumericTable,
   takeRows,
@@ -19,10 +20,30 @@ export interface TrainingData {
 /** Reads a CSV data set named by a request; provided by the service (it owns the data directory). */
 export type CsvLoader = (path: string, target: string) => Promise<{ table: NumericTable; source: string }>;
 
+/**
+ * The data a request names cannot be used (a CSV missing or malformed, a split or a class layout the rows do not
+ * allow): trying again cannot help, so the tuning is rejected instead of retried.
+ */
+export class UnusableDataError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
 const INPUT_EXAMPLE_ROWS = 5;
 
 /** Builds the data set deterministically: same request ⇒ same rows, same split, same digest. */
 export async function buildTrainingData(request: TuneRequest, loadCsv: CsvLoader): Promise<TrainingData> {
+  try {
+    return await buildUnchecked(request, loadCsv);
+  } catch (err) {
+    if (err instanceof MlError) throw new UnusableDataError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+async function buildUnchecked(request: TuneRequest, loadCsv: CsvLoader): Promise<TrainingData> {
   const { table, name, source } = await loadTable(request.dataset, loadCsv);
   const { train, test } = trainTestSplit(table.X.rows, {
     testSize: request.split.test_size,

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type Envelope,
+  eventType,
+  makeEnvelope,
   parseTuneRequest,
+  SUBJECTS,
+  type TuneRejected,
   type TuneReply,
   type TuneRequest,
   trialCount,
@@ -33,7 +38,7 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
   const claimedId =
     typeof (raw as { tuning_id?: unknown })?.tuning_id === 'string' ? (raw as { tuning_id: string }).tuning_id : null;
   const parsed = parseTuneRequest(raw);
-  if (!parsed.ok) return { accepted: false, tuningId: claimedId, errors: parsed.errors };
+  if (!parsed.ok) return { accepted: false, tuningId: claimedId, errors: limitProblems(parsed.errors) };
   const datasetProblems = await checkDataset(parsed.request);
   if (datasetProblems.length > 0) return { accepted: false, tuningId: claimedId, errors: datasetProblems };
   return {
@@ -42,6 +47,35 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
     request: parsed.request,
     trialCount: trialCount(parsed.request.grid),
   };
+}
+
+const MAX_PROBLEMS = 20;
+const MAX_TEXT = 300;
+
+/**
+ * At most 20 problems of at most 300 characters each (the last one says how many more there were): a hostile
+ * request with thousands of errors or huge keys still gets a small reply and a small `tune.rejected` event.
+ */
+export function limitProblems(problems: readonly ValidationProblem[]): ValidationProblem[] {
+  const cut = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
+  const kept = problems.slice(0, MAX_PROBLEMS).map((p) => ({ path: cut(p.path), message: cut(p.message) }));
+  const more = problems.length - kept.length;
+  return more > 0 ? [...kept, { path: '(request)', message: `… and ${more} more problems` }] : kept;
+}
+
+/** The `tune.rejected` event of a refused request (at intake, or by the worker when its data prove unusable). */
+export function rejectionEvent(options: {
+  id: string;
+  source: string;
+  tuningId: string | null;
+  errors: ValidationProblem[];
+}): Envelope<TuneRejected['data']> {
+  return makeEnvelope({
+    type: eventType(SUBJECTS.tuneRejected),
+    id: `${SUBJECTS.tuneRejected}:${options.id}`,
+    source: options.source,
+    data: { tuning_id: options.tuningId, errors: options.errors, rejected_at: new Date().toISOString() },
+  });
 }
 
 /** The reply sent to a requester that gave a reply subject. */

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { eventType, makeEnvelope, STREAMS, SUBJECTS, type TuneRequest } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { checkDatasetFile } from '../adapters/csv-files.js';
-import { decideTuneRequest, type IntakeDecision, replyFor } from '../domain/intake.js';
+import { decideTuneRequest, type IntakeDecision, rejectionEvent, replyFor } from '../domain/intake.js';
 import type { TrainerBus } from './trainer-bus.js';
 
 /**
@@ -43,13 +44,7 @@ async function record(bus: TrainerBus, decision: IntakeDecision, source: string)
     await bus.publishEvent(SUBJECTS.tuningRequested, event);
     return;
   }
-  const rejectionId = `${SUBJECTS.tuneRejected}:${crypto.randomUUID()}`;
-  const event = makeEnvelope({
-    type: eventType(SUBJECTS.tuneRejected),
-    id: rejectionId,
-    source,
-    data: { tuning_id: decision.tuningId, errors: decision.errors, rejected_at: new Date().toISOString() },
-  });
+  const event = rejectionEvent({ id: randomUUID(), source, tuningId: decision.tuningId, errors: decision.errors });
   await bus.publishEvent(SUBJECTS.tuneRejected, event);
 }
 

@@ -1,6 +1,7 @@
-import { TuningRequestedSchema } from '@mlops/contracts';
+import { SUBJECTS, TuningRequestedSchema } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
-import type { CsvLoader } from '../domain/dataset.js';
+import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
+import { limitProblems, rejectionEvent } from '../domain/intake.js';
 import { runTuning } from '../domain/tuning.js';
 import type { TrainerBus } from './trainer-bus.js';
 
@@ -22,12 +23,24 @@ export function startWorker(bus: TrainerBus, loadCsv: CsvLoader, source: string,
     const log = logger.child({ tuning_id: work.tuning_id });
     log.info({ trial_count: work.trial_count }, 'tuning started');
     const started = performance.now();
-    const outcome = await runTuning(work, {
-      publish: (subject, event) => bus.publishEvent(subject, event),
-      loadCsv,
-      heartbeat,
-      source,
-    });
-    log.info({ ...outcome, ms: Math.round(performance.now() - started) }, 'tuning finished');
+    try {
+      const outcome = await runTuning(work, {
+        publish: (subject, event) => bus.publishEvent(subject, event),
+        loadCsv,
+        heartbeat,
+        source,
+      });
+      log.info({ ...outcome, ms: Math.round(performance.now() - started) }, 'tuning finished');
+    } catch (err) {
+      if (!(err instanceof UnusableDataError)) throw err;
+      await reject(bus, work.tuning_id, err, source);
+      log.warn({ err }, 'tuning rejected: its data cannot be used');
+    }
   });
+}
+
+/** Nothing was published for the tuning yet (the data come first): it is refused with `tune.rejected`, not retried. */
+async function reject(bus: TrainerBus, tuningId: string, err: UnusableDataError, source: string): Promise<void> {
+  const errors = limitProblems([{ path: 'dataset', message: err.message }]);
+  await bus.publishEvent(SUBJECTS.tuneRejected, rejectionEvent({ id: tuningId, source, tuningId, errors }));
 }

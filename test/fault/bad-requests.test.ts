@@ -1,0 +1,53 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { STREAMS, SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { badTuneRequests } from './support/bad-requests.js';
+import { experimentRuns } from './support/outcome.js';
+import { FaultStack } from './support/stack.js';
+
+let stack: FaultStack;
+
+beforeAll(async () => {
+  stack = await FaultStack.start({ mlflowUri: inject('mlflowTrackingUri'), services: ['trainer', 'tracker'] });
+  await mkdir(join(stack.trainerDataDir, 'subdir'));
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('bad input: malformed tune requests at the trainer intake', () => {
+  it('when each malformed request is sent, then each gets a rejection reply and a tune.rejected, and nothing reaches MLflow', async () => {
+    onTestFailed(() => console.error(stack.logs()));
+    const named = (request: object) =>
+      JSON.stringify({ experiment_name: stack.modelName, registered_model_name: stack.modelName, ...request });
+    const corpus = badTuneRequests(named);
+    expect(corpus.length).toBeGreaterThanOrEqual(50);
+    const accepted: string[] = [];
+    for (const { label, body } of corpus) {
+      const reply = (await stack.client.request(SUBJECTS.tuneRequested, body, { timeout: 15_000 })).json<TuneReply>();
+      if (reply.status !== 'rejected') accepted.push(`${label}: ${JSON.stringify(reply).slice(0, 200)}`);
+      else {
+        expect(reply.errors.length, label).toBeGreaterThan(0);
+        expect(
+          reply.errors.every((e) => e.path !== '' && e.message.length > 0),
+          label,
+        ).toBe(true);
+      }
+    }
+    expect(accepted, 'requests that were not rejected').toEqual([]);
+
+    expect(await stack.storedPerSubject(STREAMS.tuneRequests.name)).toEqual({ [SUBJECTS.tuneRejected]: corpus.length });
+    expect(await stack.storedPerSubject(STREAMS.tuningEvents.name)).toEqual({});
+    expect(await experimentRuns(stack)).toEqual([]);
+    expect(await stack.mlflow.getRegisteredModel(stack.modelName)).toBeNull();
+    expect(stack.services.get('trainer')?.exited()).toBeUndefined();
+    console.info(`malformed tune requests tried: ${corpus.length}, all rejected, trainer alive`);
+  }, 120_000);
+
+  it('when a valid request follows the corpus, then the trainer still accepts it', async () => {
+    const accepted = await stack.tune({ grid: { C: [1], solver: ['lbfgs'] } });
+    expect(accepted.trialCount).toBe(1);
+  });
+});

@@ -1,0 +1,126 @@
+import type { ModelVersion, Run } from '@mlops/mlflow';
+import { expect } from 'vitest';
+import type { Accepted, FaultStack } from './stack.js';
+
+/** Polls `probe` until it returns a value (not undefined), or fails naming what it waited for. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 120_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Every run of the case's experiment (all tunings), or none when the experiment does not exist yet. */
+export async function experimentRuns(stack: FaultStack): Promise<Run[]> {
+  const experiment = await stack.mlflow.getExperimentByName(stack.modelName);
+  if (experiment === null) return [];
+  const runs: Run[] = [];
+  for await (const run of stack.mlflow.iterateRuns({ experimentIds: [experiment.experimentId] })) runs.push(run);
+  return runs;
+}
+
+/** Child runs of the tuning: fully recorded (`mlops.recorded` set), and half-way (a LoggedModel but not recorded). */
+export async function trialProgress(
+  stack: FaultStack,
+  tuningId: string,
+): Promise<{ recorded: number; halfway: number }> {
+  const runs = (await experimentRuns(stack)).filter((r) => r.data.tags['mlops.tuning_id'] === tuningId);
+  const recorded = runs.filter((r) => r.data.tags['mlops.recorded'] !== undefined).length;
+  const halfway = runs.filter((r) => r.data.tags['mlops.model_id'] && !r.data.tags['mlops.recorded']).length;
+  return { recorded, halfway };
+}
+
+/** Waits until the tracker announced the tuning's model (its last step) and that version holds the champion alias. */
+export async function waitForChampion(stack: FaultStack, tuningId: string, ms = 180_000): Promise<ModelVersion> {
+  return await until(
+    `tuning ${tuningId} registered as champion`,
+    async () => {
+      if ((await stack.lastRegisteredTuning()) !== tuningId) return undefined;
+      const champion = await stack.mlflow.getModelVersionByAlias(stack.modelName, 'champion').catch(() => null);
+      return champion?.tags['mlops.tuning_id'] === tuningId ? champion : undefined;
+    },
+    ms,
+    500,
+  );
+}
+
+/**
+ * The end state every fault case must reach: one parent run, one child run per trial (each FINISHED and recorded
+ * once), one LoggedModel per trial, exactly one model version for the tuning holding `champion`, and the predictor
+ * serving that version at /model and /predict.
+ */
+export async function expectCleanOutcome(stack: FaultStack, tuning: Accepted, waitMs = 180_000): Promise<ModelVersion> {
+  const champion = await waitForChampion(stack, tuning.tuningId, waitMs);
+  const runs = (await experimentRuns(stack)).filter((r) => r.data.tags['mlops.tuning_id'] === tuning.tuningId);
+  const parents = runs.filter((r) => r.data.tags['mlops.tuning_parent'] === tuning.tuningId);
+  expect(parents, 'exactly one parent run').toHaveLength(1);
+  const parent = parents[0]!;
+  expect(parent.info.status).toBe('FINISHED');
+  const children = runs.filter((r) => r.data.tags['mlflow.parentRunId'] === parent.info.runId);
+  expect(children, 'one child run per trial').toHaveLength(tuning.trialCount);
+  expect(runs, 'no other run of this tuning').toHaveLength(tuning.trialCount + 1);
+  expect(new Set(children.map((r) => r.data.tags['mlops.trial_id'])).size).toBe(tuning.trialCount);
+  expect(children.every((r) => r.info.status === 'FINISHED' && r.data.tags['mlops.recorded'] === 'completed')).toBe(
+    true,
+  );
+  await expectLoggedOnce(stack, children);
+  expect(await loggedModelCount(stack, parent.info.experimentId), 'one LoggedModel per trial').toBe(tuning.trialCount);
+  const versions = await stack.mlflow.searchModelVersions({ filter: `name = '${stack.modelName}'` });
+  const ofTuning = versions.modelVersions.filter((v) => v.tags['mlops.tuning_id'] === tuning.tuningId);
+  expect(
+    ofTuning.map((v) => v.version),
+    'exactly one model version for the tuning',
+  ).toEqual([champion.version]);
+  await expectServed(stack, champion.version);
+  return champion;
+}
+
+/** Each child's metrics were logged once: a second logging of a trial would add a point to its history. */
+async function expectLoggedOnce(stack: FaultStack, children: readonly Run[]): Promise<void> {
+  for (const child of children) {
+    const history = await stack.mlflow.getMetricHistory(child.info.runId, 'accuracy');
+    expect(history, `accuracy history of ${child.data.tags['mlops.trial_id']}`).toHaveLength(1);
+  }
+}
+
+async function loggedModelCount(stack: FaultStack, experimentId: string): Promise<number> {
+  let count = 0;
+  let pageToken: string | undefined;
+  do {
+    const page = await stack.mlflow.searchLoggedModels({
+      experimentIds: [experimentId],
+      maxResults: 50,
+      ...(pageToken === undefined ? {} : { pageToken }),
+    });
+    count += page.models.length;
+    pageToken = page.nextPageToken || undefined;
+  } while (pageToken !== undefined);
+  return count;
+}
+
+/** The predictor reports the version at /model and /ready, and /predict answers with it. */
+export async function expectServed(stack: FaultStack, version: string): Promise<void> {
+  await until(`predictor serving version ${version}`, async () => {
+    const model = await fetch(`${stack.predictorUrl}/model`).then((r) => (r.ok ? r.json() : undefined));
+    return (model as { version?: string } | undefined)?.version === version ? true : undefined;
+  });
+  const ready = (await (await fetch(`${stack.predictorUrl}/ready`)).json()) as { model: { version: string } };
+  expect(ready.model.version).toBe(version);
+  const response = await fetch(`${stack.predictorUrl}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ features: [Array.from({ length: 20 }, (_, j) => (j - 10) / 7)] }),
+  });
+  expect(response.status).toBe(200);
+  const answer = (await response.json()) as { model: { version: string }; predictions: number[] };
+  expect(answer.model.version).toBe(version);
+  expect(answer.predictions).toHaveLength(1);
+}
