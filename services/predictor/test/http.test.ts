@@ -75,7 +75,12 @@ describe('POST /predict', () => {
     ['NaN as a literal', `{"features": [${zeros(19)},NaN]}`, 400, /not valid JSON/],
     ['a number too big for a double', `{"features": [${zeros(19)},1e400]}`, 400, /features\[19\]/],
     ['null in a row', `{"features": [[${zeros(19)},null]]}`, 400, /features\[0\]\[19\]/],
-    ['numbers mixed with rows', JSON.stringify({ features: [1, [2]] }), 400, /mixes numbers and rows/],
+    [
+      'numbers mixed with rows',
+      JSON.stringify({ features: [1, [2]] }),
+      400,
+      /features\[1\]: Invalid input: expected number, received array/,
+    ],
     ['an empty batch', JSON.stringify({ features: [] }), 400, /empty/],
     ['too many rows', JSON.stringify({ features: Array(101).fill(Array(20).fill(0)) }), 413, /101 rows, at most 100/],
     ['a missing record feature', JSON.stringify({ records: [{ x0: 1 }] }), 400, /records\[0\] lacks feature "x1"/],

@@ -1,6 +1,6 @@
 import type { DenseMatrix } from '@mlops/ml';
 import type { z } from 'zod';
-import { PredictRequestShapes } from './protocols/schemas.js';
+import { FeaturesForms, PredictRequestShapes } from './protocols/schemas.js';
 import { firstProblem } from './protocols/zod-problems.js';
 
 /** A request body the predictor cannot score; `message` names the problem and where it is. 413 for too many rows. */
@@ -39,7 +39,9 @@ export function parsePredictRequest(
     const { records } = validateBody(PredictRequestShapes.records, body);
     return recordsToMatrix(records, featureNames, limits, 'records', true);
   }
-  const { features } = validateBody(PredictRequestShapes.features, body);
+  const first = (body as { features?: unknown }).features;
+  const flat = Array.isArray(first) && typeof first[0] === 'number';
+  const { features } = validateBody(flat ? FeaturesForms.row : FeaturesForms.rows, body);
   return rowsToMatrix(features, featureNames.length, limits, 'features');
 }
 

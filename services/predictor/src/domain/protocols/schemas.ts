@@ -13,8 +13,14 @@ const ids = z.array(z.string()).describe('one id per scored row, `<request id>-<
 
 /** `POST /predict`, by its one field: positional rows, or named records. */
 export const PredictRequestShapes = {
-  features: z.object({ features: z.array(rowOrValue).describe('one row, or an array of rows') }).strict(),
+  features: z.object({ features: z.union([z.array(row), row]).describe('an array of rows, or one row') }).strict(),
   records: z.object({ records: z.array(namedRow).describe('rows as objects, every feature named') }).strict(),
+};
+
+/** The two forms of `features`, validated separately (the caller picks by the first entry: one union per body). */
+export const FeaturesForms = {
+  rows: z.object({ features: z.array(row) }).strict(),
+  row: z.object({ features: row }).strict(),
 };
 
 /** `POST /predict`: either shape. */
