@@ -4,9 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { connectBus } from '@mlops/bus';
 import { eventType, makeEnvelope, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
-import { serializeWeights } from '@mlops/model-format';
 import { createLogger } from '@mlops/service-kit';
-import { findFreePort } from '@mlops/testkit';
+import { findFreePort, registerTestModel } from '@mlops/testkit';
 import autocannon from 'autocannon';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
@@ -27,27 +26,13 @@ async function registerAndAnnounce(
   intercept: number,
   publish: (event: string, id: string) => Promise<unknown>,
 ) {
-  const run = await mlflow.createRun({ experimentId, runName: `v-${intercept}` });
-  const model = await mlflow.createLoggedModel({ experimentId, name: 'model', sourceRunId: run.info.runId });
-  const weights = serializeWeights({
-    classes: [0, 1],
-    coef: FEATURES.map((_, j) => (j % 2 === 0 ? 0.5 : -0.25)),
-    intercept,
-    feature_names: FEATURES,
-    solver: 'lbfgs',
-    params: {},
-    metrics: {},
-    trained_at: new Date().toISOString(),
-    dataset_digest: '0123456789abcdef',
-  });
-  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'weights.json' }, weights);
-  await mlflow.finalizeLoggedModel(model.modelId, 'READY');
-  const { version } = await mlflow.createModelVersion({
+  const coef = FEATURES.map((_, j) => (j % 2 === 0 ? 0.5 : -0.25));
+  const { version, runId, modelId } = await registerTestModel(mlflow, {
+    experimentId,
     name,
-    source: `models:/${model.modelId}`,
-    runId: run.info.runId,
+    weights: { coef, intercept, featureNames: FEATURES },
+    runName: `v-${intercept}`,
   });
-  await mlflow.setRegisteredModelAlias(name, 'champion', version);
   const event = makeEnvelope({
     type: eventType(SUBJECTS.modelRegistered),
     id: `${SUBJECTS.modelRegistered}:${name}:${version}`,
@@ -58,9 +43,9 @@ async function registerAndAnnounce(
       name,
       version,
       alias: 'champion',
-      run_id: run.info.runId,
+      run_id: runId,
       model_uri: `models:/${name}/${version}`,
-      source_uri: `models:/${model.modelId}`,
+      source_uri: `models:/${modelId}`,
       metric: { name: 'accuracy', value: 0.5 },
       registered_at: new Date().toISOString(),
     },

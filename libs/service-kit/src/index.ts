@@ -7,4 +7,4 @@ export { runUntilSignalled } from './lifecycle.js';
 export type { Logger } from './logger.js';
 export { createLogger, REDACTED_PATHS } from './logger.js';
 export type { NatsConnectionConfig } from './nats-config.js';
-export { natsConnection, natsEnvProblems, natsEnvShape } from './nats-config.js';
+export { checkNatsEnv, natsConnection, natsEnvProblems, natsEnvShape } from './nats-config.js';

@@ -61,6 +61,11 @@ export function natsEnvProblems(env: Partial<NatsEnv>): { path: string; message:
   return problems;
 }
 
+/** A config schema's `superRefine` step: reports every contradiction among the NATS variables. */
+export function checkNatsEnv(env: Partial<NatsEnv>, ctx: z.RefinementCtx): void {
+  for (const { path, message } of natsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
+}
+
 /** Servers, credentials and TLS from the parsed NATS variables. */
 export function natsConnection(env: NatsEnv): NatsConnectionConfig {
   const tls =

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, natsConnection, natsEnvProblems, natsEnvShape, parseConfig } from '../src/index.js';
+import { ConfigError, checkNatsEnv, natsConnection, natsEnvShape, parseConfig } from '../src/index.js';
 
-const schema = z.object(natsEnvShape).superRefine((env, ctx) => {
-  for (const { path, message } of natsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
-});
+const schema = z.object(natsEnvShape).superRefine(checkNatsEnv);
 const parse = (env: Record<string, string>) => natsConnection(parseConfig('svc', schema, env));
 
 describe('NATS connection settings', () => {

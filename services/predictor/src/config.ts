@@ -1,9 +1,9 @@
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
+  checkNatsEnv,
   logLevelSchema,
   type NatsConnectionConfig,
   natsConnection,
-  natsEnvProblems,
   natsEnvShape,
   parseConfig,
 } from '@mlops/service-kit';
@@ -61,9 +61,7 @@ export const configSchema = z
       .describe('Safety net besides model.registered events: how often the alias is re-read from MLflow'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
-  .superRefine((env, ctx) => {
-    for (const { path, message } of natsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
-  });
+  .superRefine(checkNatsEnv);
 
 /** Access control for the HTTP routes; tokens are secrets and never logged. */
 export interface AuthConfig {
@@ -94,9 +92,10 @@ export interface PredictorConfig {
 /** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables, MODEL_* and PREDICTOR_*; throws ConfigError on problems. */
 export function loadConfig(env: Record<string, string | undefined>): PredictorConfig {
   const parsed = parseConfig('predictor', configSchema, env);
+  const nats = natsConnection(parsed);
   return Object.freeze({
-    natsServers: natsConnection(parsed).servers,
-    natsSecurity: natsConnection(parsed).security,
+    natsServers: nats.servers,
+    natsSecurity: nats.security,
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     modelName: parsed.MODEL_NAME,
     modelAlias: parsed.MODEL_ALIAS,

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type Bus, connectBus } from '@mlops/bus';
 import { eventType, ModelLoadFailedSchema, makeEnvelope, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
-import { serializeWeights } from '@mlops/model-format';
 import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -22,28 +21,9 @@ let experimentId: string;
 
 /** Registers a version whose weights.json holds `weights` (a string is written as is, to break it). */
 async function register(weights: { intercept: number } | string): Promise<string> {
-  const run = await mlflow.createRun({ experimentId, runName: 'r' });
-  const model = await mlflow.createLoggedModel({ experimentId, name: 'model', sourceRunId: run.info.runId });
-  const body =
-    typeof weights === 'string'
-      ? weights
-      : serializeWeights({
-          classes: [0, 1],
-          coef: [1, -1],
-          intercept: weights.intercept,
-          feature_names: FEATURES,
-          solver: 'lbfgs',
-          params: {},
-          metrics: {},
-          trained_at: new Date().toISOString(),
-          dataset_digest: '0123456789abcdef',
-        });
-  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'weights.json' }, body);
-  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'MLmodel' }, 'flavors: {}\n');
-  await mlflow.finalizeLoggedModel(model.modelId, 'READY');
-  const version = await mlflow.createModelVersion({ name, source: `models:/${model.modelId}`, runId: run.info.runId });
-  await mlflow.setRegisteredModelAlias(name, 'champion', version.version);
-  return version.version;
+  const content =
+    typeof weights === 'string' ? weights : { coef: [1, -1], intercept: weights.intercept, featureNames: FEATURES };
+  return (await registerTestModel(mlflow, { experimentId, name, weights: content, runName: 'r' })).version;
 }
 
 async function announce(version: string): Promise<void> {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { connectBus } from '@mlops/bus';
 import { createMlflowClient } from '@mlops/mlflow';
-import { serializeWeights } from '@mlops/model-format';
 import { createLogger } from '@mlops/service-kit';
 import {
   findFreePort,
   type MlflowServerHandle,
   type NatsServerHandle,
+  registerTestModel,
   startMlflowServer,
   startNatsServer,
 } from '@mlops/testkit';
@@ -34,23 +34,7 @@ async function registerChampion(trackingUri: string, name: string): Promise<void
   const mlflow = createMlflowClient({ trackingUri });
   const { experimentId } = await mlflow.getOrCreateExperiment(name);
   await mlflow.getOrCreateRegisteredModel({ name });
-  const run = await mlflow.createRun({ experimentId, runName: 'r' });
-  const model = await mlflow.createLoggedModel({ experimentId, name: 'model', sourceRunId: run.info.runId });
-  const weights = serializeWeights({
-    classes: [0, 1],
-    coef: [1],
-    intercept: 0,
-    feature_names: ['a'],
-    solver: 'lbfgs',
-    params: {},
-    metrics: {},
-    trained_at: new Date().toISOString(),
-    dataset_digest: '0123456789abcdef',
-  });
-  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'weights.json' }, weights);
-  await mlflow.finalizeLoggedModel(model.modelId, 'READY');
-  const version = await mlflow.createModelVersion({ name, source: `models:/${model.modelId}`, runId: run.info.runId });
-  await mlflow.setRegisteredModelAlias(name, 'champion', version.version);
+  await registerTestModel(mlflow, { experimentId, name, weights: { coef: [1], intercept: 0, featureNames: ['a'] } });
 }
 
 describe('predictor start-up while MLflow is unreachable', () => {

@@ -1,9 +1,9 @@
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
+  checkNatsEnv,
   logLevelSchema,
   type NatsConnectionConfig,
   natsConnection,
-  natsEnvProblems,
   natsEnvShape,
   parseConfig,
 } from '@mlops/service-kit';
@@ -45,9 +45,7 @@ export const configSchema = z
       .describe("mlflow version written into each model's MLmodel and environment files"),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
-  .superRefine((env, ctx) => {
-    for (const { path, message } of natsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
-  });
+  .superRefine(checkNatsEnv);
 
 /** The tracker's configuration, parsed once at start-up. */
 export interface TrackerConfig {
@@ -65,9 +63,10 @@ export interface TrackerConfig {
 /** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables and the TRACKER_* ones; throws ConfigError on problems. */
 export function loadConfig(env: Record<string, string | undefined>): TrackerConfig {
   const parsed = parseConfig('tracker', configSchema, env);
+  const nats = natsConnection(parsed);
   return Object.freeze({
-    natsServers: natsConnection(parsed).servers,
-    natsSecurity: natsConnection(parsed).security,
+    natsServers: nats.servers,
+    natsSecurity: nats.security,
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     instance: parsed.TRACKER_INSTANCE,
     healthPort: parsed.TRACKER_HEALTH_PORT,

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import {
+  checkNatsEnv,
   logLevelSchema,
   type NatsConnectionConfig,
   natsConnection,
-  natsEnvProblems,
   natsEnvShape,
   parseConfig,
 } from '@mlops/service-kit';
@@ -33,9 +33,7 @@ export const configSchema = z
     TRAINER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
-  .superRefine((env, ctx) => {
-    for (const { path, message } of natsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
-  });
+  .superRefine(checkNatsEnv);
 
 /** The trainer's configuration, parsed once at start-up. */
 export interface TrainerConfig {
@@ -52,9 +50,10 @@ export interface TrainerConfig {
 /** Reads the trainer's environment (NATS_URL, TRAINER_DATA_DIR, ...); throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>, cwd: string): TrainerConfig {
   const parsed = parseConfig('trainer', configSchema, env);
+  const nats = natsConnection(parsed);
   return Object.freeze({
-    natsServers: natsConnection(parsed).servers,
-    natsSecurity: natsConnection(parsed).security,
+    natsServers: nats.servers,
+    natsSecurity: nats.security,
     dataDir: resolve(cwd, parsed.TRAINER_DATA_DIR),
     instance: parsed.TRAINER_INSTANCE,
     logLevel: parsed.LOG_LEVEL,
