@@ -39,8 +39,8 @@ export async function handleScoring(
       sendReply(res, early ?? noModel(protocol), true);
       return;
     }
-    const text = (await readBody(req, deps.limits.maxBodyBytes)).toString('utf8');
-    const { X, id } = protocol.parse({ served, text, contentType, limits: deps.limits });
+    const body = await readBody(req, deps.limits.maxBodyBytes);
+    const { X, id } = protocol.parse({ served, body, contentType, limits: deps.limits });
     sendReply(
       res,
       { status: 200, body: protocol.answer(served, score(served, X, deps.metrics, deps.requestIds()), id) },

@@ -1,4 +1,5 @@
 import type { DenseMatrix } from '@mlops/ml';
+import { scanFeatureRows } from '../domain/protocols/feature-rows-scan.js';
 import { parseMlflowCsv, parseMlflowJson } from '../domain/protocols/mlflow-scoring.js';
 import { parseInferRequest } from '../domain/protocols/open-inference.js';
 import { parsePredictRequest, refuseProtoKeys, type ScoringLimits } from '../domain/scoring-request.js';
@@ -14,10 +15,10 @@ export interface Reply {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** What a scoring protocol needs to parse: the served model's features, the body text and its content type. */
+/** What a scoring protocol needs to parse: the served model's features, the body bytes and its content type. */
 export interface ScoringInput {
   readonly served: ServedModel;
-  readonly text: string;
+  readonly body: Buffer;
   readonly contentType: string;
   readonly limits: ScoringLimits;
 }
@@ -38,7 +39,11 @@ const JSON_BODY = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 const native: ScoringProtocol = {
   refuseContentType: () => undefined,
   refuseModel: () => undefined,
-  parse: ({ served, text, limits }) => ({ X: parsePredictRequest(parseJson(text), served.featureNames, limits) }),
+  parse: ({ served, body, limits }) => ({
+    X:
+      scanFeatureRows(body, served.featureNames.length, limits.maxRows) ??
+      parsePredictRequest(parseJson(body), served.featureNames, limits),
+  }),
   answer: (served, scored) => nativeAnswer(served, scored),
   error: (status, code, message) => ({ status, body: { error: { code, message } } }),
 };
@@ -53,10 +58,10 @@ const mlflow: ScoringProtocol = {
     };
   },
   refuseModel: () => undefined,
-  parse: ({ served, text, contentType, limits }) => ({
+  parse: ({ served, body, contentType, limits }) => ({
     X: JSON_BODY.test(contentType)
-      ? parseMlflowJson(parseJson(text), served.featureNames, limits)
-      : parseMlflowCsv(text, served.featureNames, limits),
+      ? parseMlflowJson(parseJson(body), served.featureNames, limits)
+      : parseMlflowCsv(body.toString('utf8'), served.featureNames, limits),
   }),
   answer: (_served, scored) => ({
     predictions: Array.from(scored.probabilities, (probability, i) => ({
@@ -89,7 +94,7 @@ const openInference: ScoringProtocol = {
       `model ${wanted} is not served here (serving ${served.name} version ${served.version})`,
     );
   },
-  parse: ({ served, text, limits }) => parseInferRequest(parseJson(text), served.featureNames.length, limits),
+  parse: ({ served, body, limits }) => parseInferRequest(parseJson(body), served.featureNames.length, limits),
   answer: (served, scored, id) => {
     const rows = scored.labels.length;
     return {
@@ -132,7 +137,8 @@ export class MalformedJson extends Error {
   }
 }
 
-function parseJson(text: string): unknown {
+function parseJson(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
   let body: unknown;
   try {
     body = JSON.parse(text);
