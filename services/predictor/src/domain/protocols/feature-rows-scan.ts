@@ -40,7 +40,7 @@ const UPPER_E = 0x45;
 const FEATURES_KEY = Buffer.from('"features"');
 /** Significant digits the exact conversion takes; longer numbers go to Number(). */
 const MAX_DIGITS = 2 * DIGITS_PER_PART;
-/** Exponents are read up to about this size; larger ones are far outside the fast range anyway. */
+/** Exponents are read exactly up to about this size; larger ones become ±Infinity (and go to Number()). */
 const MAX_EXPONENT = 1e6;
 
 class Scanner {
@@ -53,7 +53,8 @@ class Scanner {
     private readonly width: number,
     private readonly maxRows: number,
   ) {
-    this.values = new Float64Array(width * 64);
+    // Room for 64 rows, or fewer when the body cannot hold them (each value takes at least two bytes).
+    this.values = new Float64Array(width * Math.max(1, Math.min(64, Math.ceil(bytes.length / (2 * width)))));
   }
 
   /** The number of rows read, or undefined when the body is not the plain shape. */
@@ -145,7 +146,7 @@ class Scanner {
     return Number(b.toString('latin1', start, this.pos));
   }
 
-  /** The exponent after `e`/`E` (read up to about MAX_EXPONENT); NaN when no digits follow. */
+  /** The exponent after `e`/`E` (±Infinity when far past MAX_EXPONENT); NaN when no digits follow. */
   private exponent(): number {
     const b = this.bytes;
     let p = this.pos + 1;
@@ -155,7 +156,8 @@ class Scanner {
     if (c < ZERO || c > NINE) return Number.NaN;
     let exponent = 0;
     do {
-      if (exponent < MAX_EXPONENT) exponent = exponent * 10 + (c - ZERO);
+      // Past MAX_EXPONENT the exact value no longer matters: Infinity puts the number out of the fast range.
+      exponent = exponent < MAX_EXPONENT ? exponent * 10 + (c - ZERO) : Number.POSITIVE_INFINITY;
       c = b[++p] ?? 0;
     } while (c >= ZERO && c <= NINE);
     this.pos = p;
