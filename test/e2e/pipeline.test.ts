@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { connectBus } from '@mlops/bus';
+import { connectBus, requestReply, watchEvents } from '@mlops/bus';
 import { type ModelRegistered, SUBJECTS, type TuneReply } from '@mlops/contracts';
 import { LogisticRegression, makeClassification, takeRows, takeValues, trainTestSplit } from '@mlops/ml';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
@@ -35,7 +35,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 
 async function tune(request: Record<string, unknown>): Promise<TuneReply> {
   const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName, ...request });
-  return (await client.request(SUBJECTS.tuneRequested, body, { timeout: 10_000 })).json<TuneReply>();
+  return await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 10_000 });
 }
 
 async function predict(rows: number[][]) {
@@ -67,11 +67,7 @@ beforeAll(async () => {
   }
   predictorUrl = `http://127.0.0.1:${predictor.port}`;
   client = await connect({ servers: nats.url });
-  client.subscribe(SUBJECTS.modelRegistered, {
-    callback: (_err, msg) => {
-      registered.push(msg.json<ModelRegistered>().data);
-    },
-  });
+  watchEvents(client, SUBJECTS.modelRegistered, ({ data }) => registered.push(data));
 }, 60_000);
 
 afterAll(async () => {
@@ -164,7 +160,7 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
   it('when a request is invalid, then it is rejected and nothing reaches MLflow', async () => {
     const name = `e2e_rejected_${randomUUID().slice(0, 8)}`;
     const body = JSON.stringify({ experiment_name: name, registered_model_name: name, grid: { solver: ['sgd'] } });
-    const reply = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 10_000 })).json<TuneReply>();
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 10_000 });
     expect(reply).toMatchObject({ status: 'rejected', errors: [{ path: 'grid.solver.0' }] });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await mlflow.getExperimentByName(name)).toBeNull();

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { STREAMS, SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { requestReply } from '@mlops/bus';
+import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { badTuneRequests } from './support/bad-requests.js';
 import { experimentRuns } from './support/outcome.js';
@@ -26,7 +27,7 @@ describe('bad input: malformed tune requests at the trainer intake', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(50);
     const accepted: string[] = [];
     for (const { label, body } of corpus) {
-      const reply = (await stack.client.request(SUBJECTS.tuneRequested, body, { timeout: 15_000 })).json<TuneReply>();
+      const reply = await requestReply(stack.client, SUBJECTS.tuneRequested, body, { timeoutMs: 15_000 });
       if (reply.status !== 'rejected') accepted.push(`${label}: ${JSON.stringify(reply).slice(0, 200)}`);
       else {
         expect(reply.errors.length, label).toBeGreaterThan(0);

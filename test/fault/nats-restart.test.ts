@@ -1,3 +1,4 @@
+import { watchEvents } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { expectCleanOutcome, trialProgress, until } from './support/outcome.js';
@@ -17,11 +18,7 @@ describe('fault: nats-server restarts in the middle of a tuning', () => {
   it('when nats-server is SIGKILLed while trainer and tracker are busy and restarted on its store, then the tuning ends cleanly', async () => {
     onTestFailed(() => console.error(stack.logs()));
     const completed = new Set<string>();
-    stack.client.subscribe(SUBJECTS.runCompleted, {
-      callback: (_err, msg) => {
-        completed.add(msg.json<{ data: { trial_id: string } }>().data.trial_id);
-      },
-    });
+    watchEvents(stack.client, SUBJECTS.runCompleted, ({ data }) => completed.add(data.trial_id));
     // 30 000 rows: the trainer is still fitting when the server goes away, and the tracker is behind it.
     const tuning = await stack.tune({ dataset: { kind: 'synthetic', n_samples: 30_000 } });
     const started = Date.now();

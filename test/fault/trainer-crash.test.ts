@@ -1,3 +1,4 @@
+import { watchEvents } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { expectCleanOutcome, until } from './support/outcome.js';
@@ -18,12 +19,9 @@ describe('fault: the trainer crashes in the middle of a tuning', () => {
     onTestFailed(() => console.error(stack.logs()));
     const completed = new Set<string>();
     let tuningCompleted = false;
-    stack.client.subscribe('>', {
-      callback: (_err, msg) => {
-        if (msg.subject === SUBJECTS.runCompleted)
-          completed.add(msg.json<{ data: { trial_id: string } }>().data.trial_id);
-        if (msg.subject === SUBJECTS.tuningCompleted) tuningCompleted = true;
-      },
+    watchEvents(stack.client, SUBJECTS.runCompleted, ({ data }) => completed.add(data.trial_id));
+    watchEvents(stack.client, SUBJECTS.tuningCompleted, () => {
+      tuningCompleted = true;
     });
     // 30 000 rows: about 0.1 s per trial, so the kill lands between the first and the last trial.
     const tuning = await stack.tune({ dataset: { kind: 'synthetic', n_samples: 30_000 } });

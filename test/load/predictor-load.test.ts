@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connectBus } from '@mlops/bus';
-import { eventType, makeEnvelope, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import { findFreePort, registerTestModel } from '@mlops/testkit';
@@ -24,7 +24,7 @@ afterAll(() => {
 async function registerAndAnnounce(
   experimentId: string,
   intercept: number,
-  publish: (event: string, id: string) => Promise<unknown>,
+  publish: (data: EventData<'model.registered'>, key: string) => Promise<unknown>,
 ) {
   const coef = FEATURES.map((_, j) => (j % 2 === 0 ? 0.5 : -0.25));
   const { version, runId, modelId } = await registerTestModel(mlflow, {
@@ -33,24 +33,19 @@ async function registerAndAnnounce(
     weights: { coef, intercept, featureNames: FEATURES },
     runName: `v-${intercept}`,
   });
-  const event = makeEnvelope({
-    type: eventType(SUBJECTS.modelRegistered),
-    id: `${SUBJECTS.modelRegistered}:${name}:${version}`,
-    source: 'load-test',
-    data: {
-      tuning_id: 'load',
-      trial_id: 'load-000',
-      name,
-      version,
-      alias: 'champion',
-      run_id: runId,
-      model_uri: `models:/${name}/${version}`,
-      source_uri: `models:/${modelId}`,
-      metric: { name: 'accuracy', value: 0.5 },
-      registered_at: new Date().toISOString(),
-    },
-  });
-  await publish(JSON.stringify(event), event.id);
+  const data = {
+    tuning_id: 'load',
+    trial_id: 'load-000',
+    name,
+    version,
+    alias: 'champion',
+    run_id: runId,
+    model_uri: `models:/${name}/${version}`,
+    source_uri: `models:/${modelId}`,
+    metric: { name: 'accuracy' as const, value: 0.5 },
+    registered_at: new Date().toISOString(),
+  };
+  await publish(data, `${name}:${version}`);
   return version;
 }
 
@@ -74,7 +69,8 @@ describe('the predictor under steady load', () => {
       await mlflow.getOrCreateRegisteredModel({ name });
       const bus = await connectBus({ servers: inject('natsUrl'), name: 'load-test', logger });
       await bus.ensureStream(STREAMS.models);
-      const publish = (event: string, id: string) => bus.publish(SUBJECTS.modelRegistered, event, { msgId: id });
+      const publish = (data: EventData<'model.registered'>, key: string) =>
+        bus.publishEvent(SUBJECTS.modelRegistered, data, { key });
       await registerAndAnnounce(experimentId, 0, publish);
       const port = await findFreePort();
       const base = `http://127.0.0.1:${port}`;

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { ConnectError, connectBus, securityOptions } from '@mlops/bus';
-import { SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { ConnectError, connectBus, requestReply, securityOptions } from '@mlops/bus';
+import { SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, MlflowApiError } from '@mlops/mlflow';
 import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
 import { createLogger } from '@mlops/service-kit';
@@ -124,7 +124,7 @@ describe('a secured stack: NATS with a password and mutual TLS, MLflow with basi
     });
     try {
       const request = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName });
-      const reply = (await client.request(SUBJECTS.tuneRequested, request, { timeout: 10_000 })).json<TuneReply>();
+      const reply = await requestReply(client, SUBJECTS.tuneRequested, request, { timeoutMs: 10_000 });
       expect(reply).toMatchObject({ status: 'accepted', trial_count: 15 });
     } finally {
       await client.close();

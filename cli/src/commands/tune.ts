@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { securityOptions } from '@mlops/bus';
-import {
-  type ModelRegistered,
-  type RunCompleted,
-  type RunFailed,
-  SUBJECTS,
-  type TuneReply,
-  type TuneRequestInput,
-  type TuningCompleted,
-  type TuningStarted,
-} from '@mlops/contracts';
+import { requestReply, securityOptions, watchEvents } from '@mlops/bus';
+import { type EventData, type EventSubject, SUBJECTS, type TuneReply, type TuneRequestInput } from '@mlops/contracts';
 import { ConfigError, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
@@ -94,8 +85,7 @@ function buildRequest(values: RawOptions): TuneRequestInput & { tuning_id: strin
 
 async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promise<TuneReply> {
   try {
-    const reply = await nc.request(SUBJECTS.tuneRequested, JSON.stringify(request), { timeout: 15_000 });
-    return reply.json<TuneReply>();
+    return await requestReply(nc, SUBJECTS.tuneRequested, request, { timeoutMs: 15_000 });
   } catch (err) {
     const message = (err as Error).message;
     if (/no responders/i.test(message)) {
@@ -108,37 +98,33 @@ async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promi
 /** Follows the tuning's events (core subscriptions) until model.registered or a tuning with no successful trial. */
 function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<number> {
   const progress = emptyProgress();
-  let metric: TuningStarted['data']['selection_metric'] = 'accuracy';
+  let metric: EventData<'tuning.started'>['selection_metric'] = 'accuracy';
   return new Promise<number>((resolve) => {
-    const on = <T extends { data: { tuning_id: string } }>(subject: string, handle: (data: T['data']) => void) =>
-      nc.subscribe(subject, {
-        callback: (err, msg) => {
-          if (err) return;
-          const event = msg.json<T>();
-          if (event.data?.tuning_id === tuningId) handle(event.data);
-        },
+    const on = <S extends EventSubject>(subject: S, handle: (data: EventData<S>) => void) =>
+      watchEvents(nc, subject, ({ data }) => {
+        if ('tuning_id' in data && data.tuning_id === tuningId) handle(data as EventData<S>);
       });
     const draw = () => io.stderr(`\r${progressBar(progress)}`);
-    on<TuningStarted>(SUBJECTS.tuningStarted, (d) => {
+    on(SUBJECTS.tuningStarted, (d) => {
       progress.trialCount = d.trial_count;
       metric = d.selection_metric;
       draw();
     });
-    on<RunCompleted>(SUBJECTS.runCompleted, (d) => {
+    on(SUBJECTS.runCompleted, (d) => {
       if (!progress.completed.some((r) => r.trial_id === d.trial_id)) progress.completed.push(d);
       draw();
     });
-    on<RunFailed>(SUBJECTS.runFailed, (d) => {
+    on(SUBJECTS.runFailed, (d) => {
       if (!progress.failed.some((r) => r.trial_id === d.trial_id)) progress.failed.push(d);
       draw();
     });
-    on<TuningCompleted>(SUBJECTS.tuningCompleted, (d) => {
+    on(SUBJECTS.tuningCompleted, (d) => {
       if (d.completed > 0) return;
       io.stderr('\n');
       io.stdout(`\n${resultsTable(progress, undefined, metric)}\nno trial succeeded: nothing was registered\n`);
       resolve(1);
     });
-    on<ModelRegistered>(SUBJECTS.modelRegistered, (d) => {
+    on(SUBJECTS.modelRegistered, (d) => {
       io.stderr('\n');
       io.stdout(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
       io.stdout(

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventData, EventSubject, ReplyOf, RequestSubject } from '@mlops/contracts';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   connect,
@@ -9,6 +10,14 @@ import {
 } from '@nats-io/transport-node';
 import { type BusMessage, type ConsumeOptions, type ConsumerHandle, startConsuming } from './consumer.js';
 import { ConnectError, PublishError } from './errors.js';
+import {
+  checkedEnvelope,
+  checkedReply,
+  dispatchEvent,
+  type EventHandlers,
+  type EventIdentity,
+  streamOf,
+} from './events.js';
 import type { BusLogger } from './logger.js';
 import {
   type ConsumerSpec,
@@ -24,6 +33,8 @@ export interface BusOptions {
   readonly servers: string | readonly string[];
   /** Connection name shown by the server (service and instance). */
   readonly name: string;
+  /** The CloudEvents `source` of every event this connection publishes. @defaultValue `mlops/<name>` */
+  readonly source?: string;
   readonly logger: BusLogger;
   /** Publish attempts before PublishError. @defaultValue 5 */
   readonly publishAttempts?: number;
@@ -46,15 +57,35 @@ export interface Bus {
   ensureConsumer(stream: string, spec: ConsumerSpec): Promise<void>;
   /** Provisions the dead-letter stream every consume loop writes to. */
   ensureDeadLetterStream(): Promise<void>;
-  publish(subject: string, data: string | Uint8Array, options: { msgId: string }): Promise<PublishResult>;
-  consume(
+  /**
+   * Publishes an event of the map: wrapped in its envelope, checked against its schema on the way out
+   * (EventSchemaError, never sent, when it breaks it) and de-duplicated on `<subject>:<key>`.
+   */
+  publishEvent<S extends EventSubject>(subject: S, data: EventData<S>, identity: EventIdentity): Promise<PublishResult>;
+  /**
+   * Consumes a durable consumer's events, each parsed and handed to its subject's handler. The stream follows from
+   * the subjects; a body that breaks its schema, or a subject with no handler, is dead-lettered with the reason.
+   */
+  consumeEvents<S extends EventSubject>(
+    durable: string,
+    handlers: EventHandlers<S>,
+    options?: ConsumeOptions,
+  ): Promise<ConsumerHandle>;
+  /** A core queue subscription answering a request subject of the map; each reply is checked before it is sent. */
+  serve<S extends RequestSubject>(
+    subject: S,
+    queue: string,
+    handler: (data: Uint8Array) => Promise<ReplyOf<S>>,
+  ): ConsumerHandle;
+  /** Raw bytes to any subject, unchecked: only for tests and tools that must send what the map forbids. */
+  publishRaw(subject: string, data: string | Uint8Array, options: { msgId: string }): Promise<PublishResult>;
+  /** Raw messages of any stream, unparsed: only for tests and tools (services use consumeEvents). */
+  consumeRaw(
     stream: string,
     durable: string,
     handler: (m: BusMessage) => Promise<void>,
     options?: ConsumeOptions,
   ): Promise<ConsumerHandle>;
-  /** A core queue subscription; when a request has a reply subject, the handler's result is sent back as JSON. */
-  serve(subject: string, queue: string, handler: (data: Uint8Array) => Promise<unknown>): ConsumerHandle;
   /** Stops every consume loop and subscription, then drains the connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -123,23 +154,39 @@ function createBus(
 ): Bus {
   const handles: ConsumerHandle[] = [];
   let closing: Promise<void> | undefined;
+  const source = options.source ?? `mlops/${options.name}`;
+  const publishRaw = (subject: string, data: string | Uint8Array, msgId: string) =>
+    publishWithRetry(js, subject, data, msgId, options.publishAttempts ?? 5, log);
+  const consumeRaw = async (
+    stream: string,
+    durable: string,
+    handler: (m: BusMessage) => Promise<void>,
+    consumeOptions: ConsumeOptions = {},
+  ) => {
+    const handle = await startConsuming(js, stream, durable, handler, consumeOptions, log);
+    handles.push(handle);
+    return handle;
+  };
   return {
     connection: nc,
     ensureStream: (spec) => ensureStream(jsm, spec),
     ensureConsumer: (stream, spec) => ensureConsumer(jsm, stream, spec),
     ensureDeadLetterStream: () => ensureStream(jsm, DEAD_LETTER_STREAM),
-    publish: (subject, data, { msgId }) =>
-      publishWithRetry(js, subject, data, msgId, options.publishAttempts ?? 5, log),
-    async consume(stream, durable, handler, consumeOptions = {}) {
-      const handle = await startConsuming(js, stream, durable, handler, consumeOptions, log);
-      handles.push(handle);
-      return handle;
+    async publishEvent(subject, data, identity) {
+      const envelope = checkedEnvelope(subject, data, identity, source);
+      return await publishRaw(subject, JSON.stringify(envelope), envelope.id);
+    },
+    async consumeEvents(durable, handlers, consumeOptions) {
+      const stream = streamOf(Object.keys(handlers) as EventSubject[]);
+      return await consumeRaw(stream, durable, dispatchEvent(handlers, durable), consumeOptions);
     },
     serve(subject, queue, handler) {
-      const handle = serveRequests(nc, subject, queue, handler, log);
+      const handle = serveRequests(nc, subject, queue, async (data) => checkedReply(subject, await handler(data)), log);
       handles.push(handle);
       return handle;
     },
+    publishRaw: (subject, data, { msgId }) => publishRaw(subject, data, msgId),
+    consumeRaw,
     close() {
       closing ??= (async () => {
         for (const handle of handles) await handle.stop();

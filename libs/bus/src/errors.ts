@@ -28,3 +28,16 @@ export class ConnectError extends BusError {}
 
 /** The NATS security settings cannot be used (an unreadable creds file, half a key pair). */
 export class NatsSecurityError extends BusError {}
+
+/** An event that does not match its subject's schema in the event map: a programming error, never published. */
+export class EventSchemaError extends BusError {
+  constructor(
+    readonly subject: string,
+    readonly reason: string,
+  ) {
+    super(`refusing to publish ${subject}: ${reason}`);
+  }
+}
+
+/** A request/reply answer that is missing, not JSON or breaks its schema. */
+export class ReplyError extends BusError {}

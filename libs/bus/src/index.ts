@@ -9,11 +9,15 @@ export type { BusMessage, ConsumeOptions, ConsumerHandle } from './consumer.js';
 export {
   BusError,
   ConnectError,
+  EventSchemaError,
   NatsSecurityError,
   PoisonMessageError,
   PublishError,
+  ReplyError,
   TransientError,
 } from './errors.js';
+export type { EventHandlers, EventIdentity } from './events.js';
+export { requestReply, watchEvents } from './events.js';
 export type { BusLogger } from './logger.js';
 export type { ConsumerSpec, StreamSpec } from './provisioning.js';
 export { DEAD_LETTER_STREAM } from './provisioning.js';

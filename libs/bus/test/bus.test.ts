@@ -20,7 +20,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms = 8000): Prom
 async function consumerWith(handler: (m: BusMessage) => Promise<void>, maxDeliver = 3) {
   const durable = `c-${randomUUID().slice(0, 8)}`;
   await bus.ensureConsumer(stream, { durable, ackWaitMs: 2000, maxDeliver });
-  return bus.consume(stream, durable, handler, { maxDeliver, ackWaitMs: 2000, retryBaseMs: 50 });
+  return bus.consumeRaw(stream, durable, handler, { maxDeliver, ackWaitMs: 2000, retryBaseMs: 50 });
 }
 
 async function deadLetters(): Promise<{ subject: string; reason: string | undefined; data: string }[]> {
@@ -65,8 +65,8 @@ describe('provisioning', () => {
 
 describe('publish', () => {
   it('when the same message id is published twice, then the stream stores it once', async () => {
-    const first = await bus.publish(subject, '{"n":1}', { msgId: 'm-1' });
-    const second = await bus.publish(subject, '{"n":1}', { msgId: 'm-1' });
+    const first = await bus.publishRaw(subject, '{"n":1}', { msgId: 'm-1' });
+    const second = await bus.publishRaw(subject, '{"n":1}', { msgId: 'm-1' });
     expect([first.duplicate, second.duplicate]).toEqual([false, true]);
     const jsm = await jetstreamManager(bus.connection);
     expect((await jsm.streams.info(stream)).state.messages).toBe(1);
@@ -77,7 +77,7 @@ describe('consume', () => {
   it('when the handler succeeds, then the message is acked and not redelivered', async () => {
     const seen: number[] = [];
     const handle = await consumerWith(async (m) => void seen.push(m.deliveryCount));
-    await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
     await waitFor(() => seen.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(seen).toEqual([1]);
@@ -92,7 +92,7 @@ describe('consume', () => {
       if (m.deliveryCount === 1) throw new TransientError('mlflow down');
       done = true;
     });
-    await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
     await waitFor(() => done);
     expect(deliveries).toEqual([1, 2]);
     await handle.stop();
@@ -104,7 +104,7 @@ describe('consume', () => {
       deliveries.push(m.deliveryCount);
       m.json();
     });
-    await bus.publish(subject, 'not json', { msgId: randomUUID() });
+    await bus.publishRaw(subject, 'not json', { msgId: randomUUID() });
     await waitFor(async () => (await deadLetters()).length === 1);
     expect(await deadLetters()).toEqual([{ subject: `deadletter.${subject}`, reason: 'poison', data: 'not json' }]);
     // Longer than the ack wait (2 s): a message the server did not take as terminated would be back by now.
@@ -119,7 +119,7 @@ describe('consume', () => {
       deliveries.push(m.deliveryCount);
       throw new Error('always fails');
     }, 3);
-    await bus.publish(subject, '{"x":1}', { msgId: randomUUID() });
+    await bus.publishRaw(subject, '{"x":1}', { msgId: randomUUID() });
     await waitFor(async () => (await deadLetters()).length === 1);
     expect(deliveries).toEqual([1, 2, 3]);
     expect((await deadLetters())[0]?.reason).toBe('max-deliveries');
@@ -134,7 +134,7 @@ describe('consume', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       finished = true;
     });
-    await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
     await waitFor(() => started);
     await handle.stop();
     expect(finished).toBe(true);
@@ -144,7 +144,7 @@ describe('consume', () => {
     const durable = `c-${randomUUID().slice(0, 8)}`;
     await bus.ensureConsumer(stream, { durable, ackWaitMs: 30_000, maxDeliver: 3 });
     let waiting = false;
-    const first = await bus.consume(
+    const first = await bus.consumeRaw(
       stream,
       durable,
       async (m) => {
@@ -155,11 +155,11 @@ describe('consume', () => {
       },
       { maxDeliver: 3, ackWaitMs: 30_000, retryBaseMs: 50 },
     );
-    await bus.publish(subject, '{}', { msgId: randomUUID() });
+    await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
     await waitFor(() => waiting);
     await first.stop();
     const deliveries: number[] = [];
-    const second = await bus.consume(stream, durable, async (m) => void deliveries.push(m.deliveryCount), {
+    const second = await bus.consumeRaw(stream, durable, async (m) => void deliveries.push(m.deliveryCount), {
       maxDeliver: 3,
       ackWaitMs: 30_000,
     });
@@ -175,7 +175,7 @@ describe('consume', () => {
     let done = 0;
     const durable = `c-${randomUUID().slice(0, 8)}`;
     await bus.ensureConsumer(stream, { durable });
-    const handle = await bus.consume(
+    const handle = await bus.consumeRaw(
       stream,
       durable,
       async () => {
@@ -187,17 +187,9 @@ describe('consume', () => {
       },
       { concurrency: 2 },
     );
-    for (let i = 0; i < 6; i++) await bus.publish(subject, '{}', { msgId: randomUUID() });
+    for (let i = 0; i < 6; i++) await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
     await waitFor(() => done === 6);
     expect(peak).toBeLessThanOrEqual(2);
     await handle.stop();
-  });
-});
-
-describe('serve', () => {
-  it('when a request carries a reply subject, then the handler result comes back as JSON', async () => {
-    bus.serve(`ask.${subject}`, 'q', async (data) => ({ echo: new TextDecoder().decode(data) }));
-    const reply = await bus.connection.request(`ask.${subject}`, 'hi', { timeout: 2000 });
-    expect(reply.json()).toEqual({ echo: 'hi' });
   });
 });

@@ -17,15 +17,15 @@ describe('reconnect', () => {
       await bus.ensureStream({ name: 'RESTART', subjects: ['restart.>'] });
       await bus.ensureConsumer('RESTART', { durable: 'worker', ackWaitMs: 2000 });
       const seen: string[] = [];
-      const handle = await bus.consume('RESTART', 'worker', async (m) => {
+      const handle = await bus.consumeRaw('RESTART', 'worker', async (m) => {
         seen.push(new TextDecoder().decode(m.data));
       });
-      await bus.publish('restart.a', 'before', { msgId: 'before' });
+      await bus.publishRaw('restart.a', 'before', { msgId: 'before' });
       await waitFor(() => seen.includes('before'));
 
       await server.stop();
       server = await startNatsServer({ port, storeDir });
-      await bus.publish('restart.a', 'after', { msgId: 'after' });
+      await bus.publishRaw('restart.a', 'after', { msgId: 'after' });
       await waitFor(() => seen.includes('after'), 30_000);
       // At least once: an ack in flight when the server went away may be lost, so 'before' may come twice.
       expect([...new Set(seen)]).toEqual(['before', 'after']);
@@ -47,7 +47,7 @@ describe('first connect', () => {
     const bus = await connecting;
     try {
       await bus.ensureStream({ name: 'EARLY', subjects: ['early.>'] });
-      expect((await bus.publish('early.x', '{}', { msgId: 'x' })).seq).toBe(1);
+      expect((await bus.publishRaw('early.x', '{}', { msgId: 'x' })).seq).toBe(1);
     } finally {
       await bus.close();
       await server.stop();

@@ -42,26 +42,26 @@ export const DatasetSummarySchema = z.strictObject({
   input_example: z.array(z.array(finite)).max(10),
 });
 
-/** `tuning.requested`: an accepted request with every default applied; the trainer's unit of work. */
-export const TuningRequestedSchema = envelopeSchema(
-  eventType('tuning.requested'),
-  z.object({
-    tuning_id: id,
-    trial_count: z.number().int().min(1),
-    requested_at: timestamp,
-    request: TuneRequestSchema,
-  }),
-);
+/** The data of `tuning.requested`: an accepted request with every default applied; the trainer's unit of work. */
+export const TuningRequestedDataSchema = z.object({
+  tuning_id: id,
+  trial_count: z.number().int().min(1),
+  requested_at: timestamp,
+  request: TuneRequestSchema,
+});
 
-/** `tune.rejected`: a request that failed validation; nothing was trained or tracked. */
-export const TuneRejectedSchema = envelopeSchema(
-  eventType('tune.rejected'),
-  z.object({
-    tuning_id: id.nullable(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).min(1),
-    rejected_at: timestamp,
-  }),
-);
+/** The CloudEvents envelope of `tuning.requested`. */
+export const TuningRequestedSchema = envelopeSchema(eventType('tuning.requested'), TuningRequestedDataSchema);
+
+/** The data of `tune.rejected`: a request that failed validation; nothing was trained or tracked. */
+export const TuneRejectedDataSchema = z.object({
+  tuning_id: id.nullable(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).min(1),
+  rejected_at: timestamp,
+});
+
+/** The CloudEvents envelope of `tune.rejected`. */
+export const TuneRejectedSchema = envelopeSchema(eventType('tune.rejected'), TuneRejectedDataSchema);
 
 const tuningRef = {
   tuning_id: id,
@@ -69,100 +69,105 @@ const tuningRef = {
   registered_model_name: z.string().min(1),
 };
 
-/** `tuning.started`: the trainer built the data set and is about to train `trial_count` models. */
-export const TuningStartedSchema = envelopeSchema(
-  eventType('tuning.started'),
-  z.object({
-    ...tuningRef,
-    trial_count: z.number().int().min(1),
-    selection_metric: z.enum(SELECTION_METRICS),
-    dataset: DatasetSummarySchema,
-    started_at: timestamp,
-  }),
-);
+/** The data of `tuning.started`: the trainer built the data set and is about to train `trial_count` models. */
+export const TuningStartedDataSchema = z.object({
+  ...tuningRef,
+  trial_count: z.number().int().min(1),
+  selection_metric: z.enum(SELECTION_METRICS),
+  dataset: DatasetSummarySchema,
+  started_at: timestamp,
+});
+
+/** The CloudEvents envelope of `tuning.started`. */
+export const TuningStartedSchema = envelopeSchema(eventType('tuning.started'), TuningStartedDataSchema);
 
 const trialRef = { ...tuningRef, trial_id: id, trial_index: z.number().int().min(0), params: TrialParamsSchema };
 
-/** `run.started`: one trial began fitting. */
-export const RunStartedSchema = envelopeSchema(
-  eventType('run.started'),
-  z.object({ ...trialRef, started_at: timestamp }),
-);
+/** The data of `run.started`: one trial began fitting. */
+export const RunStartedDataSchema = z.object({ ...trialRef, started_at: timestamp });
 
-/** `run.completed`: one trial fitted and evaluated; carries the model weights. */
-export const RunCompletedSchema = envelopeSchema(
-  eventType('run.completed'),
-  z.object({
-    ...trialRef,
-    metrics: TrialMetricsSchema,
-    model: z.object({
-      classes: z.tuple([finite, finite]),
-      coef: z.array(finite).min(1),
-      intercept: finite,
-      feature_names: z.array(z.string()).min(1),
-    }),
-    n_iter: z.number().int().min(0),
-    converged: z.boolean(),
-    warnings: z.array(z.string()),
-    fit_time_ms: finite.min(0),
-    dataset_digest: z.string(),
-    started_at: timestamp,
-    ended_at: timestamp,
+/** The CloudEvents envelope of `run.started`. */
+export const RunStartedSchema = envelopeSchema(eventType('run.started'), RunStartedDataSchema);
+
+/** The data of `run.completed`: one trial fitted and evaluated; carries the model weights. */
+export const RunCompletedDataSchema = z.object({
+  ...trialRef,
+  metrics: TrialMetricsSchema,
+  model: z.object({
+    classes: z.tuple([finite, finite]),
+    coef: z.array(finite).min(1),
+    intercept: finite,
+    feature_names: z.array(z.string()).min(1),
   }),
-);
+  n_iter: z.number().int().min(0),
+  converged: z.boolean(),
+  warnings: z.array(z.string()),
+  fit_time_ms: finite.min(0),
+  dataset_digest: z.string(),
+  started_at: timestamp,
+  ended_at: timestamp,
+});
 
-/** `run.failed`: one trial could not be fitted; the tuning goes on with the others. */
-export const RunFailedSchema = envelopeSchema(
-  eventType('run.failed'),
-  z.object({ ...trialRef, reason: z.string().min(1), started_at: timestamp, ended_at: timestamp }),
-);
+/** The CloudEvents envelope of `run.completed`. */
+export const RunCompletedSchema = envelopeSchema(eventType('run.completed'), RunCompletedDataSchema);
 
-/** `tuning.completed`: every trial ended; the tracker now picks and registers the best. */
-export const TuningCompletedSchema = envelopeSchema(
-  eventType('tuning.completed'),
-  z.object({
-    ...tuningRef,
-    trial_count: z.number().int().min(1),
-    completed: z.number().int().min(0),
-    failed: z.number().int().min(0),
-    selection_metric: z.enum(SELECTION_METRICS),
-    ended_at: timestamp,
-  }),
-);
+/** The data of `run.failed`: one trial could not be fitted; the tuning goes on with the others. */
+export const RunFailedDataSchema = z.object({
+  ...trialRef,
+  reason: z.string().min(1),
+  started_at: timestamp,
+  ended_at: timestamp,
+});
 
-/** `model.registered`: a new version of the registered model now carries the alias (e.g. champion). */
-export const ModelRegisteredSchema = envelopeSchema(
-  eventType('model.registered'),
-  z.object({
-    tuning_id: id,
-    /** The winning trial of the tuning. */
-    trial_id: id,
-    name: z.string().min(1),
-    version: z.string().regex(/^\d+$/),
-    alias: z.string().min(1),
-    run_id: z.string().min(1),
-    model_uri: z.string().min(1),
-    source_uri: z.string().min(1),
-    metric: z.object({ name: z.enum(SELECTION_METRICS), value: finite }),
-    registered_at: timestamp,
-  }),
-);
+/** The CloudEvents envelope of `run.failed`. */
+export const RunFailedSchema = envelopeSchema(eventType('run.failed'), RunFailedDataSchema);
 
-/** `model.load_failed`: a predictor could not load a registered version and keeps serving what it had. */
-export const ModelLoadFailedSchema = envelopeSchema(
-  eventType('model.load_failed'),
-  z.object({
-    name: z.string().min(1),
-    version: z.string().regex(/^\d+$/),
-    alias: z.string().min(1),
-    /** The predictor instance that failed (each loads on its own). */
-    instance: z.string().min(1),
-    reason: z.string().min(1).max(2000),
-    /** The version still being served, or null when none is. */
-    serving_version: z.string().regex(/^\d+$/).nullable(),
-    failed_at: timestamp,
-  }),
-);
+/** The data of `tuning.completed`: every trial ended; the tracker now picks and registers the best. */
+export const TuningCompletedDataSchema = z.object({
+  ...tuningRef,
+  trial_count: z.number().int().min(1),
+  completed: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  selection_metric: z.enum(SELECTION_METRICS),
+  ended_at: timestamp,
+});
+
+/** The CloudEvents envelope of `tuning.completed`. */
+export const TuningCompletedSchema = envelopeSchema(eventType('tuning.completed'), TuningCompletedDataSchema);
+
+/** The data of `model.registered`: a new version of the registered model now carries the alias (e.g. champion). */
+export const ModelRegisteredDataSchema = z.object({
+  tuning_id: id,
+  /** The winning trial of the tuning. */
+  trial_id: id,
+  name: z.string().min(1),
+  version: z.string().regex(/^\d+$/),
+  alias: z.string().min(1),
+  run_id: z.string().min(1),
+  model_uri: z.string().min(1),
+  source_uri: z.string().min(1),
+  metric: z.object({ name: z.enum(SELECTION_METRICS), value: finite }),
+  registered_at: timestamp,
+});
+
+/** The CloudEvents envelope of `model.registered`. */
+export const ModelRegisteredSchema = envelopeSchema(eventType('model.registered'), ModelRegisteredDataSchema);
+
+/** The data of `model.load_failed`: a predictor could not load a registered version and keeps serving what it had. */
+export const ModelLoadFailedDataSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().regex(/^\d+$/),
+  alias: z.string().min(1),
+  /** The predictor instance that failed (each loads on its own). */
+  instance: z.string().min(1),
+  reason: z.string().min(1).max(2000),
+  /** The version still being served, or null when none is. */
+  serving_version: z.string().regex(/^\d+$/).nullable(),
+  failed_at: timestamp,
+});
+
+/** The CloudEvents envelope of `model.load_failed`. */
+export const ModelLoadFailedSchema = envelopeSchema(eventType('model.load_failed'), ModelLoadFailedDataSchema);
 
 /** The envelope of each event, by subject-free name. */
 export type TuningRequested = z.infer<typeof TuningRequestedSchema>;

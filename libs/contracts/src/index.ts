@@ -4,7 +4,18 @@
  */
 
 export type { Envelope } from './envelope.js';
-export { envelopeSchema, eventType, makeEnvelope, SPEC_VERSION } from './envelope.js';
+export { envelopeSchema, eventType, SPEC_VERSION } from './envelope.js';
+export type {
+  EventData,
+  EventDefinition,
+  EventOf,
+  EventSubject,
+  ParsedEvent,
+  ReplyOf,
+  RequestOf,
+  RequestSubject,
+} from './event-map.js';
+export { EVENT_MAP, isEventSubject, makeEvent, parseEvent, REQUEST_MAP } from './event-map.js';
 export type {
   DatasetSummary,
   ModelLoadFailed,

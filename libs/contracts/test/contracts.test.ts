@@ -3,7 +3,8 @@ import {
   expandGrid,
   jsonSchemas,
   MESSAGE_SCHEMAS,
-  makeEnvelope,
+  makeEvent,
+  parseEvent,
   parseTuneRequest,
   RunCompletedSchema,
   SUBJECTS,
@@ -121,9 +122,8 @@ describe('parseTuneRequest', () => {
 
 describe('envelopes', () => {
   it('when an event is wrapped, then it is a valid CloudEvents 1.0 envelope for its schema', () => {
-    const event = makeEnvelope({
-      type: 'mlops.run.completed.v1',
-      id: 'run.completed:t1-00',
+    const event = makeEvent('run.completed', {
+      key: 't1-00',
       source: 'mlops/trainer',
       data: {
         tuning_id: 't1',
@@ -152,7 +152,9 @@ describe('envelopes', () => {
         ended_at: new Date().toISOString(),
       },
     });
+    expect(event).toMatchObject({ id: 'run.completed:t1-00', type: 'mlops.run.completed.v1', specversion: '1.0' });
     expect(RunCompletedSchema.safeParse(event).success).toBe(true);
+    expect(parseEvent('run.completed', event)).toEqual({ ok: true, event });
     expect(RunCompletedSchema.safeParse({ ...event, type: 'mlops.run.failed.v1' }).success).toBe(false);
   });
 

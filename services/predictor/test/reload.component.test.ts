@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Bus, connectBus } from '@mlops/bus';
-import { eventType, ModelLoadFailedSchema, makeEnvelope, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { ModelLoadFailedSchema, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
@@ -27,24 +27,19 @@ async function register(weights: { intercept: number } | string): Promise<string
 }
 
 async function announce(version: string): Promise<void> {
-  const event = makeEnvelope({
-    type: eventType(SUBJECTS.modelRegistered),
-    id: `${SUBJECTS.modelRegistered}:${name}:${version}:${randomUUID()}`,
-    source: 'test',
-    data: {
-      tuning_id: 't',
-      trial_id: 't-000',
-      name,
-      version,
-      alias: 'champion',
-      run_id: 'r',
-      model_uri: `models:/${name}/${version}`,
-      source_uri: 's',
-      metric: { name: 'accuracy', value: 1 },
-      registered_at: new Date().toISOString(),
-    },
-  });
-  await publisher.publish(SUBJECTS.modelRegistered, JSON.stringify(event), { msgId: event.id });
+  const data = {
+    tuning_id: 't',
+    trial_id: 't-000',
+    name,
+    version,
+    alias: 'champion',
+    run_id: 'r',
+    model_uri: `models:/${name}/${version}`,
+    source_uri: 's',
+    metric: { name: 'accuracy' as const, value: 1 },
+    registered_at: new Date().toISOString(),
+  };
+  await publisher.publishEvent(SUBJECTS.modelRegistered, data, { key: `${name}:${version}:${randomUUID()}` });
 }
 
 async function served(): Promise<{ version: string; probability: number }> {

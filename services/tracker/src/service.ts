@@ -1,9 +1,9 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type HealthServer, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
-import { modelFilesBuilder } from './adapters/model-files.js';
+import { mlflowRecords } from './adapters/mlflow-records.js';
 import type { TrackerConfig } from './config.js';
-import { MlflowRecorder } from './domain/recorder.js';
+import { modelFilesBuilder } from './domain/model-files.js';
 import { consumeTuningEvents, provisionTracker } from './entry-points/events.js';
 
 /** Creates the tracker; nothing connects until start(). */
@@ -18,7 +18,7 @@ export function createTracker(
       ...config.mlflow,
       onRetry: (e) => logger.warn({ mlflow_retry: e }, 'MLflow call failed: retrying'),
     });
-  const recorder = new MlflowRecorder(mlflow, modelFilesBuilder(config.runtime));
+  const records = mlflowRecords(mlflow, modelFilesBuilder(config.runtime));
   let consumer: ConsumerHandle | undefined;
   let health: HealthServer | undefined;
   let ready = false;
@@ -29,13 +29,7 @@ export function createTracker(
     },
     async start() {
       await provisionTracker(deps.bus);
-      consumer = await consumeTuningEvents({
-        bus: deps.bus,
-        mlflow,
-        recorder,
-        source: `mlops/${config.instance}`,
-        logger: logger.child({ module: 'events' }),
-      });
+      consumer = await consumeTuningEvents({ bus: deps.bus, records, logger: logger.child({ module: 'events' }) });
       if (config.healthPort !== undefined)
         health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
       ready = true;

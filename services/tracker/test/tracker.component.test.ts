@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Bus, connectBus } from '@mlops/bus';
-import { eventType, type ModelRegistered, makeEnvelope, SUBJECTS } from '@mlops/contracts';
+import { type EventData, type EventSubject, parseEvent, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
@@ -15,10 +15,10 @@ let nats: NatsServerHandle;
 let bus: Bus;
 let mlflow: MlflowClient;
 let tracker: ReturnType<typeof createTracker>;
-const registered: ModelRegistered['data'][] = [];
+const registered: EventData<'model.registered'>[] = [];
 const now = () => new Date().toISOString();
 
-function trial(tuningId: string, index: number, accuracy: number) {
+function trial(tuningId: string, index: number, accuracy: number): EventData<'run.completed'> {
   return {
     tuning_id: tuningId,
     experiment_name: name,
@@ -47,7 +47,7 @@ function trial(tuningId: string, index: number, accuracy: number) {
   };
 }
 
-function tuningStarted(tuningId: string, trialCount = 1) {
+function tuningStarted(tuningId: string, trialCount = 1): EventData<'tuning.started'> {
   return {
     tuning_id: tuningId,
     experiment_name: name,
@@ -68,9 +68,11 @@ function tuningStarted(tuningId: string, trialCount = 1) {
   };
 }
 
-function completed(tuningId: string, trialCount: number) {
+function completed(tuningId: string, trialCount: number): EventData<'tuning.completed'> {
   return {
-    ...trial(tuningId, 0, 0),
+    tuning_id: tuningId,
+    experiment_name: name,
+    registered_model_name: name,
     trial_count: trialCount,
     completed: trialCount,
     failed: 0,
@@ -85,9 +87,8 @@ async function runsOf(tuningId: string) {
   return (await mlflow.searchRuns({ experimentIds: [experiment!.experimentId], filter })).runs;
 }
 
-async function emit(subject: string, id: string, data: unknown): Promise<void> {
-  const event = makeEnvelope({ type: eventType(subject), id: `${subject}:${id}`, source: 'test', data });
-  await bus.publish(subject, JSON.stringify(event), { msgId: event.id });
+async function emit<S extends EventSubject>(subject: S, key: string, data: EventData<S>): Promise<void> {
+  await bus.publishEvent(subject, data, { key });
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
@@ -109,7 +110,9 @@ beforeAll(async () => {
   await tracker.start();
   bus.connection.subscribe(SUBJECTS.modelRegistered, {
     callback: (_err, msg) => {
-      registered.push(msg.json<{ data: ModelRegistered['data'] }>().data);
+      const parsed = parseEvent(SUBJECTS.modelRegistered, msg.json());
+      if (!parsed.ok) throw new Error(parsed.reason);
+      registered.push(parsed.event.data);
     },
   });
 }, 60_000);
@@ -162,18 +165,7 @@ describe('tracker', () => {
     const done = completed(tuningId, 1);
     await emit(SUBJECTS.tuningCompleted, tuningId, done);
     await until(() => registered.some((r) => r.tuning_id === tuningId));
-    await bus.publish(
-      SUBJECTS.tuningCompleted,
-      JSON.stringify(
-        makeEnvelope({
-          type: eventType(SUBJECTS.tuningCompleted),
-          id: `again-${tuningId}`,
-          source: 'test',
-          data: done,
-        }),
-      ),
-      { msgId: `again-${tuningId}` },
-    );
+    await emit(SUBJECTS.tuningCompleted, `again-${tuningId}`, done);
     const jsm = await jetstreamManager(bus.connection);
     await until(async () => {
       const info = await jsm.consumers.info('TUNING_EVENTS', 'tracker-tuning-events');
@@ -184,7 +176,7 @@ describe('tracker', () => {
   }, 60_000);
 
   it('when an event breaks its schema, then it is dead-lettered and the tracker goes on', async () => {
-    await bus.publish(SUBJECTS.runCompleted, JSON.stringify({ specversion: '1.0', data: { nope: true } }), {
+    await bus.publishRaw(SUBJECTS.runCompleted, JSON.stringify({ specversion: '1.0', data: { nope: true } }), {
       msgId: `bad-${randomUUID()}`,
     });
     const jsm = await jetstreamManager(bus.connection);

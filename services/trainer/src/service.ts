@@ -1,8 +1,8 @@
 import { createLogger, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
-import { csvFilesLoader } from './adapters/csv-files.js';
+import { checkDatasetFile, csvFilesLoader } from './adapters/csv-files.js';
 import type { TrainerConfig } from './config.js';
+import type { Stoppable, TrainerBus } from './domain/ports.js';
 import { startIntake } from './entry-points/intake.js';
-import type { Stoppable, TrainerBus } from './entry-points/trainer-bus.js';
 import { startWorker } from './entry-points/worker.js';
 
 /** Creates the trainer; nothing connects until start(). */
@@ -11,7 +11,6 @@ export function createTrainer(
   deps: { bus: TrainerBus; logger?: Logger },
 ): Service & { readonly ready: boolean } {
   const logger = deps.logger ?? createLogger({ service: 'trainer', level: config.logLevel });
-  const source = `mlops/${config.instance}`;
   let running: Stoppable[] = [];
   let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   let ready = false;
@@ -23,8 +22,8 @@ export function createTrainer(
     async start() {
       await deps.bus.provision();
       running = [
-        startIntake(deps.bus, config.dataDir, source, logger.child({ module: 'intake' })),
-        startWorker(deps.bus, csvFilesLoader(config.dataDir), source, logger.child({ module: 'worker' })),
+        startIntake(deps.bus, (path) => checkDatasetFile(config.dataDir, path), logger.child({ module: 'intake' })),
+        startWorker(deps.bus, csvFilesLoader(config.dataDir), logger.child({ module: 'worker' })),
       ];
       if (config.healthPort !== undefined)
         health = await startHealthServer(config.healthPort, config.healthHost, () => ready);

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectBus } from '@mlops/bus';
-import { SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { connectBus, requestReply } from '@mlops/bus';
+import { SUBJECTS } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -66,7 +66,7 @@ describe('trainer on tune.requested', () => {
   it('when the empty request arrives with a reply subject, then it is accepted and 15 trials are published', async () => {
     const completed = collect(SUBJECTS.runCompleted);
     const done = collect(SUBJECTS.tuningCompleted);
-    const reply = (await client.request(SUBJECTS.tuneRequested, '{}', { timeout: 5000 })).json<TuneReply>();
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, '{}', { timeoutMs: 5000 });
     expect(reply).toMatchObject({ status: 'accepted', trial_count: 15 });
     await until(() => done.length === 1);
     expect(completed).toHaveLength(15);
@@ -80,7 +80,7 @@ describe('trainer on tune.requested', () => {
   it('when the request is invalid, then the reply lists every error and tune.rejected is published', async () => {
     const rejected = collect(SUBJECTS.tuneRejected);
     const body = JSON.stringify({ tuning_id: 'bad-1', grid: { C: [0], solver: ['sgd'] } });
-    const reply = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 5000 })).json<TuneReply>();
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
     expect(reply.status).toBe('rejected');
     expect(reply.status === 'rejected' && reply.errors.map((e) => e.path)).toEqual(['grid.C.0', 'grid.solver.0']);
     await until(() => rejected.length === 1);
@@ -88,10 +88,10 @@ describe('trainer on tune.requested', () => {
   });
 
   it('when the body is not JSON or names a CSV outside the data directory, then it is rejected saying so', async () => {
-    const bad = (await client.request(SUBJECTS.tuneRequested, '{nope', { timeout: 5000 })).json<TuneReply>();
+    const bad = await requestReply(client, SUBJECTS.tuneRequested, '{nope', { timeoutMs: 5000 });
     expect(bad).toMatchObject({ status: 'rejected', errors: [{ path: '(body)' }] });
     const body = JSON.stringify({ dataset: { kind: 'csv', path: '../../etc/passwd' } });
-    const escaping = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 5000 })).json<TuneReply>();
+    const escaping = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
     expect(escaping).toMatchObject({
       status: 'rejected',
       errors: [{ path: 'dataset.path', message: expect.stringMatching(/inside the trainer data directory/) }],
@@ -102,7 +102,7 @@ describe('trainer on tune.requested', () => {
     const rejected = collect(SUBJECTS.tuneRejected);
     const started = collect(SUBJECTS.tuningStarted);
     const body = JSON.stringify({ tuning_id: 'ragged-1', dataset: { kind: 'csv', path: 'ragged.csv' } });
-    const reply = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 5000 })).json<TuneReply>();
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
     expect(reply).toMatchObject({ status: 'accepted', tuning_id: 'ragged-1' });
     await until(() => rejected.length === 1);
     expect(rejected[0]?.data).toMatchObject({
@@ -118,7 +118,7 @@ describe('trainer on tune.requested', () => {
   it('when a request has thousands of problems, then the reply lists 20 of them and says how many more', async () => {
     const keys = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`.repeat(50), i]));
     const body = JSON.stringify({ grid: { C: Array(900).fill('x') }, ...keys });
-    const reply = (await client.request(SUBJECTS.tuneRequested, body, { timeout: 5000 })).json<TuneReply>();
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
     expect(reply.status).toBe('rejected');
     const errors = reply.status === 'rejected' ? reply.errors : [];
     expect(errors).toHaveLength(21);

@@ -1,4 +1,11 @@
-import { type Envelope, parseTuneRequest, SUBJECTS, type TuneRequestInput } from '@mlops/contracts';
+import {
+  type EventSubject,
+  makeEvent,
+  parseEvent,
+  parseTuneRequest,
+  SUBJECTS,
+  type TuneRequestInput,
+} from '@mlops/contracts';
 import { describe, expect, it } from 'vitest';
 import { runTuning, trialId } from '../src/domain/tuning.js';
 
@@ -9,19 +16,21 @@ function requestOf(input: TuneRequestInput) {
 }
 
 async function tune(input: TuneRequestInput, tuningId = 'tun-test') {
-  const events: { subject: string; event: Envelope<Record<string, unknown>> }[] = [];
+  const events: { subject: EventSubject; event: { id: string; data: Record<string, unknown> } }[] = [];
   const request = requestOf(input);
   const outcome = await runTuning(
     { tuning_id: tuningId, trial_count: 0, requested_at: new Date().toISOString(), request },
     {
-      publish: async (subject, event) => {
-        events.push({ subject, event: event as Envelope<Record<string, unknown>> });
+      publish: async (subject, data, key) => {
+        const event = makeEvent(subject, { key, source: 'mlops/trainer-test', data });
+        const checked = parseEvent(subject, event);
+        if (!checked.ok) throw new Error(checked.reason); // every event the domain builds fits the map
+        events.push({ subject, event: event as { id: string; data: Record<string, unknown> } });
       },
       loadCsv: async () => {
         throw new Error('no CSV in this test');
       },
       heartbeat: () => {},
-      source: 'mlops/trainer-test',
     },
   );
   return { events, outcome };

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEAD_LETTER_STREAM } from '@mlops/bus';
-import { STREAMS, SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { DEAD_LETTER_STREAM, requestReply } from '@mlops/bus';
+import { parseEvent, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import {
   findFreePort,
@@ -135,7 +135,7 @@ export class FaultStack {
   /** Sends a tune request (request/reply) for this case's experiment; throws unless it is accepted. */
   async tune(request: Record<string, unknown> = {}): Promise<Accepted> {
     const body = JSON.stringify({ experiment_name: this.modelName, registered_model_name: this.modelName, ...request });
-    const reply = (await this.client.request(SUBJECTS.tuneRequested, body, { timeout: 15_000 })).json<TuneReply>();
+    const reply = await requestReply(this.client, SUBJECTS.tuneRequested, body, { timeoutMs: 15_000 });
     if (reply.status !== 'accepted') throw new Error(`tune request rejected: ${JSON.stringify(reply)}`);
     return { tuningId: reply.tuning_id, trialCount: reply.trial_count };
   }
@@ -171,7 +171,8 @@ export class FaultStack {
     try {
       const jsm = await jetstreamManager(this.client);
       const last = await jsm.streams.getMessage(STREAMS.models.name, { last_by_subj: SUBJECTS.modelRegistered });
-      return last?.json<{ data: { tuning_id: string } }>().data.tuning_id;
+      const parsed = last === null ? undefined : parseEvent(SUBJECTS.modelRegistered, last.json());
+      return parsed?.ok ? parsed.event.data.tuning_id : undefined;
     } catch {
       return undefined; // none yet, a poison message a test published, or nats-server just restarted
     }

@@ -1,12 +1,5 @@
-import { type Bus, PoisonMessageError } from '@mlops/bus';
-import {
-  eventType,
-  type ModelLoadFailed,
-  ModelRegisteredSchema,
-  makeEnvelope,
-  STREAMS,
-  SUBJECTS,
-} from '@mlops/contracts';
+import type { Bus } from '@mlops/bus';
+import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorConfig } from '../config.js';
 import type { ModelReloader } from '../domain/reloader.js';
@@ -34,12 +27,11 @@ export function consumeModelEvents(
   model: { name: string; alias: string },
   reloader: ModelReloader,
 ) {
-  return bus.consume(STREAMS.models.name, modelEventsDurable(instance), async (message) => {
-    const parsed = ModelRegisteredSchema.safeParse(message.json());
-    if (!parsed.success) throw new PoisonMessageError(`model.registered breaks its schema: ${parsed.error.message}`);
-    const event = parsed.data.data;
-    if (event.name !== model.name || event.alias !== model.alias) return;
-    await reloader.offer(event.version, 'model.registered');
+  return bus.consumeEvents(modelEventsDurable(instance), {
+    [SUBJECTS.modelRegistered]: async ({ data }) => {
+      if (data.name !== model.name || data.alias !== model.alias) return;
+      await reloader.offer(data.version, 'model.registered');
+    },
   });
 }
 
@@ -50,22 +42,18 @@ export async function publishLoadFailed(
   logger: Logger,
 ): Promise<void> {
   const { config, version } = failure;
-  const event = makeEnvelope<ModelLoadFailed['data']>({
-    type: eventType(SUBJECTS.modelLoadFailed),
-    id: `${SUBJECTS.modelLoadFailed}:${config.modelName}:${version}:${config.instance}`,
-    source: `predictor/${config.instance}`,
-    data: {
-      name: config.modelName,
-      version,
-      alias: config.modelAlias,
-      instance: config.instance,
-      reason: String((failure.err as Error)?.message ?? failure.err).slice(0, 2000) || 'unknown error',
-      serving_version: failure.serving,
-      failed_at: new Date().toISOString(),
-    },
-  });
+  const data = {
+    name: config.modelName,
+    version,
+    alias: config.modelAlias,
+    instance: config.instance,
+    reason: String((failure.err as Error)?.message ?? failure.err).slice(0, 2000) || 'unknown error',
+    serving_version: failure.serving,
+    failed_at: new Date().toISOString(),
+  };
   try {
-    await bus.publish(SUBJECTS.modelLoadFailed, JSON.stringify(event), { msgId: event.id });
+    const key = `${config.modelName}:${version}:${config.instance}`;
+    await bus.publishEvent(SUBJECTS.modelLoadFailed, data, { key });
   } catch (err) {
     logger.warn({ err, version }, 'could not publish model.load_failed');
   }

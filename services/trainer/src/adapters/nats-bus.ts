@@ -1,7 +1,6 @@
-import { type Bus, PoisonMessageError } from '@mlops/bus';
+import type { Bus } from '@mlops/bus';
 import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
-import type { TrainerBus } from '../entry-points/trainer-bus.js';
-import { InvalidWorkError } from '../entry-points/worker.js';
+import type { TrainerBus } from '../domain/ports.js';
 
 /**
  * The work message's ack deadline, extended by a heartbeat between trials and every third of it: a crashed trainer's
@@ -11,7 +10,7 @@ import { InvalidWorkError } from '../entry-points/worker.js';
 const WORK_ACK_WAIT_MS = 20_000;
 const WORK_MAX_DELIVER = 5;
 
-/** The trainer's bus port over @mlops/bus. */
+/** The trainer's bus port over @mlops/bus: events through the typed map, malformed work dead-lettered by the bus. */
 export function natsTrainerBus(bus: Bus): TrainerBus {
   return {
     async provision() {
@@ -25,22 +24,14 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         maxDeliver: WORK_MAX_DELIVER,
       });
     },
-    async publishEvent(subject, event) {
-      await bus.publish(subject, JSON.stringify(event), { msgId: event.id });
+    async publishEvent(subject, data, key) {
+      await bus.publishEvent(subject, data, { key });
     },
-    serveRequests: (subject, queue, handle) => bus.serve(subject, queue, handle),
+    serveTuneRequests: (handle) => bus.serve(SUBJECTS.tuneRequested, 'trainer-intake', handle),
     consumeWork(handle) {
-      const started = bus.consume(
-        STREAMS.tuneRequests.name,
+      const started = bus.consumeEvents(
         CONSUMERS.trainer,
-        async (message) => {
-          try {
-            await handle(message.json(), () => message.working());
-          } catch (err) {
-            if (err instanceof InvalidWorkError) throw new PoisonMessageError(err.message, { cause: err });
-            throw err;
-          }
-        },
+        { [SUBJECTS.tuningRequested]: (event, message) => handle(event.data, () => message.working()) },
         { concurrency: 1, ackWaitMs: WORK_ACK_WAIT_MS, maxDeliver: WORK_MAX_DELIVER },
       );
       return { stop: async () => (await started).stop() };

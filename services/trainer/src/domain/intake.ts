@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  type Envelope,
-  eventType,
-  makeEnvelope,
+  type EventData,
   parseTuneRequest,
-  SUBJECTS,
-  type TuneRejected,
   type TuneReply,
   type TuneRequest,
   trialCount,
@@ -63,19 +59,9 @@ export function limitProblems(problems: readonly ValidationProblem[]): Validatio
   return more > 0 ? [...kept, { path: '(request)', message: `… and ${more} more problems` }] : kept;
 }
 
-/** The `tune.rejected` event of a refused request (at intake, or by the worker when its data prove unusable). */
-export function rejectionEvent(options: {
-  id: string;
-  source: string;
-  tuningId: string | null;
-  errors: ValidationProblem[];
-}): Envelope<TuneRejected['data']> {
-  return makeEnvelope({
-    type: eventType(SUBJECTS.tuneRejected),
-    id: `${SUBJECTS.tuneRejected}:${options.id}`,
-    source: options.source,
-    data: { tuning_id: options.tuningId, errors: options.errors, rejected_at: new Date().toISOString() },
-  });
+/** The `tune.rejected` data of a refused request (at intake, or by the worker when its data prove unusable). */
+export function rejection(tuningId: string | null, errors: ValidationProblem[]): EventData<'tune.rejected'> {
+  return { tuning_id: tuningId, errors, rejected_at: new Date().toISOString() };
 }
 
 /** The reply sent to a requester that gave a reply subject. */

@@ -1,19 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import {
-  type Envelope,
-  eventType,
-  expandGrid,
-  makeEnvelope,
-  SUBJECTS,
-  type Subject,
-  type TrialParams,
-  type TuningRequested,
-} from '@mlops/contracts';
+import { type EventData, expandGrid, SUBJECTS, type TrialParams, type TuningRequested } from '@mlops/contracts';
 import { buildTrainingData, type CsvLoader, type TrainingData } from './dataset.js';
+import type { PublishEvent } from './ports.js';
 import { runTrial } from './trial.js';
-
-/** Publishes one event durably (JetStream, de-duplicated on the envelope id). */
-export type PublishEvent = (subject: Subject, event: Envelope<unknown>) => Promise<void>;
 
 /** What a tuning run needs from the outside world. */
 export interface TuningPorts {
@@ -21,9 +10,10 @@ export interface TuningPorts {
   readonly loadCsv: CsvLoader;
   /** Called between trials so the bus can extend the message's ack deadline. */
   readonly heartbeat: () => void;
-  /** The CloudEvents `source` of every event, e.g. `mlops/trainer`. */
-  readonly source: string;
 }
+
+/** What every run event of one trial names. */
+type TrialRef = Omit<EventData<'run.started'>, 'started_at'>;
 
 /** How a tuning ended, for logs. */
 export interface TuningOutcome {
@@ -46,19 +36,18 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
     experiment_name: request.experiment_name,
     registered_model_name: request.registered_model_name,
   };
-  const emit = (name: string, id: string, payload: unknown) =>
-    ports.publish(
-      name as Subject,
-      makeEnvelope({ type: eventType(name), id: `${name}:${id}`, source: ports.source, data: payload }),
-    );
-
-  await emit(SUBJECTS.tuningStarted, tuningId, {
-    ...ref,
-    trial_count: trials.length,
-    selection_metric: request.selection_metric,
-    dataset: data.summary,
-    started_at: new Date().toISOString(),
-  });
+  const { publish } = ports;
+  await publish(
+    SUBJECTS.tuningStarted,
+    {
+      ...ref,
+      trial_count: trials.length,
+      selection_metric: request.selection_metric,
+      dataset: data.summary,
+      started_at: new Date().toISOString(),
+    },
+    tuningId,
+  );
   let completed = 0;
   for (const [index, params] of trials.entries()) {
     ports.heartbeat();
@@ -67,18 +56,22 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       data,
       params,
       { ...ref, trial_id: trialId(tuningId, index), trial_index: index, params },
-      emit,
+      publish,
     );
     if (ok) completed++;
   }
-  await emit(SUBJECTS.tuningCompleted, tuningId, {
-    ...ref,
-    trial_count: trials.length,
-    completed,
-    failed: trials.length - completed,
-    selection_metric: request.selection_metric,
-    ended_at: new Date().toISOString(),
-  });
+  await publish(
+    SUBJECTS.tuningCompleted,
+    {
+      ...ref,
+      trial_count: trials.length,
+      completed,
+      failed: trials.length - completed,
+      selection_metric: request.selection_metric,
+      ended_at: new Date().toISOString(),
+    },
+    tuningId,
+  );
   return { tuningId, completed, failed: trials.length - completed };
 }
 
@@ -90,23 +83,23 @@ export function trialId(tuningId: string, index: number): string {
 async function runOneTrial(
   data: TrainingData,
   params: TrialParams,
-  trialRef: Record<string, unknown> & { trial_id: string },
-  emit: (name: string, id: string, payload: unknown) => Promise<void>,
+  trialRef: TrialRef,
+  publish: PublishEvent,
 ): Promise<boolean> {
+  const key = trialRef.trial_id;
   const startedAt = new Date().toISOString();
-  await emit(SUBJECTS.runStarted, trialRef.trial_id, { ...trialRef, started_at: startedAt });
+  await publish(SUBJECTS.runStarted, { ...trialRef, started_at: startedAt }, key);
   const outcome = runTrial(data, params);
   const endedAt = new Date().toISOString();
   if (!outcome.ok) {
-    await emit(SUBJECTS.runFailed, trialRef.trial_id, {
-      ...trialRef,
-      reason: outcome.reason,
-      started_at: startedAt,
-      ended_at: endedAt,
-    });
+    await publish(
+      SUBJECTS.runFailed,
+      { ...trialRef, reason: outcome.reason, started_at: startedAt, ended_at: endedAt },
+      key,
+    );
     return false;
   }
-  await emit(SUBJECTS.runCompleted, trialRef.trial_id, {
+  const completed: EventData<'run.completed'> = {
     ...trialRef,
     metrics: outcome.metrics,
     model: outcome.model,
@@ -117,6 +110,7 @@ async function runOneTrial(
     dataset_digest: data.summary.digest,
     started_at: startedAt,
     ended_at: endedAt,
-  });
+  };
+  await publish(SUBJECTS.runCompleted, completed, key);
   return true;
 }

@@ -1,51 +1,44 @@
 import { randomUUID } from 'node:crypto';
-import { eventType, makeEnvelope, STREAMS, SUBJECTS, type TuneRequest } from '@mlops/contracts';
+import { SUBJECTS, type TuneRequest } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
-import { checkDatasetFile } from '../adapters/csv-files.js';
-import { decideTuneRequest, type IntakeDecision, rejectionEvent, replyFor } from '../domain/intake.js';
-import type { TrainerBus } from './trainer-bus.js';
+import { type DatasetCheck, decideTuneRequest, type IntakeDecision, rejection, replyFor } from '../domain/intake.js';
+import type { TrainerBus } from '../domain/ports.js';
 
 /**
  * The `tune.requested` intake (a core NATS queue subscription): validates each request, stores accepted ones on
  * the durable `tuning.requested` queue, records rejections as `tune.rejected`, and answers the reply subject if any.
  * Accepted is only said after JetStream acknowledged the stored request.
  */
-export function startIntake(bus: TrainerBus, dataDir: string, source: string, logger: Logger) {
-  const checkDataset = async (request: TuneRequest) => {
+export function startIntake(bus: TrainerBus, checkDatasetFile: (path: string) => Promise<void>, logger: Logger) {
+  const checkDataset: DatasetCheck = async (request: TuneRequest) => {
     if (request.dataset.kind !== 'csv') return [];
     try {
-      await checkDatasetFile(dataDir, request.dataset.path);
+      await checkDatasetFile(request.dataset.path);
       return [];
     } catch (err) {
       return [{ path: 'dataset.path', message: (err as Error).message }];
     }
   };
-  return bus.serveRequests(SUBJECTS.tuneRequested, 'trainer-intake', async (body) => {
+  return bus.serveTuneRequests(async (body) => {
     const decision = await decideTuneRequest(body, checkDataset);
-    await record(bus, decision, source);
+    await record(bus, decision);
     logDecision(logger, decision);
     return replyFor(decision);
   });
 }
 
-async function record(bus: TrainerBus, decision: IntakeDecision, source: string): Promise<void> {
-  if (decision.accepted) {
-    const event = makeEnvelope({
-      type: eventType(SUBJECTS.tuningRequested),
-      id: `${SUBJECTS.tuningRequested}:${decision.tuningId}`,
-      source,
-      data: {
-        tuning_id: decision.tuningId,
-        trial_count: decision.trialCount,
-        requested_at: new Date().toISOString(),
-        request: decision.request,
-      },
-    });
-    await bus.publishEvent(SUBJECTS.tuningRequested, event);
+async function record(bus: TrainerBus, decision: IntakeDecision): Promise<void> {
+  if (!decision.accepted) {
+    await bus.publishEvent(SUBJECTS.tuneRejected, rejection(decision.tuningId, decision.errors), randomUUID());
     return;
   }
-  const event = rejectionEvent({ id: randomUUID(), source, tuningId: decision.tuningId, errors: decision.errors });
-  await bus.publishEvent(SUBJECTS.tuneRejected, event);
+  const work = {
+    tuning_id: decision.tuningId,
+    trial_count: decision.trialCount,
+    requested_at: new Date().toISOString(),
+    request: decision.request,
+  };
+  await bus.publishEvent(SUBJECTS.tuningRequested, work, decision.tuningId);
 }
 
 function logDecision(logger: Logger, decision: IntakeDecision): void {
@@ -55,6 +48,3 @@ function logDecision(logger: Logger, decision: IntakeDecision): void {
     logger.warn({ tuning_id: decision.tuningId, errors: decision.errors }, 'tune request rejected');
   }
 }
-
-/** The stream that holds the trainer's work queue. */
-export const WORK_STREAM = STREAMS.tuneRequests.name;

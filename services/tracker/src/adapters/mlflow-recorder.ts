@@ -1,28 +1,11 @@
 import type { RunCompleted, RunFailed, RunStarted, TuningStarted } from '@mlops/contracts';
 import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
-import { TAGS } from './tags.js';
-
-/** The files of one trial's model, by relative path, built from its weights (see model-files). */
-export type ModelFilesBuilder = (input: {
-  modelId: string;
-  runId: string;
-  artifactUri: string;
-  event: RunCompleted['data'];
-  inputExample: number[][];
-}) => Record<string, Uint8Array | string>;
+import { TuningNotStartedError } from '../domain/errors.js';
+import type { ModelFilesBuilder } from '../domain/ports.js';
+import { TAGS } from '../domain/tags.js';
 
 type TuningRef = { tuning_id: string; experiment_name: string };
 
-/**
- * Thrown for a `run.completed` that overtook its `tuning.started` (the data set and input example are not on the
- * parent yet): the bus retries it later, so the trial ends up recorded exactly as in order.
- */
-export class TuningNotStartedError extends Error {
-  constructor(readonly tuningId: string) {
-    super(`tuning ${tuningId}: tuning.started is not recorded yet; the trial waits for it`);
-    this.name = 'TuningNotStartedError';
-  }
-}
 type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Record<string, unknown> };
 
 /**

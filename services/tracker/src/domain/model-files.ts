@@ -9,7 +9,7 @@ import {
   type RuntimeVersions,
   serializeWeights,
 } from '@mlops/model-format';
-import type { ModelFilesBuilder } from '../domain/recorder.js';
+import type { ModelFilesBuilder } from './ports.js';
 
 /** Builds every file of a trial's model: ONNX + MLmodel for MLflow's Python client, weights.json for our predictor. */
 export function modelFilesBuilder(versions: RuntimeVersions): ModelFilesBuilder {

@@ -1,20 +1,9 @@
 import type { SelectionMetric, TuningCompleted } from '@mlops/contracts';
 import { type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
-import type { MlflowRecorder } from './recorder.js';
-import { pickBestTrial, type RecordedTrial } from './selection.js';
-import { CHAMPION_ALIAS, TAGS } from './tags.js';
-
-/** Thrown while some trials of a completed tuning are not in MLflow yet: the bus retries the event later. */
-export class TrialsPendingError extends Error {
-  constructor(
-    readonly tuningId: string,
-    readonly recorded: number,
-    readonly expected: number,
-  ) {
-    super(`tuning ${tuningId}: ${recorded} of ${expected} trials recorded so far; waiting for the rest`);
-    this.name = 'TrialsPendingError';
-  }
-}
+import { TrialsPendingError } from '../domain/errors.js';
+import { pickBestTrial, type RecordedTrial } from '../domain/selection.js';
+import { CHAMPION_ALIAS, TAGS } from '../domain/tags.js';
+import type { MlflowRecorder } from './mlflow-recorder.js';
 
 /** What the registration produced: the new (or, on a redelivery, the earlier) version now holding the alias. */
 export interface Registration {

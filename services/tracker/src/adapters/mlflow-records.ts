@@ -1,0 +1,28 @@
+import type { MlflowClient } from '@mlops/mlflow';
+import type { ModelFilesBuilder, TuningRecords } from '../domain/ports.js';
+import { MlflowRecorder } from './mlflow-recorder.js';
+import { registerBest } from './mlflow-registrar.js';
+
+/** The tracker's records in MLflow: runs, LoggedModels, the registered version and its alias. */
+export function mlflowRecords(mlflow: MlflowClient, buildModelFiles: ModelFilesBuilder): TuningRecords {
+  const recorder = new MlflowRecorder(mlflow, buildModelFiles);
+  return {
+    tuningStarted: (data) => recorder.recordTuningStarted(data),
+    runStarted: (data) => recorder.recordRunStarted(data),
+    runCompleted: (data) => recorder.recordRunCompleted(data),
+    runFailed: (data) => recorder.recordRunFailed(data),
+    async tuningCompleted(data) {
+      const registration = await registerBest(mlflow, recorder, data);
+      if (registration === undefined) return undefined;
+      const { version, best, metricValue } = registration;
+      return {
+        name: version.name,
+        version: version.version,
+        source: version.source,
+        trialId: best.trialId,
+        runId: best.runId,
+        metricValue,
+      };
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { EventData, EventSubject, TuneReply, TuningRequested } from '@mlops/contracts';
+
+/** Publishes one event of the map durably; `key` names the fact (a trial id), so a re-publish is de-duplicated. */
+export type PublishEvent = <S extends EventSubject>(subject: S, data: EventData<S>, key: string) => Promise<void>;
+
+/** What the trainer needs from the bus (implemented over @mlops/bus in adapters/nats-bus.ts). */
+export interface TrainerBus {
+  /** Creates the streams and the durable work consumer if missing (idempotent). */
+  provision(): Promise<void>;
+  readonly publishEvent: PublishEvent;
+  /** Answers `tune.requested` (core request/reply); a message without reply subject is handled all the same. */
+  serveTuneRequests(handle: (body: Uint8Array) => Promise<TuneReply>): Stoppable;
+  /** Consumes the durable work queue, one parsed tuning at a time; a handler error is retried later. */
+  consumeWork(handle: (work: TuningRequested['data'], heartbeat: () => void) => Promise<void>): Stoppable;
+  /** Drains the connection (after every consumer stopped). */
+  close(): Promise<void>;
+}
+
+/** Something running that can be stopped, waiting for in-flight work. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
