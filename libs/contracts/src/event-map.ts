@@ -32,8 +32,8 @@ function define<S extends z.ZodObject<{ type: z.ZodLiteral<string> }>>(stream: {
  * (`Bus.consumeEvents`, `watchEvents`). Adding an event means adding it here; everything else follows from the types.
  */
 export const EVENT_MAP = {
-  [SUBJECTS.tuningRequested]: define(STREAMS.tuneRequests, TuningRequestedSchema),
   [SUBJECTS.tuneRejected]: define(STREAMS.tuneRequests, TuneRejectedSchema),
+  [SUBJECTS.tuningRequested]: define(STREAMS.tuneRequests, TuningRequestedSchema),
   [SUBJECTS.tuningStarted]: define(STREAMS.tuningEvents, TuningStartedSchema),
   [SUBJECTS.runStarted]: define(STREAMS.tuningEvents, RunStartedSchema),
   [SUBJECTS.runCompleted]: define(STREAMS.tuningEvents, RunCompletedSchema),
