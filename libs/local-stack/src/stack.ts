@@ -77,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...common,
       port: ports.nats,
       storeDir: dirs.nats,
-      logFile: log(dirs, 'nats'),
+      logFile: log(dirs, 'nats-server'),
     });
     stops.push(() => nats.stop());
     const mlflow = await startMlflowServer({
