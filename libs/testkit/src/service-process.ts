@@ -1,10 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { answersOk } from './ports.js';
-import { type ManagedProcess, spawnManaged, waitUntil } from './process.js';
-
-/** The services of this repository that run as their own process. */
-export type ServiceName = 'trainer' | 'tracker' | 'predictor';
+import { type ServiceName, startService } from '@mlops/local-stack';
 
 /** A service process (`node services/<name>/dist/main.js`) started by a test, which may crash it on purpose. */
 export interface ServiceProcessHandle {
@@ -30,27 +24,26 @@ export interface ServiceProcessOptions {
   readonly startupTimeoutMs?: number;
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** The built entry point of a service: `services/<name>/dist/main.js` (built by `tsc -b`). */
-export function serviceEntry(name: ServiceName): string {
-  return join(REPO_ROOT, 'services', name, 'dist', 'main.js');
-}
-
-/** Starts a service as a child process and waits until its readiness URL answers. */
+/** Starts a service as a child process (the local stack's way) and waits until its readiness URL answers. */
 export async function startServiceProcess(
   name: ServiceName,
   options: ServiceProcessOptions,
 ): Promise<ServiceProcessHandle> {
-  const env = { ...process.env, ...options.env };
-  const managed: ManagedProcess = spawnManaged(process.execPath, [serviceEntry(name)], REPO_ROOT, env, 5000);
-  await waitUntil(name, managed, () => answersOk(options.readyUrl, 1000), options.startupTimeoutMs ?? 30_000);
+  const service = await startService(name, {
+    env: { ...process.env, ...options.env },
+    readyUrl: options.readyUrl,
+    startupTimeoutMs: options.startupTimeoutMs,
+  });
   return {
     name,
-    pid: managed.child.pid ?? -1,
-    output: managed.output,
-    exited: managed.exited,
-    stop: (graceMs) => managed.stop(graceMs),
-    kill: () => managed.kill(),
+    pid: service.pid ?? -1,
+    output: () => service.output(),
+    exited: () => service.exitStatus(),
+    async stop(graceMs) {
+      await service.stop(graceMs);
+    },
+    async kill() {
+      await service.kill();
+    },
   };
 }

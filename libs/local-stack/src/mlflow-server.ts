@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { answersOk, findFreePort } from './ports.js';
-import { spawnManaged, waitUntil } from './process.js';
+import { join } from 'node:path';
+import { type ExitStatus, findFreePort, httpOk, type SupervisorLogger, startProcess } from '@mlops/supervisor';
+import { LocalStackError } from './errors.js';
+import { projectMlflowBinary } from './paths.js';
 
-/** A running MLflow tracking server (SQLite backend, artifact proxy), owned by a test run. */
+/** A running MLflow tracking server (SQLite backend, artifact proxy): the local stack's, or a test run's. */
 export interface MlflowServerHandle {
   readonly trackingUri: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Resolves when the server process ends, on request or not. */
+  readonly exited: Promise<ExitStatus>;
   /** The server's recent log lines, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -29,24 +31,54 @@ export interface MlflowServerOptions {
   readonly dataDir?: string;
   /** Runs MLflow's `basic-auth` app with this admin password (user `admin`); default no authentication. */
   readonly basicAuthAdminPassword?: string;
+  /** Also append the server's output to this file. */
+  readonly logFile?: string | undefined;
+  readonly logger?: SupervisorLogger | undefined;
 }
 
-/** The project's own venv MLflow, found from this package's location. */
-export function projectMlflowBinary(): string {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-  return join(repoRoot, '.venv', 'bin', 'mlflow');
-}
-
-/** Starts `mlflow server` with a temporary SQLite store and artifact root on a free port, polling /health. */
+/** Starts `mlflow server` with a SQLite store and the artifact proxy (default: temporary, free port), polling /health. */
 export async function startMlflowServer(options: MlflowServerOptions = {}): Promise<MlflowServerHandle> {
   const binary = options.mlflowBinary ?? projectMlflowBinary();
   if (!existsSync(binary)) {
-    throw new Error(`MLflow not found at ${binary}: run bash scripts/setup.sh (pins it from requirements.txt)`);
+    throw new LocalStackError(
+      `MLflow not found at ${binary}: run bash scripts/setup.sh (pins it from requirements.txt)`,
+    );
   }
   const keepData = options.dataDir !== undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mlops-mlflow-')));
+  const removeData = () => (keepData ? Promise.resolve() : rm(dataDir, { recursive: true, force: true }));
   await mkdir(dataDir, { recursive: true });
   const port = options.port ?? (await findFreePort());
+  const trackingUri = `http://127.0.0.1:${port}`;
+  const server = await startProcess({
+    name: 'mlflow server',
+    command: binary,
+    args: serverArgs(dataDir, port, options.basicAuthAdminPassword !== undefined),
+    cwd: dataDir,
+    env: await serverEnv(dataDir, options.basicAuthAdminPassword),
+    readiness: { probe: httpOk(`${trackingUri}/health`, 2000), timeoutMs: options.startupTimeoutMs ?? 90_000 },
+    logFile: options.logFile,
+    logger: options.logger,
+  }).catch(async (err: unknown) => {
+    await removeData();
+    throw err;
+  });
+  return {
+    trackingUri,
+    port,
+    dataDir,
+    get exited() {
+      return server.exited;
+    },
+    output: () => server.output(),
+    async stop() {
+      await server.stop();
+      await removeData();
+    },
+  };
+}
+
+function serverArgs(dataDir: string, port: number, basicAuth: boolean): string[] {
   const args = [
     'server',
     '--backend-store-uri',
@@ -60,35 +92,13 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '--workers',
     '1',
   ];
-  // MLflow 3.x also starts a job runner with several huey workers; tests need none of them.
+  return basicAuth ? [...args, '--app-name', 'basic-auth'] : args;
+}
+
+async function serverEnv(dataDir: string, adminPassword: string | undefined): Promise<NodeJS.ProcessEnv> {
+  // MLflow 3.x also starts a job runner with several huey workers; the stack and the tests need none of them.
   const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' };
-  if (options.basicAuthAdminPassword !== undefined) {
-    args.push('--app-name', 'basic-auth');
-    Object.assign(env, await basicAuthEnv(dataDir, options.basicAuthAdminPassword));
-  }
-  const managed = spawnManaged(binary, args, dataDir, env);
-  const trackingUri = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntil(
-      'mlflow server',
-      managed,
-      () => answersOk(`${trackingUri}/health`),
-      options.startupTimeoutMs ?? 90_000,
-    );
-  } catch (err) {
-    if (!keepData) await rm(dataDir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
-    trackingUri,
-    port,
-    dataDir,
-    output: managed.output,
-    async stop() {
-      await managed.stop();
-      if (!keepData) await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return adminPassword === undefined ? env : { ...env, ...(await basicAuthEnv(dataDir, adminPassword)) };
 }
 
 /** MLflow's basic-auth app reads its users database and admin from an ini file named by MLFLOW_AUTH_CONFIG_PATH. */

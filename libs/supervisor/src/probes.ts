@@ -1,6 +1,7 @@
 import { createServer, Socket } from 'node:net';
+import type { ReadinessProbe } from './readiness.js';
 
-/** Asks the OS for a free TCP port on 127.0.0.1 (closed again before returning). */
+/** Asks the OS for a free TCP port on 127.0.0.1 (closed again before returning), for servers started on it next. */
 export async function findFreePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
@@ -15,7 +16,7 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts TCP connections on the port. */
+/** True once something accepts TCP connections on the port (within 500 ms); false otherwise. */
 export async function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   return await new Promise((resolve) => {
     const socket = new Socket();
@@ -40,4 +41,19 @@ export async function answersOk(url: string, timeoutMs = 2000): Promise<boolean>
   } catch {
     return false;
   }
+}
+
+/** Readiness of a TCP server: its port accepts connections. */
+export function portOpen(port: number, host = '127.0.0.1'): ReadinessProbe {
+  return () => canConnect(port, host);
+}
+
+/** Readiness of an HTTP server: a GET of `url` (a /health or /ready endpoint) answers 2xx. */
+export function httpOk(url: string, timeoutMs = 1000): ReadinessProbe {
+  return () => answersOk(url, timeoutMs);
+}
+
+/** Readiness announced in the output: the current run has printed a line matching `pattern`. */
+export function logLine(pattern: RegExp): ReadinessProbe {
+  return (target) => target.runLines().some((line) => line.search(pattern) !== -1);
 }

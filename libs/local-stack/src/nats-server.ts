@@ -1,15 +1,26 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canConnect, findFreePort } from './ports.js';
-import { spawnManaged, waitUntil } from './process.js';
+import {
+  type ExitStatus,
+  findFreePort,
+  ProcessExitedError,
+  portOpen,
+  type SupervisorLogger,
+  startProcess,
+} from '@mlops/supervisor';
+import { LocalStackError } from './errors.js';
 
-/** A running nats-server with JetStream, owned by a test run. */
+/** A running nats-server with JetStream (the local stack's, or a test's). */
 export interface NatsServerHandle {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** Resolves when the server process ends, on request or not. */
+  readonly exited: Promise<ExitStatus>;
+  /** The server's recent log lines, for failure messages. */
+  output(): string;
   /** SIGTERM (graceful); a temporary store is removed. */
   stop(): Promise<void>;
   /** SIGKILL (a crash): the store stays as it is, so a server started on the same port and store recovers it. */
@@ -30,39 +41,60 @@ export interface NatsServerOptions {
   readonly auth?: { readonly user: string; readonly password: string } | { readonly token: string };
   /** Serve TLS only, with this certificate and key (PEM files); `caFile` also verifies client certificates. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string };
+  /** Also append the server's output to this file. */
+  readonly logFile?: string | undefined;
+  readonly logger?: SupervisorLogger | undefined;
 }
 
 const INSTALL_HINT = 'nats-server not found: install it (apt-get install -y nats-server) or run bash scripts/setup.sh';
 
-/** Starts nats-server with JetStream on a free loopback port and a temporary store; stop() removes the store. */
+/** Starts nats-server with JetStream on a loopback port (default a free one) and waits until the port accepts. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = options.binary ?? 'nats-server';
-  if (binary.includes('/') && !existsSync(binary)) throw new Error(INSTALL_HINT);
+  if (binary.includes('/') && !existsSync(binary)) throw new LocalStackError(INSTALL_HINT);
   const keepStore = options.storeDir !== undefined;
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'mlops-nats-')));
+  const removeStore = () => (keepStore ? Promise.resolve() : rm(storeDir, { recursive: true, force: true }));
+  await mkdir(storeDir, { recursive: true });
   const port = options.port ?? (await findFreePort());
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
   if (options.auth !== undefined || options.tls !== undefined) {
     args.push('-c', await writeServerConfig(storeDir, options));
   }
-  const managed = spawnManaged(binary, args, storeDir);
-  try {
-    await waitUntil('nats-server', managed, () => canConnect(port), options.startupTimeoutMs ?? 15_000);
-  } catch (err) {
-    if (!keepStore) await rm(storeDir, { recursive: true, force: true });
-    if (/ENOENT/.test(String(err))) throw new Error(INSTALL_HINT, { cause: err });
-    throw err;
-  }
+  const server = await startProcess({
+    name: 'nats-server',
+    command: binary,
+    args,
+    cwd: storeDir,
+    readiness: { probe: portOpen(port), timeoutMs: options.startupTimeoutMs ?? 15_000 },
+    logFile: options.logFile,
+    logger: options.logger,
+  }).catch(async (err: unknown) => {
+    await removeStore();
+    throw notFound(err) ? new LocalStackError(INSTALL_HINT, { cause: err }) : err;
+  });
   return {
     url: `${options.tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${port}`,
     port,
     storeDir,
-    async stop() {
-      await managed.stop();
-      if (!keepStore) await rm(storeDir, { recursive: true, force: true });
+    get exited() {
+      return server.exited;
     },
-    kill: () => managed.kill(),
+    output: () => server.output(),
+    async stop() {
+      await server.stop();
+      await removeStore();
+    },
+    async kill() {
+      await server.kill();
+    },
   };
+}
+
+function notFound(err: unknown): boolean {
+  return (
+    err instanceof ProcessExitedError && (err.status.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+  );
 }
 
 /** A config file with the authorization and TLS blocks (command-line flags cannot express TLS verification). */

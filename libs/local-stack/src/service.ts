@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { httpOk, type SupervisedProcess, type SupervisorLogger, startProcess } from '@mlops/supervisor';
+import { REPO_ROOT } from './paths.js';
+
+/** The services of this repository that run as their own process. */
+export type ServiceName = 'trainer' | 'tracker' | 'predictor';
+
+/** Options for {@link startService}. */
+export interface ServiceOptions {
+  /** The service's whole environment (NATS_URL, MLFLOW_TRACKING_URI, ...). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Polled until it answers 2xx (the service's /ready or /health). */
+  readonly readyUrl: string;
+  /** @defaultValue 30000 */
+  readonly startupTimeoutMs?: number | undefined;
+  /** Also append the service's output (pino JSON lines) to this file. */
+  readonly logFile?: string | undefined;
+  /** SIGTERM → SIGKILL grace of stop(). @defaultValue 10000 */
+  readonly stopGraceMs?: number | undefined;
+  /** @defaultValue the repository root */
+  readonly cwd?: string | undefined;
+  readonly logger?: SupervisorLogger | undefined;
+}
+
+/** The built entry point of a service: `services/<name>/dist/main.js` (built by `tsc -b`). */
+export function serviceEntry(name: ServiceName): string {
+  return join(REPO_ROOT, 'services', name, 'dist', 'main.js');
+}
+
+/** Starts `node services/<name>/dist/main.js` (this Node binary) and waits until its readiness URL answers 2xx. */
+export async function startService(name: ServiceName, options: ServiceOptions): Promise<SupervisedProcess> {
+  return await startProcess({
+    name,
+    command: process.execPath,
+    args: [serviceEntry(name)],
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env,
+    keepLines: 5000,
+    // One Node process, no workers: in the caller's group, a terminal's Ctrl-C reaches it even before `mlops up` is up.
+    processGroup: false,
+    logFile: options.logFile,
+    stopGraceMs: options.stopGraceMs,
+    readiness: { probe: httpOk(options.readyUrl, 1000), timeoutMs: options.startupTimeoutMs ?? 30_000 },
+    logger: options.logger,
+  });
+}

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { findFreePort, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
+import { type ServiceName, startService } from './service.js';
+
+/** What the three services of the local stack share. */
+export interface StackServicesOptions {
+  /** Their environment, with NATS_URL, MLFLOW_TRACKING_URI, TRAINER_DATA_DIR already set. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly predictorPort: number;
+  readonly logDir: string;
+  readonly cwd?: string | undefined;
+  readonly onReady: (name: ServiceName) => void;
+  readonly logger?: SupervisorLogger | undefined;
+}
+
+/** A service's shutdown drains its consumers and in-flight trials: more time than a server needs. */
+const SERVICE_STOP_GRACE_MS = 20_000;
+
+/** Starts trainer, tracker and predictor together (health ports on free ports); if one fails, stops the others. */
+export async function startStackServices(options: StackServicesOptions): Promise<SupervisedProcess[]> {
+  const [trainerPort, trackerPort] = [await findFreePort(), await findFreePort()];
+  const plan: { name: ServiceName; env: NodeJS.ProcessEnv; readyUrl: string }[] = [
+    { name: 'trainer', env: { TRAINER_HEALTH_PORT: String(trainerPort) }, readyUrl: ready(trainerPort, 'ready') },
+    { name: 'tracker', env: { TRACKER_HEALTH_PORT: String(trackerPort) }, readyUrl: ready(trackerPort, 'ready') },
+    { name: 'predictor', env: {}, readyUrl: ready(options.predictorPort, 'health') },
+  ];
+  const results = await Promise.allSettled(
+    plan.map(async ({ name, env, readyUrl }) => {
+      const service = await startService(name, {
+        env: { ...options.env, ...env },
+        readyUrl,
+        logFile: join(options.logDir, `${name}.log`),
+        stopGraceMs: SERVICE_STOP_GRACE_MS,
+        cwd: options.cwd,
+        logger: options.logger,
+      });
+      options.onReady(name);
+      return service;
+    }),
+  );
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failure = results.find((r) => r.status === 'rejected');
+  if (failure === undefined) return started;
+  await Promise.all(started.map((service) => service.stop()));
+  throw failure.reason;
+}
+
+function ready(port: number, path: string): string {
+  return `http://127.0.0.1:${port}/${path}`;
+}

@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canConnect } from '@mlops/supervisor';
+import { describe, expect, it } from 'vitest';
+import { LocalStackError, startNatsServer } from '../src/index.js';
+
+describe('local stack: nats-server', () => {
+  it('when started with a log file and killed, then the log holds its start-up lines and the end is reported', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'local-stack-'));
+    const logFile = join(dir, 'nats-server.log');
+    const server = await startNatsServer({ storeDir: join(dir, 'store'), logFile });
+    expect(await canConnect(server.port)).toBe(true);
+    await server.kill();
+    expect(await server.exited).toEqual({ code: null, signal: 'SIGKILL', requested: true });
+    expect(existsSync(server.storeDir)).toBe(true);
+    expect(await readFile(logFile, 'utf8')).toMatch(/Server is ready/);
+    expect(server.output()).toMatch(/Starting JetStream/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('when the binary is not on PATH, then the error is the install hint with the spawn error as its cause', async () => {
+    const failure = await startNatsServer({ binary: 'no-such-nats-server' }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(LocalStackError);
+    expect((failure as Error).message).toMatch(/apt-get install -y nats-server/);
+    expect(((failure as Error).cause as Error).message).toMatch(/ENOENT/);
+  });
+});

@@ -1,0 +1,9 @@
+/** `@mlops/supervisor`: the one way this repository runs child processes — the local stack and the tests alike. */
+
+export { NotReadyError, ProcessExitedError, SupervisorError } from './errors.js';
+export type { ExitListener, ExitStatus } from './exit.js';
+export type { LineListener, OutputStream } from './output.js';
+export { answersOk, canConnect, findFreePort, httpOk, logLine, portOpen } from './probes.js';
+export type { ProcessSpec, SupervisedProcess, SupervisorLogger } from './process.js';
+export { startProcess } from './process.js';
+export type { ProbeTarget, Readiness, ReadinessProbe } from './readiness.js';
