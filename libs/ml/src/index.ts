@@ -1,7 +1,7 @@
 /**
  * `@mlops/ml`: a pure TypeScript ML core that reproduces scikit-learn — numpy's legacy RandomState,
  * make_classification, train_test_split, binary LogisticRegression (liblinear, lbfgs, saga) and metrics.
- * No I/O, no network, no process state.
+ * No I/O, no network, no process state; CSV is read as text the caller supplies (RFC 4180, via csv-parse).
  */
 
 export type { ClassificationDataset, MakeClassificationOptions } from './datasets/make-classification.js';
@@ -9,6 +9,8 @@ export { makeClassification } from './datasets/make-classification.js';
 export { InvalidDataError, InvalidParameterError, MlError, NotFittedError, NumericalError } from './errors.js';
 export type { NumericTable } from './io/csv.js';
 export { formatDatasetCsv, parseNumericCsv } from './io/csv.js';
+export type { CsvRecord } from './io/csv-reader.js';
+export { CsvSyntaxError, isBlankRecord, readCsv } from './io/csv-reader.js';
 export type { FitSummary, LogisticRegressionState } from './linear/logistic-regression.js';
 export { expit, LogisticRegression } from './linear/logistic-regression.js';
 export type { LogisticRegressionParams, ResolvedParams, SolverName } from './linear/params.js';

@@ -1,5 +1,6 @@
 import { InvalidDataError } from '../errors.js';
 import type { DenseMatrix } from '../matrix.js';
+import { type CsvRecord, CsvSyntaxError, isBlankRecord, readCsv } from './csv-reader.js';
 
 /** A numeric table parsed from CSV text: feature matrix, target column and the names of both. */
 export interface NumericTable {
@@ -14,33 +15,24 @@ export interface NumericTable {
  * Errors name the source, the line and the column, e.g. `data.csv:3: column "b" holds "oops", not a finite number`.
  */
 export function parseNumericCsv(text: string, target: string, source = 'csv'): NumericTable {
-  const lines = text.split(/\r?\n/);
-  const header = splitCells(lines[0] ?? '');
-  if (header.length === 0 || header[0] === '')
-    throw new InvalidDataError(`${source}: empty file, expected a header row`);
-  const targetIndex = header.indexOf(target);
-  if (targetIndex < 0) {
-    throw new InvalidDataError(`${source}: no column named "${target}" (columns: ${header.join(', ')})`);
-  }
-  if (header.length < 2) throw new InvalidDataError(`${source}: needs at least one feature column besides "${target}"`);
-  const featureNames = header.filter((_, j) => j !== targetIndex);
-  const rows = lines.slice(1).filter((line) => line.trim() !== '');
+  const [first, ...rows] = readRecords(text, source).filter((record) => !isBlankRecord(record));
+  const { header, targetIndex } = readHeader(first, target, source);
   if (rows.length === 0) throw new InvalidDataError(`${source}: no data rows after the header`);
-  const d = featureNames.length;
+  const d = header.length - 1;
   const data = new Float64Array(rows.length * d);
   const y = new Float64Array(rows.length);
-  rows.forEach((line, i) => {
-    const cells = splitCells(line);
+  rows.forEach(({ cells, line }, i) => {
     if (cells.length !== header.length) {
-      throw new InvalidDataError(`${source}:${i + 2}: ${cells.length} cells, the header has ${header.length}`);
+      throw new InvalidDataError(`${source}:${line}: ${cells.length} cells, the header has ${header.length}`);
     }
     let k = 0;
     cells.forEach((cell, j) => {
-      const value = parseCell(cell, source, i + 2, header[j]!);
+      const value = parseCell(cell.trim(), source, line, header[j]!);
       if (j === targetIndex) y[i] = value;
       else data[i * d + k++] = value;
     });
   });
+  const featureNames = header.filter((_, j) => j !== targetIndex);
   return { featureNames, targetName: target, X: { rows: rows.length, cols: d, data }, y };
 }
 
@@ -55,8 +47,26 @@ export function formatDatasetCsv(X: DenseMatrix, y: ArrayLike<number>, featureNa
   return `${lines.join('\n')}\n`;
 }
 
-function splitCells(line: string): string[] {
-  return line.split(',').map((cell) => cell.trim().replace(/^"(.*)"$/, '$1'));
+function readRecords(text: string, source: string): CsvRecord[] {
+  try {
+    return readCsv(text);
+  } catch (err) {
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    throw new InvalidDataError(`${source}:${err.line}: column ${err.column}: ${err.reason}`, { cause: err });
+  }
+}
+
+function readHeader(first: CsvRecord | undefined, target: string, source: string) {
+  const header = (first?.cells ?? []).map((cell) => cell.trim());
+  if (header.length === 0 || header[0] === '') {
+    throw new InvalidDataError(`${source}: empty file, expected a header row`);
+  }
+  const targetIndex = header.indexOf(target);
+  if (targetIndex < 0) {
+    throw new InvalidDataError(`${source}: no column named "${target}" (columns: ${header.join(', ')})`);
+  }
+  if (header.length < 2) throw new InvalidDataError(`${source}: needs at least one feature column besides "${target}"`);
+  return { header, targetIndex };
 }
 
 function parseCell(cell: string, source: string, line: number, column: string): number {

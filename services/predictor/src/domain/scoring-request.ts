@@ -8,8 +8,9 @@ export class BadScoringRequest extends Error {
   constructor(
     message: string,
     readonly status: 400 | 413 = 400,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'BadScoringRequest';
   }
 }

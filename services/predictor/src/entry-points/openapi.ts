@@ -85,7 +85,7 @@ function paths() {
       'Score rows (MLflow scoring-server protocol)',
       {
         ...json('InvocationsRequest'),
-        'text/csv': { schema: { type: 'string', description: 'header row of feature names, then rows' } },
+        'text/csv': { schema: { type: 'string', description: 'RFC 4180 CSV: header row of feature names, then rows' } },
       },
       'InvocationsResponse',
       'MlflowError',

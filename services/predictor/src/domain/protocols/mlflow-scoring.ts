@@ -1,4 +1,4 @@
-import type { DenseMatrix } from '@mlops/ml';
+import { type CsvRecord, CsvSyntaxError, type DenseMatrix, isBlankRecord, readCsv } from '@mlops/ml';
 import {
   BadScoringRequest,
   checkRowCount,
@@ -37,32 +37,45 @@ export function parseMlflowJson(body: unknown, featureNames: readonly string[], 
   return rowsOfAnyShape(value, featureNames, limits, field);
 }
 
-/** MLflow's CSV body: a header row naming the features, then one row per sample. */
+/** MLflow's CSV body (RFC 4180, read by libs/ml): a header row naming the features, then one row per sample. */
 export function parseMlflowCsv(text: string, featureNames: readonly string[], limits: ScoringLimits): DenseMatrix {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const header = (lines[0] ?? '').split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  const [first, ...rows] = readCsvRecords(text);
+  const header = (first?.cells ?? []).map((cell) => cell.trim());
   const columns = featureNames.map((name) => {
     const index = header.indexOf(name);
     if (index < 0) throw new BadScoringRequest(`CSV header lacks feature "${name}"`);
     return index;
   });
-  checkRowCount(lines.length - 1, limits, 'CSV');
+  checkRowCount(rows.length, limits, 'CSV');
   const width = featureNames.length;
-  const data = new Float64Array((lines.length - 1) * width);
-  for (let i = 1; i < lines.length; i++) {
-    const cells = (lines[i] as string).split(',');
+  const data = new Float64Array(rows.length * width);
+  rows.forEach(({ cells, line }, r) => {
+    if (cells.length !== header.length) {
+      throw new BadScoringRequest(
+        `CSV row ${r + 1} (line ${line}): ${cells.length} cells, the header has ${header.length}`,
+      );
+    }
     for (let j = 0; j < width; j++) {
-      const cell = (cells[columns[j] as number] ?? '').trim();
+      const cell = (cells[columns[j] as number] as string).trim();
       const value = cell === '' ? Number.NaN : Number(cell);
       if (!Number.isFinite(value)) {
         throw new BadScoringRequest(
-          `CSV row ${i}, column "${featureNames[j]}": ${JSON.stringify(cell)} is not a finite number`,
+          `CSV row ${r + 1}, column "${featureNames[j]}": ${JSON.stringify(cell)} is not a finite number`,
         );
       }
-      data[(i - 1) * width + j] = value;
+      data[r * width + j] = value;
     }
+  });
+  return { rows: rows.length, cols: width, data };
+}
+
+function readCsvRecords(text: string): CsvRecord[] {
+  try {
+    return readCsv(text).filter((record) => !isBlankRecord(record));
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new BadScoringRequest(`CSV ${err.message}`, 400, { cause: err });
+    throw err;
   }
-  return { rows: lines.length - 1, cols: width, data };
 }
 
 function rowsOfAnyShape(rows: readonly Row[], featureNames: readonly string[], limits: ScoringLimits, field: string) {

@@ -1,0 +1,102 @@
+import { CsvError, parse } from 'csv-parse/sync';
+import { InvalidDataError } from '../errors.js';
+
+/** One CSV record: its cells as written (unquoted, not trimmed) and the line it starts on, counted from 1. */
+export interface CsvRecord {
+  readonly cells: string[];
+  readonly line: number;
+}
+
+/** Thrown for CSV that breaks RFC 4180's quoting; `line` is where the bad cell starts, `column` counts cells from 1. */
+export class CsvSyntaxError extends InvalidDataError {
+  readonly line: number;
+  readonly column: number;
+  readonly reason: string;
+  constructor(line: number, column: number, reason: string, options?: ErrorOptions) {
+    super(`line ${line}, column ${column}: ${reason}`, options);
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+  }
+}
+
+const BOM = '\uFEFF';
+const PARSE_OPTIONS = { relax_column_count: true, record_delimiter: ['\r\n', '\n'] };
+const DOUBLE_IT = 'a quote inside a cell must be doubled and the whole cell quoted, as in "say ""hi"""';
+const REASONS: Readonly<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: `the quoted cell that starts here is never closed (${DOUBLE_IT})`,
+  CSV_INVALID_CLOSING_QUOTE: `the quoted cell that starts here has text after its closing quote (${DOUBLE_IT})`,
+  INVALID_OPENING_QUOTE: `a quote inside an unquoted cell (${DOUBLE_IT})`,
+};
+
+/**
+ * Reads CSV text (RFC 4180, built on csv-parse): quoted cells may hold commas, doubled quotes and line breaks; records
+ * end in CRLF or LF (a lone CR is an ordinary character); a leading BOM and one final line break are dropped; an empty
+ * line is a record of one empty cell. Widths are not checked (callers name their own columns). Quote-free text takes
+ * a fast path that yields the same records.
+ */
+export function readCsv(text: string): CsvRecord[] {
+  const body = text.startsWith(BOM) ? text.slice(BOM.length) : text;
+  return body.includes('"') ? readQuoted(body) : readPlain(body);
+}
+
+/** True for a record that is only whitespace (a blank line), which numeric tables skip. */
+export function isBlankRecord(record: CsvRecord): boolean {
+  return record.cells.length === 1 && (record.cells[0] as string).trim() === '';
+}
+
+/** The fast path for text without a quote: split on line breaks, then on commas. */
+export function readPlain(text: string): CsvRecord[] {
+  const lines = text.split('\n');
+  const endsWithBreak = lines[lines.length - 1] === '';
+  if (endsWithBreak) lines.pop();
+  const broken = endsWithBreak ? lines.length : lines.length - 1;
+  return lines.map((line, i) => ({
+    cells: (i < broken && line.endsWith('\r') ? line.slice(0, -1) : line).split(','),
+    line: i + 1,
+  }));
+}
+
+/** The full path: csv-parse, with each record's first line counted from the line breaks inside its cells. */
+export function readQuoted(text: string): CsvRecord[] {
+  let rows: string[][];
+  try {
+    rows = parse(text, PARSE_OPTIONS);
+  } catch (err) {
+    throw err instanceof CsvError ? locate(text, err) : err;
+  }
+  let line = 1;
+  return rows.map((cells) => {
+    const record = { cells, line };
+    for (const cell of cells) line += countBreaks(cell);
+    line += 1;
+    return record;
+  });
+}
+
+function locate(text: string, err: CsvError): CsvSyntaxError {
+  const field = typeof err.index === 'number' ? err.index : 0;
+  const bytes = typeof err.bytes === 'number' ? err.bytes : 0;
+  // csv-parse's `bytes` is where the bad cell's record starts, or the comma before the bad cell.
+  const start = charOffset(text, field === 0 ? bytes : bytes + 1);
+  const line = countBreaks(text.slice(0, start)) + 1;
+  return new CsvSyntaxError(line, field + 1, REASONS[err.code] ?? `malformed CSV (${err.message})`, { cause: err });
+}
+
+/** The UTF-16 offset of a UTF-8 byte offset (csv-parse counts bytes of the text's UTF-8 form). */
+function charOffset(text: string, bytes: number): number {
+  let seen = 0;
+  let i = 0;
+  while (i < text.length && seen < bytes) {
+    const code = text.codePointAt(i) as number;
+    seen += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    i += code < 0x10000 ? 1 : 2;
+  }
+  return i;
+}
+
+function countBreaks(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
