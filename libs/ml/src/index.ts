@@ -28,6 +28,13 @@ export {
   recall,
 } from './metrics/classification.js';
 export { rocAuc } from './metrics/ranking.js';
+export type {
+  McNemarResult,
+  PairedBootstrapOptions,
+  PairedBootstrapResult,
+  RowMetric,
+} from './model-selection/paired-comparison.js';
+export { mcnemarTest, pairedBootstrap, percentile } from './model-selection/paired-comparison.js';
 export type { SplitIndices, TrainTestSplitOptions } from './model-selection/train-test-split.js';
 export { trainTestSplit } from './model-selection/train-test-split.js';
 export { RandomState } from './random/random-state.js';
