@@ -1,6 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { type CallKind, createMlflowClient, type MlflowClient, RETRY_POLICY, type RetryEvent } from '../src/index.js';
+import {
+  type CallKind,
+  createMlflowClient,
+  FAILURES,
+  type MlflowClient,
+  RETRY_POLICY,
+  type RetryEvent,
+} from '../src/index.js';
 import { type Fault, startFakeMlflow } from './fake-mlflow.js';
 
 // Each row of RETRY_POLICY against each kind of failure, on a fake server (a mocked HTTP layer: error paths only).
@@ -134,7 +142,7 @@ describe('retry policy, when nothing listens (not-sent: ECONNREFUSED)', () => {
 });
 
 describe('RETRY_POLICY table', () => {
-  it('when read, then only non-idempotent calls skip failures that may have reached the server', () => {
+  it('when the table is read, then only non-idempotent calls skip failures that may have reached the server', () => {
     const summary = Object.fromEntries(
       KINDS.map((kind) => [kind, [RETRY_POLICY[kind].retryOn.join(','), RETRY_POLICY[kind].lookUpBeforeResend]]),
     );
@@ -145,6 +153,16 @@ describe('RETRY_POLICY table', () => {
       'keyed-create': ['not-sent,refused,lost,server-error', true],
       'non-idempotent': ['not-sent,refused', false],
     });
+  });
+});
+
+describe('the written-down policy', () => {
+  it('when the table in code changes, then libs/mlflow/README.md still names every kind, code and status of it', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const failures = Object.entries(FAILURES).flatMap(([kind, { codes, statuses }]) => [kind, ...codes, ...statuses]);
+    const named = [...KINDS, ...failures].map((name) => `\`${name}\``.replace(/^`(\d+)`$/, '$1'));
+
+    expect(named.filter((name) => !readme.includes(name))).toEqual([]);
   });
 });
 
