@@ -52,17 +52,17 @@ export function artifactsApi(http: Transport, runs: Pick<RunsApi, 'getRun'>): Ar
     async uploadArtifact(target, body) {
       const { location, uri } = await locate(target);
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-      await http.raw({ method: 'PUT', target: fileUrl(location), bytes });
+      await http.raw({ kind: 'idempotent-write', method: 'PUT', target: fileUrl(location), bytes });
       return uri;
     },
     async downloadArtifact(target) {
       const { location } = await locate(target);
-      return http.raw({ method: 'GET', target: fileUrl(location) });
+      return http.raw({ kind: 'read', method: 'GET', target: fileUrl(location) });
     },
     async listArtifacts(target) {
       const { location, relativePath } = await locate(target);
       const query = { path: location.path };
-      const answer = await http.json<WireListing>({ method: 'GET', target: location.endpoint, query });
+      const answer = await http.json<WireListing>({ kind: 'read', method: 'GET', target: location.endpoint, query });
       return (answer.files ?? []).map((file) => ({
         name: file.path,
         path: relativePath === '' ? file.path : `${relativePath}/${file.path}`,

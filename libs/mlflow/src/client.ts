@@ -9,7 +9,7 @@ import { type RegisteredModelsApi, registeredModelsApi } from './registered-mode
 import { type RunLoggingApi, runLoggingApi } from './run-logging.js';
 import { type RunsApi, runsApi } from './runs.js';
 
-/** The whole typed MLflow REST client: every call retries transient failures and maps snake_case to camelCase. */
+/** The whole typed MLflow REST client: every call retries as `RETRY_POLICY` says and maps snake_case to camelCase. */
 export interface MlflowClient
   extends ExperimentsApi,
     RunsApi,

@@ -6,7 +6,7 @@ export class MlflowError extends Error {
   }
 }
 
-/** Thrown when the server answers with a non-retryable error (any 4xx but 429, 500, 501), or a retryable one as `cause`. */
+/** A non-retried answer (4xx but 429, 501, …), a 500 that persisted through every attempt, or a retried one as `cause`. */
 export class MlflowApiError extends MlflowError {
   /** HTTP status of the answer. */
   readonly status: number;
@@ -40,6 +40,20 @@ export class MlflowUnavailableError extends MlflowError {
     this.method = init.method;
     this.path = init.path;
     this.attempts = init.attempts;
+  }
+}
+
+/**
+ * Thrown when a non-idempotent call (a create without idempotency key) may have reached the server but its answer was
+ * lost (reset, timeout, 502, 504): it is not sent again, as that could create a second resource. Look it up, or give
+ * the create a key. A kind of {@link MlflowUnavailableError}, so callers that wait out outages wait this out too.
+ */
+export class MlflowOutcomeUnknownError extends MlflowUnavailableError {
+  constructor(init: { method: string; path: string; attempts: number }, options: ErrorOptions) {
+    super(init, options);
+    this.message = `MLflow ${init.method} ${init.path} may or may not have been applied (answer lost at attempt ${
+      init.attempts
+    }; not re-sent without an idempotency key): ${describe(options.cause)}`;
   }
 }
 

@@ -1,5 +1,6 @@
-import { isAlreadyExists, isNotFound } from './errors.js';
+import { isNotFound } from './errors.js';
 import type { Transport } from './http.js';
+import { findOrCreate } from './keyed-create.js';
 import { int64FromWire, recordFromWire, recordToWire, type WireKeyValue } from './wire.js';
 
 /** `active`, or `deleted` (soft-deleted: the name stays taken). */
@@ -30,9 +31,9 @@ export interface ExperimentsApi {
   getExperimentByName(name: string, options?: { includeDeleted?: boolean }): Promise<Experiment | null>;
   /** Throws MlflowApiError RESOURCE_DOES_NOT_EXIST for an unknown id. */
   getExperiment(experimentId: string): Promise<Experiment>;
-  /** Not idempotent: a taken name (even of a deleted experiment) → MlflowApiError RESOURCE_ALREADY_EXISTS. */
+  /** Not idempotent (not re-sent once sent): a taken name, even a deleted one's → RESOURCE_ALREADY_EXISTS. */
   createExperiment(input: CreateExperimentInput): Promise<string>;
-  /** Race-safe get → create → (already exists) get; restores a soft-deleted one. `tags` apply only on creation. */
+  /** Find-or-create by name (race-safe, retried safely); restores a soft-deleted one. `tags` apply only on creation. */
   getOrCreateExperiment(name: string, tags?: Readonly<Record<string, string>>): Promise<Experiment>;
   /** Idempotent (overwrites). */
   setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
@@ -41,6 +42,8 @@ export interface ExperimentsApi {
   /** Soft delete (the name stays taken; `getOrCreateExperiment` restores it). */
   deleteExperiment(experimentId: string): Promise<void>;
 }
+
+type CreateAnswer = { experiment_id: string };
 
 interface WireExperiment {
   experiment_id: string;
@@ -56,7 +59,7 @@ interface WireExperiment {
 export function experimentsApi(http: Transport): ExperimentsApi {
   const getExperimentByName: ExperimentsApi['getExperimentByName'] = async (name, options = {}) => {
     try {
-      const answer = await http.api<{ experiment: WireExperiment }>('GET', 'experiments/get-by-name', {
+      const answer = await http.api<{ experiment: WireExperiment }>('read', 'GET', 'experiments/get-by-name', {
         experiment_name: name,
       });
       const experiment = experimentFromWire(answer.experiment);
@@ -67,21 +70,17 @@ export function experimentsApi(http: Transport): ExperimentsApi {
     }
   };
   const getExperiment: ExperimentsApi['getExperiment'] = async (experimentId) => {
-    const answer = await http.api<{ experiment: WireExperiment }>('GET', 'experiments/get', {
+    const answer = await http.api<{ experiment: WireExperiment }>('read', 'GET', 'experiments/get', {
       experiment_id: experimentId,
     });
     return experimentFromWire(answer.experiment);
   };
   const createExperiment: ExperimentsApi['createExperiment'] = async (input) => {
-    const answer = await http.api<{ experiment_id: string }>('POST', 'experiments/create', {
-      name: input.name,
-      artifact_location: input.artifactLocation,
-      tags: recordToWire(input.tags),
-    });
+    const answer = await http.api<CreateAnswer>('non-idempotent', 'POST', 'experiments/create', createBody(input));
     return answer.experiment_id;
   };
   const restoreExperiment: ExperimentsApi['restoreExperiment'] = async (experimentId) => {
-    await http.api('POST', 'experiments/restore', { experiment_id: experimentId });
+    await http.api('idempotent-write', 'POST', 'experiments/restore', { experiment_id: experimentId });
   };
   const activate = async (experiment: Experiment): Promise<Experiment> => {
     if (experiment.lifecycleStage === 'active') return experiment;
@@ -89,16 +88,13 @@ export function experimentsApi(http: Transport): ExperimentsApi {
     return getExperiment(experiment.experimentId);
   };
   const getOrCreateExperiment: ExperimentsApi['getOrCreateExperiment'] = async (name, tags) => {
-    const existing = await getExperimentByName(name, { includeDeleted: true });
-    if (existing !== null) return activate(existing);
-    try {
-      return await getExperiment(await createExperiment({ name, ...(tags === undefined ? {} : { tags }) }));
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-      const winner = await getExperimentByName(name, { includeDeleted: true });
-      if (winner === null) throw err;
-      return activate(winner);
-    }
+    const experiment = await findOrCreate(
+      http,
+      { endpoint: 'experiments/create', payload: createBody({ name, ...(tags === undefined ? {} : { tags }) }) },
+      () => getExperimentByName(name, { includeDeleted: true }),
+      (answer: CreateAnswer) => getExperiment(answer.experiment_id),
+    );
+    return activate(experiment);
   };
   return {
     getExperimentByName,
@@ -106,13 +102,21 @@ export function experimentsApi(http: Transport): ExperimentsApi {
     createExperiment,
     getOrCreateExperiment,
     async setExperimentTag(experimentId, key, value) {
-      await http.api('POST', 'experiments/set-experiment-tag', { experiment_id: experimentId, key, value });
+      await http.api('idempotent-write', 'POST', 'experiments/set-experiment-tag', {
+        experiment_id: experimentId,
+        key,
+        value,
+      });
     },
     restoreExperiment,
     async deleteExperiment(experimentId) {
-      await http.api('POST', 'experiments/delete', { experiment_id: experimentId });
+      await http.api('idempotent-write', 'POST', 'experiments/delete', { experiment_id: experimentId });
     },
   };
+}
+
+function createBody(input: CreateExperimentInput): object {
+  return { name: input.name, artifact_location: input.artifactLocation, tags: recordToWire(input.tags) };
 }
 
 function experimentFromWire(wire: WireExperiment): Experiment {

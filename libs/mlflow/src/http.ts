@@ -1,167 +1,115 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
-import { MlflowApiError, MlflowUnavailableError } from './errors.js';
+import { isAlreadyExists, MlflowApiError, MlflowOutcomeUnknownError, MlflowUnavailableError } from './errors.js';
+import { attemptOnce, buildUrl, type Failure, type HttpMethod, type Query, type RawRequest } from './exchange.js';
 import type { ResolvedOptions } from './options.js';
-import { backoffDelayMs, connectionErrorCode, isRetryableStatus, parseRetryAfterMs } from './retry.js';
+import { backoffDelayMs } from './retry.js';
+import { type CallKind, mayHaveApplied, RETRY_POLICY } from './retry-policy.js';
 
-/** HTTP methods the MLflow REST API uses. */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type { HttpMethod, Query, RawRequest } from './exchange.js';
 
-/** Query values; arrays become repeated keys, undefined entries are dropped. */
-export type Query = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
+/** Every kind of call but `keyed-create`, which needs a lookup and goes through `createOnce`. */
+export type PlainCallKind = Exclude<CallKind, 'keyed-create'>;
 
-/** One HTTP exchange with the tracking server, retried as configured. */
-export interface RawRequest {
-  readonly method: HttpMethod;
-  /** Absolute URL or a path below the tracking URI (e.g. `/api/2.0/mlflow/runs/get`). */
-  readonly target: string;
-  readonly query?: Query;
-  readonly json?: unknown;
-  readonly bytes?: Uint8Array;
-}
+/** A request of a plain kind. */
+export type PlainRequest = RawRequest & { readonly kind: PlainCallKind };
 
-/** The retrying HTTP layer every API group is built on. */
+/** Finds what a keyed create makes, by its key; null while it does not exist. */
+export type LookUp<R> = () => Promise<R | null>;
+
+/** A keyed create's result: the server's answer, or what the lookup found instead of creating again. */
+export type Created<T, R> = { readonly created: T } | { readonly found: R };
+
+/** The retrying HTTP layer every API group is built on; each call names its kind of the retry policy. */
 export interface Transport {
   /** Tracking URI without credentials and trailing slash. */
   readonly baseUrl: URL;
-  /** `POST|PATCH|DELETE` send `payload` as JSON; `GET` sends it as query. Parses the JSON answer (`{}` when empty). */
-  api<T>(method: HttpMethod, endpoint: string, payload?: Query | object): Promise<T>;
+  /** `GET` sends `payload` as query, other methods as JSON. Parses the JSON answer (`{}` when empty). */
+  api<T>(kind: PlainCallKind, method: HttpMethod, endpoint: string, payload?: Query | object): Promise<T>;
+  /**
+   * A keyed create (POST): after a failure that may have created it (lost answer, 500) and after an already-exists
+   * answer, `lookUp` runs before anything is sent again, and what it finds is returned instead.
+   */
+  createOnce<T, R>(endpoint: string, payload: object, lookUp: LookUp<R>): Promise<Created<T, R>>;
   /** Any request; resolves with the raw body of a 2xx answer. */
-  raw(req: RawRequest): Promise<Uint8Array>;
+  raw(req: PlainRequest): Promise<Uint8Array>;
   /** Any request; parses the JSON answer (`{}` when empty). */
-  json<T>(req: RawRequest): Promise<T>;
+  json<T>(req: PlainRequest): Promise<T>;
 }
 
-type Attempt = { readonly ok: true; readonly body: Uint8Array } | { readonly ok: false; readonly failure: Failure };
-interface Exchange {
-  readonly statusCode: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Uint8Array;
-}
-interface Failure {
-  readonly error: unknown;
-  readonly reason: string;
-  readonly retryAfterMs?: number | undefined;
+type Outcome = { readonly body: Uint8Array } | { readonly found: unknown };
+interface Where {
+  readonly method: string;
+  readonly path: string;
 }
 
 const MLFLOW_API_PREFIX = '/api/2.0/mlflow/';
-const MAX_SERVER_MESSAGE = 1000;
 
 /** Builds the transport from resolved options; no I/O until the first call. */
 export function createTransport(options: ResolvedOptions): Transport {
-  const raw = (req: RawRequest): Promise<Uint8Array> => send(options, req);
-  const json = async <T>(req: RawRequest): Promise<T> => parseJson<T>(await raw(req), req.method, req.target);
+  // Without a lookup, send can only end with a body.
+  const raw = async (req: PlainRequest): Promise<Uint8Array> =>
+    ((await send(options, req)) as { body: Uint8Array }).body;
+  const json = async <T>(req: PlainRequest): Promise<T> => parseJson<T>(await raw(req), req.method, req.target);
   return {
     baseUrl: options.baseUrl,
     raw,
     json,
-    api<T>(method: HttpMethod, endpoint: string, payload?: Query | object): Promise<T> {
+    api<T>(kind: PlainCallKind, method: HttpMethod, endpoint: string, payload?: Query | object): Promise<T> {
       const target = `${MLFLOW_API_PREFIX}${endpoint}`;
       return json<T>(
         method === 'GET'
-          ? { method, target, query: (payload ?? {}) as Query }
-          : { method, target, json: payload ?? {} },
+          ? { kind, method, target, query: (payload ?? {}) as Query }
+          : { kind, method, target, json: payload ?? {} },
       );
+    },
+    async createOnce<T, R>(endpoint: string, payload: object, lookUp: LookUp<R>): Promise<Created<T, R>> {
+      const target = `${MLFLOW_API_PREFIX}${endpoint}`;
+      const outcome = await send(options, { kind: 'keyed-create', method: 'POST', target, json: payload }, lookUp);
+      if ('found' in outcome) return { found: outcome.found as R };
+      return { created: parseJson<T>(outcome.body, 'POST', target) };
     },
   };
 }
 
-async function send(options: ResolvedOptions, req: RawRequest): Promise<Uint8Array> {
+/** The retry loop: applies the request kind's row of `RETRY_POLICY` to each failed attempt. */
+async function send(options: ResolvedOptions, req: RawRequest, lookUp?: LookUp<unknown>): Promise<Outcome> {
   const url = buildUrl(options.baseUrl, req.target, req.query);
-  const { attempts } = options.retries;
+  const rule = RETRY_POLICY[req.kind];
+  const where: Where = { method: req.method, path: url.pathname };
   for (let attempt = 1; ; attempt++) {
-    const outcome = await attemptOnce(options, req, url);
-    if (outcome.ok) return outcome.body;
+    const outcome = await attemptOnce(options, req, url).catch((err: unknown) => foundInstead(err, lookUp));
+    if (!('failure' in outcome)) return outcome;
     const { failure } = outcome;
-    if (attempt >= attempts) {
-      throw new MlflowUnavailableError({ method: req.method, path: url.pathname, attempts }, { cause: failure.error });
-    }
+    if (!rule.retryOn.includes(failure.kind)) throw notResent(failure, { ...where, attempts: attempt });
+    if (attempt >= options.retries.attempts) throw exhausted(failure, { ...where, attempts: attempt });
     const delayMs = failure.retryAfterMs ?? backoffDelayMs(attempt, options.retries);
-    options.onRetry?.({ method: req.method, path: url.pathname, attempt, delayMs, reason: failure.reason });
+    options.onRetry?.({ ...where, attempt, delayMs, reason: failure.reason });
     await sleep(delayMs);
+    if (rule.lookUpBeforeResend && lookUp !== undefined && mayHaveApplied(failure.kind)) {
+      const found = await lookUp();
+      if (found !== null) return { found };
+    }
   }
 }
 
-async function attemptOnce(options: ResolvedOptions, req: RawRequest, url: URL): Promise<Attempt> {
-  let response: Exchange;
-  try {
-    response = await exchange(url, requestOptions(options, req));
-  } catch (err) {
-    const code = connectionErrorCode(err);
-    if (code === undefined) throw err;
-    return { ok: false, failure: { error: err, reason: code } };
-  }
-  const { statusCode, body } = response;
-  if (statusCode < 300) return { ok: true, body };
-  const error = apiError(statusCode, body, req.method, url.pathname);
-  if (!isRetryableStatus(statusCode)) throw error;
-  const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']);
-  return { ok: false, failure: { error, reason: `HTTP ${statusCode}`, retryAfterMs } };
+/** An already-exists answer to a keyed create: an earlier attempt (or another caller) made it; return that one. */
+async function foundInstead(err: unknown, lookUp: LookUp<unknown> | undefined): Promise<Outcome> {
+  if (lookUp === undefined || !isAlreadyExists(err)) throw err;
+  const found = await lookUp();
+  if (found === null) throw err;
+  return { found };
 }
 
-/** Sends and reads the whole body, so a reset or timeout while reading counts as a connection error too. */
-async function exchange(url: URL, options: RequestOptions): Promise<Exchange> {
-  const response = await request(url, options);
-  return {
-    statusCode: response.statusCode,
-    headers: response.headers,
-    body: new Uint8Array(await response.body.arrayBuffer()),
-  };
+/** A 500 stays the server's error (a bug, not an outage); a lost answer to a non-idempotent call is an unknown outcome. */
+function notResent(failure: Failure, at: Where & { attempts: number }): Error {
+  if (failure.kind === 'server-error') return failure.error as MlflowApiError;
+  return new MlflowOutcomeUnknownError(at, { cause: failure.error });
 }
 
-type RequestOptions = NonNullable<Parameters<typeof request>[1]>;
-
-function requestOptions(options: ResolvedOptions, req: RawRequest): RequestOptions {
-  const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
-  let body: string | Uint8Array | undefined;
-  if (req.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(req.json);
-  } else if (req.bytes !== undefined) {
-    headers['content-type'] = 'application/octet-stream';
-    body = req.bytes;
-  }
-  return {
-    method: req.method,
-    headers,
-    body: body ?? null,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-  };
-}
-
-function buildUrl(baseUrl: URL, target: string, query: Query | undefined): URL {
-  const basePath = baseUrl.pathname.replace(/\/+$/, '');
-  const url = /^https?:\/\//.test(target) ? new URL(target) : new URL(`${basePath}${target}`, baseUrl);
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
-  }
-  return url;
-}
-
-function apiError(status: number, body: Uint8Array, method: string, path: string): MlflowApiError {
-  const text = new TextDecoder().decode(body);
-  const parsed = tryParseObject(text);
-  const errorCode = typeof parsed?.error_code === 'string' ? parsed.error_code : `HTTP_${status}`;
-  const message = typeof parsed?.message === 'string' ? parsed.message : (detailOf(parsed) ?? text.trim());
-  return new MlflowApiError({ status, errorCode, serverMessage: message.slice(0, MAX_SERVER_MESSAGE), method, path });
-}
-
-function detailOf(parsed: Record<string, unknown> | undefined): string | undefined {
-  const detail = parsed?.detail;
-  if (detail === undefined) return undefined;
-  return typeof detail === 'string' ? detail : JSON.stringify(detail);
-}
-
-function tryParseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+/** Out of attempts: a persisting 500 stays the server's error; anything else means MLflow is unavailable. */
+function exhausted(failure: Failure, at: Where & { attempts: number }): Error {
+  if (failure.kind === 'server-error') return failure.error as MlflowApiError;
+  return new MlflowUnavailableError(at, { cause: failure.error });
 }
 
 function parseJson<T>(body: Uint8Array, method: string, path: string): T {

@@ -9,12 +9,14 @@ export {
   MlflowApiError,
   MlflowError,
   MlflowInvalidArgumentError,
+  MlflowOutcomeUnknownError,
   MlflowRegistrationError,
   MlflowUnavailableError,
 } from './errors.js';
 export type { CreateExperimentInput, Experiment, ExperimentsApi, LifecycleStage } from './experiments.js';
 export type { FilterDialect } from './filters.js';
 export { tagEquals } from './filters.js';
+export type { IdempotencyTag } from './keyed-create.js';
 export type { LogBatchChunk, LogBatchInput, MetricInput } from './log-batch.js';
 export { chunkLogBatch, LOG_BATCH_LIMITS } from './log-batch.js';
 export type {
@@ -32,10 +34,12 @@ export type {
   ModelVersionsApi,
   SearchModelVersionsQuery,
 } from './model-versions.js';
-export type { MlflowClientOptions, RetryEvent, RetryOptions } from './options.js';
+export type { MlflowClientOptions, RetryEvent } from './options.js';
 export { MLFLOW_CLIENT_VARIABLES, mlflowOptionsFromEnv } from './options.js';
 export type { CreateRegisteredModelInput, RegisteredModelsApi } from './registered-models.js';
 export type { ModelAlias, ModelVersion, ModelVersionStatus, RegisteredModel } from './registry-types.js';
+export type { CallKind, FailureKind, RetryOptions, RetryRule } from './retry-policy.js';
+export { DEFAULT_RETRIES, FAILURES, RETRY_POLICY } from './retry-policy.js';
 export type { DatasetInputSpec, ModelOutputSpec, RunLoggingApi } from './run-logging.js';
 export type { Dataset, DatasetInput, Metric, Run, RunInfo } from './run-types.js';
 export { RunStatus } from './run-types.js';

@@ -1,5 +1,6 @@
 import { attributeEquals, tagEquals } from './filters.js';
 import type { Transport } from './http.js';
+import { findOrCreate, type IdempotencyTag, tagsWithKey } from './keyed-create.js';
 import { type Metric, metricFromWire, type WireMetric } from './run-types.js';
 import { int64FromWire, recordFromWire, recordToWire, type WireKeyValue } from './wire.js';
 
@@ -33,6 +34,11 @@ export interface CreateLoggedModelInput {
   readonly modelType?: string;
   readonly params?: Readonly<Record<string, string>>;
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Written as a tag (no single quote in the value); makes the create idempotent: the oldest LoggedModel of the
+   * experiment with this tag is returned instead of creating another, also when an attempt's answer was lost.
+   */
+  readonly idempotencyTag?: IdempotencyTag;
 }
 
 /** Query of `searchLoggedModels` (filter e.g. `name = 'model' AND source_run_id = '<run>'`; single quotes only). */
@@ -47,7 +53,7 @@ export interface SearchLoggedModelsQuery {
 
 /** LoggedModel calls. */
 export interface LoggedModelsApi {
-  /** Not idempotent: tag the model and look it up with `findLoggedModelByTag` first. Starts PENDING. */
+  /** Starts PENDING. With `idempotencyTag`: find-or-create, retried safely; without: not re-sent once sent. */
   createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel>;
   /** Idempotent: READY once the files are uploaded, UPLOAD_FAILED otherwise. */
   finalizeLoggedModel(modelId: string, status: 'READY' | 'UPLOAD_FAILED'): Promise<LoggedModel>;
@@ -81,6 +87,8 @@ interface WireLoggedModel {
   data?: { params?: WireKeyValue[]; metrics?: WireMetric[] };
 }
 
+type Answer = { model: WireLoggedModel };
+
 const OLDEST_FIRST = [{ fieldName: 'creation_timestamp', ascending: true }];
 
 /** Builds the LoggedModel calls on a transport. */
@@ -88,6 +96,7 @@ export function loggedModelsApi(http: Transport): LoggedModelsApi {
   const path = (modelId: string): string => `logged-models/${encodeURIComponent(modelId)}`;
   const searchLoggedModels: LoggedModelsApi['searchLoggedModels'] = async (query) => {
     const answer = await http.api<{ models?: WireLoggedModel[]; next_page_token?: string }>(
+      'read',
       'POST',
       'logged-models/search',
       {
@@ -109,35 +118,51 @@ export function loggedModelsApi(http: Transport): LoggedModelsApi {
     });
     return page.models[0] ?? null;
   };
+  const findByTag: LoggedModelsApi['findLoggedModelByTag'] = (experimentId, key, value) =>
+    findFirst(experimentId, tagEquals(key, value, 'logged-models'));
   return {
     async createLoggedModel(input) {
-      const answer = await http.api<{ model: WireLoggedModel }>('POST', 'logged-models', {
-        experiment_id: input.experimentId,
-        name: input.name,
-        source_run_id: input.sourceRunId,
-        model_type: input.modelType,
-        params: recordToWire(input.params),
-        tags: recordToWire(input.tags),
-      });
-      return loggedModelFromWire(answer.model);
+      const payload = createBody(input);
+      const key = input.idempotencyTag;
+      if (key === undefined) {
+        return loggedModelFromWire((await http.api<Answer>('non-idempotent', 'POST', 'logged-models', payload)).model);
+      }
+      return findOrCreate(
+        http,
+        { endpoint: 'logged-models', payload },
+        () => findByTag(input.experimentId, key.key, key.value),
+        (answer: Answer) => loggedModelFromWire(answer.model),
+      );
     },
     async finalizeLoggedModel(modelId, status) {
       const body = { model_id: modelId, status: `LOGGED_MODEL_${status}` };
-      return loggedModelFromWire((await http.api<{ model: WireLoggedModel }>('PATCH', path(modelId), body)).model);
+      return loggedModelFromWire((await http.api<Answer>('idempotent-write', 'PATCH', path(modelId), body)).model);
     },
     async getLoggedModel(modelId) {
-      return loggedModelFromWire((await http.api<{ model: WireLoggedModel }>('GET', path(modelId))).model);
+      return loggedModelFromWire((await http.api<Answer>('read', 'GET', path(modelId))).model);
     },
     searchLoggedModels,
-    findLoggedModelByTag: (experimentId, key, value) => findFirst(experimentId, tagEquals(key, value, 'logged-models')),
+    findLoggedModelByTag: findByTag,
     findLoggedModelOfRun: (experimentId, runId, name) =>
       findFirst(
         experimentId,
         `${attributeEquals('source_run_id', runId, 'logged-models')} AND ${attributeEquals('name', name, 'logged-models')}`,
       ),
     async setLoggedModelTags(modelId, tags) {
-      await http.api('PATCH', `${path(modelId)}/tags`, { tags: recordToWire(tags) });
+      await http.api('idempotent-write', 'PATCH', `${path(modelId)}/tags`, { tags: recordToWire(tags) });
     },
+  };
+}
+
+function createBody(input: CreateLoggedModelInput): object {
+  const key = input.idempotencyTag;
+  return {
+    experiment_id: input.experimentId,
+    name: input.name,
+    source_run_id: input.sourceRunId,
+    model_type: input.modelType,
+    params: recordToWire(input.params),
+    tags: recordToWire(key === undefined ? input.tags : tagsWithKey(input.tags, key)),
   };
 }
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isNotFound, MlflowApiError, MlflowInvalidArgumentError, MlflowRegistrationError } from './errors.js';
 import { attributeEquals, tagEquals } from './filters.js';
 import type { Transport } from './http.js';
+import { findOrCreate, type IdempotencyTag, tagsWithKey } from './keyed-create.js';
 import { type ModelVersion, modelVersionFromWire, type WireModelVersion } from './registry-types.js';
 import { recordToWire } from './wire.js';
 
@@ -19,6 +20,11 @@ export interface CreateModelVersionInput {
   readonly tags?: Readonly<Record<string, string>>;
   readonly description?: string;
   readonly runLink?: string;
+  /**
+   * Written as a tag; makes the create idempotent: the lowest version of the model with this tag is returned (once
+   * READY) instead of registering another, also when an attempt's answer was lost.
+   */
+  readonly idempotencyTag?: IdempotencyTag;
 }
 
 /** How long `createModelVersion` waits for PENDING_REGISTRATION to end. */
@@ -40,7 +46,7 @@ export interface SearchModelVersionsQuery {
 
 /** Model version and alias calls. */
 export interface ModelVersionsApi {
-  /** Not idempotent (each call is a new version): look up first with `findModelVersionByTag`. Resolves once READY. */
+  /** Resolves once READY. With `idempotencyTag`: find-or-create, retried safely; without: not re-sent once sent. */
   createModelVersion(input: CreateModelVersionInput, wait?: AwaitRegistrationOptions): Promise<ModelVersion>;
   /** Throws MlflowApiError RESOURCE_DOES_NOT_EXIST for an unknown model or version. */
   getModelVersion(name: string, version: string | number): Promise<ModelVersion>;
@@ -63,13 +69,15 @@ export interface ModelVersionsApi {
   getModelVersionDownloadUri(name: string, version: string | number): Promise<string>;
 }
 
+type Answer = { model_version: WireModelVersion };
+
 const ALIAS_PATTERN = /^[\w-]{1,255}$/;
 const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)$/;
 
 /** Builds the model version calls on a transport. */
 export function modelVersionsApi(http: Transport): ModelVersionsApi {
   const getModelVersion: ModelVersionsApi['getModelVersion'] = async (name, version) => {
-    const answer = await http.api<{ model_version: WireModelVersion }>('GET', 'model-versions/get', {
+    const answer = await http.api<Answer>('read', 'GET', 'model-versions/get', {
       name,
       version: String(version),
     });
@@ -77,6 +85,7 @@ export function modelVersionsApi(http: Transport): ModelVersionsApi {
   };
   const searchModelVersions: ModelVersionsApi['searchModelVersions'] = async (query) => {
     const answer = await http.api<{ model_versions?: WireModelVersion[]; next_page_token?: string }>(
+      'read',
       'GET',
       'model-versions/search',
       { filter: query.filter, order_by: query.orderBy, max_results: query.maxResults, page_token: query.pageToken },
@@ -90,34 +99,48 @@ export function modelVersionsApi(http: Transport): ModelVersionsApi {
     const page = await searchModelVersions({ filter, orderBy: [`version_number ${direction}`], maxResults: 1 });
     return page.modelVersions[0] ?? null;
   };
+  const findModelVersionByTag: ModelVersionsApi['findModelVersionByTag'] = (name, key, value) =>
+    firstVersion(`${attributeEquals('name', name)} AND ${tagEquals(key, value)}`, 'ASC');
   return {
     async createModelVersion(input, wait = {}) {
-      const answer = await http.api<{ model_version: WireModelVersion }>('POST', 'model-versions/create', {
-        name: input.name,
-        source: input.source,
-        run_id: input.runId,
-        model_id: input.modelId ?? LOGGED_MODEL_SOURCE.exec(input.source)?.[1],
-        tags: recordToWire(input.tags),
-        description: input.description,
-        run_link: input.runLink,
-      });
-      return awaitReady(modelVersionFromWire(answer.model_version), getModelVersion, wait);
+      const payload = createBody(input);
+      const key = input.idempotencyTag;
+      const version =
+        key === undefined
+          ? modelVersionFromWire(
+              (await http.api<Answer>('non-idempotent', 'POST', 'model-versions/create', payload)).model_version,
+            )
+          : await findOrCreate(
+              http,
+              { endpoint: 'model-versions/create', payload },
+              () => findModelVersionByTag(input.name, key.key, key.value),
+              (answer: Answer) => modelVersionFromWire(answer.model_version),
+            );
+      return awaitReady(version, getModelVersion, wait);
     },
     getModelVersion,
     searchModelVersions,
-    findModelVersionByTag: (name, key, value) =>
-      firstVersion(`${attributeEquals('name', name)} AND ${tagEquals(key, value)}`, 'ASC'),
+    findModelVersionByTag,
     getLatestModelVersion: (name) => firstVersion(attributeEquals('name', name), 'DESC'),
     async setModelVersionTag(name, version, key, value) {
-      await http.api('POST', 'model-versions/set-tag', { name, version: String(version), key, value });
+      await http.api('idempotent-write', 'POST', 'model-versions/set-tag', {
+        name,
+        version: String(version),
+        key,
+        value,
+      });
     },
     async setRegisteredModelAlias(name, alias, version) {
-      await http.api('POST', 'registered-models/alias', { name, alias: checkAlias(alias), version: String(version) });
+      await http.api('idempotent-write', 'POST', 'registered-models/alias', {
+        name,
+        alias: checkAlias(alias),
+        version: String(version),
+      });
     },
     async getModelVersionByAlias(name, alias) {
       try {
         const query = { name, alias: checkAlias(alias) };
-        const answer = await http.api<{ model_version: WireModelVersion }>('GET', 'registered-models/alias', query);
+        const answer = await http.api<Answer>('read', 'GET', 'registered-models/alias', query);
         return modelVersionFromWire(answer.model_version);
       } catch (err) {
         if (isNotFound(err) || isUnknownAlias(err)) return null;
@@ -125,12 +148,26 @@ export function modelVersionsApi(http: Transport): ModelVersionsApi {
       }
     },
     async deleteRegisteredModelAlias(name, alias) {
-      await http.api('DELETE', 'registered-models/alias', { name, alias: checkAlias(alias) });
+      await http.api('idempotent-write', 'DELETE', 'registered-models/alias', { name, alias: checkAlias(alias) });
     },
     async getModelVersionDownloadUri(name, version) {
       const query = { name, version: String(version) };
-      return (await http.api<{ artifact_uri: string }>('GET', 'model-versions/get-download-uri', query)).artifact_uri;
+      const answer = await http.api<{ artifact_uri: string }>('read', 'GET', 'model-versions/get-download-uri', query);
+      return answer.artifact_uri;
     },
+  };
+}
+
+function createBody(input: CreateModelVersionInput): object {
+  const key = input.idempotencyTag;
+  return {
+    name: input.name,
+    source: input.source,
+    run_id: input.runId,
+    model_id: input.modelId ?? LOGGED_MODEL_SOURCE.exec(input.source)?.[1],
+    tags: recordToWire(key === undefined ? input.tags : tagsWithKey(input.tags, key)),
+    description: input.description,
+    run_link: input.runLink,
   };
 }
 

@@ -1,15 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { MlflowInvalidArgumentError } from './errors.js';
-
-/** Backoff for connection errors, 429, 502, 503 and 504. */
-export interface RetryOptions {
-  /** Total attempts including the first. @defaultValue 5 */
-  readonly attempts: number;
-  /** @defaultValue 250 */
-  readonly baseDelayMs: number;
-  /** Cap of the exponential delay (a Retry-After header may ask for up to 60 s). @defaultValue 5000 */
-  readonly maxDelayMs: number;
-}
+import { DEFAULT_RETRIES, type RetryOptions } from './retry-policy.js';
 
 /** What a retry is about to wait for; handed to `onRetry` so services can log it (no headers, no credentials). */
 export interface RetryEvent {
@@ -32,6 +23,7 @@ export interface MlflowClientOptions {
   readonly token?: string;
   /** Per request, for the response headers and between body chunks. @defaultValue 30000 */
   readonly timeoutMs?: number;
+  /** Budget and backoff of the retry policy (see `RETRY_POLICY`). */
   readonly retries?: Partial<RetryOptions>;
   /** @defaultValue `@mlops/mlflow` */
   readonly userAgent?: string;
@@ -51,7 +43,6 @@ export interface ResolvedOptions {
   readonly onRetry: ((event: RetryEvent) => void) | undefined;
 }
 
-const DEFAULT_RETRIES: RetryOptions = { attempts: 5, baseDelayMs: 250, maxDelayMs: 5000 };
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The MLflow client variables {@link mlflowOptionsFromEnv} reads besides MLFLOW_TRACKING_URI, with their meaning. */

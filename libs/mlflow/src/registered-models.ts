@@ -1,5 +1,6 @@
-import { isAlreadyExists, isNotFound } from './errors.js';
+import { isNotFound } from './errors.js';
 import type { Transport } from './http.js';
+import { findOrCreate } from './keyed-create.js';
 import { type RegisteredModel, registeredModelFromWire, type WireRegisteredModel } from './registry-types.js';
 import { recordToWire } from './wire.js';
 
@@ -12,33 +13,25 @@ export interface CreateRegisteredModelInput {
 
 /** Registered model calls. */
 export interface RegisteredModelsApi {
-  /** Not idempotent: a taken name → MlflowApiError RESOURCE_ALREADY_EXISTS (use `getOrCreateRegisteredModel`). */
+  /** Not idempotent (not re-sent once sent): a taken name → MlflowApiError RESOURCE_ALREADY_EXISTS. */
   createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
-  /** Creates, or returns the existing one on already-exists (description and tags then stay as they are). */
+  /** Find-or-create by name, retried safely; an existing model keeps its description and tags. */
   getOrCreateRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
   /** The model, or null when none has this name. */
   getRegisteredModel(name: string): Promise<RegisteredModel | null>;
   /** Idempotent (overwrites). */
   setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
-  /** Hard delete with all versions and aliases; MlflowApiError RESOURCE_DOES_NOT_EXIST when missing. */
+  /** Hard delete with all versions and aliases; RESOURCE_DOES_NOT_EXIST when missing, so not re-sent once sent. */
   deleteRegisteredModel(name: string): Promise<void>;
 }
 
+type Answer = { registered_model: WireRegisteredModel };
+
 /** Builds the registered model calls on a transport. */
 export function registeredModelsApi(http: Transport): RegisteredModelsApi {
-  const createRegisteredModel: RegisteredModelsApi['createRegisteredModel'] = async (input) => {
-    const answer = await http.api<{ registered_model: WireRegisteredModel }>('POST', 'registered-models/create', {
-      name: input.name,
-      description: input.description,
-      tags: recordToWire(input.tags),
-    });
-    return registeredModelFromWire(answer.registered_model);
-  };
   const getRegisteredModel: RegisteredModelsApi['getRegisteredModel'] = async (name) => {
     try {
-      const answer = await http.api<{ registered_model: WireRegisteredModel }>('GET', 'registered-models/get', {
-        name,
-      });
+      const answer = await http.api<Answer>('read', 'GET', 'registered-models/get', { name });
       return registeredModelFromWire(answer.registered_model);
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -46,23 +39,27 @@ export function registeredModelsApi(http: Transport): RegisteredModelsApi {
     }
   };
   return {
-    createRegisteredModel,
-    async getOrCreateRegisteredModel(input) {
-      try {
-        return await createRegisteredModel(input);
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
-        const existing = await getRegisteredModel(input.name);
-        if (existing === null) throw err;
-        return existing;
-      }
+    async createRegisteredModel(input) {
+      const answer = await http.api<Answer>('non-idempotent', 'POST', 'registered-models/create', createBody(input));
+      return registeredModelFromWire(answer.registered_model);
     },
+    getOrCreateRegisteredModel: (input) =>
+      findOrCreate(
+        http,
+        { endpoint: 'registered-models/create', payload: createBody(input) },
+        () => getRegisteredModel(input.name),
+        (answer: Answer) => registeredModelFromWire(answer.registered_model),
+      ),
     getRegisteredModel,
     async setRegisteredModelTag(name, key, value) {
-      await http.api('POST', 'registered-models/set-tag', { name, key, value });
+      await http.api('idempotent-write', 'POST', 'registered-models/set-tag', { name, key, value });
     },
     async deleteRegisteredModel(name) {
-      await http.api('DELETE', 'registered-models/delete', { name });
+      await http.api('non-idempotent', 'DELETE', 'registered-models/delete', { name });
     },
   };
+}
+
+function createBody(input: CreateRegisteredModelInput): object {
+  return { name: input.name, description: input.description, tags: recordToWire(input.tags) };
 }

@@ -1,35 +1,28 @@
-import type { RetryOptions } from './options.js';
+import { FAILURES, type FailureKind, type RetryOptions } from './retry-policy.js';
 
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
-const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-]);
 const MAX_RETRY_AFTER_MS = 60_000;
 
-/** True for the statuses worth another attempt: 429 and the gateway/unavailable family (SQLite "locked" is a 503). */
-export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUSES.has(status);
+const BY_STATUS: ReadonlyMap<number, FailureKind> = new Map(
+  Object.entries(FAILURES).flatMap(([kind, { statuses }]) => statuses.map((s) => [s, kind as FailureKind] as const)),
+);
+const BY_CODE: ReadonlyMap<string, FailureKind> = new Map(
+  Object.entries(FAILURES).flatMap(([kind, { codes }]) => codes.map((c) => [c, kind as FailureKind] as const)),
+);
+
+/** The failure kind of an HTTP status, or undefined when it is never retried (other 4xx, 501, …). */
+export function failureOfStatus(status: number): FailureKind | undefined {
+  return BY_STATUS.get(status);
 }
 
-/** The connection-level code of an undici/Node error (looking through `cause` and AggregateError), if it is retryable. */
-export function connectionErrorCode(err: unknown, depth = 0): string | undefined {
+/** The failure kind and code of an undici/Node error (through `cause` and AggregateError); undefined if not one. */
+export function failureOfError(err: unknown, depth = 0): { kind: FailureKind; code: string } | undefined {
   if (depth > 4 || typeof err !== 'object' || err === null) return undefined;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return code;
+  const kind = typeof code === 'string' ? BY_CODE.get(code) : undefined;
+  if (kind !== undefined) return { kind, code: code as string };
   const nested = err instanceof AggregateError ? err.errors : [(err as { cause?: unknown }).cause];
   for (const inner of nested) {
-    const found = connectionErrorCode(inner, depth + 1);
+    const found = failureOfError(inner, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;

@@ -1,5 +1,6 @@
 import type { Transport } from './http.js';
 import { chunkLogBatch, type LogBatchInput } from './log-batch.js';
+import type { Run } from './run-types.js';
 import type { RunsApi } from './runs.js';
 
 /** A data set used by a run (Python conventions: `source`, `schema` and `profile` are JSON strings; digest ≤ 36 chars). */
@@ -32,7 +33,7 @@ export interface RunLoggingApi {
   logBatch(input: LogBatchInput): Promise<void>;
   /** Idempotent: the server de-duplicates a data set by (name, digest) per run. */
   logInputs(input: { readonly runId: string; readonly datasets: readonly DatasetInputSpec[] }): Promise<void>;
-  /** Idempotent here: outputs already on the run are skipped (the server itself rejects duplicates). */
+  /** Idempotent here: outputs already on the run are skipped (the server rejects a repeat). */
   logModelOutputs(input: { readonly runId: string; readonly models: readonly ModelOutputSpec[] }): Promise<void>;
 }
 
@@ -43,24 +44,34 @@ export function runLoggingApi(http: Transport, runs: Pick<RunsApi, 'getRun'>): R
   return {
     async logBatch(input) {
       for (const chunk of chunkLogBatch(input)) {
-        await http.api('POST', 'runs/log-batch', { run_id: input.runId, ...chunk });
+        await http.api('idempotent-write', 'POST', 'runs/log-batch', { run_id: input.runId, ...chunk });
       }
     },
     async logInputs({ runId, datasets }) {
       for (let start = 0; start < datasets.length; start += MAX_DATASETS_PER_REQUEST) {
         const page = datasets.slice(start, start + MAX_DATASETS_PER_REQUEST);
-        await http.api('POST', 'runs/log-inputs', { run_id: runId, datasets: page.map(datasetToWire) });
+        await http.api('idempotent-write', 'POST', 'runs/log-inputs', {
+          run_id: runId,
+          datasets: page.map(datasetToWire),
+        });
       }
     },
     async logModelOutputs({ runId, models }) {
-      const run = await runs.getRun(runId);
-      const existing = new Set(run.outputs.modelOutputs.map((out) => `${out.modelId}@${out.step}`));
-      const missing = models
-        .map((model) => ({ model_id: model.modelId, step: model.step ?? 0 }))
-        .filter((model) => !existing.has(`${model.model_id}@${model.step}`));
-      if (missing.length > 0) await http.api('POST', 'runs/outputs', { run_id: runId, models: missing });
+      const missing = async () => missingOutputs(models, await runs.getRun(runId));
+      const todo = await missing();
+      if (todo.length === 0) return;
+      // The server rejects a repeat, so a re-send after a lost answer looks (run, model, step) up first.
+      const lookUp = async () => ((await missing()).length === 0 ? true : null);
+      await http.createOnce('runs/outputs', { run_id: runId, models: todo }, lookUp);
     },
   };
+}
+
+function missingOutputs(models: readonly ModelOutputSpec[], run: Run): { model_id: string; step: number }[] {
+  const existing = new Set(run.outputs.modelOutputs.map((out) => `${out.modelId}@${out.step}`));
+  return models
+    .map((model) => ({ model_id: model.modelId, step: model.step ?? 0 }))
+    .filter((model) => !existing.has(`${model.model_id}@${model.step}`));
 }
 
 function datasetToWire(spec: DatasetInputSpec): object {

@@ -1,5 +1,6 @@
 import { tagEquals } from './filters.js';
 import type { Transport } from './http.js';
+import { findOrCreate, type IdempotencyTag, tagsWithKey } from './keyed-create.js';
 import {
   type Metric,
   metricFromWire,
@@ -26,6 +27,11 @@ export interface CreateRunInput {
   readonly tags?: Readonly<Record<string, string>>;
   /** Sets the `mlflow.parentRunId` tag. */
   readonly parentRunId?: string;
+  /**
+   * Written as a tag; makes the create idempotent: the earliest active run of the experiment with this tag is
+   * returned instead of creating another, also when an attempt's answer was lost (then the create is retried safely).
+   */
+  readonly idempotencyTag?: IdempotencyTag;
 }
 
 /** Input of `updateRun`; end a run with `{ runId, status: 'FINISHED', endTime }`. */
@@ -59,7 +65,7 @@ export interface RunsPage {
 
 /** Run lifecycle and lookup calls. */
 export interface RunsApi {
-  /** Not idempotent (every call makes a new run): look up first with `findRunByTag`. */
+  /** With `idempotencyTag`: find-or-create, retried safely. Without: every call makes a new run, not re-sent once sent. */
   createRun(input: CreateRunInput): Promise<Run>;
   /** Idempotent. */
   updateRun(input: UpdateRunInput): Promise<RunInfo>;
@@ -81,7 +87,7 @@ export interface RunsApi {
 /** Builds the run calls on a transport. */
 export function runsApi(http: Transport): RunsApi {
   const searchRuns: RunsApi['searchRuns'] = async (query) => {
-    const answer = await http.api<{ runs?: WireRun[]; next_page_token?: string }>('POST', 'runs/search', {
+    const answer = await http.api<{ runs?: WireRun[]; next_page_token?: string }>('read', 'POST', 'runs/search', {
       experiment_ids: query.experimentIds,
       filter: query.filter,
       order_by: query.orderBy,
@@ -91,22 +97,31 @@ export function runsApi(http: Transport): RunsApi {
     });
     return { runs: (answer.runs ?? []).map(runFromWire), nextPageToken: answer.next_page_token };
   };
+  const findRunByTag: RunsApi['findRunByTag'] = async (experimentId, key, value) => {
+    const page = await searchRuns({
+      experimentIds: [experimentId],
+      filter: tagEquals(key, value),
+      orderBy: ['attributes.start_time ASC'],
+      maxResults: 1,
+    });
+    return page.runs[0] ?? null;
+  };
   return {
     async createRun(input) {
-      const tags = {
-        ...input.tags,
-        ...(input.parentRunId === undefined ? {} : { [PARENT_RUN_ID_TAG]: input.parentRunId }),
-      };
-      const answer = await http.api<{ run: WireRun }>('POST', 'runs/create', {
-        experiment_id: input.experimentId,
-        run_name: input.runName,
-        start_time: input.startTime ?? Date.now(),
-        tags: recordToWire(tags),
-      });
-      return runFromWire(answer.run);
+      const payload = createRunBody(input);
+      const key = input.idempotencyTag;
+      if (key === undefined) {
+        return runFromWire((await http.api<{ run: WireRun }>('non-idempotent', 'POST', 'runs/create', payload)).run);
+      }
+      return findOrCreate(
+        http,
+        { endpoint: 'runs/create', payload },
+        () => findRunByTag(input.experimentId, key.key, key.value),
+        (answer: { run: WireRun }) => runFromWire(answer.run),
+      );
     },
     async updateRun(input) {
-      const answer = await http.api<{ run_info: WireRunInfo }>('POST', 'runs/update', {
+      const answer = await http.api<{ run_info: WireRunInfo }>('idempotent-write', 'POST', 'runs/update', {
         run_id: input.runId,
         status: input.status,
         end_time: input.endTime,
@@ -115,25 +130,16 @@ export function runsApi(http: Transport): RunsApi {
       return runInfoFromWire(answer.run_info);
     },
     async getRun(runId) {
-      return runFromWire((await http.api<{ run: WireRun }>('GET', 'runs/get', { run_id: runId })).run);
+      return runFromWire((await http.api<{ run: WireRun }>('read', 'GET', 'runs/get', { run_id: runId })).run);
     },
     searchRuns,
     iterateRuns: (query) => iteratePages(searchRuns, query),
-    async findRunByTag(experimentId, key, value) {
-      const filter = tagEquals(key, value);
-      const page = await searchRuns({
-        experimentIds: [experimentId],
-        filter,
-        orderBy: ['attributes.start_time ASC'],
-        maxResults: 1,
-      });
-      return page.runs[0] ?? null;
-    },
+    findRunByTag,
     async setTag(runId, key, value) {
-      await http.api('POST', 'runs/set-tag', { run_id: runId, key, value });
+      await http.api('idempotent-write', 'POST', 'runs/set-tag', { run_id: runId, key, value });
     },
     async deleteRun(runId) {
-      await http.api('POST', 'runs/delete', { run_id: runId });
+      await http.api('idempotent-write', 'POST', 'runs/delete', { run_id: runId });
     },
     async getMetricHistory(runId, key) {
       const points: Metric[] = [];
@@ -141,6 +147,7 @@ export function runsApi(http: Transport): RunsApi {
       do {
         const query = { run_id: runId, metric_key: key, page_token: pageToken };
         const answer = await http.api<{ metrics?: WireMetric[]; next_page_token?: string }>(
+          'read',
           'GET',
           'metrics/get-history',
           query,
@@ -150,6 +157,19 @@ export function runsApi(http: Transport): RunsApi {
       } while (pageToken !== undefined);
       return points;
     },
+  };
+}
+
+function createRunBody(input: CreateRunInput): object {
+  const tags = {
+    ...input.tags,
+    ...(input.parentRunId === undefined ? {} : { [PARENT_RUN_ID_TAG]: input.parentRunId }),
+  };
+  return {
+    experiment_id: input.experimentId,
+    run_name: input.runName,
+    start_time: input.startTime ?? Date.now(),
+    tags: recordToWire(input.idempotencyTag === undefined ? tags : tagsWithKey(tags, input.idempotencyTag)),
   };
 }
 

@@ -34,10 +34,9 @@ export class MlflowRecorder {
   /** The parent run of a tuning, created if missing. */
   async parentRun(ref: TuningRef, startTime?: number): Promise<Run> {
     const { experimentId } = await this.experiment(ref.experiment_name);
-    const found = await this.mlflow.findRunByTag(experimentId, TAGS.tuningParent, ref.tuning_id);
-    if (found !== null) return found;
     return await this.mlflow.createRun({
       experimentId,
+      idempotencyTag: { key: TAGS.tuningParent, value: ref.tuning_id },
       runName: `tuning ${ref.tuning_id}`,
       startTime: startTime ?? Date.now(),
       tags: {
@@ -93,6 +92,7 @@ export class MlflowRecorder {
     const parent = await this.parentRun(ref, startTime);
     return await this.mlflow.createRun({
       experimentId,
+      idempotencyTag: { key: TAGS.trialId, value: ref.trial_id },
       runName: `C=${ref.params.C} ${ref.params.solver}`,
       startTime,
       parentRunId: parent.info.runId,
@@ -212,6 +212,7 @@ export class MlflowRecorder {
       modelType: 'logistic-regression',
       params: trialParams(data.params),
       tags: { [TAGS.trialId]: data.trial_id, [TAGS.tuningId]: data.tuning_id },
+      idempotencyTag: { key: TAGS.trialId, value: data.trial_id },
     });
     await this.mlflow.setTag(runId, TAGS.modelId, model.modelId);
     return model;

@@ -87,10 +87,9 @@ async function findOrRegister(
     name,
     description: 'Customer classifier (logistic regression), tuned by mlops',
   });
-  const earlier = await mlflow.findModelVersionByTag(name, TAGS.tuningId, data.tuning_id);
-  if (earlier !== null) return earlier;
   return await mlflow.createModelVersion({
     name,
+    idempotencyTag: { key: TAGS.tuningId, value: data.tuning_id },
     source: `models:/${best.modelId}`,
     runId: best.runId,
     modelId: best.modelId,
