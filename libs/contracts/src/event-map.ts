@@ -3,6 +3,7 @@ import { makeEnvelope } from './envelope.js';
 import {
   ModelLoadFailedSchema,
   ModelRegisteredSchema,
+  ModelRejectedSchema,
   RunCompletedSchema,
   RunFailedSchema,
   RunStartedSchema,
@@ -40,6 +41,7 @@ export const EVENT_MAP = {
   [SUBJECTS.runFailed]: define(STREAMS.tuningEvents, RunFailedSchema),
   [SUBJECTS.tuningCompleted]: define(STREAMS.tuningEvents, TuningCompletedSchema),
   [SUBJECTS.modelRegistered]: define(STREAMS.models, ModelRegisteredSchema),
+  [SUBJECTS.modelRejected]: define(STREAMS.models, ModelRejectedSchema),
   [SUBJECTS.modelLoadFailed]: define(STREAMS.models, ModelLoadFailedSchema),
 } as const satisfies Record<string, EventDefinition>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envelopeSchema, eventType } from './envelope.js';
-import { SELECTION_METRICS, SOLVER_NAMES, TuneRequestSchema } from './tune-request.js';
+import { GateSpecSchema, SELECTION_METRICS, SOLVER_NAMES, TuneRequestSchema } from './tune-request.js';
 
 const id = z.string().min(1).max(128);
 const timestamp = z.iso.datetime({ offset: true });
@@ -122,6 +122,16 @@ export const RunFailedDataSchema = z.object({
 /** The CloudEvents envelope of `run.failed`. */
 export const RunFailedSchema = envelopeSchema(eventType('run.failed'), RunFailedDataSchema);
 
+/** At most this many cells (rows × features) of the test split travel with `tuning.completed` for the gate. */
+export const MAX_HOLDOUT_CELLS = 25_000;
+
+/** The rows the promotion gate judges champion and challenger on: the first rows of the tuning's test split. */
+export const HoldoutSchema = z.strictObject({
+  feature_names: z.array(z.string().min(1)).min(1),
+  rows: z.array(z.array(finite)).min(1),
+  labels: z.array(z.union([z.literal(0), z.literal(1)])).min(1),
+});
+
 /** The data of `tuning.completed`: every trial ended; the tracker now picks and registers the best. */
 export const TuningCompletedDataSchema = z.object({
   ...tuningRef,
@@ -129,6 +139,10 @@ export const TuningCompletedDataSchema = z.object({
   completed: z.number().int().min(0),
   failed: z.number().int().min(0),
   selection_metric: z.enum(SELECTION_METRICS),
+  /** The request's gate overrides; the tracker's defaults fill the rest. */
+  gate: GateSpecSchema.prefault({}),
+  /** Absent in events of versions before the gate: the gate then cannot compare and keeps the champion. */
+  holdout: HoldoutSchema.optional(),
   ended_at: timestamp,
 });
 
@@ -147,11 +161,36 @@ export const ModelRegisteredDataSchema = z.object({
   model_uri: z.string().min(1),
   source_uri: z.string().min(1),
   metric: z.object({ name: z.enum(SELECTION_METRICS), value: finite }),
+  /** The version that held the alias before, or null for the first champion. */
+  previous_version: z.string().regex(/^\d+$/).nullable().optional(),
+  /** Why the alias moved: the gate's verdict, or who promoted or rolled back and why. */
+  reason: z.string().min(1).max(2000).optional(),
   registered_at: timestamp,
 });
 
 /** The CloudEvents envelope of `model.registered`. */
 export const ModelRegisteredSchema = envelopeSchema(eventType('model.registered'), ModelRegisteredDataSchema);
+
+/** The data of `model.rejected`: the gate kept the champion; the tuning's best is registered with alias challenger. */
+export const ModelRejectedDataSchema = z.object({
+  tuning_id: id,
+  name: z.string().min(1),
+  version: z.string().regex(/^\d+$/),
+  champion_version: z.string().regex(/^\d+$/),
+  metric: z.object({
+    name: z.enum(SELECTION_METRICS),
+    challenger: finite.nullable(),
+    champion: finite.nullable(),
+  }),
+  difference: finite.nullable(),
+  interval: z.object({ low: finite, high: finite, alpha: finite }).nullable(),
+  p_value: finite.nullable(),
+  reason: z.string().min(1).max(2000),
+  rejected_at: timestamp,
+});
+
+/** The CloudEvents envelope of `model.rejected`. */
+export const ModelRejectedSchema = envelopeSchema(eventType('model.rejected'), ModelRejectedDataSchema);
 
 /** The data of `model.load_failed`: a predictor could not load a registered version and keeps serving what it had. */
 export const ModelLoadFailedDataSchema = z.object({
@@ -179,5 +218,6 @@ export type RunFailed = z.infer<typeof RunFailedSchema>;
 export type TuningCompleted = z.infer<typeof TuningCompletedSchema>;
 export type ModelRegistered = z.infer<typeof ModelRegisteredSchema>;
 export type ModelLoadFailed = z.infer<typeof ModelLoadFailedSchema>;
+export type ModelRejected = z.infer<typeof ModelRejectedSchema>;
 export type TrialMetrics = z.infer<typeof TrialMetricsSchema>;
 export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;

@@ -20,6 +20,7 @@ export type {
   DatasetSummary,
   ModelLoadFailed,
   ModelRegistered,
+  ModelRejected,
   RunCompleted,
   RunFailed,
   RunStarted,
@@ -31,8 +32,11 @@ export type {
 } from './events.js';
 export {
   DatasetSummarySchema,
+  HoldoutSchema,
+  MAX_HOLDOUT_CELLS,
   ModelLoadFailedSchema,
   ModelRegisteredSchema,
+  ModelRejectedSchema,
   RunCompletedSchema,
   RunFailedSchema,
   RunStartedSchema,
@@ -50,6 +54,8 @@ export type { Subject } from './subjects.js';
 export { CONSUMERS, STREAMS, SUBJECTS } from './subjects.js';
 export type {
   DatasetSpec,
+  GateRules,
+  GateSpec,
   GridSpec,
   SelectionMetric,
   TrialParams,
@@ -60,11 +66,15 @@ export type {
 export {
   DEFAULT_MODEL_NAME,
   expandGrid,
+  GateRulesSchema,
+  GateSpecSchema,
   greaterIsBetter,
   MAX_DATASET_CELLS,
   MAX_TRIALS,
   parseTuneRequest,
+  resolveGateRules,
   SELECTION_METRICS,
+  SIGNIFICANCE_TESTS,
   SOLVER_NAMES,
   TuneRequestSchema,
   trialCount,

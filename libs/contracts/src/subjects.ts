@@ -13,6 +13,8 @@ export const SUBJECTS = {
   tuningCompleted: 'tuning.completed',
   /** The tracker registered a new model version and moved the alias to it (JetStream). */
   modelRegistered: 'model.registered',
+  /** The gate kept the champion: the tuning's best is registered as challenger (JetStream). */
+  modelRejected: 'model.rejected',
   /** A predictor could not load a registered version; it keeps serving the previous one (JetStream). */
   modelLoadFailed: 'model.load_failed',
 } as const;

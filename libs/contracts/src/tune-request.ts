@@ -81,6 +81,38 @@ export const GridSpecSchema = z.strictObject({
   random_state: axis(count(0).max(0xffffffff), [42]),
 });
 
+/** The significance tests the promotion gate can enforce. */
+export const SIGNIFICANCE_TESTS = ['none', 'bootstrap', 'mcnemar'] as const;
+
+/**
+ * The promotion gate's rules as a request may override them (`gate: {...}`); what is left out comes from the
+ * tracker's configuration, and `metric` from the request's selection metric.
+ */
+export const GateSpecSchema = z.strictObject({
+  metric: z.enum(SELECTION_METRICS).optional(),
+  min_absolute_change: finite.min(0).optional().describe('the challenger must be better by at least this much'),
+  min_relative_change: finite.min(0).lt(1).optional().describe("… and by this fraction of the champion's value"),
+  threshold: finite.nullable().optional().describe('an absolute floor (a ceiling for log_loss); null: none'),
+  significance: z.enum(SIGNIFICANCE_TESTS).optional(),
+  alpha: finite.gt(0).lt(1).optional(),
+  bootstrap_resamples: count(100).max(10_000).optional(),
+  random_state: count(0).max(0xffffffff).optional(),
+  on_signature_change: z.enum(['reject', 'promote']).optional(),
+});
+
+/** The gate's rules with every value decided (the tracker's defaults under the request's overrides). */
+export const GateRulesSchema = z.strictObject({
+  metric: z.enum(SELECTION_METRICS),
+  min_absolute_change: finite.min(0),
+  min_relative_change: finite.min(0).lt(1),
+  threshold: finite.nullable(),
+  significance: z.enum(SIGNIFICANCE_TESTS),
+  alpha: finite.gt(0).lt(1),
+  bootstrap_resamples: count(100).max(10_000),
+  random_state: count(0).max(0xffffffff),
+  on_signature_change: z.enum(['reject', 'promote']),
+});
+
 const nameSchema = z
   .string()
   .min(1)
@@ -99,6 +131,7 @@ const RequestObjectSchema = z.strictObject({
   selection_metric: z.enum(SELECTION_METRICS).default('accuracy'),
   experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
   registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
+  gate: GateSpecSchema.prefault({}),
 });
 
 /** A tune request as published on `tune.requested`: every field optional; `{}` is the seed experiment. */
@@ -205,4 +238,19 @@ export function parseTuneRequest(
       message: issue.message,
     })),
   };
+}
+
+/** See {@link GateSpecSchema}. */
+export type GateSpec = z.output<typeof GateSpecSchema>;
+/** See {@link GateRulesSchema}. */
+export type GateRules = z.output<typeof GateRulesSchema>;
+
+/** The rules a tuning is judged by: the request's overrides over the tracker's defaults; metric from the request. */
+export function resolveGateRules(
+  defaults: Omit<GateRules, 'metric'>,
+  spec: GateSpec,
+  selectionMetric: SelectionMetric,
+): GateRules {
+  const overrides = Object.fromEntries(Object.entries(spec).filter(([, value]) => value !== undefined));
+  return GateRulesSchema.parse({ ...defaults, metric: selectionMetric, ...overrides });
 }

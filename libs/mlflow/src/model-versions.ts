@@ -57,6 +57,8 @@ export interface ModelVersionsApi {
   findModelVersionByTag(name: string, key: string, value: string): Promise<ModelVersion | null>;
   /** The highest version of `name`, or null when it has none (or does not exist). */
   getLatestModelVersion(name: string): Promise<ModelVersion | null>;
+  /** Replaces the version's description; idempotent. */
+  updateModelVersionDescription(name: string, version: string | number, description: string): Promise<void>;
   /** Idempotent (overwrites). */
   setModelVersionTag(name: string, version: string | number, key: string, value: string): Promise<void>;
   /** Points (or moves) `alias` at `version`; idempotent. Unknown version → MlflowApiError RESOURCE_DOES_NOT_EXIST. */
@@ -122,6 +124,13 @@ export function modelVersionsApi(http: Transport): ModelVersionsApi {
     searchModelVersions,
     findModelVersionByTag,
     getLatestModelVersion: (name) => firstVersion(attributeEquals('name', name), 'DESC'),
+    async updateModelVersionDescription(name, version, description) {
+      await http.api('idempotent-write', 'PATCH', 'model-versions/update', {
+        name,
+        version: String(version),
+        description,
+      });
+    },
     async setModelVersionTag(name, version, key, value) {
       await http.api('idempotent-write', 'POST', 'model-versions/set-tag', {
         name,

@@ -1,3 +1,4 @@
+import { SIGNIFICANCE_TESTS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
   checkNatsEnv,
@@ -8,6 +9,7 @@ import {
   parseConfig,
 } from '@mlops/service-kit';
 import { z } from 'zod';
+import type { GateDefaults } from './domain/promotion.js';
 
 /** Every environment variable the tracker reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
@@ -43,6 +45,43 @@ export const configSchema = z
       .string()
       .default('3.17.2')
       .describe("mlflow version written into each model's MLmodel and environment files"),
+    TRACKER_GATE_MIN_ABSOLUTE_CHANGE: z.coerce
+      .number()
+      .min(0)
+      .default(0)
+      .describe('Promotion gate: the challenger must beat the champion by at least this much (0: any improvement)'),
+    TRACKER_GATE_MIN_RELATIVE_CHANGE: z.coerce
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0)
+      .describe("Promotion gate: … and by at least this fraction of the champion's value"),
+    TRACKER_GATE_THRESHOLD: z.coerce
+      .number()
+      .optional()
+      .describe('Promotion gate: an absolute floor for the metric (a ceiling for log_loss); unset: none'),
+    TRACKER_GATE_SIGNIFICANCE: z
+      .enum(SIGNIFICANCE_TESTS)
+      .default('none')
+      .describe('Promotion gate: none, bootstrap (paired interval excludes 0) or mcnemar (exact test on accuracy)'),
+    TRACKER_GATE_ALPHA: z.coerce.number().gt(0).lt(1).default(0.05).describe('Promotion gate: significance level'),
+    TRACKER_GATE_BOOTSTRAP_RESAMPLES: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(10_000)
+      .default(1000)
+      .describe('Promotion gate: paired bootstrap resamples'),
+    TRACKER_GATE_RANDOM_STATE: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Promotion gate: seed of the paired bootstrap'),
+    TRACKER_GATE_ON_SIGNATURE_CHANGE: z
+      .enum(['reject', 'promote'])
+      .default('reject')
+      .describe('Promotion gate: what to do when the champion takes other features than the new model'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
   .superRefine(checkNatsEnv);
@@ -57,6 +96,8 @@ export interface TrackerConfig {
   readonly healthPort: number | undefined;
   readonly healthHost: string;
   readonly runtime: { mlflow: string; onnx: string; onnxruntime: string; python: string };
+  /** The promotion gate's rules where a tune request does not override them. */
+  readonly gate: GateDefaults;
   readonly logLevel: string;
 }
 
@@ -76,6 +117,16 @@ export function loadConfig(env: Record<string, string | undefined>): TrackerConf
       onnx: parsed.TRACKER_MODEL_ONNX_VERSION,
       onnxruntime: parsed.TRACKER_MODEL_ONNXRUNTIME_VERSION,
       python: parsed.TRACKER_MODEL_PYTHON_VERSION,
+    },
+    gate: {
+      min_absolute_change: parsed.TRACKER_GATE_MIN_ABSOLUTE_CHANGE,
+      min_relative_change: parsed.TRACKER_GATE_MIN_RELATIVE_CHANGE,
+      threshold: parsed.TRACKER_GATE_THRESHOLD ?? null,
+      significance: parsed.TRACKER_GATE_SIGNIFICANCE,
+      alpha: parsed.TRACKER_GATE_ALPHA,
+      bootstrap_resamples: parsed.TRACKER_GATE_BOOTSTRAP_RESAMPLES,
+      random_state: parsed.TRACKER_GATE_RANDOM_STATE,
+      on_signature_change: parsed.TRACKER_GATE_ON_SIGNATURE_CHANGE,
     },
     logLevel: parsed.LOG_LEVEL,
   });

@@ -1,6 +1,7 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type HealthServer, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
+import { mlflowChampions } from './adapters/mlflow-champions.js';
 import { mlflowRecords } from './adapters/mlflow-records.js';
 import type { TrackerConfig } from './config.js';
 import { modelFilesBuilder } from './domain/model-files.js';
@@ -29,7 +30,13 @@ export function createTracker(
     },
     async start() {
       await provisionTracker(deps.bus);
-      consumer = await consumeTuningEvents({ bus: deps.bus, records, logger: logger.child({ module: 'events' }) });
+      consumer = await consumeTuningEvents({
+        bus: deps.bus,
+        records,
+        registry: mlflowChampions(mlflow),
+        gate: config.gate,
+        logger: logger.child({ module: 'events' }),
+      });
       if (config.healthPort !== undefined)
         health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
       ready = true;

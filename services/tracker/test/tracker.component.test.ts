@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Bus, connectBus } from '@mlops/bus';
-import { type EventData, type EventSubject, parseEvent, SUBJECTS } from '@mlops/contracts';
+import { type Bus, connectBus, watchEvents } from '@mlops/bus';
+import { type EventData, type EventSubject, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
@@ -8,6 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createTracker } from '../src/service.js';
+import * as events from './support/tuning-events.js';
 
 const logger = createLogger({ service: 'tracker-test', level: 'silent' });
 const name = `tracker_${randomUUID().slice(0, 8)}`;
@@ -16,70 +17,8 @@ let bus: Bus;
 let mlflow: MlflowClient;
 let tracker: ReturnType<typeof createTracker>;
 const registered: EventData<'model.registered'>[] = [];
-const now = () => new Date().toISOString();
-
-function trial(tuningId: string, index: number, accuracy: number): EventData<'run.completed'> {
-  return {
-    tuning_id: tuningId,
-    experiment_name: name,
-    registered_model_name: name,
-    trial_id: `${tuningId}-${index}`,
-    trial_index: index,
-    params: {
-      C: index + 1,
-      solver: 'lbfgs',
-      tol: 1e-4,
-      max_iter: 100,
-      fit_intercept: true,
-      intercept_scaling: 1,
-      penalty: 'l2',
-      random_state: 42,
-    },
-    metrics: { accuracy, precision: 0.9, recall: 0.9, f1: 0.9, roc_auc: 0.95, log_loss: 0.3 },
-    model: { classes: [0, 1], coef: [0.5, -0.5], intercept: 0.1, feature_names: ['a', 'b'] },
-    n_iter: 7,
-    converged: true,
-    warnings: [],
-    fit_time_ms: 1,
-    dataset_digest: '0123456789abcdef',
-    started_at: now(),
-    ended_at: now(),
-  };
-}
-
-function tuningStarted(tuningId: string, trialCount = 1): EventData<'tuning.started'> {
-  return {
-    tuning_id: tuningId,
-    experiment_name: name,
-    registered_model_name: name,
-    trial_count: trialCount,
-    selection_metric: 'accuracy',
-    dataset: {
-      name: 'two-columns',
-      digest: '0123456789abcdef',
-      source: 'make_classification(n_samples=10)',
-      feature_names: ['a', 'b'],
-      target: 'y',
-      n_train: 8,
-      n_test: 2,
-      input_example: [[0.5, 1.5]],
-    },
-    started_at: now(),
-  };
-}
-
-function completed(tuningId: string, trialCount: number): EventData<'tuning.completed'> {
-  return {
-    tuning_id: tuningId,
-    experiment_name: name,
-    registered_model_name: name,
-    trial_count: trialCount,
-    completed: trialCount,
-    failed: 0,
-    selection_metric: 'accuracy',
-    ended_at: now(),
-  };
-}
+const rejected: EventData<'model.rejected'>[] = [];
+const decided = (tuningId: string) => [...registered, ...rejected].some((e) => e.tuning_id === tuningId);
 
 async function runsOf(tuningId: string) {
   const experiment = await mlflow.getExperimentByName(name);
@@ -108,13 +47,8 @@ beforeAll(async () => {
     logger,
   });
   await tracker.start();
-  bus.connection.subscribe(SUBJECTS.modelRegistered, {
-    callback: (_err, msg) => {
-      const parsed = parseEvent(SUBJECTS.modelRegistered, msg.json());
-      if (!parsed.ok) throw new Error(parsed.reason);
-      registered.push(parsed.event.data);
-    },
-  });
+  watchEvents(bus.connection, SUBJECTS.modelRegistered, ({ data }) => registered.push(data));
+  watchEvents(bus.connection, SUBJECTS.modelRejected, ({ data }) => rejected.push(data));
 }, 60_000);
 
 afterAll(async () => {
@@ -164,7 +98,7 @@ describe('tracker', () => {
     await emit(SUBJECTS.runCompleted, `${tuningId}-0`, trial(tuningId, 0, 0.7));
     const done = completed(tuningId, 1);
     await emit(SUBJECTS.tuningCompleted, tuningId, done);
-    await until(() => registered.some((r) => r.tuning_id === tuningId));
+    await until(() => decided(tuningId));
     await emit(SUBJECTS.tuningCompleted, `again-${tuningId}`, done);
     const jsm = await jetstreamManager(bus.connection);
     await until(async () => {
@@ -188,3 +122,15 @@ describe('tracker', () => {
     expect(tracker.ready).toBe(true);
   }, 30_000);
 });
+
+function trial(tuningId: string, index: number, accuracy: number) {
+  return events.trial(name, tuningId, index, accuracy);
+}
+
+function tuningStarted(tuningId: string, trialCount = 1) {
+  return events.tuningStarted(name, tuningId, trialCount);
+}
+
+function completed(tuningId: string, trialCount: number) {
+  return events.completed(name, tuningId, trialCount);
+}

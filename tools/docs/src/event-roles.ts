@@ -73,16 +73,25 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     messageId: '`run.failed:<trial_id>`',
   },
   [SUBJECTS.tuningCompleted]: {
-    summary: 'Every trial ended. The tracker picks the best completed trial by the selection metric and registers it.',
+    summary:
+      'Every trial ended. The tracker picks the best completed trial by the selection metric, registers it, and its promotion gate compares it with the champion on `holdout` (the first test rows) under `gate` (the request\'s overrides of the tracker\'s defaults).',
     publishers: ['trainer worker'],
     consumers: [tracker, cliWatch],
     messageId: '`tuning.completed:<tuning_id>`',
   },
   [SUBJECTS.modelRegistered]: {
-    summary: 'A new version of the registered model now carries the alias (`champion`): predictors hot-reload it.',
+    summary:
+      'The `champion` alias moved (the gate promoted a better model, or a person promoted or rolled back): predictors resolve the alias and hot-reload what it points to.',
     publishers: ['tracker'],
     consumers: ['predictor (durable `predictor-<PREDICTOR_INSTANCE>`, one per instance)', cliWatch],
     messageId: '`model.registered:<name>:<version>`',
+  },
+  [SUBJECTS.modelRejected]: {
+    summary:
+      "The gate kept the champion: the tuning's best is registered with the alias `challenger`, with both metric values, the difference, its interval and the reason (also tagged on the version and the tuning's parent run).",
+    publishers: ['tracker'],
+    consumers: [cliWatch, 'none else (kept in the MODELS stream)'],
+    messageId: '`model.rejected:<name>:<version>`',
   },
   [SUBJECTS.modelLoadFailed]: {
     summary:

@@ -14,8 +14,9 @@ export function mlflowRecords(mlflow: MlflowClient, buildModelFiles: ModelFilesB
     async tuningCompleted(data) {
       const registration = await registerBest(mlflow, recorder, data);
       if (registration === undefined) return undefined;
-      const { version, best, metricValue } = registration;
+      const { version, best, metricValue, parentRunId } = registration;
       return {
+        parentRunId,
         name: version.name,
         version: version.version,
         source: version.source,

@@ -2,20 +2,22 @@ import type { SelectionMetric, TuningCompleted } from '@mlops/contracts';
 import { type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
 import { TrialsPendingError } from '../domain/errors.js';
 import { pickBestTrial, type RecordedTrial } from '../domain/selection.js';
-import { CHAMPION_ALIAS, TAGS } from '../domain/tags.js';
+import { TAGS } from '../domain/tags.js';
 import type { MlflowRecorder } from './mlflow-recorder.js';
 
-/** What the registration produced: the new (or, on a redelivery, the earlier) version now holding the alias. */
+/** What the registration produced: the new (or, on a redelivery, the earlier) version; the gate moves aliases. */
 export interface Registration {
   readonly version: ModelVersion;
   readonly best: TrialRecord;
   readonly metricValue: number;
   readonly modelId: string;
+  readonly parentRunId: string;
 }
 
 /**
  * `tuning.completed`: once every trial is recorded, picks the best, writes `best_*` on the parent, registers a
- * version from the best trial's LoggedModel (or finds the one an earlier delivery registered), moves the alias.
+ * version from the best trial's LoggedModel (or finds the one an earlier delivery registered). Aliases are the
+ * gate's business (domain/promotion.ts).
  * Returns undefined when no trial succeeded (nothing to register).
  */
 export async function registerBest(
@@ -35,7 +37,6 @@ export async function registerBest(
   }
   const metricValue = best.metrics[data.selection_metric]!;
   const version = await findOrRegister(mlflow, data, best, metricValue);
-  await mlflow.setRegisteredModelAlias(data.registered_model_name, CHAMPION_ALIAS, version.version);
   const endTime = Date.parse(data.ended_at);
   await logBestOnParent(
     mlflow,
@@ -45,7 +46,7 @@ export async function registerBest(
     version,
   );
   await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FINISHED, endTime });
-  return { version, best, metricValue, modelId: best.modelId };
+  return { version, best, metricValue, modelId: best.modelId, parentRunId };
 }
 
 /** A recorded trial with what registration needs. */

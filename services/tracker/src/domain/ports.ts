@@ -1,4 +1,5 @@
 import type { EventData } from '@mlops/contracts';
+import type { GateVerdict } from './gate.js';
 
 /** The files of one trial's model, by relative path, built from its weights (see model-files). */
 export type ModelFilesBuilder = (input: {
@@ -18,6 +19,42 @@ export interface Registration {
   readonly trialId: string;
   readonly runId: string;
   readonly metricValue: number;
+  /** The tuning's parent run, where the verdict is recorded too. */
+  readonly parentRunId: string;
+}
+
+/** A registered version as the gate scores it: its features in order and P(class 1) for any rows. */
+export interface ScorableModel {
+  readonly featureNames: readonly string[];
+  probabilities(rows: readonly (readonly number[])[]): Float64Array;
+}
+
+/** One move of the champion alias, kept in the registry's history (rollback reads it). */
+export interface ChampionMove {
+  readonly version: string;
+  readonly previous: string | null;
+  readonly reason: string;
+  /** `gate` or the person or tool that asked. */
+  readonly by: string;
+  readonly at: string;
+}
+
+/**
+ * The model registry as the gate needs it (MLflow, in adapters/). Every write is idempotent, so a redelivered
+ * tuning.completed replays them without a second verdict, alias move or history entry.
+ */
+export interface ChampionRegistry {
+  /** The version the champion alias points at, or null. */
+  championVersion(name: string): Promise<string | null>;
+  loadModel(name: string, version: string): Promise<ScorableModel>;
+  /** The verdict an earlier delivery recorded on this version, if any. */
+  recordedVerdict(name: string, version: string): Promise<GateVerdict | undefined>;
+  /** Tags the version and the parent run with the verdict and describes it on the version. */
+  recordVerdict(target: { name: string; version: string; parentRunId: string }, verdict: GateVerdict): Promise<void>;
+  /** Points the champion alias at the version and appends the move to the history (once). */
+  moveChampion(name: string, move: ChampionMove): Promise<void>;
+  /** Points the challenger alias at a version the gate kept out. */
+  markChallenger(name: string, version: string): Promise<void>;
 }
 
 /**

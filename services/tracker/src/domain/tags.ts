@@ -19,5 +19,25 @@ export const TAGS = {
   inputExample: 'mlops.input_example',
 } as const;
 
-/** The alias the tracker moves to each newly registered best model. */
+/** On a model version: the gate's verdict, written before any alias moves (JSON of the whole verdict first). */
+export const GATE_TAGS = {
+  verdict: 'mlops.gate.verdict',
+  status: 'mlops.gate.status',
+  reason: 'mlops.gate.reason',
+  championVersion: 'mlops.gate.champion_version',
+  metric: 'mlops.gate.metric',
+  challengerValue: 'mlops.gate.challenger_value',
+  championValue: 'mlops.gate.champion_value',
+  difference: 'mlops.gate.difference',
+  interval: 'mlops.gate.interval',
+  pValue: 'mlops.gate.p_value',
+} as const;
+
+/** On the registered model: every move of the champion alias, newest last (JSON, the last 50). */
+export const CHAMPION_HISTORY_TAG = 'mlops.champion_history';
+
+/** The alias of the served model: moved only by the gate, `mlops promote` or `mlops rollback`. */
 export const CHAMPION_ALIAS = 'champion';
+
+/** The alias of the last tuning's best that the gate kept out. */
+export const CHALLENGER_ALIAS = 'challenger';

@@ -1,7 +1,9 @@
 import type { Bus, BusMessage, EventHandlers } from '@mlops/bus';
 import { CONSUMERS, type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
-import type { TuningRecords } from '../domain/ports.js';
+import type { GateVerdict } from '../domain/gate.js';
+import type { ChampionRegistry, Registration, TuningRecords } from '../domain/ports.js';
+import { decidePromotion, type GateDefaults } from '../domain/promotion.js';
 import { CHAMPION_ALIAS } from '../domain/tags.js';
 import { holdWhileUnavailable } from './hold.js';
 
@@ -17,6 +19,8 @@ export const TRACKER_ACK_WAIT_MS = 15_000;
 export interface TrackerDeps {
   readonly bus: Bus;
   readonly records: TuningRecords;
+  readonly registry: ChampionRegistry;
+  readonly gate: GateDefaults;
   readonly logger: Logger;
 }
 
@@ -72,19 +76,58 @@ async function completeTuning(data: EventData<'tuning.completed'>, deps: Tracker
     log.warn('no trial succeeded: nothing registered');
     return;
   }
-  const { name, version, trialId, metricValue } = registration;
-  const registered: EventData<'model.registered'> = {
+  const verdict = await decidePromotion(deps.registry, deps.gate, data, registration);
+  const { name, version } = registration;
+  if (verdict.status === 'promoted') {
+    await deps.bus.publishEvent(SUBJECTS.modelRegistered, registered(data, registration, verdict), {
+      key: `${name}:${version}`,
+    });
+    log.info({ name, version, trial_id: registration.trialId, reason: verdict.reason }, 'model registered as champion');
+    return;
+  }
+  await deps.bus.publishEvent(SUBJECTS.modelRejected, rejected(data, registration, verdict), {
+    key: `${name}:${version}`,
+  });
+  log.info({ name, version, champion: verdict.championVersion, reason: verdict.reason }, 'model kept as challenger');
+}
+
+function registered(
+  data: EventData<'tuning.completed'>,
+  registration: Registration,
+  verdict: GateVerdict,
+): EventData<'model.registered'> {
+  const { name, version } = registration;
+  return {
     tuning_id: data.tuning_id,
-    trial_id: trialId,
+    trial_id: registration.trialId,
     name,
     version,
     alias: CHAMPION_ALIAS,
     run_id: registration.runId,
     model_uri: `models:/${name}/${version}`,
     source_uri: registration.source,
-    metric: { name: data.selection_metric, value: metricValue },
-    registered_at: new Date().toISOString(),
+    metric: { name: data.selection_metric, value: registration.metricValue },
+    previous_version: verdict.championVersion,
+    reason: verdict.reason,
+    registered_at: data.ended_at,
   };
-  await deps.bus.publishEvent(SUBJECTS.modelRegistered, registered, { key: `${name}:${version}` });
-  log.info({ name, version, trial_id: trialId, metric: metricValue }, 'model registered');
+}
+
+function rejected(
+  data: EventData<'tuning.completed'>,
+  registration: Registration,
+  verdict: GateVerdict,
+): EventData<'model.rejected'> {
+  return {
+    tuning_id: data.tuning_id,
+    name: registration.name,
+    version: registration.version,
+    champion_version: verdict.championVersion ?? '0',
+    metric: { name: verdict.metric, challenger: verdict.challengerValue, champion: verdict.championValue },
+    difference: verdict.difference,
+    interval: verdict.interval,
+    p_value: verdict.pValue,
+    reason: verdict.reason,
+    rejected_at: data.ended_at,
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DatasetSpec, DatasetSummary, TuneRequest } from '@mlops/contracts';
+import { type DatasetSpec, type DatasetSummary, type EventData, MAX_HOLDOUT_CELLS, type TuneRequest } from '@mlops/contracts';
 import {
   type DenseMatrix,
   MlError,
@@ -107,4 +107,20 @@ export function datasetDigest(table: NumericTable): string {
   hash.update(new Uint8Array(table.X.data.buffer, table.X.data.byteOffset, table.X.data.byteLength));
   hash.update(new Uint8Array(table.y.buffer, table.y.byteOffset, table.y.byteLength));
   return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The rows the promotion gate judges on: the first test rows (the split is already shuffled), at most
+ * MAX_HOLDOUT_CELLS cells so the event stays small; labels as 0/1 with the larger class positive, as fit() orders them.
+ */
+export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.completed'>['holdout']> {
+  const { X, y } = data.test;
+  const count = Math.max(1, Math.min(X.rows, Math.floor(MAX_HOLDOUT_CELLS / X.cols)));
+  let positive = Number.NEGATIVE_INFINITY;
+  for (const label of data.train.y) positive = Math.max(positive, label);
+  return {
+    feature_names: data.summary.feature_names,
+    rows: Array.from({ length: count }, (_, i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols))),
+    labels: Array.from(y.subarray(0, count), (label) => (label === positive ? 1 : 0)),
+  };
 }

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type EventData, expandGrid, SUBJECTS, type TrialParams, type TuningRequested } from '@mlops/contracts';
-import { buildTrainingData, type CsvLoader, type TrainingData } from './dataset.js';
+import { buildTrainingData, type CsvLoader, holdoutOf, type TrainingData } from './dataset.js';
 import type { PublishEvent } from './ports.js';
 import { runTrial } from './trial.js';
 
@@ -68,6 +68,8 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       completed,
       failed: trials.length - completed,
       selection_metric: request.selection_metric,
+      gate: request.gate,
+      holdout: holdoutOf(data),
       ended_at: new Date().toISOString(),
     },
     tuningId,

@@ -1,0 +1,84 @@
+import { fromRows, LogisticRegression } from '@mlops/ml';
+import type { MlflowClient } from '@mlops/mlflow';
+import { MODEL_FILES, parseWeights } from '@mlops/model-format';
+import type { GateVerdict } from '../domain/gate.js';
+import type { ChampionMove, ChampionRegistry, ScorableModel } from '../domain/ports.js';
+import { CHALLENGER_ALIAS, CHAMPION_ALIAS, CHAMPION_HISTORY_TAG, GATE_TAGS } from '../domain/tags.js';
+
+/** History entries kept on the registered model (MLflow tag values hold at most 5,000 characters). */
+const HISTORY_LIMIT = 20;
+
+/** The gate's view of the MLflow Model Registry: aliases, verdict tags, the champion history, each version's weights. */
+export function mlflowChampions(mlflow: MlflowClient): ChampionRegistry {
+  return {
+    async championVersion(name) {
+      return (await mlflow.getModelVersionByAlias(name, CHAMPION_ALIAS))?.version ?? null;
+    },
+    loadModel: (name, version) => loadScorable(mlflow, name, version),
+    async recordedVerdict(name, version) {
+      const tags = (await mlflow.getModelVersion(name, version)).tags;
+      const recorded = tags[GATE_TAGS.verdict];
+      return recorded === undefined ? undefined : (JSON.parse(recorded) as GateVerdict);
+    },
+    async recordVerdict({ name, version, parentRunId }, verdict) {
+      const tags = verdictTags(verdict);
+      // The whole verdict first: once it is there, a redelivery reuses it instead of judging again.
+      await mlflow.setModelVersionTag(name, version, GATE_TAGS.verdict, JSON.stringify(verdict));
+      for (const [key, value] of Object.entries(tags)) await mlflow.setModelVersionTag(name, version, key, value);
+      await mlflow.updateModelVersionDescription(name, version, describe(version, verdict));
+      await mlflow.logBatch({ runId: parentRunId, tags: { ...tags, [GATE_TAGS.verdict]: JSON.stringify(verdict) } });
+    },
+    async moveChampion(name, move) {
+      await mlflow.setRegisteredModelAlias(name, CHAMPION_ALIAS, move.version);
+      const history = await championHistory(mlflow, name);
+      const last = history.at(-1);
+      if (last?.version === move.version && last.previous === move.previous) return;
+      const kept = [...history, move].slice(-HISTORY_LIMIT);
+      await mlflow.setRegisteredModelTag(name, CHAMPION_HISTORY_TAG, JSON.stringify(kept));
+    },
+    async markChallenger(name, version) {
+      await mlflow.setRegisteredModelAlias(name, CHALLENGER_ALIAS, version);
+    },
+  };
+}
+
+/** Every recorded move of the champion alias, oldest first (empty for a model without one). */
+export async function championHistory(mlflow: MlflowClient, name: string): Promise<ChampionMove[]> {
+  const model = await mlflow.getRegisteredModel(name);
+  const text = model?.tags[CHAMPION_HISTORY_TAG];
+  return text === undefined ? [] : (JSON.parse(text) as ChampionMove[]);
+}
+
+async function loadScorable(mlflow: MlflowClient, name: string, version: string): Promise<ScorableModel> {
+  const resolved = await mlflow.resolveModelUri(`models:/${name}/${version}`);
+  if (resolved === null) throw new Error(`models:/${name}/${version} does not exist`);
+  const bytes = await mlflow.downloadArtifact({ artifactUri: resolved.artifactUri, path: MODEL_FILES.weights });
+  const weights = parseWeights(new TextDecoder().decode(bytes));
+  const model = LogisticRegression.fromState(weights);
+  return {
+    featureNames: weights.feature_names,
+    probabilities: (rows) => model.predictPositiveProba(fromRows(rows)),
+  };
+}
+
+function verdictTags(v: GateVerdict): Record<string, string> {
+  const text = (value: number | string | null) => (value === null ? '' : String(value));
+  return {
+    [GATE_TAGS.status]: v.status,
+    [GATE_TAGS.reason]: v.reason.slice(0, 4000),
+    [GATE_TAGS.championVersion]: text(v.championVersion),
+    [GATE_TAGS.metric]: v.metric,
+    [GATE_TAGS.challengerValue]: text(v.challengerValue),
+    [GATE_TAGS.championValue]: text(v.championValue),
+    [GATE_TAGS.difference]: text(v.difference),
+    [GATE_TAGS.interval]:
+      v.interval === null ? '' : `[${v.interval.low}, ${v.interval.high}] at alpha ${v.interval.alpha}`,
+    [GATE_TAGS.pValue]: text(v.pValue),
+  };
+}
+
+function describe(version: string, v: GateVerdict): string {
+  const kept =
+    v.status === 'promoted' ? 'promoted to champion' : `kept as challenger (champion stays v${v.championVersion})`;
+  return `Version ${version} ${kept}: ${v.reason}.`;
+}

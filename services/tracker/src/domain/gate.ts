@@ -1,0 +1,189 @@
+import type { GateRules, SelectionMetric } from '@mlops/contracts';
+import { greaterIsBetter } from '@mlops/contracts';
+import {
+  accuracy,
+  f1,
+  logLoss,
+  mcnemarTest,
+  pairedBootstrap,
+  precision,
+  type RowMetric,
+  recall,
+  rocAuc,
+} from '@mlops/ml';
+
+/** One model as the gate sees it: its version, its features (in order) and its probabilities on the holdout. */
+export interface GateModel {
+  readonly version: string;
+  readonly featureNames: readonly string[];
+  /** P(class 1) for each holdout row; undefined when the model cannot be scored on these rows. */
+  readonly probabilities: Float64Array | undefined;
+}
+
+/** The rows both models are judged on: the new tuning's holdout, labels 0/1. */
+export interface Holdout {
+  readonly featureNames: readonly string[];
+  readonly y: Float64Array;
+}
+
+/** The gate's decision and the evidence behind it, recorded on the version, the parent run and the event. */
+export interface GateVerdict {
+  readonly status: 'promoted' | 'rejected';
+  readonly reason: string;
+  readonly metric: SelectionMetric;
+  readonly championVersion: string | null;
+  readonly championValue: number | null;
+  readonly challengerValue: number | null;
+  /** challenger − champion (raw, not oriented). */
+  readonly difference: number | null;
+  /** Paired bootstrap interval of the difference, always computed when both models could be scored. */
+  readonly interval: { readonly low: number; readonly high: number; readonly alpha: number } | null;
+  /** McNemar's exact p-value on the holdout's accuracy, always computed when both could be scored. */
+  readonly pValue: number | null;
+  readonly rules: GateRules;
+}
+
+const LABEL_METRICS: Record<Exclude<SelectionMetric, 'roc_auc' | 'log_loss'>, typeof accuracy> = {
+  accuracy,
+  precision,
+  recall,
+  f1,
+};
+
+/** The selection metric on (labels, probabilities): label metrics threshold P(class 1) > 0.5, as predict() does. */
+export function rowMetric(metric: SelectionMetric): RowMetric {
+  if (metric === 'roc_auc') return rocAuc;
+  if (metric === 'log_loss') return logLoss;
+  const score = LABEL_METRICS[metric];
+  return (y, p) => score(y, labelsOf(p));
+}
+
+/**
+ * Decides whether the challenger replaces the champion. No champion → promoted. A champion whose features differ
+ * (or that cannot be scored) → rejected as "signature differs", unless the rules say promote. Otherwise both are
+ * scored on the same rows; the challenger must be strictly better, by min_absolute_change and min_relative_change,
+ * reach the threshold, and pass the significance test when one is asked for. Equal is not better.
+ */
+export function judge(
+  rules: GateRules,
+  holdout: Holdout,
+  challenger: GateModel,
+  champion: GateModel | null,
+): GateVerdict {
+  const base = { metric: rules.metric, rules, interval: null, pValue: null } as const;
+  const blank = { championValue: null, challengerValue: null, difference: null } as const;
+  if (champion === null)
+    return { ...base, ...blank, status: 'promoted', reason: 'first champion', championVersion: null };
+  const signatureProblem = signatureDiffers(holdout, challenger, champion);
+  if (signatureProblem !== undefined) {
+    const promote = rules.on_signature_change === 'promote';
+    const reason = `signature differs: ${signatureProblem}${promote ? '; promoted as the request asked' : ''}`;
+    return { ...base, ...blank, status: promote ? 'promoted' : 'rejected', reason, championVersion: champion.version };
+  }
+  return compare(rules, holdout.y, challenger as Scored, champion as Scored);
+}
+
+type Scored = GateModel & { readonly probabilities: Float64Array };
+
+function compare(rules: GateRules, y: Float64Array, challenger: Scored, champion: Scored): GateVerdict {
+  const metric = rowMetric(rules.metric);
+  const championValue = metric(y, champion.probabilities);
+  const challengerValue = metric(y, challenger.probabilities);
+  const difference = challengerValue - championValue;
+  const interval = bootstrapInterval(rules, y, champion.probabilities, challenger.probabilities, metric);
+  const test = mcnemarTest(y, labelsOf(champion.probabilities), labelsOf(challenger.probabilities));
+  const evidence = { championValue, challengerValue, difference, interval, pValue: test.pValue };
+  const failure = firstFailure(rules, evidence, test.candidateOnly > test.baselineOnly);
+  const summary = `${rules.metric} ${fmt(challengerValue)} vs champion v${champion.version} ${fmt(championValue)}`;
+  return {
+    metric: rules.metric,
+    rules,
+    championVersion: champion.version,
+    ...evidence,
+    status: failure === undefined ? 'promoted' : 'rejected',
+    reason: failure === undefined ? `${summary}: better` : `${summary}: ${failure}`,
+  };
+}
+
+interface Evidence {
+  readonly championValue: number;
+  readonly challengerValue: number;
+  readonly difference: number;
+  readonly interval: GateVerdict['interval'];
+  readonly pValue: number;
+}
+
+/** The first rule the challenger breaks, as a phrase; undefined when it passes them all. */
+function firstFailure(rules: GateRules, e: Evidence, mcnemarFavoursChallenger: boolean): string | undefined {
+  const sign = greaterIsBetter(rules.metric) ? 1 : -1;
+  const improvement = sign * e.difference;
+  if (!(improvement > 0)) return improvement === 0 ? 'not better (equal)' : 'worse';
+  if (improvement < rules.min_absolute_change) {
+    return `improvement ${fmt(improvement)} is below min_absolute_change ${rules.min_absolute_change}`;
+  }
+  const relativeFloor = rules.min_relative_change * Math.abs(e.championValue);
+  if (rules.min_relative_change > 0 && improvement < relativeFloor) {
+    return `improvement ${fmt(improvement)} is below min_relative_change ${rules.min_relative_change} of the champion's value`;
+  }
+  if (rules.threshold !== null && sign * (e.challengerValue - rules.threshold) < 0) {
+    return `${fmt(e.challengerValue)} does not reach the threshold ${rules.threshold}`;
+  }
+  if (rules.significance === 'bootstrap' && e.interval !== null) {
+    const low = Math.min(sign * e.interval.low, sign * e.interval.high);
+    if (!(low > 0))
+      return `not significant: the ${pct(rules.alpha)} interval [${fmt(e.interval.low)}, ${fmt(e.interval.high)}] contains 0`;
+  }
+  if (rules.significance === 'mcnemar' && !(e.pValue < rules.alpha && mcnemarFavoursChallenger)) {
+    return `not significant: McNemar p = ${fmt(e.pValue)} (alpha ${rules.alpha})`;
+  }
+  return undefined;
+}
+
+function bootstrapInterval(
+  rules: GateRules,
+  y: Float64Array,
+  champion: Float64Array,
+  challenger: Float64Array,
+  metric: RowMetric,
+): GateVerdict['interval'] {
+  try {
+    const result = pairedBootstrap({
+      yTrue: y,
+      baseline: champion,
+      candidate: challenger,
+      metric,
+      resamples: rules.bootstrap_resamples,
+      randomState: rules.random_state,
+      alpha: rules.alpha,
+    });
+    return { low: result.low, high: result.high, alpha: rules.alpha };
+  } catch {
+    return null; // e.g. ROC AUC on a holdout with one class: no interval, and 'bootstrap' then rejects nothing
+  }
+}
+
+function signatureDiffers(holdout: Holdout, challenger: GateModel, champion: GateModel): string | undefined {
+  const expected = holdout.featureNames;
+  if (champion.featureNames.length !== expected.length) {
+    return `champion v${champion.version} takes ${champion.featureNames.length} features, the new rows have ${expected.length}`;
+  }
+  const renamed = champion.featureNames.findIndex((name, i) => name !== expected[i]);
+  if (renamed >= 0) {
+    return `champion v${champion.version} feature ${renamed} is ${JSON.stringify(champion.featureNames[renamed])}, the new rows have ${JSON.stringify(expected[renamed])}`;
+  }
+  if (champion.probabilities === undefined) return `champion v${champion.version} cannot be scored on the new rows`;
+  if (challenger.probabilities === undefined) return 'the challenger cannot be scored on its own rows';
+  return undefined;
+}
+
+function labelsOf(probabilities: ArrayLike<number>): Float64Array {
+  return Float64Array.from(probabilities, (p) => (p > 0.5 ? 1 : 0));
+}
+
+function fmt(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+function pct(alpha: number): string {
+  return `${Math.round((1 - alpha) * 1000) / 10} %`;
+}

@@ -1,0 +1,68 @@
+import { type EventData, type GateRules, resolveGateRules } from '@mlops/contracts';
+import { type GateModel, type GateVerdict, type Holdout, judge } from './gate.js';
+import type { ChampionRegistry, Registration } from './ports.js';
+
+/** The gate's rules a tuning did not override: the tracker's configured defaults. */
+export type GateDefaults = Omit<GateRules, 'metric'>;
+
+/**
+ * The promotion gate after a tuning registered its best as a new version: judges it against the champion (or
+ * reuses the verdict an earlier delivery recorded), records the verdict, then moves `champion` to it or marks it
+ * `challenger`. Each step is idempotent, so a tracker killed anywhere in between ends, after redelivery, with one
+ * verdict and one alias move.
+ */
+export async function decidePromotion(
+  registry: ChampionRegistry,
+  defaults: GateDefaults,
+  data: EventData<'tuning.completed'>,
+  registration: Registration,
+): Promise<GateVerdict> {
+  const { name, version } = registration;
+  const verdict =
+    (await registry.recordedVerdict(name, version)) ?? (await judgeAgainstChampion(registry, defaults, data, version));
+  await registry.recordVerdict({ name, version, parentRunId: registration.parentRunId }, verdict);
+  if (verdict.status === 'promoted') {
+    await registry.moveChampion(name, {
+      version,
+      previous: verdict.championVersion,
+      reason: verdict.reason,
+      by: 'gate',
+      at: data.ended_at,
+    });
+  } else {
+    await registry.markChallenger(name, version);
+  }
+  return verdict;
+}
+
+async function judgeAgainstChampion(
+  registry: ChampionRegistry,
+  defaults: GateDefaults,
+  data: EventData<'tuning.completed'>,
+  version: string,
+): Promise<GateVerdict> {
+  const rules = resolveGateRules(defaults, data.gate, data.selection_metric);
+  const name = data.registered_model_name;
+  const championVersion = await registry.championVersion(name);
+  if (championVersion === version) {
+    const blank = { championValue: null, challengerValue: null, difference: null, interval: null, pValue: null };
+    return { ...blank, status: 'promoted', reason: 'already champion', metric: rules.metric, rules, championVersion };
+  }
+  const challenger = await registry.loadModel(name, version);
+  const holdout: Holdout = {
+    featureNames: data.holdout?.feature_names ?? challenger.featureNames,
+    y: Float64Array.from(data.holdout?.labels ?? []),
+  };
+  const rows = data.holdout?.rows ?? [];
+  const scored = async (v: string): Promise<GateModel> => {
+    const model = v === version ? challenger : await registry.loadModel(name, v);
+    const fits = rows.length > 0 && model.featureNames.length === (rows[0]?.length ?? -1);
+    return {
+      version: v,
+      featureNames: model.featureNames,
+      probabilities: fits ? model.probabilities(rows) : undefined,
+    };
+  };
+  const champion = championVersion === null ? null : await scored(championVersion);
+  return judge(rules, holdout, await scored(version), champion);
+}

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { type Bus, connectBus, watchEvents } from '@mlops/bus';
+import { type EventData, type GateSpec, SUBJECTS } from '@mlops/contracts';
+import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import { createLogger } from '@mlops/service-kit';
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createTracker } from '../src/service.js';
+import { completed, stepHoldout, type TestWeights, threshold, trial, tuningStarted } from './support/tuning-events.js';
+
+const logger = createLogger({ service: 'gate-test', level: 'silent' });
+let nats: NatsServerHandle;
+let bus: Bus;
+let mlflow: MlflowClient;
+let tracker: ReturnType<typeof createTracker>;
+const decisions = new Map<
+  string,
+  | { subject: 'model.registered'; data: EventData<'model.registered'> }
+  | { subject: 'model.rejected'; data: EventData<'model.rejected'> }
+>();
+
+async function until<T>(get: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await get();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** One tuning of one trial with these weights, judged under `gate`; resolves with the tracker's decision. */
+async function tune(
+  model: string,
+  weights: TestWeights,
+  options: { gate?: GateSpec; features?: string[]; holdout?: EventData<'tuning.completed'>['holdout'] } = {},
+) {
+  const tuningId = `g-${randomUUID().slice(0, 8)}`;
+  const features = options.features ?? ['a', 'b'];
+  await bus.publishEvent(SUBJECTS.tuningStarted, tuningStarted(model, tuningId, 1, features), { key: tuningId });
+  await bus.publishEvent(SUBJECTS.runCompleted, trial(model, tuningId, 0, 0.9, weights, features), {
+    key: `${tuningId}-0`,
+  });
+  const done = completed(model, tuningId, 1, options.gate ?? {}, options.holdout ?? stepHoldout());
+  await bus.publishEvent(SUBJECTS.tuningCompleted, done, { key: tuningId });
+  return { tuningId, done, decision: await until(() => decisions.get(tuningId)) };
+}
+
+async function aliasOf(model: string, alias: string): Promise<string | undefined> {
+  return (await mlflow.getModelVersionByAlias(model, alias))?.version;
+}
+
+const modelName = () => `gate_${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+  bus = await connectBus({ servers: nats.url, name: 'gate-test', logger });
+  tracker = createTracker(loadConfig({ NATS_URL: nats.url, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri') }), {
+    bus: await connectBus({ servers: nats.url, name: 'tracker', logger }),
+    logger,
+  });
+  await tracker.start();
+  watchEvents(bus.connection, SUBJECTS.modelRegistered, ({ data }) =>
+    decisions.set(data.tuning_id, { subject: 'model.registered', data }),
+  );
+  watchEvents(bus.connection, SUBJECTS.modelRejected, ({ data }) =>
+    decisions.set(data.tuning_id, { subject: 'model.rejected', data }),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await tracker?.stop();
+  await bus?.close();
+  await nats?.stop();
+});
+
+describe('the promotion gate', () => {
+  it('when the challenger is worse on the same rows, then it is kept as challenger and the verdict is recorded where users look', async () => {
+    const model = modelName();
+    const first = await tune(model, threshold(0));
+    expect(first.decision).toMatchObject({
+      subject: 'model.registered',
+      data: { version: '1', previous_version: null, reason: 'first champion' },
+    });
+    const worse = await tune(model, threshold(-0.02));
+    expect(worse.decision.subject).toBe('model.rejected');
+    const event = worse.decision.data as EventData<'model.rejected'>;
+    expect(event).toMatchObject({
+      version: '2',
+      champion_version: '1',
+      metric: { name: 'accuracy', challenger: 0.965, champion: 0.975 },
+      reason: 'accuracy 0.965 vs champion v1 0.975: worse',
+    });
+    expect(event.difference).toBeCloseTo(-0.01, 12);
+    expect(event.interval?.high).toBeLessThanOrEqual(0); // computed and recorded although significance is 'none'
+    expect(event.p_value).toBeGreaterThan(0);
+    expect([await aliasOf(model, 'champion'), await aliasOf(model, 'challenger')]).toEqual(['1', '2']);
+    const version = await mlflow.getModelVersion(model, '2');
+    expect(version.tags).toMatchObject({
+      'mlops.gate.status': 'rejected',
+      'mlops.gate.champion_version': '1',
+      'mlops.gate.champion_value': '0.975',
+      'mlops.gate.challenger_value': '0.965',
+    });
+    expect(version.description).toMatch(/^Version 2 kept as challenger \(champion stays v1\): accuracy 0.965/);
+    const experiment = await mlflow.getExperimentByName(model);
+    const parent = (
+      await mlflow.searchRuns({
+        experimentIds: [experiment!.experimentId],
+        filter: `tags.\`mlops.tuning_parent\` = '${worse.tuningId}'`,
+      })
+    ).runs[0]!;
+    expect(parent.data.tags).toMatchObject({ 'mlops.gate.status': 'rejected', 'mlops.gate.champion_version': '1' });
+  }, 60_000);
+
+  it('when the challenger is better, then champion moves to it, the event names the previous version and the history grows', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const better = await tune(model, threshold(0.05));
+    expect(better.decision).toMatchObject({
+      subject: 'model.registered',
+      data: {
+        version: '2',
+        alias: 'champion',
+        previous_version: '1',
+        reason: 'accuracy 1 vs champion v1 0.975: better',
+      },
+    });
+    expect(await aliasOf(model, 'champion')).toBe('2');
+    const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as {
+      version: string;
+      previous: string | null;
+      by: string;
+    }[];
+    expect(history.map((m) => [m.version, m.previous, m.by])).toEqual([
+      ['1', null, 'gate'],
+      ['2', '1', 'gate'],
+    ]);
+  }, 60_000);
+
+  it('when the challenger is only equal, then it is not promoted', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const equal = await tune(model, threshold(0.001));
+    expect(equal.decision).toMatchObject({
+      subject: 'model.rejected',
+      data: { reason: 'accuracy 0.975 vs champion v1 0.975: not better (equal)', difference: 0 },
+    });
+    expect(await aliasOf(model, 'champion')).toBe('1');
+  }, 60_000);
+
+  it('when min_absolute_change is 0.01, then a +0.005 improvement is held back; without it the same model is promoted', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const small = await tune(model, threshold(0.01), { gate: { min_absolute_change: 0.01 } });
+    expect(small.decision.subject).toBe('model.rejected');
+    expect(small.decision.data.reason).toMatch(/improvement 0.005 is below min_absolute_change 0.01$/);
+    const plain = await tune(model, threshold(0.01));
+    expect(plain.decision).toMatchObject({
+      subject: 'model.registered',
+      data: { version: '3', previous_version: '1' },
+    });
+  }, 60_000);
+
+  it('when significance is bootstrap, then a +0.005 improvement whose interval contains 0 is rejected and a clear one passes', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const unsure = await tune(model, threshold(0.01), { gate: { significance: 'bootstrap' } });
+    expect(unsure.decision.subject).toBe('model.rejected');
+    expect(unsure.decision.data.reason).toMatch(/not significant: the 95 % interval \[0, 0.01\d*\] contains 0$/);
+    const clear = await tune(model, threshold(0.05), { gate: { significance: 'bootstrap' } });
+    expect(clear.decision).toMatchObject({ subject: 'model.registered', data: { version: '3' } });
+  }, 60_000);
+
+  it('when the new model takes other features, then the champion is kept ("signature differs") unless the request says promote', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const wide = stepHoldout();
+    const features = ['a', 'b', 'c'];
+    const holdout = { feature_names: features, rows: wide.rows.map((r) => [...r, 0]), labels: wide.labels };
+    const rejected = await tune(model, threshold(0.05), { features, holdout });
+    expect(rejected.decision.subject).toBe('model.rejected');
+    expect(rejected.decision.data.reason).toBe('signature differs: champion v1 takes 2 features, the new rows have 3');
+    const promoted = await tune(model, threshold(0.05), {
+      features,
+      holdout,
+      gate: { on_signature_change: 'promote' },
+    });
+    expect(promoted.decision).toMatchObject({ subject: 'model.registered', data: { version: '3' } });
+    expect(promoted.decision.data.reason).toMatch(/^signature differs: .*; promoted as the request asked$/);
+  }, 60_000);
+
+  it('when tuning.completed is delivered again after the decision, then there is still one version, one verdict and one move', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const better = await tune(model, threshold(0.05));
+    const jsm = await jetstreamManager(bus.connection);
+    const announced = async () =>
+      (await jsm.streams.info('MODELS', { subjects_filter: 'model.registered' })).state.subjects?.['model.registered'];
+    const before = await announced();
+    await bus.publishEvent(SUBJECTS.tuningCompleted, better.done, { key: `again-${better.tuningId}` });
+    await until(async () => {
+      const info = await jsm.consumers.info('TUNING_EVENTS', 'tracker-tuning-events');
+      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    });
+    const versions = await mlflow.searchModelVersions({ filter: `name = '${model}'` });
+    expect(versions.modelVersions.map((v) => v.version).sort()).toEqual(['1', '2']);
+    const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as unknown[];
+    expect(history).toHaveLength(2);
+    expect(await announced()).toBe(before); // the same model.registered id: JetStream kept the first one only
+  }, 60_000);
+});
