@@ -2,7 +2,7 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorMetrics } from '../adapters/metrics.js';
 import type { AuthConfig } from '../config.js';
-import type { ScoringLimits } from '../domain/scoring-request.js';
+import type { ScoringLimits } from '../domain/scoring-rules.js';
 import type { ModelSlot } from '../domain/served-model.js';
 import { createAccessCheck } from './auth.js';
 import { createReadApp } from './read-routes.js';

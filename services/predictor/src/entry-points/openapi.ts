@@ -9,7 +9,7 @@ import {
   MlflowErrorSchema,
   PredictRequestSchema,
   PredictResponseSchema,
-} from '../domain/protocols/schemas.js';
+} from './wire/schemas.js';
 
 /** The predictor's own version, answered on GET /version and in the OpenAPI document. */
 export const PREDICTOR_VERSION = '0.1.0';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorMetrics } from '../adapters/metrics.js';
-import { BadScoringRequest, type ScoringLimits } from '../domain/scoring-request.js';
+import { BadScoringRequest, type ScoringLimits } from '../domain/scoring-rules.js';
 import type { ModelSlot } from '../domain/served-model.js';
 import { BodyTooLarge, readBody } from './body.js';
 import type { RouteMatch } from './routes.js';

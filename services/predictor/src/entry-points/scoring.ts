@@ -1,6 +1,6 @@
 import type { DenseMatrix } from '@mlops/ml';
 import type { PredictorMetrics } from '../adapters/metrics.js';
-import { BadScoringRequest } from '../domain/scoring-request.js';
+import { BadScoringRequest } from '../domain/scoring-rules.js';
 import type { ServedModel } from '../domain/served-model.js';
 
 /** One scoring call's results: per-row probabilities of class 1, labels and prediction ids. */
