@@ -1,8 +1,8 @@
 import type { DenseMatrix } from '@mlops/ml';
+import type { Scored } from '../domain/scoring.js';
 import type { ScoringLimits } from '../domain/scoring-rules.js';
 import type { ServedModel } from '../domain/served-model.js';
 import type { RouteMatch, ScoringKind } from './routes.js';
-import type { Scored } from './scoring.js';
 import { scanFeatureRows } from './wire/feature-rows-scan.js';
 import { parseMlflowCsv, parseMlflowJson } from './wire/mlflow-scoring.js';
 import { parseInferRequest } from './wire/open-inference.js';
