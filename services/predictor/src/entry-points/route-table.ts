@@ -59,6 +59,7 @@ export interface ReadRoute extends RouteCommon {
 /** One route of the table. */
 export type RouteSpec = ScoringRoute | ReadRoute;
 
+/** A POST route, scored on the fast path by the protocol of `scoring`. */
 function post(
   path: string,
   access: Access,
@@ -69,6 +70,7 @@ function post(
   return { method: 'POST', path, access, scoring, summary, ...bodies };
 }
 
+/** A GET route, answered by the read app's handler `read` (its literal becomes a ReadRouteKey). */
 function get<const K extends string>(
   path: string,
   access: Access,
