@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decimalToDouble } from '../src/domain/protocols/decimal-to-double.js';
-import { scanFeatureRows } from '../src/domain/protocols/feature-rows-scan.js';
-import { parsePredictRequest } from '../src/domain/scoring-request.js';
+import { decimalToDouble } from '../src/entry-points/wire/decimal-to-double.js';
+import { scanFeatureRows } from '../src/entry-points/wire/feature-rows-scan.js';
+import { parsePredictRequest } from '../src/entry-points/wire/scoring-request.js';
 
 // The fast reader must agree exactly with the full path (JSON.parse + zod) on everything it accepts, and give up on
 // everything else; numbers must be the doubles Number() makes, bit for bit.

@@ -74,7 +74,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.tuningCompleted]: {
     summary:
-      'Every trial ended. The tracker picks the best completed trial by the selection metric, registers it, and its promotion gate compares it with the champion on `holdout` (the first test rows) under `gate` (the request\'s overrides of the tracker\'s defaults).',
+      "Every trial ended. The tracker picks the best completed trial by the selection metric, registers it, and its promotion gate compares it with the champion on `holdout` (the first test rows) under `gate` (the request's overrides of the tracker's defaults).",
     publishers: ['trainer worker'],
     consumers: [tracker, cliWatch],
     messageId: '`tuning.completed:<tuning_id>`',

@@ -1,19 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-
-/** The identity of a served model, as metric labels carry it. */
-export interface ModelIdentity {
-  readonly name: string;
-  readonly version: string;
-  readonly alias: string;
-}
+import type { ModelIdentity, ScoringMetrics } from '../domain/ports.js';
 
 /** The predictor's Prometheus metrics, on their own registry (one per predictor, so tests can run several). */
-export interface PredictorMetrics {
+export interface PredictorMetrics extends ScoringMetrics {
   readonly registry: Registry;
   /** Called when a request starts; the returned function records its end with the status sent. */
   startRequest(endpoint: string): (status: number) => void;
-  /** Counts one successful scoring call: rows, predictions by class, success per model. */
-  countScored(model: ModelIdentity, rows: number, positives: number, classes: readonly [number, number]): void;
   /** Counts a scoring call that failed (bad input, no model, error) for the served model, if any. */
   countFailed(model: ModelIdentity | undefined): void;
   /** Records a model swapped in: the info gauge names it alone. */

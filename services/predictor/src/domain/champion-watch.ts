@@ -1,11 +1,5 @@
 import type { Logger } from '@mlops/service-kit';
-
-/** What the watch needs: read the alias's version (null when unset) and offer it for loading. */
-export interface ChampionSource {
-  championVersion(): Promise<string | null>;
-  offer(version: string, reason: string): Promise<void>;
-  hasModel(): boolean;
-}
+import type { ChampionSource } from './ports.js';
 
 /**
  * Re-reads the champion alias from MLflow: quickly (1 s doubling to the poll interval) while no model is served,

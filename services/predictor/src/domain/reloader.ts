@@ -1,11 +1,6 @@
 import type { Logger } from '@mlops/service-kit';
-import type { ModelSlot, ServedModel } from './served-model.js';
-
-/** Told of every swap and every failed load (metrics, events). */
-export interface ReloadObserver {
-  loaded(model: ServedModel): void;
-  failed(version: string, err: unknown): void;
-}
+import type { LoadModel, ReloadObserver } from './ports.js';
+import type { ModelSlot } from './served-model.js';
 
 /** Loads versions off the request path and swaps them in; one load at a time, stale versions skipped. */
 export class ModelReloader {
@@ -15,7 +10,7 @@ export class ModelReloader {
 
   constructor(
     private readonly slot: ModelSlot,
-    private readonly load: (version: string) => Promise<ServedModel>,
+    private readonly load: LoadModel,
     private readonly logger: Logger,
     private readonly observer?: ReloadObserver,
   ) {}

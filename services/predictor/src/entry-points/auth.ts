@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthConfig } from '../config.js';
-import type { Access } from './routes.js';
+import type { Access } from './route-table.js';
 
 /**
  * Builds the bearer-token check for a route's access class. Tokens are compared as SHA-256 digests in constant time

@@ -1,25 +1,10 @@
 import type { RequestListener } from 'node:http';
-import type { Logger } from '@mlops/service-kit';
-import type { PredictorMetrics } from '../adapters/metrics.js';
-import type { AuthConfig } from '../config.js';
-import type { ScoringLimits } from '../domain/scoring-request.js';
-import type { ModelSlot } from '../domain/served-model.js';
 import { createAccessCheck } from './auth.js';
+import type { HttpDeps } from './http-deps.js';
 import { createReadApp } from './read-routes.js';
 import { createRequestIds } from './request-ids.js';
 import { matchRoute } from './routes.js';
 import { handleScoring, sendReply } from './scoring-handler.js';
-
-/** Everything the HTTP side needs. */
-export interface HttpDeps {
-  readonly slot: ModelSlot;
-  readonly limits: ScoringLimits & { readonly maxBodyBytes: number };
-  readonly auth: AuthConfig;
-  readonly metrics: PredictorMetrics;
-  /** Why no model is served (MLflow unreachable, a failed load), shown by the readiness routes. */
-  readonly readinessProblem?: () => string | undefined;
-  readonly logger: Logger;
-}
 
 /**
  * The predictor's request listener. Scoring routes (/predict, /invocations, /v2/.../infer) run on a framework-free

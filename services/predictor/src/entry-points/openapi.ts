@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import {
+  type ReadRoute,
+  ROUTES,
+  type RouteSpec,
+  type SchemaName,
+  type ScoringRoute,
+  templateParams,
+} from './route-table.js';
+import {
   ErrorResponseSchema,
   InferErrorSchema,
   InferRequestSchema,
@@ -9,7 +17,7 @@ import {
   MlflowErrorSchema,
   PredictRequestSchema,
   PredictResponseSchema,
-} from '../domain/protocols/schemas.js';
+} from './wire/schemas.js';
 
 /** The predictor's own version, answered on GET /version and in the OpenAPI document. */
 export const PREDICTOR_VERSION = '0.1.0';
@@ -24,14 +32,11 @@ const COMPONENTS = {
   InferRequest: InferRequestSchema,
   InferResponse: InferResponseSchema,
   InferError: InferErrorSchema,
-} as const;
+} as const satisfies Record<SchemaName, z.ZodType>;
 
-type Component = keyof typeof COMPONENTS;
-type Operation = Record<string, unknown>;
-
-const ref = (name: Component) => ({ $ref: `#/components/schemas/${name}` });
-const json = (name: Component) => ({ 'application/json': { schema: ref(name) } });
-const errors = (name: Component, statuses: readonly number[]) =>
+const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: SchemaName) => ({ 'application/json': { schema: ref(name) } });
+const errors = (name: SchemaName, statuses: readonly number[]) =>
   Object.fromEntries(statuses.map((s) => [String(s), { description: STATUS_TEXT[s], content: json(name) }]));
 const plain = (description: string, type = 'application/json') => ({
   description,
@@ -50,84 +55,44 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   503: 'No model loaded yet (Retry-After)',
 };
 
-function scoring(summary: string, request: Operation, response: Component, error: Component, extra: number[] = []) {
+function scoringOperation(route: ScoringRoute) {
+  const csv = route.csv === undefined ? {} : { 'text/csv': { schema: { type: 'string', description: route.csv } } };
   return {
-    post: {
-      summary,
-      security: bearer,
-      requestBody: { required: true, content: request },
-      responses: {
-        '200': { description: 'One prediction per row', content: json(response) },
-        ...errors(error, [400, 401, 413, 503, ...extra]),
-      },
+    summary: route.summary,
+    ...security(route),
+    requestBody: { required: true, content: { ...json(route.request), ...csv } },
+    responses: {
+      '200': { description: 'One prediction per row', content: json(route.response) },
+      ...errors(route.error, [400, 401, 413, 503, ...(route.moreErrors ?? [])]),
     },
   };
 }
 
-function read(summary: string, responses: Record<string, unknown>, protectedRoute = false) {
-  return { get: { summary, ...(protectedRoute ? { security: bearer } : {}), responses } };
+function readOperation(route: ReadRoute) {
+  const responses = Object.fromEntries(
+    Object.entries(route.answers).map(([status, description]) => [status, plain(description, route.contentType)]),
+  );
+  return { summary: route.summary, ...security(route), responses };
 }
 
+function security(route: RouteSpec) {
+  return route.access === 'protected' ? { security: bearer } : {};
+}
+
+function pathItem(route: RouteSpec) {
+  const operation = route.method === 'POST' ? { post: scoringOperation(route) } : { get: readOperation(route) };
+  const params = templateParams(route.path).map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  return params.length === 0 ? operation : { parameters: params, ...operation };
+}
+
+/** The document's paths, one per route of the table, in its order. */
 function paths() {
-  const infer = scoring(
-    'Open Inference Protocol V2 inference',
-    json('InferRequest'),
-    'InferResponse',
-    'InferError',
-    [404],
-  );
-  const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
-  const version = { name: 'version', in: 'path', required: true, schema: { type: 'string' } };
-  const withParams = (op: { get?: Operation; post?: Operation }, params: unknown[]) => ({ parameters: params, ...op });
-  return {
-    '/predict': scoring('Score rows (native protocol)', json('PredictRequest'), 'PredictResponse', 'Error'),
-    '/invocations': scoring(
-      'Score rows (MLflow scoring-server protocol)',
-      {
-        ...json('InvocationsRequest'),
-        'text/csv': { schema: { type: 'string', description: 'RFC 4180 CSV: header row of feature names, then rows' } },
-      },
-      'InvocationsResponse',
-      'MlflowError',
-      [415],
-    ),
-    '/v2/models/{name}/infer': withParams(infer, [name]),
-    '/v2/models/{name}/versions/{version}/infer': withParams(infer, [name, version]),
-    '/v2/models/{name}': withParams(
-      read('OIP model metadata', { '200': plain('Model metadata'), '404': plain('Not served') }, true),
-      [name],
-    ),
-    '/v2/models/{name}/versions/{version}': withParams(
-      read('OIP model metadata', { '200': plain('Model metadata'), '404': plain('Not served') }, true),
-      [name, version],
-    ),
-    '/v2/models/{name}/ready': withParams(
-      read('OIP model readiness', { '200': plain('Ready'), '404': plain('Not served') }),
-      [name],
-    ),
-    '/v2/models/{name}/versions/{version}/ready': withParams(
-      read('OIP model readiness', { '200': plain('Ready'), '404': plain('Not served') }),
-      [name, version],
-    ),
-    '/v2': read('OIP server metadata', { '200': plain('Server metadata') }),
-    '/v2/health/live': read('OIP liveness', { '200': plain('Live') }),
-    '/v2/health/ready': read('OIP readiness', { '200': plain('Ready'), '503': plain('No model yet') }),
-    '/health': read('Liveness', { '200': plain('Alive') }),
-    '/ready': read('Readiness: a model is loaded', { '200': plain('Ready'), '503': plain('No model yet') }),
-    '/ping': read('MLflow scoring-server health', {
-      '200': plain('Model loaded', 'text/plain'),
-      '404': plain('No model yet', 'text/plain'),
-    }),
-    '/version': read('Predictor version', { '200': plain('Version', 'text/plain') }),
-    '/model': read(
-      'The served model: identity, signature, training record',
-      { '200': plain('Model'), '503': plain('No model yet') },
-      true,
-    ),
-    '/metrics': read('Prometheus metrics', { '200': plain('Metrics in the text exposition format', 'text/plain') }),
-    '/openapi.json': read('This document', { '200': plain('OpenAPI 3.1') }),
-    '/docs': read('Rendered documentation', { '200': plain('HTML page', 'text/html') }),
-  };
+  return Object.fromEntries(ROUTES.map((route) => [route.path, pathItem(route)]));
 }
 
 /** The OpenAPI 3.1 document of every route, its request and response schemas generated from the zod schemas. */

@@ -1,51 +1,18 @@
-import express, { type Express, type Response } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { ServedModel } from '../domain/served-model.js';
 import { renderDocsPage } from './docs-page.js';
-import type { HttpDeps } from './http.js';
+import type { HttpDeps } from './http-deps.js';
 import { buildOpenApiDocument, PREDICTOR_VERSION } from './openapi.js';
+import { READ_ROUTES, type ReadRouteKey } from './route-table.js';
+import { describeModel, oipMetadata } from './wire/model-metadata.js';
 
-/** The read-only routes: health and readiness (ours, MLflow's, OIP's), model metadata, metrics, OpenAPI and docs. */
+/** The read-only routes of the table (health and readiness, model metadata, metrics, OpenAPI, docs) on express. */
 export function createReadApp(deps: HttpDeps): Express {
-  const { slot } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'alive' });
-  });
-  app.get('/ready', (_req, res) => {
-    const served = slot.model;
-    const reason = deps.readinessProblem?.() ?? 'no model loaded yet';
-    if (served === undefined) res.status(503).json({ status: 'not ready', reason });
-    else res.json({ status: 'ready', model: { name: served.name, version: served.version } });
-  });
-  app.get('/model', (_req, res) => {
-    const served = slot.model;
-    if (served === undefined) noModel(res);
-    else res.json(describeModel(served));
-  });
-  app.get('/ping', (_req, res) => {
-    res
-      .status(slot.model === undefined ? 404 : 200)
-      .type('text/plain')
-      .send('\n');
-  });
-  app.get('/version', (_req, res) => {
-    res.type('text/plain').send(PREDICTOR_VERSION);
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('content-type', deps.metrics.registry.contentType);
-    res.send(await deps.metrics.registry.metrics());
-  });
-  const openapi = JSON.stringify(buildOpenApiDocument());
-  const docs = renderDocsPage(buildOpenApiDocument());
-  app.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(openapi);
-  });
-  app.get('/docs', (_req, res) => {
-    res.type('text/html').send(docs);
-  });
-  mountOpenInference(app, deps);
+  const handlers: Record<ReadRouteKey, RequestHandler> = { ...serviceReads(deps), ...openInferenceReads(deps) };
+  for (const route of READ_ROUTES) app.get(route.path.replace(/\{(\w+)\}/g, ':$1'), handlers[route.read]);
   app.use((_req, res) => {
     res.status(404).json({
       error: {
@@ -57,53 +24,67 @@ export function createReadApp(deps: HttpDeps): Express {
   return app;
 }
 
-function mountOpenInference(app: Express, { slot }: HttpDeps): void {
-  app.get('/v2', (_req, res) => {
-    res.json({ name: 'mlops-predictor', version: PREDICTOR_VERSION, extensions: [] });
-  });
-  app.get('/v2/health/live', (_req, res) => {
-    res.json({ live: true });
-  });
-  app.get('/v2/health/ready', (_req, res) => {
-    res.status(slot.model === undefined ? 503 : 200).json({ ready: slot.model !== undefined });
-  });
-  const both = (suffix: string) => [`/v2/models/:name${suffix}`, `/v2/models/:name/versions/:version${suffix}`];
-  app.get(both(''), (req, res) => {
-    const served = servedAs(slot.model, req.params as Record<string, string | undefined>, res);
-    if (served !== undefined) res.json(oipMetadata(served));
-  });
-  app.get(both('/ready'), (req, res) => {
-    const served = servedAs(slot.model, req.params as Record<string, string | undefined>, res);
-    if (served !== undefined) res.json({ name: served.name, ready: true });
-  });
+function serviceReads(deps: HttpDeps) {
+  const { slot } = deps;
+  const openapi = JSON.stringify(buildOpenApiDocument());
+  const docs = renderDocsPage(buildOpenApiDocument());
+  return {
+    health: (_req, res) => {
+      res.json({ status: 'alive' });
+    },
+    ready: (_req, res) => {
+      const served = slot.model;
+      const reason = deps.readinessProblem?.() ?? 'no model loaded yet';
+      if (served === undefined) res.status(503).json({ status: 'not ready', reason });
+      else res.json({ status: 'ready', model: { name: served.name, version: served.version } });
+    },
+    model: (_req, res) => {
+      const served = slot.model;
+      if (served === undefined) noModel(res);
+      else res.json(describeModel(served));
+    },
+    ping: (_req, res) => {
+      res
+        .status(slot.model === undefined ? 404 : 200)
+        .type('text/plain')
+        .send('\n');
+    },
+    version: (_req, res) => {
+      res.type('text/plain').send(PREDICTOR_VERSION);
+    },
+    metrics: async (_req, res) => {
+      res.setHeader('content-type', deps.metrics.registry.contentType);
+      res.send(await deps.metrics.registry.metrics());
+    },
+    openapi: (_req, res) => {
+      res.type('application/json').send(openapi);
+    },
+    docs: (_req, res) => {
+      res.type('text/html').send(docs);
+    },
+  } satisfies Partial<Record<ReadRouteKey, RequestHandler>>;
 }
 
-/** `GET /model`: identity, signature and training record of the served model. */
-export function describeModel(served: ServedModel) {
+function openInferenceReads({ slot }: HttpDeps) {
   return {
-    name: served.name,
-    version: served.version,
-    alias: served.alias,
-    run_id: served.runId,
-    model_uri: served.modelUri,
-    feature_names: served.featureNames,
-    classes: served.model.classes,
-    signature: {
-      inputs: served.featureNames.map((name) => ({ name, type: 'double', required: true })),
-      outputs: [
-        { name: 'probability', type: 'double' },
-        { name: 'label', type: 'long' },
-        { name: 'prediction_id', type: 'string' },
-      ],
+    oipServer: (_req, res) => {
+      res.json({ name: 'mlops-predictor', version: PREDICTOR_VERSION, extensions: [] });
     },
-    training: {
-      solver: served.training.solver,
-      params: served.training.params,
-      metrics: served.training.metrics,
-      trained_at: served.training.trainedAt,
+    oipLive: (_req, res) => {
+      res.json({ live: true });
     },
-    loaded_at: served.loadedAt.toISOString(),
-  };
+    oipReady: (_req, res) => {
+      res.status(slot.model === undefined ? 503 : 200).json({ ready: slot.model !== undefined });
+    },
+    oipModel: (req, res) => {
+      const served = servedAs(slot.model, req.params as Record<string, string | undefined>, res);
+      if (served !== undefined) res.json(oipMetadata(served));
+    },
+    oipModelReady: (req, res) => {
+      const served = servedAs(slot.model, req.params as Record<string, string | undefined>, res);
+      if (served !== undefined) res.json({ name: served.name, ready: true });
+    },
+  } satisfies Partial<Record<ReadRouteKey, RequestHandler>>;
 }
 
 function servedAs(
@@ -124,20 +105,6 @@ function servedAs(
     return undefined;
   }
   return served;
-}
-
-function oipMetadata(served: ServedModel) {
-  return {
-    name: served.name,
-    versions: [served.version],
-    platform: 'mlops-logistic-regression',
-    inputs: [{ name: 'input', datatype: 'FP64', shape: [-1, served.featureNames.length] }],
-    outputs: [
-      { name: 'probability', datatype: 'FP64', shape: [-1, 1] },
-      { name: 'label', datatype: 'INT64', shape: [-1, 1] },
-      { name: 'prediction_id', datatype: 'BYTES', shape: [-1, 1] },
-    ],
-  };
 }
 
 function noModel(res: Response): void {

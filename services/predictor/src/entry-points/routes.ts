@@ -1,79 +1,83 @@
-/** Who may call a route when bearer tokens are configured. */
-export type Access = 'public' | 'health' | 'metrics' | 'protected';
-
-/** The scoring protocols, served on the fast path. */
-export type ScoringKind = 'predict' | 'invocations' | 'infer';
+import {
+  type Access,
+  type PathParam,
+  ROUTES,
+  type RouteSpec,
+  type ScoringKind,
+  templateParams,
+} from './route-table.js';
 
 /** What a request addresses: its endpoint template (the metrics label), access class and, for scoring, the kind. */
 export interface RouteMatch {
   readonly endpoint: string;
   readonly access: Access;
   readonly scoring?: ScoringKind;
-  readonly params: { readonly name?: string | undefined; readonly version?: string | undefined };
+  readonly params: { readonly [P in PathParam]?: string | undefined };
   /** Set when the path exists but not for this method: the methods it has (answer 405). */
   readonly allowed?: readonly string[];
 }
 
-interface RouteSpec {
-  readonly method: 'GET' | 'POST';
-  readonly access: Access;
-  readonly scoring?: ScoringKind;
+/** A path template of the table compiled to a pattern: each `{param}` is one non-empty segment. */
+interface Template {
+  readonly spec: RouteSpec;
+  /** The literal start of the path (before the first param), checked before the pattern. */
+  readonly prefix: string;
+  readonly pattern: RegExp;
+  /** The pattern's capture group of each param the template has (0 when it has none). */
+  readonly groups: Readonly<Record<PathParam, number>>;
 }
 
-const STATIC: Readonly<Record<string, RouteSpec>> = {
-  '/predict': { method: 'POST', access: 'protected', scoring: 'predict' },
-  '/invocations': { method: 'POST', access: 'protected', scoring: 'invocations' },
-  '/model': { method: 'GET', access: 'protected' },
-  '/health': { method: 'GET', access: 'health' },
-  '/ready': { method: 'GET', access: 'health' },
-  '/ping': { method: 'GET', access: 'health' },
-  '/version': { method: 'GET', access: 'health' },
-  '/v2': { method: 'GET', access: 'health' },
-  '/v2/health/live': { method: 'GET', access: 'health' },
-  '/v2/health/ready': { method: 'GET', access: 'health' },
-  '/metrics': { method: 'GET', access: 'metrics' },
-  '/openapi.json': { method: 'GET', access: 'public' },
-  '/docs': { method: 'GET', access: 'public' },
-};
-
-const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
+const STATIC: ReadonlyMap<string, RouteSpec> = new Map(
+  ROUTES.filter((route) => !route.path.includes('{')).map((route) => [route.path, route]),
+);
+const TEMPLATES: readonly Template[] = ROUTES.filter((route) => route.path.includes('{')).map(compile);
 const UNMATCHED: RouteMatch = { endpoint: 'unmatched', access: 'public', params: {} };
 
 const STATIC_MATCHES = new Map<string, RouteMatch>();
 
 /** Classifies a request by method and path (query excluded); unknown paths go to the 404 handler. */
 export function matchRoute(method: string, path: string): RouteMatch {
-  const fixed = STATIC[path];
+  const fixed = STATIC.get(path);
   if (fixed !== undefined) {
     // Static routes are matched once per method and reused: no allocation on the hot path.
     const key = `${method} ${path}`;
     let match = STATIC_MATCHES.get(key);
     if (match === undefined) {
-      match = withMethod(path, fixed, method, {});
+      match = withMethod(fixed, method, {});
       if (STATIC_MATCHES.size < 100) STATIC_MATCHES.set(key, match);
     }
     return match;
   }
-  const model = MODEL_PATH.exec(path);
-  if (model === null) return UNMATCHED;
-  const [, name, version, suffix] = model;
-  const endpoint = `/v2/models/{name}${version === undefined ? '' : '/versions/{version}'}${suffix ?? ''}`;
-  const spec: RouteSpec =
-    suffix === '/infer'
-      ? { method: 'POST', access: 'protected', scoring: 'infer' }
-      : { method: 'GET', access: suffix === '/ready' ? 'health' : 'protected' };
-  return withMethod(endpoint, spec, method, { name: decode(name), version: decode(version) });
+  for (const template of TEMPLATES) {
+    if (!path.startsWith(template.prefix)) continue;
+    const found = template.pattern.exec(path);
+    if (found === null) continue;
+    const { name, version } = template.groups;
+    return withMethod(template.spec, method, { name: param(found, name), version: param(found, version) });
+  }
+  return UNMATCHED;
 }
 
-function withMethod(endpoint: string, spec: RouteSpec, method: string, params: RouteMatch['params']): RouteMatch {
+function compile(spec: RouteSpec): Template {
+  const literals = spec.path.split(/\{\w+\}/);
+  const pattern = new RegExp(
+    `^${literals.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([^/]+)')}$`,
+  );
+  const params = templateParams(spec.path);
+  const groups = { name: params.indexOf('name') + 1, version: params.indexOf('version') + 1 };
+  return { spec, prefix: literals[0] ?? '', pattern, groups };
+}
+
+function withMethod(spec: RouteSpec, method: string, params: RouteMatch['params']): RouteMatch {
   const ok = method === spec.method || (spec.method === 'GET' && method === 'HEAD');
-  const base = { endpoint, access: spec.access, params };
+  const base = { endpoint: spec.path, access: spec.access, params };
   if (!ok) return { ...base, allowed: spec.method === 'GET' ? ['GET', 'HEAD'] : [spec.method] };
-  return spec.scoring === undefined ? base : { ...base, scoring: spec.scoring };
+  return spec.method === 'POST' ? { ...base, scoring: spec.scoring } : base;
 }
 
-function decode(segment: string | undefined): string | undefined {
-  if (segment === undefined) return undefined;
+function param(found: RegExpExecArray, group: number): string | undefined {
+  if (group === 0) return undefined;
+  const segment = found[group] as string;
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorMetrics } from '../adapters/metrics.js';
-import { BadScoringRequest, type ScoringLimits } from '../domain/scoring-request.js';
+import { score } from '../domain/scoring.js';
+import { BadScoringRequest, type ScoringLimits } from '../domain/scoring-rules.js';
 import type { ModelSlot } from '../domain/served-model.js';
 import { BodyTooLarge, readBody } from './body.js';
 import type { RouteMatch } from './routes.js';
-import { score } from './scoring.js';
 import { MalformedJson, type Reply, SCORING_PROTOCOLS, type ScoringProtocol } from './scoring-protocols.js';
 
 /** What every scoring request needs. */

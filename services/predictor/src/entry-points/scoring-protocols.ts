@@ -1,11 +1,13 @@
 import type { DenseMatrix } from '@mlops/ml';
-import { scanFeatureRows } from '../domain/protocols/feature-rows-scan.js';
-import { parseMlflowCsv, parseMlflowJson } from '../domain/protocols/mlflow-scoring.js';
-import { parseInferRequest } from '../domain/protocols/open-inference.js';
-import { parsePredictRequest, refuseProtoKeys, type ScoringLimits } from '../domain/scoring-request.js';
+import type { Scored } from '../domain/scoring.js';
+import type { ScoringLimits } from '../domain/scoring-rules.js';
 import type { ServedModel } from '../domain/served-model.js';
-import type { RouteMatch, ScoringKind } from './routes.js';
-import type { Scored } from './scoring.js';
+import type { ScoringKind } from './route-table.js';
+import type { RouteMatch } from './routes.js';
+import { scanFeatureRows } from './wire/feature-rows-scan.js';
+import { parseMlflowCsv, parseMlflowJson } from './wire/mlflow-scoring.js';
+import { parseInferRequest } from './wire/open-inference.js';
+import { parsePredictRequest, refuseProtoKeys } from './wire/scoring-request.js';
 
 /** A reply to send: status, content type and the body (serialised as JSON unless it is a string). */
 export interface Reply {

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type DatasetSpec, type DatasetSummary, type EventData, MAX_HOLDOUT_CELLS, type TuneRequest } from '@mlops/contracts';
+import {
+  type DatasetSpec,
+  type DatasetSummary,
+  type EventData,
+  MAX_HOLDOUT_CELLS,
+  type TuneRequest,
+} from '@mlops/contracts';
 import {
   type DenseMatrix,
   MlError,

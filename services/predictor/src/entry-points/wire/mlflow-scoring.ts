@@ -1,14 +1,7 @@
 import { type CsvRecord, CsvSyntaxError, type DenseMatrix, isBlankRecord, readCsv } from '@mlops/ml';
-import {
-  BadScoringRequest,
-  checkRowCount,
-  recordsToMatrix,
-  requireOneField,
-  rowsToMatrix,
-  type ScoringLimits,
-  validateBody,
-} from '../scoring-request.js';
+import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import { InvocationsRequestShapes } from './schemas.js';
+import { recordsToMatrix, requireOneField, rowsToMatrix, validateBody } from './scoring-request.js';
 
 const JSON_FIELDS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 

@@ -1,7 +1,7 @@
 import type { DenseMatrix } from '@mlops/ml';
-import type { PredictorMetrics } from '../adapters/metrics.js';
-import { BadScoringRequest } from '../domain/scoring-request.js';
-import type { ServedModel } from '../domain/served-model.js';
+import type { ScoringMetrics } from './ports.js';
+import { BadScoringRequest } from './scoring-rules.js';
+import type { ServedModel } from './served-model.js';
 
 /** One scoring call's results: per-row probabilities of class 1, labels and prediction ids. */
 export interface Scored {
@@ -14,7 +14,7 @@ export interface Scored {
 }
 
 /** Scores rows with the served model and counts them; every protocol goes through here. */
-export function score(served: ServedModel, X: DenseMatrix, metrics: PredictorMetrics, requestId: string): Scored {
+export function score(served: ServedModel, X: DenseMatrix, metrics: ScoringMetrics, requestId: string): Scored {
   const { labels, probabilities } = served.model.predictWithProba(X);
   refuseOverflow(probabilities);
   const positive = served.model.classes[1];

@@ -1,24 +1,8 @@
 import type { DenseMatrix } from '@mlops/ml';
 import type { z } from 'zod';
-import { FeaturesForms, PredictRequestShapes } from './protocols/schemas.js';
-import { firstProblem } from './protocols/zod-problems.js';
-
-/** A request body the predictor cannot score; `message` names the problem and where it is. 413 for too many rows. */
-export class BadScoringRequest extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 413 = 400,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'BadScoringRequest';
-  }
-}
-
-/** Limits applied while parsing. */
-export interface ScoringLimits {
-  readonly maxRows: number;
-}
+import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
+import { FeaturesForms, PredictRequestShapes } from './schemas.js';
+import { firstProblem } from './zod-problems.js';
 
 /** Validates `body` with a compiled schema; the first problem (with its path) becomes a BadScoringRequest. */
 export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
@@ -128,12 +112,4 @@ export function requireOneField<F extends string>(body: unknown, fields: readonl
     );
   }
   return present[0] as F;
-}
-
-/** Refuses empty batches (400) and batches over the row limit (413). */
-export function checkRowCount(rows: number, limits: ScoringLimits, where: string): void {
-  if (rows === 0) throw new BadScoringRequest(`${where}: the batch is empty, send at least one row`);
-  if (rows > limits.maxRows) {
-    throw new BadScoringRequest(`${where}: the batch has ${rows} rows, at most ${limits.maxRows} are allowed`, 413);
-  }
 }

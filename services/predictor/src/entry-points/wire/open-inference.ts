@@ -1,6 +1,7 @@
 import type { DenseMatrix } from '@mlops/ml';
-import { BadScoringRequest, checkRowCount, type ScoringLimits, validateBody } from '../scoring-request.js';
+import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import { InferRequestSchema } from './schemas.js';
+import { validateBody } from './scoring-request.js';
 
 /** A parsed Open Inference Protocol V2 request: the rows to score and the id to echo. */
 export interface InferRequest {

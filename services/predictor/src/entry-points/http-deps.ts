@@ -1,0 +1,16 @@
+import type { Logger } from '@mlops/service-kit';
+import type { PredictorMetrics } from '../adapters/metrics.js';
+import type { AuthConfig } from '../config.js';
+import type { ScoringLimits } from '../domain/scoring-rules.js';
+import type { ModelSlot } from '../domain/served-model.js';
+
+/** Everything the HTTP side needs (the listener, the fast path and the read app). */
+export interface HttpDeps {
+  readonly slot: ModelSlot;
+  readonly limits: ScoringLimits & { readonly maxBodyBytes: number };
+  readonly auth: AuthConfig;
+  readonly metrics: PredictorMetrics;
+  /** Why no model is served (MLflow unreachable, a failed load), shown by the readiness routes. */
+  readonly readinessProblem?: () => string | undefined;
+  readonly logger: Logger;
+}

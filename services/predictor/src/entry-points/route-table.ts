@@ -1,0 +1,149 @@
+/** Who may call a route when bearer tokens are configured. */
+export type Access = 'public' | 'health' | 'metrics' | 'protected';
+
+/** The scoring protocols, served on the fast path. */
+export type ScoringKind = 'predict' | 'invocations' | 'infer';
+
+/** The bodies the OpenAPI document names as components (each a zod schema of wire/schemas.ts). */
+export type SchemaName =
+  | 'PredictRequest'
+  | 'PredictResponse'
+  | 'Error'
+  | 'InvocationsRequest'
+  | 'InvocationsResponse'
+  | 'MlflowError'
+  | 'InferRequest'
+  | 'InferResponse'
+  | 'InferError';
+
+/** The names a path template may hold in braces; the matcher hands them to the handlers as route params. */
+export type PathParam = 'name' | 'version';
+
+interface RouteCommon {
+  /** The path template, `{name}` for a segment: also the route's metrics label and its OpenAPI path. */
+  readonly path: string;
+  readonly access: Access;
+  /** One line for the OpenAPI document and the docs page. */
+  readonly summary: string;
+}
+
+/** What the OpenAPI document says of a scoring route's bodies. */
+export interface ScoringBodies {
+  readonly request: SchemaName;
+  /** Set when the route also reads `text/csv`: what such a body holds. */
+  readonly csv?: string;
+  readonly response: SchemaName;
+  readonly error: SchemaName;
+  /** Error statuses documented beyond 400, 401, 413 and 503. */
+  readonly moreErrors?: readonly number[];
+}
+
+/** A POST route scored on the fast path (framework-free). */
+export interface ScoringRoute extends RouteCommon, ScoringBodies {
+  readonly method: 'POST';
+  readonly scoring: ScoringKind;
+}
+
+/** Status → what that answer means, as the OpenAPI document says. */
+type Answers = Readonly<Record<string, string>>;
+
+/** A GET route answered by the express read app with the handler named `read`. */
+export interface ReadRoute extends RouteCommon {
+  readonly method: 'GET';
+  readonly read: string;
+  readonly answers: Answers;
+  /** The answers' content type, when not JSON. */
+  readonly contentType?: 'text/plain' | 'text/html';
+}
+
+/** One route of the table. */
+export type RouteSpec = ScoringRoute | ReadRoute;
+
+/** A POST route, scored on the fast path by the protocol of `scoring`. */
+function post(
+  path: string,
+  access: Access,
+  scoring: ScoringKind,
+  summary: string,
+  bodies: ScoringBodies,
+): ScoringRoute {
+  return { method: 'POST', path, access, scoring, summary, ...bodies };
+}
+
+/** A GET route, answered by the read app's handler `read` (its literal becomes a ReadRouteKey). */
+function get<const K extends string>(
+  path: string,
+  access: Access,
+  read: K,
+  summary: string,
+  answers: Answers,
+  contentType?: ReadRoute['contentType'],
+): ReadRoute & { readonly read: K } {
+  return { method: 'GET', path, access, read, summary, answers, ...(contentType === undefined ? {} : { contentType }) };
+}
+
+const NATIVE: ScoringBodies = { request: 'PredictRequest', response: 'PredictResponse', error: 'Error' };
+const MLFLOW: ScoringBodies = {
+  request: 'InvocationsRequest',
+  csv: 'RFC 4180 CSV: header row of feature names, then rows',
+  response: 'InvocationsResponse',
+  error: 'MlflowError',
+  moreErrors: [415],
+};
+const OIP: ScoringBodies = {
+  request: 'InferRequest',
+  response: 'InferResponse',
+  error: 'InferError',
+  moreErrors: [404],
+};
+const OIP_INFER = 'Open Inference Protocol V2 inference';
+const NO_MODEL_YET = 'No model yet';
+const MODEL_METADATA = { '200': 'Model metadata', '404': 'Not served' };
+const MODEL_READY = { '200': 'Ready', '404': 'Not served' };
+const READY = { '200': 'Ready', '503': NO_MODEL_YET };
+const PING = { '200': 'Model loaded', '404': NO_MODEL_YET };
+const MODEL = { '200': 'Model', '503': NO_MODEL_YET };
+const METRICS = { '200': 'Metrics in the text exposition format' };
+
+/**
+ * Every route the predictor serves, once: method, path template, access class, then the scoring kind or the read
+ * handler, the summary and the documented bodies. The matcher (routes.ts), the express read app (read-routes.ts) and
+ * the OpenAPI document (openapi.ts) are all built from it. Paths are unique; the document lists them in this order.
+ */
+export const ROUTES = [
+  post('/predict', 'protected', 'predict', 'Score rows (native protocol)', NATIVE),
+  post('/invocations', 'protected', 'invocations', 'Score rows (MLflow scoring-server protocol)', MLFLOW),
+  post('/v2/models/{name}/infer', 'protected', 'infer', OIP_INFER, OIP),
+  post('/v2/models/{name}/versions/{version}/infer', 'protected', 'infer', OIP_INFER, OIP),
+  get('/v2/models/{name}', 'protected', 'oipModel', 'OIP model metadata', MODEL_METADATA),
+  get('/v2/models/{name}/versions/{version}', 'protected', 'oipModel', 'OIP model metadata', MODEL_METADATA),
+  get('/v2/models/{name}/ready', 'health', 'oipModelReady', 'OIP model readiness', MODEL_READY),
+  get('/v2/models/{name}/versions/{version}/ready', 'health', 'oipModelReady', 'OIP model readiness', MODEL_READY),
+  get('/v2', 'health', 'oipServer', 'OIP server metadata', { '200': 'Server metadata' }),
+  get('/v2/health/live', 'health', 'oipLive', 'OIP liveness', { '200': 'Live' }),
+  get('/v2/health/ready', 'health', 'oipReady', 'OIP readiness', READY),
+  get('/health', 'health', 'health', 'Liveness', { '200': 'Alive' }),
+  get('/ready', 'health', 'ready', 'Readiness: a model is loaded', READY),
+  get('/ping', 'health', 'ping', 'MLflow scoring-server health', PING, 'text/plain'),
+  get('/version', 'health', 'version', 'Predictor version', { '200': 'Version' }, 'text/plain'),
+  get('/model', 'protected', 'model', 'The served model: identity, signature, training record', MODEL),
+  get('/metrics', 'metrics', 'metrics', 'Prometheus metrics', METRICS, 'text/plain'),
+  get('/openapi.json', 'public', 'openapi', 'This document', { '200': 'OpenAPI 3.1' }),
+  get('/docs', 'public', 'docs', 'Rendered documentation', { '200': 'HTML page' }, 'text/html'),
+] as const;
+
+/** A read route of the table, its handler key kept literal. */
+export type TableReadRoute = Extract<(typeof ROUTES)[number], { method: 'GET' }>;
+
+/** The handler keys the read routes name: the express read app must provide one for each (and the type says so). */
+export type ReadRouteKey = TableReadRoute['read'];
+
+/** The GET routes, answered by the express read app. */
+export const READ_ROUTES: readonly TableReadRoute[] = ROUTES.filter(
+  (route): route is TableReadRoute => route.method === 'GET',
+);
+
+/** The names in braces of a path template, in order. */
+export function templateParams(path: string): PathParam[] {
+  return Array.from(path.matchAll(/\{(\w+)\}/g), (found) => found[1] as PathParam);
+}
