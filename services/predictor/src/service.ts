@@ -37,12 +37,10 @@ export function createPredictor(
       void publishLoadFailed(deps.bus, { config, version, err, serving: slot.model?.version ?? null }, logger);
     },
   });
+  const followChampion = (reason: string) =>
+    reloader.follow(async () => (await loader.championVersion())?.version ?? null, reason);
   const watch = new ChampionWatch(
-    {
-      championVersion: async () => (await loader.championVersion())?.version ?? null,
-      offer: (version, reason) => reloader.offer(version, reason),
-      hasModel: () => slot.model !== undefined,
-    },
+    { follow: followChampion, hasModel: () => slot.model !== undefined },
     config.pollIntervalMs,
     logger.child({ module: 'champion' }),
   );
@@ -61,7 +59,7 @@ export function createPredictor(
         deps.bus,
         config.instance,
         { name: config.modelName, alias: config.modelAlias },
-        reloader,
+        followChampion,
       );
       const listener = createHttpListener({
         slot,

@@ -124,13 +124,15 @@ describe('GET /model', () => {
 });
 
 describe('ModelSlot', () => {
-  it('when an older or equal version is offered, then the served model stays', () => {
+  it('when the served version is offered again, then nothing changes; any other version (a rollback too) is swapped in', () => {
     const slot = new ModelSlot();
     expect(slot.offer(fittedModel({ version: 2 }))).toBe(true);
-    expect(slot.offer(fittedModel({ version: 1 }))).toBe(false);
     expect(slot.offer(fittedModel({ version: 2 }))).toBe(false);
-    expect(slot.model?.version).toBe('2');
+    expect(slot.isServing('2')).toBe(true);
+    expect(slot.offer(fittedModel({ version: 1 }))).toBe(true);
+    expect(slot.model?.version).toBe('1');
     expect(slot.offer(fittedModel({ version: 3 }))).toBe(true);
+    expect(slot.isServing('1')).toBe(false);
   });
 });
 

@@ -126,6 +126,7 @@ describe('predictor hot reload', () => {
       source: `models:/${model.modelId}`,
       runId: run.info.runId,
     });
+    await mlflow.setRegisteredModelAlias(name, 'champion', version.version);
     await announce(version.version);
     await settle();
     expect((await served()).version).toBe('1');
@@ -142,10 +143,30 @@ describe('predictor hot reload', () => {
     expect(now.probability).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
   });
 
-  it('when an older version is announced again, then it is ignored', async () => {
+  it('when an older version is announced again while the alias stays, then nothing changes', async () => {
     const before = await served();
     await announce('1');
     await settle();
     expect(await served()).toEqual(before);
+  });
+
+  it('when the alias moves back to a lower version (a rollback), then that version is served', async () => {
+    const before = await served();
+    await mlflow.setRegisteredModelAlias(name, 'champion', '1');
+    await announce('1');
+    await settle();
+    expect(await served()).toEqual({ version: '1', probability: 0.5 });
+    await mlflow.setRegisteredModelAlias(name, 'champion', before.version);
+    await announce(before.version);
+    await settle();
+    expect(await served()).toEqual(before);
+  });
+
+  it('when a stale event arrives after the alias moved on, then the version behind the alias is still served', async () => {
+    const newest = await register({ intercept: -1 });
+    await announce(newest);
+    await announce('1'); // late and out of order
+    await settle();
+    expect(await served()).toMatchObject({ version: newest });
   });
 });

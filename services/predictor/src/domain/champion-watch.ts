@@ -43,10 +43,9 @@ export class ChampionWatch {
 
   private async check(reason: string): Promise<void> {
     try {
-      const version = await this.source.championVersion();
+      const version = await this.source.follow(reason);
       this.failures = 0;
       this.problem = version === null ? 'no version carries the alias yet: run a tuning' : undefined;
-      if (version !== null) await this.source.offer(version, reason);
     } catch (err) {
       this.failures++;
       this.problem = `cannot read the alias from MLflow: ${(err as Error).message}`;

@@ -15,8 +15,8 @@ export interface ScoringMetrics {
 
 /** What the champion watch needs: read the alias's version (null when unset) and offer it for loading. */
 export interface ChampionSource {
-  championVersion(): Promise<string | null>;
-  offer(version: string, reason: string): Promise<void>;
+  /** Serves the version the alias points at (reading it from the registry); null when there is none yet. */
+  follow(reason: string): Promise<string | null>;
   hasModel(): boolean;
 }
 

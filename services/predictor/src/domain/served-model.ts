@@ -21,8 +21,8 @@ export interface ServedModel {
 }
 
 /**
- * Holds the served model and swaps it atomically. Offers of a version at or below the current one are ignored,
- * since registry events may arrive twice or out of order.
+ * Holds the served model and swaps it atomically. It serves whatever version the champion alias points at, lower
+ * numbers included (a rollback); offering the version already served changes nothing.
  */
 export class ModelSlot {
   private current: ServedModel | undefined;
@@ -32,15 +32,15 @@ export class ModelSlot {
     return this.current;
   }
 
-  /** Swaps in `candidate` if it is newer; returns whether it did. */
+  /** Swaps in `candidate` unless it is the version already served; returns whether it did. */
   offer(candidate: ServedModel): boolean {
-    if (this.current !== undefined && candidate.versionNumber <= this.current.versionNumber) return false;
+    if (this.isServing(candidate.version)) return false;
     this.current = candidate;
     return true;
   }
 
-  /** Whether a version at or below the served one would be ignored anyway (skip loading it). */
-  isStale(versionNumber: number): boolean {
-    return this.current !== undefined && versionNumber <= this.current.versionNumber;
+  /** Whether `version` is the one served now (nothing to load). */
+  isServing(version: string): boolean {
+    return this.current?.version === version;
   }
 }

@@ -2,7 +2,6 @@ import type { Bus } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorConfig } from '../config.js';
-import type { ModelReloader } from '../domain/reloader.js';
 
 /** The predictor instance's own durable consumer of `model.registered` (each instance sees every event). */
 export function modelEventsDurable(instance: string): string {
@@ -20,17 +19,20 @@ export async function provisionModelEvents(bus: Bus, instance: string): Promise<
   });
 }
 
-/** Hot reload: each `model.registered` for our model and alias loads that version and swaps it in. */
+/**
+ * Hot reload: `model.registered` for our model and alias says the alias moved, so the predictor reads where it
+ * points now and serves that (a rollback to a lower version included; a stale event changes nothing).
+ */
 export function consumeModelEvents(
   bus: Bus,
   instance: string,
   model: { name: string; alias: string },
-  reloader: ModelReloader,
+  followChampion: (reason: string) => Promise<unknown>,
 ) {
   return bus.consumeEvents(modelEventsDurable(instance), {
     [SUBJECTS.modelRegistered]: async ({ data }) => {
       if (data.name !== model.name || data.alias !== model.alias) return;
-      await reloader.offer(data.version, 'model.registered');
+      await followChampion(`model.registered v${data.version}`);
     },
   });
 }
