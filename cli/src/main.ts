@@ -3,6 +3,7 @@ import { DATASET_USAGE, datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { FIT_USAGE, fitCommand } from './commands/fit.js';
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
+import { modelsCommand, promoteCommand, REGISTRY_USAGE, rollbackCommand } from './commands/registry.js';
 import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
 import { UP_USAGE, upCommand } from './commands/up.js';
 import { UsageError } from './errors.js';
@@ -16,6 +17,9 @@ commands:
   up                            run the whole local stack and the default tuning (the quick start)
   tune                          run a tuning on the stack: progress, results table, registered version
   predict                       send rows to the running predictor's POST /predict
+  models                        the registered versions: metric, gate verdict, aliases, tuning
+  promote                       move champion to a version (with a reason)
+  rollback                      move champion back to the previous champion
   help                          this text
 
 ${DATASET_USAGE}
@@ -26,7 +30,9 @@ ${UP_USAGE}
 
 ${TUNE_USAGE}
 
-${PREDICT_USAGE}`;
+${PREDICT_USAGE}
+
+${REGISTRY_USAGE}`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
@@ -34,6 +40,9 @@ const COMMANDS: Record<string, Command> = {
   fit: fitCommand,
   demo: demoCommand,
   predict: predictCommand,
+  models: modelsCommand,
+  promote: promoteCommand,
+  rollback: rollbackCommand,
   tune: tuneCommand,
   up: upCommand,
 };

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { requestReply, securityOptions, watchEvents } from '@mlops/bus';
+import { requestReply, watchEvents } from '@mlops/bus';
 import { type EventData, type EventSubject, SUBJECTS, type TuneReply, type TuneRequestInput } from '@mlops/contracts';
-import { ConfigError, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
+import { connectCli } from '../nats-connection.js';
 import { integerOption, numberListOption, type RawOptions, stringOptions } from '../options.js';
 import { emptyProgress, progressBar, resultsTable } from '../tune/report.js';
 
@@ -36,16 +35,7 @@ export async function tuneCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
   const request = buildRequest(values);
   const tuningId = request.tuning_id!;
-  const nats = natsFromEnv(io.env, values.nats);
-  const servers = nats.servers.join(',');
-  const nc = await connect({
-    servers: nats.servers,
-    name: 'mlops-cli',
-    timeout: 5000,
-    ...securityOptions(nats.security),
-  }).catch((err: unknown) => {
-    throw new UsageError(`cannot connect to NATS at ${servers} (${(err as Error).message}): is the stack up?`, 1);
-  });
+  const nc = await connectCli(io, values.nats);
   try {
     const outcome = watchTuning(nc, tuningId, io);
     const reply = await sendRequest(nc, request);
@@ -128,8 +118,16 @@ function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<n
       io.stderr('\n');
       io.stdout(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
       io.stdout(
-        `registered ${d.name} version ${d.version} (alias ${d.alias}), ${d.metric.name}=${d.metric.value}, run ${d.run_id}\n`,
+        `registered ${d.name} version ${d.version} (alias ${d.alias}), ${d.metric === null ? '' : `${d.metric.name}=${d.metric.value}, `}run ${d.run_id}\n`,
       );
+      if (d.reason !== undefined) io.stdout(`version ${d.version} promoted to ${d.alias}: ${d.reason}\n`);
+      resolve(0);
+    });
+    on(SUBJECTS.modelRejected, (d) => {
+      io.stderr('\n');
+      io.stdout(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
+      io.stdout(`registered ${d.name} version ${d.version} (alias challenger)\n`);
+      io.stdout(`version ${d.version} kept as challenger: ${d.reason}\n`);
       resolve(0);
     });
   });
@@ -139,18 +137,4 @@ function timeout(ms: number, tuningId: string): Promise<number> {
   return new Promise((_, reject) => {
     setTimeout(() => reject(new UsageError(`tuning ${tuningId} not registered within ${ms / 1000} s`, 1)), ms).unref();
   });
-}
-
-/** NATS_URL (or --nats) and the NATS_* credential and TLS variables, as the services read them. */
-function natsFromEnv(env: CliIo['env'], flag: string | undefined) {
-  try {
-    const parsed = parseConfig('mlops tune', z.object(natsEnvShape), {
-      ...env,
-      ...(flag === undefined ? {} : { NATS_URL: flag }),
-    });
-    return natsConnection(parsed);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message, 2);
-    throw err;
-  }
 }

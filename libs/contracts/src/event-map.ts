@@ -12,6 +12,13 @@ import {
   TuningRequestedSchema,
   TuningStartedSchema,
 } from './events.js';
+import {
+  ChampionMoveReplySchema,
+  ListModelsReplySchema,
+  ListModelsRequestSchema,
+  PromoteRequestSchema,
+  RollbackRequestSchema,
+} from './registry.js';
 import { TuneReplySchema } from './replies.js';
 import { STREAMS, SUBJECTS } from './subjects.js';
 import { TuneRequestSchema } from './tune-request.js';
@@ -94,7 +101,15 @@ export function makeEvent<S extends EventSubject>(
 /** Core NATS request/reply subjects: the schema of the request and of the answer. */
 export const REQUEST_MAP = {
   [SUBJECTS.tuneRequested]: { request: TuneRequestSchema, reply: TuneReplySchema },
+  [SUBJECTS.registryModels]: { request: ListModelsRequestSchema, reply: ListModelsReplySchema },
+  [SUBJECTS.registryPromote]: { request: PromoteRequestSchema, reply: ChampionMoveReplySchema },
+  [SUBJECTS.registryRollback]: { request: RollbackRequestSchema, reply: ChampionMoveReplySchema },
 } as const;
+
+/** The request schema of `subject`, for the server that parses raw bodies. */
+export function requestSchema<S extends RequestSubject>(subject: S): (typeof REQUEST_MAP)[S]['request'] {
+  return REQUEST_MAP[subject].request;
+}
 
 /** A core request/reply subject (a key of {@link REQUEST_MAP}). */
 export type RequestSubject = keyof typeof REQUEST_MAP;

@@ -160,7 +160,8 @@ export const ModelRegisteredDataSchema = z.object({
   run_id: z.string().min(1),
   model_uri: z.string().min(1),
   source_uri: z.string().min(1),
-  metric: z.object({ name: z.enum(SELECTION_METRICS), value: finite }),
+  /** The selection metric of the version's tuning; null for a version registered outside a tuning. */
+  metric: z.object({ name: z.enum(SELECTION_METRICS), value: finite }).nullable(),
   /** The version that held the alias before, or null for the first champion. */
   previous_version: z.string().regex(/^\d+$/).nullable().optional(),
   /** Why the alias moved: the gate's verdict, or who promoted or rolled back and why. */
@@ -174,6 +175,8 @@ export const ModelRegisteredSchema = envelopeSchema(eventType('model.registered'
 /** The data of `model.rejected`: the gate kept the champion; the tuning's best is registered with alias challenger. */
 export const ModelRejectedDataSchema = z.object({
   tuning_id: id,
+  /** The tuning's best trial, now the challenger. */
+  trial_id: id,
   name: z.string().min(1),
   version: z.string().regex(/^\d+$/),
   champion_version: z.string().regex(/^\d+$/),

@@ -7,6 +7,11 @@ export const MESSAGE_SCHEMAS = {
   [SUBJECTS.tuneRequested]: REQUEST_MAP[SUBJECTS.tuneRequested].request,
   ...Object.fromEntries(Object.entries(EVENT_MAP).map(([subject, event]) => [subject, event.schema])),
   'tune.reply': REQUEST_MAP[SUBJECTS.tuneRequested].reply,
+  [SUBJECTS.registryModels]: REQUEST_MAP[SUBJECTS.registryModels].request,
+  'registry.models.reply': REQUEST_MAP[SUBJECTS.registryModels].reply,
+  [SUBJECTS.registryPromote]: REQUEST_MAP[SUBJECTS.registryPromote].request,
+  [SUBJECTS.registryRollback]: REQUEST_MAP[SUBJECTS.registryRollback].request,
+  'registry.move.reply': REQUEST_MAP[SUBJECTS.registryPromote].reply,
 } as Readonly<Record<string, z.ZodType>>;
 
 /** JSON Schemas (draft 2020-12) generated from the zod schemas, keyed by subject; inputs as publishers write them. */

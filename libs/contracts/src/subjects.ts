@@ -2,6 +2,12 @@
 export const SUBJECTS = {
   /** Core request/reply intake: plain JSON tune requests (`nats pub tune.requested '{}'`). */
   tuneRequested: 'tune.requested',
+  /** Core request/reply, answered by the tracker: the versions of a registered model. */
+  registryModels: 'registry.models',
+  /** Core request/reply, answered by the tracker: move champion to a version, recording who and why. */
+  registryPromote: 'registry.promote',
+  /** Core request/reply, answered by the tracker: champion back to the previous champion. */
+  registryRollback: 'registry.rollback',
   /** A tune request that failed validation (JetStream). */
   tuneRejected: 'tune.rejected',
   /** An accepted, normalised tune request: the trainer's durable work queue (JetStream). */

@@ -6,6 +6,7 @@ import { mlflowRecords } from './adapters/mlflow-records.js';
 import type { TrackerConfig } from './config.js';
 import { modelFilesBuilder } from './domain/model-files.js';
 import { consumeTuningEvents, provisionTracker } from './entry-points/events.js';
+import { serveRegistryRequests } from './entry-points/registry-requests.js';
 
 /** Creates the tracker; nothing connects until start(). */
 export function createTracker(
@@ -20,7 +21,9 @@ export function createTracker(
       onRetry: (e) => logger.warn({ mlflow_retry: e }, 'MLflow call failed: retrying'),
     });
   const records = mlflowRecords(mlflow, modelFilesBuilder(config.runtime));
+  const registry = mlflowChampions(mlflow);
   let consumer: ConsumerHandle | undefined;
+  let requests: ConsumerHandle[] = [];
   let health: HealthServer | undefined;
   let ready = false;
   let stopped = false;
@@ -33,10 +36,11 @@ export function createTracker(
       consumer = await consumeTuningEvents({
         bus: deps.bus,
         records,
-        registry: mlflowChampions(mlflow),
+        registry,
         gate: config.gate,
         logger: logger.child({ module: 'events' }),
       });
+      requests = serveRegistryRequests({ bus: deps.bus, registry, logger: logger.child({ module: 'registry' }) });
       if (config.healthPort !== undefined)
         health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
       ready = true;
@@ -46,6 +50,7 @@ export function createTracker(
       if (stopped) return;
       stopped = true;
       ready = false;
+      for (const handle of requests) await handle.stop();
       await consumer?.stop();
       await health?.close();
       await deps.bus.close();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Bus, connectBus, watchEvents } from '@mlops/bus';
+import { type Bus, connectBus, requestReply, watchEvents } from '@mlops/bus';
 import { type EventData, type GateSpec, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
@@ -211,5 +211,100 @@ describe('the promotion gate', () => {
     const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as unknown[];
     expect(history).toHaveLength(2);
     expect(await announced()).toBe(before); // the same model.registered id: JetStream kept the first one only
+  }, 60_000);
+});
+
+describe('manual control (registry.models, registry.promote, registry.rollback)', () => {
+  const ask = <S extends 'registry.models' | 'registry.promote' | 'registry.rollback'>(subject: S, body: unknown) =>
+    requestReply(bus.connection, subject, body as never, { timeoutMs: 10_000 });
+
+  it('when a rejected version is promoted by hand and then rolled back, then champion follows, who and why are recorded, and each move is announced', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    await tune(model, threshold(-0.02)); // v2: worse, kept as challenger
+    const announced: EventData<'model.registered'>[] = [];
+    const sub = watchEvents(bus.connection, SUBJECTS.modelRegistered, ({ data }) => {
+      if (data.name === model) announced.push(data);
+    });
+    const promoted = await ask(SUBJECTS.registryPromote, {
+      name: model,
+      version: 2,
+      reason: 'wanted on staging',
+      by: 'ana',
+    });
+    expect(promoted).toEqual({ status: 'ok', name: model, version: '2', previous_version: '1' });
+    expect(await aliasOf(model, 'champion')).toBe('2');
+    const back = await ask(SUBJECTS.registryRollback, { name: model, reason: 'too many complaints', by: 'ana' });
+    expect(back).toEqual({ status: 'ok', name: model, version: '1', previous_version: '2' });
+    expect(await aliasOf(model, 'champion')).toBe('1');
+    const again = await ask(SUBJECTS.registryRollback, { name: model });
+    expect(again).toMatchObject({
+      status: 'rejected',
+      errors: [{ message: 'no champion before v1 in the promotion history' }],
+    });
+    await until(() => (announced.length === 2 ? true : undefined));
+    expect(announced.map((e) => [e.version, e.previous_version, e.reason])).toEqual([
+      ['2', '1', 'promote by ana: wanted on staging'],
+      ['1', '2', 'rollback by ana: too many complaints'],
+    ]);
+    const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as {
+      kind: string;
+      version: string;
+      by: string;
+    }[];
+    expect(history.map((m) => `${m.kind}:${m.version}:${m.by}`)).toEqual([
+      'gate:1:gate',
+      'promote:2:ana',
+      'rollback:1:ana',
+    ]);
+    sub.unsubscribe();
+  }, 60_000);
+
+  it('when the versions are listed, then each shows its metric, gate verdict, aliases and tuning, newest first', async () => {
+    const model = modelName();
+    const first = await tune(model, threshold(0));
+    const second = await tune(model, threshold(-0.02));
+    const reply = await ask(SUBJECTS.registryModels, { name: model });
+    expect(reply).toMatchObject({ status: 'ok', name: model, champion: '1' });
+    const versions = reply.status === 'ok' ? reply.versions : [];
+    expect(versions.map((v) => [v.version, v.aliases, v.gate_status, v.tuning_id])).toEqual([
+      ['2', ['challenger'], 'rejected', second.tuningId],
+      ['1', ['champion'], 'promoted', first.tuningId],
+    ]);
+    expect(versions[0]).toMatchObject({
+      metric: { name: 'accuracy', value: 0.9 },
+      gate_reason: expect.stringMatching(/worse$/),
+    });
+  }, 60_000);
+
+  it('when a request is malformed or names what does not exist, then it is refused with the reason and nothing moves', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const refusals = await Promise.all([
+      ask(SUBJECTS.registryPromote, { name: model, version: '9', reason: 'x' }),
+      ask(SUBJECTS.registryPromote, { name: `${model}_other`, version: '1', reason: 'x' }),
+      ask(SUBJECTS.registryPromote, { name: model, version: 'latest', reason: 'x' }),
+      ask(SUBJECTS.registryPromote, { name: model, version: '1' }),
+      ask(SUBJECTS.registryPromote, { name: model, version: '1', reason: 'x', force: true }),
+      ask(SUBJECTS.registryPromote, '{not json'),
+      ask(SUBJECTS.registryRollback, { name: `${model}_other` }),
+      ask(SUBJECTS.registryModels, { name: `${model}_other` }),
+    ]);
+    const messages = refusals.map((r) =>
+      r.status === 'rejected' ? r.errors.map((e) => `${e.path}: ${e.message}`) : r,
+    );
+    expect(messages).toEqual([
+      [`version: ${model} has no version 9: see mlops models`],
+      [`version: ${model}_other has no version 1: see mlops models`],
+      ['version: a version number such as "3"'],
+      [expect.stringMatching(/^reason: /)],
+      [expect.stringMatching(/^\(request\): Unrecognized key: "force"/)],
+      [expect.stringMatching(/^\(body\): not valid JSON/)],
+      [`name: ${model}_other has no champion to roll back`],
+      [`name: no registered model named "${model}_other"`],
+    ]);
+    expect(await aliasOf(model, 'champion')).toBe('1');
+    const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as unknown[];
+    expect(history).toHaveLength(1);
   }, 60_000);
 });

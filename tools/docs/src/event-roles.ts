@@ -35,6 +35,27 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     consumers: ['trainer intake (queue group `trainer-intake`)'],
     messageId: undefined,
   },
+  [SUBJECTS.registryModels]: {
+    summary:
+      'Lists a registered model\'s versions (newest first) with metric, gate status and reason, aliases and tuning. Core NATS request/reply; every field optional.',
+    publishers: ['`mlops models`', '`nats request registry.models \'{}\'`'],
+    consumers: ['tracker (queue group `tracker-registry`)'],
+    messageId: undefined,
+  },
+  [SUBJECTS.registryPromote]: {
+    summary:
+      'Moves `champion` to any version (a rejected one too), records who asked and why in the promotion history, and publishes `model.registered`.',
+    publishers: ['`mlops promote`', '`nats request registry.promote \'{"version": "3", "reason": "…"}\'`'],
+    consumers: ['tracker (queue group `tracker-registry`)'],
+    messageId: undefined,
+  },
+  [SUBJECTS.registryRollback]: {
+    summary:
+      'Moves `champion` back to the champion before it (from the promotion history) and publishes `model.registered`.',
+    publishers: ['`mlops rollback`', '`nats request registry.rollback \'{"reason": "…"}\'`'],
+    consumers: ['tracker (queue group `tracker-registry`)'],
+    messageId: undefined,
+  },
   [SUBJECTS.tuneRejected]: {
     summary: 'A tune request that failed validation, with every problem. Nothing was trained or tracked.',
     publishers: ['trainer intake'],
@@ -102,12 +123,27 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
 };
 
-/** The reply to a `tune.requested` request (not a subject of its own: it goes to the requester's inbox). */
-export const TUNE_REPLY_ROLE: SubjectRole = {
-  summary: 'The answer to a tune request that carried a reply subject: `accepted` with the id, or `rejected`.',
-  publishers: ['trainer intake'],
-  consumers: ['the requester (`mlops tune`, `nats request`)'],
-  messageId: undefined,
+/** The replies to core requests (not subjects of their own: they go to the requester's inbox), by schema key. */
+export const REPLY_ROLES: Readonly<Record<string, SubjectRole>> = {
+  'tune.reply': {
+    summary: 'The answer to a tune request that carried a reply subject: `accepted` with the id, or `rejected`.',
+    publishers: ['trainer intake'],
+    consumers: ['the requester (`mlops tune`, `nats request`)'],
+    messageId: undefined,
+  },
+  'registry.models.reply': {
+    summary: 'The answer to `registry.models`: the champion and each version with metric, gate verdict and aliases.',
+    publishers: ['tracker'],
+    consumers: ['the requester (`mlops models`, `nats request`)'],
+    messageId: undefined,
+  },
+  'registry.move.reply': {
+    summary:
+      'The answer to `registry.promote` and `registry.rollback`: where champion points now and before, or `rejected` with the reasons (nothing moved).',
+    publishers: ['tracker'],
+    consumers: ['the requester (`mlops promote`, `mlops rollback`, `nats request`)'],
+    messageId: undefined,
+  },
 };
 
 /** The durable consumers the services provision, with the settings they pass to @mlops/bus. */

@@ -1,6 +1,6 @@
 import { DEAD_LETTER_STREAM } from '@mlops/bus';
 import { CONSUMERS, eventType, jsonSchemas, MESSAGE_SCHEMAS, STREAMS, SUBJECTS } from '@mlops/contracts';
-import { CONSUMER_DOCS, SUBJECT_ROLES, type SubjectRole, TUNE_REPLY_ROLE } from './event-roles.js';
+import { CONSUMER_DOCS, REPLY_ROLES, SUBJECT_ROLES, type SubjectRole } from './event-roles.js';
 import { blocks, code, fenced, table } from './markdown.js';
 
 /** Whether a NATS subject matches a filter with `*` (one token) and `>` (the rest) wildcards. */
@@ -21,7 +21,8 @@ export function streamOf(subject: string): string | undefined {
 
 /** The role of every key of MESSAGE_SCHEMAS; throws when a schema has no documented role. */
 function roleOf(key: string): SubjectRole {
-  if (key === 'tune.reply') return TUNE_REPLY_ROLE;
+  const reply = REPLY_ROLES[key];
+  if (reply !== undefined) return reply;
   const role = (SUBJECT_ROLES as Record<string, SubjectRole | undefined>)[key];
   if (role === undefined)
     throw new Error(`tools/docs: ${key} has a schema in @mlops/contracts but no role in event-roles.ts`);
@@ -68,11 +69,11 @@ function intro(): string {
 }
 
 function envelopeType(key: string): string {
-  return key === SUBJECTS.tuneRequested || key === 'tune.reply' ? '(plain JSON)' : code(eventType(key));
+  return streamOf(key) === undefined ? '(plain JSON)' : code(eventType(key));
 }
 
 function transport(key: string): string {
-  if (key === 'tune.reply') return 'core NATS reply (requester inbox)';
+  if (REPLY_ROLES[key] !== undefined) return 'core NATS reply (requester inbox)';
   const stream = streamOf(key);
   return stream === undefined ? 'core NATS request/reply' : `JetStream ${code(stream)}`;
 }

@@ -1,8 +1,8 @@
 import { fromRows, LogisticRegression } from '@mlops/ml';
-import type { MlflowClient } from '@mlops/mlflow';
+import { MlflowApiError, type MlflowClient, type ModelVersion } from '@mlops/mlflow';
 import { MODEL_FILES, parseWeights } from '@mlops/model-format';
 import type { GateVerdict } from '../domain/gate.js';
-import type { ChampionMove, ChampionRegistry, ScorableModel } from '../domain/ports.js';
+import type { ChampionMove, ChampionRegistry, ScorableModel, VersionRecord } from '../domain/ports.js';
 import { CHALLENGER_ALIAS, CHAMPION_ALIAS, CHAMPION_HISTORY_TAG, GATE_TAGS } from '../domain/tags.js';
 
 /** History entries kept on the registered model (MLflow tag values hold at most 5,000 characters). */
@@ -39,7 +39,42 @@ export function mlflowChampions(mlflow: MlflowClient): ChampionRegistry {
     async markChallenger(name, version) {
       await mlflow.setRegisteredModelAlias(name, CHALLENGER_ALIAS, version);
     },
+    history: (name) => championHistory(mlflow, name),
+    async version(name, version) {
+      const found = await mlflow.getModelVersion(name, version).catch((err: unknown) => {
+        if (isMissing(err)) return null;
+        throw err;
+      });
+      return found === null ? null : versionRecord(found);
+    },
+    async versions(name, limit) {
+      const model = await mlflow.getRegisteredModel(name);
+      if (model === null) return null;
+      const page = await mlflow.searchModelVersions({
+        filter: `name = '${name.replaceAll("'", "\\'")}'`,
+        orderBy: ['version_number DESC'],
+        maxResults: limit,
+      });
+      // Searched versions come without aliases; the registered model lists them all.
+      const aliasesOf = (version: string) => model.aliases.filter((a) => a.version === version).map((a) => a.alias);
+      return page.modelVersions.map((v) => ({ ...versionRecord(v), aliases: aliasesOf(v.version) }));
+    },
   };
+}
+
+function versionRecord(v: ModelVersion): VersionRecord {
+  return {
+    version: v.version,
+    createdAt: v.creationTimestamp,
+    aliases: v.aliases,
+    tags: v.tags,
+    runId: v.runId,
+    source: v.source,
+  };
+}
+
+function isMissing(err: unknown): boolean {
+  return err instanceof MlflowApiError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST';
 }
 
 /** Every recorded move of the champion alias, oldest first (empty for a model without one). */

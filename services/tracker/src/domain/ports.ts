@@ -31,6 +31,8 @@ export interface ScorableModel {
 
 /** One move of the champion alias, kept in the registry's history (rollback reads it). */
 export interface ChampionMove {
+  /** `gate` (a tuning), `promote` (asked for a version) or `rollback` (back to the one before). */
+  readonly kind: 'gate' | 'promote' | 'rollback';
   readonly version: string;
   readonly previous: string | null;
   readonly reason: string;
@@ -55,6 +57,22 @@ export interface ChampionRegistry {
   moveChampion(name: string, move: ChampionMove): Promise<void>;
   /** Points the challenger alias at a version the gate kept out. */
   markChallenger(name: string, version: string): Promise<void>;
+  /** Every recorded move of the champion alias, oldest first. */
+  history(name: string): Promise<ChampionMove[]>;
+  /** One version with its tags and aliases; null when the model or the version does not exist. */
+  version(name: string, version: string): Promise<VersionRecord | null>;
+  /** The newest versions first; null when the model does not exist. */
+  versions(name: string, limit: number): Promise<VersionRecord[] | null>;
+}
+
+/** A registered version as `mlops models`, promote and rollback need it. */
+export interface VersionRecord {
+  readonly version: string;
+  readonly createdAt: number | undefined;
+  readonly aliases: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly runId: string | undefined;
+  readonly source: string;
 }
 
 /**

@@ -23,6 +23,7 @@ export async function decidePromotion(
   await registry.recordVerdict({ name, version, parentRunId: registration.parentRunId }, verdict);
   if (verdict.status === 'promoted') {
     await registry.moveChampion(name, {
+      kind: 'gate',
       version,
       previous: verdict.championVersion,
       reason: verdict.reason,

@@ -120,6 +120,7 @@ function rejected(
 ): EventData<'model.rejected'> {
   return {
     tuning_id: data.tuning_id,
+    trial_id: registration.trialId,
     name: registration.name,
     version: registration.version,
     champion_version: verdict.championVersion ?? '0',

@@ -31,8 +31,7 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
       };
     }
   }
-  const claimedId =
-    typeof (raw as { tuning_id?: unknown })?.tuning_id === 'string' ? (raw as { tuning_id: string }).tuning_id : null;
+  const claimedId = claimedTuningId(raw);
   const parsed = parseTuneRequest(raw);
   if (!parsed.ok) return { accepted: false, tuningId: claimedId, errors: limitProblems(parsed.errors) };
   const datasetProblems = await checkDataset(parsed.request);
@@ -43,6 +42,12 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
     request: parsed.request,
     trialCount: trialCount(parsed.request.grid),
   };
+}
+
+/** The id a refused request claimed, when it can name a `tune.rejected` event (1–128 characters), else null. */
+function claimedTuningId(raw: unknown): string | null {
+  const claimed = (raw as { tuning_id?: unknown } | null)?.tuning_id;
+  return typeof claimed === 'string' && claimed.length >= 1 && claimed.length <= 128 ? claimed : null;
 }
 
 const MAX_PROBLEMS = 20;

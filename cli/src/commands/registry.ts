@@ -1,0 +1,124 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { requestReply } from '@mlops/bus';
+import { type ChampionMoveReply, type ListModelsReply, type RequestSubject, SUBJECTS } from '@mlops/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { connectCli } from '../nats-connection.js';
+import { integerOption, stringOptions } from '../options.js';
+
+/** Help text for the registry commands. */
+export const REGISTRY_USAGE = `usage: mlops models [--name One_Customer_Classifier] [--limit 20] [--nats URL]
+  The registered versions, newest first: metric, gate verdict, aliases, tuning.
+usage: mlops promote --version N --reason "why" [--name NAME] [--nats URL]
+  Moves champion to version N (any version, a rejected one too); the predictors follow within seconds.
+usage: mlops rollback [--reason "why"] [--name NAME] [--nats URL]
+  Moves champion back to the champion before it (from the promotion history).
+The same with the plain nats CLI: nats request registry.models '{}', registry.promote, registry.rollback.`;
+
+/** `mlops models`: the versions of a registered model as a table. */
+export async function modelsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: stringOptions(['name', 'limit', 'nats']), strict: true });
+  const reply = await ask(io, values.nats, SUBJECTS.registryModels, {
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(values.limit === undefined ? {} : { limit: integerOption(values, 'limit') }),
+  });
+  if (reply.status === 'rejected') return refused(io, 'models', reply);
+  io.stdout(`${modelsTable(reply)}\n`);
+  return 0;
+}
+
+/** `mlops promote`: champion to a chosen version, with a reason. */
+export async function promoteCommand(args: string[], io: CliIo): Promise<number> {
+  const options = stringOptions(['version', 'reason', 'name', 'nats']);
+  const { values } = parseArgs({ args, options, strict: true });
+  if (values.version === undefined) throw new UsageError('promote needs --version N (see mlops models)', 2);
+  if (values.reason === undefined) throw new UsageError('promote needs --reason "why" (kept in the history)', 2);
+  const reply = await ask(io, values.nats, SUBJECTS.registryPromote, {
+    version: values.version,
+    reason: values.reason,
+    by: requester(io),
+    ...(values.name === undefined ? {} : { name: values.name }),
+  });
+  return moved(io, 'promote', reply);
+}
+
+/** `mlops rollback`: champion back to the one before it. */
+export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: stringOptions(['reason', 'name', 'nats']), strict: true });
+  const reply = await ask(io, values.nats, SUBJECTS.registryRollback, {
+    by: requester(io),
+    ...(values.reason === undefined ? {} : { reason: values.reason }),
+    ...(values.name === undefined ? {} : { name: values.name }),
+  });
+  return moved(io, 'rollback', reply);
+}
+
+/** The versions as aligned columns, champion marked. */
+export function modelsTable(reply: Extract<ListModelsReply, { status: 'ok' }>): string {
+  const header = ['version', 'aliases', 'metric', 'gate', 'tuning', 'created'];
+  const rows = reply.versions.map((v) => [
+    v.version,
+    v.aliases.join(',') || '-',
+    v.metric === null ? '-' : `${v.metric.name}=${v.metric.value}`,
+    v.gate_status ?? '-',
+    v.tuning_id ?? '-',
+    v.created_at.slice(0, 19).replace('T', ' '),
+  ]);
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, j) => c.padEnd(widths[j]!))
+      .join('  ')
+      .trimEnd();
+  const reasons = reply.versions.filter((v) => v.gate_reason !== null).map((v) => `  v${v.version}: ${v.gate_reason}`);
+  const champion = reply.champion === null ? 'no champion yet' : `champion: version ${reply.champion}`;
+  return [
+    `${reply.name} (${champion})`,
+    line(header),
+    ...rows.map(line),
+    ...(reasons.length ? ['gate:', ...reasons] : []),
+  ].join('\n');
+}
+
+async function ask<S extends RequestSubject>(io: CliIo, nats: string | undefined, subject: S, body: object) {
+  const nc: NatsConnection = await connectCli(io, nats);
+  try {
+    return await requestReply(nc, subject, body as never, { timeoutMs: 15_000 });
+  } catch (err) {
+    if (/no responders/i.test((err as Error).message)) {
+      throw new UsageError(`no tracker is answering ${subject}: start the stack (bash scripts/up.sh)`, 1);
+    }
+    throw new UsageError(`${subject} failed: ${(err as Error).message}`, 1, { cause: err });
+  } finally {
+    await nc.drain();
+  }
+}
+
+function moved(io: CliIo, command: string, reply: ChampionMoveReply): number {
+  if (reply.status === 'rejected') return refused(io, command, reply);
+  const from = reply.previous_version === null ? '' : ` (was version ${reply.previous_version})`;
+  io.stdout(`champion of ${reply.name} is now version ${reply.version}${from}\n`);
+  return 0;
+}
+
+function refused(io: CliIo, command: string, reply: { errors: { path: string; message: string }[] }): number {
+  io.stderr(
+    `mlops ${command}: refused, nothing changed:\n${reply.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}\n`,
+  );
+  return 1;
+}
+
+function requester(io: CliIo): string {
+  const user = io.env.USER ?? io.env.LOGNAME ?? safeUser();
+  return `mlops CLI (${user})`;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown user';
+  }
+}

@@ -1,0 +1,117 @@
+import type { ChampionMoveReply, ListModelsReply, ModelVersionSummary, SelectionMetric } from '@mlops/contracts';
+import { SELECTION_METRICS } from '@mlops/contracts';
+import type { ChampionMove, ChampionRegistry, VersionRecord } from './ports.js';
+import { CHAMPION_ALIAS, GATE_TAGS, TAGS } from './tags.js';
+
+/** A manual move that happened: the version now champion, with what the `model.registered` event needs. */
+export interface ManualMove {
+  readonly reply: Extract<ChampionMoveReply, { status: 'ok' }>;
+  readonly move: ChampionMove;
+  readonly record: VersionRecord;
+  /** Entries in the history after the move: keys the event, so a retried request is not announced twice. */
+  readonly historyLength: number;
+}
+
+/** `registry.models`: the champion and the newest versions with metric, gate verdict, aliases and tuning. */
+export async function listVersions(
+  registry: ChampionRegistry,
+  request: { name: string; limit: number },
+): Promise<ListModelsReply> {
+  const versions = await registry.versions(request.name, request.limit);
+  if (versions === null) return refuse('name', `no registered model named ${JSON.stringify(request.name)}`);
+  return {
+    status: 'ok',
+    name: request.name,
+    champion: await registry.championVersion(request.name),
+    versions: versions.map(summary),
+  };
+}
+
+/** `registry.promote`: champion to any existing version of the named model, recording who asked and why. */
+export async function promote(
+  registry: ChampionRegistry,
+  request: { name: string; version: string; reason: string; by: string },
+  now: Date,
+): Promise<ManualMove | Extract<ChampionMoveReply, { status: 'rejected' }>> {
+  const record = await registry.version(request.name, request.version);
+  if (record === null) {
+    return refuse('version', `${request.name} has no version ${request.version}: see mlops models`);
+  }
+  const move: ChampionMove = {
+    kind: 'promote',
+    version: request.version,
+    previous: await registry.championVersion(request.name),
+    reason: request.reason,
+    by: request.by,
+    at: now.toISOString(),
+  };
+  return await apply(registry, request.name, move, record);
+}
+
+/**
+ * `registry.rollback`: champion back to the one before it. The history is replayed as a stack (a promotion or a
+ * gate move pushes, a rollback pops), so successive rollbacks keep walking back instead of toggling.
+ */
+export async function rollback(
+  registry: ChampionRegistry,
+  request: { name: string; reason: string; by: string },
+  now: Date,
+): Promise<ManualMove | Extract<ChampionMoveReply, { status: 'rejected' }>> {
+  const current = await registry.championVersion(request.name);
+  if (current === null) return refuse('name', `${request.name} has no champion to roll back`);
+  const stack = championStack(await registry.history(request.name));
+  const target = stack.at(-1) === current ? stack.at(-2) : stack.at(-1);
+  if (target === undefined) return refuse('name', `no champion before v${current} in the promotion history`);
+  const record = await registry.version(request.name, target);
+  if (record === null) return refuse('name', `v${target}, the champion before v${current}, no longer exists`);
+  const move: ChampionMove = {
+    kind: 'rollback',
+    version: target,
+    previous: current,
+    reason: request.reason,
+    by: request.by,
+    at: now.toISOString(),
+  };
+  return await apply(registry, request.name, move, record);
+}
+
+/** The champions in the order they took over, with every rollback undone: the last is the current one. */
+export function championStack(history: readonly ChampionMove[]): string[] {
+  const stack: string[] = [];
+  for (const move of history) {
+    if (move.kind === 'rollback') {
+      stack.pop();
+      if (stack.at(-1) !== move.version) stack.push(move.version);
+    } else if (stack.at(-1) !== move.version) {
+      stack.push(move.version);
+    }
+  }
+  return stack;
+}
+
+async function apply(registry: ChampionRegistry, name: string, move: ChampionMove, record: VersionRecord) {
+  await registry.moveChampion(name, move);
+  const historyLength = (await registry.history(name)).length;
+  const reply = { status: 'ok' as const, name, version: move.version, previous_version: move.previous };
+  return { reply, move, record, historyLength };
+}
+
+function summary(record: VersionRecord): ModelVersionSummary {
+  const { tags } = record;
+  const metricName = tags[TAGS.selectionMetric];
+  const metricValue = Number(tags[TAGS.metricValue]);
+  const known = SELECTION_METRICS.includes(metricName as SelectionMetric) && Number.isFinite(metricValue);
+  return {
+    version: record.version,
+    created_at: record.createdAt === undefined ? '' : new Date(record.createdAt).toISOString(),
+    aliases: [...record.aliases].sort((a, b) => (a === CHAMPION_ALIAS ? -1 : b === CHAMPION_ALIAS ? 1 : 0)),
+    metric: known ? { name: metricName as SelectionMetric, value: metricValue } : null,
+    gate_status: tags[GATE_TAGS.status] ?? null,
+    gate_reason: tags[GATE_TAGS.reason] ?? null,
+    tuning_id: tags[TAGS.tuningId] ?? null,
+  };
+}
+
+function refuse(path: string, message: string): { status: 'rejected'; errors: { path: string; message: string }[] } {
+  return { status: 'rejected', errors: [{ path, message }] };
+}
