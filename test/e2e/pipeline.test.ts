@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectBus, requestReply, watchEvents } from '@mlops/bus';
-import { type ModelRegistered, SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { type EventData, SUBJECTS, type TuneReply } from '@mlops/contracts';
 import { LogisticRegression, makeClassification, takeRows, takeValues, trainTestSplit } from '@mlops/ml';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
@@ -21,7 +21,8 @@ let client: NatsConnection;
 let mlflow: MlflowClient;
 let predictorUrl: string;
 const stops: (() => Promise<void>)[] = [];
-const registered: ModelRegistered['data'][] = [];
+const registered: EventData<'model.registered'>[] = [];
+const rejected: EventData<'model.rejected'>[] = [];
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -50,6 +51,28 @@ async function predict(rows: number[][]) {
   };
 }
 
+/** Four clients posting single rows back to back until stopped: counts answers that are not 200. */
+function steadyLoad() {
+  let running = true;
+  let ok = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (running) {
+      const answer = await predict([Array(20).fill(0.25)]).catch(() => ({ status: 0 }));
+      if (answer.status === 200) ok++;
+      else failed++;
+    }
+  };
+  const workers = Array.from({ length: 4 }, worker);
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+      return { ok, failed };
+    },
+  };
+}
+
 beforeAll(async () => {
   nats = await startNatsServer();
   const env = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'), LOG_LEVEL: 'silent' };
@@ -68,6 +91,7 @@ beforeAll(async () => {
   predictorUrl = `http://127.0.0.1:${predictor.port}`;
   client = await connect({ servers: nats.url });
   watchEvents(client, SUBJECTS.modelRegistered, ({ data }) => registered.push(data));
+  watchEvents(client, SUBJECTS.modelRejected, ({ data }) => rejected.push(data));
 }, 60_000);
 
 afterAll(async () => {
@@ -145,16 +169,41 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
     expect(worst).toBeLessThan(1e-6);
   }, 60_000);
 
-  it('when a second tuning completes, then version 2 becomes champion and /predict switches without restart', async () => {
+  it('when a worse tuning completes, then it is kept as challenger; promote and rollback switch /predict within 5 s with no failed request', async () => {
     const reply = await tune({ grid: { C: [1], solver: ['lbfgs'] } });
     expect(reply).toMatchObject({ status: 'accepted', trial_count: 1 });
-    await until('model.registered v2', () => registered.find((r) => r.version === '2'));
-    const served = await until('predictor on v2', async () => {
-      const answer = await predict([Array(20).fill(0.5)]);
-      return answer.body.model?.version === '2' ? answer : undefined;
-    });
-    expect(served.status).toBe(200);
-    expect((await mlflow.getModelVersionByAlias(modelName, 'champion'))?.version).toBe('2');
+    const verdict = await until('model.rejected v2', () => rejected.find((r) => r.version === '2'));
+    expect(verdict).toMatchObject({ champion_version: '1', reason: 'accuracy 0.855 vs champion v1 0.865: worse' });
+    expect((await predict([Array(20).fill(0.5)])).body.model.version).toBe('1');
+    const load = steadyLoad();
+    const switchTo = async (version: string, move: () => Promise<unknown>) => {
+      await move();
+      const started = Date.now();
+      await until(`predictor on v${version}`, async () => {
+        const answer = await predict([Array(20).fill(0.5)]);
+        return answer.body.model?.version === version ? answer : undefined;
+      });
+      return Date.now() - started;
+    };
+    const promoteMs = await switchTo('2', () =>
+      requestReply(
+        client,
+        SUBJECTS.registryPromote,
+        { name: modelName, version: '2', reason: 'e2e', by: 'test' },
+        {
+          timeoutMs: 10_000,
+        },
+      ),
+    );
+    const rollbackMs = await switchTo('1', () =>
+      requestReply(client, SUBJECTS.registryRollback, { name: modelName, by: 'test' }, { timeoutMs: 10_000 }),
+    );
+    const { ok, failed } = await load.stop();
+    console.info(`promote served in ${promoteMs} ms, rollback in ${rollbackMs} ms; ${ok} requests, ${failed} failed`);
+    expect(Math.max(promoteMs, rollbackMs)).toBeLessThan(5000);
+    expect(ok).toBeGreaterThan(20);
+    expect(failed).toBe(0);
+    expect((await mlflow.getModelVersionByAlias(modelName, 'champion'))?.version).toBe('1');
   }, 120_000);
 
   it('when a request is invalid, then it is rejected and nothing reaches MLflow', async () => {
