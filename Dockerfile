@@ -4,7 +4,7 @@
 # builds one). The test suite checks this file statically (test/static/dockerfile.test.ts).
 
 # --- manifests: the workspace package.json files and the lockfile, so `npm ci` is cached until they change ---
-FROM node:20.20.2-bookworm-slim AS manifests
+FROM node:24.22.3-bookworm-slim AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY libs/ml/package.json libs/ml/
@@ -39,7 +39,7 @@ FROM manifests AS prod-deps
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # --- runtime: compiled code + production dependencies, owned by root and read-only for the `node` user ---
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=prod-deps /app/package.json ./

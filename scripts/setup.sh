@@ -1,11 +1,80 @@
 #!/usr/bin/env bash
 # Installs what is missing for running and testing the stack, idempotently:
-#   nats-server (Debian package), the Python venv with MLflow (requirements.txt) and dev tools
+#   Node (when the machine's is older than .node-version's major: the pinned Node and npm from the npm registry
+#   into .tools/node), nats-server (Debian package), the Python venv with MLflow (requirements.txt) and dev tools
 #   (requirements-dev.txt), and the npm workspaces (npm ci, which also builds every package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '› %s\n' "$*"; }
+
+# --- Node: the version in .node-version, or any newer-or-equal major the machine already has ---
+node_version=$(tr -d '[:space:]' < .node-version)
+node_major=${node_version%%.*}
+npm_version=11.19.1 # the npm that goes with it in .tools/node (checksum in scripts/node-packages.sha512)
+tools_node=.tools/node
+
+machine_node_major() {
+  command -v node >/dev/null 2>&1 && node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
+}
+
+# Fetches node-linux-<arch>@<node_version> and npm@<npm_version> with `npm pack`, checks them against
+# scripts/node-packages.sha512 and lays them out like an official Node tarball: bin/node, bin/npm, bin/npx and
+# lib/node_modules/npm. Replaces .tools/node only once everything is in place.
+install_tools_node() {
+  local arch
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) arch=x64 ;;
+    Linux-aarch64 | Linux-arm64) arch=arm64 ;;
+    *)
+      echo "setup: no Node $node_version package for $(uname -sm) here; install Node >= $node_major yourself" >&2
+      exit 1
+      ;;
+  esac
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: needs some Node.js with npm to fetch Node $node_version from the npm registry" >&2
+    exit 1
+  fi
+  local tmp sums="$PWD/scripts/node-packages.sha512" node_tgz="node-linux-$arch-$node_version.tgz" npm_tgz="npm-$npm_version.tgz"
+  tmp=$(mktemp -d)
+  # shellcheck disable=SC2064 # expand now: $tmp is local
+  trap "rm -rf '$tmp'" EXIT
+  say "fetching Node $node_version ($arch) and npm $npm_version from the npm registry into $tools_node"
+  (cd "$tmp" && npm pack --silent "node-linux-$arch@$node_version" "npm@$npm_version" >/dev/null)
+  for tgz in "$node_tgz" "$npm_tgz"; do
+    if ! grep -q " $tgz\$" "$sums"; then
+      echo "setup: no checksum for $tgz in scripts/node-packages.sha512" >&2
+      exit 1
+    fi
+  done
+  (cd "$tmp" && grep -E " ($node_tgz|$npm_tgz)\$" "$sums" | sha512sum --check --quiet)
+  mkdir -p "$tmp/node/lib/node_modules/npm"
+  tar -xzf "$tmp/$node_tgz" -C "$tmp/node" --strip-components=1
+  tar -xzf "$tmp/$npm_tgz" -C "$tmp/node/lib/node_modules/npm" --strip-components=1
+  for tool in npm npx; do
+    printf '#!/bin/sh\n# %s %s on the Node next to it (written by scripts/setup.sh).\nbin=$(dirname "$0")\nexec "$bin/node" "$bin/../lib/node_modules/npm/bin/%s-cli.js" "$@"\n' \
+      "$tool" "$npm_version" "$tool" > "$tmp/node/bin/$tool"
+    chmod +x "$tmp/node/bin/$tool"
+  done
+  "$tmp/node/bin/node" --version >/dev/null
+  rm -rf "$tools_node"
+  mkdir -p "$(dirname "$tools_node")"
+  mv "$tmp/node" "$tools_node"
+  rm -rf "$tmp"
+  trap - EXIT
+}
+
+tools_node_ok() {
+  [ "$("$tools_node/bin/node" --version 2>/dev/null)" = "v$node_version" ] \
+    && [ "$("$tools_node/bin/npm" --version 2>/dev/null)" = "$npm_version" ]
+}
+
+if [ -d "$tools_node" ] || [ "$(machine_node_major)" -lt "$node_major" ]; then
+  tools_node_ok || install_tools_node
+fi
+# shellcheck source=scripts/node-env.sh
+. scripts/node-env.sh
+say "node $(node --version) ($(command -v node)), npm $(npm --version)"
 
 if ! command -v nats-server >/dev/null 2>&1; then
   say "installing nats-server (apt)"
@@ -28,7 +97,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 say "$(.venv/bin/mlflow --version)"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci again when the lockfile changed or node_modules was installed by another Node.
+installed_with=node_modules/.installed-with-node
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ "$(cat "$installed_with" 2>/dev/null)" != "$(node --version)" ]; then
   say "installing npm workspaces (npm ci)"
   npm ci --no-audit --no-fund
+  node --version > "$installed_with"
 fi
+# npm scripts (npm test, ...) run on the Node above even from a shell whose `node` is older.
+sh scripts/link-node.sh

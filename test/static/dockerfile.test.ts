@@ -4,8 +4,14 @@ import { isPinnedImage, parseDockerfile, parseInstructions } from './support/doc
 import { checkDockerfile, type DockerfileExpectations } from './support/dockerfile-rules.js';
 import { repoFile, workspaceDirs } from './support/project.js';
 
-const expectations: DockerfileExpectations = { workspaces: workspaceDirs(), services: SERVICES.map((s) => s.name) };
+const nodeVersion = repoFile('.node-version').trim();
+const expectations: DockerfileExpectations = {
+  workspaces: workspaceDirs(),
+  services: SERVICES.map((s) => s.name),
+  nodeVersion,
+};
 const dockerfile = repoFile('Dockerfile');
+const nodeMajor = nodeVersion.split('.')[0]!;
 
 describe('Dockerfile', () => {
   test('builds every service as its own non-root target from production dependencies', () => {
@@ -29,9 +35,15 @@ describe('the Dockerfile checker rejects', () => {
   test.each<[string, string | RegExp, string, string]>([
     [
       'an unpinned base image',
-      /node:20\.20\.2-bookworm-slim AS runtime/,
-      'node:20-bookworm-slim AS runtime',
-      'FROM node:20-bookworm-slim',
+      `node:${nodeVersion}-bookworm-slim AS runtime`,
+      `node:${nodeMajor}-bookworm-slim AS runtime`,
+      `FROM node:${nodeMajor}-bookworm-slim: base images are pinned`,
+    ],
+    [
+      'a node image of another version than .node-version',
+      `node:${nodeVersion}-bookworm-slim AS manifests`,
+      'node:22.21.1-bookworm-slim AS manifests',
+      `FROM node:22.21.1-bookworm-slim: the node image must be Node ${nodeVersion}`,
     ],
     [
       'a workspace manifest that never reaches npm ci',
@@ -82,14 +94,14 @@ describe('Dockerfile parsing', () => {
   });
 
   test.each([
-    ['node:20.20.2-bookworm-slim', true],
+    ['node:24.22.3-bookworm-slim', true],
     ['ghcr.io/mlflow/mlflow:v3.17.2', true],
     ['postgres:17.6-alpine', true],
     [`nats@sha256:${'a'.repeat(64)}`, true],
     ['localhost:5000/team/app:1.4.0', true],
     ['nats:latest', false],
     ['nats', false],
-    ['node:20-alpine', false],
+    ['node:24-alpine', false],
     ['localhost:5000/team/app', false],
   ])('%s pinned: %s', (reference, pinned) => {
     expect(isPinnedImage(reference)).toBe(pinned);

@@ -62,8 +62,7 @@ describe('saga', () => {
     expect(result.converged).toBe(c.converged);
     expect(maxAbsDiff(result.coef, c.coef)).toBeLessThan(1e-8);
     expect(Math.abs(result.intercept - c.intercept)).toBeLessThan(1e-8);
-    if (c.converged) expect(result.warning).toBeUndefined();
-    else expect(result.warning).toBe(MAX_ITER_WARNING);
+    expect(result.warning).toBe(c.converged ? undefined : MAX_ITER_WARNING);
   });
 
   it('when every saga fixture is refitted, then the worst coefficient difference is at rounding level', () => {

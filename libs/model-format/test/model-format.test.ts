@@ -1,29 +1,7 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { projectMlflowBinary } from '@mlops/testkit';
 import { describe, expect, it } from 'vitest';
-import {
-  buildCondaYaml,
-  buildInputExamples,
-  buildMlmodel,
-  buildOnnxLogisticModel,
-  buildPythonEnvYaml,
-  buildRequirementsTxt,
-  MODEL_FILES,
-  ModelFormatError,
-  parseWeights,
-  serializeWeights,
-} from '../src/index.js';
+import { buildMlmodel, ModelFormatError, parseWeights, serializeWeights } from '../src/index.js';
 import { ProtoWriter, utf8 } from '../src/protobuf.js';
-
-const VERSIONS = { mlflow: '3.17.2', onnx: '1.19.1', onnxruntime: '1.23.2', python: '3.11.7' };
-const COEF = [0.5, -1.25, 2, 0.125];
-const INTERCEPT = -0.3;
-const NAMES = ['x0', 'x1', 'x2', 'x3'];
+import { COEF, INTERCEPT, NAMES, VERSIONS } from './support/example-model.js';
 
 describe('ProtoWriter', () => {
   it('when encoding varints, then it follows the wire format for small, large and negative values', () => {
@@ -80,56 +58,5 @@ describe('MLmodel', () => {
     expect(text).toContain("model_id: 'm-1'");
     expect(text).toContain(`inputs: '[{"type":"double","name":"it''s","required":true}]'`);
     expect(text).toContain("utc_time_created: '2026-11-28 10:00:00.123000'");
-  });
-});
-
-describe('compatibility with MLflow and onnxruntime (Python in the project venv)', () => {
-  it('when the model directory is loaded with mlflow.pyfunc, then it predicts our probabilities', async () => {
-    const python = join(projectMlflowBinary(), '..', 'python');
-    expect(existsSync(python), `${python} missing: run bash scripts/setup.sh`).toBe(true);
-    const dir = await mkdtemp(join(tmpdir(), 'model-format-'));
-    try {
-      const rows = [
-        [1, 2, 3, 4],
-        [0, 0, 0, 0],
-        [-2, 0.5, 1, -1],
-      ];
-      const examples = buildInputExamples(NAMES, rows);
-      const files: Record<string, string | Uint8Array> = {
-        [MODEL_FILES.onnx]: buildOnnxLogisticModel({ coef: COEF, intercept: INTERCEPT }),
-        [MODEL_FILES.mlmodel]: buildMlmodel({
-          modelId: 'm-test',
-          runId: 'run-test',
-          artifactPath: dir,
-          featureNames: NAMES,
-          createdAt: new Date(),
-          versions: VERSIONS,
-          hasInputExample: true,
-        }),
-        [MODEL_FILES.conda]: buildCondaYaml(VERSIONS),
-        [MODEL_FILES.pythonEnv]: buildPythonEnvYaml(VERSIONS),
-        [MODEL_FILES.requirements]: buildRequirementsTxt(VERSIONS),
-        [MODEL_FILES.inputExample]: examples.inputExample,
-        [MODEL_FILES.servingInputExample]: examples.servingInputExample,
-      };
-      for (const [name, body] of Object.entries(files)) await writeFile(join(dir, name), body);
-      const script = [
-        'import json, sys, onnx, pandas, mlflow.pyfunc',
-        `onnx.checker.check_model(onnx.load(sys.argv[1] + "/model.onnx"), full_check=True)`,
-        'model = mlflow.pyfunc.load_model(sys.argv[1])',
-        `out = model.predict(pandas.DataFrame(json.loads(sys.argv[2]), columns=${JSON.stringify(NAMES)}, dtype="float64"))`,
-        'print(json.dumps({"probability": [float(v) for v in out["probability"]], "label": [int(v) for v in out["label"]]}))',
-      ].join('\n');
-      const { stdout } = await promisify(execFile)(python, ['-c', script, dir, JSON.stringify(rows)], {
-        timeout: 60_000,
-      });
-      const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { probability: number[]; label: number[] };
-      const expected = rows.map((r) => 1 / (1 + Math.exp(-(r.reduce((s, v, j) => s + v * COEF[j]!, 0) + INTERCEPT))));
-      const worst = Math.max(...result.probability.map((p, i) => Math.abs(p - expected[i]!)));
-      expect(worst).toBeLessThan(1e-6);
-      expect(result.label).toEqual(expected.map((p) => (p > 0.5 ? 1 : 0)));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

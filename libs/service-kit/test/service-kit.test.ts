@@ -35,11 +35,9 @@ describe('parseConfig', () => {
   it('when variables are invalid, then ConfigError lists every one', () => {
     const schema = z.object({ PORT: z.coerce.number().int(), NATS_URL: z.string().min(1) });
     expect(() => parseConfig('svc', schema, { PORT: 'abc' })).toThrow(ConfigError);
-    try {
-      parseConfig('svc', schema, { PORT: 'abc' });
-    } catch (err) {
-      expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'NATS_URL']);
-    }
+    expect(() => parseConfig('svc', schema, { PORT: 'abc' })).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(/^PORT:/), expect.stringMatching(/^NATS_URL:/)] }),
+    );
   });
 });
 

@@ -182,6 +182,7 @@ describe('bodies read by the fast reader', () => {
   it('never accept what the full path refuses, nor read it differently (random damage to good bodies)', () => {
     const good = fc.array(row, { minLength: 1, maxLength: 4 }).map((rows) => JSON.stringify({ features: rows }));
     const damage = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...' ,-+.e0159[]{}":\\nx'.split('')));
+    let accepted = 0;
     fc.assert(
       fc.property(good, fc.array(damage, { minLength: 1, maxLength: 3 }), (text, edits) => {
         let damaged = text;
@@ -190,9 +191,13 @@ describe('bodies read by the fast reader', () => {
           damaged = damaged.slice(0, i) + char + damaged.slice(i + (len % 3));
         }
         const fast = scan(damaged);
-        if (fast !== undefined) expect(sameBits(fast, fullPath(damaged))).toBe(true);
+        if (fast !== undefined) accepted += 1;
+        // Giving up is always allowed; what it accepts, the full path reads the same, bit for bit.
+        expect(fast === undefined || sameBits(fast, fullPath(damaged))).toBe(true);
       }),
       { numRuns: 5000 },
     );
+    // Some damaged bodies are still good (a digit for a digit, a space), so the comparison above did run.
+    expect(accepted).toBeGreaterThan(0);
   });
 });

@@ -107,10 +107,8 @@ describe('fuzzing the scoring routes against the OpenAPI document', () => {
       fc.asyncProperty(invocationsBody, async (body) => {
         const { status, json } = await post('/invocations', body);
         expect(status).toBeLessThan(500);
-        if (status === 200) {
-          expect(documented('InvocationsRequest', body)).toBe(true);
-          expect(documented('InvocationsResponse', json)).toBe(true);
-        }
+        expect(status !== 200 || documented('InvocationsRequest', body)).toBe(true);
+        expect(status !== 200 || documented('InvocationsResponse', json)).toBe(true);
       }),
       { numRuns: 300 },
     );
@@ -121,10 +119,8 @@ describe('fuzzing the scoring routes against the OpenAPI document', () => {
       fc.asyncProperty(inferBody, async (body) => {
         const { status, json } = await post('/v2/models/clf/infer', body);
         expect(status).toBeLessThan(500);
-        if (status === 200) {
-          expect(documented('InferRequest', body)).toBe(true);
-          expect(documented('InferResponse', json)).toBe(true);
-        }
+        expect(status !== 200 || documented('InferRequest', body)).toBe(true);
+        expect(status !== 200 || documented('InferResponse', json)).toBe(true);
       }),
       { numRuns: 300 },
     );

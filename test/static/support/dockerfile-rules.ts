@@ -6,6 +6,8 @@ export interface DockerfileExpectations {
   readonly workspaces: readonly string[];
   /** Service names: each must be a target running `node services/<name>/dist/main.js` as a non-root user. */
   readonly services: readonly string[];
+  /** The project's Node (`.node-version`, e.g. `24.22.3`): every `node` base image is that exact version. */
+  readonly nodeVersion: string;
 }
 
 /** Every problem of a Dockerfile against the project's rules; empty when it passes. */
@@ -14,6 +16,7 @@ export function checkDockerfile(text: string, expect: DockerfileExpectations): s
   if (stages.length === 0) return ['no FROM: not a Dockerfile'];
   return [
     ...baseImageProblems(stages),
+    ...nodeImageProblems(stages, expect.nodeVersion),
     ...installProblems(stages, expect.workspaces),
     ...expect.services.flatMap((service) => targetProblems(stages, service)),
   ];
@@ -24,6 +27,14 @@ function baseImageProblems(stages: readonly Stage[]): string[] {
   return stages
     .filter((s) => !names.has(s.base) && !isPinnedImage(s.base))
     .map((s) => `FROM ${s.base}: base images are pinned to a full version (or a digest)`);
+}
+
+function nodeImageProblems(stages: readonly Stage[], nodeVersion: string): string[] {
+  const nodeBases = stages.map((s) => s.base).filter((base) => /^(docker\.io\/)?(library\/)?node[:@]/.test(base));
+  if (nodeBases.length === 0) return ['no stage is built FROM a node image'];
+  return nodeBases
+    .filter((base) => !base.split(':')[1]?.startsWith(`${nodeVersion}-`) && base.split(':')[1] !== nodeVersion)
+    .map((base) => `FROM ${base}: the node image must be Node ${nodeVersion} (.node-version)`);
 }
 
 function runs(stage: Stage, pattern: RegExp): boolean {

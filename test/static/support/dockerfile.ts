@@ -52,7 +52,7 @@ export function parseDockerfile(text: string): Stage[] {
 
 /**
  * Whether an image reference names one immutable-enough build: a digest, or a tag with at least major.minor
- * (`20.20.2-bookworm-slim`, `v3.17.2`, `17.6-alpine`), never `latest`, a bare major or no tag.
+ * (`24.22.3-bookworm-slim`, `v3.17.2`, `17.6-alpine`), never `latest`, a bare major or no tag.
  */
 export function isPinnedImage(reference: string): boolean {
   if (/@sha256:[0-9a-f]{64}$/.test(reference)) return true;
