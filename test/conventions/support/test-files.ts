@@ -86,7 +86,7 @@ function imports(source: ts.SourceFile): { node: ts.Node; specifier: string; nam
 
 /**
  * Where a test file (or a test-directory module it imports, followed transitively) reaches for real servers: it
- * imports `@mlops/testkit` (nats-server, MLflow, service processes) or vitest's `inject` (what global setup
+ * imports `@mlops/testkit` or `@mlops/local-stack` (nats-server, MLflow, service processes) or vitest's `inject` (what global setup
  * provides). `read` gives a repository file's text, or undefined when there is none.
  */
 export function serverUses(file: string, read: (path: string) => string | undefined): Finding[] {
@@ -99,7 +99,7 @@ export function serverUses(file: string, read: (path: string) => string | undefi
     if (text === undefined) return;
     const source = parse(path, text);
     for (const { node, specifier, names } of imports(source)) {
-      if (specifier === '@mlops/testkit' || specifier.startsWith('@mlops/testkit/'))
+      if (/^@mlops\/(testkit|local-stack)(\/|$)/.test(specifier))
         findings.push(at(source, node, `imports ${specifier} (real servers)`));
       else if (specifier === 'vitest' && names.includes('inject'))
         findings.push(at(source, node, "imports inject from vitest (what a tier's global setup provides)"));

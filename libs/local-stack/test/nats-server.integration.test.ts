@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect } from '@mlops/supervisor';
 import { describe, expect, it } from 'vitest';
-import { LocalStackError, startNatsServer } from '../src/index.js';
+import { LocalStackError, startNatsServer } from '@mlops/local-stack';
 
 describe('local stack: nats-server', () => {
   it('when started with a log file and killed, then the log holds its start-up lines and the end is reported', async () => {
