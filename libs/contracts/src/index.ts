@@ -16,14 +16,6 @@ export type {
   RequestSubject,
 } from './event-map.js';
 export { EVENT_MAP, isEventSubject, makeEvent, parseEvent, REQUEST_MAP, requestSchema } from './event-map.js';
-export type { ChampionMoveReply, ListModelsReply, ModelVersionSummary } from './registry.js';
-export {
-  ChampionMoveReplySchema,
-  ListModelsReplySchema,
-  ListModelsRequestSchema,
-  PromoteRequestSchema,
-  RollbackRequestSchema,
-} from './registry.js';
 export type {
   DatasetSummary,
   ModelLoadFailed,
@@ -56,6 +48,14 @@ export {
   TuningStartedSchema,
 } from './events.js';
 export { jsonSchemas, MESSAGE_SCHEMAS } from './json-schemas.js';
+export type { ChampionMoveReply, ListModelsReply, ModelVersionSummary } from './registry.js';
+export {
+  ChampionMoveReplySchema,
+  ListModelsReplySchema,
+  ListModelsRequestSchema,
+  PromoteRequestSchema,
+  RollbackRequestSchema,
+} from './registry.js';
 export type { TuneReply } from './replies.js';
 export { TuneReplySchema } from './replies.js';
 export type { Subject } from './subjects.js';

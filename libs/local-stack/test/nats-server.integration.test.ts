@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LocalStackError, startNatsServer } from '@mlops/local-stack';
 import { canConnect } from '@mlops/supervisor';
 import { describe, expect, it } from 'vitest';
-import { LocalStackError, startNatsServer } from '@mlops/local-stack';
 
 describe('local stack: nats-server', () => {
   it('when started with a log file and killed, then the log holds its start-up lines and the end is reported', async () => {

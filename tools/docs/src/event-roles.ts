@@ -37,8 +37,8 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.registryModels]: {
     summary:
-      'Lists a registered model\'s versions (newest first) with metric, gate status and reason, aliases and tuning. Core NATS request/reply; every field optional.',
-    publishers: ['`mlops models`', '`nats request registry.models \'{}\'`'],
+      "Lists a registered model's versions (newest first) with metric, gate status and reason, aliases and tuning. Core NATS request/reply; every field optional.",
+    publishers: ['`mlops models`', "`nats request registry.models '{}'`"],
     consumers: ['tracker (queue group `tracker-registry`)'],
     messageId: undefined,
   },
