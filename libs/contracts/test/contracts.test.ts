@@ -7,6 +7,7 @@ import {
   parseEvent,
   parseTuneRequest,
   RunCompletedSchema,
+  resolveGateRules,
   SUBJECTS,
   TuneReplySchema,
   trialCount,
@@ -117,6 +118,35 @@ describe('parseTuneRequest', () => {
       ok: true,
       request: { dataset: { kind: 'csv', path: 'customers.csv', target: 'y' } },
     });
+  });
+});
+
+describe('gate overrides', () => {
+  it('when a request sets gate fields, then they are kept and resolve over the defaults; bad ones are named', () => {
+    const parsed = parseTuneRequest({
+      selection_metric: 'f1',
+      gate: { min_absolute_change: 0.01, significance: 'bootstrap' },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const defaults = {
+      min_absolute_change: 0,
+      min_relative_change: 0,
+      threshold: null,
+      significance: 'none' as const,
+      alpha: 0.05,
+      bootstrap_resamples: 1000,
+      random_state: 0,
+      on_signature_change: 'reject' as const,
+    };
+    expect(resolveGateRules(defaults, parsed.request.gate, parsed.request.selection_metric)).toEqual({
+      ...defaults,
+      metric: 'f1',
+      min_absolute_change: 0.01,
+      significance: 'bootstrap',
+    });
+    expect(parseTuneRequest({}).ok && parseTuneRequest({})).toMatchObject({ request: { gate: {} } });
+    const bad = parseTuneRequest({ gate: { alpha: 0, significance: 'z', extra: 1 } });
+    expect(bad.ok ? [] : bad.errors.map((e) => e.path).sort()).toEqual(['gate', 'gate.alpha', 'gate.significance']);
   });
 });
 

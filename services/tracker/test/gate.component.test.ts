@@ -308,3 +308,73 @@ describe('manual control (registry.models, registry.promote, registry.rollback)'
     expect(history).toHaveLength(1);
   }, 60_000);
 });
+
+describe('the gate after a crash (each intermediate state a killed tracker can leave, then the redelivery)', () => {
+  /** Runs a tuning up to its recorded trial, leaves MLflow as a crash at `stage` would, then delivers tuning.completed. */
+  async function crashAt(stage: 'registered' | 'verdict recorded' | 'alias moved') {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const tuningId = `c-${randomUUID().slice(0, 8)}`;
+    await bus.publishEvent(SUBJECTS.tuningStarted, tuningStarted(model, tuningId), { key: tuningId });
+    await bus.publishEvent(SUBJECTS.runCompleted, trial(model, tuningId, 0, 0.9, threshold(0.05)), {
+      key: `${tuningId}-0`,
+    });
+    const experiment = await mlflow.getExperimentByName(model);
+    const child = await until(async () => {
+      const runs = await mlflow.searchRuns({
+        experimentIds: [experiment!.experimentId],
+        filter: `tags.\`mlops.trial_id\` = '${tuningId}-0' and tags.\`mlops.recorded\` = 'completed'`,
+      });
+      return runs.runs[0];
+    });
+    const version = await mlflow.createModelVersion({
+      name: model,
+      idempotencyTag: { key: 'mlops.tuning_id', value: tuningId },
+      source: `models:/${child.data.tags['mlops.model_id']}`,
+      runId: child.info.runId,
+      tags: { 'mlops.tuning_id': tuningId, 'mlops.trial_id': `${tuningId}-0` },
+    });
+    const verdict = {
+      status: 'promoted',
+      reason: 'accuracy 1 vs champion v1 0.975: better',
+      metric: 'accuracy',
+      championVersion: '1',
+      championValue: 0.975,
+      challengerValue: 1,
+      difference: 0.025,
+      interval: null,
+      pValue: null,
+      rules: {},
+    };
+    if (stage !== 'registered') {
+      await mlflow.setModelVersionTag(model, version.version, 'mlops.gate.verdict', JSON.stringify(verdict));
+    }
+    if (stage === 'alias moved') {
+      await mlflow.setRegisteredModelAlias(model, 'champion', version.version);
+      const history = JSON.parse(
+        (await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!,
+      ) as unknown[];
+      const move = { kind: 'gate', version: '2', previous: '1', reason: verdict.reason, by: 'gate', at: 'then' };
+      await mlflow.setRegisteredModelTag(model, 'mlops.champion_history', JSON.stringify([...history, move]));
+    }
+    await bus.publishEvent(SUBJECTS.tuningCompleted, completed(model, tuningId, 1), { key: tuningId });
+    const decision = await until(() => decisions.get(tuningId));
+    return { model, decision };
+  }
+
+  for (const stage of ['registered', 'verdict recorded', 'alias moved'] as const) {
+    it(`when the tracker died with the version ${stage}, then the redelivery ends with one version, one verdict, one move and the event`, async () => {
+      const { model, decision } = await crashAt(stage);
+      expect(decision).toMatchObject({ subject: 'model.registered', data: { version: '2', previous_version: '1' } });
+      const versions = await mlflow.searchModelVersions({ filter: `name = '${model}'` });
+      expect(versions.modelVersions.map((v) => v.version).sort()).toEqual(['1', '2']);
+      expect(await aliasOf(model, 'champion')).toBe('2');
+      const version = await mlflow.getModelVersion(model, '2');
+      expect(version.tags['mlops.gate.status']).toBe('promoted');
+      const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as {
+        version: string;
+      }[];
+      expect(history.map((m) => m.version)).toEqual(['1', '2']);
+    }, 60_000);
+  }
+});

@@ -109,6 +109,15 @@ export function badTuneRequests(named: (request: object) => string): BadRequest[
     raw('a slash in the model name', JSON.stringify({ experiment_name: 'x', registered_model_name: 'a/b' })),
     req('an unknown selection metric', { selection_metric: 'auc' }),
     req('the selection metric as a list', { selection_metric: ['accuracy'] }),
+    // promotion gate
+    req('a negative min_absolute_change', { gate: { min_absolute_change: -0.01 } }),
+    req('min_relative_change of 1', { gate: { min_relative_change: 1 } }),
+    req('an unknown significance test', { gate: { significance: 't-test' } }),
+    req('alpha above 1', { gate: { alpha: 1.5 } }),
+    req('too few bootstrap resamples', { gate: { bootstrap_resamples: 10 } }),
+    req('an unknown gate field', { gate: { always: true } }),
+    req('the gate as a string', { gate: 'strict' }),
+    req('on_signature_change maybe', { gate: { on_signature_change: 'maybe' } }),
     // huge bodies (under the 1 MB NATS payload limit)
     req('100 000 C values', { grid: { C: values(100_000) } }),
     req('3000 unknown 200-character keys', Object.fromEntries(values(3000).map((v, i) => [`k${i}`.repeat(50), v]))),

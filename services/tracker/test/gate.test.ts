@@ -1,0 +1,73 @@
+import type { GateRules } from '@mlops/contracts';
+import { describe, expect, it } from 'vitest';
+import { type GateModel, judge } from '../src/domain/gate.js';
+
+const RULES: GateRules = {
+  metric: 'accuracy',
+  min_absolute_change: 0,
+  min_relative_change: 0,
+  threshold: null,
+  significance: 'none',
+  alpha: 0.05,
+  bootstrap_resamples: 200,
+  random_state: 0,
+  on_signature_change: 'reject',
+};
+
+/** 100 rows, labels 1 for the first half; a model right on the first `right` rows and wrong on the rest. */
+const y = Float64Array.from({ length: 100 }, (_, i) => (i < 50 ? 1 : 0));
+function model(version: string, right: number, confidence = 0.9): GateModel {
+  const probabilities = Float64Array.from(y, (label, i) => {
+    const correct = i < right;
+    return (label === 1) === correct ? confidence : 1 - confidence;
+  });
+  return { version, featureNames: ['a', 'b'], probabilities };
+}
+const holdout = { featureNames: ['a', 'b'], y };
+
+describe('judge (the promotion rules)', () => {
+  it('when there is no champion, then the challenger is promoted as the first champion', () => {
+    expect(judge(RULES, holdout, model('1', 60), null)).toMatchObject({ status: 'promoted', reason: 'first champion' });
+  });
+
+  it('when significance is mcnemar, then 3 more rows right is not enough and 20 more rows right is', () => {
+    const rules = { ...RULES, significance: 'mcnemar' as const };
+    const small = judge(rules, holdout, model('2', 73), model('1', 70));
+    expect(small.status).toBe('rejected');
+    expect(small.reason).toMatch(/not significant: McNemar p = 0.25 \(alpha 0.05\)$/);
+    const large = judge(rules, holdout, model('2', 90), model('1', 70));
+    expect(large).toMatchObject({ status: 'promoted' });
+    expect(large.pValue).toBeLessThan(1e-5);
+  });
+
+  it('when min_relative_change or a threshold is set, then a small gain or a low value is held back with the rule named', () => {
+    const relative = judge({ ...RULES, min_relative_change: 0.1 }, holdout, model('2', 75), model('1', 70));
+    expect(relative.reason).toMatch(/improvement 0.05 is below min_relative_change 0.1 of the champion's value$/);
+    const floor = judge({ ...RULES, threshold: 0.8 }, holdout, model('2', 75), model('1', 70));
+    expect(floor.reason).toMatch(/0.75 does not reach the threshold 0.8$/);
+    expect(judge({ ...RULES, threshold: 0.7 }, holdout, model('2', 75), model('1', 70)).status).toBe('promoted');
+  });
+
+  it('when the metric is log_loss, then lower is better', () => {
+    const rules = { ...RULES, metric: 'log_loss' as const };
+    const sharper = judge(rules, holdout, model('2', 70, 0.95), model('1', 70, 0.9));
+    const duller = judge(rules, holdout, model('2', 70, 0.8), model('1', 70, 0.9));
+    // 30 wrong rows: at 0.95 they cost more than at 0.9 (loss 0.935 vs 0.765), at 0.8 less (0.639)
+    expect([sharper.status, duller.status]).toEqual(['rejected', 'promoted']);
+    expect(sharper.difference).toBeGreaterThan(0);
+    const better = judge(rules, holdout, model('2', 100, 0.95), model('1', 70, 0.9));
+    expect(better).toMatchObject({ status: 'promoted' });
+    expect(better.difference).toBeLessThan(0);
+  });
+
+  it('when the champion cannot be scored on the new rows, then the verdict says so', () => {
+    const unscorable = { ...model('1', 70), probabilities: undefined };
+    expect(judge(RULES, holdout, model('2', 90), unscorable).reason).toBe(
+      'signature differs: champion v1 cannot be scored on the new rows',
+    );
+    const renamed = { ...model('1', 70), featureNames: ['a', 'c'] };
+    expect(judge(RULES, holdout, model('2', 90), renamed).reason).toBe(
+      'signature differs: champion v1 feature 1 is "c", the new rows have "b"',
+    );
+  });
+});
