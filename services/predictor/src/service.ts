@@ -60,6 +60,7 @@ export function createPredictor(
         config.instance,
         { name: config.modelName, alias: config.modelAlias },
         followChampion,
+        logger.child({ module: 'model-events' }),
       );
       const listener = createHttpListener({
         slot,

@@ -289,6 +289,7 @@ describe('manual control (registry.models, registry.promote, registry.rollback)'
       ask(SUBJECTS.registryPromote, '{not json'),
       ask(SUBJECTS.registryRollback, { name: `${model}_other` }),
       ask(SUBJECTS.registryModels, { name: `${model}_other` }),
+      ask(SUBJECTS.registryPromote, { name: model, version: '1', reason: 'again' }),
     ]);
     const messages = refusals.map((r) =>
       r.status === 'rejected' ? r.errors.map((e) => `${e.path}: ${e.message}`) : r,
@@ -302,6 +303,7 @@ describe('manual control (registry.models, registry.promote, registry.rollback)'
       [expect.stringMatching(/^\(body\): not valid JSON/)],
       [`name: ${model}_other has no champion to roll back`],
       [`name: no registered model named "${model}_other"`],
+      [`version: version 1 is already the champion of ${model}`],
     ]);
     expect(await aliasOf(model, 'champion')).toBe('1');
     const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as unknown[];

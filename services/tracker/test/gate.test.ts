@@ -60,6 +60,20 @@ describe('judge (the promotion rules)', () => {
     expect(better.difference).toBeLessThan(0);
   });
 
+  it('when the metric is undefined on the holdout (roc_auc with one class), then the champion stays and the reason says why', () => {
+    const oneClass = { featureNames: ['a', 'b'], y: new Float64Array(100).fill(1) };
+    const verdict = judge(
+      { ...RULES, metric: 'roc_auc', significance: 'bootstrap' },
+      oneClass,
+      model('2', 90),
+      model('1', 70),
+    );
+    expect(verdict).toMatchObject({ status: 'rejected', championValue: null, interval: null });
+    expect(verdict.reason).toMatch(
+      /^roc_auc is undefined on the holdout rows \(Only one class present.*\): the champion stays$/,
+    );
+  });
+
   it('when the champion cannot be scored on the new rows, then the verdict says so', () => {
     const unscorable = { ...model('1', 70), probabilities: undefined };
     expect(judge(RULES, holdout, model('2', 90), unscorable).reason).toBe(

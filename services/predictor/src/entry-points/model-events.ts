@@ -28,11 +28,15 @@ export function consumeModelEvents(
   instance: string,
   model: { name: string; alias: string },
   followChampion: (reason: string) => Promise<unknown>,
+  logger: Logger,
 ) {
   return bus.consumeEvents(modelEventsDurable(instance), {
     [SUBJECTS.modelRegistered]: async ({ data }) => {
       if (data.name !== model.name || data.alias !== model.alias) return;
-      await followChampion(`model.registered v${data.version}`);
+      // A registry that cannot be read now is the poll's to retry (as a failed load is): the event is not retried.
+      await followChampion(`model.registered v${data.version}`).catch((err: unknown) =>
+        logger.warn({ err, version: data.version }, 'could not read the champion alias: the poll will retry'),
+      );
     },
   });
 }

@@ -37,10 +37,14 @@ export async function promote(
   if (record === null) {
     return refuse('version', `${request.name} has no version ${request.version}: see mlops models`);
   }
+  const current = await registry.championVersion(request.name);
+  if (current === request.version) {
+    return refuse('version', `version ${request.version} is already the champion of ${request.name}`);
+  }
   const move: ChampionMove = {
     kind: 'promote',
     version: request.version,
-    previous: await registry.championVersion(request.name),
+    previous: current,
     reason: request.reason,
     by: request.by,
     at: now.toISOString(),

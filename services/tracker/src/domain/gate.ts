@@ -3,6 +3,7 @@ import { greaterIsBetter } from '@mlops/contracts';
 import {
   accuracy,
   f1,
+  InvalidDataError,
   logLoss,
   mcnemarTest,
   pairedBootstrap,
@@ -87,8 +88,17 @@ type Scored = GateModel & { readonly probabilities: Float64Array };
 
 function compare(rules: GateRules, y: Float64Array, challenger: Scored, champion: Scored): GateVerdict {
   const metric = rowMetric(rules.metric);
-  const championValue = metric(y, champion.probabilities);
-  const challengerValue = metric(y, challenger.probabilities);
+  let championValue: number;
+  let challengerValue: number;
+  try {
+    championValue = metric(y, champion.probabilities);
+    challengerValue = metric(y, challenger.probabilities);
+  } catch (err) {
+    if (!(err instanceof InvalidDataError)) throw err;
+    const reason = `${rules.metric} is undefined on the holdout rows (${err.message}): the champion stays`;
+    const blank = { championValue: null, challengerValue: null, difference: null, interval: null, pValue: null };
+    return { ...blank, metric: rules.metric, rules, championVersion: champion.version, status: 'rejected', reason };
+  }
   const difference = challengerValue - championValue;
   const interval = bootstrapInterval(rules, y, champion.probabilities, challenger.probabilities, metric);
   const test = mcnemarTest(y, labelsOf(champion.probabilities), labelsOf(challenger.probabilities));
@@ -128,7 +138,8 @@ function firstFailure(rules: GateRules, e: Evidence, mcnemarFavoursChallenger: b
   if (rules.threshold !== null && sign * (e.challengerValue - rules.threshold) < 0) {
     return `${fmt(e.challengerValue)} does not reach the threshold ${rules.threshold}`;
   }
-  if (rules.significance === 'bootstrap' && e.interval !== null) {
+  if (rules.significance === 'bootstrap') {
+    if (e.interval === null) return 'not significant: no bootstrap interval (the metric is undefined on the resamples)';
     const low = Math.min(sign * e.interval.low, sign * e.interval.high);
     if (!(low > 0))
       return `not significant: the ${pct(rules.alpha)} interval [${fmt(e.interval.low)}, ${fmt(e.interval.high)}] contains 0`;
@@ -158,7 +169,7 @@ function bootstrapInterval(
     });
     return { low: result.low, high: result.high, alpha: rules.alpha };
   } catch {
-    return null; // e.g. ROC AUC on a holdout with one class: no interval, and 'bootstrap' then rejects nothing
+    return null; // e.g. ROC AUC on a holdout with one class: no interval, so 'bootstrap' cannot be passed
   }
 }
 
