@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { modelsTable } from '../src/commands/registry.js';
 import { main } from '../src/main.js';
 
 interface Run {
@@ -176,6 +177,65 @@ describe('mlops demo', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.match(/^\s+[\d.]+\s+(liblinear|lbfgs|saga)\s/gm)).toHaveLength(15);
     expect(result.stdout).toMatch(/0\.865.*← best/);
+  });
+});
+
+describe('mlops models, promote, rollback', () => {
+  it('when promote lacks --version or --reason, then it refuses before connecting, naming what is missing', async () => {
+    const noVersion = await run('promote', '--reason', 'x');
+    expect(noVersion.code).toBe(2);
+    expect(noVersion.stderr).toBe('mlops promote: promote needs --version N (see mlops models)\n');
+    const noReason = await run('promote', '--version', '2');
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toBe('mlops promote: promote needs --reason "why" (kept in the history)\n');
+  });
+
+  it('when no NATS server answers, then each command fails with one line saying the stack is not up', async () => {
+    const env = ['--nats', 'nats://127.0.0.1:1'];
+    for (const argv of [
+      ['models', ...env],
+      ['rollback', ...env],
+      ['promote', '--version', '2', '--reason', 'x', ...env],
+    ]) {
+      const result = await run(...argv);
+      expectOneLineFailure(result, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 .*: is the stack up\?/);
+    }
+  });
+
+  it('when a version list comes back, then the table shows aliases, metric, gate and tuning, and the reasons below', () => {
+    const table = modelsTable({
+      status: 'ok',
+      name: 'm',
+      champion: '1',
+      versions: [
+        {
+          version: '2',
+          created_at: '2026-12-01T17:44:56.000Z',
+          aliases: ['challenger'],
+          metric: { name: 'accuracy', value: 0.855 },
+          gate_status: 'rejected',
+          gate_reason: 'accuracy 0.855 vs champion v1 0.865: worse',
+          tuning_id: 't-2',
+        },
+        {
+          version: '1',
+          created_at: '',
+          aliases: ['champion'],
+          metric: null,
+          gate_status: null,
+          gate_reason: null,
+          tuning_id: null,
+        },
+      ],
+    });
+    expect(table.split('\n')).toEqual([
+      'm (champion: version 1)',
+      'version  aliases     metric          gate      tuning  created',
+      '2        challenger  accuracy=0.855  rejected  t-2     2026-12-01 17:44:56',
+      '1        champion    -               -         -',
+      'gate:',
+      '  v2: accuracy 0.855 vs champion v1 0.865: worse',
+    ]);
   });
 });
 
