@@ -174,14 +174,14 @@ export function conditionalAssertions(file: string, text: string): Finding[] {
 const TEST_APIS = new Set(['describe', 'suite', 'it', 'test', 'bench']);
 const LEFT_OUT = new Set(['only', 'skip', 'skipIf', 'runIf', 'todo']);
 
-/** The identifier a call or property chain starts from: `it` for `it.concurrent.only`, `test` for `test.each(x)`. */
+/** The identifier a call or property chain starts from: `it` for a chain such as it, concurrent, only, `test` for `test.each(x)`. */
 function rootOf(expression: ts.Expression): ts.Expression {
   return ts.isPropertyAccessExpression(expression) || ts.isCallExpression(expression)
     ? rootOf(expression.expression)
     : expression;
 }
 
-/** `it.only`, `describe.skip`, `test.skipIf(...)`, `it.todo` and the like: tests left out of (or focused in) a run. */
+/** Focus and skip modifiers (`only`, `skip`, `skipIf`, `todo` on it/test/describe) and the like: tests left out of (or focused in) a run. */
 export function focusedOrSkipped(file: string, text: string): Finding[] {
   const source = parse(file, text);
   const findings: Finding[] = [];
