@@ -3,6 +3,7 @@
  * pyfunc and any ONNX runtime), the MLmodel and environment files, input examples, and our exact weights file.
  */
 
+export { assertOwnDirectory, ModelLocationError } from './location.js';
 export type { MlmodelInput, RuntimeVersions } from './mlmodel.js';
 export {
   buildCondaYaml,

@@ -1,7 +1,10 @@
 import { LogisticRegression } from '@mlops/ml';
 import type { MlflowClient, ModelVersion } from '@mlops/mlflow';
-import { MODEL_FILES, parseWeights } from '@mlops/model-format';
+import { assertOwnDirectory, MODEL_FILES, parseWeights } from '@mlops/model-format';
 import type { ServedModel } from '../domain/served-model.js';
+
+/** Re-exported where the predictor's tests and callers have always found them. */
+export { assertOwnDirectory, ModelLocationError } from '@mlops/model-format';
 
 /** Loads a registered model version's weights from MLflow; validates them before anything is swapped. */
 export class ModelLoader {
@@ -46,26 +49,5 @@ export class ModelLoader {
       },
       loadedAt: new Date(),
     };
-  }
-}
-
-/** A model whose artifact location escapes its own directory (`..` segments, raw or percent-encoded). */
-export class ModelLocationError extends Error {
-  constructor(modelUri: string, artifactUri: string) {
-    super(`${modelUri}: refusing artifact location ${JSON.stringify(artifactUri)}, it leaves the model's directory`);
-    this.name = 'ModelLocationError';
-  }
-}
-
-/** Refuses artifact URIs that climb out of the model's own directory before anything is downloaded. */
-export function assertOwnDirectory(artifactUri: string, modelUri: string): void {
-  let path: string;
-  try {
-    path = decodeURIComponent(artifactUri.replace(/^[a-z][\w+.-]*:/i, ''));
-  } catch {
-    throw new ModelLocationError(modelUri, artifactUri);
-  }
-  if (path.split(/[\\/]/).some((segment) => segment === '..') || path.includes('\0')) {
-    throw new ModelLocationError(modelUri, artifactUri);
   }
 }

@@ -1,6 +1,6 @@
 import { fromRows, LogisticRegression } from '@mlops/ml';
 import { MlflowApiError, type MlflowClient, type ModelVersion } from '@mlops/mlflow';
-import { MODEL_FILES, parseWeights } from '@mlops/model-format';
+import { assertOwnDirectory, MODEL_FILES, parseWeights } from '@mlops/model-format';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionMove, ChampionRegistry, ScorableModel, VersionRecord } from '../domain/ports.js';
 import { CHALLENGER_ALIAS, CHAMPION_ALIAS, CHAMPION_HISTORY_TAG, GATE_TAGS } from '../domain/tags.js';
@@ -85,8 +85,10 @@ export async function championHistory(mlflow: MlflowClient, name: string): Promi
 }
 
 async function loadScorable(mlflow: MlflowClient, name: string, version: string): Promise<ScorableModel> {
-  const resolved = await mlflow.resolveModelUri(`models:/${name}/${version}`);
-  if (resolved === null) throw new Error(`models:/${name}/${version} does not exist`);
+  const uri = `models:/${name}/${version}`;
+  const resolved = await mlflow.resolveModelUri(uri);
+  if (resolved === null) throw new Error(`${uri} does not exist`);
+  assertOwnDirectory(resolved.artifactUri, uri); // as the predictor does before it loads a version
   const bytes = await mlflow.downloadArtifact({ artifactUri: resolved.artifactUri, path: MODEL_FILES.weights });
   const weights = parseWeights(new TextDecoder().decode(bytes));
   const model = LogisticRegression.fromState(weights);
