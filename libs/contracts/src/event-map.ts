@@ -13,6 +13,19 @@ import {
   TuningStartedSchema,
 } from './events.js';
 import {
+  DriftDetectedSchema,
+  DriftResolvedSchema,
+  FeedbackReplySchema,
+  FeedbackRequestSchema,
+  LabelRecordedSchema,
+  MonitorStatusReplySchema,
+  MonitorStatusRequestSchema,
+  MonitorWindowSchema,
+  PerformanceDegradedSchema,
+  PerformanceRecoveredSchema,
+  PredictionLoggedSchema,
+} from './monitoring.js';
+import {
   ChampionMoveReplySchema,
   ListModelsReplySchema,
   ListModelsRequestSchema,
@@ -50,6 +63,13 @@ export const EVENT_MAP = {
   [SUBJECTS.modelRegistered]: define(STREAMS.models, ModelRegisteredSchema),
   [SUBJECTS.modelRejected]: define(STREAMS.models, ModelRejectedSchema),
   [SUBJECTS.modelLoadFailed]: define(STREAMS.models, ModelLoadFailedSchema),
+  [SUBJECTS.predictionLogged]: define(STREAMS.predictions, PredictionLoggedSchema),
+  [SUBJECTS.labelRecorded]: define(STREAMS.feedback, LabelRecordedSchema),
+  [SUBJECTS.monitorWindow]: define(STREAMS.monitor, MonitorWindowSchema),
+  [SUBJECTS.driftDetected]: define(STREAMS.monitor, DriftDetectedSchema),
+  [SUBJECTS.driftResolved]: define(STREAMS.monitor, DriftResolvedSchema),
+  [SUBJECTS.performanceDegraded]: define(STREAMS.monitor, PerformanceDegradedSchema),
+  [SUBJECTS.performanceRecovered]: define(STREAMS.monitor, PerformanceRecoveredSchema),
 } as const satisfies Record<string, EventDefinition>;
 
 /** A subject that carries JetStream events (a key of {@link EVENT_MAP}). */
@@ -104,6 +124,8 @@ export const REQUEST_MAP = {
   [SUBJECTS.registryModels]: { request: ListModelsRequestSchema, reply: ListModelsReplySchema },
   [SUBJECTS.registryPromote]: { request: PromoteRequestSchema, reply: ChampionMoveReplySchema },
   [SUBJECTS.registryRollback]: { request: RollbackRequestSchema, reply: ChampionMoveReplySchema },
+  [SUBJECTS.feedbackReceived]: { request: FeedbackRequestSchema, reply: FeedbackReplySchema },
+  [SUBJECTS.monitorStatus]: { request: MonitorStatusRequestSchema, reply: MonitorStatusReplySchema },
 } as const;
 
 /** The request schema of `subject`, for the server that parses raw bodies. */

@@ -48,6 +48,28 @@ export {
   TuningStartedSchema,
 } from './events.js';
 export { jsonSchemas, MESSAGE_SCHEMAS } from './json-schemas.js';
+export type {
+  ColumnDrift,
+  FeedbackItem,
+  FeedbackReply,
+  LivePerformance,
+  MonitorWindowData,
+  PredictionLoggedData,
+  VersionStatus,
+} from './monitoring.js';
+export {
+  base64LengthOfDoubles,
+  FeedbackItemSchema,
+  FeedbackReplySchema,
+  FeedbackRequestSchema,
+  MAX_FEEDBACK_ITEMS,
+  MAX_LOGGED_ROWS,
+  MonitorStatusReplySchema,
+  MonitorWindowDataSchema,
+  PREDICTION_ENCODING,
+  PREDICTION_ID_PATTERN,
+  PredictionLoggedDataSchema,
+} from './monitoring.js';
 export type { ChampionMoveReply, ListModelsReply, ModelVersionSummary } from './registry.js';
 export {
   ChampionMoveReplySchema,

@@ -12,6 +12,10 @@ export const MESSAGE_SCHEMAS = {
   [SUBJECTS.registryPromote]: REQUEST_MAP[SUBJECTS.registryPromote].request,
   [SUBJECTS.registryRollback]: REQUEST_MAP[SUBJECTS.registryRollback].request,
   'registry.move.reply': REQUEST_MAP[SUBJECTS.registryPromote].reply,
+  [SUBJECTS.feedbackReceived]: REQUEST_MAP[SUBJECTS.feedbackReceived].request,
+  'feedback.reply': REQUEST_MAP[SUBJECTS.feedbackReceived].reply,
+  [SUBJECTS.monitorStatus]: REQUEST_MAP[SUBJECTS.monitorStatus].request,
+  'monitor.status.reply': REQUEST_MAP[SUBJECTS.monitorStatus].reply,
 } as Readonly<Record<string, z.ZodType>>;
 
 /** JSON Schemas (draft 2020-12) generated from the zod schemas, keyed by subject; inputs as publishers write them. */

@@ -23,6 +23,24 @@ export const SUBJECTS = {
   modelRejected: 'model.rejected',
   /** A predictor could not load a registered version; it keeps serving the previous one (JetStream). */
   modelLoadFailed: 'model.load_failed',
+  /** What a predictor scored: one message per request, rows batched (JetStream, stream PREDICTIONS). */
+  predictionLogged: 'prediction.logged',
+  /** Core request/reply, answered by the monitor: plain JSON labels (`nats pub feedback.received '{…}'`). */
+  feedbackReceived: 'feedback.received',
+  /** A label the monitor accepted and joined to its prediction (JetStream). */
+  labelRecorded: 'label.recorded',
+  /** Core request/reply, answered by the monitor: latest window and live performance per served version. */
+  monitorStatus: 'monitor.status',
+  /** Every closed monitoring window with every statistic (JetStream). */
+  monitorWindow: 'monitor.window',
+  /** Dataset drift began (once per episode). */
+  driftDetected: 'drift.detected',
+  /** Dataset drift ended. */
+  driftResolved: 'drift.resolved',
+  /** The live metric fell below the training metric by more than the threshold (once per episode). */
+  performanceDegraded: 'performance.degraded',
+  /** The live metric came back within the threshold. */
+  performanceRecovered: 'performance.recovered',
 } as const;
 
 /** One of the subject strings in {@link SUBJECTS}. */
@@ -36,6 +54,12 @@ export const STREAMS = {
   tuningEvents: { name: 'TUNING_EVENTS', subjects: ['tuning.started', 'tuning.completed', 'run.>'] },
   /** Model registry events, consumed by predictors. */
   models: { name: 'MODELS', subjects: ['model.>'] },
+  /** The prediction log, consumed by the monitor; bounded by age and bytes (the predictor's config). */
+  predictions: { name: 'PREDICTIONS', subjects: ['prediction.logged'] },
+  /** Labels joined to predictions, replayed by the monitor when it starts. */
+  feedback: { name: 'FEEDBACK', subjects: ['label.recorded'] },
+  /** What the monitor concluded: windows, drift and performance episodes. */
+  monitor: { name: 'MONITOR', subjects: ['monitor.window', 'drift.>', 'performance.>'] },
 } as const;
 
 /** Durable consumer names, one per (service, purpose). */
@@ -43,4 +67,5 @@ export const CONSUMERS = {
   trainer: 'trainer-tuning-requests',
   trackerEvents: 'tracker-tuning-events',
   predictorModels: 'predictor-model-registered',
+  monitorPredictions: 'monitor-predictions',
 } as const;

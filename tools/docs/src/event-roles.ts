@@ -121,6 +121,68 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     consumers: ['none yet (kept in the MODELS stream for alerting and inspection)'],
     messageId: '`model.load_failed:<name>:<version>:<instance>`',
   },
+  [SUBJECTS.predictionLogged]: {
+    summary:
+      'What a predictor scored, one message per request (rows batched): model, version, request id (row `i` has the prediction id `<request_id>-<i>`), features, probabilities and labels as little-endian doubles in base64, the sampling rate and the requests dropped before it. Published after the answer, from a bounded buffer: never delays or fails a request.',
+    publishers: ['predictor (PREDICTOR_LOG_SAMPLE of the requests)'],
+    consumers: [
+      `monitor (durable \`${CONSUMERS.monitorPredictions}\`)`,
+      'monitor (replay at start, to rebuild the label join)',
+    ],
+    messageId: '`prediction.logged:<request_id>`',
+  },
+  [SUBJECTS.feedbackReceived]: {
+    summary:
+      'True outcomes: plain JSON `{"prediction_id": "…", "label": 0|1}` or an array of them (at most 10,000), optionally with `model`. Core NATS request/reply answered by the monitor, which joins each label to its prediction and stores it as `label.recorded`; the reply is `feedback.reply`. `POST /feedback` on the predictor forwards here.',
+    publishers: ['`mlops feedback`', 'predictor `POST /feedback`', "`nats request feedback.received '{…}'`"],
+    consumers: ['monitor (queue group `monitor-feedback`)'],
+    messageId: undefined,
+  },
+  [SUBJECTS.labelRecorded]: {
+    summary:
+      'A label joined to its prediction (model, version, prediction time). The first label of a prediction id wins; repeats are answered as duplicates and not stored.',
+    publishers: ['monitor'],
+    consumers: ['monitor (replay at start)'],
+    messageId: '`label.recorded:<prediction_id>`',
+  },
+  [SUBJECTS.monitorStatus]: {
+    summary: 'The latest window and live performance of every served version the monitor saw (or one model/version).',
+    publishers: ['`mlops monitor`', "`nats request monitor.status '{}'`"],
+    consumers: ['monitor (queue group `monitor-status`)'],
+    messageId: undefined,
+  },
+  [SUBJECTS.monitorWindow]: {
+    summary:
+      'One closed window (N rows or T seconds) of one served version: per feature and for the predicted probability PSI, Jensen–Shannon, KS or normalised Wasserstein, the deciding statistic, threshold and verdict; dataset drift; live performance; and the checkpoints a restarted monitor resumes from.',
+    publishers: ['monitor'],
+    consumers: ['monitor (its last message, at start)', 'none else yet (dashboards, `nats sub`)'],
+    messageId: '`monitor.window:<model>:<version>:<window>`',
+  },
+  [SUBJECTS.driftDetected]: {
+    summary: 'Dataset drift began for a served version (once per episode), naming the drifted features.',
+    publishers: ['monitor'],
+    consumers: ['none yet (alerting; the closed-loop retraining issue)'],
+    messageId: '`drift.detected:<model>:<version>:<window>`',
+  },
+  [SUBJECTS.driftResolved]: {
+    summary: 'The first window without dataset drift after an episode.',
+    publishers: ['monitor'],
+    consumers: ['none yet (alerting)'],
+    messageId: '`drift.resolved:<model>:<version>:<window>`',
+  },
+  [SUBJECTS.performanceDegraded]: {
+    summary:
+      "The live metric (from labelled predictions) fell below the version's training metric by more than the threshold, with enough labelled rows (once per episode).",
+    publishers: ['monitor'],
+    consumers: ['none yet (alerting; the closed-loop retraining issue)'],
+    messageId: '`performance.degraded:<model>:<version>:<episode>`',
+  },
+  [SUBJECTS.performanceRecovered]: {
+    summary: 'The live metric came back within the threshold after a degradation.',
+    publishers: ['monitor'],
+    consumers: ['none yet (alerting)'],
+    messageId: '`performance.recovered:<model>:<version>:<episode>`',
+  },
 };
 
 /** The replies to core requests (not subjects of their own: they go to the requester's inbox), by schema key. */
@@ -142,6 +204,19 @@ export const REPLY_ROLES: Readonly<Record<string, SubjectRole>> = {
       'The answer to `registry.promote` and `registry.rollback`: where champion points now and before, or `rejected` with the reasons (nothing moved).',
     publishers: ['tracker'],
     consumers: ['the requester (`mlops promote`, `mlops rollback`, `nats request`)'],
+    messageId: undefined,
+  },
+  'feedback.reply': {
+    summary:
+      'The answer to feedback: `accepted`, `partial` or `rejected`, the labels stored, the repeats ignored, and each refused label with its path and reason (unknown or expired prediction id, another model, a malformed field).',
+    publishers: ['monitor'],
+    consumers: ['the requester (`mlops feedback`, predictor `POST /feedback`, `nats request`)'],
+    messageId: undefined,
+  },
+  'monitor.status.reply': {
+    summary: 'The answer to `monitor.status`: per version, the last window, the drift episode and live performance.',
+    publishers: ['monitor'],
+    consumers: ['the requester (`mlops monitor`, `nats request`)'],
     messageId: undefined,
   },
 };
@@ -180,5 +255,16 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     maxDeliver: 5,
     concurrency: 1,
     source: 'services/predictor/src/entry-points/model-events.ts',
+  },
+  {
+    durable: CONSUMERS.monitorPredictions,
+    service: 'monitor',
+    stream: STREAMS.predictions.name,
+    filter: undefined,
+    deliverPolicy: 'all',
+    ackWait: 'twice the window time (at least 30 s): a message is acknowledged when its window closes',
+    maxDeliver: 10,
+    concurrency: 1,
+    source: 'services/monitor/src/entry-points/predictions.ts',
   },
 ];

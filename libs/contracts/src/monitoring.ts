@@ -1,0 +1,263 @@
+import { z } from 'zod';
+import { envelopeSchema, eventType } from './envelope.js';
+import { SELECTION_METRICS } from './tune-request.js';
+
+const modelName = z.string().min(1).max(256);
+const versionNumber = z.string().regex(/^\d+$/);
+const timestamp = z.iso.datetime({ offset: true });
+const finite = z.number().finite();
+const count = z.number().int().min(0);
+
+/** How the prediction log packs numbers: IEEE-754 doubles, little-endian, base64 (fast to write, exact to read). */
+export const PREDICTION_ENCODING = 'f64le-base64';
+
+/** At most this many rows in one logged request (the predictor's row limit is lower). */
+export const MAX_LOGGED_ROWS = 1_000_000;
+
+/** Characters of the base64 text of `n` doubles. */
+export function base64LengthOfDoubles(n: number): number {
+  return Math.ceil((n * 8) / 3) * 4;
+}
+
+type PackedField = 'features' | 'probabilities' | 'labels';
+const packed = (what: PackedField, cells: (data: { rows: number; columns: number }) => number) => ({ what, cells });
+const PACKED_FIELDS = [
+  packed('features', (d) => d.rows * d.columns),
+  packed('probabilities', (d) => d.rows),
+  packed('labels', (d) => d.rows),
+] as const;
+
+/**
+ * The data of `prediction.logged`: one scoring request as the predictor served it. Row `i` has the prediction id
+ * `<request_id>-<i>`; features are row-major in the served model's feature order.
+ */
+export const PredictionLoggedDataSchema = z
+  .object({
+    model: modelName,
+    version: versionNumber,
+    request_id: z.string().min(1).max(128),
+    predicted_at: timestamp,
+    rows: z.number().int().min(1).max(MAX_LOGGED_ROWS),
+    columns: z.number().int().min(1).max(100_000),
+    encoding: z.literal(PREDICTION_ENCODING),
+    features: z.string(),
+    probabilities: z.string(),
+    labels: z.string(),
+    /** The share of requests the predictor logs (PREDICTOR_LOG_SAMPLE), to scale counts. */
+    sample_rate: finite.gt(0).max(1),
+    /** Requests this predictor dropped (buffer full or NATS down) since it published the previous message. */
+    dropped_before: count,
+  })
+  .superRefine((data, ctx) => {
+    for (const field of PACKED_FIELDS) {
+      const expected = base64LengthOfDoubles(field.cells(data));
+      if (data[field.what].length !== expected) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field.what],
+          message: `expected ${expected} base64 characters (${field.cells(data)} doubles), got ${data[field.what].length}`,
+        });
+      }
+    }
+  });
+
+/** The CloudEvents envelope of `prediction.logged`. */
+export const PredictionLoggedSchema = envelopeSchema(eventType('prediction.logged'), PredictionLoggedDataSchema);
+
+/** A prediction id as the predictor makes them: `<request id>-<row>`. */
+export const PREDICTION_ID_PATTERN = /^([A-Za-z0-9_-]{1,128})-(\d{1,7})$/;
+
+const label = z.union([z.literal(0), z.literal(1)], { error: 'label must be 0 or 1' });
+
+/** One true outcome: the label of the row a prediction id names; `model` (optional) must be the model that scored it. */
+export const FeedbackItemSchema = z.strictObject({
+  prediction_id: z.string().regex(PREDICTION_ID_PATTERN, 'a prediction id as /predict returned it, e.g. "k3J9x0a-0"'),
+  label,
+  model: modelName.optional(),
+});
+
+/** At most this many labels in one feedback message. */
+export const MAX_FEEDBACK_ITEMS = 10_000;
+
+/** `feedback.received` (and `POST /feedback`): one label or an array of them, plain JSON. */
+export const FeedbackRequestSchema = z.union([
+  FeedbackItemSchema,
+  z.array(FeedbackItemSchema).min(1, 'an empty batch').max(MAX_FEEDBACK_ITEMS),
+]);
+
+/** The answer to feedback: labels stored, repeats ignored (the first label wins), and each refused one with why. */
+export const FeedbackReplySchema = z.object({
+  status: z.enum(['accepted', 'partial', 'rejected']),
+  accepted: count,
+  duplicates: count,
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+
+/** The data of `label.recorded`: a label joined to the prediction it belongs to (first label per id wins). */
+export const LabelRecordedDataSchema = z.object({
+  prediction_id: z.string().regex(PREDICTION_ID_PATTERN),
+  model: modelName,
+  version: versionNumber,
+  label,
+  predicted_at: timestamp,
+  received_at: timestamp,
+});
+
+/** The CloudEvents envelope of `label.recorded`. */
+export const LabelRecordedSchema = envelopeSchema(eventType('label.recorded'), LabelRecordedDataSchema);
+
+/** Drift statistics of one column (a feature or the predicted probability) in one window. */
+export const ColumnDriftSchema = z.object({
+  name: z.string().min(1),
+  /** The statistic that decides: ks (p-value), wasserstein (normalised distance), psi or js (distance). */
+  method: z.enum(['ks', 'wasserstein', 'psi', 'js']),
+  /** The deciding value: a p-value for ks, a distance or index otherwise. */
+  value: finite,
+  /** Drift when value < threshold (ks) or value >= threshold (the others); ks thresholds are Bonferroni-corrected. */
+  threshold: finite,
+  drifted: z.boolean(),
+  psi: finite,
+  js_distance: finite,
+  ks_statistic: finite.nullable(),
+  ks_p_value: finite.nullable(),
+  wasserstein_normed: finite.nullable(),
+  mean: finite,
+  reference_mean: finite,
+});
+
+/** Live performance of one served version, from the labelled predictions inside the monitor's horizon. */
+export const LivePerformanceSchema = z.object({
+  predictions: count,
+  labelled: count,
+  label_coverage: finite.min(0).max(1).nullable(),
+  accuracy: finite.nullable(),
+  precision: finite.nullable(),
+  recall: finite.nullable(),
+  f1: finite.nullable(),
+  roc_auc: finite.nullable(),
+  log_loss: finite.nullable(),
+  /** Seconds from prediction to label. */
+  label_latency_p50_s: finite.nullable(),
+  label_latency_p95_s: finite.nullable(),
+  /** The version's metric on its test split at training time, when known. */
+  training: z.object({ name: z.enum(SELECTION_METRICS), value: finite }).nullable(),
+  degraded: z.boolean(),
+});
+
+/** The data of `monitor.window`: every statistic of one closed window of one served version. */
+export const MonitorWindowDataSchema = z.object({
+  model: modelName,
+  version: versionNumber,
+  /** 0, 1, 2, … per version. */
+  window: count,
+  rows: z.number().int().min(1),
+  /** JetStream sequences of the first and last `prediction.logged` message counted in this window. */
+  first_seq: z.number().int().min(1),
+  last_seq: z.number().int().min(1),
+  opened_at: timestamp,
+  closed_at: timestamp,
+  closed_by: z.enum(['rows', 'time']),
+  /** Rows of the reference sample; null when the version has no reference profile (no drift is computed). */
+  reference_rows: count.nullable(),
+  features: z.array(ColumnDriftSchema),
+  prediction: ColumnDriftSchema.nullable(),
+  dataset_drift: z.boolean().nullable(),
+  drift_share: finite.min(0).max(1).nullable(),
+  drifted_features: z.array(z.string()),
+  performance: LivePerformanceSchema,
+  /** Per `<model>:<version>`, the last sequence counted in a closed window: where a restarted monitor resumes. */
+  checkpoints: z.record(z.string(), z.number().int().min(0)),
+});
+
+/** The CloudEvents envelope of `monitor.window`. */
+export const MonitorWindowSchema = envelopeSchema(eventType('monitor.window'), MonitorWindowDataSchema);
+
+/** The data of `drift.detected`: dataset drift began in this window (once per episode). */
+export const DriftDetectedDataSchema = z.object({
+  model: modelName,
+  version: versionNumber,
+  window: count,
+  drifted_features: z.array(z.string()).min(1),
+  drift_share: finite.min(0).max(1),
+  detected_at: timestamp,
+});
+
+/** The CloudEvents envelope of `drift.detected`. */
+export const DriftDetectedSchema = envelopeSchema(eventType('drift.detected'), DriftDetectedDataSchema);
+
+/** The data of `drift.resolved`: the first window without dataset drift after an episode. */
+export const DriftResolvedDataSchema = z.object({
+  model: modelName,
+  version: versionNumber,
+  window: count,
+  /** The window whose `drift.detected` opened the episode. */
+  detected_window: count,
+  resolved_at: timestamp,
+});
+
+/** The CloudEvents envelope of `drift.resolved`. */
+export const DriftResolvedSchema = envelopeSchema(eventType('drift.resolved'), DriftResolvedDataSchema);
+
+/** The data of `performance.degraded` and `performance.recovered`: the live metric against the training metric. */
+export const PerformanceChangeDataSchema = z.object({
+  model: modelName,
+  version: versionNumber,
+  metric: z.enum(SELECTION_METRICS),
+  live: finite,
+  training: finite,
+  /** Degraded when the live metric is worse than the training metric by more than this. */
+  threshold: finite,
+  labelled: count,
+  /** Counts the episodes of this version: 1 for the first degradation, 2 for the next, … */
+  episode: z.number().int().min(1),
+  at: timestamp,
+});
+
+/** The CloudEvents envelope of `performance.degraded`. */
+export const PerformanceDegradedSchema = envelopeSchema(eventType('performance.degraded'), PerformanceChangeDataSchema);
+
+/** The CloudEvents envelope of `performance.recovered`. */
+export const PerformanceRecoveredSchema = envelopeSchema(
+  eventType('performance.recovered'),
+  PerformanceChangeDataSchema,
+);
+
+/** `monitor.status`: the latest window and live performance of a model's served versions. */
+export const MonitorStatusRequestSchema = z.strictObject({
+  name: modelName.optional(),
+  version: versionNumber.optional(),
+});
+
+/** What the monitor knows of one version. */
+export const VersionStatusSchema = z.object({
+  model: modelName,
+  version: versionNumber,
+  /** Why drift cannot be computed (e.g. the version has no reference profile); null when it can. */
+  drift_unavailable: z.string().nullable(),
+  windows: count,
+  last_window: MonitorWindowDataSchema.omit({ checkpoints: true }).nullable(),
+  drift_since_window: count.nullable(),
+  performance: LivePerformanceSchema,
+  labels: z.object({ joined: count, unknown: count, expired: count, duplicate: count, other_model: count }),
+});
+
+/** The answer to `monitor.status`. */
+export const MonitorStatusReplySchema = z.object({
+  status: z.literal('ok'),
+  versions: z.array(VersionStatusSchema),
+});
+
+/** The data of a prediction log message. */
+export type PredictionLoggedData = z.infer<typeof PredictionLoggedDataSchema>;
+/** One window's statistics of one column. */
+export type ColumnDrift = z.infer<typeof ColumnDriftSchema>;
+/** Live performance of a version. */
+export type LivePerformance = z.infer<typeof LivePerformanceSchema>;
+/** The data of `monitor.window`. */
+export type MonitorWindowData = z.infer<typeof MonitorWindowDataSchema>;
+/** What `monitor.status` says of one version. */
+export type VersionStatus = z.infer<typeof VersionStatusSchema>;
+/** One label as a client sends it. */
+export type FeedbackItem = z.infer<typeof FeedbackItemSchema>;
+/** The answer to feedback. */
+export type FeedbackReply = z.infer<typeof FeedbackReplySchema>;

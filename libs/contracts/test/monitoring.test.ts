@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  base64LengthOfDoubles,
+  FeedbackRequestSchema,
+  MAX_FEEDBACK_ITEMS,
+  makeEvent,
+  PREDICTION_ENCODING,
+  parseEvent,
+  SUBJECTS,
+} from '../src/index.js';
+
+const pack = (values: number[]) => Buffer.from(new Float64Array(values).buffer).toString('base64');
+
+function logged(overrides: Record<string, unknown> = {}) {
+  return {
+    model: 'm',
+    version: '3',
+    request_id: 'abc123',
+    predicted_at: new Date(0).toISOString(),
+    rows: 2,
+    columns: 3,
+    encoding: PREDICTION_ENCODING,
+    features: pack([1, 2, 3, 4, 5, 6]),
+    probabilities: pack([0.2, 0.9]),
+    labels: pack([0, 1]),
+    sample_rate: 1,
+    dropped_before: 0,
+    ...overrides,
+  };
+}
+
+describe('prediction.logged', () => {
+  it('when the packed arrays match rows and columns, then the event parses and round-trips the doubles', () => {
+    const event = makeEvent(SUBJECTS.predictionLogged, { key: 'abc123', source: 't', data: logged() });
+    const parsed = parseEvent(SUBJECTS.predictionLogged, JSON.parse(JSON.stringify(event)));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const bytes = Buffer.from(parsed.event.data.features, 'base64');
+    expect([...new Float64Array(bytes.buffer, bytes.byteOffset, 6)]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('when features hold fewer doubles than rows × columns, then the reason names the field and both sizes', () => {
+    const parsed = parseEvent(SUBJECTS.predictionLogged, {
+      ...makeEvent(SUBJECTS.predictionLogged, { key: 'k', source: 't', data: logged() }),
+      data: logged({ features: pack([1, 2, 3]) }),
+    });
+    expect(parsed.ok).toBe(false);
+    expect(JSON.stringify(parsed)).toContain(`features: expected ${base64LengthOfDoubles(6)} base64 characters`);
+  });
+});
+
+describe('feedback.received', () => {
+  it('when one label or a batch is sent, then both forms parse', () => {
+    expect(FeedbackRequestSchema.safeParse({ prediction_id: 'abc-0', label: 1 }).success).toBe(true);
+    const batch = [
+      { prediction_id: 'abc-0', label: 0 },
+      { prediction_id: 'abc-1', label: 1, model: 'm' },
+    ];
+    expect(FeedbackRequestSchema.safeParse(batch).success).toBe(true);
+  });
+
+  it.each([
+    ['label 2', { prediction_id: 'abc-0', label: 2 }],
+    ['label "1"', { prediction_id: 'abc-0', label: '1' }],
+    ['no label', { prediction_id: 'abc-0' }],
+    ['an id without a row', { prediction_id: 'abc', label: 1 }],
+    ['an unknown field', { prediction_id: 'abc-0', label: 1, extra: true }],
+    ['an empty batch', []],
+    ['a batch too long', Array.from({ length: MAX_FEEDBACK_ITEMS + 1 }, () => ({ prediction_id: 'a-0', label: 0 }))],
+  ])('when the body has %s, then it is refused', (_, body) => {
+    expect(FeedbackRequestSchema.safeParse(body).success).toBe(false);
+  });
+});
