@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventData, EventSubject, ReplyOf, RequestSubject } from '@mlops/contracts';
+import {
+  EVENT_MAP,
+  type EventData,
+  type EventOf,
+  type EventSubject,
+  parseEvent,
+  type ReplyOf,
+  type RequestSubject,
+} from '@mlops/contracts';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   connect,
@@ -26,6 +34,7 @@ import {
   ensureStream,
   type StreamSpec,
 } from './provisioning.js';
+import { type ReplaySummary, replayEvents } from './replay.js';
 import { type NatsSecurity, securityOptions } from './security.js';
 
 /** How to reach NATS. */
@@ -77,6 +86,18 @@ export interface Bus {
     queue: string,
     handler: (data: Uint8Array) => Promise<ReplyOf<S>>,
   ): ConsumerHandle;
+  /**
+   * Reads every event of `subject` stored now, oldest first (an ordered consumer, no acks), and resolves when it
+   * reached the last one: how a service rebuilds state from a stream at start. Bodies breaking the schema go to
+   * `onInvalid`.
+   */
+  replayEvents<S extends EventSubject>(
+    subject: S,
+    handler: (event: EventOf<S>, streamSequence: number) => void,
+    options?: { onInvalid?: (reason: string, streamSequence: number) => void },
+  ): Promise<ReplaySummary>;
+  /** The last stored event of `subject`, parsed; undefined when there is none (or it breaks the schema). */
+  lastEvent<S extends EventSubject>(subject: S): Promise<EventOf<S> | undefined>;
   /** Raw bytes to any subject, unchecked: only for tests and tools that must send what the map forbids. */
   publishRaw(subject: string, data: string | Uint8Array, options: { msgId: string }): Promise<PublishResult>;
   /** Raw messages of any stream, unparsed: only for tests and tools (services use consumeEvents). */
@@ -184,6 +205,15 @@ function createBus(
       const handle = serveRequests(nc, subject, queue, async (data) => checkedReply(subject, await handler(data)), log);
       handles.push(handle);
       return handle;
+    },
+    replayEvents: (subject, handler, replayOptions) => replayEvents(js, jsm, subject, handler, replayOptions),
+    async lastEvent(subject) {
+      const stored = await jsm.streams
+        .getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject })
+        .catch(() => null);
+      if (stored === null) return undefined;
+      const parsed = parseEvent(subject, stored.json());
+      return parsed.ok ? parsed.event : undefined;
     },
     publishRaw: (subject, data, { msgId }) => publishRaw(subject, data, msgId),
     consumeRaw,

@@ -17,6 +17,20 @@ export interface BusMessage {
   working(): void;
   /** Aborted when the consume loop is stopping: a handler waiting for something should give up (and throw). */
   readonly signal: AbortSignal;
+  /**
+   * Keeps the message unacknowledged after the handler returns, for work that completes later (a monitoring window):
+   * the caller settles it. Unsettled, it is redelivered after the consumer's ack wait (no keep-alive while held).
+   */
+  hold(): HeldMessage;
+}
+
+/** A message whose handler returned but whose work is not done: settle it exactly once. */
+export interface HeldMessage {
+  readonly streamSequence: number;
+  /** Acknowledges and waits for the server's confirmation (so a crash right after cannot redeliver it). */
+  ack(): Promise<void>;
+  /** Asks for redelivery after `delayMs`. */
+  nak(delayMs?: number): void;
 }
 
 /** Options of a consume loop. */
@@ -29,6 +43,8 @@ export interface ConsumeOptions {
   readonly ackWaitMs?: number;
   /** First retry delay, doubled per delivery up to 30 s. @defaultValue 500 */
   readonly retryBaseMs?: number;
+  /** Messages pulled per request (handlers still run at most `concurrency` at once). @defaultValue concurrency */
+  readonly prefetch?: number;
 }
 
 /** A running consume loop. */
@@ -53,7 +69,7 @@ export async function startConsuming(
 ): Promise<ConsumerHandle> {
   const consumer: Consumer = await js.consumers.get(stream, durable);
   const concurrency = options.concurrency ?? 1;
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: concurrency });
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: options.prefetch ?? concurrency });
   const inFlight = new Set<Promise<void>>();
   const log = logger.child({ stream, durable });
   const stopping = new AbortController();
@@ -86,9 +102,14 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
   const ackWaitMs = options.ackWaitMs ?? 30_000;
   const keepAlive = setInterval(() => m.working(), Math.max(1000, ackWaitMs / 3));
   const context = { subject: m.subject, seq: m.info.streamSequence, delivery: m.info.deliveryCount };
+  let held = false;
+  const hold = () => {
+    held = true;
+    return heldMessage(m);
+  };
   try {
-    await handler(toBusMessage(m, options.signal));
-    m.ack();
+    await handler(toBusMessage(m, options.signal, hold));
+    if (!held) m.ack();
   } catch (err) {
     const maxDeliver = options.maxDeliver ?? 5;
     if (err instanceof PoisonMessageError || m.info.deliveryCount >= maxDeliver) {
@@ -109,7 +130,17 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
   }
 }
 
-function toBusMessage(m: JsMsg, signal: AbortSignal): BusMessage {
+function heldMessage(m: JsMsg): HeldMessage {
+  return {
+    streamSequence: m.info.streamSequence,
+    async ack() {
+      await m.ackAck();
+    },
+    nak: (delayMs) => m.nak(delayMs),
+  };
+}
+
+function toBusMessage(m: JsMsg, signal: AbortSignal, hold: () => HeldMessage): BusMessage {
   return {
     subject: m.subject,
     data: m.data,
@@ -127,6 +158,7 @@ function toBusMessage(m: JsMsg, signal: AbortSignal): BusMessage {
     },
     working: () => m.working(),
     signal,
+    hold,
   };
 }
 

@@ -5,7 +5,7 @@
 
 export type { Bus, BusOptions, PublishResult } from './bus.js';
 export { connectBus } from './bus.js';
-export type { BusMessage, ConsumeOptions, ConsumerHandle } from './consumer.js';
+export type { BusMessage, ConsumeOptions, ConsumerHandle, HeldMessage } from './consumer.js';
 export {
   BusError,
   ConnectError,
@@ -21,5 +21,6 @@ export { requestReply, watchEvents } from './events.js';
 export type { BusLogger } from './logger.js';
 export type { ConsumerSpec, StreamSpec } from './provisioning.js';
 export { DEAD_LETTER_STREAM } from './provisioning.js';
+export type { ReplaySummary } from './replay.js';
 export type { NatsSecurity } from './security.js';
 export { securityOptions } from './security.js';

@@ -21,6 +21,8 @@ export interface ConsumerSpec {
   readonly maxDeliver?: number;
   /** `all` (default) or `new` (only messages published after creation). */
   readonly deliverPolicy?: 'all' | 'new';
+  /** Delivered but unacknowledged messages at most (held messages count). @defaultValue 1000 */
+  readonly maxAckPending?: number;
 }
 
 /** The stream capturing every dead letter (`deadletter.>`), with Limits retention so they can be inspected and re-driven. */
@@ -48,7 +50,11 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
 
 /** Creates the durable consumer, or updates ack wait and max deliver if they differ. */
 export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec: ConsumerSpec): Promise<void> {
-  const wanted = { ack_wait: nanos(spec.ackWaitMs ?? 30_000), max_deliver: spec.maxDeliver ?? 5 };
+  const wanted = {
+    ack_wait: nanos(spec.ackWaitMs ?? 30_000),
+    max_deliver: spec.maxDeliver ?? 5,
+    max_ack_pending: spec.maxAckPending ?? 1000,
+  };
   const existing = await jsm.consumers.info(stream, spec.durable).catch(() => undefined);
   if (existing === undefined) {
     await jsm.consumers.add(stream, {
@@ -61,7 +67,11 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
     return;
   }
   const config = existing.config;
-  if (config.ack_wait !== wanted.ack_wait || config.max_deliver !== wanted.max_deliver) {
+  const same =
+    config.ack_wait === wanted.ack_wait &&
+    config.max_deliver === wanted.max_deliver &&
+    config.max_ack_pending === wanted.max_ack_pending;
+  if (!same) {
     await jsm.consumers.update(stream, spec.durable, wanted);
   }
 }

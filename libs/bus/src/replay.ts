@@ -1,0 +1,55 @@
+import { EVENT_MAP, type EventOf, type EventSubject, parseEvent } from '@mlops/contracts';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+
+/** What a replay read. */
+export interface ReplaySummary {
+  readonly events: number;
+  readonly invalid: number;
+  /** The stream sequence of the last message read (0 when the stream was empty). */
+  readonly lastSequence: number;
+}
+
+/** Reads the events of one subject stored when called, oldest first, with an ordered consumer; see Bus.replayEvents. */
+export async function replayEvents<S extends EventSubject>(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  subject: S,
+  handler: (event: EventOf<S>, streamSequence: number) => void,
+  options: { onInvalid?: (reason: string, streamSequence: number) => void } = {},
+): Promise<ReplaySummary> {
+  const stream = EVENT_MAP[subject].stream;
+  const { state } = await jsm.streams.info(stream);
+  let events = 0;
+  let invalid = 0;
+  if (state.messages === 0) return { events, invalid, lastSequence: 0 };
+  const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
+  const messages = await consumer.consume({ max_messages: 1000 });
+  let lastSequence = 0;
+  try {
+    for await (const m of messages) {
+      lastSequence = m.info.streamSequence;
+      if (m.subject === subject) {
+        const parsed = parseEvent(subject, safeJson(m));
+        if (parsed.ok) {
+          handler(parsed.event, lastSequence);
+          events++;
+        } else {
+          invalid++;
+          options.onInvalid?.(parsed.reason, lastSequence);
+        }
+      }
+      if (lastSequence >= state.last_seq || m.info.pending === 0) break;
+    }
+  } finally {
+    await messages.close().catch(() => undefined);
+  }
+  return { events, invalid, lastSequence };
+}
+
+function safeJson(m: { json(): unknown }): unknown {
+  try {
+    return m.json();
+  } catch {
+    return undefined;
+  }
+}
