@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envelopeSchema, eventType } from './envelope.js';
+import { ReferenceProfileSchema } from './reference-profile.js';
 import { GateSpecSchema, SELECTION_METRICS, SOLVER_NAMES, TuneRequestSchema } from './tune-request.js';
 
 const id = z.string().min(1).max(128);
@@ -75,6 +76,8 @@ export const TuningStartedDataSchema = z.object({
   trial_count: z.number().int().min(1),
   selection_metric: z.enum(SELECTION_METRICS),
   dataset: DatasetSummarySchema,
+  /** The training split's profile for drift monitoring; absent from trainers before it existed. */
+  reference_profile: ReferenceProfileSchema.optional(),
   started_at: timestamp,
 });
 

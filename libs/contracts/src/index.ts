@@ -53,6 +53,7 @@ export type {
   FeedbackItem,
   FeedbackReply,
   LivePerformance,
+  MonitorCheckpoint,
   MonitorWindowData,
   PredictionLoggedData,
   VersionStatus,
@@ -70,6 +71,13 @@ export {
   PREDICTION_ID_PATTERN,
   PredictionLoggedDataSchema,
 } from './monitoring.js';
+export type { ReferenceProfileData } from './reference-profile.js';
+export {
+  MAX_PROFILE_SAMPLE_CELLS,
+  MAX_PROFILE_SAMPLE_ROWS,
+  profileSampleSize,
+  ReferenceProfileSchema,
+} from './reference-profile.js';
 export type { ChampionMoveReply, ListModelsReply, ModelVersionSummary } from './registry.js';
 export {
   ChampionMoveReplySchema,

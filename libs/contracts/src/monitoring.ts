@@ -144,6 +144,19 @@ export const LivePerformanceSchema = z.object({
   degraded: z.boolean(),
 });
 
+/** Where one version stands after a closed window: a restarted monitor skips what it counted and keeps episodes. */
+export const MonitorCheckpointSchema = z.object({
+  /** The last `prediction.logged` sequence counted in a closed window of this version. */
+  last_seq: count,
+  /** Windows closed so far (the next window's index). */
+  windows: count,
+  /** The window that opened the current drift episode; null when there is none. */
+  drift_since_window: count.nullable(),
+  /** Performance episodes so far, and whether the last one is still open. */
+  performance_episodes: count,
+  degraded: z.boolean(),
+});
+
 /** The data of `monitor.window`: every statistic of one closed window of one served version. */
 export const MonitorWindowDataSchema = z.object({
   model: modelName,
@@ -165,8 +178,8 @@ export const MonitorWindowDataSchema = z.object({
   drift_share: finite.min(0).max(1).nullable(),
   drifted_features: z.array(z.string()),
   performance: LivePerformanceSchema,
-  /** Per `<model>:<version>`, the last sequence counted in a closed window: where a restarted monitor resumes. */
-  checkpoints: z.record(z.string(), z.number().int().min(0)),
+  /** Per `<model>:<version>`, where a restarted monitor resumes (the monitor's state after this window). */
+  checkpoints: z.record(z.string(), MonitorCheckpointSchema),
 });
 
 /** The CloudEvents envelope of `monitor.window`. */
@@ -255,6 +268,8 @@ export type ColumnDrift = z.infer<typeof ColumnDriftSchema>;
 export type LivePerformance = z.infer<typeof LivePerformanceSchema>;
 /** The data of `monitor.window`. */
 export type MonitorWindowData = z.infer<typeof MonitorWindowDataSchema>;
+/** Where one version stands after a closed window. */
+export type MonitorCheckpoint = z.infer<typeof MonitorCheckpointSchema>;
 /** What `monitor.status` says of one version. */
 export type VersionStatus = z.infer<typeof VersionStatusSchema>;
 /** One label as a client sends it. */
