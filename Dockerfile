@@ -1,6 +1,6 @@
 # One build for every service: TypeScript is compiled once (tsc -b), and each service is a small target on top of a
 # shared runtime stage that holds only compiled code and production dependencies, run as the unprivileged `node`
-# user. Targets: trainer, tracker, predictor (docker compose builds all three; `docker build --target predictor .`
+# user. Targets: trainer, tracker, predictor, monitor (docker compose builds all four; `docker build --target predictor .`
 # builds one). The test suite checks this file statically (test/static/dockerfile.test.ts).
 
 # --- manifests: the workspace package.json files and the lockfile, so `npm ci` is cached until they change ---
@@ -19,6 +19,7 @@ COPY libs/mlflow/package.json libs/mlflow/
 COPY services/trainer/package.json services/trainer/
 COPY services/tracker/package.json services/tracker/
 COPY services/predictor/package.json services/predictor/
+COPY services/monitor/package.json services/monitor/
 COPY cli/package.json cli/
 
 # --- build: every dependency, then one `tsc -b` over the project references ---
@@ -58,3 +59,7 @@ CMD ["node", "services/tracker/dist/main.js"]
 FROM runtime AS predictor
 EXPOSE 8080
 CMD ["node", "services/predictor/dist/main.js"]
+
+FROM runtime AS monitor
+EXPOSE 8090
+CMD ["node", "services/monitor/dist/main.js"]

@@ -2,6 +2,7 @@ import { MlError } from '@mlops/ml';
 import { DATASET_USAGE, datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { FIT_USAGE, fitCommand } from './commands/fit.js';
+import { feedbackCommand, MONITOR_USAGE, monitorCommand } from './commands/monitor.js';
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
 import { modelsCommand, promoteCommand, REGISTRY_USAGE, rollbackCommand } from './commands/registry.js';
 import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
@@ -20,6 +21,8 @@ commands:
   models                        the registered versions: metric, gate verdict, aliases, tuning
   promote                       move champion to a version (with a reason)
   rollback                      move champion back to the previous champion
+  monitor                       drift per feature and live performance of the served versions
+  feedback                      send true labels (CSV of prediction_id,label) for live performance
   help                          this text
 
 ${DATASET_USAGE}
@@ -32,7 +35,9 @@ ${TUNE_USAGE}
 
 ${PREDICT_USAGE}
 
-${REGISTRY_USAGE}`;
+${REGISTRY_USAGE}
+
+${MONITOR_USAGE}`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
@@ -43,6 +48,8 @@ const COMMANDS: Record<string, Command> = {
   models: modelsCommand,
   promote: promoteCommand,
   rollback: rollbackCommand,
+  monitor: monitorCommand,
+  feedback: feedbackCommand,
   tune: tuneCommand,
   up: upCommand,
 };

@@ -1,4 +1,5 @@
-import { securityOptions } from '@mlops/bus';
+import { requestReply, securityOptions } from '@mlops/bus';
+import type { ReplyOf, RequestSubject } from '@mlops/contracts';
 import { ConfigError, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
@@ -17,6 +18,26 @@ export async function connectCli(io: CliIo, flag: string | undefined): Promise<N
   }).catch((err: unknown) => {
     throw new UsageError(`cannot connect to NATS at ${servers} (${(err as Error).message}): is the stack up?`, 1);
   });
+}
+
+/** One request/reply for a CLI command; "no responders" names the service that should be answering. */
+export async function askService<S extends RequestSubject>(
+  io: CliIo,
+  options: { nats: string | undefined; service: string },
+  subject: S,
+  body: object,
+): Promise<ReplyOf<S>> {
+  const nc = await connectCli(io, options.nats);
+  try {
+    return await requestReply(nc, subject, body as never, { timeoutMs: 15_000 });
+  } catch (err) {
+    if (/no responders/i.test((err as Error).message)) {
+      throw new UsageError(`no ${options.service} is answering ${subject}: start the stack (bash scripts/up.sh)`, 1);
+    }
+    throw new UsageError(`${subject} failed: ${(err as Error).message}`, 1, { cause: err });
+  } finally {
+    await nc.drain();
+  }
 }
 
 /** NATS_URL (or --nats) and the NATS_* credential and TLS variables, as the services read them. */

@@ -1,11 +1,9 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { requestReply } from '@mlops/bus';
-import { type ChampionMoveReply, type ListModelsReply, type RequestSubject, SUBJECTS } from '@mlops/contracts';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { type ChampionMoveReply, type ListModelsReply, SUBJECTS } from '@mlops/contracts';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { connectCli } from '../nats-connection.js';
+import { askService } from '../nats-connection.js';
 import { integerOption, stringOptions } from '../options.js';
 
 /** Help text for the registry commands. */
@@ -20,7 +18,7 @@ The same with the plain nats CLI: nats request registry.models '{}', registry.pr
 /** `mlops models`: the versions of a registered model as a table. */
 export async function modelsCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(['name', 'limit', 'nats']), strict: true });
-  const reply = await ask(io, values.nats, SUBJECTS.registryModels, {
+  const reply = await askService(io, { nats: values.nats, service: 'tracker' }, SUBJECTS.registryModels, {
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(values.limit === undefined ? {} : { limit: integerOption(values, 'limit') }),
   });
@@ -35,7 +33,7 @@ export async function promoteCommand(args: string[], io: CliIo): Promise<number>
   const { values } = parseArgs({ args, options, strict: true });
   if (values.version === undefined) throw new UsageError('promote needs --version N (see mlops models)', 2);
   if (values.reason === undefined) throw new UsageError('promote needs --reason "why" (kept in the history)', 2);
-  const reply = await ask(io, values.nats, SUBJECTS.registryPromote, {
+  const reply = await askService(io, { nats: values.nats, service: 'tracker' }, SUBJECTS.registryPromote, {
     version: values.version,
     reason: values.reason,
     by: requester(io),
@@ -47,7 +45,7 @@ export async function promoteCommand(args: string[], io: CliIo): Promise<number>
 /** `mlops rollback`: champion back to the one before it. */
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(['reason', 'name', 'nats']), strict: true });
-  const reply = await ask(io, values.nats, SUBJECTS.registryRollback, {
+  const reply = await askService(io, { nats: values.nats, service: 'tracker' }, SUBJECTS.registryRollback, {
     by: requester(io),
     ...(values.reason === undefined ? {} : { reason: values.reason }),
     ...(values.name === undefined ? {} : { name: values.name }),
@@ -82,19 +80,6 @@ export function modelsTable(reply: Extract<ListModelsReply, { status: 'ok' }>): 
   ].join('\n');
 }
 
-async function ask<S extends RequestSubject>(io: CliIo, nats: string | undefined, subject: S, body: object) {
-  const nc: NatsConnection = await connectCli(io, nats);
-  try {
-    return await requestReply(nc, subject, body as never, { timeoutMs: 15_000 });
-  } catch (err) {
-    if (/no responders/i.test((err as Error).message)) {
-      throw new UsageError(`no tracker is answering ${subject}: start the stack (bash scripts/up.sh)`, 1);
-    }
-    throw new UsageError(`${subject} failed: ${(err as Error).message}`, 1, { cause: err });
-  } finally {
-    await nc.drain();
-  }
-}
 
 function moved(io: CliIo, command: string, reply: ChampionMoveReply): number {
   if (reply.status === 'rejected') return refused(io, command, reply);

@@ -3,7 +3,7 @@ import { httpOk, type SupervisedProcess, type SupervisorLogger, startProcess } f
 import { REPO_ROOT } from './paths.js';
 
 /** The services of this repository that run as their own process. */
-export type ServiceName = 'trainer' | 'tracker' | 'predictor';
+export type ServiceName = 'trainer' | 'tracker' | 'predictor' | 'monitor';
 
 /** Options for {@link startService}. */
 export interface ServiceOptions {

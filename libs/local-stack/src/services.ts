@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { findFreePort, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
 import { type ServiceName, startService } from './service.js';
 
-/** What the three services of the local stack share. */
+/** What the services of the local stack share. */
 export interface StackServicesOptions {
   /** Their environment, with NATS_URL, MLFLOW_TRACKING_URI, TRAINER_DATA_DIR already set. */
   readonly env: NodeJS.ProcessEnv;
@@ -16,13 +16,17 @@ export interface StackServicesOptions {
 /** A service's shutdown drains its consumers and in-flight trials: more time than a server needs. */
 const SERVICE_STOP_GRACE_MS = 20_000;
 
-/** Starts trainer, tracker and predictor together (health ports on free ports); if one fails, stops the others. */
+/**
+ * Starts trainer, tracker, predictor and monitor together (health ports on free ports); if one fails, stops the
+ * others.
+ */
 export async function startStackServices(options: StackServicesOptions): Promise<SupervisedProcess[]> {
-  const [trainerPort, trackerPort] = [await findFreePort(), await findFreePort()];
+  const [trainerPort, trackerPort, monitorPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
   const plan: { name: ServiceName; env: NodeJS.ProcessEnv; readyUrl: string }[] = [
     { name: 'trainer', env: { TRAINER_HEALTH_PORT: String(trainerPort) }, readyUrl: ready(trainerPort, 'ready') },
     { name: 'tracker', env: { TRACKER_HEALTH_PORT: String(trackerPort) }, readyUrl: ready(trackerPort, 'ready') },
     { name: 'predictor', env: {}, readyUrl: ready(options.predictorPort, 'health') },
+    { name: 'monitor', env: { MONITOR_PORT: String(monitorPort) }, readyUrl: ready(monitorPort, 'ready') },
   ];
   const results = await Promise.allSettled(
     plan.map(async ({ name, env, readyUrl }) => {

@@ -44,7 +44,7 @@ export interface StackExit {
   readonly status: ExitStatus;
 }
 
-/** The running local stack: nats-server, MLflow, trainer, tracker, predictor. */
+/** The running local stack: nats-server, MLflow, trainer, tracker, predictor, monitor. */
 export interface LocalStack {
   readonly ports: LocalStackPorts;
   readonly dirs: LocalStackDirs;

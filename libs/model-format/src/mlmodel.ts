@@ -8,6 +8,8 @@ export const MODEL_FILES = {
   requirements: 'requirements.txt',
   inputExample: 'input_example.json',
   servingInputExample: 'serving_input_example.json',
+  /** The training split's profile, what the monitor measures drift against (versions since issue 13). */
+  referenceProfile: 'reference_profile.json',
 } as const;
 
 /** Versions written into the MLmodel and environment files. */

@@ -19,7 +19,17 @@ export interface RegisteredTestModel {
  */
 export async function registerTestModel(
   mlflow: MlflowClient,
-  options: { experimentId: string; name: string; weights: TestWeights; alias?: string; runName?: string },
+  options: {
+    experimentId: string;
+    name: string;
+    weights: TestWeights;
+    alias?: string;
+    runName?: string;
+    /** Test-split metrics written into weights.json (what the monitor compares live performance with). */
+    metrics?: Readonly<Record<string, number | null>>;
+    /** More files for the model's directory, by name (e.g. reference_profile.json). */
+    files?: Readonly<Record<string, string>>;
+  },
 ): Promise<RegisteredTestModel> {
   const { experimentId, name, weights } = options;
   const run = await mlflow.createRun({ experimentId, runName: options.runName ?? 'test-model' });
@@ -34,12 +44,15 @@ export async function registerTestModel(
           feature_names: weights.featureNames,
           solver: 'lbfgs',
           params: {},
-          metrics: {},
+          metrics: options.metrics ?? {},
           trained_at: new Date().toISOString(),
           dataset_digest: '0123456789abcdef',
         });
   await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: MODEL_FILES.weights }, body);
   await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path: 'MLmodel' }, 'flavors: {}\n');
+  for (const [path, text] of Object.entries(options.files ?? {})) {
+    await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path }, text);
+  }
   await mlflow.finalizeLoggedModel(model.modelId, 'READY');
   const { version } = await mlflow.createModelVersion({
     name,

@@ -217,5 +217,7 @@ function serviceEnv(name: ServiceName, port: string, modelName: string, dataDir:
     case 'predictor':
       // Events, not the poll, must bring the new version: the poll is slower than any case.
       return { PREDICTOR_PORT: port, MODEL_NAME: modelName, PREDICTOR_MODEL_POLL_MS: '600000' };
+    case 'monitor':
+      return { MONITOR_PORT: port };
   }
 }

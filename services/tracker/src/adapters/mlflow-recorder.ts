@@ -1,5 +1,6 @@
 import type { RunCompleted, RunFailed, RunStarted, TuningStarted } from '@mlops/contracts';
 import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
+import { MODEL_FILES } from '@mlops/model-format';
 import { TuningNotStartedError } from '../domain/errors.js';
 import type { ModelFilesBuilder } from '../domain/ports.js';
 import { TAGS } from '../domain/tags.js';
@@ -81,6 +82,10 @@ export class MlflowRecorder {
         },
       ],
     });
+    if (data.reference_profile !== undefined) {
+      const target = { runId: parent.info.runId, path: MODEL_FILES.referenceProfile };
+      await this.mlflow.uploadArtifact(target, JSON.stringify(data.reference_profile));
+    }
     await this.mlflow.setTag(parent.info.runId, TAGS.inputExample, JSON.stringify(dataset.input_example));
   }
 

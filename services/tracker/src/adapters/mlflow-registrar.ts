@@ -1,5 +1,6 @@
 import type { SelectionMetric, TuningCompleted } from '@mlops/contracts';
-import { type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
+import { MlflowApiError, type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
+import { MODEL_FILES } from '@mlops/model-format';
 import { TrialsPendingError } from '../domain/errors.js';
 import { pickBestTrial, type RecordedTrial } from '../domain/selection.js';
 import { TAGS } from '../domain/tags.js';
@@ -36,6 +37,7 @@ export async function registerBest(
     return undefined;
   }
   const metricValue = best.metrics[data.selection_metric]!;
+  await copyReferenceProfile(mlflow, parentRunId, best.modelId);
   const version = await findOrRegister(mlflow, data, best, metricValue);
   const endTime = Date.parse(data.ended_at);
   await logBestOnParent(
@@ -47,6 +49,22 @@ export async function registerBest(
   );
   await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FINISHED, endTime });
   return { version, best, metricValue, modelId: best.modelId, parentRunId };
+}
+
+/**
+ * Puts the tuning's reference profile (logged on the parent run by `tuning.started`) into the best model's directory,
+ * where the monitor reads it for whichever version is served. Tunings from trainers without profiles have none.
+ */
+async function copyReferenceProfile(mlflow: MlflowClient, parentRunId: string, modelId: string): Promise<void> {
+  const path = MODEL_FILES.referenceProfile;
+  const profile = await mlflow.downloadArtifact({ runId: parentRunId, path }).catch((err: unknown) => {
+    if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+    throw err;
+  });
+  if (profile === undefined) return;
+  const model = await mlflow.resolveModelUri(`models:/${modelId}`);
+  if (model === null) throw new Error(`models:/${modelId} does not exist: cannot store its reference profile`);
+  await mlflow.uploadArtifact({ artifactUri: model.artifactUri, path }, profile);
 }
 
 /** A recorded trial with what registration needs. */

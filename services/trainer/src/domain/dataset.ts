@@ -4,9 +4,12 @@ import {
   type DatasetSummary,
   type EventData,
   MAX_HOLDOUT_CELLS,
+  profileSampleSize,
+  type ReferenceProfileData,
   type TuneRequest,
 } from '@mlops/contracts';
 import {
+  buildReferenceProfile,
   type DenseMatrix,
   MlError,
   makeClassification,
@@ -129,4 +132,14 @@ export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.com
     rows: Array.from({ length: count }, (_, i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols))),
     labels: Array.from(y.subarray(0, count), (label) => (label === positive ? 1 : 0)),
   };
+}
+
+/** The training split's reference profile for drift monitoring (sample capped so it travels in one message). */
+export function referenceProfileOf(data: TrainingData): ReferenceProfileData {
+  const { X } = data.train;
+  return buildReferenceProfile(X, {
+    featureNames: data.summary.feature_names,
+    sampleSize: profileSampleSize(X.cols),
+    randomState: 0,
+  });
 }

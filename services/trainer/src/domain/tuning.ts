@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type EventData, expandGrid, SUBJECTS, type TrialParams, type TuningRequested } from '@mlops/contracts';
-import { buildTrainingData, type CsvLoader, holdoutOf, type TrainingData } from './dataset.js';
+import { buildTrainingData, type CsvLoader, holdoutOf, referenceProfileOf, type TrainingData } from './dataset.js';
 import type { PublishEvent } from './ports.js';
 import { runTrial } from './trial.js';
 
@@ -44,6 +44,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       trial_count: trials.length,
       selection_metric: request.selection_metric,
       dataset: data.summary,
+      reference_profile: referenceProfileOf(data),
       started_at: new Date().toISOString(),
     },
     tuningId,

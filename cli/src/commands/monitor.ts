@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import {
+  type ColumnDrift,
+  type FeedbackItem,
+  type LivePerformance,
+  MAX_FEEDBACK_ITEMS,
+  SUBJECTS,
+  type VersionStatus,
+} from '@mlops/contracts';
+import { CsvSyntaxError, isBlankRecord, readCsv } from '@mlops/ml';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { askService } from '../nats-connection.js';
+import { stringOptions } from '../options.js';
+
+/** Help text for the monitoring commands. */
+export const MONITOR_USAGE = `usage: mlops monitor [--name MODEL] [--version N] [--nats URL]
+  The latest window of every served version: per feature the statistic, its threshold and whether it drifted;
+  dataset drift; live performance from labelled predictions.
+usage: mlops feedback --csv FILE [--model MODEL] [--nats URL]
+  Sends true labels: a CSV with the columns prediction_id and label (0 or 1), in batches of ${MAX_FEEDBACK_ITEMS}.
+The same with the plain nats CLI: nats request monitor.status '{}', nats request feedback.received '{"prediction_id": "…", "label": 1}'.`;
+
+/** `mlops monitor`: what the monitor knows, as text. */
+export async function monitorCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: stringOptions(['name', 'version', 'nats']), strict: true });
+  const reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.monitorStatus, {
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(values.version === undefined ? {} : { version: values.version }),
+  });
+  if (reply.versions.length === 0) {
+    io.stdout('the monitor has seen no predictions yet (send some to POST /predict)\n');
+    return 0;
+  }
+  io.stdout(`${reply.versions.map(versionReport).join('\n\n')}\n`);
+  return 0;
+}
+
+/** `mlops feedback --csv FILE`: labels from a CSV, in batches; prints what was accepted and refused. */
+export async function feedbackCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: stringOptions(['csv', 'model', 'nats']), strict: true });
+  if (values.csv === undefined) throw new UsageError('feedback needs --csv FILE (columns prediction_id,label)', 2);
+  const items = await readLabels(values.csv, values.model);
+  const totals = { accepted: 0, duplicates: 0, refused: 0 };
+  for (let start = 0; start < items.length; start += MAX_FEEDBACK_ITEMS) {
+    const batch = items.slice(start, start + MAX_FEEDBACK_ITEMS);
+    const reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.feedbackReceived, batch);
+    totals.accepted += reply.accepted;
+    totals.duplicates += reply.duplicates;
+    totals.refused += reply.errors.length;
+    for (const e of reply.errors.slice(0, 10)) io.stderr(`  row ${rowOf(e.path, start)}: ${e.message}\n`);
+  }
+  io.stdout(`labels: ${totals.accepted} accepted, ${totals.duplicates} already labelled, ${totals.refused} refused\n`);
+  return totals.refused > 0 ? 1 : 0;
+}
+
+/** One version's status as a few lines and a per-feature table. */
+export function versionReport(status: VersionStatus): string {
+  const head = `${status.model} v${status.version}: ${status.windows} windows`;
+  const lines = [head];
+  const w = status.last_window;
+  if (status.drift_unavailable !== null) lines.push(`  drift: not measured (${status.drift_unavailable})`);
+  else if (w === null) lines.push('  drift: no window closed yet');
+  else lines.push(...windowLines(w, status.drift_since_window));
+  lines.push(...performanceLines(status.performance));
+  const l = status.labels;
+  lines.push(`  labels: ${l.joined} joined; refused since start: ${l.unknown} unknown, ${l.expired} expired, ${l.duplicate} repeated, ${l.other_model} other model`);
+  return lines.join('\n');
+}
+
+function windowLines(w: NonNullable<VersionStatus['last_window']>, since: number | null): string[] {
+  const verdict = w.dataset_drift === null ? 'no verdict (too few rows)' : w.dataset_drift ? 'DRIFT' : 'no drift';
+  const episode = since === null ? '' : ` (drifting since window ${since})`;
+  const share = w.drift_share === null ? '' : `, ${(w.drift_share * 100).toFixed(0)} % of features drifted`;
+  const header = `  window ${w.window}: ${w.rows} rows, closed by ${w.closed_by} at ${w.closed_at.slice(0, 19).replace('T', ' ')}: ${verdict}${share}${episode}`;
+  const columns = [...w.features, ...(w.prediction === null ? [] : [w.prediction])];
+  return [header, ...table(['column', 'method', 'value', 'threshold', 'psi', 'js', 'mean', 'ref mean', 'drifted'], columns.map(columnRow))];
+}
+
+function columnRow(c: ColumnDrift): string[] {
+  return [c.name, c.method, fmt(c.value), fmt(c.threshold), fmt(c.psi), fmt(c.js_distance), fmt(c.mean), fmt(c.reference_mean), c.drifted ? 'YES' : 'no'];
+}
+
+function performanceLines(p: LivePerformance): string[] {
+  if (p.labelled === 0) return [`  live performance: no labels yet (${p.predictions} predictions)`];
+  const metric = (name: string, v: number | null) => `${name} ${v === null ? '-' : v.toFixed(4)}`;
+  const training = p.training === null ? '' : `; training ${p.training.name} ${p.training.value.toFixed(4)}`;
+  const coverage = p.label_coverage === null ? '-' : `${(p.label_coverage * 100).toFixed(1)} %`;
+  return [
+    `  live performance on ${p.labelled} labelled of ${p.predictions} predictions (coverage ${coverage})${training}${p.degraded ? ': DEGRADED' : ''}`,
+    `    ${[metric('accuracy', p.accuracy), metric('precision', p.precision), metric('recall', p.recall), metric('f1', p.f1), metric('roc_auc', p.roc_auc), metric('log_loss', p.log_loss)].join(', ')}`,
+    `    label latency p50 ${seconds(p.label_latency_p50_s)}, p95 ${seconds(p.label_latency_p95_s)}`,
+  ];
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
+  const line = (cells: string[]) => `    ${cells.map((c, j) => c.padEnd(widths[j] ?? 0)).join('  ').trimEnd()}`;
+  return [line(header), ...rows.map(line)];
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2);
+}
+
+function seconds(v: number | null): string {
+  return v === null ? '-' : `${v.toFixed(1)} s`;
+}
+
+function rowOf(path: string, start: number): string {
+  const index = Number(path.split('.')[0]);
+  return Number.isInteger(index) ? String(start + index + 2) : path;
+}
+
+async function readLabels(path: string, model: string | undefined): Promise<FeedbackItem[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`, 1, { cause: err });
+  }
+  let records: ReturnType<typeof readCsv>;
+  try {
+    records = readCsv(text).filter((r) => !isBlankRecord(r));
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new UsageError(`${path}: ${err.message}`, 1, { cause: err });
+    throw err;
+  }
+  const [header, ...rows] = records;
+  const columns = header?.cells.map((c) => c.trim()) ?? [];
+  const id = columns.indexOf('prediction_id');
+  const label = columns.indexOf('label');
+  if (id < 0 || label < 0) throw new UsageError(`${path}: the header must name prediction_id and label`, 1);
+  if (rows.length === 0) throw new UsageError(`${path}: no labels below the header`, 1);
+  return rows.map((r) => {
+    const value = r.cells[label]?.trim();
+    if (value !== '0' && value !== '1') throw new UsageError(`${path}:${r.line}: label must be 0 or 1, got "${value ?? ''}"`, 1);
+    return { prediction_id: r.cells[id]?.trim() ?? '', label: value === '1' ? 1 : 0, ...(model === undefined ? {} : { model }) };
+  });
+}
+

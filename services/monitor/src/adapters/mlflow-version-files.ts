@@ -1,0 +1,34 @@
+import { ReferenceProfileSchema } from '@mlops/contracts';
+import { MlflowApiError, type MlflowClient } from '@mlops/mlflow';
+import { assertOwnDirectory, MODEL_FILES, parseWeights } from '@mlops/model-format';
+import type { VersionFiles, VersionFilesSource } from '../domain/ports.js';
+
+/** Reads a registered version's `weights.json` and `reference_profile.json` (absent for older versions). */
+export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
+  return {
+    async load(model, version): Promise<VersionFiles> {
+      const uri = `models:/${model}/${version}`;
+      const resolved = await mlflow.resolveModelUri(uri);
+      if (resolved === null) throw new Error(`${uri} does not exist`);
+      assertOwnDirectory(resolved.artifactUri, uri);
+      const read = async (path: string) =>
+        new TextDecoder().decode(await mlflow.downloadArtifact({ artifactUri: resolved.artifactUri, path }));
+      const weights = parseWeights(await read(MODEL_FILES.weights));
+      const profileText = await read(MODEL_FILES.referenceProfile).catch((err: unknown) => {
+        if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST') return null;
+        throw err;
+      });
+      return {
+        profile: profileText === null ? null : parseProfile(profileText, uri),
+        model: { classes: [weights.classes[0], weights.classes[1]], coef: [...weights.coef], intercept: weights.intercept },
+        training: weights.metrics,
+      };
+    },
+  };
+}
+
+function parseProfile(text: string, uri: string) {
+  const parsed = ReferenceProfileSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${uri}: reference_profile.json is not a profile: ${parsed.error.message}`);
+  return parsed.data;
+}

@@ -1,0 +1,205 @@
+import { versionKey } from './prediction-batch.js';
+
+/** One logged request as the join keeps it: no features, only what labels are scored against. */
+interface JoinedRequest {
+  readonly key: string;
+  readonly model: string;
+  readonly version: string;
+  readonly predictedAtMs: number;
+  readonly probabilities: Float64Array;
+  readonly predicted: Float64Array;
+  /** -1 until a label arrives, then 0 or 1. */
+  readonly truth: Int8Array;
+  /** ms from prediction to label, per labelled row (NaN until labelled). */
+  readonly latencyMs: Float64Array;
+}
+
+/** Why a label was not joined. */
+export type LabelRefusal = 'unknown' | 'expired' | 'duplicate' | 'other_model' | 'bad_row';
+
+/** The outcome of offering one label. */
+export type LabelOutcome =
+  | { readonly ok: true; readonly model: string; readonly version: string; readonly predictedAtMs: number }
+  | { readonly ok: false; readonly refusal: LabelRefusal; readonly message: string };
+
+/** Counts of label outcomes: joined per version, refusals under ''. */
+export interface LabelCounts {
+  joined: number;
+  unknown: number;
+  expired: number;
+  duplicate: number;
+  other_model: number;
+}
+
+/** The labelled and unlabelled rows of one version inside a time range, for live performance. */
+export interface VersionRows {
+  readonly predictions: number;
+  readonly truth: number[];
+  readonly probability: number[];
+  readonly predicted: number[];
+  readonly latencyMs: number[];
+}
+
+const EVICTED_MEMORY = 200_000;
+
+/**
+ * Joins late labels to logged predictions by prediction id (`<request id>-<row>`): keeps each request's
+ * probabilities for `horizonMs` and at most `maxRows` rows (oldest forgotten first). The first label of a row wins;
+ * a repeat is a duplicate, whatever its value.
+ */
+export class LabelJoin {
+  private readonly requests = new Map<string, JoinedRequest>();
+  private readonly evicted = new Set<string>();
+  private rows = 0;
+  private readonly counts = new Map<string, LabelCounts>();
+
+  constructor(private readonly limits: { readonly horizonMs: number; readonly maxRows: number }) {}
+
+  /** Remembers a logged request; a request already known is left as it is (replays and redeliveries). */
+  addRequest(
+    batch: {
+      model: string;
+      version: string;
+      requestId: string;
+      predictedAtMs: number;
+      probabilities: Float64Array;
+      labels: Float64Array;
+    },
+    nowMs: number,
+  ): void {
+    if (this.requests.has(batch.requestId) || nowMs - batch.predictedAtMs > this.limits.horizonMs) return;
+    const n = batch.probabilities.length;
+    this.requests.set(batch.requestId, {
+      key: versionKey(batch.model, batch.version),
+      model: batch.model,
+      version: batch.version,
+      predictedAtMs: batch.predictedAtMs,
+      probabilities: batch.probabilities,
+      predicted: batch.labels,
+      truth: new Int8Array(n).fill(-1),
+      latencyMs: new Float64Array(n).fill(Number.NaN),
+    });
+    this.rows += n;
+    this.evict(nowMs);
+  }
+
+  /** Whether a label for this prediction id would join (no state changes): for the intake's answer. */
+  check(predictionId: string, model: string | undefined): LabelOutcome {
+    const found = this.locate(predictionId);
+    if (!found.ok) return found;
+    const { request, row } = found;
+    if (model !== undefined && model !== request.model) {
+      return refusal('other_model', `prediction ${predictionId} was made by model ${request.model}, not ${model}`);
+    }
+    if ((request.truth[row] as number) !== -1) {
+      return refusal('duplicate', `prediction ${predictionId} already has a label (the first label wins)`);
+    }
+    return { ok: true, model: request.model, version: request.version, predictedAtMs: request.predictedAtMs };
+  }
+
+  /** Records a label (the first per row wins); `receivedAtMs` gives the label latency. */
+  applyLabel(predictionId: string, label: 0 | 1, receivedAtMs: number): LabelOutcome {
+    const outcome = this.check(predictionId, undefined);
+    if (!outcome.ok) return outcome;
+    this.count(versionKey(outcome.model, outcome.version), outcome);
+    const found = this.locate(predictionId);
+    if (!found.ok) return found;
+    found.request.truth[found.row] = label;
+    found.request.latencyMs[found.row] = Math.max(0, receivedAtMs - found.request.predictedAtMs);
+    return outcome;
+  }
+
+  /** Counts a refusal the intake answered (never stored, so a replay does not count it again). */
+  countRefusal(outcome: LabelOutcome & { ok: false }): void {
+    this.count('', outcome);
+  }
+
+  /** Labels joined per version; `''` holds every refusal since start (unknown, expired, duplicate, other model). */
+  labelCounts(key: string): LabelCounts {
+    return { ...(this.counts.get(key) ?? emptyCounts()) };
+  }
+
+  /** Rows of a version predicted at or after `sinceMs`: all of them counted, the labelled ones listed. */
+  rowsOf(key: string, sinceMs: number): VersionRows {
+    const out = { predictions: 0, truth: [] as number[], probability: [] as number[], predicted: [] as number[] };
+    const latencyMs: number[] = [];
+    for (const request of this.requests.values()) {
+      if (request.key !== key || request.predictedAtMs < sinceMs) continue;
+      out.predictions += request.truth.length;
+      for (let i = 0; i < request.truth.length; i++) {
+        const truth = request.truth[i] as number;
+        if (truth === -1) continue;
+        out.truth.push(truth);
+        out.probability.push(request.probabilities[i] as number);
+        out.predicted.push(request.predicted[i] as number);
+        latencyMs.push(request.latencyMs[i] as number);
+      }
+    }
+    return { ...out, latencyMs };
+  }
+
+  /** The versions with rows in the join. */
+  versions(): { model: string; version: string }[] {
+    const seen = new Map<string, { model: string; version: string }>();
+    for (const r of this.requests.values()) seen.set(r.key, { model: r.model, version: r.version });
+    return [...seen.values()];
+  }
+
+  /** Rows kept now. */
+  get size(): number {
+    return this.rows;
+  }
+
+  /** Forgets requests older than the horizon, then the oldest ones while more than `maxRows` rows are kept. */
+  evict(nowMs: number): void {
+    for (const [id, request] of this.requests) {
+      const tooOld = nowMs - request.predictedAtMs > this.limits.horizonMs;
+      if (!tooOld && this.rows <= this.limits.maxRows) break;
+      this.forget(id, request);
+    }
+  }
+
+  private forget(id: string, request: JoinedRequest): void {
+    this.requests.delete(id);
+    this.rows -= request.truth.length;
+    this.evicted.add(id);
+    if (this.evicted.size > EVICTED_MEMORY) {
+      const oldest = this.evicted.values().next().value;
+      if (oldest !== undefined) this.evicted.delete(oldest);
+    }
+  }
+
+  private locate(
+    predictionId: string,
+  ): { ok: true; request: JoinedRequest; row: number } | (LabelOutcome & { ok: false }) {
+    const dash = predictionId.lastIndexOf('-');
+    const requestId = predictionId.slice(0, dash);
+    const row = Number(predictionId.slice(dash + 1));
+    const request = this.requests.get(requestId);
+    if (request === undefined) {
+      return this.evicted.has(requestId)
+        ? refusal('expired', `prediction ${predictionId} is older than the monitor keeps predictions`)
+        : refusal('unknown', `no prediction ${predictionId} was logged (or it was not sampled)`);
+    }
+    if (dash < 1 || !Number.isInteger(row) || row < 0 || row >= request.truth.length) {
+      return refusal('bad_row', `prediction ${predictionId}: request ${requestId} has ${request.truth.length} rows`);
+    }
+    return { ok: true, request, row };
+  }
+
+  private count(key: string, outcome: LabelOutcome): void {
+    const counts = this.counts.get(key) ?? emptyCounts();
+    this.counts.set(key, counts);
+    if (outcome.ok) counts.joined++;
+    else if (outcome.refusal === 'bad_row') counts.unknown++;
+    else counts[outcome.refusal]++;
+  }
+}
+
+function refusal(kind: LabelRefusal, message: string): LabelOutcome & { ok: false } {
+  return { ok: false, refusal: kind, message };
+}
+
+function emptyCounts(): LabelCounts {
+  return { joined: 0, unknown: 0, expired: 0, duplicate: 0, other_model: 0 };
+}

@@ -1,0 +1,315 @@
+import type {
+  FeedbackItem,
+  FeedbackReply,
+  MonitorCheckpoint,
+  MonitorWindowData,
+  VersionStatus,
+} from '@mlops/contracts';
+import type { Logger } from '@mlops/service-kit';
+import { type DriftRules, driftOfWindow, prepareReference, type VersionReference } from './drift-report.js';
+import { LabelJoin } from './label-join.js';
+import { livePerformance, type PerformanceRules } from './live-performance.js';
+import type { MonitorAnnouncer, MonitorMetrics, MonitoringRuns, VersionFilesSource } from './ports.js';
+import { type PredictionBatch, versionKey } from './prediction-batch.js';
+import { type ClosedWindow, type Settle, WindowBook } from './window-book.js';
+
+/** The monitor's rules, from its config. */
+export interface MonitorRules {
+  readonly window: { readonly rows: number; readonly ms: number; readonly minRows: number };
+  readonly drift: DriftRules;
+  readonly join: { readonly horizonMs: number; readonly maxRows: number };
+  readonly performance: PerformanceRules;
+}
+
+/** What the monitor talks to. */
+export interface MonitorDeps {
+  readonly files: VersionFilesSource;
+  readonly announce: MonitorAnnouncer;
+  readonly runs: MonitoringRuns | undefined;
+  readonly metrics: MonitorMetrics;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+const LABEL_WAIT_MS = 2000;
+
+/**
+ * The monitor's rules in one place: windows of logged predictions per served version, drift against the version's
+ * reference, late labels joined by prediction id, live performance and its episodes. Every change of state runs
+ * one at a time (a serial queue), so windows, labels and ticks never interleave.
+ */
+export class Monitor {
+  private readonly join: LabelJoin;
+  private readonly book: WindowBook;
+  private readonly checkpoints = new Map<string, MonitorCheckpoint>();
+  private readonly references = new Map<string, Promise<VersionReference>>();
+  private readonly lastWindows = new Map<string, MonitorWindowData>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly rules: MonitorRules,
+    private readonly deps: MonitorDeps,
+  ) {
+    this.join = new LabelJoin(rules.join);
+    this.book = new WindowBook(rules.window, this.checkpoints);
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Resumes from the checkpoints of the last `monitor.window` (before anything is consumed). */
+  restore(checkpoints: Record<string, MonitorCheckpoint>, last: MonitorWindowData | undefined): void {
+    for (const [key, checkpoint] of Object.entries(checkpoints)) this.checkpoints.set(key, { ...checkpoint });
+    if (last !== undefined) this.lastWindows.set(versionKey(last.model, last.version), last);
+  }
+
+  /** A logged request read while replaying the stream at start: remembered for labels, not counted. */
+  rememberPrediction(batch: PredictionBatch): void {
+    this.join.addRequest(batch, this.now());
+  }
+
+  /** A stored label read while replaying at start. */
+  rememberLabel(predictionId: string, label: 0 | 1, receivedAtMs: number): void {
+    this.join.applyLabel(predictionId, label, receivedAtMs);
+  }
+
+  /** A logged request from the durable consumer: counted in its version's window; `settle` acks it once reported. */
+  onPrediction(batch: PredictionBatch, settle: Settle): Promise<void> {
+    return this.serially(async () => {
+      const now = this.now();
+      this.join.addRequest(batch, now);
+      this.deps.metrics.joinRows(this.join.size);
+      const outcome = this.book.offer(batch, settle, now);
+      if (outcome === 'counted') {
+        settle.ack();
+        return;
+      }
+      this.deps.metrics.rowsCounted(versionKey(batch.model, batch.version), batch.rows);
+      void this.referenceOf(batch.model, batch.version).catch(() => undefined); // warm the cache
+      if (outcome !== undefined) await this.report(outcome);
+    });
+  }
+
+  /** Closes windows that reached their time limit and forgets predictions past the horizon. */
+  tick(): Promise<void> {
+    return this.serially(async () => {
+      const now = this.now();
+      this.join.evict(now);
+      this.deps.metrics.joinRows(this.join.size);
+      for (const window of this.book.expired(now)) await this.report(window);
+    });
+  }
+
+  /** Labels from a client: each joined, stored as `label.recorded`, or refused with why; returns the answer. */
+  async feedback(items: readonly FeedbackItem[]): Promise<FeedbackReply> {
+    if (items.some((item) => !this.join.check(item.prediction_id, item.model).ok)) await this.waitForPredictions(items);
+    return await this.serially(async () => this.recordLabels(items));
+  }
+
+  /** What the monitor knows of every version (or the ones asked for). */
+  status(filter: { name?: string | undefined; version?: string | undefined }): Promise<VersionStatus[]> {
+    return this.serially(async () => {
+      const keys = new Set([...this.checkpoints.keys(), ...this.join.versions().map((v) => versionKey(v.model, v.version))]);
+      const out: VersionStatus[] = [];
+      for (const key of [...keys].sort()) {
+        const [model, version] = splitKey(key);
+        if ((filter.name !== undefined && filter.name !== model) || (filter.version !== undefined && filter.version !== version)) continue;
+        out.push(await this.statusOf(model, version));
+      }
+      return out;
+    });
+  }
+
+  private async statusOf(model: string, version: string): Promise<VersionStatus> {
+    const key = versionKey(model, version);
+    const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
+    const checkpoint = this.book.checkpoint(key);
+    const last = this.lastWindows.get(key);
+    const { checkpoints: _, ...lastWindow } = last ?? { checkpoints: {} };
+    const refused = this.join.labelCounts('');
+    return {
+      model,
+      version,
+      drift_unavailable: reference.driftUnavailable,
+      windows: checkpoint.windows,
+      last_window: last === undefined ? null : (lastWindow as VersionStatus['last_window']),
+      drift_since_window: checkpoint.drift_since_window,
+      performance: this.performanceOf(key, reference),
+      labels: { ...refused, joined: this.join.labelCounts(key).joined },
+    };
+  }
+
+  private async recordLabels(items: readonly FeedbackItem[]): Promise<FeedbackReply> {
+    const errors: FeedbackReply['errors'] = [];
+    let accepted = 0;
+    let duplicates = 0;
+    const touched = new Set<string>();
+    const receivedAt = this.now();
+    for (const [index, item] of items.entries()) {
+      const outcome = this.join.check(item.prediction_id, item.model);
+      if (!outcome.ok) {
+        this.join.countRefusal(outcome);
+        this.deps.metrics.labels('', outcome.refusal, 1);
+        if (outcome.refusal === 'duplicate') duplicates++;
+        else errors.push({ path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`, message: outcome.message });
+        continue;
+      }
+      await this.deps.announce.labelRecorded({
+        prediction_id: item.prediction_id,
+        model: outcome.model,
+        version: outcome.version,
+        label: item.label,
+        predicted_at: new Date(outcome.predictedAtMs).toISOString(),
+        received_at: new Date(receivedAt).toISOString(),
+      });
+      this.join.applyLabel(item.prediction_id, item.label, receivedAt);
+      const key = versionKey(outcome.model, outcome.version);
+      this.deps.metrics.labels(key, 'joined', 1);
+      touched.add(key);
+      accepted++;
+    }
+    for (const key of touched) await this.judgePerformance(key);
+    const status = errors.length === 0 ? 'accepted' : accepted + duplicates > 0 ? 'partial' : 'rejected';
+    return { status, accepted, duplicates, errors };
+  }
+
+  /** A label may overtake its prediction on the way in: give the consumer a moment before calling an id unknown. */
+  private async waitForPredictions(items: readonly FeedbackItem[]): Promise<void> {
+    const deadline = this.now() + LABEL_WAIT_MS;
+    const unknown = () => items.some((i) => { const o = this.join.check(i.prediction_id, i.model); return !o.ok && o.refusal === 'unknown'; });
+    while (unknown() && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  private async report(window: ClosedWindow): Promise<void> {
+    const reference = await this.referenceOf(window.model, window.version).catch((err: unknown) => unavailable(err));
+    const drift = driftOfWindow(window, reference, this.rules.drift, this.rules.window.minRows);
+    const checkpoint = this.book.checkpoint(window.key);
+    await this.announceDriftEpisode(window, drift.datasetDrift, drift.drifted, drift.driftShare, checkpoint);
+    const performance = this.performanceOf(window.key, reference);
+    await this.announcePerformance(window.model, window.version, performance, checkpoint);
+    const data: MonitorWindowData = {
+      model: window.model,
+      version: window.version,
+      window: window.index,
+      rows: window.rows,
+      first_seq: Math.min(...window.batches.map((b) => b.sequence)),
+      last_seq: Math.max(...window.batches.map((b) => b.sequence)),
+      opened_at: new Date(window.openedAtMs).toISOString(),
+      closed_at: new Date(window.closedAtMs).toISOString(),
+      closed_by: window.closedBy,
+      reference_rows: reference.features?.profile.sample.rows.length ?? null,
+      features: drift.features,
+      prediction: drift.prediction,
+      dataset_drift: drift.datasetDrift,
+      drift_share: drift.driftShare,
+      drifted_features: drift.drifted,
+      performance,
+      checkpoints: this.book.snapshot(),
+    };
+    await this.deps.announce.window(data);
+    for (const settle of window.settles) settle.ack();
+    this.lastWindows.set(window.key, data);
+    this.deps.metrics.windowClosed(data);
+    await this.deps.runs?.logWindow(data).catch((err: unknown) =>
+      this.deps.logger.warn({ err, model: data.model, version: data.version, window: data.window }, 'window not logged to MLflow'),
+    );
+  }
+
+  private async announceDriftEpisode(
+    window: ClosedWindow,
+    datasetDrift: boolean | null,
+    drifted: string[],
+    driftShare: number | null,
+    checkpoint: MonitorCheckpoint,
+  ): Promise<void> {
+    const at = new Date(window.closedAtMs).toISOString();
+    if (datasetDrift === true && checkpoint.drift_since_window === null) {
+      await this.deps.announce.driftDetected({
+        model: window.model,
+        version: window.version,
+        window: window.index,
+        drifted_features: drifted,
+        drift_share: driftShare ?? 0,
+        detected_at: at,
+      });
+      checkpoint.drift_since_window = window.index;
+    } else if (datasetDrift === false && checkpoint.drift_since_window !== null) {
+      await this.deps.announce.driftResolved({
+        model: window.model,
+        version: window.version,
+        window: window.index,
+        detected_window: checkpoint.drift_since_window,
+        resolved_at: at,
+      });
+      checkpoint.drift_since_window = null;
+    }
+  }
+
+  private async judgePerformance(key: string): Promise<void> {
+    const [model, version] = splitKey(key);
+    const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
+    await this.announcePerformance(model, version, this.performanceOf(key, reference), this.book.checkpoint(key));
+  }
+
+  private async announcePerformance(
+    model: string,
+    version: string,
+    live: MonitorWindowData['performance'],
+    checkpoint: MonitorCheckpoint,
+  ): Promise<void> {
+    this.deps.metrics.performance(versionKey(model, version), live);
+    if (live.degraded === checkpoint.degraded || live.training === null) return;
+    const liveValue = live[this.rules.performance.metric];
+    if (liveValue === null) return;
+    const episode = live.degraded ? checkpoint.performance_episodes + 1 : checkpoint.performance_episodes;
+    const data = {
+      model,
+      version,
+      metric: this.rules.performance.metric,
+      live: liveValue,
+      training: live.training.value,
+      threshold: this.rules.performance.threshold,
+      labelled: live.labelled,
+      episode: Math.max(1, episode),
+      at: new Date(this.now()).toISOString(),
+    };
+    if (live.degraded) await this.deps.announce.performanceDegraded(data);
+    else await this.deps.announce.performanceRecovered(data);
+    checkpoint.degraded = live.degraded;
+    checkpoint.performance_episodes = Math.max(1, episode);
+  }
+
+  private performanceOf(key: string, reference: VersionReference): MonitorWindowData['performance'] {
+    const rows = this.join.rowsOf(key, this.now() - this.rules.performance.windowMs);
+    return livePerformance(rows, reference.training, this.rules.performance);
+  }
+
+  private referenceOf(model: string, version: string): Promise<VersionReference> {
+    const key = versionKey(model, version);
+    let loading = this.references.get(key);
+    if (loading === undefined) {
+      loading = this.deps.files.load(model, version).then(prepareReference);
+      this.references.set(key, loading);
+      loading.catch((err: unknown) => {
+        this.references.delete(key); // try again next time
+        this.deps.logger.warn({ err, model, version }, 'reference not loaded: drift waits for it');
+      });
+    }
+    return loading;
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const colon = key.lastIndexOf(':');
+  return [key.slice(0, colon), key.slice(colon + 1)];
+}
+
+function unavailable(err: unknown): VersionReference {
+  const reason = `the version's reference could not be read: ${(err as Error)?.message ?? String(err)}`;
+  return { features: null, prediction: null, driftUnavailable: reason, training: {} };
+}

@@ -1,0 +1,41 @@
+import type { EventData, MonitorWindowData, ReferenceProfileData } from '@mlops/contracts';
+import type { TrainingMetrics } from './live-performance.js';
+
+/** A version's files as the registry holds them: its training profile (if any) and its weights. */
+export interface VersionFiles {
+  /** The training split's profile; null for a version registered before profiles existed. */
+  readonly profile: ReferenceProfileData | null;
+  /** The logistic regression of the version, to score the reference sample (the predicted probability's reference). */
+  readonly model: { readonly classes: [number, number]; readonly coef: number[]; readonly intercept: number };
+  /** The version's test-split metrics at training time. */
+  readonly training: TrainingMetrics;
+}
+
+/** Loads a version's files (from MLflow in adapters/); throws when the registry cannot be read now. */
+export interface VersionFilesSource {
+  load(model: string, version: string): Promise<VersionFiles>;
+}
+
+/** Everything the monitor announces; each call is idempotent (the event ids name the fact) and retried inside. */
+export interface MonitorAnnouncer {
+  window(data: MonitorWindowData): Promise<void>;
+  driftDetected(data: EventData<'drift.detected'>): Promise<void>;
+  driftResolved(data: EventData<'drift.resolved'>): Promise<void>;
+  performanceDegraded(data: EventData<'performance.degraded'>): Promise<void>;
+  performanceRecovered(data: EventData<'performance.recovered'>): Promise<void>;
+  labelRecorded(data: EventData<'label.recorded'>): Promise<void>;
+}
+
+/** Logs each window as a step of the version's monitoring run (MLflow); failures are the caller's to log. */
+export interface MonitoringRuns {
+  logWindow(window: MonitorWindowData): Promise<void>;
+}
+
+/** Counters and gauges the monitor exports (Prometheus in adapters/). */
+export interface MonitorMetrics {
+  rowsCounted(key: string, rows: number): void;
+  windowClosed(window: MonitorWindowData): void;
+  labels(key: string, outcome: string, n: number): void;
+  performance(key: string, live: MonitorWindowData['performance']): void;
+  joinRows(rows: number): void;
+}

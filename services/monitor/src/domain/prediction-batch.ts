@@ -1,0 +1,20 @@
+/** One logged scoring request, decoded: what the monitor counts and joins labels to. */
+export interface PredictionBatch {
+  readonly model: string;
+  readonly version: string;
+  readonly requestId: string;
+  readonly predictedAtMs: number;
+  readonly rows: number;
+  readonly columns: number;
+  /** Row-major rows × columns. */
+  readonly features: Float64Array;
+  readonly probabilities: Float64Array;
+  readonly labels: Float64Array;
+  /** The `prediction.logged` message's stream sequence. */
+  readonly sequence: number;
+}
+
+/** `<model>:<version>`: how versions are keyed in checkpoints, metrics and status. */
+export function versionKey(model: string, version: string): string {
+  return `${model}:${version}`;
+}

@@ -1,0 +1,67 @@
+import { type Bus, type ConsumerHandle, PoisonMessageError } from '@mlops/bus';
+import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
+import type { Logger } from '@mlops/service-kit';
+import type { Monitor } from '../domain/monitor.js';
+import { decodePrediction } from './prediction-wire.js';
+
+/** Delivery settings of the monitor's durable consumer of the prediction log. */
+export function predictionConsumerSpec(windowMs: number) {
+  return {
+    durable: CONSUMERS.monitorPredictions,
+    // A message stays unacknowledged until its window closes: the ack wait must outlast a window.
+    ackWaitMs: Math.max(30_000, 2 * windowMs + 10_000),
+    maxDeliver: 10,
+    maxAckPending: 50_000,
+  };
+}
+
+/** Provisions what the monitor reads and writes: the prediction log (if no predictor made it yet), labels, events. */
+export async function provisionMonitor(bus: Bus, windowMs: number): Promise<void> {
+  await bus.ensureDeadLetterStream();
+  await bus.ensureStream({ ...STREAMS.predictions, duplicateWindowMs: 120_000, maxAgeMs: 7 * 24 * 3600_000 });
+  await bus.ensureStream({ ...STREAMS.feedback, maxAgeMs: 7 * 24 * 3600_000 });
+  await bus.ensureStream(STREAMS.monitor);
+  await bus.ensureConsumer(STREAMS.predictions.name, predictionConsumerSpec(windowMs));
+}
+
+/** Rebuilds the monitor's state at start: checkpoints from the last window, predictions and labels from the streams. */
+export async function restoreMonitor(bus: Bus, monitor: Monitor, logger: Logger): Promise<void> {
+  const last = await bus.lastEvent(SUBJECTS.monitorWindow);
+  monitor.restore(last?.data.checkpoints ?? {}, last?.data);
+  const onInvalid = (reason: string, seq: number) => logger.warn({ reason, seq }, 'stored message skipped on replay');
+  const predictions = await bus.replayEvents(
+    SUBJECTS.predictionLogged,
+    (event, seq) => monitor.rememberPrediction(decodePrediction(event, seq)),
+    { onInvalid },
+  );
+  const labels = await bus.replayEvents(
+    SUBJECTS.labelRecorded,
+    (event) => monitor.rememberLabel(event.data.prediction_id, event.data.label, Date.parse(event.data.received_at)),
+    { onInvalid },
+  );
+  logger.info(
+    { checkpoints: Object.keys(last?.data.checkpoints ?? {}).length, predictions: predictions.events, labels: labels.events },
+    'monitor state restored',
+  );
+}
+
+/** Counts every logged request in its window; the message is acknowledged when the window is reported. */
+export async function consumePredictions(bus: Bus, monitor: Monitor, windowMs: number): Promise<ConsumerHandle> {
+  const spec = predictionConsumerSpec(windowMs);
+  return await bus.consumeEvents(
+    CONSUMERS.monitorPredictions,
+    {
+      [SUBJECTS.predictionLogged]: async (event, message) => {
+        let batch: ReturnType<typeof decodePrediction>;
+        try {
+          batch = decodePrediction(event, message.streamSequence);
+        } catch (err) {
+          throw new PoisonMessageError(`prediction.logged #${message.streamSequence} cannot be decoded`, { cause: err });
+        }
+        const held = message.hold();
+        await monitor.onPrediction(batch, held);
+      },
+    },
+    { ackWaitMs: spec.ackWaitMs, maxDeliver: spec.maxDeliver, prefetch: 256 },
+  );
+}

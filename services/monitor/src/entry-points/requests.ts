@@ -1,0 +1,52 @@
+import type { Bus, ConsumerHandle } from '@mlops/bus';
+import {
+  FeedbackRequestSchema,
+  MonitorStatusRequestSchema,
+  type FeedbackReply,
+  type ReplyOf,
+  SUBJECTS,
+} from '@mlops/contracts';
+import type { Monitor } from '../domain/monitor.js';
+
+/** Answers `feedback.received` (labels) and `monitor.status` (what the monitor knows), each a core request. */
+export function serveMonitorRequests(bus: Bus, monitor: Monitor): ConsumerHandle[] {
+  return [
+    bus.serve(SUBJECTS.feedbackReceived, 'monitor-feedback', async (data) => await answerFeedback(monitor, data)),
+    bus.serve(SUBJECTS.monitorStatus, 'monitor-status', async (data) => await answerStatus(monitor, data)),
+  ];
+}
+
+/** Parses plain JSON labels; a malformed body or field refuses the whole message (nothing is stored). */
+export async function answerFeedback(monitor: Monitor, data: Uint8Array): Promise<FeedbackReply> {
+  const body = parseJson(data);
+  if (!body.ok) return refused('(body)', body.message);
+  const parsed = FeedbackRequestSchema.safeParse(body.value);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+    return { status: 'rejected', accepted: 0, duplicates: 0, errors: errors.slice(0, 50) };
+  }
+  return await monitor.feedback(Array.isArray(parsed.data) ? parsed.data : [parsed.data]);
+}
+
+async function answerStatus(monitor: Monitor, data: Uint8Array): Promise<ReplyOf<'monitor.status'>> {
+  const body = parseJson(data, {});
+  const parsed = MonitorStatusRequestSchema.safeParse(body.ok ? body.value : {});
+  const filter = parsed.success ? parsed.data : {};
+  return { status: 'ok', versions: await monitor.status(filter) };
+}
+
+function parseJson(data: Uint8Array, empty?: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
+  const text = new TextDecoder().decode(data);
+  if (text.trim() === '') {
+    return empty === undefined ? { ok: false, message: 'the body is empty: send {"prediction_id": "…", "label": 0|1}' } : { ok: true, value: empty };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, message: `the body is not valid JSON: ${(err as Error).message}` };
+  }
+}
+
+function refused(path: string, message: string): FeedbackReply {
+  return { status: 'rejected', accepted: 0, duplicates: 0, errors: [{ path, message }] };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { LabelJoin } from '../src/domain/label-join.js';
+
+const HOUR = 3600_000;
+
+function request(requestId: string, predictedAtMs: number, probabilities: number[], version = '1') {
+  return {
+    model: 'm',
+    version,
+    requestId,
+    predictedAtMs,
+    probabilities: Float64Array.from(probabilities),
+    labels: Float64Array.from(probabilities.map((p) => (p >= 0.5 ? 1 : 0))),
+  };
+}
+
+describe('LabelJoin', () => {
+  it('when a label names a logged row, then it joins once; a repeat is a duplicate and does not change the truth', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    join.addRequest(request('r1', 0, [0.9, 0.2]), 10);
+    expect(join.applyLabel('r1-1', 1, 5000)).toMatchObject({ ok: true, version: '1' });
+    expect(join.check('r1-1', undefined)).toMatchObject({ ok: false, refusal: 'duplicate' });
+    const rows = join.rowsOf('m:1', 0);
+    expect(rows).toEqual({ predictions: 2, truth: [1], probability: [0.2], predicted: [0], latencyMs: [5000] });
+  });
+
+  it('when ids are unknown, out of range, of another model, or expired, then each refusal says which', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    join.addRequest(request('old', 0, [0.5]), 0);
+    join.addRequest(request('r2', HOUR, [0.5]), HOUR);
+    join.evict(HOUR + 1);
+    expect(join.check('nope-0', undefined)).toMatchObject({ ok: false, refusal: 'unknown' });
+    expect(join.check('r2-3', undefined)).toMatchObject({ ok: false, refusal: 'bad_row' });
+    expect(join.check('r2-0', 'other')).toMatchObject({ ok: false, refusal: 'other_model' });
+    expect(join.check('old-0', undefined)).toMatchObject({ ok: false, refusal: 'expired' });
+    expect(join.check('r2-0', 'm')).toMatchObject({ ok: true });
+  });
+
+  it('when more rows than the limit are logged, then the oldest requests are forgotten first', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 4 });
+    for (const id of ['a', 'b', 'c']) join.addRequest(request(id, 0, [0.1, 0.9]), 0);
+    expect(join.size).toBe(4);
+    expect(join.check('a-0', undefined)).toMatchObject({ ok: false, refusal: 'expired' });
+    expect(join.check('c-1', undefined)).toMatchObject({ ok: true });
+  });
+
+  it('when the same request is offered again (a replay), then it is kept once with its labels', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    join.addRequest(request('r', 0, [0.7]), 0);
+    join.applyLabel('r-0', 0, 10);
+    join.addRequest(request('r', 0, [0.7]), 0);
+    expect(join.size).toBe(1);
+    expect(join.rowsOf('m:1', 0).truth).toEqual([0]);
+  });
+});

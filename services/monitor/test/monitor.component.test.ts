@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { type Bus, connectBus, requestReply, watchEvents } from '@mlops/bus';
+import { type EventOf, type EventSubject, SUBJECTS } from '@mlops/contracts';
+import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import { createLogger } from '@mlops/service-kit';
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createMonitor, type MonitorService } from '../src/service.js';
+import { buildWorld, INFORMATIVE, logTraffic, registerWorldModel, type World } from './support/world.js';
+
+const logger = createLogger({ service: 'monitor-test', level: 'silent' });
+let nats: NatsServerHandle;
+let bus: Bus;
+let monitor: MonitorService;
+let mlflow: MlflowClient;
+let world: World;
+const seen = new Map<string, EventOf<EventSubject>[]>();
+
+function events<S extends EventSubject>(subject: S, model: string): EventOf<S>[] {
+  return ((seen.get(subject) ?? []) as EventOf<S>[]).filter((e) => (e.data as { model: string }).model === model);
+}
+
+async function until<T>(what: string, get: () => T | undefined, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = get();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const windowsOf = (model: string) => events(SUBJECTS.monitorWindow, model).map((e) => e.data);
+
+beforeAll(async () => {
+  world = buildWorld();
+  nats = await startNatsServer();
+  mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+  bus = await connectBus({ servers: nats.url, name: 'monitor-test-client', logger });
+  const config = loadConfig({
+    NATS_URL: nats.url,
+    MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
+    MONITOR_PORT: '0',
+    MONITOR_WINDOW_ROWS: '500',
+    MONITOR_WINDOW_SECONDS: '30',
+    MONITOR_DRIFT_SHARE: '0.25',
+    MONITOR_PERFORMANCE_MIN_LABELS: '200',
+  });
+  monitor = createMonitor(config, { bus: await connectBus({ servers: nats.url, name: 'monitor', logger }), logger });
+  await monitor.start();
+  for (const subject of [SUBJECTS.monitorWindow, SUBJECTS.driftDetected, SUBJECTS.driftResolved, SUBJECTS.performanceDegraded]) {
+    watchEvents(bus.connection, subject, (event) => seen.set(subject, [...(seen.get(subject) ?? []), event]));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await monitor?.stop();
+  await bus?.close();
+  await nats?.stop();
+});
+
+describe('monitor: drift against the served version', () => {
+  it('when traffic comes from the training distribution, then 20 windows show no dataset drift and 100 windows keep false alarms rare', async () => {
+    const name = `mon_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    await logTraffic(bus, world, { model: name, version, from: 0, rows: 100 * 500, perRequest: 250, tag: 'a' });
+    const windows = await until('100 windows', () => (windowsOf(name).length >= 100 ? windowsOf(name) : undefined), 120_000);
+    const alarms = windows.filter((w) => w.dataset_drift === true).length;
+    console.info(`false alarms: ${alarms} of ${windows.length} windows of 500 in-distribution rows (${(100 * alarms) / windows.length} %)`);
+    expect(windows.slice(0, 20).map((w) => w.dataset_drift)).toEqual(Array(20).fill(false));
+    expect(alarms / windows.length).toBeLessThan(0.05);
+    expect(windows[0]).toMatchObject({ window: 0, rows: 500, reference_rows: 800, closed_by: 'rows' });
+    expect(windows[0]?.features.map((f) => f.method)).toEqual(Array(20).fill('ks'));
+    expect(windows.reduce((sum, w) => sum + w.rows, 0)).toBe(50_000);
+  }, 180_000);
+
+  it('when 5 informative features shift by +1.0, then drift.detected names them within 2 windows, and drift.resolved follows the return', async () => {
+    const name = `mon_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    await logTraffic(bus, world, { model: name, version, from: 0, rows: 1000, tag: 'b' });
+    await logTraffic(bus, world, { model: name, version, from: 1000, rows: 1000, tag: 'c', shift: { columns: INFORMATIVE, by: 1 } });
+    const detected = await until('drift.detected', () => events(SUBJECTS.driftDetected, name)[0]);
+    expect(detected.data.window).toBeLessThanOrEqual(3);
+    expect(detected.data.drifted_features).toEqual(expect.arrayContaining(INFORMATIVE));
+    expect(detected.data.drifted_features.filter((f) => !INFORMATIVE.includes(f)).length).toBeLessThanOrEqual(1);
+    await logTraffic(bus, world, { model: name, version, from: 2000, rows: 1000, tag: 'd' });
+    const resolved = await until('drift.resolved', () => events(SUBJECTS.driftResolved, name)[0]);
+    expect(resolved.data).toMatchObject({ detected_window: detected.data.window });
+    expect(resolved.data.window).toBeGreaterThan(detected.data.window);
+    expect(events(SUBJECTS.driftDetected, name)).toHaveLength(1);
+    const shifted = windowsOf(name).find((w) => w.window === detected.data.window);
+    expect(shifted?.prediction?.drifted).toBe(true);
+  }, 120_000);
+
+  it('when a version has no reference profile, then windows say so and live performance is still tracked', async () => {
+    const name = `mon_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name, false);
+    const ids = await logTraffic(bus, world, { model: name, version, from: 0, rows: 500, tag: 'e' });
+    const [first] = await until('a window', () => (windowsOf(name).length > 0 ? windowsOf(name) : undefined));
+    expect(first).toMatchObject({ reference_rows: null, dataset_drift: null, features: [] });
+    const labels = ids.slice(0, 300).map((id, i) => ({ prediction_id: id, label: world.traffic.y[i] as 0 | 1 }));
+    const reply = await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels, { timeoutMs: 15_000 });
+    expect(reply).toMatchObject({ status: 'accepted', accepted: 300 });
+    const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
+    expect(status.versions[0]?.drift_unavailable).toMatch(/no reference profile/);
+    expect(status.versions[0]?.performance).toMatchObject({ labelled: 300, predictions: 500 });
+  }, 120_000);
+});
+
+describe('monitor: late labels', () => {
+  it('when 30 % of labels are flipped, then performance.degraded names the live and training accuracy', async () => {
+    const name = `mon_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    const ids = await logTraffic(bus, world, { model: name, version, from: 5000, rows: 1000, tag: 'f' });
+    const labels = ids.map((id, i) => {
+      const truth = world.traffic.y[5000 + i] as number;
+      return { prediction_id: id, label: (i % 10 < 3 ? 1 - truth : truth) as 0 | 1 };
+    });
+    const reply = await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels, { timeoutMs: 15_000 });
+    expect(reply).toMatchObject({ status: 'accepted', accepted: 1000, duplicates: 0, errors: [] });
+    const degraded = await until('performance.degraded', () => events(SUBJECTS.performanceDegraded, name)[0]);
+    expect(degraded.data).toMatchObject({ metric: 'accuracy', labelled: 1000, episode: 1 });
+    expect(degraded.data.training - degraded.data.live).toBeGreaterThan(0.05);
+    const again = await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels.slice(0, 10), { timeoutMs: 15_000 });
+    expect(again).toMatchObject({ status: 'accepted', accepted: 0, duplicates: 10 });
+  }, 120_000);
+
+  it('when feedback is bad, then each case is refused with the reason and nothing is counted', async () => {
+    const name = `mon_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    const [id] = await logTraffic(bus, world, { model: name, version, from: 9000, rows: 1, perRequest: 1, tag: 'g' });
+    const ask = (body: string | object) => requestReply(bus.connection, SUBJECTS.feedbackReceived, body as never, { timeoutMs: 15_000 });
+    const cases: [string, string | object, RegExp][] = [
+      ['unknown id', { prediction_id: 'nope-0', label: 1 }, /no prediction nope-0 was logged/],
+      ['label 2', { prediction_id: id, label: 2 }, /label must be 0 or 1/],
+      ['malformed JSON', '{"prediction_id": ', /not valid JSON/],
+      ['another model', { prediction_id: id, label: 1, model: 'someone_else' }, /made by model .* not someone_else/],
+      ['empty body', '', /body is empty/],
+    ];
+    for (const [what, body, message] of cases) {
+      const reply = await ask(body);
+      expect(reply.status, what).toBe('rejected');
+      expect(reply.errors.map((e) => e.message).join(' '), what).toMatch(message);
+    }
+    await expect(ask('x'.repeat(10 * 1024 * 1024))).rejects.toThrow(/payload|MAX_PAYLOAD/i);
+    const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
+    expect(status.versions[0]?.labels.joined).toBe(0);
+    expect(status.versions[0]?.performance.labelled).toBe(0);
+  }, 120_000);
+});
