@@ -24,6 +24,11 @@ export interface FaultStackOptions {
   readonly mlflowUri?: string;
   /** The services to start, in this order. @defaultValue all three */
   readonly services?: readonly ServiceName[];
+  /**
+   * Environment of one service on top of what the stack sets, on every start (e.g. the tracker's
+   * `MLFLOW_TRACKING_URI` pointing at a proxy in front of MLflow).
+   */
+  readonly env?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
 }
 
 /** A message parked in `DEAD_LETTERS`. */
@@ -60,6 +65,7 @@ export class FaultStack {
   private dataDir = '';
   private ownMlflow: MlflowServerHandle | undefined;
   private readonly ports = new Map<ServiceName, number>();
+  private serviceEnvOverrides: FaultStackOptions['env'] = {};
 
   /** Starts nats-server, MLflow if private, the services, and a reconnecting client for the test. */
   static async start(options: FaultStackOptions = {}): Promise<FaultStack> {
@@ -84,6 +90,7 @@ export class FaultStack {
   }
 
   private async boot(options: FaultStackOptions): Promise<void> {
+    this.serviceEnvOverrides = options.env ?? {};
     this.storeDir = await mkdtemp(join(tmpdir(), 'fault-nats-'));
     this.dataDir = await mkdtemp(join(tmpdir(), 'fault-data-'));
     this.natsPort = await findFreePort();
@@ -97,16 +104,29 @@ export class FaultStack {
     for (const name of options.services ?? ALL) await this.startService(name);
   }
 
-  /** Starts (or restarts after a kill) one service process on the same ports and waits until it is ready. */
-  async startService(name: ServiceName): Promise<ServiceProcessHandle> {
+  /**
+   * Starts (or restarts after a kill or stop) one service process on the same ports and waits until it is ready;
+   * `env` applies to this start only (e.g. another `MODEL_NAME` for the predictor).
+   */
+  async startService(name: ServiceName, env: Readonly<Record<string, string>> = {}): Promise<ServiceProcessHandle> {
     if (!this.ports.has(name)) this.ports.set(name, await findFreePort());
     const port = String(this.ports.get(name));
     const handle = await startServiceProcess(name, {
-      env: { ...this.commonEnv(), ...serviceEnv(name, port, this.modelName, this.dataDir) },
+      env: {
+        ...this.commonEnv(),
+        ...serviceEnv(name, port, this.modelName, this.dataDir),
+        ...this.serviceEnvOverrides?.[name],
+        ...env,
+      },
       readyUrl: `http://127.0.0.1:${port}/${name === 'predictor' ? 'health' : 'ready'}`,
     });
     this.services.set(name, handle);
     return handle;
+  }
+
+  /** SIGTERM: the service shuts down gracefully (SIGKILL after 5 s). */
+  async stopService(name: ServiceName): Promise<void> {
+    await this.services.get(name)?.stop(5000);
   }
 
   /** SIGKILL: the service crashes (nothing flushed, nothing acknowledged). */
@@ -144,6 +164,25 @@ export class FaultStack {
   async storedPerSubject(stream: string): Promise<Record<string, number>> {
     const jsm = await jetstreamManager(this.client);
     return (await jsm.streams.info(stream, { subjects_filter: '>' })).state.subjects ?? {};
+  }
+
+  /** Every message stored in a stream, oldest first: its subject and its body as JSON (undefined when it is not). */
+  async streamMessages(stream: string): Promise<{ subject: string; body: unknown }[]> {
+    const jsm = await jetstreamManager(this.client);
+    const { state } = await jsm.streams.info(stream);
+    const messages: { subject: string; body: unknown }[] = [];
+    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage(stream, { seq });
+      if (m === null) continue;
+      let body: unknown;
+      try {
+        body = m.json();
+      } catch {
+        body = undefined;
+      }
+      messages.push({ subject: m.subject, body });
+    }
+    return messages;
   }
 
   /** Every message parked in the dead-letter stream, with the headers saying why. */
