@@ -1,11 +1,36 @@
 /**
  * `@mlops/ml`: a pure TypeScript ML core that reproduces scikit-learn — numpy's legacy RandomState,
- * make_classification, train_test_split, binary LogisticRegression (liblinear, lbfgs, saga) and metrics.
+ * make_classification, train_test_split, binary LogisticRegression (liblinear, lbfgs, saga) and metrics; and for
+ * drift monitoring a reference profile of the training data with scipy's two-sample statistics (ks_2samp,
+ * wasserstein_distance, jensenshannon, chisquare) and Evidently's PSI and decision rules.
  * No I/O, no network, no process state; CSV is read as text the caller supplies (RFC 4180, via csv-parse).
  */
 
 export type { ClassificationDataset, MakeClassificationOptions } from './datasets/make-classification.js';
 export { makeClassification } from './datasets/make-classification.js';
+export { binOf, countIntoBins } from './drift/bins.js';
+export type { ChiSquareResult } from './drift/chi-square.js';
+export { chiSquareSf, chiSquareTest } from './drift/chi-square.js';
+export { jensenShannonDistance } from './drift/jensen-shannon.js';
+export { kolmogorovSf } from './drift/kolmogorov.js';
+export type { KsResult } from './drift/ks-two-sample.js';
+export { ksTwoSample, ksTwoSampleSorted } from './drift/ks-two-sample.js';
+export type { ReferenceFeature, ReferenceProfile, ReferenceProfileOptions, ReferenceSample } from './drift/profile.js';
+export { buildReferenceProfile } from './drift/profile.js';
+export type { PsiOptions } from './drift/psi.js';
+export { populationStabilityIndex } from './drift/psi.js';
+export type { DriftReference, PreparedFeature } from './drift/reference.js';
+export { prepareDriftReference } from './drift/reference.js';
+export type { DriftMethod, DriftRules } from './drift/rules.js';
+export { bonferroni, DEFAULT_DRIFT_RULES, datasetDrifted, resolveDriftRules } from './drift/rules.js';
+export {
+  normedWassersteinDistance,
+  normedWassersteinSorted,
+  wassersteinDistance,
+  wassersteinDistanceSorted,
+} from './drift/wasserstein.js';
+export type { FeatureDrift, WindowDrift } from './drift/window-drift.js';
+export { featureDrift, windowDrift } from './drift/window-drift.js';
 export { InvalidDataError, InvalidParameterError, MlError, NotFittedError, NumericalError } from './errors.js';
 export type { NumericTable } from './io/csv.js';
 export { formatDatasetCsv, parseNumericCsv } from './io/csv.js';
