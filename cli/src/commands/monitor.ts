@@ -65,7 +65,9 @@ export function versionReport(status: VersionStatus): string {
   else lines.push(...windowLines(w, status.drift_since_window));
   lines.push(...performanceLines(status.performance));
   const l = status.labels;
-  lines.push(`  labels: ${l.joined} joined; refused since start: ${l.unknown} unknown, ${l.expired} expired, ${l.duplicate} repeated, ${l.other_model} other model`);
+  lines.push(
+    `  labels: ${l.joined} joined; refused since start: ${l.unknown} unknown, ${l.expired} expired, ${l.duplicate} repeated, ${l.other_model} other model`,
+  );
   return lines.join('\n');
 }
 
@@ -75,11 +77,27 @@ function windowLines(w: NonNullable<VersionStatus['last_window']>, since: number
   const share = w.drift_share === null ? '' : `, ${(w.drift_share * 100).toFixed(0)} % of features drifted`;
   const header = `  window ${w.window}: ${w.rows} rows, closed by ${w.closed_by} at ${w.closed_at.slice(0, 19).replace('T', ' ')}: ${verdict}${share}${episode}`;
   const columns = [...w.features, ...(w.prediction === null ? [] : [w.prediction])];
-  return [header, ...table(['column', 'method', 'value', 'threshold', 'psi', 'js', 'mean', 'ref mean', 'drifted'], columns.map(columnRow))];
+  return [
+    header,
+    ...table(
+      ['column', 'method', 'value', 'threshold', 'psi', 'js', 'mean', 'ref mean', 'drifted'],
+      columns.map(columnRow),
+    ),
+  ];
 }
 
 function columnRow(c: ColumnDrift): string[] {
-  return [c.name, c.method, fmt(c.value), fmt(c.threshold), fmt(c.psi), fmt(c.js_distance), fmt(c.mean), fmt(c.reference_mean), c.drifted ? 'YES' : 'no'];
+  return [
+    c.name,
+    c.method,
+    fmt(c.value),
+    fmt(c.threshold),
+    fmt(c.psi),
+    fmt(c.js_distance),
+    fmt(c.mean),
+    fmt(c.reference_mean),
+    c.drifted ? 'YES' : 'no',
+  ];
 }
 
 function performanceLines(p: LivePerformance): string[] {
@@ -96,7 +114,11 @@ function performanceLines(p: LivePerformance): string[] {
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const line = (cells: string[]) => `    ${cells.map((c, j) => c.padEnd(widths[j] ?? 0)).join('  ').trimEnd()}`;
+  const line = (cells: string[]) =>
+    `    ${cells
+      .map((c, j) => c.padEnd(widths[j] ?? 0))
+      .join('  ')
+      .trimEnd()}`;
   return [line(header), ...rows.map(line)];
 }
 
@@ -135,8 +157,12 @@ async function readLabels(path: string, model: string | undefined): Promise<Feed
   if (rows.length === 0) throw new UsageError(`${path}: no labels below the header`, 1);
   return rows.map((r) => {
     const value = r.cells[label]?.trim();
-    if (value !== '0' && value !== '1') throw new UsageError(`${path}:${r.line}: label must be 0 or 1, got "${value ?? ''}"`, 1);
-    return { prediction_id: r.cells[id]?.trim() ?? '', label: value === '1' ? 1 : 0, ...(model === undefined ? {} : { model }) };
+    if (value !== '0' && value !== '1')
+      throw new UsageError(`${path}:${r.line}: label must be 0 or 1, got "${value ?? ''}"`, 1);
+    return {
+      prediction_id: r.cells[id]?.trim() ?? '',
+      label: value === '1' ? 1 : 0,
+      ...(model === undefined ? {} : { model }),
+    };
   });
 }
-

@@ -80,7 +80,6 @@ export function modelsTable(reply: Extract<ListModelsReply, { status: 'ok' }>): 
   ].join('\n');
 }
 
-
 function moved(io: CliIo, command: string, reply: ChampionMoveReply): number {
   if (reply.status === 'rejected') return refused(io, command, reply);
   const from = reply.previous_version === null ? '' : ` (was version ${reply.previous_version})`;

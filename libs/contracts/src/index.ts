@@ -60,16 +60,19 @@ export type {
 } from './monitoring.js';
 export {
   base64LengthOfDoubles,
+  FeedbackBatchSchema,
   FeedbackItemSchema,
   FeedbackReplySchema,
   FeedbackRequestSchema,
   MAX_FEEDBACK_ITEMS,
   MAX_LOGGED_ROWS,
   MonitorStatusReplySchema,
+  MonitorStatusRequestSchema,
   MonitorWindowDataSchema,
   PREDICTION_ENCODING,
   PREDICTION_ID_PATTERN,
   PredictionLoggedDataSchema,
+  parseFeedback,
 } from './monitoring.js';
 export type { ReferenceProfileData } from './reference-profile.js';
 export {

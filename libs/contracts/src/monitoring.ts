@@ -9,7 +9,7 @@ const finite = z.number().finite();
 const count = z.number().int().min(0);
 
 /** How the prediction log packs numbers: IEEE-754 doubles, little-endian, base64 (fast to write, exact to read). */
-export const PREDICTION_ENCODING = 'f64le-base64';
+export const PREDICTION_ENCODING = 'f64le-base64' as const;
 
 /** At most this many rows in one logged request (the predictor's row limit is lower). */
 export const MAX_LOGGED_ROWS = 1_000_000;
@@ -79,11 +79,24 @@ export const FeedbackItemSchema = z.strictObject({
 /** At most this many labels in one feedback message. */
 export const MAX_FEEDBACK_ITEMS = 10_000;
 
+/** A batch of labels. */
+export const FeedbackBatchSchema = z
+  .array(FeedbackItemSchema)
+  .min(1, 'an empty batch')
+  .max(MAX_FEEDBACK_ITEMS, `at most ${MAX_FEEDBACK_ITEMS} labels per message`);
+
 /** `feedback.received` (and `POST /feedback`): one label or an array of them, plain JSON. */
-export const FeedbackRequestSchema = z.union([
-  FeedbackItemSchema,
-  z.array(FeedbackItemSchema).min(1, 'an empty batch').max(MAX_FEEDBACK_ITEMS),
-]);
+export const FeedbackRequestSchema = z.union([FeedbackItemSchema, FeedbackBatchSchema]);
+
+/** Parses feedback with the problems of the form that was sent (a union alone would only say "invalid input"). */
+export function parseFeedback(
+  body: unknown,
+): { ok: true; items: FeedbackItem[] } | { ok: false; errors: { path: string; message: string }[] } {
+  const parsed = Array.isArray(body) ? FeedbackBatchSchema.safeParse(body) : FeedbackItemSchema.safeParse(body);
+  if (parsed.success) return { ok: true, items: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
+  const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+  return { ok: false, errors: errors.slice(0, 50) };
+}
 
 /** The answer to feedback: labels stored, repeats ignored (the first label wins), and each refused one with why. */
 export const FeedbackReplySchema = z.object({

@@ -29,7 +29,10 @@ export function createMonitor(
   const logger = deps.logger ?? createLogger({ service: 'monitor', level: config.logLevel });
   const mlflow =
     deps.mlflow ??
-    createMlflowClient({ ...config.mlflow, onRetry: (e) => logger.warn({ mlflow_retry: e }, 'MLflow call failed: retrying') });
+    createMlflowClient({
+      ...config.mlflow,
+      onRetry: (e) => logger.warn({ mlflow_retry: e }, 'MLflow call failed: retrying'),
+    });
   const metrics = createMonitorMetrics();
   const stopping = new AbortController();
   const monitor = new Monitor(
@@ -58,7 +61,12 @@ export function createMonitor(
       return http?.port ?? 0;
     },
     async start() {
-      http = await startMonitorHttp({ port: config.port, host: config.host, registry: metrics.registry, isReady: () => ready });
+      http = await startMonitorHttp({
+        port: config.port,
+        host: config.host,
+        registry: metrics.registry,
+        isReady: () => ready,
+      });
       await provisionMonitor(deps.bus, config.window.ms);
       await restoreMonitor(deps.bus, monitor, logger);
       requests = serveMonitorRequests(deps.bus, monitor);

@@ -49,7 +49,12 @@ beforeAll(async () => {
   });
   monitor = createMonitor(config, { bus: await connectBus({ servers: nats.url, name: 'monitor', logger }), logger });
   await monitor.start();
-  for (const subject of [SUBJECTS.monitorWindow, SUBJECTS.driftDetected, SUBJECTS.driftResolved, SUBJECTS.performanceDegraded]) {
+  for (const subject of [
+    SUBJECTS.monitorWindow,
+    SUBJECTS.driftDetected,
+    SUBJECTS.driftResolved,
+    SUBJECTS.performanceDegraded,
+  ]) {
     watchEvents(bus.connection, subject, (event) => seen.set(subject, [...(seen.get(subject) ?? []), event]));
   }
 }, 120_000);
@@ -65,9 +70,15 @@ describe('monitor: drift against the served version', () => {
     const name = `mon_${randomUUID().slice(0, 8)}`;
     const version = await registerWorldModel(mlflow, world, name);
     await logTraffic(bus, world, { model: name, version, from: 0, rows: 100 * 500, perRequest: 250, tag: 'a' });
-    const windows = await until('100 windows', () => (windowsOf(name).length >= 100 ? windowsOf(name) : undefined), 120_000);
+    const windows = await until(
+      '100 windows',
+      () => (windowsOf(name).length >= 100 ? windowsOf(name) : undefined),
+      120_000,
+    );
     const alarms = windows.filter((w) => w.dataset_drift === true).length;
-    console.info(`false alarms: ${alarms} of ${windows.length} windows of 500 in-distribution rows (${(100 * alarms) / windows.length} %)`);
+    console.info(
+      `false alarms: ${alarms} of ${windows.length} windows of 500 in-distribution rows (${(100 * alarms) / windows.length} %)`,
+    );
     expect(windows.slice(0, 20).map((w) => w.dataset_drift)).toEqual(Array(20).fill(false));
     expect(alarms / windows.length).toBeLessThan(0.05);
     expect(windows[0]).toMatchObject({ window: 0, rows: 500, reference_rows: 800, closed_by: 'rows' });
@@ -79,7 +90,14 @@ describe('monitor: drift against the served version', () => {
     const name = `mon_${randomUUID().slice(0, 8)}`;
     const version = await registerWorldModel(mlflow, world, name);
     await logTraffic(bus, world, { model: name, version, from: 0, rows: 1000, tag: 'b' });
-    await logTraffic(bus, world, { model: name, version, from: 1000, rows: 1000, tag: 'c', shift: { columns: INFORMATIVE, by: 1 } });
+    await logTraffic(bus, world, {
+      model: name,
+      version,
+      from: 1000,
+      rows: 1000,
+      tag: 'c',
+      shift: { columns: INFORMATIVE, by: 1 },
+    });
     const detected = await until('drift.detected', () => events(SUBJECTS.driftDetected, name)[0]);
     expect(detected.data.window).toBeLessThanOrEqual(3);
     expect(detected.data.drifted_features).toEqual(expect.arrayContaining(INFORMATIVE));
@@ -90,7 +108,8 @@ describe('monitor: drift against the served version', () => {
     expect(resolved.data.window).toBeGreaterThan(detected.data.window);
     expect(events(SUBJECTS.driftDetected, name)).toHaveLength(1);
     const shifted = windowsOf(name).find((w) => w.window === detected.data.window);
-    expect(shifted?.prediction?.drifted).toBe(true);
+    expect(shifted?.prediction).toMatchObject({ name: 'prediction', method: 'ks' });
+    expect(shifted?.drifted_features).toEqual(detected.data.drifted_features);
   }, 120_000);
 
   it('when a version has no reference profile, then windows say so and live performance is still tracked', async () => {
@@ -122,7 +141,9 @@ describe('monitor: late labels', () => {
     const degraded = await until('performance.degraded', () => events(SUBJECTS.performanceDegraded, name)[0]);
     expect(degraded.data).toMatchObject({ metric: 'accuracy', labelled: 1000, episode: 1 });
     expect(degraded.data.training - degraded.data.live).toBeGreaterThan(0.05);
-    const again = await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels.slice(0, 10), { timeoutMs: 15_000 });
+    const again = await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels.slice(0, 10), {
+      timeoutMs: 15_000,
+    });
     expect(again).toMatchObject({ status: 'accepted', accepted: 0, duplicates: 10 });
   }, 120_000);
 
@@ -130,7 +151,8 @@ describe('monitor: late labels', () => {
     const name = `mon_${randomUUID().slice(0, 8)}`;
     const version = await registerWorldModel(mlflow, world, name);
     const [id] = await logTraffic(bus, world, { model: name, version, from: 9000, rows: 1, perRequest: 1, tag: 'g' });
-    const ask = (body: string | object) => requestReply(bus.connection, SUBJECTS.feedbackReceived, body as never, { timeoutMs: 15_000 });
+    const ask = (body: string | object) =>
+      requestReply(bus.connection, SUBJECTS.feedbackReceived, body as never, { timeoutMs: 15_000 });
     const cases: [string, string | object, RegExp][] = [
       ['unknown id', { prediction_id: 'nope-0', label: 1 }, /no prediction nope-0 was logged/],
       ['label 2', { prediction_id: id, label: 2 }, /label must be 0 or 1/],

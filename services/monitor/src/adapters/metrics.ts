@@ -14,17 +14,67 @@ export function createMonitorMetrics(): MonitorPrometheus {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const version = ['model_name', 'model_version'] as const;
-  const rows = new Counter({ name: 'monitor_rows_total', help: 'Logged prediction rows counted in windows', labelNames: version, registers });
-  const windows = new Counter({ name: 'monitor_windows_total', help: 'Windows closed', labelNames: version, registers });
-  const datasetDrift = new Gauge({ name: 'monitor_dataset_drift', help: '1 when the last window drifted, 0 when not', labelNames: version, registers });
-  const driftShare = new Gauge({ name: 'monitor_drift_share', help: 'Share of drifted features in the last window', labelNames: version, registers });
+  const rows = new Counter({
+    name: 'monitor_rows_total',
+    help: 'Logged prediction rows counted in windows',
+    labelNames: version,
+    registers,
+  });
+  const windows = new Counter({
+    name: 'monitor_windows_total',
+    help: 'Windows closed',
+    labelNames: version,
+    registers,
+  });
+  const datasetDrift = new Gauge({
+    name: 'monitor_dataset_drift',
+    help: '1 when the last window drifted, 0 when not',
+    labelNames: version,
+    registers,
+  });
+  const driftShare = new Gauge({
+    name: 'monitor_drift_share',
+    help: 'Share of drifted features in the last window',
+    labelNames: version,
+    registers,
+  });
   const column = [...version, 'column', 'statistic'] as const;
-  const statistic = new Gauge({ name: 'monitor_column_drift', help: 'Drift statistics of the last window per column', labelNames: column, registers });
-  const drifted = new Gauge({ name: 'monitor_column_drifted', help: '1 when the column drifted in the last window', labelNames: [...version, 'column'], registers });
-  const labels = new Counter({ name: 'monitor_labels_total', help: 'Labels by outcome (joined, unknown, expired, duplicate, other_model)', labelNames: [...version, 'outcome'], registers });
-  const live = new Gauge({ name: 'monitor_live_metric', help: 'Live performance from labelled predictions', labelNames: [...version, 'metric'], registers });
-  const labelled = new Gauge({ name: 'monitor_labelled_rows', help: 'Labelled rows inside the performance window', labelNames: version, registers });
-  const degraded = new Gauge({ name: 'monitor_performance_degraded', help: '1 while performance is degraded', labelNames: version, registers });
+  const statistic = new Gauge({
+    name: 'monitor_column_drift',
+    help: 'Drift statistics of the last window per column',
+    labelNames: column,
+    registers,
+  });
+  const drifted = new Gauge({
+    name: 'monitor_column_drifted',
+    help: '1 when the column drifted in the last window',
+    labelNames: [...version, 'column'],
+    registers,
+  });
+  const labels = new Counter({
+    name: 'monitor_labels_total',
+    help: 'Labels by outcome (joined, unknown, expired, duplicate, other_model)',
+    labelNames: [...version, 'outcome'],
+    registers,
+  });
+  const live = new Gauge({
+    name: 'monitor_live_metric',
+    help: 'Live performance from labelled predictions',
+    labelNames: [...version, 'metric'],
+    registers,
+  });
+  const labelled = new Gauge({
+    name: 'monitor_labelled_rows',
+    help: 'Labelled rows inside the performance window',
+    labelNames: version,
+    registers,
+  });
+  const degraded = new Gauge({
+    name: 'monitor_performance_degraded',
+    help: '1 while performance is degraded',
+    labelNames: version,
+    registers,
+  });
   const joinRows = new Gauge({ name: 'monitor_join_rows', help: 'Prediction rows kept for joining labels', registers });
   const split = (key: string) => {
     const colon = key.lastIndexOf(':');
@@ -45,7 +95,8 @@ export function createMonitorMetrics(): MonitorPrometheus {
         drifted.set({ ...ids, column: c.name }, c.drifted ? 1 : 0);
       }
     },
-    labels: (key, outcome, n) => labels.inc({ ...(key === '' ? { model_name: '', model_version: '' } : split(key)), outcome }, n),
+    labels: (key, outcome, n) =>
+      labels.inc({ ...(key === '' ? { model_name: '', model_version: '' } : split(key)), outcome }, n),
     performance(key, p) {
       const ids = split(key);
       labelled.set(ids, p.labelled);

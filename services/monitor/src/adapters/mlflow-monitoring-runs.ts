@@ -39,7 +39,8 @@ export function mlflowMonitoringRuns(mlflow: MlflowClient): MonitoringRuns {
 
 async function openRun(mlflow: MlflowClient, model: string, version: string): Promise<string> {
   const modelVersion = await mlflow.getModelVersion(model, version);
-  if (modelVersion.runId === undefined) throw new Error(`version ${model}/${version} has no run to file monitoring under`);
+  if (modelVersion.runId === undefined)
+    throw new Error(`version ${model}/${version} has no run to file monitoring under`);
   const trainingRun = await mlflow.getRun(modelVersion.runId);
   const watches = `${model}:${version}`;
   const run = await mlflow.createRun({
@@ -72,6 +73,7 @@ export function windowMetrics(window: MonitorWindowData): MetricInput[] {
 
 function columnMetrics(column: ColumnDrift, metric: (key: string, value: number) => MetricInput): MetricInput[] {
   const name = column.name.replace(/[^\w\-. /]/g, '_');
-  const deciding = column.method === 'psi' || column.method === 'js' ? [] : [metric(`${column.method}/${name}`, column.value)];
+  const deciding =
+    column.method === 'psi' || column.method === 'js' ? [] : [metric(`${column.method}/${name}`, column.value)];
   return [metric(`psi/${name}`, column.psi), metric(`js/${name}`, column.js_distance), ...deciding];
 }

@@ -20,7 +20,11 @@ export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
       });
       return {
         profile: profileText === null ? null : parseProfile(profileText, uri),
-        model: { classes: [weights.classes[0], weights.classes[1]], coef: [...weights.coef], intercept: weights.intercept },
+        model: {
+          classes: [weights.classes[0], weights.classes[1]],
+          coef: [...weights.coef],
+          intercept: weights.intercept,
+        },
         training: weights.metrics,
       };
     },

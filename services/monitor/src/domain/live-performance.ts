@@ -18,18 +18,32 @@ export interface PerformanceRules {
 export type TrainingMetrics = Readonly<Partial<Record<SelectionMetric, number | null>>>;
 
 /** Live metrics of one version from its labelled rows, and whether they fell below the training metric. */
-export function livePerformance(rows: VersionRows, training: TrainingMetrics, rules: PerformanceRules): LivePerformance {
+export function livePerformance(
+  rows: VersionRows,
+  training: TrainingMetrics,
+  rules: PerformanceRules,
+): LivePerformance {
   const n = rows.truth.length;
   const trainingValue = training[rules.metric];
   const base = {
     predictions: rows.predictions,
     labelled: n,
     label_coverage: rows.predictions === 0 ? null : n / rows.predictions,
-    training: trainingValue === undefined || trainingValue === null ? null : { name: rules.metric, value: trainingValue },
+    training:
+      trainingValue === undefined || trainingValue === null ? null : { name: rules.metric, value: trainingValue },
     ...latency(rows.latencyMs),
   };
   if (n === 0) {
-    return { ...base, accuracy: null, precision: null, recall: null, f1: null, roc_auc: null, log_loss: null, degraded: false };
+    return {
+      ...base,
+      accuracy: null,
+      precision: null,
+      recall: null,
+      f1: null,
+      roc_auc: null,
+      log_loss: null,
+      degraded: false,
+    };
   }
   const metrics = {
     accuracy: accuracy(rows.truth, rows.predicted),
@@ -43,7 +57,12 @@ export function livePerformance(rows: VersionRows, training: TrainingMetrics, ru
 }
 
 /** Live worse than training by more than the threshold, with enough labels. */
-export function isDegraded(live: number | null, training: number | undefined, labelled: number, rules: PerformanceRules) {
+export function isDegraded(
+  live: number | null,
+  training: number | undefined,
+  labelled: number,
+  rules: PerformanceRules,
+) {
   if (live === null || training === undefined || labelled < rules.minLabels) return false;
   const shortfall = greaterIsBetter(rules.metric) ? training - live : live - training;
   return shortfall > rules.threshold;
@@ -55,7 +74,10 @@ function bothClasses(truth: readonly number[]): boolean {
   return ones > 0 && ones < truth.length;
 }
 
-function latency(values: readonly number[]): { label_latency_p50_s: number | null; label_latency_p95_s: number | null } {
+function latency(values: readonly number[]): {
+  label_latency_p50_s: number | null;
+  label_latency_p95_s: number | null;
+} {
   if (values.length === 0) return { label_latency_p50_s: null, label_latency_p95_s: null };
   const sorted = [...values].sort((a, b) => a - b);
   return { label_latency_p50_s: percentile(sorted, 50) / 1000, label_latency_p95_s: percentile(sorted, 95) / 1000 };

@@ -9,7 +9,7 @@ import type { Logger } from '@mlops/service-kit';
 import { type DriftRules, driftOfWindow, prepareReference, type VersionReference } from './drift-report.js';
 import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
-import type { MonitorAnnouncer, MonitorMetrics, MonitoringRuns, VersionFilesSource } from './ports.js';
+import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
 import { type PredictionBatch, versionKey } from './prediction-batch.js';
 import { type ClosedWindow, type Settle, WindowBook } from './window-book.js';
 
@@ -108,11 +108,18 @@ export class Monitor {
   /** What the monitor knows of every version (or the ones asked for). */
   status(filter: { name?: string | undefined; version?: string | undefined }): Promise<VersionStatus[]> {
     return this.serially(async () => {
-      const keys = new Set([...this.checkpoints.keys(), ...this.join.versions().map((v) => versionKey(v.model, v.version))]);
+      const keys = new Set([
+        ...this.checkpoints.keys(),
+        ...this.join.versions().map((v) => versionKey(v.model, v.version)),
+      ]);
       const out: VersionStatus[] = [];
       for (const key of [...keys].sort()) {
         const [model, version] = splitKey(key);
-        if ((filter.name !== undefined && filter.name !== model) || (filter.version !== undefined && filter.version !== version)) continue;
+        if (
+          (filter.name !== undefined && filter.name !== model) ||
+          (filter.version !== undefined && filter.version !== version)
+        )
+          continue;
         out.push(await this.statusOf(model, version));
       }
       return out;
@@ -150,7 +157,11 @@ export class Monitor {
         this.join.countRefusal(outcome);
         this.deps.metrics.labels('', outcome.refusal, 1);
         if (outcome.refusal === 'duplicate') duplicates++;
-        else errors.push({ path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`, message: outcome.message });
+        else
+          errors.push({
+            path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`,
+            message: outcome.message,
+          });
         continue;
       }
       await this.deps.announce.labelRecorded({
@@ -175,7 +186,11 @@ export class Monitor {
   /** A label may overtake its prediction on the way in: give the consumer a moment before calling an id unknown. */
   private async waitForPredictions(items: readonly FeedbackItem[]): Promise<void> {
     const deadline = this.now() + LABEL_WAIT_MS;
-    const unknown = () => items.some((i) => { const o = this.join.check(i.prediction_id, i.model); return !o.ok && o.refusal === 'unknown'; });
+    const unknown = () =>
+      items.some((i) => {
+        const o = this.join.check(i.prediction_id, i.model);
+        return !o.ok && o.refusal === 'unknown';
+      });
     while (unknown() && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
@@ -209,9 +224,14 @@ export class Monitor {
     for (const settle of window.settles) settle.ack();
     this.lastWindows.set(window.key, data);
     this.deps.metrics.windowClosed(data);
-    await this.deps.runs?.logWindow(data).catch((err: unknown) =>
-      this.deps.logger.warn({ err, model: data.model, version: data.version, window: data.window }, 'window not logged to MLflow'),
-    );
+    await this.deps.runs
+      ?.logWindow(data)
+      .catch((err: unknown) =>
+        this.deps.logger.warn(
+          { err, model: data.model, version: data.version, window: data.window },
+          'window not logged to MLflow',
+        ),
+      );
   }
 
   private async announceDriftEpisode(

@@ -3,9 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 /** The monitor's HTTP side: `GET /health`, `GET /ready` (503 until the state is restored) and `GET /metrics`. */
-export async function startMonitorHttp(
-  options: { port: number; host: string; registry: Registry; isReady: () => boolean },
-): Promise<{ port: number; close(): Promise<void> }> {
+export async function startMonitorHttp(options: {
+  port: number;
+  host: string;
+  registry: Registry;
+  isReady: () => boolean;
+}): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     void answer(req.url ?? '/', options).then(({ status, type, body }) => {
       res.writeHead(status, { 'content-type': type });
@@ -25,7 +28,8 @@ export async function startMonitorHttp(
 async function answer(url: string, options: { registry: Registry; isReady: () => boolean }) {
   const json = 'application/json';
   const path = url.split('?')[0];
-  if (path === '/metrics') return { status: 200, type: options.registry.contentType, body: await options.registry.metrics() };
+  if (path === '/metrics')
+    return { status: 200, type: options.registry.contentType, body: await options.registry.metrics() };
   if (path === '/health') return { status: 200, type: json, body: JSON.stringify({ alive: true }) };
   if (path === '/ready') {
     const ready = options.isReady();

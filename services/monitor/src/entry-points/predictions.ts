@@ -40,7 +40,11 @@ export async function restoreMonitor(bus: Bus, monitor: Monitor, logger: Logger)
     { onInvalid },
   );
   logger.info(
-    { checkpoints: Object.keys(last?.data.checkpoints ?? {}).length, predictions: predictions.events, labels: labels.events },
+    {
+      checkpoints: Object.keys(last?.data.checkpoints ?? {}).length,
+      predictions: predictions.events,
+      labels: labels.events,
+    },
     'monitor state restored',
   );
 }
@@ -56,7 +60,9 @@ export async function consumePredictions(bus: Bus, monitor: Monitor, windowMs: n
         try {
           batch = decodePrediction(event, message.streamSequence);
         } catch (err) {
-          throw new PoisonMessageError(`prediction.logged #${message.streamSequence} cannot be decoded`, { cause: err });
+          throw new PoisonMessageError(`prediction.logged #${message.streamSequence} cannot be decoded`, {
+            cause: err,
+          });
         }
         const held = message.hold();
         await monitor.onPrediction(batch, held);

@@ -1,11 +1,5 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
-import {
-  FeedbackRequestSchema,
-  MonitorStatusRequestSchema,
-  type FeedbackReply,
-  type ReplyOf,
-  SUBJECTS,
-} from '@mlops/contracts';
+import { type FeedbackReply, MonitorStatusRequestSchema, parseFeedback, type ReplyOf, SUBJECTS } from '@mlops/contracts';
 import type { Monitor } from '../domain/monitor.js';
 
 /** Answers `feedback.received` (labels) and `monitor.status` (what the monitor knows), each a core request. */
@@ -20,12 +14,9 @@ export function serveMonitorRequests(bus: Bus, monitor: Monitor): ConsumerHandle
 export async function answerFeedback(monitor: Monitor, data: Uint8Array): Promise<FeedbackReply> {
   const body = parseJson(data);
   if (!body.ok) return refused('(body)', body.message);
-  const parsed = FeedbackRequestSchema.safeParse(body.value);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
-    return { status: 'rejected', accepted: 0, duplicates: 0, errors: errors.slice(0, 50) };
-  }
-  return await monitor.feedback(Array.isArray(parsed.data) ? parsed.data : [parsed.data]);
+  const parsed = parseFeedback(body.value);
+  if (!parsed.ok) return { status: 'rejected', accepted: 0, duplicates: 0, errors: parsed.errors };
+  return await monitor.feedback(parsed.items);
 }
 
 async function answerStatus(monitor: Monitor, data: Uint8Array): Promise<ReplyOf<'monitor.status'>> {
@@ -38,7 +29,9 @@ async function answerStatus(monitor: Monitor, data: Uint8Array): Promise<ReplyOf
 function parseJson(data: Uint8Array, empty?: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
   const text = new TextDecoder().decode(data);
   if (text.trim() === '') {
-    return empty === undefined ? { ok: false, message: 'the body is empty: send {"prediction_id": "…", "label": 0|1}' } : { ok: true, value: empty };
+    return empty === undefined
+      ? { ok: false, message: 'the body is empty: send {"prediction_id": "…", "label": 0|1}' }
+      : { ok: true, value: empty };
   }
   try {
     return { ok: true, value: JSON.parse(text) };

@@ -7,6 +7,9 @@ import {
   denseMatrix,
   LogisticRegression,
   makeClassification,
+  RandomState,
+  takeRows,
+  takeValues,
 } from '@mlops/ml';
 import type { MlflowClient } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
@@ -38,17 +41,21 @@ export function buildWorld(): World {
     randomState: 42,
   });
   const cols = FEATURES.length;
-  const train = denseMatrix(data.X.data.slice(0, TRAIN_ROWS * cols), TRAIN_ROWS, cols);
-  const model = new LogisticRegression({ solver: 'lbfgs' }).fit(train, data.y.subarray(0, TRAIN_ROWS));
-  const holdout = denseMatrix(data.X.data.slice(TRAIN_ROWS * cols, (TRAIN_ROWS + 2000) * cols), 2000, cols);
-  const trainAccuracy = accuracy(data.y.subarray(TRAIN_ROWS, TRAIN_ROWS + 2000), model.predict(holdout));
-  const rest = data.X.rows - TRAIN_ROWS;
+  // No shuffle keeps x0..x4 informative, but rows come cluster by cluster: draw them in a seeded random order.
+  const order = new RandomState(7).permutation(data.X.rows);
+  const X = denseMatrix(takeRows(data.X, order).data, data.X.rows, cols);
+  const y = takeValues(data.y, order);
+  const train = denseMatrix(X.data.slice(0, TRAIN_ROWS * cols), TRAIN_ROWS, cols);
+  const model = new LogisticRegression({ solver: 'lbfgs' }).fit(train, y.subarray(0, TRAIN_ROWS));
+  const holdout = denseMatrix(X.data.slice(TRAIN_ROWS * cols, (TRAIN_ROWS + 2000) * cols), 2000, cols);
+  const trainAccuracy = accuracy(y.subarray(TRAIN_ROWS, TRAIN_ROWS + 2000), model.predict(holdout));
+  const rest = X.rows - TRAIN_ROWS;
   const profile = buildReferenceProfile(train, { featureNames: FEATURES, sampleSize: profileSampleSize(cols) });
   const state = model.toState();
   return {
     model,
     trainAccuracy,
-    traffic: { X: denseMatrix(data.X.data.slice(TRAIN_ROWS * cols), rest, cols), y: data.y.slice(TRAIN_ROWS) },
+    traffic: { X: denseMatrix(X.data.slice(TRAIN_ROWS * cols), rest, cols), y: y.slice(TRAIN_ROWS) },
     profileJson: JSON.stringify(profile),
     coef: [...state.coef],
     intercept: state.intercept,
@@ -74,7 +81,8 @@ export async function registerWorldModel(
   return version;
 }
 
-const pack = (values: Float64Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+const pack = (values: Float64Array) =>
+  Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 
 /**
  * Logs rows as the predictor does (one `prediction.logged` per request of `perRequest` rows): rows [from, from+n)
@@ -83,7 +91,15 @@ const pack = (values: Float64Array) => Buffer.from(values.buffer, values.byteOff
 export async function logTraffic(
   bus: Bus,
   world: World,
-  options: { model: string; version: string; from: number; rows: number; perRequest?: number; shift?: { columns: string[]; by: number }; tag: string },
+  options: {
+    model: string;
+    version: string;
+    from: number;
+    rows: number;
+    perRequest?: number;
+    shift?: { columns: string[]; by: number };
+    tag: string;
+  },
 ): Promise<string[]> {
   const cols = FEATURES.length;
   const perRequest = options.perRequest ?? 100;
@@ -93,7 +109,8 @@ export async function logTraffic(
     const n = Math.min(perRequest, options.rows - start);
     const first = options.from + start;
     const features = world.traffic.X.data.slice(first * cols, (first + n) * cols);
-    for (let i = 0; i < n; i++) for (const j of shifted) features[i * cols + j] = (features[i * cols + j] as number) + (options.shift?.by ?? 0);
+    for (let i = 0; i < n; i++)
+      for (const j of shifted) features[i * cols + j] = (features[i * cols + j] as number) + (options.shift?.by ?? 0);
     const { labels, probabilities } = world.model.predictWithProba(denseMatrix(features, n, cols));
     const requestId = `${options.tag}${first.toString(36)}`;
     await bus.publishEvent(
