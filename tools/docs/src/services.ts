@@ -1,4 +1,5 @@
 import { MLFLOW_CLIENT_VARIABLES } from '@mlops/mlflow';
+import { loadConfig as loadMonitorConfig, configSchema as monitorSchema } from '@mlops/monitor';
 import { loadConfig as loadPredictorConfig, configSchema as predictorSchema } from '@mlops/predictor';
 import { loadConfig as loadTrackerConfig, configSchema as trackerSchema } from '@mlops/tracker';
 import { loadConfig as loadTrainerConfig, configSchema as trainerSchema } from '@mlops/trainer';
@@ -27,7 +28,7 @@ export interface ServiceSpec {
   readonly publicHttp: HttpEndpoint | undefined;
 }
 
-/** The three services, in pipeline order. Variables, defaults and descriptions come from their config schemas. */
+/** The services, in pipeline order. Variables, defaults and descriptions come from their config schemas. */
 export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'trainer',
@@ -55,6 +56,15 @@ export const SERVICES: readonly ServiceSpec[] = [
     mlflowClient: true,
     health: { hostVariable: 'PREDICTOR_HOST', portVariable: 'PREDICTOR_PORT', healthPath: '/health' },
     publicHttp: { hostVariable: 'PREDICTOR_HOST', portVariable: 'PREDICTOR_PORT', healthPath: '/health' },
+  },
+  {
+    name: 'monitor',
+    packageName: '@mlops/monitor',
+    configSchema: monitorSchema,
+    loadConfig: loadMonitorConfig,
+    mlflowClient: true,
+    health: { hostVariable: 'MONITOR_HOST', portVariable: 'MONITOR_PORT', healthPath: '/ready' },
+    publicHttp: { hostVariable: 'MONITOR_HOST', portVariable: 'MONITOR_PORT', healthPath: '/ready' },
   },
 ];
 
