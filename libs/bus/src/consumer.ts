@@ -27,8 +27,8 @@ export interface BusMessage {
 /** A message whose handler returned but whose work is not done: settle it exactly once. */
 export interface HeldMessage {
   readonly streamSequence: number;
-  /** Acknowledges (fire and forget: a lost ack means one redelivery, which the holder must tolerate). */
-  ack(): void;
+  /** Acknowledges and waits for the server's confirmation (so a crash right after cannot bring it back). */
+  ack(): Promise<void>;
   /** Asks for redelivery after `delayMs`. */
   nak(delayMs?: number): void;
 }
@@ -133,7 +133,9 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
 function heldMessage(m: JsMsg): HeldMessage {
   return {
     streamSequence: m.info.streamSequence,
-    ack: () => m.ack(),
+    async ack() {
+      await m.ackAck();
+    },
     nak: (delayMs) => m.nak(delayMs),
   };
 }

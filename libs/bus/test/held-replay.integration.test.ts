@@ -58,8 +58,8 @@ describe('held messages', () => {
       { prefetch: 10, ackWaitMs: 1500 },
     );
     await until(() => (held.length >= 3 ? true : undefined));
-    held[0]?.ack();
-    held[1]?.ack();
+    await held[0]?.ack();
+    await held[1]?.ack();
     // The third is never settled: after the ack wait it is delivered again.
     await until(() => (deliveries.includes('3#2') ? true : undefined));
     await handle.stop();

@@ -159,8 +159,6 @@ export const LivePerformanceSchema = z.object({
 
 /** Where one version stands after a closed window: a restarted monitor skips what it counted and keeps episodes. */
 export const MonitorCheckpointSchema = z.object({
-  /** The last `prediction.logged` sequence counted in a closed window of this version. */
-  last_seq: count,
   /** Windows closed so far (the next window's index). */
   windows: count,
   /** The window that opened the current drift episode; null when there is none. */
@@ -177,9 +175,11 @@ export const MonitorWindowDataSchema = z.object({
   /** 0, 1, 2, … per version. */
   window: count,
   rows: z.number().int().min(1),
-  /** JetStream sequences of the first and last `prediction.logged` message counted in this window. */
-  first_seq: z.number().int().min(1),
-  last_seq: z.number().int().min(1),
+  /**
+   * The `prediction.logged` stream sequences counted in this window, as inclusive ranges: a restarted monitor skips
+   * exactly these if they come again (their acks may not have reached the server).
+   */
+  sequences: z.array(z.tuple([z.number().int().min(1), z.number().int().min(1)])).min(1),
   opened_at: timestamp,
   closed_at: timestamp,
   closed_by: z.enum(['rows', 'time']),
@@ -191,7 +191,7 @@ export const MonitorWindowDataSchema = z.object({
   drift_share: finite.min(0).max(1).nullable(),
   drifted_features: z.array(z.string()),
   performance: LivePerformanceSchema,
-  /** Per `<model>:<version>`, where a restarted monitor resumes (the monitor's state after this window). */
+  /** Per `<model>:<version>`, the monitor's state after this window: where a restarted monitor resumes. */
   checkpoints: z.record(z.string(), MonitorCheckpointSchema),
 });
 

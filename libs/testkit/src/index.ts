@@ -11,6 +11,8 @@ export { projectMlflowBinary, serviceEntry, startMlflowServer, startNatsServer }
 export { answersOk, canConnect, findFreePort } from '@mlops/supervisor';
 export type { TestCertificates } from './certificates.js';
 export { createTestCertificates } from './certificates.js';
+export type { World } from './monitoring-world.js';
+export { buildWorld, FEATURES, INFORMATIVE, logTraffic, registerWorldModel } from './monitoring-world.js';
 export type { RegisteredTestModel, TestWeights } from './registered-model.js';
 export { registerTestModel } from './registered-model.js';
 export type { ServiceProcessHandle, ServiceProcessOptions } from './service-process.js';

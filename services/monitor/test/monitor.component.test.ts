@@ -3,11 +3,18 @@ import { type Bus, connectBus, requestReply, watchEvents } from '@mlops/bus';
 import { type EventOf, type EventSubject, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import {
+  buildWorld,
+  INFORMATIVE,
+  logTraffic,
+  type NatsServerHandle,
+  registerWorldModel,
+  startNatsServer,
+  type World,
+} from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createMonitor, type MonitorService } from '../src/service.js';
-import { buildWorld, INFORMATIVE, logTraffic, registerWorldModel, type World } from './support/world.js';
 
 const logger = createLogger({ service: 'monitor-test', level: 'silent' });
 let nats: NatsServerHandle;

@@ -11,7 +11,7 @@ import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
 import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
 import { type PredictionBatch, versionKey } from './prediction-batch.js';
-import { type ClosedWindow, type Settle, WindowBook } from './window-book.js';
+import { type ClosedWindow, type Settle, sequenceRanges, sequencesOf, WindowBook } from './window-book.js';
 
 /** The monitor's rules, from its config. */
 export interface MonitorRules {
@@ -42,6 +42,7 @@ export class Monitor {
   private readonly join: LabelJoin;
   private readonly book: WindowBook;
   private readonly checkpoints = new Map<string, MonitorCheckpoint>();
+  private readonly counted = new Set<number>();
   private readonly references = new Map<string, Promise<VersionReference>>();
   private readonly lastWindows = new Map<string, MonitorWindowData>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -52,14 +53,20 @@ export class Monitor {
     private readonly deps: MonitorDeps,
   ) {
     this.join = new LabelJoin(rules.join);
-    this.book = new WindowBook(rules.window, this.checkpoints);
+    this.book = new WindowBook(rules.window, this.checkpoints, this.counted);
     this.now = deps.now ?? Date.now;
   }
 
-  /** Resumes from the checkpoints of the last `monitor.window` (before anything is consumed). */
-  restore(checkpoints: Record<string, MonitorCheckpoint>, last: MonitorWindowData | undefined): void {
-    for (const [key, checkpoint] of Object.entries(checkpoints)) this.checkpoints.set(key, { ...checkpoint });
-    if (last !== undefined) this.lastWindows.set(versionKey(last.model, last.version), last);
+  /**
+   * Resumes from the last `monitor.window` (before anything is consumed): the checkpoints, and the requests it
+   * counted, whose acknowledgements may not have reached the server. Windows are reported one at a time and each
+   * waits for its acks to be confirmed, so no earlier window can come back.
+   */
+  restore(last: MonitorWindowData | undefined): void {
+    if (last === undefined) return;
+    for (const [key, checkpoint] of Object.entries(last.checkpoints)) this.checkpoints.set(key, { ...checkpoint });
+    for (const seq of sequencesOf(last.sequences)) this.counted.add(seq);
+    this.lastWindows.set(versionKey(last.model, last.version), last);
   }
 
   /** A logged request read while replaying the stream at start: remembered for labels, not counted. */
@@ -80,7 +87,7 @@ export class Monitor {
       this.deps.metrics.joinRows(this.join.size);
       const outcome = this.book.offer(batch, settle, now);
       if (outcome === 'counted') {
-        settle.ack();
+        await settle.ack();
         return;
       }
       this.deps.metrics.rowsCounted(versionKey(batch.model, batch.version), batch.rows);
@@ -206,8 +213,7 @@ export class Monitor {
       version: window.version,
       window: window.index,
       rows: window.rows,
-      first_seq: Math.min(...window.batches.map((b) => b.sequence)),
-      last_seq: Math.max(...window.batches.map((b) => b.sequence)),
+      sequences: sequenceRanges(window.batches.map((b) => b.sequence)),
       opened_at: new Date(window.openedAtMs).toISOString(),
       closed_at: new Date(window.closedAtMs).toISOString(),
       closed_by: window.closedBy,
@@ -221,7 +227,7 @@ export class Monitor {
       checkpoints: this.book.snapshot(),
     };
     await this.deps.announce.window(data);
-    for (const settle of window.settles) settle.ack();
+    await this.acknowledge(window);
     this.lastWindows.set(window.key, data);
     this.deps.metrics.windowClosed(data);
     await this.deps.runs
@@ -232,6 +238,17 @@ export class Monitor {
           'window not logged to MLflow',
         ),
       );
+  }
+
+  /** Confirms every request of a reported window; one whose ack fails is remembered, so a redelivery is skipped. */
+  private async acknowledge(window: ClosedWindow): Promise<void> {
+    const acks = window.settles.map((settle, i) =>
+      settle.ack().catch(() => {
+        const seq = window.batches[i]?.sequence;
+        if (seq !== undefined) this.counted.add(seq);
+      }),
+    );
+    await Promise.all(acks);
   }
 
   private async announceDriftEpisode(

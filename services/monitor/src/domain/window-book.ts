@@ -3,7 +3,8 @@ import { type PredictionBatch, versionKey } from './prediction-batch.js';
 
 /** Something to settle when the window holding it is reported (the held `prediction.logged` message). */
 export interface Settle {
-  ack(): void;
+  /** Resolves once the server confirmed the acknowledgement. */
+  ack(): Promise<void>;
 }
 
 /** Rows of one version gathered until the window closes. */
@@ -27,13 +28,13 @@ export interface ClosedWindow extends OpenWindow {
 
 /** A version's checkpoint before anything was counted. */
 export function freshCheckpoint(): MonitorCheckpoint {
-  return { last_seq: 0, windows: 0, drift_since_window: null, performance_episodes: 0, degraded: false };
+  return { windows: 0, drift_since_window: null, performance_episodes: 0, degraded: false };
 }
 
 /**
  * Gathers logged requests into windows per served version: a window closes at the first request that brings it to
- * `rows` rows, or `ms` after it opened. Requests at or below a version's checkpoint were counted before a restart and
- * are skipped, so a redelivered request is never counted twice.
+ * `rows` rows, or `ms` after it opened. A request already counted (in a reported window whose acknowledgement did
+ * not reach the server: `counted`) is skipped if it comes again, so no request is counted twice.
  */
 export class WindowBook {
   private readonly open = new Map<string, OpenWindow>();
@@ -41,13 +42,14 @@ export class WindowBook {
   constructor(
     private readonly limits: { readonly rows: number; readonly ms: number },
     private readonly checkpoints: Map<string, MonitorCheckpoint>,
+    private readonly counted: Set<number>,
   ) {}
 
   /** Adds a request; returns the window it closed, if any, or 'counted' when it was counted before. */
   offer(batch: PredictionBatch, settle: Settle, nowMs: number): ClosedWindow | 'counted' | undefined {
     const key = versionKey(batch.model, batch.version);
+    if (this.counted.delete(batch.sequence)) return 'counted';
     const checkpoint = this.checkpoint(key);
-    if (batch.sequence <= checkpoint.last_seq) return 'counted';
     let window = this.open.get(key);
     if (window === undefined) {
       window = {
@@ -91,10 +93,24 @@ export class WindowBook {
 
   private close(window: OpenWindow, closedBy: 'rows' | 'time', nowMs: number): ClosedWindow {
     this.open.delete(window.key);
-    const last = window.batches.reduce((max, b) => Math.max(max, b.sequence), 0);
-    const checkpoint = this.checkpoint(window.key);
-    checkpoint.last_seq = Math.max(checkpoint.last_seq, last);
-    checkpoint.windows = window.index + 1;
+    this.checkpoint(window.key).windows = window.index + 1;
     return { ...window, closedBy, closedAtMs: nowMs };
   }
+}
+
+/** Sorted sequences as inclusive ranges: [1, 2, 3, 7] → [[1, 3], [7, 7]]. */
+export function sequenceRanges(sequences: readonly number[]): [number, number][] {
+  const sorted = [...sequences].sort((a, b) => a - b);
+  const ranges: [number, number][] = [];
+  for (const seq of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && seq === last[1] + 1) last[1] = seq;
+    else if (last === undefined || seq > last[1]) ranges.push([seq, seq]);
+  }
+  return ranges;
+}
+
+/** Every sequence of inclusive ranges. */
+export function sequencesOf(ranges: readonly (readonly [number, number])[]): number[] {
+  return ranges.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i));
 }

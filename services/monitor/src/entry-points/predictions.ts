@@ -27,7 +27,7 @@ export async function provisionMonitor(bus: Bus, windowMs: number): Promise<void
 /** Rebuilds the monitor's state at start: checkpoints from the last window, predictions and labels from the streams. */
 export async function restoreMonitor(bus: Bus, monitor: Monitor, logger: Logger): Promise<void> {
   const last = await bus.lastEvent(SUBJECTS.monitorWindow);
-  monitor.restore(last?.data.checkpoints ?? {}, last?.data);
+  monitor.restore(last?.data);
   const onInvalid = (reason: string, seq: number) => logger.warn({ reason, seq }, 'stored message skipped on replay');
   const predictions = await bus.replayEvents(
     SUBJECTS.predictionLogged,

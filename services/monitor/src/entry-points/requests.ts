@@ -1,5 +1,11 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
-import { type FeedbackReply, MonitorStatusRequestSchema, parseFeedback, type ReplyOf, SUBJECTS } from '@mlops/contracts';
+import {
+  type FeedbackReply,
+  MonitorStatusRequestSchema,
+  parseFeedback,
+  type ReplyOf,
+  SUBJECTS,
+} from '@mlops/contracts';
 import type { Monitor } from '../domain/monitor.js';
 
 /** Answers `feedback.received` (labels) and `monitor.status` (what the monitor knows), each a core request. */

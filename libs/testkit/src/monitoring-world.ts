@@ -13,9 +13,9 @@ import {
 } from '@mlops/ml';
 import type { MlflowClient } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
-import { registerTestModel } from '@mlops/testkit';
+import { registerTestModel } from './registered-model.js';
 
-/** Columns of the test world; x0..x4 are the informative ones (no shuffling). */
+/** Columns of the monitoring test world (a served model, its training profile and traffic); x0..x4 are the informative ones (no shuffling). */
 export const FEATURES = Array.from({ length: 20 }, (_, j) => `x${j}`);
 export const INFORMATIVE = FEATURES.slice(0, 5);
 const TRAIN_ROWS = 800;
