@@ -1,0 +1,33 @@
+import type { FeedbackItem, FeedbackReply } from '@mlops/contracts';
+
+/** Why feedback could not be handed to the monitor: nobody answers, too late, a reply we cannot read, too big. */
+export type FeedbackProblem = 'no_monitor' | 'timeout' | 'bad_reply' | 'too_large';
+
+/** Feedback that did not reach the monitor or came back unreadable; nothing is known to be stored. */
+export class FeedbackUnavailable extends Error {
+  constructor(
+    readonly problem: FeedbackProblem,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'FeedbackUnavailable';
+  }
+}
+
+/** Names `model` on every label that names none, so the monitor can refuse a label for another model's prediction. */
+export function withModel(labels: FeedbackItem | FeedbackItem[], model: string): FeedbackItem | FeedbackItem[] {
+  const named = (item: FeedbackItem): FeedbackItem => (item.model === undefined ? { ...item, model } : item);
+  return Array.isArray(labels) ? labels.map(named) : named(labels);
+}
+
+/** What the monitor did, in one word: `unknown_ids` is a rejection where every refused label names an unknown id. */
+export type FeedbackOutcome = FeedbackReply['status'] | 'unknown_ids';
+
+/** Classifies the monitor's reply (the refused labels' messages say "unknown prediction id" for ids it never saw). */
+export function feedbackOutcome(reply: FeedbackReply): FeedbackOutcome {
+  if (reply.status !== 'rejected') return reply.status;
+  const unknown = (e: { path: string; message: string }) =>
+    /prediction_id$/.test(e.path) && /\bunknown\b|\bnot found\b|\bno such\b/i.test(e.message);
+  return reply.errors.length > 0 && reply.errors.every(unknown) ? 'unknown_ids' : 'rejected';
+}
