@@ -97,22 +97,26 @@ describe('the prediction log', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('when publishes are slow, then up to maxInFlight are pending at once, the rest wait in the buffer, in order', async () => {
+  it('when publishes are slow, then up to maxInFlight are pending at once, the rest wait in order and start together once half the slots are free', async () => {
     const { calls, publish } = fakePublish();
-    const { log, metrics } = createLog(publish, { maxInFlight: 3 });
-    for (let i = 0; i < 5; i++) scoreInto(log, metrics, `r${i}`);
+    const { log, metrics } = createLog(publish, { maxInFlight: 4 });
+    for (let i = 0; i < 7; i++) scoreInto(log, metrics, `r${i}`);
     await turn();
-    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2']);
-    expect(await value(metrics, 'predictor_prediction_log_in_flight')).toBe(3);
-    expect(await value(metrics, 'predictor_prediction_log_queue_requests')).toBe(2);
+    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3']);
+    expect(await value(metrics, 'predictor_prediction_log_in_flight')).toBe(4);
+    expect(await value(metrics, 'predictor_prediction_log_queue_requests')).toBe(3);
     calls[1]!.resolve();
     await turn();
     await turn();
-    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3']);
+    expect(calls).toHaveLength(4);
+    calls[3]!.resolve();
+    await turn();
+    await turn();
+    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
     for (const call of calls) call.resolve();
     await turn();
     await turn();
-    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
   });
 
   it('when the buffer is full, then a request is dropped and counted, never queued, and the next message says so', async () => {
