@@ -16,7 +16,7 @@ export interface StreamSpec {
   readonly duplicateWindowMs?: number;
   /** 0 = keep forever. @defaultValue 0 */
   readonly maxAgeMs?: number;
-  /** Bytes kept; past it the oldest messages are discarded. 0 = unlimited. @defaultValue 0 */
+  /** Bytes kept; past it the oldest messages are discarded. 0 = unlimited; unset keeps an existing stream's limit. */
   readonly maxBytes?: number;
 }
 
@@ -37,16 +37,20 @@ export interface ConsumerSpec {
 /** The stream capturing every dead letter (`deadletter.>`), with Limits retention so they can be inspected and re-driven. */
 export const DEAD_LETTER_STREAM: StreamSpec = { name: 'DEAD_LETTERS', subjects: ['deadletter.>'] };
 
-/** Creates the stream, or updates its subjects, windows and size limit if they differ. */
+/**
+ * Creates the stream, or updates its subjects, windows and size limit if they differ. A spec without `maxBytes`
+ * leaves an existing stream's size limit as it is (the service that owns the limit sets it; others only ensure).
+ */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const existing = await jsm.streams.info(spec.name).catch(() => undefined);
+  const maxBytes = spec.maxBytes ?? existing?.config.max_bytes ?? 0;
   const wanted = {
     subjects: [...spec.subjects],
     duplicate_window: nanos(spec.duplicateWindowMs ?? 60 * 60 * 1000),
     max_age: nanos(spec.maxAgeMs ?? 0),
-    max_bytes: spec.maxBytes === undefined || spec.maxBytes === 0 ? -1 : spec.maxBytes,
+    max_bytes: maxBytes > 0 ? maxBytes : -1,
     discard: DiscardPolicy.Old,
   };
-  const existing = await jsm.streams.info(spec.name).catch(() => undefined);
   if (existing === undefined) {
     await jsm.streams.add({ name: spec.name, storage: StorageType.File, retention: RetentionPolicy.Limits, ...wanted });
     return;

@@ -62,7 +62,7 @@ describe('provisioning', () => {
     expect((await jsm.streams.info(stream)).config.subjects).toContain(`${subject}-extra`);
   });
 
-  it('when a size limit is set, then it is applied in place, later changes update it, and the oldest messages go', async () => {
+  it('when a size limit is set, then it is applied in place, changed only by a spec that names one, and the oldest messages go', async () => {
     const spec = { name: stream, subjects: [`${subject}.>`, subject], maxAgeMs: 3_600_000, duplicateWindowMs: 120_000 };
     await bus.ensureStream({ ...spec, maxBytes: 64 * 1024 });
     const jsm = await jetstreamManager(bus.connection);
@@ -75,6 +75,8 @@ describe('provisioning', () => {
     expect(state.bytes).toBeLessThanOrEqual(8 * 1024);
     expect(state.last_seq).toBe(10);
     expect(state.first_seq).toBeGreaterThan(1);
+    await bus.ensureStream(spec);
+    expect((await jsm.streams.info(stream)).config.max_bytes).toBe(8 * 1024);
     await bus.ensureStream({ ...spec, maxBytes: 0 });
     expect((await jsm.streams.info(stream)).config.max_bytes).toBe(-1);
   });

@@ -152,7 +152,14 @@ describe('POST /feedback', () => {
 
 describe('feedbackOutcome', () => {
   it('when every refused label names an unknown id, then unknown_ids; any other refusal keeps rejected', () => {
-    const unknown = { path: '[0].prediction_id', message: 'Unknown prediction id abc-0' };
+    const unknown = { path: '0.prediction_id', message: 'no prediction abc-0 was logged (or it was not sampled)' };
+    const noRow = { path: '1.prediction_id', message: 'prediction abc-9: request abc has 2 rows' };
+    const expired = {
+      path: '2.prediction_id',
+      message: 'prediction abc-0 is older than the monitor keeps predictions',
+    };
+    expect(feedbackOutcome(reply('rejected', [unknown, noRow]))).toBe('unknown_ids');
+    expect(feedbackOutcome(reply('rejected', [unknown, expired]))).toBe('rejected');
     expect(feedbackOutcome(reply('rejected', [unknown]))).toBe('unknown_ids');
     expect(feedbackOutcome(reply('rejected', [unknown, { path: '[1].model', message: 'unknown model' }]))).toBe(
       'rejected',

@@ -24,10 +24,12 @@ export function withModel(labels: FeedbackItem | FeedbackItem[], model: string):
 /** What the monitor did, in one word: `unknown_ids` is a rejection where every refused label names an unknown id. */
 export type FeedbackOutcome = FeedbackReply['status'] | 'unknown_ids';
 
-/** Classifies the monitor's reply (the refused labels' messages say "unknown prediction id" for ids it never saw). */
+/** The monitor's words for a prediction id it never logged (or a row its request does not have). */
+const UNKNOWN_ID = /\bno prediction\b.*\bwas logged\b|\brequest \S+ has \d+ rows\b|\bunknown\b|\bnot found\b/i;
+
+/** Classifies the monitor's reply: `unknown_ids` when every refused label names a prediction id it never logged. */
 export function feedbackOutcome(reply: FeedbackReply): FeedbackOutcome {
   if (reply.status !== 'rejected') return reply.status;
-  const unknown = (e: { path: string; message: string }) =>
-    /prediction_id$/.test(e.path) && /\bunknown\b|\bnot found\b|\bno such\b/i.test(e.message);
+  const unknown = (e: { path: string; message: string }) => /prediction_id$/.test(e.path) && UNKNOWN_ID.test(e.message);
   return reply.errors.length > 0 && reply.errors.every(unknown) ? 'unknown_ids' : 'rejected';
 }
