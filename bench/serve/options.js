@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 
-const SERVER_NAMES = ['predictor', 'gunicorn', 'mlflow-serve', 'ceiling', 'predictor-invocations'];
+const SERVER_NAMES = ['predictor', 'gunicorn', 'mlflow-serve', 'ceiling', 'predictor-invocations', 'predictor-log-off'];
+/** `--log-compare`: the predictor with its prediction log on (the default) against the same with PREDICTOR_LOG_SAMPLE=0. */
+const LOG_COMPARE_SERVERS = ['predictor', 'predictor-log-off'];
 const DEFAULT_SERVERS = ['predictor', 'gunicorn', 'mlflow-serve', 'ceiling'];
 
 function positive(name, text, integer = true) {
@@ -11,6 +13,12 @@ function positive(name, text, integer = true) {
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${text}`);
   }
+  return value;
+}
+
+function share(name, text) {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > 1) throw new Error(`--${name} must be in (0, 1], got ${text}`);
   return value;
 }
 
@@ -26,7 +34,9 @@ function list(name, text, allowed) {
  * Parses the flags: `--duration` and `--warmup` (seconds per measurement and before it), `--connections` (single
  * rows and the swap), `--batch-connections`, `--batch-rows`, `--swaps`, `--settle` (seconds of load before the
  * first and after the last swap), `--servers`, `--scenarios`, `--skip-swap`, `--peer-workers`, `--worker-class`
- * (gunicorn's, a list: each is measured and the best counts), `--json PATH`.
+ * (gunicorn's, a list: each is measured and the best counts), `--log-compare` (only the predictor with the prediction
+ * log on and off, no swap), `--log-sample` (PREDICTOR_LOG_SAMPLE of the predictor, default 1), `--rounds N` (alternating on/off measurements per
+ * scenario with `--log-compare`, default 3), `--json PATH`.
  */
 export function readOptions(argv = process.argv.slice(2)) {
   const { values: v } = parseArgs({
@@ -45,6 +55,9 @@ export function readOptions(argv = process.argv.slice(2)) {
       'peer-workers': { type: 'string', default: '2' },
       'worker-class': { type: 'string', default: 'sync,gthread' },
       threads: { type: 'string', default: '4' },
+      'log-compare': { type: 'boolean', default: false },
+      'log-sample': { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '3' },
       json: { type: 'string' },
     },
   });
@@ -56,9 +69,12 @@ export function readOptions(argv = process.argv.slice(2)) {
     batchRows: positive('batch-rows', v['batch-rows']),
     swaps: positive('swaps', v.swaps),
     settle: positive('settle', v.settle, false),
-    servers: list('servers', v.servers, SERVER_NAMES),
+    servers: v['log-compare'] ? LOG_COMPARE_SERVERS : list('servers', v.servers, SERVER_NAMES),
     scenarios: list('scenarios', v.scenarios, ['single', 'batch']),
-    skipSwap: v['skip-swap'],
+    skipSwap: v['skip-swap'] || v['log-compare'],
+    logCompare: v['log-compare'],
+    logSample: share('log-sample', v['log-sample']),
+    rounds: positive('rounds', v.rounds),
     peerWorkers: positive('peer-workers', v['peer-workers']),
     workerClasses: list('worker-class', v['worker-class'], ['sync', 'gthread']),
     threads: positive('threads', v.threads),

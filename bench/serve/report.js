@@ -10,6 +10,9 @@ const RATIOS = [
   { scenario: 'batch', metric: 'rowsPerS', peer: 'mlflow-serve', min: null },
   { scenario: 'single', metric: 'requestsPerS', ours: 'predictor-invocations', peer: 'mlflow-serve', min: null },
   { scenario: 'batch', metric: 'rowsPerS', ours: 'predictor-invocations', peer: 'mlflow-serve', min: null },
+  // The prediction log's cost (issue 13, `--log-compare`): shown only when both sides ran.
+  { scenario: 'single', metric: 'requestsPerS', peer: 'predictor-log-off', min: 0.9, whenRan: true },
+  { scenario: 'batch', metric: 'rowsPerS', peer: 'predictor-log-off', min: 0.9, whenRan: true },
 ];
 const P99_GOAL_MS = 10;
 
@@ -63,7 +66,8 @@ function swapGoal(swap) {
 /** Every goal of the issue, and the informative ratios (`met` null) whose servers both ran. */
 export function evaluateGoals(results, swap) {
   const ran = (family) => results.some((r) => r.family === family);
-  const ratios = RATIOS.filter((r) => r.min !== null || (ran(r.ours ?? 'predictor') && ran(r.peer)));
+  const both = (r) => ran(r.ours ?? 'predictor') && ran(r.peer);
+  const ratios = RATIOS.filter((r) => (r.whenRan ? both(r) : r.min !== null || both(r)));
   return [...ratios.map((r) => ratioGoal(results, r)), p99Goal(results), ...swapGoal(swap)];
 }
 
@@ -99,6 +103,43 @@ export function resultsTable(results) {
         ],
   );
   return markdown(header, lines);
+}
+
+/** What the prediction log did during each measurement of a predictor (warm-up included), when it was read. */
+export function predictionLogTable(results) {
+  const logged = results.filter((r) => r.predictionLog !== undefined);
+  if (logged.length === 0) return undefined;
+  const header = [
+    'scenario',
+    'server',
+    'requests',
+    'published',
+    'logged',
+    'dropped (full/failed/too large)',
+    'drain ms',
+  ];
+  const lines = logged.map(({ scenario, server, predictionLog: l }) => [
+    scenario,
+    server,
+    whole(l.requests),
+    whole(l.published),
+    l.requests === 0 ? 'n/a' : `${((100 * l.published) / l.requests).toFixed(1)} %`,
+    `${whole(l.dropped)} (${whole(l.bufferFull)}/${whole(l.publishFailed)}/${whole(l.tooLarge)})`,
+    whole(l.drainMs),
+  ]);
+  return markdown(header, lines);
+}
+
+/** With `--log-compare`: log-on / log-off throughput of each alternating round, per scenario. */
+function roundRatios(results) {
+  const side = (server, scenario) => results.find((r) => r.server === server && r.scenario === scenario && r.perRound);
+  return ['single', 'batch'].flatMap((scenario) => {
+    const on = side('predictor', scenario);
+    const off = side('predictor-log-off', scenario);
+    if (on === undefined || off === undefined) return [];
+    const ratios = on.perRound.map((r, i) => (r.rowsPerS / off.perRound[i].rowsPerS).toFixed(2));
+    return [`${scenario}: log on / log off per round: ${ratios.join(', ')}`];
+  });
 }
 
 /** The goals as a markdown table with met / MISSED / info. */
@@ -159,6 +200,11 @@ export function formatReport(report) {
     '',
     goalsTable(report.goals),
   ];
+  const logTable = predictionLogTable(report.results);
+  if (logTable !== undefined) {
+    const title = `prediction log (PREDICTOR_LOG_SAMPLE ${o.logSample} on predictor; counters of each measurement, warm-up included):`;
+    lines.push('', title, '', logTable, '', ...roundRatios(report.results));
+  }
   if (report.swap) lines.push('', swapTable(report.swap));
   return `${lines.join('\n')}\n`;
 }

@@ -5,6 +5,7 @@
 //   npm run bench:serve -- --duration 30 --warmup 5       # the full-length run
 //   npm run bench:serve -- --duration 3 --warmup 1 --servers predictor,ceiling --skip-swap   # a quick look
 //   npm run bench:serve -- --json bench/serve/out/result.json
+//   npm run bench:serve -- --log-compare --duration 5 --warmup 2   # prediction log on vs off, alternating rounds
 //
 // Needs the build (`npx tsc -b`), nats-server and the venv of scripts/setup.sh; the peers' packages
 // (requirements-bench.txt) are pip-installed into .venv when missing. Servers run one at a time. Exit status 0
@@ -15,7 +16,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAgreement, probeRows, rowsFor } from './data.js';
 import { measure } from './load.js';
+import { compareLog } from './log-compare.js';
 import { machineInfo, readOptions } from './options.js';
+import { logDelta, readLogCounters } from './prediction-log.js';
 import { cleanUp, installExitHandlers, onCleanUp } from './processes.js';
 import { ensurePythonPeers } from './python-env.js';
 import { evaluateGoals, formatReport } from './report.js';
@@ -83,6 +86,7 @@ async function benchServer(ctx, { name, family, start }, results) {
 async function measureScenario(ctx, server, scenario) {
   const rows = scenario.rows.length;
   log(`bench:serve: ${server.name}: ${scenario.name} (${rows} rows/request, ${scenario.connections} connections)...`);
+  const before = server.metrics === undefined ? undefined : await readLogCounters(server);
   const measured = await measure({
     url: server.url,
     body: server.body(scenario.rows),
@@ -95,7 +99,13 @@ async function measureScenario(ctx, server, scenario) {
   log(
     `  ${Math.round(requestsPerS)} req/s, ${Math.round(rowsPerS)} rows/s, p99 ${latencyMs.p99?.toFixed(2)} ms, ${failed} failed`,
   );
-  return measured;
+  if (before === undefined) return measured;
+  const predictionLog = await logDelta(server, before);
+  log(
+    `  prediction log: ${predictionLog.published} of ${predictionLog.requests} requests published, ` +
+      `${predictionLog.dropped} dropped, drained ${predictionLog.drainMs} ms after the load`,
+  );
+  return { ...measured, predictionLog };
 }
 
 async function swap(ctx, predictor) {
@@ -126,7 +136,8 @@ async function main() {
   let ctx;
   try {
     ctx = await prepare(options);
-    for (const entry of serverPlan(options)) {
+    if (options.logCompare) await compareLog(ctx, results, { scenarios, measureScenario, log });
+    for (const entry of options.logCompare ? [] : serverPlan(options)) {
       const outcome = await benchServer(ctx, entry, results);
       if (outcome !== undefined) swapResult = outcome;
     }

@@ -30,8 +30,11 @@ async function started(name, command, args, options, readyPath) {
   return { server, base };
 }
 
-/** Our predictor as a process (`node services/predictor/dist/main.js`), ready once GET /ready answers 200. */
-export async function startPredictor(ctx) {
+/**
+ * Our predictor as a process (`node services/predictor/dist/main.js`), ready once GET /ready answers 200; `env` adds
+ * settings (the prediction log is on: `--log-sample` of the requests, default all, go to the benchmark's nats-server).
+ */
+export async function startPredictor(ctx, env = {}) {
   const { server, base } = await started(
     'predictor',
     process.execPath,
@@ -43,11 +46,19 @@ export async function startPredictor(ctx) {
         MLFLOW_TRACKING_URI: ctx.stack.trackingUri,
         PREDICTOR_PORT: String(port),
         LOG_LEVEL: 'warn',
+        PREDICTOR_LOG_SAMPLE: String(ctx.logSample),
+        ...env,
       }),
     },
     '/ready',
   );
-  return { name: 'predictor', base, url: `${base}/predict`, body: featuresBody, stop: server.stop };
+  const metrics = async () => await (await fetch(`${base}/metrics`)).text();
+  return { name: 'predictor', base, url: `${base}/predict`, body: featuresBody, stop: server.stop, metrics };
+}
+
+/** Our predictor with the prediction log off (PREDICTOR_LOG_SAMPLE=0): the other side of `--log-compare`. */
+export async function startPredictorLogOff(ctx) {
+  return { ...(await startPredictor(ctx, { PREDICTOR_LOG_SAMPLE: '0' })), name: 'predictor-log-off' };
 }
 
 /** The Flask + scikit-learn app under gunicorn: `ctx.peerWorkers` workers of `workerClass` (gthread: `ctx.threads`). */
@@ -109,6 +120,7 @@ const STARTERS = {
   'mlflow-serve': startMlflowServe,
   ceiling: startCeiling,
   'predictor-invocations': startPredictorInvocations,
+  'predictor-log-off': startPredictorLogOff,
 };
 
 /**

@@ -1,4 +1,11 @@
-import { AckPolicy, DeliverPolicy, type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 
 /** A stream the services need; provisioning is create-or-update and never deletes data. */
@@ -9,6 +16,8 @@ export interface StreamSpec {
   readonly duplicateWindowMs?: number;
   /** 0 = keep forever. @defaultValue 0 */
   readonly maxAgeMs?: number;
+  /** Bytes kept; past it the oldest messages are discarded. 0 = unlimited; unset keeps an existing stream's limit. */
+  readonly maxBytes?: number;
 }
 
 /** A durable pull consumer. */
@@ -28,14 +37,20 @@ export interface ConsumerSpec {
 /** The stream capturing every dead letter (`deadletter.>`), with Limits retention so they can be inspected and re-driven. */
 export const DEAD_LETTER_STREAM: StreamSpec = { name: 'DEAD_LETTERS', subjects: ['deadletter.>'] };
 
-/** Creates the stream, or updates its subjects and windows if they differ. */
+/**
+ * Creates the stream, or updates its subjects, windows and size limit if they differ. A spec without `maxBytes`
+ * leaves an existing stream's size limit as it is (the service that owns the limit sets it; others only ensure).
+ */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const existing = await jsm.streams.info(spec.name).catch(() => undefined);
+  const maxBytes = spec.maxBytes ?? existing?.config.max_bytes ?? 0;
   const wanted = {
     subjects: [...spec.subjects],
     duplicate_window: nanos(spec.duplicateWindowMs ?? 60 * 60 * 1000),
     max_age: nanos(spec.maxAgeMs ?? 0),
+    max_bytes: maxBytes > 0 ? maxBytes : -1,
+    discard: DiscardPolicy.Old,
   };
-  const existing = await jsm.streams.info(spec.name).catch(() => undefined);
   if (existing === undefined) {
     await jsm.streams.add({ name: spec.name, storage: StorageType.File, retention: RetentionPolicy.Limits, ...wanted });
     return;
@@ -44,7 +59,9 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
   const same =
     JSON.stringify([...config.subjects].sort()) === JSON.stringify([...wanted.subjects].sort()) &&
     config.duplicate_window === wanted.duplicate_window &&
-    config.max_age === wanted.max_age;
+    config.max_age === wanted.max_age &&
+    config.max_bytes === wanted.max_bytes &&
+    config.discard === wanted.discard;
   if (!same) await jsm.streams.update(spec.name, wanted);
 }
 

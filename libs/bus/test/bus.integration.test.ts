@@ -61,6 +61,25 @@ describe('provisioning', () => {
     const jsm = await jetstreamManager(bus.connection);
     expect((await jsm.streams.info(stream)).config.subjects).toContain(`${subject}-extra`);
   });
+
+  it('when a size limit is set, then it is applied in place, changed only by a spec that names one, and the oldest messages go', async () => {
+    const spec = { name: stream, subjects: [`${subject}.>`, subject], maxAgeMs: 3_600_000, duplicateWindowMs: 120_000 };
+    await bus.ensureStream({ ...spec, maxBytes: 64 * 1024 });
+    const jsm = await jetstreamManager(bus.connection);
+    const first = (await jsm.streams.info(stream)).config;
+    expect([first.max_bytes, first.discard, first.duplicate_window]).toEqual([64 * 1024, 'old', 120_000_000_000]);
+    await bus.ensureStream({ ...spec, maxBytes: 8 * 1024 });
+    expect((await jsm.streams.info(stream)).config.max_bytes).toBe(8 * 1024);
+    for (let i = 0; i < 10; i++) await bus.publishRaw(subject, 'x'.repeat(2000), { msgId: `big-${i}` });
+    const state = (await jsm.streams.info(stream)).state;
+    expect(state.bytes).toBeLessThanOrEqual(8 * 1024);
+    expect(state.last_seq).toBe(10);
+    expect(state.first_seq).toBeGreaterThan(1);
+    await bus.ensureStream(spec);
+    expect((await jsm.streams.info(stream)).config.max_bytes).toBe(8 * 1024);
+    await bus.ensureStream({ ...spec, maxBytes: 0 });
+    expect((await jsm.streams.info(stream)).config.max_bytes).toBe(-1);
+  });
 });
 
 describe('publish', () => {

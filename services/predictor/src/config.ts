@@ -59,6 +59,51 @@ export const configSchema = z
       .min(1000)
       .default(30_000)
       .describe('Safety net besides model.registered events: how often the alias is re-read from MLflow'),
+    PREDICTOR_LOG_SAMPLE: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe('Share of scoring requests written to the prediction log (prediction.logged); 0 turns the log off'),
+    PREDICTOR_LOG_BUFFER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024 * 1024)
+      .describe(
+        'Memory the prediction log may hold while it waits for NATS (the requests’ features and answers); a request that would pass it is not logged (counted as a buffer_full drop)',
+      ),
+    PREDICTOR_LOG_MAX_IN_FLIGHT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(16)
+      .describe('Prediction log messages being published at once (awaiting their JetStream ack)'),
+    PREDICTOR_LOG_FLUSH_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(5_000)
+      .describe('On shutdown, how long the prediction log may take to publish what it holds; the rest is dropped'),
+    PREDICTOR_LOG_MAX_AGE_S: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(7 * 24 * 3600)
+      .describe('PREDICTIONS stream: messages older than this are deleted (set when the predictor starts)'),
+    PREDICTOR_LOG_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(1024 * 1024 * 1024)
+      .describe('PREDICTIONS stream: past this size the oldest messages are deleted (set when the predictor starts)'),
+    PREDICTOR_FEEDBACK_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(5_000)
+      .describe('POST /feedback: how long to wait for the monitor’s answer on feedback.received (then 504)'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
   .superRefine(checkNatsEnv);
@@ -68,6 +113,17 @@ export interface AuthConfig {
   readonly tokens: readonly string[];
   readonly protectHealth: boolean;
   readonly protectMetrics: boolean;
+}
+
+/** The prediction log: sampling, the in-memory buffer, the publisher and the PREDICTIONS stream's limits. */
+export interface PredictionLogConfig {
+  /** 0 (off) to 1 (every request). */
+  readonly sampleRate: number;
+  readonly bufferBytes: number;
+  readonly maxInFlight: number;
+  readonly flushTimeoutMs: number;
+  readonly streamMaxAgeMs: number;
+  readonly streamMaxBytes: number;
 }
 
 /** The predictor's configuration, parsed once at start-up. */
@@ -86,6 +142,8 @@ export interface PredictorConfig {
   readonly requestTimeoutMs: number;
   readonly auth: AuthConfig;
   readonly pollIntervalMs: number;
+  readonly predictionLog: PredictionLogConfig;
+  readonly feedbackTimeoutMs: number;
   readonly logLevel: string;
 }
 
@@ -113,6 +171,15 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
       protectMetrics: parsed.PREDICTOR_AUTH_METRICS,
     }),
     pollIntervalMs: parsed.PREDICTOR_MODEL_POLL_MS,
+    predictionLog: Object.freeze({
+      sampleRate: parsed.PREDICTOR_LOG_SAMPLE,
+      bufferBytes: parsed.PREDICTOR_LOG_BUFFER_BYTES,
+      maxInFlight: parsed.PREDICTOR_LOG_MAX_IN_FLIGHT,
+      flushTimeoutMs: parsed.PREDICTOR_LOG_FLUSH_TIMEOUT_MS,
+      streamMaxAgeMs: parsed.PREDICTOR_LOG_MAX_AGE_S * 1000,
+      streamMaxBytes: parsed.PREDICTOR_LOG_MAX_BYTES,
+    }),
+    feedbackTimeoutMs: parsed.PREDICTOR_FEEDBACK_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
   });
 }

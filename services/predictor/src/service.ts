@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type Logger, type Service } from '@mlops/service-kit';
+import { createFeedbackForwarder } from './adapters/feedback-forwarder.js';
 import { createPredictorMetrics, type PredictorMetrics } from './adapters/metrics.js';
 import { ModelLoader } from './adapters/model-loader.js';
+import { createPredictionLog, provisionPredictionLog } from './adapters/prediction-stream.js';
 import type { PredictorConfig } from './config.js';
 import { ChampionWatch } from './domain/champion-watch.js';
 import { ModelReloader } from './domain/reloader.js';
@@ -44,6 +46,7 @@ export function createPredictor(
     config.pollIntervalMs,
     logger.child({ module: 'champion' }),
   );
+  const predictionLog = createPredictionLog(deps.bus, config.predictionLog, metrics, logger.child({ module: 'log' }));
   let server: Server | undefined;
   let consumer: ConsumerHandle | undefined;
   let stopped = false;
@@ -55,6 +58,7 @@ export function createPredictor(
     },
     async start() {
       await provisionModelEvents(deps.bus, config.instance);
+      await provisionPredictionLog(deps.bus, config.predictionLog);
       consumer = await consumeModelEvents(
         deps.bus,
         config.instance,
@@ -69,6 +73,8 @@ export function createPredictor(
         metrics,
         readinessProblem: () => watch.problem ?? reloader.lastFailure,
         logger: logger.child({ module: 'http' }),
+        predictionLog,
+        feedback: { sink: createFeedbackForwarder(deps.bus, config.feedbackTimeoutMs), modelName: config.modelName },
       });
       server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);
       await watch.start();
@@ -83,6 +89,7 @@ export function createPredictor(
       watch.stop();
       await consumer?.stop();
       if (server !== undefined) await closeServer(server);
+      await predictionLog.close(config.predictionLog.flushTimeoutMs);
       await deps.bus.close();
       logger.info('predictor stopped');
     },

@@ -32,7 +32,8 @@ describe('the route table', () => {
       const match = matchRoute(route.method, concrete(route.path));
       expect(match.endpoint, route.path).toBe(route.path);
       expect(match.access, route.path).toBe(route.access);
-      expect(match.scoring, route.path).toBe(route.method === 'POST' ? route.scoring : undefined);
+      expect(match.scoring, route.path).toBe('scoring' in route ? route.scoring : undefined);
+      expect(match.forward, route.path).toBe('forward' in route ? route.forward : undefined);
       expect(match.allowed, route.path).toBeUndefined();
       expect(match.params.name, route.path).toBe(route.path.includes('{name}') ? served.name : undefined);
       expect(match.params.version, route.path).toBe(route.path.includes('{version}') ? served.version : undefined);
@@ -47,8 +48,8 @@ describe('the route table', () => {
     }
   });
 
-  it('when each POST route is called with one row, then the fast path scores it', async () => {
-    for (const route of ROUTES.filter((r) => r.method === 'POST')) {
+  it('when each scoring route is called with one row, then the fast path scores it', async () => {
+    for (const route of ROUTES.filter((r) => 'scoring' in r)) {
       const answer = await call(t.base, 'POST', concrete(route.path), JSON.stringify(SCORING_BODIES[route.scoring]));
       expect(answer.status, route.path).toBe(200);
     }

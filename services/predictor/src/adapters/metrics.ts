@@ -1,8 +1,31 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelIdentity, ScoringMetrics } from '../domain/ports.js';
 
+/** Why a request's `prediction.logged` message was not published (the label of the drop counter). */
+export type LogDropReason = 'buffer_full' | 'publish_failed' | 'too_large' | 'shutdown';
+
+/** Every drop reason, so each counter exists (at 0) from the start. */
+export const LOG_DROP_REASONS: readonly LogDropReason[] = ['buffer_full', 'publish_failed', 'too_large', 'shutdown'];
+
+/** What the prediction log holds right now, read when /metrics is scraped. */
+export interface LogQueueState {
+  readonly requests: number;
+  readonly bytes: number;
+  readonly inFlight: number;
+}
+
+/** What the prediction log counts (adapters/prediction-log.ts). */
+export interface PredictionLogMetrics {
+  /** One message stored by JetStream, with its rows. */
+  logPublished(rows: number): void;
+  /** Requests whose message was dropped, and why. */
+  logDropped(reason: LogDropReason, requests: number): void;
+  /** Where the queue gauges read from. */
+  watchLogQueue(read: () => LogQueueState): void;
+}
+
 /** The predictor's Prometheus metrics, on their own registry (one per predictor, so tests can run several). */
-export interface PredictorMetrics extends ScoringMetrics {
+export interface PredictorMetrics extends ScoringMetrics, PredictionLogMetrics {
   readonly registry: Registry;
   /** Called when a request starts; the returned function records its end with the status sent. */
   startRequest(endpoint: string): (status: number) => void;
@@ -71,6 +94,7 @@ export function createPredictorMetrics(): PredictorMetrics {
     help: 'Model loads that failed (the previous model kept serving)',
     registers,
   });
+  const log = predictionLogMetrics(registers);
   const recorders = new Map<string, { count: Counter.Internal; time: Histogram.Internal<string> }>();
   const recorder = (endpoint: string, status: number) => {
     const key = `${endpoint} ${status}`;
@@ -110,6 +134,54 @@ export function createPredictorMetrics(): PredictorMetrics {
     },
     modelLoadFailed() {
       reloadFailures.inc();
+    },
+    ...log,
+  };
+}
+
+/** The prediction log's counters and queue gauges. */
+function predictionLogMetrics(registers: Registry[]): PredictionLogMetrics {
+  let queue: () => LogQueueState = () => ({ requests: 0, bytes: 0, inFlight: 0 });
+  const published = new Counter({
+    name: 'predictor_prediction_log_published_total',
+    help: 'prediction.logged messages stored by JetStream (one per logged request)',
+    registers,
+  });
+  const rows = new Counter({
+    name: 'predictor_prediction_log_rows_published_total',
+    help: 'Rows in the published prediction.logged messages',
+    registers,
+  });
+  const dropped = new Counter({
+    name: 'predictor_prediction_log_dropped_total',
+    help: 'Logged requests whose prediction.logged message was dropped, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+  const drops = new Map(LOG_DROP_REASONS.map((reason) => [reason, dropped.labels({ reason })]));
+  for (const child of drops.values()) child.inc(0);
+  const gauge = (name: string, help: string, read: (state: LogQueueState) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(queue()));
+      },
+    });
+  gauge('predictor_prediction_log_queue_requests', 'Requests waiting in the prediction log buffer', (q) => q.requests);
+  gauge('predictor_prediction_log_queue_bytes', 'Bytes the waiting requests hold (the buffer bound)', (q) => q.bytes);
+  gauge('predictor_prediction_log_in_flight', 'prediction.logged messages awaiting their ack', (q) => q.inFlight);
+  return {
+    logPublished(count) {
+      published.inc();
+      rows.inc(count);
+    },
+    logDropped(reason, requests) {
+      drops.get(reason)?.inc(requests);
+    },
+    watchLogQueue(read) {
+      queue = read;
     },
   };
 }

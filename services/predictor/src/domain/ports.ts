@@ -1,3 +1,5 @@
+import type { FeedbackItem, FeedbackReply } from '@mlops/contracts';
+import type { DenseMatrix } from '@mlops/ml';
 import type { ServedModel } from './served-model.js';
 
 /** The identity of a served model, as metric labels and events carry it. */
@@ -27,4 +29,29 @@ export type LoadModel = (version: string) => Promise<ServedModel>;
 export interface ReloadObserver {
   loaded(model: ServedModel): void;
   failed(version: string, err: unknown): void;
+}
+
+/** One successful scoring call as the prediction log keeps it: references to the arrays, nothing copied or encoded. */
+export interface ScoredRequest {
+  readonly model: Pick<ModelIdentity, 'name' | 'version'>;
+  /** Row `i` has the prediction id `<requestId>-<i>`. */
+  readonly requestId: string;
+  /** When it was scored, in ms since the epoch. */
+  readonly scoredAt: number;
+  /** The rows, row-major in the model's feature order. */
+  readonly X: DenseMatrix;
+  readonly probabilities: Float64Array;
+  readonly labels: Float64Array;
+}
+
+/** Where score() hands every successful call for `prediction.logged` (a bounded buffer in adapters/prediction-log.ts). */
+export interface PredictionLog {
+  /** Keeps the request for publishing, or drops it (sampled out, buffer full): must not block, copy or throw. */
+  record(request: ScoredRequest): void;
+}
+
+/** The monitor, asked over NATS (adapters/feedback-forwarder.ts): stores labels and answers what it did with each. */
+export interface FeedbackSink {
+  /** Forwards labels; throws FeedbackUnavailable (domain/feedback.ts) when no answer comes. */
+  send(labels: FeedbackItem | FeedbackItem[]): Promise<FeedbackReply>;
 }

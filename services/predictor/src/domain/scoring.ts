@@ -1,5 +1,5 @@
 import type { DenseMatrix } from '@mlops/ml';
-import type { ScoringMetrics } from './ports.js';
+import type { PredictionLog, ScoringMetrics } from './ports.js';
 import { BadScoringRequest } from './scoring-rules.js';
 import type { ServedModel } from './served-model.js';
 
@@ -13,8 +13,14 @@ export interface Scored {
   readonly ids: string[];
 }
 
-/** Scores rows with the served model and counts them; every protocol goes through here. */
-export function score(served: ServedModel, X: DenseMatrix, metrics: ScoringMetrics, requestId: string): Scored {
+/** Where score() reports each successful call: the metrics and the prediction log. */
+export interface ScoringPorts {
+  readonly metrics: ScoringMetrics;
+  readonly log: PredictionLog;
+}
+
+/** Scores rows with the served model, counts them and logs them; every protocol goes through here. */
+export function score(served: ServedModel, X: DenseMatrix, ports: ScoringPorts, requestId: string): Scored {
   const { labels, probabilities } = served.model.predictWithProba(X);
   refuseOverflow(probabilities);
   const positive = served.model.classes[1];
@@ -23,7 +29,8 @@ export function score(served: ServedModel, X: DenseMatrix, metrics: ScoringMetri
   const request = `${requestId}-`;
   const ids = new Array<string>(X.rows);
   for (let i = 0; i < X.rows; i++) ids[i] = request + i;
-  metrics.countScored(served, X.rows, positives, served.model.classes);
+  ports.metrics.countScored(served, X.rows, positives, served.model.classes);
+  ports.log.record({ model: served, requestId, scoredAt: Date.now(), X, probabilities, labels });
   return { requestId, probabilities, labels, ids };
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorMetrics } from '../adapters/metrics.js';
 import type { AuthConfig } from '../config.js';
+import type { FeedbackSink, PredictionLog } from '../domain/ports.js';
 import type { ScoringLimits } from '../domain/scoring-rules.js';
 import type { ModelSlot } from '../domain/served-model.js';
 
@@ -13,4 +14,8 @@ export interface HttpDeps {
   /** Why no model is served (MLflow unreachable, a failed load), shown by the readiness routes. */
   readonly readinessProblem?: () => string | undefined;
   readonly logger: Logger;
+  /** Where every successful scoring call is logged; without it nothing is. */
+  readonly predictionLog?: PredictionLog;
+  /** `POST /feedback`: the monitor and MODEL_NAME; without it the route answers 503. */
+  readonly feedback?: { readonly sink: FeedbackSink; readonly modelName: string };
 }

@@ -1,20 +1,35 @@
 import type { RequestListener } from 'node:http';
+import { FeedbackUnavailable } from '../domain/feedback.js';
+import type { FeedbackSink, PredictionLog } from '../domain/ports.js';
 import { createAccessCheck } from './auth.js';
+import { type FeedbackDeps, handleFeedback } from './feedback-handler.js';
 import type { HttpDeps } from './http-deps.js';
 import { createReadApp } from './read-routes.js';
 import { createRequestIds } from './request-ids.js';
 import { matchRoute } from './routes.js';
 import { handleScoring, sendReply } from './scoring-handler.js';
 
+const NO_LOG: PredictionLog = { record: () => undefined };
+const NO_MONITOR: FeedbackSink = {
+  send: () => Promise.reject(new FeedbackUnavailable('no_monitor', 'no monitor is connected to this predictor')),
+};
+
 /**
- * The predictor's request listener. Scoring routes (/predict, /invocations, /v2/.../infer) run on a framework-free
- * fast path; the read-only routes (health, metadata, metrics, OpenAPI, docs) go to an express app. Metrics, 405 and
+ * The predictor's request listener. Scoring routes (/predict, /invocations, /v2/.../infer) and /feedback run on a
+ * framework-free fast path; the read-only routes (health, metadata, metrics, OpenAPI, docs) go to an express app. Metrics, 405 and
  * bearer-token checks happen here, once, for both.
  */
 export function createHttpListener(deps: HttpDeps): RequestListener {
   const readApp = createReadApp(deps);
   const mayAccess = createAccessCheck(deps.auth);
-  const scoringDeps = { ...deps, requestIds: createRequestIds() };
+  const ports = { metrics: deps.metrics, log: deps.predictionLog ?? NO_LOG };
+  const scoringDeps = { ...deps, requestIds: createRequestIds(), ports };
+  const feedbackDeps: FeedbackDeps = {
+    sink: deps.feedback?.sink ?? NO_MONITOR,
+    modelName: deps.feedback?.modelName ?? '',
+    maxBodyBytes: deps.limits.maxBodyBytes,
+    logger: deps.logger,
+  };
   return (req, res) => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
@@ -49,6 +64,10 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     }
     if (route.scoring !== undefined) {
       void handleScoring(route.scoring, route, req, res, scoringDeps);
+      return;
+    }
+    if (route.forward !== undefined) {
+      void handleFeedback(req, res, feedbackDeps);
       return;
     }
     readApp(req, res);

@@ -1,5 +1,7 @@
+import { FeedbackReplySchema, FeedbackRequestSchema } from '@mlops/contracts';
 import { z } from 'zod';
 import {
+  type ForwardRoute,
   type ReadRoute,
   ROUTES,
   type RouteSpec,
@@ -32,6 +34,8 @@ const COMPONENTS = {
   InferRequest: InferRequestSchema,
   InferResponse: InferResponseSchema,
   InferError: InferErrorSchema,
+  FeedbackRequest: FeedbackRequestSchema,
+  FeedbackReply: FeedbackReplySchema,
 } as const satisfies Record<SchemaName, z.ZodType>;
 
 const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
@@ -68,6 +72,21 @@ function scoringOperation(route: ScoringRoute) {
   };
 }
 
+function forwardOperation(route: ForwardRoute) {
+  const responses = Object.fromEntries(
+    Object.entries(route.answers).map(([status, [description, body]]) => [
+      status,
+      { description, content: json(body) },
+    ]),
+  );
+  return {
+    summary: route.summary,
+    ...security(route),
+    requestBody: { required: true, content: json(route.request) },
+    responses,
+  };
+}
+
 function readOperation(route: ReadRoute) {
   const responses = Object.fromEntries(
     Object.entries(route.answers).map(([status, description]) => [status, plain(description, route.contentType)]),
@@ -80,7 +99,10 @@ function security(route: RouteSpec) {
 }
 
 function pathItem(route: RouteSpec) {
-  const operation = route.method === 'POST' ? { post: scoringOperation(route) } : { get: readOperation(route) };
+  const operation =
+    route.method === 'GET'
+      ? { get: readOperation(route) }
+      : { post: 'scoring' in route ? scoringOperation(route) : forwardOperation(route) };
   const params = templateParams(route.path).map((name) => ({
     name,
     in: 'path',
@@ -109,7 +131,7 @@ export function buildOpenApiDocument() {
       title: 'One Customer Classifier predictor',
       version: PREDICTOR_VERSION,
       description:
-        'Serves the registered champion model over three protocols (native /predict, MLflow /invocations, Open Inference Protocol V2). Every scored row gets a prediction id.',
+        'Serves the registered champion model over three protocols (native /predict, MLflow /invocations, Open Inference Protocol V2). Every scored row gets a prediction id; POST /feedback takes the true labels of earlier predictions and hands them to the monitor.',
     },
     paths: paths(),
     components: {

@@ -4,6 +4,9 @@ export type Access = 'public' | 'health' | 'metrics' | 'protected';
 /** The scoring protocols, served on the fast path. */
 export type ScoringKind = 'predict' | 'invocations' | 'infer';
 
+/** The POST routes whose body goes on to another service over NATS (served on the fast path too). */
+export type ForwardKind = 'feedback';
+
 /** The bodies the OpenAPI document names as components (each a zod schema of wire/schemas.ts). */
 export type SchemaName =
   | 'PredictRequest'
@@ -14,7 +17,9 @@ export type SchemaName =
   | 'MlflowError'
   | 'InferRequest'
   | 'InferResponse'
-  | 'InferError';
+  | 'InferError'
+  | 'FeedbackRequest'
+  | 'FeedbackReply';
 
 /** The names a path template may hold in braces; the matcher hands them to the handlers as route params. */
 export type PathParam = 'name' | 'version';
@@ -47,6 +52,15 @@ export interface ScoringRoute extends RouteCommon, ScoringBodies {
 /** Status → what that answer means, as the OpenAPI document says. */
 type Answers = Readonly<Record<string, string>>;
 
+/** A POST route whose body is validated here and forwarded over NATS (`POST /feedback` → the monitor). */
+export interface ForwardRoute extends RouteCommon {
+  readonly method: 'POST';
+  readonly forward: ForwardKind;
+  readonly request: SchemaName;
+  /** Status → what the answer means and the schema of its body. */
+  readonly answers: Readonly<Record<string, readonly [description: string, body: SchemaName]>>;
+}
+
 /** A GET route answered by the express read app with the handler named `read`. */
 export interface ReadRoute extends RouteCommon {
   readonly method: 'GET';
@@ -57,7 +71,7 @@ export interface ReadRoute extends RouteCommon {
 }
 
 /** One route of the table. */
-export type RouteSpec = ScoringRoute | ReadRoute;
+export type RouteSpec = ScoringRoute | ForwardRoute | ReadRoute;
 
 /** A POST route, scored on the fast path by the protocol of `scoring`. */
 function post(
@@ -68,6 +82,17 @@ function post(
   bodies: ScoringBodies,
 ): ScoringRoute {
   return { method: 'POST', path, access, scoring, summary, ...bodies };
+}
+
+/** A POST route whose body is forwarded over NATS by the handler of `forward`. */
+function forward(
+  path: string,
+  access: Access,
+  kind: ForwardKind,
+  summary: string,
+  bodies: Pick<ForwardRoute, 'request' | 'answers'>,
+): ForwardRoute {
+  return { method: 'POST', path, access, forward: kind, summary, ...bodies };
 }
 
 /** A GET route, answered by the read app's handler `read` (its literal becomes a ReadRouteKey). */
@@ -96,6 +121,21 @@ const OIP: ScoringBodies = {
   error: 'InferError',
   moreErrors: [404],
 };
+const FEEDBACK: Pick<ForwardRoute, 'request' | 'answers'> = {
+  request: 'FeedbackRequest',
+  answers: {
+    '202': ['The monitor stored every label (a repeated one counts as a duplicate)', 'FeedbackReply'],
+    '207': ['The monitor stored some labels and refused the others (see errors)', 'FeedbackReply'],
+    '400': ['Malformed JSON or a label that breaks the schema; the message names the field', 'Error'],
+    '401': ['Bearer token missing or wrong (only when tokens are configured)', 'Error'],
+    '404': ['The monitor refused every label: none of the prediction ids is known', 'FeedbackReply'],
+    '413': ['Body larger than the limit, or more labels than one NATS message carries', 'Error'],
+    '422': ['The monitor refused every label (another model, an expired prediction, …)', 'FeedbackReply'],
+    '502': ['The monitor answered something unreadable', 'Error'],
+    '503': ['The monitor is not running (Retry-After)', 'Error'],
+    '504': ['The monitor did not answer in time (PREDICTOR_FEEDBACK_TIMEOUT_MS)', 'Error'],
+  },
+};
 const OIP_INFER = 'Open Inference Protocol V2 inference';
 const NO_MODEL_YET = 'No model yet';
 const MODEL_METADATA = { '200': 'Model metadata', '404': 'Not served' };
@@ -107,7 +147,7 @@ const METRICS = { '200': 'Metrics in the text exposition format' };
 
 /**
  * Every route the predictor serves, once: method, path template, access class, then the scoring kind or the read
- * handler, the summary and the documented bodies. The matcher (routes.ts), the express read app (read-routes.ts) and
+ * handler (or the forwarding kind), the summary and the documented bodies. The matcher (routes.ts), the express read app (read-routes.ts) and
  * the OpenAPI document (openapi.ts) are all built from it. Paths are unique; the document lists them in this order.
  */
 export const ROUTES = [
@@ -115,6 +155,13 @@ export const ROUTES = [
   post('/invocations', 'protected', 'invocations', 'Score rows (MLflow scoring-server protocol)', MLFLOW),
   post('/v2/models/{name}/infer', 'protected', 'infer', OIP_INFER, OIP),
   post('/v2/models/{name}/versions/{version}/infer', 'protected', 'infer', OIP_INFER, OIP),
+  forward(
+    '/feedback',
+    'protected',
+    'feedback',
+    'Record true labels of earlier predictions (sent on to the monitor)',
+    FEEDBACK,
+  ),
   get('/v2/models/{name}', 'protected', 'oipModel', 'OIP model metadata', MODEL_METADATA),
   get('/v2/models/{name}/versions/{version}', 'protected', 'oipModel', 'OIP model metadata', MODEL_METADATA),
   get('/v2/models/{name}/ready', 'health', 'oipModelReady', 'OIP model readiness', MODEL_READY),

@@ -1,5 +1,6 @@
 import {
   type Access,
+  type ForwardKind,
   type PathParam,
   ROUTES,
   type RouteSpec,
@@ -12,6 +13,8 @@ export interface RouteMatch {
   readonly endpoint: string;
   readonly access: Access;
   readonly scoring?: ScoringKind;
+  /** Set for a route whose body is forwarded over NATS. */
+  readonly forward?: ForwardKind;
   readonly params: { readonly [P in PathParam]?: string | undefined };
   /** Set when the path exists but not for this method: the methods it has (answer 405). */
   readonly allowed?: readonly string[];
@@ -72,7 +75,8 @@ function withMethod(spec: RouteSpec, method: string, params: RouteMatch['params'
   const ok = method === spec.method || (spec.method === 'GET' && method === 'HEAD');
   const base = { endpoint: spec.path, access: spec.access, params };
   if (!ok) return { ...base, allowed: spec.method === 'GET' ? ['GET', 'HEAD'] : [spec.method] };
-  return spec.method === 'POST' ? { ...base, scoring: spec.scoring } : base;
+  if ('scoring' in spec) return { ...base, scoring: spec.scoring };
+  return 'forward' in spec ? { ...base, forward: spec.forward } : base;
 }
 
 function param(found: RegExpExecArray, group: number): string | undefined {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorMetrics } from '../adapters/metrics.js';
-import { score } from '../domain/scoring.js';
+import { type ScoringPorts, score } from '../domain/scoring.js';
 import { BadScoringRequest, type ScoringLimits } from '../domain/scoring-rules.js';
 import type { ModelSlot } from '../domain/served-model.js';
 import { BodyTooLarge, readBody } from './body.js';
@@ -16,6 +16,8 @@ export interface ScoringDeps {
   readonly logger: Logger;
   /** Makes each request's id (the prefix of its prediction ids). */
   readonly requestIds: () => string;
+  /** Where score() reports: the metrics and the prediction log. */
+  readonly ports: ScoringPorts;
 }
 
 /** Serves one scoring request on the fast path (no framework): read, validate, score, answer in the protocol's shape. */
@@ -43,7 +45,7 @@ export async function handleScoring(
     const { X, id } = protocol.parse({ served, body, contentType, limits: deps.limits });
     sendReply(
       res,
-      { status: 200, body: protocol.answer(served, score(served, X, deps.metrics, deps.requestIds()), id) },
+      { status: 200, body: protocol.answer(served, score(served, X, deps.ports, deps.requestIds()), id) },
       false,
     );
   } catch (err) {

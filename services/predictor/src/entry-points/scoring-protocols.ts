@@ -139,7 +139,8 @@ export class MalformedJson extends Error {
   }
 }
 
-function parseJson(bytes: Buffer): unknown {
+/** Parses a JSON body (MalformedJson when it is not JSON; BadScoringRequest for `__proto__` keys). */
+export function parseJson(bytes: Buffer): unknown {
   const text = bytes.toString('utf8');
   let body: unknown;
   try {

@@ -4,6 +4,7 @@ import { LogisticRegression, makeClassification } from '@mlops/ml';
 import { createLogger, type Logger } from '@mlops/service-kit';
 import { createPredictorMetrics, type PredictorMetrics } from '../../src/adapters/metrics.js';
 import type { AuthConfig } from '../../src/config.js';
+import type { FeedbackSink, PredictionLog } from '../../src/domain/ports.js';
 import { ModelSlot, type ServedModel } from '../../src/domain/served-model.js';
 import { createHttpListener } from '../../src/entry-points/http.js';
 import { closeServer, createHttpServer, listen } from '../../src/entry-points/server.js';
@@ -42,7 +43,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the real listener and server (the service's own) with the given limits and auth; no NATS, no MLflow. */
+/** Starts the real listener and server (the service's own) with the given limits, auth and ports; no NATS, no MLflow. */
 export async function startTestServer(
   options: {
     model?: ServedModel;
@@ -51,6 +52,8 @@ export async function startTestServer(
     requestTimeoutMs?: number;
     auth?: Partial<AuthConfig>;
     logger?: Logger;
+    predictionLog?: PredictionLog;
+    feedback?: FeedbackSink;
   } = {},
 ): Promise<TestServer> {
   const slot = new ModelSlot();
@@ -62,6 +65,10 @@ export async function startTestServer(
     auth: { tokens: [], protectHealth: false, protectMetrics: false, ...options.auth },
     metrics,
     logger: options.logger ?? createLogger({ service: 'test', level: 'silent' }),
+    ...(options.predictionLog === undefined ? {} : { predictionLog: options.predictionLog }),
+    ...(options.feedback === undefined
+      ? {}
+      : { feedback: { sink: options.feedback, modelName: 'One_Customer_Classifier' } }),
   });
   const server = await listen(createHttpServer(listener, options.requestTimeoutMs ?? 30_000), 0, '127.0.0.1');
   return {

@@ -1,0 +1,232 @@
+import { type PredictionLoggedData, PredictionLoggedDataSchema } from '@mlops/contracts';
+import { createLogger } from '@mlops/service-kit';
+import { describe, expect, it } from 'vitest';
+import { createPredictorMetrics, type PredictorMetrics } from '../src/adapters/metrics.js';
+import { BufferedPredictionLog, type PredictionLogOptions, packDoubles } from '../src/adapters/prediction-log.js';
+import { score } from '../src/domain/scoring.js';
+import { fittedModel } from './support/harness.js';
+
+const served = fittedModel();
+const logger = createLogger({ service: 'test', level: 'silent' });
+
+/** Doubles back from the log's base64. */
+function unpack(text: string): number[] {
+  const bytes = Buffer.from(text, 'base64');
+  return Array.from({ length: bytes.length / 8 }, (_, i) => bytes.readDoubleLE(i * 8));
+}
+
+/** `rows` rows of 20 features, each value telling its row and column apart. */
+function matrix(rows: number, seed = 0) {
+  const data = Float64Array.from({ length: rows * 20 }, (_, k) => seed + k / 7 - 3);
+  return { rows, cols: 20, data };
+}
+
+/** A publish function whose calls are recorded and settled by the test. */
+function fakePublish() {
+  const calls: { data: PredictionLoggedData; key: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const publish = (data: PredictionLoggedData, key: string) =>
+    new Promise<void>((resolve, reject) => {
+      calls.push({ data, key, resolve, reject });
+    });
+  return { calls, publish };
+}
+
+/** A log over `publish`, with its metrics; defaults: log all, 1 MiB buffer, 4 in flight. */
+function createLog(
+  publish: (d: PredictionLoggedData, k: string) => Promise<unknown>,
+  options: Partial<PredictionLogOptions> = {},
+) {
+  const metrics = createPredictorMetrics();
+  const log = new BufferedPredictionLog(
+    publish,
+    { sampleRate: 1, bufferBytes: 1024 * 1024, maxInFlight: 4, maxPayload: () => 1024 * 1024, ...options },
+    metrics,
+    logger,
+  );
+  return { log, metrics };
+}
+
+/** Scores `rows` rows through the domain's score(), logging into `log`; returns what the answer holds. */
+function scoreInto(log: BufferedPredictionLog, metrics: PredictorMetrics, requestId: string, rows = 1, seed = 0) {
+  const X = matrix(rows, seed);
+  return { X, scored: score(served, X, { metrics, log }, requestId) };
+}
+
+async function value(metrics: PredictorMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = await metrics.registry.getSingleMetric(name)?.get();
+  const wanted = Object.entries(labels);
+  const found = metric?.values.find((v) => wanted.every(([k, l]) => v.labels[k] === l));
+  return found?.value ?? Number.NaN;
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('the prediction log', () => {
+  it('when requests are scored, then each is published once, in order, keyed by its request id, with the sent rows and the answer', async () => {
+    const published: { data: PredictionLoggedData; key: string }[] = [];
+    const { log, metrics } = createLog(async (data, key) => {
+      published.push({ data, key });
+    });
+    const one = scoreInto(log, metrics, 'reqA', 1, 0);
+    const many = scoreInto(log, metrics, 'reqB', 1000, 5);
+    await log.close(1000);
+    expect(published.map((p) => p.key)).toEqual(['reqA', 'reqB']);
+    for (const [{ data }, { X, scored }] of [
+      [published[0]!, one],
+      [published[1]!, many],
+    ] as const) {
+      expect(PredictionLoggedDataSchema.safeParse(data).success).toBe(true);
+      expect(data).toMatchObject({ model: served.name, version: served.version, rows: X.rows, columns: 20 });
+      expect(data).toMatchObject({ request_id: scored.requestId, sample_rate: 1, dropped_before: 0 });
+      expect(unpack(data.features)).toEqual(Array.from(X.data));
+      expect(unpack(data.probabilities)).toEqual(Array.from(scored.probabilities));
+      expect(unpack(data.labels)).toEqual(Array.from(scored.labels));
+      expect(scored.ids.at(-1)).toBe(`${data.request_id}-${data.rows - 1}`);
+      expect(Date.now() - Date.parse(data.predicted_at)).toBeLessThan(10_000);
+    }
+    expect(await value(metrics, 'predictor_prediction_log_published_total')).toBe(2);
+    expect(await value(metrics, 'predictor_prediction_log_rows_published_total')).toBe(1001);
+  });
+
+  it('when a request is recorded, then nothing is encoded or sent on the request path: the publisher runs later', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish);
+    scoreInto(log, metrics, 'r1');
+    expect(calls).toHaveLength(0);
+    await turn();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('when publishes are slow, then up to maxInFlight are pending at once, the rest wait in order and start together once half the slots are free', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { maxInFlight: 4 });
+    for (let i = 0; i < 7; i++) scoreInto(log, metrics, `r${i}`);
+    await turn();
+    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3']);
+    expect(await value(metrics, 'predictor_prediction_log_in_flight')).toBe(4);
+    expect(await value(metrics, 'predictor_prediction_log_queue_requests')).toBe(3);
+    calls[1]!.resolve();
+    await turn();
+    await turn();
+    expect(calls).toHaveLength(4);
+    calls[3]!.resolve();
+    await turn();
+    await turn();
+    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    for (const call of calls) call.resolve();
+    await turn();
+    await turn();
+    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+  });
+
+  it('when the buffer is full, then a request is dropped and counted, never queued, and the next message says so', async () => {
+    const { calls, publish } = fakePublish();
+    const bytesOfOne = 20 * 8 + 8 + 8;
+    const { log, metrics } = createLog(publish, { maxInFlight: 1, bufferBytes: 2 * bytesOfOne });
+    for (let i = 0; i < 10; i++) scoreInto(log, metrics, `r${i}`);
+    expect(await value(metrics, 'predictor_prediction_log_queue_requests')).toBe(2);
+    expect(await value(metrics, 'predictor_prediction_log_queue_bytes')).toBe(2 * bytesOfOne);
+    expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'buffer_full' })).toBe(8);
+    await turn();
+    expect(calls[0]!.data.dropped_before).toBe(8);
+    calls[0]!.resolve();
+    await turn();
+    await turn();
+    expect(calls[1]!.data.dropped_before).toBe(0);
+    expect(calls.map((c) => c.key)).toEqual(['r0', 'r1']);
+  });
+
+  it('when a publish fails, then it is dropped and counted, and the next published message carries the drops', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { maxInFlight: 1 });
+    scoreInto(log, metrics, 'r0');
+    scoreInto(log, metrics, 'r1');
+    await turn();
+    calls[0]!.reject(new Error('NATS is down'));
+    await turn();
+    await turn();
+    expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'publish_failed' })).toBe(1);
+    expect(calls[1]!.data.dropped_before).toBe(1);
+    calls[1]!.reject(new Error('still down'));
+    await turn();
+    scoreInto(log, metrics, 'r2');
+    await turn();
+    expect(calls[2]!.data.dropped_before).toBe(2);
+    calls[2]!.resolve();
+    await log.close(1000);
+    expect(await value(metrics, 'predictor_prediction_log_published_total')).toBe(1);
+  });
+
+  it('when the publish function throws at once, then the request still succeeds and the drop is counted', async () => {
+    const { log, metrics } = createLog(() => {
+      throw new Error('boom');
+    });
+    expect(() => scoreInto(log, metrics, 'r0')).not.toThrow();
+    await log.close(1000);
+    expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'publish_failed' })).toBe(1);
+  });
+
+  it('when a message would exceed the server payload limit, then it is dropped as too_large, not sent', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { maxPayload: () => 8 * 1024 });
+    scoreInto(log, metrics, 'big', 100);
+    scoreInto(log, metrics, 'small', 1);
+    await turn();
+    expect(calls.map((c) => [c.key, c.data.dropped_before])).toEqual([['small', 1]]);
+    expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'too_large' })).toBe(1);
+  });
+
+  it('when the sample rate is 0, then nothing is logged nor counted as dropped', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { sampleRate: 0 });
+    for (let i = 0; i < 20; i++) scoreInto(log, metrics, `r${i}`);
+    await log.close(100);
+    expect(calls).toHaveLength(0);
+    expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'buffer_full' })).toBe(0);
+  });
+
+  it('when the sample rate is 0.25, then a request is logged when its draw is under it, and the messages say 0.25', async () => {
+    const draws = [0.1, 0.3, 0.249, 0.25, 0.9, 0];
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { sampleRate: 0.25, random: () => draws.shift() ?? 1 });
+    for (let i = 0; i < 6; i++) scoreInto(log, metrics, `r${i}`);
+    await turn();
+    expect(calls.map((c) => c.key)).toEqual(['r0', 'r2', 'r5']);
+    expect(calls.map((c) => c.data.sample_rate)).toEqual([0.25, 0.25, 0.25]);
+  });
+
+  it('when closed, then what is queued is published before close resolves, and later requests are ignored', async () => {
+    const published: string[] = [];
+    const { log, metrics } = createLog(
+      async (_data, key) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        published.push(key);
+      },
+      { maxInFlight: 2 },
+    );
+    for (let i = 0; i < 7; i++) scoreInto(log, metrics, `r${i}`);
+    await log.close(5000);
+    expect(published).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+    scoreInto(log, metrics, 'late');
+    await turn();
+    expect(published).toHaveLength(7);
+  });
+
+  it('when closing takes longer than allowed, then close returns in time and counts what was left as shutdown drops', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { maxInFlight: 2 });
+    for (let i = 0; i < 5; i++) scoreInto(log, metrics, `r${i}`);
+    const started = Date.now();
+    await log.close(50);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(calls).toHaveLength(2);
+    expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'shutdown' })).toBe(3);
+    expect(await value(metrics, 'predictor_prediction_log_queue_requests')).toBe(0);
+  });
+
+  it('when doubles are packed from a view into a larger buffer, then only the view’s values are written', () => {
+    const whole = Float64Array.from([9, 1.5, -2, Number.MAX_VALUE, 9]);
+    expect(unpack(packDoubles(whole.subarray(1, 4), 3))).toEqual([1.5, -2, Number.MAX_VALUE]);
+    expect(unpack(packDoubles(whole.subarray(0, 4), 2))).toEqual([9, 1.5]);
+  });
+});
