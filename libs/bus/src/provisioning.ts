@@ -18,6 +18,11 @@ export interface StreamSpec {
   readonly maxAgeMs?: number;
   /** Bytes kept; past it the oldest messages are discarded. 0 = unlimited; unset keeps an existing stream's limit. */
   readonly maxBytes?: number;
+  /**
+   * Only create the stream when it is missing; an existing one is left as it is (for a consumer that must not fight
+   * the owner's limits, e.g. the monitor and the predictor's PREDICTIONS).
+   */
+  readonly ifMissing?: boolean;
 }
 
 /** A durable pull consumer. */
@@ -55,6 +60,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     await jsm.streams.add({ name: spec.name, storage: StorageType.File, retention: RetentionPolicy.Limits, ...wanted });
     return;
   }
+  if (spec.ifMissing === true) return;
   const config = existing.config;
   const same =
     JSON.stringify([...config.subjects].sort()) === JSON.stringify([...wanted.subjects].sort()) &&

@@ -92,7 +92,7 @@ export {
 export type { TuneReply } from './replies.js';
 export { TuneReplySchema } from './replies.js';
 export type { Subject } from './subjects.js';
-export { CONSUMERS, STREAMS, SUBJECTS } from './subjects.js';
+export { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS } from './subjects.js';
 export type {
   DatasetSpec,
   GateRules,

@@ -69,3 +69,14 @@ export const CONSUMERS = {
   predictorModels: 'predictor-model-registered',
   monitorPredictions: 'monitor-predictions',
 } as const;
+
+/**
+ * The prediction log's limits when nothing else is configured (the predictor's PREDICTOR_LOG_* defaults): 7 days,
+ * 1 GiB, a 2-minute de-duplication window (request ids are unique).
+ */
+export const PREDICTIONS_STREAM_DEFAULTS = {
+  ...STREAMS.predictions,
+  duplicateWindowMs: 2 * 60 * 1000,
+  maxAgeMs: 7 * 24 * 3600 * 1000,
+  maxBytes: 1024 ** 3,
+} as const;

@@ -1,3 +1,4 @@
+import { PREDICTIONS_STREAM_DEFAULTS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
   checkNatsEnv,
@@ -90,13 +91,13 @@ export const configSchema = z
       .number()
       .int()
       .min(60)
-      .default(7 * 24 * 3600)
+      .default(PREDICTIONS_STREAM_DEFAULTS.maxAgeMs / 1000)
       .describe('PREDICTIONS stream: messages older than this are deleted (set when the predictor starts)'),
     PREDICTOR_LOG_MAX_BYTES: z.coerce
       .number()
       .int()
       .min(1024 * 1024)
-      .default(1024 * 1024 * 1024)
+      .default(PREDICTIONS_STREAM_DEFAULTS.maxBytes)
       .describe('PREDICTIONS stream: past this size the oldest messages are deleted (set when the predictor starts)'),
     PREDICTOR_FEEDBACK_TIMEOUT_MS: z.coerce
       .number()

@@ -1,5 +1,5 @@
 import { type Bus, type ConsumerHandle, PoisonMessageError } from '@mlops/bus';
-import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { Monitor } from '../domain/monitor.js';
 import { decodePrediction } from './prediction-wire.js';
@@ -18,7 +18,8 @@ export function predictionConsumerSpec(windowMs: number) {
 /** Provisions what the monitor reads and writes: the prediction log (if no predictor made it yet), labels, events. */
 export async function provisionMonitor(bus: Bus, windowMs: number): Promise<void> {
   await bus.ensureDeadLetterStream();
-  await bus.ensureStream({ ...STREAMS.predictions, duplicateWindowMs: 120_000, maxAgeMs: 7 * 24 * 3600_000 });
+  // The predictor owns the prediction log's limits; the monitor only creates it (with the same defaults) if missing.
+  await bus.ensureStream({ ...PREDICTIONS_STREAM_DEFAULTS, ifMissing: true });
   await bus.ensureStream({ ...STREAMS.feedback, maxAgeMs: 7 * 24 * 3600_000 });
   await bus.ensureStream(STREAMS.monitor);
   await bus.ensureConsumer(STREAMS.predictions.name, predictionConsumerSpec(windowMs));
