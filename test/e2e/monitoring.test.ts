@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { connectBus, requestReply, watchEvents } from '@mlops/bus';
+import { main as mlops } from '@mlops/cli';
+import { type EventData, SUBJECTS } from '@mlops/contracts';
+import { accuracy, makeClassification } from '@mlops/ml';
+import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import { MODEL_FILES } from '@mlops/model-format';
+import { createMonitor, loadConfig as monitorConfig } from '@mlops/monitor';
+import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
+import { createLogger } from '@mlops/service-kit';
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { createTracker, loadConfig as trackerConfig } from '@mlops/tracker';
+import { createTrainer, natsTrainerBus, loadConfig as trainerConfig } from '@mlops/trainer';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const logger = createLogger({ service: 'e2e-monitoring', level: 'silent' });
+const modelName = `e2e_mon_${randomUUID().slice(0, 8)}`;
+const SHIFTED = Array.from({ length: 12 }, (_, j) => `x${j}`);
+let nats: NatsServerHandle;
+let client: NatsConnection;
+let mlflow: MlflowClient;
+let predictorUrl: string;
+const stops: (() => Promise<void>)[] = [];
+const windows: EventData<'monitor.window'>[] = [];
+const detected: EventData<'drift.detected'>[] = [];
+const registered: EventData<'model.registered'>[] = [];
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The default tuning's data: make_classification(1000 × 20, seed 42), the rows the model was trained and tested on. */
+const data = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
+const row = (i: number, shift = 0) =>
+  Array.from(data.X.data.subarray(i * 20, (i + 1) * 20), (v, j) => (j < SHIFTED.length ? v + shift : v));
+
+async function predictRows(from: number, count: number, shift = 0) {
+  const ids: string[] = [];
+  const labels: number[] = [];
+  for (let start = from; start < from + count; start += 50) {
+    const rows = Array.from({ length: Math.min(50, from + count - start) }, (_, k) => row(start + k, shift));
+    const response = await fetch(`${predictorUrl}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: rows }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { prediction_ids: string[]; predictions: number[] };
+    ids.push(...body.prediction_ids);
+    labels.push(...body.predictions);
+  }
+  return { ids, labels };
+}
+
+async function cli(args: string[]) {
+  let out = '';
+  const code = await mlops(args, {
+    stdout: (t) => (out += t),
+    stderr: (t) => (out += t),
+    cwd: process.cwd(),
+    env: { NATS_URL: nats.url },
+  });
+  return { code, out };
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  const env = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'), LOG_LEVEL: 'silent' };
+  mlflow = createMlflowClient({ trackingUri: env.MLFLOW_TRACKING_URI });
+  const bus = () => connectBus({ servers: nats.url, name: 'e2e', logger });
+  const trainer = createTrainer(trainerConfig(env, process.cwd()), { bus: natsTrainerBus(await bus()), logger });
+  const tracker = createTracker(trackerConfig(env), { bus: await bus(), logger });
+  const predictor = createPredictor(
+    predictorConfig({ ...env, MODEL_NAME: modelName, PREDICTOR_PORT: '0', PREDICTOR_MODEL_POLL_MS: '60000' }),
+    { bus: await bus(), logger },
+  );
+  const monitor = createMonitor(
+    monitorConfig({ ...env, MONITOR_PORT: '0', MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30' }),
+    { bus: await bus(), logger },
+  );
+  for (const service of [trainer, tracker, predictor, monitor]) {
+    await service.start();
+    stops.unshift(() => service.stop());
+  }
+  predictorUrl = `http://127.0.0.1:${predictor.port}`;
+  client = await connect({ servers: nats.url });
+  watchEvents(client, SUBJECTS.monitorWindow, ({ data: d }) => d.model === modelName && windows.push(d));
+  watchEvents(client, SUBJECTS.driftDetected, ({ data: d }) => d.model === modelName && detected.push(d));
+  watchEvents(client, SUBJECTS.modelRegistered, ({ data: d }) => d.name === modelName && registered.push(d));
+  const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName });
+  await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 10_000 });
+  await until('version 1 served', async () => {
+    const r = await fetch(`${predictorUrl}/ready`);
+    return r.status === 200 ? true : undefined;
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await client?.drain();
+  for (const stop of stops) await stop();
+  await nats?.stop();
+});
+
+describe('monitoring, end to end: predictor → prediction log → monitor, labels back', () => {
+  it('when the default tuning registers version 1, then its directory holds the training profile', async () => {
+    const resolved = await mlflow.resolveModelUri(`models:/${modelName}/1`);
+    const bytes = await mlflow.downloadArtifact({
+      artifactUri: resolved!.artifactUri,
+      path: MODEL_FILES.referenceProfile,
+    });
+    const profile = JSON.parse(new TextDecoder().decode(bytes)) as { rows: number; features: { name: string }[] };
+    expect(profile.rows).toBe(800);
+    expect(profile.features.map((f) => f.name)).toEqual(Array.from({ length: 20 }, (_, j) => `x${j}`));
+  });
+
+  it('when the training rows are served, then no drift; when 12 features shift by +1.0, then drift.detected names them and mlops monitor says DRIFT', async () => {
+    await predictRows(0, 500);
+    await until('2 windows', () => (windows.length >= 2 ? true : undefined));
+    expect(windows.slice(0, 2).map((w) => w.dataset_drift)).toEqual([false, false]);
+    await predictRows(500, 500, 1.0);
+    const [drift] = await until('drift.detected', () => (detected.length > 0 ? detected : undefined));
+    expect(drift?.window).toBe(2);
+    expect(drift?.drifted_features).toEqual(expect.arrayContaining(SHIFTED));
+    const { code, out } = await cli(['monitor', '--name', modelName]);
+    console.info(out);
+    expect(code).toBe(0);
+    expect(out).toMatch(/DRIFT/);
+    expect(out).toMatch(/x0 +ks /);
+  }, 120_000);
+
+  it('when true labels arrive for served predictions, then live accuracy is the accuracy of what was served', async () => {
+    const served = await predictRows(0, 300);
+    const truth = Array.from(data.y.subarray(0, 300));
+    const labels = served.ids.map((id, i) => ({ prediction_id: id, label: truth[i] }));
+    const response = await fetch(`${predictorUrl}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(labels),
+    });
+    expect(response.status).toBe(202);
+    const status = await requestReply(client, SUBJECTS.monitorStatus, { name: modelName }, { timeoutMs: 10_000 });
+    const live = status.versions[0]?.performance;
+    expect(live?.labelled).toBe(300);
+    expect(live?.accuracy).toBeCloseTo(accuracy(truth, served.labels), 12);
+    expect(live?.training).toEqual({ name: 'accuracy', value: registered[0]?.metric?.value });
+    const { out } = await cli(['monitor', '--name', modelName]);
+    console.info(out);
+    expect(out).toMatch(/live performance on 300 labelled/);
+  }, 120_000);
+
+  it('when windows close, then each is a step of the MLflow run "monitoring v1", linked from the version', async () => {
+    const version = await mlflow.getModelVersion(modelName, '1');
+    const runId = version.tags['mlops.monitor.run_id'];
+    expect(runId).toBeDefined();
+    const run = await mlflow.getRun(runId!);
+    expect(run.info.runName).toBe('monitoring v1');
+    const history = await mlflow.getMetricHistory(runId!, 'drift_share');
+    expect(
+      history
+        .map((m) => m.step)
+        .sort((a, b) => a - b)
+        .slice(0, 4),
+    ).toEqual([0, 1, 2, 3]);
+  }, 60_000);
+});
