@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { versionReport } from '../src/commands/monitor.js';
 import { modelsTable } from '../src/commands/registry.js';
 import { main } from '../src/main.js';
 
@@ -235,6 +236,101 @@ describe('mlops models, promote, rollback', () => {
       '1        champion    -               -         -',
       'gate:',
       '  v2: accuracy 0.855 vs champion v1 0.865: worse',
+    ]);
+  });
+});
+
+describe('mlops monitor, feedback', () => {
+  it('when feedback lacks --csv, then it refuses before connecting', async () => {
+    const result = await run('feedback');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('mlops feedback: feedback needs --csv FILE (columns prediction_id,label)\n');
+  });
+
+  it.each([
+    ['a header without label', 'prediction_id,truth\na-0,1\n', /the header must name prediction_id and label/],
+    ['a label 2', 'prediction_id,label\na-0,1\na-1,2\n', /labels\.csv:3: label must be 0 or 1, got "2"/],
+    ['no rows', 'prediction_id,label\n', /no labels below the header/],
+    ['broken quoting', 'prediction_id,label\n"a-0,1\n', /labels\.csv: /],
+  ])('when the CSV has %s, then it fails with one line before connecting', async (_, text, message) => {
+    await writeFile(join(dir, 'labels.csv'), text);
+    const result = await run('feedback', '--csv', 'labels.csv', '--nats', 'nats://127.0.0.1:1');
+    expectOneLineFailure(result, message);
+  });
+
+  it('when no NATS server answers, then monitor and feedback fail with one line saying the stack is not up', async () => {
+    await writeFile(join(dir, 'labels.csv'), 'prediction_id,label\na-0,1\n');
+    for (const argv of [['monitor'], ['feedback', '--csv', 'labels.csv']]) {
+      const result = await run(...argv, '--nats', 'nats://127.0.0.1:1');
+      expectOneLineFailure(result, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 .*: is the stack up\?/);
+    }
+  });
+
+  it('when a status comes back, then the report shows the window per column and the live performance', () => {
+    const column = {
+      name: 'x0',
+      method: 'ks' as const,
+      value: 1e-9,
+      threshold: 0.0025,
+      drifted: true,
+      psi: 0.9,
+      js_distance: 0.3,
+      ks_statistic: 0.4,
+      ks_p_value: 1e-9,
+      wasserstein_normed: null,
+      mean: 1,
+      reference_mean: 0,
+    };
+    const live = {
+      predictions: 1000,
+      labelled: 300,
+      label_coverage: 0.3,
+      accuracy: 0.85,
+      precision: 0.8,
+      recall: 0.9,
+      f1: 0.85,
+      roc_auc: 0.9,
+      log_loss: 0.4,
+      label_latency_p50_s: 2,
+      label_latency_p95_s: 9.5,
+      training: { name: 'accuracy' as const, value: 0.865 },
+      degraded: false,
+    };
+    const report = versionReport({
+      model: 'm',
+      version: '1',
+      drift_unavailable: null,
+      windows: 3,
+      drift_since_window: 2,
+      last_window: {
+        model: 'm',
+        version: '1',
+        window: 2,
+        rows: 500,
+        sequences: [[1, 10]],
+        opened_at: '2026-12-01T19:00:00.000Z',
+        closed_at: '2026-12-01T19:00:05.000Z',
+        closed_by: 'rows',
+        reference_rows: 800,
+        features: [column],
+        prediction: null,
+        dataset_drift: true,
+        drift_share: 1,
+        drifted_features: ['x0'],
+        performance: live,
+      },
+      performance: live,
+      labels: { joined: 300, unknown: 1, expired: 0, duplicate: 2, other_model: 0 },
+    });
+    expect(report.split('\n')).toEqual([
+      'm v1: 3 windows',
+      '  window 2: 500 rows, closed by rows at 2026-12-01 19:00:05: DRIFT, 100 % of features drifted (drifting since window 2)',
+      '    column  method  value    threshold  psi     js      mean    ref mean  drifted',
+      '    x0      ks      1.00e-9  0.0025     0.9000  0.3000  1.0000  0.0000    YES',
+      '  live performance on 300 labelled of 1000 predictions (coverage 30.0 %); training accuracy 0.8650',
+      '    accuracy 0.8500, precision 0.8000, recall 0.9000, f1 0.8500, roc_auc 0.9000, log_loss 0.4000',
+      '    label latency p50 2.0 s, p95 9.5 s',
+      '  labels: 300 joined; refused since start: 1 unknown, 0 expired, 2 repeated, 0 other model',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type ColumnDrift,
@@ -41,7 +42,7 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
 export async function feedbackCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(['csv', 'model', 'nats']), strict: true });
   if (values.csv === undefined) throw new UsageError('feedback needs --csv FILE (columns prediction_id,label)', 2);
-  const items = await readLabels(values.csv, values.model);
+  const items = await readLabels(resolve(io.cwd, values.csv), values.csv, values.model);
   const totals = { accepted: 0, duplicates: 0, refused: 0 };
   for (let start = 0; start < items.length; start += MAX_FEEDBACK_ITEMS) {
     const batch = items.slice(start, start + MAX_FEEDBACK_ITEMS);
@@ -135,10 +136,10 @@ function rowOf(path: string, start: number): string {
   return Number.isInteger(index) ? String(start + index + 2) : path;
 }
 
-async function readLabels(path: string, model: string | undefined): Promise<FeedbackItem[]> {
+async function readLabels(file: string, path: string, model: string | undefined): Promise<FeedbackItem[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (err) {
     throw new UsageError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`, 1, { cause: err });
   }
