@@ -9,7 +9,7 @@ import { tuneCommand } from './tune.js';
 export const UP_USAGE = `usage: mlops up [--data-dir data] [--nats-port 4222] [--mlflow-port 5000] [--predictor-port 8080]
   [--no-tune] [--exit-after-tune]
 Runs the whole local stack — nats-server (JetStream), MLflow (SQLite + artifact proxy), trainer, tracker,
-predictor — with data under --data-dir, publishes the default tune request, prints the results, and keeps
+predictor, monitor — with data under --data-dir, publishes the default tune request, prints the results, and keeps
 /predict and the MLflow UI serving until Ctrl-C. Logs go to <data-dir>/logs/.`;
 
 const FLAGS = ['data-dir', 'nats-port', 'mlflow-port', 'predictor-port'] as const;
