@@ -32,6 +32,7 @@ export interface MonitorDeps {
 }
 
 const LABEL_WAIT_MS = 2000;
+const PERFORMANCE_REFRESH_MS = 5000;
 
 /**
  * The monitor's rules in one place: windows of logged predictions per served version, drift against the version's
@@ -45,6 +46,10 @@ export class Monitor {
   private readonly counted = new Set<number>();
   private readonly references = new Map<string, Promise<VersionReference>>();
   private readonly lastWindows = new Map<string, MonitorWindowData>();
+  private readonly performance = new Map<
+    string,
+    { at: number; labels: number; value: MonitorWindowData['performance'] }
+  >();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
 
@@ -315,9 +320,21 @@ export class Monitor {
     checkpoint.performance_episodes = Math.max(1, episode);
   }
 
+  /**
+   * Live performance of a version: recomputed when its labels changed, else at most every PERFORMANCE_REFRESH_MS
+   * (predictions keep arriving; a full pass over the join for every window would cost more than the window).
+   */
   private performanceOf(key: string, reference: VersionReference): MonitorWindowData['performance'] {
-    const rows = this.join.rowsOf(key, this.now() - this.rules.performance.windowMs);
-    return livePerformance(rows, reference.training, this.rules.performance);
+    const now = this.now();
+    const labels = this.join.labelCounts(key).joined;
+    const cached = this.performance.get(key);
+    if (cached !== undefined && cached.labels === labels && now - cached.at < PERFORMANCE_REFRESH_MS) {
+      return cached.value;
+    }
+    const rows = this.join.rowsOf(key, now - this.rules.performance.windowMs);
+    const value = livePerformance(rows, reference.training, this.rules.performance);
+    this.performance.set(key, { at: now, labels, value });
+    return value;
   }
 
   private referenceOf(model: string, version: string): Promise<VersionReference> {
