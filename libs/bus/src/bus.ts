@@ -121,6 +121,9 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       name: options.name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // An async stack trace per request costs ~25 µs a publish (measured on the prediction log); errors still say
+      // what failed, from where the bus calls.
+      noAsyncTraces: true,
       timeout: 10_000,
       ...securityOptions(options.security),
     },
