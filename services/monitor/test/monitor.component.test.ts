@@ -131,6 +131,8 @@ describe('monitor: drift against the served version', () => {
     const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
     expect(status.versions[0]?.drift_unavailable).toMatch(/no reference profile/);
     expect(status.versions[0]?.performance).toMatchObject({ labelled: 300, predictions: 500 });
+    const metrics = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
+    expect(metrics).toContain(`monitor_reference_available{model_name="${name}",model_version="${version}"} 0`);
   }, 120_000);
 });
 

@@ -76,6 +76,12 @@ export function createMonitorMetrics(): MonitorPrometheus {
     registers,
   });
   const joinRows = new Gauge({ name: 'monitor_join_rows', help: 'Prediction rows kept for joining labels', registers });
+  const reference = new Gauge({
+    name: 'monitor_reference_available',
+    help: '1 when the version has a reference profile (drift is measured), 0 when not',
+    labelNames: version,
+    registers,
+  });
   const split = (key: string) => {
     const colon = key.lastIndexOf(':');
     return { model_name: key.slice(0, colon), model_version: key.slice(colon + 1) };
@@ -107,5 +113,6 @@ export function createMonitorMetrics(): MonitorPrometheus {
       }
     },
     joinRows: (n) => joinRows.set(n),
+    reference: (key, available) => reference.set(split(key), available ? 1 : 0),
   };
 }

@@ -343,10 +343,14 @@ export class Monitor {
     if (loading === undefined) {
       loading = this.deps.files.load(model, version).then(prepareReference);
       this.references.set(key, loading);
-      loading.catch((err: unknown) => {
-        this.references.delete(key); // try again next time
-        this.deps.logger.warn({ err, model, version }, 'reference not loaded: drift waits for it');
-      });
+      loading.then(
+        (reference) => this.deps.metrics.reference(key, reference.features !== null),
+        (err: unknown) => {
+          this.references.delete(key); // try again next time
+          this.deps.metrics.reference(key, false);
+          this.deps.logger.warn({ err, model, version }, 'reference not loaded: drift waits for it');
+        },
+      );
     }
     return loading;
   }

@@ -38,4 +38,6 @@ export interface MonitorMetrics {
   labels(key: string, outcome: string, n: number): void;
   performance(key: string, live: MonitorWindowData['performance']): void;
   joinRows(rows: number): void;
+  /** Whether drift can be measured for a version (false: no reference profile, or it could not be read). */
+  reference(key: string, available: boolean): void;
 }
