@@ -62,8 +62,12 @@ async function predictRows(from: number, count: number, shift = 0) {
 async function cli(args: string[]) {
   let out = '';
   const code = await mlops(args, {
-    stdout: (t) => (out += t),
-    stderr: (t) => (out += t),
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      out += t;
+    },
     cwd: process.cwd(),
     env: { NATS_URL: nats.url },
   });
