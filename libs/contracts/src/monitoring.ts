@@ -27,16 +27,28 @@ const PACKED_FIELDS = [
   packed('labels', (d) => d.rows),
 ] as const;
 
+/** One scoring request inside a `prediction.logged` message: its rows follow the previous request's. */
+export const LoggedRequestSchema = z.object({
+  request_id: z.string().min(1).max(128),
+  predicted_at: timestamp,
+  rows: z.number().int().min(1).max(MAX_LOGGED_ROWS),
+});
+
+/** At most this many scoring requests in one `prediction.logged` message. */
+export const MAX_REQUESTS_PER_LOG_MESSAGE = 1000;
+
 /**
- * The data of `prediction.logged`: one scoring request as the predictor served it. Row `i` has the prediction id
- * `<request_id>-<i>`; features are row-major in the served model's feature order.
+ * The data of `prediction.logged`: scoring requests of one served version as the predictor answered them, in order
+ * (one per message when traffic is light; under load the publisher puts the waiting ones together). Row `i` of a
+ * request has the prediction id `<request_id>-<i>`; features are row-major in the served model's feature order,
+ * all requests' rows concatenated.
  */
 export const PredictionLoggedDataSchema = z
   .object({
     model: modelName,
     version: versionNumber,
-    request_id: z.string().min(1).max(128),
-    predicted_at: timestamp,
+    requests: z.array(LoggedRequestSchema).min(1).max(MAX_REQUESTS_PER_LOG_MESSAGE),
+    /** Rows of all the requests together. */
     rows: z.number().int().min(1).max(MAX_LOGGED_ROWS),
     columns: z.number().int().min(1).max(100_000),
     encoding: z.literal(PREDICTION_ENCODING),
@@ -49,6 +61,10 @@ export const PredictionLoggedDataSchema = z
     dropped_before: count,
   })
   .superRefine((data, ctx) => {
+    const rows = data.requests.reduce((sum, r) => sum + r.rows, 0);
+    if (rows !== data.rows) {
+      ctx.addIssue({ code: 'custom', path: ['rows'], message: `the requests hold ${rows} rows, not ${data.rows}` });
+    }
     for (const field of PACKED_FIELDS) {
       const expected = base64LengthOfDoubles(field.cells(data));
       if (data[field.what].length !== expected) {
@@ -275,6 +291,8 @@ export const MonitorStatusReplySchema = z.object({
 
 /** The data of a prediction log message. */
 export type PredictionLoggedData = z.infer<typeof PredictionLoggedDataSchema>;
+/** One request of a prediction log message. */
+export type LoggedRequest = z.infer<typeof LoggedRequestSchema>;
 /** One window's statistics of one column. */
 export type ColumnDrift = z.infer<typeof ColumnDriftSchema>;
 /** Live performance of a version. */

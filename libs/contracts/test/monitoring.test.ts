@@ -15,8 +15,10 @@ function logged(overrides: Record<string, unknown> = {}) {
   return {
     model: 'm',
     version: '3',
-    request_id: 'abc123',
-    predicted_at: new Date(0).toISOString(),
+    requests: [
+      { request_id: 'abc123', predicted_at: new Date(0).toISOString(), rows: 1 },
+      { request_id: 'abc124', predicted_at: new Date(1).toISOString(), rows: 1 },
+    ],
     rows: 2,
     columns: 3,
     encoding: PREDICTION_ENCODING,
@@ -36,6 +38,14 @@ describe('prediction.logged', () => {
     if (!parsed.ok) throw new Error(parsed.reason);
     const bytes = Buffer.from(parsed.event.data.features, 'base64');
     expect([...new Float64Array(bytes.buffer, bytes.byteOffset, 6)]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('when the requests do not add up to the rows, then the reason says how many they hold', () => {
+    const parsed = parseEvent(SUBJECTS.predictionLogged, {
+      ...makeEvent(SUBJECTS.predictionLogged, { key: 'k', source: 't', data: logged() }),
+      data: logged({ requests: [{ request_id: 'a', predicted_at: new Date(0).toISOString(), rows: 1 }] }),
+    });
+    expect(JSON.stringify(parsed)).toContain('rows: the requests hold 1 rows, not 2');
   });
 
   it('when features hold fewer doubles than rows × columns, then the reason names the field and both sizes', () => {

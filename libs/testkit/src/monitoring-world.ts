@@ -118,8 +118,7 @@ export async function logTraffic(
       {
         model: options.model,
         version: options.version,
-        request_id: requestId,
-        predicted_at: new Date().toISOString(),
+        requests: [{ request_id: requestId, predicted_at: new Date().toISOString(), rows: n }],
         rows: n,
         columns: cols,
         encoding: PREDICTION_ENCODING,

@@ -6,8 +6,7 @@ function batch(sequence: number, rows: number, version = '1'): PredictionBatch {
   return {
     model: 'm',
     version,
-    requestId: `r${sequence}`,
-    predictedAtMs: 0,
+    requests: [{ requestId: `r${sequence}`, predictedAtMs: 0, rows }],
     rows,
     columns: 2,
     features: new Float64Array(rows * 2),

@@ -46,6 +46,11 @@ function createLog(
   return { log, metrics };
 }
 
+/** What makes a scored request look like one from version 2 of the model. */
+function otherVersion(requestId: string) {
+  return { model: { name: served.name, version: '2' }, requestId, scoredAt: Date.now(), X: matrix(1) };
+}
+
 /** Scores `rows` rows through the domain's score(), logging into `log`; returns what the answer holds. */
 function scoreInto(log: BufferedPredictionLog, metrics: PredictorMetrics, requestId: string, rows = 1, seed = 0) {
   const X = matrix(rows, seed);
@@ -62,7 +67,7 @@ async function value(metrics: PredictorMetrics, name: string, labels: Record<str
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('the prediction log', () => {
-  it('when requests are scored, then each is published once, in order, keyed by its request id, with the sent rows and the answer', async () => {
+  it('when requests are scored, then they are published once, in order, with the sent rows and the answers; waiting ones share a message', async () => {
     const published: { data: PredictionLoggedData; key: string }[] = [];
     const { log, metrics } = createLog(async (data, key) => {
       published.push({ data, key });
@@ -70,22 +75,39 @@ describe('the prediction log', () => {
     const one = scoreInto(log, metrics, 'reqA', 1, 0);
     const many = scoreInto(log, metrics, 'reqB', 1000, 5);
     await log.close(1000);
-    expect(published.map((p) => p.key)).toEqual(['reqA', 'reqB']);
-    for (const [{ data }, { X, scored }] of [
-      [published[0]!, one],
-      [published[1]!, many],
-    ] as const) {
-      expect(PredictionLoggedDataSchema.safeParse(data).success).toBe(true);
-      expect(data).toMatchObject({ model: served.name, version: served.version, rows: X.rows, columns: 20 });
-      expect(data).toMatchObject({ request_id: scored.requestId, sample_rate: 1, dropped_before: 0 });
-      expect(unpack(data.features)).toEqual(Array.from(X.data));
-      expect(unpack(data.probabilities)).toEqual(Array.from(scored.probabilities));
-      expect(unpack(data.labels)).toEqual(Array.from(scored.labels));
-      expect(scored.ids.at(-1)).toBe(`${data.request_id}-${data.rows - 1}`);
-      expect(Date.now() - Date.parse(data.predicted_at)).toBeLessThan(10_000);
-    }
+    expect(published.map((p) => p.key)).toEqual(['reqA']);
+    const { data } = published[0]!;
+    expect(PredictionLoggedDataSchema.safeParse(data).success).toBe(true);
+    expect(data).toMatchObject({ model: served.name, version: served.version, rows: 1001, columns: 20 });
+    expect(data.requests.map((r) => [r.request_id, r.rows])).toEqual([
+      ['reqA', 1],
+      ['reqB', 1000],
+    ]);
+    expect(data).toMatchObject({ sample_rate: 1, dropped_before: 0 });
+    expect(unpack(data.features)).toEqual([...one.X.data, ...many.X.data]);
+    expect(unpack(data.probabilities)).toEqual([...one.scored.probabilities, ...many.scored.probabilities]);
+    expect(unpack(data.labels)).toEqual([...one.scored.labels, ...many.scored.labels]);
+    expect(many.scored.ids.at(-1)).toBe(`${data.requests[1]?.request_id}-999`);
+    expect(Date.now() - Date.parse(data.requests[0]?.predicted_at ?? '')).toBeLessThan(10_000);
     expect(await value(metrics, 'predictor_prediction_log_published_total')).toBe(2);
     expect(await value(metrics, 'predictor_prediction_log_rows_published_total')).toBe(1001);
+  });
+
+  it('when requests of another version or more rows than fit are waiting, then they start a new message', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { maxInFlight: 1, maxPayload: () => 64 * 1024 });
+    scoreInto(log, metrics, 'a', 1);
+    scoreInto(log, metrics, 'b', 200);
+    scoreInto(log, metrics, 'c', 200);
+    log.record({ ...scoreInto(log, createPredictorMetrics(), 'ignored', 1).scored, ...otherVersion('d') });
+    await turn();
+    calls[0]?.resolve();
+    await turn();
+    await turn();
+    calls[1]?.resolve();
+    await turn();
+    await turn();
+    expect(calls.map((c) => c.data.requests.map((r) => r.request_id))).toEqual([['a', 'b'], ['c', 'ignored'], ['d']]);
   });
 
   it('when a request is recorded, then nothing is encoded or sent on the request path: the publisher runs later', async () => {
@@ -99,7 +121,7 @@ describe('the prediction log', () => {
 
   it('when publishes are slow, then up to maxInFlight are pending at once, the rest wait in order and start together once half the slots are free', async () => {
     const { calls, publish } = fakePublish();
-    const { log, metrics } = createLog(publish, { maxInFlight: 4 });
+    const { log, metrics } = createLog(publish, { maxRequestsPerMessage: 1, maxInFlight: 4 });
     for (let i = 0; i < 7; i++) scoreInto(log, metrics, `r${i}`);
     await turn();
     expect(calls.map((c) => c.key)).toEqual(['r0', 'r1', 'r2', 'r3']);
@@ -122,7 +144,11 @@ describe('the prediction log', () => {
   it('when the buffer is full, then a request is dropped and counted, never queued, and the next message says so', async () => {
     const { calls, publish } = fakePublish();
     const bytesOfOne = 20 * 8 + 8 + 8;
-    const { log, metrics } = createLog(publish, { maxInFlight: 1, bufferBytes: 2 * bytesOfOne });
+    const { log, metrics } = createLog(publish, {
+      maxRequestsPerMessage: 1,
+      maxInFlight: 1,
+      bufferBytes: 2 * bytesOfOne,
+    });
     for (let i = 0; i < 10; i++) scoreInto(log, metrics, `r${i}`);
     expect(await value(metrics, 'predictor_prediction_log_queue_requests')).toBe(2);
     expect(await value(metrics, 'predictor_prediction_log_queue_bytes')).toBe(2 * bytesOfOne);
@@ -138,7 +164,7 @@ describe('the prediction log', () => {
 
   it('when a publish fails, then it is dropped and counted, and the next published message carries the drops', async () => {
     const { calls, publish } = fakePublish();
-    const { log, metrics } = createLog(publish, { maxInFlight: 1 });
+    const { log, metrics } = createLog(publish, { maxRequestsPerMessage: 1, maxInFlight: 1 });
     scoreInto(log, metrics, 'r0');
     scoreInto(log, metrics, 'r1');
     await turn();
@@ -168,7 +194,7 @@ describe('the prediction log', () => {
 
   it('when a message would exceed the server payload limit, then it is dropped as too_large, not sent', async () => {
     const { calls, publish } = fakePublish();
-    const { log, metrics } = createLog(publish, { maxPayload: () => 8 * 1024 });
+    const { log, metrics } = createLog(publish, { maxRequestsPerMessage: 1, maxPayload: () => 8 * 1024 });
     scoreInto(log, metrics, 'big', 100);
     scoreInto(log, metrics, 'small', 1);
     await turn();
@@ -188,7 +214,11 @@ describe('the prediction log', () => {
   it('when the sample rate is 0.25, then a request is logged when its draw is under it, and the messages say 0.25', async () => {
     const draws = [0.1, 0.3, 0.249, 0.25, 0.9, 0];
     const { calls, publish } = fakePublish();
-    const { log, metrics } = createLog(publish, { sampleRate: 0.25, random: () => draws.shift() ?? 1 });
+    const { log, metrics } = createLog(publish, {
+      maxRequestsPerMessage: 1,
+      sampleRate: 0.25,
+      random: () => draws.shift() ?? 1,
+    });
     for (let i = 0; i < 6; i++) scoreInto(log, metrics, `r${i}`);
     await turn();
     expect(calls.map((c) => c.key)).toEqual(['r0', 'r2', 'r5']);
@@ -202,7 +232,7 @@ describe('the prediction log', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
         published.push(key);
       },
-      { maxInFlight: 2 },
+      { maxRequestsPerMessage: 1, maxInFlight: 2 },
     );
     for (let i = 0; i < 7; i++) scoreInto(log, metrics, `r${i}`);
     await log.close(5000);
@@ -214,7 +244,7 @@ describe('the prediction log', () => {
 
   it('when closing takes longer than allowed, then close returns in time and counts what was left as shutdown drops', async () => {
     const { calls, publish } = fakePublish();
-    const { log, metrics } = createLog(publish, { maxInFlight: 2 });
+    const { log, metrics } = createLog(publish, { maxRequestsPerMessage: 1, maxInFlight: 2 });
     for (let i = 0; i < 5; i++) scoreInto(log, metrics, `r${i}`);
     const started = Date.now();
     await log.close(50);
@@ -226,7 +256,7 @@ describe('the prediction log', () => {
 
   it('when doubles are packed from a view into a larger buffer, then only the view’s values are written', () => {
     const whole = Float64Array.from([9, 1.5, -2, Number.MAX_VALUE, 9]);
-    expect(unpack(packDoubles(whole.subarray(1, 4), 3))).toEqual([1.5, -2, Number.MAX_VALUE]);
-    expect(unpack(packDoubles(whole.subarray(0, 4), 2))).toEqual([9, 1.5]);
+    expect(unpack(packDoubles([whole.subarray(1, 4)]))).toEqual([1.5, -2, Number.MAX_VALUE]);
+    expect(unpack(packDoubles([whole.subarray(0, 2), whole.subarray(3, 5)]))).toEqual([9, 1.5, Number.MAX_VALUE, 9]);
   });
 });

@@ -7,8 +7,11 @@ export function decodePrediction(event: EventOf<'prediction.logged'>, sequence: 
   return {
     model: d.model,
     version: d.version,
-    requestId: d.request_id,
-    predictedAtMs: Date.parse(d.predicted_at),
+    requests: d.requests.map((r) => ({
+      requestId: r.request_id,
+      predictedAtMs: Date.parse(r.predicted_at),
+      rows: r.rows,
+    })),
     rows: d.rows,
     columns: d.columns,
     features: unpackDoubles(d.features),

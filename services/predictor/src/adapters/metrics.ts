@@ -17,7 +17,7 @@ export interface LogQueueState {
 /** What the prediction log counts (adapters/prediction-log.ts). */
 export interface PredictionLogMetrics {
   /** One message stored by JetStream, with its rows. */
-  logPublished(rows: number): void;
+  logPublished(requests: number, rows: number): void;
   /** Requests whose message was dropped, and why. */
   logDropped(reason: LogDropReason, requests: number): void;
   /** Where the queue gauges read from. */
@@ -144,7 +144,7 @@ function predictionLogMetrics(registers: Registry[]): PredictionLogMetrics {
   let queue: () => LogQueueState = () => ({ requests: 0, bytes: 0, inFlight: 0 });
   const published = new Counter({
     name: 'predictor_prediction_log_published_total',
-    help: 'prediction.logged messages stored by JetStream (one per logged request)',
+    help: 'Logged requests stored by JetStream (requests waiting together share one prediction.logged message)',
     registers,
   });
   const rows = new Counter({
@@ -173,8 +173,8 @@ function predictionLogMetrics(registers: Registry[]): PredictionLogMetrics {
   gauge('predictor_prediction_log_queue_bytes', 'Bytes the waiting requests hold (the buffer bound)', (q) => q.bytes);
   gauge('predictor_prediction_log_in_flight', 'prediction.logged messages awaiting their ack', (q) => q.inFlight);
   return {
-    logPublished(count) {
-      published.inc();
+    logPublished(requests, count) {
+      published.inc(requests);
       rows.inc(count);
     },
     logDropped(reason, requests) {

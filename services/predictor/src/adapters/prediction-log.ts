@@ -1,5 +1,10 @@
 import { endianness } from 'node:os';
-import { PREDICTION_ENCODING, type PredictionLoggedData } from '@mlops/contracts';
+import {
+  MAX_LOGGED_ROWS,
+  MAX_REQUESTS_PER_LOG_MESSAGE,
+  PREDICTION_ENCODING,
+  type PredictionLoggedData,
+} from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictionLog, ScoredRequest } from '../domain/ports.js';
 import type { LogDropReason, PredictionLogMetrics } from './metrics.js';
@@ -17,6 +22,8 @@ export interface PredictionLogOptions {
   readonly maxInFlight: number;
   /** The largest message the server takes (NATS max_payload); a bigger one is dropped as too_large. */
   readonly maxPayload: () => number;
+  /** Requests that may share one message. @defaultValue MAX_REQUESTS_PER_LOG_MESSAGE */
+  readonly maxRequestsPerMessage?: number;
   /** @defaultValue Math.random */
   readonly random?: () => number;
 }
@@ -27,7 +34,7 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * The prediction log: a bounded FIFO of scored requests (references only) drained by a publisher with up to
- * `maxInFlight` messages awaiting their JetStream ack. Encoding happens in the publisher, after the answer was sent.
+ * `maxInFlight` messages awaiting their JetStream ack; requests waiting together share a message. Encoding happens in the publisher, after the answer was sent.
  * A full buffer, a failed publish or a message over the server's size limit drops that request's message and
  * counts it; the next message published says how many were dropped before it.
  */
@@ -93,32 +100,56 @@ export class BufferedPredictionLog implements PredictionLog {
   private pump(): void {
     this.scheduled = false;
     while (this.inFlight < this.options.maxInFlight) {
-      const next = this.queue.shift();
-      if (next === undefined) break;
-      this.bytes -= next.bytes;
-      this.start(next.request);
+      const batch = this.takeBatch();
+      if (batch.length === 0) break;
+      this.start(batch);
     }
     if (this.inFlight === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
-  private start(request: ScoredRequest): void {
+  /**
+   * The next message's requests: the oldest one, and those queued behind it for the same version and columns while
+   * they fit one message. Light traffic sends one request per message; under load the waiting ones go together,
+   * which is what keeps the log's cost per request small.
+   */
+  private takeBatch(): ScoredRequest[] {
+    const first = this.queue.shift();
+    if (first === undefined) return [];
+    this.bytes -= first.bytes;
+    const batch = [first.request];
+    let rows = first.request.X.rows;
+    const limit = Math.min(MAX_LOGGED_ROWS, rowsThatFit(this.options.maxPayload(), first.request.X.cols));
+    for (;;) {
+      const next = this.queue.peek();
+      const most = this.options.maxRequestsPerMessage ?? MAX_REQUESTS_PER_LOG_MESSAGE;
+      if (next === undefined || batch.length >= most) break;
+      if (!sameShape(next.request, first.request) || rows + next.request.X.rows > limit) break;
+      this.queue.shift();
+      this.bytes -= next.bytes;
+      batch.push(next.request);
+      rows += next.request.X.rows;
+    }
+    return batch;
+  }
+
+  private start(batch: ScoredRequest[]): void {
     const before = this.droppedSince;
     this.droppedSince = 0;
-    const data = packRequest(request, this.options.sampleRate, before);
+    const data = packRequests(batch, this.options.sampleRate, before);
     if (packedSize(data) > this.options.maxPayload()) {
-      this.fail('too_large', before);
+      this.fail('too_large', before, batch.length);
       return;
     }
     this.inFlight++;
     let pending: Promise<unknown>;
     try {
-      pending = this.send(data, request.requestId);
+      pending = this.send(data, data.requests[0]?.request_id ?? '');
     } catch (err) {
       pending = Promise.reject(err);
     }
     pending.then(
-      () => this.settled(() => this.published(request.X.rows)),
-      (err: unknown) => this.settled(() => this.fail('publish_failed', before, err)),
+      () => this.settled(() => this.published(batch.length, data.rows)),
+      (err: unknown) => this.settled(() => this.fail('publish_failed', before, batch.length, err)),
     );
   }
 
@@ -132,17 +163,17 @@ export class BufferedPredictionLog implements PredictionLog {
     if (this.inFlight <= this.options.maxInFlight >> 1 || this.closed) this.schedule();
   }
 
-  private published(rows: number): void {
-    this.metrics.logPublished(rows);
+  private published(requests: number, rows: number): void {
+    this.metrics.logPublished(requests, rows);
     if (this.trouble === undefined) return;
     this.logger.info({ after: this.trouble }, 'prediction log: publishing again');
     this.trouble = undefined;
   }
 
-  /** A message not sent: the drops it carried go to the next one, with this request. */
-  private fail(reason: LogDropReason, carried: number, err?: unknown): void {
+  /** A message not sent: the drops it carried go to the next one, with its requests. */
+  private fail(reason: LogDropReason, carried: number, requests: number, err?: unknown): void {
     this.droppedSince += carried;
-    this.drop(reason, 1, err);
+    this.drop(reason, requests, err);
   }
 
   private drop(reason: LogDropReason, requests: number, err?: unknown): void {
@@ -162,28 +193,51 @@ export class BufferedPredictionLog implements PredictionLog {
   }
 }
 
-/** One request as `prediction.logged` data: the arrays packed as little-endian doubles in base64. */
-export function packRequest(request: ScoredRequest, sampleRate: number, droppedBefore: number): PredictionLoggedData {
-  const { rows, cols } = request.X;
+/** Requests of one version as `prediction.logged` data: their arrays concatenated, little-endian doubles in base64. */
+export function packRequests(
+  requests: readonly ScoredRequest[],
+  sampleRate: number,
+  droppedBefore: number,
+): PredictionLoggedData {
+  const [first] = requests;
+  if (first === undefined) throw new Error('packRequests needs at least one request');
+  const cols = first.X.cols;
+  const rows = requests.reduce((sum, r) => sum + r.X.rows, 0);
   return {
-    model: request.model.name,
-    version: request.model.version,
-    request_id: request.requestId,
-    predicted_at: new Date(request.scoredAt).toISOString(),
+    model: first.model.name,
+    version: first.model.version,
+    requests: requests.map((r) => ({
+      request_id: r.requestId,
+      predicted_at: new Date(r.scoredAt).toISOString(),
+      rows: r.X.rows,
+    })),
     rows,
     columns: cols,
     encoding: PREDICTION_ENCODING,
-    features: packDoubles(request.X.data, rows * cols),
-    probabilities: packDoubles(request.probabilities, rows),
-    labels: packDoubles(request.labels, rows),
+    features: packDoubles(requests.map((r) => r.X.data.subarray(0, r.X.rows * cols))),
+    probabilities: packDoubles(requests.map((r) => r.probabilities.subarray(0, r.X.rows))),
+    labels: packDoubles(requests.map((r) => r.labels.subarray(0, r.X.rows))),
     sample_rate: sampleRate,
     dropped_before: droppedBefore,
   };
 }
 
-/** The first `count` doubles of `values` as little-endian bytes in base64 (no copy on a little-endian machine). */
-export function packDoubles(values: Float64Array, count: number): string {
-  const bytes = Buffer.from(values.buffer, values.byteOffset, count * 8);
+function sameShape(a: ScoredRequest, b: ScoredRequest): boolean {
+  return a.model.name === b.model.name && a.model.version === b.model.version && a.X.cols === b.X.cols;
+}
+
+/** Rows of `cols` features that fit a message of `maxPayload` bytes once packed (features, probability, label). */
+function rowsThatFit(maxPayload: number, cols: number): number {
+  return Math.max(1, Math.floor(((maxPayload - 8 * ENVELOPE_BYTES) * 3) / 4 / 8 / (cols + 2)));
+}
+
+/** Arrays of doubles, one after the other, as little-endian bytes in base64 (one copy, none for a single array). */
+export function packDoubles(parts: readonly Float64Array[]): string {
+  const only = parts.length === 1 ? parts[0] : undefined;
+  const bytes =
+    only !== undefined
+      ? Buffer.from(only.buffer, only.byteOffset, only.byteLength)
+      : Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
   return (LITTLE_ENDIAN ? bytes : Buffer.from(bytes).swap64()).toString('base64');
 }
 
@@ -207,6 +261,10 @@ class Fifo<T> {
 
   push(item: T): void {
     this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.head === this.items.length ? undefined : this.items[this.head];
   }
 
   shift(): T | undefined {
