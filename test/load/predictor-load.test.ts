@@ -82,6 +82,8 @@ describe('the predictor under steady load', () => {
         PREDICTOR_PORT: String(port),
         PREDICTOR_INSTANCE: name,
         LOG_LEVEL: 'warn',
+        // The swaps' memory is measured alone; the prediction log's has its own case below.
+        PREDICTOR_LOG_SAMPLE: '0',
       };
       const main = new URL('../../services/predictor/dist/main.js', import.meta.url).pathname;
       predictor = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -128,4 +130,76 @@ describe('the predictor under steady load', () => {
     },
     (SECONDS + 90) * 1000,
   );
+});
+
+describe('the prediction log under steady load', () => {
+  it('when every request of 120 s at 1,000 req/s is logged, then the log keeps up (nothing dropped) and memory levels off', async () => {
+    const logger = createLogger({ service: 'load-test', level: 'silent' });
+    const logName = `${name}_log`;
+    const { experimentId } = await mlflow.getOrCreateExperiment(logName);
+    await mlflow.getOrCreateRegisteredModel({ name: logName });
+    const coef = FEATURES.map((_, j) => (j % 2 === 0 ? 0.5 : -0.25));
+    await registerTestModel(mlflow, {
+      experimentId,
+      name: logName,
+      weights: { coef, intercept: 0, featureNames: FEATURES },
+    });
+    const bus = await connectBus({ servers: inject('natsUrl'), name: 'load-log-test', logger });
+    await bus.close();
+    const port = await findFreePort();
+    const base = `http://127.0.0.1:${port}`;
+    const main = new URL('../../services/predictor/dist/main.js', import.meta.url).pathname;
+    const env = {
+      PATH: process.env.PATH,
+      NATS_URL: inject('natsUrl'),
+      MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
+      MODEL_NAME: logName,
+      PREDICTOR_PORT: String(port),
+      PREDICTOR_INSTANCE: logName,
+      LOG_LEVEL: 'warn',
+    };
+    const logging = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      const pid = logging.pid as number;
+      const started = Date.now();
+      while ((await servedVersion(base)) !== '1') {
+        if (Date.now() - started > 30_000) throw new Error('the predictor did not get ready within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const body = JSON.stringify({ features: [FEATURES.map((_, j) => j / 10)] });
+      const load = autocannon({
+        url: `${base}/predict`,
+        method: 'POST',
+        body,
+        connections: 8,
+        duration: 120,
+        overallRate: 1000,
+      });
+      const rss: number[] = [];
+      for (let s = 30; s <= 120; s += 30) {
+        await new Promise((resolve) => setTimeout(resolve, 30_000));
+        rss.push(await residentMiB(pid));
+      }
+      const result = await load;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const count = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? Number.NaN);
+      const logged = count(/^predictor_prediction_log_published_total (\S+)$/m);
+      const dropped = [...metrics.matchAll(/^predictor_prediction_log_dropped_total\{[^}]*\} (\S+)$/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+      process.stdout.write(
+        `prediction log load: ${result.requests.total} requests, ${logged} logged, ${dropped} dropped, p99 ${result.latency.p99} ms, RSS at 30/60/90/120 s: ${rss.map((r) => r.toFixed(0)).join(' / ')} MiB\n`,
+      );
+      expect(result.errors + result.non2xx).toBe(0);
+      expect(dropped).toBe(0);
+      // autocannon counts the answers it read; up to one request per connection may be answered after it stopped.
+      expect(logged).toBeGreaterThanOrEqual(result.requests.total);
+      expect(logged).toBeLessThanOrEqual(result.requests.total + 8);
+      expect((rss[3] ?? Number.POSITIVE_INFINITY) - (rss[1] ?? 0)).toBeLessThan(32);
+    } finally {
+      logging.kill('SIGTERM');
+    }
+  }, 200_000);
 });

@@ -81,6 +81,15 @@ export const configSchema = z
       .max(1024)
       .default(16)
       .describe('Prediction log messages being published at once (awaiting their JetStream ack)'),
+    PREDICTOR_LOG_LINGER_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(5)
+      .describe(
+        'How long the prediction log lets requests gather before publishing, so they share a message (0: at once)',
+      ),
     PREDICTOR_LOG_FLUSH_TIMEOUT_MS: z.coerce
       .number()
       .int()
@@ -122,6 +131,8 @@ export interface PredictionLogConfig {
   readonly sampleRate: number;
   readonly bufferBytes: number;
   readonly maxInFlight: number;
+  /** ms the publisher waits for more requests before sending. */
+  readonly lingerMs: number;
   readonly flushTimeoutMs: number;
   readonly streamMaxAgeMs: number;
   readonly streamMaxBytes: number;
@@ -176,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
       sampleRate: parsed.PREDICTOR_LOG_SAMPLE,
       bufferBytes: parsed.PREDICTOR_LOG_BUFFER_BYTES,
       maxInFlight: parsed.PREDICTOR_LOG_MAX_IN_FLIGHT,
+      lingerMs: parsed.PREDICTOR_LOG_LINGER_MS,
       flushTimeoutMs: parsed.PREDICTOR_LOG_FLUSH_TIMEOUT_MS,
       streamMaxAgeMs: parsed.PREDICTOR_LOG_MAX_AGE_S * 1000,
       streamMaxBytes: parsed.PREDICTOR_LOG_MAX_BYTES,

@@ -93,6 +93,19 @@ describe('the prediction log', () => {
     expect(await value(metrics, 'predictor_prediction_log_rows_published_total')).toBe(1001);
   });
 
+  it('when the log lingers, then requests arriving within the linger share a message, and a later one gets its own', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { lingerMs: 30 });
+    scoreInto(log, metrics, 'a');
+    await turn();
+    expect(calls).toHaveLength(0);
+    scoreInto(log, metrics, 'b');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    scoreInto(log, metrics, 'c');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(calls.map((c) => c.data.requests.map((r) => r.request_id))).toEqual([['a', 'b'], ['c']]);
+  });
+
   it('when requests of another version or more rows than fit are waiting, then they start a new message', async () => {
     const { calls, publish } = fakePublish();
     const { log, metrics } = createLog(publish, { maxInFlight: 1, maxPayload: () => 64 * 1024 });

@@ -22,6 +22,12 @@ export interface PredictionLogOptions {
   readonly maxInFlight: number;
   /** The largest message the server takes (NATS max_payload); a bigger one is dropped as too_large. */
   readonly maxPayload: () => number;
+  /**
+   * How long a request waits for others before its message is published (Kafka's linger.ms): under steady
+   * traffic the requests of a few milliseconds share one message. A queue of a full message goes at once.
+   * @defaultValue 0
+   */
+  readonly lingerMs?: number;
   /** Requests that may share one message. @defaultValue MAX_REQUESTS_PER_LOG_MESSAGE */
   readonly maxRequestsPerMessage?: number;
   /** @defaultValue Math.random */
@@ -94,7 +100,10 @@ export class BufferedPredictionLog implements PredictionLog {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.pump());
+    const linger = this.options.lingerMs ?? 0;
+    const full = this.queue.length >= (this.options.maxRequestsPerMessage ?? MAX_REQUESTS_PER_LOG_MESSAGE);
+    if (linger === 0 || full || this.closed) setImmediate(() => this.pump());
+    else setTimeout(() => this.pump(), linger).unref();
   }
 
   private pump(): void {

@@ -33,6 +33,7 @@ export function createPredictionLog(
       sampleRate: config.sampleRate,
       bufferBytes: config.bufferBytes,
       maxInFlight: config.maxInFlight,
+      lingerMs: config.lingerMs,
       maxPayload: () => bus.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
     },
     metrics,
