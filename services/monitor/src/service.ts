@@ -85,6 +85,7 @@ export function createMonitor(
       stopping.abort();
       for (const handle of requests) await handle.stop();
       await consumer?.stop();
+      await monitor.flushRuns();
       await http?.close();
       await deps.bus.close();
       logger.info('monitor stopped');

@@ -12,13 +12,23 @@ export const MONITOR_TAGS = {
 
 const PERFORMANCE_KEYS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'label_coverage'] as const;
 
+/** A window waiting to be written, and who waits for it. */
+interface QueuedWindow {
+  readonly window: MonitorWindowData;
+  readonly written: () => void;
+  readonly failed: (err: unknown) => void;
+}
+
 /**
  * One MLflow run per served version, "monitoring v<N>", in the experiment of the version's training run and linked
  * from the version by a tag; each window is a step. Metric timestamps are the window's close time, so a window
- * logged again after a restart writes identical rows (which MLflow stores once).
+ * logged again after a restart writes identical rows (which MLflow stores once). One write per version is in flight
+ * at a time; the windows that queue meanwhile go together in the next `logBatch` (MLflow's cost is per call and per
+ * metric: bench/monitor).
  */
 export function mlflowMonitoringRuns(mlflow: MlflowClient): MonitoringRuns {
   const runs = new Map<string, Promise<string>>();
+  const queues = new Map<string, QueuedWindow[]>();
   const runOf = (model: string, version: string) => {
     const key = `${model}:${version}`;
     let run = runs.get(key);
@@ -29,10 +39,30 @@ export function mlflowMonitoringRuns(mlflow: MlflowClient): MonitoringRuns {
     }
     return run;
   };
+  const drain = async (key: string, model: string, version: string) => {
+    for (let queued = queues.get(key); queued !== undefined && queued.length > 0; queued = queues.get(key)) {
+      queues.set(key, []);
+      try {
+        const runId = await runOf(model, version);
+        await mlflow.logBatch({ runId, metrics: queued.flatMap((q) => windowMetrics(q.window)) });
+        for (const q of queued) q.written();
+      } catch (err) {
+        for (const q of queued) q.failed(err);
+      }
+    }
+    queues.delete(key);
+  };
   return {
-    async logWindow(window) {
-      const runId = await runOf(window.model, window.version);
-      await mlflow.logBatch({ runId, metrics: windowMetrics(window) });
+    logWindow(window) {
+      const key = `${window.model}:${window.version}`;
+      return new Promise<void>((written, failed) => {
+        const queued = queues.get(key);
+        if (queued !== undefined) queued.push({ window, written, failed });
+        else {
+          queues.set(key, [{ window, written, failed }]);
+          void drain(key, window.model, window.version);
+        }
+      });
     },
   };
 }

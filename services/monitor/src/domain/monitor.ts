@@ -33,6 +33,8 @@ export interface MonitorDeps {
 
 const LABEL_WAIT_MS = 2000;
 const PERFORMANCE_REFRESH_MS = 5000;
+/** Windows handed to MLflow and not written yet, at most: beyond, a window waits for MLflow to catch up. */
+const MLFLOW_MAX_PENDING = 32;
 
 /**
  * The monitor's rules in one place: windows of logged predictions per served version, drift against the version's
@@ -51,6 +53,7 @@ export class Monitor {
     { at: number; labels: number; value: MonitorWindowData['performance'] }
   >();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly mlflowPending = new Set<Promise<void>>();
   private readonly now: () => number;
 
   constructor(
@@ -236,14 +239,31 @@ export class Monitor {
     await this.acknowledge(window);
     this.lastWindows.set(window.key, data);
     this.deps.metrics.windowClosed(data);
-    await this.deps.runs
-      ?.logWindow(data)
+    await this.logToMlflow(data);
+  }
+
+  /** Waits until every window handed to MLflow is written or given up: for a clean stop. */
+  async flushRuns(): Promise<void> {
+    await Promise.allSettled([...this.mlflowPending]);
+  }
+
+  /**
+   * Hands the window to MLflow without waiting for the write (MLflow is much slower than a window; the adapter
+   * writes the windows that pile up together), unless MLFLOW_MAX_PENDING windows are already waiting.
+   */
+  private async logToMlflow(data: MonitorWindowData): Promise<void> {
+    if (this.deps.runs === undefined) return;
+    const written: Promise<void> = this.deps.runs
+      .logWindow(data)
       .catch((err: unknown) =>
         this.deps.logger.warn(
           { err, model: data.model, version: data.version, window: data.window },
           'window not logged to MLflow',
         ),
-      );
+      )
+      .finally(() => this.mlflowPending.delete(written));
+    this.mlflowPending.add(written);
+    while (this.mlflowPending.size >= MLFLOW_MAX_PENDING) await Promise.race(this.mlflowPending);
   }
 
   /** Confirms every request of a reported window; one whose ack fails is remembered, so a redelivery is skipped. */

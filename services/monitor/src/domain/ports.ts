@@ -28,6 +28,7 @@ export interface MonitorAnnouncer {
 
 /** Logs each window as a step of the version's monitoring run (MLflow); failures are the caller's to log. */
 export interface MonitoringRuns {
+  /** Resolves once the window is written; windows may be handed over before earlier ones are written. */
   logWindow(window: MonitorWindowData): Promise<void>;
 }
 
