@@ -32,3 +32,10 @@ export const portSchema = (fallback: number) => z.coerce.number().int().min(0).m
 
 /** A duration in milliseconds. */
 export const millisSchema = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** A yes/no variable: true/false, 1/0 or yes/no, with a default. */
+export const flagSchema = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');

@@ -1,5 +1,5 @@
 /** `@mlops/service-kit`: the root logger, config parsing and graceful lifecycle shared by every service process. */
-export { ConfigError, logLevelSchema, millisSchema, parseConfig, portSchema } from './config.js';
+export { ConfigError, flagSchema, logLevelSchema, millisSchema, parseConfig, portSchema } from './config.js';
 export type { HealthServer } from './health.js';
 export { startHealthServer } from './health.js';
 export type { RunOptions, Service } from './lifecycle.js';

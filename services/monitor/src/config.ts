@@ -2,6 +2,7 @@ import { SELECTION_METRICS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
   checkNatsEnv,
+  flagSchema,
   logLevelSchema,
   type NatsConnectionConfig,
   natsConnection,
@@ -11,12 +12,6 @@ import {
 import { z } from 'zod';
 import type { DriftRules } from './domain/drift-report.js';
 import type { PerformanceRules } from './domain/live-performance.js';
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const fraction = (fallback: number) => z.coerce.number().gt(0).lt(1).default(fallback);
@@ -57,7 +52,7 @@ export const configSchema = z
         'The statistic that decides per column; auto: KS (reference ≤ MONITOR_DRIFT_KS_MAX_REFERENCE_ROWS) else normalised Wasserstein',
       ),
     MONITOR_DRIFT_ALPHA: fraction(0.05).describe('KS significance level (before the Bonferroni correction)'),
-    MONITOR_DRIFT_BONFERRONI: flag(true).describe('Divide the KS significance level by the number of columns'),
+    MONITOR_DRIFT_BONFERRONI: flagSchema(true).describe('Divide the KS significance level by the number of columns'),
     MONITOR_DRIFT_KS_MAX_REFERENCE_ROWS: positiveInt(1000).describe('auto uses KS up to this many reference rows'),
     MONITOR_DRIFT_WASSERSTEIN_THRESHOLD: z.coerce
       .number()
@@ -90,7 +85,7 @@ export const configSchema = z
     MONITOR_PERFORMANCE_WINDOW_SECONDS: positiveInt(24 * 3600).describe(
       'Live performance covers predictions made in this many seconds before now',
     ),
-    MONITOR_MLFLOW_RUNS: flag(true).describe('Log each window as a step of a "monitoring v<N>" run in MLflow'),
+    MONITOR_MLFLOW_RUNS: flagSchema(true).describe('Log each window as a step of a "monitoring v<N>" run in MLflow'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
   .superRefine(checkNatsEnv);

@@ -2,6 +2,7 @@ import { PREDICTIONS_STREAM_DEFAULTS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
   checkNatsEnv,
+  flagSchema,
   logLevelSchema,
   type NatsConnectionConfig,
   natsConnection,
@@ -9,12 +10,6 @@ import {
   parseConfig,
 } from '@mlops/service-kit';
 import { z } from 'zod';
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Every environment variable the predictor reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
@@ -52,8 +47,8 @@ export const configSchema = z
       .string()
       .default('')
       .describe('Comma-separated bearer tokens for the prediction and model routes; empty turns authentication off'),
-    PREDICTOR_AUTH_HEALTH: flag(false).describe('Whether health routes also need a token (when tokens are set)'),
-    PREDICTOR_AUTH_METRICS: flag(false).describe('Whether /metrics also needs a token (when tokens are set)'),
+    PREDICTOR_AUTH_HEALTH: flagSchema(false).describe('Whether health routes also need a token (when tokens are set)'),
+    PREDICTOR_AUTH_METRICS: flagSchema(false).describe('Whether /metrics also needs a token (when tokens are set)'),
     PREDICTOR_MODEL_POLL_MS: z.coerce
       .number()
       .int()
