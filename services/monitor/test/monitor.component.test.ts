@@ -128,9 +128,12 @@ describe('monitor: drift against the served version', () => {
     const labels = ids.slice(0, 300).map((id, i) => ({ prediction_id: id, label: world.traffic.y[i] as 0 | 1 }));
     const reply = await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels, { timeoutMs: 15_000 });
     expect(reply).toMatchObject({ status: 'accepted', accepted: 300 });
+    const twice = [ids[400], ids[400]].map((id) => ({ prediction_id: id as string, label: 1 as const }));
+    const repeated = await requestReply(bus.connection, SUBJECTS.feedbackReceived, twice, { timeoutMs: 15_000 });
+    expect(repeated).toMatchObject({ status: 'accepted', accepted: 1, duplicates: 1 });
     const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
     expect(status.versions[0]?.drift_unavailable).toMatch(/no reference profile/);
-    expect(status.versions[0]?.performance).toMatchObject({ labelled: 300, predictions: 500 });
+    expect(status.versions[0]?.performance).toMatchObject({ labelled: 301, predictions: 500 });
     const metrics = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
     expect(metrics).toContain(`monitor_reference_available{model_name="${name}",model_version="${version}"} 0`);
   }, 120_000);

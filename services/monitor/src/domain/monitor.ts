@@ -1,4 +1,5 @@
 import type {
+  EventData,
   FeedbackItem,
   FeedbackReply,
   MonitorCheckpoint,
@@ -33,6 +34,12 @@ export interface MonitorDeps {
 
 const LABEL_WAIT_MS = 2000;
 const PERFORMANCE_REFRESH_MS = 5000;
+const LABEL_PUBLISHES_AT_ONCE = 64;
+const DUPLICATE_IN_BATCH = {
+  ok: false,
+  refusal: 'duplicate',
+  message: 'the same prediction id comes twice in this batch (the first label wins)',
+} as const;
 /** Windows handed to MLflow and not written yet, at most: beyond, a window waits for MLflow to catch up. */
 const MLFLOW_MAX_PENDING = 32;
 
@@ -163,40 +170,52 @@ export class Monitor {
 
   private async recordLabels(items: readonly FeedbackItem[]): Promise<FeedbackReply> {
     const errors: FeedbackReply['errors'] = [];
-    let accepted = 0;
     let duplicates = 0;
-    const touched = new Set<string>();
     const receivedAt = this.now();
+    const joined = new Map<string, EventData<'label.recorded'>>();
     for (const [index, item] of items.entries()) {
       const outcome = this.join.check(item.prediction_id, item.model);
-      if (!outcome.ok) {
-        this.join.countRefusal(outcome);
-        this.deps.metrics.labels('', outcome.refusal, 1);
-        if (outcome.refusal === 'duplicate') duplicates++;
-        else
-          errors.push({
-            path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`,
-            message: outcome.message,
-          });
+      if (outcome.ok && !joined.has(item.prediction_id)) {
+        joined.set(item.prediction_id, {
+          prediction_id: item.prediction_id,
+          model: outcome.model,
+          version: outcome.version,
+          label: item.label,
+          predicted_at: new Date(outcome.predictedAtMs).toISOString(),
+          received_at: new Date(receivedAt).toISOString(),
+        });
         continue;
       }
-      await this.deps.announce.labelRecorded({
-        prediction_id: item.prediction_id,
-        model: outcome.model,
-        version: outcome.version,
-        label: item.label,
-        predicted_at: new Date(outcome.predictedAtMs).toISOString(),
-        received_at: new Date(receivedAt).toISOString(),
-      });
-      this.join.applyLabel(item.prediction_id, item.label, receivedAt);
-      const key = versionKey(outcome.model, outcome.version);
-      this.deps.metrics.labels(key, 'joined', 1);
-      touched.add(key);
-      accepted++;
+      const refusal = outcome.ok ? DUPLICATE_IN_BATCH : outcome;
+      this.join.countRefusal(refusal);
+      this.deps.metrics.labels('', refusal.refusal, 1);
+      if (refusal.refusal === 'duplicate') duplicates++;
+      else
+        errors.push({
+          path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`,
+          message: refusal.message,
+        });
     }
-    for (const key of touched) await this.judgePerformance(key);
+    await this.storeLabels([...joined.values()], receivedAt);
+    const accepted = joined.size;
     const status = errors.length === 0 ? 'accepted' : accepted + duplicates > 0 ? 'partial' : 'rejected';
     return { status, accepted, duplicates, errors };
+  }
+
+  /** Stores the joined labels (LABEL_PUBLISHES_AT_ONCE in flight), then counts them and judges performance. */
+  private async storeLabels(labels: readonly EventData<'label.recorded'>[], receivedAt: number): Promise<void> {
+    for (let start = 0; start < labels.length; start += LABEL_PUBLISHES_AT_ONCE) {
+      const chunk = labels.slice(start, start + LABEL_PUBLISHES_AT_ONCE);
+      await Promise.all(chunk.map((label) => this.deps.announce.labelRecorded(label)));
+    }
+    const touched = new Set<string>();
+    for (const label of labels) {
+      this.join.applyLabel(label.prediction_id, label.label, receivedAt);
+      const key = versionKey(label.model, label.version);
+      this.deps.metrics.labels(key, 'joined', 1);
+      touched.add(key);
+    }
+    for (const key of touched) await this.judgePerformance(key);
   }
 
   /** A label may overtake its prediction on the way in: give the consumer a moment before calling an id unknown. */
