@@ -36,6 +36,7 @@ import {
 } from './provisioning.js';
 import { type ReplaySummary, replayEvents } from './replay.js';
 import { type NatsSecurity, securityOptions } from './security.js';
+import { envelopeBytes } from './wire.js';
 
 /** How to reach NATS. */
 export interface BusOptions {
@@ -198,7 +199,7 @@ function createBus(
     ensureDeadLetterStream: () => ensureStream(jsm, DEAD_LETTER_STREAM),
     async publishEvent(subject, data, identity) {
       const envelope = checkedEnvelope(subject, data, identity, source);
-      return await publishRaw(subject, JSON.stringify(envelope), envelope.id);
+      return await publishRaw(subject, envelopeBytes(envelope, EVENT_MAP[subject].packed), envelope.id);
     },
     async consumeEvents(durable, handlers, consumeOptions) {
       const stream = streamOf(Object.keys(handlers) as EventSubject[]);

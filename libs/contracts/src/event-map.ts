@@ -23,6 +23,7 @@ import {
   MonitorWindowSchema,
   PerformanceDegradedSchema,
   PerformanceRecoveredSchema,
+  PREDICTION_PACKED_FIELDS,
   PredictionLoggedSchema,
 } from './monitoring.js';
 import {
@@ -42,10 +43,19 @@ export interface EventDefinition {
   /** The CloudEvents `type` every envelope of this subject carries. */
   readonly type: string;
   readonly schema: z.ZodType;
+  /**
+   * Fields of `data` that hold long base64 text (packed arrays): the bus writes them into the message as bytes
+   * instead of through `JSON.stringify`, which costs several nanoseconds per character. The JSON is the same.
+   */
+  readonly packed?: readonly string[];
 }
 
-function define<S extends z.ZodObject<{ type: z.ZodLiteral<string> }>>(stream: { name: string }, schema: S) {
-  return { stream: stream.name, type: schema.shape.type.value, schema } as const;
+function define<S extends z.ZodObject<{ type: z.ZodLiteral<string> }>>(
+  stream: { name: string },
+  schema: S,
+  packed?: readonly string[],
+) {
+  return { stream: stream.name, type: schema.shape.type.value, schema, ...(packed && { packed }) } as const;
 }
 
 /**
@@ -63,7 +73,7 @@ export const EVENT_MAP = {
   [SUBJECTS.modelRegistered]: define(STREAMS.models, ModelRegisteredSchema),
   [SUBJECTS.modelRejected]: define(STREAMS.models, ModelRejectedSchema),
   [SUBJECTS.modelLoadFailed]: define(STREAMS.models, ModelLoadFailedSchema),
-  [SUBJECTS.predictionLogged]: define(STREAMS.predictions, PredictionLoggedSchema),
+  [SUBJECTS.predictionLogged]: define(STREAMS.predictions, PredictionLoggedSchema, PREDICTION_PACKED_FIELDS),
   [SUBJECTS.labelRecorded]: define(STREAMS.feedback, LabelRecordedSchema),
   [SUBJECTS.monitorWindow]: define(STREAMS.monitor, MonitorWindowSchema),
   [SUBJECTS.driftDetected]: define(STREAMS.monitor, DriftDetectedSchema),

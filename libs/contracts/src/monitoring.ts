@@ -19,7 +19,10 @@ export function base64LengthOfDoubles(n: number): number {
   return Math.ceil((n * 8) / 3) * 4;
 }
 
-type PackedField = 'features' | 'probabilities' | 'labels';
+/** The fields of `prediction.logged` holding packed doubles. */
+export const PREDICTION_PACKED_FIELDS = ['features', 'probabilities', 'labels'] as const;
+
+type PackedField = (typeof PREDICTION_PACKED_FIELDS)[number];
 const packed = (what: PackedField, cells: (data: { rows: number; columns: number }) => number) => ({ what, cells });
 const PACKED_FIELDS = [
   packed('features', (d) => d.rows * d.columns),
