@@ -13,6 +13,7 @@ export type { ChiSquareResult } from './drift/chi-square.js';
 export { chiSquareSf, chiSquareTest } from './drift/chi-square.js';
 export { jensenShannonDistance } from './drift/jensen-shannon.js';
 export { kolmogorovSf } from './drift/kolmogorov.js';
+export { KsTailMemo } from './drift/ks-tail-memo.js';
 export type { KsResult } from './drift/ks-two-sample.js';
 export { ksTwoSample, ksTwoSampleSorted } from './drift/ks-two-sample.js';
 export type { ReferenceFeature, ReferenceProfile, ReferenceProfileOptions, ReferenceSample } from './drift/profile.js';

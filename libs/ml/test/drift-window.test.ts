@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KsTailMemo } from '../src/drift/ks-tail-memo.js';
 import { buildReferenceProfile } from '../src/drift/profile.js';
 import { prepareDriftReference } from '../src/drift/reference.js';
 import { DEFAULT_DRIFT_RULES, resolveDriftRules } from '../src/drift/rules.js';
@@ -185,5 +186,32 @@ describe('featureDrift and the rules', () => {
     expect(() => resolveDriftRules({ method: 'magic' as 'ks' })).toThrow(/method/);
     expect(() => resolveDriftRules({ psi_threshold: -1 })).toThrow(/psi_threshold/);
     expect(() => resolveDriftRules({ ks_max_reference_rows: 1.5 })).toThrow(/ks_max_reference_rows/);
+  });
+});
+
+describe('the KS tail memo of a prepared reference', () => {
+  it('when windows of one size repeat a statistic, then its tail is counted once and every result stays the same', () => {
+    const memoized = prepareDriftReference(buildReferenceProfile(normalMatrix(5, 800)));
+    const windows = Array.from({ length: 12 }, (_, w) => normalMatrix(300 + w, 500, w % 3 === 0 ? SHIFTED : []));
+    const fresh = windows.map((window) =>
+      windowDrift({ ...memoized, ksTails: new KsTailMemo() }, window).features.map((f) => f.ks_p_value),
+    );
+    const once = windows.map((window) => windowDrift(memoized, window).features.map((f) => f.ks_p_value));
+    expect(once).toEqual(fresh);
+    const held = memoized.ksTails.size;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(12 * FEATURES);
+    const again = windows.map((window) => windowDrift(memoized, window).features.map((f) => f.ks_p_value));
+    expect(again).toEqual(fresh);
+    expect(memoized.ksTails.size).toBe(held);
+  });
+
+  it('when a tail is looked up, then it is the value computed for those sizes and statistic only', () => {
+    const memo = new KsTailMemo();
+    expect(memo.tail(800, 500, 120, () => 0.25)).toBe(0.25);
+    expect(memo.tail(800, 500, 120, () => 0.75)).toBe(0.25);
+    expect(memo.tail(800, 400, 120, () => 0.75)).toBe(0.75);
+    expect(memo.tail(800, 500, 121, () => 0.5)).toBe(0.5);
+    expect(memo.size).toBe(3);
   });
 });

@@ -1,6 +1,7 @@
 import { InvalidDataError } from '../errors.js';
 import { kolmogorovSf } from './kolmogorov.js';
 import { probOutsideBand, probOutsideSquare } from './ks-exact.js';
+import type { KsTailMemo } from './ks-tail-memo.js';
 import { sortedCopy } from './sorted.js';
 
 /** The outcome of {@link ksTwoSample}: scipy's `KstestResult.statistic` and `.pvalue`. */
@@ -24,15 +25,16 @@ export function ksTwoSample(reference: ArrayLike<number>, current: ArrayLike<num
  * statistic is the largest gap between the two empirical CDFs at any observed value (ties counted on the right, as
  * scipy's searchsorted). Like scipy, 'exact' (either sample ≤ 10,000 values) rounds it to h/lcm(n1, n2) and counts
  * lattice paths; if that fails (a probability outside [0, 1]) it falls back to the kstwo distribution at
- * n = round(n1·n2/(n1 + n2)), which is also the method for larger samples.
+ * n = round(n1·n2/(n1 + n2)), which is also the method for larger samples. With a `memo`, an exact tail already
+ * counted for the same sizes and statistic is looked up instead (the same number).
  */
-export function ksTwoSampleSorted(reference: Float64Array, current: Float64Array): KsResult {
+export function ksTwoSampleSorted(reference: Float64Array, current: Float64Array, memo?: KsTailMemo): KsResult {
   const n1 = reference.length;
   const n2 = current.length;
   if (n1 === 0 || n2 === 0) throw new InvalidDataError('ks_2samp needs two non-empty samples');
   const d = largestCdfGap(reference, current);
   if (Math.max(n1, n2) <= MAX_EXACT_SIZE) {
-    const exact = exactPValue(n1, n2, d);
+    const exact = exactPValue(n1, n2, d, memo);
     if (exact.pValue >= 0 && exact.pValue <= 1) return { ...exact, method: 'exact' };
     return { statistic: exact.statistic, pValue: asymptoticPValue(n1, n2, exact.statistic), method: 'asymp' };
   }
@@ -59,14 +61,14 @@ function largestCdfGap(a: Float64Array, b: Float64Array): number {
   return minS > maxDiff ? minS : maxDiff;
 }
 
-function exactPValue(n1: number, n2: number, d: number): { statistic: number; pValue: number } {
+function exactPValue(n1: number, n2: number, d: number, memo?: KsTailMemo): { statistic: number; pValue: number } {
   const g = gcd(n1, n2);
   const lcm = (n1 / g) * n2;
   const h = roundHalfEven(d * lcm);
   const statistic = h / lcm;
   if (h === 0) return { statistic, pValue: 1 };
-  const pValue = n1 === n2 ? probOutsideSquare(n1, h) : probOutsideBand(n1, n2, g, h);
-  return { statistic, pValue };
+  const count = () => (n1 === n2 ? probOutsideSquare(n1, h) : probOutsideBand(n1, n2, g, h));
+  return { statistic, pValue: memo === undefined ? count() : memo.tail(n1, n2, h, count) };
 }
 
 function asymptoticPValue(n1: number, n2: number, d: number): number {

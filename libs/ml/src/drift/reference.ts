@@ -1,4 +1,5 @@
 import { InvalidDataError } from '../errors.js';
+import { KsTailMemo } from './ks-tail-memo.js';
 import { numpyStd } from './numpy-reductions.js';
 import type { ReferenceFeature, ReferenceProfile } from './profile.js';
 import { assertFinite, isSortedAscending } from './sorted.js';
@@ -17,6 +18,8 @@ export interface DriftReference {
   readonly prepared: true;
   readonly profile: ReferenceProfile;
   readonly features: readonly PreparedFeature[];
+  /** The exact KS tails counted so far against this reference's sample (windows of one size repeat them). */
+  readonly ksTails: KsTailMemo;
 }
 
 /** Checks a (possibly parsed-from-JSON) profile and prepares it for {@link windowDrift}. */
@@ -33,6 +36,7 @@ export function prepareDriftReference(profile: ReferenceProfile): DriftReference
     prepared: true,
     profile,
     features: features.map((feature, j) => prepareFeature(feature, sample.columns[j]!)),
+    ksTails: new KsTailMemo(),
   };
 }
 

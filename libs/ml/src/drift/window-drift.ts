@@ -2,6 +2,7 @@ import { InvalidDataError, InvalidParameterError } from '../errors.js';
 import type { DenseMatrix } from '../matrix.js';
 import { countIntoBins } from './bins.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
+import type { KsTailMemo } from './ks-tail-memo.js';
 import { ksTwoSampleSorted } from './ks-two-sample.js';
 import type { ReferenceFeature, ReferenceProfile } from './profile.js';
 import { populationStabilityIndex } from './psi.js';
@@ -64,7 +65,7 @@ export function windowDrift(
   assertFinite(current.data, 'the window');
   const alpha = rules.bonferroni ? rules.alpha / m : rules.alpha;
   const features = prepared.features.map((feature, j) =>
-    driftOfPrepared(feature, windowColumn(current, j), rules, alpha),
+    driftOfPrepared(feature, windowColumn(current, j), rules, alpha, prepared.ksTails),
   );
   const drifted = features.filter((f) => f.drifted).length;
   return {
@@ -112,6 +113,7 @@ function driftOfPrepared(
   current: Float64Array,
   rules: DriftRules,
   alpha: number,
+  ksTails?: KsTailMemo,
 ): FeatureDrift {
   const counts = countIntoBins(feature.edges, current);
   const referenceCounts = feature.profile.bin_counts;
@@ -119,7 +121,7 @@ function driftOfPrepared(
   const js = jensenShannonDistance(referenceCounts, counts);
   const wasserstein = normedWassersteinSorted(feature.sortedSample, current, feature.sampleStd);
   const method = decidingMethod(rules, feature.sortedSample.length);
-  const ks = method === 'ks' ? ksTwoSampleSorted(feature.sortedSample, current) : null;
+  const ks = method === 'ks' ? ksTwoSampleSorted(feature.sortedSample, current, ksTails) : null;
   const score = ks !== null ? ks.pValue : method === 'psi' ? psi : method === 'js' ? js : wasserstein;
   const threshold = method === 'ks' ? alpha : thresholdOf(rules, method);
   return {
