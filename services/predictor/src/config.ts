@@ -81,9 +81,9 @@ export const configSchema = z
       .int()
       .min(0)
       .max(1000)
-      .default(5)
+      .default(50)
       .describe(
-        'How long the prediction log lets requests gather before publishing, so they share a message (0: at once)',
+        'How long the prediction log lets requests gather before publishing, so they share a message (0: at once); a full message goes at once',
       ),
     PREDICTOR_LOG_FLUSH_TIMEOUT_MS: z.coerce
       .number()

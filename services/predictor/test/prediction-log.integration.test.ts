@@ -106,6 +106,8 @@ beforeAll(async () => {
   predictor = await startPredictor({
     PREDICTOR_LOG_BUFFER_BYTES: String(1024 * 1024),
     PREDICTOR_LOG_MAX_IN_FLIGHT: '2',
+    // Each request its own message, as under light traffic (sharing messages is the unit tests' subject).
+    PREDICTOR_LOG_LINGER_MS: '0',
   });
 }, 90_000);
 

@@ -212,14 +212,11 @@ export function packRequests(
   if (first === undefined) throw new Error('packRequests needs at least one request');
   const cols = first.X.cols;
   const rows = requests.reduce((sum, r) => sum + r.X.rows, 0);
+  const isoTime = lastIsoTime();
   return {
     model: first.model.name,
     version: first.model.version,
-    requests: requests.map((r) => ({
-      request_id: r.requestId,
-      predicted_at: new Date(r.scoredAt).toISOString(),
-      rows: r.X.rows,
-    })),
+    requests: requests.map((r) => ({ request_id: r.requestId, predicted_at: isoTime(r.scoredAt), rows: r.X.rows })),
     rows,
     columns: cols,
     encoding: PREDICTION_ENCODING,
@@ -228,6 +225,19 @@ export function packRequests(
     labels: packDoubles(requests.map((r) => r.labels.subarray(0, r.X.rows))),
     sample_rate: sampleRate,
     dropped_before: droppedBefore,
+  };
+}
+
+/** ISO text of a time in ms, remembering the last one: requests that share a message mostly share milliseconds. */
+function lastIsoTime(): (ms: number) => string {
+  let lastMs = Number.NaN;
+  let lastText = '';
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastText = new Date(ms).toISOString();
+    }
+    return lastText;
   };
 }
 
@@ -240,14 +250,30 @@ function rowsThatFit(maxPayload: number, cols: number): number {
   return Math.max(1, Math.floor(((maxPayload - 8 * ENVELOPE_BYTES) * 3) / 4 / 8 / (cols + 2)));
 }
 
-/** Arrays of doubles, one after the other, as little-endian bytes in base64 (one copy, none for a single array). */
+/**
+ * Arrays of doubles, one after the other, as little-endian bytes in base64. Several arrays are copied into one
+ * scratch array with `set` (reused: the base64 text is a copy), which spares a large allocation per message and
+ * never asks a small typed array for its `.buffer` (that moves it out of the V8 heap, ~1 µs each).
+ */
 export function packDoubles(parts: readonly Float64Array[]): string {
   const only = parts.length === 1 ? parts[0] : undefined;
-  const bytes =
-    only !== undefined
-      ? Buffer.from(only.buffer, only.byteOffset, only.byteLength)
-      : Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+  const all = only ?? concatInto(parts);
+  const bytes = Buffer.from(all.buffer, all.byteOffset, all.byteLength);
   return (LITTLE_ENDIAN ? bytes : Buffer.from(bytes).swap64()).toString('base64');
+}
+
+let scratch = new Float64Array(0);
+
+/** The parts one after the other in the shared scratch array (a view of it, valid until the next call). */
+function concatInto(parts: readonly Float64Array[]): Float64Array {
+  const length = parts.reduce((sum, p) => sum + p.length, 0);
+  if (scratch.length < length) scratch = new Float64Array(Math.max(length, 2 * scratch.length));
+  let offset = 0;
+  for (const part of parts) {
+    scratch.set(part, offset);
+    offset += part.length;
+  }
+  return scratch.subarray(0, length);
 }
 
 function packedSize(data: PredictionLoggedData): number {
@@ -256,7 +282,18 @@ function packedSize(data: PredictionLoggedData): number {
 
 /** The memory a queued request keeps alive: the whole buffers behind its arrays. */
 function retainedBytes(request: ScoredRequest): number {
-  return request.X.data.buffer.byteLength + request.probabilities.buffer.byteLength + request.labels.buffer.byteLength;
+  return request.X.data.buffer.byteLength + answerBytes(request.probabilities) + answerBytes(request.labels);
+}
+
+/** V8 keeps typed arrays of up to 64 bytes inside the object; reading their `.buffer` would move them out (~1 µs). */
+const IN_OBJECT_BYTES = 64;
+
+/**
+ * The bytes an answer array keeps alive. The model makes them fresh, one value per row, so a small one is its whole
+ * buffer; a view into a larger buffer (offset, or over 64 bytes) is counted by its buffer.
+ */
+function answerBytes(array: Float64Array): number {
+  return array.byteLength <= IN_OBJECT_BYTES && array.byteOffset === 0 ? array.byteLength : array.buffer.byteLength;
 }
 
 /** A queue with O(1) shift: an array and a head index, compacted as the head moves on. */
