@@ -40,7 +40,7 @@ const { values: flags } = parseArgs({
   options: {
     rows: { type: 'string', default: '200000' },
     'single-rows': { type: 'string', default: '20000' },
-    shapes: { type: 'string', default: '1000,100,1' },
+    shapes: { type: 'string', default: '1000,100,1,1000x1' },
     'mlflow-runs': { type: 'string', default: 'false,true' },
     'window-rows': { type: 'string', default: '500' },
     core: { type: 'string', default: '0' },
@@ -171,9 +171,21 @@ async function loadPackages() {
   }
 }
 
-/** Rows per closed window for requests of `perRequest` rows: a window closes at the request that reaches the limit. */
-function rowsPerWindow(perRequest, windowRows) {
-  return Math.ceil(windowRows / perRequest) * perRequest;
+/**
+ * A traffic shape: `N` is one request of N rows per message; `KxN` is K requests of N rows sharing each message (how
+ * the predictor logs single-row traffic under load: the requests that waited together go in one message).
+ */
+function parseShape(text) {
+  const [count, rows] = text.includes('x') ? text.split('x').map(Number) : [1, Number(text)];
+  if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(rows) && rows >= 1)) {
+    throw new Error(`--shapes: "${text}" is not N or KxN (positive integers)`);
+  }
+  return { perRequest: rows, perMessage: count, name: count === 1 ? `${rows}-row` : `${count}×${rows}-row` };
+}
+
+/** Rows per closed window for messages of `perMessage` rows: a window closes at the message that reaches the limit. */
+function rowsPerWindow(perMessage, windowRows) {
+  return Math.ceil(windowRows / perMessage) * perMessage;
 }
 
 /**
@@ -181,13 +193,14 @@ function rowsPerWindow(perRequest, windowRows) {
  * each with its own request-id tag); one chain for batched requests (stream order = traffic order), `parallel` for
  * single rows (pre-fill speed only: the order inside the stream does not matter to the monitor).
  */
-async function prefill(pk, bus, world, version, perRequest, rows) {
+async function prefill(pk, bus, world, version, shape, rows) {
+  const { perRequest, perMessage } = shape;
   const chunkRows = perRequest === 1 ? 1000 : 10_000;
   const chunks = [];
   for (let k = 0; k * chunkRows < rows; k++) {
     chunks.push({ k, from: (k * chunkRows) % TRAFFIC_ROWS, rows: Math.min(chunkRows, rows - k * chunkRows) });
   }
-  const parallel = perRequest === 1 ? 8 : 1;
+  const parallel = perRequest * perMessage === 1 ? 8 : 1;
   let next = 0;
   const worker = async () => {
     while (next < chunks.length) {
@@ -198,7 +211,8 @@ async function prefill(pk, bus, world, version, perRequest, rows) {
         from: chunk.from,
         rows: chunk.rows,
         perRequest,
-        tag: `b${perRequest}c${chunk.k}x`,
+        requestsPerMessage: perMessage,
+        tag: `b${perMessage}m${perRequest}c${chunk.k}x`,
       });
     }
   };
@@ -275,12 +289,13 @@ async function startMonitor(env, port, profileName, profileDir) {
   };
 }
 
-async function runCase(pk, shared, perRequest, mlflowRuns) {
+async function runCase(pk, shared, shape, mlflowRuns) {
+  const { perRequest, perMessage } = shape;
   const windowRows = Number(flags['window-rows']);
-  const perWindow = rowsPerWindow(perRequest, windowRows);
-  const wanted = Number(perRequest === 1 ? flags['single-rows'] : flags.rows);
+  const perWindow = rowsPerWindow(perRequest * perMessage, windowRows);
+  const wanted = Number(perRequest * perMessage === 1 ? flags['single-rows'] : flags.rows);
   const rows = Math.max(perWindow, Math.floor(wanted / perWindow) * perWindow);
-  const label = `${perRequest}-row requests, MLflow runs ${mlflowRuns ? 'on' : 'off'}`;
+  const label = `${shape.name} requests, MLflow runs ${mlflowRuns ? 'on' : 'off'}`;
   const scope = [];
   try {
     const nats = await pk.testkit.startNatsServer();
@@ -296,9 +311,9 @@ async function runCase(pk, shared, perRequest, mlflowRuns) {
     const version = await pk.testkit.registerWorldModel(shared.mlflow, shared.world, MODEL_NAME);
     log(`bench:monitor: [${label}] v${version}: pre-filling ${rows.toLocaleString('en-US')} rows...`);
     const prefillStart = performance.now();
-    await prefill(pk, bus, shared.world, version, perRequest, rows);
+    await prefill(pk, bus, shared.world, version, shape, rows);
     const prefillS = (performance.now() - prefillStart) / 1000;
-    const messages = rows / perRequest;
+    const messages = Math.ceil(rows / (perRequest * perMessage));
 
     // Hear every monitor.window on core NATS (JetStream stores it on the same subject).
     const listener = await pk.nats.connect({ servers: nats.url, name: 'bench-monitor-listener' });
@@ -331,7 +346,7 @@ async function runCase(pk, shared, perRequest, mlflowRuns) {
       MONITOR_MLFLOW_RUNS: String(mlflowRuns),
       LOG_LEVEL: 'warn',
     };
-    const profileName = `monitor-${perRequest}rows-mlflow-${mlflowRuns ? 'on' : 'off'}-${Date.now()}.cpuprofile`;
+    const profileName = `monitor-${perMessage}x${perRequest}rows-mlflow-${mlflowRuns ? 'on' : 'off'}-${Date.now()}.cpuprofile`;
     log(`bench:monitor: [${label}] starting the monitor${HAS_TASKSET ? ` on core ${flags.core}` : ''}...`);
     const monitor = await startMonitor(env, port, profileName, shared.profileDir);
     scope.push(monitor.stop);
@@ -366,7 +381,9 @@ async function runCase(pk, shared, perRequest, mlflowRuns) {
     const cpuS = cpu1 - cpu0;
     const result = {
       label,
+      shape: shape.name,
       perRequest,
+      perMessage,
       mlflowRuns,
       version,
       rows,
@@ -379,7 +396,7 @@ async function runCase(pk, shared, perRequest, mlflowRuns) {
       wallS,
       lastWindowS: (endedAt - monitor.readyAt) / 1000,
       rowsPerS: timedRows / wallS,
-      messagesPerS: timedRows / perRequest / wallS,
+      messagesPerS: timedRows / (perRequest * perMessage) / wallS,
       windowsPerS: windows.filter((w) => w.at >= monitor.readyAt).length / wallS,
       cpuS,
       rowsPerCpuS: timedRows / cpuS,
@@ -507,7 +524,7 @@ function printReport(report) {
   ];
   for (const c of report.cases) {
     if (c.error) {
-      lines.push(`| ${c.perRequest}-row | ${c.mlflowRuns ? 'on' : 'off'} | error: ${c.error.split('\n')[0]} |`);
+      lines.push(`| ${c.shape} | ${c.mlflowRuns ? 'on' : 'off'} | error: ${c.error.split('\n')[0]} |`);
       continue;
     }
     const peer = report.peers.find(
@@ -515,7 +532,7 @@ function printReport(report) {
     );
     lines.push(
       `| ${[
-        `${c.perRequest}-row`,
+        c.shape,
         c.mlflowRuns ? 'on' : 'off',
         int(c.rows),
         int(c.messages),
@@ -592,23 +609,23 @@ async function main() {
   }
   const mlflow = pk.mlflow.createMlflowClient({ trackingUri: mlflowServer.trackingUri });
   const shared = { world, mlflow, trackingUri: mlflowServer.trackingUri, profileDir };
-  const shapes = flags.shapes.split(',').map(Number);
+  const shapes = flags.shapes.split(',').map((s) => parseShape(s.trim()));
   const runs = flags['mlflow-runs'].split(',').map((v) => v.trim() === 'true');
   const cases = [];
-  for (const perRequest of shapes) {
+  for (const shape of shapes) {
     for (const mlflowRuns of runs) {
       try {
-        cases.push(await runCase(pk, shared, perRequest, mlflowRuns));
+        cases.push(await runCase(pk, shared, shape, mlflowRuns));
       } catch (error) {
         log(`bench:monitor: case failed: ${error.stack ?? error}`);
-        cases.push({ perRequest, mlflowRuns, error: String(error.message ?? error) });
+        cases.push({ shape: shape.name, mlflowRuns, error: String(error.message ?? error) });
       }
     }
   }
   const files = writePeerFiles(pk, world, dir, Number(flags['peer-rows']));
-  const windowSizes = [...new Set(shapes.map((s) => rowsPerWindow(s, Number(flags['window-rows']))))].sort(
-    (a, b) => b - a,
-  );
+  const windowSizes = [
+    ...new Set(shapes.map((s) => rowsPerWindow(s.perRequest * s.perMessage, Number(flags['window-rows'])))),
+  ].sort((a, b) => b - a);
   const peers = flags['skip-peers'] ? [] : runPeers(files, dir, windowSizes);
   const versions = peers.find((p) => p.versions)?.versions ?? {};
   const report = {

@@ -85,8 +85,9 @@ const pack = (values: Float64Array) =>
   Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 
 /**
- * Logs rows as the predictor does (one `prediction.logged` per request of `perRequest` rows): rows [from, from+n)
- * of the traffic, with `shift` added to the named columns. Returns the prediction ids in order.
+ * Logs rows as the predictor does (requests of `perRequest` rows, `requestsPerMessage` of them per
+ * `prediction.logged`): rows [from, from+n) of the traffic, with `shift` added to the named columns. Returns the
+ * prediction ids in order.
  */
 export async function logTraffic(
   bus: Bus,
@@ -97,28 +98,38 @@ export async function logTraffic(
     from: number;
     rows: number;
     perRequest?: number;
+    /** Requests that share one message, as the predictor puts waiting requests together under load. @defaultValue 1 */
+    requestsPerMessage?: number;
     shift?: { columns: string[]; by: number };
     tag: string;
   },
 ): Promise<string[]> {
   const cols = FEATURES.length;
   const perRequest = options.perRequest ?? 100;
+  const perMessage = perRequest * (options.requestsPerMessage ?? 1);
   const shifted = new Set((options.shift?.columns ?? []).map((c) => FEATURES.indexOf(c)));
   const ids: string[] = [];
-  for (let start = 0; start < options.rows; start += perRequest) {
-    const n = Math.min(perRequest, options.rows - start);
+  for (let start = 0; start < options.rows; start += perMessage) {
+    const n = Math.min(perMessage, options.rows - start);
     const first = options.from + start;
     const features = world.traffic.X.data.slice(first * cols, (first + n) * cols);
     for (let i = 0; i < n; i++)
       for (const j of shifted) features[i * cols + j] = (features[i * cols + j] as number) + (options.shift?.by ?? 0);
     const { labels, probabilities } = world.model.predictWithProba(denseMatrix(features, n, cols));
-    const requestId = `${options.tag}${first.toString(36)}`;
+    const predictedAt = new Date().toISOString();
+    const requests = [];
+    for (let offset = 0; offset < n; offset += perRequest) {
+      const rows = Math.min(perRequest, n - offset);
+      const requestId = `${options.tag}${(first + offset).toString(36)}`;
+      requests.push({ request_id: requestId, predicted_at: predictedAt, rows });
+      for (let i = 0; i < rows; i++) ids.push(`${requestId}-${i}`);
+    }
     await bus.publishEvent(
       SUBJECTS.predictionLogged,
       {
         model: options.model,
         version: options.version,
-        requests: [{ request_id: requestId, predicted_at: new Date().toISOString(), rows: n }],
+        requests,
         rows: n,
         columns: cols,
         encoding: PREDICTION_ENCODING,
@@ -128,9 +139,8 @@ export async function logTraffic(
         sample_rate: 1,
         dropped_before: 0,
       },
-      { key: requestId },
+      { key: requests[0]?.request_id ?? options.tag },
     );
-    for (let i = 0; i < n; i++) ids.push(`${requestId}-${i}`);
   }
   return ids;
 }

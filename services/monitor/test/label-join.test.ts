@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { LabelJoin } from '../src/domain/label-join.js';
+import { LabelJoin, type LoggedBatch } from '../src/domain/label-join.js';
 
 const HOUR = 3600_000;
 
-function request(requestId: string, predictedAtMs: number, probabilities: number[], version = '1') {
+/** A logged message holding one request. */
+function request(requestId: string, predictedAtMs: number, probabilities: number[], version = '1'): LoggedBatch {
   return {
     model: 'm',
     version,
-    requestId,
-    predictedAtMs,
+    requests: [{ requestId, predictedAtMs, rows: probabilities.length }],
     probabilities: Float64Array.from(probabilities),
     labels: Float64Array.from(probabilities.map((p) => (p >= 0.5 ? 1 : 0))),
   };
@@ -17,7 +17,7 @@ function request(requestId: string, predictedAtMs: number, probabilities: number
 describe('LabelJoin', () => {
   it('when a label names a logged row, then it joins once; a repeat is a duplicate and does not change the truth', () => {
     const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
-    join.addRequest(request('r1', 0, [0.9, 0.2]), 10);
+    join.addBatch(request('r1', 0, [0.9, 0.2]), 10);
     expect(join.applyLabel('r1-1', 1, 5000)).toMatchObject({ ok: true, version: '1' });
     expect(join.check('r1-1', undefined)).toMatchObject({ ok: false, refusal: 'duplicate' });
     const rows = join.rowsOf('m:1', 0);
@@ -26,8 +26,8 @@ describe('LabelJoin', () => {
 
   it('when ids are unknown, out of range, of another model, or expired, then each refusal says which', () => {
     const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
-    join.addRequest(request('old', 0, [0.5]), 0);
-    join.addRequest(request('r2', HOUR, [0.5]), HOUR);
+    join.addBatch(request('old', 0, [0.5]), 0);
+    join.addBatch(request('r2', HOUR, [0.5]), HOUR);
     join.evict(HOUR + 1);
     expect(join.check('nope-0', undefined)).toMatchObject({ ok: false, refusal: 'unknown' });
     expect(join.check('r2-3', undefined)).toMatchObject({ ok: false, refusal: 'bad_row' });
@@ -38,7 +38,7 @@ describe('LabelJoin', () => {
 
   it('when more rows than the limit are logged, then the oldest requests are forgotten first', () => {
     const join = new LabelJoin({ horizonMs: HOUR, maxRows: 4 });
-    for (const id of ['a', 'b', 'c']) join.addRequest(request(id, 0, [0.1, 0.9]), 0);
+    for (const id of ['a', 'b', 'c']) join.addBatch(request(id, 0, [0.1, 0.9]), 0);
     expect(join.size).toBe(4);
     expect(join.check('a-0', undefined)).toMatchObject({ ok: false, refusal: 'expired' });
     expect(join.check('c-1', undefined)).toMatchObject({ ok: true });
@@ -46,10 +46,41 @@ describe('LabelJoin', () => {
 
   it('when the same request is offered again (a replay), then it is kept once with its labels', () => {
     const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
-    join.addRequest(request('r', 0, [0.7]), 0);
+    join.addBatch(request('r', 0, [0.7]), 0);
     join.applyLabel('r-0', 0, 10);
-    join.addRequest(request('r', 0, [0.7]), 0);
+    join.addBatch(request('r', 0, [0.7]), 0);
     expect(join.size).toBe(1);
     expect(join.rowsOf('m:1', 0).truth).toEqual([0]);
+  });
+
+  it("when requests share a message, then each label lands on its own request's row, and a redelivery adds only new requests", () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    const shared: LoggedBatch = {
+      model: 'm',
+      version: '1',
+      requests: [
+        { requestId: 'a', predictedAtMs: 0, rows: 2 },
+        { requestId: 'b', predictedAtMs: 5, rows: 1 },
+        { requestId: 'c', predictedAtMs: 9, rows: 3 },
+      ],
+      probabilities: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.6, 0.7]),
+      labels: Float64Array.from([0, 0, 0, 0, 1, 1]),
+    };
+    join.addBatch(shared, 10);
+    expect(join.size).toBe(6);
+    expect(join.applyLabel('b-0', 1, 1005)).toMatchObject({ ok: true, predictedAtMs: 5 });
+    expect(join.applyLabel('c-2', 0, 1009)).toMatchObject({ ok: true, predictedAtMs: 9 });
+    expect(join.check('b-1', undefined)).toMatchObject({ ok: false, refusal: 'bad_row' });
+    expect(join.check('a-1', undefined)).toMatchObject({ ok: true });
+    join.addBatch(shared, 20);
+    expect(join.size).toBe(6);
+    expect(join.rowsOf('m:1', 0)).toEqual({
+      predictions: 6,
+      truth: [1, 0],
+      probability: [0.3, 0.7],
+      predicted: [0, 1],
+      latencyMs: [1000, 1000],
+    });
+    expect(join.rowsOf('m:1', 6).predictions).toBe(3);
   });
 });

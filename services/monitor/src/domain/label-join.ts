@@ -1,17 +1,33 @@
-import { versionKey } from './prediction-batch.js';
+import { type LoggedRequestRows, versionKey } from './prediction-batch.js';
 
-/** One logged request as the join keeps it: no features, only what labels are scored against. */
-interface JoinedRequest {
+/** One logged message as the join keeps it: no features, only what labels are scored against, for all its rows. */
+interface JoinedBatch {
   readonly key: string;
   readonly model: string;
   readonly version: string;
-  readonly predictedAtMs: number;
   readonly probabilities: Float64Array;
   readonly predicted: Float64Array;
   /** -1 until a label arrives, then 0 or 1. */
   readonly truth: Int8Array;
   /** ms from prediction to label, per labelled row (NaN until labelled). */
   readonly latencyMs: Float64Array;
+}
+
+/** One logged request: its rows [offset, offset + rows) of a batch (a few fields: single-row traffic has millions). */
+interface JoinedRequest {
+  readonly batch: JoinedBatch;
+  readonly offset: number;
+  readonly rows: number;
+  readonly predictedAtMs: number;
+}
+
+/** A logged message as the join takes it: its requests, their rows' probabilities and predicted labels in order. */
+export interface LoggedBatch {
+  readonly model: string;
+  readonly version: string;
+  readonly requests: readonly LoggedRequestRows[];
+  readonly probabilities: Float64Array;
+  readonly labels: Float64Array;
 }
 
 /** Why a label was not joined. */
@@ -55,32 +71,24 @@ export class LabelJoin {
 
   constructor(private readonly limits: { readonly horizonMs: number; readonly maxRows: number }) {}
 
-  /** Remembers a logged request; a request already known is left as it is (replays and redeliveries). */
-  addRequest(
-    batch: {
-      model: string;
-      version: string;
-      requestId: string;
-      predictedAtMs: number;
-      probabilities: Float64Array;
-      labels: Float64Array;
-    },
-    nowMs: number,
-  ): void {
-    if (this.requests.has(batch.requestId) || nowMs - batch.predictedAtMs > this.limits.horizonMs) return;
-    const n = batch.probabilities.length;
-    this.requests.set(batch.requestId, {
-      key: versionKey(batch.model, batch.version),
-      model: batch.model,
-      version: batch.version,
-      predictedAtMs: batch.predictedAtMs,
-      probabilities: batch.probabilities,
-      predicted: batch.labels,
-      truth: new Int8Array(n).fill(-1),
-      latencyMs: new Float64Array(n).fill(Number.NaN),
-    });
-    this.rows += n;
-    this.evict(nowMs);
+  /** Remembers the requests of a logged message; a request already known is left as it is (replays, redeliveries). */
+  addBatch(batch: LoggedBatch, nowMs: number): void {
+    let joined: JoinedBatch | undefined;
+    let offset = 0;
+    for (const request of batch.requests) {
+      const start = offset;
+      offset += request.rows;
+      if (this.requests.has(request.requestId) || nowMs - request.predictedAtMs > this.limits.horizonMs) continue;
+      joined ??= joinedBatch(batch);
+      this.requests.set(request.requestId, {
+        batch: joined,
+        offset: start,
+        rows: request.rows,
+        predictedAtMs: request.predictedAtMs,
+      });
+      this.rows += request.rows;
+    }
+    if (joined !== undefined) this.evict(nowMs);
   }
 
   /** Whether a label for this prediction id would join (no state changes): for the intake's answer. */
@@ -88,13 +96,14 @@ export class LabelJoin {
     const found = this.locate(predictionId);
     if (!found.ok) return found;
     const { request, row } = found;
-    if (model !== undefined && model !== request.model) {
-      return refusal('other_model', `prediction ${predictionId} was made by model ${request.model}, not ${model}`);
+    const { batch } = request;
+    if (model !== undefined && model !== batch.model) {
+      return refusal('other_model', `prediction ${predictionId} was made by model ${batch.model}, not ${model}`);
     }
-    if ((request.truth[row] as number) !== -1) {
+    if ((batch.truth[request.offset + row] as number) !== -1) {
       return refusal('duplicate', `prediction ${predictionId} already has a label (the first label wins)`);
     }
-    return { ok: true, model: request.model, version: request.version, predictedAtMs: request.predictedAtMs };
+    return { ok: true, model: batch.model, version: batch.version, predictedAtMs: request.predictedAtMs };
   }
 
   /** Records a label (the first per row wins); `receivedAtMs` gives the label latency. */
@@ -104,8 +113,9 @@ export class LabelJoin {
     this.count(versionKey(outcome.model, outcome.version), outcome);
     const found = this.locate(predictionId);
     if (!found.ok) return found;
-    found.request.truth[found.row] = label;
-    found.request.latencyMs[found.row] = Math.max(0, receivedAtMs - found.request.predictedAtMs);
+    const { batch, offset, predictedAtMs } = found.request;
+    batch.truth[offset + found.row] = label;
+    batch.latencyMs[offset + found.row] = Math.max(0, receivedAtMs - predictedAtMs);
     return outcome;
   }
 
@@ -123,16 +133,16 @@ export class LabelJoin {
   rowsOf(key: string, sinceMs: number): VersionRows {
     const out = { predictions: 0, truth: [] as number[], probability: [] as number[], predicted: [] as number[] };
     const latencyMs: number[] = [];
-    for (const request of this.requests.values()) {
-      if (request.key !== key || request.predictedAtMs < sinceMs) continue;
-      out.predictions += request.truth.length;
-      for (let i = 0; i < request.truth.length; i++) {
-        const truth = request.truth[i] as number;
+    for (const { batch, offset, rows, predictedAtMs } of this.requests.values()) {
+      if (batch.key !== key || predictedAtMs < sinceMs) continue;
+      out.predictions += rows;
+      for (let i = offset; i < offset + rows; i++) {
+        const truth = batch.truth[i] as number;
         if (truth === -1) continue;
         out.truth.push(truth);
-        out.probability.push(request.probabilities[i] as number);
-        out.predicted.push(request.predicted[i] as number);
-        latencyMs.push(request.latencyMs[i] as number);
+        out.probability.push(batch.probabilities[i] as number);
+        out.predicted.push(batch.predicted[i] as number);
+        latencyMs.push(batch.latencyMs[i] as number);
       }
     }
     return { ...out, latencyMs };
@@ -141,7 +151,7 @@ export class LabelJoin {
   /** The versions with rows in the join. */
   versions(): { model: string; version: string }[] {
     const seen = new Map<string, { model: string; version: string }>();
-    for (const r of this.requests.values()) seen.set(r.key, { model: r.model, version: r.version });
+    for (const { batch } of this.requests.values()) seen.set(batch.key, { model: batch.model, version: batch.version });
     return [...seen.values()];
   }
 
@@ -161,7 +171,7 @@ export class LabelJoin {
 
   private forget(id: string, request: JoinedRequest): void {
     this.requests.delete(id);
-    this.rows -= request.truth.length;
+    this.rows -= request.rows;
     this.evicted.add(id);
     if (this.evicted.size > EVICTED_MEMORY) {
       const oldest = this.evicted.values().next().value;
@@ -181,8 +191,8 @@ export class LabelJoin {
         ? refusal('expired', `prediction ${predictionId} is older than the monitor keeps predictions`)
         : refusal('unknown', `no prediction ${predictionId} was logged (or it was not sampled)`);
     }
-    if (dash < 1 || !Number.isInteger(row) || row < 0 || row >= request.truth.length) {
-      return refusal('bad_row', `prediction ${predictionId}: request ${requestId} has ${request.truth.length} rows`);
+    if (dash < 1 || !Number.isInteger(row) || row < 0 || row >= request.rows) {
+      return refusal('bad_row', `prediction ${predictionId}: request ${requestId} has ${request.rows} rows`);
     }
     return { ok: true, request, row };
   }
@@ -194,6 +204,20 @@ export class LabelJoin {
     else if (outcome.refusal === 'bad_row') counts.unknown++;
     else counts[outcome.refusal]++;
   }
+}
+
+/** The join's copy of a message's answers: views of its arrays, and a label slot per row. */
+function joinedBatch(batch: LoggedBatch): JoinedBatch {
+  const n = batch.probabilities.length;
+  return {
+    key: versionKey(batch.model, batch.version),
+    model: batch.model,
+    version: batch.version,
+    probabilities: batch.probabilities,
+    predicted: batch.labels,
+    truth: new Int8Array(n).fill(-1),
+    latencyMs: new Float64Array(n).fill(Number.NaN),
+  };
 }
 
 function refusal(kind: LabelRefusal, message: string): LabelOutcome & { ok: false } {

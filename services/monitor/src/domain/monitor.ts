@@ -11,7 +11,7 @@ import { type DriftRules, driftOfWindow, prepareReference, type VersionReference
 import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
 import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
-import { type PredictionBatch, requestsOf, versionKey } from './prediction-batch.js';
+import { type PredictionBatch, versionKey } from './prediction-batch.js';
 import { type ClosedWindow, type Settle, sequenceRanges, sequencesOf, WindowBook } from './window-book.js';
 
 /** The monitor's rules, from its config. */
@@ -87,7 +87,7 @@ export class Monitor {
   /** A logged request read while replaying the stream at start: remembered for labels, not counted. */
   rememberPrediction(batch: PredictionBatch): void {
     const now = this.now();
-    for (const request of requestsOf(batch)) this.join.addRequest(request, now);
+    this.join.addBatch(batch, now);
   }
 
   /** A stored label read while replaying at start. */
@@ -99,7 +99,7 @@ export class Monitor {
   onPrediction(batch: PredictionBatch, settle: Settle): Promise<void> {
     return this.serially(async () => {
       const now = this.now();
-      for (const request of requestsOf(batch)) this.join.addRequest(request, now);
+      this.join.addBatch(batch, now);
       this.deps.metrics.joinRows(this.join.size);
       const outcome = this.book.offer(batch, settle, now);
       if (outcome === 'counted') {
