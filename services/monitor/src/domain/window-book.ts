@@ -32,7 +32,7 @@ export function freshCheckpoint(): MonitorCheckpoint {
 }
 
 /**
- * Gathers logged requests into windows per served version: a window closes at the first request that brings it to
+ * Gathers logged messages into windows per served version: a window closes at the first message that brings it to
  * `rows` rows, or `ms` after it opened. A request already counted (in a reported window whose acknowledgement did
  * not reach the server: `counted`) is skipped if it comes again, so no request is counted twice.
  */
