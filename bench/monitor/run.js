@@ -183,9 +183,9 @@ function parseShape(text) {
   return { perRequest: rows, perMessage: count, name: count === 1 ? `${rows}-row` : `${count}×${rows}-row` };
 }
 
-/** Rows per closed window for messages of `perMessage` rows: a window closes at the message that reaches the limit. */
-function rowsPerWindow(perMessage, windowRows) {
-  return Math.ceil(windowRows / perMessage) * perMessage;
+/** Rows per closed window: the limit, whatever the message size (a message that does not fit is split). */
+function rowsPerWindow(_perMessage, windowRows) {
+  return windowRows;
 }
 
 /**

@@ -82,15 +82,7 @@ beforeAll(async () => {
   const trainer = createTrainer(trainerConfig(env, process.cwd()), { bus: natsTrainerBus(await bus()), logger });
   const tracker = createTracker(trackerConfig(env), { bus: await bus(), logger });
   const predictor = createPredictor(
-    predictorConfig({
-      ...env,
-      MODEL_NAME: modelName,
-      PREDICTOR_PORT: '0',
-      PREDICTOR_MODEL_POLL_MS: '60000',
-      // One message per request, so that the 50-row requests make windows of exactly 250 rows (a window closes at
-      // the message that fills it; with the default 50 ms linger, back-to-back requests share messages).
-      PREDICTOR_LOG_LINGER_MS: '0',
-    }),
+    predictorConfig({ ...env, MODEL_NAME: modelName, PREDICTOR_PORT: '0', PREDICTOR_MODEL_POLL_MS: '60000' }),
     { bus: await bus(), logger },
   );
   const monitor = createMonitor(

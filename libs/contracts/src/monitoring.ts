@@ -185,6 +185,14 @@ export const MonitorCheckpointSchema = z.object({
   /** Performance episodes so far, and whether the last one is still open. */
   performance_episodes: count,
   degraded: z.boolean(),
+  /**
+   * The message this version's open window holds only the first `rows` rows of (the rest did not fit the windows
+   * before): a restarted monitor counts only its other rows if it comes again. Null when no message is split.
+   */
+  split: z
+    .object({ sequence: z.number().int().min(1), rows: z.number().int().min(1) })
+    .nullable()
+    .default(null),
 });
 
 /** The data of `monitor.window`: every statistic of one closed window of one served version. */
@@ -195,10 +203,11 @@ export const MonitorWindowDataSchema = z.object({
   window: count,
   rows: z.number().int().min(1),
   /**
-   * The `prediction.logged` stream sequences counted in this window, as inclusive ranges: a restarted monitor skips
-   * exactly these if they come again (their acks may not have reached the server).
+   * The `prediction.logged` stream sequences whose last rows this window counted, as inclusive ranges (empty when
+   * one message fills several windows): a restarted monitor skips exactly these if they come again (their acks may
+   * not have reached the server). A message split across windows is acked with the window holding its last rows.
    */
-  sequences: z.array(z.tuple([z.number().int().min(1), z.number().int().min(1)])).min(1),
+  sequences: z.array(z.tuple([z.number().int().min(1), z.number().int().min(1)])),
   opened_at: timestamp,
   closed_at: timestamp,
   closed_by: z.enum(['rows', 'time']),

@@ -35,7 +35,7 @@ export const configSchema = z
       .default(8090)
       .describe('Port of GET /health, /ready and /metrics; 0 picks a free one'),
     MONITOR_WINDOW_ROWS: positiveInt(500).describe(
-      'A window closes at the first logged message that brings it to this many rows (so it may hold up to one message more) …',
+      'A window closes when it holds this many rows (a logged message that does not fit is split, its other rows opening the next window) …',
     ),
     MONITOR_WINDOW_SECONDS: z.coerce
       .number()

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PredictionBatch } from '../src/domain/prediction-batch.js';
-import { freshCheckpoint, sequenceRanges, sequencesOf, WindowBook } from '../src/domain/window-book.js';
+import {
+  finishedSequences,
+  freshCheckpoint,
+  sequenceRanges,
+  sequencesOf,
+  WindowBook,
+} from '../src/domain/window-book.js';
 
 function batch(sequence: number, rows: number, version = '1'): PredictionBatch {
   return {
@@ -18,32 +24,97 @@ function batch(sequence: number, rows: number, version = '1'): PredictionBatch {
 
 const noop = { ack: async () => undefined };
 
+/** Offers a message and takes every window it closes, with the version's split as it was when each closed. */
+function offer(book: WindowBook, message: PredictionBatch) {
+  const outcome = book.offer(message, noop, 0);
+  if (outcome === 'counted') return 'counted';
+  const closed = [];
+  for (const w of outcome) {
+    closed.push({
+      index: w.index,
+      rows: w.rows,
+      closedBy: w.closedBy,
+      version: w.version,
+      parts: w.parts.map((p) => [p.batch.sequence, p.from, p.to, p.settle !== undefined]),
+      finished: finishedSequences(w),
+      split: book.snapshot()[w.key]?.split,
+    });
+  }
+  return closed;
+}
+
 describe('WindowBook', () => {
-  it('when a version reaches the row limit, then its window closes at that request and the next one starts at index 1', () => {
+  it('when a version reaches the row limit, then its window closes at exactly that many rows and the message goes on in the next', () => {
     const book = new WindowBook({ rows: 10, ms: 60_000 }, new Map(), new Set());
-    expect(book.offer(batch(1, 4), noop, 0)).toBeUndefined();
-    expect(book.offer(batch(2, 3, '2'), noop, 0)).toBeUndefined();
-    const closed = book.offer(batch(3, 7), noop, 0);
-    expect(closed).toMatchObject({ index: 0, rows: 11, closedBy: 'rows', version: '1' });
-    expect(book.snapshot()['m:1']).toMatchObject({ windows: 1 });
-    expect(book.offer(batch(4, 10), noop, 0)).toMatchObject({ index: 1 });
+    expect(offer(book, batch(1, 4))).toEqual([]);
+    expect(offer(book, batch(2, 3, '2'))).toEqual([]);
+    expect(offer(book, batch(3, 7))).toEqual([
+      {
+        index: 0,
+        rows: 10,
+        closedBy: 'rows',
+        version: '1',
+        parts: [
+          [1, 0, 4, true],
+          [3, 0, 6, false],
+        ],
+        finished: [1],
+        split: { sequence: 3, rows: 6 },
+      },
+    ]);
+    expect(book.snapshot()['m:1']).toMatchObject({ windows: 1, split: { sequence: 3, rows: 6 } });
+    expect(offer(book, batch(4, 9))).toMatchObject([
+      {
+        index: 1,
+        rows: 10,
+        parts: [
+          [3, 6, 7, true],
+          [4, 0, 9, true],
+        ],
+        finished: [3, 4],
+        split: null,
+      },
+    ]);
+  });
+
+  it('when one message holds several windows of rows, then each closes in turn, remembering how far the message was counted', () => {
+    const book = new WindowBook({ rows: 10, ms: 1000 }, new Map(), new Set());
+    expect(offer(book, batch(1, 25))).toMatchObject([
+      { index: 0, rows: 10, parts: [[1, 0, 10, false]], finished: [], split: { sequence: 1, rows: 10 } },
+      { index: 1, rows: 10, parts: [[1, 10, 20, false]], finished: [], split: { sequence: 1, rows: 20 } },
+    ]);
+    const [last] = book.expired(1000);
+    expect(last?.parts.map((p) => [p.from, p.to, p.settle !== undefined])).toEqual([[20, 25, true]]);
+    expect(book.snapshot()['m:1']).toMatchObject({ windows: 3, split: null });
+  });
+
+  it('when a message split before a restart comes again, then only its uncounted rows are taken', () => {
+    const checkpoints = new Map([['m:1', { ...freshCheckpoint(), windows: 4, split: { sequence: 5, rows: 8 } }]]);
+    const book = new WindowBook({ rows: 10, ms: 1000 }, checkpoints, new Set());
+    expect(book.uncountedRows(batch(5, 20))).toBe(12);
+    expect(book.uncountedRows(batch(6, 20))).toBe(20);
+    expect(offer(book, batch(5, 20))).toMatchObject([
+      { index: 4, rows: 10, parts: [[5, 8, 18, false]], split: { sequence: 5, rows: 18 } },
+    ]);
+    expect(book.expired(1000)).toMatchObject([{ index: 5, rows: 2 }]);
+    expect(book.snapshot()['m:1']?.split).toBeNull();
   });
 
   it('when a window is open for the time limit, then it closes by time with the rows it has', () => {
     const book = new WindowBook({ rows: 100, ms: 1000 }, new Map(), new Set());
-    book.offer(batch(1, 5), noop, 0);
+    offer(book, batch(1, 5));
     expect(book.expired(999)).toEqual([]);
     expect(book.expired(1000)).toMatchObject([{ rows: 5, closedBy: 'time' }]);
   });
 
-  it('when requests counted in the last reported window come again after a restart, then they are skipped once, and others counted', () => {
+  it('when messages counted in the last reported window come again after a restart, then they are skipped once, and others counted', () => {
     const checkpoints = new Map([['m:1', { ...freshCheckpoint(), windows: 3 }]]);
     const book = new WindowBook({ rows: 12, ms: 1000 }, checkpoints, new Set([6, 7]));
-    expect(book.offer(batch(6, 5), noop, 0)).toBe('counted');
-    expect(book.offer(batch(7, 5), noop, 0)).toBe('counted');
-    expect(book.offer(batch(2, 5), noop, 0)).toBeUndefined();
-    expect(book.offer(batch(8, 5), noop, 0)).toBeUndefined();
-    expect(book.offer(batch(6, 5), noop, 0)).toMatchObject({ index: 3, rows: 15 });
+    expect(offer(book, batch(6, 5))).toBe('counted');
+    expect(offer(book, batch(7, 5))).toBe('counted');
+    expect(offer(book, batch(2, 5))).toEqual([]);
+    expect(offer(book, batch(8, 5))).toEqual([]);
+    expect(offer(book, batch(6, 5))).toMatchObject([{ index: 3, rows: 12, finished: [2, 8] }]);
   });
 
   it('sequence ranges round-trip, merging neighbours and ignoring repeats', () => {

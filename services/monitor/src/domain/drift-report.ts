@@ -69,7 +69,7 @@ export function driftOfWindow(
   const none = { features: [], prediction: null, datasetDrift: null, driftShare: null, drifted: [] };
   if (reference.features === null || window.rows < minRows) return none;
   const columns = reference.features.features.length;
-  if (window.batches.some((b) => b.columns !== columns)) return none;
+  if (window.parts.some((p) => p.batch.columns !== columns)) return none;
   const x = windowMatrix(window, columns);
   const drift = windowDrift(reference.features, x, rules);
   const profile = reference.features.profile.features;
@@ -89,9 +89,9 @@ export function driftOfWindow(
 function predictionDrift(window: ClosedWindow, reference: DriftReference, rules: DriftRules): ColumnDrift {
   const probabilities = new Float64Array(window.rows);
   let offset = 0;
-  for (const batch of window.batches) {
-    probabilities.set(batch.probabilities, offset);
-    offset += batch.rows;
+  for (const { batch, from, to } of window.parts) {
+    probabilities.set(batch.probabilities.subarray(from, to), offset);
+    offset += to - from;
   }
   const feature = reference.features[0];
   if (feature === undefined) throw new Error('the prediction reference has no column');
@@ -102,9 +102,9 @@ function predictionDrift(window: ClosedWindow, reference: DriftReference, rules:
 function windowMatrix(window: ClosedWindow, columns: number) {
   const x = denseMatrix(new Float64Array(window.rows * columns), window.rows, columns);
   let offset = 0;
-  for (const batch of window.batches) {
-    x.data.set(batch.features, offset * columns);
-    offset += batch.rows;
+  for (const { batch, from, to } of window.parts) {
+    x.data.set(batch.features.subarray(from * columns, to * columns), offset * columns);
+    offset += to - from;
   }
   return x;
 }

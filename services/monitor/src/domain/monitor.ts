@@ -12,7 +12,14 @@ import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
 import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
 import { type PredictionBatch, versionKey } from './prediction-batch.js';
-import { type ClosedWindow, type Settle, sequenceRanges, sequencesOf, WindowBook } from './window-book.js';
+import {
+  type ClosedWindow,
+  finishedSequences,
+  type Settle,
+  sequenceRanges,
+  sequencesOf,
+  WindowBook,
+} from './window-book.js';
 
 /** The monitor's rules, from its config. */
 export interface MonitorRules {
@@ -95,20 +102,24 @@ export class Monitor {
     this.join.applyLabel(predictionId, label, receivedAtMs);
   }
 
-  /** A logged request from the durable consumer: counted in its version's window; `settle` acks it once reported. */
+  /**
+   * A logged message from the durable consumer: its rows counted in its version's windows (split across them at the
+   * window size); `settle` acks it once the window holding its last rows is reported.
+   */
   onPrediction(batch: PredictionBatch, settle: Settle): Promise<void> {
     return this.serially(async () => {
       const now = this.now();
       this.join.addBatch(batch, now);
       this.deps.metrics.joinRows(this.join.size);
+      const uncounted = this.book.uncountedRows(batch);
       const outcome = this.book.offer(batch, settle, now);
       if (outcome === 'counted') {
         await settle.ack();
         return;
       }
-      this.deps.metrics.rowsCounted(versionKey(batch.model, batch.version), batch.rows);
+      this.deps.metrics.rowsCounted(versionKey(batch.model, batch.version), uncounted);
       void this.referenceOf(batch.model, batch.version).catch(() => undefined); // warm the cache
-      if (outcome !== undefined) await this.report(outcome);
+      for (const window of outcome) await this.report(window);
     });
   }
 
@@ -241,7 +252,7 @@ export class Monitor {
       version: window.version,
       window: window.index,
       rows: window.rows,
-      sequences: sequenceRanges(window.batches.map((b) => b.sequence)),
+      sequences: sequenceRanges(finishedSequences(window)),
       opened_at: new Date(window.openedAtMs).toISOString(),
       closed_at: new Date(window.closedAtMs).toISOString(),
       closed_by: window.closedBy,
@@ -287,10 +298,9 @@ export class Monitor {
 
   /** Confirms every request of a reported window; one whose ack fails is remembered, so a redelivery is skipped. */
   private async acknowledge(window: ClosedWindow): Promise<void> {
-    const acks = window.settles.map((settle, i) =>
-      settle.ack().catch(() => {
-        const seq = window.batches[i]?.sequence;
-        if (seq !== undefined) this.counted.add(seq);
+    const acks = window.parts.map(({ batch, settle }) =>
+      settle?.ack().catch(() => {
+        this.counted.add(batch.sequence);
       }),
     );
     await Promise.all(acks);

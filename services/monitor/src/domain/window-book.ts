@@ -7,6 +7,14 @@ export interface Settle {
   ack(): Promise<void>;
 }
 
+/** Rows [from, to) of a logged message counted in a window; `settle` only in the window holding its last rows. */
+export interface WindowPart {
+  readonly batch: PredictionBatch;
+  readonly from: number;
+  readonly to: number;
+  readonly settle: Settle | undefined;
+}
+
 /** Rows of one version gathered until the window closes. */
 export interface OpenWindow {
   readonly key: string;
@@ -14,8 +22,7 @@ export interface OpenWindow {
   readonly version: string;
   /** 0, 1, 2, … per version. */
   readonly index: number;
-  readonly batches: PredictionBatch[];
-  readonly settles: Settle[];
+  readonly parts: WindowPart[];
   rows: number;
   readonly openedAtMs: number;
 }
@@ -28,13 +35,20 @@ export interface ClosedWindow extends OpenWindow {
 
 /** A version's checkpoint before anything was counted. */
 export function freshCheckpoint(): MonitorCheckpoint {
-  return { windows: 0, drift_since_window: null, performance_episodes: 0, degraded: false };
+  return { windows: 0, drift_since_window: null, performance_episodes: 0, degraded: false, split: null };
+}
+
+/** The stream sequences of the messages whose last rows a window holds (those it acknowledges). */
+export function finishedSequences(window: OpenWindow): number[] {
+  return window.parts.flatMap((p) => (p.settle === undefined ? [] : [p.batch.sequence]));
 }
 
 /**
- * Gathers logged messages into windows per served version: a window closes at the first message that brings it to
- * `rows` rows, or `ms` after it opened. A request already counted (in a reported window whose acknowledgement did
- * not reach the server: `counted`) is skipped if it comes again, so no request is counted twice.
+ * Gathers logged messages into windows per served version: a window closes when it holds `rows` rows (a message
+ * that does not fit is split at the limit, its other rows opening the next window), or `ms` after it opened. A
+ * message is acknowledged with the window holding its last rows. A message already counted (in a reported window
+ * whose acknowledgement did not reach the server: `counted`) is skipped if it comes again, and one split before a
+ * restart (the version's checkpoint `split`) has only its uncounted rows taken, so no row is counted twice.
  */
 export class WindowBook {
   private readonly open = new Map<string, OpenWindow>();
@@ -45,29 +59,37 @@ export class WindowBook {
     private readonly counted: Set<number>,
   ) {}
 
-  /** Adds a request; returns the window it closed, if any, or 'counted' when it was counted before. */
-  offer(batch: PredictionBatch, settle: Settle, nowMs: number): ClosedWindow | 'counted' | undefined {
-    const key = versionKey(batch.model, batch.version);
+  /**
+   * Adds a message, or answers 'counted' when it was counted before. The windows it fills are yielded one by one,
+   * each before the rest of the message is taken (report each as it comes: the checkpoints are then exactly those of
+   * that window); iterate to the end, as the message's last rows are taken only then.
+   */
+  offer(batch: PredictionBatch, settle: Settle, nowMs: number): Generator<ClosedWindow> | 'counted' {
     if (this.counted.delete(batch.sequence)) return 'counted';
+    return this.take(batch, settle, nowMs);
+  }
+
+  private *take(batch: PredictionBatch, settle: Settle, nowMs: number): Generator<ClosedWindow> {
+    const key = versionKey(batch.model, batch.version);
     const checkpoint = this.checkpoint(key);
-    let window = this.open.get(key);
-    if (window === undefined) {
-      window = {
-        key,
-        model: batch.model,
-        version: batch.version,
-        index: checkpoint.windows,
-        batches: [],
-        settles: [],
-        rows: 0,
-        openedAtMs: nowMs,
-      };
-      this.open.set(key, window);
-    }
-    window.batches.push(batch);
-    window.settles.push(settle);
-    window.rows += batch.rows;
-    return window.rows >= this.limits.rows ? this.close(window, 'rows', nowMs) : undefined;
+    const split = checkpoint.split;
+    let from = split?.sequence === batch.sequence ? Math.min(split.rows, batch.rows) : 0;
+    do {
+      const window = this.windowOf(key, batch, nowMs);
+      const to = Math.min(batch.rows, from + Math.max(1, this.limits.rows - window.rows));
+      window.parts.push({ batch, from, to, settle: to === batch.rows ? settle : undefined });
+      window.rows += to - from;
+      from = to;
+      if (window.rows < this.limits.rows) continue;
+      if (from < batch.rows) checkpoint.split = { sequence: batch.sequence, rows: from };
+      yield this.close(window, 'rows', nowMs);
+    } while (from < batch.rows);
+  }
+
+  /** Rows of the message not counted yet: all of them, unless a restart found it split. */
+  uncountedRows(batch: PredictionBatch): number {
+    const split = this.checkpoints.get(versionKey(batch.model, batch.version))?.split;
+    return split?.sequence === batch.sequence ? batch.rows - Math.min(split.rows, batch.rows) : batch.rows;
   }
 
   /** Closes every window open for `ms` or longer. */
@@ -91,9 +113,30 @@ export class WindowBook {
     return checkpoint;
   }
 
+  private windowOf(key: string, batch: PredictionBatch, nowMs: number): OpenWindow {
+    let window = this.open.get(key);
+    if (window === undefined) {
+      window = {
+        key,
+        model: batch.model,
+        version: batch.version,
+        index: this.checkpoint(key).windows,
+        parts: [],
+        rows: 0,
+        openedAtMs: nowMs,
+      };
+      this.open.set(key, window);
+    }
+    return window;
+  }
+
+  /** Closes a window; the split message whose last rows it holds is no longer split (it is acked with it). */
   private close(window: OpenWindow, closedBy: 'rows' | 'time', nowMs: number): ClosedWindow {
     this.open.delete(window.key);
-    this.checkpoint(window.key).windows = window.index + 1;
+    const checkpoint = this.checkpoint(window.key);
+    checkpoint.windows = window.index + 1;
+    const split = checkpoint.split;
+    if (split !== null && finishedSequences(window).includes(split.sequence)) checkpoint.split = null;
     return { ...window, closedBy, closedAtMs: nowMs };
   }
 }
