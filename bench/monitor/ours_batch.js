@@ -34,7 +34,7 @@ const rowCount = Number(flags['row-count']);
 const windowRows = Number(flags['window-rows']);
 const rules = loadConfig({}).drift;
 
-/** A closed window of `windowRows` rows starting at `first`, as one logged request (what driftOfWindow reads). */
+/** A closed window of `windowRows` rows starting at `first`, as one logged message (what driftOfWindow reads). */
 function windowAt(first) {
   const features = new Float64Array(windowRows * featureCount);
   const probabilities = new Float64Array(windowRows);
@@ -44,7 +44,7 @@ function windowAt(first) {
     probabilities[i] = all[row + featureCount];
   }
   const batch = { rows: windowRows, columns: featureCount, features, probabilities };
-  return { rows: windowRows, batches: [batch] };
+  return { rows: windowRows, parts: [{ batch, from: 0, to: windowRows }] };
 }
 
 const cpuSeconds = () => {
