@@ -82,7 +82,8 @@ describe('fault: the monitor crashes in the middle of a window', () => {
       await logTraffic(bus, world, { ...traffic, from: 0, rows: 700, perRequest: 700, tag: 's' });
       await until('window 0', async () => ((await windowsOf(stack.modelName, version)).length >= 1 ? true : undefined));
       await stack.killService('monitor');
-      await logTraffic(bus, world, { ...traffic, from: 700, rows: 800, perRequest: 100, tag: 't' });
+      // 300-row messages while it is down: the second one is split too, before the first split message comes back.
+      await logTraffic(bus, world, { ...traffic, from: 700, rows: 800, perRequest: 300, tag: 't' });
       await stack.startService('monitor');
       await until(
         'all 1,500 rows in windows',
@@ -97,7 +98,7 @@ describe('fault: the monitor crashes in the middle of a window', () => {
       const final = await windowsOf(stack.modelName, version);
       console.info(`split message, after the SIGKILL: rows ${final.map((w) => w.rows).join(', ')}`);
       // 700 + 800 rows; counting the split message again from its start would make 2,000. Its 200 rows come back
-      // only after the ack wait, so the 100-row messages fill the windows before them.
+      // only after the ack wait, so the 300-row messages fill the windows before them.
       expect(final.reduce((sum, w) => sum + w.rows, 0)).toBe(1500);
       expect(final.map((w) => w.window)).toEqual(final.map((_, i) => i));
       expect(final[0]?.rows).toBe(500);

@@ -186,13 +186,14 @@ export const MonitorCheckpointSchema = z.object({
   performance_episodes: count,
   degraded: z.boolean(),
   /**
-   * The message this version's open window holds only the first `rows` rows of (the rest did not fit the windows
-   * before): a restarted monitor counts only its other rows if it comes again. Null when no message is split.
+   * Messages of this version that reported windows counted only the first `rows` rows of (the rest did not fit):
+   * a restarted monitor counts only their other rows if they come again. An entry goes once the window holding the
+   * message's last rows is reported (and acks it).
    */
-  split: z
-    .object({ sequence: z.number().int().min(1), rows: z.number().int().min(1) })
-    .nullable()
-    .default(null),
+  splits: z
+    .array(z.object({ sequence: z.number().int().min(1), rows: z.number().int().min(1) }))
+    .max(10_000)
+    .default([]),
 });
 
 /** The data of `monitor.window`: every statistic of one closed window of one served version. */

@@ -1,5 +1,5 @@
-/** Tail probabilities kept per pair of sizes before the table starts over (a bound on memory, ~40 bytes each). */
-const MAX_ENTRIES_PER_SIZES = 65_536;
+/** Tail probabilities kept in all before the memo starts over (a bound on memory, ~40 bytes each). */
+const MAX_ENTRIES = 262_144;
 
 /**
  * Remembers exact two-sample KS tail probabilities P(D ≥ h/lcm(n1, n2)), a function of (n1, n2, h) only. A monitor
@@ -9,9 +9,14 @@ const MAX_ENTRIES_PER_SIZES = 65_536;
  */
 export class KsTailMemo {
   private readonly tables = new Map<number, Map<number, number>>();
+  private entries = 0;
 
   /** The tail for (n1, n2, h): remembered, or computed now by `compute` and remembered. */
   tail(n1: number, n2: number, h: number, compute: () => number): number {
+    if (this.entries >= MAX_ENTRIES) {
+      this.tables.clear();
+      this.entries = 0;
+    }
     const sizes = n1 * 1_000_003 + n2;
     let table = this.tables.get(sizes);
     if (table === undefined) {
@@ -21,15 +26,13 @@ export class KsTailMemo {
     const known = table.get(h);
     if (known !== undefined) return known;
     const value = compute();
-    if (table.size >= MAX_ENTRIES_PER_SIZES) table.clear();
     table.set(h, value);
+    this.entries++;
     return value;
   }
 
   /** Tail probabilities held now, over every pair of sizes. */
   get size(): number {
-    let total = 0;
-    for (const table of this.tables.values()) total += table.size;
-    return total;
+    return this.entries;
   }
 }

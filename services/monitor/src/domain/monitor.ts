@@ -80,9 +80,10 @@ export class Monitor {
   }
 
   /**
-   * Resumes from the last `monitor.window` (before anything is consumed): the checkpoints, and the requests it
-   * counted, whose acknowledgements may not have reached the server. Windows are reported one at a time and each
-   * waits for its acks to be confirmed, so no earlier window can come back.
+   * Resumes from the last `monitor.window` (before anything is consumed): the checkpoints (with the rows of split
+   * messages already counted), and the messages it finished, whose acknowledgements may not have reached the server.
+   * Windows are reported one at a time and each waits for its acks to be confirmed, so no earlier window can come
+   * back.
    */
   restore(last: MonitorWindowData | undefined): void {
     if (last === undefined) return;
@@ -91,7 +92,7 @@ export class Monitor {
     this.lastWindows.set(versionKey(last.model, last.version), last);
   }
 
-  /** A logged request read while replaying the stream at start: remembered for labels, not counted. */
+  /** A logged message read while replaying the stream at start: remembered for labels, not counted. */
   rememberPrediction(batch: PredictionBatch): void {
     const now = this.now();
     this.join.addBatch(batch, now);
@@ -104,7 +105,8 @@ export class Monitor {
 
   /**
    * A logged message from the durable consumer: its rows counted in its version's windows (split across them at the
-   * window size); `settle` acks it once the window holding its last rows is reported.
+   * window size); `settle` acks it once the window holding its last rows is reported. A report fails only when the
+   * monitor stops (the announcer retries until then), and the next start resumes from the last published window.
    */
   onPrediction(batch: PredictionBatch, settle: Settle): Promise<void> {
     return this.serially(async () => {
@@ -296,7 +298,10 @@ export class Monitor {
     while (this.mlflowPending.size >= MLFLOW_MAX_PENDING) await Promise.race(this.mlflowPending);
   }
 
-  /** Confirms every request of a reported window; one whose ack fails is remembered, so a redelivery is skipped. */
+  /**
+   * Confirms the messages whose last rows a reported window holds; one whose ack fails is remembered, so a
+   * redelivery is skipped.
+   */
   private async acknowledge(window: ClosedWindow): Promise<void> {
     const acks = window.parts.map(({ batch, settle }) =>
       settle?.ack().catch(() => {

@@ -35,7 +35,7 @@ export interface ClosedWindow extends OpenWindow {
 
 /** A version's checkpoint before anything was counted. */
 export function freshCheckpoint(): MonitorCheckpoint {
-  return { windows: 0, drift_since_window: null, performance_episodes: 0, degraded: false, split: null };
+  return { windows: 0, drift_since_window: null, performance_episodes: 0, degraded: false, splits: [] };
 }
 
 /** The stream sequences of the messages whose last rows a window holds (those it acknowledges). */
@@ -47,8 +47,10 @@ export function finishedSequences(window: OpenWindow): number[] {
  * Gathers logged messages into windows per served version: a window closes when it holds `rows` rows (a message
  * that does not fit is split at the limit, its other rows opening the next window), or `ms` after it opened. A
  * message is acknowledged with the window holding its last rows. A message already counted (in a reported window
- * whose acknowledgement did not reach the server: `counted`) is skipped if it comes again, and one split before a
- * restart (the version's checkpoint `split`) has only its uncounted rows taken, so no row is counted twice.
+ * whose acknowledgement did not reach the server: `counted`) is skipped if it comes again, and one split by reported
+ * windows (the version's checkpoint `splits`, kept until its last rows are reported) has only its uncounted rows
+ * taken, so no row is counted twice. Windows close one at a time, each yielded before the next change, so that the
+ * checkpoints a window's report carries are exactly those after it.
  */
 export class WindowBook {
   private readonly open = new Map<string, OpenWindow>();
@@ -61,8 +63,8 @@ export class WindowBook {
 
   /**
    * Adds a message, or answers 'counted' when it was counted before. The windows it fills are yielded one by one,
-   * each before the rest of the message is taken (report each as it comes: the checkpoints are then exactly those of
-   * that window); iterate to the end, as the message's last rows are taken only then.
+   * each before the rest of the message is taken (report each as it comes); iterate to the end, as the message's
+   * last rows are taken only then.
    */
   offer(batch: PredictionBatch, settle: Settle, nowMs: number): Generator<ClosedWindow> | 'counted' {
     if (this.counted.delete(batch.sequence)) return 'counted';
@@ -72,8 +74,7 @@ export class WindowBook {
   private *take(batch: PredictionBatch, settle: Settle, nowMs: number): Generator<ClosedWindow> {
     const key = versionKey(batch.model, batch.version);
     const checkpoint = this.checkpoint(key);
-    const split = checkpoint.split;
-    let from = split?.sequence === batch.sequence ? Math.min(split.rows, batch.rows) : 0;
+    let from = batch.rows - this.uncountedRows(batch);
     do {
       const window = this.windowOf(key, batch, nowMs);
       const to = Math.min(batch.rows, from + Math.max(1, this.limits.rows - window.rows));
@@ -81,21 +82,22 @@ export class WindowBook {
       window.rows += to - from;
       from = to;
       if (window.rows < this.limits.rows) continue;
-      if (from < batch.rows) checkpoint.split = { sequence: batch.sequence, rows: from };
+      if (from < batch.rows) markSplit(checkpoint, batch.sequence, from);
       yield this.close(window, 'rows', nowMs);
     } while (from < batch.rows);
   }
 
-  /** Rows of the message not counted yet: all of them, unless a restart found it split. */
+  /** Rows of the message not counted yet: all of them, unless reported windows hold its first rows. */
   uncountedRows(batch: PredictionBatch): number {
-    const split = this.checkpoints.get(versionKey(batch.model, batch.version))?.split;
-    return split?.sequence === batch.sequence ? batch.rows - Math.min(split.rows, batch.rows) : batch.rows;
+    const splits = this.checkpoints.get(versionKey(batch.model, batch.version))?.splits ?? [];
+    const split = splits.find((s) => s.sequence === batch.sequence);
+    return split === undefined ? batch.rows : batch.rows - Math.min(split.rows, batch.rows);
   }
 
-  /** Closes every window open for `ms` or longer. */
-  expired(nowMs: number): ClosedWindow[] {
+  /** Closes every window open for `ms` or longer, one at a time (report each as it comes, as for `offer`). */
+  *expired(nowMs: number): Generator<ClosedWindow> {
     const due = [...this.open.values()].filter((w) => nowMs - w.openedAtMs >= this.limits.ms);
-    return due.map((w) => this.close(w, 'time', nowMs));
+    for (const window of due) if (this.open.get(window.key) === window) yield this.close(window, 'time', nowMs);
   }
 
   /** A copy of every version's checkpoint, for `monitor.window` (where a restart resumes). */
@@ -130,15 +132,26 @@ export class WindowBook {
     return window;
   }
 
-  /** Closes a window; the split message whose last rows it holds is no longer split (it is acked with it). */
+  /** Closes a window; the split messages whose last rows it holds are split no more (it acks them). */
   private close(window: OpenWindow, closedBy: 'rows' | 'time', nowMs: number): ClosedWindow {
     this.open.delete(window.key);
     const checkpoint = this.checkpoint(window.key);
     checkpoint.windows = window.index + 1;
-    const split = checkpoint.split;
-    if (split !== null && finishedSequences(window).includes(split.sequence)) checkpoint.split = null;
+    const finished = new Set(finishedSequences(window));
+    if (checkpoint.splits.some((s) => finished.has(s.sequence))) {
+      checkpoint.splits = checkpoint.splits.filter((s) => !finished.has(s.sequence));
+    }
     return { ...window, closedBy, closedAtMs: nowMs };
   }
+}
+
+/** Split messages a checkpoint remembers at most (one lingers only if its message left the stream unacked). */
+const MAX_SPLITS = 1000;
+
+/** Records that reported windows hold the first `rows` rows of message `sequence`. */
+function markSplit(checkpoint: MonitorCheckpoint, sequence: number, rows: number): void {
+  const others = checkpoint.splits.filter((s) => s.sequence !== sequence).slice(-(MAX_SPLITS - 1));
+  checkpoint.splits = [...others, { sequence, rows }];
 }
 
 /** Sorted sequences as inclusive ranges: [1, 2, 3, 7] → [[1, 3], [7, 7]]. */

@@ -50,7 +50,7 @@ export async function restoreMonitor(bus: Bus, monitor: Monitor, logger: Logger)
   );
 }
 
-/** Counts every logged request in its window; the message is acknowledged when the window is reported. */
+/** Counts every logged message's rows in windows; it is acknowledged when the window holding its last rows is reported. */
 export async function consumePredictions(bus: Bus, monitor: Monitor, windowMs: number): Promise<ConsumerHandle> {
   const spec = predictionConsumerSpec(windowMs);
   return await bus.consumeEvents(

@@ -24,7 +24,7 @@ export interface PredictionLogOptions {
   readonly maxPayload: () => number;
   /**
    * How long a request waits for others before its message is published (Kafka's linger.ms): under steady
-   * traffic the requests of a few milliseconds share one message. A queue of a full message goes at once.
+   * traffic the requests of that time share one message. A queue of a full message goes at once.
    * @defaultValue 0
    */
   readonly lingerMs?: number;
@@ -221,11 +221,16 @@ export function packRequests(
     columns: cols,
     encoding: PREDICTION_ENCODING,
     features: packDoubles(requests.map((r) => r.X.data.subarray(0, r.X.rows * cols))),
-    probabilities: packDoubles(requests.map((r) => r.probabilities.subarray(0, r.X.rows))),
-    labels: packDoubles(requests.map((r) => r.labels.subarray(0, r.X.rows))),
+    probabilities: packDoubles(requests.map((r) => firstValues(r.probabilities, r.X.rows))),
+    labels: packDoubles(requests.map((r) => firstValues(r.labels, r.X.rows))),
     sample_rate: sampleRate,
     dropped_before: droppedBefore,
   };
+}
+
+/** The first `n` values: the array itself when it has n (`subarray` would move a small array out of the V8 heap). */
+function firstValues(values: Float64Array, n: number): Float64Array {
+  return values.length === n ? values : values.subarray(0, n);
 }
 
 /** ISO text of a time in ms, remembering the last one: requests that share a message mostly share milliseconds. */
@@ -253,7 +258,7 @@ function rowsThatFit(maxPayload: number, cols: number): number {
 /**
  * Arrays of doubles, one after the other, as little-endian bytes in base64. Several arrays are copied into one
  * scratch array with `set` (reused: the base64 text is a copy), which spares a large allocation per message and
- * never asks a small typed array for its `.buffer` (that moves it out of the V8 heap, ~1 µs each).
+ * never asks the small ones for their `.buffer` (that moves a typed array of ≤ 64 bytes out of the V8 heap).
  */
 export function packDoubles(parts: readonly Float64Array[]): string {
   const only = parts.length === 1 ? parts[0] : undefined;
