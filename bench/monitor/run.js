@@ -183,11 +183,6 @@ function parseShape(text) {
   return { perRequest: rows, perMessage: count, name: count === 1 ? `${rows}-row` : `${count}×${rows}-row` };
 }
 
-/** Rows per closed window: the limit, whatever the message size (a message that does not fit is split). */
-function rowsPerWindow(_perMessage, windowRows) {
-  return windowRows;
-}
-
 /**
  * Publishes `rows` rows in requests of `perRequest` rows, chunk by chunk (chunks cycle through the world's traffic,
  * each with its own request-id tag); one chain for batched requests (stream order = traffic order), `parallel` for
@@ -292,7 +287,7 @@ async function startMonitor(env, port, profileName, profileDir) {
 async function runCase(pk, shared, shape, mlflowRuns) {
   const { perRequest, perMessage } = shape;
   const windowRows = Number(flags['window-rows']);
-  const perWindow = rowsPerWindow(perRequest * perMessage, windowRows);
+  const perWindow = windowRows; // a message that does not fit a window is split: every window is full
   const wanted = Number(perRequest * perMessage === 1 ? flags['single-rows'] : flags.rows);
   const rows = Math.max(perWindow, Math.floor(wanted / perWindow) * perWindow);
   const label = `${shape.name} requests, MLflow runs ${mlflowRuns ? 'on' : 'off'}`;
@@ -623,9 +618,7 @@ async function main() {
     }
   }
   const files = writePeerFiles(pk, world, dir, Number(flags['peer-rows']));
-  const windowSizes = [
-    ...new Set(shapes.map((s) => rowsPerWindow(s.perRequest * s.perMessage, Number(flags['window-rows'])))),
-  ].sort((a, b) => b - a);
+  const windowSizes = [Number(flags['window-rows'])];
   const peers = flags['skip-peers'] ? [] : runPeers(files, dir, windowSizes);
   const versions = peers.find((p) => p.versions)?.versions ?? {};
   const report = {

@@ -8,7 +8,7 @@ import { MODEL_FILES } from '@mlops/model-format';
 import { createMonitor, loadConfig as monitorConfig } from '@mlops/monitor';
 import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
 import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { type NatsServerHandle, startNatsServer, until } from '@mlops/testkit';
 import { createTracker, loadConfig as trackerConfig } from '@mlops/tracker';
 import { createTrainer, natsTrainerBus, loadConfig as trainerConfig } from '@mlops/trainer';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -26,15 +26,9 @@ const windows: EventData<'monitor.window'>[] = [];
 const detected: EventData<'drift.detected'>[] = [];
 const registered: EventData<'model.registered'>[] = [];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** What the end-to-end tests wait for comes within 90 s, looked at every 200 ms. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000) =>
+  until(what, probe, ms, 200);
 
 /** The default tuning's data: make_classification(1000 × 20, seed 42), the rows the model was trained and tested on. */
 const data = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
@@ -100,7 +94,7 @@ beforeAll(async () => {
   watchEvents(client, SUBJECTS.modelRegistered, ({ data: d }) => d.name === modelName && registered.push(d));
   const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName });
   await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 10_000 });
-  await until('version 1 served', async () => {
+  await waitFor('version 1 served', async () => {
     const r = await fetch(`${predictorUrl}/ready`);
     return r.status === 200 ? true : undefined;
   });
@@ -126,10 +120,10 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
 
   it('when the training rows are served, then no drift; when 12 features shift by +1.0, then drift.detected names them and mlops monitor says DRIFT', async () => {
     await predictRows(0, 500);
-    await until('2 windows', () => (windows.length >= 2 ? true : undefined));
+    await waitFor('2 windows', () => (windows.length >= 2 ? true : undefined));
     expect(windows.slice(0, 2).map((w) => w.dataset_drift)).toEqual([false, false]);
     await predictRows(500, 500, 1.0);
-    const [drift] = await until('drift.detected', () => (detected.length > 0 ? detected : undefined));
+    const [drift] = await waitFor('drift.detected', () => (detected.length > 0 ? detected : undefined));
     expect(drift?.window).toBe(2);
     expect(drift?.drifted_features).toEqual(expect.arrayContaining(SHIFTED));
     const { code, out } = await cli(['monitor', '--name', modelName]);

@@ -8,7 +8,7 @@ import { LogisticRegression, makeClassification, takeRows, takeValues, trainTest
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
 import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, projectMlflowBinary, startNatsServer } from '@mlops/testkit';
+import { type NatsServerHandle, projectMlflowBinary, startNatsServer, until } from '@mlops/testkit';
 import { createTracker, loadConfig as trackerConfig } from '@mlops/tracker';
 import { createTrainer, natsTrainerBus, loadConfig as trainerConfig } from '@mlops/trainer';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -24,15 +24,9 @@ const stops: (() => Promise<void>)[] = [];
 const registered: EventData<'model.registered'>[] = [];
 const rejected: EventData<'model.rejected'>[] = [];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** What the end-to-end tests wait for comes within 90 s, looked at every 200 ms. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000) =>
+  until(what, probe, ms, 200);
 
 async function tune(request: Record<string, unknown>): Promise<TuneReply> {
   const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName, ...request });
@@ -109,7 +103,7 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
     const started = Date.now();
     const reply = await tune({});
     expect(reply).toMatchObject({ status: 'accepted', trial_count: 15 });
-    const event = await until('model.registered v1', () => registered.find((r) => r.version === '1'));
+    const event = await waitFor('model.registered v1', () => registered.find((r) => r.version === '1'));
     const wallMs = Date.now() - started;
     expect(event).toMatchObject({ name: modelName, alias: 'champion', metric: { name: 'accuracy', value: 0.865 } });
 
@@ -140,7 +134,7 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
       takeValues(y, train),
     );
     const rows = Array.from({ length: 3 }, (_, i) => Array.from(X.data.subarray(test[i]! * 20, test[i]! * 20 + 20)));
-    const served = await until('predictor on v1', async () => {
+    const served = await waitFor('predictor on v1', async () => {
       const answer = await predict(rows);
       return answer.status === 200 && answer.body.model.version === '1' ? answer.body : undefined;
     });
@@ -172,14 +166,14 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
   it('when a worse tuning completes, then it is kept as challenger; promote and rollback switch /predict within 5 s with no failed request', async () => {
     const reply = await tune({ grid: { C: [1], solver: ['lbfgs'] } });
     expect(reply).toMatchObject({ status: 'accepted', trial_count: 1 });
-    const verdict = await until('model.rejected v2', () => rejected.find((r) => r.version === '2'));
+    const verdict = await waitFor('model.rejected v2', () => rejected.find((r) => r.version === '2'));
     expect(verdict).toMatchObject({ champion_version: '1', reason: 'accuracy 0.855 vs champion v1 0.865: worse' });
     expect((await predict([Array(20).fill(0.5)])).body.model.version).toBe('1');
     const load = steadyLoad();
     const switchTo = async (version: string, move: () => Promise<unknown>) => {
       await move();
       const started = Date.now();
-      await until(`predictor on v${version}`, async () => {
+      await waitFor(`predictor on v${version}`, async () => {
         const answer = await predict([Array(20).fill(0.5)]);
         return answer.body.model?.version === version ? answer : undefined;
       });
@@ -224,7 +218,7 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
       },
     });
     await tune({ tuning_id: `redeliver-${randomUUID().slice(0, 6)}`, grid: { C: [0.1], solver: ['saga'] } });
-    const original = await until('run.completed', () => events[0]);
+    const original = await waitFor('run.completed', () => events[0]);
     sub.unsubscribe();
     const trialId = (JSON.parse(original.body) as { data: { trial_id: string } }).data.trial_id;
     const js = (await import('@nats-io/jetstream')).jetstream(client);

@@ -1,6 +1,7 @@
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
+import { until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
-import { expectCleanOutcome, experimentRuns, until } from './support/outcome.js';
+import { expectCleanOutcome, experimentRuns } from './support/outcome.js';
 import { type Accepted, FaultStack } from './support/stack.js';
 
 interface Captured {

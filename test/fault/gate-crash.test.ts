@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Run } from '@mlops/mlflow';
+import { until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { type Held, type HoldRule, MlflowGatekeeper } from './support/mlflow-gatekeeper.js';
-import { expectServed, until } from './support/outcome.js';
+import { expectServed } from './support/outcome.js';
 import { type Accepted, FaultStack } from './support/stack.js';
 
 /**

@@ -1,6 +1,7 @@
 import { CONSUMERS, STREAMS } from '@mlops/contracts';
+import { until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { expectCleanOutcome, trialProgress, until } from './support/outcome.js';
+import { expectCleanOutcome, trialProgress } from './support/outcome.js';
 import { FaultStack } from './support/stack.js';
 
 const OUTAGE_MS = 30_000;

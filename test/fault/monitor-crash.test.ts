@@ -1,9 +1,8 @@
 import { connectBus } from '@mlops/bus';
 import { SUBJECTS } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
-import { buildWorld, logTraffic, registerWorldModel } from '@mlops/testkit';
+import { buildWorld, logTraffic, registerWorldModel, until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
-import { until } from './support/outcome.js';
 import { FaultStack } from './support/stack.js';
 
 let stack: FaultStack;

@@ -1,7 +1,8 @@
 import { watchEvents } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
+import { until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
-import { expectCleanOutcome, trialProgress, until } from './support/outcome.js';
+import { expectCleanOutcome, trialProgress } from './support/outcome.js';
 import { FaultStack } from './support/stack.js';
 
 let stack: FaultStack;

@@ -1,6 +1,7 @@
 import { CONSUMERS, eventType, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
-import { expectCleanOutcome, until } from './support/outcome.js';
+import { expectCleanOutcome } from './support/outcome.js';
 import { FaultStack } from './support/stack.js';
 
 /** Every JetStream subject a service consumes, with the stream and durable consumer that reads it. */

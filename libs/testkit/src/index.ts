@@ -17,3 +17,4 @@ export type { RegisteredTestModel, TestWeights } from './registered-model.js';
 export { registerTestModel } from './registered-model.js';
 export type { ServiceProcessHandle, ServiceProcessOptions } from './service-process.js';
 export { startServiceProcess } from './service-process.js';
+export { until } from './until.js';

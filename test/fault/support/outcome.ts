@@ -1,22 +1,7 @@
 import type { ModelVersion, Run } from '@mlops/mlflow';
+import { until } from '@mlops/testkit';
 import { expect } from 'vitest';
 import type { Accepted, FaultStack } from './stack.js';
-
-/** Polls `probe` until it returns a value (not undefined), or fails naming what it waited for. */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 120_000,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
 
 /** Every run of the case's experiment (all tunings), or none when the experiment does not exist yet. */
 export async function experimentRuns(stack: FaultStack): Promise<Run[]> {
