@@ -1,5 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { requestReply } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
@@ -48,4 +50,23 @@ describe('bad input: malformed tune requests at the trainer intake', () => {
     const accepted = await stack.tune({ grid: { C: [1], solver: ['lbfgs'] } });
     expect(accepted.trialCount).toBe(1);
   });
+});
+
+describe('bad input: a tuning accepted, then refused by the worker', () => {
+  it('when mlops tune sends a CSV the worker cannot use, then it prints the reason and exits 1 instead of waiting', async () => {
+    onTestFailed(() => console.error(stack.logs()));
+    await writeFile(join(stack.trainerDataDir, 'ids.csv'), 'customer_id,tenure,churned\nC00000,3,1\nC00001,40,0\n');
+    const bin = new URL('../../cli/bin/mlops.js', import.meta.url).pathname;
+    const args = [bin, 'tune', '--nats', stack.natsUrl, '--csv', 'ids.csv', '--target', 'churned', '--timeout', '60'];
+    const started = Date.now();
+    const run = promisify(execFile)(process.execPath, [...args, '--model-name', stack.modelName], { timeout: 90_000 });
+    const failure = await run.then(
+      () => null,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(/accepted: tuning cli-/);
+    expect(failure?.stderr).toMatch(/refused after it was accepted:\n {2}dataset: .*"customer_id" holds "C00000"/);
+    expect(Date.now() - started).toBeLessThan(45_000);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { requestReply, watchEvents } from '@mlops/bus';
+import { type DeadLetter, requestReply, watchDeadLetters, watchEvents } from '@mlops/bus';
 import { type EventData, type EventSubject, SUBJECTS, type TuneReply, type TuneRequestInput } from '@mlops/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
@@ -40,7 +40,7 @@ export async function tuneCommand(args: string[], io: CliIo): Promise<number> {
     const outcome = watchTuning(nc, tuningId, io);
     const reply = await sendRequest(nc, request);
     if (reply.status === 'rejected') {
-      io.stderr(`tune request rejected:\n${reply.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}\n`);
+      io.stderr(`tune request rejected:\n${problemLines(reply.errors)}\n`);
       return 1;
     }
     io.stderr(`accepted: tuning ${reply.tuning_id}, ${reply.trial_count} trials\n`);
@@ -85,7 +85,10 @@ async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promi
   }
 }
 
-/** Follows the tuning's events (core subscriptions) until model.registered or a tuning with no successful trial. */
+/**
+ * Follows the tuning's events (core subscriptions) until it ends: model.registered or model.rejected (0), or
+ * a refusal after acceptance (tune.rejected: the worker found the data unusable) or no successful trial (1).
+ */
 function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<number> {
   const progress = emptyProgress();
   let metric: EventData<'tuning.started'>['selection_metric'] = 'accuracy';
@@ -108,6 +111,19 @@ function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<n
       if (!progress.failed.some((r) => r.trial_id === d.trial_id)) progress.failed.push(d);
       draw();
     });
+    on(SUBJECTS.tuneRejected, (d) => {
+      io.stderr('\n');
+      io.stderr(`tuning ${tuningId} refused after it was accepted:\n${problemLines(d.errors)}\n`);
+      resolve(1);
+    });
+    const given = (step: string) => (letter: DeadLetter<'tuning.requested'> | DeadLetter<'tuning.completed'>) => {
+      if (letter.event?.data.tuning_id !== tuningId) return;
+      io.stderr('\n');
+      io.stderr(`tuning ${tuningId} failed: the ${step} gave up on it (${letter.reason}): ${letter.error}\n`);
+      resolve(1);
+    };
+    watchDeadLetters(nc, SUBJECTS.tuningRequested, given('trainer'));
+    watchDeadLetters(nc, SUBJECTS.tuningCompleted, given('tracker'));
     on(SUBJECTS.tuningCompleted, (d) => {
       if (d.completed > 0) return;
       io.stderr('\n');
@@ -131,6 +147,10 @@ function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<n
       resolve(0);
     });
   });
+}
+
+function problemLines(errors: readonly { path: string; message: string }[]): string {
+  return errors.map((e) => `  ${e.path}: ${e.message}`).join('\n');
 }
 
 function timeout(ms: number, tuningId: string): Promise<number> {

@@ -1,5 +1,6 @@
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { DEAD_LETTER_HEADERS, deadLetterSubject } from './dead-letters.js';
 import { PoisonMessageError } from './errors.js';
 import type { BusLogger } from './logger.js';
 
@@ -165,18 +166,18 @@ function toBusMessage(m: JsMsg, signal: AbortSignal, hold: () => HeldMessage): B
 /** Republishes the original bytes to `deadletter.<subject>` with headers saying why and where they came from. */
 async function deadLetter(js: JetStreamClient, m: JsMsg, reason: string, err: unknown): Promise<void> {
   const h = natsHeaders();
-  h.set('Mlops-Dead-Letter-Reason', reason);
+  h.set(DEAD_LETTER_HEADERS.reason, reason);
   h.set(
-    'Mlops-Error',
+    DEAD_LETTER_HEADERS.error,
     String((err as Error)?.message ?? err)
       .replace(/\s+/g, ' ')
       .slice(0, 1000),
   );
-  h.set('Mlops-Original-Subject', m.subject);
-  h.set('Mlops-Original-Stream', m.info.stream);
-  h.set('Mlops-Original-Sequence', String(m.info.streamSequence));
-  h.set('Mlops-Delivery-Count', String(m.info.deliveryCount));
-  await js.publish(`deadletter.${m.subject}`, m.data, {
+  h.set(DEAD_LETTER_HEADERS.subject, m.subject);
+  h.set(DEAD_LETTER_HEADERS.stream, m.info.stream);
+  h.set(DEAD_LETTER_HEADERS.sequence, String(m.info.streamSequence));
+  h.set(DEAD_LETTER_HEADERS.deliveries, String(m.info.deliveryCount));
+  await js.publish(deadLetterSubject(m.subject), m.data, {
     headers: h,
     msgID: `deadletter:${m.info.stream}:${m.info.streamSequence}`,
   });

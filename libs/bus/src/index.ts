@@ -6,6 +6,8 @@
 export type { Bus, BusOptions, PublishResult } from './bus.js';
 export { connectBus } from './bus.js';
 export type { BusMessage, ConsumeOptions, ConsumerHandle, HeldMessage } from './consumer.js';
+export type { DeadLetter } from './dead-letters.js';
+export { DEAD_LETTER_HEADERS, deadLetterSubject, watchDeadLetters } from './dead-letters.js';
 export {
   BusError,
   ConnectError,

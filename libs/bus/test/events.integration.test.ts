@@ -7,9 +7,12 @@ import {
   type Bus,
   type BusLogger,
   connectBus,
+  type DeadLetter,
   EventSchemaError,
+  PoisonMessageError,
   ReplyError,
   requestReply,
+  watchDeadLetters,
   watchEvents,
 } from '../src/index.js';
 
@@ -108,6 +111,29 @@ describe('consumeEvents', () => {
     }
     expect(unhandled?.header.get('Mlops-Error')).toMatch(new RegExp(`${durable} has no handler for model.registered`));
     await handle.stop();
+  });
+
+  it('when a handler gives up on an event, then a dead-letter watcher gets the reason, the error and the event', async () => {
+    const durable = `c-${randomUUID().slice(0, 8)}`;
+    await bus.ensureConsumer(STREAMS.models.name, { durable, deliverPolicy: 'new', ackWaitMs: 2000, maxDeliver: 3 });
+    const letters: DeadLetter<'model.load_failed'>[] = [];
+    const watcher = watchDeadLetters(bus.connection, SUBJECTS.modelLoadFailed, (letter) => letters.push(letter));
+    await bus.connection.flush();
+    const handle = await bus.consumeEvents(
+      durable,
+      {
+        [SUBJECTS.modelLoadFailed]: async (event) => {
+          throw new PoisonMessageError(`version ${event.data.version} cannot be handled`);
+        },
+      },
+      { maxDeliver: 3, ackWaitMs: 2000 },
+    );
+    await bus.publishEvent(SUBJECTS.modelLoadFailed, loadFailed('9'), { key: randomUUID() });
+    const letter = await until(() => letters[0]);
+    expect(letter).toMatchObject({ reason: 'poison', error: 'version 9 cannot be handled' });
+    expect(letter.event?.data.version).toBe('9');
+    await handle.stop();
+    watcher.unsubscribe();
   });
 
   it('when the handled subjects live in two streams, then consuming is refused', async () => {

@@ -57,10 +57,15 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     messageId: undefined,
   },
   [SUBJECTS.tuneRejected]: {
-    summary: 'A tune request that failed validation, with every problem. Nothing was trained or tracked.',
-    publishers: ['trainer intake'],
-    consumers: ['none (kept in the stream for inspection)'],
-    messageId: '`tune.rejected:<random uuid>` (every rejection is stored)',
+    summary:
+      'A tune request refused, with every problem: at the intake (validation), or by the worker after acceptance when the data prove unusable. Nothing was trained or tracked.',
+    publishers: ['trainer intake', 'trainer worker'],
+    consumers: [
+      '`mlops tune` (core subscription: prints the problems and exits 1)',
+      'kept in the stream for inspection',
+    ],
+    messageId:
+      '`tune.rejected:<random uuid>` at the intake (every rejection is stored); `tune.rejected:<tuning_id>` from the worker (once per tuning)',
   },
   [SUBJECTS.tuningRequested]: {
     summary:
