@@ -2,7 +2,8 @@
  * `@mlops/ml`: a pure TypeScript ML core that reproduces scikit-learn — numpy's legacy RandomState,
  * make_classification, train_test_split, binary LogisticRegression (liblinear, lbfgs, saga) and metrics; and for
  * drift monitoring a reference profile of the training data with scipy's two-sample statistics (ks_2samp,
- * wasserstein_distance, jensenshannon, chisquare) and Evidently's PSI and decision rules.
+ * wasserstein_distance, jensenshannon, chisquare) and Evidently's PSI and decision rules; for customer tables,
+ * column roles and a ColumnTransformer of SimpleImputer, StandardScaler and OneHotEncoder, and LabelEncoder.
  * No I/O, no network, no process state; CSV is read as text the caller supplies (RFC 4180, via csv-parse).
  */
 
@@ -63,4 +64,40 @@ export type {
 export { mcnemarTest, pairedBootstrap, percentile } from './model-selection/paired-comparison.js';
 export type { SplitIndices, TrainTestSplitOptions } from './model-selection/train-test-split.js';
 export { trainTestSplit } from './model-selection/train-test-split.js';
+export type { ColumnRoleOverrides, ColumnRoles, ExcludedColumn } from './preprocessing/column-roles.js';
+export { inferColumnRoles, MAX_INFERRED_INTEGER_CATEGORIES } from './preprocessing/column-roles.js';
+export type {
+  CategoricalMissing,
+  CompiledPreprocessor,
+  FeatureColumns,
+  FittedCategoricalColumn,
+  FittedNumericColumn,
+  FittedPreprocessor,
+  PreprocessingOptions,
+} from './preprocessing/column-transformer.js';
+export {
+  CATEGORICAL_MISSING,
+  compilePreprocessor,
+  encodedFeatureNames,
+  encodedWidth,
+  fitPreprocessor,
+} from './preprocessing/column-transformer.js';
+export type { RawTableOptions } from './preprocessing/csv-table.js';
+export { MISSING_CELLS, readRawTable } from './preprocessing/csv-table.js';
+export type { NumericImputeStrategy } from './preprocessing/imputer.js';
+export { mostFrequentCategory, NUMERIC_IMPUTE_STRATEGIES, numericImputeValue } from './preprocessing/imputer.js';
+export type { EncodedTarget } from './preprocessing/label-encoder.js';
+export { encodeBinaryTarget } from './preprocessing/label-encoder.js';
+export type { Category, NumberColumn, RawColumn, RawTable, TextColumn } from './preprocessing/raw-table.js';
+export {
+  categoryAt,
+  columnNamed,
+  compareCategories,
+  compareCodePoints,
+  isMissing,
+  missingCount,
+  takeTableRows,
+} from './preprocessing/raw-table.js';
+export type { ScalerStatistics } from './preprocessing/scaler.js';
+export { standardScalerStatistics } from './preprocessing/scaler.js';
 export { RandomState } from './random/random-state.js';

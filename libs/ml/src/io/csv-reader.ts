@@ -40,6 +40,16 @@ export function readCsv(text: string): CsvRecord[] {
   return body.includes('"') ? readQuoted(body) : readPlain(body);
 }
 
+/** {@link readCsv} for tables: a syntax error becomes an InvalidDataError naming `source`, the line and the column. */
+export function readCsvRecords(text: string, source: string): CsvRecord[] {
+  try {
+    return readCsv(text);
+  } catch (err) {
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    throw new InvalidDataError(`${source}:${err.line}: column ${err.column}: ${err.reason}`, { cause: err });
+  }
+}
+
 /** True for a record that is only whitespace (a blank line), which numeric tables skip. */
 export function isBlankRecord(record: CsvRecord): boolean {
   return record.cells.length === 1 && (record.cells[0] as string).trim() === '';

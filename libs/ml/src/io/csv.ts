@@ -1,6 +1,6 @@
 import { InvalidDataError } from '../errors.js';
 import type { DenseMatrix } from '../matrix.js';
-import { type CsvRecord, CsvSyntaxError, isBlankRecord, readCsv } from './csv-reader.js';
+import { type CsvRecord, isBlankRecord, readCsvRecords } from './csv-reader.js';
 
 /** A numeric table parsed from CSV text: feature matrix, target column and the names of both. */
 export interface NumericTable {
@@ -15,7 +15,7 @@ export interface NumericTable {
  * Errors name the source, the line and the column, e.g. `data.csv:3: column "b" holds "oops", not a finite number`.
  */
 export function parseNumericCsv(text: string, target: string, source = 'csv'): NumericTable {
-  const [first, ...rows] = readRecords(text, source).filter((record) => !isBlankRecord(record));
+  const [first, ...rows] = readCsvRecords(text, source).filter((record) => !isBlankRecord(record));
   const { header, targetIndex } = readHeader(first, target, source);
   if (rows.length === 0) throw new InvalidDataError(`${source}: no data rows after the header`);
   const d = header.length - 1;
@@ -45,15 +45,6 @@ export function formatDatasetCsv(X: DenseMatrix, y: ArrayLike<number>, featureNa
     lines.push(`${row.join(',')},${y[i]}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function readRecords(text: string, source: string): CsvRecord[] {
-  try {
-    return readCsv(text);
-  } catch (err) {
-    if (!(err instanceof CsvSyntaxError)) throw err;
-    throw new InvalidDataError(`${source}:${err.line}: column ${err.column}: ${err.reason}`, { cause: err });
-  }
 }
 
 function readHeader(first: CsvRecord | undefined, target: string, source: string) {

@@ -1,0 +1,88 @@
+import { InvalidDataError } from '../errors.js';
+import { type CsvRecord, isBlankRecord, readCsvRecords } from '../io/csv-reader.js';
+import type { RawColumn, RawTable } from './raw-table.js';
+
+/** The cells pandas.read_csv reads as missing by default (its `na_values`), after trimming. */
+export const MISSING_CELLS: ReadonlySet<string> = new Set([
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
+]);
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Limits on a table read from CSV. */
+export interface RawTableOptions {
+  /** Where the text came from, for error messages. @defaultValue 'csv' */
+  readonly source?: string;
+  /** Refuse a header with more columns than this. @defaultValue 256 */
+  readonly maxColumns?: number;
+}
+
+/**
+ * Reads CSV text with a header row into typed raw columns, as pandas.read_csv types them: a column whose present
+ * cells are all decimal numbers holds numbers (NaN where missing), any other holds text (null where missing).
+ * Cells are trimmed; missing cells are pandas' default `na_values`. Errors name the source, the line and the column.
+ */
+export function readRawTable(text: string, options: RawTableOptions = {}): RawTable {
+  const source = options.source ?? 'csv';
+  const maxColumns = options.maxColumns ?? 256;
+  const [first, ...records] = readCsvRecords(text, source).filter((record) => !isBlankRecord(record));
+  const header = checkHeader(first, source, maxColumns);
+  if (records.length === 0) throw new InvalidDataError(`${source}: no data rows after the header`);
+  const cells: string[][] = header.map(() => new Array<string>(records.length));
+  records.forEach(({ cells: row, line }, i) => {
+    if (row.length !== header.length) {
+      throw new InvalidDataError(`${source}:${line}: ${row.length} cells, the header has ${header.length}`);
+    }
+    row.forEach((cell, j) => {
+      cells[j]![i] = cell.trim();
+    });
+  });
+  return { rows: records.length, columns: header.map((name, j) => typedColumn(name, cells[j]!)) };
+}
+
+function typedColumn(name: string, cells: string[]): RawColumn {
+  const numeric = cells.every((cell) => MISSING_CELLS.has(cell) || DECIMAL.test(cell));
+  if (numeric) {
+    return {
+      name,
+      kind: 'number',
+      values: Float64Array.from(cells, (c) => (MISSING_CELLS.has(c) ? Number.NaN : Number(c))),
+    };
+  }
+  return { name, kind: 'text', values: cells.map((c) => (MISSING_CELLS.has(c) ? null : c)) };
+}
+
+function checkHeader(first: CsvRecord | undefined, source: string, maxColumns: number): string[] {
+  const header = (first?.cells ?? []).map((cell) => cell.trim());
+  if (header.length === 0 || (header.length === 1 && header[0] === '')) {
+    throw new InvalidDataError(`${source}: empty file, expected a header row`);
+  }
+  if (header.length > maxColumns) {
+    throw new InvalidDataError(`${source}: ${header.length} columns, at most ${maxColumns}`);
+  }
+  const seen = new Set<string>();
+  header.forEach((name, j) => {
+    if (name === '') throw new InvalidDataError(`${source}: column ${j + 1} of the header has no name`);
+    if (seen.has(name)) throw new InvalidDataError(`${source}: column "${name}" is named twice in the header`);
+    seen.add(name);
+  });
+  return header;
+}

@@ -1,0 +1,94 @@
+import { InvalidDataError } from '../errors.js';
+
+/** A column of numbers as read from a table: NaN marks a missing cell. */
+export interface NumberColumn {
+  readonly name: string;
+  readonly kind: 'number';
+  readonly values: Float64Array;
+}
+
+/** A column of text as read from a table: null marks a missing cell. */
+export interface TextColumn {
+  readonly name: string;
+  readonly kind: 'text';
+  readonly values: readonly (string | null)[];
+}
+
+/** One column of a raw table, typed as pandas.read_csv would type it (float64 with NaN, or object). */
+export type RawColumn = NumberColumn | TextColumn;
+
+/** A table of named raw columns, all of the same length: what customers' data look like before preprocessing. */
+export interface RawTable {
+  readonly rows: number;
+  readonly columns: readonly RawColumn[];
+}
+
+/** A value of a categorical column: a number or a string; null is the missing value. */
+export type Category = number | string | null;
+
+/** True when a cell of the column is missing. */
+export function isMissing(column: RawColumn, row: number): boolean {
+  return column.kind === 'number' ? Number.isNaN(column.values[row]!) : column.values[row] === null;
+}
+
+/** How many cells of the column are missing. */
+export function missingCount(column: RawColumn): number {
+  let missing = 0;
+  for (let i = 0; i < column.values.length; i++) if (isMissing(column, i)) missing++;
+  return missing;
+}
+
+/** The column's cell as a category (null when missing). */
+export function categoryAt(column: RawColumn, row: number): Category {
+  if (column.kind === 'text') return column.values[row] ?? null;
+  const value = column.values[row]!;
+  return Number.isNaN(value) ? null : value;
+}
+
+/** The column named `name`, or an error listing the columns there are. */
+export function columnNamed(table: RawTable, name: string): RawColumn {
+  const column = table.columns.find((c) => c.name === name);
+  if (column === undefined) {
+    throw new InvalidDataError(`no column named "${name}" (columns: ${table.columns.map((c) => c.name).join(', ')})`);
+  }
+  return column;
+}
+
+/** The same table restricted to the given rows, in the given order. */
+export function takeTableRows(table: RawTable, indices: ArrayLike<number>): RawTable {
+  const columns = table.columns.map((column): RawColumn => {
+    if (column.kind === 'number') {
+      const values = new Float64Array(indices.length);
+      for (let k = 0; k < indices.length; k++) values[k] = column.values[indices[k]!]!;
+      return { name: column.name, kind: 'number', values };
+    }
+    return { name: column.name, kind: 'text', values: Array.from(indices, (i) => column.values[i] ?? null) };
+  });
+  return { rows: indices.length, columns };
+}
+
+/**
+ * Orders categories as scikit-learn's encoders do: numbers ascending; strings by Unicode code point (Python's
+ * `sorted`, not JavaScript's UTF-16 order); the missing value last.
+ */
+export function compareCategories(a: Category, b: Category): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return compareCodePoints(String(a), String(b));
+}
+
+/** Python's string order: code point by code point (differs from `<` on strings for characters above U+FFFF). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800–U+DFFF) encode code points above U+FFFF: they sort after every other BMP unit.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { inferColumnRoles } from '../src/preprocessing/column-roles.js';
+import { readRawTable } from '../src/preprocessing/csv-table.js';
+
+/** A customer table with the columns a churn export has: ids, categories, counts, money, a row number. */
+function customerCsv(rows = 40): string {
+  const plans = ['basic', 'plus', 'pro'];
+  const lines = ['row,customer_id,account_id,plan,dependents,senior,tenure,charges,notes,churned'];
+  for (let i = 0; i < rows; i++) {
+    const plan = i % 7 === 0 ? '' : plans[i % 3];
+    const charges = i % 5 === 0 ? 'NA' : (20 + ((i * 37) % 100) + 0.25).toFixed(2);
+    const churned = i % 11 === 0 ? '' : i % 2 === 0 ? 'yes' : 'no';
+    lines.push(
+      `${i},C${String(i).padStart(5, '0')},${1000 + i * 3},${plan},${i % 5},${i % 2},${1 + ((i * 13) % 72)},${charges},,${churned}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('readRawTable', () => {
+  it('when cells are numbers, text or missing (pandas na_values), then columns are typed as pandas.read_csv types them', () => {
+    const table = readRawTable('a,b,c\n1, x ,NA\n2.5e1,,null\n-3,y,N/A\n');
+    expect(table.rows).toBe(3);
+    const [a, b, c] = table.columns;
+    expect(a).toEqual({ name: 'a', kind: 'number', values: Float64Array.from([1, 25, -3]) });
+    expect(b).toEqual({ name: 'b', kind: 'text', values: ['x', null, 'y'] });
+    expect(c?.kind).toBe('number');
+    expect(Array.from(c?.values ?? [], Number.isNaN)).toEqual([true, true, true]);
+  });
+
+  it('when a header names a column twice or leaves one unnamed, then the error names it', () => {
+    expect(() => readRawTable('a,b,a\n1,2,3\n', { source: 'c.csv' })).toThrow(
+      'c.csv: column "a" is named twice in the header',
+    );
+    expect(() => readRawTable('a,,c\n1,2,3\n', { source: 'c.csv' })).toThrow(
+      'c.csv: column 2 of the header has no name',
+    );
+  });
+
+  it('when the CSV has 300 columns, then it is refused with the limit', () => {
+    const header = Array.from({ length: 300 }, (_, j) => `c${j}`).join(',');
+    expect(() => readRawTable(`${header}\n${'1,'.repeat(299)}1\n`, { source: 'wide.csv' })).toThrow(
+      'wide.csv: 300 columns, at most 256',
+    );
+  });
+
+  it('when a row has the wrong number of cells or there is no data row, then the error names the line', () => {
+    expect(() => readRawTable('a,b\n1,2\n3\n', { source: 'c.csv' })).toThrow('c.csv:3: 1 cells, the header has 2');
+    expect(() => readRawTable('a,b\n', { source: 'c.csv' })).toThrow('c.csv: no data rows after the header');
+  });
+});
+
+describe('inferColumnRoles', () => {
+  const table = readRawTable(customerCsv());
+
+  it('when a customer table is read, then ids and row numbers are excluded, text and small integer sets are categorical', () => {
+    const roles = inferColumnRoles(table, 'churned', { exclude: ['notes'] });
+    expect(roles.numeric).toEqual(['senior', 'tenure', 'charges']);
+    expect(roles.categorical).toEqual(['plan', 'dependents']);
+    expect(roles.excluded.map((e) => e.name)).toEqual(['row', 'customer_id', 'account_id', 'notes']);
+    expect(roles.excluded[1]?.reason).toMatch(/identifier/);
+  });
+
+  it('when overrides move columns, then they win over what was inferred', () => {
+    const roles = inferColumnRoles(table, 'churned', {
+      exclude: ['notes', 'charges'],
+      categorical: ['senior'],
+      numeric: ['dependents'],
+    });
+    expect(roles.numeric).toEqual(['dependents', 'tenure']);
+    expect(roles.categorical).toEqual(['plan', 'senior']);
+  });
+
+  it('when a column has no value in any row, then it is refused by name unless excluded', () => {
+    expect(() => inferColumnRoles(table, 'churned')).toThrow(
+      'column "notes" has no value in any row: exclude it or fill it',
+    );
+  });
+
+  it('when overrides name an unknown column, the target, one column twice, or text as numeric, then each is refused by name', () => {
+    const withNotes = { exclude: ['notes'] };
+    expect(() => inferColumnRoles(table, 'churned', { ...withNotes, categorical: ['plann'] })).toThrow(
+      /columns\.categorical: "plann" is not a column \(columns: row, customer_id/,
+    );
+    expect(() => inferColumnRoles(table, 'churned', { ...withNotes, numeric: ['churned'] })).toThrow(
+      'columns.numeric: "churned" is the target',
+    );
+    expect(() =>
+      inferColumnRoles(table, 'churned', { ...withNotes, categorical: ['tenure'], numeric: ['tenure'] }),
+    ).toThrow('columns.numeric: "tenure" is given more than one role');
+    expect(() => inferColumnRoles(table, 'churned', { ...withNotes, numeric: ['plan'] })).toThrow(
+      'columns.numeric: "plan" holds text (e.g. "plus"), not numbers',
+    );
+  });
+
+  it('when the target is missing or every feature is excluded, then the error says so', () => {
+    expect(() => inferColumnRoles(table, 'label')).toThrow(/no column named "label" \(columns: row, customer_id/);
+    const tiny = readRawTable('id,y\nA,1\nB,0\n');
+    expect(() => inferColumnRoles(tiny, 'y')).toThrow(
+      'no feature column is left besides the target "y" (excluded: id)',
+    );
+  });
+});
