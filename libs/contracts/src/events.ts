@@ -1,7 +1,21 @@
 import { z } from 'zod';
 import { envelopeSchema, eventType } from './envelope.js';
 import { ReferenceProfileSchema } from './reference-profile.js';
-import { GateSpecSchema, SELECTION_METRICS, SOLVER_NAMES, TuneRequestSchema } from './tune-request.js';
+import {
+  CellSchema,
+  ClassLabelSchema,
+  ColumnRolesSchema,
+  FittedPreprocessorSchema,
+  InputColumnSchema,
+} from './tables.js';
+import {
+  CATEGORICAL_MISSING_MODES,
+  GateSpecSchema,
+  IMPUTE_STRATEGIES,
+  SELECTION_METRICS,
+  SOLVER_NAMES,
+  TuneRequestSchema,
+} from './tune-request.js';
 
 const id = z.string().min(1).max(128);
 const timestamp = z.iso.datetime({ offset: true });
@@ -17,6 +31,9 @@ export const TrialParamsSchema = z.strictObject({
   intercept_scaling: finite.gt(0),
   penalty: z.enum(['l2']).nullable(),
   random_state: z.number().int().min(0),
+  scale: z.boolean().optional(),
+  impute: z.enum(IMPUTE_STRATEGIES).optional(),
+  categorical_missing: z.enum(CATEGORICAL_MISSING_MODES).optional(),
 });
 
 /** Test-split metrics of one trial (roc_auc is null when the test split holds a single class). */
@@ -35,12 +52,17 @@ export const DatasetSummarySchema = z.strictObject({
   /** 8-64 hex characters over the rows, labels and column names (MLflow keeps at most 36). */
   digest: z.string().regex(/^[0-9a-f]{8,64}$/),
   source: z.string().min(1).max(2048),
+  /** The model's input columns: the features of a matrix, or a CSV table's raw columns used as features. */
   feature_names: z.array(z.string().min(1)).min(1),
   target: z.string().min(1),
   n_train: z.number().int().min(1),
   n_test: z.number().int().min(1),
-  /** A few test rows, for the MLmodel input example. */
-  input_example: z.array(z.array(finite)).max(10),
+  /** A few test rows, for the MLmodel input example (a table's raw cells: numbers, text, null). */
+  input_example: z.array(z.array(CellSchema)).max(10),
+  /** CSV tables: what each column was used as, and why some were left out. */
+  columns: ColumnRolesSchema.optional(),
+  /** CSV tables: rows left out because their label was missing. */
+  rows_without_label: z.number().int().min(0).optional(),
 });
 
 /** The data of `tuning.requested`: an accepted request with every default applied; the trainer's unit of work. */
@@ -100,7 +122,14 @@ export const RunCompletedDataSchema = z.object({
     classes: z.tuple([finite, finite]),
     coef: z.array(finite).min(1),
     intercept: finite,
+    /** One per coefficient: a table's encoded columns (`tenure`, `plan_basic`, …). */
     feature_names: z.array(z.string()).min(1),
+    /** CSV tables: the raw columns the model takes, in the preprocessor's order. */
+    input_columns: z.array(InputColumnSchema).min(1).optional(),
+    /** CSV tables: the fitted imputers, scaler and encoder. */
+    preprocessing: FittedPreprocessorSchema.optional(),
+    /** The target's own labels for classes 0 and 1, when they are text (`["no", "yes"]`). */
+    class_labels: z.tuple([ClassLabelSchema, ClassLabelSchema]).optional(),
   }),
   n_iter: z.number().int().min(0),
   converged: z.boolean(),
@@ -130,8 +159,10 @@ export const MAX_HOLDOUT_CELLS = 25_000;
 
 /** The rows the promotion gate judges champion and challenger on: the first rows of the tuning's test split. */
 export const HoldoutSchema = z.strictObject({
+  /** The model's input columns (a table's raw columns), in the order of each row's cells. */
   feature_names: z.array(z.string().min(1)).min(1),
-  rows: z.array(z.array(finite)).min(1),
+  /** Numbers for a matrix; a table's raw cells (numbers, text, null for missing). */
+  rows: z.array(z.array(CellSchema)).min(1),
   labels: z.array(z.union([z.literal(0), z.literal(1)])).min(1),
 });
 

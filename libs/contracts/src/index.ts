@@ -95,6 +95,14 @@ export type { TuneReply } from './replies.js';
 export { TuneReplySchema } from './replies.js';
 export type { Subject } from './subjects.js';
 export { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS } from './subjects.js';
+export type { Cell, ColumnRolesData, FittedPreprocessorData, InputColumn } from './tables.js';
+export {
+  CellSchema,
+  ClassLabelSchema,
+  ColumnRolesSchema,
+  FittedPreprocessorSchema,
+  InputColumnSchema,
+} from './tables.js';
 export type {
   DatasetSpec,
   GateRules,
@@ -107,18 +115,23 @@ export type {
   ValidationProblem,
 } from './tune-request.js';
 export {
+  CATEGORICAL_MISSING_MODES,
+  ColumnOverridesSchema,
   DEFAULT_MODEL_NAME,
   expandGrid,
   GateRulesSchema,
   GateSpecSchema,
   greaterIsBetter,
+  IMPUTE_STRATEGIES,
   MAX_DATASET_CELLS,
   MAX_TRIALS,
   parseTuneRequest,
+  resolvedGrid,
   resolveGateRules,
   SELECTION_METRICS,
   SIGNIFICANCE_TESTS,
   SOLVER_NAMES,
+  TABLE_GRID_DEFAULTS,
   TuneRequestSchema,
   trialCount,
 } from './tune-request.js';

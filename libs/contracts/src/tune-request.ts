@@ -42,11 +42,21 @@ export const SyntheticDatasetSchema = z.strictObject({
   random_state: count(0).max(0xffffffff).default(42),
 });
 
+const columnList = z.array(z.string().min(1).max(256)).max(256);
+
+/** Corrections to the column roles the trainer infers from a CSV (names of columns). */
+export const ColumnOverridesSchema = z.strictObject({
+  exclude: columnList.optional().describe('columns never used as features (ids, free text, leaks)'),
+  categorical: columnList.optional().describe('columns one-hot encoded, e.g. integer codes'),
+  numeric: columnList.optional().describe('number columns used as they are (imputed, scaled)'),
+});
+
 /** A CSV file with a header row, read by the trainer from its data directory. */
 export const CsvDatasetSchema = z.strictObject({
   kind: z.literal('csv'),
   path: z.string().min(1).max(1024).describe('relative to the trainer data directory'),
   target: z.string().min(1).max(256).default('y'),
+  columns: ColumnOverridesSchema.optional(),
 });
 
 /** Where the training data come from. */
@@ -69,6 +79,23 @@ const axis = <T extends z.ZodType>(value: T, fallback: z.output<T>[]) =>
     .preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(value).min(1).max(MAX_TRIALS))
     .default(fallback as never) as unknown as z.ZodDefault<z.ZodArray<T>>;
 
+/** SimpleImputer strategies for a CSV table's numeric columns. */
+export const IMPUTE_STRATEGIES = ['mean', 'median', 'most_frequent', 'constant'] as const;
+/** How a CSV table's categorical columns treat a missing cell: impute the most frequent, or a category of its own. */
+export const CATEGORICAL_MISSING_MODES = ['most_frequent', 'category'] as const;
+
+const optionalAxis = <T extends z.ZodType>(value: T) =>
+  z
+    .preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(value).min(1).max(MAX_TRIALS))
+    .optional() as unknown as z.ZodOptional<z.ZodArray<T>>;
+
+/** The preprocessing axes a CSV table's tuning uses when the grid leaves them out. */
+export const TABLE_GRID_DEFAULTS = {
+  scale: [true],
+  impute: ['mean'],
+  categorical_missing: ['most_frequent'],
+} as const satisfies Record<string, readonly unknown[]>;
+
 /** The hyperparameter grid: each LogisticRegression parameter is a value or a list of values (an axis). */
 export const GridSpecSchema = z.strictObject({
   C: axis(finite.gt(0), [0.01, 0.1, 1, 10, 100]),
@@ -79,6 +106,13 @@ export const GridSpecSchema = z.strictObject({
   intercept_scaling: axis(finite.gt(0), [1]),
   penalty: axis(z.enum(['l2']).nullable(), ['l2']),
   random_state: axis(count(0).max(0xffffffff), [42]),
+  scale: optionalAxis(z.boolean()).describe('CSV tables: StandardScaler on the numeric columns (default true)'),
+  impute: optionalAxis(z.enum(IMPUTE_STRATEGIES)).describe(
+    'CSV tables: SimpleImputer strategy of the numeric columns (default mean; constant fills 0)',
+  ),
+  categorical_missing: optionalAxis(z.enum(CATEGORICAL_MISSING_MODES)).describe(
+    'CSV tables: a missing category is imputed (most_frequent, default) or a category of its own',
+  ),
 });
 
 /** The significance tests the promotion gate can enforce. */
@@ -148,6 +182,13 @@ export const TuneRequestSchema = RequestObjectSchema.superRefine((request, ctx) 
     });
   }
   for (const issue of syntheticDatasetProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
+  if (request.dataset.kind === 'synthetic') {
+    for (const axisName of Object.keys(TABLE_GRID_DEFAULTS) as (keyof typeof TABLE_GRID_DEFAULTS)[]) {
+      if (request.grid[axisName] === undefined) continue;
+      const message = `preprocesses CSV tables only; the synthetic data set is used as it is`;
+      ctx.addIssue({ code: 'custom', path: ['grid', axisName], message });
+    }
+  }
 });
 
 /** What make_classification and train_test_split would refuse, said before anything is queued. */
@@ -189,7 +230,19 @@ export type DatasetSpec = z.output<typeof DatasetSpecSchema>;
 
 /** Number of trials a grid expands to (the product of its axis lengths). */
 export function trialCount(grid: GridSpec): number {
-  return Object.values(grid).reduce((product, values) => product * values.length, 1);
+  return Object.values(grid).reduce((product, values) => product * (values?.length ?? 1), 1);
+}
+
+/** The grid a request's trials come from: a CSV table's preprocessing axes filled with their defaults. */
+export function resolvedGrid(request: TuneRequest): GridSpec {
+  if (request.dataset.kind !== 'csv') return request.grid;
+  const { grid } = request;
+  return {
+    ...grid,
+    scale: grid.scale ?? [...TABLE_GRID_DEFAULTS.scale],
+    impute: grid.impute ?? [...TABLE_GRID_DEFAULTS.impute],
+    categorical_missing: grid.categorical_missing ?? [...TABLE_GRID_DEFAULTS.categorical_missing],
+  };
 }
 
 /** One grid point: a full set of LogisticRegression parameters (snake_case, as logged to MLflow). */
@@ -202,9 +255,16 @@ export interface TrialParams {
   intercept_scaling: number;
   penalty: 'l2' | null;
   random_state: number;
+  /** CSV tables only (absent for the synthetic data set): the preprocessing of this trial. */
+  scale?: boolean;
+  impute?: (typeof IMPUTE_STRATEGIES)[number];
+  categorical_missing?: (typeof CATEGORICAL_MISSING_MODES)[number];
 }
 
-/** Expands a grid into its trials in a fixed order: C varies slowest, then solver, then the other axes. */
+/**
+ * Expands a grid into its trials in a fixed order: C varies slowest, then solver, then the other axes; the
+ * preprocessing axes (present for CSV tables, see {@link resolvedGrid}) vary fastest.
+ */
 export function expandGrid(grid: GridSpec): TrialParams[] {
   const trials: TrialParams[] = [];
   for (const C of grid.C)
@@ -215,8 +275,29 @@ export function expandGrid(grid: GridSpec): TrialParams[] {
             for (const intercept_scaling of grid.intercept_scaling)
               for (const penalty of grid.penalty)
                 for (const random_state of grid.random_state)
-                  trials.push({ C, solver, tol, max_iter, fit_intercept, intercept_scaling, penalty, random_state });
+                  for (const preprocessing of preprocessingPoints(grid))
+                    trials.push({
+                      C,
+                      solver,
+                      tol,
+                      max_iter,
+                      fit_intercept,
+                      intercept_scaling,
+                      penalty,
+                      random_state,
+                      ...preprocessing,
+                    });
   return trials;
+}
+
+function preprocessingPoints(grid: GridSpec): Pick<TrialParams, 'scale' | 'impute' | 'categorical_missing'>[] {
+  if (grid.scale === undefined && grid.impute === undefined && grid.categorical_missing === undefined) return [{}];
+  const points: Pick<TrialParams, 'scale' | 'impute' | 'categorical_missing'>[] = [];
+  for (const scale of grid.scale ?? [TABLE_GRID_DEFAULTS.scale[0]])
+    for (const impute of grid.impute ?? [TABLE_GRID_DEFAULTS.impute[0]])
+      for (const categorical_missing of grid.categorical_missing ?? [TABLE_GRID_DEFAULTS.categorical_missing[0]])
+        points.push({ scale, impute, categorical_missing });
+  return points;
 }
 
 /** A validation problem, as listed in a rejection: where (dotted path) and what. */

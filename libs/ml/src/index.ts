@@ -88,7 +88,7 @@ export type { NumericImputeStrategy } from './preprocessing/imputer.js';
 export { mostFrequentCategory, NUMERIC_IMPUTE_STRATEGIES, numericImputeValue } from './preprocessing/imputer.js';
 export type { EncodedTarget } from './preprocessing/label-encoder.js';
 export { encodeBinaryTarget } from './preprocessing/label-encoder.js';
-export type { Category, NumberColumn, RawColumn, RawTable, TextColumn } from './preprocessing/raw-table.js';
+export type { Category, ColumnSpec, NumberColumn, RawColumn, RawTable, TextColumn } from './preprocessing/raw-table.js';
 export {
   categoryAt,
   columnNamed,
@@ -96,7 +96,10 @@ export {
   compareCodePoints,
   isMissing,
   missingCount,
+  numberCell,
+  tableFromRows,
   takeTableRows,
+  textCell,
 } from './preprocessing/raw-table.js';
 export type { ScalerStatistics } from './preprocessing/scaler.js';
 export { standardScalerStatistics } from './preprocessing/scaler.js';

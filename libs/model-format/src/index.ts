@@ -15,5 +15,9 @@ export {
 } from './mlmodel.js';
 export type { OnnxLogisticInput } from './onnx.js';
 export { buildOnnxLogisticModel, ONNX_IR_VERSION, ONNX_OPSET } from './onnx.js';
-export type { WeightsFile } from './weights.js';
+export type { OnnxTableInput } from './onnx-table.js';
+export { buildOnnxTableModel, MISSING_TEXT_TOKENS, ONNX_TABLE_OPSET } from './onnx-table.js';
+export type { ClassLabel, InputColumnEntry, WeightsFile } from './weights.js';
 export { ModelFormatError, parseWeights, serializeWeights, WEIGHTS_FORMAT } from './weights.js';
+export type { WeightsModel } from './weights-model.js';
+export { modelFromWeights } from './weights-model.js';

@@ -30,15 +30,16 @@ export interface MlmodelInput {
   readonly versions: RuntimeVersions;
   readonly modelSizeBytes?: number;
   readonly hasInputExample: boolean;
+  /** A table model: its raw columns (the signature's inputs) and the type of its `label` output. */
+  readonly table?: {
+    readonly columns: readonly { readonly name: string; readonly kind: 'number' | 'text' }[];
+    readonly labelType: 'string' | 'double';
+  };
 }
 
 /** The MLmodel YAML with the `onnx` and `python_function` flavors, so `mlflow.pyfunc.load_model` loads it. */
 export function buildMlmodel(input: MlmodelInput): string {
-  const inputs = JSON.stringify(input.featureNames.map((name) => ({ type: 'double', name, required: true })));
-  const outputs = JSON.stringify([
-    { type: 'tensor', name: 'probability', 'tensor-spec': { dtype: 'float32', shape: [-1, 1] } },
-    { type: 'tensor', name: 'label', 'tensor-spec': { dtype: 'int64', shape: [-1, 1] } },
-  ]);
+  const { inputs, outputs } = signatureOf(input);
   const lines = [
     `artifact_path: ${quote(input.artifactPath)}`,
     'flavors:',
@@ -78,6 +79,27 @@ export function buildMlmodel(input: MlmodelInput): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The signature: named double columns and float32 outputs, or a table's typed raw columns and float64 outputs. */
+function signatureOf(input: MlmodelInput): { inputs: string; outputs: string } {
+  const tensor = (name: string, dtype: string) => ({ type: 'tensor', name, 'tensor-spec': { dtype, shape: [-1, 1] } });
+  if (input.table === undefined) {
+    return {
+      inputs: JSON.stringify(input.featureNames.map((name) => ({ type: 'double', name, required: true }))),
+      outputs: JSON.stringify([tensor('probability', 'float32'), tensor('label', 'int64')]),
+    };
+  }
+  const columns = input.table.columns.map((c) => ({
+    type: c.kind === 'text' ? 'string' : 'double',
+    name: c.name,
+    required: true,
+  }));
+  const label = input.table.labelType === 'string' ? 'str' : 'float64';
+  return {
+    inputs: JSON.stringify(columns),
+    outputs: JSON.stringify([tensor('probability', 'float64'), tensor('label', label)]),
+  };
+}
+
 /** `requirements.txt` for the pyfunc environment. */
 export function buildRequirementsTxt(versions: RuntimeVersions): string {
   return `mlflow==${versions.mlflow}\nonnx==${versions.onnx}\nonnxruntime==${versions.onnxruntime}\n`;
@@ -106,7 +128,10 @@ export function buildCondaYaml(versions: RuntimeVersions): string {
 }
 
 /** `input_example.json` (pandas split orient) and `serving_input_example.json` (the scoring-server body). */
-export function buildInputExamples(featureNames: readonly string[], rows: readonly (readonly number[])[]) {
+export function buildInputExamples(
+  featureNames: readonly string[],
+  rows: readonly (readonly (number | string | null)[])[],
+) {
   const split = { columns: [...featureNames], data: rows.map((r) => [...r]) };
   return {
     inputExample: JSON.stringify(split),

@@ -57,13 +57,6 @@ export class ProtoWriter {
   }
 }
 
-/** Little-endian float32 bytes of the values (an ONNX tensor's raw_data). */
-export function float32Bytes(values: readonly number[]): Uint8Array {
-  const view = new DataView(new ArrayBuffer(values.length * 4));
-  for (const [i, v] of values.entries()) view.setFloat32(i * 4, v, true);
-  return new Uint8Array(view.buffer);
-}
-
 /** UTF-8 bytes of a string (no TextEncoder: this package stays free of platform globals). */
 export function utf8(text: string): Uint8Array {
   const out: number[] = [];

@@ -1,5 +1,17 @@
+import { encodedWidth, type FittedPreprocessor } from '@mlops/ml';
+
 /** The format tag of our own weights file. */
 export const WEIGHTS_FORMAT = 'mlops.logistic-regression/v1';
+
+/** A raw column a table model takes (the MLmodel signature's columns). */
+export interface InputColumnEntry {
+  readonly name: string;
+  readonly kind: 'number' | 'text';
+  readonly role: 'numeric' | 'categorical';
+}
+
+/** A class's own label (the target's text, or its number). */
+export type ClassLabel = number | string;
 
 /** Our own weights file: what the predictor loads (exact float64, no ONNX runtime needed). */
 export interface WeightsFile {
@@ -7,7 +19,14 @@ export interface WeightsFile {
   readonly classes: readonly [number, number];
   readonly coef: readonly number[];
   readonly intercept: number;
+  /** One per coefficient (a table model's encoded columns). */
   readonly feature_names: readonly string[];
+  /** A table model's raw input columns, in the preprocessor's order (absent: the model takes feature_names). */
+  readonly input_columns?: readonly InputColumnEntry[];
+  /** A table model's fitted preprocessing (imputers, scaler, one-hot encoder); present with input_columns. */
+  readonly preprocessing?: FittedPreprocessor;
+  /** The target's labels of classes 0 and 1, when they are text. */
+  readonly class_labels?: readonly [ClassLabel, ClassLabel];
   readonly solver: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly metrics: Readonly<Record<string, number | null>>;
@@ -55,7 +74,53 @@ export function parseWeights(text: string): WeightsFile {
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string') || names.length !== coef.length) {
     throw new ModelFormatError('feature_names', `must be ${coef.length} strings, one per coefficient`);
   }
+  checkTableParts(w, coef.length);
+  checkClassLabels(w.class_labels);
   return raw as WeightsFile;
+}
+
+/** A table model's input columns and preprocessing: both or neither, consistent with each other and with coef. */
+function checkTableParts(w: Record<string, unknown>, width: number): void {
+  if (w.input_columns === undefined && w.preprocessing === undefined) return;
+  const columns = w.input_columns;
+  if (!Array.isArray(columns) || columns.length === 0 || !columns.every(isInputColumn)) {
+    throw new ModelFormatError('input_columns', 'must be {name, kind: number|text, role: numeric|categorical} objects');
+  }
+  const p = w.preprocessing as FittedPreprocessor | undefined;
+  if (typeof p !== 'object' || p === null || !Array.isArray(p.numeric) || !Array.isArray(p.categorical)) {
+    throw new ModelFormatError('preprocessing', 'must be {numeric: [...], categorical: [...]} with input_columns');
+  }
+  const stepNames = [...p.numeric.map((c) => c.name), ...p.categorical.map((c) => c.name)];
+  if (stepNames.join('\u0000') !== columns.map((c: InputColumnEntry) => c.name).join('\u0000')) {
+    throw new ModelFormatError('preprocessing', `columns ${stepNames.join(', ')} differ from input_columns`);
+  }
+  if (!p.categorical.every((c) => Array.isArray(c.categories) && c.categories.length > 0)) {
+    throw new ModelFormatError('preprocessing', 'every categorical column needs its categories');
+  }
+  if (encodedWidth(p) !== width) {
+    throw new ModelFormatError('preprocessing', `encodes ${encodedWidth(p)} columns, coef has ${width}`);
+  }
+}
+
+function isInputColumn(value: unknown): value is InputColumnEntry {
+  const c = value as InputColumnEntry;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.name === 'string' &&
+    (c.kind === 'number' || c.kind === 'text') &&
+    (c.role === 'numeric' || c.role === 'categorical')
+  );
+}
+
+function checkClassLabels(labels: unknown): void {
+  if (labels === undefined) return;
+  const ok =
+    Array.isArray(labels) &&
+    labels.length === 2 &&
+    labels[0] !== labels[1] &&
+    labels.every((l) => typeof l === 'string' || (typeof l === 'number' && Number.isFinite(l)));
+  if (!ok) throw new ModelFormatError('class_labels', 'must be two distinct labels (text or numbers)');
 }
 
 function finiteArray(value: unknown, field: string): number[] {

@@ -3,9 +3,9 @@ import { missingCount, type RawColumn, type RawTable } from './raw-table.js';
 
 /** A tune request's corrections to the inferred roles (column names). */
 export interface ColumnRoleOverrides {
-  readonly exclude?: readonly string[];
-  readonly categorical?: readonly string[];
-  readonly numeric?: readonly string[];
+  readonly exclude?: readonly string[] | undefined;
+  readonly categorical?: readonly string[] | undefined;
+  readonly numeric?: readonly string[] | undefined;
 }
 
 /** A column left out of the features, and why (printed with the tuning). */

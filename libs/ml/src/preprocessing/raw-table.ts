@@ -92,3 +92,58 @@ export function compareCodePoints(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+/** A column a table model takes, by name and storage kind (what a request's values are checked against). */
+export interface ColumnSpec {
+  readonly name: string;
+  readonly kind: RawColumn['kind'];
+}
+
+/**
+ * Builds a table from rows of cells in `columns` order (a holdout, a request's rows): numbers for number columns,
+ * strings for text columns, null (or NaN) where missing. A cell of the wrong type is an InvalidDataError naming the
+ * row and the column.
+ */
+export function tableFromRows(
+  columns: readonly ColumnSpec[],
+  rows: readonly (readonly Category[])[],
+  where = 'rows',
+): RawTable {
+  const out = columns.map((spec, j): RawColumn => {
+    if (spec.kind === 'number') {
+      const values = new Float64Array(rows.length);
+      for (let i = 0; i < rows.length; i++) values[i] = numberCell(rows[i]![j], spec.name, `${where}[${i}]`);
+      return { name: spec.name, kind: 'number', values };
+    }
+    return {
+      name: spec.name,
+      kind: 'text',
+      values: rows.map((row, i) => textCell(row[j], spec.name, `${where}[${i}]`)),
+    };
+  });
+  rows.forEach((row, i) => {
+    if (row.length !== columns.length) {
+      throw new InvalidDataError(`${where}[${i}] has ${row.length} values, the model takes ${columns.length}`);
+    }
+  });
+  return { rows: rows.length, columns: out };
+}
+
+/** A number column's cell: a finite number, or NaN for null (missing); anything else names the column. */
+export function numberCell(value: unknown, column: string, where: string): number {
+  if (value === null || value === undefined) return Number.NaN;
+  if (typeof value === 'number' && (Number.isFinite(value) || Number.isNaN(value))) return value;
+  throw new InvalidDataError(`${where}: column "${column}" takes a number or null, got ${describe(value)}`);
+}
+
+/** A text column's cell: a string, or null (missing); anything else names the column. */
+export function textCell(value: unknown, column: string, where: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  throw new InvalidDataError(`${where}: column "${column}" takes text or null, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}

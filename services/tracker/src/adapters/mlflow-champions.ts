@@ -1,6 +1,5 @@
-import { fromRows, LogisticRegression } from '@mlops/ml';
 import { MlflowApiError, type MlflowClient, type ModelVersion } from '@mlops/mlflow';
-import { assertOwnDirectory, MODEL_FILES, parseWeights } from '@mlops/model-format';
+import { assertOwnDirectory, MODEL_FILES, modelFromWeights, parseWeights } from '@mlops/model-format';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionMove, ChampionRegistry, ScorableModel, VersionRecord } from '../domain/ports.js';
 import { CHALLENGER_ALIAS, CHAMPION_ALIAS, CHAMPION_HISTORY_TAG, GATE_TAGS } from '../domain/tags.js';
@@ -90,12 +89,7 @@ async function loadScorable(mlflow: MlflowClient, name: string, version: string)
   if (resolved === null) throw new Error(`${uri} does not exist`);
   assertOwnDirectory(resolved.artifactUri, uri); // as the predictor does before it loads a version
   const bytes = await mlflow.downloadArtifact({ artifactUri: resolved.artifactUri, path: MODEL_FILES.weights });
-  const weights = parseWeights(new TextDecoder().decode(bytes));
-  const model = LogisticRegression.fromState(weights);
-  return {
-    featureNames: weights.feature_names,
-    probabilities: (rows) => model.predictPositiveProba(fromRows(rows)),
-  };
+  return modelFromWeights(parseWeights(new TextDecoder().decode(bytes)));
 }
 
 function verdictTags(v: GateVerdict): Record<string, string> {

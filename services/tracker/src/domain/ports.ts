@@ -1,4 +1,4 @@
-import type { EventData } from '@mlops/contracts';
+import type { Cell, EventData } from '@mlops/contracts';
 import type { GateVerdict } from './gate.js';
 
 /** The files of one trial's model, by relative path, built from its weights (see model-files). */
@@ -23,10 +23,13 @@ export interface Registration {
   readonly parentRunId: string;
 }
 
-/** A registered version as the gate scores it: its features in order and P(class 1) for any rows. */
+/**
+ * A registered version as the gate scores it: the names of what a row holds (a table model's raw columns, else
+ * its features) and P(class 1) for rows of cells in that order (a table model applies its own preprocessing).
+ */
 export interface ScorableModel {
-  readonly featureNames: readonly string[];
-  probabilities(rows: readonly (readonly number[])[]): Float64Array;
+  readonly inputNames: readonly string[];
+  probabilities(rows: readonly (readonly Cell[])[]): Float64Array;
 }
 
 /** One move of the champion alias, kept in the registry's history (rollback reads it). */

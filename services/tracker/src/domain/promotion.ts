@@ -1,6 +1,7 @@
-import { type EventData, type GateRules, resolveGateRules } from '@mlops/contracts';
+import { type Cell, type EventData, type GateRules, resolveGateRules } from '@mlops/contracts';
+import { MlError } from '@mlops/ml';
 import { type GateModel, type GateVerdict, type Holdout, judge } from './gate.js';
-import type { ChampionRegistry, Registration } from './ports.js';
+import type { ChampionRegistry, Registration, ScorableModel } from './ports.js';
 
 /** The gate's rules a tuning did not override: the tracker's configured defaults. */
 export type GateDefaults = Omit<GateRules, 'metric'>;
@@ -51,19 +52,36 @@ async function judgeAgainstChampion(
   }
   const challenger = await registry.loadModel(name, version);
   const holdout: Holdout = {
-    featureNames: data.holdout?.feature_names ?? challenger.featureNames,
+    featureNames: data.holdout?.feature_names ?? challenger.inputNames,
     y: Float64Array.from(data.holdout?.labels ?? []),
   };
   const rows = data.holdout?.rows ?? [];
   const scored = async (v: string): Promise<GateModel> => {
     const model = v === version ? challenger : await registry.loadModel(name, v);
-    const fits = rows.length > 0 && model.featureNames.length === (rows[0]?.length ?? -1);
-    return {
-      version: v,
-      featureNames: model.featureNames,
-      probabilities: fits ? model.probabilities(rows) : undefined,
-    };
+    return { version: v, featureNames: model.inputNames, probabilities: probabilitiesOn(model, holdout, rows) };
   };
   const champion = championVersion === null ? null : await scored(championVersion);
   return judge(rules, holdout, await scored(version), champion);
+}
+
+/**
+ * The model's P(class 1) on the holdout rows, or undefined when it cannot score them (other columns, or cells of
+ * another type: the gate then reports a signature change).
+ */
+function probabilitiesOn(
+  model: ScorableModel,
+  holdout: Holdout,
+  rows: readonly (readonly Cell[])[],
+): Float64Array | undefined {
+  const sameColumns =
+    rows.length > 0 &&
+    model.inputNames.length === holdout.featureNames.length &&
+    model.inputNames.every((name, i) => name === holdout.featureNames[i]);
+  if (!sameColumns) return undefined;
+  try {
+    return model.probabilities(rows);
+  } catch (err) {
+    if (err instanceof MlError) return undefined;
+    throw err;
+  }
 }

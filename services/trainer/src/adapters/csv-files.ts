@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { parseNumericCsv } from '@mlops/ml';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 
 /** Thrown when a request names a CSV outside the data directory or one that cannot be read. */
@@ -31,13 +30,13 @@ export async function checkDatasetFile(dataDir: string, path: string): Promise<v
   if (!info.isFile()) throw new DatasetFileError(path, 'is not a regular file');
 }
 
-/** The trainer's CSV loader: reads from the data directory and parses with libs/ml (errors name line and column). */
+/** The trainer's CSV loader: reads the text of a file inside the data directory (libs/ml parses it). */
 export function csvFilesLoader(dataDir: string): CsvLoader {
-  return async (path, target) => {
+  return async (path) => {
     const full = resolveDatasetPath(dataDir, path);
     const text = await readFile(full, 'utf8').catch((err: unknown) => {
       throw new DatasetFileError(path, 'cannot be read', { cause: err });
     });
-    return { table: parseNumericCsv(text, target, path), source: `file://${full}` };
+    return { text, source: `file://${full}` };
   };
 }

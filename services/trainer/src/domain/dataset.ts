@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  type DatasetSpec,
   type DatasetSummary,
   type EventData,
   MAX_HOLDOUT_CELLS,
@@ -8,6 +7,11 @@ import {
   type ReferenceProfileData,
   type TuneRequest,
 } from '@mlops/contracts';
+import { type CsvLoader, INPUT_EXAMPLE_ROWS, UnusableDataError } from './data-source.js';
+import { buildTableData, type TableTrainingData, tableRows } from './table-data.js';
+
+export { type CsvLoader, UnusableDataError } from './data-source.js';
+
 import {
   buildReferenceProfile,
   type DenseMatrix,
@@ -19,48 +23,40 @@ import {
   trainTestSplit,
 } from '@mlops/ml';
 
-/** The train and test sides of a tuning's data set, plus what is logged about it. */
-export interface TrainingData {
+type SyntheticDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'synthetic' }>;
+
+/** A tuning's data as a matrix (the synthetic data set): every trial trains on the same numbers. */
+export interface MatrixTrainingData {
+  readonly kind: 'matrix';
   readonly train: { readonly X: DenseMatrix; readonly y: Float64Array };
   readonly test: { readonly X: DenseMatrix; readonly y: Float64Array };
   readonly summary: DatasetSummary;
 }
 
-/** Reads a CSV data set named by a request; provided by the service (it owns the data directory). */
-export type CsvLoader = (path: string, target: string) => Promise<{ table: NumericTable; source: string }>;
-
-/**
- * The data a request names cannot be used (a CSV missing or malformed, a split or a class layout the rows do not
- * allow): trying again cannot help, so the tuning is rejected instead of retried.
- */
-export class UnusableDataError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-const INPUT_EXAMPLE_ROWS = 5;
+/** The train and test sides of a tuning's data set, plus what is logged about it. */
+export type TrainingData = MatrixTrainingData | TableTrainingData;
 
 /** Builds the data set deterministically: same request ⇒ same rows, same split, same digest. */
 export async function buildTrainingData(request: TuneRequest, loadCsv: CsvLoader): Promise<TrainingData> {
   try {
-    return await buildUnchecked(request, loadCsv);
+    if (request.dataset.kind === 'csv') return await buildTableData(request.dataset, request.split, loadCsv);
+    return buildMatrixData(request.dataset, request.split);
   } catch (err) {
     if (err instanceof MlError) throw new UnusableDataError(err.message, { cause: err });
     throw err;
   }
 }
 
-async function buildUnchecked(request: TuneRequest, loadCsv: CsvLoader): Promise<TrainingData> {
-  const { table, name, source } = await loadTable(request.dataset, loadCsv);
+function buildMatrixData(spec: SyntheticDatasetSpec, split: TuneRequest['split']): MatrixTrainingData {
+  const { table, name, source } = syntheticTable(spec);
   const { train, test } = trainTestSplit(table.X.rows, {
-    testSize: request.split.test_size,
-    randomState: request.split.random_state,
-    ...(request.split.stratify ? { stratify: table.y } : {}),
+    testSize: split.test_size,
+    randomState: split.random_state,
+    ...(split.stratify ? { stratify: table.y } : {}),
   });
   const testX = takeRows(table.X, test);
   return {
+    kind: 'matrix',
     train: { X: takeRows(table.X, train), y: takeValues(table.y, train) },
     test: { X: testX, y: takeValues(table.y, test) },
     summary: {
@@ -78,11 +74,7 @@ async function buildUnchecked(request: TuneRequest, loadCsv: CsvLoader): Promise
   };
 }
 
-async function loadTable(spec: DatasetSpec, loadCsv: CsvLoader) {
-  if (spec.kind === 'csv') {
-    const { table, source } = await loadCsv(spec.path, spec.target);
-    return { table, name: spec.path, source };
-  }
+function syntheticTable(spec: SyntheticDatasetSpec) {
   const { X, y } = makeClassification({
     nSamples: spec.n_samples,
     nFeatures: spec.n_features,
@@ -120,22 +112,33 @@ export function datasetDigest(table: NumericTable): string {
 
 /**
  * The rows the promotion gate judges on: the first test rows (the split is already shuffled), at most
- * MAX_HOLDOUT_CELLS cells so the event stays small; labels as 0/1 with the larger class positive, as fit() orders them.
+ * MAX_HOLDOUT_CELLS cells so the event stays small; labels as 0/1 with the second class positive, as fit() orders
+ * them. A table's rows are its raw cells, so champion and challenger each apply their own preprocessing.
  */
 export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.completed'>['holdout']> {
-  const { X, y } = data.test;
-  const count = Math.max(1, Math.min(X.rows, Math.floor(MAX_HOLDOUT_CELLS / X.cols)));
+  const names = data.summary.feature_names;
+  const count = Math.max(1, Math.min(data.test.y.length, Math.floor(MAX_HOLDOUT_CELLS / names.length)));
   let positive = Number.NEGATIVE_INFINITY;
   for (const label of data.train.y) positive = Math.max(positive, label);
+  const rows =
+    data.kind === 'matrix'
+      ? Array.from({ length: count }, (_, i) =>
+          Array.from(data.test.X.data.subarray(i * names.length, (i + 1) * names.length)),
+        )
+      : tableRows(data.test.table, names, count);
   return {
-    feature_names: data.summary.feature_names,
-    rows: Array.from({ length: count }, (_, i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols))),
-    labels: Array.from(y.subarray(0, count), (label) => (label === positive ? 1 : 0)),
+    feature_names: names,
+    rows,
+    labels: Array.from(data.test.y.subarray(0, count), (label) => (label === positive ? 1 : 0)),
   };
 }
 
-/** The training split's reference profile for drift monitoring (sample capped so it travels in one message). */
-export function referenceProfileOf(data: TrainingData): ReferenceProfileData {
+/**
+ * The training split's reference profile for drift monitoring (sample capped so it travels in one message). A table
+ * has none yet: the served model's encoded columns depend on the winning trial's preprocessing.
+ */
+export function referenceProfileOf(data: TrainingData): ReferenceProfileData | undefined {
+  if (data.kind === 'table') return undefined;
   const { X } = data.train;
   return buildReferenceProfile(X, {
     featureNames: data.summary.feature_names,

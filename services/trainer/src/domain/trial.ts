@@ -1,12 +1,13 @@
-import type { TrialMetrics, TrialParams } from '@mlops/contracts';
-import { type BinaryClassificationReport, LogisticRegression, MlError } from '@mlops/ml';
+import type { EventData, FittedPreprocessorData, TrialMetrics, TrialParams } from '@mlops/contracts';
+import { type BinaryClassificationReport, type FittedPreprocessor, LogisticRegression, MlError } from '@mlops/ml';
 import type { TrainingData } from './dataset.js';
+import type { TrialInputsCache } from './trial-inputs.js';
 
 /** What one fitted and evaluated trial produced. */
 export interface TrialSuccess {
   readonly ok: true;
   readonly metrics: TrialMetrics;
-  readonly model: { classes: [number, number]; coef: number[]; intercept: number; feature_names: string[] };
+  readonly model: EventData<'run.completed'>['model'];
   readonly nIter: number;
   readonly converged: boolean;
   readonly warnings: string[];
@@ -19,8 +20,19 @@ export interface TrialFailure {
   readonly reason: string;
 }
 
-/** Fits one grid point on the train side and scores it on the test side. */
-export function runTrial(data: TrainingData, params: TrialParams): TrialSuccess | TrialFailure {
+/** Fits one grid point (its preprocessing, then the model) on the train side and scores it on the test side. */
+export function runTrial(
+  data: TrainingData,
+  inputs: TrialInputsCache,
+  params: TrialParams,
+): TrialSuccess | TrialFailure {
+  let prepared: ReturnType<TrialInputsCache['inputsFor']>;
+  try {
+    prepared = inputs.inputsFor(params);
+  } catch (err) {
+    if (err instanceof MlError) return { ok: false, reason: err.message };
+    throw err;
+  }
   const model = new LogisticRegression({
     solver: params.solver,
     C: params.C,
@@ -33,7 +45,7 @@ export function runTrial(data: TrainingData, params: TrialParams): TrialSuccess 
   });
   const started = performance.now();
   try {
-    model.fit(data.train.X, data.train.y);
+    model.fit(prepared.train.X, prepared.train.y);
   } catch (err) {
     if (err instanceof MlError) return { ok: false, reason: err.message };
     throw err;
@@ -42,7 +54,7 @@ export function runTrial(data: TrainingData, params: TrialParams): TrialSuccess 
   const [negative, positive] = model.classes;
   let report: BinaryClassificationReport;
   try {
-    report = model.evaluate(data.test.X, data.test.y);
+    report = model.evaluate(prepared.test.X, prepared.test.y);
   } catch (err) {
     if (err instanceof MlError) return { ok: false, reason: err.message };
     throw err;
@@ -62,11 +74,28 @@ export function runTrial(data: TrainingData, params: TrialParams): TrialSuccess 
       classes: [negative, positive],
       coef: Array.from(model.coef),
       intercept: model.intercept,
-      feature_names: data.summary.feature_names,
+      feature_names: [...prepared.featureNames],
+      ...(data.kind === 'table'
+        ? {
+            input_columns: [...data.inputColumns],
+            ...(prepared.preprocessing === undefined
+              ? {}
+              : { preprocessing: preprocessingData(prepared.preprocessing) }),
+            ...(data.classLabels === undefined ? {} : { class_labels: [...data.classLabels] as [string, string] }),
+          }
+        : {}),
     },
     nIter,
     converged,
     warnings: [...warnings],
     fitTimeMs,
+  };
+}
+
+/** The fitted preprocessing as the event carries it (plain arrays). */
+function preprocessingData(fitted: FittedPreprocessor): FittedPreprocessorData {
+  return {
+    numeric: fitted.numeric.map((c) => ({ ...c })),
+    categorical: fitted.categorical.map((c) => ({ ...c, categories: [...c.categories] })),
   };
 }

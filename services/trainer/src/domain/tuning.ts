@@ -1,8 +1,16 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { type EventData, expandGrid, SUBJECTS, type TrialParams, type TuningRequested } from '@mlops/contracts';
+import {
+  type EventData,
+  expandGrid,
+  resolvedGrid,
+  SUBJECTS,
+  type TrialParams,
+  type TuningRequested,
+} from '@mlops/contracts';
 import { buildTrainingData, type CsvLoader, holdoutOf, referenceProfileOf, type TrainingData } from './dataset.js';
 import type { PublishEvent } from './ports.js';
 import { runTrial } from './trial.js';
+import { TrialInputsCache } from './trial-inputs.js';
 
 /** What a tuning run needs from the outside world. */
 export interface TuningPorts {
@@ -30,7 +38,8 @@ export interface TuningOutcome {
 export async function runTuning(work: TuningRequested['data'], ports: TuningPorts): Promise<TuningOutcome> {
   const { request, tuning_id: tuningId } = work;
   const data = await buildTrainingData(request, ports.loadCsv);
-  const trials = expandGrid(request.grid);
+  const trials = expandGrid(resolvedGrid(request));
+  const inputs = new TrialInputsCache(data);
   const ref = {
     tuning_id: tuningId,
     experiment_name: request.experiment_name,
@@ -44,7 +53,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       trial_count: trials.length,
       selection_metric: request.selection_metric,
       dataset: data.summary,
-      reference_profile: referenceProfileOf(data),
+      ...optional('reference_profile', referenceProfileOf(data)),
       started_at: new Date().toISOString(),
     },
     tuningId,
@@ -55,6 +64,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
     await yieldToEventLoop();
     const ok = await runOneTrial(
       data,
+      inputs,
       params,
       { ...ref, trial_id: trialId(tuningId, index), trial_index: index, params },
       publish,
@@ -85,6 +95,7 @@ export function trialId(tuningId: string, index: number): string {
 
 async function runOneTrial(
   data: TrainingData,
+  inputs: TrialInputsCache,
   params: TrialParams,
   trialRef: TrialRef,
   publish: PublishEvent,
@@ -92,7 +103,7 @@ async function runOneTrial(
   const key = trialRef.trial_id;
   const startedAt = new Date().toISOString();
   await publish(SUBJECTS.runStarted, { ...trialRef, started_at: startedAt }, key);
-  const outcome = runTrial(data, params);
+  const outcome = runTrial(data, inputs, params);
   const endedAt = new Date().toISOString();
   if (!outcome.ok) {
     await publish(
@@ -116,4 +127,8 @@ async function runOneTrial(
   };
   await publish(SUBJECTS.runCompleted, completed, key);
   return true;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

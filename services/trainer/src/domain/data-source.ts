@@ -1,0 +1,16 @@
+/** Reads a CSV data set named by a request; provided by the service (it owns the data directory). */
+export type CsvLoader = (path: string) => Promise<{ text: string; source: string }>;
+
+/**
+ * The data a request names cannot be used (a CSV missing or malformed, a split or a class layout the rows do not
+ * allow): trying again cannot help, so the tuning is rejected instead of retried.
+ */
+export class UnusableDataError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** How many test rows the MLmodel input example shows. */
+export const INPUT_EXAMPLE_ROWS = 5;

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { Cell, DatasetSummary, InputColumn, TuneRequest } from '@mlops/contracts';
+import {
+  type ColumnRoles,
+  categoryAt,
+  columnNamed,
+  encodeBinaryTarget,
+  InvalidDataError,
+  inferColumnRoles,
+  type RawTable,
+  readRawTable,
+  takeTableRows,
+  takeValues,
+  trainTestSplit,
+} from '@mlops/ml';
+import { type CsvLoader, INPUT_EXAMPLE_ROWS } from './data-source.js';
+
+type CsvDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'csv' }>;
+
+/** A CSV table refuses more columns than this (each becomes a model input, a signature column, a profile entry). */
+export const MAX_TABLE_COLUMNS = 256;
+/** A table whose one-hot encoding would give the model more inputs than this is refused, naming the widest columns. */
+export const MAX_ENCODED_FEATURES = 1000;
+
+/** A tuning's data as a raw table (a CSV): each trial fits its own preprocessing on the training side. */
+export interface TableTrainingData {
+  readonly kind: 'table';
+  readonly train: { readonly table: RawTable; readonly y: Float64Array };
+  readonly test: { readonly table: RawTable; readonly y: Float64Array };
+  readonly roles: ColumnRoles;
+  /** The raw columns the models take: numeric then categorical, as the preprocessor orders its output. */
+  readonly inputColumns: readonly InputColumn[];
+  /** The target's own labels when they are text (classes 0 and 1); numbers are used as they are. */
+  readonly classLabels: readonly [string, string] | undefined;
+  readonly summary: DatasetSummary;
+}
+
+/**
+ * Reads a CSV table, decides its column roles, encodes the target (rows without a label left out and counted) and
+ * splits the labelled rows as train_test_split does. Anything unusable is an InvalidDataError naming the column.
+ */
+export async function buildTableData(
+  spec: CsvDatasetSpec,
+  split: TuneRequest['split'],
+  loadCsv: CsvLoader,
+): Promise<TableTrainingData> {
+  const { text, source } = await loadCsv(spec.path);
+  const table = readRawTable(text, { source: spec.path, maxColumns: MAX_TABLE_COLUMNS });
+  const roles = inferColumnRoles(table, spec.target, spec.columns ?? {});
+  const targetColumn = columnNamed(table, spec.target);
+  const target = encodeBinaryTarget(targetColumn);
+  const labelled = takeTableRows(table, target.rows);
+  const y = targetColumn.kind === 'number' ? takeValues(targetColumn.values, target.rows) : Float64Array.from(target.y);
+  const { train, test } = trainTestSplit(labelled.rows, {
+    testSize: split.test_size,
+    randomState: split.random_state,
+    ...(split.stratify ? { stratify: y } : {}),
+  });
+  const trainTable = takeTableRows(labelled, train);
+  checkEncodedWidth(trainTable, roles);
+  const inputColumns = inputColumnsOf(table, roles);
+  const names = inputColumns.map((c) => c.name);
+  const testTable = takeTableRows(labelled, test);
+  return {
+    kind: 'table',
+    train: { table: trainTable, y: takeValues(y, train) },
+    test: { table: testTable, y: takeValues(y, test) },
+    roles,
+    inputColumns,
+    classLabels: targetColumn.kind === 'text' ? (target.classes as [string, string]) : undefined,
+    summary: {
+      name: spec.path,
+      digest: tableDigest(labelled, y),
+      source,
+      feature_names: names,
+      target: spec.target,
+      n_train: train.length,
+      n_test: test.length,
+      input_example: tableRows(testTable, names, INPUT_EXAMPLE_ROWS),
+      columns: {
+        ...roles,
+        numeric: [...roles.numeric],
+        categorical: [...roles.categorical],
+        excluded: [...roles.excluded],
+      },
+      rows_without_label: target.missing,
+    },
+  };
+}
+
+/** The first `count` rows of a table as raw cells in the order of `names` (numbers, text, null where missing). */
+export function tableRows(table: RawTable, names: readonly string[], count: number): Cell[][] {
+  const columns = names.map((name) => columnNamed(table, name));
+  return Array.from({ length: Math.min(count, table.rows) }, (_, i) => columns.map((column) => categoryAt(column, i)));
+}
+
+function inputColumnsOf(table: RawTable, roles: ColumnRoles): InputColumn[] {
+  const kindOf = (name: string) => columnNamed(table, name).kind;
+  return [
+    ...roles.numeric.map((name): InputColumn => ({ name, kind: kindOf(name), role: 'numeric' })),
+    ...roles.categorical.map((name): InputColumn => ({ name, kind: kindOf(name), role: 'categorical' })),
+  ];
+}
+
+function checkEncodedWidth(train: RawTable, roles: ColumnRoles): void {
+  const widths = roles.categorical.map((name) => {
+    const column = columnNamed(train, name);
+    const distinct = new Set<Cell>();
+    for (let i = 0; i < train.rows; i++) distinct.add(categoryAt(column, i));
+    return { name, width: distinct.size };
+  });
+  const total = widths.reduce((sum, w) => sum + w.width, roles.numeric.length);
+  if (total <= MAX_ENCODED_FEATURES) return;
+  const widest = widths
+    .sort((a, b) => b.width - a.width)
+    .slice(0, 3)
+    .map((w) => `"${w.name}" (${w.width} values)`);
+  throw new InvalidDataError(
+    `one-hot encoding gives ${total} model inputs, at most ${MAX_ENCODED_FEATURES}: the widest categorical columns are ${widest.join(', ')}; exclude them (columns.exclude) or treat number columns as numeric (columns.numeric)`,
+  );
+}
+
+/** 16 hex characters of SHA-256 over the labelled table (names, kinds, every cell) and its labels. */
+function tableDigest(table: RawTable, y: Float64Array): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(table.columns.map((c) => [c.name, c.kind])));
+  for (const column of table.columns) {
+    if (column.kind === 'number')
+      hash.update(new Uint8Array(column.values.buffer, column.values.byteOffset, column.values.byteLength));
+    else hash.update(JSON.stringify(column.values));
+  }
+  hash.update(new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
+  return hash.digest('hex').slice(0, 16);
+}
