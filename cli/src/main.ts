@@ -13,6 +13,7 @@ import type { CliIo } from './io.js';
 const USAGE = `usage: mlops <command> [options]
 commands:
   dataset make-classification   generate scikit-learn's make_classification data as CSV
+  dataset customers             write a seeded churn table (ids, categories, gaps, yes/no labels) as CSV
   fit                           fit one logistic regression on a CSV and print JSON
   demo                          run the seed experiment offline and print the results table
   up                            run the whole local stack and the default tuning (the quick start)

@@ -1,34 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { connectBus, requestReply, watchEvents } from '@mlops/bus';
+import { requestReply, watchEvents } from '@mlops/bus';
 import { main as mlops } from '@mlops/cli';
 import { type EventData, SUBJECTS } from '@mlops/contracts';
 import { accuracy, makeClassification } from '@mlops/ml';
-import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import type { MlflowClient } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
-import { createMonitor, loadConfig as monitorConfig } from '@mlops/monitor';
-import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
-import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, startNatsServer, until } from '@mlops/testkit';
-import { createTracker, loadConfig as trackerConfig } from '@mlops/tracker';
-import { createTrainer, natsTrainerBus, loadConfig as trainerConfig } from '@mlops/trainer';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsServerHandle } from '@mlops/testkit';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type InProcessStack, startInProcessStack, waitFor } from './support/in-process-stack.js';
 
-const logger = createLogger({ service: 'e2e-monitoring', level: 'silent' });
 const modelName = `e2e_mon_${randomUUID().slice(0, 8)}`;
 const SHIFTED = Array.from({ length: 12 }, (_, j) => `x${j}`);
 let nats: NatsServerHandle;
 let client: NatsConnection;
 let mlflow: MlflowClient;
 let predictorUrl: string;
-const stops: (() => Promise<void>)[] = [];
+let stack: InProcessStack;
 const windows: EventData<'monitor.window'>[] = [];
 const detected: EventData<'drift.detected'>[] = [];
 const registered: EventData<'model.registered'>[] = [];
-
-/** What the end-to-end tests wait for comes within 90 s, looked at every 200 ms. */
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000) =>
-  until(what, probe, ms, 200);
 
 /** The default tuning's data: make_classification(1000 × 20, seed 42), the rows the model was trained and tested on. */
 const data = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
@@ -69,26 +60,12 @@ async function cli(args: string[]) {
 }
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  const env = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'), LOG_LEVEL: 'silent' };
-  mlflow = createMlflowClient({ trackingUri: env.MLFLOW_TRACKING_URI });
-  const bus = () => connectBus({ servers: nats.url, name: 'e2e', logger });
-  const trainer = createTrainer(trainerConfig(env, process.cwd()), { bus: natsTrainerBus(await bus()), logger });
-  const tracker = createTracker(trackerConfig(env), { bus: await bus(), logger });
-  const predictor = createPredictor(
-    predictorConfig({ ...env, MODEL_NAME: modelName, PREDICTOR_PORT: '0', PREDICTOR_MODEL_POLL_MS: '60000' }),
-    { bus: await bus(), logger },
-  );
-  const monitor = createMonitor(
-    monitorConfig({ ...env, MONITOR_PORT: '0', MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30' }),
-    { bus: await bus(), logger },
-  );
-  for (const service of [trainer, tracker, predictor, monitor]) {
-    await service.start();
-    stops.unshift(() => service.stop());
-  }
-  predictorUrl = `http://127.0.0.1:${predictor.port}`;
-  client = await connect({ servers: nats.url });
+  stack = await startInProcessStack({
+    mlflowUri: inject('mlflowTrackingUri'),
+    modelName,
+    monitor: { MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30' },
+  });
+  ({ nats, client, mlflow, predictorUrl } = stack);
   watchEvents(client, SUBJECTS.monitorWindow, ({ data: d }) => d.model === modelName && windows.push(d));
   watchEvents(client, SUBJECTS.driftDetected, ({ data: d }) => d.model === modelName && detected.push(d));
   watchEvents(client, SUBJECTS.modelRegistered, ({ data: d }) => d.name === modelName && registered.push(d));
@@ -101,9 +78,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await client?.drain();
-  for (const stop of stops) await stop();
-  await nats?.stop();
+  await stack?.stop();
 });
 
 describe('monitoring, end to end: predictor → prediction log → monitor, labels back', () => {

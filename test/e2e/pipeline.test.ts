@@ -2,31 +2,22 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { connectBus, requestReply, watchEvents } from '@mlops/bus';
+import { requestReply, watchEvents } from '@mlops/bus';
 import { type EventData, SUBJECTS, type TuneReply } from '@mlops/contracts';
 import { LogisticRegression, makeClassification, takeRows, takeValues, trainTestSplit } from '@mlops/ml';
-import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
-import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
-import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, projectMlflowBinary, startNatsServer, until } from '@mlops/testkit';
-import { createTracker, loadConfig as trackerConfig } from '@mlops/tracker';
-import { createTrainer, natsTrainerBus, loadConfig as trainerConfig } from '@mlops/trainer';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { MlflowClient } from '@mlops/mlflow';
+import { projectMlflowBinary } from '@mlops/testkit';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type InProcessStack, startInProcessStack, waitFor } from './support/in-process-stack.js';
 
-const logger = createLogger({ service: 'e2e', level: 'silent' });
 const modelName = `e2e_${randomUUID().slice(0, 8)}`;
-let nats: NatsServerHandle;
+let stack: InProcessStack;
 let client: NatsConnection;
 let mlflow: MlflowClient;
 let predictorUrl: string;
-const stops: (() => Promise<void>)[] = [];
 const registered: EventData<'model.registered'>[] = [];
 const rejected: EventData<'model.rejected'>[] = [];
-
-/** What the end-to-end tests wait for comes within 90 s, looked at every 200 ms. */
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000) =>
-  until(what, probe, ms, 200);
 
 async function tune(request: Record<string, unknown>): Promise<TuneReply> {
   const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName, ...request });
@@ -68,30 +59,14 @@ function steadyLoad() {
 }
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  const env = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'), LOG_LEVEL: 'silent' };
-  mlflow = createMlflowClient({ trackingUri: env.MLFLOW_TRACKING_URI });
-  const bus = () => connectBus({ servers: nats.url, name: 'e2e', logger });
-  const trainer = createTrainer(trainerConfig(env, process.cwd()), { bus: natsTrainerBus(await bus()), logger });
-  const tracker = createTracker(trackerConfig(env), { bus: await bus(), logger });
-  const predictor = createPredictor(
-    predictorConfig({ ...env, MODEL_NAME: modelName, PREDICTOR_PORT: '0', PREDICTOR_MODEL_POLL_MS: '60000' }),
-    { bus: await bus(), logger },
-  );
-  for (const service of [trainer, tracker, predictor]) {
-    await service.start();
-    stops.unshift(() => service.stop());
-  }
-  predictorUrl = `http://127.0.0.1:${predictor.port}`;
-  client = await connect({ servers: nats.url });
+  stack = await startInProcessStack({ mlflowUri: inject('mlflowTrackingUri'), modelName });
+  ({ client, mlflow, predictorUrl } = stack);
   watchEvents(client, SUBJECTS.modelRegistered, ({ data }) => registered.push(data));
   watchEvents(client, SUBJECTS.modelRejected, ({ data }) => rejected.push(data));
 }, 60_000);
 
 afterAll(async () => {
-  await client?.drain();
-  for (const stop of stops) await stop();
-  await nats?.stop();
+  await stack?.stop();
 });
 
 describe('the pipeline, end to end on real NATS and MLflow', () => {

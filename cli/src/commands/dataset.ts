@@ -1,7 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type MakeClassificationOptions, makeClassification, takeRows, takeValues, trainTestSplit } from '@mlops/ml';
+import {
+  customersCsv,
+  type MakeClassificationOptions,
+  MlError,
+  makeClassification,
+  takeRows,
+  takeValues,
+  trainTestSplit,
+} from '@mlops/ml';
 import { writeDatasetCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -14,8 +22,10 @@ import {
   stringOptions,
 } from '../options.js';
 
-/** Help text for `mlops dataset make-classification`. */
-export const DATASET_USAGE = `usage: mlops dataset make-classification --random-state S --out FILE.csv [options]
+/** Help text for `mlops dataset make-classification` and `mlops dataset customers`. */
+export const DATASET_USAGE = `usage: mlops dataset customers --out FILE.csv [--rows N (2000)] [--random-state S (7)] [--missing F (0.03)]
+  a seeded churn table: customer id, plan, region, tenure, charges, support calls, empty cells, yes/no labels
+usage: mlops dataset make-classification --random-state S --out FILE.csv [options]
   --samples N (100)  --features D (20)  --informative K (2)  --redundant K (2)  --repeated K (0)
   --classes K (2)  --clusters-per-class K (2)  --weights w0,w1,...  --flip-y F (0.01)  --class-sep F (1.0)
   --no-hypercube  --shift F|random (0.0)  --scale F|random (1.0)  --no-shuffle
@@ -45,6 +55,7 @@ const FLAGS = [
 /** `mlops dataset make-classification`: scikit-learn's generator to CSV, optionally with its train/test split. */
 export async function datasetCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'customers') return await customersCommand(rest, io);
   if (sub !== 'make-classification') throw new UsageError(`unknown dataset command "${sub ?? ''}"\n${DATASET_USAGE}`);
   const { values } = parseArgs({
     args: rest,
@@ -107,4 +118,27 @@ function generatorOptions(values: RawOptions): MakeClassificationOptions {
 
 function randomOrNumber(values: RawOptions, name: string): number | null | undefined {
   return values[name] === 'random' ? null : numberOption(values, name);
+}
+
+async function customersCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: stringOptions(['out', 'rows', 'random-state', 'missing'] as const),
+    strict: true,
+    allowPositionals: false,
+  });
+  const out = resolve(requiredString(values, 'out'));
+  const nSamples = integerOption(values, 'rows') ?? 2000;
+  const randomState = integerOption(values, 'random-state') ?? 7;
+  const missingRate = numberOption(values, 'missing') ?? 0.03;
+  let text: string;
+  try {
+    text = customersCsv({ nSamples, randomState, missingRate });
+  } catch (err) {
+    if (err instanceof MlError) throw new UsageError(err.message, 2, { cause: err });
+    throw err;
+  }
+  await writeFile(out, text);
+  io.stderr(`wrote ${out}: ${nSamples} customers, target "churned" (yes/no)\n`);
+  return 0;
 }

@@ -61,6 +61,8 @@ export const DatasetSummarySchema = z.strictObject({
   input_example: z.array(z.array(CellSchema)).max(10),
   /** CSV tables: what each column was used as, and why some were left out. */
   columns: ColumnRolesSchema.optional(),
+  /** CSV tables: what each of `feature_names` holds (numbers or text). */
+  feature_kinds: z.array(z.enum(['number', 'text'])).optional(),
   /** CSV tables: rows left out because their label was missing. */
   rows_without_label: z.number().int().min(0).optional(),
 });

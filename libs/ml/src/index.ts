@@ -9,6 +9,8 @@
 
 export type { ClassificationDataset, MakeClassificationOptions } from './datasets/make-classification.js';
 export { makeClassification } from './datasets/make-classification.js';
+export type { MakeCustomersOptions } from './datasets/make-customers.js';
+export { CUSTOMER_COLUMNS, customersCsv, makeCustomers } from './datasets/make-customers.js';
 export { binOf, countIntoBins } from './drift/bins.js';
 export type { ChiSquareResult } from './drift/chi-square.js';
 export { chiSquareSf, chiSquareTest } from './drift/chi-square.js';
@@ -37,7 +39,7 @@ export { InvalidDataError, InvalidParameterError, MlError, NotFittedError, Numer
 export type { NumericTable } from './io/csv.js';
 export { formatDatasetCsv, parseNumericCsv } from './io/csv.js';
 export type { CsvRecord } from './io/csv-reader.js';
-export { CsvSyntaxError, isBlankRecord, readCsv } from './io/csv-reader.js';
+export { CsvSyntaxError, isBlankRecord, readCsv, readCsvRecords } from './io/csv-reader.js';
 export type { FitSummary, LogisticRegressionState } from './linear/logistic-regression.js';
 export { expit, LogisticRegression } from './linear/logistic-regression.js';
 export type { LogisticRegressionParams, ResolvedParams, SolverName } from './linear/params.js';

@@ -1,4 +1,5 @@
 import {
+  type EventData,
   type EventSubject,
   makeEvent,
   parseEvent,
@@ -6,7 +7,9 @@ import {
   SUBJECTS,
   type TuneRequestInput,
 } from '@mlops/contracts';
+import { customersCsv } from '@mlops/ml';
 import { describe, expect, it } from 'vitest';
+import { UnusableDataError } from '../src/domain/dataset.js';
 import { runTuning, trialId } from '../src/domain/tuning.js';
 
 function requestOf(input: TuneRequestInput) {
@@ -15,7 +18,7 @@ function requestOf(input: TuneRequestInput) {
   return parsed.request;
 }
 
-async function tune(input: TuneRequestInput, tuningId = 'tun-test') {
+async function tune(input: TuneRequestInput, tuningId = 'tun-test', csv?: string) {
   const events: { subject: EventSubject; event: { id: string; data: Record<string, unknown> } }[] = [];
   const request = requestOf(input);
   const outcome = await runTuning(
@@ -27,8 +30,9 @@ async function tune(input: TuneRequestInput, tuningId = 'tun-test') {
         if (!checked.ok) throw new Error(checked.reason); // every event the domain builds fits the map
         events.push({ subject, event: event as { id: string; data: Record<string, unknown> } });
       },
-      loadCsv: async () => {
-        throw new Error('no CSV in this test');
+      loadCsv: async (path) => {
+        if (csv === undefined) throw new Error('no CSV in this test');
+        return { text: csv, source: `file:///data/${path}` };
       },
       heartbeat: () => {},
     },
@@ -69,4 +73,87 @@ describe('runTuning', () => {
     expect(failed?.event.data.reason).toMatch(/only one class/);
     expect(events.at(-1)?.event.data).toMatchObject({ completed: 0, failed: 1 });
   });
+});
+
+describe('runTuning on a CSV table', () => {
+  const csv = customersCsv({ nSamples: 400 });
+  const request = (extra: Partial<TuneRequestInput> = {}): TuneRequestInput => ({
+    dataset: { kind: 'csv', path: 'customers.csv', target: 'churned' },
+    grid: { C: [1], solver: ['lbfgs', 'saga'] },
+    ...extra,
+  });
+
+  it("when a customer table is tuned, then roles, text labels and each model's preprocessing travel in the events", async () => {
+    const { events, outcome } = await tune(request(), 'tun-csv', csv);
+    expect(outcome).toEqual({ tuningId: 'tun-csv', completed: 2, failed: 0 });
+    const started = events[0]!.event.data as EventData<'tuning.started'>;
+    expect(started.dataset.columns).toEqual({
+      target: 'churned',
+      numeric: ['tenure_months', 'monthly_charges', 'senior'],
+      categorical: ['plan', 'region', 'support_calls', 'paperless_billing'],
+      excluded: [{ name: 'customer_id', reason: 'every value differs: an identifier' }],
+    });
+    expect(started.dataset.feature_kinds).toEqual(['number', 'number', 'number', 'text', 'text', 'number', 'text']);
+    const missing = csv
+      .trim()
+      .split('\n')
+      .filter((line) => line.endsWith(',')).length;
+    expect(started.dataset.rows_without_label).toBe(missing);
+    expect(started.dataset.n_train + started.dataset.n_test).toBe(400 - missing);
+    expect(started.reference_profile).toBeUndefined();
+    const run = events.find((e) => e.subject === SUBJECTS.runCompleted)!.event.data as EventData<'run.completed'>;
+    expect(run.params).toMatchObject({ scale: true, impute: 'mean', categorical_missing: 'most_frequent' });
+    expect(run.model.class_labels).toEqual(['no', 'yes']);
+    expect(run.model.input_columns?.map((c) => c.name)).toEqual(started.dataset.feature_names);
+    expect(run.model.feature_names).toContain('plan_basic');
+    expect(run.model.coef).toHaveLength(run.model.feature_names.length);
+    expect(run.converged).toBe(true);
+    const completed = events.at(-1)!.event.data as EventData<'tuning.completed'>;
+    expect(completed.holdout?.feature_names).toEqual(started.dataset.feature_names);
+    expect(completed.holdout?.rows.flat().some((cell) => typeof cell === 'string')).toBe(true);
+  });
+
+  it('when the grid names preprocessing axes, then each combination is a trial with its own parameters', async () => {
+    const { events } = await tune(
+      request({ grid: { C: [1], solver: ['lbfgs'], scale: [true, false], impute: ['mean', 'median'] } }),
+      'tun-axes',
+      csv,
+    );
+    const params = events
+      .filter((e) => e.subject === SUBJECTS.runCompleted)
+      .map((e) => (e.event.data as EventData<'run.completed'>).params);
+    expect(params.map((p) => `${p.scale}/${p.impute}`)).toEqual([
+      'true/mean',
+      'true/median',
+      'false/mean',
+      'false/median',
+    ]);
+  });
+
+  const header = 'customer_id,plan,tenure,churned';
+  const badTables: [string, string, RegExp][] = [
+    [
+      'a column with no value',
+      `${header},notes\nC1,basic,3,yes,\nC2,pro,40,no,\nC3,plus,5,yes,\n`,
+      /column "notes" has no value in any row/,
+    ],
+    [
+      'a single class once rows without a label are left out',
+      `${header}\nC1,basic,3,yes\nC2,pro,40,\nC3,plus,5,yes\nC4,pro,9,yes\n`,
+      /target "churned" holds a single class, "yes" \(after leaving out 1 rows without a label\)/,
+    ],
+    ['a column named twice', 'plan,plan,churned\nbasic,pro,yes\n', /column "plan" is named twice in the header/],
+    [
+      '300 columns',
+      `${Array.from({ length: 299 }, (_, j) => `c${j}`).join(',')},churned\n${'1,'.repeat(299)}yes\n`,
+      /300 columns, at most 256/,
+    ],
+  ];
+  for (const [label, table, message] of badTables) {
+    it(`when the table has ${label}, then the tuning is refused with a message naming it`, async () => {
+      const refused = tune(request(), 'tun-bad', table);
+      await expect(refused).rejects.toThrow(UnusableDataError);
+      await expect(tune(request(), 'tun-bad', table)).rejects.toThrow(message);
+    });
+  }
 });

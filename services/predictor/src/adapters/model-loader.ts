@@ -1,6 +1,5 @@
-import { LogisticRegression } from '@mlops/ml';
 import type { MlflowClient, ModelVersion } from '@mlops/mlflow';
-import { assertOwnDirectory, MODEL_FILES, parseWeights } from '@mlops/model-format';
+import { assertOwnDirectory, MODEL_FILES, modelFromWeights, parseWeights } from '@mlops/model-format';
 import type { ServedModel } from '../domain/served-model.js';
 
 /** Re-exported where the predictor's tests and callers have always found them. */
@@ -27,11 +26,7 @@ export class ModelLoader {
     assertOwnDirectory(resolved.artifactUri, uri);
     const bytes = await this.mlflow.downloadArtifact({ artifactUri: resolved.artifactUri, path: MODEL_FILES.weights });
     const weights = parseWeights(new TextDecoder().decode(bytes));
-    const model = LogisticRegression.fromState({
-      classes: weights.classes,
-      coef: weights.coef,
-      intercept: weights.intercept,
-    });
+    const { model, table, classLabels } = modelFromWeights(weights);
     return {
       name: this.name,
       version,
@@ -41,6 +36,8 @@ export class ModelLoader {
       modelUri: uri,
       featureNames: weights.feature_names,
       model,
+      ...(table === undefined ? {} : { table }),
+      ...(classLabels === undefined ? {} : { classLabels }),
       training: {
         solver: weights.solver,
         params: weights.params,

@@ -1,4 +1,10 @@
-import type { LogisticRegression } from '@mlops/ml';
+import type { ColumnSpec, CompiledPreprocessor, LogisticRegression } from '@mlops/ml';
+
+/** A table model's raw input: the columns a request names, and the preprocessing that encodes them. */
+export interface TableInput {
+  readonly columns: readonly ColumnSpec[];
+  readonly preprocessor: CompiledPreprocessor;
+}
 
 /** The model currently served, with the registry identity every response and log line names. */
 export interface ServedModel {
@@ -8,8 +14,13 @@ export interface ServedModel {
   readonly alias: string;
   readonly runId: string;
   readonly modelUri: string;
+  /** One per coefficient (a table model's encoded columns); what the prediction log records. */
   readonly featureNames: readonly string[];
   readonly model: LogisticRegression;
+  /** Set for a table model: requests carry raw columns (numbers, text, nulls), not a matrix. */
+  readonly table?: TableInput;
+  /** The target's own labels of classes 0 and 1 when they are text; answers carry them instead of 0/1. */
+  readonly classLabels?: readonly [string | number, string | number];
   /** How it was trained: solver, hyper-parameters, held-out metrics and time (from its weights file). */
   readonly training: {
     readonly solver: string;

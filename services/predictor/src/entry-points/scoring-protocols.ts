@@ -8,6 +8,7 @@ import { scanFeatureRows } from './wire/feature-rows-scan.js';
 import { parseMlflowCsv, parseMlflowJson } from './wire/mlflow-scoring.js';
 import { parseInferRequest } from './wire/open-inference.js';
 import { parsePredictRequest, refuseProtoKeys } from './wire/scoring-request.js';
+import { csvTable, encodeTable, inferTable, invocationsTable, predictTable } from './wire/table-request.js';
 
 /** A reply to send: status, content type and the body (serialised as JSON unless it is a string). */
 export interface Reply {
@@ -43,8 +44,10 @@ const native: ScoringProtocol = {
   refuseModel: () => undefined,
   parse: ({ served, body, limits }) => ({
     X:
-      scanFeatureRows(body, served.featureNames.length, limits.maxRows) ??
-      parsePredictRequest(parseJson(body), served.featureNames, limits),
+      served.table !== undefined
+        ? encodeTable(served.table, (columns) => predictTable(parseJson(body), columns, limits))
+        : (scanFeatureRows(body, served.featureNames.length, limits.maxRows) ??
+          parsePredictRequest(parseJson(body), served.featureNames, limits)),
   }),
   answer: (served, scored) => nativeAnswer(served, scored),
   error: (status, code, message) => ({ status, body: { error: { code, message } } }),
@@ -61,17 +64,18 @@ const mlflow: ScoringProtocol = {
   },
   refuseModel: () => undefined,
   parse: ({ served, body, contentType, limits }) => ({
-    X: JSON_BODY.test(contentType)
-      ? parseMlflowJson(parseJson(body), served.featureNames, limits)
-      : parseMlflowCsv(body.toString('utf8'), served.featureNames, limits),
+    X: JSON_BODY.test(contentType) ? mlflowJsonRows(served, body, limits) : mlflowCsvRows(served, body, limits),
   }),
-  answer: (_served, scored) => ({
-    predictions: Array.from(scored.probabilities, (probability, i) => ({
-      probability,
-      label: scored.labels[i],
-      prediction_id: scored.ids[i],
-    })),
-  }),
+  answer: (served, scored) => {
+    const label = labelOf(served);
+    return {
+      predictions: Array.from(scored.probabilities, (probability, i) => ({
+        probability,
+        label: label(scored.labels[i]!),
+        prediction_id: scored.ids[i],
+      })),
+    };
+  },
   error: (status, code, message) => ({ status, body: { error_code: MLFLOW_CODES[code] ?? code, message } }),
 };
 
@@ -96,16 +100,26 @@ const openInference: ScoringProtocol = {
       `model ${wanted} is not served here (serving ${served.name} version ${served.version})`,
     );
   },
-  parse: ({ served, body, limits }) => parseInferRequest(parseJson(body), served.featureNames.length, limits),
+  parse: ({ served, body, limits }) => {
+    if (served.table === undefined) return parseInferRequest(parseJson(body), served.featureNames.length, limits);
+    const request = parseJson(body);
+    const id = (request as { id?: unknown } | null)?.id;
+    const X = encodeTable(served.table, (columns) => inferTable(request, columns, limits));
+    return { X, id: typeof id === 'string' ? id : undefined };
+  },
   answer: (served, scored, id) => {
     const rows = scored.labels.length;
+    const texts = served.classLabels !== undefined && typeof served.classLabels[0] === 'string';
+    const label = labelOf(served);
     return {
       model_name: served.name,
       model_version: served.version,
       id: id ?? scored.requestId,
       outputs: [
         { name: 'probability', shape: [rows, 1], datatype: 'FP64', data: Array.from(scored.probabilities) },
-        { name: 'label', shape: [rows, 1], datatype: 'INT64', data: Array.from(scored.labels) },
+        texts
+          ? { name: 'label', shape: [rows, 1], datatype: 'BYTES', data: Array.from(scored.labels, label) }
+          : { name: 'label', shape: [rows, 1], datatype: 'INT64', data: Array.from(scored.labels) },
         { name: 'prediction_id', shape: [rows, 1], datatype: 'BYTES', data: scored.ids },
       ],
     };
@@ -121,7 +135,31 @@ const openInference: ScoringProtocol = {
 function nativeAnswer(served: ServedModel, scored: Scored): string {
   const model = JSON.stringify({ name: served.name, version: served.version });
   const ids = scored.ids.length === 0 ? '' : `"${scored.ids.join('","')}"`;
-  return `{"model":${model},"predictions":[${scored.labels.join(',')}],"probabilities":[${scored.probabilities.join(',')}],"prediction_ids":[${ids}]}`;
+  const predictions =
+    served.classLabels === undefined
+      ? scored.labels.join(',')
+      : JSON.stringify(Array.from(scored.labels, labelOf(served))).slice(1, -1);
+  return `{"model":${model},"predictions":[${predictions}],"probabilities":[${scored.probabilities.join(',')}],"prediction_ids":[${ids}]}`;
+}
+
+/** The answer's label of a predicted class: the target's own label (text) when the model has them. */
+function labelOf(served: ServedModel): (label: number) => number | string {
+  const labels = served.classLabels;
+  if (labels === undefined) return (label) => label;
+  const positive = served.model.classes[1];
+  return (label) => labels[label === positive ? 1 : 0];
+}
+
+function mlflowJsonRows(served: ServedModel, body: Buffer, limits: ScoringLimits): DenseMatrix {
+  const request = parseJson(body);
+  if (served.table === undefined) return parseMlflowJson(request, served.featureNames, limits);
+  return encodeTable(served.table, (columns) => invocationsTable(request, columns, limits));
+}
+
+function mlflowCsvRows(served: ServedModel, body: Buffer, limits: ScoringLimits): DenseMatrix {
+  const text = body.toString('utf8');
+  if (served.table === undefined) return parseMlflowCsv(text, served.featureNames, limits);
+  return encodeTable(served.table, (columns) => csvTable(text, columns, limits));
 }
 
 /** The protocol behind each scoring route. */

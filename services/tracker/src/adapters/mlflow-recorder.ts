@@ -1,4 +1,4 @@
-import type { RunCompleted, RunFailed, RunStarted, TuningStarted } from '@mlops/contracts';
+import type { Cell, RunCompleted, RunFailed, RunStarted, TuningStarted } from '@mlops/contracts';
 import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
 import { TuningNotStartedError } from '../domain/errors.js';
@@ -60,8 +60,15 @@ export class MlflowRecorder {
         dataset_name: dataset.name,
         n_train: String(dataset.n_train),
         n_test: String(dataset.n_test),
+        ...(dataset.rows_without_label === undefined ? {} : { rows_without_label: String(dataset.rows_without_label) }),
       },
-      tags: { [TAGS.datasetDigest]: dataset.digest, [TAGS.selectionMetric]: data.selection_metric },
+      tags: {
+        [TAGS.datasetDigest]: dataset.digest,
+        [TAGS.selectionMetric]: data.selection_metric,
+        ...(dataset.columns === undefined
+          ? {}
+          : { [TAGS.columnRoles]: JSON.stringify(dataset.columns).slice(0, 8000) }),
+      },
     });
     await this.mlflow.logInputs({
       runId: parent.info.runId,
@@ -73,7 +80,13 @@ export class MlflowRecorder {
           source: dataset.source.startsWith('file://')
             ? { uri: dataset.source }
             : { tags: { generator: dataset.source } },
-          schema: { mlflow_colspec: dataset.feature_names.map((name) => ({ type: 'double', name, required: true })) },
+          schema: {
+            mlflow_colspec: dataset.feature_names.map((name, j) => ({
+              type: dataset.feature_kinds?.[j] === 'text' ? 'string' : 'double',
+              name,
+              required: true,
+            })),
+          },
           profile: {
             num_rows: dataset.n_train + dataset.n_test,
             num_elements: (dataset.n_train + dataset.n_test) * dataset.feature_names.length,
@@ -192,7 +205,7 @@ export class MlflowRecorder {
         : await this.mlflow.getLoggedModel(earlier);
     const modelId = model.modelId;
     if (model.status !== 'READY') {
-      const inputExample = JSON.parse(parent.data.tags[TAGS.inputExample] ?? '[]') as number[][];
+      const inputExample = JSON.parse(parent.data.tags[TAGS.inputExample] ?? '[]') as Cell[][];
       const files = this.buildModelFiles({ modelId, runId, artifactUri: model.artifactUri, event: data, inputExample });
       // Whole-file PUTs, so sending them side by side is safe to repeat after any failure.
       await Promise.all(

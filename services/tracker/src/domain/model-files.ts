@@ -1,8 +1,10 @@
+import type { EventData } from '@mlops/contracts';
 import {
   buildCondaYaml,
   buildInputExamples,
   buildMlmodel,
   buildOnnxLogisticModel,
+  buildOnnxTableModel,
   buildPythonEnvYaml,
   buildRequirementsTxt,
   MODEL_FILES,
@@ -14,15 +16,23 @@ import type { ModelFilesBuilder } from './ports.js';
 /** Builds every file of a trial's model: ONNX + MLmodel for MLflow's Python client, weights.json for our predictor. */
 export function modelFilesBuilder(versions: RuntimeVersions): ModelFilesBuilder {
   return ({ modelId, runId, artifactUri, event, inputExample }) => {
-    const names = event.model.feature_names;
-    const onnx = buildOnnxLogisticModel({ coef: event.model.coef, intercept: event.model.intercept });
-    const examples = buildInputExamples(names, inputExample);
+    const { model } = event;
+    const names = model.feature_names;
+    const table = tableParts(model);
+    const onnx =
+      table === undefined
+        ? buildOnnxLogisticModel({ coef: model.coef, intercept: model.intercept })
+        : buildOnnxTableModel({ ...table, coef: model.coef, intercept: model.intercept });
+    const examples = buildInputExamples(table?.columns.map((c) => c.name) ?? names, inputExample);
     return {
       [MODEL_FILES.weights]: serializeWeights({
-        classes: event.model.classes,
-        coef: event.model.coef,
-        intercept: event.model.intercept,
+        classes: model.classes,
+        coef: model.coef,
+        intercept: model.intercept,
         feature_names: names,
+        ...(table === undefined
+          ? {}
+          : { input_columns: table.columns, preprocessing: table.preprocessing, class_labels: table.classLabels }),
         solver: event.params.solver,
         params: event.params,
         metrics: event.metrics,
@@ -39,6 +49,14 @@ export function modelFilesBuilder(versions: RuntimeVersions): ModelFilesBuilder 
         versions,
         modelSizeBytes: onnx.length,
         hasInputExample: inputExample.length > 0,
+        ...(table === undefined
+          ? {}
+          : {
+              table: {
+                columns: table.columns,
+                labelType: typeof table.classLabels[0] === 'string' ? ('string' as const) : ('double' as const),
+              },
+            }),
       }),
       [MODEL_FILES.conda]: buildCondaYaml(versions),
       [MODEL_FILES.pythonEnv]: buildPythonEnvYaml(versions),
@@ -50,5 +68,15 @@ export function modelFilesBuilder(versions: RuntimeVersions): ModelFilesBuilder 
           }
         : {}),
     };
+  };
+}
+
+/** A table model's columns, preprocessing and class labels (its own labels, or its numeric classes). */
+function tableParts(model: EventData<'run.completed'>['model']) {
+  if (model.input_columns === undefined || model.preprocessing === undefined) return undefined;
+  return {
+    columns: model.input_columns,
+    preprocessing: model.preprocessing,
+    classLabels: model.class_labels ?? model.classes,
   };
 }

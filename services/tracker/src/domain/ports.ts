@@ -7,7 +7,7 @@ export type ModelFilesBuilder = (input: {
   runId: string;
   artifactUri: string;
   event: EventData<'run.completed'>;
-  inputExample: number[][];
+  inputExample: Cell[][];
 }) => Record<string, Uint8Array | string>;
 
 /** The model version a completed tuning registered (or an earlier delivery did) and that now holds the alias. */

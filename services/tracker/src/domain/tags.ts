@@ -15,6 +15,8 @@ export const TAGS = {
   selectionMetric: 'mlops.selection_metric',
   metricValue: 'mlops.metric_value',
   datasetDigest: 'mlops.dataset_digest',
+  /** On the parent run of a CSV table's tuning: each column's role and why some were excluded (JSON). */
+  columnRoles: 'mlops.column_roles',
   /** On the parent run, written last by `tuning.started`: a few test rows for each model's input example. */
   inputExample: 'mlops.input_example',
 } as const;

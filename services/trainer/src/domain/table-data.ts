@@ -73,6 +73,7 @@ export async function buildTableData(
       digest: tableDigest(labelled, y),
       source,
       feature_names: names,
+      feature_kinds: inputColumns.map((c) => c.kind),
       target: spec.target,
       n_train: train.length,
       n_test: test.length,

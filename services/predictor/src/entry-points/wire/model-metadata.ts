@@ -2,6 +2,7 @@ import type { ServedModel } from '../../domain/served-model.js';
 
 /** `GET /model`: identity, signature and training record of the served model. */
 export function describeModel(served: ServedModel) {
+  const textLabels = hasTextLabels(served);
   return {
     name: served.name,
     version: served.version,
@@ -10,11 +11,19 @@ export function describeModel(served: ServedModel) {
     model_uri: served.modelUri,
     feature_names: served.featureNames,
     classes: served.model.classes,
+    ...(served.classLabels === undefined ? {} : { class_labels: served.classLabels }),
     signature: {
-      inputs: served.featureNames.map((name) => ({ name, type: 'double', required: true })),
+      inputs:
+        served.table === undefined
+          ? served.featureNames.map((name) => ({ name, type: 'double', required: true }))
+          : served.table.columns.map((c) => ({
+              name: c.name,
+              type: c.kind === 'text' ? 'string' : 'double',
+              required: true,
+            })),
       outputs: [
         { name: 'probability', type: 'double' },
-        { name: 'label', type: 'long' },
+        { name: 'label', type: textLabels ? 'string' : 'long' },
         { name: 'prediction_id', type: 'string' },
       ],
     },
@@ -34,11 +43,23 @@ export function oipMetadata(served: ServedModel) {
     name: served.name,
     versions: [served.version],
     platform: 'mlops-logistic-regression',
-    inputs: [{ name: 'input', datatype: 'FP64', shape: [-1, served.featureNames.length] }],
+    inputs:
+      served.table === undefined
+        ? [{ name: 'input', datatype: 'FP64', shape: [-1, served.featureNames.length] }]
+        : served.table.columns.map((c) => ({
+            name: c.name,
+            datatype: c.kind === 'text' ? 'BYTES' : 'FP64',
+            shape: [-1],
+          })),
     outputs: [
       { name: 'probability', datatype: 'FP64', shape: [-1, 1] },
-      { name: 'label', datatype: 'INT64', shape: [-1, 1] },
+      { name: 'label', datatype: hasTextLabels(served) ? 'BYTES' : 'INT64', shape: [-1, 1] },
       { name: 'prediction_id', datatype: 'BYTES', shape: [-1, 1] },
     ],
   };
+}
+
+/** Whether answers carry the target's text labels instead of class numbers. */
+export function hasTextLabels(served: ServedModel): boolean {
+  return served.classLabels !== undefined && typeof served.classLabels[0] === 'string';
 }

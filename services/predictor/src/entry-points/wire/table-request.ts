@@ -1,0 +1,213 @@
+import {
+  type ColumnSpec,
+  type DenseMatrix,
+  InvalidDataError,
+  isBlankRecord,
+  MISSING_CELLS,
+  numberCell,
+  type RawColumn,
+  type RawTable,
+  readCsvRecords,
+  textCell,
+} from '@mlops/ml';
+import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
+import type { TableInput } from '../../domain/served-model.js';
+import { requireOneField } from './scoring-request.js';
+
+/**
+ * Raw rows to the model's matrix: the cells are checked against the columns (a number or null for a number column,
+ * text or null for a text column; an error names the row and the column), then imputed, scaled and encoded.
+ */
+export function encodeTable(input: TableInput, build: (columns: readonly ColumnSpec[]) => RawTable): DenseMatrix {
+  let table: RawTable;
+  try {
+    table = build(input.columns);
+  } catch (err) {
+    if (err instanceof InvalidDataError) throw new BadScoringRequest(err.message, 400, { cause: err });
+    throw err;
+  }
+  return input.preprocessor.transform(table);
+}
+
+/** Named rows (`records`, `dataframe_records`): every column required (null for a missing value). */
+export function recordsTable(
+  records: unknown,
+  columns: readonly ColumnSpec[],
+  limits: ScoringLimits,
+  where: string,
+): RawTable {
+  if (!Array.isArray(records)) throw new BadScoringRequest(`${where} must be an array of objects`);
+  checkRowCount(records.length, limits, where);
+  records.forEach((record, i) => {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new BadScoringRequest(`${where}[${i}] must be an object of column values`);
+    }
+    for (const { name } of columns) {
+      if (!Object.hasOwn(record, name)) {
+        throw new BadScoringRequest(`${where}[${i}] lacks column "${name}" (send null for a missing value)`);
+      }
+    }
+  });
+  const rows = records as Record<string, unknown>[];
+  return buildColumns(columns, rows.length, (i, j) => rows[i]![columns[j]!.name], where);
+}
+
+/** Positional rows (`features`, `dataframe_split.data`, `instances`): cells in the order of `order` (column indices). */
+export function rowsTable(
+  rows: unknown,
+  columns: readonly ColumnSpec[],
+  limits: ScoringLimits,
+  where: string,
+  order: readonly number[] = columns.map((_, j) => j),
+): RawTable {
+  if (!Array.isArray(rows)) throw new BadScoringRequest(`${where} must be an array of rows`);
+  const single = rows.length > 0 && !Array.isArray(rows[0]);
+  const all = (single ? [rows] : rows) as unknown[];
+  checkRowCount(all.length, limits, where);
+  const width = order.length;
+  all.forEach((row, i) => {
+    if (!Array.isArray(row)) throw new BadScoringRequest(`${where}: mixes cells and rows; send one row or rows`);
+    if (row.length !== width) {
+      throw new BadScoringRequest(`${where}[${i}] has ${row.length} values, the model takes ${width} columns`);
+    }
+  });
+  const cells = all as unknown[][];
+  return buildColumns(columns, cells.length, (i, j) => cells[i]![order[j]!], where);
+}
+
+/** `dataframe_split`: the model's columns found by name among `names` (extra columns are ignored, as MLflow does). */
+export function splitTable(
+  names: readonly string[],
+  data: unknown,
+  columns: readonly ColumnSpec[],
+  limits: ScoringLimits,
+): RawTable {
+  const order = columns.map(({ name }) => {
+    const at = names.indexOf(name);
+    if (at < 0) throw new BadScoringRequest(`dataframe_split.columns lacks column "${name}"`);
+    return at;
+  });
+  if (!Array.isArray(data)) throw new BadScoringRequest('dataframe_split.data must be an array of rows');
+  const rows = data.map((row) => {
+    if (!Array.isArray(row) || row.length !== names.length) {
+      throw new BadScoringRequest(`dataframe_split.data rows must have ${names.length} values, one per column`);
+    }
+    return order.map((at) => row[at]);
+  });
+  return rowsTable(rows, columns, limits, 'dataframe_split.data');
+}
+
+/** A CSV body with a header naming the columns; empty and NA cells are missing (as pandas.read_csv reads them). */
+export function csvTable(text: string, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
+  let records: ReturnType<typeof readCsvRecords>;
+  try {
+    records = readCsvRecords(text, 'CSV').filter((r) => !isBlankRecord(r));
+  } catch (err) {
+    throw new BadScoringRequest((err as Error).message, 400, { cause: err });
+  }
+  const [first, ...rows] = records;
+  const header = (first?.cells ?? []).map((cell) => cell.trim());
+  checkRowCount(rows.length, limits, 'CSV');
+  const order = columns.map(({ name }) => {
+    const at = header.indexOf(name);
+    if (at < 0) throw new BadScoringRequest(`CSV header lacks column "${name}"`);
+    return at;
+  });
+  const cells = rows.map(({ cells: row, line }) => {
+    if (row.length !== header.length) {
+      throw new BadScoringRequest(`CSV line ${line} has ${row.length} cells, the header has ${header.length}`);
+    }
+    return order.map((at, j) => csvCell(row[at]!.trim(), columns[j]!, line));
+  });
+  return rowsTable(cells, columns, limits, 'CSV');
+}
+
+function csvCell(cell: string, column: ColumnSpec, line: number): number | string | null {
+  if (MISSING_CELLS.has(cell)) return null;
+  if (column.kind === 'text') return cell;
+  const value = Number(cell);
+  if (!Number.isFinite(value)) {
+    throw new BadScoringRequest(
+      `CSV line ${line}: column "${column.name}" takes a number, got ${JSON.stringify(cell)}`,
+    );
+  }
+  return value;
+}
+
+function buildColumns(
+  columns: readonly ColumnSpec[],
+  rows: number,
+  cell: (row: number, column: number) => unknown,
+  where: string,
+): RawTable {
+  const out = columns.map((spec, j): RawColumn => {
+    if (spec.kind === 'number') {
+      const values = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) values[i] = numberCell(cell(i, j), spec.name, `${where}[${i}]`);
+      return { name: spec.name, kind: 'number', values };
+    }
+    const values = new Array<string | null>(rows);
+    for (let i = 0; i < rows; i++) values[i] = textCell(cell(i, j), spec.name, `${where}[${i}]`);
+    return { name: spec.name, kind: 'text', values };
+  });
+  return { rows, columns: out };
+}
+
+/** `POST /predict` for a table model: `{"records": [{column: value, …}]}` or `{"features": [[cells…], …]}`. */
+export function predictTable(body: unknown, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
+  const field = requireOneField(body, ['records', 'features']);
+  const value = (body as Record<string, unknown>)[field];
+  return field === 'records'
+    ? recordsTable(value, columns, limits, 'records')
+    : rowsTable(value, columns, limits, 'features');
+}
+
+/** `POST /invocations` (JSON) for a table model: `dataframe_split`, `dataframe_records` or `instances`/`inputs` rows. */
+export function invocationsTable(body: unknown, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
+  const field = requireOneField(body, ['dataframe_split', 'dataframe_records', 'instances', 'inputs']);
+  const value = (body as Record<string, unknown>)[field];
+  if (field === 'dataframe_split') {
+    const split = value as { columns?: unknown; data?: unknown } | null;
+    if (typeof split !== 'object' || split === null) throw new BadScoringRequest('dataframe_split must be an object');
+    if (split.columns === undefined) return rowsTable(split.data, columns, limits, 'dataframe_split.data');
+    if (!Array.isArray(split.columns) || !split.columns.every((c) => typeof c === 'string')) {
+      throw new BadScoringRequest('dataframe_split.columns must be an array of column names');
+    }
+    return splitTable(split.columns, split.data, columns, limits);
+  }
+  const rows = value as unknown[];
+  const named = Array.isArray(rows) && rows.length > 0 && typeof rows[0] === 'object' && !Array.isArray(rows[0]);
+  return field === 'dataframe_records' || named
+    ? recordsTable(value, columns, limits, field)
+    : rowsTable(value, columns, limits, field);
+}
+
+/** `POST /v2/models/{name}/infer` for a table model: one input per column, FP64 or BYTES, shape [N]. */
+export function inferTable(body: unknown, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
+  const inputs = (body as { inputs?: unknown } | null)?.inputs;
+  if (!Array.isArray(inputs)) throw new BadScoringRequest('inputs must be an array of tensors, one per column');
+  const byName = new Map<string, { shape?: unknown; data?: unknown; datatype?: unknown }>();
+  for (const tensor of inputs) {
+    if (typeof tensor === 'object' && tensor !== null && typeof tensor.name === 'string')
+      byName.set(tensor.name, tensor);
+  }
+  let rows = -1;
+  const data = columns.map(({ name, kind }) => {
+    const tensor = byName.get(name);
+    if (tensor === undefined) throw new BadScoringRequest(`inputs lacks column "${name}"`);
+    const expected = kind === 'text' ? 'BYTES' : 'FP64';
+    if (tensor.datatype !== expected && !(kind === 'number' && tensor.datatype === 'FP32')) {
+      throw new BadScoringRequest(
+        `inputs "${name}": datatype must be ${expected}, got ${JSON.stringify(tensor.datatype)}`,
+      );
+    }
+    if (!Array.isArray(tensor.data)) throw new BadScoringRequest(`inputs "${name}": data must be an array`);
+    if (rows >= 0 && tensor.data.length !== rows) {
+      throw new BadScoringRequest(`inputs "${name}" has ${tensor.data.length} values, other columns have ${rows}`);
+    }
+    rows = tensor.data.length;
+    return tensor.data as unknown[];
+  });
+  checkRowCount(Math.max(rows, 0), limits, 'inputs');
+  return buildColumns(columns, rows, (i, j) => data[j]![i], 'inputs');
+}

@@ -1,0 +1,192 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { requestReply, watchEvents } from '@mlops/bus';
+import { type EventData, SUBJECTS, type TuneReply } from '@mlops/contracts';
+import { customersCsv } from '@mlops/ml';
+import type { MlflowClient } from '@mlops/mlflow';
+import { projectMlflowBinary } from '@mlops/testkit';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type InProcessStack, startInProcessStack, waitFor } from './support/in-process-stack.js';
+
+const modelName = `customers_${randomUUID().slice(0, 8)}`;
+let stack: InProcessStack;
+let client: NatsConnection;
+let mlflow: MlflowClient;
+let predictorUrl: string;
+let dataDir: string;
+const registered: EventData<'model.registered'>[] = [];
+
+/** Raw customer records as a user sends them: missing cells as null, a plan and a region never seen in training. */
+const RECORDS = [
+  {
+    plan: 'basic',
+    region: 'north',
+    tenure_months: 2,
+    monthly_charges: 99.5,
+    support_calls: 4,
+    paperless_billing: 'yes',
+    senior: 1,
+  },
+  {
+    plan: 'pro',
+    region: 'west',
+    tenure_months: 70,
+    monthly_charges: 25,
+    support_calls: 0,
+    paperless_billing: 'no',
+    senior: 0,
+  },
+  {
+    plan: null,
+    region: null,
+    tenure_months: null,
+    monthly_charges: null,
+    support_calls: null,
+    paperless_billing: null,
+    senior: null,
+  },
+  {
+    plan: 'enterprise',
+    region: 'mars',
+    tenure_months: 12,
+    monthly_charges: 60.25,
+    support_calls: 9,
+    paperless_billing: 'yes',
+    senior: 0,
+  },
+];
+const COLUMNS = Object.keys(RECORDS[0]!);
+
+async function post(path: string, body: string, contentType = 'application/json') {
+  const response = await fetch(`${predictorUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'customers-'));
+  await writeFile(join(dataDir, 'customers.csv'), customersCsv({ nSamples: 2000 }));
+  stack = await startInProcessStack({
+    mlflowUri: inject('mlflowTrackingUri'),
+    modelName,
+    env: { TRAINER_DATA_DIR: dataDir },
+  });
+  ({ client, mlflow, predictorUrl } = stack);
+  watchEvents(client, SUBJECTS.modelRegistered, ({ data }) => registered.push(data));
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a customer table, end to end (ids, categories, missing cells, yes/no labels)', () => {
+  let served: { predictions: string[]; probabilities: number[] };
+
+  it('when the CSV is tuned, then roles and preprocessing are in MLflow, version 1 is registered and /predict takes raw records', async () => {
+    const request = {
+      experiment_name: modelName,
+      registered_model_name: modelName,
+      dataset: { kind: 'csv', path: 'customers.csv', target: 'churned' },
+      grid: { C: [0.1, 1], solver: ['lbfgs', 'saga'] },
+    };
+    const reply: TuneReply = await requestReply(client, SUBJECTS.tuneRequested, JSON.stringify(request), {
+      timeoutMs: 10_000,
+    });
+    expect(reply).toMatchObject({ status: 'accepted', trial_count: 4 });
+    const event = await waitFor('model.registered v1', () => registered.find((r) => r.version === '1'));
+    expect(event.metric?.value).toBeGreaterThan(0.75);
+
+    const experiment = await mlflow.getExperimentByName(modelName);
+    const runs = [];
+    for await (const run of mlflow.iterateRuns({ experimentIds: [experiment!.experimentId] })) runs.push(run);
+    const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] !== undefined)!;
+    expect(JSON.parse(parent.data.tags['mlops.column_roles']!)).toMatchObject({
+      categorical: ['plan', 'region', 'support_calls', 'paperless_billing'],
+      excluded: [{ name: 'customer_id' }],
+    });
+    expect(Number(parent.data.params.rows_without_label)).toBeGreaterThan(0);
+    const best = runs.find((r) => r.info.runId === event.run_id)!;
+    expect(best.data.params).toMatchObject({ scale: 'true', impute: 'mean', categorical_missing: 'most_frequent' });
+
+    const answer = await waitFor('predictor on v1', async () => {
+      const a = await post('/predict', JSON.stringify({ records: RECORDS }));
+      return a.status === 200 ? a : undefined;
+    });
+    served = answer.body as unknown as typeof served;
+    expect(served.predictions.every((label) => label === 'yes' || label === 'no')).toBe(true);
+    expect(served.probabilities[0]).toBeGreaterThan(served.probabilities[1]!);
+    expect(served.predictions[0]).toBe('yes');
+    expect(served.predictions[1]).toBe('no');
+  }, 120_000);
+
+  it('when the same rows come through /invocations (split, records, CSV) and OIP, then every protocol gives the same probabilities', async () => {
+    const rows = RECORDS.map((r) => COLUMNS.map((c) => r[c as keyof typeof r]));
+    const split = await post('/invocations', JSON.stringify({ dataframe_split: { columns: COLUMNS, data: rows } }));
+    const records = await post('/invocations', JSON.stringify({ dataframe_records: RECORDS }));
+    const csv = await post(
+      '/invocations',
+      `${COLUMNS.join(',')}\n${rows.map((row) => row.map((cell) => cell ?? '').join(',')).join('\n')}\n`,
+      'text/csv',
+    );
+    const oip = await post(
+      `/v2/models/${modelName}/infer`,
+      JSON.stringify({
+        inputs: COLUMNS.map((name, j) => ({
+          name,
+          datatype: typeof RECORDS[0]![name as keyof (typeof RECORDS)[0]] === 'string' ? 'BYTES' : 'FP64',
+          shape: [rows.length],
+          data: rows.map((row) => row[j]),
+        })),
+      }),
+    );
+    const probabilities = (body: Record<string, unknown>) =>
+      (body.predictions as { probability: number }[]).map((p) => p.probability);
+    expect(probabilities(split.body)).toEqual(served.probabilities);
+    expect(probabilities(records.body)).toEqual(served.probabilities);
+    expect(probabilities(csv.body)).toEqual(served.probabilities);
+    const outputs = oip.body.outputs as { name: string; data: unknown[] }[];
+    expect(outputs.find((o) => o.name === 'probability')?.data).toEqual(served.probabilities);
+    expect(outputs.find((o) => o.name === 'label')?.data).toEqual(served.predictions);
+  });
+
+  it('when a column is missing or holds the wrong type, then the answer is 400 naming it', async () => {
+    const { plan: _plan, ...withoutPlan } = RECORDS[0]!;
+    const missing = await post('/predict', JSON.stringify({ records: [withoutPlan] }));
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(missing.body)).toMatch(/records\[0\] lacks column \\"plan\\"/);
+    const wrong = await post('/predict', JSON.stringify({ records: [{ ...RECORDS[0], tenure_months: 'long' }] }));
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(wrong.body)).toMatch(/column \\"tenure_months\\" takes a number or null, got \\"long\\"/);
+  });
+
+  it("when MLflow's Python client loads version 1, then a DataFrame of raw columns gets the served probabilities within 1e-6", async () => {
+    const script = [
+      'import json, sys, numpy, pandas, mlflow.pyfunc',
+      `model = mlflow.pyfunc.load_model("models:/${modelName}/1")`,
+      'records = json.loads(sys.argv[1])',
+      'frame = pandas.DataFrame(records)',
+      'for name in ["tenure_months", "monthly_charges", "support_calls", "senior"]: frame[name] = frame[name].astype("float64")',
+      'for name in ["plan", "region", "paperless_billing"]: frame[name] = frame[name].astype("object")',
+      'out = model.predict(frame)',
+      'print(json.dumps({"probability": [float(p) for p in out["probability"]], "label": [str(v) for v in out["label"]]}))',
+    ].join('\n');
+    const python = join(dirname(projectMlflowBinary()), 'python');
+    const { stdout } = await promisify(execFile)(python, ['-c', script, JSON.stringify(RECORDS)], {
+      env: { ...process.env, MLFLOW_TRACKING_URI: inject('mlflowTrackingUri') },
+      timeout: 60_000,
+    });
+    const fromPython = JSON.parse(stdout.trim().split('\n').at(-1)!) as { probability: number[]; label: string[] };
+    const worst = Math.max(...fromPython.probability.map((p, i) => Math.abs(p - served.probabilities[i]!)));
+    expect(worst).toBeLessThan(1e-6);
+    expect(fromPython.label).toEqual(served.predictions);
+  }, 60_000);
+});
