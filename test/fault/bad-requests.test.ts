@@ -55,9 +55,24 @@ describe('bad input: malformed tune requests at the trainer intake', () => {
 describe('bad input: a tuning accepted, then refused by the worker', () => {
   it('when mlops tune sends a CSV the worker cannot use, then it prints the reason and exits 1 instead of waiting', async () => {
     onTestFailed(() => console.error(stack.logs()));
-    await writeFile(join(stack.trainerDataDir, 'ids.csv'), 'customer_id,tenure,churned\nC00000,3,1\nC00001,40,0\n');
+    const rows = ['C1,basic,3,yes', 'C2,pro,40,', 'C3,plus,5,yes', 'C4,pro,9,yes', 'C5,basic,12,'];
+    await writeFile(
+      join(stack.trainerDataDir, 'one-class.csv'),
+      `customer_id,plan,tenure,churned\n${rows.join('\n')}\n`,
+    );
     const bin = new URL('../../cli/bin/mlops.js', import.meta.url).pathname;
-    const args = [bin, 'tune', '--nats', stack.natsUrl, '--csv', 'ids.csv', '--target', 'churned', '--timeout', '60'];
+    const args = [
+      bin,
+      'tune',
+      '--nats',
+      stack.natsUrl,
+      '--csv',
+      'one-class.csv',
+      '--target',
+      'churned',
+      '--timeout',
+      '60',
+    ];
     const started = Date.now();
     const run = promisify(execFile)(process.execPath, [...args, '--model-name', stack.modelName], { timeout: 90_000 });
     const failure = await run.then(
@@ -66,7 +81,9 @@ describe('bad input: a tuning accepted, then refused by the worker', () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toMatch(/accepted: tuning cli-/);
-    expect(failure?.stderr).toMatch(/refused after it was accepted:\n {2}dataset: .*"customer_id" holds "C00000"/);
+    expect(failure?.stderr).toMatch(
+      /refused after it was accepted:\n {2}dataset: target "churned" holds a single class, "yes" \(after leaving out 2 rows without a label\)/,
+    );
     expect(Date.now() - started).toBeLessThan(45_000);
   }, 120_000);
 });

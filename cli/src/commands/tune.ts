@@ -7,12 +7,14 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
 import { integerOption, numberListOption, type RawOptions, stringOptions } from '../options.js';
-import { emptyProgress, progressBar, resultsTable } from '../tune/report.js';
+import { columnReport, emptyProgress, progressBar, resultsTable } from '../tune/report.js';
 
 /** Help text for `mlops tune`. */
 export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C 0.01,0.1,1,10,100] [--solver liblinear,lbfgs,saga]
   [--csv PATH --target y] [--metric accuracy|f1|roc_auc|log_loss|precision|recall] [--tuning-id ID]
   [--experiment NAME] [--model-name NAME] [--timeout 600]
+  CSV tables: [--exclude a,b] [--categorical a,b] [--numeric a,b] (column roles over the inferred ones)
+  [--scale true,false] [--impute mean,median,most_frequent,constant] [--categorical-missing most_frequent,category]
 Publishes a tune request, shows progress as runs finish, prints the results table and the registered version.
 Without options it runs the seed experiment (15 trials). The same request with the plain nats CLI:
   nats request tune.requested '{}'`;
@@ -28,6 +30,12 @@ const FLAGS = [
   'experiment',
   'model-name',
   'timeout',
+  'exclude',
+  'categorical',
+  'numeric',
+  'scale',
+  'impute',
+  'categorical-missing',
 ] as const;
 
 /** `mlops tune`: one tuning over the bus, from request to registered model. */
@@ -55,16 +63,26 @@ function buildRequest(values: RawOptions): TuneRequestInput & { tuning_id: strin
   const grid: Record<string, unknown> = {};
   const C = numberListOption(values, 'C');
   if (C !== undefined) grid.C = C;
-  if (typeof values.solver === 'string') grid.solver = values.solver.split(',').map((s) => s.trim());
+  if (typeof values.solver === 'string') grid.solver = listOption(values.solver);
+  if (typeof values.scale === 'string') grid.scale = listOption(values.scale).map(booleanValue);
+  if (typeof values.impute === 'string') grid.impute = listOption(values.impute);
+  if (typeof values['categorical-missing'] === 'string')
+    grid.categorical_missing = listOption(values['categorical-missing']);
   const request: Record<string, unknown> = {
     tuning_id: typeof values['tuning-id'] === 'string' ? values['tuning-id'] : `cli-${randomUUID().slice(0, 12)}`,
   };
   if (Object.keys(grid).length > 0) request.grid = grid;
   if (typeof values.csv === 'string') {
+    const columns = Object.fromEntries(
+      (['exclude', 'categorical', 'numeric'] as const)
+        .filter((role) => typeof values[role] === 'string')
+        .map((role) => [role, listOption(values[role] as string)]),
+    );
     request.dataset = {
       kind: 'csv',
       path: values.csv,
       ...(typeof values.target === 'string' ? { target: values.target } : {}),
+      ...(Object.keys(columns).length > 0 ? { columns } : {}),
     };
   }
   if (typeof values.metric === 'string') request.selection_metric = values.metric;
@@ -101,6 +119,8 @@ function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<n
     on(SUBJECTS.tuningStarted, (d) => {
       progress.trialCount = d.trial_count;
       metric = d.selection_metric;
+      const columns = columnReport(d.dataset);
+      if (columns !== undefined) io.stderr(`${columns}\n`);
       draw();
     });
     on(SUBJECTS.runCompleted, (d) => {
@@ -147,6 +167,14 @@ function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<n
       resolve(0);
     });
   });
+}
+
+function listOption(value: string): string[] {
+  return value.split(',').map((s) => s.trim());
+}
+
+function booleanValue(value: string): boolean | string {
+  return value === 'true' ? true : value === 'false' ? false : value;
 }
 
 function problemLines(errors: readonly { path: string; message: string }[]): string {

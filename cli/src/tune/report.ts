@@ -1,4 +1,4 @@
-import type { RunCompleted, RunFailed, SelectionMetric } from '@mlops/contracts';
+import type { DatasetSummary, RunCompleted, RunFailed, SelectionMetric } from '@mlops/contracts';
 
 /** What the CLI has seen of one tuning so far. */
 export interface TuningProgress {
@@ -27,14 +27,20 @@ export function resultsTable(
   bestTrialId: string | undefined,
   metric: SelectionMetric,
 ): string {
-  const header = `${'C'.padStart(8)}  ${'solver'.padEnd(9)}  accuracy  precision  recall      f1  roc_auc  log_loss  iters`;
+  const tables = progress.completed.some((r) => r.params.scale !== undefined);
+  const preprocessing = tables ? `  ${'scale'.padEnd(5)}  ${'impute'.padEnd(13)}  ${'missing cat.'.padEnd(13)}` : '';
+  const header = `${'C'.padStart(8)}  ${'solver'.padEnd(9)}${preprocessing}  accuracy  precision  recall      f1  roc_auc  log_loss  iters`;
   const rows = [...progress.completed]
     .sort((a, b) => a.trial_index - b.trial_index)
     .map((r) => {
       const m = r.metrics;
+      const p = r.params;
       const cells = [
-        String(r.params.C).padStart(8),
-        r.params.solver.padEnd(9),
+        String(p.C).padStart(8),
+        p.solver.padEnd(9),
+        ...(tables
+          ? [String(p.scale).padEnd(5), String(p.impute).padEnd(13), String(p.categorical_missing).padEnd(13)]
+          : []),
         m.accuracy.toFixed(3).padStart(8),
         m.precision.toFixed(4).padStart(9),
         m.recall.toFixed(4).padStart(7),
@@ -47,4 +53,18 @@ export function resultsTable(
     });
   const failures = progress.failed.map((f) => `  failed: C=${f.params.C} ${f.params.solver}: ${f.reason}`);
   return [header, ...rows, ...failures].join('\n');
+}
+
+/** The column roles of a CSV table's tuning, printed when it starts (nothing for the synthetic data set). */
+export function columnReport(dataset: DatasetSummary): string | undefined {
+  const roles = dataset.columns;
+  if (roles === undefined) return undefined;
+  const list = (names: readonly string[]) => (names.length === 0 ? '(none)' : names.join(', '));
+  const gaps = dataset.rows_without_label ?? 0;
+  return [
+    `columns of ${dataset.name} (target ${roles.target}; ${dataset.n_train + dataset.n_test} labelled rows${gaps > 0 ? `, ${gaps} without a label left out` : ''}):`,
+    `  numeric      ${list(roles.numeric)}`,
+    `  categorical  ${list(roles.categorical)}`,
+    `  excluded     ${roles.excluded.length === 0 ? '(none)' : roles.excluded.map((e) => `${e.name} (${e.reason})`).join(', ')}`,
+  ].join('\n');
 }

@@ -7,9 +7,11 @@ import {
   parseEvent,
   parseTuneRequest,
   RunCompletedSchema,
+  resolvedGrid,
   resolveGateRules,
   SUBJECTS,
   TuneReplySchema,
+  type TuneRequest,
   trialCount,
 } from '../src/index.js';
 
@@ -118,6 +120,42 @@ describe('parseTuneRequest', () => {
       ok: true,
       request: { dataset: { kind: 'csv', path: 'customers.csv', target: 'y' } },
     });
+  });
+});
+
+describe('CSV tables in a tune request', () => {
+  const csv = { kind: 'csv', path: 'customers.csv', target: 'churned' } as const;
+
+  it('when a CSV request leaves out the preprocessing axes, then its trials scale, impute the mean and impute categories', () => {
+    const parsed = parseTuneRequest({ dataset: csv, grid: { C: [1], solver: ['lbfgs'] } });
+    expect(parsed.ok).toBe(true);
+    const request = (parsed as { request: TuneRequest }).request;
+    expect(expandGrid(resolvedGrid(request))).toEqual([
+      expect.objectContaining({ C: 1, scale: true, impute: 'mean', categorical_missing: 'most_frequent' }),
+    ]);
+  });
+
+  it('when the synthetic data set is asked to be scaled, then the request is refused naming the axis', () => {
+    const parsed = parseTuneRequest({ grid: { scale: [true, false] } });
+    expect(parsed).toEqual({
+      ok: false,
+      errors: [
+        { path: 'grid.scale', message: 'preprocesses CSV tables only; the synthetic data set is used as it is' },
+      ],
+    });
+  });
+
+  it('when the synthetic data set is tuned, then its trials carry no preprocessing parameter (as before tables)', () => {
+    const parsed = parseTuneRequest({ grid: { C: [1], solver: ['lbfgs'] } });
+    const request = (parsed as { request: TuneRequest }).request;
+    expect(Object.keys(expandGrid(resolvedGrid(request))[0]!)).not.toContain('scale');
+  });
+
+  it('when preprocessing axes have two values each, then the trial count multiplies', () => {
+    const parsed = parseTuneRequest({ dataset: csv, grid: { scale: [true, false], impute: ['mean', 'median'] } });
+    const request = (parsed as { request: TuneRequest }).request;
+    expect(trialCount(resolvedGrid(request))).toBe(60);
+    expect(trialCount(request.grid)).toBe(60);
   });
 });
 

@@ -92,6 +92,17 @@ export function badTuneRequests(named: (request: object) => string): BadRequest[
     req('a directory as CSV', { dataset: { kind: 'csv', path: 'subdir' } }),
     req('a CSV without path', { dataset: { kind: 'csv' } }),
     req('the data set as a string', { dataset: 'synthetic' }),
+    req('column overrides on an unknown key', { dataset: { kind: 'csv', path: 'x.csv', columns: { ignore: ['id'] } } }),
+    req('column overrides as a string', { dataset: { kind: 'csv', path: 'x.csv', columns: { exclude: 'id' } } }),
+    req('an empty column name', { dataset: { kind: 'csv', path: 'x.csv', columns: { categorical: [''] } } }),
+    req('scaling the synthetic data set', { grid: { scale: [true] } }),
+    req('imputing the synthetic data set', { grid: { impute: 'mean' } }),
+    req('an unknown impute strategy', { dataset: { kind: 'csv', path: 'x.csv' }, grid: { impute: ['mode'] } }),
+    req('scale as a string', { dataset: { kind: 'csv', path: 'x.csv' }, grid: { scale: ['yes'] } }),
+    req('an unknown missing-category mode', {
+      dataset: { kind: 'csv', path: 'x.csv' },
+      grid: { categorical_missing: ['drop'] },
+    }),
     // splits
     req('test_size zero', { split: { test_size: 0 } }),
     req('test_size negative', { split: { test_size: -0.2 } }),

@@ -32,7 +32,8 @@ export function prepareReference(files: VersionFiles): VersionReference {
     return {
       features: null,
       prediction: null,
-      driftUnavailable: 'the version has no reference profile (registered before profiles were logged)',
+      driftUnavailable:
+        'the version has no reference profile (registered before profiles were logged, or trained on a CSV table, whose raw columns are not profiled yet)',
       training: files.training,
     };
   }
