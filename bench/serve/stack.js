@@ -16,20 +16,21 @@ import { onCleanUp } from './processes.js';
 export const MODEL_NAME = 'One_Customer_Classifier';
 
 /**
- * Starts nats-server, MLflow, the trainer and the tracker (each stopped by the clean-up) and returns what the
- * benchmark needs from them: their addresses, `tune` (one small tuning, resolved with its `model.registered`
- * event) and `weights` (a version's weights.json as the predictor loads it).
+ * Starts nats-server, MLflow, the trainer and the tracker (each stopped by the clean-up; `env` adds to their
+ * settings, e.g. TRAINER_DATA_DIR) and returns what the benchmark needs from them: their addresses, `tune` (one
+ * small tuning, with more request fields in `extra`, resolved with its `model.registered` event) and `weights` (a
+ * version's weights.json as the predictor loads it).
  */
-export async function startStack(root) {
+export async function startStack(root, env = {}) {
   const nats = await startNatsServer();
   onCleanUp(() => nats.stop());
   const mlflowServer = await startMlflowServer();
   onCleanUp(() => mlflowServer.stop());
-  const env = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: mlflowServer.trackingUri, LOG_LEVEL: 'warn' };
+  const serviceEnv = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: mlflowServer.trackingUri, LOG_LEVEL: 'warn', ...env };
   const logger = createLogger({ service: 'bench-serve', level: 'warn' });
   const bus = () => connectBus({ servers: nats.url, name: 'bench-serve', logger });
-  const trainer = createTrainer(trainerConfig(env, root), { bus: natsTrainerBus(await bus()), logger });
-  const tracker = createTracker(trackerConfig(env), { bus: await bus(), logger });
+  const trainer = createTrainer(trainerConfig(serviceEnv, root), { bus: natsTrainerBus(await bus()), logger });
+  const tracker = createTracker(trackerConfig(serviceEnv), { bus: await bus(), logger });
   for (const service of [trainer, tracker]) {
     await service.start();
     onCleanUp(() => service.stop());
@@ -40,13 +41,13 @@ export async function startStack(root) {
   return {
     natsUrl: nats.url,
     trackingUri: mlflowServer.trackingUri,
-    tune: (grid) => tune(client, grid),
+    tune: (grid, extra = {}) => tune(client, grid, extra),
     weights: (version) => downloadWeights(mlflow, version),
   };
 }
 
 /** Sends one tune request for {@link MODEL_NAME} and resolves with the `model.registered` data it leads to. */
-async function tune(client, grid, timeoutMs = 120_000) {
+async function tune(client, grid, extra, timeoutMs = 120_000) {
   const tuningId = `bench-${randomUUID().slice(0, 8)}`;
   const registered = new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -63,7 +64,7 @@ async function tune(client, grid, timeoutMs = 120_000) {
       },
     });
   });
-  const body = { tuning_id: tuningId, experiment_name: MODEL_NAME, registered_model_name: MODEL_NAME, grid };
+  const body = { tuning_id: tuningId, experiment_name: MODEL_NAME, registered_model_name: MODEL_NAME, grid, ...extra };
   const reply = (await client.request(SUBJECTS.tuneRequested, JSON.stringify(body), { timeout: 10_000 })).json();
   if (reply.status !== 'accepted') throw new Error(`tune request rejected: ${JSON.stringify(reply)}`);
   return await registered;

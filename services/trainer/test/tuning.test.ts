@@ -130,6 +130,37 @@ describe('runTuning on a CSV table', () => {
     ]);
   });
 
+  it('when the table has only categorical features, then the models one-hot encode them and nothing is scaled', async () => {
+    const only = [
+      'plan,region,churned',
+      ...customersCsv({ nSamples: 300 })
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => {
+          const cells = line.split(',');
+          return [cells[1], cells[2], cells[8]].join(',');
+        }),
+    ].join('\n');
+    const { events, outcome } = await tune(
+      request({ grid: { C: [1], solver: ['liblinear'] } }),
+      'tun-cat',
+      `${only}\n`,
+    );
+    expect(outcome.completed).toBe(1);
+    const run = events.find((e) => e.subject === SUBJECTS.runCompleted)!.event.data as EventData<'run.completed'>;
+    expect(run.model.preprocessing?.numeric).toEqual([]);
+    expect(run.model.feature_names).toEqual([
+      'plan_basic',
+      'plan_plus',
+      'plan_pro',
+      'region_east',
+      'region_north',
+      'region_south',
+      'region_west',
+    ]);
+  });
+
   const header = 'customer_id,plan,tenure,churned';
   const badTables: [string, string, RegExp][] = [
     [

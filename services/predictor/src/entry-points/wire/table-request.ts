@@ -134,23 +134,29 @@ function csvCell(cell: string, column: ColumnSpec, line: number): number | strin
   return value;
 }
 
+/** The table of `rows` rows from a cell reader; a cell of the wrong type is a 400 naming the row and the column. */
 function buildColumns(
   columns: readonly ColumnSpec[],
   rows: number,
   cell: (row: number, column: number) => unknown,
   where: string,
 ): RawTable {
-  const out = columns.map((spec, j): RawColumn => {
-    if (spec.kind === 'number') {
-      const values = new Float64Array(rows);
-      for (let i = 0; i < rows; i++) values[i] = numberCell(cell(i, j), spec.name, `${where}[${i}]`);
-      return { name: spec.name, kind: 'number', values };
-    }
-    const values = new Array<string | null>(rows);
-    for (let i = 0; i < rows; i++) values[i] = textCell(cell(i, j), spec.name, `${where}[${i}]`);
-    return { name: spec.name, kind: 'text', values };
-  });
-  return { rows, columns: out };
+  try {
+    const out = columns.map((spec, j): RawColumn => {
+      if (spec.kind === 'number') {
+        const values = new Float64Array(rows);
+        for (let i = 0; i < rows; i++) values[i] = numberCell(cell(i, j), spec.name, `${where}[${i}]`);
+        return { name: spec.name, kind: 'number', values };
+      }
+      const values = new Array<string | null>(rows);
+      for (let i = 0; i < rows; i++) values[i] = textCell(cell(i, j), spec.name, `${where}[${i}]`);
+      return { name: spec.name, kind: 'text', values };
+    });
+    return { rows, columns: out };
+  } catch (err) {
+    if (err instanceof InvalidDataError) throw new BadScoringRequest(err.message, 400, { cause: err });
+    throw err;
+  }
 }
 
 /** `POST /predict` for a table model: `{"records": [{column: value, …}]}` or `{"features": [[cells…], …]}`. */
