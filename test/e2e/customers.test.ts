@@ -78,6 +78,7 @@ beforeAll(async () => {
     mlflowUri: inject('mlflowTrackingUri'),
     modelName,
     env: { TRAINER_DATA_DIR: dataDir },
+    monitor: { MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30' },
   });
   ({ client, mlflow, predictorUrl } = stack);
   watchEvents(client, SUBJECTS.modelRegistered, ({ data }) => registered.push(data));
@@ -89,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('a customer table, end to end (ids, categories, missing cells, yes/no labels)', () => {
-  let served: { predictions: string[]; probabilities: number[] };
+  let served: { predictions: string[]; probabilities: number[]; prediction_ids: string[] };
 
   it('when the CSV is tuned, then roles and preprocessing are in MLflow, version 1 is registered and /predict takes raw records', async () => {
     const request = {
@@ -189,4 +190,19 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     expect(worst).toBeLessThan(1e-6);
     expect(fromPython.label).toEqual(served.predictions);
   }, 60_000);
+
+  it('when feedback names the text labels, then the monitor joins them and an unknown label is refused naming the classes', async () => {
+    const feedback = served.prediction_ids.map((id, i) => ({ prediction_id: id, label: i % 2 === 0 ? 'yes' : 'no' }));
+    const accepted = await post('/feedback', JSON.stringify(feedback));
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ accepted: RECORDS.length });
+    const refused = await post(
+      '/feedback',
+      JSON.stringify({ prediction_id: served.prediction_ids[0], label: 'maybe' }),
+    );
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toMatch(
+      /label: \\"maybe\\" is not a class of the served model \(\\"no\\", \\"yes\\"/,
+    );
+  });
 });
