@@ -26,12 +26,16 @@ export const FeaturesForms = {
 /** `POST /predict`: either shape. */
 export const PredictRequestSchema = z
   .union([PredictRequestShapes.features, PredictRequestShapes.records])
-  .describe('Rows to score: {"features": [...]} or {"records": [{...}]}');
+  .describe(
+    'Rows to score: {"features": [...]} or {"records": [{...}]}. A model trained on a CSV table takes its raw columns instead (GET /model lists them): numbers, text, and null for a missing value, every column named in each record.',
+  );
 
 /** `POST /predict` answer. */
 export const PredictResponseSchema = z.object({
   model: z.object({ name: z.string(), version: z.string() }),
-  predictions: z.array(z.number()).describe('predicted class of each row'),
+  predictions: z
+    .array(z.union([z.number(), z.string()]))
+    .describe("predicted class of each row (the target's own labels for a model trained on a text target)"),
   probabilities: z.array(z.number()).describe('probability of the positive class of each row'),
   prediction_ids: ids,
 });
