@@ -1,10 +1,22 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { type DenseMatrix, formatDatasetCsv, type NumericTable, parseNumericCsv } from '@mlops/ml';
+import {
+  type DenseMatrix,
+  formatDatasetCsv,
+  type NumericTable,
+  parseNumericCsv,
+  type RawTable,
+  readRawTable,
+} from '@mlops/ml';
 import { UsageError } from './errors.js';
 
 /** Reads a numeric CSV with a header row; errors name the file, line and column. */
 export async function readNumericCsv(path: string, target: string): Promise<NumericTable> {
   return parseNumericCsv(await readText(path), target, path);
+}
+
+/** Reads a CSV as raw typed columns (numbers, text, missing cells), for table models. */
+export async function readRawCsv(path: string): Promise<RawTable> {
+  return readRawTable(await readText(path), { source: path });
 }
 
 /** Writes X and y as CSV with the header `x0..x{d-1},y`. */

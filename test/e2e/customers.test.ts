@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { requestReply, watchEvents } from '@mlops/bus';
+import { main as mlops } from '@mlops/cli';
 import { type EventData, SUBJECTS, type TuneReply } from '@mlops/contracts';
 import { customersCsv } from '@mlops/ml';
 import type { MlflowClient } from '@mlops/mlflow';
@@ -204,5 +205,22 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     expect(JSON.stringify(refused.body)).toMatch(
       /label: \\"maybe\\" is not a class of the served model \(\\"no\\", \\"yes\\"/,
     );
+  });
+
+  it('when mlops predict gets a customer CSV, then it sends named records (ids and the target dropped) and prints the labels', async () => {
+    const csv = customersCsv({ nSamples: 12, randomState: 3 });
+    await writeFile(join(dataDir, 'to-score.csv'), csv);
+    let out = '';
+    const io = {
+      stdout: (t: string) => void (out += t),
+      stderr: (t: string) => void (out += t),
+      cwd: dataDir,
+      env: {},
+    };
+    const code = await mlops(['predict', '--url', predictorUrl, '--csv', 'to-score.csv', '--target', 'churned'], io);
+    expect(code, out).toBe(0);
+    const answer = JSON.parse(out) as { predictions: string[] };
+    expect(answer.predictions).toHaveLength(12);
+    expect(answer.predictions.every((label) => label === 'yes' || label === 'no')).toBe(true);
   });
 });
