@@ -1,5 +1,5 @@
 import { createLogger, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
-import { checkDatasetFile, csvFilesLoader } from './adapters/csv-files.js';
+import { checkDatasetFile, csvFilesLoader, readCsvHeader } from './adapters/csv-files.js';
 import type { TrainerConfig } from './config.js';
 import type { Stoppable, TrainerBus } from './domain/ports.js';
 import { startIntake } from './entry-points/intake.js';
@@ -22,7 +22,14 @@ export function createTrainer(
     async start() {
       await deps.bus.provision();
       running = [
-        startIntake(deps.bus, (path) => checkDatasetFile(config.dataDir, path), logger.child({ module: 'intake' })),
+        startIntake(
+          deps.bus,
+          {
+            check: (path) => checkDatasetFile(config.dataDir, path),
+            header: (path) => readCsvHeader(config.dataDir, path),
+          },
+          logger.child({ module: 'intake' }),
+        ),
         startWorker(deps.bus, csvFilesLoader(config.dataDir), logger.child({ module: 'worker' })),
       ];
       if (config.healthPort !== undefined)

@@ -38,6 +38,7 @@ beforeAll(async () => {
   nats = await startNatsServer();
   dataDir = await mkdtemp(join(tmpdir(), 'trainer-data-'));
   await writeFile(join(dataDir, 'ragged.csv'), 'a,b,y\n1,2,0\n3,4\n');
+  await writeFile(join(dataDir, 'customers.csv'), 'customer_id,plan,plan,churned\nC1,basic,pro,yes\n');
   const logger = createLogger({ service: 'trainer-test', level: 'silent' });
   const bus = await connectBus({ servers: nats.url, name: 'trainer-test', logger });
   trainer = createTrainer(
@@ -113,6 +114,22 @@ describe('trainer on tune.requested', () => {
     const work = await jsm.consumers.info('TUNE_REQUESTS', 'trainer-tuning-requests');
     expect([work.num_ack_pending, work.num_redelivered]).toEqual([0, 0]);
     expect(started).toHaveLength(0);
+  });
+
+  it('when a request names a target or columns the CSV header lacks, then the intake refuses it before queueing', async () => {
+    const body = JSON.stringify({
+      dataset: { kind: 'csv', path: 'customers.csv', target: 'churn', columns: { exclude: ['id'] } },
+    });
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    expect(reply).toMatchObject({ status: 'rejected' });
+    expect(reply.status === 'rejected' && reply.errors).toEqual([
+      { path: 'dataset.path', message: 'column "plan" is named twice in the header' },
+      { path: 'dataset.target', message: 'no column named "churn" (columns: customer_id, plan, plan, churned)' },
+      {
+        path: 'dataset.columns.exclude.0',
+        message: '"id" is not a column (columns: customer_id, plan, plan, churned)',
+      },
+    ]);
   });
 
   it('when a request has thousands of problems, then the reply lists 20 of them and says how many more', async () => {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 
@@ -39,4 +39,32 @@ export function csvFilesLoader(dataDir: string): CsvLoader {
     });
     return { text, source: `file://${full}` };
   };
+}
+
+const HEADER_BYTES = 64 * 1024;
+
+/**
+ * The column names of a CSV's header row, read from its first 64 KiB (the intake checks a request's target and
+ * column overrides against them before accepting it); undefined when the header is quoted or longer than that, and
+ * the worker then checks it with the whole file.
+ */
+export async function readCsvHeader(dataDir: string, path: string): Promise<string[] | undefined> {
+  const handle = await open(resolveDatasetPath(dataDir, path), 'r');
+  try {
+    const buffer = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
+    const text = buffer
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
+    const end = text.indexOf('\n');
+    if (end < 0 || text.slice(0, end).includes('"')) return undefined;
+    return text
+      .slice(0, end)
+      .replace(/\r$/, '')
+      .split(',')
+      .map((name) => name.trim());
+  } finally {
+    await handle.close();
+  }
 }

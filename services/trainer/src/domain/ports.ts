@@ -20,3 +20,9 @@ export interface TrainerBus {
 export interface Stoppable {
   stop(): Promise<void>;
 }
+
+/** The intake's view of the data directory: whether a CSV exists, and the names in its header (when cheap to read). */
+export interface DatasetFiles {
+  check(path: string): Promise<void>;
+  header(path: string): Promise<string[] | undefined>;
+}

@@ -89,6 +89,34 @@ export async function buildTableData(
   };
 }
 
+/**
+ * What the intake can tell from a CSV's header alone (before anything is queued): the target and every column a
+ * request names must exist, no column may be named twice, at most MAX_TABLE_COLUMNS columns.
+ */
+export function headerProblems(header: readonly string[], spec: CsvDatasetSpec): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const names = new Set<string>();
+  for (const name of header) {
+    if (names.has(name))
+      problems.push({ path: 'dataset.path', message: `column "${name}" is named twice in the header` });
+    names.add(name);
+  }
+  if (header.length > MAX_TABLE_COLUMNS) {
+    problems.push({ path: 'dataset.path', message: `${header.length} columns, at most ${MAX_TABLE_COLUMNS}` });
+  }
+  const listed = `(columns: ${header.slice(0, 30).join(', ')}${header.length > 30 ? ', …' : ''})`;
+  if (!names.has(spec.target)) {
+    problems.push({ path: 'dataset.target', message: `no column named "${spec.target}" ${listed}` });
+  }
+  for (const role of ['exclude', 'categorical', 'numeric'] as const) {
+    (spec.columns?.[role] ?? []).forEach((name, i) => {
+      if (!names.has(name))
+        problems.push({ path: `dataset.columns.${role}.${i}`, message: `"${name}" is not a column ${listed}` });
+    });
+  }
+  return problems;
+}
+
 /** The first `count` rows of a table as raw cells in the order of `names` (numbers, text, null where missing). */
 export function tableRows(table: RawTable, names: readonly string[], count: number): Cell[][] {
   const columns = names.map((name) => columnNamed(table, name));

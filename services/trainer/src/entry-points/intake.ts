@@ -2,22 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { SUBJECTS, type TuneRequest } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { type DatasetCheck, decideTuneRequest, type IntakeDecision, rejection, replyFor } from '../domain/intake.js';
-import type { TrainerBus } from '../domain/ports.js';
+import type { DatasetFiles, TrainerBus } from '../domain/ports.js';
+import { headerProblems } from '../domain/table-data.js';
 
 /**
  * The `tune.requested` intake (a core NATS queue subscription): validates each request, stores accepted ones on
  * the durable `tuning.requested` queue, records rejections as `tune.rejected`, and answers the reply subject if any.
  * Accepted is only said after JetStream acknowledged the stored request.
  */
-export function startIntake(bus: TrainerBus, checkDatasetFile: (path: string) => Promise<void>, logger: Logger) {
+export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger) {
   const checkDataset: DatasetCheck = async (request: TuneRequest) => {
     if (request.dataset.kind !== 'csv') return [];
     try {
-      await checkDatasetFile(request.dataset.path);
-      return [];
+      await files.check(request.dataset.path);
     } catch (err) {
       return [{ path: 'dataset.path', message: (err as Error).message }];
     }
+    const header = await files.header(request.dataset.path).catch(() => undefined);
+    return header === undefined ? [] : headerProblems(header, request.dataset);
   };
   return bus.serveTuneRequests(async (body) => {
     const decision = await decideTuneRequest(body, checkDataset);
