@@ -61,6 +61,13 @@ describe('inferColumnRoles', () => {
     expect(roles.excluded[1]?.reason).toMatch(/identifier/);
   });
 
+  it('when distinct integers are named like an id, then they are excluded; a name that only ends in "id" is not', () => {
+    const distinct = Array.from({ length: 12 }, (_, i) => `${i * 7 + 3},${i * 11 + 5},${i * 13 + 1},${i % 2}`);
+    const roles = inferColumnRoles(readRawTable(`customerId,paid,Account ID,y\n${distinct.join('\n')}\n`), 'y');
+    expect(roles.excluded.map((e) => e.name)).toEqual(['customerId', 'Account ID']);
+    expect(roles.numeric).toEqual(['paid']);
+  });
+
   it('when overrides move columns, then they win over what was inferred', () => {
     const roles = inferColumnRoles(table, 'churned', {
       exclude: ['notes', 'charges'],

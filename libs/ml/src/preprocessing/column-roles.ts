@@ -25,7 +25,8 @@ export interface ColumnRoles {
 /** An integer column with this many distinct values or fewer (and at least 3) is inferred categorical. */
 export const MAX_INFERRED_INTEGER_CATEGORIES = 10;
 
-const ID_NAME = /(^|[_\s.-])(id|uuid|guid|key)$|[a-z](Id|ID|Uuid|Key)$/i;
+/** `id`, `customer_id`, `account-key`, `Customer ID` (any case), or camelCase `customerId` (case-sensitive: not `paid`). */
+const ID_NAMES = [/(^|[_\s.-])(id|uuid|guid|key)$/i, /[a-z](Id|ID|Uuid|UUID|Key)$/];
 
 /**
  * Decides each column's role: the target; identifier-like columns excluded (text whose every value differs; an
@@ -73,7 +74,11 @@ function inferredRole(column: RawColumn): Role {
     return allDistinct ? { kind: 'excluded', reason: 'every value differs: an identifier' } : { kind: 'categorical' };
   }
   const integers = (present as number[]).every(Number.isInteger);
-  if (integers && allDistinct && (ID_NAME.test(column.name) || countsRows(present as number[]))) {
+  if (
+    integers &&
+    allDistinct &&
+    (ID_NAMES.some((pattern) => pattern.test(column.name)) || countsRows(present as number[]))
+  ) {
     return { kind: 'excluded', reason: 'every value differs and it is named or numbered like a row id' };
   }
   if (integers && distinct >= 3 && distinct <= MAX_INFERRED_INTEGER_CATEGORIES) return { kind: 'categorical' };

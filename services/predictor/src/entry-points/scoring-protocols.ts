@@ -6,6 +6,7 @@ import type { ScoringKind } from './route-table.js';
 import type { RouteMatch } from './routes.js';
 import { scanFeatureRows } from './wire/feature-rows-scan.js';
 import { parseMlflowCsv, parseMlflowJson } from './wire/mlflow-scoring.js';
+import { hasTextLabels } from './wire/model-metadata.js';
 import { parseInferRequest } from './wire/open-inference.js';
 import { parsePredictRequest, refuseProtoKeys } from './wire/scoring-request.js';
 import { csvTable, encodeTable, inferTable, invocationsTable, predictTable } from './wire/table-request.js';
@@ -109,7 +110,6 @@ const openInference: ScoringProtocol = {
   },
   answer: (served, scored, id) => {
     const rows = scored.labels.length;
-    const texts = served.classLabels !== undefined && typeof served.classLabels[0] === 'string';
     const label = labelOf(served);
     return {
       model_name: served.name,
@@ -117,7 +117,7 @@ const openInference: ScoringProtocol = {
       id: id ?? scored.requestId,
       outputs: [
         { name: 'probability', shape: [rows, 1], datatype: 'FP64', data: Array.from(scored.probabilities) },
-        texts
+        hasTextLabels(served)
           ? { name: 'label', shape: [rows, 1], datatype: 'BYTES', data: Array.from(scored.labels, label) }
           : { name: 'label', shape: [rows, 1], datatype: 'INT64', data: Array.from(scored.labels) },
         { name: 'prediction_id', shape: [rows, 1], datatype: 'BYTES', data: scored.ids },
