@@ -52,38 +52,53 @@ describe('bad input: malformed tune requests at the trainer intake', () => {
   });
 });
 
-describe('bad input: a tuning accepted, then refused by the worker', () => {
-  it('when mlops tune sends a CSV the worker cannot use, then it prints the reason and exits 1 instead of waiting', async () => {
-    onTestFailed(() => console.error(stack.logs()));
-    const rows = ['C1,basic,3,yes', 'C2,pro,40,', 'C3,plus,5,yes', 'C4,pro,9,yes', 'C5,basic,12,'];
-    await writeFile(
-      join(stack.trainerDataDir, 'one-class.csv'),
-      `customer_id,plan,tenure,churned\n${rows.join('\n')}\n`,
-    );
-    const bin = new URL('../../cli/bin/mlops.js', import.meta.url).pathname;
-    const args = [
-      bin,
-      'tune',
-      '--nats',
-      stack.natsUrl,
-      '--csv',
-      'one-class.csv',
-      '--target',
-      'churned',
-      '--timeout',
-      '60',
-    ];
-    const started = Date.now();
-    const run = promisify(execFile)(process.execPath, [...args, '--model-name', stack.modelName], { timeout: 90_000 });
-    const failure = await run.then(
-      () => null,
-      (err: { code?: number; stderr?: string }) => err,
-    );
-    expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toMatch(/accepted: tuning cli-/);
-    expect(failure?.stderr).toMatch(
-      /refused after it was accepted:\n {2}dataset: target "churned" holds a single class, "yes" \(after leaving out 2 rows without a label\)/,
-    );
-    expect(Date.now() - started).toBeLessThan(45_000);
-  }, 120_000);
+/** Runs `mlops tune` on a CSV of the trainer's data directory; resolves with its exit code and output. */
+async function tuneCsv(file: string, target: string): Promise<{ code: number; stderr: string; ms: number }> {
+  const bin = new URL('../../cli/bin/mlops.js', import.meta.url).pathname;
+  const args = [bin, 'tune', '--nats', stack.natsUrl, '--csv', file, '--target', target, '--timeout', '60'];
+  const started = Date.now();
+  const run = promisify(execFile)(process.execPath, [...args, '--model-name', stack.modelName], { timeout: 90_000 });
+  const outcome = await run.then(
+    ({ stderr }) => ({ code: 0, stderr }),
+    (err: { code?: number; stderr?: string }) => ({ code: err.code ?? -1, stderr: err.stderr ?? '' }),
+  );
+  return { ...outcome, ms: Date.now() - started };
+}
+
+const header = 'customer_id,plan,tenure,churned';
+const BAD_TABLES: [string, string, RegExp][] = [
+  [
+    'one class once rows without a label are left out (refused by the worker, after acceptance)',
+    `${header}\nC1,basic,3,yes\nC2,pro,40,\nC3,plus,5,yes\nC4,pro,9,yes\nC5,basic,12,\n`,
+    /refused after it was accepted:\n {2}dataset: target "churned" holds a single class, "yes" \(after leaving out 2 rows without a label\)/,
+  ],
+  [
+    'a column with no value (refused by the worker)',
+    `${header},notes\nC1,basic,3,yes,\nC2,pro,40,no,\nC3,plus,5,yes,\n`,
+    /refused after it was accepted:\n {2}dataset: column "notes" has no value in any row/,
+  ],
+  [
+    'a column named twice (refused at the intake)',
+    'plan,plan,churned\nbasic,pro,yes\nplus,pro,no\n',
+    /tune request rejected:\n {2}dataset.path: column "plan" is named twice in the header/,
+  ],
+  [
+    '300 columns (refused at the intake)',
+    `${Array.from({ length: 299 }, (_, j) => `c${j}`).join(',')},churned\n${'1,'.repeat(299)}yes\n`,
+    /tune request rejected:\n {2}dataset.path: 300 columns, at most 256/,
+  ],
+];
+
+describe('bad input: CSV tables mlops tune cannot use', () => {
+  for (const [label, csv, message] of BAD_TABLES) {
+    it(`when the table has ${label}, then mlops tune prints why and exits 1 instead of waiting`, async () => {
+      onTestFailed(() => console.error(stack.logs()));
+      const file = `bad-${BAD_TABLES.findIndex(([l]) => l === label)}.csv`;
+      await writeFile(join(stack.trainerDataDir, file), csv);
+      const outcome = await tuneCsv(file, 'churned');
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toMatch(message);
+      expect(outcome.ms).toBeLessThan(45_000);
+    }, 120_000);
+  }
 });

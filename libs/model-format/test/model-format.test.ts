@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMlmodel, ModelFormatError, parseWeights, serializeWeights } from '../src/index.js';
+import { buildMlmodel, ModelFormatError, modelFromWeights, parseWeights, serializeWeights } from '../src/index.js';
 import { ProtoWriter, utf8 } from '../src/protobuf.js';
 import { COEF, INTERCEPT, NAMES, VERSIONS } from './support/example-model.js';
 
@@ -39,6 +39,51 @@ describe('weights file', () => {
   ])('when %s is wrong, then ModelFormatError names it', (field, change) => {
     const text = JSON.stringify({ ...JSON.parse(serializeWeights(weights)), ...change });
     expect(() => parseWeights(text)).toThrow(ModelFormatError);
+    expect(() => parseWeights(text)).toThrow(new RegExp(`^${field}:`));
+  });
+});
+
+describe('weights file of a table model', () => {
+  const table = {
+    classes: [0, 1] as const,
+    coef: [0.5, -1, 0.25, 2],
+    intercept: -0.1,
+    feature_names: ['tenure', 'plan_basic', 'plan_pro', 'plan_nan'],
+    input_columns: [
+      { name: 'tenure', kind: 'number', role: 'numeric' },
+      { name: 'plan', kind: 'text', role: 'categorical' },
+    ] as const,
+    preprocessing: {
+      numeric: [{ name: 'tenure', fill: 30, mean: 31.5, scale: 20 }],
+      categorical: [{ name: 'plan', kind: 'text' as const, fill: null, categories: ['basic', 'pro', null] }],
+    },
+    class_labels: ['no', 'yes'] as const,
+    solver: 'lbfgs',
+    params: { C: 1, scale: true },
+    metrics: { accuracy: 0.8 },
+    trained_at: '2026-12-02T00:00:00.000Z',
+    dataset_digest: 'abcdef0123456789',
+  };
+
+  it('when serialised, parsed and loaded, then it scores raw rows through its preprocessing', () => {
+    const model = modelFromWeights(parseWeights(serializeWeights(table)));
+    expect(model.inputNames).toEqual(['tenure', 'plan']);
+    expect(model.classLabels).toEqual(['no', 'yes']);
+    const [p] = model.probabilities([[51.5, 'pro']]);
+    expect(p).toBeCloseTo(1 / (1 + Math.exp(-(0.5 * 1 + 0.25 - 0.1))), 15);
+    const [missing] = model.probabilities([[null, null]]);
+    expect(missing).toBeCloseTo(1 / (1 + Math.exp(-(0.5 * -0.075 + 2 - 0.1))), 15);
+    expect(() => model.probabilities([['long', 'pro']])).toThrow(/column "tenure" takes a number or null, got "long"/);
+  });
+
+  it.each([
+    ['input_columns', { input_columns: [{ name: 'tenure', kind: 'date', role: 'numeric' }] }],
+    ['preprocessing', { input_columns: [...table.input_columns].reverse() }],
+    ['preprocessing', { coef: [1, 2, 3], feature_names: ['a', 'b', 'c'] }],
+    ['preprocessing', { preprocessing: undefined }],
+    ['class_labels', { class_labels: ['yes', 'yes'] }],
+  ])('when %s is inconsistent, then ModelFormatError names it', (field, change) => {
+    const text = JSON.stringify({ ...JSON.parse(serializeWeights(table)), ...change });
     expect(() => parseWeights(text)).toThrow(new RegExp(`^${field}:`));
   });
 });
