@@ -234,6 +234,7 @@ describe('manual control (registry.models, registry.promote, registry.rollback)'
     });
     expect(promoted).toEqual({ status: 'ok', name: model, version: '2', previous_version: '1' });
     expect(await aliasOf(model, 'champion')).toBe('2');
+    expect(await aliasOf(model, 'challenger')).toBeUndefined();
     const back = await ask(SUBJECTS.registryRollback, { name: model, reason: 'too many complaints', by: 'ana' });
     expect(back).toEqual({ status: 'ok', name: model, version: '1', previous_version: '2' });
     expect(await aliasOf(model, 'champion')).toBe('1');

@@ -29,6 +29,9 @@ export function mlflowChampions(mlflow: MlflowClient): ChampionRegistry {
     },
     async moveChampion(name, move) {
       await mlflow.setRegisteredModelAlias(name, CHAMPION_ALIAS, move.version);
+      // A version promoted by hand is no longer a challenger: one version never shows both aliases.
+      const challenger = await mlflow.getModelVersionByAlias(name, CHALLENGER_ALIAS);
+      if (challenger?.version === move.version) await mlflow.deleteRegisteredModelAlias(name, CHALLENGER_ALIAS);
       const history = await championHistory(mlflow, name);
       const last = history.at(-1);
       if (last?.version === move.version && last.previous === move.previous) return;
