@@ -175,6 +175,11 @@ describe('runTuning on a CSV table', () => {
     ],
     ['a column named twice', 'plan,plan,churned\nbasic,pro,yes\n', /column "plan" is named twice in the header/],
     [
+      'a free-text column',
+      `${header},notes\nC1,basic,3,yes,${'long '.repeat(300)}\nC2,pro,40,no,x\nC3,plus,5,yes,x\nC4,pro,9,no,y\nC5,plus,2,yes,y\n`,
+      /column "notes" holds text of 1499 characters, at most 1000 for a category/,
+    ],
+    [
       '300 columns',
       `${Array.from({ length: 299 }, (_, j) => `c${j}`).join(',')},churned\n${'1,'.repeat(299)}yes\n`,
       /300 columns, at most 256/,

@@ -125,12 +125,24 @@ export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.com
       ? Array.from({ length: count }, (_, i) =>
           Array.from(data.test.X.data.subarray(i * names.length, (i + 1) * names.length)),
         )
-      : tableRows(data.test.table, names, count);
+      : withinCharacters(tableRows(data.test.table, names, count), MAX_HOLDOUT_TEXT);
   return {
     feature_names: names,
     rows,
-    labels: Array.from(data.test.y.subarray(0, count), (label) => (label === positive ? 1 : 0)),
+    labels: Array.from(data.test.y.subarray(0, rows.length), (label) => (label === positive ? 1 : 0)),
   };
+}
+
+/** A table's holdout rows stop at this many characters of JSON (text cells can be long; the event must stay small). */
+const MAX_HOLDOUT_TEXT = 400_000;
+
+function withinCharacters<T>(rows: T[], budget: number): T[] {
+  let used = 0;
+  const kept = rows.findIndex((row) => {
+    used += JSON.stringify(row).length + 1;
+    return used > budget;
+  });
+  return kept < 0 ? rows : rows.slice(0, Math.max(1, kept));
 }
 
 /**

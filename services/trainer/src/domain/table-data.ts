@@ -21,6 +21,13 @@ type CsvDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'csv' }>;
 export const MAX_TABLE_COLUMNS = 256;
 /** A table whose one-hot encoding would give the model more inputs than this is refused, naming the widest columns. */
 export const MAX_ENCODED_FEATURES = 1000;
+/**
+ * At most this many characters over every category of every categorical column: the categories travel in each
+ * `run.completed` (and the model files), which must stay well under NATS's 1 MiB message limit.
+ */
+export const MAX_CATEGORY_CHARACTERS = 200_000;
+/** A category longer than this is free text, not a category (a cell of an event holds at most 10,000 characters). */
+export const MAX_CATEGORY_LENGTH = 1000;
 
 /** A tuning's data as a raw table (a CSV): each trial fits its own preprocessing on the training side. */
 export interface TableTrainingData {
@@ -132,12 +139,27 @@ function inputColumnsOf(table: RawTable, roles: ColumnRoles): InputColumn[] {
 }
 
 function checkEncodedWidth(train: RawTable, roles: ColumnRoles): void {
+  let characters = 0;
   const widths = roles.categorical.map((name) => {
     const column = columnNamed(train, name);
     const distinct = new Set<Cell>();
     for (let i = 0; i < train.rows; i++) distinct.add(categoryAt(column, i));
+    for (const category of distinct) {
+      const length = String(category).length;
+      if (length > MAX_CATEGORY_LENGTH) {
+        throw new InvalidDataError(
+          `column "${name}" holds text of ${length} characters, at most ${MAX_CATEGORY_LENGTH} for a category: free text cannot be one-hot encoded; exclude it (columns.exclude)`,
+        );
+      }
+      characters += length;
+    }
     return { name, width: distinct.size };
   });
+  if (characters > MAX_CATEGORY_CHARACTERS) {
+    throw new InvalidDataError(
+      `the categories of ${roles.categorical.map((n) => `"${n}"`).join(', ')} hold ${characters} characters, at most ${MAX_CATEGORY_CHARACTERS}: a column of long or free text cannot be one-hot encoded; exclude it (columns.exclude)`,
+    );
+  }
   const total = widths.reduce((sum, w) => sum + w.width, roles.numeric.length);
   if (total <= MAX_ENCODED_FEATURES) return;
   const widest = widths

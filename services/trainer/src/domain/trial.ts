@@ -1,7 +1,7 @@
 import type { EventData, FittedPreprocessorData, TrialMetrics, TrialParams } from '@mlops/contracts';
 import { type BinaryClassificationReport, type FittedPreprocessor, LogisticRegression, MlError } from '@mlops/ml';
 import type { TrainingData } from './dataset.js';
-import type { TrialInputsCache } from './trial-inputs.js';
+import type { TrialInputs, TrialInputsCache } from './trial-inputs.js';
 
 /** What one fitted and evaluated trial produced. */
 export interface TrialSuccess {
@@ -26,7 +26,7 @@ export function runTrial(
   inputs: TrialInputsCache,
   params: TrialParams,
 ): TrialSuccess | TrialFailure {
-  let prepared: ReturnType<TrialInputsCache['inputsFor']>;
+  let prepared: TrialInputs;
   try {
     prepared = inputs.inputsFor(params);
   } catch (err) {
