@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { requestReply, watchEvents } from '@mlops/bus';
 import { main as mlops } from '@mlops/cli';
 import { type EventData, SUBJECTS, type TuneReply } from '@mlops/contracts';
-import { customersCsv } from '@mlops/ml';
+import { categoryAt, columnNamed, customersCsv, readRawTable } from '@mlops/ml';
 import type { MlflowClient } from '@mlops/mlflow';
 import { projectMlflowBinary } from '@mlops/testkit';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -219,8 +219,14 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     };
     const code = await mlops(['predict', '--url', predictorUrl, '--csv', 'to-score.csv', '--target', 'churned'], io);
     expect(code, out).toBe(0);
-    const answer = JSON.parse(out) as { predictions: string[] };
+    const answer = JSON.parse(out) as { predictions: string[]; probabilities: number[] };
     expect(answer.predictions).toHaveLength(12);
-    expect(answer.predictions.every((label) => label === 'yes' || label === 'no')).toBe(true);
+    // The CSV's columns are in another order than the model's (numeric first): only records by name score right.
+    const table = readRawTable(csv);
+    const records = Array.from({ length: 12 }, (_, i) =>
+      Object.fromEntries(COLUMNS.map((name) => [name, categoryAt(columnNamed(table, name), i)])),
+    );
+    const direct = await post('/predict', JSON.stringify({ records }));
+    expect(answer.probabilities).toEqual((direct.body as { probabilities: number[] }).probabilities);
   });
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Category, categoryAt, missingCount } from '@mlops/ml';
+import { type Category, categoryAt, missingCount, type RawTable } from '@mlops/ml';
 import { readRawCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -9,15 +9,16 @@ import { stringOptions } from '../options.js';
 /** Help text for `mlops predict`. */
 export const PREDICT_USAGE = `usage: mlops predict [--url http://127.0.0.1:8080] (--features '[[x0, ...], ...]' | --csv FILE.csv [--target y])
 Sends rows to the predictor's POST /predict and prints its JSON answer (the target column of a CSV is dropped;
-a CSV with text or empty cells is sent as named records, for a model trained on a CSV table).`;
+for a model trained on a CSV table the rows go as named records, so column order does not matter).`;
 
 const FLAGS = ['url', 'features', 'csv', 'target'] as const;
 
 /** `mlops predict`: score rows with the running predictor. */
 export async function predictCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
-  const url = `${(values.url ?? 'http://127.0.0.1:8080').replace(/\/$/, '')}/predict`;
-  const body = await bodyFrom(values, io);
+  const base = (values.url ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const url = `${base}/predict`;
+  const body = await bodyFrom(values, io, base);
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -34,19 +35,33 @@ export async function predictCommand(args: string[], io: CliIo): Promise<number>
 async function bodyFrom(
   values: Partial<Record<(typeof FLAGS)[number], string>>,
   io: CliIo,
+  base: string,
 ): Promise<{ features: number[][] } | { records: Record<string, Category>[] }> {
   if ((values.features === undefined) === (values.csv === undefined)) {
     throw new UsageError(`give exactly one of --features or --csv\n${PREDICT_USAGE}`);
   }
-  if (values.csv !== undefined) return await csvBody(resolve(io.cwd, values.csv), values.target ?? 'y');
-  return { features: featuresOption(values.features ?? '') };
+  if (values.csv === undefined) return { features: featuresOption(values.features ?? '') };
+  const table = await readRawCsv(resolve(io.cwd, values.csv));
+  return csvBody(table, values.target ?? 'y', await takesRawColumns(base));
 }
 
-/** A numeric CSV as rows of features; any other (text, empty cells) as records of its columns but the target. */
-async function csvBody(path: string, target: string) {
-  const table = await readRawCsv(path);
+/** Whether the served model takes raw columns (a table model: GET /model lists its input_columns). */
+async function takesRawColumns(base: string): Promise<boolean> {
+  const response = await fetch(`${base}/model`).catch((err: unknown) => {
+    throw new UsageError(`cannot reach ${base}/model (${(err as Error).cause ?? err}): is the predictor running?`, 1);
+  });
+  if (!response.ok)
+    throw new UsageError(`${base}/model answered ${response.status}: ${(await response.text()).trim()}`, 1);
+  return Array.isArray(((await response.json()) as { input_columns?: unknown }).input_columns);
+}
+
+/** A table model gets named records (columns found by name, the target dropped); any other model rows of numbers. */
+function csvBody(table: RawTable, target: string, raw: boolean) {
   const columns = table.columns.filter((c) => c.name !== target);
-  if (table.columns.every((c) => c.kind === 'number' && missingCount(c) === 0)) {
+  if (!raw) {
+    const text = columns.find((c) => c.kind === 'text' || missingCount(c) > 0);
+    if (text !== undefined)
+      throw new UsageError(`column "${text.name}" is not all numbers: the served model takes numbers`, 1);
     return { features: Array.from({ length: table.rows }, (_, i) => columns.map((c) => c.values[i] as number)) };
   }
   const records = Array.from({ length: table.rows }, (_, i) =>

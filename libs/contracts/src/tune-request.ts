@@ -262,20 +262,21 @@ export interface TrialParams {
 }
 
 /**
- * Expands a grid into its trials in a fixed order: C varies slowest, then solver, then the other axes; the
- * preprocessing axes (present for CSV tables, see {@link resolvedGrid}) vary fastest.
+ * Expands a grid into its trials in a fixed order: the preprocessing axes (present for CSV tables, see
+ * {@link resolvedGrid}) vary slowest, so the trainer keeps one preprocessed table at a time; then C, solver and the
+ * other axes.
  */
 export function expandGrid(grid: GridSpec): TrialParams[] {
   const trials: TrialParams[] = [];
-  for (const C of grid.C)
-    for (const solver of grid.solver)
-      for (const tol of grid.tol)
-        for (const max_iter of grid.max_iter)
-          for (const fit_intercept of grid.fit_intercept)
-            for (const intercept_scaling of grid.intercept_scaling)
-              for (const penalty of grid.penalty)
-                for (const random_state of grid.random_state)
-                  for (const preprocessing of preprocessingPoints(grid))
+  for (const preprocessing of preprocessingPoints(grid))
+    for (const C of grid.C)
+      for (const solver of grid.solver)
+        for (const tol of grid.tol)
+          for (const max_iter of grid.max_iter)
+            for (const fit_intercept of grid.fit_intercept)
+              for (const intercept_scaling of grid.intercept_scaling)
+                for (const penalty of grid.penalty)
+                  for (const random_state of grid.random_state)
                     trials.push({
                       C,
                       solver,

@@ -1,4 +1,10 @@
-import type { Category, FittedCategoricalColumn, FittedNumericColumn, FittedPreprocessor } from '@mlops/ml';
+import {
+  type Category,
+  type FittedCategoricalColumn,
+  type FittedNumericColumn,
+  type FittedPreprocessor,
+  MISSING_CELLS,
+} from '@mlops/ml';
 import { ONNX_IR_VERSION } from './onnx.js';
 import { ONNX_TYPES, onnxNode, onnxTensor, onnxValueInfo } from './onnx-proto.js';
 import { ProtoWriter } from './protobuf.js';
@@ -11,9 +17,10 @@ const ML_OPSET = 3;
 
 /**
  * Strings a missing text cell reaches onnxruntime as: pandas' None and NaN become "None" and "nan" when
- * mlflow.pyfunc feeds an object column, and an empty cell is missing in our CSVs (as in pandas.read_csv).
+ * mlflow.pyfunc feeds an object column; every NA string of pandas.read_csv (MISSING_CELLS) is missing too, as in
+ * training and in the predictor, so none of them can be a category.
  */
-export const MISSING_TEXT_TOKENS = ['', 'None', 'nan'] as const;
+export const MISSING_TEXT_TOKENS: readonly string[] = [...MISSING_CELLS];
 
 /** A table model as the ONNX graph embeds it: its preprocessing and the logistic regression after it. */
 export interface OnnxTableInput {

@@ -39,13 +39,15 @@ function trainingRows(): { rows: Category[][]; y: Float64Array } {
   return { rows, y };
 }
 
-/** Rows to score: missing cells, a plan and a dependents count never seen in training. */
+/** Rows to score: missing cells (null, and the NA strings "NA" and ""), a plan and a dependents count never seen in training. */
 const SCORED: Category[][] = [
   [12, 70.25, 'basic', 1],
   [null, null, null, null],
   [60, 20, 'enterprise', 9],
   [3, 119.5, '😀 max', 0],
   [40, 55, 'Ärger', null],
+  [5, 30, 'NA', 1],
+  [7, 40, '', 2],
 ];
 
 async function pyfuncPredict(dir: string): Promise<{ probability: number[]; label: string[] }> {

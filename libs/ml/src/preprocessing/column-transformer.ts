@@ -87,11 +87,11 @@ function fitNumeric(column: RawColumn, options: PreprocessingOptions): FittedNum
 }
 
 function fitCategorical(column: RawColumn, options: PreprocessingOptions): FittedCategoricalColumn {
-  const fill = mostFrequentCategory(column);
+  const fill = byCategory(options) ? null : mostFrequentCategory(column);
   const seen = new Set<Category>();
-  for (let i = 0; i < column.values.length; i++) seen.add(categoryAt(column, i) ?? (byCategory(options) ? null : fill));
+  for (let i = 0; i < column.values.length; i++) seen.add(categoryAt(column, i) ?? fill);
   const categories = [...seen].sort(compareCategories);
-  return { name: column.name, kind: column.kind, fill: byCategory(options) ? null : fill, categories };
+  return { name: column.name, kind: column.kind, fill, categories };
 }
 
 const byCategory = (options: PreprocessingOptions) => options.categoricalMissing === 'category';

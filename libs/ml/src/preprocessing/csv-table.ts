@@ -1,29 +1,6 @@
 import { InvalidDataError } from '../errors.js';
 import { type CsvRecord, isBlankRecord, readCsvRecords } from '../io/csv-reader.js';
-import type { RawColumn, RawTable } from './raw-table.js';
-
-/** The cells pandas.read_csv reads as missing by default (its `na_values`), after trimming. */
-export const MISSING_CELLS: ReadonlySet<string> = new Set([
-  '',
-  '#N/A',
-  '#N/A N/A',
-  '#NA',
-  '-1.#IND',
-  '-1.#QNAN',
-  '-NaN',
-  '-nan',
-  '1.#IND',
-  '1.#QNAN',
-  '<NA>',
-  'N/A',
-  'NA',
-  'NULL',
-  'NaN',
-  'None',
-  'n/a',
-  'nan',
-  'null',
-]);
+import { MISSING_CELLS, type RawColumn, type RawTable } from './raw-table.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -55,19 +32,21 @@ export function readRawTable(text: string, options: RawTableOptions = {}): RawTa
       cells[j]![i] = cell.trim();
     });
   });
-  return { rows: records.length, columns: header.map((name, j) => typedColumn(name, cells[j]!)) };
+  const lines = records.map((r) => r.line);
+  return { rows: records.length, columns: header.map((name, j) => typedColumn(name, cells[j]!, lines, source)) };
 }
 
-function typedColumn(name: string, cells: string[]): RawColumn {
+function typedColumn(name: string, cells: string[], lines: readonly number[], source: string): RawColumn {
   const numeric = cells.every((cell) => MISSING_CELLS.has(cell) || DECIMAL.test(cell));
-  if (numeric) {
-    return {
-      name,
-      kind: 'number',
-      values: Float64Array.from(cells, (c) => (MISSING_CELLS.has(c) ? Number.NaN : Number(c))),
-    };
+  if (!numeric) return { name, kind: 'text', values: cells.map((c) => (MISSING_CELLS.has(c) ? null : c)) };
+  const values = Float64Array.from(cells, (c) => (MISSING_CELLS.has(c) ? Number.NaN : Number(c)));
+  const overflow = values.findIndex((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY);
+  if (overflow >= 0) {
+    throw new InvalidDataError(
+      `${source}:${lines[overflow]}: column "${name}" holds "${cells[overflow]}", too large for a float64`,
+    );
   }
-  return { name, kind: 'text', values: cells.map((c) => (MISSING_CELLS.has(c) ? null : c)) };
+  return { name, kind: 'number', values };
 }
 
 function checkHeader(first: CsvRecord | undefined, source: string, maxColumns: number): string[] {

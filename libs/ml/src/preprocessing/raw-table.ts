@@ -1,5 +1,31 @@
 import { InvalidDataError } from '../errors.js';
 
+/**
+ * The cells pandas.read_csv reads as missing by default (its `na_values`), after trimming: missing in a CSV, and a
+ * text value sent as one of them is missing too (so a request, the model and its ONNX graph agree).
+ */
+export const MISSING_CELLS: ReadonlySet<string> = new Set([
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
+]);
+
 /** A column of numbers as read from a table: NaN marks a missing cell. */
 export interface NumberColumn {
   readonly name: string;
@@ -136,10 +162,10 @@ export function numberCell(value: unknown, column: string, where: string): numbe
   throw new InvalidDataError(`${where}: column "${column}" takes a number or null, got ${describe(value)}`);
 }
 
-/** A text column's cell: a string, or null (missing); anything else names the column. */
+/** A text column's cell: a string (one of MISSING_CELLS is missing), or null; anything else names the column. */
 export function textCell(value: unknown, column: string, where: string): string | null {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return MISSING_CELLS.has(value) ? null : value;
   throw new InvalidDataError(`${where}: column "${column}" takes text or null, got ${describe(value)}`);
 }
 

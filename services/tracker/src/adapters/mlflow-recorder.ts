@@ -205,7 +205,7 @@ export class MlflowRecorder {
         : await this.mlflow.getLoggedModel(earlier);
     const modelId = model.modelId;
     if (model.status !== 'READY') {
-      const inputExample = JSON.parse(parent.data.tags[TAGS.inputExample] ?? '[]') as Cell[][];
+      const inputExample = storedInputExample(parent.data.tags[TAGS.inputExample]);
       const files = this.buildModelFiles({ modelId, runId, artifactUri: model.artifactUri, event: data, inputExample });
       // Whole-file PUTs, so sending them side by side is safe to repeat after any failure.
       await Promise.all(
@@ -256,4 +256,14 @@ function trialMetrics(data: RunCompleted['data'], timestamp: number) {
 
 function warningTags(warnings: readonly string[]): Record<string, string> {
   return warnings.length === 0 ? {} : { warnings: warnings.join('\n').slice(0, 7000) };
+}
+
+/** The input example a parent run's tag holds; none when the tag is absent or was cut (MLflow keeps 8000 characters). */
+function storedInputExample(tag: string | undefined): Cell[][] {
+  try {
+    const rows: unknown = JSON.parse(tag ?? '[]');
+    return Array.isArray(rows) && rows.every(Array.isArray) ? (rows as Cell[][]) : [];
+  } catch {
+    return [];
+  }
 }

@@ -14,3 +14,16 @@ export class UnusableDataError extends Error {
 
 /** How many test rows the MLmodel input example shows. */
 export const INPUT_EXAMPLE_ROWS = 5;
+
+/** The input example travels as an MLflow tag (at most 8000 characters): rows are kept while their JSON fits this. */
+export const INPUT_EXAMPLE_CHARACTERS = 7000;
+
+/** The first rows whose JSON fits {@link INPUT_EXAMPLE_CHARACTERS} (none when one row alone is wider: no example). */
+export function inputExampleOf<T>(rows: readonly T[]): T[] {
+  const kept: T[] = [];
+  for (const row of rows.slice(0, INPUT_EXAMPLE_ROWS)) {
+    if (JSON.stringify([...kept, row]).length > INPUT_EXAMPLE_CHARACTERS) break;
+    kept.push(row);
+  }
+  return kept;
+}

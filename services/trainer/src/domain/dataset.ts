@@ -7,7 +7,7 @@ import {
   type ReferenceProfileData,
   type TuneRequest,
 } from '@mlops/contracts';
-import { type CsvLoader, INPUT_EXAMPLE_ROWS, UnusableDataError } from './data-source.js';
+import { type CsvLoader, INPUT_EXAMPLE_ROWS, inputExampleOf, UnusableDataError } from './data-source.js';
 import { buildTableData, type TableTrainingData, tableRows } from './table-data.js';
 
 export { type CsvLoader, UnusableDataError } from './data-source.js';
@@ -67,8 +67,10 @@ function buildMatrixData(spec: SyntheticDatasetSpec, split: TuneRequest['split']
       target: table.targetName,
       n_train: train.length,
       n_test: test.length,
-      input_example: Array.from({ length: Math.min(INPUT_EXAMPLE_ROWS, testX.rows) }, (_, i) =>
-        Array.from(testX.data.subarray(i * testX.cols, (i + 1) * testX.cols)),
+      input_example: inputExampleOf(
+        Array.from({ length: Math.min(INPUT_EXAMPLE_ROWS, testX.rows) }, (_, i) =>
+          Array.from(testX.data.subarray(i * testX.cols, (i + 1) * testX.cols)),
+        ),
       ),
     },
   };
@@ -125,7 +127,7 @@ export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.com
       ? Array.from({ length: count }, (_, i) =>
           Array.from(data.test.X.data.subarray(i * names.length, (i + 1) * names.length)),
         )
-      : withinCharacters(tableRows(data.test.table, names, count), MAX_HOLDOUT_TEXT);
+      : withinBytes(tableRows(data.test.table, names, count), MAX_HOLDOUT_BYTES);
   return {
     feature_names: names,
     rows,
@@ -133,13 +135,13 @@ export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.com
   };
 }
 
-/** A table's holdout rows stop at this many characters of JSON (text cells can be long; the event must stay small). */
-const MAX_HOLDOUT_TEXT = 400_000;
+/** A table's holdout rows stop at this many UTF-8 bytes of JSON (text can be long; the event must stay small). */
+const MAX_HOLDOUT_BYTES = 400_000;
 
-function withinCharacters<T>(rows: T[], budget: number): T[] {
+function withinBytes<T>(rows: T[], budget: number): T[] {
   let used = 0;
   const kept = rows.findIndex((row) => {
-    used += JSON.stringify(row).length + 1;
+    used += Buffer.byteLength(JSON.stringify(row)) + 1;
     return used > budget;
   });
   return kept < 0 ? rows : rows.slice(0, Math.max(1, kept));

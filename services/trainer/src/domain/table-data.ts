@@ -7,13 +7,14 @@ import {
   encodeBinaryTarget,
   InvalidDataError,
   inferColumnRoles,
+  missingCount,
   type RawTable,
   readRawTable,
   takeTableRows,
   takeValues,
   trainTestSplit,
 } from '@mlops/ml';
-import { type CsvLoader, INPUT_EXAMPLE_ROWS } from './data-source.js';
+import { type CsvLoader, INPUT_EXAMPLE_ROWS, inputExampleOf } from './data-source.js';
 
 type CsvDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'csv' }>;
 
@@ -22,10 +23,10 @@ export const MAX_TABLE_COLUMNS = 256;
 /** A table whose one-hot encoding would give the model more inputs than this is refused, naming the widest columns. */
 export const MAX_ENCODED_FEATURES = 1000;
 /**
- * At most this many characters over every category of every categorical column: the categories travel in each
- * `run.completed` (and the model files), which must stay well under NATS's 1 MiB message limit.
+ * At most this many UTF-8 bytes for the categories of a model (twice each: as a category and in a feature name):
+ * they travel in each `run.completed`, which must stay well under NATS's 1 MiB message limit.
  */
-export const MAX_CATEGORY_CHARACTERS = 200_000;
+export const MAX_CATEGORY_BYTES = 400_000;
 /** A category longer than this is free text, not a category (a cell of an event holds at most 10,000 characters). */
 export const MAX_CATEGORY_LENGTH = 1000;
 
@@ -64,7 +65,7 @@ export async function buildTableData(
     ...(split.stratify ? { stratify: y } : {}),
   });
   const trainTable = takeTableRows(labelled, train);
-  checkEncodedWidth(trainTable, roles);
+  checkFeatureColumns(labelled, trainTable, roles);
   const inputColumns = inputColumnsOf(table, roles);
   const names = inputColumns.map((c) => c.name);
   const testTable = takeTableRows(labelled, test);
@@ -84,7 +85,7 @@ export async function buildTableData(
       target: spec.target,
       n_train: train.length,
       n_test: test.length,
-      input_example: tableRows(testTable, names, INPUT_EXAMPLE_ROWS),
+      input_example: inputExampleOf(tableRows(testTable, names, INPUT_EXAMPLE_ROWS)),
       columns: {
         ...roles,
         numeric: [...roles.numeric],
@@ -138,26 +139,31 @@ function inputColumnsOf(table: RawTable, roles: ColumnRoles): InputColumn[] {
   ];
 }
 
-function checkEncodedWidth(train: RawTable, roles: ColumnRoles): void {
-  let characters = 0;
-  const widths = roles.categorical.map((name) => {
-    const column = columnNamed(train, name);
-    const distinct = new Set<Cell>();
-    for (let i = 0; i < train.rows; i++) distinct.add(categoryAt(column, i));
-    for (const category of distinct) {
-      const length = String(category).length;
-      if (length > MAX_CATEGORY_LENGTH) {
-        throw new InvalidDataError(
-          `column "${name}" holds text of ${length} characters, at most ${MAX_CATEGORY_LENGTH} for a category: free text cannot be one-hot encoded; exclude it (columns.exclude)`,
-        );
-      }
-      characters += length;
+/**
+ * What the models and their events can take: every feature has a value in the training rows; a text category is
+ * at most MAX_CATEGORY_LENGTH characters in any labelled row (the test rows travel as the gate's holdout); the
+ * categories fit MAX_CATEGORY_BYTES (each travels twice in run.completed: as a category and in a feature name); at
+ * most MAX_ENCODED_FEATURES one-hot inputs.
+ */
+function checkFeatureColumns(labelled: RawTable, train: RawTable, roles: ColumnRoles): void {
+  for (const name of [...roles.numeric, ...roles.categorical]) {
+    if (missingCount(columnNamed(train, name)) === train.rows) {
+      throw new InvalidDataError(`column "${name}" has no value in the training rows: exclude it or fill it`);
     }
+  }
+  let bytes = 0;
+  const widths = roles.categorical.map((name) => {
+    const column = columnNamed(labelled, name);
+    if (column.kind === 'text') checkCategoryLengths(column.values, name);
+    const trained = columnNamed(train, name);
+    const distinct = new Set<Cell>();
+    for (let i = 0; i < train.rows; i++) distinct.add(categoryAt(trained, i));
+    for (const category of distinct) bytes += 2 * Buffer.byteLength(String(category)) + Buffer.byteLength(name) + 8;
     return { name, width: distinct.size };
   });
-  if (characters > MAX_CATEGORY_CHARACTERS) {
+  if (bytes > MAX_CATEGORY_BYTES) {
     throw new InvalidDataError(
-      `the categories of ${roles.categorical.map((n) => `"${n}"`).join(', ')} hold ${characters} characters, at most ${MAX_CATEGORY_CHARACTERS}: a column of long or free text cannot be one-hot encoded; exclude it (columns.exclude)`,
+      `the categories of ${roles.categorical.map((n) => `"${n}"`).join(', ')} take ${bytes} bytes in each model, at most ${MAX_CATEGORY_BYTES}: exclude the columns of long or free text (columns.exclude)`,
     );
   }
   const total = widths.reduce((sum, w) => sum + w.width, roles.numeric.length);
@@ -169,6 +175,16 @@ function checkEncodedWidth(train: RawTable, roles: ColumnRoles): void {
   throw new InvalidDataError(
     `one-hot encoding gives ${total} model inputs, at most ${MAX_ENCODED_FEATURES}: the widest categorical columns are ${widest.join(', ')}; exclude them (columns.exclude) or treat number columns as numeric (columns.numeric)`,
   );
+}
+
+function checkCategoryLengths(values: readonly (string | null)[], name: string): void {
+  for (const value of values) {
+    if (value !== null && value.length > MAX_CATEGORY_LENGTH) {
+      throw new InvalidDataError(
+        `column "${name}" holds text of ${value.length} characters, at most ${MAX_CATEGORY_LENGTH} for a category: free text cannot be one-hot encoded; exclude it (columns.exclude)`,
+      );
+    }
+  }
 }
 
 /** 16 hex characters of SHA-256 over the labelled table (names, kinds, every cell) and its labels. */

@@ -18,11 +18,12 @@ export interface TrialInputs {
 }
 
 /**
- * Prepares trial inputs, once per distinct preprocessing of a tuning: a table's imputers, scaler and encoder are
- * fitted on the training side only (as a scikit-learn Pipeline) and applied to both sides.
+ * Prepares trial inputs, once per run of trials with the same preprocessing (the grid puts them next to each other):
+ * a table's imputers, scaler and encoder are fitted on the training side only (as a scikit-learn Pipeline) and
+ * applied to both sides. Only the latest preprocessed table is kept, so memory does not grow with the grid.
  */
 export class TrialInputsCache {
-  private readonly prepared = new Map<string, TrialInputs>();
+  private latest: { key: string; inputs: TrialInputs } | undefined;
 
   constructor(private readonly data: TrainingData) {}
 
@@ -34,8 +35,7 @@ export class TrialInputsCache {
     }
     const options = preprocessingOptions(params);
     const key = JSON.stringify(options);
-    const cached = this.prepared.get(key);
-    if (cached !== undefined) return cached;
+    if (this.latest?.key === key) return this.latest.inputs;
     const fitted = fitPreprocessor(data.train.table, data.roles, options);
     const compiled = compilePreprocessor(fitted);
     const inputs: TrialInputs = {
@@ -44,7 +44,7 @@ export class TrialInputsCache {
       featureNames: encodedFeatureNames(fitted),
       preprocessing: fitted,
     };
-    this.prepared.set(key, inputs);
+    this.latest = { key, inputs };
     return inputs;
   }
 }

@@ -12,6 +12,7 @@ export function describeModel(served: ServedModel) {
     feature_names: served.featureNames,
     classes: served.model.classes,
     ...(served.classLabels === undefined ? {} : { class_labels: served.classLabels }),
+    ...(served.table === undefined ? {} : { input_columns: served.table.columns }),
     signature: {
       inputs:
         served.table === undefined
