@@ -28,6 +28,12 @@ describe('readRawTable', () => {
     expect(Array.from(c?.values ?? [], Number.isNaN)).toEqual([true, true, true]);
   });
 
+  it('when a number is too large for a float64, then the error names the line and the column', () => {
+    expect(() => readRawTable('a,y\n1,0\n1e400,1\n', { source: 'c.csv' })).toThrow(
+      'c.csv:3: column "a" holds "1e400", too large for a float64',
+    );
+  });
+
   it('when a header names a column twice or leaves one unnamed, then the error names it', () => {
     expect(() => readRawTable('a,b,a\n1,2,3\n', { source: 'c.csv' })).toThrow(
       'c.csv: column "a" is named twice in the header',

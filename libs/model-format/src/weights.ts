@@ -97,6 +97,26 @@ function checkTableParts(w: Record<string, unknown>, width: number): void {
   if (!p.categorical.every((c) => Array.isArray(c.categories) && c.categories.length > 0)) {
     throw new ModelFormatError('preprocessing', 'every categorical column needs its categories');
   }
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const numericOk = p.numeric.every(
+    (c) =>
+      finite(c.fill) && (c.mean === null || finite(c.mean)) && (c.scale === null || (finite(c.scale) && c.scale > 0)),
+  );
+  if (!numericOk)
+    throw new ModelFormatError('preprocessing', 'numeric fill, mean and scale must be finite (scale > 0)');
+  const steps = [
+    ...p.numeric.map((c) => ({ name: c.name, kind: 'number', role: 'numeric' })),
+    ...p.categorical.map((c) => ({ name: c.name, kind: c.kind, role: 'categorical' })),
+  ];
+  const entries = columns as InputColumnEntry[];
+  const differs = steps.findIndex((step, i) => step.kind !== entries[i]?.kind || step.role !== entries[i]?.role);
+  if (differs >= 0) {
+    const [step, entry] = [steps[differs]!, entries[differs]!];
+    throw new ModelFormatError(
+      'input_columns',
+      `"${step.name}" is ${entry.kind}/${entry.role}, the preprocessing has ${step.kind}/${step.role}`,
+    );
+  }
   if (encodedWidth(p) !== width) {
     throw new ModelFormatError('preprocessing', `encodes ${encodedWidth(p)} columns, coef has ${width}`);
   }

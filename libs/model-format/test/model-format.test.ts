@@ -82,6 +82,14 @@ describe('weights file of a table model', () => {
     ['preprocessing', { coef: [1, 2, 3], feature_names: ['a', 'b', 'c'] }],
     ['preprocessing', { preprocessing: undefined }],
     ['class_labels', { class_labels: ['yes', 'yes'] }],
+    [
+      'input_columns',
+      { input_columns: [table.input_columns[0], { name: 'plan', kind: 'number', role: 'categorical' }] },
+    ],
+    [
+      'preprocessing',
+      { preprocessing: { ...table.preprocessing, numeric: [{ name: 'tenure', fill: 1, mean: 0, scale: 0 }] } },
+    ],
   ])('when %s is inconsistent, then ModelFormatError names it', (field, change) => {
     const text = JSON.stringify({ ...JSON.parse(serializeWeights(table)), ...change });
     expect(() => parseWeights(text)).toThrow(new RegExp(`^${field}:`));

@@ -84,4 +84,18 @@ describe('judge (the promotion rules)', () => {
       'signature differs: champion v1 feature 1 is "c", the new rows have "b"',
     );
   });
+
+  it('when champion and challenger name the same columns in another order, then they are compared; other class labels are a signature change', () => {
+    const reordered = { ...model('1', 70), featureNames: ['b', 'a'] };
+    expect(judge(RULES, holdout, model('2', 90), reordered)).toMatchObject({ status: 'promoted' });
+    const labelled = (version: string, percent: number, labels: [string, string]) => ({
+      ...model(version, percent),
+      classLabels: labels,
+    });
+    const verdict = judge(RULES, holdout, labelled('2', 90, ['churned', 'stayed']), labelled('1', 70, ['no', 'yes']));
+    expect(verdict).toMatchObject({ status: 'rejected' });
+    expect(verdict.reason).toBe(
+      'signature differs: champion v1 predicts ["no","yes"], the new model ["churned","stayed"]',
+    );
+  });
 });

@@ -17,6 +17,8 @@ import {
 export interface GateModel {
   readonly version: string;
   readonly featureNames: readonly string[];
+  /** The target's own labels of classes 0 and 1 (table models), when the model records them. */
+  readonly classLabels?: readonly [string | number, string | number] | undefined;
   /** P(class 1) for each holdout row; undefined when the model cannot be scored on these rows. */
   readonly probabilities: Float64Array | undefined;
 }
@@ -178,9 +180,13 @@ function signatureDiffers(holdout: Holdout, challenger: GateModel, champion: Gat
   if (champion.featureNames.length !== expected.length) {
     return `champion v${champion.version} takes ${champion.featureNames.length} features, the new rows have ${expected.length}`;
   }
-  const renamed = champion.featureNames.findIndex((name, i) => name !== expected[i]);
-  if (renamed >= 0) {
-    return `champion v${champion.version} feature ${renamed} is ${JSON.stringify(champion.featureNames[renamed])}, the new rows have ${JSON.stringify(expected[renamed])}`;
+  const unknown = champion.featureNames.findIndex((name) => !expected.includes(name));
+  if (unknown >= 0) {
+    return `champion v${champion.version} feature ${unknown} is ${JSON.stringify(champion.featureNames[unknown])}, the new rows have ${JSON.stringify(expected[unknown])}`;
+  }
+  const [ours, theirs] = [challenger.classLabels, champion.classLabels];
+  if (ours !== undefined && theirs !== undefined && (ours[0] !== theirs[0] || ours[1] !== theirs[1])) {
+    return `champion v${champion.version} predicts ${JSON.stringify(theirs)}, the new model ${JSON.stringify(ours)}`;
   }
   if (champion.probabilities === undefined) return `champion v${champion.version} cannot be scored on the new rows`;
   if (challenger.probabilities === undefined) return 'the challenger cannot be scored on its own rows';

@@ -29,6 +29,8 @@ export interface Registration {
  */
 export interface ScorableModel {
   readonly inputNames: readonly string[];
+  /** The target's own labels of classes 0 and 1, when the weights record them (table models). */
+  readonly classLabels: readonly [string | number, string | number] | undefined;
   probabilities(rows: readonly (readonly Cell[])[]): Float64Array;
 }
 

@@ -58,28 +58,32 @@ async function judgeAgainstChampion(
   const rows = data.holdout?.rows ?? [];
   const scored = async (v: string): Promise<GateModel> => {
     const model = v === version ? challenger : await registry.loadModel(name, v);
-    return { version: v, featureNames: model.inputNames, probabilities: probabilitiesOn(model, holdout, rows) };
+    return {
+      version: v,
+      featureNames: model.inputNames,
+      classLabels: model.classLabels,
+      probabilities: probabilitiesOn(model, holdout, rows),
+    };
   };
   const champion = championVersion === null ? null : await scored(championVersion);
   return judge(rules, holdout, await scored(version), champion);
 }
 
 /**
- * The model's P(class 1) on the holdout rows, or undefined when it cannot score them (other columns, or cells of
- * another type: the gate then reports a signature change).
+ * The model's P(class 1) on the holdout rows, its columns found by name (a table model may order them otherwise),
+ * or undefined when it cannot score them (other columns, or cells of another type: the gate reports a signature
+ * change).
  */
 function probabilitiesOn(
   model: ScorableModel,
   holdout: Holdout,
   rows: readonly (readonly Cell[])[],
 ): Float64Array | undefined {
-  const sameColumns =
-    rows.length > 0 &&
-    model.inputNames.length === holdout.featureNames.length &&
-    model.inputNames.every((name, i) => name === holdout.featureNames[i]);
-  if (!sameColumns) return undefined;
+  const positions = model.inputNames.map((name) => holdout.featureNames.indexOf(name));
+  if (rows.length === 0 || positions.length !== holdout.featureNames.length || positions.includes(-1)) return undefined;
+  const inOrder = positions.every((p, i) => p === i);
   try {
-    return model.probabilities(rows);
+    return model.probabilities(inOrder ? rows : rows.map((row) => positions.map((p) => row[p] ?? null)));
   } catch (err) {
     if (err instanceof MlError) return undefined;
     throw err;
