@@ -212,8 +212,12 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     await writeFile(join(dataDir, 'to-score.csv'), csv);
     let out = '';
     const io = {
-      stdout: (t: string) => void (out += t),
-      stderr: (t: string) => void (out += t),
+      stdout: (t: string) => {
+        out += t;
+      },
+      stderr: (t: string) => {
+        out += t;
+      },
       cwd: dataDir,
       env: {},
     };
