@@ -5,17 +5,19 @@
 //   npm run bench:serve-table                                   # 10 s per measurement after 3 s of warm-up
 //   npm run bench:serve-table -- --duration 5 --warmup 2 --json bench/serve-table/out/result.json
 //
+// Flags are bench/serve's (bench/serve/options.js): --duration, --warmup, --connections, --batch-connections,
+// --batch-rows, --peer-workers, --worker-class, --threads, --json; the others are accepted and ignored.
+//
 // Needs the build (`npx tsc -b`), nats-server and the venv of scripts/setup.sh (Flask, gunicorn and scikit-learn are
 // pip-installed into .venv when missing). Exit status 0 whatever the ratios; 1 when a server failed.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { customersCsv, readRawTable } from '@mlops/ml';
 import { findFreePort } from '@mlops/testkit';
 import { measure } from '../serve/load.js';
-import { machineInfo } from '../serve/options.js';
+import { machineInfo, readOptions } from '../serve/options.js';
 import { cleanUp, installExitHandlers, onCleanUp, spawnServer, waitForHttp } from '../serve/processes.js';
 import { ensurePythonPeers } from '../serve/python-env.js';
 import { startStack } from '../serve/stack.js';
@@ -26,34 +28,6 @@ const GOALS = { single: 5, batch: 1.5 };
 
 function log(message) {
   process.stderr.write(`${message}\n`);
-}
-
-function readOptions() {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '3' },
-      connections: { type: 'string', default: '32' },
-      'batch-connections': { type: 'string', default: '8' },
-      'batch-rows': { type: 'string', default: '1000' },
-      'peer-workers': { type: 'string', default: '2' },
-      json: { type: 'string' },
-    },
-  });
-  const number = (name) => {
-    const value = Number(values[name]);
-    if (!(value >= 0)) throw new Error(`--${name} must be a number, got ${values[name]}`);
-    return value;
-  };
-  return {
-    duration: number('duration'),
-    warmup: number('warmup'),
-    connections: number('connections'),
-    batchConnections: number('batch-connections'),
-    batchRows: number('batch-rows'),
-    peerWorkers: number('peer-workers'),
-    json: values.json,
-  };
 }
 
 /** The customer CSV in a fresh data directory, the pipeline up, and one table model registered (C=1, lbfgs). */
@@ -127,7 +101,7 @@ function startGunicorn(ctx, options, workerClass) {
     join(ROOT, '.venv/bin/gunicorn'),
     (port) => [
       ...['-w', String(options.peerWorkers), '-k', workerClass, '-b', `127.0.0.1:${port}`],
-      ...(workerClass === 'gthread' ? ['--threads', '4'] : []),
+      ...(workerClass === 'gthread' ? ['--threads', String(options.threads)] : []),
       ...['--chdir', join(ROOT, 'bench/serve-table'), '--log-level', 'warning', 'flask_table_app:app'],
     ],
     () => ({
@@ -229,8 +203,7 @@ async function main() {
     let reference;
     for (const start of [
       () => startPredictor(ctx),
-      () => startGunicorn(ctx, options, 'sync'),
-      () => startGunicorn(ctx, options, 'gthread'),
+      ...options.workerClasses.map((workerClass) => () => startGunicorn(ctx, options, workerClass)),
     ]) {
       let server;
       try {
