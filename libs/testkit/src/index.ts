@@ -15,6 +15,8 @@ export type { World } from './monitoring-world.js';
 export { buildWorld, FEATURES, INFORMATIVE, logTraffic, registerWorldModel } from './monitoring-world.js';
 export type { RegisteredTestModel, TestWeights } from './registered-model.js';
 export { registerTestModel } from './registered-model.js';
+export type { RetainedMemory } from './retained-memory.js';
+export { retainedMemory } from './retained-memory.js';
 export type { ServiceProcessHandle, ServiceProcessOptions } from './service-process.js';
 export { startServiceProcess } from './service-process.js';
 export { until } from './until.js';
