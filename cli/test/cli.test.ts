@@ -317,6 +317,7 @@ describe('mlops monitor, feedback', () => {
         dataset_drift: true,
         drift_share: 1,
         drifted_features: ['x0'],
+        missing: [],
         performance: live,
       },
       performance: live,
@@ -331,6 +332,68 @@ describe('mlops monitor, feedback', () => {
       '    accuracy 0.8500, precision 0.8000, recall 0.9000, f1 0.8500, roc_auc 0.9000, log_loss 0.4000',
       '    label latency p50 2.0 s, p95 9.5 s',
       '  labels: 300 joined; refused since start: 1 unknown, 0 expired, 2 repeated, 0 other model',
+    ]);
+  });
+
+  it("when a table model's window is shown, then raw columns list their missing cells and unseen categories", () => {
+    const statistics = { psi: 0.5, js_distance: 0.2, ks_statistic: null, ks_p_value: null, wasserstein_normed: null };
+    const plan = {
+      name: 'plan',
+      kind: 'categorical' as const,
+      method: 'chisquare' as const,
+      value: 0,
+      threshold: 0.025,
+    };
+    const live = {
+      predictions: 600,
+      labelled: 0,
+      label_coverage: 0,
+      accuracy: null,
+      precision: null,
+      recall: null,
+      f1: null,
+      roc_auc: null,
+      log_loss: null,
+      label_latency_p50_s: null,
+      label_latency_p95_s: null,
+      training: null,
+      degraded: false,
+    };
+    const report = versionReport({
+      model: 'churn',
+      version: '2',
+      drift_unavailable: null,
+      windows: 1,
+      drift_since_window: 0,
+      last_window: {
+        model: 'churn',
+        version: '2',
+        window: 0,
+        rows: 600,
+        sequences: [[1, 3]],
+        opened_at: '2026-12-02T04:00:00.000Z',
+        closed_at: '2026-12-02T04:00:05.000Z',
+        closed_by: 'rows',
+        reference_rows: 1250,
+        features: [{ ...plan, ...statistics, drifted: true, mean: null, reference_mean: null, unseen: 12 }],
+        prediction: null,
+        dataset_drift: true,
+        drift_share: 1,
+        drifted_features: ['plan'],
+        missing: [
+          { name: 'tenure', share: 1, reference_share: 0.05 },
+          { name: 'plan', share: 0.1, reference_share: 0.02 },
+        ],
+        performance: live,
+      },
+      performance: live,
+      labels: { joined: 0, unknown: 0, expired: 0, duplicate: 0, other_model: 0 },
+    });
+    expect(report.split('\n').slice(1, 5)).toEqual([
+      '  window 0: 600 rows, closed by rows at 2026-12-02 04:00:05: DRIFT, 100 % of compared columns drifted (drifting since window 0)',
+      '    column  method     value   threshold  psi     js      mean  ref mean  drifted  missing  ref missing  unseen',
+      '    plan    chisquare  0.0000  0.0250     0.5000  0.2000  -     -         YES      10.0 %   2.0 %        12',
+      '    tenure  no value                                                               100.0 %  5.0 %',
     ]);
   });
 });

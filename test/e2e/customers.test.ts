@@ -21,6 +21,7 @@ let mlflow: MlflowClient;
 let predictorUrl: string;
 let dataDir: string;
 const registered: EventData<'model.registered'>[] = [];
+const windows: EventData<'monitor.window'>[] = [];
 
 /** Raw customer records as a user sends them: missing cells as null, a plan and a region never seen in training. */
 const RECORDS = [
@@ -83,6 +84,7 @@ beforeAll(async () => {
   });
   ({ client, mlflow, predictorUrl } = stack);
   watchEvents(client, SUBJECTS.modelRegistered, ({ data }) => registered.push(data));
+  watchEvents(client, SUBJECTS.monitorWindow, ({ data }) => windows.push(data));
 }, 60_000);
 
 afterAll(async () => {
@@ -232,5 +234,36 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     );
     const direct = await post('/predict', JSON.stringify({ records }));
     expect(answer.probabilities).toEqual((direct.body as { probabilities: number[] }).probabilities);
+  });
+
+  it('when the world moves (a lost column, one plan, an unknown region, higher charges), then the monitor says so per raw column', async () => {
+    // 750 rows: whatever the open window holds, at least one window of 250 rows is all of these.
+    const records = Array.from({ length: 750 }, (_, i) => ({
+      plan: 'pro',
+      region: i % 2 === 0 ? 'mars' : 'north',
+      tenure_months: null,
+      monthly_charges: 150 + (i % 50),
+      support_calls: i % 3,
+      paperless_billing: 'yes',
+      senior: 0,
+    }));
+    expect((await post('/predict', JSON.stringify({ records }))).status).toBe(200);
+    const moved = await waitFor('a window of the moved rows only', () =>
+      windows.find((w) => w.model === modelName && w.missing.some((m) => m.name === 'tenure_months' && m.share === 1)),
+    );
+    expect(moved.rows).toBe(250);
+    expect(moved.reference_rows).toBeGreaterThan(1000);
+    const column = (name: string) => moved.features.find((f) => f.name === name);
+    // A column with no value in the window is not compared; its missing share says what happened.
+    expect(column('tenure_months')).toBeUndefined();
+    expect(moved.missing.find((m) => m.name === 'tenure_months')?.reference_share).toBeLessThan(0.2);
+    // Over 1000 training rows: Jensen–Shannon distance on categories, normed Wasserstein on numbers (Evidently).
+    expect(column('plan')).toMatchObject({ kind: 'categorical', method: 'js', drifted: true, mean: null, unseen: 0 });
+    expect(column('region')).toMatchObject({ kind: 'categorical', drifted: true, unseen: 125 });
+    expect(column('monthly_charges')).toMatchObject({ kind: 'numeric', method: 'wasserstein', drifted: true });
+    expect(column('monthly_charges')?.mean).toBeCloseTo(174.5, 10);
+    expect(moved.dataset_drift).toBe(true);
+    expect(moved.drifted_features).toEqual(expect.arrayContaining(['plan', 'region', 'monthly_charges']));
+    expect(moved.prediction?.name).toBe('prediction');
   });
 });

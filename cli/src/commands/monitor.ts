@@ -75,16 +75,33 @@ export function versionReport(status: VersionStatus): string {
 function windowLines(w: NonNullable<VersionStatus['last_window']>, since: number | null): string[] {
   const verdict = w.dataset_drift === null ? 'no verdict (too few rows)' : w.dataset_drift ? 'DRIFT' : 'no drift';
   const episode = since === null ? '' : ` (drifting since window ${since})`;
-  const share = w.drift_share === null ? '' : `, ${(w.drift_share * 100).toFixed(0)} % of features drifted`;
+  const share =
+    w.drift_share === null
+      ? ''
+      : `, ${(w.drift_share * 100).toFixed(0)} % of ${w.missing.length === 0 ? 'features' : 'compared columns'} drifted`;
   const header = `  window ${w.window}: ${w.rows} rows, closed by ${w.closed_by} at ${w.closed_at.slice(0, 19).replace('T', ' ')}: ${verdict}${share}${episode}`;
   const columns = [...w.features, ...(w.prediction === null ? [] : [w.prediction])];
-  return [
-    header,
-    ...table(
-      ['column', 'method', 'value', 'threshold', 'psi', 'js', 'mean', 'ref mean', 'drifted'],
-      columns.map(columnRow),
-    ),
+  const header2 = ['column', 'method', 'value', 'threshold', 'psi', 'js', 'mean', 'ref mean', 'drifted'];
+  if (w.missing.length === 0) return [header, ...table(header2, columns.map(columnRow))];
+  // A table model: raw columns with their missing cells and unseen categories; a column with no value is listed too.
+  const missing = new Map(w.missing.map((m) => [m.name, m]));
+  const compared = new Set(columns.map((c) => c.name));
+  const rows = [
+    ...columns.map((c) => [
+      ...columnRow(c),
+      percent(missing.get(c.name)?.share),
+      percent(missing.get(c.name)?.reference_share),
+      c.unseen === undefined ? '' : String(c.unseen),
+    ]),
+    ...w.missing
+      .filter((m) => !compared.has(m.name))
+      .map((m) => [m.name, 'no value', '', '', '', '', '', '', '', percent(m.share), percent(m.reference_share), '']),
   ];
+  return [header, ...table([...header2, 'missing', 'ref missing', 'unseen'], rows)];
+}
+
+function percent(share: number | undefined): string {
+  return share === undefined ? '' : `${(share * 100).toFixed(1)} %`;
 }
 
 function columnRow(c: ColumnDrift): string[] {
@@ -95,8 +112,8 @@ function columnRow(c: ColumnDrift): string[] {
     fmt(c.threshold),
     fmt(c.psi),
     fmt(c.js_distance),
-    fmt(c.mean),
-    fmt(c.reference_mean),
+    c.mean === null ? '-' : fmt(c.mean),
+    c.reference_mean === null ? '-' : fmt(c.reference_mean),
     c.drifted ? 'YES' : 'no',
   ];
 }

@@ -54,6 +54,7 @@ export type {
   FeedbackReply,
   LivePerformance,
   LoggedRequest,
+  MissingShare,
   MonitorCheckpoint,
   MonitorWindowData,
   PredictionLoggedData,
@@ -75,13 +76,16 @@ export {
   PREDICTION_ID_PATTERN,
   PredictionLoggedDataSchema,
   parseFeedback,
+  RAW_COLUMNS_CODING,
 } from './monitoring.js';
-export type { ReferenceProfileData } from './reference-profile.js';
+export type { MatrixProfileData, ReferenceProfileData, TableProfileData } from './reference-profile.js';
 export {
   MAX_PROFILE_SAMPLE_CELLS,
   MAX_PROFILE_SAMPLE_ROWS,
+  MatrixProfileSchema,
   profileSampleSize,
   ReferenceProfileSchema,
+  TableProfileSchema,
 } from './reference-profile.js';
 export type { ChampionMoveReply, ListModelsReply, ModelVersionSummary } from './registry.js';
 export {

@@ -11,6 +11,9 @@ const count = z.number().int().min(0);
 /** How the prediction log packs numbers: IEEE-754 doubles, little-endian, base64 (fast to write, exact to read). */
 export const PREDICTION_ENCODING = 'f64le-base64' as const;
 
+/** `prediction.logged` `features_coding` of a table model: raw columns, categories as indices, NaN where missing. */
+export const RAW_COLUMNS_CODING = 'raw_columns' as const;
+
 /** At most this many rows in one logged request (the predictor's row limit is lower). */
 export const MAX_LOGGED_ROWS = 1_000_000;
 
@@ -44,7 +47,7 @@ export const MAX_REQUESTS_PER_LOG_MESSAGE = 1000;
  * The data of `prediction.logged`: scoring requests of one served version as the predictor answered them, in order
  * (one per message when traffic is light; under load the publisher puts the waiting ones together). Row `i` of a
  * request has the prediction id `<request_id>-<i>`; features are row-major in the served model's feature order,
- * all requests' rows concatenated.
+ * all requests' rows concatenated. A table model's rows are its raw input columns coded (see `features_coding`).
  */
 export const PredictionLoggedDataSchema = z
   .object({
@@ -56,6 +59,12 @@ export const PredictionLoggedDataSchema = z
     columns: z.number().int().min(1).max(100_000),
     encoding: z.literal(PREDICTION_ENCODING),
     features: z.string(),
+    /**
+     * What `features` holds: absent for the model's own inputs; `raw_columns` for a table model's raw input columns
+     * in its order (numeric columns, then categorical): a number as sent, a category as its index in the model's
+     * fitted categories (their count for a category the model never saw), NaN for a missing cell.
+     */
+    features_coding: z.literal(RAW_COLUMNS_CODING).optional(),
     probabilities: z.string(),
     labels: z.string(),
     /** The share of requests the predictor logs (PREDICTOR_LOG_SAMPLE), to scale counts. */
@@ -138,14 +147,22 @@ export const LabelRecordedDataSchema = z.object({
 /** The CloudEvents envelope of `label.recorded`. */
 export const LabelRecordedSchema = envelopeSchema(eventType('label.recorded'), LabelRecordedDataSchema);
 
-/** Drift statistics of one column (a feature or the predicted probability) in one window. */
+/**
+ * Drift statistics of one column (a feature, a table model's raw column, or the predicted probability) in one
+ * window. A table's columns are compared on their present values; missing cells are counted apart.
+ */
 export const ColumnDriftSchema = z.object({
   name: z.string().min(1),
-  /** The statistic that decides: ks (p-value), wasserstein (normalised distance), psi or js (distance). */
-  method: z.enum(['ks', 'wasserstein', 'psi', 'js']),
-  /** The deciding value: a p-value for ks, a distance or index otherwise. */
+  /** numeric, or categorical (a table model's category column: compared on category counts). */
+  kind: z.enum(['numeric', 'categorical']).optional(),
+  /**
+   * The statistic that decides: ks, chisquare or z (p-values), wasserstein (normalised distance), psi (index) or js
+   * (distance); a categorical column takes chisquare (z for two categories) up to 1000 reference rows, js above.
+   */
+  method: z.enum(['ks', 'wasserstein', 'psi', 'js', 'chisquare', 'z']),
+  /** The deciding value: a p-value for ks, chisquare and z, a distance or index otherwise. */
   value: finite,
-  /** Drift when value < threshold (ks) or value >= threshold (the others); ks thresholds are Bonferroni-corrected. */
+  /** Drift when value < threshold (p-values) or value >= threshold (the others); alphas are Bonferroni-corrected. */
   threshold: finite,
   drifted: z.boolean(),
   psi: finite,
@@ -153,8 +170,18 @@ export const ColumnDriftSchema = z.object({
   ks_statistic: finite.nullable(),
   ks_p_value: finite.nullable(),
   wasserstein_normed: finite.nullable(),
-  mean: finite,
-  reference_mean: finite,
+  /** The window's and the reference's mean of the present values; null for a categorical column. */
+  mean: finite.nullable(),
+  reference_mean: finite.nullable(),
+  /** A categorical column's categories in the window that the model never saw (rows). */
+  unseen: count.optional(),
+});
+
+/** A table model's raw column: the share of missing cells in the window and in the training rows. */
+export const MissingShareSchema = z.object({
+  name: z.string().min(1),
+  share: finite.min(0).max(1),
+  reference_share: finite.min(0).max(1),
 });
 
 /** Live performance of one served version, from the labelled predictions inside the monitor's horizon. */
@@ -219,6 +246,11 @@ export const MonitorWindowDataSchema = z.object({
   dataset_drift: z.boolean().nullable(),
   drift_share: finite.min(0).max(1).nullable(),
   drifted_features: z.array(z.string()),
+  /**
+   * Missing cells per raw column of a table model (empty for other models). A column whose window has no value
+   * at all is left out of `features` (nothing to compare) and shows here.
+   */
+  missing: z.array(MissingShareSchema).default([]),
   performance: LivePerformanceSchema,
   /** Per `<model>:<version>`, the monitor's state after this window: where a restarted monitor resumes. */
   checkpoints: z.record(z.string(), MonitorCheckpointSchema),
@@ -308,6 +340,8 @@ export type PredictionLoggedData = z.infer<typeof PredictionLoggedDataSchema>;
 export type LoggedRequest = z.infer<typeof LoggedRequestSchema>;
 /** One window's statistics of one column. */
 export type ColumnDrift = z.infer<typeof ColumnDriftSchema>;
+/** See {@link MissingShareSchema}. */
+export type MissingShare = z.infer<typeof MissingShareSchema>;
 /** Live performance of a version. */
 export type LivePerformance = z.infer<typeof LivePerformanceSchema>;
 /** The data of `monitor.window`. */

@@ -12,6 +12,8 @@ export { makeClassification } from './datasets/make-classification.js';
 export type { MakeCustomersOptions } from './datasets/make-customers.js';
 export { CUSTOMER_COLUMNS, customersCsv, makeCustomers } from './datasets/make-customers.js';
 export { binOf, countIntoBins } from './drift/bins.js';
+export type { CategoricalDrift } from './drift/categorical-drift.js';
+export { categoricalDrift, proportionsZTest } from './drift/categorical-drift.js';
 export type { ChiSquareResult } from './drift/chi-square.js';
 export { chiSquareSf, chiSquareTest } from './drift/chi-square.js';
 export { jensenShannonDistance } from './drift/jensen-shannon.js';
@@ -27,6 +29,21 @@ export type { DriftReference, PreparedFeature } from './drift/reference.js';
 export { prepareDriftReference } from './drift/reference.js';
 export type { DriftMethod, DriftRules } from './drift/rules.js';
 export { bonferroni, DEFAULT_DRIFT_RULES, datasetDrifted, resolveDriftRules } from './drift/rules.js';
+export type {
+  PreparedTableColumn,
+  TableColumnDrift,
+  TableDriftReference,
+  TableWindowDrift,
+} from './drift/table-drift.js';
+export { prepareTableReference, tableWindowDrift } from './drift/table-drift.js';
+export type {
+  CategoricalColumnProfile,
+  NumericColumnProfile,
+  ProfiledColumn,
+  TableColumnProfile,
+  TableProfile,
+} from './drift/table-profile.js';
+export { buildTableProfile } from './drift/table-profile.js';
 export {
   normedWassersteinDistance,
   normedWassersteinSorted,

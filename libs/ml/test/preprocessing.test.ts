@@ -201,3 +201,61 @@ describe('preprocessing: refusals', () => {
     );
   });
 });
+
+describe('preprocessing: raw columns coded for the prediction log', () => {
+  const train: RawTable = {
+    rows: 4,
+    columns: [
+      { name: 'tenure', kind: 'number', values: Float64Array.from([1, 2, Number.NaN, 4]) },
+      { name: 'plan', kind: 'text', values: ['basic', 'plus', null, 'basic'] },
+      { name: 'seats', kind: 'number', values: Float64Array.from([1, 2, 2, Number.NaN]) },
+    ],
+  };
+  /** Columns in another order than the model's: a known value, an unseen one and a missing one in each column. */
+  const request: RawTable = {
+    rows: 3,
+    columns: [
+      { name: 'seats', kind: 'number', values: Float64Array.from([2, 3, Number.NaN]) },
+      { name: 'plan', kind: 'text', values: ['plus', 'gold', null] },
+      { name: 'tenure', kind: 'number', values: Float64Array.from([3.5, Number.NaN, -1]) },
+    ],
+  };
+  const features = { numeric: ['tenure'], categorical: ['plan', 'seats'] };
+  const compiled = (categoricalMissing: CategoricalMissing) =>
+    compilePreprocessor(fitPreprocessor(train, features, { numericImpute: 'mean', scale: true, categoricalMissing }));
+
+  it('when missing cells are imputed (most_frequent), then numbers are as sent, categories their index, unseen ones the count, missing cells NaN', () => {
+    const codes = compiled('most_frequent').codes(request);
+    expect([codes.rows, codes.cols]).toEqual([3, 3]);
+    // tenure; plan of [basic, plus]; seats of [1, 2].
+    expect(Array.from(codes.data)).toEqual([3.5, 1, 1, Number.NaN, 2, 2, -1, Number.NaN, Number.NaN]);
+  });
+
+  it('when missing is a category of its own, then a missing cell is still NaN and an unseen one counts that category too', () => {
+    const codes = compiled('category').codes(request);
+    // plan of [basic, plus, null]; seats of [1, 2, null].
+    expect(Array.from(codes.data)).toEqual([3.5, 1, 1, Number.NaN, 3, 3, -1, Number.NaN, Number.NaN]);
+  });
+
+  it('when a present value one-hots to category k, then it codes to k', () => {
+    const preprocessor = compiled('category');
+    const codes = preprocessor.codes(request);
+    const encoded = preprocessor.transform(request);
+    const hot = (row: number, offset: number, count: number) =>
+      Array.from({ length: count }, (_, k) => encoded.data[row * encoded.cols + offset + k]).indexOf(1);
+    // Row 0 holds known values: plan "plus" and seats 2 (one-hot blocks after the 1 numeric column).
+    expect([hot(0, 1, 3), hot(0, 4, 3)]).toEqual([codes.data[1], codes.data[2]]);
+  });
+
+  it('when a column fitted as numbers is given text, then coding names it', () => {
+    const text: RawTable = {
+      rows: 1,
+      columns: [
+        { name: 'tenure', kind: 'text', values: ['long'] },
+        { name: 'plan', kind: 'text', values: ['basic'] },
+        { name: 'seats', kind: 'number', values: Float64Array.from([1]) },
+      ],
+    };
+    expect(() => compiled('most_frequent').codes(text)).toThrow(/column "tenure" must hold numbers/);
+  });
+});

@@ -16,6 +16,7 @@ function batch(sequence: number, rows: number, version = '1'): PredictionBatch {
     rows,
     columns: 2,
     features: new Float64Array(rows * 2),
+    rawColumns: false,
     probabilities: new Float64Array(rows),
     labels: new Float64Array(rows),
     sequence,

@@ -12,6 +12,7 @@ import {
   SUBJECTS,
 } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
+import { serializeWeights } from '@mlops/model-format';
 import { createLogger } from '@mlops/service-kit';
 import { findFreePort, type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -19,6 +20,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createPredictor, type Predictor } from '../src/service.js';
+import { tableWeights } from './support/harness.js';
 
 const logger = createLogger({ service: 'predictor-test', level: 'silent' });
 const name = `predlog_${randomUUID().slice(0, 8)}`;
@@ -173,6 +175,33 @@ describe('the prediction log on a real nats-server', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await storedLogs()).length).toBe(before);
     expect(await metric(quiet, /^predictor_prediction_log_published_total (\S+)$/m)).toBe(0);
+  });
+});
+
+describe('the prediction log of a table model on a real nats-server', () => {
+  it('when a table model registered in MLflow is scored, then its message holds the raw columns coded: numbers, category indices, the unseen index, NaN where missing', async () => {
+    const tableName = `${name}_table`;
+    const mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+    const { experimentId } = await mlflow.getOrCreateExperiment(tableName);
+    await mlflow.getOrCreateRegisteredModel({ name: tableName });
+    const weights = serializeWeights(tableWeights());
+    await registerTestModel(mlflow, { experimentId, name: tableName, weights });
+    const table = await startPredictor({ MODEL_NAME: tableName, PREDICTOR_INSTANCE: 'table' });
+    const records = [
+      { tenure: 3.5, plan: 'pro', seats: 2 },
+      { tenure: null, plan: 'gold', seats: 7 },
+      { tenure: 10, plan: null, seats: null },
+    ];
+    const answer = await post(table, '/predict', { records });
+    expect(answer.status).toBe(200);
+    const ofTable = () => storedLogs().then((logs) => logs.filter((l) => l.data.model === tableName));
+    const logs = await waitFor(ofTable, (found) => found.length >= 1);
+    expect(logs).toHaveLength(1);
+    const { data } = logs[0]!;
+    expect(data).toMatchObject({ features_coding: 'raw_columns', rows: 3, columns: 3 });
+    // tenure as sent; plan of [basic, plus, pro, missing]; seats of [1, 2, 3, missing]: unseen is 4 in both.
+    expect(doubles(data.features)).toEqual([3.5, 2, 1, Number.NaN, 4, 4, 10, Number.NaN, Number.NaN]);
+    expect(doubles(data.probabilities)).toEqual(answer.json.probabilities);
   });
 });
 

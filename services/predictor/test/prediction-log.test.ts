@@ -1,10 +1,17 @@
-import { type PredictionLoggedData, PredictionLoggedDataSchema } from '@mlops/contracts';
+import { type PredictionLoggedData, PredictionLoggedDataSchema, RAW_COLUMNS_CODING } from '@mlops/contracts';
+import { tableFromRows } from '@mlops/ml';
 import { createLogger } from '@mlops/service-kit';
 import { describe, expect, it } from 'vitest';
 import { createPredictorMetrics, type PredictorMetrics } from '../src/adapters/metrics.js';
-import { BufferedPredictionLog, type PredictionLogOptions, packDoubles } from '../src/adapters/prediction-log.js';
+import {
+  BufferedPredictionLog,
+  type PredictionLogOptions,
+  packDoubles,
+  packRequests,
+} from '../src/adapters/prediction-log.js';
+import type { ScoredRequest } from '../src/domain/ports.js';
 import { score } from '../src/domain/scoring.js';
-import { fittedModel } from './support/harness.js';
+import { call, fittedModel, startTestServer, tableModel } from './support/harness.js';
 
 const served = fittedModel();
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -48,7 +55,13 @@ function createLog(
 
 /** What makes a scored request look like one from version 2 of the model. */
 function otherVersion(requestId: string) {
-  return { model: { name: served.name, version: '2' }, requestId, scoredAt: Date.now(), X: matrix(1) };
+  return {
+    model: { name: served.name, version: '2' },
+    requestId,
+    scoredAt: Date.now(),
+    X: matrix(1),
+    rawColumns: false,
+  };
 }
 
 /** Scores `rows` rows through the domain's score(), logging into `log`; returns what the answer holds. */
@@ -271,5 +284,80 @@ describe('the prediction log', () => {
     const whole = Float64Array.from([9, 1.5, -2, Number.MAX_VALUE, 9]);
     expect(unpack(packDoubles([whole.subarray(1, 4)]))).toEqual([1.5, -2, Number.MAX_VALUE]);
     expect(unpack(packDoubles([whole.subarray(0, 2), whole.subarray(3, 5)]))).toEqual([9, 1.5, Number.MAX_VALUE, 9]);
+  });
+});
+
+describe('the prediction log of table models (raw columns coded)', () => {
+  /** A scored one-row request of version 1: 20 values, either features or (as far as the log knows) coded raw columns. */
+  const request = (requestId: string, rawColumns: boolean): ScoredRequest => ({
+    model: served,
+    requestId,
+    scoredAt: Date.now(),
+    X: matrix(1),
+    rawColumns,
+    probabilities: Float64Array.of(0.25),
+    labels: Float64Array.of(0),
+  });
+
+  it('when requests hold coded raw columns, then their message says features_coding raw_columns; features leave the field out', () => {
+    const coded = packRequests([request('a', true), request('b', true)], 1, 0);
+    expect(PredictionLoggedDataSchema.safeParse(coded).success).toBe(true);
+    expect(coded).toMatchObject({ features_coding: RAW_COLUMNS_CODING, rows: 2, columns: 20 });
+    const plain = packRequests([request('c', false)], 1, 0);
+    expect(PredictionLoggedDataSchema.safeParse(plain).success).toBe(true);
+    expect(Object.keys(plain)).not.toContain('features_coding');
+  });
+
+  it('when coded and uncoded requests of one version and width wait together, then they never share a message', async () => {
+    const { calls, publish } = fakePublish();
+    const { log } = createLog(publish);
+    log.record(request('a', false));
+    log.record(request('b', true));
+    log.record(request('c', true));
+    log.record(request('d', false));
+    await turn();
+    expect(calls.map((c) => [c.data.requests.map((r) => r.request_id), c.data.features_coding ?? 'features'])).toEqual([
+      [['a'], 'features'],
+      [['b', 'c'], RAW_COLUMNS_CODING],
+      [['d'], 'features'],
+    ]);
+  });
+
+  it('when a table model is scored by each protocol, then the log holds its raw columns coded: numbers as sent, category indices, the unseen index, NaN where missing', async () => {
+    const published: PredictionLoggedData[] = [];
+    const { log } = createLog(async (data) => {
+      published.push(data);
+    });
+    const model = tableModel();
+    const t = await startTestServer({ model, predictionLog: log });
+    const rows = [
+      [3.5, 'pro', 2],
+      [null, 'gold', 7],
+      [10, null, null],
+    ];
+    const records = rows.map(([tenure, plan, seats]) => ({ tenure, plan, seats }));
+    const inputs = [
+      { name: 'tenure', datatype: 'FP64', shape: [3], data: [3.5, null, 10] },
+      { name: 'plan', datatype: 'BYTES', shape: [3], data: ['pro', 'gold', null] },
+      { name: 'seats', datatype: 'FP64', shape: [3], data: [2, 7, null] },
+    ];
+    const answers = [
+      await call(t.base, 'POST', '/predict', JSON.stringify({ records })),
+      await call(t.base, 'POST', '/invocations', 'tenure,plan,seats\n3.5,pro,2\n,gold,7\n10,NA,\n', {
+        'content-type': 'text/csv',
+      }),
+      await call(t.base, 'POST', `/v2/models/${model.name}/infer`, JSON.stringify({ inputs })),
+    ];
+    await t.close();
+    await log.close(1000);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const encoded = model.table.preprocessor.transform(tableFromRows(model.table.columns, rows));
+    expect(answers[0]!.json.probabilities).toEqual(Array.from(model.model.predictPositiveProba(encoded)));
+    // tenure as sent; plan of [basic, plus, pro, missing]; seats of [1, 2, 3, missing]: unseen is 4 in both.
+    const coded = [3.5, 2, 1, Number.NaN, 4, 4, 10, Number.NaN, Number.NaN];
+    expect(published.flatMap((d) => d.requests.map((r) => r.rows))).toEqual([3, 3, 3]);
+    expect(published.every((d) => PredictionLoggedDataSchema.safeParse(d).success)).toBe(true);
+    expect(new Set(published.map((d) => `${d.features_coding}/${d.columns}`))).toEqual(new Set(['raw_columns/3']));
+    expect(published.flatMap((d) => unpack(d.features))).toEqual([...coded, ...coded, ...coded]);
   });
 });

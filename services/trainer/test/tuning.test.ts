@@ -100,8 +100,12 @@ describe('runTuning on a CSV table', () => {
       .filter((line) => line.endsWith(',')).length;
     expect(started.dataset.rows_without_label).toBe(missing);
     expect(started.dataset.n_train + started.dataset.n_test).toBe(400 - missing);
-    expect(started.reference_profile).toBeUndefined();
     const run = events.find((e) => e.subject === SUBJECTS.runCompleted)!.event.data as EventData<'run.completed'>;
+    const profile = started.reference_profile;
+    expect(profile).toMatchObject({ version: 2, kind: 'table', rows: started.dataset.n_train });
+    const profiled = profile !== undefined && 'columns' in profile ? profile.columns : [];
+    expect(profiled.map((c) => [c.name, c.role])).toEqual(run.model.input_columns?.map((c) => [c.name, c.role]));
+    expect(profiled.find((c) => c.name === 'plan')).toMatchObject({ categories: ['basic', 'plus', 'pro'] });
     expect(run.params).toMatchObject({ scale: true, impute: 'mean', categorical_missing: 'most_frequent' });
     expect(run.model.class_labels).toEqual(['no', 'yes']);
     expect(run.model.input_columns?.map((c) => c.name)).toEqual(started.dataset.feature_names);

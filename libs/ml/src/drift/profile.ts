@@ -87,7 +87,8 @@ export function buildReferenceProfile(x: DenseMatrix, options: ReferenceProfileO
   };
 }
 
-function resolveOptions(x: DenseMatrix, options: ReferenceProfileOptions) {
+/** The options with their defaults, checked. */
+export function resolveProfileOptions(options: ReferenceProfileOptions) {
   const bins = options.bins ?? 10;
   const sampleSize = options.sampleSize ?? 5000;
   const randomState = options.randomState ?? 0;
@@ -99,15 +100,19 @@ function resolveOptions(x: DenseMatrix, options: ReferenceProfileOptions) {
   if (!Number.isInteger(uniqueCap) || uniqueCap < 1) {
     throw new InvalidParameterError('uniqueCap', uniqueCap, 'an integer ≥ 1');
   }
+  return { bins, sampleSize, randomState, uniqueCap };
+}
+
+function resolveOptions(x: DenseMatrix, options: ReferenceProfileOptions) {
   const names = options.featureNames ?? Array.from({ length: x.cols }, (_, j) => `x${j}`);
   if (names.length !== x.cols) {
     throw new InvalidParameterError('featureNames', names.length, `one name per column (${x.cols})`);
   }
-  return { bins, sampleSize, randomState, uniqueCap, names };
+  return { ...resolveProfileOptions(options), names };
 }
 
 /** Every row when there are few enough, else the first sampleSize of a seeded permutation. */
-function sampleRows(rows: number, sampleSize: number, randomState: number): number[] {
+export function sampleRows(rows: number, sampleSize: number, randomState: number): number[] {
   if (rows <= sampleSize) return Array.from({ length: rows }, (_, i) => i);
   return Array.from(new RandomState(randomState).permutation(rows).subarray(0, sampleSize));
 }
@@ -115,17 +120,22 @@ function sampleRows(rows: number, sampleSize: number, randomState: number): numb
 function profileColumn(x: DenseMatrix, j: number, name: string, bins: number, uniqueCap: number): ReferenceFeature {
   const column = new Float64Array(x.rows);
   for (let i = 0; i < x.rows; i++) column[i] = x.data[i * x.cols + j]!;
+  return profileValues(column, name, bins, uniqueCap);
+}
+
+/** One column's profile entry from its values (finite, at least one; sorted in place). */
+export function profileValues(column: Float64Array, name: string, bins: number, uniqueCap: number): ReferenceFeature {
   const mean = numpyMean(column);
   const std = numpyStd(column);
   const sorted = column.sort();
   const edges = distinctSorted(quantileEdges(sorted, bins));
   return {
     name,
-    count: x.rows,
+    count: column.length,
     mean,
     std,
     min: sorted[0]!,
-    max: sorted[x.rows - 1]!,
+    max: sorted[column.length - 1]!,
     quantile_edges: Array.from(edges),
     bin_counts: countIntoBins(edges, sorted),
     unique_count: Math.min(distinctSorted(sorted).length, uniqueCap),

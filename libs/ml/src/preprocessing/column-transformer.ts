@@ -114,11 +114,14 @@ export interface CompiledPreprocessor {
   readonly width: number;
   /** The transformed rows, scikit-learn's `transform`: imputed, scaled, one-hot encoded (unseen categories → 0). */
   transform(table: RawTable): DenseMatrix;
+  /** Raw columns (numeric, then categorical) coded: numbers as sent, category indices (unseen: count), NaN missing. */
+  codes(table: RawTable): DenseMatrix;
 }
 
 /** Builds the look-ups of a fitted preprocessor once, for repeated transforms (serving). */
 export function compilePreprocessor(fitted: FittedPreprocessor): CompiledPreprocessor {
   const width = encodedWidth(fitted);
+  const rawWidth = fitted.numeric.length + fitted.categorical.length;
   const lookups = fitted.categorical.map((c) => new Map(c.categories.map((category, k) => [category, k])));
   return {
     width,
@@ -134,13 +137,38 @@ export function compilePreprocessor(fitted: FittedPreprocessor): CompiledPreproc
       });
       return { rows: table.rows, cols: width, data: out };
     },
+    codes(table) {
+      const out = new Float64Array(table.rows * rawWidth);
+      fitted.numeric.forEach((step, j) => {
+        writeNumberCodes(out, rawWidth, j, numberValues(step, columnNamed(table, step.name)));
+      });
+      const offset = fitted.numeric.length;
+      fitted.categorical.forEach((step, k) => {
+        const column = categoricalColumn(step, columnNamed(table, step.name));
+        writeCategoryCodes(out, rawWidth, offset + k, step, lookups[k]!, column);
+      });
+      return { rows: table.rows, cols: rawWidth, data: out };
+    },
   };
 }
 
-function writeNumeric(out: Float64Array, width: number, j: number, step: FittedNumericColumn, column: RawColumn): void {
+/** The values of the column fitted as `step`, which must hold numbers. */
+function numberValues(step: FittedNumericColumn, column: RawColumn): Float64Array {
   if (column.kind !== 'number') throw new InvalidDataError(`column "${step.name}" must hold numbers, got text`);
+  return column.values;
+}
+
+/** The column fitted as `step`, which must hold what it held when fitted (numbers or text). */
+function categoricalColumn(step: FittedCategoricalColumn, column: RawColumn): RawColumn {
+  if (column.kind !== step.kind) {
+    throw new InvalidDataError(`column "${step.name}" must hold ${step.kind === 'number' ? 'numbers' : 'text'}`);
+  }
+  return column;
+}
+
+function writeNumeric(out: Float64Array, width: number, j: number, step: FittedNumericColumn, column: RawColumn): void {
+  const values = numberValues(step, column);
   const { fill, mean, scale } = step;
-  const values = column.values;
   for (let i = 0; i < values.length; i++) {
     const raw = values[i]!;
     const value = Number.isNaN(raw) ? fill : raw;
@@ -156,12 +184,31 @@ function writeOneHot(
   lookup: ReadonlyMap<Category, number>,
   column: RawColumn,
 ): void {
-  if (column.kind !== step.kind) {
-    throw new InvalidDataError(`column "${step.name}" must hold ${step.kind === 'number' ? 'numbers' : 'text'}`);
-  }
+  categoricalColumn(step, column);
   for (let i = 0; i < column.values.length; i++) {
     const value = categoryAt(column, i) ?? step.fill;
     const k = lookup.get(value);
     if (k !== undefined) out[i * width + offset + k] = 1;
+  }
+}
+
+/** A numeric column as sent, NaN where missing. */
+function writeNumberCodes(out: Float64Array, width: number, j: number, values: Float64Array): void {
+  for (let i = 0; i < values.length; i++) out[i * width + j] = values[i]!;
+}
+
+/** A categorical column as category indices: the one-hot position, the category count when unseen, NaN if missing. */
+function writeCategoryCodes(
+  out: Float64Array,
+  width: number,
+  j: number,
+  step: FittedCategoricalColumn,
+  lookup: ReadonlyMap<Category, number>,
+  column: RawColumn,
+): void {
+  const unseen = step.categories.length;
+  for (let i = 0; i < column.values.length; i++) {
+    const value = categoryAt(column, i);
+    out[i * width + j] = value === null ? Number.NaN : (lookup.get(value) ?? unseen);
   }
 }

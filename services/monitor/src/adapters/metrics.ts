@@ -100,6 +100,7 @@ export function createMonitorMetrics(): MonitorPrometheus {
         statistic.set({ ...ids, column: c.name, statistic: c.method }, c.value);
         drifted.set({ ...ids, column: c.name }, c.drifted ? 1 : 0);
       }
+      for (const m of w.missing) statistic.set({ ...ids, column: m.name, statistic: 'missing_share' }, m.share);
     },
     labels: (key, outcome, n) =>
       labels.inc({ ...(key === '' ? { model_name: '', model_version: '' } : split(key)), outcome }, n),

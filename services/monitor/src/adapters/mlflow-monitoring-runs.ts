@@ -94,6 +94,7 @@ export function windowMetrics(window: MonitorWindowData): MetricInput[] {
   for (const column of [...window.features, ...(window.prediction === null ? [] : [window.prediction])]) {
     out.push(...columnMetrics(column, metric));
   }
+  for (const missing of window.missing) out.push(metric(`missing/${metricName(missing.name)}`, missing.share));
   for (const key of PERFORMANCE_KEYS) {
     const value = window.performance[key];
     if (value !== null) out.push(metric(`live_${key}`, value));
@@ -101,8 +102,13 @@ export function windowMetrics(window: MonitorWindowData): MetricInput[] {
   return out;
 }
 
+/** A column name as MLflow takes it in a metric key (letters, digits, _ - . space /). */
+function metricName(column: string): string {
+  return column.replace(/[^\w\-. /]/g, '_');
+}
+
 function columnMetrics(column: ColumnDrift, metric: (key: string, value: number) => MetricInput): MetricInput[] {
-  const name = column.name.replace(/[^\w\-. /]/g, '_');
+  const name = metricName(column.name);
   const deciding =
     column.method === 'psi' || column.method === 'js' ? [] : [metric(`${column.method}/${name}`, column.value)];
   return [metric(`psi/${name}`, column.psi), metric(`js/${name}`, column.js_distance), ...deciding];

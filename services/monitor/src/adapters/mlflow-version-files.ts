@@ -1,7 +1,7 @@
 import { ReferenceProfileSchema } from '@mlops/contracts';
 import { MlflowApiError, type MlflowClient } from '@mlops/mlflow';
-import { assertOwnDirectory, MODEL_FILES, parseWeights } from '@mlops/model-format';
-import type { VersionFiles, VersionFilesSource } from '../domain/ports.js';
+import { assertOwnDirectory, MODEL_FILES, modelFromWeights, parseWeights, type WeightsFile } from '@mlops/model-format';
+import type { VersionFiles, VersionFilesSource, VersionTable } from '../domain/ports.js';
 
 /** Reads a registered version's `weights.json` and `reference_profile.json` (absent for older versions). */
 export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
@@ -26,7 +26,23 @@ export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
           intercept: weights.intercept,
         },
         training: weights.metrics,
+        ...tableOf(weights),
       };
+    },
+  };
+}
+
+/** A table model's columns, fitted categories and scorer; nothing for a model of numeric features. */
+function tableOf(weights: WeightsFile): { table?: VersionTable } {
+  const { input_columns: columns, preprocessing } = weights;
+  if (columns === undefined || preprocessing === undefined) return {};
+  const scorer = modelFromWeights(weights);
+  const fitted = new Map(preprocessing.categorical.map((c) => [c.name, c.categories]));
+  return {
+    table: {
+      columns: columns.map((c) => ({ name: c.name, kind: c.kind })),
+      categories: columns.map((c) => fitted.get(c.name) ?? []),
+      probabilities: (table) => scorer.tableProbabilities(table),
     },
   };
 }

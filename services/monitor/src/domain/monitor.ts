@@ -7,7 +7,13 @@ import type {
   VersionStatus,
 } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
-import { type DriftRules, driftOfWindow, prepareReference, type VersionReference } from './drift-report.js';
+import {
+  type DriftRules,
+  driftOfWindow,
+  prepareReference,
+  referenceRows,
+  type VersionReference,
+} from './drift-report.js';
 import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
 import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
@@ -258,12 +264,13 @@ export class Monitor {
       opened_at: new Date(window.openedAtMs).toISOString(),
       closed_at: new Date(window.closedAtMs).toISOString(),
       closed_by: window.closedBy,
-      reference_rows: reference.features?.profile.sample.rows.length ?? null,
+      reference_rows: referenceRows(reference),
       features: drift.features,
       prediction: drift.prediction,
       dataset_drift: drift.datasetDrift,
       drift_share: drift.driftShare,
       drifted_features: drift.drifted,
+      missing: drift.missing,
       performance,
       checkpoints: this.book.snapshot(),
     };
@@ -399,7 +406,7 @@ export class Monitor {
       loading = this.deps.files.load(model, version).then(prepareReference);
       this.references.set(key, loading);
       loading.then(
-        (reference) => this.deps.metrics.reference(key, reference.features !== null),
+        (reference) => this.deps.metrics.reference(key, reference.driftUnavailable === null),
         (err: unknown) => {
           this.references.delete(key); // try again next time
           this.deps.metrics.reference(key, false);

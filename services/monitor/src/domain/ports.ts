@@ -1,4 +1,5 @@
 import type { EventData, MonitorWindowData, ReferenceProfileData } from '@mlops/contracts';
+import type { Category, ColumnSpec, RawTable } from '@mlops/ml';
 import type { TrainingMetrics } from './live-performance.js';
 
 /** A version's files as the registry holds them: its training profile (if any) and its weights. */
@@ -9,6 +10,18 @@ export interface VersionFiles {
   readonly model: { readonly classes: [number, number]; readonly coef: number[]; readonly intercept: number };
   /** The version's test-split metrics at training time. */
   readonly training: TrainingMetrics;
+  /** Set for a table model: what its logged raw columns are and how it scores them. */
+  readonly table?: VersionTable;
+}
+
+/** A table model's raw input, from its weights file. */
+export interface VersionTable {
+  /** Its raw input columns in the logged order (numeric, then categorical). */
+  readonly columns: readonly ColumnSpec[];
+  /** Per input column, the model's fitted categories (empty for a numeric one): what a logged code indexes. */
+  readonly categories: readonly (readonly Category[])[];
+  /** P(class 1) of raw rows, through the model's own preprocessing. */
+  probabilities(table: RawTable): Float64Array;
 }
 
 /** Loads a version's files (from MLflow in adapters/); throws when the registry cannot be read now. */

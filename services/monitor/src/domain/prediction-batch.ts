@@ -13,8 +13,10 @@ export interface PredictionBatch {
   /** Rows of all the requests together. */
   readonly rows: number;
   readonly columns: number;
-  /** Row-major rows × columns. */
+  /** Row-major rows × columns: the model's features, or a table model's raw columns coded (`rawColumns`). */
   readonly features: Float64Array;
+  /** True when `features` are a table model's raw columns (categories as indices, NaN where missing). */
+  readonly rawColumns: boolean;
   readonly probabilities: Float64Array;
   readonly labels: Float64Array;
   /** The `prediction.logged` message's stream sequence. */

@@ -1,4 +1,4 @@
-import type { EventOf } from '@mlops/contracts';
+import { type EventOf, RAW_COLUMNS_CODING } from '@mlops/contracts';
 import type { PredictionBatch } from '../domain/prediction-batch.js';
 
 /** Decodes a `prediction.logged` event (doubles packed little-endian in base64) into a batch. */
@@ -15,6 +15,7 @@ export function decodePrediction(event: EventOf<'prediction.logged'>, sequence: 
     rows: d.rows,
     columns: d.columns,
     features: unpackDoubles(d.features),
+    rawColumns: d.features_coding === RAW_COLUMNS_CODING,
     probabilities: unpackDoubles(d.probabilities),
     labels: unpackDoubles(d.labels),
     sequence,

@@ -4,6 +4,7 @@ import {
   MAX_REQUESTS_PER_LOG_MESSAGE,
   PREDICTION_ENCODING,
   type PredictionLoggedData,
+  RAW_COLUMNS_CODING,
 } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictionLog, ScoredRequest } from '../domain/ports.js';
@@ -117,9 +118,9 @@ export class BufferedPredictionLog implements PredictionLog {
   }
 
   /**
-   * The next message's requests: the oldest one, and those queued behind it for the same version and columns while
-   * they fit one message. Light traffic sends one request per message; under load the waiting ones go together,
-   * which is what keeps the log's cost per request small.
+   * The next message's requests: the oldest one, and those queued behind it for the same version, columns and
+   * coding while they fit one message. Light traffic sends one request per message; under load the waiting ones go
+   * together, which is what keeps the log's cost per request small.
    */
   private takeBatch(): ScoredRequest[] {
     const first = this.queue.shift();
@@ -202,7 +203,10 @@ export class BufferedPredictionLog implements PredictionLog {
   }
 }
 
-/** Requests of one version as `prediction.logged` data: their arrays concatenated, little-endian doubles in base64. */
+/**
+ * Requests of one version and shape (see sameShape) as `prediction.logged` data: their arrays concatenated,
+ * little-endian doubles in base64; raw-coded requests say so in `features_coding`.
+ */
 export function packRequests(
   requests: readonly ScoredRequest[],
   sampleRate: number,
@@ -221,6 +225,7 @@ export function packRequests(
     columns: cols,
     encoding: PREDICTION_ENCODING,
     features: packDoubles(requests.map((r) => r.X.data.subarray(0, r.X.rows * cols))),
+    ...(first.rawColumns ? { features_coding: RAW_COLUMNS_CODING } : {}),
     probabilities: packDoubles(requests.map((r) => firstValues(r.probabilities, r.X.rows))),
     labels: packDoubles(requests.map((r) => firstValues(r.labels, r.X.rows))),
     sample_rate: sampleRate,
@@ -246,8 +251,14 @@ function lastIsoTime(): (ms: number) => string {
   };
 }
 
+/** Whether two requests can share a message: same model version, columns and coding. */
 function sameShape(a: ScoredRequest, b: ScoredRequest): boolean {
-  return a.model.name === b.model.name && a.model.version === b.model.version && a.X.cols === b.X.cols;
+  return (
+    a.model.name === b.model.name &&
+    a.model.version === b.model.version &&
+    a.X.cols === b.X.cols &&
+    a.rawColumns === b.rawColumns
+  );
 }
 
 /** Rows of `cols` features that fit a message of `maxPayload` bytes once packed (features, probability, label). */

@@ -38,8 +38,10 @@ export interface ScoredRequest {
   readonly requestId: string;
   /** When it was scored, in ms since the epoch. */
   readonly scoredAt: number;
-  /** The rows, row-major in the model's feature order. */
+  /** The rows as logged, row-major: the model's features in its order, or a table model's raw columns coded. */
   readonly X: DenseMatrix;
+  /** True when X holds a table model's raw input columns coded (CompiledPreprocessor.codes), not its features. */
+  readonly rawColumns: boolean;
   readonly probabilities: Float64Array;
   readonly labels: Float64Array;
 }

@@ -19,8 +19,17 @@ export interface ScoringPorts {
   readonly log: PredictionLog;
 }
 
-/** Scores rows with the served model, counts them and logs them; every protocol goes through here. */
-export function score(served: ServedModel, X: DenseMatrix, ports: ScoringPorts, requestId: string): Scored {
+/**
+ * Scores rows with the served model, counts them and logs them (a table model's `rawCodes`, its raw columns coded,
+ * instead of X); every protocol goes through here.
+ */
+export function score(
+  served: ServedModel,
+  X: DenseMatrix,
+  ports: ScoringPorts,
+  requestId: string,
+  rawCodes?: DenseMatrix,
+): Scored {
   const { labels, probabilities } = served.model.predictWithProba(X);
   refuseOverflow(probabilities);
   const positive = served.model.classes[1];
@@ -30,7 +39,15 @@ export function score(served: ServedModel, X: DenseMatrix, ports: ScoringPorts, 
   const ids = new Array<string>(X.rows);
   for (let i = 0; i < X.rows; i++) ids[i] = request + i;
   ports.metrics.countScored(served, X.rows, positives, served.model.classes);
-  ports.log.record({ model: served, requestId, scoredAt: Date.now(), X, probabilities, labels });
+  ports.log.record({
+    model: served,
+    requestId,
+    scoredAt: Date.now(),
+    X: rawCodes ?? X,
+    rawColumns: rawCodes !== undefined,
+    probabilities,
+    labels,
+  });
   return { requestId, probabilities, labels, ids };
 }
 

@@ -14,7 +14,7 @@ export interface ServedModel {
   readonly alias: string;
   readonly runId: string;
   readonly modelUri: string;
-  /** One per coefficient (a table model's encoded columns); what the prediction log records. */
+  /** One per coefficient (a table model's encoded columns); the log records them for a model without a table. */
   readonly featureNames: readonly string[];
   readonly model: LogisticRegression;
   /** Set for a table model: requests carry raw columns (numbers, text, nulls), not a matrix. */

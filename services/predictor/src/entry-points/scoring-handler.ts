@@ -42,12 +42,9 @@ export async function handleScoring(
       return;
     }
     const body = await readBody(req, deps.limits.maxBodyBytes);
-    const { X, id } = protocol.parse({ served, body, contentType, limits: deps.limits });
-    sendReply(
-      res,
-      { status: 200, body: protocol.answer(served, score(served, X, deps.ports, deps.requestIds()), id) },
-      false,
-    );
+    const { X, rawCodes, id } = protocol.parse({ served, body, contentType, limits: deps.limits });
+    const scored = score(served, X, deps.ports, deps.requestIds(), rawCodes);
+    sendReply(res, { status: 200, body: protocol.answer(served, scored, id) }, false);
   } catch (err) {
     deps.metrics.countFailed(served);
     const reply = failure(protocol, err, deps.logger);

@@ -27,13 +27,22 @@ export interface ScoringInput {
   readonly limits: ScoringLimits;
 }
 
+/** A parsed scoring request: the rows to score and, for a table model, its raw columns coded for the log. */
+export interface ParsedRequest {
+  readonly X: DenseMatrix;
+  /** A table model's raw columns coded (CompiledPreprocessor.codes): what the prediction log records instead of X. */
+  readonly rawCodes?: DenseMatrix | undefined;
+  /** The request's own id, echoed in the answer (Open Inference). */
+  readonly id?: string | undefined;
+}
+
 /** One protocol's parsing, answering and error shape; the handler around it is shared. */
 export interface ScoringProtocol {
   /** A 415 reply when the content type is not one this protocol reads, before the body is read. */
   refuseContentType(contentType: string): Reply | undefined;
   /** A 404 reply when the request names a model that is not the served one. */
   refuseModel(served: ServedModel, route: RouteMatch): Reply | undefined;
-  parse(input: ScoringInput): { X: DenseMatrix; id?: string | undefined };
+  parse(input: ScoringInput): ParsedRequest;
   answer(served: ServedModel, scored: Scored, id: string | undefined): unknown;
   error(status: number, code: string, message: string): Reply;
 }
@@ -43,13 +52,14 @@ const JSON_BODY = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 const native: ScoringProtocol = {
   refuseContentType: () => undefined,
   refuseModel: () => undefined,
-  parse: ({ served, body, limits }) => ({
-    X:
-      served.table !== undefined
-        ? encodeTable(served.table, (columns) => predictTable(parseJson(body), columns, limits))
-        : (scanFeatureRows(body, served.featureNames.length, limits.maxRows) ??
-          parsePredictRequest(parseJson(body), served.featureNames, limits)),
-  }),
+  parse: ({ served, body, limits }) =>
+    served.table !== undefined
+      ? encodeTable(served.table, (columns) => predictTable(parseJson(body), columns, limits))
+      : {
+          X:
+            scanFeatureRows(body, served.featureNames.length, limits.maxRows) ??
+            parsePredictRequest(parseJson(body), served.featureNames, limits),
+        },
   answer: (served, scored) => nativeAnswer(served, scored),
   error: (status, code, message) => ({ status, body: { error: { code, message } } }),
 };
@@ -64,9 +74,8 @@ const mlflow: ScoringProtocol = {
     };
   },
   refuseModel: () => undefined,
-  parse: ({ served, body, contentType, limits }) => ({
-    X: JSON_BODY.test(contentType) ? mlflowJsonRows(served, body, limits) : mlflowCsvRows(served, body, limits),
-  }),
+  parse: ({ served, body, contentType, limits }) =>
+    JSON_BODY.test(contentType) ? mlflowJsonRows(served, body, limits) : mlflowCsvRows(served, body, limits),
   answer: (served, scored) => {
     const label = labelOf(served);
     return {
@@ -105,8 +114,8 @@ const openInference: ScoringProtocol = {
     if (served.table === undefined) return parseInferRequest(parseJson(body), served.featureNames.length, limits);
     const request = parseJson(body);
     const id = (request as { id?: unknown } | null)?.id;
-    const X = encodeTable(served.table, (columns) => inferTable(request, columns, limits));
-    return { X, id: typeof id === 'string' ? id : undefined };
+    const { X, rawCodes } = encodeTable(served.table, (columns) => inferTable(request, columns, limits));
+    return { X, rawCodes, id: typeof id === 'string' ? id : undefined };
   },
   answer: (served, scored, id) => {
     const rows = scored.labels.length;
@@ -150,15 +159,15 @@ function labelOf(served: ServedModel): (label: number) => number | string {
   return (label) => labels[label === positive ? 1 : 0];
 }
 
-function mlflowJsonRows(served: ServedModel, body: Buffer, limits: ScoringLimits): DenseMatrix {
+function mlflowJsonRows(served: ServedModel, body: Buffer, limits: ScoringLimits): ParsedRequest {
   const request = parseJson(body);
-  if (served.table === undefined) return parseMlflowJson(request, served.featureNames, limits);
+  if (served.table === undefined) return { X: parseMlflowJson(request, served.featureNames, limits) };
   return encodeTable(served.table, (columns) => invocationsTable(request, columns, limits));
 }
 
-function mlflowCsvRows(served: ServedModel, body: Buffer, limits: ScoringLimits): DenseMatrix {
+function mlflowCsvRows(served: ServedModel, body: Buffer, limits: ScoringLimits): ParsedRequest {
   const text = body.toString('utf8');
-  if (served.table === undefined) return parseMlflowCsv(text, served.featureNames, limits);
+  if (served.table === undefined) return { X: parseMlflowCsv(text, served.featureNames, limits) };
   return encodeTable(served.table, (columns) => csvTable(text, columns, limits));
 }
 

@@ -1,11 +1,19 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LogisticRegression, makeClassification } from '@mlops/ml';
+import {
+  compilePreprocessor,
+  encodedFeatureNames,
+  fitPreprocessor,
+  LogisticRegression,
+  makeClassification,
+  type RawTable,
+} from '@mlops/ml';
+import { modelFromWeights, WEIGHTS_FORMAT, type WeightsFile } from '@mlops/model-format';
 import { createLogger, type Logger } from '@mlops/service-kit';
 import { createPredictorMetrics, type PredictorMetrics } from '../../src/adapters/metrics.js';
 import type { AuthConfig } from '../../src/config.js';
 import type { FeedbackSink, PredictionLog } from '../../src/domain/ports.js';
-import { ModelSlot, type ServedModel } from '../../src/domain/served-model.js';
+import { ModelSlot, type ServedModel, type TableInput } from '../../src/domain/served-model.js';
 import { createHttpListener } from '../../src/entry-points/http.js';
 import { closeServer, createHttpServer, listen } from '../../src/entry-points/server.js';
 
@@ -32,6 +40,55 @@ export function fittedModel(options: { version?: number; features?: number; name
     training: { solver: 'lbfgs', params: { C: 1 }, metrics: { accuracy: 0.9 }, trainedAt: '2026-11-28T00:00:00.000Z' },
     loadedAt: new Date(),
   };
+}
+
+/** The training rows of the test table model: a numeric column, a text and a number category, missing cells in each. */
+const TABLE_TRAINING: RawTable = {
+  rows: 8,
+  columns: [
+    { name: 'tenure', kind: 'number', values: Float64Array.from([1, 5, 12, Number.NaN, 30, 2, 24, 8]) },
+    { name: 'plan', kind: 'text', values: ['basic', 'plus', 'plus', null, 'pro', 'basic', 'pro', 'plus'] },
+    { name: 'seats', kind: 'number', values: Float64Array.from([1, 2, 2, 3, Number.NaN, 1, 3, 2]) },
+  ],
+};
+
+/**
+ * weights.json of a table model fitted on TABLE_TRAINING: tenure (numeric), plan (categories basic, plus, pro and
+ * missing) and seats (categories 1, 2, 3 and missing), as the trainer writes it.
+ */
+export function tableWeights(): Omit<WeightsFile, 'format'> {
+  const preprocessing = fitPreprocessor(
+    TABLE_TRAINING,
+    { numeric: ['tenure'], categorical: ['plan', 'seats'] },
+    { numericImpute: 'mean', scale: true, categoricalMissing: 'category' },
+  );
+  const X = compilePreprocessor(preprocessing).transform(TABLE_TRAINING);
+  const model = new LogisticRegression({ solver: 'lbfgs' }).fit(X, Float64Array.from([0, 1, 1, 0, 1, 0, 1, 0]));
+  return {
+    classes: [0, 1],
+    coef: Array.from(model.coef),
+    intercept: model.intercept,
+    feature_names: encodedFeatureNames(preprocessing),
+    input_columns: [
+      { name: 'tenure', kind: 'number', role: 'numeric' },
+      { name: 'plan', kind: 'text', role: 'categorical' },
+      { name: 'seats', kind: 'number', role: 'categorical' },
+    ],
+    preprocessing,
+    solver: 'lbfgs',
+    params: { C: 1 },
+    metrics: {},
+    trained_at: '2026-11-28T00:00:00.000Z',
+    dataset_digest: '0123456789abcdef',
+  };
+}
+
+/** The table model of tableWeights() as the loader would hand it over. */
+export function tableModel(): ServedModel & { readonly table: TableInput } {
+  const weights = tableWeights();
+  const { model, table } = modelFromWeights({ format: WEIGHTS_FORMAT, ...weights });
+  if (table === undefined) throw new Error('tableWeights() must describe a table model');
+  return { ...fittedModel({ name: 'Table_Classifier' }), featureNames: weights.feature_names, model, table };
 }
 
 /** A predictor HTTP server on a free port, with its slot and metrics, for tests. */

@@ -14,6 +14,7 @@ export { type CsvLoader, UnusableDataError } from './data-source.js';
 
 import {
   buildReferenceProfile,
+  buildTableProfile,
   type DenseMatrix,
   MlError,
   makeClassification,
@@ -138,6 +139,15 @@ export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.com
 /** A table's holdout rows stop at this many UTF-8 bytes of JSON (text can be long; the event must stay small). */
 const MAX_HOLDOUT_BYTES = 400_000;
 
+function tableProfileOf(data: TableTrainingData): ReferenceProfileData | undefined {
+  const columns = data.inputColumns.map((c) => ({ name: c.name, role: c.role }));
+  for (let sampleSize = profileSampleSize(columns.length); sampleSize >= 1; sampleSize = Math.floor(sampleSize / 2)) {
+    const profile = buildTableProfile(data.train.table, columns, { sampleSize, randomState: 0 });
+    if (Buffer.byteLength(JSON.stringify(profile)) <= MAX_TABLE_PROFILE_BYTES) return profile;
+  }
+  return undefined;
+}
+
 function withinBytes<T>(rows: T[], budget: number): T[] {
   let used = 0;
   const kept = rows.findIndex((row) => {
@@ -147,12 +157,16 @@ function withinBytes<T>(rows: T[], budget: number): T[] {
   return kept < 0 ? rows : rows.slice(0, Math.max(1, kept));
 }
 
+/** The most a table profile may take in `tuning.started` (its holdout and example travel in the same message). */
+export const MAX_TABLE_PROFILE_BYTES = 300_000;
+
 /**
- * The training split's reference profile for drift monitoring (sample capped so it travels in one message). A table
- * has none yet: the served model's encoded columns depend on the winning trial's preprocessing.
+ * The training split's reference profile for drift monitoring (sample capped so it travels in one message): of the
+ * features, or of a table's raw input columns (the same for every trial, whatever its preprocessing). A table
+ * profile over MAX_TABLE_PROFILE_BYTES draws a smaller sample; when its categories alone are too large there is none.
  */
 export function referenceProfileOf(data: TrainingData): ReferenceProfileData | undefined {
-  if (data.kind === 'table') return undefined;
+  if (data.kind === 'table') return tableProfileOf(data);
   const { X } = data.train;
   return buildReferenceProfile(X, {
     featureNames: data.summary.feature_names,

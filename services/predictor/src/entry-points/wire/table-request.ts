@@ -14,11 +14,20 @@ import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../doma
 import type { TableInput } from '../../domain/served-model.js';
 import { requireOneField } from './scoring-request.js';
 
+/** A table request's rows twice: encoded for the model, and as raw columns coded for the prediction log. */
+export interface EncodedTable {
+  /** Imputed, scaled and one-hot encoded: what the model scores. */
+  readonly X: DenseMatrix;
+  /** The raw columns coded (CompiledPreprocessor.codes): what the prediction log records. */
+  readonly rawCodes: DenseMatrix;
+}
+
 /**
  * Raw rows to the model's matrix: the cells are checked against the columns (a number or null for a number column,
- * text or null for a text column; an error names the row and the column), then imputed, scaled and encoded.
+ * text or null for a text column; an error names the row and the column), then imputed, scaled and encoded; and to
+ * the raw columns coded for the prediction log.
  */
-export function encodeTable(input: TableInput, build: (columns: readonly ColumnSpec[]) => RawTable): DenseMatrix {
+export function encodeTable(input: TableInput, build: (columns: readonly ColumnSpec[]) => RawTable): EncodedTable {
   let table: RawTable;
   try {
     table = build(input.columns);
@@ -26,7 +35,7 @@ export function encodeTable(input: TableInput, build: (columns: readonly ColumnS
     if (err instanceof InvalidDataError) throw new BadScoringRequest(err.message, 400, { cause: err });
     throw err;
   }
-  return input.preprocessor.transform(table);
+  return { X: input.preprocessor.transform(table), rawCodes: input.preprocessor.codes(table) };
 }
 
 /** Named rows (`records`, `dataframe_records`): every column required (null for a missing value). */
