@@ -157,7 +157,8 @@ export const ColumnDriftSchema = z.object({
   kind: z.enum(['numeric', 'categorical']).optional(),
   /**
    * The statistic that decides: ks, chisquare or z (p-values), wasserstein (normalised distance), psi (index) or js
-   * (distance); a categorical column takes chisquare (z for two categories) up to 1000 reference rows, js above.
+   * (distance); a categorical column takes chisquare (z for two categories) up to 1000 reference rows, js above,
+   * and so does a table's numeric column of at most 5 distinct values (Evidently's rule).
    */
   method: z.enum(['ks', 'wasserstein', 'psi', 'js', 'chisquare', 'z']),
   /** The deciding value: a p-value for ks, chisquare and z, a distance or index otherwise. */

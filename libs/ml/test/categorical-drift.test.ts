@@ -148,6 +148,18 @@ describe('tableWindowDrift', () => {
     expect(tenure?.missingShare).toBe(0.25);
   });
 
+  it('when a numeric column has at most five distinct values, then its values are compared as categories (Evidently)', () => {
+    const flags: RawTable = {
+      rows: 10,
+      columns: [{ name: 'senior', kind: 'number', values: Float64Array.from([0, 1, 0, 0, 1, 0, 0, 0, 1, 0]) }],
+    };
+    const flagReference = prepareTableReference(buildTableProfile(flags, [{ name: 'senior', role: 'numeric' }]));
+    const [senior] = tableWindowDrift(flagReference, [Float64Array.from([1, 1, 1, 1, 0, 1])]).columns;
+    expect(senior?.drift).toEqual(categoricalDrift('senior', [7, 3], [1, 5]));
+    expect(senior?.drift?.method).toBe('z');
+    expect(senior?.mean).toBe(5 / 6);
+  });
+
   it('when the window has the wrong number of columns, then it refuses', () => {
     expect(() => tableWindowDrift(reference, [Float64Array.from([1])])).toThrow(/3/);
   });

@@ -71,8 +71,9 @@ export interface TableWindowDrift {
  * Compares a window of raw columns with the table profile. `window` holds one array per profile column, in its
  * order, coded as the profile codes its sample: a number, a category's index in the column's `categories` (any
  * index past them is a category the reference never saw, counted together), NaN where missing. Numeric columns are
- * compared on their present values as {@link featureDrift} compares features, categorical columns as
- * {@link categoricalDrift} decides; Bonferroni's m is the number of columns compared.
+ * compared on their present values as {@link featureDrift} compares features (as categories when they take at most
+ * FEW_NUMERIC_VALUES values), categorical columns as {@link categoricalDrift} decides; Bonferroni's m is the number of
+ * columns compared.
  */
 export function tableWindowDrift(
   reference: TableDriftReference,
@@ -120,10 +121,7 @@ function columnDrift(
   };
   if (column.profile.role === 'numeric') {
     const feature = 'feature' in column ? column.feature : null;
-    const drift =
-      test === null || feature === null
-        ? null
-        : featureDrift(feature.profile, feature.sortedSample, present, test.rules, test.comparisons);
+    const drift = test === null || feature === null ? null : numericDrift(feature, present, test);
     const mean = present.length === 0 ? null : numpyMean(present);
     return { ...base, role: 'numeric', drift, mean, referenceMean: column.profile.present.mean, unseen: 0 };
   }
@@ -135,6 +133,39 @@ function columnDrift(
   const drift =
     test === null ? null : categoricalDrift(base.name, referenceCounts, counts, test.rules, test.comparisons);
   return { ...base, role: 'categorical', drift, mean: null, referenceMean: null, unseen };
+}
+
+/** Numbers with at most this many distinct values (sample and window together) are compared as categories. */
+export const FEW_NUMERIC_VALUES = 5;
+
+/**
+ * A numeric column's present values: as a feature, or (Evidently's rule for a numeric column of at most five distinct
+ * values, e.g. a 0/1 flag) as categories, counting each value in the reference sample and in the window.
+ */
+function numericDrift(
+  feature: PreparedFeature,
+  present: Float64Array,
+  test: { rules: DriftRules; comparisons: number },
+): FeatureDrift | CategoricalDrift {
+  const values = fewDistinct(feature.sortedSample, present);
+  if (values === undefined) {
+    return featureDrift(feature.profile, feature.sortedSample, present, test.rules, test.comparisons);
+  }
+  const count = (column: Float64Array) => values.map((v) => column.filter((x) => x === v).length);
+  const name = feature.profile.name;
+  return categoricalDrift(name, count(feature.sortedSample), count(present), test.rules, test.comparisons);
+}
+
+/** The distinct values of both columns, sorted, when there are at most FEW_NUMERIC_VALUES; else undefined. */
+function fewDistinct(a: Float64Array, b: Float64Array): number[] | undefined {
+  const distinct = new Set<number>();
+  for (const column of [a, b]) {
+    for (const v of column) {
+      distinct.add(v);
+      if (distinct.size > FEW_NUMERIC_VALUES) return undefined;
+    }
+  }
+  return [...distinct].sort((x, y) => x - y);
 }
 
 function presentValues(column: Float64Array): Float64Array {

@@ -226,7 +226,8 @@ function tableColumnDrift(column: TableColumnDrift, drift: FeatureDrift | Catego
     reference_mean: column.referenceMean,
   };
   if ('p_value' in drift) {
-    return { ...shared, ks_statistic: null, ks_p_value: null, wasserstein_normed: null, unseen: column.unseen };
+    const unseen = column.role === 'categorical' ? { unseen: column.unseen } : {};
+    return { ...shared, ks_statistic: null, ks_p_value: null, wasserstein_normed: null, ...unseen };
   }
   return {
     ...shared,
