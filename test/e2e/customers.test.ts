@@ -207,6 +207,25 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     expect(JSON.stringify(refused.body)).toMatch(
       /label: \\"maybe\\" is not a class of the served model \(\\"no\\", \\"yes\\"/,
     );
+    // The same text labels straight on NATS: the monitor maps them by the version's own class labels.
+    const fresh = await post('/predict', JSON.stringify({ records: RECORDS.slice(0, 2) }));
+    const ids = (fresh.body as { prediction_ids: string[] }).prediction_ids;
+    const overNats = await requestReply(
+      client,
+      SUBJECTS.feedbackReceived,
+      [
+        { prediction_id: ids[0]!, label: 'yes' },
+        { prediction_id: ids[1]!, label: 'maybe' },
+      ],
+      { timeoutMs: 10_000 },
+    );
+    expect(overNats).toMatchObject({ status: 'partial', accepted: 1 });
+    expect(overNats.errors).toEqual([
+      {
+        path: '1.label',
+        message: `"maybe" is not a class of ${modelName} version 1: its classes are "no" and "yes" (or 0 and 1)`,
+      },
+    ]);
   });
 
   it('when mlops predict gets a customer CSV, then it sends named records (ids and the target dropped) and prints the labels', async () => {

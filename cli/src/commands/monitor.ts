@@ -174,12 +174,13 @@ async function readLabels(file: string, path: string, model: string | undefined)
   if (id < 0 || label < 0) throw new UsageError(`${path}: the header must name prediction_id and label`, 1);
   if (rows.length === 0) throw new UsageError(`${path}: no labels below the header`, 1);
   return rows.map((r) => {
-    const value = r.cells[label]?.trim();
-    if (value !== '0' && value !== '1')
-      throw new UsageError(`${path}:${r.line}: label must be 0 or 1, got "${value ?? ''}"`, 1);
+    const value = r.cells[label]?.trim() ?? '';
+    if (value === '' || (/^[-+.\d]/.test(value) && value !== '0' && value !== '1')) {
+      throw new UsageError(`${path}:${r.line}: label must be 0 or 1 (or a class's own text), got "${value}"`, 1);
+    }
     return {
       prediction_id: r.cells[id]?.trim() ?? '',
-      label: value === '1' ? 1 : 0,
+      label: value === '1' ? 1 : value === '0' ? 0 : value,
       ...(model === undefined ? {} : { model }),
     };
   });

@@ -95,9 +95,15 @@ export const PredictionLoggedSchema = envelopeSchema(eventType('prediction.logge
 /** A prediction id as the predictor makes them: `<request id>-<row>`. */
 export const PREDICTION_ID_PATTERN = /^([A-Za-z0-9_-]{1,128})-(\d{1,7})$/;
 
-const label = z.union([z.literal(0), z.literal(1)], { error: 'label must be 0 or 1' });
+const classIndex = z.union([z.literal(0), z.literal(1)], { error: 'label must be 0 or 1' });
+const label = z.union([z.literal(0), z.literal(1), z.string().min(1).max(256)], {
+  error: 'label must be 0 or 1, or the text of a class of a model trained on text labels',
+});
 
-/** One true outcome: the label of the row a prediction id names; `model` (optional) must be the model that scored it. */
+/**
+ * One true outcome: the label of the row a prediction id names — 0 or 1, or the target's own text for a model trained
+ * on text labels (`"yes"`; the monitor maps it to its class) —; `model` (optional) must be the model that scored it.
+ */
 export const FeedbackItemSchema = z.strictObject({
   prediction_id: z.string().regex(PREDICTION_ID_PATTERN, 'a prediction id as /predict returned it, e.g. "k3J9x0a-0"'),
   label,
@@ -139,7 +145,8 @@ export const LabelRecordedDataSchema = z.object({
   prediction_id: z.string().regex(PREDICTION_ID_PATTERN),
   model: modelName,
   version: versionNumber,
-  label,
+  /** The class index the label names (a text label mapped by the version's class labels). */
+  label: classIndex,
   predicted_at: timestamp,
   received_at: timestamp,
 });

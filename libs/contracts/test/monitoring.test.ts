@@ -68,9 +68,14 @@ describe('feedback.received', () => {
     expect(FeedbackRequestSchema.safeParse(batch).success).toBe(true);
   });
 
+  it("when a label is a class's own text, then it parses (the monitor maps it by the version's class labels)", () => {
+    expect(FeedbackRequestSchema.safeParse({ prediction_id: 'abc-0', label: 'yes' }).success).toBe(true);
+  });
+
   it.each([
     ['label 2', { prediction_id: 'abc-0', label: 2 }],
-    ['label "1"', { prediction_id: 'abc-0', label: '1' }],
+    ['an empty text label', { prediction_id: 'abc-0', label: '' }],
+    ['label true', { prediction_id: 'abc-0', label: true }],
     ['no label', { prediction_id: 'abc-0' }],
     ['an id without a row', { prediction_id: 'abc', label: 1 }],
     ['an unknown field', { prediction_id: 'abc-0', label: 1, extra: true }],

@@ -27,6 +27,7 @@ export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
         },
         training: weights.metrics,
         ...tableOf(weights),
+        ...(weights.class_labels === undefined ? {} : { classLabels: weights.class_labels }),
       };
     },
   };

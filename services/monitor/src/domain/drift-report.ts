@@ -18,7 +18,7 @@ import {
   windowDrift,
 } from '@mlops/ml';
 import type { TrainingMetrics } from './live-performance.js';
-import type { VersionFiles, VersionTable } from './ports.js';
+import type { ClassLabel, VersionFiles, VersionTable } from './ports.js';
 import type { ClosedWindow } from './window-book.js';
 
 export type { DriftRules } from '@mlops/ml';
@@ -44,6 +44,8 @@ export interface VersionReference {
   /** Why drift cannot be computed for this version; null when it can. */
   readonly driftUnavailable: string | null;
   readonly training: TrainingMetrics;
+  /** The target's own labels of classes 0 and 1 when it was text. */
+  readonly classLabels?: readonly [ClassLabel, ClassLabel];
 }
 
 /** Rows of the reference sample a version's windows are compared with; null without a reference. */
@@ -54,6 +56,11 @@ export function referenceRows(reference: VersionReference): number | null {
 
 /** Prepares a version's files for drift: the profile as it is, and a profile of the model's probabilities on it. */
 export function prepareReference(files: VersionFiles): VersionReference {
+  const labels = files.classLabels === undefined ? {} : { classLabels: files.classLabels };
+  return { ...prepareDrift(files), ...labels };
+}
+
+function prepareDrift(files: VersionFiles): VersionReference {
   const none = (reason: string): VersionReference => ({
     features: null,
     prediction: null,

@@ -195,11 +195,16 @@ export class Monitor {
     for (const [index, item] of items.entries()) {
       const outcome = this.join.check(item.prediction_id, item.model);
       if (outcome.ok && !joined.has(item.prediction_id)) {
+        const label = await this.classOf(item.label, outcome.model, outcome.version);
+        if ('error' in label) {
+          errors.push({ path: items.length === 1 ? 'label' : `${index}.label`, message: label.error });
+          continue;
+        }
         joined.set(item.prediction_id, {
           prediction_id: item.prediction_id,
           model: outcome.model,
           version: outcome.version,
-          label: item.label,
+          label: label.index,
           predicted_at: new Date(outcome.predictedAtMs).toISOString(),
           received_at: new Date(receivedAt).toISOString(),
         });
@@ -219,6 +224,20 @@ export class Monitor {
     const accepted = joined.size;
     const status = errors.length === 0 ? 'accepted' : accepted + duplicates > 0 ? 'partial' : 'rejected';
     return { status, accepted, duplicates, errors };
+  }
+
+  /** A label as its class index: 0 or 1 as they are, a text label by the version's own class labels. */
+  private async classOf(label: FeedbackItem['label'], model: string, version: string) {
+    if (typeof label === 'number') return { index: label };
+    const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
+    const classes = reference.classLabels;
+    const index = classes?.indexOf(label) ?? -1;
+    if (index === 0 || index === 1) return { index: index as 0 | 1 };
+    const known =
+      classes === undefined
+        ? 'its classes are 0 and 1'
+        : `its classes are ${classes.map((c) => JSON.stringify(c)).join(' and ')} (or 0 and 1)`;
+    return { error: `"${label}" is not a class of ${model} version ${version}: ${known}` };
   }
 
   /** Stores the joined labels (LABEL_PUBLISHES_AT_ONCE in flight), then counts them and judges performance. */

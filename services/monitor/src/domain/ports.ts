@@ -12,7 +12,12 @@ export interface VersionFiles {
   readonly training: TrainingMetrics;
   /** Set for a table model: what its logged raw columns are and how it scores them. */
   readonly table?: VersionTable;
+  /** The target's own labels of classes 0 and 1 when it was text (feedback may name them). */
+  readonly classLabels?: readonly [ClassLabel, ClassLabel];
 }
+
+/** A class's own label: a number or text. */
+export type ClassLabel = number | string;
 
 /** A table model's raw input, from its weights file. */
 export interface VersionTable {

@@ -59,23 +59,22 @@ export async function handleFeedback(req: IncomingMessage, res: ServerResponse, 
 
 /**
  * Text labels (`"yes"`) turned into the class index the monitor joins on (1 for the second class), for a served
- * model trained on a text target; an unknown text label is refused naming the classes. Anything else is untouched.
+ * model trained on a text target; any other text label is refused naming the classes. Anything else is untouched.
  */
 export function withClassIndices(
   body: unknown,
   classLabels: readonly [string | number, string | number] | undefined,
 ): unknown {
-  if (classLabels === undefined || typeof classLabels[0] !== 'string') return body;
+  const texts = classLabels !== undefined && typeof classLabels[0] === 'string' ? classLabels : undefined;
   const items = Array.isArray(body) ? body : [body];
   const mapped = items.map((item, i) => {
     const label = (item as { label?: unknown } | null)?.label;
     if (typeof label !== 'string') return item;
-    const index = classLabels.indexOf(label);
+    const index = texts?.indexOf(label) ?? -1;
     if (index < 0) {
       const where = Array.isArray(body) ? `[${i}].label` : 'label';
-      throw new BadScoringRequest(
-        `${where}: "${label}" is not a class of the served model (${classLabels.map((c) => `"${c}"`).join(', ')}, or 0 and 1)`,
-      );
+      const classes = texts === undefined ? '0 and 1' : `${texts.map((c) => `"${c}"`).join(', ')}, or 0 and 1`;
+      throw new BadScoringRequest(`${where}: "${label}" is not a class of the served model (${classes})`);
     }
     return { ...(item as object), label: index };
   });
