@@ -183,7 +183,9 @@ describe('the promotion gate', () => {
     const holdout = { feature_names: features, rows: wide.rows.map((r) => [...r, 0]), labels: wide.labels };
     const rejected = await tune(model, threshold(0.05), { features, holdout });
     expect(rejected.decision.subject).toBe('model.rejected');
-    expect(rejected.decision.data.reason).toBe('signature differs: champion v1 takes 2 features, the new rows have 3');
+    expect(rejected.decision.data.reason).toBe(
+      'signature differs: champion v1 takes 2 inputs ("a", "b"), the new rows have 3 inputs ("a", "b", "c")',
+    );
     const promoted = await tune(model, threshold(0.05), {
       features,
       holdout,

@@ -149,6 +149,11 @@ export interface WindowDriftReport {
   readonly missing: MissingShare[];
 }
 
+/** A window without drift statistics (no reference, too few rows, or rows the statistics cannot take). */
+export function noDrift(): WindowDriftReport {
+  return { features: [], prediction: null, datasetDrift: null, driftShare: null, drifted: [], missing: [] };
+}
+
 /** Compares a closed window with the version's reference; none when unavailable or the window is too small. */
 export function driftOfWindow(
   window: ClosedWindow,
@@ -156,7 +161,7 @@ export function driftOfWindow(
   rules: DriftRules,
   minRows: number,
 ): WindowDriftReport {
-  const none = { features: [], prediction: null, datasetDrift: null, driftShare: null, drifted: [], missing: [] };
+  const none = noDrift();
   if (window.rows < minRows) return none;
   const prediction = () =>
     reference.prediction === null ? null : predictionDrift(window, reference.prediction, rules);

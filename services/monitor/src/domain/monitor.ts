@@ -10,6 +10,7 @@ import type { Logger } from '@mlops/service-kit';
 import {
   type DriftRules,
   driftOfWindow,
+  noDrift,
   prepareReference,
   referenceRows,
   type VersionReference,
@@ -226,6 +227,17 @@ export class Monitor {
     return { status, accepted, duplicates, errors };
   }
 
+  /** The window's drift; a window the statistics cannot take is reported without drift (logged), never lost. */
+  private driftOf(window: ClosedWindow, reference: VersionReference) {
+    try {
+      return driftOfWindow(window, reference, this.rules.drift, this.rules.window.minRows);
+    } catch (err) {
+      const { model, version, index } = window;
+      this.deps.logger.warn({ err, model, version, window: index }, 'drift not computed for this window');
+      return noDrift();
+    }
+  }
+
   /** A label as its class index: 0 or 1 as they are, a text label by the version's own class labels. */
   private async classOf(label: FeedbackItem['label'], model: string, version: string) {
     if (typeof label === 'number') return { index: label };
@@ -269,7 +281,7 @@ export class Monitor {
 
   private async report(window: ClosedWindow): Promise<void> {
     const reference = await this.referenceOf(window.model, window.version).catch((err: unknown) => unavailable(err));
-    const drift = driftOfWindow(window, reference, this.rules.drift, this.rules.window.minRows);
+    const drift = this.driftOf(window, reference);
     const checkpoint = this.book.checkpoint(window.key);
     await this.announceDriftEpisode(window, drift.datasetDrift, drift.drifted, drift.driftShare, checkpoint);
     const performance = this.performanceOf(window.key, reference);

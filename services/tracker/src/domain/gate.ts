@@ -178,7 +178,7 @@ function bootstrapInterval(
 function signatureDiffers(holdout: Holdout, challenger: GateModel, champion: GateModel): string | undefined {
   const expected = holdout.featureNames;
   if (champion.featureNames.length !== expected.length) {
-    return `champion v${champion.version} takes ${champion.featureNames.length} features, the new rows have ${expected.length}`;
+    return `champion v${champion.version} takes ${inputs(champion.featureNames)}, the new rows have ${inputs(expected)}`;
   }
   const unknown = champion.featureNames.findIndex((name) => !expected.includes(name));
   if (unknown >= 0) {
@@ -191,6 +191,12 @@ function signatureDiffers(holdout: Holdout, challenger: GateModel, champion: Gat
   if (champion.probabilities === undefined) return `champion v${champion.version} cannot be scored on the new rows`;
   if (challenger.probabilities === undefined) return 'the challenger cannot be scored on its own rows';
   return undefined;
+}
+
+/** "3 inputs (a, b, c)", or the first three names and "…" for more. */
+function inputs(names: readonly string[]): string {
+  const shown = names.slice(0, 3).map((n) => JSON.stringify(n));
+  return `${names.length} inputs (${shown.join(', ')}${names.length > 3 ? ', …' : ''})`;
 }
 
 function labelsOf(probabilities: ArrayLike<number>): Float64Array {

@@ -142,7 +142,13 @@ const MAX_HOLDOUT_BYTES = 400_000;
 function tableProfileOf(data: TableTrainingData): ReferenceProfileData | undefined {
   const columns = data.inputColumns.map((c) => ({ name: c.name, role: c.role }));
   for (let sampleSize = profileSampleSize(columns.length); sampleSize >= 1; sampleSize = Math.floor(sampleSize / 2)) {
-    const profile = buildTableProfile(data.train.table, columns, { sampleSize, randomState: 0 });
+    let profile: ReferenceProfileData;
+    try {
+      profile = buildTableProfile(data.train.table, columns, { sampleSize, randomState: 0 });
+    } catch (err) {
+      if (err instanceof MlError) return undefined; // e.g. a column without a value: the tuning goes on, unprofiled
+      throw err;
+    }
     if (Buffer.byteLength(JSON.stringify(profile)) <= MAX_TABLE_PROFILE_BYTES) return profile;
   }
   return undefined;
