@@ -22,7 +22,7 @@ commands:
   models                        the registered versions: metric, gate verdict, aliases, tuning
   promote                       move champion to a version (with a reason)
   rollback                      move champion back to the previous champion
-  monitor                       drift per feature and live performance of the served versions
+  monitor                       drift per feature (or raw column) and live performance of the served versions
   feedback                      send true labels (CSV of prediction_id,label) for live performance
   help                          this text
 

@@ -395,7 +395,7 @@ describe('mlops monitor, feedback', () => {
     });
     expect(report.split('\n').slice(1, 5)).toEqual([
       '  window 0: 600 rows, closed by rows at 2026-12-02 04:00:05: DRIFT, 100 % of compared columns drifted (drifting since window 0)',
-      '    column  method     value   threshold  psi     js      mean  ref mean  drifted  missing  ref missing  unseen',
+      '    column  method     value   threshold  psi     js      mean  ref mean  drifted  missing  ref missing  unseen rows',
       '    plan    chisquare  0.0000  0.0250     0.5000  0.2000  -     -         YES      10.0 %   2.0 %        12',
       '    tenure  no value                                                               100.0 %  5.0 %',
     ]);

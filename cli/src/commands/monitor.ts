@@ -17,10 +17,12 @@ import { stringOptions } from '../options.js';
 
 /** Help text for the monitoring commands. */
 export const MONITOR_USAGE = `usage: mlops monitor [--name MODEL] [--version N] [--nats URL]
-  The latest window of every served version: per feature the statistic, its threshold and whether it drifted;
-  dataset drift; live performance from labelled predictions.
+  The latest window of every served version: per feature (a table model: per raw column, with its missing cells and
+  unseen categories) the statistic, its threshold and whether it drifted; dataset drift; live performance from
+  labelled predictions.
 usage: mlops feedback --csv FILE [--model MODEL] [--nats URL]
-  Sends true labels: a CSV with the columns prediction_id and label (0 or 1), in batches of ${MAX_FEEDBACK_ITEMS}.
+  Sends true labels: a CSV with the columns prediction_id and label (0 or 1, or the class's own text such as yes),
+  in batches of ${MAX_FEEDBACK_ITEMS}.
 The same with the plain nats CLI: nats request monitor.status '{}', nats request feedback.received '{"prediction_id": "…", "label": 1}'.`;
 
 /** `mlops monitor`: what the monitor knows, as text. */
@@ -73,7 +75,8 @@ export function versionReport(status: VersionStatus): string {
 }
 
 function windowLines(w: NonNullable<VersionStatus['last_window']>, since: number | null): string[] {
-  const verdict = w.dataset_drift === null ? 'no verdict (too few rows)' : w.dataset_drift ? 'DRIFT' : 'no drift';
+  const verdict =
+    w.dataset_drift === null ? `no verdict (${noVerdictReason(w)})` : w.dataset_drift ? 'DRIFT' : 'no drift';
   const episode = since === null ? '' : ` (drifting since window ${since})`;
   const share =
     w.drift_share === null
@@ -97,7 +100,13 @@ function windowLines(w: NonNullable<VersionStatus['last_window']>, since: number
       .filter((m) => !compared.has(m.name))
       .map((m) => [m.name, 'no value', '', '', '', '', '', '', '', percent(m.share), percent(m.reference_share), '']),
   ];
-  return [header, ...table([...header2, 'missing', 'ref missing', 'unseen'], rows)];
+  return [header, ...table([...header2, 'missing', 'ref missing', 'unseen rows'], rows)];
+}
+
+/** Why a window has no drift verdict, as far as the window itself says. */
+function noVerdictReason(w: NonNullable<VersionStatus['last_window']>): string {
+  if (w.missing.length > 0 && w.features.length === 0) return 'no column has a value to compare';
+  return 'too few rows, or rows logged in another form than the reference';
 }
 
 function percent(share: number | undefined): string {
@@ -153,6 +162,9 @@ function rowOf(path: string, start: number): string {
   return Number.isInteger(index) ? String(start + index + 2) : path;
 }
 
+/** A label written as a number: only 0 and 1 are classes then (text labels are any other text). */
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 async function readLabels(file: string, path: string, model: string | undefined): Promise<FeedbackItem[]> {
   let text: string;
   try {
@@ -175,7 +187,7 @@ async function readLabels(file: string, path: string, model: string | undefined)
   if (rows.length === 0) throw new UsageError(`${path}: no labels below the header`, 1);
   return rows.map((r) => {
     const value = r.cells[label]?.trim() ?? '';
-    if (value === '' || (/^[-+.\d]/.test(value) && value !== '0' && value !== '1')) {
+    if (value === '' || (NUMBER.test(value) && value !== '0' && value !== '1')) {
       throw new UsageError(`${path}:${r.line}: label must be 0 or 1 (or a class's own text), got "${value}"`, 1);
     }
     return {

@@ -48,8 +48,8 @@ function checkSample(
 }
 
 /**
- * What drift is measured against for a model of numeric features: per-feature statistics of the training split and a seeded sample of its rows
- * (column by column). Built by the trainer (@mlops/ml buildReferenceProfile), logged by the tracker as
+ * What drift is measured against for a model of numeric features: per-feature statistics of the training split and a
+ * seeded sample of its rows (column by column). Built by the trainer (@mlops/ml buildReferenceProfile), logged by the tracker as
  * `reference_profile.json` in the registered model's directory.
  */
 export const MatrixProfileSchema = z

@@ -21,8 +21,8 @@ const profile = buildTableProfile(training, [
   { name: 'tenure', role: 'numeric' },
   { name: 'plan', role: 'categorical' },
 ]);
-/** The model's fitted categories put missing first ("missing is a category"): its codes differ from the profile's. */
-const MODEL_CATEGORIES: Category[] = [null, 'basic', 'plus', 'pro'];
+/** The model's fitted categories end with null ("missing is a category", sorted last as the encoder sorts it). */
+const MODEL_CATEGORIES: Category[] = ['basic', 'plus', 'pro', null];
 const scored: RawTable[] = [];
 const files: VersionFiles = {
   profile,
@@ -81,10 +81,10 @@ describe("a table model's windows", () => {
   });
 
   it("when rows come with the model's codes, then categories are compared as the profile counts them, unseen apart", () => {
-    // Model codes: 1 basic, 3 pro, 4 = a category the model never saw; NaN missing.
+    // Model codes: 2 pro, 4 = a category the model never saw (after its 4 categories, null included); NaN missing.
     const rows: [number, number][] = Array.from({ length: 30 }, (_, i) => [
       i < 3 ? NaN : 100 + i,
-      i % 3 === 0 ? 4 : i % 3 === 1 ? 3 : NaN,
+      i % 3 === 0 ? 4 : i % 3 === 1 ? 2 : NaN,
     ]);
     const report = driftOfWindow(windowOf(rows), reference, DEFAULT_DRIFT_RULES, 10);
     const plan = report.features.find((f) => f.name === 'plan');
@@ -101,7 +101,7 @@ describe("a table model's windows", () => {
   });
 
   it('when a window has no value of a column, then the column is not compared and its missing share is 1', () => {
-    const rows: [number, number][] = Array.from({ length: 20 }, (_, i) => [NaN, 1 + (i % 3)]);
+    const rows: [number, number][] = Array.from({ length: 20 }, (_, i) => [NaN, i % 3]);
     const report = driftOfWindow(windowOf(rows), reference, DEFAULT_DRIFT_RULES, 10);
     expect(report.features.map((f) => f.name)).toEqual(['plan']);
     expect(report.missing[0]).toEqual({ name: 'tenure', share: 1, reference_share: 0.1 });
@@ -115,8 +115,35 @@ describe("a table model's windows", () => {
     expect(driftOfWindow(encoded, reference, DEFAULT_DRIFT_RULES, 1).features).toEqual([]);
   });
 
-  it("when the profile's columns are not the model's, then the reference is refused", () => {
+  it("when the profile's columns are not the model's, then drift is off for the version, saying why", () => {
     const other = { ...files, table: { ...files.table!, columns: [...files.table!.columns].reverse() } };
-    expect(() => prepareReference(other)).toThrow(/not the model's input columns/);
+    const unusable = prepareReference(other);
+    expect(unusable.driftUnavailable).toMatch(/cannot be used: .*not the model's input columns/);
+    expect(driftOfWindow(windowOf([[1, 1]]), unusable, DEFAULT_DRIFT_RULES, 1).features).toEqual([]);
+  });
+});
+
+describe("a table model's numeric categorical column", () => {
+  it('when the sample is decoded for the model, then its categories come back as numbers and missing cells as NaN', () => {
+    const seats: RawTable = {
+      rows: 6,
+      columns: [{ name: 'seats', kind: 'number', values: Float64Array.from([1, 2, NaN, 3, 2, 1]) }],
+    };
+    const decoded: RawTable[] = [];
+    const reference = prepareReference({
+      profile: buildTableProfile(seats, [{ name: 'seats', role: 'categorical' }]),
+      model: { classes: [0, 1], coef: [0], intercept: 0 },
+      training: {},
+      table: {
+        columns: [{ name: 'seats', kind: 'number' }],
+        categories: [[1, 2, 3]],
+        probabilities: (table) => {
+          decoded.push(table);
+          return new Float64Array(table.rows).fill(0.5);
+        },
+      },
+    });
+    expect(reference.driftUnavailable).toBeNull();
+    expect(decoded[0]?.columns[0]).toEqual(seats.columns[0]);
   });
 });

@@ -55,6 +55,8 @@ export function proportionsZTest(referenceCounts: ArrayLike<number>, currentCoun
  * `js_threshold`. A rules method of `psi` or `js` is used as it is; `ks` and `wasserstein` (numeric statistics)
  * leave categorical columns to the default. Counts are of present cells only, aligned category by category; a
  * category the reference never saw is a count with a reference count of 0 (chi-square then gives p = 0).
+ * `referenceRows` (default: the reference counts' total) decides between the tests and the distance, for counts
+ * taken from a sample of a larger reference.
  */
 export function categoricalDrift(
   name: string,
@@ -62,6 +64,7 @@ export function categoricalDrift(
   currentCounts: ArrayLike<number>,
   overrides: Partial<DriftRules> = {},
   comparisons = 1,
+  referenceRows = sum(referenceCounts),
 ): CategoricalDrift {
   const rules = resolveDriftRules(overrides);
   if (!Number.isInteger(comparisons) || comparisons < 1) {
@@ -70,7 +73,7 @@ export function categoricalDrift(
   if (sum(currentCounts) === 0) throw new InvalidDataError(`${name}: the window has no value to compare`);
   const psi = populationStabilityIndex(referenceCounts, currentCounts, { epsilon: rules.psi_epsilon });
   const js = jensenShannonDistance(referenceCounts, currentCounts);
-  const method = categoricalMethod(rules, referenceCounts, currentCounts);
+  const method = categoricalMethod(rules, referenceRows, referenceCounts, currentCounts);
   if (method === 'js' || method === 'psi') {
     const score = method === 'js' ? js : psi;
     const threshold = method === 'js' ? rules.js_threshold : rules.psi_threshold;
@@ -95,11 +98,12 @@ export function categoricalDrift(
 
 function categoricalMethod(
   rules: DriftRules,
+  referenceRows: number,
   referenceCounts: ArrayLike<number>,
   currentCounts: ArrayLike<number>,
 ): CategoricalDrift['method'] {
   if (rules.method === 'js' || rules.method === 'psi') return rules.method;
-  if (sum(referenceCounts) > rules.ks_max_reference_rows) return 'js';
+  if (referenceRows > rules.ks_max_reference_rows) return 'js';
   let occurring = 0;
   for (let k = 0; k < referenceCounts.length; k++) if (referenceCounts[k]! + currentCounts[k]! > 0) occurring++;
   return occurring > 2 ? 'chisquare' : 'z';

@@ -72,8 +72,8 @@ export interface TableWindowDrift {
  * order, coded as the profile codes its sample: a number, a category's index in the column's `categories` (any
  * index past them is a category the reference never saw, counted together), NaN where missing. Numeric columns are
  * compared on their present values as {@link featureDrift} compares features (as categories when they take at most
- * FEW_NUMERIC_VALUES values), categorical columns as {@link categoricalDrift} decides; Bonferroni's m is the number of
- * columns compared.
+ * FEW_NUMERIC_VALUES values), categorical columns as {@link categoricalDrift} decides; every column chooses its test
+ * by its present training rows (not the sample's); Bonferroni's m is the number of columns compared.
  */
 export function tableWindowDrift(
   reference: TableDriftReference,
@@ -147,13 +147,18 @@ function numericDrift(
   present: Float64Array,
   test: { rules: DriftRules; comparisons: number },
 ): FeatureDrift | CategoricalDrift {
+  // Every column decides on its present training rows, as Evidently does on the reference (not on the sample).
+  const trainingRows = feature.profile.count;
   const values = fewDistinct(feature.sortedSample, present);
   if (values === undefined) {
-    return featureDrift(feature.profile, feature.sortedSample, present, test.rules, test.comparisons);
+    const bySize: DriftRules['method'] = trainingRows > test.rules.ks_max_reference_rows ? 'wasserstein' : 'ks';
+    const rules = test.rules.method === 'auto' ? { ...test.rules, method: bySize } : test.rules;
+    return featureDrift(feature.profile, feature.sortedSample, present, rules, test.comparisons);
   }
   const count = (column: Float64Array) => values.map((v) => column.filter((x) => x === v).length);
   const name = feature.profile.name;
-  return categoricalDrift(name, count(feature.sortedSample), count(present), test.rules, test.comparisons);
+  const [reference, current] = [count(feature.sortedSample), count(present)];
+  return categoricalDrift(name, reference, current, test.rules, test.comparisons, trainingRows);
 }
 
 /** The distinct values of both columns, sorted, when there are at most FEW_NUMERIC_VALUES; else undefined. */

@@ -54,10 +54,19 @@ export function referenceRows(reference: VersionReference): number | null {
   return profile?.sample.rows.length ?? null;
 }
 
-/** Prepares a version's files for drift: the profile as it is, and a profile of the model's probabilities on it. */
+/**
+ * Prepares a version's files for drift: the profile as it is, and a profile of the model's probabilities on it. A
+ * profile that cannot be used leaves the version without drift (driftUnavailable says why), cached like any other.
+ */
 export function prepareReference(files: VersionFiles): VersionReference {
   const labels = files.classLabels === undefined ? {} : { classLabels: files.classLabels };
-  return { ...prepareDrift(files), ...labels };
+  try {
+    return { ...prepareDrift(files), ...labels };
+  } catch (err) {
+    // A profile that does not fit the model: drift is off for the version (said in its status), the rest works.
+    const reason = `the version's reference profile cannot be used: ${(err as Error).message}`;
+    return { features: null, prediction: null, driftUnavailable: reason, training: files.training, ...labels };
+  }
 }
 
 function prepareDrift(files: VersionFiles): VersionReference {

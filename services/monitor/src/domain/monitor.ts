@@ -193,10 +193,11 @@ export class Monitor {
     let duplicates = 0;
     const receivedAt = this.now();
     const joined = new Map<string, EventData<'label.recorded'>>();
+    const classLabels = new Map<string, Promise<ClassLabelsLookup>>();
     for (const [index, item] of items.entries()) {
       const outcome = this.join.check(item.prediction_id, item.model);
       if (outcome.ok && !joined.has(item.prediction_id)) {
-        const label = await this.classOf(item.label, outcome.model, outcome.version);
+        const label = await this.classOf(item.label, outcome.model, outcome.version, classLabels);
         if ('error' in label) {
           errors.push({ path: items.length === 1 ? 'label' : `${index}.label`, message: label.error });
           continue;
@@ -238,17 +239,38 @@ export class Monitor {
     }
   }
 
-  /** A label as its class index: 0 or 1 as they are, a text label by the version's own class labels. */
-  private async classOf(label: FeedbackItem['label'], model: string, version: string) {
+  /**
+   * A label as its class index: 0 or 1 as they are, a text label by the version's own class labels (read once per
+   * version and batch in `lookups`). When they cannot be read now, the label is refused as one to send again.
+   */
+  private async classOf(
+    label: FeedbackItem['label'],
+    model: string,
+    version: string,
+    lookups: Map<string, Promise<ClassLabelsLookup>>,
+  ): Promise<{ index: 0 | 1 } | { error: string }> {
     if (typeof label === 'number') return { index: label };
-    const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
-    const classes = reference.classLabels;
-    const index = classes?.indexOf(label) ?? -1;
-    if (index === 0 || index === 1) return { index: index as 0 | 1 };
+    const key = versionKey(model, version);
+    let lookup = lookups.get(key);
+    if (lookup === undefined) {
+      lookup = this.referenceOf(model, version).then(
+        (reference) => ({ classes: reference.classLabels }),
+        (err: unknown) => ({ failure: (err as Error)?.message ?? String(err) }),
+      );
+      lookups.set(key, lookup);
+    }
+    const found = await lookup;
+    if ('failure' in found) {
+      return {
+        error: `"${label}" cannot be mapped now: the class labels of ${model} version ${version} could not be read (${found.failure}); send it again`,
+      };
+    }
+    const index = found.classes?.indexOf(label) ?? -1;
+    if (index === 0 || index === 1) return { index };
     const known =
-      classes === undefined
+      found.classes === undefined
         ? 'its classes are 0 and 1'
-        : `its classes are ${classes.map((c) => JSON.stringify(c)).join(' and ')} (or 0 and 1)`;
+        : `its classes are ${found.classes.map((c) => JSON.stringify(c)).join(' and ')} (or 0 and 1)`;
     return { error: `"${label}" is not a class of ${model} version ${version}: ${known}` };
   }
 
@@ -454,6 +476,9 @@ export class Monitor {
     return run;
   }
 }
+
+/** A version's class labels (undefined when its target was 0/1), or why they could not be read. */
+type ClassLabelsLookup = { readonly classes: VersionReference['classLabels'] } | { readonly failure: string };
 
 function splitKey(key: string): [string, string] {
   const colon = key.lastIndexOf(':');

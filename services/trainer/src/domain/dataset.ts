@@ -163,7 +163,7 @@ function withinBytes<T>(rows: T[], budget: number): T[] {
   return kept < 0 ? rows : rows.slice(0, Math.max(1, kept));
 }
 
-/** The most a table profile may take in `tuning.started` (its holdout and example travel in the same message). */
+/** The most a table profile may take in `tuning.started` (the data set summary and its example travel with it). */
 export const MAX_TABLE_PROFILE_BYTES = 300_000;
 
 /**
