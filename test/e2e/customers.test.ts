@@ -199,17 +199,20 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     const accepted = await post('/feedback', JSON.stringify(feedback));
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ accepted: RECORDS.length });
-    const refused = await post(
-      '/feedback',
-      JSON.stringify({ prediction_id: served.prediction_ids[0], label: 'maybe' }),
-    );
-    expect(refused.status).toBe(400);
-    expect(JSON.stringify(refused.body)).toMatch(
-      /label: \\"maybe\\" is not a class of the served model \(\\"no\\", \\"yes\\"/,
-    );
-    // The same text labels straight on NATS: the monitor maps them by the version's own class labels.
-    const fresh = await post('/predict', JSON.stringify({ records: RECORDS.slice(0, 2) }));
+    // The monitor maps text by the version that scored each prediction; another text is refused naming the classes.
+    const fresh = await post('/predict', JSON.stringify({ records: RECORDS.slice(0, 3) }));
     const ids = (fresh.body as { prediction_ids: string[] }).prediction_ids;
+    const refused = await post('/feedback', JSON.stringify({ prediction_id: ids[2], label: 'maybe' }));
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      errors: [
+        {
+          path: 'label',
+          message: `"maybe" is not a class of ${modelName} version 1: its classes are "no" and "yes" (or 0 and 1)`,
+        },
+      ],
+    });
+    // The same straight on NATS.
     const overNats = await requestReply(
       client,
       SUBJECTS.feedbackReceived,

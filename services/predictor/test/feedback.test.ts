@@ -107,7 +107,7 @@ describe('POST /feedback', () => {
     ['{"prediction_id": "abc-0", ', 'MALFORMED_JSON', /not valid JSON/],
     ['{"prediction_id": "abc-0", "label": 2}', 'BAD_REQUEST', /^label: label must be 0 or 1/],
     [
-      '[{"prediction_id": "abc-0", "label": 1}, {"prediction_id": "abc-1", "label": "yes"}]',
+      '[{"prediction_id": "abc-0", "label": 1}, {"prediction_id": "abc-1", "label": ""}]',
       'BAD_REQUEST',
       /^\[1\]\.label:/,
     ],
@@ -122,6 +122,14 @@ describe('POST /feedback', () => {
     expect(response.json.error.code).toBe(code);
     expect(response.json.error.message).toMatch(message);
     expect(monitor.sent).toEqual([]);
+  });
+
+  it("when a label is a class's own text, then it is forwarded as it is (the monitor maps it by version)", async () => {
+    monitor.sent = [];
+    monitor.next = reply('accepted', []);
+    const response = await post(JSON.stringify({ prediction_id: 'abc-0', label: 'yes' }));
+    expect(response.status).toBe(202);
+    expect(monitor.sent).toEqual([{ prediction_id: 'abc-0', label: 'yes', model: expect.any(String) }]);
   });
 
   it('when the body is over the limit, then 413, and GET is refused with 405', async () => {

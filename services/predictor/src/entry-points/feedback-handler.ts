@@ -20,8 +20,6 @@ export interface FeedbackDeps {
   readonly sink: FeedbackSink;
   /** MODEL_NAME: added to every label that names no model. */
   readonly modelName: string;
-  /** The served model's own class labels (text targets): feedback may name them instead of 0 and 1. */
-  readonly classLabels: () => readonly [string | number, string | number] | undefined;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
 }
@@ -48,37 +46,14 @@ const UNAVAILABLE: Readonly<Record<FeedbackProblem, { status: number; code: stri
 export async function handleFeedback(req: IncomingMessage, res: ServerResponse, deps: FeedbackDeps): Promise<void> {
   try {
     const body = parseJson(await readBody(req, deps.maxBodyBytes));
-    const labels = validateFeedback(withClassIndices(body, deps.classLabels()));
+    // A text label ("yes") goes as it is: the monitor maps it by the version that scored the prediction.
+    const labels = validateFeedback(body);
     const reply = await deps.sink.send(withModel(labels, deps.modelName));
     sendReply(res, { status: FEEDBACK_STATUS[feedbackOutcome(reply)], body: reply }, false);
   } catch (err) {
     const reply = failure(err, deps.logger);
     if (reply !== undefined) sendReply(res, reply, err instanceof BodyTooLarge);
   }
-}
-
-/**
- * Text labels (`"yes"`) turned into the class index the monitor joins on (1 for the second class), for a served
- * model trained on a text target; any other text label is refused naming the classes. Anything else is untouched.
- */
-export function withClassIndices(
-  body: unknown,
-  classLabels: readonly [string | number, string | number] | undefined,
-): unknown {
-  const texts = classLabels !== undefined && typeof classLabels[0] === 'string' ? classLabels : undefined;
-  const items = Array.isArray(body) ? body : [body];
-  const mapped = items.map((item, i) => {
-    const label = (item as { label?: unknown } | null)?.label;
-    if (typeof label !== 'string') return item;
-    const index = texts?.indexOf(label) ?? -1;
-    if (index < 0) {
-      const where = Array.isArray(body) ? `[${i}].label` : 'label';
-      const classes = texts === undefined ? '0 and 1' : `${texts.map((c) => `"${c}"`).join(', ')}, or 0 and 1`;
-      throw new BadScoringRequest(`${where}: "${label}" is not a class of the served model (${classes})`);
-    }
-    return { ...(item as object), label: index };
-  });
-  return Array.isArray(body) ? mapped : mapped[0];
 }
 
 /** The labels of a JSON body, or BadScoringRequest naming the first problem and where it is. */

@@ -27,7 +27,6 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
   const feedbackDeps: FeedbackDeps = {
     sink: deps.feedback?.sink ?? NO_MONITOR,
     modelName: deps.feedback?.modelName ?? '',
-    classLabels: () => deps.slot.model?.classLabels,
     maxBodyBytes: deps.limits.maxBodyBytes,
     logger: deps.logger,
   };
