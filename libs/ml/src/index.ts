@@ -51,7 +51,7 @@ export {
   wassersteinDistanceSorted,
 } from './drift/wasserstein.js';
 export type { FeatureDrift, WindowDrift } from './drift/window-drift.js';
-export { featureDrift, windowDrift } from './drift/window-drift.js';
+export { featureDrift, preparedFeatureDrift, windowDrift } from './drift/window-drift.js';
 export { InvalidDataError, InvalidParameterError, MlError, NotFittedError, NumericalError } from './errors.js';
 export type { NumericTable } from './io/csv.js';
 export { formatDatasetCsv, parseNumericCsv } from './io/csv.js';

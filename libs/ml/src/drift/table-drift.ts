@@ -4,7 +4,7 @@ import { numpyMean } from './numpy-reductions.js';
 import { type PreparedFeature, prepareFeature } from './reference.js';
 import { type DriftRules, datasetDrifted, resolveDriftRules } from './rules.js';
 import type { CategoricalColumnProfile, NumericColumnProfile, TableProfile } from './table-profile.js';
-import { type FeatureDrift, featureDrift } from './window-drift.js';
+import { type FeatureDrift, preparedFeatureDrift } from './window-drift.js';
 
 /** A table profile's column ready for windows: the share of missing training cells, and what to compare with. */
 export type PreparedTableColumn =
@@ -71,7 +71,7 @@ export interface TableWindowDrift {
  * Compares a window of raw columns with the table profile. `window` holds one array per profile column, in its
  * order, coded as the profile codes its sample: a number, a category's index in the column's `categories` (any
  * index past them is a category the reference never saw, counted together), NaN where missing. Numeric columns are
- * compared on their present values as {@link featureDrift} compares features (as categories when they take at most
+ * compared on their present values as featureDrift compares features (as categories when they take at most
  * FEW_NUMERIC_VALUES values), categorical columns as {@link categoricalDrift} decides; every column chooses its test
  * by its present training rows (not the sample's); Bonferroni's m is the number of columns compared.
  */
@@ -153,7 +153,7 @@ function numericDrift(
   if (values === undefined) {
     const bySize: DriftRules['method'] = trainingRows > test.rules.ks_max_reference_rows ? 'wasserstein' : 'ks';
     const rules = test.rules.method === 'auto' ? { ...test.rules, method: bySize } : test.rules;
-    return featureDrift(feature.profile, feature.sortedSample, present, rules, test.comparisons);
+    return preparedFeatureDrift(feature, present, rules, test.comparisons);
   }
   const count = (column: Float64Array) => values.map((v) => column.filter((x) => x === v).length);
   const name = feature.profile.name;

@@ -90,15 +90,25 @@ export function featureDrift(
   overrides: Partial<DriftRules> = {},
   comparisons = 1,
 ): FeatureDrift {
+  return preparedFeatureDrift(prepareFeature(profileFeature, sampleColumn), currentValues, overrides, comparisons);
+}
+
+/** {@link featureDrift} against a feature prepared once ({@link prepareFeature}): no sorting of the sample per window. */
+export function preparedFeatureDrift(
+  feature: PreparedFeature,
+  currentValues: ArrayLike<number>,
+  overrides: Partial<DriftRules> = {},
+  comparisons = 1,
+): FeatureDrift {
   const rules = resolveDriftRules(overrides);
   if (currentValues.length === 0) throw new InvalidDataError('the window has no rows: drift needs at least one');
   if (!Number.isInteger(comparisons) || comparisons < 1) {
     throw new InvalidParameterError('comparisons', comparisons, 'an integer ≥ 1');
   }
-  assertFinite(currentValues, `window values of ${profileFeature.name}`);
+  assertFinite(currentValues, `window values of ${feature.profile.name}`);
   const current = Float64Array.from(currentValues).sort();
   const alpha = rules.bonferroni ? rules.alpha / comparisons : rules.alpha;
-  return driftOfPrepared(prepareFeature(profileFeature, sampleColumn), current, rules, alpha);
+  return driftOfPrepared(feature, current, rules, alpha);
 }
 
 /** Column j of the window, sorted. */

@@ -7,9 +7,9 @@ import {
   type DriftRules,
   denseMatrix,
   type FeatureDrift,
-  featureDrift,
   LogisticRegression,
   prepareDriftReference,
+  preparedFeatureDrift,
   prepareTableReference,
   type RawTable,
   type TableColumnDrift,
@@ -267,7 +267,7 @@ function predictionDrift(window: ClosedWindow, reference: DriftReference, rules:
   }
   const feature = reference.features[0];
   if (feature === undefined) throw new Error('the prediction reference has no column');
-  const drift = featureDrift(feature.profile, feature.sortedSample, probabilities, rules, 1);
+  const drift = preparedFeatureDrift(feature, probabilities, rules, 1);
   return toColumnDrift(drift, meanOfColumn(probabilities, 1, 0), feature.profile.mean);
 }
 
