@@ -1,9 +1,9 @@
-import { InvalidDataError, InvalidParameterError } from '../errors.js';
+import { InvalidDataError } from '../errors.js';
 import { chiSquareTest } from './chi-square.js';
 import { upperRegularizedGamma } from './incomplete-gamma.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
 import { populationStabilityIndex } from './psi.js';
-import { type DriftRules, resolveDriftRules } from './rules.js';
+import { type DriftRules, perTestAlpha, resolveDriftRules } from './rules.js';
 
 /** How one categorical column of a window compares with its reference counts (JSON-shaped, snake_case). */
 export interface CategoricalDrift {
@@ -67,9 +67,7 @@ export function categoricalDrift(
   referenceRows = sum(referenceCounts),
 ): CategoricalDrift {
   const rules = resolveDriftRules(overrides);
-  if (!Number.isInteger(comparisons) || comparisons < 1) {
-    throw new InvalidParameterError('comparisons', comparisons, 'an integer ≥ 1');
-  }
+  const alpha = perTestAlpha(rules, comparisons);
   if (sum(currentCounts) === 0) throw new InvalidDataError(`${name}: the window has no value to compare`);
   const psi = populationStabilityIndex(referenceCounts, currentCounts, { epsilon: rules.psi_epsilon });
   const js = jensenShannonDistance(referenceCounts, currentCounts);
@@ -83,7 +81,6 @@ export function categoricalDrift(
     method === 'z'
       ? proportionsZTest(referenceCounts, currentCounts)
       : chiSquareTest(referenceCounts, currentCounts).pValue;
-  const alpha = rules.bonferroni ? rules.alpha / comparisons : rules.alpha;
   return {
     name,
     method,

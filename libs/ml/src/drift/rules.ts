@@ -69,6 +69,14 @@ export function bonferroni(alpha: number, m: number): number {
   return alpha / m;
 }
 
+/** The significance each of `comparisons` tests gets under the rules: alpha, or alpha/comparisons with Bonferroni. */
+export function perTestAlpha(rules: DriftRules, comparisons: number): number {
+  if (!Number.isInteger(comparisons) || comparisons < 1) {
+    throw new InvalidParameterError('comparisons', comparisons, 'an integer ≥ 1');
+  }
+  return rules.bonferroni ? rules.alpha / comparisons : rules.alpha;
+}
+
 /** Whether the dataset drifted: the share of drifted features is at least driftShare (Evidently's rule). */
 export function datasetDrifted(driftedFeatures: number, features: number, driftShare: number): boolean {
   return features > 0 && driftedFeatures / features >= driftShare;

@@ -1,4 +1,4 @@
-import { InvalidDataError, InvalidParameterError } from '../errors.js';
+import { InvalidDataError } from '../errors.js';
 import type { DenseMatrix } from '../matrix.js';
 import { countIntoBins } from './bins.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
@@ -7,7 +7,7 @@ import { ksTwoSampleSorted } from './ks-two-sample.js';
 import type { ReferenceFeature, ReferenceProfile } from './profile.js';
 import { populationStabilityIndex } from './psi.js';
 import { type DriftReference, type PreparedFeature, prepareDriftReference, prepareFeature } from './reference.js';
-import { type DriftRules, datasetDrifted, resolveDriftRules } from './rules.js';
+import { type DriftRules, datasetDrifted, perTestAlpha, resolveDriftRules } from './rules.js';
 import { assertFinite } from './sorted.js';
 import { normedWassersteinSorted } from './wasserstein.js';
 
@@ -63,7 +63,7 @@ export function windowDrift(
   if (current.rows === 0) throw new InvalidDataError('the window has no rows: drift needs at least one');
   if (current.cols !== m) throw new InvalidDataError(`the window has ${current.cols} columns, the profile ${m}`);
   assertFinite(current.data, 'the window');
-  const alpha = rules.bonferroni ? rules.alpha / m : rules.alpha;
+  const alpha = perTestAlpha(rules, m);
   const features = prepared.features.map((feature, j) =>
     driftOfPrepared(feature, windowColumn(current, j), rules, alpha, prepared.ksTails),
   );
@@ -102,12 +102,9 @@ export function preparedFeatureDrift(
 ): FeatureDrift {
   const rules = resolveDriftRules(overrides);
   if (currentValues.length === 0) throw new InvalidDataError('the window has no rows: drift needs at least one');
-  if (!Number.isInteger(comparisons) || comparisons < 1) {
-    throw new InvalidParameterError('comparisons', comparisons, 'an integer ≥ 1');
-  }
+  const alpha = perTestAlpha(rules, comparisons);
   assertFinite(currentValues, `window values of ${feature.profile.name}`);
   const current = Float64Array.from(currentValues).sort();
-  const alpha = rules.bonferroni ? rules.alpha / comparisons : rules.alpha;
   return driftOfPrepared(feature, current, rules, alpha);
 }
 
