@@ -80,7 +80,7 @@ beforeAll(async () => {
     mlflowUri: inject('mlflowTrackingUri'),
     modelName,
     env: { TRAINER_DATA_DIR: dataDir },
-    monitor: { MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30' },
+    monitor: { MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30', MONITOR_RETRAIN: 'false' },
   });
   ({ client, mlflow, predictorUrl } = stack);
   watchEvents(client, SUBJECTS.modelRegistered, ({ data }) => registered.push(data));

@@ -63,7 +63,7 @@ beforeAll(async () => {
   stack = await startInProcessStack({
     mlflowUri: inject('mlflowTrackingUri'),
     modelName,
-    monitor: { MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30' },
+    monitor: { MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30', MONITOR_RETRAIN: 'false' }, // retraining: loop.test.ts
   });
   ({ nats, client, mlflow, predictorUrl } = stack);
   watchEvents(client, SUBJECTS.monitorWindow, ({ data: d }) => d.model === modelName && windows.push(d));

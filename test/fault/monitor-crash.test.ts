@@ -12,7 +12,7 @@ beforeAll(async () => {
   stack = await FaultStack.start({
     mlflowUri: inject('mlflowTrackingUri'),
     services: ['monitor'],
-    env: { monitor: { MONITOR_WINDOW_ROWS: '500', MONITOR_WINDOW_SECONDS: '5' } },
+    env: { monitor: { MONITOR_WINDOW_ROWS: '500', MONITOR_WINDOW_SECONDS: '5', MONITOR_RETRAIN: 'false' } },
   });
 }, 120_000);
 

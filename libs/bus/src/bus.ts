@@ -26,6 +26,7 @@ import {
   type EventIdentity,
   streamOf,
 } from './events.js';
+import { type Lease, leases } from './leases.js';
 import type { BusLogger } from './logger.js';
 import {
   type ConsumerSpec,
@@ -34,7 +35,7 @@ import {
   ensureStream,
   type StreamSpec,
 } from './provisioning.js';
-import { type ReplaySummary, replayEvents } from './replay.js';
+import { type ReplayOptions, type ReplaySummary, replayEvents } from './replay.js';
 import { type NatsSecurity, securityOptions } from './security.js';
 import { envelopeBytes } from './wire.js';
 
@@ -95,8 +96,13 @@ export interface Bus {
   replayEvents<S extends EventSubject>(
     subject: S,
     handler: (event: EventOf<S>, streamSequence: number) => void,
-    options?: { onInvalid?: (reason: string, streamSequence: number) => void },
+    options?: ReplayOptions,
   ): Promise<ReplaySummary>;
+  /**
+   * Single-flight leases in a JetStream key-value bucket whose entries expire after `ttlMs`: a holder that dies
+   * cannot keep one longer than that. Creates the bucket when missing.
+   */
+  leases(bucket: string, options: { ttlMs: number }): Promise<Lease>;
   /** The last stored event of `subject`, parsed; undefined when there is none (or it breaks the schema). */
   lastEvent<S extends EventSubject>(subject: S): Promise<EventOf<S> | undefined>;
   /** Raw bytes to any subject, unchecked: only for tests and tools that must send what the map forbids. */
@@ -211,6 +217,7 @@ function createBus(
       return handle;
     },
     replayEvents: (subject, handler, replayOptions) => replayEvents(js, jsm, subject, handler, replayOptions),
+    leases: (bucket, leaseOptions) => leases(nc, bucket, leaseOptions),
     async lastEvent(subject) {
       const stored = await jsm.streams
         .getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject })

@@ -20,9 +20,10 @@ export {
 } from './errors.js';
 export type { EventHandlers, EventIdentity } from './events.js';
 export { requestReply, watchEvents } from './events.js';
+export type { Lease, LeaseEntry } from './leases.js';
 export type { BusLogger } from './logger.js';
 export type { ConsumerSpec, StreamSpec } from './provisioning.js';
 export { DEAD_LETTER_STREAM } from './provisioning.js';
-export type { ReplaySummary } from './replay.js';
+export type { ReplayOptions, ReplaySummary } from './replay.js';
 export type { NatsSecurity } from './security.js';
 export { securityOptions } from './security.js';

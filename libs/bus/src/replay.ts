@@ -9,20 +9,30 @@ export interface ReplaySummary {
   readonly lastSequence: number;
 }
 
+/** What a replay reads: from the first message, or from the first stored at or after `since`. */
+export interface ReplayOptions {
+  readonly since?: Date;
+  readonly onInvalid?: (reason: string, streamSequence: number) => void;
+}
+
 /** Reads the events of one subject stored when called, oldest first, with an ordered consumer; see Bus.replayEvents. */
 export async function replayEvents<S extends EventSubject>(
   js: JetStreamClient,
   jsm: JetStreamManager,
   subject: S,
   handler: (event: EventOf<S>, streamSequence: number) => void,
-  options: { onInvalid?: (reason: string, streamSequence: number) => void } = {},
+  options: ReplayOptions = {},
 ): Promise<ReplaySummary> {
   const stream = EVENT_MAP[subject].stream;
   const { state } = await jsm.streams.info(stream);
   let events = 0;
   let invalid = 0;
   if (state.messages === 0) return { events, invalid, lastSequence: 0 };
-  const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
+  const start =
+    options.since === undefined
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.since.toISOString() };
+  const consumer = await js.consumers.get(stream, start);
   const messages = await consumer.consume({ max_messages: 1000 });
   let lastSequence = 0;
   try {

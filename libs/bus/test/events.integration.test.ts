@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,22 +15,11 @@ import {
   watchDeadLetters,
   watchEvents,
 } from '../src/index.js';
+import { loadFailed } from './events-fixture.js';
 
 const silent: BusLogger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 let nats: NatsServerHandle;
 let bus: Bus;
-
-function loadFailed(version: string): EventData<'model.load_failed'> {
-  return {
-    name: 'm',
-    version,
-    alias: 'champion',
-    instance: 'p-1',
-    reason: 'corrupt weights',
-    serving_version: null,
-    failed_at: new Date().toISOString(),
-  };
-}
 
 async function until<T>(get: () => T | undefined, ms = 8000): Promise<T> {
   const deadline = Date.now() + ms;

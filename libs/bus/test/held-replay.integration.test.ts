@@ -1,23 +1,12 @@
-import { type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, type BusLogger, connectBus, type HeldMessage } from '../src/index.js';
+import { loadFailed } from './events-fixture.js';
 
 const silent: BusLogger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 let nats: NatsServerHandle;
 let bus: Bus;
-
-function loadFailed(version: string): EventData<'model.load_failed'> {
-  return {
-    name: 'm',
-    version,
-    alias: 'champion',
-    instance: 'p-1',
-    reason: 'corrupt weights',
-    serving_version: null,
-    failed_at: new Date().toISOString(),
-  };
-}
 
 async function until<T>(get: () => T | undefined, ms = 8000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -34,6 +34,12 @@ import {
   RollbackRequestSchema,
 } from './registry.js';
 import { TuneReplySchema } from './replies.js';
+import {
+  RetrainReplySchema,
+  RetrainRequestedSchema,
+  RetrainRequestSchema,
+  RetrainSkippedSchema,
+} from './retraining.js';
 import { STREAMS, SUBJECTS } from './subjects.js';
 import { TuneRequestSchema } from './tune-request.js';
 
@@ -80,6 +86,8 @@ export const EVENT_MAP = {
   [SUBJECTS.driftResolved]: define(STREAMS.monitor, DriftResolvedSchema),
   [SUBJECTS.performanceDegraded]: define(STREAMS.monitor, PerformanceDegradedSchema),
   [SUBJECTS.performanceRecovered]: define(STREAMS.monitor, PerformanceRecoveredSchema),
+  [SUBJECTS.retrainRequested]: define(STREAMS.retrain, RetrainRequestedSchema),
+  [SUBJECTS.retrainSkipped]: define(STREAMS.retrain, RetrainSkippedSchema),
 } as const satisfies Record<string, EventDefinition>;
 
 /** A subject that carries JetStream events (a key of {@link EVENT_MAP}). */
@@ -136,6 +144,7 @@ export const REQUEST_MAP = {
   [SUBJECTS.registryRollback]: { request: RollbackRequestSchema, reply: ChampionMoveReplySchema },
   [SUBJECTS.feedbackReceived]: { request: FeedbackRequestSchema, reply: FeedbackReplySchema },
   [SUBJECTS.monitorStatus]: { request: MonitorStatusRequestSchema, reply: MonitorStatusReplySchema },
+  [SUBJECTS.monitorRetrain]: { request: RetrainRequestSchema, reply: RetrainReplySchema },
 } as const;
 
 /** The request schema of `subject`, for the server that parses raw bodies. */

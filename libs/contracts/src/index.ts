@@ -97,6 +97,23 @@ export {
 } from './registry.js';
 export type { TuneReply } from './replies.js';
 export { TuneReplySchema } from './replies.js';
+export type {
+  RetrainDataset,
+  RetrainReply,
+  RetrainRequestedData,
+  RetrainSkippedData,
+  RetrainSkipReason,
+  RetrainTrigger,
+} from './retraining.js';
+export {
+  RETRAIN_SKIP_REASONS,
+  RETRAIN_TRIGGERS,
+  RetrainDatasetSchema,
+  RetrainReplySchema,
+  RetrainRequestedSchema,
+  RetrainRequestSchema,
+  RetrainSkippedSchema,
+} from './retraining.js';
 export type { Subject } from './subjects.js';
 export { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS } from './subjects.js';
 export type { Cell, ColumnRolesData, FittedPreprocessorData, InputColumn } from './tables.js';
@@ -121,13 +138,16 @@ export type {
 export {
   CATEGORICAL_MISSING_MODES,
   ColumnOverridesSchema,
+  CSV_FEATURE_MODES,
   DEFAULT_MODEL_NAME,
   expandGrid,
   GateRulesSchema,
   GateSpecSchema,
   greaterIsBetter,
   IMPUTE_STRATEGIES,
+  isTableDataset,
   MAX_DATASET_CELLS,
+  MAX_MATRIX_FEATURES,
   MAX_TRIALS,
   parseTuneRequest,
   resolvedGrid,

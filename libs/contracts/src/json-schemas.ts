@@ -16,6 +16,8 @@ export const MESSAGE_SCHEMAS = {
   'feedback.reply': REQUEST_MAP[SUBJECTS.feedbackReceived].reply,
   [SUBJECTS.monitorStatus]: REQUEST_MAP[SUBJECTS.monitorStatus].request,
   'monitor.status.reply': REQUEST_MAP[SUBJECTS.monitorStatus].reply,
+  [SUBJECTS.monitorRetrain]: REQUEST_MAP[SUBJECTS.monitorRetrain].request,
+  'monitor.retrain.reply': REQUEST_MAP[SUBJECTS.monitorRetrain].reply,
 } as Readonly<Record<string, z.ZodType>>;
 
 /** JSON Schemas (draft 2020-12) generated from the zod schemas, keyed by subject; inputs as publishers write them. */

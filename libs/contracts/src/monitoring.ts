@@ -217,6 +217,8 @@ export const MonitorCheckpointSchema = z.object({
   windows: count,
   /** The window that opened the current drift episode; null when there is none. */
   drift_since_window: count.nullable(),
+  /** When that window opened (its first row): the retrain policy trains on labelled rows from here on. */
+  drift_since_at: timestamp.nullable().default(null),
   /** Performance episodes so far, and whether the last one is still open. */
   performance_episodes: count,
   degraded: z.boolean(),
@@ -287,6 +289,8 @@ export const DriftResolvedDataSchema = z.object({
   window: count,
   /** The window whose `drift.detected` opened the episode. */
   detected_window: count,
+  /** Set when the episode ended because this version stopped being served: the version that replaced it. */
+  superseded_by: versionNumber.optional(),
   resolved_at: timestamp,
 });
 

@@ -41,6 +41,12 @@ export const SUBJECTS = {
   performanceDegraded: 'performance.degraded',
   /** The live metric came back within the threshold. */
   performanceRecovered: 'performance.recovered',
+  /** Core request/reply, answered by the monitor: retrain the served version now (`mlops retrain`). */
+  monitorRetrain: 'monitor.retrain',
+  /** A retrain passed the policy; its tune request was sent (JetStream). */
+  retrainRequested: 'retrain.requested',
+  /** A retrain trigger held but the policy said not now, and why (JetStream). */
+  retrainSkipped: 'retrain.skipped',
 } as const;
 
 /** One of the subject strings in {@link SUBJECTS}. */
@@ -60,6 +66,8 @@ export const STREAMS = {
   feedback: { name: 'FEEDBACK', subjects: ['label.recorded'] },
   /** What the monitor concluded: windows, drift and performance episodes. */
   monitor: { name: 'MONITOR', subjects: ['monitor.window', 'drift.>', 'performance.>'] },
+  /** The retrain policy's decisions: what it started and what it held back. */
+  retrain: { name: 'RETRAIN', subjects: ['retrain.requested', 'retrain.skipped'] },
 } as const;
 
 /** Durable consumer names, one per (service, purpose). */
@@ -68,6 +76,7 @@ export const CONSUMERS = {
   trackerEvents: 'tracker-tuning-events',
   predictorModels: 'predictor-model-registered',
   monitorPredictions: 'monitor-predictions',
+  monitorModels: 'monitor-model-events',
 } as const;
 
 /**

@@ -10,6 +10,8 @@ export const SELECTION_METRICS = ['accuracy', 'f1', 'roc_auc', 'log_loss', 'prec
 export const MAX_TRIALS = 1000;
 /** Upper bound on a synthetic data set's n_samples × n_features (80 MB of doubles): larger ones are rejected. */
 export const MAX_DATASET_CELLS = 10_000_000;
+/** Upper bound on a matrix model's features: a synthetic data set's n_features, a matrix CSV's non-target columns. */
+export const MAX_MATRIX_FEATURES = 1000;
 
 /** One of {@link SELECTION_METRICS}. */
 export type SelectionMetric = (typeof SELECTION_METRICS)[number];
@@ -26,7 +28,7 @@ const finite = z.number().finite();
 export const SyntheticDatasetSchema = z.strictObject({
   kind: z.literal('synthetic'),
   n_samples: count(10).max(1_000_000).default(1000),
-  n_features: count(1).max(1000).default(20),
+  n_features: count(1).max(MAX_MATRIX_FEATURES).default(20),
   n_informative: count(1).default(2),
   n_redundant: count(0).default(2),
   n_repeated: count(0).default(0),
@@ -51,13 +53,36 @@ export const ColumnOverridesSchema = z.strictObject({
   numeric: columnList.optional().describe('number columns used as they are (imputed, scaled)'),
 });
 
+/** How a CSV's columns become model inputs: a table preprocessed per trial, or a matrix of numbers used as they are. */
+export const CSV_FEATURE_MODES = ['table', 'matrix'] as const;
+
 /** A CSV file with a header row, read by the trainer from its data directory. */
-export const CsvDatasetSchema = z.strictObject({
-  kind: z.literal('csv'),
-  path: z.string().min(1).max(1024).describe('relative to the trainer data directory'),
-  target: z.string().min(1).max(256).default('y'),
-  columns: ColumnOverridesSchema.optional(),
-});
+export const CsvDatasetSchema = z
+  .strictObject({
+    kind: z.literal('csv'),
+    path: z.string().min(1).max(1024).describe('relative to the trainer data directory'),
+    target: z.string().min(1).max(256).default('y'),
+    features: z
+      .enum(CSV_FEATURE_MODES)
+      .default('table')
+      .describe(
+        'table: column roles inferred, each trial imputes, scales and one-hot encodes; matrix: every column but the target is a finite number in every row (no missing cell), used as it is in file order like the synthetic data set',
+      ),
+    columns: ColumnOverridesSchema.optional().describe('table only: corrections to the inferred column roles'),
+    digest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the file: 64 lowercase hex characters')
+      .optional()
+      .describe("SHA-256 (hex) of the file's bytes: a file whose bytes hash differently is refused"),
+  })
+  .superRefine((dataset, ctx) => {
+    if (dataset.features !== 'matrix') return;
+    for (const role of ['exclude', 'categorical', 'numeric'] as const) {
+      if (dataset.columns?.[role] === undefined) continue;
+      const message = 'column overrides are for features "table"; a matrix uses every column but the target';
+      ctx.addIssue({ code: 'custom', path: ['columns', role], message });
+    }
+  });
 
 /** Where the training data come from. */
 export const DatasetSpecSchema = z.discriminatedUnion('kind', [SyntheticDatasetSchema, CsvDatasetSchema]);
@@ -182,14 +207,28 @@ export const TuneRequestSchema = RequestObjectSchema.superRefine((request, ctx) 
     });
   }
   for (const issue of syntheticDatasetProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
-  if (request.dataset.kind === 'synthetic') {
-    for (const axisName of Object.keys(TABLE_GRID_DEFAULTS) as (keyof typeof TABLE_GRID_DEFAULTS)[]) {
-      if (request.grid[axisName] === undefined) continue;
-      const message = `preprocesses CSV tables only; the synthetic data set is used as it is`;
-      ctx.addIssue({ code: 'custom', path: ['grid', axisName], message });
-    }
-  }
+  for (const issue of preprocessingAxisProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
 });
+
+/** True when the data set is a CSV table (preprocessed per trial), false for matrices (synthetic, matrix CSVs). */
+export function isTableDataset(dataset: DatasetSpec): boolean {
+  return dataset.kind === 'csv' && dataset.features === 'table';
+}
+
+/** The preprocessing axes a matrix data set cannot take: it is used as it is. */
+function preprocessingAxisProblems(
+  request: z.output<typeof RequestObjectSchema>,
+): { path: string[]; message: string }[] {
+  if (isTableDataset(request.dataset)) return [];
+  const usedAsItIs =
+    request.dataset.kind === 'synthetic' ? 'the synthetic data set is' : 'a CSV with features "matrix" is';
+  return (Object.keys(TABLE_GRID_DEFAULTS) as (keyof typeof TABLE_GRID_DEFAULTS)[])
+    .filter((axisName) => request.grid[axisName] !== undefined)
+    .map((axisName) => ({
+      path: ['grid', axisName],
+      message: `preprocesses CSV tables only; ${usedAsItIs} used as it is`,
+    }));
+}
 
 /** What make_classification and train_test_split would refuse, said before anything is queued. */
 function syntheticDatasetProblems(
@@ -235,7 +274,7 @@ export function trialCount(grid: GridSpec): number {
 
 /** The grid a request's trials come from: a CSV table's preprocessing axes filled with their defaults. */
 export function resolvedGrid(request: TuneRequest): GridSpec {
-  if (request.dataset.kind !== 'csv') return request.grid;
+  if (!isTableDataset(request.dataset)) return request.grid;
   const { grid } = request;
   return {
     ...grid,
@@ -255,7 +294,7 @@ export interface TrialParams {
   intercept_scaling: number;
   penalty: 'l2' | null;
   random_state: number;
-  /** CSV tables only (absent for the synthetic data set): the preprocessing of this trial. */
+  /** CSV tables only (absent for matrices: the synthetic data set, a matrix CSV): the preprocessing of this trial. */
   scale?: boolean;
   impute?: (typeof IMPUTE_STRATEGIES)[number];
   categorical_missing?: (typeof CATEGORICAL_MISSING_MODES)[number];

@@ -159,6 +159,83 @@ describe('CSV tables in a tune request', () => {
   });
 });
 
+describe('CSV data sets as a matrix, and pinned by digest', () => {
+  const matrix = { kind: 'csv', path: 'retrain.csv', features: 'matrix' } as const;
+  const sha256 = 'ab'.repeat(32);
+
+  it('when a CSV request names no features mode, then it is a table, with no digest', () => {
+    const parsed = parseTuneRequest({ dataset: { kind: 'csv', path: 'customers.csv' } });
+    expect(parsed).toEqual({
+      ok: true,
+      request: expect.objectContaining({
+        dataset: { kind: 'csv', path: 'customers.csv', target: 'y', features: 'table' },
+      }),
+    });
+  });
+
+  it('when a matrix CSV is pinned by digest, then both are kept and its trials carry no preprocessing', () => {
+    const parsed = parseTuneRequest({ dataset: { ...matrix, digest: sha256 }, grid: { C: [1], solver: ['lbfgs'] } });
+    expect(parsed).toMatchObject({ ok: true, request: { dataset: { features: 'matrix', digest: sha256 } } });
+    const request = (parsed as { request: TuneRequest }).request;
+    const trials = expandGrid(resolvedGrid(request));
+    expect(trials).toHaveLength(1);
+    expect(Object.keys(trials[0]!).sort()).toEqual(
+      ['C', 'fit_intercept', 'intercept_scaling', 'max_iter', 'penalty', 'random_state', 'solver', 'tol'].sort(),
+    );
+  });
+
+  it('when a matrix CSV names categorical or numeric columns, then the request is refused naming each override', () => {
+    const parsed = parseTuneRequest({ dataset: { ...matrix, columns: { categorical: ['x0'], numeric: ['x1'] } } });
+    const message = 'column overrides are for features "table"; a matrix uses every column but the target';
+    expect(parsed).toEqual({
+      ok: false,
+      errors: [
+        { path: 'dataset.columns.categorical', message },
+        { path: 'dataset.columns.numeric', message },
+      ],
+    });
+  });
+
+  it('when a matrix CSV excludes columns, then it is refused too: a matrix takes every column but the target', () => {
+    expect(parseTuneRequest({ dataset: { ...matrix, columns: { exclude: ['id'] } } })).toMatchObject({
+      ok: false,
+      errors: [{ path: 'dataset.columns.exclude' }],
+    });
+    expect(parseTuneRequest({ dataset: { ...matrix, features: 'table', columns: { exclude: ['id'] } } }).ok).toBe(true);
+  });
+
+  it('when a matrix CSV is asked to be scaled or imputed, then the request is refused naming each axis', () => {
+    const parsed = parseTuneRequest({ dataset: matrix, grid: { scale: [true], impute: 'median' } });
+    const message = 'preprocesses CSV tables only; a CSV with features "matrix" is used as it is';
+    expect(parsed).toEqual({
+      ok: false,
+      errors: [
+        { path: 'grid.scale', message },
+        { path: 'grid.impute', message },
+      ],
+    });
+  });
+
+  it('when the features mode is unknown, then the request is refused', () => {
+    expect(parseTuneRequest({ dataset: { ...matrix, features: 'tensor' } })).toMatchObject({
+      ok: false,
+      errors: [{ path: 'dataset.features' }],
+    });
+  });
+
+  it('when the digest is not 64 lowercase hex characters, then the request is refused saying what it must be', () => {
+    for (const digest of ['ab'.repeat(31), 'AB'.repeat(32), `${'ab'.repeat(31)}zz`, 'ab'.repeat(33), 42]) {
+      expect(parseTuneRequest({ dataset: { ...matrix, digest } })).toMatchObject({
+        ok: false,
+        errors: [{ path: 'dataset.digest' }],
+      });
+    }
+    expect(parseTuneRequest({ dataset: { ...matrix, digest: 'AB'.repeat(32) } })).toMatchObject({
+      errors: [{ message: 'the SHA-256 of the file: 64 lowercase hex characters' }],
+    });
+  });
+});
+
 describe('gate overrides', () => {
   it('when a request sets gate fields, then they are kept and resolve over the defaults; bad ones are named', () => {
     const parsed = parseTuneRequest({

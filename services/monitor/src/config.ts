@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { SELECTION_METRICS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
@@ -12,6 +13,7 @@ import {
 import { z } from 'zod';
 import type { DriftRules } from './domain/drift-report.js';
 import type { PerformanceRules } from './domain/live-performance.js';
+import type { RetrainRules } from './domain/retrain-policy.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const fraction = (fallback: number) => z.coerce.number().gt(0).lt(1).default(fallback);
@@ -85,6 +87,44 @@ export const configSchema = z
     MONITOR_PERFORMANCE_WINDOW_SECONDS: positiveInt(24 * 3600).describe(
       'Live performance covers predictions made in this many seconds before now',
     ),
+    MONITOR_RETRAIN: flagSchema(true).describe(
+      'Retrain the served version on its own when the policy below says so (`mlops retrain` works either way)',
+    ),
+    MONITOR_RETRAIN_DRIFT_WINDOWS: z.coerce
+      .number({ message: 'must be a whole number of windows' })
+      .int('must be a whole number of windows')
+      .min(1, 'must be at least 1: dataset drift in this many consecutive windows triggers a retrain')
+      .default(3)
+      .describe('Dataset drift in this many consecutive windows triggers a retrain (K)'),
+    MONITOR_RETRAIN_MIN_LABELS: z.coerce
+      .number({ message: 'must be a whole number of rows' })
+      .int('must be a whole number of rows')
+      .min(1, 'must be at least 1: a retrain needs new labelled rows to learn from')
+      .default(500)
+      .describe('An automatic retrain waits for this many labelled rows predicted since the last retrain (M)'),
+    MONITOR_RETRAIN_COOLDOWN_SECONDS: z.coerce
+      .number({ message: 'must be a number of seconds' })
+      .min(0, 'must not be negative: it is the time between two automatic retrains')
+      .default(3600)
+      .describe('Seconds after a retrain was requested before the next automatic one (a fraction for tests)'),
+    MONITOR_RETRAIN_LEASE_SECONDS: z.coerce
+      .number({ message: 'must be a number of seconds' })
+      .gt(0, 'must be more than 0: the single-flight lease must outlive a tuning')
+      .default(1800)
+      .describe(
+        'The single-flight lease of a retrain ends after this long even if its outcome never comes (a monitor that died mid-retrain cannot block retraining for longer)',
+      ),
+    MONITOR_RETRAIN_MAX_ROWS: positiveInt(100_000).describe(
+      'The newest this many labelled rows make a retrain data set',
+    ),
+    MONITOR_RETRAIN_DATA_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The trainer's data directory: retrain data sets are written to its retrain/ folder (default: TRAINER_DATA_DIR when set, else data/datasets)",
+      ),
+    TRAINER_DATA_DIR: z.string().min(1).optional().describe('Read only as the default of MONITOR_RETRAIN_DATA_DIR'),
     MONITOR_MLFLOW_RUNS: flagSchema(true).describe('Log each window as a step of a "monitoring v<N>" run in MLflow'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
@@ -103,12 +143,15 @@ export interface MonitorConfig {
   readonly drift: DriftRules;
   readonly join: { readonly horizonMs: number; readonly maxRows: number };
   readonly performance: PerformanceRules;
+  readonly retrain: RetrainRules;
+  /** Absolute path of the trainer's data directory. */
+  readonly retrainDataDir: string;
   readonly mlflowRuns: boolean;
   readonly logLevel: string;
 }
 
 /** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables and the MONITOR_* ones; throws ConfigError on problems. */
-export function loadConfig(env: Record<string, string | undefined>): MonitorConfig {
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): MonitorConfig {
   const p = parseConfig('monitor', configSchema, env);
   const nats = natsConnection(p);
   return Object.freeze({
@@ -137,6 +180,15 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
       minLabels: p.MONITOR_PERFORMANCE_MIN_LABELS,
       windowMs: p.MONITOR_PERFORMANCE_WINDOW_SECONDS * 1000,
     },
+    retrain: {
+      enabled: p.MONITOR_RETRAIN,
+      driftWindows: p.MONITOR_RETRAIN_DRIFT_WINDOWS,
+      minLabels: p.MONITOR_RETRAIN_MIN_LABELS,
+      cooldownMs: p.MONITOR_RETRAIN_COOLDOWN_SECONDS * 1000,
+      leaseMs: Math.round(p.MONITOR_RETRAIN_LEASE_SECONDS * 1000),
+      maxRows: p.MONITOR_RETRAIN_MAX_ROWS,
+    },
+    retrainDataDir: resolve(cwd, p.MONITOR_RETRAIN_DATA_DIR ?? p.TRAINER_DATA_DIR ?? 'data/datasets'),
     mlflowRuns: p.MONITOR_MLFLOW_RUNS,
     logLevel: p.LOG_LEVEL,
   });

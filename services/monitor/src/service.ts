@@ -5,9 +5,13 @@ import { createMonitorMetrics, type MonitorPrometheus } from './adapters/metrics
 import { mlflowMonitoringRuns } from './adapters/mlflow-monitoring-runs.js';
 import { mlflowVersionFiles } from './adapters/mlflow-version-files.js';
 import { natsAnnouncer } from './adapters/nats-announcer.js';
+import { dataDirectoryStore, kvRetrainLeases, natsTuneRequester, streamFeatureSource } from './adapters/retrain-io.js';
 import type { MonitorConfig } from './config.js';
 import { Monitor } from './domain/monitor.js';
+import type { RetrainLeases } from './domain/ports.js';
+import { Retrainer } from './domain/retrainer.js';
 import { startMonitorHttp } from './entry-points/http.js';
+import { consumeModelEvents, provisionModelEvents } from './entry-points/model-events.js';
 import { consumePredictions, provisionMonitor, restoreMonitor } from './entry-points/predictions.js';
 import { serveMonitorRequests } from './entry-points/requests.js';
 
@@ -35,18 +39,44 @@ export function createMonitor(
     });
   const metrics = createMonitorMetrics();
   const stopping = new AbortController();
+  const announce = natsAnnouncer(deps.bus, logger.child({ module: 'announce' }), stopping.signal);
+  // The lease bucket is opened in start() (it needs the connection); the retrainer reaches it through this holder.
+  const leases = lazyLeases();
+  const retrainer = new Retrainer(
+    config.retrain,
+    { selectionMetric: config.performance.metric },
+    {
+      leases: leases.port,
+      features: streamFeatureSource(deps.bus),
+      datasets: dataDirectoryStore(config.retrainDataDir),
+      tuner: natsTuneRequester(deps.bus),
+      announce,
+      metrics,
+      logger: logger.child({ module: 'retrain' }),
+      owner: config.instance,
+      now: Date.now,
+    },
+  );
   const monitor = new Monitor(
-    { window: config.window, drift: config.drift, join: config.join, performance: config.performance },
+    {
+      window: config.window,
+      drift: config.drift,
+      join: config.join,
+      performance: config.performance,
+      retrain: config.retrain,
+    },
     {
       files: mlflowVersionFiles(mlflow),
-      announce: natsAnnouncer(deps.bus, logger.child({ module: 'announce' }), stopping.signal),
+      announce,
       runs: config.mlflowRuns ? mlflowMonitoringRuns(mlflow) : undefined,
       metrics,
       logger: logger.child({ module: 'monitor' }),
+      retrainer,
     },
   );
   let http: Awaited<ReturnType<typeof startMonitorHttp>> | undefined;
   let consumer: ConsumerHandle | undefined;
+  let modelEvents: ConsumerHandle | undefined;
   let requests: ConsumerHandle[] = [];
   let ticker: NodeJS.Timeout | undefined;
   let ready = false;
@@ -68,8 +98,12 @@ export function createMonitor(
         isReady: () => ready,
       });
       await provisionMonitor(deps.bus, config.window.ms);
-      await restoreMonitor(deps.bus, monitor, logger);
+      await provisionModelEvents(deps.bus);
+      leases.set(await kvRetrainLeases(deps.bus, config.retrain.leaseMs));
+      await restoreMonitor(deps.bus, monitor, logger, retrainer);
+      await retrainer.resume();
       requests = serveMonitorRequests(deps.bus, monitor);
+      modelEvents = await consumeModelEvents(deps.bus, monitor);
       consumer = await consumePredictions(deps.bus, monitor, config.window.ms);
       ticker = setInterval(() => {
         monitor.tick().catch((err: unknown) => logger.error({ err }, 'monitor tick failed'));
@@ -85,10 +119,33 @@ export function createMonitor(
       stopping.abort();
       for (const handle of requests) await handle.stop();
       await consumer?.stop();
+      await modelEvents?.stop();
+      await retrainer.settle();
       await monitor.flushRuns();
       await http?.close();
       await deps.bus.close();
       logger.info('monitor stopped');
+    },
+  };
+}
+
+/** A lease port whose bucket is set once start() opened it; a call before that is a programming error. */
+function lazyLeases(): { port: RetrainLeases; set(leases: RetrainLeases): void } {
+  let target: RetrainLeases | undefined;
+  const get = () => {
+    if (target === undefined) throw new Error('the retrain lease bucket is not open yet (start() opens it)');
+    return target;
+  };
+  return {
+    port: {
+      acquire: (model, value) => get().acquire(model, value),
+      holder: (model) => get().holder(model),
+      update: (held, value) => get().update(held, value),
+      release: (held) => get().release(held),
+      all: () => get().all(),
+    },
+    set(leases) {
+      target = leases;
     },
   };
 }

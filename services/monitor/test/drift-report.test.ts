@@ -26,7 +26,7 @@ const MODEL_CATEGORIES: Category[] = ['basic', 'plus', 'pro', null];
 const scored: RawTable[] = [];
 const files: VersionFiles = {
   profile,
-  model: { classes: [0, 1], coef: [0, 0], intercept: 0 },
+  model: { classes: [0, 1], coef: [0, 0], intercept: 0, featureNames: ['tenure', 'plan_basic'] },
   training: {},
   table: {
     columns: [
@@ -132,7 +132,7 @@ describe("a table model's numeric categorical column", () => {
     const decoded: RawTable[] = [];
     const reference = prepareReference({
       profile: buildTableProfile(seats, [{ name: 'seats', role: 'categorical' }]),
-      model: { classes: [0, 1], coef: [0], intercept: 0 },
+      model: { classes: [0, 1], coef: [0], intercept: 0, featureNames: ['seats_1'] },
       training: {},
       table: {
         columns: [{ name: 'seats', kind: 'number' }],

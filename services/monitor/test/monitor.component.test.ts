@@ -53,6 +53,7 @@ beforeAll(async () => {
     MONITOR_WINDOW_SECONDS: '30',
     MONITOR_DRIFT_SHARE: '0.25',
     MONITOR_PERFORMANCE_MIN_LABELS: '200',
+    MONITOR_RETRAIN: 'false', // retraining has its own test (retrain.component.test.ts)
   });
   monitor = createMonitor(config, { bus: await connectBus({ servers: nats.url, name: 'monitor', logger }), logger });
   await monitor.start();

@@ -1,5 +1,5 @@
 import { createLogger, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
-import { checkDatasetFile, csvFilesLoader, readCsvHeader } from './adapters/csv-files.js';
+import { checkDatasetFile, csvFilesLoader, datasetFileSha256, readCsvHeader } from './adapters/csv-files.js';
 import type { TrainerConfig } from './config.js';
 import type { Stoppable, TrainerBus } from './domain/ports.js';
 import { startIntake } from './entry-points/intake.js';
@@ -27,6 +27,7 @@ export function createTrainer(
           {
             check: (path) => checkDatasetFile(config.dataDir, path),
             header: (path) => readCsvHeader(config.dataDir, path),
+            sha256: (path) => datasetFileSha256(config.dataDir, path),
           },
           logger.child({ module: 'intake' }),
         ),

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectBus, requestReply } from '@mlops/bus';
 import { SUBJECTS } from '@mlops/contracts';
+import { formatDatasetCsv, makeClassification } from '@mlops/ml';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -15,6 +17,10 @@ let nats: NatsServerHandle;
 let client: NatsConnection;
 let trainer: ReturnType<typeof createTrainer>;
 let dataDir: string;
+const matrixCsv = (() => {
+  const { X, y } = makeClassification({ nSamples: 100, nFeatures: 4, nInformative: 2, randomState: 5 });
+  return formatDatasetCsv(X, y);
+})();
 
 function collect(subject: string): { data: Record<string, unknown> }[] {
   const seen: { data: Record<string, unknown> }[] = [];
@@ -39,6 +45,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'trainer-data-'));
   await writeFile(join(dataDir, 'ragged.csv'), 'a,b,y\n1,2,0\n3,4\n');
   await writeFile(join(dataDir, 'customers.csv'), 'customer_id,plan,plan,churned\nC1,basic,pro,yes\n');
+  await writeFile(join(dataDir, 'retrain.csv'), matrixCsv);
   const logger = createLogger({ service: 'trainer-test', level: 'silent' });
   const bus = await connectBus({ servers: nats.url, name: 'trainer-test', logger });
   trainer = createTrainer(
@@ -130,6 +137,30 @@ describe('trainer on tune.requested', () => {
         message: '"id" is not a column (columns: customer_id, plan, plan, churned)',
       },
     ]);
+  });
+
+  it('when a matrix CSV is pinned by its digest, then it is tuned; pinned by another digest, the intake refuses it', async () => {
+    const digest = createHash('sha256').update(matrixCsv).digest('hex');
+    const dataset = { kind: 'csv', path: 'retrain.csv', features: 'matrix', digest };
+    const done = collect(SUBJECTS.tuningCompleted);
+    const grid = { C: [1], solver: ['lbfgs'] };
+    const body = JSON.stringify({ tuning_id: 'matrix-1', dataset, grid });
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    expect(reply).toMatchObject({ status: 'accepted', tuning_id: 'matrix-1', trial_count: 1 });
+    await until(() => done.length === 1);
+    expect(done[0]?.data).toMatchObject({ tuning_id: 'matrix-1', completed: 1, failed: 0 });
+    const other = 'f'.repeat(64);
+    const pinnedElse = JSON.stringify({ dataset: { ...dataset, digest: other }, grid });
+    const refused = await requestReply(client, SUBJECTS.tuneRequested, pinnedElse, { timeoutMs: 5000 });
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      errors: [
+        {
+          path: 'dataset.digest',
+          message: `dataset "retrain.csv": expected SHA-256 ${other}, the file's is ${digest} (it changed since it was pinned)`,
+        },
+      ],
+    });
   });
 
   it('when a request has thousands of problems, then the reply lists 20 of them and says how many more', async () => {

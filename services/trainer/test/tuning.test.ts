@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type EventData,
   type EventSubject,
@@ -7,7 +8,7 @@ import {
   SUBJECTS,
   type TuneRequestInput,
 } from '@mlops/contracts';
-import { customersCsv } from '@mlops/ml';
+import { customersCsv, formatDatasetCsv, makeClassification } from '@mlops/ml';
 import { describe, expect, it } from 'vitest';
 import { UnusableDataError } from '../src/domain/dataset.js';
 import { runTuning, trialId } from '../src/domain/tuning.js';
@@ -32,7 +33,7 @@ async function tune(input: TuneRequestInput, tuningId = 'tun-test', csv?: string
       },
       loadCsv: async (path) => {
         if (csv === undefined) throw new Error('no CSV in this test');
-        return { text: csv, source: `file:///data/${path}` };
+        return { text: csv, source: `file:///data/${path}`, sha256: createHash('sha256').update(csv).digest('hex') };
       },
       heartbeat: () => {},
     },
@@ -196,4 +197,47 @@ describe('runTuning on a CSV table', () => {
       await expect(tune(request(), 'tun-bad', table)).rejects.toThrow(message);
     });
   }
+});
+
+describe('runTuning on a matrix CSV', () => {
+  const { X, y } = makeClassification({ nSamples: 200, nFeatures: 5, nInformative: 3, randomState: 11 });
+  const csv = formatDatasetCsv(X, y, ['f0', 'f1', 'f2', 'f3', 'f4']);
+  const digest = createHash('sha256').update(csv).digest('hex');
+
+  it('when a pinned matrix CSV is tuned, then the models take its columns as they are, with no preprocessing', async () => {
+    const { events, outcome } = await tune(
+      {
+        dataset: { kind: 'csv', path: 'retrain.csv', features: 'matrix', digest },
+        grid: { C: [1], solver: ['lbfgs', 'liblinear'] },
+      },
+      'tun-matrix',
+      csv,
+    );
+    expect(outcome).toEqual({ tuningId: 'tun-matrix', completed: 2, failed: 0 });
+    const started = events[0]!.event.data as EventData<'tuning.started'>;
+    expect(started.dataset).toMatchObject({
+      name: 'retrain.csv',
+      feature_names: ['f0', 'f1', 'f2', 'f3', 'f4'],
+      target: 'y',
+      n_train: 160,
+      n_test: 40,
+    });
+    expect(started.dataset.columns).toBeUndefined();
+    expect(started.reference_profile).toMatchObject({ rows: 160 });
+    const run = events.find((e) => e.subject === SUBJECTS.runCompleted)!.event.data as EventData<'run.completed'>;
+    expect(Object.keys(run.params)).not.toContain('scale');
+    expect(run.model.feature_names).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
+    expect(run.model.input_columns).toBeUndefined();
+    expect(run.model.preprocessing).toBeUndefined();
+    expect(run.model.classes).toEqual([0, 1]);
+    const completed = events.at(-1)!.event.data as EventData<'tuning.completed'>;
+    expect(completed.holdout?.rows.flat().every((cell) => typeof cell === 'number')).toBe(true);
+  });
+
+  it('when the file no longer matches its pinned digest, then the tuning is refused as unusable data', async () => {
+    const pinned = { kind: 'csv', path: 'retrain.csv', features: 'matrix', digest } as const;
+    const changed = `${csv}1,2,3,4,5,0\n`;
+    await expect(tune({ dataset: pinned }, 'tun-changed', changed)).rejects.toThrow(UnusableDataError);
+    await expect(tune({ dataset: pinned }, 'tun-changed', changed)).rejects.toThrow(`expected SHA-256 ${digest}`);
+  });
 });

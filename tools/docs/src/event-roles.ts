@@ -166,7 +166,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   [SUBJECTS.driftDetected]: {
     summary: 'Dataset drift began for a served version (once per episode), naming the drifted features.',
     publishers: ['monitor'],
-    consumers: ['none yet (alerting; the closed-loop retraining issue)'],
+    consumers: ["none yet (alerting; the monitor's retrain policy counts drifted windows itself)"],
     messageId: '`drift.detected:<model>:<version>:<window>`',
   },
   [SUBJECTS.driftResolved]: {
@@ -179,7 +179,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     summary:
       "The live metric (from labelled predictions) fell below the version's training metric by more than the threshold, with enough labelled rows (once per episode).",
     publishers: ['monitor'],
-    consumers: ['none yet (alerting; the closed-loop retraining issue)'],
+    consumers: ["none yet (alerting; the monitor's retrain policy reads its own episode state)"],
     messageId: '`performance.degraded:<model>:<version>:<episode>`',
   },
   [SUBJECTS.performanceRecovered]: {
@@ -187,6 +187,27 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     publishers: ['monitor'],
     consumers: ['none yet (alerting)'],
     messageId: '`performance.recovered:<model>:<version>:<episode>`',
+  },
+  [SUBJECTS.monitorRetrain]: {
+    summary:
+      'Retrain the served version now, by hand (`{"reason": "…"}`): the policy\'s drift and cooldown conditions are waived; enough labelled rows and no retrain in flight are still required. The reply is `monitor.retrain.reply`.',
+    publishers: ['`mlops retrain`', "`nats request monitor.retrain '{}'`"],
+    consumers: ['monitor (queue group `monitor-retrain`)'],
+    messageId: undefined,
+  },
+  [SUBJECTS.retrainRequested]: {
+    summary:
+      'A retrain passed the policy (drift for K windows or degraded performance, M new labelled rows, cooldown over, the single-flight lock taken): the labelled live rows were written as a data set (path, SHA-256, window, label coverage) and a tune request with that tuning id was sent.',
+    publishers: ['monitor'],
+    consumers: ['none yet (`mlops history`, dashboards)'],
+    messageId: '`retrain.requested:<model>:<version>:<n>`',
+  },
+  [SUBJECTS.retrainSkipped]: {
+    summary:
+      "A retrain trigger held but the policy said not now, and why (too few new labels, one class only, cooldown, a retrain in flight, a table model, a failure). Stored at most once a minute per version and reason (the message id names the minute); every decision is counted in the monitor's metrics (`monitor_retrain_decisions_total`).",
+    publishers: ['monitor'],
+    consumers: ['none yet (alerting)'],
+    messageId: '`retrain.skipped:<model>:<version>:<reason>:<minute>`',
   },
 };
 
@@ -222,6 +243,12 @@ export const REPLY_ROLES: Readonly<Record<string, SubjectRole>> = {
     summary: 'The answer to `monitor.status`: per version, the last window, the drift episode and live performance.',
     publishers: ['monitor'],
     consumers: ['the requester (`mlops monitor`, `nats request`)'],
+    messageId: undefined,
+  },
+  'monitor.retrain.reply': {
+    summary: 'The answer to `monitor.retrain`: `requested` with the retrain (ids, data set), or `skipped` with why.',
+    publishers: ['monitor'],
+    consumers: ['the requester (`mlops retrain`, `nats request`)'],
     messageId: undefined,
   },
 };
@@ -271,5 +298,16 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     maxDeliver: 10,
     concurrency: 1,
     source: 'services/monitor/src/entry-points/predictions.ts',
+  },
+  {
+    durable: CONSUMERS.monitorModels,
+    service: 'monitor (retrain outcomes)',
+    stream: STREAMS.models.name,
+    filter: undefined,
+    deliverPolicy: 'new',
+    ackWait: '30 s',
+    maxDeliver: 5,
+    concurrency: 1,
+    source: 'services/monitor/src/entry-points/model-events.ts',
   },
 ];

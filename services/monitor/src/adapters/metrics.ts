@@ -82,6 +82,18 @@ export function createMonitorMetrics(): MonitorPrometheus {
     labelNames: version,
     registers,
   });
+  const retrainDecisions = new Counter({
+    name: 'monitor_retrain_decisions_total',
+    help: 'Retrain decisions by trigger (drift, performance, manual) and outcome (requested, or why it was skipped)',
+    labelNames: ['model_name', 'trigger', 'outcome'],
+    registers,
+  });
+  const retrainInFlight = new Gauge({
+    name: 'monitor_retrain_in_flight',
+    help: '1 while a retrain of the model is in flight (its lease held)',
+    labelNames: ['model_name'],
+    registers,
+  });
   const split = (key: string) => {
     const colon = key.lastIndexOf(':');
     return { model_name: key.slice(0, colon), model_version: key.slice(colon + 1) };
@@ -115,5 +127,7 @@ export function createMonitorMetrics(): MonitorPrometheus {
     },
     joinRows: (n) => joinRows.set(n),
     reference: (key, available) => reference.set(split(key), available ? 1 : 0),
+    retrainDecision: (model, trigger, outcome) => retrainDecisions.inc({ model_name: model, trigger, outcome }),
+    retrainInFlight: (model, inFlight) => retrainInFlight.set({ model_name: model }, inFlight ? 1 : 0),
   };
 }

@@ -24,6 +24,7 @@ export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
           classes: [weights.classes[0], weights.classes[1]],
           coef: [...weights.coef],
           intercept: weights.intercept,
+          featureNames: [...weights.feature_names],
         },
         training: weights.metrics,
         ...tableOf(weights),

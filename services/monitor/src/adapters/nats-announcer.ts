@@ -28,5 +28,7 @@ export function natsAnnouncer(bus: Bus, logger: Logger, stopping: AbortSignal): 
     performanceDegraded: (d) => publish(SUBJECTS.performanceDegraded, d, `${d.model}:${d.version}:${d.episode}`),
     performanceRecovered: (d) => publish(SUBJECTS.performanceRecovered, d, `${d.model}:${d.version}:${d.episode}`),
     labelRecorded: (d) => publish(SUBJECTS.labelRecorded, d, d.prediction_id),
+    retrainRequested: (d) => publish(SUBJECTS.retrainRequested, d, d.retrain_id),
+    retrainSkipped: (d, key) => publish(SUBJECTS.retrainSkipped, d, key),
   };
 }

@@ -46,6 +46,15 @@ export interface VersionReference {
   readonly training: TrainingMetrics;
   /** The target's own labels of classes 0 and 1 when it was text. */
   readonly classLabels?: readonly [ClassLabel, ClassLabel];
+  /** What a retrain needs of the version: its inputs, classes, and whether it takes a table. */
+  readonly inputs?: VersionInputs;
+}
+
+/** A version's inputs as a retrain writes them back: feature names in order, the class values, table or matrix. */
+export interface VersionInputs {
+  readonly featureNames: readonly string[];
+  readonly classes: readonly [number, number];
+  readonly table: boolean;
 }
 
 /** Rows of the reference sample a version's windows are compared with; null without a reference. */
@@ -59,7 +68,12 @@ export function referenceRows(reference: VersionReference): number | null {
  * profile that cannot be used leaves the version without drift (driftUnavailable says why), cached like any other.
  */
 export function prepareReference(files: VersionFiles): VersionReference {
-  const labels = files.classLabels === undefined ? {} : { classLabels: files.classLabels };
+  const inputs: VersionInputs = {
+    featureNames: files.model.featureNames,
+    classes: files.model.classes,
+    table: files.table !== undefined,
+  };
+  const labels = { inputs, ...(files.classLabels === undefined ? {} : { classLabels: files.classLabels }) };
   try {
     return { ...prepareDrift(files), ...labels };
   } catch (err) {

@@ -56,6 +56,21 @@ export interface VersionRows {
   readonly latencyMs: number[];
 }
 
+/** A version's labelled rows in a time range, per logged request: what a retrain's data set is built from. */
+export interface LabelledWindow {
+  /** Per request id with at least one label: each row's label (-1 where unlabelled), and when it was predicted. */
+  readonly requests: ReadonlyMap<string, { readonly labels: Int8Array; readonly predictedAtMs: number }>;
+  /** Rows predicted in the range, labelled or not. */
+  readonly predictions: number;
+  readonly labelled: number;
+  /** Labelled rows predicted after `newAfterMs`. */
+  readonly newLabelled: number;
+  readonly classCounts: readonly [number, number];
+  /** Prediction times of the first and the last labelled row (NaN when none). */
+  readonly firstMs: number;
+  readonly lastMs: number;
+}
+
 const EVICTED_MEMORY = 200_000;
 
 /**
@@ -146,6 +161,41 @@ export class LabelJoin {
       }
     }
     return { ...out, latencyMs };
+  }
+
+  /** The labelled rows of a version predicted at or after `sinceMs`, per request (labels copied). */
+  labelledWindow(key: string, sinceMs: number, newAfterMs: number): LabelledWindow {
+    const requests = new Map<string, { labels: Int8Array; predictedAtMs: number }>();
+    const counts: [number, number] = [0, 0];
+    let predictions = 0;
+    let newLabelled = 0;
+    let firstMs = Number.NaN;
+    let lastMs = Number.NaN;
+    for (const [id, { batch, offset, rows, predictedAtMs }] of this.requests) {
+      if (batch.key !== key || predictedAtMs < sinceMs) continue;
+      predictions += rows;
+      const labels = batch.truth.slice(offset, offset + rows);
+      const labelled = labels.reduce((n, label) => n + (label === -1 ? 0 : 1), 0);
+      if (labelled === 0) continue;
+      requests.set(id, { labels, predictedAtMs });
+      for (const label of labels) if (label !== -1) counts[label as 0 | 1]++;
+      if (predictedAtMs > newAfterMs) newLabelled += labelled;
+      if (!(firstMs <= predictedAtMs)) firstMs = predictedAtMs;
+      if (!(lastMs >= predictedAtMs)) lastMs = predictedAtMs;
+    }
+    const labelled = counts[0] + counts[1];
+    return { requests, predictions, labelled, newLabelled, classCounts: counts, firstMs, lastMs };
+  }
+
+  /** The version whose prediction of `model` was logged last (the one served now), or undefined. */
+  latestVersion(model: string): string | undefined {
+    let latest: { version: string; at: number } | undefined;
+    for (const { batch, predictedAtMs } of this.requests.values()) {
+      if (batch.model === model && (latest === undefined || predictedAtMs >= latest.at)) {
+        latest = { version: batch.version, at: predictedAtMs };
+      }
+    }
+    return latest?.version;
   }
 
   /** The versions with rows in the join. */

@@ -4,6 +4,7 @@ import type {
   FeedbackReply,
   MonitorCheckpoint,
   MonitorWindowData,
+  RetrainReply,
   VersionStatus,
 } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
@@ -19,6 +20,8 @@ import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
 import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
 import { type PredictionBatch, versionKey } from './prediction-batch.js';
+import { automaticCause, type RetrainCause, type RetrainRules } from './retrain-policy.js';
+import type { Retrainer } from './retrainer.js';
 import {
   type ClosedWindow,
   finishedSequences,
@@ -34,6 +37,7 @@ export interface MonitorRules {
   readonly drift: DriftRules;
   readonly join: { readonly horizonMs: number; readonly maxRows: number };
   readonly performance: PerformanceRules;
+  readonly retrain: RetrainRules;
 }
 
 /** What the monitor talks to. */
@@ -44,6 +48,8 @@ export interface MonitorDeps {
   readonly metrics: MonitorMetrics;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** The retrain role; absent: no retraining (the monitor only watches). */
+  readonly retrainer?: Retrainer;
 }
 
 const LABEL_WAIT_MS = 2000;
@@ -56,6 +62,8 @@ const DUPLICATE_IN_BATCH = {
 } as const;
 /** Windows handed to MLflow and not written yet, at most: beyond, a window waits for MLflow to catch up. */
 const MLFLOW_MAX_PENDING = 32;
+/** An automatic retrain trigger of one version is weighed at most this often (each weighing scans the label join). */
+const RETRAIN_CHECK_MS = 1000;
 
 /**
  * The monitor's rules in one place: windows of logged predictions per served version, drift against the version's
@@ -75,6 +83,7 @@ export class Monitor {
   >();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly mlflowPending = new Set<Promise<void>>();
+  private readonly retrainChecks = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -329,6 +338,7 @@ export class Monitor {
     };
     await this.deps.announce.window(data);
     await this.acknowledge(window);
+    this.considerRetrain(window.model, window.version, reference, window.index);
     this.lastWindows.set(window.key, data);
     this.deps.metrics.windowClosed(data);
     await this.logToMlflow(data);
@@ -389,6 +399,7 @@ export class Monitor {
         detected_at: at,
       });
       checkpoint.drift_since_window = window.index;
+      checkpoint.drift_since_at = new Date(window.openedAtMs).toISOString();
     } else if (datasetDrift === false && checkpoint.drift_since_window !== null) {
       await this.deps.announce.driftResolved({
         model: window.model,
@@ -398,6 +409,7 @@ export class Monitor {
         resolved_at: at,
       });
       checkpoint.drift_since_window = null;
+      checkpoint.drift_since_at = null;
     }
   }
 
@@ -405,6 +417,116 @@ export class Monitor {
     const [model, version] = splitKey(key);
     const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
     await this.announcePerformance(model, version, this.performanceOf(key, reference), this.book.checkpoint(key));
+    this.considerRetrain(model, version, reference, null);
+  }
+
+  /**
+   * Hands an automatic trigger (drift for K windows, degraded performance) to the retrainer, at most every
+   * RETRAIN_CHECK_MS per version; the retrainer weighs it and runs the retrain outside this queue.
+   */
+  private considerRetrain(model: string, version: string, reference: VersionReference, windowIndex: number | null) {
+    const retrainer = this.deps.retrainer;
+    if (retrainer === undefined) return;
+    const key = versionKey(model, version);
+    const now = this.now();
+    const cause = automaticCause(this.rules.retrain, this.book.checkpoint(key), now, this.rules.performance.windowMs);
+    if (cause === null || now - (this.retrainChecks.get(key) ?? Number.NEGATIVE_INFINITY) < RETRAIN_CHECK_MS) return;
+    this.retrainChecks.set(key, now);
+    this.handToRetrainer(retrainer, model, version, cause, reference, windowIndex).catch((err: unknown) =>
+      this.deps.logger.error({ err, model, version }, 'retrain decision failed'),
+    );
+  }
+
+  private handToRetrainer(
+    retrainer: Retrainer,
+    model: string,
+    version: string,
+    cause: RetrainCause,
+    reference: VersionReference,
+    windowIndex: number | null,
+  ): Promise<RetrainReply> {
+    const key = versionKey(model, version);
+    return retrainer.consider({
+      model,
+      version,
+      cause,
+      window: () => this.join.labelledWindow(key, cause.sinceMs, retrainer.newAfterMs(model)),
+      inputs: reference.inputs,
+      windowIndex,
+    });
+  }
+
+  /**
+   * A retrain asked for by a person (`mlops retrain`): of the version of `model` that logged the last prediction,
+   * on its labelled rows since its drift began (or over the performance window). Waits for the decision.
+   */
+  async retrainByHand(request: {
+    model?: string | undefined;
+    reason?: string | undefined;
+    requested_by?: string | undefined;
+  }): Promise<RetrainReply> {
+    const retrainer = this.deps.retrainer;
+    if (retrainer === undefined) {
+      return {
+        status: 'skipped',
+        reason: 'disabled',
+        message: 'this monitor runs without retraining (MONITOR_RETRAIN=false)',
+      };
+    }
+    const started = await this.serially(async () => {
+      const model = request.model ?? this.onlyModel();
+      if (model === undefined) return { skipped: 'name the model: the monitor watches several (or none yet)' };
+      const version = this.join.latestVersion(model);
+      if (version === undefined) return { skipped: `no prediction of ${model} is kept: nothing to retrain from` };
+      const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
+      const checkpoint = this.book.checkpoint(versionKey(model, version));
+      const now = this.now();
+      const sinceMs =
+        checkpoint.drift_since_at === null
+          ? now - this.rules.performance.windowMs
+          : Date.parse(checkpoint.drift_since_at);
+      const who = request.requested_by === undefined ? 'by hand' : `by ${request.requested_by}`;
+      const detail = `asked ${who}${request.reason === undefined ? '' : `: ${request.reason}`}`;
+      const cause: RetrainCause = { trigger: 'manual', detail, sinceMs };
+      return { decision: this.handToRetrainer(retrainer, model, version, cause, reference, null) };
+    });
+    if ('skipped' in started) return { status: 'skipped', reason: 'no_champion', message: started.skipped };
+    return await started.decision;
+  }
+
+  /**
+   * A tuning's outcome (the gate promoted or kept out its model): the retrain waiting for it ends, and when the
+   * champion moved, the replaced version's drift episode ends as superseded (its windows stop; the new version is
+   * compared with its own reference).
+   */
+  onModelOutcome(outcome: {
+    model: string;
+    tuningId: string;
+    promoted?: { version: string; previous: string | null };
+  }): Promise<void> {
+    return this.serially(async () => {
+      await this.deps.retrainer?.onTuningOutcome(outcome.model, outcome.tuningId);
+      const previous = outcome.promoted?.previous;
+      if (outcome.promoted === undefined || previous === null || previous === undefined) return;
+      const checkpoint = this.book.checkpoint(versionKey(outcome.model, previous));
+      if (checkpoint.drift_since_window === null) return;
+      await this.deps.announce.driftResolved({
+        model: outcome.model,
+        version: previous,
+        window: Math.max(checkpoint.windows - 1, checkpoint.drift_since_window),
+        detected_window: checkpoint.drift_since_window,
+        superseded_by: outcome.promoted.version,
+        resolved_at: new Date(this.now()).toISOString(),
+      });
+      checkpoint.drift_since_window = null;
+      checkpoint.drift_since_at = null;
+    });
+  }
+
+  /** The one model the monitor has seen predictions of, or undefined when none or several. */
+  private onlyModel(): string | undefined {
+    const models = new Set(this.join.versions().map((v) => v.model));
+    return models.size === 1 ? [...models][0] : undefined;
   }
 
   private async announcePerformance(

@@ -1,4 +1,4 @@
-import type { EventData, MonitorWindowData, ReferenceProfileData } from '@mlops/contracts';
+import type { EventData, MonitorWindowData, ReferenceProfileData, TuneReply, TuneRequestInput } from '@mlops/contracts';
 import type { Category, ColumnSpec, RawTable } from '@mlops/ml';
 import type { TrainingMetrics } from './live-performance.js';
 
@@ -7,7 +7,13 @@ export interface VersionFiles {
   /** The training split's profile; null for a version registered before profiles existed. */
   readonly profile: ReferenceProfileData | null;
   /** The logistic regression of the version, to score the reference sample (the predicted probability's reference). */
-  readonly model: { readonly classes: [number, number]; readonly coef: number[]; readonly intercept: number };
+  readonly model: {
+    readonly classes: [number, number];
+    readonly coef: number[];
+    readonly intercept: number;
+    /** The model's inputs in order (a table model's encoded columns). */
+    readonly featureNames: readonly string[];
+  };
   /** The version's test-split metrics at training time. */
   readonly training: TrainingMetrics;
   /** Set for a table model: what its logged raw columns are and how it scores them. */
@@ -42,6 +48,9 @@ export interface MonitorAnnouncer {
   performanceDegraded(data: EventData<'performance.degraded'>): Promise<void>;
   performanceRecovered(data: EventData<'performance.recovered'>): Promise<void>;
   labelRecorded(data: EventData<'label.recorded'>): Promise<void>;
+  retrainRequested(data: EventData<'retrain.requested'>): Promise<void>;
+  /** `key` names the decision (the same decision announced again is stored once). */
+  retrainSkipped(data: EventData<'retrain.skipped'>, key: string): Promise<void>;
 }
 
 /** Logs each window as a step of the version's monitoring run (MLflow); failures are the caller's to log. */
@@ -59,4 +68,68 @@ export interface MonitorMetrics {
   joinRows(rows: number): void;
   /** Whether drift can be measured for a version (false: no reference profile, or it could not be read). */
   reference(key: string, available: boolean): void;
+  /** One retrain decision: `requested`, or the reason it was skipped. */
+  retrainDecision(model: string, trigger: string, outcome: string): void;
+  /** Whether a retrain of the model is in flight. */
+  retrainInFlight(model: string, inFlight: boolean): void;
+}
+
+/** A logged request's features read back from the prediction log. */
+export interface LoggedRequestFeatures {
+  /** Row-major rows × columns, as the predictor logged them. */
+  readonly features: Float64Array;
+  readonly columns: number;
+  /** True for a table model's coded raw columns. */
+  readonly rawColumns: boolean;
+}
+
+/** Reads logged features back from the prediction log (JetStream in adapters/). */
+export interface LoggedFeatureSource {
+  /** The features of the `wanted` requests of one version, logged at or after `sinceMs`, by request id. */
+  read(
+    model: string,
+    version: string,
+    sinceMs: number,
+    wanted: ReadonlySet<string>,
+  ): Promise<Map<string, LoggedRequestFeatures>>;
+}
+
+/** Where a retrain's data set is written for the trainer (its data directory). */
+export interface DatasetStore {
+  /** Writes `text` at `path` (relative to the data directory) whole or not at all; the same bytes again are a no-op. */
+  write(path: string, text: string): Promise<void>;
+}
+
+/** Sends a tune request to the trainer's intake and returns its answer. */
+export interface TuneRequester {
+  request(body: TuneRequestInput): Promise<TuneReply>;
+}
+
+/** A retrain lease as the domain sees it (one per model; JetStream KV in adapters/). */
+export interface HeldRetrain {
+  readonly model: string;
+  readonly value: RetrainLeaseValue;
+  readonly revision: number;
+}
+
+/** What the lease of a retrain in flight records: enough for a restarted monitor to finish what it began. */
+export interface RetrainLeaseValue {
+  readonly retrain_id: string;
+  readonly version: string;
+  readonly owner: string;
+  /** building: the data set is being written, nothing sent yet; sent: the tune request may have reached the trainer. */
+  readonly state: 'building' | 'sent';
+  readonly taken_at: string;
+  /** Set from `sent` on: the tuning the retrain waits for, and the event that announced it. */
+  readonly retrain?: EventData<'retrain.requested'>;
+  readonly request?: TuneRequestInput;
+}
+
+/** Single flight: at most one retrain per model, ended by its outcome or by the lease's TTL. */
+export interface RetrainLeases {
+  acquire(model: string, value: RetrainLeaseValue): Promise<HeldRetrain | undefined>;
+  holder(model: string): Promise<HeldRetrain | undefined>;
+  update(held: HeldRetrain, value: RetrainLeaseValue): Promise<HeldRetrain | undefined>;
+  release(held: HeldRetrain): Promise<void>;
+  all(): Promise<HeldRetrain[]>;
 }

@@ -35,7 +35,14 @@ export interface ClosedWindow extends OpenWindow {
 
 /** A version's checkpoint before anything was counted. */
 export function freshCheckpoint(): MonitorCheckpoint {
-  return { windows: 0, drift_since_window: null, performance_episodes: 0, degraded: false, splits: [] };
+  return {
+    windows: 0,
+    drift_since_window: null,
+    drift_since_at: null,
+    performance_episodes: 0,
+    degraded: false,
+    splits: [],
+  };
 }
 
 /** The stream sequences of the messages whose last rows a window holds (those it acknowledges). */

@@ -1,8 +1,9 @@
 import { type Bus, type ConsumerHandle, PoisonMessageError } from '@mlops/bus';
 import { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
+import { decodePrediction } from '../adapters/prediction-wire.js';
 import type { Monitor } from '../domain/monitor.js';
-import { decodePrediction } from './prediction-wire.js';
+import type { Retrainer } from '../domain/retrainer.js';
 
 /** Delivery settings of the monitor's durable consumer of the prediction log. */
 export function predictionConsumerSpec(windowMs: number) {
@@ -22,11 +23,20 @@ export async function provisionMonitor(bus: Bus, windowMs: number): Promise<void
   await bus.ensureStream({ ...PREDICTIONS_STREAM_DEFAULTS, ifMissing: true });
   await bus.ensureStream({ ...STREAMS.feedback, maxAgeMs: 7 * 24 * 3600_000 });
   await bus.ensureStream(STREAMS.monitor);
+  await bus.ensureStream({ ...STREAMS.retrain, maxAgeMs: 90 * 24 * 3600_000 });
   await bus.ensureConsumer(STREAMS.predictions.name, predictionConsumerSpec(windowMs));
 }
 
-/** Rebuilds the monitor's state at start: checkpoints from the last window, predictions and labels from the streams. */
-export async function restoreMonitor(bus: Bus, monitor: Monitor, logger: Logger): Promise<void> {
+/**
+ * Rebuilds the monitor's state at start: checkpoints from the last window, predictions and labels from the streams,
+ * and past retrains (cooldown, counts) when retraining is on.
+ */
+export async function restoreMonitor(
+  bus: Bus,
+  monitor: Monitor,
+  logger: Logger,
+  retrainer: Retrainer | undefined,
+): Promise<void> {
   const last = await bus.lastEvent(SUBJECTS.monitorWindow);
   monitor.restore(last?.data);
   const onInvalid = (reason: string, seq: number) => logger.warn({ reason, seq }, 'stored message skipped on replay');
@@ -40,8 +50,12 @@ export async function restoreMonitor(bus: Bus, monitor: Monitor, logger: Logger)
     (event) => monitor.rememberLabel(event.data.prediction_id, event.data.label, Date.parse(event.data.received_at)),
     { onInvalid },
   );
+  const retrains = await bus.replayEvents(SUBJECTS.retrainRequested, (event) => retrainer?.remember(event.data), {
+    onInvalid,
+  });
   logger.info(
     {
+      retrains: retrains.events,
       checkpoints: Object.keys(last?.data.checkpoints ?? {}).length,
       predictions: predictions.events,
       labels: labels.events,

@@ -4,16 +4,33 @@ import {
   MonitorStatusRequestSchema,
   parseFeedback,
   type ReplyOf,
+  RetrainRequestSchema,
   SUBJECTS,
 } from '@mlops/contracts';
 import type { Monitor } from '../domain/monitor.js';
 
-/** Answers `feedback.received` (labels) and `monitor.status` (what the monitor knows), each a core request. */
+/**
+ * Answers `feedback.received` (labels), `monitor.status` (what the monitor knows) and `monitor.retrain` (a retrain
+ * by hand), each a core request.
+ */
 export function serveMonitorRequests(bus: Bus, monitor: Monitor): ConsumerHandle[] {
   return [
     bus.serve(SUBJECTS.feedbackReceived, 'monitor-feedback', async (data) => await answerFeedback(monitor, data)),
     bus.serve(SUBJECTS.monitorStatus, 'monitor-status', async (data) => await answerStatus(monitor, data)),
+    bus.serve(SUBJECTS.monitorRetrain, 'monitor-retrain', async (data) => await answerRetrain(monitor, data)),
   ];
+}
+
+/** A retrain by hand; a body that is not a retrain request is refused with the reason (nothing starts). */
+export async function answerRetrain(monitor: Monitor, data: Uint8Array): Promise<ReplyOf<'monitor.retrain'>> {
+  const body = parseJson(data, {});
+  if (!body.ok) return { status: 'skipped', reason: 'failed', message: body.message };
+  const parsed = RetrainRequestSchema.safeParse(body.value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    return { status: 'skipped', reason: 'failed', message: `not a retrain request: ${problems}` };
+  }
+  return await monitor.retrainByHand(parsed.data);
 }
 
 /** Parses plain JSON labels; a malformed body or field refuses the whole message (nothing is stored). */

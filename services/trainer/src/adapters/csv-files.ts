@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
@@ -30,15 +32,31 @@ export async function checkDatasetFile(dataDir: string, path: string): Promise<v
   if (!info.isFile()) throw new DatasetFileError(path, 'is not a regular file');
 }
 
-/** The trainer's CSV loader: reads the text of a file inside the data directory (libs/ml parses it). */
+/** The trainer's CSV loader: reads a file inside the data directory, its text (libs/ml parses it) and its SHA-256. */
 export function csvFilesLoader(dataDir: string): CsvLoader {
   return async (path) => {
     const full = resolveDatasetPath(dataDir, path);
-    const text = await readFile(full, 'utf8').catch((err: unknown) => {
+    const bytes = await readFile(full).catch((err: unknown) => {
       throw new DatasetFileError(path, 'cannot be read', { cause: err });
     });
-    return { text, source: `file://${full}` };
+    return { text: bytes.toString('utf8'), source: `file://${full}`, sha256: sha256Hex(bytes) };
   };
+}
+
+/** SHA-256 (hex) of a data-directory file's bytes, streamed: the intake checks a pinned digest before queueing. */
+export async function datasetFileSha256(dataDir: string, path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(resolveDatasetPath(dataDir, path))) hash.update(chunk as Buffer);
+  } catch (err) {
+    if (err instanceof DatasetFileError) throw err;
+    throw new DatasetFileError(path, 'cannot be read', { cause: err });
+  }
+  return hash.digest('hex');
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 const HEADER_BYTES = 64 * 1024;

@@ -1,5 +1,12 @@
+/** A CSV data set as read: its text, where it came from, and the SHA-256 (hex) of its bytes. */
+export interface LoadedCsv {
+  readonly text: string;
+  readonly source: string;
+  readonly sha256: string;
+}
+
 /** Reads a CSV data set named by a request; provided by the service (it owns the data directory). */
-export type CsvLoader = (path: string) => Promise<{ text: string; source: string }>;
+export type CsvLoader = (path: string) => Promise<LoadedCsv>;
 
 /**
  * The data a request names cannot be used (a CSV missing or malformed, a split or a class layout the rows do not
@@ -26,4 +33,21 @@ export function inputExampleOf<T>(rows: readonly T[]): T[] {
     kept.push(row);
   }
   return kept;
+}
+
+/** Why a CSV whose bytes hash differently from the digest its request pins is refused. */
+export function digestMismatch(path: string, expected: string, actual: string): string {
+  return `dataset ${JSON.stringify(path)}: expected SHA-256 ${expected}, the file's is ${actual} (it changed since it was pinned)`;
+}
+
+/** Loads a request's CSV and refuses it (UnusableDataError) when its bytes differ from the digest the request pins. */
+export async function loadPinnedCsv(
+  spec: { path: string; digest?: string | undefined },
+  loadCsv: CsvLoader,
+): Promise<LoadedCsv> {
+  const csv = await loadCsv(spec.path);
+  if (spec.digest !== undefined && csv.sha256 !== spec.digest) {
+    throw new UnusableDataError(digestMismatch(spec.path, spec.digest, csv.sha256));
+  }
+  return csv;
 }

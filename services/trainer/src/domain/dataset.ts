@@ -1,83 +1,50 @@
-import { createHash } from 'node:crypto';
 import {
-  type DatasetSummary,
   type EventData,
   MAX_HOLDOUT_CELLS,
   profileSampleSize,
   type ReferenceProfileData,
   type TuneRequest,
 } from '@mlops/contracts';
-import { type CsvLoader, INPUT_EXAMPLE_ROWS, inputExampleOf, UnusableDataError } from './data-source.js';
+import { buildReferenceProfile, buildTableProfile, MlError, makeClassification, type NumericTable } from '@mlops/ml';
+import { type CsvLoader, loadPinnedCsv, UnusableDataError } from './data-source.js';
+import {
+  buildMatrixCsvData,
+  type MatrixOrigin,
+  type MatrixTrainingData,
+  matrixRows,
+  splitMatrixData,
+} from './matrix-data.js';
 import { buildTableData, type TableTrainingData, tableRows } from './table-data.js';
 
 export { type CsvLoader, UnusableDataError } from './data-source.js';
-
-import {
-  buildReferenceProfile,
-  buildTableProfile,
-  type DenseMatrix,
-  MlError,
-  makeClassification,
-  type NumericTable,
-  takeRows,
-  takeValues,
-  trainTestSplit,
-} from '@mlops/ml';
+export { datasetDigest, type MatrixTrainingData } from './matrix-data.js';
 
 type SyntheticDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'synthetic' }>;
-
-/** A tuning's data as a matrix (the synthetic data set): every trial trains on the same numbers. */
-export interface MatrixTrainingData {
-  readonly kind: 'matrix';
-  readonly train: { readonly X: DenseMatrix; readonly y: Float64Array };
-  readonly test: { readonly X: DenseMatrix; readonly y: Float64Array };
-  readonly summary: DatasetSummary;
-}
 
 /** The train and test sides of a tuning's data set, plus what is logged about it. */
 export type TrainingData = MatrixTrainingData | TableTrainingData;
 
-/** Builds the data set deterministically: same request ⇒ same rows, same split, same digest. */
+/**
+ * Builds the data set deterministically: same request ⇒ same rows, same split, same digest. A CSV is refused when
+ * its bytes differ from the digest the request pins.
+ */
 export async function buildTrainingData(request: TuneRequest, loadCsv: CsvLoader): Promise<TrainingData> {
+  const { dataset, split } = request;
   try {
-    if (request.dataset.kind === 'csv') return await buildTableData(request.dataset, request.split, loadCsv);
-    return buildMatrixData(request.dataset, request.split);
+    if (dataset.kind === 'synthetic') {
+      const { table, origin } = syntheticTable(dataset);
+      return splitMatrixData(table, split, origin);
+    }
+    const csv = await loadPinnedCsv(dataset, loadCsv);
+    if (dataset.features === 'matrix') return buildMatrixCsvData(dataset, split, csv);
+    return buildTableData(dataset, split, csv);
   } catch (err) {
     if (err instanceof MlError) throw new UnusableDataError(err.message, { cause: err });
     throw err;
   }
 }
 
-function buildMatrixData(spec: SyntheticDatasetSpec, split: TuneRequest['split']): MatrixTrainingData {
-  const { table, name, source } = syntheticTable(spec);
-  const { train, test } = trainTestSplit(table.X.rows, {
-    testSize: split.test_size,
-    randomState: split.random_state,
-    ...(split.stratify ? { stratify: table.y } : {}),
-  });
-  const testX = takeRows(table.X, test);
-  return {
-    kind: 'matrix',
-    train: { X: takeRows(table.X, train), y: takeValues(table.y, train) },
-    test: { X: testX, y: takeValues(table.y, test) },
-    summary: {
-      name,
-      digest: datasetDigest(table),
-      source,
-      feature_names: table.featureNames,
-      target: table.targetName,
-      n_train: train.length,
-      n_test: test.length,
-      input_example: inputExampleOf(
-        Array.from({ length: Math.min(INPUT_EXAMPLE_ROWS, testX.rows) }, (_, i) =>
-          Array.from(testX.data.subarray(i * testX.cols, (i + 1) * testX.cols)),
-        ),
-      ),
-    },
-  };
-}
-
-function syntheticTable(spec: SyntheticDatasetSpec) {
+function syntheticTable(spec: SyntheticDatasetSpec): { table: NumericTable; origin: MatrixOrigin } {
   const { X, y } = makeClassification({
     nSamples: spec.n_samples,
     nFeatures: spec.n_features,
@@ -101,16 +68,8 @@ function syntheticTable(spec: SyntheticDatasetSpec) {
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(', ')})`;
   const table: NumericTable = { X, y, featureNames, targetName: 'y' };
-  return { table, name: `make_classification_${spec.n_samples}x${spec.n_features}_rs${spec.random_state}`, source };
-}
-
-/** 16 hex characters of SHA-256 over column names, shape, every value and every label (fits MLflow's 36). */
-export function datasetDigest(table: NumericTable): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify([table.featureNames, table.targetName, table.X.rows, table.X.cols]));
-  hash.update(new Uint8Array(table.X.data.buffer, table.X.data.byteOffset, table.X.data.byteLength));
-  hash.update(new Uint8Array(table.y.buffer, table.y.byteOffset, table.y.byteLength));
-  return hash.digest('hex').slice(0, 16);
+  const name = `make_classification_${spec.n_samples}x${spec.n_features}_rs${spec.random_state}`;
+  return { table, origin: { name, source } };
 }
 
 /**
@@ -125,9 +84,7 @@ export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.com
   for (const label of data.train.y) positive = Math.max(positive, label);
   const rows =
     data.kind === 'matrix'
-      ? Array.from({ length: count }, (_, i) =>
-          Array.from(data.test.X.data.subarray(i * names.length, (i + 1) * names.length)),
-        )
+      ? matrixRows(data.test.X, count)
       : withinBytes(tableRows(data.test.table, names, count), MAX_HOLDOUT_BYTES);
   return {
     feature_names: names,

@@ -21,8 +21,12 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
-/** The intake's view of the data directory: whether a CSV exists, and the names in its header (when cheap to read). */
+/**
+ * The intake's view of the data directory: whether a CSV exists, the names in its header (when cheap to read), and
+ * the SHA-256 (hex) of its bytes (read only when a request pins a digest).
+ */
 export interface DatasetFiles {
   check(path: string): Promise<void>;
   header(path: string): Promise<string[] | undefined>;
+  sha256(path: string): Promise<string>;
 }

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Cell, DatasetSummary, InputColumn, TuneRequest } from '@mlops/contracts';
+import {
+  type Cell,
+  type DatasetSummary,
+  type InputColumn,
+  MAX_MATRIX_FEATURES,
+  type TuneRequest,
+} from '@mlops/contracts';
 import {
   type ColumnRoles,
   categoryAt,
@@ -14,7 +20,7 @@ import {
   takeValues,
   trainTestSplit,
 } from '@mlops/ml';
-import { type CsvLoader, INPUT_EXAMPLE_ROWS, inputExampleOf } from './data-source.js';
+import { INPUT_EXAMPLE_ROWS, inputExampleOf, type LoadedCsv } from './data-source.js';
 
 type CsvDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'csv' }>;
 
@@ -47,12 +53,11 @@ export interface TableTrainingData {
  * Reads a CSV table, decides its column roles, encodes the target (rows without a label left out and counted) and
  * splits the labelled rows as train_test_split does. Anything unusable is an InvalidDataError naming the column.
  */
-export async function buildTableData(
+export function buildTableData(
   spec: CsvDatasetSpec,
   split: TuneRequest['split'],
-  loadCsv: CsvLoader,
-): Promise<TableTrainingData> {
-  const { text, source } = await loadCsv(spec.path);
+  { text, source }: LoadedCsv,
+): TableTrainingData {
   const table = readRawTable(text, { source: spec.path, maxColumns: MAX_TABLE_COLUMNS });
   const roles = inferColumnRoles(table, spec.target, spec.columns ?? {});
   const targetColumn = columnNamed(table, spec.target);
@@ -99,7 +104,8 @@ export async function buildTableData(
 
 /**
  * What the intake can tell from a CSV's header alone (before anything is queued): the target and every column a
- * request names must exist, no column may be named twice, at most MAX_TABLE_COLUMNS columns.
+ * request names must exist, no column may be named twice, at most MAX_TABLE_COLUMNS columns (a matrix: at most
+ * MAX_MATRIX_FEATURES besides the target).
  */
 export function headerProblems(header: readonly string[], spec: CsvDatasetSpec): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
@@ -109,8 +115,9 @@ export function headerProblems(header: readonly string[], spec: CsvDatasetSpec):
       problems.push({ path: 'dataset.path', message: `column "${name}" is named twice in the header` });
     names.add(name);
   }
-  if (header.length > MAX_TABLE_COLUMNS) {
-    problems.push({ path: 'dataset.path', message: `${header.length} columns, at most ${MAX_TABLE_COLUMNS}` });
+  const maxColumns = spec.features === 'matrix' ? MAX_MATRIX_FEATURES + 1 : MAX_TABLE_COLUMNS;
+  if (header.length > maxColumns) {
+    problems.push({ path: 'dataset.path', message: `${header.length} columns, at most ${maxColumns}` });
   }
   const listed = `(columns: ${header.slice(0, 30).join(', ')}${header.length > 30 ? ', …' : ''})`;
   if (!names.has(spec.target)) {

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { SUBJECTS, type TuneRequest } from '@mlops/contracts';
+import { SUBJECTS, type TuneRequest, type ValidationProblem } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
+import { digestMismatch } from '../domain/data-source.js';
 import { type DatasetCheck, decideTuneRequest, type IntakeDecision, rejection, replyFor } from '../domain/intake.js';
 import type { DatasetFiles, TrainerBus } from '../domain/ports.js';
 import { headerProblems } from '../domain/table-data.js';
+
+type CsvDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'csv' }>;
 
 /**
  * The `tune.requested` intake (a core NATS queue subscription): validates each request, stores accepted ones on
@@ -11,22 +14,41 @@ import { headerProblems } from '../domain/table-data.js';
  * Accepted is only said after JetStream acknowledged the stored request.
  */
 export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger) {
-  const checkDataset: DatasetCheck = async (request: TuneRequest) => {
-    if (request.dataset.kind !== 'csv') return [];
-    try {
-      await files.check(request.dataset.path);
-    } catch (err) {
-      return [{ path: 'dataset.path', message: (err as Error).message }];
-    }
-    const header = await files.header(request.dataset.path).catch(() => undefined);
-    return header === undefined ? [] : headerProblems(header, request.dataset);
-  };
+  const checkDataset: DatasetCheck = async (request: TuneRequest) =>
+    request.dataset.kind === 'csv' ? csvDatasetProblems(files, request.dataset) : [];
   return bus.serveTuneRequests(async (body) => {
     const decision = await decideTuneRequest(body, checkDataset);
     await record(bus, decision);
     logDecision(logger, decision);
     return replyFor(decision);
   });
+}
+
+/** What the intake can tell of a request's CSV: that it exists, its pinned digest, what its header names. */
+async function csvDatasetProblems(files: DatasetFiles, spec: CsvDatasetSpec): Promise<ValidationProblem[]> {
+  try {
+    await files.check(spec.path);
+  } catch (err) {
+    return [{ path: 'dataset.path', message: (err as Error).message }];
+  }
+  const digest = await pinnedDigestProblems(files, spec);
+  if (digest.length > 0) return digest;
+  const header = await files.header(spec.path).catch(() => undefined);
+  return header === undefined ? [] : headerProblems(header, spec);
+}
+
+/** A pinned digest the file's bytes no longer match (read only when the request pins one). */
+async function pinnedDigestProblems(files: DatasetFiles, spec: CsvDatasetSpec): Promise<ValidationProblem[]> {
+  if (spec.digest === undefined) return [];
+  let actual: string;
+  try {
+    actual = await files.sha256(spec.path);
+  } catch (err) {
+    return [{ path: 'dataset.path', message: (err as Error).message }];
+  }
+  return actual === spec.digest
+    ? []
+    : [{ path: 'dataset.digest', message: digestMismatch(spec.path, spec.digest, actual) }];
 }
 
 async function record(bus: TrainerBus, decision: IntakeDecision): Promise<void> {

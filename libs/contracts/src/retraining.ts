@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { envelopeSchema, eventType } from './envelope.js';
+
+const modelName = z.string().min(1).max(256);
+const versionNumber = z.string().regex(/^\d+$/);
+const timestamp = z.iso.datetime({ offset: true });
+const count = z.number().int().min(0);
+const text = z.string().min(1).max(2000);
+
+/** What set a retrain decision off: persistent dataset drift, degraded live performance, or a person. */
+export const RETRAIN_TRIGGERS = ['drift', 'performance', 'manual'] as const;
+
+/** Why a triggered retrain did not start now. */
+export const RETRAIN_SKIP_REASONS = [
+  'disabled',
+  'too_few_labels',
+  'one_class',
+  'cooldown',
+  'in_flight',
+  'no_champion',
+  'unsupported',
+  'failed',
+] as const;
+
+/** A retrain's data set as written for the trainer: where, which bytes, and which live rows it holds. */
+export const RetrainDatasetSchema = z.object({
+  /** Relative to the trainer's data directory. */
+  path: z.string().min(1).max(1024),
+  /** SHA-256 of the file's bytes (hex): the tune request pins it. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  rows: count,
+  /** Rows of class 1 (the positive class) among them. */
+  positives: count,
+  /** Predictions the version made in the window, labelled or not: `rows / predictions` is the label coverage. */
+  predictions: count,
+  /** The prediction times the rows were drawn from (first and last labelled row). */
+  window: z.object({ from: timestamp, to: timestamp }),
+});
+
+/** The data of `retrain.requested`: a retrain passed the policy and its tune request was sent. */
+export const RetrainRequestedDataSchema = z.object({
+  /** `<model>:<version>:<n>`: the n-th retrain of this served version. */
+  retrain_id: z.string().min(1).max(300),
+  model: modelName,
+  /** The served version the retrain means to replace. */
+  version: versionNumber,
+  trigger: z.enum(RETRAIN_TRIGGERS),
+  /** What the policy saw, in words ("dataset drift in 3 consecutive windows (12–14)", who asked by hand). */
+  detail: text,
+  /** The tune request's id: the tuning, its runs and the version it registers carry it. */
+  tuning_id: z.string().min(1).max(64),
+  dataset: RetrainDatasetSchema,
+  requested_at: timestamp,
+});
+
+/** The CloudEvents envelope of `retrain.requested`. */
+export const RetrainRequestedSchema = envelopeSchema(eventType('retrain.requested'), RetrainRequestedDataSchema);
+
+/** The data of `retrain.skipped`: a trigger held, but the policy said not now, and why. */
+export const RetrainSkippedDataSchema = z.object({
+  model: modelName,
+  version: versionNumber,
+  trigger: z.enum(RETRAIN_TRIGGERS),
+  reason: z.enum(RETRAIN_SKIP_REASONS),
+  message: text,
+  /** The monitoring window that made the decision; null for a decision outside a window (by hand, at a label). */
+  window: count.nullable(),
+  skipped_at: timestamp,
+});
+
+/** The CloudEvents envelope of `retrain.skipped`. */
+export const RetrainSkippedSchema = envelopeSchema(eventType('retrain.skipped'), RetrainSkippedDataSchema);
+
+/** `monitor.retrain`: start a retrain of the served version by hand (cooldown and drift not required). */
+export const RetrainRequestSchema = z.strictObject({
+  model: modelName.optional().describe('the registered model (default: the only one monitored)'),
+  reason: z.string().min(1).max(500).optional().describe('why, recorded with the retrain'),
+  requested_by: z.string().min(1).max(200).optional(),
+});
+
+/** The answer to `monitor.retrain`: started (with its ids) or skipped (with why). */
+export const RetrainReplySchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('requested'), retrain: RetrainRequestedDataSchema }),
+  z.object({ status: z.literal('skipped'), reason: z.enum(RETRAIN_SKIP_REASONS), message: text }),
+]);
+
+/** One of {@link RETRAIN_TRIGGERS}. */
+export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
+/** One of {@link RETRAIN_SKIP_REASONS}. */
+export type RetrainSkipReason = (typeof RETRAIN_SKIP_REASONS)[number];
+/** The data of `retrain.requested`. */
+export type RetrainRequestedData = z.infer<typeof RetrainRequestedDataSchema>;
+/** The data of `retrain.skipped`. */
+export type RetrainSkippedData = z.infer<typeof RetrainSkippedDataSchema>;
+/** A retrain's data set. */
+export type RetrainDataset = z.infer<typeof RetrainDatasetSchema>;
+/** The answer to `monitor.retrain`. */
+export type RetrainReply = z.infer<typeof RetrainReplySchema>;

@@ -1,0 +1,289 @@
+import type { EventData, RetrainReply, RetrainSkipReason, SelectionMetric, TuneRequestInput } from '@mlops/contracts';
+import type { Logger } from '@mlops/service-kit';
+import type { VersionInputs } from './drift-report.js';
+import type { LabelledWindow } from './label-join.js';
+import type {
+  DatasetStore,
+  HeldRetrain,
+  LoggedFeatureSource,
+  MonitorAnnouncer,
+  MonitorMetrics,
+  RetrainLeases,
+  RetrainLeaseValue,
+  TuneRequester,
+} from './ports.js';
+import { type RetrainDatasetFile, retrainDatasetFile, slug } from './retrain-dataset.js';
+import { type RetrainCause, type RetrainRules, rowsSkip, timingSkip } from './retrain-policy.js';
+
+/** What the retrainer talks to. */
+export interface RetrainerDeps {
+  readonly leases: RetrainLeases;
+  readonly features: LoggedFeatureSource;
+  readonly datasets: DatasetStore;
+  readonly tuner: TuneRequester;
+  readonly announce: MonitorAnnouncer;
+  readonly metrics: MonitorMetrics;
+  readonly logger: Logger;
+  /** Names this monitor in the lease. */
+  readonly owner: string;
+  readonly now: () => number;
+}
+
+/** One retrain decision to weigh: the served version, why, its labelled window and its inputs. */
+export interface RetrainCase {
+  readonly model: string;
+  readonly version: string;
+  readonly cause: RetrainCause;
+  /** The labelled window, gathered only when the timing checks pass (called before anything is awaited). */
+  readonly window: () => LabelledWindow;
+  /** Undefined when the version's files could not be read. */
+  readonly inputs: VersionInputs | undefined;
+  /** The monitoring window that decided; null outside a window. */
+  readonly windowIndex: number | null;
+}
+
+/** Past retrains of one model: when the last was requested, its newest row, and how many per version. */
+interface ModelHistory {
+  lastRequestedAtMs: number;
+  lastRowMs: number;
+  readonly perVersion: Map<string, number>;
+}
+
+type Skip = Extract<RetrainReply, { status: 'skipped' }>;
+
+/**
+ * The monitor's retrain role: weighs each trigger with the policy, takes the model's single-flight lease, writes the
+ * labelled live rows as a data set, announces `retrain.requested` and sends the tune request; the lease ends when
+ * the tuning's outcome (`model.registered` or `model.rejected`) arrives, or by its TTL.
+ */
+export class Retrainer {
+  private readonly history = new Map<string, ModelHistory>();
+  private readonly running = new Map<string, string>();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly rules: RetrainRules,
+    private readonly request: { readonly selectionMetric: SelectionMetric },
+    private readonly deps: RetrainerDeps,
+  ) {}
+
+  /** A `retrain.requested` read back at start: counts it and restarts the cooldown from it. */
+  remember(event: EventData<'retrain.requested'>): void {
+    const history = this.historyOf(event.model);
+    history.lastRequestedAtMs = Math.max(history.lastRequestedAtMs, Date.parse(event.requested_at));
+    history.lastRowMs = Math.max(history.lastRowMs, Date.parse(event.dataset.window.to));
+    const n = Number(event.retrain_id.slice(event.retrain_id.lastIndexOf(':') + 1));
+    history.perVersion.set(event.version, Math.max(history.perVersion.get(event.version) ?? 0, n));
+  }
+
+  /** Labelled rows predicted after this time count as new for the model (after the last retrain's newest row). */
+  newAfterMs(model: string): number {
+    return this.history.get(model)?.lastRowMs ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Weighs one case and, when it goes, starts the retrain; resolves with what happened (the tuning runs on). */
+  consider(c: RetrainCase): Promise<RetrainReply> {
+    const work = this.weigh(c);
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+    return work;
+  }
+
+  /**
+   * At start: a lease a previous run left `sent` is announced and sent again (both de-duplicated by id), and then
+   * waits for its outcome; one left `building` sent nothing and is released (the policy decides again).
+   */
+  async resume(): Promise<void> {
+    for (const held of await this.deps.leases.all()) {
+      const { retrain, request } = held.value;
+      if (held.value.state !== 'sent' || retrain === undefined || request === undefined) {
+        await this.deps.leases.release(held);
+        continue;
+      }
+      this.running.set(held.model, retrain.retrain_id);
+      this.deps.metrics.retrainInFlight(held.model, true);
+      await this.deps.announce.retrainRequested(retrain);
+      const reply = await this.deps.tuner.request(request);
+      if (reply.status === 'rejected') await this.end(held.model, held);
+      this.deps.logger.info({ retrain: retrain.retrain_id, reply: reply.status }, 'retrain in flight resumed');
+    }
+  }
+
+  /** A tuning's outcome arrived: the retrain that asked for it (if any) is over, and its lease released. */
+  async onTuningOutcome(model: string, tuningId: string): Promise<void> {
+    const held = await this.deps.leases.holder(model);
+    if (held?.value.retrain?.tuning_id !== tuningId) return;
+    await this.end(model, held);
+    this.deps.logger.info({ retrain: held.value.retrain_id, tuning_id: tuningId }, 'retrain finished');
+  }
+
+  /** Waits for the decisions being carried out (for a clean stop). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async weigh(c: RetrainCase): Promise<RetrainReply> {
+    const now = this.deps.now();
+    const last = this.history.get(c.model)?.lastRequestedAtMs;
+    const timing = {
+      trigger: c.cause.trigger,
+      lastRequestedAtMs: last !== undefined && Number.isFinite(last) ? last : null,
+      inFlight: this.running.get(c.model) ?? null,
+    };
+    const early = timingSkip(this.rules, timing, now);
+    if (early !== null && !early.go) return await this.skip(c, early.reason, early.message);
+    const window = c.window();
+    const late = rowsSkip(this.rules, c.cause.trigger, window);
+    if (late !== null && !late.go) return await this.skip(c, late.reason, late.message);
+    if (c.inputs === undefined) {
+      return await this.skip(c, 'failed', `the files of ${c.model} version ${c.version} could not be read`);
+    }
+    if (c.inputs.table) {
+      const message = `${c.model} version ${c.version} takes a table: retraining a table model from its log is not supported yet`;
+      return await this.skip(c, 'unsupported', message);
+    }
+    return await this.start(c, window, c.inputs);
+  }
+
+  private async start(c: RetrainCase, window: LabelledWindow, inputs: VersionInputs): Promise<RetrainReply> {
+    const n = (this.historyOf(c.model).perVersion.get(c.version) ?? 0) + 1;
+    const retrainId = `${c.model}:${c.version}:${n}`;
+    const taken = new Date(this.deps.now()).toISOString();
+    const building: RetrainLeaseValue = {
+      retrain_id: retrainId,
+      version: c.version,
+      owner: this.deps.owner,
+      state: 'building',
+      taken_at: taken,
+    };
+    this.running.set(c.model, retrainId);
+    let held = await this.deps.leases.acquire(c.model, building).catch((err: unknown) => {
+      this.running.delete(c.model);
+      throw err;
+    });
+    if (held === undefined) {
+      this.running.delete(c.model);
+      const holder = await this.deps.leases.holder(c.model);
+      return await this.skip(
+        c,
+        'in_flight',
+        `retrain ${holder?.value.retrain_id ?? '(unknown)'} is in flight; one at a time`,
+      );
+    }
+    this.deps.metrics.retrainInFlight(c.model, true);
+    try {
+      const file = await this.dataset(c, window, inputs);
+      const retrain = this.announcement(c, retrainId, n, file);
+      const request = this.tuneRequest(c.model, retrain.tuning_id, file);
+      held = await this.deps.leases.update(held, { ...building, state: 'sent', retrain, request });
+      if (held === undefined) throw new Error(`the lease of ${retrainId} was lost while its data set was written`);
+      await this.deps.announce.retrainRequested(retrain);
+      this.recordRequested(c, n, file);
+      const reply = await this.deps.tuner.request(request);
+      if (reply.status === 'rejected') {
+        await this.end(c.model, held);
+        const errors = reply.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+        return await this.skip(c, 'failed', `the trainer refused tuning ${retrain.tuning_id}: ${errors}`);
+      }
+      this.deps.metrics.retrainDecision(c.model, c.cause.trigger, 'requested');
+      this.deps.logger.info(
+        { retrain: retrainId, tuning_id: retrain.tuning_id, rows: file.summary.rows },
+        'retrain requested',
+      );
+      return { status: 'requested', retrain };
+    } catch (err) {
+      if (held !== undefined) await this.end(c.model, held).catch(() => undefined);
+      this.deps.logger.error({ err, retrain: retrainId }, 'retrain not started');
+      return await this.skip(c, 'failed', `retrain ${retrainId} could not start: ${(err as Error)?.message ?? err}`);
+    }
+  }
+
+  private async dataset(c: RetrainCase, window: LabelledWindow, inputs: VersionInputs): Promise<RetrainDatasetFile> {
+    const wanted = new Set(window.requests.keys());
+    const features = await this.deps.features.read(c.model, c.version, window.firstMs, wanted);
+    const file = retrainDatasetFile({
+      model: c.model,
+      version: c.version,
+      inputs,
+      window,
+      features,
+      maxRows: this.rules.maxRows,
+    });
+    await this.deps.datasets.write(file.summary.path, file.text);
+    return file;
+  }
+
+  private announcement(c: RetrainCase, retrainId: string, n: number, file: RetrainDatasetFile) {
+    const tuningId = `retrain-${slug(c.model).slice(0, 24)}-v${c.version}-${n}-${file.summary.sha256.slice(0, 8)}`;
+    return {
+      retrain_id: retrainId,
+      model: c.model,
+      version: c.version,
+      trigger: c.cause.trigger,
+      detail: c.cause.detail,
+      tuning_id: tuningId,
+      dataset: file.summary,
+      requested_at: new Date(this.deps.now()).toISOString(),
+    } satisfies EventData<'retrain.requested'>;
+  }
+
+  private tuneRequest(model: string, tuningId: string, file: RetrainDatasetFile): TuneRequestInput {
+    return {
+      tuning_id: tuningId,
+      dataset: {
+        kind: 'csv',
+        path: file.summary.path,
+        target: file.target,
+        features: 'matrix',
+        digest: file.summary.sha256,
+      },
+      split: { test_size: 0.2, random_state: 42, stratify: true },
+      selection_metric: this.request.selectionMetric,
+      experiment_name: model,
+      registered_model_name: model,
+    };
+  }
+
+  private recordRequested(c: RetrainCase, n: number, file: RetrainDatasetFile): void {
+    const history = this.historyOf(c.model);
+    history.lastRequestedAtMs = this.deps.now();
+    history.lastRowMs = Math.max(history.lastRowMs, Date.parse(file.summary.window.to));
+    history.perVersion.set(c.version, n);
+  }
+
+  private async end(model: string, held: HeldRetrain): Promise<void> {
+    await this.deps.leases.release(held);
+    this.running.delete(model);
+    this.deps.metrics.retrainInFlight(model, false);
+  }
+
+  private async skip(c: RetrainCase, reason: RetrainSkipReason, message: string): Promise<Skip> {
+    this.deps.metrics.retrainDecision(c.model, c.cause.trigger, reason);
+    const skippedAt = this.deps.now();
+    const data: EventData<'retrain.skipped'> = {
+      model: c.model,
+      version: c.version,
+      trigger: c.cause.trigger,
+      reason,
+      message,
+      window: c.windowIndex,
+      skipped_at: new Date(skippedAt).toISOString(),
+    };
+    const key = `${c.model}:${c.version}:${reason}:${Math.floor(skippedAt / 60_000)}`;
+    await this.deps.announce.retrainSkipped(data, key);
+    return { status: 'skipped', reason, message };
+  }
+
+  private historyOf(model: string): ModelHistory {
+    let history = this.history.get(model);
+    if (history === undefined) {
+      history = {
+        lastRequestedAtMs: Number.NEGATIVE_INFINITY,
+        lastRowMs: Number.NEGATIVE_INFINITY,
+        perVersion: new Map(),
+      };
+      this.history.set(model, history);
+    }
+    return history;
+  }
+}

@@ -1,0 +1,226 @@
+import type { EventData, TuneReply, TuneRequestInput } from '@mlops/contracts';
+import { createLogger } from '@mlops/service-kit';
+import { describe, expect, it } from 'vitest';
+import type { LabelledWindow } from '../src/domain/label-join.js';
+import type {
+  HeldRetrain,
+  LoggedRequestFeatures,
+  MonitorAnnouncer,
+  MonitorMetrics,
+  RetrainLeases,
+  RetrainLeaseValue,
+} from '../src/domain/ports.js';
+import type { RetrainRules } from '../src/domain/retrain-policy.js';
+import { type RetrainCase, Retrainer } from '../src/domain/retrainer.js';
+
+const RULES: RetrainRules = {
+  enabled: true,
+  driftWindows: 3,
+  minLabels: 4,
+  cooldownMs: 60_000,
+  leaseMs: 60_000,
+  maxRows: 1000,
+};
+
+/** In-memory stand-ins for the retrainer's ports (its adapters have their own tests on NATS and files). */
+function harness(reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_count: 15 }) {
+  const leases = new Map<string, HeldRetrain>();
+  let revision = 0;
+  const port: RetrainLeases = {
+    async acquire(model, value) {
+      if (leases.has(model)) return undefined;
+      const held = { model, value, revision: ++revision };
+      leases.set(model, held);
+      return held;
+    },
+    holder: async (model) => leases.get(model),
+    async update(held, value: RetrainLeaseValue) {
+      if (leases.get(held.model)?.revision !== held.revision) return undefined;
+      const next = { ...held, value, revision: ++revision };
+      leases.set(held.model, next);
+      return next;
+    },
+    async release(held) {
+      if (leases.get(held.model)?.revision === held.revision) leases.delete(held.model);
+    },
+    all: async () => [...leases.values()],
+  };
+  const written = new Map<string, string>();
+  const requests: TuneRequestInput[] = [];
+  const requested: EventData<'retrain.requested'>[] = [];
+  const skipped: EventData<'retrain.skipped'>[] = [];
+  const decisions: string[] = [];
+  const announce = {
+    retrainRequested: async (d: EventData<'retrain.requested'>) => void requested.push(d),
+    retrainSkipped: async (d: EventData<'retrain.skipped'>) => void skipped.push(d),
+  } as unknown as MonitorAnnouncer;
+  const metrics = {
+    retrainDecision: (_m: string, trigger: string, outcome: string) => decisions.push(`${trigger}:${outcome}`),
+    retrainInFlight: () => undefined,
+  } as unknown as MonitorMetrics;
+  let now = Date.UTC(2026, 11, 2, 7);
+  const retrainer = new Retrainer(
+    RULES,
+    { selectionMetric: 'accuracy' },
+    {
+      leases: port,
+      features: {
+        read: async (_m, _v, _since, wanted) =>
+          new Map<string, LoggedRequestFeatures>(
+            [...wanted].map((id) => [id, { features: Float64Array.from([1, 2, 3, 4]), columns: 2, rawColumns: false }]),
+          ),
+      },
+      datasets: { write: async (path, text) => void written.set(path, text) },
+      tuner: {
+        request: async (body) => {
+          requests.push(body);
+          return reply;
+        },
+      },
+      announce,
+      metrics,
+      logger: createLogger({ service: 'retrainer-test', level: 'silent' }),
+      owner: 'monitor-test',
+      now: () => now,
+    },
+  );
+  return {
+    retrainer,
+    leases,
+    written,
+    requests,
+    requested,
+    skipped,
+    decisions,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+/** Three requests of two rows, all labelled (classes alternate). */
+function window(): LabelledWindow {
+  const requests = new Map(
+    ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => [
+      id,
+      { labels: Int8Array.from([i % 2, (i + 1) % 2]), predictedAtMs: Date.UTC(2026, 11, 2, 6, i) },
+    ]),
+  );
+  return {
+    requests,
+    predictions: 12,
+    labelled: 12,
+    newLabelled: 12,
+    classCounts: [6, 6],
+    firstMs: Date.UTC(2026, 11, 2, 6, 0),
+    lastMs: Date.UTC(2026, 11, 2, 6, 5),
+  };
+}
+
+const driftCase = (fields: Partial<RetrainCase> = {}): RetrainCase => ({
+  model: 'm',
+  version: '2',
+  cause: { trigger: 'drift', detail: 'dataset drift in 3 consecutive windows (4–6)', sinceMs: 0 },
+  window,
+  inputs: { featureNames: ['x0', 'x1'], classes: [0, 1], table: false },
+  windowIndex: 6,
+  ...fields,
+});
+
+describe('Retrainer', () => {
+  it('when the policy says go, then the data set is written, the retrain announced, and a tune request pinned to its digest sent', async () => {
+    const h = harness();
+    const reply = await h.retrainer.consider(driftCase());
+    expect(reply.status).toBe('requested');
+    const [event] = h.requested;
+    if (event === undefined) throw new Error('retrain.requested not announced');
+    expect(event).toMatchObject({ retrain_id: 'm:2:1', model: 'm', version: '2', trigger: 'drift' });
+    expect(event.tuning_id).toBe(`retrain-m-v2-1-${event.dataset.sha256.slice(0, 8)}`);
+    expect(h.written.get(event.dataset.path)?.split('\n')).toEqual([
+      'x0,x1,y',
+      ...['a', 'b', 'c', 'd', 'e', 'f'].flatMap((_, i) => [`1,2,${i % 2}`, `3,4,${(i + 1) % 2}`]),
+      '',
+    ]);
+    expect(h.requests).toEqual([
+      {
+        tuning_id: event.tuning_id,
+        dataset: {
+          kind: 'csv',
+          path: event.dataset.path,
+          target: 'y',
+          features: 'matrix',
+          digest: event.dataset.sha256,
+        },
+        split: { test_size: 0.2, random_state: 42, stratify: true },
+        selection_metric: 'accuracy',
+        experiment_name: 'm',
+        registered_model_name: 'm',
+      },
+    ]);
+    expect(h.leases.get('m')?.value).toMatchObject({ state: 'sent', retrain: event, request: h.requests[0] });
+    expect(h.decisions).toEqual(['drift:requested']);
+  });
+
+  it('when a retrain is in flight, then the next trigger is skipped until its tuning ends, then the cooldown holds it', async () => {
+    const h = harness();
+    await h.retrainer.consider(driftCase());
+    expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+    await h.retrainer.onTuningOutcome('m', 'someone-else');
+    expect(h.leases.has('m')).toBe(true);
+    await h.retrainer.onTuningOutcome('m', h.requested[0]?.tuning_id ?? '');
+    expect(h.leases.has('m')).toBe(false);
+    h.advance(30_000);
+    expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'cooldown' });
+    h.advance(30_000);
+    const later = driftCase({ window: () => ({ ...window(), newLabelled: 4 }) });
+    expect(await h.retrainer.consider(later)).toMatchObject({ status: 'requested', retrain: { retrain_id: 'm:2:2' } });
+    expect(h.skipped.map((s) => s.reason)).toEqual(['in_flight', 'cooldown']);
+  });
+
+  it('when the trainer refuses the tune request, then the lease is released and the refusal is the reason', async () => {
+    const h = harness({ status: 'rejected', tuning_id: null, errors: [{ path: 'dataset', message: 'no file' }] });
+    const reply = await h.retrainer.consider(driftCase());
+    expect(reply).toMatchObject({ status: 'skipped', reason: 'failed' });
+    expect(reply.status === 'skipped' && reply.message).toMatch(
+      /the trainer refused tuning retrain-m-v2-1-\w{8}: dataset: no file/,
+    );
+    expect(h.leases.size).toBe(0);
+  });
+
+  it('when the served version takes a table, then the retrain is skipped as unsupported and nothing is written', async () => {
+    const h = harness();
+    const reply = await h.retrainer.consider(
+      driftCase({ inputs: { featureNames: ['a'], classes: [0, 1], table: true } }),
+    );
+    expect(reply).toMatchObject({ status: 'skipped', reason: 'unsupported' });
+    expect(h.written.size + h.requests.length + h.leases.size).toBe(0);
+  });
+
+  it('when a restarted monitor finds a lease left sent, then it announces and sends the same request again; one left building is released', async () => {
+    const first = harness();
+    await first.retrainer.consider(driftCase());
+    const sent = first.leases.get('m');
+    if (sent === undefined) throw new Error('no lease');
+    const h = harness();
+    h.leases.set('m', sent);
+    h.leases.set('other', { model: 'other', revision: 99, value: { ...sent.value, state: 'building' } });
+    await h.retrainer.resume();
+    expect(h.requested).toEqual(first.requested);
+    expect(h.requests).toEqual(first.requests);
+    expect([...h.leases.keys()]).toEqual(['m']);
+    expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+  });
+
+  it('when past retrains are read back at start, then the cooldown and the numbering continue from them', async () => {
+    const first = harness();
+    await first.retrainer.consider(driftCase());
+    const h = harness();
+    const event = first.requested[0];
+    if (event === undefined) throw new Error('no event');
+    h.retrainer.remember(event);
+    expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'cooldown' });
+    h.advance(60_000);
+    expect(h.retrainer.newAfterMs('m')).toBe(Date.parse(event.dataset.window.to));
+    expect(await h.retrainer.consider(driftCase())).toMatchObject({ retrain: { retrain_id: 'm:2:2' } });
+  });
+});
