@@ -5,6 +5,7 @@ import { FIT_USAGE, fitCommand } from './commands/fit.js';
 import { feedbackCommand, MONITOR_USAGE, monitorCommand } from './commands/monitor.js';
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
 import { modelsCommand, promoteCommand, REGISTRY_USAGE, rollbackCommand } from './commands/registry.js';
+import { RETRAIN_USAGE, retrainCommand } from './commands/retrain.js';
 import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
 import { UP_USAGE, upCommand } from './commands/up.js';
 import { UsageError } from './errors.js';
@@ -24,6 +25,7 @@ commands:
   rollback                      move champion back to the previous champion
   monitor                       drift per feature (or raw column) and live performance of the served versions
   feedback                      send true labels (CSV of prediction_id,label) for live performance
+  retrain                       retrain the served version now on its labelled live rows (the gate decides)
   help                          this text
 
 ${DATASET_USAGE}
@@ -38,7 +40,9 @@ ${PREDICT_USAGE}
 
 ${REGISTRY_USAGE}
 
-${MONITOR_USAGE}`;
+${MONITOR_USAGE}
+
+${RETRAIN_USAGE}`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
@@ -51,6 +55,7 @@ const COMMANDS: Record<string, Command> = {
   rollback: rollbackCommand,
   monitor: monitorCommand,
   feedback: feedbackCommand,
+  retrain: retrainCommand,
   tune: tuneCommand,
   up: upCommand,
 };

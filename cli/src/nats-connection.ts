@@ -23,13 +23,13 @@ export async function connectCli(io: CliIo, flag: string | undefined): Promise<N
 /** One request/reply for a CLI command; "no responders" names the service that should be answering. */
 export async function askService<S extends RequestSubject>(
   io: CliIo,
-  options: { nats: string | undefined; service: string },
+  options: { nats: string | undefined; service: string; timeoutMs?: number },
   subject: S,
   body: object,
 ): Promise<ReplyOf<S>> {
   const nc = await connectCli(io, options.nats);
   try {
-    return await requestReply(nc, subject, body as never, { timeoutMs: 15_000 });
+    return await requestReply(nc, subject, body as never, { timeoutMs: options.timeoutMs ?? 15_000 });
   } catch (err) {
     if (/no responders/i.test((err as Error).message)) {
       throw new UsageError(`no ${options.service} is answering ${subject}: start the stack (bash scripts/up.sh)`, 1);

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { versionReport } from '../src/commands/monitor.js';
 import { modelsTable } from '../src/commands/registry.js';
+import { retrainReport } from '../src/commands/retrain.js';
 import { main } from '../src/main.js';
 
 interface Run {
@@ -398,6 +399,47 @@ describe('mlops monitor, feedback', () => {
       '    column  method     value   threshold  psi     js      mean  ref mean  drifted  missing  ref missing  unseen rows',
       '    plan    chisquare  0.0000  0.0250     0.5000  0.2000  -     -         YES      10.0 %   2.0 %        12',
       '    tenure  no value                                                               100.0 %  5.0 %',
+    ]);
+  });
+});
+
+describe('mlops retrain', () => {
+  it('when no NATS server answers, then it fails with one line saying the stack is not up', async () => {
+    const result = await run('retrain', '--reason', 'new season', '--nats', 'nats://127.0.0.1:1');
+    expectOneLineFailure(result, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 .*: is the stack up\?/);
+  });
+
+  it('when an unknown flag is given, then it refuses with usage exit code 2', async () => {
+    const result = await run('retrain', '--force');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^mlops retrain: Unknown option '--force'/);
+  });
+
+  it('when a retrain started, then the report names its ids, data set, coverage and window', () => {
+    const report = retrainReport({
+      retrain_id: 'm:3:1',
+      model: 'm',
+      version: '3',
+      trigger: 'manual',
+      detail: 'asked by ana: new season',
+      tuning_id: 'retrain-m-v3-1-0123abcd',
+      dataset: {
+        path: 'retrain/m-v3-0123abcd4567.csv',
+        sha256: 'ab'.repeat(32),
+        rows: 812,
+        positives: 400,
+        predictions: 2000,
+        window: { from: '2026-12-02T06:00:00.000Z', to: '2026-12-02T06:30:00.000Z' },
+      },
+      requested_at: '2026-12-02T06:31:00.000Z',
+    });
+    expect(report.split('\n')).toEqual([
+      'retrain m:3:1 requested (manual: asked by ana: new season)',
+      '  tuning:   retrain-m-v3-1-0123abcd',
+      '  data set: retrain/m-v3-0123abcd4567.csv, 812 labelled rows (41 % of 2000 predictions labelled), 400 of class 1',
+      '  window:   predictions from 2026-12-02T06:00:00.000Z to 2026-12-02T06:30:00.000Z',
+      `  sha256:   ${'ab'.repeat(32)}`,
+      '  follow it with: mlops models (the gate verdict) and mlops monitor',
     ]);
   });
 });

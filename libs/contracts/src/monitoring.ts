@@ -217,7 +217,7 @@ export const MonitorCheckpointSchema = z.object({
   windows: count,
   /** The window that opened the current drift episode; null when there is none. */
   drift_since_window: count.nullable(),
-  /** When that window opened (its first row): the retrain policy trains on labelled rows from here on. */
+  /** When that window's earliest row was predicted: the retrain policy trains on labelled rows from here on. */
   drift_since_at: timestamp.nullable().default(null),
   /** Performance episodes so far, and whether the last one is still open. */
   performance_episodes: count,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Bus, connectBus, requestReply, watchEvents } from '@mlops/bus';
-import { type EventOf, type EventSubject, SUBJECTS } from '@mlops/contracts';
+import { type Bus, connectBus, requestReply } from '@mlops/bus';
+import { type EventSubject, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import {
@@ -10,11 +10,13 @@ import {
   type NatsServerHandle,
   registerWorldModel,
   startNatsServer,
+  until,
   type World,
 } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createMonitor, type MonitorService } from '../src/service.js';
+import { recordEvents } from './event-log.js';
 
 const logger = createLogger({ service: 'monitor-test', level: 'silent' });
 let nats: NatsServerHandle;
@@ -22,21 +24,9 @@ let bus: Bus;
 let monitor: MonitorService;
 let mlflow: MlflowClient;
 let world: World;
-const seen = new Map<string, EventOf<EventSubject>[]>();
+let recorded: ReturnType<typeof recordEvents>;
 
-function events<S extends EventSubject>(subject: S, model: string): EventOf<S>[] {
-  return ((seen.get(subject) ?? []) as EventOf<S>[]).filter((e) => (e.data as { model: string }).model === model);
-}
-
-async function until<T>(what: string, get: () => T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = get();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const events = <S extends EventSubject>(subject: S, model: string) => recorded.of(subject, model);
 
 const windowsOf = (model: string) => events(SUBJECTS.monitorWindow, model).map((e) => e.data);
 
@@ -57,14 +47,12 @@ beforeAll(async () => {
   });
   monitor = createMonitor(config, { bus: await connectBus({ servers: nats.url, name: 'monitor', logger }), logger });
   await monitor.start();
-  for (const subject of [
+  recorded = recordEvents(bus.connection, [
     SUBJECTS.monitorWindow,
     SUBJECTS.driftDetected,
     SUBJECTS.driftResolved,
     SUBJECTS.performanceDegraded,
-  ]) {
-    watchEvents(bus.connection, subject, (event) => seen.set(subject, [...(seen.get(subject) ?? []), event]));
-  }
+  ]);
 }, 120_000);
 
 afterAll(async () => {

@@ -84,6 +84,8 @@ export class Monitor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly mlflowPending = new Set<Promise<void>>();
   private readonly retrainChecks = new Map<string, number>();
+  /** Versions whose trigger came while its weighing was throttled: weighed again at the next tick after the wait. */
+  private readonly retrainDue = new Map<string, { reference: VersionReference; windowIndex: number | null }>();
   private readonly now: () => number;
 
   constructor(
@@ -148,6 +150,10 @@ export class Monitor {
       this.join.evict(now);
       this.deps.metrics.joinRows(this.join.size);
       for (const window of this.book.expired(now)) await this.report(window);
+      for (const [key, due] of [...this.retrainDue]) {
+        const [model, version] = splitKey(key);
+        this.considerRetrain(model, version, due.reference, due.windowIndex);
+      }
     });
   }
 
@@ -399,7 +405,7 @@ export class Monitor {
         detected_at: at,
       });
       checkpoint.drift_since_window = window.index;
-      checkpoint.drift_since_at = new Date(window.openedAtMs).toISOString();
+      checkpoint.drift_since_at = new Date(firstPredictionMs(window)).toISOString();
     } else if (datasetDrift === false && checkpoint.drift_since_window !== null) {
       await this.deps.announce.driftResolved({
         model: window.model,
@@ -422,7 +428,8 @@ export class Monitor {
 
   /**
    * Hands an automatic trigger (drift for K windows, degraded performance) to the retrainer, at most every
-   * RETRAIN_CHECK_MS per version; the retrainer weighs it and runs the retrain outside this queue.
+   * RETRAIN_CHECK_MS per version (a trigger inside the wait is weighed at the first tick after it); the retrainer
+   * weighs it and runs the retrain outside this queue.
    */
   private considerRetrain(model: string, version: string, reference: VersionReference, windowIndex: number | null) {
     const retrainer = this.deps.retrainer;
@@ -430,7 +437,15 @@ export class Monitor {
     const key = versionKey(model, version);
     const now = this.now();
     const cause = automaticCause(this.rules.retrain, this.book.checkpoint(key), now, this.rules.performance.windowMs);
-    if (cause === null || now - (this.retrainChecks.get(key) ?? Number.NEGATIVE_INFINITY) < RETRAIN_CHECK_MS) return;
+    if (cause === null) {
+      this.retrainDue.delete(key);
+      return;
+    }
+    if (now - (this.retrainChecks.get(key) ?? Number.NEGATIVE_INFINITY) < RETRAIN_CHECK_MS) {
+      this.retrainDue.set(key, { reference, windowIndex });
+      return;
+    }
+    this.retrainDue.delete(key);
     this.retrainChecks.set(key, now);
     this.handToRetrainer(retrainer, model, version, cause, reference, windowIndex).catch((err: unknown) =>
       this.deps.logger.error({ err, model, version }, 'retrain decision failed'),
@@ -601,6 +616,13 @@ export class Monitor {
 
 /** A version's class labels (undefined when its target was 0/1), or why they could not be read. */
 type ClassLabelsLookup = { readonly classes: VersionReference['classLabels'] } | { readonly failure: string };
+
+/** When the window's earliest row was predicted (before it reached the monitor): where a drift episode begins. */
+function firstPredictionMs(window: ClosedWindow): number {
+  let first = window.openedAtMs;
+  for (const { batch } of window.parts) for (const r of batch.requests) first = Math.min(first, r.predictedAtMs);
+  return first;
+}
 
 function splitKey(key: string): [string, string] {
   const colon = key.lastIndexOf(':');

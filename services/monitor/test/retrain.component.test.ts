@@ -1,0 +1,207 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bus, connectBus, requestReply } from '@mlops/bus';
+import { type EventSubject, SUBJECTS, type TuneRequestInput, TuneRequestSchema } from '@mlops/contracts';
+import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
+import { createLogger } from '@mlops/service-kit';
+import {
+  buildWorld,
+  INFORMATIVE,
+  logTraffic,
+  type NatsServerHandle,
+  registerWorldModel,
+  startNatsServer,
+  until,
+  type World,
+} from '@mlops/testkit';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createMonitor, type MonitorService } from '../src/service.js';
+import { recordEvents } from './event-log.js';
+
+const logger = createLogger({ service: 'retrain-test', level: 'silent' });
+let nats: NatsServerHandle;
+let bus: Bus;
+let monitor: MonitorService;
+let mlflow: MlflowClient;
+let world: World;
+let dataDir: string;
+let recorded: ReturnType<typeof recordEvents>;
+/** Tune requests that reached the trainer's subject: this test answers them as the trainer's intake would. */
+const tuneRequests: TuneRequestInput[] = [];
+
+const events = <S extends EventSubject>(subject: S, model: string) => recorded.of(subject, model);
+
+function settings(overrides: Record<string, string> = {}) {
+  return loadConfig({
+    NATS_URL: nats.url,
+    MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
+    MONITOR_PORT: '0',
+    MONITOR_WINDOW_ROWS: '500',
+    MONITOR_WINDOW_SECONDS: '30',
+    MONITOR_DRIFT_SHARE: '0.25',
+    MONITOR_MLFLOW_RUNS: 'false',
+    MONITOR_RETRAIN_DRIFT_WINDOWS: '2',
+    MONITOR_RETRAIN_MIN_LABELS: '400',
+    MONITOR_RETRAIN_COOLDOWN_SECONDS: '600',
+    MONITOR_RETRAIN_DATA_DIR: dataDir,
+    ...overrides,
+  });
+}
+
+async function metric(line: string): Promise<string | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
+  return text.split('\n').find((l) => l.startsWith(line));
+}
+
+/** Labels for logged rows, from the world's truth: the ids are rows [from, from + ids.length) of the traffic. */
+function truthOf(ids: string[], from: number) {
+  return ids.map((id, i) => ({ prediction_id: id, label: world.traffic.y[from + i] as 0 | 1 }));
+}
+
+beforeAll(async () => {
+  world = buildWorld();
+  dataDir = await mkdtemp(join(tmpdir(), 'retrain-data-'));
+  nats = await startNatsServer();
+  mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+  bus = await connectBus({ servers: nats.url, name: 'retrain-test-client', logger });
+  bus.connection.subscribe(SUBJECTS.tuneRequested, {
+    callback: (_err, msg) => {
+      const body = msg.json<TuneRequestInput>();
+      const parsed = TuneRequestSchema.safeParse(body);
+      tuneRequests.push(body);
+      msg.respond(
+        JSON.stringify(
+          parsed.success
+            ? { status: 'accepted', tuning_id: parsed.data.tuning_id, trial_count: 15 }
+            : { status: 'rejected', tuning_id: null, errors: [{ path: '(request)', message: parsed.error.message }] },
+        ),
+      );
+    },
+  });
+  monitor = createMonitor(settings(), {
+    bus: await connectBus({ servers: nats.url, name: 'monitor', logger }),
+    logger,
+  });
+  await monitor.start();
+  recorded = recordEvents(bus.connection, [SUBJECTS.retrainRequested, SUBJECTS.retrainSkipped, SUBJECTS.driftDetected]);
+}, 120_000);
+
+afterAll(async () => {
+  await monitor?.stop();
+  await bus?.close();
+  await nats?.stop();
+  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('monitor: retraining on drift', () => {
+  it('when drift lasts K windows and M labels arrive, then one retrain is requested on exactly the labelled rows, pinned by digest; later triggers wait for it, then for the cooldown', async () => {
+    const name = `re_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    const shift = { columns: INFORMATIVE, by: 1 };
+    await logTraffic(bus, world, { model: name, version, from: 0, rows: 1000, tag: 'a' });
+    const shifted = await logTraffic(bus, world, { model: name, version, from: 1000, rows: 1500, tag: 'b', shift });
+    await until('drift.detected', () => events(SUBJECTS.driftDetected, name)[0]);
+    const skipped = await until('a skip for too few labels', () => events(SUBJECTS.retrainSkipped, name)[0]);
+    expect(skipped.data).toMatchObject({ trigger: 'drift', reason: 'too_few_labels' });
+    const labels = truthOf(shifted.slice(0, 450), 1000);
+    const reply = await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels, { timeoutMs: 15_000 });
+    expect(reply).toMatchObject({ status: 'accepted', accepted: 450 });
+
+    const requested = await until('retrain.requested', () => events(SUBJECTS.retrainRequested, name)[0]);
+    const { dataset } = requested.data;
+    expect(requested.data).toMatchObject({ retrain_id: `${name}:${version}:1`, version, trigger: 'drift' });
+    expect(dataset).toMatchObject({ rows: 450, positives: labels.filter((l) => l.label === 1).length });
+    const text = await readFile(join(dataDir, dataset.path), 'utf8');
+    expect(createHash('sha256').update(text).digest('hex')).toBe(dataset.sha256);
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toBe([...Array.from({ length: 20 }, (_, j) => `x${j}`), 'y'].join(','));
+    const firstRow = Array.from(world.traffic.X.data.subarray(1000 * 20, 1001 * 20), (v, j) => (j < 5 ? v + 1 : v));
+    expect(lines[1]).toBe(`${firstRow.join(',')},${world.traffic.y[1000]}`);
+    expect(lines).toHaveLength(451);
+    await until('the tune request', () =>
+      tuneRequests.some((r) => r.tuning_id === requested.data.tuning_id) ? true : undefined,
+    );
+    expect(tuneRequests.find((r) => r.tuning_id === requested.data.tuning_id)).toEqual({
+      tuning_id: requested.data.tuning_id,
+      dataset: { kind: 'csv', path: dataset.path, target: 'y', features: 'matrix', digest: dataset.sha256 },
+      split: { test_size: 0.2, random_state: 42, stratify: true },
+      selection_metric: 'accuracy',
+      experiment_name: name,
+      registered_model_name: name,
+    });
+    expect(await metric(`monitor_retrain_in_flight{model_name="${name}"}`)).toMatch(/ 1$/);
+
+    const more = await logTraffic(bus, world, { model: name, version, from: 2500, rows: 1000, tag: 'c', shift });
+    await requestReply(bus.connection, SUBJECTS.feedbackReceived, truthOf(more, 2500), { timeoutMs: 15_000 });
+    await until('a skip while in flight', () =>
+      events(SUBJECTS.retrainSkipped, name).find((e) => e.data.reason === 'in_flight'),
+    );
+    await bus.publishEvent(
+      SUBJECTS.modelRejected,
+      {
+        tuning_id: requested.data.tuning_id,
+        trial_id: `${requested.data.tuning_id}-0`,
+        name,
+        version: String(Number(version) + 1),
+        champion_version: version,
+        metric: { name: 'accuracy', challenger: 0.8, champion: 0.85 },
+        difference: -0.05,
+        interval: null,
+        p_value: null,
+        reason: 'not better',
+        rejected_at: new Date().toISOString(),
+      },
+      { key: `${name}:${requested.data.tuning_id}` },
+    );
+    await expect
+      .poll(() => metric(`monitor_retrain_in_flight{model_name="${name}"}`), { timeout: 15_000 })
+      .toMatch(/ 0$/);
+    await logTraffic(bus, world, { model: name, version, from: 3500, rows: 1000, tag: 'd', shift });
+    await until('a skip for the cooldown', () =>
+      events(SUBJECTS.retrainSkipped, name).find((e) => e.data.reason === 'cooldown'),
+    );
+    expect(events(SUBJECTS.retrainRequested, name)).toHaveLength(1);
+    expect(
+      await metric(`monitor_retrain_decisions_total{model_name="${name}",trigger="drift",outcome="requested"}`),
+    ).toMatch(/ 1$/);
+  }, 180_000);
+});
+
+describe('monitor: retraining by hand', () => {
+  it('when asked by hand, then a retrain starts without drift and names who asked; a second request waits for it', async () => {
+    const name = `re_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    const ids = await logTraffic(bus, world, { model: name, version, from: 10_000, rows: 200, tag: 'e' });
+    await requestReply(bus.connection, SUBJECTS.feedbackReceived, truthOf(ids, 10_000), { timeoutMs: 15_000 });
+    const ask = () =>
+      requestReply(
+        bus.connection,
+        SUBJECTS.monitorRetrain,
+        { model: name, reason: 'new price list', requested_by: 'ana' },
+        { timeoutMs: 60_000 },
+      );
+    const first = await ask();
+    expect(first).toMatchObject({
+      status: 'requested',
+      retrain: { trigger: 'manual', detail: 'asked by ana: new price list', version, dataset: { rows: 200 } },
+    });
+    expect(await ask()).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+    const unknown = await requestReply(
+      bus.connection,
+      SUBJECTS.monitorRetrain,
+      { model: 'nobody' },
+      { timeoutMs: 15_000 },
+    );
+    expect(unknown).toEqual({
+      status: 'skipped',
+      reason: 'no_champion',
+      message: 'no prediction of nobody is kept: nothing to retrain from',
+    });
+    const bad = await requestReply(bus.connection, SUBJECTS.monitorRetrain, '{"force": true}', { timeoutMs: 15_000 });
+    expect(bad).toMatchObject({ status: 'skipped', reason: 'failed' });
+    expect(bad.status === 'skipped' && bad.message).toMatch(/not a retrain request: .*force/);
+  }, 120_000);
+});
