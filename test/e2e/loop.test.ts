@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requestReply, watchEvents } from '@mlops/bus';
+import { main as mlops } from '@mlops/cli';
+import { type EventData, SUBJECTS } from '@mlops/contracts';
+import { makeClassification } from '@mlops/ml';
+import type { MlflowClient } from '@mlops/mlflow';
+import type { NatsServerHandle } from '@mlops/testkit';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type InProcessStack, startInProcessStack, waitFor } from './support/in-process-stack.js';
+
+const modelName = `e2e_loop_${randomUUID().slice(0, 8)}`;
+/** The world moves: 12 of the 20 features come +1.0 higher than at training time; the labels stay the same. */
+const SHIFTED_FEATURES = 12;
+const SHIFT = 1.0;
+let nats: NatsServerHandle;
+let client: NatsConnection;
+let mlflow: MlflowClient;
+let predictorUrl: string;
+let stack: InProcessStack;
+let dataDir: string;
+const windows: EventData<'monitor.window'>[] = [];
+const detected: EventData<'drift.detected'>[] = [];
+const resolved: EventData<'drift.resolved'>[] = [];
+const registered: EventData<'model.registered'>[] = [];
+const rejected: EventData<'model.rejected'>[] = [];
+const retrains: EventData<'retrain.requested'>[] = [];
+
+/** The default tuning's data: make_classification(1000 × 20, seed 42); served traffic reuses its rows. */
+const data = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
+const row = (i: number, shift: number) =>
+  Array.from(data.X.data.subarray(i * 20, (i + 1) * 20), (v, j) => (j < SHIFTED_FEATURES ? v + shift : v));
+
+/** Scores rows [from, from + count) through POST /predict, 50 per request; the version that answered each. */
+async function serve(from: number, count: number, shift = 0) {
+  const ids: string[] = [];
+  const versions = new Set<string>();
+  for (let start = from; start < from + count; start += 50) {
+    const rows = Array.from({ length: Math.min(50, from + count - start) }, (_, k) => row(start + k, shift));
+    const response = await fetch(`${predictorUrl}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: rows }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { model: { version: string }; prediction_ids: string[] };
+    ids.push(...body.prediction_ids);
+    versions.add(body.model.version);
+  }
+  return { ids, versions };
+}
+
+/** Sends the true label of each served row (its generator label) through POST /feedback. */
+async function label(ids: string[], from: number) {
+  const labels = ids.map((id, i) => ({ prediction_id: id, label: data.y[from + i] }));
+  const response = await fetch(`${predictorUrl}/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(labels),
+  });
+  expect(response.status).toBe(202);
+}
+
+async function cli(args: string[]) {
+  let out = '';
+  const write = (t: string) => {
+    out += t;
+  };
+  const code = await mlops(args, { stdout: write, stderr: write, cwd: process.cwd(), env: { NATS_URL: nats.url } });
+  return { code, out };
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'e2e-loop-data-'));
+  stack = await startInProcessStack({
+    mlflowUri: inject('mlflowTrackingUri'),
+    modelName,
+    env: { TRAINER_DATA_DIR: dataDir },
+    monitor: { MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30', MONITOR_RETRAIN_DRIFT_WINDOWS: '3' },
+  });
+  ({ nats, client, mlflow, predictorUrl } = stack);
+  const mine = (model: string) => model === modelName;
+  watchEvents(client, SUBJECTS.monitorWindow, ({ data: d }) => mine(d.model) && windows.push(d));
+  watchEvents(client, SUBJECTS.driftDetected, ({ data: d }) => mine(d.model) && detected.push(d));
+  watchEvents(client, SUBJECTS.driftResolved, ({ data: d }) => mine(d.model) && resolved.push(d));
+  watchEvents(client, SUBJECTS.modelRegistered, ({ data: d }) => mine(d.name) && registered.push(d));
+  watchEvents(client, SUBJECTS.modelRejected, ({ data: d }) => mine(d.name) && rejected.push(d));
+  watchEvents(client, SUBJECTS.retrainRequested, ({ data: d }) => mine(d.model) && retrains.push(d));
+  const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName });
+  await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 10_000 });
+  await waitFor('version 1 served', async () =>
+    (await fetch(`${predictorUrl}/ready`)).status === 200 ? true : undefined,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the closed loop, end to end: drift → retrain on labelled live rows → gate → served', () => {
+  it('when the world shifts and its labels arrive, then a retrain on them beats the champion on recent rows, is served, and drift ends against the new reference', async () => {
+    const before = await serve(0, 500);
+    expect([...before.versions]).toEqual(['1']);
+    await waitFor('2 windows without drift', () =>
+      windows.filter((w) => w.dataset_drift === false).length >= 2 ? true : undefined,
+    );
+
+    const shiftStarted = Date.now();
+    const shifted = await serve(0, 1000, SHIFT);
+    await label(shifted.ids, 0);
+    const [drift] = await waitFor('drift.detected', () => (detected.length > 0 ? detected : undefined));
+    expect(drift).toMatchObject({ version: '1' });
+    const [retrain] = await waitFor('retrain.requested', () => (retrains.length > 0 ? retrains : undefined), 120_000);
+    expect(retrain).toMatchObject({ model: modelName, version: '1', trigger: 'drift', retrain_id: `${modelName}:1:1` });
+    const persisted = Number(/^dataset drift in (\d+) consecutive windows/.exec(retrain?.detail ?? '')?.[1]);
+    expect(persisted).toBeGreaterThanOrEqual(3);
+    expect(retrain?.dataset.rows).toBe(1000);
+    const file = await readFile(join(dataDir, retrain?.dataset.path ?? ''), 'utf8');
+    expect(file.split('\n')[1]).toBe(`${row(0, SHIFT).join(',')},${data.y[0]}`);
+
+    const [promoted] = await waitFor(
+      'model.registered of the retrain',
+      () => {
+        const found = registered.filter((r) => r.tuning_id === retrain?.tuning_id);
+        return found.length > 0 ? found : undefined;
+      },
+      180_000,
+    );
+    expect(rejected).toEqual([]);
+    expect(promoted).toMatchObject({ version: '2', previous_version: '1', alias: 'champion' });
+    const verdict = (await mlflow.getModelVersion(modelName, '2')).tags;
+    expect(verdict['mlops.gate.status']).toBe('promoted');
+    expect(Number(verdict['mlops.gate.challenger_value'])).toBeGreaterThan(
+      Number(verdict['mlops.gate.champion_value']),
+    );
+
+    await waitFor('version 2 answering /predict', async () => {
+      const { versions } = await serve(0, 1, SHIFT);
+      return versions.has('2') ? true : undefined;
+    });
+    const driftToServingS = (Date.now() - shiftStarted) / 1000;
+    console.info(
+      `drift to serving: ${driftToServingS.toFixed(1)} s from the first shifted row to version 2 answering /predict (gate: challenger ${verdict['mlops.gate.challenger_value']} vs champion ${verdict['mlops.gate.champion_value']} ${verdict['mlops.gate.metric']} on the recent holdout)`,
+    );
+
+    const ended = await waitFor('drift.resolved of version 1', () => resolved.find((r) => r.version === '1'));
+    expect(ended).toMatchObject({ superseded_by: '2', detected_window: drift?.window });
+    const after = await serve(0, 500, SHIFT);
+    expect([...after.versions]).toEqual(['2']);
+    const v2 = await waitFor('2 windows of version 2', () => {
+      const found = windows.filter((w) => w.version === '2');
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(v2.map((w) => w.dataset_drift)).toEqual(v2.map(() => false));
+    expect(retrains).toHaveLength(1);
+    const { out } = await cli(['monitor', '--name', modelName, '--version', '2']);
+    console.info(out);
+    expect(out).toMatch(/no drift/);
+  }, 420_000);
+});
