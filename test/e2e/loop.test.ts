@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type InProcessStack, startInProcessStack, waitFor } from './support/in-process-stack.js';
 
 const modelName = `e2e_loop_${randomUUID().slice(0, 8)}`;
-/** The world moves: 12 of the 20 features come +1.0 higher than at training time; the labels stay the same. */
+/** The world moves: 12 of the 20 features come +2.0 higher than at training time; the labels stay the same. */
 const SHIFTED_FEATURES = 12;
-const SHIFT = 1.0;
+const SHIFT = 2.0;
 let nats: NatsServerHandle;
 let client: NatsConnection;
 let mlflow: MlflowClient;
@@ -122,18 +122,39 @@ describe('the closed loop, end to end: drift â†’ retrain on labelled live rows â
     const file = await readFile(join(dataDir, retrain?.dataset.path ?? ''), 'utf8');
     expect(file.split('\n')[1]).toBe(`${row(0, SHIFT).join(',')},${data.y[0]}`);
 
-    const [promoted] = await waitFor(
-      'model.registered of the retrain',
-      () => {
-        const found = registered.filter((r) => r.tuning_id === retrain?.tuning_id);
-        return found.length > 0 ? found : undefined;
-      },
+    const outcome = await waitFor(
+      "the gate's verdict on the retrain",
+      () =>
+        registered.find((r) => r.tuning_id === retrain?.tuning_id) ??
+        rejected.find((r) => r.tuning_id === retrain?.tuning_id),
       180_000,
     );
+    expect('rejected_at' in outcome ? outcome.reason : 'promoted').toBe('promoted');
+    const promoted = outcome as EventData<'model.registered'>;
     expect(rejected).toEqual([]);
-    expect(promoted).toMatchObject({ version: '2', previous_version: '1', alias: 'champion' });
+    expect(promoted).toMatchObject({
+      version: '2',
+      previous_version: '1',
+      alias: 'champion',
+      retrain_id: retrain?.retrain_id,
+    });
     const verdict = (await mlflow.getModelVersion(modelName, '2')).tags;
     expect(verdict['mlops.gate.status']).toBe('promoted');
+    expect(verdict).toMatchObject({
+      'mlops.retrain_id': retrain?.retrain_id,
+      'mlops.retrain.trigger': 'drift',
+      'mlops.retrain.replaces_version': '1',
+      'mlops.tuning_id': retrain?.tuning_id,
+    });
+    expect(JSON.parse(verdict['mlops.retrain.dataset'] ?? '{}')).toEqual(retrain?.dataset);
+    const parentTags = async (version: string) => {
+      const { runId } = await mlflow.getModelVersion(modelName, version);
+      const trial = await mlflow.getRun(runId ?? '');
+      return (await mlflow.getRun(trial.data.tags['mlflow.parentRunId'] ?? '')).data.tags;
+    };
+    const [first, second] = [await parentTags('1'), await parentTags('2')];
+    expect(second).toMatchObject({ 'mlops.retrain_id': retrain?.retrain_id, 'mlops.grid': first['mlops.grid'] });
+    expect(JSON.parse(first['mlops.grid'] ?? '{}')).toMatchObject({ C: [0.01, 0.1, 1, 10, 100] });
     expect(Number(verdict['mlops.gate.challenger_value'])).toBeGreaterThan(
       Number(verdict['mlops.gate.champion_value']),
     );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envelopeSchema, eventType } from './envelope.js';
 import { ReferenceProfileSchema } from './reference-profile.js';
+import { RetrainLineageSchema } from './retraining.js';
 import {
   CellSchema,
   ClassLabelSchema,
@@ -11,6 +12,7 @@ import {
 import {
   CATEGORICAL_MISSING_MODES,
   GateSpecSchema,
+  GridSpecSchema,
   IMPUTE_STRATEGIES,
   SELECTION_METRICS,
   SOLVER_NAMES,
@@ -102,6 +104,10 @@ export const TuningStartedDataSchema = z.object({
   dataset: DatasetSummarySchema,
   /** The training split's profile for drift monitoring; absent from trainers before it existed. */
   reference_profile: ReferenceProfileSchema.optional(),
+  /** The grid as requested, defaults applied (a retrain of the version reuses it); absent from older trainers. */
+  grid: GridSpecSchema.optional(),
+  /** Set when a retrain asked for the tuning. */
+  lineage: RetrainLineageSchema.optional(),
   started_at: timestamp,
 });
 
@@ -179,6 +185,8 @@ export const TuningCompletedDataSchema = z.object({
   gate: GateSpecSchema.prefault({}),
   /** Absent in events of versions before the gate: the gate then cannot compare and keeps the champion. */
   holdout: HoldoutSchema.optional(),
+  /** Set when a retrain asked for the tuning. */
+  lineage: RetrainLineageSchema.optional(),
   ended_at: timestamp,
 });
 
@@ -202,6 +210,8 @@ export const ModelRegisteredDataSchema = z.object({
   previous_version: z.string().regex(/^\d+$/).nullable().optional(),
   /** Why the alias moved: the gate's verdict, or who promoted or rolled back and why. */
   reason: z.string().min(1).max(2000).optional(),
+  /** The retrain that asked for the tuning, if one did. */
+  retrain_id: z.string().min(1).max(300).optional(),
   registered_at: timestamp,
 });
 
@@ -225,6 +235,8 @@ export const ModelRejectedDataSchema = z.object({
   interval: z.object({ low: finite, high: finite, alpha: finite }).nullable(),
   p_value: finite.nullable(),
   reason: z.string().min(1).max(2000),
+  /** The retrain that asked for the tuning, if one did. */
+  retrain_id: z.string().min(1).max(300).optional(),
   rejected_at: timestamp,
 });
 

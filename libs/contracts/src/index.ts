@@ -99,6 +99,7 @@ export type { TuneReply } from './replies.js';
 export { TuneReplySchema } from './replies.js';
 export type {
   RetrainDataset,
+  RetrainLineage,
   RetrainReply,
   RetrainRequestedData,
   RetrainSkippedData,
@@ -109,6 +110,7 @@ export {
   RETRAIN_SKIP_REASONS,
   RETRAIN_TRIGGERS,
   RetrainDatasetSchema,
+  RetrainLineageSchema,
   RetrainReplySchema,
   RetrainRequestedSchema,
   RetrainRequestSchema,
@@ -143,6 +145,7 @@ export {
   expandGrid,
   GateRulesSchema,
   GateSpecSchema,
+  GridSpecSchema,
   greaterIsBetter,
   IMPUTE_STRATEGIES,
   isTableDataset,

@@ -37,6 +37,20 @@ export const RetrainDatasetSchema = z.object({
   window: z.object({ from: timestamp, to: timestamp }),
 });
 
+/**
+ * Where a tuning came from when a retrain asked for it: carried by the tune request, `tuning.started` and
+ * `tuning.completed`, written as tags on the parent run and the version, and named by `model.registered` /
+ * `model.rejected` (`retrain_id`), so the chain trigger → tuning → version → verdict can be followed.
+ */
+export const RetrainLineageSchema = z.strictObject({
+  retrain_id: z.string().min(1).max(300),
+  trigger: z.enum(RETRAIN_TRIGGERS),
+  detail: text,
+  /** The served version the retrain means to replace. */
+  replaces_version: versionNumber,
+  dataset: RetrainDatasetSchema,
+});
+
 /** The data of `retrain.requested`: a retrain passed the policy and its tune request was sent. */
 export const RetrainRequestedDataSchema = z.object({
   /** `<model>:<version>:<n>`: the n-th retrain of this served version. */
@@ -94,5 +108,7 @@ export type RetrainRequestedData = z.infer<typeof RetrainRequestedDataSchema>;
 export type RetrainSkippedData = z.infer<typeof RetrainSkippedDataSchema>;
 /** A retrain's data set. */
 export type RetrainDataset = z.infer<typeof RetrainDatasetSchema>;
+/** A tuning's lineage when a retrain asked for it. */
+export type RetrainLineage = z.infer<typeof RetrainLineageSchema>;
 /** The answer to `monitor.retrain`. */
 export type RetrainReply = z.infer<typeof RetrainReplySchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetrainLineageSchema } from './retraining.js';
 
 /** The default experiment and registered model name of the seed experiment. */
 export const DEFAULT_MODEL_NAME = 'One_Customer_Classifier';
@@ -191,6 +192,9 @@ const RequestObjectSchema = z.strictObject({
   experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
   registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
   gate: GateSpecSchema.prefault({}),
+  lineage: RetrainLineageSchema.optional().describe(
+    'set by the monitor when a retrain asks for the tuning: the retrain, its trigger and its data set',
+  ),
 });
 
 /** A tune request as published on `tune.requested`: every field optional; `{}` is the seed experiment. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { SELECTION_METRICS } from '@mlops/contracts';
+import { type GateSpec, SELECTION_METRICS, SIGNIFICANCE_TESTS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
   checkNatsEnv,
@@ -114,6 +114,13 @@ export const configSchema = z
       .describe(
         'The single-flight lease of a retrain ends after this long even if its outcome never comes (a monitor that died mid-retrain cannot block retraining for longer)',
       ),
+    MONITOR_RETRAIN_GATE_SIGNIFICANCE: z
+      .enum(SIGNIFICANCE_TESTS)
+      .default('bootstrap')
+      .describe(
+        "The gate's significance test for a retrain's challenger (live labels can be noisy): bootstrap, mcnemar or none",
+      ),
+    MONITOR_RETRAIN_GATE_ALPHA: fraction(0.05).describe("The gate's significance level for a retrain's challenger"),
     MONITOR_RETRAIN_MAX_ROWS: positiveInt(100_000).describe(
       'The newest this many labelled rows make a retrain data set',
     ),
@@ -144,6 +151,8 @@ export interface MonitorConfig {
   readonly join: { readonly horizonMs: number; readonly maxRows: number };
   readonly performance: PerformanceRules;
   readonly retrain: RetrainRules;
+  /** The gate rules a retrain's tune request asks for. */
+  readonly retrainGate: GateSpec;
   /** Absolute path of the trainer's data directory. */
   readonly retrainDataDir: string;
   readonly mlflowRuns: boolean;
@@ -188,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       leaseMs: Math.round(p.MONITOR_RETRAIN_LEASE_SECONDS * 1000),
       maxRows: p.MONITOR_RETRAIN_MAX_ROWS,
     },
+    retrainGate: { significance: p.MONITOR_RETRAIN_GATE_SIGNIFICANCE, alpha: p.MONITOR_RETRAIN_GATE_ALPHA },
     retrainDataDir: resolve(cwd, p.MONITOR_RETRAIN_DATA_DIR ?? p.TRAINER_DATA_DIR ?? 'data/datasets'),
     mlflowRuns: p.MONITOR_MLFLOW_RUNS,
     logLevel: p.LOG_LEVEL,

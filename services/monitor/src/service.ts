@@ -3,7 +3,7 @@ import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type Logger, type Service } from '@mlops/service-kit';
 import { createMonitorMetrics, type MonitorPrometheus } from './adapters/metrics.js';
 import { mlflowMonitoringRuns } from './adapters/mlflow-monitoring-runs.js';
-import { mlflowVersionFiles } from './adapters/mlflow-version-files.js';
+import { mlflowVersionFiles, mlflowVersionTuning } from './adapters/mlflow-version-files.js';
 import { natsAnnouncer } from './adapters/nats-announcer.js';
 import { dataDirectoryStore, kvRetrainLeases, natsTuneRequester, streamFeatureSource } from './adapters/retrain-io.js';
 import type { MonitorConfig } from './config.js';
@@ -44,12 +44,13 @@ export function createMonitor(
   const leases = lazyLeases();
   const retrainer = new Retrainer(
     config.retrain,
-    { selectionMetric: config.performance.metric },
+    { selectionMetric: config.performance.metric, gate: config.retrainGate },
     {
       leases: leases.port,
       features: streamFeatureSource(deps.bus),
       datasets: dataDirectoryStore(config.retrainDataDir),
       tuner: natsTuneRequester(deps.bus),
+      tuning: mlflowVersionTuning(mlflow),
       announce,
       metrics,
       logger: logger.child({ module: 'retrain' }),

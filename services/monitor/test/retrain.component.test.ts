@@ -69,9 +69,9 @@ beforeAll(async () => {
   bus = await connectBus({ servers: nats.url, name: 'retrain-test-client', logger });
   bus.connection.subscribe(SUBJECTS.tuneRequested, {
     callback: (_err, msg) => {
-      const body = msg.json<TuneRequestInput>();
+      const body: unknown = JSON.parse(msg.string());
       const parsed = TuneRequestSchema.safeParse(body);
-      tuneRequests.push(body);
+      tuneRequests.push(body as TuneRequestInput);
       msg.respond(
         JSON.stringify(
           parsed.success
@@ -131,6 +131,14 @@ describe('monitor: retraining on drift', () => {
       selection_metric: 'accuracy',
       experiment_name: name,
       registered_model_name: name,
+      gate: { significance: 'bootstrap', alpha: 0.05 },
+      lineage: {
+        retrain_id: requested.data.retrain_id,
+        trigger: 'drift',
+        detail: requested.data.detail,
+        replaces_version: version,
+        dataset,
+      },
     });
     expect(await metric(`monitor_retrain_in_flight{model_name="${name}"}`)).toMatch(/ 1$/);
 

@@ -1,4 +1,4 @@
-import type { EventData, TuneReply, TuneRequestInput } from '@mlops/contracts';
+import { type EventData, type TuneReply, type TuneRequestInput, TuneRequestSchema } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { describe, expect, it } from 'vitest';
 import type { LabelledWindow } from '../src/domain/label-join.js';
@@ -23,7 +23,7 @@ const RULES: RetrainRules = {
 };
 
 /** In-memory stand-ins for the retrainer's ports (its adapters have their own tests on NATS and files). */
-function harness(reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_count: 15 }) {
+function harness(reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_count: 15 }, tuningFails = false) {
   const leases = new Map<string, HeldRetrain>();
   let revision = 0;
   const port: RetrainLeases = {
@@ -61,7 +61,7 @@ function harness(reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_
   let now = Date.UTC(2026, 11, 2, 7);
   const retrainer = new Retrainer(
     RULES,
-    { selectionMetric: 'accuracy' },
+    { selectionMetric: 'accuracy', gate: { significance: 'bootstrap', alpha: 0.05 } },
     {
       leases: port,
       features: {
@@ -71,6 +71,12 @@ function harness(reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_
           ),
       },
       datasets: { write: async (path, text) => void written.set(path, text) },
+      tuning: {
+        tuningOf: async () => {
+          if (tuningFails) throw new Error('registry down');
+          return { grid: { C: [1, 10], solver: ['lbfgs'] } as never, selectionMetric: 'f1' };
+        },
+      },
       tuner: {
         request: async (body) => {
           requests.push(body);
@@ -152,11 +158,21 @@ describe('Retrainer', () => {
           digest: event.dataset.sha256,
         },
         split: { test_size: 0.2, random_state: 42, stratify: true },
-        selection_metric: 'accuracy',
+        grid: { C: [1, 10], solver: ['lbfgs'] },
+        selection_metric: 'f1',
         experiment_name: 'm',
         registered_model_name: 'm',
+        gate: { significance: 'bootstrap', alpha: 0.05 },
+        lineage: {
+          retrain_id: 'm:2:1',
+          trigger: 'drift',
+          detail: 'dataset drift in 3 consecutive windows (4–6)',
+          replaces_version: '2',
+          dataset: event.dataset,
+        },
       },
     ]);
+    expect(TuneRequestSchema.safeParse(h.requests[0]).success).toBe(true);
     expect(h.leases.get('m')?.value).toMatchObject({ state: 'sent', retrain: event, request: h.requests[0] });
     expect(h.decisions).toEqual(['drift:requested']);
   });
@@ -175,6 +191,13 @@ describe('Retrainer', () => {
     const later = driftCase({ window: () => ({ ...window(), newLabelled: 4 }) });
     expect(await h.retrainer.consider(later)).toMatchObject({ status: 'requested', retrain: { retrain_id: 'm:2:2' } });
     expect(h.skipped.map((s) => s.reason)).toEqual(['in_flight', 'cooldown']);
+  });
+
+  it("when the replaced version's tuning cannot be read, then the retrain still goes with the default grid and metric", async () => {
+    const h = harness(undefined, true);
+    expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'requested' });
+    expect(h.requests[0]).not.toHaveProperty('grid');
+    expect(h.requests[0]).toMatchObject({ selection_metric: 'accuracy' });
   });
 
   it('when the trainer refuses the tune request, then the lease is released and the refusal is the reason', async () => {

@@ -1,7 +1,13 @@
-import { ReferenceProfileSchema } from '@mlops/contracts';
+import { GridSpecSchema, ReferenceProfileSchema, SELECTION_METRICS, type SelectionMetric } from '@mlops/contracts';
 import { MlflowApiError, type MlflowClient } from '@mlops/mlflow';
 import { assertOwnDirectory, MODEL_FILES, modelFromWeights, parseWeights, type WeightsFile } from '@mlops/model-format';
-import type { VersionFiles, VersionFilesSource, VersionTable } from '../domain/ports.js';
+import type {
+  VersionFiles,
+  VersionFilesSource,
+  VersionTable,
+  VersionTuning,
+  VersionTuningSource,
+} from '../domain/ports.js';
 
 /** Reads a registered version's `weights.json` and `reference_profile.json` (absent for older versions). */
 export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
@@ -32,6 +38,38 @@ export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
       };
     },
   };
+}
+
+/**
+ * Reads how a version was tuned from its tuning's parent run (the tags `mlops.grid` and `mlops.selection_metric` the
+ * tracker writes); what is missing or unreadable is left out, so a retrain falls back to the defaults.
+ */
+export function mlflowVersionTuning(mlflow: MlflowClient): VersionTuningSource {
+  return {
+    async tuningOf(model, version): Promise<VersionTuning> {
+      const { runId } = await mlflow.getModelVersion(model, version);
+      if (runId === undefined) return {};
+      const trial = await mlflow.getRun(runId);
+      const parentId = trial.data.tags['mlflow.parentRunId'];
+      const tags = parentId === undefined ? trial.data.tags : (await mlflow.getRun(parentId)).data.tags;
+      const grid = GridSpecSchema.safeParse(parseJson(tags['mlops.grid']));
+      const metric = tags['mlops.selection_metric'];
+      return {
+        ...(grid.success && tags['mlops.grid'] !== undefined ? { grid: grid.data } : {}),
+        ...(SELECTION_METRICS.includes(metric as SelectionMetric)
+          ? { selectionMetric: metric as SelectionMetric }
+          : {}),
+      };
+    },
+  };
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A table model's columns, fitted categories and scorer; nothing for a model of numeric features. */

@@ -1,4 +1,12 @@
-import type { EventData, MonitorWindowData, ReferenceProfileData, TuneReply, TuneRequestInput } from '@mlops/contracts';
+import type {
+  EventData,
+  GridSpec,
+  MonitorWindowData,
+  ReferenceProfileData,
+  SelectionMetric,
+  TuneReply,
+  TuneRequestInput,
+} from '@mlops/contracts';
 import type { Category, ColumnSpec, RawTable } from '@mlops/ml';
 import type { TrainingMetrics } from './live-performance.js';
 
@@ -33,6 +41,18 @@ export interface VersionTable {
   readonly categories: readonly (readonly Category[])[];
   /** P(class 1) of raw rows, through the model's own preprocessing. */
   probabilities(table: RawTable): Float64Array;
+}
+
+/** How a version was tuned, as far as its tuning recorded it: a retrain of it tunes the same way. */
+export interface VersionTuning {
+  /** The grid as requested, defaults applied; undefined when not recorded (older versions, very large grids). */
+  readonly grid?: GridSpec;
+  readonly selectionMetric?: SelectionMetric;
+}
+
+/** Reads how a version was tuned (MLflow: its tuning's parent run); throws when the registry cannot be read now. */
+export interface VersionTuningSource {
+  tuningOf(model: string, version: string): Promise<VersionTuning>;
 }
 
 /** Loads a version's files (from MLflow in adapters/); throws when the registry cannot be read now. */

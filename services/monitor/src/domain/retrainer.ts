@@ -1,4 +1,11 @@
-import type { EventData, RetrainReply, RetrainSkipReason, SelectionMetric, TuneRequestInput } from '@mlops/contracts';
+import type {
+  EventData,
+  GateSpec,
+  RetrainReply,
+  RetrainSkipReason,
+  SelectionMetric,
+  TuneRequestInput,
+} from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { VersionInputs } from './drift-report.js';
 import type { LabelledWindow } from './label-join.js';
@@ -11,6 +18,8 @@ import type {
   RetrainLeases,
   RetrainLeaseValue,
   TuneRequester,
+  VersionTuning,
+  VersionTuningSource,
 } from './ports.js';
 import { type RetrainDatasetFile, retrainDatasetFile, slug } from './retrain-dataset.js';
 import { type RetrainCause, type RetrainRules, rowsSkip, timingSkip } from './retrain-policy.js';
@@ -21,6 +30,8 @@ export interface RetrainerDeps {
   readonly features: LoggedFeatureSource;
   readonly datasets: DatasetStore;
   readonly tuner: TuneRequester;
+  /** How the version being replaced was tuned: its grid and selection metric are reused. */
+  readonly tuning: VersionTuningSource;
   readonly announce: MonitorAnnouncer;
   readonly metrics: MonitorMetrics;
   readonly logger: Logger;
@@ -40,6 +51,14 @@ export interface RetrainCase {
   readonly inputs: VersionInputs | undefined;
   /** The monitoring window that decided; null outside a window. */
   readonly windowIndex: number | null;
+}
+
+/** What every retrain's tune request says beyond its data: the fallback metric and the gate rules it asks for. */
+export interface RetrainRequestRules {
+  /** Used when the replaced version's tuning did not record its selection metric. */
+  readonly selectionMetric: SelectionMetric;
+  /** The gate's rules for a retrain's challenger (e.g. a significance test: labels can be noisy). */
+  readonly gate: GateSpec;
 }
 
 /** Past retrains of one model: when the last was requested, its newest row, and how many per version. */
@@ -63,7 +82,7 @@ export class Retrainer {
 
   constructor(
     private readonly rules: RetrainRules,
-    private readonly request: { readonly selectionMetric: SelectionMetric },
+    private readonly request: RetrainRequestRules,
     private readonly deps: RetrainerDeps,
   ) {}
 
@@ -174,7 +193,7 @@ export class Retrainer {
     try {
       const file = await this.dataset(c, window, inputs);
       const retrain = this.announcement(c, retrainId, n, file);
-      const request = this.tuneRequest(c.model, retrain.tuning_id, file);
+      const request = this.tuneRequest(retrain, file, await this.tuningOf(c));
       held = await this.deps.leases.update(held, { ...building, state: 'sent', retrain, request });
       if (held === undefined) throw new Error(`the lease of ${retrainId} was lost while its data set was written`);
       await this.deps.announce.retrainRequested(retrain);
@@ -227,9 +246,27 @@ export class Retrainer {
     } satisfies EventData<'retrain.requested'>;
   }
 
-  private tuneRequest(model: string, tuningId: string, file: RetrainDatasetFile): TuneRequestInput {
+  /** The replaced version's grid and metric; when they cannot be read, the defaults (logged). */
+  private async tuningOf(c: RetrainCase): Promise<VersionTuning> {
+    try {
+      return await this.deps.tuning.tuningOf(c.model, c.version);
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, model: c.model, version: c.version },
+        'tuning of the version not read: defaults used',
+      );
+      return {};
+    }
+  }
+
+  private tuneRequest(
+    retrain: EventData<'retrain.requested'>,
+    file: RetrainDatasetFile,
+    tuning: VersionTuning,
+  ): TuneRequestInput {
+    const { model } = retrain;
     return {
-      tuning_id: tuningId,
+      tuning_id: retrain.tuning_id,
       dataset: {
         kind: 'csv',
         path: file.summary.path,
@@ -238,9 +275,18 @@ export class Retrainer {
         digest: file.summary.sha256,
       },
       split: { test_size: 0.2, random_state: 42, stratify: true },
-      selection_metric: this.request.selectionMetric,
+      ...(tuning.grid === undefined ? {} : { grid: matrixGrid(tuning.grid) }),
+      selection_metric: tuning.selectionMetric ?? this.request.selectionMetric,
       experiment_name: model,
       registered_model_name: model,
+      gate: this.request.gate,
+      lineage: {
+        retrain_id: retrain.retrain_id,
+        trigger: retrain.trigger,
+        detail: retrain.detail,
+        replaces_version: retrain.version,
+        dataset: retrain.dataset,
+      },
     };
   }
 
@@ -286,4 +332,10 @@ export class Retrainer {
     }
     return history;
   }
+}
+
+/** A grid without the table-only axes (a matrix data set refuses them). */
+function matrixGrid(grid: NonNullable<VersionTuning['grid']>): TuneRequestInput['grid'] {
+  const { scale: _scale, impute: _impute, categorical_missing: _missing, ...rest } = grid;
+  return rest;
 }

@@ -3,7 +3,7 @@ import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStat
 import { MODEL_FILES } from '@mlops/model-format';
 import { TuningNotStartedError } from '../domain/errors.js';
 import type { ModelFilesBuilder } from '../domain/ports.js';
-import { TAGS } from '../domain/tags.js';
+import { lineageTags, TAGS } from '../domain/tags.js';
 
 type TuningRef = { tuning_id: string; experiment_name: string };
 
@@ -68,6 +68,8 @@ export class MlflowRecorder {
         ...(dataset.columns === undefined
           ? {}
           : { [TAGS.columnRoles]: JSON.stringify(dataset.columns).slice(0, 8000) }),
+        ...gridTag(data.grid),
+        ...(data.lineage === undefined ? {} : lineageTags(data.lineage)),
       },
     });
     await this.mlflow.logInputs({
@@ -266,4 +268,11 @@ function storedInputExample(tag: string | undefined): Cell[][] {
   } catch {
     return [];
   }
+}
+
+/** The grid as a tag when it fits MLflow's 8000 characters (a larger grid is left out: a retrain then uses defaults). */
+function gridTag(grid: TuningStarted['data']['grid']): Record<string, string> {
+  if (grid === undefined) return {};
+  const json = JSON.stringify(grid);
+  return json.length <= 8000 ? { [TAGS.grid]: json } : {};
 }

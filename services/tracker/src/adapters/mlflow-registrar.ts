@@ -3,7 +3,7 @@ import { MlflowApiError, type MlflowClient, type ModelVersion, RunStatus } from 
 import { MODEL_FILES } from '@mlops/model-format';
 import { TrialsPendingError } from '../domain/errors.js';
 import { pickBestTrial, type RecordedTrial } from '../domain/selection.js';
-import { TAGS } from '../domain/tags.js';
+import { lineageTags, TAGS } from '../domain/tags.js';
 import type { MlflowRecorder } from './mlflow-recorder.js';
 
 /** What the registration produced: the new (or, on a redelivery, the earlier) version; the gate moves aliases. */
@@ -117,6 +117,7 @@ async function findOrRegister(
       [TAGS.trialId]: best.trialId,
       [TAGS.selectionMetric]: data.selection_metric,
       [TAGS.metricValue]: String(metricValue),
+      ...(data.lineage === undefined ? {} : lineageTags(data.lineage)),
     },
     description: `best of tuning ${data.tuning_id} by ${data.selection_metric} = ${metricValue}`,
   });

@@ -1,3 +1,5 @@
+import type { RetrainLineage } from '@mlops/contracts';
+
 /** Tags the tracker writes so every handler can find what an earlier (possibly interrupted) delivery created. */
 export const TAGS = {
   /** On the parent run: the tuning it mirrors. */
@@ -19,7 +21,30 @@ export const TAGS = {
   columnRoles: 'mlops.column_roles',
   /** On the parent run, written last by `tuning.started`: a few test rows for each model's input example. */
   inputExample: 'mlops.input_example',
+  /** On the parent run: the grid as requested, defaults applied (JSON): a retrain of its version reuses it. */
+  grid: 'mlops.grid',
 } as const;
+
+/** On the parent run and the version of a tuning a retrain asked for: where it came from. */
+export const LINEAGE_TAGS = {
+  retrainId: 'mlops.retrain_id',
+  trigger: 'mlops.retrain.trigger',
+  detail: 'mlops.retrain.detail',
+  replacesVersion: 'mlops.retrain.replaces_version',
+  /** JSON: the data set's path, SHA-256, rows, class-1 rows, predictions and prediction-time window. */
+  dataset: 'mlops.retrain.dataset',
+} as const;
+
+/** The lineage of a tuning a retrain asked for, as tags (run and version). */
+export function lineageTags(lineage: RetrainLineage): Record<string, string> {
+  return {
+    [LINEAGE_TAGS.retrainId]: lineage.retrain_id,
+    [LINEAGE_TAGS.trigger]: lineage.trigger,
+    [LINEAGE_TAGS.detail]: lineage.detail.slice(0, 5000),
+    [LINEAGE_TAGS.replacesVersion]: lineage.replaces_version,
+    [LINEAGE_TAGS.dataset]: JSON.stringify(lineage.dataset),
+  };
+}
 
 /** On a model version: the gate's verdict, written before any alias moves (JSON of the whole verdict first). */
 export const GATE_TAGS = {

@@ -109,6 +109,7 @@ function registered(
     metric: { name: data.selection_metric, value: registration.metricValue },
     previous_version: verdict.championVersion,
     reason: verdict.reason,
+    ...(data.lineage === undefined ? {} : { retrain_id: data.lineage.retrain_id }),
     registered_at: data.ended_at,
   };
 }
@@ -129,6 +130,7 @@ function rejected(
     interval: verdict.interval,
     p_value: verdict.pValue,
     reason: verdict.reason,
+    ...(data.lineage === undefined ? {} : { retrain_id: data.lineage.retrain_id }),
     rejected_at: data.ended_at,
   };
 }
