@@ -5,7 +5,7 @@ import { FIT_USAGE, fitCommand } from './commands/fit.js';
 import { feedbackCommand, MONITOR_USAGE, monitorCommand } from './commands/monitor.js';
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
 import { modelsCommand, promoteCommand, REGISTRY_USAGE, rollbackCommand } from './commands/registry.js';
-import { RETRAIN_USAGE, retrainCommand } from './commands/retrain.js';
+import { historyCommand, RETRAIN_USAGE, retrainCommand } from './commands/retrain.js';
 import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
 import { UP_USAGE, upCommand } from './commands/up.js';
 import { UsageError } from './errors.js';
@@ -26,6 +26,7 @@ commands:
   monitor                       drift per feature (or raw column) and live performance of the served versions
   feedback                      send true labels (CSV of prediction_id,label) for live performance
   retrain                       retrain the served version now on its labelled live rows (the gate decides)
+  history                       past retrains, newest first: trigger, data set, tuning, version, verdict
   help                          this text
 
 ${DATASET_USAGE}
@@ -56,6 +57,7 @@ const COMMANDS: Record<string, Command> = {
   monitor: monitorCommand,
   feedback: feedbackCommand,
   retrain: retrainCommand,
+  history: historyCommand,
   tune: tuneCommand,
   up: upCommand,
 };

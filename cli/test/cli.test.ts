@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { versionReport } from '../src/commands/monitor.js';
 import { modelsTable } from '../src/commands/registry.js';
-import { retrainReport } from '../src/commands/retrain.js';
+import { historyEntry, retrainReport } from '../src/commands/retrain.js';
 import { main } from '../src/main.js';
 
 interface Run {
@@ -441,6 +441,70 @@ describe('mlops retrain', () => {
       `  sha256:   ${'ab'.repeat(32)}`,
       '  follow it with: mlops models (the gate verdict) and mlops monitor',
     ]);
+  });
+});
+
+describe('mlops history', () => {
+  const retrain = {
+    retrain_id: 'm:1:1',
+    model: 'm',
+    version: '1',
+    trigger: 'drift' as const,
+    detail: 'dataset drift in 3 consecutive windows (2–4)',
+    tuning_id: 'retrain-m-v1-1-0123abcd',
+    dataset: {
+      path: 'retrain/m-v1-0123abcd4567.csv',
+      sha256: 'cd'.repeat(32),
+      rows: 1000,
+      positives: 500,
+      predictions: 1500,
+      window: { from: '2026-12-02T06:00:00.000Z', to: '2026-12-02T06:05:00.000Z' },
+    },
+    requested_at: '2026-12-02T06:06:00.000Z',
+  };
+
+  it('when --limit is not a whole number from 1 to 1000, then it refuses with usage exit code 2', async () => {
+    const result = await run('history', '--limit', '0');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('mlops history: --limit must be a whole number from 1 to 1000, got 0\n');
+  });
+
+  it('when a retrain was promoted, then its chain runs from the trigger to the champion move', () => {
+    const outcome = {
+      verdict: 'promoted' as const,
+      version: '2',
+      run_id: 'abc123',
+      champion_version: '1',
+      reason: 'accuracy 0.89 vs champion v1 0.61',
+      at: '2026-12-02T06:07:00.000Z',
+    };
+    expect(historyEntry({ retrain, outcome }).split('\n')).toEqual([
+      '2026-12-02T06:06:00.000Z  retrain m:1:1 of m v1 (drift: dataset drift in 3 consecutive windows (2–4))',
+      '  data set  retrain/m-v1-0123abcd4567.csv: 1000 labelled rows of 1500 predictions, 2026-12-02T06:00:00.000Z → 2026-12-02T06:05:00.000Z',
+      '  tuning    retrain-m-v1-1-0123abcd',
+      '  version   2 (run abc123)',
+      '  gate      promoted at 2026-12-02T06:07:00.000Z: accuracy 0.89 vs champion v1 0.61',
+      '  champion  v1 → v2',
+    ]);
+  });
+
+  it('when a retrain was rejected or is still running, then the chain says the champion stays or the verdict is pending', () => {
+    const outcome = {
+      verdict: 'rejected' as const,
+      version: '2',
+      run_id: null,
+      champion_version: '1',
+      reason: 'not better',
+      at: '2026-12-02T06:07:00.000Z',
+    };
+    expect(historyEntry({ retrain, outcome }).split('\n').slice(3)).toEqual([
+      '  version   2',
+      '  gate      rejected at 2026-12-02T06:07:00.000Z: not better',
+      '  champion  stays v1 (v2 is the challenger)',
+    ]);
+    expect(historyEntry({ retrain, outcome: null }).split('\n').at(-1)).toBe(
+      '  verdict   pending (the tuning runs, or its outcome has not reached the monitor)',
+    );
   });
 });
 

@@ -181,5 +181,11 @@ describe('the closed loop, end to end: drift → retrain on labelled live rows �
     const { out } = await cli(['monitor', '--name', modelName, '--version', '2']);
     console.info(out);
     expect(out).toMatch(/no drift/);
+    const history = await cli(['history', '--model', modelName]);
+    console.info(history.out);
+    expect(history.code).toBe(0);
+    expect(history.out).toContain(`retrain ${retrain?.retrain_id} of ${modelName} v1 (drift: ${retrain?.detail})`);
+    expect(history.out).toContain(`  tuning    ${retrain?.tuning_id}\n  version   2 (run ${promoted.run_id})`);
+    expect(history.out).toMatch(/ {2}gate {6}promoted at .*\n {2}champion {2}v1 → v2/);
   }, 420_000);
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { type RetrainRequestedData, SUBJECTS } from '@mlops/contracts';
+import { type RetrainHistoryReply, type RetrainRequestedData, SUBJECTS } from '@mlops/contracts';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
 import { stringOptions } from '../options.js';
@@ -10,7 +11,9 @@ export const RETRAIN_USAGE = `usage: mlops retrain [--model MODEL] [--reason TEX
   performance window): the monitor writes them as a data set and sends the tune request; the gate decides whether
   the new model replaces the champion. Waives the drift, label-count and cooldown conditions of the automatic
   policy, not the one-at-a-time lease. Exit 1 when the monitor did not start one (the reason is printed).
-The same with the plain nats CLI: nats request monitor.retrain '{"reason": "…"}'.`;
+usage: mlops history [--model MODEL] [--limit N] [--nats URL]
+  The chain of each retrain, newest first: trigger → data set → tuning → version → gate verdict → champion move.
+The same with the plain nats CLI: nats request monitor.retrain '{"reason": "…"}', nats request monitor.history '{}'.`;
 
 /** A retrain can take a while to start: the monitor reads the log back and waits for the trainer's intake. */
 const RETRAIN_REPLY_MS = 90_000;
@@ -51,4 +54,47 @@ export function retrainReport(r: RetrainRequestedData): string {
     `  sha256:   ${d.sha256}`,
     '  follow it with: mlops models (the gate verdict) and mlops monitor',
   ].join('\n');
+}
+
+/** `mlops history`: past retrains, newest first, each with the chain from its trigger to the champion alias. */
+export async function historyCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: stringOptions(['model', 'limit', 'nats']), strict: true });
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new UsageError(`--limit must be a whole number from 1 to 1000, got ${values.limit}`, 2);
+  }
+  const reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.monitorHistory, {
+    ...(values.model === undefined ? {} : { model: values.model }),
+    limit,
+  });
+  if (reply.retrains.length === 0) {
+    io.stdout(
+      'no retrain yet (the monitor starts one when drift persists or performance degrades; or: mlops retrain)\n',
+    );
+    return 0;
+  }
+  io.stdout(`${reply.retrains.map(historyEntry).join('\n\n')}\n`);
+  return 0;
+}
+
+/** One retrain's chain, as a few aligned lines. */
+export function historyEntry({ retrain: r, outcome }: RetrainHistoryReply['retrains'][number]): string {
+  const d = r.dataset;
+  const lines = [
+    `${r.requested_at}  retrain ${r.retrain_id} of ${r.model} v${r.version} (${r.trigger}: ${r.detail})`,
+    `  data set  ${d.path}: ${d.rows} labelled rows of ${d.predictions} predictions, ${d.window.from} → ${d.window.to}`,
+    `  tuning    ${r.tuning_id}`,
+  ];
+  if (outcome === null)
+    return [...lines, '  verdict   pending (the tuning runs, or its outcome has not reached the monitor)'].join('\n');
+  const run = outcome.run_id === null ? '' : ` (run ${outcome.run_id})`;
+  lines.push(`  version   ${outcome.version}${run}`);
+  lines.push(`  gate      ${outcome.verdict} at ${outcome.at}: ${outcome.reason}`);
+  const champion = outcome.champion_version === null ? 'none' : `v${outcome.champion_version}`;
+  lines.push(
+    outcome.verdict === 'promoted'
+      ? `  champion  ${champion} → v${outcome.version}`
+      : `  champion  stays ${champion} (v${outcome.version} is the challenger)`,
+  );
+  return lines.join('\n');
 }

@@ -35,6 +35,8 @@ import {
 } from './registry.js';
 import { TuneReplySchema } from './replies.js';
 import {
+  RetrainHistoryReplySchema,
+  RetrainHistoryRequestSchema,
   RetrainReplySchema,
   RetrainRequestedSchema,
   RetrainRequestSchema,
@@ -145,6 +147,7 @@ export const REQUEST_MAP = {
   [SUBJECTS.feedbackReceived]: { request: FeedbackRequestSchema, reply: FeedbackReplySchema },
   [SUBJECTS.monitorStatus]: { request: MonitorStatusRequestSchema, reply: MonitorStatusReplySchema },
   [SUBJECTS.monitorRetrain]: { request: RetrainRequestSchema, reply: RetrainReplySchema },
+  [SUBJECTS.monitorHistory]: { request: RetrainHistoryRequestSchema, reply: RetrainHistoryReplySchema },
 } as const;
 
 /** The request schema of `subject`, for the server that parses raw bodies. */

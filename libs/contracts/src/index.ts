@@ -99,7 +99,9 @@ export type { TuneReply } from './replies.js';
 export { TuneReplySchema } from './replies.js';
 export type {
   RetrainDataset,
+  RetrainHistoryReply,
   RetrainLineage,
+  RetrainOutcome,
   RetrainReply,
   RetrainRequestedData,
   RetrainSkippedData,
@@ -110,7 +112,10 @@ export {
   RETRAIN_SKIP_REASONS,
   RETRAIN_TRIGGERS,
   RetrainDatasetSchema,
+  RetrainHistoryReplySchema,
+  RetrainHistoryRequestSchema,
   RetrainLineageSchema,
+  RetrainOutcomeSchema,
   RetrainReplySchema,
   RetrainRequestedSchema,
   RetrainRequestSchema,

@@ -18,6 +18,8 @@ export const MESSAGE_SCHEMAS = {
   'monitor.status.reply': REQUEST_MAP[SUBJECTS.monitorStatus].reply,
   [SUBJECTS.monitorRetrain]: REQUEST_MAP[SUBJECTS.monitorRetrain].request,
   'monitor.retrain.reply': REQUEST_MAP[SUBJECTS.monitorRetrain].reply,
+  [SUBJECTS.monitorHistory]: REQUEST_MAP[SUBJECTS.monitorHistory].request,
+  'monitor.history.reply': REQUEST_MAP[SUBJECTS.monitorHistory].reply,
 } as Readonly<Record<string, z.ZodType>>;
 
 /** JSON Schemas (draft 2020-12) generated from the zod schemas, keyed by subject; inputs as publishers write them. */

@@ -98,6 +98,31 @@ export const RetrainReplySchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('skipped'), reason: z.enum(RETRAIN_SKIP_REASONS), message: text }),
 ]);
 
+/** `monitor.history`: the retrains of a model (or every model), newest first, each with the gate's verdict. */
+export const RetrainHistoryRequestSchema = z.strictObject({
+  model: modelName.optional(),
+  limit: z.number().int().min(1).max(1000).default(20),
+});
+
+/** What became of a retrain's tuning: the gate's verdict on the version it registered. */
+export const RetrainOutcomeSchema = z.object({
+  verdict: z.enum(['promoted', 'rejected']),
+  /** The version the tuning registered. */
+  version: versionNumber,
+  /** The run of the version's best trial. */
+  run_id: z.string().nullable(),
+  /** The champion it was compared with (and replaced, when promoted); null when there was none. */
+  champion_version: versionNumber.nullable(),
+  reason: z.string(),
+  at: timestamp,
+});
+
+/** The answer to `monitor.history`. */
+export const RetrainHistoryReplySchema = z.object({
+  status: z.literal('ok'),
+  retrains: z.array(z.object({ retrain: RetrainRequestedDataSchema, outcome: RetrainOutcomeSchema.nullable() })),
+});
+
 /** One of {@link RETRAIN_TRIGGERS}. */
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 /** One of {@link RETRAIN_SKIP_REASONS}. */
@@ -112,3 +137,7 @@ export type RetrainDataset = z.infer<typeof RetrainDatasetSchema>;
 export type RetrainLineage = z.infer<typeof RetrainLineageSchema>;
 /** The answer to `monitor.retrain`. */
 export type RetrainReply = z.infer<typeof RetrainReplySchema>;
+/** What became of a retrain's tuning. */
+export type RetrainOutcome = z.infer<typeof RetrainOutcomeSchema>;
+/** The answer to `monitor.history`. */
+export type RetrainHistoryReply = z.infer<typeof RetrainHistoryReplySchema>;

@@ -43,6 +43,8 @@ export const SUBJECTS = {
   performanceRecovered: 'performance.recovered',
   /** Core request/reply, answered by the monitor: retrain the served version now (`mlops retrain`). */
   monitorRetrain: 'monitor.retrain',
+  /** Core request/reply, answered by the monitor: past retrains with their verdicts, newest first (`mlops history`). */
+  monitorHistory: 'monitor.history',
   /** A retrain passed the policy; its tune request was sent (JetStream). */
   retrainRequested: 'retrain.requested',
   /** A retrain trigger held but the policy said not now, and why (JetStream). */

@@ -11,7 +11,7 @@ import { Monitor } from './domain/monitor.js';
 import type { RetrainLeases } from './domain/ports.js';
 import { Retrainer } from './domain/retrainer.js';
 import { startMonitorHttp } from './entry-points/http.js';
-import { consumeModelEvents, provisionModelEvents } from './entry-points/model-events.js';
+import { consumeModelEvents, provisionModelEvents, restoreOutcomes } from './entry-points/model-events.js';
 import { consumePredictions, provisionMonitor, restoreMonitor } from './entry-points/predictions.js';
 import { serveMonitorRequests } from './entry-points/requests.js';
 
@@ -102,6 +102,7 @@ export function createMonitor(
       await provisionModelEvents(deps.bus);
       leases.set(await kvRetrainLeases(deps.bus, config.retrain.leaseMs));
       await restoreMonitor(deps.bus, monitor, logger, retrainer);
+      await restoreOutcomes(deps.bus, retrainer);
       await retrainer.resume();
       requests = serveMonitorRequests(deps.bus, monitor);
       modelEvents = await consumeModelEvents(deps.bus, monitor);

@@ -123,6 +123,16 @@ function window(): LabelledWindow {
   };
 }
 
+/** The gate's rejection of version `version` against champion 2. */
+const rejectedAs = (version: string) => ({
+  verdict: 'rejected' as const,
+  version,
+  run_id: null,
+  champion_version: '2',
+  reason: 'not better',
+  at: '2026-12-02T07:00:00.000Z',
+});
+
 const driftCase = (fields: Partial<RetrainCase> = {}): RetrainCase => ({
   model: 'm',
   version: '2',
@@ -181,9 +191,9 @@ describe('Retrainer', () => {
     const h = harness();
     await h.retrainer.consider(driftCase());
     expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'in_flight' });
-    await h.retrainer.onTuningOutcome('m', 'someone-else');
+    await h.retrainer.onTuningOutcome('m', 'someone-else', rejectedAs('4'));
     expect(h.leases.has('m')).toBe(true);
-    await h.retrainer.onTuningOutcome('m', h.requested[0]?.tuning_id ?? '');
+    await h.retrainer.onTuningOutcome('m', h.requested[0]?.tuning_id ?? '', rejectedAs('3'));
     expect(h.leases.has('m')).toBe(false);
     h.advance(30_000);
     expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'cooldown' });
@@ -191,6 +201,13 @@ describe('Retrainer', () => {
     const later = driftCase({ window: () => ({ ...window(), newLabelled: 4 }) });
     expect(await h.retrainer.consider(later)).toMatchObject({ status: 'requested', retrain: { retrain_id: 'm:2:2' } });
     expect(h.skipped.map((s) => s.reason)).toEqual(['in_flight', 'cooldown']);
+    const history = h.retrainer.historyOf('m', 10);
+    expect(history.map((r) => [r.retrain.retrain_id, r.outcome?.version ?? null])).toEqual([
+      ['m:2:2', null],
+      ['m:2:1', '3'],
+    ]);
+    expect(h.retrainer.historyOf('other', 10)).toEqual([]);
+    expect(h.retrainer.historyOf(undefined, 1)).toHaveLength(1);
   });
 
   it("when the replaced version's tuning cannot be read, then the retrain still goes with the default grid and metric", async () => {

@@ -195,6 +195,13 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     consumers: ['monitor (queue group `monitor-retrain`)'],
     messageId: undefined,
   },
+  [SUBJECTS.monitorHistory]: {
+    summary:
+      "Past retrains of a model (or every model), newest first: trigger, data set, tuning id, and the gate's verdict on the version it registered (promoted with the champion it replaced, or rejected with why). The reply is `monitor.history.reply`.",
+    publishers: ['`mlops history`', "`nats request monitor.history '{}'`"],
+    consumers: ['monitor (queue group `monitor-history`)'],
+    messageId: undefined,
+  },
   [SUBJECTS.retrainRequested]: {
     summary:
       'A retrain passed the policy (drift for K windows or degraded performance, M new labelled rows, cooldown over, the single-flight lock taken): the labelled live rows were written as a data set (path, SHA-256, window, label coverage) and a tune request with that tuning id was sent.',
@@ -243,6 +250,13 @@ export const REPLY_ROLES: Readonly<Record<string, SubjectRole>> = {
     summary: 'The answer to `monitor.status`: per version, the last window, the drift episode and live performance.',
     publishers: ['monitor'],
     consumers: ['the requester (`mlops monitor`, `nats request`)'],
+    messageId: undefined,
+  },
+  'monitor.history.reply': {
+    summary:
+      'The answer to `monitor.history`: each retrain (as `retrain.requested` said it) with its outcome, or null while its tuning runs.',
+    publishers: ['monitor'],
+    consumers: ['the requester (`mlops history`, `nats request`)'],
     messageId: undefined,
   },
   'monitor.retrain.reply': {

@@ -4,6 +4,8 @@ import type {
   FeedbackReply,
   MonitorCheckpoint,
   MonitorWindowData,
+  RetrainHistoryReply,
+  RetrainOutcome,
   RetrainReply,
   VersionStatus,
 } from '@mlops/contracts';
@@ -517,10 +519,11 @@ export class Monitor {
   onModelOutcome(outcome: {
     model: string;
     tuningId: string;
+    verdict: RetrainOutcome;
     promoted?: { version: string; previous: string | null };
   }): Promise<void> {
     return this.serially(async () => {
-      await this.deps.retrainer?.onTuningOutcome(outcome.model, outcome.tuningId);
+      await this.deps.retrainer?.onTuningOutcome(outcome.model, outcome.tuningId, outcome.verdict);
       const previous = outcome.promoted?.previous;
       if (outcome.promoted === undefined || previous === null || previous === undefined) return;
       const checkpoint = this.book.checkpoint(versionKey(outcome.model, previous));
@@ -536,6 +539,11 @@ export class Monitor {
       checkpoint.drift_since_window = null;
       checkpoint.drift_since_at = null;
     });
+  }
+
+  /** Past retrains with their verdicts, newest first (empty when this monitor does not retrain). */
+  retrainHistory(model: string | undefined, limit: number): RetrainHistoryReply['retrains'] {
+    return this.deps.retrainer?.historyOf(model, limit) ?? [];
   }
 
   /** The one model the monitor has seen predictions of, or undefined when none or several. */

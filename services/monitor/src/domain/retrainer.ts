@@ -1,6 +1,8 @@
 import type {
   EventData,
   GateSpec,
+  RetrainHistoryReply,
+  RetrainOutcome,
   RetrainReply,
   RetrainSkipReason,
   SelectionMetric,
@@ -77,6 +79,10 @@ type Skip = Extract<RetrainReply, { status: 'skipped' }>;
  */
 export class Retrainer {
   private readonly history = new Map<string, ModelHistory>();
+  /** Every retrain requested (read back at start, then as they are made), by retrain id, oldest first. */
+  private readonly requested = new Map<string, EventData<'retrain.requested'>>();
+  /** The gate's verdicts, by tuning id. */
+  private readonly outcomes = new Map<string, RetrainOutcome>();
   private readonly running = new Map<string, string>();
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -88,7 +94,8 @@ export class Retrainer {
 
   /** A `retrain.requested` read back at start: counts it and restarts the cooldown from it. */
   remember(event: EventData<'retrain.requested'>): void {
-    const history = this.historyOf(event.model);
+    this.requested.set(event.retrain_id, event);
+    const history = this.pastOf(event.model);
     history.lastRequestedAtMs = Math.max(history.lastRequestedAtMs, Date.parse(event.requested_at));
     history.lastRowMs = Math.max(history.lastRowMs, Date.parse(event.dataset.window.to));
     const n = Number(event.retrain_id.slice(event.retrain_id.lastIndexOf(':') + 1));
@@ -128,8 +135,23 @@ export class Retrainer {
     }
   }
 
-  /** A tuning's outcome arrived: the retrain that asked for it (if any) is over, and its lease released. */
-  async onTuningOutcome(model: string, tuningId: string): Promise<void> {
+  /** A verdict read back at start (or as it comes): what `history` reports for its tuning. */
+  rememberOutcome(tuningId: string, outcome: RetrainOutcome): void {
+    this.outcomes.set(tuningId, outcome);
+  }
+
+  /** Past retrains (of one model, or all), newest first, each with its verdict (null while its tuning runs). */
+  historyOf(model: string | undefined, limit: number): RetrainHistoryReply['retrains'] {
+    const retrains = [...this.requested.values()].filter((r) => model === undefined || r.model === model);
+    return retrains
+      .reverse()
+      .slice(0, limit)
+      .map((retrain) => ({ retrain, outcome: this.outcomes.get(retrain.tuning_id) ?? null }));
+  }
+
+  /** A tuning's outcome arrived: recorded, and the retrain that asked for it (if any) is over, its lease released. */
+  async onTuningOutcome(model: string, tuningId: string, outcome: RetrainOutcome): Promise<void> {
+    this.rememberOutcome(tuningId, outcome);
     const held = await this.deps.leases.holder(model);
     if (held?.value.retrain?.tuning_id !== tuningId) return;
     await this.end(model, held);
@@ -165,7 +187,7 @@ export class Retrainer {
   }
 
   private async start(c: RetrainCase, window: LabelledWindow, inputs: VersionInputs): Promise<RetrainReply> {
-    const n = (this.historyOf(c.model).perVersion.get(c.version) ?? 0) + 1;
+    const n = (this.pastOf(c.model).perVersion.get(c.version) ?? 0) + 1;
     const retrainId = `${c.model}:${c.version}:${n}`;
     const taken = new Date(this.deps.now()).toISOString();
     const building: RetrainLeaseValue = {
@@ -198,6 +220,7 @@ export class Retrainer {
       if (held === undefined) throw new Error(`the lease of ${retrainId} was lost while its data set was written`);
       await this.deps.announce.retrainRequested(retrain);
       this.recordRequested(c, n, file);
+      this.requested.set(retrain.retrain_id, retrain);
       const reply = await this.deps.tuner.request(request);
       if (reply.status === 'rejected') {
         await this.end(c.model, held);
@@ -291,7 +314,7 @@ export class Retrainer {
   }
 
   private recordRequested(c: RetrainCase, n: number, file: RetrainDatasetFile): void {
-    const history = this.historyOf(c.model);
+    const history = this.pastOf(c.model);
     history.lastRequestedAtMs = this.deps.now();
     history.lastRowMs = Math.max(history.lastRowMs, Date.parse(file.summary.window.to));
     history.perVersion.set(c.version, n);
@@ -320,7 +343,7 @@ export class Retrainer {
     return { status: 'skipped', reason, message };
   }
 
-  private historyOf(model: string): ModelHistory {
+  private pastOf(model: string): ModelHistory {
     let history = this.history.get(model);
     if (history === undefined) {
       history = {

@@ -1,6 +1,7 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
-import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { CONSUMERS, type EventData, type RetrainOutcome, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Monitor } from '../domain/monitor.js';
+import type { Retrainer } from '../domain/retrainer.js';
 
 /** Provisions the monitor's durable consumer of the models stream (events from its creation on). */
 export async function provisionModelEvents(bus: Bus): Promise<void> {
@@ -17,11 +18,43 @@ export async function consumeModelEvents(bus: Bus, monitor: Monitor): Promise<Co
   return await bus.consumeEvents(CONSUMERS.monitorModels, {
     [SUBJECTS.modelRegistered]: async ({ data }) => {
       const promoted = { version: data.version, previous: data.previous_version ?? null };
-      await monitor.onModelOutcome({ model: data.name, tuningId: data.tuning_id, promoted });
+      await monitor.onModelOutcome({ model: data.name, tuningId: data.tuning_id, verdict: promotion(data), promoted });
     },
     [SUBJECTS.modelRejected]: async ({ data }) => {
-      await monitor.onModelOutcome({ model: data.name, tuningId: data.tuning_id });
+      await monitor.onModelOutcome({ model: data.name, tuningId: data.tuning_id, verdict: rejection(data) });
     },
     [SUBJECTS.modelLoadFailed]: async () => undefined,
   });
+}
+
+/** Reads the stored verdicts back at start, so `mlops history` names the outcome of earlier retrains. */
+export async function restoreOutcomes(bus: Bus, retrainer: Retrainer): Promise<void> {
+  await bus.replayEvents(SUBJECTS.modelRegistered, ({ data }) =>
+    retrainer.rememberOutcome(data.tuning_id, promotion(data)),
+  );
+  await bus.replayEvents(SUBJECTS.modelRejected, ({ data }) =>
+    retrainer.rememberOutcome(data.tuning_id, rejection(data)),
+  );
+}
+
+function promotion(data: EventData<'model.registered'>): RetrainOutcome {
+  return {
+    verdict: 'promoted',
+    version: data.version,
+    run_id: data.run_id,
+    champion_version: data.previous_version ?? null,
+    reason: data.reason ?? 'promoted',
+    at: data.registered_at,
+  };
+}
+
+function rejection(data: EventData<'model.rejected'>): RetrainOutcome {
+  return {
+    verdict: 'rejected',
+    version: data.version,
+    run_id: null,
+    champion_version: data.champion_version,
+    reason: data.reason,
+    at: data.rejected_at,
+  };
 }

@@ -4,21 +4,31 @@ import {
   MonitorStatusRequestSchema,
   parseFeedback,
   type ReplyOf,
+  RetrainHistoryRequestSchema,
   RetrainRequestSchema,
   SUBJECTS,
 } from '@mlops/contracts';
 import type { Monitor } from '../domain/monitor.js';
 
 /**
- * Answers `feedback.received` (labels), `monitor.status` (what the monitor knows) and `monitor.retrain` (a retrain
- * by hand), each a core request.
+ * Answers `feedback.received` (labels), `monitor.status` (what the monitor knows), `monitor.retrain` (a retrain
+ * by hand) and `monitor.history` (past retrains), each a core request.
  */
 export function serveMonitorRequests(bus: Bus, monitor: Monitor): ConsumerHandle[] {
   return [
     bus.serve(SUBJECTS.feedbackReceived, 'monitor-feedback', async (data) => await answerFeedback(monitor, data)),
     bus.serve(SUBJECTS.monitorStatus, 'monitor-status', async (data) => await answerStatus(monitor, data)),
     bus.serve(SUBJECTS.monitorRetrain, 'monitor-retrain', async (data) => await answerRetrain(monitor, data)),
+    bus.serve(SUBJECTS.monitorHistory, 'monitor-history', async (data) => answerHistory(monitor, data)),
   ];
+}
+
+/** Past retrains, newest first; a body that is not a history request is read as `{}`. */
+function answerHistory(monitor: Monitor, data: Uint8Array): ReplyOf<'monitor.history'> {
+  const body = parseJson(data, {});
+  const parsed = RetrainHistoryRequestSchema.safeParse(body.ok ? body.value : {});
+  const request = parsed.success ? parsed.data : { limit: 20 };
+  return { status: 'ok', retrains: monitor.retrainHistory(request.model, request.limit) };
 }
 
 /** A retrain by hand; a body that is not a retrain request is refused with the reason (nothing starts). */
