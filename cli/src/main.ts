@@ -6,6 +6,7 @@ import { feedbackCommand, MONITOR_USAGE, monitorCommand } from './commands/monit
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
 import { modelsCommand, promoteCommand, REGISTRY_USAGE, rollbackCommand } from './commands/registry.js';
 import { historyCommand, RETRAIN_USAGE, retrainCommand } from './commands/retrain.js';
+import { TRAFFIC_USAGE, trafficCommand } from './commands/traffic.js';
 import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
 import { UP_USAGE, upCommand } from './commands/up.js';
 import { UsageError } from './errors.js';
@@ -27,6 +28,7 @@ commands:
   feedback                      send true labels (CSV of prediction_id,label) for live performance
   retrain                       retrain the served version now on its labelled live rows (the gate decides)
   history                       past retrains, newest first: trigger, data set, tuning, version, verdict
+  traffic                       serve the seed rows (shifted, labelled) and watch drift, retrain and promotion live
   help                          this text
 
 ${DATASET_USAGE}
@@ -43,7 +45,9 @@ ${REGISTRY_USAGE}
 
 ${MONITOR_USAGE}
 
-${RETRAIN_USAGE}`;
+${RETRAIN_USAGE}
+
+${TRAFFIC_USAGE}`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
@@ -58,6 +62,7 @@ const COMMANDS: Record<string, Command> = {
   feedback: feedbackCommand,
   retrain: retrainCommand,
   history: historyCommand,
+  traffic: trafficCommand,
   tune: tuneCommand,
   up: upCommand,
 };

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { versionReport } from '../src/commands/monitor.js';
 import { modelsTable } from '../src/commands/registry.js';
 import { historyEntry, retrainReport } from '../src/commands/retrain.js';
+import { eventLine } from '../src/commands/traffic.js';
 import { main } from '../src/main.js';
 
 interface Run {
@@ -505,6 +506,47 @@ describe('mlops history', () => {
     expect(historyEntry({ retrain, outcome: null }).split('\n').at(-1)).toBe(
       '  verdict   pending (the tuning runs, or its outcome has not reached the monitor)',
     );
+  });
+});
+
+describe('mlops traffic', () => {
+  it.each([
+    [['--rows', '0'], '--rows must be a whole number from 1 to 1000000, got 0'],
+    [['--features', '21'], '--features must be a whole number from 0 to 20, got 21'],
+    [['--noise', '1.5'], '--noise must be a probability from 0 to 1, got 1.5'],
+    [['--rate', '0'], '--rate must be a positive number of rows a second, got 0'],
+    [['--shift', 'up'], '--shift must be a number, got up'],
+  ])('when %j, then it refuses with usage exit code 2 before sending anything', async (flags, message) => {
+    const result = await run('traffic', ...flags, '--url', 'http://127.0.0.1:1');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`mlops traffic: ${message}\n`);
+  });
+
+  it('when the predictor is not running, then it fails with one line saying so', async () => {
+    const result = await run('traffic', '--rows', '10', '--url', 'http://127.0.0.1:1');
+    expectOneLineFailure(result, /cannot reach http:\/\/127\.0\.0\.1:1\/predict .*: is the predictor running\?/);
+  });
+
+  it('when pipeline events arrive, then each becomes one line, and other models are left out', () => {
+    const envelope = (data: object) => ({ data }) as never;
+    expect(
+      eventLine(
+        'drift.detected',
+        envelope({ model: 'm', version: '1', window: 2, drifted_features: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'] }),
+        'm',
+      ),
+    ).toBe('drift.detected    v1 window 2: 6 features drifted (x0, x1, x2, x3, x4, …)');
+    expect(
+      eventLine(
+        'model.registered',
+        envelope({ name: 'm', version: '2', previous_version: '1', reason: 'accuracy 0.89 vs 0.61' }),
+        'm',
+      ),
+    ).toBe('model.registered  v2 is champion (was v1): accuracy 0.89 vs 0.61');
+    expect(
+      eventLine('drift.resolved', envelope({ model: 'm', version: '1', window: 5, superseded_by: '2' }), 'm'),
+    ).toBe('drift.resolved    v1 (superseded by v2)');
+    expect(eventLine('drift.detected', envelope({ model: 'other', version: '1' }), 'm')).toBeUndefined();
   });
 });
 
