@@ -122,6 +122,7 @@ export function createMonitor(
       for (const handle of requests) await handle.stop();
       await consumer?.stop();
       await modelEvents?.stop();
+      retrainer.stop();
       await retrainer.settle();
       await monitor.flushRuns();
       await http?.close();

@@ -1,6 +1,6 @@
 import { type EventData, type TuneReply, type TuneRequestInput, TuneRequestSchema } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LabelledWindow } from '../src/domain/label-join.js';
 import type {
   HeldRetrain,
@@ -23,7 +23,12 @@ const RULES: RetrainRules = {
 };
 
 /** In-memory stand-ins for the retrainer's ports (its adapters have their own tests on NATS and files). */
-function harness(reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_count: 15 }, tuningFails = false) {
+function harness(
+  reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_count: 15 },
+  tuningFails = false,
+  unanswered = 0,
+) {
+  let silent = unanswered;
   const leases = new Map<string, HeldRetrain>();
   let revision = 0;
   const port: RetrainLeases = {
@@ -80,6 +85,7 @@ function harness(reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_
       tuner: {
         request: async (body) => {
           requests.push(body);
+          if (silent-- > 0) throw new Error("no responders: 'tune.requested'");
           return reply;
         },
       },
@@ -215,6 +221,49 @@ describe('Retrainer', () => {
     expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'requested' });
     expect(h.requests[0]).not.toHaveProperty('grid');
     expect(h.requests[0]).toMatchObject({ selection_metric: 'accuracy' });
+  });
+
+  it('when the trainer does not answer, then the retrain stays in flight and its request is sent again until accepted', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const h = harness(undefined, false, 2);
+      expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'requested' });
+      expect(h.requests).toHaveLength(1);
+      expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(h.requests).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(h.requests).toHaveLength(3);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(h.requests).toHaveLength(3);
+      expect(new Set(h.requests.map((r) => r.tuning_id)).size).toBe(1);
+      expect(h.leases.get('m')?.value.state).toBe('sent');
+      expect(h.requested).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('when a restarted monitor cannot reach the trainer, then it still starts and keeps sending in the background until stopped', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const first = harness();
+      await first.retrainer.consider(driftCase());
+      const sent = first.leases.get('m');
+      if (sent === undefined) throw new Error('no lease');
+      const h = harness(undefined, false, 100);
+      h.leases.set('m', sent);
+      await h.retrainer.resume();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(h.requests).toHaveLength(2);
+      h.retrainer.stop();
+      await h.retrainer.settle();
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(h.requests).toHaveLength(2);
+      expect(h.leases.get('m')?.value.state).toBe('sent');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('when the trainer refuses the tune request, then the lease is released and the refusal is the reason', async () => {

@@ -55,6 +55,27 @@ export interface RetrainCase {
   readonly windowIndex: number | null;
 }
 
+/** A tune request nobody answered is sent again after this long, once more per attempt … */
+const RESEND_MS = 5000;
+/** … up to this long between attempts. */
+const MAX_RESEND_MS = 60_000;
+
+/** Waits `ms` unless `signal` aborts first; true when the time ran out. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return false;
+  return await new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve(true);
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
 /** What every retrain's tune request says beyond its data: the fallback metric and the gate rules it asks for. */
 export interface RetrainRequestRules {
   /** Used when the replaced version's tuning did not record its selection metric. */
@@ -85,6 +106,7 @@ export class Retrainer {
   private readonly outcomes = new Map<string, RetrainOutcome>();
   private readonly running = new Map<string, string>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly rules: RetrainRules,
@@ -110,8 +132,7 @@ export class Retrainer {
   /** Weighs one case and, when it goes, starts the retrain; resolves with what happened (the tuning runs on). */
   consider(c: RetrainCase): Promise<RetrainReply> {
     const work = this.weigh(c);
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    this.track(work);
     return work;
   }
 
@@ -129,10 +150,14 @@ export class Retrainer {
       this.running.set(held.model, retrain.retrain_id);
       this.deps.metrics.retrainInFlight(held.model, true);
       await this.deps.announce.retrainRequested(retrain);
-      const reply = await this.deps.tuner.request(request);
-      if (reply.status === 'rejected') await this.end(held.model, held);
-      this.deps.logger.info({ retrain: retrain.retrain_id, reply: reply.status }, 'retrain in flight resumed');
+      const sent = await this.send(held, retrain, request);
+      this.deps.logger.info({ retrain: retrain.retrain_id, sent: sent.status }, 'retrain in flight resumed');
     }
+  }
+
+  /** Stops retrying tune requests (a clean stop); what is in flight stays in its lease for the next start. */
+  stop(): void {
+    this.stopping.abort();
   }
 
   /** A verdict read back at start (or as it comes): what `history` reports for its tuning. */
@@ -221,23 +246,77 @@ export class Retrainer {
       await this.deps.announce.retrainRequested(retrain);
       this.recordRequested(c, n, file);
       this.requested.set(retrain.retrain_id, retrain);
-      const reply = await this.deps.tuner.request(request);
-      if (reply.status === 'rejected') {
-        await this.end(c.model, held);
-        const errors = reply.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-        return await this.skip(c, 'failed', `the trainer refused tuning ${retrain.tuning_id}: ${errors}`);
-      }
+      const sent = await this.send(held, retrain, request);
+      if (sent.status === 'rejected') return await this.skip(c, 'failed', sent.message);
       this.deps.metrics.retrainDecision(c.model, c.cause.trigger, 'requested');
       this.deps.logger.info(
-        { retrain: retrainId, tuning_id: retrain.tuning_id, rows: file.summary.rows },
+        { retrain: retrainId, tuning_id: retrain.tuning_id, rows: file.summary.rows, sent: sent.status },
         'retrain requested',
       );
       return { status: 'requested', retrain };
     } catch (err) {
+      // Only before the announcement: once announced, the lease is `sent` and send() never throws.
       if (held !== undefined) await this.end(c.model, held).catch(() => undefined);
       this.deps.logger.error({ err, retrain: retrainId }, 'retrain not started');
       return await this.skip(c, 'failed', `retrain ${retrainId} could not start: ${(err as Error)?.message ?? err}`);
     }
+  }
+
+  /**
+   * Sends an announced retrain's tune request. Refused: the retrain ends (lease released). No answer (the trainer
+   * down, a timeout): it stays in flight and the request is sent again in the background, the lease refreshed each
+   * time, until the trainer answers, the lease is lost or the monitor stops (the ids make a repeat harmless).
+   */
+  private async send(
+    held: HeldRetrain,
+    retrain: EventData<'retrain.requested'>,
+    request: TuneRequestInput,
+  ): Promise<{ status: 'accepted' | 'retrying' } | { status: 'rejected'; message: string }> {
+    const answer = await this.deps.tuner.request(request).catch((err: unknown) => err as Error);
+    if (answer instanceof Error) {
+      this.deps.logger.warn({ err: answer, retrain: retrain.retrain_id }, 'tune request unanswered: sending it again');
+      this.track(this.resend(held, retrain, request));
+      return { status: 'retrying' };
+    }
+    if (answer.status === 'accepted') return { status: 'accepted' };
+    await this.end(held.model, held);
+    const errors = answer.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+    return { status: 'rejected', message: `the trainer refused tuning ${retrain.tuning_id}: ${errors}` };
+  }
+
+  private async resend(
+    first: HeldRetrain,
+    retrain: EventData<'retrain.requested'>,
+    request: TuneRequestInput,
+  ): Promise<void> {
+    let held: HeldRetrain | undefined = first;
+    for (let attempt = 1; held !== undefined; attempt++) {
+      if (!(await pause(Math.min(RESEND_MS * attempt, MAX_RESEND_MS), this.stopping.signal))) return;
+      held = await this.deps.leases.update(held, held.value).catch(() => held);
+      if (held === undefined) break;
+      const answer = await this.deps.tuner.request(request).catch(() => undefined);
+      if (answer?.status === 'accepted') return;
+      if (answer?.status === 'rejected') {
+        const errors = answer.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+        await this.end(held.model, held);
+        const c = {
+          model: retrain.model,
+          version: retrain.version,
+          cause: { trigger: retrain.trigger },
+          windowIndex: null,
+        };
+        await this.skip(c, 'failed', `the trainer refused tuning ${retrain.tuning_id}: ${errors}`);
+        return;
+      }
+    }
+    this.running.delete(retrain.model);
+    this.deps.metrics.retrainInFlight(retrain.model, false);
+    this.deps.logger.warn({ retrain: retrain.retrain_id }, 'retrain lease lost while its tune request went unanswered');
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
   }
 
   private async dataset(c: RetrainCase, window: LabelledWindow, inputs: VersionInputs): Promise<RetrainDatasetFile> {
@@ -326,7 +405,11 @@ export class Retrainer {
     this.deps.metrics.retrainInFlight(model, false);
   }
 
-  private async skip(c: RetrainCase, reason: RetrainSkipReason, message: string): Promise<Skip> {
+  private async skip(
+    c: Pick<RetrainCase, 'model' | 'version' | 'windowIndex'> & { cause: Pick<RetrainCause, 'trigger'> },
+    reason: RetrainSkipReason,
+    message: string,
+  ): Promise<Skip> {
     this.deps.metrics.retrainDecision(c.model, c.cause.trigger, reason);
     const skippedAt = this.deps.now();
     const data: EventData<'retrain.skipped'> = {
