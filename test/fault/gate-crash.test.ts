@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Run } from '@mlops/mlflow';
-import { until } from '@mlops/testkit';
+import { until, within } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { type Held, type HoldRule, MlflowGatekeeper } from './support/mlflow-gatekeeper.js';
 import { expectServed } from './support/outcome.js';
@@ -145,19 +145,6 @@ async function gateState(model: string, tuningId: string): Promise<GateState> {
     history: (await championHistory(model)).map((m) => m.version),
     events: (await decisionsOf(tuningId)).map((e) => e.subject),
   };
-}
-
-/** Resolves with `promise`, or fails naming what did not happen within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 beforeAll(async () => {

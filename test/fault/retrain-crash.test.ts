@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Bus, connectBus, requestReply } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
-import { buildWorld, FEATURES, logTraffic, registerWorldModel, until, type World } from '@mlops/testkit';
+import { buildWorld, FEATURES, logTraffic, registerWorldModel, until, type World, within } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
@@ -121,19 +121,6 @@ function firstOn(subject: string, keep: (data: Data) => boolean): { seen: Promis
     throw new Error(`no ${subject} came before the subscription closed`);
   })();
   return { seen, sub };
-}
-
-/** Resolves with `promise`, or fails naming what did not happen within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Where the monitor is killed. */

@@ -19,4 +19,4 @@ export type { RetainedMemory } from './retained-memory.js';
 export { retainedMemory } from './retained-memory.js';
 export type { ServiceProcessHandle, ServiceProcessOptions } from './service-process.js';
 export { startServiceProcess } from './service-process.js';
-export { until } from './until.js';
+export { until, within } from './until.js';
