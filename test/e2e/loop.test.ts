@@ -3,14 +3,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestReply, watchEvents } from '@mlops/bus';
-import { main as mlops } from '@mlops/cli';
 import { type EventData, SUBJECTS } from '@mlops/contracts';
-import { makeClassification } from '@mlops/ml';
 import type { MlflowClient } from '@mlops/mlflow';
 import type { NatsServerHandle } from '@mlops/testkit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type InProcessStack, startInProcessStack, waitFor } from './support/in-process-stack.js';
+import { runCli, seedData, seedRow, sendFeedback, serveSeedRows } from './support/seed-traffic.js';
 
 const modelName = `e2e_loop_${randomUUID().slice(0, 8)}`;
 /** The world moves: 12 of the 20 features come +2.0 higher than at training time; the labels stay the same. */
@@ -29,49 +28,16 @@ const registered: EventData<'model.registered'>[] = [];
 const rejected: EventData<'model.rejected'>[] = [];
 const retrains: EventData<'retrain.requested'>[] = [];
 
-/** The default tuning's data: make_classification(1000 × 20, seed 42); served traffic reuses its rows. */
-const data = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
-const row = (i: number, shift: number) =>
-  Array.from(data.X.data.subarray(i * 20, (i + 1) * 20), (v, j) => (j < SHIFTED_FEATURES ? v + shift : v));
-
-/** Scores rows [from, from + count) through POST /predict, 50 per request; the version that answered each. */
-async function serve(from: number, count: number, shift = 0) {
-  const ids: string[] = [];
-  const versions = new Set<string>();
-  for (let start = from; start < from + count; start += 50) {
-    const rows = Array.from({ length: Math.min(50, from + count - start) }, (_, k) => row(start + k, shift));
-    const response = await fetch(`${predictorUrl}/predict`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ features: rows }),
-    });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { model: { version: string }; prediction_ids: string[] };
-    ids.push(...body.prediction_ids);
-    versions.add(body.model.version);
-  }
-  return { ids, versions };
-}
-
+const row = (i: number, shift: number) => seedRow(i, shift, SHIFTED_FEATURES);
+const serve = (from: number, count: number, shift = 0) =>
+  serveSeedRows(predictorUrl, from, count, shift, SHIFTED_FEATURES);
 /** Sends the true label of each served row (its generator label) through POST /feedback. */
-async function label(ids: string[], from: number) {
-  const labels = ids.map((id, i) => ({ prediction_id: id, label: data.y[from + i] }));
-  const response = await fetch(`${predictorUrl}/feedback`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(labels),
-  });
-  expect(response.status).toBe(202);
-}
-
-async function cli(args: string[]) {
-  let out = '';
-  const write = (t: string) => {
-    out += t;
-  };
-  const code = await mlops(args, { stdout: write, stderr: write, cwd: process.cwd(), env: { NATS_URL: nats.url } });
-  return { code, out };
-}
+const label = (ids: string[], from: number) =>
+  sendFeedback(
+    predictorUrl,
+    ids.map((id, i) => ({ prediction_id: id, label: seedData.y[from + i] as number })),
+  );
+const cli = (args: string[]) => runCli(nats.url, args);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'e2e-loop-data-'));
@@ -120,7 +86,7 @@ describe('the closed loop, end to end: drift → retrain on labelled live rows �
     expect(persisted).toBeGreaterThanOrEqual(3);
     expect(retrain?.dataset.rows).toBe(1000);
     const file = await readFile(join(dataDir, retrain?.dataset.path ?? ''), 'utf8');
-    expect(file.split('\n')[1]).toBe(`${row(0, SHIFT).join(',')},${data.y[0]}`);
+    expect(file.split('\n')[1]).toBe(`${row(0, SHIFT).join(',')},${seedData.y[0]}`);
 
     const outcome = await waitFor(
       "the gate's verdict on the retrain",

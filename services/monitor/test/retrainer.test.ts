@@ -197,6 +197,8 @@ describe('Retrainer', () => {
     const h = harness();
     await h.retrainer.consider(driftCase());
     expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+    expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+    expect(h.decisions).toEqual(['drift:requested', 'drift:in_flight', 'drift:in_flight']);
     await h.retrainer.onTuningOutcome('m', 'someone-else', rejectedAs('4'));
     expect(h.leases.has('m')).toBe(true);
     await h.retrainer.onTuningOutcome('m', h.requested[0]?.tuning_id ?? '', rejectedAs('3'));

@@ -211,7 +211,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.retrainSkipped]: {
     summary:
-      "A retrain trigger held but the policy said not now, and why (too few new labels, one class only, cooldown, a retrain in flight, a table model, a failure). Stored at most once a minute per version and reason (the message id names the minute); every decision is counted in the monitor's metrics (`monitor_retrain_decisions_total`).",
+      "A retrain trigger held but the policy said not now, and why (too few new labels, one class only, cooldown, a retrain in flight, a table model, a failure). Published at most once a minute per version and reason (the message id names the minute, so a restarted monitor does not store it twice); every decision is counted in the monitor's metrics (`monitor_retrain_decisions_total`).",
     publishers: ['monitor'],
     consumers: ['none yet (alerting)'],
     messageId: '`retrain.skipped:<model>:<version>:<reason>:<minute>`',

@@ -60,6 +60,9 @@ const RESEND_MS = 5000;
 /** … up to this long between attempts. */
 const MAX_RESEND_MS = 60_000;
 
+/** Skip keys remembered at most (one per version, reason and minute: a day of a few versions fits). */
+const MAX_SKIPS_REMEMBERED = 10_000;
+
 /** Waits `ms` unless `signal` aborts first; true when the time ran out. */
 async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return false;
@@ -107,6 +110,8 @@ export class Retrainer {
   private readonly running = new Map<string, string>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
+  /** Skip decisions announced (`<model>:<version>:<reason>:<minute>`): the same one is not published again. */
+  private readonly announcedSkips = new Set<string>();
 
   constructor(
     private readonly rules: RetrainRules,
@@ -422,7 +427,11 @@ export class Retrainer {
       skipped_at: new Date(skippedAt).toISOString(),
     };
     const key = `${c.model}:${c.version}:${reason}:${Math.floor(skippedAt / 60_000)}`;
-    await this.deps.announce.retrainSkipped(data, key);
+    if (!this.announcedSkips.has(key)) {
+      if (this.announcedSkips.size >= MAX_SKIPS_REMEMBERED) this.announcedSkips.clear();
+      this.announcedSkips.add(key);
+      await this.deps.announce.retrainSkipped(data, key);
+    }
     return { status: 'skipped', reason, message };
   }
 
