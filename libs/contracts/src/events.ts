@@ -11,6 +11,7 @@ import {
 } from './tables.js';
 import {
   CATEGORICAL_MISSING_MODES,
+  DatasetSpecSchema,
   GateSpecSchema,
   GridSpecSchema,
   IMPUTE_STRATEGIES,
@@ -67,6 +68,18 @@ export const DatasetSummarySchema = z.strictObject({
   feature_kinds: z.array(z.enum(['number', 'text'])).optional(),
   /** CSV tables: rows left out because their label was missing. */
   rows_without_label: z.number().int().min(0).optional(),
+  /**
+   * The request's `append_training`: its rows (all of them) follow the split's train rows, so `n_train` counts them
+   * and `digest` hashes both parts; `digest` here is of the appended rows alone.
+   */
+  appended: z
+    .strictObject({
+      name: z.string().min(1).max(500),
+      digest: z.string().regex(/^[0-9a-f]{8,64}$/),
+      source: z.string().min(1).max(2048),
+      rows: z.number().int().min(1),
+    })
+    .optional(),
 });
 
 /** The data of `tuning.requested`: an accepted request with every default applied; the trainer's unit of work. */
@@ -108,6 +121,10 @@ export const TuningStartedDataSchema = z.object({
   grid: GridSpecSchema.optional(),
   /** Set when a retrain asked for the tuning. */
   lineage: RetrainLineageSchema.optional(),
+  /** The request's `dataset` as requested, defaults applied (a retrain can append it); absent from older trainers. */
+  dataset_spec: DatasetSpecSchema.optional(),
+  /** The request's `append_training`, when it had one: rows that trained every trial but were never tested on. */
+  append_training: DatasetSpecSchema.optional(),
   started_at: timestamp,
 });
 

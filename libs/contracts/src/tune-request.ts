@@ -186,6 +186,9 @@ const RequestObjectSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][\w.-]{0,63}$/, '1-64 characters: letters, digits, _ . - (starting with a letter or digit)')
     .optional(),
   dataset: DatasetSpecSchema.prefault({ kind: 'synthetic' }),
+  append_training: DatasetSpecSchema.optional().describe(
+    "rows added to the training side only (e.g. the replaced version's original data set): every one of its rows trains every trial; the test split, the trial metrics and the gate's holdout come from `dataset` alone",
+  ),
   split: SplitSpecSchema.prefault({}),
   grid: GridSpecSchema.prefault({}),
   selection_metric: z.enum(SELECTION_METRICS).default('accuracy'),
@@ -196,6 +199,9 @@ const RequestObjectSchema = z.strictObject({
     'set by the monitor when a retrain asks for the tuning: the retrain, its trigger and its data set',
   ),
 });
+
+/** A problem the request schema's cross-field checks add: where (path) and what. */
+type SchemaIssue = { path: string[]; message: string };
 
 /** A tune request as published on `tune.requested`: every field optional; `{}` is the seed experiment. */
 export const TuneRequestSchema = RequestObjectSchema.superRefine((request, ctx) => {
@@ -212,6 +218,7 @@ export const TuneRequestSchema = RequestObjectSchema.superRefine((request, ctx) 
   }
   for (const issue of syntheticDatasetProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
   for (const issue of preprocessingAxisProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
+  for (const issue of appendTrainingProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
 });
 
 /** True when the data set is a CSV table (preprocessed per trial), false for matrices (synthetic, matrix CSVs). */
@@ -220,9 +227,7 @@ export function isTableDataset(dataset: DatasetSpec): boolean {
 }
 
 /** The preprocessing axes a matrix data set cannot take: it is used as it is. */
-function preprocessingAxisProblems(
-  request: z.output<typeof RequestObjectSchema>,
-): { path: string[]; message: string }[] {
+function preprocessingAxisProblems(request: z.output<typeof RequestObjectSchema>): SchemaIssue[] {
   if (isTableDataset(request.dataset)) return [];
   const usedAsItIs =
     request.dataset.kind === 'synthetic' ? 'the synthetic data set is' : 'a CSV with features "matrix" is';
@@ -235,29 +240,59 @@ function preprocessingAxisProblems(
 }
 
 /** What make_classification and train_test_split would refuse, said before anything is queued. */
-function syntheticDatasetProblems(
-  request: z.output<typeof RequestObjectSchema>,
-): { path: string[]; message: string }[] {
-  const ds = request.dataset;
-  if (ds.kind !== 'synthetic') return [];
-  const problems: { path: string[]; message: string }[] = [];
-  const problem = (path: string[], message: string) => problems.push({ path, message });
+function syntheticDatasetProblems(request: z.output<typeof RequestObjectSchema>): SchemaIssue[] {
+  const { dataset, append_training: appended } = request;
+  return [
+    ...(dataset.kind === 'synthetic'
+      ? [...generatorProblems(dataset, 'dataset'), ...splitProblems(dataset.n_samples, request.split)]
+      : []),
+    ...(appended?.kind === 'synthetic' ? generatorProblems(appended, 'append_training') : []),
+  ];
+}
+
+/** A test split that leaves no training row of a synthetic data set's `nSamples`. */
+function splitProblems(nSamples: number, split: z.output<typeof SplitSpecSchema>): SchemaIssue[] {
+  const size = split.test_size;
+  const testRows = size < 1 ? Math.ceil(size * nSamples) : size;
+  if (testRows <= nSamples - 1) return [];
+  const message = `leaves no training row: ${testRows} of n_samples=${nSamples} rows for testing`;
+  return [{ path: ['split', 'test_size'], message }];
+}
+
+/** What make_classification would refuse of one synthetic data set (`field`: where the request names it). */
+function generatorProblems(ds: z.output<typeof SyntheticDatasetSchema>, field: string): SchemaIssue[] {
+  const problems: SchemaIssue[] = [];
+  const problem = (path: string[], message: string) => problems.push({ path: [field, ...path], message });
   if (ds.n_informative + ds.n_redundant + ds.n_repeated > ds.n_features) {
-    problem(['dataset'], 'n_informative + n_redundant + n_repeated must be at most n_features');
+    problem([], 'n_informative + n_redundant + n_repeated must be at most n_features');
   }
   if (ds.n_classes * ds.n_clusters_per_class > 2 ** ds.n_informative) {
-    problem(['dataset', 'n_clusters_per_class'], 'n_classes * n_clusters_per_class must be at most 2**n_informative');
+    problem(['n_clusters_per_class'], 'n_classes * n_clusters_per_class must be at most 2**n_informative');
   }
   if (ds.n_samples * ds.n_features > MAX_DATASET_CELLS) {
-    problem(['dataset'], `n_samples * n_features is ${ds.n_samples * ds.n_features}, at most ${MAX_DATASET_CELLS}`);
+    problem([], `n_samples * n_features is ${ds.n_samples * ds.n_features}, at most ${MAX_DATASET_CELLS}`);
   }
-  const size = request.split.test_size;
-  const testRows = size < 1 ? Math.ceil(size * ds.n_samples) : size;
-  if (testRows > ds.n_samples - 1) {
-    problem(
-      ['split', 'test_size'],
-      `leaves no training row: ${testRows} of n_samples=${ds.n_samples} rows for testing`,
-    );
+  return problems;
+}
+
+/** Appended training rows need a matrix on both sides: a CSV table is preprocessed per trial from its own rows. */
+function appendTrainingProblems(request: z.output<typeof RequestObjectSchema>): SchemaIssue[] {
+  const appended = request.append_training;
+  if (appended === undefined) return [];
+  const problems: SchemaIssue[] = [];
+  if (isTableDataset(request.dataset)) {
+    problems.push({
+      path: ['append_training'],
+      message:
+        'append_training is for matrix data sets; a CSV table takes no appended rows: the dataset must be synthetic or a CSV with features "matrix"',
+    });
+  }
+  if (isTableDataset(appended)) {
+    problems.push({
+      path: ['append_training', 'features'],
+      message:
+        'append_training is for matrix data sets; a CSV table cannot be appended: give it features "matrix" (or a synthetic data set)',
+    });
   }
   return problems;
 }

@@ -236,6 +236,73 @@ describe('CSV data sets as a matrix, and pinned by digest', () => {
   });
 });
 
+describe('append_training: rows for the training side only', () => {
+  const synthetic = { kind: 'synthetic', n_samples: 300, random_state: 7 } as const;
+  const matrix = { kind: 'csv', path: 'retrain/recent.csv', features: 'matrix' } as const;
+  const table = { kind: 'csv', path: 'customers.csv', target: 'churned' } as const;
+
+  it('when synthetic rows are appended to a synthetic or a matrix CSV data set, then the request keeps them, defaults applied', () => {
+    for (const dataset of [{ kind: 'synthetic' } as const, matrix]) {
+      const parsed = parseTuneRequest({ dataset, append_training: synthetic });
+      expect(parsed).toMatchObject({
+        ok: true,
+        request: { append_training: { ...synthetic, n_features: 20, n_informative: 2, flip_y: 0.01 } },
+      });
+      expect(trialCount((parsed as { request: TuneRequest }).request.grid)).toBe(15);
+    }
+    const pinned = { ...matrix, digest: 'ab'.repeat(32) };
+    expect(parseTuneRequest({ dataset: matrix, append_training: pinned })).toMatchObject({
+      ok: true,
+      request: { append_training: { ...pinned, target: 'y' } },
+    });
+    const seed = parseTuneRequest({});
+    expect(seed.ok && 'append_training' in seed.request).toBe(false);
+  });
+
+  const tableRefusals = [
+    [
+      'the data set',
+      { dataset: table, append_training: synthetic },
+      'append_training',
+      'a CSV table takes no appended rows: the dataset must be synthetic or a CSV with features "matrix"',
+    ],
+    [
+      'the appended rows',
+      { dataset: matrix, append_training: table },
+      'append_training.features',
+      'a CSV table cannot be appended: give it features "matrix" (or a synthetic data set)',
+    ],
+  ] as const;
+  for (const [side, request, path, why] of tableRefusals) {
+    it(`when ${side} is a CSV table, then the request is refused at ${path} saying append_training is for matrices`, () => {
+      const message = `append_training is for matrix data sets; ${why}`;
+      expect(parseTuneRequest(request)).toEqual({ ok: false, errors: [{ path, message }] });
+    });
+  }
+
+  it('when both are CSV tables, then both refusals are listed', () => {
+    expect(parseTuneRequest({ dataset: table, append_training: table })).toMatchObject({
+      ok: false,
+      errors: [{ path: 'append_training' }, { path: 'append_training.features' }],
+    });
+  });
+
+  it('when appended synthetic rows could not be generated, then the request is refused naming append_training', () => {
+    const parsed = parseTuneRequest({
+      append_training: { kind: 'synthetic', n_informative: 1, n_features: 1, n_redundant: 0 },
+    });
+    expect(parsed).toEqual({
+      ok: false,
+      errors: [
+        {
+          path: 'append_training.n_clusters_per_class',
+          message: 'n_classes * n_clusters_per_class must be at most 2**n_informative',
+        },
+      ],
+    });
+  });
+});
+
 describe('gate overrides', () => {
   it('when a request sets gate fields, then they are kept and resolve over the defaults; bad ones are named', () => {
     const parsed = parseTuneRequest({

@@ -92,6 +92,72 @@ describe('tracker', () => {
     expect(child.inputs.datasetInputs.map((i) => i.dataset.name)).toEqual(['two-columns']);
   }, 60_000);
 
+  it('when tuning.started carries its dataset spec and appended rows, then the parent run tags the spec and logs both inputs', async () => {
+    const tuningId = `t-${randomUUID().slice(0, 6)}`;
+    const base = tuningStarted(tuningId);
+    const datasetSpec = {
+      kind: 'csv',
+      path: 'retrain/recent.csv',
+      target: 'y',
+      features: 'matrix',
+      digest: 'ab'.repeat(32),
+    } as const;
+    const original = { ...datasetSpec, path: 'original.csv', digest: 'cd'.repeat(32) };
+    const appended = {
+      name: 'original.csv',
+      digest: 'fedcba9876543210',
+      source: 'file:///data/original.csv',
+      rows: 30,
+    };
+    await emit(SUBJECTS.tuningStarted, tuningId, {
+      ...base,
+      dataset: {
+        ...base.dataset,
+        name: 'retrain/recent.csv',
+        source: 'file:///data/retrain/recent.csv',
+        n_train: 8 + 30,
+        appended,
+      },
+      dataset_spec: datasetSpec,
+      append_training: original,
+    });
+    await emit(SUBJECTS.runCompleted, `${tuningId}-0`, trial(tuningId, 0, 0.8));
+    await until(async () => (await runsOf(tuningId)).some((r) => r.data.tags['mlops.recorded'] === 'completed'));
+    const runs = await runsOf(tuningId);
+    const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] === tuningId)!;
+    expect(JSON.parse(parent.data.tags['mlops.dataset_spec']!)).toEqual(datasetSpec);
+    expect(parent.data.params).toMatchObject({ n_train: '38', n_test: '2', n_appended: '30' });
+    const inputs = [...parent.inputs.datasetInputs].sort((a, b) => b.dataset.name.localeCompare(a.dataset.name));
+    const logged = inputs.map((i) => ({
+      name: i.dataset.name,
+      digest: i.dataset.digest,
+      source: JSON.parse(i.dataset.source),
+      profile: JSON.parse(i.dataset.profile!),
+      context: i.tags['mlflow.data.context'],
+    }));
+    expect(logged).toEqual([
+      {
+        name: 'retrain/recent.csv',
+        digest: base.dataset.digest,
+        source: { uri: 'file:///data/retrain/recent.csv' },
+        profile: { num_rows: 10, num_elements: 20 },
+        context: 'training',
+      },
+      {
+        name: 'original.csv',
+        digest: 'fedcba9876543210',
+        source: { uri: 'file:///data/original.csv' },
+        profile: { num_rows: 30, num_elements: 60 },
+        context: 'training',
+      },
+    ]);
+    const child = runs.find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-0`)!;
+    expect(child.inputs.datasetInputs.map((i) => i.dataset.name).sort()).toEqual([
+      'original.csv',
+      'retrain/recent.csv',
+    ]);
+  }, 60_000);
+
   it('when tuning.completed is delivered twice, then the best metric is logged once on the parent', async () => {
     const tuningId = `t-${randomUUID().slice(0, 6)}`;
     await emit(SUBJECTS.tuningStarted, tuningId, tuningStarted(tuningId));

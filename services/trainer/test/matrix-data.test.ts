@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { parseTuneRequest, type TuneRequestInput } from '@mlops/contracts';
-import { customersCsv, makeClassification, parseNumericCsv } from '@mlops/ml';
+import { customersCsv, makeClassification, parseNumericCsv, takeRows, takeValues, trainTestSplit } from '@mlops/ml';
 import { describe, expect, it } from 'vitest';
 import {
   buildTrainingData,
   type CsvLoader,
   datasetDigest,
+  holdoutOf,
   type MatrixTrainingData,
+  referenceProfileOf,
   type TrainingData,
   UnusableDataError,
 } from '../src/domain/dataset.js';
@@ -149,5 +151,96 @@ describe('headerProblems of a matrix CSV', () => {
     expect(headerProblems(names(300), spec('table'))).toEqual([
       { path: 'dataset.path', message: '301 columns, at most 256' },
     ]);
+  });
+});
+
+describe('append_training: rows added to the training side only', () => {
+  const dataset = { kind: 'synthetic', n_samples: 200, n_features: 5, random_state: 3 } as const;
+  const appended = { kind: 'synthetic', n_samples: 100, n_features: 5, random_state: 9 } as const;
+  const split = { test_size: 0.25, random_state: 1, stratify: true };
+  const build = (extra: Omit<TuneRequestInput, 'dataset' | 'split'>, csv?: string) =>
+    buildTrainingData(requestOf({ dataset, split, ...extra }), csv === undefined ? noCsv : serving(csv));
+
+  it("when a synthetic data set gets synthetic rows appended, then train = the split's train rows then every appended row; test and holdout as without them", async () => {
+    const data = matrixOf(await build({ append_training: appended }));
+    const plain = matrixOf(await build({}));
+    const own = makeClassification({ nSamples: 200, nFeatures: 5, randomState: 3 });
+    const added = makeClassification({ nSamples: 100, nFeatures: 5, randomState: 9 });
+    const { train } = trainTestSplit(200, { testSize: 0.25, randomState: 1, stratify: own.y });
+    expect(Array.from(data.train.X.data)).toEqual([...takeRows(own.X, train).data, ...added.X.data]);
+    expect(Array.from(data.train.y)).toEqual([...takeValues(own.y, train), ...added.y]);
+    expect([data.train.X.rows, data.train.X.cols]).toEqual([250, 5]);
+    expect(data.test).toEqual(plain.test);
+    expect(holdoutOf(data)).toEqual(holdoutOf(plain));
+    expect(referenceProfileOf(data)).toMatchObject({ rows: 250 });
+  });
+
+  it('when rows are appended, then the summary counts and names them and its digest hashes both parts', async () => {
+    const data = matrixOf(await build({ append_training: appended }));
+    const plain = matrixOf(await build({}));
+    const added = makeClassification({ nSamples: 100, nFeatures: 5, randomState: 9 });
+    const addedTable = { ...added, featureNames: ['x0', 'x1', 'x2', 'x3', 'x4'], targetName: 'y' };
+    const { digest, appended: summaryOfAppended, ...rest } = data.summary;
+    expect(summaryOfAppended).toEqual({
+      name: 'make_classification_100x5_rs9',
+      digest: datasetDigest(addedTable),
+      source: expect.stringMatching(/^make_classification\(n_samples=100, n_features=5, .*random_state=9\)$/),
+      rows: 100,
+    });
+    expect(rest).toEqual({ ...plain.summary, digest: undefined, n_train: 150 + 100 });
+    expect(digest).toMatch(/^[0-9a-f]{16}$/);
+    expect(digest).not.toBe(plain.summary.digest);
+    expect(plain.summary.appended).toBeUndefined();
+  });
+
+  it('when the appended rows are a pinned matrix CSV of the same numbers, then they train exactly as the synthetic ones', async () => {
+    const csv = classificationCsv(100, 9);
+    const wide = { kind: 'synthetic', n_samples: 200, random_state: 3 } as const;
+    const pinned = requestOf({ dataset: wide, split, append_training: matrixCsv({ digest: sha256(csv) }) });
+    const fromCsv = matrixOf(await buildTrainingData(pinned, serving(csv)));
+    const generated = { kind: 'synthetic', n_samples: 100, random_state: 9 } as const;
+    const synthetic = matrixOf(
+      await buildTrainingData(requestOf({ dataset: wide, split, append_training: generated }), noCsv),
+    );
+    expect(fromCsv.train).toEqual(synthetic.train);
+    expect(fromCsv.test).toEqual(synthetic.test);
+    expect(fromCsv.summary).toEqual({
+      ...synthetic.summary,
+      appended: { ...synthetic.summary.appended, name: 'retrain.csv', source: 'file:///data/retrain.csv' },
+    });
+  });
+
+  it("when the appended rows' features are not the dataset's, then the data set is refused naming both lists", async () => {
+    const fewer = build({ append_training: { ...appended, n_features: 4 } });
+    await expect(fewer).rejects.toThrow(UnusableDataError);
+    await expect(fewer).rejects.toThrow(
+      'append_training "make_classification_100x4_rs9": features 4 ("x0", "x1", "x2", …) are not the dataset\'s 5 ("x0", "x1", "x2", …); the same names in the same order are needed (feature 5 is none here, "x4" in the dataset)',
+    );
+    const renamed = 'x0,x1,b,x3,x4,y\n1,2,3,4,5,0\n6,7,8,9,10,1\n';
+    await expect(build({ append_training: matrixCsv() }, renamed)).rejects.toThrow(
+      'append_training "retrain.csv": features 5 ("x0", "x1", "b", …) are not the dataset\'s 5 ("x0", "x1", "x2", …); the same names in the same order are needed (feature 3 is "b" here, "x2" in the dataset)',
+    );
+  });
+
+  it('when the appended labels are not the same two classes, then the data set is refused saying both', async () => {
+    const other = 'x0,x1,x2,x3,x4,y\n1,2,3,4,5,1\n6,7,8,9,10,2\n';
+    const shifted = build({ append_training: matrixCsv() }, other);
+    await expect(shifted).rejects.toThrow(UnusableDataError);
+    await expect(shifted).rejects.toThrow(
+      'append_training "retrain.csv": its labels are [1,2], the dataset\'s [0,1]; the same two classes are needed',
+    );
+    const oneClass = { ...appended, weights: [1.0], flip_y: 0 };
+    await expect(build({ append_training: oneClass })).rejects.toThrow(/its labels are \[0\], the dataset's \[0,1\]/);
+  });
+
+  it('when the appended CSV hashes differently from its pinned digest, then the data set is refused', async () => {
+    const text = 'x0,x1,x2,x3,x4,y\n1,2,3,4,5,0\n6,7,8,9,10,1\n';
+    const pinnedElse = build({ append_training: matrixCsv({ digest: '0'.repeat(64) }) }, text);
+    await expect(pinnedElse).rejects.toThrow(UnusableDataError);
+    await expect(pinnedElse).rejects.toThrow(
+      `dataset "retrain.csv": expected SHA-256 ${'0'.repeat(64)}, the file's is ${sha256(text)} (it changed since it was pinned)`,
+    );
+    const data = await build({ append_training: matrixCsv({ digest: sha256(text) }) }, text);
+    expect(data.summary).toMatchObject({ n_train: 152, appended: { name: 'retrain.csv', rows: 2 } });
   });
 });

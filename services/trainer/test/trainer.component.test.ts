@@ -163,6 +163,34 @@ describe('trainer on tune.requested', () => {
     });
   });
 
+  it('when a matrix CSV gets a pinned CSV appended, then it is tuned on both; a missing or changed one is refused at append_training', async () => {
+    const digest = createHash('sha256').update(matrixCsv).digest('hex');
+    const dataset = { kind: 'csv', path: 'retrain.csv', features: 'matrix', digest };
+    const started = collect(SUBJECTS.tuningStarted);
+    const grid = { C: [1], solver: ['lbfgs'] };
+    const body = JSON.stringify({ tuning_id: 'append-1', dataset, append_training: dataset, grid });
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    expect(reply).toMatchObject({ status: 'accepted', tuning_id: 'append-1', trial_count: 1 });
+    await until(() => started.length === 1);
+    expect(started[0]?.data).toMatchObject({
+      dataset: { n_train: 80 + 100, n_test: 20, appended: { name: 'retrain.csv', rows: 100 } },
+      append_training: dataset,
+    });
+    const other = 'f'.repeat(64);
+    const refusals = [
+      [{ ...dataset, path: 'missing.csv' }, 'append_training.path', /missing\.csv.*not found/],
+      [{ ...dataset, digest: other }, 'append_training.digest', /expected SHA-256 f{64}/],
+    ] as const;
+    for (const [appended, path, message] of refusals) {
+      const refusedBody = JSON.stringify({ dataset, append_training: appended, grid });
+      const refused = await requestReply(client, SUBJECTS.tuneRequested, refusedBody, { timeoutMs: 5000 });
+      expect(refused).toMatchObject({
+        status: 'rejected',
+        errors: [{ path, message: expect.stringMatching(message) }],
+      });
+    }
+  });
+
   it('when a request has thousands of problems, then the reply lists 20 of them and says how many more', async () => {
     const keys = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`.repeat(50), i]));
     const body = JSON.stringify({ grid: { C: Array(900).fill('x') }, ...keys });

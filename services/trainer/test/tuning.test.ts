@@ -241,3 +241,35 @@ describe('runTuning on a matrix CSV', () => {
     await expect(tune({ dataset: pinned }, 'tun-changed', changed)).rejects.toThrow(`expected SHA-256 ${digest}`);
   });
 });
+
+describe('runTuning with append_training', () => {
+  const { X, y } = makeClassification({ nSamples: 200, nFeatures: 5, nInformative: 3, randomState: 11 });
+  const csv = formatDatasetCsv(X, y, ['f0', 'f1', 'f2', 'f3', 'f4']);
+  const digest = createHash('sha256').update(csv).digest('hex');
+  const recent = { kind: 'csv', path: 'retrain/recent.csv', features: 'matrix', digest } as const;
+  const original = { ...recent, path: 'original.csv' };
+  const grid = { C: [1], solver: ['lbfgs' as const] };
+
+  it('when rows are appended, then tuning.started names both specs and the summary counts them; the holdout is unchanged', async () => {
+    const appended = await tune({ dataset: recent, append_training: original, grid }, 'tun-append', csv);
+    const plain = await tune({ dataset: recent, grid }, 'tun-plain', csv);
+    const started = appended.events[0]!.event.data as EventData<'tuning.started'>;
+    expect(started.dataset_spec).toEqual({ ...recent, target: 'y' });
+    expect(started.append_training).toEqual({ ...original, target: 'y' });
+    expect(started.dataset).toMatchObject({
+      n_train: 160 + 200,
+      n_test: 40,
+      appended: { name: 'original.csv', source: 'file:///data/original.csv', rows: 200 },
+    });
+    expect(started.reference_profile).toMatchObject({ rows: 360 });
+    const run = appended.events.find((e) => e.subject === SUBJECTS.runCompleted)!.event.data;
+    expect(run.dataset_digest).toBe(started.dataset.digest);
+    const plainStarted = plain.events[0]!.event.data as EventData<'tuning.started'>;
+    expect(plainStarted.dataset_spec).toEqual({ ...recent, target: 'y' });
+    expect('append_training' in plainStarted).toBe(false);
+    expect(started.dataset.digest).not.toBe(plainStarted.dataset.digest);
+    const holdout = (events: typeof plain.events) =>
+      (events.at(-1)!.event.data as EventData<'tuning.completed'>).holdout;
+    expect(holdout(appended.events)).toEqual(holdout(plain.events));
+  });
+});

@@ -48,10 +48,14 @@ export class MlflowRecorder {
     });
   }
 
-  /** `tuning.started`: the parent run with the data set as its input and the tuning setup as params. */
+  /**
+   * `tuning.started`: the parent run with the data set as its input (and the appended training rows as a second one)
+   * and the tuning setup as params.
+   */
   async recordTuningStarted(data: TuningStarted['data']): Promise<void> {
     const parent = await this.parentRun(data, Date.parse(data.started_at));
     const { dataset } = data;
+    const { appended } = dataset;
     await this.mlflow.logBatch({
       runId: parent.info.runId,
       params: {
@@ -61,6 +65,7 @@ export class MlflowRecorder {
         n_train: String(dataset.n_train),
         n_test: String(dataset.n_test),
         ...(dataset.rows_without_label === undefined ? {} : { rows_without_label: String(dataset.rows_without_label) }),
+        ...(appended === undefined ? {} : { n_appended: String(appended.rows) }),
       },
       tags: {
         [TAGS.datasetDigest]: dataset.digest,
@@ -68,33 +73,17 @@ export class MlflowRecorder {
         ...(dataset.columns === undefined
           ? {}
           : { [TAGS.columnRoles]: JSON.stringify(dataset.columns).slice(0, 8000) }),
-        ...gridTag(data.grid),
+        ...jsonTag(TAGS.grid, data.grid),
+        ...jsonTag(TAGS.datasetSpec, data.dataset_spec),
         ...(data.lineage === undefined ? {} : lineageTags(data.lineage)),
       },
     });
+    const rows = dataset.n_train + dataset.n_test - (appended?.rows ?? 0);
     await this.mlflow.logInputs({
       runId: parent.info.runId,
       datasets: [
-        {
-          name: dataset.name,
-          digest: dataset.digest,
-          sourceType: dataset.source.startsWith('file://') ? 'local' : 'code',
-          source: dataset.source.startsWith('file://')
-            ? { uri: dataset.source }
-            : { tags: { generator: dataset.source } },
-          schema: {
-            mlflow_colspec: dataset.feature_names.map((name, j) => ({
-              type: dataset.feature_kinds?.[j] === 'text' ? 'string' : 'double',
-              name,
-              required: true,
-            })),
-          },
-          profile: {
-            num_rows: dataset.n_train + dataset.n_test,
-            num_elements: (dataset.n_train + dataset.n_test) * dataset.feature_names.length,
-          },
-          context: 'training',
-        },
+        datasetInput(dataset, dataset, rows),
+        ...(appended === undefined ? [] : [datasetInput(appended, dataset, appended.rows)]),
       ],
     });
     if (data.reference_profile !== undefined) {
@@ -270,9 +259,37 @@ function storedInputExample(tag: string | undefined): Cell[][] {
   }
 }
 
-/** The grid as a tag when it fits MLflow's 8000 characters (a larger grid is left out: a retrain then uses defaults). */
-function gridTag(grid: TuningStarted['data']['grid']): Record<string, string> {
-  if (grid === undefined) return {};
-  const json = JSON.stringify(grid);
-  return json.length <= 8000 ? { [TAGS.grid]: json } : {};
+/**
+ * A value as a JSON tag when it fits MLflow's 8000 characters; none when absent or larger (a retrain then goes
+ * without it: the default grid, no appended data set).
+ */
+function jsonTag(key: string, value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  const json = JSON.stringify(value);
+  return json.length <= 8000 ? { [key]: json } : {};
+}
+
+type Summary = TuningStarted['data']['dataset'];
+
+/**
+ * A training input of the parent run: `part` names the rows (the data set, whose digest is the tuning's over both
+ * parts, or the appended rows), `summary` gives their columns and `rows` how many there are.
+ */
+function datasetInput(part: Pick<Summary, 'name' | 'digest' | 'source'>, summary: Summary, rows: number) {
+  const local = part.source.startsWith('file://');
+  return {
+    name: part.name,
+    digest: part.digest,
+    sourceType: local ? 'local' : 'code',
+    source: local ? { uri: part.source } : { tags: { generator: part.source } },
+    schema: {
+      mlflow_colspec: summary.feature_names.map((name, j) => ({
+        type: summary.feature_kinds?.[j] === 'text' ? 'string' : 'double',
+        name,
+        required: true,
+      })),
+    },
+    profile: { num_rows: rows, num_elements: rows * summary.feature_names.length },
+    context: 'training',
+  };
 }

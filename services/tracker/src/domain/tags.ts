@@ -23,6 +23,8 @@ export const TAGS = {
   inputExample: 'mlops.input_example',
   /** On the parent run: the grid as requested, defaults applied (JSON): a retrain of its version reuses it. */
   grid: 'mlops.grid',
+  /** On the parent run: the request's `dataset` as requested, defaults applied (JSON): a retrain can append it. */
+  datasetSpec: 'mlops.dataset_spec',
 } as const;
 
 /** On the parent run and the version of a tuning a retrain asked for: where it came from. */

@@ -1,4 +1,5 @@
 import {
+  type DatasetSpec,
   type EventData,
   MAX_HOLDOUT_CELLS,
   profileSampleSize,
@@ -8,10 +9,11 @@ import {
 import { buildReferenceProfile, buildTableProfile, MlError, makeClassification, type NumericTable } from '@mlops/ml';
 import { type CsvLoader, loadPinnedCsv, UnusableDataError } from './data-source.js';
 import {
-  buildMatrixCsvData,
-  type MatrixOrigin,
+  appendTrainingRows,
+  type MatrixSource,
   type MatrixTrainingData,
   matrixRows,
+  readMatrixCsv,
   splitMatrixData,
 } from './matrix-data.js';
 import { buildTableData, type TableTrainingData, tableRows } from './table-data.js';
@@ -26,25 +28,30 @@ export type TrainingData = MatrixTrainingData | TableTrainingData;
 
 /**
  * Builds the data set deterministically: same request ⇒ same rows, same split, same digest. A CSV is refused when
- * its bytes differ from the digest the request pins.
+ * its bytes differ from the digest the request pins. A request's `append_training` is loaded the same way and all
+ * its rows follow the split's train rows (see {@link appendTrainingRows}); the test rows are `dataset`'s alone.
  */
 export async function buildTrainingData(request: TuneRequest, loadCsv: CsvLoader): Promise<TrainingData> {
-  const { dataset, split } = request;
+  const { dataset, split, append_training: appended } = request;
   try {
-    if (dataset.kind === 'synthetic') {
-      const { table, origin } = syntheticTable(dataset);
-      return splitMatrixData(table, split, origin);
+    if (dataset.kind === 'csv' && dataset.features === 'table') {
+      return buildTableData(dataset, split, await loadPinnedCsv(dataset, loadCsv));
     }
-    const csv = await loadPinnedCsv(dataset, loadCsv);
-    if (dataset.features === 'matrix') return buildMatrixCsvData(dataset, split, csv);
-    return buildTableData(dataset, split, csv);
+    const { table, origin } = await matrixSource(dataset, loadCsv);
+    const data = splitMatrixData(table, split, origin);
+    return appended === undefined ? data : appendTrainingRows(data, await matrixSource(appended, loadCsv));
   } catch (err) {
     if (err instanceof MlError) throw new UnusableDataError(err.message, { cause: err });
     throw err;
   }
 }
 
-function syntheticTable(spec: SyntheticDatasetSpec): { table: NumericTable; origin: MatrixOrigin } {
+/** A matrix data set's rows before any split: generated, or read from its pinned CSV (as features "matrix"). */
+async function matrixSource(spec: DatasetSpec, loadCsv: CsvLoader): Promise<MatrixSource> {
+  return spec.kind === 'synthetic' ? syntheticTable(spec) : readMatrixCsv(spec, await loadPinnedCsv(spec, loadCsv));
+}
+
+function syntheticTable(spec: SyntheticDatasetSpec): MatrixSource {
   const { X, y } = makeClassification({
     nSamples: spec.n_samples,
     nFeatures: spec.n_features,

@@ -56,6 +56,8 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       ...optional('reference_profile', referenceProfileOf(data)),
       grid: request.grid,
       ...optional('lineage', request.lineage),
+      dataset_spec: request.dataset,
+      ...optional('append_training', request.append_training),
       started_at: new Date().toISOString(),
     },
     tuningId,

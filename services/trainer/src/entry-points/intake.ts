@@ -14,8 +14,10 @@ type CsvDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'csv' }>;
  * Accepted is only said after JetStream acknowledged the stored request.
  */
 export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger) {
-  const checkDataset: DatasetCheck = async (request: TuneRequest) =>
-    request.dataset.kind === 'csv' ? csvDatasetProblems(files, request.dataset) : [];
+  const checkDataset: DatasetCheck = async ({ dataset, append_training: appended }: TuneRequest) => [
+    ...(dataset.kind === 'csv' ? await csvDatasetProblems(files, dataset) : []),
+    ...(appended?.kind === 'csv' ? (await csvDatasetProblems(files, appended)).map(underAppendTraining) : []),
+  ];
   return bus.serveTuneRequests(async (body) => {
     const decision = await decideTuneRequest(body, checkDataset);
     await record(bus, decision);
@@ -35,6 +37,11 @@ async function csvDatasetProblems(files: DatasetFiles, spec: CsvDatasetSpec): Pr
   if (digest.length > 0) return digest;
   const header = await files.header(spec.path).catch(() => undefined);
   return header === undefined ? [] : headerProblems(header, spec);
+}
+
+/** A problem of the appended CSV, said where the request names it (`append_training.…`, not `dataset.…`). */
+function underAppendTraining(problem: ValidationProblem): ValidationProblem {
+  return { ...problem, path: problem.path.replace(/^dataset\./, 'append_training.') };
 }
 
 /** A pinned digest the file's bytes no longer match (read only when the request pins one). */
