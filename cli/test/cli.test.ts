@@ -432,6 +432,7 @@ describe('mlops retrain', () => {
         predictions: 2000,
         window: { from: '2026-12-02T06:00:00.000Z', to: '2026-12-02T06:30:00.000Z' },
       },
+      data: 'recent',
       requested_at: '2026-12-02T06:31:00.000Z',
     });
     expect(report.split('\n')).toEqual([
@@ -461,6 +462,7 @@ describe('mlops history', () => {
       predictions: 1500,
       window: { from: '2026-12-02T06:00:00.000Z', to: '2026-12-02T06:05:00.000Z' },
     },
+    data: 'recent' as const,
     requested_at: '2026-12-02T06:06:00.000Z',
   };
 

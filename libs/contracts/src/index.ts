@@ -109,6 +109,7 @@ export type {
   RetrainTrigger,
 } from './retraining.js';
 export {
+  RETRAIN_DATA_MODES,
   RETRAIN_SKIP_REASONS,
   RETRAIN_TRIGGERS,
   RetrainDatasetSchema,
@@ -146,6 +147,7 @@ export {
   CATEGORICAL_MISSING_MODES,
   ColumnOverridesSchema,
   CSV_FEATURE_MODES,
+  DatasetSpecSchema,
   DEFAULT_MODEL_NAME,
   expandGrid,
   GateRulesSchema,

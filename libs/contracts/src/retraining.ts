@@ -22,6 +22,9 @@ export const RETRAIN_SKIP_REASONS = [
   'failed',
 ] as const;
 
+/** What a retrain trains on: the labelled live rows, or those plus the replaced version's own training data. */
+export const RETRAIN_DATA_MODES = ['recent', 'recent+original'] as const;
+
 /** A retrain's data set as written for the trainer: where, which bytes, and which live rows it holds. */
 export const RetrainDatasetSchema = z.object({
   /** Relative to the trainer's data directory. */
@@ -64,6 +67,8 @@ export const RetrainRequestedDataSchema = z.object({
   /** The tune request's id: the tuning, its runs and the version it registers carry it. */
   tuning_id: z.string().min(1).max(64),
   dataset: RetrainDatasetSchema,
+  /** recent+original when the replaced version's data set trains too (appended to the training side). */
+  data: z.enum(RETRAIN_DATA_MODES).default('recent'),
   requested_at: timestamp,
 });
 

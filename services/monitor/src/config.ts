@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type GateSpec, SELECTION_METRICS, SIGNIFICANCE_TESTS } from '@mlops/contracts';
+import { type GateSpec, RETRAIN_DATA_MODES, SELECTION_METRICS, SIGNIFICANCE_TESTS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
   checkNatsEnv,
@@ -121,6 +121,12 @@ export const configSchema = z
         "The gate's significance test for a retrain's challenger (live labels can be noisy): bootstrap, mcnemar or none",
       ),
     MONITOR_RETRAIN_GATE_ALPHA: fraction(0.05).describe("The gate's significance level for a retrain's challenger"),
+    MONITOR_RETRAIN_DATA: z
+      .enum(RETRAIN_DATA_MODES)
+      .default('recent')
+      .describe(
+        "What a retrain trains on: recent (the labelled live rows) or recent+original (plus the replaced version's own data set, on the training side only; the gate still judges on recent rows)",
+      ),
     MONITOR_RETRAIN_MAX_ROWS: positiveInt(100_000).describe(
       'The newest this many labelled rows make a retrain data set',
     ),
@@ -153,6 +159,7 @@ export interface MonitorConfig {
   readonly retrain: RetrainRules;
   /** The gate rules a retrain's tune request asks for. */
   readonly retrainGate: GateSpec;
+  readonly retrainData: (typeof RETRAIN_DATA_MODES)[number];
   /** Absolute path of the trainer's data directory. */
   readonly retrainDataDir: string;
   readonly mlflowRuns: boolean;
@@ -197,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       leaseMs: Math.round(p.MONITOR_RETRAIN_LEASE_SECONDS * 1000),
       maxRows: p.MONITOR_RETRAIN_MAX_ROWS,
     },
+    retrainData: p.MONITOR_RETRAIN_DATA,
     retrainGate: { significance: p.MONITOR_RETRAIN_GATE_SIGNIFICANCE, alpha: p.MONITOR_RETRAIN_GATE_ALPHA },
     retrainDataDir: resolve(cwd, p.MONITOR_RETRAIN_DATA_DIR ?? p.TRAINER_DATA_DIR ?? 'data/datasets'),
     mlflowRuns: p.MONITOR_MLFLOW_RUNS,

@@ -44,7 +44,7 @@ export function createMonitor(
   const leases = lazyLeases();
   const retrainer = new Retrainer(
     config.retrain,
-    { selectionMetric: config.performance.metric, gate: config.retrainGate },
+    { selectionMetric: config.performance.metric, gate: config.retrainGate, data: config.retrainData },
     {
       leases: leases.port,
       features: streamFeatureSource(deps.bus),

@@ -27,6 +27,7 @@ function harness(
   reply: TuneReply = { status: 'accepted', tuning_id: 'x', trial_count: 15 },
   tuningFails = false,
   unanswered = 0,
+  data: 'recent' | 'recent+original' = 'recent',
 ) {
   let silent = unanswered;
   const leases = new Map<string, HeldRetrain>();
@@ -66,7 +67,7 @@ function harness(
   let now = Date.UTC(2026, 11, 2, 7);
   const retrainer = new Retrainer(
     RULES,
-    { selectionMetric: 'accuracy', gate: { significance: 'bootstrap', alpha: 0.05 } },
+    { selectionMetric: 'accuracy', gate: { significance: 'bootstrap', alpha: 0.05 }, data },
     {
       leases: port,
       features: {
@@ -79,7 +80,11 @@ function harness(
       tuning: {
         tuningOf: async () => {
           if (tuningFails) throw new Error('registry down');
-          return { grid: { C: [1, 10], solver: ['lbfgs'] } as never, selectionMetric: 'f1' };
+          return {
+            grid: { C: [1, 10], solver: ['lbfgs'] } as never,
+            selectionMetric: 'f1',
+            dataset: { kind: 'synthetic', n_samples: 1000, random_state: 42 } as never,
+          };
         },
       },
       tuner: {
@@ -223,6 +228,17 @@ describe('Retrainer', () => {
     expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'requested' });
     expect(h.requests[0]).not.toHaveProperty('grid');
     expect(h.requests[0]).toMatchObject({ selection_metric: 'accuracy' });
+  });
+
+  it("when recent+original is asked, then the replaced version's own data set trains too, and the announcement says so", async () => {
+    const h = harness(undefined, false, 0, 'recent+original');
+    const reply = await h.retrainer.consider(driftCase());
+    expect(reply).toMatchObject({ status: 'requested', retrain: { data: 'recent+original' } });
+    expect(h.requests[0]?.append_training).toEqual({ kind: 'synthetic', n_samples: 1000, random_state: 42 });
+    expect(TuneRequestSchema.safeParse(h.requests[0]).success).toBe(true);
+    const alone = harness(undefined, true, 0, 'recent+original');
+    expect(await alone.retrainer.consider(driftCase())).toMatchObject({ retrain: { data: 'recent' } });
+    expect(alone.requests[0]).not.toHaveProperty('append_training');
   });
 
   it('when the trainer does not answer, then the retrain stays in flight and its request is sent again until accepted', async () => {

@@ -1,4 +1,10 @@
-import { GridSpecSchema, ReferenceProfileSchema, SELECTION_METRICS, type SelectionMetric } from '@mlops/contracts';
+import {
+  DatasetSpecSchema,
+  GridSpecSchema,
+  ReferenceProfileSchema,
+  SELECTION_METRICS,
+  type SelectionMetric,
+} from '@mlops/contracts';
 import { MlflowApiError, type MlflowClient } from '@mlops/mlflow';
 import { assertOwnDirectory, MODEL_FILES, modelFromWeights, parseWeights, type WeightsFile } from '@mlops/model-format';
 import type {
@@ -41,8 +47,9 @@ export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
 }
 
 /**
- * Reads how a version was tuned from its tuning's parent run (the tags `mlops.grid` and `mlops.selection_metric` the
- * tracker writes); what is missing or unreadable is left out, so a retrain falls back to the defaults.
+ * Reads how a version was tuned from its tuning's parent run (the tags `mlops.grid`, `mlops.dataset_spec` and
+ * `mlops.selection_metric` the tracker writes); what is missing or unreadable is left out, so a retrain falls back to
+ * the defaults.
  */
 export function mlflowVersionTuning(mlflow: MlflowClient): VersionTuningSource {
   return {
@@ -53,9 +60,11 @@ export function mlflowVersionTuning(mlflow: MlflowClient): VersionTuningSource {
       const parentId = trial.data.tags['mlflow.parentRunId'];
       const tags = parentId === undefined ? trial.data.tags : (await mlflow.getRun(parentId)).data.tags;
       const grid = GridSpecSchema.safeParse(parseJson(tags['mlops.grid']));
+      const dataset = DatasetSpecSchema.safeParse(parseJson(tags['mlops.dataset_spec']));
       const metric = tags['mlops.selection_metric'];
       return {
         ...(grid.success && tags['mlops.grid'] !== undefined ? { grid: grid.data } : {}),
+        ...(dataset.success && tags['mlops.dataset_spec'] !== undefined ? { dataset: dataset.data } : {}),
         ...(SELECTION_METRICS.includes(metric as SelectionMetric)
           ? { selectionMetric: metric as SelectionMetric }
           : {}),

@@ -1,4 +1,5 @@
 import type {
+  DatasetSpec,
   EventData,
   GridSpec,
   MonitorWindowData,
@@ -48,6 +49,8 @@ export interface VersionTuning {
   /** The grid as requested, defaults applied; undefined when not recorded (older versions, very large grids). */
   readonly grid?: GridSpec;
   readonly selectionMetric?: SelectionMetric;
+  /** The data set it was tuned on, as requested (`recent+original` appends it to a retrain's training side). */
+  readonly dataset?: DatasetSpec;
 }
 
 /** Reads how a version was tuned (MLflow: its tuning's parent run); throws when the registry cannot be read now. */

@@ -1,6 +1,8 @@
 import type {
+  DatasetSpec,
   EventData,
   GateSpec,
+  RETRAIN_DATA_MODES,
   RetrainHistoryReply,
   RetrainOutcome,
   RetrainReply,
@@ -55,6 +57,9 @@ export interface RetrainCase {
   readonly windowIndex: number | null;
 }
 
+/** One of RETRAIN_DATA_MODES. */
+type RetrainDataMode = (typeof RETRAIN_DATA_MODES)[number];
+
 /** A tune request nobody answered is sent again after this long, once more per attempt … */
 const RESEND_MS = 5000;
 /** … up to this long between attempts. */
@@ -85,6 +90,8 @@ export interface RetrainRequestRules {
   readonly selectionMetric: SelectionMetric;
   /** The gate's rules for a retrain's challenger (e.g. a significance test: labels can be noisy). */
   readonly gate: GateSpec;
+  /** recent: the labelled live rows; recent+original: plus the replaced version's data set (training side only). */
+  readonly data: RetrainDataMode;
 }
 
 /** Past retrains of one model: when the last was requested, its newest row, and how many per version. */
@@ -244,8 +251,10 @@ export class Retrainer {
     this.deps.metrics.retrainInFlight(c.model, true);
     try {
       const file = await this.dataset(c, window, inputs);
-      const retrain = this.announcement(c, retrainId, n, file);
-      const request = this.tuneRequest(retrain, file, await this.tuningOf(c));
+      const tuning = await this.tuningOf(c);
+      const original = this.originalOf(c, tuning);
+      const retrain = this.announcement(c, retrainId, n, file, original === undefined ? 'recent' : 'recent+original');
+      const request = this.tuneRequest(retrain, file, tuning, original);
       held = await this.deps.leases.update(held, { ...building, state: 'sent', retrain, request });
       if (held === undefined) throw new Error(`the lease of ${retrainId} was lost while its data set was written`);
       await this.deps.announce.retrainRequested(retrain);
@@ -339,7 +348,22 @@ export class Retrainer {
     return file;
   }
 
-  private announcement(c: RetrainCase, retrainId: string, n: number, file: RetrainDatasetFile) {
+  /**
+   * The replaced version's own data set when the rules ask for recent+original and it is a matrix one its tuning
+   * recorded; otherwise undefined (the retrain trains on the recent rows alone, said in `retrain.requested`).
+   */
+  private originalOf(c: RetrainCase, tuning: VersionTuning): DatasetSpec | undefined {
+    if (this.request.data !== 'recent+original') return undefined;
+    const original = tuning.dataset;
+    if (original !== undefined && (original.kind === 'synthetic' || original.features === 'matrix')) return original;
+    this.deps.logger.warn(
+      { model: c.model, version: c.version },
+      'recent+original asked, but the version recorded no matrix data set: the retrain uses the recent rows alone',
+    );
+    return undefined;
+  }
+
+  private announcement(c: RetrainCase, retrainId: string, n: number, file: RetrainDatasetFile, data: RetrainDataMode) {
     const tuningId = `retrain-${slug(c.model).slice(0, 24)}-v${c.version}-${n}-${file.summary.sha256.slice(0, 8)}`;
     return {
       retrain_id: retrainId,
@@ -349,6 +373,7 @@ export class Retrainer {
       detail: c.cause.detail,
       tuning_id: tuningId,
       dataset: file.summary,
+      data,
       requested_at: new Date(this.deps.now()).toISOString(),
     } satisfies EventData<'retrain.requested'>;
   }
@@ -370,6 +395,7 @@ export class Retrainer {
     retrain: EventData<'retrain.requested'>,
     file: RetrainDatasetFile,
     tuning: VersionTuning,
+    original: DatasetSpec | undefined,
   ): TuneRequestInput {
     const { model } = retrain;
     return {
@@ -382,6 +408,7 @@ export class Retrainer {
         digest: file.summary.sha256,
       },
       split: { test_size: 0.2, random_state: 42, stratify: true },
+      ...(original === undefined ? {} : { append_training: original }),
       ...(tuning.grid === undefined ? {} : { grid: matrixGrid(tuning.grid) }),
       selection_metric: tuning.selectionMetric ?? this.request.selectionMetric,
       experiment_name: model,
