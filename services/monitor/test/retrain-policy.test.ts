@@ -109,6 +109,12 @@ describe('retrain policy: decisions', () => {
     expect(oneClass).toMatchObject({ go: false, reason: 'one_class' });
     const few = decideRetrain(RULES, timing(), { newLabelled: 900, classCounts: [896, MIN_ROWS_PER_CLASS - 1] }, 0);
     expect(few).toMatchObject({ go: false, reason: 'too_few_labels' });
+    const none = decideRetrain(RULES, timing({ trigger: 'manual' }), { newLabelled: 0, classCounts: [0, 0] }, 0);
+    expect(none).toEqual({
+      go: false,
+      reason: 'too_few_labels',
+      message: 'no labelled rows to learn from: send the true labels of its predictions first',
+    });
   });
 });
 

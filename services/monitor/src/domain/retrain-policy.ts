@@ -105,6 +105,9 @@ export function rowsSkip(rules: RetrainRules, trigger: RetrainTrigger, rows: Ret
     );
   }
   const [negatives, positives] = rows.classCounts;
+  if (negatives + positives === 0) {
+    return skip('too_few_labels', 'no labelled rows to learn from: send the true labels of its predictions first');
+  }
   if (negatives < MIN_ROWS_PER_CLASS || positives < MIN_ROWS_PER_CLASS) {
     const reason = negatives === 0 || positives === 0 ? 'one_class' : 'too_few_labels';
     const message = `the labelled rows hold ${negatives} of class 0 and ${positives} of class 1; at least ${MIN_ROWS_PER_CLASS} of each needed`;
