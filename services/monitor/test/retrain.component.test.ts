@@ -178,6 +178,47 @@ describe('monitor: retraining on drift', () => {
   }, 180_000);
 });
 
+describe('monitor: only the served version is retrained', () => {
+  it('when labels arrive late for a drifting version that is no longer served, then it is not retrained', async () => {
+    const name = `re_${randomUUID().slice(0, 8)}`;
+    const old = await registerWorldModel(mlflow, world, name);
+    const served = await registerWorldModel(mlflow, world, name);
+    const shift = { columns: INFORMATIVE, by: 1 };
+    const drifting = await logTraffic(bus, world, {
+      model: name,
+      version: old,
+      from: 20_000,
+      rows: 1500,
+      tag: 'f',
+      shift,
+    });
+    await until('drift.detected of the old version', () => events(SUBJECTS.driftDetected, name)[0]);
+    await logTraffic(bus, world, { model: name, version: served, from: 22_000, rows: 200, tag: 'g' });
+    const status = await requestReply(
+      bus.connection,
+      SUBJECTS.monitorStatus,
+      { name, version: old },
+      { timeoutMs: 15_000 },
+    );
+    expect(status.versions[0]?.drift_since_window).not.toBeNull();
+    const labels = truthOf(drifting, 20_000);
+    expect(await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels, { timeoutMs: 15_000 })).toMatchObject({
+      accepted: 1500,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // a weighing would come within a second and a tick
+    expect(events(SUBJECTS.retrainRequested, name)).toEqual([]);
+    expect(
+      events(SUBJECTS.retrainSkipped, name).filter((e) => e.data.version === old && e.data.reason !== 'too_few_labels'),
+    ).toEqual([]);
+    const byHand = await requestReply(bus.connection, SUBJECTS.monitorRetrain, { model: name }, { timeoutMs: 60_000 });
+    expect(byHand).toMatchObject({ status: 'skipped', reason: 'too_few_labels' });
+    const decided = await until('the skip by hand', () =>
+      events(SUBJECTS.retrainSkipped, name).find((e) => e.data.trigger === 'manual'),
+    );
+    expect(decided.data.version).toBe(served);
+  }, 120_000);
+});
+
 describe('monitor: retraining by hand', () => {
   it('when asked by hand, then a retrain starts without drift and names who asked; a second request waits for it', async () => {
     const name = `re_${randomUUID().slice(0, 8)}`;

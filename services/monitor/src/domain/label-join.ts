@@ -187,17 +187,6 @@ export class LabelJoin {
     return { requests, predictions, labelled, newLabelled, classCounts: counts, firstMs, lastMs };
   }
 
-  /** The version whose prediction of `model` was logged last (the one served now), or undefined. */
-  latestVersion(model: string): string | undefined {
-    let latest: { version: string; at: number } | undefined;
-    for (const { batch, predictedAtMs } of this.requests.values()) {
-      if (batch.model === model && (latest === undefined || predictedAtMs >= latest.at)) {
-        latest = { version: batch.version, at: predictedAtMs };
-      }
-    }
-    return latest?.version;
-  }
-
   /** The versions with rows in the join. */
   versions(): { model: string; version: string }[] {
     const seen = new Map<string, { model: string; version: string }>();

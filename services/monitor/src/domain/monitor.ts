@@ -86,6 +86,8 @@ export class Monitor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly mlflowPending = new Set<Promise<void>>();
   private readonly retrainChecks = new Map<string, number>();
+  /** Per model, the version that made its latest logged prediction: the one served now, the only one retrained. */
+  private readonly served = new Map<string, { version: string; atMs: number }>();
   /** Versions whose trigger came while its weighing was throttled: weighed again at the next tick after the wait. */
   private readonly retrainDue = new Map<string, { reference: VersionReference; windowIndex: number | null }>();
   private readonly now: () => number;
@@ -116,6 +118,7 @@ export class Monitor {
   rememberPrediction(batch: PredictionBatch): void {
     const now = this.now();
     this.join.addBatch(batch, now);
+    this.noteServed(batch);
   }
 
   /** A stored label read while replaying at start. */
@@ -132,6 +135,7 @@ export class Monitor {
     return this.serially(async () => {
       const now = this.now();
       this.join.addBatch(batch, now);
+      this.noteServed(batch);
       this.deps.metrics.joinRows(this.join.size);
       const uncounted = this.book.uncountedRows(batch);
       const outcome = this.book.offer(batch, settle, now);
@@ -438,7 +442,10 @@ export class Monitor {
     if (retrainer === undefined) return;
     const key = versionKey(model, version);
     const now = this.now();
-    const cause = automaticCause(this.rules.retrain, this.book.checkpoint(key), now, this.rules.performance.windowMs);
+    const current = this.served.get(model)?.version === version;
+    const cause = current
+      ? automaticCause(this.rules.retrain, this.book.checkpoint(key), now, this.rules.performance.windowMs)
+      : null; // late labels of a replaced version must not retrain it
     if (cause === null) {
       this.retrainDue.delete(key);
       return;
@@ -493,7 +500,7 @@ export class Monitor {
     const started = await this.serially(async () => {
       const model = request.model ?? this.onlyModel();
       if (model === undefined) return { skipped: 'name the model: the monitor watches several (or none yet)' };
-      const version = this.join.latestVersion(model);
+      const version = this.served.get(model)?.version;
       if (version === undefined) return { skipped: `no prediction of ${model} is kept: nothing to retrain from` };
       const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
       const checkpoint = this.book.checkpoint(versionKey(model, version));
@@ -548,8 +555,15 @@ export class Monitor {
 
   /** The one model the monitor has seen predictions of, or undefined when none or several. */
   private onlyModel(): string | undefined {
-    const models = new Set(this.join.versions().map((v) => v.model));
-    return models.size === 1 ? [...models][0] : undefined;
+    return this.served.size === 1 ? [...this.served.keys()][0] : undefined;
+  }
+
+  /** Remembers which version of the batch's model made the latest prediction. */
+  private noteServed(batch: PredictionBatch): void {
+    const latest = batch.requests.reduce((at, r) => Math.max(at, r.predictedAtMs), Number.NEGATIVE_INFINITY);
+    const known = this.served.get(batch.model);
+    if (known === undefined || latest >= known.atMs)
+      this.served.set(batch.model, { version: batch.version, atMs: latest });
   }
 
   private async announcePerformance(
