@@ -505,6 +505,10 @@ describe('mlops history', () => {
       '  gate      rejected at 2026-12-02T06:07:00.000Z: not better',
       '  champion  stays v1 (v2 is the challenger)',
     ]);
+    const failed = { ...outcome, verdict: 'failed' as const, version: null, champion_version: null, reason: 'refused' };
+    expect(historyEntry({ retrain, outcome: failed }).split('\n').at(-1)).toBe(
+      '  verdict   failed at 2026-12-02T06:07:00.000Z: refused',
+    );
     expect(historyEntry({ retrain, outcome: null }).split('\n').at(-1)).toBe(
       '  verdict   pending (the tuning runs, or its outcome has not reached the monitor)',
     );

@@ -87,6 +87,8 @@ export function historyEntry({ retrain: r, outcome }: RetrainHistoryReply['retra
   ];
   if (outcome === null)
     return [...lines, '  verdict   pending (the tuning runs, or its outcome has not reached the monitor)'].join('\n');
+  if (outcome.version === null)
+    return [...lines, `  verdict   ${outcome.verdict} at ${outcome.at}: ${outcome.reason}`].join('\n');
   const run = outcome.run_id === null ? '' : ` (run ${outcome.run_id})`;
   lines.push(`  version   ${outcome.version}${run}`);
   lines.push(`  gate      ${outcome.verdict} at ${outcome.at}: ${outcome.reason}`);

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BusError } from './errors.js';
@@ -30,6 +31,7 @@ export interface Lease {
 /** The lease bucket `bucket` (created when missing, entries living `ttlMs`). */
 export async function leases(nc: NatsConnection, bucket: string, options: { ttlMs: number }): Promise<Lease> {
   const kv = await new Kvm(nc).create(bucket, { ttl: options.ttlMs, history: 1 });
+  if ((await kv.status()).ttl !== options.ttlMs) await retime(nc, bucket, options.ttlMs);
   return {
     async acquire(name, value) {
       const revision = await kv.create(keyOf(name), JSON.stringify(value)).catch((err: unknown) => {
@@ -58,6 +60,19 @@ export async function leases(nc: NatsConnection, bucket: string, options: { ttlM
       return entries.filter((e): e is LeaseEntry => e !== undefined);
     },
   };
+}
+
+/** A bucket made with another TTL gets the one asked for now (the KV client leaves an existing bucket as it is). */
+async function retime(nc: NatsConnection, bucket: string, ttlMs: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const stream = `KV_${bucket}`;
+  const { config } = await jsm.streams.info(stream);
+  const maxAge = ttlMs * 1_000_000;
+  await jsm.streams.update(stream, {
+    ...config,
+    max_age: maxAge,
+    duplicate_window: Math.min(config.duplicate_window, maxAge),
+  });
 }
 
 async function holderOf(kv: KV, key: string): Promise<LeaseEntry | undefined> {

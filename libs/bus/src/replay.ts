@@ -28,6 +28,10 @@ export async function replayEvents<S extends EventSubject>(
   let events = 0;
   let invalid = 0;
   if (state.messages === 0) return { events, invalid, lastSequence: 0 };
+  // An ordered consumer from a time after the last message would wait for one forever.
+  if (options.since !== undefined && Date.parse(state.last_ts) < options.since.getTime()) {
+    return { events, invalid, lastSequence: state.last_seq };
+  }
   const start =
     options.since === undefined
       ? { deliver_policy: DeliverPolicy.All }

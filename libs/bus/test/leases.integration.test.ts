@@ -58,10 +58,18 @@ describe('leases', () => {
     expect(await lease.holder('m')).toBeUndefined();
     expect(await lease.acquire('m', { owner: 'next' })).toMatchObject({ value: { owner: 'next' } });
   });
+
+  it('when the bucket exists with another TTL, then it takes the TTL asked for now', async () => {
+    await bus.leases('retimed', { ttlMs: 60_000 });
+    const lease = await other.leases('retimed', { ttlMs: 1000 });
+    expect(await lease.acquire('m', { owner: 'gone' })).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect(await lease.holder('m')).toBeUndefined();
+  });
 });
 
 describe('replay from a time', () => {
-  it('when replaying since a time, then only the events stored at or after it are read', async () => {
+  it('when replaying since a time, then only the events stored at or after it are read, and none (at once) when it is after the last', async () => {
     await bus.ensureStream(STREAMS.models);
     await bus.publishEvent(SUBJECTS.modelLoadFailed, loadFailed('1'), { key: 'since-1' });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -75,5 +83,11 @@ describe('replay from a time', () => {
     await bus.replayEvents(SUBJECTS.modelLoadFailed, (e) => recent.push(e.data.version), { since });
     expect(all).toEqual(['1', '2', '3']);
     expect(recent).toEqual(['2', '3']);
+    const none: string[] = [];
+    const after = await bus.replayEvents(SUBJECTS.modelLoadFailed, (e) => none.push(e.data.version), {
+      since: new Date(Date.now() + 60_000),
+    });
+    expect(none).toEqual([]);
+    expect(after.events).toBe(0);
   });
 });

@@ -111,9 +111,10 @@ export const RetrainHistoryRequestSchema = z.strictObject({
 
 /** What became of a retrain's tuning: the gate's verdict on the version it registered. */
 export const RetrainOutcomeSchema = z.object({
-  verdict: z.enum(['promoted', 'rejected']),
-  /** The version the tuning registered. */
-  version: versionNumber,
+  /** failed: the trainer refused the tune request (nothing was trained, no version). */
+  verdict: z.enum(['promoted', 'rejected', 'failed']),
+  /** The version the tuning registered; null when it failed. */
+  version: versionNumber.nullable(),
   /** The run of the version's best trial. */
   run_id: z.string().nullable(),
   /** The champion it was compared with (and replaced, when promoted); null when there was none. */

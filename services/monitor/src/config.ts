@@ -110,6 +110,10 @@ export const configSchema = z
     MONITOR_RETRAIN_LEASE_SECONDS: z.coerce
       .number({ message: 'must be a number of seconds' })
       .gt(0, 'must be more than 0: the single-flight lease must outlive a tuning')
+      .max(
+        3600,
+        'must be at most 3600: a lease resumed after a restart re-sends its tune request, which JetStream de-duplicates for an hour',
+      )
       .default(1800)
       .describe(
         'The single-flight lease of a retrain ends after this long even if its outcome never comes (a monitor that died mid-retrain cannot block retraining for longer)',

@@ -160,6 +160,7 @@ describe('monitor: retraining on drift', () => {
         interval: null,
         p_value: null,
         reason: 'not better',
+        retrain_id: requested.data.retrain_id,
         rejected_at: new Date().toISOString(),
       },
       { key: `${name}:${requested.data.tuning_id}` },

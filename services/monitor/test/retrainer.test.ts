@@ -151,6 +151,7 @@ const driftCase = (fields: Partial<RetrainCase> = {}): RetrainCase => ({
   window,
   inputs: { featureNames: ['x0', 'x1'], classes: [0, 1], table: false },
   windowIndex: 6,
+  labels: 12,
   ...fields,
 });
 
@@ -223,6 +224,51 @@ describe('Retrainer', () => {
     expect(h.retrainer.historyOf(undefined, 1)).toHaveLength(1);
   });
 
+  it('when the lease of the retrain in flight is gone (expired, or its outcome never came), then the next trigger finds out and goes', async () => {
+    const h = harness();
+    await h.retrainer.consider(driftCase({ cause: { trigger: 'manual', detail: 'by hand', sinceMs: 0 } }));
+    h.leases.clear();
+    const again = driftCase({ cause: { trigger: 'manual', detail: 'again', sinceMs: 0 } });
+    expect(await h.retrainer.consider(again)).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+    await h.retrainer.settle();
+    expect(await h.retrainer.consider(again)).toMatchObject({ status: 'skipped', reason: 'in_flight' }); // too young
+    h.advance(10_000);
+    expect(await h.retrainer.consider(again)).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+    await h.retrainer.settle();
+    const next = await h.retrainer.consider(again);
+    expect(next).toMatchObject({ status: 'requested', retrain: { retrain_id: 'm:2:2' } });
+  });
+
+  it('when the rows check failed and no label came since, then the label join is not scanned again', async () => {
+    const h = harness();
+    let scans = 0;
+    const few = () => {
+      scans++;
+      return { ...window(), newLabelled: 2 };
+    };
+    expect(await h.retrainer.consider(driftCase({ window: few }))).toMatchObject({ reason: 'too_few_labels' });
+    expect(await h.retrainer.consider(driftCase({ window: few }))).toMatchObject({ reason: 'too_few_labels' });
+    expect(scans).toBe(1);
+    expect(await h.retrainer.consider(driftCase({ window: few, labels: 13 }))).toMatchObject({
+      reason: 'too_few_labels',
+    });
+    expect(scans).toBe(2);
+  });
+
+  it('when the rows read back from the log hold too few of a class, then nothing is announced and the lease is released', async () => {
+    const h = harness();
+    const oneClass = () => {
+      const w = window();
+      for (const r of w.requests.values()) r.labels.fill(1);
+      return w;
+    };
+    const reply = await h.retrainer.consider(driftCase({ window: oneClass }));
+    expect(reply).toMatchObject({ status: 'skipped', reason: 'one_class' });
+    expect(reply.status === 'skipped' && reply.message).toMatch(/^the rows read back from the prediction log: /);
+    expect(h.requested).toEqual([]);
+    expect(h.leases.size).toBe(0);
+  });
+
   it("when the replaced version's tuning cannot be read, then the retrain still goes with the default grid and metric", async () => {
     const h = harness(undefined, true);
     expect(await h.retrainer.consider(driftCase())).toMatchObject({ status: 'requested' });
@@ -284,7 +330,7 @@ describe('Retrainer', () => {
     }
   });
 
-  it('when the trainer refuses the tune request, then the lease is released and the refusal is the reason', async () => {
+  it('when the trainer refuses the tune request, then the lease is released, the refusal is the reason and the history says it failed', async () => {
     const h = harness({ status: 'rejected', tuning_id: null, errors: [{ path: 'dataset', message: 'no file' }] });
     const reply = await h.retrainer.consider(driftCase());
     expect(reply).toMatchObject({ status: 'skipped', reason: 'failed' });
@@ -292,6 +338,7 @@ describe('Retrainer', () => {
       /the trainer refused tuning retrain-m-v2-1-\w{8}: dataset: no file/,
     );
     expect(h.leases.size).toBe(0);
+    expect(h.retrainer.historyOf('m', 1)[0]?.outcome).toMatchObject({ verdict: 'failed', version: null });
   });
 
   it('when the served version takes a table, then the retrain is skipped as unsupported and nothing is written', async () => {

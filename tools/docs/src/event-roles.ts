@@ -31,7 +31,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   [SUBJECTS.tuneRequested]: {
     summary:
       'A tune request: plain JSON (no envelope), every field optional. Core NATS request/reply, served by the queue group `trainer-intake`; the reply is `tune.reply`. Without a reply subject (`nats pub`) the request is handled the same way and the answer is dropped.',
-    publishers: ['`mlops tune`', '`nats request tune.requested …`', 'any NATS client'],
+    publishers: ['`mlops tune`', 'monitor (a retrain)', '`nats request tune.requested …`', 'any NATS client'],
     consumers: ['trainer intake (queue group `trainer-intake`)'],
     messageId: undefined,
   },
@@ -109,14 +109,18 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     summary:
       'The `champion` alias moved (the gate promoted a better model, or a person promoted or rolled back): predictors resolve the alias and hot-reload what it points to.',
     publishers: ['tracker'],
-    consumers: ['predictor (durable `predictor-<PREDICTOR_INSTANCE>`, one per instance)', cliWatch],
+    consumers: [
+      'predictor (durable `predictor-<PREDICTOR_INSTANCE>`, one per instance)',
+      'monitor (durable `monitor-model-events`: ends the retrain that waited for the tuning)',
+      cliWatch,
+    ],
     messageId: '`model.registered:<name>:<version>`',
   },
   [SUBJECTS.modelRejected]: {
     summary:
       "The gate kept the champion: the tuning's best is registered with the alias `challenger`, with both metric values, the difference, its interval and the reason (also tagged on the version and the tuning's parent run).",
     publishers: ['tracker'],
-    consumers: [cliWatch, 'none else (kept in the MODELS stream)'],
+    consumers: ['monitor (durable `monitor-model-events`: ends the retrain that waited for the tuning)', cliWatch],
     messageId: '`model.rejected:<name>:<version>`',
   },
   [SUBJECTS.modelLoadFailed]: {
@@ -190,7 +194,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.monitorRetrain]: {
     summary:
-      'Retrain the served version now, by hand (`{"reason": "…"}`): the policy\'s drift and cooldown conditions are waived; enough labelled rows and no retrain in flight are still required. The reply is `monitor.retrain.reply`.',
+      'Retrain the served version now, by hand (`{"reason": "…"}`): the policy\'s drift, new-label count and cooldown conditions are waived; at least 5 labelled rows of each class and no retrain in flight are still required. The reply is `monitor.retrain.reply`.',
     publishers: ['`mlops retrain`', "`nats request monitor.retrain '{}'`"],
     consumers: ['monitor (queue group `monitor-retrain`)'],
     messageId: undefined,

@@ -17,6 +17,12 @@ import { decodePrediction } from './prediction-wire.js';
 /** The JetStream key-value bucket holding one retrain lease per model. */
 export const RETRAIN_LEASE_BUCKET = 'monitor-retrains';
 
+/**
+ * Prediction times come from the predictor's clock, store times from nats-server's: the log is read from this much
+ * earlier than the first wanted prediction (the request ids pick the rows), so a clock ahead loses none.
+ */
+const CLOCK_MARGIN_MS = 5 * 60_000;
+
 /** How long the trainer's intake has to answer a tune request. */
 const TUNE_REPLY_MS = 30_000;
 
@@ -67,7 +73,7 @@ export function streamFeatureSource(bus: Bus): LoggedFeatureSource {
             found.set(request.requestId, { features, columns: batch.columns, rawColumns: batch.rawColumns });
           }
         },
-        { since: new Date(Number.isFinite(sinceMs) ? sinceMs : 0) },
+        { since: new Date(Number.isFinite(sinceMs) ? sinceMs - CLOCK_MARGIN_MS : 0) },
       );
       return found;
     },

@@ -401,7 +401,8 @@ export class Monitor {
     checkpoint: MonitorCheckpoint,
   ): Promise<void> {
     const at = new Date(window.closedAtMs).toISOString();
-    if (datasetDrift === true && checkpoint.drift_since_window === null) {
+    const served = this.served.get(window.model)?.version === window.version;
+    if (datasetDrift === true && checkpoint.drift_since_window === null && served) {
       await this.deps.announce.driftDetected({
         model: window.model,
         version: window.version,
@@ -477,6 +478,7 @@ export class Monitor {
       window: () => this.join.labelledWindow(key, cause.sinceMs, retrainer.newAfterMs(model)),
       inputs: reference.inputs,
       windowIndex,
+      labels: this.join.labelCounts(key).joined,
     });
   }
 
@@ -526,11 +528,15 @@ export class Monitor {
   onModelOutcome(outcome: {
     model: string;
     tuningId: string;
+    /** Set when a retrain asked for the tuning: only then is the verdict the retrain's outcome. */
+    retrainId: string | undefined;
     verdict: RetrainOutcome;
     promoted?: { version: string; previous: string | null };
   }): Promise<void> {
     return this.serially(async () => {
-      await this.deps.retrainer?.onTuningOutcome(outcome.model, outcome.tuningId, outcome.verdict);
+      if (outcome.retrainId !== undefined) {
+        await this.deps.retrainer?.onTuningOutcome(outcome.model, outcome.tuningId, outcome.verdict);
+      }
       const previous = outcome.promoted?.previous;
       if (outcome.promoted === undefined || previous === null || previous === undefined) return;
       const checkpoint = this.book.checkpoint(versionKey(outcome.model, previous));
@@ -642,7 +648,14 @@ type ClassLabelsLookup = { readonly classes: VersionReference['classLabels'] } |
 /** When the window's earliest row was predicted (before it reached the monitor): where a drift episode begins. */
 function firstPredictionMs(window: ClosedWindow): number {
   let first = window.openedAtMs;
-  for (const { batch } of window.parts) for (const r of batch.requests) first = Math.min(first, r.predictedAtMs);
+  for (const { batch, from, to } of window.parts) {
+    let offset = 0;
+    for (const r of batch.requests) {
+      const start = offset;
+      offset += r.rows;
+      if (offset > from && start < to) first = Math.min(first, r.predictedAtMs);
+    }
+  }
   return first;
 }
 

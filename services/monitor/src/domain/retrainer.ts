@@ -55,6 +55,8 @@ export interface RetrainCase {
   readonly inputs: VersionInputs | undefined;
   /** The monitoring window that decided; null outside a window. */
   readonly windowIndex: number | null;
+  /** Labels joined for the version so far: a failed rows check is not redone until this changes. */
+  readonly labels: number;
 }
 
 /** One of RETRAIN_DATA_MODES. */
@@ -64,6 +66,9 @@ type RetrainDataMode = (typeof RETRAIN_DATA_MODES)[number];
 const RESEND_MS = 5000;
 /** … up to this long between attempts. */
 const MAX_RESEND_MS = 60_000;
+
+/** A retrain counted in flight for less than this is not checked against its lease (it may be taking it now). */
+const SETTLE_BEFORE_CHECK_MS = 10_000;
 
 /** Skip keys remembered at most (one per version, reason and minute: a day of a few versions fits). */
 const MAX_SKIPS_REMEMBERED = 10_000;
@@ -114,7 +119,11 @@ export class Retrainer {
   private readonly requested = new Map<string, EventData<'retrain.requested'>>();
   /** The gate's verdicts, by tuning id. */
   private readonly outcomes = new Map<string, RetrainOutcome>();
+  /** Per model, the retrain this monitor counts in flight (a cache of the lease, checked when it blocks one). */
   private readonly running = new Map<string, string>();
+  private readonly runningSince = new Map<string, number>();
+  /** A rows check that failed, per model, version and trigger, with the label count it saw: not redone until it changes. */
+  private readonly rowsSkips = new Map<string, { labels: number; reason: RetrainSkipReason; message: string }>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
   /** Skip decisions announced (`<model>:<version>:<reason>:<minute>`): the same one is not published again. */
@@ -159,7 +168,8 @@ export class Retrainer {
         await this.deps.leases.release(held);
         continue;
       }
-      this.running.set(held.model, retrain.retrain_id);
+      this.remember(retrain);
+      this.markRunning(held.model, retrain.retrain_id);
       this.deps.metrics.retrainInFlight(held.model, true);
       await this.deps.announce.retrainRequested(retrain);
       const sent = await this.send(held, retrain, request);
@@ -186,13 +196,43 @@ export class Retrainer {
       .map((retrain) => ({ retrain, outcome: this.outcomes.get(retrain.tuning_id) ?? null }));
   }
 
-  /** A tuning's outcome arrived: recorded, and the retrain that asked for it (if any) is over, its lease released. */
+  /**
+   * A tuning's outcome arrived: recorded, and the retrain that asked for it (if any) is over: its lease released,
+   * and this monitor no longer counts it in flight even when the lease had already expired.
+   */
   async onTuningOutcome(model: string, tuningId: string, outcome: RetrainOutcome): Promise<void> {
     this.rememberOutcome(tuningId, outcome);
+    const runningId = this.running.get(model);
+    if (runningId !== undefined && this.requested.get(runningId)?.tuning_id === tuningId) {
+      this.clearRunning(model, runningId);
+    }
     const held = await this.deps.leases.holder(model);
     if (held?.value.retrain?.tuning_id !== tuningId) return;
     await this.end(model, held);
     this.deps.logger.info({ retrain: held.value.retrain_id, tuning_id: tuningId }, 'retrain finished');
+  }
+
+  /** The lease is the truth: when it no longer holds the retrain this monitor counts in flight, stop counting it. */
+  private async checkInFlight(model: string): Promise<void> {
+    const runningId = this.running.get(model);
+    if (runningId === undefined) return;
+    // A retrain being started holds `running` a moment before its lease exists: leave young ones alone.
+    if (this.deps.now() - (this.runningSince.get(model) ?? 0) < SETTLE_BEFORE_CHECK_MS) return;
+    const held = await this.deps.leases.holder(model).catch(() => null);
+    if (held === null || held?.value.retrain_id === runningId) return;
+    this.deps.logger.warn({ model, retrain: runningId }, 'retrain lease gone (expired or taken): no longer in flight');
+    this.clearRunning(model, runningId);
+  }
+
+  private markRunning(model: string, retrainId: string): void {
+    this.running.set(model, retrainId);
+    this.runningSince.set(model, this.deps.now());
+  }
+
+  private clearRunning(model: string, retrainId: string): void {
+    if (this.running.get(model) !== retrainId) return;
+    this.running.delete(model);
+    this.deps.metrics.retrainInFlight(model, false);
   }
 
   /** Waits for the decisions being carried out (for a clean stop). */
@@ -209,10 +249,20 @@ export class Retrainer {
       inFlight: this.running.get(c.model) ?? null,
     };
     const early = timingSkip(this.rules, timing, now);
-    if (early !== null && !early.go) return await this.skip(c, early.reason, early.message);
+    if (early !== null && !early.go) {
+      if (early.reason === 'in_flight') this.track(this.checkInFlight(c.model));
+      return await this.skip(c, early.reason, early.message);
+    }
+    const key = `${c.model}:${c.version}:${c.cause.trigger}`;
+    const known = this.rowsSkips.get(key);
+    if (known !== undefined && known.labels === c.labels) return await this.skip(c, known.reason, known.message);
     const window = c.window();
     const late = rowsSkip(this.rules, c.cause.trigger, window);
-    if (late !== null && !late.go) return await this.skip(c, late.reason, late.message);
+    if (late !== null && !late.go) {
+      this.rowsSkips.set(key, { labels: c.labels, reason: late.reason, message: late.message });
+      return await this.skip(c, late.reason, late.message);
+    }
+    this.rowsSkips.delete(key);
     if (c.inputs === undefined) {
       return await this.skip(c, 'failed', `the files of ${c.model} version ${c.version} could not be read`);
     }
@@ -234,13 +284,13 @@ export class Retrainer {
       state: 'building',
       taken_at: taken,
     };
-    this.running.set(c.model, retrainId);
+    this.markRunning(c.model, retrainId);
     let held = await this.deps.leases.acquire(c.model, building).catch((err: unknown) => {
-      this.running.delete(c.model);
+      this.clearRunning(c.model, retrainId);
       throw err;
     });
     if (held === undefined) {
-      this.running.delete(c.model);
+      this.clearRunning(c.model, retrainId);
       const holder = await this.deps.leases.holder(c.model);
       return await this.skip(
         c,
@@ -251,6 +301,12 @@ export class Retrainer {
     this.deps.metrics.retrainInFlight(c.model, true);
     try {
       const file = await this.dataset(c, window, inputs);
+      const kept = [file.summary.rows - file.summary.positives, file.summary.positives] as const;
+      const short = rowsSkip(this.rules, 'manual', { newLabelled: file.summary.rows, classCounts: kept });
+      if (short !== null && !short.go) {
+        await this.end(c.model, held);
+        return await this.skip(c, short.reason, `the rows read back from the prediction log: ${short.message}`);
+      }
       const tuning = await this.tuningOf(c);
       const original = this.originalOf(c, tuning);
       const retrain = this.announcement(c, retrainId, n, file, original === undefined ? 'recent' : 'recent+original');
@@ -271,6 +327,7 @@ export class Retrainer {
     } catch (err) {
       // Only before the announcement: once announced, the lease is `sent` and send() never throws.
       if (held !== undefined) await this.end(c.model, held).catch(() => undefined);
+      this.clearRunning(c.model, retrainId);
       this.deps.logger.error({ err, retrain: retrainId }, 'retrain not started');
       return await this.skip(c, 'failed', `retrain ${retrainId} could not start: ${(err as Error)?.message ?? err}`);
     }
@@ -295,7 +352,9 @@ export class Retrainer {
     if (answer.status === 'accepted') return { status: 'accepted' };
     await this.end(held.model, held);
     const errors = answer.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-    return { status: 'rejected', message: `the trainer refused tuning ${retrain.tuning_id}: ${errors}` };
+    const message = `the trainer refused tuning ${retrain.tuning_id}: ${errors}`;
+    this.recordRefusal(retrain, message);
+    return { status: 'rejected', message };
   }
 
   private async resend(
@@ -313,6 +372,7 @@ export class Retrainer {
       if (answer?.status === 'rejected') {
         const errors = answer.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
         await this.end(held.model, held);
+        this.recordRefusal(retrain, `the trainer refused tuning ${retrain.tuning_id}: ${errors}`);
         const c = {
           model: retrain.model,
           version: retrain.version,
@@ -323,9 +383,21 @@ export class Retrainer {
         return;
       }
     }
-    this.running.delete(retrain.model);
-    this.deps.metrics.retrainInFlight(retrain.model, false);
+    this.clearRunning(retrain.model, retrain.retrain_id);
     this.deps.logger.warn({ retrain: retrain.retrain_id }, 'retrain lease lost while its tune request went unanswered');
+  }
+
+  /** A refused tune request is the retrain's outcome: `history` shows it failed, not pending forever. */
+  private recordRefusal(retrain: EventData<'retrain.requested'>, reason: string): void {
+    const at = new Date(this.deps.now()).toISOString();
+    this.rememberOutcome(retrain.tuning_id, {
+      verdict: 'failed',
+      version: null,
+      run_id: null,
+      champion_version: null,
+      reason,
+      at,
+    });
   }
 
   private track(work: Promise<unknown>): void {
@@ -433,8 +505,7 @@ export class Retrainer {
 
   private async end(model: string, held: HeldRetrain): Promise<void> {
     await this.deps.leases.release(held);
-    this.running.delete(model);
-    this.deps.metrics.retrainInFlight(model, false);
+    this.clearRunning(model, held.value.retrain_id);
   }
 
   private async skip(

@@ -18,23 +18,34 @@ export async function consumeModelEvents(bus: Bus, monitor: Monitor): Promise<Co
   return await bus.consumeEvents(CONSUMERS.monitorModels, {
     [SUBJECTS.modelRegistered]: async ({ data }) => {
       const promoted = { version: data.version, previous: data.previous_version ?? null };
-      await monitor.onModelOutcome({ model: data.name, tuningId: data.tuning_id, verdict: promotion(data), promoted });
+      const verdict = promotion(data);
+      await monitor.onModelOutcome({
+        model: data.name,
+        tuningId: data.tuning_id,
+        retrainId: data.retrain_id,
+        verdict,
+        promoted,
+      });
     },
     [SUBJECTS.modelRejected]: async ({ data }) => {
-      await monitor.onModelOutcome({ model: data.name, tuningId: data.tuning_id, verdict: rejection(data) });
+      const verdict = rejection(data);
+      await monitor.onModelOutcome({ model: data.name, tuningId: data.tuning_id, retrainId: data.retrain_id, verdict });
     },
     [SUBJECTS.modelLoadFailed]: async () => undefined,
   });
 }
 
-/** Reads the stored verdicts back at start, so `mlops history` names the outcome of earlier retrains. */
+/**
+ * Reads the gate's stored verdicts on retrain tunings back at start, so `mlops history` names their outcome (a
+ * promotion or rollback by hand carries no retrain id and does not overwrite them).
+ */
 export async function restoreOutcomes(bus: Bus, retrainer: Retrainer): Promise<void> {
-  await bus.replayEvents(SUBJECTS.modelRegistered, ({ data }) =>
-    retrainer.rememberOutcome(data.tuning_id, promotion(data)),
-  );
-  await bus.replayEvents(SUBJECTS.modelRejected, ({ data }) =>
-    retrainer.rememberOutcome(data.tuning_id, rejection(data)),
-  );
+  await bus.replayEvents(SUBJECTS.modelRegistered, ({ data }) => {
+    if (data.retrain_id !== undefined) retrainer.rememberOutcome(data.tuning_id, promotion(data));
+  });
+  await bus.replayEvents(SUBJECTS.modelRejected, ({ data }) => {
+    if (data.retrain_id !== undefined) retrainer.rememberOutcome(data.tuning_id, rejection(data));
+  });
 }
 
 function promotion(data: EventData<'model.registered'>): RetrainOutcome {
