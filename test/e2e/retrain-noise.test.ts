@@ -3,14 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requestReply, watchEvents } from '@mlops/bus';
+import { watchEvents } from '@mlops/bus';
 import { type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { MlflowClient } from '@mlops/mlflow';
 import type { NatsServerHandle } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type InProcessStack, startInProcessStack, waitFor } from './support/in-process-stack.js';
+import { type InProcessStack, serveFirstVersion, startInProcessStack, waitFor } from './support/in-process-stack.js';
 import { runCli, sendFeedback, serveSeedRows } from './support/seed-traffic.js';
 
 const modelName = `e2e_noise_${randomUUID().slice(0, 8)}`;
@@ -119,11 +119,7 @@ beforeAll(async () => {
   watchEvents(client, SUBJECTS.modelRejected, ({ data: d }) => mine(d.name) && rejected.push(d));
   watchEvents(client, SUBJECTS.retrainRequested, ({ data: d }) => mine(d.model) && retrains.push(d));
   watchEvents(client, SUBJECTS.retrainSkipped, ({ data: d }) => mine(d.model) && skipped.push(d));
-  const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName });
-  await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 10_000 });
-  await waitFor('version 1 served', async () =>
-    (await fetch(`${predictorUrl}/ready`)).status === 200 ? true : undefined,
-  );
+  await serveFirstVersion(stack, modelName);
 }, 180_000);
 
 afterAll(async () => {

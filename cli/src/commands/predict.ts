@@ -5,6 +5,7 @@ import { readRawCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { stringOptions } from '../options.js';
+import { callPredictor } from '../predictor-http.js';
 
 /** Help text for `mlops predict`. */
 export const PREDICT_USAGE = `usage: mlops predict [--url http://127.0.0.1:8080] (--features '[[x0, ...], ...]' | --csv FILE.csv [--target y])
@@ -19,13 +20,7 @@ export async function predictCommand(args: string[], io: CliIo): Promise<number>
   const base = (values.url ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   const url = `${base}/predict`;
   const body = await bodyFrom(values, io, base);
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).catch((err: unknown) => {
-    throw new UsageError(`cannot reach ${url} (${(err as Error).cause ?? err}): is the predictor running?`, 1);
-  });
+  const response = await callPredictor(url, body);
   const text = await response.text();
   if (!response.ok) throw new UsageError(`${url} answered ${response.status}: ${text.trim()}`, 1);
   io.stdout(`${text.trim()}\n`);
@@ -47,9 +42,7 @@ async function bodyFrom(
 
 /** Whether the served model takes raw columns (a table model: GET /model lists its input_columns). */
 async function takesRawColumns(base: string): Promise<boolean> {
-  const response = await fetch(`${base}/model`).catch((err: unknown) => {
-    throw new UsageError(`cannot reach ${base}/model (${(err as Error).cause ?? err}): is the predictor running?`, 1);
-  });
+  const response = await callPredictor(`${base}/model`);
   if (!response.ok)
     throw new UsageError(`${base}/model answered ${response.status}: ${(await response.text()).trim()}`, 1);
   return Array.isArray(((await response.json()) as { input_columns?: unknown }).input_columns);

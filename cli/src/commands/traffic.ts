@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
 import { stringOptions } from '../options.js';
+import { callPredictor } from '../predictor-http.js';
 
 /** Help text for `mlops traffic`. */
 export const TRAFFIC_USAGE = `usage: mlops traffic [--rows N] [--shift D] [--features K] [--label] [--noise P] [--rate R]
@@ -118,13 +119,7 @@ async function send(plan: TrafficPlan, io: CliIo): Promise<void> {
 }
 
 async function post(url: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).catch((err: unknown) => {
-    throw new UsageError(`cannot reach ${url} (${(err as Error).cause ?? err}): is the predictor running?`, 1);
-  });
+  const response = await callPredictor(url, body);
   const text = await response.text();
   if (!response.ok && response.status !== 207)
     throw new UsageError(`${url} answered ${response.status}: ${text.trim()}`, 1);

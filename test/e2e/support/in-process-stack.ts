@@ -1,4 +1,5 @@
-import { connectBus } from '@mlops/bus';
+import { connectBus, requestReply } from '@mlops/bus';
+import { SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createMonitor, loadConfig as monitorConfig } from '@mlops/monitor';
 import { createPredictor, loadConfig as predictorConfig } from '@mlops/predictor';
@@ -68,3 +69,12 @@ export async function startInProcessStack(options: InProcessStackOptions): Promi
 /** What the end-to-end tests wait for comes within 90 s, looked at every 200 ms. */
 export const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000) =>
   until(what, probe, ms, 200);
+
+/** Publishes the default tune request for `modelName` and waits until the predictor serves its version 1. */
+export async function serveFirstVersion(stack: InProcessStack, modelName: string): Promise<void> {
+  const body = JSON.stringify({ experiment_name: modelName, registered_model_name: modelName });
+  await requestReply(stack.client, SUBJECTS.tuneRequested, body, { timeoutMs: 10_000 });
+  await waitFor('version 1 served', async () =>
+    (await fetch(`${stack.predictorUrl}/ready`)).status === 200 ? true : undefined,
+  );
+}
