@@ -491,6 +491,13 @@ describe('mlops history', () => {
     ]);
   });
 
+  it('when a table retrain wrote cells of unseen categories as missing, then the data set line counts them', () => {
+    const table = { ...retrain, dataset: { ...retrain.dataset, unseen_cells: 7 } };
+    expect(historyEntry({ retrain: table, outcome: null }).split('\n')[1]).toBe(
+      '  data set  retrain/m-v1-0123abcd4567.csv: 1000 labelled rows of 1500 predictions, 2026-12-02T06:00:00.000Z → 2026-12-02T06:05:00.000Z (7 cells of unseen categories written as missing)',
+    );
+  });
+
   it('when a retrain was rejected or is still running, then the chain says the champion stays or the verdict is pending', () => {
     const outcome = {
       verdict: 'rejected' as const,

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { watchEvents } from '@mlops/bus';
-import { type EventData, SUBJECTS } from '@mlops/contracts';
+import type { EventData } from '@mlops/contracts';
 import type { MlflowClient } from '@mlops/mlflow';
 import type { NatsServerHandle } from '@mlops/testkit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type InProcessStack, serveFirstVersion, startInProcessStack, waitFor } from './support/in-process-stack.js';
+import { type LoopEvents, recordLoopEvents } from './support/loop-events.js';
 import { runCli, seedData, seedRow, sendFeedback, serveSeedRows } from './support/seed-traffic.js';
 
 const modelName = `e2e_loop_${randomUUID().slice(0, 8)}`;
@@ -21,12 +21,7 @@ let mlflow: MlflowClient;
 let predictorUrl: string;
 let stack: InProcessStack;
 let dataDir: string;
-const windows: EventData<'monitor.window'>[] = [];
-const detected: EventData<'drift.detected'>[] = [];
-const resolved: EventData<'drift.resolved'>[] = [];
-const registered: EventData<'model.registered'>[] = [];
-const rejected: EventData<'model.rejected'>[] = [];
-const retrains: EventData<'retrain.requested'>[] = [];
+let loop: LoopEvents;
 
 const row = (i: number, shift: number) => seedRow(i, shift, SHIFTED_FEATURES);
 const serve = (from: number, count: number, shift = 0) =>
@@ -48,13 +43,7 @@ beforeAll(async () => {
     monitor: { MONITOR_WINDOW_ROWS: '250', MONITOR_WINDOW_SECONDS: '30', MONITOR_RETRAIN_DRIFT_WINDOWS: '3' },
   });
   ({ nats, client, mlflow, predictorUrl } = stack);
-  const mine = (model: string) => model === modelName;
-  watchEvents(client, SUBJECTS.monitorWindow, ({ data: d }) => mine(d.model) && windows.push(d));
-  watchEvents(client, SUBJECTS.driftDetected, ({ data: d }) => mine(d.model) && detected.push(d));
-  watchEvents(client, SUBJECTS.driftResolved, ({ data: d }) => mine(d.model) && resolved.push(d));
-  watchEvents(client, SUBJECTS.modelRegistered, ({ data: d }) => mine(d.name) && registered.push(d));
-  watchEvents(client, SUBJECTS.modelRejected, ({ data: d }) => mine(d.name) && rejected.push(d));
-  watchEvents(client, SUBJECTS.retrainRequested, ({ data: d }) => mine(d.model) && retrains.push(d));
+  loop = recordLoopEvents(client, modelName);
   await serveFirstVersion(stack, modelName);
 }, 180_000);
 
@@ -68,15 +57,19 @@ describe('the closed loop, end to end: drift â†’ retrain on labelled live rows â
     const before = await serve(0, 500);
     expect([...before.versions]).toEqual(['1']);
     await waitFor('2 windows without drift', () =>
-      windows.filter((w) => w.dataset_drift === false).length >= 2 ? true : undefined,
+      loop.windows.filter((w) => w.dataset_drift === false).length >= 2 ? true : undefined,
     );
 
     const shiftStarted = Date.now();
     const shifted = await serve(0, 1000, SHIFT);
     await label(shifted.ids, 0);
-    const [drift] = await waitFor('drift.detected', () => (detected.length > 0 ? detected : undefined));
+    const [drift] = await waitFor('drift.detected', () => (loop.detected.length > 0 ? loop.detected : undefined));
     expect(drift).toMatchObject({ version: '1' });
-    const [retrain] = await waitFor('retrain.requested', () => (retrains.length > 0 ? retrains : undefined), 120_000);
+    const [retrain] = await waitFor(
+      'retrain.requested',
+      () => (loop.retrains.length > 0 ? loop.retrains : undefined),
+      120_000,
+    );
     expect(retrain).toMatchObject({ model: modelName, version: '1', trigger: 'drift', retrain_id: `${modelName}:1:1` });
     const persisted = Number(/^dataset drift in (\d+) consecutive windows/.exec(retrain?.detail ?? '')?.[1]);
     expect(persisted).toBeGreaterThanOrEqual(3);
@@ -86,14 +79,12 @@ describe('the closed loop, end to end: drift â†’ retrain on labelled live rows â
 
     const outcome = await waitFor(
       "the gate's verdict on the retrain",
-      () =>
-        registered.find((r) => r.tuning_id === retrain?.tuning_id) ??
-        rejected.find((r) => r.tuning_id === retrain?.tuning_id),
+      () => loop.verdictOf(retrain?.tuning_id ?? ''),
       180_000,
     );
     expect('rejected_at' in outcome ? outcome.reason : 'promoted').toBe('promoted');
     const promoted = outcome as EventData<'model.registered'>;
-    expect(rejected).toEqual([]);
+    expect(loop.rejected).toEqual([]);
     expect(promoted).toMatchObject({
       version: '2',
       previous_version: '1',
@@ -130,16 +121,16 @@ describe('the closed loop, end to end: drift â†’ retrain on labelled live rows â
       `drift to serving: ${driftToServingS.toFixed(1)} s from the first shifted row to version 2 answering /predict (gate: challenger ${verdict['mlops.gate.challenger_value']} vs champion ${verdict['mlops.gate.champion_value']} ${verdict['mlops.gate.metric']} on the recent holdout)`,
     );
 
-    const ended = await waitFor('drift.resolved of version 1', () => resolved.find((r) => r.version === '1'));
+    const ended = await waitFor('drift.resolved of version 1', () => loop.resolved.find((r) => r.version === '1'));
     expect(ended).toMatchObject({ superseded_by: '2', detected_window: drift?.window });
     const after = await serve(0, 500, SHIFT);
     expect([...after.versions]).toEqual(['2']);
     const v2 = await waitFor('2 windows of version 2', () => {
-      const found = windows.filter((w) => w.version === '2');
+      const found = loop.windows.filter((w) => w.version === '2');
       return found.length >= 2 ? found : undefined;
     });
     expect(v2.map((w) => w.dataset_drift)).toEqual(v2.map(() => false));
-    expect(retrains).toHaveLength(1);
+    expect(loop.retrains).toHaveLength(1);
     const { out } = await cli(['monitor', '--name', modelName, '--version', '2']);
     console.info(out);
     expect(out).toMatch(/no drift/);

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { watchEvents } from '@mlops/bus';
 import { type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { MlflowClient } from '@mlops/mlflow';
 import type { NatsServerHandle } from '@mlops/testkit';
@@ -11,6 +10,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type InProcessStack, serveFirstVersion, startInProcessStack, waitFor } from './support/in-process-stack.js';
+import { type LoopEvents, recordLoopEvents } from './support/loop-events.js';
 import { runCli, sendFeedback, serveSeedRows } from './support/seed-traffic.js';
 
 const modelName = `e2e_noise_${randomUUID().slice(0, 8)}`;
@@ -60,14 +60,7 @@ let mlflow: MlflowClient;
 let predictorUrl: string;
 let stack: InProcessStack;
 let dataDir: string;
-const windows: EventData<'monitor.window'>[] = [];
-const detected: EventData<'drift.detected'>[] = [];
-const resolved: EventData<'drift.resolved'>[] = [];
-const degraded: EventData<'performance.degraded'>[] = [];
-const registered: EventData<'model.registered'>[] = [];
-const rejected: EventData<'model.rejected'>[] = [];
-const retrains: EventData<'retrain.requested'>[] = [];
-const skipped: EventData<'retrain.skipped'>[] = [];
+let loop: LoopEvents;
 
 /** mulberry32: a small seeded generator, so the noise labels are the same coin flips in every run. */
 function coinFlips(seed: number): () => 0 | 1 {
@@ -110,15 +103,7 @@ beforeAll(async () => {
     },
   });
   ({ nats, client, mlflow, predictorUrl } = stack);
-  const mine = (model: string) => model === modelName;
-  watchEvents(client, SUBJECTS.monitorWindow, ({ data: d }) => mine(d.model) && windows.push(d));
-  watchEvents(client, SUBJECTS.driftDetected, ({ data: d }) => mine(d.model) && detected.push(d));
-  watchEvents(client, SUBJECTS.driftResolved, ({ data: d }) => mine(d.model) && resolved.push(d));
-  watchEvents(client, SUBJECTS.performanceDegraded, ({ data: d }) => mine(d.model) && degraded.push(d));
-  watchEvents(client, SUBJECTS.modelRegistered, ({ data: d }) => mine(d.name) && registered.push(d));
-  watchEvents(client, SUBJECTS.modelRejected, ({ data: d }) => mine(d.name) && rejected.push(d));
-  watchEvents(client, SUBJECTS.retrainRequested, ({ data: d }) => mine(d.model) && retrains.push(d));
-  watchEvents(client, SUBJECTS.retrainSkipped, ({ data: d }) => mine(d.model) && skipped.push(d));
+  loop = recordLoopEvents(client, modelName);
   await serveFirstVersion(stack, modelName);
 }, 180_000);
 
@@ -132,9 +117,9 @@ describe('a retrain that does not help: noise labels on a shifted stream', () =>
     const before = await serve(0, 500);
     expect([...before.versions]).toEqual(['1']);
     await waitFor('2 windows without drift', () =>
-      windows.filter((w) => w.dataset_drift === false).length >= 2 ? true : undefined,
+      loop.windows.filter((w) => w.dataset_drift === false).length >= 2 ? true : undefined,
     );
-    expect(retrains).toEqual([]);
+    expect(loop.retrains).toEqual([]);
 
     // The shifted stream, on a fixed schedule (a late batch does not push the later ones back).
     const flip = coinFlips(20_240_614);
@@ -149,17 +134,18 @@ describe('a retrain that does not help: noise labels on a shifted stream', () =>
       labelledAt.push(Date.now());
     }
     const streamEnded = Date.now();
-    const shiftedWindows = () => windows.filter((w) => w.version === '1' && Date.parse(w.closed_at) >= shiftStarted);
+    const shiftedWindows = () =>
+      loop.windows.filter((w) => w.version === '1' && Date.parse(w.closed_at) >= shiftStarted);
     // Every shifted row is in a window closed by its rows: (300 × 50) / 250 = 60 windows.
     await waitFor('the last shifted window', () =>
       shiftedWindows().reduce((n, w) => n + w.rows, 0) >= (STREAM_MS / PACE_MS) * BATCH ? true : undefined,
     );
     const verdictOf = (r: EventData<'retrain.requested'>) =>
-      rejected.find((v) => v.retrain_id === r.retrain_id) ??
-      registered.find((v) => v.retrain_id === r.retrain_id || v.tuning_id === r.tuning_id);
+      loop.rejected.find((v) => v.retrain_id === r.retrain_id) ??
+      loop.registered.find((v) => v.retrain_id === r.retrain_id || v.tuning_id === r.tuning_id);
     await waitFor(
       'the verdict of every retrain',
-      () => (retrains.every((r) => verdictOf(r) !== undefined) ? true : undefined),
+      () => (loop.retrains.every((r) => verdictOf(r) !== undefined) ? true : undefined),
       120_000,
     );
     // A trigger throttled at the last label batch is weighed at a tick up to RETRAIN_CHECK_MS + TICK_MS later: give
@@ -172,13 +158,13 @@ describe('a retrain that does not help: noise labels on a shifted stream', () =>
     const jsm = await jetstreamManager(client);
     const stored = (await jsm.streams.info(STREAMS.retrain.name, { subjects_filter: '>' })).state.subjects ?? {};
     // A skip is published at every decision it holds back; RETRAIN keeps one per version, reason and minute.
-    const skipKeys = new Set(skipped.map((s) => `${s.reason}:${Math.floor(Date.parse(s.skipped_at) / 60_000)}`));
+    const skipKeys = new Set(loop.skipped.map((s) => `${s.reason}:${Math.floor(Date.parse(s.skipped_at) / 60_000)}`));
 
     // The times the policy ran on: each retrain's request, and the last decision that could trigger one (the last
     // label batch the monitor answered, or the last window it closed, whichever came later).
     const lastWindow = shiftedWindows().at(-1);
     const lastDecision = Math.max(labelledAt.at(-1) ?? 0, Date.parse(lastWindow?.closed_at ?? '0'));
-    const at = retrains.map((r) => Date.parse(r.requested_at));
+    const at = loop.retrains.map((r) => Date.parse(r.requested_at));
     const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
     const cooldownMs = COOLDOWN_S * 1000;
     // The policy lets a retrain go at the first decision after the cooldown since the last one: the first retrain at
@@ -189,8 +175,8 @@ describe('a retrain that does not help: noise labels on a shifted stream', () =>
     const allowed = 1 + Math.floor((lastDecision - (at[0] ?? Number.NaN)) / cooldownMs);
     const rel = (t: number) => ((t - shiftStarted) / 1000).toFixed(1);
     console.info(
-      `noise retrains: ${retrains.length} (policy allows ${allowed}) over ${rel(streamEnded)} s of shifted stream (drift.detected at ${rel(Date.parse(detected[0]?.detected_at ?? ''))} s, performance.degraded at ${rel(Date.parse(degraded[0]?.at ?? ''))} s), last decision at ${rel(lastDecision)} s, cooldown ${COOLDOWN_S} s; ` +
-        retrains
+      `noise retrains: ${loop.retrains.length} (policy allows ${allowed}) over ${rel(streamEnded)} s of shifted stream (drift.detected at ${rel(Date.parse(loop.detected[0]?.detected_at ?? ''))} s, performance.degraded at ${rel(Date.parse(loop.degraded[0]?.at ?? ''))} s), last decision at ${rel(lastDecision)} s, cooldown ${COOLDOWN_S} s; ` +
+        loop.retrains
           .map((r, i) => {
             const v = verdictOf(r);
             const verdict =
@@ -203,58 +189,60 @@ describe('a retrain that does not help: noise labels on a shifted stream', () =>
             return `#${i + 1} ${r.trigger} at ${rel(at[i] ?? 0)} s${gap} on ${r.dataset.rows} rows → ${verdict}`;
           })
           .join('; ') +
-        `; retrain.skipped stored in ${STREAMS.retrain.name}: ${stored[SUBJECTS.retrainSkipped]}, published: ${[...new Set(skipped.map((s) => s.reason))].map((reason) => `${skipped.filter((s) => s.reason === reason).length} ${reason}`).join(', ')}`,
+        `; retrain.skipped stored in ${STREAMS.retrain.name}: ${stored[SUBJECTS.retrainSkipped]}, published: ${[...new Set(loop.skipped.map((s) => s.reason))].map((reason) => `${loop.skipped.filter((s) => s.reason === reason).length} ${reason}`).join(', ')}`,
     );
 
     // Not promoted: every retrain's verdict is model.rejected naming it; no version after 1 was registered.
-    expect(registered.map((r) => r.version)).toEqual(['1']);
+    expect(loop.registered.map((r) => r.version)).toEqual(['1']);
     expect([...servedBy]).toEqual(['1']);
     expect([...final.versions]).toEqual(['1']);
-    expect(retrains.length).toBeGreaterThanOrEqual(2);
-    expect(retrains.map((r) => r.retrain_id)).toEqual(retrains.map((_, i) => `${modelName}:1:${i + 1}`));
-    expect(retrains.map((r) => r.version)).toEqual(retrains.map(() => '1'));
-    expect(retrains.map((r) => r.trigger)).toEqual(retrains.map(() => expect.stringMatching(/^(drift|performance)$/)));
-    for (const r of retrains) {
-      expect(rejected.filter((v) => v.retrain_id === r.retrain_id)).toEqual([
+    expect(loop.retrains.length).toBeGreaterThanOrEqual(2);
+    expect(loop.retrains.map((r) => r.retrain_id)).toEqual(loop.retrains.map((_, i) => `${modelName}:1:${i + 1}`));
+    expect(loop.retrains.map((r) => r.version)).toEqual(loop.retrains.map(() => '1'));
+    expect(loop.retrains.map((r) => r.trigger)).toEqual(
+      loop.retrains.map(() => expect.stringMatching(/^(drift|performance)$/)),
+    );
+    for (const r of loop.retrains) {
+      expect(loop.rejected.filter((v) => v.retrain_id === r.retrain_id)).toEqual([
         expect.objectContaining({ tuning_id: r.tuning_id, champion_version: '1' }),
       ]);
     }
-    expect(rejected).toHaveLength(retrains.length);
+    expect(loop.rejected).toHaveLength(loop.retrains.length);
     // One new version per retrain, each kept out as challenger.
-    expect(rejected.map((v) => v.version)).toEqual(retrains.map((_, i) => String(i + 2)));
-    for (const v of rejected) {
+    expect(loop.rejected.map((v) => v.version)).toEqual(loop.retrains.map((_, i) => String(i + 2)));
+    for (const v of loop.rejected) {
       const tags = (await mlflow.getModelVersion(modelName, v.version)).tags;
       expect(tags).toMatchObject({ 'mlops.gate.status': 'rejected', 'mlops.retrain_id': v.retrain_id });
     }
 
     // The alert stays: version 1's drift episode opened once and never ended; the monitor still says DRIFT.
-    expect(detected.filter((d) => d.version === '1')).toHaveLength(1);
-    expect(resolved.filter((r) => r.version === '1')).toEqual([]);
+    expect(loop.detected.filter((d) => d.version === '1')).toHaveLength(1);
+    expect(loop.resolved.filter((r) => r.version === '1')).toEqual([]);
     expect(shiftedWindows().map((w) => w.dataset_drift)).toEqual(shiftedWindows().map(() => true));
     expect(status.code).toBe(0);
     expect(status.out).toMatch(new RegExp(`window ${lastWindow?.window}: 250 rows, closed by rows at .*: DRIFT`));
-    expect(status.out).toMatch(new RegExp(`drifting since window ${detected[0]?.window}\\)`));
+    expect(status.out).toMatch(new RegExp(`drifting since window ${loop.detected[0]?.window}\\)`));
 
     // No storm: the cooldown alone paces the retrains, and they are as many as the policy allows.
     for (const gap of gaps) {
       expect(gap).toBeGreaterThanOrEqual(cooldownMs);
       expect(gap).toBeLessThanOrEqual(cooldownMs + SLACK_MS);
     }
-    expect(retrains).toHaveLength(allowed);
+    expect(loop.retrains).toHaveLength(allowed);
     // … and no retrain was due at the end: the last decision came inside the last retrain's cooldown.
     expect(lastDecision - (at.at(-1) ?? 0)).toBeLessThan(cooldownMs);
     // In between, triggers were weighed and skipped for the cooldown (or while the retrain was in flight); labels
     // never held one back.
     for (const [i, gapStart] of at.slice(0, -1).entries()) {
-      const inGap = skipped.filter((s) => {
+      const inGap = loop.skipped.filter((s) => {
         const t = Date.parse(s.skipped_at);
         return s.reason === 'cooldown' && t > gapStart && t < (at[i + 1] ?? 0);
       });
       expect(inGap.length).toBeGreaterThan(0);
     }
-    expect(skipped.filter((s) => s.reason !== 'cooldown' && s.reason !== 'in_flight')).toEqual([]);
+    expect(loop.skipped.filter((s) => s.reason !== 'cooldown' && s.reason !== 'in_flight')).toEqual([]);
     expect(stored).toEqual({
-      [SUBJECTS.retrainRequested]: retrains.length,
+      [SUBJECTS.retrainRequested]: loop.retrains.length,
       [SUBJECTS.retrainSkipped]: skipKeys.size,
     });
   }, 420_000);

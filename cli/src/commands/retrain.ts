@@ -82,7 +82,7 @@ export function historyEntry({ retrain: r, outcome }: RetrainHistoryReply['retra
   const d = r.dataset;
   const lines = [
     `${r.requested_at}  retrain ${r.retrain_id} of ${r.model} v${r.version} (${r.trigger}: ${r.detail})`,
-    `  data set  ${d.path}: ${d.rows} labelled rows of ${d.predictions} predictions, ${d.window.from} → ${d.window.to}`,
+    `  data set  ${d.path}: ${d.rows} labelled rows of ${d.predictions} predictions, ${d.window.from} → ${d.window.to}${unseenNote(d.unseen_cells)}`,
     `  tuning    ${r.tuning_id}`,
   ];
   if (outcome === null)
@@ -99,4 +99,9 @@ export function historyEntry({ retrain: r, outcome }: RetrainHistoryReply['retra
       : `  champion  stays ${champion} (v${outcome.version} is the challenger)`,
   );
   return lines.join('\n');
+}
+
+/** A table retrain's cells of categories the model never saw (written as missing); nothing when there were none. */
+function unseenNote(cells: number | undefined): string {
+  return cells === undefined || cells === 0 ? '' : ` (${cells} cells of unseen categories written as missing)`;
 }

@@ -18,6 +18,7 @@ export const RETRAIN_SKIP_REASONS = [
   'cooldown',
   'in_flight',
   'no_champion',
+  /** No longer given (table models are retrained since); kept so older RETRAIN messages still read. */
   'unsupported',
   'failed',
 ] as const;
@@ -38,6 +39,11 @@ export const RetrainDatasetSchema = z.object({
   predictions: count,
   /** The prediction times the rows were drawn from (first and last labelled row). */
   window: z.object({ from: timestamp, to: timestamp }),
+  /**
+   * A table model's cells whose category the model never saw: the log keeps no value for them (only "unseen"), so
+   * they are written as missing cells. Absent for a matrix model.
+   */
+  unseen_cells: count.optional(),
 });
 
 /**

@@ -79,6 +79,8 @@ export const CONSUMERS = {
   predictorModels: 'predictor-model-registered',
   monitorPredictions: 'monitor-predictions',
   monitorModels: 'monitor-model-events',
+  monitorTuneRejected: 'monitor-tune-rejected',
+  monitorTuningCompleted: 'monitor-tuning-completed',
 } as const;
 
 /**

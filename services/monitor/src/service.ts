@@ -14,6 +14,11 @@ import { startMonitorHttp } from './entry-points/http.js';
 import { consumeModelEvents, provisionModelEvents, restoreOutcomes } from './entry-points/model-events.js';
 import { consumePredictions, provisionMonitor, restoreMonitor } from './entry-points/predictions.js';
 import { serveMonitorRequests } from './entry-points/requests.js';
+import {
+  consumeTuningFailures,
+  provisionTuningFailures,
+  restoreTuningFailures,
+} from './entry-points/tuning-failures.js';
 
 const TICK_MS = 250;
 
@@ -78,6 +83,7 @@ export function createMonitor(
   let http: Awaited<ReturnType<typeof startMonitorHttp>> | undefined;
   let consumer: ConsumerHandle | undefined;
   let modelEvents: ConsumerHandle | undefined;
+  let tuningFailures: ConsumerHandle[] = [];
   let requests: ConsumerHandle[] = [];
   let ticker: NodeJS.Timeout | undefined;
   let ready = false;
@@ -100,12 +106,15 @@ export function createMonitor(
       });
       await provisionMonitor(deps.bus, config.window.ms);
       await provisionModelEvents(deps.bus);
+      await provisionTuningFailures(deps.bus);
       leases.set(await kvRetrainLeases(deps.bus, config.retrain.leaseMs));
       await restoreMonitor(deps.bus, monitor, logger, retrainer);
       await restoreOutcomes(deps.bus, retrainer);
+      await restoreTuningFailures(deps.bus, retrainer);
       await retrainer.resume();
       requests = serveMonitorRequests(deps.bus, monitor);
       modelEvents = await consumeModelEvents(deps.bus, monitor);
+      tuningFailures = await consumeTuningFailures(deps.bus, retrainer);
       consumer = await consumePredictions(deps.bus, monitor, config.window.ms);
       ticker = setInterval(() => {
         monitor.tick().catch((err: unknown) => logger.error({ err }, 'monitor tick failed'));
@@ -122,6 +131,7 @@ export function createMonitor(
       for (const handle of requests) await handle.stop();
       await consumer?.stop();
       await modelEvents?.stop();
+      for (const handle of tuningFailures) await handle.stop();
       retrainer.stop();
       await retrainer.settle();
       await monitor.flushRuns();

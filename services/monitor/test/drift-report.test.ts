@@ -30,8 +30,8 @@ const files: VersionFiles = {
   training: {},
   table: {
     columns: [
-      { name: 'tenure', kind: 'number' },
-      { name: 'plan', kind: 'text' },
+      { name: 'tenure', kind: 'number', role: 'numeric' },
+      { name: 'plan', kind: 'text', role: 'categorical' },
     ],
     categories: [[], MODEL_CATEGORIES],
     probabilities: (table) => {
@@ -135,7 +135,7 @@ describe("a table model's numeric categorical column", () => {
       model: { classes: [0, 1], coef: [0], intercept: 0, featureNames: ['seats_1'] },
       training: {},
       table: {
-        columns: [{ name: 'seats', kind: 'number' }],
+        columns: [{ name: 'seats', kind: 'number', role: 'categorical' }],
         categories: [[1, 2, 3]],
         probabilities: (table) => {
           decoded.push(table);

@@ -30,7 +30,7 @@ function parts(maxRows = 1000) {
   return {
     model: 'One Customer/Classifier',
     version: '3',
-    inputs: { featureNames: NAMES, classes: [0, 1] as const, table: false },
+    inputs: { featureNames: NAMES, classes: [0, 1] as const, table: null },
     window,
     features,
     maxRows,
@@ -77,5 +77,34 @@ describe('retrain data set', () => {
     const p = parts();
     p.features.delete('req1');
     expect(retrainDatasetFile(p).summary.rows).toBe(15);
+  });
+  it('when the version takes a table, then numbers are written as sent, categories by the fitted ones, missing and unseen cells empty, and text classes by their labels', () => {
+    const table = {
+      columns: [
+        { name: 'tenure', kind: 'number' as const, role: 'numeric' as const },
+        { name: 'seats', kind: 'number' as const, role: 'categorical' as const },
+        { name: 'plan, tier', kind: 'text' as const, role: 'categorical' as const },
+      ],
+      categories: [[], [1, 5], ['basic', 'pro "max"']],
+    };
+    const logged = [0.1, 1, 1, Number.NaN, 0, Number.NaN, 7, 2, 0, 1e21, Number.NaN, 2];
+    const requests = new Map([['r', { labels: Int8Array.from([1, -1, 0, 0]), predictedAtMs: Date.UTC(2026, 11, 2) }]]);
+    const file = retrainDatasetFile({
+      ...parts(),
+      inputs: { featureNames: ['unused'], classes: [0, 1], classLabels: ['stay', 'churn'], table },
+      window: { ...parts().window, requests, predictions: 4 },
+      features: new Map([['r', { features: Float64Array.from(logged), columns: 3, rawColumns: true }]]),
+    });
+    expect(file.text).toBe('tenure,seats,"plan, tier",y\n0.1,5,"pro ""max""",churn\n7,,basic,stay\n1e+21,,,stay\n');
+    expect(file.table).toEqual({ numeric: ['tenure'], categorical: ['seats', 'plan, tier'] });
+    expect(file.summary).toMatchObject({ rows: 3, positives: 1, predictions: 4, unseen_cells: 2 });
+    const back = readRawTable(file.text, { source: 'test' });
+    expect(back.columns.map((c) => c.kind)).toEqual(['number', 'number', 'text', 'text']);
+  });
+
+  it("when a logged request is not the version's kind of input (matrix rows for a table model), then it is left out", () => {
+    const table = { columns: [{ name: 'a', kind: 'number' as const, role: 'numeric' as const }], categories: [[]] };
+    const file = retrainDatasetFile({ ...parts(), inputs: { featureNames: ['a'], classes: [0, 1], table } });
+    expect(file.summary.rows).toBe(0);
   });
 });

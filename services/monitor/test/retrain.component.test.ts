@@ -254,4 +254,57 @@ describe('monitor: retraining by hand', () => {
     expect(bad).toMatchObject({ status: 'skipped', reason: 'failed' });
     expect(bad.status === 'skipped' && bad.message).toMatch(/not a retrain request: .*force/);
   }, 120_000);
+
+  it('when a retrain tuning ends with no verdict to come (the worker refused it, or every trial failed), then the retrain ends as failed at once and the next may start', async () => {
+    const name = `rf_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    const ids = await logTraffic(bus, world, { model: name, version, from: 12_000, rows: 200, tag: 'f' });
+    await requestReply(bus.connection, SUBJECTS.feedbackReceived, truthOf(ids, 12_000), { timeoutMs: 15_000 });
+    const ask = () => requestReply(bus.connection, SUBJECTS.monitorRetrain, { model: name }, { timeoutMs: 60_000 });
+    const history = () => requestReply(bus.connection, SUBJECTS.monitorHistory, { model: name }, { timeoutMs: 15_000 });
+    const first = await ask();
+    if (first.status !== 'requested') throw new Error(`no retrain: ${JSON.stringify(first)}`);
+    expect(await ask()).toMatchObject({ status: 'skipped', reason: 'in_flight' });
+    const refused = { path: 'dataset', message: 'column "x3" has no value in the training rows' };
+    await bus.publishEvent(
+      SUBJECTS.tuneRejected,
+      { tuning_id: first.retrain.tuning_id, errors: [refused], rejected_at: new Date().toISOString() },
+      { key: first.retrain.tuning_id },
+    );
+    const second = await until('a retrain after the refused one', async () => {
+      const reply = await ask();
+      return reply.status === 'requested' ? reply : undefined;
+    });
+    expect((await history()).retrains[1]).toMatchObject({
+      retrain: { retrain_id: first.retrain.retrain_id },
+      outcome: { verdict: 'failed', version: null, reason: expect.stringContaining('column "x3" has no value') },
+    });
+
+    const lineage = tuneRequests.find((r) => r.tuning_id === second.retrain.tuning_id)?.lineage;
+    if (lineage === undefined) throw new Error('the second tune request carried no lineage');
+    await bus.publishEvent(
+      SUBJECTS.tuningCompleted,
+      {
+        tuning_id: second.retrain.tuning_id,
+        experiment_name: name,
+        registered_model_name: name,
+        trial_count: 15,
+        completed: 0,
+        failed: 15,
+        selection_metric: 'accuracy',
+        gate: {},
+        lineage,
+        ended_at: new Date().toISOString(),
+      },
+      { key: second.retrain.tuning_id },
+    );
+    await until('the second retrain over', async () => {
+      const [newest] = (await history()).retrains;
+      return newest?.outcome?.verdict === 'failed' ? newest : undefined;
+    });
+    expect((await history()).retrains[0]?.outcome?.reason).toBe(
+      `no trial of tuning ${second.retrain.tuning_id} succeeded (15 of 15 failed): nothing to judge`,
+    );
+    expect(await ask()).toMatchObject({ status: 'requested' });
+  }, 120_000);
 });

@@ -28,6 +28,7 @@ function harness(
   tuningFails = false,
   unanswered = 0,
   data: 'recent' | 'recent+original' = 'recent',
+  logged: LoggedRequestFeatures = { features: Float64Array.from([1, 2, 3, 4]), columns: 2, rawColumns: false },
 ) {
   let silent = unanswered;
   const leases = new Map<string, HeldRetrain>();
@@ -72,16 +73,14 @@ function harness(
       leases: port,
       features: {
         read: async (_m, _v, _since, wanted) =>
-          new Map<string, LoggedRequestFeatures>(
-            [...wanted].map((id) => [id, { features: Float64Array.from([1, 2, 3, 4]), columns: 2, rawColumns: false }]),
-          ),
+          new Map<string, LoggedRequestFeatures>([...wanted].map((id) => [id, logged])),
       },
       datasets: { write: async (path, text) => void written.set(path, text) },
       tuning: {
         tuningOf: async () => {
           if (tuningFails) throw new Error('registry down');
           return {
-            grid: { C: [1, 10], solver: ['lbfgs'] } as never,
+            grid: { C: [1, 10], solver: ['lbfgs'], scale: [true, false] } as never,
             selectionMetric: 'f1',
             dataset: { kind: 'synthetic', n_samples: 1000, random_state: 42 } as never,
           };
@@ -149,7 +148,7 @@ const driftCase = (fields: Partial<RetrainCase> = {}): RetrainCase => ({
   version: '2',
   cause: { trigger: 'drift', detail: 'dataset drift in 3 consecutive windows (4–6)', sinceMs: 0 },
   window,
-  inputs: { featureNames: ['x0', 'x1'], classes: [0, 1], table: false },
+  inputs: { featureNames: ['x0', 'x1'], classes: [0, 1], table: null },
   windowIndex: 6,
   labels: 12,
   ...fields,
@@ -197,6 +196,31 @@ describe('Retrainer', () => {
     expect(TuneRequestSchema.safeParse(h.requests[0]).success).toBe(true);
     expect(h.leases.get('m')?.value).toMatchObject({ state: 'sent', retrain: event, request: h.requests[0] });
     expect(h.decisions).toEqual(['drift:requested']);
+  });
+
+  it('when the tuning a retrain waits for fails with no verdict to come, then the retrain ends as failed; a known verdict or another tuning is left alone', async () => {
+    const h = harness();
+    await h.retrainer.consider(driftCase());
+    const tuningId = h.requested[0]?.tuning_id ?? '';
+    const at = '2026-12-02T07:30:00.000Z';
+    await h.retrainer.onTuningFailed({ tuningId: 'someone-else', reason: 'x', at });
+    expect(h.leases.has('m')).toBe(true);
+    await h.retrainer.onTuningFailed({ tuningId, reason: 'no trial succeeded', at });
+    expect(h.leases.has('m')).toBe(false);
+    expect(h.retrainer.historyOf('m', 1)[0]?.outcome).toEqual({
+      verdict: 'failed',
+      version: null,
+      run_id: null,
+      champion_version: null,
+      reason: 'no trial succeeded',
+      at,
+    });
+    const restarted = harness();
+    restarted.retrainer.remember(h.requested[0] as EventData<'retrain.requested'>);
+    restarted.retrainer.rememberOutcome(tuningId, rejectedAs('3'));
+    restarted.retrainer.rememberFailure({ tuningId, reason: 'late', at });
+    restarted.retrainer.rememberFailure({ tuningId: 'unknown', reason: 'late', at });
+    expect(restarted.retrainer.historyOf('m', 5).map((r) => r.outcome?.verdict)).toEqual(['rejected']);
   });
 
   it('when a retrain is in flight, then the next trigger is skipped until its tuning ends, then the cooldown holds it', async () => {
@@ -341,13 +365,33 @@ describe('Retrainer', () => {
     expect(h.retrainer.historyOf('m', 1)[0]?.outcome).toMatchObject({ verdict: 'failed', version: null });
   });
 
-  it('when the served version takes a table, then the retrain is skipped as unsupported and nothing is written', async () => {
-    const h = harness();
-    const reply = await h.retrainer.consider(
-      driftCase({ inputs: { featureNames: ['a'], classes: [0, 1], table: true } }),
-    );
-    expect(reply).toMatchObject({ status: 'skipped', reason: 'unsupported' });
-    expect(h.written.size + h.requests.length + h.leases.size).toBe(0);
+  it('when the served version takes a table, then its raw columns are written back and the tune request pins their roles and keeps the whole grid', async () => {
+    const logged = { features: Float64Array.from([12.5, 1, Number.NaN, 0]), columns: 2, rawColumns: true };
+    const h = harness(undefined, false, 0, 'recent+original', logged);
+    const table = {
+      columns: [
+        { name: 'tenure', kind: 'number' as const, role: 'numeric' as const },
+        { name: 'plan', kind: 'text' as const, role: 'categorical' as const },
+      ],
+      categories: [[], ['basic', 'pro']],
+    };
+    const inputs = { featureNames: ['tenure', 'plan_basic', 'plan_pro'], classes: [0, 1] as [0, 1], table };
+    expect(await h.retrainer.consider(driftCase({ inputs }))).toMatchObject({ status: 'requested' });
+    const [path, text] = [...h.written][0] ?? [];
+    expect(text?.split('\n').slice(0, 3)).toEqual(['tenure,plan,y', '12.5,pro,0', ',basic,1']);
+    expect(h.requests[0]).toMatchObject({
+      dataset: {
+        kind: 'csv',
+        path,
+        target: 'y',
+        features: 'table',
+        columns: { numeric: ['tenure'], categorical: ['plan'] },
+      },
+      grid: { C: [1, 10], solver: ['lbfgs'], scale: [true, false] },
+    });
+    expect(h.requests[0]).not.toHaveProperty('append_training');
+    expect(h.requested[0]).toMatchObject({ data: 'recent', dataset: { rows: 12, unseen_cells: 0 } });
+    expect(TuneRequestSchema.safeParse(h.requests[0]).success).toBe(true);
   });
 
   it('when a restarted monitor finds a lease left sent, then it announces and sends the same request again; one left building is released', async () => {

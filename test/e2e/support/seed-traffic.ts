@@ -32,7 +32,7 @@ export async function serveSeedRows(predictorUrl: string, from: number, count: n
 }
 
 /** Sends labels through POST /feedback and fails unless every one was stored (202). */
-export async function sendFeedback(predictorUrl: string, labels: { prediction_id: string; label: number }[]) {
+export async function sendFeedback(predictorUrl: string, labels: { prediction_id: string; label: number | string }[]) {
   const response = await fetch(`${predictorUrl}/feedback`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -62,6 +62,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     publishers: ['trainer intake', 'trainer worker'],
     consumers: [
       '`mlops tune` (core subscription: prints the problems and exits 1)',
+      'monitor (durable `monitor-tune-rejected`: a retrain whose tuning was refused ends as failed)',
       'kept in the stream for inspection',
     ],
     messageId:
@@ -102,7 +103,11 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     summary:
       "Every trial ended. The tracker picks the best completed trial by the selection metric, registers it, and its promotion gate compares it with the champion on `holdout` (the first test rows) under `gate` (the request's overrides of the tracker's defaults).",
     publishers: ['trainer worker'],
-    consumers: [tracker, cliWatch],
+    consumers: [
+      tracker,
+      'monitor (durable `monitor-tuning-completed`: a retrain tuning with no completed trial ends as failed)',
+      cliWatch,
+    ],
     messageId: '`tuning.completed:<tuning_id>`',
   },
   [SUBJECTS.modelRegistered]: {
@@ -215,7 +220,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.retrainSkipped]: {
     summary:
-      "A retrain trigger held but the policy said not now, and why (too few new labels, one class only, cooldown, a retrain in flight, a table model, a failure). Published at most once a minute per version and reason (the message id names the minute, so a restarted monitor does not store it twice); every decision is counted in the monitor's metrics (`monitor_retrain_decisions_total`).",
+      "A retrain trigger held but the policy said not now, and why (too few new labels, one class only, cooldown, a retrain in flight, a failure). Published at most once a minute per version and reason (the message id names the minute, so a restarted monitor does not store it twice); every decision is counted in the monitor's metrics (`monitor_retrain_decisions_total`).",
     publishers: ['monitor'],
     consumers: ['none yet (alerting)'],
     messageId: '`retrain.skipped:<model>:<version>:<reason>:<minute>`',
@@ -327,5 +332,27 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     maxDeliver: 5,
     concurrency: 1,
     source: 'services/monitor/src/entry-points/model-events.ts',
+  },
+  {
+    durable: CONSUMERS.monitorTuneRejected,
+    service: 'monitor (a retrain whose tuning was refused after acceptance)',
+    stream: STREAMS.tuneRequests.name,
+    filter: SUBJECTS.tuneRejected,
+    deliverPolicy: 'new',
+    ackWait: '30 s',
+    maxDeliver: 5,
+    concurrency: 1,
+    source: 'services/monitor/src/entry-points/tuning-failures.ts',
+  },
+  {
+    durable: CONSUMERS.monitorTuningCompleted,
+    service: 'monitor (a retrain whose trials all failed)',
+    stream: STREAMS.tuningEvents.name,
+    filter: SUBJECTS.tuningCompleted,
+    deliverPolicy: 'new',
+    ackWait: '30 s',
+    maxDeliver: 5,
+    concurrency: 1,
+    source: 'services/monitor/src/entry-points/tuning-failures.ts',
   },
 ];

@@ -89,7 +89,7 @@ function tableOf(weights: WeightsFile): { table?: VersionTable } {
   const fitted = new Map(preprocessing.categorical.map((c) => [c.name, c.categories]));
   return {
     table: {
-      columns: columns.map((c) => ({ name: c.name, kind: c.kind })),
+      columns: columns.map((c) => ({ name: c.name, kind: c.kind, role: c.role })),
       categories: columns.map((c) => fitted.get(c.name) ?? []),
       probabilities: (table) => scorer.tableProbabilities(table),
     },

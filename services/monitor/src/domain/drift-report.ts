@@ -54,7 +54,10 @@ export interface VersionReference {
 export interface VersionInputs {
   readonly featureNames: readonly string[];
   readonly classes: readonly [number, number];
-  readonly table: boolean;
+  /** The target's own labels of classes 0 and 1 when it was text: what a retrain's target column holds. */
+  readonly classLabels?: readonly [ClassLabel, ClassLabel];
+  /** A table model's raw columns and fitted categories (its logged cells decode through them); null for a matrix. */
+  readonly table: Pick<VersionTable, 'columns' | 'categories'> | null;
 }
 
 /** Rows of the reference sample a version's windows are compared with; null without a reference. */
@@ -71,7 +74,8 @@ export function prepareReference(files: VersionFiles): VersionReference {
   const inputs: VersionInputs = {
     featureNames: files.model.featureNames,
     classes: files.model.classes,
-    table: files.table !== undefined,
+    ...(files.classLabels === undefined ? {} : { classLabels: files.classLabels }),
+    table: files.table === undefined ? null : { columns: files.table.columns, categories: files.table.categories },
   };
   const labels = { inputs, ...(files.classLabels === undefined ? {} : { classLabels: files.classLabels }) };
   try {

@@ -34,10 +34,15 @@ export interface VersionFiles {
 /** A class's own label: a number or text. */
 export type ClassLabel = number | string;
 
+/** A table model's raw input column: its name, cell kind and role (a number column may be categorical). */
+export interface VersionTableColumn extends ColumnSpec {
+  readonly role: 'numeric' | 'categorical';
+}
+
 /** A table model's raw input, from its weights file. */
 export interface VersionTable {
   /** Its raw input columns in the logged order (numeric, then categorical). */
-  readonly columns: readonly ColumnSpec[];
+  readonly columns: readonly VersionTableColumn[];
   /** Per input column, the model's fitted categories (empty for a numeric one): what a logged code indexes. */
   readonly categories: readonly (readonly Category[])[];
   /** P(class 1) of raw rows, through the model's own preprocessing. */

@@ -187,6 +187,28 @@ export class Retrainer {
     this.outcomes.set(tuningId, outcome);
   }
 
+  /** A retrain tuning that failed before any verdict, read back at start: its outcome unless a verdict is known. */
+  rememberFailure(failure: TuningFailure): void {
+    if (this.retrainOfTuning(failure.tuningId) === undefined || this.outcomes.has(failure.tuningId)) return;
+    this.rememberOutcome(failure.tuningId, failedOutcome(failure.reason, failure.at));
+  }
+
+  /**
+   * A tuning ended with no verdict to come (refused by the worker, or no trial succeeded): when a retrain asked for
+   * it, that retrain is over as failed, its lease released. Other tunings are not the retrainer's concern.
+   */
+  async onTuningFailed(failure: TuningFailure): Promise<void> {
+    const retrain = this.retrainOfTuning(failure.tuningId);
+    if (retrain === undefined) return;
+    this.deps.logger.warn({ retrain: retrain.retrain_id, reason: failure.reason }, 'retrain tuning failed');
+    await this.onTuningOutcome(retrain.model, failure.tuningId, failedOutcome(failure.reason, failure.at));
+  }
+
+  private retrainOfTuning(tuningId: string): EventData<'retrain.requested'> | undefined {
+    for (const retrain of this.requested.values()) if (retrain.tuning_id === tuningId) return retrain;
+    return undefined;
+  }
+
   /** Past retrains (of one model, or all), newest first, each with its verdict (null while its tuning runs). */
   historyOf(model: string | undefined, limit: number): RetrainHistoryReply['retrains'] {
     const retrains = [...this.requested.values()].filter((r) => model === undefined || r.model === model);
@@ -266,10 +288,6 @@ export class Retrainer {
     if (c.inputs === undefined) {
       return await this.skip(c, 'failed', `the files of ${c.model} version ${c.version} could not be read`);
     }
-    if (c.inputs.table) {
-      const message = `${c.model} version ${c.version} takes a table: retraining a table model from its log is not supported yet`;
-      return await this.skip(c, 'unsupported', message);
-    }
     return await this.start(c, window, c.inputs);
   }
 
@@ -308,7 +326,7 @@ export class Retrainer {
         return await this.skip(c, short.reason, `the rows read back from the prediction log: ${short.message}`);
       }
       const tuning = await this.tuningOf(c);
-      const original = this.originalOf(c, tuning);
+      const original = this.originalOf(c, tuning, inputs);
       const retrain = this.announcement(c, retrainId, n, file, original === undefined ? 'recent' : 'recent+original');
       const request = this.tuneRequest(retrain, file, tuning, original);
       held = await this.deps.leases.update(held, { ...building, state: 'sent', retrain, request });
@@ -390,14 +408,7 @@ export class Retrainer {
   /** A refused tune request is the retrain's outcome: `history` shows it failed, not pending forever. */
   private recordRefusal(retrain: EventData<'retrain.requested'>, reason: string): void {
     const at = new Date(this.deps.now()).toISOString();
-    this.rememberOutcome(retrain.tuning_id, {
-      verdict: 'failed',
-      version: null,
-      run_id: null,
-      champion_version: null,
-      reason,
-      at,
-    });
+    this.rememberOutcome(retrain.tuning_id, failedOutcome(reason, at));
   }
 
   private track(work: Promise<unknown>): void {
@@ -422,15 +433,19 @@ export class Retrainer {
 
   /**
    * The replaced version's own data set when the rules ask for recent+original and it is a matrix one its tuning
-   * recorded; otherwise undefined (the retrain trains on the recent rows alone, said in `retrain.requested`).
+   * recorded; otherwise undefined (the retrain trains on the recent rows alone, said in `retrain.requested`). A
+   * table model's rows are never appended: the trainer appends matrix data sets only.
    */
-  private originalOf(c: RetrainCase, tuning: VersionTuning): DatasetSpec | undefined {
+  private originalOf(c: RetrainCase, tuning: VersionTuning, inputs: VersionInputs): DatasetSpec | undefined {
     if (this.request.data !== 'recent+original') return undefined;
     const original = tuning.dataset;
-    if (original !== undefined && (original.kind === 'synthetic' || original.features === 'matrix')) return original;
+    const matrix = original !== undefined && (original.kind === 'synthetic' || original.features === 'matrix');
+    if (inputs.table === null && matrix) return original;
+    const why =
+      inputs.table === null ? 'the version recorded no matrix data set' : 'a table model takes no appended rows';
     this.deps.logger.warn(
       { model: c.model, version: c.version },
-      'recent+original asked, but the version recorded no matrix data set: the retrain uses the recent rows alone',
+      `recent+original asked, but ${why}: the retrain uses the recent rows alone`,
     );
     return undefined;
   }
@@ -470,18 +485,19 @@ export class Retrainer {
     original: DatasetSpec | undefined,
   ): TuneRequestInput {
     const { model } = retrain;
+    const grid = tuning.grid === undefined ? undefined : file.table ? tuning.grid : matrixGrid(tuning.grid);
     return {
       tuning_id: retrain.tuning_id,
       dataset: {
         kind: 'csv',
         path: file.summary.path,
         target: file.target,
-        features: 'matrix',
+        ...(file.table === undefined ? { features: 'matrix' } : { features: 'table', columns: file.table }),
         digest: file.summary.sha256,
       },
       split: { test_size: 0.2, random_state: 42, stratify: true },
       ...(original === undefined ? {} : { append_training: original }),
-      ...(tuning.grid === undefined ? {} : { grid: matrixGrid(tuning.grid) }),
+      ...(grid === undefined ? {} : { grid }),
       selection_metric: tuning.selectionMetric ?? this.request.selectionMetric,
       experiment_name: model,
       registered_model_name: model,
@@ -551,4 +567,16 @@ export class Retrainer {
 function matrixGrid(grid: NonNullable<VersionTuning['grid']>): TuneRequestInput['grid'] {
   const { scale: _scale, impute: _impute, categorical_missing: _missing, ...rest } = grid;
   return rest;
+}
+
+/** A retrain tuning that ended with no verdict to come, and why. */
+export interface TuningFailure {
+  readonly tuningId: string;
+  readonly reason: string;
+  /** When it ended (ISO 8601). */
+  readonly at: string;
+}
+
+function failedOutcome(reason: string, at: string): RetrainOutcome {
+  return { verdict: 'failed', version: null, run_id: null, champion_version: null, reason, at };
 }

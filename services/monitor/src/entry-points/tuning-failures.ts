@@ -1,0 +1,68 @@
+import type { Bus, ConsumerHandle } from '@mlops/bus';
+import { CONSUMERS, type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
+import type { Retrainer, TuningFailure } from '../domain/retrainer.js';
+
+/** Provisions the monitor's durable consumers of tunings that end without a verdict (events from their creation on). */
+export async function provisionTuningFailures(bus: Bus): Promise<void> {
+  await bus.ensureStream(STREAMS.tuneRequests);
+  await bus.ensureStream(STREAMS.tuningEvents);
+  const durable = (name: string, filterSubject: string) => ({
+    durable: name,
+    filterSubject,
+    deliverPolicy: 'new' as const,
+  });
+  await bus.ensureConsumer(STREAMS.tuneRequests.name, durable(CONSUMERS.monitorTuneRejected, SUBJECTS.tuneRejected));
+  await bus.ensureConsumer(
+    STREAMS.tuningEvents.name,
+    durable(CONSUMERS.monitorTuningCompleted, SUBJECTS.tuningCompleted),
+  );
+}
+
+/**
+ * Tunings that end with no gate verdict ever coming: `tune.rejected` (the worker found the data unusable after the
+ * intake accepted them) and `tuning.completed` with no completed trial. A retrain waiting for such a tuning ends as
+ * failed (its lease released) instead of holding the model until the lease expires.
+ */
+export async function consumeTuningFailures(bus: Bus, retrainer: Retrainer): Promise<ConsumerHandle[]> {
+  const refused = await bus.consumeEvents(CONSUMERS.monitorTuneRejected, {
+    [SUBJECTS.tuneRejected]: async ({ data }) => {
+      const failure = refusal(data);
+      if (failure !== undefined) await retrainer.onTuningFailed(failure);
+    },
+  });
+  const completed = await bus.consumeEvents(CONSUMERS.monitorTuningCompleted, {
+    [SUBJECTS.tuningCompleted]: async ({ data }) => {
+      const failure = noTrialSucceeded(data);
+      if (failure !== undefined) await retrainer.onTuningFailed(failure);
+    },
+  });
+  return [refused, completed];
+}
+
+/** Reads stored failures of retrain tunings back at start, so `mlops history` names them after a restart. */
+export async function restoreTuningFailures(bus: Bus, retrainer: Retrainer): Promise<void> {
+  await bus.replayEvents(SUBJECTS.tuneRejected, ({ data }) => {
+    const failure = refusal(data);
+    if (failure !== undefined) retrainer.rememberFailure(failure);
+  });
+  await bus.replayEvents(SUBJECTS.tuningCompleted, ({ data }) => {
+    const failure = noTrialSucceeded(data);
+    if (failure !== undefined) retrainer.rememberFailure(failure);
+  });
+}
+
+function refusal(data: EventData<'tune.rejected'>): TuningFailure | undefined {
+  if (data.tuning_id === null) return undefined;
+  const errors = data.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  return {
+    tuningId: data.tuning_id,
+    reason: `the trainer refused tuning ${data.tuning_id}: ${errors}`,
+    at: data.rejected_at,
+  };
+}
+
+function noTrialSucceeded(data: EventData<'tuning.completed'>): TuningFailure | undefined {
+  if (data.lineage === undefined || data.completed > 0) return undefined;
+  const reason = `no trial of tuning ${data.tuning_id} succeeded (${data.failed} of ${data.trial_count} failed): nothing to judge`;
+  return { tuningId: data.tuning_id, reason, at: data.ended_at };
+}
