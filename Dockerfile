@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 COPY libs/ml/package.json libs/ml/
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/model-format/package.json libs/model-format/
+COPY libs/figures/package.json libs/figures/
 COPY libs/supervisor/package.json libs/supervisor/
 COPY libs/local-stack/package.json libs/local-stack/
 COPY libs/testkit/package.json libs/testkit/

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing for running and testing the stack, idempotently:
 #   Node (when the machine's is older than .node-version's major: the pinned Node and npm from the npm registry
-#   into .tools/node), nats-server (Debian package), the Python venv with MLflow (requirements.txt) and dev tools
-#   (requirements-dev.txt), and the npm workspaces (npm ci, which also builds every package).
+#   into .tools/node), nats-server and chromium (Debian packages; `--no-browser` skips chromium), the Python venv
+#   with MLflow (requirements.txt) and dev tools (requirements-dev.txt), and the npm workspaces (npm ci, which also
+#   builds every package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,6 +84,15 @@ if ! command -v nats-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nats-server >/dev/null
 fi
 say "nats-server $(nats-server --version 2>&1 | head -1)"
+
+# Chromium (Debian package) for the tests that look at the MLflow UI and the predictor's /docs as a person would;
+# `--no-browser` (the quick start's first command) skips it.
+if [ "${1:-}" != "--no-browser" ] && ! command -v chromium >/dev/null 2>&1; then
+  say "installing chromium (apt, for the browser checks)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv"

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh --no-browser
 # shellcheck source=scripts/node-env.sh
 . scripts/node-env.sh
 exec node cli/bin/mlops.js up "$@"

@@ -2,6 +2,7 @@ import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type HealthServer, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
 import { mlflowChampions } from './adapters/mlflow-champions.js';
+import { mlflowTuningFigures } from './adapters/mlflow-figures.js';
 import { mlflowRecords } from './adapters/mlflow-records.js';
 import type { TrackerConfig } from './config.js';
 import { modelFilesBuilder } from './domain/model-files.js';
@@ -37,6 +38,7 @@ export function createTracker(
         bus: deps.bus,
         records,
         registry,
+        figures: mlflowTuningFigures(mlflow, registry),
         gate: config.gate,
         logger: logger.child({ module: 'events' }),
       });

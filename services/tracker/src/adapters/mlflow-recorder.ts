@@ -3,7 +3,7 @@ import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStat
 import { MODEL_FILES } from '@mlops/model-format';
 import { TuningNotStartedError } from '../domain/errors.js';
 import type { ModelFilesBuilder } from '../domain/ports.js';
-import { lineageTags, TAGS } from '../domain/tags.js';
+import { EXPERIMENT_KIND_TAG, lineageTags, MODEL_TRAINING_KIND, TAGS } from '../domain/tags.js';
 
 type TuningRef = { tuning_id: string; experiment_name: string };
 
@@ -28,6 +28,10 @@ export class MlflowRecorder {
     const cached = this.experiments.get(name);
     if (cached !== undefined) return cached;
     const experiment = await this.mlflow.getOrCreateExperiment(name);
+    if (experiment.tags[EXPERIMENT_KIND_TAG] === undefined) {
+      // MLflow 3's UI opens an experiment without a kind in its GenAI view: these are model-training runs.
+      await this.mlflow.setExperimentTag(experiment.experimentId, EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND);
+    }
     this.experiments.set(name, experiment);
     return experiment;
   }

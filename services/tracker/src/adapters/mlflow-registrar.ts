@@ -74,7 +74,12 @@ export interface TrialRecord extends RecordedTrial {
   readonly params: Readonly<Record<string, string>>;
 }
 
-async function recordedTrials(mlflow: MlflowClient, experimentId: string, tuningId: string): Promise<TrialRecord[]> {
+/** Every trial of a tuning recorded in its experiment (completed or failed), from the runs' tags. */
+export async function recordedTrials(
+  mlflow: MlflowClient,
+  experimentId: string,
+  tuningId: string,
+): Promise<TrialRecord[]> {
   const trials: TrialRecord[] = [];
   const filter = `tags.\`${TAGS.tuningId}\` = '${tuningId}'`;
   for await (const run of mlflow.iterateRuns({ experimentIds: [experimentId], filter })) {

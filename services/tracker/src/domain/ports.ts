@@ -92,3 +92,9 @@ export interface TuningRecords {
   /** Picks and registers the best trial and moves the alias; undefined when no trial succeeded. */
   tuningCompleted(data: EventData<'tuning.completed'>): Promise<Registration | undefined>;
 }
+
+/** Draws a completed tuning's figures where a person looks at the tuning (MLflow: its parent run's artifacts). */
+export interface TuningFigures {
+  /** Idempotent (the same files again); returns the paths written. */
+  draw(data: EventData<'tuning.completed'>, registration: Registration): Promise<string[]>;
+}

@@ -70,11 +70,11 @@ async function judgeAgainstChampion(
 }
 
 /**
- * The model's P(class 1) on the holdout rows, its columns found by name (a table model may order them otherwise),
+ * The model's P(class 1) on the holdout rows (the gate's comparison, the tuning's figures), its columns found by name (a table model may order them otherwise),
  * or undefined when it cannot score them (other columns, or cells of another type: the gate reports a signature
  * change).
  */
-function probabilitiesOn(
+export function probabilitiesOn(
   model: ScorableModel,
   holdout: Holdout,
   rows: readonly (readonly Cell[])[],

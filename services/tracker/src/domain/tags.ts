@@ -70,3 +70,8 @@ export const CHAMPION_ALIAS = 'champion';
 
 /** The alias of the last tuning's best that the gate kept out. */
 export const CHALLENGER_ALIAS = 'challenger';
+
+/** MLflow's experiment tag naming what the experiment is for; its UI picks its view from it. */
+export const EXPERIMENT_KIND_TAG = 'mlflow.experimentKind';
+/** The kind of an experiment of model training runs (MLflow 3: `custom_model_development`). */
+export const MODEL_TRAINING_KIND = 'custom_model_development';

@@ -2,7 +2,7 @@ import type { Bus, BusMessage, EventHandlers } from '@mlops/bus';
 import { CONSUMERS, type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { GateVerdict } from '../domain/gate.js';
-import type { ChampionRegistry, Registration, TuningRecords } from '../domain/ports.js';
+import type { ChampionRegistry, Registration, TuningFigures, TuningRecords } from '../domain/ports.js';
 import { decidePromotion, type GateDefaults } from '../domain/promotion.js';
 import { CHAMPION_ALIAS } from '../domain/tags.js';
 import { holdWhileUnavailable } from './hold.js';
@@ -20,6 +20,7 @@ export interface TrackerDeps {
   readonly bus: Bus;
   readonly records: TuningRecords;
   readonly registry: ChampionRegistry;
+  readonly figures: TuningFigures;
   readonly gate: GateDefaults;
   readonly logger: Logger;
 }
@@ -77,6 +78,17 @@ async function completeTuning(data: EventData<'tuning.completed'>, deps: Tracker
     return;
   }
   const verdict = await decidePromotion(deps.registry, deps.gate, data, registration);
+  await announceVerdict(data, registration, verdict, deps, log);
+  await drawFigures(data, registration, deps, log);
+}
+
+async function announceVerdict(
+  data: EventData<'tuning.completed'>,
+  registration: Registration,
+  verdict: GateVerdict,
+  deps: TrackerDeps,
+  log: Logger,
+): Promise<void> {
   const { name, version } = registration;
   if (verdict.status === 'promoted') {
     await deps.bus.publishEvent(SUBJECTS.modelRegistered, registered(data, registration, verdict), {
@@ -89,6 +101,21 @@ async function completeTuning(data: EventData<'tuning.completed'>, deps: Tracker
     key: `${name}:${version}`,
   });
   log.info({ name, version, champion: verdict.championVersion, reason: verdict.reason }, 'model kept as challenger');
+}
+
+/** After the verdict is out (serving never waits for pictures): a failure is logged, the tuning stays done. */
+async function drawFigures(
+  data: EventData<'tuning.completed'>,
+  registration: Registration,
+  deps: TrackerDeps,
+  log: Logger,
+): Promise<void> {
+  try {
+    const paths = await deps.figures.draw(data, registration);
+    log.info({ run_id: registration.parentRunId, figures: paths }, 'tuning figures drawn');
+  } catch (err) {
+    log.warn({ err, run_id: registration.parentRunId }, 'tuning figures not drawn');
+  }
 }
 
 function registered(
