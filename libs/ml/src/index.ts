@@ -1,8 +1,9 @@
 /**
  * `@mlops/ml`: a pure TypeScript ML core that reproduces scikit-learn — numpy's legacy RandomState,
- * make_classification, train_test_split, binary LogisticRegression (liblinear, lbfgs, saga) and metrics; and for
- * drift monitoring a reference profile of the training data with scipy's two-sample statistics (ks_2samp,
- * wasserstein_distance, jensenshannon, chisquare) and Evidently's PSI and decision rules; for customer tables,
+ * make_classification, train_test_split, binary LogisticRegression (liblinear, lbfgs, saga; l2, l1, elasticnet;
+ * class weights) and metrics; and for drift monitoring a reference profile of the training data with scipy's
+ * two-sample statistics (ks_2samp, wasserstein_distance, jensenshannon, chisquare) and Evidently's PSI and decision
+ * rules; for customer tables,
  * column roles and a ColumnTransformer of SimpleImputer, StandardScaler and OneHotEncoder, and LabelEncoder.
  * No I/O, no network, no process state; CSV is read as text the caller supplies (RFC 4180, via csv-parse).
  */
@@ -57,10 +58,15 @@ export type { NumericTable } from './io/csv.js';
 export { formatDatasetCsv, parseNumericCsv } from './io/csv.js';
 export type { CsvRecord } from './io/csv-reader.js';
 export { CsvSyntaxError, isBlankRecord, readCsv, readCsvRecords } from './io/csv-reader.js';
+export type { ClassWeight } from './linear/class-weight.js';
+export { computeClassWeights } from './linear/class-weight.js';
 export type { FitSummary, LogisticRegressionState } from './linear/logistic-regression.js';
 export { expit, LogisticRegression } from './linear/logistic-regression.js';
 export type { LogisticRegressionParams, ResolvedParams, SolverName } from './linear/params.js';
 export { SOLVERS } from './linear/params.js';
+export type { PenaltyName } from './linear/penalty.js';
+export { PENALTIES } from './linear/penalty.js';
+export type { ClassWeights } from './linear/solver-types.js';
 export type { DenseMatrix } from './matrix.js';
 export { denseMatrix, fromRows, takeRows, takeValues, toRows } from './matrix.js';
 export type { BinaryClassificationReport, ConfusionMatrix } from './metrics/classification.js';

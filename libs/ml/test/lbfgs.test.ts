@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SolverOptions } from '../src/linear/solver-types.js';
+import { type SolverOptions, UNIT_CLASS_WEIGHTS } from '../src/linear/solver-types.js';
 import { pairwiseSum } from '../src/linear/solvers/binomial-loss.js';
 import { fitLbfgs } from '../src/linear/solvers/lbfgs.js';
 import { LBFGS_DEFAULT_OPTIONS, minimizeLbfgsb } from '../src/linear/solvers/lbfgs-core.js';
@@ -23,6 +23,8 @@ function optionsOf(params: LrCase['params']): SolverOptions {
     fitIntercept: params.fit_intercept,
     interceptScaling: params.intercept_scaling,
     randomState: undefined,
+    l1Ratio: 0,
+    classWeights: UNIT_CLASS_WEIGHTS,
   };
 }
 
@@ -71,6 +73,8 @@ describe('lbfgs', () => {
       fitIntercept: true,
       interceptScaling: 1,
       randomState: undefined,
+      l1Ratio: 0,
+      classWeights: UNIT_CLASS_WEIGHTS,
     });
     expect(result.converged).toBe(false);
     expect(result.nIter).toBe(3);
@@ -98,6 +102,8 @@ describe('lbfgs', () => {
         fitIntercept: optimum.fit_intercept,
         interceptScaling: 1,
         randomState: undefined,
+        l1Ratio: 0,
+        classWeights: UNIT_CLASS_WEIGHTS,
       });
       expect(result.converged).toBe(true);
       const reached = primalObjective(train, C, result.coef, result.intercept);
@@ -114,7 +120,16 @@ describe('lbfgs', () => {
     const X = fromRows([[-2], [-1], [1], [2]]);
     const y = Float64Array.from([0, 0, 1, 1]);
     const options = { C: Number.POSITIVE_INFINITY, tol: 1e-4, maxIter: 100, fitIntercept: true };
-    const result = fitLbfgs({ X, y }, { ...options, interceptScaling: 1, randomState: undefined });
+    const result = fitLbfgs(
+      { X, y },
+      {
+        ...options,
+        interceptScaling: 1,
+        randomState: undefined,
+        l1Ratio: 0,
+        classWeights: UNIT_CLASS_WEIGHTS,
+      },
+    );
     expect(Number.isFinite(result.coef[0]!) && Number.isFinite(result.intercept)).toBe(true);
     expect(result.converged || result.warning !== undefined).toBe(true);
     // scikit-learn 1.8: coef_ [[8.848171738622137]], intercept_ [-1.2e-16], n_iter_ [13], no warning.
@@ -143,6 +158,8 @@ describe('lbfgs', () => {
         fitIntercept: true,
         interceptScaling: 1,
         randomState: undefined,
+        l1Ratio: 0,
+        classWeights: UNIT_CLASS_WEIGHTS,
       },
     );
     expect(maxAbsDiff(result.coef, [10.65913127712011, -4.911391701298463])).toBeLessThan(1e-9);

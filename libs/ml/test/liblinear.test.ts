@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidDataError, InvalidParameterError } from '../src/errors.js';
-import type { SolverOptions } from '../src/linear/solver-types.js';
+import { type SolverOptions, UNIT_CLASS_WEIGHTS } from '../src/linear/solver-types.js';
 import { fitLiblinear, LIBLINEAR_CONVERGENCE_WARNING } from '../src/linear/solvers/liblinear.js';
 import type { LrCase, SplitData } from './support/fixtures.js';
 import { loadSplits, maxAbsDiff } from './support/fixtures.js';
@@ -23,6 +23,8 @@ function optionsOf(c: LrCase): SolverOptions {
     fitIntercept: p.fit_intercept,
     interceptScaling: p.intercept_scaling,
     randomState: undefined,
+    l1Ratio: 0,
+    classWeights: UNIT_CLASS_WEIGHTS,
   };
 }
 
@@ -58,6 +60,8 @@ describe('liblinear', () => {
       fitIntercept: o.fit_intercept,
       interceptScaling: o.intercept_scaling,
       randomState: undefined,
+      l1Ratio: 0,
+      classWeights: UNIT_CLASS_WEIGHTS,
     };
     const result = fitLiblinear(trainOf(o.split), options);
     expect(result.converged).toBe(true);
@@ -72,6 +76,8 @@ describe('liblinear', () => {
     fitIntercept: true,
     interceptScaling: 1,
     randomState: undefined,
+    l1Ratio: 0,
+    classWeights: UNIT_CLASS_WEIGHTS,
   };
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NumericalError } from '../src/errors.js';
-import type { BinaryProblem, SolverOptions } from '../src/linear/solver-types.js';
+import { type BinaryProblem, type SolverOptions, UNIT_CLASS_WEIGHTS } from '../src/linear/solver-types.js';
 import { fitSaga, maxSquaredRowNorm, sagaSamplerSeed, sagaStepSize } from '../src/linear/solvers/saga.js';
 import { fromRows } from '../src/matrix.js';
 import type { LrCase, SplitData } from './support/fixtures.js';
@@ -26,6 +26,8 @@ function optionsOf(c: LrCase): SolverOptions {
     fitIntercept: p.fit_intercept,
     interceptScaling: p.intercept_scaling,
     randomState: p.random_state ?? undefined,
+    l1Ratio: 0,
+    classWeights: UNIT_CLASS_WEIGHTS,
   };
 }
 
@@ -45,6 +47,8 @@ const defaults: SolverOptions = {
   fitIntercept: true,
   interceptScaling: 1,
   randomState: 42,
+  l1Ratio: 0,
+  classWeights: UNIT_CLASS_WEIGHTS,
 };
 
 describe('saga', () => {

@@ -1,8 +1,9 @@
 import { InvalidDataError, NotFittedError } from '../errors.js';
 import type { DenseMatrix } from '../matrix.js';
 import { type BinaryClassificationReport, classificationReport } from '../metrics/classification.js';
+import { computeClassWeights } from './class-weight.js';
 import { type LogisticRegressionParams, type ResolvedParams, resolveParams, type SolverName } from './params.js';
-import type { BinaryProblem, Solver } from './solver-types.js';
+import type { BinaryProblem, ClassWeights, Solver } from './solver-types.js';
 import { fitLbfgs } from './solvers/lbfgs.js';
 import { fitLiblinear } from './solvers/liblinear.js';
 import { fitSaga } from './solvers/saga.js';
@@ -23,6 +24,8 @@ export interface LogisticRegressionState {
 /** What one fit produced besides the weights: how the solver ended. */
 export interface FitSummary {
   readonly params: ResolvedParams;
+  /** scikit-learn's `class_weight_` as applied: the weights of classes[0] and classes[1] ([1, 1] without class_weight). */
+  readonly classWeights: ClassWeights;
   readonly nIter: number;
   readonly converged: boolean;
   /** scikit-learn's warnings for this fit (ConvergenceWarning text and parameter warnings), in order. */
@@ -60,11 +63,12 @@ export class LogisticRegression {
     const params = resolveParams(this.requested, (message) => warnings.push(message));
     checkFeatures(X);
     const { classes, encoded } = encodeLabels(y, X.rows);
+    const classWeights = computeClassWeights(params.classWeight, classes, encoded);
     const problem: BinaryProblem = { X, y: encoded };
-    const result = SOLVER_IMPLEMENTATIONS[params.solver](problem, params);
+    const result = SOLVER_IMPLEMENTATIONS[params.solver](problem, { ...params, classWeights });
     if (result.warning !== undefined) warnings.push(result.warning);
     this.state = { classes, coef: result.coef, intercept: params.fitIntercept ? result.intercept : 0 };
-    this.summary = { params, nIter: result.nIter, converged: result.converged, warnings };
+    this.summary = { params, classWeights, nIter: result.nIter, converged: result.converged, warnings };
     return this;
   }
 

@@ -1,4 +1,6 @@
 import { InvalidParameterError } from '../errors.js';
+import { type ClassWeight, checkClassWeight } from './class-weight.js';
+import { type PenaltyName, resolvePenalty } from './penalty.js';
 import type { SolverOptions } from './solver-types.js';
 
 /** The solvers this library implements, by scikit-learn's names. */
@@ -8,8 +10,15 @@ export type SolverName = (typeof SOLVERS)[number];
 
 /** LogisticRegression's hyperparameters with scikit-learn's names camel-cased; all optional. */
 export interface LogisticRegressionParams {
-  /** `'l2'` or `null` (no penalty, same as C = Infinity). `'l1'`/`'elasticnet'` are not implemented yet. */
-  penalty?: 'l2' | null;
+  /**
+   * `'l2'`, `'l1'` (liblinear, saga), `'elasticnet'` (saga, needs `l1Ratio`) or `null` (no penalty, same as
+   * C = Infinity). Unset: chosen by `l1Ratio` as scikit-learn 1.8 does (unset or 0: l2, 1: l1, in between: elasticnet).
+   */
+  penalty?: PenaltyName | null;
+  /** The elasticnet mixing parameter in [0, 1]: the L1 share of the penalty. */
+  l1Ratio?: number;
+  /** `'balanced'` or a weight per class label (`{ 0: 1, 1: 3 }`); unset = every class weighs 1. */
+  classWeight?: ClassWeight | null;
   /** @defaultValue 1 */
   C?: number;
   /** @defaultValue 1e-4 */
@@ -22,16 +31,18 @@ export interface LogisticRegressionParams {
   interceptScaling?: number;
   /** @defaultValue 'lbfgs' */
   solver?: SolverName;
-  /** saga's sampling seed (liblinear's primal solver and lbfgs are deterministic). */
+  /** Seeds saga's sampling and liblinear's l1 coordinate order (liblinear's l2 solver and lbfgs are deterministic). */
   randomState?: number;
   /** Only `false` is supported (scikit-learn allows `true` with liblinear + l2). */
   dual?: boolean;
 }
 
-/** Parameters after defaults and validation: what `fit` actually used. */
-export interface ResolvedParams extends SolverOptions {
-  readonly penalty: 'l2' | null;
+/** Parameters after defaults and validation: what `fit` actually used (`l1Ratio` is the L1 share applied). */
+export interface ResolvedParams extends Omit<SolverOptions, 'classWeights'> {
+  readonly penalty: PenaltyName | null;
   readonly solver: SolverName;
+  /** The requested class_weight; the weights it gave are in the fit summary. */
+  readonly classWeight: ClassWeight | null;
 }
 
 /** Applies scikit-learn's defaults and `_check_solver` rules; throws InvalidParameterError naming the bad value. */
@@ -40,7 +51,7 @@ export function resolveParams(params: LogisticRegressionParams, warn: (message: 
   if (!SOLVERS.includes(solver)) {
     throw new InvalidParameterError('solver', solver, `must be one of ${SOLVERS.map((s) => `'${s}'`).join(', ')}`);
   }
-  const penalty = checkPenalty(params.penalty === undefined ? 'l2' : params.penalty);
+  const { penalty, l1Ratio } = resolvePenalty(solver, params.penalty, params.l1Ratio, warn);
   const C = params.C ?? 1.0;
   if (typeof C !== 'number' || Number.isNaN(C) || !(C > 0)) {
     throw new InvalidParameterError('C', C, 'must be a number > 0 (Infinity means no penalty)');
@@ -64,6 +75,8 @@ export function resolveParams(params: LogisticRegressionParams, warn: (message: 
   return {
     solver,
     penalty,
+    l1Ratio,
+    classWeight: checkClassWeight(params.classWeight),
     C: effectiveC,
     tol,
     maxIter: checkMaxIter(params.maxIter ?? 100),
@@ -71,14 +84,6 @@ export function resolveParams(params: LogisticRegressionParams, warn: (message: 
     interceptScaling: checkInterceptScaling(params.interceptScaling ?? 1),
     randomState: checkRandomState(params.randomState),
   };
-}
-
-function checkPenalty(penalty: unknown): 'l2' | null {
-  if (penalty === 'l2' || penalty === null) return penalty;
-  if (penalty === 'l1' || penalty === 'elasticnet') {
-    throw new InvalidParameterError('penalty', penalty, "not implemented yet: use 'l2' or null");
-  }
-  throw new InvalidParameterError('penalty', penalty, "must be 'l2' or null (no penalty)");
 }
 
 function checkNonNegative(name: string, value: number): number {

@@ -15,9 +15,19 @@ export interface SolverOptions {
   readonly fitIntercept: boolean;
   /** liblinear only: the synthetic feature's value; the intercept is penalised through it. */
   readonly interceptScaling: number;
-  /** saga only: seeds the sampling exactly as scikit-learn's `make_dataset` does; undefined = not reproducible. */
+  /** saga's sampling and liblinear's l1 coordinate order, seeded as scikit-learn does; undefined = not reproducible. */
   readonly randomState: number | undefined;
+  /** The L1 share of the penalty: 0 = l2 (or none when C = ∞), 1 = l1, in between = elasticnet (saga only). */
+  readonly l1Ratio: number;
+  /** scikit-learn's `class_weight_`: the weights of class 0 and class 1 ([1, 1] when class_weight is None). */
+  readonly classWeights: ClassWeights;
 }
+
+/** Per-class weights of a binary problem, indexed by the 0/1 encoded label. */
+export type ClassWeights = readonly [negative: number, positive: number];
+
+/** The weights of class_weight=None. */
+export const UNIT_CLASS_WEIGHTS: ClassWeights = [1, 1];
 
 /** What a solver returns: weights for the original features, the intercept, and how the run ended. */
 export interface SolverResult {

@@ -2,7 +2,8 @@ import type { DenseMatrix } from '../../matrix.js';
 
 /**
  * The binary logistic objective scikit-learn's lbfgs minimises (`LinearModelLoss` with `HalfBinomialLoss`):
- * (1/S)·Σ ℓ(y_i, x_i·w + b) + ½·λ·‖w‖², S = number of rows, the intercept b not penalised.
+ * (1/S)·Σ s_i·ℓ(y_i, x_i·w + b) + ½·λ·‖w‖², the intercept b not penalised; s_i = 1 and S = number of rows without
+ * sample weights, else S = Σ s_i (numpy's pairwise sum).
  */
 export interface BinomialObjective {
   readonly X: DenseMatrix;
@@ -12,13 +13,17 @@ export interface BinomialObjective {
   readonly fitIntercept: boolean;
   /** λ of the ½·λ·‖w‖² penalty: 1 / (C·S), 0 when unpenalised. */
   readonly l2: number;
+  /** Per-row sample weights (class weights by label), or undefined for scikit-learn's sample_weight=None. */
+  readonly sampleWeight: Float64Array | undefined;
+  /** S: the row count, or the pairwise sum of the sample weights. */
+  readonly weightSum: number;
 }
 
 /** The objective plus the per-row scratch its evaluations reuse (allocated once per fit). */
 export interface BinomialObjectiveWithScratch extends BinomialObjective {
-  /** ℓ(y_i, z_i), summed pairwise as numpy's `sum` does. */
+  /** s_i·ℓ(y_i, z_i), summed pairwise as numpy's `sum` does. */
   readonly pointLoss: Float64Array;
-  /** (σ(z_i) − y_i) / S, the weights of the gradient's row combination. */
+  /** s_i·(σ(z_i) − y_i) / S, the weights of the gradient's row combination. */
   readonly pointGrad: Float64Array;
 }
 
@@ -40,7 +45,7 @@ export function binomialLossGradient(
   params: Float64Array,
   grad: Float64Array,
 ): number {
-  const { X, y, fitIntercept, pointLoss, pointGrad } = objective;
+  const { X, y, fitIntercept, pointLoss, pointGrad, sampleWeight, weightSum } = objective;
   const { rows, cols, data } = X;
   const intercept = fitIntercept ? params[cols]! : 0;
   grad.fill(0);
@@ -67,17 +72,18 @@ export function binomialLossGradient(
       loss = e + (1 - yi) * z;
       gradient = (1 - yi - yi * e) / (1 + e);
     }
-    const scaled = gradient / rows;
-    pointLoss[i] = loss;
+    const weight = sampleWeight === undefined ? 1 : sampleWeight[i]!;
+    const scaled = (weight * gradient) / weightSum;
+    pointLoss[i] = weight * loss;
     pointGrad[i] = scaled;
     rowAxpy(data, offset, scaled, grad, cols);
   }
   return addPenalty(objective, params, grad);
 }
 
-/** Mean loss plus ½λ‖w‖²; adds λw to the weight gradient and sets the intercept gradient. */
+/** Weighted mean loss plus ½λ‖w‖²; adds λw to the weight gradient and sets the intercept gradient. */
 function addPenalty(objective: BinomialObjectiveWithScratch, params: Float64Array, grad: Float64Array): number {
-  const { X, l2, pointLoss, pointGrad } = objective;
+  const { X, l2, pointLoss, pointGrad, weightSum } = objective;
   const { rows, cols } = X;
   let normSquared = 0;
   for (let j = 0; j < cols; j++) {
@@ -86,7 +92,7 @@ function addPenalty(objective: BinomialObjectiveWithScratch, params: Float64Arra
     grad[j] = grad[j]! + l2 * w;
   }
   if (objective.fitIntercept) grad[cols] = pairwiseSum(pointGrad, 0, rows);
-  return pairwiseSum(pointLoss, 0, rows) / rows + 0.5 * l2 * normSquared;
+  return pairwiseSum(pointLoss, 0, rows) / weightSum + 0.5 * l2 * normSquared;
 }
 
 /** numpy's pairwise summation of `values[start, start + n)` (8 accumulators, blocks of 128), bit for bit. */

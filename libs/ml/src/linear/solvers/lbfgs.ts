@@ -1,5 +1,6 @@
-import type { BinaryProblem, Solver, SolverOptions, SolverResult } from '../solver-types.js';
-import { binomialLossGradient, withScratch } from './binomial-loss.js';
+import { InvalidParameterError } from '../../errors.js';
+import type { BinaryProblem, ClassWeights, Solver, SolverOptions, SolverResult } from '../solver-types.js';
+import { binomialLossGradient, pairwiseSum, withScratch } from './binomial-loss.js';
 import { type LbfgsResult, minimizeLbfgsb } from './lbfgs-core.js';
 
 /** What scikit-learn 1.8 passes to scipy's L-BFGS-B besides maxiter and gtol. */
@@ -15,10 +16,17 @@ const SOLVER_HINT =
  * scikit-learn's lbfgs solver for binary logistic regression: minimises the mean half-binomial loss plus
  * ½·‖w‖²/(C·n) (intercept unpenalised; C = ∞ means no penalty) from zero with L-BFGS-B, memory 10, at most 50
  * line-search evaluations, gtol = tol, ftol = 64·ε. `nIter` = min(nit, maxIter); not converged iff scipy's status ≠ 0.
+ * Class weights enter as scikit-learn's sample weights: the loss is their weighted mean and λ = 1/(C·Σ weights).
  */
 export const fitLbfgs: Solver = (problem: BinaryProblem, options: SolverOptions): SolverResult => {
+  if (options.l1Ratio !== 0) {
+    throw new InvalidParameterError('l1_ratio', options.l1Ratio, "Solver lbfgs supports only 'l2' or None penalties");
+  }
   const { X, y } = problem;
-  const objective = withScratch({ X, y, fitIntercept: options.fitIntercept, l2: 1 / (options.C * X.rows) });
+  const sampleWeight = classSampleWeights(y, options.classWeights);
+  const weightSum = sampleWeight === undefined ? X.rows : pairwiseSum(sampleWeight, 0, sampleWeight.length);
+  const l2 = 1 / (options.C * weightSum);
+  const objective = withScratch({ X, y, fitIntercept: options.fitIntercept, l2, sampleWeight, weightSum });
   const start = new Float64Array(X.cols + (options.fitIntercept ? 1 : 0));
   const result = minimizeLbfgsb((params, grad) => binomialLossGradient(objective, params, grad), start, {
     ...SKLEARN_LBFGS,
@@ -31,6 +39,15 @@ export const fitLbfgs: Solver = (problem: BinaryProblem, options: SolverOptions)
   if (result.status === 0) return { coef, intercept, nIter, converged: true };
   return { coef, intercept, nIter, converged: false, warning: convergenceWarning(result, nIter, options.maxIter) };
 };
+
+/** sample_weight = class_weight_[y] as `_logistic_regression_path` builds it; undefined for unit class weights. */
+function classSampleWeights(y: Float64Array, classWeights: ClassWeights): Float64Array | undefined {
+  const [negative, positive] = classWeights;
+  if (negative === 1 && positive === 1) return undefined;
+  const weights = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) weights[i] = y[i] === 1 ? positive : negative;
+  return weights;
+}
 
 /** The ConvergenceWarning text of scikit-learn's `_check_optimize_result` for lbfgs. */
 function convergenceWarning(result: LbfgsResult, nIter: number, maxIter: number): string {

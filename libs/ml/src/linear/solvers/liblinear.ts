@@ -1,10 +1,22 @@
-import { InvalidDataError, InvalidParameterError } from '../../errors.js';
-import type { DenseMatrix } from '../../matrix.js';
+import { InvalidDataError } from '../../errors.js';
 import type { BinaryProblem, Solver, SolverOptions, SolverResult } from '../solver-types.js';
+import {
+  type ClassGroups,
+  checkLargestValue,
+  checkLiblinearOptions,
+  groupByClass,
+  liblinearResult,
+  primalTolerance,
+  weightedC,
+} from './liblinear-common.js';
+import { solveL1Logistic } from './liblinear-l1.js';
+
+export { LIBLINEAR_CONVERGENCE_WARNING } from './liblinear-common.js';
 
 /*
  * scikit-learn 1.8.0's vendored liblinear, solver type 0 (L2R_LR): trust-region Newton (TRON) on
- *   f(w̃) = ½‖w̃‖² + C·Σ_i log(1 + exp(−y_i·w̃·x̃_i)),  y_i = ±1,  x̃_i = [x_i, interceptScaling] when fitting an intercept.
+ *   f(w̃) = ½‖w̃‖² + Σ_i C_i·log(1 + exp(−y_i·w̃·x̃_i)),  y_i = ±1,  x̃_i = [x_i, interceptScaling] when fitting an
+ *   intercept, C_i = C · the class weight of sample i (train's weighted_C).
  * Reproduced operation by operation (sklearn/svm/src/liblinear/linear.cpp: train, group_classes, train_one, l2r_lr_fun;
  * tron.cpp: TRON::tron, TRON::trcg), including the order of every floating-point sum:
  *  - liblinear groups the samples by class before training: every class-0 row (label −1) in input order, then every
@@ -12,13 +24,8 @@ import type { BinaryProblem, Solver, SolverOptions, SolverResult } from '../solv
  *  - Xv sums the features of a row left to right, the bias feature last.
  * Scratch is O(n + d) and allocated once per fit; X is never copied: the bias column is implicit. The loss and its
  * gradient are evaluated in one pass over X (liblinear's fun then grad), each Hessian-vector product in another.
+ * The l1 penalty (solver type 6, L1R_LR) is in liblinear-l1.ts.
  */
-
-/** scikit-learn's ConvergenceWarning text for liblinear (emitted when n_iter_ >= max_iter). */
-export const LIBLINEAR_CONVERGENCE_WARNING = 'Liblinear failed to converge, increase the number of iterations.';
-
-/** scikit-learn refuses liblinear when np.max(X) exceeds this (the fit would freeze). */
-const LARGEST_SUPPORTED_VALUE = 1e30;
 
 // TRON's constants (tron.cpp): step acceptance thresholds and trust-region radius factors.
 const ETA0 = 1e-4;
@@ -28,58 +35,27 @@ const SIGMA1 = 0.25;
 const SIGMA2 = 0.5;
 const SIGMA3 = 4;
 
-/** Fits binary L2 logistic regression exactly as scikit-learn's `LogisticRegression(solver='liblinear')` (primal). */
+/**
+ * Fits binary logistic regression exactly as scikit-learn's `LogisticRegression(solver='liblinear')` (primal):
+ * TRON for l2 (`l1Ratio` 0), newGLMNET for l1 (`l1Ratio` 1); per-class C from the class weights.
+ */
 export const fitLiblinear: Solver = (problem: BinaryProblem, options: SolverOptions): SolverResult => {
-  checkOptions(options);
+  checkLiblinearOptions(options);
   checkLargestValue(problem.X);
-  const objective = new LogisticObjective(problem, options);
+  if (problem.y.length !== problem.X.rows) {
+    throw new InvalidDataError(`y has ${problem.y.length} labels, X has ${problem.X.rows} rows`);
+  }
+  const groups = groupByClass(problem.y);
+  const tolerance = primalTolerance(options.tol, groups);
+  if (options.l1Ratio === 1) {
+    const { weights, nIter } = solveL1Logistic(problem, groups, options, tolerance);
+    return liblinearResult(weights, nIter, problem.X.cols, options);
+  }
+  const objective = new LogisticObjective(problem, groups, options);
   const weights = new Float64Array(objective.size);
-  const tolerance = primalTolerance(options.tol, objective.negatives, objective.positives);
   const nIter = trustRegionNewton(objective, weights, tolerance, options.maxIter);
-  return toResult(weights, nIter, problem.X.cols, options);
+  return liblinearResult(weights, nIter, problem.X.cols, options);
 };
-
-function checkOptions(options: SolverOptions): void {
-  const { C, tol, maxIter, interceptScaling, fitIntercept } = options;
-  if (!(C > 0) || !Number.isFinite(C)) {
-    throw new InvalidParameterError('C', C, 'liblinear needs a finite C > 0: C=inf (no penalty) is not supported');
-  }
-  if (!(tol > 0)) {
-    throw new InvalidParameterError('tol', tol, 'liblinear needs tol > 0 (scikit-learn raises "eps <= 0")');
-  }
-  if (!Number.isInteger(maxIter) || maxIter < 0) {
-    throw new InvalidParameterError('max_iter', maxIter, 'must be an integer >= 0');
-  }
-  if (fitIntercept && !(interceptScaling > 0)) {
-    throw new InvalidParameterError('intercept_scaling', interceptScaling, 'must be > 0 when fitting an intercept');
-  }
-}
-
-/** `np.max(X) > 1e30` check of `LogisticRegression.fit` for liblinear (signed maximum, as scikit-learn does). */
-function checkLargestValue(X: DenseMatrix): void {
-  const { data } = X;
-  let largest = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < data.length; k++) if (data[k]! > largest) largest = data[k]!;
-  if (largest > LARGEST_SUPPORTED_VALUE) {
-    throw new InvalidDataError(
-      "Using the 'liblinear' solver while X contains a maximum value > 1e30 results in a frozen fit. " +
-        'Please choose another solver or rescale the input X.',
-    );
-  }
-}
-
-/** train_one's primal stopping tolerance: eps · max(min(#pos, #neg), 1) / l. */
-function primalTolerance(tol: number, negatives: number, positives: number): number {
-  return (tol * Math.max(Math.min(positives, negatives), 1)) / (negatives + positives);
-}
-
-function toResult(weights: Float64Array, nIter: number, cols: number, options: SolverOptions): SolverResult {
-  const coef = weights.slice(0, cols);
-  const intercept = options.fitIntercept ? options.interceptScaling * weights[cols]! : 0;
-  const converged = nIter < options.maxIter;
-  if (converged) return { coef, intercept, nIter, converged };
-  return { coef, intercept, nIter, converged, warning: LIBLINEAR_CONVERGENCE_WARNING };
-}
 
 /**
  * liblinear's l2r_lr_fun over the class-grouped samples. `evaluate` is fun + grad at a trial point (the gradient and
@@ -88,7 +64,6 @@ function toResult(weights: Float64Array, nIter: number, cols: number, options: S
 class LogisticObjective {
   readonly size: number;
   readonly negatives: number;
-  readonly positives: number;
   /** ∇f at the current (accepted) point. */
   gradient: Float64Array;
   private pendingGradient: Float64Array;
@@ -98,27 +73,21 @@ class LogisticObjective {
   private readonly data: Float64Array;
   private readonly cols: number;
   private readonly order: Int32Array;
-  private readonly C: number;
+  /** C · class weight for class 0 (label −1) and class 1 (label +1). */
+  private readonly cNegative: number;
+  private readonly cPositive: number;
   /** The implicit last feature's value, or 0 when there is none. */
   private readonly bias: number;
 
-  constructor(problem: BinaryProblem, options: SolverOptions) {
+  constructor(problem: BinaryProblem, groups: ClassGroups, options: SolverOptions) {
     const { X, y } = problem;
-    if (y.length !== X.rows) throw new InvalidDataError(`y has ${y.length} labels, X has ${X.rows} rows`);
     this.data = X.data;
     this.cols = X.cols;
-    this.C = options.C;
+    [this.cNegative, this.cPositive] = weightedC(options);
     this.bias = options.fitIntercept ? options.interceptScaling : 0;
     this.size = X.cols + (options.fitIntercept ? 1 : 0);
-    const { order, negatives } = groupByClass(y);
-    this.order = order;
-    this.negatives = negatives;
-    this.positives = y.length - negatives;
-    if (this.negatives === 0 || this.positives === 0) {
-      throw new InvalidDataError(
-        'This solver needs samples of at least 2 classes in the data, but the data contains only one class',
-      );
-    }
+    this.order = groups.order;
+    this.negatives = groups.negatives;
     this.gradient = new Float64Array(this.size);
     this.pendingGradient = new Float64Array(this.size);
     this.curvature = new Float64Array(y.length);
@@ -188,19 +157,23 @@ class LogisticObjective {
     return f;
   }
 
-  /** C·log(1 + exp(−y·z)) for the sample at grouped position k, in liblinear's overflow-safe form. */
+  /** C_k·log(1 + exp(−y·z)) for the sample at grouped position k, in liblinear's overflow-safe form. */
   private lossTerm(k: number, z: number): number {
-    const yz = k < this.negatives ? -z : z;
-    if (yz >= 0) return this.C * Math.log(1 + Math.exp(-yz));
-    return this.C * (-yz + Math.log(1 + Math.exp(yz)));
+    const negative = k < this.negatives;
+    const yz = negative ? -z : z;
+    const C = negative ? this.cNegative : this.cPositive;
+    if (yz >= 0) return C * Math.log(1 + Math.exp(-yz));
+    return C * (-yz + Math.log(1 + Math.exp(yz)));
   }
 
-  /** Records C·σ(1 − σ) for position k and returns its gradient coefficient C·(σ − 1)·y (σ = 1/(1 + e^(−y·z))). */
+  /** Records C_k·σ(1 − σ) for position k and returns its gradient coefficient C_k·(σ − 1)·y (σ = 1/(1 + e^(−y·z))). */
   private prepareSample(k: number, z: number): number {
-    const y = k < this.negatives ? -1 : 1;
+    const negative = k < this.negatives;
+    const y = negative ? -1 : 1;
+    const C = negative ? this.cNegative : this.cPositive;
     const sigma = 1 / (1 + Math.exp(-y * z));
-    this.pendingCurvature[k] = this.C * (sigma * (1 - sigma));
-    return this.C * (sigma - 1) * y;
+    this.pendingCurvature[k] = C * (sigma * (1 - sigma));
+    return C * (sigma - 1) * y;
   }
 
   /** Makes the last evaluated point's gradient and curvature current (TRON accepted the step). */
@@ -262,20 +235,6 @@ class LogisticObjective {
     }
     for (let j = 0; j < v.length; j++) out[j] = v[j]! + out[j]!;
   }
-}
-
-/** liblinear's group_classes for labels 0/1: row indices of class 0 in input order, then those of class 1. */
-function groupByClass(y: Float64Array): { order: Int32Array; negatives: number } {
-  let negatives = 0;
-  for (let i = 0; i < y.length; i++) if (y[i] !== 1) negatives++;
-  const order = new Int32Array(y.length);
-  let nextNegative = 0;
-  let nextPositive = negatives;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i] === 1) order[nextPositive++] = i;
-    else order[nextNegative++] = i;
-  }
-  return { order, negatives };
 }
 
 /** TRON::tron: returns liblinear's iteration count (accepted steps, at most maxIter); `w` ends at the solution. */
