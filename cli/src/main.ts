@@ -6,6 +6,7 @@ import { feedbackCommand, MONITOR_USAGE, monitorCommand } from './commands/monit
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
 import { modelsCommand, promoteCommand, REGISTRY_USAGE, rollbackCommand } from './commands/registry.js';
 import { historyCommand, RETRAIN_USAGE, retrainCommand } from './commands/retrain.js';
+import { STATUS_USAGE, statusCommand } from './commands/status.js';
 import { TRAFFIC_USAGE, trafficCommand } from './commands/traffic.js';
 import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
 import { UP_USAGE, upCommand } from './commands/up.js';
@@ -19,6 +20,7 @@ commands:
   fit                           fit one logistic regression on a CSV and print JSON
   demo                          run the seed experiment offline and print the results table
   up                            run the whole local stack and the default tuning (the quick start)
+  status                        the stack's processes, endpoints, champion and last tunings
   tune                          run a tuning on the stack: progress, results table, registered version
   predict                       send rows to the running predictor's POST /predict
   models                        the registered versions: metric, gate verdict, aliases, tuning
@@ -36,6 +38,8 @@ ${DATASET_USAGE}
 ${FIT_USAGE}
 
 ${UP_USAGE}
+
+${STATUS_USAGE}
 
 ${TUNE_USAGE}
 
@@ -65,6 +69,7 @@ const COMMANDS: Record<string, Command> = {
   traffic: trafficCommand,
   tune: tuneCommand,
   up: upCommand,
+  status: statusCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; expected failures print one line to stderr, no stack. */

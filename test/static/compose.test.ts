@@ -7,7 +7,7 @@ import {
   parseComposeText,
 } from '../../tools/docs/src/compose.js';
 import { SERVICES, type ServiceSpec } from '../../tools/docs/src/services.js';
-import { type ComposeExpectations, checkCompose } from './support/compose-rules.js';
+import { type ComposeExpectations, checkCompose, SCALABLE_SERVICES } from './support/compose-rules.js';
 import { projectExpectations, repoFile } from './support/project.js';
 
 const expectations = projectExpectations();
@@ -31,6 +31,24 @@ describe('docker-compose.yml', () => {
 
   test('with docker-compose.postgres.yml on top, passes them too', () => {
     expect(checkCompose(interpolateModel([base(), postgres()]), expectations)).toEqual([]);
+  });
+
+  test('restarts every service after a crash, also with the PostgreSQL override, and can scale the trainer', () => {
+    const services = interpolateModel([base(), postgres()]).model.services as Doc;
+    const policies = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, s.restart]));
+    expect(policies).toEqual({
+      nats: 'unless-stopped',
+      mlflow: 'unless-stopped',
+      trainer: 'unless-stopped',
+      tracker: 'unless-stopped',
+      predictor: 'unless-stopped',
+      monitor: 'unless-stopped',
+      postgres: 'unless-stopped',
+    });
+    expect(SCALABLE_SERVICES).toEqual(['trainer']);
+    expect(services.trainer).not.toHaveProperty('container_name');
+    expect(services.trainer).not.toHaveProperty('ports');
+    expect(repoFile('README.md')).toContain('docker compose up --scale trainer=3');
   });
 
   test('sets the variables the services expect for containers', () => {
@@ -76,6 +94,18 @@ describe('the compose checker rejects', () => {
     ['a value the config schema refuses', set(env('predictor', 'PREDICTOR_PORT'), 'eighty'), 'loadConfig rejects'],
     ['a value taken from the host shell', set(env('tracker', 'LOG_LEVEL'), null), 'from the host shell'],
     ['a service without healthcheck', set('services.nats.healthcheck', undefined), 'nats: no healthcheck'],
+    ['a service without restart policy', set('services.tracker.restart', undefined), 'tracker: no restart policy'],
+    ['restart: "no"', set('services.mlflow.restart', 'no'), 'mlflow: restart: no leaves a crashed container down'],
+    [
+      'a trainer with a fixed container name',
+      set('services.trainer.container_name', 'trainer'),
+      'trainer: container_name trainer stops docker compose up --scale trainer=N',
+    ],
+    [
+      'a trainer publishing a host port',
+      set('services.trainer.ports', ['127.0.0.1:8081:8081']),
+      'trainer: a published host port stops docker compose up --scale trainer=N',
+    ],
     ['a disabled healthcheck', set('services.mlflow.healthcheck', { test: ['NONE'] }), 'mlflow: no healthcheck'],
     [
       'depends_on without a health condition',

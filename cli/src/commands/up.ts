@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type LocalStack, startLocalStack } from '@mlops/local-stack';
+import { formatStackEvent, type LocalStack, startLocalStack } from '@mlops/local-stack';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, stringOptions } from '../options.js';
 import { tuneCommand } from './tune.js';
@@ -10,7 +11,9 @@ export const UP_USAGE = `usage: mlops up [--data-dir data] [--nats-port 4222] [-
   [--no-tune] [--exit-after-tune]
 Runs the whole local stack — nats-server (JetStream), MLflow (SQLite + artifact proxy), trainer, tracker,
 predictor, monitor — with data under --data-dir, publishes the default tune request, prints the results, and keeps
-/predict and the MLflow UI serving until Ctrl-C. Logs go to <data-dir>/logs/.`;
+/predict and the MLflow UI serving until Ctrl-C. Logs go to <data-dir>/logs/, the state of every process to
+<data-dir>/stack.json (see mlops status). A process that exits on its own is restarted (after 0.5 s, doubling to
+10 s); 5 exits of one process within 60 s stop the stack with exit code 1.`;
 
 const FLAGS = ['data-dir', 'nats-port', 'mlflow-port', 'predictor-port'] as const;
 
@@ -22,7 +25,31 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  const stack = await startLocalStack({
+  const interrupt = interruption(io);
+  try {
+    const stack = await startStack(values, io, interrupt.abort).catch((err: unknown) => {
+      if (interrupt.signalled()) return undefined; // the services got the terminal's Ctrl-C too
+      throw err;
+    });
+    if (stack === undefined || interrupt.signalled()) {
+      io.stderr('› stopping the stack\n');
+      await stack?.stop();
+      return 130;
+    }
+    return await runStack(stack, values, io, interrupt.promise);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & {
+  'no-tune'?: boolean | undefined;
+  'exit-after-tune'?: boolean | undefined;
+};
+
+function startStack(values: UpValues, io: CliIo, signal: AbortSignal): Promise<LocalStack> {
+  return startLocalStack({
+    signal,
     dataDir: resolve(io.cwd, values['data-dir'] ?? 'data'),
     ports: {
       nats: integerOption(values, 'nats-port'),
@@ -32,19 +59,36 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
     env: { ...io.env },
     cwd: io.cwd,
     onProgress: (message) => io.stderr(`› ${message}\n`),
+    onEvent: (event) => io.stderr(`› ${formatStackEvent(event, io.cwd)}\n`),
   });
+}
+
+/** Tunes (unless --no-tune), then serves until Ctrl-C; a crash loop the stack gave up on ends it with 1. */
+async function runStack(stack: LocalStack, values: UpValues, io: CliIo, interrupted: Promise<void>): Promise<number> {
+  const ended: Promise<typeof SIGNALLED | typeof FAILED> = Promise.race([
+    interrupted.then((): typeof SIGNALLED => SIGNALLED),
+    stack.failed.then((): typeof FAILED => FAILED),
+  ]);
   try {
-    io.stderr(`› stack is up; logs in ${stack.dirs.logs}\n`);
-    const tuned = values['no-tune'] === true ? 0 : await tuneCommand(['--nats', stack.natsUrl], io);
+    io.stderr(`› stack is up; logs in ${stack.dirs.logs}, state in ${stack.stateFile}\n`);
+    const tuning = values['no-tune'] === true ? Promise.resolve(0) : tuneCommand(['--nats', stack.natsUrl], io);
+    void tuning.catch(() => undefined); // when the stack ends first, the tuning's own end no longer matters
+    const tuned = await Promise.race([tuning, ended]);
+    if (tuned === FAILED) return 1;
+    if (tuned === SIGNALLED) return 130;
     printEndpoints(io, stack);
     if (values['exit-after-tune'] === true) return tuned;
-    await untilSignalled(stack, io);
-    return tuned;
+    return (await ended) === FAILED ? 1 : tuned;
   } finally {
     io.stderr('› stopping the stack\n');
     await stack.stop();
   }
 }
+
+/** How the stack ended before the user's tuning or Ctrl-C: a crash loop it gave up on (reported by onEvent). */
+const FAILED = Symbol('stack failed');
+/** Ctrl-C or SIGTERM. */
+const SIGNALLED = Symbol('signalled');
 
 function printEndpoints(io: CliIo, stack: LocalStack): void {
   const predictUrl = `${stack.predictorUrl}/predict`;
@@ -54,14 +98,37 @@ function printEndpoints(io: CliIo, stack: LocalStack): void {
   );
 }
 
-/** Until Ctrl-C or SIGTERM, or until a process of the stack ends on its own (nothing restarts it yet). */
-function untilSignalled(stack: LocalStack, io: CliIo): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    void stack.firstExit.then(({ name, status }) => {
-      io.stderr(`› ${name} exited (code ${status.code}, signal ${status.signal}); see ${stack.dirs.logs}\n`);
+/** The first Ctrl-C or SIGTERM: a promise, an abort signal for the start-up, and the unhooking. */
+interface Interruption {
+  readonly promise: Promise<void>;
+  readonly abort: AbortSignal;
+  signalled(): boolean;
+  dispose(): void;
+}
+
+/**
+ * The first Ctrl-C or SIGTERM, from the start on (a second one ends the process at once, Node's default); during the
+ * start-up it takes effect once the part starting then (nats-server, MLflow, or the four services) is up or failed.
+ */
+function interruption(io: CliIo): Interruption {
+  const controller = new AbortController();
+  let onSignal: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    onSignal = () => {
+      io.stderr('› interrupted: stopping (again to force)\n');
+      controller.abort(new UsageError('interrupted by a signal', 130));
       resolve();
-    });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   });
+  return {
+    promise,
+    abort: controller.signal,
+    signalled: () => controller.signal.aborted,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

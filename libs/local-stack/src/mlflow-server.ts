@@ -12,11 +12,15 @@ export interface MlflowServerHandle {
   readonly trackingUri: string;
   readonly port: number;
   readonly dataDir: string;
-  /** Resolves when the server process ends, on request or not. */
+  /** The pid of the current run. */
+  readonly pid: number | undefined;
+  /** Resolves when the server process (its current run) ends, on request or not. */
   readonly exited: Promise<ExitStatus>;
   /** The server's recent log lines, for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** Starts it again on the same port and data (a crashed run's leftover workers killed first); waits for /health. */
+  restart(): Promise<void>;
 }
 
 /** Options for {@link startMlflowServer}. */
@@ -67,10 +71,14 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     trackingUri,
     port,
     dataDir,
+    get pid() {
+      return server.pid;
+    },
     get exited() {
       return server.exited;
     },
     output: () => server.output(),
+    restart: () => server.restart(),
     async stop() {
       await server.stop();
       await removeData();

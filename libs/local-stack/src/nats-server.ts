@@ -17,7 +17,9 @@ export interface NatsServerHandle {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
-  /** Resolves when the server process ends, on request or not. */
+  /** The pid of the current run. */
+  readonly pid: number | undefined;
+  /** Resolves when the server process (its current run) ends, on request or not. */
   readonly exited: Promise<ExitStatus>;
   /** The server's recent log lines, for failure messages. */
   output(): string;
@@ -25,6 +27,8 @@ export interface NatsServerHandle {
   stop(): Promise<void>;
   /** SIGKILL (a crash): the store stays as it is, so a server started on the same port and store recovers it. */
   kill(): Promise<void>;
+  /** Starts it again on the same port and store (after a crash: its leftovers are killed first); waits until ready. */
+  restart(): Promise<void>;
 }
 
 /** Options for {@link startNatsServer}. */
@@ -77,10 +81,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     url: `${options.tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${port}`,
     port,
     storeDir,
+    get pid() {
+      return server.pid;
+    },
     get exited() {
       return server.exited;
     },
     output: () => server.output(),
+    restart: () => server.restart(),
     async stop() {
       await server.stop();
       await removeStore();

@@ -13,6 +13,12 @@ export interface StackServicesOptions {
   readonly logger?: SupervisorLogger | undefined;
 }
 
+/** A started service and the URL that answers while it is healthy (its readiness probe). */
+export interface StackService {
+  readonly process: SupervisedProcess;
+  readonly healthUrl: string;
+}
+
 /** A service's shutdown drains its consumers and in-flight trials: more time than a server needs. */
 const SERVICE_STOP_GRACE_MS = 20_000;
 
@@ -20,7 +26,7 @@ const SERVICE_STOP_GRACE_MS = 20_000;
  * Starts trainer, tracker, predictor and monitor together (health ports on free ports); if one fails, stops the
  * others.
  */
-export async function startStackServices(options: StackServicesOptions): Promise<SupervisedProcess[]> {
+export async function startStackServices(options: StackServicesOptions): Promise<StackService[]> {
   const [trainerPort, trackerPort, monitorPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
   const plan: { name: ServiceName; env: NodeJS.ProcessEnv; readyUrl: string }[] = [
     { name: 'trainer', env: { TRAINER_HEALTH_PORT: String(trainerPort) }, readyUrl: ready(trainerPort, 'ready') },
@@ -39,13 +45,13 @@ export async function startStackServices(options: StackServicesOptions): Promise
         logger: options.logger,
       });
       options.onReady(name);
-      return service;
+      return { process: service, healthUrl: readyUrl };
     }),
   );
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = results.find((r) => r.status === 'rejected');
   if (failure === undefined) return started;
-  await Promise.all(started.map((service) => service.stop()));
+  await Promise.all(started.map((service) => service.process.stop()));
   throw failure.reason;
 }
 

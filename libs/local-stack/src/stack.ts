@@ -1,9 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ExitStatus, findFreePort, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
-import { startMlflowServer } from './mlflow-server.js';
-import { startNatsServer } from './nats-server.js';
-import { startStackServices } from './services.js';
+import { findFreePort, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
+import { named } from './keeper.js';
+import { type MlflowServerHandle, startMlflowServer } from './mlflow-server.js';
+import { type NatsServerHandle, startNatsServer } from './nats-server.js';
+import type { Clock, RestartPolicyOptions } from './restart-policy.js';
+import { type StackService, startStackServices } from './services.js';
+import type { ProcessGaveUpEvent, StackEvent } from './stack-events.js';
+import { createStackStateWriter, type StackState } from './stack-state.js';
+import { type StackPart, StackSupervision } from './supervision.js';
 
 /** The ports of the local stack's public endpoints. */
 export interface LocalStackPorts {
@@ -17,7 +22,7 @@ export const DEFAULT_PORTS: LocalStackPorts = { nats: 4222, mlflow: 5000, predic
 
 /** Options for {@link startLocalStack}. */
 export interface LocalStackOptions {
-  /** nats/ (JetStream store), mlflow/ (database, artifacts), logs/ and datasets/ live here; kept on stop. */
+  /** nats/ (JetStream store), mlflow/ (database, artifacts), logs/, datasets/ and stack.json live here; kept on stop. */
   readonly dataDir: string;
   /** Each one defaults to {@link DEFAULT_PORTS}; 0 picks a free port. */
   readonly ports?: { readonly [K in keyof LocalStackPorts]?: number | undefined } | undefined;
@@ -27,6 +32,14 @@ export interface LocalStackOptions {
   readonly cwd?: string | undefined;
   /** One short line per step ("trainer ready"), for a console. */
   readonly onProgress?: ((message: string) => void) | undefined;
+  /** Every exit, restart and crash loop of a process once the stack is up (format with `formatStackEvent`). */
+  readonly onEvent?: ((event: StackEvent) => void) | undefined;
+  /** Backoff and crash-loop window of the restarts. @defaultValue DEFAULT_RESTART_POLICY */
+  readonly restartPolicy?: RestartPolicyOptions | undefined;
+  /** Aborts the start-up between its steps (what started is stopped, the abort reason thrown); no effect once up. */
+  readonly signal?: AbortSignal | undefined;
+  /** The restart policy's clock. @defaultValue Date.now */
+  readonly clock?: Clock | undefined;
   readonly logger?: SupervisorLogger | undefined;
 }
 
@@ -38,39 +51,46 @@ export interface LocalStackDirs {
   readonly datasets: string;
 }
 
-/** Which process of the stack ended without being asked to, and how. */
-export interface StackExit {
-  readonly name: string;
-  readonly status: ExitStatus;
-}
+/** The crash loop that made the stack give up: which process, what happened last, its last log lines. */
+export type StackFailure = ProcessGaveUpEvent;
 
-/** The running local stack: nats-server, MLflow, trainer, tracker, predictor, monitor. */
+/** The running local stack: nats-server, MLflow, trainer, tracker, predictor, monitor, each restarted on a crash. */
 export interface LocalStack {
   readonly ports: LocalStackPorts;
   readonly dirs: LocalStackDirs;
   readonly natsUrl: string;
   readonly trackingUri: string;
   readonly predictorUrl: string;
+  /** trainer, tracker, predictor, monitor (a restart keeps the object; `pid` is the current run's). */
   readonly services: readonly SupervisedProcess[];
-  /** Resolves when the first process ends on its own (nothing restarts it; the caller decides). */
-  readonly firstExit: Promise<StackExit>;
-  /** Stops the services (predictor first), then MLflow, then nats-server; the data directory stays. */
+  /** `<dataDir>/stack.json`, rewritten on every change (read it with `readStackState`). */
+  readonly stateFile: string;
+  /** Resolves when a process is in a crash loop and stays down (never when all goes well); the caller stops the stack. */
+  readonly failed: Promise<StackFailure>;
+  /** The state as written to the state file last. */
+  state(): StackState;
+  /** Restarts so far, per process name. */
+  restarts(): Record<string, number>;
+  /** No more restarts; stops the services (monitor, predictor, tracker, trainer), MLflow, nats-server; data stays. */
   stop(): Promise<void>;
 }
 
 type Stop = () => Promise<void>;
 
-/** Starts the whole local stack in order, each part once the previous answers; on a failure stops what started. */
+/**
+ * Starts the whole local stack in order, each part once the previous answers; on a failure stops what started. Once
+ * up, a process that ends on its own is restarted (see {@link StackSupervision}).
+ */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dirs = stackDirs(options.dataDir);
   await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
   const ports = await choosePorts(options.ports ?? {});
   const progress = options.onProgress ?? (() => undefined);
   progress(`nats-server on ${ports.nats}, MLflow on ${ports.mlflow} (data in ${options.dataDir})`);
+  const state = createStackStateWriter(options.dataDir, endpoints(ports), (err) =>
+    progress(`cannot write the state file: ${err.message}`),
+  );
   const stops: Stop[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-  };
   try {
     const common = { logger: options.logger };
     const nats = await startNatsServer({
@@ -80,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logFile: log(dirs, 'nats-server'),
     });
     stops.push(() => nats.stop());
+    options.signal?.throwIfAborted();
     const mlflow = await startMlflowServer({
       ...common,
       port: ports.mlflow,
@@ -87,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logFile: log(dirs, 'mlflow'),
     });
     stops.push(() => mlflow.stop());
+    options.signal?.throwIfAborted();
     const env = serviceEnv(options.env ?? process.env, nats.url, mlflow.trackingUri, dirs, ports);
     const services = await startStackServices({
       ...common,
@@ -96,26 +118,61 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cwd: options.cwd,
       onReady: (name) => progress(`${name} ready`),
     });
-    stops.push(...services.map((service) => async () => void (await service.stop())));
-    const exits = [
-      nats.exited.then((status) => ({ name: 'nats-server', status })),
-      mlflow.exited.then((status) => ({ name: 'mlflow', status })),
-      ...services.map((service) => service.exited.then((status) => ({ name: service.name, status }))),
-    ];
+    const supervision = new StackSupervision(stackParts(dirs, ports, nats, mlflow, services), {
+      ...options,
+      policy: options.restartPolicy,
+      state,
+    });
+    state.setStack('running');
     return {
       ports,
       dirs,
       natsUrl: nats.url,
       trackingUri: mlflow.trackingUri,
       predictorUrl: `http://127.0.0.1:${ports.predictor}`,
-      services,
-      firstExit: Promise.race(exits.map(unrequested)),
-      stop: stopAll,
+      services: services.map((service) => service.process),
+      stateFile: state.file,
+      failed: supervision.failed,
+      state: () => state.state,
+      restarts: () => supervision.restarts(),
+      stop: once(() => supervision.stopAll()),
     };
   } catch (err) {
-    await stopAll();
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    state.setStack(options.signal?.aborted === true ? 'stopped' : 'failed');
+    await state.flush();
     throw err;
   }
+}
+
+function stackParts(
+  dirs: LocalStackDirs,
+  ports: LocalStackPorts,
+  nats: NatsServerHandle,
+  mlflow: MlflowServerHandle,
+  services: readonly StackService[],
+): StackPart[] {
+  return [
+    { target: named('nats-server', nats), log: log(dirs, 'nats-server'), health: `tcp://127.0.0.1:${ports.nats}` },
+    { target: named('mlflow', mlflow), log: log(dirs, 'mlflow'), health: `${mlflow.trackingUri}/health` },
+    ...services.map((s) => ({ target: s.process, log: log(dirs, s.process.name), health: s.healthUrl })),
+  ];
+}
+
+function endpoints(ports: LocalStackPorts): StackState['endpoints'] {
+  return {
+    nats: `nats://127.0.0.1:${ports.nats}`,
+    mlflow: `http://127.0.0.1:${ports.mlflow}`,
+    predictor: `http://127.0.0.1:${ports.predictor}`,
+  };
+}
+
+function once(run: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= run();
+    return running;
+  };
 }
 
 function stackDirs(dataDir: string): LocalStackDirs {
@@ -154,9 +211,4 @@ function serviceEnv(
     PREDICTOR_PORT: String(ports.predictor),
     PREDICTOR_MODEL_POLL_MS: '10000',
   };
-}
-
-/** A process's end as a stack exit, or a promise that never settles when the end was asked for. */
-function unrequested(exit: Promise<StackExit>): Promise<StackExit> {
-  return exit.then((e) => (e.status.requested ? new Promise<never>(() => undefined) : e));
 }

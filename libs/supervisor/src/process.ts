@@ -53,7 +53,10 @@ export interface SupervisedProcess extends ProbeTarget {
   stop(graceMs?: number): Promise<ExitStatus>;
   /** SIGKILL at once (a crash for fault tests); resolves when the run has ended. */
   kill(): Promise<ExitStatus>;
-  /** Stops the current run if it is still going, spawns the same spec again and waits for readiness. */
+  /**
+   * Stops the current run if it is still going (and kills what is left of its process group), spawns the same spec
+   * again and waits for readiness.
+   */
   restart(): Promise<void>;
 }
 
@@ -111,7 +114,7 @@ class Supervised implements SupervisedProcess {
 
   async stop(graceMs = this.spec.stopGraceMs ?? 10_000): Promise<ExitStatus> {
     const run = this.run;
-    if (run.status !== undefined) return run.status;
+    if (run.status !== undefined) return reaped(run);
     run.requested = true;
     run.signal('SIGTERM');
     const timer = setTimeout(() => run.signal('SIGKILL'), graceMs);
@@ -122,7 +125,7 @@ class Supervised implements SupervisedProcess {
 
   async kill(): Promise<ExitStatus> {
     const run = this.run;
-    if (run.status !== undefined) return run.status;
+    if (run.status !== undefined) return reaped(run);
     run.requested = true;
     run.signal('SIGKILL');
     return await run.exited;
@@ -130,6 +133,7 @@ class Supervised implements SupervisedProcess {
 
   async restart(): Promise<void> {
     await this.stop();
+    this.run.reapGroup();
     this.run = this.spawn();
     await this.ready();
   }
@@ -169,4 +173,10 @@ class Supervised implements SupervisedProcess {
     else this.spec.logger?.warn(fields, 'process exited on its own');
     for (const listener of this.exitListeners) listener(status);
   }
+}
+
+/** An ended run whose leftover group members (workers of a crashed server) are killed, as stop() promises. */
+function reaped(run: Run): ExitStatus {
+  run.reapGroup();
+  return run.status!;
 }

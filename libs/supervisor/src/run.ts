@@ -58,6 +58,20 @@ export class Run {
     }
   }
 
+  /**
+   * After the run has ended: SIGKILL whatever is left in its process group (a server's workers outlive a crashed
+   * parent and keep its port); nothing to do for a run without a group of its own.
+   */
+  reapGroup(): void {
+    const pid = this.child.pid;
+    if (!this.processGroup || pid === undefined || this.status === undefined) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // ESRCH: the group is empty, as it should be.
+    }
+  }
+
   private watch(output: OutputLog): Promise<ExitStatus> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;

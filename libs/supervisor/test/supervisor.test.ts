@@ -202,4 +202,20 @@ describe('restart', () => {
     expect(child.exitStatus()).toBeUndefined();
     expect(ends).toEqual([true]);
   });
+
+  it('when the leader crashed and left a worker of its group behind, then a restart kills the worker first', async () => {
+    const script = `
+      const { spawn } = require('node:child_process');
+      const worker = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      console.log(worker.pid); console.log('ready'); setInterval(() => {}, 1000)`;
+    const child = await node(script, { readiness: READY });
+    const worker = Number(child.runLines()[0]);
+    process.kill(child.pid!, 'SIGKILL');
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL', requested: false });
+    expect(alive(worker)).toBe(true);
+    await child.restart();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(alive(worker)).toBe(false);
+    expect(alive(Number(child.runLines()[0]))).toBe(true);
+  });
 });

@@ -52,6 +52,7 @@ export function checkCompose(compose: ComposeModel, expect: ComposeExpectations)
     ...volumeProblems(compose.model, contexts),
     ...contexts.flatMap((c) => [
       ...healthAndDependencyProblems(c),
+      ...restartProblems(c),
       ...imageProblems(c),
       ...urlProblems(c),
       ...publishedPortProblems(c),
@@ -79,6 +80,29 @@ function healthAndDependencyProblems(c: ServiceContext): string[] {
     else if (condition !== 'service_healthy')
       problems.push(`${c.name}: depends_on ${dep} needs condition: service_healthy (has ${condition ?? 'none'})`);
   }
+  return problems;
+}
+
+/** Restart policies that bring a crashed container back (`no`, the default, leaves it down). */
+const RESTARTING = ['unless-stopped', 'always', 'on-failure'];
+
+/** Services that `docker compose up --scale <name>=N` must be able to multiply (see README). */
+export const SCALABLE_SERVICES: readonly string[] = ['trainer'];
+
+/** Every service restarts after a crash; a scalable one has no fixed container name or host port to collide on. */
+function restartProblems(c: ServiceContext): string[] {
+  const problems: string[] = [];
+  const restart = typeof c.service.restart === 'string' ? c.service.restart : undefined;
+  if (restart === undefined) problems.push(`${c.name}: no restart policy; a crashed container stays down`);
+  else if (!RESTARTING.includes(restart.split(':')[0]!))
+    problems.push(`${c.name}: restart: ${restart} leaves a crashed container down (use unless-stopped or on-failure)`);
+  if (!SCALABLE_SERVICES.includes(c.name)) return problems;
+  if (c.service.container_name !== undefined)
+    problems.push(`${c.name}: container_name ${c.service.container_name} stops docker compose up --scale ${c.name}=N`);
+  if (Array.isArray(c.service.ports) && c.service.ports.length > 0)
+    problems.push(
+      `${c.name}: a published host port stops docker compose up --scale ${c.name}=N (two replicas, one port)`,
+    );
   return problems;
 }
 

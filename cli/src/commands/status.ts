@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MODEL_NAME } from '@mlops/contracts';
+import { DEFAULT_PORTS } from '@mlops/local-stack';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { integerOption, stringOptions } from '../options.js';
+import { mlflowStatus, natsStatus, predictorStatus, recordedEndpoints, stackSection } from '../status/probes.js';
+import { modelSection, statusClient, tuningsSection } from '../status/registry.js';
+import { anythingReachable, type StatusReport, statusText } from '../status/report.js';
+
+/** Help text for `mlops status`. */
+export const STATUS_USAGE = `usage: mlops status [--data-dir data] [--nats URL] [--mlflow URL] [--predictor URL]
+  [--name ${DEFAULT_MODEL_NAME}] [--experiment NAME] [--limit 5]
+The state of a stack: each process of the local stack (from <data-dir>/stack.json, which mlops up keeps current,
+and its health endpoint now), whether NATS, MLflow and the predictor answer, the champion of --name and the last
+tunings of --experiment (default: --name), newest first. Each URL defaults to its flag, then NATS_URL /
+MLFLOW_TRACKING_URI, then the stack's state file, then the quick start's ports. Exit code 1 only when nothing answers.`;
+
+const FLAGS = ['data-dir', 'nats', 'mlflow', 'predictor', 'name', 'experiment', 'limit'] as const;
+
+/** `mlops status`: processes, endpoints, champion and last tunings of a running (or stopped) stack. */
+export async function statusCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
+  const limit = integerOption(values, 'limit') ?? 5;
+  if (limit < 1) throw new UsageError(`--limit needs a positive integer, got ${limit}`);
+  const stack = await stackSection(resolve(io.cwd, values['data-dir'] ?? 'data'));
+  const recorded = recordedEndpoints(stack);
+  const urls = {
+    nats: values.nats ?? io.env.NATS_URL ?? recorded.nats ?? `nats://127.0.0.1:${DEFAULT_PORTS.nats}`,
+    mlflow: values.mlflow ?? io.env.MLFLOW_TRACKING_URI ?? recorded.mlflow ?? local(DEFAULT_PORTS.mlflow),
+    predictor: values.predictor ?? recorded.predictor ?? local(DEFAULT_PORTS.predictor),
+  };
+  const endpoints = await Promise.all([
+    natsStatus(io, urls.nats),
+    mlflowStatus(urls.mlflow),
+    predictorStatus(urls.predictor),
+  ]);
+  const mlflowUp = endpoints[1]?.result.reachable === true;
+  const name = values.name ?? DEFAULT_MODEL_NAME;
+  const client = mlflowUp ? statusClient(io, urls.mlflow) : undefined;
+  const [model, tunings] = await Promise.all([
+    client && modelSection(client, name),
+    client && tuningsSection(client, values.experiment ?? name, limit),
+  ]);
+  const report: StatusReport = { stack, endpoints, model, tunings };
+  io.stdout(`${statusText(report, io.cwd)}\n`);
+  if (anythingReachable(report)) return 0;
+  io.stderr('mlops status: nothing answers: is a stack running? (mlops up, or docker compose up)\n');
+  return 1;
+}
+
+function local(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,151 @@
+import {
+  LocalStackError,
+  type ProcessRecord,
+  pidAlive,
+  probeHealth,
+  readStackState,
+  type StackState,
+  stackStateFile,
+} from '@mlops/local-stack';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { connectCli } from '../nats-connection.js';
+
+/** Whether an endpoint answered, and what it said or what went wrong. */
+export type Reachability =
+  | { readonly reachable: true; readonly detail: string }
+  | { readonly reachable: false; readonly problem: string };
+
+/** One endpoint of the stack as `mlops status` saw it. */
+export interface EndpointStatus {
+  readonly name: string;
+  readonly url: string;
+  readonly result: Reachability;
+}
+
+/** A process of the state file and whether its health address answers now. */
+export interface ProcessStatus extends ProcessRecord {
+  readonly healthy: boolean;
+}
+
+/** What the data directory says about a local stack: nothing, an unreadable file, or its processes. */
+export type StackSection =
+  | { readonly kind: 'none'; readonly file: string }
+  | { readonly kind: 'unreadable'; readonly file: string; readonly problem: string }
+  | {
+      readonly kind: 'state';
+      readonly file: string;
+      readonly state: StackState;
+      /** Whether the `mlops up` that writes the file still runs. */
+      readonly supervisorAlive: boolean;
+      readonly processes: readonly ProcessStatus[];
+    };
+
+/** How long a status probe may take. */
+const PROBE_TIMEOUT_MS = 3000;
+
+/** The state file of `dataDir` with every process's health probed; never throws. */
+export async function stackSection(dataDir: string): Promise<StackSection> {
+  const file = stackStateFile(dataDir);
+  let state: StackState | undefined;
+  try {
+    state = await readStackState(dataDir);
+  } catch (err) {
+    if (err instanceof LocalStackError) return { kind: 'unreadable', file, problem: err.message };
+    throw err;
+  }
+  if (state === undefined) return { kind: 'none', file };
+  const processes = await Promise.all(
+    state.processes.map(async (p) => ({ ...p, healthy: await probeHealth(p.health, PROBE_TIMEOUT_MS) })),
+  );
+  return { kind: 'state', file, state, supervisorAlive: pidAlive(state.pid), processes };
+}
+
+/** The stack's endpoints recorded in the state file, if any. */
+export function recordedEndpoints(section: StackSection): Partial<StackState['endpoints']> {
+  return section.kind === 'state' ? section.state.endpoints : {};
+}
+
+/** Connects to NATS (with the CLI's credentials) and closes again. */
+export async function natsStatus(io: CliIo, address: string): Promise<EndpointStatus> {
+  const url = withoutCredentials(address);
+  try {
+    const nc = await connectCli(io, address);
+    await nc.close();
+    return { name: 'NATS', url, result: { reachable: true, detail: 'reachable' } };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const reason = /^cannot connect to NATS at \S+ \((.*)\): is the stack up\?$/.exec(err.message)?.[1];
+    return { name: 'NATS', url, result: { reachable: false, problem: `NOT REACHABLE (${reason ?? err.message})` } };
+  }
+}
+
+/** GET <tracking URI>/health (credentials in the URL are neither sent nor shown: /health needs none). */
+export async function mlflowStatus(address: string): Promise<EndpointStatus> {
+  const url = withoutCredentials(address);
+  const answer = await get(`${url}/health`);
+  const result: Reachability =
+    answer.kind === 'answer' && answer.ok
+      ? { reachable: true, detail: 'reachable' }
+      : { reachable: false, problem: describeAnswer(answer) };
+  return { name: 'MLflow', url, result };
+}
+
+/** GET <predictor>/ready: which model version it serves, or why none. */
+export async function predictorStatus(address: string): Promise<EndpointStatus> {
+  const url = withoutCredentials(address);
+  const answer = await get(`${url}/ready`);
+  if (answer.kind === 'failed') return { name: 'predictor', url, result: { reachable: false, problem: answer.reason } };
+  const body = answer.body as { model?: { name?: string; version?: string }; reason?: string } | undefined;
+  const detail =
+    answer.ok && body?.model !== undefined
+      ? `reachable, serving ${body.model.name} version ${body.model.version}`
+      : `reachable, not serving a model yet${body?.reason === undefined ? '' : ` (${body.reason})`}`;
+  return { name: 'predictor', url, result: { reachable: true, detail } };
+}
+
+type Answer =
+  | { readonly kind: 'answer'; readonly ok: boolean; readonly status: number; readonly body: unknown }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+async function get(url: string): Promise<Answer> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const text = await response.text();
+    return { kind: 'answer', ok: response.ok, status: response.status, body: parseJson(text) };
+  } catch (err) {
+    return { kind: 'failed', reason: `NOT REACHABLE (${causeOf(err)})` };
+  }
+}
+
+function describeAnswer(answer: Answer): string {
+  return answer.kind === 'failed' ? answer.reason : `NOT HEALTHY (answered HTTP ${answer.status})`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A URL as it may be shown and fetched: user and password removed, no trailing slash (unparsable: as given). */
+export function withoutCredentials(address: string): string {
+  try {
+    const url = new URL(address);
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    return address;
+  }
+}
+
+/** The innermost message of an error chain: `connect ECONNREFUSED 127.0.0.1:5000` rather than `fetch failed`. */
+export function causeOf(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  if (current instanceof Error && current.name === 'TimeoutError') return `no answer within ${PROBE_TIMEOUT_MS} ms`;
+  return current instanceof Error ? current.message : String(current);
+}

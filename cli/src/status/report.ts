@@ -1,0 +1,114 @@
+import { dirname, isAbsolute, relative } from 'node:path';
+import type { EndpointStatus, ProcessStatus, StackSection } from './probes.js';
+import type { ModelSection, TuningRow, TuningsSection } from './registry.js';
+
+/** Everything `mlops status` found out. */
+export interface StatusReport {
+  readonly stack: StackSection;
+  readonly endpoints: readonly EndpointStatus[];
+  readonly model: ModelSection | undefined;
+  readonly tunings: TuningsSection | undefined;
+}
+
+/** The report as text: the stack's processes, the endpoints, the champion, the last tunings. */
+export function statusText(report: StatusReport, cwd: string): string {
+  return [
+    ...stackLines(report.stack, cwd),
+    'endpoints:',
+    ...table(report.endpoints.map((e) => [e.name, e.url, e.result.reachable ? e.result.detail : e.result.problem])),
+    ...modelLines(report.model),
+    ...tuningLines(report.tunings),
+  ].join('\n');
+}
+
+/** True when at least one endpoint or process answered: `mlops status` fails only when nothing does. */
+export function anythingReachable(report: StatusReport): boolean {
+  const processes = report.stack.kind === 'state' ? report.stack.processes : [];
+  return report.endpoints.some((e) => e.result.reachable) || processes.some((p) => p.healthy);
+}
+
+function stackLines(stack: StackSection, cwd: string): string[] {
+  const file = short(stack.file, cwd);
+  if (stack.kind === 'none')
+    return [`no local stack state: ${file} does not exist (mlops up writes it; see --data-dir)`];
+  if (stack.kind === 'unreadable') return [`local stack state unreadable: ${stack.problem}`];
+  const { state } = stack;
+  const head = `local stack (${file}): ${state.state}, mlops up pid ${state.pid}, started ${when(state.started_at)}`;
+  const live = ['starting', 'running', 'stopping'].includes(state.state);
+  const gone =
+    live && !stack.supervisorAlive
+      ? [
+          `  mlops up (pid ${state.pid}) is gone: the states below are as it last wrote them at ${when(state.updated_at)}`,
+        ]
+      : [];
+  const header = ['process', 'state', 'pid', 'restarts', 'health', 'last exit'];
+  const rows = stack.processes.map((p) => processRow(p));
+  const logs = stack.processes[0] === undefined ? [] : [`  logs: ${short(dirname(stack.processes[0].log), cwd)}/`];
+  return [head, ...gone, ...table([header, ...rows]), ...logs];
+}
+
+function processRow(p: ProcessStatus): string[] {
+  const exit = p.last_exit === null ? '-' : `${when(p.last_exit.at)} ${p.last_exit.reason}`;
+  return [
+    p.name,
+    p.state,
+    p.pid === null ? '-' : String(p.pid),
+    String(p.restarts),
+    p.healthy ? 'answering' : 'NOT ANSWERING',
+    exit,
+  ];
+}
+
+function modelLines(model: ModelSection | undefined): string[] {
+  if (model === undefined) return ['champion: unknown (MLflow not reachable)'];
+  if (model.kind === 'unavailable') return [`champion: MLflow registry query failed: ${model.problem}`];
+  if (!model.registered) return [`champion: ${model.name} is not registered yet (no tuning has finished)`];
+  const aliases =
+    model.aliases.length === 0 ? 'none' : model.aliases.map((a) => `${a.alias} → v${a.version}`).join(', ');
+  const champion = model.champion;
+  if (champion === null) return [`champion of ${model.name}: none (aliases: ${aliases})`];
+  const metric = champion.metric === null ? '' : `${champion.metric.name} ${champion.metric.value}, `;
+  const tuning = champion.tuningId === null ? 'no tuning tag' : `tuning ${champion.tuningId}`;
+  return [`champion of ${model.name}: version ${champion.version} (${metric}${tuning}); aliases: ${aliases}`];
+}
+
+function tuningLines(tunings: TuningsSection | undefined): string[] {
+  if (tunings === undefined) return ['last tunings: unknown (MLflow not reachable)'];
+  if (tunings.kind === 'unavailable') return [`last tunings: MLflow query failed: ${tunings.problem}`];
+  if (!tunings.found) return [`last tunings: experiment ${tunings.experiment} does not exist yet`];
+  if (tunings.rows.length === 0) return [`last tunings: none in experiment ${tunings.experiment} yet`];
+  const header = ['started', 'status', 'trials', 'best', 'version', 'tuning'];
+  return [
+    `last tunings in experiment ${tunings.experiment}, newest first:`,
+    ...table([header, ...tunings.rows.map(tuningRow)]),
+  ];
+}
+
+function tuningRow(t: TuningRow): string[] {
+  const trials =
+    t.trials === null ? '-' : t.recorded === null ? String(t.trials) : `${t.recorded}/${t.trials} recorded`;
+  return [
+    t.startedAt === undefined ? '-' : when(new Date(t.startedAt).toISOString()),
+    t.status,
+    trials,
+    t.best === null ? '-' : `${t.best.name}=${Number(t.best.value.toFixed(4))}`,
+    t.version ?? '-',
+    t.tuningId,
+  ];
+}
+
+/** Rows as aligned columns, indented by two spaces. */
+function table(rows: readonly string[][]): string[] {
+  const widths = rows.reduce<number[]>((w, row) => row.map((cell, j) => Math.max(w[j] ?? 0, cell.length)), []);
+  return rows.map((row) => `  ${row.map((cell, j) => cell.padEnd(widths[j] ?? 0)).join('  ')}`.trimEnd());
+}
+
+/** An ISO time as `YYYY-MM-DD hh:mm:ss` (UTC, as the other commands print times). */
+function when(iso: string): string {
+  return iso.slice(0, 19).replace('T', ' ');
+}
+
+function short(path: string, cwd: string): string {
+  const inside = relative(cwd, path);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+}

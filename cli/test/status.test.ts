@@ -1,0 +1,202 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+// Error paths of `mlops status`: nothing listening, and an HTTP layer that answers like a broken MLflow and a
+// predictor without a model. The status of a real stack is checked in status.integration.test.ts and
+// test/fault/stack-restart.test.ts.
+
+let dir: string;
+let server: Server;
+let base: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlops-status-'));
+  server = createServer((req, res) => {
+    const [status, body] = answer(req.url ?? '');
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterEach(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** MLflow whose /health answers but whose API fails; a predictor that is up without a model; a healthy service. */
+function answer(url: string): [number, unknown] {
+  if (url === '/health' || url === '/trainer/ready') return [200, { alive: true }];
+  if (url === '/ready') return [503, { status: 'not ready', reason: 'no version has the alias champion' }];
+  if (url.startsWith('/api/'))
+    return [500, { error_code: 'INTERNAL_ERROR', message: 'database disk image is malformed' }];
+  return [404, {}];
+}
+
+/** A port nothing listens on (the OS hands it out, the listener closes at once). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** The pid of a process that has ended. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid;
+}
+
+async function status(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: (t: string) => {
+      stdout += t;
+    },
+    stderr: (t: string) => {
+      stderr += t;
+    },
+    cwd: dir,
+    env: {},
+  };
+  const code = await main(['status', ...args], io);
+  return { code, stdout, stderr };
+}
+
+describe('mlops status when things are down', () => {
+  it('when nothing listens and there is no state file, then every part says so and the exit code is 1', async () => {
+    const closed = await closedPort();
+    const result = await status(
+      '--nats',
+      `nats://127.0.0.1:${closed}`,
+      '--mlflow',
+      `http://127.0.0.1:${closed}`,
+      '--predictor',
+      `http://127.0.0.1:${closed}`,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('mlops status: nothing answers: is a stack running? (mlops up, or docker compose up)\n');
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('no local stack state: data/stack.json does not exist (mlops up writes it; see --data-dir)');
+    expect(lines[1]).toBe('endpoints:');
+    expect(lines.slice(2, 5)).toEqual([
+      `  NATS       nats://127.0.0.1:${closed}  NOT REACHABLE (connection refused)`,
+      `  MLflow     http://127.0.0.1:${closed}  NOT REACHABLE (connect ECONNREFUSED 127.0.0.1:${closed})`,
+      `  predictor  http://127.0.0.1:${closed}  NOT REACHABLE (connect ECONNREFUSED 127.0.0.1:${closed})`,
+    ]);
+    expect(lines.slice(5)).toEqual([
+      'champion: unknown (MLflow not reachable)',
+      'last tunings: unknown (MLflow not reachable)',
+    ]);
+  });
+
+  it('when MLflow answers /health but its API fails and the predictor has no model, then each says what is wrong', async () => {
+    const closed = await closedPort();
+    const result = await status('--nats', `nats://127.0.0.1:${closed}`, '--mlflow', base, '--predictor', `${base}/`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`MLflow     ${base}  reachable`);
+    expect(result.stdout).toContain(
+      `predictor  ${base}  reachable, not serving a model yet (no version has the alias champion)`,
+    );
+    expect(result.stdout).toMatch(
+      /champion: MLflow registry query failed: MLflow GET \/api\/2\.0\/mlflow\/registered-models\/get failed with 500 INTERNAL_ERROR: database disk image is malformed/,
+    );
+    expect(result.stdout).toMatch(
+      /last tunings: MLflow query failed: MLflow GET \S+experiments\/get-by-name failed with 500/,
+    );
+  });
+
+  it('when URLs carry credentials, then they are neither shown nor needed for the health checks', async () => {
+    const closed = await closedPort();
+    const secret = base.replace('http://', 'http://admin:s3cret@');
+    const result = await status(
+      '--nats',
+      `nats://me:s3cret@127.0.0.1:${closed}`,
+      '--mlflow',
+      secret,
+      '--predictor',
+      base,
+    );
+    expect(result.stdout).not.toContain('s3cret');
+    expect(result.stdout).toContain(`  NATS       nats://127.0.0.1:${closed}  NOT REACHABLE (connection refused)`);
+    expect(result.stdout).toContain(`  MLflow     ${base}  reachable`);
+  });
+
+  it('when the state file names processes and a supervisor that is gone, then it shows them with their health now', async () => {
+    const closed = await closedPort();
+    const supervisor = deadPid();
+    await writeState(supervisor, closed);
+    const result = await status('--nats', `nats://127.0.0.1:${closed}`);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^local stack \\(data/stack.json\\): running, mlops up pid ${supervisor}, started 2026-01-02 03:04:05$`,
+      ),
+    );
+    expect(lines[1]).toBe(
+      `  mlops up (pid ${supervisor}) is gone: the states below are as it last wrote them at 2026-01-02 03:05:00`,
+    );
+    expect(lines.slice(2, 5)).toEqual([
+      '  process  state       pid  restarts  health         last exit',
+      '  trainer  running     101  0         answering      -',
+      '  tracker  restarting  -    2         NOT ANSWERING  2026-01-02 03:04:59 exited (code null, signal SIGKILL)',
+    ]);
+    expect(lines[5]).toBe('  logs: data/logs/');
+    expect(result.stdout).toContain(`predictor  ${base}  reachable, not serving a model yet`);
+  });
+
+  it('when the state file is not one, then it says so and goes on with the endpoints', async () => {
+    await mkdirData();
+    await writeFile(join(dir, 'data', 'stack.json'), '{"format": 7}');
+    const closed = await closedPort();
+    const result = await status('--nats', `nats://127.0.0.1:${closed}`, '--mlflow', base, '--predictor', base);
+    expect(result.stdout.split('\n')[0]).toMatch(
+      /^local stack state unreadable: \S+stack\.json is not a stack state file/,
+    );
+    expect(result.code).toBe(0);
+  });
+
+  it('when --limit is not positive, then it is a usage error', async () => {
+    const result = await status('--limit', '0');
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'mlops status: --limit needs a positive integer, got 0\n' });
+  });
+});
+
+async function mkdirData(): Promise<void> {
+  await mkdir(join(dir, 'data', 'logs'), { recursive: true });
+}
+
+/** A state file as `mlops up` writes it: trainer healthy (the test server), tracker restarting (nothing listens). */
+async function writeState(pid: number, closed: number): Promise<void> {
+  await mkdirData();
+  const processes = [
+    { name: 'trainer', pid: 101, state: 'running', restarts: 0, last_exit: null, health: `${base}/trainer/ready` },
+    {
+      name: 'tracker',
+      pid: null,
+      state: 'restarting',
+      restarts: 2,
+      last_exit: { at: '2026-01-02T03:04:59.000Z', reason: 'exited (code null, signal SIGKILL)' },
+      health: `http://127.0.0.1:${closed}/ready`,
+    },
+  ].map((p) => ({ ...p, log: join(dir, 'data', 'logs', `${p.name}.log`) }));
+  const state = {
+    format: 1,
+    pid,
+    state: 'running',
+    started_at: '2026-01-02T03:04:05.000Z',
+    updated_at: '2026-01-02T03:05:00.000Z',
+    data_dir: join(dir, 'data'),
+    endpoints: { nats: `nats://127.0.0.1:${closed}`, mlflow: base, predictor: base },
+    processes,
+  };
+  await writeFile(join(dir, 'data', 'stack.json'), JSON.stringify(state));
+}
