@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MlflowClient } from '@mlops/mlflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -9,7 +9,7 @@ import {
   startInProcessStack,
   waitFor,
 } from '../e2e/support/in-process-stack.js';
-import { renderedDom, screenshot } from './chromium.js';
+import { launchChromium } from './support/chromium.js';
 
 const modelName = `browser_figures_${randomUUID().slice(0, 8)}`;
 const FIGURES = ['accuracy_by_C.svg', 'roc_curve.svg', 'confusion_matrix.svg'];
@@ -42,20 +42,31 @@ describe("a tuning's figures in the MLflow UI (headless Chromium)", () => {
     expect(experiment.tags['mlflow.experimentKind']).toBe('custom_model_development');
   });
 
-  it("when a person opens each figure in the parent run's artifact view, then the UI shows it as an image", async () => {
+  it("when a person opens each figure in the parent run's artifact view, then the UI shows it as a loaded image", async () => {
     const base = `${inject('mlflowTrackingUri')}/#/experiments/${parent.experimentId}/runs/${parent.runId}`;
-    // The UI's "Model training" view (it opens in its GenAI view unless asked).
-    const page = (figure: string) => ({ url: `${base}/artifactPath/figures/${figure}?workflowType=machine_learning` });
     const shots = join(process.cwd(), 'test-results');
-    await mkdir(shots, { recursive: true });
-    for (const figure of FIGURES) {
-      const dom = await renderedDom(page(figure));
-      // The preview fetches the file and shows it from a blob URL, its path as the image's alt text.
-      const images = [...dom.matchAll(/<img alt="([^"]*)" src="(blob:[^"]+)"/g)].map((m) => m[1]);
-      expect(images, figure).toEqual([`figures/${figure}`]);
-      const path = join(shots, `mlflow-${figure.replace('.svg', '.png')}`);
-      await screenshot(page(figure), path);
-      expect((await stat(path)).size).toBeGreaterThan(10_000);
+    const browser = await launchChromium();
+    try {
+      for (const figure of FIGURES) {
+        const page = await browser.newPage({ width: 1400, height: 1000 });
+        // The UI's "Model training" view (it opens in its GenAI view unless asked).
+        await page.goto(`${base}/artifactPath/figures/${figure}?workflowType=machine_learning`);
+        // The preview fetches the file and shows it from a blob URL, its path as the image's alt text.
+        const shown = await page.waitFor<{ src: string; width: number }>(
+          `${figure} shown`,
+          `(() => { const img = document.querySelector('img[alt="figures/${figure}"]');
+            return img && img.complete && img.naturalWidth > 0 ? { src: img.src, width: img.naturalWidth } : null; })()`,
+          30_000,
+        );
+        expect(shown.src).toMatch(/^blob:/);
+        expect(shown.width).toBeGreaterThan(200);
+        const path = join(shots, `mlflow-${figure.replace('.svg', '.png')}`);
+        await page.screenshot(path, 1000);
+        expect((await stat(path)).size).toBeGreaterThan(10_000);
+        expect(page.problems.filter((p) => p.includes('figures'))).toEqual([]);
+      }
+    } finally {
+      await browser.close();
     }
   }, 180_000);
 });

@@ -33,12 +33,12 @@ describe('the OpenAPI document', () => {
     expect(result.valid).toBe(true);
   });
 
-  it('when served, then /openapi.json is the same document and /docs renders every route', async () => {
+  it('when served, then /openapi.json is the same document, the one the /docs page loads', async () => {
     const served = await call(t.base, 'GET', '/openapi.json');
     expect(served.json).toEqual(JSON.parse(JSON.stringify(doc)));
     const page = await call(t.base, 'GET', '/docs');
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    for (const path of Object.keys(doc.paths)) expect(page.text).toContain(path.replace(/[{}]/g, (c) => c));
+    expect((await call(t.base, 'GET', '/docs/init.js')).text).toContain("new URL('openapi.json', document.baseURI)");
   });
 
   it('when each documented path is classified, then the router serves it with the documented method', () => {

@@ -11,7 +11,9 @@ const SCORING_BODIES: Record<ScoringKind, unknown> = {
   invocations: { instances: [row] },
   infer: { inputs: [{ name: 'x', shape: [1, 20], datatype: 'FP64', data: row }] },
 };
-const concrete = (path: string) => path.replace('{name}', served.name).replace('{version}', served.version);
+const ASSET = 'swagger-ui.css';
+const concrete = (path: string) =>
+  path.replace('{name}', served.name).replace('{version}', served.version).replace('{asset}', ASSET);
 
 let t: TestServer;
 beforeAll(async () => {
@@ -37,6 +39,7 @@ describe('the route table', () => {
       expect(match.allowed, route.path).toBeUndefined();
       expect(match.params.name, route.path).toBe(route.path.includes('{name}') ? served.name : undefined);
       expect(match.params.version, route.path).toBe(route.path.includes('{version}') ? served.version : undefined);
+      expect(match.params.asset, route.path).toBe(route.path.includes('{asset}') ? ASSET : undefined);
     }
     expect(matchRoute('GET', '/v2/models/a%20b/versions/2').params).toEqual({ name: 'a b', version: '2' });
   });

@@ -1,6 +1,6 @@
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { ServedModel } from '../domain/served-model.js';
-import { renderDocsPage } from './docs-page.js';
+import { createDocsPage, DOCS_PAGE_HEADERS } from './docs-page.js';
 import type { HttpDeps } from './http-deps.js';
 import { buildOpenApiDocument, PREDICTOR_VERSION } from './openapi.js';
 import { READ_ROUTES, type ReadRouteKey } from './route-table.js';
@@ -26,8 +26,9 @@ export function createReadApp(deps: HttpDeps): Express {
 
 function serviceReads(deps: HttpDeps) {
   const { slot } = deps;
-  const openapi = JSON.stringify(buildOpenApiDocument());
-  const docs = renderDocsPage(buildOpenApiDocument());
+  const document = buildOpenApiDocument();
+  const openapi = JSON.stringify(document);
+  const docs = createDocsPage(document.info.title);
   return {
     health: (_req, res) => {
       res.json({ status: 'alive' });
@@ -60,7 +61,17 @@ function serviceReads(deps: HttpDeps) {
       res.type('application/json').send(openapi);
     },
     docs: (_req, res) => {
-      res.type('text/html').send(docs);
+      res.set(DOCS_PAGE_HEADERS).send(docs.html);
+    },
+    docsAsset: (req, res, next) => {
+      const file = docs.file(String(req.params.asset));
+      if (file === undefined) {
+        next();
+        return;
+      }
+      res.set(docs.fileHeaders(file, req.query.v));
+      if (req.fresh) res.status(304).end();
+      else res.send(file.body);
     },
   } satisfies Partial<Record<ReadRouteKey, RequestHandler>>;
 }

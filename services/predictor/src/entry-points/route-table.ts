@@ -22,7 +22,7 @@ export type SchemaName =
   | 'FeedbackReply';
 
 /** The names a path template may hold in braces; the matcher hands them to the handlers as route params. */
-export type PathParam = 'name' | 'version';
+export type PathParam = 'name' | 'version' | 'asset';
 
 interface RouteCommon {
   /** The path template, `{name}` for a segment: also the route's metrics label and its OpenAPI path. */
@@ -66,8 +66,8 @@ export interface ReadRoute extends RouteCommon {
   readonly method: 'GET';
   readonly read: string;
   readonly answers: Answers;
-  /** The answers' content type, when not JSON. */
-  readonly contentType?: 'text/plain' | 'text/html';
+  /** The answers' content type, when not JSON; the wildcard when it depends on the file asked for. */
+  readonly contentType?: 'text/plain' | 'text/html' | '*/*';
 }
 
 /** One route of the table. */
@@ -144,6 +144,8 @@ const READY = { '200': 'Ready', '503': NO_MODEL_YET };
 const PING = { '200': 'Model loaded', '404': NO_MODEL_YET };
 const MODEL = { '200': 'Model', '503': NO_MODEL_YET };
 const METRICS = { '200': 'Metrics in the text exposition format' };
+const DOCS = { '200': 'HTML page; its scripts and stylesheets come from /docs/{asset}' };
+const ASSET = { '200': 'The file', '404': 'No such file' };
 
 /**
  * Every route the predictor serves, once: method, path template, access class, then the scoring kind or the read
@@ -176,7 +178,8 @@ export const ROUTES = [
   get('/model', 'protected', 'model', 'The served model: identity, signature, training record', MODEL),
   get('/metrics', 'metrics', 'metrics', 'Prometheus metrics', METRICS, 'text/plain'),
   get('/openapi.json', 'public', 'openapi', 'This document', { '200': 'OpenAPI 3.1' }),
-  get('/docs', 'public', 'docs', 'Rendered documentation', { '200': 'HTML page' }, 'text/html'),
+  get('/docs', 'public', 'docs', 'This document in Swagger UI: read it and try the routes', DOCS, 'text/html'),
+  get('/docs/{asset}', 'public', 'docsAsset', 'A file of the /docs page (script, stylesheet, icon)', ASSET, '*/*'),
 ] as const;
 
 /** A read route of the table, its handler key kept literal. */

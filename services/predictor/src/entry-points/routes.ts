@@ -55,8 +55,9 @@ export function matchRoute(method: string, path: string): RouteMatch {
     if (!path.startsWith(template.prefix)) continue;
     const found = template.pattern.exec(path);
     if (found === null) continue;
-    const { name, version } = template.groups;
-    return withMethod(template.spec, method, { name: param(found, name), version: param(found, version) });
+    const { name, version, asset } = template.groups;
+    const params = { name: param(found, name), version: param(found, version), asset: param(found, asset) };
+    return withMethod(template.spec, method, params);
   }
   return UNMATCHED;
 }
@@ -67,7 +68,11 @@ function compile(spec: RouteSpec): Template {
     `^${literals.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([^/]+)')}$`,
   );
   const params = templateParams(spec.path);
-  const groups = { name: params.indexOf('name') + 1, version: params.indexOf('version') + 1 };
+  const groups = {
+    name: params.indexOf('name') + 1,
+    version: params.indexOf('version') + 1,
+    asset: params.indexOf('asset') + 1,
+  };
   return { spec, prefix: literals[0] ?? '', pattern, groups };
 }
 
