@@ -3,11 +3,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { expandGrid, parseTuneRequest } from '@mlops/contracts';
+import { LogisticRegression, type LogisticRegressionParams } from '@mlops/ml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { versionReport } from '../src/commands/monitor.js';
 import { modelsTable } from '../src/commands/registry.js';
 import { historyEntry, retrainReport } from '../src/commands/retrain.js';
 import { eventLine } from '../src/commands/traffic.js';
+import { tuneRequestOf } from '../src/commands/tune.js';
+import { readNumericCsv } from '../src/csv.js';
 import { main } from '../src/main.js';
 
 interface Run {
@@ -171,6 +175,106 @@ describe('mlops fit', () => {
     const result = await run('fit', '--csv', 'seed.csv', '--learning-rate', '3');
     expectOneLineFailure(result, /learning-rate/);
     expect(result.code).toBe(2);
+  });
+
+  async function fitDirectly(params: LogisticRegressionParams): Promise<LogisticRegression> {
+    const train = await readNumericCsv(join(dir, 'seed.train.csv'), 'y');
+    return new LogisticRegression(params).fit(train.X, train.y);
+  }
+
+  it('when --penalty l1 is asked of liblinear, then the coefficients are those of libs/ml, some exactly 0', async () => {
+    const result = await run(
+      'fit',
+      ...['--csv', 'seed.train.csv', '--solver', 'liblinear', '--penalty', 'l1', '--C', '0.05', '--random-state', '7'],
+    );
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    const model = await fitDirectly({ solver: 'liblinear', penalty: 'l1', C: 0.05, randomState: 7 });
+    expect(out).toMatchObject({ solver: 'liblinear', penalty: 'l1', coef: Array.from(model.coef) });
+    expect(out.coef.filter((c: number) => c === 0).length).toBeGreaterThan(0);
+  });
+
+  it('when elasticnet with --l1-ratio and --class-weight 0:1,1:3 is asked of saga, then libs/ml agrees', async () => {
+    const result = await run(
+      'fit',
+      ...['--csv', 'seed.train.csv', '--solver', 'saga', '--penalty', 'elasticnet', '--l1-ratio', '0.5'],
+      ...['--class-weight', '0:1,1:3', '--random-state', '0'],
+    );
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    const params = { solver: 'saga', penalty: 'elasticnet', l1Ratio: 0.5, classWeight: { 0: 1, 1: 3 }, randomState: 0 };
+    const model = await fitDirectly(params as LogisticRegressionParams);
+    expect(out).toMatchObject({ penalty: 'elasticnet', l1_ratio: 0.5, class_weights: [1, 3] });
+    expect(out.coef).toEqual(Array.from(model.coef));
+    expect(out.intercept).toBe(model.intercept);
+  });
+
+  it('when --class-weight is balanced, then the applied weights are printed', async () => {
+    const result = await run('fit', '--csv', 'seed.train.csv', '--class-weight', 'balanced');
+    const model = await fitDirectly({ classWeight: 'balanced' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ class_weights: [...model.fitSummary.classWeights] });
+  });
+
+  it("when the solver cannot fit the penalty, then it fails with one line giving scikit-learn's rule", async () => {
+    expectOneLineFailure(
+      await run('fit', '--csv', 'seed.train.csv', '--penalty', 'l1'),
+      /Solver lbfgs supports only 'l2' or None penalties, got l1 penalty/,
+    );
+  });
+
+  it('when --penalty or --class-weight is malformed, then it refuses with usage exit code 2', async () => {
+    const penalty = await run('fit', '--csv', 'seed.train.csv', '--penalty', 'ridge');
+    expectOneLineFailure(penalty, /--penalty "ridge" is not one of l2, l1, elasticnet, none/);
+    expect(penalty.code).toBe(2);
+    const classWeight = await run('fit', '--csv', 'seed.train.csv', '--class-weight', '0=1');
+    expectOneLineFailure(classWeight, /--class-weight "0=1" is not balanced, none or CLASS:WEIGHT pairs/);
+    expect(classWeight.code).toBe(2);
+    const label = await run('fit', '--csv', 'seed.train.csv', '--class-weight', 'yes:2');
+    expectOneLineFailure(label, /"yes" is not a class value/);
+  });
+});
+
+describe('mlops tune flags', () => {
+  it('when penalty, l1_ratio and repeated class weights are given, then they become grid axes the trainer accepts', () => {
+    const request = tuneRequestOf([
+      ...['--C', '1', '--penalty', 'l1,elasticnet,none', '--l1-ratio', '0.2,0.8'],
+      ...['--class-weight', 'balanced', '--class-weight', 'no:1,yes:3', '--class-weight', 'none'],
+    ]);
+    expect(request.grid).toEqual({
+      C: [1],
+      penalty: ['l1', 'elasticnet', null],
+      l1_ratio: [0.2, 0.8],
+      class_weight: ['balanced', { no: 1, yes: 3 }, null],
+    });
+    const parsed = parseTuneRequest(request);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const points = expandGrid(parsed.request.grid).map((t) => `${t.solver}/${t.penalty}/${t.l1_ratio ?? '-'}`);
+    expect([...new Set(points)]).toEqual([
+      'liblinear/l1/-',
+      'lbfgs/null/-',
+      'saga/l1/-',
+      'saga/elasticnet/0.2',
+      'saga/elasticnet/0.8',
+      'saga/null/-',
+    ]);
+    expect(points).toHaveLength(6 * 3);
+  });
+
+  it('when the new flags are left out, then the request has no grid: the seed experiment', () => {
+    expect(tuneRequestOf(['--tuning-id', 'seed'])).toEqual({ tuning_id: 'seed' });
+  });
+
+  it('when a penalty, l1_ratio or class weight is malformed, then tune refuses before connecting (exit code 2)', async () => {
+    for (const [flag, value, message] of [
+      ['--penalty', 'l1,ridge', /--penalty "ridge" is not one of l2, l1, elasticnet, none/],
+      ['--l1-ratio', 'half', /--l1-ratio needs comma-separated numbers/],
+      ['--class-weight', '0:1,1:-2', /--class-weight "0:1,1:-2" is not balanced, none or CLASS:WEIGHT pairs/],
+      ['--class-weight', '0:1,0:2', /--class-weight "0:1,0:2"/],
+    ] as const) {
+      const result = await run('tune', '--nats', 'nats://127.0.0.1:1', flag, value);
+      expectOneLineFailure(result, message);
+      expect(result.code).toBe(2);
+    }
   });
 });
 

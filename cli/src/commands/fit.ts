@@ -1,15 +1,23 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LogisticRegression, type LogisticRegressionParams, SOLVERS, type SolverName } from '@mlops/ml';
+import {
+  type ClassWeight,
+  LogisticRegression,
+  type LogisticRegressionParams,
+  SOLVERS,
+  type SolverName,
+} from '@mlops/ml';
 import { readNumericCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, numberOption, type RawOptions, requiredString, stringOptions } from '../options.js';
+import { classWeightValue, penaltyValue } from '../tune/hyperparameters.js';
 
 /** Help text for `mlops fit`. */
 export const FIT_USAGE = `usage: mlops fit --csv FILE.csv [--target y] [--solver lbfgs|liblinear|saga] [--C 1.0]
-  [--tol 1e-4] [--max-iter 100] [--random-state S] [--penalty l2|none] [--no-intercept]
-  [--intercept-scaling 1.0] [--test-csv FILE.csv]
+  [--tol 1e-4] [--max-iter 100] [--random-state S] [--no-intercept] [--intercept-scaling 1.0]
+  [--penalty l2|l1|elasticnet|none] [--l1-ratio R] [--class-weight balanced|0:1,1:3] [--test-csv FILE.csv]
+  l1: liblinear or saga; elasticnet: saga with --l1-ratio in [0, 1]; none: lbfgs or saga (scikit-learn's rules).
 Prints one JSON object: coef, intercept, n_iter, converged (and metrics on --test-csv).`;
 
 const FLAGS = [
@@ -21,6 +29,8 @@ const FLAGS = [
   'max-iter',
   'random-state',
   'penalty',
+  'l1-ratio',
+  'class-weight',
   'intercept-scaling',
   'test-csv',
 ] as const;
@@ -48,6 +58,9 @@ export async function fitCommand(args: string[], io: CliIo): Promise<number> {
   const result = {
     solver: summary.params.solver,
     C: summary.params.C,
+    penalty: summary.params.penalty,
+    ...(summary.params.penalty === 'elasticnet' ? { l1_ratio: summary.params.l1Ratio } : {}),
+    ...(summary.params.classWeight === null ? {} : { class_weights: [...summary.classWeights] }),
     classes: model.classes,
     feature_names: train.featureNames,
     coef: Array.from(model.coef),
@@ -65,13 +78,17 @@ function modelParams(values: RawOptions): LogisticRegressionParams {
   if (!(SOLVERS as readonly string[]).includes(solver)) {
     throw new UsageError(`--solver "${solver}" is not one of ${SOLVERS.join(', ')}`);
   }
-  const penalty = values.penalty ?? 'l2';
-  if (penalty !== 'l2' && penalty !== 'none') throw new UsageError(`--penalty "${String(penalty)}" is not l2 or none`);
+  const penalty = typeof values.penalty === 'string' ? penaltyValue(values.penalty, 'penalty') : 'l2';
   const set = <T>(key: keyof LogisticRegressionParams, value: T | undefined) =>
     value === undefined ? {} : { [key]: value };
   return {
     solver: solver as SolverName,
-    penalty: penalty === 'none' ? null : 'l2',
+    penalty,
+    ...set('l1Ratio', numberOption(values, 'l1-ratio')),
+    ...set(
+      'classWeight',
+      typeof values['class-weight'] === 'string' ? classWeightOf(values['class-weight']) : undefined,
+    ),
     ...(values['no-intercept'] === true ? { fitIntercept: false } : {}),
     ...set('C', numberOption(values, 'C')),
     ...set('tol', numberOption(values, 'tol')),
@@ -79,6 +96,19 @@ function modelParams(values: RawOptions): LogisticRegressionParams {
     ...set('randomState', integerOption(values, 'random-state')),
     ...set('interceptScaling', numberOption(values, 'intercept-scaling')),
   };
+}
+
+/** `--class-weight` for a numeric CSV: a mapping's keys are class values (`1.0` names class 1). */
+function classWeightOf(text: string): ClassWeight | null {
+  const spec = classWeightValue(text, 'class-weight');
+  if (spec === null || spec === 'balanced') return spec;
+  const weights: Record<number, number> = {};
+  for (const [key, weight] of Object.entries(spec)) {
+    const label = Number(key);
+    if (!Number.isFinite(label)) throw new UsageError(`--class-weight: "${key}" is not a class value (a number)`);
+    weights[label] = weight;
+  }
+  return weights;
 }
 
 function testMetrics(model: LogisticRegression, X: Parameters<LogisticRegression['predict']>[0], y: Float64Array) {

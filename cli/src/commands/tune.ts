@@ -7,12 +7,15 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
 import { integerOption, numberListOption, type RawOptions, stringOptions } from '../options.js';
+import { classWeightValue, penaltyValue } from '../tune/hyperparameters.js';
 import { columnReport, emptyProgress, progressBar, resultsTable } from '../tune/report.js';
 
 /** Help text for `mlops tune`. */
 export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C 0.01,0.1,1,10,100] [--solver liblinear,lbfgs,saga]
   [--csv PATH --target y] [--metric accuracy|f1|roc_auc|log_loss|precision|recall] [--tuning-id ID]
   [--experiment NAME] [--model-name NAME] [--timeout 600]
+  [--penalty l2,l1,elasticnet,none] [--l1-ratio 0.2,0.8] (elasticnet only; pairs a solver cannot fit are skipped)
+  [--class-weight balanced|none|0:1,1:3] (repeat the flag for more values; keys: class values or text labels)
   CSV tables: [--exclude a,b] [--categorical a,b] [--numeric a,b] (column roles over the inferred ones)
   [--scale true,false] [--impute mean,median,most_frequent,constant] [--categorical-missing most_frequent,category]
 Publishes a tune request, shows progress as runs finish, prints the results table and the registered version.
@@ -36,13 +39,18 @@ const FLAGS = [
   'scale',
   'impute',
   'categorical-missing',
+  'penalty',
+  'l1-ratio',
 ] as const;
+
+/** parseArgs options of `mlops tune`: `--class-weight` may be repeated, one grid value each. */
+const OPTIONS = { ...stringOptions(FLAGS), 'class-weight': { type: 'string', multiple: true } } as const;
 
 /** `mlops tune`: one tuning over the bus, from request to registered model. */
 export async function tuneCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
-  const request = buildRequest(values);
-  const tuningId = request.tuning_id!;
+  const { values, classWeights } = parseTuneArgs(args);
+  const request = buildRequest(values, classWeights);
+  const tuningId = request.tuning_id;
   const nc = await connectCli(io, values.nats);
   try {
     const outcome = watchTuning(nc, tuningId, io);
@@ -59,11 +67,33 @@ export async function tuneCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-function buildRequest(values: RawOptions): TuneRequestInput & { tuning_id: string } {
+/** The tune request `mlops tune` publishes for these arguments (a usage error names a bad flag). */
+export function tuneRequestOf(args: string[]): TuneRequestInput & { tuning_id: string } {
+  const { values, classWeights } = parseTuneArgs(args);
+  return buildRequest(values, classWeights);
+}
+
+/** The single-valued flags, and the values of the repeatable `--class-weight`. */
+function parseTuneArgs(args: string[]) {
+  const parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  const { 'class-weight': classWeights, ...values } = parsed;
+  return { values, classWeights };
+}
+
+function buildRequest(
+  values: RawOptions,
+  classWeights: readonly string[] | undefined,
+): TuneRequestInput & { tuning_id: string } {
   const grid: Record<string, unknown> = {};
   const C = numberListOption(values, 'C');
   if (C !== undefined) grid.C = C;
   if (typeof values.solver === 'string') grid.solver = listOption(values.solver);
+  if (typeof values.penalty === 'string')
+    grid.penalty = listOption(values.penalty).map((text) => penaltyValue(text, 'penalty'));
+  const l1Ratio = numberListOption(values, 'l1-ratio');
+  if (l1Ratio !== undefined) grid.l1_ratio = l1Ratio;
+  if (classWeights !== undefined)
+    grid.class_weight = classWeights.map((text) => classWeightValue(text, 'class-weight'));
   if (typeof values.scale === 'string') grid.scale = listOption(values.scale).map(booleanValue);
   if (typeof values.impute === 'string') grid.impute = listOption(values.impute);
   if (typeof values['categorical-missing'] === 'string')

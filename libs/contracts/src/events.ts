@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envelopeSchema, eventType } from './envelope.js';
+import { ClassWeightSchema, PENALTY_NAMES } from './penalties.js';
 import { ReferenceProfileSchema } from './reference-profile.js';
 import { RetrainLineageSchema } from './retraining.js';
 import {
@@ -32,7 +33,11 @@ export const TrialParamsSchema = z.strictObject({
   max_iter: z.number().int().min(1),
   fit_intercept: z.boolean(),
   intercept_scaling: finite.gt(0),
-  penalty: z.enum(['l2']).nullable(),
+  penalty: z.enum(PENALTY_NAMES).nullable(),
+  /** Elasticnet trials only. */
+  l1_ratio: finite.min(0).max(1).optional(),
+  /** Only when the grid named class_weight. */
+  class_weight: ClassWeightSchema.optional(),
   random_state: z.number().int().min(0),
   scale: z.boolean().optional(),
   impute: z.enum(IMPUTE_STRATEGIES).optional(),

@@ -78,6 +78,14 @@ export {
   parseFeedback,
   RAW_COLUMNS_CODING,
 } from './monitoring.js';
+export type { ClassWeightSpec, PenaltyName } from './penalties.js';
+export {
+  ClassWeightSchema,
+  PENALTY_NAMES,
+  PenaltySchema,
+  SOLVERS_OF_PENALTY,
+  solverFitsPenalty,
+} from './penalties.js';
 export type { MatrixProfileData, ReferenceProfileData, TableProfileData } from './reference-profile.js';
 export {
   MAX_PROFILE_SAMPLE_CELLS,

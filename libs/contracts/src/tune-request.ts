@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  ClassWeightSchema,
+  type ClassWeightSpec,
+  type PenaltyName,
+  PenaltySchema,
+  SOLVERS_OF_PENALTY,
+  solverFitsPenalty,
+} from './penalties.js';
 import { RetrainLineageSchema } from './retraining.js';
 
 /** The default experiment and registered model name of the seed experiment. */
@@ -130,7 +138,15 @@ export const GridSpecSchema = z.strictObject({
   max_iter: axis(count(1).max(100_000), [100]),
   fit_intercept: axis(z.boolean(), [true]),
   intercept_scaling: axis(finite.gt(0), [1]),
-  penalty: axis(z.enum(['l2']).nullable(), ['l2']),
+  penalty: axis(PenaltySchema, ['l2']).describe(
+    'a trial per penalty and solver that scikit-learn fits together: l1 with liblinear or saga, elasticnet with saga, null (no penalty) with lbfgs or saga; other pairs are skipped',
+  ),
+  l1_ratio: optionalAxis(finite.min(0).max(1)).describe(
+    'elasticnet only (required with it): a trial per value for each elasticnet point; other penalties ignore it',
+  ),
+  class_weight: optionalAxis(ClassWeightSchema).describe(
+    'a trial per value: null, "balanced" or {"<class>": weight}; keys are a number target\'s class values ("0", "1") or a text target\'s labels',
+  ),
   random_state: axis(count(0).max(0xffffffff), [42]),
   scale: optionalAxis(z.boolean()).describe('CSV tables: StandardScaler on the numeric columns (default true)'),
   impute: optionalAxis(z.enum(IMPUTE_STRATEGIES)).describe(
@@ -209,17 +225,44 @@ export const TuneRequestSchema = RequestObjectSchema.superRefine((request, ctx) 
   if (trials > MAX_TRIALS) {
     ctx.addIssue({ code: 'custom', path: ['grid'], message: `the grid has ${trials} trials, at most ${MAX_TRIALS}` });
   }
-  if (request.grid.solver.includes('liblinear') && request.grid.penalty.includes(null)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['grid', 'penalty'],
-      message: 'penalty null (no regularisation) is not supported by liblinear: drop one of them from the grid',
-    });
-  }
+  for (const issue of penaltyAxisProblems(request.grid)) ctx.addIssue({ code: 'custom', ...issue });
   for (const issue of syntheticDatasetProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
   for (const issue of preprocessingAxisProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
   for (const issue of appendTrainingProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
 });
+
+const penaltyText = (penalty: PenaltyName | null) => penalty ?? 'null';
+
+/**
+ * What the penalty axes cannot give: no solver × penalty pair scikit-learn fits (so no trial at all), elasticnet
+ * without l1_ratio, l1_ratio without elasticnet.
+ */
+function penaltyAxisProblems(grid: GridSpec): SchemaIssue[] {
+  const problems: SchemaIssue[] = [];
+  if (solverPenaltyPairs(grid).length === 0) {
+    const needs = [...new Set(grid.penalty)]
+      .map((penalty) => `${penaltyText(penalty)} needs ${SOLVERS_OF_PENALTY[penalty ?? 'none'].join(' or ')}`)
+      .join('; ');
+    problems.push({
+      path: ['grid', 'penalty'],
+      message: `no trial: grid.penalty [${grid.penalty.map(penaltyText).join(', ')}] and grid.solver [${grid.solver.join(', ')}] have no pair scikit-learn fits (${needs})`,
+    });
+  }
+  const elasticnet = grid.penalty.includes('elasticnet');
+  if (elasticnet && grid.l1_ratio === undefined) {
+    problems.push({
+      path: ['grid', 'l1_ratio'],
+      message: 'penalty elasticnet needs l1_ratio: one or more values in [0, 1] (the L1 share of the penalty)',
+    });
+  }
+  if (!elasticnet && grid.l1_ratio !== undefined) {
+    problems.push({
+      path: ['grid', 'l1_ratio'],
+      message: 'l1_ratio is used by penalty elasticnet only: add elasticnet to grid.penalty or leave l1_ratio out',
+    });
+  }
+  return problems;
+}
 
 /** True when the data set is a CSV table (preprocessed per trial), false for matrices (synthetic, matrix CSVs). */
 export function isTableDataset(dataset: DatasetSpec): boolean {
@@ -306,9 +349,24 @@ export type GridSpec = z.output<typeof GridSpecSchema>;
 /** The normalised data set description. */
 export type DatasetSpec = z.output<typeof DatasetSpecSchema>;
 
-/** Number of trials a grid expands to (the product of its axis lengths). */
+/**
+ * Number of trials a grid expands to, without expanding it: the product of the other axes' lengths times the
+ * solver × penalty pairs scikit-learn fits, an elasticnet pair counting once per l1_ratio value.
+ */
 export function trialCount(grid: GridSpec): number {
-  return Object.values(grid).reduce((product, values) => product * (values?.length ?? 1), 1);
+  const { solver: _solver, penalty: _penalty, l1_ratio: l1Ratio, ...others } = grid;
+  const pairs = solverPenaltyPairs(grid).reduce(
+    (sum, { penalty }) => sum + (penalty === 'elasticnet' ? (l1Ratio?.length ?? 1) : 1),
+    0,
+  );
+  return Object.values(others).reduce((product, values) => product * (values?.length ?? 1), pairs);
+}
+
+/** The grid's solver × penalty pairs that scikit-learn fits, solver varying slower (the trials' order). */
+function solverPenaltyPairs(grid: GridSpec): { solver: TrialParams['solver']; penalty: PenaltyName | null }[] {
+  return grid.solver.flatMap((solver) =>
+    grid.penalty.filter((penalty) => solverFitsPenalty(solver, penalty)).map((penalty) => ({ solver, penalty })),
+  );
 }
 
 /** The grid a request's trials come from: a CSV table's preprocessing axes filled with their defaults. */
@@ -331,7 +389,11 @@ export interface TrialParams {
   max_iter: number;
   fit_intercept: boolean;
   intercept_scaling: number;
-  penalty: 'l2' | null;
+  penalty: PenaltyName | null;
+  /** Elasticnet trials only: the L1 share of the penalty. */
+  l1_ratio?: number;
+  /** Only when the grid names class_weight (absent: every class weighs 1, as class_weight null). */
+  class_weight?: ClassWeightSpec;
   random_state: number;
   /** CSV tables only (absent for matrices: the synthetic data set, a matrix CSV): the preprocessing of this trial. */
   scale?: boolean;
@@ -342,7 +404,8 @@ export interface TrialParams {
 /**
  * Expands a grid into its trials in a fixed order: the preprocessing axes (present for CSV tables, see
  * {@link resolvedGrid}) vary slowest, so the trainer keeps one preprocessed table at a time; then C, solver and the
- * other axes.
+ * other axes. A penalty the trial's solver cannot fit is skipped; an elasticnet point takes each l1_ratio (other
+ * penalties none); class_weight is in a trial only when the grid names it.
  */
 export function expandGrid(grid: GridSpec): TrialParams[] {
   const trials: TrialParams[] = [];
@@ -353,7 +416,7 @@ export function expandGrid(grid: GridSpec): TrialParams[] {
           for (const max_iter of grid.max_iter)
             for (const fit_intercept of grid.fit_intercept)
               for (const intercept_scaling of grid.intercept_scaling)
-                for (const penalty of grid.penalty)
+                for (const penalty of penaltyPoints(grid, solver))
                   for (const random_state of grid.random_state)
                     trials.push({
                       C,
@@ -362,12 +425,31 @@ export function expandGrid(grid: GridSpec): TrialParams[] {
                       max_iter,
                       fit_intercept,
                       intercept_scaling,
-                      penalty,
+                      ...penalty,
                       random_state,
                       ...preprocessing,
                     });
   return trials;
 }
+
+/** The penalty, l1_ratio and class_weight points of one solver, in grid order (see {@link expandGrid}). */
+function penaltyPoints(grid: GridSpec, solver: TrialParams['solver']): PenaltyPoint[] {
+  const points: PenaltyPoint[] = [];
+  for (const penalty of grid.penalty) {
+    if (!solverFitsPenalty(solver, penalty)) continue;
+    const ratios = penalty === 'elasticnet' && grid.l1_ratio !== undefined ? grid.l1_ratio : [undefined];
+    for (const l1_ratio of ratios)
+      for (const class_weight of grid.class_weight ?? [undefined])
+        points.push({
+          penalty,
+          ...(l1_ratio === undefined ? {} : { l1_ratio }),
+          ...(class_weight === undefined ? {} : { class_weight }),
+        });
+  }
+  return points;
+}
+
+type PenaltyPoint = Pick<TrialParams, 'penalty' | 'l1_ratio' | 'class_weight'>;
 
 function preprocessingPoints(grid: GridSpec): Pick<TrialParams, 'scale' | 'impute' | 'categorical_missing'>[] {
   if (grid.scale === undefined && grid.impute === undefined && grid.categorical_missing === undefined) return [{}];

@@ -82,7 +82,15 @@ describe('tracker', () => {
 
   it('when run.completed overtakes tuning.started, then the trial waits for it and gets the data set as in order', async () => {
     const tuningId = `t-${randomUUID().slice(0, 6)}`;
-    await emit(SUBJECTS.runCompleted, `${tuningId}-0`, trial(tuningId, 0, 0.8));
+    const plain = trial(tuningId, 0, 0.8);
+    const params: EventData<'run.completed'>['params'] = {
+      ...plain.params,
+      solver: 'saga',
+      penalty: 'elasticnet',
+      l1_ratio: 0.5,
+      class_weight: { 1: 3 },
+    };
+    await emit(SUBJECTS.runCompleted, `${tuningId}-0`, { ...plain, params });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const early = await runsOf(tuningId);
     expect(early.filter((r) => r.data.tags['mlops.recorded'] !== undefined)).toHaveLength(0);
@@ -90,6 +98,12 @@ describe('tracker', () => {
     await until(async () => (await runsOf(tuningId)).some((r) => r.data.tags['mlops.recorded'] === 'completed'));
     const child = (await runsOf(tuningId)).find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-0`)!;
     expect(child.inputs.datasetInputs.map((i) => i.dataset.name)).toEqual(['two-columns']);
+    expect(child.data.params).toMatchObject({
+      solver: 'saga',
+      penalty: 'elasticnet',
+      l1_ratio: '0.5',
+      class_weight: '{"1":3}',
+    });
   }, 60_000);
 
   it('when tuning.started carries its dataset spec and appended rows, then the parent run tags the spec and logs both inputs', async () => {

@@ -48,4 +48,20 @@ describe('tuning figures', () => {
     ]);
     expect(JSON.stringify(figures['roc_curve.svg'])).toContain('best trial t1 on 5 holdout rows');
   });
+
+  it('when a parameter only some trials have varies (l1_ratio of elasticnet), then the others are labelled without it', () => {
+    const mixed: FigureTrial[] = [
+      { trialId: 'a', params: { C: '1', solver: 'saga', penalty: 'l1' }, metrics: { accuracy: 0.8 } },
+      {
+        trialId: 'b',
+        params: { C: '1', solver: 'saga', penalty: 'elasticnet', l1_ratio: '0.5' },
+        metrics: { accuracy: 0.82 },
+      },
+    ];
+    const figures = tuningFigures({ trials: mixed, bestTrialId: 'b', metric: 'accuracy', holdout: undefined });
+    expect(valuesOf(figures['accuracy_by_C.svg']!).map((p) => p.series)).toEqual([
+      'saga penalty=l1',
+      'saga l1_ratio=0.5 penalty=elasticnet',
+    ]);
+  });
 });

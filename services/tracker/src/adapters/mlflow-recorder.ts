@@ -232,9 +232,17 @@ export class MlflowRecorder {
   }
 }
 
-/** Trial params as MLflow strings; `penalty` null is logged as `None`, as scikit-learn users expect. */
+/**
+ * Trial params as MLflow strings; null (`penalty`, `class_weight`) is logged as `None`, as scikit-learn users expect,
+ * and a class_weight mapping as its JSON (`{"0":1,"1":3}`).
+ */
 export function trialParams(params: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v === null ? 'None' : String(v)]));
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, paramText(v)]));
+}
+
+function paramText(value: unknown): string {
+  if (value === null) return 'None';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function trialMetrics(data: RunCompleted['data'], timestamp: number) {

@@ -59,7 +59,8 @@ function trialPoints(trials: readonly FigureTrial[], metric: SelectionMetric, be
     const C = Number(trial.params.C);
     const value = trial.metrics[metric];
     if (!(C > 0 && Number.isFinite(C)) || value === undefined || !Number.isFinite(value)) return [];
-    const rest = varying.map((key) => `${key}=${trial.params[key]}`);
+    // A parameter some trials lack (l1_ratio outside elasticnet) is left out of their label.
+    const rest = varying.flatMap((key) => (trial.params[key] === undefined ? [] : [`${key}=${trial.params[key]}`]));
     const series = [trial.params.solver ?? '?', ...rest].join(' ');
     return [{ C, series, value, best: trial.trialId === bestTrialId }];
   });

@@ -1,5 +1,12 @@
 import type { EventData, FittedPreprocessorData, TrialMetrics, TrialParams } from '@mlops/contracts';
-import { type BinaryClassificationReport, type FittedPreprocessor, LogisticRegression, MlError } from '@mlops/ml';
+import {
+  type BinaryClassificationReport,
+  type FittedPreprocessor,
+  LogisticRegression,
+  type LogisticRegressionParams,
+  MlError,
+} from '@mlops/ml';
+import { fitClassWeight } from './class-weight.js';
 import type { TrainingData } from './dataset.js';
 import type { TrialInputs, TrialInputsCache } from './trial-inputs.js';
 
@@ -33,19 +40,10 @@ export function runTrial(
     if (err instanceof MlError) return { ok: false, reason: err.message };
     throw err;
   }
-  const model = new LogisticRegression({
-    solver: params.solver,
-    C: params.C,
-    tol: params.tol,
-    maxIter: params.max_iter,
-    fitIntercept: params.fit_intercept,
-    interceptScaling: params.intercept_scaling,
-    penalty: params.penalty,
-    randomState: params.random_state,
-  });
   const started = performance.now();
+  let model: LogisticRegression;
   try {
-    model.fit(prepared.train.X, prepared.train.y);
+    model = new LogisticRegression(modelParams(params, prepared, data)).fit(prepared.train.X, prepared.train.y);
   } catch (err) {
     if (err instanceof MlError) return { ok: false, reason: err.message };
     throw err;
@@ -89,6 +87,26 @@ export function runTrial(
     converged,
     warnings: [...warnings],
     fitTimeMs,
+  };
+}
+
+/** A trial's parameters as LogisticRegression takes them (scikit-learn's names camel-cased). */
+function modelParams(params: TrialParams, inputs: TrialInputs, data: TrainingData): LogisticRegressionParams {
+  return {
+    solver: params.solver,
+    C: params.C,
+    tol: params.tol,
+    maxIter: params.max_iter,
+    fitIntercept: params.fit_intercept,
+    interceptScaling: params.intercept_scaling,
+    penalty: params.penalty,
+    ...(params.l1_ratio === undefined ? {} : { l1Ratio: params.l1_ratio }),
+    classWeight: fitClassWeight(
+      params.class_weight,
+      inputs.train.y,
+      data.kind === 'table' ? data.classLabels : undefined,
+    ),
+    randomState: params.random_state,
   };
 }
 
