@@ -141,5 +141,17 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
         .sort((a, b) => a - b)
         .slice(0, 4),
     ).toEqual([0, 1, 2, 3]);
+    // Drift over time as a picture on the same run (redrawn at most every 30 s).
+    const figure = await waitFor('the drift figure', async () => {
+      const files = await mlflow.listArtifacts({ runId: runId!, path: 'figures' });
+      return files.some((f) => f.name === 'drift_over_time.svg') ? true : undefined;
+    });
+    expect(figure).toBe(true);
+    const svg = new TextDecoder().decode(
+      await mlflow.downloadArtifact({ runId: runId!, path: 'figures/drift_over_time.svg' }),
+    );
+    expect(svg).toMatch(/^<svg /);
+    expect(svg).toContain('Drift over time');
+    expect(svg).toContain(`${modelName} v1, windows 0–`);
   }, 60_000);
 });

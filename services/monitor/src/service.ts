@@ -74,7 +74,11 @@ export function createMonitor(
     {
       files: mlflowVersionFiles(mlflow),
       announce,
-      runs: config.mlflowRuns ? mlflowMonitoringRuns(mlflow) : undefined,
+      runs: config.mlflowRuns
+        ? mlflowMonitoringRuns(mlflow, {
+            onError: (err) => logger.warn({ err }, 'drift figure not drawn on the monitoring run'),
+          })
+        : undefined,
       metrics,
       logger: logger.child({ module: 'monitor' }),
       retrainer,

@@ -1,6 +1,11 @@
 import type { ColumnDrift, MonitorWindowData } from '@mlops/contracts';
+import { renderSvg } from '@mlops/figures';
 import type { MetricInput, MlflowClient } from '@mlops/mlflow';
+import { DriftHistory } from '../domain/drift-history.js';
 import type { MonitoringRuns } from '../domain/ports.js';
+
+/** Where a monitoring run's drift-over-time figure is (MLflow shows SVG in the artifact view). */
+export const DRIFT_FIGURE_PATH = 'figures/drift_over_time.svg';
 
 /** Tags of a monitoring run and of the version it watches. */
 export const MONITOR_TAGS = {
@@ -26,7 +31,8 @@ interface QueuedWindow {
  * at a time; the windows that queue meanwhile go together in the next `logBatch` (MLflow's cost is per call and per
  * metric: bench/monitor).
  */
-export function mlflowMonitoringRuns(mlflow: MlflowClient): MonitoringRuns {
+export function mlflowMonitoringRuns(mlflow: MlflowClient, options: DriftFigureOptions = {}): MonitoringRuns {
+  const figures = driftFigures(mlflow, options);
   const runs = new Map<string, Promise<string>>();
   const queues = new Map<string, QueuedWindow[]>();
   const runOf = (model: string, version: string) => {
@@ -46,6 +52,10 @@ export function mlflowMonitoringRuns(mlflow: MlflowClient): MonitoringRuns {
         const runId = await runOf(model, version);
         await mlflow.logBatch({ runId, metrics: queued.flatMap((q) => windowMetrics(q.window)) });
         for (const q of queued) q.written();
+        await figures.windowsLogged(
+          runId,
+          queued.map((q) => q.window),
+        );
       } catch (err) {
         for (const q of queued) q.failed(err);
       }
@@ -63,6 +73,41 @@ export function mlflowMonitoringRuns(mlflow: MlflowClient): MonitoringRuns {
           void drain(key, window.model, window.version);
         }
       });
+    },
+  };
+}
+
+/** When the drift-over-time figure is drawn, and who hears of a figure that could not be. */
+export interface DriftFigureOptions {
+  /** At most one drawing per version this often (rendering costs ~0.2 s). @defaultValue 30000 */
+  readonly everyMs?: number;
+  readonly now?: () => number;
+  /** A figure not drawn is not a window lost: the caller logs it. */
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * Keeps each version's windows and, at most every `everyMs`, writes `figures/drift_over_time.svg` into its
+ * monitoring run (the same path again: the newest picture replaces the last).
+ */
+function driftFigures(mlflow: MlflowClient, options: DriftFigureOptions) {
+  const history = new DriftHistory();
+  const drawnAt = new Map<string, number>();
+  const now = options.now ?? Date.now;
+  const everyMs = options.everyMs ?? 30_000;
+  return {
+    async windowsLogged(runId: string, windows: readonly MonitorWindowData[]): Promise<void> {
+      for (const window of windows) history.add(window);
+      const last = windows.at(-1);
+      if (last === undefined || now() - (drawnAt.get(runId) ?? Number.NEGATIVE_INFINITY) < everyMs) return;
+      const spec = history.figure(last.model, last.version);
+      if (spec === undefined) return;
+      drawnAt.set(runId, now());
+      try {
+        await mlflow.uploadArtifact({ runId, path: DRIFT_FIGURE_PATH }, await renderSvg(spec));
+      } catch (err) {
+        options.onError?.(err);
+      }
     },
   };
 }
