@@ -3,7 +3,7 @@ import { makeClassification, readRawTable } from '@mlops/ml';
 import { describe, expect, it } from 'vitest';
 import type { LabelledWindow } from '../src/domain/label-join.js';
 import type { LoggedRequestFeatures } from '../src/domain/ports.js';
-import { retrainDatasetFile } from '../src/domain/retrain-dataset.js';
+import { RetrainDataError, retrainDatasetFile } from '../src/domain/retrain-dataset.js';
 
 const { X, y } = makeClassification({ nSamples: 40, nFeatures: 3, nRedundant: 0, randomState: 7 });
 const NAMES = ['x0', 'x1', 'y'];
@@ -106,5 +106,27 @@ describe('retrain data set', () => {
     const table = { columns: [{ name: 'a', kind: 'number' as const, role: 'numeric' as const }], categories: [[]] };
     const file = retrainDatasetFile({ ...parts(), inputs: { featureNames: ['a'], classes: [0, 1], table } });
     expect(file.summary.rows).toBe(0);
+  });
+
+  it("when a text column's recent cells all look like numbers, then the data set is refused naming the column", () => {
+    const table = {
+      columns: [
+        { name: 'tenure', kind: 'number' as const, role: 'numeric' as const },
+        { name: 'zip', kind: 'text' as const, role: 'categorical' as const },
+      ],
+      categories: [[], ['01234', '99999', 'unknown']],
+    };
+    const requests = new Map([['r', { labels: Int8Array.from([1, 0]), predictedAtMs: Date.UTC(2026, 11, 2) }]]);
+    const build = () =>
+      retrainDatasetFile({
+        ...parts(),
+        inputs: { featureNames: ['unused'], classes: [0, 1], table },
+        window: { ...parts().window, requests, predictions: 2 },
+        features: new Map([['r', { features: Float64Array.from([3, 0, 4, 1]), columns: 2, rawColumns: true }]]),
+      });
+    expect(build).toThrow(RetrainDataError);
+    expect(build).toThrow(
+      'column "zip" of One Customer/Classifier version 3 holds text, but its recent cells read back as number',
+    );
   });
 });

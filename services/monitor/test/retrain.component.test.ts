@@ -3,7 +3,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bus, connectBus, requestReply } from '@mlops/bus';
-import { type EventSubject, SUBJECTS, type TuneRequestInput, TuneRequestSchema } from '@mlops/contracts';
+import {
+  CONSUMERS,
+  type EventSubject,
+  STREAMS,
+  SUBJECTS,
+  type TuneRequestInput,
+  TuneRequestSchema,
+} from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import {
@@ -16,6 +23,7 @@ import {
   until,
   type World,
 } from '@mlops/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createMonitor, type MonitorService } from '../src/service.js';
@@ -266,6 +274,15 @@ describe('monitor: retraining by hand', () => {
     if (first.status !== 'requested') throw new Error(`no retrain: ${JSON.stringify(first)}`);
     expect(await ask()).toMatchObject({ status: 'skipped', reason: 'in_flight' });
     const refused = { path: 'dataset', message: 'column "x3" has no value in the training rows' };
+    // A bad request that only claims the retrain's tuning id is the intake's refusal (id by uuid): the retrain goes on.
+    const claimed = { tuning_id: first.retrain.tuning_id, errors: [refused], rejected_at: new Date().toISOString() };
+    const { seq } = await bus.publishEvent(SUBJECTS.tuneRejected, claimed, { key: randomUUID() });
+    const jsm = await jetstreamManager(bus.connection);
+    await until('the monitor handled the claimed refusal', async () => {
+      const info = await jsm.consumers.info(STREAMS.tuneRequests.name, CONSUMERS.monitorTuneRejected);
+      return info.ack_floor.stream_seq >= seq ? true : undefined;
+    });
+    expect(await ask()).toMatchObject({ status: 'skipped', reason: 'in_flight' });
     await bus.publishEvent(
       SUBJECTS.tuneRejected,
       { tuning_id: first.retrain.tuning_id, errors: [refused], rejected_at: new Date().toISOString() },

@@ -394,6 +394,23 @@ describe('Retrainer', () => {
     expect(TuneRequestSchema.safeParse(h.requests[0]).success).toBe(true);
   });
 
+  it('when a restarted monitor finds a lease left sent whose verdict is already known, then it releases it and sends nothing again', async () => {
+    const first = harness();
+    await first.retrainer.consider(driftCase());
+    const sent = first.leases.get('m');
+    const retrain = first.requested[0];
+    if (sent === undefined || retrain === undefined) throw new Error('no retrain');
+    const h = harness();
+    h.leases.set('m', sent);
+    h.retrainer.remember(retrain);
+    h.retrainer.rememberOutcome(retrain.tuning_id, rejectedAs('3'));
+    await h.retrainer.resume();
+    expect(h.leases.size).toBe(0);
+    expect(h.requests).toEqual([]);
+    expect(h.requested).toEqual([]);
+    expect(h.retrainer.historyOf('m', 1)[0]?.outcome).toMatchObject({ verdict: 'rejected', version: '3' });
+  });
+
   it('when a restarted monitor finds a lease left sent, then it announces and sends the same request again; one left building is released', async () => {
     const first = harness();
     await first.retrainer.consider(driftCase());

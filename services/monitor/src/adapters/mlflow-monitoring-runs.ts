@@ -88,26 +88,38 @@ export interface DriftFigureOptions {
 
 /**
  * Keeps each version's windows and, at most every `everyMs`, writes `figures/drift_over_time.svg` into its
- * monitoring run (the same path again: the newest picture replaces the last).
+ * monitoring run (the same path again: the newest picture replaces the last). Windows that come within `everyMs` of
+ * a drawing are drawn by a trailing timer (unref'd), so the last windows before traffic stops are drawn too.
  */
 function driftFigures(mlflow: MlflowClient, options: DriftFigureOptions) {
   const history = new DriftHistory();
   const drawnAt = new Map<string, number>();
+  const trailing = new Map<string, NodeJS.Timeout>();
   const now = options.now ?? Date.now;
   const everyMs = options.everyMs ?? 30_000;
+  const draw = async (runId: string, model: string, version: string): Promise<void> => {
+    drawnAt.set(runId, now());
+    try {
+      const spec = history.figure(model, version);
+      if (spec !== undefined) await mlflow.uploadArtifact({ runId, path: DRIFT_FIGURE_PATH }, await renderSvg(spec));
+    } catch (err) {
+      options.onError?.(err);
+    }
+  };
   return {
     async windowsLogged(runId: string, windows: readonly MonitorWindowData[]): Promise<void> {
       for (const window of windows) history.add(window);
       const last = windows.at(-1);
-      if (last === undefined || now() - (drawnAt.get(runId) ?? Number.NEGATIVE_INFINITY) < everyMs) return;
-      const spec = history.figure(last.model, last.version);
-      if (spec === undefined) return;
-      drawnAt.set(runId, now());
-      try {
-        await mlflow.uploadArtifact({ runId, path: DRIFT_FIGURE_PATH }, await renderSvg(spec));
-      } catch (err) {
-        options.onError?.(err);
-      }
+      if (last === undefined) return;
+      const waitMs = (drawnAt.get(runId) ?? Number.NEGATIVE_INFINITY) + everyMs - now();
+      if (waitMs <= 0) return await draw(runId, last.model, last.version);
+      if (trailing.has(runId)) return;
+      const timer = setTimeout(() => {
+        trailing.delete(runId);
+        void draw(runId, last.model, last.version);
+      }, waitMs);
+      timer.unref();
+      trailing.set(runId, timer);
     },
   };
 }

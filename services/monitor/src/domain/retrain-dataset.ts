@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RetrainDataset } from '@mlops/contracts';
+import { readRawTable } from '@mlops/ml';
 import type { VersionInputs } from './drift-report.js';
 import type { LabelledWindow } from './label-join.js';
 import type { LoggedRequestFeatures } from './ports.js';
@@ -65,6 +66,7 @@ export function retrainDatasetFile(parts: RetrainDatasetParts): RetrainDatasetFi
   const sha256 = createHash('sha256').update(text).digest('hex');
   const path = `${RETRAIN_DATA_FOLDER}/${slug(parts.model)}-v${parts.version}-${sha256.slice(0, 12)}.csv`;
   const window = { from: iso(kept[0]?.at), to: iso(kept[kept.length - 1]?.at) };
+  if (inputs.table !== null && kept.length > 0) checkKindsReadBack(text, inputs.table.columns, parts);
   const unseen = inputs.table === null ? {} : { unseen_cells: writer.unseen };
   return {
     text,
@@ -98,6 +100,34 @@ function tableWriter(table: NonNullable<VersionInputs['table']>): RowWriter {
     return category === undefined || category === null ? '' : csvCell(category);
   };
   return writer;
+}
+
+/** A retrain data set that would not train a model taking the same input as the version it replaces. */
+export class RetrainDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The trainer types a CSV column by its cells (numbers when every filled cell is one): a text column whose recent
+ * cells all look like numbers ("01", "2") would come back as numbers, and the retrained model would take another
+ * input than the one clients send. Such a data set is refused, naming the column.
+ */
+function checkKindsReadBack(
+  text: string,
+  columns: NonNullable<VersionInputs['table']>['columns'],
+  parts: RetrainDatasetParts,
+): void {
+  const back = readRawTable(text, { source: 'retrain data set', maxColumns: columns.length + 1 });
+  columns.forEach((column, j) => {
+    const kind = back.columns[j]?.kind;
+    if (kind === column.kind) return;
+    throw new RetrainDataError(
+      `column "${column.name}" of ${parts.model} version ${parts.version} holds ${column.kind}, but its recent cells read back as ${kind} (e.g. text categories that all look like numbers): a model retrained on them would take another input`,
+    );
+  });
 }
 
 function rolesOf(columns: NonNullable<VersionInputs['table']>['columns']) {

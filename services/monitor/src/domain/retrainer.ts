@@ -169,6 +169,13 @@ export class Retrainer {
         continue;
       }
       this.remember(retrain);
+      if (this.outcomes.has(retrain.tuning_id)) {
+        // Its verdict (or failure) came while no monitor ran: over, and never sent again (a tune request repeated
+        // after JetStream's duplicate window would run the tuning a second time).
+        await this.deps.leases.release(held);
+        this.deps.logger.info({ retrain: retrain.retrain_id }, 'retrain finished while the monitor was down');
+        continue;
+      }
       this.markRunning(held.model, retrain.retrain_id);
       this.deps.metrics.retrainInFlight(held.model, true);
       await this.deps.announce.retrainRequested(retrain);

@@ -25,8 +25,8 @@ export async function provisionTuningFailures(bus: Bus): Promise<void> {
  */
 export async function consumeTuningFailures(bus: Bus, retrainer: Retrainer): Promise<ConsumerHandle[]> {
   const refused = await bus.consumeEvents(CONSUMERS.monitorTuneRejected, {
-    [SUBJECTS.tuneRejected]: async ({ data }) => {
-      const failure = refusal(data);
+    [SUBJECTS.tuneRejected]: async ({ id, data }) => {
+      const failure = workerRefusal(id, data);
       if (failure !== undefined) await retrainer.onTuningFailed(failure);
     },
   });
@@ -41,8 +41,8 @@ export async function consumeTuningFailures(bus: Bus, retrainer: Retrainer): Pro
 
 /** Reads stored failures of retrain tunings back at start, so `mlops history` names them after a restart. */
 export async function restoreTuningFailures(bus: Bus, retrainer: Retrainer): Promise<void> {
-  await bus.replayEvents(SUBJECTS.tuneRejected, ({ data }) => {
-    const failure = refusal(data);
+  await bus.replayEvents(SUBJECTS.tuneRejected, ({ id, data }) => {
+    const failure = workerRefusal(id, data);
     if (failure !== undefined) retrainer.rememberFailure(failure);
   });
   await bus.replayEvents(SUBJECTS.tuningCompleted, ({ data }) => {
@@ -51,8 +51,13 @@ export async function restoreTuningFailures(bus: Bus, retrainer: Retrainer): Pro
   });
 }
 
-function refusal(data: EventData<'tune.rejected'>): TuningFailure | undefined {
-  if (data.tuning_id === null) return undefined;
+/**
+ * The worker's refusal of an accepted tuning, whose event id names the tuning (`tune.rejected:<tuning_id>`); the
+ * intake's refusals (id `tune.rejected:<uuid>`) are answered to their requester, and a stray bad request that merely
+ * claims a retrain's tuning id must not end that retrain while its tuning runs.
+ */
+function workerRefusal(id: string, data: EventData<'tune.rejected'>): TuningFailure | undefined {
+  if (data.tuning_id === null || id !== `${SUBJECTS.tuneRejected}:${data.tuning_id}`) return undefined;
   const errors = data.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
   return {
     tuningId: data.tuning_id,
