@@ -1,7 +1,7 @@
 /**
  * `@mlops/ml`: a pure TypeScript ML core that reproduces scikit-learn — numpy's legacy RandomState,
- * make_classification, train_test_split, binary LogisticRegression (liblinear, lbfgs, saga; l2, l1, elasticnet;
- * class weights) and metrics; and for drift monitoring a reference profile of the training data with scipy's
+ * make_classification, train_test_split, StratifiedKFold folds, ParameterSampler candidates, binary
+ * LogisticRegression (liblinear, lbfgs, saga; l2, l1, elasticnet; class weights) and metrics; and for drift monitoring a reference profile of the training data with scipy's
  * two-sample statistics (ks_2samp, wasserstein_distance, jensenshannon, chisquare) and Evidently's PSI and decision
  * rules; for customer tables,
  * column roles and a ColumnTransformer of SimpleImputer, StandardScaler and OneHotEncoder, and LabelEncoder.
@@ -87,6 +87,17 @@ export type {
   RowMetric,
 } from './model-selection/paired-comparison.js';
 export { mcnemarTest, pairedBootstrap, percentile } from './model-selection/paired-comparison.js';
+export type {
+  ParameterDistribution,
+  ParameterSamplerOptions,
+  ParameterSamples,
+  ParameterValue,
+} from './model-selection/parameter-sampler.js';
+/** scikit-learn 1.8's `ParameterSampler` candidates (lists, loguniform, uniform) for random search. */
+export { parameterSampler } from './model-selection/parameter-sampler.js';
+export type { ClassLabel, StratifiedFolds, StratifiedKFoldOptions } from './model-selection/stratified-k-fold.js';
+/** scikit-learn 1.8's `StratifiedKFold(...).split` folds, index for index. */
+export { stratifiedKFold } from './model-selection/stratified-k-fold.js';
 export type { SplitIndices, TrainTestSplitOptions } from './model-selection/train-test-split.js';
 export { trainTestSplit } from './model-selection/train-test-split.js';
 export type { ColumnRoleOverrides, ColumnRoles, ExcludedColumn } from './preprocessing/column-roles.js';

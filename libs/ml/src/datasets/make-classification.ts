@@ -1,6 +1,7 @@
 import { InvalidParameterError } from '../errors.js';
 import type { DenseMatrix } from '../matrix.js';
 import { RandomState } from '../random/random-state.js';
+import { sampleWithoutReplacement } from '../random/sample-without-replacement.js';
 
 /** scikit-learn's `make_classification` arguments, camel-cased; every one optional with scikit-learn's default. */
 export interface MakeClassificationOptions {
@@ -171,29 +172,6 @@ function hypercubeVertices(samples: number, dims: number, rng: RandomState): Flo
   for (let r = 0; r < samples; r++) {
     const v = picks[r]!;
     for (let c = 0; c < low; c++) out[r * dims + offset + c] = Math.floor(v / 2 ** (low - 1 - c)) % 2;
-  }
-  return out;
-}
-
-/** scikit-learn's `sample_without_replacement(method="auto")` for the population sizes the hypercube needs. */
-function sampleWithoutReplacement(population: number, count: number, rng: RandomState): number[] {
-  const ratio = population !== 0 ? count / population : 1.0;
-  if (ratio > 0.01 && ratio < 0.99) return Array.from(rng.permutation(population).subarray(0, count));
-  if (ratio < 0.2) {
-    const selected = new Set<number>();
-    const out: number[] = [];
-    for (let i = 0; i < count; i++) {
-      let j = rng.randint(0, population);
-      while (selected.has(j)) j = rng.randint(0, population);
-      selected.add(j);
-      out.push(j);
-    }
-    return out;
-  }
-  const out = Array.from({ length: count }, (_, i) => i);
-  for (let i = count; i < population; i++) {
-    const j = rng.randint(0, i + 1);
-    if (j < count) out[j] = i;
   }
   return out;
 }
