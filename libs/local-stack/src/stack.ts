@@ -118,6 +118,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cwd: options.cwd,
       onReady: (name) => progress(`${name} ready`),
     });
+    // Until supervision takes them over, a failure stops the services too (before MLflow and nats-server).
+    for (const service of services) stops.push(async () => void (await service.process.stop()));
     const supervision = new StackSupervision(stackParts(dirs, ports, nats, mlflow, services), {
       ...options,
       policy: options.restartPolicy,

@@ -26,6 +26,8 @@ export class Run {
   status: ExitStatus | undefined;
   requested = false;
   private readonly processGroup: boolean;
+  /** Whether reapGroup() already signalled the group. */
+  private reaped = false;
 
   constructor(spec: SpawnSpec, output: OutputLog) {
     this.processGroup = spec.processGroup;
@@ -64,7 +66,9 @@ export class Run {
    */
   reapGroup(): void {
     const pid = this.child.pid;
-    if (!this.processGroup || pid === undefined || this.status === undefined) return;
+    if (!this.processGroup || pid === undefined || this.status === undefined || this.reaped) return;
+    // Once only: later, the group id could belong to processes that have nothing to do with this run.
+    this.reaped = true;
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {

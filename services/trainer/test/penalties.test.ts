@@ -87,9 +87,12 @@ describe('trials with penalties and class weights', () => {
 describe('fitClassWeight', () => {
   const y = Float64Array.from([-1, 1, 1, -1]);
 
-  it('when keys are class values of a number target, then any spelling of the number names the class', () => {
+  it('when keys are class values of a number target, then the plain spellings name the class and others name none', () => {
     expect(fitClassWeight({ '-1': 2, '1.0': 3 }, y, undefined)).toEqual({ [-1]: 2, 1: 3 });
-    expect(fitClassWeight({ '1e0': 3 }, y, undefined)).toEqual({ 1: 3 });
+    expect(fitClassWeight({ '1': 3 }, y, undefined)).toEqual({ 1: 3 });
+    for (const key of ['1e0', ' 1', '0x1']) {
+      expect(() => fitClassWeight({ [key]: 3 }, y, undefined), key).toThrow(/The classes, \["-1", "1"\]/);
+    }
   });
 
   it('when keys are labels of a text target, then they become the encoded classes 0 and 1', () => {

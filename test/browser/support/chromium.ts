@@ -101,7 +101,12 @@ export async function launchChromium(): Promise<Browser> {
     await rm(profile, { recursive: true, force: true });
     throw err;
   });
-  const cdp = await connectCdp(endpoint);
+  const cdp = await connectCdp(endpoint).catch(async (err: unknown) => {
+    child.kill('SIGKILL');
+    await exited;
+    await rm(profile, { recursive: true, force: true });
+    throw err;
+  });
   return {
     async newPage(viewport = { width: 1280, height: 900 }) {
       const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });

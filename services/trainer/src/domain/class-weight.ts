@@ -3,7 +3,7 @@ import { type ClassWeight, InvalidParameterError } from '@mlops/ml';
 
 /**
  * A trial's class_weight as the fit takes it. A mapping's keys name classes as the request writes them: a number
- * target's class value (`"1"`, `"1.0"` and `"-1"` name classes 1, 1 and -1), a text target's label (`"yes"`); they
+ * target's class value as written plainly (`"1"` or `"1.0"` for class 1, `"-1"`; not `"1e0"` or `" 1"`), a text target's label (`"yes"`); they
  * become the numbers the model is fitted on (a text target's 0 and 1). As in scikit-learn, a class without a key
  * weighs 1, and a key that names no class is an error unless every class has a weight.
  */
@@ -16,7 +16,7 @@ export function fitClassWeight(
   const classes = [...new Set(y)].sort((a, b) => a - b);
   const labelOf = (value: number) => (textLabels === undefined ? String(value) : (textLabels[value] ?? String(value)));
   const names = (key: string, value: number) =>
-    textLabels === undefined ? key.trim() !== '' && Number(key) === value : key === labelOf(value);
+    textLabels === undefined ? key === String(value) || key === value.toFixed(1) : key === labelOf(value);
   const weights: Record<number, number> = {};
   const unmatched: string[] = [];
   for (const [key, weight] of Object.entries(spec)) {
