@@ -260,6 +260,12 @@ describe('mlops tune flags', () => {
     expect(points).toHaveLength(6 * 3);
   });
 
+  it('when --cv is given, then the request asks for that many folds; a non-integer is refused before connecting', async () => {
+    expect(tuneRequestOf(['--tuning-id', 'cv', '--cv', '5'])).toEqual({ tuning_id: 'cv', cv: 5 });
+    const result = await run('tune', '--nats', 'nats://127.0.0.1:1', '--cv', '2.5');
+    expectOneLineFailure(result, /--cv needs an integer, got "2.5"/);
+  });
+
   it('when the new flags are left out, then the request has no grid: the seed experiment', () => {
     expect(tuneRequestOf(['--tuning-id', 'seed'])).toEqual({ tuning_id: 'seed' });
   });

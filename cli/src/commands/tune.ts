@@ -14,6 +14,7 @@ import { columnReport, emptyProgress, progressBar, resultsTable } from '../tune/
 export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C 0.01,0.1,1,10,100] [--solver liblinear,lbfgs,saga]
   [--csv PATH --target y] [--metric accuracy|f1|roc_auc|log_loss|precision|recall] [--tuning-id ID]
   [--experiment NAME] [--model-name NAME] [--timeout 600]
+  [--cv 5] (stratified k-fold cross-validation on the training split, 2-20 folds: the best is picked on the mean)
   [--penalty l2,l1,elasticnet,none] [--l1-ratio 0.2,0.8] (elasticnet only; pairs a solver cannot fit are skipped)
   [--class-weight balanced|none|0:1,1:3] (repeat the flag for more values; keys: class values or text labels)
   CSV tables: [--exclude a,b] [--categorical a,b] [--numeric a,b] (column roles over the inferred ones)
@@ -41,6 +42,7 @@ const FLAGS = [
   'categorical-missing',
   'penalty',
   'l1-ratio',
+  'cv',
 ] as const;
 
 /** parseArgs options of `mlops tune`: `--class-weight` may be repeated, one grid value each. */
@@ -116,6 +118,8 @@ function buildRequest(
     };
   }
   if (typeof values.metric === 'string') request.selection_metric = values.metric;
+  const cv = integerOption(values, 'cv');
+  if (cv !== undefined) request.cv = cv;
   if (typeof values.experiment === 'string') request.experiment_name = values.experiment;
   if (typeof values['model-name'] === 'string') request.registered_model_name = values['model-name'];
   return request as TuneRequestInput & { tuning_id: string };

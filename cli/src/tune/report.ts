@@ -29,7 +29,9 @@ export function resultsTable(
 ): string {
   const tables = progress.completed.some((r) => r.params.scale !== undefined);
   const preprocessing = tables ? `  ${'scale'.padEnd(5)}  ${'impute'.padEnd(13)}  ${'missing cat.'.padEnd(13)}` : '';
-  const header = `${'C'.padStart(8)}  ${'solver'.padEnd(9)}${preprocessing}  accuracy  precision  recall      f1  roc_auc  log_loss  iters`;
+  const cv = progress.completed.find((r) => r.cv !== undefined)?.cv;
+  const cvHeader = cv === undefined ? '' : `  ${`cv ${metric} (k=${cv.k})`.padStart(21)}`;
+  const header = `${'C'.padStart(8)}  ${'solver'.padEnd(9)}${preprocessing}  accuracy  precision  recall      f1  roc_auc  log_loss  iters${cvHeader}`;
   const rows = [...progress.completed]
     .sort((a, b) => a.trial_index - b.trial_index)
     .map((r) => {
@@ -48,6 +50,7 @@ export function resultsTable(
         (m.roc_auc === null ? 'n/a' : m.roc_auc.toFixed(4)).padStart(7),
         m.log_loss.toFixed(4).padStart(8),
         `${r.n_iter}${r.converged ? '' : '!'}`.padStart(5),
+        ...(cv === undefined ? [] : [cvCell(r.cv, metric).padStart(21)]),
       ];
       return `${cells.join('  ')}${r.trial_id === bestTrialId ? `  ← best ${metric}` : ''}`;
     });
@@ -67,4 +70,12 @@ export function columnReport(dataset: DatasetSummary): string | undefined {
     `  categorical  ${list(roles.categorical)}`,
     `  excluded     ${roles.excluded.length === 0 ? '(none)' : roles.excluded.map((e) => `${e.name} (${e.reason})`).join(', ')}`,
   ].join('\n');
+}
+
+/** A trial's mean ± std over the folds of the selection metric ("n/a" without cv or a fold's roc_auc). */
+function cvCell(cv: RunCompleted['data']['cv'], metric: SelectionMetric): string {
+  const [mean, std] = [cv?.mean[metric], cv?.std[metric]];
+  return mean === undefined || mean === null || std === undefined || std === null
+    ? 'n/a'
+    : `${mean.toFixed(4)} ± ${std.toFixed(4)}`;
 }

@@ -12,6 +12,7 @@ import {
 } from './tables.js';
 import {
   CATEGORICAL_MISSING_MODES,
+  CV_FOLDS,
   DatasetSpecSchema,
   GateSpecSchema,
   GridSpecSchema,
@@ -52,6 +53,16 @@ export const TrialMetricsSchema = z.strictObject({
   f1: finite,
   roc_auc: finite.nullable(),
   log_loss: finite,
+});
+
+/** A number of cross-validation folds (a tune request's `cv`). */
+const CvFoldsSchema = z.number().int().min(CV_FOLDS.min).max(CV_FOLDS.max);
+
+/** A trial's cross-validation on the training split: per metric the mean and the std (ddof 0) over the k folds. */
+export const TrialCvSchema = z.strictObject({
+  k: CvFoldsSchema,
+  mean: TrialMetricsSchema,
+  std: TrialMetricsSchema,
 });
 
 /** The data set a tuning trained on: enough to log it as an MLflow input and to build an input example. */
@@ -130,6 +141,8 @@ export const TuningStartedDataSchema = z.object({
   dataset_spec: DatasetSpecSchema.optional(),
   /** The request's `append_training`, when it had one: rows that trained every trial but were never tested on. */
   append_training: DatasetSpecSchema.optional(),
+  /** The folds of the request's cross-validation, when it asked for one. */
+  cv: CvFoldsSchema.optional(),
   started_at: timestamp,
 });
 
@@ -161,6 +174,8 @@ export const RunCompletedDataSchema = z.object({
     /** The target's own labels for classes 0 and 1, when they are text (`["no", "yes"]`). */
     class_labels: z.tuple([ClassLabelSchema, ClassLabelSchema]).optional(),
   }),
+  /** The trial's cross-validation on the training split, when the tuning asked for one (`metrics` stay the test split's). */
+  cv: TrialCvSchema.optional(),
   n_iter: z.number().int().min(0),
   converged: z.boolean(),
   warnings: z.array(z.string()),
@@ -209,6 +224,8 @@ export const TuningCompletedDataSchema = z.object({
   holdout: HoldoutSchema.optional(),
   /** Set when a retrain asked for the tuning. */
   lineage: RetrainLineageSchema.optional(),
+  /** The folds of the request's cross-validation, when it asked for one: the best trial is picked on their mean. */
+  cv: CvFoldsSchema.optional(),
   ended_at: timestamp,
 });
 
@@ -293,4 +310,5 @@ export type ModelRegistered = z.infer<typeof ModelRegisteredSchema>;
 export type ModelLoadFailed = z.infer<typeof ModelLoadFailedSchema>;
 export type ModelRejected = z.infer<typeof ModelRejectedSchema>;
 export type TrialMetrics = z.infer<typeof TrialMetricsSchema>;
+export type TrialCv = z.infer<typeof TrialCvSchema>;
 export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;

@@ -15,6 +15,8 @@ export const DEFAULT_MODEL_NAME = 'One_Customer_Classifier';
 export const SOLVER_NAMES = ['liblinear', 'lbfgs', 'saga'] as const;
 /** Metrics a tuning can select the best trial by; `log_loss` is minimised, the others maximised. */
 export const SELECTION_METRICS = ['accuracy', 'f1', 'roc_auc', 'log_loss', 'precision', 'recall'] as const;
+/** The fewest and most folds a request's `cv` may ask for. */
+export const CV_FOLDS = { min: 2, max: 20 } as const;
 /** Upper bound on grid size: a request that would train more models is rejected. */
 export const MAX_TRIALS = 1000;
 /** Upper bound on a synthetic data set's n_samples × n_features (80 MB of doubles): larger ones are rejected. */
@@ -208,6 +210,15 @@ const RequestObjectSchema = z.strictObject({
   split: SplitSpecSchema.prefault({}),
   grid: GridSpecSchema.prefault({}),
   selection_metric: z.enum(SELECTION_METRICS).default('accuracy'),
+  cv: z
+    .number({ error: `cv must be an integer number of folds, ${CV_FOLDS.min} to ${CV_FOLDS.max}` })
+    .int(`cv must be an integer number of folds, ${CV_FOLDS.min} to ${CV_FOLDS.max}`)
+    .min(CV_FOLDS.min, `cv must be at least ${CV_FOLDS.min} folds`)
+    .max(CV_FOLDS.max, `cv must be at most ${CV_FOLDS.max} folds`)
+    .optional()
+    .describe(
+      "stratified k-fold cross-validation of each trial on the training split (GridSearchCV's cv=k): the best trial is picked by the mean over the folds of selection_metric; each class of the training split needs at least k rows",
+    ),
   experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
   registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
   gate: GateSpecSchema.prefault({}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickBestTrial, type RecordedTrial } from '../src/domain/selection.js';
+import { pickBestTrial, type RecordedTrial, selectionKey } from '../src/domain/selection.js';
 
 const trial = (trialIndex: number, metrics: Record<string, number>): RecordedTrial => ({
   trialId: `t-${trialIndex}`,
@@ -22,5 +22,21 @@ describe('pickBestTrial', () => {
 
   it('when no trial has the metric, then there is no best', () => {
     expect(pickBestTrial([trial(0, { accuracy: 1 })], 'roc_auc')).toBeUndefined();
+  });
+
+  it('when the tuning has cv, then the best mean over the folds wins, not the best test-split value', () => {
+    const trials = [
+      trial(0, { accuracy: 0.9, cv_mean_accuracy: 0.8 }),
+      trial(1, { accuracy: 0.85, cv_mean_accuracy: 0.84 }),
+      trial(2, { accuracy: 0.88 }),
+    ];
+    expect(pickBestTrial(trials, 'accuracy', 5)?.trialIndex).toBe(1);
+    expect(pickBestTrial(trials, 'accuracy')?.trialIndex).toBe(0);
+    expect(selectionKey('log_loss', 5)).toBe('cv_mean_log_loss');
+  });
+
+  it('when the tuning has cv and selects by log_loss, then the smallest mean loss wins', () => {
+    const trials = [trial(0, { cv_mean_log_loss: 0.4 }), trial(1, { cv_mean_log_loss: 0.35 })];
+    expect(pickBestTrial(trials, 'log_loss', 3)?.trialIndex).toBe(1);
   });
 });

@@ -189,6 +189,33 @@ describe('tracker', () => {
     expect(await mlflow.getMetricHistory(parent.info.runId, 'best_accuracy')).toHaveLength(1);
   }, 60_000);
 
+  it('when the tuning has cv, then the best by mean over the folds is registered and each run logs cv_mean/cv_std', async () => {
+    const tuningId = `t-${randomUUID().slice(0, 6)}`;
+    const withCv = (index: number, accuracy: number, cvAccuracy: number) => {
+      const data = trial(tuningId, index, accuracy);
+      const mean = { ...data.metrics, accuracy: cvAccuracy };
+      return { ...data, cv: { k: 5, mean, std: { ...mean, accuracy: 0.01, roc_auc: null } } };
+    };
+    await emit(SUBJECTS.tuningStarted, tuningId, { ...tuningStarted(tuningId, 2), cv: 5 });
+    await emit(SUBJECTS.runCompleted, `${tuningId}-0`, withCv(0, 0.9, 0.8));
+    await emit(SUBJECTS.runCompleted, `${tuningId}-1`, withCv(1, 0.85, 0.84));
+    await emit(SUBJECTS.tuningCompleted, tuningId, { ...completed(tuningId, 2), cv: 5 });
+    await until(() => decided(tuningId));
+    const runs = await runsOf(tuningId);
+    const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] === tuningId)!;
+    expect(parent.data.params).toMatchObject({ cv: '5', best_trial_id: `${tuningId}-1` });
+    const best = runs.find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-1`)!;
+    const metrics = Object.fromEntries(best.data.metrics.map((m) => [m.key, m.value]));
+    expect(metrics).toMatchObject({
+      accuracy: 0.85,
+      cv_mean_accuracy: 0.84,
+      cv_std_accuracy: 0.01,
+      cv_mean_roc_auc: 0.95,
+    });
+    expect(metrics).not.toHaveProperty('cv_std_roc_auc');
+    expect(await mlflow.getMetricHistory(parent.info.runId, 'best_cv_mean_accuracy')).toMatchObject([{ value: 0.84 }]);
+  }, 60_000);
+
   it('when an event breaks its schema, then it is dead-lettered and the tracker goes on', async () => {
     await bus.publishRaw(SUBJECTS.runCompleted, JSON.stringify({ specversion: '1.0', data: { nope: true } }), {
       msgId: `bad-${randomUUID()}`,

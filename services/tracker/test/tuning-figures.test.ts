@@ -64,4 +64,20 @@ describe('tuning figures', () => {
       'saga l1_ratio=0.5 penalty=elasticnet',
     ]);
   });
+
+  it('when the tuning has cv, then the figure plots the mean over the folds and says so', () => {
+    const validated = trials.map((t, i) => ({ ...t, metrics: { ...t.metrics, cv_mean_accuracy: 0.5 + i / 10 } }));
+    const figure = tuningFigures({
+      trials: validated,
+      bestTrialId: 't2',
+      metric: 'accuracy',
+      cv: 5,
+      holdout: undefined,
+    })['accuracy_by_C.svg']!;
+    expect(valuesOf(figure).map((v) => v.value)).toEqual([0.5, 0.6, 0.7]);
+    expect(figure.title).toMatchObject({
+      text: 'cv_mean_accuracy against C',
+      subtitle: expect.stringMatching(/mean over 5 folds of the training split/),
+    });
+  });
 });

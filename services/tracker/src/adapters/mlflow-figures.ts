@@ -16,6 +16,7 @@ export function mlflowTuningFigures(mlflow: MlflowClient, registry: ChampionRegi
         trials: trials.filter((t) => t.status === 'completed'),
         bestTrialId: registration.trialId,
         metric: data.selection_metric,
+        cv: data.cv,
         holdout: await holdoutScores(registry, data, registration),
       });
       const paths: string[] = [];

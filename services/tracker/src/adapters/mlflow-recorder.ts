@@ -1,4 +1,4 @@
-import type { Cell, RunCompleted, RunFailed, RunStarted, TuningStarted } from '@mlops/contracts';
+import type { Cell, RunCompleted, RunFailed, RunStarted, TrialMetrics, TuningStarted } from '@mlops/contracts';
 import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
 import { TuningNotStartedError } from '../domain/errors.js';
@@ -70,6 +70,7 @@ export class MlflowRecorder {
         n_test: String(dataset.n_test),
         ...(dataset.rows_without_label === undefined ? {} : { rows_without_label: String(dataset.rows_without_label) }),
         ...(appended === undefined ? {} : { n_appended: String(appended.rows) }),
+        ...(data.cv === undefined ? {} : { cv: String(data.cv) }),
       },
       tags: {
         [TAGS.datasetDigest]: dataset.digest,
@@ -248,6 +249,7 @@ function paramText(value: unknown): string {
 function trialMetrics(data: RunCompleted['data'], timestamp: number) {
   const metrics: Record<string, number | null> = {
     ...data.metrics,
+    ...cvMetrics(data.cv),
     n_iter: data.n_iter,
     fit_time_ms: data.fit_time_ms,
     converged: data.converged ? 1 : 0,
@@ -255,6 +257,14 @@ function trialMetrics(data: RunCompleted['data'], timestamp: number) {
   return Object.entries(metrics).flatMap(([key, value]) =>
     value === null ? [] : [{ key, value, timestamp, step: 0 }],
   );
+}
+
+/** A trial's cross-validation as `cv_mean_<metric>` and `cv_std_<metric>` (none without cv). */
+function cvMetrics(cv: RunCompleted['data']['cv']): Record<string, number | null> {
+  if (cv === undefined) return {};
+  const named = (prefix: string, metrics: TrialMetrics) =>
+    Object.entries(metrics).map(([metric, value]) => [`${prefix}${metric}`, value] as const);
+  return Object.fromEntries([...named('cv_mean_', cv.mean), ...named('cv_std_', cv.std)]);
 }
 
 function warningTags(warnings: readonly string[]): Record<string, string> {

@@ -1,8 +1,8 @@
-import type { SelectionMetric, TuningCompleted } from '@mlops/contracts';
+import type { TuningCompleted } from '@mlops/contracts';
 import { MlflowApiError, type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
 import { TrialsPendingError } from '../domain/errors.js';
-import { pickBestTrial, type RecordedTrial } from '../domain/selection.js';
+import { pickBestTrial, type RecordedTrial, selectionKey } from '../domain/selection.js';
 import { lineageTags, TAGS } from '../domain/tags.js';
 import type { MlflowRecorder } from './mlflow-recorder.js';
 
@@ -30,23 +30,19 @@ export async function registerBest(
   const trials = await recordedTrials(mlflow, parent.info.experimentId, data.tuning_id);
   if (trials.length < data.trial_count) throw new TrialsPendingError(data.tuning_id, trials.length, data.trial_count);
   const completed = trials.filter((t) => t.status === 'completed');
-  const best = pickBestTrial(completed, data.selection_metric);
+  const best = pickBestTrial(completed, data.selection_metric, data.cv);
   const parentRunId = parent.info.runId;
   if (best === undefined) {
     await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FAILED, endTime: Date.parse(data.ended_at) });
     return undefined;
   }
-  const metricValue = best.metrics[data.selection_metric]!;
+  // With cv, the value the best was picked on: its mean over the folds of the training split.
+  const metricName = selectionKey(data.selection_metric, data.cv);
+  const metricValue = best.metrics[metricName]!;
   await copyReferenceProfile(mlflow, parentRunId, best.modelId);
   const version = await findOrRegister(mlflow, data, best, metricValue);
   const endTime = Date.parse(data.ended_at);
-  await logBestOnParent(
-    mlflow,
-    parentRunId,
-    best,
-    { name: data.selection_metric, value: metricValue, endTime },
-    version,
-  );
+  await logBestOnParent(mlflow, parentRunId, best, { name: metricName, value: metricValue, endTime }, version);
   await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FINISHED, endTime });
   return { version, best, metricValue, modelId: best.modelId, parentRunId };
 }
@@ -124,7 +120,7 @@ async function findOrRegister(
       [TAGS.metricValue]: String(metricValue),
       ...(data.lineage === undefined ? {} : lineageTags(data.lineage)),
     },
-    description: `best of tuning ${data.tuning_id} by ${data.selection_metric} = ${metricValue}`,
+    description: `best of tuning ${data.tuning_id} by ${selectionKey(data.selection_metric, data.cv)} = ${metricValue}`,
   });
 }
 
@@ -132,7 +128,7 @@ async function logBestOnParent(
   mlflow: MlflowClient,
   parentRunId: string,
   best: TrialRecord,
-  metric: { name: SelectionMetric; value: number; endTime: number },
+  metric: { name: string; value: number; endTime: number },
   version: ModelVersion,
 ): Promise<void> {
   const params = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [`best_${k}`, v]));

@@ -9,11 +9,12 @@ import {
   type TrialPoint,
 } from '@mlops/figures';
 import { confusionMatrix } from '@mlops/ml';
+import { selectionKey } from './selection.js';
 
 /** Where a tuning's figures go, relative to its parent run's artifacts (MLflow shows SVG in the artifact view). */
 export const FIGURES_FOLDER = 'figures';
 
-/** A completed trial as the figures need it: its parameters as MLflow holds them, and its test-split metrics. */
+/** A completed trial as the figures need it: its parameters as MLflow holds them, and its metrics (cv_mean_* too). */
 export interface FigureTrial {
   readonly trialId: string;
   readonly params: Readonly<Record<string, string>>;
@@ -28,21 +29,24 @@ export interface HoldoutScores {
 }
 
 /**
- * A tuning's figures by file name: the selection metric against C per solver for every completed trial, and when
- * the holdout could be scored, the best trial's ROC curve and confusion matrix (threshold 0.5) on it.
+ * A tuning's figures by file name: the selection metric against C per solver for every completed trial (with `cv`,
+ * its mean over the folds of the training split, which the best was picked on), and when the holdout could be
+ * scored, the best trial's ROC curve and confusion matrix (threshold 0.5) on it.
  */
 export function tuningFigures(input: {
   readonly trials: readonly FigureTrial[];
   readonly bestTrialId: string;
   readonly metric: SelectionMetric;
+  readonly cv?: number | undefined;
   readonly holdout: HoldoutScores | undefined;
 }): Record<string, FigureSpec> {
-  const { metric, holdout } = input;
+  const { metric, cv, holdout } = input;
+  const key = selectionKey(metric, cv);
   const figures: Record<string, FigureSpec> = {
     [`${metric}_by_C.svg`]: metricByCFigure(
-      trialPoints(input.trials, metric, input.bestTrialId),
-      metric,
-      'the test split',
+      trialPoints(input.trials, key, input.bestTrialId),
+      key,
+      cv === undefined ? 'the test split' : `the mean over ${cv} folds of the training split`,
     ),
   };
   if (holdout === undefined) return figures;
@@ -53,7 +57,7 @@ export function tuningFigures(input: {
 }
 
 /** One point per completed trial with a finite C and metric; lines by solver and whatever else the grid varied. */
-function trialPoints(trials: readonly FigureTrial[], metric: SelectionMetric, bestTrialId: string): TrialPoint[] {
+function trialPoints(trials: readonly FigureTrial[], metric: string, bestTrialId: string): TrialPoint[] {
   const varying = varyingParams(trials);
   return trials.flatMap((trial) => {
     const C = Number(trial.params.C);

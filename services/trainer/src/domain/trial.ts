@@ -1,19 +1,16 @@
-import type { EventData, FittedPreprocessorData, TrialMetrics, TrialParams } from '@mlops/contracts';
-import {
-  type BinaryClassificationReport,
-  type FittedPreprocessor,
-  LogisticRegression,
-  type LogisticRegressionParams,
-  MlError,
-} from '@mlops/ml';
-import { fitClassWeight } from './class-weight.js';
+import type { EventData, FittedPreprocessorData, TrialCv, TrialMetrics, TrialParams } from '@mlops/contracts';
+import { type BinaryClassificationReport, type FittedPreprocessor, LogisticRegression, MlError } from '@mlops/ml';
+import { type CvFolds, crossValidate } from './cross-validation.js';
 import type { TrainingData } from './dataset.js';
 import type { TrialInputs, TrialInputsCache } from './trial-inputs.js';
+import { modelParams, reportMetrics } from './trial-model.js';
 
 /** What one fitted and evaluated trial produced. */
 export interface TrialSuccess {
   readonly ok: true;
   readonly metrics: TrialMetrics;
+  /** The cross-validation on the training split, when the tuning asked for one. */
+  readonly cv?: TrialCv;
   readonly model: EventData<'run.completed'>['model'];
   readonly nIter: number;
   readonly converged: boolean;
@@ -27,12 +24,18 @@ export interface TrialFailure {
   readonly reason: string;
 }
 
-/** Fits one grid point (its preprocessing, then the model) on the train side and scores it on the test side. */
+/**
+ * Fits one grid point (its preprocessing, then the model) on the train side and scores it on the test side; with
+ * `cv`, first cross-validates it on the train side's folds (see {@link crossValidate}).
+ */
 export function runTrial(
   data: TrainingData,
   inputs: TrialInputsCache,
   params: TrialParams,
+  cv?: CvFolds,
 ): TrialSuccess | TrialFailure {
+  const validated = cv === undefined ? undefined : crossValidate(data, params, cv);
+  if (validated?.ok === false) return validated;
   let prepared: TrialInputs;
   try {
     prepared = inputs.inputsFor(params);
@@ -60,14 +63,8 @@ export function runTrial(
   const { nIter, converged, warnings } = model.fitSummary;
   return {
     ok: true,
-    metrics: {
-      accuracy: report.accuracy,
-      precision: report.precision,
-      recall: report.recall,
-      f1: report.f1,
-      roc_auc: report.rocAuc,
-      log_loss: report.logLoss,
-    },
+    metrics: reportMetrics(report),
+    ...(validated === undefined ? {} : { cv: validated.cv }),
     model: {
       classes: [negative, positive],
       coef: Array.from(model.coef),
@@ -87,26 +84,6 @@ export function runTrial(
     converged,
     warnings: [...warnings],
     fitTimeMs,
-  };
-}
-
-/** A trial's parameters as LogisticRegression takes them (scikit-learn's names camel-cased). */
-function modelParams(params: TrialParams, inputs: TrialInputs, data: TrainingData): LogisticRegressionParams {
-  return {
-    solver: params.solver,
-    C: params.C,
-    tol: params.tol,
-    maxIter: params.max_iter,
-    fitIntercept: params.fit_intercept,
-    interceptScaling: params.intercept_scaling,
-    penalty: params.penalty,
-    ...(params.l1_ratio === undefined ? {} : { l1Ratio: params.l1_ratio }),
-    classWeight: fitClassWeight(
-      params.class_weight,
-      inputs.train.y,
-      data.kind === 'table' ? data.classLabels : undefined,
-    ),
-    randomState: params.random_state,
   };
 }
 

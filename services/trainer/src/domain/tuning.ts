@@ -7,6 +7,7 @@ import {
   type TrialParams,
   type TuningRequested,
 } from '@mlops/contracts';
+import { type CvFolds, cvFoldsOf } from './cross-validation.js';
 import { buildTrainingData, type CsvLoader, holdoutOf, referenceProfileOf, type TrainingData } from './dataset.js';
 import type { PublishEvent } from './ports.js';
 import { runTrial } from './trial.js';
@@ -38,6 +39,7 @@ export interface TuningOutcome {
 export async function runTuning(work: TuningRequested['data'], ports: TuningPorts): Promise<TuningOutcome> {
   const { request, tuning_id: tuningId } = work;
   const data = await buildTrainingData(request, ports.loadCsv);
+  const cv = request.cv === undefined ? undefined : cvFoldsOf(data, request.cv);
   const trials = expandGrid(resolvedGrid(request));
   const inputs = new TrialInputsCache(data);
   const ref = {
@@ -58,6 +60,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       ...optional('lineage', request.lineage),
       dataset_spec: request.dataset,
       ...optional('append_training', request.append_training),
+      ...optional('cv', request.cv),
       started_at: new Date().toISOString(),
     },
     tuningId,
@@ -72,6 +75,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       params,
       { ...ref, trial_id: trialId(tuningId, index), trial_index: index, params },
       publish,
+      cv,
     );
     if (ok) completed++;
   }
@@ -86,6 +90,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       gate: request.gate,
       holdout: holdoutOf(data),
       ...optional('lineage', request.lineage),
+      ...optional('cv', request.cv),
       ended_at: new Date().toISOString(),
     },
     tuningId,
@@ -104,11 +109,12 @@ async function runOneTrial(
   params: TrialParams,
   trialRef: TrialRef,
   publish: PublishEvent,
+  cv: CvFolds | undefined,
 ): Promise<boolean> {
   const key = trialRef.trial_id;
   const startedAt = new Date().toISOString();
   await publish(SUBJECTS.runStarted, { ...trialRef, started_at: startedAt }, key);
-  const outcome = runTrial(data, inputs, params);
+  const outcome = runTrial(data, inputs, params, cv);
   const endedAt = new Date().toISOString();
   if (!outcome.ok) {
     await publish(
@@ -121,6 +127,7 @@ async function runOneTrial(
   const completed: EventData<'run.completed'> = {
     ...trialRef,
     metrics: outcome.metrics,
+    ...optional('cv', outcome.cv),
     model: outcome.model,
     n_iter: outcome.nIter,
     converged: outcome.converged,
