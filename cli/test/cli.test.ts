@@ -266,6 +266,70 @@ describe('mlops tune flags', () => {
     expectOneLineFailure(result, /--cv needs an integer, got "2.5"/);
   });
 
+  it('when --random is given, then the request draws that many candidates; --C may name a distribution', () => {
+    const args = [
+      '--tuning-id',
+      'r',
+      '--random',
+      '20',
+      '--seed',
+      '7',
+      '--C',
+      'loguniform:0.001:100',
+      '--solver',
+      'lbfgs',
+    ];
+    const request = tuneRequestOf(args);
+    expect(request).toEqual({
+      tuning_id: 'r',
+      grid: { solver: ['lbfgs'] },
+      search: {
+        type: 'random',
+        n_trials: 20,
+        random_state: 7,
+        distributions: { C: { type: 'loguniform', low: 0.001, high: 100 } },
+      },
+    });
+    expect(parseTuneRequest(request).ok).toBe(true);
+    expect(tuneRequestOf(['--tuning-id', 'r', '--random', '5', '--C', '1,10'])).toEqual({
+      tuning_id: 'r',
+      grid: { C: [1, 10] },
+      search: { type: 'random', n_trials: 5 },
+    });
+    expect(
+      tuneRequestOf([
+        '--tuning-id',
+        'r',
+        '--random',
+        '5',
+        '--penalty',
+        'elasticnet',
+        '--solver',
+        'saga',
+        '--l1-ratio',
+        'uniform:0:1',
+      ]).search,
+    ).toEqual({ type: 'random', n_trials: 5, distributions: { l1_ratio: { type: 'uniform', loc: 0, scale: 1 } } });
+  });
+
+  it('when a distribution comes without --random or is malformed, then tune refuses before connecting', async () => {
+    for (const [args, message] of [
+      [['--C', 'loguniform:0.001:100'], /--C: a distribution needs a random search \(--random N\)/],
+      [['--seed', '3'], /--seed is the seed of a random search: add --random N/],
+      [
+        ['--random', '5', '--C', 'loguniform:0.001'],
+        /--C "loguniform:0.001" is not loguniform:LOW:HIGH with two numbers/,
+      ],
+      [
+        ['--random', '5', '--l1-ratio', 'uniform:a:1'],
+        /--l1-ratio "uniform:a:1" is not uniform:LOC:SCALE with two numbers/,
+      ],
+    ] as const) {
+      const result = await run('tune', '--nats', 'nats://127.0.0.1:1', ...args);
+      expectOneLineFailure(result, message);
+    }
+  });
+
   it('when the new flags are left out, then the request has no grid: the seed experiment', () => {
     expect(tuneRequestOf(['--tuning-id', 'seed'])).toEqual({ tuning_id: 'seed' });
   });

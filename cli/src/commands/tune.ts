@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type DeadLetter, requestReply, watchDeadLetters, watchEvents } from '@mlops/bus';
-import { type EventData, type EventSubject, SUBJECTS, type TuneReply, type TuneRequestInput } from '@mlops/contracts';
+import {
+  type Distribution,
+  type EventData,
+  type EventSubject,
+  SUBJECTS,
+  type TuneReply,
+  type TuneRequestInput,
+} from '@mlops/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
 import { integerOption, numberListOption, type RawOptions, stringOptions } from '../options.js';
-import { classWeightValue, penaltyValue } from '../tune/hyperparameters.js';
+import { classWeightValue, distributionValue, penaltyValue } from '../tune/hyperparameters.js';
 import { columnReport, emptyProgress, progressBar, resultsTable } from '../tune/report.js';
 
 /** Help text for `mlops tune`. */
@@ -15,6 +22,8 @@ export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C
   [--csv PATH --target y] [--metric accuracy|f1|roc_auc|log_loss|precision|recall] [--tuning-id ID]
   [--experiment NAME] [--model-name NAME] [--timeout 600]
   [--cv 5] (stratified k-fold cross-validation on the training split, 2-20 folds: the best is picked on the mean)
+  [--random N [--seed 42]] (random search: N candidates drawn as RandomizedSearchCV does; --C and --l1-ratio may
+  then be a distribution: loguniform:LOW:HIGH or uniform:LOC:SCALE, e.g. --C loguniform:0.001:100)
   [--penalty l2,l1,elasticnet,none] [--l1-ratio 0.2,0.8] (elasticnet only; pairs a solver cannot fit are skipped)
   [--class-weight balanced|none|0:1,1:3] (repeat the flag for more values; keys: class values or text labels)
   CSV tables: [--exclude a,b] [--categorical a,b] [--numeric a,b] (column roles over the inferred ones)
@@ -43,6 +52,8 @@ const FLAGS = [
   'penalty',
   'l1-ratio',
   'cv',
+  'random',
+  'seed',
 ] as const;
 
 /** parseArgs options of `mlops tune`: `--class-weight` may be repeated, one grid value each. */
@@ -87,12 +98,13 @@ function buildRequest(
   classWeights: readonly string[] | undefined,
 ): TuneRequestInput & { tuning_id: string } {
   const grid: Record<string, unknown> = {};
-  const C = numberListOption(values, 'C');
+  const distributions = distributionsOf(values);
+  const C = distributions.C === undefined ? numberListOption(values, 'C') : undefined;
   if (C !== undefined) grid.C = C;
   if (typeof values.solver === 'string') grid.solver = listOption(values.solver);
   if (typeof values.penalty === 'string')
     grid.penalty = listOption(values.penalty).map((text) => penaltyValue(text, 'penalty'));
-  const l1Ratio = numberListOption(values, 'l1-ratio');
+  const l1Ratio = distributions.l1_ratio === undefined ? numberListOption(values, 'l1-ratio') : undefined;
   if (l1Ratio !== undefined) grid.l1_ratio = l1Ratio;
   if (classWeights !== undefined)
     grid.class_weight = classWeights.map((text) => classWeightValue(text, 'class-weight'));
@@ -120,9 +132,44 @@ function buildRequest(
   if (typeof values.metric === 'string') request.selection_metric = values.metric;
   const cv = integerOption(values, 'cv');
   if (cv !== undefined) request.cv = cv;
+  const search = searchOf(values, distributions);
+  if (search !== undefined) request.search = search;
   if (typeof values.experiment === 'string') request.experiment_name = values.experiment;
   if (typeof values['model-name'] === 'string') request.registered_model_name = values['model-name'];
   return request as TuneRequestInput & { tuning_id: string };
+}
+
+/** The distributions `--C` and `--l1-ratio` name (a list of values names none). */
+function distributionsOf(values: RawOptions): Partial<Record<'C' | 'l1_ratio', Distribution>> {
+  const out: Partial<Record<'C' | 'l1_ratio', Distribution>> = {};
+  for (const [flag, axis] of [
+    ['C', 'C'],
+    ['l1-ratio', 'l1_ratio'],
+  ] as const) {
+    const raw = values[flag];
+    const d = typeof raw === 'string' ? distributionValue(raw, flag) : undefined;
+    if (d !== undefined) out[axis] = d;
+  }
+  return out;
+}
+
+/** The random search `--random N [--seed S]` asks for; a distribution without `--random` is a usage error. */
+function searchOf(values: RawOptions, distributions: Partial<Record<'C' | 'l1_ratio', Distribution>>) {
+  const nTrials = integerOption(values, 'random');
+  const seed = integerOption(values, 'seed');
+  if (nTrials === undefined) {
+    const drawn = Object.keys(distributions).map((axis) => (axis === 'l1_ratio' ? '--l1-ratio' : `--${axis}`));
+    if (drawn.length > 0)
+      throw new UsageError(`${drawn.join(' and ')}: a distribution needs a random search (--random N)`);
+    if (seed !== undefined) throw new UsageError('--seed is the seed of a random search: add --random N');
+    return undefined;
+  }
+  return {
+    type: 'random',
+    n_trials: nTrials,
+    ...(seed === undefined ? {} : { random_state: seed }),
+    ...(Object.keys(distributions).length > 0 ? { distributions } : {}),
+  };
 }
 
 async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promise<TuneReply> {

@@ -1,4 +1,4 @@
-import { type ClassWeightSpec, PENALTY_NAMES, type PenaltyName } from '@mlops/contracts';
+import { type ClassWeightSpec, type Distribution, PENALTY_NAMES, type PenaltyName } from '@mlops/contracts';
 import { UsageError } from '../errors.js';
 
 /** The penalty a flag names: l2, l1, elasticnet, or none (no penalty, null in a request). */
@@ -37,4 +37,21 @@ export function classWeightValue(text: string, flag: string): ClassWeightSpec {
     mapping[key] = weight;
   }
   return mapping;
+}
+
+/**
+ * A distribution a flag names for a random search: `loguniform:LOW:HIGH` (scipy.stats.loguniform) or
+ * `uniform:LOC:SCALE` (scipy.stats.uniform, support [LOC, LOC + SCALE]); undefined when the text is a list of values.
+ */
+export function distributionValue(text: string, flag: string): Distribution | undefined {
+  const [type, ...numbers] = text.trim().split(':');
+  if (type !== 'loguniform' && type !== 'uniform') return undefined;
+  const [a, b] = numbers.map((n) => (n.trim() === '' ? Number.NaN : Number(n)));
+  if (numbers.length !== 2 || !Number.isFinite(a) || !Number.isFinite(b)) {
+    const shape = type === 'loguniform' ? 'loguniform:LOW:HIGH' : 'uniform:LOC:SCALE';
+    throw new UsageError(`--${flag} "${text}" is not ${shape} with two numbers`);
+  }
+  return type === 'loguniform'
+    ? { type, low: a as number, high: b as number }
+    : { type, loc: a as number, scale: b as number };
 }

@@ -3,6 +3,7 @@ import { envelopeSchema, eventType } from './envelope.js';
 import { ClassWeightSchema, PENALTY_NAMES } from './penalties.js';
 import { ReferenceProfileSchema } from './reference-profile.js';
 import { RetrainLineageSchema } from './retraining.js';
+import { RandomSearchSchema } from './search.js';
 import {
   CellSchema,
   ClassLabelSchema,
@@ -143,6 +144,8 @@ export const TuningStartedDataSchema = z.object({
   append_training: DatasetSpecSchema.optional(),
   /** The folds of the request's cross-validation, when it asked for one. */
   cv: CvFoldsSchema.optional(),
+  /** The request's search when it was random (absent: every grid point is a trial). */
+  search: RandomSearchSchema.optional(),
   started_at: timestamp,
 });
 

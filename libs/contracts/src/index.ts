@@ -132,6 +132,14 @@ export {
   RetrainRequestSchema,
   RetrainSkippedSchema,
 } from './retraining.js';
+export type { Distribution, RandomSearchSpec, SearchSpec } from './search.js';
+export {
+  DISTRIBUTION_AXES,
+  DistributionSchema,
+  MAX_RANDOM_TRIALS,
+  RandomSearchSchema,
+  SearchSpecSchema,
+} from './search.js';
 export type { Subject } from './subjects.js';
 export { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS } from './subjects.js';
 export type { Cell, ColumnRolesData, FittedPreprocessorData, InputColumn } from './tables.js';
@@ -147,6 +155,7 @@ export type {
   GateRules,
   GateSpec,
   GridSpec,
+  SearchSpace,
   SelectionMetric,
   TrialParams,
   TuneRequest,
@@ -171,11 +180,13 @@ export {
   MAX_MATRIX_FEATURES,
   MAX_TRIALS,
   parseTuneRequest,
+  plannedTrialCount,
   resolvedGrid,
   resolveGateRules,
   SELECTION_METRICS,
   SIGNIFICANCE_TESTS,
   SOLVER_NAMES,
+  searchSpace,
   TABLE_GRID_DEFAULTS,
   TuneRequestSchema,
   trialCount,

@@ -8,6 +8,13 @@ import {
   solverFitsPenalty,
 } from './penalties.js';
 import { RetrainLineageSchema } from './retraining.js';
+import {
+  DISTRIBUTION_AXES,
+  type Distribution,
+  distributionRangeProblem,
+  type RandomSearchSpec,
+  SearchSpecSchema,
+} from './search.js';
 
 /** The default experiment and registered model name of the seed experiment. */
 export const DEFAULT_MODEL_NAME = 'One_Customer_Classifier';
@@ -219,6 +226,9 @@ const RequestObjectSchema = z.strictObject({
     .describe(
       "stratified k-fold cross-validation of each trial on the training split (GridSearchCV's cv=k): the best trial is picked by the mean over the folds of selection_metric; each class of the training split needs at least k rows",
     ),
+  search: SearchSpecSchema.optional().describe(
+    'how trials are picked: {"type": "grid"} (the default: every grid point) or {"type": "random", "n_trials": N, "random_state": S, "distributions": {...}} (the candidates scikit-learn\'s RandomizedSearchCV draws with the same seed)',
+  ),
   experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
   registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
   gate: GateSpecSchema.prefault({}),
@@ -233,10 +243,11 @@ type SchemaIssue = { path: string[]; message: string };
 /** A tune request as published on `tune.requested`: every field optional; `{}` is the seed experiment. */
 export const TuneRequestSchema = RequestObjectSchema.superRefine((request, ctx) => {
   const trials = trialCount(request.grid);
-  if (trials > MAX_TRIALS) {
+  if (request.search?.type !== 'random' && trials > MAX_TRIALS) {
     ctx.addIssue({ code: 'custom', path: ['grid'], message: `the grid has ${trials} trials, at most ${MAX_TRIALS}` });
   }
-  for (const issue of penaltyAxisProblems(request.grid)) ctx.addIssue({ code: 'custom', ...issue });
+  for (const issue of penaltyAxisProblems(request.grid, randomOf(request))) ctx.addIssue({ code: 'custom', ...issue });
+  for (const issue of distributionProblems(randomOf(request))) ctx.addIssue({ code: 'custom', ...issue });
   for (const issue of syntheticDatasetProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
   for (const issue of preprocessingAxisProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
   for (const issue of appendTrainingProblems(request)) ctx.addIssue({ code: 'custom', ...issue });
@@ -248,7 +259,7 @@ const penaltyText = (penalty: PenaltyName | null) => penalty ?? 'null';
  * What the penalty axes cannot give: no solver × penalty pair scikit-learn fits (so no trial at all), elasticnet
  * without l1_ratio, l1_ratio without elasticnet.
  */
-function penaltyAxisProblems(grid: GridSpec): SchemaIssue[] {
+function penaltyAxisProblems(grid: GridSpec, random: RandomSearchSpec | undefined): SchemaIssue[] {
   const problems: SchemaIssue[] = [];
   if (solverPenaltyPairs(grid).length === 0) {
     const needs = [...new Set(grid.penalty)]
@@ -260,19 +271,35 @@ function penaltyAxisProblems(grid: GridSpec): SchemaIssue[] {
     });
   }
   const elasticnet = grid.penalty.includes('elasticnet');
-  if (elasticnet && grid.l1_ratio === undefined) {
+  const drawnRatio = random?.distributions.l1_ratio !== undefined;
+  if (elasticnet && grid.l1_ratio === undefined && !drawnRatio) {
     problems.push({
       path: ['grid', 'l1_ratio'],
       message: 'penalty elasticnet needs l1_ratio: one or more values in [0, 1] (the L1 share of the penalty)',
     });
   }
-  if (!elasticnet && grid.l1_ratio !== undefined) {
+  if (!elasticnet && (grid.l1_ratio !== undefined || drawnRatio)) {
     problems.push({
-      path: ['grid', 'l1_ratio'],
+      path: drawnRatio ? ['search', 'distributions', 'l1_ratio'] : ['grid', 'l1_ratio'],
       message: 'l1_ratio is used by penalty elasticnet only: add elasticnet to grid.penalty or leave l1_ratio out',
     });
   }
   return problems;
+}
+
+/** The request's random search, if it asked for one. */
+function randomOf(request: { search?: z.output<typeof SearchSpecSchema> | undefined }): RandomSearchSpec | undefined {
+  return request.search?.type === 'random' ? request.search : undefined;
+}
+
+/** Distributions that can draw values their axis does not take (C at or below 0, l1_ratio outside [0, 1], …). */
+function distributionProblems(random: RandomSearchSpec | undefined): SchemaIssue[] {
+  if (random === undefined) return [];
+  return DISTRIBUTION_AXES.flatMap((axis) => {
+    const d = random.distributions[axis];
+    const problem = d === undefined ? undefined : distributionRangeProblem(axis, d);
+    return problem === undefined ? [] : [{ path: ['search', 'distributions', axis], message: problem }];
+  });
 }
 
 /** True when the data set is a CSV table (preprocessed per trial), false for matrices (synthetic, matrix CSVs). */
@@ -390,6 +417,33 @@ export function resolvedGrid(request: TuneRequest): GridSpec {
     impute: grid.impute ?? [...TABLE_GRID_DEFAULTS.impute],
     categorical_missing: grid.categorical_missing ?? [...TABLE_GRID_DEFAULTS.categorical_missing],
   };
+}
+
+/** What a random search draws each parameter from: a list of choices, or a distribution (see {@link searchSpace}). */
+export type SearchSpace = Record<string, readonly unknown[] | Distribution>;
+
+/**
+ * The parameter distributions of a random search, as RandomizedSearchCV's `param_distributions`: every axis of the
+ * resolved grid as a list of choices, `search.distributions` replacing an axis by a distribution. An axis of one value
+ * draws nothing from the seed, so it changes no candidate.
+ */
+export function searchSpace(grid: GridSpec, search: RandomSearchSpec): SearchSpace {
+  const space: SearchSpace = {};
+  for (const [axis, values] of Object.entries(grid)) if (values !== undefined) space[axis] = values;
+  for (const [axis, d] of Object.entries(search.distributions)) if (d !== undefined) space[axis] = d;
+  return space;
+}
+
+/** The number of trials a request will run: the grid's points, or the candidates a random search draws. */
+export function plannedTrialCount(request: TuneRequest): number {
+  const random = randomOf(request);
+  if (random === undefined) return trialCount(request.grid);
+  const lists = Object.values(searchSpace(resolvedGrid(request), random));
+  if (!lists.every(Array.isArray)) return random.n_trials;
+  return Math.min(
+    random.n_trials,
+    lists.reduce((size, values) => size * values.length, 1),
+  );
 }
 
 /** One grid point: a full set of LogisticRegression parameters (snake_case, as logged to MLflow). */

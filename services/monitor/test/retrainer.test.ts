@@ -13,6 +13,14 @@ import type {
 import type { RetrainRules } from '../src/domain/retrain-policy.js';
 import { type RetrainCase, Retrainer } from '../src/domain/retrainer.js';
 
+/** The random search the replaced version was tuned with: a retrain draws the same way. */
+const SEARCH = {
+  type: 'random',
+  n_trials: 4,
+  random_state: 3,
+  distributions: { C: { type: 'loguniform', low: 0.1, high: 10 } },
+} as const;
+
 const RULES: RetrainRules = {
   enabled: true,
   driftWindows: 3,
@@ -81,6 +89,7 @@ function harness(
           if (tuningFails) throw new Error('registry down');
           return {
             grid: { C: [1, 10], solver: ['lbfgs'], scale: [true, false] } as never,
+            search: SEARCH,
             selectionMetric: 'f1',
             dataset: { kind: 'synthetic', n_samples: 1000, random_state: 42 } as never,
           };
@@ -180,6 +189,7 @@ describe('Retrainer', () => {
         },
         split: { test_size: 0.2, random_state: 42, stratify: true },
         grid: { C: [1, 10], solver: ['lbfgs'] },
+        search: SEARCH,
         selection_metric: 'f1',
         experiment_name: 'm',
         registered_model_name: 'm',

@@ -189,14 +189,20 @@ describe('tracker', () => {
     expect(await mlflow.getMetricHistory(parent.info.runId, 'best_accuracy')).toHaveLength(1);
   }, 60_000);
 
-  it('when the tuning has cv, then the best by mean over the folds is registered and each run logs cv_mean/cv_std', async () => {
+  it('when a random search has cv, then the best by mean over the folds is registered, each run logs cv_mean/cv_std and the parent the search', async () => {
     const tuningId = `t-${randomUUID().slice(0, 6)}`;
     const withCv = (index: number, accuracy: number, cvAccuracy: number) => {
       const data = trial(tuningId, index, accuracy);
       const mean = { ...data.metrics, accuracy: cvAccuracy };
       return { ...data, cv: { k: 5, mean, std: { ...mean, accuracy: 0.01, roc_auc: null } } };
     };
-    await emit(SUBJECTS.tuningStarted, tuningId, { ...tuningStarted(tuningId, 2), cv: 5 });
+    const search = {
+      type: 'random',
+      n_trials: 2,
+      random_state: 7,
+      distributions: { C: { type: 'loguniform', low: 0.01, high: 10 } },
+    } as const;
+    await emit(SUBJECTS.tuningStarted, tuningId, { ...tuningStarted(tuningId, 2), cv: 5, search });
     await emit(SUBJECTS.runCompleted, `${tuningId}-0`, withCv(0, 0.9, 0.8));
     await emit(SUBJECTS.runCompleted, `${tuningId}-1`, withCv(1, 0.85, 0.84));
     await emit(SUBJECTS.tuningCompleted, tuningId, { ...completed(tuningId, 2), cv: 5 });
@@ -204,6 +210,8 @@ describe('tracker', () => {
     const runs = await runsOf(tuningId);
     const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] === tuningId)!;
     expect(parent.data.params).toMatchObject({ cv: '5', best_trial_id: `${tuningId}-1` });
+    expect(parent.data.params).toMatchObject({ search: 'random', n_trials: '2', search_random_state: '7' });
+    expect(JSON.parse(parent.data.tags['mlops.search']!)).toEqual(search);
     const best = runs.find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-1`)!;
     const metrics = Object.fromEntries(best.data.metrics.map((m) => [m.key, m.value]));
     expect(metrics).toMatchObject({

@@ -1,15 +1,5 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  type EventData,
-  type EventSubject,
-  makeEvent,
-  parseEvent,
-  parseTuneRequest,
-  SUBJECTS,
-  type TrialMetrics,
-  type TuneRequestInput,
-} from '@mlops/contracts';
+import type { EventData, TrialMetrics, TuneRequestInput } from '@mlops/contracts';
 import {
   accuracy,
   customersCsv,
@@ -25,39 +15,7 @@ import {
 } from '@mlops/ml';
 import { describe, expect, it } from 'vitest';
 import { buildTrainingData, type MatrixTrainingData, UnusableDataError } from '../src/domain/dataset.js';
-import { runTuning } from '../src/domain/tuning.js';
-
-function requestOf(input: TuneRequestInput) {
-  const parsed = parseTuneRequest(input);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.request;
-}
-
-const loadCsvOf = (csv: string | undefined) => async (path: string) => {
-  if (csv === undefined) throw new Error('no CSV in this test');
-  return { text: csv, source: `file:///data/${path}`, sha256: createHash('sha256').update(csv).digest('hex') };
-};
-
-async function tune(input: TuneRequestInput, csv?: string) {
-  const events: { subject: EventSubject; data: Record<string, unknown> }[] = [];
-  await runTuning(
-    { tuning_id: 'tun-cv', trial_count: 0, requested_at: new Date().toISOString(), request: requestOf(input) },
-    {
-      publish: async (subject, data, key) => {
-        const event = makeEvent(subject, { key, source: 'mlops/trainer-test', data });
-        const checked = parseEvent(subject, event);
-        if (!checked.ok) throw new Error(checked.reason);
-        events.push({ subject, data: data as Record<string, unknown> });
-      },
-      loadCsv: loadCsvOf(csv),
-      heartbeat: () => {},
-    },
-  );
-  return events;
-}
-
-const completedOf = (events: Awaited<ReturnType<typeof tune>>) =>
-  events.filter((e) => e.subject === SUBJECTS.runCompleted).map((e) => e.data as EventData<'run.completed'>);
+import { completedOf, loadCsvOf, requestOf, tune } from './support/tuning-run.js';
 
 /** GridSearchCV's mean_test_/std_test_ for one trial, computed here from the library's parts alone. */
 function expectedCv(data: MatrixTrainingData, params: EventData<'run.completed'>['params'], k: number) {
@@ -105,7 +63,7 @@ describe('runTuning with cv', () => {
   const input: TuneRequestInput = { grid: { C: [0.1, 10], solver: ['liblinear', 'lbfgs'] } };
 
   it('when cv is 5, then each trial carries the mean and std over the folds the library computes directly', async () => {
-    const events = await tune({ ...input, cv: 5 });
+    const { events } = await tune({ ...input, cv: 5 });
     const data = (await buildTrainingData(requestOf(input), loadCsvOf(undefined))) as MatrixTrainingData;
     const completed = completedOf(events);
     expect(completed).toHaveLength(4);
@@ -115,19 +73,19 @@ describe('runTuning with cv', () => {
       expectClose(trial.cv!.mean, expected.mean, 1e-12);
       expectClose(trial.cv!.std, expected.std, 1e-12);
     }
-    expect(events[0]!.data.cv).toBe(5);
-    expect(events.at(-1)!.data.cv).toBe(5);
+    expect(events[0]!.event.data.cv).toBe(5);
+    expect(events.at(-1)!.event.data.cv).toBe(5);
   });
 
   it('when cv is absent, then the trials are those of a cv tuning without cv, and no event names cv', async () => {
-    const plain = await tune(input);
-    const validated = await tune({ ...input, cv: 3 });
+    const { events: plain } = await tune(input);
+    const { events: validated } = await tune({ ...input, cv: 3 });
     const comparable = (d: EventData<'run.completed'>) => {
       const { cv: _cv, started_at: _s, ended_at: _e, fit_time_ms: _f, ...rest } = d;
       return rest;
     };
     expect(completedOf(plain).map(comparable)).toEqual(completedOf(validated).map(comparable));
-    expect(plain.filter((e) => 'cv' in e.data)).toEqual([]);
+    expect(plain.filter((e) => 'cv' in e.event.data)).toEqual([]);
   });
 
   it('when k is greater than every class of the training split, then the tuning is refused as unusable data', async () => {
@@ -142,12 +100,13 @@ describe('runTuning with cv', () => {
 
   it('when a CSV table is cross-validated, then each fold fits its own preprocessing and every trial has cv', async () => {
     const csv = customersCsv({ nSamples: 300 });
-    const events = await tune(
+    const { events } = await tune(
       {
         dataset: { kind: 'csv', path: 'c.csv', target: 'churned' },
         grid: { C: [1], solver: ['lbfgs'], scale: [true, false] },
         cv: 4,
       },
+      'tun-cv',
       csv,
     );
     const completed = completedOf(events);
@@ -172,7 +131,7 @@ describe('runTuning with cv against scikit-learn', () => {
   ) as GridSearchCvFixture;
 
   it("when the fixture's grid is cross-validated, then every trial's means and stds are GridSearchCV's within 1e-12", async () => {
-    const events = await tune({
+    const { events } = await tune({
       dataset: { kind: 'synthetic', ...fixture.dataset },
       split: fixture.split,
       grid: { ...fixture.grid, tol: [fixture.fixed.tol], max_iter: [fixture.fixed.max_iter] },

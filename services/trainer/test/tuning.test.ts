@@ -1,45 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  type EventData,
-  type EventSubject,
-  makeEvent,
-  parseEvent,
-  parseTuneRequest,
-  SUBJECTS,
-  type TuneRequestInput,
-} from '@mlops/contracts';
+import { type EventData, SUBJECTS, type TuneRequestInput } from '@mlops/contracts';
 import { customersCsv, formatDatasetCsv, makeClassification } from '@mlops/ml';
 import { describe, expect, it } from 'vitest';
 import { UnusableDataError } from '../src/domain/dataset.js';
-import { runTuning, trialId } from '../src/domain/tuning.js';
-
-function requestOf(input: TuneRequestInput) {
-  const parsed = parseTuneRequest(input);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.request;
-}
-
-async function tune(input: TuneRequestInput, tuningId = 'tun-test', csv?: string) {
-  const events: { subject: EventSubject; event: { id: string; data: Record<string, unknown> } }[] = [];
-  const request = requestOf(input);
-  const outcome = await runTuning(
-    { tuning_id: tuningId, trial_count: 0, requested_at: new Date().toISOString(), request },
-    {
-      publish: async (subject, data, key) => {
-        const event = makeEvent(subject, { key, source: 'mlops/trainer-test', data });
-        const checked = parseEvent(subject, event);
-        if (!checked.ok) throw new Error(checked.reason); // every event the domain builds fits the map
-        events.push({ subject, event: event as { id: string; data: Record<string, unknown> } });
-      },
-      loadCsv: async (path) => {
-        if (csv === undefined) throw new Error('no CSV in this test');
-        return { text: csv, source: `file:///data/${path}`, sha256: createHash('sha256').update(csv).digest('hex') };
-      },
-      heartbeat: () => {},
-    },
-  );
-  return { events, outcome };
-}
+import { trialId } from '../src/domain/tuning.js';
+import { tune } from './support/tuning-run.js';
 
 describe('runTuning', () => {
   it('when the seed request runs, then it publishes 15 trials in order and reproduces the accuracy table', async () => {

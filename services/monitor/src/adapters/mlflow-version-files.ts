@@ -1,6 +1,7 @@
 import {
   DatasetSpecSchema,
   GridSpecSchema,
+  RandomSearchSchema,
   ReferenceProfileSchema,
   SELECTION_METRICS,
   type SelectionMetric,
@@ -47,8 +48,8 @@ export function mlflowVersionFiles(mlflow: MlflowClient): VersionFilesSource {
 }
 
 /**
- * Reads how a version was tuned from its tuning's parent run (the tags `mlops.grid`, `mlops.dataset_spec` and
- * `mlops.selection_metric` the tracker writes); what is missing or unreadable is left out, so a retrain falls back to
+ * Reads how a version was tuned from its tuning's parent run (the tags `mlops.grid`, `mlops.dataset_spec`,
+ * `mlops.search` and `mlops.selection_metric` the tracker writes); what is missing or unreadable is left out, so a retrain falls back to
  * the defaults.
  */
 export function mlflowVersionTuning(mlflow: MlflowClient): VersionTuningSource {
@@ -61,10 +62,12 @@ export function mlflowVersionTuning(mlflow: MlflowClient): VersionTuningSource {
       const tags = parentId === undefined ? trial.data.tags : (await mlflow.getRun(parentId)).data.tags;
       const grid = GridSpecSchema.safeParse(parseJson(tags['mlops.grid']));
       const dataset = DatasetSpecSchema.safeParse(parseJson(tags['mlops.dataset_spec']));
+      const search = RandomSearchSchema.safeParse(parseJson(tags['mlops.search']));
       const metric = tags['mlops.selection_metric'];
       return {
         ...(grid.success && tags['mlops.grid'] !== undefined ? { grid: grid.data } : {}),
         ...(dataset.success && tags['mlops.dataset_spec'] !== undefined ? { dataset: dataset.data } : {}),
+        ...(search.success ? { search: search.data } : {}),
         ...(SELECTION_METRICS.includes(metric as SelectionMetric)
           ? { selectionMetric: metric as SelectionMetric }
           : {}),

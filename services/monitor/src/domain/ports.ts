@@ -3,6 +3,7 @@ import type {
   EventData,
   GridSpec,
   MonitorWindowData,
+  RandomSearchSpec,
   ReferenceProfileData,
   SelectionMetric,
   TuneReply,
@@ -53,6 +54,8 @@ export interface VersionTable {
 export interface VersionTuning {
   /** The grid as requested, defaults applied; undefined when not recorded (older versions, very large grids). */
   readonly grid?: GridSpec;
+  /** The random search it drew its trials with; undefined when it searched the whole grid. */
+  readonly search?: RandomSearchSpec;
   readonly selectionMetric?: SelectionMetric;
   /** The data set it was tuned on, as requested (`recent+original` appends it to a retrain's training side). */
   readonly dataset?: DatasetSpec;

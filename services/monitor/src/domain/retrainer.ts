@@ -34,7 +34,7 @@ export interface RetrainerDeps {
   readonly features: LoggedFeatureSource;
   readonly datasets: DatasetStore;
   readonly tuner: TuneRequester;
-  /** How the version being replaced was tuned: its grid and selection metric are reused. */
+  /** How the version being replaced was tuned: its grid, random search and selection metric are reused. */
   readonly tuning: VersionTuningSource;
   readonly announce: MonitorAnnouncer;
   readonly metrics: MonitorMetrics;
@@ -505,6 +505,7 @@ export class Retrainer {
       split: { test_size: 0.2, random_state: 42, stratify: true },
       ...(original === undefined ? {} : { append_training: original }),
       ...(grid === undefined ? {} : { grid }),
+      ...(tuning.search === undefined ? {} : { search: tuning.search }),
       selection_metric: tuning.selectionMetric ?? this.request.selectionMetric,
       experiment_name: model,
       registered_model_name: model,

@@ -71,6 +71,13 @@ export class MlflowRecorder {
         ...(dataset.rows_without_label === undefined ? {} : { rows_without_label: String(dataset.rows_without_label) }),
         ...(appended === undefined ? {} : { n_appended: String(appended.rows) }),
         ...(data.cv === undefined ? {} : { cv: String(data.cv) }),
+        ...(data.search === undefined
+          ? {}
+          : {
+              search: 'random',
+              n_trials: String(data.search.n_trials),
+              search_random_state: String(data.search.random_state),
+            }),
       },
       tags: {
         [TAGS.datasetDigest]: dataset.digest,
@@ -80,6 +87,7 @@ export class MlflowRecorder {
           : { [TAGS.columnRoles]: JSON.stringify(dataset.columns).slice(0, 8000) }),
         ...jsonTag(TAGS.grid, data.grid),
         ...jsonTag(TAGS.datasetSpec, data.dataset_spec),
+        ...jsonTag(TAGS.search, data.search),
         ...(data.lineage === undefined ? {} : lineageTags(data.lineage)),
       },
     });

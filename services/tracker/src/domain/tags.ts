@@ -23,6 +23,8 @@ export const TAGS = {
   inputExample: 'mlops.input_example',
   /** On the parent run: the grid as requested, defaults applied (JSON): a retrain of its version reuses it. */
   grid: 'mlops.grid',
+  /** On the parent run of a random search: the search (JSON): a retrain of its version draws the same way. */
+  search: 'mlops.search',
   /** On the parent run: the request's `dataset` as requested, defaults applied (JSON): a retrain can append it. */
   datasetSpec: 'mlops.dataset_spec',
 } as const;

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   type EventData,
   parseTuneRequest,
+  plannedTrialCount,
   type TuneReply,
   type TuneRequest,
-  trialCount,
   type ValidationProblem,
 } from '@mlops/contracts';
 
@@ -40,7 +40,7 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
     accepted: true,
     tuningId: parsed.request.tuning_id ?? newTuningId(),
     request: parsed.request,
-    trialCount: trialCount(parsed.request.grid),
+    trialCount: plannedTrialCount(parsed.request),
   };
 }
 

@@ -1,15 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import {
-  type EventData,
-  expandGrid,
-  resolvedGrid,
-  SUBJECTS,
-  type TrialParams,
-  type TuningRequested,
-} from '@mlops/contracts';
+import { type EventData, SUBJECTS, type TrialParams, type TuningRequested } from '@mlops/contracts';
 import { type CvFolds, cvFoldsOf } from './cross-validation.js';
 import { buildTrainingData, type CsvLoader, holdoutOf, referenceProfileOf, type TrainingData } from './dataset.js';
 import type { PublishEvent } from './ports.js';
+import { trialsOf } from './random-search.js';
 import { runTrial } from './trial.js';
 import { TrialInputsCache } from './trial-inputs.js';
 
@@ -40,7 +34,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
   const { request, tuning_id: tuningId } = work;
   const data = await buildTrainingData(request, ports.loadCsv);
   const cv = request.cv === undefined ? undefined : cvFoldsOf(data, request.cv);
-  const trials = expandGrid(resolvedGrid(request));
+  const trials = trialsOf(request);
   const inputs = new TrialInputsCache(data);
   const ref = {
     tuning_id: tuningId,
@@ -61,6 +55,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
       dataset_spec: request.dataset,
       ...optional('append_training', request.append_training),
       ...optional('cv', request.cv),
+      ...optional('search', request.search?.type === 'random' ? request.search : undefined),
       started_at: new Date().toISOString(),
     },
     tuningId,
