@@ -37,6 +37,7 @@ import {
 } from './provisioning.js';
 import { type ReplayOptions, type ReplaySummary, replayEvents } from './replay.js';
 import { type NatsSecurity, securityOptions } from './security.js';
+import { type SharedRecords, sharedRecords } from './shared-records.js';
 import { envelopeBytes } from './wire.js';
 
 /** How to reach NATS. */
@@ -103,6 +104,8 @@ export interface Bus {
    * cannot keep one longer than that. Creates the bucket when missing.
    */
   leases(bucket: string, options: { ttlMs: number }): Promise<Lease>;
+  /** JSON records changed by compare-and-set in a JetStream key-value bucket (created when missing). */
+  sharedRecords(bucket: string, options: { ttlMs: number }): Promise<SharedRecords>;
   /** The last stored event of `subject`, parsed; undefined when there is none (or it breaks the schema). */
   lastEvent<S extends EventSubject>(subject: S): Promise<EventOf<S> | undefined>;
   /** Raw bytes to any subject, unchecked: only for tests and tools that must send what the map forbids. */
@@ -218,6 +221,7 @@ function createBus(
     },
     replayEvents: (subject, handler, replayOptions) => replayEvents(js, jsm, subject, handler, replayOptions),
     leases: (bucket, leaseOptions) => leases(nc, bucket, leaseOptions),
+    sharedRecords: (bucket, recordOptions) => sharedRecords(nc, bucket, recordOptions),
     async lastEvent(subject) {
       const stored = await jsm.streams
         .getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject })

@@ -23,6 +23,11 @@ export interface StreamSpec {
    * the owner's limits, e.g. the monitor and the predictor's PREDICTIONS).
    */
   readonly ifMissing?: boolean;
+  /**
+   * `limits` keeps messages until the stream's limits drop them; `workqueue` deletes each message once a consumer
+   * acknowledged it (one consumer per subject). Fixed when the stream is created. @defaultValue 'limits'
+   */
+  readonly retention?: 'limits' | 'workqueue';
 }
 
 /** A durable pull consumer. */
@@ -57,7 +62,8 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     discard: DiscardPolicy.Old,
   };
   if (existing === undefined) {
-    await jsm.streams.add({ name: spec.name, storage: StorageType.File, retention: RetentionPolicy.Limits, ...wanted });
+    const retention = spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits;
+    await jsm.streams.add({ name: spec.name, storage: StorageType.File, retention, ...wanted });
     return;
   }
   if (spec.ifMissing === true) return;

@@ -7,6 +7,7 @@ import {
   RunCompletedSchema,
   RunFailedSchema,
   RunStartedSchema,
+  TrialRequestedSchema,
   TuneRejectedSchema,
   TuningCompletedSchema,
   TuningRequestedSchema,
@@ -73,6 +74,7 @@ function define<S extends z.ZodObject<{ type: z.ZodLiteral<string> }>>(
 export const EVENT_MAP = {
   [SUBJECTS.tuneRejected]: define(STREAMS.tuneRequests, TuneRejectedSchema),
   [SUBJECTS.tuningRequested]: define(STREAMS.tuneRequests, TuningRequestedSchema),
+  [SUBJECTS.trialRequested]: define(STREAMS.trials, TrialRequestedSchema),
   [SUBJECTS.tuningStarted]: define(STREAMS.tuningEvents, TuningStartedSchema),
   [SUBJECTS.runStarted]: define(STREAMS.tuningEvents, RunStartedSchema),
   [SUBJECTS.runCompleted]: define(STREAMS.tuningEvents, RunCompletedSchema),

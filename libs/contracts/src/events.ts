@@ -110,6 +110,20 @@ export const TuningRequestedDataSchema = z.object({
 /** The CloudEvents envelope of `tuning.requested`. */
 export const TuningRequestedSchema = envelopeSchema(eventType('tuning.requested'), TuningRequestedDataSchema);
 
+/** The data of `trial.requested`: one trial of an accepted tuning, with the request its data set is built from. */
+export const TrialRequestedDataSchema = z.object({
+  tuning_id: id,
+  trial_id: id,
+  trial_index: z.number().int().min(0),
+  trial_count: z.number().int().min(1),
+  params: TrialParamsSchema,
+  request: TuneRequestSchema,
+  requested_at: timestamp,
+});
+
+/** The CloudEvents envelope of `trial.requested`. */
+export const TrialRequestedSchema = envelopeSchema(eventType('trial.requested'), TrialRequestedDataSchema);
+
 /** The data of `tune.rejected`: a request that failed validation; nothing was trained or tracked. */
 export const TuneRejectedDataSchema = z.object({
   tuning_id: id.nullable(),
@@ -303,6 +317,8 @@ export const ModelLoadFailedSchema = envelopeSchema(eventType('model.load_failed
 
 /** The envelope of each event, by subject-free name. */
 export type TuningRequested = z.infer<typeof TuningRequestedSchema>;
+/** See {@link TrialRequestedSchema}. */
+export type TrialRequested = z.infer<typeof TrialRequestedSchema>;
 export type TuneRejected = z.infer<typeof TuneRejectedSchema>;
 export type TuningStarted = z.infer<typeof TuningStartedSchema>;
 export type RunStarted = z.infer<typeof RunStartedSchema>;

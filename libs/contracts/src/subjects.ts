@@ -12,6 +12,8 @@ export const SUBJECTS = {
   tuneRejected: 'tune.rejected',
   /** An accepted, normalised tune request: the trainer's durable work queue (JetStream). */
   tuningRequested: 'tuning.requested',
+  /** One trial of an accepted tuning: the work queue every trainer replica consumes (JetStream, stream TRIALS). */
+  trialRequested: 'trial.requested',
   tuningStarted: 'tuning.started',
   runStarted: 'run.started',
   runCompleted: 'run.completed',
@@ -58,6 +60,8 @@ export type Subject = (typeof SUBJECTS)[keyof typeof SUBJECTS];
 export const STREAMS = {
   /** The trainer's work queue and the requests it refused. */
   tuneRequests: { name: 'TUNE_REQUESTS', subjects: ['tuning.requested', 'tune.rejected'] },
+  /** The trials of accepted tunings: a work queue (each message deleted once a replica acknowledged it). */
+  trials: { name: 'TRIALS', subjects: ['trial.requested'], retention: 'workqueue' },
   /** What the trainer did: tuning and run lifecycle events, consumed by the tracker. */
   tuningEvents: { name: 'TUNING_EVENTS', subjects: ['tuning.started', 'tuning.completed', 'run.>'] },
   /** Model registry events, consumed by predictors. */
@@ -75,6 +79,7 @@ export const STREAMS = {
 /** Durable consumer names, one per (service, purpose). */
 export const CONSUMERS = {
   trainer: 'trainer-tuning-requests',
+  trainerTrials: 'trainer-trials',
   trackerEvents: 'tracker-tuning-events',
   predictorModels: 'predictor-model-registered',
   monitorPredictions: 'monitor-predictions',

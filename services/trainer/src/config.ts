@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import {
   checkNatsEnv,
@@ -23,6 +24,19 @@ export const configSchema = z
       .min(1)
       .default('trainer')
       .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
+    TRAINER_TRIALS: z
+      .enum(['queue', 'inline'])
+      .default('queue')
+      .describe(
+        "queue: a tuning's trials go to the TRIALS work queue that every trainer replica consumes, fitted on worker threads; inline: the replica that takes a tuning fits its trials one after another on its event loop",
+      ),
+    TRAINER_TRIAL_THREADS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('Worker threads fitting queued trials (trials in flight per replica); unset: one per core'),
     TRAINER_HEALTH_PORT: z.coerce
       .number()
       .int()
@@ -42,6 +56,10 @@ export interface TrainerConfig {
   readonly natsSecurity: NatsConnectionConfig['security'];
   readonly dataDir: string;
   readonly instance: string;
+  /** How a tuning's trials run (TRAINER_TRIALS). */
+  readonly trials: 'queue' | 'inline';
+  /** Worker threads fitting queued trials. */
+  readonly trialThreads: number;
   readonly logLevel: string;
   readonly healthPort: number | undefined;
   readonly healthHost: string;
@@ -56,6 +74,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     natsSecurity: nats.security,
     dataDir: resolve(cwd, parsed.TRAINER_DATA_DIR),
     instance: parsed.TRAINER_INSTANCE,
+    trials: parsed.TRAINER_TRIALS,
+    trialThreads: parsed.TRAINER_TRIAL_THREADS ?? availableParallelism(),
     logLevel: parsed.LOG_LEVEL,
     healthPort: parsed.TRAINER_HEALTH_PORT,
     healthHost: parsed.TRAINER_HEALTH_HOST,

@@ -1,8 +1,10 @@
 import { createLogger, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
 import { checkDatasetFile, csvFilesLoader, datasetFileSha256, readCsvHeader } from './adapters/csv-files.js';
+import { trialThreads } from './adapters/trial-threads.js';
 import type { TrainerConfig } from './config.js';
 import type { Stoppable, TrainerBus } from './domain/ports.js';
 import { startIntake } from './entry-points/intake.js';
+import { startTrialConsumer } from './entry-points/trials.js';
 import { startWorker } from './entry-points/worker.js';
 
 /** Creates the trainer; nothing connects until start(). */
@@ -12,6 +14,7 @@ export function createTrainer(
 ): Service & { readonly ready: boolean } {
   const logger = deps.logger ?? createLogger({ service: 'trainer', level: config.logLevel });
   let running: Stoppable[] = [];
+  const threads = config.trials === 'queue' ? trialThreads(config.trialThreads, config.dataDir) : undefined;
   let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   let ready = false;
   let stopped = false;
@@ -31,18 +34,22 @@ export function createTrainer(
           },
           logger.child({ module: 'intake' }),
         ),
-        startWorker(deps.bus, csvFilesLoader(config.dataDir), logger.child({ module: 'worker' })),
+        startWorker(deps.bus, csvFilesLoader(config.dataDir), logger.child({ module: 'worker' }), config.trials),
+        ...(threads === undefined
+          ? []
+          : [startTrialConsumer(deps.bus, threads, config.trialThreads, logger.child({ module: 'trials' }))]),
       ];
       if (config.healthPort !== undefined)
         health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
       ready = true;
-      logger.info({ data_dir: config.dataDir }, 'trainer started');
+      logger.info({ data_dir: config.dataDir, trials: config.trials, threads: config.trialThreads }, 'trainer started');
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       ready = false;
       for (const part of running) await part.stop();
+      await threads?.close();
       await health?.close();
       await deps.bus.close();
       logger.info('trainer stopped');

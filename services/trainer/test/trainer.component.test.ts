@@ -12,6 +12,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsTrainerBus } from '../src/adapters/nats-bus.js';
 import { createTrainer } from '../src/service.js';
+import { testTrainerConfig } from './support/trainer-config.js';
 
 let nats: NatsServerHandle;
 let client: NatsConnection;
@@ -48,18 +49,7 @@ beforeAll(async () => {
   await writeFile(join(dataDir, 'retrain.csv'), matrixCsv);
   const logger = createLogger({ service: 'trainer-test', level: 'silent' });
   const bus = await connectBus({ servers: nats.url, name: 'trainer-test', logger });
-  trainer = createTrainer(
-    {
-      natsServers: [nats.url],
-      natsSecurity: {},
-      dataDir,
-      instance: 'trainer-test',
-      logLevel: 'silent',
-      healthPort: undefined,
-      healthHost: '127.0.0.1',
-    },
-    { bus: natsTrainerBus(bus), logger },
-  );
+  trainer = createTrainer(testTrainerConfig(nats.url, dataDir, 'trainer-test'), { bus: natsTrainerBus(bus), logger });
   await trainer.start();
   client = await connect({ servers: nats.url });
 });
@@ -118,7 +108,12 @@ describe('trainer on tune.requested', () => {
       errors: [{ path: 'dataset', message: expect.stringMatching(/ragged\.csv:3: 2 cells/) }],
     });
     const jsm = await jetstreamManager(client);
-    const work = await jsm.consumers.info('TUNE_REQUESTS', 'trainer-tuning-requests');
+    // The rejection is published before the handler returns and the message is acked: wait for the ack.
+    let work = await jsm.consumers.info('TUNE_REQUESTS', 'trainer-tuning-requests');
+    for (let i = 0; i < 100 && work.num_ack_pending > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      work = await jsm.consumers.info('TUNE_REQUESTS', 'trainer-tuning-requests');
+    }
     expect([work.num_ack_pending, work.num_redelivered]).toEqual([0, 0]);
     expect(started).toHaveLength(0);
   });

@@ -66,6 +66,7 @@ export class FaultStack {
   private ownMlflow: MlflowServerHandle | undefined;
   private readonly ports = new Map<ServiceName, number>();
   private serviceEnvOverrides: FaultStackOptions['env'] = {};
+  private readonly replicas: ServiceProcessHandle[] = [];
 
   /** Starts nats-server, MLflow if private, the services, and a reconnecting client for the test. */
   static async start(options: FaultStackOptions = {}): Promise<FaultStack> {
@@ -121,6 +122,24 @@ export class FaultStack {
       readyUrl: `http://127.0.0.1:${port}/${name === 'predictor' ? 'health' : 'ready'}`,
     });
     this.services.set(name, handle);
+    return handle;
+  }
+
+  /**
+   * Starts another trainer process (`TRAINER_INSTANCE` = `instance`, its own health port) sharing the trial queue and
+   * the data directory with the stack's trainer; stopped with the stack.
+   */
+  async startTrainerReplica(instance: string): Promise<ServiceProcessHandle> {
+    const port = String(await findFreePort());
+    const handle = await startServiceProcess('trainer', {
+      env: {
+        ...this.commonEnv(),
+        ...serviceEnv('trainer', port, this.modelName, this.dataDir),
+        TRAINER_INSTANCE: instance,
+      },
+      readyUrl: `http://127.0.0.1:${port}/ready`,
+    });
+    this.replicas.push(handle);
     return handle;
   }
 
@@ -229,11 +248,14 @@ export class FaultStack {
 
   /** The recent output of every service, for failure messages. */
   logs(): string {
-    return [...this.services.values()].map((s) => `--- ${s.name}\n${s.output().slice(-4000)}`).join('\n');
+    return [...this.services.values(), ...this.replicas]
+      .map((s) => `--- ${s.name}\n${s.output().slice(-4000)}`)
+      .join('\n');
   }
 
   /** Stops everything this stack started and removes its directories. */
   async stop(): Promise<void> {
+    for (const replica of this.replicas) await replica.stop(5000);
     for (const service of [...this.services.values()].reverse()) await service.stop(5000);
     await this.client?.close().catch(() => undefined);
     await this.nats?.stop();

@@ -75,6 +75,13 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     consumers: [trainerWorker],
     messageId: '`tuning.requested:<tuning_id>`',
   },
+  [SUBJECTS.trialRequested]: {
+    summary:
+      'One trial of an accepted tuning, with the request its data set is rebuilt from: the work queue every trainer replica consumes (stream TRIALS, work-queue retention). A replica fits it on a worker thread while the message is kept alive; a replica that dies mid-trial has it redelivered to another; a trial that keeps failing is dead-lettered and counted as failed.',
+    publishers: ['trainer worker (the replica that took the tuning)'],
+    consumers: ['trainer trial consumers (durable `trainer-trials`, shared by every replica)'],
+    messageId: '`trial.requested:<trial_id>`',
+  },
   [SUBJECTS.tuningStarted]: {
     summary: 'The trainer built the data set and is about to train `trial_count` models.',
     publishers: ['trainer worker'],

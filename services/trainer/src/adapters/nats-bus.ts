@@ -1,21 +1,31 @@
-import type { Bus } from '@mlops/bus';
+import { type Bus, PoisonMessageError } from '@mlops/bus';
 import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
-import type { TrainerBus } from '../domain/ports.js';
+import { UnusableDataError } from '../domain/data-source.js';
+import type { TrainerBus, TrialTallies } from '../domain/ports.js';
+import { type TrialTally, withOutcome } from '../domain/trial-tally.js';
 
 /**
- * The work message's ack deadline, extended by a heartbeat between trials and every third of it: a crashed trainer's
- * tuning goes to its successor after this. A single trial blocks the event loop, so it must fit in it (or the tuning
- * is also run a second time, harmlessly: its events keep their ids and are de-duplicated).
+ * The work message's ack deadline, extended by a heartbeat between trials (inline) or between batches of queued
+ * trials, and every third of it: a crashed trainer's tuning goes to its successor after this.
  */
 const WORK_ACK_WAIT_MS = 20_000;
 const WORK_MAX_DELIVER = 5;
+/** A trial's ack deadline: kept alive every third of it while its thread fits; a dead replica's trial moves on after it. */
+const TRIAL_ACK_WAIT_MS = 10_000;
+/** Attempts of one trial before it is dead-lettered and counted as failed. */
+const TRIAL_MAX_DELIVER = 3;
+/** The shared tallies of trial outcomes; a tally lives this long after its last change. */
+const TALLY_BUCKET = 'trainer-trial-tallies';
+const TALLY_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** The trainer's bus port over @mlops/bus: events through the typed map, malformed work dead-lettered by the bus. */
 export function natsTrainerBus(bus: Bus): TrainerBus {
+  let tallies: TrialTallies | undefined;
   return {
     async provision() {
       await bus.ensureDeadLetterStream();
       await bus.ensureStream(STREAMS.tuneRequests);
+      await bus.ensureStream(STREAMS.trials);
       await bus.ensureStream(STREAMS.tuningEvents);
       await bus.ensureConsumer(STREAMS.tuneRequests.name, {
         durable: CONSUMERS.trainer,
@@ -23,6 +33,17 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         ackWaitMs: WORK_ACK_WAIT_MS,
         maxDeliver: WORK_MAX_DELIVER,
       });
+      await bus.ensureConsumer(STREAMS.trials.name, {
+        durable: CONSUMERS.trainerTrials,
+        filterSubject: SUBJECTS.trialRequested,
+        ackWaitMs: TRIAL_ACK_WAIT_MS,
+        maxDeliver: TRIAL_MAX_DELIVER,
+      });
+      const records = await bus.sharedRecords(TALLY_BUCKET, { ttlMs: TALLY_TTL_MS });
+      tallies = {
+        record: (tuningId, trialCount, index, ok) =>
+          records.change<TrialTally>(tuningId, (tally) => withOutcome(tally, trialCount, index, ok)),
+      };
     },
     async publishEvent(subject, data, key) {
       await bus.publishEvent(subject, data, { key });
@@ -35,6 +56,27 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         { concurrency: 1, ackWaitMs: WORK_ACK_WAIT_MS, maxDeliver: WORK_MAX_DELIVER },
       );
       return { stop: async () => (await started).stop() };
+    },
+    consumeTrials(handle, concurrency) {
+      const started = bus.consumeEvents(
+        CONSUMERS.trainerTrials,
+        {
+          [SUBJECTS.trialRequested]: async (event, message) => {
+            try {
+              await handle(event.data, { lastAttempt: message.deliveryCount >= TRIAL_MAX_DELIVER });
+            } catch (err) {
+              if (err instanceof UnusableDataError) throw new PoisonMessageError(err.message, { cause: err });
+              throw err;
+            }
+          },
+        },
+        { concurrency, prefetch: concurrency, ackWaitMs: TRIAL_ACK_WAIT_MS, maxDeliver: TRIAL_MAX_DELIVER },
+      );
+      return { stop: async () => (await started).stop() };
+    },
+    get tallies(): TrialTallies {
+      if (tallies === undefined) throw new Error('the trainer bus is not provisioned yet');
+      return tallies;
     },
     close: () => bus.close(),
   };

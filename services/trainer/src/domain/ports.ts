@@ -1,4 +1,5 @@
-import type { EventData, EventSubject, TuneReply, TuningRequested } from '@mlops/contracts';
+import type { EventData, EventSubject, TrialRequested, TuneReply, TuningRequested } from '@mlops/contracts';
+import type { TrialTally } from './trial-tally.js';
 
 /** Publishes one event of the map durably; `key` names the fact (a trial id), so a re-publish is de-duplicated. */
 export type PublishEvent = <S extends EventSubject>(subject: S, data: EventData<S>, key: string) => Promise<void>;
@@ -12,8 +13,25 @@ export interface TrainerBus {
   serveTuneRequests(handle: (body: Uint8Array) => Promise<TuneReply>): Stoppable;
   /** Consumes the durable work queue, one parsed tuning at a time; a handler error is retried later. */
   consumeWork(handle: (work: TuningRequested['data'], heartbeat: () => void) => Promise<void>): Stoppable;
+  /**
+   * Consumes the shared trial queue, up to `concurrency` trials at once; the message is kept alive while a trial runs.
+   * A handler error is retried later; `lastAttempt` says no retry is left (the trial is dead-lettered after it), and
+   * UnusableDataError dead-letters it at once.
+   */
+  consumeTrials(
+    handle: (trial: TrialRequested['data'], delivery: { lastAttempt: boolean }) => Promise<void>,
+    concurrency: number,
+  ): Stoppable;
+  /** The tallies of trial outcomes every replica shares (opened at provision). */
+  readonly tallies: TrialTallies;
   /** Drains the connection (after every consumer stopped). */
   close(): Promise<void>;
+}
+
+/** Trial outcomes per tuning, shared by every replica. */
+export interface TrialTallies {
+  /** Records trial `index` as completed (`ok`) or failed, unless recorded before; returns the tally after it. */
+  record(tuningId: string, trialCount: number, index: number, ok: boolean): Promise<TrialTally>;
 }
 
 /** Something running that can be stopped, waiting for in-flight work. */

@@ -3,17 +3,37 @@ import type { Logger } from '@mlops/service-kit';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 import { limitProblems, rejection } from '../domain/intake.js';
 import type { TrainerBus } from '../domain/ports.js';
-import { runTuning } from '../domain/tuning.js';
+import { openTuning, runTuning } from '../domain/tuning.js';
 
-/** Consumes `tuning.requested` one tuning at a time and runs it; events go out as the trials finish. */
-export function startWorker(bus: TrainerBus, loadCsv: CsvLoader, logger: Logger) {
+/** How a tuning's trials run: queued for every replica's threads, or one after another in the replica that took it. */
+export type TrialMode = 'queue' | 'inline';
+
+/** Trial messages published at once when a tuning is queued. */
+const PUBLISH_BATCH = 64;
+
+/**
+ * Consumes `tuning.requested` one tuning at a time: builds the data set, publishes tuning.started, then queues one
+ * `trial.requested` per trial (mode `queue`) or runs every trial here (mode `inline`). A data set that cannot be
+ * used is refused as tune.rejected, before anything else is published.
+ */
+export function startWorker(bus: TrainerBus, loadCsv: CsvLoader, logger: Logger, mode: TrialMode) {
   return bus.consumeWork(async (work, heartbeat) => {
     const log = logger.child({ tuning_id: work.tuning_id });
-    log.info({ trial_count: work.trial_count }, 'tuning started');
+    log.info({ trial_count: work.trial_count, mode }, 'tuning started');
     const started = performance.now();
     try {
-      const outcome = await runTuning(work, { publish: bus.publishEvent, loadCsv, heartbeat });
-      log.info({ ...outcome, ms: Math.round(performance.now() - started) }, 'tuning finished');
+      if (mode === 'inline') {
+        const outcome = await runTuning(work, { publish: bus.publishEvent, loadCsv, heartbeat });
+        log.info({ ...outcome, ms: Math.round(performance.now() - started) }, 'tuning finished');
+        return;
+      }
+      const { trials } = await openTuning(work, { publish: bus.publishEvent, loadCsv });
+      for (let i = 0; i < trials.length; i += PUBLISH_BATCH) {
+        heartbeat();
+        const batch = trials.slice(i, i + PUBLISH_BATCH);
+        await Promise.all(batch.map((t) => bus.publishEvent(SUBJECTS.trialRequested, t, t.trial_id)));
+      }
+      log.info({ trials: trials.length, ms: Math.round(performance.now() - started) }, 'tuning queued');
     } catch (err) {
       if (!(err instanceof UnusableDataError)) throw err;
       const errors = limitProblems([{ path: 'dataset', message: err.message }]);

@@ -1,0 +1,16 @@
+import type { TrainerConfig } from '../../src/config.js';
+
+/** A trainer configuration for in-process tests: queued trials on two threads, no health port, silent logs. */
+export function testTrainerConfig(natsUrl: string, dataDir: string, instance: string): TrainerConfig {
+  return {
+    natsServers: [natsUrl],
+    natsSecurity: {},
+    dataDir,
+    instance,
+    trials: 'queue',
+    trialThreads: 2,
+    logLevel: 'silent',
+    healthPort: undefined,
+    healthHost: '127.0.0.1',
+  };
+}
