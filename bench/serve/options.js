@@ -33,7 +33,8 @@ function list(name, text, allowed) {
 /**
  * Parses the flags: `--duration` and `--warmup` (seconds per measurement and before it), `--connections` (single
  * rows and the swap), `--batch-connections`, `--batch-rows`, `--swaps`, `--settle` (seconds of load before the
- * first and after the last swap), `--servers`, `--scenarios`, `--skip-swap`, `--peer-workers`, `--worker-class`
+ * first and after the last swap), `--servers`, `--scenarios`, `--skip-swap`, `--workers` (PREDICTOR_WORKERS of our
+ * predictor, default the core count), `--peer-workers`, `--worker-class`
  * (gunicorn's, a list: each is measured and the best counts), `--log-compare` (only the predictor with the prediction
  * log on and off, no swap), `--log-sample` (PREDICTOR_LOG_SAMPLE of the predictor, default 1), `--rounds N` (alternating on/off measurements per
  * scenario with `--log-compare`, default 3), `--json PATH`.
@@ -53,6 +54,7 @@ export function readOptions(argv = process.argv.slice(2)) {
       scenarios: { type: 'string', default: 'single,batch' },
       'skip-swap': { type: 'boolean', default: false },
       'peer-workers': { type: 'string', default: '2' },
+      workers: { type: 'string', default: String(availableParallelism()) },
       'worker-class': { type: 'string', default: 'sync,gthread' },
       threads: { type: 'string', default: '4' },
       'log-compare': { type: 'boolean', default: false },
@@ -76,6 +78,7 @@ export function readOptions(argv = process.argv.slice(2)) {
     logSample: share('log-sample', v['log-sample']),
     rounds: positive('rounds', v.rounds),
     peerWorkers: positive('peer-workers', v['peer-workers']),
+    workers: positive('workers', v.workers),
     workerClasses: list('worker-class', v['worker-class'], ['sync', 'gthread']),
     threads: positive('threads', v.threads),
     json: v.json,

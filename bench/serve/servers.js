@@ -31,8 +31,9 @@ async function started(name, command, args, options, readyPath) {
 }
 
 /**
- * Our predictor as a process (`node services/predictor/dist/main.js`), ready once GET /ready answers 200; `env` adds
- * settings (the prediction log is on: `--log-sample` of the requests, default all, go to the benchmark's nats-server).
+ * Our predictor as a process (`node services/predictor/dist/main.js`) with `--workers` worker processes
+ * (PREDICTOR_WORKERS), ready once GET /ready answers 200; `env` adds settings (the prediction log is on:
+ * `--log-sample` of the requests, default all, go to the benchmark's nats-server).
  */
 export async function startPredictor(ctx, env = {}) {
   const { server, base } = await started(
@@ -47,13 +48,15 @@ export async function startPredictor(ctx, env = {}) {
         PREDICTOR_PORT: String(port),
         LOG_LEVEL: 'warn',
         PREDICTOR_LOG_SAMPLE: String(ctx.logSample),
+        PREDICTOR_WORKERS: String(ctx.workers),
         ...env,
       }),
     },
     '/ready',
   );
   const metrics = async () => await (await fetch(`${base}/metrics`)).text();
-  return { name: 'predictor', base, url: `${base}/predict`, body: featuresBody, stop: server.stop, metrics };
+  const url = `${base}/predict`;
+  return { name: 'predictor', base, url, body: featuresBody, stop: server.stop, metrics, workers: ctx.workers };
 }
 
 /** Our predictor with the prediction log off (PREDICTOR_LOG_SAMPLE=0): the other side of `--log-compare`. */

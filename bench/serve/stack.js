@@ -42,32 +42,78 @@ export async function startStack(root, env = {}) {
     natsUrl: nats.url,
     trackingUri: mlflowServer.trackingUri,
     tune: (grid, extra = {}) => tune(client, grid, extra),
+    /** One tuning whose version becomes champion: promoted by the gate, or by registry.promote when the gate kept it out. */
+    tuneAndPromote: async (grid) => {
+      const verdict = await tune(client, grid, {}, { rejected: true });
+      return verdict.promoted ? verdict : { ...(await promote(client, verdict.version)), promoted: false };
+    },
     weights: (version) => downloadWeights(mlflow, version),
   };
 }
 
-/** Sends one tune request for {@link MODEL_NAME} and resolves with the `model.registered` data it leads to. */
-async function tune(client, grid, extra, timeoutMs = 120_000) {
-  const tuningId = `bench-${randomUUID().slice(0, 8)}`;
-  const registered = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      subscription.unsubscribe();
-      reject(new Error(`tuning ${tuningId}: no model.registered within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const subscription = client.subscribe(SUBJECTS.modelRegistered, {
-      callback: (_error, message) => {
+/**
+ * Resolves with the data of the first event on one of `subjects` that `match`es (subscribed before `trigger` runs);
+ * rejects after `timeoutMs` saying `what` did not come.
+ */
+async function firstEvent(client, subjects, match, trigger, what, timeoutMs = 120_000) {
+  const subscriptions = [];
+  const arrived = new Promise((resolve, reject) => {
+    const done = (settle) => {
+      clearTimeout(timer);
+      for (const s of subscriptions) s.unsubscribe();
+      settle();
+    };
+    const timer = setTimeout(() => done(() => reject(new Error(`${what} within ${timeoutMs} ms`))), timeoutMs);
+    for (const subject of subjects) {
+      const callback = (_error, message) => {
         const event = message.json();
-        if (event.data?.tuning_id !== tuningId) return;
-        clearTimeout(timer);
-        subscription.unsubscribe();
-        resolve(event.data);
-      },
-    });
+        if (match(event.data)) done(() => resolve({ subject, data: event.data }));
+      };
+      subscriptions.push(client.subscribe(subject, { callback }));
+    }
   });
+  await trigger();
+  return await arrived;
+}
+
+/**
+ * Sends one tune request for {@link MODEL_NAME} and resolves with its tracker's verdict: the `model.registered` data
+ * with `promoted: true`, or (the promotion gate kept it out: not better than the champion) the `model.rejected` data
+ * with `promoted: false`. With `rejected: false` only `model.registered` counts.
+ */
+async function tune(client, grid, extra, { rejected = false } = {}) {
+  const tuningId = `bench-${randomUUID().slice(0, 8)}`;
+  const subjects = rejected ? [SUBJECTS.modelRegistered, SUBJECTS.modelRejected] : [SUBJECTS.modelRegistered];
   const body = { tuning_id: tuningId, experiment_name: MODEL_NAME, registered_model_name: MODEL_NAME, grid, ...extra };
-  const reply = (await client.request(SUBJECTS.tuneRequested, JSON.stringify(body), { timeout: 10_000 })).json();
-  if (reply.status !== 'accepted') throw new Error(`tune request rejected: ${JSON.stringify(reply)}`);
-  return await registered;
+  const event = await firstEvent(
+    client,
+    subjects,
+    (data) => data?.tuning_id === tuningId,
+    async () => {
+      const reply = (await client.request(SUBJECTS.tuneRequested, JSON.stringify(body), { timeout: 10_000 })).json();
+      if (reply.status !== 'accepted') throw new Error(`tune request rejected: ${JSON.stringify(reply)}`);
+    },
+    `tuning ${tuningId}: no ${subjects.join(' or ')}`,
+  );
+  return { ...event.data, promoted: event.subject === SUBJECTS.modelRegistered };
+}
+
+/** Moves `champion` to `version` (registry.promote, as `mlops promote` does) and resolves with its `model.registered`. */
+async function promote(client, version) {
+  const request = { name: MODEL_NAME, version, reason: 'bench:serve swap', by: 'bench:serve' };
+  const event = await firstEvent(
+    client,
+    [SUBJECTS.modelRegistered],
+    (data) => data?.name === MODEL_NAME && data.version === version,
+    async () => {
+      const reply = (
+        await client.request(SUBJECTS.registryPromote, JSON.stringify(request), { timeout: 10_000 })
+      ).json();
+      if (reply.status === 'rejected') throw new Error(`promote v${version} refused: ${JSON.stringify(reply)}`);
+    },
+    `promote v${version}: no model.registered`,
+  );
+  return event.data;
 }
 
 /** The weights.json of `models:/One_Customer_Classifier/<version>`, fetched and validated as the predictor does. */

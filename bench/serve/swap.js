@@ -9,14 +9,46 @@ async function servedModel(base) {
   return await response.json();
 }
 
-/** Polls GET /model until the predictor serves `version`; resolves with the wait in ms. */
-async function untilServed(base, version, budgetMs = 60_000) {
+/** How many workers serve each version: `predictor_model_info`, summed over the workers by GET /metrics. */
+async function workersByVersion(base) {
+  const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+  const served = {};
+  for (const m of (await response.text()).matchAll(
+    /^predictor_model_info\{[^}]*model_version="([^"]+)"[^}]*\} (\S+)$/gm,
+  )) {
+    served[m[1]] = Number(m[2]);
+  }
+  return served;
+}
+
+/** `{"1": 1, "2": 1}` as `v1×1 v2×1`. */
+function describeServed(served) {
+  return Object.entries(served)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([version, n]) => `v${version}×${n}`)
+    .join(' ');
+}
+
+/**
+ * Polls GET /metrics until all `workers` serve `version`; resolves with the wait until the first and until every
+ * worker served it (ms), and each distinct state seen on the way (`v1×2 → v1×1 v2×1 → v2×2`).
+ */
+async function untilServed(base, version, workers, budgetMs = 60_000) {
   const started = performance.now();
+  const states = [];
+  let firstMs = null;
   while (performance.now() - started < budgetMs) {
-    if ((await servedModel(base)).version === version) return performance.now() - started;
+    const served = await workersByVersion(base);
+    const state = describeServed(served);
+    if (states.at(-1) !== state) states.push(state);
+    if (firstMs === null && (served[version] ?? 0) > 0) firstMs = performance.now() - started;
+    if (served[version] === workers && Object.keys(served).length === 1) {
+      return { firstMs, everyMs: performance.now() - started, states };
+    }
     await sleep(20);
   }
-  throw new Error(`the predictor did not serve version ${version} within ${budgetMs} ms`);
+  throw new Error(`not every worker served version ${version} within ${budgetMs} ms (${states.join(' → ')})`);
 }
 
 /** Counts the versions named in the predictor's answers (`"version":"N"`), to show the swaps from the client side. */
@@ -30,8 +62,9 @@ function versionCounter(seen) {
 
 /**
  * Loads the predictor with single-row requests at `connections` while `swaps` tunings register versions in turn
- * (the tracker publishes each `model.registered`; the predictor hot-reloads), waiting after each until GET /model
- * serves it. Goal: no failed or non-2xx request, and the served version advanced by `swaps`.
+ * (the tracker publishes each `model.registered`; every worker hot-reloads), waiting after each until every worker
+ * serves it (GET /metrics). Goals: no failed or non-2xx request, the served version advanced by `swaps`, every worker
+ * serving each new version within 2 s.
  */
 export async function swapUnderLoad({ predictor, stack, body, connections, swaps, settleS, log }) {
   const before = await servedModel(predictor.base);
@@ -50,12 +83,21 @@ export async function swapUnderLoad({ predictor, stack, body, connections, swaps
     await sleep(settleS * 1000);
     for (let i = 1; i <= swaps; i++) {
       const started = performance.now();
-      const event = await stack.tune({ C: [2 ** (i % 2 === 0 ? i / 2 : -(i + 1) / 2)], solver: ['lbfgs'] });
+      const event = await stack.tuneAndPromote({ C: [2 ** (i % 2 === 0 ? i / 2 : -(i + 1) / 2)], solver: ['lbfgs'] });
       const registeredMs = performance.now() - started;
-      const reloadMs = await untilServed(predictor.base, event.version);
-      timeline.push({ version: event.version, registeredMs, servedAfterRegistrationMs: reloadMs });
+      const served = await untilServed(predictor.base, event.version, predictor.workers);
+      timeline.push({
+        version: event.version,
+        byGate: event.promoted,
+        registeredMs,
+        servedAfterRegistrationMs: served.firstMs,
+        everyWorkerAfterRegistrationMs: served.everyMs,
+        workerStates: served.states,
+      });
       log(
-        `  swap ${i}/${swaps}: v${event.version} registered in ${registeredMs.toFixed(0)} ms, served ${reloadMs.toFixed(0)} ms later`,
+        `  swap ${i}/${swaps}: v${event.version} registered in ${registeredMs.toFixed(0)} ms, served by a worker ` +
+          `${served.firstMs.toFixed(0)} ms later, by all ${predictor.workers} ${served.everyMs.toFixed(0)} ms later ` +
+          `(${served.states.join(' → ')})`,
       );
     }
     await sleep(settleS * 1000);
@@ -68,6 +110,7 @@ export async function swapUnderLoad({ predictor, stack, body, connections, swaps
   return {
     connections,
     swaps,
+    workers: predictor.workers,
     before: before.version,
     after: after.version,
     advanced,

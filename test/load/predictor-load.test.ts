@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connectBus } from '@mlops/bus';
 import { type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
@@ -7,72 +7,30 @@ import { createLogger } from '@mlops/service-kit';
 import { findFreePort, registerTestModel, retainedMemory } from '@mlops/testkit';
 import autocannon from 'autocannon';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import {
+  FEATURES,
+  predictorEnv,
+  registerAndAnnounce,
+  servedVersion,
+  spawnPredictor,
+  untilReady,
+} from './support/predictor.js';
 
 const SECONDS = 60;
 const SWAPS = 10;
-const FEATURES = Array.from({ length: 20 }, (_, j) => `x${j}`);
 const name = `load_${randomUUID().slice(0, 8)}`;
-const mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+const servers = { natsUrl: inject('natsUrl'), mlflowTrackingUri: inject('mlflowTrackingUri') };
+const mlflow = createMlflowClient({ trackingUri: servers.mlflowTrackingUri });
 let predictor: ChildProcess | undefined;
 
 afterAll(() => {
   predictor?.kill('SIGTERM');
 });
 
-/** Registers a version with its own intercept, moves the alias and announces it as the tracker would. */
-async function registerAndAnnounce(
-  experimentId: string,
-  intercept: number,
-  publish: (data: EventData<'model.registered'>, key: string) => Promise<unknown>,
-) {
-  const coef = FEATURES.map((_, j) => (j % 2 === 0 ? 0.5 : -0.25));
-  const { version, runId, modelId } = await registerTestModel(mlflow, {
-    experimentId,
-    name,
-    weights: { coef, intercept, featureNames: FEATURES },
-    runName: `v-${intercept}`,
-  });
-  const data = {
-    tuning_id: 'load',
-    trial_id: 'load-000',
-    name,
-    version,
-    alias: 'champion',
-    run_id: runId,
-    model_uri: `models:/${name}/${version}`,
-    source_uri: `models:/${modelId}`,
-    metric: { name: 'accuracy' as const, value: 0.5 },
-    registered_at: new Date().toISOString(),
-  };
-  await publish(data, `${name}:${version}`);
-  return version;
-}
-
 /** Heap and external memory that survive a full collection: what a leak would grow. */
 async function retainedMiB(inspectorPort: number): Promise<number> {
   const memory = await retainedMemory(inspectorPort);
   return memory.heapMiB + memory.externalMiB;
-}
-
-/** Starts the predictor's build with an inspector on a free port, so the test can measure what it retains. */
-async function spawnPredictor(env: NodeJS.ProcessEnv) {
-  const inspectorPort = await findFreePort();
-  const main = new URL('../../services/predictor/dist/main.js', import.meta.url).pathname;
-  const child = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectorPort}`, main], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    if (!text.startsWith('Debugger') && !text.startsWith('For help')) process.stderr.write(text);
-  });
-  return { child, inspectorPort };
-}
-
-async function servedVersion(base: string): Promise<string | undefined> {
-  const response = await fetch(`${base}/ready`).catch(() => undefined);
-  if (response?.status !== 200) return undefined;
-  return ((await response.json()) as { model: { version: string } }).model.version;
 }
 
 describe('the predictor under steady load', () => {
@@ -86,28 +44,20 @@ describe('the predictor under steady load', () => {
       await bus.ensureStream(STREAMS.models);
       const publish = (data: EventData<'model.registered'>, key: string) =>
         bus.publishEvent(SUBJECTS.modelRegistered, data, { key });
-      await registerAndAnnounce(experimentId, 0, publish);
+      const model = { mlflow, experimentId, name };
+      await registerAndAnnounce(model, 0, publish);
       const port = await findFreePort();
       const base = `http://127.0.0.1:${port}`;
-      const env = {
-        PATH: process.env.PATH,
-        NATS_URL: inject('natsUrl'),
-        MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
-        MODEL_NAME: name,
-        PREDICTOR_PORT: String(port),
-        PREDICTOR_INSTANCE: name,
-        LOG_LEVEL: 'warn',
+      const env = predictorEnv(servers, name, port, {
+        // One process: the inspector measures the process that serves (test/load/predictor-workers.test.ts has workers).
+        PREDICTOR_WORKERS: '1',
         // The swaps' memory is measured alone; the prediction log's has its own case below.
         PREDICTOR_LOG_SAMPLE: '0',
-      };
-      const spawned = await spawnPredictor(env);
+      });
+      const spawned = await spawnPredictor(env, { inspect: true });
       predictor = spawned.child;
       const { inspectorPort } = spawned;
-      const started = Date.now();
-      while ((await servedVersion(base)) !== '1') {
-        if (Date.now() - started > 30_000) throw new Error('the predictor did not get ready within 30 s');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await untilReady(base, '1');
       const body = JSON.stringify({ features: [FEATURES.map((_, j) => j / 10)] });
       const warm = await autocannon({ url: `${base}/predict`, method: 'POST', body, connections: 8, duration: 3 });
       expect(warm.non2xx + warm.errors).toBe(0);
@@ -124,7 +74,7 @@ describe('the predictor under steady load', () => {
       const swapped: string[] = [];
       for (let k = 1; k <= SWAPS; k++) {
         await new Promise((resolve) => setTimeout(resolve, ((SECONDS - 10) * 1000) / SWAPS));
-        const version = await registerAndAnnounce(experimentId, k / 10, publish);
+        const version = await registerAndAnnounce(model, k / 10, publish);
         swapped.push(version);
       }
       const result = await load;
@@ -164,22 +114,10 @@ describe('the prediction log under steady load', () => {
     await bus.close();
     const port = await findFreePort();
     const base = `http://127.0.0.1:${port}`;
-    const env = {
-      PATH: process.env.PATH,
-      NATS_URL: inject('natsUrl'),
-      MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
-      MODEL_NAME: logName,
-      PREDICTOR_PORT: String(port),
-      PREDICTOR_INSTANCE: logName,
-      LOG_LEVEL: 'warn',
-    };
-    const { child: logging, inspectorPort } = await spawnPredictor(env);
+    const env = predictorEnv(servers, logName, port, { PREDICTOR_WORKERS: '1' });
+    const { child: logging, inspectorPort } = await spawnPredictor(env, { inspect: true });
     try {
-      const started = Date.now();
-      while ((await servedVersion(base)) !== '1') {
-        if (Date.now() - started > 30_000) throw new Error('the predictor did not get ready within 30 s');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await untilReady(base, '1');
       const body = JSON.stringify({ features: [FEATURES.map((_, j) => j / 10)] });
       const load = autocannon({
         url: `${base}/predict`,

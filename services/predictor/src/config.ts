@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { PREDICTIONS_STREAM_DEFAULTS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
@@ -25,6 +26,15 @@ export const configSchema = z
       .regex(/^[\w-]+$/)
       .default('predictor')
       .describe('Instance name: names its durable consumer, so each instance sees every model event'),
+    PREDICTOR_WORKERS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        'Worker processes sharing the HTTP port, each loading the champion and following model events with its own consumer; unset: one per core (os.availableParallelism()); 1 serves from a single process',
+      ),
     PREDICTOR_MAX_BODY_BYTES: z.coerce
       .number()
       .int()
@@ -136,6 +146,8 @@ export interface PredictionLogConfig {
 /** The predictor's configuration, parsed once at start-up. */
 export interface PredictorConfig {
   readonly natsServers: string[];
+  /** Replicas of the streams and buckets it creates (NATS_STREAM_REPLICAS). */
+  readonly natsStreamReplicas: number;
   /** NATS credentials and TLS (secrets: never logged). */
   readonly natsSecurity: NatsConnectionConfig['security'];
   readonly mlflow: MlflowClientOptions;
@@ -144,6 +156,8 @@ export interface PredictorConfig {
   readonly host: string;
   readonly port: number;
   readonly instance: string;
+  /** Worker processes sharing the port (1: the service runs in this process alone). */
+  readonly workers: number;
   readonly maxBodyBytes: number;
   readonly maxRows: number;
   readonly requestTimeoutMs: number;
@@ -160,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
   const nats = natsConnection(parsed);
   return Object.freeze({
     natsServers: nats.servers,
+    natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     modelName: parsed.MODEL_NAME,
@@ -167,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
     host: parsed.PREDICTOR_HOST,
     port: parsed.PREDICTOR_PORT,
     instance: parsed.PREDICTOR_INSTANCE,
+    workers: parsed.PREDICTOR_WORKERS ?? availableParallelism(),
     maxBodyBytes: parsed.PREDICTOR_MAX_BODY_BYTES,
     maxRows: parsed.PREDICTOR_MAX_ROWS,
     requestTimeoutMs: parsed.PREDICTOR_REQUEST_TIMEOUT_MS,

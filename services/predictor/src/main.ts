@@ -1,14 +1,29 @@
+import cluster from 'node:cluster';
 import { connectBus } from '@mlops/bus';
 import { ConfigError, createLogger, runUntilSignalled } from '@mlops/service-kit';
 import { loadConfig } from './config.js';
+import { createPrimary } from './entry-points/cluster/primary.js';
+import { runWorker } from './entry-points/cluster/worker.js';
 import { createPredictor } from './service.js';
 
-/** Process entry: parse config (fail fast), connect, serve until signalled. */
+/**
+ * Process entry: parse config (fail fast), then serve until signalled: in this process alone (PREDICTOR_WORKERS=1),
+ * or as the primary of PREDICTOR_WORKERS worker processes sharing the port, or as one of those workers.
+ */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ service: 'predictor', level: config.logLevel });
+  if (cluster.isWorker) {
+    await runWorker(config, logger);
+    return;
+  }
+  if (config.workers > 1) {
+    await runUntilSignalled(createPrimary({ workers: config.workers, logger }), { logger });
+    return;
+  }
   const bus = await connectBus({
     servers: config.natsServers,
+    streamReplicas: config.natsStreamReplicas,
     security: config.natsSecurity,
     name: config.instance,
     logger,

@@ -12,7 +12,12 @@ import { ChampionWatch } from './domain/champion-watch.js';
 import { ModelReloader } from './domain/reloader.js';
 import { ModelSlot } from './domain/served-model.js';
 import { createHttpListener } from './entry-points/http.js';
-import { consumeModelEvents, provisionModelEvents, publishLoadFailed } from './entry-points/model-events.js';
+import {
+  consumeModelEvents,
+  modelEventsDurable,
+  provisionModelEvents,
+  publishLoadFailed,
+} from './entry-points/model-events.js';
 import { closeServer, createHttpServer, listen } from './entry-points/server.js';
 
 /** The running predictor: its HTTP port (0 in config means any) and the served model. */
@@ -22,10 +27,20 @@ export interface Predictor extends Service {
   readonly metrics: PredictorMetrics;
 }
 
-/** Creates the predictor; nothing connects or listens until start(). */
+/** What a worker of a multi-process predictor (PREDICTOR_WORKERS > 1) gets from its primary. */
+export interface WorkerRole {
+  /** 1..PREDICTOR_WORKERS, kept by a restarted worker: names its durable consumer of model events. */
+  readonly slot: number;
+  /** Its prediction ids' prefix, unique among the primary's workers (see workerIdPrefix). */
+  readonly requestIdPrefix: string;
+  /** GET /metrics: the exposition summed over every worker. */
+  readonly exposition: () => Promise<string>;
+}
+
+/** Creates the predictor (one process, or one worker with `deps.worker`); nothing connects or listens until start(). */
 export function createPredictor(
   config: PredictorConfig,
-  deps: { bus: Bus; logger?: Logger; mlflow?: MlflowClient },
+  deps: { bus: Bus; logger?: Logger; mlflow?: MlflowClient; worker?: WorkerRole },
 ): Predictor {
   const logger = deps.logger ?? createLogger({ service: 'predictor', level: config.logLevel });
   const mlflow = deps.mlflow ?? createMlflowClient(config.mlflow);
@@ -47,6 +62,7 @@ export function createPredictor(
     logger.child({ module: 'champion' }),
   );
   const predictionLog = createPredictionLog(deps.bus, config.predictionLog, metrics, logger.child({ module: 'log' }));
+  const durable = modelEventsDurable(config.instance, deps.worker?.slot);
   let server: Server | undefined;
   let consumer: ConsumerHandle | undefined;
   let stopped = false;
@@ -57,11 +73,11 @@ export function createPredictor(
       return (server?.address() as AddressInfo | null)?.port ?? 0;
     },
     async start() {
-      await provisionModelEvents(deps.bus, config.instance);
+      await provisionModelEvents(deps.bus, durable);
       await provisionPredictionLog(deps.bus, config.predictionLog);
       consumer = await consumeModelEvents(
         deps.bus,
-        config.instance,
+        durable,
         { name: config.modelName, alias: config.modelAlias },
         followChampion,
         logger.child({ module: 'model-events' }),
@@ -75,9 +91,15 @@ export function createPredictor(
         logger: logger.child({ module: 'http' }),
         predictionLog,
         feedback: { sink: createFeedbackForwarder(deps.bus, config.feedbackTimeoutMs), modelName: config.modelName },
+        ...(deps.worker === undefined
+          ? {}
+          : { requestIdPrefix: deps.worker.requestIdPrefix, exposition: deps.worker.exposition }),
       });
+      // A worker joins the shared port only after its first try at the champion: the primary hands connections to
+      // every listening worker, and one without a model would answer them 503 while its peers serve.
+      if (deps.worker !== undefined) await watch.start();
       server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);
-      await watch.start();
+      if (deps.worker === undefined) await watch.start();
       logger.info(
         { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
         'predictor started',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sample } from './support/exposition.js';
 import { call, fittedModel, startTestServer, type TestServer } from './support/harness.js';
 
 let t: TestServer;
@@ -11,16 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-/** Reads one sample's value from the exposition text, or undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (wanted.every((w) => line.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
-}
 
 describe('GET /metrics', () => {
   it('when requests are served, then counts, latency, rows and classes are exposed in a clean exposition', async () => {

@@ -80,7 +80,7 @@ export function createPredictorMetrics(): PredictorMetrics {
   });
   const info = new Gauge({
     name: 'predictor_model_info',
-    help: 'The served model: 1 for the version being served',
+    help: 'The served model: 1 for the version being served (summed over the workers: how many serve it)',
     labelNames: ['model_name', 'model_version', 'alias'],
     registers,
   });

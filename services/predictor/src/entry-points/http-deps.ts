@@ -18,4 +18,8 @@ export interface HttpDeps {
   readonly predictionLog?: PredictionLog;
   /** `POST /feedback`: the monitor and MODEL_NAME; without it the route answers 503. */
   readonly feedback?: { readonly sink: FeedbackSink; readonly modelName: string };
+  /** The prefix of every request id; random per listener without it. */
+  readonly requestIdPrefix?: string;
+  /** GET /metrics's text (a worker's: summed over the workers); `metrics.registry`'s without it. */
+  readonly exposition?: () => Promise<string>;
 }

@@ -23,7 +23,7 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
   const readApp = createReadApp(deps);
   const mayAccess = createAccessCheck(deps.auth);
   const ports = { metrics: deps.metrics, log: deps.predictionLog ?? NO_LOG };
-  const scoringDeps = { ...deps, requestIds: createRequestIds(), ports };
+  const scoringDeps = { ...deps, requestIds: createRequestIds(deps.requestIdPrefix), ports };
   const feedbackDeps: FeedbackDeps = {
     sink: deps.feedback?.sink ?? NO_MONITOR,
     modelName: deps.feedback?.modelName ?? '',

@@ -3,17 +3,21 @@ import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorConfig } from '../config.js';
 
-/** The predictor instance's own durable consumer of `model.registered` (each instance sees every event). */
-export function modelEventsDurable(instance: string): string {
-  return `predictor-${instance}`;
+/**
+ * The predictor instance's own durable consumer of `model.registered` (each instance sees every event); worker `slot`
+ * of a multi-process predictor has its own (`-w<slot>`), so each worker sees every event too. Slot 1 keeps the
+ * instance's name: a single process and the first worker share it.
+ */
+export function modelEventsDurable(instance: string, slot = 1): string {
+  return slot === 1 ? `predictor-${instance}` : `predictor-${instance}-w${slot}`;
 }
 
-/** Provisions the models stream and this instance's consumer (new events only: the champion is read at start). */
-export async function provisionModelEvents(bus: Bus, instance: string): Promise<void> {
+/** Provisions the models stream and this consumer (new events only: the champion is read at start). */
+export async function provisionModelEvents(bus: Bus, durable: string): Promise<void> {
   await bus.ensureDeadLetterStream();
   await bus.ensureStream(STREAMS.models);
   await bus.ensureConsumer(STREAMS.models.name, {
-    durable: modelEventsDurable(instance),
+    durable,
     filterSubject: SUBJECTS.modelRegistered,
     deliverPolicy: 'new',
   });
@@ -25,12 +29,12 @@ export async function provisionModelEvents(bus: Bus, instance: string): Promise<
  */
 export function consumeModelEvents(
   bus: Bus,
-  instance: string,
+  durable: string,
   model: { name: string; alias: string },
   followChampion: (reason: string) => Promise<unknown>,
   logger: Logger,
 ) {
-  return bus.consumeEvents(modelEventsDurable(instance), {
+  return bus.consumeEvents(durable, {
     [SUBJECTS.modelRegistered]: async ({ data }) => {
       if (data.name !== model.name || data.alias !== model.alias) return;
       // A registry that cannot be read now is the poll's to retry (as a failed load is): the event is not retried.

@@ -54,8 +54,17 @@ function serviceReads(deps: HttpDeps) {
       res.type('text/plain').send(PREDICTOR_VERSION);
     },
     metrics: async (_req, res) => {
-      res.setHeader('content-type', deps.metrics.registry.contentType);
-      res.send(await deps.metrics.registry.metrics());
+      const { registry } = deps.metrics;
+      let text: string;
+      try {
+        text = await (deps.exposition ?? (() => registry.metrics()))();
+      } catch (err) {
+        deps.logger.warn({ err }, 'could not gather the metrics');
+        res.status(503).json({ error: { code: 'METRICS_UNAVAILABLE', message: String((err as Error).message) } });
+        return;
+      }
+      res.setHeader('content-type', registry.contentType);
+      res.send(text);
     },
     openapi: (_req, res) => {
       res.type('application/json').send(openapi);

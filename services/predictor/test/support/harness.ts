@@ -111,6 +111,8 @@ export async function startTestServer(
     logger?: Logger;
     predictionLog?: PredictionLog;
     feedback?: FeedbackSink;
+    /** As a worker of a multi-process predictor: its request id prefix and summed /metrics. */
+    worker?: { requestIdPrefix: string; exposition: () => Promise<string> };
   } = {},
 ): Promise<TestServer> {
   const slot = new ModelSlot();
@@ -126,6 +128,7 @@ export async function startTestServer(
     ...(options.feedback === undefined
       ? {}
       : { feedback: { sink: options.feedback, modelName: 'One_Customer_Classifier' } }),
+    ...options.worker,
   });
   const server = await listen(createHttpServer(listener, options.requestTimeoutMs ?? 30_000), 0, '127.0.0.1');
   return {

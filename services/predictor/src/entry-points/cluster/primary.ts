@@ -1,0 +1,160 @@
+import cluster, { type Worker } from 'node:cluster';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger, Service } from '@mlops/service-kit';
+import { aggregateMetrics, type MetricsSnapshot } from '../../adapters/metrics-aggregation.js';
+import { randomIdPrefix, workerIdPrefix } from '../request-ids.js';
+import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
+
+/** Options of {@link createPrimary}. */
+export interface PrimaryOptions {
+  readonly workers: number;
+  readonly logger: Logger;
+  /** How long stop() lets the workers drain before it kills them. @defaultValue 15000 */
+  readonly drainTimeoutMs?: number;
+  /** How long a metrics collection waits for the workers' snapshots. @defaultValue 2000 */
+  readonly collectTimeoutMs?: number;
+}
+
+/** One worker process in its slot (a restarted worker takes the slot of the one that died). */
+interface Member {
+  readonly slot: number;
+  readonly worker: Worker;
+  readonly forkedAt: number;
+  serving: boolean;
+  readonly started: Promise<number>;
+  readonly exited: Promise<void>;
+}
+
+/** A worker that lived less than this before exiting counts as failing quickly (its restart waits longer). */
+const QUICK_EXIT_MS = 10_000;
+
+/**
+ * The primary of a multi-process predictor (PREDICTOR_WORKERS > 1): forks the workers, which share the HTTP port,
+ * gives each its slot and prediction id prefix, restarts a worker that dies (0.25 s, doubling to 10 s while it keeps
+ * dying young), sums the workers' metrics for whichever worker answers GET /metrics, and on stop() tells every
+ * worker to drain and waits for them. It never connects to NATS or MLflow.
+ */
+export function createPrimary(options: PrimaryOptions): Service {
+  const log = options.logger.child({ module: 'primary' });
+  const runPrefix = randomIdPrefix();
+  const members = new Map<number, Member>();
+  const quickExits = new Map<number, number>();
+  const restarts = new Set<NodeJS.Timeout>();
+  const collections = new Map<number, (snapshot: MetricsSnapshot) => void>();
+  let nextCollection = 0;
+  let running = false;
+  let stopping: Promise<void> | undefined;
+
+  const send = (worker: Worker, message: PrimaryMessage) => {
+    if (!worker.isConnected()) return;
+    worker.send(message, undefined, (err) => {
+      if (err) log.debug({ err, pid: worker.process.pid }, 'could not reach a worker');
+    });
+  };
+
+  /** Asks every serving worker for its metrics and answers `requester` with their sum. */
+  const collect = (requester: Worker, id: number) => {
+    const targets = [...members.values()].filter((m) => m.serving && m.worker.isConnected());
+    const key = ++nextCollection;
+    const snapshots: MetricsSnapshot[] = [];
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      collections.delete(key);
+      aggregateMetrics(snapshots).then(
+        (text) => send(requester, { type: 'predictor:metrics-reply', id, text }),
+        (err: unknown) => send(requester, { type: 'predictor:metrics-reply', id, error: String(err) }),
+      );
+    };
+    const timer = setTimeout(finish, options.collectTimeoutMs ?? 2000);
+    collections.set(key, (snapshot) => {
+      snapshots.push(snapshot);
+      if (snapshots.length === targets.length) finish();
+    });
+    for (const target of targets) send(target.worker, { type: 'predictor:metrics-collect', id: key });
+  };
+
+  const fork = (slot: number): Member => {
+    const worker = cluster.fork();
+    let onStarted: (port: number) => void = () => undefined;
+    let onFailed: (err: Error) => void = () => undefined;
+    const started = new Promise<number>((resolve, reject) => {
+      onStarted = resolve;
+      onFailed = reject;
+    });
+    started.catch(() => undefined);
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const member: Member = { slot, worker, forkedAt: Date.now(), serving: false, started, exited };
+    members.set(worker.id, member);
+    worker.on('error', (err) => log.debug({ err, slot }, 'worker channel error'));
+    worker.on('message', (message: unknown) => {
+      if (!isMessage<WorkerMessage>(message)) return;
+      if (message.type === 'predictor:hello') {
+        send(worker, { type: 'predictor:identity', slot, requestIdPrefix: workerIdPrefix(runPrefix, worker.id) });
+      } else if (message.type === 'predictor:started') {
+        member.serving = true;
+        onStarted(message.port);
+      } else if (message.type === 'predictor:metrics-request') {
+        collect(worker, message.id);
+      } else {
+        collections.get(message.id)?.(message.snapshot);
+      }
+    });
+    worker.once('exit', (code, signal) => {
+      members.delete(worker.id);
+      onFailed(new Error(`predictor worker ${slot} exited (code ${code}, signal ${signal}) before it started`));
+      if (stopping !== undefined) {
+        if (code !== 0) log.warn({ slot, code, signal }, 'worker ended its drain with an error');
+        return;
+      }
+      if (running) restart(member, code, signal);
+    });
+    return member;
+  };
+
+  const restart = (member: Member, code: number | null, signal: string | null) => {
+    const quick = Date.now() - member.forkedAt < QUICK_EXIT_MS ? (quickExits.get(member.slot) ?? 0) + 1 : 0;
+    quickExits.set(member.slot, quick);
+    const delayMs = Math.min(10_000, 250 * 2 ** quick);
+    log.warn({ slot: member.slot, pid: member.worker.process.pid, code, signal, delayMs }, 'worker exited: restarting');
+    const timer = setTimeout(() => {
+      restarts.delete(timer);
+      if (stopping !== undefined) return;
+      const next = fork(member.slot);
+      next.started.then(
+        () => log.info({ slot: next.slot, pid: next.worker.process.pid }, 'worker serving again'),
+        () => undefined,
+      );
+    }, delayMs);
+    restarts.add(timer);
+  };
+
+  const drain = async () => {
+    for (const timer of restarts) clearTimeout(timer);
+    const live = [...members.values()];
+    for (const member of live) send(member.worker, { type: 'predictor:shutdown' });
+    const drained = Promise.all(live.map((m) => m.exited)).then(() => true);
+    if (!(await Promise.race([drained, sleep(options.drainTimeoutMs ?? 15_000).then(() => false)]))) {
+      const left = [...members.values()];
+      for (const member of left) member.worker.process.kill('SIGKILL');
+      await Promise.all(left.map((m) => m.exited));
+      throw new Error(`${left.length} predictor worker(s) did not drain in time and were killed`);
+    }
+    log.info({ workers: live.length }, 'every worker drained');
+  };
+
+  return {
+    async start() {
+      const first = Array.from({ length: options.workers }, (_, i) => fork(i + 1));
+      const ports = await Promise.all(first.map((m) => m.started));
+      running = true;
+      log.info({ workers: options.workers, port: ports[0], pid: process.pid }, 'predictor started');
+    },
+    async stop() {
+      stopping ??= drain();
+      await stopping;
+    },
+  };
+}
