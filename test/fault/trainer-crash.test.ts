@@ -1,8 +1,8 @@
 import { watchEvents } from '@mlops/bus';
-import { STREAMS, SUBJECTS } from '@mlops/contracts';
+import { SUBJECTS } from '@mlops/contracts';
 import { until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
-import { expectCleanOutcome } from './support/outcome.js';
+import { expectCleanOutcome, expectEventsStoredOnce } from './support/outcome.js';
 import { FaultStack } from './support/stack.js';
 
 let stack: FaultStack;
@@ -36,13 +36,7 @@ describe('fault: the trainer crashes in the middle of a tuning', () => {
     await stack.startService('trainer');
     const champion = await expectCleanOutcome(stack, tuning);
     expect(completed.size).toBe(tuning.trialCount);
-    const stored = await stack.storedPerSubject(STREAMS.tuningEvents.name);
-    expect(stored).toEqual({
-      [SUBJECTS.tuningStarted]: 1,
-      [SUBJECTS.runStarted]: tuning.trialCount,
-      [SUBJECTS.runCompleted]: tuning.trialCount,
-      [SUBJECTS.tuningCompleted]: 1,
-    });
+    await expectEventsStoredOnce(stack, tuning);
     console.info(
       `trainer SIGKILL after ${completedAtKill}/${tuning.trialCount} trials: champion v${champion.version} after ${Date.now() - started} ms`,
     );

@@ -1,8 +1,8 @@
 import { watchEvents } from '@mlops/bus';
-import { STREAMS, SUBJECTS } from '@mlops/contracts';
+import { SUBJECTS } from '@mlops/contracts';
 import { until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
-import { expectCleanOutcome } from './support/outcome.js';
+import { expectCleanOutcome, expectEventsStoredOnce } from './support/outcome.js';
 import { FaultStack } from './support/stack.js';
 
 let stack: FaultStack;
@@ -33,13 +33,7 @@ describe('fault: one of two trainer replicas dies in the middle of a tuning', ()
     expect(completedBy.size).toBe(tuning.trialCount);
     const survivors = [...completedBy.values()].filter((source) => source === 'mlops/trainer-b');
     expect(survivors.length).toBeGreaterThanOrEqual(tuning.trialCount - completedAtKill);
-    const stored = await stack.storedPerSubject(STREAMS.tuningEvents.name);
-    expect(stored).toEqual({
-      [SUBJECTS.tuningStarted]: 1,
-      [SUBJECTS.runStarted]: tuning.trialCount,
-      [SUBJECTS.runCompleted]: tuning.trialCount,
-      [SUBJECTS.tuningCompleted]: 1,
-    });
+    await expectEventsStoredOnce(stack, tuning);
     console.info(
       `replica SIGKILL after ${completedAtKill}/${tuning.trialCount} trials: the other ran ${survivors.length}; champion v${champion.version} after ${Date.now() - started} ms`,
     );

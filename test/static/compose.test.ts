@@ -7,6 +7,7 @@ import {
   parseComposeText,
 } from '../../tools/docs/src/compose.js';
 import { SERVICES, type ServiceSpec } from '../../tools/docs/src/services.js';
+import { type ClusterFiles, checkClusterCompose, clusterProblems } from './support/cluster-rules.js';
 import { type ComposeExpectations, checkCompose, SCALABLE_SERVICES } from './support/compose-rules.js';
 import { projectExpectations, repoFile } from './support/project.js';
 
@@ -209,6 +210,188 @@ describe('the compose checker rejects', () => {
     expect(problemsAfter(edit).join('\n')).toContain('PREDICTOR_NATS_CREDS is not a variable');
     const withCreds = extendSchema('predictor', { PREDICTOR_NATS_CREDS: z.string().optional().describe('creds file') });
     expect(problemsAfter(edit, { ...expectations, services: withCreds })).toEqual([]);
+  });
+});
+
+const clusterFiles = (): ClusterFiles => ({
+  text: repoFile('docker-compose.cluster.yml'),
+  natsConf: repoFile('deploy/nats/cluster.conf'),
+  haproxyCfg: repoFile('deploy/haproxy/haproxy.cfg'),
+});
+const cluster = () => parseComposeText(repoFile('docker-compose.cluster.yml'), 'docker-compose.cluster.yml');
+
+/** The configs the cluster file mounts, as text an edit may change. */
+type ClusterConfigs = { natsConf: string; haproxyCfg: string };
+type ClusterEdit = (doc: Doc, configs: ClusterConfigs) => void;
+
+/** The cluster-only problems after an edit of the compose file and/or its configs (fresh copies each time). */
+function clusterProblemsAfter(edit: ClusterEdit): string[] {
+  const doc = cluster() as Doc;
+  const files = clusterFiles();
+  const configs = { natsConf: files.natsConf, haproxyCfg: files.haproxyCfg };
+  edit(doc, configs);
+  return clusterProblems(interpolateModel([doc]), { ...files, ...configs }, SERVICES);
+}
+
+describe('docker-compose.cluster.yml', () => {
+  test('passes the schema and every rule of docker-compose.yml, waiving only what the file does on purpose', () => {
+    const { problems, waived } = checkClusterCompose(interpolateModel([cluster()]), clusterFiles(), expectations);
+    expect(problems).toEqual([]);
+    // Exactly these, so a waiver never hides anything else: required credentials (`${VAR:?}`), the two predictor
+    // instances building target predictor, the one-shot bucket job, and MinIO's timestamp release tags.
+    const kinds = [...new Set(waived.map((p) => p.replace(/^services\.[\w.-]+: /, '')))].sort();
+    expect(kinds).toEqual(
+      [
+        `\${AWS_ACCESS_KEY_ID} has no default; write \${AWS_ACCESS_KEY_ID:-value}`,
+        `\${AWS_SECRET_ACCESS_KEY} has no default; write \${AWS_SECRET_ACCESS_KEY:-value}`,
+        `\${MLFLOW_DB_PASSWORD} has no default; write \${MLFLOW_DB_PASSWORD:-value}`,
+        'minio-init: image minio/mc:RELEASE.2025-08-13T08-35-41Z is not pinned to a full version',
+        'minio-init: no healthcheck',
+        'minio: image minio/minio:RELEASE.2025-09-07T16-13-09Z is not pinned to a full version',
+        'mlflow: depends_on minio-init needs condition: service_healthy (has service_completed_successfully)',
+        'predictor-1: builds target predictor, not predictor-1',
+        'predictor-2: builds target predictor, not predictor-2',
+      ].sort(),
+    );
+  });
+
+  test('passes the cluster rules: NATS cluster, clients, MLflow stores, replicas, proxy, restarts, no secrets', () => {
+    expect(clusterProblems(interpolateModel([cluster()]), clusterFiles(), SERVICES)).toEqual([]);
+  });
+
+  test('runs three NATS 2.10 nodes, several trainers and two predictor instances, each service restarted', () => {
+    const services = interpolateModel([cluster()]).model.services as Doc;
+    const nodes = ['nats-1', 'nats-2', 'nats-3'];
+    for (const node of nodes) expect(services[node].image).toMatch(/^nats:2\.10\.\d+/);
+    expect(services.trainer.deploy.replicas).toBe(3);
+    expect(services['predictor-1'].environment.PREDICTOR_INSTANCE).toBe('predictor-1');
+    expect(services['predictor-2'].environment.PREDICTOR_INSTANCE).toBe('predictor-2');
+    for (const name of ['trainer', 'tracker', 'predictor-1', 'predictor-2', 'monitor']) {
+      expect(services[name].environment.NATS_URL).toBe('nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222');
+      expect(services[name].environment.NATS_STREAM_REPLICAS).toBe('3');
+    }
+    const policies = Object.entries(services).map(([name, s]) => [name, s.restart]);
+    expect(Object.fromEntries(policies)).toMatchObject({ 'minio-init': 'on-failure', mlflow: 'unless-stopped' });
+    expect(policies.filter(([, r]) => r === undefined)).toEqual([]);
+  });
+});
+
+/** An edit of the cluster's NATS or HAProxy config text. */
+function configEdit(key: keyof ClusterConfigs, from: RegExp | string, to: string): ClusterEdit {
+  return (_doc, configs) => {
+    configs[key] = configs[key].replace(from, to);
+  };
+}
+
+describe('the cluster checker rejects', () => {
+  test.each<[string, ClusterEdit, string]>([
+    [
+      'a NATS node left out of the routes',
+      configEdit('natsConf', /\n\s*nats-route:\/\/nats-3:6222/, ''),
+      'nats-3: no route to it',
+    ],
+    [
+      'two nodes with one server_name',
+      set('services.nats-3.command.4', 'nats-1'),
+      'nats-3: --server_name nats-1 is not unique',
+    ],
+    [
+      'two nodes on one store volume',
+      set('services.nats-2.volumes.1', 'nats-1-data:/data'),
+      'nats-2: its JetStream store is not on a named volume of its own',
+    ],
+    [
+      'a NATS image that is not 2.10',
+      set('services.nats-1.image', 'nats:2.11.0-alpine'),
+      'nats-1: image nats:2.11.0-alpine is not nats 2.10.x',
+    ],
+    [
+      'a client that lists one node',
+      set(env('tracker', 'NATS_URL'), 'nats://nats-1:4222'),
+      'tracker: NATS_URL does not list nats-2, nats-3',
+    ],
+    [
+      'streams in one replica',
+      set(env('monitor', 'NATS_STREAM_REPLICAS'), '1'),
+      'monitor: NATS_STREAM_REPLICAS is 1, not 3',
+    ],
+    [
+      'MLflow on SQLite',
+      set('services.mlflow.command.3', 'sqlite:////mlflow/mlflow.db'),
+      'mlflow: --backend-store-uri is not the postgres service',
+    ],
+    ['artifacts on a local path', set('services.mlflow.command.5', '/mlflow/artifacts'), 'is not s3://<bucket>'],
+    [
+      'an S3 endpoint that is not MinIO',
+      set(env('mlflow', 'MLFLOW_S3_ENDPOINT_URL'), 'http://s3.example:9000'),
+      'MLFLOW_S3_ENDPOINT_URL is not the MinIO service',
+    ],
+    [
+      'a bucket nobody creates',
+      set('services.mlflow.command.5', 's3://other-bucket'),
+      'no minio/mc job creates the bucket other-bucket',
+    ],
+    [
+      'an S3 key with a default',
+      set(env('mlflow', 'AWS_SECRET_ACCESS_KEY'), `\${AWS_SECRET_ACCESS_KEY:-minio123}`),
+      'mlflow: AWS_SECRET_ACCESS_KEY is not a required',
+    ],
+    [
+      'a secret written in the file',
+      set(env('minio', 'MINIO_ROOT_PASSWORD'), 'minio123'),
+      'minio: MINIO_ROOT_PASSWORD is written in the file',
+    ],
+    [
+      'a database password in the command',
+      set('services.mlflow.command.3', 'postgresql://mlflow:hunter2@postgres:5432/mlflow'),
+      'mlflow: a password is written into postgresql://',
+    ],
+    [
+      'an MLflow image without boto3',
+      set(
+        'services.mlflow.build.dockerfile_inline',
+        'FROM ghcr.io/mlflow/mlflow:v3.17.2\nRUN pip install psycopg2-binary==2.9.11\n',
+      ),
+      'does not pin boto3',
+    ],
+    ['one trainer', set('services.trainer.deploy.replicas', 1), 'trainer: 1 replica(s), not several'],
+    [
+      'predictors sharing an instance name',
+      set(env('predictor-2', 'PREDICTOR_INSTANCE'), 'predictor-1'),
+      'predictors share a PREDICTOR_INSTANCE',
+    ],
+    [
+      'a predictor the proxy does not name',
+      configEdit('haproxyCfg', /\n\s*server predictor-2 .*/, ''),
+      'no server for predictor-2',
+    ],
+    [
+      'a proxy server that is no predictor',
+      configEdit(
+        'haproxyCfg',
+        'server predictor-2 predictor-2:8080',
+        'server predictor-2 predictor-2:8080\n  server old old-predictor:8080',
+      ),
+      'server old (old-predictor) is not a predictor service',
+    ],
+    [
+      'a proxy on the wrong port',
+      configEdit('haproxyCfg', 'predictor-1:8080', 'predictor-1:9090'),
+      'predictor-1:9090, but it listens on 8080',
+    ],
+    [
+      'a proxy without health checks',
+      configEdit('haproxyCfg', /default-server check /, 'default-server '),
+      'predictor-1 is not health-checked',
+    ],
+    [
+      'a predictor published past the proxy',
+      set('services.predictor-1.ports', ['127.0.0.1:8081:8080']),
+      'predictor-1: published past the proxy',
+    ],
+    ['a service without restart policy', set('services.nats-2.restart', undefined), 'nats-2: restart: no'],
+  ])('%s', (_name, edit, expected) => {
+    expect(clusterProblemsAfter(edit).join('\n')).toContain(expected);
   });
 });
 

@@ -52,6 +52,11 @@ export interface BusOptions {
   readonly publishAttempts?: number;
   /** Credentials and TLS; none for an open server. */
   readonly security?: NatsSecurity | undefined;
+  /**
+   * Replicas of the streams and key-value buckets this connection creates (3 on a 3-node cluster); an existing stream
+   * keeps its own. @defaultValue 1
+   */
+  readonly streamReplicas?: number;
 }
 
 /** The result of a JetStream publish. */
@@ -189,6 +194,7 @@ function createBus(
   const handles: ConsumerHandle[] = [];
   let closing: Promise<void> | undefined;
   const source = options.source ?? `mlops/${options.name}`;
+  const replicas = options.streamReplicas ?? 1;
   const publishRaw = (subject: string, data: string | Uint8Array, msgId: string) =>
     publishWithRetry(js, subject, data, msgId, options.publishAttempts ?? 5, log);
   const consumeRaw = async (
@@ -203,9 +209,9 @@ function createBus(
   };
   return {
     connection: nc,
-    ensureStream: (spec) => ensureStream(jsm, spec),
+    ensureStream: (spec) => ensureStream(jsm, spec, replicas),
     ensureConsumer: (stream, spec) => ensureConsumer(jsm, stream, spec),
-    ensureDeadLetterStream: () => ensureStream(jsm, DEAD_LETTER_STREAM),
+    ensureDeadLetterStream: () => ensureStream(jsm, DEAD_LETTER_STREAM, replicas),
     async publishEvent(subject, data, identity) {
       const envelope = checkedEnvelope(subject, data, identity, source);
       return await publishRaw(subject, envelopeBytes(envelope, EVENT_MAP[subject].packed), envelope.id);
@@ -220,8 +226,8 @@ function createBus(
       return handle;
     },
     replayEvents: (subject, handler, replayOptions) => replayEvents(js, jsm, subject, handler, replayOptions),
-    leases: (bucket, leaseOptions) => leases(nc, bucket, leaseOptions),
-    sharedRecords: (bucket, recordOptions) => sharedRecords(nc, bucket, recordOptions),
+    leases: (bucket, leaseOptions) => leases(nc, bucket, { ...leaseOptions, replicas }),
+    sharedRecords: (bucket, recordOptions) => sharedRecords(nc, bucket, { ...recordOptions, replicas }),
     async lastEvent(subject) {
       const stored = await jsm.streams
         .getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject })

@@ -28,9 +28,13 @@ export interface Lease {
   held(): Promise<LeaseEntry[]>;
 }
 
-/** The lease bucket `bucket` (created when missing, entries living `ttlMs`). */
-export async function leases(nc: NatsConnection, bucket: string, options: { ttlMs: number }): Promise<Lease> {
-  const kv = await new Kvm(nc).create(bucket, { ttl: options.ttlMs, history: 1 });
+/** The lease bucket `bucket` (created when missing with `replicas` copies, entries living `ttlMs`). */
+export async function leases(
+  nc: NatsConnection,
+  bucket: string,
+  options: { ttlMs: number; replicas?: number },
+): Promise<Lease> {
+  const kv = await new Kvm(nc).create(bucket, { ttl: options.ttlMs, history: 1, replicas: options.replicas ?? 1 });
   if ((await kv.status()).ttl !== options.ttlMs) await retime(nc, bucket, options.ttlMs);
   return {
     async acquire(name, value) {

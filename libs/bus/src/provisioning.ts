@@ -48,10 +48,11 @@ export interface ConsumerSpec {
 export const DEAD_LETTER_STREAM: StreamSpec = { name: 'DEAD_LETTERS', subjects: ['deadletter.>'] };
 
 /**
- * Creates the stream, or updates its subjects, windows and size limit if they differ. A spec without `maxBytes`
- * leaves an existing stream's size limit as it is (the service that owns the limit sets it; others only ensure).
+ * Creates the stream (with `replicas` copies on a cluster), or updates its subjects, windows and size limit if they
+ * differ. A spec without `maxBytes` leaves an existing stream's size limit as it is (the service that owns the limit
+ * sets it; others only ensure); an existing stream keeps its replica count.
  */
-export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
   const existing = await jsm.streams.info(spec.name).catch(() => undefined);
   const maxBytes = spec.maxBytes ?? existing?.config.max_bytes ?? 0;
   const wanted = {
@@ -63,7 +64,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
   };
   if (existing === undefined) {
     const retention = spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits;
-    await jsm.streams.add({ name: spec.name, storage: StorageType.File, retention, ...wanted });
+    await jsm.streams.add({ name: spec.name, storage: StorageType.File, retention, num_replicas: replicas, ...wanted });
     return;
   }
   if (spec.ifMissing === true) return;

@@ -15,13 +15,13 @@ export interface SharedRecords {
 
 const MAX_ATTEMPTS = 100;
 
-/** The record bucket `bucket` (created when missing, records living `ttlMs` after their last change). */
+/** The record bucket `bucket` (created when missing with `replicas` copies, records living `ttlMs` after a change). */
 export async function sharedRecords(
   nc: NatsConnection,
   bucket: string,
-  options: { ttlMs: number },
+  options: { ttlMs: number; replicas?: number },
 ): Promise<SharedRecords> {
-  const kv = await new Kvm(nc).create(bucket, { ttl: options.ttlMs, history: 1 });
+  const kv = await new Kvm(nc).create(bucket, { ttl: options.ttlMs, history: 1, replicas: options.replicas ?? 1 });
   const keyOf = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
   const entryOf = async (key: string) => {
     const entry = await kv.get(key);

@@ -45,6 +45,16 @@ export interface NatsServerOptions {
   readonly auth?: { readonly user: string; readonly password: string } | { readonly token: string };
   /** Serve TLS only, with this certificate and key (PEM files); `caFile` also verifies client certificates. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string };
+  /**
+   * Join a JetStream cluster: this server's unique name, its route port, and the route ports of every member (its
+   * own may be among them); all on 127.0.0.1.
+   */
+  readonly cluster?: {
+    readonly name: string;
+    readonly serverName: string;
+    readonly port: number;
+    readonly routes: readonly number[];
+  };
   /** Also append the server's output to this file. */
   readonly logFile?: string | undefined;
   readonly logger?: SupervisorLogger | undefined;
@@ -62,6 +72,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   await mkdir(storeDir, { recursive: true });
   const port = options.port ?? (await findFreePort());
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
+  if (options.cluster !== undefined) args.push(...clusterArgs(options.cluster));
   if (options.auth !== undefined || options.tls !== undefined) {
     args.push('-c', await writeServerConfig(storeDir, options));
   }
@@ -97,6 +108,21 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await server.kill();
     },
   };
+}
+
+/** nats-server's cluster flags: server name, cluster name, listen address and routes to every other member. */
+function clusterArgs(cluster: NonNullable<NatsServerOptions['cluster']>): string[] {
+  const routes = cluster.routes.filter((p) => p !== cluster.port).map((p) => `nats://127.0.0.1:${p}`);
+  return [
+    '--name',
+    cluster.serverName,
+    '--cluster_name',
+    cluster.name,
+    '--cluster',
+    `nats://127.0.0.1:${cluster.port}`,
+    '--routes',
+    routes.join(','),
+  ];
 }
 
 function notFound(err: unknown): boolean {

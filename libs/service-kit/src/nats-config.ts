@@ -24,6 +24,13 @@ export const natsEnvShape = {
   NATS_CA: optional('PEM file of the CA that signed the NATS server certificate (turns TLS on)'),
   NATS_CERT: optional('PEM client certificate for mutual TLS (with NATS_KEY)'),
   NATS_KEY: optional('PEM private key of NATS_CERT'),
+  NATS_STREAM_REPLICAS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(1)
+    .describe('Replicas of the JetStream streams and key-value buckets a service creates: 3 on a 3-node cluster'),
 };
 
 type NatsEnv = { [K in keyof typeof natsEnvShape]: z.output<(typeof natsEnvShape)[K]> };
@@ -31,6 +38,8 @@ type NatsEnv = { [K in keyof typeof natsEnvShape]: z.output<(typeof natsEnvShape
 /** How a service connects to NATS: servers plus credentials and TLS (the shape `connectBus` takes). */
 export interface NatsConnectionConfig {
   readonly servers: string[];
+  /** Replicas of the streams and buckets the service creates (NATS_STREAM_REPLICAS). */
+  readonly streamReplicas: number;
   readonly security: {
     readonly user?: string | undefined;
     readonly password?: string | undefined;
@@ -79,6 +88,7 @@ export function natsConnection(env: NatsEnv): NatsConnectionConfig {
         };
   return {
     servers: env.NATS_URL.split(',').map((s) => s.trim()),
+    streamReplicas: env.NATS_STREAM_REPLICAS,
     security: {
       user: env.NATS_USER,
       password: env.NATS_PASSWORD,

@@ -9,8 +9,15 @@ describe('NATS connection settings', () => {
   it('when nothing is set, then the local open server is used without credentials or TLS', () => {
     expect(parse({})).toEqual({
       servers: ['nats://127.0.0.1:4222'],
+      streamReplicas: 1,
       security: { user: undefined, password: undefined, token: undefined, credsFile: undefined, tls: undefined },
     });
+  });
+
+  it('when NATS_STREAM_REPLICAS is 3, then streams are created with 3 replicas; 0 or 6 are refused', () => {
+    expect(parse({ NATS_STREAM_REPLICAS: '3' }).streamReplicas).toBe(3);
+    expect(() => parse({ NATS_STREAM_REPLICAS: '0' })).toThrow();
+    expect(() => parse({ NATS_STREAM_REPLICAS: '6' })).toThrow();
   });
 
   it('when a user, password and TLS files are set, then they are passed on; empty values count as unset', () => {

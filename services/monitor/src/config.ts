@@ -150,6 +150,8 @@ export const configSchema = z
 /** The monitor's configuration, parsed once at start-up. */
 export interface MonitorConfig {
   readonly natsServers: string[];
+  /** Replicas of the streams and buckets it creates (NATS_STREAM_REPLICAS). */
+  readonly natsStreamReplicas: number;
   /** NATS credentials and TLS (secrets: never logged). */
   readonly natsSecurity: NatsConnectionConfig['security'];
   readonly mlflow: MlflowClientOptions;
@@ -176,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const nats = natsConnection(p);
   return Object.freeze({
     natsServers: nats.servers,
+    natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: p.MLFLOW_TRACKING_URI }),
     instance: p.MONITOR_INSTANCE,

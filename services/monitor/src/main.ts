@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'monitor', level: config.logLevel });
   const bus = await connectBus({
     servers: config.natsServers,
+    streamReplicas: config.natsStreamReplicas,
     security: config.natsSecurity,
     name: config.instance,
     logger,

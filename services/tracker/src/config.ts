@@ -89,6 +89,8 @@ export const configSchema = z
 /** The tracker's configuration, parsed once at start-up. */
 export interface TrackerConfig {
   readonly natsServers: string[];
+  /** Replicas of the streams and buckets it creates (NATS_STREAM_REPLICAS). */
+  readonly natsStreamReplicas: number;
   /** NATS credentials and TLS (secrets: never logged). */
   readonly natsSecurity: NatsConnectionConfig['security'];
   readonly mlflow: MlflowClientOptions;
@@ -107,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): TrackerConf
   const nats = natsConnection(parsed);
   return Object.freeze({
     natsServers: nats.servers,
+    natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
     mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     instance: parsed.TRACKER_INSTANCE,

@@ -52,6 +52,8 @@ export const configSchema = z
 /** The trainer's configuration, parsed once at start-up. */
 export interface TrainerConfig {
   readonly natsServers: string[];
+  /** Replicas of the streams and buckets it creates (NATS_STREAM_REPLICAS). */
+  readonly natsStreamReplicas: number;
   /** NATS credentials and TLS (secrets: never logged). */
   readonly natsSecurity: NatsConnectionConfig['security'];
   readonly dataDir: string;
@@ -71,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
   const nats = natsConnection(parsed);
   return Object.freeze({
     natsServers: nats.servers,
+    natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
     dataDir: resolve(cwd, parsed.TRAINER_DATA_DIR),
     instance: parsed.TRAINER_INSTANCE,

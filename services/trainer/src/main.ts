@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'trainer', level: config.logLevel });
   const lazyBus = await connectBus({
     servers: config.natsServers,
+    streamReplicas: config.natsStreamReplicas,
     security: config.natsSecurity,
     name: config.instance,
     logger,

@@ -1,3 +1,4 @@
+import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { ModelVersion, Run } from '@mlops/mlflow';
 import { until } from '@mlops/testkit';
 import { expect } from 'vitest';
@@ -108,4 +109,15 @@ export async function expectServed(stack: FaultStack, version: string): Promise<
   const answer = (await response.json()) as { model: { version: string }; predictions: number[] };
   expect(answer.model.version).toBe(version);
   expect(answer.predictions).toHaveLength(1);
+}
+
+/** The tuning's events were stored once each in TUNING_EVENTS: one start and end, one run.started/completed a trial. */
+export async function expectEventsStoredOnce(stack: FaultStack, tuning: Accepted): Promise<void> {
+  const stored = await stack.storedPerSubject(STREAMS.tuningEvents.name);
+  expect(stored).toEqual({
+    [SUBJECTS.tuningStarted]: 1,
+    [SUBJECTS.runStarted]: tuning.trialCount,
+    [SUBJECTS.runCompleted]: tuning.trialCount,
+    [SUBJECTS.tuningCompleted]: 1,
+  });
 }

@@ -29,6 +29,11 @@ export interface FaultStackOptions {
    * `MLFLOW_TRACKING_URI` pointing at a proxy in front of MLflow).
    */
   readonly env?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
+  /**
+   * NATS servers the case runs itself (a cluster): their URLs, comma-separated, and the stream replicas the services
+   * create; the stack then starts no nats-server of its own.
+   */
+  readonly nats?: { readonly urls: string; readonly streamReplicas: number };
 }
 
 /** A message parked in `DEAD_LETTERS`. */
@@ -62,6 +67,7 @@ export class FaultStack {
   private nats!: NatsServerHandle;
   private natsPort = 0;
   private storeDir = '';
+  private external: FaultStackOptions['nats'];
   private dataDir = '';
   private ownMlflow: MlflowServerHandle | undefined;
   private readonly ports = new Map<ServiceName, number>();
@@ -77,7 +83,7 @@ export class FaultStack {
 
   /** nats://127.0.0.1:<port> of the case's nats-server. */
   get natsUrl(): string {
-    return `nats://127.0.0.1:${this.natsPort}`;
+    return this.external?.urls ?? `nats://127.0.0.1:${this.natsPort}`;
   }
 
   /** http://127.0.0.1:<port> of the predictor. */
@@ -94,8 +100,11 @@ export class FaultStack {
     this.serviceEnvOverrides = options.env ?? {};
     this.storeDir = await mkdtemp(join(tmpdir(), 'fault-nats-'));
     this.dataDir = await mkdtemp(join(tmpdir(), 'fault-data-'));
-    this.natsPort = await findFreePort();
-    this.nats = await startNatsServer({ port: this.natsPort, storeDir: this.storeDir });
+    this.external = options.nats;
+    if (this.external === undefined) {
+      this.natsPort = await findFreePort();
+      this.nats = await startNatsServer({ port: this.natsPort, storeDir: this.storeDir });
+    }
     if (options.mlflowUri === undefined) {
       this.ownMlflow = await startMlflowServer({ dataDir: await mkdtemp(join(tmpdir(), 'fault-mlflow-')) });
     }
@@ -155,6 +164,7 @@ export class FaultStack {
 
   /** SIGKILL nats-server, then start it again on the same port and JetStream store. */
   async restartNats(downMs = 0): Promise<void> {
+    if (this.external !== undefined) throw new Error('the case runs its own NATS servers: restart them there');
     await this.nats.kill();
     await new Promise((resolve) => setTimeout(resolve, downMs));
     this.nats = await startNatsServer({ port: this.natsPort, storeDir: this.storeDir });
@@ -265,7 +275,12 @@ export class FaultStack {
   }
 
   private commonEnv(): Record<string, string> {
-    return { NATS_URL: this.natsUrl, MLFLOW_TRACKING_URI: this.mlflowUri, LOG_LEVEL: 'info' };
+    return {
+      NATS_URL: this.natsUrl,
+      NATS_STREAM_REPLICAS: String(this.external?.streamReplicas ?? 1),
+      MLFLOW_TRACKING_URI: this.mlflowUri,
+      LOG_LEVEL: 'info',
+    };
   }
 }
 

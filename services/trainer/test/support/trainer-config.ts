@@ -4,6 +4,7 @@ import type { TrainerConfig } from '../../src/config.js';
 export function testTrainerConfig(natsUrl: string, dataDir: string, instance: string): TrainerConfig {
   return {
     natsServers: [natsUrl],
+    natsStreamReplicas: 1,
     natsSecurity: {},
     dataDir,
     instance,
