@@ -5,10 +5,11 @@
 // ru_maxrss survives fork+exec, so a child would report its parent's RSS at spawn time whenever that is larger.
 //
 //   node --expose-gc bench/train/ours_fit.js --x X.f64 --y y.f64 --rows N --cols D --solver lbfgs --warmup 1 --repeats 3
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { LogisticRegression } from '@mlops/ml';
+import { readFloat64File } from './read-f64.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({
@@ -28,21 +29,6 @@ const cols = Number(values.cols);
 const warmup = Number(values.warmup);
 const repeats = Number(values.repeats);
 const params = { solver: values.solver, C: 1, randomState: 42 };
-
-/** Reads a raw little-endian float64 file straight into a Float64Array (no intermediate Buffer copy). */
-function readFloat64File(path, expectedLength) {
-  const out = new Float64Array(expectedLength);
-  const bytes = new Uint8Array(out.buffer);
-  const fd = openSync(path, 'r');
-  try {
-    if (fstatSync(fd).size !== bytes.length) throw new Error(`${path}: expected ${bytes.length} bytes`);
-    let offset = 0;
-    while (offset < bytes.length) offset += readSync(fd, bytes, offset, bytes.length - offset, offset);
-  } finally {
-    closeSync(fd);
-  }
-  return out;
-}
 
 /** Resets the kernel's per-process RSS high-water mark (Linux >= 4.0); false where that is not possible. */
 function resetPeakRss() {

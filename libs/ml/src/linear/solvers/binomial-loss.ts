@@ -1,4 +1,5 @@
 import type { DenseMatrix } from '../../matrix.js';
+import { createRowKernels, type RowKernels } from './row-kernels.js';
 
 /**
  * The binary logistic objective scikit-learn's lbfgs minimises (`LinearModelLoss` with `HalfBinomialLoss`):
@@ -25,12 +26,19 @@ export interface BinomialObjectiveWithScratch extends BinomialObjective {
   readonly pointLoss: Float64Array;
   /** s_i·(σ(z_i) − y_i) / S, the weights of the gradient's row combination. */
   readonly pointGrad: Float64Array;
+  /** The WebAssembly SIMD row kernels with their block buffers; undefined where unavailable (scalar loops then). */
+  readonly kernels: RowKernels | undefined;
 }
 
-/** Attaches the per-row scratch buffers to an objective; call once per fit. */
-export function withScratch(objective: BinomialObjective): BinomialObjectiveWithScratch {
-  const rows = objective.X.rows;
-  return { ...objective, pointLoss: new Float64Array(rows), pointGrad: new Float64Array(rows) };
+/** Attaches the per-row scratch buffers and the row kernels (unless `useKernels` is false); call once per fit. */
+export function withScratch(objective: BinomialObjective, useKernels = true): BinomialObjectiveWithScratch {
+  const { rows, cols } = objective.X;
+  return {
+    ...objective,
+    pointLoss: new Float64Array(rows),
+    pointGrad: new Float64Array(rows),
+    kernels: useKernels ? createRowKernels(rows, cols) : undefined,
+  };
 }
 
 /**
@@ -38,13 +46,16 @@ export function withScratch(objective: BinomialObjective): BinomialObjectiveWith
  * formed and its gradient contribution accumulated while the row is hot in cache. Writes the gradient into `grad`
  * (same length as `params`) and returns the loss. Follows `LinearModelLoss.loss_gradient`: scikit-learn's
  * numerically stable log1pexp branches, pointwise gradients divided by S before they are combined, and numpy's
- * pairwise summation for the loss and intercept sums.
+ * pairwise summation for the loss and intercept sums. With the row kernels, the pass goes block by block (each
+ * block copied into wasm memory, dot products, pointwise terms, then the gradient's row combination); the result
+ * is bit for bit that of the scalar loops.
  */
 export function binomialLossGradient(
   objective: BinomialObjectiveWithScratch,
   params: Float64Array,
   grad: Float64Array,
 ): number {
+  if (objective.kernels !== undefined) return blockedLossGradient(objective, objective.kernels, params, grad);
   const { X, y, fitIntercept, pointLoss, pointGrad, sampleWeight, weightSum } = objective;
   const { rows, cols, data } = X;
   const intercept = fitIntercept ? params[cols]! : 0;
@@ -52,33 +63,77 @@ export function binomialLossGradient(
   for (let i = 0; i < rows; i++) {
     const offset = i * cols;
     const z = rowDot(data, offset, params, cols) + intercept;
-    const yi = y[i]!;
-    let loss: number;
-    let gradient: number;
-    if (z <= -37) {
-      const e = Math.exp(z);
-      loss = e - yi * z;
-      gradient = e - yi;
-    } else if (z <= -2) {
-      const e = Math.exp(z);
-      loss = Math.log1p(e) - yi * z;
-      gradient = ((1 - yi) * e - yi) / (1 + e);
-    } else if (z <= 18) {
-      const e = Math.exp(-z);
-      loss = Math.log1p(e) + (1 - yi) * z;
-      gradient = (1 - yi - yi * e) / (1 + e);
-    } else {
-      const e = Math.exp(-z);
-      loss = e + (1 - yi) * z;
-      gradient = (1 - yi - yi * e) / (1 + e);
-    }
     const weight = sampleWeight === undefined ? 1 : sampleWeight[i]!;
-    const scaled = (weight * gradient) / weightSum;
-    pointLoss[i] = weight * loss;
-    pointGrad[i] = scaled;
+    const scaled = pointTerms(z, y[i]!, weight, weightSum, pointLoss, pointGrad, i);
     rowAxpy(data, offset, scaled, grad, cols);
   }
   return addPenalty(objective, params, grad);
+}
+
+/** The fused pass block by block through the WebAssembly kernels; same operations in the same order. */
+function blockedLossGradient(
+  objective: BinomialObjectiveWithScratch,
+  kernels: RowKernels,
+  params: Float64Array,
+  grad: Float64Array,
+): number {
+  const { X, y, fitIntercept, pointLoss, pointGrad, sampleWeight, weightSum } = objective;
+  const { rows, cols, data } = X;
+  const { blockRows, x, w, z, g, acc } = kernels;
+  const intercept = fitIntercept ? params[cols]! : 0;
+  w.set(params.subarray(0, cols));
+  acc.fill(0);
+  for (let start = 0; start < rows; start += blockRows) {
+    const n = Math.min(blockRows, rows - start);
+    x.set(data.subarray(start * cols, (start + n) * cols));
+    kernels.dots(n);
+    for (let k = 0; k < n; k++) {
+      const i = start + k;
+      const weight = sampleWeight === undefined ? 1 : sampleWeight[i]!;
+      g[k] = pointTerms(z[k]! + intercept, y[i]!, weight, weightSum, pointLoss, pointGrad, i);
+    }
+    kernels.axpys(n);
+  }
+  grad.set(acc);
+  return addPenalty(objective, params, grad);
+}
+
+/**
+ * Row i's pointwise terms at raw prediction z: stores s_i·ℓ(y_i, z) in pointLoss[i] and s_i·∂ℓ/∂z / S in
+ * pointGrad[i], and returns the latter (scikit-learn's `HalfBinomialLoss` branches).
+ */
+function pointTerms(
+  z: number,
+  yi: number,
+  weight: number,
+  weightSum: number,
+  pointLoss: Float64Array,
+  pointGrad: Float64Array,
+  i: number,
+): number {
+  let loss: number;
+  let gradient: number;
+  if (z <= -37) {
+    const e = Math.exp(z);
+    loss = e - yi * z;
+    gradient = e - yi;
+  } else if (z <= -2) {
+    const e = Math.exp(z);
+    loss = Math.log1p(e) - yi * z;
+    gradient = ((1 - yi) * e - yi) / (1 + e);
+  } else if (z <= 18) {
+    const e = Math.exp(-z);
+    loss = Math.log1p(e) + (1 - yi) * z;
+    gradient = (1 - yi - yi * e) / (1 + e);
+  } else {
+    const e = Math.exp(-z);
+    loss = e + (1 - yi) * z;
+    gradient = (1 - yi - yi * e) / (1 + e);
+  }
+  const scaled = (weight * gradient) / weightSum;
+  pointLoss[i] = weight * loss;
+  pointGrad[i] = scaled;
+  return scaled;
 }
 
 /** Weighted mean loss plus ½λ‖w‖²; adds λw to the weight gradient and sets the intercept gradient. */
