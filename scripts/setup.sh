@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing for running and testing the stack, idempotently:
 #   Node (when the machine's is older than .node-version's major: the pinned Node and npm from the npm registry
-#   into .tools/node), nats-server and chromium (Debian packages; `--no-browser` skips chromium), the Python venv
-#   with MLflow (requirements.txt) and dev tools (requirements-dev.txt), and the npm workspaces (npm ci, which also
-#   builds every package).
+#   into .tools/node), nats-server, chromium and the PostgreSQL server (Debian packages; `--no-browser` skips
+#   chromium), the Python venv with MLflow and psycopg2 (requirements.txt) and dev tools (requirements-dev.txt), and
+#   the npm workspaces (npm ci, which also builds every package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -93,6 +93,21 @@ if [ "${1:-}" != "--no-browser" ] && ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+
+# PostgreSQL server (Debian's package; psql alone is not enough) for MLflow's backend store on PostgreSQL in
+# test/fault/mlflow-postgres.test.ts, which initializes and starts its own throwaway cluster on a free port (as the
+# package's `postgres` user when run as root). No system cluster is wanted, so none is created.
+pg_initdb=$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -1 || true)
+if [ -z "$pg_initdb" ] && ! command -v initdb >/dev/null 2>&1; then
+  say "installing postgresql (apt, for MLflow on PostgreSQL in the tests)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+  echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.d/no-main-cluster.conf >/dev/null
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+  pg_initdb=$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -1 || true)
+fi
+say "$("${pg_initdb:-initdb}" --version)"
 
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv"

@@ -342,6 +342,11 @@ describe('the cluster checker rejects', () => {
       'minio: MINIO_ROOT_PASSWORD is written in the file',
     ],
     [
+      'a bare postgresql:// store (SQLAlchemy 2.1 would look for psycopg 3)',
+      set('services.mlflow.command.3', `postgresql://mlflow:\${MLFLOW_DB_PASSWORD:?set it}@postgres:5432/mlflow`),
+      'mlflow: --backend-store-uri is not the postgres service',
+    ],
+    [
       'a database password in the command',
       set('services.mlflow.command.3', 'postgresql://mlflow:hunter2@postgres:5432/mlflow'),
       'mlflow: a password is written into postgresql://',

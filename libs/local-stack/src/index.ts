@@ -9,6 +9,8 @@ export { startMlflowServer } from './mlflow-server.js';
 export type { NatsServerHandle, NatsServerOptions } from './nats-server.js';
 export { startNatsServer } from './nats-server.js';
 export { projectMlflowBinary } from './paths.js';
+export type { PostgresServerHandle, PostgresServerOptions } from './postgres-server.js';
+export { startPostgresServer } from './postgres-server.js';
 export type { Clock, RestartDecision, RestartPolicyOptions } from './restart-policy.js';
 export { DEFAULT_RESTART_POLICY, RestartPolicy } from './restart-policy.js';
 export type { ServiceName, ServiceOptions } from './service.js';

@@ -7,7 +7,7 @@ import { type ExitStatus, findFreePort, httpOk, type SupervisorLogger, startProc
 import { LocalStackError } from './errors.js';
 import { projectMlflowBinary } from './paths.js';
 
-/** A running MLflow tracking server (SQLite backend, artifact proxy): the local stack's, or a test run's. */
+/** A running MLflow tracking server (SQLite or another backend store, artifact proxy): the local stack's, or a test run's. */
 export interface MlflowServerHandle {
   readonly trackingUri: string;
   readonly port: number;
@@ -33,14 +33,21 @@ export interface MlflowServerOptions {
   readonly port?: number;
   /** A persistent directory for mlflow.db and artifacts, kept on stop; default a temporary one, removed on stop. */
   readonly dataDir?: string;
+  /**
+   * The backend store, e.g. `postgresql://user:password@127.0.0.1:5432/mlflow` (needs psycopg2 in MLflow's venv;
+   * MLflow migrates an empty database on the first start). @defaultValue `sqlite:///<dataDir>/mlflow.db`
+   */
+  readonly backendStoreUri?: string;
   /** Runs MLflow's `basic-auth` app with this admin password (user `admin`); default no authentication. */
   readonly basicAuthAdminPassword?: string;
+  /** Server worker processes (`--workers`). @defaultValue 1 */
+  readonly workers?: number;
   /** Also append the server's output to this file. */
   readonly logFile?: string | undefined;
   readonly logger?: SupervisorLogger | undefined;
 }
 
-/** Starts `mlflow server` with a SQLite store and the artifact proxy (default: temporary, free port), polling /health. */
+/** Starts `mlflow server` with a SQLite (or the given) store and the artifact proxy (default: temporary, free port), polling /health. */
 export async function startMlflowServer(options: MlflowServerOptions = {}): Promise<MlflowServerHandle> {
   const binary = options.mlflowBinary ?? projectMlflowBinary();
   if (!existsSync(binary)) {
@@ -57,7 +64,13 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   const server = await startProcess({
     name: 'mlflow server',
     command: binary,
-    args: serverArgs(dataDir, port, options.basicAuthAdminPassword !== undefined),
+    args: serverArgs(
+      options.backendStoreUri ?? `sqlite:///${join(dataDir, 'mlflow.db')}`,
+      dataDir,
+      port,
+      options.basicAuthAdminPassword !== undefined,
+      options.workers ?? 1,
+    ),
     cwd: dataDir,
     env: await serverEnv(dataDir, options.basicAuthAdminPassword),
     readiness: { probe: httpOk(`${trackingUri}/health`, 2000), timeoutMs: options.startupTimeoutMs ?? 90_000 },
@@ -86,11 +99,17 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   };
 }
 
-function serverArgs(dataDir: string, port: number, basicAuth: boolean): string[] {
+function serverArgs(
+  backendStoreUri: string,
+  dataDir: string,
+  port: number,
+  basicAuth: boolean,
+  workers: number,
+): string[] {
   const args = [
     'server',
     '--backend-store-uri',
-    `sqlite:///${join(dataDir, 'mlflow.db')}`,
+    backendStoreUri,
     '--artifacts-destination',
     join(dataDir, 'artifacts'),
     '--host',
@@ -98,7 +117,7 @@ function serverArgs(dataDir: string, port: number, basicAuth: boolean): string[]
     '--port',
     String(port),
     '--workers',
-    '1',
+    String(workers),
   ];
   return basicAuth ? [...args, '--app-name', 'basic-auth'] : args;
 }

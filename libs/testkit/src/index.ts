@@ -1,13 +1,21 @@
-/** `@mlops/testkit`: real infrastructure for tests — nats-server with JetStream, an MLflow tracking server, service processes. */
+/** `@mlops/testkit`: real infrastructure for tests — nats-server with JetStream, an MLflow tracking server, PostgreSQL, service processes. */
 
 export type {
   MlflowServerHandle,
   MlflowServerOptions,
   NatsServerHandle,
   NatsServerOptions,
+  PostgresServerHandle,
+  PostgresServerOptions,
   ServiceName,
 } from '@mlops/local-stack';
-export { projectMlflowBinary, serviceEntry, startMlflowServer, startNatsServer } from '@mlops/local-stack';
+export {
+  projectMlflowBinary,
+  serviceEntry,
+  startMlflowServer,
+  startNatsServer,
+  startPostgresServer,
+} from '@mlops/local-stack';
 export { answersOk, canConnect, findFreePort } from '@mlops/supervisor';
 export type { TestCertificates } from './certificates.js';
 export { createTestCertificates } from './certificates.js';

@@ -208,7 +208,8 @@ function mlflowStoreProblems(
   const problems: string[] = [];
   const words = commandOf(mlflow);
   const store = urlsIn(flagValue(words, '--backend-store-uri') ?? '')[0];
-  if (store?.scheme !== 'postgresql' || imageName(String(services[store.host]?.image ?? '')) !== 'postgres')
+  // SQLAlchemy 2.1 (MLflow 3.17) reads a bare postgresql:// as psycopg 3, which the image does not have.
+  if (store?.scheme !== 'postgresql+psycopg2' || imageName(String(services[store.host]?.image ?? '')) !== 'postgres')
     problems.push('mlflow: --backend-store-uri is not the postgres service');
   const bucket = /^s3:\/\/([\w.-]+)\/?$/.exec(flagValue(words, '--artifacts-destination') ?? '')?.[1];
   if (bucket === undefined) problems.push('mlflow: --artifacts-destination is not s3://<bucket>');

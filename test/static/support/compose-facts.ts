@@ -86,7 +86,14 @@ export interface FoundUrl {
   readonly port: number | undefined;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { nats: 4222, http: 80, https: 443, postgresql: 5432, postgres: 5432 };
+const DEFAULT_PORTS: Record<string, number> = {
+  nats: 4222,
+  http: 80,
+  https: 443,
+  postgresql: 5432,
+  'postgresql+psycopg2': 5432,
+  postgres: 5432,
+};
 
 /** Every `scheme://[credentials@]host[:port]` in a text. */
 export function urlsIn(text: string): FoundUrl[] {
