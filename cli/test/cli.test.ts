@@ -312,6 +312,14 @@ describe('mlops tune flags', () => {
     ).toEqual({ type: 'random', n_trials: 5, distributions: { l1_ratio: { type: 'uniform', loc: 0, scale: 1 } } });
   });
 
+  it('when --top-k is given, then only the best k models are logged', () => {
+    expect(tuneRequestOf(['--tuning-id', 'k', '--top-k', '5'])).toEqual({
+      tuning_id: 'k',
+      log_models: 'top_k',
+      top_k: 5,
+    });
+  });
+
   it('when a distribution comes without --random or is malformed, then tune refuses before connecting', async () => {
     for (const [args, message] of [
       [['--C', 'loguniform:0.001:100'], /--C: a distribution needs a random search \(--random N\)/],

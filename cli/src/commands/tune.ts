@@ -24,6 +24,7 @@ export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C
   [--cv 5] (stratified k-fold cross-validation on the training split, 2-20 folds: the best is picked on the mean)
   [--random N [--seed 42]] (random search: N candidates drawn as RandomizedSearchCV does; --C and --l1-ratio may
   then be a distribution: loguniform:LOW:HIGH or uniform:LOC:SCALE, e.g. --C loguniform:0.001:100)
+  [--top-k 5] (log the model of the best 5 trials only; the others keep their params and metrics in MLflow)
   [--penalty l2,l1,elasticnet,none] [--l1-ratio 0.2,0.8] (elasticnet only; pairs a solver cannot fit are skipped)
   [--class-weight balanced|none|0:1,1:3] (repeat the flag for more values; keys: class values or text labels)
   CSV tables: [--exclude a,b] [--categorical a,b] [--numeric a,b] (column roles over the inferred ones)
@@ -54,6 +55,7 @@ const FLAGS = [
   'cv',
   'random',
   'seed',
+  'top-k',
 ] as const;
 
 /** parseArgs options of `mlops tune`: `--class-weight` may be repeated, one grid value each. */
@@ -132,6 +134,8 @@ function buildRequest(
   if (typeof values.metric === 'string') request.selection_metric = values.metric;
   const cv = integerOption(values, 'cv');
   if (cv !== undefined) request.cv = cv;
+  const topK = integerOption(values, 'top-k');
+  if (topK !== undefined) Object.assign(request, { log_models: 'top_k', top_k: topK });
   const search = searchOf(values, distributions);
   if (search !== undefined) request.search = search;
   if (typeof values.experiment === 'string') request.experiment_name = values.experiment;

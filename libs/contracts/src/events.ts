@@ -160,6 +160,8 @@ export const TuningStartedDataSchema = z.object({
   cv: CvFoldsSchema.optional(),
   /** The request's search when it was random (absent: every grid point is a trial). */
   search: RandomSearchSchema.optional(),
+  /** Set when only the best trials get their model logged (request `log_models: "top_k"`); absent: every one. */
+  log_models: z.strictObject({ top_k: z.number().int().min(1) }).optional(),
   started_at: timestamp,
 });
 

@@ -178,6 +178,7 @@ export {
   greaterIsBetter,
   IMPUTE_STRATEGIES,
   isTableDataset,
+  LOG_MODELS,
   MAX_DATASET_CELLS,
   MAX_MATRIX_FEATURES,
   MAX_TRIALS,

@@ -24,6 +24,8 @@ export const SOLVER_NAMES = ['liblinear', 'lbfgs', 'saga'] as const;
 export const SELECTION_METRICS = ['accuracy', 'f1', 'roc_auc', 'log_loss', 'precision', 'recall'] as const;
 /** The fewest and most folds a request's `cv` may ask for. */
 export const CV_FOLDS = { min: 2, max: 20 } as const;
+/** Which trials get their model logged to MLflow: every completed one, or the best `top_k` (see the request). */
+export const LOG_MODELS = ['all', 'top_k'] as const;
 /** Upper bound on grid size: a request that would train more models is rejected. */
 export const MAX_TRIALS = 1000;
 /** Upper bound on a synthetic data set's n_samples × n_features (80 MB of doubles): larger ones are rejected. */
@@ -229,6 +231,13 @@ const RequestObjectSchema = z.strictObject({
   search: SearchSpecSchema.optional().describe(
     'how trials are picked: {"type": "grid"} (the default: every grid point) or {"type": "random", "n_trials": N, "random_state": S, "distributions": {...}} (the candidates scikit-learn\'s RandomizedSearchCV draws with the same seed)',
   ),
+  log_models: z
+    .enum(LOG_MODELS)
+    .default('all')
+    .describe(
+      'all: every completed trial gets its model in MLflow (a LoggedModel with its files); top_k: only a trial among the best top_k so far when it finished (the final top_k always are), the others keep their params and metrics',
+    ),
+  top_k: z.number().int().min(1).max(MAX_TRIALS).default(5).describe('with log_models "top_k": how many models'),
   experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
   registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
   gate: GateSpecSchema.prefault({}),

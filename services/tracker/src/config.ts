@@ -29,6 +29,15 @@ export const configSchema = z
       .optional()
       .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
     TRACKER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
+    TRACKER_CONCURRENCY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe(
+        'Tuning events mirrored into MLflow at once (trials side by side; a trial, a parent run or an experiment is still created once). 1 handles them in order: best with MLflow on SQLite and one worker; more pays off with several MLflow workers on PostgreSQL (bench/tune)',
+      ),
     TRACKER_MODEL_PYTHON_VERSION: z
       .string()
       .default('3.11')
@@ -97,6 +106,8 @@ export interface TrackerConfig {
   readonly instance: string;
   readonly healthPort: number | undefined;
   readonly healthHost: string;
+  /** Tuning events handled at once (TRACKER_CONCURRENCY). */
+  readonly concurrency: number;
   readonly runtime: { mlflow: string; onnx: string; onnxruntime: string; python: string };
   /** The promotion gate's rules where a tune request does not override them. */
   readonly gate: GateDefaults;
@@ -115,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined>): TrackerConf
     instance: parsed.TRACKER_INSTANCE,
     healthPort: parsed.TRACKER_HEALTH_PORT,
     healthHost: parsed.TRACKER_HEALTH_HOST,
+    concurrency: parsed.TRACKER_CONCURRENCY,
     runtime: {
       mlflow: parsed.TRACKER_MODEL_MLFLOW_VERSION,
       onnx: parsed.TRACKER_MODEL_ONNX_VERSION,

@@ -40,6 +40,7 @@ export function createTracker(
         registry,
         figures: mlflowTuningFigures(mlflow, registry),
         gate: config.gate,
+        concurrency: config.concurrency,
         logger: logger.child({ module: 'events' }),
       });
       requests = serveRegistryRequests({ bus: deps.bus, registry, logger: logger.child({ module: 'registry' }) });

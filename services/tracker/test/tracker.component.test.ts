@@ -224,6 +224,24 @@ describe('tracker', () => {
     expect(await mlflow.getMetricHistory(parent.info.runId, 'best_cv_mean_accuracy')).toMatchObject([{ value: 0.84 }]);
   }, 60_000);
 
+  it('when a tuning logs its top 1 model only, then a worse later trial keeps its metrics without a model and the best is registered', async () => {
+    const tuningId = `t-${randomUUID().slice(0, 6)}`;
+    await emit(SUBJECTS.tuningStarted, tuningId, { ...tuningStarted(tuningId, 3), log_models: { top_k: 1 } });
+    for (const [index, accuracy] of [0.8, 0.9, 0.85].entries()) {
+      await emit(SUBJECTS.runCompleted, `${tuningId}-${index}`, trial(tuningId, index, accuracy));
+    }
+    await emit(SUBJECTS.tuningCompleted, tuningId, completed(tuningId, 3));
+    await until(() => decided(tuningId));
+    const runs = await runsOf(tuningId);
+    const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] === tuningId)!;
+    expect(parent.data.params).toMatchObject({ log_models: 'top_k', top_k: '1', best_trial_id: `${tuningId}-1` });
+    const child = (index: number) => runs.find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-${index}`)!;
+    expect([0, 1, 2].map((i) => child(i).data.tags['mlops.model_id'] !== undefined)).toEqual([true, true, false]);
+    expect(child(2).data.tags['mlops.model_skipped']).toBe('not among the best 1 when it finished');
+    expect(child(2).data.metrics.find((m) => m.key === 'accuracy')?.value).toBe(0.85);
+    expect([...registered, ...rejected].find((e) => e.tuning_id === tuningId)?.trial_id).toBe(`${tuningId}-1`);
+  }, 60_000);
+
   it('when an event breaks its schema, then it is dead-lettered and the tracker goes on', async () => {
     await bus.publishRaw(SUBJECTS.runCompleted, JSON.stringify({ specversion: '1.0', data: { nope: true } }), {
       msgId: `bad-${randomUUID()}`,

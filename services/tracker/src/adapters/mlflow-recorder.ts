@@ -1,9 +1,19 @@
-import type { Cell, RunCompleted, RunFailed, RunStarted, TrialMetrics, TuningStarted } from '@mlops/contracts';
+import type {
+  Cell,
+  RunCompleted,
+  RunFailed,
+  RunStarted,
+  SelectionMetric,
+  TrialMetrics,
+  TuningStarted,
+} from '@mlops/contracts';
 import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
 import { TuningNotStartedError } from '../domain/errors.js';
+import { TopTrials } from '../domain/model-logging.js';
 import type { ModelFilesBuilder } from '../domain/ports.js';
 import { EXPERIMENT_KIND_TAG, lineageTags, MODEL_TRAINING_KIND, TAGS } from '../domain/tags.js';
+import { KeyedQueue } from './keyed-queue.js';
 
 type TuningRef = { tuning_id: string; experiment_name: string };
 
@@ -11,12 +21,20 @@ type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Rec
 
 /**
  * Mirrors tuning events into MLflow. Every method can run again after a crash or a redelivery: it first looks up
- * what an earlier delivery created (by tags) and only creates what is missing, so nothing is ever duplicated.
+ * what an earlier delivery created (by tags) and only creates what is missing, so nothing is ever duplicated; events
+ * handled side by side find-or-create the same entity one at a time.
  */
 export class MlflowRecorder {
   private readonly experiments = new Map<string, Experiment>();
   /** Parent runs whose `tuning.started` is recorded: what run.completed reads from them never changes again. */
   private readonly startedParents = new Map<string, Run>();
+  private readonly topTrials = new TopTrials();
+  /** Trial id → run id of the runs this process found or made: a trial's later events skip the tag search. */
+  private readonly trialRunIds = new Map<string, string>();
+  /** Tuning id → its parent run's id (a parent, once made, never changes): a trial's run skips the parent search. */
+  private readonly parentIds = new Map<string, string>();
+  /** Find-or-create of one experiment, parent or trial run at a time (events are handled side by side). */
+  private readonly once = new KeyedQueue();
 
   constructor(
     private readonly mlflow: MlflowClient,
@@ -25,6 +43,10 @@ export class MlflowRecorder {
 
   /** The experiment of a tuning, created if missing (cached per process). */
   async experiment(name: string): Promise<Experiment> {
+    return await this.once.run(`experiment:${name}`, () => this.experimentNow(name));
+  }
+
+  private async experimentNow(name: string): Promise<Experiment> {
     const cached = this.experiments.get(name);
     if (cached !== undefined) return cached;
     const experiment = await this.mlflow.getOrCreateExperiment(name);
@@ -38,6 +60,10 @@ export class MlflowRecorder {
 
   /** The parent run of a tuning, created if missing. */
   async parentRun(ref: TuningRef, startTime?: number): Promise<Run> {
+    return await this.once.run(`parent:${ref.tuning_id}`, () => this.parentRunNow(ref, startTime));
+  }
+
+  private async parentRunNow(ref: TuningRef, startTime?: number): Promise<Run> {
     const { experimentId } = await this.experiment(ref.experiment_name);
     return await this.mlflow.createRun({
       experimentId,
@@ -71,6 +97,7 @@ export class MlflowRecorder {
         ...(dataset.rows_without_label === undefined ? {} : { rows_without_label: String(dataset.rows_without_label) }),
         ...(appended === undefined ? {} : { n_appended: String(appended.rows) }),
         ...(data.cv === undefined ? {} : { cv: String(data.cv) }),
+        ...(data.log_models === undefined ? {} : { log_models: 'top_k', top_k: String(data.log_models.top_k) }),
         ...(data.search === undefined
           ? {}
           : {
@@ -108,16 +135,33 @@ export class MlflowRecorder {
 
   /** The child run of a trial, created (RUNNING) if missing. */
   async trialRun(ref: TrialRef, startTime: number): Promise<Run> {
+    return await this.once.run(`trial:${ref.trial_id}`, () => this.trialRunNow(ref, startTime));
+  }
+
+  private async trialRunNow(ref: TrialRef, startTime: number): Promise<Run> {
+    const known = this.trialRunIds.get(ref.trial_id);
+    if (known !== undefined) return await this.mlflow.getRun(known);
     const { experimentId } = await this.experiment(ref.experiment_name);
-    const found = await this.mlflow.findRunByTag(experimentId, TAGS.trialId, ref.trial_id);
-    if (found !== null) return found;
-    const parent = await this.parentRun(ref, startTime);
+    const run = await this.createTrialRun(experimentId, ref, startTime);
+    this.trialRunIds.set(ref.trial_id, run.info.runId);
+    if (this.trialRunIds.size > 10_000) this.trialRunIds.delete(this.trialRunIds.keys().next().value!);
+    return run;
+  }
+
+  /** Find-or-create (the idempotency tag is the trial id): one search, and a create only when missing. */
+  private async createTrialRun(experimentId: string, ref: TrialRef, startTime: number): Promise<Run> {
+    let parentId = this.parentIds.get(ref.tuning_id);
+    if (parentId === undefined) {
+      parentId = (await this.parentRun(ref, startTime)).info.runId;
+      this.parentIds.set(ref.tuning_id, parentId);
+      if (this.parentIds.size > 100) this.parentIds.delete(this.parentIds.keys().next().value!);
+    }
     return await this.mlflow.createRun({
       experimentId,
       idempotencyTag: { key: TAGS.trialId, value: ref.trial_id },
       runName: `C=${ref.params.C} ${ref.params.solver}`,
       startTime,
-      parentRunId: parent.info.runId,
+      parentRunId: parentId,
       tags: {
         [TAGS.tuningId]: ref.tuning_id,
         [TAGS.trialId]: ref.trial_id,
@@ -141,6 +185,8 @@ export class MlflowRecorder {
     const parent = await this.startedParent(data);
     const runId = run.info.runId;
     const endTime = Date.parse(data.ended_at);
+    const withModel = this.modelWanted(parent, data);
+    const skipped = `not among the best ${parent.data.params.top_k} when it finished`;
     await this.mlflow.logBatch({
       runId,
       params: trialParams(data.params),
@@ -149,12 +195,22 @@ export class MlflowRecorder {
         converged: String(data.converged),
         [TAGS.datasetDigest]: data.dataset_digest,
         ...warningTags(data.warnings),
+        ...(withModel ? {} : { [TAGS.modelSkipped]: skipped }),
       },
     });
     await this.logParentDataset(parent, runId);
-    await this.logModel(run, parent, data);
+    if (withModel) await this.logModel(run, parent, data);
     await this.mlflow.updateRun({ runId, status: RunStatus.FINISHED, endTime });
     await this.mlflow.setTag(runId, TAGS.recorded, 'completed');
+  }
+
+  /** Whether the trial's model is logged: always, or (log_models top_k) while it is among the best k so far. */
+  private modelWanted(parent: Run, data: RunCompleted['data']): boolean {
+    const { log_models: mode, top_k: k, selection_metric: metric, cv } = parent.data.params;
+    if (mode !== 'top_k' || k === undefined || metric === undefined) return true;
+    const selection = metric as SelectionMetric;
+    const value = cv === undefined ? data.metrics[selection] : data.cv?.mean[selection];
+    return this.topTrials.admit(data.tuning_id, data.trial_id, Number(k), selection, value ?? undefined);
   }
 
   private async startedParent(ref: TuningRef): Promise<Run> {

@@ -11,6 +11,8 @@ export const TAGS = {
   trialIndex: 'mlops.trial_index',
   /** On a child run: the LoggedModel created for it (set right after creation, before any upload). */
   modelId: 'mlops.model_id',
+  /** On a trial run of a `log_models: "top_k"` tuning whose model was not logged: why. */
+  modelSkipped: 'mlops.model_skipped',
   /** On a child run, last: `completed` or `failed` once everything about the trial is in MLflow. */
   recorded: 'mlops.recorded',
   failureReason: 'mlops.failure_reason',

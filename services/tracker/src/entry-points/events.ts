@@ -23,6 +23,8 @@ export interface TrackerDeps {
   readonly figures: TuningFigures;
   readonly gate: GateDefaults;
   readonly logger: Logger;
+  /** Events handled at once. @defaultValue 1 */
+  readonly concurrency?: number;
 }
 
 /** Provisions the tracker's stream, consumer and the models stream it publishes to. */
@@ -45,8 +47,9 @@ type TuningEvent =
   | typeof SUBJECTS.tuningCompleted;
 
 /**
- * Consumes tuning events in order and mirrors each into MLflow; tuning.completed registers the best model.
- * While MLflow is down, the event at hand is held and retried (nothing behind it could be recorded either).
+ * Consumes tuning events, `concurrency` at once, and mirrors each into MLflow; tuning.completed registers the best
+ * model. An event that arrives before what it needs (a trial before its tuning.started, tuning.completed before its
+ * last trials are recorded) is retried later. While MLflow is down, the events at hand are held and retried.
  */
 export function consumeTuningEvents(deps: TrackerDeps) {
   const { records, logger } = deps;
@@ -63,8 +66,10 @@ export function consumeTuningEvents(deps: TrackerDeps) {
     [SUBJECTS.runFailed]: held(records.runFailed),
     [SUBJECTS.tuningCompleted]: held((data: EventData<'tuning.completed'>) => completeTuning(data, deps)),
   };
+  const concurrency = deps.concurrency ?? 1;
   return deps.bus.consumeEvents(CONSUMERS.trackerEvents, handlers, {
-    concurrency: 1,
+    concurrency,
+    prefetch: concurrency,
     maxDeliver: TRACKER_MAX_DELIVER,
     ackWaitMs: TRACKER_ACK_WAIT_MS,
   });

@@ -72,6 +72,7 @@ export async function openTuning(
       ...optional('append_training', request.append_training),
       ...optional('cv', request.cv),
       ...optional('search', request.search?.type === 'random' ? request.search : undefined),
+      ...optional('log_models', request.log_models === 'top_k' ? { top_k: request.top_k } : undefined),
       started_at: new Date().toISOString(),
     },
     tuningId,
