@@ -40,11 +40,10 @@ export function trialThreads(count: number, dataDir: string): TrialThreads {
     const slot: Slot = { worker, busy: undefined };
     slot.worker.on('message', (reply: TrialTaskReply) => {
       const pending = slot.busy;
+      if (pending === undefined || pending.task.id !== reply.id) return; // not the task in hand: nothing to settle
       slot.busy = undefined;
-      if (pending !== undefined && pending.task.id === reply.id) {
-        if (reply.ok) pending.resolve(reply.result);
-        else pending.reject(taskError(reply.error));
-      }
+      if (reply.ok) pending.resolve(reply.result);
+      else pending.reject(taskError(reply.error));
       dispatch();
     });
     const fail = (err: Error) => {
