@@ -28,16 +28,17 @@ import {
 } from './events.js';
 import { type Lease, leases } from './leases.js';
 import type { BusLogger } from './logger.js';
+import { type MarkSets, markSets } from './mark-sets.js';
 import {
   type ConsumerSpec,
   DEAD_LETTER_STREAM,
   ensureConsumer,
   ensureStream,
   type StreamSpec,
+  whileClusterSettles,
 } from './provisioning.js';
 import { type ReplayOptions, type ReplaySummary, replayEvents } from './replay.js';
 import { type NatsSecurity, securityOptions } from './security.js';
-import { type SharedRecords, sharedRecords } from './shared-records.js';
 import { envelopeBytes } from './wire.js';
 
 /** How to reach NATS. */
@@ -109,8 +110,8 @@ export interface Bus {
    * cannot keep one longer than that. Creates the bucket when missing.
    */
   leases(bucket: string, options: { ttlMs: number }): Promise<Lease>;
-  /** JSON records changed by compare-and-set in a JetStream key-value bucket (created when missing). */
-  sharedRecords(bucket: string, options: { ttlMs: number }): Promise<SharedRecords>;
+  /** Sets marked member by member (idempotent puts, no compare-and-set) in a key-value bucket, created when missing. */
+  markSets(bucket: string, options: { ttlMs: number }): Promise<MarkSets>;
   /** The last stored event of `subject`, parsed; undefined when there is none (or it breaks the schema). */
   lastEvent<S extends EventSubject>(subject: S): Promise<EventOf<S> | undefined>;
   /** Raw bytes to any subject, unchecked: only for tests and tools that must send what the map forbids. */
@@ -145,7 +146,9 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     log,
   );
   void watchStatus(nc, log);
-  return createBus(nc, await jetstreamManager(nc), jetstream(nc), options, log);
+  // JetStream may still be electing its meta leader (a cluster starting with the services): ask again for a while.
+  const jsm = await whileClusterSettles(() => jetstreamManager(nc));
+  return createBus(nc, jsm, jetstream(nc), options, log);
 }
 
 /**
@@ -209,9 +212,9 @@ function createBus(
   };
   return {
     connection: nc,
-    ensureStream: (spec) => ensureStream(jsm, spec, replicas),
-    ensureConsumer: (stream, spec) => ensureConsumer(jsm, stream, spec),
-    ensureDeadLetterStream: () => ensureStream(jsm, DEAD_LETTER_STREAM, replicas),
+    ensureStream: (spec) => whileClusterSettles(() => ensureStream(jsm, spec, replicas)),
+    ensureConsumer: (stream, spec) => whileClusterSettles(() => ensureConsumer(jsm, stream, spec)),
+    ensureDeadLetterStream: () => whileClusterSettles(() => ensureStream(jsm, DEAD_LETTER_STREAM, replicas)),
     async publishEvent(subject, data, identity) {
       const envelope = checkedEnvelope(subject, data, identity, source);
       return await publishRaw(subject, envelopeBytes(envelope, EVENT_MAP[subject].packed), envelope.id);
@@ -226,8 +229,8 @@ function createBus(
       return handle;
     },
     replayEvents: (subject, handler, replayOptions) => replayEvents(js, jsm, subject, handler, replayOptions),
-    leases: (bucket, leaseOptions) => leases(nc, bucket, { ...leaseOptions, replicas }),
-    sharedRecords: (bucket, recordOptions) => sharedRecords(nc, bucket, { ...recordOptions, replicas }),
+    leases: (bucket, leaseOptions) => whileClusterSettles(() => leases(nc, bucket, { ...leaseOptions, replicas })),
+    markSets: (bucket, setOptions) => whileClusterSettles(() => markSets(nc, bucket, { ...setOptions, replicas })),
     async lastEvent(subject) {
       const stored = await jsm.streams
         .getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject })

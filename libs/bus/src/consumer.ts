@@ -57,6 +57,13 @@ export interface ConsumerHandle {
 type Handler = (message: BusMessage) => Promise<void>;
 
 /**
+ * How long one pull waits on the server. The client expects a heartbeat every half of it and pulls again after two
+ * are missed, which is how a consume recovers when its consumer's leader moves (a 409 leaves the pull unanswered):
+ * 10 s bounds that to ~10 s where the client's default (30 s) took up to a minute.
+ */
+const PULL_EXPIRES_MS = 10_000;
+
+/**
  * The ack semantics every service relies on: success → ack; PoisonMessageError → dead letter + term;
  * any other error → nak with exponential delay, and on the last allowed delivery dead letter + term.
  */
@@ -70,9 +77,13 @@ export async function startConsuming(
 ): Promise<ConsumerHandle> {
   const consumer: Consumer = await js.consumers.get(stream, durable);
   const concurrency = options.concurrency ?? 1;
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: options.prefetch ?? concurrency });
+  const messages: ConsumerMessages = await consumer.consume({
+    max_messages: options.prefetch ?? concurrency,
+    expires: PULL_EXPIRES_MS,
+  });
   const inFlight = new Set<Promise<void>>();
   const log = logger.child({ stream, durable });
+  void logNotifications(messages, log);
   const stopping = new AbortController();
   const loop = (async () => {
     for await (const m of messages) {
@@ -95,6 +106,15 @@ export async function startConsuming(
       return stopped;
     },
   };
+}
+
+/** What the client tells about its pulls (missed heartbeats, 409s, resets): warnings when it may stall, debug else. */
+async function logNotifications(messages: ConsumerMessages, log: BusLogger): Promise<void> {
+  for await (const note of messages.status()) {
+    if (note.type === 'next' || note.type === 'heartbeat') continue;
+    const stalling = note.type === 'heartbeats_missed' || note.type.endsWith('not_found');
+    log[stalling ? 'warn' : 'debug']({ notification: note }, `consumer notification: ${note.type}`);
+  }
 }
 
 type HandleOptions = ConsumeOptions & { readonly signal: AbortSignal };

@@ -53,7 +53,7 @@ export const DEAD_LETTER_STREAM: StreamSpec = { name: 'DEAD_LETTERS', subjects: 
  * sets it; others only ensure); an existing stream keeps its replica count.
  */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
-  const existing = await jsm.streams.info(spec.name).catch(() => undefined);
+  const existing = await jsm.streams.info(spec.name).catch(undefinedWhenMissing);
   const maxBytes = spec.maxBytes ?? existing?.config.max_bytes ?? 0;
   const wanted = {
     subjects: [...spec.subjects],
@@ -85,7 +85,7 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
     max_deliver: spec.maxDeliver ?? 5,
     max_ack_pending: spec.maxAckPending ?? 1000,
   };
-  const existing = await jsm.consumers.info(stream, spec.durable).catch(() => undefined);
+  const existing = await jsm.consumers.info(stream, spec.durable).catch(undefinedWhenMissing);
   if (existing === undefined) {
     await jsm.consumers.add(stream, {
       durable_name: spec.durable,
@@ -103,5 +103,31 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
     config.max_ack_pending === wanted.max_ack_pending;
   if (!same) {
     await jsm.consumers.update(stream, spec.durable, wanted);
+  }
+}
+
+/** A "not found" answer means create it; any other failure (a timeout while a cluster elects a leader) is thrown. */
+function undefinedWhenMissing(err: unknown): undefined {
+  if (/not found/i.test((err as Error)?.message ?? '')) return undefined;
+  throw err;
+}
+
+/** Answers a JetStream cluster gives while it forms or elects leaders: asking again shortly succeeds. */
+const SETTLING = /no suitable peers|temporarily unavailable|timeout|no responders|leader/i;
+
+/**
+ * Runs a provisioning step, again while a JetStream cluster is still settling (a node not yet known to the meta leader,
+ * an election in progress), for up to `withinMs`; other failures are thrown at once.
+ */
+export async function whileClusterSettles<T>(step: () => Promise<T>, withinMs = 30_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      const message = `${(err as Error)?.message ?? err} ${(err as Error)?.name ?? ''}`;
+      if (!SETTLING.test(message) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
+    }
   }
 }

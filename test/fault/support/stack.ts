@@ -259,7 +259,7 @@ export class FaultStack {
   /** The recent output of every service, for failure messages. */
   logs(): string {
     return [...this.services.values(), ...this.replicas]
-      .map((s) => `--- ${s.name}\n${s.output().slice(-4000)}`)
+      .map((s) => `--- ${s.name}\n${s.output().slice(-Number(process.env.FAULT_LOG_TAIL ?? 4000))}`)
       .join('\n');
   }
 
@@ -279,7 +279,8 @@ export class FaultStack {
       NATS_URL: this.natsUrl,
       NATS_STREAM_REPLICAS: String(this.external?.streamReplicas ?? 1),
       MLFLOW_TRACKING_URI: this.mlflowUri,
-      LOG_LEVEL: 'info',
+      // FAULT_LOG_LEVEL=debug when chasing a fault (the bus logs its consumers' notifications at debug).
+      LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'info',
     };
   }
 }

@@ -2,7 +2,7 @@ import { type Bus, PoisonMessageError } from '@mlops/bus';
 import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { TrainerBus, TrialTallies } from '../domain/ports.js';
-import { type TrialTally, withOutcome } from '../domain/trial-tally.js';
+import { outcomeMark, tallyOfMarks } from '../domain/trial-tally.js';
 
 /**
  * The work message's ack deadline, extended by a heartbeat between trials (inline) or between batches of queued
@@ -15,7 +15,7 @@ const TRIAL_ACK_WAIT_MS = 10_000;
 /** Attempts of one trial before it is dead-lettered and counted as failed. */
 const TRIAL_MAX_DELIVER = 3;
 /** The shared tallies of trial outcomes; a tally lives this long after its last change. */
-const TALLY_BUCKET = 'trainer-trial-tallies';
+const TALLY_BUCKET = 'trainer-trial-outcomes';
 const TALLY_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** The trainer's bus port over @mlops/bus: events through the typed map, malformed work dead-lettered by the bus. */
@@ -39,10 +39,10 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         ackWaitMs: TRIAL_ACK_WAIT_MS,
         maxDeliver: TRIAL_MAX_DELIVER,
       });
-      const records = await bus.sharedRecords(TALLY_BUCKET, { ttlMs: TALLY_TTL_MS });
+      const sets = await bus.markSets(TALLY_BUCKET, { ttlMs: TALLY_TTL_MS });
       tallies = {
-        record: (tuningId, trialCount, index, ok) =>
-          records.change<TrialTally>(tuningId, (tally) => withOutcome(tally, trialCount, index, ok)),
+        record: async (tuningId, trialCount, index, ok) =>
+          tallyOfMarks(trialCount, await sets.mark(tuningId, outcomeMark(trialCount, index, ok))),
       };
     },
     async publishEvent(subject, data, key) {

@@ -30,7 +30,7 @@ export interface TrainerBus {
 
 /** Trial outcomes per tuning, shared by every replica. */
 export interface TrialTallies {
-  /** Records trial `index` as completed (`ok`) or failed, unless recorded before; returns the tally after it. */
+  /** Records trial `index` as completed (`ok`) or failed (idempotent); returns the tally after it. */
   record(tuningId: string, trialCount: number, index: number, ok: boolean): Promise<TrialTally>;
 }
 

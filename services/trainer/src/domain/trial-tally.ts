@@ -1,6 +1,6 @@
 /**
  * Which trials of a tuning are accounted for, shared by every replica: one character per trial, `.` pending, `c`
- * completed, `f` failed. The first outcome of a trial is kept (a redelivered trial that ran again changes nothing).
+ * completed, `f` failed.
  */
 export interface TrialTally {
   readonly trial_count: number;
@@ -14,13 +14,27 @@ export interface TallyCounts {
   readonly complete: boolean;
 }
 
-/** The tally with trial `index` recorded as completed (`ok`) or failed, unless it was recorded before. */
-export function withOutcome(tally: TrialTally | undefined, trialCount: number, index: number, ok: boolean): TrialTally {
-  const outcomes = tally?.outcomes ?? '.'.repeat(trialCount);
-  if (index < 0 || index >= outcomes.length) throw new RangeError(`trial ${index} of ${outcomes.length}`);
-  if (outcomes[index] !== '.') return tally ?? { trial_count: trialCount, outcomes };
-  const next = `${outcomes.slice(0, index)}${ok ? 'c' : 'f'}${outcomes.slice(index + 1)}`;
-  return { trial_count: outcomes.length, outcomes: next };
+/** The mark a replica adds to its tuning's shared set once trial `index` ended: `<index>-c` or `<index>-f`. */
+export function outcomeMark(trialCount: number, index: number, ok: boolean): string {
+  if (!Number.isInteger(index) || index < 0 || index >= trialCount)
+    throw new RangeError(`trial ${index} of ${trialCount}`);
+  return `${index}-${ok ? 'c' : 'f'}`;
+}
+
+/**
+ * The tally that a tuning's marks add up to. A trial marked both ways (it failed for good, then a redelivery that was
+ * already under way completed it) counts as completed; marks that are not outcomes of this tuning are ignored.
+ */
+export function tallyOfMarks(trialCount: number, marks: Iterable<string>): TrialTally {
+  const outcomes = Array.from({ length: trialCount }, () => '.');
+  for (const mark of marks) {
+    const found = /^(\d+)-([cf])$/.exec(mark);
+    if (found === null) continue;
+    const index = Number(found[1]);
+    if (index >= trialCount || outcomes[index] === 'c') continue;
+    outcomes[index] = found[2] ?? '.';
+  }
+  return { trial_count: trialCount, outcomes: outcomes.join('') };
 }
 
 /** How many trials completed and failed, and whether none is pending. */

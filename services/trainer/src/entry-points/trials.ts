@@ -23,6 +23,7 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
     const log = logger.child({ tuning_id: trial.tuning_id, trial_id: trial.trial_id });
     const startedAt = new Date().toISOString();
     await bus.publishEvent(SUBJECTS.runStarted, { ...trialRefOf(trial), started_at: startedAt }, trial.trial_id);
+    log.debug({ last_attempt: delivery.lastAttempt }, 'trial fitting');
     let result: QueuedTrialResult;
     try {
       result = await executor.run(trial);
@@ -30,10 +31,11 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
       if (!(err instanceof UnusableDataError) && !delivery.lastAttempt) throw err;
       const reason = `the trial could not run: ${(err as Error).message}`;
       log.error({ err, last_attempt: delivery.lastAttempt }, 'trial failed for good: dead-lettered');
-      await account(trial, { ok: false, reason }, '', startedAt, bus, executor);
+      await account(trial, { ok: false, reason }, '', startedAt, bus, executor, log);
       throw err;
     }
-    await account(trial, result.outcome, result.datasetDigest, startedAt, bus, executor);
+    log.debug({ ok: result.outcome.ok }, 'trial fitted');
+    await account(trial, result.outcome, result.datasetDigest, startedAt, bus, executor, log);
   }, concurrency);
 }
 
@@ -45,11 +47,13 @@ async function account(
   startedAt: string,
   bus: Pick<TrainerBus, 'publishEvent' | 'tallies'>,
   executor: TrialExecutor,
+  log: Logger,
 ): Promise<void> {
   const publish: PublishEvent = bus.publishEvent;
   await publishTrialEnd(trialRefOf(trial), outcome, datasetDigest, startedAt, publish);
   const tally = await bus.tallies.record(trial.tuning_id, trial.trial_count, trial.trial_index, outcome.ok);
   const counts = tallyCounts(tally);
+  log.debug({ ...counts }, 'trial accounted for');
   if (!counts.complete) return;
   const holdout = await executor.holdout(trial).catch(() => undefined);
   await closeTuning(trial, counts, holdout, publish);

@@ -1,0 +1,44 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+/**
+ * Named sets of members in one JetStream key-value bucket, one key per member. Marking is an idempotent put, never a
+ * compare-and-set: a clustered stream does not serialise compare-and-set writes (nats-server#4320 up to 2.9.20, and
+ * across a leader change still, #8469), so replicas sharing one read-modify-write record could lose an update.
+ */
+export interface MarkSets {
+  /** Adds `member` to set `name` (adding it again changes nothing); returns every member of the set after it. */
+  mark(name: string, member: string): Promise<ReadonlySet<string>>;
+  /** Every member of set `name` (empty when none was marked). */
+  members(name: string): Promise<ReadonlySet<string>>;
+}
+
+/** Members: letters, digits, `-` and `_` (a key-value token). */
+const MEMBER = /^[-\w]+$/;
+
+/** The mark sets of `bucket` (created when missing with `replicas` copies, members living `ttlMs` after marking). */
+export async function markSets(
+  nc: NatsConnection,
+  bucket: string,
+  options: { ttlMs: number; replicas?: number },
+): Promise<MarkSets> {
+  const kv = await new Kvm(nc).create(bucket, { ttl: options.ttlMs, history: 1, replicas: options.replicas ?? 1 });
+  const jsm = await jetstreamManager(nc);
+  const setOf = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
+  const members = async (name: string): Promise<ReadonlySet<string>> => {
+    const prefix = `$KV.${bucket}.${setOf(name)}.`;
+    // The stream's leader answers with every subject under the set: linearisable, unlike a direct get from a replica.
+    const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+    return new Set(Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length)));
+  };
+  return {
+    async mark(name, member) {
+      if (!MEMBER.test(member))
+        throw new RangeError(`mark set member ${JSON.stringify(member)}: letters, digits, - or _`);
+      await kv.put(`${setOf(name)}.${member}`, '');
+      return await members(name);
+    },
+    members,
+  };
+}
