@@ -5,6 +5,11 @@ import type { LookUp, Transport } from './http.js';
 export interface IdempotencyTag {
   readonly key: string;
   readonly value: string;
+  /**
+   * The caller knows nothing carries this tag yet (it keeps an index of what it made): the lookup before the create is
+   * skipped. A create whose answer is lost is still looked up before any re-send.
+   */
+  readonly knownAbsent?: boolean;
 }
 
 /**
@@ -16,8 +21,9 @@ export async function findOrCreate<T, R>(
   request: { readonly endpoint: string; readonly payload: object },
   lookUp: LookUp<R>,
   fromAnswer: (answer: T) => R | Promise<R>,
+  key?: IdempotencyTag,
 ): Promise<R> {
-  const existing = await lookUp();
+  const existing = key?.knownAbsent === true ? null : await lookUp();
   if (existing !== null) return existing;
   const outcome = await http.createOnce<T, R>(request.endpoint, request.payload, lookUp);
   return 'found' in outcome ? outcome.found : await fromAnswer(outcome.created);

@@ -132,6 +132,7 @@ export function loggedModelsApi(http: Transport): LoggedModelsApi {
         { endpoint: 'logged-models', payload },
         () => findByTag(input.experimentId, key.key, key.value),
         (answer: Answer) => loggedModelFromWire(answer.model),
+        key,
       );
     },
     async finalizeLoggedModel(modelId, status) {

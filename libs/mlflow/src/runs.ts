@@ -118,6 +118,7 @@ export function runsApi(http: Transport): RunsApi {
         { endpoint: 'runs/create', payload },
         () => findRunByTag(input.experimentId, key.key, key.value),
         (answer: { run: WireRun }) => runFromWire(answer.run),
+        key,
       );
     },
     async updateRun(input) {

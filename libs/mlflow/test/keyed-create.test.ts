@@ -32,6 +32,18 @@ describe('keyed creates, when the create took effect but its answer was lost', (
     expect(fake.count('POST runs/search')).toBe(2);
   });
 
+  it('then a create known to be absent (no search first) still looks the run up before re-sending: one run', async () => {
+    const { fake, client } = await fakeWithClient();
+    fake.fail('POST runs/create', LOST_AFTER_APPLY);
+
+    const run = await client.createRun({ experimentId: '1', idempotencyTag: { ...KEY, knownAbsent: true } });
+
+    expect(fake.store.runs.map((r) => r.info.run_id)).toEqual([run.info.runId]);
+    expect(run.data.tags).toEqual({ [KEY.key]: KEY.value });
+    expect(fake.count('POST runs/create')).toBe(1);
+    expect(fake.count('POST runs/search')).toBe(1);
+  });
+
   it('then createLoggedModel returns the one LoggedModel', async () => {
     const { fake, client } = await fakeWithClient();
     fake.fail('POST logged-models', LOST_AFTER_APPLY);
@@ -136,5 +148,19 @@ describe('a create without a key, when its answer was lost', () => {
     expect((error as Error).message).toContain('not re-sent without an idempotency key');
     expect(fake.store.runs).toHaveLength(1);
     expect(fake.count('POST runs/create')).toBe(1);
+  });
+});
+
+describe('keyed creates known to be absent', () => {
+  it('when the create answers, then no search was sent at all', async () => {
+    const { fake, client } = await fakeWithClient();
+
+    await client.createRun({ experimentId: '1', idempotencyTag: { ...KEY, knownAbsent: true } });
+    await client.createLoggedModel({ experimentId: '1', name: 'model', idempotencyTag: { ...KEY, knownAbsent: true } });
+
+    expect(fake.count('POST runs/create')).toBe(1);
+    expect(fake.count('POST runs/search')).toBe(0);
+    expect(fake.count('POST logged-models/search')).toBe(0);
+    expect(fake.store.loggedModels).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
-import type { ModelVersion, Run } from '@mlops/mlflow';
+import { type ModelVersion, type Run, tagEquals } from '@mlops/mlflow';
 import { until } from '@mlops/testkit';
 import { expect } from 'vitest';
 import type { Accepted, FaultStack } from './stack.js';
@@ -13,15 +13,25 @@ export async function experimentRuns(stack: FaultStack): Promise<Run[]> {
   return runs;
 }
 
-/** Child runs of the tuning: fully recorded (`mlops.recorded` set), and half-way (a LoggedModel but not recorded). */
+/**
+ * Child runs of the tuning: fully recorded (`mlops.recorded` set), and half-way (its LoggedModel exists, the run is not
+ * recorded yet).
+ */
 export async function trialProgress(
   stack: FaultStack,
   tuningId: string,
 ): Promise<{ recorded: number; halfway: number }> {
   const runs = (await experimentRuns(stack)).filter((r) => r.data.tags['mlops.tuning_id'] === tuningId);
-  const recorded = runs.filter((r) => r.data.tags['mlops.recorded'] !== undefined).length;
-  const halfway = runs.filter((r) => r.data.tags['mlops.model_id'] && !r.data.tags['mlops.recorded']).length;
-  return { recorded, halfway };
+  const recorded = new Set(runs.filter((r) => r.data.tags['mlops.recorded'] !== undefined).map((r) => r.info.runId));
+  const experimentId = runs[0]?.info.experimentId;
+  if (experimentId === undefined) return { recorded: 0, halfway: 0 };
+  const page = await stack.mlflow.searchLoggedModels({
+    experimentIds: [experimentId],
+    filter: tagEquals('mlops.tuning_id', tuningId, 'logged-models'),
+    maxResults: 50,
+  });
+  const halfway = page.models.filter((m) => m.sourceRunId !== undefined && !recorded.has(m.sourceRunId)).length;
+  return { recorded: recorded.size, halfway };
 }
 
 /** Waits until the tracker announced the tuning's model (its last step) and that version holds the champion alias. */

@@ -7,7 +7,7 @@ import type {
   TrialMetrics,
   TuningStarted,
 } from '@mlops/contracts';
-import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus } from '@mlops/mlflow';
+import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus, tagEquals } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
 import { TuningNotStartedError } from '../domain/errors.js';
 import { TopTrials } from '../domain/model-logging.js';
@@ -19,18 +19,37 @@ type TuningRef = { tuning_id: string; experiment_name: string };
 
 type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Record<string, unknown> };
 
+/** What this process knows of a trial's child run. */
+interface TrialRunState {
+  readonly runId: string;
+  readonly experimentId: string;
+  /** FINISHED or FAILED: everything about the trial is in MLflow. */
+  ended: boolean;
+  /** The LoggedModel made for the trial, once known. */
+  modelId: string | undefined;
+  /** True while no LoggedModel can exist for the trial: this process made the run and has not tried to make one. */
+  modelSurelyAbsent: boolean;
+}
+
+/** Tunings whose child runs are indexed at once; a tuning's events rarely interleave with a hundred others. */
+const INDEXED_TUNINGS = 100;
+
 /**
  * Mirrors tuning events into MLflow. Every method can run again after a crash or a redelivery: it first looks up
  * what an earlier delivery created (by tags) and only creates what is missing, so nothing is ever duplicated; events
  * handled side by side find-or-create the same entity one at a time.
+ *
+ * The child runs of a tuning are found with one search when its first trial event comes (after a restart, that
+ * finds what the previous process made); from then on this process knows every child because it makes them: it is
+ * the only tracker (see docs/scaling.md), so a trial's run is created without a search of its own.
  */
 export class MlflowRecorder {
   private readonly experiments = new Map<string, Experiment>();
   /** Parent runs whose `tuning.started` is recorded: what run.completed reads from them never changes again. */
   private readonly startedParents = new Map<string, Run>();
   private readonly topTrials = new TopTrials();
-  /** Trial id → run id of the runs this process found or made: a trial's later events skip the tag search. */
-  private readonly trialRunIds = new Map<string, string>();
+  /** The child runs of recent tunings (most recently used last), so no trial needs a search of its own. */
+  private readonly children = new Map<string, Map<string, TrialRunState>>();
   /** Tuning id → its parent run's id (a parent, once made, never changes): a trial's run skips the parent search. */
   private readonly parentIds = new Map<string, string>();
   /** Find-or-create of one experiment, parent or trial run at a time (events are handled side by side). */
@@ -134,21 +153,53 @@ export class MlflowRecorder {
   }
 
   /** The child run of a trial, created (RUNNING) if missing. */
-  async trialRun(ref: TrialRef, startTime: number): Promise<Run> {
+  async trialRun(ref: TrialRef, startTime: number): Promise<TrialRunState> {
     return await this.once.run(`trial:${ref.trial_id}`, () => this.trialRunNow(ref, startTime));
   }
 
-  private async trialRunNow(ref: TrialRef, startTime: number): Promise<Run> {
-    const known = this.trialRunIds.get(ref.trial_id);
-    if (known !== undefined) return await this.mlflow.getRun(known);
+  private async trialRunNow(ref: TrialRef, startTime: number): Promise<TrialRunState> {
     const { experimentId } = await this.experiment(ref.experiment_name);
+    const index = await this.childIndex(ref.tuning_id, experimentId);
+    const known = index.get(ref.trial_id);
+    if (known !== undefined) return known;
     const run = await this.createTrialRun(experimentId, ref, startTime);
-    this.trialRunIds.set(ref.trial_id, run.info.runId);
-    if (this.trialRunIds.size > 10_000) this.trialRunIds.delete(this.trialRunIds.keys().next().value!);
-    return run;
+    const state = { runId: run.info.runId, experimentId, ended: false, modelId: undefined, modelSurelyAbsent: true };
+    index.set(ref.trial_id, state);
+    return state;
   }
 
-  /** Find-or-create (the idempotency tag is the trial id): one search, and a create only when missing. */
+  /** The tuning's child runs by trial id: one search the first time (or after it was evicted), then kept current. */
+  private async childIndex(tuningId: string, experimentId: string): Promise<Map<string, TrialRunState>> {
+    return await this.once.run(`children:${tuningId}`, async () => {
+      let index = this.children.get(tuningId);
+      if (index === undefined) index = await this.searchChildren(tuningId, experimentId);
+      this.children.delete(tuningId);
+      this.children.set(tuningId, index);
+      if (this.children.size > INDEXED_TUNINGS) this.children.delete(this.children.keys().next().value!);
+      return index;
+    });
+  }
+
+  private async searchChildren(tuningId: string, experimentId: string): Promise<Map<string, TrialRunState>> {
+    const index = new Map<string, TrialRunState>();
+    const filter = tagEquals(TAGS.tuningId, tuningId);
+    for await (const run of this.mlflow.iterateRuns({ experimentIds: [experimentId], filter })) {
+      const trialId = run.data.tags[TAGS.trialId];
+      if (trialId === undefined || index.has(trialId)) continue;
+      // Not the recorded tag: it comes with the metrics, one call before the status that ends the run.
+      const ended = run.info.status === RunStatus.FINISHED || run.info.status === RunStatus.FAILED;
+      index.set(trialId, {
+        runId: run.info.runId,
+        experimentId,
+        ended,
+        modelId: run.data.tags[TAGS.modelId],
+        modelSurelyAbsent: false,
+      });
+    }
+    return index;
+  }
+
+  /** Creates the run of a trial the index says has none (the key tag still guards a create whose answer is lost). */
   private async createTrialRun(experimentId: string, ref: TrialRef, startTime: number): Promise<Run> {
     let parentId = this.parentIds.get(ref.tuning_id);
     if (parentId === undefined) {
@@ -158,7 +209,7 @@ export class MlflowRecorder {
     }
     return await this.mlflow.createRun({
       experimentId,
-      idempotencyTag: { key: TAGS.trialId, value: ref.trial_id },
+      idempotencyTag: { key: TAGS.trialId, value: ref.trial_id, knownAbsent: true },
       runName: `C=${ref.params.C} ${ref.params.solver}`,
       startTime,
       parentRunId: parentId,
@@ -176,17 +227,19 @@ export class MlflowRecorder {
   }
 
   /**
-   * `run.completed`: params, metrics, the parent's data set, the model (LoggedModel with its files), then FINISHED.
+   * `run.completed`: the model (LoggedModel with its files), the parent's data set, then params, metrics and tags
+   * (with `recorded`) in one batch, then FINISHED: a run that is FINISHED is done, anything short of it is done again.
    * Throws {@link TuningNotStartedError} until `tuning.started` is recorded, whatever order events arrive in.
    */
   async recordRunCompleted(data: RunCompleted['data']): Promise<void> {
     const run = await this.trialRun(data, Date.parse(data.started_at));
-    if (run.data.tags[TAGS.recorded] !== undefined) return;
+    if (run.ended) return;
     const parent = await this.startedParent(data);
-    const runId = run.info.runId;
+    const { runId } = run;
     const endTime = Date.parse(data.ended_at);
-    const withModel = this.modelWanted(parent, data);
+    const modelId = this.modelWanted(parent, data) ? await this.logModel(run, parent, data) : undefined;
     const skipped = `not among the best ${parent.data.params.top_k} when it finished`;
+    await this.logParentDataset(parent, runId);
     await this.mlflow.logBatch({
       runId,
       params: trialParams(data.params),
@@ -195,13 +248,12 @@ export class MlflowRecorder {
         converged: String(data.converged),
         [TAGS.datasetDigest]: data.dataset_digest,
         ...warningTags(data.warnings),
-        ...(withModel ? {} : { [TAGS.modelSkipped]: skipped }),
+        ...(modelId === undefined ? { [TAGS.modelSkipped]: skipped } : { [TAGS.modelId]: modelId }),
+        [TAGS.recorded]: 'completed',
       },
     });
-    await this.logParentDataset(parent, runId);
-    if (withModel) await this.logModel(run, parent, data);
     await this.mlflow.updateRun({ runId, status: RunStatus.FINISHED, endTime });
-    await this.mlflow.setTag(runId, TAGS.recorded, 'completed');
+    run.ended = true;
   }
 
   /** Whether the trial's model is logged: always, or (log_models top_k) while it is among the best k so far. */
@@ -223,18 +275,18 @@ export class MlflowRecorder {
     return parent;
   }
 
-  /** `run.failed`: params and the reason, then FAILED. */
+  /** `run.failed`: params, the reason and `recorded` in one batch, then FAILED. */
   async recordRunFailed(data: RunFailed['data']): Promise<void> {
     const run = await this.trialRun(data, Date.parse(data.started_at));
-    if (run.data.tags[TAGS.recorded] !== undefined) return;
-    const runId = run.info.runId;
+    if (run.ended) return;
+    const { runId } = run;
     await this.mlflow.logBatch({
       runId,
       params: trialParams(data.params),
-      tags: { [TAGS.failureReason]: data.reason.slice(0, 5000) },
+      tags: { [TAGS.failureReason]: data.reason.slice(0, 5000), [TAGS.recorded]: 'failed' },
     });
     await this.mlflow.updateRun({ runId, status: RunStatus.FAILED, endTime: Date.parse(data.ended_at) });
-    await this.mlflow.setTag(runId, TAGS.recorded, 'failed');
+    run.ended = true;
   }
 
   private async logParentDataset(parent: Run, runId: string): Promise<void> {
@@ -254,16 +306,20 @@ export class MlflowRecorder {
     });
   }
 
-  /** MLflow 3's LoggedModel flow; the model id is tagged on the run first so a retry reuses it. */
-  private async logModel(run: Run, parent: Run, data: RunCompleted['data']): Promise<void> {
-    const runId = run.info.runId;
-    const experimentId = run.info.experimentId;
-    const earlier = run.data.tags[TAGS.modelId];
+  /**
+   * MLflow 3's LoggedModel flow, found again by its trial tag after a crash (no search when this process made the run
+   * and never tried before); returns the model id.
+   */
+  private async logModel(run: TrialRunState, parent: Run, data: RunCompleted['data']): Promise<string> {
+    const { runId, experimentId } = run;
+    const knownAbsent = run.modelSurelyAbsent;
+    run.modelSurelyAbsent = false;
     const model =
-      earlier === undefined
-        ? await this.createLoggedModel(experimentId, runId, data)
-        : await this.mlflow.getLoggedModel(earlier);
+      run.modelId === undefined
+        ? await this.createLoggedModel(experimentId, runId, data, knownAbsent)
+        : await this.mlflow.getLoggedModel(run.modelId);
     const modelId = model.modelId;
+    run.modelId = modelId;
     if (model.status !== 'READY') {
       const inputExample = storedInputExample(parent.data.tags[TAGS.inputExample]);
       const files = this.buildModelFiles({ modelId, runId, artifactUri: model.artifactUri, event: data, inputExample });
@@ -276,24 +332,24 @@ export class MlflowRecorder {
       await this.mlflow.finalizeLoggedModel(modelId, 'READY');
     }
     await this.mlflow.logModelOutputs({ runId, models: [{ modelId, step: 0 }] });
+    return modelId;
   }
 
   private async createLoggedModel(
     experimentId: string,
     runId: string,
     data: RunCompleted['data'],
+    knownAbsent: boolean,
   ): Promise<LoggedModel> {
-    const model = await this.mlflow.createLoggedModel({
+    return await this.mlflow.createLoggedModel({
       experimentId,
       name: 'model',
       sourceRunId: runId,
       modelType: 'logistic-regression',
       params: trialParams(data.params),
       tags: { [TAGS.trialId]: data.trial_id, [TAGS.tuningId]: data.tuning_id },
-      idempotencyTag: { key: TAGS.trialId, value: data.trial_id },
+      idempotencyTag: { key: TAGS.trialId, value: data.trial_id, knownAbsent },
     });
-    await this.mlflow.setTag(runId, TAGS.modelId, model.modelId);
-    return model;
   }
 }
 

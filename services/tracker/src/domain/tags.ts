@@ -9,11 +9,14 @@ export const TAGS = {
   /** On a child run: the trial it mirrors. */
   trialId: 'mlops.trial_id',
   trialIndex: 'mlops.trial_index',
-  /** On a child run: the LoggedModel created for it (set right after creation, before any upload). */
+  /** On a child run: the LoggedModel made for it (with the params and metrics, once the model is READY). */
   modelId: 'mlops.model_id',
   /** On a trial run of a `log_models: "top_k"` tuning whose model was not logged: why. */
   modelSkipped: 'mlops.model_skipped',
-  /** On a child run, last: `completed` or `failed` once everything about the trial is in MLflow. */
+  /**
+   * On a child run: `completed` or `failed`, with the params and metrics once the model and data set are logged;
+   * FINISHED or FAILED follows, which is what says the trial is done.
+   */
   recorded: 'mlops.recorded',
   failureReason: 'mlops.failure_reason',
   selectionMetric: 'mlops.selection_metric',
