@@ -22,8 +22,10 @@ export const configSchema = z
     TRAINER_INSTANCE: z
       .string()
       .min(1)
-      .default('trainer')
-      .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
+      .optional()
+      .describe(
+        'Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>). Unset: trainer-$HOSTNAME when HOSTNAME is set (each container of `--scale trainer=3` apart), else trainer',
+      ),
     TRAINER_TRIALS: z
       .enum(['queue', 'inline'])
       .default('queue')
@@ -76,7 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
     dataDir: resolve(cwd, parsed.TRAINER_DATA_DIR),
-    instance: parsed.TRAINER_INSTANCE,
+    instance: parsed.TRAINER_INSTANCE ?? (env.HOSTNAME ? `trainer-${env.HOSTNAME}` : 'trainer'),
     trials: parsed.TRAINER_TRIALS,
     trialThreads: parsed.TRAINER_TRIAL_THREADS ?? availableParallelism(),
     logLevel: parsed.LOG_LEVEL,
