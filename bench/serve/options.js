@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { wrkVersion } from './wrk.js';
 
 const SERVER_NAMES = ['predictor', 'gunicorn', 'mlflow-serve', 'ceiling', 'predictor-invocations', 'predictor-log-off'];
 /** `--log-compare`: the predictor with its prediction log on (the default) against the same with PREDICTOR_LOG_SAMPLE=0. */
@@ -36,7 +37,8 @@ function list(name, text, allowed) {
  * first and after the last swap), `--servers`, `--scenarios`, `--skip-swap`, `--workers` (PREDICTOR_WORKERS of our
  * predictor, default the core count), `--peer-workers`, `--worker-class`
  * (gunicorn's, a list: each is measured and the best counts), `--log-compare` (only the predictor with the prediction
- * log on and off, no swap), `--log-sample` (PREDICTOR_LOG_SAMPLE of the predictor, default 1), `--rounds N` (alternating on/off measurements per
+ * log on and off, no swap), `--generator wrk|autocannon` (of the throughput measurements, default wrk when installed;
+ * the swap always uses autocannon, which reads every answer), `--log-sample` (PREDICTOR_LOG_SAMPLE of the predictor, default 1), `--rounds N` (alternating on/off measurements per
  * scenario with `--log-compare`, default 3), `--json PATH`.
  */
 export function readOptions(argv = process.argv.slice(2)) {
@@ -60,9 +62,16 @@ export function readOptions(argv = process.argv.slice(2)) {
       'log-compare': { type: 'boolean', default: false },
       'log-sample': { type: 'string', default: '1' },
       rounds: { type: 'string', default: '3' },
+      generator: { type: 'string' },
       json: { type: 'string' },
     },
   });
+  const generator = v.generator ?? (wrkVersion() === null ? 'autocannon' : 'wrk');
+  if (generator !== 'wrk' && generator !== 'autocannon') {
+    throw new Error(`--generator must be wrk or autocannon, got ${generator}`);
+  }
+  if (generator === 'wrk' && wrkVersion() === null)
+    throw new Error('--generator wrk: wrk is not installed (apt-get install wrk)');
   return {
     duration: positive('duration', v.duration, false),
     warmup: v.warmup === '0' ? 0 : positive('warmup', v.warmup, false),
@@ -81,11 +90,12 @@ export function readOptions(argv = process.argv.slice(2)) {
     workers: positive('workers', v.workers),
     workerClasses: list('worker-class', v['worker-class'], ['sync', 'gthread']),
     threads: positive('threads', v.threads),
+    generator,
     json: v.json,
   };
 }
 
-/** Cores, CPU, Node and autocannon versions, and the 1-minute load average at the start and now. */
+/** Cores, CPU, Node, autocannon and wrk versions, and the 1-minute load average at the start and now. */
 export function machineInfo(loadBefore) {
   const autocannon = createRequire(import.meta.url)('autocannon/package.json').version;
   return {
@@ -93,6 +103,7 @@ export function machineInfo(loadBefore) {
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     autocannon,
+    wrk: wrkVersion(),
     loadAverage1m: { before: loadBefore, after: loadavg()[0] },
   };
 }

@@ -209,13 +209,13 @@ export function formatReport(report) {
   const lines = [
     `# bench:serve — ${report.date}`,
     `command: ${report.command}`,
-    `machine: nproc ${m.nproc}, ${m.cpu}; node ${m.node}; autocannon ${m.autocannon}; python ${orNa(py.python)}, ` +
+    `machine: nproc ${m.nproc}, ${m.cpu}; node ${m.node}; autocannon ${m.autocannon}; ${orNa(m.wrk)}; python ${orNa(py.python)}, ` +
       `Flask ${orNa(py.flask)}, gunicorn ${orNa(py.gunicorn)}, scikit-learn ${orNa(py['scikit-learn'])}, ` +
       `onnxruntime ${orNa(py.onnxruntime)}, MLflow ${orNa(py.mlflow)}`,
     `1-minute load average: ${m.loadAverage1m.before.toFixed(2)} at start, ${m.loadAverage1m.after.toFixed(2)} at end ` +
       '(the machine may be shared: compare runs only when it is well under nproc)',
-    `setup: ${o.warmup} s warm-up, then ${o.duration} s per measurement, one server at a time, the load generator ` +
-      `in the harness process; predictor: ${o.workers} worker process(es) (PREDICTOR_WORKERS); gunicorn: ${o.peerWorkers} workers per class (${o.workerClasses.join(', ')}; ` +
+    `setup: ${o.warmup} s warm-up, then ${o.duration} s per measurement, one server at a time, load from ` +
+      `${o.generator === 'wrk' ? 'wrk (one thread, its own process)' : 'autocannon in the harness process'}; predictor: ${o.workers} worker process(es) (PREDICTOR_WORKERS); gunicorn: ${o.peerWorkers} workers per class (${o.workerClasses.join(', ')}; ` +
       `gthread with ${o.threads} threads each), the best class counts; mlflow models serve: ${o.peerWorkers} uvicorn workers`,
     '',
     resultsTable(report.results),

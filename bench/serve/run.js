@@ -6,6 +6,7 @@
 //   npm run bench:serve -- --duration 3 --warmup 1 --servers predictor,ceiling --skip-swap   # a quick look
 //   npm run bench:serve -- --json bench/serve/out/result.json
 //   npm run bench:serve -- --log-compare --duration 5 --warmup 2   # prediction log on vs off, alternating rounds
+//   npm run bench:serve -- --generator autocannon            # load from autocannon instead of wrk (the default when installed)
 //
 // Needs the build (`npx tsc -b`), nats-server and the venv of scripts/setup.sh; the peers' packages
 // (requirements-bench.txt) are pip-installed into .venv when missing. Servers run one at a time. Exit status 0
@@ -25,6 +26,7 @@ import { evaluateGoals, formatReport } from './report.js';
 import { serverPlan } from './servers.js';
 import { startStack } from './stack.js';
 import { swapUnderLoad } from './swap.js';
+import { measureWithWrk } from './wrk.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -87,7 +89,7 @@ async function measureScenario(ctx, server, scenario) {
   const rows = scenario.rows.length;
   log(`bench:serve: ${server.name}: ${scenario.name} (${rows} rows/request, ${scenario.connections} connections)...`);
   const before = server.metrics === undefined ? undefined : await readLogCounters(server);
-  const measured = await measure({
+  const measured = await (ctx.generator === 'wrk' ? measureWithWrk : measure)({
     url: server.url,
     body: server.body(scenario.rows),
     connections: scenario.connections,
