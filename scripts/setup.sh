@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing for running and testing the stack, idempotently:
 #   Node (when the machine's is older than .node-version's major: the pinned Node and npm from the npm registry
-#   into .tools/node), nats-server, chromium and the PostgreSQL server (Debian packages; `--no-browser` skips
-#   chromium), the Python venv with MLflow and psycopg2 (requirements.txt) and dev tools (requirements-dev.txt), and
+#   into .tools/node), nats-server, chromium, wrk and the PostgreSQL server (Debian packages; `--no-browser` skips
+#   chromium and wrk), the Python venv with MLflow and psycopg2 (requirements.txt) and dev tools (requirements-dev.txt), and
 #   the npm workspaces (npm ci, which also builds every package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +92,15 @@ if [ "${1:-}" != "--no-browser" ] && ! command -v chromium >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# wrk (Debian package, C): bench/serve's load generator, a process of its own that leaves the cores to the servers
+# (without it the benchmark falls back to autocannon in its own process). Skipped with `--no-browser`, as chromium.
+if [ "${1:-}" != "--no-browser" ] && ! command -v wrk >/dev/null 2>&1; then
+  say "installing wrk (apt, for bench/serve)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
 fi
 
 # PostgreSQL server (Debian's package; psql alone is not enough) for MLflow's backend store on PostgreSQL in
