@@ -2,7 +2,7 @@ import { type Bus, PoisonMessageError } from '@mlops/bus';
 import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { TrainerBus, TrialTallies } from '../domain/ports.js';
-import { outcomeMark, tallyOfMarks } from '../domain/trial-tally.js';
+import { outcomeMark, TrialGivenUpError, tallyOfMarks } from '../domain/trial-tally.js';
 
 /**
  * The work message's ack deadline, extended by a heartbeat between trials (inline) or between batches of queued
@@ -12,8 +12,13 @@ const WORK_ACK_WAIT_MS = 20_000;
 const WORK_MAX_DELIVER = 5;
 /** A trial's ack deadline: kept alive every third of it while its thread fits; a dead replica's trial moves on after it. */
 const TRIAL_ACK_WAIT_MS = 10_000;
-/** Attempts of one trial before it is dead-lettered and counted as failed. */
-const TRIAL_MAX_DELIVER = 3;
+/** Fit attempts of one trial before it is counted as failed and dead-lettered. */
+const TRIAL_FIT_ATTEMPTS = 3;
+/**
+ * Deliveries of one trial message: the fit attempts, then room to retry publishing and marking its outcome while NATS
+ * is unreachable (about 4 minutes of retry delays), so a trial is not dead-lettered unaccounted at its last fit.
+ */
+const TRIAL_MAX_DELIVER = 10;
 /** The shared tallies of trial outcomes; a tally lives this long after its last change. */
 const TALLY_BUCKET = 'trainer-trial-outcomes';
 const TALLY_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -63,9 +68,11 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         {
           [SUBJECTS.trialRequested]: async (event, message) => {
             try {
-              await handle(event.data, { lastAttempt: message.deliveryCount >= TRIAL_MAX_DELIVER });
+              await handle(event.data, { lastAttempt: message.deliveryCount >= TRIAL_FIT_ATTEMPTS });
             } catch (err) {
-              if (err instanceof UnusableDataError) throw new PoisonMessageError(err.message, { cause: err });
+              if (err instanceof UnusableDataError || err instanceof TrialGivenUpError) {
+                throw new PoisonMessageError(err.message, { cause: err });
+              }
               throw err;
             }
           },

@@ -15,8 +15,8 @@ export interface TrainerBus {
   consumeWork(handle: (work: TuningRequested['data'], heartbeat: () => void) => Promise<void>): Stoppable;
   /**
    * Consumes the shared trial queue, up to `concurrency` trials at once; the message is kept alive while a trial runs.
-   * A handler error is retried later; `lastAttempt` says no retry is left (the trial is dead-lettered after it), and
-   * UnusableDataError dead-letters it at once.
+   * A handler error is retried later; `lastAttempt` says no fit attempt is left; UnusableDataError and
+   * TrialGivenUpError dead-letter it at once.
    */
   consumeTrials(
     handle: (trial: TrialRequested['data'], delivery: { lastAttempt: boolean }) => Promise<void>,

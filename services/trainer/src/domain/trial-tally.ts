@@ -47,3 +47,14 @@ export function tallyCounts(tally: TrialTally): TallyCounts {
   }
   return { completed, failed, complete: completed + failed === tally.trial_count };
 }
+
+/**
+ * A trial that failed for good and is already accounted for as failed: its message is dead-lettered now, not retried.
+ * (Thrown only after the outcome was published and marked: if that fails, the plain error is retried instead.)
+ */
+export class TrialGivenUpError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}

@@ -3,7 +3,7 @@ import type { Logger } from '@mlops/service-kit';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { PublishEvent, TrainerBus } from '../domain/ports.js';
 import type { QueuedTrialResult } from '../domain/trial-runner.js';
-import { tallyCounts } from '../domain/trial-tally.js';
+import { TrialGivenUpError, tallyCounts } from '../domain/trial-tally.js';
 import { closeTuning, publishTrialEnd, trialRefOf } from '../domain/tuning.js';
 
 /** Where queued trials run (worker threads in production). */
@@ -16,7 +16,8 @@ export interface TrialExecutor {
  * Consumes the shared trial queue: per trial run.started, the fit on a worker thread, run.completed or run.failed,
  * then its outcome in the shared tally; whichever replica accounts for a tuning's last trial publishes
  * tuning.completed (its id names the tuning, so a second publish is dropped). A trial whose data set cannot be
- * rebuilt, or whose last attempt fails, is recorded as failed with the reason before the bus dead-letters it.
+ * rebuilt, or whose last fit attempt fails, is recorded as failed with the reason, then dead-lettered
+ * (TrialGivenUpError); a failure to record it is retried like any error.
  */
 export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, concurrency: number, logger: Logger) {
   return bus.consumeTrials(async (trial, delivery) => {
@@ -30,9 +31,10 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
     } catch (err) {
       if (!(err instanceof UnusableDataError) && !delivery.lastAttempt) throw err;
       const reason = `the trial could not run: ${(err as Error).message}`;
-      log.error({ err, last_attempt: delivery.lastAttempt }, 'trial failed for good: dead-lettered');
+      // If accounting fails (NATS unreachable), its error is retried like any other: the trial is not lost unaccounted.
       await account(trial, { ok: false, reason }, '', startedAt, bus, executor, log);
-      throw err;
+      log.error({ err, last_attempt: delivery.lastAttempt }, 'trial failed for good: dead-lettered');
+      throw new TrialGivenUpError(reason, { cause: err });
     }
     log.debug({ ok: result.outcome.ok }, 'trial fitted');
     await account(trial, result.outcome, result.datasetDigest, startedAt, bus, executor, log);
