@@ -14,12 +14,20 @@ let stack: FaultStack;
 let tuning: Accepted;
 const captured: Captured[] = [];
 
-/** A trainer alone on its own nats-server: the test records its events, to replay them duplicated and shuffled. */
+/**
+ * A trainer alone on its own nats-server: the test records its events (each once: two trial replicas may both see a
+ * tuning complete and publish its tuning.completed, which JetStream de-duplicates by id), to replay them duplicated
+ * and shuffled.
+ */
 async function captureTuning(): Promise<Accepted> {
   let done = false;
+  const ids = new Set<string>();
   source.client.subscribe('>', {
     callback: (_err, msg) => {
       if (!/^(tuning\.(started|completed)|run\.)/.test(msg.subject)) return;
+      const id = msg.headers?.get('Nats-Msg-Id') ?? msg.string();
+      if (ids.has(id)) return;
+      ids.add(id);
       captured.push({ subject: msg.subject, body: msg.string() });
       if (msg.subject === SUBJECTS.tuningCompleted) done = true;
     },

@@ -2,6 +2,8 @@ import {
   AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamManager,
   RetentionPolicy,
   StorageType,
@@ -108,12 +110,16 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
 
 /** A "not found" answer means create it; any other failure (a timeout while a cluster elects a leader) is thrown. */
 function undefinedWhenMissing(err: unknown): undefined {
-  if (/not found/i.test((err as Error)?.message ?? '')) return undefined;
+  const missing = [JetStreamApiCodes.StreamNotFound, JetStreamApiCodes.ConsumerNotFound] as number[];
+  if (err instanceof JetStreamApiError && missing.includes(err.code)) return undefined;
   throw err;
 }
 
-/** Answers a JetStream cluster gives while it forms or elects leaders: asking again shortly succeeds. */
-const SETTLING = /no suitable peers|temporarily unavailable|timeout|no responders|leader/i;
+/**
+ * Answers a JetStream cluster gives while it forms or elects leaders: asking again shortly succeeds ("jetstream is
+ * not enabled" is how the client reports no responder to the API yet; a server without JetStream fails after the wait).
+ */
+const SETTLING = /no suitable peers|temporarily unavailable|timeout|no responders|not enabled|leader/i;
 
 /**
  * Runs a provisioning step, again while a JetStream cluster is still settling (a node not yet known to the meta leader,

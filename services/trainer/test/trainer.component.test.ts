@@ -66,7 +66,7 @@ describe('trainer on tune.requested', () => {
     const done = collect(SUBJECTS.tuningCompleted);
     const reply = await requestReply(client, SUBJECTS.tuneRequested, '{}', { timeoutMs: 5000 });
     expect(reply).toMatchObject({ status: 'accepted', trial_count: 15 });
-    await until(() => done.length === 1);
+    await until(() => done.length >= 1);
     expect(completed).toHaveLength(15);
     expect(done[0]?.data).toMatchObject({
       tuning_id: (reply as { tuning_id: string }).tuning_id,
@@ -142,7 +142,7 @@ describe('trainer on tune.requested', () => {
     const body = JSON.stringify({ tuning_id: 'matrix-1', dataset, grid });
     const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
     expect(reply).toMatchObject({ status: 'accepted', tuning_id: 'matrix-1', trial_count: 1 });
-    await until(() => done.length === 1);
+    await until(() => done.length >= 1);
     expect(done[0]?.data).toMatchObject({ tuning_id: 'matrix-1', completed: 1, failed: 0 });
     const other = 'f'.repeat(64);
     const pinnedElse = JSON.stringify({ dataset: { ...dataset, digest: other }, grid });

@@ -11,36 +11,49 @@ import { startTrialConsumer, type TrialExecutor } from '../src/entry-points/tria
 type Handler = Parameters<TrainerBus['consumeTrials']>[0];
 
 const logger = createLogger({ service: 'trial-consumer-test', level: 'silent' });
+const delivery = (lastAttempt: boolean) => ({ lastAttempt, signal: new AbortController().signal });
 
-function trialOf(): TrialRequested['data'] {
+function trialOf(index = 0, count = 1): TrialRequested['data'] {
   const parsed = parseTuneRequest({ tuning_id: 'tun-x', grid: { C: [1], solver: 'lbfgs' } });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const request = parsed.request;
   return {
     tuning_id: 'tun-x',
-    trial_id: 'tun-x-000',
-    trial_index: 0,
-    trial_count: 1,
+    trial_id: `tun-x-00${index}`,
+    trial_index: index,
+    trial_count: count,
     params: expandGrid(request.grid)[0]!,
     request,
     requested_at: new Date().toISOString(),
   };
 }
 
-/** The handler the entry point registers, with the subjects it published and whether publishing run.failed throws. */
-function handlerWith(options: { failedPublishThrows: boolean }) {
+/** The handler the entry point registers, the subjects it published, and how many run.failed publishes fail first. */
+function handlerWith(options: { failedPublishFailures: number; onFailure?: () => void }) {
   const published: string[] = [];
+  let failures = 0;
   let handler: Handler | undefined;
   const bus = {
     publishEvent: async (subject: string) => {
-      if (subject === 'run.failed' && options.failedPublishThrows) throw new Error('NATS is not reachable');
+      if (subject === 'run.failed' && failures < options.failedPublishFailures) {
+        failures++;
+        options.onFailure?.();
+        throw new Error('NATS is not reachable');
+      }
       published.push(subject);
     },
     consumeTrials: (handle: Handler) => {
       handler = handle;
       return { stop: async () => undefined };
     },
-    tallies: { record: async (_t: string, count: number, index: number) => tallyOfMarks(count, [`${index}-f`]) },
+    // Every record sees the whole tuning accounted for: as two trials ending side by side on one replica can.
+    tallies: {
+      record: async (_t: string, count: number) =>
+        tallyOfMarks(
+          count,
+          Array.from({ length: count }, (_, i) => `${i}-f`),
+        ),
+    },
   } as unknown as TrainerBus;
   const executor: TrialExecutor = {
     run: async () => {
@@ -55,23 +68,39 @@ function handlerWith(options: { failedPublishThrows: boolean }) {
 
 describe('the trial handler when a fit fails', () => {
   it('when fit attempts are left, then the fit error is thrown for a retry and no outcome is published', async () => {
-    const { handle, published } = handlerWith({ failedPublishThrows: false });
-    await expect(handle(trialOf(), { lastAttempt: false })).rejects.toThrow('the trial thread died');
+    const { handle, published } = handlerWith({ failedPublishFailures: 0 });
+    await expect(handle(trialOf(), delivery(false))).rejects.toThrow('the trial thread died');
     expect(published).toEqual(['run.started']);
   });
 
   it('when it was the last fit attempt, then run.failed and tuning.completed go out and TrialGivenUpError dead-letters it', async () => {
-    const { handle, published } = handlerWith({ failedPublishThrows: false });
-    const error = await handle(trialOf(), { lastAttempt: true }).catch((err: unknown) => err);
+    const { handle, published } = handlerWith({ failedPublishFailures: 0 });
+    const error = await handle(trialOf(), delivery(true)).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TrialGivenUpError);
     expect((error as Error).message).toMatch(/the trial could not run: the trial thread died/);
     expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
   });
 
-  it('when the last attempt cannot publish its failure (NATS down), then that error is thrown, to be retried, not dead-lettered', async () => {
-    const { handle } = handlerWith({ failedPublishThrows: true });
-    const error = await handle(trialOf(), { lastAttempt: true }).catch((err: unknown) => err);
+  it('when the last attempt cannot publish its failure at first (NATS down), then it retries until it is recorded', async () => {
+    const { handle, published } = handlerWith({ failedPublishFailures: 1 });
+    const error = await handle(trialOf(), delivery(true)).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TrialGivenUpError);
+    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+  });
+
+  it('when two trials of a tuning both see it complete, then this replica publishes tuning.completed once', async () => {
+    const { handle, published } = handlerWith({ failedPublishFailures: 0 });
+    await Promise.allSettled([handle(trialOf(0, 2), delivery(true)), handle(trialOf(1, 2), delivery(true))]);
+    expect(published.filter((subject) => subject === 'tuning.completed')).toHaveLength(1);
+    expect(published.filter((subject) => subject === 'run.failed')).toHaveLength(2);
+  });
+
+  it('when the consumer stops while NATS is still down, then the publish error is thrown (redelivered, not dead-lettered)', async () => {
+    const stopping = new AbortController();
+    const { handle, published } = handlerWith({ failedPublishFailures: 1000, onFailure: () => stopping.abort() });
+    const error = await handle(trialOf(), { lastAttempt: true, signal: stopping.signal }).catch((err: unknown) => err);
     expect(error).not.toBeInstanceOf(TrialGivenUpError);
     expect((error as Error).message).toBe('NATS is not reachable');
+    expect(published).toEqual(['run.started']);
   });
 });

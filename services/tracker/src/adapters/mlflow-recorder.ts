@@ -31,6 +31,12 @@ interface TrialRunState {
   modelSurelyAbsent: boolean;
 }
 
+/** A tuning's child runs by trial id; `complete` when this process made every run missing from its search. */
+interface ChildIndex {
+  readonly runs: Map<string, TrialRunState>;
+  readonly complete: boolean;
+}
+
 /** Tunings whose child runs are indexed at once; a tuning's events rarely interleave with a hundred others. */
 const INDEXED_TUNINGS = 100;
 
@@ -49,7 +55,11 @@ export class MlflowRecorder {
   private readonly startedParents = new Map<string, Run>();
   private readonly topTrials = new TopTrials();
   /** The child runs of recent tunings (most recently used last), so no trial needs a search of its own. */
-  private readonly children = new Map<string, Map<string, TrialRunState>>();
+  private readonly children = new Map<string, ChildIndex>();
+  /** Tunings whose index was evicted: a create of theirs may still be in flight, so theirs are looked up first. */
+  private readonly evicted = new Set<string>();
+  /** Trials whose run create failed: it may have taken effect, so the next create looks it up first. */
+  private readonly uncertain = new Set<string>();
   /** Tuning id → its parent run's id (a parent, once made, never changes): a trial's run skips the parent search. */
   private readonly parentIds = new Map<string, string>();
   /** Find-or-create of one experiment, parent or trial run at a time (events are handled side by side). */
@@ -160,24 +170,42 @@ export class MlflowRecorder {
   private async trialRunNow(ref: TrialRef, startTime: number): Promise<TrialRunState> {
     const { experimentId } = await this.experiment(ref.experiment_name);
     const index = await this.childIndex(ref.tuning_id, experimentId);
-    const known = index.get(ref.trial_id);
+    const known = index.runs.get(ref.trial_id);
     if (known !== undefined) return known;
-    const run = await this.createTrialRun(experimentId, ref, startTime);
+    const knownAbsent = index.complete && !this.uncertain.has(ref.trial_id);
+    let run: Run;
+    try {
+      run = await this.createTrialRun(experimentId, ref, startTime, knownAbsent);
+    } catch (err) {
+      this.uncertain.add(ref.trial_id);
+      if (this.uncertain.size > 10_000) this.uncertain.delete(this.uncertain.values().next().value!);
+      throw err;
+    }
+    this.uncertain.delete(ref.trial_id);
     const state = { runId: run.info.runId, experimentId, ended: false, modelId: undefined, modelSurelyAbsent: true };
-    index.set(ref.trial_id, state);
+    index.runs.set(ref.trial_id, state);
     return state;
   }
 
   /** The tuning's child runs by trial id: one search the first time (or after it was evicted), then kept current. */
-  private async childIndex(tuningId: string, experimentId: string): Promise<Map<string, TrialRunState>> {
+  private async childIndex(tuningId: string, experimentId: string): Promise<ChildIndex> {
     return await this.once.run(`children:${tuningId}`, async () => {
       let index = this.children.get(tuningId);
-      if (index === undefined) index = await this.searchChildren(tuningId, experimentId);
+      if (index === undefined) {
+        // After an eviction a create of this tuning may still be in flight: what the search misses is looked up.
+        index = { runs: await this.searchChildren(tuningId, experimentId), complete: !this.evicted.has(tuningId) };
+      }
       this.children.delete(tuningId);
       this.children.set(tuningId, index);
-      if (this.children.size > INDEXED_TUNINGS) this.children.delete(this.children.keys().next().value!);
+      if (this.children.size > INDEXED_TUNINGS) this.evict(this.children.keys().next().value!);
       return index;
     });
+  }
+
+  private evict(tuningId: string): void {
+    this.children.delete(tuningId);
+    this.evicted.add(tuningId);
+    if (this.evicted.size > 10 * INDEXED_TUNINGS) this.evicted.delete(this.evicted.values().next().value!);
   }
 
   private async searchChildren(tuningId: string, experimentId: string): Promise<Map<string, TrialRunState>> {
@@ -199,8 +227,16 @@ export class MlflowRecorder {
     return index;
   }
 
-  /** Creates the run of a trial the index says has none (the key tag still guards a create whose answer is lost). */
-  private async createTrialRun(experimentId: string, ref: TrialRef, startTime: number): Promise<Run> {
+  /**
+   * Creates the run of a trial the index says has none: without a lookup first when the index is sure (`knownAbsent`);
+   * the key tag still guards a create whose answer is lost.
+   */
+  private async createTrialRun(
+    experimentId: string,
+    ref: TrialRef,
+    startTime: number,
+    knownAbsent: boolean,
+  ): Promise<Run> {
     let parentId = this.parentIds.get(ref.tuning_id);
     if (parentId === undefined) {
       parentId = (await this.parentRun(ref, startTime)).info.runId;
@@ -209,7 +245,7 @@ export class MlflowRecorder {
     }
     return await this.mlflow.createRun({
       experimentId,
-      idempotencyTag: { key: TAGS.trialId, value: ref.trial_id, knownAbsent: true },
+      idempotencyTag: { key: TAGS.trialId, value: ref.trial_id, knownAbsent },
       runName: `C=${ref.params.C} ${ref.params.solver}`,
       startTime,
       parentRunId: parentId,
@@ -232,6 +268,11 @@ export class MlflowRecorder {
    * Throws {@link TuningNotStartedError} until `tuning.started` is recorded, whatever order events arrive in.
    */
   async recordRunCompleted(data: RunCompleted['data']): Promise<void> {
+    // One ending of a trial at a time: a trial can end twice (failed for good, then completed by a redelivery).
+    await this.once.run(`end:${data.trial_id}`, () => this.recordRunCompletedNow(data));
+  }
+
+  private async recordRunCompletedNow(data: RunCompleted['data']): Promise<void> {
     const run = await this.trialRun(data, Date.parse(data.started_at));
     if (run.ended) return;
     const parent = await this.startedParent(data);
@@ -277,6 +318,10 @@ export class MlflowRecorder {
 
   /** `run.failed`: params, the reason and `recorded` in one batch, then FAILED. */
   async recordRunFailed(data: RunFailed['data']): Promise<void> {
+    await this.once.run(`end:${data.trial_id}`, () => this.recordRunFailedNow(data));
+  }
+
+  private async recordRunFailedNow(data: RunFailed['data']): Promise<void> {
     const run = await this.trialRun(data, Date.parse(data.started_at));
     if (run.ended) return;
     const { runId } = run;

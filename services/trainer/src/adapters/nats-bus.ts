@@ -15,8 +15,8 @@ const TRIAL_ACK_WAIT_MS = 10_000;
 /** Fit attempts of one trial before it is counted as failed and dead-lettered. */
 const TRIAL_FIT_ATTEMPTS = 3;
 /**
- * Deliveries of one trial message: the fit attempts, then room to retry publishing and marking its outcome while NATS
- * is unreachable (about 4 minutes of retry delays), so a trial is not dead-lettered unaccounted at its last fit.
+ * Deliveries of one trial message: the fit attempts, then room for redeliveries while NATS was unreachable (the
+ * handler itself retries recording an outcome until it succeeds or the consumer stops).
  */
 const TRIAL_MAX_DELIVER = 10;
 /** The shared tallies of trial outcomes; a tally lives this long after its last change. */
@@ -68,7 +68,8 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         {
           [SUBJECTS.trialRequested]: async (event, message) => {
             try {
-              await handle(event.data, { lastAttempt: message.deliveryCount >= TRIAL_FIT_ATTEMPTS });
+              const lastAttempt = message.deliveryCount >= TRIAL_FIT_ATTEMPTS;
+              await handle(event.data, { lastAttempt, signal: message.signal });
             } catch (err) {
               if (err instanceof UnusableDataError || err instanceof TrialGivenUpError) {
                 throw new PoisonMessageError(err.message, { cause: err });

@@ -19,13 +19,21 @@ export interface TrainerBus {
    * TrialGivenUpError dead-letter it at once.
    */
   consumeTrials(
-    handle: (trial: TrialRequested['data'], delivery: { lastAttempt: boolean }) => Promise<void>,
+    handle: (trial: TrialRequested['data'], delivery: TrialDelivery) => Promise<void>,
     concurrency: number,
   ): Stoppable;
   /** The tallies of trial outcomes every replica shares (opened at provision). */
   readonly tallies: TrialTallies;
   /** Drains the connection (after every consumer stopped). */
   close(): Promise<void>;
+}
+
+/** What a trial handler knows of its delivery. */
+export interface TrialDelivery {
+  /** No fit attempt is left after this one. */
+  readonly lastAttempt: boolean;
+  /** Aborted when the consumer stops: a handler waiting for NATS gives up (its trial is redelivered). */
+  readonly signal: AbortSignal;
 }
 
 /** Trial outcomes per tuning, shared by every replica. */

@@ -1,9 +1,10 @@
+import { EventSchemaError } from '@mlops/bus';
 import { SUBJECTS, type TrialRequested } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { PublishEvent, TrainerBus } from '../domain/ports.js';
 import type { QueuedTrialResult } from '../domain/trial-runner.js';
-import { TrialGivenUpError, tallyCounts } from '../domain/trial-tally.js';
+import { type TallyCounts, TrialGivenUpError, tallyCounts } from '../domain/trial-tally.js';
 import { closeTuning, publishTrialEnd, trialRefOf } from '../domain/tuning.js';
 
 /** Where queued trials run (worker threads in production). */
@@ -20,6 +21,7 @@ export interface TrialExecutor {
  * (TrialGivenUpError); a failure to record it is retried like any error.
  */
 export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, concurrency: number, logger: Logger) {
+  const close = tuningCloser(executor, bus.publishEvent);
   return bus.consumeTrials(async (trial, delivery) => {
     const log = logger.child({ tuning_id: trial.tuning_id, trial_id: trial.trial_id });
     const startedAt = new Date().toISOString();
@@ -31,14 +33,47 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
     } catch (err) {
       if (!(err instanceof UnusableDataError) && !delivery.lastAttempt) throw err;
       const reason = `the trial could not run: ${(err as Error).message}`;
-      // If accounting fails (NATS unreachable), its error is retried like any other: the trial is not lost unaccounted.
-      await account(trial, { ok: false, reason }, '', startedAt, bus, executor, log);
+      const failure = { ok: false, reason } as const;
+      await patiently(() => account(trial, failure, '', startedAt, bus, close, log), delivery.signal, log);
       log.error({ err, last_attempt: delivery.lastAttempt }, 'trial failed for good: dead-lettered');
       throw new TrialGivenUpError(reason, { cause: err });
     }
     log.debug({ ok: result.outcome.ok }, 'trial fitted');
-    await account(trial, result.outcome, result.datasetDigest, startedAt, bus, executor, log);
+    await patiently(
+      () => account(trial, result.outcome, result.datasetDigest, startedAt, bus, close, log),
+      delivery.signal,
+      log,
+    );
   }, concurrency);
+}
+
+/**
+ * Runs `step` again while it fails for want of NATS, with backoff up to 10 s, until the consumer stops: a fitted trial
+ * must not end unaccounted (its message could run out of deliveries while NATS is away, and no replica would then
+ * close its tuning). An event that breaks its schema or an index out of range is a bug: thrown at once.
+ */
+async function patiently(step: () => Promise<void>, signal: AbortSignal, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (signal.aborted || err instanceof EventSchemaError || err instanceof RangeError) throw err;
+      log.warn({ err, attempt }, 'trial outcome not recorded yet: retrying');
+      await abortableSleep(Math.min(500 * 2 ** (attempt - 1), 10_000), signal);
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Publishes how the trial ended, records it, and closes the tuning when it was the last one accounted for. */
@@ -48,7 +83,7 @@ async function account(
   datasetDigest: string,
   startedAt: string,
   bus: Pick<TrainerBus, 'publishEvent' | 'tallies'>,
-  executor: TrialExecutor,
+  close: (trial: TrialRequested['data'], counts: TallyCounts) => Promise<void>,
   log: Logger,
 ): Promise<void> {
   const publish: PublishEvent = bus.publishEvent;
@@ -56,7 +91,26 @@ async function account(
   const tally = await bus.tallies.record(trial.tuning_id, trial.trial_count, trial.trial_index, outcome.ok);
   const counts = tallyCounts(tally);
   log.debug({ ...counts }, 'trial accounted for');
-  if (!counts.complete) return;
-  const holdout = await executor.holdout(trial).catch(() => undefined);
-  await closeTuning(trial, counts, holdout, publish);
+  if (counts.complete) await close(trial, counts);
+}
+
+/**
+ * Publishes a tuning's tuning.completed once per process: two of its trials ending side by side on this replica both
+ * see it complete. Replicas racing to it are de-duplicated by JetStream (the event id names the tuning). A close that
+ * fails is forgotten, so the retry closes it.
+ */
+function tuningCloser(executor: TrialExecutor, publish: PublishEvent) {
+  const closed = new Set<string>();
+  return async (trial: TrialRequested['data'], counts: TallyCounts): Promise<void> => {
+    if (closed.has(trial.tuning_id)) return;
+    closed.add(trial.tuning_id);
+    if (closed.size > 1000) closed.delete(closed.values().next().value!);
+    try {
+      const holdout = await executor.holdout(trial).catch(() => undefined);
+      await closeTuning(trial, counts, holdout, publish);
+    } catch (err) {
+      closed.delete(trial.tuning_id);
+      throw err;
+    }
+  };
 }
