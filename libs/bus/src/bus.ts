@@ -230,7 +230,7 @@ function createBus(
     },
     replayEvents: (subject, handler, replayOptions) => replayEvents(js, jsm, subject, handler, replayOptions),
     leases: (bucket, leaseOptions) => whileClusterSettles(() => leases(nc, bucket, { ...leaseOptions, replicas })),
-    markSets: (bucket, setOptions) => whileClusterSettles(() => markSets(nc, bucket, { ...setOptions, replicas })),
+    markSets: (bucket, setOptions) => whileClusterSettles(() => markSets(nc, jsm, bucket, { ...setOptions, replicas })),
     async lastEvent(subject) {
       const stored = await jsm.streams
         .getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject })

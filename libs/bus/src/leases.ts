@@ -1,6 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { type BucketOptions, openBucket } from './buckets.js';
 import { BusError } from './errors.js';
 
 /** A held lease: its name, the holder's JSON value and the revision a later update or release must match. */
@@ -29,12 +30,8 @@ export interface Lease {
 }
 
 /** The lease bucket `bucket` (created when missing with `replicas` copies, entries living `ttlMs`). */
-export async function leases(
-  nc: NatsConnection,
-  bucket: string,
-  options: { ttlMs: number; replicas?: number },
-): Promise<Lease> {
-  const kv = await new Kvm(nc).create(bucket, { ttl: options.ttlMs, history: 1, replicas: options.replicas ?? 1 });
+export async function leases(nc: NatsConnection, bucket: string, options: BucketOptions): Promise<Lease> {
+  const kv = await openBucket(nc, bucket, options);
   if ((await kv.status()).ttl !== options.ttlMs) await retime(nc, bucket, options.ttlMs);
   return {
     async acquire(name, value) {

@@ -1,6 +1,6 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { type BucketOptions, openBucket } from './buckets.js';
 
 /**
  * Named sets of members in one JetStream key-value bucket, one key per member. Marking is an idempotent put, never a
@@ -20,11 +20,11 @@ const MEMBER = /^[-\w]+$/;
 /** The mark sets of `bucket` (created when missing with `replicas` copies, members living `ttlMs` after marking). */
 export async function markSets(
   nc: NatsConnection,
+  jsm: JetStreamManager,
   bucket: string,
-  options: { ttlMs: number; replicas?: number },
+  options: BucketOptions,
 ): Promise<MarkSets> {
-  const kv = await new Kvm(nc).create(bucket, { ttl: options.ttlMs, history: 1, replicas: options.replicas ?? 1 });
-  const jsm = await jetstreamManager(nc);
+  const kv = await openBucket(nc, bucket, options);
   const setOf = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
   const members = async (name: string): Promise<ReadonlySet<string>> => {
     const prefix = `$KV.${bucket}.${setOf(name)}.`;

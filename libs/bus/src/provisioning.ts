@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -133,7 +134,7 @@ export async function whileClusterSettles<T>(step: () => Promise<T>, withinMs = 
     } catch (err) {
       const message = `${(err as Error)?.message ?? err} ${(err as Error)?.name ?? ''}`;
       if (!SETTLING.test(message) || Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
+      await sleep(Math.min(250 * attempt, 2000));
     }
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSchemaError } from '@mlops/bus';
 import { SUBJECTS, type TrialRequested } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
@@ -59,21 +60,9 @@ async function patiently(step: () => Promise<void>, signal: AbortSignal, log: Lo
     } catch (err) {
       if (signal.aborted || err instanceof EventSchemaError || err instanceof RangeError) throw err;
       log.warn({ err, attempt }, 'trial outcome not recorded yet: retrying');
-      await abortableSleep(Math.min(500 * 2 ** (attempt - 1), 10_000), signal);
+      await sleep(Math.min(500 * 2 ** (attempt - 1), 10_000), undefined, { signal }).catch(() => undefined);
     }
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Publishes how the trial ended, records it, and closes the tuning when it was the last one accounted for. */
