@@ -114,6 +114,12 @@ export interface Bus {
   markSets(bucket: string, options: { ttlMs: number }): Promise<MarkSets>;
   /** The last stored event of `subject`, parsed; undefined when there is none (or it breaks the schema). */
   lastEvent<S extends EventSubject>(subject: S): Promise<EventOf<S> | undefined>;
+  /**
+   * The event of `subject` stored at `streamSequence` of its stream (a handler's `message.streamSequence`), parsed:
+   * how a service reads back an event it chose not to keep. Undefined when that sequence is gone, holds another
+   * subject or breaks the schema; a failure to ask (NATS away) is thrown.
+   */
+  storedEvent<S extends EventSubject>(subject: S, streamSequence: number): Promise<EventOf<S> | undefined>;
   /** Raw bytes to any subject, unchecked: only for tests and tools that must send what the map forbids. */
   publishRaw(subject: string, data: string | Uint8Array, options: { msgId: string }): Promise<PublishResult>;
   /** Raw messages of any stream, unparsed: only for tests and tools (services use consumeEvents). */
@@ -236,6 +242,12 @@ function createBus(
         .getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject })
         .catch(() => null);
       if (stored === null) return undefined;
+      const parsed = parseEvent(subject, stored.json());
+      return parsed.ok ? parsed.event : undefined;
+    },
+    async storedEvent(subject, streamSequence) {
+      const stored = await jsm.streams.getMessage(EVENT_MAP[subject].stream, { seq: streamSequence });
+      if (stored === null || stored.subject !== subject) return undefined;
       const parsed = parseEvent(subject, stored.json());
       return parsed.ok ? parsed.event : undefined;
     },

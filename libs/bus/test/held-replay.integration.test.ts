@@ -69,6 +69,14 @@ describe('replayEvents and lastEvent', () => {
     expect((await bus.lastEvent(SUBJECTS.modelLoadFailed))?.data.version).toBe('8');
   });
 
+  it('when an event is read back by its stream sequence, then storedEvent gives it, and nothing for another subject or a sequence not stored', async () => {
+    const first = await bus.publishEvent(SUBJECTS.modelLoadFailed, loadFailed('41'), { key: 's41' });
+    await bus.publishEvent(SUBJECTS.modelLoadFailed, loadFailed('42'), { key: 's42' });
+    expect((await bus.storedEvent(SUBJECTS.modelLoadFailed, first.seq))?.data.version).toBe('41');
+    expect(await bus.storedEvent(SUBJECTS.modelRegistered, first.seq)).toBeUndefined();
+    expect(await bus.storedEvent(SUBJECTS.modelLoadFailed, first.seq + 1_000)).toBeUndefined();
+  });
+
   it('when the stream is empty, then replay reads nothing and lastEvent is undefined', async () => {
     await bus.ensureStream(STREAMS.feedback);
     const summary = await bus.replayEvents(SUBJECTS.labelRecorded, () => undefined);

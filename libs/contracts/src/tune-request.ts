@@ -235,7 +235,7 @@ const RequestObjectSchema = z.strictObject({
     .enum(LOG_MODELS)
     .default('all')
     .describe(
-      'all: every completed trial gets its model in MLflow (a LoggedModel with its files); top_k: only a trial among the best top_k so far when it finished (the final top_k always are), the others keep their params and metrics',
+      'all: every completed trial gets its model in MLflow (a LoggedModel with its files); top_k: only the best top_k trials, their models logged when the tuning completes (as GridSearchCV autologging keeps its best 5); the others keep their params and metrics',
     ),
   top_k: z.number().int().min(1).max(MAX_TRIALS).default(5).describe('with log_models "top_k": how many models'),
   experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),

@@ -1,4 +1,5 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
+import { SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type HealthServer, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
 import { mlflowChampions } from './adapters/mlflow-champions.js';
@@ -21,7 +22,8 @@ export function createTracker(
       ...config.mlflow,
       onRetry: (e) => logger.warn({ mlflow_retry: e }, 'MLflow call failed: retrying'),
     });
-  const records = mlflowRecords(mlflow, modelFilesBuilder(config.runtime));
+  const storedRunCompleted = async (seq: number) => (await deps.bus.storedEvent(SUBJECTS.runCompleted, seq))?.data;
+  const records = mlflowRecords(mlflow, modelFilesBuilder(config.runtime), storedRunCompleted);
   const registry = mlflowChampions(mlflow);
   let consumer: ConsumerHandle | undefined;
   let requests: ConsumerHandle[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TopTrials } from '../src/domain/model-logging.js';
 
-describe('which trials of a top_k tuning get their model', () => {
+describe('which trials of a top_k tuning may still get their model when they finish', () => {
   it('when trials arrive in any order, then each of the final top k gets its model, and worse later ones do not', () => {
     const top = new TopTrials();
     const arrivals: [string, number][] = [

@@ -54,7 +54,11 @@ const started = (trial: number): RunStarted['data'] => ({
 describe('the recorder creating trial runs', () => {
   it('when the tuning was searched once, then a trial run is created without a lookup of its own', async () => {
     const { mlflow, childCreates } = stubMlflow();
-    const recorder = new MlflowRecorder(mlflow, () => ({}));
+    const recorder = new MlflowRecorder(
+      mlflow,
+      () => ({}),
+      async () => undefined,
+    );
     await recorder.recordRunStarted(started(0)).catch(() => undefined);
     await recorder.recordRunStarted(started(1));
     expect(childCreates()[1]?.idempotencyTag).toMatchObject({ value: 'tun-1-001', knownAbsent: true });
@@ -62,7 +66,11 @@ describe('the recorder creating trial runs', () => {
 
   it('when a create failed (it may have taken effect), then the next create of that trial looks it up first', async () => {
     const { mlflow, childCreates } = stubMlflow();
-    const recorder = new MlflowRecorder(mlflow, () => ({}));
+    const recorder = new MlflowRecorder(
+      mlflow,
+      () => ({}),
+      async () => undefined,
+    );
     await expect(recorder.recordRunStarted(started(0))).rejects.toThrow('lost');
     await recorder.recordRunStarted(started(0));
     expect(childCreates().map((c) => c.idempotencyTag?.knownAbsent)).toEqual([true, false]);
@@ -71,7 +79,11 @@ describe('the recorder creating trial runs', () => {
   it('when the search finds the trial run, then it is not created again', async () => {
     const found = runOf({ experimentId: '7', tags: { 'mlops.trial_id': 'tun-1-002' } }, 'found-run');
     const { mlflow, childCreates } = stubMlflow([found]);
-    const recorder = new MlflowRecorder(mlflow, () => ({}));
+    const recorder = new MlflowRecorder(
+      mlflow,
+      () => ({}),
+      async () => undefined,
+    );
     await recorder.recordRunStarted(started(2));
     expect(childCreates()).toHaveLength(0);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickBestTrial, type RecordedTrial, selectionKey } from '../src/domain/selection.js';
+import { bestTrials, pickBestTrial, type RecordedTrial, selectionKey } from '../src/domain/selection.js';
 
 const trial = (trialIndex: number, metrics: Record<string, number>): RecordedTrial => ({
   trialId: `t-${trialIndex}`,
@@ -38,5 +38,30 @@ describe('pickBestTrial', () => {
   it('when the tuning has cv and selects by log_loss, then the smallest mean loss wins', () => {
     const trials = [trial(0, { cv_mean_log_loss: 0.4 }), trial(1, { cv_mean_log_loss: 0.35 })];
     expect(pickBestTrial(trials, 'log_loss', 3)?.trialIndex).toBe(1);
+  });
+});
+
+describe('bestTrials', () => {
+  it('when k of many are asked for, then they come best first, ties to the lowest index, trials without the metric left out', () => {
+    const trials = [
+      trial(3, { accuracy: 0.8 }),
+      trial(5, { accuracy: 0.9 }),
+      trial(1, { accuracy: 0.9 }),
+      trial(2, { roc_auc: 0.99 }),
+      trial(4, { accuracy: 0.85 }),
+    ];
+    expect(bestTrials(trials, 'accuracy', 3).map((t) => t.trialIndex)).toEqual([1, 5, 4]);
+    expect(bestTrials(trials, 'accuracy', 10).map((t) => t.trialIndex)).toEqual([1, 5, 4, 3]);
+    expect(bestTrials(trials, 'accuracy', 1)[0]).toBe(pickBestTrial(trials, 'accuracy'));
+  });
+
+  it('when the metric is minimised or the tuning has cv, then the order follows pickBestTrial', () => {
+    const losses = [trial(0, { log_loss: 0.4 }), trial(1, { log_loss: 0.35 }), trial(2, { log_loss: 0.5 })];
+    expect(bestTrials(losses, 'log_loss', 2).map((t) => t.trialIndex)).toEqual([1, 0]);
+    const cv = [
+      trial(0, { accuracy: 0.9, cv_mean_accuracy: 0.8 }),
+      trial(1, { accuracy: 0.8, cv_mean_accuracy: 0.85 }),
+    ];
+    expect(bestTrials(cv, 'accuracy', 1, 5).map((t) => t.trialIndex)).toEqual([1]);
   });
 });

@@ -236,9 +236,21 @@ describe('tracker', () => {
     const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] === tuningId)!;
     expect(parent.data.params).toMatchObject({ log_models: 'top_k', top_k: '1', best_trial_id: `${tuningId}-1` });
     const child = (index: number) => runs.find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-${index}`)!;
-    expect([0, 1, 2].map((i) => child(i).data.tags['mlops.model_id'] !== undefined)).toEqual([true, true, false]);
-    expect(child(2).data.tags['mlops.model_skipped']).toBe('not among the best 1 when it finished');
+    expect([0, 1, 2].map((i) => child(i).data.tags['mlops.model_id'] !== undefined)).toEqual([false, true, false]);
+    expect([0, 1, 2].map((i) => child(i).data.tags['mlops.model_skipped'])).toEqual([
+      undefined,
+      undefined,
+      'not among the best 1',
+    ]);
     expect(child(2).data.metrics.find((m) => m.key === 'accuracy')?.value).toBe(0.85);
+    expect(
+      [0, 1, 2].map((i) => child(i).inputs.datasetInputs.length),
+      'data set on the trial with a model',
+    ).toEqual([0, 1, 0]);
+    const model = await mlflow.getLoggedModel(child(1).data.tags['mlops.model_id']!);
+    expect(model.status).toBe('READY');
+    expect(model.sourceRunId).toBe(child(1).info.runId);
+    expect(child(2).data.tags['mlops.dataset_digest']).toBe(parent.data.tags['mlops.dataset_digest']);
     expect([...registered, ...rejected].find((e) => e.tuning_id === tuningId)?.trial_id).toBe(`${tuningId}-1`);
   }, 60_000);
 

@@ -5,17 +5,27 @@ import type {
   RunStarted,
   SelectionMetric,
   TrialMetrics,
+  TuningCompleted,
   TuningStarted,
 } from '@mlops/contracts';
 import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus, tagEquals } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
-import { TuningNotStartedError } from '../domain/errors.js';
+import { TrialEventGoneError, TuningNotStartedError } from '../domain/errors.js';
 import { TopTrials } from '../domain/model-logging.js';
-import type { ModelFilesBuilder } from '../domain/ports.js';
+import type { ModelFilesBuilder, StoredRunCompleted } from '../domain/ports.js';
+import { bestTrials, type RecordedTrial } from '../domain/selection.js';
 import { EXPERIMENT_KIND_TAG, lineageTags, MODEL_TRAINING_KIND, TAGS } from '../domain/tags.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 type TuningRef = { tuning_id: string; experiment_name: string };
+
+/** A recorded trial whose model `log_models: "top_k"` may log when its tuning completes. */
+export interface DeferredTrial extends RecordedTrial {
+  /** The LoggedModel's id, '' while it has none. */
+  readonly modelId: string;
+  /** Where its run.completed is stored (tag `mlops.run_completed_seq`). */
+  readonly runCompletedSequence: number | undefined;
+}
 
 type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Record<string, unknown> };
 
@@ -68,6 +78,7 @@ export class MlflowRecorder {
   constructor(
     private readonly mlflow: MlflowClient,
     private readonly buildModelFiles: ModelFilesBuilder,
+    private readonly storedRunCompleted: StoredRunCompleted,
   ) {}
 
   /** The experiment of a tuning, created if missing (cached per process). */
@@ -263,24 +274,32 @@ export class MlflowRecorder {
   }
 
   /**
-   * `run.completed`: the model (LoggedModel with its files), the parent's data set, then params, metrics and tags
+   * `run.completed`: the model (LoggedModel with its files) and the parent's data set, then params, metrics and tags
    * (with `recorded`) in one batch, then FINISHED: a run that is FINISHED is done, anything short of it is done again.
-   * Throws {@link TuningNotStartedError} until `tuning.started` is recorded, whatever order events arrive in.
+   * A `log_models: "top_k"` trial gets no model yet (see {@link logTopModels}): its batch records where its event is
+   * stored instead. Throws {@link TuningNotStartedError} until `tuning.started` is recorded, whatever order events
+   * arrive in.
    */
-  async recordRunCompleted(data: RunCompleted['data']): Promise<void> {
+  async recordRunCompleted(data: RunCompleted['data'], streamSequence: number): Promise<void> {
     // One ending of a trial at a time: a trial can end twice (failed for good, then completed by a redelivery).
-    await this.once.run(`end:${data.trial_id}`, () => this.recordRunCompletedNow(data));
+    await this.once.run(`end:${data.trial_id}`, () => this.recordRunCompletedNow(data, streamSequence));
   }
 
-  private async recordRunCompletedNow(data: RunCompleted['data']): Promise<void> {
+  private async recordRunCompletedNow(data: RunCompleted['data'], streamSequence: number): Promise<void> {
     const run = await this.trialRun(data, Date.parse(data.started_at));
     if (run.ended) return;
     const parent = await this.startedParent(data);
     const { runId } = run;
     const endTime = Date.parse(data.ended_at);
-    const modelId = this.modelWanted(parent, data) ? await this.logModel(run, parent, data) : undefined;
-    const skipped = `not among the best ${parent.data.params.top_k} when it finished`;
-    await this.logParentDataset(parent, runId);
+    const k = topKOf(parent);
+    let modelTags: Record<string, string>;
+    if (k === undefined) {
+      const modelId = await this.logModel(run, parent, data);
+      await this.logParentDataset(parent, runId);
+      modelTags = { [TAGS.modelId]: modelId };
+    } else {
+      modelTags = { [TAGS.runCompletedSequence]: String(streamSequence), ...this.skippedTag(parent, data, k) };
+    }
     await this.mlflow.logBatch({
       runId,
       params: trialParams(data.params),
@@ -289,7 +308,7 @@ export class MlflowRecorder {
         converged: String(data.converged),
         [TAGS.datasetDigest]: data.dataset_digest,
         ...warningTags(data.warnings),
-        ...(modelId === undefined ? { [TAGS.modelSkipped]: skipped } : { [TAGS.modelId]: modelId }),
+        ...modelTags,
         [TAGS.recorded]: 'completed',
       },
     });
@@ -297,13 +316,48 @@ export class MlflowRecorder {
     run.ended = true;
   }
 
-  /** Whether the trial's model is logged: always, or (log_models top_k) while it is among the best k so far. */
-  private modelWanted(parent: Run, data: RunCompleted['data']): boolean {
-    const { log_models: mode, top_k: k, selection_metric: metric, cv } = parent.data.params;
-    if (mode !== 'top_k' || k === undefined || metric === undefined) return true;
+  /** `mlops.model_skipped` for a top-k trial already out of the best k seen so far: it cannot make the final k. */
+  private skippedTag(parent: Run, data: RunCompleted['data'], k: number): Record<string, string> {
+    const { selection_metric: metric, cv } = parent.data.params;
+    if (metric === undefined) return {};
     const selection = metric as SelectionMetric;
     const value = cv === undefined ? data.metrics[selection] : data.cv?.mean[selection];
-    return this.topTrials.admit(data.tuning_id, data.trial_id, Number(k), selection, value ?? undefined);
+    const admitted = this.topTrials.admit(data.tuning_id, data.trial_id, k, selection, value ?? undefined);
+    return admitted ? {} : { [TAGS.modelSkipped]: `not among the best ${k}` };
+  }
+
+  /**
+   * `log_models: "top_k"`, once every trial is recorded: logs the models of the tuning's final best k (their weights
+   * read back from each one's stored run.completed, its data set from the parent) and returns the trials with their
+   * model ids, as MLflow's GridSearchCV autologging keeps its best 5. Idempotent: a model made by an earlier delivery
+   * is found by its trial tag. Throws {@link TrialEventGoneError} when a trial's event is no longer stored.
+   */
+  async logTopModels<T extends DeferredTrial>(data: TuningCompleted['data'], trials: readonly T[]): Promise<T[]> {
+    const parent = await this.startedParent(data);
+    const k = topKOf(parent);
+    if (k === undefined) return [...trials];
+    const logged = new Map<string, string>();
+    for (const trial of bestTrials(trials, data.selection_metric, k, data.cv)) {
+      if (trial.modelId === '') logged.set(trial.trialId, await this.logDeferredModel(parent, trial, data.tuning_id));
+    }
+    return trials.map((t) => ({ ...t, modelId: logged.get(t.trialId) ?? t.modelId }));
+  }
+
+  private async logDeferredModel(parent: Run, trial: DeferredTrial, tuningId: string): Promise<string> {
+    const seq = trial.runCompletedSequence;
+    const event = seq === undefined ? undefined : await this.storedRunCompleted(seq);
+    if (event === undefined || event.trial_id !== trial.trialId) throw new TrialEventGoneError(trial.trialId, seq);
+    const run = this.children.get(tuningId)?.runs.get(trial.trialId) ?? {
+      runId: trial.runId,
+      experimentId: parent.info.experimentId,
+      ended: true,
+      modelId: undefined,
+      modelSurelyAbsent: false,
+    };
+    const modelId = await this.logModel(run, parent, event);
+    await this.logParentDataset(parent, trial.runId);
+    await this.mlflow.setTag(trial.runId, TAGS.modelId, modelId);
+    return modelId;
   }
 
   private async startedParent(ref: TuningRef): Promise<Run> {
@@ -396,6 +450,12 @@ export class MlflowRecorder {
       idempotencyTag: { key: TAGS.trialId, value: data.trial_id, knownAbsent },
     });
   }
+}
+
+/** `top_k` of a parent run whose tuning logs only its best models; undefined when every model is logged. */
+function topKOf(parent: Run): number | undefined {
+  const { log_models: mode, top_k: k } = parent.data.params;
+  return mode === 'top_k' && k !== undefined ? Number(k) : undefined;
 }
 
 /**

@@ -1,15 +1,19 @@
 import type { MlflowClient } from '@mlops/mlflow';
-import type { ModelFilesBuilder, TuningRecords } from '../domain/ports.js';
+import type { ModelFilesBuilder, StoredRunCompleted, TuningRecords } from '../domain/ports.js';
 import { MlflowRecorder } from './mlflow-recorder.js';
 import { registerBest } from './mlflow-registrar.js';
 
 /** The tracker's records in MLflow: runs, LoggedModels, the registered version and its alias. */
-export function mlflowRecords(mlflow: MlflowClient, buildModelFiles: ModelFilesBuilder): TuningRecords {
-  const recorder = new MlflowRecorder(mlflow, buildModelFiles);
+export function mlflowRecords(
+  mlflow: MlflowClient,
+  buildModelFiles: ModelFilesBuilder,
+  storedRunCompleted: StoredRunCompleted,
+): TuningRecords {
+  const recorder = new MlflowRecorder(mlflow, buildModelFiles, storedRunCompleted);
   return {
     tuningStarted: (data) => recorder.recordTuningStarted(data),
     runStarted: (data) => recorder.recordRunStarted(data),
-    runCompleted: (data) => recorder.recordRunCompleted(data),
+    runCompleted: (data, streamSequence) => recorder.recordRunCompleted(data, streamSequence),
     runFailed: (data) => recorder.recordRunFailed(data),
     async tuningCompleted(data) {
       const registration = await registerBest(mlflow, recorder, data);

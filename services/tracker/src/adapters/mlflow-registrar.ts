@@ -2,9 +2,9 @@ import type { TuningCompleted } from '@mlops/contracts';
 import { MlflowApiError, type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
 import { TrialsPendingError } from '../domain/errors.js';
-import { pickBestTrial, type RecordedTrial, selectionKey } from '../domain/selection.js';
+import { pickBestTrial, selectionKey } from '../domain/selection.js';
 import { lineageTags, TAGS } from '../domain/tags.js';
-import type { MlflowRecorder } from './mlflow-recorder.js';
+import type { DeferredTrial, MlflowRecorder } from './mlflow-recorder.js';
 
 /** What the registration produced: the new (or, on a redelivery, the earlier) version; the gate moves aliases. */
 export interface Registration {
@@ -29,7 +29,10 @@ export async function registerBest(
   const parent = await recorder.parentRun(data);
   const trials = await recordedTrials(mlflow, parent.info.experimentId, data.tuning_id);
   if (trials.length < data.trial_count) throw new TrialsPendingError(data.tuning_id, trials.length, data.trial_count);
-  const completed = trials.filter((t) => t.status === 'completed');
+  const completed = await recorder.logTopModels(
+    data,
+    trials.filter((t) => t.status === 'completed'),
+  );
   const best = pickBestTrial(completed, data.selection_metric, data.cv);
   const parentRunId = parent.info.runId;
   if (best === undefined) {
@@ -64,9 +67,8 @@ async function copyReferenceProfile(mlflow: MlflowClient, parentRunId: string, m
 }
 
 /** A recorded trial with what registration needs. */
-export interface TrialRecord extends RecordedTrial {
+export interface TrialRecord extends DeferredTrial {
   readonly status: string;
-  readonly modelId: string;
   readonly params: Readonly<Record<string, string>>;
 }
 
@@ -90,10 +92,16 @@ export async function recordedTrials(
       metrics: Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value])),
       status,
       modelId: tags[TAGS.modelId] ?? '',
+      runCompletedSequence: sequenceOf(tags[TAGS.runCompletedSequence]),
       params: run.data.params,
     });
   }
   return trials;
+}
+
+function sequenceOf(tag: string | undefined): number | undefined {
+  const seq = Number(tag);
+  return tag !== undefined && Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
 }
 
 async function findOrRegister(

@@ -6,16 +6,16 @@ interface Scored {
 }
 
 /**
- * Decides which trials of `log_models: "top_k"` tunings get their model logged: a trial whose selection value is at
- * least as good as the k-th best of the other trials seen so far in its tuning (ties included). Every trial of the
- * final top k qualifies when it finishes, whatever the order, so the best trial always has its model; a redelivered
- * trial is judged again the same way; after a restart the tracker starts from nothing and only logs more. Remembers
- * the latest 100 tunings.
+ * Tells which trials of `log_models: "top_k"` tunings are already out of the race for a model when they finish: a
+ * trial is admitted when its selection value is at least as good as the k-th best of the other trials seen so far in
+ * its tuning (ties included). Every trial of the final top k is admitted, whatever the order, so one not admitted can
+ * be tagged as skipped for good; a redelivered trial is judged again the same way; after a restart the tracker
+ * starts from nothing and only admits more. Remembers the latest 100 tunings.
  */
 export class TopTrials {
   private readonly tunings = new Map<string, Scored[]>();
 
-  /** Whether the trial gets its model, recording its value. A missing value qualifies only while fewer than k are kept. */
+  /** Whether the trial may be among the final best k, recording its value. A missing value qualifies only while fewer than k are kept. */
   admit(tuningId: string, trialId: string, k: number, metric: SelectionMetric, value: number | undefined): boolean {
     const kept = (this.tunings.get(tuningId) ?? []).filter((s) => s.trialId !== trialId);
     this.tunings.delete(tuningId);

@@ -87,11 +87,15 @@ export interface VersionRecord {
 export interface TuningRecords {
   tuningStarted(data: EventData<'tuning.started'>): Promise<void>;
   runStarted(data: EventData<'run.started'>): Promise<void>;
-  runCompleted(data: EventData<'run.completed'>): Promise<void>;
+  /** `streamSequence`: where the event is stored, to read it back when its model is logged later (top k). */
+  runCompleted(data: EventData<'run.completed'>, streamSequence: number): Promise<void>;
   runFailed(data: EventData<'run.failed'>): Promise<void>;
   /** Picks and registers the best trial and moves the alias; undefined when no trial succeeded. */
   tuningCompleted(data: EventData<'tuning.completed'>): Promise<Registration | undefined>;
 }
+
+/** A `run.completed` read back from the stream by its sequence; undefined once it is no longer stored. */
+export type StoredRunCompleted = (streamSequence: number) => Promise<EventData<'run.completed'> | undefined>;
 
 /** Draws a completed tuning's figures where a person looks at the tuning (MLflow: its parent run's artifacts). */
 export interface TuningFigures {

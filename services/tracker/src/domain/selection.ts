@@ -14,6 +14,23 @@ export function selectionKey(metric: SelectionMetric, cv: number | undefined): s
 }
 
 /**
+ * The best `k` trials by the selection metric, best first, in {@link pickBestTrial}'s order (ties to the lowest
+ * trial index); trials lacking the metric are left out. `log_models: "top_k"` logs the models of these.
+ */
+export function bestTrials<T extends RecordedTrial>(
+  trials: readonly T[],
+  metric: SelectionMetric,
+  k: number,
+  cv?: number,
+): T[] {
+  const sign = greaterIsBetter(metric) ? 1 : -1;
+  const key = selectionKey(metric, cv);
+  const scored = trials.filter((t) => Number.isFinite(t.metrics[key]));
+  scored.sort((a, b) => sign * (b.metrics[key]! - a.metrics[key]!) || a.trialIndex - b.trialIndex);
+  return scored.slice(0, k);
+}
+
+/**
  * The best trial by the selection metric (maximised, or minimised for log_loss); ties go to the lowest trial index,
  * so the choice is the same however often or in whatever order events arrive. Trials lacking the metric are skipped.
  * With `cv` (a tuning's folds), trials are compared on `cv_mean_<metric>` (GridSearchCV's `mean_test_<metric>`).

@@ -9,10 +9,15 @@ export const TAGS = {
   /** On a child run: the trial it mirrors. */
   trialId: 'mlops.trial_id',
   trialIndex: 'mlops.trial_index',
-  /** On a child run: the LoggedModel made for it (with the params and metrics, once the model is READY). */
+  /**
+   * On a child run: the LoggedModel made for it (with the params and metrics, once the model is READY; for a
+   * `log_models: "top_k"` tuning, on its final best k when it completes).
+   */
   modelId: 'mlops.model_id',
-  /** On a trial run of a `log_models: "top_k"` tuning whose model was not logged: why. */
+  /** On a trial run of a `log_models: "top_k"` tuning already out of the best k when it finished. */
   modelSkipped: 'mlops.model_skipped',
+  /** On a trial run of a `log_models: "top_k"` tuning: where its run.completed is stored, to log its model later. */
+  runCompletedSequence: 'mlops.run_completed_seq',
   /**
    * On a child run: `completed` or `failed`, with the params and metrics once the model and data set are logged;
    * FINISHED or FAILED follows, which is what says the trial is done.

@@ -62,7 +62,11 @@ export function consumeTuningEvents(deps: TrackerDeps) {
   const handlers: EventHandlers<TuningEvent> = {
     [SUBJECTS.tuningStarted]: held(records.tuningStarted),
     [SUBJECTS.runStarted]: held(records.runStarted),
-    [SUBJECTS.runCompleted]: held(records.runCompleted),
+    [SUBJECTS.runCompleted]: (event, message) =>
+      holdWhileUnavailable(() => records.runCompleted(event.data, message.streamSequence), {
+        signal: message.signal,
+        onWait,
+      }),
     [SUBJECTS.runFailed]: held(records.runFailed),
     [SUBJECTS.tuningCompleted]: held((data: EventData<'tuning.completed'>) => completeTuning(data, deps)),
   };
