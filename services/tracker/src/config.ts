@@ -36,7 +36,7 @@ export const configSchema = z
       .max(64)
       .default(1)
       .describe(
-        'Tuning events mirrored into MLflow at once (trials side by side; a trial, a parent run or an experiment is still created once). 1 handles them in order: best with MLflow on SQLite and one worker; more pays off with several MLflow workers on PostgreSQL (bench/tune)',
+        'Tuning events mirrored into MLflow at once (trials side by side; a trial, a parent run or an experiment is still created once). 1 handles them in order: best with MLflow on SQLite and one worker; more pays off with several MLflow workers (4 with 2 workers, as the local stack and compose run, even on SQLite; 8 on PostgreSQL: bench/tune)',
       ),
     TRACKER_MODEL_PYTHON_VERSION: z
       .string()
