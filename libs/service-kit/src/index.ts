@@ -1,7 +1,11 @@
-/** `@mlops/service-kit`: the root logger, config parsing and graceful lifecycle shared by every service process. */
+/**
+ * `@mlops/service-kit`: the root logger, config parsing, graceful lifecycle and per-key ordering shared by every
+ * service process.
+ */
 export { ConfigError, flagSchema, logLevelSchema, millisSchema, parseConfig, portSchema } from './config.js';
 export type { HealthServer } from './health.js';
 export { startHealthServer } from './health.js';
+export { KeyedQueue } from './keyed-queue.js';
 export type { RunOptions, Service } from './lifecycle.js';
 export { runUntilSignalled } from './lifecycle.js';
 export type { Logger } from './logger.js';

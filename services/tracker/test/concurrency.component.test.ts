@@ -4,6 +4,7 @@ import { type EventData, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer, until } from '@mlops/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createTracker } from '../src/service.js';
@@ -62,5 +63,58 @@ describe('tracker handling 8 events at once', () => {
     expect(children).toHaveLength(count);
     expect(new Set(children.map((r) => r.data.tags['mlops.trial_id'])).size).toBe(count);
     expect(children.every((r) => r.data.tags['mlops.recorded'] === 'completed')).toBe(true);
+  }, 120_000);
+
+  it("when a top-2 tuning completes twice at once and its best trial's event is gone, then each other model is logged once and the second best registered", async () => {
+    const model = `${name}_top`;
+    const tuningId = `k-${randomUUID().slice(0, 6)}`;
+    await bus.publishEvent(
+      SUBJECTS.tuningStarted,
+      { ...events.tuningStarted(model, tuningId, 4), log_models: { top_k: 2 } },
+      { key: tuningId },
+    );
+    const sequences: number[] = [];
+    for (const [index, accuracy] of [0.7, 0.9, 0.8, 0.75].entries()) {
+      const trial = events.trial(model, tuningId, index, accuracy);
+      sequences.push((await bus.publishEvent(SUBJECTS.runCompleted, trial, { key: trial.trial_id })).seq);
+    }
+    const mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+    const trialRuns = async () => {
+      const experiment = await mlflow.getExperimentByName(model);
+      const filter = `tags.\`mlops.tuning_id\` = '${tuningId}' AND tags.\`mlops.recorded\` = 'completed'`;
+      return experiment === null
+        ? []
+        : (await mlflow.searchRuns({ experimentIds: [experiment.experimentId], filter })).runs;
+    };
+    await until('4 trials recorded', async () => ((await trialRuns()).length === 4 ? true : undefined), 60_000);
+    const jsm = await jetstreamManager(bus.connection);
+    await jsm.streams.deleteMessage('TUNING_EVENTS', sequences[1]!);
+    const done = events.completed(model, tuningId, 4);
+    await Promise.all([
+      bus.publishEvent(SUBJECTS.tuningCompleted, done, { key: tuningId }),
+      bus.publishEvent(SUBJECTS.tuningCompleted, done, { key: `again-${tuningId}` }),
+    ]);
+    const best = await until('model.registered', () => registered.find((e) => e.tuning_id === tuningId), 60_000);
+    expect(best.trial_id).toBe(`${tuningId}-2`);
+    await until('both deliveries handled', async () => {
+      const info = await jsm.consumers.info('TUNING_EVENTS', 'tracker-tuning-events');
+      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    });
+    expect(new Set(registered.filter((e) => e.tuning_id === tuningId).map((e) => e.version))).toEqual(new Set(['1']));
+    const runs = await trialRuns();
+    const child = (index: number) => runs.find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-${index}`)!;
+    expect(child(1).data.tags['mlops.model_skipped']).toBe(
+      `its run.completed (stream sequence ${sequences[1]}) is no longer stored: its weights are gone`,
+    );
+    expect([0, 1, 2, 3].map((i) => child(i).data.tags['mlops.model_id'] !== undefined)).toEqual([
+      false,
+      false,
+      true,
+      false,
+    ]);
+    const experimentId = child(2).info.experimentId;
+    const models = await mlflow.searchLoggedModels({ experimentIds: [experimentId] });
+    expect(models.models.map((m) => m.tags['mlops.trial_id'])).toEqual([`${tuningId}-2`]);
+    expect(models.models[0]?.status).toBe('READY');
   }, 120_000);
 });

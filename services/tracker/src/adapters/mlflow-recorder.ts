@@ -10,12 +10,12 @@ import type {
 } from '@mlops/contracts';
 import { type Experiment, type LoggedModel, type MlflowClient, type Run, RunStatus, tagEquals } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
-import { TrialEventGoneError, TuningNotStartedError } from '../domain/errors.js';
+import { KeyedQueue } from '@mlops/service-kit';
+import { TuningNotStartedError } from '../domain/errors.js';
 import { TopTrials } from '../domain/model-logging.js';
 import type { ModelFilesBuilder, StoredRunCompleted } from '../domain/ports.js';
 import { bestTrials, type RecordedTrial } from '../domain/selection.js';
 import { EXPERIMENT_KIND_TAG, lineageTags, MODEL_TRAINING_KIND, TAGS } from '../domain/tags.js';
-import { KeyedQueue } from './keyed-queue.js';
 
 type TuningRef = { tuning_id: string; experiment_name: string };
 
@@ -329,35 +329,71 @@ export class MlflowRecorder {
   /**
    * `log_models: "top_k"`, once every trial is recorded: logs the models of the tuning's final best k (their weights
    * read back from each one's stored run.completed, its data set from the parent) and returns the trials with their
-   * model ids, as MLflow's GridSearchCV autologging keeps its best 5. Idempotent: a model made by an earlier delivery
-   * is found by its trial tag. Throws {@link TrialEventGoneError} when a trial's event is no longer stored.
+   * model ids, as MLflow's GridSearchCV autologging keeps its best 5. Idempotent, one delivery of a tuning at a time:
+   * a model made earlier is found by its trial tag. A trial whose event is no longer stored keeps no model (its run
+   * says why), so the best of the others is registered.
    */
   async logTopModels<T extends DeferredTrial>(data: TuningCompleted['data'], trials: readonly T[]): Promise<T[]> {
     const parent = await this.startedParent(data);
     const k = topKOf(parent);
     if (k === undefined) return [...trials];
-    const logged = new Map<string, string>();
-    for (const trial of bestTrials(trials, data.selection_metric, k, data.cv)) {
-      if (trial.modelId === '') logged.set(trial.trialId, await this.logDeferredModel(parent, trial, data.tuning_id));
-    }
-    return trials.map((t) => ({ ...t, modelId: logged.get(t.trialId) ?? t.modelId }));
+    return await this.once.run(`top-models:${data.tuning_id}`, async () => {
+      const logged = new Map<string, string>();
+      for (const trial of bestTrials(trials, data.selection_metric, k, data.cv)) {
+        if (trial.modelId !== '') continue;
+        const modelId = await this.logDeferredModel(parent, trial);
+        if (modelId !== undefined) logged.set(trial.trialId, modelId);
+      }
+      return trials.map((t) => ({ ...t, modelId: logged.get(t.trialId) ?? t.modelId }));
+    });
   }
 
-  private async logDeferredModel(parent: Run, trial: DeferredTrial, tuningId: string): Promise<string> {
-    const seq = trial.runCompletedSequence;
-    const event = seq === undefined ? undefined : await this.storedRunCompleted(seq);
-    if (event === undefined || event.trial_id !== trial.trialId) throw new TrialEventGoneError(trial.trialId, seq);
-    const run = this.children.get(tuningId)?.runs.get(trial.trialId) ?? {
-      runId: trial.runId,
-      experimentId: parent.info.experimentId,
-      ended: true,
-      modelId: undefined,
-      modelSurelyAbsent: false,
-    };
-    const modelId = await this.logModel(run, parent, event);
+  /** A top-k trial's model: the one an earlier delivery made, else made from its stored event (undefined if gone). */
+  private async logDeferredModel(parent: Run, trial: DeferredTrial): Promise<string | undefined> {
+    const found = await this.mlflow.findLoggedModelByTag(parent.info.experimentId, TAGS.trialId, trial.trialId);
+    const modelId =
+      found?.status === 'READY'
+        ? await this.linkModel(trial.runId, found.modelId)
+        : await this.modelFromStoredEvent(parent, trial, found);
+    if (modelId === undefined) return undefined;
     await this.logParentDataset(parent, trial.runId);
     await this.mlflow.setTag(trial.runId, TAGS.modelId, modelId);
     return modelId;
+  }
+
+  private async linkModel(runId: string, modelId: string): Promise<string> {
+    await this.mlflow.logModelOutputs({ runId, models: [{ modelId, step: 0 }] });
+    return modelId;
+  }
+
+  /** Makes (or finishes) the model from the trial's stored event; tags the run and returns undefined if it is gone. */
+  private async modelFromStoredEvent(
+    parent: Run,
+    trial: DeferredTrial,
+    found: LoggedModel | null,
+  ): Promise<string | undefined> {
+    const event = await this.storedTrialEvent(trial);
+    if (event === undefined) {
+      const seq = trial.runCompletedSequence ?? 'not recorded';
+      const reason = `its run.completed (stream sequence ${seq}) is no longer stored: its weights are gone`;
+      await this.mlflow.setTag(trial.runId, TAGS.modelSkipped, reason);
+      return undefined;
+    }
+    const run: TrialRunState = {
+      runId: trial.runId,
+      experimentId: parent.info.experimentId,
+      ended: true,
+      modelId: found?.modelId,
+      // Just searched, and trials' models are made one tuning delivery at a time: none can appear meanwhile.
+      modelSurelyAbsent: found === null,
+    };
+    return await this.logModel(run, parent, event);
+  }
+
+  private async storedTrialEvent(trial: DeferredTrial): Promise<RunCompleted['data'] | undefined> {
+    const seq = trial.runCompletedSequence;
+    const event = seq === undefined ? undefined : await this.storedRunCompleted(seq);
+    return event?.trial_id === trial.trialId ? event : undefined;
   }
 
   private async startedParent(ref: TuningRef): Promise<Run> {

@@ -19,7 +19,7 @@ export interface Registration {
  * `tuning.completed`: once every trial is recorded, picks the best, writes `best_*` on the parent, registers a
  * version from the best trial's LoggedModel (or finds the one an earlier delivery registered). Aliases are the
  * gate's business (domain/promotion.ts).
- * Returns undefined when no trial succeeded (nothing to register).
+ * Returns undefined when no trial succeeded or none kept a model (nothing to register).
  */
 export async function registerBest(
   mlflow: MlflowClient,
@@ -33,7 +33,9 @@ export async function registerBest(
     data,
     trials.filter((t) => t.status === 'completed'),
   );
-  const best = pickBestTrial(completed, data.selection_metric, data.cv);
+  // A top-k trial whose weights were gone before its model was logged has none: the best of the rest is registered.
+  const withModels = completed.filter((t) => t.modelId !== '');
+  const best = pickBestTrial(withModels, data.selection_metric, data.cv);
   const parentRunId = parent.info.runId;
   if (best === undefined) {
     await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FAILED, endTime: Date.parse(data.ended_at) });

@@ -9,22 +9,6 @@ export class TuningNotStartedError extends Error {
   }
 }
 
-/**
- * Thrown when a top-k trial's model, logged only once its tuning completes, cannot be: its `run.completed` is no
- * longer in the stream (purged or aged out), so its weights are gone. Nothing is registered from a partial top k.
- */
-export class TrialEventGoneError extends Error {
-  constructor(
-    readonly trialId: string,
-    readonly streamSequence: number | undefined,
-  ) {
-    super(
-      `trial ${trialId}: its run.completed (stream sequence ${streamSequence ?? 'not recorded'}) is no longer stored, so its model cannot be logged`,
-    );
-    this.name = 'TrialEventGoneError';
-  }
-}
-
 /** Thrown while some trials of a completed tuning are not in MLflow yet: the bus retries the event later. */
 export class TrialsPendingError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 import type { Bus, BusMessage, EventHandlers } from '@mlops/bus';
 import { CONSUMERS, type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
-import type { Logger } from '@mlops/service-kit';
+import { KeyedQueue, type Logger } from '@mlops/service-kit';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionRegistry, Registration, TuningFigures, TuningRecords } from '../domain/ports.js';
 import { decidePromotion, type GateDefaults } from '../domain/promotion.js';
@@ -53,6 +53,7 @@ type TuningEvent =
  */
 export function consumeTuningEvents(deps: TrackerDeps) {
   const { records, logger } = deps;
+  const completions = new KeyedQueue();
   const onWait = (err: Error, delayMs: number) =>
     logger.warn({ err, retry_in_ms: delayMs }, 'MLflow unavailable: holding the event until it is back');
   const held =
@@ -68,7 +69,10 @@ export function consumeTuningEvents(deps: TrackerDeps) {
         onWait,
       }),
     [SUBJECTS.runFailed]: held(records.runFailed),
-    [SUBJECTS.tuningCompleted]: held((data: EventData<'tuning.completed'>) => completeTuning(data, deps)),
+    // Two deliveries of one tuning.completed (a redelivery overtaking a slow first) register and judge one at a time.
+    [SUBJECTS.tuningCompleted]: held((data: EventData<'tuning.completed'>) =>
+      completions.run(data.tuning_id, () => completeTuning(data, deps)),
+    ),
   };
   const concurrency = deps.concurrency ?? 1;
   return deps.bus.consumeEvents(CONSUMERS.trackerEvents, handlers, {
@@ -83,7 +87,7 @@ async function completeTuning(data: EventData<'tuning.completed'>, deps: Tracker
   const log = deps.logger.child({ tuning_id: data.tuning_id });
   const registration = await deps.records.tuningCompleted(data);
   if (registration === undefined) {
-    log.warn('no trial succeeded: nothing registered');
+    log.warn('no trial succeeded or kept its model: nothing registered');
     return;
   }
   const verdict = await decidePromotion(deps.registry, deps.gate, data, registration);

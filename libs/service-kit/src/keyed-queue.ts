@@ -1,6 +1,7 @@
 /**
- * Runs async work one at a time per key, in call order (different keys run side by side): two events that would
- * create the same MLflow entity at once (a trial's run.started and run.completed) find-or-create it one after the other.
+ * Runs async work one at a time per key, in call order (different keys run side by side): when events are handled
+ * side by side, two that would find-or-create the same entity (a trial's run.started and run.completed, two
+ * deliveries of one tuning.completed) do it one after the other.
  */
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();

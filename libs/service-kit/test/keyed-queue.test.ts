@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { KeyedQueue } from '../src/adapters/keyed-queue.js';
+import { KeyedQueue } from '../src/keyed-queue.js';
 
 describe('KeyedQueue', () => {
   it('when two calls share a key, then the second starts after the first settles; other keys run side by side', async () => {
