@@ -7,6 +7,7 @@
 //   node bench/tune/run.js --scenarios fit-bound --replicas 1,2
 //   node bench/tune/run.js --top-k 5       # log_models "top_k": only the best 5 models logged
 //   node bench/tune/run.js --mlflow-store postgres --mlflow-workers 2 --tracker-concurrency 8
+//   node bench/tune/run.js --mlflow-server uvicorn   # MLflow's default server (FastAPI around Flask), to compare
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import {
   startServiceProcess,
 } from '@mlops/testkit';
 import { connect } from '@nats-io/transport-node';
+import { treeCpuSeconds } from './cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     'tracker-concurrency': { type: 'string', default: '1' },
     'mlflow-workers': { type: 'string', default: '1' },
     'mlflow-store': { type: 'string', default: 'sqlite' },
+    'mlflow-server': { type: 'string', default: 'gunicorn' },
   },
 });
 const trials = Number(values.trials);
@@ -109,6 +112,7 @@ async function measure(mlflow, dataset, replicas, trackerAfter) {
     LOG_LEVEL: 'warn',
   };
   const services = [];
+  const mlflowCpuBefore = treeCpuSeconds(mlflow.pid) ?? Number.NaN;
   try {
     if (!trackerAfter) services.push(await startTracker(env));
     services.push(...(await startTrainers(env, replicas)));
@@ -135,11 +139,18 @@ async function measure(mlflow, dataset, replicas, trackerAfter) {
     }
     const end = await registered;
     await client.drain();
+    const cpu = (pid) => treeCpuSeconds(pid) ?? Number.NaN;
     return {
       trainerSeconds: (done.at - start) / 1000,
       totalSeconds: (end.at - start) / 1000,
       trackerSeconds: (end.at - trackerStart) / 1000,
       completed: done.data.completed,
+      cpuSeconds: {
+        mlflow: cpu(mlflow.pid) - mlflowCpuBefore,
+        tracker: cpu(services.find((s) => s.name === 'tracker')?.pid),
+        trainers: services.filter((s) => s.name === 'trainer').reduce((sum, s) => sum + cpu(s.pid), 0),
+        nats: cpu(nats.pid),
+      },
     };
   } finally {
     for (const service of services.reverse()) await service.stop(10_000);
@@ -150,13 +161,14 @@ async function measure(mlflow, dataset, replicas, trackerAfter) {
 
 async function main() {
   log(
-    `bench/tune: ${trials} trials, ${threads} trial thread(s) per replica, ${modelsText}, tracker concurrency ${values['tracker-concurrency']}, MLflow on ${values['mlflow-store']} with ${values['mlflow-workers']} worker(s), load ${loadavg()
+    `bench/tune: ${trials} trials, ${threads} trial thread(s) per replica, ${modelsText}, tracker concurrency ${values['tracker-concurrency']}, MLflow on ${values['mlflow-store']} with ${values['mlflow-workers']} ${values['mlflow-server']} worker(s), load ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
   const postgres = values['mlflow-store'] === 'postgres' ? await startPostgresServer() : undefined;
   const mlflow = await startMlflowServer({
     workers: Number(values['mlflow-workers']),
+    server: values['mlflow-server'],
     // SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; the venv has psycopg2.
     ...(postgres === undefined
       ? {}
@@ -205,6 +217,18 @@ async function main() {
     console.log(
       `| ${r.scenario} | ${r.replicas} | ${r.completed} | ${r.trainerSeconds.toFixed(1)} | ${total} | ${r.trialsPerSecond.toFixed(1)} | ${r.fitTrialsPerSecond.toFixed(1)} |`,
     );
+  }
+  console.log('');
+  console.log(
+    '| scenario | trainers | CPU s: MLflow (all workers) | tracker | trainers | nats-server | sum / wall (cores busy) |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const c = r.cpuSeconds;
+    const sum = c.mlflow + c.tracker + c.trainers + c.nats;
+    const wall = r.replicas === 'tracker alone' ? r.trainerSeconds + r.trackerSeconds : r.totalSeconds;
+    const cells = [c.mlflow, c.tracker, c.trainers, c.nats].map((v) => v.toFixed(1)).join(' | ');
+    console.log(`| ${r.scenario} | ${r.replicas} | ${cells} | ${(sum / wall).toFixed(2)} |`);
   }
   log(
     `load at the end ${loadavg()

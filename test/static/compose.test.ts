@@ -136,9 +136,14 @@ describe('the compose checker rejects', () => {
       'depends_on natz, which is not a service',
     ],
     [
-      'MLflow without --allowed-hosts (its default refuses the Host mlflow:5000)',
-      mlflowCommand((words) => words.filter((w, i) => w !== '--allowed-hosts' && words[i - 1] !== '--allowed-hosts')),
-      "mlflow:5000 is not in mlflow's --allowed-hosts",
+      'MLflow without MLFLOW_SERVER_ALLOWED_HOSTS (its default refuses the Host mlflow:5000)',
+      set(env('mlflow', 'MLFLOW_SERVER_ALLOWED_HOSTS'), undefined),
+      "mlflow:5000 is not in mlflow's allowed hosts",
+    ],
+    [
+      'MLflow under gunicorn given --allowed-hosts (MLflow refuses to start)',
+      mlflowCommand((words) => [...words, '--allowed-hosts', 'mlflow:5000']),
+      'MLflow refuses --allowed-hosts with --gunicorn-opts',
     ],
     [
       'MLflow bound to loopback',

@@ -144,7 +144,7 @@ function urlProblems(c: ServiceContext): string[] {
     if (ports !== undefined && (url.port === undefined || !ports.includes(url.port)))
       problems.push(`${c.name}: ${url.text} — ${url.host} listens on ${ports.join(', ')}`);
     if (target.kind.kind === 'mlflow' && !mlflowAllowsHost(target.service, url.host, url.port))
-      problems.push(`${c.name}: ${url.host}:${url.port} is not in ${url.host}'s --allowed-hosts: MLflow answers 403`);
+      problems.push(`${c.name}: ${url.host}:${url.port} is not in ${url.host}'s allowed hosts: MLflow answers 403`);
     return problems;
   });
 }

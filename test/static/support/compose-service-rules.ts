@@ -92,12 +92,17 @@ export function mlflowProblems(c: ServiceContext): string[] {
   if (store === '') problems.push(`${c.name}: no --backend-store-uri`);
   if (sqlite !== undefined && !onVolume(c.service, sqlite))
     problems.push(`${c.name}: the SQLite file ${sqlite} is not on a volume`);
+  if (hasFlag(words, '--gunicorn-opts') && hasFlag(words, '--allowed-hosts'))
+    problems.push(`${c.name}: MLflow refuses --allowed-hosts with --gunicorn-opts (use MLFLOW_SERVER_ALLOWED_HOSTS)`);
   return problems;
 }
 
-/** Whether MLflow's Host-header check (--allowed-hosts, fnmatch) lets `host:port` through. */
+/**
+ * Whether MLflow's Host-header check (fnmatch patterns from MLFLOW_SERVER_ALLOWED_HOSTS, or --allowed-hosts under
+ * uvicorn) lets `host:port` through.
+ */
 export function mlflowAllowsHost(service: ComposeService, host: string, port: number | undefined): boolean {
-  const allowed = flagValue(commandOf(service), '--allowed-hosts');
+  const allowed = processEnv(service).MLFLOW_SERVER_ALLOWED_HOSTS ?? flagValue(commandOf(service), '--allowed-hosts');
   // MLflow's default: localhost and private IP ranges, never a compose service name.
   const patterns = allowed?.split(',').map((p) => p.trim()) ?? ['localhost', 'localhost:*', '127.0.0.1', '127.0.0.1:*'];
   const header = port === undefined || port === 80 ? host : `${host}:${port}`;
