@@ -38,6 +38,10 @@ const { values } = parseArgs({
     'mlflow-server': { type: 'string', default: 'gunicorn' },
   },
 });
+if (!['gunicorn', 'uvicorn'].includes(values['mlflow-server'])) {
+  process.stderr.write(`bench/tune: --mlflow-server is gunicorn or uvicorn, not ${values['mlflow-server']}\n`);
+  process.exit(2);
+}
 const trials = Number(values.trials);
 const threads = Number(values.threads);
 /** `log_models: "top_k"` with this k, or every model logged. */

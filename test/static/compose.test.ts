@@ -146,6 +146,20 @@ describe('the compose checker rejects', () => {
       'MLflow refuses --allowed-hosts with --gunicorn-opts',
     ],
     [
+      'MLflow under gunicorn given --disable-security-middleware',
+      mlflowCommand((words) => [...words, '--disable-security-middleware']),
+      'MLflow refuses --disable-security-middleware with --gunicorn-opts',
+    ],
+    [
+      'MLflow under uvicorn whose --allowed-hosts overrides MLFLOW_SERVER_ALLOWED_HOSTS',
+      mlflowCommand((words) => [
+        ...words.filter((w, i) => w !== '--gunicorn-opts' && words[i - 1] !== '--gunicorn-opts'),
+        '--allowed-hosts',
+        'localhost',
+      ]),
+      "mlflow:5000 is not in mlflow's allowed hosts",
+    ],
+    [
       'MLflow bound to loopback',
       mlflowCommand((words) => words.map((w, i) => (words[i - 1] === '--host' ? '127.0.0.1' : w))),
       '--host 127.0.0.1 is unreachable',

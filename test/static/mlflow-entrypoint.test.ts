@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -10,16 +10,22 @@ import { repoFile } from './support/project.js';
 // The compose MLflow's entrypoint runs here with /bin/sh and the system python3 in place of the image's `python`, and
 // /bin/echo in place of `mlflow server`: the same shell script the container runs, on a real SQLite file.
 
-/** The interpolated entrypoint of docker-compose.yml's mlflow service (`$$` already turned into `$`). */
-function mlflowEntrypoint(): string[] {
+/** docker-compose.yml's interpolated mlflow service (`$$` already turned into `$`). */
+function mlflowService(): { entrypoint?: unknown; command?: unknown } | undefined {
   const model = interpolateModel([parseComposeText(repoFile('docker-compose.yml'), 'docker-compose.yml')]).model;
-  const services = model.services as Record<string, { entrypoint?: unknown }>;
-  return stringList(services.mlflow?.entrypoint);
+  return (model.services as Record<string, { entrypoint?: unknown; command?: unknown }>).mlflow;
+}
+
+function mlflowEntrypoint(): string[] {
+  return stringList(mlflowService()?.entrypoint);
+}
+
+function composeCommand(): string[] {
+  return stringList(mlflowService()?.command);
 }
 
 function stringList(value: unknown): string[] {
-  if (!Array.isArray(value) || !value.every((word) => typeof word === 'string'))
-    throw new Error('mlflow has no entrypoint list');
+  if (!Array.isArray(value) || !value.every((word) => typeof word === 'string')) throw new Error('not a list of words');
   return value;
 }
 
@@ -82,12 +88,30 @@ describe("docker-compose.yml's MLflow entrypoint", () => {
     expect(readdirSync(dir)).toEqual(['bin']);
   });
 
+  test('creates a missing directory of the store as MLflow would, and reads the URI as SQLAlchemy does', () => {
+    const spaced = join(dir, 'new dir', 'mlflow.db');
+    const result = run(['/bin/echo', `--backend-store-uri=sqlite:///${dir}/new%20dir/mlflow.db`]);
+    expect(result.status).toBe(0);
+    expect(journalMode(spaced)).toBe('wal');
+    expect(run(['/bin/echo', `sqlite+pysqlite:///${dir}/other.db`]).status).toBe(0);
+    expect(journalMode(join(dir, 'other.db'))).toBe('wal');
+  });
+
   test('does not start MLflow when the store cannot be opened', () => {
-    const missing = join(dir, 'no-such-dir', 'mlflow.db');
-    const result = run(['/bin/echo', 'started', `sqlite:///${missing}`]);
+    writeFileSync(join(dir, 'a-file'), '');
+    const result = run(['/bin/echo', 'started', `sqlite:///${dir}/a-file/mlflow.db`]);
     expect(result.status).not.toBe(0);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('unable to open database file');
-    expect(existsSync(missing)).toBe(false);
+    expect(result.stderr).toMatch(/Error/);
+  });
+
+  test("runs the service's own command: its SQLite file ends in WAL mode and mlflow gets every argument", () => {
+    const data = join(dir, 'volume');
+    const command = composeCommand().map((word) => word.replaceAll('/mlflow/', `${data}/`));
+    writeFileSync(join(dir, 'bin', 'mlflow'), '#!/bin/sh\necho "mlflow $*"\n', { mode: 0o755 });
+    const result = run(command);
+    expect(result).toMatchObject({ status: 0, stdout: `${command.join(' ')}\n` });
+    expect(command).toContain(`sqlite:///${data}/mlflow.db`);
+    expect(journalMode(join(data, 'mlflow.db'))).toBe('wal');
   });
 });

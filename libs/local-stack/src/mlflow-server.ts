@@ -45,7 +45,9 @@ export interface MlflowServerOptions {
   /**
    * `uvicorn`: MLflow's default, its FastAPI app with the Flask app inside. `gunicorn`: the Flask app alone under
    * gunicorn with threads, for the REST API, the artifact proxy and the UI; about a quarter less of MLflow's CPU per
-   * tracking call here (bench/README.md): what the local stack, compose and the tests run. @defaultValue 'gunicorn'
+   * tracking call here (bench/README.md): what the local stack, compose and the tests run. What only the FastAPI app
+   * serves (OTLP `/v1/traces`, the AI gateway, the jobs API) is absent under gunicorn; the project uses none of it.
+   * @defaultValue 'gunicorn'
    */
   readonly server?: MlflowServerKind;
   /** Also append the server's output to this file. */
@@ -56,10 +58,18 @@ export interface MlflowServerOptions {
 /** The process serving MLflow's app (see {@link MlflowServerOptions.server}). */
 export type MlflowServerKind = 'uvicorn' | 'gunicorn';
 
-/** Threads of each gunicorn worker: requests a worker serves at once (MLflow's calls mostly wait on the store). */
-const GUNICORN_THREADS = 4;
+/**
+ * gunicorn's options for MLflow: 4 threads a worker (MLflow's calls mostly wait on the store); a slow worker boot is
+ * not killed at 30 s; on SIGTERM, workers get 3 s to finish (30 s by default, past the supervisor's 10 s stop grace:
+ * a stop took 6.9 s with the default, 4.5 s with this); and no control socket, which gunicorn ≥ 25.1 would otherwise
+ * share in ~/.gunicorn between every server on the machine.
+ */
+const GUNICORN_OPTIONS = '--threads 4 --timeout 300 --graceful-timeout 3 --no-control-socket';
 
-/** Starts `mlflow server` with a SQLite (write-ahead log) or the given store and the artifact proxy (default: temporary, free port), polling /health. */
+/**
+ * Starts `mlflow server` with a SQLite (write-ahead log) or the given store and the artifact proxy (default: temporary
+ * directory, free port), polling /health.
+ */
 export async function startMlflowServer(options: MlflowServerOptions = {}): Promise<MlflowServerHandle> {
   const binary = options.mlflowBinary ?? projectMlflowBinary();
   if (!existsSync(binary)) {
@@ -72,7 +82,14 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   const removeData = () => (keepData ? Promise.resolve() : rm(dataDir, { recursive: true, force: true }));
   await mkdir(dataDir, { recursive: true });
   const port = options.port ?? (await findFreePort());
-  if (options.backendStoreUri === undefined) await useWriteAheadLog(join(dataDir, 'mlflow.db'));
+  if (options.backendStoreUri === undefined) {
+    await useWriteAheadLog(join(dataDir, 'mlflow.db')).catch(async (err: unknown) => {
+      await removeData();
+      throw new LocalStackError(`could not put MLflow's SQLite store in ${dataDir} in write-ahead-log mode`, {
+        cause: err,
+      });
+    });
+  }
   const trackingUri = `http://127.0.0.1:${port}`;
   const server = await startProcess({
     name: 'mlflow server',
@@ -148,8 +165,7 @@ function serverArgs(
     String(port),
     '--workers',
     String(workers),
-    // gunicorn's gthread workers keep connections alive; its default timeout would end a worker busy 30 s.
-    ...(kind === 'gunicorn' ? ['--gunicorn-opts', `--threads ${GUNICORN_THREADS} --timeout 300`] : []),
+    ...(kind === 'gunicorn' ? ['--gunicorn-opts', GUNICORN_OPTIONS] : []),
   ];
   return basicAuth ? [...args, '--app-name', 'basic-auth'] : args;
 }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { startMlflowServer } from '@mlops/local-stack';
@@ -19,9 +20,26 @@ function descendantCommands(root: number): string[] {
     const parent = parents.get(pid);
     return parent === root || (parent !== undefined && parent > 1 && isBelow(parent));
   };
-  return [...parents.keys()]
-    .filter(isBelow)
-    .map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+  return [...parents.keys()].filter(isBelow).flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
+}
+
+/** Opens a keep-alive connection, makes one request on it and leaves it open and idle (as a browser tab would). */
+async function idleKeepAlive(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      if (chunk.toString('latin1').startsWith('HTTP/1.1 200')) resolve();
+    });
+    socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+  });
+  return socket;
 }
 
 describe('local stack: MLflow server', () => {
@@ -42,6 +60,22 @@ describe('local stack: MLflow server', () => {
       expect(answer.status).toBe(200);
     } finally {
       await server.stop();
+    }
+  }, 120_000);
+
+  it('when a client holds an idle connection, then stop() ends MLflow well inside the SIGKILL grace and cleans up', async () => {
+    const server = await startMlflowServer({ workers: 2 });
+    const pid = server.pid!;
+    const socket = await idleKeepAlive(server.port);
+    try {
+      const started = performance.now();
+      await server.stop();
+      // The supervisor's SIGKILL comes after 10 s; gunicorn waits up to its graceful timeout (30 s by default).
+      expect(performance.now() - started).toBeLessThan(8000);
+      expect(descendantCommands(pid)).toEqual([]);
+      expect(existsSync(server.dataDir)).toBe(false);
+    } finally {
+      socket.destroy();
     }
   }, 120_000);
 });

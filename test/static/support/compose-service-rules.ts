@@ -92,17 +92,23 @@ export function mlflowProblems(c: ServiceContext): string[] {
   if (store === '') problems.push(`${c.name}: no --backend-store-uri`);
   if (sqlite !== undefined && !onVolume(c.service, sqlite))
     problems.push(`${c.name}: the SQLite file ${sqlite} is not on a volume`);
-  if (hasFlag(words, '--gunicorn-opts') && hasFlag(words, '--allowed-hosts'))
-    problems.push(`${c.name}: MLflow refuses --allowed-hosts with --gunicorn-opts (use MLFLOW_SERVER_ALLOWED_HOSTS)`);
+  if (hasFlag(words, '--gunicorn-opts')) {
+    for (const flag of UVICORN_ONLY_FLAGS.filter((f) => hasFlag(words, f)))
+      problems.push(`${c.name}: MLflow refuses ${flag} with --gunicorn-opts (set it in the environment instead)`);
+  }
   return problems;
 }
+
+/** Security flags `mlflow server` accepts only under uvicorn; under gunicorn their MLFLOW_SERVER_* variables do it. */
+const UVICORN_ONLY_FLAGS = ['--allowed-hosts', '--cors-allowed-origins', '--disable-security-middleware'];
 
 /**
  * Whether MLflow's Host-header check (fnmatch patterns from MLFLOW_SERVER_ALLOWED_HOSTS, or --allowed-hosts under
  * uvicorn) lets `host:port` through.
  */
 export function mlflowAllowsHost(service: ComposeService, host: string, port: number | undefined): boolean {
-  const allowed = processEnv(service).MLFLOW_SERVER_ALLOWED_HOSTS ?? flagValue(commandOf(service), '--allowed-hosts');
+  // Under uvicorn the flag, when given, overrides the variable; under gunicorn MLflow refuses the flag.
+  const allowed = flagValue(commandOf(service), '--allowed-hosts') ?? processEnv(service).MLFLOW_SERVER_ALLOWED_HOSTS;
   // MLflow's default: localhost and private IP ranges, never a compose service name.
   const patterns = allowed?.split(',').map((p) => p.trim()) ?? ['localhost', 'localhost:*', '127.0.0.1', '127.0.0.1:*'];
   const header = port === undefined || port === 80 ? host : `${host}:${port}`;
