@@ -8,7 +8,7 @@ import { interpolateModel, parseComposeText } from '../../tools/docs/src/compose
 import { repoFile } from './support/project.js';
 
 // The compose MLflow's entrypoint runs here with /bin/sh and the system python3 in place of the image's `python`, and
-// /bin/echo in place of `mlflow server`: the same shell script the container runs, on a real SQLite file.
+// /bin/echo or a stub `mlflow` in place of `mlflow server`: the script the container runs, on real SQLite files.
 
 /** docker-compose.yml's interpolated mlflow service (`$$` already turned into `$`). */
 function mlflowService(): { entrypoint?: unknown; command?: unknown } | undefined {
