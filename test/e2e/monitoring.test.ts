@@ -129,27 +129,30 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
   }, 120_000);
 
   it('when windows close, then each is a step of the MLflow run "monitoring v1", linked from the version', async () => {
-    const version = await mlflow.getModelVersion(modelName, '1');
-    const runId = version.tags['mlops.monitor.run_id'];
-    expect(runId).toBeDefined();
-    const run = await mlflow.getRun(runId!);
+    // The monitor hands windows to MLflow without waiting for the write: wait until the four windows of the
+    // drift test are in (the first write also opens the run and draws the figure, so the rest come a batch later).
+    const { runId, steps } = await waitFor(
+      'windows 0–3 logged to MLflow',
+      async () => {
+        const version = await mlflow.getModelVersion(modelName, '1');
+        const id = version.tags['mlops.monitor.run_id'];
+        if (id === undefined) return undefined;
+        const history = await mlflow.getMetricHistory(id, 'drift_share');
+        const logged = history.map((m) => m.step).sort((a, b) => a - b);
+        return logged.length >= 4 ? { runId: id, steps: logged } : undefined;
+      },
+      30_000,
+    );
+    const run = await mlflow.getRun(runId);
     expect(run.info.runName).toBe('monitoring v1');
-    const history = await mlflow.getMetricHistory(runId!, 'drift_share');
-    expect(
-      history
-        .map((m) => m.step)
-        .sort((a, b) => a - b)
-        .slice(0, 4),
-    ).toEqual([0, 1, 2, 3]);
+    expect(steps.slice(0, 4)).toEqual([0, 1, 2, 3]);
     // Drift over time as a picture on the same run (redrawn at most every 30 s).
     const figure = await waitFor('the drift figure', async () => {
-      const files = await mlflow.listArtifacts({ runId: runId!, path: 'figures' });
+      const files = await mlflow.listArtifacts({ runId, path: 'figures' });
       return files.some((f) => f.name === 'drift_over_time.svg') ? true : undefined;
     });
     expect(figure).toBe(true);
-    const svg = new TextDecoder().decode(
-      await mlflow.downloadArtifact({ runId: runId!, path: 'figures/drift_over_time.svg' }),
-    );
+    const svg = new TextDecoder().decode(await mlflow.downloadArtifact({ runId, path: 'figures/drift_over_time.svg' }));
     expect(svg).toMatch(/^<svg /);
     expect(svg).toContain('Drift over time');
     expect(svg).toContain(`${modelName} v1, windows 0–`);
