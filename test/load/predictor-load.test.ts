@@ -9,10 +9,12 @@ import autocannon from 'autocannon';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   FEATURES,
+  loggedCount,
   predictorEnv,
   registerAndAnnounce,
   servedVersion,
   spawnPredictor,
+  untilLogged,
   untilReady,
 } from './support/predictor.js';
 
@@ -79,6 +81,8 @@ describe('the predictor under steady load', () => {
       }
       const result = await load;
       const after = await retainedMiB(inspectorPort);
+      // The last announcement may come as the load ends: its reload is asynchronous (it fails here if it never comes).
+      await untilReady(base, swapped.at(-1) ?? '1');
       const finalVersion = await servedVersion(base);
       await bus.close();
 
@@ -133,10 +137,8 @@ describe('the prediction log under steady load', () => {
         retained.push(await retainedMiB(inspectorPort));
       }
       const result = await load;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      const metrics = await (await fetch(`${base}/metrics`)).text();
-      const count = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? Number.NaN);
-      const logged = count(/^predictor_prediction_log_published_total (\S+)$/m);
+      const metrics = await untilLogged(base, result.requests.total);
+      const logged = loggedCount(metrics);
       const dropped = [...metrics.matchAll(/^predictor_prediction_log_dropped_total\{[^}]*\} (\S+)$/gm)].reduce(
         (sum, m) => sum + Number(m[1]),
         0,

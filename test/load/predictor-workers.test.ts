@@ -12,10 +12,12 @@ import autocannon from 'autocannon';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   FEATURES,
+  loggedCount,
   type PublishRegistered,
   predictorEnv,
   registerAndAnnounce,
   spawnPredictor,
+  untilLogged,
   untilReady,
 } from './support/predictor.js';
 
@@ -148,10 +150,9 @@ describe('the predictor with PREDICTOR_WORKERS=2', () => {
       waits.push(await untilEveryWorkerServes(base, version, 10_000));
     }
     const result = await load;
-    await sleep(500);
-    const text = await metrics(base);
+    const text = await untilLogged(base, result['2xx'] + probes.length);
     const answered = sample(text, /^predictor_requests_total\{endpoint="\/predict",status="200"\} (\S+)$/m);
-    const logged = sample(text, /^predictor_prediction_log_published_total (\S+)$/m);
+    const logged = loggedCount(text);
     process.stdout.write(
       `predictor workers: ${result.requests.total} requests, ${result.errors} errors, ${result.non2xx} non-2xx, p99 ${result.latency.p99} ms; every worker served each new version ${waits.map((w) => w.toFixed(0)).join(' / ')} ms after model.registered; /metrics counts ${answered} answers, ${logged} logged\n`,
     );

@@ -3,7 +3,7 @@ import { type Bus, connectBus } from '@mlops/bus';
 import { ModelLoadFailedSchema, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
+import { type NatsServerHandle, registerTestModel, startNatsServer, until } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -64,8 +64,37 @@ async function lastEvent(subject: string): Promise<unknown> {
   }
 }
 
+/** Time for an announcement to be handled when the test checks that nothing changed (there is nothing to wait for). */
 async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 1500));
+}
+
+/** Waits until the predictor answers with `version` (it reloads after the test's publish returns). */
+async function untilServed(version: string): Promise<{ version: string; probability: number }> {
+  return await until(
+    `version ${version} served`,
+    async () => {
+      const now = await served();
+      return now.version === version ? now : undefined;
+    },
+    30_000,
+    100,
+  );
+}
+
+/** Waits until the last `model.load_failed` in the MODELS stream is about `version`, and returns it parsed. */
+async function untilLoadFailed(version: string) {
+  return await until(
+    `model.load_failed for version ${version}`,
+    async () => {
+      const event = await lastEvent(SUBJECTS.modelLoadFailed);
+      if (event === undefined || event === null) return undefined;
+      const parsed = ModelLoadFailedSchema.parse(event);
+      return parsed.data.version === version ? parsed : undefined;
+    },
+    30_000,
+    100,
+  );
 }
 
 beforeAll(async () => {
@@ -102,13 +131,12 @@ describe('predictor hot reload', () => {
   it('when a new version cannot be loaded, then the old one keeps serving and the failure is reported', async () => {
     const broken = await register('{"format": "something else"}');
     await announce(broken);
-    await settle();
+    const event = await untilLoadFailed(broken);
     expect((await served()).version).toBe('1');
     expect((await fetch(`http://127.0.0.1:${predictor.port}/ready`)).status).toBe(200);
     const metrics = await (await fetch(`http://127.0.0.1:${predictor.port}/metrics`)).text();
     expect(metrics).toMatch(/^predictor_model_reload_failures_total 1$/m);
-    const event = await lastEvent(SUBJECTS.modelLoadFailed);
-    expect(ModelLoadFailedSchema.parse(event).data).toMatchObject({
+    expect(event.data).toMatchObject({
       name,
       version: broken,
       instance: 'predictor',
@@ -128,17 +156,15 @@ describe('predictor hot reload', () => {
     });
     await mlflow.setRegisteredModelAlias(name, 'champion', version.version);
     await announce(version.version);
-    await settle();
-    expect((await served()).version).toBe('1');
-    const event = ModelLoadFailedSchema.parse(await lastEvent(SUBJECTS.modelLoadFailed));
+    const event = await untilLoadFailed(version.version);
     expect(event.data.version).toBe(version.version);
+    expect((await served()).version).toBe('1');
   });
 
   it('when a newer valid version is announced, then it is swapped in without a restart', async () => {
     const version = await register({ intercept: 2 });
     await announce(version);
-    await settle();
-    const now = await served();
+    const now = await untilServed(version);
     expect(now.version).toBe(version);
     expect(now.probability).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
   });
@@ -154,18 +180,17 @@ describe('predictor hot reload', () => {
     const before = await served();
     await mlflow.setRegisteredModelAlias(name, 'champion', '1');
     await announce('1');
-    await settle();
-    expect(await served()).toEqual({ version: '1', probability: 0.5 });
+    expect(await untilServed('1')).toEqual({ version: '1', probability: 0.5 });
     await mlflow.setRegisteredModelAlias(name, 'champion', before.version);
     await announce(before.version);
-    await settle();
-    expect(await served()).toEqual(before);
+    expect(await untilServed(before.version)).toEqual(before);
   });
 
   it('when a stale event arrives after the alias moved on, then the version behind the alias is still served', async () => {
     const newest = await register({ intercept: -1 });
     await announce(newest);
     await announce('1'); // late and out of order
+    await untilServed(newest);
     await settle();
     expect(await served()).toMatchObject({ version: newest });
   });

@@ -91,8 +91,15 @@ describe('trials as a work queue across trainer replicas', () => {
     expect(trialIds).toHaveLength(36);
     expect(new Set(completed.map((e) => e.source))).toEqual(new Set(['mlops/replica-a', 'mlops/replica-b']));
     expect(await stored(SUBJECTS.tuningCompleted)).toBe(1);
+    // The last trial's message is acknowledged (and so deleted) just after its handler published tuning.completed.
     const jsm = await jetstreamManager(client);
-    expect((await jsm.streams.info(STREAMS.trials.name)).state.messages).toBe(0);
+    const emptied = await until(
+      'the TRIALS work queue to empty',
+      async () => ((await jsm.streams.info(STREAMS.trials.name)).state.messages === 0 ? true : undefined),
+      10_000,
+      100,
+    );
+    expect(emptied).toBe(true);
   }, 90_000);
 
   it('when a trial cannot be run (its CSV changed since it was pinned), then it is dead-lettered and counted failed while the rest complete', async () => {

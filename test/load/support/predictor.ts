@@ -93,3 +93,21 @@ export async function untilReady(base: string, version: string, budgetMs = 30_00
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** The published count of the prediction log in GET /metrics (summed over workers); NaN when absent. */
+export function loggedCount(metricsText: string): number {
+  return Number(/^predictor_prediction_log_published_total (\S+)$/m.exec(metricsText)?.[1] ?? Number.NaN);
+}
+
+/**
+ * Polls GET /metrics until the prediction log has published at least `expected` messages (it drains after the
+ * load ends, counting each one when JetStream acknowledges it), or `budgetMs` passed; returns the last exposition.
+ */
+export async function untilLogged(base: string, expected: number, budgetMs = 30_000): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    if (loggedCount(text) >= expected || Date.now() - started > budgetMs) return text;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

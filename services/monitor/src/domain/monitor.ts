@@ -20,6 +20,7 @@ import {
 } from './drift-report.js';
 import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
+import { type Patience, waitPatiently } from './patient-wait.js';
 import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
 import { type PredictionBatch, versionKey } from './prediction-batch.js';
 import { automaticCause, type RetrainCause, type RetrainRules } from './retrain-policy.js';
@@ -54,7 +55,8 @@ export interface MonitorDeps {
   readonly retrainer?: Retrainer;
 }
 
-const LABEL_WAIT_MS = 2000;
+/** A label that overtook its prediction waits 2 s for it, and 20 polls at least (see waitPatiently). */
+const LABEL_WAIT: Patience = { ms: 2000, polls: 20, everyMs: 100 };
 const PERFORMANCE_REFRESH_MS = 5000;
 const LABEL_PUBLISHES_AT_ONCE = 64;
 const DUPLICATE_IN_BATCH = {
@@ -313,13 +315,12 @@ export class Monitor {
 
   /** A label may overtake its prediction on the way in: give the consumer a moment before calling an id unknown. */
   private async waitForPredictions(items: readonly FeedbackItem[]): Promise<void> {
-    const deadline = this.now() + LABEL_WAIT_MS;
     const unknown = () =>
       items.some((i) => {
         const o = this.join.check(i.prediction_id, i.model);
         return !o.ok && o.refusal === 'unknown';
       });
-    while (unknown() && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitPatiently(unknown, LABEL_WAIT, this.now);
   }
 
   private async report(window: ClosedWindow): Promise<void> {
