@@ -139,18 +139,22 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
         if (id === undefined) return undefined;
         const history = await mlflow.getMetricHistory(id, 'drift_share');
         const logged = history.map((m) => m.step).sort((a, b) => a - b);
-        return logged.length >= 4 ? { runId: id, steps: logged } : undefined;
+        return [0, 1, 2, 3].every((step) => logged.includes(step)) ? { runId: id, steps: logged } : undefined;
       },
-      30_000,
+      20_000,
     );
     const run = await mlflow.getRun(runId);
     expect(run.info.runName).toBe('monitoring v1');
     expect(steps.slice(0, 4)).toEqual([0, 1, 2, 3]);
     // Drift over time as a picture on the same run (redrawn at most every 30 s).
-    const figure = await waitFor('the drift figure', async () => {
-      const files = await mlflow.listArtifacts({ runId, path: 'figures' });
-      return files.some((f) => f.name === 'drift_over_time.svg') ? true : undefined;
-    });
+    const figure = await waitFor(
+      'the drift figure',
+      async () => {
+        const files = await mlflow.listArtifacts({ runId, path: 'figures' });
+        return files.some((f) => f.name === 'drift_over_time.svg') ? true : undefined;
+      },
+      30_000,
+    );
     expect(figure).toBe(true);
     const svg = new TextDecoder().decode(await mlflow.downloadArtifact({ runId, path: 'figures/drift_over_time.svg' }));
     expect(svg).toMatch(/^<svg /);

@@ -204,15 +204,19 @@ describe('monitor: only the served version is retrained', () => {
     await until('drift.detected of the old version', () => events(SUBJECTS.driftDetected, name)[0]);
     await logTraffic(bus, world, { model: name, version: served, from: 22_000, rows: 200, tag: 'g' });
     // The old version's labels must come after the monitor read these rows (which make `served` the served one).
-    await until("the served version's rows read", async () => {
-      const now = await requestReply(
-        bus.connection,
-        SUBJECTS.monitorStatus,
-        { name, version: served },
-        { timeoutMs: 15_000 },
-      );
-      return (now.versions[0]?.performance.predictions ?? 0) >= 200 ? true : undefined;
-    });
+    await until(
+      "the served version's rows read",
+      async () => {
+        const servedStatus = await requestReply(
+          bus.connection,
+          SUBJECTS.monitorStatus,
+          { name, version: served },
+          { timeoutMs: 15_000 },
+        );
+        return (servedStatus.versions[0]?.performance.predictions ?? 0) >= 200 ? true : undefined;
+      },
+      30_000,
+    );
     const status = await requestReply(
       bus.connection,
       SUBJECTS.monitorStatus,

@@ -157,7 +157,7 @@ describe('predictor hot reload', () => {
     await mlflow.setRegisteredModelAlias(name, 'champion', version.version);
     await announce(version.version);
     const event = await untilLoadFailed(version.version);
-    expect(event.data.version).toBe(version.version);
+    expect(event.data).toMatchObject({ serving_version: '1', reason: expect.any(String) });
     expect((await served()).version).toBe('1');
   });
 

@@ -93,13 +93,12 @@ describe('trials as a work queue across trainer replicas', () => {
     expect(await stored(SUBJECTS.tuningCompleted)).toBe(1);
     // The last trial's message is acknowledged (and so deleted) just after its handler published tuning.completed.
     const jsm = await jetstreamManager(client);
-    const emptied = await until(
+    await until(
       'the TRIALS work queue to empty',
       async () => ((await jsm.streams.info(STREAMS.trials.name)).state.messages === 0 ? true : undefined),
       10_000,
       100,
     );
-    expect(emptied).toBe(true);
   }, 90_000);
 
   it('when a trial cannot be run (its CSV changed since it was pinned), then it is dead-lettered and counted failed while the rest complete', async () => {

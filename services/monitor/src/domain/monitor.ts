@@ -55,8 +55,11 @@ export interface MonitorDeps {
   readonly retrainer?: Retrainer;
 }
 
-/** A label that overtook its prediction waits 2 s for it, and 20 polls at least (see waitPatiently). */
-const LABEL_WAIT: Patience = { ms: 2000, polls: 20, everyMs: 100 };
+/**
+ * A label that overtook its prediction waits 2 s and 20 polls for it (see waitPatiently), never past 4 s: the
+ * predictor's POST /feedback stops waiting for the answer at 5 s (PREDICTOR_FEEDBACK_TIMEOUT_MS).
+ */
+const LABEL_WAIT: Patience = { ms: 2000, polls: 20, everyMs: 100, atMostMs: 4000 };
 const PERFORMANCE_REFRESH_MS = 5000;
 const LABEL_PUBLISHES_AT_ONCE = 64;
 const DUPLICATE_IN_BATCH = {
