@@ -148,6 +148,27 @@ describe('monitor: late labels', () => {
     expect(again).toMatchObject({ status: 'accepted', accepted: 0, duplicates: 10 });
   }, 120_000);
 
+  it('when a label overtakes its prediction (sent before the prediction is logged), then it waits for it and is joined', async () => {
+    const name = `mon_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    const id = `o${(9100).toString(36)}-0`; // the id logTraffic gives row 9100 with tag 'o'
+    const label = { prediction_id: id, label: world.traffic.y[9100] as 0 | 1 };
+    const reply = requestReply(bus.connection, SUBJECTS.feedbackReceived, label, { timeoutMs: 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const [logged] = await logTraffic(bus, world, {
+      model: name,
+      version,
+      from: 9100,
+      rows: 1,
+      perRequest: 1,
+      tag: 'o',
+    });
+    expect(logged).toBe(id);
+    expect(await reply).toMatchObject({ status: 'accepted', accepted: 1, errors: [] });
+    const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
+    expect(status.versions[0]?.labels.joined).toBe(1);
+  }, 60_000);
+
   it('when feedback is bad, then each case is refused with the reason and nothing is counted', async () => {
     const name = `mon_${randomUUID().slice(0, 8)}`;
     const version = await registerWorldModel(mlflow, world, name);
