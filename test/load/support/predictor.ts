@@ -94,14 +94,14 @@ export async function untilReady(base: string, version: string, budgetMs = 30_00
   }
 }
 
-/** The published count of the prediction log in GET /metrics (summed over workers); NaN when absent. */
+/** The requests the prediction log stored, from GET /metrics (summed over workers); NaN when absent. */
 export function loggedCount(metricsText: string): number {
   return Number(/^predictor_prediction_log_published_total (\S+)$/m.exec(metricsText)?.[1] ?? Number.NaN);
 }
 
 /**
- * Polls GET /metrics until the prediction log has published at least `expected` messages (it drains after the
- * load ends, counting each one when JetStream acknowledges it), or `budgetMs` passed; returns the last exposition.
+ * Polls GET /metrics until the prediction log stored at least `expected` requests (it drains after the load ends,
+ * counting them when JetStream acknowledges their message), or `budgetMs` passed; returns the last exposition.
  */
 export async function untilLogged(base: string, expected: number, budgetMs = 30_000): Promise<string> {
   const started = Date.now();
