@@ -198,7 +198,7 @@ describe('the pipeline, end to end on real NATS and MLflow', () => {
     });
     const tuningId = `redeliver-${randomUUID().slice(0, 6)}`;
     await tune({ tuning_id: tuningId, grid: { C: [0.1], solver: ['saga'] } });
-    const original = await waitFor('run.completed', () => events[0]);
+    const original = await waitFor('run.completed', () => events[0], 15_000);
     sub.unsubscribe();
     // The tuning is over (its verdict is out) before the replay, and the replay is handled before runs are counted.
     await waitFor(
