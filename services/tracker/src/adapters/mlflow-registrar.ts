@@ -74,7 +74,7 @@ export interface TrialRecord extends DeferredTrial {
   readonly params: Readonly<Record<string, string>>;
 }
 
-/** Every trial of a tuning recorded in its experiment (completed or failed), from the runs' tags. */
+/** Every trial of a tuning recorded in its experiment (completed or failed, its run ended), from the runs' tags. */
 export async function recordedTrials(
   mlflow: MlflowClient,
   experimentId: string,
@@ -87,6 +87,9 @@ export async function recordedTrials(
     const status = tags[TAGS.recorded];
     const trialId = tags[TAGS.trialId];
     if (trialId === undefined || status === undefined) continue;
+    // `recorded` comes one call before the status that ends the run: a tracker killed in between leaves it
+    // RUNNING, and its redelivered event finishes it. Until then it is not counted, so nothing registers before.
+    if (run.info.status !== RunStatus.FINISHED && run.info.status !== RunStatus.FAILED) continue;
     trials.push({
       trialId,
       trialIndex: Number(tags[TAGS.trialIndex]),
