@@ -69,15 +69,15 @@ const CASES: readonly CrashCase[] = [
     atKill: { ...noDecision, verdict: 'promoted', status: null },
   },
   {
-    name: 'after champion moved to the new version, before the history entry',
-    outcome: 'promoted',
-    hold: { method: 'POST', endpoint: 'registered-models/alias', body: { alias: 'champion' }, when: 'after' },
-    atKill: { ...noDecision, verdict: 'promoted', status: 'promoted', champion: '2' },
-  },
-  {
-    name: 'after the history entry, before model.registered',
+    name: 'after the history entry, before champion moved to the new version',
     outcome: 'promoted',
     hold: { method: 'POST', endpoint: 'registered-models/set-tag', body: { key: HISTORY_TAG }, when: 'after' },
+    atKill: { ...noDecision, verdict: 'promoted', status: 'promoted', history: ['1', '2'] },
+  },
+  {
+    name: 'after champion moved to the new version, before model.registered',
+    outcome: 'promoted',
+    hold: { method: 'POST', endpoint: 'registered-models/alias', body: { alias: 'champion' }, when: 'after' },
     atKill: { ...noDecision, verdict: 'promoted', status: 'promoted', champion: '2', history: ['1', '2'] },
   },
   {

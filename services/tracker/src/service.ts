@@ -1,7 +1,14 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
-import { createLogger, type HealthServer, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
+import {
+  createLogger,
+  type HealthServer,
+  KeyedQueue,
+  type Logger,
+  type Service,
+  startHealthServer,
+} from '@mlops/service-kit';
 import { mlflowChampions } from './adapters/mlflow-champions.js';
 import { mlflowTuningFigures } from './adapters/mlflow-figures.js';
 import { mlflowRecords } from './adapters/mlflow-records.js';
@@ -25,6 +32,7 @@ export function createTracker(
   const storedRunCompleted = async (seq: number) => (await deps.bus.storedEvent(SUBJECTS.runCompleted, seq))?.data;
   const records = mlflowRecords(mlflow, modelFilesBuilder(config.runtime), storedRunCompleted);
   const registry = mlflowChampions(mlflow);
+  const modelMoves = new KeyedQueue();
   let consumer: ConsumerHandle | undefined;
   let requests: ConsumerHandle[] = [];
   let health: HealthServer | undefined;
@@ -43,9 +51,15 @@ export function createTracker(
         figures: mlflowTuningFigures(mlflow, registry),
         gate: config.gate,
         concurrency: config.concurrency,
+        modelMoves,
         logger: logger.child({ module: 'events' }),
       });
-      requests = serveRegistryRequests({ bus: deps.bus, registry, logger: logger.child({ module: 'registry' }) });
+      requests = serveRegistryRequests({
+        bus: deps.bus,
+        registry,
+        modelMoves,
+        logger: logger.child({ module: 'registry' }),
+      });
       if (config.healthPort !== undefined)
         health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
       ready = true;

@@ -54,6 +54,22 @@ async function aliasOf(model: string, alias: string): Promise<string | undefined
 
 const modelName = () => `gate_${randomUUID().slice(0, 8)}`;
 
+/** The champion history recorded on the registered model, oldest first. */
+async function historyOf(model: string): Promise<{ kind: string; version: string; previous: string | null }[]> {
+  const text = (await mlflow.getRegisteredModel(model))?.tags['mlops.champion_history'];
+  return text === undefined ? [] : JSON.parse(text);
+}
+
+/** Publishes a tuning.completed again under a new message id and waits until the tracker has acked it. */
+async function deliverAgain(done: EventData<'tuning.completed'>): Promise<void> {
+  await bus.publishEvent(SUBJECTS.tuningCompleted, done, { key: `again-${done.tuning_id}` });
+  const jsm = await jetstreamManager(bus.connection);
+  await until(async () => {
+    const info = await jsm.consumers.info('TUNING_EVENTS', 'tracker-tuning-events');
+    return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+  });
+}
+
 beforeAll(async () => {
   nats = await startNatsServer();
   mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
@@ -214,6 +230,41 @@ describe('the promotion gate', () => {
     expect(history).toHaveLength(2);
     expect(await announced()).toBe(before); // the same model.registered id: JetStream kept the first one only
   }, 60_000);
+
+  it('when a promotion is delivered again after a newer version took over, then the champion stays on the newer one', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const second = await tune(model, threshold(0.03));
+    await tune(model, threshold(0.05));
+    expect(await aliasOf(model, 'champion')).toBe('3');
+    await deliverAgain(second.done);
+    expect(await aliasOf(model, 'champion')).toBe('3');
+    expect((await historyOf(model)).map((m) => m.version)).toEqual(['1', '2', '3']);
+  }, 60_000);
+
+  it('when a promotion is delivered again after it was rolled back, then the rollback stands', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    const second = await tune(model, threshold(0.05));
+    const back = await requestReply(bus.connection, SUBJECTS.registryRollback, { name: model, by: 'ops' } as never, {
+      timeoutMs: 10_000,
+    });
+    expect(back).toMatchObject({ status: 'ok', version: '1' });
+    await deliverAgain(second.done);
+    expect(await aliasOf(model, 'champion')).toBe('1');
+    expect((await historyOf(model)).map((m) => `${m.kind}:${m.version}`)).toEqual(['gate:1', 'gate:2', 'rollback:1']);
+  }, 60_000);
+
+  it('when a rejection is delivered again after a newer version was kept out, then challenger stays on the newer one', async () => {
+    const model = modelName();
+    await tune(model, threshold(0.05));
+    const second = await tune(model, threshold(0));
+    await tune(model, threshold(0.03));
+    expect(await aliasOf(model, 'challenger')).toBe('3');
+    await deliverAgain(second.done);
+    expect(await aliasOf(model, 'challenger')).toBe('3');
+    expect(await aliasOf(model, 'champion')).toBe('1');
+  }, 60_000);
 });
 
 describe('manual control (registry.models, registry.promote, registry.rollback)', () => {
@@ -315,13 +366,14 @@ describe('manual control (registry.models, registry.promote, registry.rollback)'
 });
 
 describe('the gate after a crash (each intermediate state a killed tracker can leave, then the redelivery)', () => {
-  /** Runs a tuning up to its recorded trial, leaves MLflow as a crash at `stage` would, then delivers tuning.completed. */
-  async function crashAt(stage: 'registered' | 'verdict recorded' | 'alias moved') {
-    const model = modelName();
+  type Stage = 'registered' | 'verdict recorded' | 'history written' | 'alias moved';
+
+  /** Registers a tuning's best as v2 over champion v1 and leaves MLflow as a crash at `stage` would. */
+  async function crashAt(stage: Stage, model = modelName()) {
     await tune(model, threshold(0));
     const tuningId = `c-${randomUUID().slice(0, 8)}`;
     await bus.publishEvent(SUBJECTS.tuningStarted, tuningStarted(model, tuningId), { key: tuningId });
-    await bus.publishEvent(SUBJECTS.runCompleted, trial(model, tuningId, 0, 0.9, threshold(0.05)), {
+    await bus.publishEvent(SUBJECTS.runCompleted, trial(model, tuningId, 0, 0.9, threshold(0.03)), {
       key: `${tuningId}-0`,
     });
     const experiment = await mlflow.getExperimentByName(model);
@@ -341,12 +393,12 @@ describe('the gate after a crash (each intermediate state a killed tracker can l
     });
     const verdict = {
       status: 'promoted',
-      reason: 'accuracy 1 vs champion v1 0.975: better',
+      reason: 'accuracy 0.99 vs champion v1 0.975: better',
       metric: 'accuracy',
       championVersion: '1',
       championValue: 0.975,
-      challengerValue: 1,
-      difference: 0.025,
+      challengerValue: 0.99,
+      difference: 0.015,
       interval: null,
       pValue: null,
       rules: {},
@@ -354,32 +406,51 @@ describe('the gate after a crash (each intermediate state a killed tracker can l
     if (stage !== 'registered') {
       await mlflow.setModelVersionTag(model, version.version, 'mlops.gate.verdict', JSON.stringify(verdict));
     }
-    if (stage === 'alias moved') {
-      await mlflow.setRegisteredModelAlias(model, 'champion', version.version);
-      const history = JSON.parse(
-        (await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!,
-      ) as unknown[];
+    if (stage === 'history written' || stage === 'alias moved') {
       const move = { kind: 'gate', version: '2', previous: '1', reason: verdict.reason, by: 'gate', at: 'then' };
-      await mlflow.setRegisteredModelTag(model, 'mlops.champion_history', JSON.stringify([...history, move]));
+      await mlflow.setRegisteredModelTag(
+        model,
+        'mlops.champion_history',
+        JSON.stringify([...(await historyOf(model)), move]),
+      );
     }
-    await bus.publishEvent(SUBJECTS.tuningCompleted, completed(model, tuningId, 1), { key: tuningId });
-    const decision = await until(() => decisions.get(tuningId));
-    return { model, decision };
+    if (stage === 'alias moved') await mlflow.setRegisteredModelAlias(model, 'champion', version.version);
+    return { model, tuningId };
   }
 
-  for (const stage of ['registered', 'verdict recorded', 'alias moved'] as const) {
+  /** Delivers the crashed tuning's tuning.completed (the redelivery) and resolves with the tracker's decision. */
+  async function redeliver(model: string, tuningId: string) {
+    await bus.publishEvent(SUBJECTS.tuningCompleted, completed(model, tuningId, 1), { key: tuningId });
+    return await until(() => decisions.get(tuningId));
+  }
+
+  for (const stage of ['registered', 'verdict recorded', 'history written', 'alias moved'] as const) {
     it(`when the tracker died with the version ${stage}, then the redelivery ends with one version, one verdict, one move and the event`, async () => {
-      const { model, decision } = await crashAt(stage);
+      const { model, tuningId } = await crashAt(stage);
+      const decision = await redeliver(model, tuningId);
       expect(decision).toMatchObject({ subject: 'model.registered', data: { version: '2', previous_version: '1' } });
       const versions = await mlflow.searchModelVersions({ filter: `name = '${model}'` });
       expect(versions.modelVersions.map((v) => v.version).sort()).toEqual(['1', '2']);
       expect(await aliasOf(model, 'champion')).toBe('2');
       const version = await mlflow.getModelVersion(model, '2');
       expect(version.tags['mlops.gate.status']).toBe('promoted');
-      const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as {
-        version: string;
-      }[];
-      expect(history.map((m) => m.version)).toEqual(['1', '2']);
+      expect((await historyOf(model)).map((m) => m.version)).toEqual(['1', '2']);
     }, 60_000);
   }
+
+  it('when the verdict was recorded but a better version became champion before the redelivery, then it is judged again against that one', async () => {
+    const model = modelName();
+    const { tuningId } = await crashAt('verdict recorded', model);
+    const better = await tune(model, threshold(0.05));
+    expect(better.decision).toMatchObject({
+      subject: 'model.registered',
+      data: { version: '3', previous_version: '1' },
+    });
+    const decision = await redeliver(model, tuningId);
+    expect(decision).toMatchObject({ subject: 'model.rejected', data: { version: '2', champion_version: '3' } });
+    expect(await aliasOf(model, 'champion')).toBe('3');
+    expect(await aliasOf(model, 'challenger')).toBe('2');
+    expect((await mlflow.getModelVersion(model, '2')).tags['mlops.gate.status']).toBe('rejected');
+    expect((await historyOf(model)).map((m) => m.version)).toEqual(['1', '3']);
+  }, 60_000);
 });

@@ -28,18 +28,24 @@ export function mlflowChampions(mlflow: MlflowClient): ChampionRegistry {
       await mlflow.logBatch({ runId: parentRunId, tags: { ...tags, [GATE_TAGS.verdict]: JSON.stringify(verdict) } });
     },
     async moveChampion(name, move) {
+      // The history first: a move it holds that the alias does not show yet is one a crash or an MLflow error cut
+      // short, finished by the redelivery or the retried request, never taken for one made and overtaken.
+      const history = await championHistory(mlflow, name);
+      const last = history.at(-1);
+      if (last?.version !== move.version || last.previous !== move.previous) {
+        const kept = [...history, move].slice(-HISTORY_LIMIT);
+        await mlflow.setRegisteredModelTag(name, CHAMPION_HISTORY_TAG, JSON.stringify(kept));
+      }
       await mlflow.setRegisteredModelAlias(name, CHAMPION_ALIAS, move.version);
       // A version promoted by hand is no longer a challenger: one version never shows both aliases.
       const challenger = await mlflow.getModelVersionByAlias(name, CHALLENGER_ALIAS);
       if (challenger?.version === move.version) await mlflow.deleteRegisteredModelAlias(name, CHALLENGER_ALIAS);
-      const history = await championHistory(mlflow, name);
-      const last = history.at(-1);
-      if (last?.version === move.version && last.previous === move.previous) return;
-      const kept = [...history, move].slice(-HISTORY_LIMIT);
-      await mlflow.setRegisteredModelTag(name, CHAMPION_HISTORY_TAG, JSON.stringify(kept));
     },
     async markChallenger(name, version) {
       await mlflow.setRegisteredModelAlias(name, CHALLENGER_ALIAS, version);
+    },
+    async challengerVersion(name) {
+      return (await mlflow.getModelVersionByAlias(name, CHALLENGER_ALIAS))?.version ?? null;
     },
     history: (name) => championHistory(mlflow, name),
     async version(name, version) {

@@ -8,8 +8,6 @@ export interface ManualMove {
   readonly reply: Extract<ChampionMoveReply, { status: 'ok' }>;
   readonly move: ChampionMove;
   readonly record: VersionRecord;
-  /** Entries in the history after the move: keys the event, so a retried request is not announced twice. */
-  readonly historyLength: number;
 }
 
 /** `registry.models`: the champion and the newest versions with metric, gate verdict, aliases and tuning. */
@@ -95,9 +93,8 @@ export function championStack(history: readonly ChampionMove[]): string[] {
 
 async function apply(registry: ChampionRegistry, name: string, move: ChampionMove, record: VersionRecord) {
   await registry.moveChampion(name, move);
-  const historyLength = (await registry.history(name)).length;
   const reply = { status: 'ok' as const, name, version: move.version, previous_version: move.previous };
-  return { reply, move, record, historyLength };
+  return { reply, move, record };
 }
 
 function summary(record: VersionRecord): ModelVersionSummary {

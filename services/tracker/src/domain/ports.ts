@@ -58,10 +58,12 @@ export interface ChampionRegistry {
   recordedVerdict(name: string, version: string): Promise<GateVerdict | undefined>;
   /** Tags the version and the parent run with the verdict and describes it on the version. */
   recordVerdict(target: { name: string; version: string; parentRunId: string }, verdict: GateVerdict): Promise<void>;
-  /** Points the champion alias at the version and appends the move to the history (once). */
+  /** Appends the move to the history (once), then points the champion alias at the version. */
   moveChampion(name: string, move: ChampionMove): Promise<void>;
   /** Points the challenger alias at a version the gate kept out. */
   markChallenger(name: string, version: string): Promise<void>;
+  /** The version the challenger alias points at, or null. */
+  challengerVersion(name: string): Promise<string | null>;
   /** Every recorded move of the champion alias, oldest first. */
   history(name: string): Promise<ChampionMove[]>;
   /** One version with its tags and aliases; null when the model or the version does not exist. */

@@ -7,20 +7,26 @@ import type { ChampionRegistry, Registration, ScorableModel } from './ports.js';
 export type GateDefaults = Omit<GateRules, 'metric'>;
 
 /**
- * The promotion gate after a tuning registered its best as a new version: judges it against the champion (or
- * reuses the verdict an earlier delivery recorded), records the verdict, then moves `champion` to it or marks it
- * `challenger`. Each step is idempotent, so a tracker killed anywhere in between ends, after redelivery, with one
- * verdict and one alias move.
+ * The promotion gate after a tuning registered its best as a new version: judges it against the champion, records
+ * the verdict, then moves `champion` to it or marks it `challenger`. Each step is idempotent, so a tracker killed
+ * anywhere in between ends, after redelivery, with one verdict and one alias move. A redelivery never undoes what
+ * happened since: a move already made and overtaken stays overtaken (undefined: nothing to announce), and a
+ * promotion never made whose champion has moved since is judged again against the champion of now.
  */
 export async function decidePromotion(
   registry: ChampionRegistry,
   defaults: GateDefaults,
   data: EventData<'tuning.completed'>,
   registration: Registration,
-): Promise<GateVerdict> {
+): Promise<GateVerdict | undefined> {
   const { name, version } = registration;
+  const recorded = await registry.recordedVerdict(name, version);
+  const standing = recorded === undefined ? 'judge' : await recordedStanding(registry, name, version, recorded);
+  if (standing === 'overtaken') return undefined;
   const verdict =
-    (await registry.recordedVerdict(name, version)) ?? (await judgeAgainstChampion(registry, defaults, data, version));
+    recorded !== undefined && standing === 'apply'
+      ? recorded
+      : await judgeAgainstChampion(registry, defaults, data, version);
   await registry.recordVerdict({ name, version, parentRunId: registration.parentRunId }, verdict);
   if (verdict.status === 'promoted') {
     await registry.moveChampion(name, {
@@ -32,9 +38,38 @@ export async function decidePromotion(
       at: data.ended_at,
     });
   } else {
-    await registry.markChallenger(name, version);
+    await markChallenger(registry, name, version);
   }
   return verdict;
+}
+
+/**
+ * What a verdict an earlier delivery recorded still means: `apply` it (its move is not made, or half made, and
+ * nothing moved since), it was made and `overtaken` since, or `judge` again (a promotion never made, the champion
+ * moved meanwhile). A kept-out version's verdict always stands.
+ */
+async function recordedStanding(
+  registry: ChampionRegistry,
+  name: string,
+  version: string,
+  verdict: GateVerdict,
+): Promise<'apply' | 'overtaken' | 'judge'> {
+  if (verdict.status !== 'promoted') return 'apply';
+  const champion = await registry.championVersion(name);
+  if (champion === version) return 'apply';
+  // The history is written before the alias: this move as its last entry is a move cut short, not overtaken.
+  const history = await registry.history(name);
+  const made = history.findLastIndex((move) => move.kind === 'gate' && move.version === version);
+  if (made >= 0) return made === history.length - 1 ? 'apply' : 'overtaken';
+  return champion === verdict.championVersion ? 'apply' : 'judge';
+}
+
+/** `challenger` to a kept-out version, unless it is champion by now or a newer version holds the alias already. */
+async function markChallenger(registry: ChampionRegistry, name: string, version: string): Promise<void> {
+  if ((await registry.championVersion(name)) === version) return;
+  const challenger = await registry.challengerVersion(name);
+  if (challenger !== null && Number(challenger) > Number(version)) return;
+  await registry.markChallenger(name, version);
 }
 
 async function judgeAgainstChampion(

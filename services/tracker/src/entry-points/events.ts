@@ -1,6 +1,6 @@
 import type { Bus, BusMessage, EventHandlers } from '@mlops/bus';
 import { CONSUMERS, type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
-import { KeyedQueue, type Logger } from '@mlops/service-kit';
+import type { KeyedQueue, Logger } from '@mlops/service-kit';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionRegistry, Registration, TuningFigures, TuningRecords } from '../domain/ports.js';
 import { decidePromotion, type GateDefaults } from '../domain/promotion.js';
@@ -25,6 +25,8 @@ export interface TrackerDeps {
   readonly logger: Logger;
   /** Events handled at once. @defaultValue 1 */
   readonly concurrency?: number;
+  /** One decision at a time per registered model, shared with the registry requests (promote, rollback). */
+  readonly modelMoves: KeyedQueue;
 }
 
 /** Provisions the tracker's stream, consumer and the models stream it publishes to. */
@@ -53,7 +55,6 @@ type TuningEvent =
  */
 export function consumeTuningEvents(deps: TrackerDeps) {
   const { records, logger } = deps;
-  const completions = new KeyedQueue();
   const onWait = (err: Error, delayMs: number) =>
     logger.warn({ err, retry_in_ms: delayMs }, 'MLflow unavailable: holding the event until it is back');
   const held =
@@ -69,9 +70,10 @@ export function consumeTuningEvents(deps: TrackerDeps) {
         onWait,
       }),
     [SUBJECTS.runFailed]: held(records.runFailed),
-    // Two deliveries of one tuning.completed (a redelivery overtaking a slow first) register and judge one at a time.
+    // One model's tunings (and two deliveries of one) register and are judged one at a time, each against the
+    // champion the one before left, never beside a promote or rollback of the same model.
     [SUBJECTS.tuningCompleted]: held((data: EventData<'tuning.completed'>) =>
-      completions.run(data.tuning_id, () => completeTuning(data, deps)),
+      deps.modelMoves.run(data.registered_model_name, () => completeTuning(data, deps)),
     ),
   };
   const concurrency = deps.concurrency ?? 1;
@@ -91,7 +93,12 @@ async function completeTuning(data: EventData<'tuning.completed'>, deps: Tracker
     return;
   }
   const verdict = await decidePromotion(deps.registry, deps.gate, data, registration);
-  await announceVerdict(data, registration, verdict, deps, log);
+  if (verdict === undefined) {
+    const { name, version } = registration;
+    log.info({ name, version }, 'delivered again after its move was made and overtaken: nothing changed');
+  } else {
+    await announceVerdict(data, registration, verdict, deps, log);
+  }
   await drawFigures(data, registration, deps, log);
 }
 

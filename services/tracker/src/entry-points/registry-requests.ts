@@ -7,7 +7,7 @@ import {
   SELECTION_METRICS,
   SUBJECTS,
 } from '@mlops/contracts';
-import type { Logger } from '@mlops/service-kit';
+import type { KeyedQueue, Logger } from '@mlops/service-kit';
 import type { z } from 'zod';
 import { listVersions, type ManualMove, promote, rollback } from '../domain/champion-control.js';
 import type { ChampionRegistry } from '../domain/ports.js';
@@ -20,6 +20,8 @@ export interface RegistryDeps {
   readonly bus: Bus;
   readonly registry: ChampionRegistry;
   readonly logger: Logger;
+  /** One move at a time per registered model, shared with the gate. */
+  readonly modelMoves: KeyedQueue;
 }
 
 /**
@@ -36,12 +38,18 @@ export function serveRegistryRequests(deps: RegistryDeps): ConsumerHandle[] {
     bus.serve(SUBJECTS.registryPromote, QUEUE, async (body) => {
       const request = parse(SUBJECTS.registryPromote, body);
       if (!request.ok) return request.refusal;
-      return await announce(deps, await promote(registry, request.value, new Date()));
+      const { name } = request.value;
+      return await deps.modelMoves.run(name, async () =>
+        announce(deps, await promote(registry, request.value, new Date())),
+      );
     }),
     bus.serve(SUBJECTS.registryRollback, QUEUE, async (body) => {
       const request = parse(SUBJECTS.registryRollback, body);
       if (!request.ok) return request.refusal;
-      return await announce(deps, await rollback(registry, request.value, new Date()));
+      const { name } = request.value;
+      return await deps.modelMoves.run(name, async () =>
+        announce(deps, await rollback(registry, request.value, new Date())),
+      );
     }),
   ];
 }
@@ -69,7 +77,7 @@ function parse<S extends RequestSubject>(
 
 async function announce(deps: RegistryDeps, outcome: ManualMove | Refusal): Promise<ChampionMoveReply> {
   if (!('move' in outcome)) return outcome;
-  const { reply, move, record, historyLength } = outcome;
+  const { reply, move, record } = outcome;
   const tags = record.tags;
   const metricValue = Number(tags[TAGS.metricValue]);
   const metricName = SELECTION_METRICS.find((m) => m === tags[TAGS.selectionMetric]);
@@ -87,7 +95,8 @@ async function announce(deps: RegistryDeps, outcome: ManualMove | Refusal): Prom
     reason: `${move.kind} by ${move.by}: ${move.reason}`,
     registered_at: move.at,
   };
-  const key = `${reply.name}:${move.version}:${move.kind}:${historyLength}`;
+  // The move's own time: the history's length stops growing at its cap, and a repeated move must be announced again.
+  const key = `${reply.name}:${move.version}:${move.kind}:${move.at}`;
   await deps.bus.publishEvent(SUBJECTS.modelRegistered, data, { key });
   deps.logger.info({ name: reply.name, ...move }, `champion moved by ${move.kind}`);
   return reply;
