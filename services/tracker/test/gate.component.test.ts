@@ -219,11 +219,7 @@ describe('the promotion gate', () => {
     const announced = async () =>
       (await jsm.streams.info('MODELS', { subjects_filter: 'model.registered' })).state.subjects?.['model.registered'];
     const before = await announced();
-    await bus.publishEvent(SUBJECTS.tuningCompleted, better.done, { key: `again-${better.tuningId}` });
-    await until(async () => {
-      const info = await jsm.consumers.info('TUNING_EVENTS', 'tracker-tuning-events');
-      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
-    });
+    await deliverAgain(better.done);
     const versions = await mlflow.searchModelVersions({ filter: `name = '${model}'` });
     expect(versions.modelVersions.map((v) => v.version).sort()).toEqual(['1', '2']);
     const history = JSON.parse((await mlflow.getRegisteredModel(model))!.tags['mlops.champion_history']!) as unknown[];
