@@ -112,7 +112,10 @@ export interface Bus {
   leases(bucket: string, options: { ttlMs: number }): Promise<Lease>;
   /** Sets marked member by member (idempotent puts, no compare-and-set) in a key-value bucket, created when missing. */
   markSets(bucket: string, options: { ttlMs: number }): Promise<MarkSets>;
-  /** The last stored event of `subject`, parsed; undefined when there is none (or it breaks the schema). */
+  /**
+   * The last stored event of `subject`, parsed; undefined when there is none (or it breaks the schema, logged). Rejects
+   * when the stream cannot say (missing, or not answering once a cluster had 30 s to settle).
+   */
   lastEvent<S extends EventSubject>(subject: S): Promise<EventOf<S> | undefined>;
   /**
    * The event of `subject` stored at `streamSequence` of its stream (a handler's `message.streamSequence`), parsed:
@@ -238,11 +241,13 @@ function createBus(
     leases: (bucket, leaseOptions) => whileClusterSettles(() => leases(nc, bucket, { ...leaseOptions, replicas })),
     markSets: (bucket, setOptions) => whileClusterSettles(() => markSets(nc, jsm, bucket, { ...setOptions, replicas })),
     async lastEvent(subject) {
-      const stored = await jsm.streams
-        .getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject })
-        .catch(() => null);
+      // Only "no such message" is none: a timeout or a missing stream must not pass for an empty history.
+      const stored = await whileClusterSettles(() =>
+        jsm.streams.getMessage(EVENT_MAP[subject].stream, { last_by_subj: subject }),
+      );
       if (stored === null) return undefined;
       const parsed = parseEvent(subject, stored.json());
+      if (!parsed.ok) log.warn({ subject, seq: stored.seq }, 'last stored event breaks its schema: read as none');
       return parsed.ok ? parsed.event : undefined;
     },
     async storedEvent(subject, streamSequence) {

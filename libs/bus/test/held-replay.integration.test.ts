@@ -83,4 +83,8 @@ describe('replayEvents and lastEvent', () => {
     expect(summary).toEqual({ events: 0, invalid: 0, lastSequence: 0 });
     expect(await bus.lastEvent(SUBJECTS.labelRecorded)).toBeUndefined();
   });
+
+  it('when the stream itself is missing, then lastEvent rejects instead of reading it as empty', async () => {
+    await expect(bus.lastEvent(SUBJECTS.retrainRequested)).rejects.toThrow(/stream not found/i);
+  });
 });
