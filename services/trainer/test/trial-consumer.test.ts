@@ -29,18 +29,26 @@ function trialOf(index = 0, count = 1): TrialRequested['data'] {
 }
 
 /** The handler the entry point registers, the subjects it published, and how many run.failed publishes fail first. */
-function handlerWith(options: { failedPublishFailures: number; onFailure?: () => void }) {
+function handlerWith(options: {
+  failedPublishFailures: number;
+  startedPublishFailures?: number;
+  onFailure?: () => void;
+  holdout?: TrialExecutor['holdout'];
+}) {
   const published: string[] = [];
-  let failures = 0;
+  const data = new Map<string, unknown>();
+  const failures = { 'run.failed': 0, 'run.started': 0 };
+  const allowed = { 'run.failed': options.failedPublishFailures, 'run.started': options.startedPublishFailures ?? 0 };
   let handler: Handler | undefined;
   const bus = {
-    publishEvent: async (subject: string) => {
-      if (subject === 'run.failed' && failures < options.failedPublishFailures) {
-        failures++;
+    publishEvent: async (subject: string, body: unknown) => {
+      if ((subject === 'run.failed' || subject === 'run.started') && failures[subject] < allowed[subject]) {
+        failures[subject]++;
         options.onFailure?.();
         throw new Error('NATS is not reachable');
       }
       published.push(subject);
+      data.set(subject, body);
     },
     consumeTrials: (handle: Handler) => {
       handler = handle;
@@ -59,11 +67,11 @@ function handlerWith(options: { failedPublishFailures: number; onFailure?: () =>
     run: async () => {
       throw new Error('the trial thread died');
     },
-    holdout: async () => undefined as never,
+    holdout: options.holdout ?? (async () => undefined as never),
   };
   startTrialConsumer(bus, executor, 1, logger);
   if (handler === undefined) throw new Error('no handler registered');
-  return { handle: handler, published };
+  return { handle: handler, published, data };
 }
 
 describe('the trial handler when a fit fails', () => {
@@ -86,6 +94,29 @@ describe('the trial handler when a fit fails', () => {
     const error = await handle(trialOf(), delivery(true)).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TrialGivenUpError);
     expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+  });
+
+  it('when run.started cannot be published at first on the last attempt, then it is retried and the trial still ends accounted for', async () => {
+    const { handle, published } = handlerWith({ failedPublishFailures: 0, startedPublishFailures: 1 });
+    const error = await handle(trialOf(), delivery(true)).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TrialGivenUpError);
+    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+  });
+
+  it('when the holdout cannot be built at first (its thread died), then it is built again and tuning.completed carries it', async () => {
+    const holdout = { feature_names: ['x0'], rows: [[1]], labels: [1 as const] };
+    let calls = 0;
+    const { handle, data } = handlerWith({
+      failedPublishFailures: 0,
+      holdout: async () => {
+        calls++;
+        if (calls === 1) throw new Error('the trial thread died');
+        return holdout;
+      },
+    });
+    await handle(trialOf(), delivery(true)).catch(() => undefined);
+    expect(calls).toBe(2);
+    expect(data.get('tuning.completed')).toMatchObject({ holdout });
   });
 
   it('when two trials of a tuning both see it complete, then this replica publishes tuning.completed once', async () => {

@@ -22,11 +22,13 @@ export interface TrialExecutor {
  * (TrialGivenUpError); a failure to record it is retried like any error.
  */
 export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, concurrency: number, logger: Logger) {
-  const close = tuningCloser(executor, bus.publishEvent);
+  const close = tuningCloser(executor, bus.publishEvent, logger);
   return bus.consumeTrials(async (trial, delivery) => {
     const log = logger.child({ tuning_id: trial.tuning_id, trial_id: trial.trial_id });
     const startedAt = new Date().toISOString();
-    await bus.publishEvent(SUBJECTS.runStarted, { ...trialRefOf(trial), started_at: startedAt }, trial.trial_id);
+    // Patiently too: on the last delivery a failed publish would dead-letter the trial before it is accounted for.
+    const started = { ...trialRefOf(trial), started_at: startedAt };
+    await patiently(() => bus.publishEvent(SUBJECTS.runStarted, started, trial.trial_id), delivery.signal, log);
     log.debug({ last_attempt: delivery.lastAttempt }, 'trial fitting');
     let result: QueuedTrialResult;
     try {
@@ -88,18 +90,39 @@ async function account(
  * see it complete. Replicas racing to it are de-duplicated by JetStream (the event id names the tuning). A close that
  * fails is forgotten, so the retry closes it.
  */
-function tuningCloser(executor: TrialExecutor, publish: PublishEvent) {
+function tuningCloser(executor: TrialExecutor, publish: PublishEvent, logger: Logger) {
   const closed = new Set<string>();
   return async (trial: TrialRequested['data'], counts: TallyCounts): Promise<void> => {
     if (closed.has(trial.tuning_id)) return;
     closed.add(trial.tuning_id);
     if (closed.size > 1000) closed.delete(closed.values().next().value!);
     try {
-      const holdout = await executor.holdout(trial).catch(() => undefined);
+      const holdout = await holdoutOrNone(executor, trial, logger.child({ tuning_id: trial.tuning_id }));
       await closeTuning(trial, counts, holdout, publish);
     } catch (err) {
       closed.delete(trial.tuning_id);
       throw err;
     }
   };
+}
+
+/** Holdout builds tried before a tuning closes without one (a thread that died is replaced; a bug is not). */
+const HOLDOUT_ATTEMPTS = 3;
+
+/**
+ * The tuning's holdout for the gate, built again when a build fails; none only when the data set is unusable now or
+ * every attempt failed (then the gate cannot compare with the champion and says so), logged as an error.
+ */
+async function holdoutOrNone(executor: TrialExecutor, trial: TrialRequested['data'], log: Logger) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await executor.holdout(trial);
+    } catch (err) {
+      if (err instanceof UnusableDataError || attempt >= HOLDOUT_ATTEMPTS) {
+        log.error({ err, attempt }, 'tuning closes without its holdout: the gate cannot compare it with the champion');
+        return undefined;
+      }
+      log.warn({ err, attempt }, 'holdout not built: trying again');
+    }
+  }
 }
