@@ -108,6 +108,44 @@ describe('monitor: drift against the served version', () => {
     expect(shifted?.drifted_features).toEqual(detected.data.drifted_features);
   }, 120_000);
 
+  it('when champion moves on while a version drifts, then its episode ends as superseded and its later windows open none', async () => {
+    const name = `mon_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    const shift = { columns: INFORMATIVE, by: 1 };
+    await logTraffic(bus, world, { model: name, version, from: 0, rows: 1000, tag: 'g', shift });
+    await until('drift.detected', () => events(SUBJECTS.driftDetected, name)[0]);
+    await bus.publishEvent(
+      SUBJECTS.modelRegistered,
+      {
+        tuning_id: `tun-${name}`,
+        trial_id: `tun-${name}-0`,
+        name,
+        version: String(Number(version) + 1),
+        alias: 'champion',
+        run_id: 'run',
+        model_uri: `models:/${name}/${Number(version) + 1}`,
+        source_uri: 'models:/m-1',
+        metric: null,
+        previous_version: version,
+        registered_at: new Date().toISOString(),
+      },
+      { key: `${name}:next` },
+    );
+    const ended = await until('drift.resolved', () => events(SUBJECTS.driftResolved, name)[0]);
+    expect(ended.data).toMatchObject({ version, superseded_by: String(Number(version) + 1) });
+    const before = windowsOf(name).length;
+    // The old version's last requests, still drifted, logged after the move (as a predictor does until it swaps).
+    await logTraffic(bus, world, { model: name, version, from: 1000, rows: 1000, tag: 'h', shift });
+    const late = await until('2 more windows', () => (windowsOf(name).length >= before + 2 ? true : undefined));
+    expect(late).toBe(true);
+    expect(
+      windowsOf(name)
+        .slice(before)
+        .map((w) => w.dataset_drift),
+    ).toEqual([true, true]);
+    expect(events(SUBJECTS.driftDetected, name)).toHaveLength(1);
+  }, 120_000);
+
   it('when a version has no reference profile, then windows say so and live performance is still tracked', async () => {
     const name = `mon_${randomUUID().slice(0, 8)}`;
     const version = await registerWorldModel(mlflow, world, name, false);

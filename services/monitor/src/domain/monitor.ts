@@ -93,6 +93,11 @@ export class Monitor {
   private readonly retrainChecks = new Map<string, number>();
   /** Per model, the version that made its latest logged prediction: the one served now, the only one retrained. */
   private readonly served = new Map<string, { version: string; atMs: number }>();
+  /**
+   * Per model, the champion the last `model.registered` named: a version the alias has left opens no drift episode
+   * and is not retrained, even while its last predictions are still being counted (until it is champion again).
+   */
+  private readonly champions = new Map<string, string>();
   /** Versions whose trigger came while its weighing was throttled: weighed again at the next tick after the wait. */
   private readonly retrainDue = new Map<string, { reference: VersionReference; windowIndex: number | null }>();
   private readonly now: () => number;
@@ -124,6 +129,11 @@ export class Monitor {
     const now = this.now();
     this.join.addBatch(batch, now);
     this.noteServed(batch);
+  }
+
+  /** A stored `model.registered` read while replaying at start: who is champion now. */
+  rememberChampion(model: string, version: string): void {
+    this.champions.set(model, version);
   }
 
   /** A stored label read while replaying at start. */
@@ -405,7 +415,7 @@ export class Monitor {
     checkpoint: MonitorCheckpoint,
   ): Promise<void> {
     const at = new Date(window.closedAtMs).toISOString();
-    const served = this.served.get(window.model)?.version === window.version;
+    const served = this.isServed(window.model, window.version);
     if (datasetDrift === true && checkpoint.drift_since_window === null && served) {
       await this.deps.announce.driftDetected({
         model: window.model,
@@ -447,7 +457,7 @@ export class Monitor {
     if (retrainer === undefined) return;
     const key = versionKey(model, version);
     const now = this.now();
-    const current = this.served.get(model)?.version === version;
+    const current = this.isServed(model, version);
     const cause = current
       ? automaticCause(this.rules.retrain, this.book.checkpoint(key), now, this.rules.performance.windowMs)
       : null; // late labels of a replaced version must not retrain it
@@ -541,6 +551,7 @@ export class Monitor {
       if (outcome.retrainId !== undefined) {
         await this.deps.retrainer?.onTuningOutcome(outcome.model, outcome.tuningId, outcome.verdict);
       }
+      if (outcome.promoted !== undefined) this.champions.set(outcome.model, outcome.promoted.version);
       const previous = outcome.promoted?.previous;
       if (outcome.promoted === undefined || previous === null || previous === undefined) return;
       const checkpoint = this.book.checkpoint(versionKey(outcome.model, previous));
@@ -566,6 +577,12 @@ export class Monitor {
   /** The one model the monitor has seen predictions of, or undefined when none or several. */
   private onlyModel(): string | undefined {
     return this.served.size === 1 ? [...this.served.keys()][0] : undefined;
+  }
+
+  /** Whether `version` made the model's latest prediction and the champion alias has not left it since. */
+  private isServed(model: string, version: string): boolean {
+    const champion = this.champions.get(model);
+    return this.served.get(model)?.version === version && (champion === undefined || champion === version);
   }
 
   /** Remembers which version of the batch's model made the latest prediction. */

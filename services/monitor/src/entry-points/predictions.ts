@@ -53,6 +53,13 @@ export async function restoreMonitor(
   const retrains = await bus.replayEvents(SUBJECTS.retrainRequested, (event) => retrainer?.remember(event.data), {
     onInvalid,
   });
+  await bus.replayEvents(
+    SUBJECTS.modelRegistered,
+    (event) => monitor.rememberChampion(event.data.name, event.data.version),
+    {
+      onInvalid,
+    },
+  );
   logger.info(
     {
       retrains: retrains.events,
