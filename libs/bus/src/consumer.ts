@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS, deadLetterSubject } from './dead-letters.js';
@@ -44,7 +45,11 @@ export interface ConsumeOptions {
   readonly ackWaitMs?: number;
   /** First retry delay, doubled per delivery up to 30 s. @defaultValue 500 */
   readonly retryBaseMs?: number;
-  /** Messages pulled per request (handlers still run at most `concurrency` at once). @defaultValue concurrency */
+  /**
+   * Messages pulled ahead (handlers still run at most `concurrency` at once). At most `concurrency`: one pull per free
+   * handler, nothing waits unseen. Above it, a continuous pull whose extra messages wait in the client without
+   * keep-alive, so the ack wait must cover their wait (the monitor's windows). @defaultValue concurrency
+   */
   readonly prefetch?: number;
 }
 
@@ -77,21 +82,79 @@ export async function startConsuming(
 ): Promise<ConsumerHandle> {
   const consumer: Consumer = await js.consumers.get(stream, durable);
   const concurrency = options.concurrency ?? 1;
+  const log = logger.child({ stream, durable });
+  const prefetch = options.prefetch ?? concurrency;
+  const run = prefetch > concurrency ? consumeAhead : consumeBySlot;
+  return await run(consumer, (m, signal) => handleOne(js, m, handler, { ...options, signal }, log), {
+    concurrency,
+    prefetch,
+    log,
+  });
+}
+
+type Handle = (m: JsMsg, signal: AbortSignal) => Promise<void>;
+type LoopOptions = { readonly concurrency: number; readonly prefetch: number; readonly log: BusLogger };
+
+/**
+ * One pull of one message per free handler slot: nothing waits in the client's buffer, where no keep-alive reaches it
+ * (a message that sat there longer than the ack wait, behind long handlers, was delivered again and handled twice).
+ */
+async function consumeBySlot(consumer: Consumer, handle: Handle, options: LoopOptions): Promise<ConsumerHandle> {
+  const stopping = new AbortController();
+  const pulls = new Set<ConsumerMessages>();
+  const slot = async () => {
+    for (let failures = 0; !stopping.signal.aborted; ) {
+      let pull: ConsumerMessages | undefined;
+      try {
+        pull = await consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
+        pulls.add(pull);
+        if (stopping.signal.aborted) break;
+        for await (const m of pull) await handle(m, stopping.signal);
+        failures = 0;
+      } catch (err) {
+        if (stopping.signal.aborted) break;
+        failures++;
+        options.log[failures > 2 ? 'warn' : 'debug']({ err, failures }, 'pull failed: pulling again');
+        await sleep(Math.min(250 * failures, 2000), undefined, { signal: stopping.signal }).catch(() => undefined);
+      } finally {
+        if (pull !== undefined) {
+          pulls.delete(pull);
+          await pull.close().catch(() => undefined);
+        }
+      }
+    }
+  };
+  const slots = Array.from({ length: options.concurrency }, slot);
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        await Promise.allSettled([...pulls].map((pull) => pull.close()));
+        await Promise.allSettled(slots);
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * A continuous pull of `prefetch` messages for consumers that hold many at once (the monitor's windows): up to
+ * `prefetch` may wait in the client for a slot, so their ack wait must cover that.
+ */
+async function consumeAhead(consumer: Consumer, handle: Handle, options: LoopOptions): Promise<ConsumerHandle> {
   const messages: ConsumerMessages = await consumer.consume({
-    max_messages: options.prefetch ?? concurrency,
+    max_messages: options.prefetch,
     expires: PULL_EXPIRES_MS,
   });
   const inFlight = new Set<Promise<void>>();
-  const log = logger.child({ stream, durable });
-  void logNotifications(messages, log);
+  void logNotifications(messages, options.log);
   const stopping = new AbortController();
   const loop = (async () => {
     for await (const m of messages) {
-      const task = handleOne(js, m, handler, { ...options, signal: stopping.signal }, log).finally(() =>
-        inFlight.delete(task),
-      );
+      const task = handle(m, stopping.signal).finally(() => inFlight.delete(task));
       inFlight.add(task);
-      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
     }
   })();
   let stopped: Promise<void> | undefined;

@@ -211,4 +211,25 @@ describe('consume', () => {
     expect(peak).toBeLessThanOrEqual(2);
     await handle.stop();
   });
+
+  it('when handlers outlast the ack wait and more messages wait, then each message is handled once, on its first delivery', async () => {
+    const durable = `c-${randomUUID().slice(0, 8)}`;
+    await bus.ensureConsumer(stream, { durable, ackWaitMs: 2000, maxDeliver: 5 });
+    const handled: string[] = [];
+    const handle = await bus.consumeRaw(
+      stream,
+      durable,
+      async (m) => {
+        handled.push(`${m.streamSequence}#${m.deliveryCount}`);
+        await new Promise((resolve) => setTimeout(resolve, 5000)); // 2.5 ack waits, kept alive every second
+      },
+      { concurrency: 2, maxDeliver: 5, ackWaitMs: 2000 },
+    );
+    for (let i = 0; i < 4; i++) await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
+    await waitFor(() => handled.length >= 4, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // any second delivery would come meanwhile
+    await handle.stop();
+    expect(handled.map((h) => h.split('#')[0]).sort()).toEqual(['1', '2', '3', '4']);
+    expect(handled.every((h) => h.endsWith('#1'))).toBe(true);
+  }, 40_000);
 });
