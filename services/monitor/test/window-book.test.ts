@@ -28,7 +28,7 @@ const noop = { ack: async () => undefined };
 /** Offers a message and takes every window it closes, with the version's split as it was when each closed. */
 function offer(book: WindowBook, message: PredictionBatch) {
   const outcome = book.offer(message, noop, 0);
-  if (outcome === 'counted') return 'counted';
+  if (outcome === 'counted' || outcome === 'held') return outcome;
   const closed = [];
   for (const w of outcome) {
     closed.push({
@@ -99,6 +99,20 @@ describe('WindowBook', () => {
     ]);
     expect([...book.expired(1000)]).toMatchObject([{ index: 5, rows: 2 }]);
     expect(book.snapshot()['m:1']?.splits).toEqual([]);
+  });
+
+  it('when a message comes again while its rows wait in an open window, then it is not counted twice and the window acknowledges both deliveries', async () => {
+    const book = new WindowBook({ rows: 10, ms: 60_000 }, new Map(), new Set());
+    const acked: string[] = [];
+    const delivery = (name: string) => ({ ack: async () => void acked.push(name) });
+    const taken = book.offer(batch(7, 12), delivery('first'), 0);
+    if (typeof taken === 'string') throw new Error(`not taken: ${taken}`);
+    expect([...taken].map((w) => w.rows)).toEqual([10]); // its last 2 rows wait in the next window
+    expect(book.offer(batch(7, 12), delivery('again'), 0)).toBe('held');
+    const windows = [...book.expired(60_000)];
+    expect(windows.map((w) => w.rows)).toEqual([2]);
+    await Promise.all(windows.flatMap((w) => w.parts.map((p) => p.settle?.ack())));
+    expect(acked).toEqual(['first', 'again']);
   });
 
   it('when a window is open for the time limit, then it closes by time with the rows it has', () => {

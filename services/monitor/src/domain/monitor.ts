@@ -154,8 +154,10 @@ export class Monitor {
       this.deps.metrics.joinRows(this.join.size);
       const uncounted = this.book.uncountedRows(batch);
       const outcome = this.book.offer(batch, settle, now);
+      if (outcome === 'held') return;
       if (outcome === 'counted') {
-        await settle.ack();
+        // Skipped again if its acknowledgement is lost and it comes back.
+        await settle.ack().catch(() => this.counted.add(batch.sequence));
         return;
       }
       this.deps.metrics.rowsCounted(versionKey(batch.model, batch.version), uncounted);

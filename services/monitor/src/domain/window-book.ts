@@ -61,6 +61,8 @@ export function finishedSequences(window: OpenWindow): number[] {
  */
 export class WindowBook {
   private readonly open = new Map<string, OpenWindow>();
+  /** Messages whose last rows wait in an open window, with every delivery of each to acknowledge when it is reported. */
+  private readonly held = new Map<number, Settle[]>();
 
   constructor(
     private readonly limits: { readonly rows: number; readonly ms: number },
@@ -69,13 +71,31 @@ export class WindowBook {
   ) {}
 
   /**
-   * Adds a message, or answers 'counted' when it was counted before. The windows it fills are yielded one by one,
-   * each before the rest of the message is taken (report each as it comes); iterate to the end, as the message's
-   * last rows are taken only then.
+   * Adds a message, or answers 'counted' when it was counted before (acknowledge it now) or 'held' when it came again
+   * while its rows wait in an open window (past the ack wait: that window acknowledges this delivery too). The windows
+   * it fills are yielded one by one, each before the rest of the message is taken (report each as it comes); iterate
+   * to the end, as the message's last rows are taken only then.
    */
-  offer(batch: PredictionBatch, settle: Settle, nowMs: number): Generator<ClosedWindow> | 'counted' {
+  offer(batch: PredictionBatch, settle: Settle, nowMs: number): Generator<ClosedWindow> | 'counted' | 'held' {
     if (this.counted.delete(batch.sequence)) return 'counted';
+    const held = this.held.get(batch.sequence);
+    if (held !== undefined) {
+      held.push(settle);
+      return 'held';
+    }
     return this.take(batch, settle, nowMs);
+  }
+
+  /** The settle of a message's last rows: acknowledges every delivery of it that came meanwhile. */
+  private holding(sequence: number, settle: Settle): Settle {
+    const settles = [settle];
+    this.held.set(sequence, settles);
+    return {
+      ack: async () => {
+        this.held.delete(sequence);
+        await Promise.all(settles.map((s) => s.ack()));
+      },
+    };
   }
 
   private *take(batch: PredictionBatch, settle: Settle, nowMs: number): Generator<ClosedWindow> {
@@ -85,7 +105,8 @@ export class WindowBook {
     do {
       const window = this.windowOf(key, batch, nowMs);
       const to = Math.min(batch.rows, from + Math.max(1, this.limits.rows - window.rows));
-      window.parts.push({ batch, from, to, settle: to === batch.rows ? settle : undefined });
+      const last = to === batch.rows;
+      window.parts.push({ batch, from, to, settle: last ? this.holding(batch.sequence, settle) : undefined });
       window.rows += to - from;
       from = to;
       if (window.rows < this.limits.rows) continue;
