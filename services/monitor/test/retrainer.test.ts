@@ -111,6 +111,7 @@ function harness(
   );
   return {
     retrainer,
+    announce,
     leases,
     written,
     requests,
@@ -231,6 +232,17 @@ describe('Retrainer', () => {
     restarted.retrainer.rememberFailure({ tuningId, reason: 'late', at });
     restarted.retrainer.rememberFailure({ tuningId: 'unknown', reason: 'late', at });
     expect(restarted.retrainer.historyOf('m', 5).map((r) => r.outcome?.verdict)).toEqual(['rejected']);
+  });
+
+  it('when the announcement fails after the lease was marked sent (the monitor stopping), then the lease stays sent for the next start', async () => {
+    const h = harness();
+    h.announce.retrainRequested = async () => {
+      throw new Error('the monitor is stopping');
+    };
+    const reply = await h.retrainer.consider(driftCase()).catch((err: unknown) => err);
+    expect(reply).toMatchObject({ status: 'skipped', reason: 'failed' });
+    expect(h.leases.get('m')?.value).toMatchObject({ state: 'sent', retrain: { retrain_id: 'm:2:1' } });
+    expect(h.requests).toEqual([]);
   });
 
   it('when a retrain is in flight, then the next trigger is skipped until its tuning ends, then the cooldown holds it', async () => {

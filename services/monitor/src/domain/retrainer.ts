@@ -324,6 +324,7 @@ export class Retrainer {
       );
     }
     this.deps.metrics.retrainInFlight(c.model, true);
+    let leaseSent = false;
     try {
       const file = await this.dataset(c, window, inputs);
       const kept = [file.summary.rows - file.summary.positives, file.summary.positives] as const;
@@ -338,6 +339,7 @@ export class Retrainer {
       const request = this.tuneRequest(retrain, file, tuning, original);
       held = await this.deps.leases.update(held, { ...building, state: 'sent', retrain, request });
       if (held === undefined) throw new Error(`the lease of ${retrainId} was lost while its data set was written`);
+      leaseSent = true;
       await this.deps.announce.retrainRequested(retrain);
       this.recordRequested(c, n, file);
       this.requested.set(retrain.retrain_id, retrain);
@@ -350,8 +352,9 @@ export class Retrainer {
       );
       return { status: 'requested', retrain };
     } catch (err) {
-      // Only before the announcement: once announced, the lease is `sent` and send() never throws.
-      if (held !== undefined) await this.end(c.model, held).catch(() => undefined);
+      // A lease moved to `sent` is kept (the announcement failed only because the monitor is stopping): the next
+      // start finds it, announces and sends again under the same ids. Before that, nothing went out: released.
+      if (held !== undefined && !leaseSent) await this.end(c.model, held).catch(() => undefined);
       this.clearRunning(c.model, retrainId);
       this.deps.logger.error({ err, retrain: retrainId }, 'retrain not started');
       return await this.skip(c, 'failed', `retrain ${retrainId} could not start: ${(err as Error)?.message ?? err}`);
