@@ -18,6 +18,7 @@ import {
   referenceRows,
   type VersionReference,
 } from './drift-report.js';
+import { foldEpisode, type StoredEpisode } from './episode-replay.js';
 import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
 import { type Patience, waitPatiently } from './patient-wait.js';
@@ -129,6 +130,11 @@ export class Monitor {
     const now = this.now();
     this.join.addBatch(batch, now);
     this.noteServed(batch);
+  }
+
+  /** An episode event stored after the last window, read at start (only the newest per version and kind). */
+  rememberEpisode(event: StoredEpisode): void {
+    foldEpisode(this.book.checkpoint(versionKey(event.data.model, event.data.version)), event);
   }
 
   /** A stored `model.registered` read while replaying at start: who is champion now. */

@@ -2,6 +2,7 @@ import { type Bus, type ConsumerHandle, PoisonMessageError } from '@mlops/bus';
 import { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { decodePrediction } from '../adapters/prediction-wire.js';
+import { newestEpisodes, type StoredEpisode } from '../domain/episode-replay.js';
 import type { Monitor } from '../domain/monitor.js';
 import type { Retrainer } from '../domain/retrainer.js';
 
@@ -40,6 +41,7 @@ export async function restoreMonitor(
   const last = await bus.lastEvent(SUBJECTS.monitorWindow);
   monitor.restore(last?.data);
   const onInvalid = (reason: string, seq: number) => logger.warn({ reason, seq }, 'stored message skipped on replay');
+  for (const episode of await storedEpisodes(bus, onInvalid)) monitor.rememberEpisode(episode);
   const predictions = await bus.replayEvents(
     SUBJECTS.predictionLogged,
     (event, seq) => monitor.rememberPrediction(decodePrediction(event, seq)),
@@ -92,4 +94,31 @@ export async function consumePredictions(bus: Bus, monitor: Monitor, windowMs: n
     },
     { ackWaitMs: spec.ackWaitMs, maxDeliver: spec.maxDeliver, prefetch: 256 },
   );
+}
+
+/** The newest stored drift and performance event of each version (those after the last window change its state). */
+async function storedEpisodes(bus: Bus, onInvalid: (reason: string, seq: number) => void): Promise<StoredEpisode[]> {
+  const events: StoredEpisode[] = [];
+  const options = { onInvalid };
+  await bus.replayEvents(
+    SUBJECTS.performanceDegraded,
+    ({ data }, seq) => events.push({ seq, subject: 'performance.degraded', data }),
+    options,
+  );
+  await bus.replayEvents(
+    SUBJECTS.performanceRecovered,
+    ({ data }, seq) => events.push({ seq, subject: 'performance.recovered', data }),
+    options,
+  );
+  await bus.replayEvents(
+    SUBJECTS.driftDetected,
+    ({ data }, seq) => events.push({ seq, subject: 'drift.detected', data }),
+    options,
+  );
+  await bus.replayEvents(
+    SUBJECTS.driftResolved,
+    ({ data }, seq) => events.push({ seq, subject: 'drift.resolved', data }),
+    options,
+  );
+  return newestEpisodes(events);
 }
