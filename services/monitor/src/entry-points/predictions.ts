@@ -99,26 +99,16 @@ export async function consumePredictions(bus: Bus, monitor: Monitor, windowMs: n
 /** The newest stored drift and performance event of each version (those after the last window change its state). */
 async function storedEpisodes(bus: Bus, onInvalid: (reason: string, seq: number) => void): Promise<StoredEpisode[]> {
   const events: StoredEpisode[] = [];
-  const options = { onInvalid };
-  await bus.replayEvents(
+  const subjects = [
     SUBJECTS.performanceDegraded,
-    ({ data }, seq) => events.push({ seq, subject: 'performance.degraded', data }),
-    options,
-  );
-  await bus.replayEvents(
     SUBJECTS.performanceRecovered,
-    ({ data }, seq) => events.push({ seq, subject: 'performance.recovered', data }),
-    options,
-  );
-  await bus.replayEvents(
     SUBJECTS.driftDetected,
-    ({ data }, seq) => events.push({ seq, subject: 'drift.detected', data }),
-    options,
-  );
-  await bus.replayEvents(
     SUBJECTS.driftResolved,
-    ({ data }, seq) => events.push({ seq, subject: 'drift.resolved', data }),
-    options,
-  );
+  ] as const;
+  for (const subject of subjects) {
+    await bus.replayEvents(subject, ({ data }, seq) => events.push({ seq, subject, data } as StoredEpisode), {
+      onInvalid,
+    });
+  }
   return newestEpisodes(events);
 }
