@@ -75,6 +75,25 @@ describe('trainer on tune.requested', () => {
     });
   });
 
+  it('when a request names the id of a tuning whose trials are recorded, then it is refused and that tuning is untouched', async () => {
+    const done = collect(SUBJECTS.tuningCompleted);
+    const body = JSON.stringify({ tuning_id: 'reused-id', grid: { C: [1], solver: 'lbfgs' } });
+    const first = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    expect(first).toMatchObject({ status: 'accepted', tuning_id: 'reused-id', trial_count: 1 });
+    await until(() => done.some((e) => e.data.tuning_id === 'reused-id'));
+    const again = JSON.stringify({ tuning_id: 'reused-id', grid: { C: [0.1, 1, 10], solver: 'lbfgs' } });
+    const reused = await requestReply(client, SUBJECTS.tuneRequested, again, { timeoutMs: 5000 });
+    expect(reused).toMatchObject({
+      status: 'rejected',
+      tuning_id: 'reused-id',
+      errors: [
+        { path: 'tuning_id', message: expect.stringMatching(/^already taken: a tuning with this id has 1 trials/) },
+      ],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(done.filter((e) => e.data.tuning_id === 'reused-id')).toHaveLength(1);
+  });
+
   it('when the request is invalid, then the reply lists every error and tune.rejected is published', async () => {
     const rejected = collect(SUBJECTS.tuneRejected);
     const body = JSON.stringify({ tuning_id: 'bad-1', grid: { C: [0], solver: ['sgd'] } });

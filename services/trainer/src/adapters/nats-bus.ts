@@ -48,6 +48,7 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
       tallies = {
         record: async (tuningId, trialCount, index, ok) =>
           tallyOfMarks(trialCount, await sets.mark(tuningId, outcomeMark(trialCount, index, ok))),
+        recorded: async (tuningId) => (await sets.members(tuningId)).size,
       };
     },
     async publishEvent(subject, data, key) {

@@ -40,6 +40,8 @@ export interface TrialDelivery {
 export interface TrialTallies {
   /** Records trial `index` as completed (`ok`) or failed (idempotent); returns the tally after it. */
   record(tuningId: string, trialCount: number, index: number, ok: boolean): Promise<TrialTally>;
+  /** How many trials of `tuningId` are recorded (0 for an id no tuning used in the tallies' lifetime). */
+  recorded(tuningId: string): Promise<number>;
 }
 
 /** Something running that can be stopped, waiting for in-flight work. */

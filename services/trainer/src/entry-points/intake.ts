@@ -19,11 +19,25 @@ export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger
     ...(appended?.kind === 'csv' ? (await csvDatasetProblems(files, appended)).map(underAppendTraining) : []),
   ];
   return bus.serveTuneRequests(async (body) => {
-    const decision = await decideTuneRequest(body, checkDataset);
+    const decision = await unusedTuningId(bus, await decideTuneRequest(body, checkDataset));
     await record(bus, decision);
     logDecision(logger, decision);
     return replyFor(decision);
   });
+}
+
+/**
+ * Refuses a request naming the id of a tuning whose trials are already recorded: its tally would count them, close
+ * the new tuning early, and the tracker would mix both under one parent run.
+ */
+async function unusedTuningId(bus: TrainerBus, decision: IntakeDecision): Promise<IntakeDecision> {
+  if (!decision.accepted || decision.request.tuning_id === undefined) return decision;
+  const recorded = await bus.tallies.recorded(decision.tuningId);
+  if (recorded === 0) return decision;
+  const message =
+    `already taken: a tuning with this id has ${recorded} trials recorded (ids are kept 7 days); ` +
+    'choose another id to run a new tuning (the earlier one is unaffected)';
+  return { accepted: false, tuningId: decision.tuningId, errors: [{ path: 'tuning_id', message }] };
 }
 
 /** What the intake can tell of a request's CSV: that it exists, its pinned digest, what its header names. */
