@@ -104,23 +104,15 @@ async function consumeBySlot(consumer: Consumer, handle: Handle, options: LoopOp
   const pulls = new Set<ConsumerMessages>();
   const slot = async () => {
     for (let failures = 0; !stopping.signal.aborted; ) {
-      let pull: ConsumerMessages | undefined;
       try {
-        pull = await consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
-        pulls.add(pull);
-        if (stopping.signal.aborted) break;
-        for await (const m of pull) await handle(m, stopping.signal);
+        const m = await nextMessage(consumer, pulls, stopping.signal);
         failures = 0;
+        if (m !== undefined) await handle(m, stopping.signal);
       } catch (err) {
         if (stopping.signal.aborted) break;
         failures++;
         options.log[failures > 2 ? 'warn' : 'debug']({ err, failures }, 'pull failed: pulling again');
         await sleep(Math.min(250 * failures, 2000), undefined, { signal: stopping.signal }).catch(() => undefined);
-      } finally {
-        if (pull !== undefined) {
-          pulls.delete(pull);
-          await pull.close().catch(() => undefined);
-        }
       }
     }
   };
@@ -130,12 +122,36 @@ async function consumeBySlot(consumer: Consumer, handle: Handle, options: LoopOp
     stop() {
       stopped ??= (async () => {
         stopping.abort();
-        await Promise.allSettled([...pulls].map((pull) => pull.close()));
+        // Not awaited: a pull closes once its iteration sees the close.
+        for (const pull of pulls) void pull.close().catch(() => undefined);
         await Promise.allSettled(slots);
       })();
       return stopped;
     },
   };
+}
+
+/**
+ * One message from one pull, or undefined when the pull expired empty or the loop is stopping. The pull ends as soon
+ * as its message is taken (leaving the iteration stops it and its heartbeat watch), before the handler runs.
+ */
+async function nextMessage(
+  consumer: Consumer,
+  pulls: Set<ConsumerMessages>,
+  signal: AbortSignal,
+): Promise<JsMsg | undefined> {
+  const pull = await consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
+  pulls.add(pull);
+  try {
+    if (signal.aborted) {
+      void pull.close().catch(() => undefined);
+      return undefined;
+    }
+    for await (const m of pull) return m;
+    return undefined;
+  } finally {
+    pulls.delete(pull);
+  }
 }
 
 /**

@@ -232,4 +232,34 @@ describe('consume', () => {
     expect(handled.map((h) => h.split('#')[0]).sort()).toEqual(['1', '2', '3', '4']);
     expect(handled.every((h) => h.endsWith('#1'))).toBe(true);
   }, 40_000);
+
+  it('when a handler runs longer than two pull heartbeats, then the next pull goes on without a failed pull', async () => {
+    const notes: string[] = [];
+    const noting: BusLogger = {
+      info() {},
+      warn: (_o: unknown, message?: string) => void notes.push(`warn ${message}`),
+      error: (_o: unknown, message?: string) => void notes.push(`error ${message}`),
+      debug: (_o: unknown, message?: string) => void notes.push(`debug ${message}`),
+      child: () => noting,
+    };
+    const watched = await connectBus({ servers: inject('natsUrl'), name: 'bus-test-heartbeats', logger: noting });
+    const durable = `c-${randomUUID().slice(0, 8)}`;
+    await watched.ensureConsumer(stream, { durable, ackWaitMs: 30_000, maxDeliver: 3 });
+    const handled: number[] = [];
+    const handle = await watched.consumeRaw(
+      stream,
+      durable,
+      async (m) => {
+        handled.push(m.streamSequence);
+        if (handled.length === 1) await new Promise((resolve) => setTimeout(resolve, 12_000)); // pull heartbeats: 5 s
+      },
+      { maxDeliver: 3, ackWaitMs: 30_000 },
+    );
+    for (let i = 0; i < 2; i++) await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
+    await waitFor(() => handled.length === 2, 20_000);
+    await handle.stop();
+    await watched.close();
+    expect(handled).toEqual([1, 2]);
+    expect(notes.filter((n) => n.includes('pull failed'))).toEqual([]);
+  }, 40_000);
 });
