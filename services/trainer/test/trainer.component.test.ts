@@ -75,22 +75,22 @@ describe('trainer on tune.requested', () => {
     });
   });
 
-  it('when a request names the id of a tuning whose trials are recorded, then it is refused and that tuning is untouched', async () => {
+  it('when a request repeats under its own id, then it is accepted again and runs once; another request under that id is refused', async () => {
     const done = collect(SUBJECTS.tuningCompleted);
     const body = JSON.stringify({ tuning_id: 'reused-id', grid: { C: [1], solver: 'lbfgs' } });
     const first = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
     expect(first).toMatchObject({ status: 'accepted', tuning_id: 'reused-id', trial_count: 1 });
     await until(() => done.some((e) => e.data.tuning_id === 'reused-id'));
-    const again = JSON.stringify({ tuning_id: 'reused-id', grid: { C: [0.1, 1, 10], solver: 'lbfgs' } });
-    const reused = await requestReply(client, SUBJECTS.tuneRequested, again, { timeoutMs: 5000 });
+    const repeat = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    expect(repeat).toMatchObject({ status: 'accepted', tuning_id: 'reused-id', trial_count: 1 });
+    const other = JSON.stringify({ tuning_id: 'reused-id', grid: { C: [0.1, 1, 10], solver: 'lbfgs' } });
+    const reused = await requestReply(client, SUBJECTS.tuneRequested, other, { timeoutMs: 5000 });
     expect(reused).toMatchObject({
       status: 'rejected',
       tuning_id: 'reused-id',
-      errors: [
-        { path: 'tuning_id', message: expect.stringMatching(/^already taken: a tuning with this id has 1 trials/) },
-      ],
+      errors: [{ path: 'tuning_id', message: expect.stringMatching(/^already taken: another request was accepted/) }],
     });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(done.filter((e) => e.data.tuning_id === 'reused-id')).toHaveLength(1);
   });
 

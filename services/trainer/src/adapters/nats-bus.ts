@@ -49,6 +49,10 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         record: async (tuningId, trialCount, index, ok) =>
           tallyOfMarks(trialCount, await sets.mark(tuningId, outcomeMark(trialCount, index, ok))),
         recorded: async (tuningId) => (await sets.members(tuningId)).size,
+        requests: (tuningId) => sets.members(`request:${tuningId}`),
+        async markRequest(tuningId, mark) {
+          await sets.mark(`request:${tuningId}`, mark);
+        },
       };
     },
     async publishEvent(subject, data, key) {

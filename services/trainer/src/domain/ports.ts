@@ -42,6 +42,10 @@ export interface TrialTallies {
   record(tuningId: string, trialCount: number, index: number, ok: boolean): Promise<TrialTally>;
   /** How many trials of `tuningId` are recorded (0 for an id no tuning used in the tallies' lifetime). */
   recorded(tuningId: string): Promise<number>;
+  /** The requests accepted under `tuningId`, as marked by {@link TrialTallies.markRequest}. */
+  requests(tuningId: string): Promise<ReadonlySet<string>>;
+  /** Marks a request accepted under `tuningId` (letters, digits, `-`, `_`). */
+  markRequest(tuningId: string, mark: string): Promise<void>;
 }
 
 /** Something running that can be stopped, waiting for in-flight work. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SUBJECTS, type TuneRequest, type ValidationProblem } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { digestMismatch } from '../domain/data-source.js';
@@ -19,25 +19,58 @@ export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger
     ...(appended?.kind === 'csv' ? (await csvDatasetProblems(files, appended)).map(underAppendTraining) : []),
   ];
   return bus.serveTuneRequests(async (body) => {
-    const decision = await unusedTuningId(bus, await decideTuneRequest(body, checkDataset));
+    const now = Date.now();
+    const decision = await claimTuningId(bus, await decideTuneRequest(body, checkDataset), now);
     await record(bus, decision);
+    await markAccepted(bus, decision, now);
     logDecision(logger, decision);
     return replyFor(decision);
   });
 }
 
+/** JetStream's de-duplication window on TUNE_REQUESTS, less a margin: a repeat inside it is stored once. */
+const REPEAT_WINDOW_MS = 55 * 60 * 1000;
+
 /**
- * Refuses a request naming the id of a tuning whose trials are already recorded: its tally would count them, close
- * the new tuning early, and the tracker would mix both under one parent run.
+ * A request naming its own tuning id may repeat (a retry, the monitor resending a retrain) while JetStream still
+ * drops the repeat: accepted again. Any other request under an id already used is refused: the tally would count
+ * the earlier trials and close the new tuning early, and the tracker would mix both under one parent run.
  */
-async function unusedTuningId(bus: TrainerBus, decision: IntakeDecision): Promise<IntakeDecision> {
+async function claimTuningId(bus: TrainerBus, decision: IntakeDecision, nowMs: number): Promise<IntakeDecision> {
   if (!decision.accepted || decision.request.tuning_id === undefined) return decision;
-  const recorded = await bus.tallies.recorded(decision.tuningId);
-  if (recorded === 0) return decision;
-  const message =
-    `already taken: a tuning with this id has ${recorded} trials recorded (ids are kept 7 days); ` +
-    'choose another id to run a new tuning (the earlier one is unaffected)';
+  const print = requestPrint(decision.request);
+  const earlier = [...(await bus.tallies.requests(decision.tuningId))];
+  const repeats = earlier.filter((mark) => mark.startsWith(`${print}-`));
+  if (repeats.some((mark) => nowMs - markedAtMs(mark) < REPEAT_WINDOW_MS)) return decision;
+  const recorded = earlier.length > 0 ? 0 : await bus.tallies.recorded(decision.tuningId);
+  if (earlier.length === 0 && recorded === 0) return decision;
+  const what =
+    repeats.length > 0
+      ? 'this request already ran under this id'
+      : earlier.length > 0
+        ? 'another request was accepted under this id'
+        : `a tuning with this id has ${recorded} trials recorded`;
+  const message = `already taken: ${what} (ids are kept 7 days); choose another id to run a new tuning (the earlier one is unaffected)`;
   return { accepted: false, tuningId: decision.tuningId, errors: [{ path: 'tuning_id', message }] };
+}
+
+/** Remembers an accepted request under its own id (once: a repeat keeps the first time, as JetStream's window does). */
+async function markAccepted(bus: TrainerBus, decision: IntakeDecision, nowMs: number): Promise<void> {
+  if (!decision.accepted || decision.request.tuning_id === undefined) return;
+  const print = requestPrint(decision.request);
+  const earlier = await bus.tallies.requests(decision.tuningId);
+  if ([...earlier].some((mark) => mark.startsWith(`${print}-`))) return;
+  await bus.tallies.markRequest(decision.tuningId, `${print}-${Math.floor(nowMs / 60_000)}`);
+}
+
+/** The request's fingerprint: the first 16 hex digits of the SHA-256 of its parsed JSON. */
+function requestPrint(request: TuneRequest): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 16);
+}
+
+/** When a request mark was made (its minute). */
+function markedAtMs(mark: string): number {
+  return Number(mark.slice(mark.lastIndexOf('-') + 1)) * 60_000;
 }
 
 /** What the intake can tell of a request's CSV: that it exists, its pinned digest, what its header names. */
