@@ -98,7 +98,7 @@ export class Monitor {
    * Per model, the champion the last `model.registered` named: a version the alias has left opens no drift episode
    * and is not retrained, even while its last predictions are still being counted (until it is champion again).
    */
-  private readonly champions = new Map<string, string>();
+  private readonly champions = new Map<string, { version: string; sequence: number }>();
   /** Versions whose trigger came while its weighing was throttled: weighed again at the next tick after the wait. */
   private readonly retrainDue = new Map<string, { reference: VersionReference; windowIndex: number | null }>();
   private readonly now: () => number;
@@ -137,9 +137,13 @@ export class Monitor {
     foldEpisode(this.book.checkpoint(versionKey(event.data.model, event.data.version)), event);
   }
 
-  /** A stored `model.registered` read while replaying at start: who is champion now. */
-  rememberChampion(model: string, version: string): void {
-    this.champions.set(model, version);
+  /**
+   * A `model.registered` (replayed at start, or consumed): who is champion, unless a later stored move is already
+   * known (a redelivered older event changes nothing; a rollback to a lower version is later all the same).
+   */
+  rememberChampion(model: string, version: string, sequence: number): void {
+    const known = this.champions.get(model);
+    if (known === undefined || known.sequence < sequence) this.champions.set(model, { version, sequence });
   }
 
   /** A stored label read while replaying at start. */
@@ -553,13 +557,14 @@ export class Monitor {
     /** Set when a retrain asked for the tuning: only then is the verdict the retrain's outcome. */
     retrainId: string | undefined;
     verdict: RetrainOutcome;
-    promoted?: { version: string; previous: string | null };
+    promoted?: { version: string; previous: string | null; sequence: number };
   }): Promise<void> {
     return this.serially(async () => {
       if (outcome.retrainId !== undefined) {
         await this.deps.retrainer?.onTuningOutcome(outcome.model, outcome.tuningId, outcome.verdict);
       }
-      if (outcome.promoted !== undefined) this.champions.set(outcome.model, outcome.promoted.version);
+      const { promoted } = outcome;
+      if (promoted !== undefined) this.rememberChampion(outcome.model, promoted.version, promoted.sequence);
       const previous = outcome.promoted?.previous;
       if (outcome.promoted === undefined || previous === null || previous === undefined) return;
       const checkpoint = this.book.checkpoint(versionKey(outcome.model, previous));
@@ -589,7 +594,7 @@ export class Monitor {
 
   /** Whether `version` made the model's latest prediction and the champion alias has not left it since. */
   private isServed(model: string, version: string): boolean {
-    const champion = this.champions.get(model);
+    const champion = this.champions.get(model)?.version;
     return this.served.get(model)?.version === version && (champion === undefined || champion === version);
   }
 

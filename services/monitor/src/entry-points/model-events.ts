@@ -16,8 +16,12 @@ export async function provisionModelEvents(bus: Bus): Promise<void> {
  */
 export async function consumeModelEvents(bus: Bus, monitor: Monitor): Promise<ConsumerHandle> {
   return await bus.consumeEvents(CONSUMERS.monitorModels, {
-    [SUBJECTS.modelRegistered]: async ({ data }) => {
-      const promoted = { version: data.version, previous: data.previous_version ?? null };
+    [SUBJECTS.modelRegistered]: async ({ data }, message) => {
+      const promoted = {
+        version: data.version,
+        previous: data.previous_version ?? null,
+        sequence: message.streamSequence,
+      };
       const verdict = promotion(data);
       await monitor.onModelOutcome({
         model: data.name,

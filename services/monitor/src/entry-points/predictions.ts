@@ -57,7 +57,7 @@ export async function restoreMonitor(
   });
   await bus.replayEvents(
     SUBJECTS.modelRegistered,
-    (event) => monitor.rememberChampion(event.data.name, event.data.version),
+    (event, seq) => monitor.rememberChampion(event.data.name, event.data.version, seq),
     {
       onInvalid,
     },
