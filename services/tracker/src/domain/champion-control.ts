@@ -61,8 +61,7 @@ export async function rollback(
 ): Promise<ManualMove | Extract<ChampionMoveReply, { status: 'rejected' }>> {
   const current = await registry.championVersion(request.name);
   if (current === null) return refuse('name', `${request.name} has no champion to roll back`);
-  const stack = championStack(await registry.history(request.name));
-  const target = stack.at(-1) === current ? stack.at(-2) : stack.at(-1);
+  const target = rollbackTarget(await registry.history(request.name), current);
   if (target === undefined) return refuse('name', `no champion before v${current} in the promotion history`);
   const record = await registry.version(request.name, target);
   if (record === null) return refuse('name', `v${target}, the champion before v${current}, no longer exists`);
@@ -75,6 +74,17 @@ export async function rollback(
     at: now.toISOString(),
   };
   return await apply(registry, request.name, move, record);
+}
+
+/**
+ * Where a rollback from `current` goes: the champion before it on the stack. When the stack's last entry is not the
+ * current champion, a move was cut short after its history entry (written before the alias): from a champion still on
+ * the stack, the one before it; from one that is not (a rollback cut short), the stack's last, which finishes it.
+ */
+export function rollbackTarget(history: readonly ChampionMove[], current: string): string | undefined {
+  const stack = championStack(history);
+  const at = stack.lastIndexOf(current);
+  return at === -1 ? stack.at(-1) : stack[at - 1];
 }
 
 /** The champions in the order they took over, with every rollback undone: the last is the current one. */

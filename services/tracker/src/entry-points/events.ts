@@ -1,6 +1,6 @@
 import type { Bus, BusMessage, EventHandlers } from '@mlops/bus';
 import { CONSUMERS, type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
-import type { KeyedQueue, Logger } from '@mlops/service-kit';
+import { KeyedQueue, type Logger } from '@mlops/service-kit';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionRegistry, Registration, TuningFigures, TuningRecords } from '../domain/ports.js';
 import { decidePromotion, type GateDefaults } from '../domain/promotion.js';
@@ -55,6 +55,7 @@ type TuningEvent =
  */
 export function consumeTuningEvents(deps: TrackerDeps) {
   const { records, logger } = deps;
+  const completions = new KeyedQueue();
   const onWait = (err: Error, delayMs: number) =>
     logger.warn({ err, retry_in_ms: delayMs }, 'MLflow unavailable: holding the event until it is back');
   const held =
@@ -70,10 +71,9 @@ export function consumeTuningEvents(deps: TrackerDeps) {
         onWait,
       }),
     [SUBJECTS.runFailed]: held(records.runFailed),
-    // One model's tunings (and two deliveries of one) register and are judged one at a time, each against the
-    // champion the one before left, never beside a promote or rollback of the same model.
+    // Two deliveries of one tuning.completed (a redelivery overtaking a slow first) register one at a time.
     [SUBJECTS.tuningCompleted]: held((data: EventData<'tuning.completed'>) =>
-      deps.modelMoves.run(data.registered_model_name, () => completeTuning(data, deps)),
+      completions.run(data.tuning_id, () => completeTuning(data, deps)),
     ),
   };
   const concurrency = deps.concurrency ?? 1;
@@ -92,13 +92,17 @@ async function completeTuning(data: EventData<'tuning.completed'>, deps: Tracker
     log.warn('no trial succeeded or kept its model: nothing registered');
     return;
   }
-  const verdict = await decidePromotion(deps.registry, deps.gate, data, registration);
-  if (verdict === undefined) {
-    const { name, version } = registration;
-    log.info({ name, version }, 'delivered again after its move was made and overtaken: nothing changed');
-  } else {
-    await announceVerdict(data, registration, verdict, deps, log);
-  }
+  // One model's decisions one at a time, each against the champion the one before left, never beside a promote or
+  // rollback of it; registering before and drawing after run outside, so a manual move waits for no more than this.
+  await deps.modelMoves.run(registration.name, async () => {
+    const verdict = await decidePromotion(deps.registry, deps.gate, data, registration);
+    if (verdict === undefined) {
+      const { name, version } = registration;
+      log.info({ name, version }, 'delivered again after its move was made and overtaken: nothing changed');
+    } else {
+      await announceVerdict(data, registration, verdict, deps, log);
+    }
+  });
   await drawFigures(data, registration, deps, log);
 }
 
