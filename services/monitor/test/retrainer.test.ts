@@ -239,10 +239,10 @@ describe('Retrainer', () => {
     h.announce.retrainRequested = async () => {
       throw new Error('the monitor is stopping');
     };
-    const reply = await h.retrainer.consider(driftCase()).catch((err: unknown) => err);
-    expect(reply).toMatchObject({ status: 'skipped', reason: 'failed' });
+    await expect(h.retrainer.consider(driftCase())).rejects.toThrow('the monitor is stopping');
     expect(h.leases.get('m')?.value).toMatchObject({ state: 'sent', retrain: { retrain_id: 'm:2:1' } });
     expect(h.requests).toEqual([]);
+    expect(h.skipped).toEqual([]); // not recorded as failed: the next start resumes it
   });
 
   it('when a retrain is in flight, then the next trigger is skipped until its tuning ends, then the cooldown holds it', async () => {

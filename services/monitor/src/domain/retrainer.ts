@@ -354,8 +354,13 @@ export class Retrainer {
     } catch (err) {
       // A lease moved to `sent` is kept (the announcement failed only because the monitor is stopping): the next
       // start finds it, announces and sends again under the same ids. Before that, nothing went out: released.
-      if (held !== undefined && !leaseSent) await this.end(c.model, held).catch(() => undefined);
       this.clearRunning(c.model, retrainId);
+      if (leaseSent) {
+        // Not a failure to record: the next start announces and sends it.
+        this.deps.logger.warn({ err, retrain: retrainId }, 'retrain announcement cut short: resumed at the next start');
+        throw err;
+      }
+      if (held !== undefined) await this.end(c.model, held).catch(() => undefined);
       this.deps.logger.error({ err, retrain: retrainId }, 'retrain not started');
       return await this.skip(c, 'failed', `retrain ${retrainId} could not start: ${(err as Error)?.message ?? err}`);
     }
