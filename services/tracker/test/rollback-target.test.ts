@@ -19,8 +19,10 @@ describe('rollbackTarget', () => {
     expect(rollbackTarget([move('gate', '4', null)], '4')).toBeUndefined();
   });
 
-  it('when a promotion was cut short after its history entry, then the rollback goes back from the champion of now', () => {
-    expect(rollbackTarget([...gates, move('promote', '7', '6')], '6')).toBe('5');
+  it('when a promotion was cut short after its history entry, then rollbacks go back from the champion of now, and keep going back', () => {
+    const cut = [...gates, move('promote', '7', '6')];
+    expect(rollbackTarget(cut, '6')).toBe('5');
+    expect(rollbackTarget([...cut, move('rollback', '5', '6')], '5')).toBe('4');
   });
 
   it('when a rollback was cut short after its history entry, then the retried rollback finishes it instead of going further', () => {

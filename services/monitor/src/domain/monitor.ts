@@ -139,11 +139,15 @@ export class Monitor {
 
   /**
    * A `model.registered` (replayed at start, or consumed): who is champion, unless a later stored move is already
-   * known (a redelivered older event changes nothing; a rollback to a lower version is later all the same).
+   * known (a redelivered older event changes nothing; a rollback to a lower version is later all the same). Returns
+   * whether it was taken.
    */
-  rememberChampion(model: string, version: string, sequence: number): void {
+  rememberChampion(model: string, version: string, sequence: number): boolean {
     const known = this.champions.get(model);
-    if (known === undefined || known.sequence < sequence) this.champions.set(model, { version, sequence });
+    // The same sequence is the same event, read at start and then delivered: still applied (its episode may be open).
+    if (known !== undefined && known.sequence > sequence) return false;
+    this.champions.set(model, { version, sequence });
+    return true;
   }
 
   /** A stored label read while replaying at start. */
@@ -564,9 +568,10 @@ export class Monitor {
         await this.deps.retrainer?.onTuningOutcome(outcome.model, outcome.tuningId, outcome.verdict);
       }
       const { promoted } = outcome;
-      if (promoted !== undefined) this.rememberChampion(outcome.model, promoted.version, promoted.sequence);
-      const previous = outcome.promoted?.previous;
-      if (outcome.promoted === undefined || previous === null || previous === undefined) return;
+      // An older move delivered again ends no episode: the champion it names may have been replaced since.
+      if (promoted === undefined || !this.rememberChampion(outcome.model, promoted.version, promoted.sequence)) return;
+      const previous = promoted.previous;
+      if (previous === null) return;
       const checkpoint = this.book.checkpoint(versionKey(outcome.model, previous));
       if (checkpoint.drift_since_window === null) return;
       await this.deps.announce.driftResolved({
@@ -574,7 +579,7 @@ export class Monitor {
         version: previous,
         window: Math.max(checkpoint.windows - 1, checkpoint.drift_since_window),
         detected_window: checkpoint.drift_since_window,
-        superseded_by: outcome.promoted.version,
+        superseded_by: promoted.version,
         resolved_at: new Date(this.now()).toISOString(),
       });
       checkpoint.drift_since_window = null;

@@ -428,7 +428,8 @@ export class Retrainer {
 
   private track(work: Promise<unknown>): void {
     this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    // The caller handles the work's failure; this side chain only forgets it (and must not reject unhandled).
+    void work.finally(() => this.pending.delete(work)).catch(() => undefined);
   }
 
   private async dataset(c: RetrainCase, window: LabelledWindow, inputs: VersionInputs): Promise<RetrainDatasetFile> {

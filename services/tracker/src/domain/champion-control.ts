@@ -92,7 +92,9 @@ export function championStack(history: readonly ChampionMove[]): string[] {
   const stack: string[] = [];
   for (const move of history) {
     if (move.kind === 'rollback') {
-      stack.pop();
+      // Back from the champion it left (a move cut short above it on the stack goes too), else from the top.
+      const from = move.previous === null ? -1 : stack.lastIndexOf(move.previous);
+      stack.splice(from === -1 ? Math.max(0, stack.length - 1) : from);
       if (stack.at(-1) !== move.version) stack.push(move.version);
     } else if (stack.at(-1) !== move.version) {
       stack.push(move.version);

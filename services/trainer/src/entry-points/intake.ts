@@ -19,10 +19,8 @@ export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger
     ...(appended?.kind === 'csv' ? (await csvDatasetProblems(files, appended)).map(underAppendTraining) : []),
   ];
   return bus.serveTuneRequests(async (body) => {
-    const now = Date.now();
-    const decision = await claimTuningId(bus, await decideTuneRequest(body, checkDataset), now);
-    await record(bus, decision);
-    await markAccepted(bus, decision, now);
+    const { decision, store } = await claimTuningId(bus, await decideTuneRequest(body, checkDataset), Date.now());
+    if (store) await record(bus, decision);
     logDecision(logger, decision);
     return replyFor(decision);
   });
@@ -32,35 +30,37 @@ export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger
 const REPEAT_WINDOW_MS = 55 * 60 * 1000;
 
 /**
- * A request naming its own tuning id may repeat (a retry, the monitor resending a retrain) while JetStream still
- * drops the repeat: accepted again. Any other request under an id already used is refused: the tally would count
- * the earlier trials and close the new tuning early, and the tracker would mix both under one parent run.
+ * A request naming its own tuning id may come again (a retry, the monitor resending a retrain): accepted again, and
+ * stored again only where that cannot run it twice (inside JetStream's duplicate window, or when no trial of it was
+ * ever recorded). Any other request under an id already used is refused: the tally would count the earlier trials
+ * and close the new tuning early, and the tracker would mix both under one parent run. The request is marked before
+ * it is stored, so a crash in between leaves a repeat that is still accepted.
  */
-async function claimTuningId(bus: TrainerBus, decision: IntakeDecision, nowMs: number): Promise<IntakeDecision> {
-  if (!decision.accepted || decision.request.tuning_id === undefined) return decision;
+async function claimTuningId(
+  bus: TrainerBus,
+  decision: IntakeDecision,
+  nowMs: number,
+): Promise<{ decision: IntakeDecision; store: boolean }> {
+  if (!decision.accepted || decision.request.tuning_id === undefined) return { decision, store: true };
+  const id = decision.tuningId;
   const print = requestPrint(decision.request);
-  const earlier = [...(await bus.tallies.requests(decision.tuningId))];
+  const earlier = [...(await bus.tallies.requests(id))];
   const repeats = earlier.filter((mark) => mark.startsWith(`${print}-`));
-  if (repeats.some((mark) => nowMs - markedAtMs(mark) < REPEAT_WINDOW_MS)) return decision;
-  const recorded = earlier.length > 0 ? 0 : await bus.tallies.recorded(decision.tuningId);
-  if (earlier.length === 0 && recorded === 0) return decision;
+  if (repeats.length > 0) {
+    const inWindow = repeats.some((mark) => nowMs - markedAtMs(mark) < REPEAT_WINDOW_MS);
+    return { decision, store: inWindow || (await bus.tallies.recorded(id)) === 0 };
+  }
+  const recorded = earlier.length > 0 ? 0 : await bus.tallies.recorded(id);
+  if (earlier.length === 0 && recorded === 0) {
+    await bus.tallies.markRequest(id, `${print}-${Math.floor(nowMs / 60_000)}`);
+    return { decision, store: true };
+  }
   const what =
-    repeats.length > 0
-      ? 'this request already ran under this id'
-      : earlier.length > 0
-        ? 'another request was accepted under this id'
-        : `a tuning with this id has ${recorded} trials recorded`;
+    earlier.length > 0
+      ? 'another request was accepted under this id'
+      : `a tuning with this id has ${recorded} trials recorded`;
   const message = `already taken: ${what} (ids are kept 7 days); choose another id to run a new tuning (the earlier one is unaffected)`;
-  return { accepted: false, tuningId: decision.tuningId, errors: [{ path: 'tuning_id', message }] };
-}
-
-/** Remembers an accepted request under its own id (once: a repeat keeps the first time, as JetStream's window does). */
-async function markAccepted(bus: TrainerBus, decision: IntakeDecision, nowMs: number): Promise<void> {
-  if (!decision.accepted || decision.request.tuning_id === undefined) return;
-  const print = requestPrint(decision.request);
-  const earlier = await bus.tallies.requests(decision.tuningId);
-  if ([...earlier].some((mark) => mark.startsWith(`${print}-`))) return;
-  await bus.tallies.markRequest(decision.tuningId, `${print}-${Math.floor(nowMs / 60_000)}`);
+  return { decision: { accepted: false, tuningId: id, errors: [{ path: 'tuning_id', message }] }, store: true };
 }
 
 /** The request's fingerprint: the first 16 hex digits of the SHA-256 of its parsed JSON. */
