@@ -46,9 +46,10 @@ export interface ConsumeOptions {
   /** First retry delay, doubled per delivery up to 30 s. @defaultValue 500 */
   readonly retryBaseMs?: number;
   /**
-   * Messages pulled ahead (handlers still run at most `concurrency` at once). At most `concurrency`: one pull per free
-   * handler, nothing waits unseen. Above it, a continuous pull whose extra messages wait in the client without
-   * keep-alive, so the ack wait must cover their wait (the monitor's windows). @defaultValue concurrency
+   * Messages pulled ahead (handlers still run at most `concurrency` at once). At most `concurrency`: nothing waits
+   * unseen (one pull per free handler, or for a single handler a continuous pull that asks for the next message only
+   * after the handler). Above it, a continuous pull whose extra messages wait in the client without keep-alive, so the
+   * ack wait must cover their wait (the monitor's windows). @defaultValue concurrency
    */
   readonly prefetch?: number;
 }
@@ -84,7 +85,9 @@ export async function startConsuming(
   const concurrency = options.concurrency ?? 1;
   const log = logger.child({ stream, durable });
   const prefetch = options.prefetch ?? concurrency;
-  const run = prefetch > concurrency ? consumeAhead : consumeBySlot;
+  // One at a time, the continuous pull asks for the next message only once the loop reads on, after the handler:
+  // nothing waits unseen, and one subscription serves every message (a pull per message costs a new one each).
+  const run = prefetch > concurrency || (concurrency === 1 && prefetch === 1) ? consumeAhead : consumeBySlot;
   return await run(consumer, (m, signal) => handleOne(js, m, handler, { ...options, signal }, log), {
     concurrency,
     prefetch,
@@ -155,8 +158,9 @@ async function nextMessage(
 }
 
 /**
- * A continuous pull of `prefetch` messages for consumers that hold many at once (the monitor's windows): up to
- * `prefetch` may wait in the client for a slot, so their ack wait must cover that.
+ * A continuous pull of `prefetch` messages: for a single handler pulling one, the next is asked for only after it;
+ * for consumers that hold many at once (the monitor's windows), up to `prefetch` may wait in the client for a slot,
+ * so their ack wait must cover that.
  */
 async function consumeAhead(consumer: Consumer, handle: Handle, options: LoopOptions): Promise<ConsumerHandle> {
   const messages: ConsumerMessages = await consumer.consume({

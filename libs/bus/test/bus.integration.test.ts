@@ -212,7 +212,9 @@ describe('consume', () => {
     await handle.stop();
   });
 
-  it('when handlers outlast the ack wait and more messages wait, then each message is handled once, on its first delivery', async () => {
+  it.each([
+    1, 2,
+  ])('when %i handler(s) outlast the ack wait and more messages wait, then each message is handled once, on its first delivery', async (concurrency) => {
     const durable = `c-${randomUUID().slice(0, 8)}`;
     await bus.ensureConsumer(stream, { durable, ackWaitMs: 2000, maxDeliver: 5 });
     const handled: string[] = [];
@@ -223,13 +225,15 @@ describe('consume', () => {
         handled.push(`${m.streamSequence}#${m.deliveryCount}`);
         await new Promise((resolve) => setTimeout(resolve, 5000)); // 2.5 ack waits, kept alive every second
       },
-      { concurrency: 2, maxDeliver: 5, ackWaitMs: 2000 },
+      { concurrency, maxDeliver: 5, ackWaitMs: 2000 },
     );
-    for (let i = 0; i < 4; i++) await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
-    await waitFor(() => handled.length >= 4, 20_000);
+    const count = 2 * concurrency;
+    for (let i = 0; i < count; i++) await bus.publishRaw(subject, '{}', { msgId: randomUUID() });
+    await waitFor(() => handled.length >= count, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 3000)); // any second delivery would come meanwhile
     await handle.stop();
-    expect(handled.map((h) => h.split('#')[0]).sort()).toEqual(['1', '2', '3', '4']);
+    const sequences = Array.from({ length: count }, (_, i) => String(i + 1));
+    expect(handled.map((h) => h.split('#')[0]).sort()).toEqual(sequences);
     expect(handled.every((h) => h.endsWith('#1'))).toBe(true);
   }, 40_000);
 
