@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   type EventData,
   parseTuneRequest,
@@ -7,6 +7,7 @@ import {
   type TuneRequest,
   type ValidationProblem,
 } from '@mlops/contracts';
+import type { TrainerBus } from './ports.js';
 
 /** The intake's verdict on one raw tune request. */
 export type IntakeDecision =
@@ -42,6 +43,53 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
     request: parsed.request,
     trialCount: plannedTrialCount(parsed.request),
   };
+}
+
+/** JetStream's de-duplication window on TUNE_REQUESTS, less a margin: a repeat inside it is stored once. */
+const REPEAT_WINDOW_MS = 55 * 60 * 1000;
+
+/**
+ * A request naming its own tuning id may come again (a retry, the monitor resending a retrain): accepted again, and
+ * stored again only where that cannot run it twice (inside JetStream's duplicate window, or when no trial of it was
+ * ever recorded). Any other request under an id already used is refused: the tally would count the earlier trials
+ * and close the new tuning early, and the tracker would mix both under one parent run. The request is marked before
+ * it is stored, so a crash in between leaves a repeat that is still accepted.
+ */
+export async function claimTuningId(
+  bus: Pick<TrainerBus, 'tallies'>,
+  decision: IntakeDecision,
+  nowMs: number,
+): Promise<{ decision: IntakeDecision; store: boolean }> {
+  if (!decision.accepted || decision.request.tuning_id === undefined) return { decision, store: true };
+  const id = decision.tuningId;
+  const print = requestPrint(decision.request);
+  const earlier = [...(await bus.tallies.requests(id))];
+  const repeats = earlier.filter((mark) => mark.startsWith(`${print}-`));
+  if (repeats.length > 0) {
+    const inWindow = repeats.some((mark) => nowMs - markedAtMs(mark) < REPEAT_WINDOW_MS);
+    return { decision, store: inWindow || (await bus.tallies.recorded(id)) === 0 };
+  }
+  if (earlier.length > 0) return { decision: taken(id, 'another request was accepted under this id'), store: true };
+  const recorded = await bus.tallies.recorded(id);
+  if (recorded > 0)
+    return { decision: taken(id, `a tuning with this id has ${recorded} trials recorded`), store: true };
+  await bus.tallies.markRequest(id, `${print}-${Math.floor(nowMs / 60_000)}`);
+  return { decision, store: true };
+}
+
+function taken(tuningId: string, what: string): IntakeDecision {
+  const message = `already taken: ${what} (ids are kept 7 days); choose another id to run a new tuning (the earlier one is unaffected)`;
+  return { accepted: false, tuningId, errors: [{ path: 'tuning_id', message }] };
+}
+
+/** The request's fingerprint: the first 16 hex digits of the SHA-256 of its parsed JSON. */
+function requestPrint(request: TuneRequest): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 16);
+}
+
+/** When a request mark was made (its minute). */
+function markedAtMs(mark: string): number {
+  return Number(mark.slice(mark.lastIndexOf('-') + 1)) * 60_000;
 }
 
 /** The id a refused request claimed, when it can name a `tune.rejected` event (1–128 characters), else null. */
