@@ -20,16 +20,26 @@ export async function connectCli(io: CliIo, flag: string | undefined): Promise<N
   });
 }
 
-/** One request/reply for a CLI command; "no responders" names the service that should be answering. */
+/**
+ * One request/reply for a CLI command; "no responders" names the service that should be answering. With `retries`,
+ * a request left unanswered is sent again as it was (only for requests whose id makes a repeat harmless).
+ */
 export async function askService<S extends RequestSubject>(
   io: CliIo,
-  options: { nats: string | undefined; service: string; timeoutMs?: number },
+  options: { nats: string | undefined; service: string; timeoutMs?: number; retries?: number },
   subject: S,
   body: object,
 ): Promise<ReplyOf<S>> {
   const nc = await connectCli(io, options.nats);
   try {
-    return await requestReply(nc, subject, body as never, { timeoutMs: options.timeoutMs ?? 15_000 });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await requestReply(nc, subject, body as never, { timeoutMs: options.timeoutMs ?? 15_000 });
+      } catch (err) {
+        if (!isTimeout(err) || attempt >= (options.retries ?? 0)) throw err;
+        io.stderr(`no answer on ${subject} within ${(options.timeoutMs ?? 15_000) / 1000} s: asking again\n`);
+      }
+    }
   } catch (err) {
     if (/no responders/i.test((err as Error).message)) {
       throw new UsageError(`no ${options.service} is answering ${subject}: start the stack (bash scripts/up.sh)`, 1);
@@ -38,6 +48,11 @@ export async function askService<S extends RequestSubject>(
   } finally {
     await nc.drain();
   }
+}
+
+/** True for a request that got no answer in time (nats.js TimeoutError), as opposed to no responders or a refusal. */
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || /^timeout$/i.test(err.message));
 }
 
 /** NATS_URL (or --nats) and the NATS_* credential and TLS variables, as the services read them. */

@@ -12,13 +12,7 @@ import { historyEntry, retrainReport } from '../src/commands/retrain.js';
 import { eventLine } from '../src/commands/traffic.js';
 import { tuneRequestOf } from '../src/commands/tune.js';
 import { readNumericCsv } from '../src/csv.js';
-import { main } from '../src/main.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { type CliRun, runCli } from './support/run-cli.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -28,23 +22,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: dir,
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]) => runCli(argv, { cwd: dir });
 
-function expectOneLineFailure(result: Run, pattern: RegExp): void {
+function expectOneLineFailure(result: CliRun, pattern: RegExp): void {
   expect(result.code).not.toBe(0);
   expect(result.stderr).toMatch(pattern);
   expect(result.stderr.trim().split('\n')).toHaveLength(1);

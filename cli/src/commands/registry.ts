@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type ChampionMoveReply, type ListModelsReply, SUBJECTS } from '@mlops/contracts';
+import { type ChampionMoveReply, type ListModelsReply, type RequestOf, SUBJECTS } from '@mlops/contracts';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
@@ -9,11 +10,17 @@ import { integerOption, stringOptions } from '../options.js';
 /** Help text for the registry commands. */
 export const REGISTRY_USAGE = `usage: mlops models [--name One_Customer_Classifier] [--limit 20] [--nats URL]
   The registered versions, newest first: metric, gate verdict, aliases, tuning.
-usage: mlops promote --version N --reason "why" [--name NAME] [--nats URL]
+usage: mlops promote --version N --reason "why" [--name NAME] [--nats URL] [--timeout 15] [--request-id ID]
   Moves champion to version N (any version, a rejected one too); the predictors follow within seconds.
-usage: mlops rollback [--reason "why"] [--name NAME] [--nats URL]
+usage: mlops rollback [--reason "why"] [--name NAME] [--nats URL] [--timeout 15] [--request-id ID]
   Moves champion back to the champion before it (from the promotion history).
+A move carries a request id (new unless --request-id gives one): left unanswered within --timeout seconds, it is
+sent again twice under the same id, and the tracker answers a repeat from the move it made instead of moving again.
 The same with the plain nats CLI: nats request registry.models '{}', registry.promote, registry.rollback.`;
+
+const MOVE_OPTIONS = ['reason', 'name', 'nats', 'timeout', 'request-id'] as const;
+/** A move left unanswered is sent again this many times under its request id. */
+const MOVE_RETRIES = 2;
 
 /** `mlops models`: the versions of a registered model as a table. */
 export async function modelsCommand(args: string[], io: CliIo): Promise<number> {
@@ -29,11 +36,11 @@ export async function modelsCommand(args: string[], io: CliIo): Promise<number> 
 
 /** `mlops promote`: champion to a chosen version, with a reason. */
 export async function promoteCommand(args: string[], io: CliIo): Promise<number> {
-  const options = stringOptions(['version', 'reason', 'name', 'nats']);
+  const options = stringOptions(['version', ...MOVE_OPTIONS]);
   const { values } = parseArgs({ args, options, strict: true });
   if (values.version === undefined) throw new UsageError('promote needs --version N (see mlops models)', 2);
   if (values.reason === undefined) throw new UsageError('promote needs --reason "why" (kept in the history)', 2);
-  const reply = await askService(io, { nats: values.nats, service: 'tracker' }, SUBJECTS.registryPromote, {
+  const reply = await askMove(io, values, SUBJECTS.registryPromote, {
     version: values.version,
     reason: values.reason,
     by: requester(io),
@@ -44,13 +51,36 @@ export async function promoteCommand(args: string[], io: CliIo): Promise<number>
 
 /** `mlops rollback`: champion back to the one before it. */
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(['reason', 'name', 'nats']), strict: true });
-  const reply = await askService(io, { nats: values.nats, service: 'tracker' }, SUBJECTS.registryRollback, {
+  const { values } = parseArgs({ args, options: stringOptions([...MOVE_OPTIONS]), strict: true });
+  const reply = await askMove(io, values, SUBJECTS.registryRollback, {
     by: requester(io),
     ...(values.reason === undefined ? {} : { reason: values.reason }),
     ...(values.name === undefined ? {} : { name: values.name }),
   });
   return moved(io, 'rollback', reply);
+}
+
+/** A champion move under one request id, sent again under it while unanswered. */
+async function askMove<S extends typeof SUBJECTS.registryPromote | typeof SUBJECTS.registryRollback>(
+  io: CliIo,
+  values: { nats?: string | undefined; timeout?: string | undefined; 'request-id'?: string | undefined },
+  subject: S,
+  body: Omit<RequestOf<S>, 'request_id'>,
+): Promise<ChampionMoveReply> {
+  const timeout = integerOption(values, 'timeout') ?? 15;
+  if (timeout < 1) throw new UsageError(`--timeout needs at least 1 second, got ${timeout}`, 2);
+  const requestId = values['request-id'] ?? randomUUID();
+  const options = { nats: values.nats, service: 'tracker', timeoutMs: timeout * 1000, retries: MOVE_RETRIES };
+  try {
+    return await askService(io, options, subject, { ...body, request_id: requestId });
+  } catch (err) {
+    if (!(err instanceof UsageError) || !/timeout/i.test(err.message)) throw err;
+    throw new UsageError(
+      `${err.message}: the move may still happen; send it again with --request-id ${requestId} to make it at most once`,
+      1,
+      { cause: err },
+    );
+  }
 }
 
 /** The versions as aligned columns, champion marked. */

@@ -5,6 +5,11 @@ const modelName = z.string().min(1).max(256).default(DEFAULT_MODEL_NAME);
 const versionNumber = z.string().regex(/^[1-9]\d{0,9}$/, 'a version number such as "3"');
 const reasonText = z.string().trim().min(1).max(500);
 const requester = z.string().trim().min(1).max(200).default('unknown');
+/** Sent again with the same id (a retry after a lost answer), a move is answered from what it did, not made twice. */
+const requestId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" or "_", at most 64')
+  .optional();
 
 /** `registry.models`: list a registered model's versions with metric, gate verdict, aliases and tuning. */
 export const ListModelsRequestSchema = z.strictObject({
@@ -18,6 +23,7 @@ export const PromoteRequestSchema = z.strictObject({
   version: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), versionNumber),
   reason: reasonText,
   by: requester,
+  request_id: requestId,
 });
 
 /** `registry.rollback`: move `champion` back to the champion before it (the promotion history says which). */
@@ -25,6 +31,7 @@ export const RollbackRequestSchema = z.strictObject({
   name: modelName,
   reason: reasonText.default('rollback'),
   by: requester,
+  request_id: requestId,
 });
 
 const refusal = z.object({

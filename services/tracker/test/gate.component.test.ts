@@ -310,6 +310,28 @@ describe('manual control (registry.models, registry.promote, registry.rollback)'
     sub.unsubscribe();
   }, 60_000);
 
+  it('when a rollback is sent again under its request id, then it is answered as before and the champion stays', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    await tune(model, threshold(0.03)); // v2: better, champion
+    await tune(model, threshold(0.05)); // v3: better again
+    const request = { name: model, reason: 'drift', by: 'ana', request_id: 'rb-1' };
+    const first = await ask(SUBJECTS.registryRollback, request);
+    const again = await ask(SUBJECTS.registryRollback, request);
+    expect(first).toEqual({ status: 'ok', name: model, version: '2', previous_version: '3' });
+    expect(again).toEqual(first);
+    expect(await aliasOf(model, 'champion')).toBe('2');
+    expect((await historyOf(model)).map((m) => `${m.kind}:${m.version}`)).toEqual([
+      'gate:1',
+      'gate:2',
+      'gate:3',
+      'rollback:2',
+    ]);
+    const reused = await ask(SUBJECTS.registryPromote, { name: model, version: '1', reason: 'x', request_id: 'rb-1' });
+    expect(reused).toMatchObject({ status: 'rejected', errors: [{ path: 'request_id' }] });
+    expect(await aliasOf(model, 'champion')).toBe('2');
+  }, 60_000);
+
   it('when the versions are listed, then each shows its metric, gate verdict, aliases and tuning, newest first', async () => {
     const model = modelName();
     const first = await tune(model, threshold(0));

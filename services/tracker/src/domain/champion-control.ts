@@ -25,12 +25,17 @@ export async function listVersions(
   };
 }
 
+/** What a manual request leads to: a move to announce, or an answer alone (a refusal, or a repeat overtaken since). */
+export type ManualOutcome = ManualMove | ChampionMoveReply;
+
 /** `registry.promote`: champion to any existing version of the named model, recording who asked and why. */
 export async function promote(
   registry: ChampionRegistry,
-  request: { name: string; version: string; reason: string; by: string },
+  request: { name: string; version: string; reason: string; by: string; request_id?: string | undefined },
   now: Date,
-): Promise<ManualMove | Extract<ChampionMoveReply, { status: 'rejected' }>> {
+): Promise<ManualOutcome> {
+  const repeated = await repeatedRequest(registry, request, { kind: 'promote', version: request.version });
+  if (repeated !== undefined) return repeated;
   const record = await registry.version(request.name, request.version);
   if (record === null) {
     return refuse('version', `${request.name} has no version ${request.version}: see mlops models`);
@@ -46,6 +51,7 @@ export async function promote(
     reason: request.reason,
     by: request.by,
     at: now.toISOString(),
+    ...requestOf(request),
   };
   return await apply(registry, request.name, move, record);
 }
@@ -56,9 +62,11 @@ export async function promote(
  */
 export async function rollback(
   registry: ChampionRegistry,
-  request: { name: string; reason: string; by: string },
+  request: { name: string; reason: string; by: string; request_id?: string | undefined },
   now: Date,
-): Promise<ManualMove | Extract<ChampionMoveReply, { status: 'rejected' }>> {
+): Promise<ManualOutcome> {
+  const repeated = await repeatedRequest(registry, request, { kind: 'rollback' });
+  if (repeated !== undefined) return repeated;
   const current = await registry.championVersion(request.name);
   if (current === null) return refuse('name', `${request.name} has no champion to roll back`);
   const target = rollbackTarget(await registry.history(request.name), current);
@@ -72,8 +80,40 @@ export async function rollback(
     reason: request.reason,
     by: request.by,
     at: now.toISOString(),
+    ...requestOf(request),
   };
   return await apply(registry, request.name, move, record);
+}
+
+/**
+ * A request whose id the history holds was made before (its answer lost): the last move of the history is finished
+ * again (history, alias and event are idempotent), one overtaken since is only answered, and another request under
+ * the same id is refused; undefined when the id is new or absent. Ids older than the history's cap are not remembered.
+ */
+async function repeatedRequest(
+  registry: ChampionRegistry,
+  request: { name: string; request_id?: string | undefined },
+  asked: { kind: ChampionMove['kind']; version?: string },
+): Promise<ManualOutcome | undefined> {
+  const { name, request_id: requestId } = request;
+  if (requestId === undefined) return undefined;
+  const history = await registry.history(name);
+  const at = history.findLastIndex((m) => m.request === requestId);
+  const earlier = history[at];
+  if (earlier === undefined) return undefined;
+  if (earlier.kind !== asked.kind || (asked.version !== undefined && asked.version !== earlier.version)) {
+    const what = `a ${earlier.kind} to v${earlier.version} at ${earlier.at}`;
+    return refuse('request_id', `${JSON.stringify(requestId)} was already used by ${what}: send a new id`);
+  }
+  const reply = { status: 'ok' as const, name, version: earlier.version, previous_version: earlier.previous };
+  if (at < history.length - 1) return reply;
+  const record = await registry.version(name, earlier.version);
+  if (record === null) return refuse('name', `v${earlier.version}, which this request made champion, no longer exists`);
+  return await apply(registry, name, earlier, record);
+}
+
+function requestOf(request: { request_id?: string | undefined }): { request?: string } {
+  return request.request_id === undefined ? {} : { request: request.request_id };
 }
 
 /**

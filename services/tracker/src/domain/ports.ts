@@ -44,6 +44,8 @@ export interface ChampionMove {
   /** `gate` or the person or tool that asked. */
   readonly by: string;
   readonly at: string;
+  /** The id a manual request carried, so that the same request sent again is not made twice. */
+  readonly request?: string;
 }
 
 /**

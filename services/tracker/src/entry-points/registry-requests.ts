@@ -9,7 +9,7 @@ import {
 } from '@mlops/contracts';
 import type { KeyedQueue, Logger } from '@mlops/service-kit';
 import type { z } from 'zod';
-import { listVersions, type ManualMove, promote, rollback } from '../domain/champion-control.js';
+import { listVersions, type ManualOutcome, promote, rollback } from '../domain/champion-control.js';
 import type { ChampionRegistry } from '../domain/ports.js';
 import { CHAMPION_ALIAS, TAGS } from '../domain/tags.js';
 
@@ -75,7 +75,7 @@ function parse<S extends RequestSubject>(
   return { ok: false, refusal: { status: 'rejected', errors } };
 }
 
-async function announce(deps: RegistryDeps, outcome: ManualMove | Refusal): Promise<ChampionMoveReply> {
+async function announce(deps: RegistryDeps, outcome: ManualOutcome): Promise<ChampionMoveReply> {
   if (!('move' in outcome)) return outcome;
   const { reply, move, record } = outcome;
   const tags = record.tags;

@@ -1,0 +1,79 @@
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/run-cli.js';
+
+// What `mlops rollback` and `mlops promote` send on a real nats-server when an answer does not come. The test answers
+// in the tracker's place, so it can leave the first requests unanswered; how the tracker treats a repeated request id
+// is in services/tracker/test (repeated-requests, gate.component).
+
+let nats: NatsServerHandle;
+let responder: NatsConnection;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  responder = await connect({ servers: nats.url });
+}, 30_000);
+
+afterAll(async () => {
+  await responder?.drain();
+  await nats?.stop();
+});
+
+/** Answers `subject` like the tracker, but only from the `answerFrom`-th request on; returns the bodies received. */
+function answering(subject: string, answerFrom: number) {
+  const received: Record<string, unknown>[] = [];
+  const sub = responder.subscribe(subject, {
+    callback: (_err, msg) => {
+      received.push(msg.json());
+      if (received.length >= answerFrom) {
+        msg.respond(JSON.stringify({ status: 'ok', name: 'm', version: '2', previous_version: '3' }));
+      }
+    },
+  });
+  return { received, stop: () => sub.unsubscribe() };
+}
+
+const run = (...argv: string[]) => runCli(argv, { cwd: process.cwd(), env: { USER: 'ana' } });
+
+describe('mlops rollback and promote when the answer is lost', () => {
+  it('when the first request is not answered, then the same request with the same id is sent again and its answer shown', async () => {
+    const tracker = answering('registry.rollback', 2);
+    const result = await run('rollback', '--name', 'm', '--reason', 'complaints', '--nats', nats.url, '--timeout', '1');
+    tracker.stop();
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'champion of m is now version 2 (was version 3)\n',
+      stderr: 'no answer on registry.rollback within 1 s: asking again\n',
+    });
+    expect(tracker.received).toHaveLength(2);
+    expect(tracker.received[1]).toEqual(tracker.received[0]);
+    expect(tracker.received[0]).toEqual({
+      name: 'm',
+      reason: 'complaints',
+      by: 'mlops CLI (ana)',
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  }, 30_000);
+
+  it('when no answer ever comes, then it gives up after three tries naming the id to send again with', async () => {
+    const tracker = answering('registry.promote', Number.POSITIVE_INFINITY);
+    const argv = ['promote', '--version', '2', '--reason', 'x', '--nats', nats.url, '--timeout', '1'];
+    const result = await run(...argv, '--request-id', 'fix-42');
+    tracker.stop();
+    expect(result.code).toBe(1);
+    expect(tracker.received.map((body) => body.request_id)).toEqual(['fix-42', 'fix-42', 'fix-42']);
+    expect(result.stderr.trim().split('\n').at(-1)).toBe(
+      'mlops promote: registry.promote failed: timeout: the move may still happen; send it again with --request-id fix-42 to make it at most once',
+    );
+  }, 30_000);
+
+  it('when --timeout is not a positive whole number, then it refuses before connecting', async () => {
+    const result = await run('rollback', '--timeout', '0', '--nats', 'nats://127.0.0.1:1');
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'mlops rollback: --timeout needs at least 1 second, got 0\n',
+    });
+  });
+});
