@@ -94,6 +94,29 @@ describe('trainer on tune.requested', () => {
     expect(done.filter((e) => e.data.tuning_id === 'reused-id')).toHaveLength(1);
   });
 
+  it('when two different requests claim one new id at the same moment, then one is accepted and runs, the other is refused', async () => {
+    const done = collect(SUBJECTS.tuningCompleted);
+    const ids = Array.from({ length: 4 }, (_, i) => `raced-${i}`);
+    const ask = (id: string, C: number[]) =>
+      requestReply(client, SUBJECTS.tuneRequested, JSON.stringify({ tuning_id: id, grid: { C, solver: 'lbfgs' } }), {
+        timeoutMs: 5000,
+      });
+    const pairs = await Promise.all(ids.map((id) => Promise.all([ask(id, [1]), ask(id, [0.1, 1])])));
+    for (const pair of pairs) {
+      expect(pair.map((r) => r.status).sort()).toEqual(['accepted', 'rejected']);
+    }
+    await until(() => ids.every((id) => done.some((e) => e.data.tuning_id === id)));
+    for (const [i, id] of ids.entries()) {
+      const winner = pairs[i]!.find((r) => r.status === 'accepted') as { trial_count: number };
+      expect(done.find((e) => e.data.tuning_id === id)?.data.completed).toBe(winner.trial_count);
+    }
+    // Sent again, each stays what it was: the winner accepted (a repeat), the loser refused.
+    const grids = [[1], [0.1, 1]];
+    const loser = pairs[0]!.findIndex((r) => r.status === 'rejected');
+    const again = await Promise.all([ask(ids[0]!, grids[1 - loser]!), ask(ids[0]!, grids[loser]!)]);
+    expect(again.map((r) => r.status)).toEqual(['accepted', 'rejected']);
+  });
+
   it('when the request is invalid, then the reply lists every error and tune.rejected is published', async () => {
     const rejected = collect(SUBJECTS.tuneRejected);
     const body = JSON.stringify({ tuning_id: 'bad-1', grid: { C: [0], solver: ['sgd'] } });

@@ -58,6 +58,10 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
     async publishEvent(subject, data, key) {
       await bus.publishEvent(subject, data, { key });
     },
+    async storeTuning(work) {
+      const stored = await bus.publishEvent(SUBJECTS.tuningRequested, work, { key: work.tuning_id });
+      return !stored.duplicate;
+    },
     serveTuneRequests: (handle) => bus.serve(SUBJECTS.tuneRequested, 'trainer-intake', handle),
     consumeWork(handle) {
       const started = bus.consumeEvents(

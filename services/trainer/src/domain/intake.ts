@@ -48,6 +48,14 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
 /** JetStream's de-duplication window on TUNE_REQUESTS, less a margin: a repeat inside it is stored once. */
 const REPEAT_WINDOW_MS = 55 * 60 * 1000;
 
+/** What the claim of a request's tuning id decided, and whether the request is to be stored. */
+export interface TuningIdClaim {
+  readonly decision: IntakeDecision;
+  readonly store: boolean;
+  /** The request's fingerprint when it claimed an id no request held before (see {@link settleClaimRace}). */
+  readonly newClaim?: string;
+}
+
 /**
  * A request naming its own tuning id may come again (a retry, the monitor resending a retrain): accepted again, and
  * stored again only where that cannot run it twice (inside JetStream's duplicate window, or when no trial of it was
@@ -59,22 +67,48 @@ export async function claimTuningId(
   bus: Pick<TrainerBus, 'tallies'>,
   decision: IntakeDecision,
   nowMs: number,
-): Promise<{ decision: IntakeDecision; store: boolean }> {
+): Promise<TuningIdClaim> {
   if (!decision.accepted || decision.request.tuning_id === undefined) return { decision, store: true };
   const id = decision.tuningId;
   const print = requestPrint(decision.request);
   const earlier = [...(await bus.tallies.requests(id))];
+  if (earlier.includes(lostMark(print))) return { decision: taken(id, ANOTHER_ACCEPTED), store: true };
   const repeats = earlier.filter((mark) => mark.startsWith(`${print}-`));
   if (repeats.length > 0) {
     const inWindow = repeats.some((mark) => nowMs - markedAtMs(mark) < REPEAT_WINDOW_MS);
     return { decision, store: inWindow || (await bus.tallies.recorded(id)) === 0 };
   }
-  if (earlier.length > 0) return { decision: taken(id, 'another request was accepted under this id'), store: true };
+  if (earlier.length > 0) return { decision: taken(id, ANOTHER_ACCEPTED), store: true };
   const recorded = await bus.tallies.recorded(id);
   if (recorded > 0)
     return { decision: taken(id, `a tuning with this id has ${recorded} trials recorded`), store: true };
   await bus.tallies.markRequest(id, `${print}-${Math.floor(nowMs / 60_000)}`);
-  return { decision, store: true };
+  return { decision, store: true, newClaim: print };
+}
+
+/**
+ * A new claim whose request JetStream found already stored under its id (the work queue's de-duplication decides
+ * which of two requests claiming one id at the same moment runs): refused, and marked so that it stays refused, when
+ * another request claimed the id too; accepted when every claim is of this very request (it raced a copy of itself).
+ */
+export async function settleClaimRace(
+  bus: Pick<TrainerBus, 'tallies'>,
+  decision: IntakeDecision & { accepted: true },
+  print: string,
+): Promise<IntakeDecision> {
+  const marks = [...(await bus.tallies.requests(decision.tuningId))];
+  const rivals = marks.filter((mark) => !mark.startsWith(`${print}-`) && !mark.startsWith(LOST));
+  if (rivals.length === 0) return decision;
+  await bus.tallies.markRequest(decision.tuningId, lostMark(print));
+  return taken(decision.tuningId, ANOTHER_ACCEPTED);
+}
+
+const ANOTHER_ACCEPTED = 'another request was accepted under this id';
+const LOST = 'lost-';
+
+/** The mark of a request that lost its claim to another one made at the same moment. */
+function lostMark(print: string): string {
+  return `${LOST}${print}`;
 }
 
 function taken(tuningId: string, what: string): IntakeDecision {

@@ -9,6 +9,11 @@ export interface TrainerBus {
   /** Creates the streams and the durable work consumer if missing (idempotent). */
   provision(): Promise<void>;
   readonly publishEvent: PublishEvent;
+  /**
+   * Stores an accepted request on the work queue under its tuning id; false when JetStream already held a request
+   * under that id (inside its duplicate window), so nothing new was stored.
+   */
+  storeTuning(work: TuningRequested['data']): Promise<boolean>;
   /** Answers `tune.requested` (core request/reply); a message without reply subject is handled all the same. */
   serveTuneRequests(handle: (body: Uint8Array) => Promise<TuneReply>): Stoppable;
   /** Consumes the durable work queue, one parsed tuning at a time; a handler error is retried later. */

@@ -9,6 +9,8 @@ import {
   type IntakeDecision,
   rejection,
   replyFor,
+  settleClaimRace,
+  type TuningIdClaim,
 } from '../domain/intake.js';
 import type { DatasetFiles, TrainerBus } from '../domain/ports.js';
 import { headerProblems } from '../domain/table-data.js';
@@ -26,8 +28,8 @@ export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger
     ...(appended?.kind === 'csv' ? (await csvDatasetProblems(files, appended)).map(underAppendTraining) : []),
   ];
   return bus.serveTuneRequests(async (body) => {
-    const { decision, store } = await claimTuningId(bus, await decideTuneRequest(body, checkDataset), Date.now());
-    if (store) await record(bus, decision);
+    const claim = await claimTuningId(bus, await decideTuneRequest(body, checkDataset), Date.now());
+    const decision = claim.store ? await record(bus, claim) : claim.decision;
     logDecision(logger, decision);
     return replyFor(decision);
   });
@@ -65,18 +67,29 @@ async function pinnedDigestProblems(files: DatasetFiles, spec: CsvDatasetSpec): 
     : [{ path: 'dataset.digest', message: digestMismatch(spec.path, spec.digest, actual) }];
 }
 
-async function record(bus: TrainerBus, decision: IntakeDecision): Promise<void> {
-  if (!decision.accepted) {
-    await bus.publishEvent(SUBJECTS.tuneRejected, rejection(decision.tuningId, decision.errors), randomUUID());
-    return;
+/** Stores an accepted request (or records a refusal); a new claim that lost its id to a rival is refused after all. */
+async function record(bus: TrainerBus, claim: TuningIdClaim): Promise<IntakeDecision> {
+  const { decision } = claim;
+  if (decision.accepted) {
+    const work = {
+      tuning_id: decision.tuningId,
+      trial_count: decision.trialCount,
+      requested_at: new Date().toISOString(),
+      request: decision.request,
+    };
+    const stored = await bus.storeTuning(work);
+    if (stored || claim.newClaim === undefined) return decision;
+    const settled = await settleClaimRace(bus, decision, claim.newClaim);
+    if (settled.accepted) return settled;
+    await publishRejection(bus, settled);
+    return settled;
   }
-  const work = {
-    tuning_id: decision.tuningId,
-    trial_count: decision.trialCount,
-    requested_at: new Date().toISOString(),
-    request: decision.request,
-  };
-  await bus.publishEvent(SUBJECTS.tuningRequested, work, decision.tuningId);
+  await publishRejection(bus, decision);
+  return decision;
+}
+
+async function publishRejection(bus: TrainerBus, decision: IntakeDecision & { accepted: false }): Promise<void> {
+  await bus.publishEvent(SUBJECTS.tuneRejected, rejection(decision.tuningId, decision.errors), randomUUID());
 }
 
 function logDecision(logger: Logger, decision: IntakeDecision): void {
