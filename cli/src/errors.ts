@@ -8,3 +8,11 @@ export class UsageError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** A request sent at least once without an answer in time: it may have been acted on, so a retry must say so. */
+export class UnansweredRequestError extends UsageError {
+  constructor(message: string, exitCode = 1, options?: ErrorOptions) {
+    super(message, exitCode, options);
+    this.name = 'UnansweredRequestError';
+  }
+}

@@ -3,7 +3,7 @@ import type { ReplyOf, RequestSubject } from '@mlops/contracts';
 import { ConfigError, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { UsageError } from './errors.js';
+import { UnansweredRequestError, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
 /** Connects the CLI to NATS as the services would (NATS_URL or --nats, NATS_* credentials); a clear error if down. */
@@ -31,20 +31,24 @@ export async function askService<S extends RequestSubject>(
   body: object,
 ): Promise<ReplyOf<S>> {
   const nc = await connectCli(io, options.nats);
+  let unanswered = false;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
         return await requestReply(nc, subject, body as never, { timeoutMs: options.timeoutMs ?? 15_000 });
       } catch (err) {
+        unanswered ||= isTimeout(err);
         if (!isTimeout(err) || attempt >= (options.retries ?? 0)) throw err;
         io.stderr(`no answer on ${subject} within ${(options.timeoutMs ?? 15_000) / 1000} s: asking again\n`);
       }
     }
   } catch (err) {
+    const Failure = unanswered ? UnansweredRequestError : UsageError;
     if (/no responders/i.test((err as Error).message)) {
-      throw new UsageError(`no ${options.service} is answering ${subject}: start the stack (bash scripts/up.sh)`, 1);
+      const message = `no ${options.service} is answering ${subject}: start the stack (bash scripts/up.sh)`;
+      throw new Failure(message, 1, { cause: err });
     }
-    throw new UsageError(`${subject} failed: ${(err as Error).message}`, 1, { cause: err });
+    throw new Failure(`${subject} failed: ${(err as Error).message}`, 1, { cause: err });
   } finally {
     await nc.drain();
   }

@@ -20,15 +20,15 @@ afterAll(async () => {
   await nats?.stop();
 });
 
+const MOVED = { status: 'ok', name: 'm', version: '2', previous_version: '3' };
+
 /** Answers `subject` like the tracker, but only from the `answerFrom`-th request on; returns the bodies received. */
-function answering(subject: string, answerFrom: number) {
+function answering(subject: string, answerFrom: number, reply: object = MOVED) {
   const received: Record<string, unknown>[] = [];
   const sub = responder.subscribe(subject, {
     callback: (_err, msg) => {
       received.push(msg.json());
-      if (received.length >= answerFrom) {
-        msg.respond(JSON.stringify({ status: 'ok', name: 'm', version: '2', previous_version: '3' }));
-      }
+      if (received.length >= answerFrom) msg.respond(JSON.stringify(reply));
     },
   });
   return { received, stop: () => sub.unsubscribe() };
@@ -64,7 +64,33 @@ describe('mlops rollback and promote when the answer is lost', () => {
     expect(result.code).toBe(1);
     expect(tracker.received.map((body) => body.request_id)).toEqual(['fix-42', 'fix-42', 'fix-42']);
     expect(result.stderr.trim().split('\n').at(-1)).toBe(
-      'mlops promote: registry.promote failed: timeout: the move may still happen; send it again with --request-id fix-42 to make it at most once',
+      'mlops promote: registry.promote failed: timeout; a request went unanswered, so the move may still happen: send it again with --request-id fix-42 to make it at most once',
+    );
+  }, 30_000);
+
+  it('when the tracker answers from a move made earlier under the id, then it says when, and where champion is now', async () => {
+    const repeat = { ...MOVED, repeat_of: { made_at: '2026-12-03T12:00:00.000Z', champion: '4' } };
+    const tracker = answering('registry.rollback', 1, repeat);
+    const result = await run('rollback', '--name', 'm', '--nats', nats.url, '--request-id', 'rb-7');
+    tracker.stop();
+    expect(result).toEqual({
+      code: 0,
+      stdout:
+        'this request was made at 2026-12-03T12:00:00.000Z: it moved m to version 2 (was version 3); champion is version 4 now\n',
+      stderr: '',
+    });
+    expect(tracker.received[0]).toMatchObject({ request_id: 'rb-7' });
+  }, 30_000);
+
+  it('when the tracker stops answering after a request went unanswered, then the error still names the id', async () => {
+    const tracker = answering('registry.rollback', Number.POSITIVE_INFINITY);
+    const pending = run('rollback', '--nats', nats.url, '--timeout', '1', '--request-id', 'rb-8');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    tracker.stop(); // the retry finds no responder
+    const result = await pending;
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').at(-1)).toBe(
+      'mlops rollback: no tracker is answering registry.rollback: start the stack (bash scripts/up.sh); a request went unanswered, so the move may still happen: send it again with --request-id rb-8 to make it at most once',
     );
   }, 30_000);
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type ChampionMoveReply, type ListModelsReply, type RequestOf, SUBJECTS } from '@mlops/contracts';
-import { UsageError } from '../errors.js';
+import { UnansweredRequestError, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
 import { integerOption, stringOptions } from '../options.js';
@@ -74,9 +74,9 @@ async function askMove<S extends typeof SUBJECTS.registryPromote | typeof SUBJEC
   try {
     return await askService(io, options, subject, { ...body, request_id: requestId });
   } catch (err) {
-    if (!(err instanceof UsageError) || !/timeout/i.test(err.message)) throw err;
+    if (!(err instanceof UnansweredRequestError)) throw err;
     throw new UsageError(
-      `${err.message}: the move may still happen; send it again with --request-id ${requestId} to make it at most once`,
+      `${err.message}; a request went unanswered, so the move may still happen: send it again with --request-id ${requestId} to make it at most once`,
       1,
       { cause: err },
     );
@@ -113,7 +113,13 @@ export function modelsTable(reply: Extract<ListModelsReply, { status: 'ok' }>): 
 function moved(io: CliIo, command: string, reply: ChampionMoveReply): number {
   if (reply.status === 'rejected') return refused(io, command, reply);
   const from = reply.previous_version === null ? '' : ` (was version ${reply.previous_version})`;
-  io.stdout(`champion of ${reply.name} is now version ${reply.version}${from}\n`);
+  if (reply.repeat_of === undefined) {
+    io.stdout(`champion of ${reply.name} is now version ${reply.version}${from}\n`);
+    return 0;
+  }
+  const { made_at: madeAt, champion } = reply.repeat_of;
+  const now = champion === null ? 'it has no champion now' : `champion is version ${champion} now`;
+  io.stdout(`this request was made at ${madeAt}: it moved ${reply.name} to version ${reply.version}${from}; ${now}\n`);
   return 0;
 }
 

@@ -68,6 +68,8 @@ export const ChampionMoveReplySchema = z.discriminatedUnion('status', [
     name: z.string(),
     version: z.string(),
     previous_version: z.string().nullable(),
+    /** Set when the request id was seen before: when that move was made, and where champion points now. */
+    repeat_of: z.object({ made_at: z.string(), champion: z.string().nullable() }).optional(),
   }),
   refusal,
 ]);

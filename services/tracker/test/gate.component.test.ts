@@ -319,7 +319,7 @@ describe('manual control (registry.models, registry.promote, registry.rollback)'
     const first = await ask(SUBJECTS.registryRollback, request);
     const again = await ask(SUBJECTS.registryRollback, request);
     expect(first).toEqual({ status: 'ok', name: model, version: '2', previous_version: '3' });
-    expect(again).toEqual(first);
+    expect(again).toEqual({ ...first, repeat_of: { made_at: expect.any(String), champion: '2' } });
     expect(await aliasOf(model, 'champion')).toBe('2');
     expect((await historyOf(model)).map((m) => `${m.kind}:${m.version}`)).toEqual([
       'gate:1',
@@ -329,6 +329,32 @@ describe('manual control (registry.models, registry.promote, registry.rollback)'
     ]);
     const reused = await ask(SUBJECTS.registryPromote, { name: model, version: '1', reason: 'x', request_id: 'rb-1' });
     expect(reused).toMatchObject({ status: 'rejected', errors: [{ path: 'request_id' }] });
+    expect(await aliasOf(model, 'champion')).toBe('2');
+  }, 60_000);
+
+  it('when a request id finishes a rollback another left cut short, then sent again it is found and walks back no further', async () => {
+    const model = modelName();
+    await tune(model, threshold(0));
+    await tune(model, threshold(0.03));
+    await tune(model, threshold(0.05)); // champion v3
+    // A plain rollback (no id) that wrote its history entry and died before moving the alias.
+    const cut = {
+      kind: 'rollback',
+      version: '2',
+      previous: '3',
+      reason: 'x',
+      by: 'nats',
+      at: new Date().toISOString(),
+    };
+    await mlflow.setRegisteredModelTag(
+      model,
+      'mlops.champion_history',
+      JSON.stringify([...(await historyOf(model)), cut]),
+    );
+    const request = { name: model, reason: 'drift', by: 'ana', request_id: 'rb-2' };
+    expect(await ask(SUBJECTS.registryRollback, request)).toMatchObject({ version: '2', previous_version: '3' });
+    const again = await ask(SUBJECTS.registryRollback, request);
+    expect(again).toMatchObject({ version: '2', previous_version: '3', repeat_of: { champion: '2' } });
     expect(await aliasOf(model, 'champion')).toBe('2');
   }, 60_000);
 

@@ -6,8 +6,8 @@ const NAME = 'm';
 const at = (minute: number) => new Date(Date.UTC(2026, 11, 3, 12, minute));
 
 /**
- * The registry in memory with the MLflow adapter's write order: history first (a move equal to the last entry is not
- * appended again), then the alias. `cutAfterHistory` makes the next move stop between the two, as a crash would.
+ * The registry in memory with the MLflow adapter's write order: history first (a move equal to the last entry, request
+ * id included, is not appended again), then the alias. `cutAfterHistory` makes the next move stop between the two, as a crash would.
  */
 function memoryRegistry(champions: string[]) {
   const history: ChampionMove[] = champions.map((version, i) => ({
@@ -28,7 +28,8 @@ function memoryRegistry(champions: string[]) {
     recordVerdict: async () => {},
     async moveChampion(_name, move) {
       const last = history.at(-1);
-      if (last?.version !== move.version || last.previous !== move.previous) history.push(move);
+      const same = last?.version === move.version && last.previous === move.previous && last.request === move.request;
+      if (!same) history.push(move);
       if (state.cutAfterHistory) {
         state.cutAfterHistory = false;
         throw new Error('crashed after the history entry');
@@ -62,7 +63,7 @@ describe('a manual move sent again with its request id', () => {
     const first = await rollback(registry, ask('ana', 'r-1'), at(10));
     const again = await rollback(registry, ask('ana', 'r-1'), at(11));
     expect(replyOf(first)).toEqual({ status: 'ok', name: NAME, version: '2', previous_version: '3' });
-    expect(replyOf(again)).toEqual(replyOf(first));
+    expect(replyOf(again)).toEqual({ ...replyOf(first), repeat_of: { made_at: at(10).toISOString(), champion: '2' } });
     expect(state.champion).toBe('2');
     expect(kinds(history)).toEqual(['gate:1', 'gate:2', 'gate:3', 'rollback:2']);
     // Announced again under the first move's time, so the event's key is the same and JetStream keeps one.
@@ -75,7 +76,7 @@ describe('a manual move sent again with its request id', () => {
     await expect(rollback(registry, ask('ana', 'r-2'), at(10))).rejects.toThrow('crashed after the history entry');
     expect(state.champion).toBe('3');
     const again = await rollback(registry, ask('ana', 'r-2'), at(11));
-    expect(replyOf(again)).toEqual({ status: 'ok', name: NAME, version: '2', previous_version: '3' });
+    expect(replyOf(again)).toMatchObject({ status: 'ok', name: NAME, version: '2', previous_version: '3' });
     expect(state.champion).toBe('2');
     expect(kinds(history)).toEqual(['gate:1', 'gate:2', 'gate:3', 'rollback:2']);
   });
@@ -86,7 +87,13 @@ describe('a manual move sent again with its request id', () => {
     await promote(registry, { ...ask('bo', 'p-1'), version: '3' }, at(12));
     const again = await rollback(registry, ask('ana', 'r-3'), at(13));
     expect(moved(again)).toBe(false);
-    expect(replyOf(again)).toEqual({ status: 'ok', name: NAME, version: '2', previous_version: '3' });
+    expect(replyOf(again)).toEqual({
+      status: 'ok',
+      name: NAME,
+      version: '2',
+      previous_version: '3',
+      repeat_of: { made_at: at(10).toISOString(), champion: '3' },
+    });
     expect(state.champion).toBe('3');
     expect(kinds(history)).toEqual(['gate:1', 'gate:2', 'gate:3', 'rollback:2', 'promote:3']);
   });
@@ -95,10 +102,21 @@ describe('a manual move sent again with its request id', () => {
     const { registry, state, history } = memoryRegistry(['1', '2']);
     const first = await promote(registry, { ...ask('ana', 'p-2'), version: '1' }, at(10));
     const again = await promote(registry, { ...ask('ana', 'p-2'), version: '1' }, at(11));
-    expect(replyOf(again)).toEqual({ status: 'ok', name: NAME, version: '1', previous_version: '2' });
-    expect(replyOf(again)).toEqual(replyOf(first));
+    expect(replyOf(first)).toEqual({ status: 'ok', name: NAME, version: '1', previous_version: '2' });
+    expect(replyOf(again)).toEqual({ ...replyOf(first), repeat_of: { made_at: at(10).toISOString(), champion: '1' } });
     expect(state.champion).toBe('1');
     expect(kinds(history)).toEqual(['gate:1', 'gate:2', 'promote:1']);
+  });
+
+  it('when a request finished a move another left cut short and is sent again, then it is found and walks back no further', async () => {
+    const { registry, state, history } = memoryRegistry(['1', '2', '3']);
+    state.cutAfterHistory = true;
+    await expect(rollback(registry, ask('plain nats request'), at(10))).rejects.toThrow('crashed');
+    await rollback(registry, ask('ana', 'r-5'), at(11)); // finishes it: 3 → 2
+    const again = await rollback(registry, ask('ana', 'r-5'), at(12));
+    expect(replyOf(again)).toMatchObject({ version: '2', previous_version: '3', repeat_of: { champion: '2' } });
+    expect(state.champion).toBe('2');
+    expect(kinds(history)).toEqual(['gate:1', 'gate:2', 'gate:3', 'rollback:2', 'rollback:2']);
   });
 
   it('when another request comes under a used id, then it is refused and nothing moves', async () => {

@@ -32,7 +32,8 @@ export function mlflowChampions(mlflow: MlflowClient): ChampionRegistry {
       // short, finished by the redelivery or the retried request, never taken for one made and overtaken.
       const history = await championHistory(mlflow, name);
       const last = history.at(-1);
-      if (last?.version !== move.version || last.previous !== move.previous) {
+      // A request finishing a move another left cut short is written again, so that its id is found when it repeats.
+      if (last?.version !== move.version || last.previous !== move.previous || last.request !== move.request) {
         const kept = [...history, move].slice(-HISTORY_LIMIT);
         await mlflow.setRegisteredModelTag(name, CHAMPION_HISTORY_TAG, JSON.stringify(kept));
       }

@@ -105,11 +105,19 @@ async function repeatedRequest(
     const what = `a ${earlier.kind} to v${earlier.version} at ${earlier.at}`;
     return refuse('request_id', `${JSON.stringify(requestId)} was already used by ${what}: send a new id`);
   }
-  const reply = { status: 'ok' as const, name, version: earlier.version, previous_version: earlier.previous };
-  if (at < history.length - 1) return reply;
+  if (at < history.length - 1) {
+    const champion = await registry.championVersion(name);
+    return { ...replyOf(name, earlier), repeat_of: { made_at: earlier.at, champion } };
+  }
   const record = await registry.version(name, earlier.version);
   if (record === null) return refuse('name', `v${earlier.version}, which this request made champion, no longer exists`);
-  return await apply(registry, name, earlier, record);
+  const finished = await apply(registry, name, earlier, record);
+  const repeatOf = { made_at: earlier.at, champion: earlier.version };
+  return { ...finished, reply: { ...finished.reply, repeat_of: repeatOf } };
+}
+
+function replyOf(name: string, move: ChampionMove): Extract<ChampionMoveReply, { status: 'ok' }> {
+  return { status: 'ok', name, version: move.version, previous_version: move.previous };
 }
 
 function requestOf(request: { request_id?: string | undefined }): { request?: string } {
@@ -145,8 +153,7 @@ export function championStack(history: readonly ChampionMove[]): string[] {
 
 async function apply(registry: ChampionRegistry, name: string, move: ChampionMove, record: VersionRecord) {
   await registry.moveChampion(name, move);
-  const reply = { status: 'ok' as const, name, version: move.version, previous_version: move.previous };
-  return { reply, move, record };
+  return { reply: replyOf(name, move), move, record };
 }
 
 function summary(record: VersionRecord): ModelVersionSummary {
