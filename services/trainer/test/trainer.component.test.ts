@@ -94,26 +94,29 @@ describe('trainer on tune.requested', () => {
     expect(done.filter((e) => e.data.tuning_id === 'reused-id')).toHaveLength(1);
   });
 
-  it('when two different requests claim one new id at the same moment, then one is accepted and runs, the other is refused', async () => {
+  it('when two different requests (one sent twice) claim one new id at the same moment, then the one stored runs, its copy too is accepted, the other is refused', async () => {
     const done = collect(SUBJECTS.tuningCompleted);
     const ids = Array.from({ length: 4 }, (_, i) => `raced-${i}`);
+    const grids = { a: [1], b: [0.1, 1] };
     const ask = (id: string, C: number[]) =>
       requestReply(client, SUBJECTS.tuneRequested, JSON.stringify({ tuning_id: id, grid: { C, solver: 'lbfgs' } }), {
         timeoutMs: 5000,
       });
-    const pairs = await Promise.all(ids.map((id) => Promise.all([ask(id, [1]), ask(id, [0.1, 1])])));
-    for (const pair of pairs) {
-      expect(pair.map((r) => r.status).sort()).toEqual(['accepted', 'rejected']);
+    const races = await Promise.all(
+      ids.map((id) => Promise.all([ask(id, grids.a), ask(id, grids.a), ask(id, grids.b)])),
+    );
+    for (const [a, copy, b] of races) {
+      expect(copy!.status).toBe(a!.status);
+      expect([a!.status, b!.status].sort()).toEqual(['accepted', 'rejected']);
     }
     await until(() => ids.every((id) => done.some((e) => e.data.tuning_id === id)));
     for (const [i, id] of ids.entries()) {
-      const winner = pairs[i]!.find((r) => r.status === 'accepted') as { trial_count: number };
+      const winner = races[i]!.find((r) => r.status === 'accepted') as { trial_count: number };
       expect(done.find((e) => e.data.tuning_id === id)?.data.completed).toBe(winner.trial_count);
     }
     // Sent again, each stays what it was: the winner accepted (a repeat), the loser refused.
-    const grids = [[1], [0.1, 1]];
-    const loser = pairs[0]!.findIndex((r) => r.status === 'rejected');
-    const again = await Promise.all([ask(ids[0]!, grids[1 - loser]!), ask(ids[0]!, grids[loser]!)]);
+    const aWon = races[0]![0]!.status === 'accepted';
+    const again = await Promise.all([ask(ids[0]!, aWon ? grids.a : grids.b), ask(ids[0]!, aWon ? grids.b : grids.a)]);
     expect(again.map((r) => r.status)).toEqual(['accepted', 'rejected']);
   });
 

@@ -59,8 +59,11 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
       await bus.publishEvent(subject, data, { key });
     },
     async storeTuning(work) {
-      const stored = await bus.publishEvent(SUBJECTS.tuningRequested, work, { key: work.tuning_id });
-      return !stored.duplicate;
+      const ack = await bus.publishEvent(SUBJECTS.tuningRequested, work, { key: work.tuning_id });
+      if (!ack.duplicate) return { stored: true };
+      // A duplicate's ack names the sequence of the message stored first (0 when the server could not say).
+      const holder = ack.seq > 0 ? await bus.storedEvent(SUBJECTS.tuningRequested, ack.seq) : undefined;
+      return { stored: false, holder: holder?.data.request };
     },
     serveTuneRequests: (handle) => bus.serve(SUBJECTS.tuneRequested, 'trainer-intake', handle),
     consumeWork(handle) {

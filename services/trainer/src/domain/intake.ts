@@ -52,8 +52,6 @@ const REPEAT_WINDOW_MS = 55 * 60 * 1000;
 export interface TuningIdClaim {
   readonly decision: IntakeDecision;
   readonly store: boolean;
-  /** The request's fingerprint when it claimed an id no request held before (see {@link settleClaimRace}). */
-  readonly newClaim?: string;
 }
 
 /**
@@ -83,32 +81,32 @@ export async function claimTuningId(
   if (recorded > 0)
     return { decision: taken(id, `a tuning with this id has ${recorded} trials recorded`), store: true };
   await bus.tallies.markRequest(id, `${print}-${Math.floor(nowMs / 60_000)}`);
-  return { decision, store: true, newClaim: print };
+  return { decision, store: true };
 }
 
 /**
- * A new claim whose request JetStream found already stored under its id (the work queue's de-duplication decides
- * which of two requests claiming one id at the same moment runs): refused, and marked so that it stays refused, when
- * another request claimed the id too; accepted when every claim is of this very request (it raced a copy of itself).
+ * A request JetStream found already stored under its tuning id (its de-duplication decides which of two requests
+ * claiming one id at the same moment runs): accepted when the stored one is this very request (a repeat, a copy, a
+ * publish retried after a lost ack), else refused and marked so that it stays refused. `holder` is the stored
+ * request, undefined when it cannot be read back: then nobody can say yet, and the caller answers "retry later".
  */
-export async function settleClaimRace(
+export async function settleStoredClaim(
   bus: Pick<TrainerBus, 'tallies'>,
   decision: IntakeDecision & { accepted: true },
-  print: string,
+  holder: TuneRequest | undefined,
 ): Promise<IntakeDecision> {
-  const marks = [...(await bus.tallies.requests(decision.tuningId))];
-  const rivals = marks.filter((mark) => !mark.startsWith(`${print}-`) && !mark.startsWith(LOST));
-  if (rivals.length === 0) return decision;
+  if (holder === undefined) throw new Error(`the request stored under tuning id ${decision.tuningId} cannot be read`);
+  const print = requestPrint(decision.request);
+  if (requestPrint(holder) === print) return decision;
   await bus.tallies.markRequest(decision.tuningId, lostMark(print));
   return taken(decision.tuningId, ANOTHER_ACCEPTED);
 }
 
 const ANOTHER_ACCEPTED = 'another request was accepted under this id';
-const LOST = 'lost-';
 
 /** The mark of a request that lost its claim to another one made at the same moment. */
 function lostMark(print: string): string {
-  return `${LOST}${print}`;
+  return `lost-${print}`;
 }
 
 function taken(tuningId: string, what: string): IntakeDecision {

@@ -1,4 +1,11 @@
-import type { EventData, EventSubject, TrialRequested, TuneReply, TuningRequested } from '@mlops/contracts';
+import type {
+  EventData,
+  EventSubject,
+  TrialRequested,
+  TuneReply,
+  TuneRequest,
+  TuningRequested,
+} from '@mlops/contracts';
 import type { TrialTally } from './trial-tally.js';
 
 /** Publishes one event of the map durably; `key` names the fact (a trial id), so a re-publish is de-duplicated. */
@@ -10,10 +17,13 @@ export interface TrainerBus {
   provision(): Promise<void>;
   readonly publishEvent: PublishEvent;
   /**
-   * Stores an accepted request on the work queue under its tuning id; false when JetStream already held a request
-   * under that id (inside its duplicate window), so nothing new was stored.
+   * Stores an accepted request on the work queue under its tuning id. When JetStream already held one under that id
+   * (inside its duplicate window) nothing new is stored, and `holder` is the request stored then (undefined when it
+   * cannot be read back).
    */
-  storeTuning(work: TuningRequested['data']): Promise<boolean>;
+  storeTuning(
+    work: TuningRequested['data'],
+  ): Promise<{ stored: true } | { stored: false; holder: TuneRequest | undefined }>;
   /** Answers `tune.requested` (core request/reply); a message without reply subject is handled all the same. */
   serveTuneRequests(handle: (body: Uint8Array) => Promise<TuneReply>): Stoppable;
   /** Consumes the durable work queue, one parsed tuning at a time; a handler error is retried later. */

@@ -9,7 +9,7 @@ import {
   type IntakeDecision,
   rejection,
   replyFor,
-  settleClaimRace,
+  settleStoredClaim,
   type TuningIdClaim,
 } from '../domain/intake.js';
 import type { DatasetFiles, TrainerBus } from '../domain/ports.js';
@@ -67,7 +67,7 @@ async function pinnedDigestProblems(files: DatasetFiles, spec: CsvDatasetSpec): 
     : [{ path: 'dataset.digest', message: digestMismatch(spec.path, spec.digest, actual) }];
 }
 
-/** Stores an accepted request (or records a refusal); a new claim that lost its id to a rival is refused after all. */
+/** Stores an accepted request (or records a refusal); one whose id JetStream holds for another request is refused. */
 async function record(bus: TrainerBus, claim: TuningIdClaim): Promise<IntakeDecision> {
   const { decision } = claim;
   if (decision.accepted) {
@@ -77,11 +77,10 @@ async function record(bus: TrainerBus, claim: TuningIdClaim): Promise<IntakeDeci
       requested_at: new Date().toISOString(),
       request: decision.request,
     };
-    const stored = await bus.storeTuning(work);
-    if (stored || claim.newClaim === undefined) return decision;
-    const settled = await settleClaimRace(bus, decision, claim.newClaim);
-    if (settled.accepted) return settled;
-    await publishRejection(bus, settled);
+    const outcome = await bus.storeTuning(work);
+    if (outcome.stored) return decision;
+    const settled = await settleStoredClaim(bus, decision, outcome.holder);
+    if (!settled.accepted) await publishRejection(bus, settled);
     return settled;
   }
   await publishRejection(bus, decision);
