@@ -2,6 +2,13 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { request } from 'node:http';
+import {
+  type AddressInfo,
+  connect as connectTcp,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Bus, connectBus } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
@@ -29,15 +36,42 @@ const body = JSON.stringify({ features: [FEATURES.map((_, j) => j / 10)] });
 const running: ChildProcess[] = [];
 const buses: Bus[] = [];
 const natsServers: NatsServerHandle[] = [];
+const relays: NetServer[] = [];
 
 afterEach(async () => {
   for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const relay of relays.splice(0)) relay.close();
   for (const bus of buses.splice(0)) await bus.close();
   for (const nats of natsServers.splice(0)) await nats.stop();
 });
 
+/** A TCP relay to MLflow that can be cut (every connection closed, new ones refused) and mended. */
+async function mlflowRelay() {
+  const target = new URL(servers.mlflowTrackingUri);
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const relay = createNetServer((client) => {
+    if (cut) return void client.destroy();
+    const upstream = connectTcp(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  relays.push(relay);
+  return {
+    uri: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    cut() {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
 /** A fresh model with version 1 as champion, and a predictor of PREDICTOR_WORKERS=2 serving it (on `natsUrl`). */
-async function startWorkers(natsUrl = servers.natsUrl) {
+async function startWorkers(natsUrl = servers.natsUrl, mlflowTrackingUri = servers.mlflowTrackingUri) {
   const name = `workers_${randomUUID().slice(0, 8)}`;
   const { experimentId } = await mlflow.getOrCreateExperiment(name);
   await mlflow.getOrCreateRegisteredModel({ name });
@@ -53,7 +87,7 @@ async function startWorkers(natsUrl = servers.natsUrl) {
   await registerAndAnnounce(model, 0, publish);
   const port = await findFreePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = predictorEnv({ ...servers, natsUrl }, name, port, { PREDICTOR_WORKERS: String(WORKERS) });
+  const env = predictorEnv({ natsUrl, mlflowTrackingUri }, name, port, { PREDICTOR_WORKERS: String(WORKERS) });
   const { child } = await spawnPredictor(env);
   running.push(child);
   await untilReady(base, '1');
@@ -169,8 +203,12 @@ describe('the predictor with PREDICTOR_WORKERS=2', () => {
     expect(logged).toBeGreaterThanOrEqual(result['2xx'] + probes.length);
   }, 120_000);
 
-  it('when a worker is killed, then the primary restarts it; on SIGTERM in-flight requests finish and every process exits 0', async () => {
+  it('when a worker is killed, then the primary restarts it and no counter goes down; on SIGTERM in-flight requests finish and every process exits 0', async () => {
     const { base, child } = await startWorkers();
+    const answered = async () =>
+      sample(await metrics(base), /^predictor_requests_total\{endpoint="\/predict",status="200"\} (\S+)$/m);
+    for (let i = 0; i < 10; i++) await postAlone(`${base}/predict`, body); // one connection each: both workers
+    const countedBefore = await answered();
     const before = workerPids(child.pid as number);
     process.kill(before[0] as number, 'SIGKILL');
     const started = Date.now();
@@ -180,6 +218,7 @@ describe('the predictor with PREDICTOR_WORKERS=2', () => {
       after = workerPids(child.pid as number);
     }
     await untilEveryWorkerServes(base, '1', 20_000);
+    const countedAfter = await answered();
 
     const exited = once(child, 'exit');
     const inFlight = postAlone(`${base}/predict`, body, async (write) => {
@@ -192,12 +231,41 @@ describe('the predictor with PREDICTOR_WORKERS=2', () => {
     const answer = await inFlight;
     const [code] = (await exited) as [number | null];
 
+    // Prometheus reads a smaller sum as a counter reset: the dead worker's requests stay counted.
+    expect(countedBefore).toBeGreaterThanOrEqual(10);
+    expect(countedAfter).toBe(countedBefore);
     expect(before).toHaveLength(WORKERS);
     expect(after).toHaveLength(WORKERS);
     expect(after).not.toContain(before[0]);
     expect(answer.status).toBe(200);
     expect(code).toBe(0);
     expect(after.filter(alive)).toEqual([]);
+  }, 90_000);
+
+  it('when a worker dies while MLflow cannot be reached, then its replacement joins the port only with a model: no request answers 503', async () => {
+    const relay = await mlflowRelay();
+    const { base, child } = await startWorkers(servers.natsUrl, relay.uri);
+    relay.cut();
+    const before = workerPids(child.pid as number);
+    process.kill(before[0] as number, 'SIGKILL');
+    const started = Date.now();
+    let after = workerPids(child.pid as number);
+    while ((after.length !== WORKERS || after.includes(before[0] as number)) && Date.now() - started < 20_000) {
+      await sleep(100);
+      after = workerPids(child.pid as number);
+    }
+    // Long enough for the replacement to connect to NATS and give up its first read of the champion (retried calls).
+    const statuses: number[] = [];
+    for (const until = Date.now() + 15_000; Date.now() < until; await sleep(100)) {
+      const status = await postAlone(`${base}/predict`, body).then(
+        (r) => r.status,
+        () => 503,
+      );
+      statuses.push(status);
+    }
+    expect(after).toHaveLength(WORKERS);
+    expect(after).not.toContain(before[0]);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
   }, 90_000);
 
   it('when feedback comes to either worker, then each forwards it to the monitor over its own NATS connection', async () => {

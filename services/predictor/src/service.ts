@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger, type Logger, type Service } from '@mlops/service-kit';
@@ -27,6 +28,9 @@ export interface Predictor extends Service {
   readonly metrics: PredictorMetrics;
 }
 
+/** How often a replacement worker looks whether it holds a model yet. */
+const MODEL_WAIT_STEP_MS = 200;
+
 /** What a worker of a multi-process predictor (PREDICTOR_WORKERS > 1) gets from its primary. */
 export interface WorkerRole {
   /** 1..PREDICTOR_WORKERS, kept by a restarted worker: names its durable consumer of model events. */
@@ -35,6 +39,11 @@ export interface WorkerRole {
   readonly requestIdPrefix: string;
   /** GET /metrics: the exposition summed over every worker. */
   readonly exposition: () => Promise<string>;
+  /**
+   * Other workers serve already (this one replaces a worker that died): it joins the shared port only once it holds
+   * a model, instead of answering its share of the connections 503 while MLflow cannot be read.
+   */
+  readonly awaitModel?: boolean;
 }
 
 /** Creates the predictor (one process, or one worker with `deps.worker`); nothing connects or listens until start(). */
@@ -65,7 +74,48 @@ export function createPredictor(
   const durable = modelEventsDurable(config.instance, deps.worker?.slot);
   let server: Server | undefined;
   let consumer: ConsumerHandle | undefined;
+  let starting: Promise<void> | undefined;
   let stopped = false;
+  /** Resolves once a model is served, or the predictor is stopping (the watch keeps trying meanwhile). */
+  const untilModel = async () => {
+    if (slot.model === undefined && !stopped) logger.warn('peers serve and this worker has no model yet: waiting');
+    while (slot.model === undefined && !stopped) await sleep(MODEL_WAIT_STEP_MS);
+  };
+  const startOnce = async () => {
+    await provisionModelEvents(deps.bus, durable);
+    await provisionPredictionLog(deps.bus, config.predictionLog);
+    consumer = await consumeModelEvents(
+      deps.bus,
+      durable,
+      { name: config.modelName, alias: config.modelAlias },
+      followChampion,
+      logger.child({ module: 'model-events' }),
+    );
+    const listener = createHttpListener({
+      slot,
+      limits: { maxBodyBytes: config.maxBodyBytes, maxRows: config.maxRows },
+      auth: config.auth,
+      metrics,
+      readinessProblem: () => watch.problem ?? reloader.lastFailure,
+      logger: logger.child({ module: 'http' }),
+      predictionLog,
+      feedback: { sink: createFeedbackForwarder(deps.bus, config.feedbackTimeoutMs), modelName: config.modelName },
+      ...(deps.worker === undefined
+        ? {}
+        : { requestIdPrefix: deps.worker.requestIdPrefix, exposition: deps.worker.exposition }),
+    });
+    // A worker joins the shared port only after its first try at the champion (a replacement, only once it holds a
+    // model): the primary hands connections to every listening worker, and one without a model would answer 503.
+    if (deps.worker !== undefined) await watch.start();
+    if (deps.worker?.awaitModel) await untilModel();
+    if (stopped) return;
+    server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);
+    if (deps.worker === undefined) await watch.start();
+    logger.info(
+      { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
+      'predictor started',
+    );
+  };
   return {
     slot,
     metrics,
@@ -73,45 +123,20 @@ export function createPredictor(
       return (server?.address() as AddressInfo | null)?.port ?? 0;
     },
     async start() {
-      await provisionModelEvents(deps.bus, durable);
-      await provisionPredictionLog(deps.bus, config.predictionLog);
-      consumer = await consumeModelEvents(
-        deps.bus,
-        durable,
-        { name: config.modelName, alias: config.modelAlias },
-        followChampion,
-        logger.child({ module: 'model-events' }),
-      );
-      const listener = createHttpListener({
-        slot,
-        limits: { maxBodyBytes: config.maxBodyBytes, maxRows: config.maxRows },
-        auth: config.auth,
-        metrics,
-        readinessProblem: () => watch.problem ?? reloader.lastFailure,
-        logger: logger.child({ module: 'http' }),
-        predictionLog,
-        feedback: { sink: createFeedbackForwarder(deps.bus, config.feedbackTimeoutMs), modelName: config.modelName },
-        ...(deps.worker === undefined
-          ? {}
-          : { requestIdPrefix: deps.worker.requestIdPrefix, exposition: deps.worker.exposition }),
-      });
-      // A worker joins the shared port only after its first try at the champion: the primary hands connections to
-      // every listening worker, and one without a model would answer them 503 while its peers serve.
-      if (deps.worker !== undefined) await watch.start();
-      server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);
-      if (deps.worker === undefined) await watch.start();
-      logger.info(
-        { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
-        'predictor started',
-      );
+      starting ??= startOnce();
+      await starting;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       watch.stop();
-      await consumer?.stop();
-      if (server !== undefined) await closeServer(server);
-      await predictionLog.close(config.predictionLog.flushTimeoutMs);
+      await starting?.catch(() => undefined);
+      // Closing HTTP and flushing the log do not wait for a model load in flight (the consumer's handler).
+      const served = (async () => {
+        if (server !== undefined) await closeServer(server);
+        await predictionLog.close(config.predictionLog.flushTimeoutMs);
+      })();
+      await Promise.all([consumer?.stop(), served]);
       await deps.bus.close();
       logger.info('predictor stopped');
     },

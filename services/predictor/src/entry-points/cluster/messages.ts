@@ -13,7 +13,13 @@ export type WorkerMessage =
 
 /** What the primary tells a worker. */
 export type PrimaryMessage =
-  | { readonly type: 'predictor:identity'; readonly slot: number; readonly requestIdPrefix: string }
+  | {
+      readonly type: 'predictor:identity';
+      readonly slot: number;
+      readonly requestIdPrefix: string;
+      /** Other workers serve already: this one joins the port only once it holds a model. */
+      readonly peersServing: boolean;
+    }
   /** Send your metrics for collection `id`. */
   | { readonly type: 'predictor:metrics-collect'; readonly id: number }
   /** The answer to the worker's metrics request `id`: the summed exposition, or why there is none. */

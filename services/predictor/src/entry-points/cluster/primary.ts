@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger, Service } from '@mlops/service-kit';
+import { AggregatorRegistry } from 'prom-client';
 import { aggregateMetrics, type MetricsSnapshot } from '../../adapters/metrics-aggregation.js';
 import { randomIdPrefix, workerIdPrefix } from '../request-ids.js';
 import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
@@ -27,6 +28,9 @@ interface Member {
 
 /** A worker that lived less than this before exiting counts as failing quickly (its restart waits longer). */
 const QUICK_EXIT_MS = 10_000;
+/** Past this many, the counters of workers gone longer than RETIRED_SETTLE_MS are merged into one snapshot. */
+const RETIRED_MERGE_AT = 32;
+const RETIRED_SETTLE_MS = 10_000;
 
 /**
  * The primary of a multi-process predictor (PREDICTOR_WORKERS > 1): forks the workers, which share the HTTP port,
@@ -40,7 +44,8 @@ export function createPrimary(options: PrimaryOptions): Service {
   const members = new Map<number, Member>();
   const quickExits = new Map<number, number>();
   const restarts = new Set<NodeJS.Timeout>();
-  const collections = new Map<number, (snapshot: MetricsSnapshot) => void>();
+  const collections = new Map<number, (workerId: number, snapshot: MetricsSnapshot) => void>();
+  const counters = retiredCounters();
   let nextCollection = 0;
   let running = false;
   let stopping: Promise<void> | undefined;
@@ -52,26 +57,35 @@ export function createPrimary(options: PrimaryOptions): Service {
     });
   };
 
-  /** Asks every serving worker for its metrics and answers `requester` with their sum. */
+  /**
+   * Asks every serving worker for its metrics and answers `requester` with their sum. Counters never go down: a
+   * worker that does not answer in time counts with its last snapshot, and one that died with the counters it last
+   * reported (Prometheus would read a smaller sum as a reset and count everything again).
+   */
   const collect = (requester: Worker, id: number) => {
     const targets = [...members.values()].filter((m) => m.serving && m.worker.isConnected());
     const key = ++nextCollection;
-    const snapshots: MetricsSnapshot[] = [];
+    const answered = new Map<number, MetricsSnapshot>();
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       collections.delete(key);
-      aggregateMetrics(snapshots).then(
+      const late = targets
+        .filter((t) => !answered.has(t.worker.id))
+        .map((t) => counters.last(t.worker.id))
+        .filter((snapshot) => snapshot !== undefined);
+      const gone = counters.retiredExcept(new Set(answered.keys()));
+      aggregateMetrics([...answered.values(), ...late, ...gone]).then(
         (text) => send(requester, { type: 'predictor:metrics-reply', id, text }),
         (err: unknown) => send(requester, { type: 'predictor:metrics-reply', id, error: String(err) }),
       );
     };
     const timer = setTimeout(finish, options.collectTimeoutMs ?? 2000);
-    collections.set(key, (snapshot) => {
-      snapshots.push(snapshot);
-      if (snapshots.length === targets.length) finish();
+    collections.set(key, (workerId, snapshot) => {
+      answered.set(workerId, snapshot);
+      if (answered.size === targets.length) finish();
     });
     for (const target of targets) send(target.worker, { type: 'predictor:metrics-collect', id: key });
   };
@@ -92,24 +106,31 @@ export function createPrimary(options: PrimaryOptions): Service {
     worker.on('message', (message: unknown) => {
       if (!isMessage<WorkerMessage>(message)) return;
       if (message.type === 'predictor:hello') {
-        send(worker, { type: 'predictor:identity', slot, requestIdPrefix: workerIdPrefix(runPrefix, worker.id) });
+        // A worker forked as the stop began missed the shutdown sent to the others (it had no listener yet).
+        if (stopping !== undefined) return send(worker, { type: 'predictor:shutdown' });
+        const peersServing = [...members.values()].some((m) => m !== member && m.serving);
+        const requestIdPrefix = workerIdPrefix(runPrefix, worker.id);
+        send(worker, { type: 'predictor:identity', slot, requestIdPrefix, peersServing });
       } else if (message.type === 'predictor:started') {
         member.serving = true;
         onStarted(message.port);
       } else if (message.type === 'predictor:metrics-request') {
         collect(worker, message.id);
       } else {
-        collections.get(message.id)?.(message.snapshot);
+        counters.remember(worker.id, message.snapshot);
+        collections.get(message.id)?.(worker.id, message.snapshot);
       }
     });
     worker.once('exit', (code, signal) => {
       members.delete(worker.id);
+      counters.retire(worker.id);
       onFailed(new Error(`predictor worker ${slot} exited (code ${code}, signal ${signal}) before it started`));
       if (stopping !== undefined) {
         if (code !== 0) log.warn({ slot, code, signal }, 'worker ended its drain with an error');
         return;
       }
-      if (running) restart(member, code, signal);
+      // A worker that served restarts even while the primary still waits for the others to start.
+      if (running || member.serving) restart(member, code, signal);
     });
     return member;
   };
@@ -156,5 +177,49 @@ export function createPrimary(options: PrimaryOptions): Service {
       stopping ??= drain();
       await stopping;
     },
+  };
+}
+
+/**
+ * The workers' last reported metrics, and the counters and histograms of workers gone (their gauges end with them),
+ * merged into one snapshot once there are many, so a crash loop does not grow the primary without bound.
+ */
+function retiredCounters() {
+  const last = new Map<number, MetricsSnapshot>();
+  let retired: { id: number; at: number; snapshot: MetricsSnapshot }[] = [];
+  let merging = false;
+  const merge = () => {
+    const old = retired.filter((r) => Date.now() - r.at > RETIRED_SETTLE_MS);
+    if (merging || old.length < 2) return;
+    merging = true;
+    AggregatorRegistry.aggregate(old.map((r) => r.snapshot))
+      .getMetricsAsJSON()
+      .then(
+        (snapshot) => {
+          const merged = new Set(old);
+          retired = [{ id: -1, at: 0, snapshot }, ...retired.filter((r) => !merged.has(r))];
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        merging = false;
+      });
+  };
+  return {
+    remember(workerId: number, snapshot: MetricsSnapshot) {
+      last.set(workerId, snapshot);
+    },
+    last: (workerId: number) => last.get(workerId),
+    retire(workerId: number) {
+      const snapshot = last.get(workerId);
+      last.delete(workerId);
+      if (snapshot === undefined) return;
+      // prom-client types `type` as a numeric enum; at run time it is the name.
+      const kept = snapshot.filter((metric) => ['counter', 'histogram'].includes(metric.type as unknown as string));
+      retired.push({ id: workerId, at: Date.now(), snapshot: kept as MetricsSnapshot });
+      if (retired.length > RETIRED_MERGE_AT) merge();
+    },
+    /** The retired snapshots, but those of workers that answered this collection before they died. */
+    retiredExcept: (answered: ReadonlySet<number>) => retired.filter((r) => !answered.has(r.id)).map((r) => r.snapshot),
   };
 }

@@ -30,8 +30,10 @@ export async function runWorker(
   let identify: (message: Extract<PrimaryMessage, { type: 'predictor:identity' }>) => void = () => undefined;
   let collect: (id: number) => void = () => undefined;
   let asked: { reason: string; err?: unknown } | undefined;
+  let unidentified: (() => void) | undefined;
   let drain = (reason: string, err?: unknown) => {
     asked ??= { reason, err };
+    unidentified?.(); // asked to stop before it had an identity: nothing started, nothing to drain
   };
   channel.on('message', (message: unknown) => {
     if (!isMessage<PrimaryMessage>(message)) return;
@@ -45,17 +47,25 @@ export async function runWorker(
   channel.once('uncaughtException', (err: Error) => drain('uncaughtException', err));
   channel.once('unhandledRejection', (reason: unknown) => drain('unhandledRejection', reason));
 
-  const identity = await new Promise<Extract<PrimaryMessage, { type: 'predictor:identity' }>>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the primary did not send this worker its identity')),
-      IDENTITY_TIMEOUT_MS,
-    );
-    identify = (message) => {
-      clearTimeout(timer);
-      resolve(message);
-    };
-    post({ type: 'predictor:hello' });
-  });
+  const identity = await new Promise<Extract<PrimaryMessage, { type: 'predictor:identity' }> | undefined>(
+    (resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('the primary did not send this worker its identity')),
+        IDENTITY_TIMEOUT_MS,
+      );
+      identify = (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+      unidentified = () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      };
+      post({ type: 'predictor:hello' });
+    },
+  );
+  if (identity === undefined) return exit(channel, rootLogger, asked?.err === undefined ? 0 : 1);
+  unidentified = undefined;
   const logger = rootLogger.child({ worker: identity.slot });
   const bus = await connectBus({
     servers: config.natsServers,
@@ -67,7 +77,12 @@ export async function runWorker(
   const predictor = createPredictor(config, {
     bus,
     logger,
-    worker: { slot: identity.slot, requestIdPrefix: identity.requestIdPrefix, exposition: metrics.exposition },
+    worker: {
+      slot: identity.slot,
+      requestIdPrefix: identity.requestIdPrefix,
+      exposition: metrics.exposition,
+      awaitModel: identity.peersServing,
+    },
   });
   collect = (id) => {
     predictor.metrics.registry.getMetricsAsJSON().then(
@@ -83,16 +98,14 @@ export async function runWorker(
     else logger.fatal({ err, reason }, 'fatal error: worker draining');
     const timer = setTimeout(() => exit(channel, logger, 1), DRAIN_TIMEOUT_MS);
     timer.unref();
-    stopping = starting
-      .catch(() => undefined)
-      .then(() => predictor.stop())
-      .then(
-        () => exit(channel, logger, err === undefined ? 0 : 1),
-        (stopErr: unknown) => {
-          logger.error({ err: stopErr }, 'worker drain failed');
-          exit(channel, logger, 1);
-        },
-      );
+    // stop() cuts short a start still waiting for a model, and waits for the rest of it.
+    stopping = predictor.stop().then(
+      () => exit(channel, logger, err === undefined ? 0 : 1),
+      (stopErr: unknown) => {
+        logger.error({ err: stopErr }, 'worker drain failed');
+        exit(channel, logger, 1);
+      },
+    );
   };
   if (asked !== undefined) drain(asked.reason, asked.err);
   try {
@@ -101,7 +114,7 @@ export async function runWorker(
     drain('start failed', err);
     return;
   }
-  post({ type: 'predictor:started', port: predictor.port });
+  if (stopping === undefined) post({ type: 'predictor:started', port: predictor.port });
 }
 
 /** GET /metrics of a worker: asks the primary for the sum over the workers and waits (5 s at most) for its answer. */
