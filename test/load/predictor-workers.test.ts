@@ -161,6 +161,19 @@ function workerPids(pid: number): number[] {
     .filter((n) => n > 0);
 }
 
+/** SIGKILLs the first worker of primary `pid`; resolves with the workers before and once a replacement runs. */
+async function killOneWorker(pid: number): Promise<{ before: number[]; after: number[] }> {
+  const before = workerPids(pid);
+  process.kill(before[0] as number, 'SIGKILL');
+  const started = Date.now();
+  let after = workerPids(pid);
+  while ((after.length !== WORKERS || after.includes(before[0] as number)) && Date.now() - started < 20_000) {
+    await sleep(100);
+    after = workerPids(pid);
+  }
+  return { before, after };
+}
+
 /** Whether process `pid` still exists. */
 function alive(pid: number): boolean {
   try {
@@ -209,14 +222,7 @@ describe('the predictor with PREDICTOR_WORKERS=2', () => {
       sample(await metrics(base), /^predictor_requests_total\{endpoint="\/predict",status="200"\} (\S+)$/m);
     for (let i = 0; i < 10; i++) await postAlone(`${base}/predict`, body); // one connection each: both workers
     const countedBefore = await answered();
-    const before = workerPids(child.pid as number);
-    process.kill(before[0] as number, 'SIGKILL');
-    const started = Date.now();
-    let after = workerPids(child.pid as number);
-    while ((after.length !== WORKERS || after.includes(before[0] as number)) && Date.now() - started < 20_000) {
-      await sleep(100);
-      after = workerPids(child.pid as number);
-    }
+    const { before, after } = await killOneWorker(child.pid as number);
     await untilEveryWorkerServes(base, '1', 20_000);
     const countedAfter = await answered();
 
@@ -246,14 +252,7 @@ describe('the predictor with PREDICTOR_WORKERS=2', () => {
     const relay = await mlflowRelay();
     const { base, child } = await startWorkers(servers.natsUrl, relay.uri);
     relay.cut();
-    const before = workerPids(child.pid as number);
-    process.kill(before[0] as number, 'SIGKILL');
-    const started = Date.now();
-    let after = workerPids(child.pid as number);
-    while ((after.length !== WORKERS || after.includes(before[0] as number)) && Date.now() - started < 20_000) {
-      await sleep(100);
-      after = workerPids(child.pid as number);
-    }
+    const { before, after } = await killOneWorker(child.pid as number);
     // Long enough for the replacement to connect to NATS and give up its first read of the champion (retried calls).
     const statuses: number[] = [];
     for (const until = Date.now() + 15_000; Date.now() < until; await sleep(100)) {
