@@ -20,16 +20,23 @@ export interface RunOptions {
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
- * Starts the service and stops it on SIGINT/SIGTERM or a fatal error. A second signal, a failed stop, or a stop
- * slower than the timeout exits 1; a clean stop exits 0. Logs are flushed before exit.
+ * Starts the service and stops it on SIGINT/SIGTERM or a fatal error. The other signal during the stop is taken for
+ * the same request (a terminal's Ctrl-C reaches the service, then its supervisor's SIGTERM follows) and the stop goes
+ * on; the same signal again ends the process at once (Node's default, as each is listened to once). A fatal error
+ * during the stop, a failed stop, or a stop slower than the timeout exits 1; a clean stop exits 0. Logs are flushed
+ * before exit.
  */
 export async function runUntilSignalled(service: Service, options: RunOptions): Promise<void> {
   const proc = options.processLike ?? process;
   const log = options.logger;
   let stopping = false;
   const shutdown = async (reason: string, err?: unknown) => {
+    if (stopping && err === undefined) {
+      log.warn({ reason }, 'already shutting down: the same signal again exits at once');
+      return;
+    }
     if (stopping) {
-      log.error({ reason }, 'second shutdown request: exiting now');
+      log.error({ err, reason }, 'fatal error while shutting down: exiting now');
       exit(proc, log, 1);
       return;
     }

@@ -63,6 +63,35 @@ describe('runUntilSignalled', () => {
     expect(exits).toEqual([0]);
   });
 
+  it('when SIGINT is followed by SIGTERM (a terminal, then its supervisor), then the one stop finishes and exits 0', async () => {
+    const { proc, emitter, exits } = fakeProcess();
+    const calls: string[] = [];
+    const service = {
+      start: async () => void calls.push('start'),
+      stop: async () => {
+        calls.push('stop');
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        calls.push('stopped');
+      },
+    };
+    await runUntilSignalled(service, { logger: capture().logger, processLike: proc });
+    emitter.emit('SIGINT');
+    emitter.emit('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(calls).toEqual(['start', 'stop', 'stopped']);
+    expect(exits).toEqual([0]);
+  });
+
+  it('when a fatal error comes during the stop, then the process exits 1 at once', async () => {
+    const { proc, emitter, exits } = fakeProcess();
+    const service = { start: async () => {}, stop: () => new Promise<void>(() => undefined) };
+    await runUntilSignalled(service, { logger: capture().logger, processLike: proc, shutdownTimeoutMs: 10_000 });
+    emitter.emit('SIGTERM');
+    emitter.emit('uncaughtException', new Error('boom'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(exits).toEqual([1]);
+  });
+
   it('when start fails, then the service is stopped and the process exits 1', async () => {
     const { proc, exits } = fakeProcess();
     const service = {
