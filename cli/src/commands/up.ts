@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatStackEvent, type LocalStack, startLocalStack } from '@mlops/local-stack';
+import {
+  formatStackEvent,
+  type LocalStack,
+  LocalStackError,
+  SupervisorError,
+  startLocalStack,
+} from '@mlops/local-stack';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, stringOptions } from '../options.js';
@@ -29,7 +35,7 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const stack = await startStack(values, io, interrupt.abort).catch((err: unknown) => {
       if (interrupt.signalled()) return undefined; // the services got the terminal's Ctrl-C too
-      throw err;
+      throw startFailure(err);
     });
     if (stack === undefined || interrupt.signalled()) {
       io.stderr('› stopping the stack\n');
@@ -40,6 +46,12 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     interrupt.dispose();
   }
+}
+
+/** A part that could not start (missing binary, port taken, exited, never ready): one line, exit code 1. */
+function startFailure(err: unknown): unknown {
+  if (!(err instanceof LocalStackError || err instanceof SupervisorError)) return err;
+  return new UsageError(`the stack did not start: ${err.message}`, 1, { cause: err });
 }
 
 type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & {

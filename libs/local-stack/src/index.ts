@@ -1,5 +1,6 @@
 /** `@mlops/local-stack`: how nats-server, MLflow and the services are started and kept running — by `mlops up` and by the tests. */
 
+export { SupervisorError } from '@mlops/supervisor';
 export { LocalStackError } from './errors.js';
 export { pidAlive, probeHealth } from './health.js';
 export type { KeeperOptions, Restartable } from './keeper.js';

@@ -8,6 +8,7 @@ import type { Clock, RestartPolicyOptions } from './restart-policy.js';
 import { type StackService, startStackServices } from './services.js';
 import type { ProcessGaveUpEvent, StackEvent } from './stack-events.js';
 import { createStackStateWriter, type StackState } from './stack-state.js';
+import { refuseRunningStack, refuseTakenPort } from './start-guards.js';
 import { type StackPart, StackSupervision } from './supervision.js';
 
 /** The ports of the local stack's public endpoints. */
@@ -83,6 +84,7 @@ type Stop = () => Promise<void>;
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dirs = stackDirs(options.dataDir);
+  await refuseRunningStack(options.dataDir);
   await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
   const ports = await choosePorts(options.ports ?? {});
   const progress = options.onProgress ?? (() => undefined);
@@ -191,10 +193,19 @@ function log(dirs: LocalStackDirs, name: string): string {
   return join(dirs.logs, `${name}.log`);
 }
 
+/** What listens on each port of the stack, as error messages name it. */
+const PORT_OWNERS: Record<keyof LocalStackPorts, string> = {
+  nats: 'nats-server',
+  mlflow: 'MLflow',
+  predictor: 'the predictor',
+};
+
 async function choosePorts(wanted: NonNullable<LocalStackOptions['ports']>): Promise<LocalStackPorts> {
   const pick = async (name: keyof LocalStackPorts) => {
     const port = wanted[name] ?? DEFAULT_PORTS[name];
-    return port === 0 ? await findFreePort() : port;
+    if (port === 0) return await findFreePort();
+    await refuseTakenPort(PORT_OWNERS[name], port, `--${name}-port`);
+    return port;
   };
   return { nats: await pick('nats'), mlflow: await pick('mlflow'), predictor: await pick('predictor') };
 }

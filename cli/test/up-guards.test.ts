@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './support/run-cli.js';
+
+// What `mlops up` refuses before it starts anything: nothing is spawned, so these need no nats-server or MLflow.
+
+let dir: string;
+const cleanups: (() => void)[] = [];
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlops-up-'));
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A port something else holds, as another stack's nats-server would. */
+async function heldPort(): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => server.close());
+  return (server.address() as { port: number }).port;
+}
+
+describe('mlops up refuses before it starts anything', () => {
+  it('when the NATS port is taken, then it says so in one line, names the flag, and exits 1', async () => {
+    const port = await heldPort();
+    const result = await runCli(['up', '--data-dir', dir, '--nats-port', String(port), '--no-tune'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').at(-1)).toBe(
+      `mlops up: the stack did not start: port ${port} for nats-server is in use (another mlops up? see mlops status): stop what holds it, or choose --nats-port`,
+    );
+  });
+
+  it('when another mlops up runs on the data directory, then it is refused; when that one is gone, the check lets it pass', async () => {
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    cleanups.push(() => other.kill('SIGKILL'));
+    const endpoints = {
+      nats: 'nats://127.0.0.1:4222',
+      mlflow: 'http://127.0.0.1:5000',
+      predictor: 'http://127.0.0.1:8080',
+    };
+    const at = new Date().toISOString();
+    const state = (pid: number) =>
+      JSON.stringify({
+        format: 1,
+        pid,
+        state: 'running',
+        started_at: at,
+        updated_at: at,
+        data_dir: dir,
+        endpoints,
+        processes: [],
+      });
+    await writeFile(join(dir, 'stack.json'), state(other.pid as number));
+    const port = await heldPort(); // so that the second run, once past the check, stops at the port
+    const argv = ['up', '--data-dir', dir, '--nats-port', String(port), '--no-tune'];
+    const refused = await runCli(argv, { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`another mlops up (pid ${other.pid}) runs a stack on ${dir}: stop it first`);
+    other.kill('SIGKILL');
+    await new Promise((resolve) => other.once('exit', resolve));
+    const passed = await runCli(argv, { cwd: dir });
+    expect(passed.stderr).not.toContain('runs a stack on');
+    expect(passed.stderr).toContain(`port ${port} for nats-server is in use`);
+  });
+});
