@@ -2,6 +2,13 @@
 // The `mlops` executable: runs the compiled CLI (built by `npm ci` / `npm run build`).
 import { main } from '../dist/index.js';
 
+// A reader that went away (`mlops up | head`, a pipe's end closed by Ctrl-C) must not crash the command mid-stop.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 const io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

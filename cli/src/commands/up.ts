@@ -37,6 +37,7 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
       if (interrupt.signalled()) return undefined; // the services got the terminal's Ctrl-C too
       throw startFailure(err);
     });
+    if (stack !== undefined) interrupt.guard(stack);
     if (stack === undefined || interrupt.signalled()) {
       io.stderr('› stopping the stack\n');
       await stack?.stop();
@@ -115,32 +116,48 @@ interface Interruption {
   readonly promise: Promise<void>;
   readonly abort: AbortSignal;
   signalled(): boolean;
+  /** The stack to kill if this process ends before it stopped it (a second signal, a crash). */
+  guard(stack: LocalStack): void;
   dispose(): void;
 }
 
 /**
- * The first Ctrl-C or SIGTERM, from the start on (a second one ends the process at once, Node's default); during the
- * start-up it takes effect once the part starting then (nats-server, MLflow, or the four services) is up or failed.
+ * The first Ctrl-C or SIGTERM, from the start on; during the start-up it takes effect once the part starting then
+ * (nats-server, MLflow, or the four services) is up or failed. A second one forces: the stack's processes are
+ * SIGKILLed and the process exits 130. Whenever this process exits with a stack still guarded (a crash), its
+ * processes are SIGKILLed too: nats-server and MLflow run in process groups of their own and would outlive it.
  */
 function interruption(io: CliIo): Interruption {
   const controller = new AbortController();
+  let guarded: LocalStack | undefined;
+  const killGuarded = () => guarded?.killNow();
   let onSignal: () => void = () => undefined;
   const promise = new Promise<void>((resolve) => {
     onSignal = () => {
+      if (controller.signal.aborted) {
+        io.stderr('› interrupted again: killing the stack\n');
+        killGuarded();
+        process.exit(130);
+      }
       io.stderr('› interrupted: stopping (again to force)\n');
       controller.abort(new UsageError('interrupted by a signal', 130));
       resolve();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
+  process.on('exit', killGuarded);
   return {
     promise,
     abort: controller.signal,
     signalled: () => controller.signal.aborted,
+    guard: (stack) => {
+      guarded = stack;
+    },
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('exit', killGuarded);
     },
   };
 }

@@ -19,6 +19,8 @@ export interface MlflowServerHandle {
   /** The server's recent log lines, for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILLs the server and its workers (its process group) at once; resolves when it ended. Data stays. */
+  kill(): Promise<unknown>;
   /** Starts it again on the same port and data (a crashed run's leftover workers killed first); waits for /health. */
   restart(): Promise<void>;
 }
@@ -123,6 +125,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     },
     output: () => server.output(),
     restart: () => server.restart(),
+    kill: () => server.kill(),
     async stop() {
       await server.stop();
       await removeData();

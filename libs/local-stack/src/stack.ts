@@ -74,6 +74,11 @@ export interface LocalStack {
   restarts(): Record<string, number>;
   /** No more restarts; stops the services (monitor, predictor, tracker, trainer), MLflow, nats-server; data stays. */
   stop(): Promise<void>;
+  /**
+   * No more restarts; SIGKILLs every process of the stack, the signals sent before it returns (so it can run in a
+   * process 'exit' handler, or on a second Ctrl-C): nothing is left holding the ports. Data stays.
+   */
+  killNow(): void;
 }
 
 type Stop = () => Promise<void>;
@@ -123,7 +128,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     // Until supervision takes them over, a failure stops the services too (before MLflow and nats-server).
     for (const service of services) stops.push(async () => void (await service.process.stop()));
-    const supervision = new StackSupervision(stackParts(dirs, ports, nats, mlflow, services), {
+    const parts = stackParts(dirs, ports, nats, mlflow, services);
+    const supervision = new StackSupervision(parts, {
       ...options,
       policy: options.restartPolicy,
       state,
@@ -141,6 +147,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       state: () => state.state,
       restarts: () => supervision.restarts(),
       stop: once(() => supervision.stopAll()),
+      killNow() {
+        supervision.releaseAll();
+        for (const part of parts) void part.target.kill().catch(() => undefined);
+      },
     };
   } catch (err) {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
