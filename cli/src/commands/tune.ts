@@ -61,24 +61,31 @@ const FLAGS = [
 /** parseArgs options of `mlops tune`: `--class-weight` may be repeated, one grid value each. */
 const OPTIONS = { ...stringOptions(FLAGS), 'class-weight': { type: 'string', multiple: true } } as const;
 
-/** `mlops tune`: one tuning over the bus, from request to registered model. */
-export async function tuneCommand(args: string[], io: CliIo): Promise<number> {
+/**
+ * `mlops tune`: one tuning over the bus, from request to registered model. `signal` (the caller gave up, e.g. the
+ * stack it runs on is stopping) ends the wait with 130 and closes the connection without draining.
+ */
+export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
   const { values, classWeights } = parseTuneArgs(args);
   const request = buildRequest(values, classWeights);
   const tuningId = request.tuning_id;
   const nc = await connectCli(io, values.nats);
+  const abandoned = new Promise<number>((resolve) => signal?.addEventListener('abort', () => resolve(130)));
   try {
     const outcome = watchTuning(nc, tuningId, io);
-    const reply = await sendRequest(nc, request);
+    const reply = await Promise.race([sendRequest(nc, request), abandoned]);
+    if (typeof reply === 'number') return reply;
     if (reply.status === 'rejected') {
       io.stderr(`tune request rejected:\n${problemLines(reply.errors)}\n`);
       return 1;
     }
     io.stderr(`accepted: tuning ${reply.tuning_id}, ${reply.trial_count} trials\n`);
     const timeoutMs = (integerOption(values, 'timeout') ?? 600) * 1000;
-    return await Promise.race([outcome, timeout(timeoutMs, tuningId)]);
+    return await Promise.race([outcome, timeout(timeoutMs, tuningId), abandoned]);
   } finally {
-    await nc.drain();
+    // A connection left to reconnect to a server that is gone would keep this process alive for its retries.
+    if (signal?.aborted) await nc.close();
+    else await nc.drain();
   }
 }
 

@@ -82,9 +82,11 @@ async function runStack(stack: LocalStack, values: UpValues, io: CliIo, interrup
     interrupted.then((): typeof SIGNALLED => SIGNALLED),
     stack.failed.then((): typeof FAILED => FAILED),
   ]);
+  const abandon = new AbortController();
   try {
     io.stderr(`› stack is up; logs in ${stack.dirs.logs}, state in ${stack.stateFile}\n`);
-    const tuning = values['no-tune'] === true ? Promise.resolve(0) : tuneCommand(['--nats', stack.natsUrl], io);
+    const tuning =
+      values['no-tune'] === true ? Promise.resolve(0) : tuneCommand(['--nats', stack.natsUrl], io, abandon.signal);
     void tuning.catch(() => undefined); // when the stack ends first, the tuning's own end no longer matters
     const tuned = await Promise.race([tuning, ended]);
     if (tuned === FAILED) return 1;
@@ -93,6 +95,7 @@ async function runStack(stack: LocalStack, values: UpValues, io: CliIo, interrup
     if (values['exit-after-tune'] === true) return tuned;
     return (await ended) === FAILED ? 1 : tuned;
   } finally {
+    abandon.abort(); // a tuning still waiting closes its connection instead of retrying the stopped nats-server
     io.stderr('› stopping the stack\n');
     await stack.stop();
   }
