@@ -19,7 +19,8 @@ Runs the whole local stack — nats-server (JetStream), MLflow (SQLite + artifac
 predictor, monitor — with data under --data-dir, publishes the default tune request, prints the results, and keeps
 /predict and the MLflow UI serving until Ctrl-C. Logs go to <data-dir>/logs/, the state of every process to
 <data-dir>/stack.json (see mlops status). A process that exits on its own is restarted (after 0.5 s, doubling to
-10 s); 5 exits of one process within 60 s stop the stack with exit code 1.`;
+10 s); 5 exits of one process within 60 s, or 5 restarts in a row that never get ready, stop the stack with exit
+code 1.`;
 
 const FLAGS = ['data-dir', 'nats-port', 'mlflow-port', 'predictor-port'] as const;
 

@@ -95,11 +95,20 @@ export class ProcessKeeper {
     }
   }
 
-  /** Waits and restarts until a run is ready (true), or gives up or is released (false). */
+  /**
+   * Waits and restarts until a run is ready (true), or gives up or is released (false). Restarts that never get
+   * ready each spend the readiness wait, so few fall in the crash-loop window: as many failed in a row give up too.
+   */
   private async bringBack(firstReason: string): Promise<boolean> {
     let reason = firstReason;
+    const since = Date.now();
+    let failedRestarts = 0;
     for (;;) {
-      const decision = this.options.policy.onExit();
+      const { policy } = this.options;
+      const decision =
+        failedRestarts >= policy.crashLoopExits
+          ? { action: 'give-up' as const, recentExits: failedRestarts, windowMs: Date.now() - since }
+          : policy.onExit();
       if (decision.action === 'give-up') {
         this.emitGaveUp(reason, decision.recentExits, decision.windowMs);
         return false;
@@ -113,6 +122,7 @@ export class ProcessKeeper {
       } catch (err) {
         if (this.stopping) return false;
         reason = describeRestartFailure(err);
+        failedRestarts += 1;
         continue;
       } finally {
         this.restarting = undefined;

@@ -47,6 +47,11 @@ export class RestartPolicy {
     this.options = resolveOptions(options);
   }
 
+  /** Failed restarts in a row (never ready, each costing its readiness wait) that also count as a crash loop. */
+  get crashLoopExits(): number {
+    return this.options.crashLoopExits;
+  }
+
   /** Records an exit that happened now and says what to do about it. */
   onExit(): RestartDecision {
     const now = this.clock();

@@ -23,21 +23,25 @@ afterEach(async () => {
  * A `node -e` child that prints its run number and `ready`, then lives on, or exits with code 3 when that run number
  * is listed in `crashRuns` (the run count is kept in a file, so every restart is the next run).
  */
-async function child(crashRuns: readonly number[]): Promise<SupervisedProcess> {
+async function child(
+  crashRuns: readonly number[],
+  options: { readyRuns?: number; readyTimeoutMs?: number } = {},
+): Promise<SupervisedProcess> {
   const counter = join(dir, 'runs');
   await writeFile(counter, '0');
   const script = `
     const fs = require('node:fs');
     const run = Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8')) + 1;
     fs.writeFileSync(${JSON.stringify(counter)}, String(run));
-    console.log('run ' + run); console.log('ready');
+    console.log('run ' + run);
+    if (run <= ${options.readyRuns ?? Number.MAX_SAFE_INTEGER}) console.log('ready');
     if (${JSON.stringify(crashRuns)}.includes(run)) setTimeout(() => process.exit(3), 50);
     else setInterval(() => {}, 1000);`;
   const process_ = await startProcess({
     name: 'worker',
     command: process.execPath,
     args: ['-e', script],
-    readiness: { probe: logLine(/^ready$/), timeoutMs: 10_000, intervalMs: 20 },
+    readiness: { probe: logLine(/^ready$/), timeoutMs: options.readyTimeoutMs ?? 10_000, intervalMs: 20 },
   });
   cleanups.push(() => process_.kill());
   return process_;
@@ -116,6 +120,20 @@ describe('ProcessKeeper', () => {
       lastLines: ['run 1', 'ready', 'run 2', 'ready', 'run 3', 'ready', 'run 4', 'ready'],
     });
     expect(target.exitStatus()).toMatchObject({ code: 3, requested: false });
+  });
+
+  it('when its restarts never get ready, then the keeper gives up after as many failed in a row as make a crash loop', async () => {
+    // Run 1 is ready and exits; the later ones never say ready. Each failed restart costs its readiness wait, and the
+    // window is shorter than that, so the window alone would never see a crash loop.
+    const target = await child([1], { readyRuns: 1, readyTimeoutMs: 300 });
+    const events: StackEvent[] = [];
+    const policy = new RestartPolicy({ initialDelayMs: 10, crashLoopExits: 3, crashLoopWindowMs: 100 });
+    const keeper = new ProcessKeeper(target, { policy, log: 'worker.log', onEvent: (e) => events.push(e) });
+    cleanups.push(() => keeper.stop());
+    await keeper.watching;
+    expect(events.map((e) => e.type)).toEqual(['exited', 'exited', 'exited', 'gave-up']);
+    expect(events.at(-1)).toMatchObject({ type: 'gave-up', exits: 3, reason: expect.stringMatching(/ready/) });
+    expect(await readFile(join(dir, 'runs'), 'utf8')).toBe('4');
   });
 
   it('when the stack stops during the wait before a restart, then no restart happens', async () => {
