@@ -121,7 +121,9 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     const stop = async () => {
       // SIGTERM (the supervisor's) would wait for MLflow's pooled sessions to end; SIGINT ends them.
       if (server.pid !== undefined && server.exitStatus() === undefined) process.kill(server.pid, 'SIGINT');
-      await Promise.race([server.exited, sleep(10_000)]);
+      const patience = new AbortController();
+      await Promise.race([server.exited, sleep(10_000, undefined, { signal: patience.signal }).catch(() => undefined)]);
+      patience.abort(); // the wait's timer would keep the process alive 10 s after a quick stop
       await server.stop(5000);
       await removeDir();
     };
