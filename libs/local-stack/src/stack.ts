@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findFreePort, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
+import { type ExitStatus, findFreePort, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
+import { LocalStackError } from './errors.js';
 import { named } from './keeper.js';
 import { type MlflowServerHandle, startMlflowServer } from './mlflow-server.js';
 import { type NatsServerHandle, startNatsServer } from './nats-server.js';
 import type { Clock, RestartPolicyOptions } from './restart-policy.js';
 import { type StackService, startStackServices } from './services.js';
-import type { ProcessGaveUpEvent, StackEvent } from './stack-events.js';
+import { describeExit, type ProcessGaveUpEvent, type StackEvent } from './stack-events.js';
 import { createStackStateWriter, type StackState } from './stack-state.js';
 import { refuseRunningStack, refuseTakenPort } from './start-guards.js';
 import { type StackPart, StackSupervision } from './supervision.js';
@@ -107,25 +108,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logFile: log(dirs, 'nats-server'),
     });
     stops.push(() => nats.stop());
+    const started = [endWatch('nats-server', nats.exited, log(dirs, 'nats-server'))];
     options.signal?.throwIfAborted();
-    const mlflow = await startMlflowServer({
-      ...common,
-      port: ports.mlflow,
-      dataDir: dirs.mlflow,
-      workers: MLFLOW_WORKERS,
-      logFile: log(dirs, 'mlflow'),
-    });
+    const mlflow = await afterStep(
+      started,
+      startMlflowServer({
+        ...common,
+        port: ports.mlflow,
+        dataDir: dirs.mlflow,
+        workers: MLFLOW_WORKERS,
+        logFile: log(dirs, 'mlflow'),
+      }),
+    );
     stops.push(() => mlflow.stop());
+    started.push(endWatch('MLflow', mlflow.exited, log(dirs, 'mlflow')));
     options.signal?.throwIfAborted();
     const env = serviceEnv(options.env ?? process.env, nats.url, mlflow.trackingUri, dirs, ports);
-    const services = await startStackServices({
-      ...common,
-      env,
-      predictorPort: ports.predictor,
-      logDir: dirs.logs,
-      cwd: options.cwd,
-      onReady: (name) => progress(`${name} ready`),
-    });
+    const services = await afterStep(
+      started,
+      startStackServices({
+        ...common,
+        env,
+        predictorPort: ports.predictor,
+        logDir: dirs.logs,
+        cwd: options.cwd,
+        onReady: (name) => progress(`${name} ready`),
+      }),
+    );
     // Until supervision takes them over, a failure stops the services too (before MLflow and nats-server).
     for (const service of services) stops.push(async () => void (await service.process.stop()));
     const parts = stackParts(dirs, ports, nats, mlflow, services);
@@ -158,6 +167,49 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await state.flush();
     throw err;
   }
+}
+
+/** A part started earlier in the start-up, and how it ended if it did. */
+interface EndWatch {
+  readonly name: string;
+  readonly log: string;
+  ended: ExitStatus | undefined;
+}
+
+function endWatch(name: string, exited: Promise<ExitStatus>, logFile: string): EndWatch {
+  const watch: EndWatch = { name, log: logFile, ended: undefined };
+  void exited.then((status) => {
+    watch.ended = status;
+  });
+  return watch;
+}
+
+/**
+ * The result of a start step, unless a part started before it ended meanwhile: then that is the failure to report
+ * (the step's own error, e.g. services not ready without NATS, would hide it), whether the step succeeded or not.
+ */
+async function afterStep<T extends { stop(): Promise<unknown> } | readonly StackService[]>(
+  started: readonly EndWatch[],
+  step: Promise<T>,
+): Promise<T> {
+  const outcome = await step.then(
+    (value) => ({ ok: true as const, value }),
+    (err: unknown) => ({ ok: false as const, err }),
+  );
+  const gone = started.find((part) => part.ended !== undefined);
+  if (gone === undefined) {
+    if (outcome.ok) return outcome.value;
+    throw outcome.err;
+  }
+  if (outcome.ok) await stopStep(outcome.value);
+  throw new LocalStackError(
+    `${gone.name} ${describeExit(gone.ended as ExitStatus)} during the start-up — log: ${gone.log}`,
+  );
+}
+
+async function stopStep(started: { stop(): Promise<unknown> } | readonly StackService[]): Promise<void> {
+  const parts = 'stop' in started ? [started] : started.map((service) => service.process);
+  await Promise.all(parts.map((part) => part.stop().catch(() => undefined)));
 }
 
 function stackParts(

@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { until } from '@mlops/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack } from '../src/index.js';
+
+// The local stack's start-up when a part it started already dies while a later one starts.
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'stack-start-'));
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** The pid of the running process whose command line holds every one of `parts`, zombies aside. */
+function pidOf(...parts: string[]): number | undefined {
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    const [pid, stat, ...args] = line.trim().split(/\s+/);
+    const command = args.join(' ');
+    if (!stat?.startsWith('Z') && parts.every((part) => command.includes(part))) return Number(pid);
+  }
+  return undefined;
+}
+
+describe('local stack start-up', () => {
+  it('when nats-server dies while MLflow starts, then the start-up fails naming nats-server, and MLflow is stopped', async () => {
+    const ports = { nats: 0, mlflow: 0, predictor: 0 };
+    let announced = '';
+    const starting = startLocalStack({
+      dataDir,
+      ports,
+      onProgress: (message) => {
+        announced ||= message;
+      },
+    });
+    starting.catch(() => undefined);
+    const [, natsPort, mlflowPort] = await until(
+      'the ports announced',
+      () => /nats-server on (\d+), MLflow on (\d+)/.exec(announced) ?? undefined,
+      10_000,
+      10,
+    );
+    const mlflow = await until('MLflow starting', () => pidOf('mlflow', 'server', `--port ${mlflowPort}`), 60_000, 20);
+    const nats = pidOf('nats-server', `-p ${natsPort}`) as number;
+    process.kill(nats, 'SIGKILL');
+
+    await expect(starting).rejects.toThrow(
+      /^nats-server exited \(code null, signal SIGKILL\) during the start-up — log: .*nats-server\.log$/,
+    );
+    expect(pidOf('mlflow', 'server', `--port ${mlflowPort}`)).toBeUndefined();
+    expect(mlflow).toBeGreaterThan(0);
+  }, 120_000);
+});
