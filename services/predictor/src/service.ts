@@ -76,6 +76,10 @@ export function createPredictor(
   let consumer: ConsumerHandle | undefined;
   let starting: Promise<void> | undefined;
   let stopped = false;
+  const stopping = new AbortController();
+  /** `work`, or less once stop() is called: a first read of the champion (retried MLflow calls) never holds a stop. */
+  const unlessStopped = (work: Promise<unknown>) =>
+    Promise.race([work, new Promise((resolve) => stopping.signal.addEventListener('abort', resolve))]);
   /** Resolves once a model is served, or the predictor is stopping (the watch keeps trying meanwhile). */
   const untilModel = async () => {
     if (slot.model === undefined && !stopped) logger.warn('peers serve and this worker has no model yet: waiting');
@@ -106,11 +110,11 @@ export function createPredictor(
     });
     // A worker joins the shared port only after its first try at the champion (a replacement, only once it holds a
     // model): the primary hands connections to every listening worker, and one without a model would answer 503.
-    if (deps.worker !== undefined) await watch.start();
+    if (deps.worker !== undefined) await unlessStopped(watch.start());
     if (deps.worker?.awaitModel) await untilModel();
     if (stopped) return;
     server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);
-    if (deps.worker === undefined) await watch.start();
+    if (deps.worker === undefined) await unlessStopped(watch.start());
     logger.info(
       { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
       'predictor started',
@@ -129,6 +133,7 @@ export function createPredictor(
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopping.abort();
       watch.stop();
       await starting?.catch(() => undefined);
       // Closing HTTP and flushing the log do not wait for a model load in flight (the consumer's handler).

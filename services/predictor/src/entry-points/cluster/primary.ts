@@ -19,6 +19,8 @@ export interface PrimaryOptions {
 /** One worker process in its slot (a restarted worker takes the slot of the one that died). */
 interface Member {
   readonly slot: number;
+  /** Forked by a restart, not by start(): restarted in turn if it dies, even before it served. */
+  readonly replacement: boolean;
   readonly worker: Worker;
   readonly forkedAt: number;
   serving: boolean;
@@ -72,10 +74,8 @@ export function createPrimary(options: PrimaryOptions): Service {
       done = true;
       clearTimeout(timer);
       collections.delete(key);
-      const late = targets
-        .filter((t) => !answered.has(t.worker.id))
-        .map((t) => counters.last(t.worker.id))
-        .filter((snapshot) => snapshot !== undefined);
+      // Every worker heard from before and not now (late, or its channel already gone before its exit was seen).
+      const late = counters.lastExcept(new Set(answered.keys()));
       const gone = counters.retiredExcept(new Set(answered.keys()));
       aggregateMetrics([...answered.values(), ...late, ...gone]).then(
         (text) => send(requester, { type: 'predictor:metrics-reply', id, text }),
@@ -90,7 +90,7 @@ export function createPrimary(options: PrimaryOptions): Service {
     for (const target of targets) send(target.worker, { type: 'predictor:metrics-collect', id: key });
   };
 
-  const fork = (slot: number): Member => {
+  const fork = (slot: number, replacement = false): Member => {
     const worker = cluster.fork();
     let onStarted: (port: number) => void = () => undefined;
     let onFailed: (err: Error) => void = () => undefined;
@@ -100,7 +100,7 @@ export function createPrimary(options: PrimaryOptions): Service {
     });
     started.catch(() => undefined);
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const member: Member = { slot, worker, forkedAt: Date.now(), serving: false, started, exited };
+    const member: Member = { slot, replacement, worker, forkedAt: Date.now(), serving: false, started, exited };
     members.set(worker.id, member);
     worker.on('error', (err) => log.debug({ err, slot }, 'worker channel error'));
     worker.on('message', (message: unknown) => {
@@ -108,7 +108,8 @@ export function createPrimary(options: PrimaryOptions): Service {
       if (message.type === 'predictor:hello') {
         // A worker forked as the stop began missed the shutdown sent to the others (it had no listener yet).
         if (stopping !== undefined) return send(worker, { type: 'predictor:shutdown' });
-        const peersServing = [...members.values()].some((m) => m !== member && m.serving);
+        // Only a replacement waits for a model: during start() a worker's peers have no champion to wait for yet.
+        const peersServing = replacement && [...members.values()].some((m) => m !== member && m.serving);
         const requestIdPrefix = workerIdPrefix(runPrefix, worker.id);
         send(worker, { type: 'predictor:identity', slot, requestIdPrefix, peersServing });
       } else if (message.type === 'predictor:started') {
@@ -129,8 +130,8 @@ export function createPrimary(options: PrimaryOptions): Service {
         if (code !== 0) log.warn({ slot, code, signal }, 'worker ended its drain with an error');
         return;
       }
-      // A worker that served restarts even while the primary still waits for the others to start.
-      if (running || member.serving) restart(member, code, signal);
+      // A worker that served, or a replacement, restarts even while the primary still waits for the others to start.
+      if (running || member.serving || member.replacement) restart(member, code, signal);
     });
     return member;
   };
@@ -143,7 +144,7 @@ export function createPrimary(options: PrimaryOptions): Service {
     const timer = setTimeout(() => {
       restarts.delete(timer);
       if (stopping !== undefined) return;
-      const next = fork(member.slot);
+      const next = fork(member.slot, true);
       next.started.then(
         () => log.info({ slot: next.slot, pid: next.worker.process.pid }, 'worker serving again'),
         () => undefined,
@@ -209,7 +210,8 @@ function retiredCounters() {
     remember(workerId: number, snapshot: MetricsSnapshot) {
       last.set(workerId, snapshot);
     },
-    last: (workerId: number) => last.get(workerId),
+    lastExcept: (answered: ReadonlySet<number>) =>
+      [...last].filter(([workerId]) => !answered.has(workerId)).map(([, snapshot]) => snapshot),
     retire(workerId: number) {
       const snapshot = last.get(workerId);
       last.delete(workerId);
