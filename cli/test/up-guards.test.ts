@@ -39,8 +39,9 @@ describe('mlops up refuses before it starts anything', () => {
   it('when another mlops up runs on the data directory, then it is refused; when that one is gone, the check lets it pass', async () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     cleanups.push(() => other.kill('SIGKILL'));
+    const port = await heldPort(); // its nats-server, as the state file says; the second run asks for it too
     const endpoints = {
-      nats: 'nats://127.0.0.1:4222',
+      nats: `nats://127.0.0.1:${port}`,
       mlflow: 'http://127.0.0.1:5000',
       predictor: 'http://127.0.0.1:8080',
     };
@@ -57,11 +58,21 @@ describe('mlops up refuses before it starts anything', () => {
         processes: [],
       });
     await writeFile(join(dir, 'stack.json'), state(other.pid as number));
-    const port = await heldPort(); // so that the second run, once past the check, stops at the port
     const argv = ['up', '--data-dir', dir, '--nats-port', String(port), '--no-tune'];
     const refused = await runCli(argv, { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`another mlops up (pid ${other.pid}) runs a stack on ${dir}: stop it first`);
+    // The same pid with nothing serving on its nats port (the pid reused after a reboot): no stack runs there.
+    const closed = await heldPort();
+    cleanups.pop()?.();
+    await writeFile(
+      join(dir, 'stack.json'),
+      state(other.pid as number).replace(`127.0.0.1:${port}`, `127.0.0.1:${closed}`),
+    );
+    const reused = await runCli(argv, { cwd: dir });
+    expect(reused.stderr).not.toContain('runs a stack on');
+    expect(reused.stderr).toContain(`port ${port} for nats-server is in use`);
+    await writeFile(join(dir, 'stack.json'), state(other.pid as number));
     other.kill('SIGKILL');
     await new Promise((resolve) => other.once('exit', resolve));
     const passed = await runCli(argv, { cwd: dir });

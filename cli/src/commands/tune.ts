@@ -70,7 +70,10 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
   const request = buildRequest(values, classWeights);
   const tuningId = request.tuning_id;
   const nc = await connectCli(io, values.nats);
-  const abandoned = new Promise<number>((resolve) => signal?.addEventListener('abort', () => resolve(130)));
+  const abandoned = new Promise<number>((resolve) => {
+    if (signal?.aborted) resolve(130);
+    signal?.addEventListener('abort', () => resolve(130));
+  });
   try {
     const outcome = watchTuning(nc, tuningId, io);
     const reply = await Promise.race([sendRequest(nc, request), abandoned]);

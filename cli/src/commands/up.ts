@@ -34,11 +34,10 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   });
   const interrupt = interruption(io);
   try {
-    const stack = await startStack(values, io, interrupt.abort).catch((err: unknown) => {
+    const stack = await startStack(values, io, interrupt).catch((err: unknown) => {
       if (interrupt.signalled()) return undefined; // the services got the terminal's Ctrl-C too
       throw startFailure(err);
     });
-    if (stack !== undefined) interrupt.guard(stack);
     if (stack === undefined || interrupt.signalled()) {
       io.stderr('› stopping the stack\n');
       await stack?.stop();
@@ -61,9 +60,10 @@ type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & {
   'exit-after-tune'?: boolean | undefined;
 };
 
-function startStack(values: UpValues, io: CliIo, signal: AbortSignal): Promise<LocalStack> {
+function startStack(values: UpValues, io: CliIo, interrupt: Interruption): Promise<LocalStack> {
   return startLocalStack({
-    signal,
+    signal: interrupt.abort,
+    killSignal: interrupt.kill,
     dataDir: resolve(io.cwd, values['data-dir'] ?? 'data'),
     ports: {
       nats: integerOption(values, 'nats-port'),
@@ -115,53 +115,52 @@ function printEndpoints(io: CliIo, stack: LocalStack): void {
   );
 }
 
-/** The first Ctrl-C or SIGTERM: a promise, an abort signal for the start-up, and the unhooking. */
+/** The first Ctrl-C, SIGTERM or SIGHUP: a promise, an abort signal for the start-up, the kill switch, the unhooking. */
 interface Interruption {
   readonly promise: Promise<void>;
   readonly abort: AbortSignal;
+  /** Aborted on a second signal or when this process exits with the stack not stopped: every process is SIGKILLed. */
+  readonly kill: AbortSignal;
   signalled(): boolean;
-  /** The stack to kill if this process ends before it stopped it (a second signal, a crash). */
-  guard(stack: LocalStack): void;
   dispose(): void;
 }
 
+/** The signals that stop the stack: Ctrl-C, a service manager's stop, the terminal closing. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * The first Ctrl-C or SIGTERM, from the start on; during the start-up it takes effect once the part starting then
- * (nats-server, MLflow, or the four services) is up or failed. A second one forces: the stack's processes are
- * SIGKILLed and the process exits 130. Whenever this process exits with a stack still guarded (a crash), its
- * processes are SIGKILLed too: nats-server and MLflow run in process groups of their own and would outlive it.
+ * The first stop signal, from the start on; during the start-up it takes effect once the part starting then
+ * (nats-server, MLflow, or the four services) is up or failed. A second one forces: every process of the stack, those
+ * still starting too, is SIGKILLed and this process exits 130. So is it whenever this process exits before the stack
+ * stopped (a crash): nats-server and MLflow run in process groups of their own and would outlive it.
  */
 function interruption(io: CliIo): Interruption {
   const controller = new AbortController();
-  let guarded: LocalStack | undefined;
-  const killGuarded = () => guarded?.killNow();
+  const kill = new AbortController();
+  const killAll = () => kill.abort();
   let onSignal: () => void = () => undefined;
   const promise = new Promise<void>((resolve) => {
     onSignal = () => {
       if (controller.signal.aborted) {
         io.stderr('› interrupted again: killing the stack\n');
-        killGuarded();
+        killAll();
         process.exit(130);
       }
       io.stderr('› interrupted: stopping (again to force)\n');
       controller.abort(new UsageError('interrupted by a signal', 130));
       resolve();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   });
-  process.on('exit', killGuarded);
+  process.on('exit', killAll);
   return {
     promise,
     abort: controller.signal,
+    kill: kill.signal,
     signalled: () => controller.signal.aborted,
-    guard: (stack) => {
-      guarded = stack;
-    },
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('exit', killGuarded);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+      process.off('exit', killAll);
     },
   };
 }

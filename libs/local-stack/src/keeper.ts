@@ -15,8 +15,6 @@ export interface Restartable {
   restart(): Promise<void>;
   /** Stops the current run (SIGTERM, then SIGKILL). */
   stop(): Promise<unknown>;
-  /** SIGKILLs the current run (and its process group) before it returns; resolves when it ended. */
-  kill(): Promise<unknown>;
 }
 
 /** A process handle (a server's) under the name the stack gives it. */
@@ -32,7 +30,6 @@ export function named(name: string, handle: Omit<Restartable, 'name'>): Restarta
     output: () => handle.output(),
     restart: () => handle.restart(),
     stop: () => handle.stop(),
-    kill: () => handle.kill(),
   };
 }
 

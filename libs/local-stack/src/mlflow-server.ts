@@ -55,6 +55,8 @@ export interface MlflowServerOptions {
   /** Also append the server's output to this file. */
   readonly logFile?: string | undefined;
   readonly logger?: SupervisorLogger | undefined;
+  /** Aborted, SIGKILLs the server and its workers at once (see the supervisor's `killSignal`). */
+  readonly killSignal?: AbortSignal | undefined;
 }
 
 /** The process serving MLflow's app (see {@link MlflowServerOptions.server}). */
@@ -109,6 +111,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     readiness: { probe: httpOk(`${trackingUri}/health`, 2000), timeoutMs: options.startupTimeoutMs ?? 90_000 },
     logFile: options.logFile,
     logger: options.logger,
+    killSignal: options.killSignal,
   }).catch(async (err: unknown) => {
     await removeData();
     throw err;

@@ -58,6 +58,8 @@ export interface NatsServerOptions {
   /** Also append the server's output to this file. */
   readonly logFile?: string | undefined;
   readonly logger?: SupervisorLogger | undefined;
+  /** Aborted, SIGKILLs the server at once (see the supervisor's `killSignal`). */
+  readonly killSignal?: AbortSignal | undefined;
 }
 
 const INSTALL_HINT = 'nats-server not found: install it (apt-get install -y nats-server) or run bash scripts/setup.sh';
@@ -84,6 +86,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     readiness: { probe: portOpen(port), timeoutMs: options.startupTimeoutMs ?? 15_000 },
     logFile: options.logFile,
     logger: options.logger,
+    killSignal: options.killSignal,
   }).catch(async (err: unknown) => {
     await removeStore();
     throw notFound(err) ? new LocalStackError(INSTALL_HINT, { cause: err }) : err;

@@ -20,6 +20,8 @@ export interface ServiceOptions {
   /** @defaultValue the repository root */
   readonly cwd?: string | undefined;
   readonly logger?: SupervisorLogger | undefined;
+  /** Aborted, SIGKILLs the service at once (see the supervisor's `killSignal`). */
+  readonly killSignal?: AbortSignal | undefined;
 }
 
 /** The built entry point of a service: `services/<name>/dist/main.js` (built by `tsc -b`). */
@@ -42,5 +44,6 @@ export async function startService(name: ServiceName, options: ServiceOptions): 
     stopGraceMs: options.stopGraceMs,
     readiness: { probe: httpOk(options.readyUrl, 1000), timeoutMs: options.startupTimeoutMs ?? 30_000 },
     logger: options.logger,
+    killSignal: options.killSignal,
   });
 }

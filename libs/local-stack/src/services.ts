@@ -10,6 +10,7 @@ export interface StackServicesOptions {
   readonly logDir: string;
   readonly cwd?: string | undefined;
   readonly onReady: (name: ServiceName) => void;
+  readonly killSignal?: AbortSignal | undefined;
   readonly logger?: SupervisorLogger | undefined;
 }
 
@@ -43,6 +44,7 @@ export async function startStackServices(options: StackServicesOptions): Promise
         stopGraceMs: SERVICE_STOP_GRACE_MS,
         cwd: options.cwd,
         logger: options.logger,
+        killSignal: options.killSignal,
       });
       options.onReady(name);
       return { process: service, healthUrl: readyUrl };

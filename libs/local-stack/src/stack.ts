@@ -40,6 +40,12 @@ export interface LocalStackOptions {
   readonly restartPolicy?: RestartPolicyOptions | undefined;
   /** Aborts the start-up between its steps (what started is stopped, the abort reason thrown); no effect once up. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Aborted, SIGKILLs every process of the stack at once, those still starting too, and none is restarted after:
+   * for a caller that must end now (a second Ctrl-C, a crash), since nats-server and MLflow run in process groups of
+   * their own and would outlive it holding the ports. Data stays.
+   */
+  readonly killSignal?: AbortSignal | undefined;
   /** The restart policy's clock. @defaultValue Date.now */
   readonly clock?: Clock | undefined;
   readonly logger?: SupervisorLogger | undefined;
@@ -75,11 +81,6 @@ export interface LocalStack {
   restarts(): Record<string, number>;
   /** No more restarts; stops the services (monitor, predictor, tracker, trainer), MLflow, nats-server; data stays. */
   stop(): Promise<void>;
-  /**
-   * No more restarts; SIGKILLs every process of the stack, the signals sent before it returns (so it can run in a
-   * process 'exit' handler, or on a second Ctrl-C): nothing is left holding the ports. Data stays.
-   */
-  killNow(): void;
 }
 
 type Stop = () => Promise<void>;
@@ -100,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   );
   const stops: Stop[] = [];
   try {
-    const common = { logger: options.logger };
+    const common = { logger: options.logger, killSignal: options.killSignal };
     const nats = await startNatsServer({
       ...common,
       port: ports.nats,
@@ -137,8 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     // Until supervision takes them over, a failure stops the services too (before MLflow and nats-server).
     for (const service of services) stops.push(async () => void (await service.process.stop()));
-    const parts = stackParts(dirs, ports, nats, mlflow, services);
-    const supervision = new StackSupervision(parts, {
+    const supervision = new StackSupervision(stackParts(dirs, ports, nats, mlflow, services), {
       ...options,
       policy: options.restartPolicy,
       state,
@@ -156,10 +156,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       state: () => state.state,
       restarts: () => supervision.restarts(),
       stop: once(() => supervision.stopAll()),
-      killNow() {
-        supervision.releaseAll();
-        for (const part of parts) void part.target.kill().catch(() => undefined);
-      },
     };
   } catch (err) {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);

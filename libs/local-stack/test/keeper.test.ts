@@ -125,7 +125,7 @@ describe('ProcessKeeper', () => {
   it('when its restarts never get ready, then the keeper gives up after as many failed in a row as make a crash loop', async () => {
     // Run 1 is ready and exits; the later ones never say ready. Each failed restart costs its readiness wait, and the
     // window is shorter than that, so the window alone would never see a crash loop.
-    const target = await child([1], { readyRuns: 1, readyTimeoutMs: 300 });
+    const target = await child([1], { readyRuns: 1, readyTimeoutMs: 2000 });
     const events: StackEvent[] = [];
     const policy = new RestartPolicy({ initialDelayMs: 10, crashLoopExits: 3, crashLoopWindowMs: 100 });
     const keeper = new ProcessKeeper(target, { policy, log: 'worker.log', onEvent: (e) => events.push(e) });

@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { until } from '@mlops/testkit';
+import { pidOf, until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack } from '../src/index.js';
 
@@ -15,17 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
-
-/** The pid of the running process whose command line holds every one of `parts`, zombies aside. */
-function pidOf(...parts: string[]): number | undefined {
-  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
-  for (const line of out.split('\n')) {
-    const [pid, stat, ...args] = line.trim().split(/\s+/);
-    const command = args.join(' ');
-    if (!stat?.startsWith('Z') && parts.every((part) => command.includes(part))) return Number(pid);
-  }
-  return undefined;
-}
 
 describe('local stack start-up', () => {
   it('when nats-server dies while MLflow starts, then the start-up fails naming nats-server, and MLflow is stopped', async () => {

@@ -1,3 +1,4 @@
+import { SupervisorError } from './errors.js';
 import type { ExitListener, ExitStatus } from './exit.js';
 import { type LineListener, OutputLog } from './output.js';
 import { type ProbeTarget, type Readiness, waitReady } from './readiness.js';
@@ -33,6 +34,11 @@ export interface ProcessSpec {
   /** Waited for by start and restart; without it a process counts as started once spawned. */
   readonly readiness?: Readiness | undefined;
   readonly logger?: SupervisorLogger | undefined;
+  /**
+   * Aborted, SIGKILLs the current run (its process group too) at once, from the spawn on, readiness or not: how a
+   * caller that must end now (a second Ctrl-C, a crash) leaves nothing behind. Nothing is restarted after it.
+   */
+  readonly killSignal?: AbortSignal | undefined;
 }
 
 /** A child process under supervision: its output, its readiness, its end, and the ways to end or rerun it. */
@@ -77,6 +83,10 @@ class Supervised implements SupervisedProcess {
     this.name = spec.name;
     this.log = new OutputLog(spec.keepLines ?? 200, spec.logFile);
     this.run = this.spawn();
+    spec.killSignal?.addEventListener('abort', () => {
+      this.run.requested = true;
+      this.run.signal('SIGKILL');
+    });
   }
 
   get pid(): number | undefined {
@@ -132,6 +142,7 @@ class Supervised implements SupervisedProcess {
   }
 
   async restart(): Promise<void> {
+    if (this.spec.killSignal?.aborted) throw new SupervisorError(`${this.name} was killed: not restarted`);
     await this.stop();
     this.run.reapGroup();
     this.run = this.spawn();
