@@ -51,11 +51,34 @@ export interface ConsumerSpec {
 export const DEAD_LETTER_STREAM: StreamSpec = { name: 'DEAD_LETTERS', subjects: ['deadletter.>'] };
 
 /**
+ * What nats-server 2.9 answers the loser of two simultaneous creations of one stream (services starting together
+ * ensure the streams they share): the stream exists now, so looking again settles it.
+ */
+const CREATION_RACE = /subjects overlap with an existing stream|stream name already in use/i;
+const CREATION_ATTEMPTS = 3;
+
+/** Runs `create` again while it loses a creation race (see CREATION_RACE), up to 3 times in all. */
+export async function outlivingCreationRaces<T>(create: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (err) {
+      if (attempt >= CREATION_ATTEMPTS || !CREATION_RACE.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+/**
  * Creates the stream (with `replicas` copies on a cluster), or updates its subjects, windows and size limit if they
  * differ. A spec without `maxBytes` leaves an existing stream's size limit as it is (the service that owns the limit
- * sets it; others only ensure); an existing stream keeps its replica count.
+ * sets it; others only ensure); an existing stream keeps its replica count. Another process creating it at the same
+ * moment is outlived: the one that lost looks again.
  */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
+  await outlivingCreationRaces(() => ensureStreamOnce(jsm, spec, replicas));
+}
+
+async function ensureStreamOnce(jsm: JetStreamManager, spec: StreamSpec, replicas: number): Promise<void> {
   const existing = await jsm.streams.info(spec.name).catch(undefinedWhenMissing);
   const maxBytes = spec.maxBytes ?? existing?.config.max_bytes ?? 0;
   const wanted = {
