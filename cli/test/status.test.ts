@@ -142,7 +142,7 @@ describe('mlops status when things are down', () => {
       ),
     );
     expect(lines[1]).toBe(
-      `  mlops up (pid ${supervisor}) is gone: the states below are as it last wrote them at 2026-01-02 03:05:00`,
+      `  mlops up (pid ${supervisor}) is gone: the states below are as it last wrote them at 2026-01-02 03:05:00; mlops up here again stops what it left running`,
     );
     expect(lines.slice(2, 5)).toEqual([
       '  process  state       pid  restarts  health         last exit',

@@ -45,13 +45,13 @@ describe('mlops up refuses before it starts anything', () => {
       mlflow: 'http://127.0.0.1:5000',
       predictor: 'http://127.0.0.1:8080',
     };
-    const at = new Date().toISOString();
-    const state = (pid: number) =>
+    const at = new Date().toISOString(); // after the other process started: it may be the writer
+    const state = (pid: number, startedAt = at) =>
       JSON.stringify({
         format: 1,
         pid,
         state: 'running',
-        started_at: at,
+        started_at: startedAt,
         updated_at: at,
         data_dir: dir,
         endpoints,
@@ -62,12 +62,11 @@ describe('mlops up refuses before it starts anything', () => {
     const refused = await runCli(argv, { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`another mlops up (pid ${other.pid}) runs a stack on ${dir}: stop it first`);
-    // The same pid with nothing serving on its nats port (the pid reused after a reboot): no stack runs there.
-    const closed = await heldPort();
-    cleanups.pop()?.();
+    // A stack that started an hour before the process with its pid (the pid reused since, by a reboot or not): no
+    // mlops up runs there, whatever answers on its ports.
     await writeFile(
       join(dir, 'stack.json'),
-      state(other.pid as number).replace(`127.0.0.1:${port}`, `127.0.0.1:${closed}`),
+      state(other.pid as number, new Date(Date.now() - 3_600_000).toISOString()),
     );
     const reused = await runCli(argv, { cwd: dir });
     expect(reused.stderr).not.toContain('runs a stack on');

@@ -1,63 +1,129 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStackState } from '@mlops/local-stack';
-import { pidOf, until } from '@mlops/testkit';
+import { findFreePort, pidOf, runsWithGroup as running, until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // `mlops up` as its own process (free ports, a temporary data directory), interrupted twice: the second Ctrl-C
 // forces. nats-server and MLflow run in process groups of their own, so without a kill of its own nothing would stop
 // them when `mlops up` dies, and they would keep the stack's ports.
 
+/** Every process of a stack, by name, sorted. */
+const STACK_PROCESSES = ['mlflow', 'monitor', 'nats-server', 'predictor', 'tracker', 'trainer'];
 const BIN = new URL('../../cli/bin/mlops.js', import.meta.url).pathname;
 let dataDir: string;
 let up: ChildProcess | undefined;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'stack-force-stop-'));
 });
+/** Processes a failed test may leave behind (a killed `mlops up`'s stack), SIGKILLed with their groups at the end. */
+const orphans: number[] = [];
 afterAll(async () => {
   up?.kill('SIGKILL');
+  const recorded = (await readStackState(dataDir).catch(() => undefined))?.processes ?? [];
+  for (const pid of [...orphans, ...recorded.map((p) => p.pid ?? 0)].filter((pid) => pid > 0 && running(pid))) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // not a group leader, or gone
+      }
+    }
+  }
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** The processes, zombies aside (an orphan's exit is reaped by whatever adopts it), of `ps` with these options. */
-function live(args: string[]): number[] {
-  try {
-    const out = execFileSync('ps', ['-o', 'pid=,stat=', ...args], { encoding: 'utf8' });
-    return out
-      .split('\n')
-      .map((line) => line.trim().split(/\s+/))
-      .filter(([pid, stat]) => Number(pid) > 0 && !stat?.startsWith('Z'))
-      .map(([pid]) => Number(pid));
-  } catch {
-    return []; // ps exits 1 when nothing matches
-  }
-}
-
-/** Whether the process or anything in its process group still runs. */
-function running(pid: number): boolean {
-  return live(['-p', String(pid)]).length > 0 || live(['-g', String(pid)]).length > 0;
-}
-
 /** `mlops up` on free ports in its own process, with what it printed on stderr so far. */
-function startUp(extra: string[]) {
-  const ports = ['--nats-port', '0', '--mlflow-port', '0', '--predictor-port', '0'];
+function startUp(extra: string[], [nats, mlflow, predictor] = [0, 0, 0]) {
+  const ports = ['--nats-port', `${nats}`, '--mlflow-port', `${mlflow}`, '--predictor-port', `${predictor}`];
   const child = spawn(process.execPath, [BIN, 'up', '--data-dir', dataDir, ...ports, ...extra], {
     cwd: dataDir,
     env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   up = child;
-  const seen = { stderr: '' };
+  const seen = { stderr: '', closed: false };
+  child.once('close', () => {
+    seen.closed = true; // its output all read
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     seen.stderr += chunk.toString();
   });
   const printed = (text: string, ms: number) =>
-    until(`"${text}" printed`, () => (seen.stderr.includes(text) ? true : undefined), ms, 20);
+    until(
+      `"${text}" printed`,
+      () => {
+        if (seen.stderr.includes(text)) return true;
+        if (seen.closed) throw new Error(`mlops up exited ${child.exitCode} first:\n${seen.stderr}`);
+        return undefined;
+      },
+      ms,
+      20,
+    );
   return { child, seen, printed };
 }
+
+describe('fault: mlops up killed', () => {
+  it('when mlops up is SIGKILLed with its stack up, then the next one on its data directory stops what it left and starts on the same ports', async () => {
+    const ports: [number, number, number] = [await findFreePort(), await findFreePort(), await findFreePort()];
+    const first = startUp(['--no-tune'], ports);
+    await first.printed('› stack is up', 180_000);
+    const before = (await readStackState(dataDir))?.processes ?? [];
+    const pids = before.map((p) => p.pid as number);
+    orphans.push(...pids);
+    const killed = once(first.child, 'exit');
+    first.child.kill('SIGKILL');
+    await killed;
+    expect(pids.filter(running)).toEqual(pids); // all six outlive it, holding the ports
+
+    const second = startUp(['--no-tune'], ports);
+    await second.printed('› stack is up', 180_000);
+    const exited = once(second.child, 'exit');
+    second.child.kill('SIGINT');
+    await exited;
+
+    expect(before.map((p) => p.name).sort()).toEqual(STACK_PROCESSES);
+    expect(second.seen.stderr).toContain(
+      `› the mlops up (pid ${first.child.pid}) before this one ended without stopping its stack: stopping `,
+    );
+    expect(second.seen.stderr).not.toContain('is in use');
+    expect(pids.filter(running)).toEqual([]);
+  }, 420_000);
+
+  it('when mlops up is SIGKILLed while MLflow starts, then the next one stops the nats-server and MLflow it had spawned', async () => {
+    const ports: [number, number, number] = [await findFreePort(), await findFreePort(), await findFreePort()];
+    const first = startUp(['--no-tune'], ports);
+    const mlflow = await until('MLflow spawned', () => pidOf('mlflow', 'server', `--port ${ports[1]}`), 60_000, 20);
+    const nats = pidOf('nats-server', `-p ${ports[0]}`) as number;
+    orphans.push(nats, mlflow);
+    await until(
+      'MLflow recorded while the stack starts',
+      async () => {
+        const state = await readStackState(dataDir);
+        if (state?.state !== 'starting') throw new Error(`the stack is ${state?.state} already`);
+        return state.processes.some((p) => p.name === 'mlflow' && p.pid === mlflow) ? true : undefined;
+      },
+      30_000,
+      10,
+    );
+    const killed = once(first.child, 'exit');
+    first.child.kill('SIGKILL');
+    await killed;
+    expect([nats, mlflow].filter(running)).toEqual([nats, mlflow]);
+
+    const second = startUp(['--no-tune'], ports);
+    await second.printed('› stack is up', 180_000);
+    const exited = once(second.child, 'exit');
+    second.child.kill('SIGINT');
+    await exited;
+
+    expect(second.seen.stderr).toContain(`stopping nats-server (pid ${nats}), mlflow (pid ${mlflow})`);
+    expect([nats, mlflow].filter(running)).toEqual([]);
+  }, 420_000);
+});
 
 describe('fault: mlops up interrupted', () => {
   it('when Ctrl-C comes during the default tuning, then it exits 130 once the stack stopped, not held by the tuning', async () => {
@@ -109,14 +175,7 @@ describe('fault: mlops up interrupted', () => {
     child.kill('SIGINT');
     const [code] = (await exited) as [number | null];
 
-    expect(pids.map((p) => p.name).sort()).toEqual([
-      'mlflow',
-      'monitor',
-      'nats-server',
-      'predictor',
-      'tracker',
-      'trainer',
-    ]);
+    expect(pids.map((p) => p.name).sort()).toEqual(STACK_PROCESSES);
     expect(code).toBe(130);
     expect(seen.stderr).toContain('› interrupted again: killing the stack');
     const servers = pids.filter((p) => p.name === 'nats-server' || p.name === 'mlflow');

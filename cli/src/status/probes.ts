@@ -1,11 +1,11 @@
 import {
   LocalStackError,
   type ProcessRecord,
-  pidAlive,
   probeHealth,
   readStackState,
   type StackState,
   stackStateFile,
+  stackWriterRuns,
 } from '@mlops/local-stack';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -58,7 +58,7 @@ export async function stackSection(dataDir: string): Promise<StackSection> {
   const processes = await Promise.all(
     state.processes.map(async (p) => ({ ...p, healthy: await probeHealth(p.health, PROBE_TIMEOUT_MS) })),
   );
-  return { kind: 'state', file, state, supervisorAlive: pidAlive(state.pid), processes };
+  return { kind: 'state', file, state, supervisorAlive: await stackWriterRuns(state), processes };
 }
 
 /** The stack's endpoints recorded in the state file, if any. */

@@ -38,7 +38,7 @@ function stackLines(stack: StackSection, cwd: string): string[] {
   const gone =
     live && !stack.supervisorAlive
       ? [
-          `  mlops up (pid ${state.pid}) is gone: the states below are as it last wrote them at ${when(state.updated_at)}`,
+          `  mlops up (pid ${state.pid}) is gone: the states below are as it last wrote them at ${when(state.updated_at)}; mlops up here again stops what it left running`,
         ]
       : [];
   const header = ['process', 'state', 'pid', 'restarts', 'health', 'last exit'];

@@ -5,6 +5,7 @@ export { LocalStackError } from './errors.js';
 export { pidAlive, probeHealth } from './health.js';
 export type { KeeperOptions, Restartable } from './keeper.js';
 export { ProcessKeeper } from './keeper.js';
+export { stackWriterRuns } from './leftovers.js';
 export type { MlflowServerHandle, MlflowServerKind, MlflowServerOptions } from './mlflow-server.js';
 export { startMlflowServer } from './mlflow-server.js';
 export type { NatsServerHandle, NatsServerOptions } from './nats-server.js';

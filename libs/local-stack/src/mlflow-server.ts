@@ -57,6 +57,8 @@ export interface MlflowServerOptions {
   readonly logger?: SupervisorLogger | undefined;
   /** Aborted, SIGKILLs the server and its workers at once (see the supervisor's `killSignal`). */
   readonly killSignal?: AbortSignal | undefined;
+  /** Called with the pid of each run as it is spawned (see the supervisor's `onSpawn`). */
+  readonly onSpawn?: ((pid: number) => void) | undefined;
 }
 
 /** The process serving MLflow's app (see {@link MlflowServerOptions.server}). */
@@ -112,6 +114,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     logFile: options.logFile,
     logger: options.logger,
     killSignal: options.killSignal,
+    onSpawn: options.onSpawn,
   }).catch(async (err: unknown) => {
     await removeData();
     throw err;

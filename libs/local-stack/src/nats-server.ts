@@ -60,6 +60,8 @@ export interface NatsServerOptions {
   readonly logger?: SupervisorLogger | undefined;
   /** Aborted, SIGKILLs the server at once (see the supervisor's `killSignal`). */
   readonly killSignal?: AbortSignal | undefined;
+  /** Called with the pid of each run as it is spawned (see the supervisor's `onSpawn`). */
+  readonly onSpawn?: ((pid: number) => void) | undefined;
 }
 
 const INSTALL_HINT = 'nats-server not found: install it (apt-get install -y nats-server) or run bash scripts/setup.sh';
@@ -87,6 +89,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     logFile: options.logFile,
     logger: options.logger,
     killSignal: options.killSignal,
+    onSpawn: options.onSpawn,
   }).catch(async (err: unknown) => {
     await removeStore();
     throw notFound(err) ? new LocalStackError(INSTALL_HINT, { cause: err }) : err;

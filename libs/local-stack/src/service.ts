@@ -22,6 +22,8 @@ export interface ServiceOptions {
   readonly logger?: SupervisorLogger | undefined;
   /** Aborted, SIGKILLs the service at once (see the supervisor's `killSignal`). */
   readonly killSignal?: AbortSignal | undefined;
+  /** Called with the pid of each run as it is spawned (see the supervisor's `onSpawn`). */
+  readonly onSpawn?: ((pid: number) => void) | undefined;
 }
 
 /** The built entry point of a service: `services/<name>/dist/main.js` (built by `tsc -b`). */
@@ -45,5 +47,6 @@ export async function startService(name: ServiceName, options: ServiceOptions): 
     readiness: { probe: httpOk(options.readyUrl, 1000), timeoutMs: options.startupTimeoutMs ?? 30_000 },
     logger: options.logger,
     killSignal: options.killSignal,
+    onSpawn: options.onSpawn,
   });
 }

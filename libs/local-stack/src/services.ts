@@ -11,6 +11,8 @@ export interface StackServicesOptions {
   readonly cwd?: string | undefined;
   readonly onReady: (name: ServiceName) => void;
   readonly killSignal?: AbortSignal | undefined;
+  /** Called with a service's pid as each of its runs is spawned, before it is ready. */
+  readonly onSpawn?: ((name: ServiceName, pid: number, healthUrl: string) => void) | undefined;
   readonly logger?: SupervisorLogger | undefined;
 }
 
@@ -45,6 +47,7 @@ export async function startStackServices(options: StackServicesOptions): Promise
         cwd: options.cwd,
         logger: options.logger,
         killSignal: options.killSignal,
+        onSpawn: (pid) => options.onSpawn?.(name, pid, readyUrl),
       });
       options.onReady(name);
       return { process: service, healthUrl: readyUrl };

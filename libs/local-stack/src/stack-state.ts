@@ -6,7 +6,7 @@ import { LocalStackError } from './errors.js';
 export const STACK_STATE_FILE = 'stack.json';
 
 /** Where a process of the stack is in its life. */
-export type ProcessState = 'running' | 'restarting' | 'failed' | 'stopped';
+export type ProcessState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
 
 /** Where the stack as a whole is. */
 export type StackLifecycle = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -73,6 +73,20 @@ export class StackStateWriter {
   putProcesses(records: readonly ProcessRecord[]): void {
     const names = new Set(records.map((r) => r.name));
     this.change((s) => ({ ...s, processes: [...s.processes.filter((p) => !names.has(p.name)), ...records] }));
+  }
+
+  /**
+   * Records the pid of a process's run as it is spawned, before it is ready, so that the next `mlops up` finds it
+   * should this one die without stopping it; a process not recorded yet is added as `starting`.
+   */
+  recordSpawn(process: Pick<ProcessRecord, 'name' | 'log' | 'health'>, pid: number): void {
+    if (this.current.processes.some((p) => p.name === process.name)) this.updateProcess(process.name, { pid });
+    else this.putProcesses([{ ...process, pid, state: 'starting', restarts: 0, last_exit: null }]);
+  }
+
+  /** Marks every process stopped (no pid): after a start-up that failed and stopped what it started. */
+  stopAllProcesses(): void {
+    this.change((s) => ({ ...s, processes: s.processes.map((p) => ({ ...p, state: 'stopped', pid: null })) }));
   }
 
   /** Changes one process's record. */

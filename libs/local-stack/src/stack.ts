@@ -9,7 +9,7 @@ import type { Clock, RestartPolicyOptions } from './restart-policy.js';
 import { type StackService, startStackServices } from './services.js';
 import { describeExit, type ProcessGaveUpEvent, type StackEvent } from './stack-events.js';
 import { createStackStateWriter, type StackState } from './stack-state.js';
-import { refuseRunningStack, refuseTakenPort } from './start-guards.js';
+import { claimDataDir, refuseTakenPort } from './start-guards.js';
 import { type StackPart, StackSupervision } from './supervision.js';
 
 /** The ports of the local stack's public endpoints. */
@@ -91,19 +91,22 @@ type Stop = () => Promise<void>;
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dirs = stackDirs(options.dataDir);
-  await refuseRunningStack(options.dataDir);
+  const progress = options.onProgress ?? (() => undefined);
+  await claimDataDir(options.dataDir, progress);
   await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
   const ports = await choosePorts(options.ports ?? {});
-  const progress = options.onProgress ?? (() => undefined);
   progress(`nats-server on ${ports.nats}, MLflow on ${ports.mlflow} (data in ${options.dataDir})`);
   const state = createStackStateWriter(options.dataDir, endpoints(ports), (err) =>
     progress(`cannot write the state file: ${err.message}`),
   );
   const stops: Stop[] = [];
+  const spawned = (name: string, health: string) => (pid: number) =>
+    state.recordSpawn({ name, log: log(dirs, name), health }, pid);
   try {
     const common = { logger: options.logger, killSignal: options.killSignal };
     const nats = await startNatsServer({
       ...common,
+      onSpawn: spawned('nats-server', natsHealth(ports)),
       port: ports.nats,
       storeDir: dirs.nats,
       logFile: log(dirs, 'nats-server'),
@@ -115,6 +118,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       started,
       startMlflowServer({
         ...common,
+        onSpawn: spawned('mlflow', mlflowHealth(ports)),
         port: ports.mlflow,
         dataDir: dirs.mlflow,
         workers: MLFLOW_WORKERS,
@@ -134,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         logDir: dirs.logs,
         cwd: options.cwd,
         onReady: (name) => progress(`${name} ready`),
+        onSpawn: (name, pid, health) => spawned(name, health)(pid),
       }),
     );
     // Until supervision takes them over, a failure stops the services too (before MLflow and nats-server).
@@ -159,6 +164,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   } catch (err) {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    state.stopAllProcesses();
     state.setStack(options.signal?.aborted === true ? 'stopped' : 'failed');
     await state.flush();
     throw err;
@@ -216,10 +222,18 @@ function stackParts(
   services: readonly StackService[],
 ): StackPart[] {
   return [
-    { target: named('nats-server', nats), log: log(dirs, 'nats-server'), health: `tcp://127.0.0.1:${ports.nats}` },
-    { target: named('mlflow', mlflow), log: log(dirs, 'mlflow'), health: `${mlflow.trackingUri}/health` },
+    { target: named('nats-server', nats), log: log(dirs, 'nats-server'), health: natsHealth(ports) },
+    { target: named('mlflow', mlflow), log: log(dirs, 'mlflow'), health: mlflowHealth(ports) },
     ...services.map((s) => ({ target: s.process, log: log(dirs, s.process.name), health: s.healthUrl })),
   ];
+}
+
+function natsHealth(ports: LocalStackPorts): string {
+  return `tcp://127.0.0.1:${ports.nats}`;
+}
+
+function mlflowHealth(ports: LocalStackPorts): string {
+  return `http://127.0.0.1:${ports.mlflow}/health`;
 }
 
 function endpoints(ports: LocalStackPorts): StackState['endpoints'] {

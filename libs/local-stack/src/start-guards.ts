@@ -2,20 +2,51 @@ import { createServer } from 'node:net';
 import { canConnect } from '@mlops/supervisor';
 import { LocalStackError } from './errors.js';
 import { pidAlive } from './health.js';
-import { readStackState } from './stack-state.js';
+import {
+  type DescribeProcess,
+  describeProcess,
+  inspectPreviousStack,
+  type PreviousStack,
+  ProcessTableUnavailable,
+  stopLeftovers,
+} from './leftovers.js';
+import { readStackState, type StackState } from './stack-state.js';
 
 /**
- * Refuses a second stack on a data directory whose `mlops up` still runs (its state file names a live pid, and its
- * nats-server answers: a pid alone may have been reused since a reboot or a kill): both would share one JetStream
- * store and one MLflow database, and the state file would describe only the second.
+ * Makes a data directory free for a new stack. Refuses it while the `mlops up` that last ran a stack there still runs
+ * (both would share one JetStream store and one MLflow database, and the state file would describe only the second).
+ * If that `mlops up` ended without stopping its stack (SIGKILL, out of memory), stops what it left running (which
+ * would keep the ports and the stores), saying so through `onProgress`. Without `ps`, a live pid whose nats-server
+ * answers is taken for a running stack, and nothing is stopped.
  */
-export async function refuseRunningStack(dataDir: string, ownPid = process.pid): Promise<void> {
+export async function claimDataDir(
+  dataDir: string,
+  onProgress: (message: string) => void,
+  describe: DescribeProcess = describeProcess,
+): Promise<void> {
   const state = await readStackState(dataDir).catch(() => undefined);
-  if (state === undefined || state.pid === ownPid || !['starting', 'running', 'stopping'].includes(state.state)) return;
-  if (!pidAlive(state.pid) || !(await canConnect(Number(new URL(state.endpoints.nats).port)))) return;
-  throw new LocalStackError(
-    `another mlops up (pid ${state.pid}) runs a stack on ${dataDir}: stop it first, or choose another --data-dir (see mlops status)`,
-  );
+  if (state === undefined || state.pid === process.pid) return;
+  let previous: PreviousStack;
+  try {
+    previous = await inspectPreviousStack(state, describe);
+  } catch (err) {
+    if (!(err instanceof ProcessTableUnavailable)) throw err;
+    previous = (await answeringWithoutPs(state)) ? { kind: 'running', pid: state.pid } : { kind: 'none' };
+  }
+  if (previous.kind === 'running') {
+    throw new LocalStackError(
+      `another mlops up (pid ${previous.pid}) runs a stack on ${dataDir}: stop it first, or choose another --data-dir (see mlops status)`,
+    );
+  }
+  if (previous.kind === 'none') return;
+  const names = previous.leftovers.map((l) => `${l.name} (pid ${l.pid})`).join(', ');
+  onProgress(`the mlops up (pid ${previous.pid}) before this one ended without stopping its stack: stopping ${names}`);
+  await stopLeftovers(previous.leftovers, describe);
+}
+
+async function answeringWithoutPs(state: StackState): Promise<boolean> {
+  const live = ['starting', 'running', 'stopping'].includes(state.state);
+  return live && pidAlive(state.pid) && (await canConnect(Number(new URL(state.endpoints.nats).port)));
 }
 
 /**

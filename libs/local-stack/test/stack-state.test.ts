@@ -47,6 +47,25 @@ describe('the stack state file', () => {
     expect(errors).toEqual([]);
   });
 
+  it('when a process is spawned, then its pid is on disk before it is ready; a failed start-up leaves no pid', async () => {
+    const writer = createStackStateWriter(dir, ENDPOINTS, () => undefined);
+    const nats = { name: 'nats-server', log: join(dir, 'logs', 'nats-server.log'), health: 'tcp://127.0.0.1:1' };
+    writer.recordSpawn(nats, 21);
+    await writer.flush();
+    expect((await readStackState(dir))?.processes).toEqual([
+      { ...nats, pid: 21, state: 'starting', restarts: 0, last_exit: null },
+    ]);
+    writer.updateProcess('nats-server', { state: 'restarting', pid: null, restarts: 2 });
+    writer.recordSpawn(nats, 22); // a restart's new run: only the pid changes
+    await writer.flush();
+    expect((await readStackState(dir))?.processes.map((p) => [p.pid, p.state, p.restarts])).toEqual([
+      [22, 'restarting', 2],
+    ]);
+    writer.stopAllProcesses();
+    await writer.flush();
+    expect((await readStackState(dir))?.processes.map((p) => [p.pid, p.state])).toEqual([[null, 'stopped']]);
+  });
+
   it('when the directory holds no state file, then there is no state', async () => {
     expect(await readStackState(dir)).toBeUndefined();
   });

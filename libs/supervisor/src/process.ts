@@ -39,6 +39,8 @@ export interface ProcessSpec {
    * caller that must end now (a second Ctrl-C, a crash) leaves nothing behind. Nothing is restarted after it.
    */
   readonly killSignal?: AbortSignal | undefined;
+  /** Called with each run's pid as it is spawned (start and restarts, before readiness): to record it at once. */
+  readonly onSpawn?: ((pid: number) => void) | undefined;
 }
 
 /** A child process under supervision: its output, its readiness, its end, and the ways to end or rerun it. */
@@ -174,6 +176,7 @@ class Supervised implements SupervisedProcess {
       this.log,
     );
     spec.logger?.info({ process: spec.name, pid: run.child.pid }, 'process started');
+    if (run.child.pid !== undefined) spec.onSpawn?.(run.child.pid);
     void run.exited.then((status) => this.ended(status));
     return run;
   }

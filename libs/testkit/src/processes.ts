@@ -13,3 +13,22 @@ export function pidOf(...parts: string[]): number | undefined {
   }
   return undefined;
 }
+
+/** Whether the process, or anything left in the process group it led, still runs (zombies aside). */
+export function runsWithGroup(pid: number): boolean {
+  return livePids(['-p', String(pid)]).length > 0 || livePids(['-g', String(pid)]).length > 0;
+}
+
+/** The live processes `ps` lists with these selection options (`-p PID`, `-g PGID`), zombies aside. */
+export function livePids(selection: string[]): number[] {
+  try {
+    const out = execFileSync('ps', ['-o', 'pid=,stat=', ...selection], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([pid, stat]) => Number(pid) > 0 && !stat?.startsWith('Z'))
+      .map(([pid]) => Number(pid));
+  } catch {
+    return []; // ps exits 1 when nothing matches
+  }
+}
