@@ -36,6 +36,13 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+/** stack.json after a forced end: the stack stopped, no process with a pid (every one was SIGKILLed). */
+async function expectRecordedKilled(): Promise<void> {
+  const state = await readStackState(dataDir);
+  expect(state?.state).toBe('stopped');
+  expect(state?.processes.filter((p) => p.pid !== null)).toEqual([]);
+}
+
 /** `mlops up` on free ports in its own process, with what it printed on stderr so far. */
 function startUp(extra: string[], [nats, mlflow, predictor] = [0, 0, 0]) {
   const ports = ['--nats-port', `${nats}`, '--mlflow-port', `${mlflow}`, '--predictor-port', `${predictor}`];
@@ -155,6 +162,7 @@ describe('fault: mlops up interrupted', () => {
 
     expect(seen.stderr).not.toContain('› stack is up');
     expect(code).toBe(130);
+    await expectRecordedKilled();
     const left = await until(
       'the servers and their workers gone',
       () => ([nats, mlflow].some(running) ? undefined : []),
@@ -178,6 +186,7 @@ describe('fault: mlops up interrupted', () => {
     expect(pids.map((p) => p.name).sort()).toEqual(STACK_PROCESSES);
     expect(code).toBe(130);
     expect(seen.stderr).toContain('› interrupted again: killing the stack');
+    await expectRecordedKilled();
     const servers = pids.filter((p) => p.name === 'nats-server' || p.name === 'mlflow');
     const left = await until(
       'the servers and their workers gone',

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalStackError } from './errors.js';
@@ -87,6 +88,22 @@ export class StackStateWriter {
   /** Marks every process stopped (no pid): after a start-up that failed and stopped what it started. */
   stopAllProcesses(): void {
     this.change((s) => ({ ...s, processes: s.processes.map((p) => ({ ...p, state: 'stopped', pid: null })) }));
+  }
+
+  /**
+   * Records that every process was just SIGKILLed (the stack is `stopped`, no pids) and writes it at once,
+   * synchronously: the caller may be about to exit, before any asynchronous write could land.
+   */
+  recordKilledNow(): void {
+    const over = this.current.state === 'stopped' || this.current.state === 'failed';
+    if (over && this.current.processes.every((p) => p.pid === null)) return; // nothing was left to kill
+    this.stopAllProcesses();
+    this.setStack('stopped');
+    try {
+      writeFileSync(this.file, `${JSON.stringify(this.current, null, 2)}\n`);
+    } catch (err) {
+      this.onError(err as Error);
+    }
   }
 
   /** Changes one process's record. */

@@ -99,6 +99,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const state = createStackStateWriter(options.dataDir, endpoints(ports), (err) =>
     progress(`cannot write the state file: ${err.message}`),
   );
+  // A forced end SIGKILLs every process at once; the file says so before the caller exits.
+  options.killSignal?.addEventListener('abort', () => state.recordKilledNow(), { once: true });
   const stops: Stop[] = [];
   const spawned = (name: string, health: string) => (pid: number) =>
     state.recordSpawn({ name, log: log(dirs, name), health }, pid);

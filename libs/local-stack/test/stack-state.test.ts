@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,24 @@ describe('the stack state file', () => {
     writer.stopAllProcesses();
     await writer.flush();
     expect((await readStackState(dir))?.processes.map((p) => [p.pid, p.state])).toEqual([[null, 'stopped']]);
+  });
+
+  it('when every process is SIGKILLed, then the file says so at once, before any asynchronous write', async () => {
+    const writer = createStackStateWriter(dir, ENDPOINTS, () => undefined);
+    writer.putProcesses([record('nats-server', 31), { ...record('mlflow', 0), pid: null, state: 'failed' }]);
+    writer.setStack('stopping');
+    await writer.flush();
+    writer.recordKilledNow();
+    const now = JSON.parse(readFileSync(stackStateFile(dir), 'utf8'));
+    expect([now.state, now.processes.map((p: ProcessRecord) => [p.pid, p.state])]).toEqual([
+      'stopped',
+      [
+        [null, 'stopped'],
+        [null, 'stopped'],
+      ],
+    ]);
+    await writer.flush(); // the same state, written again the usual way
+    expect(await readStackState(dir)).toEqual(now);
   });
 
   it('when the directory holds no state file, then there is no state', async () => {
