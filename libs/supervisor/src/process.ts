@@ -36,7 +36,8 @@ export interface ProcessSpec {
   readonly logger?: SupervisorLogger | undefined;
   /**
    * Aborted, SIGKILLs the current run (its process group too) at once, from the spawn on, readiness or not: how a
-   * caller that must end now (a second Ctrl-C, a crash) leaves nothing behind. Nothing is restarted after it.
+   * caller that must end now (a second Ctrl-C, a crash) leaves nothing behind. Once it is aborted nothing more is
+   * spawned: a start or a restart (even one stopping the old run at that moment) fails.
    */
   readonly killSignal?: AbortSignal | undefined;
   /** Called with each run's pid as it is spawned (start and restarts, before readiness): to record it at once. */
@@ -70,6 +71,7 @@ export interface SupervisedProcess extends ProbeTarget {
 
 /** Spawns `spec` and waits for its readiness; if it exits or is not ready in time, it is stopped and this throws. */
 export async function startProcess(spec: ProcessSpec): Promise<SupervisedProcess> {
+  refuseKilled(spec, 'not started');
   const supervised = new Supervised(spec);
   await supervised.ready();
   return supervised;
@@ -144,9 +146,10 @@ class Supervised implements SupervisedProcess {
   }
 
   async restart(): Promise<void> {
-    if (this.spec.killSignal?.aborted) throw new SupervisorError(`${this.name} was killed: not restarted`);
+    refuseKilled(this.spec, 'not restarted');
     await this.stop();
     this.run.reapGroup();
+    refuseKilled(this.spec, 'not restarted'); // killed while the old run stopped: its listener killed that one only
     this.run = this.spawn();
     await this.ready();
   }
@@ -187,6 +190,11 @@ class Supervised implements SupervisedProcess {
     else this.spec.logger?.warn(fields, 'process exited on its own');
     for (const listener of this.exitListeners) listener(status);
   }
+}
+
+/** Nothing is spawned once the kill signal is aborted: its listener would never reach the new run. */
+function refuseKilled(spec: ProcessSpec, what: string): void {
+  if (spec.killSignal?.aborted) throw new SupervisorError(`${spec.name} was killed: ${what}`);
 }
 
 /** An ended run whose leftover group members (workers of a crashed server) are killed, as stop() promises. */

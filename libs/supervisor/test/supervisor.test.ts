@@ -219,3 +219,32 @@ describe('restart', () => {
     expect(alive(Number(child.runLines()[0]))).toBe(true);
   });
 });
+
+describe('kill signal', () => {
+  it('when it is aborted before the start, then nothing is spawned and the start fails', async () => {
+    const kill = new AbortController();
+    kill.abort();
+    const spawned: number[] = [];
+    const start = node('setInterval(() => {}, 1000)', { killSignal: kill.signal, onSpawn: (pid) => spawned.push(pid) });
+    await expect(start).rejects.toThrow('child was killed: not started');
+    expect(spawned).toEqual([]);
+  });
+
+  it('when it is aborted while a restart stops the old run, then no new run is spawned', async () => {
+    const kill = new AbortController();
+    const spawned: number[] = [];
+    const child = await node(
+      "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 300)); console.log('ready'); setInterval(() => {}, 1000)",
+      {
+        readiness: READY,
+        killSignal: kill.signal,
+        onSpawn: (pid) => spawned.push(pid),
+      },
+    );
+    const restart = child.restart();
+    setTimeout(() => kill.abort(), 100); // the old run is still in its 300 ms shutdown
+    await expect(restart).rejects.toThrow('child was killed: not restarted');
+    expect(spawned).toEqual([spawned[0]]);
+    expect(child.exitStatus()?.signal).toBe('SIGKILL');
+  });
+});
