@@ -45,37 +45,34 @@ describe('mlops up refuses before it starts anything', () => {
       mlflow: 'http://127.0.0.1:5000',
       predictor: 'http://127.0.0.1:8080',
     };
-    const at = new Date().toISOString(); // after the other process started: it may be the writer
-    const state = (pid: number, startedAt = at) =>
+    const at = new Date().toISOString();
+    const state = (pid: number, pidStart: string | null | undefined) =>
       JSON.stringify({
         format: 1,
         pid,
+        ...(pidStart === undefined ? {} : { pid_start: pidStart }),
         state: 'running',
-        started_at: startedAt,
+        started_at: at,
         updated_at: at,
         data_dir: dir,
         endpoints,
         processes: [],
       });
-    await writeFile(join(dir, 'stack.json'), state(other.pid as number));
     const argv = ['up', '--data-dir', dir, '--nats-port', String(port), '--no-tune'];
-    const refused = await runCli(argv, { cwd: dir });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`another mlops up (pid ${other.pid}) runs a stack on ${dir}: stop it first`);
-    // A stack that started an hour before the process with its pid (the pid reused since, by a reboot or not): no
-    // mlops up runs there, whatever answers on its ports.
-    await writeFile(
-      join(dir, 'stack.json'),
-      state(other.pid as number, new Date(Date.now() - 3_600_000).toISOString()),
-    );
-    const reused = await runCli(argv, { cwd: dir });
-    expect(reused.stderr).not.toContain('runs a stack on');
-    expect(reused.stderr).toContain(`port ${port} for nats-server is in use`);
-    await writeFile(join(dir, 'stack.json'), state(other.pid as number));
+    const outcome = async (pidStart: string | null | undefined) => {
+      await writeFile(join(dir, 'stack.json'), state(other.pid as number, pidStart));
+      const result = await runCli(argv, { cwd: dir });
+      return result.stderr.includes(`another mlops up (pid ${other.pid}) runs a stack on ${dir}: stop it first`)
+        ? 'refused'
+        : result.stderr.includes(`port ${port} for nats-server is in use`) && 'passed';
+    };
+    // Without a start token (a file written before them): a live pid whose nats-server answers runs a stack.
+    expect(await outcome(undefined)).toBe('refused');
+    // The pid belongs to another process now (reused since, after a reboot or not): no mlops up runs there. (The
+    // writer told by its token: libs/local-stack/test/leftovers.test.ts.)
+    expect(await outcome('the start of another process')).toBe('passed');
     other.kill('SIGKILL');
     await new Promise((resolve) => other.once('exit', resolve));
-    const passed = await runCli(argv, { cwd: dir });
-    expect(passed.stderr).not.toContain('runs a stack on');
-    expect(passed.stderr).toContain(`port ${port} for nats-server is in use`);
+    expect(await outcome(undefined)).toBe('passed');
   });
 });

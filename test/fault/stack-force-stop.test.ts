@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readStackState } from '@mlops/local-stack';
+import { type ProcessRecord, readStackState } from '@mlops/local-stack';
 import { findFreePort, pidOf, runsWithGroup as running, until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -111,7 +111,8 @@ describe('fault: mlops up killed', () => {
       async () => {
         const state = await readStackState(dataDir);
         if (state?.state !== 'starting') throw new Error(`the stack is ${state?.state} already`);
-        return state.processes.some((p) => p.name === 'mlflow' && p.pid === mlflow) ? true : undefined;
+        const recorded = (p: ProcessRecord) => p.name === 'mlflow' && p.pid === mlflow && typeof p.start === 'string';
+        return state.processes.some(recorded) ? true : undefined;
       },
       30_000,
       10,

@@ -13,6 +13,7 @@ export { startNatsServer } from './nats-server.js';
 export { projectMlflowBinary } from './paths.js';
 export type { PostgresServerHandle, PostgresServerOptions } from './postgres-server.js';
 export { startPostgresServer } from './postgres-server.js';
+export { processStart } from './process-table.js';
 export type { Clock, RestartDecision, RestartPolicyOptions } from './restart-policy.js';
 export { DEFAULT_RESTART_POLICY, RestartPolicy } from './restart-policy.js';
 export type { ServiceName, ServiceOptions } from './service.js';

@@ -30,6 +30,8 @@ export interface ProcessRecord {
   readonly log: string;
   /** What answers while it is healthy: `http://…/ready` (or /health), or `tcp://host:port` for nats-server. */
   readonly health: string;
+  /** The start token of the run with `pid` (tells it from a later process with its pid); absent in older files. */
+  readonly start?: string | null | undefined;
 }
 
 /** The content of `<data-dir>/stack.json`, rewritten by `mlops up` on every change. */
@@ -37,6 +39,8 @@ export interface StackState {
   readonly format: 1;
   /** The pid of the process that runs the stack (`mlops up`). */
   readonly pid: number;
+  /** The start token of that process; null when it could not be read, absent in older files. */
+  readonly pid_start?: string | null | undefined;
   readonly state: StackLifecycle;
   readonly started_at: string;
   readonly updated_at: string;
@@ -83,6 +87,11 @@ export class StackStateWriter {
   recordSpawn(process: Pick<ProcessRecord, 'name' | 'log' | 'health'>, pid: number): void {
     if (this.current.processes.some((p) => p.name === process.name)) this.updateProcess(process.name, { pid });
     else this.putProcesses([{ ...process, pid, state: 'starting', restarts: 0, last_exit: null }]);
+  }
+
+  /** Records the start token of a process's run, if that run is still the one recorded. */
+  recordStart(name: string, pid: number, start: string | null): void {
+    if (this.current.processes.some((p) => p.name === name && p.pid === pid)) this.updateProcess(name, { start });
   }
 
   /** Marks every process stopped (no pid): after a start-up that failed and stopped what it started. */
@@ -138,11 +147,13 @@ export function createStackStateWriter(
   dataDir: string,
   endpoints: StackState['endpoints'],
   onError: (err: Error) => void,
+  pidStart: string | null = null,
 ): StackStateWriter {
   const now = new Date().toISOString();
   const initial: StackState = {
     format: 1,
     pid: process.pid,
+    pid_start: pidStart,
     state: 'starting',
     started_at: now,
     updated_at: now,
@@ -182,6 +193,7 @@ function checkState(value: unknown): StackState {
   const ok =
     state?.format === 1 &&
     typeof state.pid === 'number' &&
+    optionalString(state.pid_start) &&
     [state.state, state.started_at, state.updated_at, state.data_dir].every(isString) &&
     [state.endpoints?.nats, state.endpoints?.mlflow, state.endpoints?.predictor].every(isString) &&
     Array.isArray(state.processes) &&
@@ -190,8 +202,13 @@ function checkState(value: unknown): StackState {
         [p?.name, p?.state, p?.log, p?.health].every(isString) &&
         typeof p.restarts === 'number' &&
         (p.pid === null || typeof p.pid === 'number') &&
+        optionalString(p.start) &&
         (p.last_exit === null || (isString(p.last_exit?.at) && isString(p.last_exit?.reason))),
     );
   if (!ok) throw new TypeError('unexpected content (format 1 expected)');
   return state;
+}
+
+function optionalString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
 }

@@ -5,6 +5,7 @@ import { LocalStackError } from './errors.js';
 import { named } from './keeper.js';
 import { type MlflowServerHandle, startMlflowServer } from './mlflow-server.js';
 import { type NatsServerHandle, startNatsServer } from './nats-server.js';
+import { processStart } from './process-table.js';
 import type { Clock, RestartPolicyOptions } from './restart-policy.js';
 import { type StackService, startStackServices } from './services.js';
 import { describeExit, type ProcessGaveUpEvent, type StackEvent } from './stack-events.js';
@@ -96,14 +97,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
   const ports = await choosePorts(options.ports ?? {});
   progress(`nats-server on ${ports.nats}, MLflow on ${ports.mlflow} (data in ${options.dataDir})`);
-  const state = createStackStateWriter(options.dataDir, endpoints(ports), (err) =>
-    progress(`cannot write the state file: ${err.message}`),
+  const state = createStackStateWriter(
+    options.dataDir,
+    endpoints(ports),
+    (err) => progress(`cannot write the state file: ${err.message}`),
+    await processStart(process.pid),
   );
   // A forced end SIGKILLs every process at once; the file says so before the caller exits.
   options.killSignal?.addEventListener('abort', () => state.recordKilledNow(), { once: true });
   const stops: Stop[] = [];
-  const spawned = (name: string, health: string) => (pid: number) =>
+  const spawned = (name: string, health: string) => (pid: number) => {
     state.recordSpawn({ name, log: log(dirs, name), health }, pid);
+    void processStart(pid).then((start) => state.recordStart(name, pid, start));
+  };
   try {
     const common = { logger: options.logger, killSignal: options.killSignal };
     const nats = await startNatsServer({

@@ -1,37 +1,29 @@
 import { createServer } from 'node:net';
-import { canConnect } from '@mlops/supervisor';
 import { LocalStackError } from './errors.js';
-import { pidAlive } from './health.js';
-import {
-  type DescribeProcess,
-  describeProcess,
-  inspectPreviousStack,
-  type PreviousStack,
-  ProcessTableUnavailable,
-  stopLeftovers,
-} from './leftovers.js';
-import { readStackState, type StackState } from './stack-state.js';
+import { inspectPreviousStack, type PreviousStack, stackWriterRuns, stopLeftovers } from './leftovers.js';
+import { type ProcessTable, ProcessTableUnavailable, systemProcessTable } from './process-table.js';
+import { readStackState } from './stack-state.js';
 
 /**
  * Makes a data directory free for a new stack. Refuses it while the `mlops up` that last ran a stack there still runs
  * (both would share one JetStream store and one MLflow database, and the state file would describe only the second).
  * If that `mlops up` ended without stopping its stack (SIGKILL, out of memory), stops what it left running (which
- * would keep the ports and the stores), saying so through `onProgress`. Without `ps`, a live pid whose nats-server
- * answers is taken for a running stack, and nothing is stopped.
+ * would keep the ports and the stores), saying so through `onProgress`. When the process table cannot be read,
+ * nothing is stopped, and a live pid whose nats-server answers refuses the directory.
  */
 export async function claimDataDir(
   dataDir: string,
   onProgress: (message: string) => void,
-  describe: DescribeProcess = describeProcess,
+  table: ProcessTable = systemProcessTable(),
 ): Promise<void> {
   const state = await readStackState(dataDir).catch(() => undefined);
   if (state === undefined || state.pid === process.pid) return;
   let previous: PreviousStack;
   try {
-    previous = await inspectPreviousStack(state, describe);
+    previous = await inspectPreviousStack(state, table);
   } catch (err) {
     if (!(err instanceof ProcessTableUnavailable)) throw err;
-    previous = (await answeringWithoutPs(state)) ? { kind: 'running', pid: state.pid } : { kind: 'none' };
+    previous = (await stackWriterRuns(state, table)) ? { kind: 'running', pid: state.pid } : { kind: 'none' };
   }
   if (previous.kind === 'running') {
     throw new LocalStackError(
@@ -41,12 +33,7 @@ export async function claimDataDir(
   if (previous.kind === 'none') return;
   const names = previous.leftovers.map((l) => `${l.name} (pid ${l.pid})`).join(', ');
   onProgress(`the mlops up (pid ${previous.pid}) before this one ended without stopping its stack: stopping ${names}`);
-  await stopLeftovers(previous.leftovers, describe);
-}
-
-async function answeringWithoutPs(state: StackState): Promise<boolean> {
-  const live = ['starting', 'running', 'stopping'].includes(state.state);
-  return live && pidAlive(state.pid) && (await canConnect(Number(new URL(state.endpoints.nats).port)));
+  await stopLeftovers(previous.leftovers, table);
 }
 
 /**

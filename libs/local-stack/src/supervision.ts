@@ -36,7 +36,8 @@ export class StackSupervision {
     this.failed = new Promise((resolve) => {
       fail = resolve;
     });
-    options.state.putProcesses(parts.map((part) => initialRecord(part)));
+    const recorded = (name: string) => options.state.state.processes.find((p) => p.name === name);
+    options.state.putProcesses(parts.map((part) => initialRecord(part, recorded(part.target.name))));
     this.keepers = parts.map((part) => {
       const keeperOptions: KeeperOptions = {
         policy: new RestartPolicy(options.policy, this.clock),
@@ -93,10 +94,13 @@ export class StackSupervision {
   }
 }
 
-function initialRecord(part: StackPart): ProcessRecord {
+/** A part's record once the stack is up; the start token recorded at its spawn is kept. */
+function initialRecord(part: StackPart, spawned: ProcessRecord | undefined): ProcessRecord {
+  const pid = part.target.pid ?? null;
   return {
     name: part.target.name,
-    pid: part.target.pid ?? null,
+    pid,
+    start: spawned?.pid === pid ? (spawned?.start ?? null) : null,
     state: 'running',
     restarts: 0,
     last_exit: null,

@@ -52,9 +52,11 @@ describe('the stack state file', () => {
     const writer = createStackStateWriter(dir, ENDPOINTS, () => undefined);
     const nats = { name: 'nats-server', log: join(dir, 'logs', 'nats-server.log'), health: 'tcp://127.0.0.1:1' };
     writer.recordSpawn(nats, 21);
+    writer.recordStart('nats-server', 21, 'boot:1234');
+    writer.recordStart('nats-server', 20, 'boot:1000'); // an earlier run's token, read late: not this run's
     await writer.flush();
     expect((await readStackState(dir))?.processes).toEqual([
-      { ...nats, pid: 21, state: 'starting', restarts: 0, last_exit: null },
+      { ...nats, pid: 21, start: 'boot:1234', state: 'starting', restarts: 0, last_exit: null },
     ]);
     writer.updateProcess('nats-server', { state: 'restarting', pid: null, restarts: 2 });
     writer.recordSpawn(nats, 22); // a restart's new run: only the pid changes

@@ -16,19 +16,15 @@ export function pidOf(...parts: string[]): number | undefined {
 
 /** Whether the process, or anything left in the process group it led, still runs (zombies aside). */
 export function runsWithGroup(pid: number): boolean {
-  return livePids(['-p', String(pid)]).length > 0 || livePids(['-g', String(pid)]).length > 0;
+  return liveProcesses().some((p) => p.pid === pid || p.pgid === pid);
 }
 
-/** The live processes `ps` lists with these selection options (`-p PID`, `-g PGID`), zombies aside. */
-export function livePids(selection: string[]): number[] {
-  try {
-    const out = execFileSync('ps', ['-o', 'pid=,stat=', ...selection], { encoding: 'utf8' });
-    return out
-      .split('\n')
-      .map((line) => line.trim().split(/\s+/))
-      .filter(([pid, stat]) => Number(pid) > 0 && !stat?.startsWith('Z'))
-      .map(([pid]) => Number(pid));
-  } catch {
-    return []; // ps exits 1 when nothing matches
-  }
+/** Every live process (zombies aside) with its process group, as `ps -A` lists them. */
+export function liveProcesses(): { pid: number; pgid: number }[] {
+  const out = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pid, , stat]) => Number(pid) > 0 && !stat?.startsWith('Z'))
+    .map(([pid, pgid]) => ({ pid: Number(pid), pgid: Number(pgid) }));
 }
