@@ -64,13 +64,14 @@ async function pidAndNatsLive(state: StackState): Promise<boolean> {
 async function leftover(record: ProcessRecord, dataDir: string, table: ProcessTable): Promise<Leftover | undefined> {
   if (record.pid === null || typeof record.start !== 'string') return undefined;
   const info = await table.describe(record.pid);
-  if (info !== undefined && info.start !== record.start) return undefined; // the pid is another process's now
+  if (info === undefined || info.start !== record.start) return undefined; // ended, or the pid is another's now
   const server = SERVERS.includes(record.name);
-  if (info !== undefined && !info.zombie) {
+  if (!info.zombie) {
     const mark = server ? `${dataDir}/` : `/services/${record.name}/dist/main.js`;
     return info.args.includes(mark) ? { ...identity(record), group: info.pgid === record.pid } : undefined;
   }
-  // The leader ended; its group's id cannot be taken by a new process while members of it live.
+  // The leader ended and nobody reaped it (an orphan in a container whose init does not): while it is a zombie, its
+  // pid and so its group's id are still its own, and workers left in that group are this stack's.
   if (server && (await table.groupMembers(record.pid)).length > 0) return { ...identity(record), group: true };
   return undefined;
 }
@@ -90,33 +91,29 @@ const KILL_WAIT_MS = 5000;
 /**
  * Stops an abandoned stack's processes as its own stop would have: the services first (while NATS still carries
  * their drain), then MLflow, then nats-server; each SIGTERM, then SIGKILL after its grace, the whole group for a
- * server; resolves once they are gone (or a SIGKILL did not end them within 5 s).
+ * server. Resolves with those still running 5 s after their SIGKILL (another user's, say): none when all went well.
  */
-export async function stopLeftovers(
-  leftovers: readonly Leftover[],
-  table: ProcessTable,
-  onStop: (leftover: Leftover) => void = () => undefined,
-): Promise<void> {
+export async function stopLeftovers(leftovers: readonly Leftover[], table: ProcessTable): Promise<Leftover[]> {
   const tiers = [
     leftovers.filter((l) => !SERVERS.includes(l.name)),
     leftovers.filter((l) => l.name === 'mlflow'),
     leftovers.filter((l) => l.name === 'nats-server'),
   ];
+  const survivors: Leftover[] = [];
   for (const tier of tiers) {
-    await Promise.all(
-      tier.map((l) => {
-        onStop(l);
-        return stopOne(l, GRACE_MS[l.name] ?? SERVICE_GRACE_MS, table);
-      }),
-    );
+    const ended = await Promise.all(tier.map((l) => stopOne(l, GRACE_MS[l.name] ?? SERVICE_GRACE_MS, table)));
+    survivors.push(...tier.filter((_, i) => !ended[i]));
   }
+  return survivors;
 }
 
-async function stopOne(leftover: Leftover, graceMs: number, table: ProcessTable): Promise<void> {
+/** True once it ended; it is checked again first, since its pid may have ended and been reused since. */
+async function stopOne(leftover: Leftover, graceMs: number, table: ProcessTable): Promise<boolean> {
+  if (await ended(leftover, table)) return true;
   signal(leftover, 'SIGTERM');
-  if (await endedWithin(leftover, graceMs, table)) return;
+  if (await endedWithin(leftover, graceMs, table)) return true;
   signal(leftover, 'SIGKILL');
-  await endedWithin(leftover, KILL_WAIT_MS, table);
+  return await endedWithin(leftover, KILL_WAIT_MS, table);
 }
 
 async function endedWithin(leftover: Leftover, ms: number, table: ProcessTable): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 /** A process as the operating system describes it now. */
@@ -50,7 +51,10 @@ const PROC_TABLE: ProcessTable = {
         readFile(`/proc/${pid}/cmdline`, 'utf8'),
       ]);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') return;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ESRCH') return;
+      // Another user's process under hidepid: none of ours, whatever it is.
+      if (code === 'EACCES' || code === 'EPERM') return { pid, pgid: -1, zombie: false, start: FOREIGN, args: '' };
       throw new ProcessTableUnavailable(`cannot read /proc/${pid}`, { cause: err });
     }
     bootId ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((text) => text.trim());
@@ -65,14 +69,44 @@ const PROC_TABLE: ProcessTable = {
     const entries = await readdir('/proc').catch((err: unknown) => {
       throw new ProcessTableUnavailable('cannot list /proc', { cause: err });
     });
-    const stats = await Promise.all(
-      entries
-        .filter((entry) => /^\d+$/.test(entry))
-        .map((entry) => readFile(`/proc/${entry}/stat`, 'utf8').then(parseProcStat, () => undefined)),
-    );
-    return stats.filter((s) => s !== undefined && s.pgid === pgid && s.state !== 'Z').map((s) => s?.pid as number);
+    const pids = entries.filter((entry) => /^\d+$/.test(entry));
+    const members: number[] = [];
+    for (let i = 0; i < pids.length; i += 64) {
+      const stats = await Promise.all(pids.slice(i, i + 64).map((pid) => readStat(pid)));
+      for (const stat of stats)
+        if (stat !== undefined && stat.pgid === pgid && stat.state !== 'Z') members.push(stat.pid);
+    }
+    return members;
   },
 };
+
+/** The token of a process none of ours can be (another user's, unreadable). */
+const FOREIGN = 'foreign';
+
+/** A process's stat, undefined when it ended meanwhile or is another user's; other errors make the table unreadable. */
+async function readStat(pid: string): Promise<ReturnType<typeof parseProcStat> | undefined> {
+  try {
+    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM') return undefined;
+    throw new ProcessTableUnavailable(`cannot read /proc/${pid}/stat`, { cause: err });
+  }
+}
+
+/**
+ * The start token of a process read at once (Linux, from /proc), so that it is recorded with the pid in one change;
+ * null elsewhere or when it cannot be read (then {@link processStart} reads it later).
+ */
+export function processStartNow(pid: number): string | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return `${boot}:${parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).startTicks}`;
+  } catch {
+    return null;
+  }
+}
 
 /** The fields of `/proc/<pid>/stat` used here (after the command name, which may hold spaces and parentheses). */
 export function parseProcStat(stat: string): { pid: number; state: string; pgid: number; startTicks: string } {
@@ -110,7 +144,8 @@ export function parsePsLine(line: string): ProcessInfo | undefined {
 function runPs(args: string[]): Promise<string> {
   const { COLUMNS: _columns, ...env } = process.env; // COLUMNS would cut the command line short
   return new Promise((resolve, reject) => {
-    execFile('ps', args, { env: { ...env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
+    // UTC: the start time is printed in local time, and the next run may have another time zone.
+    execFile('ps', args, { env: { ...env, LC_ALL: 'C', TZ: 'UTC' } }, (err, stdout, stderr) => {
       if (err === null) resolve(stdout);
       else if (err.code === 1 && stderr.trim() === '') resolve('');
       else reject(new ProcessTableUnavailable(`ps ${args.join(' ')} failed: ${stderr.trim() || err.message}`));

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalStackError } from './errors.js';
@@ -57,6 +57,8 @@ export function stackStateFile(dataDir: string): string {
 /** Keeps the state in memory and writes every change to the file, one write at a time, each atomic (rename). */
 export class StackStateWriter {
   private writing: Promise<void> = Promise.resolve();
+  /** Set by {@link recordKilledNow}: the file holds the final state, written synchronously. */
+  private sealed = false;
 
   constructor(
     readonly file: string,
@@ -84,9 +86,9 @@ export class StackStateWriter {
    * Records the pid of a process's run as it is spawned, before it is ready, so that the next `mlops up` finds it
    * should this one die without stopping it; a process not recorded yet is added as `starting`.
    */
-  recordSpawn(process: Pick<ProcessRecord, 'name' | 'log' | 'health'>, pid: number): void {
-    if (this.current.processes.some((p) => p.name === process.name)) this.updateProcess(process.name, { pid });
-    else this.putProcesses([{ ...process, pid, state: 'starting', restarts: 0, last_exit: null }]);
+  recordSpawn(process: Pick<ProcessRecord, 'name' | 'log' | 'health'>, pid: number, start: string | null): void {
+    if (this.current.processes.some((p) => p.name === process.name)) this.updateProcess(process.name, { pid, start });
+    else this.putProcesses([{ ...process, pid, start, state: 'starting', restarts: 0, last_exit: null }]);
   }
 
   /** Records the start token of a process's run, if that run is still the one recorded. */
@@ -108,8 +110,11 @@ export class StackStateWriter {
     if (over && this.current.processes.every((p) => p.pid === null)) return; // nothing was left to kill
     this.stopAllProcesses();
     this.setStack('stopped');
+    this.sealed = true; // no queued write of an older state after this one
+    const temporary = `${this.file}.${process.pid}.killed.tmp`;
     try {
-      writeFileSync(this.file, `${JSON.stringify(this.current, null, 2)}\n`);
+      writeFileSync(temporary, `${JSON.stringify(this.current, null, 2)}\n`);
+      renameSync(temporary, this.file);
     } catch (err) {
       this.onError(err as Error);
     }
@@ -132,6 +137,7 @@ export class StackStateWriter {
   }
 
   private async write(text: string): Promise<void> {
+    if (this.sealed) return;
     const temporary = `${this.file}.${process.pid}.tmp`;
     try {
       await writeFile(temporary, text);

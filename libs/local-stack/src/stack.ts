@@ -5,7 +5,7 @@ import { LocalStackError } from './errors.js';
 import { named } from './keeper.js';
 import { type MlflowServerHandle, startMlflowServer } from './mlflow-server.js';
 import { type NatsServerHandle, startNatsServer } from './nats-server.js';
-import { processStart } from './process-table.js';
+import { processStart, processStartNow } from './process-table.js';
 import type { Clock, RestartPolicyOptions } from './restart-policy.js';
 import { type StackService, startStackServices } from './services.js';
 import { describeExit, type ProcessGaveUpEvent, type StackEvent } from './stack-events.js';
@@ -107,8 +107,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   options.killSignal?.addEventListener('abort', () => state.recordKilledNow(), { once: true });
   const stops: Stop[] = [];
   const spawned = (name: string, health: string) => (pid: number) => {
-    state.recordSpawn({ name, log: log(dirs, name), health }, pid);
-    void processStart(pid).then((start) => state.recordStart(name, pid, start));
+    const start = processStartNow(pid);
+    state.recordSpawn({ name, log: log(dirs, name), health }, pid, start);
+    if (start === null) void processStart(pid).then((later) => state.recordStart(name, pid, later));
   };
   try {
     const common = { logger: options.logger, killSignal: options.killSignal };

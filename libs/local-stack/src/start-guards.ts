@@ -33,7 +33,11 @@ export async function claimDataDir(
   if (previous.kind === 'none') return;
   const names = previous.leftovers.map((l) => `${l.name} (pid ${l.pid})`).join(', ');
   onProgress(`the mlops up (pid ${previous.pid}) before this one ended without stopping its stack: stopping ${names}`);
-  await stopLeftovers(previous.leftovers, table);
+  const survivors = await stopLeftovers(previous.leftovers, table);
+  if (survivors.length === 0) return;
+  throw new LocalStackError(
+    `could not stop ${survivors.map((l) => `${l.name} (pid ${l.pid})`).join(', ')}, left by the mlops up before: stop it yourself (another user's?), then start again`,
+  );
 }
 
 /**

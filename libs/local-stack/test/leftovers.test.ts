@@ -94,14 +94,16 @@ describe('inspectPreviousStack', () => {
     expect(previous).toEqual({ kind: 'none' });
   });
 
-  it('when a server leader ended but workers of its group live on, then its group is a leftover; a service is not', async () => {
-    const state = stackState();
-    const previous = await inspectPreviousStack(state, table([{ ...TRAINER, pid: 401 }], { 300: [301, 302], 400: [] }));
+  it('when a server leader ended unreaped but workers of its group live on, then its group is a leftover', async () => {
+    const zombieLeader = { ...MLFLOW, zombie: true };
+    const previous = await inspectPreviousStack(stackState(), table([zombieLeader], { 300: [301, 302] }));
     expect(previous).toEqual({
       kind: 'abandoned',
       pid: 100,
       leftovers: [{ name: 'mlflow', pid: 300, start: 's300', group: true }],
     });
+    // Reaped, its pid (and so the group's id) may be another's: nothing is taken for the stack's.
+    expect(await inspectPreviousStack(stackState(), table([], { 300: [301, 302] }))).toEqual({ kind: 'none' });
   });
 
   it('when a record has no start token (an older file), then it is never taken for a leftover', async () => {
@@ -166,10 +168,12 @@ describe('claimDataDir on real processes', () => {
   });
 
   function killGroup(pid: number): void {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // gone
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // not a group leader, or gone
+      }
     }
   }
 
@@ -209,11 +213,14 @@ describe('claimDataDir on real processes', () => {
 
   it('when the writer still runs, then the data directory is refused and nothing is stopped', async () => {
     const leader = await server('setInterval(() => {}, 1000)');
+    const writer = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    children.push(writer);
+    await once(writer, 'spawn');
     const nats = record('nats-server', leader, await processStart(leader));
-    await writeState(process.ppid, await processStart(process.ppid), [nats]);
+    await writeState(writer.pid as number, await processStart(writer.pid as number), [nats]);
 
     await expect(claimDataDir(dir, () => undefined)).rejects.toThrow(
-      `another mlops up (pid ${process.ppid}) runs a stack on ${dir}`,
+      `another mlops up (pid ${writer.pid}) runs a stack on ${dir}`,
     );
     expect(await systemProcessTable().groupMembers(leader)).toEqual([leader]);
   });

@@ -51,7 +51,7 @@ describe('the stack state file', () => {
   it('when a process is spawned, then its pid is on disk before it is ready; a failed start-up leaves no pid', async () => {
     const writer = createStackStateWriter(dir, ENDPOINTS, () => undefined);
     const nats = { name: 'nats-server', log: join(dir, 'logs', 'nats-server.log'), health: 'tcp://127.0.0.1:1' };
-    writer.recordSpawn(nats, 21);
+    writer.recordSpawn(nats, 21, null); // its token not readable at once
     writer.recordStart('nats-server', 21, 'boot:1234');
     writer.recordStart('nats-server', 20, 'boot:1000'); // an earlier run's token, read late: not this run's
     await writer.flush();
@@ -59,10 +59,10 @@ describe('the stack state file', () => {
       { ...nats, pid: 21, start: 'boot:1234', state: 'starting', restarts: 0, last_exit: null },
     ]);
     writer.updateProcess('nats-server', { state: 'restarting', pid: null, restarts: 2 });
-    writer.recordSpawn(nats, 22); // a restart's new run: only the pid changes
+    writer.recordSpawn(nats, 22, 'boot:2345'); // a restart's new run: only the pid and its token change
     await writer.flush();
-    expect((await readStackState(dir))?.processes.map((p) => [p.pid, p.state, p.restarts])).toEqual([
-      [22, 'restarting', 2],
+    expect((await readStackState(dir))?.processes.map((p) => [p.pid, p.start, p.state, p.restarts])).toEqual([
+      [22, 'boot:2345', 'restarting', 2],
     ]);
     writer.stopAllProcesses();
     await writer.flush();
