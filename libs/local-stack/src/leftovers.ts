@@ -26,7 +26,7 @@ export interface Leftover {
  * Tells whether the `mlops up` that wrote `state` still runs, and if not, which of its processes do. A pid counts as
  * the same process only if its start token is the one recorded when it was spawned (a pid is reused after a process
  * ends and after a reboot), and a leftover must also carry its mark on its command line (the data directory, or its
- * service's entry point). A server whose leader is gone still counts while workers of its group live on.
+ * service's entry point). A server whose leader ended unreaped still counts while workers of its group live on.
  */
 export async function inspectPreviousStack(state: StackState, table: ProcessTable): Promise<PreviousStack> {
   if (!['starting', 'running', 'stopping'].includes(state.state)) return { kind: 'none' };
