@@ -336,6 +336,35 @@ describe('mlops tune flags', () => {
   });
 });
 
+describe('mlops tune flags checked before anything is sent', () => {
+  it('when --timeout is not a positive number, then tune refuses before connecting (exit code 2)', async () => {
+    for (const [value, message] of [
+      ['abc', /--timeout needs a number, got "abc"/],
+      ['0', /--timeout needs a positive number of seconds, got "0"/],
+      ['-3', /--timeout needs a positive number of seconds, got "-3"/],
+    ] as const) {
+      const result = await run('tune', '--nats', 'nats://127.0.0.1:1', `--timeout=${value}`);
+      expectOneLineFailure(result, message);
+      expect(result.code).toBe(2);
+    }
+  });
+
+  it('when a table flag comes without --csv, then tune refuses instead of training the synthetic data set', async () => {
+    for (const [args, message] of [
+      [['--target', 'label'], /--target describe a CSV table: add --csv PATH/],
+      [['--exclude', 'x1', '--numeric', 'x2'], /--exclude, --numeric describe a CSV table: add --csv PATH/],
+    ] as const) {
+      const result = await run('tune', '--nats', 'nats://127.0.0.1:1', ...args);
+      expectOneLineFailure(result, message);
+      expect(result.code).toBe(2);
+    }
+    expect(tuneRequestOf(['--tuning-id', 't', '--csv', 'a.csv', '--target', 'y'])).toEqual({
+      tuning_id: 't',
+      dataset: { kind: 'csv', path: 'a.csv', target: 'y' },
+    });
+  });
+});
+
 describe('mlops demo', () => {
   it('when run, then it prints 15 rows and marks a best model at 0.865', async () => {
     const result = await run('demo');

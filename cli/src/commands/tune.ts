@@ -69,22 +69,24 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
   const { values, classWeights } = parseTuneArgs(args);
   const request = buildRequest(values, classWeights);
   const tuningId = request.tuning_id;
+  const timeoutMs = timeoutOf(values) * 1000;
   const nc = await connectCli(io, values.nats);
   const abandoned = new Promise<number>((resolve) => {
     if (signal?.aborted) resolve(130);
     signal?.addEventListener('abort', () => resolve(130));
   });
   try {
-    const outcome = watchTuning(nc, tuningId, io);
+    const screen = progressScreen(io);
+    const watch = watchTuning(nc, tuningId, screen);
     const reply = await Promise.race([sendRequest(nc, request), abandoned]);
     if (typeof reply === 'number') return reply;
     if (reply.status === 'rejected') {
-      io.stderr(`tune request rejected:\n${problemLines(reply.errors)}\n`);
+      screen.say(`tune request rejected:\n${problemLines(reply.errors)}\n`);
       return 1;
     }
-    io.stderr(`accepted: tuning ${reply.tuning_id}, ${reply.trial_count} trials\n`);
-    const timeoutMs = (integerOption(values, 'timeout') ?? 600) * 1000;
-    return await Promise.race([outcome, timeout(timeoutMs, tuningId), abandoned]);
+    screen.say(`accepted: tuning ${reply.tuning_id}, ${reply.trial_count} trials\n`);
+    watch.accepted();
+    return await Promise.race([watch.outcome, timeout(timeoutMs, tuningId, screen), abandoned]);
   } finally {
     // A connection left to reconnect to a server that is gone would keep this process alive for its retries.
     if (signal?.aborted) await nc.close();
@@ -105,10 +107,25 @@ function parseTuneArgs(args: string[]) {
   return { values, classWeights };
 }
 
+/** `--timeout` in seconds (default 600), checked before anything is sent. */
+function timeoutOf(values: RawOptions): number {
+  const seconds = integerOption(values, 'timeout') ?? 600;
+  if (seconds <= 0)
+    throw new UsageError(`--timeout needs a positive number of seconds, got "${String(values.timeout)}"`);
+  return seconds;
+}
+
+/** Flags that describe a CSV table: without `--csv` they would be dropped and the synthetic data set trained. */
+const CSV_ONLY_FLAGS = ['target', 'exclude', 'categorical', 'numeric'] as const;
+
 function buildRequest(
   values: RawOptions,
   classWeights: readonly string[] | undefined,
 ): TuneRequestInput & { tuning_id: string } {
+  const csvOnly = CSV_ONLY_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (typeof values.csv !== 'string' && csvOnly.length > 0)
+    throw new UsageError(`${csvOnly.map((f) => `--${f}`).join(', ')} describe a CSV table: add --csv PATH`);
+  timeoutOf(values);
   const grid: Record<string, unknown> = {};
   const distributions = distributionsOf(values);
   const C = distributions.C === undefined ? numberListOption(values, 'C') : undefined;
@@ -198,24 +215,73 @@ async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promi
   }
 }
 
+/** The terminal line of `mlops tune`: a progress bar redrawn in place, ended before any other message. */
+interface ProgressScreen {
+  /** Redraws the bar on its line. */
+  draw(bar: string): void;
+  /** Writes a message to stderr on a line of its own. */
+  say(text: string): void;
+  /** Writes to stdout on a line of its own. */
+  print(text: string): void;
+}
+
+function progressScreen(io: CliIo): ProgressScreen {
+  let barShown = false;
+  const endBar = () => {
+    if (barShown) io.stderr('\n');
+    barShown = false;
+  };
+  return {
+    draw: (bar) => {
+      io.stderr(`\r${bar}`);
+      barShown = true;
+    },
+    say: (text) => {
+      endBar();
+      io.stderr(text);
+    },
+    print: (text) => {
+      endBar();
+      io.stdout(text);
+    },
+  };
+}
+
 /**
  * Follows the tuning's events (core subscriptions) until it ends: model.registered or model.rejected (0), or
  * a refusal after acceptance (tune.rejected: the worker found the data unusable) or no successful trial (1).
+ * A `tune.rejected` counts only once the request was `accepted()`: the intake publishes one for the refusal its
+ * reply already carries.
  */
-function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<number> {
+function watchTuning(
+  nc: NatsConnection,
+  tuningId: string,
+  screen: ProgressScreen,
+): { outcome: Promise<number>; accepted: () => void } {
   const progress = emptyProgress();
   let metric: EventData<'tuning.started'>['selection_metric'] = 'accuracy';
-  return new Promise<number>((resolve) => {
+  let isAccepted = false;
+  let refusal: EventData<'tune.rejected'> | undefined;
+  let refuse = (_d: EventData<'tune.rejected'>) => {};
+  const accepted = () => {
+    isAccepted = true;
+    if (refusal !== undefined) refuse(refusal);
+  };
+  const outcome = new Promise<number>((resolve) => {
+    refuse = (d) => {
+      screen.say(`tuning ${tuningId} refused after it was accepted:\n${problemLines(d.errors)}\n`);
+      resolve(1);
+    };
     const on = <S extends EventSubject>(subject: S, handle: (data: EventData<S>) => void) =>
       watchEvents(nc, subject, ({ data }) => {
         if ('tuning_id' in data && data.tuning_id === tuningId) handle(data as EventData<S>);
       });
-    const draw = () => io.stderr(`\r${progressBar(progress)}`);
+    const draw = () => screen.draw(progressBar(progress));
     on(SUBJECTS.tuningStarted, (d) => {
       progress.trialCount = d.trial_count;
       metric = d.selection_metric;
       const columns = columnReport(d.dataset);
-      if (columns !== undefined) io.stderr(`${columns}\n`);
+      if (columns !== undefined) screen.say(`${columns}\n`);
       draw();
     });
     on(SUBJECTS.runCompleted, (d) => {
@@ -227,41 +293,37 @@ function watchTuning(nc: NatsConnection, tuningId: string, io: CliIo): Promise<n
       draw();
     });
     on(SUBJECTS.tuneRejected, (d) => {
-      io.stderr('\n');
-      io.stderr(`tuning ${tuningId} refused after it was accepted:\n${problemLines(d.errors)}\n`);
-      resolve(1);
+      if (isAccepted) refuse(d);
+      else refusal = d;
     });
     const given = (step: string) => (letter: DeadLetter<'tuning.requested'> | DeadLetter<'tuning.completed'>) => {
       if (letter.event?.data.tuning_id !== tuningId) return;
-      io.stderr('\n');
-      io.stderr(`tuning ${tuningId} failed: the ${step} gave up on it (${letter.reason}): ${letter.error}\n`);
+      screen.say(`tuning ${tuningId} failed: the ${step} gave up on it (${letter.reason}): ${letter.error}\n`);
       resolve(1);
     };
     watchDeadLetters(nc, SUBJECTS.tuningRequested, given('trainer'));
     watchDeadLetters(nc, SUBJECTS.tuningCompleted, given('tracker'));
     on(SUBJECTS.tuningCompleted, (d) => {
       if (d.completed > 0) return;
-      io.stderr('\n');
-      io.stdout(`\n${resultsTable(progress, undefined, metric)}\nno trial succeeded: nothing was registered\n`);
+      screen.print(`\n${resultsTable(progress, undefined, metric)}\nno trial succeeded: nothing was registered\n`);
       resolve(1);
     });
     on(SUBJECTS.modelRegistered, (d) => {
-      io.stderr('\n');
-      io.stdout(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
-      io.stdout(
+      screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
+      screen.print(
         `registered ${d.name} version ${d.version} (alias ${d.alias}), ${d.metric === null ? '' : `${d.metric.name}=${d.metric.value}, `}run ${d.run_id}\n`,
       );
-      if (d.reason !== undefined) io.stdout(`version ${d.version} promoted to ${d.alias}: ${d.reason}\n`);
+      if (d.reason !== undefined) screen.print(`version ${d.version} promoted to ${d.alias}: ${d.reason}\n`);
       resolve(0);
     });
     on(SUBJECTS.modelRejected, (d) => {
-      io.stderr('\n');
-      io.stdout(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
-      io.stdout(`registered ${d.name} version ${d.version} (alias challenger)\n`);
-      io.stdout(`version ${d.version} kept as challenger: ${d.reason}\n`);
+      screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
+      screen.print(`registered ${d.name} version ${d.version} (alias challenger)\n`);
+      screen.print(`version ${d.version} kept as challenger: ${d.reason}\n`);
       resolve(0);
     });
   });
+  return { outcome, accepted };
 }
 
 function listOption(value: string): string[] {
@@ -276,8 +338,11 @@ function problemLines(errors: readonly { path: string; message: string }[]): str
   return errors.map((e) => `  ${e.path}: ${e.message}`).join('\n');
 }
 
-function timeout(ms: number, tuningId: string): Promise<number> {
+function timeout(ms: number, tuningId: string, screen: ProgressScreen): Promise<number> {
   return new Promise((_, reject) => {
-    setTimeout(() => reject(new UsageError(`tuning ${tuningId} not registered within ${ms / 1000} s`, 1)), ms).unref();
+    setTimeout(() => {
+      screen.say('');
+      reject(new UsageError(`tuning ${tuningId} not registered within ${ms / 1000} s`, 1));
+    }, ms).unref();
   });
 }
