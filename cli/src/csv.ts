@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import {
   type DenseMatrix,
+  decodeCsvBytes,
   formatDatasetCsv,
   type NumericTable,
   parseNumericCsv,
@@ -25,8 +26,12 @@ export async function writeDatasetCsv(path: string, X: DenseMatrix, y: ArrayLike
 }
 
 async function readText(path: string): Promise<string> {
+  return decodeCsvBytes(await readBytes(path), path);
+}
+
+async function readBytes(path: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);

@@ -66,7 +66,7 @@ async function tuneCsv(file: string, target: string): Promise<{ code: number; st
 }
 
 const header = 'customer_id,plan,tenure,churned';
-const BAD_TABLES: [string, string, RegExp][] = [
+const BAD_TABLES: [string, string | Buffer, RegExp][] = [
   [
     'one class once rows without a label are left out (refused by the worker, after acceptance)',
     `${header}\nC1,basic,3,yes\nC2,pro,40,\nC3,plus,5,yes\nC4,pro,9,yes\nC5,basic,12,\n`,
@@ -76,6 +76,16 @@ const BAD_TABLES: [string, string, RegExp][] = [
     'a column with no value (refused by the worker)',
     `${header},notes\nC1,basic,3,yes,\nC2,pro,40,no,\nC3,plus,5,yes,\n`,
     /refused after it was accepted:\n {2}dataset: column "notes" has no value in any row/,
+  ],
+  [
+    'a category in Latin-1, not UTF-8 (refused by the worker instead of read as another category)',
+    Buffer.from(`${header}\nC1,basic,3,yes\nC2,rouge\u00e9,40,no\nC3,plus,5,yes\n`, 'latin1'),
+    /refused after it was accepted:\n {2}dataset: .*bad-2\.csv:3: byte 0xe9 after "C2,rouge" is not UTF-8: save the file as UTF-8/,
+  ],
+  [
+    'an infinite number (refused by the worker instead of read as text)',
+    `${header}\nC1,basic,3,yes\nC2,pro,inf,no\nC3,plus,5,yes\n`,
+    /refused after it was accepted:\n {2}dataset: .*bad-3\.csv:3: column "tenure" holds "inf": a model cannot train on an infinite value/,
   ],
   [
     'a column named twice (refused at the intake)',

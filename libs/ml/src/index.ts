@@ -57,7 +57,7 @@ export { InvalidDataError, InvalidParameterError, MlError, NotFittedError, Numer
 export type { NumericTable } from './io/csv.js';
 export { formatDatasetCsv, parseNumericCsv } from './io/csv.js';
 export type { CsvRecord } from './io/csv-reader.js';
-export { CsvSyntaxError, isBlankRecord, readCsv, readCsvRecords } from './io/csv-reader.js';
+export { CsvSyntaxError, decodeCsvBytes, isBlankRecord, readCsv, readCsvRecords } from './io/csv-reader.js';
 export type { ClassWeight } from './linear/class-weight.js';
 export { computeClassWeights } from './linear/class-weight.js';
 export type { FitSummary, LogisticRegressionState } from './linear/logistic-regression.js';

@@ -34,6 +34,14 @@ describe('readRawTable', () => {
     );
   });
 
+  it('when a number column holds infinity (read as a float by pandas), then the error names the line and the column', () => {
+    for (const cell of ['inf', '-Infinity', '+INF'])
+      expect(() => readRawTable(`a,y\n1,0\n${cell},1\n`, { source: 'c.csv' })).toThrow(
+        `c.csv:3: column "a" holds "${cell}": a model cannot train on an infinite value`,
+      );
+    expect(readRawTable('a,y\n1,0\ninfinite,1\n').columns[0]?.kind).toBe('text');
+  });
+
   it('when a header names a column twice or leaves one unnamed, then the error names it', () => {
     expect(() => readRawTable('a,b,a\n1,2,3\n', { source: 'c.csv' })).toThrow(
       'c.csv: column "a" is named twice in the header',
@@ -102,7 +110,11 @@ describe('inferColumnRoles', () => {
       inferColumnRoles(table, 'churned', { ...withNotes, categorical: ['tenure'], numeric: ['tenure'] }),
     ).toThrow('columns.numeric: "tenure" is given more than one role');
     expect(() => inferColumnRoles(table, 'churned', { ...withNotes, numeric: ['plan'] })).toThrow(
-      'columns.numeric: "plan" holds text (e.g. "plus"), not numbers',
+      'columns.numeric: "plan" holds text ("plus" in data row 2), not numbers',
+    );
+    const typo = readRawTable('a,b,y\n1.5,x,0\n2,y,1\n89,40,z,0\n'.replace('89,40', '"89,40"'));
+    expect(() => inferColumnRoles(typo, 'y', { numeric: ['a'] })).toThrow(
+      'columns.numeric: "a" holds text ("89,40" in data row 3), not numbers',
     );
   });
 

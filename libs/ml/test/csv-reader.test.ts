@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvSyntaxError, readCsv, readPlain, readQuoted } from '../src/io/csv-reader.js';
+import { CsvSyntaxError, decodeCsvBytes, readCsv, readPlain, readQuoted } from '../src/io/csv-reader.js';
 
 const cellsOf = (text: string) => readCsv(text).map((record) => record.cells);
 
@@ -51,6 +51,25 @@ const PYTHON_CSV: readonly (readonly [string, string[][]])[] = [
     ],
   ],
 ];
+
+describe('decodeCsvBytes', () => {
+  it('when the bytes are UTF-8 (a BOM, accents, emoji), then they decode as they are', () => {
+    const text = '\uFEFFcouleur,y\nrougeé,1\n😀,0\n';
+    expect(decodeCsvBytes(new TextEncoder().encode(text), 'a.csv')).toBe(text);
+  });
+
+  it('when a byte is not UTF-8 (a Latin-1 file), then the error names the file, line, byte and what precedes it', () => {
+    const latin1 = Uint8Array.from([
+      ...new TextEncoder().encode('couleur,y\nrouge'),
+      0xe9,
+      ...new TextEncoder().encode(',1\n'),
+    ]);
+    expect(() => decodeCsvBytes(latin1, 'a.csv')).toThrow(
+      'a.csv:2: byte 0xe9 after "rouge" is not UTF-8: save the file as UTF-8',
+    );
+    expect(() => decodeCsvBytes(Uint8Array.from([0x63, 0xff, 0x0a]), 'h.csv')).toThrow('h.csv:1: byte 0xff after "c"');
+  });
+});
 
 describe('readCsv: RFC 4180', () => {
   it.each(PYTHON_CSV)('when given %j, then it reads the cells Python reads', (text, cells) => {

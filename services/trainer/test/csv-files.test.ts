@@ -6,13 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvFilesLoader, DatasetFileError, datasetFileSha256 } from '../src/adapters/csv-files.js';
 
 let dataDir: string;
-// "café" in Latin-1: not valid UTF-8, so hashing the decoded text would differ from hashing the bytes.
-const bytes = Buffer.concat([Buffer.from('name,y\ncaf'), Buffer.from([0xe9]), Buffer.from(',1\n')]);
+// A BOM and "café" in UTF-8, CRLF line ends: the text keeps every byte, and the digest is of the bytes.
+const bytes = Buffer.from('\uFEFFname,y\r\ncafé,1\r\n');
 const expected = createHash('sha256').update(bytes).digest('hex');
+// "café" in Latin-1: not UTF-8.
+const latin1 = Buffer.concat([Buffer.from('name,y\ncaf'), Buffer.from([0xe9]), Buffer.from(',1\n')]);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'trainer-csv-files-'));
-  await writeFile(join(dataDir, 'latin1.csv'), bytes);
+  await writeFile(join(dataDir, 'utf8.csv'), bytes);
+  await writeFile(join(dataDir, 'latin1.csv'), latin1);
 });
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
@@ -20,10 +23,18 @@ afterAll(async () => {
 
 describe('the SHA-256 of a data set file', () => {
   it("when the loader reads a file, then its digest is of the file's bytes, as the streamed intake digest", async () => {
-    const loaded = await csvFilesLoader(dataDir)('latin1.csv');
+    const loaded = await csvFilesLoader(dataDir)('utf8.csv');
     expect(loaded.sha256).toBe(expected);
-    expect(loaded.source).toBe(`file://${join(dataDir, 'latin1.csv')}`);
-    expect(await datasetFileSha256(dataDir, 'latin1.csv')).toBe(expected);
+    expect(loaded.text).toBe(bytes.toString('utf8'));
+    expect(loaded.source).toBe(`file://${join(dataDir, 'utf8.csv')}`);
+    expect(await datasetFileSha256(dataDir, 'utf8.csv')).toBe(expected);
+  });
+
+  it('when the file is not UTF-8, then the loader refuses it naming the line and the byte', async () => {
+    await expect(csvFilesLoader(dataDir)('latin1.csv')).rejects.toThrow(
+      'latin1.csv:2: byte 0xe9 after "caf" is not UTF-8: save the file as UTF-8',
+    );
+    expect(await datasetFileSha256(dataDir, 'latin1.csv')).toBe(createHash('sha256').update(latin1).digest('hex'));
   });
 
   it('when the file is missing or outside the data directory, then the streamed digest says so naming the path', async () => {

@@ -20,6 +20,29 @@ export class CsvSyntaxError extends InvalidDataError {
   }
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * A CSV file's bytes as text, refusing bytes that are not UTF-8 (pandas.read_csv's default encoding) instead of
+ * replacing them, so a Latin-1 column name or category is not silently turned into another one.
+ */
+export function decodeCsvBytes(bytes: Uint8Array, source: string): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    const text = LENIENT_UTF8.decode(bytes);
+    const at = text.indexOf('\uFFFD');
+    const before = text.slice(0, Math.max(at, 0));
+    const line = before.split('\n').length;
+    const byte = bytes[new TextEncoder().encode(before).length] ?? 0;
+    const context = before.slice(before.lastIndexOf('\n') + 1).slice(-20);
+    throw new InvalidDataError(
+      `${source}:${line}: byte 0x${byte.toString(16).padStart(2, '0')} after "${context}" is not UTF-8: save the file as UTF-8`,
+    );
+  }
+}
+
 const BOM = '\uFEFF';
 const PARSE_OPTIONS = { relax_column_count: true, record_delimiter: ['\r\n', '\n'] };
 const DOUBLE_IT = 'a quote inside a cell must be doubled and the whole cell quoted, as in "say ""hi"""';

@@ -1,4 +1,5 @@
 import { InvalidDataError } from '../errors.js';
+import { isDecimalCell } from './csv-table.js';
 import { missingCount, type RawColumn, type RawTable } from './raw-table.js';
 
 /** A tune request's corrections to the inferred roles (column names). */
@@ -119,8 +120,8 @@ function checkOverrides(
       if (name === target) throw new InvalidDataError(`${where} is the target`);
       if (forced.has(name)) throw new InvalidDataError(`${where} is given more than one role`);
       if (list === 'numeric' && column.kind === 'text') {
-        const example = column.values.find((v) => v !== null);
-        throw new InvalidDataError(`${where} holds text (e.g. "${example}"), not numbers`);
+        const row = column.values.findIndex((v) => v !== null && !isDecimalCell(v));
+        throw new InvalidDataError(`${where} holds text ("${column.values[row]}" in data row ${row + 1}), not numbers`);
       }
       forced.set(name, role);
     }

@@ -3,6 +3,13 @@ import { type CsvRecord, isBlankRecord, readCsvRecords } from '../io/csv-reader.
 import { MISSING_CELLS, type RawColumn, type RawTable } from './raw-table.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** The spellings of infinity pandas.read_csv reads as a float (case-insensitive). */
+const INFINITY = /^[+-]?(inf|infinity)$/i;
+
+/** True for a cell pandas.read_csv would read as a decimal number (what makes a column numeric). */
+export function isDecimalCell(cell: string): boolean {
+  return DECIMAL.test(cell);
+}
 
 /** Limits on a table read from CSV. */
 export interface RawTableOptions {
@@ -37,7 +44,13 @@ export function readRawTable(text: string, options: RawTableOptions = {}): RawTa
 }
 
 function typedColumn(name: string, cells: string[], lines: readonly number[], source: string): RawColumn {
-  const numeric = cells.every((cell) => MISSING_CELLS.has(cell) || DECIMAL.test(cell));
+  const numeric = cells.every((cell) => MISSING_CELLS.has(cell) || DECIMAL.test(cell) || INFINITY.test(cell));
+  const infinite = numeric ? cells.findIndex((cell) => INFINITY.test(cell)) : -1;
+  if (infinite >= 0) {
+    throw new InvalidDataError(
+      `${source}:${lines[infinite]}: column "${name}" holds "${cells[infinite]}": a model cannot train on an infinite value`,
+    );
+  }
   if (!numeric) return { name, kind: 'text', values: cells.map((c) => (MISSING_CELLS.has(c) ? null : c)) };
   const values = Float64Array.from(cells, (c) => (MISSING_CELLS.has(c) ? Number.NaN : Number(c)));
   const overflow = values.findIndex((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { decodeCsvBytes } from '@mlops/ml';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 
 /** Thrown when a request names a CSV outside the data directory or one that cannot be read. */
@@ -39,7 +40,7 @@ export function csvFilesLoader(dataDir: string): CsvLoader {
     const bytes = await readFile(full).catch((err: unknown) => {
       throw new DatasetFileError(path, 'cannot be read', { cause: err });
     });
-    return { text: bytes.toString('utf8'), source: `file://${full}`, sha256: sha256Hex(bytes) };
+    return { text: decodeCsvBytes(bytes, path), source: `file://${full}`, sha256: sha256Hex(bytes) };
   };
 }
 
