@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger } from '@mlops/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, fittedModel, startTestServer, type TestServer } from './support/harness.js';
@@ -36,6 +37,36 @@ describe('bearer tokens', () => {
     for (const path of ['/health', '/ready', '/ping', '/v2/health/live', '/metrics']) {
       expect((await call(t.base, 'GET', path)).status, path).toBe(401);
       expect((await call(t.base, 'GET', path, undefined, { authorization: 'Bearer alpha-secret' })).status).toBe(200);
+    }
+  });
+
+  it('when a protected path is asked for in another case or with a trailing slash, then it is not served without a token', async () => {
+    t = await startTestServer({
+      model: fittedModel(),
+      auth: { tokens: ['s3cret'], protectHealth: true, protectMetrics: true },
+    });
+    const variants = [
+      '/MODEL',
+      '/Model',
+      '/model/',
+      '/v2/models/One_Customer_Classifier/',
+      '/V2/models/One_Customer_Classifier',
+      '/v2/Models/One_Customer_Classifier',
+      '/Metrics',
+      '/metrics/',
+      '/READY',
+      '/ready/',
+      '/Health',
+      '/health/',
+    ];
+    for (const path of variants) {
+      const answer = await call(t.base, 'GET', path);
+      expect([401, 404], path).toContain(answer.status);
+      expect(answer.text, path).not.toMatch(/One_Customer_Classifier|model_infer|alive|"ready"/);
+    }
+    for (const path of ['/model', '/v2/models/One_Customer_Classifier', '/metrics', '/ready', '/health']) {
+      expect((await call(t.base, 'GET', path)).status, path).toBe(401);
+      expect((await call(t.base, 'GET', path, undefined, { authorization: 'Bearer s3cret' })).status, path).toBe(200);
     }
   });
 
@@ -98,5 +129,39 @@ describe('limits', () => {
     });
     expect(answer).toMatch(/^HTTP\/1\.1 413/);
     expect(answer).toMatch(/exceeds the limit of 2048 bytes/);
+  });
+
+  it('when a client goes away in the middle of its body, then it is neither an error log nor an inference failure', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'predictor', level: 'trace', destination: sink });
+    t = await startTestServer({ model: fittedModel(), logger });
+    const { port } = new URL(t.base);
+    for (const path of ['/predict', '/invocations', '/v2/models/One_Customer_Classifier/infer', '/feedback']) {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(
+            `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"fea`,
+            () => setTimeout(() => socket.destroy(), 50),
+          );
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', reject);
+      });
+    }
+    const inFlight = async () =>
+      (await t?.metrics.registry.getSingleMetricAsString('predictor_requests_in_progress')) ?? '';
+    for (let i = 0; i < 100 && !/in_progress 0$/m.test(await inFlight()); i++) await delay(10);
+    await delay(50);
+    expect(await inFlight()).toMatch(/in_progress 0$/m);
+    const levels = lines.flatMap((line) => line.split('\n').filter(Boolean)).map((line) => JSON.parse(line).level);
+    expect(levels.filter((level) => level >= 40)).toEqual([]);
+    const failures = await t.metrics.registry.getSingleMetricAsString('model_infer_request_failure');
+    expect(failures).not.toMatch(/^model_infer_request_failure\{/m);
   });
 });

@@ -178,3 +178,16 @@ describe('a corpus of malformed prediction bodies', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('bad percent-escapes in the path', () => {
+  it('when a read path holds a malformed escape, then the answer is a 400 in the usual JSON shape, with no stack', async () => {
+    for (const path of ['/v2/models/%E0%A4%A/ready', '/v2/models/%E0%A4%A', '/docs/%E0', '/docs/%']) {
+      const answer = await call(t.base, 'GET', path);
+      expect(answer.status, path).toBe(400);
+      expect(answer.headers.get('content-type'), path).toMatch(/^application\/json/);
+      expect(answer.json?.error?.code, path).toBe('BAD_REQUEST');
+      expect(answer.text, path).not.toMatch(/\bat |node_modules|\/work\/|<html|<pre/i);
+    }
+    expect((await call(t.base, 'GET', '/v2/models/clf/ready')).status).toBe(200);
+  });
+});

@@ -133,6 +133,17 @@ describe('GET /docs', () => {
     }
   });
 
+  it('when /docs/ is asked for (trailing slash), then it is a 404 rather than a page whose relative links break', async () => {
+    const { base } = await started();
+    const slashed = await call(base, 'GET', '/docs/');
+    expect(slashed.status).toBe(404);
+    expect(slashed.json?.error?.code).toBe('NOT_FOUND');
+    const html = (await call(base, 'GET', '/docs')).text;
+    const urls = referenced(html, `${base}/docs`);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) expect((await fetch(url)).status, url.href).toBe(200);
+  });
+
   it('when bearer tokens are configured, then the page and its files stay open while /predict needs a token', async () => {
     const { base } = await started({ auth: { tokens: ['docs-secret'], protectHealth: true, protectMetrics: true } });
     const html = (await call(base, 'GET', '/docs')).text;

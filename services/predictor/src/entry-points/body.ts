@@ -8,6 +8,14 @@ export class BodyTooLarge extends Error {
   }
 }
 
+/** The client closed or reset the connection before sending the whole body: nobody is left to answer. */
+export class ClientWentAway extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the client went away before sending the whole body', options);
+    this.name = 'ClientWentAway';
+  }
+}
+
 /** Reads the whole body, refusing (before reading, when Content-Length says so) anything over `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -27,9 +35,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    req.once('error', reject);
+    // A reset mid-body ('aborted', ECONNRESET) is the client going away too, whichever of error and close comes first.
+    req.once('error', (cause) => reject(new ClientWentAway({ cause })));
     req.once('close', () => {
-      if (!req.complete) reject(new Error('the client went away before sending the whole body'));
+      if (!req.complete) reject(new ClientWentAway());
     });
   });
 }

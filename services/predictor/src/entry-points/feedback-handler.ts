@@ -10,7 +10,7 @@ import {
 } from '../domain/feedback.js';
 import type { FeedbackSink } from '../domain/ports.js';
 import { BadScoringRequest } from '../domain/scoring-rules.js';
-import { BodyTooLarge, readBody } from './body.js';
+import { BodyTooLarge, ClientWentAway, readBody } from './body.js';
 import { sendReply } from './scoring-handler.js';
 import { MalformedJson, parseJson, type Reply } from './scoring-protocols.js';
 import { firstProblem } from './wire/zod-problems.js';
@@ -78,7 +78,7 @@ function failure(err: unknown, logger: Logger): Reply | undefined {
     if (err.problem === 'bad_reply') logger.warn({ err }, 'the monitor answered feedback with something unreadable');
     return error(status, code, err.message, status === 503 ? { 'retry-after': '5' } : undefined);
   }
-  if (err instanceof Error && /client went away/.test(err.message)) return undefined;
+  if (err instanceof ClientWentAway) return undefined;
   logger.error({ err }, 'unexpected error while forwarding feedback');
   return error(500, 'INTERNAL', 'internal error');
 }

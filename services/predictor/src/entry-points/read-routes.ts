@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
 import type { ServedModel } from '../domain/served-model.js';
 import { createDocsPage, DOCS_PAGE_HEADERS } from './docs-page.js';
 import type { HttpDeps } from './http-deps.js';
@@ -11,6 +11,9 @@ export function createReadApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // The bearer-token check (routes.ts) matches paths exactly: routing must too, or /MODEL and /model/ would slip by it.
+  app.enable('case sensitive routing');
+  app.enable('strict routing');
   const handlers: Record<ReadRouteKey, RequestHandler> = { ...serviceReads(deps), ...openInferenceReads(deps) };
   for (const route of READ_ROUTES) app.get(route.path.replace(/\{(\w+)\}/g, ':$1'), handlers[route.read]);
   app.use((_req, res) => {
@@ -21,7 +24,28 @@ export function createReadApp(deps: HttpDeps): Express {
       },
     });
   });
+  app.use(answerError(deps));
   return app;
+}
+
+/** The last handler: an error (a bad percent-escape in the path, …) answered in the usual JSON shape, no stack. */
+function answerError({ logger }: HttpDeps): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const { status, message } = (err ?? {}) as { status?: unknown; message?: unknown };
+    const clientError = typeof status === 'number' && status >= 400 && status < 500;
+    if (!clientError) logger.error({ err, path: req.path }, 'unexpected error while answering a read route');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const reply = clientError
+      ? {
+          code: status === 400 ? 'BAD_REQUEST' : 'CLIENT_ERROR',
+          message: `the request is malformed: ${typeof message === 'string' ? message : 'bad path or query'}`,
+        }
+      : { code: 'INTERNAL', message: 'internal error' };
+    res.status(clientError ? status : 500).json({ error: reply });
+  };
 }
 
 function serviceReads(deps: HttpDeps) {

@@ -4,7 +4,7 @@ import type { PredictorMetrics } from '../adapters/metrics.js';
 import { type ScoringPorts, score } from '../domain/scoring.js';
 import { BadScoringRequest, type ScoringLimits } from '../domain/scoring-rules.js';
 import type { ModelSlot } from '../domain/served-model.js';
-import { BodyTooLarge, readBody } from './body.js';
+import { BodyTooLarge, ClientWentAway, readBody } from './body.js';
 import type { RouteMatch } from './routes.js';
 import { MalformedJson, type Reply, SCORING_PROTOCOLS, type ScoringProtocol } from './scoring-protocols.js';
 
@@ -46,6 +46,8 @@ export async function handleScoring(
     const scored = score(served, X, deps.ports, deps.requestIds(), rawCodes);
     sendReply(res, { status: 200, body: protocol.answer(served, scored, id) }, false);
   } catch (err) {
+    // Nobody to answer, and no failure of the inference: the client left mid-body.
+    if (err instanceof ClientWentAway) return;
     deps.metrics.countFailed(served);
     const reply = failure(protocol, err, deps.logger);
     if (reply !== undefined) sendReply(res, reply, reply.status === 413);
@@ -63,7 +65,6 @@ function failure(protocol: ScoringProtocol, err: unknown, logger: Logger): Reply
   }
   if (err instanceof MalformedJson) return protocol.error(400, 'MALFORMED_JSON', err.message);
   if (err instanceof BodyTooLarge) return protocol.error(413, 'PAYLOAD_TOO_LARGE', err.message);
-  if (err instanceof Error && /client went away/.test(err.message)) return undefined;
   logger.error({ err }, 'unexpected error while scoring');
   return protocol.error(500, 'INTERNAL', 'internal error');
 }
