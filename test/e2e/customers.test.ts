@@ -208,7 +208,7 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
       errors: [
         {
           path: 'label',
-          message: `"maybe" is not a class of ${modelName} version 1: its classes are "no" and "yes" (or 0 and 1)`,
+          message: `"maybe" is not a class of ${modelName} version 1: send a class's own value ("no" or "yes", as text) or its index (0 for "no", 1 for "yes")`,
         },
       ],
     });
@@ -226,7 +226,7 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     expect(overNats.errors).toEqual([
       {
         path: '1.label',
-        message: `"maybe" is not a class of ${modelName} version 1: its classes are "no" and "yes" (or 0 and 1)`,
+        message: `"maybe" is not a class of ${modelName} version 1: send a class's own value ("no" or "yes", as text) or its index (0 for "no", 1 for "yes")`,
       },
     ]);
   });

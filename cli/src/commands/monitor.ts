@@ -21,8 +21,8 @@ export const MONITOR_USAGE = `usage: mlops monitor [--name MODEL] [--version N] 
   unseen categories) the statistic, its threshold and whether it drifted; dataset drift; live performance from
   labelled predictions.
 usage: mlops feedback --csv FILE [--model MODEL] [--nats URL]
-  Sends true labels: a CSV with the columns prediction_id and label (0 or 1, or the class's own text such as yes),
-  in batches of ${MAX_FEEDBACK_ITEMS}.
+  Sends true labels: a CSV with the columns prediction_id and label (the class's own value as the target held it,
+  such as 5 or yes, or its index 0 or 1), in batches of ${MAX_FEEDBACK_ITEMS}.
 The same with the plain nats CLI: nats request monitor.status '{}', nats request feedback.received '{"prediction_id": "…", "label": 1}'.`;
 
 /** `mlops monitor`: what the monitor knows, as text. */
@@ -187,12 +187,12 @@ async function readLabels(file: string, path: string, model: string | undefined)
   if (rows.length === 0) throw new UsageError(`${path}: no labels below the header`, 1);
   return rows.map((r) => {
     const value = r.cells[label]?.trim() ?? '';
-    if (value === '' || (NUMBER.test(value) && value !== '0' && value !== '1')) {
-      throw new UsageError(`${path}:${r.line}: label must be 0 or 1 (or a class's own text), got "${value}"`, 1);
-    }
+    if (value === '') throw new UsageError(`${path}:${r.line}: the label is empty`, 1);
+    const number = NUMBER.test(value) ? Number(value) : Number.NaN;
     return {
       prediction_id: r.cells[id]?.trim() ?? '',
-      label: value === '1' ? 1 : value === '0' ? 0 : value,
+      // A number as the target held it (5, or a class index 0/1), any other cell as a class's text; the monitor maps it.
+      label: Number.isFinite(number) ? number : value,
       ...(model === undefined ? {} : { model }),
     };
   });

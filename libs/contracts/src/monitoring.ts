@@ -96,13 +96,16 @@ export const PredictionLoggedSchema = envelopeSchema(eventType('prediction.logge
 export const PREDICTION_ID_PATTERN = /^([A-Za-z0-9_-]{1,128})-(\d{1,7})$/;
 
 const classIndex = z.union([z.literal(0), z.literal(1)], { error: 'label must be 0 or 1' });
-const label = z.union([z.literal(0), z.literal(1), z.string().min(1).max(256)], {
-  error: 'label must be 0 or 1, or the text of a class of a model trained on text labels',
+const label = z.union([finite, z.string().min(1).max(256)], {
+  error:
+    'label must be a class of the model: its own value (a number such as 5, or text such as "yes") or its index 0 or 1',
 });
 
 /**
- * One true outcome: the label of the row a prediction id names — 0 or 1, or the target's own text for a model trained
- * on text labels (`"yes"`; the monitor maps it to its class) —; `model` (optional) must be the model that scored it.
+ * One true outcome: the label of the row a prediction id names — the class's own value as the target held it (a
+ * number such as `5`, or text such as `"yes"` or `"5"`), or its class index 0 or 1 where that names no other class;
+ * the monitor maps it to the class index and refuses one that names no class —; `model` (optional) must be the model
+ * that scored it.
  */
 export const FeedbackItemSchema = z.strictObject({
   prediction_id: z.string().regex(PREDICTION_ID_PATTERN, 'a prediction id as /predict returned it, e.g. "k3J9x0a-0"'),
@@ -145,7 +148,7 @@ export const LabelRecordedDataSchema = z.object({
   prediction_id: z.string().regex(PREDICTION_ID_PATTERN),
   model: modelName,
   version: versionNumber,
-  /** The class index the label names (a text label mapped by the version's class labels). */
+  /** The class index the label names (a class's own value, number or text, mapped by the version's classes). */
   label: classIndex,
   predicted_at: timestamp,
   received_at: timestamp,
@@ -309,6 +312,11 @@ export const PerformanceChangeDataSchema = z.object({
   labelled: count,
   /** Counts the episodes of this version: 1 for the first degradation, 2 for the next, … */
   episode: z.number().int().min(1),
+  /**
+   * `performance.recovered` only: set when the episode ended because this version stopped being served (`live` is
+   * its last live metric, not a recovery): the version that replaced it.
+   */
+  superseded_by: versionNumber.optional(),
   at: timestamp,
 });
 

@@ -72,8 +72,12 @@ describe('feedback.received', () => {
     expect(FeedbackRequestSchema.safeParse({ prediction_id: 'abc-0', label: 'yes' }).success).toBe(true);
   });
 
+  it("when a label is a class's own number (a target of 2 and 5), then it parses (the monitor maps it by the version's classes)", () => {
+    expect(FeedbackRequestSchema.safeParse({ prediction_id: 'abc-0', label: 5 }).success).toBe(true);
+    expect(FeedbackRequestSchema.safeParse({ prediction_id: 'abc-0', label: '5' }).success).toBe(true);
+  });
+
   it.each([
-    ['label 2', { prediction_id: 'abc-0', label: 2 }],
     ['an empty text label', { prediction_id: 'abc-0', label: '' }],
     ['label true', { prediction_id: 'abc-0', label: true }],
     ['no label', { prediction_id: 'abc-0' }],

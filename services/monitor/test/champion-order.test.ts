@@ -19,7 +19,8 @@ function monitor() {
       resolved.push(data);
     },
   } as unknown as MonitorAnnouncer;
-  const deps = { announce, runs: undefined, logger, now: () => Date.parse(at) } as unknown as MonitorDeps;
+  const metrics = { replaced: () => undefined }; // a replaced version's gauges go back to 0
+  const deps = { announce, metrics, runs: undefined, logger, now: () => Date.parse(at) } as unknown as MonitorDeps;
   return { monitor: new Monitor(rules, deps), resolved };
 }
 

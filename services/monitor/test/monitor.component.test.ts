@@ -215,7 +215,7 @@ describe('monitor: late labels', () => {
       requestReply(bus.connection, SUBJECTS.feedbackReceived, body as never, { timeoutMs: 15_000 });
     const cases: [string, string | object, RegExp][] = [
       ['unknown id', { prediction_id: 'nope-0', label: 1 }, /no prediction nope-0 was logged/],
-      ['label 2', { prediction_id: id, label: 2 }, /label must be 0 or 1/],
+      ['label 2', { prediction_id: id, label: 2 }, /2 is not a class of .* version .*: its classes are 0 and 1/],
       ['malformed JSON', '{"prediction_id": ', /not valid JSON/],
       ['another model', { prediction_id: id, label: 1, model: 'someone_else' }, /made by model .* not someone_else/],
       ['empty body', '', /body is empty/],

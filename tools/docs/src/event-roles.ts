@@ -154,7 +154,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.feedbackReceived]: {
     summary:
-      'True outcomes: plain JSON `{"prediction_id": "…", "label": 0|1}` or an array of them (at most 10,000), optionally with `model`. Core NATS request/reply answered by the monitor, which joins each label to its prediction and stores it as `label.recorded`; the reply is `feedback.reply`. `POST /feedback` on the predictor forwards here.',
+      'True outcomes: plain JSON `{"prediction_id": "…", "label": …}` (the class\'s own value as the target held it, `5` or `"yes"`, or its index 0 or 1) or an array of them (at most 10,000), optionally with `model`. Core NATS request/reply answered by the monitor, which joins each label to its prediction and stores it as `label.recorded`; the reply is `feedback.reply`. `POST /feedback` on the predictor forwards here.',
     publishers: ['`mlops feedback`', 'predictor `POST /feedback`', "`nats request feedback.received '{…}'`"],
     consumers: ['monitor (queue group `monitor-feedback`)'],
     messageId: undefined,

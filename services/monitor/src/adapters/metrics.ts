@@ -94,6 +94,8 @@ export function createMonitorMetrics(): MonitorPrometheus {
     labelNames: ['model_name'],
     registers,
   });
+  /** Per version, the columns whose drifted gauge was set (a replaced version's are set back to 0). */
+  const columns = new Map<string, Set<string>>();
   const split = (key: string) => {
     const colon = key.lastIndexOf(':');
     return { model_name: key.slice(0, colon), model_version: key.slice(colon + 1) };
@@ -111,6 +113,9 @@ export function createMonitorMetrics(): MonitorPrometheus {
         statistic.set({ ...ids, column: c.name, statistic: 'js' }, c.js_distance);
         statistic.set({ ...ids, column: c.name, statistic: c.method }, c.value);
         drifted.set({ ...ids, column: c.name }, c.drifted ? 1 : 0);
+        const key = `${w.model}:${w.version}`;
+        const known = columns.get(key) ?? new Set<string>();
+        columns.set(key, known.add(c.name));
       }
       for (const m of w.missing) statistic.set({ ...ids, column: m.name, statistic: 'missing_share' }, m.share);
     },
@@ -124,6 +129,12 @@ export function createMonitorMetrics(): MonitorPrometheus {
         const value = p[metric];
         if (value !== null) live.set({ ...ids, metric }, value);
       }
+    },
+    replaced(key) {
+      const ids = split(key);
+      datasetDrift.set(ids, 0);
+      degraded.set(ids, 0);
+      for (const column of columns.get(key) ?? []) drifted.set({ ...ids, column }, 0);
     },
     joinRows: (n) => joinRows.set(n),
     reference: (key, available) => reference.set(split(key), available ? 1 : 0),

@@ -23,6 +23,7 @@ export function livePerformance(
   training: TrainingMetrics,
   rules: PerformanceRules,
 ): LivePerformance {
+  rows = scorable(rows);
   const n = rows.truth.length;
   const trainingValue = training[rules.metric];
   const base = {
@@ -66,6 +67,21 @@ export function isDegraded(
   if (live === null || training === undefined || labelled < rules.minLabels) return false;
   const shortfall = greaterIsBetter(rules.metric) ? training - live : live - training;
   return shortfall > rules.threshold;
+}
+
+/** The rows whose label and predicted label are class indexes (a row logged unlike its version is left out). */
+function scorable(rows: VersionRows): VersionRows {
+  const isIndex = (v: number | undefined) => v === 0 || v === 1;
+  if (rows.truth.every(isIndex) && rows.predicted.every(isIndex)) return rows;
+  const keep = rows.truth.map((t, i) => isIndex(t) && isIndex(rows.predicted[i]));
+  const kept = <T>(values: readonly T[]) => values.filter((_, i) => keep[i]);
+  return {
+    predictions: rows.predictions,
+    truth: kept(rows.truth),
+    probability: kept(rows.probability),
+    predicted: kept(rows.predicted),
+    latencyMs: kept(rows.latencyMs),
+  };
 }
 
 function bothClasses(truth: readonly number[]): boolean {

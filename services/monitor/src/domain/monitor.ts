@@ -10,6 +10,7 @@ import type {
   VersionStatus,
 } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
+import { type ClassOfLabel, classOfLabel, predictedIndex, type VersionClasses } from './class-labels.js';
 import {
   type DriftRules,
   driftOfWindow,
@@ -245,7 +246,7 @@ export class Monitor {
     let duplicates = 0;
     const receivedAt = this.now();
     const joined = new Map<string, EventData<'label.recorded'>>();
-    const classLabels = new Map<string, Promise<ClassLabelsLookup>>();
+    const classLabels = new Map<string, Promise<ClassesLookup>>();
     for (const [index, item] of items.entries()) {
       const outcome = this.join.check(item.prediction_id, item.model);
       if (outcome.ok && !joined.has(item.prediction_id)) {
@@ -292,21 +293,24 @@ export class Monitor {
   }
 
   /**
-   * A label as its class index: 0 or 1 as they are, a text label by the version's own class labels (read once per
-   * version and batch in `lookups`). When they cannot be read now, the label is refused as one to send again.
+   * A label as its class index, by the version's classes (read once per version and batch in `lookups`): the class's
+   * own value (number or text) or its index (see classOfLabel). When the classes cannot be read now, the label is
+   * refused as one to send again.
    */
   private async classOf(
     label: FeedbackItem['label'],
     model: string,
     version: string,
-    lookups: Map<string, Promise<ClassLabelsLookup>>,
-  ): Promise<{ index: 0 | 1 } | { error: string }> {
-    if (typeof label === 'number') return { index: label };
+    lookups: Map<string, Promise<ClassesLookup>>,
+  ): Promise<ClassOfLabel> {
     const key = versionKey(model, version);
     let lookup = lookups.get(key);
     if (lookup === undefined) {
       lookup = this.referenceOf(model, version).then(
-        (reference) => ({ classes: reference.classLabels }),
+        (reference): ClassesLookup =>
+          reference.inputs === undefined
+            ? { failure: reference.driftUnavailable ?? 'its classes are not known' }
+            : { classes: reference.inputs.classes, classLabels: reference.classLabels },
         (err: unknown) => ({ failure: (err as Error)?.message ?? String(err) }),
       );
       lookups.set(key, lookup);
@@ -314,16 +318,10 @@ export class Monitor {
     const found = await lookup;
     if ('failure' in found) {
       return {
-        error: `"${label}" cannot be mapped now: the class labels of ${model} version ${version} could not be read (${found.failure}); send it again`,
+        error: `${JSON.stringify(label)} cannot be mapped now: the classes of ${model} version ${version} could not be read (${found.failure}); send it again`,
       };
     }
-    const index = found.classes?.indexOf(label) ?? -1;
-    if (index === 0 || index === 1) return { index };
-    const known =
-      found.classes === undefined
-        ? 'its classes are 0 and 1'
-        : `its classes are ${found.classes.map((c) => JSON.stringify(c)).join(' and ')} (or 0 and 1)`;
-    return { error: `"${label}" is not a class of ${model} version ${version}: ${known}` };
+    return classOfLabel(label, found, `${model} version ${version}`);
   }
 
   /** Stores the joined labels (LABEL_PUBLISHES_AT_ONCE in flight), then counts them and judges performance. */
@@ -383,6 +381,7 @@ export class Monitor {
     this.considerRetrain(window.model, window.version, reference, window.index);
     this.lastWindows.set(window.key, data);
     this.deps.metrics.windowClosed(data);
+    if (this.isReplaced(window.model, window.version)) this.deps.metrics.replaced(window.key);
     await this.logToMlflow(data);
   }
 
@@ -513,8 +512,9 @@ export class Monitor {
   }
 
   /**
-   * A retrain asked for by a person (`mlops retrain`): of the version of `model` that logged the last prediction,
-   * on its labelled rows since its drift began (or over the performance window). Waits for the decision.
+   * A retrain asked for by a person (`mlops retrain`): of the version of `model` being served (its champion; the one
+   * that logged the last prediction when no champion move was seen), on its labelled rows since its drift began (or
+   * over the performance window); the retrainer refuses it with why when they are too few. Waits for the decision.
    */
   async retrainByHand(request: {
     model?: string | undefined;
@@ -532,7 +532,9 @@ export class Monitor {
     const started = await this.serially(async () => {
       const model = request.model ?? this.onlyModel();
       if (model === undefined) return { skipped: 'name the model: the monitor watches several (or none yet)' };
-      const version = this.served.get(model)?.version;
+      // The champion is the version served (a promotion by hand moves it before any of its predictions is logged);
+      // the version of the last prediction only stands in when no champion move was seen.
+      const version = this.champions.get(model)?.version ?? this.served.get(model)?.version;
       if (version === undefined) return { skipped: `no prediction of ${model} is kept: nothing to retrain from` };
       const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
       const checkpoint = this.book.checkpoint(versionKey(model, version));
@@ -571,20 +573,59 @@ export class Monitor {
       // An older move delivered again ends no episode: the champion it names may have been replaced since.
       if (promoted === undefined || !this.rememberChampion(outcome.model, promoted.version, promoted.sequence)) return;
       const previous = promoted.previous;
-      if (previous === null) return;
-      const checkpoint = this.book.checkpoint(versionKey(outcome.model, previous));
-      if (checkpoint.drift_since_window === null) return;
-      await this.deps.announce.driftResolved({
-        model: outcome.model,
-        version: previous,
-        window: Math.max(checkpoint.windows - 1, checkpoint.drift_since_window),
-        detected_window: checkpoint.drift_since_window,
-        superseded_by: promoted.version,
-        resolved_at: new Date(this.now()).toISOString(),
-      });
-      checkpoint.drift_since_window = null;
-      checkpoint.drift_since_at = null;
+      if (previous === null || previous === promoted.version) return;
+      const key = versionKey(outcome.model, previous);
+      const checkpoint = this.book.checkpoint(key);
+      if (checkpoint.drift_since_window !== null) {
+        await this.deps.announce.driftResolved({
+          model: outcome.model,
+          version: previous,
+          window: Math.max(checkpoint.windows - 1, checkpoint.drift_since_window),
+          detected_window: checkpoint.drift_since_window,
+          superseded_by: promoted.version,
+          resolved_at: new Date(this.now()).toISOString(),
+        });
+        checkpoint.drift_since_window = null;
+        checkpoint.drift_since_at = null;
+      }
+      if (checkpoint.degraded) await this.endPerformanceEpisode(outcome.model, previous, promoted.version, checkpoint);
+      this.deps.metrics.replaced(key);
     });
+  }
+
+  /** Ends a replaced version's degraded episode as superseded: `performance.recovered` naming the new champion. */
+  private async endPerformanceEpisode(
+    model: string,
+    version: string,
+    supersededBy: string,
+    checkpoint: MonitorCheckpoint,
+  ): Promise<void> {
+    const key = versionKey(model, version);
+    const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
+    const live = this.performanceOf(key, reference);
+    const { metric, threshold } = this.rules.performance;
+    const liveValue = live[metric];
+    if (liveValue !== null && live.training !== null) {
+      await this.deps.announce.performanceRecovered({
+        model,
+        version,
+        metric,
+        live: liveValue,
+        training: live.training.value,
+        threshold,
+        labelled: live.labelled,
+        episode: Math.max(1, checkpoint.performance_episodes),
+        superseded_by: supersededBy,
+        at: new Date(this.now()).toISOString(),
+      });
+    }
+    checkpoint.degraded = false;
+  }
+
+  /** Whether the champion alias is known to have left `version` (its late windows and labels change no gauge). */
+  private isReplaced(model: string, version: string): boolean {
+    const champion = this.champions.get(model)?.version;
+    return champion !== undefined && champion !== version;
   }
 
   /** Past retrains with their verdicts, newest first (empty when this monitor does not retrain). */
@@ -617,7 +658,14 @@ export class Monitor {
     live: MonitorWindowData['performance'],
     checkpoint: MonitorCheckpoint,
   ): Promise<void> {
-    this.deps.metrics.performance(versionKey(model, version), live);
+    const key = versionKey(model, version);
+    if (this.isReplaced(model, version)) {
+      // A replaced version's late labels open no episode and raise no gauge (its episode ended when it was replaced).
+      this.deps.metrics.performance(key, { ...live, degraded: false });
+      this.deps.metrics.replaced(key);
+      return;
+    }
+    this.deps.metrics.performance(key, live);
     if (live.degraded === checkpoint.degraded || live.training === null) return;
     const liveValue = live[this.rules.performance.metric];
     if (liveValue === null) return;
@@ -651,7 +699,18 @@ export class Monitor {
       return cached.value;
     }
     const rows = this.join.rowsOf(key, now - this.rules.performance.windowMs);
-    const value = livePerformance(rows, reference.training, this.rules.performance);
+    // The log holds the model's class values (2 and 5): scored as class indexes, like the labels.
+    const classes = reference.inputs?.classes;
+    const predicted = rows.predicted.map((value) => predictedIndex(value, classes));
+    let value: MonitorWindowData['performance'];
+    try {
+      value = livePerformance({ ...rows, predicted }, reference.training, this.rules.performance);
+    } catch (err) {
+      // Nothing a label carries may stop windows, status or labels: the version is reported without live metrics.
+      this.deps.logger.warn({ err, version: key }, 'live performance not computed');
+      const none = { truth: [], probability: [], predicted: [], latencyMs: [] };
+      value = livePerformance({ ...rows, ...none }, reference.training, this.rules.performance);
+    }
     this.performance.set(key, { at: now, labels, value });
     return value;
   }
@@ -681,8 +740,8 @@ export class Monitor {
   }
 }
 
-/** A version's class labels (undefined when its target was 0/1), or why they could not be read. */
-type ClassLabelsLookup = { readonly classes: VersionReference['classLabels'] } | { readonly failure: string };
+/** A version's classes, or why they could not be read. */
+type ClassesLookup = VersionClasses | { readonly failure: string };
 
 /** When the window's earliest row was predicted (before it reached the monitor): where a drift episode begins. */
 function firstPredictionMs(window: ClosedWindow): number {

@@ -97,6 +97,8 @@ export interface MonitorMetrics {
   labels(key: string, outcome: string, n: number): void;
   performance(key: string, live: MonitorWindowData['performance']): void;
   joinRows(rows: number): void;
+  /** A version the champion alias left: its dataset drift, drifted columns and degraded gauges back to 0. */
+  replaced(key: string): void;
   /** Whether drift can be measured for a version (false: no reference profile, or it could not be read). */
   reference(key: string, available: boolean): void;
   /** One retrain decision: `requested`, or the reason it was skipped. */
