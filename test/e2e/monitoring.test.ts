@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { requestReply, watchEvents } from '@mlops/bus';
 import { main as mlops } from '@mlops/cli';
 import { type EventData, SUBJECTS } from '@mlops/contracts';
@@ -161,4 +164,44 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
     expect(svg).toContain('Drift over time');
     expect(svg).toContain(`${modelName} v1, windows 0–`);
   }, 60_000);
+});
+
+describe('mlops predict --csv on a model of numeric features', () => {
+  it('when the CSV has the features in another order and a target, then they are sent by name; a renamed one is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'predict-csv-'));
+    const names = Array.from({ length: 20 }, (_, j) => `x${j}`);
+    const rows = [0, 1, 2].map((i) => row(i));
+    const reversed = [...names].reverse();
+    const csv = (header: string[]) =>
+      `${[...header, 'y'].join(',')}\n${rows.map((r) => [...header.map((n) => r[names.indexOf(n)]), 1].join(',')).join('\n')}\n`;
+    await writeFile(join(dir, 'reversed.csv'), csv(reversed));
+    const direct = await fetch(`${predictorUrl}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: rows }),
+    });
+    const expected = ((await direct.json()) as { probabilities: number[] }).probabilities;
+    const sent = await cli(['predict', '--url', predictorUrl, '--csv', join(dir, 'reversed.csv')]);
+    expect(sent.code, sent.out).toBe(0);
+    expect((JSON.parse(sent.out) as { probabilities: number[] }).probabilities).toEqual(expected);
+
+    await writeFile(join(dir, 'renamed.csv'), csv([...names.slice(0, 19), 'z']));
+    const renamed = await cli(['predict', '--url', predictorUrl, '--csv', join(dir, 'renamed.csv')]);
+    expect(renamed.code).toBe(1);
+    expect(renamed.out).toMatch(
+      /renamed\.csv: the columns are not the served model's inputs \(x0, .*x19\): missing x19; not inputs of the served model: z/,
+    );
+    const noTarget = await cli([
+      'predict',
+      '--url',
+      predictorUrl,
+      '--csv',
+      join(dir, 'reversed.csv'),
+      '--target',
+      'label',
+    ]);
+    expect(noTarget.code).toBe(1);
+    expect(noTarget.out).toMatch(/reversed\.csv: --target "label" is not a column \(columns: x19, x18/);
+    await rm(dir, { recursive: true, force: true });
+  });
 });

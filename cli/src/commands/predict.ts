@@ -9,8 +9,10 @@ import { callPredictor } from '../predictor-http.js';
 
 /** Help text for `mlops predict`. */
 export const PREDICT_USAGE = `usage: mlops predict [--url http://127.0.0.1:8080] (--features '[[x0, ...], ...]' | --csv FILE.csv [--target y])
-Sends rows to the predictor's POST /predict and prints its JSON answer (the target column of a CSV is dropped;
-for a model trained on a CSV table the rows go as named records, so column order does not matter).`;
+Sends rows to the predictor's POST /predict and prints its JSON answer. A CSV's columns are found by name, in any
+order: the target column (--target, default y when present) is dropped, and the others must be the served model's
+features (a model trained on a CSV table takes its raw columns and ignores others), or the command names the missing
+(and extra) ones.`;
 
 const FLAGS = ['url', 'features', 'csv', 'target'] as const;
 
@@ -36,31 +38,67 @@ async function bodyFrom(
     throw new UsageError(`give exactly one of --features or --csv\n${PREDICT_USAGE}`);
   }
   if (values.csv === undefined) return { features: featuresOption(values.features ?? '') };
-  const table = await readRawCsv(resolve(io.cwd, values.csv));
-  return csvBody(table, values.target ?? 'y', await takesRawColumns(base));
+  const file = values.csv;
+  const table = await readRawCsv(resolve(io.cwd, file));
+  const names = table.columns.map((c) => c.name);
+  if (values.target !== undefined && !names.includes(values.target))
+    throw new UsageError(`${file}: --target "${values.target}" is not a column (columns: ${names.join(', ')})`, 1);
+  return csvBody(table, file, values.target ?? 'y', await servedInputs(base));
 }
 
-/** Whether the served model takes raw columns (a table model: GET /model lists its input_columns). */
-async function takesRawColumns(base: string): Promise<boolean> {
+/** The served model's inputs (GET /model): a table model's raw columns, or the names of its numeric features. */
+async function servedInputs(base: string): Promise<{ raw: boolean; names: readonly string[] }> {
   const response = await callPredictor(`${base}/model`);
   if (!response.ok)
     throw new UsageError(`${base}/model answered ${response.status}: ${(await response.text()).trim()}`, 1);
-  return Array.isArray(((await response.json()) as { input_columns?: unknown }).input_columns);
+  const model = (await response.json()) as { input_columns?: { name: string }[]; feature_names?: string[] };
+  if (Array.isArray(model.input_columns)) return { raw: true, names: model.input_columns.map((c) => c.name) };
+  return { raw: false, names: model.feature_names ?? [] };
 }
 
-/** A table model gets named records (columns found by name, the target dropped); any other model rows of numbers. */
-function csvBody(table: RawTable, target: string, raw: boolean) {
+/**
+ * A table model gets named records; any other model rows of numbers in its features' order. Either way the CSV's
+ * columns (the target dropped) must be the model's inputs by name: a renamed, missing or extra column is refused
+ * rather than scored by position.
+ */
+function csvBody(table: RawTable, file: string, target: string, inputs: { raw: boolean; names: readonly string[] }) {
   const columns = table.columns.filter((c) => c.name !== target);
-  if (!raw) {
+  // A table model's request may carry more columns than it takes (ids, excluded columns): it reads its own by name.
+  checkColumns(
+    columns.map((c) => c.name),
+    inputs.names,
+    file,
+    !inputs.raw,
+  );
+  if (!inputs.raw) {
     const text = columns.find((c) => c.kind === 'text' || missingCount(c) > 0);
     if (text !== undefined)
-      throw new UsageError(`column "${text.name}" is not all numbers: the served model takes numbers`, 1);
-    return { features: Array.from({ length: table.rows }, (_, i) => columns.map((c) => c.values[i] as number)) };
+      throw new UsageError(`${file}: column "${text.name}" is not all numbers: the served model takes numbers`, 1);
+    const byName = new Map(columns.map((c) => [c.name, c.values]));
+    const ordered = inputs.names.map((name) => byName.get(name) as ArrayLike<number>);
+    return { features: Array.from({ length: table.rows }, (_, i) => ordered.map((values) => values[i] as number)) };
   }
   const records = Array.from({ length: table.rows }, (_, i) =>
     Object.fromEntries(columns.map((c) => [c.name, categoryAt(c, i)])),
   );
   return { records };
+}
+
+/** Refuses a CSV that lacks some of the model's inputs (or, when `exact`, has others), naming them. */
+function checkColumns(columns: readonly string[], inputs: readonly string[], file: string, exact: boolean): void {
+  const missing = inputs.filter((name) => !columns.includes(name));
+  const extra = exact ? columns.filter((name) => !inputs.includes(name)) : [];
+  if (missing.length === 0 && extra.length === 0) return;
+  const parts = [
+    ...(missing.length > 0 ? [`missing ${missing.join(', ')}`] : []),
+    ...(extra.length > 0
+      ? [`not inputs of the served model: ${extra.join(', ')} (a target column? use --target)`]
+      : []),
+  ];
+  throw new UsageError(
+    `${file}: the columns are not the served model's inputs (${inputs.join(', ')}): ${parts.join('; ')}`,
+    1,
+  );
 }
 
 function featuresOption(text: string): number[][] {
