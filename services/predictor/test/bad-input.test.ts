@@ -179,6 +179,22 @@ describe('a corpus of malformed prediction bodies', () => {
   });
 });
 
+describe('numbers beyond a float64 (1e999 parses as Infinity)', () => {
+  it('when a value is ±Infinity, then every JSON protocol names it as not finite, not as "expected number, received number"', async () => {
+    for (const [path, body, field] of [
+      ['/predict', '{"features": [[0.1, 1e999, 2]]}', 'features[0][1]'],
+      ['/predict', '{"records": [{"x0": 1, "x1": -1e999, "x2": 2}]}', 'records[0].x1'],
+      ['/invocations', '{"instances": [[0.1, 1e999, 2]]}', 'instances[0][1]'],
+    ] as const) {
+      const answer = await send(path, body);
+      expect(answer.status).toBe(400);
+      expect(answer.text).toContain(field);
+      expect(answer.text).toMatch(/must be a finite number, got -?Infinity/);
+      expect(answer.text).not.toContain('received number');
+    }
+  });
+});
+
 describe('bad percent-escapes in the path', () => {
   it('when a read path holds a malformed escape, then the answer is a 400 in the usual JSON shape, with no stack', async () => {
     for (const path of ['/v2/models/%E0%A4%A/ready', '/v2/models/%E0%A4%A', '/docs/%E0', '/docs/%']) {

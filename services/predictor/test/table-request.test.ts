@@ -74,6 +74,11 @@ describe('raw columns in scoring requests (table models)', () => {
       /column "tenure" takes a number or null, got "long"/,
     ],
     [
+      'a number beyond a float64 (1e999 parses as Infinity)',
+      () => predictTable({ records: [{ tenure: Number.POSITIVE_INFINITY, plan: 'basic' }] }, COLUMNS, LIMITS),
+      /column "tenure" takes a number or null, got Infinity$/,
+    ],
+    [
       'a number in a text column',
       () => predictTable({ features: [[3, 7]] }, COLUMNS, LIMITS),
       /column "plan" takes text or null, got 7/,

@@ -170,6 +170,7 @@ export function textCell(value: unknown, column: string, where: string): string 
 }
 
 function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON.stringify writes ±Infinity as null: the value the client sent (1e999) is named instead.
+  const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }

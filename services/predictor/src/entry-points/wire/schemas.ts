@@ -5,7 +5,12 @@ import { z } from 'zod';
  * with them and the OpenAPI document is generated from them, so the two cannot drift apart.
  */
 
-const finite = z.number().describe('a finite number (NaN and ±Infinity are refused)');
+const finite = z
+  .number({
+    // zod's own message for ±Infinity (a 1e999 in JSON) is "expected number, received number".
+    error: (issue) => (typeof issue.input === 'number' ? `must be a finite number, got ${issue.input}` : undefined),
+  })
+  .describe('a finite number (NaN and ±Infinity are refused)');
 const row = z.array(finite).describe('one row: a value per feature, in the model’s feature order');
 const rowOrValue = z.union([row, finite]).describe('a number (the whole array is one row) or a row');
 const namedRow = z.record(z.string(), finite).describe('one row as feature name → value');
