@@ -31,15 +31,18 @@ export function resultsTable(
   const preprocessing = tables ? `  ${'scale'.padEnd(5)}  ${'impute'.padEnd(13)}  ${'missing cat.'.padEnd(13)}` : '';
   const cv = progress.completed.find((r) => r.cv !== undefined)?.cv;
   const cvHeader = cv === undefined ? '' : `  ${`cv ${metric} (k=${cv.k})`.padStart(21)}`;
-  const header = `${'C'.padStart(8)}  ${'solver'.padEnd(9)}${preprocessing}  accuracy  precision  recall      f1  roc_auc  log_loss  iters${cvHeader}`;
+  const extra = extraColumns(progress.completed);
+  const extraHeader = extra.map((c) => `  ${c.name.padEnd(c.width)}`).join('');
+  const header = `${'C'.padStart(8)}  ${'solver'.padEnd(9)}${extraHeader}${preprocessing}  accuracy  precision  recall      f1  roc_auc  log_loss  iters${cvHeader}`;
   const rows = [...progress.completed]
     .sort((a, b) => a.trial_index - b.trial_index)
     .map((r) => {
       const m = r.metrics;
       const p = r.params;
       const cells = [
-        String(p.C).padStart(8),
+        shortNumber(p.C).padStart(8),
         p.solver.padEnd(9),
+        ...extra.map((c) => c.cell(p).padEnd(c.width)),
         ...(tables
           ? [String(p.scale).padEnd(5), String(p.impute).padEnd(13), String(p.categorical_missing).padEnd(13)]
           : []),
@@ -55,7 +58,50 @@ export function resultsTable(
       return `${cells.join('  ')}${r.trial_id === bestTrialId ? `  ← best ${metric}` : ''}`;
     });
   const failures = progress.failed.map((f) => `  failed: C=${f.params.C} ${f.params.solver}: ${f.reason}`);
-  return [header, ...rows, ...failures].join('\n');
+  const legend = progress.completed.some((r) => !r.converged)
+    ? ['iters ending in !: the solver stopped at max_iter before converging (ConvergenceWarning in scikit-learn)']
+    : [];
+  return [header, ...rows, ...legend, ...failures].join('\n');
+}
+
+type TrialParams = RunCompleted['data']['params'];
+
+/** penalty, l1_ratio and class_weight, each shown when a trial of the tuning set it to other than the default. */
+function extraColumns(trials: readonly RunCompleted['data'][]) {
+  const columns = [
+    {
+      name: 'penalty',
+      shown: trials.some((r) => r.params.penalty !== 'l2'),
+      cell: (p: TrialParams) => p.penalty ?? 'none',
+    },
+    {
+      name: 'l1_ratio',
+      shown: trials.some((r) => r.params.l1_ratio !== undefined),
+      cell: (p: TrialParams) => (p.l1_ratio === undefined ? '-' : shortNumber(p.l1_ratio)),
+    },
+    {
+      name: 'class_weight',
+      shown: trials.some((r) => r.params.class_weight !== undefined && r.params.class_weight !== null),
+      cell: (p: TrialParams) => classWeightText(p.class_weight),
+    },
+  ];
+  return columns
+    .filter((c) => c.shown)
+    .map((c) => ({ ...c, width: Math.max(c.name.length, ...trials.map((r) => c.cell(r.params).length)) }));
+}
+
+function classWeightText(weight: TrialParams['class_weight']): string {
+  if (weight === undefined || weight === null) return 'none';
+  if (typeof weight === 'string') return weight;
+  return Object.entries(weight)
+    .map(([label, w]) => `${label}:${w}`)
+    .join(',');
+}
+
+/** A number in at most 4 significant digits (a drawn C of a random search is 1.4855912855264068). */
+function shortNumber(value: number): string {
+  const text = String(value);
+  return text.length <= 8 ? text : String(Number(value.toPrecision(4)));
 }
 
 /** The column roles of a CSV table's tuning, printed when it starts (nothing for the synthetic data set). */
