@@ -53,6 +53,25 @@ ${RETRAIN_USAGE}
 
 ${TRAFFIC_USAGE}`;
 
+/** Each command's own help, printed by `mlops <command> --help` (demo takes no options: the overview names it). */
+const COMMAND_USAGE: Record<string, string> = {
+  dataset: DATASET_USAGE,
+  fit: FIT_USAGE,
+  demo: 'usage: mlops demo\nRuns the seed experiment offline (no stack needed) and prints the results table.',
+  up: UP_USAGE,
+  status: STATUS_USAGE,
+  tune: TUNE_USAGE,
+  predict: PREDICT_USAGE,
+  models: REGISTRY_USAGE,
+  promote: REGISTRY_USAGE,
+  rollback: REGISTRY_USAGE,
+  monitor: MONITOR_USAGE,
+  feedback: MONITOR_USAGE,
+  retrain: RETRAIN_USAGE,
+  history: RETRAIN_USAGE,
+  traffic: TRAFFIC_USAGE,
+};
+
 type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   dataset: datasetCommand,
@@ -80,6 +99,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];
+  const help = COMMAND_USAGE[name];
+  if (help !== undefined && (args.includes('--help') || args.includes('-h'))) {
+    io.stdout(`${help}\n`);
+    return 0;
+  }
   try {
     if (command === undefined) throw new UsageError(`unknown command "${name}" (try: mlops help)`);
     return await command(args, io);

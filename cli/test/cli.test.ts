@@ -336,6 +336,41 @@ describe('mlops tune flags', () => {
   });
 });
 
+describe('mlops <command> --help', () => {
+  it('when any command is asked for --help or -h, then it prints its own usage and exits 0 without connecting', async () => {
+    for (const name of [
+      'dataset',
+      'fit',
+      'demo',
+      'up',
+      'status',
+      'tune',
+      'predict',
+      'models',
+      'promote',
+      'rollback',
+      'monitor',
+      'feedback',
+      'retrain',
+      'history',
+      'traffic',
+    ]) {
+      for (const flag of ['--help', '-h']) {
+        const result = await run(name, flag);
+        expect(result.code, `${name} ${flag}: ${result.stderr}`).toBe(0);
+        expect(result.stdout).toMatch(
+          new RegExp(
+            `^usage: mlops ${name === 'feedback' || name === 'promote' || name === 'rollback' || name === 'history' ? '\\w+' : name}`,
+          ),
+        );
+        expect(result.stderr).toBe('');
+      }
+    }
+    expect((await run('tune', '--help')).stdout).toContain('--top-k 5');
+    expect((await run('feedback', '--help')).stdout).toContain('usage: mlops feedback');
+  });
+});
+
 describe('mlops tune flags checked before anything is sent', () => {
   it('when --timeout is not a positive number, then tune refuses before connecting (exit code 2)', async () => {
     for (const [value, message] of [
