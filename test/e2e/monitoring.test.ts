@@ -166,6 +166,19 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
   }, 60_000);
 });
 
+describe('mlops monitor with filters', () => {
+  it('when --version or --name names nothing the monitor saw, then it says so rather than "no predictions yet"', async () => {
+    const unknownVersion = await cli(['monitor', '--name', modelName, '--version', '99']);
+    expect(unknownVersion.code).toBe(0);
+    expect(unknownVersion.out).toBe(
+      `the monitor has seen no predictions of model ${modelName} version 99 (mlops monitor without --name and --version lists what it has seen)\n`,
+    );
+    const unknownModel = await cli(['monitor', '--name', 'Nope']);
+    expect(unknownModel.out).toMatch(/^the monitor has seen no predictions of model Nope \(/);
+    expect((await cli(['monitor', '--name', modelName])).out).toMatch(new RegExp(`^${modelName} v1: \\d+ windows`));
+  });
+});
+
 describe('mlops predict --csv on a model of numeric features', () => {
   it('when the CSV has the features in another order and a target, then they are sent by name; a renamed one is refused', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'predict-csv-'));

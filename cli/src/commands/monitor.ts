@@ -33,11 +33,22 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
     ...(values.version === undefined ? {} : { version: values.version }),
   });
   if (reply.versions.length === 0) {
-    io.stdout('the monitor has seen no predictions yet (send some to POST /predict)\n');
+    io.stdout(`${nothingSeen(values.name, values.version)}\n`);
     return 0;
   }
   io.stdout(`${reply.versions.map(versionReport).join('\n\n')}\n`);
   return 0;
+}
+
+/** What an empty status means: nothing predicted at all, or nothing of the model or version the filters name. */
+function nothingSeen(name: string | undefined, version: string | undefined): string {
+  if (name === undefined && version === undefined)
+    return 'the monitor has seen no predictions yet (send some to POST /predict)';
+  const which = [
+    ...(name === undefined ? [] : [`model ${name}`]),
+    ...(version === undefined ? [] : [`version ${version}`]),
+  ];
+  return `the monitor has seen no predictions of ${which.join(' ')} (mlops monitor without --name and --version lists what it has seen)`;
 }
 
 /** `mlops feedback --csv FILE`: labels from a CSV, in batches; prints what was accepted and refused. */
