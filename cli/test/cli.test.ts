@@ -441,7 +441,7 @@ describe('mlops models, promote, rollback', () => {
           version: '2',
           created_at: '2026-12-01T17:44:56.000Z',
           aliases: ['challenger'],
-          metric: { name: 'accuracy', value: 0.855 },
+          metric: { name: 'accuracy', value: 0.8552238805970149 },
           gate_status: 'rejected',
           gate_reason: 'accuracy 0.855 vs champion v1 0.865: worse',
           tuning_id: 't-2',
@@ -459,9 +459,9 @@ describe('mlops models, promote, rollback', () => {
     });
     expect(table.split('\n')).toEqual([
       'm (champion: version 1)',
-      'version  aliases     metric          gate      tuning  created',
-      '2        challenger  accuracy=0.855  rejected  t-2     2026-12-01 17:44:56',
-      '1        champion    -               -         -',
+      'version  aliases     metric           gate      tuning  created',
+      '2        challenger  accuracy=0.8552  rejected  t-2     2026-12-01 17:44:56',
+      '1        champion    -                -         -',
       'gate:',
       '  v2: accuracy 0.855 vs champion v1 0.865: worse',
     ]);

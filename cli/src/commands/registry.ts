@@ -89,7 +89,7 @@ export function modelsTable(reply: Extract<ListModelsReply, { status: 'ok' }>): 
   const rows = reply.versions.map((v) => [
     v.version,
     v.aliases.join(',') || '-',
-    v.metric === null ? '-' : `${v.metric.name}=${v.metric.value}`,
+    v.metric === null ? '-' : `${v.metric.name}=${Number(v.metric.value.toFixed(4))}`,
     v.gate_status ?? '-',
     v.tuning_id ?? '-',
     v.created_at.slice(0, 19).replace('T', ' '),

@@ -311,7 +311,7 @@ function watchTuning(
     on(SUBJECTS.modelRegistered, (d) => {
       screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
       screen.print(
-        `registered ${d.name} version ${d.version} (alias ${d.alias}), ${d.metric === null ? '' : `${d.metric.name}=${d.metric.value}, `}run ${d.run_id}\n`,
+        `registered ${d.name} version ${d.version} (alias ${d.alias}), ${d.metric === null ? '' : `${d.metric.name}=${Number(d.metric.value.toFixed(4))}, `}run ${d.run_id}\n`,
       );
       if (d.reason !== undefined) screen.print(`version ${d.version} promoted to ${d.alias}: ${d.reason}\n`);
       resolve(0);

@@ -67,7 +67,7 @@ function modelLines(model: ModelSection | undefined): string[] {
     model.aliases.length === 0 ? 'none' : model.aliases.map((a) => `${a.alias} → v${a.version}`).join(', ');
   const champion = model.champion;
   if (champion === null) return [`champion of ${model.name}: none (aliases: ${aliases})`];
-  const metric = champion.metric === null ? '' : `${champion.metric.name} ${champion.metric.value}, `;
+  const metric = champion.metric === null ? '' : `${champion.metric.name} ${roundedMetric(champion.metric.value)}, `;
   const tuning = champion.tuningId === null ? 'no tuning tag' : `tuning ${champion.tuningId}`;
   return [`champion of ${model.name}: version ${champion.version} (${metric}${tuning}); aliases: ${aliases}`];
 }
@@ -111,4 +111,10 @@ function when(iso: string): string {
 function short(path: string, cwd: string): string {
   const inside = relative(cwd, path);
   return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+}
+
+/** A metric as MLflow keeps it (text, full precision), in 4 decimals as every other table of the CLI shows it. */
+function roundedMetric(value: string): string {
+  const number = Number(value);
+  return Number.isFinite(number) && value.trim() !== '' ? String(Number(number.toFixed(4))) : value;
 }
