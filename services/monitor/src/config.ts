@@ -101,7 +101,9 @@ export const configSchema = z
       .int('must be a whole number of rows')
       .min(1, 'must be at least 1: a retrain needs new labelled rows to learn from')
       .default(500)
-      .describe('An automatic retrain waits for this many labelled rows predicted since the last retrain (M)'),
+      .describe(
+        'An automatic retrain waits for this many labelled rows among those it would learn from (predicted since the drift began, or in the performance window) that are newer than the last retrain (M)',
+      ),
     MONITOR_RETRAIN_COOLDOWN_SECONDS: z.coerce
       .number({ message: 'must be a number of seconds' })
       .min(0, 'must not be negative: it is the time between two automatic retrains')

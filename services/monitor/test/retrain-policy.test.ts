@@ -99,7 +99,8 @@ describe('retrain policy: decisions', () => {
     expect(decideRetrain(RULES, timing(), rows, 0)).toEqual({
       go: false,
       reason: 'too_few_labels',
-      message: '499 new labelled rows since the last retrain; 500 needed',
+      message:
+        '499 labelled rows to learn from (predicted since the drift began, or in the performance window) are newer than the last retrain; 500 needed',
     });
     expect(decideRetrain(RULES, timing({ trigger: 'manual' }), rows, 0)).toEqual({ go: true });
   });

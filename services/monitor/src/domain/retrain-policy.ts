@@ -94,14 +94,15 @@ export function timingSkip(rules: RetrainRules, timing: RetrainTiming, nowMs: nu
 }
 
 /**
- * The checks on the rows: an automatic trigger needs M labelled rows new since the last retrain (waived by hand);
+ * The checks on the rows: an automatic trigger needs M labelled rows, among those it would learn from, predicted
+ * after the last retrain's newest row (waived by hand);
  * every data set needs MIN_ROWS_PER_CLASS rows of each class. Null when they pass.
  */
 export function rowsSkip(rules: RetrainRules, trigger: RetrainTrigger, rows: RetrainRows): RetrainDecision | null {
   if (trigger !== 'manual' && rows.newLabelled < rules.minLabels) {
     return skip(
       'too_few_labels',
-      `${rows.newLabelled} new labelled rows since the last retrain; ${rules.minLabels} needed`,
+      `${rows.newLabelled} labelled rows to learn from (predicted since the drift began, or in the performance window) are newer than the last retrain; ${rules.minLabels} needed`,
     );
   }
   const [negatives, positives] = rows.classCounts;
