@@ -27,6 +27,7 @@ describe('mlops up (the quick start)', () => {
       expect(stdout).toMatch(/0\.01 {2}liblinear {5}0\.865 .*← best accuracy/);
       expect(stdout).toMatch(/registered One_Customer_Classifier version 1 \(alias champion\)/);
       expect(stdout).toMatch(/\/predict: {3}http:\/\/127\.0\.0\.1:\d+\/predict/);
+      expect(stdout).toMatch(/metrics: {4}http:\/\/127\.0\.0\.1:\d+\/metrics \(monitor: drift, live performance\)/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -109,7 +109,9 @@ const SIGNALLED = Symbol('signalled');
 
 function printEndpoints(io: CliIo, stack: LocalStack): void {
   const predictUrl = `${stack.predictorUrl}/predict`;
-  io.stdout(`\nMLflow UI:  ${stack.trackingUri}\n/predict:   ${predictUrl}\n`);
+  io.stdout(
+    `\nMLflow UI:  ${stack.trackingUri}\n/predict:   ${predictUrl}\nmetrics:    ${stack.monitorUrl}/metrics (monitor: drift, live performance)\n`,
+  );
   io.stdout(
     `try:        curl -s -X POST ${predictUrl} -H 'content-type: application/json' -d '{"features": [${Array(20).fill(0).join(', ')}]}'\n`,
   );

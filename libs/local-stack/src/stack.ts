@@ -70,6 +70,8 @@ export interface LocalStack {
   readonly natsUrl: string;
   readonly trackingUri: string;
   readonly predictorUrl: string;
+  /** The monitor's HTTP server (`/metrics` for Prometheus, `/ready`), on a free port. */
+  readonly monitorUrl: string;
   /** trainer, tracker, predictor, monitor (a restart keeps the object; `pid` is the current run's). */
   readonly services: readonly SupervisedProcess[];
   /** `<dataDir>/stack.json`, rewritten on every change (read it with `readStackState`). */
@@ -164,6 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       natsUrl: nats.url,
       trackingUri: mlflow.trackingUri,
       predictorUrl: `http://127.0.0.1:${ports.predictor}`,
+      monitorUrl: new URL(services.find((s) => s.process.name === 'monitor')?.healthUrl ?? 'http://127.0.0.1:0').origin,
       services: services.map((service) => service.process),
       stateFile: state.file,
       failed: supervision.failed,
