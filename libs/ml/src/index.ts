@@ -119,7 +119,7 @@ export {
   fitPreprocessor,
 } from './preprocessing/column-transformer.js';
 export type { RawTableOptions } from './preprocessing/csv-table.js';
-export { readRawTable } from './preprocessing/csv-table.js';
+export { isDecimalCell, readRawTable } from './preprocessing/csv-table.js';
 export type { NumericImputeStrategy } from './preprocessing/imputer.js';
 export { mostFrequentCategory, NUMERIC_IMPUTE_STRATEGIES, numericImputeValue } from './preprocessing/imputer.js';
 export type { EncodedTarget } from './preprocessing/label-encoder.js';

@@ -94,6 +94,16 @@ describe('raw columns in scoring requests (table models)', () => {
       /CSV header lacks column "tenure"/,
     ],
     [
+      'a hexadecimal number in a CSV number column (pandas reads decimals only)',
+      () => csvTable('plan,tenure\nbasic,3\nbasic,0x10\n', COLUMNS, LIMITS),
+      /CSV line 3: column "tenure" takes a number, got "0x10"/,
+    ],
+    [
+      'a binary number in a CSV number column',
+      () => csvTable('plan,tenure\nbasic,0b10000\n', COLUMNS, LIMITS),
+      /CSV line 2: column "tenure" takes a number, got "0b10000"/,
+    ],
+    [
       'text in a CSV number column',
       () => csvTable('plan,tenure\nbasic,abc\n', COLUMNS, LIMITS),
       /CSV line 2: column "tenure" takes a number, got "abc"/,

@@ -1,4 +1,4 @@
-import { type CsvRecord, CsvSyntaxError, type DenseMatrix, isBlankRecord, readCsv } from '@mlops/ml';
+import { type CsvRecord, CsvSyntaxError, type DenseMatrix, isBlankRecord, isDecimalCell, readCsv } from '@mlops/ml';
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import { InvocationsRequestShapes } from './schemas.js';
 import { recordsToMatrix, requireOneField, rowsToMatrix, validateBody } from './scoring-request.js';
@@ -50,7 +50,8 @@ export function parseMlflowCsv(text: string, featureNames: readonly string[], li
     }
     for (let j = 0; j < width; j++) {
       const cell = (cells[columns[j] as number] as string).trim();
-      const value = cell === '' ? Number.NaN : Number(cell);
+      // Decimal numbers only, as pandas reads them: Number() would also take 0x10, 0b1 and 0o7.
+      const value = isDecimalCell(cell) ? Number(cell) : Number.NaN;
       if (!Number.isFinite(value)) {
         throw new BadScoringRequest(
           `CSV row ${r + 1}, column "${featureNames[j]}": ${JSON.stringify(cell)} is not a finite number`,

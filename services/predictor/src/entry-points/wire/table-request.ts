@@ -3,6 +3,7 @@ import {
   type DenseMatrix,
   InvalidDataError,
   isBlankRecord,
+  isDecimalCell,
   MISSING_CELLS,
   numberCell,
   type RawColumn,
@@ -134,7 +135,8 @@ export function csvTable(text: string, columns: readonly ColumnSpec[], limits: S
 function csvCell(cell: string, column: ColumnSpec, line: number): number | string | null {
   if (MISSING_CELLS.has(cell)) return null;
   if (column.kind === 'text') return cell;
-  const value = Number(cell);
+  // Decimal numbers only, as pandas reads them: Number() would also take 0x10, 0b1 and 0o7.
+  const value = isDecimalCell(cell) ? Number(cell) : Number.NaN;
   if (!Number.isFinite(value)) {
     throw new BadScoringRequest(
       `CSV line ${line}: column "${column.name}" takes a number, got ${JSON.stringify(cell)}`,
