@@ -173,9 +173,6 @@ function rowOf(path: string, start: number): string {
   return Number.isInteger(index) ? String(start + index + 2) : path;
 }
 
-/** A label written as a number: only 0 and 1 are classes then (text labels are any other text). */
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
 async function readLabels(file: string, path: string, model: string | undefined): Promise<FeedbackItem[]> {
   let text: string;
   try {
@@ -199,11 +196,11 @@ async function readLabels(file: string, path: string, model: string | undefined)
   return rows.map((r) => {
     const value = r.cells[label]?.trim() ?? '';
     if (value === '') throw new UsageError(`${path}:${r.line}: the label is empty`, 1);
-    const number = NUMBER.test(value) ? Number(value) : Number.NaN;
     return {
       prediction_id: r.cells[id]?.trim() ?? '',
-      // A number as the target held it (5, or a class index 0/1), any other cell as a class's text; the monitor maps it.
-      label: Number.isFinite(number) ? number : value,
+      // As text, the value as the target held it ("5", "yes", or "1" of a target of 1 and 2), or the index "0"/"1"
+      // when it names no class: the monitor maps it by the version's classes.
+      label: value,
       ...(model === undefined ? {} : { model }),
     };
   });

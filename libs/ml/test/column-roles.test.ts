@@ -37,7 +37,7 @@ describe('readRawTable', () => {
   it('when a number column holds infinity (read as a float by pandas), then the error names the line and the column', () => {
     for (const cell of ['inf', '-Infinity', '+INF'])
       expect(() => readRawTable(`a,y\n1,0\n${cell},1\n`, { source: 'c.csv' })).toThrow(
-        `c.csv:3: column "a" holds "${cell}": a model cannot train on an infinite value`,
+        `c.csv:3: column "a" holds "${cell}": an infinite value is not a usable number`,
       );
     expect(readRawTable('a,y\n1,0\ninfinite,1\n').columns[0]?.kind).toBe('text');
   });

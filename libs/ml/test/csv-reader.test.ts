@@ -68,6 +68,17 @@ describe('decodeCsvBytes', () => {
       'a.csv:2: byte 0xe9 after "rouge" is not UTF-8: save the file as UTF-8',
     );
     expect(() => decodeCsvBytes(Uint8Array.from([0x63, 0xff, 0x0a]), 'h.csv')).toThrow('h.csv:1: byte 0xff after "c"');
+    // A real U+FFFD before the bad byte, an overlong form and a surrogate: the first bad byte is named.
+    const encode = (text: string) => [...new TextEncoder().encode(text)];
+    const withReplacement = Uint8Array.from([...encode('a,b\n\uFFFDx,1\nrouge'), 0xe9, 0x0a]);
+    expect(() => decodeCsvBytes(withReplacement, 'r.csv')).toThrow('r.csv:3: byte 0xe9 after "rouge"');
+    expect(() => decodeCsvBytes(Uint8Array.from([0x61, 0xc0, 0xaf]), 'o.csv')).toThrow('o.csv:1: byte 0xc0 after "a"');
+    expect(() => decodeCsvBytes(Uint8Array.from([0x61, 0xed, 0xa0, 0x80]), 's.csv')).toThrow(
+      's.csv:1: byte 0xed after "a"',
+    );
+    expect(() => decodeCsvBytes(Uint8Array.from([...encode('é'), 0xe2, 0x82]), 't.csv')).toThrow(
+      't.csv:1: byte 0xe2 after "é"',
+    );
   });
 });
 

@@ -24,8 +24,8 @@ function files(classes: [number, number], classLabels?: [string, string]): Versi
   };
 }
 
-/** A monitor of one version (`files`), keeping what it publishes. */
-function harness(version: VersionFiles) {
+/** A monitor of one version (`files`, or the error reading them throws), keeping what it publishes. */
+function harness(version: VersionFiles | Error) {
   const recorded: EventData<'label.recorded'>[] = [];
   const windows: MonitorWindowData[] = [];
   const announce = {
@@ -42,7 +42,12 @@ function harness(version: VersionFiles) {
   } as unknown as MonitorAnnouncer;
   const metrics = new Proxy({}, { get: () => () => undefined }) as MonitorMetrics;
   const deps = {
-    files: { load: async () => version },
+    files: {
+      load: async () => {
+        if (version instanceof Error) throw version;
+        return version;
+      },
+    },
     announce,
     runs: undefined,
     metrics,
@@ -132,6 +137,25 @@ describe('labels of a model whose classes are values other than 0 and 1', () => 
     ]);
     expect(reply.errors.map((e) => e.message)).toEqual([
       '1 is ambiguous for m version 1: it is the value of class 0 (1) and the index of class 1 (2); send the class\'s value as text ("1" or "2")',
+    ]);
+  });
+
+  it('when an index comes as text ("0", "1" from a CSV) and names no value, then it is the index', async () => {
+    const { monitor, recorded } = harness(files([2, 5]));
+    monitor.rememberPrediction(logged('r', [5, 2]));
+    expect(await monitor.feedback([label('r-0', '1'), label('r-1', '0')])).toMatchObject({ accepted: 2 });
+    expect(recorded.map((r) => r.label)).toEqual([1, 0]);
+  });
+
+  it("when the version's files cannot be read (MLflow down), then 0 and 1 are still stored and a value is to be sent again", async () => {
+    const { monitor, recorded } = harness(new Error('MLflow is not reachable'));
+    monitor.rememberPrediction(logged('r', [1, 0, 1]));
+    const reply = await monitor.feedback([label('r-0', 1), label('r-1', 0), label('r-2', 'yes')]);
+    expect(recorded.map((r) => r.label)).toEqual([1, 0]);
+    expect(reply.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /^"yes" cannot be mapped now: the classes of m version 1 could not be read \(.*MLflow is not reachable.*\); send it again$/,
+      ),
     ]);
   });
 

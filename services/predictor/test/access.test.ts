@@ -163,5 +163,8 @@ describe('limits', () => {
     expect(levels.filter((level) => level >= 40)).toEqual([]);
     const failures = await t.metrics.registry.getSingleMetricAsString('model_infer_request_failure');
     expect(failures).not.toMatch(/^model_infer_request_failure\{/m);
+    const requests = await t.metrics.registry.getSingleMetricAsString('predictor_requests_total');
+    expect(requests).toMatch(/^predictor_requests_total\{endpoint="\/predict",status="499"\} 1$/m);
+    expect(requests).not.toMatch(/status="200"/);
   });
 });

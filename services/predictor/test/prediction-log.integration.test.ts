@@ -217,7 +217,7 @@ describe('POST /feedback on a real nats-server', () => {
   it('when the body is malformed or a label is wrong, then 400 naming the problem', async () => {
     const malformed = await post(predictor, '/feedback', '{"prediction_id": ');
     expect([malformed.status, malformed.json.error.code]).toEqual([400, 'MALFORMED_JSON']);
-    const wrong = await post(predictor, '/feedback', [label, { ...label, label: 7 }]);
+    const wrong = await post(predictor, '/feedback', [label, { ...label, label: true }]);
     expect(wrong.status).toBe(400);
     expect(wrong.json.error.message).toMatch(/^\[1\]\.label: /);
   });

@@ -21,7 +21,6 @@ export class CsvSyntaxError extends InvalidDataError {
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const LENIENT_UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * A CSV file's bytes as text, refusing bytes that are not UTF-8 (pandas.read_csv's default encoding) instead of
@@ -31,16 +30,43 @@ export function decodeCsvBytes(bytes: Uint8Array, source: string): string {
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {
-    const text = LENIENT_UTF8.decode(bytes);
-    const at = text.indexOf('\uFFFD');
-    const before = text.slice(0, Math.max(at, 0));
-    const line = before.split('\n').length;
-    const byte = bytes[new TextEncoder().encode(before).length] ?? 0;
-    const context = before.slice(before.lastIndexOf('\n') + 1).slice(-20);
+    const at = firstInvalidUtf8(bytes);
+    const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
+    const line = bytes.subarray(0, at).filter((b) => b === 0x0a).length + 1;
+    const context = STRICT_UTF8.decode(bytes.subarray(lineStart, at)).slice(-20);
+    const byte = (bytes[at] ?? 0).toString(16).padStart(2, '0');
     throw new InvalidDataError(
-      `${source}:${line}: byte 0x${byte.toString(16).padStart(2, '0')} after "${context}" is not UTF-8: save the file as UTF-8`,
+      `${source}:${line}: byte 0x${byte} after "${context}" is not UTF-8: save the file as UTF-8`,
     );
   }
+}
+
+/** The offset of the first byte that does not belong to a well-formed UTF-8 sequence (the Unicode standard's table). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] as number;
+    const length =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    const [low, high] =
+      b === 0xe0
+        ? [0xa0, 0xbf]
+        : b === 0xed
+          ? [0x80, 0x9f]
+          : b === 0xf0
+            ? [0x90, 0xbf]
+            : b === 0xf4
+              ? [0x80, 0x8f]
+              : [0x80, 0xbf];
+    for (let k = 1; k < length; k++) {
+      const c = bytes[i + k];
+      const [lo, hi] = k === 1 ? [low, high] : [0x80, 0xbf];
+      if (c === undefined || c < lo || c > hi) return i;
+    }
+    i += length;
+  }
+  return bytes.length;
 }
 
 const BOM = '\uFEFF';

@@ -48,7 +48,7 @@ function typedColumn(name: string, cells: string[], lines: readonly number[], so
   const infinite = numeric ? cells.findIndex((cell) => INFINITY.test(cell)) : -1;
   if (infinite >= 0) {
     throw new InvalidDataError(
-      `${source}:${lines[infinite]}: column "${name}" holds "${cells[infinite]}": a model cannot train on an infinite value`,
+      `${source}:${lines[infinite]}: column "${name}" holds "${cells[infinite]}": an infinite value is not a usable number`,
     );
   }
   if (!numeric) return { name, kind: 'text', values: cells.map((c) => (MISSING_CELLS.has(c) ? null : c)) };

@@ -13,13 +13,16 @@ export type ClassOfLabel = { readonly index: 0 | 1 } | { readonly error: string 
 
 /**
  * A label as its class index: the class's own value (a number as the target held it, or its text, or a number's
- * text: `5`, `"5"`, `"yes"`), or the index 0 or 1 itself where it is not also the value of the other class (a
- * model of classes 1 and 2 is sent `1` as text, `"1"`, or its index is read as ambiguous and refused).
+ * text: `5`, `"5"`, `"yes"`), or the index 0 or 1 (`1` or `"1"`) where it is not the value of a class. Text is read
+ * as a value first (`"1"` of classes 1 and 2 is class 0); the number 1 there is both and refused as ambiguous.
  */
 export function classOfLabel(label: number | string, version: VersionClasses, name: string): ClassOfLabel {
   const values = ownValues(version);
   const byValue = values.findIndex((value) => sameValue(label, value));
-  const byIndex = label === 0 || label === 1 ? label : -1;
+  // A number may be an index as well as a value (ambiguous when they differ); text is a value first, an index only
+  // when it names no value (a CSV cell "1" of a target of 1 and 2 is the class 1).
+  const asIndex = label === 0 || label === 1 || label === '0' || label === '1' ? Number(label) : -1;
+  const byIndex = typeof label === 'number' || byValue === -1 ? asIndex : -1;
   if (byValue !== -1 && byIndex !== -1 && byValue !== byIndex) {
     return {
       error: `${show(label)} is ambiguous for ${name}: it is the value of class ${byValue} (${show(values[byValue] as ClassLabel)}) and the index of class ${byIndex} (${show(values[byIndex] as ClassLabel)}); send the class's value as text (${values.map((v) => JSON.stringify(String(v))).join(' or ')})`,

@@ -316,6 +316,8 @@ export class Monitor {
       lookups.set(key, lookup);
     }
     const found = await lookup;
+    // A class index needs no lookup: MLflow being down (or a version's files unreadable) must not refuse 0 and 1.
+    if ('failure' in found && (label === 0 || label === 1)) return { index: label };
     if ('failure' in found) {
       return {
         error: `${JSON.stringify(label)} cannot be mapped now: the classes of ${model} version ${version} could not be read (${found.failure}); send it again`,

@@ -14,6 +14,9 @@ const NO_MONITOR: FeedbackSink = {
   send: () => Promise.reject(new FeedbackUnavailable('no_monitor', 'no monitor is connected to this predictor')),
 };
 
+/** The status a request is counted under when its client left before any answer (nginx's convention). */
+const CLIENT_CLOSED_REQUEST = 499;
+
 /**
  * The predictor's request listener. Scoring routes (/predict, /invocations, /v2/.../infer) and /feedback run on a
  * framework-free fast path; the read-only routes (health, metadata, metrics, OpenAPI, docs) go to an express app. Metrics, 405 and
@@ -35,7 +38,8 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     const query = url.indexOf('?');
     const route = matchRoute(req.method ?? 'GET', query < 0 ? url : url.slice(0, query));
     const done = deps.metrics.startRequest(route.endpoint);
-    res.once('close', () => done(res.statusCode));
+    // A client that left before any answer is counted as 499 (nginx's "client closed request"), not as 200.
+    res.once('close', () => done(res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST));
     if (route.allowed !== undefined) {
       const message = `${req.method} is not allowed here; use ${route.allowed.join(' or ')}`;
       sendReply(
