@@ -13,6 +13,18 @@ afterEach(async () => {
 const body = JSON.stringify({ features: Array(20).fill(0) });
 const bearer = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
 
+/** A trace-level logger whose JSON lines are kept in `lines`. */
+function capturedLogger() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ service: 'predictor', level: 'trace', destination: sink }) };
+}
+
 describe('bearer tokens', () => {
   it('when tokens are configured, then scoring and model routes need one of them; health and docs stay open', async () => {
     t = await startTestServer({ model: fittedModel(), auth: { tokens: ['alpha-secret', 'beta-secret'] } });
@@ -76,14 +88,7 @@ describe('bearer tokens', () => {
   });
 
   it('when requests carry tokens, right or wrong, then no log line contains them', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logger = createLogger({ service: 'predictor', level: 'trace', destination: sink });
+    const { lines, logger } = capturedLogger();
     t = await startTestServer({ model: fittedModel(), auth: { tokens: ['alpha-secret'] }, logger });
     await call(t.base, 'POST', '/predict', '{"features": [', bearer('alpha-secret'));
     await call(t.base, 'POST', '/predict', body, bearer('wrong-secret'));
@@ -132,14 +137,7 @@ describe('limits', () => {
   });
 
   it('when a client goes away in the middle of its body, then it is neither an error log nor an inference failure', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logger = createLogger({ service: 'predictor', level: 'trace', destination: sink });
+    const { lines, logger } = capturedLogger();
     t = await startTestServer({ model: fittedModel(), logger });
     const { port } = new URL(t.base);
     for (const path of ['/predict', '/invocations', '/v2/models/One_Customer_Classifier/infer', '/feedback']) {
