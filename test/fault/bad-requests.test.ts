@@ -52,18 +52,47 @@ describe('bad input: malformed tune requests at the trainer intake', () => {
   });
 });
 
-/** Runs `mlops tune` on a CSV of the trainer's data directory; resolves with its exit code and output. */
-async function tuneCsv(file: string, target: string): Promise<{ code: number; stderr: string; ms: number }> {
+/** Runs `mlops tune` with these arguments on the stack; resolves with its exit code and output. */
+async function mlopsTune(...more: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const bin = new URL('../../cli/bin/mlops.js', import.meta.url).pathname;
-  const args = [bin, 'tune', '--nats', stack.natsUrl, '--csv', file, '--target', target, '--timeout', '60'];
+  const args = [bin, 'tune', '--nats', stack.natsUrl, '--timeout', '60', '--model-name', stack.modelName, ...more];
   const started = Date.now();
-  const run = promisify(execFile)(process.execPath, [...args, '--model-name', stack.modelName], { timeout: 90_000 });
+  const run = promisify(execFile)(process.execPath, args, { timeout: 90_000 });
   const outcome = await run.then(
-    ({ stderr }) => ({ code: 0, stderr }),
-    (err: { code?: number; stderr?: string }) => ({ code: err.code ?? -1, stderr: err.stderr ?? '' }),
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: err.code ?? -1,
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? '',
+    }),
   );
   return { ...outcome, ms: Date.now() - started };
 }
+
+/** Runs `mlops tune` on a CSV of the trainer's data directory. */
+async function tuneCsv(file: string, target: string) {
+  return await mlopsTune('--csv', file, '--target', target);
+}
+
+describe('a tune request repeated under its tuning id', () => {
+  it('when the same mlops tune runs again after its tuning ended, then it prints what the tuning came to and exits at once, training nothing', async () => {
+    onTestFailed(() => console.error(stack.logs()));
+    const args = ['--tuning-id', 'repeat-me', '--C', '0.5', '--solver', 'lbfgs'];
+    const first = await mlopsTune(...args);
+    expect(first.code, first.stderr).toBe(0);
+    const registered = first.stdout.match(/^registered .* version (\d+) \(alias \w+\).*$/m);
+    expect(registered, first.stdout).not.toBeNull();
+    const latest = await stack.mlflow.getLatestModelVersion(stack.modelName);
+    expect(latest?.version).toBe(registered?.[1]);
+
+    const again = await mlopsTune(...args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('tuning repeat-me already ran with this request; nothing new was trained');
+    expect(again.stdout).toContain(registered?.[0]);
+    expect(again.ms).toBeLessThan(30_000);
+    expect((await stack.mlflow.getLatestModelVersion(stack.modelName))?.version).toBe(latest?.version);
+  }, 150_000);
+});
 
 const header = 'customer_id,plan,tenure,churned';
 const BAD_TABLES: [string, string | Buffer, RegExp][] = [

@@ -15,6 +15,7 @@ import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
 import { integerOption, numberListOption, type RawOptions, stringOptions } from '../options.js';
 import { classWeightValue, distributionValue, penaltyValue } from '../tune/hyperparameters.js';
+import { pastOutcome } from '../tune/past-outcome.js';
 import { columnReport, emptyProgress, progressBar, resultsTable } from '../tune/report.js';
 
 /** Help text for `mlops tune`. */
@@ -86,6 +87,10 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
     }
     screen.say(`accepted: tuning ${reply.tuning_id}, ${reply.trial_count} trials\n`);
     watch.accepted();
+    if (values['tuning-id'] !== undefined) {
+      const ended = await endedBefore(nc, tuningId, screen);
+      if (ended !== undefined) return ended;
+    }
     return await Promise.race([watch.outcome, timeout(timeoutMs, tuningId, screen), abandoned]);
   } finally {
     // A connection left to reconnect to a server that is gone would keep this process alive for its retries.
@@ -309,21 +314,42 @@ function watchTuning(
       resolve(1);
     });
     on(SUBJECTS.modelRegistered, (d) => {
-      screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
-      screen.print(
-        `registered ${d.name} version ${d.version} (alias ${d.alias}), ${d.metric === null ? '' : `${d.metric.name}=${Number(d.metric.value.toFixed(4))}, `}run ${d.run_id}\n`,
-      );
-      if (d.reason !== undefined) screen.print(`version ${d.version} promoted to ${d.alias}: ${d.reason}\n`);
+      screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n${registeredLines(d)}`);
       resolve(0);
     });
     on(SUBJECTS.modelRejected, (d) => {
-      screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n`);
-      screen.print(`registered ${d.name} version ${d.version} (alias challenger)\n`);
-      screen.print(`version ${d.version} kept as challenger: ${d.reason}\n`);
+      screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n${rejectedLines(d)}`);
       resolve(0);
     });
   });
   return { outcome, accepted };
+}
+
+/** What `mlops tune` prints of the version a tuning registered and promoted. */
+function registeredLines(d: EventData<'model.registered'>): string {
+  const metric = d.metric === null ? '' : `${d.metric.name}=${Number(d.metric.value.toFixed(4))}, `;
+  const line = `registered ${d.name} version ${d.version} (alias ${d.alias}), ${metric}run ${d.run_id}\n`;
+  return d.reason === undefined ? line : `${line}version ${d.version} promoted to ${d.alias}: ${d.reason}\n`;
+}
+
+/** What `mlops tune` prints of the version a tuning registered and the gate kept as challenger. */
+function rejectedLines(d: EventData<'model.rejected'>): string {
+  return `registered ${d.name} version ${d.version} (alias challenger)\nversion ${d.version} kept as challenger: ${d.reason}\n`;
+}
+
+/**
+ * A request repeated under the id of a tuning that already ended is accepted but not run again (the trainer runs
+ * an id once), so no event of it will come: print what it came to and the exit code, or undefined to keep watching
+ * (the tuning is still running, or its events are no longer stored).
+ */
+async function endedBefore(nc: NatsConnection, tuningId: string, screen: ProgressScreen): Promise<number | undefined> {
+  const past = await pastOutcome(nc, tuningId).catch(() => undefined);
+  if (past === undefined) return undefined;
+  screen.say(`tuning ${tuningId} already ran with this request; nothing new was trained. What it came to:\n`);
+  if (past.kind === 'registered') screen.print(registeredLines(past.data));
+  else if (past.kind === 'rejected') screen.print(rejectedLines(past.data));
+  else screen.print(`no trial of ${past.data.trial_count} succeeded: nothing was registered\n`);
+  return past.kind === 'nothing-succeeded' ? 1 : 0;
 }
 
 function listOption(value: string): string[] {

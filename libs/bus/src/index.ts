@@ -26,5 +26,6 @@ export type { MarkSets } from './mark-sets.js';
 export type { ConsumerSpec, StreamSpec } from './provisioning.js';
 export { DEAD_LETTER_STREAM } from './provisioning.js';
 export type { ReplayOptions, ReplaySummary } from './replay.js';
+export { readStoredEvents } from './replay.js';
 export type { NatsSecurity } from './security.js';
 export { securityOptions } from './security.js';

@@ -77,6 +77,25 @@ describe('replayEvents and lastEvent', () => {
     expect(await bus.storedEvent(SUBJECTS.modelLoadFailed, first.seq + 1_000)).toBeUndefined();
   });
 
+  it('when a stream holds several subjects, then replay reads only its own, and stops at once when none is newer than since', async () => {
+    await bus.publishEvent(SUBJECTS.modelLoadFailed, loadFailed('51'), { key: 'm51' });
+    await bus.publishRaw(SUBJECTS.modelRegistered, '{"not":"an event"}', { msgId: 'm52' });
+    await bus.publishEvent(SUBJECTS.modelLoadFailed, loadFailed('53'), { key: 'm53' });
+    const failed: string[] = [];
+    const onlyFailed = await bus.replayEvents(SUBJECTS.modelLoadFailed, (event) => failed.push(event.data.version));
+    expect(failed.slice(-2)).toEqual(['51', '53']);
+    expect(onlyFailed.invalid).toBe(0);
+    const invalid: number[] = [];
+    const registered = await bus.replayEvents(SUBJECTS.modelRegistered, () => undefined, {
+      onInvalid: (_reason, seq) => invalid.push(seq),
+    });
+    expect(registered).toEqual({ events: 0, invalid: 1, lastSequence: invalid[0] });
+    const later = await bus.replayEvents(SUBJECTS.modelRegistered, () => undefined, {
+      since: new Date(Date.now() + 60_000),
+    });
+    expect(later).toEqual({ events: 0, invalid: 0, lastSequence: 0 });
+  });
+
   it('when the stream is empty, then replay reads nothing and lastEvent is undefined', async () => {
     await bus.ensureStream(STREAMS.feedback);
     const summary = await bus.replayEvents(SUBJECTS.labelRecorded, () => undefined);
