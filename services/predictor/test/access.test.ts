@@ -115,6 +115,30 @@ describe('limits', () => {
       setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
     });
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toMatch(/\r\ncontent-type: application\/json/i);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: {
+        code: 'request_timeout',
+        message: 'the request was not received within 0.3 s (PREDICTOR_REQUEST_TIMEOUT_MS)',
+      },
+    });
+  });
+
+  it('when a request is not HTTP, then the predictor answers 400 with a JSON error and closes', async () => {
+    t = await startTestServer({ model: fittedModel() });
+    const { port } = new URL(t.base);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('HELLO WORLD\r\n\r\n'));
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += String(chunk);
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+      setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_request');
   });
 
   it('when Content-Length announces more than the limit, then 413 comes before the body is read', async () => {

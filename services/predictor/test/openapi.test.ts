@@ -65,6 +65,29 @@ describe('the OpenAPI document', () => {
     expect(conforms('InferError', (await call(t.base, 'POST', '/v2/models/x/infer', '{}')).json)).toEqual([]);
   });
 
+  it('when a model trained on a text target answers /invocations, then its text labels conform to the document', async () => {
+    const served = fittedModel({ name: 'Text_Classifier' });
+    const text = await startTestServer({ model: { ...served, classLabels: ['stays', 'churns'] } });
+    try {
+      const answer = await call(text.base, 'POST', '/invocations', JSON.stringify({ instances: [row] }));
+      expect(answer.status).toBe(200);
+      expect(typeof (answer.json as { predictions: { label: unknown }[] }).predictions[0]?.label).toBe('string');
+      expect(conforms('InvocationsResponse', answer.json)).toEqual([]);
+    } finally {
+      await text.close();
+    }
+  });
+
+  it('when /invocations refuses a content type with 415, then the document gives that answer as plain text', async () => {
+    const refused = await call(t.base, 'POST', '/invocations', 'a=1', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(refused.status).toBe(415);
+    expect(refused.headers.get('content-type')).toMatch(/^text\/plain/);
+    const documented = doc.paths['/invocations']?.post?.responses as Record<string, { content: object }>;
+    expect(Object.keys(documented['415']?.content ?? {})).toEqual(['text/plain']);
+  });
+
   it('when request bodies are checked against the document, then valid ones pass and broken ones fail', () => {
     expect(conforms('PredictRequest', { features: [row] })).toEqual([]);
     expect(conforms('PredictRequest', { records: [{ x0: 1 }] })).toEqual([]);

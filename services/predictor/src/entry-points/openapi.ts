@@ -40,8 +40,12 @@ const COMPONENTS = {
 
 const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: SchemaName) => ({ 'application/json': { schema: ref(name) } });
+/** MLflow's scoring server answers an unreadable content type in plain text, before any body is read; so do we. */
+const TEXT_ERROR = { 'text/plain': { schema: { type: 'string' } } };
 const errors = (name: SchemaName, statuses: readonly number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: STATUS_TEXT[s], content: json(name) }]));
+  Object.fromEntries(
+    statuses.map((s) => [String(s), { description: STATUS_TEXT[s], content: s === 415 ? TEXT_ERROR : json(name) }]),
+  );
 const plain = (description: string, type = 'application/json') => ({
   description,
   content: { [type]: { schema: {} } },
@@ -68,6 +72,8 @@ function scoringOperation(route: ScoringRoute) {
     responses: {
       '200': { description: 'One prediction per row', content: json(route.response) },
       ...errors(route.error, [400, 401, 413, 503, ...(route.moreErrors ?? [])]),
+      // Node's server answers it before any route sees the request: always the native error shape.
+      ...errors('Error', [408]),
     },
   };
 }

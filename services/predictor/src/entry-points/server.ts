@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** A server that answers 408 to clients that take longer than `requestTimeoutMs` to send a request. */
 export function createHttpServer(listener: RequestListener, requestTimeoutMs: number): Server {
@@ -11,7 +12,42 @@ export function createHttpServer(listener: RequestListener, requestTimeoutMs: nu
     },
     listener,
   );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(err, socket, requestTimeoutMs),
+  );
   return server;
+}
+
+/**
+ * What Node's server answers a request it could not read (too slow, malformed, headers too large), with a JSON body
+ * in the native error shape instead of an empty one; a connection already answering is only closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, requestTimeoutMs: number): void {
+  const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (socket.writable && answering !== true) {
+    const [status, reason, code, message] = clientErrorAnswer(err.code, requestTimeoutMs);
+    const body = JSON.stringify({ error: { code, message } });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+function clientErrorAnswer(code: string | undefined, requestTimeoutMs: number): [number, string, string, string] {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [
+        408,
+        'Request Timeout',
+        'request_timeout',
+        `the request was not received within ${requestTimeoutMs / 1000} s (PREDICTOR_REQUEST_TIMEOUT_MS)`,
+      ];
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'Request Header Fields Too Large', 'headers_too_large', 'the request headers are too large'];
+    default:
+      return [400, 'Bad Request', 'bad_request', `the request is not valid HTTP/1.1 (${code ?? 'unreadable'})`];
+  }
 }
 
 /** Listens on host:port, resolving once bound (rejecting on EADDRINUSE and the like). */

@@ -85,7 +85,15 @@ export const InvocationsRequestSchema = z
 /** MLflow scoring protocol answer. */
 export const InvocationsResponseSchema = z.object({
   predictions: z.array(
-    z.object({ probability: z.number(), label: z.number(), prediction_id: z.string() }).describe('one per row'),
+    z
+      .object({
+        probability: z.number(),
+        label: z
+          .union([z.number(), z.string()])
+          .describe("the target's own label for a model trained on a text target"),
+        prediction_id: z.string(),
+      })
+      .describe('one per row'),
   ),
 });
 
