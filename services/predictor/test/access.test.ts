@@ -96,24 +96,28 @@ describe('bearer tokens', () => {
   });
 });
 
+/** Sends raw bytes on a new connection and resolves with everything received until the server closes it. */
+function rawExchange(base: string, bytes: string): Promise<string> {
+  const { port } = new URL(base);
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(bytes));
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += String(chunk);
+    });
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
+  });
+}
+
 describe('limits', () => {
   it('when a client sends its body too slowly, then the predictor answers 408 and closes', async () => {
     t = await startTestServer({ model: fittedModel(), requestTimeoutMs: 300 });
-    const { port } = new URL(t.base);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(
-          'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fea',
-        );
-      });
-      let received = '';
-      socket.on('data', (chunk) => {
-        received += String(chunk);
-      });
-      socket.on('close', () => resolve(received));
-      socket.on('error', reject);
-      setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
-    });
+    const answer = await rawExchange(
+      t.base,
+      'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fea',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(answer).toMatch(/\r\ncontent-type: application\/json/i);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
@@ -126,17 +130,7 @@ describe('limits', () => {
 
   it('when a request is not HTTP, then the predictor answers 400 with a JSON error and closes', async () => {
     t = await startTestServer({ model: fittedModel() });
-    const { port } = new URL(t.base);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('HELLO WORLD\r\n\r\n'));
-      let received = '';
-      socket.on('data', (chunk) => {
-        received += String(chunk);
-      });
-      socket.on('close', () => resolve(received));
-      socket.on('error', reject);
-      setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
-    });
+    const answer = await rawExchange(t.base, 'HELLO WORLD\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_request');
   });
