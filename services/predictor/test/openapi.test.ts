@@ -3,7 +3,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/entry-points/openapi.js';
 import { matchRoute } from '../src/entry-points/routes.js';
-import { call, fittedModel, startTestServer, type TestServer } from './support/harness.js';
+import { call, fittedModel, startTestServer, type TestServer, tableModel } from './support/harness.js';
+
+const TABLE_COLUMNS = ['tenure', 'plan', 'seats'];
 
 const doc = buildOpenApiDocument();
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -88,11 +90,67 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(documented['415']?.content ?? {})).toEqual(['text/plain']);
   });
 
+  it('when a table model answers requests with text and null cells, then those requests conform to the document', async () => {
+    const table = await startTestServer({ model: tableModel() });
+    const requests: [string, string, object][] = [
+      ['/predict', 'PredictRequest', { records: [{ tenure: 3, plan: 'basic', seats: null }] }],
+      ['/predict', 'PredictRequest', { features: [[3, 'basic', null]] }],
+      ['/invocations', 'InvocationsRequest', { dataframe_split: { columns: TABLE_COLUMNS, data: [[3, null, 2]] } }],
+      ['/invocations', 'InvocationsRequest', { dataframe_records: [{ tenure: 3, plan: 'pro', seats: 1 }] }],
+      [
+        '/v2/models/Table_Classifier/infer',
+        'InferRequest',
+        {
+          inputs: [
+            { name: 'tenure', shape: [1], datatype: 'FP64', data: [3] },
+            { name: 'plan', shape: [1], datatype: 'BYTES', data: ['plus'] },
+            { name: 'seats', shape: [1], datatype: 'FP64', data: [null] },
+          ],
+        },
+      ],
+    ];
+    try {
+      for (const [path, schema, body] of requests) {
+        const answer = await call(table.base, 'POST', path, JSON.stringify(body));
+        expect(answer.status, `${path} ${answer.text}`).toBe(200);
+        expect(conforms(schema, body), `${schema} ${JSON.stringify(body)}`).toEqual([]);
+      }
+    } finally {
+      await table.close();
+    }
+  });
+
+  it('when every route is protected and called without a token, then each 401 is documented with its body', async () => {
+    const locked = await startTestServer({
+      model: fittedModel(),
+      auth: { tokens: ['s3cret'], protectHealth: true, protectMetrics: true },
+    });
+    const open: string[] = [];
+    const undocumented: string[] = [];
+    try {
+      for (const [path, item] of Object.entries(doc.paths)) {
+        const concrete = path.replace('{name}', 'One_Customer_Classifier').replace('{version}', '1');
+        const operations = Object.entries(item as Record<string, { responses?: object }>);
+        for (const [method, operation] of operations.filter(([m]) => m === 'get' || m === 'post')) {
+          const answer = await call(locked.base, method.toUpperCase(), concrete, method === 'post' ? '{}' : undefined);
+          const documented = Object.keys(operation.responses ?? {});
+          if (answer.status !== 401) open.push(`${method} ${path}`);
+          else if (!documented.includes('401')) undocumented.push(`${method} ${path}`);
+        }
+      }
+      expect(open).toEqual(['get /openapi.json', 'get /docs', 'get /docs/{asset}']);
+      expect(undocumented).toEqual([]);
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('when request bodies are checked against the document, then valid ones pass and broken ones fail', () => {
     expect(conforms('PredictRequest', { features: [row] })).toEqual([]);
     expect(conforms('PredictRequest', { records: [{ x0: 1 }] })).toEqual([]);
     expect(conforms('InvocationsRequest', { dataframe_split: { columns: ['x0'], data: [[1]] } })).toEqual([]);
-    expect(conforms('PredictRequest', { features: [['a']] })).not.toEqual([]);
+    expect(conforms('PredictRequest', { features: [[{ a: 1 }]] })).not.toEqual([]);
+    expect(conforms('PredictRequest', { features: [[true]] })).not.toEqual([]);
     expect(conforms('PredictRequest', { features: [row], extra: 1 })).not.toEqual([]);
     expect(conforms('InferRequest', { inputs: [] })).not.toEqual([]);
   });

@@ -65,7 +65,7 @@ describe('the route table', () => {
       const item = doc.paths[route.path] as Record<string, { summary?: string; security?: unknown } | undefined>;
       const operation = item[route.method.toLowerCase()];
       expect(operation?.summary, route.path).toBe(route.summary);
-      expect(operation?.security !== undefined, route.path).toBe(route.access === 'protected');
+      expect(operation?.security !== undefined, route.path).toBe(route.access !== 'public');
     }
   });
 });

@@ -19,19 +19,36 @@ import {
   MlflowErrorSchema,
   PredictRequestSchema,
   PredictResponseSchema,
+  TableRequestShapes,
 } from './wire/schemas.js';
 
 /** The predictor's own version, answered on GET /version and in the OpenAPI document. */
 export const PREDICTOR_VERSION = '0.1.0';
 
+/** A numeric model's request or a table model's (its raw columns): the document names both. */
+const eitherModel = (numeric: z.ZodType, table: z.ZodType, description: string) =>
+  z.union([numeric, table]).describe(description);
+
 const COMPONENTS = {
-  PredictRequest: PredictRequestSchema,
+  PredictRequest: eitherModel(
+    PredictRequestSchema,
+    TableRequestShapes.predict,
+    'Rows to score: {"features": [...]} or {"records": [{...}]}: numbers for a model of numeric features; for a model trained on a CSV table, its raw columns (GET /model lists them): numbers, text, and null for a missing value, every column named in each record.',
+  ),
   PredictResponse: PredictResponseSchema,
   Error: ErrorResponseSchema,
-  InvocationsRequest: InvocationsRequestSchema,
+  InvocationsRequest: eitherModel(
+    InvocationsRequestSchema,
+    TableRequestShapes.invocations,
+    'MLflow scoring-server input: one of dataframe_split, dataframe_records, instances, inputs; a table model takes text and null cells too',
+  ),
   InvocationsResponse: InvocationsResponseSchema,
   MlflowError: MlflowErrorSchema,
-  InferRequest: InferRequestSchema,
+  InferRequest: eitherModel(
+    InferRequestSchema,
+    TableRequestShapes.infer,
+    'Open Inference Protocol V2: one FP64 tensor [rows, features] for a model of numeric features; one tensor per input column ([rows], FP64 or BYTES) for a table model',
+  ),
   InferResponse: InferResponseSchema,
   InferError: InferErrorSchema,
   FeedbackRequest: FeedbackRequestSchema,
@@ -93,15 +110,29 @@ function forwardOperation(route: ForwardRoute) {
   };
 }
 
+/** When a read route answers 401: always once tokens are set, or only with its PREDICTOR_AUTH_* switch on. */
+const UNAUTHENTICATED: Readonly<Record<ReadRoute['access'], string | undefined>> = {
+  public: undefined,
+  protected: STATUS_TEXT[401],
+  health: 'Bearer token missing or wrong (only when tokens are configured and PREDICTOR_AUTH_HEALTH=true)',
+  metrics: 'Bearer token missing or wrong (only when tokens are configured and PREDICTOR_AUTH_METRICS=true)',
+};
+
 function readOperation(route: ReadRoute) {
-  const responses = Object.fromEntries(
-    Object.entries(route.answers).map(([status, description]) => [status, plain(description, route.contentType)]),
+  const documented = Object.fromEntries(
+    Object.entries(route.answers).map(([status, text]) => [status, plain(text, route.contentType)]),
   );
-  return { summary: route.summary, ...security(route), responses };
+  const denied = UNAUTHENTICATED[route.access];
+  const unauthenticated = denied === undefined ? {} : { '401': { description: denied, content: json('Error') } };
+  const badPath =
+    templateParams(route.path).length === 0 ? {} : { '400': { description: BAD_PATH, content: json('Error') } };
+  return { summary: route.summary, ...security(route), responses: { ...documented, ...unauthenticated, ...badPath } };
 }
 
+const BAD_PATH = 'A path parameter that is not a valid percent-escape';
+
 function security(route: RouteSpec) {
-  return route.access === 'protected' ? { security: bearer } : {};
+  return route.access === 'public' ? {} : { security: bearer };
 }
 
 function pathItem(route: RouteSpec) {

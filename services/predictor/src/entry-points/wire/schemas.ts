@@ -28,12 +28,63 @@ export const FeaturesForms = {
   row: z.object({ features: row }).strict(),
 };
 
+const cell = z
+  .union([finite, z.string(), z.null()])
+  .describe('a value of one input column: a number, text, or null for a missing value');
+const tableRow = z.array(cell).describe('one row: a value per input column, in the order GET /model lists them');
+const tableRecord = z.record(z.string(), cell).describe('one row as column name → value, every input column named');
+
+/**
+ * The requests of a model trained on a CSV table (raw columns, GET /model lists them), for the OpenAPI document:
+ * they are read by wire/table-request.ts, which names the column and row of a bad value.
+ */
+export const TableRequestShapes = {
+  predict: z.union([
+    z.object({ features: z.union([z.array(tableRow), tableRow]) }).strict(),
+    z.object({ records: z.array(tableRecord) }).strict(),
+  ]),
+  invocations: z.union([
+    z.object({
+      dataframe_split: z
+        .object({
+          columns: z.array(z.string()).optional(),
+          index: z.array(z.unknown()).optional(),
+          data: z.array(tableRow),
+        })
+        .strict(),
+      params: z.record(z.string(), z.unknown()).optional(),
+    }),
+    z.object({ dataframe_records: z.array(tableRecord), params: z.record(z.string(), z.unknown()).optional() }),
+    z.object({
+      instances: z.array(z.union([tableRow, tableRecord])),
+      params: z.record(z.string(), z.unknown()).optional(),
+    }),
+    z.object({
+      inputs: z.array(z.union([tableRow, tableRecord])),
+      params: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ]),
+  infer: z.object({
+    id: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    inputs: z
+      .array(
+        z.object({
+          name: z.string().describe('an input column'),
+          shape: z.array(z.number().int().min(0)).length(1).describe('[rows]'),
+          datatype: z.enum(['FP64', 'FP32', 'BYTES']).describe('FP64 (or FP32) for a number column, BYTES for text'),
+          data: z.array(cell),
+        }),
+      )
+      .min(1)
+      .describe('one tensor per input column, all of the same length'),
+  }),
+};
+
 /** `POST /predict`: either shape. */
 export const PredictRequestSchema = z
   .union([PredictRequestShapes.features, PredictRequestShapes.records])
-  .describe(
-    'Rows to score: {"features": [...]} or {"records": [{...}]}. A model trained on a CSV table takes its raw columns instead (GET /model lists them): numbers, text, and null for a missing value, every column named in each record.',
-  );
+  .describe('Rows to score: {"features": [...]} or {"records": [{...}]}.');
 
 /** `POST /predict` answer. */
 export const PredictResponseSchema = z.object({
