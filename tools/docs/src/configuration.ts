@@ -1,3 +1,4 @@
+import { MLFLOW_CLIENT_VARIABLES } from '@mlops/mlflow';
 import { type ComposeModel, environmentOf, servicesOf } from './compose.js';
 import type { EnvVar } from './env-vars.js';
 import { blocks, code, table } from './markdown.js';
@@ -18,8 +19,9 @@ export function renderConfiguration(sources: ConfigurationSources): string {
     [
       'Each service reads its environment once at start-up (`loadConfig(env)` in `services/<name>/src/config.ts`) and',
       'refuses to start, listing every problem, when a value is invalid. An unset variable takes its default; a',
-      'variable set to the empty string is a value, not unset (so `NATS_URL=` is an error). The MLflow client',
-      'variables are the exception: empty means unset.',
+      'variable set to the empty string is a value, not unset (so `NATS_URL=` and `MLFLOW_TRACKING_URI=` are errors).',
+      `The MLflow credentials are the exception: an empty ${orList(MLFLOW_CLIENT_VARIABLES.map((v) => code(v.name)))}`,
+      'means unset.',
     ].join('\n'),
     sources.services.flatMap((service) => serviceSection(service, sources)),
     hostSection(sources.compose),
@@ -41,6 +43,11 @@ function serviceSection(service: ServiceSpec, sources: ConfigurationSources): st
     `\`${service.packageName}\` — run as \`node services/${service.name}/dist/main.js\`.`,
     table(['variable', 'default', 'accepts', 'meaning', 'docker-compose.yml'], rows),
   ];
+}
+
+/** `a`, `b` or `c`. */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
 
 function defaultCell(v: EnvVar): string {

@@ -20,6 +20,8 @@ interface JsonSchemaProperty {
   readonly enum?: readonly unknown[];
   readonly minimum?: number;
   readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly exclusiveMaximum?: number;
   readonly minLength?: number;
   readonly pattern?: string;
   readonly format?: string;
@@ -57,11 +59,19 @@ function acceptedValues(property: JsonSchemaProperty): string {
 
 function numberRange(property: JsonSchemaProperty): string {
   const kind = property.type === 'integer' ? 'integer' : 'number';
-  const min = property.minimum;
-  const max =
-    property.maximum !== undefined && property.maximum < Number.MAX_SAFE_INTEGER ? property.maximum : undefined;
-  if (min !== undefined && max !== undefined) return `${kind} ${min}–${max}`;
-  if (min !== undefined) return `${kind} ≥ ${min}`;
-  if (max !== undefined) return `${kind} ≤ ${max}`;
-  return kind;
+  const bounded = (n: number | undefined) => (n !== undefined && Math.abs(n) < Number.MAX_SAFE_INTEGER ? n : undefined);
+  const exclusiveMin = bounded(property.exclusiveMinimum);
+  const exclusiveMax = bounded(property.exclusiveMaximum);
+  const min = exclusiveMin ?? property.minimum;
+  const max = exclusiveMax ?? bounded(property.maximum);
+  if (exclusiveMin === undefined && exclusiveMax === undefined) {
+    if (min !== undefined && max !== undefined) return `${kind} ${min}–${max}`;
+    if (min !== undefined) return `${kind} ≥ ${min}`;
+    if (max !== undefined) return `${kind} ≤ ${max}`;
+    return kind;
+  }
+  const lower = min === undefined ? '' : `${min} ${exclusiveMin === undefined ? '≤' : '<'} `;
+  const upper = max === undefined ? '' : ` ${exclusiveMax === undefined ? '≤' : '<'} ${max}`;
+  if (lower !== '' && upper !== '') return `${kind}, ${lower}x${upper}`;
+  return lower !== '' ? `${kind} > ${min}` : `${kind} < ${max}`;
 }

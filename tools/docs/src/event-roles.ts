@@ -18,7 +18,8 @@ export interface ConsumerDoc {
   readonly deliverPolicy: 'all' | 'new';
   readonly ackWait: string;
   readonly maxDeliver: number;
-  readonly concurrency: number;
+  /** How many messages it takes at once (handled or pulled ahead). */
+  readonly inFlight: string;
   readonly source: string;
 }
 
@@ -122,11 +123,12 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
       'The `champion` alias moved (the gate promoted a better model, or a person promoted or rolled back): predictors resolve the alias and hot-reload what it points to.',
     publishers: ['tracker'],
     consumers: [
-      'predictor (durable `predictor-<PREDICTOR_INSTANCE>`, one per instance)',
+      'predictor (durable `predictor-<PREDICTOR_INSTANCE>`, one per predictor process: `-w<N>` appended for worker N > 1)',
       'monitor (durable `monitor-model-events`: ends the retrain that waited for the tuning)',
       cliWatch,
     ],
-    messageId: '`model.registered:<name>:<version>`',
+    messageId:
+      '`model.registered:<name>:<version>` when the gate promotes; `model.registered:<name>:<version>:promote:<time>` or `model.registered:<name>:<version>:rollback:<time>` for a promote or rollback (`<time>` the ISO time of the move, so a repeated move is announced again)',
   },
   [SUBJECTS.modelRejected]: {
     summary:
@@ -283,6 +285,34 @@ export const REPLY_ROLES: Readonly<Record<string, SubjectRole>> = {
   },
 };
 
+/** A stream's limits as the services provision it (what @mlops/contracts' STREAMS does not carry). */
+export interface StreamLimitsDoc {
+  /** JetStream's de-duplication window for message ids. */
+  readonly duplicateWindow: string;
+  /** How long or how much it keeps (beside what retention deletes). */
+  readonly keeps: string;
+}
+
+const HOUR_WINDOW = 'one hour';
+const FOREVER = 'forever (no age or size limit)';
+
+/** Every stream's limits, by name: a stream added to the contracts fails to compile here. */
+export const STREAM_LIMITS: Record<(typeof STREAMS)[keyof typeof STREAMS]['name'] | 'DEAD_LETTERS', StreamLimitsDoc> = {
+  TUNE_REQUESTS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
+  TRIALS: { duplicateWindow: HOUR_WINDOW, keeps: 'until a replica acknowledges the trial (or it is dead-lettered)' },
+  TUNING_EVENTS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
+  MODELS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
+  PREDICTIONS: {
+    duplicateWindow: '2 minutes (at most PREDICTOR_LOG_MAX_AGE_S)',
+    keeps:
+      'PREDICTOR_LOG_MAX_AGE_S (default 7 days) and PREDICTOR_LOG_MAX_BYTES (default 1 GiB), oldest dropped first; set by the predictor (the monitor only creates it, with those defaults, when missing)',
+  },
+  FEEDBACK: { duplicateWindow: HOUR_WINDOW, keeps: '7 days (set by the monitor)' },
+  MONITOR: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
+  RETRAIN: { duplicateWindow: HOUR_WINDOW, keeps: '90 days (set by the monitor)' },
+  DEAD_LETTERS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
+};
+
 /** The durable consumers the services provision, with the settings they pass to @mlops/bus. */
 export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
   {
@@ -293,7 +323,18 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     deliverPolicy: 'all',
     ackWait: '20 s, extended every third of it while a tuning runs',
     maxDeliver: 5,
-    concurrency: 1,
+    inFlight: '1',
+    source: 'services/trainer/src/adapters/nats-bus.ts',
+  },
+  {
+    durable: CONSUMERS.trainerTrials,
+    service: 'trainer (every replica; consumed with TRAINER_TRIALS=queue)',
+    stream: STREAMS.trials.name,
+    filter: SUBJECTS.trialRequested,
+    deliverPolicy: 'all',
+    ackWait: '10 s, kept alive every third of it while a trial fits',
+    maxDeliver: 10,
+    inFlight: 'TRAINER_TRIAL_THREADS per replica (unset: one per core)',
     source: 'services/trainer/src/adapters/nats-bus.ts',
   },
   {
@@ -304,18 +345,19 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     deliverPolicy: 'all',
     ackWait: '15 s, extended while a handler waits on MLflow',
     maxDeliver: 10,
-    concurrency: 1,
+    inFlight: 'TRACKER_CONCURRENCY (default 1; 4 in the local stack and compose)',
     source: 'services/tracker/src/entry-points/events.ts',
   },
   {
     durable: 'predictor-<PREDICTOR_INSTANCE>',
-    service: 'predictor (each instance)',
+    service:
+      'predictor (one per process: with PREDICTOR_WORKERS > 1, worker 1 keeps this name and worker N > 1 uses `predictor-<PREDICTOR_INSTANCE>-w<N>`, e.g. `predictor-predictor-w2`; worker N publishes with source `mlops/<PREDICTOR_INSTANCE>-w<N>`)',
     stream: STREAMS.models.name,
     filter: SUBJECTS.modelRegistered,
     deliverPolicy: 'new',
     ackWait: '30 s',
     maxDeliver: 5,
-    concurrency: 1,
+    inFlight: '1',
     source: 'services/predictor/src/entry-points/model-events.ts',
   },
   {
@@ -324,9 +366,11 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     stream: STREAMS.predictions.name,
     filter: undefined,
     deliverPolicy: 'all',
-    ackWait: 'twice the window time (at least 30 s): a message is acknowledged when its window closes',
+    ackWait:
+      'max(30 s, 2 × MONITOR_WINDOW_SECONDS + 10 s), 130 s by default: a message is acknowledged when its window closes',
     maxDeliver: 10,
-    concurrency: 1,
+    inFlight:
+      '256 pulled ahead, handled one at a time and held until their window closes (at most 50,000 unacknowledged)',
     source: 'services/monitor/src/entry-points/predictions.ts',
   },
   {
@@ -337,7 +381,7 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     deliverPolicy: 'new',
     ackWait: '30 s',
     maxDeliver: 5,
-    concurrency: 1,
+    inFlight: '1',
     source: 'services/monitor/src/entry-points/model-events.ts',
   },
   {
@@ -348,7 +392,7 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     deliverPolicy: 'new',
     ackWait: '30 s',
     maxDeliver: 5,
-    concurrency: 1,
+    inFlight: '1',
     source: 'services/monitor/src/entry-points/tuning-failures.ts',
   },
   {
@@ -359,7 +403,7 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     deliverPolicy: 'new',
     ackWait: '30 s',
     maxDeliver: 5,
-    concurrency: 1,
+    inFlight: '1',
     source: 'services/monitor/src/entry-points/tuning-failures.ts',
   },
 ];

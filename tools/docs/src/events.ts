@@ -1,6 +1,6 @@
 import { DEAD_LETTER_STREAM } from '@mlops/bus';
 import { CONSUMERS, eventType, jsonSchemas, MESSAGE_SCHEMAS, STREAMS, SUBJECTS } from '@mlops/contracts';
-import { CONSUMER_DOCS, REPLY_ROLES, SUBJECT_ROLES, type SubjectRole } from './event-roles.js';
+import { CONSUMER_DOCS, REPLY_ROLES, STREAM_LIMITS, SUBJECT_ROLES, type SubjectRole } from './event-roles.js';
 import { blocks, code, fenced, table } from './markdown.js';
 
 /** Whether a NATS subject matches a filter with `*` (one token) and `>` (the rest) wildcards. */
@@ -58,10 +58,11 @@ function intro(): string {
   return [
     'Every event is a CloudEvents 1.0 envelope in structured JSON mode (`specversion`, `id`, `source`, `type`, `time`,',
     '`datacontenttype`, `data`); `source` is `mlops/<instance>` of the publishing service and `type` is',
-    '`mlops.<subject>.v1`. The only messages without an envelope are the plain-JSON tune request and its reply.',
+    '`mlops.<subject>.v1`. The core NATS requests and their replies (`tune.requested`, `registry.*`,',
+    '`feedback.received`, `monitor.status`, `monitor.retrain`, `monitor.history`) are plain JSON without an envelope.',
     'The event `id` is derived from what the event describes and is also the JetStream message id (`Nats-Msg-Id`),',
-    "so a re-published event (a redelivered tuning, a retried publish) is dropped by the stream's one-hour",
-    'duplicate window instead of being stored twice. Publishes retry up to 5 times with backoff.',
+    "so a re-published event (a redelivered tuning, a retried publish) is dropped by the stream's duplicate window",
+    '(one hour; two minutes on `PREDICTIONS`) instead of being stored twice. Publishes retry up to 5 times with backoff.',
     '',
     'JSON Schemas below are generated with `jsonSchemas()` from `@mlops/contracts` (draft 2020-12, input side:',
     'what a publisher may write; fields with defaults are optional).',
@@ -86,14 +87,22 @@ function streamsTable(): string[] {
       .filter((subject) => streamOf(subject) === stream.name)
       .map(code)
       .join(', ') || 'dead letters of every consumed subject',
+    retentionOf(stream),
+    STREAM_LIMITS[stream.name as keyof typeof STREAM_LIMITS].duplicateWindow,
+    STREAM_LIMITS[stream.name as keyof typeof STREAM_LIMITS].keeps,
   ]);
   return [
     [
-      'File storage, limits retention (nothing is deleted when consumed), one-hour duplicate window. Each stream is',
-      'created or updated by the services that use it at start-up; provisioning never deletes data.',
+      'File storage. Limits retention keeps a message when it is consumed (only age or size limits drop it); work-queue',
+      'retention deletes it once a consumer acknowledged it. Each stream is created or updated by the services that',
+      'use it at start-up; provisioning never deletes data (retention is fixed when a stream is created).',
     ].join('\n'),
-    table(['stream', 'captures', 'subjects'], rows),
+    table(['stream', 'captures', 'subjects', 'retention', 'duplicate window', 'keeps'], rows),
   ];
+}
+
+function retentionOf(stream: { readonly name: string; readonly retention?: 'limits' | 'workqueue' }): string {
+  return stream.retention === 'workqueue' ? 'work queue (deleted once acknowledged)' : 'limits';
 }
 
 function consumersSection(): string[] {
@@ -105,7 +114,7 @@ function consumersSection(): string[] {
     c.deliverPolicy,
     c.ackWait,
     String(c.maxDeliver),
-    String(c.concurrency),
+    c.inFlight,
     code(c.source),
   ]);
   const documented = new Set(CONSUMER_DOCS.map((c) => c.durable));
