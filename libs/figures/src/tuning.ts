@@ -1,3 +1,4 @@
+import { seriesLegend } from './legend.js';
 import type { FigureSpec } from './render.js';
 import type { RocCurve } from './roc.js';
 
@@ -20,6 +21,7 @@ export interface TrialPoint {
  */
 export function metricByCFigure(points: readonly TrialPoint[], metric: string, split: string): FigureSpec {
   const values = points.map((p) => ({ C: p.C, series: p.series, value: p.value, best: p.best }));
+  const legend = seriesLegend(points.map((p) => p.series));
   return {
     $schema: SCHEMA,
     title: { text: `${metric} against C`, subtitle: `each trial on ${split}; the best ringed` },
@@ -33,9 +35,9 @@ export function metricByCFigure(points: readonly TrialPoint[], metric: string, s
           x: { field: 'C', type: 'quantitative', scale: { type: 'log' }, title: 'C (inverse regularisation, log)' },
           y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metric },
           // Solvers often land on the same values: dashes and shapes keep coinciding lines apart.
-          color: { field: 'series', type: 'nominal', title: 'solver' },
-          strokeDash: { field: 'series', type: 'nominal', title: 'solver' },
-          shape: { field: 'series', type: 'nominal', title: 'solver' },
+          color: { field: 'series', type: 'nominal', title: legend.title, legend },
+          strokeDash: { field: 'series', type: 'nominal', title: legend.title, legend },
+          shape: { field: 'series', type: 'nominal', title: legend.title, legend },
         },
       },
       {

@@ -58,3 +58,53 @@ describe('figures rendered to SVG', () => {
     expect(svgs[2]).toContain('>40<');
   });
 });
+
+describe('the metric-against-C legend', () => {
+  /** The legend's entries as the SVG shows them (each line of a wrapped label on its own line of the text). */
+  async function legend(series: readonly string[]): Promise<{ labels: string[]; title: string | undefined }> {
+    const points = [0.1, 1].flatMap((C, i) =>
+      series.map((s, j) => ({ C, series: s, value: 0.8 + j / 100 + i / 50, best: false })),
+    );
+    const svg = await renderSvg(metricByCFigure(points, 'accuracy', 'the test split'));
+    const labels = [...svg.matchAll(/role-legend-label[^>]*><text[^>]*>(.*?)<\/text>/g)].map((m) =>
+      m[1]!
+        .replace(/<tspan[^>]*>(.*?)<\/tspan>/g, '$1\n')
+        .trim()
+        .replaceAll('&quot;', '"'),
+    );
+    const title = /role-legend-title[^>]*><text[^>]*>([^<]*)</.exec(svg)?.[1];
+    return { labels, title };
+  }
+
+  it('when series differ only in class_weight and penalty, then each entry is told apart in full', async () => {
+    const { labels, title } = await legend([
+      'liblinear class_weight=None penalty=l1',
+      'liblinear class_weight=balanced penalty=l1',
+      'liblinear class_weight=None penalty=l2',
+      'liblinear class_weight=balanced penalty=l2',
+    ]);
+    expect(labels).toEqual([
+      'liblinear cw=None penalty=l1',
+      'liblinear cw=None penalty=l2',
+      'liblinear cw=balanced penalty=l1',
+      'liblinear cw=balanced penalty=l2',
+    ]);
+    expect(title).toBe('solver and settings');
+  });
+
+  it('when labels are long (CSV preprocessing, elasticnet), then they wrap between words and none is cut', async () => {
+    const series = [0.2, 0.5].map(
+      (r) =>
+        `saga categorical_missing=category class_weight={"0":1,"1":3} impute=median l1_ratio=${r} penalty=elasticnet`,
+    );
+    const { labels } = await legend(series);
+    expect(labels).toEqual([
+      'saga cat_missing=category\ncw={"0":1,"1":3} impute=median\nl1_ratio=0.2 penalty=elasticnet',
+      'saga cat_missing=category\ncw={"0":1,"1":3} impute=median\nl1_ratio=0.5 penalty=elasticnet',
+    ]);
+  });
+
+  it('when series are solvers alone, then the legend is titled solver and labels are as given', async () => {
+    expect(await legend(['lbfgs', 'saga'])).toEqual({ labels: ['lbfgs', 'saga'], title: 'solver' });
+  });
+});

@@ -16,6 +16,7 @@ import { TopTrials } from '../domain/model-logging.js';
 import type { ModelFilesBuilder, StoredRunCompleted } from '../domain/ports.js';
 import { bestTrials, type RecordedTrial } from '../domain/selection.js';
 import { EXPERIMENT_KIND_TAG, lineageTags, MODEL_TRAINING_KIND, TAGS } from '../domain/tags.js';
+import { trialRunName } from './trial-run-name.js';
 
 type TuningRef = { tuning_id: string; experiment_name: string };
 
@@ -257,7 +258,7 @@ export class MlflowRecorder {
     return await this.mlflow.createRun({
       experimentId,
       idempotencyTag: { key: TAGS.trialId, value: ref.trial_id, knownAbsent },
-      runName: `C=${ref.params.C} ${ref.params.solver}`,
+      runName: trialRunName(ref.params),
       startTime,
       parentRunId: parentId,
       tags: {
