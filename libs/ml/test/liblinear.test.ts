@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidDataError, InvalidParameterError } from '../src/errors.js';
+import { InvalidDataError, InvalidParameterError, NumericalError } from '../src/errors.js';
 import { type SolverOptions, UNIT_CLASS_WEIGHTS } from '../src/linear/solver-types.js';
 import { fitLiblinear, LIBLINEAR_CONVERGENCE_WARNING } from '../src/linear/solvers/liblinear.js';
 import type { LrCase, SplitData } from './support/fixtures.js';
@@ -90,6 +90,15 @@ describe('liblinear', () => {
   it('when X holds a value above 1e30, then it throws InvalidDataError', () => {
     const X = { rows: 2, cols: 1, data: Float64Array.from([1, 2e30]) };
     expect(() => fitLiblinear({ X, y: Float64Array.from([0, 1]) }, seedOptions)).toThrow(InvalidDataError);
+  });
+
+  it.each([
+    1e300, 1e-300,
+  ])('when C is %s, then the fit fails with a NumericalError instead of looping for ever as liblinear does', (C) => {
+    expect(() => fitLiblinear(trainOf('seed'), { ...seedOptions, C })).toThrow(
+      /liblinear cannot fit at this C: its trust region became NaN/,
+    );
+    expect(() => fitLiblinear(trainOf('seed'), { ...seedOptions, C })).toThrow(NumericalError);
   });
 
   it('when max_iter is 0, then the weights stay at zero and the fit reports non-convergence', () => {

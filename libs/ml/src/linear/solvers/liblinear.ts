@@ -1,4 +1,4 @@
-import { InvalidDataError } from '../../errors.js';
+import { InvalidDataError, NumericalError } from '../../errors.js';
 import type { BinaryProblem, Solver, SolverOptions, SolverResult } from '../solver-types.js';
 import {
   type ClassGroups,
@@ -237,6 +237,9 @@ class LogisticObjective {
   }
 }
 
+const OVERFLOWED =
+  'liblinear cannot fit at this C: its trust region became NaN (floating-point over- or underflow, on which liblinear and scikit-learn loop for ever); try a C nearer 1 or scale the data';
+
 /** TRON::tron: returns liblinear's iteration count (accepted steps, at most maxIter); `w` ends at the solution. */
 function trustRegionNewton(objective: LogisticObjective, w: Float64Array, eps: number, maxIter: number): number {
   const n = objective.size;
@@ -264,6 +267,8 @@ function trustRegionNewton(objective: LogisticObjective, w: Float64Array, eps: n
     if (iter === 1) delta = Math.min(delta, snorm);
     const alpha = fnew - f - gs <= 0 ? SIGMA3 : Math.max(SIGMA1, -0.5 * (gs / (fnew - f - gs)));
     delta = nextRadius(delta, alpha, snorm, actred, prered);
+    // liblinear (and scikit-learn with it) loops for ever once the radius is NaN: every step is then rejected.
+    if (Number.isNaN(delta)) throw new NumericalError(OVERFLOWED);
     if (actred > ETA0 * prered) {
       iter++;
       w.set(trial);
