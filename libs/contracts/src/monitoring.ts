@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envelopeSchema, eventType } from './envelope.js';
+import { issueMessage } from './issues.js';
 import { SELECTION_METRICS } from './tune-request.js';
 
 const modelName = z.string().min(1).max(256);
@@ -131,7 +132,7 @@ export function parseFeedback(
 ): { ok: true; items: FeedbackItem[] } | { ok: false; errors: { path: string; message: string }[] } {
   const parsed = Array.isArray(body) ? FeedbackBatchSchema.safeParse(body) : FeedbackItemSchema.safeParse(body);
   if (parsed.success) return { ok: true, items: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
-  const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+  const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: issueMessage(i) }));
   return { ok: false, errors: errors.slice(0, 50) };
 }
 

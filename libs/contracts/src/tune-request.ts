@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issueMessage } from './issues.js';
 import {
   ClassWeightSchema,
   type ClassWeightSpec,
@@ -551,7 +552,7 @@ export function parseTuneRequest(
     ok: false,
     errors: result.error.issues.map((issue) => ({
       path: issue.path.length === 0 ? '(request)' : issue.path.map(String).join('.'),
-      message: issue.message,
+      message: issueMessage(issue),
     })),
   };
 }

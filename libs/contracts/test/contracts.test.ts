@@ -125,6 +125,23 @@ describe('parseTuneRequest', () => {
   });
 });
 
+describe('numbers JSON overflows', () => {
+  it('when a number field holds 1e400 (Infinity once parsed), then the problem says it must be finite, at its path', () => {
+    const parsed = parseTuneRequest(JSON.parse('{"grid": {"C": [1, 1e400]}, "split": {"test_size": -1e400}}'));
+    expect(parsed.ok ? [] : parsed.errors).toEqual([
+      { path: 'split.test_size', message: 'must be a finite number (a value such as 1e400 is beyond floating point)' },
+      { path: 'grid.C.1', message: 'must be a finite number (a value such as 1e400 is beyond floating point)' },
+    ]);
+  });
+
+  it("when a number field holds text, then zod's own message stays", () => {
+    const parsed = parseTuneRequest({ grid: { C: ['one'] } });
+    expect(parsed.ok ? [] : parsed.errors).toEqual([
+      { path: 'grid.C.0', message: 'Invalid input: expected number, received string' },
+    ]);
+  });
+});
+
 describe('CSV tables in a tune request', () => {
   const csv = { kind: 'csv', path: 'customers.csv', target: 'churned' } as const;
 
