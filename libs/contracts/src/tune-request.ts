@@ -180,7 +180,12 @@ export const GateSpecSchema = z.strictObject({
   metric: z.enum(SELECTION_METRICS).optional(),
   min_absolute_change: finite.min(0).optional().describe('the challenger must be better by at least this much'),
   min_relative_change: finite.min(0).lt(1).optional().describe("… and by this fraction of the champion's value"),
-  threshold: finite.nullable().optional().describe('an absolute floor (a ceiling for log_loss); null: none'),
+  threshold: finite
+    .nullable()
+    .optional()
+    .describe(
+      'an absolute floor (a ceiling for log_loss) on the holdout, also for a first champion and a signature change let through; null: none',
+    ),
   significance: z.enum(SIGNIFICANCE_TESTS).optional(),
   alpha: finite.gt(0).lt(1).optional(),
   bootstrap_resamples: count(100).max(10_000).optional(),

@@ -30,6 +30,33 @@ describe('judge (the promotion rules)', () => {
     expect(judge(RULES, holdout, model('1', 60), null)).toMatchObject({ status: 'promoted', reason: 'first champion' });
   });
 
+  it('when a threshold is set and there is no champion, then a first version below it is not promoted, one above it is', () => {
+    const floor = { ...RULES, threshold: 0.7 };
+    expect(judge(floor, holdout, model('1', 60), null)).toMatchObject({
+      status: 'rejected',
+      challengerValue: 0.6,
+      championVersion: null,
+      reason: 'first champion, but accuracy 0.6 does not reach the threshold 0.7: not promoted',
+    });
+    expect(judge(floor, holdout, model('1', 80), null)).toMatchObject({
+      status: 'promoted',
+      reason: 'first champion (accuracy 0.8 reaches the threshold 0.7)',
+    });
+    const unscorable = { ...model('1', 80), probabilities: undefined };
+    expect(judge(floor, holdout, unscorable, null).status).toBe('rejected');
+  });
+
+  it('when a new signature may be promoted, then the threshold still holds it back below the floor', () => {
+    const renamed = { ...model('1', 70), featureNames: ['a', 'c'] };
+    const rules = { ...RULES, on_signature_change: 'promote' as const, threshold: 0.9 };
+    const verdict = judge(rules, holdout, model('2', 80), renamed);
+    expect(verdict).toMatchObject({ status: 'rejected', championVersion: '1' });
+    expect(verdict.reason).toBe(
+      'signature differs: champion v1 feature 1 is "c", the new rows have "b"; the request lets it through, but accuracy 0.8 does not reach the threshold 0.9: not promoted',
+    );
+    expect(judge({ ...rules, threshold: 0.75 }, holdout, model('2', 80), renamed).status).toBe('promoted');
+  });
+
   it('when significance is mcnemar, then 3 more rows right is not enough and 20 more rows right is', () => {
     const rules = { ...RULES, significance: 'mcnemar' as const };
     const small = judge(rules, holdout, model('2', 73), model('1', 70));

@@ -120,6 +120,8 @@ function verdictTags(v: GateVerdict): Record<string, string> {
 
 function describe(version: string, v: GateVerdict): string {
   const kept =
-    v.status === 'promoted' ? 'promoted to champion' : `kept as challenger (champion stays v${v.championVersion})`;
+    v.status === 'promoted'
+      ? 'promoted to champion'
+      : `kept as challenger (${v.championVersion === null ? 'no champion yet' : `champion stays v${v.championVersion}`})`;
   return `Version ${version} ${kept}: ${v.reason}.`;
 }

@@ -75,15 +75,66 @@ export function judge(
 ): GateVerdict {
   const base = { metric: rules.metric, rules, interval: null, pValue: null } as const;
   const blank = { championValue: null, challengerValue: null, difference: null } as const;
-  if (champion === null)
-    return { ...base, ...blank, status: 'promoted', reason: 'first champion', championVersion: null };
+  if (champion === null) {
+    return unopposed(rules, holdout, challenger, { promoted: 'first champion', held: 'first champion' }, null);
+  }
   const signatureProblem = signatureDiffers(holdout, challenger, champion);
   if (signatureProblem !== undefined) {
-    const promote = rules.on_signature_change === 'promote';
-    const reason = `signature differs: ${signatureProblem}${promote ? '; promoted as the request asked' : ''}`;
-    return { ...base, ...blank, status: promote ? 'promoted' : 'rejected', reason, championVersion: champion.version };
+    const reason = `signature differs: ${signatureProblem}`;
+    if (rules.on_signature_change === 'promote') {
+      const reasons = {
+        promoted: `${reason}; promoted as the request asked`,
+        held: `${reason}; the request lets it through`,
+      };
+      return unopposed(rules, holdout, challenger, reasons, champion.version);
+    }
+    return { ...base, ...blank, status: 'rejected', reason, championVersion: champion.version };
   }
   return compare(rules, holdout.y, challenger as Scored, champion as Scored);
+}
+
+/**
+ * A challenger promoted without a comparison (no champion yet, or a new signature the request lets through) still
+ * has to reach the threshold, the absolute floor: below it nothing is promoted, even with no champion at all.
+ */
+function unopposed(
+  rules: GateRules,
+  holdout: Holdout,
+  challenger: GateModel,
+  reasons: { readonly promoted: string; readonly held: string },
+  championVersion: string | null,
+): GateVerdict {
+  const reason = reasons.promoted;
+  const verdict = { metric: rules.metric, rules, interval: null, pValue: null, championVersion } as const;
+  const unscored = { championValue: null, challengerValue: null, difference: null } as const;
+  if (rules.threshold === null) return { ...verdict, ...unscored, status: 'promoted', reason };
+  const value = challengerValue(rules, holdout, challenger);
+  const scored = { ...unscored, challengerValue: typeof value === 'number' ? value : null };
+  if (typeof value === 'string') {
+    return { ...verdict, ...scored, status: 'rejected', reason: `${reasons.held}, but ${value}: not promoted` };
+  }
+  const sign = greaterIsBetter(rules.metric) ? 1 : -1;
+  if (sign * (value - rules.threshold) >= 0) {
+    return {
+      ...verdict,
+      ...scored,
+      status: 'promoted',
+      reason: `${reason} (${rules.metric} ${fmt(value)} reaches the threshold ${rules.threshold})`,
+    };
+  }
+  const below = `${rules.metric} ${fmt(value)} does not reach the threshold ${rules.threshold}`;
+  return { ...verdict, ...scored, status: 'rejected', reason: `${reasons.held}, but ${below}: not promoted` };
+}
+
+/** The challenger's metric on the holdout, or why it cannot be had. */
+function challengerValue(rules: GateRules, holdout: Holdout, challenger: GateModel): number | string {
+  if (challenger.probabilities === undefined) return 'it cannot be scored on the holdout to check the threshold';
+  try {
+    return rowMetric(rules.metric)(holdout.y, challenger.probabilities);
+  } catch (err) {
+    if (!(err instanceof InvalidDataError)) throw err;
+    return `${rules.metric} is undefined on the holdout rows (${err.message}), so the threshold cannot be checked`;
+  }
 }
 
 type Scored = GateModel & { readonly probabilities: Float64Array };
