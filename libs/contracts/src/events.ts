@@ -228,6 +228,11 @@ export const HoldoutSchema = z.strictObject({
   /** Numbers for a matrix; a table's raw cells (numbers, text, null for missing). */
   rows: z.array(z.array(CellSchema)).min(1),
   labels: z.array(z.union([z.literal(0), z.literal(1)])).min(1),
+  /**
+   * The rows of the whole test split; more than `rows` holds when the split was cut to MAX_HOLDOUT_CELLS cells (a
+   * wide table): the gate then says on how many rows it judged. Absent in events of versions before it.
+   */
+  test_rows: z.number().int().min(1).optional(),
 });
 
 /** The data of `tuning.completed`: every trial ended; the tracker now picks and registers the best. */

@@ -57,6 +57,19 @@ describe('judge (the promotion rules)', () => {
     expect(judge({ ...rules, threshold: 0.75 }, holdout, model('2', 80), renamed).status).toBe('promoted');
   });
 
+  it('when the holdout is only the first rows of a wider test split, then the verdict says on how many rows it judged', () => {
+    const cut = { ...holdout, testRows: 800 };
+    expect(judge(RULES, cut, model('2', 75), model('1', 70)).reason).toBe(
+      "accuracy 0.75 vs champion v1 0.7: better (judged on the first 100 of 800 test rows: a tuning's holdout carries at most 25,000 cells)",
+    );
+    expect(judge({ ...RULES, threshold: 0.9 }, cut, model('1', 75), null).reason).toMatch(
+      /: not promoted \(judged on the first 100 of 800 test rows/,
+    );
+    expect(judge(RULES, { ...holdout, testRows: 100 }, model('2', 75), model('1', 70)).reason).toBe(
+      'accuracy 0.75 vs champion v1 0.7: better',
+    );
+  });
+
   it('when significance is mcnemar, then 3 more rows right is not enough and 20 more rows right is', () => {
     const rules = { ...RULES, significance: 'mcnemar' as const };
     const small = judge(rules, holdout, model('2', 73), model('1', 70));

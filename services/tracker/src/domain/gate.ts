@@ -1,5 +1,5 @@
 import type { GateRules, SelectionMetric } from '@mlops/contracts';
-import { greaterIsBetter } from '@mlops/contracts';
+import { greaterIsBetter, MAX_HOLDOUT_CELLS } from '@mlops/contracts';
 import {
   accuracy,
   f1,
@@ -27,6 +27,8 @@ export interface GateModel {
 export interface Holdout {
   readonly featureNames: readonly string[];
   readonly y: Float64Array;
+  /** The rows of the whole test split, when the holdout is only its first rows (a wide table's was cut). */
+  readonly testRows?: number | undefined;
 }
 
 /** The gate's decision and the evidence behind it, recorded on the version, the parent run and the event. */
@@ -73,6 +75,12 @@ export function judge(
   challenger: GateModel,
   champion: GateModel | null,
 ): GateVerdict {
+  const verdict = decide(rules, holdout, challenger, champion);
+  const note = verdict.challengerValue === null ? '' : cutNote(holdout);
+  return note === '' ? verdict : { ...verdict, reason: `${verdict.reason}${note}` };
+}
+
+function decide(rules: GateRules, holdout: Holdout, challenger: GateModel, champion: GateModel | null): GateVerdict {
   const base = { metric: rules.metric, rules, interval: null, pValue: null } as const;
   const blank = { championValue: null, challengerValue: null, difference: null } as const;
   if (champion === null) {
@@ -91,6 +99,15 @@ export function judge(
     return { ...base, ...blank, status: 'rejected', reason, championVersion: champion.version };
   }
   return compare(rules, holdout.y, challenger as Scored, champion as Scored);
+}
+
+/** Where the holdout is only the first rows of the test split, says on how many the models were judged. */
+function cutNote(holdout: Holdout): string {
+  const all = holdout.testRows;
+  const judged = holdout.y.length;
+  if (all === undefined || all <= judged) return '';
+  const cap = MAX_HOLDOUT_CELLS.toLocaleString('en-US');
+  return ` (judged on the first ${judged} of ${all} test rows: a tuning's holdout carries at most ${cap} cells)`;
 }
 
 /**

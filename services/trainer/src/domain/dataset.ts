@@ -97,6 +97,7 @@ export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.com
     feature_names: names,
     rows,
     labels: Array.from(data.test.y.subarray(0, rows.length), (label) => (label === positive ? 1 : 0)),
+    test_rows: data.test.y.length,
   };
 }
 
