@@ -7,6 +7,8 @@ export interface MetricInput {
   readonly value: number;
   readonly timestamp?: number;
   readonly step?: number;
+  /** The LoggedModel the value describes (MLflow 3): the metric then also shows on the model in the Models tab. */
+  readonly modelId?: string;
 }
 
 /** Input of `logBatch`: any number of entities, split into requests the server accepts. */
@@ -68,6 +70,7 @@ function metricToWire(metric: MetricInput, now: number): WireMetric {
     value: doubleToWire(metric.value),
     timestamp: metric.timestamp ?? now,
     step: metric.step ?? 0,
+    ...(metric.modelId === undefined ? {} : { model_id: metric.modelId }),
   };
 }
 

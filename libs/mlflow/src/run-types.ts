@@ -85,6 +85,7 @@ export interface WireMetric {
   value: WireDouble;
   timestamp?: number;
   step?: number;
+  model_id?: string;
 }
 
 interface WireDataset {

@@ -78,6 +78,10 @@ describe('tracker', () => {
     });
     const version = await mlflow.getModelVersionByAlias(name, 'champion');
     expect(version?.tags).toMatchObject({ 'mlops.tuning_id': tuningId, 'mlops.trial_id': `${tuningId}-1` });
+    const runs = await runsOf(tuningId);
+    const best = runs.find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-1`)!;
+    const model = await mlflow.getLoggedModel(best.data.tags['mlops.model_id']!);
+    expect(model.metrics.find((m) => m.key === 'accuracy')?.value, 'metrics shown on the model').toBe(0.9);
   }, 60_000);
 
   it('when run.completed overtakes tuning.started, then the trial waits for it and gets the data set as in order', async () => {
@@ -250,6 +254,7 @@ describe('tracker', () => {
     const model = await mlflow.getLoggedModel(child(1).data.tags['mlops.model_id']!);
     expect(model.status).toBe('READY');
     expect(model.sourceRunId).toBe(child(1).info.runId);
+    expect(model.metrics.find((m) => m.key === 'accuracy')?.value, 'metrics shown on the model').toBe(0.9);
     expect(child(2).data.tags['mlops.dataset_digest']).toBe(parent.data.tags['mlops.dataset_digest']);
     expect([...registered, ...rejected].find((e) => e.tuning_id === tuningId)?.trial_id).toBe(`${tuningId}-1`);
   }, 60_000);

@@ -294,8 +294,9 @@ export class MlflowRecorder {
     const endTime = Date.parse(data.ended_at);
     const k = topKOf(parent);
     let modelTags: Record<string, string>;
+    let modelId: string | undefined;
     if (k === undefined) {
-      const modelId = await this.logModel(run, parent, data);
+      modelId = await this.logModel(run, parent, data);
       await this.logParentDataset(parent, runId);
       modelTags = { [TAGS.modelId]: modelId };
     } else {
@@ -304,7 +305,7 @@ export class MlflowRecorder {
     await this.mlflow.logBatch({
       runId,
       params: trialParams(data.params),
-      metrics: trialMetrics(data, endTime),
+      metrics: trialMetrics(data, endTime).map((metric) => (modelId === undefined ? metric : { ...metric, modelId })),
       tags: {
         converged: String(data.converged),
         [TAGS.datasetDigest]: data.dataset_digest,
@@ -358,8 +359,16 @@ export class MlflowRecorder {
         : await this.modelFromStoredEvent(parent, trial, found);
     if (modelId === undefined) return undefined;
     await this.logParentDataset(parent, trial.runId);
+    await this.linkMetrics(trial.runId, modelId);
     await this.mlflow.setTag(trial.runId, TAGS.modelId, modelId);
     return modelId;
+  }
+
+  /** The run's metrics logged again for its model (the same rows, now naming it), so the Models tab shows them. */
+  private async linkMetrics(runId: string, modelId: string): Promise<void> {
+    const { data } = await this.mlflow.getRun(runId);
+    const metrics = data.metrics.map(({ key, value, timestamp, step }) => ({ key, value, timestamp, step, modelId }));
+    if (metrics.length > 0) await this.mlflow.logBatch({ runId, metrics });
   }
 
   private async linkModel(runId: string, modelId: string): Promise<string> {
