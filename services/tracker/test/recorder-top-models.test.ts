@@ -21,6 +21,7 @@ const parent = {
 function stubMlflow(found: LoggedModel | null) {
   const tags: string[] = [];
   const outputs: string[] = [];
+  const metrics: string[] = [];
   const mlflow = {
     getOrCreateExperiment: async () => ({ experimentId: '7', tags: { 'mlflow.experimentKind': 'custom' } }),
     createRun: async () => parent,
@@ -28,8 +29,11 @@ function stubMlflow(found: LoggedModel | null) {
     setTag: async (runId: string, key: string, value: string) => void tags.push(`${runId} ${key}=${value}`),
     logModelOutputs: async (input: { runId: string; models: { modelId: string }[] }) =>
       void outputs.push(`${input.runId} ${input.models.map((m) => m.modelId).join()}`),
+    getRun: async () => ({ data: { metrics: [{ key: 'accuracy', value: 0.9, timestamp: 5, step: 0 }] } }),
+    logBatch: async (input: { runId: string; metrics: { key: string; modelId?: string }[] }) =>
+      void metrics.push(...input.metrics.map((m) => `${input.runId} ${m.key} ${m.modelId}`)),
   } as unknown as MlflowClient;
-  return { mlflow, tags, outputs };
+  return { mlflow, tags, outputs, metrics };
 }
 
 /** A recorder whose stored events are all gone, counting how often it asks for one. */
@@ -94,12 +98,13 @@ describe('the recorder logging a top-k tuning models when it completes', () => {
 
   it('when an earlier delivery made the model READY, then it is linked again without reading the event', async () => {
     const ready = { modelId: 'm-9', status: 'READY' } as LoggedModel;
-    const { mlflow, tags, outputs } = stubMlflow(ready);
+    const { mlflow, tags, outputs, metrics } = stubMlflow(ready);
     const { recorder, reads } = countingReads(mlflow);
     const trials = await recorder.logTopModels(completed, [trial(0, 0.8, 3), trial(1, 0.9, 4)]);
     expect(trials.map((t) => t.modelId)).toEqual(['', 'm-9']);
     expect(reads()).toBe(0);
     expect(outputs).toEqual(['run-1 m-9']);
+    expect(metrics, "the run's metrics, now naming its model").toEqual(['run-1 accuracy m-9']);
     expect(tags).toEqual(['run-1 mlops.model_id=m-9']);
   });
 
