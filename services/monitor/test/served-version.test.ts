@@ -139,6 +139,27 @@ describe('a version the champion alias left', () => {
     expect((await monitor.status({ version: '1' }))[0]).toMatchObject({ drift_since_window: null });
   });
 
+  it('when a degraded version with no live value left (its labels aged out, or a restart) is replaced, then its episode still ends as superseded, with its degraded evidence', async () => {
+    const { monitor, episodes } = harness();
+    monitor.rememberChampion('m', '1', 10);
+    const degraded = {
+      model: 'm',
+      version: '1',
+      metric: 'accuracy',
+      live: 0.62,
+      training: 0.9,
+      threshold: 0.1,
+      labelled: 240,
+      episode: 2,
+      at: '2026-12-03T06:00:00.000Z',
+    } as const;
+    monitor.rememberEpisode({ seq: 5, subject: 'performance.degraded', data: degraded });
+    await promoted(monitor, '2', '1', 11);
+    expect(
+      episodes.map(([kind, e]) => [kind, e.version, e.episode, e.live, e.training, e.labelled, e.superseded_by]),
+    ).toEqual([['recovered', '1', 2, 0.62, 0.9, 240, '2']]);
+  });
+
   it('when a late label of the replaced version comes, then it opens no episode and raises no gauge', async () => {
     const { monitor, performance, episodes } = harness();
     monitor.rememberChampion('m', '1', 10);

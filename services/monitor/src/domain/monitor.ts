@@ -102,6 +102,8 @@ export class Monitor {
   private readonly champions = new Map<string, { version: string; sequence: number }>();
   /** Versions whose trigger came while its weighing was throttled: weighed again at the next tick after the wait. */
   private readonly retrainDue = new Map<string, { reference: VersionReference; windowIndex: number | null }>();
+  /** The newest `performance.degraded` of each version (announced, or read back at start): a superseded episode's evidence. */
+  private readonly degradedEvidence = new Map<string, EventData<'performance.degraded'>>();
   private readonly now: () => number;
 
   constructor(
@@ -135,7 +137,9 @@ export class Monitor {
 
   /** An episode event stored after the last window, read at start (only the newest per version and kind). */
   rememberEpisode(event: StoredEpisode): void {
-    foldEpisode(this.book.checkpoint(versionKey(event.data.model, event.data.version)), event);
+    const key = versionKey(event.data.model, event.data.version);
+    foldEpisode(this.book.checkpoint(key), event);
+    if (event.subject === 'performance.degraded') this.degradedEvidence.set(key, event.data);
   }
 
   /**
@@ -607,15 +611,25 @@ export class Monitor {
     const live = this.performanceOf(key, reference);
     const { metric, threshold } = this.rules.performance;
     const liveValue = live[metric];
-    if (liveValue !== null && live.training !== null) {
+    // Labels older than the live window leave no live value: the episode's own degraded evidence closes it then.
+    const evidence = this.degradedEvidence.get(key);
+    const closing =
+      liveValue !== null && live.training !== null
+        ? { metric, live: liveValue, training: live.training.value, threshold, labelled: live.labelled }
+        : evidence === undefined
+          ? undefined
+          : {
+              metric: evidence.metric,
+              live: evidence.live,
+              training: evidence.training,
+              threshold,
+              labelled: evidence.labelled,
+            };
+    if (closing !== undefined) {
       await this.deps.announce.performanceRecovered({
         model,
         version,
-        metric,
-        live: liveValue,
-        training: live.training.value,
-        threshold,
-        labelled: live.labelled,
+        ...closing,
         episode: Math.max(1, checkpoint.performance_episodes),
         superseded_by: supersededBy,
         at: new Date(this.now()).toISOString(),
@@ -683,8 +697,10 @@ export class Monitor {
       episode: Math.max(1, episode),
       at: new Date(this.now()).toISOString(),
     };
-    if (live.degraded) await this.deps.announce.performanceDegraded(data);
-    else await this.deps.announce.performanceRecovered(data);
+    if (live.degraded) {
+      await this.deps.announce.performanceDegraded(data);
+      this.degradedEvidence.set(key, data);
+    } else await this.deps.announce.performanceRecovered(data);
     checkpoint.degraded = live.degraded;
     checkpoint.performance_episodes = Math.max(1, episode);
   }
