@@ -36,6 +36,16 @@ describe('mlops up refuses before it starts anything', () => {
     );
   });
 
+  it('when two flags name the same port, then it says so in one line, names both flags, and exits 1', async () => {
+    const port = 45_300 + (process.pid % 500);
+    const argv = ['up', '--data-dir', dir, '--nats-port', String(port), '--mlflow-port', String(port), '--no-tune'];
+    const result = await runCli(argv, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `mlops up: the stack did not start: port ${port} is given to both nats-server (--nats-port) and MLflow (--mlflow-port): choose another for one of them`,
+    ]);
+  });
+
   it('when another mlops up runs on the data directory, then it is refused; when that one is gone, the check lets it pass', async () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     cleanups.push(() => other.kill('SIGKILL'));

@@ -90,8 +90,9 @@ describe('fault: mlops up killed', () => {
     await second.printed('› stack is up', 180_000);
     const exited = once(second.child, 'exit');
     second.child.kill('SIGINT');
-    await exited;
+    const [code] = (await exited) as [number | null];
 
+    expect(code).toBe(130); // a stop signal while serving, as during the tuning
     expect(before.map((p) => p.name).sort()).toEqual(STACK_PROCESSES);
     expect(second.seen.stderr).toContain(
       `› the mlops up (pid ${first.child.pid}) before this one ended without stopping its stack: stopping `,

@@ -55,7 +55,7 @@ function startFailure(err: unknown): unknown {
   return new UsageError(`the stack did not start: ${err.message}`, 1, { cause: err });
 }
 
-type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & {
+export type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & {
   'no-tune'?: boolean | undefined;
   'exit-after-tune'?: boolean | undefined;
 };
@@ -77,8 +77,19 @@ function startStack(values: UpValues, io: CliIo, interrupt: Interruption): Promi
   });
 }
 
-/** Tunes (unless --no-tune), then serves until Ctrl-C; a crash loop the stack gave up on ends it with 1. */
-async function runStack(stack: LocalStack, values: UpValues, io: CliIo, interrupted: Promise<void>): Promise<number> {
+/**
+ * Tunes (unless --no-tune), then serves until Ctrl-C; a crash loop the stack gave up on ends it with 1, a stop signal
+ * with 130 (128 + SIGINT, as a shell reports it), during the tuning or after it alike.
+ */
+export async function runStack(
+  stack: Pick<
+    LocalStack,
+    'natsUrl' | 'failed' | 'dirs' | 'stateFile' | 'predictorUrl' | 'trackingUri' | 'monitorUrl' | 'stop'
+  >,
+  values: UpValues,
+  io: CliIo,
+  interrupted: Promise<void>,
+): Promise<number> {
   const ended: Promise<typeof SIGNALLED | typeof FAILED> = Promise.race([
     interrupted.then((): typeof SIGNALLED => SIGNALLED),
     stack.failed.then((): typeof FAILED => FAILED),
@@ -94,7 +105,7 @@ async function runStack(stack: LocalStack, values: UpValues, io: CliIo, interrup
     if (tuned === SIGNALLED) return 130;
     printEndpoints(io, stack);
     if (values['exit-after-tune'] === true) return tuned;
-    return (await ended) === FAILED ? 1 : tuned;
+    return (await ended) === FAILED ? 1 : 130;
   } finally {
     abandon.abort(); // a tuning still waiting closes its connection instead of retrying the stopped nats-server
     io.stderr('› stopping the stack\n');
@@ -107,7 +118,7 @@ const FAILED = Symbol('stack failed');
 /** Ctrl-C or SIGTERM. */
 const SIGNALLED = Symbol('signalled');
 
-function printEndpoints(io: CliIo, stack: LocalStack): void {
+function printEndpoints(io: CliIo, stack: Pick<LocalStack, 'predictorUrl' | 'trackingUri' | 'monitorUrl'>): void {
   const predictUrl = `${stack.predictorUrl}/predict`;
   io.stdout(
     `\nMLflow UI:  ${stack.trackingUri}\n/predict:   ${predictUrl}\nmetrics:    ${stack.monitorUrl}/metrics (monitor: drift, live performance)\n`,

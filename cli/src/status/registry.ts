@@ -44,7 +44,8 @@ export interface TuningRow {
   readonly trials: number | null;
   /** Trials recorded so far (for a tuning still running), else null. */
   readonly recorded: number | null;
-  readonly best: { readonly name: string; readonly value: number } | null;
+  /** The best trial's selection metric; `cv` when it is the mean over the cross-validation folds. */
+  readonly best: { readonly name: string; readonly value: number; readonly cv: boolean } | null;
   readonly version: string | null;
 }
 
@@ -101,7 +102,10 @@ async function tuningRow(mlflow: MlflowClient, run: Run): Promise<TuningRow> {
   const { tags, params, metrics } = run.data;
   const tuningId = tags[TRACKER_TAGS.tuningParent] ?? run.info.runName;
   const metricName = params.selection_metric;
-  const best = metrics.find((m) => m.key === `best_${metricName}`);
+  // With cv the tracker picks, and logs as best_cv_mean_<metric>, the mean over the folds (selectionKey).
+  const holdout = metrics.find((m) => m.key === `best_${metricName}`);
+  const cvMean = metrics.find((m) => m.key === `best_cv_mean_${metricName}`);
+  const best = holdout ?? cvMean;
   const running = run.info.status === 'RUNNING';
   return {
     tuningId,
@@ -109,7 +113,10 @@ async function tuningRow(mlflow: MlflowClient, run: Run): Promise<TuningRow> {
     status: run.info.status,
     trials: params.trial_count === undefined ? null : Number(params.trial_count),
     recorded: running ? await recordedTrials(mlflow, run.info.experimentId, tuningId) : null,
-    best: metricName === undefined || best === undefined ? null : { name: metricName, value: best.value },
+    best:
+      metricName === undefined || best === undefined
+        ? null
+        : { name: metricName, value: best.value, cv: holdout === undefined },
     version: tags[TRACKER_TAGS.registeredVersion] ?? null,
   };
 }

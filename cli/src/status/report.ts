@@ -42,9 +42,18 @@ function stackLines(stack: StackSection, cwd: string): string[] {
         ]
       : [];
   const header = ['process', 'state', 'pid', 'restarts', 'health', 'last exit'];
+  const why = state.state === 'failed' ? [failure(stack.processes)] : [];
   const rows = stack.processes.map((p) => processRow(p));
   const logs = stack.processes[0] === undefined ? [] : [`  logs: ${short(dirname(stack.processes[0].log), cwd)}/`];
-  return [head, ...gone, ...table([header, ...rows]), ...logs];
+  return [head, ...gone, ...why, ...table([header, ...rows]), ...logs];
+}
+
+/** Why a stack failed: the process it gave up on (a crash loop) and its last exit, or a start-up that failed. */
+function failure(processes: readonly ProcessStatus[]): string {
+  const failed = processes.filter((p) => p.state === 'failed');
+  if (failed.length === 0) return '  mlops up failed to start it (its output said why; see the logs)';
+  const which = failed.map((p) => `${p.name}${p.last_exit === null ? '' : ` (last: ${p.last_exit.reason})`}`);
+  return `  mlops up gave up on ${which.join(', ')}, a crash loop, and stopped the stack: see its log`;
 }
 
 function processRow(p: ProcessStatus): string[] {
@@ -91,7 +100,7 @@ function tuningRow(t: TuningRow): string[] {
     t.startedAt === undefined ? '-' : when(new Date(t.startedAt).toISOString()),
     t.status,
     trials,
-    t.best === null ? '-' : `${t.best.name}=${Number(t.best.value.toFixed(4))}`,
+    t.best === null ? '-' : `${t.best.name}=${Number(t.best.value.toFixed(4))}${t.best.cv ? ' (cv mean)' : ''}`,
     t.version ?? '-',
     t.tuningId,
   ];

@@ -1,6 +1,6 @@
 import type { ExitStatus } from '@mlops/supervisor';
 import type { RestartPolicy } from './restart-policy.js';
-import { describeExit, describeRestartFailure, type StackEvent } from './stack-events.js';
+import { describeExit, describeRestartFailure, type ProcessGaveUpEvent, type StackEvent } from './stack-events.js';
 
 /** What a keeper needs of a supervised process: a service, nats-server or MLflow. */
 export interface Restartable {
@@ -102,12 +102,13 @@ export class ProcessKeeper {
     let failedRestarts = 0;
     for (;;) {
       const { policy } = this.options;
-      const decision =
-        failedRestarts >= policy.crashLoopExits
-          ? { action: 'give-up' as const, recentExits: failedRestarts, windowMs: Date.now() - since }
-          : policy.onExit();
+      if (failedRestarts >= policy.crashLoopExits) {
+        this.emitGaveUp('never-ready', reason, failedRestarts, Date.now() - since);
+        return false;
+      }
+      const decision = policy.onExit();
       if (decision.action === 'give-up') {
-        this.emitGaveUp(reason, decision.recentExits, decision.windowMs);
+        this.emitGaveUp('exits-in-window', reason, decision.recentExits, decision.windowMs);
         return false;
       }
       this.emit({ type: 'exited', name: this.target.name, reason, delayMs: decision.delayMs, log: this.options.log });
@@ -131,14 +132,14 @@ export class ProcessKeeper {
     }
   }
 
-  private emitGaveUp(reason: string, exits: number, windowMs: number): void {
+  private emitGaveUp(rule: ProcessGaveUpEvent['rule'], reason: string, exits: number, windowMs: number): void {
     const lastLines = this.target
       .output()
       .split('\n')
       .filter((line) => line !== '')
       .slice(-(this.options.quotedLines ?? 20));
     const { name } = this.target;
-    this.emit({ type: 'gave-up', name, reason, exits, windowMs, log: this.options.log, lastLines });
+    this.emit({ type: 'gave-up', name, rule, reason, exits, windowMs, log: this.options.log, lastLines });
   }
 
   private emit(event: StackEvent): void {

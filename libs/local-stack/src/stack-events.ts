@@ -21,13 +21,20 @@ export interface ProcessRestartedEvent {
   readonly log: string;
 }
 
-/** A process ended too often within the window: it stays down, and the stack has failed. */
+/**
+ * A process is in a crash loop: it ended too often within the window (`exits-in-window`), or as many restarts in a
+ * row never got ready (`never-ready`). It stays down, and the stack has failed.
+ */
 export interface ProcessGaveUpEvent {
   readonly type: 'gave-up';
   readonly name: string;
+  /** Which crash-loop rule fired. */
+  readonly rule: 'exits-in-window' | 'never-ready';
   /** What happened the last time. */
   readonly reason: string;
+  /** Exits within the window, or restarts in a row that never got ready. */
   readonly exits: number;
+  /** The crash-loop window; with `never-ready`, the time from the exit to the last failed restart. */
   readonly windowMs: number;
   readonly log: string;
   /** The process's last output lines (across its runs). */
@@ -59,7 +66,11 @@ export function formatStackEvent(event: StackEvent, cwd?: string): string {
     case 'restarted':
       return `${event.name} ready again (restart ${event.restarts}, pid ${event.pid ?? '?'}) — ${log}`;
     case 'gave-up': {
-      const head = `${event.name} ${event.reason}: ${event.exits} exits within ${seconds(event.windowMs)}, a crash loop; not restarting it — ${log}`;
+      const rule =
+        event.rule === 'never-ready'
+          ? `${event.exits} restarts in a row never got ready`
+          : `${event.exits} exits within ${seconds(event.windowMs)}`;
+      const head = `${event.name} ${event.reason}: ${rule}, a crash loop; not restarting it — ${log}`;
       const lines = event.lastLines.length === 0 ? ['    (no output)'] : event.lastLines.map((line) => `    ${line}`);
       return [head, `  its last ${event.lastLines.length} lines:`, ...lines].join('\n');
     }

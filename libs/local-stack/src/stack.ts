@@ -95,9 +95,16 @@ type Stop = () => Promise<void>;
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dirs = stackDirs(options.dataDir);
   const progress = options.onProgress ?? (() => undefined);
-  await claimDataDir(options.dataDir, progress);
-  await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
-  const ports = await choosePorts(options.ports ?? {});
+  refuseSharedPorts(options.ports ?? {});
+  const release = await claimDataDir(options.dataDir, progress);
+  let ports: LocalStackPorts;
+  try {
+    await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
+    ports = await choosePorts(options.ports ?? {});
+  } catch (err) {
+    await release();
+    throw err;
+  }
   progress(`nats-server on ${ports.nats}, MLflow on ${ports.mlflow} (data in ${options.dataDir})`);
   const state = createStackStateWriter(
     options.dataDir,
@@ -172,13 +179,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       failed: supervision.failed,
       state: () => state.state,
       restarts: () => supervision.restarts(),
-      stop: once(() => supervision.stopAll()),
+      stop: once(async () => {
+        await supervision.stopAll();
+        await release();
+      }),
     };
   } catch (err) {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
     state.stopAllProcesses();
     state.setStack(options.signal?.aborted === true ? 'stopped' : 'failed');
     await state.flush();
+    await release();
     throw err;
   }
 }
@@ -283,6 +294,22 @@ const PORT_OWNERS: Record<keyof LocalStackPorts, string> = {
   mlflow: 'MLflow',
   predictor: 'the predictor',
 };
+
+/**
+ * Refuses one fixed port for two of the stack's servers (the second would fail only once the first is up, after its
+ * own start-up wait), naming both flags; 0 (a free port each) may repeat.
+ */
+function refuseSharedPorts(wanted: NonNullable<LocalStackOptions['ports']>): void {
+  const names = Object.keys(DEFAULT_PORTS) as (keyof LocalStackPorts)[];
+  const port = (name: keyof LocalStackPorts) => wanted[name] ?? DEFAULT_PORTS[name];
+  for (const [i, first] of names.entries()) {
+    const second = names.slice(i + 1).find((other) => port(other) !== 0 && port(other) === port(first));
+    if (second === undefined) continue;
+    throw new LocalStackError(
+      `port ${port(first)} is given to both ${PORT_OWNERS[first]} (--${first}-port) and ${PORT_OWNERS[second]} (--${second}-port): choose another for one of them`,
+    );
+  }
+}
 
 async function choosePorts(wanted: NonNullable<LocalStackOptions['ports']>): Promise<LocalStackPorts> {
   const pick = async (name: keyof LocalStackPorts) => {

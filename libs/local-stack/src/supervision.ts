@@ -62,9 +62,13 @@ export class StackSupervision {
     for (const keeper of this.keepers) keeper.release();
   }
 
-  /** Releases every process (their ends are expected now), then stops them last first: services, MLflow, NATS. */
+  /**
+   * Releases every process (their ends are expected now), then stops them last first: services, MLflow, NATS. A stack
+   * that gave up on a process (a crash loop) ends `failed`, any other `stopped`.
+   */
   async stopAll(): Promise<void> {
     this.releaseAll();
+    const gaveUp = this.state.state.state === 'failed';
     this.state.setStack('stopping');
     for (const keeper of [...this.keepers].reverse()) {
       await keeper.stop().catch(() => undefined);
@@ -72,7 +76,7 @@ export class StackSupervision {
       const record = this.state.state.processes.find((p) => p.name === name);
       if (record?.state !== 'failed') this.state.updateProcess(name, { state: 'stopped', pid: null });
     }
-    this.state.setStack('stopped');
+    this.state.setStack(gaveUp ? 'failed' : 'stopped');
     await this.state.flush();
   }
 

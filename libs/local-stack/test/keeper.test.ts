@@ -113,6 +113,7 @@ describe('ProcessKeeper', () => {
     expect(events.at(-1)).toEqual({
       type: 'gave-up',
       name: 'worker',
+      rule: 'exits-in-window',
       reason: 'exited (code 3, signal null)',
       exits: 4,
       windowMs: 60_000,
@@ -132,7 +133,12 @@ describe('ProcessKeeper', () => {
     cleanups.push(() => keeper.stop());
     await keeper.watching;
     expect(events.map((e) => e.type)).toEqual(['exited', 'exited', 'exited', 'gave-up']);
-    expect(events.at(-1)).toMatchObject({ type: 'gave-up', exits: 3, reason: expect.stringMatching(/ready/) });
+    expect(events.at(-1)).toMatchObject({
+      type: 'gave-up',
+      rule: 'never-ready',
+      exits: 3,
+      reason: expect.stringMatching(/ready/),
+    });
     expect(await readFile(join(dir, 'runs'), 'utf8')).toBe('4');
   });
 

@@ -32,6 +32,7 @@ describe('stack events as console lines', () => {
     const event = {
       type: 'gave-up',
       name: 'tracker',
+      rule: 'exits-in-window',
       reason: 'exited (code 1, signal null)',
       exits: 5,
       windowMs: 60_000,
@@ -44,6 +45,22 @@ describe('stack events as console lines', () => {
       '    {"level":50,"msg":"boom"}',
       '    bye',
     ]);
+  });
+
+  it('when the stack gives up on restarts that never got ready, then the line states that rule, not a window', () => {
+    const event = {
+      type: 'gave-up',
+      name: 'mlflow',
+      rule: 'never-ready',
+      reason: 'not ready 30000 ms after a restart',
+      exits: 5,
+      windowMs: 92_268,
+      log: LOG,
+      lastLines: [],
+    } as const;
+    expect(formatStackEvent(event, '/home/me/project').split('\n')[0]).toBe(
+      'mlflow not ready 30000 ms after a restart: 5 restarts in a row never got ready, a crash loop; not restarting it — log: data/logs/tracker.log',
+    );
   });
 
   it('describes exits, spawn failures and failed restarts in a few words', () => {
