@@ -782,6 +782,13 @@ describe('mlops traffic', () => {
       eventLine('drift.resolved', envelope({ model: 'm', version: '1', window: 5, superseded_by: '2' }), 'm'),
     ).toBe('drift.resolved    v1 (superseded by v2)');
     expect(eventLine('drift.detected', envelope({ model: 'other', version: '1' }), 'm')).toBeUndefined();
+    const heldBack = { name: 'm', version: '1', champion_version: '0', reason: 'first champion, but …' };
+    expect(eventLine('model.rejected', envelope(heldBack), 'm')).toBe(
+      'model.rejected    v1 kept out, no champion yet: first champion, but …',
+    );
+    expect(eventLine('model.rejected', envelope({ ...heldBack, version: '3', champion_version: '2' }), 'm')).toBe(
+      'model.rejected    v3 kept out, v2 stays champion: first champion, but …',
+    );
   });
 });
 

@@ -82,6 +82,8 @@ describe('a tune request repeated under its tuning id', () => {
     expect(first.code, first.stderr).toBe(0);
     const registered = first.stdout.match(/^registered .* version (\d+) \(alias \w+\).*$/m);
     expect(registered, first.stdout).not.toBeNull();
+    expect(first.stderr, 'the first run is not a repeat').not.toContain('already ran');
+    expect(first.stdout.match(/^registered /gm), 'the outcome told once').toHaveLength(1);
     const latest = await stack.mlflow.getLatestModelVersion(stack.modelName);
     expect(latest?.version).toBe(registered?.[1]);
 

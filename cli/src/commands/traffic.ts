@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { watchEvents } from '@mlops/bus';
-import { DEFAULT_MODEL_NAME, type EventOf, type EventSubject, SUBJECTS } from '@mlops/contracts';
+import { DEFAULT_MODEL_NAME, type EventOf, type EventSubject, NO_CHAMPION, SUBJECTS } from '@mlops/contracts';
 import { makeClassification, RandomState } from '@mlops/ml';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -176,7 +176,9 @@ export function eventLine(subject: EventSubject, event: EventOf<EventSubject>, m
     case 'model.registered':
       return `${name} ${v} is champion${d.previous_version ? ` (was v${d.previous_version})` : ''}: ${d.reason ?? ''}`;
     case 'model.rejected':
-      return `${name} ${v} kept out, v${d.champion_version} stays champion: ${d.reason}`;
+      return d.champion_version === NO_CHAMPION
+        ? `${name} ${v} kept out, no champion yet: ${d.reason}`
+        : `${name} ${v} kept out, v${d.champion_version} stays champion: ${d.reason}`;
     default:
       return undefined;
   }

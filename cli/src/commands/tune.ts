@@ -79,6 +79,7 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
   try {
     const screen = progressScreen(io);
     const watch = watchTuning(nc, tuningId, screen);
+    const sentAtMs = Date.now();
     const reply = await Promise.race([sendRequest(nc, request), abandoned]);
     if (typeof reply === 'number') return reply;
     if (reply.status === 'rejected') {
@@ -88,7 +89,7 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
     screen.say(`accepted: tuning ${reply.tuning_id}, ${reply.trial_count} trials\n`);
     watch.accepted();
     if (values['tuning-id'] !== undefined) {
-      const ended = await endedBefore(nc, tuningId, screen);
+      const ended = await endedBefore(nc, { tuningId, sentAtMs, claim: watch.claim }, screen);
       if (ended !== undefined) return ended;
     }
     return await Promise.race([watch.outcome, timeout(timeoutMs, tuningId, screen), abandoned]);
@@ -262,18 +263,26 @@ function watchTuning(
   nc: NatsConnection,
   tuningId: string,
   screen: ProgressScreen,
-): { outcome: Promise<number>; accepted: () => void } {
+): { outcome: Promise<number>; accepted: () => void; claim: () => boolean } {
   const progress = emptyProgress();
   let metric: EventData<'tuning.started'>['selection_metric'] = 'accuracy';
   let isAccepted = false;
   let refusal: EventData<'tune.rejected'> | undefined;
   let refuse = (_d: EventData<'tune.rejected'>) => {};
+  // The first to tell how the tuning ended claims it; later endings (a copy of the event, a lookup) say nothing.
+  let told = false;
+  const claim = () => {
+    if (told) return false;
+    told = true;
+    return true;
+  };
   const accepted = () => {
     isAccepted = true;
     if (refusal !== undefined) refuse(refusal);
   };
   const outcome = new Promise<number>((resolve) => {
     refuse = (d) => {
+      if (!claim()) return;
       screen.say(`tuning ${tuningId} refused after it was accepted:\n${problemLines(d.errors)}\n`);
       resolve(1);
     };
@@ -302,27 +311,29 @@ function watchTuning(
       else refusal = d;
     });
     const given = (step: string) => (letter: DeadLetter<'tuning.requested'> | DeadLetter<'tuning.completed'>) => {
-      if (letter.event?.data.tuning_id !== tuningId) return;
+      if (letter.event?.data.tuning_id !== tuningId || !claim()) return;
       screen.say(`tuning ${tuningId} failed: the ${step} gave up on it (${letter.reason}): ${letter.error}\n`);
       resolve(1);
     };
     watchDeadLetters(nc, SUBJECTS.tuningRequested, given('trainer'));
     watchDeadLetters(nc, SUBJECTS.tuningCompleted, given('tracker'));
     on(SUBJECTS.tuningCompleted, (d) => {
-      if (d.completed > 0) return;
+      if (d.completed > 0 || !claim()) return;
       screen.print(`\n${resultsTable(progress, undefined, metric)}\nno trial succeeded: nothing was registered\n`);
       resolve(1);
     });
     on(SUBJECTS.modelRegistered, (d) => {
+      if (!claim()) return;
       screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n${registeredLines(d)}`);
       resolve(0);
     });
     on(SUBJECTS.modelRejected, (d) => {
+      if (!claim()) return;
       screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n${rejectedLines(d)}`);
       resolve(0);
     });
   });
-  return { outcome, accepted };
+  return { outcome, accepted, claim };
 }
 
 /** What `mlops tune` prints of the version a tuning registered and promoted. */
@@ -342,9 +353,15 @@ function rejectedLines(d: EventData<'model.rejected'>): string {
  * an id once), so no event of it will come: print what it came to and the exit code, or undefined to keep watching
  * (the tuning is still running, or its events are no longer stored).
  */
-async function endedBefore(nc: NatsConnection, tuningId: string, screen: ProgressScreen): Promise<number | undefined> {
-  const past = await pastOutcome(nc, tuningId).catch(() => undefined);
-  if (past === undefined) return undefined;
+async function endedBefore(
+  nc: NatsConnection,
+  asked: { tuningId: string; sentAtMs: number; claim: () => boolean },
+  screen: ProgressScreen,
+): Promise<number | undefined> {
+  const { tuningId } = asked;
+  const past = await pastOutcome(nc, tuningId, asked.sentAtMs).catch(() => undefined);
+  // The live events may have ended the tuning meanwhile: then they told it, and their exit code stands.
+  if (past === undefined || !asked.claim()) return undefined;
   screen.say(`tuning ${tuningId} already ran with this request; nothing new was trained. What it came to:\n`);
   if (past.kind === 'registered') screen.print(registeredLines(past.data));
   else if (past.kind === 'rejected') screen.print(rejectedLines(past.data));

@@ -228,11 +228,6 @@ export const HoldoutSchema = z.strictObject({
   /** Numbers for a matrix; a table's raw cells (numbers, text, null for missing). */
   rows: z.array(z.array(CellSchema)).min(1),
   labels: z.array(z.union([z.literal(0), z.literal(1)])).min(1),
-  /**
-   * The rows of the whole test split; more than `rows` holds when the split was cut to MAX_HOLDOUT_CELLS cells (a
-   * wide table): the gate then says on how many rows it judged. Absent in events of versions before it.
-   */
-  test_rows: z.number().int().min(1).optional(),
 });
 
 /** The data of `tuning.completed`: every trial ended; the tracker now picks and registers the best. */
@@ -246,6 +241,12 @@ export const TuningCompletedDataSchema = z.object({
   gate: GateSpecSchema.prefault({}),
   /** Absent in events of versions before the gate: the gate then cannot compare and keeps the champion. */
   holdout: HoldoutSchema.optional(),
+  /**
+   * The rows of the whole test split; more than the holdout's when it was cut (MAX_HOLDOUT_CELLS cells, or a table's
+   * bytes): the gate then says on how many rows it judged. Beside the holdout, not in it (its schema is strict, and
+   * a reader of an earlier version must still take this event). Absent in events of versions before it.
+   */
+  test_rows: z.number().int().min(1).optional(),
   /** Set when a retrain asked for the tuning. */
   lineage: RetrainLineageSchema.optional(),
   /** The folds of the request's cross-validation, when it asked for one: the best trial is picked on their mean. */
@@ -281,13 +282,20 @@ export const ModelRegisteredDataSchema = z.object({
 /** The CloudEvents envelope of `model.registered`. */
 export const ModelRegisteredSchema = envelopeSchema(eventType('model.registered'), ModelRegisteredDataSchema);
 
-/** The data of `model.rejected`: the gate kept the champion; the tuning's best is registered with alias challenger. */
+/** `model.rejected`'s champion_version when no version is champion yet (MLflow versions start at 1). */
+export const NO_CHAMPION = '0';
+
+/**
+ * The data of `model.rejected`: the gate kept the champion (or, with none yet, held a first version below its
+ * threshold); the tuning's best is registered with alias challenger.
+ */
 export const ModelRejectedDataSchema = z.object({
   tuning_id: id,
   /** The tuning's best trial, now the challenger. */
   trial_id: id,
   name: z.string().min(1),
   version: z.string().regex(/^\d+$/),
+  /** The champion that stays; NO_CHAMPION ('0') when there is none yet (a first version below the gate's threshold). */
   champion_version: z.string().regex(/^\d+$/),
   metric: z.object({
     name: z.enum(SELECTION_METRICS),

@@ -39,6 +39,7 @@ export {
   ModelLoadFailedSchema,
   ModelRegisteredSchema,
   ModelRejectedSchema,
+  NO_CHAMPION,
   RunCompletedSchema,
   RunFailedSchema,
   RunStartedSchema,

@@ -148,7 +148,7 @@ describe('a version the champion alias left', () => {
       metric: 'accuracy',
       live: 0.62,
       training: 0.9,
-      threshold: 0.1,
+      threshold: 0.05,
       labelled: 240,
       episode: 2,
       at: '2026-12-03T06:00:00.000Z',
@@ -156,8 +156,17 @@ describe('a version the champion alias left', () => {
     monitor.rememberEpisode({ seq: 5, subject: 'performance.degraded', data: degraded });
     await promoted(monitor, '2', '1', 11);
     expect(
-      episodes.map(([kind, e]) => [kind, e.version, e.episode, e.live, e.training, e.labelled, e.superseded_by]),
-    ).toEqual([['recovered', '1', 2, 0.62, 0.9, 240, '2']]);
+      episodes.map(([kind, e]) => [
+        kind,
+        e.version,
+        e.episode,
+        e.live,
+        e.training,
+        e.threshold,
+        e.labelled,
+        e.superseded_by,
+      ]),
+    ).toEqual([['recovered', '1', 2, 0.62, 0.9, 0.05, 240, '2']]);
   });
 
   it('when a late label of the replaced version comes, then it opens no episode and raises no gauge', async () => {

@@ -197,7 +197,8 @@ describe('runTuning on a matrix CSV', () => {
     expect(run.model.classes).toEqual([0, 1]);
     const completed = events.at(-1)!.event.data as EventData<'tuning.completed'>;
     expect(completed.holdout?.rows.flat().every((cell) => typeof cell === 'number')).toBe(true);
-    expect(completed.holdout?.test_rows).toBe(40);
+    expect(completed.test_rows).toBe(40);
+    expect(completed.holdout).not.toHaveProperty('test_rows');
   });
 
   it('when the file no longer matches its pinned digest, then the tuning is refused as unusable data', async () => {

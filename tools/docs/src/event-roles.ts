@@ -132,7 +132,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.modelRejected]: {
     summary:
-      "The gate kept the champion: the tuning's best is registered with the alias `challenger`, with both metric values, the difference, its interval and the reason (also tagged on the version and the tuning's parent run).",
+      "The gate kept the champion (or, with none yet, held a first version below its threshold: `champion_version` is then `'0'`): the tuning's best is registered with the alias `challenger`, with both metric values, the difference, its interval and the reason (also tagged on the version and the tuning's parent run).",
     publishers: ['tracker'],
     consumers: ['monitor (durable `monitor-model-events`: ends the retrain that waited for the tuning)', cliWatch],
     messageId: '`model.rejected:<name>:<version>`',

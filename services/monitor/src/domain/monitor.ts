@@ -613,6 +613,7 @@ export class Monitor {
     const liveValue = live[metric];
     // Labels older than the live window leave no live value: the episode's own degraded evidence closes it then.
     const evidence = this.degradedEvidence.get(key);
+    this.degradedEvidence.delete(key); // the episode ends here; a replaced version opens no other
     const closing =
       liveValue !== null && live.training !== null
         ? { metric, live: liveValue, training: live.training.value, threshold, labelled: live.labelled }
@@ -622,7 +623,7 @@ export class Monitor {
               metric: evidence.metric,
               live: evidence.live,
               training: evidence.training,
-              threshold,
+              threshold: evidence.threshold,
               labelled: evidence.labelled,
             };
     if (closing !== undefined) {

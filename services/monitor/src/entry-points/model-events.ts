@@ -1,5 +1,5 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
-import { CONSUMERS, type EventData, type RetrainOutcome, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { CONSUMERS, type EventData, NO_CHAMPION, type RetrainOutcome, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Monitor } from '../domain/monitor.js';
 import type { Retrainer } from '../domain/retrainer.js';
 
@@ -68,7 +68,7 @@ function rejection(data: EventData<'model.rejected'>): RetrainOutcome {
     verdict: 'rejected',
     version: data.version,
     run_id: null,
-    champion_version: data.champion_version,
+    champion_version: data.champion_version === NO_CHAMPION ? null : data.champion_version,
     reason: data.reason,
     at: data.rejected_at,
   };

@@ -107,7 +107,7 @@ function cutNote(holdout: Holdout): string {
   const judged = holdout.y.length;
   if (all === undefined || all <= judged) return '';
   const cap = MAX_HOLDOUT_CELLS.toLocaleString('en-US');
-  return ` (judged on the first ${judged} of ${all} test rows: a tuning's holdout carries at most ${cap} cells)`;
+  return ` (judged on the first ${judged} of ${all} test rows: a tuning's holdout is cut to ${cap} cells, and a table's to 400 KB)`;
 }
 
 /**

@@ -89,7 +89,7 @@ async function judgeAgainstChampion(
   const holdout: Holdout = {
     featureNames: data.holdout?.feature_names ?? challenger.inputNames,
     y: Float64Array.from(data.holdout?.labels ?? []),
-    testRows: data.holdout?.test_rows,
+    testRows: data.test_rows,
   };
   const rows = data.holdout?.rows ?? [];
   const scored = async (v: string): Promise<GateModel> => {

@@ -1,5 +1,5 @@
 import type { Bus, BusMessage, EventHandlers } from '@mlops/bus';
-import { CONSUMERS, type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { CONSUMERS, type EventData, NO_CHAMPION, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { KeyedQueue, type Logger } from '@mlops/service-kit';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionRegistry, Registration, TuningFigures, TuningRecords } from '../domain/ports.js';
@@ -175,7 +175,7 @@ function rejected(
     trial_id: registration.trialId,
     name: registration.name,
     version: registration.version,
-    champion_version: verdict.championVersion ?? '0',
+    champion_version: verdict.championVersion ?? NO_CHAMPION,
     metric: { name: verdict.metric, challenger: verdict.challengerValue, champion: verdict.championValue },
     difference: verdict.difference,
     interval: verdict.interval,

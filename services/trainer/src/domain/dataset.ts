@@ -84,7 +84,7 @@ function syntheticTable(spec: SyntheticDatasetSpec): MatrixSource {
  * MAX_HOLDOUT_CELLS cells so the event stays small; labels as 0/1 with the second class positive, as fit() orders
  * them. A table's rows are its raw cells, so champion and challenger each apply their own preprocessing.
  */
-export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.completed'>['holdout']> {
+export function holdoutOf(data: TrainingData): GateHoldout {
   const names = data.summary.feature_names;
   const count = Math.max(1, Math.min(data.test.y.length, Math.floor(MAX_HOLDOUT_CELLS / names.length)));
   let positive = Number.NEGATIVE_INFINITY;
@@ -100,6 +100,12 @@ export function holdoutOf(data: TrainingData): NonNullable<EventData<'tuning.com
     test_rows: data.test.y.length,
   };
 }
+
+/**
+ * The holdout and the rows of the whole test split it was cut from: tuning.completed carries the second beside the
+ * first (`test_rows`), not in it.
+ */
+export type GateHoldout = NonNullable<EventData<'tuning.completed'>['holdout']> & { readonly test_rows: number };
 
 /** A table's holdout rows stop at this many UTF-8 bytes of JSON (text can be long; the event must stay small). */
 const MAX_HOLDOUT_BYTES = 400_000;

@@ -9,7 +9,14 @@ import {
   type TuningRequested,
 } from '@mlops/contracts';
 import { cvFoldsOf } from './cross-validation.js';
-import { buildTrainingData, type CsvLoader, holdoutOf, referenceProfileOf, type TrainingData } from './dataset.js';
+import {
+  buildTrainingData,
+  type CsvLoader,
+  type GateHoldout,
+  holdoutOf,
+  referenceProfileOf,
+  type TrainingData,
+} from './dataset.js';
 import type { PublishEvent } from './ports.js';
 import { trialsOf } from './random-search.js';
 import { runTrial, type TrialFailure, type TrialSuccess } from './trial.js';
@@ -114,6 +121,8 @@ export async function closeTuning(
   publish: PublishEvent,
 ): Promise<void> {
   const { request } = work;
+  // holdoutOf's holdout names the rows of the whole split beside its own; the event carries them beside it.
+  const { test_rows: testRows, ...gateRows } = (holdout ?? {}) as Partial<GateHoldout>;
   await publish(
     SUBJECTS.tuningCompleted,
     {
@@ -123,7 +132,8 @@ export async function closeTuning(
       failed: counts.failed,
       selection_metric: request.selection_metric,
       gate: request.gate,
-      ...optional('holdout', holdout),
+      ...optional('holdout', holdout === undefined ? undefined : (gateRows as NonNullable<typeof holdout>)),
+      ...optional('test_rows', testRows),
       ...optional('lineage', request.lineage),
       ...optional('cv', request.cv),
       ended_at: new Date().toISOString(),
