@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { EventData, TrialRequested } from '@mlops/contracts';
+import type { TrialRequested } from '@mlops/contracts';
 import { UnusableDataError } from '../domain/data-source.js';
-import type { QueuedTrialResult } from '../domain/trial-runner.js';
+import type { QueuedTrialResult, TuningHoldout } from '../domain/trial-runner.js';
 import type { TrialTask, TrialTaskReply } from './trial-thread.js';
 
 /** Runs queued trials off the event loop. */
@@ -9,7 +9,7 @@ export interface TrialThreads {
   /** Fits one trial on a free thread (waiting for one); a thread that dies mid-trial rejects it. */
   run(trial: TrialRequested['data']): Promise<QueuedTrialResult>;
   /** The gate's holdout of a trial's tuning, built on a thread. */
-  holdout(trial: TrialRequested['data']): Promise<EventData<'tuning.completed'>['holdout']>;
+  holdout(trial: TrialRequested['data']): Promise<TuningHoldout>;
   /** Terminates every thread; tasks in flight are rejected. */
   close(): Promise<void>;
 }
@@ -82,7 +82,7 @@ export function trialThreads(count: number, dataDir: string): TrialThreads {
 
   return {
     run: (trial) => submit<QueuedTrialResult>('run', trial),
-    holdout: (trial) => submit<EventData<'tuning.completed'>['holdout']>('holdout', trial),
+    holdout: (trial) => submit<TuningHoldout>('holdout', trial),
     async close() {
       closed = true;
       for (const pending of queue.splice(0)) pending.reject(new Error('trial threads closed'));

@@ -4,6 +4,9 @@ import { buildTrainingData, type CsvLoader, holdoutOf, type TrainingData } from 
 import { runTrial, type TrialFailure, type TrialSuccess } from './trial.js';
 import { TrialInputsCache } from './trial-inputs.js';
 
+/** What a tuning's data set gives the promotion gate (built on a trial thread, published by the closing replica). */
+export type TuningHoldout = EventData<'tuning.completed'>['holdout'];
+
 /** What running one queued trial gives: its outcome and the digest of the data set it was fitted on. */
 export interface QueuedTrialResult {
   readonly outcome: TrialSuccess | TrialFailure;
@@ -38,7 +41,7 @@ export class TrialRunner {
   }
 
   /** The gate's holdout of the trial's tuning (what tuning.completed carries). */
-  async holdout(trial: TrialRequested['data']): Promise<EventData<'tuning.completed'>['holdout']> {
+  async holdout(trial: TrialRequested['data']): Promise<TuningHoldout> {
     return holdoutOf((await this.prepared(trial)).data);
   }
 
