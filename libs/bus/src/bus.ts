@@ -16,6 +16,7 @@ import {
   headers as natsHeaders,
   type Subscription,
 } from '@nats-io/transport-node';
+import { type BlobOptions, type Blobs, blobs } from './blobs.js';
 import { type BusMessage, type ConsumeOptions, type ConsumerHandle, startConsuming } from './consumer.js';
 import { ConnectError, PublishError } from './errors.js';
 import {
@@ -112,6 +113,8 @@ export interface Bus {
   leases(bucket: string, options: { ttlMs: number }): Promise<Lease>;
   /** Sets marked member by member (idempotent puts, no compare-and-set) in a key-value bucket, created when missing. */
   markSets(bucket: string, options: { ttlMs: number }): Promise<MarkSets>;
+  /** Byte strings too big for a message, in a JetStream object store bucket created when missing. */
+  blobs(bucket: string, options: Omit<BlobOptions, 'replicas'>): Promise<Blobs>;
   /**
    * The last stored event of `subject`, parsed; undefined when there is none (or it breaks the schema, logged). Rejects
    * when the stream cannot say (missing, or not answering once a cluster had 30 s to settle).
@@ -240,6 +243,7 @@ function createBus(
     replayEvents: (subject, handler, replayOptions) => replayEvents(js, jsm, subject, handler, replayOptions),
     leases: (bucket, leaseOptions) => whileClusterSettles(() => leases(nc, bucket, { ...leaseOptions, replicas })),
     markSets: (bucket, setOptions) => whileClusterSettles(() => markSets(nc, jsm, bucket, { ...setOptions, replicas })),
+    blobs: (bucket, blobOptions) => whileClusterSettles(() => blobs(nc, bucket, { ...blobOptions, replicas })),
     async lastEvent(subject) {
       // Only "no such message" is none: a timeout or a missing stream must not pass for an empty history.
       const stored = await whileClusterSettles(() =>

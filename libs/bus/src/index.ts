@@ -3,6 +3,7 @@
  * de-duplicated publishing, consuming with ack/nak/term semantics and dead letters, request serving, drain.
  */
 
+export type { BlobOptions, Blobs } from './blobs.js';
 export type { Bus, BusOptions, PublishResult } from './bus.js';
 export { connectBus } from './bus.js';
 export type { BusMessage, ConsumeOptions, ConsumerHandle, HeldMessage } from './consumer.js';

@@ -230,6 +230,29 @@ export const HoldoutSchema = z.strictObject({
   labels: z.array(z.union([z.literal(0), z.literal(1)])).min(1),
 });
 
+/**
+ * Where a holdout too big for the event waits: the JetStream object store of the bus (GATE_HOLDOUT_BUCKET). The
+ * object is a HoldoutSchema JSON of up to MAX_STORED_HOLDOUT_CELLS cells (or a table's MAX_STORED_HOLDOUT_BYTES),
+ * named after the tuning; it lives GATE_HOLDOUT_TTL_MS.
+ */
+export const StoredHoldoutSchema = z.object({
+  bucket: z.string().regex(/^[-\w]+$/),
+  name: z.string().min(1),
+  /** The rows the object holds: the whole test split unless that was above the store's cap too. */
+  rows: z.number().int().min(1),
+});
+
+/** The object store bucket of holdouts too big for `tuning.completed`. */
+export const GATE_HOLDOUT_BUCKET = 'gate-holdouts';
+/** How long a stored holdout lives: a tracker away longer judges on the event's first rows. */
+export const GATE_HOLDOUT_TTL_MS = 7 * 24 * 3600 * 1000;
+/** The most the holdout bucket holds: a put past it is refused until stored holdouts expire. */
+export const GATE_HOLDOUT_MAX_BYTES = 1024 ** 3;
+/** At most this many cells (rows × features) of the test split are stored for the gate. */
+export const MAX_STORED_HOLDOUT_CELLS = 2_000_000;
+/** A table's stored holdout stops at this many UTF-8 bytes of JSON (its text can be long). */
+export const MAX_STORED_HOLDOUT_BYTES = 40_000_000;
+
 /** The data of `tuning.completed`: every trial ended; the tracker now picks and registers the best. */
 export const TuningCompletedDataSchema = z.object({
   ...tuningRef,
@@ -247,6 +270,11 @@ export const TuningCompletedDataSchema = z.object({
    * a reader of an earlier version must still take this event). Absent in events of versions before it.
    */
   test_rows: z.number().int().min(1).optional(),
+  /**
+   * Set when `holdout` had to be cut: the whole of it (the same first rows, then the rest) in the object store. The
+   * gate and the figures use it; a reader that cannot get it uses `holdout`. Absent in events of versions before it.
+   */
+  stored_holdout: StoredHoldoutSchema.optional(),
   /** Set when a retrain asked for the tuning. */
   lineage: RetrainLineageSchema.optional(),
   /** The folds of the request's cross-validation, when it asked for one: the best trial is picked on their mean. */

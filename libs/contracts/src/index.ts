@@ -34,8 +34,13 @@ export type {
 } from './events.js';
 export {
   DatasetSummarySchema,
+  GATE_HOLDOUT_BUCKET,
+  GATE_HOLDOUT_MAX_BYTES,
+  GATE_HOLDOUT_TTL_MS,
   HoldoutSchema,
   MAX_HOLDOUT_CELLS,
+  MAX_STORED_HOLDOUT_BYTES,
+  MAX_STORED_HOLDOUT_CELLS,
   ModelLoadFailedSchema,
   ModelRegisteredSchema,
   ModelRejectedSchema,
@@ -43,6 +48,7 @@ export {
   RunCompletedSchema,
   RunFailedSchema,
   RunStartedSchema,
+  StoredHoldoutSchema,
   TrialCvSchema,
   TrialMetricsSchema,
   TrialParamsSchema,

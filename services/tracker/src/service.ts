@@ -12,6 +12,7 @@ import {
 import { mlflowChampions } from './adapters/mlflow-champions.js';
 import { mlflowTuningFigures } from './adapters/mlflow-figures.js';
 import { mlflowRecords } from './adapters/mlflow-records.js';
+import { natsStoredHoldouts } from './adapters/nats-stored-holdouts.js';
 import type { TrackerConfig } from './config.js';
 import { modelFilesBuilder } from './domain/model-files.js';
 import { consumeTuningEvents, provisionTracker } from './entry-points/events.js';
@@ -49,6 +50,7 @@ export function createTracker(
         records,
         registry,
         figures: mlflowTuningFigures(mlflow, registry),
+        readStoredHoldout: natsStoredHoldouts(deps.bus),
         gate: config.gate,
         concurrency: config.concurrency,
         modelMoves,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Bus, connectBus, requestReply, watchEvents } from '@mlops/bus';
-import { type EventData, type GateSpec, SUBJECTS } from '@mlops/contracts';
+import { type EventData, GATE_HOLDOUT_BUCKET, type GateSpec, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
@@ -35,7 +35,12 @@ async function until<T>(get: () => T | undefined | Promise<T | undefined>, ms = 
 async function tune(
   model: string,
   weights: TestWeights,
-  options: { gate?: GateSpec; features?: string[]; holdout?: EventData<'tuning.completed'>['holdout'] } = {},
+  options: {
+    gate?: GateSpec;
+    features?: string[];
+    holdout?: EventData<'tuning.completed'>['holdout'];
+    beside?: (tuningId: string) => Promise<Partial<EventData<'tuning.completed'>>>;
+  } = {},
 ) {
   const tuningId = `g-${randomUUID().slice(0, 8)}`;
   const features = options.features ?? ['a', 'b'];
@@ -43,7 +48,10 @@ async function tune(
   await bus.publishEvent(SUBJECTS.runCompleted, trial(model, tuningId, 0, 0.9, weights, features), {
     key: `${tuningId}-0`,
   });
-  const done = completed(model, tuningId, 1, options.gate ?? {}, options.holdout ?? stepHoldout());
+  const done = {
+    ...completed(model, tuningId, 1, options.gate ?? {}, options.holdout ?? stepHoldout()),
+    ...(await options.beside?.(tuningId)),
+  };
   await bus.publishEvent(SUBJECTS.tuningCompleted, done, { key: tuningId });
   return { tuningId, done, decision: await until(() => decisions.get(tuningId)) };
 }
@@ -130,6 +138,41 @@ describe('the promotion gate', () => {
       })
     ).runs[0]!;
     expect(parent.data.tags).toMatchObject({ 'mlops.gate.status': 'rejected', 'mlops.gate.champion_version': '1' });
+  }, 60_000);
+
+  it('when the event carries only the first rows and names its stored whole, then the gate judges on the whole', async () => {
+    // Challenger threshold(0.5) is right on the 10 carried rows and wrong on the 20 after them: better on the cut,
+    // worse on the whole (1/3 vs the champion's 2/3).
+    const rows = Array.from({ length: 30 }, () => [0.25, 0]);
+    const labels = rows.map((_, i) => (i < 10 ? 0 : 1) as 0 | 1);
+    const whole = { feature_names: ['a', 'b'], rows, labels };
+    const carried = { ...whole, rows: rows.slice(0, 10), labels: labels.slice(0, 10) };
+    const store = await bus.blobs(GATE_HOLDOUT_BUCKET, { ttlMs: 60_000, maxBytes: 1024 * 1024 });
+    const storedRef = (name: string) => ({ bucket: GATE_HOLDOUT_BUCKET, name, rows: 30 });
+    const model = modelName();
+    await tune(model, threshold(0));
+    const judgedWhole = await tune(model, threshold(0.5), {
+      holdout: carried,
+      beside: async (tuningId) => {
+        await store.put(tuningId, Buffer.from(JSON.stringify(whole)));
+        return { test_rows: 30, stored_holdout: storedRef(tuningId) };
+      },
+    });
+    expect(judgedWhole.decision).toMatchObject({
+      subject: 'model.rejected',
+      data: { reason: 'accuracy 0.3333 vs champion v1 0.6667: worse' },
+    });
+    const judgedCut = await tune(model, threshold(0.5), {
+      holdout: carried,
+      beside: async (tuningId) => ({ test_rows: 30, stored_holdout: storedRef(`${tuningId}-never-stored`) }),
+    });
+    expect(judgedCut.decision).toMatchObject({
+      subject: 'model.registered',
+      data: {
+        reason:
+          'accuracy 1 vs champion v1 0: better (judged on the first 10 of 30 test rows: the event carries at most 25,000 cells (a table 400 KB), and no whole holdout could be read)',
+      },
+    });
   }, 60_000);
 
   it('when the challenger is better, then champion moves to it, the event names the previous version and the history grows', async () => {

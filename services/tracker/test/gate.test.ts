@@ -60,7 +60,10 @@ describe('judge (the promotion rules)', () => {
   it('when the holdout is only the first rows of a wider test split, then the verdict says on how many rows it judged', () => {
     const cut = { ...holdout, testRows: 800 };
     expect(judge(RULES, cut, model('2', 75), model('1', 70)).reason).toBe(
-      "accuracy 0.75 vs champion v1 0.7: better (judged on the first 100 of 800 test rows: a tuning's holdout is cut to 25,000 cells, and a table's to 400 KB)",
+      'accuracy 0.75 vs champion v1 0.7: better (judged on the first 100 of 800 test rows: the event carries at most 25,000 cells (a table 400 KB), and no whole holdout could be read)',
+    );
+    expect(judge(RULES, { ...cut, stored: true }, model('2', 75), model('1', 70)).reason).toBe(
+      "accuracy 0.75 vs champion v1 0.7: better (judged on the first 100 of 800 test rows: the stored holdout stops at 2,000,000 cells (a table's at 40 MB))",
     );
     expect(judge({ ...RULES, threshold: 0.9 }, cut, model('1', 75), null).reason).toMatch(
       /: not promoted \(judged on the first 100 of 800 test rows/,

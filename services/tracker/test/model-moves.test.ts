@@ -107,6 +107,7 @@ describe('tunings of one model completing at once', () => {
       },
       registry,
       figures: { draw: async () => [] },
+      readStoredHoldout: async () => undefined,
       gate: loadConfig({ NATS_URL: 'nats://127.0.0.1:1', MLFLOW_TRACKING_URI: 'http://127.0.0.1:1' }).gate,
       concurrency: 4,
       modelMoves: new KeyedQueue(),

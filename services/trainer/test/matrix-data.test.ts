@@ -6,12 +6,12 @@ import {
   buildTrainingData,
   type CsvLoader,
   datasetDigest,
-  holdoutOf,
   type MatrixTrainingData,
   referenceProfileOf,
   type TrainingData,
   UnusableDataError,
 } from '../src/domain/dataset.js';
+import { holdoutOf } from '../src/domain/holdout.js';
 import { headerProblems } from '../src/domain/table-data.js';
 
 function requestOf(input: TuneRequestInput) {

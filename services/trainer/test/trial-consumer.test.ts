@@ -50,6 +50,9 @@ function handlerWith(options: {
       published.push(subject);
       data.set(subject, body);
     },
+    storeHoldout: async () => {
+      throw new Error('no holdout in these tests is cut');
+    },
     consumeTrials: (handle: Handler) => {
       handler = handle;
       return { stop: async () => undefined };
@@ -104,7 +107,8 @@ describe('the trial handler when a fit fails', () => {
   });
 
   it('when the holdout cannot be built at first (its thread died), then it is built again and tuning.completed carries it', async () => {
-    const holdout = { feature_names: ['x0'], rows: [[1]], labels: [1 as const] };
+    const carried = { feature_names: ['x0'], rows: [[1]], labels: [1 as const] };
+    const holdout = { carried, testRows: 1 };
     let calls = 0;
     const { handle, data } = handlerWith({
       failedPublishFailures: 0,
@@ -116,7 +120,7 @@ describe('the trial handler when a fit fails', () => {
     });
     await handle(trialOf(), delivery(true)).catch(() => undefined);
     expect(calls).toBe(2);
-    expect(data.get('tuning.completed')).toMatchObject({ holdout });
+    expect(data.get('tuning.completed')).toMatchObject({ holdout: carried, test_rows: 1 });
   });
 
   it('when two trials of a tuning both see it complete, then this replica publishes tuning.completed once', async () => {

@@ -3,7 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bus, connectBus, DEAD_LETTER_HEADERS, requestReply } from '@mlops/bus';
-import { type EventData, expandGrid, parseTuneRequest, STREAMS, SUBJECTS } from '@mlops/contracts';
+import {
+  type EventData,
+  expandGrid,
+  GATE_HOLDOUT_BUCKET,
+  GATE_HOLDOUT_MAX_BYTES,
+  GATE_HOLDOUT_TTL_MS,
+  parseTuneRequest,
+  STREAMS,
+  SUBJECTS,
+} from '@mlops/contracts';
 import { formatDatasetCsv, makeClassification } from '@mlops/ml';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer, until, within } from '@mlops/testkit';
@@ -145,4 +154,31 @@ describe('trials as a work queue across trainer replicas', () => {
     expect(letter.json()).toMatchObject({ data: { trial_id: 'poison-1-001' } });
     expect(await stored(SUBJECTS.tuningCompleted)).toBe(2);
   }, 60_000);
+
+  it('when the test split is wider than tuning.completed holds, then its whole is in the object store and the event names it', async () => {
+    const done = collect(SUBJECTS.tuningCompleted);
+    const request = {
+      tuning_id: 'wide-1',
+      dataset: { kind: 'synthetic', n_samples: 1000, n_features: 200, n_informative: 5 },
+      grid: { C: [1], solver: ['lbfgs'] },
+    };
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, JSON.stringify(request), { timeoutMs: 5000 });
+    expect(reply).toMatchObject({ status: 'accepted', trial_count: 1 });
+    await until('tuning.completed', () => (done.length >= 1 ? true : undefined), 60_000);
+    const data = done[0]!.data as EventData<'tuning.completed'>;
+    expect(data.holdout?.rows).toHaveLength(125); // 25,000 cells of 200 features
+    expect(data).toMatchObject({
+      test_rows: 200,
+      stored_holdout: { bucket: GATE_HOLDOUT_BUCKET, name: 'wide-1', rows: 200 },
+    });
+    const store = await publisher.blobs(GATE_HOLDOUT_BUCKET, {
+      ttlMs: GATE_HOLDOUT_TTL_MS,
+      maxBytes: GATE_HOLDOUT_MAX_BYTES,
+    });
+    const whole = JSON.parse(Buffer.from((await store.get('wide-1')) ?? []).toString());
+    expect(whole.rows).toHaveLength(200);
+    expect(whole.labels).toHaveLength(200);
+    expect(whole.rows.slice(0, 125)).toEqual(data.holdout?.rows);
+    expect(whole.labels.slice(0, 125)).toEqual(data.holdout?.labels);
+  }, 90_000);
 });

@@ -1,5 +1,17 @@
 import { DEAD_LETTER_STREAM } from '@mlops/bus';
-import { CONSUMERS, eventType, jsonSchemas, MESSAGE_SCHEMAS, STREAMS, SUBJECTS } from '@mlops/contracts';
+import {
+  CONSUMERS,
+  eventType,
+  GATE_HOLDOUT_BUCKET,
+  GATE_HOLDOUT_MAX_BYTES,
+  GATE_HOLDOUT_TTL_MS,
+  jsonSchemas,
+  MAX_STORED_HOLDOUT_BYTES,
+  MAX_STORED_HOLDOUT_CELLS,
+  MESSAGE_SCHEMAS,
+  STREAMS,
+  SUBJECTS,
+} from '@mlops/contracts';
 import { CONSUMER_DOCS, REPLY_ROLES, STREAM_LIMITS, SUBJECT_ROLES, type SubjectRole } from './event-roles.js';
 import { blocks, code, fenced, table } from './markdown.js';
 
@@ -98,8 +110,22 @@ function streamsTable(): string[] {
       'use it at start-up; provisioning never deletes data (retention is fixed when a stream is created).',
     ].join('\n'),
     table(['stream', 'captures', 'subjects', 'retention', 'duplicate window', 'keeps'], rows),
+    [
+      'Beside the streams, three JetStream buckets, each created when missing by the service that uses it: key-value',
+      "`trainer-trial-outcomes` (the trial outcomes every trainer replica shares, 7 days after a tuning's last change),",
+      "key-value `monitor-retrains` (a model's retrain lease), and the object store",
+      `${code(GATE_HOLDOUT_BUCKET)} (a tuning's whole holdout when \`tuning.completed\` carries only its first rows, named`,
+      `after the tuning: up to ${cells(MAX_STORED_HOLDOUT_CELLS)} cells or a table's ${megabytes(MAX_STORED_HOLDOUT_BYTES)},`,
+      `kept ${days(GATE_HOLDOUT_TTL_MS)} days, ${gibibytes(GATE_HOLDOUT_MAX_BYTES)} GiB at most: a store past it is refused and`,
+      'the gate then judges on the rows the event carries).',
+    ].join('\n'),
   ];
 }
+
+const cells = (count: number) => count.toLocaleString('en-US');
+const megabytes = (bytes: number) => `${bytes / 1_000_000} MB`;
+const days = (ms: number) => ms / (24 * 3600 * 1000);
+const gibibytes = (bytes: number) => bytes / 1024 ** 3;
 
 function retentionOf(stream: { readonly name: string; readonly retention?: 'limits' | 'workqueue' }): string {
   return stream.retention === 'workqueue' ? 'work queue (deleted once acknowledged)' : 'limits';

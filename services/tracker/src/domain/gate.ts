@@ -1,5 +1,5 @@
 import type { GateRules, SelectionMetric } from '@mlops/contracts';
-import { greaterIsBetter, MAX_HOLDOUT_CELLS } from '@mlops/contracts';
+import { greaterIsBetter, MAX_HOLDOUT_CELLS, MAX_STORED_HOLDOUT_CELLS } from '@mlops/contracts';
 import {
   accuracy,
   f1,
@@ -29,6 +29,8 @@ export interface Holdout {
   readonly y: Float64Array;
   /** The rows of the whole test split, when the holdout is only its first rows (a wide table's was cut). */
   readonly testRows?: number | undefined;
+  /** True when the rows are the stored holdout's (cut only past MAX_STORED_HOLDOUT_CELLS), not the event's. */
+  readonly stored?: boolean | undefined;
 }
 
 /** The gate's decision and the evidence behind it, recorded on the version, the parent run and the event. */
@@ -106,8 +108,11 @@ function cutNote(holdout: Holdout): string {
   const all = holdout.testRows;
   const judged = holdout.y.length;
   if (all === undefined || all <= judged) return '';
-  const cap = MAX_HOLDOUT_CELLS.toLocaleString('en-US');
-  return ` (judged on the first ${judged} of ${all} test rows: a tuning's holdout is cut to ${cap} cells, and a table's to 400 KB)`;
+  const cells = (count: number) => count.toLocaleString('en-US');
+  const cap = holdout.stored
+    ? `the stored holdout stops at ${cells(MAX_STORED_HOLDOUT_CELLS)} cells (a table's at 40 MB)`
+    : `the event carries at most ${cells(MAX_HOLDOUT_CELLS)} cells (a table 400 KB), and no whole holdout could be read`;
+  return ` (judged on the first ${judged} of ${all} test rows: ${cap})`;
 }
 
 /**

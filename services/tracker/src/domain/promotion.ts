@@ -90,6 +90,7 @@ async function judgeAgainstChampion(
     featureNames: data.holdout?.feature_names ?? challenger.inputNames,
     y: Float64Array.from(data.holdout?.labels ?? []),
     testRows: data.test_rows,
+    stored: data.stored_holdout !== undefined && data.holdout?.rows.length === data.stored_holdout.rows,
   };
   const rows = data.holdout?.rows ?? [];
   const scored = async (v: string): Promise<GateModel> => {

@@ -4,6 +4,7 @@ import { KeyedQueue, type Logger } from '@mlops/service-kit';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionRegistry, Registration, TuningFigures, TuningRecords } from '../domain/ports.js';
 import { decidePromotion, type GateDefaults } from '../domain/promotion.js';
+import { type ReadStoredHoldout, withStoredHoldout } from '../domain/stored-holdout.js';
 import { CHAMPION_ALIAS } from '../domain/tags.js';
 import { holdWhileUnavailable } from './hold.js';
 
@@ -21,6 +22,8 @@ export interface TrackerDeps {
   readonly records: TuningRecords;
   readonly registry: ChampionRegistry;
   readonly figures: TuningFigures;
+  /** Where a tuning's whole holdout is read when its event carries only the first rows. */
+  readonly readStoredHoldout: ReadStoredHoldout;
   readonly gate: GateDefaults;
   readonly logger: Logger;
   /** Events handled at once. @defaultValue 1 */
@@ -85,8 +88,11 @@ export function consumeTuningEvents(deps: TrackerDeps) {
   });
 }
 
-async function completeTuning(data: EventData<'tuning.completed'>, deps: TrackerDeps): Promise<void> {
-  const log = deps.logger.child({ tuning_id: data.tuning_id });
+async function completeTuning(event: EventData<'tuning.completed'>, deps: TrackerDeps): Promise<void> {
+  const log = deps.logger.child({ tuning_id: event.tuning_id });
+  const { data, kept } = await withStoredHoldout(event, deps.readStoredHoldout);
+  if (kept !== undefined)
+    log.warn({ reason: kept }, 'judging on the rows the event carries: its whole holdout is unusable');
   const registration = await deps.records.tuningCompleted(data);
   if (registration === undefined) {
     log.warn('no trial succeeded or kept its model: nothing registered');

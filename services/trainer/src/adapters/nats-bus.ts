@@ -1,6 +1,14 @@
 import { type Bus, PoisonMessageError } from '@mlops/bus';
-import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
+import {
+  CONSUMERS,
+  GATE_HOLDOUT_BUCKET,
+  GATE_HOLDOUT_MAX_BYTES,
+  GATE_HOLDOUT_TTL_MS,
+  STREAMS,
+  SUBJECTS,
+} from '@mlops/contracts';
 import { UnusableDataError } from '../domain/data-source.js';
+import type { StoreHoldout } from '../domain/holdout.js';
 import type { TrainerBus, TrialTallies } from '../domain/ports.js';
 import { outcomeMark, TrialGivenUpError, tallyOfMarks } from '../domain/trial-tally.js';
 
@@ -26,6 +34,7 @@ const TALLY_TTL_MS = 7 * 24 * 3600 * 1000;
 /** The trainer's bus port over @mlops/bus: events through the typed map, malformed work dead-lettered by the bus. */
 export function natsTrainerBus(bus: Bus): TrainerBus {
   let tallies: TrialTallies | undefined;
+  let storeHoldout: StoreHoldout | undefined;
   return {
     async provision() {
       await bus.ensureDeadLetterStream();
@@ -44,6 +53,11 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         ackWaitMs: TRIAL_ACK_WAIT_MS,
         maxDeliver: TRIAL_MAX_DELIVER,
       });
+      const holdouts = await bus.blobs(GATE_HOLDOUT_BUCKET, {
+        ttlMs: GATE_HOLDOUT_TTL_MS,
+        maxBytes: GATE_HOLDOUT_MAX_BYTES,
+      });
+      storeHoldout = (tuningId, json) => holdouts.put(tuningId, json);
       const sets = await bus.markSets(TALLY_BUCKET, { ttlMs: TALLY_TTL_MS });
       tallies = {
         record: async (tuningId, trialCount, index, ok) =>
@@ -93,6 +107,10 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         { concurrency, prefetch: concurrency, ackWaitMs: TRIAL_ACK_WAIT_MS, maxDeliver: TRIAL_MAX_DELIVER },
       );
       return { stop: async () => (await started).stop() };
+    },
+    get storeHoldout(): StoreHoldout {
+      if (storeHoldout === undefined) throw new Error('the trainer bus is not provisioned yet');
+      return storeHoldout;
     },
     get tallies(): TrialTallies {
       if (tallies === undefined) throw new Error('the trainer bus is not provisioned yet');

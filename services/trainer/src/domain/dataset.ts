@@ -1,22 +1,14 @@
-import {
-  type DatasetSpec,
-  type EventData,
-  MAX_HOLDOUT_CELLS,
-  profileSampleSize,
-  type ReferenceProfileData,
-  type TuneRequest,
-} from '@mlops/contracts';
+import { type DatasetSpec, profileSampleSize, type ReferenceProfileData, type TuneRequest } from '@mlops/contracts';
 import { buildReferenceProfile, buildTableProfile, MlError, makeClassification, type NumericTable } from '@mlops/ml';
 import { type CsvLoader, loadPinnedCsv, UnusableDataError } from './data-source.js';
 import {
   appendTrainingRows,
   type MatrixSource,
   type MatrixTrainingData,
-  matrixRows,
   readMatrixCsv,
   splitMatrixData,
 } from './matrix-data.js';
-import { buildTableData, type TableTrainingData, tableRows } from './table-data.js';
+import { buildTableData, type TableTrainingData } from './table-data.js';
 
 export { type CsvLoader, UnusableDataError } from './data-source.js';
 export { datasetDigest, type MatrixTrainingData } from './matrix-data.js';
@@ -79,37 +71,6 @@ function syntheticTable(spec: SyntheticDatasetSpec): MatrixSource {
   return { table, origin: { name, source } };
 }
 
-/**
- * The rows the promotion gate judges on: the first test rows (the split is already shuffled), at most
- * MAX_HOLDOUT_CELLS cells so the event stays small; labels as 0/1 with the second class positive, as fit() orders
- * them. A table's rows are its raw cells, so champion and challenger each apply their own preprocessing.
- */
-export function holdoutOf(data: TrainingData): GateHoldout {
-  const names = data.summary.feature_names;
-  const count = Math.max(1, Math.min(data.test.y.length, Math.floor(MAX_HOLDOUT_CELLS / names.length)));
-  let positive = Number.NEGATIVE_INFINITY;
-  for (const label of data.train.y) positive = Math.max(positive, label);
-  const rows =
-    data.kind === 'matrix'
-      ? matrixRows(data.test.X, count)
-      : withinBytes(tableRows(data.test.table, names, count), MAX_HOLDOUT_BYTES);
-  return {
-    feature_names: names,
-    rows,
-    labels: Array.from(data.test.y.subarray(0, rows.length), (label) => (label === positive ? 1 : 0)),
-    test_rows: data.test.y.length,
-  };
-}
-
-/**
- * The holdout and the rows of the whole test split it was cut from: tuning.completed carries the second beside the
- * first (`test_rows`), not in it.
- */
-export type GateHoldout = NonNullable<EventData<'tuning.completed'>['holdout']> & { readonly test_rows: number };
-
-/** A table's holdout rows stop at this many UTF-8 bytes of JSON (text can be long; the event must stay small). */
-const MAX_HOLDOUT_BYTES = 400_000;
-
 function tableProfileOf(data: TableTrainingData): ReferenceProfileData | undefined {
   const columns = data.inputColumns.map((c) => ({ name: c.name, role: c.role }));
   for (let sampleSize = profileSampleSize(columns.length); sampleSize >= 1; sampleSize = Math.floor(sampleSize / 2)) {
@@ -123,15 +84,6 @@ function tableProfileOf(data: TableTrainingData): ReferenceProfileData | undefin
     if (Buffer.byteLength(JSON.stringify(profile)) <= MAX_TABLE_PROFILE_BYTES) return profile;
   }
   return undefined;
-}
-
-function withinBytes<T>(rows: T[], budget: number): T[] {
-  let used = 0;
-  const kept = rows.findIndex((row) => {
-    used += Buffer.byteLength(JSON.stringify(row)) + 1;
-    return used > budget;
-  });
-  return kept < 0 ? rows : rows.slice(0, Math.max(1, kept));
 }
 
 /** The most a table profile may take in `tuning.started` (the data set summary and its example travel with it). */

@@ -6,6 +6,7 @@ import type {
   TuneRequest,
   TuningRequested,
 } from '@mlops/contracts';
+import type { StoreHoldout } from './holdout.js';
 import type { TrialTally } from './trial-tally.js';
 
 /** Publishes one event of the map durably; `key` names the fact (a trial id), so a re-publish is de-duplicated. */
@@ -37,6 +38,8 @@ export interface TrainerBus {
     handle: (trial: TrialRequested['data'], delivery: TrialDelivery) => Promise<void>,
     concurrency: number,
   ): Stoppable;
+  /** Stores a cut holdout's whole in the object store GATE_HOLDOUT_BUCKET (opened at provision), named after the tuning. */
+  readonly storeHoldout: StoreHoldout;
   /** The tallies of trial outcomes every replica shares (opened at provision). */
   readonly tallies: TrialTallies;
   /** Drains the connection (after every consumer stopped). */

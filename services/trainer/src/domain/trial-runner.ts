@@ -1,11 +1,12 @@
-import type { EventData, TrialParams, TrialRequested } from '@mlops/contracts';
+import type { TrialParams, TrialRequested } from '@mlops/contracts';
 import { type CvFolds, cvFoldsOf } from './cross-validation.js';
-import { buildTrainingData, type CsvLoader, holdoutOf, type TrainingData } from './dataset.js';
+import { buildTrainingData, type CsvLoader, type TrainingData } from './dataset.js';
+import { holdoutOf, type TuningHoldout } from './holdout.js';
+
+export type { TuningHoldout } from './holdout.js';
+
 import { runTrial, type TrialFailure, type TrialSuccess } from './trial.js';
 import { TrialInputsCache } from './trial-inputs.js';
-
-/** What a tuning's data set gives the promotion gate (built on a trial thread, published by the closing replica). */
-export type TuningHoldout = EventData<'tuning.completed'>['holdout'];
 
 /** What running one queued trial gives: its outcome and the digest of the data set it was fitted on. */
 export interface QueuedTrialResult {
@@ -40,7 +41,7 @@ export class TrialRunner {
     return { outcome: runTrial(data, inputs, params, cv), datasetDigest: data.summary.digest };
   }
 
-  /** The gate's holdout of the trial's tuning (what tuning.completed carries). */
+  /** The gate's holdout of the trial's tuning (what tuning.completed carries, and its whole when that is cut). */
   async holdout(trial: TrialRequested['data']): Promise<TuningHoldout> {
     return holdoutOf((await this.prepared(trial)).data);
   }

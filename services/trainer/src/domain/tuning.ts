@@ -9,22 +9,23 @@ import {
   type TuningRequested,
 } from '@mlops/contracts';
 import { cvFoldsOf } from './cross-validation.js';
-import {
-  buildTrainingData,
-  type CsvLoader,
-  type GateHoldout,
-  holdoutOf,
-  referenceProfileOf,
-  type TrainingData,
-} from './dataset.js';
+import { buildTrainingData, type CsvLoader, referenceProfileOf, type TrainingData } from './dataset.js';
+import { holdoutOf, type StoreHoldout, storedHoldoutFields, type TuningHoldout } from './holdout.js';
 import type { PublishEvent } from './ports.js';
 import { trialsOf } from './random-search.js';
 import { runTrial, type TrialFailure, type TrialSuccess } from './trial.js';
 import { TrialInputsCache } from './trial-inputs.js';
 
-/** What a tuning run needs from the outside world. */
-export interface TuningPorts {
+/** What closing a tuning needs: publishing, and the object store a cut holdout's whole goes to. */
+export interface ClosingPorts {
   readonly publish: PublishEvent;
+  readonly storeHoldout: StoreHoldout;
+  /** Told why a cut holdout's whole was not stored (the tuning closes all the same, with the cut rows only). */
+  readonly holdoutNotStored: (err: unknown) => void;
+}
+
+/** What a tuning run needs from the outside world. */
+export interface TuningPorts extends ClosingPorts {
   readonly loadCsv: CsvLoader;
   /** Called between trials so the bus can extend the message's ack deadline. */
   readonly heartbeat: () => void;
@@ -113,17 +114,16 @@ function pinnedDigests(request: TuneRequest, hashes: ReadonlyMap<string, string>
   };
 }
 
-/** Publishes `tuning.completed`: every trial is accounted for (completed or failed). */
+/** Publishes `tuning.completed`: every trial is accounted for (completed or failed); a cut holdout's whole is stored first. */
 export async function closeTuning(
   work: Pick<TuningRequested['data'], 'tuning_id' | 'request'>,
   counts: { completed: number; failed: number },
-  holdout: EventData<'tuning.completed'>['holdout'],
-  publish: PublishEvent,
+  holdout: TuningHoldout | undefined,
+  ports: ClosingPorts,
 ): Promise<void> {
   const { request } = work;
-  // holdoutOf's holdout names the rows of the whole split beside its own; the event carries them beside it.
-  const { test_rows: testRows, ...gateRows } = (holdout ?? {}) as Partial<GateHoldout>;
-  await publish(
+  const holdoutFields = await storedHoldoutFields(work.tuning_id, holdout, ports.storeHoldout, ports.holdoutNotStored);
+  await ports.publish(
     SUBJECTS.tuningCompleted,
     {
       ...tuningRef(work),
@@ -132,8 +132,7 @@ export async function closeTuning(
       failed: counts.failed,
       selection_metric: request.selection_metric,
       gate: request.gate,
-      ...optional('holdout', holdout === undefined ? undefined : (gateRows as NonNullable<typeof holdout>)),
-      ...optional('test_rows', testRows),
+      ...holdoutFields,
       ...optional('lineage', request.lineage),
       ...optional('cv', request.cv),
       ended_at: new Date().toISOString(),
@@ -162,7 +161,7 @@ export async function runTuning(work: TuningRequested['data'], ports: TuningPort
     await publishTrialEnd(trialRefOf(trial), outcome, data.summary.digest, startedAt, publish);
     if (outcome.ok) completed++;
   }
-  await closeTuning(work, { completed, failed: trials.length - completed }, holdoutOf(data), publish);
+  await closeTuning(work, { completed, failed: trials.length - completed }, holdoutOf(data), ports);
   return { tuningId: work.tuning_id, completed, failed: trials.length - completed };
 }
 

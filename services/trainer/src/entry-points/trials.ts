@@ -4,14 +4,14 @@ import { SUBJECTS, type TrialRequested } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { PublishEvent, TrainerBus } from '../domain/ports.js';
-import type { QueuedTrialResult } from '../domain/trial-runner.js';
+import type { QueuedTrialResult, TuningHoldout } from '../domain/trial-runner.js';
 import { type TallyCounts, TrialGivenUpError, tallyCounts } from '../domain/trial-tally.js';
-import { closeTuning, publishTrialEnd, trialRefOf } from '../domain/tuning.js';
+import { type ClosingPorts, closeTuning, publishTrialEnd, trialRefOf } from '../domain/tuning.js';
 
 /** Where queued trials run (worker threads in production). */
 export interface TrialExecutor {
   run(trial: TrialRequested['data']): Promise<QueuedTrialResult>;
-  holdout(trial: TrialRequested['data']): Promise<Parameters<typeof closeTuning>[2]>;
+  holdout(trial: TrialRequested['data']): Promise<TuningHoldout>;
 }
 
 /**
@@ -22,7 +22,7 @@ export interface TrialExecutor {
  * (TrialGivenUpError); a failure to record it is retried like any error.
  */
 export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, concurrency: number, logger: Logger) {
-  const close = tuningCloser(executor, bus.publishEvent, logger);
+  const close = tuningCloser(executor, bus, logger);
   return bus.consumeTrials(async (trial, delivery) => {
     const log = logger.child({ tuning_id: trial.tuning_id, trial_id: trial.trial_id });
     const startedAt = new Date().toISOString();
@@ -90,19 +90,30 @@ async function account(
  * see it complete. Replicas racing to it are de-duplicated by JetStream (the event id names the tuning). A close that
  * fails is forgotten, so the retry closes it.
  */
-function tuningCloser(executor: TrialExecutor, publish: PublishEvent, logger: Logger) {
+function tuningCloser(executor: TrialExecutor, bus: Pick<TrainerBus, 'publishEvent' | 'storeHoldout'>, logger: Logger) {
   const closed = new Set<string>();
   return async (trial: TrialRequested['data'], counts: TallyCounts): Promise<void> => {
     if (closed.has(trial.tuning_id)) return;
     closed.add(trial.tuning_id);
     if (closed.size > 1000) closed.delete(closed.values().next().value!);
     try {
-      const holdout = await holdoutOrNone(executor, trial, logger.child({ tuning_id: trial.tuning_id }));
-      await closeTuning(trial, counts, holdout, publish);
+      const log = logger.child({ tuning_id: trial.tuning_id });
+      const holdout = await holdoutOrNone(executor, trial, log);
+      await closeTuning(trial, counts, holdout, closingPorts(bus, log));
     } catch (err) {
       closed.delete(trial.tuning_id);
       throw err;
     }
+  };
+}
+
+/** How a tuning closes over the bus: a cut holdout's whole the store refuses is logged, and left out. */
+export function closingPorts(bus: Pick<TrainerBus, 'publishEvent' | 'storeHoldout'>, log: Logger): ClosingPorts {
+  return {
+    publish: bus.publishEvent,
+    storeHoldout: bus.storeHoldout,
+    holdoutNotStored: (err) =>
+      log.warn({ err }, 'holdout cut and its whole not stored: the gate judges on the rows the event carries'),
   };
 }
 

@@ -4,6 +4,7 @@ import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 import { limitProblems, rejection } from '../domain/intake.js';
 import type { TrainerBus } from '../domain/ports.js';
 import { openTuning, runTuning } from '../domain/tuning.js';
+import { closingPorts } from './trials.js';
 
 /** How a tuning's trials run: queued for every replica's threads, or one after another in the replica that took it. */
 export type TrialMode = 'queue' | 'inline';
@@ -23,7 +24,7 @@ export function startWorker(bus: TrainerBus, loadCsv: CsvLoader, logger: Logger,
     const started = performance.now();
     try {
       if (mode === 'inline') {
-        const outcome = await runTuning(work, { publish: bus.publishEvent, loadCsv, heartbeat });
+        const outcome = await runTuning(work, { ...closingPorts(bus, log), loadCsv, heartbeat });
         log.info({ ...outcome, ms: Math.round(performance.now() - started) }, 'tuning finished');
         return;
       }

@@ -38,8 +38,9 @@ export async function tune(
   input: TuneRequestInput,
   tuningId = 'tun-test',
   csv?: string,
-): Promise<{ events: PublishedEvent[]; outcome: TuningOutcome }> {
+): Promise<{ events: PublishedEvent[]; outcome: TuningOutcome; stored: Map<string, Uint8Array> }> {
   const events: PublishedEvent[] = [];
+  const stored = new Map<string, Uint8Array>();
   const request = requestOf(input);
   const outcome = await runTuning(
     { tuning_id: tuningId, trial_count: 0, requested_at: new Date().toISOString(), request },
@@ -50,11 +51,17 @@ export async function tune(
         if (!checked.ok) throw new Error(checked.reason); // every event the domain builds fits the map
         events.push({ subject, event: event as PublishedEvent['event'] });
       },
+      storeHoldout: async (name, json) => {
+        stored.set(name, json);
+      },
+      holdoutNotStored: (err) => {
+        throw err;
+      },
       loadCsv: loadCsvOf(csv),
       heartbeat: () => {},
     },
   );
-  return { events, outcome };
+  return { events, outcome, stored };
 }
 
 /** The data of every run.completed, in order. */
