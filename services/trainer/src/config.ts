@@ -10,6 +10,9 @@ import {
 } from '@mlops/service-kit';
 import { z } from 'zod';
 
+/** The longest trial time limit: Node's timers hold at most 2^31 - 1 ms. */
+const MAX_TRIAL_TIMEOUT_SECONDS = 2_147_483;
+
 /** Every environment variable the trainer reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
   .object({
@@ -39,6 +42,17 @@ export const configSchema = z
       .max(256)
       .optional()
       .describe('Worker threads fitting queued trials (trials in flight per replica); unset: one per core'),
+    TRAINER_TRIAL_TIMEOUT_SECONDS: z.coerce
+      .number({ message: 'must be a number of seconds' })
+      .gt(0, 'must be more than 0: it is how long one queued trial may run on its thread')
+      .max(
+        MAX_TRIAL_TIMEOUT_SECONDS,
+        `must be at most ${MAX_TRIAL_TIMEOUT_SECONDS} (about 24 days): the longest timer Node keeps`,
+      )
+      .default(3600)
+      .describe(
+        "Seconds a queued trial may run on its worker thread (its fit, or its tuning's holdout) before the thread is stopped and replaced; the trial is recorded as failed with the reason. Time waiting for a free thread does not count. Inline trials (TRAINER_TRIALS=inline) run on the event loop and cannot be stopped: no limit applies to them",
+      ),
     TRAINER_HEALTH_PORT: z.coerce
       .number()
       .int()
@@ -64,6 +78,8 @@ export interface TrainerConfig {
   readonly trials: 'queue' | 'inline';
   /** Worker threads fitting queued trials. */
   readonly trialThreads: number;
+  /** How long a queued trial may run on its thread before it is stopped, in ms (TRAINER_TRIAL_TIMEOUT_SECONDS). */
+  readonly trialTimeoutMs: number;
   readonly logLevel: string;
   readonly healthPort: number | undefined;
   readonly healthHost: string;
@@ -81,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     instance: parsed.TRAINER_INSTANCE ?? (env.HOSTNAME ? `trainer-${env.HOSTNAME}` : 'trainer'),
     trials: parsed.TRAINER_TRIALS,
     trialThreads: parsed.TRAINER_TRIAL_THREADS ?? availableParallelism(),
+    trialTimeoutMs: Math.ceil(parsed.TRAINER_TRIAL_TIMEOUT_SECONDS * 1000),
     logLevel: parsed.LOG_LEVEL,
     healthPort: parsed.TRAINER_HEALTH_PORT,
     healthHost: parsed.TRAINER_HEALTH_HOST,

@@ -14,7 +14,10 @@ export function createTrainer(
 ): Service & { readonly ready: boolean } {
   const logger = deps.logger ?? createLogger({ service: 'trainer', level: config.logLevel });
   let running: Stoppable[] = [];
-  const threads = config.trials === 'queue' ? trialThreads(config.trialThreads, config.dataDir) : undefined;
+  const threads =
+    config.trials === 'queue'
+      ? trialThreads(config.trialThreads, config.dataDir, { timeLimitMs: config.trialTimeoutMs })
+      : undefined;
   let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   let ready = false;
   let stopped = false;
@@ -42,7 +45,15 @@ export function createTrainer(
       if (config.healthPort !== undefined)
         health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
       ready = true;
-      logger.info({ data_dir: config.dataDir, trials: config.trials, threads: config.trialThreads }, 'trainer started');
+      logger.info(
+        {
+          data_dir: config.dataDir,
+          trials: config.trials,
+          threads: config.trialThreads,
+          trial_timeout_ms: config.trialTimeoutMs,
+        },
+        'trainer started',
+      );
     },
     async stop() {
       if (stopped) return;

@@ -21,4 +21,25 @@ describe('the trainer configuration', () => {
   it('when TRAINER_INSTANCE is empty, then loading fails with the variable named', () => {
     expect(() => loadConfig({ ...base, TRAINER_INSTANCE: '' }, '/srv')).toThrow(/TRAINER_INSTANCE/);
   });
+
+  it('when TRAINER_TRIAL_TIMEOUT_SECONDS is unset, then a queued trial may run for an hour', () => {
+    expect(loadConfig(base, '/srv').trialTimeoutMs).toBe(3_600_000);
+  });
+
+  it('when TRAINER_TRIAL_TIMEOUT_SECONDS is a fraction, then the limit is that many seconds in ms', () => {
+    expect(loadConfig({ ...base, TRAINER_TRIAL_TIMEOUT_SECONDS: '0.25' }, '/srv').trialTimeoutMs).toBe(250);
+  });
+
+  it('when TRAINER_TRIAL_TIMEOUT_SECONDS is 0 or past the longest timer, then loading fails with the variable named', () => {
+    const refused = ['0', '-5', 'soon', '2147484'].map((value) => {
+      try {
+        loadConfig({ ...base, TRAINER_TRIAL_TIMEOUT_SECONDS: value }, '/srv');
+        return `${value}: accepted`;
+      } catch (err) {
+        return /TRAINER_TRIAL_TIMEOUT_SECONDS/.test((err as Error).message) ? `${value}: refused` : String(err);
+      }
+    });
+
+    expect(refused).toEqual(['0: refused', '-5: refused', 'soon: refused', '2147484: refused']);
+  });
 });

@@ -1,6 +1,7 @@
 import { expandGrid, parseTuneRequest, type TrialRequested } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { describe, expect, it } from 'vitest';
+import { TrialTimeoutError } from '../src/adapters/trial-threads.js';
 import type { TrainerBus } from '../src/domain/ports.js';
 import { TrialGivenUpError, tallyOfMarks } from '../src/domain/trial-tally.js';
 import { startTrialConsumer, type TrialExecutor } from '../src/entry-points/trials.js';
@@ -34,6 +35,7 @@ function handlerWith(options: {
   startedPublishFailures?: number;
   onFailure?: () => void;
   holdout?: TrialExecutor['holdout'];
+  run?: TrialExecutor['run'];
 }) {
   const published: string[] = [];
   const data = new Map<string, unknown>();
@@ -67,9 +69,11 @@ function handlerWith(options: {
     },
   } as unknown as TrainerBus;
   const executor: TrialExecutor = {
-    run: async () => {
-      throw new Error('the trial thread died');
-    },
+    run:
+      options.run ??
+      (async () => {
+        throw new Error('the trial thread died');
+      }),
     holdout: options.holdout ?? (async () => undefined as never),
   };
   startTrialConsumer(bus, executor, 1, logger);
@@ -90,6 +94,21 @@ describe('the trial handler when a fit fails', () => {
     expect(error).toBeInstanceOf(TrialGivenUpError);
     expect((error as Error).message).toMatch(/the trial could not run: the trial thread died/);
     expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+  });
+
+  it('when a fit ran past the time limit, then it is recorded as failed at once, not tried again', async () => {
+    const { handle, published, data } = handlerWith({
+      failedPublishFailures: 0,
+      run: async (trial) => {
+        throw new TrialTimeoutError(trial.trial_id, trial.tuning_id, 'run', 3_600_000);
+      },
+    });
+    const error = await handle(trialOf(), delivery(false)).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TrialGivenUpError);
+    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+    expect(data.get('run.failed')).toMatchObject({
+      reason: expect.stringMatching(/the trial could not run: .* ran past the trial time limit of 3600 s/),
+    });
   });
 
   it('when the last attempt cannot publish its failure at first (NATS down), then it retries until it is recorded', async () => {

@@ -6,12 +6,44 @@ import type { TrialTask, TrialTaskReply } from './trial-thread.js';
 
 /** Runs queued trials off the event loop. */
 export interface TrialThreads {
-  /** Fits one trial on a free thread (waiting for one); a thread that dies mid-trial rejects it. */
+  /**
+   * Fits one trial on a free thread (waiting for one); a thread that dies mid-trial rejects it, and one still fitting
+   * after the time limit is stopped and rejects it with TrialTimeoutError.
+   */
   run(trial: TrialRequested['data']): Promise<QueuedTrialResult>;
-  /** The gate's holdout of a trial's tuning, built on a thread. */
+  /** The gate's holdout of a trial's tuning, built on a thread (under the same time limit). */
   holdout(trial: TrialRequested['data']): Promise<TuningHoldout>;
   /** Terminates every thread; tasks in flight are rejected. */
   close(): Promise<void>;
+}
+
+/** How the pool's threads run. */
+export interface TrialThreadsOptions {
+  /** How long one task may run on its thread, in ms (from when the thread has it and has started: no queue time). */
+  readonly timeLimitMs: number;
+  /** The module each thread runs (tests swap in a stand-in); by default the compiled trial-thread-main.js. */
+  readonly threadEntry?: URL;
+}
+
+/**
+ * A task ran on its thread past the trial time limit, so the thread was stopped (and replaced): the fit, or the
+ * holdout, would run as long when tried again.
+ */
+export class TrialTimeoutError extends Error {
+  constructor(
+    readonly trialId: string,
+    readonly tuningId: string,
+    readonly task: TrialTask['kind'],
+    readonly limitMs: number,
+    options?: ErrorOptions,
+  ) {
+    const what = task === 'run' ? 'the fit' : "building its tuning's holdout";
+    super(
+      `trial ${trialId}: ${what} ran past the trial time limit of ${limitMs / 1000} s: its thread was stopped`,
+      options,
+    );
+    this.name = new.target.name;
+  }
 }
 
 interface Pending {
@@ -23,42 +55,81 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: Pending | undefined;
+  /** The thread has started (a task handed to it before waits for that, off the clock). */
+  online: boolean;
+  /** Stops the task in hand when it runs past the time limit. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 /**
  * A fixed pool of `count` worker threads, each with its own cache of data sets, reading CSVs under `dataDir`. A
- * thread that exits or throws is replaced; its task fails (the bus retries the trial).
+ * thread that exits or throws is replaced; its task fails (the bus retries the trial). A thread whose task runs past
+ * `options.timeLimitMs` is terminated and replaced; its task fails with TrialTimeoutError.
  */
-export function trialThreads(count: number, dataDir: string): TrialThreads {
+export function trialThreads(count: number, dataDir: string, options: TrialThreadsOptions): TrialThreads {
+  const { timeLimitMs } = options;
+  const entry = options.threadEntry ?? threadEntry();
   const queue: Pending[] = [];
   const slots: Slot[] = [];
   let nextId = 1;
   let closed = false;
 
+  /** Takes the slot's task off it (stopping its clock): settled by whoever took it. */
+  const release = (slot: Slot): Pending | undefined => {
+    const pending = slot.busy;
+    clearTimeout(slot.timer);
+    slot.busy = undefined;
+    slot.timer = undefined;
+    return pending;
+  };
+
+  /** Puts a fresh thread where `slot` was and gives it the next task (nothing once the pool is closed). */
+  const replace = (slot: Slot) => {
+    const at = slots.indexOf(slot);
+    if (closed || at < 0) return;
+    slots[at] = spawn();
+    dispatch();
+  };
+
   const spawn = (): Slot => {
-    const worker = new Worker(threadEntry(), { workerData: { dataDir }, execArgv: threadExecArgv() });
-    const slot: Slot = { worker, busy: undefined };
+    const worker = new Worker(entry, { workerData: { dataDir }, execArgv: threadExecArgv() });
+    const slot: Slot = { worker, busy: undefined, online: false, timer: undefined };
+    slot.worker.once('online', () => {
+      slot.online = true;
+      if (slot.busy !== undefined) startClock(slot);
+    });
     slot.worker.on('message', (reply: TrialTaskReply) => {
-      const pending = slot.busy;
-      if (pending === undefined || pending.task.id !== reply.id) return; // not the task in hand: nothing to settle
-      slot.busy = undefined;
+      if (slot.busy === undefined || slot.busy.task.id !== reply.id) return; // not the task in hand: nothing to settle
+      const pending = release(slot)!;
       if (reply.ok) pending.resolve(reply.result);
       else pending.reject(taskError(reply.error));
       dispatch();
     });
     const fail = (err: Error) => {
-      const pending = slot.busy;
-      slot.busy = undefined;
-      pending?.reject(new Error(`trial thread died: ${err.message}`, { cause: err }));
-      if (closed) return;
-      slots[slots.indexOf(slot)] = spawn();
-      dispatch();
+      release(slot)?.reject(new Error(`trial thread died: ${err.message}`, { cause: err }));
+      replace(slot);
     };
     slot.worker.on('error', fail);
     slot.worker.on('exit', (code) => {
       if (slots.includes(slot)) fail(new Error(`exit code ${code}`));
     });
     return slot;
+  };
+
+  /** Starts the time limit of the task in hand. */
+  const startClock = (slot: Slot) => {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => timeOut(slot), timeLimitMs);
+  };
+
+  /** The task in hand ran out of time: its thread is stopped (a spinning fit never yields) and replaced. */
+  const timeOut = (slot: Slot) => {
+    const pending = release(slot);
+    if (pending === undefined) return;
+    const { kind, trial } = pending.task;
+    replace(slot); // first, so the old thread's exit is not taken for a death
+    slot.worker.terminate().catch(() => undefined); // a thread that is gone already has nothing left to stop
+    pending.reject(new TrialTimeoutError(trial.trial_id, trial.tuning_id, kind, timeLimitMs));
   };
 
   const dispatch = () => {
@@ -68,6 +139,7 @@ export function trialThreads(count: number, dataDir: string): TrialThreads {
       if (pending === undefined) return;
       slot.busy = pending;
       slot.worker.postMessage(pending.task);
+      if (slot.online) startClock(slot);
     }
   };
 
@@ -88,7 +160,7 @@ export function trialThreads(count: number, dataDir: string): TrialThreads {
       for (const pending of queue.splice(0)) pending.reject(new Error('trial threads closed'));
       const running = slots.splice(0);
       await Promise.all(running.map((slot) => slot.worker.terminate()));
-      for (const slot of running) slot.busy?.reject(new Error('trial threads closed'));
+      for (const slot of running) release(slot)?.reject(new Error('trial threads closed'));
     },
   };
 }

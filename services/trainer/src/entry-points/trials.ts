@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSchemaError } from '@mlops/bus';
 import { SUBJECTS, type TrialRequested } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
+import { TrialTimeoutError } from '../adapters/trial-threads.js';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { PublishEvent, TrainerBus } from '../domain/ports.js';
 import type { QueuedTrialResult, TuningHoldout } from '../domain/trial-runner.js';
@@ -34,7 +35,7 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
     try {
       result = await executor.run(trial);
     } catch (err) {
-      if (!(err instanceof UnusableDataError) && !delivery.lastAttempt) throw err;
+      if (!(err instanceof UnusableDataError || err instanceof TrialTimeoutError) && !delivery.lastAttempt) throw err;
       const reason = `the trial could not run: ${(err as Error).message}`;
       const failure = { ok: false, reason } as const;
       await patiently(() => account(trial, failure, '', startedAt, bus, close, log), delivery.signal, log);
@@ -129,7 +130,7 @@ async function holdoutOrNone(executor: TrialExecutor, trial: TrialRequested['dat
     try {
       return await executor.holdout(trial);
     } catch (err) {
-      if (err instanceof UnusableDataError || attempt >= HOLDOUT_ATTEMPTS) {
+      if (err instanceof UnusableDataError || err instanceof TrialTimeoutError || attempt >= HOLDOUT_ATTEMPTS) {
         log.error({ err, attempt }, 'tuning closes without its holdout: the gate cannot compare it with the champion');
         return undefined;
       }

@@ -10,6 +10,7 @@ export function testTrainerConfig(natsUrl: string, dataDir: string, instance: st
     instance,
     trials: 'queue',
     trialThreads: 2,
+    trialTimeoutMs: 600_000,
     logLevel: 'silent',
     healthPort: undefined,
     healthHost: '127.0.0.1',
