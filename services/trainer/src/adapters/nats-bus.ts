@@ -1,4 +1,4 @@
-import { type Bus, PoisonMessageError } from '@mlops/bus';
+import { type Blobs, type Bus, PoisonMessageError } from '@mlops/bus';
 import {
   CONSUMERS,
   GATE_HOLDOUT_BUCKET,
@@ -34,7 +34,18 @@ const TALLY_TTL_MS = 7 * 24 * 3600 * 1000;
 /** The trainer's bus port over @mlops/bus: events through the typed map, malformed work dead-lettered by the bus. */
 export function natsTrainerBus(bus: Bus): TrainerBus {
   let tallies: TrialTallies | undefined;
-  let storeHoldout: StoreHoldout | undefined;
+  let holdouts: Promise<Blobs> | undefined;
+  // Opened at its first use, not at start: a server short of storage for the bucket costs the gate its whole
+  // holdouts (each tuning then says so), never the trainer its start.
+  const storeHoldout: StoreHoldout = async (tuningId, json) => {
+    holdouts ??= bus
+      .blobs(GATE_HOLDOUT_BUCKET, { ttlMs: GATE_HOLDOUT_TTL_MS, maxBytes: GATE_HOLDOUT_MAX_BYTES })
+      .catch((err: unknown) => {
+        holdouts = undefined;
+        throw err;
+      });
+    await (await holdouts).put(tuningId, json);
+  };
   return {
     async provision() {
       await bus.ensureDeadLetterStream();
@@ -53,11 +64,6 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
         ackWaitMs: TRIAL_ACK_WAIT_MS,
         maxDeliver: TRIAL_MAX_DELIVER,
       });
-      const holdouts = await bus.blobs(GATE_HOLDOUT_BUCKET, {
-        ttlMs: GATE_HOLDOUT_TTL_MS,
-        maxBytes: GATE_HOLDOUT_MAX_BYTES,
-      });
-      storeHoldout = (tuningId, json) => holdouts.put(tuningId, json);
       const sets = await bus.markSets(TALLY_BUCKET, { ttlMs: TALLY_TTL_MS });
       tallies = {
         record: async (tuningId, trialCount, index, ok) =>
@@ -108,10 +114,7 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
       );
       return { stop: async () => (await started).stop() };
     },
-    get storeHoldout(): StoreHoldout {
-      if (storeHoldout === undefined) throw new Error('the trainer bus is not provisioned yet');
-      return storeHoldout;
-    },
+    storeHoldout,
     get tallies(): TrialTallies {
       if (tallies === undefined) throw new Error('the trainer bus is not provisioned yet');
       return tallies;

@@ -38,7 +38,7 @@ export interface TrainerBus {
     handle: (trial: TrialRequested['data'], delivery: TrialDelivery) => Promise<void>,
     concurrency: number,
   ): Stoppable;
-  /** Stores a cut holdout's whole in the object store GATE_HOLDOUT_BUCKET (opened at provision), named after the tuning. */
+  /** Stores a cut holdout's whole in the object store GATE_HOLDOUT_BUCKET (opened at first use), named after the tuning. */
   readonly storeHoldout: StoreHoldout;
   /** The tallies of trial outcomes every replica shares (opened at provision). */
   readonly tallies: TrialTallies;
