@@ -152,10 +152,30 @@ describe('prediction ids and limits across protocols', () => {
       /must hold 6 numbers/,
     ],
     ['a non-string id', { id: 5, inputs: [{ name: 'i', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }, /^id:/],
+    [
+      'a fraction in an INT8 tensor',
+      { inputs: [{ name: 'i', shape: [1, 3], datatype: 'INT8', data: [1, 2.5, 3] }] },
+      /^inputs\[0\]\.data\[1\] is 2\.5: INT8 values are integers from -128 to 127$/,
+    ],
+    [
+      'a UINT8 value out of range',
+      { inputs: [{ name: 'i', shape: [1, 3], datatype: 'UINT8', data: [[1, 256, 3]] }] },
+      /data\[1\] is 256: UINT8 values are integers from 0 to 255/,
+    ],
   ])('when OIP infer gets %s, then it answers 400 {error} naming it', async (_what, body, message) => {
     const response = await call('POST', '/v2/models/clf/infer', JSON.stringify(body));
     expect(response.status).toBe(400);
     expect(response.json.error).toMatch(message);
+  });
+
+  it('when an integer tensor holds integers in its range, then it is scored like the same FP64 tensor', async () => {
+    const tensor = (datatype: string) => ({
+      inputs: [{ name: 'i', shape: [2, 3], datatype, data: [-128, 0, 127, 1, 2, 3] }],
+    });
+    const int8 = await call('POST', '/v2/models/clf/infer', JSON.stringify(tensor('INT8')));
+    const fp64 = await call('POST', '/v2/models/clf/infer', JSON.stringify(tensor('FP64')));
+    expect(int8.status).toBe(200);
+    expect(int8.json.outputs[0]).toEqual(fp64.json.outputs[0]);
   });
 
   it('when CSV has a bad cell or lacks a column, then MLflow answers 400 naming it', async () => {

@@ -28,7 +28,31 @@ export function parseInferRequest(body: unknown, width: number, limits: ScoringL
   if (k !== data.length || countValues(tensor.data) !== data.length) {
     throw new BadScoringRequest(`inputs[0].data must hold ${rows * cols} numbers (shape ${rows}×${cols})`);
   }
+  const outOfType = firstOutOfType(tensor.datatype, data);
+  if (outOfType !== undefined) throw new BadScoringRequest(outOfType);
   return { id: request.id, X: { rows, cols, data } };
+}
+
+/** The integer datatypes' ranges (64-bit ones as far as a JSON number is exact). */
+const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  INT8: [-(2 ** 7), 2 ** 7 - 1],
+  INT16: [-(2 ** 15), 2 ** 15 - 1],
+  INT32: [-(2 ** 31), 2 ** 31 - 1],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UINT8: [0, 2 ** 8 - 1],
+  UINT16: [0, 2 ** 16 - 1],
+  UINT32: [0, 2 ** 32 - 1],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/** Why a value does not fit the tensor's integer datatype (a fraction, or out of its range); undefined when all fit. */
+function firstOutOfType(datatype: string, data: Float64Array): string | undefined {
+  const range = INTEGER_RANGES[datatype];
+  if (range === undefined) return undefined;
+  const [low, high] = range;
+  const at = data.findIndex((value) => !Number.isInteger(value) || value < low || value > high);
+  if (at < 0) return undefined;
+  return `inputs[0].data[${at}] is ${data[at]}: ${datatype} values are integers from ${low} to ${high}`;
 }
 
 function countValues(data: readonly (number | readonly number[])[]): number {
