@@ -144,10 +144,12 @@ describe('mlops status when things are down', () => {
     expect(lines[1]).toBe(
       `  mlops up (pid ${supervisor}) is gone: the states below are as it last wrote them at 2026-01-02 03:05:00; mlops up here again stops what it left running`,
     );
+    const refused = `NOT ANSWERING (connection refused: http://127.0.0.1:${closed}/ready)`;
+    const pad = ' '.repeat(refused.length - 'answering'.length);
     expect(lines.slice(2, 5)).toEqual([
-      '  process  state       pid  restarts  health         last exit',
-      '  trainer  running     101  0         answering      -',
-      '  tracker  restarting  -    2         NOT ANSWERING  2026-01-02 03:04:59 exited (code null, signal SIGKILL)',
+      `  process  state       pid  restarts  health${' '.repeat(refused.length - 6)}  last exit`,
+      `  trainer  running     101  0         answering${pad}  -`,
+      `  tracker  restarting  -    2         ${refused}  2026-01-02 03:04:59 exited (code null, signal SIGKILL)`,
     ]);
     expect(lines[5]).toBe('  logs: data/logs/');
     expect(result.stdout).toContain(`predictor  ${base}  reachable, not serving a model yet`);

@@ -23,9 +23,11 @@ export interface EndpointStatus {
   readonly result: Reachability;
 }
 
-/** A process of the state file and whether its health address answers now. */
+/** A process of the state file and whether its health address answers now (if not, what its probe met). */
 export interface ProcessStatus extends ProcessRecord {
   readonly healthy: boolean;
+  /** Why the health address did not answer (`connection refused: <address>`, …); undefined when it did. */
+  readonly healthProblem?: string | undefined;
 }
 
 /** What the data directory says about a local stack: nothing, an unreadable file, or its processes. */
@@ -56,9 +58,22 @@ export async function stackSection(dataDir: string): Promise<StackSection> {
   }
   if (state === undefined) return { kind: 'none', file };
   const processes = await Promise.all(
-    state.processes.map(async (p) => ({ ...p, healthy: await probeHealth(p.health, PROBE_TIMEOUT_MS) })),
+    state.processes.map(async (p) => {
+      const healthProblem = await processHealthProblem(p.health);
+      return { ...p, healthy: healthProblem === undefined, healthProblem };
+    }),
   );
   return { kind: 'state', file, state, supervisorAlive: await stackWriterRuns(state), processes };
+}
+
+/** Why a process's health address does not answer (tcp: nothing accepting; HTTP: the failure or the status). */
+async function processHealthProblem(address: string): Promise<string | undefined> {
+  if (new URL(address).protocol === 'tcp:') {
+    return (await probeHealth(address, PROBE_TIMEOUT_MS)) ? undefined : `nothing accepts connections: ${address}`;
+  }
+  const answer = await get(address);
+  if (answer.kind === 'failed') return answer.problem;
+  return answer.ok ? undefined : `answered HTTP ${answer.status}: ${address}`;
 }
 
 /** The stack's endpoints recorded in the state file, if any. */
@@ -106,7 +121,7 @@ export async function predictorStatus(address: string): Promise<EndpointStatus> 
 
 type Answer =
   | { readonly kind: 'answer'; readonly ok: boolean; readonly status: number; readonly body: unknown }
-  | { readonly kind: 'failed'; readonly reason: string };
+  | { readonly kind: 'failed'; readonly reason: string; readonly problem: string };
 
 async function get(url: string): Promise<Answer> {
   try {
@@ -114,7 +129,9 @@ async function get(url: string): Promise<Answer> {
     const text = await response.text();
     return { kind: 'answer', ok: response.ok, status: response.status, body: parseJson(text) };
   } catch (err) {
-    return { kind: 'failed', reason: `NOT REACHABLE (${causeOf(err)})` };
+    const refused = innermost(err) as NodeJS.ErrnoException;
+    const problem = `${refused.code === 'ECONNREFUSED' ? 'connection refused' : causeOf(err)}: ${url}`;
+    return { kind: 'failed', reason: `NOT REACHABLE (${causeOf(err)})`, problem };
   }
 }
 
@@ -144,8 +161,13 @@ export function withoutCredentials(address: string): string {
 
 /** The innermost message of an error chain: `connect ECONNREFUSED 127.0.0.1:5000` rather than `fetch failed`. */
 export function causeOf(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  const current = innermost(err);
   if (current instanceof Error && current.name === 'TimeoutError') return `no answer within ${PROBE_TIMEOUT_MS} ms`;
   return current instanceof Error ? current.message : String(current);
+}
+
+function innermost(err: unknown): unknown {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current;
 }

@@ -58,14 +58,14 @@ function failure(processes: readonly ProcessStatus[]): string {
 
 function processRow(p: ProcessStatus): string[] {
   const exit = p.last_exit === null ? '-' : `${when(p.last_exit.at)} ${p.last_exit.reason}`;
-  return [
-    p.name,
-    p.state,
-    p.pid === null ? '-' : String(p.pid),
-    String(p.restarts),
-    p.healthy ? 'answering' : 'NOT ANSWERING',
-    exit,
-  ];
+  return [p.name, p.state, p.pid === null ? '-' : String(p.pid), String(p.restarts), healthOf(p), exit];
+}
+
+/** A stopped process not answering is no news; one meant to run says what its probe met. */
+function healthOf(p: ProcessStatus): string {
+  if (p.healthy) return 'answering';
+  if (p.state === 'stopped' || p.state === 'failed') return '-';
+  return `NOT ANSWERING (${p.healthProblem ?? 'no reason known'})`;
 }
 
 function modelLines(model: ModelSection | undefined): string[] {
