@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requestReply } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
+import { until } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { badTuneRequests } from './support/bad-requests.js';
 import { experimentRuns } from './support/outcome.js';
@@ -93,6 +94,30 @@ describe('a tune request repeated under its tuning id', () => {
     expect(again.stdout).toContain(registered?.[0]);
     expect(again.ms).toBeLessThan(30_000);
     expect((await stack.mlflow.getLatestModelVersion(stack.modelName))?.version).toBe(latest?.version);
+  }, 150_000);
+
+  it('when another request claims a running tuning id, then only the other is refused and the first ends with its result', async () => {
+    onTestFailed(() => console.error(stack.logs()));
+    const bin = new URL('../../cli/bin/mlops.js', import.meta.url).pathname;
+    const common = [bin, 'tune', '--nats', stack.natsUrl, '--timeout', '90', '--model-name', stack.modelName];
+    const first = spawn(process.execPath, [...common, '--tuning-id', 'contested', '--C', '0.01,0.1,1,10,100']);
+    let firstOutput = '';
+    first.stdout.on('data', (chunk) => {
+      firstOutput += chunk;
+    });
+    first.stderr.on('data', (chunk) => {
+      firstOutput += chunk;
+    });
+    const firstCode = new Promise<number | null>((resolve) => first.on('close', resolve));
+    await until('the first request accepted', () =>
+      firstOutput.includes('accepted: tuning contested') ? true : undefined,
+    );
+    const second = await mlopsTune('--tuning-id', 'contested', '--C', '5', '--solver', 'liblinear');
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/tune request rejected:\n {2}tuning_id: .*already/);
+    expect(await firstCode, firstOutput).toBe(0);
+    expect(firstOutput).not.toContain('refused after it was accepted');
+    expect(firstOutput).toMatch(/^registered .* version \d+/m);
   }, 150_000);
 });
 

@@ -5,6 +5,7 @@ import {
   type Distribution,
   type EventData,
   type EventSubject,
+  refusesAcceptedTuning,
   SUBJECTS,
   type TuneReply,
   type TuneRequestInput,
@@ -256,8 +257,8 @@ function progressScreen(io: CliIo): ProgressScreen {
 /**
  * Follows the tuning's events (core subscriptions) until it ends: model.registered or model.rejected (0), or
  * a refusal after acceptance (tune.rejected: the worker found the data unusable) or no successful trial (1).
- * A `tune.rejected` counts only once the request was `accepted()`: the intake publishes one for the refusal its
- * reply already carries.
+ * A `tune.rejected` counts only once the request was `accepted()`, and only the worker's (refusesAcceptedTuning):
+ * the intake publishes one for each refusal its reply already carries, this request's or another's claiming its id.
  */
 function watchTuning(
   nc: NatsConnection,
@@ -306,9 +307,11 @@ function watchTuning(
       if (!progress.failed.some((r) => r.trial_id === d.trial_id)) progress.failed.push(d);
       draw();
     });
-    on(SUBJECTS.tuneRejected, (d) => {
-      if (isAccepted) refuse(d);
-      else refusal = d;
+    // Only the worker's refusal of this tuning: another request refused for claiming its id is not about it.
+    watchEvents(nc, SUBJECTS.tuneRejected, (event) => {
+      if (event.data.tuning_id !== tuningId || !refusesAcceptedTuning(event)) return;
+      if (isAccepted) refuse(event.data);
+      else refusal = event.data;
     });
     const given = (step: string) => (letter: DeadLetter<'tuning.requested'> | DeadLetter<'tuning.completed'>) => {
       if (letter.event?.data.tuning_id !== tuningId || !claim()) return;

@@ -140,6 +140,18 @@ export function makeEvent<S extends EventSubject>(
   }) as EventOf<S>;
 }
 
+/**
+ * True for the trainer worker's refusal of an accepted tuning, whose event id names the tuning
+ * (`tune.rejected:<tuning_id>`). The intake's refusals of a request (id `tune.rejected:<uuid>`) concern only their
+ * requester, who has the reply: one that claims a running tuning's id says nothing about that tuning.
+ */
+export function refusesAcceptedTuning(event: {
+  readonly id: string;
+  readonly data: EventData<'tune.rejected'>;
+}): boolean {
+  return event.data.tuning_id !== null && event.id === `tune.rejected:${event.data.tuning_id}`;
+}
+
 /** Core NATS request/reply subjects: the schema of the request and of the answer. */
 export const REQUEST_MAP = {
   [SUBJECTS.tuneRequested]: { request: TuneRequestSchema, reply: TuneReplySchema },

@@ -15,7 +15,15 @@ export type {
   RequestOf,
   RequestSubject,
 } from './event-map.js';
-export { EVENT_MAP, isEventSubject, makeEvent, parseEvent, REQUEST_MAP, requestSchema } from './event-map.js';
+export {
+  EVENT_MAP,
+  isEventSubject,
+  makeEvent,
+  parseEvent,
+  REQUEST_MAP,
+  refusesAcceptedTuning,
+  requestSchema,
+} from './event-map.js';
 export type {
   DatasetSummary,
   ModelLoadFailed,

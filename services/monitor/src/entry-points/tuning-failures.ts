@@ -1,5 +1,5 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
-import { CONSUMERS, type EventData, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { CONSUMERS, type EventData, refusesAcceptedTuning, STREAMS, SUBJECTS } from '@mlops/contracts';
 import type { Retrainer, TuningFailure } from '../domain/retrainer.js';
 
 /** Provisions the monitor's durable consumers of tunings that end without a verdict (events from their creation on). */
@@ -52,12 +52,11 @@ export async function restoreTuningFailures(bus: Bus, retrainer: Retrainer): Pro
 }
 
 /**
- * The worker's refusal of an accepted tuning, whose event id names the tuning (`tune.rejected:<tuning_id>`); the
- * intake's refusals (id `tune.rejected:<uuid>`) are answered to their requester, and a stray bad request that merely
- * claims a retrain's tuning id must not end that retrain while its tuning runs.
+ * The worker's refusal of an accepted tuning (refusesAcceptedTuning): a stray bad request that merely claims a
+ * retrain's tuning id must not end that retrain while its tuning runs.
  */
 function workerRefusal(id: string, data: EventData<'tune.rejected'>): TuningFailure | undefined {
-  if (data.tuning_id === null || id !== `${SUBJECTS.tuneRejected}:${data.tuning_id}`) return undefined;
+  if (!refusesAcceptedTuning({ id, data }) || data.tuning_id === null) return undefined;
   const errors = data.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
   return {
     tuningId: data.tuning_id,
