@@ -30,6 +30,18 @@ describe('judge (the promotion rules)', () => {
     expect(judge(RULES, holdout, model('1', 60), null)).toMatchObject({ status: 'promoted', reason: 'first champion' });
   });
 
+  it('when the tuning came without holdout rows, then it is not promoted over a champion and the verdict says why', () => {
+    const none = { featureNames: ['a', 'b'], y: new Float64Array(0) };
+    const unscored = (version: string) => ({ ...model(version, 0), probabilities: undefined });
+    expect(judge(RULES, none, unscored('2'), unscored('1'))).toMatchObject({
+      status: 'rejected',
+      championVersion: '1',
+      reason:
+        'no holdout rows came with the tuning (its trainer could not build them: see its log), so it cannot be compared with champion v1: not promoted',
+    });
+    expect(judge(RULES, none, unscored('1'), null)).toMatchObject({ status: 'promoted', reason: 'first champion' });
+  });
+
   it('when a threshold is set and there is no champion, then a first version below it is not promoted, one above it is', () => {
     const floor = { ...RULES, threshold: 0.7 };
     expect(judge(floor, holdout, model('1', 60), null)).toMatchObject({

@@ -88,6 +88,10 @@ function decide(rules: GateRules, holdout: Holdout, challenger: GateModel, champ
   if (champion === null) {
     return unopposed(rules, holdout, challenger, { promoted: 'first champion', held: 'first champion' }, null);
   }
+  if (holdout.y.length === 0) {
+    const reason = `no holdout rows came with the tuning (its trainer could not build them: see its log), so it cannot be compared with champion v${champion.version}: not promoted`;
+    return { ...base, ...blank, status: 'rejected', reason, championVersion: champion.version };
+  }
   const signatureProblem = signatureDiffers(holdout, challenger, champion);
   if (signatureProblem !== undefined) {
     const reason = `signature differs: ${signatureProblem}`;
