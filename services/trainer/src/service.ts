@@ -59,7 +59,9 @@ export function createTrainer(
       if (stopped) return;
       stopped = true;
       ready = false;
-      for (const part of running) await part.stop();
+      // Every part stops taking work at once, then finishes what it holds: a slow tuning in hand must not let the
+      // trial consumer take more trials meanwhile.
+      await Promise.all(running.map((part) => part.stop()));
       await threads?.close();
       await health?.close();
       await deps.bus.close();

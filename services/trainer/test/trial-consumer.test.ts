@@ -2,6 +2,7 @@ import { expandGrid, parseTuneRequest, type TrialRequested } from '@mlops/contra
 import { createLogger } from '@mlops/service-kit';
 import { describe, expect, it } from 'vitest';
 import { TrialTimeoutError } from '../src/adapters/trial-threads.js';
+import { UnusableDataError } from '../src/domain/data-source.js';
 import type { TrainerBus } from '../src/domain/ports.js';
 import { TrialGivenUpError, tallyOfMarks } from '../src/domain/trial-tally.js';
 import { startTrialConsumer, type TrialExecutor } from '../src/entry-points/trials.js';
@@ -94,6 +95,22 @@ describe('the trial handler when a fit fails', () => {
     expect(error).toBeInstanceOf(TrialGivenUpError);
     expect((error as Error).message).toMatch(/the trial could not run: the trial thread died/);
     expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+  });
+
+  it('when this replica alone cannot read the data, then the trial is retried (not dead-lettered) until its last attempt', async () => {
+    const unreadable = () => {
+      throw new UnusableDataError('dataset "a.csv": cannot be read on this replica (ENOENT)', {
+        readableElsewhere: true,
+      });
+    };
+    const early = handlerWith({ failedPublishFailures: 0, run: async () => unreadable() });
+    const retried = await early.handle(trialOf(), delivery(false)).catch((err: unknown) => err);
+    expect([retried instanceof UnusableDataError, retried instanceof TrialGivenUpError]).toEqual([false, false]);
+    expect((retried as Error).message).toMatch(/not readable on this replica: .*ENOENT/);
+    expect(early.published).toEqual(['run.started']);
+    const last = handlerWith({ failedPublishFailures: 0, run: async () => unreadable() });
+    expect(await last.handle(trialOf(), delivery(true)).catch((err: unknown) => err)).toBeInstanceOf(TrialGivenUpError);
+    expect(last.published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
   });
 
   it('when a fit ran past the time limit, then it is recorded as failed at once, not tried again', async () => {

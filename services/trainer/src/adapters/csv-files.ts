@@ -8,7 +8,7 @@ import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 /** Thrown when a request names a CSV outside the data directory or one that cannot be read. */
 export class DatasetFileError extends UnusableDataError {
   readonly path: string;
-  constructor(path: string, reason: string, options?: ErrorOptions) {
+  constructor(path: string, reason: string, options?: ErrorOptions & { readonly readableElsewhere?: boolean }) {
     super(`dataset ${JSON.stringify(path)}: ${reason}`, options);
     this.path = path;
   }
@@ -38,7 +38,11 @@ export function csvFilesLoader(dataDir: string): CsvLoader {
   return async (path) => {
     const full = resolveDatasetPath(dataDir, path);
     const bytes = await readFile(full).catch((err: unknown) => {
-      throw new DatasetFileError(path, 'cannot be read', { cause: err });
+      // The intake found it: a replica that cannot read it now may lack the shared data directory.
+      throw new DatasetFileError(path, `cannot be read on this replica (${codeOf(err)})`, {
+        cause: err,
+        readableElsewhere: true,
+      });
     });
     return { text: decodeCsvBytes(bytes, path), source: `file://${full}`, sha256: sha256Hex(bytes) };
   };
@@ -86,4 +90,8 @@ export async function readCsvHeader(dataDir: string, path: string): Promise<stri
   } finally {
     await handle.close();
   }
+}
+
+function codeOf(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 }

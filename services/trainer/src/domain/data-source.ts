@@ -13,9 +13,15 @@ export type CsvLoader = (path: string) => Promise<LoadedCsv>;
  * allow): trying again cannot help, so the tuning is rejected instead of retried.
  */
 export class UnusableDataError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /**
+   * True when only this process failed to read the data (its file missing here, or unreadable): a replica that
+   * shares the data directory may read it, so a queued trial is tried again before it is given up.
+   */
+  readonly readableElsewhere: boolean;
+  constructor(message: string, options?: ErrorOptions & { readonly readableElsewhere?: boolean }) {
     super(message, options);
     this.name = new.target.name;
+    this.readableElsewhere = options?.readableElsewhere ?? false;
   }
 }
 

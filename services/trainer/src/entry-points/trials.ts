@@ -35,7 +35,7 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
     try {
       result = await executor.run(trial);
     } catch (err) {
-      if (!(err instanceof UnusableDataError || err instanceof TrialTimeoutError) && !delivery.lastAttempt) throw err;
+      if (!givesUpAtOnce(err) && !delivery.lastAttempt) throw retryable(err);
       const reason = `the trial could not run: ${(err as Error).message}`;
       const failure = { ok: false, reason } as const;
       await patiently(() => account(trial, failure, '', startedAt, bus, close, log), delivery.signal, log);
@@ -49,6 +49,17 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
       log,
     );
   }, concurrency);
+}
+
+/** A trial failure no other attempt can mend: data unusable anywhere, or a fit that ran past the time limit. */
+function givesUpAtOnce(err: unknown): boolean {
+  return (err instanceof UnusableDataError && !err.readableElsewhere) || err instanceof TrialTimeoutError;
+}
+
+/** Data this replica alone could not read is tried again (on whichever replica takes it), not dead-lettered. */
+function retryable(err: unknown): unknown {
+  if (!(err instanceof UnusableDataError)) return err;
+  return new Error(`trial data not readable on this replica: ${err.message}`, { cause: err });
 }
 
 /**
