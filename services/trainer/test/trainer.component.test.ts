@@ -88,10 +88,42 @@ describe('trainer on tune.requested', () => {
     expect(reused).toMatchObject({
       status: 'rejected',
       tuning_id: 'reused-id',
-      errors: [{ path: 'tuning_id', message: expect.stringMatching(/^already taken: another request was accepted/) }],
+      errors: [
+        {
+          path: 'tuning_id',
+          message: expect.stringMatching(
+            /^already taken: another request \(or this one on a CSV whose bytes changed since\) was accepted/,
+          ),
+        },
+      ],
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(done.filter((e) => e.data.tuning_id === 'reused-id')).toHaveLength(1);
+  });
+
+  it('when a CSV tuning is sent again under its id after the file changed, then it is refused, not taken for a repeat; unchanged, it is a repeat', async () => {
+    const done = collect(SUBJECTS.tuningCompleted);
+    const stored = collect(SUBJECTS.tuningRequested);
+    await writeFile(join(dataDir, 'edited.csv'), matrixCsv);
+    const body = JSON.stringify({
+      tuning_id: 'edited-id',
+      dataset: { kind: 'csv', path: 'edited.csv', features: 'matrix' },
+      grid: { C: [1], solver: 'lbfgs' },
+    });
+    const ask = () => requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    expect(await ask()).toMatchObject({ status: 'accepted', tuning_id: 'edited-id' });
+    await until(() => done.some((e) => e.data.tuning_id === 'edited-id'));
+    const digest = createHash('sha256').update(matrixCsv).digest('hex');
+    expect(stored.find((e) => e.data.tuning_id === 'edited-id')?.data.request).toMatchObject({
+      dataset: { path: 'edited.csv', digest },
+    });
+    expect(await ask()).toMatchObject({ status: 'accepted', tuning_id: 'edited-id' });
+    await writeFile(join(dataDir, 'edited.csv'), `${matrixCsv}0.5,0.5,0.5,0.5,1\n`);
+    expect(await ask()).toMatchObject({
+      status: 'rejected',
+      errors: [{ path: 'tuning_id', message: expect.stringMatching(/^already taken: another request \(or this one/) }],
+    });
+    expect(done.filter((e) => e.data.tuning_id === 'edited-id')).toHaveLength(1);
   });
 
   it('when two different requests (one sent twice) claim one new id at the same moment, then the one stored runs, its copy too is accepted, the other is refused', async () => {

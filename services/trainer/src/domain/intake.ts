@@ -102,7 +102,7 @@ export async function settleStoredClaim(
   return taken(decision.tuningId, ANOTHER_ACCEPTED);
 }
 
-const ANOTHER_ACCEPTED = 'another request was accepted under this id';
+const ANOTHER_ACCEPTED = 'another request (or this one on a CSV whose bytes changed since) was accepted under this id';
 
 /** The mark of a request that lost its claim to another one made at the same moment. */
 function lostMark(print: string): string {

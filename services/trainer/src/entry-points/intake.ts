@@ -28,11 +28,39 @@ export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger
     ...(appended?.kind === 'csv' ? (await csvDatasetProblems(files, appended)).map(underAppendTraining) : []),
   ];
   return bus.serveTuneRequests(async (body) => {
-    const claim = await claimTuningId(bus, await decideTuneRequest(body, checkDataset), Date.now());
+    const decided = await withPinnedCsvs(await decideTuneRequest(body, checkDataset), files);
+    const claim = await claimTuningId(bus, decided, Date.now());
     const decision = claim.store ? await record(bus, claim) : claim.decision;
     logDecision(logger, decision);
     return replyFor(decision);
   });
+}
+
+/**
+ * An accepted request with each CSV pinned to the bytes it names now (its SHA-256 as `digest`): its tuning fits
+ * those bytes or is refused, and the same request sent again under its tuning id after the file changed is another
+ * request, not a repeat. A file that cannot be hashed now refuses the request.
+ */
+async function withPinnedCsvs(decision: IntakeDecision, files: DatasetFiles): Promise<IntakeDecision> {
+  if (!decision.accepted) return decision;
+  const { dataset, append_training: appended } = decision.request;
+  const problems: ValidationProblem[] = [];
+  const pin = async <D extends TuneRequest['dataset']>(spec: D, at: string): Promise<D> => {
+    if (spec.kind !== 'csv' || spec.digest !== undefined) return spec;
+    try {
+      return { ...spec, digest: await files.sha256(spec.path) };
+    } catch (err) {
+      problems.push({ path: `${at}.path`, message: (err as Error).message });
+      return spec;
+    }
+  };
+  const request = {
+    ...decision.request,
+    dataset: await pin(dataset, 'dataset'),
+    ...(appended === undefined ? {} : { append_training: await pin(appended, 'append_training') }),
+  };
+  if (problems.length > 0) return { accepted: false, tuningId: decision.tuningId, errors: problems };
+  return { ...decision, request };
 }
 
 /** What the intake can tell of a request's CSV: that it exists, its pinned digest, what its header names. */
