@@ -234,6 +234,8 @@ describe('POST /feedback on a real nats-server', () => {
         received.push(JSON.parse(new TextDecoder().decode(data)));
         return next;
       });
+      // The subscription reaches the server before the first request (else the predictor may meet no responder).
+      await monitorBus.connection.flush();
     });
     afterAll(async () => {
       await handle?.stop();
