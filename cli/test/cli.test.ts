@@ -477,13 +477,25 @@ describe('mlops monitor, feedback', () => {
 
   it.each([
     ['a header without label', 'prediction_id,truth\na-0,1\n', /the header must name prediction_id and label/],
-    ['an empty label', 'prediction_id,label\na-0,1\na-1,\n', /labels\.csv:3: the label is empty/],
+    ['an empty label', 'prediction_id,label\na-0,1\na-1,\n', /labels\.csv:3: the label is empty \(nothing was sent\)\n/],
+    ['an empty prediction id', 'prediction_id,label\na-0,1\n,1\n', /labels\.csv:3: prediction_id: a prediction id as/],
     ['no rows', 'prediction_id,label\n', /no labels below the header/],
     ['broken quoting', 'prediction_id,label\n"a-0,1\n', /labels\.csv: /],
   ])('when the CSV has %s, then it fails with one line before connecting', async (_, text, message) => {
     await writeFile(join(dir, 'labels.csv'), text);
     const result = await run('feedback', '--csv', 'labels.csv', '--nats', 'nats://127.0.0.1:1');
     expectOneLineFailure(result, message);
+  });
+
+  it('when several rows cannot be labels, then each is named (the first 10), and nothing is sent', async () => {
+    const bad = Array.from({ length: 12 }, (_, i) => `bad id ${i},1`);
+    await writeFile(join(dir, 'labels.csv'), `prediction_id,label\na-0,1\n${bad.join('\n')}\na-1,\n`);
+    const result = await run('feedback', '--csv', 'labels.csv', '--nats', 'nats://127.0.0.1:1');
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^mlops feedback: labels\.csv:3: prediction_id: a prediction id as \/predict returned it/);
+    expect(lines.slice(-2)).toEqual(['… and 3 more', '13 rows cannot be sent as labels: nothing was sent']);
+    expect(result.stderr).not.toMatch(/cannot connect to NATS/);
   });
 
   it('when no NATS server answers, then monitor and feedback fail with one line saying the stack is not up', async () => {

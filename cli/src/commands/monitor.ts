@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import {
   type ColumnDrift,
   type FeedbackItem,
+  FeedbackItemSchema,
   type LivePerformance,
   MAX_FEEDBACK_ITEMS,
   SUBJECTS,
@@ -193,15 +194,33 @@ async function readLabels(file: string, path: string, model: string | undefined)
   const label = columns.indexOf('label');
   if (id < 0 || label < 0) throw new UsageError(`${path}: the header must name prediction_id and label`, 1);
   if (rows.length === 0) throw new UsageError(`${path}: no labels below the header`, 1);
-  return rows.map((r) => {
-    const value = r.cells[label]?.trim() ?? '';
-    if (value === '') throw new UsageError(`${path}:${r.line}: the label is empty`, 1);
-    return {
+  const problems: string[] = [];
+  const items = rows.map((r) => {
+    const item = {
       prediction_id: r.cells[id]?.trim() ?? '',
       // As text, the value as the target held it ("5", "yes", or "1" of a target of 1 and 2), or the index "0"/"1"
       // when it names no class: the monitor maps it by the version's classes.
-      label: value,
+      label: r.cells[label]?.trim() ?? '',
       ...(model === undefined ? {} : { model }),
     };
+    problems.push(...itemProblems(item).map((problem) => `${path}:${r.line}: ${problem}`));
+    return item;
   });
+  if (problems.length > 0) throw new UsageError(refusedFile(problems), 1);
+  return items;
+}
+
+/** What keeps one row from being a label the monitor takes (the monitor refuses a whole batch for one of these). */
+function itemProblems(item: FeedbackItem): string[] {
+  if (item.label === '') return ['the label is empty'];
+  const parsed = FeedbackItemSchema.safeParse(item);
+  return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
+
+/** Every problem row of a file (the first 10 shown), and that nothing was sent. */
+function refusedFile(problems: readonly string[]): string {
+  if (problems.length === 1) return `${problems[0]} (nothing was sent)`;
+  const shown = problems.slice(0, 10);
+  const more = problems.length > shown.length ? [`… and ${problems.length - shown.length} more`] : [];
+  return [...shown, ...more, `${problems.length} rows cannot be sent as labels: nothing was sent`].join('\n');
 }
