@@ -122,8 +122,9 @@ export async function closeTuning(
   ports: ClosingPorts,
 ): Promise<void> {
   const { request } = work;
-  const holdoutFields = await storedHoldoutFields(work.tuning_id, holdout, ports.storeHoldout, ports.holdoutNotStored);
-  await ports.publish(
+  const { publish, storeHoldout, holdoutNotStored } = ports;
+  const holdoutFields = await storedHoldoutFields(work.tuning_id, holdout, storeHoldout, holdoutNotStored);
+  await publish(
     SUBJECTS.tuningCompleted,
     {
       ...tuningRef(work),
