@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { request } from 'node:http';
@@ -14,7 +14,7 @@ import { type Bus, connectBus } from '@mlops/bus';
 import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
-import { findFreePort, type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { childPids, findFreePort, type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import autocannon from 'autocannon';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
@@ -149,27 +149,15 @@ async function postAlone(
   return { status: res.statusCode, json: JSON.parse(text) as { prediction_ids: string[] } };
 }
 
-/** The worker processes of the primary `pid` (ps exits 1 when there are none). */
-function workerPids(pid: number): number[] {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  } catch {}
-  return out
-    .split('\n')
-    .map((line) => Number(line.trim()))
-    .filter((n) => n > 0);
-}
-
 /** SIGKILLs the first worker of primary `pid`; resolves with the workers before and once a replacement runs. */
 async function killOneWorker(pid: number): Promise<{ before: number[]; after: number[] }> {
-  const before = workerPids(pid);
+  const before = childPids(pid);
   process.kill(before[0] as number, 'SIGKILL');
   const started = Date.now();
-  let after = workerPids(pid);
+  let after = childPids(pid);
   while ((after.length !== WORKERS || after.includes(before[0] as number)) && Date.now() - started < 20_000) {
     await sleep(100);
-    after = workerPids(pid);
+    after = childPids(pid);
   }
   return { before, after };
 }

@@ -45,6 +45,11 @@ export interface ConsumerSpec {
   readonly deliverPolicy?: 'all' | 'new';
   /** Delivered but unacknowledged messages at most (held messages count). @defaultValue 1000 */
   readonly maxAckPending?: number;
+  /**
+   * The server deletes the consumer once nobody pulled from it for this long (a durable of an instance name no longer
+   * used); kept while consumed. Unset: kept forever.
+   */
+  readonly inactiveThresholdMs?: number;
 }
 
 /** The stream capturing every dead letter (`deadletter.>`), with Limits retention so they can be inspected and re-driven. */
@@ -110,6 +115,7 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
     ack_wait: nanos(spec.ackWaitMs ?? 30_000),
     max_deliver: spec.maxDeliver ?? 5,
     max_ack_pending: spec.maxAckPending ?? 1000,
+    ...(spec.inactiveThresholdMs === undefined ? {} : { inactive_threshold: nanos(spec.inactiveThresholdMs) }),
   };
   const existing = await jsm.consumers.info(stream, spec.durable).catch(undefinedWhenMissing);
   if (existing === undefined) {
@@ -126,7 +132,8 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
   const same =
     config.ack_wait === wanted.ack_wait &&
     config.max_deliver === wanted.max_deliver &&
-    config.max_ack_pending === wanted.max_ack_pending;
+    config.max_ack_pending === wanted.max_ack_pending &&
+    (wanted.inactive_threshold === undefined || config.inactive_threshold === wanted.inactive_threshold);
   if (!same) {
     await jsm.consumers.update(stream, spec.durable, wanted);
   }

@@ -21,7 +21,7 @@ export type { TestCertificates } from './certificates.js';
 export { createTestCertificates } from './certificates.js';
 export type { World } from './monitoring-world.js';
 export { buildWorld, FEATURES, INFORMATIVE, logTraffic, registerWorldModel } from './monitoring-world.js';
-export { liveProcesses, pidOf, runsWithGroup } from './processes.js';
+export { childPids, liveProcesses, pidOf, runsWithGroup } from './processes.js';
 export type { RegisteredTestModel, TestWeights } from './registered-model.js';
 export { registerTestModel } from './registered-model.js';
 export type { RetainedMemory } from './retained-memory.js';

@@ -28,3 +28,15 @@ export function liveProcesses(): { pid: number; pgid: number }[] {
     .filter(([pid, , stat]) => Number(pid) > 0 && !stat?.startsWith('Z'))
     .map(([pid, pgid]) => ({ pid: Number(pid), pgid: Number(pgid) }));
 }
+
+/** The child processes of `pid` (a multi-process predictor's workers); none when it has none. */
+export function childPids(pid: number): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {} // ps exits 1 when there are none
+  return out
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((n) => n > 0);
+}

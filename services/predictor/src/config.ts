@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { PREDICTIONS_STREAM_DEFAULTS } from '@mlops/contracts';
 import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
@@ -12,6 +12,9 @@ import {
 } from '@mlops/service-kit';
 import { z } from 'zod';
 
+/** Ends the durable consumer of worker N > 1 of a multi-process predictor, so no instance name may end so. */
+const WORKER_SUFFIX = /-w\d+$/;
+
 /** Every environment variable the predictor reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
   .object({
@@ -24,8 +27,13 @@ export const configSchema = z
     PREDICTOR_INSTANCE: z
       .string()
       .regex(/^[\w-]+$/)
-      .default('predictor')
-      .describe('Instance name: names its durable consumer, so each instance sees every model event'),
+      .refine((name) => !WORKER_SUFFIX.test(name), {
+        message: 'must not end in -w<digits>: worker N > 1 of an instance appends -w<N> to its durable consumer',
+      })
+      .optional()
+      .describe(
+        'Instance name: names its durable consumer of model events (predictor-<instance>), so each instance sees every model event; two instances must not share one. Unset: predictor-<host name>-<PREDICTOR_PORT> (predictor-<host name>-pid<pid> with port 0), distinct for each host and port. May not end in -w<digits> (worker N > 1 appends -w<N>)',
+      ),
     PREDICTOR_WORKERS: z.coerce
       .number()
       .int()
@@ -123,6 +131,15 @@ export const configSchema = z
   })
   .superRefine(checkNatsEnv);
 
+/**
+ * The instance name when PREDICTOR_INSTANCE is unset: unique for each host and port (two instances cannot listen on
+ * one), and stable across restarts, so an instance keeps its durable consumer; with port 0, the process id instead.
+ */
+export function defaultInstance(host: string, port: number, pid: number): string {
+  const name = host.replace(/[^\w-]/g, '-') || 'localhost';
+  return `predictor-${name}-${port === 0 ? `pid${pid}` : port}`;
+}
+
 /** Access control for the HTTP routes; tokens are secrets and never logged. */
 export interface AuthConfig {
   readonly tokens: readonly string[];
@@ -155,6 +172,7 @@ export interface PredictorConfig {
   readonly modelAlias: string;
   readonly host: string;
   readonly port: number;
+  /** PREDICTOR_INSTANCE, or {@link defaultInstance}: names the durable consumer of model events. */
   readonly instance: string;
   /** Worker processes sharing the port (1: the service runs in this process alone). */
   readonly workers: number;
@@ -181,7 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
     modelAlias: parsed.MODEL_ALIAS,
     host: parsed.PREDICTOR_HOST,
     port: parsed.PREDICTOR_PORT,
-    instance: parsed.PREDICTOR_INSTANCE,
+    instance: parsed.PREDICTOR_INSTANCE ?? defaultInstance(hostname(), parsed.PREDICTOR_PORT, process.pid),
     workers: parsed.PREDICTOR_WORKERS ?? availableParallelism(),
     maxBodyBytes: parsed.PREDICTOR_MAX_BODY_BYTES,
     maxRows: parsed.PREDICTOR_MAX_ROWS,

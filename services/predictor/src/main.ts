@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     return;
   }
   if (config.workers > 1) {
-    await runUntilSignalled(createPrimary({ workers: config.workers, logger }), { logger });
+    await runUntilSignalled(createPrimary({ workers: config.workers, instance: config.instance, logger }), { logger });
     return;
   }
   const bus = await connectBus({

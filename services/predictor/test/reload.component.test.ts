@@ -9,6 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createPredictor, type Predictor } from '../src/service.js';
+import { championRegistered } from './support/model-events.js';
 
 const logger = createLogger({ service: 'predictor-test', level: 'silent' });
 const name = `reload_${randomUUID().slice(0, 8)}`;
@@ -18,6 +19,7 @@ let mlflow: MlflowClient;
 let publisher: Bus;
 let predictor: Predictor;
 let experimentId: string;
+let instance: string;
 
 /** Registers a version whose weights.json holds `weights` (a string is written as is, to break it). */
 async function register(weights: { intercept: number } | string): Promise<string> {
@@ -27,19 +29,9 @@ async function register(weights: { intercept: number } | string): Promise<string
 }
 
 async function announce(version: string): Promise<void> {
-  const data = {
-    tuning_id: 't',
-    trial_id: 't-000',
-    name,
-    version,
-    alias: 'champion',
-    run_id: 'r',
-    model_uri: `models:/${name}/${version}`,
-    source_uri: 's',
-    metric: { name: 'accuracy' as const, value: 1 },
-    registered_at: new Date().toISOString(),
-  };
-  await publisher.publishEvent(SUBJECTS.modelRegistered, data, { key: `${name}:${version}:${randomUUID()}` });
+  await publisher.publishEvent(SUBJECTS.modelRegistered, championRegistered(name, version), {
+    key: `${name}:${version}:${randomUUID()}`,
+  });
 }
 
 async function served(): Promise<{ version: string; probability: number }> {
@@ -110,6 +102,7 @@ beforeAll(async () => {
     MODEL_NAME: name,
     PREDICTOR_PORT: '0',
   };
+  instance = loadConfig(env).instance;
   predictor = createPredictor(loadConfig(env), {
     bus: await connectBus({ servers: nats.url, name: 'p', logger }),
     logger,
@@ -139,7 +132,7 @@ describe('predictor hot reload', () => {
     expect(event.data).toMatchObject({
       name,
       version: broken,
-      instance: 'predictor',
+      instance,
       serving_version: '1',
       reason: expect.stringMatching(/format/),
     });

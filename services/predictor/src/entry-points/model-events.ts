@@ -6,13 +6,20 @@ import type { PredictorConfig } from '../config.js';
 /**
  * The predictor instance's own durable consumer of `model.registered` (each instance sees every event); worker `slot`
  * of a multi-process predictor has its own (`-w<slot>`), so each worker sees every event too. Slot 1 keeps the
- * instance's name: a single process and the first worker share it.
+ * instance's name: a single process and the first worker share it. No instance name ends in `-w<digits>` (loadConfig
+ * refuses it), so no instance's consumer is another's worker's.
  */
 export function modelEventsDurable(instance: string, slot = 1): string {
   return slot === 1 ? `predictor-${instance}` : `predictor-${instance}-w${slot}`;
 }
 
-/** Provisions the models stream and this consumer (new events only: the champion is read at start). */
+/** How long an abandoned durable consumer of model events stays (7 days: longer than any outage or redeploy). */
+export const MODEL_EVENTS_INACTIVE_THRESHOLD_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Provisions the models stream and this consumer (new events only: the champion is read at start), which the server
+ * deletes after 7 days without a consumer (an instance name no longer used).
+ */
 export async function provisionModelEvents(bus: Bus, durable: string): Promise<void> {
   await bus.ensureDeadLetterStream();
   await bus.ensureStream(STREAMS.models);
@@ -20,6 +27,7 @@ export async function provisionModelEvents(bus: Bus, durable: string): Promise<v
     durable,
     filterSubject: SUBJECTS.modelRegistered,
     deliverPolicy: 'new',
+    inactiveThresholdMs: MODEL_EVENTS_INACTIVE_THRESHOLD_MS,
   });
 }
 

@@ -9,7 +9,9 @@ export type WorkerMessage =
   /** GET /metrics came to this worker: it wants the sum over the workers. */
   | { readonly type: 'predictor:metrics-request'; readonly id: number }
   /** Its own metrics, for the primary's collection `id`. */
-  | { readonly type: 'predictor:metrics-snapshot'; readonly id: number; readonly snapshot: MetricsSnapshot };
+  | { readonly type: 'predictor:metrics-snapshot'; readonly id: number; readonly snapshot: MetricsSnapshot }
+  /** Its own metrics, sent every second unasked: what it counted stays in the sums if it dies before the next scrape. */
+  | { readonly type: 'predictor:metrics-push'; readonly snapshot: MetricsSnapshot };
 
 /** What the primary tells a worker. */
 export type PrimaryMessage =

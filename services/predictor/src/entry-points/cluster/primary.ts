@@ -9,6 +9,8 @@ import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.j
 /** Options of {@link createPrimary}. */
 export interface PrimaryOptions {
   readonly workers: number;
+  /** The instance name, passed to every worker as PREDICTOR_INSTANCE (so a default taken from the pid is the same). */
+  readonly instance: string;
   readonly logger: Logger;
   /** How long stop() lets the workers drain before it kills them. @defaultValue 15000 */
   readonly drainTimeoutMs?: number;
@@ -35,10 +37,11 @@ const RETIRED_MERGE_AT = 32;
 const RETIRED_SETTLE_MS = 10_000;
 
 /**
- * The primary of a multi-process predictor (PREDICTOR_WORKERS > 1): forks the workers, which share the HTTP port,
- * gives each its slot and prediction id prefix, restarts a worker that dies (0.25 s, doubling to 10 s while it keeps
- * dying young), sums the workers' metrics for whichever worker answers GET /metrics, and on stop() tells every
- * worker to drain and waits for them. It never connects to NATS or MLflow.
+ * The primary of a multi-process predictor (PREDICTOR_WORKERS > 1): forks the workers, which share the HTTP port
+ * (the kernel hands each connection to one of them), gives each its slot and prediction id prefix, restarts a worker
+ * that dies (0.25 s, doubling to 10 s while it keeps dying young), sums the workers' metrics for whichever worker
+ * answers GET /metrics (a dead worker counts with the snapshot it last sent: at most a second old), and on stop()
+ * tells every worker to drain and waits for them. It never connects to NATS or MLflow.
  */
 export function createPrimary(options: PrimaryOptions): Service {
   const log = options.logger.child({ module: 'primary' });
@@ -91,7 +94,7 @@ export function createPrimary(options: PrimaryOptions): Service {
   };
 
   const fork = (slot: number, replacement = false): Member => {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ PREDICTOR_INSTANCE: options.instance });
     let onStarted: (port: number) => void = () => undefined;
     let onFailed: (err: Error) => void = () => undefined;
     const started = new Promise<number>((resolve, reject) => {
@@ -117,6 +120,8 @@ export function createPrimary(options: PrimaryOptions): Service {
         onStarted(message.port);
       } else if (message.type === 'predictor:metrics-request') {
         collect(worker, message.id);
+      } else if (message.type === 'predictor:metrics-push') {
+        counters.remember(worker.id, message.snapshot);
       } else {
         counters.remember(worker.id, message.snapshot);
         collections.get(message.id)?.(worker.id, message.snapshot);
@@ -169,6 +174,10 @@ export function createPrimary(options: PrimaryOptions): Service {
 
   return {
     async start() {
+      // The kernel, not the primary, hands connections to the workers (they share the listening socket): with the
+      // default round robin, a connection the primary is handing to a worker that dies is never answered nor closed
+      // (nodejs/node#21746); this way a dying worker's connections are reset and the others keep accepting.
+      cluster.schedulingPolicy = cluster.SCHED_NONE;
       const first = Array.from({ length: options.workers }, (_, i) => fork(i + 1));
       const ports = await Promise.all(first.map((m) => m.started));
       running = true;

@@ -9,12 +9,15 @@ type Channel = Pick<NodeJS.Process, 'on' | 'once' | 'send' | 'exit'>;
 
 const IDENTITY_TIMEOUT_MS = 10_000;
 const METRICS_TIMEOUT_MS = 5_000;
+/** How often a worker sends the primary its metrics unasked (what a killed worker counted is lost for this long). */
+const METRICS_PUSH_MS = 1_000;
 /** Past this a drain gives up and the worker exits 1 (the primary kills it at 15 s anyway). */
 const DRAIN_TIMEOUT_MS = 12_000;
 
 /**
  * Runs one worker of a multi-process predictor until the primary (or a signal) says drain: asks its identity, starts
- * the predictor with its own NATS connection and durable consumer, answers the primary's metrics collections, and
+ * the predictor with its own NATS connection and durable consumer, answers the primary's metrics collections (and
+ * sends its metrics every second unasked, so a SIGKILL loses at most that much of its counts), and
  * on SIGTERM, SIGINT, the primary's shutdown or the primary's loss stops (stop accepting, finish in-flight requests,
  * flush the prediction log, close NATS) and exits 0, or 1 when that failed. A fatal error does the same with 1.
  */
@@ -90,10 +93,18 @@ export async function runWorker(
       (err: unknown) => logger.warn({ err }, 'could not read this worker’s metrics'),
     );
   };
+  const push = setInterval(() => {
+    predictor.metrics.registry.getMetricsAsJSON().then(
+      (snapshot) => post({ type: 'predictor:metrics-push', snapshot }),
+      () => undefined,
+    );
+  }, METRICS_PUSH_MS);
+  push.unref();
   let stopping: Promise<void> | undefined;
   const starting = predictor.start();
   drain = (reason, err) => {
     if (stopping !== undefined) return;
+    clearInterval(push);
     if (err === undefined) logger.info({ reason }, 'worker draining');
     else logger.fatal({ err, reason }, 'fatal error: worker draining');
     const timer = setTimeout(() => exit(channel, logger, 1), DRAIN_TIMEOUT_MS);

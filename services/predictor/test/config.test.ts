@@ -1,0 +1,63 @@
+import { hostname } from 'node:os';
+import { ConfigError } from '@mlops/service-kit';
+import { describe, expect, it } from 'vitest';
+import { defaultInstance, loadConfig } from '../src/config.js';
+import { modelEventsDurable } from '../src/entry-points/model-events.js';
+
+/** The durable consumers of model events of an instance of `workers` workers (slot 1 is a single process too). */
+function durables(instance: string, workers = 3): string[] {
+  return Array.from({ length: workers }, (_, i) => modelEventsDurable(instance, i + 1));
+}
+
+/** The error loadConfig throws for `env`, or undefined. */
+function configError(env: Record<string, string>): unknown {
+  try {
+    loadConfig(env);
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+}
+
+describe('the predictor instance name', () => {
+  it('when PREDICTOR_INSTANCE is unset, then two instances on one host with their own ports have their own durable consumers', () => {
+    const first = loadConfig({ PREDICTOR_PORT: '8080' }).instance;
+    const second = loadConfig({ PREDICTOR_PORT: '8081' }).instance;
+    const shared = durables(first).filter((durable) => durables(second).includes(durable));
+
+    expect(first).toBe(`predictor-${hostname().replace(/[^\w-]/g, '-')}-8080`);
+    expect(second).not.toBe(first);
+    expect(shared).toEqual([]);
+  });
+
+  it('when PREDICTOR_INSTANCE is unset, then the name is the same at every start on that host and port (the durable is kept)', () => {
+    expect(loadConfig({ PREDICTOR_PORT: '9000' }).instance).toBe(loadConfig({ PREDICTOR_PORT: '9000' }).instance);
+  });
+
+  it('when the port is 0, then the process id tells instances apart, and a host name is made fit for a consumer name', () => {
+    expect(defaultInstance('box.example.com', 0, 4242)).toBe('predictor-box-example-com-pid4242');
+    expect(defaultInstance('box', 8080, 4242)).toBe('predictor-box-8080');
+    expect(defaultInstance('', 8080, 1)).toBe('predictor-localhost-8080');
+    expect(defaultInstance('w2', 8080, 1)).toMatch(/^[\w-]+$/);
+  });
+
+  it('when PREDICTOR_INSTANCE ends in -w<digits> (the suffix of worker consumers), then the config is refused naming it', () => {
+    const refused = ['p2-w2', 'predictor-w10'].map((name) => configError({ PREDICTOR_INSTANCE: name }));
+
+    expect(refused.map((err) => err instanceof ConfigError)).toEqual([true, true]);
+    expect(refused.map((err) => String((err as Error).message))).toEqual([
+      expect.stringMatching(/PREDICTOR_INSTANCE.*-w<digits>/s),
+      expect.stringMatching(/PREDICTOR_INSTANCE.*-w<digits>/s),
+    ]);
+  });
+
+  it('when instance p2 runs workers, then no accepted instance name can take one of their durable consumers', () => {
+    const accepted = ['p2', 'p2-w', 'p2-wx', 'p2-w2a', 'w2'].filter(
+      (name) => configError({ PREDICTOR_INSTANCE: name }) === undefined,
+    );
+    const taken = accepted.filter((name) => name !== 'p2' && durables('p2').includes(modelEventsDurable(name)));
+
+    expect(accepted).toEqual(['p2', 'p2-w', 'p2-wx', 'p2-w2a', 'w2']);
+    expect(taken).toEqual([]);
+  });
+});
