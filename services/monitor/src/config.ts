@@ -54,7 +54,9 @@ export const configSchema = z
         'The statistic that decides per column; auto: KS (reference ≤ MONITOR_DRIFT_KS_MAX_REFERENCE_ROWS) else normalised Wasserstein',
       ),
     MONITOR_DRIFT_ALPHA: fraction(0.05).describe('KS significance level (before the Bonferroni correction)'),
-    MONITOR_DRIFT_BONFERRONI: flagSchema(true).describe('Divide the KS significance level by the number of columns'),
+    MONITOR_DRIFT_BONFERRONI: flagSchema(true).describe(
+      'Divide the significance level of each feature test by the number of features compared in the window (the prediction column keeps the uncorrected level)',
+    ),
     MONITOR_DRIFT_KS_MAX_REFERENCE_ROWS: positiveInt(1000).describe('auto uses KS up to this many reference rows'),
     MONITOR_DRIFT_WASSERSTEIN_THRESHOLD: z.coerce
       .number()

@@ -121,6 +121,12 @@ export class LabelJoin {
     return { ok: true, model: batch.model, version: batch.version, predictedAtMs: request.predictedAtMs };
   }
 
+  /** The model and version that made a kept prediction (labelled or not), or undefined when it is not kept. */
+  versionOf(predictionId: string): { readonly model: string; readonly version: string } | undefined {
+    const found = this.locate(predictionId);
+    return found.ok ? { model: found.request.batch.model, version: found.request.batch.version } : undefined;
+  }
+
   /** Records a label (the first per row wins); `receivedAtMs` gives the label latency. */
   applyLabel(predictionId: string, label: 0 | 1, receivedAtMs: number): LabelOutcome {
     const outcome = this.check(predictionId, undefined);

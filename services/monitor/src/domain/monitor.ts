@@ -104,6 +104,12 @@ export class Monitor {
   private readonly retrainDue = new Map<string, { reference: VersionReference; windowIndex: number | null }>();
   /** The newest `performance.degraded` of each version (announced, or read back at start): a superseded episode's evidence. */
   private readonly degradedEvidence = new Map<string, EventData<'performance.degraded'>>();
+  /** Per version, the windows of its open drift episode judged drifted: what K counts (an unjudged window does not). */
+  private readonly judgedDrift = new Map<string, number>();
+  /** The newest stored window of each version read at start, counted once toward its episode. */
+  private readonly restoredUpTo = new Map<string, number>();
+  /** Versions whose degraded episode ended as superseded (announced, or read back at start): never shown degraded. */
+  private readonly superseded = new Set<string>();
   private readonly now: () => number;
 
   constructor(
@@ -128,6 +134,22 @@ export class Monitor {
     this.lastWindows.set(versionKey(last.model, last.version), last);
   }
 
+  /**
+   * A stored `monitor.window` read at start, oldest first, after {@link restore}: the newest of each version is its
+   * last window, and a window of the open drift episode judged drifted counts toward K.
+   */
+  rememberWindow(data: MonitorWindowData): void {
+    const key = versionKey(data.model, data.version);
+    if (data.window <= (this.restoredUpTo.get(key) ?? -1)) return; // published twice: counted once
+    this.restoredUpTo.set(key, data.window);
+    const known = this.lastWindows.get(key);
+    if (known === undefined || known.window <= data.window) this.lastWindows.set(key, data);
+    const since = this.checkpoints.get(key)?.drift_since_window ?? null;
+    if (since !== null && data.window >= since && data.dataset_drift === true) {
+      this.judgedDrift.set(key, (this.judgedDrift.get(key) ?? 0) + 1);
+    }
+  }
+
   /** A logged message read while replaying the stream at start: remembered for labels, not counted. */
   rememberPrediction(batch: PredictionBatch): void {
     const now = this.now();
@@ -139,7 +161,12 @@ export class Monitor {
   rememberEpisode(event: StoredEpisode): void {
     const key = versionKey(event.data.model, event.data.version);
     foldEpisode(this.book.checkpoint(key), event);
-    if (event.subject === 'performance.degraded') this.degradedEvidence.set(key, event.data);
+    if (event.subject === 'performance.degraded') {
+      this.degradedEvidence.set(key, event.data);
+      this.superseded.delete(key);
+    }
+    if (event.subject === 'performance.recovered' && event.data.superseded_by !== undefined) this.superseded.add(key);
+    if (this.book.checkpoint(key).drift_since_window === null) this.judgedDrift.delete(key); // its episode ended
   }
 
   /**
@@ -233,6 +260,9 @@ export class Monitor {
     const last = this.lastWindows.get(key);
     const { checkpoints: _, ...lastWindow } = last ?? { checkpoints: {} };
     const refused = this.join.labelCounts('');
+    const live = this.performanceOf(key, reference);
+    // A replaced version's episode ended as superseded (gauge at 0): its late labels do not show it degraded again.
+    const closed = this.isReplaced(model, version) || this.superseded.has(key);
     return {
       model,
       version,
@@ -240,7 +270,7 @@ export class Monitor {
       windows: checkpoint.windows,
       last_window: last === undefined ? null : (lastWindow as VersionStatus['last_window']),
       drift_since_window: checkpoint.drift_since_window,
-      performance: this.performanceOf(key, reference),
+      performance: closed ? { ...live, degraded: false } : live,
       labels: { ...refused, joined: this.join.labelCounts(key).joined },
     };
   }
@@ -253,12 +283,18 @@ export class Monitor {
     const classLabels = new Map<string, Promise<ClassesLookup>>();
     for (const [index, item] of items.entries()) {
       const outcome = this.join.check(item.prediction_id, item.model);
-      if (outcome.ok && !joined.has(item.prediction_id)) {
-        const label = await this.classOf(item.label, outcome.model, outcome.version, classLabels);
-        if ('error' in label) {
-          errors.push({ path: items.length === 1 ? 'label' : `${index}.label`, message: label.error });
-          continue;
-        }
+      // The label is checked before the repeat: a label that names no class is refused as such, never a duplicate.
+      const owner = outcome.ok
+        ? outcome
+        : outcome.refusal === 'duplicate'
+          ? this.join.versionOf(item.prediction_id)
+          : undefined;
+      const label = owner && (await this.classOf(item.label, owner.model, owner.version, classLabels));
+      if (label !== undefined && 'error' in label) {
+        errors.push({ path: items.length === 1 ? 'label' : `${index}.label`, message: label.error });
+        continue;
+      }
+      if (outcome.ok && label !== undefined && !joined.has(item.prediction_id)) {
         joined.set(item.prediction_id, {
           prediction_id: item.prediction_id,
           model: outcome.model,
@@ -281,7 +317,8 @@ export class Monitor {
     }
     await this.storeLabels([...joined.values()], receivedAt);
     const accepted = joined.size;
-    const status = errors.length === 0 ? 'accepted' : accepted + duplicates > 0 ? 'partial' : 'rejected';
+    // Partial only when some label was stored: refusals beside mere repeats store nothing (422/404, not 207).
+    const status = errors.length === 0 ? 'accepted' : accepted > 0 ? 'partial' : 'rejected';
     return { status, accepted, duplicates, errors };
   }
 
@@ -448,6 +485,9 @@ export class Monitor {
       });
       checkpoint.drift_since_window = window.index;
       checkpoint.drift_since_at = new Date(firstPredictionMs(window)).toISOString();
+      this.judgedDrift.set(window.key, 1);
+    } else if (datasetDrift === true && checkpoint.drift_since_window !== null) {
+      this.judgedDrift.set(window.key, (this.judgedDrift.get(window.key) ?? 0) + 1);
     } else if (datasetDrift === false && checkpoint.drift_since_window !== null) {
       await this.deps.announce.driftResolved({
         model: window.model,
@@ -456,6 +496,7 @@ export class Monitor {
         detected_window: checkpoint.drift_since_window,
         resolved_at: at,
       });
+      this.judgedDrift.delete(window.key);
       checkpoint.drift_since_window = null;
       checkpoint.drift_since_at = null;
     }
@@ -480,7 +521,14 @@ export class Monitor {
     const now = this.now();
     const current = this.isServed(model, version);
     const cause = current
-      ? automaticCause(this.rules.retrain, this.book.checkpoint(key), now, this.rules.performance.windowMs)
+      ? automaticCause(
+          this.rules.retrain,
+          this.book.checkpoint(key),
+          now,
+          this.rules.performance.windowMs,
+          // Not known (the episode's windows are gone from the stream): 0, so no window counts unseen.
+          this.judgedDrift.get(key) ?? 0,
+        )
       : null; // late labels of a replaced version must not retrain it
     if (cause === null) {
       this.retrainDue.delete(key);
@@ -591,6 +639,7 @@ export class Monitor {
           superseded_by: promoted.version,
           resolved_at: new Date(this.now()).toISOString(),
         });
+        this.judgedDrift.delete(key);
         checkpoint.drift_since_window = null;
         checkpoint.drift_since_at = null;
       }
@@ -637,6 +686,7 @@ export class Monitor {
       });
     }
     checkpoint.degraded = false;
+    this.superseded.add(key);
   }
 
   /** Whether the champion alias is known to have left `version` (its late windows and labels change no gauge). */
@@ -701,6 +751,7 @@ export class Monitor {
     if (live.degraded) {
       await this.deps.announce.performanceDegraded(data);
       this.degradedEvidence.set(key, data);
+      this.superseded.delete(key);
     } else await this.deps.announce.performanceRecovered(data);
     checkpoint.degraded = live.degraded;
     checkpoint.performance_episodes = Math.max(1, episode);

@@ -50,25 +50,33 @@ export type RetrainDecision =
   | { readonly go: false; readonly reason: RetrainSkipReason; readonly message: string };
 
 /**
- * The automatic trigger a window's checkpoint holds: dataset drift for K consecutive windows (the episode's
- * windows so far: a window without a verdict does not end it) or an open performance episode; null for neither.
+ * The automatic trigger a window's checkpoint holds: dataset drift in K judged windows of the open episode (a window
+ * too small to judge neither ends the episode nor counts) or an open performance episode; null for neither.
+ * `judgedDriftWindows` is how many windows of the episode were judged drifted; without it (a caller that does not
+ * count them) every window since the episode began counts, as before.
  */
 export function automaticCause(
   rules: RetrainRules,
   checkpoint: MonitorCheckpoint,
   nowMs: number,
   performanceWindowMs: number,
+  judgedDriftWindows?: number,
 ): RetrainCause | null {
   if (!rules.enabled) return null;
   const since = checkpoint.drift_since_window;
   if (since !== null) {
-    const windows = checkpoint.windows - since;
+    const span = checkpoint.windows - since;
+    const windows = judgedDriftWindows ?? span;
     if (windows >= rules.driftWindows) {
       const last = checkpoint.windows - 1;
       const range = since === last ? `${since}` : `${since}–${last}`;
       const sinceMs =
         checkpoint.drift_since_at === null ? nowMs - performanceWindowMs : Date.parse(checkpoint.drift_since_at);
-      return { trigger: 'drift', detail: `dataset drift in ${windows} consecutive windows (${range})`, sinceMs };
+      const detail =
+        windows >= span
+          ? `dataset drift in ${windows} consecutive windows (${range})`
+          : `dataset drift in ${windows} consecutive judged windows (${range}; ${span - windows} too small to judge)`;
+      return { trigger: 'drift', detail, sinceMs };
     }
   }
   if (checkpoint.degraded) {

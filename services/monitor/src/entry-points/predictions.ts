@@ -29,6 +29,12 @@ export async function provisionMonitor(bus: Bus, windowMs: number): Promise<void
 }
 
 /**
+ * How far back a start reads stored windows (a version silent longer shows no last window; a drift episode older
+ * than this counts its judged windows from 0 again: a retrain comes no earlier than without the restart).
+ */
+const WINDOW_REPLAY_MS = 7 * 24 * 3600_000;
+
+/**
  * Rebuilds the monitor's state at start: checkpoints from the last window, predictions and labels from the streams,
  * and past retrains (cooldown, counts) when retraining is on.
  */
@@ -41,6 +47,13 @@ export async function restoreMonitor(
   const last = await bus.lastEvent(SUBJECTS.monitorWindow);
   monitor.restore(last?.data);
   const onInvalid = (reason: string, seq: number) => logger.warn({ reason, seq }, 'stored message skipped on replay');
+  // Every version's last window and its drift episode's judged windows (the last message holds one version's only),
+  // from the last WINDOW_REPLAY_MS only: MONITOR keeps every window forever, and a start must not read them all.
+  const since = new Date(Date.now() - WINDOW_REPLAY_MS);
+  const windows = await bus.replayEvents(SUBJECTS.monitorWindow, (event) => monitor.rememberWindow(event.data), {
+    onInvalid,
+    since,
+  });
   for (const episode of await storedEpisodes(bus, onInvalid)) monitor.rememberEpisode(episode);
   const predictions = await bus.replayEvents(
     SUBJECTS.predictionLogged,
@@ -65,6 +78,7 @@ export async function restoreMonitor(
   logger.info(
     {
       retrains: retrains.events,
+      windows: windows.events,
       checkpoints: Object.keys(last?.data.checkpoints ?? {}).length,
       predictions: predictions.events,
       labels: labels.events,
