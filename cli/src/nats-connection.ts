@@ -1,4 +1,4 @@
-import { requestReply, securityOptions } from '@mlops/bus';
+import { requestReply, securityOptions, shownServer } from '@mlops/bus';
 import type { ReplyOf, RequestSubject } from '@mlops/contracts';
 import { ConfigError, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -9,7 +9,7 @@ import type { CliIo } from './io.js';
 /** Connects the CLI to NATS as the services would (NATS_URL or --nats, NATS_* credentials); a clear error if down. */
 export async function connectCli(io: CliIo, flag: string | undefined): Promise<NatsConnection> {
   const nats = natsFromEnv(io.env, flag);
-  const servers = nats.servers.join(',');
+  const servers = nats.servers.map(shownServer).join(',');
   return await connect({
     servers: nats.servers,
     name: 'mlops-cli',

@@ -498,6 +498,12 @@ describe('mlops monitor, feedback', () => {
     expect(result.stderr).not.toMatch(/cannot connect to NATS/);
   });
 
+  it('when the NATS URL holds credentials, then a failure to connect names the server without them', async () => {
+    const result = await run('monitor', '--nats', 'nats://natsu:SEKRET@127.0.0.1:1');
+    expectOneLineFailure(result, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 /);
+    expect(result.stderr).not.toContain('SEKRET');
+  });
+
   it('when no NATS server answers, then monitor and feedback fail with one line saying the stack is not up', async () => {
     await writeFile(join(dir, 'labels.csv'), 'prediction_id,label\na-0,1\n');
     for (const argv of [['monitor'], ['feedback', '--csv', 'labels.csv']]) {

@@ -39,7 +39,7 @@ import {
   whileClusterSettles,
 } from './provisioning.js';
 import { type ReplayOptions, type ReplaySummary, replayEvents } from './replay.js';
-import { type NatsSecurity, securityOptions } from './security.js';
+import { type NatsSecurity, securityOptions, shownServer } from './security.js';
 import { envelopeBytes } from './wire.js';
 
 /** How to reach NATS. */
@@ -173,7 +173,7 @@ async function connectPatiently(options: NodeConnectionOptions, log: BusLogger):
       return await connect(options);
     } catch (err) {
       if (!unreachable(err)) {
-        const where = [options.servers ?? []].flat().join(', ');
+        const where = [options.servers ?? []].flat().map(shownServer).join(', ');
         const hint =
           (err as Error).name === 'TimeoutError' && options.tls !== undefined
             ? ' (the TLS handshake did not finish: does the server want a client certificate, NATS_CERT and NATS_KEY?)'

@@ -29,4 +29,4 @@ export { DEAD_LETTER_STREAM } from './provisioning.js';
 export type { ReplayOptions, ReplaySummary } from './replay.js';
 export { readStoredEvents } from './replay.js';
 export type { NatsSecurity } from './security.js';
-export { securityOptions } from './security.js';
+export { securityOptions, shownServer } from './security.js';

@@ -50,3 +50,8 @@ function readCreds(path: string): Uint8Array {
     throw new NatsSecurityError(`cannot read the NATS credentials file ${path}`, { cause: err });
   }
 }
+
+/** A server address as it may be shown (errors, logs): user name, password or token in it removed. */
+export function shownServer(server: string): string {
+  return server.trim().replace(/^([a-z][a-z\d+.-]*:\/\/)?[^/@\s]*@/i, '$1');
+}

@@ -3,9 +3,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort, startNatsServer } from '@mlops/testkit';
 import { describe, expect, it } from 'vitest';
-import { type BusLogger, connectBus } from '../src/index.js';
+import { type BusLogger, ConnectError, connectBus, shownServer } from '../src/index.js';
 
 const silent: BusLogger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+
+describe('refused', () => {
+  it('when the credentials in the server URL are refused, then the error names the server without them', async () => {
+    const server = await startNatsServer({ auth: { user: 'natsu', password: 'right-one' } });
+    try {
+      const url = server.url.replace('nats://', 'nats://natsu:SEKRET-wrong@');
+      const err = await connectBus({ servers: url, name: 'refused-test', logger: silent }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectError);
+      expect((err as Error).message).toContain(`cannot connect to NATS at ${server.url}: `);
+      expect((err as Error).message).not.toContain('SEKRET');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('when a server address is shown, then user, password or token are left out', () => {
+    expect(['nats://u:p@h:4222', 'tls://tok@h:4222', 'u:p@h:4222', 'nats://h:4222', 'h:4222'].map(shownServer)).toEqual(
+      ['nats://h:4222', 'tls://h:4222', 'h:4222', 'nats://h:4222', 'h:4222'],
+    );
+  });
+});
 
 describe('reconnect', () => {
   it('when nats-server restarts on the same port and store, then the consumer goes on with new messages', async () => {
