@@ -30,6 +30,8 @@ export interface Predictor extends Service {
 
 /** How often a replacement worker looks whether it holds a model yet. */
 const MODEL_WAIT_STEP_MS = 200;
+/** How long a first worker waits for its first read of the champion before it listens all the same. */
+const FIRST_TRY_WAIT_MS = 5000;
 
 /** What a worker of a multi-process predictor (PREDICTOR_WORKERS > 1) gets from its primary. */
 export interface WorkerRole {
@@ -109,8 +111,10 @@ export function createPredictor(
         : { requestIdPrefix: deps.worker.requestIdPrefix, exposition: deps.worker.exposition }),
     });
     // A worker joins the shared port only after its first try at the champion (a replacement, only once it holds a
-    // model): the primary hands connections to every listening worker, and one without a model would answer 503.
-    if (deps.worker !== undefined) await unlessStopped(watch.start());
+    // model): connections go to every listening worker, and one without a model would answer 503. A first worker
+    // waits for that try FIRST_TRY_WAIT_MS at most: with MLflow hung, no port at all would look dead (the local stack
+    // restarts a predictor whose /health does not answer), where 503 says why; the try goes on behind.
+    if (deps.worker !== undefined) await unlessStopped(Promise.race([watch.start(), sleep(FIRST_TRY_WAIT_MS)]));
     if (deps.worker?.awaitModel) await untilModel();
     if (stopped) return;
     server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);

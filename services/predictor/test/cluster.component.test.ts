@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createMlflowClient } from '@mlops/mlflow';
@@ -101,6 +102,49 @@ async function startWorkers(): Promise<{ base: string; child: ChildProcess }> {
   );
   return { base, child };
 }
+
+describe('the predictor with PREDICTOR_WORKERS=2 starting while MLflow hangs', () => {
+  it('when MLflow accepts connections but never answers, then the workers listen within seconds: /health answers and /ready says 503 (no model yet)', async () => {
+    // What a stopped (SIGSTOP) MLflow looks like to a client: the kernel accepts, nothing ever answers.
+    const hung = createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const port = await findFreePort();
+    const env = {
+      PATH: process.env.PATH,
+      NATS_URL: servers.natsUrl,
+      MLFLOW_TRACKING_URI: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+      MODEL_NAME: 'hung_model',
+      PREDICTOR_PORT: String(port),
+      PREDICTOR_INSTANCE: `hung-${randomUUID().slice(0, 8)}`,
+      PREDICTOR_WORKERS: String(WORKERS),
+      LOG_LEVEL: 'error',
+    };
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    running.push(child);
+    const base = `http://127.0.0.1:${port}`;
+    const began = Date.now();
+    try {
+      const health = await until(
+        'the port answering',
+        () =>
+          fetch(`${base}/health`).then(
+            (r) => r.status,
+            () => undefined,
+          ),
+        20_000,
+        100,
+      );
+      const waited = Date.now() - began;
+      const ready = await fetch(`${base}/ready`);
+      expect([health, ready.status]).toEqual([200, 503]);
+      expect(waited).toBeLessThan(15_000);
+    } finally {
+      child.kill('SIGKILL');
+      hung.closeAllConnections?.();
+      hung.close();
+    }
+  }, 60_000);
+});
 
 describe('the predictor with PREDICTOR_WORKERS=2 when a worker dies', () => {
   it('when a busy worker is SIGKILLed while requests on fresh connections flow, then every request settles in time and the pool answers 200 again once the replacement serves', async () => {
