@@ -70,6 +70,27 @@ export function mlflowOptionsFromEnv(env: Readonly<Record<string, string | undef
   };
 }
 
+/**
+ * The client options of MLflow's own variables, or what is wrong with them (token beside user name and password,
+ * half a user name and password, an unusable URI), said by variable: what a service's loadConfig refuses to start on.
+ */
+export function checkedMlflowOptionsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly options: MlflowClientOptions } | { readonly problems: string[] } {
+  try {
+    const options = mlflowOptionsFromEnv(env);
+    resolveOptions(options);
+    return { options };
+  } catch (err) {
+    if (!(err instanceof MlflowInvalidArgumentError)) throw err;
+    const variables =
+      err.argument === 'credentials'
+        ? 'MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_TOKEN'
+        : 'MLFLOW_TRACKING_URI';
+    return { problems: [`${variables}: ${err.message}`] };
+  }
+}
+
 /** Validates the options and applies defaults; throws {@link MlflowInvalidArgumentError} on bad combinations. */
 export function resolveOptions(options: MlflowClientOptions): ResolvedOptions {
   const baseUrl = parseTrackingUri(options.trackingUri);

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { type GateSpec, RETRAIN_DATA_MODES, SELECTION_METRICS, SIGNIFICANCE_TESTS } from '@mlops/contracts';
-import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
+import { checkedMlflowOptionsFromEnv, type MlflowClientOptions } from '@mlops/mlflow';
 import {
+  ConfigError,
   checkNatsEnv,
   flagSchema,
   logLevelSchema,
@@ -184,7 +185,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     natsServers: nats.servers,
     natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
-    mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: p.MLFLOW_TRACKING_URI }),
+    mlflow: mlflowOptionsOf('monitor', { ...env, MLFLOW_TRACKING_URI: p.MLFLOW_TRACKING_URI }),
     instance: p.MONITOR_INSTANCE,
     host: p.MONITOR_HOST,
     port: p.MONITOR_PORT,
@@ -221,4 +222,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     mlflowRuns: p.MONITOR_MLFLOW_RUNS,
     logLevel: p.LOG_LEVEL,
   });
+}
+
+/** MLflow's client options from its own variables; a bad combination refuses the start like any other setting. */
+function mlflowOptionsOf(service: string, env: Record<string, string | undefined>): MlflowClientOptions {
+  const checked = checkedMlflowOptionsFromEnv(env);
+  if ('problems' in checked) throw new ConfigError(service, checked.problems);
+  return checked.options;
 }

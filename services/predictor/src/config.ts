@@ -1,7 +1,8 @@
 import { availableParallelism, hostname } from 'node:os';
 import { PREDICTIONS_STREAM_DEFAULTS } from '@mlops/contracts';
-import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
+import { checkedMlflowOptionsFromEnv, type MlflowClientOptions } from '@mlops/mlflow';
 import {
+  ConfigError,
   checkNatsEnv,
   flagSchema,
   logLevelSchema,
@@ -194,7 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
     natsServers: nats.servers,
     natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
-    mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
+    mlflow: mlflowOptionsOf('predictor', { ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     modelName: parsed.MODEL_NAME,
     modelAlias: parsed.MODEL_ALIAS,
     host: parsed.PREDICTOR_HOST,
@@ -224,4 +225,11 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
     feedbackTimeoutMs: parsed.PREDICTOR_FEEDBACK_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
   });
+}
+
+/** MLflow's client options from its own variables; a bad combination refuses the start like any other setting. */
+function mlflowOptionsOf(service: string, env: Record<string, string | undefined>): MlflowClientOptions {
+  const checked = checkedMlflowOptionsFromEnv(env);
+  if ('problems' in checked) throw new ConfigError(service, checked.problems);
+  return checked.options;
 }

@@ -61,3 +61,22 @@ describe('the predictor instance name', () => {
     expect(taken).toEqual([]);
   });
 });
+
+describe('MLflow credentials in the predictor configuration', () => {
+  it('when a token is set beside a user name and password, or half a user name and password is set, then the start is refused naming the variables', () => {
+    const base = { NATS_URL: 'nats://127.0.0.1:4222', MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' };
+    const both = configError({
+      ...base,
+      MLFLOW_TRACKING_TOKEN: 't',
+      MLFLOW_TRACKING_USERNAME: 'u',
+      MLFLOW_TRACKING_PASSWORD: 'p',
+    });
+    const half = configError({ ...base, MLFLOW_TRACKING_USERNAME: 'u' });
+    expect([both instanceof ConfigError, half instanceof ConfigError]).toEqual([true, true]);
+    expect((both as Error).message).toMatch(
+      /MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_TOKEN: .*not both/,
+    );
+    expect((half as Error).message).toMatch(/needs both username and password/);
+    expect(configError({ ...base, MLFLOW_TRACKING_TOKEN: 't' })).toBeUndefined();
+  });
+});

@@ -1,6 +1,7 @@
 import { SIGNIFICANCE_TESTS } from '@mlops/contracts';
-import { type MlflowClientOptions, mlflowOptionsFromEnv } from '@mlops/mlflow';
+import { checkedMlflowOptionsFromEnv, type MlflowClientOptions } from '@mlops/mlflow';
 import {
+  ConfigError,
   checkNatsEnv,
   logLevelSchema,
   type NatsConnectionConfig,
@@ -122,7 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>): TrackerConf
     natsServers: nats.servers,
     natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
-    mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
+    mlflow: mlflowOptionsOf('tracker', { ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     instance: parsed.TRACKER_INSTANCE,
     healthPort: parsed.TRACKER_HEALTH_PORT,
     healthHost: parsed.TRACKER_HEALTH_HOST,
@@ -145,4 +146,11 @@ export function loadConfig(env: Record<string, string | undefined>): TrackerConf
     },
     logLevel: parsed.LOG_LEVEL,
   });
+}
+
+/** MLflow's client options from its own variables; a bad combination refuses the start like any other setting. */
+function mlflowOptionsOf(service: string, env: Record<string, string | undefined>): MlflowClientOptions {
+  const checked = checkedMlflowOptionsFromEnv(env);
+  if ('problems' in checked) throw new ConfigError(service, checked.problems);
+  return checked.options;
 }
