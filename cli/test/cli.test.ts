@@ -477,7 +477,11 @@ describe('mlops monitor, feedback', () => {
 
   it.each([
     ['a header without label', 'prediction_id,truth\na-0,1\n', /the header must name prediction_id and label/],
-    ['an empty label', 'prediction_id,label\na-0,1\na-1,\n', /labels\.csv:3: the label is empty \(nothing was sent\)\n/],
+    [
+      'an empty label',
+      'prediction_id,label\na-0,1\na-1,\n',
+      /labels\.csv:3: the label is empty \(nothing was sent\)\n/,
+    ],
     ['an empty prediction id', 'prediction_id,label\na-0,1\n,1\n', /labels\.csv:3: prediction_id: a prediction id as/],
     ['no rows', 'prediction_id,label\n', /no labels below the header/],
     ['broken quoting', 'prediction_id,label\n"a-0,1\n', /labels\.csv: /],

@@ -1,13 +1,20 @@
+import { createHash } from 'node:crypto';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import { outlivingCreationRaces } from './provisioning.js';
 
 /** Named byte strings too big for one message, in a JetStream object store (chunked, checked by SHA-256). */
 export interface Blobs {
-  /** Stores `bytes` as `name`, replacing what was stored under it (so storing it again changes nothing). */
+  /**
+   * Stores `bytes` as `name`, replacing what was stored under it; the same bytes stored again are not written again
+   * (a redelivery, a retried close). Two writers at one moment may both write: the loser's chunks wait for the TTL.
+   */
   put(name: string, bytes: Uint8Array): Promise<void>;
-  /** The bytes stored as `name`; undefined when there are none (never stored, expired, or deleted). */
-  get(name: string): Promise<Uint8Array | undefined>;
+  /**
+   * The bytes stored as `name`; undefined when there are none (never stored, expired, or deleted). Rejects when they
+   * cannot be read whole within `timeoutMs` (chunks gone under their metadata) or do not match their digest.
+   */
+  get(name: string, timeoutMs?: number): Promise<Uint8Array | undefined>;
 }
 
 /** What an object store bucket of the bus is created with when missing. */
@@ -20,16 +27,51 @@ export interface BlobOptions {
   readonly replicas?: number;
 }
 
+/** How long a read of one object may take before it is given up. */
+const DEFAULT_GET_TIMEOUT_MS = 30_000;
+
 /** The object store `bucket`, created when missing (processes creating it at one moment all open it). */
 export async function blobs(nc: NatsConnection, bucket: string, options: BlobOptions): Promise<Blobs> {
   const config = { ttl: nanos(options.ttlMs), max_bytes: options.maxBytes, replicas: options.replicas ?? 1 };
   const store: ObjectStore = await outlivingCreationRaces(() => new Objm(nc).create(bucket, config));
   return {
     async put(name, bytes) {
+      const stored = await store.info(name);
+      if (stored !== null && !stored.deleted && stored.size === bytes.length && sameDigest(stored.digest, bytes))
+        return;
       await store.putBlob({ name }, bytes);
     },
-    async get(name) {
-      return (await store.getBlob(name)) ?? undefined;
-    },
+    get: (name, timeoutMs = DEFAULT_GET_TIMEOUT_MS) => readWhole(store, name, timeoutMs),
   };
+}
+
+async function readWhole(store: ObjectStore, name: string, timeoutMs: number): Promise<Uint8Array | undefined> {
+  const result = await store.get(name);
+  if (result === null) return undefined;
+  const reader = result.data.getReader();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void reader.cancel();
+  }, timeoutMs);
+  const chunks: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (timedOut) throw new Error(`object ${JSON.stringify(name)} not read whole within ${timeoutMs} ms`);
+  const err = await result.error;
+  if (err) throw err; // resolves with null or nothing when the object was whole
+  return Buffer.concat(chunks);
+}
+
+/** Whether an object's digest (`SHA-256=<base64url>`, padded) is that of `bytes`. */
+function sameDigest(digest: string, bytes: Uint8Array): boolean {
+  const ours = createHash('sha256').update(bytes).digest('base64url');
+  return digest.replace(/=+$/, '') === `SHA-256=${ours}`;
 }

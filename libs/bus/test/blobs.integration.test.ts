@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, type BusLogger, connectBus } from '../src/index.js';
 
@@ -34,6 +35,26 @@ describe('blobs', () => {
     await store.put('again', Buffer.from('first'));
     await store.put('again', Buffer.from('second, longer'));
     expect(Buffer.from((await store.get('again')) ?? []).toString()).toBe('second, longer');
+  });
+
+  it('when the same bytes are stored again, then nothing is written again', async () => {
+    const store = await a.blobs('holdouts', options);
+    const bytes = randomBytes(300_000);
+    await store.put('same', bytes);
+    const jsm = await jetstreamManager(a.connection);
+    const before = (await jsm.streams.info('OBJ_holdouts')).state.last_seq;
+    await store.put('same', Buffer.from(bytes));
+    expect((await jsm.streams.info('OBJ_holdouts')).state.last_seq).toBe(before);
+  });
+
+  it("when an object's chunks are gone under its metadata, then reading it fails within the timeout instead of hanging", async () => {
+    const store = await a.blobs('holdouts', options);
+    await store.put('chunkless', randomBytes(200_000));
+    const jsm = await jetstreamManager(a.connection);
+    await jsm.streams.purge('OBJ_holdouts', { filter: '$O.holdouts.C.>' });
+    const began = Date.now();
+    await expect(store.get('chunkless', 1000)).rejects.toThrow('not read whole within 1000 ms');
+    expect(Date.now() - began).toBeLessThan(20_000);
   });
 
   it('when a name was never stored, then it reads as undefined', async () => {

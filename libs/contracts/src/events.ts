@@ -232,7 +232,7 @@ export const HoldoutSchema = z.strictObject({
 
 /**
  * Where a holdout too big for the event waits: the JetStream object store of the bus (GATE_HOLDOUT_BUCKET). The
- * object is a HoldoutSchema JSON of up to MAX_STORED_HOLDOUT_CELLS cells (or a table's MAX_STORED_HOLDOUT_BYTES),
+ * object is a HoldoutSchema JSON of up to MAX_STORED_HOLDOUT_CELLS cells and MAX_STORED_HOLDOUT_BYTES,
  * named after the tuning; it lives GATE_HOLDOUT_TTL_MS.
  */
 export const StoredHoldoutSchema = z.object({
@@ -250,7 +250,7 @@ export const GATE_HOLDOUT_TTL_MS = 7 * 24 * 3600 * 1000;
 export const GATE_HOLDOUT_MAX_BYTES = 1024 ** 3;
 /** At most this many cells (rows × features) of the test split are stored for the gate. */
 export const MAX_STORED_HOLDOUT_CELLS = 2_000_000;
-/** A table's stored holdout stops at this many UTF-8 bytes of JSON (its text can be long). */
+/** A stored holdout stops at this many UTF-8 bytes of JSON (a table's text can be long, a float takes up to 24). */
 export const MAX_STORED_HOLDOUT_BYTES = 40_000_000;
 
 /** The data of `tuning.completed`: every trial ended; the tracker now picks and registers the best. */

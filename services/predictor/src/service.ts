@@ -33,6 +33,17 @@ const MODEL_WAIT_STEP_MS = 200;
 /** How long a first worker waits for its first read of the champion before it listens all the same. */
 const FIRST_TRY_WAIT_MS = 5000;
 
+/** `work`, or FIRST_TRY_WAIT_MS, whichever ends first (the timer is cleared: it never holds a drained worker). */
+async function firstTry(work: Promise<unknown>): Promise<void> {
+  const waited = new AbortController();
+  const timeout = sleep(FIRST_TRY_WAIT_MS, undefined, { signal: waited.signal }).catch(() => undefined);
+  try {
+    await Promise.race([work, timeout]);
+  } finally {
+    waited.abort();
+  }
+}
+
 /** What a worker of a multi-process predictor (PREDICTOR_WORKERS > 1) gets from its primary. */
 export interface WorkerRole {
   /** 1..PREDICTOR_WORKERS, kept by a restarted worker: names its durable consumer of model events. */
@@ -114,7 +125,7 @@ export function createPredictor(
     // model): connections go to every listening worker, and one without a model would answer 503. A first worker
     // waits for that try FIRST_TRY_WAIT_MS at most: with MLflow hung, no port at all would look dead (the local stack
     // restarts a predictor whose /health does not answer), where 503 says why; the try goes on behind.
-    if (deps.worker !== undefined) await unlessStopped(Promise.race([watch.start(), sleep(FIRST_TRY_WAIT_MS)]));
+    if (deps.worker !== undefined) await unlessStopped(firstTry(watch.start()));
     if (deps.worker?.awaitModel) await untilModel();
     if (stopped) return;
     server = await listen(createHttpServer(listener, config.requestTimeoutMs), config.port, config.host);

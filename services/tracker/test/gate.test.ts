@@ -75,7 +75,7 @@ describe('judge (the promotion rules)', () => {
       'accuracy 0.75 vs champion v1 0.7: better (judged on the first 100 of 800 test rows: the event carries at most 25,000 cells (a table 400 KB), and no whole holdout could be read)',
     );
     expect(judge(RULES, { ...cut, stored: true }, model('2', 75), model('1', 70)).reason).toBe(
-      "accuracy 0.75 vs champion v1 0.7: better (judged on the first 100 of 800 test rows: the stored holdout stops at 2,000,000 cells (a table's at 40 MB))",
+      'accuracy 0.75 vs champion v1 0.7: better (judged on the first 100 of 800 test rows: the stored holdout stops at 2,000,000 cells or 40 MB of JSON)',
     );
     expect(judge({ ...RULES, threshold: 0.9 }, cut, model('1', 75), null).reason).toMatch(
       /: not promoted \(judged on the first 100 of 800 test rows/,

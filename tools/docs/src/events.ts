@@ -115,7 +115,7 @@ function streamsTable(): string[] {
       "`trainer-trial-outcomes` (the trial outcomes every trainer replica shares, 7 days after a tuning's last change),",
       "key-value `monitor-retrains` (a model's retrain lease), and the object store",
       `${code(GATE_HOLDOUT_BUCKET)} (a tuning's whole holdout when \`tuning.completed\` carries only its first rows, named`,
-      `after the tuning: up to ${cells(MAX_STORED_HOLDOUT_CELLS)} cells or a table's ${megabytes(MAX_STORED_HOLDOUT_BYTES)},`,
+      `after the tuning: up to ${cells(MAX_STORED_HOLDOUT_CELLS)} cells or ${megabytes(MAX_STORED_HOLDOUT_BYTES)} of JSON,`,
       `kept ${days(GATE_HOLDOUT_TTL_MS)} days, ${gibibytes(GATE_HOLDOUT_MAX_BYTES)} GiB at most: a store past it is refused and`,
       'the gate then judges on the rows the event carries).',
     ].join('\n'),

@@ -114,7 +114,7 @@ function cutNote(holdout: Holdout): string {
   if (all === undefined || all <= judged) return '';
   const cells = (count: number) => count.toLocaleString('en-US');
   const cap = holdout.stored
-    ? `the stored holdout stops at ${cells(MAX_STORED_HOLDOUT_CELLS)} cells (a table's at 40 MB)`
+    ? `the stored holdout stops at ${cells(MAX_STORED_HOLDOUT_CELLS)} cells or 40 MB of JSON`
     : `the event carries at most ${cells(MAX_HOLDOUT_CELLS)} cells (a table 400 KB), and no whole holdout could be read`;
   return ` (judged on the first ${judged} of ${all} test rows: ${cap})`;
 }

@@ -1,6 +1,6 @@
 import { type EventData, HoldoutSchema } from '@mlops/contracts';
 
-/** Reads a stored holdout's bytes; undefined when it is not there (expired, deleted). A failure to ask is thrown. */
+/** Reads a stored holdout's bytes; undefined when it is not there (expired, deleted); rejects when it cannot be read. */
 export type ReadStoredHoldout = (
   ref: NonNullable<EventData<'tuning.completed'>['stored_holdout']>,
 ) => Promise<Uint8Array | undefined>;
@@ -15,7 +15,13 @@ export async function withStoredHoldout(
 ): Promise<{ data: EventData<'tuning.completed'>; kept?: string }> {
   const ref = data.stored_holdout;
   if (ref === undefined || data.holdout === undefined) return { data };
-  const bytes = await read(ref);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await read(ref);
+  } catch (err) {
+    // Retrying could hold the tuning for good (chunks gone, a corrupt object): it is judged, on the carried rows.
+    return { data, kept: `stored holdout ${ref.bucket}/${ref.name} could not be read: ${(err as Error).message}` };
+  }
   if (bytes === undefined)
     return { data, kept: `stored holdout ${ref.bucket}/${ref.name} is not there (expired, or never stored)` };
   const whole = checkedWhole(data.holdout, ref.rows, bytes);

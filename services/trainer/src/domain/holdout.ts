@@ -77,8 +77,11 @@ export async function storedHoldoutFields(
 }
 
 function rowsWithin(data: TrainingData, count: number, byteBudget: number): EventHoldout['rows'] {
-  if (data.kind === 'matrix') return matrixRows(data.test.X, count);
-  return withinBytes(tableRows(data.test.table, data.summary.feature_names, count), byteBudget);
+  const rows =
+    data.kind === 'matrix'
+      ? matrixRows(data.test.X, count)
+      : tableRows(data.test.table, data.summary.feature_names, count);
+  return withinBytes(rows, byteBudget); // a float takes up to 24 characters: a matrix too can pass the bytes
 }
 
 function labelsOf(data: TrainingData, count: number): Array<0 | 1> {

@@ -65,13 +65,15 @@ export async function claimTuningId(
   bus: Pick<TrainerBus, 'tallies'>,
   decision: IntakeDecision,
   nowMs: number,
+  asSent?: TuneRequest,
 ): Promise<TuningIdClaim> {
   if (!decision.accepted || decision.request.tuning_id === undefined) return { decision, store: true };
   const id = decision.tuningId;
   const print = requestPrint(decision.request);
+  const prints = printsOf(decision.request, asSent);
   const earlier = [...(await bus.tallies.requests(id))];
-  if (earlier.includes(lostMark(print))) return { decision: taken(id, ANOTHER_ACCEPTED), store: true };
-  const repeats = earlier.filter((mark) => mark.startsWith(`${print}-`));
+  if (prints.some((p) => earlier.includes(lostMark(p)))) return { decision: taken(id, ANOTHER_ACCEPTED), store: true };
+  const repeats = earlier.filter((mark) => prints.some((p) => mark.startsWith(`${p}-`)));
   if (repeats.length > 0) {
     const inWindow = repeats.some((mark) => nowMs - markedAtMs(mark) < REPEAT_WINDOW_MS);
     return { decision, store: inWindow || (await bus.tallies.recorded(id)) === 0 };
@@ -94,10 +96,11 @@ export async function settleStoredClaim(
   bus: Pick<TrainerBus, 'tallies'>,
   decision: IntakeDecision & { accepted: true },
   holder: TuneRequest | undefined,
+  asSent?: TuneRequest,
 ): Promise<IntakeDecision> {
   if (holder === undefined) throw new Error(`the request stored under tuning id ${decision.tuningId} cannot be read`);
   const print = requestPrint(decision.request);
-  if (requestPrint(holder) === print) return decision;
+  if (printsOf(decision.request, asSent).includes(requestPrint(holder))) return decision;
   await bus.tallies.markRequest(decision.tuningId, lostMark(print));
   return taken(decision.tuningId, ANOTHER_ACCEPTED);
 }
@@ -112,6 +115,16 @@ function lostMark(print: string): string {
 function taken(tuningId: string, what: string): IntakeDecision {
   const message = `already taken: ${what} (ids are kept 7 days); choose another id to run a new tuning (the earlier one is unaffected)`;
   return { accepted: false, tuningId, errors: [{ path: 'tuning_id', message }] };
+}
+
+/**
+ * The fingerprints a request is known by: its own (CSVs pinned) and, when the intake pinned them, the request as sent
+ * (what a release before the pinning marked and stored: its repeat is still a repeat).
+ */
+function printsOf(request: TuneRequest, asSent: TuneRequest | undefined): string[] {
+  const own = requestPrint(request);
+  const sent = asSent === undefined ? own : requestPrint(asSent);
+  return sent === own ? [own] : [own, sent];
 }
 
 /** The request's fingerprint: the first 16 hex digits of the SHA-256 of its parsed JSON. */

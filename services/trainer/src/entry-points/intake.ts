@@ -28,9 +28,10 @@ export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger
     ...(appended?.kind === 'csv' ? (await csvDatasetProblems(files, appended)).map(underAppendTraining) : []),
   ];
   return bus.serveTuneRequests(async (body) => {
-    const decided = await withPinnedCsvs(await decideTuneRequest(body, checkDataset), files);
-    const claim = await claimTuningId(bus, decided, Date.now());
-    const decision = claim.store ? await record(bus, claim) : claim.decision;
+    const sent = await decideTuneRequest(body, checkDataset);
+    const asSent = sent.accepted ? sent.request : undefined;
+    const claim = await claimTuningId(bus, await withPinnedCsvs(sent, files), Date.now(), asSent);
+    const decision = claim.store ? await record(bus, claim, asSent) : claim.decision;
     logDecision(logger, decision);
     return replyFor(decision);
   });
@@ -96,7 +97,7 @@ async function pinnedDigestProblems(files: DatasetFiles, spec: CsvDatasetSpec): 
 }
 
 /** Stores an accepted request (or records a refusal); one whose id JetStream holds for another request is refused. */
-async function record(bus: TrainerBus, claim: TuningIdClaim): Promise<IntakeDecision> {
+async function record(bus: TrainerBus, claim: TuningIdClaim, asSent: TuneRequest | undefined): Promise<IntakeDecision> {
   const { decision } = claim;
   if (decision.accepted) {
     const work = {
@@ -107,7 +108,7 @@ async function record(bus: TrainerBus, claim: TuningIdClaim): Promise<IntakeDeci
     };
     const outcome = await bus.storeTuning(work);
     if (outcome.stored) return decision;
-    const settled = await settleStoredClaim(bus, decision, outcome.holder);
+    const settled = await settleStoredClaim(bus, decision, outcome.holder, asSent);
     if (!settled.accepted) await publishRejection(bus, settled);
     return settled;
   }
