@@ -292,8 +292,14 @@ function serviceEnv(name: ServiceName, port: string, modelName: string, dataDir:
     case 'tracker':
       return { TRACKER_HEALTH_PORT: port };
     case 'predictor':
-      // Events, not the poll, must bring the new version: the poll is slower than any case.
-      return { PREDICTOR_PORT: port, MODEL_NAME: modelName, PREDICTOR_MODEL_POLL_MS: '600000' };
+      // Events, not the poll, must bring the new version: the poll is slower than any case. Named as in compose, so
+      // its durable consumer of model events is predictor-predictor.
+      return {
+        PREDICTOR_PORT: port,
+        MODEL_NAME: modelName,
+        PREDICTOR_MODEL_POLL_MS: '600000',
+        PREDICTOR_INSTANCE: 'predictor',
+      };
     case 'monitor':
       return { MONITOR_PORT: port };
   }
