@@ -113,6 +113,28 @@ describe('a secured stack: NATS with a password and mutual TLS, MLflow with basi
     );
   });
 
+  it('when NATS_URL carries the user and password (tls://user:password@host), then a service connects with them and TLS', async () => {
+    const inUrl = nats.url.replace(/^[a-z]+:\/\//, `tls://pipeline:${encodeURIComponent(NATS_PASSWORD)}@`);
+    const { NATS_USER: _user, NATS_PASSWORD: _password, ...rest } = natsEnv;
+    const config = trackerConfig({ ...rest, NATS_URL: inUrl, MLFLOW_TRACKING_URI: mlflowServer.trackingUri });
+    expect(config.natsServers.join()).not.toContain(NATS_PASSWORD);
+    const bus = await connectBus({
+      servers: config.natsServers,
+      security: config.natsSecurity,
+      name: 'in-url',
+      logger,
+    });
+    await bus.close();
+    const wrong = trackerConfig({
+      ...rest,
+      NATS_URL: inUrl.replace('pipeline:', 'pipeline:x'),
+      MLFLOW_TRACKING_URI: mlflowServer.trackingUri,
+    });
+    await expect(
+      connectBus({ servers: wrong.natsServers, security: wrong.natsSecurity, name: 'in-url-wrong', logger }),
+    ).rejects.toBeInstanceOf(ConnectError);
+  });
+
   it('when the services get the NATS_* and MLFLOW_TRACKING_* credentials, then a tuning is tracked, registered and served; no secret is logged', async () => {
     const client = await connect({
       servers: nats.url,

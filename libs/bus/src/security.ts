@@ -9,7 +9,10 @@ export interface NatsSecurity {
   readonly token?: string | undefined;
   /** A `.creds` file (JWT and NKey seed), for servers in operator mode. */
   readonly credsFile?: string | undefined;
-  /** PEM files: the CA that signed the server's certificate, and this client's certificate and key (mutual TLS). */
+  /**
+   * TLS required of the server, with PEM files: the CA that signed the server's certificate (else the system's), and
+   * this client's certificate and key (mutual TLS). Undefined: TLS only when the server asks for it.
+   */
   readonly tls?:
     | {
         readonly caFile?: string | undefined;
@@ -27,7 +30,8 @@ export function securityOptions(security: NatsSecurity | undefined): Partial<Nod
   if (security.token !== undefined) options.token = security.token;
   if (security.credsFile !== undefined) options.authenticator = credsAuthenticator(readCreds(security.credsFile));
   const tls = security.tls;
-  if (tls !== undefined && (tls.caFile ?? tls.certFile ?? tls.keyFile) !== undefined) {
+  // Present, even empty (a tls:// URL), TLS is required: the system's CAs verify the server unless caFile is given.
+  if (tls !== undefined) {
     if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
       throw new NatsSecurityError(
         'a client certificate needs its key and the key its certificate (NATS_CERT, NATS_KEY)',

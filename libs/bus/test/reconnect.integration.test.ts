@@ -21,6 +21,22 @@ describe('refused', () => {
     }
   });
 
+  it('when TLS is required (a tls:// NATS_URL) and the server offers none, then connecting fails at once saying so', async () => {
+    const server = await startNatsServer();
+    try {
+      const servers = server.url.replace('nats://', 'tls://');
+      const started = Date.now();
+      const err = await connectBus({ servers, security: { tls: {} }, name: 'tls-test', logger: silent }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConnectError);
+      expect((err as Error).message).toMatch(/does not support 'tls'/);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('when a server address is shown, then user, password or token are left out', () => {
     expect(['nats://u:p@h:4222', 'tls://tok@h:4222', 'u:p@h:4222', 'nats://h:4222', 'h:4222'].map(shownServer)).toEqual(
       ['nats://h:4222', 'tls://h:4222', 'h:4222', 'nats://h:4222', 'h:4222'],

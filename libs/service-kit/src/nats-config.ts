@@ -15,8 +15,13 @@ export const natsEnvShape = {
   NATS_URL: z
     .string()
     .min(1)
+    .superRefine((text, ctx) => {
+      for (const message of natsUrlProblems(text)) ctx.addIssue({ code: 'custom', message });
+    })
     .default('nats://127.0.0.1:4222')
-    .describe('NATS server URL(s), comma-separated; tls:// to require TLS'),
+    .describe(
+      'NATS server URL(s), comma-separated: [nats://][user:password@ or token@]host[:port]; tls:// requires TLS of every server',
+    ),
   NATS_USER: optional('NATS user name (with NATS_PASSWORD)'),
   NATS_PASSWORD: optional('NATS password (secret; never logged)'),
   NATS_TOKEN: optional('NATS authentication token instead of a user (secret; never logged)'),
@@ -49,9 +54,92 @@ export interface NatsConnectionConfig {
   };
 }
 
+/** One server of NATS_URL: its address without credentials, and what its URL said about credentials and TLS. */
+interface NatsServerAddress {
+  readonly server: string;
+  readonly tls: boolean;
+  readonly user?: string;
+  readonly password?: string;
+  readonly token?: string;
+}
+
+const SERVER_URL = /^(?:([a-z][a-z\d+.-]*):\/\/)?(?:([^@/\s]*)@)?([^@\s]+)$/i;
+
+/**
+ * Reads one server of NATS_URL as nats.js and the `nats` CLI take it, or says why it cannot be a server: nats.js
+ * itself drops the scheme and any credentials, so a `tls://` URL would connect in the clear and `user:pw@` be ignored.
+ */
+function natsServerAddress(text: string): NatsServerAddress | string {
+  const match = SERVER_URL.exec(text.trim());
+  if (match === null) {
+    return `"${shown(text)}" is not a server address: [nats://][user:password@]host[:port], with @ / : in credentials percent-encoded`;
+  }
+  const [, scheme = 'nats', userInfo = '', hostPort = ''] = match;
+  const protocol = scheme.toLowerCase();
+  if (protocol !== 'nats' && protocol !== 'tls') return `${scheme}:// is not supported: use nats:// or tls://`;
+  const url = hostUrl(hostPort);
+  if (url === undefined) return `"${hostPort}" is not a host[:port] (port 1–65535)`;
+  const address = { server: `${protocol}://${url.host}`, tls: protocol === 'tls' };
+  if (userInfo === '') return address;
+  try {
+    const colon = userInfo.indexOf(':');
+    if (colon < 0) return { ...address, token: decodeURIComponent(userInfo) };
+    const user = decodeURIComponent(userInfo.slice(0, colon));
+    return { ...address, user, password: decodeURIComponent(userInfo.slice(colon + 1)) };
+  } catch {
+    return `the credentials in the address of ${address.server} are not valid percent-encoding`;
+  }
+}
+
+/** host[:port] as a URL, or undefined when it is not one (no host, a path, port 0 or out of range, empty port). */
+function hostUrl(hostPort: string): URL | undefined {
+  try {
+    const url = new URL(`nats://${hostPort}`);
+    const bare = url.hostname !== '' && /^\/?$/.test(url.pathname) && url.search === '' && url.hash === '';
+    return bare && url.port !== '0' && !hostPort.endsWith(':') ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An address as an error may show it: whatever precedes an @ (credentials) removed. */
+function shown(text: string): string {
+  return text.trim().replace(/^([a-z][a-z\d+.-]*:\/\/)?.*@/i, '$1');
+}
+
+/** What is wrong with NATS_URL, one message per problem (never showing credentials). */
+export function natsUrlProblems(text: string): string[] {
+  if (text === '') return []; // said by the schema's min(1)
+  const entries = text.split(',').filter((entry) => entry.trim() !== '');
+  const problems = entries.length < text.split(',').length ? [EMPTY_SERVER] : [];
+  const addresses = entries.map(natsServerAddress);
+  problems.push(...addresses.filter((a): a is string => typeof a === 'string'));
+  const parsed = addresses.filter((a): a is NatsServerAddress => typeof a !== 'string');
+  if (new Set(parsed.map((a) => JSON.stringify([a.user, a.password, a.token]))).size > 1)
+    problems.push('its servers carry different credentials: give them once, or NATS_USER/NATS_PASSWORD');
+  return problems;
+}
+
+const EMPTY_SERVER = 'an empty server address (nothing, or only spaces, between commas)';
+
+/** The servers of a valid NATS_URL, without credentials, with the credentials the URL carried (the first server's). */
+function natsServerAddresses(text: string): NatsServerAddress[] {
+  return text
+    .split(',')
+    .map(natsServerAddress)
+    .filter((a): a is NatsServerAddress => typeof a !== 'string');
+}
+
 /** Problems with a combination of NATS variables, for a schema's superRefine (each names its variable). */
 export function natsEnvProblems(env: Partial<NatsEnv>): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
+  const inUrl = natsServerAddresses(env.NATS_URL ?? '').some((a) => a.user !== undefined || a.token !== undefined);
+  if (inUrl && [env.NATS_USER, env.NATS_TOKEN, env.NATS_CREDS].some((v) => v !== undefined)) {
+    problems.push({
+      path: 'NATS_URL',
+      message: 'carries credentials beside NATS_USER, NATS_TOKEN or NATS_CREDS: give them one way',
+    });
+  }
   if ((env.NATS_USER === undefined) !== (env.NATS_PASSWORD === undefined)) {
     problems.push({
       path: env.NATS_USER === undefined ? 'NATS_USER' : 'NATS_PASSWORD',
@@ -77,8 +165,10 @@ export function checkNatsEnv(env: Partial<NatsEnv>, ctx: z.RefinementCtx): void 
 
 /** Servers, credentials and TLS from the parsed NATS variables. */
 export function natsConnection(env: NatsEnv): NatsConnectionConfig {
+  const addresses = natsServerAddresses(env.NATS_URL);
+  const requireTls = addresses.some((a) => a.tls);
   const tls =
-    env.NATS_CA === undefined && env.NATS_CERT === undefined
+    env.NATS_CA === undefined && env.NATS_CERT === undefined && !requireTls
       ? undefined
       : {
           ...(env.NATS_CA === undefined ? {} : { caFile: env.NATS_CA }),
@@ -86,13 +176,14 @@ export function natsConnection(env: NatsEnv): NatsConnectionConfig {
             ? {}
             : { certFile: env.NATS_CERT, keyFile: env.NATS_KEY }),
         };
+  const inUrl = addresses.find((a) => a.user !== undefined || a.token !== undefined);
   return {
-    servers: env.NATS_URL.split(',').map((s) => s.trim()),
+    servers: addresses.map((a) => a.server),
     streamReplicas: env.NATS_STREAM_REPLICAS,
     security: {
-      user: env.NATS_USER,
-      password: env.NATS_PASSWORD,
-      token: env.NATS_TOKEN,
+      user: env.NATS_USER ?? inUrl?.user,
+      password: env.NATS_PASSWORD ?? inUrl?.password,
+      token: env.NATS_TOKEN ?? inUrl?.token,
       credsFile: env.NATS_CREDS,
       tls,
     },

@@ -53,4 +53,56 @@ describe('NATS connection settings', () => {
     expect(() => parse(env)).toThrow(ConfigError);
     expect(() => parse(env)).toThrow(message);
   });
+
+  it('when NATS_URL names hosts without a scheme, then each becomes a nats:// server; spaces around commas are dropped', () => {
+    expect(parse({ NATS_URL: 'a:4222, b , [::1]:4223' }).servers).toEqual([
+      'nats://a:4222',
+      'nats://b',
+      'nats://[::1]:4223',
+    ]);
+  });
+
+  it('when NATS_URL carries a user and password or a token, then they are used as credentials and left out of the servers', () => {
+    const withUser = parse({ NATS_URL: 'nats://svc:p%40ss@a:4222,nats://svc:p%40ss@b:4222' });
+    expect(withUser.servers).toEqual(['nats://a:4222', 'nats://b:4222']);
+    expect(withUser.security).toMatchObject({ user: 'svc', password: 'p@ss', token: undefined });
+    const withToken = parse({ NATS_URL: 'tok3n@a:4222' });
+    expect(withToken.servers).toEqual(['nats://a:4222']);
+    expect(withToken.security).toMatchObject({ user: undefined, token: 'tok3n' });
+  });
+
+  it('when a server is tls://, then TLS is required even without NATS_CA (nats.js alone would connect in the clear)', () => {
+    expect(parse({ NATS_URL: 'tls://a:4222' }).security.tls).toEqual({});
+    expect(parse({ NATS_URL: 'nats://a:4222' }).security.tls).toBeUndefined();
+    expect(parse({ NATS_URL: 'tls://a:4222', NATS_CA: '/ca.pem' }).security.tls).toEqual({ caFile: '/ca.pem' });
+  });
+
+  it.each([
+    ['garbage ::', /NATS_URL: "garbage ::" is not a server address/],
+    ['ws://a:4222', /NATS_URL: ws:\/\/ is not supported: use nats:\/\/ or tls:\/\//],
+    ['nats://a:0', /"a:0" is not a host\[:port\]/],
+    ['nats://a:65536', /"a:65536" is not a host\[:port\]/],
+    ['nats://a:', /"a:" is not a host\[:port\]/],
+    ['nats://a:4222/path', /"a:4222\/path" is not a host\[:port\]/],
+    ['nats://a:4222,,nats://b:4222', /NATS_URL: an empty server address/],
+    ['  ', /NATS_URL: an empty server address/],
+    ['nats://u:p@a:4222,nats://b:4222', /NATS_URL: its servers carry different credentials/],
+    ['nats://u:p%zz@a:4222', /not valid percent-encoding/],
+  ])('when NATS_URL is %s, then the config is refused saying why', (url, message) => {
+    expect(() => parse({ NATS_URL: url })).toThrow(ConfigError);
+    expect(() => parse({ NATS_URL: url })).toThrow(message);
+  });
+
+  it('when a refused NATS_URL carries a password, then the error does not show it', () => {
+    expect(() => parse({ NATS_URL: 'nats://svc:s3cret@a b:4222' })).toThrow(/NATS_URL: "nats:\/\/a b:4222"/);
+    expect(() => parse({ NATS_URL: 'nats://svc:s3cret@a b:4222' })).not.toThrow(/s3cret/);
+  });
+
+  it('when NATS_URL carries credentials and NATS_USER, NATS_TOKEN or NATS_CREDS is set too, then the config is refused', () => {
+    for (const extra of [{ NATS_USER: 'u', NATS_PASSWORD: 'p' }, { NATS_TOKEN: 't' }, { NATS_CREDS: '/x.creds' }]) {
+      expect(() => parse({ NATS_URL: 'nats://svc:pw@a:4222', ...extra })).toThrow(
+        /NATS_URL: carries credentials beside/,
+      );
+    }
+  });
 });
