@@ -146,6 +146,39 @@ describe('the predictor with PREDICTOR_WORKERS=2 starting while MLflow hangs', (
   }, 60_000);
 });
 
+describe('the predictor with PREDICTOR_WORKERS=2 stopped while NATS is unreachable', () => {
+  it('when SIGTERM comes while its workers wait for NATS, then it exits 0 at once (not at the 15 s kill of the drain)', async () => {
+    const env = {
+      PATH: process.env.PATH,
+      NATS_URL: `nats://127.0.0.1:${await findFreePort()}`,
+      MLFLOW_TRACKING_URI: servers.mlflowTrackingUri,
+      MODEL_NAME: 'unreachable_nats',
+      PREDICTOR_PORT: String(await findFreePort()),
+      PREDICTOR_INSTANCE: `nonats-${randomUUID().slice(0, 8)}`,
+      PREDICTOR_WORKERS: String(WORKERS),
+      LOG_LEVEL: 'info',
+    };
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    running.push(child);
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await until(
+      'both workers waiting for NATS',
+      () => (out.match(/NATS is not reachable yet/g)?.length === WORKERS ? true : undefined),
+      20_000,
+      50,
+    );
+    const stoppedAt = Date.now();
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect({ code, tookMs: Date.now() - stoppedAt < 5000 }).toEqual({ code: 0, tookMs: true });
+    expect(out.match(/worker stopped while waiting for NATS/g)).toHaveLength(WORKERS);
+  }, 60_000);
+});
+
 describe('the predictor with PREDICTOR_WORKERS=2 when a worker dies', () => {
   it('when a busy worker is SIGKILLed while requests on fresh connections flow, then every request settles in time and the pool answers 200 again once the replacement serves', async () => {
     const { base, child } = await startWorkers();

@@ -179,7 +179,11 @@ export function createPrimary(options: PrimaryOptions): Service {
       // (nodejs/node#21746); this way a dying worker's connections are reset and the others keep accepting.
       cluster.schedulingPolicy = cluster.SCHED_NONE;
       const first = Array.from({ length: options.workers }, (_, i) => fork(i + 1));
-      const ports = await Promise.all(first.map((m) => m.started));
+      const ports = await Promise.all(first.map((m) => m.started)).catch((err: unknown) => {
+        if (stopping !== undefined) return undefined; // stopped before every worker started: the stop says how it went
+        throw err;
+      });
+      if (ports === undefined) return;
       running = true;
       log.info({ workers: options.workers, port: ports[0], pid: process.pid }, 'predictor started');
     },

@@ -34,9 +34,11 @@ export async function runWorker(
   let collect: (id: number) => void = () => undefined;
   let asked: { reason: string; err?: unknown } | undefined;
   let unidentified: (() => void) | undefined;
+  let unconnected: (() => void) | undefined;
   let drain = (reason: string, err?: unknown) => {
     asked ??= { reason, err };
     unidentified?.(); // asked to stop before it had an identity: nothing started, nothing to drain
+    unconnected?.(); // asked to stop while waiting for NATS: nothing started either
   };
   channel.on('message', (message: unknown) => {
     if (!isMessage<PrimaryMessage>(message)) return;
@@ -70,6 +72,11 @@ export async function runWorker(
   if (identity === undefined) return exit(channel, rootLogger, asked?.err === undefined ? 0 : 1);
   unidentified = undefined;
   const logger = rootLogger.child({ worker: identity.slot });
+  // connectBus waits as long as no NATS server answers; a stop meanwhile exits at once instead of at the primary's kill.
+  unconnected = () => {
+    logger.info({ reason: asked?.reason }, 'worker stopped while waiting for NATS');
+    exit(channel, logger, asked?.err === undefined ? 0 : 1);
+  };
   const bus = await connectBus({
     servers: config.natsServers,
     streamReplicas: config.natsStreamReplicas,
@@ -77,6 +84,7 @@ export async function runWorker(
     name: `${config.instance}-w${identity.slot}`,
     logger,
   });
+  unconnected = undefined;
   const predictor = createPredictor(config, {
     bus,
     logger,
