@@ -68,6 +68,22 @@ describe('retrain policy: triggers', () => {
     });
   });
 
+  it('when performance is degraded while drift is under way (short of K windows), then it learns from the rows since the drift began', () => {
+    const now = 10 * HOUR;
+    const began = new Date(9 * HOUR).toISOString();
+    const degraded = { degraded: true, performance_episodes: 1, windows: 10, drift_since_window: 9 };
+    expect(automaticCause(RULES, checkpoint({ ...degraded, drift_since_at: began }), now, 2 * HOUR)).toEqual({
+      trigger: 'performance',
+      detail: 'live performance degraded (episode 1), while drift since window 9',
+      sinceMs: 9 * HOUR,
+    });
+    // A drift older than the performance window does not widen it.
+    const old = new Date(7 * HOUR).toISOString();
+    expect(automaticCause(RULES, checkpoint({ ...degraded, drift_since_at: old }), now, 2 * HOUR)?.sinceMs).toBe(
+      8 * HOUR,
+    );
+  });
+
   it('when automatic retraining is off, then neither drift nor degradation triggers', () => {
     const off = { ...RULES, enabled: false };
     expect(automaticCause(off, checkpoint({ drift_since_window: 0, degraded: true }), 0, HOUR)).toBeNull();

@@ -51,7 +51,9 @@ export type RetrainDecision =
 
 /**
  * The automatic trigger a window's checkpoint holds: dataset drift in K judged windows of the open episode (a window
- * too small to judge neither ends the episode nor counts) or an open performance episode; null for neither.
+ * too small to judge neither ends the episode nor counts) or an open performance episode (learning from the rows
+ * since the drift began when drift is under way, short of K windows, else over the performance window); null for
+ * neither.
  * `judgedDriftWindows` is how many windows of the episode were judged drifted; without it (a caller that does not
  * count them) every window since the episode began counts, as before.
  */
@@ -81,7 +83,13 @@ export function automaticCause(
   }
   if (checkpoint.degraded) {
     const detail = `live performance degraded (episode ${checkpoint.performance_episodes})`;
-    return { trigger: 'performance', detail, sinceMs: nowMs - performanceWindowMs };
+    const windowStart = nowMs - performanceWindowMs;
+    // Drift under way marks where the world moved: rows from before it would teach the old world again.
+    const driftStart =
+      since === null || checkpoint.drift_since_at === null ? null : Date.parse(checkpoint.drift_since_at);
+    if (driftStart === null || driftStart <= windowStart)
+      return { trigger: 'performance', detail, sinceMs: windowStart };
+    return { trigger: 'performance', detail: `${detail}, while drift since window ${since}`, sinceMs: driftStart };
   }
   return null;
 }
