@@ -15,4 +15,7 @@ const io = {
   cwd: process.cwd(),
   env: process.env,
 };
-process.exitCode = await main(process.argv.slice(2), io);
+const code = await main(process.argv.slice(2), io);
+// Exit as soon as the command is done: a NATS connection attempt left to a server that accepted and never answered
+// (or any other straggler) must not keep the process alive. Written output is flushed first.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

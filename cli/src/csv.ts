@@ -22,7 +22,24 @@ export async function readRawCsv(path: string): Promise<RawTable> {
 
 /** Writes X and y as CSV with the header `x0..x{d-1},y`. */
 export async function writeDatasetCsv(path: string, X: DenseMatrix, y: ArrayLike<number>): Promise<void> {
-  await writeFile(path, formatDatasetCsv(X, y));
+  await writeOutput(path, formatDatasetCsv(X, y));
+}
+
+/** Writes a file the user named; a missing folder, a directory or no permission is one line (exit 1), no stack. */
+export async function writeOutput(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reasons: Record<string, string> = {
+      ENOENT: 'its folder does not exist',
+      EISDIR: 'is a directory',
+      EACCES: 'permission denied',
+      EROFS: 'read-only file system',
+      ENOSPC: 'no space left on the device',
+    };
+    throw new UsageError(`${path}: cannot write (${reasons[code ?? ''] ?? String(code ?? err)})`, 1, { cause: err });
+  }
 }
 
 async function readText(path: string): Promise<string> {

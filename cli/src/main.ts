@@ -1,4 +1,4 @@
-import { MlError } from '@mlops/ml';
+import { InvalidParameterError, MlError } from '@mlops/ml';
 import { DATASET_USAGE, datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { FIT_USAGE, fitCommand } from './commands/fit.js';
@@ -108,17 +108,41 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (command === undefined) throw new UsageError(`unknown command "${name}" (try: mlops help)`);
     return await command(args, io);
   } catch (err) {
-    const { message, code } = describeFailure(err);
+    const { message, code } = describeFailure(err, args);
     io.stderr(`mlops ${name}: ${message}\n`);
     return code;
   }
 }
 
-function describeFailure(err: unknown): { message: string; code: number } {
+function describeFailure(err: unknown, args: readonly string[]): { message: string; code: number } {
   if (err instanceof UsageError) return { message: err.message, code: err.exitCode };
+  if (err instanceof InvalidParameterError) {
+    const flag = flagOf(err, args);
+    if (flag !== undefined) return { message: flagMessage(flag, err), code: 2 };
+  }
   if (err instanceof MlError) return { message: err.message, code: 1 };
   if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
     return { message: err.message, code: 2 };
   }
   throw err;
+}
+
+/** Library parameter names the CLI's flags spell otherwise (scikit-learn's names are kebab-cased for the rest). */
+const RENAMED_PARAMETERS: Record<string, string> = {
+  nSamples: 'rows',
+  missingRate: 'missing',
+  test_size: 'split',
+  train_size: 'split',
+};
+
+/** The flag a library parameter came from, when this command line has it (or, for a missing value, lacks it). */
+function flagOf(err: InvalidParameterError, args: readonly string[]): string | undefined {
+  const flag = RENAMED_PARAMETERS[err.parameter] ?? err.parameter.replace(/^n_/, '').replaceAll('_', '-');
+  const given = args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+  return given || (err.value === undefined && args.some((a) => a.startsWith('--'))) ? flag : undefined;
+}
+
+function flagMessage(flag: string, err: InvalidParameterError): string {
+  if (err.value === undefined) return `--${flag} is required here: ${err.allowed}`;
+  return `--${flag} ${JSON.stringify(err.value) ?? String(err.value)}: ${err.allowed}`;
 }

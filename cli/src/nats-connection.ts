@@ -68,7 +68,9 @@ function natsFromEnv(env: CliIo['env'], flag: string | undefined) {
     });
     return natsConnection(parsed);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message, 2);
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    // One line naming what the user typed: --nats when given, else the variables.
+    const problems = err.problems.map((p) => (flag === undefined ? p : p.replace(/^NATS_URL: /, '--nats: ')));
+    throw new UsageError(problems.join('; '), 2, { cause: err });
   }
 }

@@ -1,12 +1,57 @@
 import { UsageError } from './errors.js';
 
-/** Calls the predictor; a refused connection is one line saying it may not be running (exit 1), not a stack trace. */
-export async function callPredictor(url: string, body?: unknown): Promise<Response> {
+/** Longer than any scoring request takes; a predictor that accepts and never answers must not hang the command. */
+const ANSWER_TIMEOUT_MS = 60_000;
+const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+/**
+ * The predictor's base URL from --url (default the local stack's), without a trailing slash; refused with the reason
+ * (exit 2) unless it is an absolute http(s) URL without credentials: a bearer token goes in PREDICTOR_TOKEN.
+ */
+export function predictorBase(url: string | undefined): string {
+  const text = url ?? DEFAULT_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new UsageError(`--url "${withoutCredentials(text)}" is not a URL (e.g. ${DEFAULT_URL})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UsageError(`--url must be http:// or https://, not ${parsed.protocol}//`);
+  if (parsed.username !== '' || parsed.password !== '')
+    throw new UsageError('--url carries credentials: give the predictor a bearer token in PREDICTOR_TOKEN instead');
+  if (parsed.search !== '' || parsed.hash !== '') throw new UsageError('--url must not carry a query or fragment');
+  return text.replace(/\/+$/, '');
+}
+
+/**
+ * Calls the predictor (with `Authorization: Bearer $PREDICTOR_TOKEN` when set); a refused connection or no answer in
+ * 60 s is one line saying the predictor may not be running (exit 1), not a stack trace or a hang.
+ */
+export async function callPredictor(
+  url: string,
+  env: Readonly<Record<string, string | undefined>>,
+  body?: unknown,
+  timeoutMs = ANSWER_TIMEOUT_MS,
+): Promise<Response> {
+  const token = env.PREDICTOR_TOKEN?.trim();
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const init =
     body === undefined
-      ? {}
-      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  return await fetch(url, init).catch((err: unknown) => {
+      ? { headers }
+      : {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        };
+  return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }).catch((err: unknown) => {
+    if ((err as Error).name === 'TimeoutError')
+      throw new UsageError(`no answer from ${url} within ${timeoutMs / 1000} s: is the predictor running?`, 1);
     throw new UsageError(`cannot reach ${url} (${(err as Error).cause ?? err}): is the predictor running?`, 1);
   });
+}
+
+/** An address as an error may show it: user name, password or token before an @ removed. */
+function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z\d+.-]*:\/\/)?[^/]*@/i, '$1');
 }

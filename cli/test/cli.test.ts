@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createTcpServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +13,7 @@ import { historyEntry, retrainReport } from '../src/commands/retrain.js';
 import { eventLine } from '../src/commands/traffic.js';
 import { tuneRequestOf } from '../src/commands/tune.js';
 import { readNumericCsv } from '../src/csv.js';
+import { callPredictor } from '../src/predictor-http.js';
 import { type CliRun, runCli } from './support/run-cli.js';
 
 let dir: string;
@@ -822,5 +824,158 @@ describe('bin/mlops.js', () => {
     );
     expect(error).toMatchObject({ code: 1 });
     expect((error as { stderr: string }).stderr.trim()).toBe('mlops fit: /nonexistent.csv: cannot read (no such file)');
+  });
+
+  it('when the NATS server accepts and never answers, then the process exits 1 soon after the error (no straggler)', async () => {
+    const silent = await listenSilently();
+    try {
+      const bin = new URL('../bin/mlops.js', import.meta.url).pathname;
+      const started = Date.now();
+      const nats = `nats://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const error = await promisify(execFile)(process.execPath, [bin, 'models', '--nats', nats], {
+        timeout: 30_000,
+      }).catch((err: { code: number; stderr: string; killed: boolean }) => err);
+      expect(error).toMatchObject({ code: 1, killed: false });
+      expect((error as { stderr: string }).stderr).toMatch(/cannot connect to NATS at .*: is the stack up\?/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      silent.close();
+    }
+  }, 40_000);
+});
+
+/** A TCP server that accepts connections and never writes: a hung peer. */
+async function listenSilently(): Promise<Server> {
+  const sockets: import('node:net').Socket[] = [];
+  const server = createTcpServer((socket) => sockets.push(socket));
+  server.on('close', () => {
+    for (const socket of sockets) socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = server.close.bind(server);
+  server.close = ((callback?: (err?: Error) => void) => {
+    for (const socket of sockets) socket.destroy();
+    return close(callback);
+  }) as Server['close'];
+  return server;
+}
+
+describe('mlops: bad input said in one line before anything is sent', () => {
+  it('when the output file cannot be written, then dataset says why in one line (exit 1), no stack', async () => {
+    for (const [out, reason] of [
+      ['missing/dir/a.csv', /missing\/dir\/a\.csv: cannot write \(its folder does not exist\)/],
+      ['.', /: cannot write \(is a directory\)/],
+    ] as const) {
+      const result = await run('dataset', 'make-classification', '--random-state', '1', '--out', out);
+      expectOneLineFailure(result, reason);
+      expect(result.code).toBe(1);
+    }
+  });
+
+  it('when a number is out of range, then the flag is named with the rule (exit 2); a huge data set is refused up front', async () => {
+    for (const [args, message] of [
+      [['make-classification', '--random-state', '1', '--samples=-5'], /--samples -5: must be an integer >= 1/],
+      [['customers', '--rows=-3'], /--rows -3: /],
+      [['make-classification', '--random-state', '1', '--samples', '1e12'], /at most 10,000,000/],
+    ] as const) {
+      const result = await run('dataset', ...args, '--out', 'a.csv');
+      expectOneLineFailure(result, message);
+      expect(result.code).toBe(2);
+    }
+    expect((await run('dataset', 'make-classification', '--random-state', '1', '--out', 'd.csv')).code).toBe(0);
+    const fit = await run('fit', '--csv', 'd.csv', '--penalty', 'elasticnet', '--solver', 'saga');
+    expectOneLineFailure(fit, /mlops fit: --l1-ratio is required here: l1_ratio must be specified/);
+    expect(fit.code).toBe(2);
+  });
+
+  it('when --url is not an http(s) URL or carries credentials, then predict refuses it (exit 2) without echoing them', async () => {
+    for (const [url, message] of [
+      [
+        'http://u:s3cret@127.0.0.1:1',
+        /--url carries credentials: give the predictor a bearer token in PREDICTOR_TOKEN/,
+      ],
+      ['garbage', /--url "garbage" is not a URL/],
+      ['ftp://127.0.0.1:1', /--url must be http:\/\/ or https:\/\//],
+      ['u:s3cret@host', /is not a URL|must be http/],
+    ] as const) {
+      const result = await run('predict', '--features', '[[1]]', '--url', url);
+      expectOneLineFailure(result, message);
+      expect(result.code).toBe(2);
+      expect(result.stderr).not.toContain('s3cret');
+    }
+  });
+
+  it('when the predictor accepts and never answers, then the call gives up with one line instead of hanging', async () => {
+    const silent = await listenSilently();
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}/predict`;
+      await expect(callPredictor(url, {}, { features: [[1]] }, 300)).rejects.toThrow(
+        /no answer from .* within 0\.3 s: is the predictor running\?/,
+      );
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('when PREDICTOR_TOKEN is set, then the predictor is called with it as a bearer token', async () => {
+    const { createServer } = await import('node:http');
+    let seen: string | undefined;
+    const server = createServer((req, res) => {
+      seen = req.headers.authorization;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/predict`;
+      await callPredictor(url, { PREDICTOR_TOKEN: 'tok-1' }, { features: [[1]] });
+      expect(seen).toBe('Bearer tok-1');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('when tune flags break the request schema, then tune names every problem before connecting (exit 2)', async () => {
+    for (const [args, message] of [
+      [['--solver', 'foo'], /grid\.solver\.0: Invalid option/],
+      [['--metric', 'foo'], /selection_metric: Invalid option/],
+      [['--cv', '1'], /cv: cv must be at least 2 folds/],
+      [['--C=-1'], /grid\.C\.0: Too small/],
+      [['--top-k', '0'], /top_k: Too small/],
+      [['--tuning-id', 'bad!id'], /tuning_id: 1-64 characters/],
+    ] as const) {
+      const result = await run('tune', '--nats', 'nats://127.0.0.1:1', ...args);
+      expectOneLineFailure(result, message);
+      expect(result.code).toBe(2);
+      expect(result.stderr).not.toMatch(/cannot connect/);
+    }
+  });
+
+  it('when --nats is malformed, then the command says so naming --nats in one line (exit 2), without credentials', async () => {
+    for (const [nats, message] of [
+      ['garbage ::', /--nats: "garbage ::" is not a server address/],
+      ['', /--nats: is empty/],
+      ['ws://x:1', /--nats: ws:\/\/ is not supported/],
+      ['nats://u:s3cret@x:0', /--nats: "x:0" is not a host\[:port\]/],
+    ] as const) {
+      for (const command of ['models', 'status']) {
+        const result = await run(command, `--nats=${nats}`);
+        expectOneLineFailure(result, message);
+        expect(result.code).toBe(2);
+        expect(result.stderr).not.toContain('s3cret');
+      }
+    }
+  });
+
+  it('when a labels CSV has a ragged row, a repeated header column or one prediction labelled two ways, then nothing is sent', async () => {
+    for (const [text, message] of [
+      ['prediction_id,label\nk3J9x0a-0,1,extra\n', /labels\.csv:2: 3 cells where the header has 2/],
+      ['prediction_id,label\nk3J9x0a-0,1\nk3J9x0a-0,0\n', /labels\.csv:3: label 0 for a prediction line 2 labels 1/],
+      ['prediction_id,label,label\nk3J9x0a-0,1,1\n', /labels\.csv: the header names column "label" twice/],
+    ] as const) {
+      await writeFile(join(dir, 'labels.csv'), text);
+      const result = await run('feedback', '--csv', 'labels.csv', '--nats', 'nats://127.0.0.1:1');
+      expectOneLineFailure(result, message);
+      expect(result.stderr).not.toMatch(/cannot connect/);
+    }
   });
 });

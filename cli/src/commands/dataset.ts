@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -9,7 +8,7 @@ import {
   takeValues,
   trainTestSplit,
 } from '@mlops/ml';
-import { writeDatasetCsv } from '../csv.js';
+import { writeDatasetCsv, writeOutput } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import {
@@ -51,6 +50,9 @@ const FLAGS = [
   'split-random-state',
 ] as const;
 
+/** The most values one generated data set holds: about 20 characters each as CSV text, in one string (V8 caps a string near 512 MB). */
+const MAX_CELLS = 10_000_000;
+
 /** `mlops dataset make-classification`: scikit-learn's generator to CSV, optionally with its train/test split. */
 export async function datasetCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -69,6 +71,11 @@ export async function datasetCommand(args: string[], io: CliIo): Promise<number>
   });
   const options = generatorOptions(values);
   const out = resolve(io.cwd, requiredString(values, 'out'));
+  const cells = (options.nSamples ?? 100) * (options.nFeatures ?? 20);
+  if (cells > MAX_CELLS) {
+    const most = MAX_CELLS.toLocaleString('en');
+    throw new UsageError(`--samples × --features is ${cells.toLocaleString('en')} values: at most ${most}`);
+  }
   const { X, y } = makeClassification(options);
   await writeDatasetCsv(out, X, y);
   io.stdout(`wrote ${X.rows} rows × ${X.cols} features to ${out}\n`);
@@ -84,7 +91,7 @@ export async function datasetCommand(args: string[], io: CliIo): Promise<number>
   await writeDatasetCsv(`${base}.train.csv`, takeRows(X, train), takeValues(y, train));
   await writeDatasetCsv(`${base}.test.csv`, takeRows(X, test), takeValues(y, test));
   const indices = { test_size: split, random_state: randomState, stratify: values.stratify === true };
-  await writeFile(`${base}.split.json`, `${JSON.stringify({ ...indices, train: [...train], test: [...test] })}\n`);
+  await writeOutput(`${base}.split.json`, `${JSON.stringify({ ...indices, train: [...train], test: [...test] })}\n`);
   io.stdout(
     `wrote ${train.length} train / ${test.length} test rows to ${base}.{train,test}.csv and ${base}.split.json\n`,
   );
@@ -126,11 +133,11 @@ async function customersCommand(args: string[], io: CliIo): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  const out = resolve(requiredString(values, 'out'));
+  const out = resolve(io.cwd, requiredString(values, 'out'));
   const nSamples = integerOption(values, 'rows') ?? 2000;
   const randomState = integerOption(values, 'random-state') ?? 7;
   const missingRate = numberOption(values, 'missing') ?? 0.03;
-  await writeFile(out, customersCsv({ nSamples, randomState, missingRate }));
+  await writeOutput(out, customersCsv({ nSamples, randomState, missingRate }));
   io.stderr(`wrote ${out}: ${nSamples} customers, target "churned" (yes/no)\n`);
   return 0;
 }

@@ -179,7 +179,9 @@ async function readLabels(file: string, path: string, model: string | undefined)
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`, 1, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
+    throw new UsageError(`${path}: cannot read (${reason})`, 1, { cause: err });
   }
   let records: ReturnType<typeof readCsv>;
   try {
@@ -193,9 +195,14 @@ async function readLabels(file: string, path: string, model: string | undefined)
   const id = columns.indexOf('prediction_id');
   const label = columns.indexOf('label');
   if (id < 0 || label < 0) throw new UsageError(`${path}: the header must name prediction_id and label`, 1);
+  const twice = columns.find((c, i) => c !== '' && columns.indexOf(c) !== i);
+  if (twice !== undefined) throw new UsageError(`${path}: the header names column "${twice}" twice`, 1);
   if (rows.length === 0) throw new UsageError(`${path}: no labels below the header`, 1);
   const problems: string[] = [];
+  const seen = new Map<string, { label: string; line: number }>();
   const items = rows.map((r) => {
+    if (r.cells.length !== columns.length)
+      problems.push(`${path}:${r.line}: ${r.cells.length} cells where the header has ${columns.length}`);
     const item = {
       prediction_id: r.cells[id]?.trim() ?? '',
       // As text, the value as the target held it ("5", "yes", or "1" of a target of 1 and 2), or the index "0"/"1"
@@ -204,6 +211,12 @@ async function readLabels(file: string, path: string, model: string | undefined)
       ...(model === undefined ? {} : { model }),
     };
     problems.push(...itemProblems(item).map((problem) => `${path}:${r.line}: ${problem}`));
+    const before = seen.get(item.prediction_id);
+    if (before === undefined) seen.set(item.prediction_id, { label: item.label, line: r.line });
+    else if (before.label !== item.label)
+      problems.push(
+        `${path}:${r.line}: label ${item.label} for a prediction line ${before.line} labels ${before.label}`,
+      );
     return item;
   });
   if (problems.length > 0) throw new UsageError(refusedFile(problems), 1);

@@ -5,24 +5,24 @@ import { readRawCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { stringOptions } from '../options.js';
-import { callPredictor } from '../predictor-http.js';
+import { callPredictor, predictorBase } from '../predictor-http.js';
 
 /** Help text for `mlops predict`. */
 export const PREDICT_USAGE = `usage: mlops predict [--url http://127.0.0.1:8080] (--features '[[x0, ...], ...]' | --csv FILE.csv [--target y])
 Sends rows to the predictor's POST /predict and prints its JSON answer. A CSV's columns are found by name, in any
 order: the target column (--target, default y when present) is dropped, and the others must be the served model's
 features (a model trained on a CSV table takes its raw columns and ignores others), or the command names the missing
-(and extra) ones.`;
+(and extra) ones. A predictor started with PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
 
 const FLAGS = ['url', 'features', 'csv', 'target'] as const;
 
 /** `mlops predict`: score rows with the running predictor. */
 export async function predictCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
-  const base = (values.url ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const base = predictorBase(values.url);
   const url = `${base}/predict`;
   const body = await bodyFrom(values, io, base);
-  const response = await callPredictor(url, body);
+  const response = await callPredictor(url, io.env, body);
   const text = await response.text();
   if (!response.ok) throw new UsageError(`${url} answered ${response.status}: ${text.trim()}`, 1);
   io.stdout(`${text.trim()}\n`);
@@ -43,12 +43,12 @@ async function bodyFrom(
   const names = table.columns.map((c) => c.name);
   if (values.target !== undefined && !names.includes(values.target))
     throw new UsageError(`${file}: --target "${values.target}" is not a column (columns: ${names.join(', ')})`, 1);
-  return csvBody(table, file, values.target ?? 'y', await servedInputs(base));
+  return csvBody(table, file, values.target ?? 'y', await servedInputs(base, io.env));
 }
 
 /** The served model's inputs (GET /model): a table model's raw columns, or the names of its numeric features. */
-async function servedInputs(base: string): Promise<{ raw: boolean; names: readonly string[] }> {
-  const response = await callPredictor(`${base}/model`);
+async function servedInputs(base: string, env: CliIo['env']): Promise<{ raw: boolean; names: readonly string[] }> {
+  const response = await callPredictor(`${base}/model`, env);
   if (!response.ok)
     throw new UsageError(`${base}/model answered ${response.status}: ${(await response.text()).trim()}`, 1);
   const model = (await response.json()) as { input_columns?: { name: string }[]; feature_names?: string[] };

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
 import { stringOptions } from '../options.js';
-import { callPredictor } from '../predictor-http.js';
+import { callPredictor, predictorBase } from '../predictor-http.js';
 
 /** Help text for `mlops traffic`. */
 export const TRAFFIC_USAGE = `usage: mlops traffic [--rows N] [--shift D] [--features K] [--label] [--noise P] [--rate R]
@@ -83,7 +83,7 @@ function planOf(values: Partial<Record<(typeof FLAGS)[number], string>> & { labe
     rate: number('rate', 500, (v) => v > 0, 'a positive number of rows a second'),
     waitMs: 1000 * number('wait', 120, (v) => v >= 0, 'a number of seconds'),
     model: values.model ?? DEFAULT_MODEL_NAME,
-    url: (values.url ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
+    url: predictorBase(values.url),
   };
 }
 
@@ -99,13 +99,13 @@ async function send(plan: TrafficPlan, io: CliIo): Promise<void> {
     const features = indices.map((i) =>
       Array.from(data.X.data.subarray(i * 20, (i + 1) * 20), (v, j) => (j < plan.features ? v + plan.shift : v)),
     );
-    const answer = (await post(`${plan.url}/predict`, { features })) as { prediction_ids: string[] };
+    const answer = (await post(`${plan.url}/predict`, io.env, { features })) as { prediction_ids: string[] };
     if (plan.label) {
       const labels = answer.prediction_ids.map((id, k) => {
         const truth = data.y[indices[k] as number] as number;
         return { prediction_id: id, label: noise.randomSample() < plan.noise ? 1 - truth : truth };
       });
-      await post(`${plan.url}/feedback`, labels);
+      await post(`${plan.url}/feedback`, io.env, labels);
       labelled += labels.length;
     }
     const done = sent + count;
@@ -118,8 +118,8 @@ async function send(plan: TrafficPlan, io: CliIo): Promise<void> {
   }
 }
 
-async function post(url: string, body: unknown): Promise<unknown> {
-  const response = await callPredictor(url, body);
+async function post(url: string, env: CliIo['env'], body: unknown): Promise<unknown> {
+  const response = await callPredictor(url, env, body);
   const text = await response.text();
   if (!response.ok && response.status !== 207)
     throw new UsageError(`${url} answered ${response.status}: ${text.trim()}`, 1);

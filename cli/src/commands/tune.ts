@@ -5,6 +5,7 @@ import {
   type Distribution,
   type EventData,
   type EventSubject,
+  parseTuneRequest,
   refusesAcceptedTuning,
   SUBJECTS,
   type TuneReply,
@@ -70,6 +71,12 @@ const OPTIONS = { ...stringOptions(FLAGS), 'class-weight': { type: 'string', mul
 export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
   const { values, classWeights } = parseTuneArgs(args);
   const request = buildRequest(values, classWeights);
+  // The trainer checks the request by the same schema: saying so here needs no stack and names every problem.
+  const checked = parseTuneRequest(request);
+  if (!checked.ok) {
+    const problems = checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+    throw new UsageError(`the tune request would be refused: ${problems}`);
+  }
   const tuningId = request.tuning_id;
   const timeoutMs = timeoutOf(values) * 1000;
   const nc = await connectCli(io, values.nats);

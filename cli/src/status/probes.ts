@@ -89,7 +89,7 @@ export async function natsStatus(io: CliIo, address: string): Promise<EndpointSt
     await nc.close();
     return { name: 'NATS', url, result: { reachable: true, detail: 'reachable' } };
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
+    if (!(err instanceof UsageError) || err.exitCode === 2) throw err; // 2: the address itself is wrong
     const reason = /^cannot connect to NATS at \S+ \((.*)\): is the stack up\?$/.exec(err.message)?.[1];
     return { name: 'NATS', url, result: { reachable: false, problem: `NOT REACHABLE (${reason ?? err.message})` } };
   }

@@ -14,7 +14,7 @@ const optional = (description: string) =>
 export const natsEnvShape = {
   NATS_URL: z
     .string()
-    .min(1)
+    .min(1, 'is empty: give nats://host:port (comma-separated for several servers)')
     .superRefine((text, ctx) => {
       for (const message of natsUrlProblems(text)) ctx.addIssue({ code: 'custom', message });
     })
