@@ -94,9 +94,14 @@ const COMMANDS: Record<string, Command> = {
 /** Runs one CLI invocation and returns its exit code; expected failures print one line to stderr, no stack. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout(`${USAGE}\n`);
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    io.stderr(`${USAGE}\n`);
+    return 2;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    // `mlops help tune`: that command's usage; the overview otherwise.
+    io.stdout(`${COMMAND_USAGE[args[0] ?? ''] ?? USAGE}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   const help = COMMAND_USAGE[name];

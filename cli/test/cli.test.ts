@@ -978,4 +978,38 @@ describe('mlops: bad input said in one line before anything is sent', () => {
       expect(result.stderr).not.toMatch(/cannot connect/);
     }
   });
+
+  it('when a flag means nothing without another, or a command gets options it has none of, then it is refused (exit 2)', async () => {
+    for (const [args, message] of [
+      [
+        ['dataset', 'make-classification', '--random-state', '1', '--out', 's.csv', '--stratify'],
+        /add --split FRACTION/,
+      ],
+      [['traffic', '--wait', '5'], /--wait and --nats are for --watch: add --watch/],
+      [['demo', '--bogus'], /demo takes no options, got --bogus/],
+    ] as const) {
+      const result = await run(...args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    const dataset = await run('dataset');
+    expect([dataset.code, dataset.stderr.split('\n')[0]]).toEqual([
+      2,
+      'mlops dataset: dataset needs a kind first: make-classification or customers',
+    ]);
+  });
+
+  it('when --split is bad, then nothing is written', async () => {
+    const args = ['make-classification', '--random-state', '1', '--out', 's.csv', '--split=-1'];
+    const result = await run('dataset', ...args);
+    expectOneLineFailure(result, /--split -1: must be a fraction in \(0, 1\)/);
+    await expect(readFile(join(dir, 's.csv'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("when mlops gets no command, then the overview goes to stderr (exit 2); mlops help tune prints tune's usage", async () => {
+    const bare = await runCli([], { cwd: dir });
+    expect([bare.code, bare.stdout, bare.stderr.startsWith('usage: mlops <command>')]).toEqual([2, '', true]);
+    const help = await run('help', 'tune');
+    expect([help.code, help.stdout.split('\n')[0]?.startsWith('usage: mlops tune')]).toEqual([0, true]);
+  });
 });

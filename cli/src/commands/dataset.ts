@@ -57,7 +57,9 @@ const MAX_CELLS = 10_000_000;
 export async function datasetCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'customers') return await customersCommand(rest, io);
-  if (sub !== 'make-classification') throw new UsageError(`unknown dataset command "${sub ?? ''}"\n${DATASET_USAGE}`);
+  if (sub === undefined || sub.startsWith('-'))
+    throw new UsageError(`dataset needs a kind first: make-classification or customers\n${DATASET_USAGE}`);
+  if (sub !== 'make-classification') throw new UsageError(`unknown dataset command "${sub}"\n${DATASET_USAGE}`);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -76,17 +78,20 @@ export async function datasetCommand(args: string[], io: CliIo): Promise<number>
     const most = MAX_CELLS.toLocaleString('en');
     throw new UsageError(`--samples × --features is ${cells.toLocaleString('en')} values: at most ${most}`);
   }
+  const split = numberOption(values, 'split');
+  if (split === undefined && (values.stratify === true || values['split-random-state'] !== undefined))
+    throw new UsageError('--stratify and --split-random-state shape the split: add --split FRACTION');
   const { X, y } = makeClassification(options);
+  const randomState = integerOption(values, 'split-random-state') ?? options.randomState;
+  // Split before writing anything: a bad --split leaves no half-written set of files behind.
+  const sides =
+    split === undefined
+      ? undefined
+      : trainTestSplit(X.rows, { testSize: split, randomState, ...(values.stratify === true ? { stratify: y } : {}) });
   await writeDatasetCsv(out, X, y);
   io.stdout(`wrote ${X.rows} rows × ${X.cols} features to ${out}\n`);
-  const split = numberOption(values, 'split');
-  if (split === undefined) return 0;
-  const randomState = integerOption(values, 'split-random-state') ?? options.randomState;
-  const { train, test } = trainTestSplit(X.rows, {
-    testSize: split,
-    randomState,
-    ...(values.stratify === true ? { stratify: y } : {}),
-  });
+  if (sides === undefined || split === undefined) return 0;
+  const { train, test } = sides;
   const base = out.replace(/\.csv$/i, '');
   await writeDatasetCsv(`${base}.train.csv`, takeRows(X, train), takeValues(y, train));
   await writeDatasetCsv(`${base}.test.csv`, takeRows(X, test), takeValues(y, test));

@@ -7,12 +7,14 @@ import {
   takeValues,
   trainTestSplit,
 } from '@mlops/ml';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
 const C_GRID = [0.01, 0.1, 1, 10, 100] as const;
 
 /** `mlops demo`: the seed experiment offline — 1000×20 synthetic data, 20 % split, 15 fits, a results table. */
-export async function demoCommand(_args: string[], io: CliIo): Promise<number> {
+export async function demoCommand(args: string[], io: CliIo): Promise<number> {
+  if (args.length > 0) throw new UsageError(`demo takes no options, got ${args.join(' ')}`);
   const { X, y } = makeClassification({ nSamples: 1000, nFeatures: 20, randomState: 42 });
   const { train, test } = trainTestSplit(X.rows, { testSize: 0.2, randomState: 42 });
   const [trainX, trainY, testX, testY] = [

@@ -51,6 +51,8 @@ export async function trafficCommand(args: string[], io: CliIo): Promise<number>
     strict: true,
   });
   const plan = planOf(values);
+  if (values.watch !== true && (values.wait !== undefined || values.nats !== undefined))
+    throw new UsageError('--wait and --nats are for --watch: add --watch');
   const nc = values.watch === true ? await connectCli(io, values.nats) : undefined;
   const watch = nc === undefined ? undefined : watchPipeline(nc, plan.model, io);
   try {
