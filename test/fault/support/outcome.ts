@@ -2,7 +2,7 @@ import { STREAMS, SUBJECTS } from '@mlops/contracts';
 import { type ModelVersion, type Run, tagEquals } from '@mlops/mlflow';
 import { until } from '@mlops/testkit';
 import { expect } from 'vitest';
-import type { Accepted, FaultStack } from './stack.js';
+import { type Accepted, type FaultStack, PREDICTOR_WORKERS } from './stack.js';
 
 /** Every run of the case's experiment (all tunings), or none when the experiment does not exist yet. */
 export async function experimentRuns(stack: FaultStack): Promise<Run[]> {
@@ -102,12 +102,20 @@ async function loggedModelCount(stack: FaultStack, experimentId: string): Promis
   return count;
 }
 
-/** The predictor reports the version at /model and /ready, and /predict answers with it. */
+/**
+ * Every worker of the predictor serves the version (its summed `predictor_model_info`; workers reload on their own
+ * consumers, one may be a moment behind another), it reports it at /model and /ready, and /predict answers with it.
+ */
 export async function expectServed(stack: FaultStack, version: string): Promise<void> {
-  await until(`predictor serving version ${version}`, async () => {
-    const model = await fetch(`${stack.predictorUrl}/model`).then((r) => (r.ok ? r.json() : undefined));
-    return (model as { version?: string } | undefined)?.version === version ? true : undefined;
+  await until(`every predictor worker serving version ${version}`, async () => {
+    const text = await fetch(`${stack.predictorUrl}/metrics`).then((r) => (r.ok ? r.text() : ''));
+    const serving = [...text.matchAll(/^predictor_model_info\{[^}]*model_version="([^"]+)"[^}]*\} (\S+)$/gm)]
+      .filter((m) => m[1] === version)
+      .reduce((sum, m) => sum + Number(m[2]), 0);
+    return serving === PREDICTOR_WORKERS ? true : undefined;
   });
+  const model = (await (await fetch(`${stack.predictorUrl}/model`)).json()) as { version: string };
+  expect(model.version).toBe(version);
   const ready = (await (await fetch(`${stack.predictorUrl}/ready`)).json()) as { model: { version: string } };
   expect(ready.model.version).toBe(version);
   const response = await fetch(`${stack.predictorUrl}/predict`, {

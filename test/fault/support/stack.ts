@@ -285,6 +285,9 @@ export class FaultStack {
   }
 }
 
+/** Worker processes of the stack's predictor. */
+export const PREDICTOR_WORKERS = 2;
+
 function serviceEnv(name: ServiceName, port: string, modelName: string, dataDir: string): Record<string, string> {
   switch (name) {
     case 'trainer':
@@ -299,6 +302,8 @@ function serviceEnv(name: ServiceName, port: string, modelName: string, dataDir:
         MODEL_NAME: modelName,
         PREDICTOR_MODEL_POLL_MS: '600000',
         PREDICTOR_INSTANCE: 'predictor',
+        // Fixed, not the machine's cores: expectServed waits for every one of them.
+        PREDICTOR_WORKERS: String(PREDICTOR_WORKERS),
       };
     case 'monitor':
       return { MONITOR_PORT: port };
