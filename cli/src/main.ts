@@ -140,11 +140,20 @@ const RENAMED_PARAMETERS: Record<string, string> = {
   train_size: 'split',
 };
 
-/** The flag a library parameter came from, when this command line has it (or, for a missing value, lacks it). */
+/**
+ * The flag a library parameter came from: one this command line gives with that very value (a value derived from
+ * others, or given by another flag, is not named as this one's), or for a missing value one it lacks.
+ */
 function flagOf(err: InvalidParameterError, args: readonly string[]): string | undefined {
   const flag = RENAMED_PARAMETERS[err.parameter] ?? err.parameter.replace(/^n_/, '').replaceAll('_', '-');
-  const given = args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
-  return given || (err.value === undefined && args.some((a) => a.startsWith('--'))) ? flag : undefined;
+  if (err.value === undefined)
+    return args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`)) ? undefined : flag;
+  const values = args.flatMap((a, i) => {
+    if (a.startsWith(`--${flag}=`)) return [a.slice(flag.length + 3)];
+    return a === `--${flag}` && args[i + 1] !== undefined ? [args[i + 1] as string] : [];
+  });
+  const same = (text: string) => text === String(err.value) || (text.trim() !== '' && Number(text) === err.value);
+  return values.some(same) ? flag : undefined;
 }
 
 function flagMessage(flag: string, err: InvalidParameterError): string {

@@ -1,6 +1,6 @@
 import { requestReply, securityOptions, shownServer } from '@mlops/bus';
 import type { ReplyOf, RequestSubject } from '@mlops/contracts';
-import { ConfigError, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
+import { ConfigError, checkNatsEnv, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { UnansweredRequestError, UsageError } from './errors.js';
@@ -62,7 +62,7 @@ function isTimeout(err: unknown): boolean {
 /** NATS_URL (or --nats) and the NATS_* credential and TLS variables, as the services read them. */
 function natsFromEnv(env: CliIo['env'], flag: string | undefined) {
   try {
-    const parsed = parseConfig('mlops', z.object(natsEnvShape), {
+    const parsed = parseConfig('mlops', z.object(natsEnvShape).superRefine(checkNatsEnv), {
       ...env,
       ...(flag === undefined ? {} : { NATS_URL: flag }),
     });

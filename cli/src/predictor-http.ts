@@ -55,3 +55,14 @@ export async function callPredictor(
 function withoutCredentials(text: string): string {
   return text.replace(/^([a-z][a-z\d+.-]*:\/\/)?[^/]*@/i, '$1');
 }
+
+/** The answer's text: a predictor that sent its headers and stalls on the body is one line too, not a stack trace. */
+export async function answerText(response: Response, url: string): Promise<string> {
+  try {
+    return await response.text();
+  } catch (err) {
+    throw new UsageError(`${url} stopped answering mid-body (${(err as Error).name}): is the predictor running?`, 1, {
+      cause: err,
+    });
+  }
+}

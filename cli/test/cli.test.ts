@@ -1012,4 +1012,33 @@ describe('mlops: bad input said in one line before anything is sent', () => {
     const help = await run('help', 'tune');
     expect([help.code, help.stdout.split('\n')[0]?.startsWith('usage: mlops tune')]).toEqual([0, true]);
   });
+
+  it('when a split flag is bad, then the flag the user typed is named with its value, not a derived size', async () => {
+    const base = ['dataset', 'make-classification', '--random-state', '5', '--out', 's.csv'];
+    for (const [args, message] of [
+      [['--split', '0.2', '--split-random-state=-1'], /^mlops dataset: --split-random-state -1: /],
+      [['--split', '0.999'], /^mlops dataset: --split 0\.999: /],
+      [['--split', '0.99', '--stratify'], /^mlops dataset: --split 0\.99: /],
+    ] as const) {
+      const result = await run(...base, ...args);
+      expectOneLineFailure(result, message);
+      expect(result.code).toBe(2);
+    }
+  });
+
+  it('when a labels row ends in empty cells past the header (a trailing comma), then it is taken as it is', async () => {
+    await writeFile(join(dir, 'labels.csv'), 'prediction_id,label\r\nk3J9x0a-0,1,\r\n');
+    const result = await run('feedback', '--csv', 'labels.csv', '--nats', 'nats://127.0.0.1:1');
+    expectOneLineFailure(result, /cannot connect to NATS/); // checked, then sent: the stack is not up
+  });
+
+  it('when NATS_URL carries credentials and NATS_TOKEN is set too, then the CLI refuses as the services do', async () => {
+    const result = await runCli(['models'], {
+      cwd: dir,
+      env: { NATS_URL: 'nats://svc:s3cret@127.0.0.1:1', NATS_TOKEN: 't' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/NATS_URL: carries credentials beside NATS_USER, NATS_TOKEN or NATS_CREDS/);
+    expect(result.stderr).not.toContain('s3cret');
+  });
 });

@@ -129,6 +129,19 @@ describe('mlops status when things are down', () => {
     expect(result.stdout).toContain(`  MLflow     ${base}  reachable`);
   });
 
+  it('when a NATS server list or a bare host carries credentials, then none of them is shown', async () => {
+    const closed = await closedPort();
+    for (const nats of [
+      `nats://svc:s3cret@127.0.0.1:${closed},nats://svc:s3cret@127.0.0.1:${closed}`,
+      `svc:s3cret@127.0.0.1:${closed}`,
+      `s3cret@127.0.0.1:${closed}`,
+    ]) {
+      const result = await status('--nats', nats, '--mlflow', base, '--predictor', base);
+      expect(result.stdout).toMatch(/ {2}NATS +\S*127\.0\.0\.1:\d+\S* +NOT REACHABLE/);
+      expect(result.stdout + result.stderr).not.toContain('s3cret');
+    }
+  });
+
   it('when the state file names processes and a supervisor that is gone, then it shows them with their health now', async () => {
     const closed = await closedPort();
     const supervisor = deadPid();

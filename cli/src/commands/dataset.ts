@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   customersCsv,
+  InvalidParameterError,
   type MakeClassificationOptions,
   makeClassification,
   takeRows,
@@ -84,10 +85,7 @@ export async function datasetCommand(args: string[], io: CliIo): Promise<number>
   const { X, y } = makeClassification(options);
   const randomState = integerOption(values, 'split-random-state') ?? options.randomState;
   // Split before writing anything: a bad --split leaves no half-written set of files behind.
-  const sides =
-    split === undefined
-      ? undefined
-      : trainTestSplit(X.rows, { testSize: split, randomState, ...(values.stratify === true ? { stratify: y } : {}) });
+  const sides = split === undefined ? undefined : splitOrSay(X.rows, y, split, randomState, values);
   await writeDatasetCsv(out, X, y);
   io.stdout(`wrote ${X.rows} rows × ${X.cols} features to ${out}\n`);
   if (sides === undefined || split === undefined) return 0;
@@ -101,6 +99,18 @@ export async function datasetCommand(args: string[], io: CliIo): Promise<number>
     `wrote ${train.length} train / ${test.length} test rows to ${base}.{train,test}.csv and ${base}.split.json\n`,
   );
   return 0;
+}
+
+/** The train/test split, or a usage error naming the flags as typed (the library speaks of derived sizes). */
+function splitOrSay(rows: number, y: Float64Array, split: number, randomState: number, values: RawOptions) {
+  try {
+    return trainTestSplit(rows, { testSize: split, randomState, ...(values.stratify === true ? { stratify: y } : {}) });
+  } catch (err) {
+    if (!(err instanceof InvalidParameterError)) throw err;
+    const flag = err.parameter === 'random_state' ? 'split-random-state' : 'split';
+    const typed = flag === 'split' ? values.split : (values['split-random-state'] ?? values['random-state']);
+    throw new UsageError(`--${flag} ${typed}: ${err.allowed}`, 2, { cause: err });
+  }
 }
 
 function generatorOptions(values: RawOptions): MakeClassificationOptions {

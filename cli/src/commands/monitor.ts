@@ -201,7 +201,8 @@ async function readLabels(file: string, path: string, model: string | undefined)
   const problems: string[] = [];
   const seen = new Map<string, { label: string; line: number }>();
   const items = rows.map((r) => {
-    if (r.cells.length !== columns.length)
+    // Empty cells past the header's columns (a trailing comma) are nothing; a value there is a row out of shape.
+    if (r.cells.slice(columns.length).some((cell) => cell.trim() !== ''))
       problems.push(`${path}:${r.line}: ${r.cells.length} cells where the header has ${columns.length}`);
     const item = {
       prediction_id: r.cells[id]?.trim() ?? '',

@@ -5,7 +5,7 @@ import { readRawCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { stringOptions } from '../options.js';
-import { callPredictor, predictorBase } from '../predictor-http.js';
+import { answerText, callPredictor, predictorBase } from '../predictor-http.js';
 
 /** Help text for `mlops predict`. */
 export const PREDICT_USAGE = `usage: mlops predict [--url http://127.0.0.1:8080] (--features '[[x0, ...], ...]' | --csv FILE.csv [--target y])
@@ -23,7 +23,7 @@ export async function predictCommand(args: string[], io: CliIo): Promise<number>
   const url = `${base}/predict`;
   const body = await bodyFrom(values, io, base);
   const response = await callPredictor(url, io.env, body);
-  const text = await response.text();
+  const text = await answerText(response, url);
   if (!response.ok) throw new UsageError(`${url} answered ${response.status}: ${text.trim()}`, 1);
   io.stdout(`${text.trim()}\n`);
   return 0;
@@ -50,8 +50,14 @@ async function bodyFrom(
 async function servedInputs(base: string, env: CliIo['env']): Promise<{ raw: boolean; names: readonly string[] }> {
   const response = await callPredictor(`${base}/model`, env);
   if (!response.ok)
-    throw new UsageError(`${base}/model answered ${response.status}: ${(await response.text()).trim()}`, 1);
-  const model = (await response.json()) as { input_columns?: { name: string }[]; feature_names?: string[] };
+    throw new UsageError(`${base}/model answered ${response.status}: ${(await answerText(response, base)).trim()}`, 1);
+  const text = await answerText(response, `${base}/model`);
+  let model: { input_columns?: { name: string }[]; feature_names?: string[] };
+  try {
+    model = JSON.parse(text) as typeof model;
+  } catch {
+    throw new UsageError(`${base}/model did not answer JSON: is --url the predictor?`, 1);
+  }
   if (Array.isArray(model.input_columns)) return { raw: true, names: model.input_columns.map((c) => c.name) };
   return { raw: false, names: model.feature_names ?? [] };
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
 import { stringOptions } from '../options.js';
-import { callPredictor, predictorBase } from '../predictor-http.js';
+import { answerText, callPredictor, predictorBase } from '../predictor-http.js';
 
 /** Help text for `mlops traffic`. */
 export const TRAFFIC_USAGE = `usage: mlops traffic [--rows N] [--shift D] [--features K] [--label] [--noise P] [--rate R]
@@ -122,7 +122,7 @@ async function send(plan: TrafficPlan, io: CliIo): Promise<void> {
 
 async function post(url: string, env: CliIo['env'], body: unknown): Promise<unknown> {
   const response = await callPredictor(url, env, body);
-  const text = await response.text();
+  const text = await answerText(response, url);
   if (!response.ok && response.status !== 207)
     throw new UsageError(`${url} answered ${response.status}: ${text.trim()}`, 1);
   return JSON.parse(text) as unknown;

@@ -1,3 +1,4 @@
+import { shownServer } from '@mlops/bus';
 import {
   LocalStackError,
   type ProcessRecord,
@@ -83,7 +84,8 @@ export function recordedEndpoints(section: StackSection): Partial<StackState['en
 
 /** Connects to NATS (with the CLI's credentials) and closes again. */
 export async function natsStatus(io: CliIo, address: string): Promise<EndpointStatus> {
-  const url = withoutCredentials(address);
+  // Each server of the list without its user, password or token (URL parsing would give back a list unchanged).
+  const url = address.split(',').map(shownServer).join(',');
   try {
     const nc = await connectCli(io, address);
     await nc.close();

@@ -72,31 +72,34 @@ const SERVER_URL = /^(?:([a-z][a-z\d+.-]*):\/\/)?(?:([^@/\s]*)@)?([^@\s]+)$/i;
 function natsServerAddress(text: string): NatsServerAddress | string {
   const match = SERVER_URL.exec(text.trim());
   if (match === null) {
-    return `"${shown(text)}" is not a server address: [nats://][user:password@]host[:port], with @ / : in credentials percent-encoded`;
+    return `"${shown(text)}" is not a server address: ${SERVER_FORM}`;
   }
-  const [, scheme = 'nats', userInfo = '', hostPort = ''] = match;
+  const [, scheme = 'nats', userInfo = '', address = ''] = match;
   const protocol = scheme.toLowerCase();
   if (protocol !== 'nats' && protocol !== 'tls') return `${scheme}:// is not supported: use nats:// or tls://`;
-  const url = hostUrl(hostPort);
-  if (url === undefined) return `"${hostPort}" is not a host[:port] (port 1–65535)`;
-  const address = { server: `${protocol}://${url.host}`, tls: protocol === 'tls' };
-  if (userInfo === '') return address;
+  const hostPort = address.replace(/\/$/, '');
+  if (hostUrl(hostPort) === undefined) return `"${hostPort}" is not a host[:port] (port 1–65535)`;
+  // The host as written (nats.js maps ::ffff:a.b.c.d to IPv4 itself, and a certificate may name it so).
+  const server = { server: `${protocol}://${hostPort}`, tls: protocol === 'tls' };
+  if (userInfo === '') return server;
   try {
     const colon = userInfo.indexOf(':');
-    if (colon < 0) return { ...address, token: decodeURIComponent(userInfo) };
+    if (colon < 0) return { ...server, token: decodeURIComponent(userInfo) };
     const user = decodeURIComponent(userInfo.slice(0, colon));
-    return { ...address, user, password: decodeURIComponent(userInfo.slice(colon + 1)) };
+    return { ...server, user, password: decodeURIComponent(userInfo.slice(colon + 1)) };
   } catch {
-    return `the credentials in the address of ${address.server} are not valid percent-encoding`;
+    return `the credentials in the address of ${server.server} are not valid percent-encoding`;
   }
 }
 
 /** host[:port] as a URL, or undefined when it is not one (no host, a path, port 0 or out of range, empty port). */
 function hostUrl(hostPort: string): URL | undefined {
+  // A bare IPv6 address (::1, fe80::1): nats.js brackets it itself, with the default port.
+  const bracketed = (hostPort.match(/:/g)?.length ?? 0) > 1 && !hostPort.includes('[') ? `[${hostPort}]` : hostPort;
   try {
-    const url = new URL(`nats://${hostPort}`);
+    const url = new URL(`nats://${bracketed}`);
     const bare = url.hostname !== '' && /^\/?$/.test(url.pathname) && url.search === '' && url.hash === '';
-    return bare && url.port !== '0' && !hostPort.endsWith(':') ? url : undefined;
+    return bare && url.port !== '0' && !bracketed.endsWith(':') ? url : undefined;
   } catch {
     return undefined;
   }
@@ -113,13 +116,21 @@ export function natsUrlProblems(text: string): string[] {
   const entries = text.split(',').filter((entry) => entry.trim() !== '');
   const problems = entries.length < text.split(',').length ? [EMPTY_SERVER] : [];
   const addresses = entries.map(natsServerAddress);
-  problems.push(...addresses.filter((a): a is string => typeof a === 'string'));
+  // A comma inside a password splits the text: a piece without its @ may be part of a password, so with credentials
+  // anywhere in NATS_URL such a piece is named by position, never shown.
+  const secret = text.includes('@');
+  addresses.forEach((a, i) => {
+    if (typeof a !== 'string') return;
+    const fragment = secret && !(entries[i] ?? '').includes('@');
+    problems.push(fragment ? `server ${i + 1} of ${entries.length} is not a valid address (${SERVER_FORM})` : a);
+  });
   const parsed = addresses.filter((a): a is NatsServerAddress => typeof a !== 'string');
   if (new Set(parsed.map((a) => JSON.stringify([a.user, a.password, a.token]))).size > 1)
     problems.push('its servers carry different credentials: give them once, or NATS_USER/NATS_PASSWORD');
   return problems;
 }
 
+const SERVER_FORM = '[nats://][user:password@]host[:port], with @ / : , in credentials percent-encoded';
 const EMPTY_SERVER = 'an empty server address (nothing, or only spaces, between commas)';
 
 /** The servers of a valid NATS_URL, without credentials, with the credentials the URL carried (the first server's). */

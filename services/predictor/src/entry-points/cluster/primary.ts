@@ -54,6 +54,8 @@ export function createPrimary(options: PrimaryOptions): Service {
   let nextCollection = 0;
   let running = false;
   let stopping: Promise<void> | undefined;
+  /** Workers that exited with an error once the stop began: the stop then fails (the process exits 1). */
+  let failedDrains = 0;
 
   const send = (worker: Worker, message: PrimaryMessage) => {
     if (!worker.isConnected()) return;
@@ -132,7 +134,10 @@ export function createPrimary(options: PrimaryOptions): Service {
       counters.retire(worker.id);
       onFailed(new Error(`predictor worker ${slot} exited (code ${code}, signal ${signal}) before it started`));
       if (stopping !== undefined) {
-        if (code !== 0) log.warn({ slot, code, signal }, 'worker ended its drain with an error');
+        if (code !== 0) {
+          failedDrains += 1;
+          log.warn({ slot, code, signal }, 'worker ended its drain with an error');
+        }
         return;
       }
       // A worker that served, or a replacement, restarts even while the primary still waits for the others to start.
@@ -169,6 +174,7 @@ export function createPrimary(options: PrimaryOptions): Service {
       await Promise.all(left.map((m) => m.exited));
       throw new Error(`${left.length} predictor worker(s) did not drain in time and were killed`);
     }
+    if (failedDrains > 0) throw new Error(`${failedDrains} predictor worker(s) ended with an error during the stop`);
     log.info({ workers: live.length }, 'every worker drained');
   };
 

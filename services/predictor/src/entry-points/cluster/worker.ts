@@ -77,6 +77,8 @@ export async function runWorker(
     logger.info({ reason: asked?.reason }, 'worker stopped while waiting for NATS');
     exit(channel, logger, asked?.err === undefined ? 0 : 1);
   };
+  // The shutdown may have come in the same read as the identity, before there was anything to cut short.
+  if ((asked as typeof asked | undefined) !== undefined) return unconnected(); // (a cast: no narrowing below)
   const bus = await connectBus({
     servers: config.natsServers,
     streamReplicas: config.natsStreamReplicas,
