@@ -54,12 +54,19 @@ describe('NATS connection settings', () => {
     expect(() => parse(env)).toThrow(message);
   });
 
-  it('when NATS_URL names hosts without a scheme, then each becomes a nats:// server; spaces around commas are dropped', () => {
-    expect(parse({ NATS_URL: 'a:4222, b , [::1]:4223' }).servers).toEqual([
-      'nats://a:4222',
-      'nats://b',
-      'nats://[::1]:4223',
-    ]);
+  it.each([
+    [
+      'hosts without a scheme become nats:// servers; spaces around commas are dropped',
+      'a:4222, b , [::1]:4223',
+      ['nats://a:4222', 'nats://b', 'nats://[::1]:4223'],
+    ],
+    [
+      'a bare or IPv4-mapped IPv6 address, or one ending in a slash, is passed on as written',
+      '::1, [::ffff:127.0.0.1]:4222, nats://h:4222/',
+      ['nats://::1', 'nats://[::ffff:127.0.0.1]:4222', 'nats://h:4222'],
+    ],
+  ])('when NATS_URL names its servers so, then %s', (_case, url, servers) => {
+    expect(parse({ NATS_URL: url }).servers).toEqual(servers);
   });
 
   it('when NATS_URL carries a user and password or a token, then they are used as credentials and left out of the servers', () => {
@@ -100,14 +107,6 @@ describe('NATS connection settings', () => {
     for (const url of ['nats://svc:s3cret@a b:4222', 'nats://svc:pa,ss@h:4222', 'nats://svc:s3cret@h:0']) {
       expect(() => parse({ NATS_URL: url })).not.toThrow(/s3cret|pa,|"svc|svc:pa/);
     }
-  });
-
-  it('when a server is a bare or IPv4-mapped IPv6 address or ends in a slash, then it is passed on as written', () => {
-    expect(parse({ NATS_URL: '::1, [::ffff:127.0.0.1]:4222, nats://h:4222/' }).servers).toEqual([
-      'nats://::1',
-      'nats://[::ffff:127.0.0.1]:4222',
-      'nats://h:4222',
-    ]);
   });
 
   it('when NATS_URL carries credentials and NATS_USER, NATS_TOKEN or NATS_CREDS is set too, then the config is refused', () => {
