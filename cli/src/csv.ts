@@ -42,6 +42,13 @@ export async function writeOutput(path: string, text: string): Promise<void> {
   }
 }
 
+/** The one-line error (exit 1) for a file the user named that cannot be read, `path` as it should be shown. */
+export function cannotRead(path: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
+  return new UsageError(`${path}: cannot read (${reason})`, 1, { cause: err });
+}
+
 async function readText(path: string): Promise<string> {
   return decodeCsvBytes(await readBytes(path), path);
 }
@@ -50,8 +57,6 @@ async function readBytes(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
-    throw new UsageError(`${path}: cannot read (${reason})`, 1, { cause: err });
+    throw cannotRead(path, err);
   }
 }

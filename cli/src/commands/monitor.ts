@@ -11,6 +11,7 @@ import {
   type VersionStatus,
 } from '@mlops/contracts';
 import { CsvSyntaxError, isBlankRecord, readCsv } from '@mlops/ml';
+import { cannotRead } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
@@ -179,9 +180,7 @@ async function readLabels(file: string, path: string, model: string | undefined)
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
-    throw new UsageError(`${path}: cannot read (${reason})`, 1, { cause: err });
+    throw cannotRead(path, err);
   }
   let records: ReturnType<typeof readCsv>;
   try {
