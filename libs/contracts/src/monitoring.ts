@@ -281,6 +281,11 @@ export const DriftDetectedDataSchema = z.object({
   drifted_features: z.array(z.string()).min(1),
   drift_share: finite.min(0).max(1),
   detected_at: timestamp,
+  /**
+   * When the detecting window's earliest row was predicted: a drift retrain learns from here on (absent from events
+   * stored before it was added; a restart then dates the episode from `detected_at`).
+   */
+  first_predicted_at: timestamp.optional(),
 });
 
 /** The CloudEvents envelope of `drift.detected`. */

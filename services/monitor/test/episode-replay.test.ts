@@ -20,9 +20,15 @@ function performance(seq: number, degraded: boolean, episode: number, version = 
   return { seq, subject: degraded ? 'performance.degraded' : 'performance.recovered', data };
 }
 
-function detected(seq: number, window: number): StoredEpisode {
+const firstPredictedAt = '2026-12-03T07:59:41.250Z';
+
+function detected(seq: number, window: number, first_predicted_at?: string): StoredEpisode {
   const data = { model: 'm', version: '1', window, drifted_features: ['x0'], drift_share: 0.5, detected_at: at };
-  return { seq, subject: 'drift.detected', data };
+  return {
+    seq,
+    subject: 'drift.detected',
+    data: first_predicted_at === undefined ? data : { ...data, first_predicted_at },
+  };
 }
 
 function resolved(seq: number, detectedWindow: number, window: number): StoredEpisode {
@@ -75,6 +81,12 @@ describe('episode events read back at start', () => {
     const restored = checkpoint({ windows: 6, drift_since_window: null });
     foldEpisode(restored, detected(30, 3));
     expect(restored.drift_since_window).toBeNull();
+    foldEpisode(restored, detected(31, 6, firstPredictedAt));
+    expect(restored).toMatchObject({ drift_since_window: 6, drift_since_at: firstPredictedAt });
+  });
+
+  it('when a drift.detected stored before first_predicted_at existed opens the episode, then it dates from its window close', () => {
+    const restored = checkpoint({ windows: 6, drift_since_window: null });
     foldEpisode(restored, detected(31, 6));
     expect(restored).toMatchObject({ drift_since_window: 6, drift_since_at: at });
   });

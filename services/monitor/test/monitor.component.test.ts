@@ -106,6 +106,10 @@ describe('monitor: drift against the served version', () => {
     const shifted = windowsOf(name).find((w) => w.window === detected.data.window);
     expect(shifted?.prediction).toMatchObject({ name: 'prediction', method: 'ks' });
     expect(shifted?.drifted_features).toEqual(detected.data.drifted_features);
+    // where a restart dates the episode from when drift.detected outlived its window: the window's earliest row
+    const since = detected.data.first_predicted_at ?? '';
+    expect(shifted?.checkpoints[`${name}:${version}`]?.drift_since_at).toBe(since);
+    expect(Date.parse(since)).toBeLessThan(Date.parse(detected.data.detected_at));
   }, 120_000);
 
   it('when champion moves on while a version drifts, then its episode ends as superseded and its later windows open none', async () => {

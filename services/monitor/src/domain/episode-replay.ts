@@ -39,7 +39,8 @@ export function foldEpisode(checkpoint: MonitorCheckpoint, event: StoredEpisode)
   } else if (event.subject === 'drift.detected') {
     if (checkpoint.drift_since_window === null && event.data.window >= checkpoint.windows) {
       checkpoint.drift_since_window = event.data.window;
-      checkpoint.drift_since_at = event.data.detected_at; // the window's close: its first prediction is not stored
+      // Events stored before first_predicted_at existed give the window's close: its own rows are then left out.
+      checkpoint.drift_since_at = event.data.first_predicted_at ?? event.data.detected_at;
     }
   } else if (event.subject === 'drift.resolved' && checkpoint.drift_since_window === event.data.detected_window) {
     checkpoint.drift_since_window = null;

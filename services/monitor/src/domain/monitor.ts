@@ -475,6 +475,7 @@ export class Monitor {
     const at = new Date(window.closedAtMs).toISOString();
     const served = this.isServed(window.model, window.version);
     if (datasetDrift === true && checkpoint.drift_since_window === null && served) {
+      const firstPredictedAt = new Date(firstPredictionMs(window)).toISOString();
       await this.deps.announce.driftDetected({
         model: window.model,
         version: window.version,
@@ -482,9 +483,10 @@ export class Monitor {
         drifted_features: drifted,
         drift_share: driftShare ?? 0,
         detected_at: at,
+        first_predicted_at: firstPredictedAt,
       });
       checkpoint.drift_since_window = window.index;
-      checkpoint.drift_since_at = new Date(firstPredictionMs(window)).toISOString();
+      checkpoint.drift_since_at = firstPredictedAt;
       this.judgedDrift.set(window.key, 1);
     } else if (datasetDrift === true && checkpoint.drift_since_window !== null) {
       this.judgedDrift.set(window.key, (this.judgedDrift.get(window.key) ?? 0) + 1);
