@@ -19,6 +19,9 @@ import type { RetrainRules } from './domain/retrain-policy.js';
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const fraction = (fallback: number) => z.coerce.number().gt(0).lt(1).default(fallback);
 
+/** MONITOR keeps this much by default: about 130,000 windows of 20 features (~8 KB each). */
+const MONITOR_STREAM_DEFAULT_MAX_BYTES = 1024 ** 3;
+
 /** Every environment variable the monitor reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
   .object({
@@ -147,6 +150,14 @@ export const configSchema = z
         "The trainer's data directory: retrain data sets are written to its retrain/ folder (default: TRAINER_DATA_DIR when set, else data/datasets)",
       ),
     TRAINER_DATA_DIR: z.string().min(1).optional().describe('Read only as the default of MONITOR_RETRAIN_DATA_DIR'),
+    MONITOR_STREAM_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(MONITOR_STREAM_DEFAULT_MAX_BYTES)
+      .describe(
+        'MONITOR stream (windows, drift and performance events): past this size the oldest are deleted; the newest window, where a restart resumes, always stays (set when the monitor starts)',
+      ),
     MONITOR_MLFLOW_RUNS: flagSchema(true).describe('Log each window as a step of a "monitoring v<N>" run in MLflow'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
@@ -174,6 +185,8 @@ export interface MonitorConfig {
   /** Absolute path of the trainer's data directory. */
   readonly retrainDataDir: string;
   readonly mlflowRuns: boolean;
+  /** The MONITOR stream's size limit in bytes. */
+  readonly streamMaxBytes: number;
   readonly logLevel: string;
 }
 
@@ -220,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     retrainGate: { significance: p.MONITOR_RETRAIN_GATE_SIGNIFICANCE, alpha: p.MONITOR_RETRAIN_GATE_ALPHA },
     retrainDataDir: resolve(cwd, p.MONITOR_RETRAIN_DATA_DIR ?? p.TRAINER_DATA_DIR ?? 'data/datasets'),
     mlflowRuns: p.MONITOR_MLFLOW_RUNS,
+    streamMaxBytes: p.MONITOR_STREAM_MAX_BYTES,
     logLevel: p.LOG_LEVEL,
   });
 }

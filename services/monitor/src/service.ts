@@ -108,7 +108,7 @@ export function createMonitor(
         registry: metrics.registry,
         isReady: () => ready,
       });
-      await provisionMonitor(deps.bus, config.window.ms);
+      await provisionMonitor(deps.bus, config.window.ms, config.streamMaxBytes);
       await provisionModelEvents(deps.bus);
       await provisionTuningFailures(deps.bus);
       leases.set(await kvRetrainLeases(deps.bus, config.retrain.leaseMs));

@@ -1,8 +1,9 @@
 import { type Bus, connectBus } from '@mlops/bus';
-import type { ReferenceProfileData } from '@mlops/contracts';
+import { type ReferenceProfileData, STREAMS } from '@mlops/contracts';
 import { buildReferenceProfile } from '@mlops/ml';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsAnnouncer } from '../src/adapters/nats-announcer.js';
 import { loadConfig } from '../src/config.js';
@@ -65,7 +66,7 @@ function logged(version: string): PredictionBatch {
 beforeAll(async () => {
   nats = await startNatsServer();
   bus = await connectBus({ servers: nats.url, name: 'monitor-restore-test', logger });
-  await provisionMonitor(bus, config.window.ms);
+  await provisionMonitor(bus, config.window.ms, config.streamMaxBytes);
   await provisionModelEvents(bus);
 }, 60_000);
 
@@ -88,5 +89,27 @@ describe('a monitor restarted on the MONITOR stream', () => {
       ['1', 3, 2],
       ['2', 2, 1],
     ]);
+  });
+
+  it('when MONITOR passed its size limit, then the oldest windows are gone and a restart still resumes from the newest', async () => {
+    const jsm = await jetstreamManager(bus.connection);
+    expect((await jsm.streams.info(STREAMS.monitor.name)).config.max_bytes).toBe(1024 ** 3); // the default
+    const limit = 64 * 1024;
+    await provisionMonitor(bus, config.window.ms, limit);
+    const before = monitorOnBus();
+    await restoreMonitor(bus, before, logger, undefined);
+    const settle = { ack: async () => undefined };
+    let windows = 0;
+    while ((await jsm.streams.info(STREAMS.monitor.name)).state.first_seq === 1) {
+      await before.onPrediction(logged('3'), settle);
+      windows++;
+    }
+    const { config: kept, state } = await jsm.streams.info(STREAMS.monitor.name);
+    expect(kept.max_bytes).toBe(limit);
+    expect(state.bytes).toBeLessThanOrEqual(limit);
+    const after = monitorOnBus();
+    await restoreMonitor(bus, after, logger, undefined);
+    const [status] = await after.status({ name: 'm', version: '3' });
+    expect([status?.windows, status?.last_window?.window]).toEqual([windows, windows - 1]);
   });
 });

@@ -308,7 +308,11 @@ export const STREAM_LIMITS: Record<(typeof STREAMS)[keyof typeof STREAMS]['name'
       'PREDICTOR_LOG_MAX_AGE_S (default 7 days) and PREDICTOR_LOG_MAX_BYTES (default 1 GiB), oldest dropped first; set by the predictor (the monitor only creates it, with those defaults, when missing)',
   },
   FEEDBACK: { duplicateWindow: HOUR_WINDOW, keeps: '7 days (set by the monitor)' },
-  MONITOR: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
+  MONITOR: {
+    duplicateWindow: HOUR_WINDOW,
+    keeps:
+      'MONITOR_STREAM_MAX_BYTES (default 1 GiB), oldest dropped first, no age limit (the newest window, where a restarted monitor resumes, always stays); set by the monitor',
+  },
   RETRAIN: { duplicateWindow: HOUR_WINDOW, keeps: '90 days (set by the monitor)' },
   DEAD_LETTERS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
 };

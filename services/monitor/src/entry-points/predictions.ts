@@ -17,20 +17,25 @@ export function predictionConsumerSpec(windowMs: number) {
   };
 }
 
-/** Provisions what the monitor reads and writes: the prediction log (if no predictor made it yet), labels, events. */
-export async function provisionMonitor(bus: Bus, windowMs: number): Promise<void> {
+/**
+ * Provisions what the monitor reads and writes: the prediction log (if no predictor made it yet), labels, events.
+ * MONITOR is bounded by size only: an age limit could delete the newest window (a restart's checkpoint) of a quiet
+ * monitor, while a size limit deletes the oldest first.
+ */
+export async function provisionMonitor(bus: Bus, windowMs: number, monitorMaxBytes: number): Promise<void> {
   await bus.ensureDeadLetterStream();
   // The predictor owns the prediction log's limits; the monitor only creates it (with the same defaults) if missing.
   await bus.ensureStream({ ...PREDICTIONS_STREAM_DEFAULTS, ifMissing: true });
   await bus.ensureStream({ ...STREAMS.feedback, maxAgeMs: 7 * 24 * 3600_000 });
-  await bus.ensureStream(STREAMS.monitor);
+  await bus.ensureStream({ ...STREAMS.monitor, maxBytes: monitorMaxBytes });
   await bus.ensureStream({ ...STREAMS.retrain, maxAgeMs: 90 * 24 * 3600_000 });
   await bus.ensureConsumer(STREAMS.predictions.name, predictionConsumerSpec(windowMs));
 }
 
 /**
- * How far back a start reads stored windows (a version silent longer shows no last window; a drift episode older
- * than this counts its judged windows from 0 again: a retrain comes no earlier than without the restart).
+ * How far back a start reads stored windows (a version silent longer, or whose windows MONITOR's size limit deleted,
+ * shows no last window; a drift episode older than this counts its judged windows from 0 again: a retrain comes no
+ * earlier than without the restart).
  */
 const WINDOW_REPLAY_MS = 7 * 24 * 3600_000;
 
@@ -48,7 +53,7 @@ export async function restoreMonitor(
   monitor.restore(last?.data);
   const onInvalid = (reason: string, seq: number) => logger.warn({ reason, seq }, 'stored message skipped on replay');
   // Every version's last window and its drift episode's judged windows (the last message holds one version's only),
-  // from the last WINDOW_REPLAY_MS only: MONITOR keeps every window forever, and a start must not read them all.
+  // from the last WINDOW_REPLAY_MS only: MONITOR keeps up to MONITOR_STREAM_MAX_BYTES, and a start must not read it all.
   const since = new Date(Date.now() - WINDOW_REPLAY_MS);
   const windows = await bus.replayEvents(SUBJECTS.monitorWindow, (event) => monitor.rememberWindow(event.data), {
     onInvalid,
