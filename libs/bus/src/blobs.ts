@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
-import { outlivingCreationRaces } from './provisioning.js';
+import { outlivingCreationRaces, storageRefused } from './provisioning.js';
 
 /** Named byte strings too big for one message, in a JetStream object store (chunked, checked by SHA-256). */
 export interface Blobs {
@@ -33,7 +33,9 @@ const DEFAULT_GET_TIMEOUT_MS = 30_000;
 /** The object store `bucket`, created when missing (processes creating it at one moment all open it). */
 export async function blobs(nc: NatsConnection, bucket: string, options: BlobOptions): Promise<Blobs> {
   const config = { ttl: nanos(options.ttlMs), max_bytes: options.maxBytes, replicas: options.replicas ?? 1 };
-  const store: ObjectStore = await outlivingCreationRaces(() => new Objm(nc).create(bucket, config));
+  const store: ObjectStore = await outlivingCreationRaces(() => new Objm(nc).create(bucket, config)).catch((err) => {
+    throw storageRefused(err, `object store ${bucket}`, options.maxBytes, undefined) ?? err;
+  });
   return {
     async put(name, bytes) {
       const stored = await store.info(name);

@@ -23,6 +23,12 @@ export class PublishError extends BusError {
   }
 }
 
+/**
+ * nats-server refused a stream or bucket for want of JetStream storage: it reserves every stream's size limit against
+ * its `max_file_store` (75 % of the free disk by default), so the message names the limit and how to make room.
+ */
+export class StorageRefusedError extends BusError {}
+
 /** The first connection to NATS failed for good (refused credentials or certificates, bad settings). */
 export class ConnectError extends BusError {}
 

@@ -17,6 +17,7 @@ export {
   PoisonMessageError,
   PublishError,
   ReplyError,
+  StorageRefusedError,
   TransientError,
 } from './errors.js';
 export type { EventHandlers, EventIdentity } from './events.js';

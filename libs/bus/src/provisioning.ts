@@ -10,6 +10,7 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { StorageRefusedError } from './errors.js';
 
 /** A stream the services need; provisioning is create-or-update and never deletes data. */
 export interface StreamSpec {
@@ -21,6 +22,8 @@ export interface StreamSpec {
   readonly maxAgeMs?: number;
   /** Bytes kept; past it the oldest messages are discarded. 0 = unlimited; unset keeps an existing stream's limit. */
   readonly maxBytes?: number;
+  /** The setting users change `maxBytes` with, named when nats-server has too little storage for it. */
+  readonly maxBytesSetting?: string;
   /**
    * Only create the stream when it is missing; an existing one is left as it is (for a consumer that must not fight
    * the owner's limits, e.g. the monitor and the predictor's PREDICTIONS).
@@ -80,7 +83,39 @@ export async function outlivingCreationRaces<T>(create: () => Promise<T>): Promi
  * moment is outlived: the one that lost looks again.
  */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
-  await outlivingCreationRaces(() => ensureStreamOnce(jsm, spec, replicas));
+  try {
+    await outlivingCreationRaces(() => ensureStreamOnce(jsm, spec, replicas));
+  } catch (err) {
+    throw storageRefused(err, `stream ${spec.name}`, spec.maxBytes, spec.maxBytesSetting) ?? err;
+  }
+}
+
+const INSUFFICIENT_STORAGE = /insufficient storage/i;
+
+/**
+ * A clear error for nats-server refusing `what` (of `maxBytes`) for want of JetStream storage; undefined for any
+ * other error.
+ */
+export function storageRefused(
+  err: unknown,
+  what: string,
+  maxBytes: number | undefined,
+  setting: string | undefined,
+): StorageRefusedError | undefined {
+  if (!INSUFFICIENT_STORAGE.test((err as Error | undefined)?.message ?? '')) return undefined;
+  const size = maxBytes === undefined || maxBytes <= 0 ? '' : ` of ${mebibytes(maxBytes)}`;
+  const lower = setting === undefined ? '' : `, or lower ${setting}`;
+  return new StorageRefusedError(
+    `nats-server refused ${what}${size}: too little JetStream storage left (it reserves every stream's size limit ` +
+      `against its max_file_store, 75 % of the free disk by default); free disk space, raise max_file_store${lower}`,
+    { cause: err },
+  );
+}
+
+function mebibytes(bytes: number): string {
+  return bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0
+    ? `${bytes / 1024 ** 3} GiB`
+    : `${Math.round(bytes / 1024 ** 2)} MiB`;
 }
 
 async function ensureStreamOnce(jsm: JetStreamManager, spec: StreamSpec, replicas: number): Promise<void> {

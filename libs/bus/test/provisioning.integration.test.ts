@@ -1,7 +1,7 @@
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Bus, type BusLogger, connectBus } from '../src/index.js';
+import { type Bus, type BusLogger, connectBus, StorageRefusedError } from '../src/index.js';
 
 // Services starting together ensure the streams they share (MODELS, PREDICTIONS, …) at the same moment.
 
@@ -40,4 +40,27 @@ describe('ensureStream', () => {
       expect((await jsm.streams.info(`RACE_${round}`)).config.max_bytes).toBe(1 << 20);
     }
   }, 120_000);
+
+  it("when nats-server has too little storage for a stream's size limit, then the error names the stream, the limit, and what to change", async () => {
+    const small = await startNatsServer({ maxFileStoreBytes: 64 * 1024 ** 2 });
+    const bus = await connectBus({ servers: small.url, name: 'ensure-small', logger: silent });
+    try {
+      await bus.ensureStream({ name: 'FITS', subjects: ['fits.>'], maxBytes: 32 * 1024 ** 2 });
+      const refused = bus.ensureStream({
+        name: 'TOO_BIG',
+        subjects: ['big.>'],
+        maxBytes: 1024 ** 3,
+        maxBytesSetting: 'BIG_MAX_BYTES',
+      });
+      await expect(refused).rejects.toThrow(StorageRefusedError);
+      await expect(refused).rejects.toThrow(
+        /^nats-server refused stream TOO_BIG of 1 GiB: too little JetStream storage left .*max_file_store.*, or lower BIG_MAX_BYTES$/,
+      );
+      const bucket = bus.blobs('too-big-bucket', { ttlMs: 60_000, maxBytes: 48 * 1024 ** 2 });
+      await expect(bucket).rejects.toThrow(/^nats-server refused object store too-big-bucket of 48 MiB: too little/);
+    } finally {
+      await bus.close();
+      await small.stop();
+    }
+  });
 });

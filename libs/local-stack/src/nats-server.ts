@@ -55,6 +55,8 @@ export interface NatsServerOptions {
     readonly port: number;
     readonly routes: readonly number[];
   };
+  /** JetStream's file storage in bytes (`max_file_store`); default nats-server's own (75 % of the free disk). */
+  readonly maxFileStoreBytes?: number;
   /** Also append the server's output to this file. */
   readonly logFile?: string | undefined;
   readonly logger?: SupervisorLogger | undefined;
@@ -77,7 +79,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const port = options.port ?? (await findFreePort());
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
   if (options.cluster !== undefined) args.push(...clusterArgs(options.cluster));
-  if (options.auth !== undefined || options.tls !== undefined) {
+  if (options.auth !== undefined || options.tls !== undefined || options.maxFileStoreBytes !== undefined) {
     args.push('-c', await writeServerConfig(storeDir, options));
   }
   const server = await startProcess({
@@ -137,9 +139,13 @@ function notFound(err: unknown): boolean {
   );
 }
 
-/** A config file with the authorization and TLS blocks (command-line flags cannot express TLS verification). */
+/**
+ * A config file with the authorization, TLS and storage blocks (command-line flags cannot express TLS verification or
+ * JetStream's storage).
+ */
 async function writeServerConfig(storeDir: string, options: NatsServerOptions): Promise<string> {
   const lines: string[] = [];
+  if (options.maxFileStoreBytes !== undefined) lines.push(`jetstream { max_file_store: ${options.maxFileStoreBytes} }`);
   const auth = options.auth;
   if (auth !== undefined && 'token' in auth) lines.push(`authorization { token: ${JSON.stringify(auth.token)} }`);
   if (auth !== undefined && 'user' in auth) {

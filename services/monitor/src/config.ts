@@ -19,8 +19,11 @@ import type { RetrainRules } from './domain/retrain-policy.js';
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const fraction = (fallback: number) => z.coerce.number().gt(0).lt(1).default(fallback);
 
-/** MONITOR keeps this much by default: about 130,000 windows of 20 features (~8 KB each). */
-const MONITOR_STREAM_DEFAULT_MAX_BYTES = 1024 ** 3;
+/**
+ * MONITOR keeps this much by default: about 32,000 windows of 20 features (~8 KB each). nats-server reserves a
+ * stream's size limit against its storage, so it is kept small: MLflow holds the whole history.
+ */
+const MONITOR_STREAM_DEFAULT_MAX_BYTES = 256 * 1024 ** 2;
 
 /** Every environment variable the monitor reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z

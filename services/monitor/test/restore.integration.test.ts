@@ -93,7 +93,7 @@ describe('a monitor restarted on the MONITOR stream', () => {
 
   it('when MONITOR passed its size limit, then the oldest windows are gone and a restart still resumes from the newest', async () => {
     const jsm = await jetstreamManager(bus.connection);
-    expect((await jsm.streams.info(STREAMS.monitor.name)).config.max_bytes).toBe(1024 ** 3); // the default
+    expect((await jsm.streams.info(STREAMS.monitor.name)).config.max_bytes).toBe(256 * 1024 ** 2); // the default
     const limit = 64 * 1024;
     await provisionMonitor(bus, config.window.ms, limit);
     const before = monitorOnBus();

@@ -311,7 +311,7 @@ export const STREAM_LIMITS: Record<(typeof STREAMS)[keyof typeof STREAMS]['name'
   MONITOR: {
     duplicateWindow: HOUR_WINDOW,
     keeps:
-      'MONITOR_STREAM_MAX_BYTES (default 1 GiB), oldest dropped first, no age limit (the newest window, where a restarted monitor resumes, always stays); set by the monitor',
+      'MONITOR_STREAM_MAX_BYTES (default 256 MiB), oldest dropped first, no age limit (the newest window, where a restarted monitor resumes, always stays); set by the monitor',
   },
   RETRAIN: { duplicateWindow: HOUR_WINDOW, keeps: '90 days (set by the monitor)' },
   DEAD_LETTERS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },

@@ -27,7 +27,11 @@ export async function provisionMonitor(bus: Bus, windowMs: number, monitorMaxByt
   // The predictor owns the prediction log's limits; the monitor only creates it (with the same defaults) if missing.
   await bus.ensureStream({ ...PREDICTIONS_STREAM_DEFAULTS, ifMissing: true });
   await bus.ensureStream({ ...STREAMS.feedback, maxAgeMs: 7 * 24 * 3600_000 });
-  await bus.ensureStream({ ...STREAMS.monitor, maxBytes: monitorMaxBytes });
+  await bus.ensureStream({
+    ...STREAMS.monitor,
+    maxBytes: monitorMaxBytes,
+    maxBytesSetting: 'MONITOR_STREAM_MAX_BYTES',
+  });
   await bus.ensureStream({ ...STREAMS.retrain, maxAgeMs: 90 * 24 * 3600_000 });
   await bus.ensureConsumer(STREAMS.predictions.name, predictionConsumerSpec(windowMs));
 }

@@ -16,6 +16,7 @@ export async function provisionPredictionLog(bus: Bus, config: PredictionLogConf
     ...STREAMS.predictions,
     maxAgeMs: config.streamMaxAgeMs,
     maxBytes: config.streamMaxBytes,
+    maxBytesSetting: 'PREDICTOR_LOG_MAX_BYTES',
     duplicateWindowMs: Math.min(DUPLICATE_WINDOW_MS, config.streamMaxAgeMs),
   });
 }
