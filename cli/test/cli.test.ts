@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { expandGrid, parseTuneRequest } from '@mlops/contracts';
 import { LogisticRegression, type LogisticRegressionParams } from '@mlops/ml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { versionReport } from '../src/commands/monitor.js';
+import { feedbackBatches, versionReport } from '../src/commands/monitor.js';
 import { modelsTable } from '../src/commands/registry.js';
 import { historyEntry, retrainReport } from '../src/commands/retrain.js';
 import { eventLine } from '../src/commands/traffic.js';
@@ -502,6 +502,23 @@ describe('mlops monitor, feedback', () => {
     expect(lines[0]).toMatch(/^mlops feedback: labels\.csv:3: prediction_id: a prediction id as \/predict returned it/);
     expect(lines.slice(-2)).toEqual(['… and 3 more', '13 rows cannot be sent as labels: nothing was sent']);
     expect(result.stderr).not.toMatch(/cannot connect to NATS/);
+  });
+
+  it('when labels are many or long, then each batch holds at most 10,000 labels and 512 KB of JSON, in order', () => {
+    const short = Array.from({ length: 25_000 }, (_, i) => ({ prediction_id: `p${i}-0`, label: 1 }));
+    expect([...feedbackBatches(short)].map((b) => [b.start, b.batch.length])).toEqual([
+      [0, 10_000],
+      [10_000, 10_000],
+      [20_000, 5_000],
+    ]);
+    const long = Array.from({ length: 3_000 }, (_, i) => ({ prediction_id: `${'x'.repeat(200)}${i}-0`, label: 'yes' }));
+    const batches = [...feedbackBatches(long)];
+    expect(batches.length).toBeGreaterThan(1);
+    for (const { batch } of batches) expect(Buffer.byteLength(JSON.stringify(batch))).toBeLessThanOrEqual(512 * 1024);
+    expect(batches.flatMap((b) => b.batch)).toEqual(long);
+    expect(batches.map((b) => b.start)).toEqual(
+      batches.map((_, i) => batches.slice(0, i).reduce((n, b) => n + b.batch.length, 0)),
+    );
   });
 
   it('when the NATS URL holds credentials, then a failure to connect names the server without them', async () => {

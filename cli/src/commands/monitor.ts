@@ -7,6 +7,7 @@ import {
   FeedbackItemSchema,
   type LivePerformance,
   MAX_FEEDBACK_ITEMS,
+  refusedLabels,
   SUBJECTS,
   type VersionStatus,
 } from '@mlops/contracts';
@@ -24,7 +25,7 @@ export const MONITOR_USAGE = `usage: mlops monitor [--name MODEL] [--version N] 
   labelled predictions.
 usage: mlops feedback --csv FILE [--model MODEL] [--nats URL]
   Sends true labels: a CSV with the columns prediction_id and label (the class's own value as the target held it,
-  such as 5 or yes, or its index 0 or 1), in batches of ${MAX_FEEDBACK_ITEMS}.
+  such as 5 or yes, or its index 0 or 1), in batches of at most ${MAX_FEEDBACK_ITEMS} labels and 512 KB.
 The same with the plain nats CLI: nats request monitor.status '{}', nats request feedback.received '{"prediction_id": "…", "label": 1}'.`;
 
 /** `mlops monitor`: what the monitor knows, as text. */
@@ -59,16 +60,50 @@ export async function feedbackCommand(args: string[], io: CliIo): Promise<number
   if (values.csv === undefined) throw new UsageError('feedback needs --csv FILE (columns prediction_id,label)', 2);
   const items = await readLabels(resolve(io.cwd, values.csv), values.csv, values.model);
   const totals = { accepted: 0, duplicates: 0, refused: 0 };
-  for (let start = 0; start < items.length; start += MAX_FEEDBACK_ITEMS) {
-    const batch = items.slice(start, start + MAX_FEEDBACK_ITEMS);
-    const reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.feedbackReceived, batch);
+  const summary = () => `${totals.accepted} accepted, ${totals.duplicates} already labelled, ${totals.refused} refused`;
+  for (const { start, batch } of feedbackBatches(items)) {
+    let reply: Awaited<ReturnType<typeof askService<typeof SUBJECTS.feedbackReceived>>>;
+    try {
+      reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.feedbackReceived, batch);
+    } catch (err) {
+      // Earlier batches are stored: say so, and that sending the file again is safe (a repeat changes nothing).
+      if (start > 0)
+        io.stderr(`labels of rows 2–${start + 1} were sent (${summary()}); the rest were not: send the file again\n`);
+      throw err;
+    }
     totals.accepted += reply.accepted;
     totals.duplicates += reply.duplicates;
-    totals.refused += reply.errors.length;
+    const refused = refusedLabels(reply);
+    totals.refused += refused;
     for (const e of reply.errors.slice(0, 10)) io.stderr(`  row ${rowOf(e.path, start)}: ${e.message}\n`);
+    const unlisted = refused - Math.min(10, reply.errors.length);
+    if (unlisted > 0)
+      io.stderr(`  … and ${unlisted} more refused labels in rows ${start + 2}–${start + batch.length + 1}\n`);
   }
-  io.stdout(`labels: ${totals.accepted} accepted, ${totals.duplicates} already labelled, ${totals.refused} refused\n`);
+  io.stdout(`labels: ${summary()}\n`);
   return totals.refused > 0 ? 1 : 0;
+}
+
+/** Bytes of JSON one feedback message carries at most: half of NATS's default 1 MB limit. */
+const MAX_FEEDBACK_BATCH_BYTES = 512 * 1024;
+
+/** The labels in batches of at most MAX_FEEDBACK_ITEMS and MAX_FEEDBACK_BATCH_BYTES of JSON, with where each starts. */
+export function* feedbackBatches(
+  items: readonly FeedbackItem[],
+  maxBytes = MAX_FEEDBACK_BATCH_BYTES,
+): Generator<{ start: number; batch: FeedbackItem[] }> {
+  let start = 0;
+  let bytes = 2;
+  for (let i = 0; i < items.length; i++) {
+    const size = Buffer.byteLength(JSON.stringify(items[i])) + 1;
+    if (i > start && (i - start >= MAX_FEEDBACK_ITEMS || bytes + size > maxBytes)) {
+      yield { start, batch: items.slice(start, i) };
+      start = i;
+      bytes = 2;
+    }
+    bytes += size;
+  }
+  if (start < items.length) yield { start, batch: items.slice(start) };
 }
 
 /** One version's status as a few lines and a per-feature table. */

@@ -86,6 +86,7 @@ export {
   FeedbackReplySchema,
   FeedbackRequestSchema,
   MAX_FEEDBACK_ITEMS,
+  MAX_LISTED_FEEDBACK_ERRORS,
   MAX_LOGGED_ROWS,
   MAX_REQUESTS_PER_LOG_MESSAGE,
   MonitorStatusReplySchema,
@@ -96,6 +97,7 @@ export {
   PredictionLoggedDataSchema,
   parseFeedback,
   RAW_COLUMNS_CODING,
+  refusedLabels,
 } from './monitoring.js';
 export type { ClassWeightSpec, PenaltyName } from './penalties.js';
 export {

@@ -141,8 +141,19 @@ export const FeedbackReplySchema = z.object({
   status: z.enum(['accepted', 'partial', 'rejected']),
   accepted: count,
   duplicates: count,
+  /** Labels refused (repeats aside), listed in `errors` or not; absent from monitors before it was added. */
+  refused: count.optional(),
+  /** The first MAX_LISTED_FEEDBACK_ERRORS refused labels with why (the reply must fit one NATS message). */
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
 });
+
+/** A feedback reply lists at most this many refused labels (10,000 would not fit one NATS message). */
+export const MAX_LISTED_FEEDBACK_ERRORS = 100;
+
+/** Labels a feedback reply refused, listed or not. */
+export function refusedLabels(reply: FeedbackReply): number {
+  return reply.refused ?? reply.errors.length;
+}
 
 /** The data of `label.recorded`: a label joined to the prediction it belongs to (first label per id wins). */
 export const LabelRecordedDataSchema = z.object({

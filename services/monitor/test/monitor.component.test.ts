@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Bus, connectBus, requestReply } from '@mlops/bus';
-import { type EventSubject, SUBJECTS } from '@mlops/contracts';
+import { type EventSubject, MAX_LISTED_FEEDBACK_ERRORS, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
 import {
@@ -188,6 +188,22 @@ describe('monitor: late labels', () => {
       timeoutMs: 15_000,
     });
     expect(again).toMatchObject({ status: 'accepted', accepted: 0, duplicates: 10 });
+  }, 120_000);
+
+  it('when a batch refuses thousands of labels, then the reply fits one message: it counts them all, lists the first 100, and says what it stored', async () => {
+    const name = `mon_${randomUUID().slice(0, 8)}`;
+    const version = await registerWorldModel(mlflow, world, name);
+    const ids = await logTraffic(bus, world, { model: name, version, from: 7000, rows: 1000, tag: 'r' });
+    const known = ids.map((id, i) => ({ prediction_id: id, label: world.traffic.y[7000 + i] as 0 | 1 }));
+    const unknown = Array.from({ length: 9000 }, (_, i) => ({ prediction_id: `never${i}-0`, label: 1 as const }));
+    const reply = await requestReply(bus.connection, SUBJECTS.feedbackReceived, [...known, ...unknown], {
+      timeoutMs: 30_000,
+    });
+    expect(reply).toMatchObject({ status: 'partial', accepted: 1000, duplicates: 0, refused: 9000 });
+    expect(reply.errors).toHaveLength(MAX_LISTED_FEEDBACK_ERRORS);
+    expect(reply.errors[0]).toMatchObject({ path: '1000.prediction_id', message: expect.stringMatching(/never0-0/) });
+    const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
+    expect(status.versions[0]?.labels).toMatchObject({ joined: 1000 });
   }, 120_000);
 
   it('when a label overtakes its prediction (sent before the prediction is logged), then it waits for it and is joined', async () => {

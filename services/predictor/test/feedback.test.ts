@@ -175,4 +175,11 @@ describe('feedbackOutcome', () => {
     expect(feedbackOutcome(reply('rejected', []))).toBe('rejected');
     expect(feedbackOutcome(reply('partial', [unknown]))).toBe('partial');
   });
+
+  it('when the reply lists only the first of its refusals, then it cannot say every id was unknown: rejected', () => {
+    const unknown = { path: '0.prediction_id', message: 'no prediction abc-0 was logged (or it was not sampled)' };
+    const listed = { ...reply('rejected', Array(100).fill(unknown)) };
+    expect(feedbackOutcome({ ...listed, refused: 100 })).toBe('unknown_ids');
+    expect(feedbackOutcome({ ...listed, refused: 101 })).toBe('rejected');
+  });
 });

@@ -1,13 +1,14 @@
-import type {
-  EventData,
-  FeedbackItem,
-  FeedbackReply,
-  MonitorCheckpoint,
-  MonitorWindowData,
-  RetrainHistoryReply,
-  RetrainOutcome,
-  RetrainReply,
-  VersionStatus,
+import {
+  type EventData,
+  type FeedbackItem,
+  type FeedbackReply,
+  MAX_LISTED_FEEDBACK_ERRORS,
+  type MonitorCheckpoint,
+  type MonitorWindowData,
+  type RetrainHistoryReply,
+  type RetrainOutcome,
+  type RetrainReply,
+  type VersionStatus,
 } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { type ClassOfLabel, classOfLabel, predictedIndex, type VersionClasses } from './class-labels.js';
@@ -277,7 +278,12 @@ export class Monitor {
 
   private async recordLabels(items: readonly FeedbackItem[]): Promise<FeedbackReply> {
     const errors: FeedbackReply['errors'] = [];
+    const refuse = (error: FeedbackReply['errors'][number]) => {
+      refused++;
+      if (errors.length < MAX_LISTED_FEEDBACK_ERRORS) errors.push(error);
+    };
     let duplicates = 0;
+    let refused = 0;
     const receivedAt = this.now();
     const joined = new Map<string, EventData<'label.recorded'>>();
     const classLabels = new Map<string, Promise<ClassesLookup>>();
@@ -291,7 +297,7 @@ export class Monitor {
           : undefined;
       const label = owner && (await this.classOf(item.label, owner.model, owner.version, classLabels));
       if (label !== undefined && 'error' in label) {
-        errors.push({ path: items.length === 1 ? 'label' : `${index}.label`, message: label.error });
+        refuse({ path: items.length === 1 ? 'label' : `${index}.label`, message: label.error });
         continue;
       }
       if (outcome.ok && label !== undefined && !joined.has(item.prediction_id)) {
@@ -309,17 +315,13 @@ export class Monitor {
       this.join.countRefusal(refusal);
       this.deps.metrics.labels('', refusal.refusal, 1);
       if (refusal.refusal === 'duplicate') duplicates++;
-      else
-        errors.push({
-          path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`,
-          message: refusal.message,
-        });
+      else refuse({ path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`, message: refusal.message });
     }
     await this.storeLabels([...joined.values()], receivedAt);
     const accepted = joined.size;
     // Partial only when some label was stored: refusals beside mere repeats store nothing (422/404, not 207).
-    const status = errors.length === 0 ? 'accepted' : accepted > 0 ? 'partial' : 'rejected';
-    return { status, accepted, duplicates, errors };
+    const status = refused === 0 ? 'accepted' : accepted > 0 ? 'partial' : 'rejected';
+    return { status, accepted, duplicates, refused, errors };
   }
 
   /** The window's drift; a window the statistics cannot take is reported without drift (logged), never lost. */

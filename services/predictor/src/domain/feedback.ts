@@ -1,4 +1,4 @@
-import type { FeedbackItem, FeedbackReply } from '@mlops/contracts';
+import { type FeedbackItem, type FeedbackReply, refusedLabels } from '@mlops/contracts';
 
 /** Why feedback could not be handed to the monitor: nobody answers, too late, a reply we cannot read, too big. */
 export type FeedbackProblem = 'no_monitor' | 'timeout' | 'bad_reply' | 'too_large';
@@ -31,5 +31,7 @@ const UNKNOWN_ID = /\bno prediction\b.*\bwas logged\b|\brequest \S+ has \d+ rows
 export function feedbackOutcome(reply: FeedbackReply): FeedbackOutcome {
   if (reply.status !== 'rejected') return reply.status;
   const unknown = (e: { path: string; message: string }) => /prediction_id$/.test(e.path) && UNKNOWN_ID.test(e.message);
-  return reply.errors.length > 0 && reply.errors.every(unknown) ? 'unknown_ids' : 'rejected';
+  // Refusals past the listed ones cannot be told apart: only a reply listing every refusal can say "unknown ids".
+  const allListed = refusedLabels(reply) === reply.errors.length;
+  return allListed && reply.errors.length > 0 && reply.errors.every(unknown) ? 'unknown_ids' : 'rejected';
 }
