@@ -8,7 +8,7 @@ import { type EventData, SUBJECTS } from '@mlops/contracts';
 import { accuracy, makeClassification } from '@mlops/ml';
 import type { MlflowClient } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
-import type { NatsServerHandle } from '@mlops/testkit';
+import { type NatsServerHandle, okReply } from '@mlops/testkit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type InProcessStack, startInProcessStack, waitFor } from './support/in-process-stack.js';
@@ -122,7 +122,7 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
     });
     expect(response.status).toBe(202);
     const status = await requestReply(client, SUBJECTS.monitorStatus, { name: modelName }, { timeoutMs: 10_000 });
-    const live = status.versions[0]?.performance;
+    const live = okReply(status).versions[0]?.performance;
     expect(live?.labelled).toBe(300);
     expect(live?.accuracy).toBeCloseTo(accuracy(truth, served.labels), 12);
     expect(live?.training).toEqual({ name: 'accuracy', value: registered[0]?.metric?.value });

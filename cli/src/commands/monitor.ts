@@ -35,6 +35,7 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(values.version === undefined ? {} : { version: values.version }),
   });
+  if (reply.status === 'refused') throw new UsageError(`the monitor refused the request: ${reply.message}`, 2);
   if (reply.versions.length === 0) {
     io.stdout(`${nothingSeen(values.name, values.version)}\n`);
     return 0;

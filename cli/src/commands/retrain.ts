@@ -67,6 +67,7 @@ export async function historyCommand(args: string[], io: CliIo): Promise<number>
     ...(values.model === undefined ? {} : { model: values.model }),
     limit,
   });
+  if (reply.status === 'refused') throw new UsageError(`the monitor refused the request: ${reply.message}`, 2);
   if (reply.retrains.length === 0) {
     io.stdout(
       'no retrain yet (the monitor starts one when drift persists or performance degrades; or: mlops retrain)\n',

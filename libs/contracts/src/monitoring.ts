@@ -366,10 +366,10 @@ export const VersionStatusSchema = z.object({
 });
 
 /** The answer to `monitor.status`. */
-export const MonitorStatusReplySchema = z.object({
-  status: z.literal('ok'),
-  versions: z.array(VersionStatusSchema),
-});
+export const MonitorStatusReplySchema = z.union([
+  z.object({ status: z.literal('ok'), versions: z.array(VersionStatusSchema) }),
+  z.object({ status: z.literal('refused'), message: z.string() }),
+]);
 
 /** The data of a prediction log message. */
 export type PredictionLoggedData = z.infer<typeof PredictionLoggedDataSchema>;

@@ -129,11 +129,17 @@ export const RetrainOutcomeSchema = z.object({
   at: timestamp,
 });
 
-/** The answer to `monitor.history`. */
-export const RetrainHistoryReplySchema = z.object({
+/** The retrains `monitor.history` answers with, newest first. */
+export const RetrainHistorySchema = z.object({
   status: z.literal('ok'),
   retrains: z.array(z.object({ retrain: RetrainRequestedDataSchema, outcome: RetrainOutcomeSchema.nullable() })),
 });
+
+/** The reply of `monitor.history`: the retrains, or why the request was refused. */
+export const RetrainHistoryReplySchema = z.union([
+  RetrainHistorySchema,
+  z.object({ status: z.literal('refused'), message: z.string() }),
+]);
 
 /** One of {@link RETRAIN_TRIGGERS}. */
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
@@ -152,4 +158,4 @@ export type RetrainReply = z.infer<typeof RetrainReplySchema>;
 /** What became of a retrain's tuning. */
 export type RetrainOutcome = z.infer<typeof RetrainOutcomeSchema>;
 /** The answer to `monitor.history`. */
-export type RetrainHistoryReply = z.infer<typeof RetrainHistoryReplySchema>;
+export type RetrainHistoryReply = z.infer<typeof RetrainHistorySchema>;

@@ -28,4 +28,4 @@ export type { RetainedMemory } from './retained-memory.js';
 export { retainedMemory } from './retained-memory.js';
 export type { ServiceProcessHandle, ServiceProcessOptions } from './service-process.js';
 export { startServiceProcess } from './service-process.js';
-export { until, within } from './until.js';
+export { okReply, until, within } from './until.js';

@@ -26,3 +26,9 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     clearTimeout(timer);
   }
 }
+
+/** A request's reply in its `ok` form; a refusal fails the test with what the service said. */
+export function okReply<R extends { status: string }>(reply: R): Extract<R, { status: 'ok' }> {
+  if (reply.status !== 'ok') throw new Error(`the request was not answered ok: ${JSON.stringify(reply)}`);
+  return reply as Extract<R, { status: 'ok' }>;
+}

@@ -36,6 +36,14 @@ describe('LabelJoin', () => {
     expect(join.check('r2-0', 'm')).toMatchObject({ ok: true });
   });
 
+  it('when a request read back at start is already past the horizon, then its labels are refused as expired, not unknown', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    join.addBatch(request('late', 0, [0.5, 0.7]), HOUR + 1);
+    expect(join.size).toBe(0);
+    expect(join.check('late-1', undefined)).toMatchObject({ ok: false, refusal: 'expired' });
+    expect(join.check('never-0', undefined)).toMatchObject({ ok: false, refusal: 'unknown' });
+  });
+
   it('when more rows than the limit are logged, then the oldest requests are forgotten first', () => {
     const join = new LabelJoin({ horizonMs: HOUR, maxRows: 4 });
     for (const id of ['a', 'b', 'c']) join.addBatch(request(id, 0, [0.1, 0.9]), 0);

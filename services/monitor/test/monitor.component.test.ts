@@ -8,6 +8,7 @@ import {
   INFORMATIVE,
   logTraffic,
   type NatsServerHandle,
+  okReply,
   registerWorldModel,
   startNatsServer,
   until,
@@ -163,8 +164,8 @@ describe('monitor: drift against the served version', () => {
     const repeated = await requestReply(bus.connection, SUBJECTS.feedbackReceived, twice, { timeoutMs: 15_000 });
     expect(repeated).toMatchObject({ status: 'accepted', accepted: 1, duplicates: 1 });
     const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
-    expect(status.versions[0]?.drift_unavailable).toMatch(/no reference profile/);
-    expect(status.versions[0]?.performance).toMatchObject({ labelled: 301, predictions: 500 });
+    expect(okReply(status).versions[0]?.drift_unavailable).toMatch(/no reference profile/);
+    expect(okReply(status).versions[0]?.performance).toMatchObject({ labelled: 301, predictions: 500 });
     const metrics = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
     expect(metrics).toContain(`monitor_reference_available{model_name="${name}",model_version="${version}"} 0`);
   }, 120_000);
@@ -203,7 +204,7 @@ describe('monitor: late labels', () => {
     expect(reply.errors).toHaveLength(MAX_LISTED_FEEDBACK_ERRORS);
     expect(reply.errors[0]).toMatchObject({ path: '1000.prediction_id', message: expect.stringMatching(/never0-0/) });
     const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
-    expect(status.versions[0]?.labels).toMatchObject({ joined: 1000 });
+    expect(okReply(status).versions[0]?.labels).toMatchObject({ joined: 1000 });
   }, 120_000);
 
   it('when a label overtakes its prediction (sent before the prediction is logged), then it waits for it and is joined', async () => {
@@ -224,7 +225,7 @@ describe('monitor: late labels', () => {
     expect(logged).toBe(id);
     expect(await reply).toMatchObject({ status: 'accepted', accepted: 1, errors: [] });
     const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
-    expect(status.versions[0]?.labels.joined).toBe(1);
+    expect(okReply(status).versions[0]?.labels.joined).toBe(1);
   }, 60_000);
 
   it('when feedback is bad, then each case is refused with the reason and nothing is counted', async () => {
@@ -247,7 +248,7 @@ describe('monitor: late labels', () => {
     }
     await expect(ask('x'.repeat(10 * 1024 * 1024))).rejects.toThrow(/payload|MAX_PAYLOAD/i);
     const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
-    expect(status.versions[0]?.labels.joined).toBe(0);
-    expect(status.versions[0]?.performance.labelled).toBe(0);
+    expect(okReply(status).versions[0]?.labels.joined).toBe(0);
+    expect(okReply(status).versions[0]?.performance.labelled).toBe(0);
   }, 120_000);
 });

@@ -1,10 +1,11 @@
 import { type Bus, connectBus } from '@mlops/bus';
-import { type ReferenceProfileData, STREAMS } from '@mlops/contracts';
+import { PREDICTION_ENCODING, type ReferenceProfileData, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { buildReferenceProfile } from '@mlops/ml';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMonitorMetrics } from '../src/adapters/metrics.js';
 import { natsAnnouncer } from '../src/adapters/nats-announcer.js';
 import { loadConfig } from '../src/config.js';
 import { Monitor, type MonitorDeps } from '../src/domain/monitor.js';
@@ -32,13 +33,13 @@ let nats: NatsServerHandle;
 let bus: Bus;
 const stopping = new AbortController();
 
-/** A monitor publishing to the test server, with MLflow and metrics left out. */
-function monitorOnBus(): Monitor {
+/** A monitor publishing to the test server, with MLflow left out (and metrics, unless given). */
+function monitorOnBus(metrics?: MonitorMetrics): Monitor {
   const deps = {
     files: { load: async () => FILES },
     announce: natsAnnouncer(bus, logger, stopping.signal),
     runs: undefined,
-    metrics: new Proxy({}, { get: () => () => undefined }) as unknown as MonitorMetrics,
+    metrics: metrics ?? (new Proxy({}, { get: () => () => undefined }) as unknown as MonitorMetrics),
     logger,
   } as unknown as MonitorDeps;
   const { window, drift, join, performance, retrain } = config;
@@ -46,8 +47,8 @@ function monitorOnBus(): Monitor {
 }
 
 let sequence = 0;
-/** 100 logged rows of model m `version`. */
-function logged(version: string): PredictionBatch {
+/** 100 logged rows of model m `version` (features shifted by `shift`: 0.5 drifts). */
+function logged(version: string, shift = 0): PredictionBatch {
   sequence++;
   return {
     model: 'm',
@@ -55,12 +56,41 @@ function logged(version: string): PredictionBatch {
     requests: [{ requestId: `r${sequence}`, predictedAtMs: Date.now(), rows: 100 }],
     rows: 100,
     columns: 1,
-    features: Float64Array.from({ length: 100 }, (_, i) => (i + 0.5) / 100),
+    features: Float64Array.from({ length: 100 }, (_, i) => (i + 0.5) / 100 + shift),
     rawColumns: false,
     probabilities: new Float64Array(100).fill(0.5),
     labels: new Float64Array(100),
     sequence,
   };
+}
+
+/** Publishes a batch as the predictor logs it, so that a restart reads it back for joining labels. */
+async function published(batch: PredictionBatch): Promise<PredictionBatch> {
+  const pack = (values: Float64Array) =>
+    Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+  const requests = batch.requests.map((r) => ({
+    request_id: r.requestId,
+    predicted_at: new Date(r.predictedAtMs).toISOString(),
+    rows: r.rows,
+  }));
+  await bus.publishEvent(
+    SUBJECTS.predictionLogged,
+    {
+      model: batch.model,
+      version: batch.version,
+      requests,
+      rows: batch.rows,
+      columns: batch.columns,
+      encoding: PREDICTION_ENCODING,
+      features: pack(batch.features),
+      probabilities: pack(batch.probabilities),
+      labels: pack(batch.labels),
+      sample_rate: 1,
+      dropped_before: 0,
+    },
+    { key: requests[0]?.request_id ?? 'none' },
+  );
+  return batch;
 }
 
 beforeAll(async () => {
@@ -89,6 +119,31 @@ describe('a monitor restarted on the MONITOR stream', () => {
       ['1', 3, 2],
       ['2', 2, 1],
     ]);
+  });
+
+  it("when the monitor restarts, then /metrics shows each version's drift at once and its live performance at the first tick", async () => {
+    const before = monitorOnBus();
+    await restoreMonitor(bus, before, logger, undefined);
+    const settle = { ack: async () => undefined };
+    for (let i = 0; i < 2; i++) await before.onPrediction(await published(logged('5', 0.5)), settle);
+    const labels = Array.from({ length: 100 }, (_, i) => ({ prediction_id: `r${sequence}-${i}`, label: 0 }));
+    expect(await before.feedback(labels)).toMatchObject({ accepted: 100 });
+    const metrics = createMonitorMetrics();
+    const after = monitorOnBus(metrics);
+    await restoreMonitor(bus, after, logger, undefined);
+    const gauge = async (name: string, labels: Record<string, string> = {}) => {
+      const values = (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+      const wanted = { model_name: 'm', model_version: '5', ...labels };
+      return values.find((v) => Object.entries(wanted).every(([k, x]) => v.labels[k] === x))?.value;
+    };
+    expect(await gauge('monitor_dataset_drift')).toBe(1);
+    expect(await gauge('monitor_column_drifted', { column: 'x0' })).toBe(1);
+    expect(await gauge('monitor_labelled_rows')).toBeUndefined();
+    expect(await gauge('monitor_windows_total')).toBeUndefined(); // shown, not counted again
+    await after.tick();
+    expect(await gauge('monitor_labelled_rows')).toBe(100);
+    expect(await gauge('monitor_live_metric', { metric: 'accuracy' })).toBe(1);
+    expect(await gauge('monitor_live_metric', { metric: 'label_coverage' })).toBe(0.5);
   });
 
   it('when MONITOR passed its size limit, then the oldest windows are gone and a restart still resumes from the newest', async () => {

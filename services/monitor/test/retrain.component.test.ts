@@ -18,6 +18,7 @@ import {
   INFORMATIVE,
   logTraffic,
   type NatsServerHandle,
+  okReply,
   registerWorldModel,
   startNatsServer,
   until,
@@ -213,7 +214,7 @@ describe('monitor: only the served version is retrained', () => {
           { name, version: served },
           { timeoutMs: 15_000 },
         );
-        return (servedStatus.versions[0]?.performance.predictions ?? 0) >= 200 ? true : undefined;
+        return (okReply(servedStatus).versions[0]?.performance.predictions ?? 0) >= 200 ? true : undefined;
       },
       30_000,
     );
@@ -223,7 +224,7 @@ describe('monitor: only the served version is retrained', () => {
       { name, version: old },
       { timeoutMs: 15_000 },
     );
-    expect(status.versions[0]?.drift_since_window).not.toBeNull();
+    expect(okReply(status).versions[0]?.drift_since_window).not.toBeNull();
     const labels = truthOf(drifting, 20_000);
     expect(await requestReply(bus.connection, SUBJECTS.feedbackReceived, labels, { timeoutMs: 15_000 })).toMatchObject({
       accepted: 1500,
@@ -283,7 +284,8 @@ describe('monitor: retraining by hand', () => {
     const ids = await logTraffic(bus, world, { model: name, version, from: 12_000, rows: 200, tag: 'f' });
     await requestReply(bus.connection, SUBJECTS.feedbackReceived, truthOf(ids, 12_000), { timeoutMs: 15_000 });
     const ask = () => requestReply(bus.connection, SUBJECTS.monitorRetrain, { model: name }, { timeoutMs: 60_000 });
-    const history = () => requestReply(bus.connection, SUBJECTS.monitorHistory, { model: name }, { timeoutMs: 15_000 });
+    const history = async () =>
+      okReply(await requestReply(bus.connection, SUBJECTS.monitorHistory, { model: name }, { timeoutMs: 15_000 }));
     const first = await ask();
     if (first.status !== 'requested') throw new Error(`no retrain: ${JSON.stringify(first)}`);
     expect(await ask()).toMatchObject({ status: 'skipped', reason: 'in_flight' });

@@ -1,3 +1,4 @@
+import type { MonitorWindowData } from '@mlops/contracts';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { MonitorMetrics } from '../domain/ports.js';
 
@@ -100,25 +101,30 @@ export function createMonitorMetrics(): MonitorPrometheus {
     const colon = key.lastIndexOf(':');
     return { model_name: key.slice(0, colon), model_version: key.slice(colon + 1) };
   };
+  /** Shows a window's statistics on the gauges. */
+  const showWindow = (w: MonitorWindowData) => {
+    const ids = { model_name: w.model, model_version: w.version };
+    if (w.dataset_drift !== null) datasetDrift.set(ids, w.dataset_drift ? 1 : 0);
+    if (w.drift_share !== null) driftShare.set(ids, w.drift_share);
+    for (const c of [...w.features, ...(w.prediction === null ? [] : [w.prediction])]) {
+      statistic.set({ ...ids, column: c.name, statistic: 'psi' }, c.psi);
+      statistic.set({ ...ids, column: c.name, statistic: 'js' }, c.js_distance);
+      statistic.set({ ...ids, column: c.name, statistic: c.method }, c.value);
+      drifted.set({ ...ids, column: c.name }, c.drifted ? 1 : 0);
+      const key = `${w.model}:${w.version}`;
+      const known = columns.get(key) ?? new Set<string>();
+      columns.set(key, known.add(c.name));
+    }
+    for (const m of w.missing) statistic.set({ ...ids, column: m.name, statistic: 'missing_share' }, m.share);
+  };
   return {
     registry,
     rowsCounted: (key, n) => rows.inc(split(key), n),
     windowClosed(w) {
-      const ids = { model_name: w.model, model_version: w.version };
-      windows.inc(ids);
-      if (w.dataset_drift !== null) datasetDrift.set(ids, w.dataset_drift ? 1 : 0);
-      if (w.drift_share !== null) driftShare.set(ids, w.drift_share);
-      for (const c of [...w.features, ...(w.prediction === null ? [] : [w.prediction])]) {
-        statistic.set({ ...ids, column: c.name, statistic: 'psi' }, c.psi);
-        statistic.set({ ...ids, column: c.name, statistic: 'js' }, c.js_distance);
-        statistic.set({ ...ids, column: c.name, statistic: c.method }, c.value);
-        drifted.set({ ...ids, column: c.name }, c.drifted ? 1 : 0);
-        const key = `${w.model}:${w.version}`;
-        const known = columns.get(key) ?? new Set<string>();
-        columns.set(key, known.add(c.name));
-      }
-      for (const m of w.missing) statistic.set({ ...ids, column: m.name, statistic: 'missing_share' }, m.share);
+      windows.inc({ model_name: w.model, model_version: w.version });
+      showWindow(w);
     },
+    windowShown: showWindow,
     labels: (key, outcome, n) =>
       labels.inc({ ...(key === '' ? { model_name: '', model_version: '' } : split(key)), outcome }, n),
     performance(key, p) {

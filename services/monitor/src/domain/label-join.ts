@@ -93,7 +93,11 @@ export class LabelJoin {
     for (const request of batch.requests) {
       const start = offset;
       offset += request.rows;
-      if (this.requests.has(request.requestId) || nowMs - request.predictedAtMs > this.limits.horizonMs) continue;
+      if (this.requests.has(request.requestId)) continue;
+      if (nowMs - request.predictedAtMs > this.limits.horizonMs) {
+        this.rememberEvicted(request.requestId); // read back past the horizon at start: its labels are late, not unknown
+        continue;
+      }
       joined ??= joinedBatch(batch);
       this.requests.set(request.requestId, {
         batch: joined,
@@ -217,6 +221,11 @@ export class LabelJoin {
   private forget(id: string, request: JoinedRequest): void {
     this.requests.delete(id);
     this.rows -= request.rows;
+    this.rememberEvicted(id);
+  }
+
+  /** Remembers a request id as past the horizon (the newest EVICTED_MEMORY of them). */
+  private rememberEvicted(id: string): void {
     this.evicted.add(id);
     if (this.evicted.size > EVICTED_MEMORY) {
       const oldest = this.evicted.values().next().value;

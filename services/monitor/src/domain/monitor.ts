@@ -103,6 +103,11 @@ export class Monitor {
   private readonly champions = new Map<string, { version: string; sequence: number }>();
   /** Versions whose trigger came while its weighing was throttled: weighed again at the next tick after the wait. */
   private readonly retrainDue = new Map<string, { reference: VersionReference; windowIndex: number | null }>();
+  /**
+   * Per version, when its performance gauges are shown again from a fresh pass (a window may have shown a cached
+   * value up to PERFORMANCE_REFRESH_MS old, and traffic may stop right after it; a restart shows none until then).
+   */
+  private readonly gaugesDue = new Map<string, number>();
   /** The newest `performance.degraded` of each version (announced, or read back at start): a superseded episode's evidence. */
   private readonly degradedEvidence = new Map<string, EventData<'performance.degraded'>>();
   /** Per version, the windows of its open drift episode judged drifted: what K counts (an unjudged window does not). */
@@ -220,11 +225,29 @@ export class Monitor {
       this.join.evict(now);
       this.deps.metrics.joinRows(this.join.size);
       for (const window of this.book.expired(now)) await this.report(window);
+      for (const [key, dueAtMs] of [...this.gaugesDue]) {
+        if (dueAtMs > now) continue;
+        this.gaugesDue.delete(key);
+        await this.showPerformance(key);
+      }
       for (const [key, due] of [...this.retrainDue]) {
         const [model, version] = splitKey(key);
         this.considerRetrain(model, version, due.reference, due.windowIndex);
       }
     });
+  }
+
+  /**
+   * After {@link restore} and the replays: shows every version's last window on the gauges at once, and its live
+   * performance at the next tick (a restart must not leave a drifting or degraded version looking fine).
+   */
+  showRestored(): void {
+    for (const [key, window] of this.lastWindows) {
+      this.deps.metrics.windowShown(window);
+      if (this.isReplaced(window.model, window.version)) this.deps.metrics.replaced(key);
+    }
+    const keys = [...this.checkpoints.keys(), ...this.join.versions().map((v) => versionKey(v.model, v.version))];
+    for (const key of keys) this.gaugesDue.set(key, 0);
   }
 
   /** Labels from a client: each joined, stored as `label.recorded`, or refused with why; returns the answer. */
@@ -261,7 +284,7 @@ export class Monitor {
     const last = this.lastWindows.get(key);
     const { checkpoints: _, ...lastWindow } = last ?? { checkpoints: {} };
     const refused = this.join.labelCounts('');
-    const live = this.performanceOf(key, reference);
+    const live = this.performanceOf(key, reference, true);
     // A replaced version's episode ended as superseded (gauge at 0): its late labels do not show it degraded again.
     const closed = this.isReplaced(model, version) || this.superseded.has(key);
     return {
@@ -313,7 +336,8 @@ export class Monitor {
       }
       const refusal = outcome.ok ? DUPLICATE_IN_BATCH : outcome;
       this.join.countRefusal(refusal);
-      this.deps.metrics.labels('', refusal.refusal, 1);
+      // A row its request does not have is an unknown prediction id, as the status counts it.
+      this.deps.metrics.labels('', refusal.refusal === 'bad_row' ? 'unknown' : refusal.refusal, 1);
       if (refusal.refusal === 'duplicate') duplicates++;
       else refuse({ path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`, message: refusal.message });
     }
@@ -426,6 +450,7 @@ export class Monitor {
     this.considerRetrain(window.model, window.version, reference, window.index);
     this.lastWindows.set(window.key, data);
     this.deps.metrics.windowClosed(data);
+    if (!this.gaugesDue.has(window.key)) this.gaugesDue.set(window.key, this.now() + PERFORMANCE_REFRESH_MS);
     if (this.isReplaced(window.model, window.version)) this.deps.metrics.replaced(window.key);
     await this.logToMlflow(data);
   }
@@ -761,15 +786,25 @@ export class Monitor {
     checkpoint.performance_episodes = Math.max(1, episode);
   }
 
+  /** Sets a version's performance gauges from a fresh pass, as a window would (a replaced version never degraded). */
+  private async showPerformance(key: string): Promise<void> {
+    const [model, version] = splitKey(key);
+    const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
+    const live = this.performanceOf(key, reference, true);
+    const closed = this.isReplaced(model, version) || this.superseded.has(key);
+    this.deps.metrics.performance(key, closed ? { ...live, degraded: false } : live);
+  }
+
   /**
    * Live performance of a version: recomputed when its labels changed, else at most every PERFORMANCE_REFRESH_MS
-   * (predictions keep arriving; a full pass over the join for every window would cost more than the window).
+   * (predictions keep arriving; a full pass over the join for every window would cost more than the window), or
+   * when `fresh` (a person asking, or the gauges' catch-up).
    */
-  private performanceOf(key: string, reference: VersionReference): MonitorWindowData['performance'] {
+  private performanceOf(key: string, reference: VersionReference, fresh = false): MonitorWindowData['performance'] {
     const now = this.now();
     const labels = this.join.labelCounts(key).joined;
     const cached = this.performance.get(key);
-    if (cached !== undefined && cached.labels === labels && now - cached.at < PERFORMANCE_REFRESH_MS) {
+    if (!fresh && cached !== undefined && cached.labels === labels && now - cached.at < PERFORMANCE_REFRESH_MS) {
       return cached.value;
     }
     const rows = this.join.rowsOf(key, now - this.rules.performance.windowMs);

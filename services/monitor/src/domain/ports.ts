@@ -93,7 +93,10 @@ export interface MonitoringRuns {
 /** Counters and gauges the monitor exports (Prometheus in adapters/). */
 export interface MonitorMetrics {
   rowsCounted(key: string, rows: number): void;
+  /** A window was reported: counted, and its statistics shown on the gauges. */
   windowClosed(window: MonitorWindowData): void;
+  /** A window read back at start: its statistics shown on the gauges, nothing counted. */
+  windowShown(window: MonitorWindowData): void;
   labels(key: string, outcome: string, n: number): void;
   performance(key: string, live: MonitorWindowData['performance']): void;
   joinRows(rows: number): void;

@@ -84,6 +84,7 @@ export async function restoreMonitor(
       onInvalid,
     },
   );
+  monitor.showRestored();
   logger.info(
     {
       retrains: retrains.events,

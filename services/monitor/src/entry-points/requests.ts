@@ -8,6 +8,7 @@ import {
   RetrainRequestSchema,
   SUBJECTS,
 } from '@mlops/contracts';
+import type { z } from 'zod';
 import type { Monitor } from '../domain/monitor.js';
 
 /**
@@ -23,12 +24,13 @@ export function serveMonitorRequests(bus: Bus, monitor: Monitor): ConsumerHandle
   ];
 }
 
-/** Past retrains, newest first; a body that is not a history request is read as `{}`. */
-function answerHistory(monitor: Monitor, data: Uint8Array): ReplyOf<'monitor.history'> {
+/** Past retrains, newest first; a body that is not a history request is refused with why. */
+export function answerHistory(monitor: Monitor, data: Uint8Array): ReplyOf<'monitor.history'> {
   const body = parseJson(data, {});
-  const parsed = RetrainHistoryRequestSchema.safeParse(body.ok ? body.value : {});
-  const request = parsed.success ? parsed.data : { limit: 20 };
-  return { status: 'ok', retrains: monitor.retrainHistory(request.model, request.limit) };
+  if (!body.ok) return { status: 'refused', message: body.message };
+  const parsed = RetrainHistoryRequestSchema.safeParse(body.value);
+  if (!parsed.success) return { status: 'refused', message: `not a history request: ${problemsOf(parsed.error)}` };
+  return { status: 'ok', retrains: monitor.retrainHistory(parsed.data.model, parsed.data.limit) };
 }
 
 /** A retrain by hand; a body that is not a retrain request is refused with the reason (nothing starts). */
@@ -37,8 +39,7 @@ export async function answerRetrain(monitor: Monitor, data: Uint8Array): Promise
   if (!body.ok) return { status: 'skipped', reason: 'failed', message: body.message };
   const parsed = RetrainRequestSchema.safeParse(body.value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    return { status: 'skipped', reason: 'failed', message: `not a retrain request: ${problems}` };
+    return { status: 'skipped', reason: 'failed', message: `not a retrain request: ${problemsOf(parsed.error)}` };
   }
   return await monitor.retrainByHand(parsed.data);
 }
@@ -52,11 +53,17 @@ export async function answerFeedback(monitor: Monitor, data: Uint8Array): Promis
   return await monitor.feedback(parsed.items);
 }
 
-async function answerStatus(monitor: Monitor, data: Uint8Array): Promise<ReplyOf<'monitor.status'>> {
+/** What the monitor knows, of the versions the filter names; a filter it cannot read is refused with why. */
+export async function answerStatus(monitor: Monitor, data: Uint8Array): Promise<ReplyOf<'monitor.status'>> {
   const body = parseJson(data, {});
-  const parsed = MonitorStatusRequestSchema.safeParse(body.ok ? body.value : {});
-  const filter = parsed.success ? parsed.data : {};
-  return { status: 'ok', versions: await monitor.status(filter) };
+  if (!body.ok) return { status: 'refused', message: body.message };
+  const parsed = MonitorStatusRequestSchema.safeParse(body.value);
+  if (!parsed.success) return { status: 'refused', message: `not a status request: ${problemsOf(parsed.error)}` };
+  return { status: 'ok', versions: await monitor.status(parsed.data) };
+}
+
+function problemsOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
 }
 
 function parseJson(data: Uint8Array, empty?: unknown): { ok: true; value: unknown } | { ok: false; message: string } {

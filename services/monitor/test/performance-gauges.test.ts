@@ -1,0 +1,78 @@
+import type { ReferenceProfileData } from '@mlops/contracts';
+import { buildReferenceProfile } from '@mlops/ml';
+import { createLogger } from '@mlops/service-kit';
+import { describe, expect, it } from 'vitest';
+import { createMonitorMetrics } from '../src/adapters/metrics.js';
+import { loadConfig } from '../src/config.js';
+import { Monitor, type MonitorDeps } from '../src/domain/monitor.js';
+import type { MonitorAnnouncer, VersionFiles } from '../src/domain/ports.js';
+import type { PredictionBatch } from '../src/domain/prediction-batch.js';
+
+const logger = createLogger({ service: 'performance-gauges-test', level: 'silent' });
+const config = loadConfig({ MONITOR_WINDOW_ROWS: '100', MONITOR_RETRAIN: 'false' }, '/srv');
+const FILES: VersionFiles = {
+  profile: buildReferenceProfile({
+    rows: 400,
+    cols: 1,
+    data: Float64Array.from({ length: 400 }, (_, i) => (i + 0.5) / 400),
+  }) as unknown as ReferenceProfileData,
+  model: { classes: [0, 1], coef: [1], intercept: 0, featureNames: ['x0'] },
+  training: { accuracy: 0.9 },
+};
+
+/** A monitor on a clock the test moves, with real gauges and an announcer that takes everything. */
+function monitorAt(clock: { ms: number }) {
+  const metrics = createMonitorMetrics();
+  const announce = new Proxy({}, { get: () => async () => undefined }) as unknown as MonitorAnnouncer;
+  const deps = {
+    files: { load: async () => FILES },
+    announce,
+    runs: undefined,
+    metrics,
+    logger,
+    now: () => clock.ms,
+  } as unknown as MonitorDeps;
+  const { window, drift, join, performance, retrain } = config;
+  return { monitor: new Monitor({ window, drift, join, performance, retrain }, deps), metrics };
+}
+
+/** 100 rows of model m version 1 in one request, predicted at `atMs`. */
+function logged(requestId: string, sequence: number, atMs: number): PredictionBatch {
+  return {
+    model: 'm',
+    version: '1',
+    requests: [{ requestId, predictedAtMs: atMs, rows: 100 }],
+    rows: 100,
+    columns: 1,
+    features: Float64Array.from({ length: 100 }, (_, i) => (i + 0.5) / 100),
+    rawColumns: false,
+    probabilities: new Float64Array(100).fill(0.2),
+    labels: new Float64Array(100),
+    sequence,
+  };
+}
+
+describe('live performance gauges', () => {
+  it('when a window shows a cached coverage and traffic then stops, then a later tick shows the true one', async () => {
+    const clock = { ms: Date.parse('2026-12-04T10:00:00Z') };
+    const { monitor, metrics } = monitorAt(clock);
+    const coverage = async () =>
+      (await metrics.registry.getSingleMetric('monitor_live_metric')?.get())?.values.find(
+        (v) => v.labels.metric === 'label_coverage',
+      )?.value;
+    const settle = { ack: async () => undefined };
+    await monitor.onPrediction(logged('a', 1, clock.ms), settle);
+    const labels = Array.from({ length: 50 }, (_, i) => ({ prediction_id: `a-${i}`, label: 0 }));
+    expect(await monitor.feedback(labels)).toMatchObject({ accepted: 50 });
+    expect(await coverage()).toBe(0.5);
+    clock.ms += 1000;
+    await monitor.onPrediction(logged('b', 2, clock.ms), settle); // its window reuses the second-old figure
+    await monitor.tick();
+    expect(await coverage()).toBe(0.5);
+    clock.ms += 5000;
+    await monitor.tick();
+    expect(await coverage()).toBe(0.25);
+    const [status] = await monitor.status({ name: 'm' });
+    expect(status?.performance).toMatchObject({ predictions: 200, labelled: 50, label_coverage: 0.25 });
+  });
+});
