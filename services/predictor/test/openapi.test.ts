@@ -94,7 +94,7 @@ describe('the OpenAPI document', () => {
     const table = await startTestServer({ model: tableModel() });
     const requests: [string, string, object][] = [
       ['/predict', 'PredictRequest', { records: [{ tenure: 3, plan: 'basic', seats: null }] }],
-      ['/predict', 'PredictRequest', { features: [[3, 'basic', null]] }],
+      ['/invocations', 'InvocationsRequest', { instances: [{ tenure: null, plan: 'basic', seats: 3 }] }],
       ['/invocations', 'InvocationsRequest', { dataframe_split: { columns: TABLE_COLUMNS, data: [[3, null, 2]] } }],
       ['/invocations', 'InvocationsRequest', { dataframe_records: [{ tenure: 3, plan: 'pro', seats: 1 }] }],
       [
@@ -115,6 +115,31 @@ describe('the OpenAPI document', () => {
         expect(answer.status, `${path} ${answer.text}`).toBe(200);
         expect(conforms(schema, body), `${schema} ${JSON.stringify(body)}`).toEqual([]);
       }
+    } finally {
+      await table.close();
+    }
+  });
+
+  it('when a table model gets rows by position, then each protocol answers 400 in its documented error shape naming the columns in order', async () => {
+    const table = await startTestServer({ model: tableModel() });
+    // A row in the order seats, plan, tenure: by position it would score as tenure 2 and seats 3.5 (an unseen category).
+    const row = [2, 'pro', 3.5];
+    const refused: [string, string, object, (json: Record<string, unknown>) => unknown][] = [
+      ['/predict', 'Error', { features: [row] }, (json) => (json.error as { message: string }).message],
+      ['/invocations', 'MlflowError', { instances: [row] }, (json) => json.message],
+      ['/invocations', 'MlflowError', { inputs: [row] }, (json) => json.message],
+      ['/invocations', 'MlflowError', { dataframe_split: { data: [row] } }, (json) => json.message],
+    ];
+    try {
+      for (const [path, schema, body, message] of refused) {
+        const answer = await call(table.base, 'POST', path, JSON.stringify(body));
+        expect(answer.status, `${path} ${answer.text}`).toBe(400);
+        expect(conforms(schema, answer.json)).toEqual([]);
+        expect(message(answer.json)).toMatch(/by name, not by position \(its columns, in order: tenure, plan, seats\)/);
+      }
+      const csv = await call(table.base, 'POST', '/invocations', '3.5,pro,2\n', { 'content-type': 'text/csv' });
+      expect(csv.status).toBe(400);
+      expect(csv.json.message).toMatch(/the first line must name the columns \(tenure, plan, seats, in any order\)/);
     } finally {
       await table.close();
     }

@@ -179,14 +179,19 @@ describe('the prediction log on a real nats-server', () => {
 });
 
 describe('the prediction log of a table model on a real nats-server', () => {
-  it('when a table model registered in MLflow is scored, then its message holds the raw columns coded: numbers, category indices, the unseen index, NaN where missing', async () => {
-    const tableName = `${name}_table`;
+  const tableName = `${name}_table`;
+  let table: Predictor;
+
+  beforeAll(async () => {
     const mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
     const { experimentId } = await mlflow.getOrCreateExperiment(tableName);
     await mlflow.getOrCreateRegisteredModel({ name: tableName });
     const weights = serializeWeights(tableWeights());
     await registerTestModel(mlflow, { experimentId, name: tableName, weights });
-    const table = await startPredictor({ MODEL_NAME: tableName, PREDICTOR_INSTANCE: 'table' });
+    table = await startPredictor({ MODEL_NAME: tableName, PREDICTOR_INSTANCE: 'table' });
+  }, 60_000);
+
+  it('when a table model registered in MLflow is scored, then its message holds the raw columns coded: numbers, category indices, the unseen index, NaN where missing', async () => {
     const records = [
       { tenure: 3.5, plan: 'pro', seats: 2 },
       { tenure: null, plan: 'gold', seats: 7 },
@@ -202,6 +207,28 @@ describe('the prediction log of a table model on a real nats-server', () => {
     // tenure as sent; plan of [basic, plus, pro, missing]; seats of [1, 2, 3, missing]: unseen is 4 in both.
     expect(doubles(data.features)).toEqual([3.5, 2, 1, Number.NaN, 4, 4, 10, Number.NaN, Number.NaN]);
     expect(doubles(data.probabilities)).toEqual(answer.json.probabilities);
+  });
+
+  it('when the table model loaded from MLflow gets a row in another column order by position, then every positional form answers 400 naming its columns in order and the row sent by name scores as its record', async () => {
+    // A file whose columns are seats, plan, tenure: by position its row would score as tenure 2 and seats 3.5.
+    const fileColumns = ['seats', 'plan', 'tenure'];
+    const fileRow = [2, 'pro', 3.5];
+    const byRecord = await post(table, '/predict', { records: [{ seats: 2, plan: 'pro', tenure: 3.5 }] });
+    expect(byRecord.status).toBe(200);
+    const inOrder = /by name, not by position \(its columns, in order: tenure, plan, seats\)/;
+    const features = await post(table, '/predict', { features: [fileRow] });
+    expect([features.status, features.json.error.code]).toEqual([400, 'BAD_REQUEST']);
+    expect(features.json.error.message).toMatch(inOrder);
+    expect(features.json.error.message).toMatch(/send \{"records": \[\{"tenure": …, "plan": …, "seats": …\}\]\}/);
+    for (const body of [{ instances: [fileRow] }, { inputs: [fileRow] }, { dataframe_split: { data: [fileRow] } }]) {
+      const refused = await post(table, '/invocations', body);
+      expect([refused.status, refused.json.error_code], JSON.stringify(body)).toEqual([400, 'BAD_REQUEST']);
+      expect(refused.json.message).toMatch(inOrder);
+      expect(refused.json.message).toMatch(/"dataframe_split": \{"columns": \["tenure", "plan", "seats"\]/);
+    }
+    const split = await post(table, '/invocations', { dataframe_split: { columns: fileColumns, data: [fileRow] } });
+    expect(split.status).toBe(200);
+    expect(split.json.predictions[0].probability).toBe(byRecord.json.probabilities[0]);
   });
 });
 

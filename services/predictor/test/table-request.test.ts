@@ -27,20 +27,8 @@ describe('raw columns in scoring requests (table models)', () => {
       { plan: null, tenure: null },
     ];
     expect(cells(predictTable({ records }, COLUMNS, LIMITS))).toEqual(expected);
-    expect(
-      cells(
-        predictTable(
-          {
-            features: [
-              [3, 'basic'],
-              [null, null],
-            ],
-          },
-          COLUMNS,
-          LIMITS,
-        ),
-      ),
-    ).toEqual(expected);
+    expect(cells(invocationsTable({ instances: records }, COLUMNS, LIMITS))).toEqual(expected);
+    expect(cells(invocationsTable({ inputs: records }, COLUMNS, LIMITS))).toEqual(expected);
     const split = {
       dataframe_split: {
         columns: ['plan', 'extra', 'tenure'],
@@ -80,13 +68,13 @@ describe('raw columns in scoring requests (table models)', () => {
     ],
     [
       'a number in a text column',
-      () => predictTable({ features: [[3, 7]] }, COLUMNS, LIMITS),
+      () => predictTable({ records: [{ tenure: 3, plan: 7 }] }, COLUMNS, LIMITS),
       /column "plan" takes text or null, got 7/,
     ],
     [
-      'a row of the wrong width',
-      () => predictTable({ features: [[3]] }, COLUMNS, LIMITS),
-      /features\[0\] has 1 values, the model takes 2 columns/,
+      'a split frame row of the wrong width',
+      () => invocationsTable({ dataframe_split: { columns: ['tenure', 'plan'], data: [[3]] } }, COLUMNS, LIMITS),
+      /dataframe_split.data rows must have 2 values, one per column/,
     ],
     [
       'a CSV header without a column',
@@ -150,4 +138,94 @@ describe('raw columns in scoring requests (table models)', () => {
       expect(call).toThrow(message);
     });
   }
+});
+
+describe('positional rows for table models (columns are read by name only)', () => {
+  // t_order.csv's columns are a, k, b; k (an integer 0–4) is inferred categorical, so the model's order is a, b, k.
+  const ORDERED: ColumnSpec[] = [
+    { name: 'a', kind: 'number' },
+    { name: 'b', kind: 'number' },
+    { name: 'k', kind: 'number' },
+  ];
+  const FILE_ROW = [0.5, 4, -1.0];
+  const COLUMNS_IN_ORDER = /columns, in order: a, b, k\b/;
+
+  const RECORDS = (field: string) => new RegExp(`records \\(\\{"${field}": \\[\\{"a": …, "b": …, "k": …\\}\\]\\}`);
+  const SPLIT = /\{"dataframe_split": \{"columns": \["a", "b", "k"\], "data": \[\[…\]\]\}\}\), or text\/csv/;
+  const positional: [string, () => unknown, ...RegExp[]][] = [
+    [
+      '/predict gets features as rows',
+      () => predictTable({ features: [FILE_ROW] }, ORDERED, LIMITS),
+      /send \{"records": \[\{"a": …, "b": …, "k": …\}\]\}/,
+    ],
+    [
+      '/predict gets one flat row of features',
+      () => predictTable({ features: FILE_ROW }, ORDERED, LIMITS),
+      /send \{"records": \[/,
+    ],
+    [
+      '/invocations gets instances as lists',
+      () => invocationsTable({ instances: [FILE_ROW] }, ORDERED, LIMITS),
+      RECORDS('instances'),
+      SPLIT,
+    ],
+    [
+      '/invocations gets inputs as lists',
+      () => invocationsTable({ inputs: [FILE_ROW] }, ORDERED, LIMITS),
+      RECORDS('inputs'),
+      SPLIT,
+    ],
+    [
+      '/invocations gets one flat row in instances',
+      () => invocationsTable({ instances: FILE_ROW }, ORDERED, LIMITS),
+      RECORDS('instances'),
+    ],
+    [
+      '/invocations gets records then a list in instances',
+      () => invocationsTable({ instances: [{ a: 0.5, b: -1, k: 4 }, FILE_ROW] }, ORDERED, LIMITS),
+      RECORDS('instances'),
+    ],
+    [
+      '/invocations gets dataframe_split without columns',
+      () => invocationsTable({ dataframe_split: { data: [FILE_ROW] } }, ORDERED, LIMITS),
+      RECORDS('dataframe_records'),
+      SPLIT,
+    ],
+  ];
+  for (const [label, call, ...byName] of positional) {
+    it(`when ${label}, then it is refused naming the columns in order and how to send them by name`, () => {
+      expect(call).toThrow(BadScoringRequest);
+      expect(call).toThrow(COLUMNS_IN_ORDER);
+      expect(call).toThrow(/by name, not by position/);
+      for (const form of byName) expect(call).toThrow(form);
+    });
+  }
+
+  it('when the same row is sent by name (records, instances records, split frame in file order, CSV header), then every form reads k as k', () => {
+    const expected = [
+      ['a', [0.5]],
+      ['b', [-1]],
+      ['k', [4]],
+    ];
+    const record = { a: 0.5, k: 4, b: -1.0 };
+    expect(cells(predictTable({ records: [record] }, ORDERED, LIMITS))).toEqual(expected);
+    expect(cells(invocationsTable({ instances: [record] }, ORDERED, LIMITS))).toEqual(expected);
+    const split = { dataframe_split: { columns: ['a', 'k', 'b'], data: [FILE_ROW] } };
+    expect(cells(invocationsTable(split, ORDERED, LIMITS))).toEqual(expected);
+    expect(cells(csvTable('a,k,b\n0.5,4,-1.0\n', ORDERED, LIMITS))).toEqual(expected);
+  });
+
+  it('when a CSV body has no header line, then it is refused naming the columns the first line must name', () => {
+    // One row without a header: refused for the header, not as an empty batch (the row taken for a header).
+    const call = () => csvTable('0.5,4,-1.0\n', ORDERED, LIMITS);
+    expect(call).toThrow(BadScoringRequest);
+    expect(call).toThrow(/CSV header lacks column "a": the first line must name the columns \(a, b, k, in any order\)/);
+  });
+
+  it('when an OIP request sends one matrix tensor instead of a tensor per column, then the refusal names every column', () => {
+    const tensor = { name: 'input', datatype: 'FP64', shape: [1, 3], data: FILE_ROW };
+    const call = () => inferTable({ inputs: [tensor] }, ORDERED, LIMITS);
+    expect(call).toThrow(BadScoringRequest);
+    expect(call).toThrow(/inputs lacks column "a": .*one tensor per column, named a, b, k/);
+  });
 });

@@ -33,14 +33,14 @@ const COMPONENTS = {
   PredictRequest: eitherModel(
     PredictRequestSchema,
     TableRequestShapes.predict,
-    'Rows to score: {"features": [...]} or {"records": [{...}]}: numbers for a model of numeric features; for a model trained on a CSV table, its raw columns (GET /model lists them): numbers, text, and null for a missing value, every column named in each record.',
+    'Rows to score: {"features": [...]} (positional, in the order of GET /model feature_names) or {"records": [{...}]}: numbers for a model of numeric features; for a model trained on a CSV table, its raw columns (GET /model lists them as input_columns) by name only, {"records": [{...}]}: numbers, text, and null for a missing value, every column named in each record ("features" answers 400 naming the columns).',
   ),
   PredictResponse: PredictResponseSchema,
   Error: ErrorResponseSchema,
   InvocationsRequest: eitherModel(
     InvocationsRequestSchema,
     TableRequestShapes.invocations,
-    'MLflow scoring-server input: one of dataframe_split, dataframe_records, instances, inputs; a table model takes text and null cells too',
+    'MLflow scoring-server input: one of dataframe_split, dataframe_records, instances, inputs; a table model takes text and null cells too, and its columns by name only: dataframe_split with columns, dataframe_records, or instances/inputs as records (rows by position answer 400 naming the columns)',
   ),
   InvocationsResponse: InvocationsResponseSchema,
   MlflowError: MlflowErrorSchema,

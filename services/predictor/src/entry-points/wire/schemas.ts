@@ -31,23 +31,22 @@ export const FeaturesForms = {
 const cell = z
   .union([finite, z.string(), z.null()])
   .describe('a value of one input column: a number, text, or null for a missing value');
-const tableRow = z.array(cell).describe('one row: a value per input column, in the order GET /model lists them');
+const tableRow = z.array(cell).describe('one row: a value per column of `columns`, in that order');
 const tableRecord = z.record(z.string(), cell).describe('one row as column name → value, every input column named');
 
 /**
  * The requests of a model trained on a CSV table (raw columns, GET /model lists them), for the OpenAPI document:
- * they are read by wire/table-request.ts, which names the column and row of a bad value.
+ * they are read by wire/table-request.ts, which names the column and row of a bad value. Its columns are sent by
+ * name only: rows by position (`features`, lists in `instances`/`inputs`, a split frame without `columns`) answer
+ * 400 naming the columns, since a row in another order would be scored wrong without an error.
  */
 export const TableRequestShapes = {
-  predict: z.union([
-    z.object({ features: z.union([z.array(tableRow), tableRow]) }).strict(),
-    z.object({ records: z.array(tableRecord) }).strict(),
-  ]),
+  predict: z.object({ records: z.array(tableRecord) }).strict(),
   invocations: z.union([
     z.object({
       dataframe_split: z
         .object({
-          columns: z.array(z.string()).optional(),
+          columns: z.array(z.string()).describe('the name of each value of a row, in any order'),
           index: z.array(z.unknown()).optional(),
           data: z.array(tableRow),
         })
@@ -55,14 +54,8 @@ export const TableRequestShapes = {
       params: z.record(z.string(), z.unknown()).optional(),
     }),
     z.object({ dataframe_records: z.array(tableRecord), params: z.record(z.string(), z.unknown()).optional() }),
-    z.object({
-      instances: z.array(z.union([tableRow, tableRecord])),
-      params: z.record(z.string(), z.unknown()).optional(),
-    }),
-    z.object({
-      inputs: z.array(z.union([tableRow, tableRecord])),
-      params: z.record(z.string(), z.unknown()).optional(),
-    }),
+    z.object({ instances: z.array(tableRecord), params: z.record(z.string(), z.unknown()).optional() }),
+    z.object({ inputs: z.array(tableRecord), params: z.record(z.string(), z.unknown()).optional() }),
   ]),
   infer: z.object({
     id: z.string().optional(),

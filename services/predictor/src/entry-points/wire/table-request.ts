@@ -62,27 +62,44 @@ export function recordsTable(
   return buildColumns(columns, rows.length, (i, j) => rows[i]![columns[j]!.name], where);
 }
 
-/** Positional rows (`features`, `dataframe_split.data`, `instances`): cells in the order of `order` (column indices). */
-export function rowsTable(
-  rows: unknown,
+/**
+ * Refuses rows sent by position to a table model. Its columns are read by name only: a row in another order (its
+ * CSV's, say) would otherwise be scored without an error, a number landing in another number column or counted as
+ * an unseen category. The message lists the columns in the model's order and the named forms to send instead.
+ */
+function positionalRefused(where: string, columns: readonly ColumnSpec[], byName: string): BadScoringRequest {
+  const names = columns.map(({ name }) => name).join(', ');
+  return new BadScoringRequest(
+    `${where}: this model reads its columns by name, not by position (its columns, in order: ${names}); send ${byName}`,
+  );
+}
+
+/** `{"c1": …, "c2": …}`: a record naming the first columns, for the messages that show how to send them. */
+function recordExample(columns: readonly ColumnSpec[]): string {
+  const shown = columns.slice(0, 3).map(({ name }) => `${JSON.stringify(name)}: …`);
+  return `{${[...shown, ...(columns.length > 3 ? ['…'] : [])].join(', ')}}`;
+}
+
+/** How to send rows by name to `/invocations`: records, a split frame with its columns, or CSV with a header. */
+function invocationsByName(columns: readonly ColumnSpec[], field: string): string {
+  const names = columns.map(({ name }) => JSON.stringify(name));
+  const recordsField = field === 'instances' || field === 'inputs' ? field : 'dataframe_records';
+  return [
+    `records ({"${recordsField}": [${recordExample(columns)}]}, one object per row)`,
+    `a split frame with its columns ({"dataframe_split": {"columns": [${names.join(', ')}], "data": [[…]]}})`,
+    'or text/csv whose first line names the columns',
+  ].join(', ');
+}
+
+/** Rows whose cells are already in the model's column order (a split frame or CSV, reordered by their column names). */
+function orderedRows(
+  rows: readonly (readonly unknown[])[],
   columns: readonly ColumnSpec[],
   limits: ScoringLimits,
   where: string,
-  order: readonly number[] = columns.map((_, j) => j),
 ): RawTable {
-  if (!Array.isArray(rows)) throw new BadScoringRequest(`${where} must be an array of rows`);
-  const single = rows.length > 0 && !Array.isArray(rows[0]);
-  const all = (single ? [rows] : rows) as unknown[];
-  checkRowCount(all.length, limits, where);
-  const width = order.length;
-  all.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new BadScoringRequest(`${where}: mixes cells and rows; send one row or rows`);
-    if (row.length !== width) {
-      throw new BadScoringRequest(`${where}[${i}] has ${row.length} values, the model takes ${width} columns`);
-    }
-  });
-  const cells = all as unknown[][];
-  return buildColumns(columns, cells.length, (i, j) => cells[i]![order[j]!], where);
+  checkRowCount(rows.length, limits, where);
+  return buildColumns(columns, rows.length, (i, j) => rows[i]![j], where);
 }
 
 /** `dataframe_split`: the model's columns found by name among `names` (extra columns are ignored, as MLflow does). */
@@ -104,7 +121,7 @@ export function splitTable(
     }
     return order.map((at) => row[at]);
   });
-  return rowsTable(rows, columns, limits, 'dataframe_split.data');
+  return orderedRows(rows, columns, limits, 'dataframe_split.data');
 }
 
 /** A CSV body with a header naming the columns; empty and NA cells are missing (as pandas.read_csv reads them). */
@@ -117,19 +134,24 @@ export function csvTable(text: string, columns: readonly ColumnSpec[], limits: S
   }
   const [first, ...rows] = records;
   const header = (first?.cells ?? []).map((cell) => cell.trim());
-  checkRowCount(rows.length, limits, 'CSV');
+  // The header first: a body without one (rows by position) is refused as such, whatever its number of rows.
   const order = columns.map(({ name }) => {
     const at = header.indexOf(name);
-    if (at < 0) throw new BadScoringRequest(`CSV header lacks column "${name}"`);
+    if (at < 0) {
+      throw new BadScoringRequest(
+        `CSV header lacks column "${name}": the first line must name the columns (${columns.map((c) => c.name).join(', ')}, in any order)`,
+      );
+    }
     return at;
   });
+  checkRowCount(rows.length, limits, 'CSV');
   const cells = rows.map(({ cells: row, line }) => {
     if (row.length !== header.length) {
       throw new BadScoringRequest(`CSV line ${line} has ${row.length} cells, the header has ${header.length}`);
     }
     return order.map((at, j) => csvCell(row[at]!.trim(), columns[j]!, line));
   });
-  return rowsTable(cells, columns, limits, 'CSV');
+  return orderedRows(cells, columns, limits, 'CSV');
 }
 
 function csvCell(cell: string, column: ColumnSpec, line: number): number | string | null {
@@ -170,33 +192,43 @@ function buildColumns(
   }
 }
 
-/** `POST /predict` for a table model: `{"records": [{column: value, …}]}` or `{"features": [[cells…], …]}`. */
+/** `POST /predict` for a table model: `{"records": [{column: value, …}]}`; `features` (by position) is refused. */
 export function predictTable(body: unknown, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
   const field = requireOneField(body, ['records', 'features']);
-  const value = (body as Record<string, unknown>)[field];
-  return field === 'records'
-    ? recordsTable(value, columns, limits, 'records')
-    : rowsTable(value, columns, limits, 'features');
+  if (field === 'features') {
+    throw positionalRefused('features', columns, `{"records": [${recordExample(columns)}]}, one object per row`);
+  }
+  return recordsTable((body as Record<string, unknown>).records, columns, limits, 'records');
 }
 
-/** `POST /invocations` (JSON) for a table model: `dataframe_split`, `dataframe_records` or `instances`/`inputs` rows. */
+/**
+ * `POST /invocations` (JSON) for a table model: `dataframe_split` with its `columns`, `dataframe_records`, or
+ * `instances`/`inputs` as records. Rows by position (a split frame without columns, lists in `instances`/`inputs`)
+ * are refused, naming the columns and the forms above.
+ */
 export function invocationsTable(body: unknown, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
   const field = requireOneField(body, ['dataframe_split', 'dataframe_records', 'instances', 'inputs']);
   const value = (body as Record<string, unknown>)[field];
   if (field === 'dataframe_split') {
     const split = value as { columns?: unknown; data?: unknown } | null;
     if (typeof split !== 'object' || split === null) throw new BadScoringRequest('dataframe_split must be an object');
-    if (split.columns === undefined) return rowsTable(split.data, columns, limits, 'dataframe_split.data');
+    if (split.columns === undefined) {
+      throw positionalRefused('dataframe_split', columns, invocationsByName(columns, field));
+    }
     if (!Array.isArray(split.columns) || !split.columns.every((c) => typeof c === 'string')) {
       throw new BadScoringRequest('dataframe_split.columns must be an array of column names');
     }
     return splitTable(split.columns, split.data, columns, limits);
   }
-  const rows = value as unknown[];
-  const named = Array.isArray(rows) && rows.length > 0 && typeof rows[0] === 'object' && !Array.isArray(rows[0]);
-  return field === 'dataframe_records' || named
-    ? recordsTable(value, columns, limits, field)
-    : rowsTable(value, columns, limits, field);
+  // A list or a bare cell among the rows is a row by position (null or another non-record is named by recordsTable).
+  if (
+    field !== 'dataframe_records' &&
+    Array.isArray(value) &&
+    value.some((row) => typeof row !== 'object' || Array.isArray(row))
+  ) {
+    throw positionalRefused(field, columns, invocationsByName(columns, field));
+  }
+  return recordsTable(value, columns, limits, field);
 }
 
 /** `POST /v2/models/{name}/infer` for a table model: one input per column, FP64 or BYTES, shape [N]. */
@@ -211,7 +243,11 @@ export function inferTable(body: unknown, columns: readonly ColumnSpec[], limits
   let rows = -1;
   const data = columns.map(({ name, kind }) => {
     const tensor = byName.get(name);
-    if (tensor === undefined) throw new BadScoringRequest(`inputs lacks column "${name}"`);
+    if (tensor === undefined) {
+      throw new BadScoringRequest(
+        `inputs lacks column "${name}": this model takes one tensor per column, named ${columns.map((c) => c.name).join(', ')}`,
+      );
+    }
     const expected = kind === 'text' ? 'BYTES' : 'FP64';
     if (tensor.datatype !== expected && !(kind === 'number' && tensor.datatype === 'FP32')) {
       throw new BadScoringRequest(
