@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvFilesLoader, DatasetFileError, datasetFileSha256 } from '../src/adapters/csv-files.js';
+import { csvFilesLoader, DatasetFileError, datasetFileSha256, readCsvHeader } from '../src/adapters/csv-files.js';
 
 let dataDir: string;
 // A BOM and "café" in UTF-8, CRLF line ends: the text keeps every byte, and the digest is of the bytes.
@@ -41,5 +41,23 @@ describe('the SHA-256 of a data set file', () => {
     await expect(datasetFileSha256(dataDir, 'missing.csv')).rejects.toThrow(DatasetFileError);
     await expect(datasetFileSha256(dataDir, 'missing.csv')).rejects.toThrow('dataset "missing.csv": cannot be read');
     await expect(datasetFileSha256(dataDir, '../x.csv')).rejects.toThrow(/inside the trainer data directory/);
+  });
+});
+
+describe('the header the intake checks a request against', () => {
+  it.each([
+    ['a plain header', 'age,income,label\n1,2,0\n', ['age', 'income', 'label']],
+    [
+      'blank lines before it (skipped, as the worker and pandas skip them)',
+      '\n \r\nage,label\n1,0\n',
+      ['age', 'label'],
+    ],
+    ['a BOM and CRLF', '\uFEFFage ,label\r\n1,0\r\n', ['age', 'label']],
+    ['blank lines, then a BOM-less header', '\r\n\nage,label\n1,0\n', ['age', 'label']],
+    ['a quoted header (left to the worker)', '"age",label\n1,0\n', undefined],
+    ['nothing but blank lines', '\n\n', undefined],
+  ])('when the file has %s, then the header is read as such', async (_, text, header) => {
+    await writeFile(join(dataDir, 'header.csv'), text);
+    expect(await readCsvHeader(dataDir, 'header.csv')).toEqual(header);
   });
 });

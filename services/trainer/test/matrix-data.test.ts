@@ -152,6 +152,19 @@ describe('headerProblems of a matrix CSV', () => {
       { path: 'dataset.path', message: '301 columns, at most 256' },
     ]);
   });
+
+  it('when the header reads as one column holding semicolons, then the missing target says the file seems separated by ";"', () => {
+    const [problem] = headerProblems(['age;income;label'], spec('table'));
+    expect(problem).toEqual({
+      path: 'dataset.target',
+      message:
+        'no column named "y" (columns: age;income;label): the header reads as one column, so the file seems separated by ";"; save it with commas',
+    });
+    expect(headerProblems(['age\tlabel'], spec('table'))[0]?.message).toMatch(/seems separated by tabs/);
+    expect(headerProblems(['age', 'label'], spec('table'))[0]?.message).toBe(
+      'no column named "y" (columns: age, label)',
+    );
+  });
 });
 
 describe('append_training: rows added to the training side only', () => {

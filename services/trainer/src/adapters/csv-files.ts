@@ -80,10 +80,14 @@ export async function readCsvHeader(dataDir: string, path: string): Promise<stri
       .subarray(0, bytesRead)
       .toString('utf8')
       .replace(/^\uFEFF/, '');
-    const end = text.indexOf('\n');
-    if (end < 0 || text.slice(0, end).includes('"')) return undefined;
-    return text
-      .slice(0, end)
+    // Blank lines before the header are skipped, as the worker's reader and pandas skip them.
+    const start = text.search(/[^\s]/);
+    if (start < 0) return undefined;
+    const lineStart = text.lastIndexOf('\n', start) + 1;
+    const end = text.indexOf('\n', lineStart);
+    const line = text.slice(lineStart, end);
+    if (end < 0 || line.includes('"')) return undefined;
+    return line
       .replace(/\r$/, '')
       .split(',')
       .map((name) => name.trim());

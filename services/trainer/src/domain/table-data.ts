@@ -119,7 +119,7 @@ export function headerProblems(header: readonly string[], spec: CsvDatasetSpec):
   if (header.length > maxColumns) {
     problems.push({ path: 'dataset.path', message: `${header.length} columns, at most ${maxColumns}` });
   }
-  const listed = `(columns: ${header.slice(0, 30).join(', ')}${header.length > 30 ? ', …' : ''})`;
+  const listed = `(columns: ${header.slice(0, 30).join(', ')}${header.length > 30 ? ', …' : ''})${separatorHint(header)}`;
   if (!names.has(spec.target)) {
     problems.push({ path: 'dataset.target', message: `no column named "${spec.target}" ${listed}` });
   }
@@ -205,4 +205,14 @@ function tableDigest(table: RawTable, y: Float64Array): string {
   }
   hash.update(new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
   return hash.digest('hex').slice(0, 16);
+}
+
+/** A hint for a header read as one column holding semicolons or tabs: the file is separated by something else. */
+function separatorHint(header: readonly string[]): string {
+  const [only] = header;
+  if (header.length !== 1 || only === undefined) return '';
+  const separator = only.includes(';') ? '";"' : only.includes('\t') ? 'tabs' : undefined;
+  return separator === undefined
+    ? ''
+    : `: the header reads as one column, so the file seems separated by ${separator}; save it with commas`;
 }
