@@ -16,8 +16,8 @@ export async function readNumericCsv(path: string, target: string): Promise<Nume
 }
 
 /** Reads a CSV as raw typed columns (numbers, text, missing cells), for table models. */
-export async function readRawCsv(path: string): Promise<RawTable> {
-  return readRawTable(await readText(path), { source: path });
+export async function readRawCsv(path: string, textColumns: readonly string[] = []): Promise<RawTable> {
+  return readRawTable(await readText(path), { source: path, textColumns });
 }
 
 /** Writes X and y as CSV with the header `x0..x{d-1},y`. */

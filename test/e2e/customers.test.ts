@@ -258,6 +258,43 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     expect(answer.probabilities).toEqual((direct.body as { probabilities: number[] }).probabilities);
   });
 
+  it('when a text column of the CSV holds only number-like codes ("0101"), then mlops predict sends them as the text the file writes', async () => {
+    const header = 'region,plan,tenure_months,monthly_charges,support_calls,paperless_billing,senior';
+    await writeFile(join(dataDir, 'codes.csv'), `${header}\n0101,basic,12,30,1,yes,0\n0102,pro,3,80,4,no,1\n`);
+    let out = '';
+    const io = {
+      stdout: (t: string) => void (out += t),
+      stderr: (t: string) => void (out += t),
+      cwd: dataDir,
+      env: {},
+    };
+    const code = await mlops(['predict', '--url', predictorUrl, '--csv', 'codes.csv'], io);
+    expect(code, out).toBe(0);
+    const records = [
+      {
+        region: '0101',
+        plan: 'basic',
+        tenure_months: 12,
+        monthly_charges: 30,
+        support_calls: 1,
+        paperless_billing: 'yes',
+        senior: 0,
+      },
+      {
+        region: '0102',
+        plan: 'pro',
+        tenure_months: 3,
+        monthly_charges: 80,
+        support_calls: 4,
+        paperless_billing: 'no',
+        senior: 1,
+      },
+    ];
+    const direct = await post('/predict', JSON.stringify({ records }));
+    const answer = JSON.parse(out) as { probabilities: number[] };
+    expect(answer.probabilities).toEqual((direct.body as { probabilities: number[] }).probabilities);
+  });
+
   it('when the world moves (a lost column, one plan, an unknown region, higher charges), then the monitor says so per raw column', async () => {
     // 750 rows: whatever the open window holds, at least one window of 250 rows is all of these.
     const records = Array.from({ length: 750 }, (_, i) => ({

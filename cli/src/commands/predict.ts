@@ -39,27 +39,42 @@ async function bodyFrom(
   }
   if (values.csv === undefined) return { features: featuresOption(values.features ?? '') };
   const file = values.csv;
-  const table = await readRawCsv(resolve(io.cwd, file));
+  const inputs = await servedInputs(base, io.env);
+  // A model's text column is sent as the file writes it, even where every cell looks like a number ("0101").
+  const table = await readRawCsv(resolve(io.cwd, file), inputs.textColumns);
   const names = table.columns.map((c) => c.name);
   if (values.target !== undefined && !names.includes(values.target))
     throw new UsageError(`${file}: --target "${values.target}" is not a column (columns: ${names.join(', ')})`, 1);
-  return csvBody(table, file, values.target ?? 'y', await servedInputs(base, io.env));
+  return csvBody(table, file, values.target ?? 'y', inputs);
+}
+
+/** What GET /model says the served model takes. */
+interface ServedInputs {
+  /** A table model (raw columns by name), or a matrix model (numeric features in order). */
+  readonly raw: boolean;
+  readonly names: readonly string[];
+  /** A table model's text columns. */
+  readonly textColumns: readonly string[];
 }
 
 /** The served model's inputs (GET /model): a table model's raw columns, or the names of its numeric features. */
-async function servedInputs(base: string, env: CliIo['env']): Promise<{ raw: boolean; names: readonly string[] }> {
+async function servedInputs(base: string, env: CliIo['env']): Promise<ServedInputs> {
   const response = await callPredictor(`${base}/model`, env);
   if (!response.ok)
     throw new UsageError(`${base}/model answered ${response.status}: ${(await answerText(response, base)).trim()}`, 1);
   const text = await answerText(response, `${base}/model`);
-  let model: { input_columns?: { name: string }[]; feature_names?: string[] };
+  let model: { input_columns?: { name: string; kind?: string }[]; feature_names?: string[] };
   try {
     model = JSON.parse(text) as typeof model;
   } catch {
     throw new UsageError(`${base}/model did not answer JSON: is --url the predictor?`, 1);
   }
-  if (Array.isArray(model.input_columns)) return { raw: true, names: model.input_columns.map((c) => c.name) };
-  return { raw: false, names: model.feature_names ?? [] };
+  const columns = model.input_columns;
+  if (Array.isArray(columns)) {
+    const textColumns = columns.filter((c) => c.kind === 'text').map((c) => c.name);
+    return { raw: true, names: columns.map((c) => c.name), textColumns };
+  }
+  return { raw: false, names: model.feature_names ?? [], textColumns: [] };
 }
 
 /**
@@ -67,7 +82,7 @@ async function servedInputs(base: string, env: CliIo['env']): Promise<{ raw: boo
  * columns (the target dropped) must be the model's inputs by name: a renamed, missing or extra column is refused
  * rather than scored by position.
  */
-function csvBody(table: RawTable, file: string, target: string, inputs: { raw: boolean; names: readonly string[] }) {
+function csvBody(table: RawTable, file: string, target: string, inputs: ServedInputs) {
   const columns = table.columns.filter((c) => c.name !== target);
   // A table model's request may carry more columns than it takes (ids, excluded columns): it reads its own by name.
   checkColumns(

@@ -28,6 +28,13 @@ describe('readRawTable', () => {
     expect(Array.from(c?.values ?? [], Number.isNaN)).toEqual([true, true, true]);
   });
 
+  it('when a column is named as text, then its number-like cells are kept as written ("0101"), missing ones null', () => {
+    const table = readRawTable('store,n\n0101,1\n,2\n7,3\n', { textColumns: ['store'] });
+    expect(table.columns[0]).toEqual({ name: 'store', kind: 'text', values: ['0101', null, '7'] });
+    expect(table.columns[1]?.kind).toBe('number');
+    expect(readRawTable('store,n\n0101,1\n').columns[0]?.kind).toBe('number');
+  });
+
   it('when a number is too large for a float64, then the error names the line and the column', () => {
     expect(() => readRawTable('a,y\n1,0\n1e400,1\n', { source: 'c.csv' })).toThrow(
       'c.csv:3: column "a" holds "1e400", too large for a float64',

@@ -17,6 +17,11 @@ export interface RawTableOptions {
   readonly source?: string;
   /** Refuse a header with more columns than this. @defaultValue 256 */
   readonly maxColumns?: number;
+  /**
+   * Columns read as text whatever they hold (a model's text column whose cells here all look like numbers, such as
+   * store codes "0101": read as numbers they would lose their zeros).
+   */
+  readonly textColumns?: readonly string[];
 }
 
 /**
@@ -40,7 +45,15 @@ export function readRawTable(text: string, options: RawTableOptions = {}): RawTa
     });
   });
   const lines = records.map((r) => r.line);
-  return { rows: records.length, columns: header.map((name, j) => typedColumn(name, cells[j]!, lines, source)) };
+  const asText = new Set(options.textColumns ?? []);
+  const columns = header.map((name, j) =>
+    asText.has(name) ? textColumn(name, cells[j]!) : typedColumn(name, cells[j]!, lines, source),
+  );
+  return { rows: records.length, columns };
+}
+
+function textColumn(name: string, cells: readonly string[]): RawColumn {
+  return { name, kind: 'text', values: cells.map((c) => (MISSING_CELLS.has(c) ? null : c)) };
 }
 
 function typedColumn(name: string, cells: string[], lines: readonly number[], source: string): RawColumn {
@@ -51,7 +64,7 @@ function typedColumn(name: string, cells: string[], lines: readonly number[], so
       `${source}:${lines[infinite]}: column "${name}" holds "${cells[infinite]}": an infinite value is not a usable number`,
     );
   }
-  if (!numeric) return { name, kind: 'text', values: cells.map((c) => (MISSING_CELLS.has(c) ? null : c)) };
+  if (!numeric) return textColumn(name, cells);
   const values = Float64Array.from(cells, (c) => (MISSING_CELLS.has(c) ? Number.NaN : Number(c)));
   const overflow = values.findIndex((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY);
   if (overflow >= 0) {
