@@ -100,9 +100,15 @@ function signatureOf(input: MlmodelInput): { inputs: string; outputs: string } {
   };
 }
 
+/**
+ * pandas 3 reads text as its `str` dtype, which MLflow's ONNX flavor cannot feed to a text input ("Input must be a
+ * list of dictionaries or a single numpy array"): the model's environment keeps pandas 2, where text is `object`.
+ */
+const PANDAS_REQUIREMENT = 'pandas<3';
+
 /** `requirements.txt` for the pyfunc environment. */
 export function buildRequirementsTxt(versions: RuntimeVersions): string {
-  return `mlflow==${versions.mlflow}\nonnx==${versions.onnx}\nonnxruntime==${versions.onnxruntime}\n`;
+  return `mlflow==${versions.mlflow}\nonnx==${versions.onnx}\nonnxruntime==${versions.onnxruntime}\n${PANDAS_REQUIREMENT}\n`;
 }
 
 /** `python_env.yaml` (virtualenv env manager). */
@@ -122,6 +128,7 @@ export function buildCondaYaml(versions: RuntimeVersions): string {
     `  - mlflow==${versions.mlflow}`,
     `  - onnx==${versions.onnx}`,
     `  - onnxruntime==${versions.onnxruntime}`,
+    `  - ${PANDAS_REQUIREMENT}`,
     'name: mlflow-env',
     '',
   ].join('\n');

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildMlmodel, ModelFormatError, modelFromWeights, parseWeights, serializeWeights } from '../src/index.js';
+import {
+  buildCondaYaml,
+  buildMlmodel,
+  buildRequirementsTxt,
+  ModelFormatError,
+  modelFromWeights,
+  parseWeights,
+  serializeWeights,
+} from '../src/index.js';
 import { ProtoWriter, utf8 } from '../src/protobuf.js';
 import { COEF, INTERCEPT, NAMES, VERSIONS } from './support/example-model.js';
 
@@ -111,5 +119,18 @@ describe('MLmodel', () => {
     expect(text).toContain("model_id: 'm-1'");
     expect(text).toContain(`inputs: '[{"type":"double","name":"it''s","required":true}]'`);
     expect(text).toContain("utc_time_created: '2026-11-28 10:00:00.123000'");
+  });
+});
+
+describe('the model environment', () => {
+  it('when MLflow builds an environment for the model, then it gets pandas 2 (whose text columns its ONNX flavor can feed)', () => {
+    expect(buildRequirementsTxt(VERSIONS).split('\n')).toEqual([
+      'mlflow==3.17.2',
+      'onnx==1.19.1',
+      'onnxruntime==1.23.2',
+      'pandas<3',
+      '',
+    ]);
+    expect(buildCondaYaml(VERSIONS)).toContain('  - pandas<3\n');
   });
 });
