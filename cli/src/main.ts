@@ -32,6 +32,8 @@ commands:
   history                       past retrains, newest first: trigger, data set, tuning, version, verdict
   traffic                       serve the seed rows (shifted, labelled) and watch drift, retrain and promotion live
   help                          this text
+Commands that talk to NATS take --nats URL, else NATS_URL, else the address mlops up recorded in data/stack.json,
+else nats://127.0.0.1:4222.
 
 ${DATASET_USAGE}
 

@@ -5,10 +5,16 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { UnansweredRequestError, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
+import { recordedStackEndpoints } from './stack-defaults.js';
 
-/** Connects the CLI to NATS as the services would (NATS_URL or --nats, NATS_* credentials); a clear error if down. */
+/**
+ * Connects the CLI to NATS as the services would (--nats, else NATS_URL, else the local stack's recorded address in
+ * data/stack.json, else the quick start's; NATS_* credentials); a clear error if down.
+ */
 export async function connectCli(io: CliIo, flag: string | undefined): Promise<NatsConnection> {
-  const nats = natsFromEnv(io.env, flag);
+  const recorded =
+    flag === undefined && io.env.NATS_URL === undefined ? (await recordedStackEndpoints(io.cwd)).nats : undefined;
+  const nats = natsFromEnv(recorded === undefined ? io.env : { ...io.env, NATS_URL: recorded }, flag);
   const servers = nats.servers.map(shownServer).join(',');
   return await connect({
     servers: nats.servers,

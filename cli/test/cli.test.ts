@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -785,13 +785,40 @@ describe('mlops history', () => {
   });
 });
 
+describe('addresses recorded by mlops up', () => {
+  it('when neither --nats nor NATS_URL is given, then NATS commands use the address in data/stack.json', async () => {
+    await mkdir(join(dir, 'data'), { recursive: true });
+    const endpoints = { nats: 'nats://127.0.0.1:1', mlflow: 'http://127.0.0.1:2', predictor: 'http://127.0.0.1:3' };
+    const state = {
+      format: 1,
+      pid: 1,
+      state: 'running',
+      started_at: '2026-01-02T03:04:05.000Z',
+      updated_at: '2026-01-02T03:05:00.000Z',
+      data_dir: join(dir, 'data'),
+      endpoints,
+      processes: [],
+    };
+    await writeFile(join(dir, 'data', 'stack.json'), JSON.stringify(state));
+    const monitor = await run('monitor');
+    expect(monitor.stderr).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 /);
+    const predict = await run('predict', '--features', '[[1]]');
+    expect(predict.stderr).toMatch(/http:\/\/127\.0\.0\.1:3\/predict/);
+    const named = await run('monitor', '--nats', 'nats://127.0.0.1:4');
+    expect(named.stderr).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:4 /);
+  });
+});
+
 describe('mlops traffic', () => {
   it.each([
     [['--rows', '0'], '--rows must be a whole number from 1 to 1000000, got 0'],
     [['--features', '21'], '--features must be a whole number from 0 to 20, got 21'],
     [['--noise', '1.5'], '--noise must be a probability from 0 to 1, got 1.5'],
-    [['--rate', '0'], '--rate must be a positive number of rows a second, got 0'],
+    [['--rate', '0'], '--rate must be at least 0.01 rows a second, got 0'],
+    [['--rate', '1e-9'], '--rate must be at least 0.01 rows a second, got 1e-9'],
     [['--shift', 'up'], '--shift must be a number, got up'],
+    [['--noise', '0.2'], '--noise flips the labels --label sends: add --label'],
+    [['--shift', '3', '--features', '0'], '--shift moves the first --features columns: --features 0 moves none'],
   ])('when %j, then it refuses with usage exit code 2 before sending anything', async (flags, message) => {
     const result = await run('traffic', ...flags, '--url', 'http://127.0.0.1:1');
     expect(result.code).toBe(2);

@@ -6,20 +6,22 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { stringOptions } from '../options.js';
 import { answerText, callPredictor, predictorBase } from '../predictor-http.js';
+import { recordedStackEndpoints } from '../stack-defaults.js';
 
 /** Help text for `mlops predict`. */
 export const PREDICT_USAGE = `usage: mlops predict [--url http://127.0.0.1:8080] (--features '[[x0, ...], ...]' | --csv FILE.csv [--target y])
 Sends rows to the predictor's POST /predict and prints its JSON answer. A CSV's columns are found by name, in any
 order: the target column (--target, default y when present) is dropped, and the others must be the served model's
 features (a model trained on a CSV table takes its raw columns and ignores others), or the command names the missing
-(and extra) ones. A predictor started with PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
+(and extra) ones. Without --url: the predictor mlops up recorded in data/stack.json, else http://127.0.0.1:8080. A
+predictor started with PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
 
 const FLAGS = ['url', 'features', 'csv', 'target'] as const;
 
 /** `mlops predict`: score rows with the running predictor. */
 export async function predictCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
-  const base = predictorBase(values.url);
+  const base = predictorBase(values.url ?? (await recordedStackEndpoints(io.cwd)).predictor);
   const url = `${base}/predict`;
   const body = await bodyFrom(values, io, base);
   const response = await callPredictor(url, io.env, body);

@@ -7,6 +7,7 @@ import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
 import { stringOptions } from '../options.js';
 import { answerText, callPredictor, predictorBase } from '../predictor-http.js';
+import { recordedStackEndpoints } from '../stack-defaults.js';
 
 /** Help text for `mlops traffic`. */
 export const TRAFFIC_USAGE = `usage: mlops traffic [--rows N] [--shift D] [--features K] [--label] [--noise P] [--rate R]
@@ -16,7 +17,8 @@ export const TRAFFIC_USAGE = `usage: mlops traffic [--rows N] [--shift D] [--fea
   (default 0: the training distribution), --rate rows a second (default 500), 50 rows a request. --label sends each
   row's true label through POST /feedback right after (--noise P flips each with probability P, seeded). --watch
   prints the pipeline's events for MODEL as they happen (drift, retrain decisions, the gate's verdict, the champion
-  moving) and waits up to --wait seconds after the last row (default 120) for a retrain it saw start to end.`;
+  moving) and waits up to --wait seconds after the last row (default 120) for a retrain it saw start to end.
+  Without --url and --nats (or NATS_URL): the addresses mlops up recorded in data/stack.json, else the quick start's.`;
 
 const FLAGS = ['rows', 'shift', 'features', 'noise', 'rate', 'wait', 'model', 'url', 'nats'] as const;
 const BATCH_ROWS = 50;
@@ -50,9 +52,14 @@ export async function trafficCommand(args: string[], io: CliIo): Promise<number>
     options: { ...stringOptions(FLAGS), label: { type: 'boolean' }, watch: { type: 'boolean' } },
     strict: true,
   });
-  const plan = planOf(values);
+  const recorded = values.url === undefined ? (await recordedStackEndpoints(io.cwd)).predictor : undefined;
+  const plan = planOf(values, recorded);
   if (values.watch !== true && (values.wait !== undefined || values.nats !== undefined))
     throw new UsageError('--wait and --nats are for --watch: add --watch');
+  if (values.label !== true && values.noise !== undefined)
+    throw new UsageError('--noise flips the labels --label sends: add --label');
+  if (plan.shift !== 0 && plan.features === 0)
+    throw new UsageError('--shift moves the first --features columns: --features 0 moves none');
   const nc = values.watch === true ? await connectCli(io, values.nats) : undefined;
   const watch = nc === undefined ? undefined : watchPipeline(nc, plan.model, io);
   try {
@@ -64,7 +71,10 @@ export async function trafficCommand(args: string[], io: CliIo): Promise<number>
   return 0;
 }
 
-function planOf(values: Partial<Record<(typeof FLAGS)[number], string>> & { label?: boolean }): TrafficPlan {
+function planOf(
+  values: Partial<Record<(typeof FLAGS)[number], string>> & { label?: boolean },
+  recordedUrl: string | undefined,
+): TrafficPlan {
   const number = (name: (typeof FLAGS)[number], fallback: number, ok: (v: number) => boolean, rule: string) => {
     const raw = values[name];
     const value = raw === undefined ? fallback : Number(raw);
@@ -82,10 +92,10 @@ function planOf(values: Partial<Record<(typeof FLAGS)[number], string>> & { labe
     features: number('features', 12, (v) => Number.isInteger(v) && v >= 0 && v <= 20, 'a whole number from 0 to 20'),
     label: values.label === true,
     noise: number('noise', 0, (v) => v >= 0 && v <= 1, 'a probability from 0 to 1'),
-    rate: number('rate', 500, (v) => v > 0, 'a positive number of rows a second'),
+    rate: number('rate', 500, (v) => v >= 0.01, 'at least 0.01 rows a second'),
     waitMs: 1000 * number('wait', 120, (v) => v >= 0, 'a number of seconds'),
     model: values.model ?? DEFAULT_MODEL_NAME,
-    url: predictorBase(values.url),
+    url: predictorBase(values.url ?? recordedUrl),
   };
 }
 

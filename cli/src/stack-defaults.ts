@@ -1,0 +1,11 @@
+import { resolve } from 'node:path';
+import { readStackState, type StackState } from '@mlops/local-stack';
+
+/**
+ * The addresses `mlops up` recorded in `<cwd>/data/stack.json`, for a command given neither a flag nor a variable
+ * (a stack started on other ports than the quick start's); nothing when there is no readable state file.
+ */
+export async function recordedStackEndpoints(cwd: string): Promise<Partial<StackState['endpoints']>> {
+  const state = await readStackState(resolve(cwd, 'data')).catch(() => undefined);
+  return state?.endpoints ?? {};
+}
