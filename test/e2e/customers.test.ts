@@ -263,8 +263,12 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
     await writeFile(join(dataDir, 'codes.csv'), `${header}\n0101,basic,12,30,1,yes,0\n0102,pro,3,80,4,no,1\n`);
     let out = '';
     const io = {
-      stdout: (t: string) => void (out += t),
-      stderr: (t: string) => void (out += t),
+      stdout: (t: string) => {
+        out += t;
+      },
+      stderr: (t: string) => {
+        out += t;
+      },
       cwd: dataDir,
       env: {},
     };
