@@ -32,7 +32,18 @@ afterAll(async () => {
 /** A tuning as the tracker records it: its parent run, `recorded` of `trials` children, and when done its best. */
 async function tuning(
   experimentId: string,
-  spec: { id: string; startTime: number; trials: number; recorded: number; best?: number; version?: string },
+  spec: {
+    id: string;
+    startTime: number;
+    trials: number;
+    recorded: number;
+    best?: number;
+    version?: string;
+    /** The registered model the version is of (the tag the tracker writes since it names it). */
+    model?: string;
+    /** Why nothing was registered: the parent run FAILED with this reason. */
+    failure?: string;
+  },
 ): Promise<string> {
   const tags = { 'mlops.tuning_parent': spec.id, 'mlops.tuning_id': spec.id };
   const parent = await mlflow.createRun({
@@ -48,13 +59,18 @@ async function tuning(
     ...(spec.best === undefined
       ? {}
       : { metrics: [{ key: 'best_accuracy', value: spec.best, timestamp: spec.startTime, step: 0 }] }),
-    ...(spec.version === undefined ? {} : { tags: { 'mlops.registered_version': spec.version } }),
+    tags: {
+      ...(spec.version === undefined ? {} : { 'mlops.registered_version': spec.version }),
+      ...(spec.model === undefined ? {} : { 'mlops.registered_model': spec.model }),
+      ...(spec.failure === undefined ? {} : { 'mlops.failure_reason': spec.failure }),
+    },
   });
   for (let i = 0; i < spec.recorded; i++) {
     const childTags = { 'mlops.tuning_id': spec.id, 'mlops.recorded': 'completed' };
     await mlflow.createRun({ experimentId, parentRunId: runId, tags: childTags, startTime: spec.startTime + i });
   }
   if (spec.best !== undefined) await mlflow.updateRun({ runId, status: 'FINISHED', endTime: spec.startTime + 1000 });
+  if (spec.failure !== undefined) await mlflow.updateRun({ runId, status: 'FAILED', endTime: spec.startTime + 1000 });
   return runId;
 }
 
@@ -127,6 +143,26 @@ describe('mlops status against MLflow', () => {
       '  2026-03-01 10:00:00  FINISHED  3             accuracy=0.8  1        tun-a',
     ]);
     expect((await status('--name', name, '--limit', '1')).lines.at(-1)).toMatch(/RUNNING .* tun-c$/);
+  });
+
+  it("when the experiment holds another model's tuning and one that registered nothing, then the version names its model and the failure says why", async () => {
+    const name = `status_${randomUUID().slice(0, 8)}`;
+    const { experimentId } = await mlflow.getOrCreateExperiment(name);
+    const t0 = Date.parse('2026-03-02T10:00:00Z');
+    const spec = { trials: 2, recorded: 2 };
+    await tuning(experimentId, { ...spec, id: 'own', startTime: t0, best: 0.8, version: '1', model: name });
+    await tuning(experimentId, { ...spec, id: 'other', startTime: t0 + 60_000, best: 0.7, version: '1', model: 'RS' });
+    const why = 'no completed trial has a roc_auc on its test split (2 completed)';
+    await tuning(experimentId, { ...spec, id: 'none', startTime: t0 + 120_000, failure: why });
+    const result = await status('--name', name);
+    const at = result.lines.indexOf(`last tunings in experiment ${name}, newest first:`);
+    expect(result.lines.slice(at + 1)).toEqual([
+      '  started              status    trials  best          version  tuning',
+      '  2026-03-02 10:02:00  FAILED    2       -             -        none',
+      '  2026-03-02 10:01:00  FINISHED  2       accuracy=0.7  RS v1    other',
+      '  2026-03-02 10:00:00  FINISHED  2       accuracy=0.8  1        own',
+      `  none: nothing registered: ${why}`,
+    ]);
   });
 
   it('when nothing is registered or tuned under the name yet, then it says so instead of failing', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { type DeadLetter, requestReply, watchDeadLetters, watchEvents } from '@mlops/bus';
+import { type DeadLetter, readStoredEvents, requestReply, watchDeadLetters, watchEvents } from '@mlops/bus';
 import {
   type Distribution,
   type EventData,
@@ -263,9 +263,11 @@ function progressScreen(io: CliIo): ProgressScreen {
 
 /**
  * Follows the tuning's events (core subscriptions) until it ends: model.registered or model.rejected (0), or
- * a refusal after acceptance (tune.rejected: the worker found the data unusable) or no successful trial (1).
- * A `tune.rejected` counts only once the request was `accepted()`, and only the worker's (refusesAcceptedTuning):
- * the intake publishes one for each refusal its reply already carries, this request's or another's claiming its id.
+ * a refusal after acceptance (tune.rejected: the worker found the data unusable, or the tracker could register
+ * nothing of the trials, e.g. none has the selection metric) or no successful trial (1).
+ * A `tune.rejected` counts only once the request was `accepted()`, and only one naming the tuning in its id
+ * (refusesAcceptedTuning): the intake publishes one for each refusal its reply already carries, this request's or
+ * another's claiming its id.
  */
 function watchTuning(
   nc: NatsConnection,
@@ -291,7 +293,13 @@ function watchTuning(
   const outcome = new Promise<number>((resolve) => {
     refuse = (d) => {
       if (!claim()) return;
-      screen.say(`tuning ${tuningId} refused after it was accepted:\n${problemLines(d.errors)}\n`);
+      if (progress.trialCount === undefined) {
+        screen.say(`tuning ${tuningId} refused after it was accepted:\n${problemLines(d.errors)}\n`);
+      } else {
+        // The trials ran: the tracker found none it could register.
+        const table = resultsTable(progress, undefined, metric);
+        screen.print(`\n${table}\n\nnothing was registered:\n${problemLines(d.errors)}\n`);
+      }
       resolve(1);
     };
     const on = <S extends EventSubject>(subject: S, handle: (data: EventData<S>) => void) =>
@@ -314,7 +322,7 @@ function watchTuning(
       if (!progress.failed.some((r) => r.trial_id === d.trial_id)) progress.failed.push(d);
       draw();
     });
-    // Only the worker's refusal of this tuning: another request refused for claiming its id is not about it.
+    // Only a refusal of this accepted tuning: another request refused for claiming its id is not about it.
     watchEvents(nc, SUBJECTS.tuneRejected, (event) => {
       if (event.data.tuning_id !== tuningId || !refusesAcceptedTuning(event)) return;
       if (isAccepted) refuse(event.data);
@@ -368,15 +376,35 @@ async function endedBefore(
   asked: { tuningId: string; sentAtMs: number; claim: () => boolean },
   screen: ProgressScreen,
 ): Promise<number | undefined> {
-  const { tuningId } = asked;
-  const past = await pastOutcome(nc, tuningId, asked.sentAtMs).catch(() => undefined);
+  const { tuningId, sentAtMs } = asked;
+  const past =
+    (await pastOutcome(nc, tuningId, sentAtMs).catch(() => undefined)) ??
+    (await pastRefusal(nc, tuningId, sentAtMs).catch(() => undefined));
   // The live events may have ended the tuning meanwhile: then they told it, and their exit code stands.
   if (past === undefined || !asked.claim()) return undefined;
   screen.say(`tuning ${tuningId} already ran with this request; nothing new was trained. What it came to:\n`);
   if (past.kind === 'registered') screen.print(registeredLines(past.data));
   else if (past.kind === 'rejected') screen.print(rejectedLines(past.data));
+  else if (past.kind === 'refused') screen.print(`nothing was registered:\n${problemLines(past.data.errors)}\n`);
   else screen.print(`no trial of ${past.data.trial_count} succeeded: nothing was registered\n`);
-  return past.kind === 'nothing-succeeded' ? 1 : 0;
+  return past.kind === 'registered' || past.kind === 'rejected' ? 0 : 1;
+}
+
+/**
+ * The refusal stored for tuning `tuningId` before the request was sent (the worker's, or the tracker's when the trials
+ * left nothing to register); undefined when there is none.
+ */
+async function pastRefusal(
+  nc: NatsConnection,
+  tuningId: string,
+  sentAtMs: number,
+): Promise<{ readonly kind: 'refused'; readonly data: EventData<'tune.rejected'> } | undefined> {
+  let found: EventData<'tune.rejected'> | undefined;
+  await readStoredEvents(nc, SUBJECTS.tuneRejected, (event) => {
+    const before = Date.parse(event.data.rejected_at) < sentAtMs;
+    if (event.data.tuning_id === tuningId && refusesAcceptedTuning(event) && before) found ??= event.data;
+  });
+  return found === undefined ? undefined : { kind: 'refused', data: found };
 }
 
 function listOption(value: string): string[] {

@@ -13,7 +13,9 @@ const TRACKER_TAGS = {
   tuningParent: 'mlops.tuning_parent',
   tuningId: 'mlops.tuning_id',
   recorded: 'mlops.recorded',
+  registeredModel: 'mlops.registered_model',
   registeredVersion: 'mlops.registered_version',
+  failureReason: 'mlops.failure_reason',
   selectionMetric: 'mlops.selection_metric',
   metricValue: 'mlops.metric_value',
 } as const;
@@ -47,6 +49,10 @@ export interface TuningRow {
   /** The best trial's selection metric; `cv` when it is the mean over the cross-validation folds. */
   readonly best: { readonly name: string; readonly value: number; readonly cv: boolean } | null;
   readonly version: string | null;
+  /** The registered model that version is of (tunings before this tag: null). */
+  readonly model: string | null;
+  /** Why a tuning registered nothing (a failed parent run), else null. */
+  readonly failure: string | null;
 }
 
 /** The newest tunings of an experiment; `found` false when the experiment does not exist yet. */
@@ -118,6 +124,8 @@ async function tuningRow(mlflow: MlflowClient, run: Run): Promise<TuningRow> {
         ? null
         : { name: metricName, value: best.value, cv: holdout === undefined },
     version: tags[TRACKER_TAGS.registeredVersion] ?? null,
+    model: tags[TRACKER_TAGS.registeredModel] ?? null,
+    failure: tags[TRACKER_TAGS.failureReason] ?? null,
   };
 }
 

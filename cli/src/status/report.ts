@@ -17,7 +17,7 @@ export function statusText(report: StatusReport, cwd: string): string {
     'endpoints:',
     ...table(report.endpoints.map((e) => [e.name, e.url, e.result.reachable ? e.result.detail : e.result.problem])),
     ...modelLines(report.model),
-    ...tuningLines(report.tunings),
+    ...tuningLines(report.tunings, report.model?.kind === 'model' ? report.model.name : undefined),
   ].join('\n');
 }
 
@@ -81,19 +81,26 @@ function modelLines(model: ModelSection | undefined): string[] {
   return [`champion of ${model.name}: version ${champion.version} (${metric}${tuning}); aliases: ${aliases}`];
 }
 
-function tuningLines(tunings: TuningsSection | undefined): string[] {
+/** The tunings table; a version of another model than `model` is named with it, and a failed tuning's why follows. */
+function tuningLines(tunings: TuningsSection | undefined, model: string | undefined): string[] {
   if (tunings === undefined) return ['last tunings: unknown (MLflow not reachable)'];
   if (tunings.kind === 'unavailable') return [`last tunings: MLflow query failed: ${tunings.problem}`];
   if (!tunings.found) return [`last tunings: experiment ${tunings.experiment} does not exist yet`];
   if (tunings.rows.length === 0) return [`last tunings: none in experiment ${tunings.experiment} yet`];
   const header = ['started', 'status', 'trials', 'best', 'version', 'tuning'];
+  const failures = tunings.rows
+    .filter((t) => t.failure !== null)
+    .map((t) => `  ${t.tuningId}: nothing registered: ${t.failure}`);
   return [
     `last tunings in experiment ${tunings.experiment}, newest first:`,
-    ...table([header, ...tunings.rows.map(tuningRow)]),
+    ...table([header, ...tunings.rows.map((t) => tuningRow(t, model))]),
+    ...failures,
   ];
 }
 
-function tuningRow(t: TuningRow): string[] {
+function tuningRow(t: TuningRow, model: string | undefined): string[] {
+  const version =
+    t.version === null ? '-' : t.model !== null && t.model !== model ? `${t.model} v${t.version}` : t.version;
   const trials =
     t.trials === null ? '-' : t.recorded === null ? String(t.trials) : `${t.recorded}/${t.trials} recorded`;
   return [
@@ -101,7 +108,7 @@ function tuningRow(t: TuningRow): string[] {
     t.status,
     trials,
     t.best === null ? '-' : `${t.best.name}=${Number(t.best.value.toFixed(4))}${t.best.cv ? ' (cv mean)' : ''}`,
-    t.version ?? '-',
+    version,
     t.tuningId,
   ];
 }

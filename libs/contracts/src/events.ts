@@ -124,7 +124,10 @@ export const TrialRequestedDataSchema = z.object({
 /** The CloudEvents envelope of `trial.requested`. */
 export const TrialRequestedSchema = envelopeSchema(eventType('trial.requested'), TrialRequestedDataSchema);
 
-/** The data of `tune.rejected`: a request that failed validation; nothing was trained or tracked. */
+/**
+ * The data of `tune.rejected`: a request that failed validation or whose data proved unusable (nothing was trained
+ * or tracked), or a tuning whose completed trials give nothing to register (the tracker says why).
+ */
 export const TuneRejectedDataSchema = z.object({
   tuning_id: id.nullable(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).min(1),

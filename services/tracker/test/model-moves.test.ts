@@ -4,7 +4,7 @@ import { createLogger, KeyedQueue } from '@mlops/service-kit';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import type { GateVerdict } from '../src/domain/gate.js';
-import type { ChampionMove, ChampionRegistry, Registration, ScorableModel } from '../src/domain/ports.js';
+import type { ChampionMove, ChampionRegistry, ScorableModel, TuningOutcome } from '../src/domain/ports.js';
 import { consumeTuningEvents } from '../src/entry-points/events.js';
 import { completed, stepHoldout, type TestWeights, threshold } from './support/tuning-events.js';
 
@@ -95,15 +95,19 @@ describe('tunings of one model completing at once', () => {
         runStarted: async () => {},
         runCompleted: async () => {},
         runFailed: async () => {},
-        tuningCompleted: async (data): Promise<Registration> => ({
-          name: data.registered_model_name,
-          version: versionOf.get(data.tuning_id)!,
-          source: 'models:/m',
-          trialId: `${data.tuning_id}-0`,
-          runId: 'run',
-          metricValue: 1,
-          parentRunId: 'parent',
+        tuningCompleted: async (data): Promise<TuningOutcome> => ({
+          kind: 'registered',
+          registration: {
+            name: data.registered_model_name,
+            version: versionOf.get(data.tuning_id)!,
+            source: 'models:/m',
+            trialId: `${data.tuning_id}-0`,
+            runId: 'run',
+            metricValue: 1,
+            parentRunId: 'parent',
+          },
         }),
+        recordUnregistered: async () => {},
       },
       registry,
       figures: { draw: async () => [] },

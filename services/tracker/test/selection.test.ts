@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bestTrials, pickBestTrial, type RecordedTrial, selectionKey } from '../src/domain/selection.js';
+import {
+  bestTrials,
+  pickBestTrial,
+  type RecordedTrial,
+  selectionKey,
+  type UnregisteredTuning,
+  whyNothingToRegister,
+} from '../src/domain/selection.js';
 
 const trial = (trialIndex: number, metrics: Record<string, number>): RecordedTrial => ({
   trialId: `t-${trialIndex}`,
@@ -63,5 +70,49 @@ describe('bestTrials', () => {
       trial(1, { accuracy: 0.8, cv_mean_accuracy: 0.85 }),
     ];
     expect(bestTrials(cv, 'accuracy', 1, 5).map((t) => t.trialIndex)).toEqual([1]);
+  });
+});
+
+describe('whyNothingToRegister', () => {
+  const tuning = (over: Partial<UnregisteredTuning>): UnregisteredTuning => ({
+    completed: [],
+    failed: 0,
+    metric: 'roc_auc',
+    cv: undefined,
+    topK: undefined,
+    testRows: undefined,
+    ...over,
+  });
+  const withModel = (index: number, metrics: Record<string, number>, modelId = `m-${index}`) => ({
+    ...trial(index, metrics),
+    modelId,
+  });
+
+  it('when no trial completed, then it says every trial failed', () => {
+    expect(whyNothingToRegister(tuning({ failed: 3 }))).toEqual({
+      path: 'trials',
+      message: 'no trial succeeded (3 of 3 failed): nothing to register',
+    });
+  });
+
+  it('when some trials failed and the completed lack roc_auc on an unknown split size, then both counts are given', () => {
+    const why = whyNothingToRegister(tuning({ completed: [withModel(0, { accuracy: 1 })], failed: 2 }));
+    expect(why.path).toBe('selection_metric');
+    expect(why.message).toMatch(
+      /^no completed trial has a roc_auc on its test split \(1 completed, 2 failed: the test split holds one class/,
+    );
+  });
+
+  it('when the completed trials have the metric but only under another key than cv asks for, then the metric is missing', () => {
+    const why = whyNothingToRegister(tuning({ completed: [withModel(0, { roc_auc: 0.9 })], cv: 3 }));
+    expect(why.path).toBe('selection_metric');
+    expect(why.message).toMatch(/as a mean over its 3 cross-validation folds/);
+  });
+
+  it('when fewer trials have the metric than top k and none kept its model, then log_models is at fault naming how many were in the race', () => {
+    const completed = [withModel(0, { roc_auc: 0.9 }, ''), withModel(1, { accuracy: 0.5 }, '')];
+    const why = whyNothingToRegister(tuning({ completed, topK: 5 }));
+    expect(why.path).toBe('log_models');
+    expect(why.message).toMatch(/^none of the best 1 by roc_auc kept its model: /);
   });
 });

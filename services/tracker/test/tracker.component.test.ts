@@ -214,6 +214,9 @@ describe('tracker', () => {
     const runs = await runsOf(tuningId);
     const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] === tuningId)!;
     expect(parent.data.params).toMatchObject({ cv: '5', best_trial_id: `${tuningId}-1` });
+    // which model and version the tuning became, as mlops status shows it beside other models' tunings
+    const version = [...registered, ...rejected].find((e) => e.tuning_id === tuningId)?.version;
+    expect(parent.data.tags).toMatchObject({ 'mlops.registered_model': name, 'mlops.registered_version': version });
     expect(parent.data.params).toMatchObject({ search: 'random', n_trials: '2', search_random_state: '7' });
     expect(JSON.parse(parent.data.tags['mlops.search']!)).toEqual(search);
     const best = runs.find((r) => r.data.tags['mlops.trial_id'] === `${tuningId}-1`)!;

@@ -59,15 +59,15 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.tuneRejected]: {
     summary:
-      'A tune request refused, with every problem: at the intake (validation), or by the worker after acceptance when the data prove unusable. Nothing was trained or tracked.',
-    publishers: ['trainer intake', 'trainer worker'],
+      'A tune request refused, with every problem: at the intake (validation) or by the worker after acceptance when the data prove unusable (nothing was trained or tracked), or by the tracker when trials completed but none can be registered (no completed trial has the selection metric, e.g. roc_auc on a one-class test split; the parent run is FAILED with the reason in mlops.failure_reason).',
+    publishers: ['trainer intake', 'trainer worker', 'tracker'],
     consumers: [
       '`mlops tune` (core subscription: prints the problems and exits 1)',
       'monitor (durable `monitor-tune-rejected`: a retrain whose tuning was refused ends as failed)',
       'kept in the stream for inspection',
     ],
     messageId:
-      '`tune.rejected:<random uuid>` at the intake (every rejection is stored); `tune.rejected:<tuning_id>` from the worker (once per tuning)',
+      '`tune.rejected:<random uuid>` at the intake (every rejection is stored); `tune.rejected:<tuning_id>` from the worker or the tracker (once per tuning)',
   },
   [SUBJECTS.tuningRequested]: {
     summary:

@@ -60,7 +60,7 @@ function workerRefusal(id: string, data: EventData<'tune.rejected'>): TuningFail
   const errors = data.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
   return {
     tuningId: data.tuning_id,
-    reason: `the trainer refused tuning ${data.tuning_id}: ${errors}`,
+    reason: `tuning ${data.tuning_id} was refused: ${errors}`,
     at: data.rejected_at,
   };
 }

@@ -499,7 +499,7 @@ export class MlflowRecorder {
 }
 
 /** `top_k` of a parent run whose tuning logs only its best models; undefined when every model is logged. */
-function topKOf(parent: Run): number | undefined {
+export function topKOf(parent: Run): number | undefined {
   const { log_models: mode, top_k: k } = parent.data.params;
   return mode === 'top_k' && k !== undefined ? Number(k) : undefined;
 }

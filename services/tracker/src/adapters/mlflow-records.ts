@@ -1,7 +1,7 @@
 import type { MlflowClient } from '@mlops/mlflow';
 import type { ModelFilesBuilder, StoredRunCompleted, TuningRecords } from '../domain/ports.js';
 import { MlflowRecorder } from './mlflow-recorder.js';
-import { registerBest } from './mlflow-registrar.js';
+import { recordUnregistered, registerBest } from './mlflow-registrar.js';
 
 /** The tracker's records in MLflow: runs, LoggedModels, the registered version and its alias. */
 export function mlflowRecords(
@@ -16,10 +16,10 @@ export function mlflowRecords(
     runCompleted: (data, streamSequence) => recorder.recordRunCompleted(data, streamSequence),
     runFailed: (data) => recorder.recordRunFailed(data),
     async tuningCompleted(data) {
-      const registration = await registerBest(mlflow, recorder, data);
-      if (registration === undefined) return undefined;
-      const { version, best, metricValue, parentRunId } = registration;
-      return {
+      const outcome = await registerBest(mlflow, recorder, data);
+      if (outcome.kind === 'unregistered') return outcome;
+      const { version, best, metricValue, parentRunId } = outcome;
+      const registration = {
         parentRunId,
         name: version.name,
         version: version.version,
@@ -28,6 +28,8 @@ export function mlflowRecords(
         runId: best.runId,
         metricValue,
       };
+      return { kind: 'registered', registration };
     },
+    recordUnregistered: (unregistered, endedAt) => recordUnregistered(mlflow, unregistered, endedAt),
   };
 }

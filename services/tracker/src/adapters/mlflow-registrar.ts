@@ -2,12 +2,14 @@ import type { TuningCompleted } from '@mlops/contracts';
 import { MlflowApiError, type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
 import { TrialsPendingError } from '../domain/errors.js';
-import { pickBestTrial, selectionKey } from '../domain/selection.js';
-import { lineageTags, TAGS } from '../domain/tags.js';
-import type { DeferredTrial, MlflowRecorder } from './mlflow-recorder.js';
+import type { Unregistered } from '../domain/ports.js';
+import { pickBestTrial, selectionKey, whyNothingToRegister } from '../domain/selection.js';
+import { lineageTags, RUN_DESCRIPTION_TAG, TAGS } from '../domain/tags.js';
+import { type DeferredTrial, type MlflowRecorder, topKOf } from './mlflow-recorder.js';
 
 /** What the registration produced: the new (or, on a redelivery, the earlier) version; the gate moves aliases. */
 export interface Registration {
+  readonly kind: 'registered';
   readonly version: ModelVersion;
   readonly best: TrialRecord;
   readonly metricValue: number;
@@ -15,17 +17,21 @@ export interface Registration {
   readonly parentRunId: string;
 }
 
+/** What a completed tuning came to: a registered version, or why nothing could be (nothing written yet). */
+export type BestOutcome = Registration | { readonly kind: 'unregistered'; readonly unregistered: Unregistered };
+
 /**
  * `tuning.completed`: once every trial is recorded, picks the best, writes `best_*` on the parent, registers a
  * version from the best trial's LoggedModel (or finds the one an earlier delivery registered). Aliases are the
  * gate's business (domain/promotion.ts).
- * Returns undefined when no trial succeeded or none kept a model (nothing to register).
+ * When no trial can be registered (none succeeded, none has the selection metric, none of the best kept its model),
+ * returns why, and whether an earlier delivery already said so on the parent run ({@link recordUnregistered}).
  */
 export async function registerBest(
   mlflow: MlflowClient,
   recorder: MlflowRecorder,
   data: TuningCompleted['data'],
-): Promise<Registration | undefined> {
+): Promise<BestOutcome> {
   const parent = await recorder.parentRun(data);
   const trials = await recordedTrials(mlflow, parent.info.experimentId, data.tuning_id);
   if (trials.length < data.trial_count) throw new TrialsPendingError(data.tuning_id, trials.length, data.trial_count);
@@ -38,8 +44,16 @@ export async function registerBest(
   const best = pickBestTrial(withModels, data.selection_metric, data.cv);
   const parentRunId = parent.info.runId;
   if (best === undefined) {
-    await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FAILED, endTime: Date.parse(data.ended_at) });
-    return undefined;
+    const why = whyNothingToRegister({
+      completed,
+      failed: trials.length - completed.length,
+      metric: data.selection_metric,
+      cv: data.cv,
+      topK: topKOf(parent),
+      testRows: data.test_rows ?? positiveInteger(parent.data.params.n_test),
+    });
+    const recorded = parent.data.tags[TAGS.failureReason] !== undefined;
+    return { kind: 'unregistered', unregistered: { ...why, parentRunId, recorded } };
   }
   // With cv, the value the best was picked on: its mean over the folds of the training split.
   const metricName = selectionKey(data.selection_metric, data.cv);
@@ -49,7 +63,30 @@ export async function registerBest(
   const endTime = Date.parse(data.ended_at);
   await logBestOnParent(mlflow, parentRunId, best, { name: metricName, value: metricValue, endTime }, version);
   await mlflow.updateRun({ runId: parentRunId, status: RunStatus.FINISHED, endTime });
-  return { version, best, metricValue, modelId: best.modelId, parentRunId };
+  return { kind: 'registered', version, best, metricValue, modelId: best.modelId, parentRunId };
+}
+
+/**
+ * Says on the parent run why its tuning registered nothing (the reason as a tag, which also marks it said, and as
+ * the run's description in the MLflow UI), then ends it as FAILED. Writing the same again changes nothing.
+ */
+export async function recordUnregistered(
+  mlflow: MlflowClient,
+  unregistered: Unregistered,
+  endedAt: string,
+): Promise<void> {
+  const runId = unregistered.parentRunId;
+  const reason = unregistered.message.slice(0, 5000);
+  await mlflow.logBatch({
+    runId,
+    tags: { [TAGS.failureReason]: reason, [RUN_DESCRIPTION_TAG]: `Nothing was registered: ${reason}` },
+  });
+  await mlflow.updateRun({ runId, status: RunStatus.FAILED, endTime: Date.parse(endedAt) });
+}
+
+function positiveInteger(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text !== undefined && Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 /**
@@ -150,6 +187,6 @@ async function logBestOnParent(
     params: { ...params, best_trial_id: best.trialId, best_run_id: best.runId },
     // The tuning's end time, not now: a redelivered tuning.completed logs an identical point, which MLflow keeps once.
     metrics: [{ key: `best_${metric.name}`, value: metric.value, timestamp: metric.endTime, step: 0 }],
-    tags: { 'mlops.registered_version': version.version },
+    tags: { [TAGS.registeredModel]: version.name, [TAGS.registeredVersion]: version.version },
   });
 }

@@ -1,5 +1,6 @@
 import type { Cell, EventData } from '@mlops/contracts';
 import type { GateVerdict } from './gate.js';
+import type { NothingToRegister } from './selection.js';
 
 /** The files of one trial's model, by relative path, built from its weights (see model-files). */
 export type ModelFilesBuilder = (input: {
@@ -94,8 +95,23 @@ export interface TuningRecords {
   /** `streamSequence`: where the event is stored, to read it back when its model is logged later (top k). */
   runCompleted(data: EventData<'run.completed'>, streamSequence: number): Promise<void>;
   runFailed(data: EventData<'run.failed'>): Promise<void>;
-  /** Picks and registers the best trial and moves the alias; undefined when no trial succeeded. */
-  tuningCompleted(data: EventData<'tuning.completed'>): Promise<Registration | undefined>;
+  /** Picks and registers the best trial (the gate moves the alias), or says why there is none to register. */
+  tuningCompleted(data: EventData<'tuning.completed'>): Promise<TuningOutcome>;
+  /** Says on the tuning's parent run why nothing was registered, and ends it as FAILED (the same again is a no-op). */
+  recordUnregistered(unregistered: Unregistered, endedAt: string): Promise<void>;
+}
+
+/** What a completed tuning came to in the records: a registered version, or why none was registered. */
+export type TuningOutcome =
+  | { readonly kind: 'registered'; readonly registration: Registration }
+  | { readonly kind: 'unregistered'; readonly unregistered: Unregistered };
+
+/** A completed tuning that registered nothing: why, and whether an earlier delivery already said so. */
+export interface Unregistered extends NothingToRegister {
+  /** The tuning's parent run, where the reason is said. */
+  readonly parentRunId: string;
+  /** True once {@link TuningRecords.recordUnregistered} ran for it: its announcement was made before. */
+  readonly recorded: boolean;
 }
 
 /** A `run.completed` read back from the stream by its sequence; undefined once it is no longer stored. */

@@ -23,6 +23,10 @@ export const TAGS = {
    * FINISHED or FAILED follows, which is what says the trial is done.
    */
   recorded: 'mlops.recorded',
+  /** On the parent run: the registered model and version its best trial became. */
+  registeredModel: 'mlops.registered_model',
+  registeredVersion: 'mlops.registered_version',
+  /** On a failed trial run: why it failed; on the parent run of a tuning that registered nothing: why. */
   failureReason: 'mlops.failure_reason',
   selectionMetric: 'mlops.selection_metric',
   metricValue: 'mlops.metric_value',
@@ -82,6 +86,9 @@ export const CHAMPION_ALIAS = 'champion';
 
 /** The alias of the last tuning's best that the gate kept out. */
 export const CHALLENGER_ALIAS = 'challenger';
+
+/** MLflow's run tag holding the run's description, shown at the top of the run's page in its UI. */
+export const RUN_DESCRIPTION_TAG = 'mlflow.note.content';
 
 /** MLflow's experiment tag naming what the experiment is for; its UI picks its view from it. */
 export const EXPERIMENT_KIND_TAG = 'mlflow.experimentKind';

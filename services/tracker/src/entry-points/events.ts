@@ -2,7 +2,7 @@ import type { Bus, BusMessage, EventHandlers } from '@mlops/bus';
 import { CONSUMERS, type EventData, NO_CHAMPION, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { KeyedQueue, type Logger } from '@mlops/service-kit';
 import type { GateVerdict } from '../domain/gate.js';
-import type { ChampionRegistry, Registration, TuningFigures, TuningRecords } from '../domain/ports.js';
+import type { ChampionRegistry, Registration, TuningFigures, TuningRecords, Unregistered } from '../domain/ports.js';
 import { decidePromotion, type GateDefaults } from '../domain/promotion.js';
 import { type ReadStoredHoldout, withStoredHoldout } from '../domain/stored-holdout.js';
 import { CHAMPION_ALIAS } from '../domain/tags.js';
@@ -37,6 +37,8 @@ export async function provisionTracker(bus: Bus): Promise<void> {
   await bus.ensureDeadLetterStream();
   await bus.ensureStream(STREAMS.tuningEvents);
   await bus.ensureStream(STREAMS.models);
+  // A tuning whose trials completed but that registered nothing is refused there (tune.rejected), with why.
+  await bus.ensureStream(STREAMS.tuneRequests);
   await bus.ensureConsumer(STREAMS.tuningEvents.name, {
     durable: CONSUMERS.trackerEvents,
     ackWaitMs: TRACKER_ACK_WAIT_MS,
@@ -53,8 +55,9 @@ type TuningEvent =
 
 /**
  * Consumes tuning events, `concurrency` at once, and mirrors each into MLflow; tuning.completed registers the best
- * model. An event that arrives before what it needs (a trial before its tuning.started, tuning.completed before its
- * last trials are recorded) is retried later. While MLflow is down, the events at hand are held and retried.
+ * model, or says why none could be. An event that arrives before what it needs (a trial before its tuning.started,
+ * tuning.completed before its last trials are recorded) is retried later. While MLflow is down, the events at hand
+ * are held and retried.
  */
 export function consumeTuningEvents(deps: TrackerDeps) {
   const { records, logger } = deps;
@@ -93,11 +96,12 @@ async function completeTuning(event: EventData<'tuning.completed'>, deps: Tracke
   const { data, kept } = await withStoredHoldout(event, deps.readStoredHoldout);
   if (kept !== undefined)
     log.warn({ reason: kept }, 'judging on the rows the event carries: its whole holdout is unusable');
-  const registration = await deps.records.tuningCompleted(data);
-  if (registration === undefined) {
-    log.warn('no trial succeeded or kept its model: nothing registered');
+  const outcome = await deps.records.tuningCompleted(data);
+  if (outcome.kind === 'unregistered') {
+    await announceUnregistered(data, outcome.unregistered, deps, log);
     return;
   }
+  const { registration } = outcome;
   // One model's decisions one at a time, each against the champion the one before left, never beside a promote or
   // rollback of it; registering before and drawing after run outside, so a manual move waits for no more than this.
   await deps.modelMoves.run(registration.name, async () => {
@@ -131,6 +135,29 @@ async function announceVerdict(
     key: `${name}:${version}`,
   });
   log.info({ name, version, champion: verdict.championVersion, reason: verdict.reason }, 'model kept as challenger');
+}
+
+/**
+ * A tuning that registered nothing: once trials completed, no consumer can tell from tuning.completed that no verdict
+ * will come, so it is refused as `tune.rejected` (its id names the tuning, as the worker's refusal does: `mlops tune`
+ * and a retrain waiting on it end with the reason); with none completed, tuning.completed says it already. Announced
+ * before the parent run says it, and only while it does not: a redelivery after both publishes nothing again, one
+ * cut short in between publishes the same message id, which JetStream drops.
+ */
+async function announceUnregistered(
+  data: EventData<'tuning.completed'>,
+  unregistered: Unregistered,
+  deps: TrackerDeps,
+  log: Logger,
+): Promise<void> {
+  const { path, message } = unregistered;
+  if (!unregistered.recorded && data.completed > 0) {
+    const refusal = { tuning_id: data.tuning_id, errors: [{ path, message }], rejected_at: data.ended_at };
+    await deps.bus.publishEvent(SUBJECTS.tuneRejected, refusal, { key: data.tuning_id });
+  }
+  await deps.records.recordUnregistered(unregistered, data.ended_at);
+  const { completed, failed } = data;
+  log.warn({ run_id: unregistered.parentRunId, completed, failed, path, reason: message }, 'nothing registered');
 }
 
 /** After the verdict is out (serving never waits for pictures): a failure is logged, the tuning stays done. */

@@ -1,0 +1,162 @@
+import { type Bus, connectBus } from '@mlops/bus';
+import { type EventData, parseTuneRequest, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { createLogger } from '@mlops/service-kit';
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import type { Subscription } from '@nats-io/transport-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/run-cli.js';
+
+// How `mlops tune` ends a tuning whose trials completed but that the tracker registered nothing of (no trial has the
+// selection metric): the tracker refuses it as `tune.rejected` with the tuning's id, as
+// services/tracker/test/nothing-registered.component.test.ts shows. Here the test plays trainer and tracker on a real
+// nats-server, so the CLI's side is checked alone.
+
+const logger = createLogger({ service: 'tune-cli-test', level: 'silent' });
+let nats: NatsServerHandle;
+let bus: Bus;
+let trainer: Subscription | undefined;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  bus = await connectBus({ servers: nats.url, name: 'tune-cli-test', logger });
+  for (const stream of [STREAMS.tuneRequests, STREAMS.tuningEvents, STREAMS.models]) await bus.ensureStream(stream);
+}, 30_000);
+
+afterEach(() => trainer?.unsubscribe());
+
+afterAll(async () => {
+  await bus?.close();
+  await nats?.stop();
+});
+
+const REASON =
+  'no completed trial has a roc_auc on its test split (2 completed: the 1-row test split holds one class, and ROC AUC ' +
+  'needs both); choose another selection metric, a larger test split (split.test_size) or a stratified one (split.stratify)';
+
+/** The tracker's refusal of a tuning it registered nothing of (id `tune.rejected:<tuning_id>`). */
+async function trackerRefuses(tuningId: string, at: string): Promise<void> {
+  const refusal = { tuning_id: tuningId, errors: [{ path: 'selection_metric', message: REASON }], rejected_at: at };
+  await bus.publishEvent(SUBJECTS.tuneRejected, refusal, { key: tuningId });
+}
+
+/** Trial `index` of a two-trial tuning on a one-row test split: no roc_auc. */
+function trial(tuningId: string, index: number): EventData<'run.completed'> {
+  const now = new Date().toISOString();
+  return {
+    tuning_id: tuningId,
+    experiment_name: 'e',
+    registered_model_name: 'm',
+    trial_id: `${tuningId}-${index}`,
+    trial_index: index,
+    params: {
+      C: [1, 10][index]!,
+      solver: 'lbfgs',
+      tol: 1e-4,
+      max_iter: 100,
+      fit_intercept: true,
+      intercept_scaling: 1,
+      penalty: 'l2',
+      random_state: 42,
+    },
+    metrics: { accuracy: 1, precision: 0, recall: 0, f1: 0, roc_auc: null, log_loss: 0.05 + index / 100 },
+    model: { classes: [0, 1], coef: [0.5], intercept: -1, feature_names: ['x'] },
+    n_iter: 7,
+    converged: true,
+    warnings: [],
+    fit_time_ms: 1,
+    dataset_digest: '0123456789abcdef',
+    started_at: now,
+    ended_at: now,
+  };
+}
+
+/** Answers tune.requested as the trainer accepts a request, then runs `run` with the request's tuning id. */
+function trainerAccepting(run: (tuningId: string) => Promise<void>): void {
+  trainer = bus.connection.subscribe(SUBJECTS.tuneRequested, {
+    callback: (_err, msg) => {
+      const checked = parseTuneRequest(msg.json());
+      const tuningId = checked.ok ? (checked.request.tuning_id ?? 'none') : 'invalid';
+      msg.respond(JSON.stringify({ status: 'accepted', tuning_id: tuningId, trial_count: 2 }));
+      void run(tuningId);
+    },
+  });
+}
+
+/** The tuning as the trainer and the tracker play it: two trials without roc_auc, then the tracker's refusal. */
+async function tuningWithoutRocAuc(tuningId: string): Promise<void> {
+  const ref = { tuning_id: tuningId, experiment_name: 'e', registered_model_name: 'm' };
+  const dataset = {
+    name: 'e_rare.csv',
+    digest: '0123456789abcdef',
+    source: 'file:///data/e_rare.csv',
+    feature_names: ['x'],
+    target: 'y',
+    n_train: 39,
+    n_test: 1,
+    input_example: [[0.5]],
+  };
+  const startedAt = new Date().toISOString();
+  const started = { ...ref, trial_count: 2, selection_metric: 'roc_auc', dataset, started_at: startedAt } as const;
+  await bus.publishEvent(SUBJECTS.tuningStarted, started, { key: tuningId });
+  for (const index of [0, 1]) {
+    await bus.publishEvent(SUBJECTS.runCompleted, trial(tuningId, index), { key: `${tuningId}-${index}` });
+  }
+  const endedAt = new Date().toISOString();
+  const completed: EventData<'tuning.completed'> = {
+    ...ref,
+    trial_count: 2,
+    completed: 2,
+    failed: 0,
+    selection_metric: 'roc_auc',
+    gate: {},
+    ended_at: endedAt,
+  };
+  await bus.publishEvent(SUBJECTS.tuningCompleted, completed, { key: tuningId });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await trackerRefuses(tuningId, endedAt);
+}
+
+const tune = (...args: string[]) =>
+  runCli(['tune', '--nats', nats.url, '--metric', 'roc_auc', '--C', '1,10', '--solver', 'lbfgs', ...args], {
+    cwd: process.cwd(),
+  });
+
+describe('mlops tune when the tracker registers nothing', () => {
+  it('when the trials completed but none has the selection metric, then tune prints the results table and the reason at once and exits 1', async () => {
+    trainerAccepting(tuningWithoutRocAuc);
+    const started = Date.now();
+    const result = await tune('--timeout', '60');
+
+    expect(result.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const lines = result.stdout.split('\n');
+    const rows = lines.filter((line) => /^\s+(1|10)\s+lbfgs\s/.test(line));
+    expect(
+      rows.map((row) => row.trim().split(/\s+/).slice(0, 2)),
+      'both trials in the table',
+    ).toEqual([
+      ['1', 'lbfgs'],
+      ['10', 'lbfgs'],
+    ]);
+    expect(
+      rows.map((row) => row.trim().split(/\s+/)[6]),
+      'their roc_auc',
+    ).toEqual(['n/a', 'n/a']);
+    expect(lines.some((line) => line.includes('← best'))).toBe(false);
+    expect(result.stdout.endsWith(`\nnothing was registered:\n  selection_metric: ${REASON}\n`)).toBe(true);
+    expect(result.stderr).not.toContain('not registered within');
+  }, 30_000);
+
+  it('when the same request is sent again under its tuning id after that refusal, then tune says what it came to at once and exits 1', async () => {
+    const tuningId = `repeat-${Date.now()}`;
+    await trackerRefuses(tuningId, new Date(Date.now() - 1000).toISOString());
+    trainerAccepting(async () => {});
+    const started = Date.now();
+    const result = await tune('--tuning-id', tuningId, '--timeout', '60');
+
+    expect(result.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.stderr).toContain(`tuning ${tuningId} already ran with this request; nothing new was trained`);
+    expect(result.stdout).toBe(`nothing was registered:\n  selection_metric: ${REASON}\n`);
+  }, 30_000);
+});
