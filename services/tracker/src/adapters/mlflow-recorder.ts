@@ -26,6 +26,8 @@ export interface DeferredTrial extends RecordedTrial {
   readonly modelId: string;
   /** Where its run.completed is stored (tag `mlops.run_completed_seq`). */
   readonly runCompletedSequence: number | undefined;
+  /** Its run already says why it has no model (tag `mlops.model_skipped`). */
+  readonly skipped?: boolean;
 }
 
 type TrialRef = TuningRef & { trial_id: string; trial_index: number; params: Record<string, unknown> };
@@ -341,13 +343,27 @@ export class MlflowRecorder {
     if (k === undefined) return [...trials];
     return await this.once.run(`top-models:${data.tuning_id}`, async () => {
       const logged = new Map<string, string>();
-      for (const trial of bestTrials(trials, data.selection_metric, k, data.cv)) {
+      const best = bestTrials(trials, data.selection_metric, k, data.cv);
+      for (const trial of best) {
         if (trial.modelId !== '') continue;
         const modelId = await this.logDeferredModel(parent, trial);
         if (modelId !== undefined) logged.set(trial.trialId, modelId);
       }
+      await this.tagPushedOut(trials, new Set(best.map((t) => t.trialId)), k);
       return trials.map((t) => ({ ...t, modelId: logged.get(t.trialId) ?? t.modelId }));
     });
+  }
+
+  /**
+   * Says on each completed trial that was among the best k when it finished but not at the end why it has no model
+   * (a trial out of them when it finished says so already): no run of the tuning lacks its model unexplained.
+   */
+  private async tagPushedOut(trials: readonly DeferredTrial[], best: ReadonlySet<string>, k: number): Promise<void> {
+    for (const trial of trials) {
+      const unexplained = trial.modelId === '' && trial.skipped !== true && trial.runCompletedSequence !== undefined;
+      if (unexplained && !best.has(trial.trialId))
+        await this.mlflow.setTag(trial.runId, TAGS.modelSkipped, `not among the final best ${k}`);
+    }
   }
 
   /** A top-k trial's model: the one an earlier delivery made, else made from its stored event (undefined if gone). */

@@ -135,6 +135,7 @@ export async function recordedTrials(
       status,
       modelId: tags[TAGS.modelId] ?? '',
       runCompletedSequence: sequenceOf(tags[TAGS.runCompletedSequence]),
+      skipped: tags[TAGS.modelSkipped] !== undefined,
       params: run.data.params,
     });
   }
