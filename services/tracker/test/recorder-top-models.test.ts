@@ -77,6 +77,7 @@ describe('the recorder logging a top-k tuning models when it completes', () => {
     expect(trials.map((t) => t.modelId)).toEqual(['', '']);
     expect(tags).toEqual([
       'run-1 mlops.model_skipped=its run.completed (stream sequence 4) is no longer stored: its weights are gone',
+      'run-0 mlops.model_skipped=not among the final best 1',
     ]);
   });
 
@@ -105,7 +106,12 @@ describe('the recorder logging a top-k tuning models when it completes', () => {
     expect(reads()).toBe(0);
     expect(outputs).toEqual(['run-1 m-9']);
     expect(metrics, "the run's metrics, now naming its model").toEqual(['run-1 accuracy m-9']);
-    expect(tags).toEqual(['run-1 mlops.model_id=m-9']);
+    // trial 0 was the best so far when it finished (no tag then): now it says why it has no model
+    expect(tags).toEqual(['run-1 mlops.model_id=m-9', 'run-0 mlops.model_skipped=not among the final best 1']);
+    const again = stubMlflow(ready);
+    const skipped = { ...trial(0, 0.8, 3), skipped: true };
+    await countingReads(again.mlflow).recorder.logTopModels(completed, [skipped, trial(1, 0.9, 4)]);
+    expect(again.tags, 'a run that says why already is left as it is').toEqual(['run-1 mlops.model_id=m-9']);
   });
 
   it('when the best trial already has its model, then nothing is read back', async () => {
