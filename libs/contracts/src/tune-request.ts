@@ -552,7 +552,13 @@ export function parseTuneRequest(
   raw: unknown,
 ): { ok: true; request: TuneRequest } | { ok: false; errors: ValidationProblem[] } {
   const result = TuneRequestSchema.safeParse(raw ?? {});
-  if (result.success) return { ok: true, request: result.data };
+  if (result.success) {
+    if (raw !== null && raw !== undefined && Object.hasOwn(raw, 'top_k') && result.data.log_models !== 'top_k') {
+      const message = `top_k is how many models log_models "top_k" keeps: add "log_models": "top_k" (with "all", the default, every model is logged)`;
+      return { ok: false, errors: [{ path: 'top_k', message }] };
+    }
+    return { ok: true, request: result.data };
+  }
   return {
     ok: false,
     errors: result.error.issues.map((issue) => ({

@@ -32,6 +32,15 @@ describe('parseTuneRequest', () => {
     expect(trialCount(request.grid)).toBe(15);
   });
 
+  it('when top_k comes without log_models "top_k", then it is refused saying so (it would be ignored)', () => {
+    expect(parseTuneRequest({ top_k: 3 })).toEqual({
+      ok: false,
+      errors: [{ path: 'top_k', message: expect.stringMatching(/^top_k is how many models log_models "top_k" keeps/) }],
+    });
+    expect(parseTuneRequest({ log_models: 'all', top_k: 3 }).ok).toBe(false);
+    expect(parseTuneRequest({ log_models: 'top_k', top_k: 3 })).toMatchObject({ ok: true, request: { top_k: 3 } });
+  });
+
   it('when the body is null (an empty nats pub), then it is treated as the empty request', () => {
     expect(parseTuneRequest(null).ok).toBe(true);
   });
