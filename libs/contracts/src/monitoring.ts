@@ -34,11 +34,20 @@ const PACKED_FIELDS = [
   packed('labels', (d) => d.rows),
 ] as const;
 
-/** One scoring request inside a `prediction.logged` message: its rows follow the previous request's. */
+/**
+ * One scoring request inside a `prediction.logged` message, or one part of it: its rows follow the previous
+ * request's. A request too large for one message is logged in parts, each alone in its message (keyed
+ * `<request_id>@<first_row>`), carrying `first_row` and `request_rows`; the parts may arrive in any order.
+ */
 export const LoggedRequestSchema = z.object({
   request_id: z.string().min(1).max(128),
   predicted_at: timestamp,
+  /** Rows of the request, or of this part of it. */
   rows: z.number().int().min(1).max(MAX_LOGGED_ROWS),
+  /** The request's row this part starts at: its row `i` is the request's row `first_row + i`. Absent: 0. */
+  first_row: count.max(MAX_LOGGED_ROWS - 1).optional(),
+  /** Rows of the whole request this part belongs to. Absent: `first_row + rows` (a whole request). */
+  request_rows: z.number().int().min(1).max(MAX_LOGGED_ROWS).optional(),
 });
 
 /** At most this many scoring requests in one `prediction.logged` message. */
@@ -46,9 +55,11 @@ export const MAX_REQUESTS_PER_LOG_MESSAGE = 1000;
 
 /**
  * The data of `prediction.logged`: scoring requests of one served version as the predictor answered them, in order
- * (one per message when traffic is light; under load the publisher puts the waiting ones together). Row `i` of a
- * request has the prediction id `<request_id>-<i>`; features are row-major in the served model's feature order,
- * all requests' rows concatenated. A table model's rows are its raw input columns coded (see `features_coding`).
+ * (one per message when traffic is light; under load the publisher puts the waiting ones together; one too large
+ * for a message comes in parts, see LoggedRequestSchema). Row `i` of a request has the prediction id
+ * `<request_id>-<i>` (row `i` of a part: `<request_id>-<first_row + i>`); features are row-major in the served model's
+ * feature order, all requests' rows concatenated. A table model's rows are its raw input columns coded (see
+ * `features_coding`).
  */
 export const PredictionLoggedDataSchema = z
   .object({
@@ -77,6 +88,14 @@ export const PredictionLoggedDataSchema = z
     const rows = data.requests.reduce((sum, r) => sum + r.rows, 0);
     if (rows !== data.rows) {
       ctx.addIssue({ code: 'custom', path: ['rows'], message: `the requests hold ${rows} rows, not ${data.rows}` });
+    }
+    for (const [i, r] of data.requests.entries()) {
+      const end = (r.first_row ?? 0) + r.rows;
+      const most = r.request_rows ?? MAX_LOGGED_ROWS;
+      if (end > most) {
+        const message = `rows ${r.first_row ?? 0} to ${end - 1} go past the request's ${most} rows`;
+        ctx.addIssue({ code: 'custom', path: ['requests', i, 'rows'], message });
+      }
     }
     for (const field of PACKED_FIELDS) {
       const expected = base64LengthOfDoubles(field.cells(data));

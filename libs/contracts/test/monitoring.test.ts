@@ -56,6 +56,23 @@ describe('prediction.logged', () => {
     expect(parsed.ok).toBe(false);
     expect(JSON.stringify(parsed)).toContain(`features: expected ${base64LengthOfDoubles(6)} base64 characters`);
   });
+
+  it('when a message holds a part of a request, then it parses within the request and is refused past its end', () => {
+    const part = (first_row: number) => ({
+      request_id: 'big',
+      predicted_at: new Date(0).toISOString(),
+      rows: 2,
+      first_row,
+      request_rows: 5,
+    });
+    const event = (first_row: number) =>
+      parseEvent(SUBJECTS.predictionLogged, {
+        ...makeEvent(SUBJECTS.predictionLogged, { key: `big@${first_row}`, source: 't', data: logged() }),
+        data: logged({ requests: [part(first_row)] }),
+      });
+    expect(event(3).ok).toBe(true);
+    expect(JSON.stringify(event(4))).toContain("requests.0.rows: rows 4 to 5 go past the request's 5 rows");
+  });
 });
 
 describe('feedback.received', () => {

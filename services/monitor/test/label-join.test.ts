@@ -92,3 +92,61 @@ describe('LabelJoin', () => {
     expect(join.rowsOf('m:1', 6).predictions).toBe(3);
   });
 });
+
+describe('LabelJoin with requests logged in parts', () => {
+  /** A message holding rows [firstRow, firstRow + probabilities.length) of request `big` of `requestRows` rows. */
+  function part(firstRow: number, probabilities: number[], requestRows = 7): LoggedBatch {
+    const logged = request('big', 0, probabilities);
+    return {
+      ...logged,
+      requests: [{ requestId: 'big', predictedAtMs: 0, rows: probabilities.length, firstRow, requestRows }],
+    };
+  }
+
+  it('when the parts come out of order, then each label joins the row of its part, and a row past the request is refused with its size', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    join.addBatch(part(3, [0.4, 0.6, 0.8]), 10);
+    join.addBatch(part(0, [0.1, 0.2, 0.3]), 10);
+    expect(join.applyLabel('big-4', 1, 2000)).toMatchObject({ ok: true, version: '1', predictedAtMs: 0 });
+    expect(join.applyLabel('big-0', 0, 1000)).toMatchObject({ ok: true });
+    expect(join.check('big-4', undefined)).toMatchObject({ ok: false, refusal: 'duplicate' });
+    expect(join.check('big-3', 'm')).toMatchObject({ ok: true });
+    expect(join.check('big-7', undefined)).toEqual({
+      ok: false,
+      refusal: 'bad_row',
+      message: 'prediction big-7: request big has 7 rows',
+    });
+    expect(join.check('big-6', undefined)).toMatchObject({ ok: false, refusal: 'unknown' });
+    const { predictions, truth, probability, latencyMs } = join.rowsOf('m:1', 0);
+    expect([join.size, predictions]).toEqual([6, 6]);
+    expect([truth, probability, latencyMs]).toEqual([
+      [1, 0],
+      [0.6, 0.1],
+      [2000, 1000],
+    ]);
+    expect([...join.labelledWindow('m:1', 0, -1).requests.get('big')!.labels]).toEqual([0, -1, -1, -1, 1, -1, -1]);
+  });
+
+  it('when a part is delivered again, then it is kept once with its labels, and the last part still joins after it', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    join.addBatch(part(0, [0.1, 0.2, 0.3]), 10);
+    join.applyLabel('big-1', 1, 50);
+    join.addBatch(part(0, [0.1, 0.2, 0.3]), 20);
+    expect(join.size).toBe(3);
+    expect(join.check('big-1', undefined)).toMatchObject({ ok: false, refusal: 'duplicate' });
+    join.addBatch(part(6, [0.9]), 30);
+    expect(join.size).toBe(4);
+    expect(join.applyLabel('big-6', 1, 60)).toMatchObject({ ok: true });
+    expect(join.rowsOf('m:1', 0).truth).toEqual([1, 1]);
+  });
+
+  it('when a request in parts is past the horizon, then it is forgotten whole and a late part of it is refused as expired', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    join.addBatch(part(0, [0.1, 0.2, 0.3]), 10);
+    join.evict(HOUR + 1);
+    join.addBatch(part(3, [0.4, 0.6, 0.8]), HOUR + 2);
+    expect(join.size).toBe(0);
+    expect(join.check('big-1', undefined)).toMatchObject({ ok: false, refusal: 'expired' });
+    expect(join.check('big-4', undefined)).toMatchObject({ ok: false, refusal: 'expired' });
+  });
+});

@@ -13,6 +13,7 @@ import {
 } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
 import { serializeWeights } from '@mlops/model-format';
+import { createMonitor, type MonitorService, loadConfig as monitorConfig } from '@mlops/monitor';
 import { createLogger } from '@mlops/service-kit';
 import { findFreePort, type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -291,6 +292,59 @@ describe('POST /feedback on a real nats-server', () => {
       expect([rejected.status, rejected.json.errors]).toEqual([404, [unknown]]);
     });
   });
+});
+
+describe('a request too large for one message, on a real nats-server read by a real monitor', () => {
+  let monitor: MonitorService;
+  let large: Predictor;
+
+  beforeAll(async () => {
+    large = await startPredictor({ PREDICTOR_INSTANCE: 'large', PREDICTOR_LOG_BUFFER_BYTES: String(16 * 1024 * 1024) });
+    const config = monitorConfig({
+      NATS_URL: nats.url,
+      MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
+      MONITOR_PORT: '0',
+      MONITOR_RETRAIN: 'false',
+      MONITOR_MLFLOW_RUNS: 'false',
+    });
+    monitor = createMonitor(config, { bus: await connectBus({ servers: nats.url, name: 'monitor', logger }), logger });
+    await monitor.start();
+  }, 60_000);
+  afterAll(async () => {
+    await monitor?.stop();
+  }, 60_000);
+
+  it('when 10,000 rows of 20 are scored, then parts keyed by their first row log every row once, and the monitor joins labels of every part', async () => {
+    const sent = rows(10_000);
+    const answer = await post(large, '/predict', { features: sent });
+    expect(answer.status).toBe(200);
+    const ids = answer.json.prediction_ids as string[];
+    const requestId = ids[0]!.slice(0, ids[0]!.lastIndexOf('-'));
+    const ofRequest = () =>
+      storedLogs().then((logs) => logs.filter((l) => l.data.requests[0]?.request_id === requestId));
+    const rowsIn = (logs: { data: PredictionLoggedData }[]) => logs.reduce((n, l) => n + l.data.rows, 0);
+    const parts = await waitFor(ofRequest, (found) => rowsIn(found) >= 10_000);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(rowsIn(parts)).toBe(10_000);
+    const byFirstRow = parts.map(({ id, data }) => ({ id, data, first: data.requests[0]?.first_row ?? -1 }));
+    byFirstRow.sort((a, b) => a.first - b.first);
+    expect(byFirstRow.map((p) => p.id)).toEqual(byFirstRow.map((p) => `prediction.logged:${requestId}@${p.first}`));
+    const loggedIds = byFirstRow.flatMap(({ data, first }) =>
+      Array.from({ length: data.rows }, (_, i) => `${requestId}-${first + i}`),
+    );
+    expect(loggedIds).toEqual(ids);
+    expect(byFirstRow.flatMap((p) => doubles(p.data.features))).toEqual(sent.flat());
+    expect(byFirstRow.flatMap((p) => doubles(p.data.probabilities))).toEqual(answer.json.probabilities);
+    const tooLarge = /^predictor_prediction_log_dropped_total\{reason="too_large"\} (\S+)$/m;
+    expect(await metric(large, tooLarge)).toBe(0);
+
+    const labels = [0, 5000, 9999].map((row) => ({ prediction_id: ids[row]!, label: 1 }));
+    const joined = await post(large, '/feedback', labels);
+    expect([joined.status, joined.json.accepted]).toEqual([202, 3]);
+    const past = await post(large, '/feedback', { prediction_id: `${requestId}-10000`, label: 1 });
+    expect(past.status).toBe(404);
+    expect(past.json.errors[0].message).toContain(`request ${requestId} has 10000 rows`);
+  }, 90_000);
 });
 
 describe('the prediction log while nats-server is down', () => {

@@ -218,10 +218,82 @@ describe('the prediction log', () => {
     expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'publish_failed' })).toBe(1);
   });
 
-  it('when a message would exceed the server payload limit, then it is dropped as too_large, not sent', async () => {
+  it('when a request is larger than a message (10,000 rows of 20), then its parts, each alone in a message keyed by its first row, hold every row once', async () => {
+    const published: { data: PredictionLoggedData; key: string }[] = [];
+    const { log, metrics } = createLog(
+      async (data, key) => {
+        published.push({ data, key });
+      },
+      { bufferBytes: 64 * 1024 * 1024 },
+    );
+    const { X, scored } = scoreInto(log, metrics, 'big', 10_000, 3);
+    scoreInto(log, metrics, 'after', 1);
+    await log.close(5000);
+    const parts = published.slice(0, -1);
+    expect(parts.length).toBeGreaterThan(2);
+    expect(published.at(-1)).toMatchObject({ key: 'after', data: { requests: [{ request_id: 'after', rows: 1 }] } });
+    let next = 0;
+    for (const { data, key } of parts) {
+      expect(PredictionLoggedDataSchema.safeParse(data).success).toBe(true);
+      expect(JSON.stringify(data).length).toBeLessThanOrEqual(1024 * 1024);
+      const [part, ...others] = data.requests;
+      expect(others).toEqual([]);
+      expect(part).toMatchObject({ request_id: 'big', first_row: next, request_rows: 10_000, rows: data.rows });
+      expect(key).toBe(`big@${next}`);
+      expect(unpack(data.features)).toEqual([...X.data.subarray(next * 20, (next + data.rows) * 20)]);
+      expect(unpack(data.probabilities)).toEqual([...scored.probabilities.subarray(next, next + data.rows)]);
+      next += data.rows;
+    }
+    expect(next).toBe(10_000);
+    expect(await value(metrics, 'predictor_prediction_log_published_total')).toBe(2);
+    expect(await value(metrics, 'predictor_prediction_log_rows_published_total')).toBe(10_001);
+    expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'too_large' })).toBe(0);
+  });
+
+  it('when a request waits in parts, then it holds its bytes in the buffer until its last part leaves the queue', async () => {
     const { calls, publish } = fakePublish();
-    const { log, metrics } = createLog(publish, { maxRequestsPerMessage: 1, maxPayload: () => 8 * 1024 });
-    scoreInto(log, metrics, 'big', 100);
+    const { log, metrics } = createLog(publish, { maxInFlight: 1, maxPayload: () => 64 * 1024 });
+    scoreInto(log, metrics, 'big', 1000);
+    const held = await value(metrics, 'predictor_prediction_log_queue_bytes');
+    expect(held).toBeGreaterThanOrEqual(1000 * 22 * 8);
+    const queued: [number, number][] = [];
+    await turn();
+    while (calls.length > queued.length) {
+      const requests = await value(metrics, 'predictor_prediction_log_queue_requests');
+      queued.push([requests, await value(metrics, 'predictor_prediction_log_queue_bytes')]);
+      calls.at(-1)!.resolve();
+      await turn();
+      await turn();
+    }
+    expect(calls.length).toBeGreaterThan(2);
+    expect(queued).toEqual([...calls.slice(1).map(() => [1, held]), [0, 0]]);
+  });
+
+  it('when parts of a request fail to publish, then the request is counted dropped once and never as published', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { maxInFlight: 8, maxPayload: () => 64 * 1024 });
+    scoreInto(log, metrics, 'big', 1000);
+    await turn();
+    const parts = calls.length;
+    expect(parts).toBeGreaterThan(2);
+    calls[0]!.reject(new Error('NATS is down'));
+    calls[1]!.reject(new Error('still down'));
+    for (const call of calls.slice(2)) call.resolve();
+    await turn();
+    scoreInto(log, metrics, 'next');
+    await turn();
+    calls.at(-1)!.resolve();
+    await log.close(1000);
+    expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'publish_failed' })).toBe(1);
+    expect(await value(metrics, 'predictor_prediction_log_published_total')).toBe(1);
+    expect(calls.at(-1)!.data).toMatchObject({ requests: [{ request_id: 'next' }], dropped_before: 1 });
+  });
+
+  it('when a single row is larger than the server payload limit, then its request is dropped as too_large, not sent', async () => {
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, { maxRequestsPerMessage: 1, maxPayload: () => 16 * 1024 });
+    const wide = { rows: 3, cols: 2000, data: new Float64Array(3 * 2000) };
+    log.record({ ...otherVersion('wide'), X: wide, probabilities: new Float64Array(3), labels: new Float64Array(3) });
     scoreInto(log, metrics, 'small', 1);
     await turn();
     expect(calls.map((c) => [c.key, c.data.dropped_before])).toEqual([['small', 1]]);
@@ -235,6 +307,22 @@ describe('the prediction log', () => {
     await log.close(100);
     expect(calls).toHaveLength(0);
     expect(await value(metrics, 'predictor_prediction_log_dropped_total', { reason: 'buffer_full' })).toBe(0);
+  });
+
+  it('when a request logged in parts is sampled, then all its parts are logged; one not sampled has none', async () => {
+    const draws = [0.9, 0.1];
+    const { calls, publish } = fakePublish();
+    const { log, metrics } = createLog(publish, {
+      sampleRate: 0.5,
+      maxInFlight: 100,
+      maxPayload: () => 64 * 1024,
+      random: () => draws.shift() ?? 1,
+    });
+    scoreInto(log, metrics, 'skipped', 1000);
+    scoreInto(log, metrics, 'sampled', 1000);
+    await turn();
+    expect(new Set(calls.map((c) => c.data.requests[0]?.request_id))).toEqual(new Set(['sampled']));
+    expect(calls.reduce((rows, c) => rows + c.data.rows, 0)).toBe(1000);
   });
 
   it('when the sample rate is 0.25, then a request is logged when its draw is under it, and the messages say 0.25', async () => {
@@ -300,10 +388,11 @@ describe('the prediction log of table models (raw columns coded)', () => {
   });
 
   it('when requests hold coded raw columns, then their message says features_coding raw_columns; features leave the field out', () => {
-    const coded = packRequests([request('a', true), request('b', true)], 1, 0);
+    const whole = (r: ScoredRequest) => ({ request: r, firstRow: 0, rows: r.X.rows });
+    const coded = packRequests([whole(request('a', true)), whole(request('b', true))], 1, 0);
     expect(PredictionLoggedDataSchema.safeParse(coded).success).toBe(true);
     expect(coded).toMatchObject({ features_coding: RAW_COLUMNS_CODING, rows: 2, columns: 20 });
-    const plain = packRequests([request('c', false)], 1, 0);
+    const plain = packRequests([whole(request('c', false))], 1, 0);
     expect(PredictionLoggedDataSchema.safeParse(plain).success).toBe(true);
     expect(Object.keys(plain)).not.toContain('features_coding');
   });

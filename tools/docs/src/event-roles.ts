@@ -146,13 +146,14 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.predictionLogged]: {
     summary:
-      'What a predictor scored, one message per request (rows batched): model, version, request id (row `i` has the prediction id `<request_id>-<i>`), features, probabilities and labels as little-endian doubles in base64, the sampling rate and the requests dropped before it. Published after the answer, from a bounded buffer: never delays or fails a request.',
+      'What a predictor scored, one message per request (rows batched): model, version, request id (row `i` has the prediction id `<request_id>-<i>`), features, probabilities and labels as little-endian doubles in base64, the sampling rate and the requests dropped before it. A request too large for one message goes in parts, each a message of its own whose entry says where it starts (`first_row`) and how many rows the request has (`request_rows`). Published after the answer, from a bounded buffer: never delays or fails a request.',
     publishers: ['predictor (PREDICTOR_LOG_SAMPLE of the requests)'],
     consumers: [
       `monitor (durable \`${CONSUMERS.monitorPredictions}\`)`,
       'monitor (replay at start, to rebuild the label join)',
     ],
-    messageId: '`prediction.logged:<request_id>`',
+    messageId:
+      "`prediction.logged:<request_id>` (its first request's; a part: `prediction.logged:<request_id>@<first_row>`)",
   },
   [SUBJECTS.feedbackReceived]: {
     summary:

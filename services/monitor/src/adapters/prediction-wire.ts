@@ -11,6 +11,8 @@ export function decodePrediction(event: EventOf<'prediction.logged'>, sequence: 
       requestId: r.request_id,
       predictedAtMs: Date.parse(r.predicted_at),
       rows: r.rows,
+      ...(r.first_row === undefined ? {} : { firstRow: r.first_row }),
+      ...(r.request_rows === undefined ? {} : { requestRows: r.request_rows }),
     })),
     rows: d.rows,
     columns: d.columns,

@@ -12,6 +12,7 @@ import type {
   RetrainLeaseValue,
   TuneRequester,
 } from '../domain/ports.js';
+import { firstRowOf, isPart, type LoggedRequestRows, requestRowsOf } from '../domain/prediction-batch.js';
 import { decodePrediction } from './prediction-wire.js';
 
 /** The JetStream key-value bucket holding one retrain lease per model. */
@@ -53,11 +54,15 @@ export async function kvRetrainLeases(bus: Bus, ttlMs: number): Promise<RetrainL
   };
 }
 
-/** Reads logged features back from the PREDICTIONS stream, from a time on (an ordered consumer, no acks). */
+/**
+ * Reads logged features back from the PREDICTIONS stream, from a time on (an ordered consumer, no acks). A request
+ * logged in parts is gathered from all of them, and given only when every part was found.
+ */
 export function streamFeatureSource(bus: Bus): LoggedFeatureSource {
   return {
     async read(model, version, sinceMs, wanted) {
       const found = new Map<string, LoggedRequestFeatures>();
+      const gathering = new Map<string, Gathering>();
       await bus.replayEvents(
         SUBJECTS.predictionLogged,
         (event, sequence) => {
@@ -69,8 +74,10 @@ export function streamFeatureSource(bus: Bus): LoggedFeatureSource {
             const start = offset * batch.columns;
             offset += request.rows;
             if (!wanted.has(request.requestId)) continue;
-            const features = batch.features.slice(start, offset * batch.columns);
-            found.set(request.requestId, { features, columns: batch.columns, rawColumns: batch.rawColumns });
+            const features = batch.features.subarray(start, offset * batch.columns);
+            const logged = { features, columns: batch.columns, rawColumns: batch.rawColumns };
+            if (!isPart(request)) found.set(request.requestId, { ...logged, features: features.slice() });
+            else gather(gathering, found, request, logged);
           }
         },
         { since: new Date(Number.isFinite(sinceMs) ? sinceMs - CLOCK_MARGIN_MS : 0) },
@@ -78,6 +85,39 @@ export function streamFeatureSource(bus: Bus): LoggedFeatureSource {
       return found;
     },
   };
+}
+
+/** A request logged in parts, being read back: its rows so far, and the first rows of the parts found. */
+interface Gathering extends LoggedRequestFeatures {
+  readonly firstRows: Set<number>;
+  rows: number;
+}
+
+/** Adds a part's rows to its request; the request is `found` once all its rows are. A part read again adds nothing. */
+function gather(
+  gathering: Map<string, Gathering>,
+  found: Map<string, LoggedRequestFeatures>,
+  part: LoggedRequestRows,
+  logged: LoggedRequestFeatures,
+): void {
+  const requestRows = requestRowsOf(part);
+  const firstRow = firstRowOf(part);
+  let request = gathering.get(part.requestId);
+  if (request === undefined) {
+    const features = new Float64Array(requestRows * logged.columns);
+    request = { features, columns: logged.columns, rawColumns: logged.rawColumns, firstRows: new Set(), rows: 0 };
+    gathering.set(part.requestId, request);
+  }
+  const fits = request.columns === logged.columns && request.rawColumns === logged.rawColumns;
+  if (!fits || request.firstRows.has(firstRow) || request.features.length < (firstRow + part.rows) * logged.columns) {
+    return;
+  }
+  request.features.set(logged.features, firstRow * logged.columns);
+  request.firstRows.add(firstRow);
+  request.rows += part.rows;
+  if (request.rows === requestRows) {
+    found.set(part.requestId, { features: request.features, columns: request.columns, rawColumns: request.rawColumns });
+  }
 }
 
 /** Writes data sets inside the trainer's data directory: a temporary file renamed into place, never half a file. */

@@ -1,4 +1,4 @@
-import { type LoggedRequestRows, versionKey } from './prediction-batch.js';
+import { firstRowOf, isPart, type LoggedRequestRows, requestRowsOf, versionKey } from './prediction-batch.js';
 
 /** One logged message as the join keeps it: no features, only what labels are scored against, for all its rows. */
 interface JoinedBatch {
@@ -13,13 +13,34 @@ interface JoinedBatch {
   readonly latencyMs: Float64Array;
 }
 
-/** One logged request: its rows [offset, offset + rows) of a batch (a few fields: single-row traffic has millions). */
-interface JoinedRequest {
+/** Rows [offset, offset + rows) of a batch: a logged request's, or a part's. */
+interface JoinedRows {
   readonly batch: JoinedBatch;
   readonly offset: number;
   readonly rows: number;
+}
+
+/** One logged request (a few fields: single-row traffic has millions). */
+interface JoinedRequest extends JoinedRows {
   readonly predictedAtMs: number;
 }
+
+/** A part of a request logged in parts: the request's rows [firstRow, firstRow + rows). */
+interface JoinedPart extends JoinedRows {
+  readonly firstRow: number;
+}
+
+/** A request logged in parts: the parts known so far, in the order they came. */
+interface JoinedParts {
+  readonly parts: JoinedPart[];
+  readonly predictedAtMs: number;
+  /** Rows of the whole request. */
+  requestRows: number;
+  /** Rows of the parts known. */
+  rows: number;
+}
+
+type JoinedEntry = JoinedRequest | JoinedParts;
 
 /** A logged message as the join takes it: its requests, their rows' probabilities and predicted labels in order. */
 export interface LoggedBatch {
@@ -75,37 +96,49 @@ const EVICTED_MEMORY = 200_000;
 
 /**
  * Joins late labels to logged predictions by prediction id (`<request id>-<row>`): keeps each request's
- * probabilities for `horizonMs` and at most `maxRows` rows (oldest forgotten first). The first label of a row wins;
- * a repeat is a duplicate, whatever its value.
+ * probabilities for `horizonMs` and at most `maxRows` rows (oldest forgotten first). A request logged in parts is
+ * kept as the parts that came, in whatever order. The first label of a row wins; a repeat is a duplicate, whatever
+ * its value.
  */
 export class LabelJoin {
-  private readonly requests = new Map<string, JoinedRequest>();
+  private readonly requests = new Map<string, JoinedEntry>();
   private readonly evicted = new Set<string>();
   private rows = 0;
   private readonly counts = new Map<string, LabelCounts>();
 
   constructor(private readonly limits: { readonly horizonMs: number; readonly maxRows: number }) {}
 
-  /** Remembers the requests of a logged message; a request already known is left as it is (replays, redeliveries). */
+  /**
+   * Remembers the requests (and parts) of a logged message; a request or part already known is left as it is
+   * (replays, redeliveries).
+   */
   addBatch(batch: LoggedBatch, nowMs: number): void {
     let joined: JoinedBatch | undefined;
     let offset = 0;
     for (const request of batch.requests) {
       const start = offset;
       offset += request.rows;
-      if (this.requests.has(request.requestId)) continue;
+      const known = this.requests.get(request.requestId);
+      if (known !== undefined && !isNewPart(known, request)) continue;
       if (nowMs - request.predictedAtMs > this.limits.horizonMs) {
         this.rememberEvicted(request.requestId); // read back past the horizon at start: its labels are late, not unknown
         continue;
       }
       joined ??= joinedBatch(batch);
-      this.requests.set(request.requestId, {
-        batch: joined,
-        offset: start,
-        rows: request.rows,
-        predictedAtMs: request.predictedAtMs,
-      });
+      const rows = { batch: joined, offset: start, rows: request.rows };
       this.rows += request.rows;
+      if (!isPart(request)) {
+        this.requests.set(request.requestId, { ...rows, predictedAtMs: request.predictedAtMs });
+        continue;
+      }
+      const parts: JoinedParts =
+        known !== undefined && 'parts' in known
+          ? known
+          : { parts: [], predictedAtMs: request.predictedAtMs, requestRows: 0, rows: 0 };
+      parts.parts.push({ ...rows, firstRow: firstRowOf(request) });
+      parts.requestRows = Math.max(parts.requestRows, requestRowsOf(request));
+      parts.rows += request.rows;
+      if (parts !== known) this.requests.set(request.requestId, parts);
     }
     if (joined !== undefined) this.evict(nowMs);
   }
@@ -114,21 +147,20 @@ export class LabelJoin {
   check(predictionId: string, model: string | undefined): LabelOutcome {
     const found = this.locate(predictionId);
     if (!found.ok) return found;
-    const { request, row } = found;
-    const { batch } = request;
+    const { batch, offset } = found.rows;
     if (model !== undefined && model !== batch.model) {
       return refusal('other_model', `prediction ${predictionId} was made by model ${batch.model}, not ${model}`);
     }
-    if ((batch.truth[request.offset + row] as number) !== -1) {
+    if ((batch.truth[offset + found.row] as number) !== -1) {
       return refusal('duplicate', `prediction ${predictionId} already has a label (the first label wins)`);
     }
-    return { ok: true, model: batch.model, version: batch.version, predictedAtMs: request.predictedAtMs };
+    return { ok: true, model: batch.model, version: batch.version, predictedAtMs: found.predictedAtMs };
   }
 
   /** The model and version that made a kept prediction (labelled or not), or undefined when it is not kept. */
   versionOf(predictionId: string): { readonly model: string; readonly version: string } | undefined {
     const found = this.locate(predictionId);
-    return found.ok ? { model: found.request.batch.model, version: found.request.batch.version } : undefined;
+    return found.ok ? { model: found.rows.batch.model, version: found.rows.batch.version } : undefined;
   }
 
   /** Records a label (the first per row wins); `receivedAtMs` gives the label latency. */
@@ -138,9 +170,9 @@ export class LabelJoin {
     this.count(versionKey(outcome.model, outcome.version), outcome);
     const found = this.locate(predictionId);
     if (!found.ok) return found;
-    const { batch, offset, predictedAtMs } = found.request;
+    const { batch, offset } = found.rows;
     batch.truth[offset + found.row] = label;
-    batch.latencyMs[offset + found.row] = Math.max(0, receivedAtMs - predictedAtMs);
+    batch.latencyMs[offset + found.row] = Math.max(0, receivedAtMs - found.predictedAtMs);
     return outcome;
   }
 
@@ -158,8 +190,7 @@ export class LabelJoin {
   rowsOf(key: string, sinceMs: number): VersionRows {
     const out = { predictions: 0, truth: [] as number[], probability: [] as number[], predicted: [] as number[] };
     const latencyMs: number[] = [];
-    for (const { batch, offset, rows, predictedAtMs } of this.requests.values()) {
-      if (batch.key !== key || predictedAtMs < sinceMs) continue;
+    const visit = ({ batch, offset, rows }: JoinedRows) => {
       out.predictions += rows;
       for (let i = offset; i < offset + rows; i++) {
         const truth = batch.truth[i] as number;
@@ -169,6 +200,9 @@ export class LabelJoin {
         out.predicted.push(batch.predicted[i] as number);
         latencyMs.push(batch.latencyMs[i] as number);
       }
+    };
+    for (const entry of this.requests.values()) {
+      if (entry.predictedAtMs >= sinceMs && keyOf(entry) === key) forEachRows(entry, visit);
     }
     return { ...out, latencyMs };
   }
@@ -181,10 +215,11 @@ export class LabelJoin {
     let newLabelled = 0;
     let firstMs = Number.NaN;
     let lastMs = Number.NaN;
-    for (const [id, { batch, offset, rows, predictedAtMs }] of this.requests) {
-      if (batch.key !== key || predictedAtMs < sinceMs) continue;
-      predictions += rows;
-      const labels = batch.truth.slice(offset, offset + rows);
+    for (const [id, entry] of this.requests) {
+      const { predictedAtMs } = entry;
+      if (keyOf(entry) !== key || predictedAtMs < sinceMs) continue;
+      predictions += entry.rows;
+      const labels = labelsOf(entry);
       const labelled = labels.reduce((n, label) => n + (label === -1 ? 0 : 1), 0);
       if (labelled === 0) continue;
       requests.set(id, { labels, predictedAtMs });
@@ -200,7 +235,10 @@ export class LabelJoin {
   /** The versions with rows in the join. */
   versions(): { model: string; version: string }[] {
     const seen = new Map<string, { model: string; version: string }>();
-    for (const { batch } of this.requests.values()) seen.set(batch.key, { model: batch.model, version: batch.version });
+    for (const entry of this.requests.values()) {
+      const { batch } = 'parts' in entry ? (entry.parts[0] as JoinedPart) : entry;
+      seen.set(batch.key, { model: batch.model, version: batch.version });
+    }
     return [...seen.values()];
   }
 
@@ -218,7 +256,7 @@ export class LabelJoin {
     }
   }
 
-  private forget(id: string, request: JoinedRequest): void {
+  private forget(id: string, request: JoinedEntry): void {
     this.requests.delete(id);
     this.rows -= request.rows;
     this.rememberEvicted(id);
@@ -233,22 +271,32 @@ export class LabelJoin {
     }
   }
 
+  /** The rows holding a prediction id's row (and the row among them), or why there are none. */
   private locate(
     predictionId: string,
-  ): { ok: true; request: JoinedRequest; row: number } | (LabelOutcome & { ok: false }) {
+  ): { ok: true; rows: JoinedRows; row: number; predictedAtMs: number } | (LabelOutcome & { ok: false }) {
     const dash = predictionId.lastIndexOf('-');
     const requestId = predictionId.slice(0, dash);
     const row = Number(predictionId.slice(dash + 1));
-    const request = this.requests.get(requestId);
-    if (request === undefined) {
-      return this.evicted.has(requestId)
-        ? refusal('expired', `prediction ${predictionId} is older than the monitor keeps predictions`)
-        : refusal('unknown', `no prediction ${predictionId} was logged (or it was not sampled)`);
+    const entry = this.requests.get(requestId);
+    if (entry === undefined) return this.notKept(predictionId, requestId);
+    const requestRows = 'parts' in entry ? entry.requestRows : entry.rows;
+    if (dash < 1 || !Number.isInteger(row) || row < 0 || row >= requestRows) {
+      return refusal('bad_row', `prediction ${predictionId}: request ${requestId} has ${requestRows} rows`);
     }
-    if (dash < 1 || !Number.isInteger(row) || row < 0 || row >= request.rows) {
-      return refusal('bad_row', `prediction ${predictionId}: request ${requestId} has ${request.rows} rows`);
-    }
-    return { ok: true, request, row };
+    const { predictedAtMs } = entry;
+    if (!('parts' in entry)) return { ok: true, rows: entry, row, predictedAtMs };
+    const part = entry.parts.find((p) => row >= p.firstRow && row < p.firstRow + p.rows);
+    // The part holding the row has not come (yet), or was forgotten while the others were kept.
+    if (part === undefined) return this.notKept(predictionId, requestId);
+    return { ok: true, rows: part, row: row - part.firstRow, predictedAtMs };
+  }
+
+  /** The refusal of a prediction id whose rows are not kept: forgotten past the horizon, or never seen. */
+  private notKept(predictionId: string, requestId: string): LabelOutcome & { ok: false } {
+    return this.evicted.has(requestId)
+      ? refusal('expired', `prediction ${predictionId} is older than the monitor keeps predictions`)
+      : refusal('unknown', `no prediction ${predictionId} was logged (or it was not sampled)`);
   }
 
   private count(key: string, outcome: LabelOutcome): void {
@@ -258,6 +306,35 @@ export class LabelJoin {
     else if (outcome.refusal === 'bad_row') counts.unknown++;
     else counts[outcome.refusal]++;
   }
+}
+
+/**
+ * Whether a logged entry adds to a known request: only a part of a request known in parts whose rows no known part
+ * holds (a part delivered again, or a whole request offered again, adds nothing).
+ */
+function isNewPart(known: JoinedEntry, request: LoggedRequestRows): boolean {
+  if (!('parts' in known) || !isPart(request)) return false;
+  const first = firstRowOf(request);
+  return known.parts.every((p) => first + request.rows <= p.firstRow || p.firstRow + p.rows <= first);
+}
+
+/** Visits the rows of a request: all of it, or each part of it known. */
+function forEachRows(entry: JoinedEntry, visit: (rows: JoinedRows) => void): void {
+  if ('parts' in entry) for (const part of entry.parts) visit(part);
+  else visit(entry);
+}
+
+/** The version key of a request's rows. */
+function keyOf(entry: JoinedEntry): string {
+  return ('parts' in entry ? (entry.parts[0] as JoinedPart) : entry).batch.key;
+}
+
+/** A request's labels, one per row (-1 where unlabelled, or in a part not known), copied. */
+function labelsOf(entry: JoinedEntry): Int8Array {
+  if (!('parts' in entry)) return entry.batch.truth.slice(entry.offset, entry.offset + entry.rows);
+  const labels = new Int8Array(entry.requestRows).fill(-1);
+  for (const p of entry.parts) labels.set(p.batch.truth.subarray(p.offset, p.offset + p.rows), p.firstRow);
+  return labels;
 }
 
 /** The join's copy of a message's answers: views of its arrays, and a label slot per row. */

@@ -1,5 +1,7 @@
 import { endianness } from 'node:os';
 import {
+  base64LengthOfDoubles,
+  type LoggedRequest,
   MAX_LOGGED_ROWS,
   MAX_REQUESTS_PER_LOG_MESSAGE,
   PREDICTION_ENCODING,
@@ -21,7 +23,10 @@ export interface PredictionLogOptions {
   readonly bufferBytes: number;
   /** Messages published at once, each awaiting its ack. */
   readonly maxInFlight: number;
-  /** The largest message the server takes (NATS max_payload); a bigger one is dropped as too_large. */
+  /**
+   * The largest message the server takes (NATS max_payload): a larger request is logged in parts; one whose single
+   * row does not fit is dropped as too_large.
+   */
   readonly maxPayload: () => number;
   /**
    * How long a request waits for others before its message is published (Kafka's linger.ms): under steady
@@ -35,6 +40,27 @@ export interface PredictionLogOptions {
   readonly random?: () => number;
 }
 
+/** Rows [firstRow, firstRow + rows) of a scored request: all of it, or a part logged in a message of its own. */
+export interface RequestRows {
+  readonly request: ScoredRequest;
+  readonly firstRow: number;
+  readonly rows: number;
+}
+
+/** A queued request: its first row not yet in a message, its rows stored, and whether a part of it was dropped. */
+interface Queued {
+  readonly request: ScoredRequest;
+  readonly bytes: number;
+  next: number;
+  stored: number;
+  lost: boolean;
+}
+
+/** Rows of a queued request taken into a message. */
+interface Taken extends RequestRows {
+  readonly queued: Queued;
+}
+
 /** Room for the envelope and the fields besides the packed arrays (ids, names, time), well over what they take. */
 const ENVELOPE_BYTES = 1024;
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -42,11 +68,12 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 /**
  * The prediction log: a bounded FIFO of scored requests (references only) drained by a publisher with up to
  * `maxInFlight` messages awaiting their JetStream ack; requests waiting together share a message. Encoding happens in the publisher, after the answer was sent.
- * A full buffer, a failed publish or a message over the server's size limit drops that request's message and
- * counts it; the next message published says how many were dropped before it.
+ * A request larger than a message is published in parts, each in a message of its own. A full buffer, a failed
+ * publish or a single row over the server's size limit drops that request (or what is left of it) and counts it
+ * once; the next message published says how many were dropped before it.
  */
 export class BufferedPredictionLog implements PredictionLog {
-  private readonly queue = new Fifo<{ readonly request: ScoredRequest; readonly bytes: number }>();
+  private readonly queue = new Fifo<Queued>();
   private bytes = 0;
   private inFlight = 0;
   private droppedSince = 0;
@@ -73,7 +100,7 @@ export class BufferedPredictionLog implements PredictionLog {
       this.drop('buffer_full', 1);
       return;
     }
-    this.queue.push({ request, bytes });
+    this.queue.push({ request, bytes, next: 0, stored: 0, lost: false });
     this.bytes += bytes;
     this.schedule();
   }
@@ -90,7 +117,8 @@ export class BufferedPredictionLog implements PredictionLog {
     clearTimeout(timer);
     const left = this.queue.clear();
     this.bytes = 0;
-    if (left > 0) this.drop('shutdown', left);
+    const lost = lose(left);
+    if (lost > 0) this.drop('shutdown', lost);
   }
 
   private sampled(): boolean {
@@ -120,46 +148,65 @@ export class BufferedPredictionLog implements PredictionLog {
   /**
    * The next message's requests: the oldest one, and those queued behind it for the same version, columns and
    * coding while they fit one message. Light traffic sends one request per message; under load the waiting ones go
-   * together, which is what keeps the log's cost per request small.
+   * together, which is what keeps the log's cost per request small. A request larger than a message goes in parts,
+   * each alone in its message, the rest staying first in the queue; one whose single row does not fit is dropped.
    */
-  private takeBatch(): ScoredRequest[] {
-    const first = this.queue.shift();
-    if (first === undefined) return [];
-    this.bytes -= first.bytes;
-    const batch = [first.request];
-    let rows = first.request.X.rows;
-    const limit = Math.min(MAX_LOGGED_ROWS, rowsThatFit(this.options.maxPayload(), first.request.X.cols));
+  private takeBatch(): Taken[] {
+    for (;;) {
+      const first = this.queue.peek();
+      if (first === undefined) return [];
+      const limit = Math.min(MAX_LOGGED_ROWS, rowsThatFit(this.options.maxPayload(), first.request.X.cols));
+      if (limit > 0) return this.takeFrom(first, limit);
+      this.take();
+      this.drop('too_large', lose([first]));
+    }
+  }
+
+  /** Rows of at most `limit` from the queue's first request on (see takeBatch). */
+  private takeFrom(first: Queued, limit: number): Taken[] {
+    const firstRow = first.next;
+    const rows = Math.min(first.request.X.rows - firstRow, limit);
+    first.next += rows;
+    if (first.next === first.request.X.rows) this.take();
+    const batch: Taken[] = [{ queued: first, request: first.request, firstRow, rows }];
+    if (rows < first.request.X.rows) return batch; // a part goes alone
+    let taken = rows;
+    const most = this.options.maxRequestsPerMessage ?? MAX_REQUESTS_PER_LOG_MESSAGE;
     for (;;) {
       const next = this.queue.peek();
-      const most = this.options.maxRequestsPerMessage ?? MAX_REQUESTS_PER_LOG_MESSAGE;
       if (next === undefined || batch.length >= most) break;
-      if (!sameShape(next.request, first.request) || rows + next.request.X.rows > limit) break;
-      this.queue.shift();
-      this.bytes -= next.bytes;
-      batch.push(next.request);
-      rows += next.request.X.rows;
+      if (!sameShape(next.request, first.request) || taken + next.request.X.rows > limit) break;
+      this.take();
+      batch.push({ queued: next, request: next.request, firstRow: 0, rows: next.request.X.rows });
+      taken += next.request.X.rows;
     }
     return batch;
   }
 
-  private start(batch: ScoredRequest[]): void {
+  /** Takes the queue's first request out (all its rows are in messages): the memory it holds is no longer counted. */
+  private take(): void {
+    const first = this.queue.shift();
+    if (first !== undefined) this.bytes -= first.bytes;
+  }
+
+  private start(batch: Taken[]): void {
     const before = this.droppedSince;
     this.droppedSince = 0;
     const data = packRequests(batch, this.options.sampleRate, before);
     if (packedSize(data) > this.options.maxPayload()) {
-      this.fail('too_large', before, batch.length);
+      this.fail('too_large', before, batch);
       return;
     }
     this.inFlight++;
     let pending: Promise<unknown>;
     try {
-      pending = this.send(data, data.requests[0]?.request_id ?? '');
+      pending = this.send(data, logKey(data.requests[0]));
     } catch (err) {
       pending = Promise.reject(err);
     }
     pending.then(
-      () => this.settled(() => this.published(batch.length, data.rows)),
-      (err: unknown) => this.settled(() => this.fail('publish_failed', before, batch.length, err)),
+      () => this.settled(() => this.published(batch, data.rows)),
+      (err: unknown) => this.settled(() => this.fail('publish_failed', before, batch, err)),
     );
   }
 
@@ -173,17 +220,23 @@ export class BufferedPredictionLog implements PredictionLog {
     if (this.inFlight <= this.options.maxInFlight >> 1 || this.closed) this.schedule();
   }
 
-  private published(requests: number, rows: number): void {
+  /** A message stored: a request counts as published once all its parts are, unless one of them was dropped. */
+  private published(batch: readonly Taken[], rows: number): void {
+    let requests = 0;
+    for (const { queued, rows: taken } of batch) {
+      queued.stored += taken;
+      if (queued.stored === queued.request.X.rows && !queued.lost) requests++;
+    }
     this.metrics.logPublished(requests, rows);
     if (this.trouble === undefined) return;
     this.logger.info({ after: this.trouble }, 'prediction log: publishing again');
     this.trouble = undefined;
   }
 
-  /** A message not sent: the drops it carried go to the next one, with its requests. */
-  private fail(reason: LogDropReason, carried: number, requests: number, err?: unknown): void {
+  /** A message not sent: the drops it carried go to the next one, with its requests not dropped before. */
+  private fail(reason: LogDropReason, carried: number, batch: readonly Taken[], err?: unknown): void {
     this.droppedSince += carried;
-    this.drop(reason, requests, err);
+    this.drop(reason, lose(batch.map((t) => t.queued)), err);
   }
 
   private drop(reason: LogDropReason, requests: number, err?: unknown): void {
@@ -204,38 +257,67 @@ export class BufferedPredictionLog implements PredictionLog {
 }
 
 /**
- * Requests of one version and shape (see sameShape) as `prediction.logged` data: their arrays concatenated,
- * little-endian doubles in base64; raw-coded requests say so in `features_coding`.
+ * Rows of requests of one version and shape (see sameShape) as `prediction.logged` data: their arrays concatenated,
+ * little-endian doubles in base64; raw-coded requests say so in `features_coding`; a part of a request says which
+ * (`first_row`, `request_rows`).
  */
 export function packRequests(
-  requests: readonly ScoredRequest[],
+  requests: readonly RequestRows[],
   sampleRate: number,
   droppedBefore: number,
 ): PredictionLoggedData {
-  const [first] = requests;
+  const first = requests[0]?.request;
   if (first === undefined) throw new Error('packRequests needs at least one request');
   const cols = first.X.cols;
-  const rows = requests.reduce((sum, r) => sum + r.X.rows, 0);
+  const rows = requests.reduce((sum, r) => sum + r.rows, 0);
   const isoTime = lastIsoTime();
   return {
     model: first.model.name,
     version: first.model.version,
-    requests: requests.map((r) => ({ request_id: r.requestId, predicted_at: isoTime(r.scoredAt), rows: r.X.rows })),
+    requests: requests.map((r) => loggedRequest(r, isoTime(r.request.scoredAt))),
     rows,
     columns: cols,
     encoding: PREDICTION_ENCODING,
-    features: packDoubles(requests.map((r) => r.X.data.subarray(0, r.X.rows * cols))),
+    features: packDoubles(
+      requests.map((r) => r.request.X.data.subarray(r.firstRow * cols, (r.firstRow + r.rows) * cols)),
+    ),
     ...(first.rawColumns ? { features_coding: RAW_COLUMNS_CODING } : {}),
-    probabilities: packDoubles(requests.map((r) => firstValues(r.probabilities, r.X.rows))),
-    labels: packDoubles(requests.map((r) => firstValues(r.labels, r.X.rows))),
+    probabilities: packDoubles(requests.map((r) => valuesOf(r.request.probabilities, r))),
+    labels: packDoubles(requests.map((r) => valuesOf(r.request.labels, r))),
     sample_rate: sampleRate,
     dropped_before: droppedBefore,
   };
 }
 
-/** The first `n` values: the array itself when it has n (`subarray` would move a small array out of the V8 heap). */
-function firstValues(values: Float64Array, n: number): Float64Array {
-  return values.length === n ? values : values.subarray(0, n);
+/** A request's entry in `requests`: a part of one says where it starts and how many rows the whole has. */
+function loggedRequest(r: RequestRows, predictedAt: string): LoggedRequest {
+  const entry = { request_id: r.request.requestId, predicted_at: predictedAt, rows: r.rows };
+  return r.rows === r.request.X.rows ? entry : { ...entry, first_row: r.firstRow, request_rows: r.request.X.rows };
+}
+
+/** The key (message id) of a message: its first request's id, with `@<first_row>` for a part (one key per part). */
+function logKey(first: LoggedRequest | undefined): string {
+  if (first === undefined) return '';
+  return first.first_row === undefined ? first.request_id : `${first.request_id}@${first.first_row}`;
+}
+
+/**
+ * An answer array's values of the rows: the array itself when it has just them (`subarray` would move a small array
+ * out of the V8 heap).
+ */
+function valuesOf(values: Float64Array, r: RequestRows): Float64Array {
+  return values.length === r.rows && r.firstRow === 0 ? values : values.subarray(r.firstRow, r.firstRow + r.rows);
+}
+
+/** Marks queued requests as dropped; returns how many were not already (a request's drop counts once). */
+function lose(queued: readonly Queued[]): number {
+  let newly = 0;
+  for (const q of queued) {
+    if (q.lost) continue;
+    q.lost = true;
+    newly++;
+  }
+  return newly;
 }
 
 /** ISO text of a time in ms, remembering the last one: requests that share a message mostly share milliseconds. */
@@ -261,8 +343,13 @@ function sameShape(a: ScoredRequest, b: ScoredRequest): boolean {
   );
 }
 
-/** Rows of `cols` features that fit a message of `maxPayload` bytes once packed (features, probability, label). */
+/**
+ * Rows of `cols` features that fit a message of `maxPayload` bytes once packed (features, probability, label); 0
+ * when not even one row does.
+ */
 function rowsThatFit(maxPayload: number, cols: number): number {
+  const oneRow = base64LengthOfDoubles(cols) + 2 * base64LengthOfDoubles(1) + ENVELOPE_BYTES;
+  if (oneRow > maxPayload) return 0;
   return Math.max(1, Math.floor(((maxPayload - 8 * ENVELOPE_BYTES) * 3) / 4 / 8 / (cols + 2)));
 }
 
@@ -340,11 +427,11 @@ class Fifo<T> {
     return item;
   }
 
-  /** Empties the queue; returns how many items it held. */
-  clear(): number {
-    const count = this.length;
+  /** Empties the queue; returns the items it held. */
+  clear(): T[] {
+    const left = this.items.slice(this.head) as T[];
     this.items = [];
     this.head = 0;
-    return count;
+    return left;
   }
 }
