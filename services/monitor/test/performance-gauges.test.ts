@@ -75,4 +75,25 @@ describe('live performance gauges', () => {
     const [status] = await monitor.status({ name: 'm' });
     expect(status?.performance).toMatchObject({ predictions: 200, labelled: 50, label_coverage: 0.25 });
   });
+
+  it('when labels come one batch after another, then performance is judged at once, then at most once a second', async () => {
+    const clock = { ms: Date.parse('2026-12-04T10:00:00Z') };
+    const { monitor, metrics } = monitorAt(clock);
+    const labelled = async () =>
+      (await metrics.registry.getSingleMetric('monitor_labelled_rows')?.get())?.values[0]?.value;
+    await monitor.onPrediction(logged('a', 1, clock.ms), { ack: async () => undefined });
+    const label = (i: number) => ({ prediction_id: `a-${i}`, label: 0 });
+    await monitor.feedback([label(0)]);
+    expect(await labelled()).toBe(1);
+    for (let i = 1; i <= 5; i++) {
+      clock.ms += 100;
+      await monitor.feedback([label(i)]);
+    }
+    expect(await labelled(), 'the labels of the same second wait').toBe(1);
+    await monitor.tick();
+    expect(await labelled()).toBe(1);
+    clock.ms += 600;
+    await monitor.tick();
+    expect(await labelled(), 'judged at the first tick a second after the last time').toBe(6);
+  });
 });

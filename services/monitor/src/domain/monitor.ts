@@ -64,6 +64,8 @@ export interface MonitorDeps {
  */
 const LABEL_WAIT: Patience = { ms: 2000, polls: 20, everyMs: 100, atMostMs: 4000 };
 const PERFORMANCE_REFRESH_MS = 5000;
+/** Labels have a version's performance judged at most this often (see judgeSoon). */
+const LABEL_JUDGE_MS = 1000;
 const LABEL_PUBLISHES_AT_ONCE = 64;
 const DUPLICATE_IN_BATCH = {
   ok: false,
@@ -108,6 +110,9 @@ export class Monitor {
    * value up to PERFORMANCE_REFRESH_MS old, and traffic may stop right after it; a restart shows none until then).
    */
   private readonly gaugesDue = new Map<string, number>();
+  /** Per version, when labels last had its performance judged, and when labels that came since will be. */
+  private readonly judgedAt = new Map<string, number>();
+  private readonly judgeDue = new Map<string, number>();
   /** The newest `performance.degraded` of each version (announced, or read back at start): a superseded episode's evidence. */
   private readonly degradedEvidence = new Map<string, EventData<'performance.degraded'>>();
   /** Per version, the windows of its open drift episode judged drifted: what K counts (an unjudged window does not). */
@@ -225,6 +230,12 @@ export class Monitor {
       this.join.evict(now);
       this.deps.metrics.joinRows(this.join.size);
       for (const window of this.book.expired(now)) await this.report(window);
+      for (const [key, dueAtMs] of [...this.judgeDue]) {
+        if (dueAtMs > now) continue;
+        this.judgeDue.delete(key);
+        this.judgedAt.set(key, now);
+        await this.judgePerformance(key);
+      }
       for (const [key, dueAtMs] of [...this.gaugesDue]) {
         if (dueAtMs > now) continue;
         this.gaugesDue.delete(key);
@@ -406,7 +417,23 @@ export class Monitor {
       this.deps.metrics.labels(key, 'joined', 1);
       touched.add(key);
     }
-    for (const key of touched) await this.judgePerformance(key);
+    for (const key of touched) await this.judgeSoon(key);
+  }
+
+  /**
+   * Judges a version's live performance after new labels: at once, unless it was judged in the last
+   * LABEL_JUDGE_MS, then at the first tick after that (a pass over every kept row of the version takes tens of ms
+   * with millions kept: labels sent one by one must not pay it each).
+   */
+  private async judgeSoon(key: string): Promise<void> {
+    const now = this.now();
+    const last = this.judgedAt.get(key);
+    if (last !== undefined && now - last < LABEL_JUDGE_MS) {
+      if (!this.judgeDue.has(key)) this.judgeDue.set(key, last + LABEL_JUDGE_MS);
+      return;
+    }
+    this.judgedAt.set(key, now);
+    await this.judgePerformance(key);
   }
 
   /** A label may overtake its prediction on the way in: give the consumer a moment before calling an id unknown. */
