@@ -24,6 +24,13 @@ export interface StackService {
 
 /** A service's shutdown drains its consumers and in-flight trials: more time than a server needs. */
 const SERVICE_STOP_GRACE_MS = 20_000;
+/** How long a service may take to be ready: the default, and the monitor's (see below). */
+const SERVICE_READY_MS = 30_000;
+/**
+ * The monitor reads the whole prediction log back before it is ready (the label join): about 20 µs a message on 2
+ * busy cores, so 30 s for a 1 GiB log of single-row requests. A restart must not be taken for a crash meanwhile.
+ */
+const MONITOR_READY_MS = 300_000;
 
 /**
  * Starts trainer, tracker, predictor and monitor together (health ports on free ports); if one fails, stops the
@@ -31,17 +38,23 @@ const SERVICE_STOP_GRACE_MS = 20_000;
  */
 export async function startStackServices(options: StackServicesOptions): Promise<StackService[]> {
   const [trainerPort, trackerPort, monitorPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
-  const plan: { name: ServiceName; env: NodeJS.ProcessEnv; readyUrl: string }[] = [
+  const plan: { name: ServiceName; env: NodeJS.ProcessEnv; readyUrl: string; readyMs?: number }[] = [
     { name: 'trainer', env: { TRAINER_HEALTH_PORT: String(trainerPort) }, readyUrl: ready(trainerPort, 'ready') },
     { name: 'tracker', env: { TRACKER_HEALTH_PORT: String(trackerPort) }, readyUrl: ready(trackerPort, 'ready') },
     { name: 'predictor', env: {}, readyUrl: ready(options.predictorPort, 'health') },
-    { name: 'monitor', env: { MONITOR_PORT: String(monitorPort) }, readyUrl: ready(monitorPort, 'ready') },
+    {
+      name: 'monitor',
+      env: { MONITOR_PORT: String(monitorPort) },
+      readyUrl: ready(monitorPort, 'ready'),
+      readyMs: MONITOR_READY_MS,
+    },
   ];
   const results = await Promise.allSettled(
-    plan.map(async ({ name, env, readyUrl }) => {
+    plan.map(async ({ name, env, readyUrl, readyMs }) => {
       const service = await startService(name, {
         env: { ...options.env, ...env },
         readyUrl,
+        startupTimeoutMs: readyMs ?? SERVICE_READY_MS,
         logFile: join(options.logDir, `${name}.log`),
         stopGraceMs: SERVICE_STOP_GRACE_MS,
         cwd: options.cwd,
