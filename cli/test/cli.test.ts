@@ -806,6 +806,10 @@ describe('addresses recorded by mlops up', () => {
     expect(predict.stderr).toMatch(/http:\/\/127\.0\.0\.1:3\/predict/);
     const named = await run('monitor', '--nats', 'nats://127.0.0.1:4');
     expect(named.stderr).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:4 /);
+    await writeFile(join(dir, 'data', 'stack.json'), JSON.stringify({ ...state, state: 'stopped' }));
+    const stopped = await run('monitor');
+    expect(stopped.code).not.toBe(0);
+    expect(stopped.stderr, 'a stopped stack is not asked').not.toContain('nats://127.0.0.1:1 ');
   });
 });
 

@@ -69,7 +69,9 @@ export async function feedbackCommand(args: string[], io: CliIo): Promise<number
     } catch (err) {
       // Earlier batches are stored: say so, and that sending the file again is safe (a repeat changes nothing).
       if (start > 0)
-        io.stderr(`labels of rows 2–${start + 1} were sent (${summary()}); the rest were not: send the file again\n`);
+        io.stderr(
+          `labels of rows 2–${start + 1} were sent (${summary()}); the rest may not have been: send the file again (a label already stored counts as a repeat)\n`,
+        );
       throw err;
     }
     totals.accepted += reply.accepted;

@@ -94,6 +94,7 @@ export {
   MonitorWindowDataSchema,
   PREDICTION_ENCODING,
   PREDICTION_ID_PATTERN,
+  PREDICTION_PARTS_ENCODING,
   PredictionLoggedDataSchema,
   parseFeedback,
   RAW_COLUMNS_CODING,

@@ -12,6 +12,13 @@ const count = z.number().int().min(0);
 /** How the prediction log packs numbers: IEEE-754 doubles, little-endian, base64 (fast to write, exact to read). */
 export const PREDICTION_ENCODING = 'f64le-base64' as const;
 
+/**
+ * The same packing, in a message that holds a part of a request (`first_row`, `request_rows`): monitors older than
+ * parts accept only PREDICTION_ENCODING, so they refuse such a message (dead-lettered, to re-drive once upgraded)
+ * instead of reading the part as a whole request and pairing the wrong rows.
+ */
+export const PREDICTION_PARTS_ENCODING = 'f64le-base64-parts' as const;
+
 /** `prediction.logged` `features_coding` of a table model: raw columns, categories as indices, NaN where missing. */
 export const RAW_COLUMNS_CODING = 'raw_columns' as const;
 
@@ -69,7 +76,8 @@ export const PredictionLoggedDataSchema = z
     /** Rows of all the requests together. */
     rows: z.number().int().min(1).max(MAX_LOGGED_ROWS),
     columns: z.number().int().min(1).max(100_000),
-    encoding: z.literal(PREDICTION_ENCODING),
+    /** PREDICTION_PARTS_ENCODING exactly when an entry is a part of a request. */
+    encoding: z.enum([PREDICTION_ENCODING, PREDICTION_PARTS_ENCODING]),
     features: z.string(),
     /**
      * What `features` holds: absent for the model's own inputs; `raw_columns` for a table model's raw input columns
@@ -88,6 +96,13 @@ export const PredictionLoggedDataSchema = z
     const rows = data.requests.reduce((sum, r) => sum + r.rows, 0);
     if (rows !== data.rows) {
       ctx.addIssue({ code: 'custom', path: ['rows'], message: `the requests hold ${rows} rows, not ${data.rows}` });
+    }
+    const parts = data.requests.some((r) => r.first_row !== undefined || r.request_rows !== undefined);
+    if (parts !== (data.encoding === PREDICTION_PARTS_ENCODING)) {
+      const message = parts
+        ? `a message holding a part of a request (first_row, request_rows) is encoded ${PREDICTION_PARTS_ENCODING}`
+        : `${PREDICTION_PARTS_ENCODING} is for a message holding a part of a request`;
+      ctx.addIssue({ code: 'custom', path: ['encoding'], message });
     }
     for (const [i, r] of data.requests.entries()) {
       const end = (r.first_row ?? 0) + r.rows;

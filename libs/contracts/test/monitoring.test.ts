@@ -5,6 +5,7 @@ import {
   MAX_FEEDBACK_ITEMS,
   makeEvent,
   PREDICTION_ENCODING,
+  PREDICTION_PARTS_ENCODING,
   parseEvent,
   SUBJECTS,
 } from '../src/index.js';
@@ -65,13 +66,20 @@ describe('prediction.logged', () => {
       first_row,
       request_rows: 5,
     });
-    const event = (first_row: number) =>
+    const event = (first_row: number, encoding: string = PREDICTION_PARTS_ENCODING) =>
       parseEvent(SUBJECTS.predictionLogged, {
         ...makeEvent(SUBJECTS.predictionLogged, { key: `big@${first_row}`, source: 't', data: logged() }),
-        data: logged({ requests: [part(first_row)] }),
+        data: logged({ requests: [part(first_row)], encoding }),
       });
     expect(event(3).ok).toBe(true);
     expect(JSON.stringify(event(4))).toContain("requests.0.rows: rows 4 to 5 go past the request's 5 rows");
+    // a monitor older than parts knows only PREDICTION_ENCODING: it refuses a part instead of misreading it
+    expect(JSON.stringify(event(3, PREDICTION_ENCODING))).toContain('is encoded f64le-base64-parts');
+    const whole = parseEvent(SUBJECTS.predictionLogged, {
+      ...makeEvent(SUBJECTS.predictionLogged, { key: 'w', source: 't', data: logged() }),
+      data: logged({ encoding: PREDICTION_PARTS_ENCODING }),
+    });
+    expect(JSON.stringify(whole)).toContain('is for a message holding a part of a request');
   });
 });
 

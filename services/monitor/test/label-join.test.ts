@@ -44,6 +44,25 @@ describe('LabelJoin', () => {
     expect(join.check('never-0', undefined)).toMatchObject({ ok: false, refusal: 'unknown' });
   });
 
+  it('when more requests than it remembers are past the horizon, then the oldest are forgotten (unknown), the newest expired', () => {
+    const join = new LabelJoin({ horizonMs: HOUR, maxRows: 100 });
+    for (let i = 0; i <= 200_000; i += 1000) {
+      const requests = Array.from({ length: Math.min(1000, 200_001 - i) }, (_, j) => ({
+        requestId: `old${i + j}`,
+        predictedAtMs: 0,
+        rows: 1,
+      }));
+      const n = requests.length;
+      join.addBatch(
+        { model: 'm', version: '1', requests, probabilities: new Float64Array(n), labels: new Float64Array(n) },
+        2 * HOUR,
+      );
+    }
+    expect(join.check('old0-0', undefined)).toMatchObject({ ok: false, refusal: 'unknown' });
+    expect(join.check('old1-0', undefined)).toMatchObject({ ok: false, refusal: 'expired' });
+    expect(join.check('old200000-0', undefined)).toMatchObject({ ok: false, refusal: 'expired' });
+  });
+
   it('when more rows than the limit are logged, then the oldest requests are forgotten first', () => {
     const join = new LabelJoin({ horizonMs: HOUR, maxRows: 4 });
     for (const id of ['a', 'b', 'c']) join.addBatch(request(id, 0, [0.1, 0.9]), 0);

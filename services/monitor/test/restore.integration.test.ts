@@ -146,6 +146,38 @@ describe('a monitor restarted on the MONITOR stream', () => {
     expect(await gauge('monitor_live_metric', { metric: 'label_coverage' })).toBe(0.5);
   });
 
+  it('when the last labels before a stop were still waiting to be judged, then the restarted monitor judges them: performance.degraded', async () => {
+    const before = monitorOnBus();
+    await restoreMonitor(bus, before, logger, undefined);
+    const settle = { ack: async () => undefined };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await before.onPrediction(await published(logged('7')), settle);
+      ids.push(...Array.from({ length: 100 }, (_, row) => `r${sequence}-${row}`));
+    }
+    // predicted 0 everywhere: 100 right labels (judged at once: too few to judge), then 200 wrong ones within the second
+    expect(await before.feedback(ids.slice(0, 100).map((id) => ({ prediction_id: id, label: 0 })))).toMatchObject({
+      accepted: 100,
+    });
+    expect(await before.feedback(ids.slice(100).map((id) => ({ prediction_id: id, label: 1 })))).toMatchObject({
+      accepted: 200,
+    });
+    const degraded = async () => {
+      const found: unknown[] = [];
+      await bus.replayEvents(SUBJECTS.performanceDegraded, ({ data }) => {
+        if (data.version === '7') found.push(data);
+      });
+      return found;
+    };
+    expect(await degraded(), 'the wrong labels wait for the next second').toEqual([]);
+    const after = monitorOnBus(); // `before` stops here, its judgement still pending
+    await restoreMonitor(bus, after, logger, undefined);
+    await after.tick();
+    expect(await degraded()).toEqual([
+      expect.objectContaining({ model: 'm', version: '7', labelled: 300, episode: 1 }),
+    ]);
+  });
+
   it('when MONITOR passed its size limit, then the oldest windows are gone and a restart still resumes from the newest', async () => {
     const jsm = await jetstreamManager(bus.connection);
     expect((await jsm.streams.info(STREAMS.monitor.name)).config.max_bytes).toBe(256 * 1024 ** 2); // the default

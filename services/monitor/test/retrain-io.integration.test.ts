@@ -1,5 +1,5 @@
 import { type Bus, connectBus } from '@mlops/bus';
-import { PREDICTION_ENCODING, type PredictionLoggedData, SUBJECTS } from '@mlops/contracts';
+import { PREDICTION_ENCODING, PREDICTION_PARTS_ENCODING, type PredictionLoggedData, SUBJECTS } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ async function publishRows(requestId: string, firstRow: number, rows: number, re
     requests: [{ request_id: requestId, predicted_at: new Date().toISOString(), rows, ...part }],
     rows,
     columns: COLUMNS,
-    encoding: PREDICTION_ENCODING,
+    encoding: rows === requestRows ? PREDICTION_ENCODING : PREDICTION_PARTS_ENCODING,
     features: pack(indexes.flatMap((row) => featuresOf(requestId, row))),
     probabilities: pack(indexes.map(() => 0.5)),
     labels: pack(indexes.map(() => 1)),

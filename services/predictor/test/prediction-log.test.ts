@@ -231,7 +231,10 @@ describe('the prediction log', () => {
     await log.close(5000);
     const parts = published.slice(0, -1);
     expect(parts.length).toBeGreaterThan(2);
-    expect(published.at(-1)).toMatchObject({ key: 'after', data: { requests: [{ request_id: 'after', rows: 1 }] } });
+    expect(published.at(-1)).toMatchObject({
+      key: 'after',
+      data: { requests: [{ request_id: 'after', rows: 1 }], encoding: 'f64le-base64' },
+    });
     let next = 0;
     for (const { data, key } of parts) {
       expect(PredictionLoggedDataSchema.safeParse(data).success).toBe(true);
@@ -239,6 +242,7 @@ describe('the prediction log', () => {
       const [part, ...others] = data.requests;
       expect(others).toEqual([]);
       expect(part).toMatchObject({ request_id: 'big', first_row: next, request_rows: 10_000, rows: data.rows });
+      expect(data.encoding, 'a monitor older than parts refuses it rather than misread it').toBe('f64le-base64-parts');
       expect(key).toBe(`big@${next}`);
       expect(unpack(data.features)).toEqual([...X.data.subarray(next * 20, (next + data.rows) * 20)]);
       expect(unpack(data.probabilities)).toEqual([...scored.probabilities.subarray(next, next + data.rows)]);

@@ -102,7 +102,7 @@ const EVICTED_MEMORY = 200_000;
  */
 export class LabelJoin {
   private readonly requests = new Map<string, JoinedEntry>();
-  private readonly evicted = new Set<string>();
+  private readonly evicted = new RecentIds(EVICTED_MEMORY);
   private rows = 0;
   private readonly counts = new Map<string, LabelCounts>();
 
@@ -265,10 +265,6 @@ export class LabelJoin {
   /** Remembers a request id as past the horizon (the newest EVICTED_MEMORY of them). */
   private rememberEvicted(id: string): void {
     this.evicted.add(id);
-    if (this.evicted.size > EVICTED_MEMORY) {
-      const oldest = this.evicted.values().next().value;
-      if (oldest !== undefined) this.evicted.delete(oldest);
-    }
   }
 
   /** The rows holding a prediction id's row (and the row among them), or why there are none. */
@@ -357,4 +353,32 @@ function refusal(kind: LabelRefusal, message: string): LabelOutcome & { ok: fals
 
 function emptyCounts(): LabelCounts {
   return { joined: 0, unknown: 0, expired: 0, duplicate: 0, other_model: 0 };
+}
+
+/**
+ * The newest `capacity` ids added, for membership: a ring of them beside a set, so forgetting the oldest is O(1)
+ * (deleting the first of a Set through its iterator slows down as deleted slots pile up: minutes for a replay that
+ * forgets millions).
+ */
+class RecentIds {
+  private readonly ring: (string | undefined)[] = [];
+  private next = 0;
+  private readonly ids = new Set<string>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** Remembers `id`, forgetting the oldest when full (an id already held is not added twice). */
+  add(id: string): void {
+    if (this.ids.has(id)) return;
+    const oldest = this.ring[this.next];
+    if (oldest !== undefined) this.ids.delete(oldest);
+    this.ring[this.next] = id;
+    this.next = (this.next + 1) % this.capacity;
+    this.ids.add(id);
+  }
+
+  /** Whether `id` is among the newest held. */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
 }

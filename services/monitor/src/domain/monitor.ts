@@ -66,6 +66,8 @@ const LABEL_WAIT: Patience = { ms: 2000, polls: 20, everyMs: 100, atMostMs: 4000
 const PERFORMANCE_REFRESH_MS = 5000;
 /** Labels have a version's performance judged at most this often (see judgeSoon). */
 const LABEL_JUDGE_MS = 1000;
+/** `mlops monitor` shows live performance at most this old (a pass per version: many versions would stall). */
+const STATUS_PERFORMANCE_MS = 1000;
 const LABEL_PUBLISHES_AT_ONCE = 64;
 const DUPLICATE_IN_BATCH = {
   ok: false,
@@ -249,8 +251,9 @@ export class Monitor {
   }
 
   /**
-   * After {@link restore} and the replays: shows every version's last window on the gauges at once, and its live
-   * performance at the next tick (a restart must not leave a drifting or degraded version looking fine).
+   * After {@link restore} and the replays: shows every version's last window on the gauges at once, and judges its
+   * live performance at the next tick (a restart must not leave a drifting or degraded version looking fine, nor lose
+   * a judgement the labels before the stop were still waiting for).
    */
   showRestored(): void {
     for (const [key, window] of this.lastWindows) {
@@ -258,7 +261,7 @@ export class Monitor {
       if (this.isReplaced(window.model, window.version)) this.deps.metrics.replaced(key);
     }
     const keys = [...this.checkpoints.keys(), ...this.join.versions().map((v) => versionKey(v.model, v.version))];
-    for (const key of keys) this.gaugesDue.set(key, 0);
+    for (const key of keys) this.judgeDue.set(key, 0);
   }
 
   /** Labels from a client: each joined, stored as `label.recorded`, or refused with why; returns the answer. */
@@ -295,7 +298,7 @@ export class Monitor {
     const last = this.lastWindows.get(key);
     const { checkpoints: _, ...lastWindow } = last ?? { checkpoints: {} };
     const refused = this.join.labelCounts('');
-    const live = this.performanceOf(key, reference, true);
+    const live = this.performanceOf(key, reference, STATUS_PERFORMANCE_MS);
     // A replaced version's episode ended as superseded (gauge at 0): its late labels do not show it degraded again.
     const closed = this.isReplaced(model, version) || this.superseded.has(key);
     return {
@@ -817,7 +820,7 @@ export class Monitor {
   private async showPerformance(key: string): Promise<void> {
     const [model, version] = splitKey(key);
     const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
-    const live = this.performanceOf(key, reference, true);
+    const live = this.performanceOf(key, reference, 0);
     const closed = this.isReplaced(model, version) || this.superseded.has(key);
     this.deps.metrics.performance(key, closed ? { ...live, degraded: false } : live);
   }
@@ -825,13 +828,17 @@ export class Monitor {
   /**
    * Live performance of a version: recomputed when its labels changed, else at most every PERFORMANCE_REFRESH_MS
    * (predictions keep arriving; a full pass over the join for every window would cost more than the window), or
-   * when `fresh` (a person asking, or the gauges' catch-up).
+   * every `maxAgeMs` when given (a person asking; 0: the gauges' catch-up).
    */
-  private performanceOf(key: string, reference: VersionReference, fresh = false): MonitorWindowData['performance'] {
+  private performanceOf(
+    key: string,
+    reference: VersionReference,
+    maxAgeMs = PERFORMANCE_REFRESH_MS,
+  ): MonitorWindowData['performance'] {
     const now = this.now();
     const labels = this.join.labelCounts(key).joined;
     const cached = this.performance.get(key);
-    if (!fresh && cached !== undefined && cached.labels === labels && now - cached.at < PERFORMANCE_REFRESH_MS) {
+    if (cached !== undefined && cached.labels === labels && now - cached.at < maxAgeMs) {
       return cached.value;
     }
     const rows = this.join.rowsOf(key, now - this.rules.performance.windowMs);

@@ -5,6 +5,7 @@ import {
   MAX_LOGGED_ROWS,
   MAX_REQUESTS_PER_LOG_MESSAGE,
   PREDICTION_ENCODING,
+  PREDICTION_PARTS_ENCODING,
   type PredictionLoggedData,
   RAW_COLUMNS_CODING,
 } from '@mlops/contracts';
@@ -271,13 +272,14 @@ export function packRequests(
   const cols = first.X.cols;
   const rows = requests.reduce((sum, r) => sum + r.rows, 0);
   const isoTime = lastIsoTime();
+  const part = requests.length === 1 && requests[0]!.rows !== first.X.rows; // a part goes alone in its message
   return {
     model: first.model.name,
     version: first.model.version,
     requests: requests.map((r) => loggedRequest(r, isoTime(r.request.scoredAt))),
     rows,
     columns: cols,
-    encoding: PREDICTION_ENCODING,
+    encoding: part ? PREDICTION_PARTS_ENCODING : PREDICTION_ENCODING,
     features: packDoubles(
       requests.map((r) => r.request.X.data.subarray(r.firstRow * cols, (r.firstRow + r.rows) * cols)),
     ),
