@@ -260,8 +260,8 @@ export class Monitor {
       this.deps.metrics.windowShown(window);
       if (this.isReplaced(window.model, window.version)) this.deps.metrics.replaced(key);
     }
-    const keys = [...this.checkpoints.keys(), ...this.join.versions().map((v) => versionKey(v.model, v.version))];
-    for (const key of keys) this.judgeDue.set(key, 0);
+    // Only versions with kept predictions have labels to judge (each judgement is a pass over the whole join).
+    for (const { model, version } of this.join.versions()) this.judgeDue.set(versionKey(model, version), 0);
   }
 
   /** Labels from a client: each joined, stored as `label.recorded`, or refused with why; returns the answer. */
