@@ -64,6 +64,16 @@ const RECORDS = [
 ];
 const COLUMNS = Object.keys(RECORDS[0]!);
 
+/** Runs the CLI in the data directory, its stdout and stderr together. */
+async function runMlops(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const write = (t: string) => {
+    out += t;
+  };
+  const code = await mlops(args, { stdout: write, stderr: write, cwd: dataDir, env: {} });
+  return { code, out };
+}
+
 async function post(path: string, body: string, contentType = 'application/json') {
   const response = await fetch(`${predictorUrl}${path}`, {
     method: 'POST',
@@ -234,18 +244,15 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
   it('when mlops predict gets a customer CSV, then it sends named records (ids and the target dropped) and prints the labels', async () => {
     const csv = customersCsv({ nSamples: 12, randomState: 3 });
     await writeFile(join(dataDir, 'to-score.csv'), csv);
-    let out = '';
-    const io = {
-      stdout: (t: string) => {
-        out += t;
-      },
-      stderr: (t: string) => {
-        out += t;
-      },
-      cwd: dataDir,
-      env: {},
-    };
-    const code = await mlops(['predict', '--url', predictorUrl, '--csv', 'to-score.csv', '--target', 'churned'], io);
+    const { code, out } = await runMlops([
+      'predict',
+      '--url',
+      predictorUrl,
+      '--csv',
+      'to-score.csv',
+      '--target',
+      'churned',
+    ]);
     expect(code, out).toBe(0);
     const answer = JSON.parse(out) as { predictions: string[]; probabilities: number[] };
     expect(answer.predictions).toHaveLength(12);
@@ -261,18 +268,7 @@ describe('a customer table, end to end (ids, categories, missing cells, yes/no l
   it('when a text column of the CSV holds only number-like codes ("0101"), then mlops predict sends them as the text the file writes', async () => {
     const header = 'region,plan,tenure_months,monthly_charges,support_calls,paperless_billing,senior';
     await writeFile(join(dataDir, 'codes.csv'), `${header}\n0101,basic,12,30,1,yes,0\n0102,pro,3,80,4,no,1\n`);
-    let out = '';
-    const io = {
-      stdout: (t: string) => {
-        out += t;
-      },
-      stderr: (t: string) => {
-        out += t;
-      },
-      cwd: dataDir,
-      env: {},
-    };
-    const code = await mlops(['predict', '--url', predictorUrl, '--csv', 'codes.csv'], io);
+    const { code, out } = await runMlops(['predict', '--url', predictorUrl, '--csv', 'codes.csv']);
     expect(code, out).toBe(0);
     const records = [
       {
