@@ -25,6 +25,8 @@ export interface BlobOptions {
   readonly maxBytes: number;
   /** Copies on a cluster. @defaultValue 1 */
   readonly replicas?: number;
+  /** The setting users change `maxBytes` with, named when nats-server has too little storage for it. */
+  readonly maxBytesSetting?: string;
 }
 
 /** How long a read of one object may take before it is given up. */
@@ -34,7 +36,7 @@ const DEFAULT_GET_TIMEOUT_MS = 30_000;
 export async function blobs(nc: NatsConnection, bucket: string, options: BlobOptions): Promise<Blobs> {
   const config = { ttl: nanos(options.ttlMs), max_bytes: options.maxBytes, replicas: options.replicas ?? 1 };
   const store: ObjectStore = await outlivingCreationRaces(() => new Objm(nc).create(bucket, config)).catch((err) => {
-    throw storageRefused(err, `object store ${bucket}`, options.maxBytes, undefined) ?? err;
+    throw storageRefused(err, `object store ${bucket}`, options.maxBytes, options.maxBytesSetting) ?? err;
   });
   return {
     async put(name, bytes) {

@@ -10,6 +10,9 @@ import {
 } from '@mlops/service-kit';
 import { z } from 'zod';
 
+/** The dataset snapshot bucket's size when TRAINER_SNAPSHOT_MAX_BYTES is unset. */
+export const DATASET_SNAPSHOT_DEFAULT_MAX_BYTES = 1024 ** 3;
+
 /** The longest trial time limit: Node's timers hold at most 2^31 - 1 ms. */
 const MAX_TRIAL_TIMEOUT_SECONDS = 2_147_483;
 
@@ -53,6 +56,14 @@ export const configSchema = z
       .describe(
         "Seconds a queued trial may run on its worker thread (its fit, or its tuning's holdout) before the thread is stopped and replaced; the trial is recorded as failed with the reason. Time waiting for a free thread does not count. Inline trials (TRAINER_TRIALS=inline) run on the event loop and cannot be stopped: no limit applies to them",
       ),
+    TRAINER_SNAPSHOT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(DATASET_SNAPSHOT_DEFAULT_MAX_BYTES)
+      .describe(
+        'Object store trainer-dataset-snapshots: each queued tuning keeps a copy of its CSV there (7 days, one per distinct file), so a trial whose replica finds the file edited since, or missing, fits the rows the tuning pinned; nats-server reserves this size against its JetStream storage; it applies when the bucket is created (an existing one keeps its size). 0 keeps no copies (trials then read the file and refuse one that changed)',
+      ),
     TRAINER_HEALTH_PORT: z.coerce
       .number()
       .int()
@@ -80,6 +91,8 @@ export interface TrainerConfig {
   readonly trialThreads: number;
   /** How long a queued trial may run on its thread before it is stopped, in ms (TRAINER_TRIAL_TIMEOUT_SECONDS). */
   readonly trialTimeoutMs: number;
+  /** The dataset snapshot bucket's size (TRAINER_SNAPSHOT_MAX_BYTES); 0 keeps none. */
+  readonly snapshotMaxBytes: number;
   readonly logLevel: string;
   readonly healthPort: number | undefined;
   readonly healthHost: string;
@@ -98,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     trials: parsed.TRAINER_TRIALS,
     trialThreads: parsed.TRAINER_TRIAL_THREADS ?? availableParallelism(),
     trialTimeoutMs: Math.ceil(parsed.TRAINER_TRIAL_TIMEOUT_SECONDS * 1000),
+    snapshotMaxBytes: parsed.TRAINER_SNAPSHOT_MAX_BYTES,
     logLevel: parsed.LOG_LEVEL,
     healthPort: parsed.TRAINER_HEALTH_PORT,
     healthHost: parsed.TRAINER_HEALTH_HOST,

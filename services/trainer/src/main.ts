@@ -15,7 +15,10 @@ async function main(): Promise<void> {
     name: config.instance,
     logger,
   });
-  await runUntilSignalled(createTrainer(config, { bus: natsTrainerBus(lazyBus), logger }), { logger });
+  await runUntilSignalled(
+    createTrainer(config, { bus: natsTrainerBus(lazyBus, { snapshotMaxBytes: config.snapshotMaxBytes }), logger }),
+    { logger },
+  );
 }
 
 main().catch((err: unknown) => {

@@ -16,7 +16,10 @@ export function createTrainer(
   let running: Stoppable[] = [];
   const threads =
     config.trials === 'queue'
-      ? trialThreads(config.trialThreads, config.dataDir, { timeLimitMs: config.trialTimeoutMs })
+      ? trialThreads(config.trialThreads, config.dataDir, {
+          timeLimitMs: config.trialTimeoutMs,
+          readSnapshot: (digest) => deps.bus.datasetSnapshots.read(digest),
+        })
       : undefined;
   let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   let ready = false;
@@ -37,7 +40,12 @@ export function createTrainer(
           },
           logger.child({ module: 'intake' }),
         ),
-        startWorker(deps.bus, csvFilesLoader(config.dataDir), logger.child({ module: 'worker' }), config.trials),
+        startWorker(
+          deps.bus,
+          csvFilesLoader(config.dataDir, threads === undefined ? {} : { keep: keptSnapshots(deps.bus, logger) }),
+          logger.child({ module: 'worker' }),
+          config.trials,
+        ),
         ...(threads === undefined
           ? []
           : [startTrialConsumer(deps.bus, threads, config.trialThreads, logger.child({ module: 'trials' }))]),
@@ -67,5 +75,19 @@ export function createTrainer(
       await deps.bus.close();
       logger.info('trainer stopped');
     },
+  };
+}
+
+/**
+ * Keeps the CSV bytes a queued tuning pins, for trials whose replica finds the file changed or missing. A snapshot
+ * that cannot be kept is logged and the tuning goes on: its trials then read the file, as without snapshots.
+ */
+function keptSnapshots(bus: TrainerBus, logger: Logger) {
+  return async (digest: string, bytes: Uint8Array): Promise<void> => {
+    try {
+      await bus.datasetSnapshots.keep(digest, bytes);
+    } catch (err) {
+      logger.warn({ err, digest, bytes: bytes.length }, 'dataset snapshot not kept: trials read the file itself');
+    }
   };
 }

@@ -22,6 +22,14 @@ describe('the trainer configuration', () => {
     expect(() => loadConfig({ ...base, TRAINER_INSTANCE: '' }, '/srv')).toThrow(/TRAINER_INSTANCE/);
   });
 
+  it('when TRAINER_SNAPSHOT_MAX_BYTES is unset, then dataset snapshots may take 1 GiB; 0 keeps none; a negative size is refused', () => {
+    expect(loadConfig(base, '/srv').snapshotMaxBytes).toBe(1024 ** 3);
+    expect(loadConfig({ ...base, TRAINER_SNAPSHOT_MAX_BYTES: '0' }, '/srv').snapshotMaxBytes).toBe(0);
+    expect(() => loadConfig({ ...base, TRAINER_SNAPSHOT_MAX_BYTES: '-1' }, '/srv')).toThrow(
+      /TRAINER_SNAPSHOT_MAX_BYTES/,
+    );
+  });
+
   it('when TRAINER_TRIAL_TIMEOUT_SECONDS is unset, then a queued trial may run for an hour', () => {
     expect(loadConfig(base, '/srv').trialTimeoutMs).toBe(3_600_000);
   });

@@ -61,3 +61,68 @@ describe('the header the intake checks a request against', () => {
     expect(await readCsvHeader(dataDir, 'header.csv')).toEqual(header);
   });
 });
+
+describe('dataset snapshots: every trial reads the bytes its tuning pinned', () => {
+  const edited = Buffer.from('name,y\nthé,0\n');
+  const editedDigest = createHash('sha256').update(edited).digest('hex');
+
+  /** A snapshot store in memory (the bus's object store in the service), recording what it was asked. */
+  function memorySnapshots(initial: Record<string, Uint8Array> = {}) {
+    const kept = new Map(Object.entries(initial));
+    const reads: string[] = [];
+    return {
+      kept,
+      reads,
+      keep: async (digest: string, b: Uint8Array) => void kept.set(digest, b),
+      read: async (digest: string) => {
+        reads.push(digest);
+        return kept.get(digest);
+      },
+    };
+  }
+
+  it('when the replica opening a tuning reads its CSV, then the bytes are kept under their digest', async () => {
+    const snapshots = memorySnapshots();
+    await csvFilesLoader(dataDir, snapshots)('utf8.csv');
+    expect([...snapshots.kept.keys()]).toEqual([expected]);
+    expect(Buffer.from(snapshots.kept.get(expected)!).equals(bytes)).toBe(true);
+  });
+
+  it('when the file was edited since it was pinned, then the snapshot of the pinned bytes is read', async () => {
+    await writeFile(join(dataDir, 'edited.csv'), edited);
+    const snapshots = memorySnapshots({ [expected]: bytes });
+    const loaded = await csvFilesLoader(dataDir, snapshots)('edited.csv', expected);
+    expect(loaded).toEqual({
+      text: bytes.toString('utf8'),
+      source: `file://${join(dataDir, 'edited.csv')}`,
+      sha256: expected,
+    });
+    // The file matching its pin is read from disk: no snapshot asked for.
+    await csvFilesLoader(dataDir, snapshots)('edited.csv', editedDigest);
+    expect(snapshots.reads).toEqual([expected]);
+  });
+
+  it('when the file is missing on this replica, then the snapshot is read; without one the read error stands', async () => {
+    const snapshots = memorySnapshots({ [expected]: bytes });
+    expect((await csvFilesLoader(dataDir, snapshots)('gone.csv', expected)).text).toBe(bytes.toString('utf8'));
+    const none = csvFilesLoader(dataDir, memorySnapshots())('gone.csv', expected);
+    await expect(none).rejects.toThrow(DatasetFileError);
+    await expect(none).rejects.toThrow(/cannot be read on this replica \(ENOENT\)/);
+  });
+
+  it('when no snapshot has the pinned bytes, or one holds other bytes, then the file as it is comes back (its digest differs)', async () => {
+    await writeFile(join(dataDir, 'edited.csv'), edited);
+    const absent = await csvFilesLoader(dataDir, memorySnapshots())('edited.csv', expected);
+    expect(absent.sha256).toBe(editedDigest);
+    const corrupt = await csvFilesLoader(dataDir, memorySnapshots({ [expected]: edited }))('edited.csv', expected);
+    expect(corrupt.sha256).toBe(editedDigest);
+  });
+
+  it('when the snapshot store cannot be asked, then the loader fails (the trial is tried again), not the file', async () => {
+    await writeFile(join(dataDir, 'edited.csv'), edited);
+    const read = async () => {
+      throw new Error('NATS is away');
+    };
+    await expect(csvFilesLoader(dataDir, { read })('edited.csv', expected)).rejects.toThrow('NATS is away');
+  });
+});

@@ -4,6 +4,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { decodeCsvBytes } from '@mlops/ml';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
+import type { DatasetSnapshots } from '../domain/ports.js';
 
 /** Thrown when a request names a CSV outside the data directory or one that cannot be read. */
 export class DatasetFileError extends UnusableDataError {
@@ -33,18 +34,35 @@ export async function checkDatasetFile(dataDir: string, path: string): Promise<v
   if (!info.isFile()) throw new DatasetFileError(path, 'is not a regular file');
 }
 
-/** The trainer's CSV loader: reads a file inside the data directory, its text (libs/ml parses it) and its SHA-256. */
-export function csvFilesLoader(dataDir: string): CsvLoader {
-  return async (path) => {
+/**
+ * The trainer's CSV loader: reads a file inside the data directory, its text (libs/ml parses it) and its SHA-256.
+ * With `snapshots.keep`, the bytes read are also kept by their digest (the replica that opens a tuning), so that
+ * with `snapshots.read` a trial's loader answers with the pinned bytes when the file here changed since, or is
+ * missing. Without a snapshot the file's own error stands (loadPinnedCsv refuses a file whose digest differs).
+ */
+export function csvFilesLoader(dataDir: string, snapshots: Partial<DatasetSnapshots> = {}): CsvLoader {
+  return async (path, digest) => {
     const full = resolveDatasetPath(dataDir, path);
-    const bytes = await readFile(full).catch((err: unknown) => {
+    const source = `file://${full}`;
+    const read = await readFile(full).then(
+      (bytes) => ({ bytes, sha256: sha256Hex(bytes) }),
       // The intake found it: a replica that cannot read it now may lack the shared data directory.
-      throw new DatasetFileError(path, `cannot be read on this replica (${codeOf(err)})`, {
-        cause: err,
-        readableElsewhere: true,
-      });
-    });
-    return { text: decodeCsvBytes(bytes, path), source: `file://${full}`, sha256: sha256Hex(bytes) };
+      (err: unknown) =>
+        new DatasetFileError(path, `cannot be read on this replica (${codeOf(err)})`, {
+          cause: err,
+          readableElsewhere: true,
+        }),
+    );
+    if (!(read instanceof Error) && (digest === undefined || read.sha256 === digest)) {
+      await snapshots.keep?.(read.sha256, read.bytes);
+      return { text: decodeCsvBytes(read.bytes, path), source, sha256: read.sha256 };
+    }
+    const kept = digest === undefined ? undefined : await snapshots.read?.(digest);
+    if (kept !== undefined && sha256Hex(kept) === digest) {
+      return { text: decodeCsvBytes(kept, path), source, sha256: digest };
+    }
+    if (read instanceof Error) throw read;
+    return { text: decodeCsvBytes(read.bytes, path), source, sha256: read.sha256 };
   };
 }
 

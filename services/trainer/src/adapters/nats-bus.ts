@@ -7,9 +7,10 @@ import {
   STREAMS,
   SUBJECTS,
 } from '@mlops/contracts';
+import { DATASET_SNAPSHOT_DEFAULT_MAX_BYTES } from '../config.js';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { StoreHoldout } from '../domain/holdout.js';
-import type { TrainerBus, TrialTallies } from '../domain/ports.js';
+import type { DatasetSnapshots, TrainerBus, TrialTallies } from '../domain/ports.js';
 import { outcomeMark, TrialGivenUpError, tallyOfMarks } from '../domain/trial-tally.js';
 
 /**
@@ -31,20 +32,39 @@ const TRIAL_MAX_DELIVER = 10;
 const TALLY_BUCKET = 'trainer-trial-outcomes';
 const TALLY_TTL_MS = 7 * 24 * 3600 * 1000;
 
+/** The object store of dataset snapshots (DatasetSnapshots), named by SHA-256; each lives 7 days after it was kept. */
+export const DATASET_SNAPSHOT_BUCKET = 'trainer-dataset-snapshots';
+const DATASET_SNAPSHOT_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** How the trainer's bus port is set up. */
+export interface TrainerBusOptions {
+  /** The dataset snapshot bucket's size; 0 keeps no snapshots. @defaultValue 1 GiB */
+  readonly snapshotMaxBytes?: number;
+}
+
 /** The trainer's bus port over @mlops/bus: events through the typed map, malformed work dead-lettered by the bus. */
-export function natsTrainerBus(bus: Bus): TrainerBus {
+export function natsTrainerBus(bus: Bus, options: TrainerBusOptions = {}): TrainerBus {
   let tallies: TrialTallies | undefined;
-  let holdouts: Promise<Blobs> | undefined;
-  // Opened at its first use, not at start: a server short of storage for the bucket costs the gate its whole
-  // holdouts (each tuning then says so), never the trainer its start.
-  const storeHoldout: StoreHoldout = async (tuningId, json) => {
-    holdouts ??= bus
-      .blobs(GATE_HOLDOUT_BUCKET, { ttlMs: GATE_HOLDOUT_TTL_MS, maxBytes: GATE_HOLDOUT_MAX_BYTES })
-      .catch((err: unknown) => {
-        holdouts = undefined;
-        throw err;
-      });
-    await (await holdouts).put(tuningId, json);
+  // Buckets are opened at their first use, not at start: a server short of storage for one costs the gate its whole
+  // holdouts (each tuning then says so) or the trials their snapshots, never the trainer its start.
+  const holdouts = lazyBlobs(bus, GATE_HOLDOUT_BUCKET, {
+    ttlMs: GATE_HOLDOUT_TTL_MS,
+    maxBytes: GATE_HOLDOUT_MAX_BYTES,
+  });
+  const storeHoldout: StoreHoldout = async (tuningId, json) => (await holdouts()).put(tuningId, json);
+  const snapshotMaxBytes = options.snapshotMaxBytes ?? DATASET_SNAPSHOT_DEFAULT_MAX_BYTES;
+  const snapshots = lazyBlobs(bus, DATASET_SNAPSHOT_BUCKET, {
+    ttlMs: DATASET_SNAPSHOT_TTL_MS,
+    maxBytes: snapshotMaxBytes,
+    maxBytesSetting: 'TRAINER_SNAPSHOT_MAX_BYTES',
+  });
+  const datasetSnapshots: DatasetSnapshots = {
+    async keep(digest, bytes) {
+      if (snapshotMaxBytes > 0) await (await snapshots()).put(digest, bytes);
+    },
+    async read(digest) {
+      return snapshotMaxBytes > 0 ? (await snapshots()).get(digest) : undefined;
+    },
   };
   return {
     async provision() {
@@ -115,10 +135,23 @@ export function natsTrainerBus(bus: Bus): TrainerBus {
       return { stop: async () => (await started).stop() };
     },
     storeHoldout,
+    datasetSnapshots,
     get tallies(): TrialTallies {
       if (tallies === undefined) throw new Error('the trainer bus is not provisioned yet');
       return tallies;
     },
     close: () => bus.close(),
+  };
+}
+
+/** Opens the object store `bucket` at the first call and keeps it; a failed opening is tried again at the next call. */
+function lazyBlobs(bus: Bus, bucket: string, options: Parameters<Bus['blobs']>[1]): () => Promise<Blobs> {
+  let opened: Promise<Blobs> | undefined;
+  return () => {
+    opened ??= bus.blobs(bucket, options).catch((err: unknown) => {
+      opened = undefined;
+      throw err;
+    });
+    return opened;
   };
 }

@@ -16,10 +16,36 @@ export type TrialTaskReply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly error: { message: string; unusable: boolean } };
 
-/** Serves trial tasks on `port` (a worker thread's parentPort), one at a time, reading CSVs under `dataDir`. */
+/** A thread asks the pool for the dataset snapshot kept under `digest` (threads have no NATS connection). */
+export interface SnapshotQuestion {
+  readonly snapshot: number;
+  readonly digest: string;
+}
+
+/** The pool's answer: the snapshot's bytes, none (`bytes` undefined), or why it could not be read. */
+export interface SnapshotAnswer {
+  readonly snapshot: number;
+  readonly bytes?: Uint8Array | undefined;
+  readonly error?: string | undefined;
+}
+
+/**
+ * Serves trial tasks on `port` (a worker thread's parentPort), one at a time, reading CSVs under `dataDir`; a CSV
+ * that changed since its tuning pinned it, or is missing here, is read from the pool's dataset snapshots.
+ */
 export function serveTrialTasks(port: MessagePort, dataDir: string): void {
-  const runner = new TrialRunner(csvFilesLoader(dataDir));
-  port.on('message', (task: TrialTask) => {
+  const questions = new Map<number, Waiting>();
+  let nextQuestion = 1;
+  const read = (digest: string) =>
+    new Promise<Uint8Array | undefined>((resolve, reject) => {
+      const snapshot = nextQuestion++;
+      questions.set(snapshot, { resolve, reject });
+      port.postMessage({ snapshot, digest } satisfies SnapshotQuestion);
+    });
+  const runner = new TrialRunner(csvFilesLoader(dataDir, { read }));
+  port.on('message', (message: TrialTask | SnapshotAnswer) => {
+    if ('snapshot' in message) return answered(questions, message);
+    const task = message;
     const work = task.kind === 'run' ? runner.run(task.trial) : runner.holdout(task.trial);
     work.then(
       (result) => port.postMessage({ id: task.id, ok: true, result } satisfies TrialTaskReply),
@@ -31,4 +57,17 @@ export function serveTrialTasks(port: MessagePort, dataDir: string): void {
         } satisfies TrialTaskReply),
     );
   });
+}
+
+/** A snapshot question the pool has not answered yet. */
+interface Waiting {
+  readonly resolve: (bytes: Uint8Array | undefined) => void;
+  readonly reject: (err: Error) => void;
+}
+
+function answered(questions: Map<number, Waiting>, answer: SnapshotAnswer): void {
+  const question = questions.get(answer.snapshot);
+  questions.delete(answer.snapshot);
+  if (answer.error !== undefined) question?.reject(new Error(`dataset snapshot not read: ${answer.error}`));
+  else question?.resolve(answer.bytes);
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { TrialRequested } from '@mlops/contracts';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { QueuedTrialResult, TuningHoldout } from '../domain/trial-runner.js';
-import type { TrialTask, TrialTaskReply } from './trial-thread.js';
+import type { SnapshotAnswer, SnapshotQuestion, TrialTask, TrialTaskReply } from './trial-thread.js';
 
 /** Runs queued trials off the event loop. */
 export interface TrialThreads {
@@ -23,6 +23,8 @@ export interface TrialThreadsOptions {
   readonly timeLimitMs: number;
   /** The module each thread runs (tests swap in a stand-in); by default the compiled trial-thread-main.js. */
   readonly threadEntry?: URL;
+  /** Reads a dataset snapshot for a thread whose CSV changed since its tuning pinned it; unset: threads get none. */
+  readonly readSnapshot?: (digest: string) => Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -98,7 +100,8 @@ export function trialThreads(count: number, dataDir: string, options: TrialThrea
       slot.online = true;
       if (slot.busy !== undefined) startClock(slot);
     });
-    slot.worker.on('message', (reply: TrialTaskReply) => {
+    slot.worker.on('message', (reply: TrialTaskReply | SnapshotQuestion) => {
+      if ('snapshot' in reply) return answerSnapshot(worker, reply, options.readSnapshot);
       if (slot.busy === undefined || slot.busy.task.id !== reply.id) return; // not the task in hand: nothing to settle
       const pending = release(slot)!;
       if (reply.ok) pending.resolve(reply.result);
@@ -177,6 +180,24 @@ function threadExecArgv(): string[] {
     else if (!flag.startsWith('--conditions=')) flags.push(flag);
   }
   return flags;
+}
+
+/** Answers a thread's snapshot question (none without a reader; a failure to read is passed on as its message). */
+function answerSnapshot(
+  worker: Worker,
+  question: SnapshotQuestion,
+  readSnapshot: TrialThreadsOptions['readSnapshot'],
+): void {
+  const answer = (reply: Omit<SnapshotAnswer, 'snapshot'>) =>
+    worker.postMessage({ snapshot: question.snapshot, ...reply } satisfies SnapshotAnswer);
+  if (readSnapshot === undefined) {
+    answer({});
+    return;
+  }
+  readSnapshot(question.digest).then(
+    (bytes) => answer({ bytes }),
+    (err: unknown) => answer({ error: String((err as Error)?.message ?? err) }),
+  );
 }
 
 function taskError(error: { message: string; unusable: boolean }): Error {

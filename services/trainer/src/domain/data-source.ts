@@ -5,8 +5,12 @@ export interface LoadedCsv {
   readonly sha256: string;
 }
 
-/** Reads a CSV data set named by a request; provided by the service (it owns the data directory). */
-export type CsvLoader = (path: string) => Promise<LoadedCsv>;
+/**
+ * Reads a CSV data set named by a request; provided by the service (it owns the data directory). `digest` is the
+ * SHA-256 the request pins, when it pins one: a loader that kept a snapshot of those bytes may answer with it when the
+ * file itself changed or is missing here.
+ */
+export type CsvLoader = (path: string, digest?: string) => Promise<LoadedCsv>;
 
 /**
  * The data a request names cannot be used (a CSV missing or malformed, a split or a class layout the rows do not
@@ -51,7 +55,7 @@ export async function loadPinnedCsv(
   spec: { path: string; digest?: string | undefined },
   loadCsv: CsvLoader,
 ): Promise<LoadedCsv> {
-  const csv = await loadCsv(spec.path);
+  const csv = await loadCsv(spec.path, spec.digest);
   if (spec.digest !== undefined && csv.sha256 !== spec.digest) {
     throw new UnusableDataError(digestMismatch(spec.path, spec.digest, csv.sha256));
   }

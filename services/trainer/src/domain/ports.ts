@@ -38,12 +38,25 @@ export interface TrainerBus {
     handle: (trial: TrialRequested['data'], delivery: TrialDelivery) => Promise<void>,
     concurrency: number,
   ): Stoppable;
+  /** Copies of the CSVs tunings pinned, in the bus's object store (opened at first use). */
+  readonly datasetSnapshots: DatasetSnapshots;
   /** Stores a cut holdout's whole in the object store GATE_HOLDOUT_BUCKET (opened at first use), named after the tuning. */
   readonly storeHoldout: StoreHoldout;
   /** The tallies of trial outcomes every replica shares (opened at provision). */
   readonly tallies: TrialTallies;
   /** Drains the connection (after every consumer stopped). */
   close(): Promise<void>;
+}
+
+/**
+ * Copies of the CSV bytes tunings pinned, by SHA-256 (hex): the replica that opens a tuning keeps them, and a trial
+ * whose replica finds the file changed since, or missing, reads them back, so every trial fits the pinned rows.
+ */
+export interface DatasetSnapshots {
+  /** Keeps `bytes` under `digest` (theirs); the same bytes kept again are not written again. */
+  keep(digest: string, bytes: Uint8Array): Promise<void>;
+  /** The bytes kept under `digest`; undefined when none are (never kept, expired, or snapshots are off). */
+  read(digest: string): Promise<Uint8Array | undefined>;
 }
 
 /** What a trial handler knows of its delivery. */

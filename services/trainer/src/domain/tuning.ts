@@ -57,8 +57,8 @@ export async function openTuning(
 ): Promise<OpenedTuning> {
   const { tuning_id: tuningId } = work;
   const hashes = new Map<string, string>();
-  const data = await buildTrainingData(work.request, async (path) => {
-    const csv = await ports.loadCsv(path);
+  const data = await buildTrainingData(work.request, async (path, digest) => {
+    const csv = await ports.loadCsv(path, digest);
     hashes.set(path, csv.sha256);
     return csv;
   });

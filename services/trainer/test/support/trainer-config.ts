@@ -11,6 +11,7 @@ export function testTrainerConfig(natsUrl: string, dataDir: string, instance: st
     trials: 'queue',
     trialThreads: 2,
     trialTimeoutMs: 600_000,
+    snapshotMaxBytes: 64 * 1024 ** 2,
     logLevel: 'silent',
     healthPort: undefined,
     healthHost: '127.0.0.1',
