@@ -40,7 +40,11 @@ async function startReplica(instance: string, files: Record<string, string>) {
 /** Every message published on `subject` from now on. */
 function collect<T>(subject: string): T[] {
   const seen: T[] = [];
-  client.subscribe(subject, { callback: (_err, msg) => seen.push(msg.json() as T) });
+  client.subscribe(subject, {
+    callback: (_err, msg) => {
+      seen.push(msg.json() as T);
+    },
+  });
   return seen;
 }
 
