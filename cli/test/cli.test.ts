@@ -242,6 +242,24 @@ describe('mlops tune flags', () => {
     expect(points).toHaveLength(6 * 3);
   });
 
+  it('when split flags are given, then the request carries that split; a bad size is refused before connecting', async () => {
+    expect(
+      tuneRequestOf(['--tuning-id', 's', '--test-size', '0.3', '--split-random-state', '7', '--stratify']),
+    ).toEqual({
+      tuning_id: 's',
+      split: { test_size: 0.3, random_state: 7, stratify: true },
+    });
+    expect(tuneRequestOf(['--tuning-id', 's', '--test-size', '150'])).toEqual({
+      tuning_id: 's',
+      split: { test_size: 150 },
+    });
+    expect(tuneRequestOf(['--tuning-id', 's'])).toEqual({ tuning_id: 's' });
+    const fraction = await run('tune', '--nats', 'nats://127.0.0.1:1', '--test-size', '1.5');
+    expectOneLineFailure(fraction, /split\.test_size: must be a fraction in \(0, 1\) or a whole row count/);
+    const seed = await run('tune', '--nats', 'nats://127.0.0.1:1', '--split-random-state', 'x');
+    expectOneLineFailure(seed, /--split-random-state needs a number, got "x"/);
+  });
+
   it('when --cv is given, then the request asks for that many folds; a non-integer is refused before connecting', async () => {
     expect(tuneRequestOf(['--tuning-id', 'cv', '--cv', '5'])).toEqual({ tuning_id: 'cv', cv: 5 });
     const result = await run('tune', '--nats', 'nats://127.0.0.1:1', '--cv', '2.5');

@@ -15,7 +15,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
-import { integerOption, numberListOption, type RawOptions, stringOptions } from '../options.js';
+import { integerOption, numberListOption, numberOption, type RawOptions, stringOptions } from '../options.js';
 import { classWeightValue, distributionValue, penaltyValue } from '../tune/hyperparameters.js';
 import { pastOutcome } from '../tune/past-outcome.js';
 import { columnReport, emptyProgress, progressBar, resultsTable } from '../tune/report.js';
@@ -28,6 +28,7 @@ export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C
   [--random N [--seed 42]] (random search: N candidates drawn as RandomizedSearchCV does; --C and --l1-ratio may
   then be a distribution: loguniform:LOW:HIGH or uniform:LOC:SCALE, e.g. --C loguniform:0.001:100)
   [--top-k 5] (log the model of the best 5 trials only; the others keep their params and metrics in MLflow)
+  [--test-size 0.2] (a fraction in (0, 1) or a row count) [--split-random-state 42] [--stratify] (the train/test split)
   [--penalty l2,l1,elasticnet,none] [--l1-ratio 0.2,0.8] (elasticnet only; pairs a solver cannot fit are skipped)
   [--class-weight balanced|none|0:1,1:3] (repeat the flag for more values; keys: class values or text labels)
   CSV tables: [--exclude a,b] [--categorical a,b] [--numeric a,b] (column roles over the inferred ones)
@@ -59,10 +60,16 @@ const FLAGS = [
   'random',
   'seed',
   'top-k',
+  'test-size',
+  'split-random-state',
 ] as const;
 
-/** parseArgs options of `mlops tune`: `--class-weight` may be repeated, one grid value each. */
-const OPTIONS = { ...stringOptions(FLAGS), 'class-weight': { type: 'string', multiple: true } } as const;
+/** parseArgs options of `mlops tune`: `--class-weight` may be repeated, one grid value each; `--stratify` is a switch. */
+const OPTIONS = {
+  ...stringOptions(FLAGS),
+  'class-weight': { type: 'string', multiple: true },
+  stratify: { type: 'boolean' },
+} as const;
 
 /**
  * `mlops tune`: one tuning over the bus, from request to registered model. `signal` (the caller gave up, e.g. the
@@ -172,6 +179,8 @@ function buildRequest(
       ...(Object.keys(columns).length > 0 ? { columns } : {}),
     };
   }
+  const split = splitOf(values);
+  if (split !== undefined) request.split = split;
   if (typeof values.metric === 'string') request.selection_metric = values.metric;
   const cv = integerOption(values, 'cv');
   if (cv !== undefined) request.cv = cv;
@@ -182,6 +191,17 @@ function buildRequest(
   if (typeof values.experiment === 'string') request.experiment_name = values.experiment;
   if (typeof values['model-name'] === 'string') request.registered_model_name = values['model-name'];
   return request as TuneRequestInput & { tuning_id: string };
+}
+
+/** The train/test split the flags ask for (the schema's defaults for the rest); undefined when none is given. */
+function splitOf(values: RawOptions): Record<string, unknown> | undefined {
+  const split: Record<string, unknown> = {};
+  const testSize = numberOption(values, 'test-size');
+  if (testSize !== undefined) split.test_size = testSize;
+  const seed = integerOption(values, 'split-random-state');
+  if (seed !== undefined) split.random_state = seed;
+  if (values.stratify === true) split.stratify = true;
+  return Object.keys(split).length > 0 ? split : undefined;
 }
 
 /** The distributions `--C` and `--l1-ratio` name (a list of values names none). */
