@@ -29,6 +29,10 @@ describe('raw columns in scoring requests (table models)', () => {
     expect(cells(predictTable({ records }, COLUMNS, LIMITS))).toEqual(expected);
     expect(cells(invocationsTable({ instances: records }, COLUMNS, LIMITS))).toEqual(expected);
     expect(cells(invocationsTable({ inputs: records }, COLUMNS, LIMITS))).toEqual(expected);
+    // Columnar, as MLflow reads a dict of lists (a column the model does not take is ignored).
+    const columnar = { plan: ['basic', null], extra: [1, 2], tenure: [3, null] };
+    expect(cells(invocationsTable({ inputs: columnar }, COLUMNS, LIMITS))).toEqual(expected);
+    expect(cells(invocationsTable({ instances: columnar }, COLUMNS, LIMITS))).toEqual(expected);
     const split = {
       dataframe_split: {
         columns: ['plan', 'extra', 'tenure'],
@@ -70,6 +74,36 @@ describe('raw columns in scoring requests (table models)', () => {
       'a number in a text column',
       () => predictTable({ records: [{ tenure: 3, plan: 7 }] }, COLUMNS, LIMITS),
       /column "plan" takes text or null, got 7/,
+    ],
+    [
+      'an object of columns lacks a column',
+      () => invocationsTable({ inputs: { tenure: [3] } }, COLUMNS, LIMITS),
+      /inputs lacks column "plan": as an object it holds one array per column \(tenure, plan\)/,
+    ],
+    [
+      'an object of columns holds a bare value',
+      () => invocationsTable({ inputs: { tenure: 3, plan: ['basic'] } }, COLUMNS, LIMITS),
+      /inputs.tenure must be an array, one value per row/,
+    ],
+    [
+      'an object of columns of different lengths',
+      () => invocationsTable({ instances: { tenure: [3, 4], plan: ['basic'] } }, COLUMNS, LIMITS),
+      /instances.plan has 1 values, other columns have 2/,
+    ],
+    [
+      'an object of columns with text in a number column',
+      () => invocationsTable({ inputs: { tenure: [3, 'long'], plan: ['basic', 'pro'] } }, COLUMNS, LIMITS),
+      /inputs\[1\].*column "tenure" takes a number or null, got "long"/,
+    ],
+    [
+      'an object of columns with more rows than the limit',
+      () =>
+        invocationsTable(
+          { inputs: { tenure: new Array(101).fill(1), plan: new Array(101).fill('a') } },
+          COLUMNS,
+          LIMITS,
+        ),
+      /inputs.*100/,
     ],
     [
       'a split frame row of the wrong width',
@@ -174,6 +208,11 @@ describe('positional rows for table models (columns are read by name only)', () 
       () => invocationsTable({ inputs: [FILE_ROW] }, ORDERED, LIMITS),
       RECORDS('inputs'),
       SPLIT,
+    ],
+    [
+      '/invocations gets inputs as lists (the message shows the columnar form too)',
+      () => invocationsTable({ inputs: [FILE_ROW] }, ORDERED, LIMITS),
+      /an object of columns \(\{"inputs": \{"a": \[…\], "b": \[…\], …\}\}, one array per column\)/,
     ],
     [
       '/invocations gets one flat row in instances',

@@ -40,7 +40,7 @@ const COMPONENTS = {
   InvocationsRequest: eitherModel(
     InvocationsRequestSchema,
     TableRequestShapes.invocations,
-    'MLflow scoring-server input: one of dataframe_split, dataframe_records, instances, inputs; a table model takes text and null cells too, and its columns by name only: dataframe_split with columns, dataframe_records, or instances/inputs as records (rows by position answer 400 naming the columns)',
+    'MLflow scoring-server input: one of dataframe_split, dataframe_records, instances, inputs; a table model takes text and null cells too, and its columns by name only: dataframe_split with columns, dataframe_records, or instances/inputs as records or as an object of columns (rows by position answer 400 naming the columns)',
   ),
   InvocationsResponse: InvocationsResponseSchema,
   MlflowError: MlflowErrorSchema,

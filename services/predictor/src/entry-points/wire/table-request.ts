@@ -80,12 +80,18 @@ function recordExample(columns: readonly ColumnSpec[]): string {
   return `{${[...shown, ...(columns.length > 3 ? ['…'] : [])].join(', ')}}`;
 }
 
-/** How to send rows by name to `/invocations`: records, a split frame with its columns, or CSV with a header. */
+/**
+ * How to send rows by name to `/invocations`: records, an object of columns (`instances`/`inputs`), a split frame with
+ * its columns, or CSV with a header.
+ */
 function invocationsByName(columns: readonly ColumnSpec[], field: string): string {
   const names = columns.map(({ name }) => JSON.stringify(name));
   const recordsField = field === 'instances' || field === 'inputs' ? field : 'dataframe_records';
+  const shown = columns.slice(0, 2).map(({ name }) => `${JSON.stringify(name)}: […]`);
+  const columnar = `{"${recordsField}": {${[...shown, ...(columns.length > 2 ? ['…'] : [])].join(', ')}}}`;
   return [
     `records ({"${recordsField}": [${recordExample(columns)}]}, one object per row)`,
+    ...(recordsField === 'dataframe_records' ? [] : [`an object of columns (${columnar}, one array per column)`]),
     `a split frame with its columns ({"dataframe_split": {"columns": [${names.join(', ')}], "data": [[…]]}})`,
     'or text/csv whose first line names the columns',
   ].join(', ');
@@ -203,7 +209,7 @@ export function predictTable(body: unknown, columns: readonly ColumnSpec[], limi
 
 /**
  * `POST /invocations` (JSON) for a table model: `dataframe_split` with its `columns`, `dataframe_records`, or
- * `instances`/`inputs` as records. Rows by position (a split frame without columns, lists in `instances`/`inputs`)
+ * `instances`/`inputs` as records or as an object of columns. Rows by position (a split frame without columns, lists in `instances`/`inputs`)
  * are refused, naming the columns and the forms above.
  */
 export function invocationsTable(body: unknown, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
@@ -220,6 +226,7 @@ export function invocationsTable(body: unknown, columns: readonly ColumnSpec[], 
     }
     return splitTable(split.columns, split.data, columns, limits);
   }
+  if (field !== 'dataframe_records' && isColumnsObject(value)) return columnsTable(value, columns, limits, field);
   // A list or a bare cell among the rows is a row by position (null or another non-record is named by recordsTable).
   if (
     field !== 'dataframe_records' &&
@@ -229,6 +236,39 @@ export function invocationsTable(body: unknown, columns: readonly ColumnSpec[], 
     throw positionalRefused(field, columns, invocationsByName(columns, field));
   }
   return recordsTable(value, columns, limits, field);
+}
+
+function isColumnsObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `{"inputs": {"plan": ["basic", …], "tenure": [12, …]}}`: one array per column, all of one length (MLflow's columnar
+ * `inputs` or `instances`, read as pandas reads a dict of lists); columns the model does not take are ignored.
+ */
+function columnsTable(
+  value: Record<string, unknown>,
+  columns: readonly ColumnSpec[],
+  limits: ScoringLimits,
+  where: string,
+): RawTable {
+  let rows = -1;
+  const data = columns.map(({ name }) => {
+    const column = Object.hasOwn(value, name) ? value[name] : undefined;
+    if (column === undefined) {
+      throw new BadScoringRequest(
+        `${where} lacks column "${name}": as an object it holds one array per column (${columns.map((c) => c.name).join(', ')}), null for a missing value`,
+      );
+    }
+    if (!Array.isArray(column)) throw new BadScoringRequest(`${where}.${name} must be an array, one value per row`);
+    if (rows >= 0 && column.length !== rows) {
+      throw new BadScoringRequest(`${where}.${name} has ${column.length} values, other columns have ${rows}`);
+    }
+    rows = column.length;
+    return column as unknown[];
+  });
+  checkRowCount(Math.max(rows, 0), limits, where);
+  return buildColumns(columns, rows, (i, j) => data[j]![i], where);
 }
 
 /** `POST /v2/models/{name}/infer` for a table model: one input per column, FP64 or BYTES, shape [N]. */
