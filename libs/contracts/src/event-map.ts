@@ -36,6 +36,7 @@ import {
 } from './registry.js';
 import { TuneReplySchema } from './replies.js';
 import {
+  RetrainFailedSchema,
   RetrainHistoryReplySchema,
   RetrainHistoryRequestSchema,
   RetrainReplySchema,
@@ -92,6 +93,7 @@ export const EVENT_MAP = {
   [SUBJECTS.performanceRecovered]: define(STREAMS.monitor, PerformanceRecoveredSchema),
   [SUBJECTS.retrainRequested]: define(STREAMS.retrain, RetrainRequestedSchema),
   [SUBJECTS.retrainSkipped]: define(STREAMS.retrain, RetrainSkippedSchema),
+  [SUBJECTS.retrainFailed]: define(STREAMS.retrain, RetrainFailedSchema),
 } as const satisfies Record<string, EventDefinition>;
 
 /** A subject that carries JetStream events (a key of {@link EVENT_MAP}). */

@@ -143,6 +143,7 @@ export {
   RETRAIN_SKIP_REASONS,
   RETRAIN_TRIGGERS,
   RetrainDatasetSchema,
+  RetrainFailedSchema,
   RetrainHistoryReplySchema,
   RetrainHistoryRequestSchema,
   RetrainLineageSchema,
@@ -161,7 +162,7 @@ export {
   SearchSpecSchema,
 } from './search.js';
 export type { Subject } from './subjects.js';
-export { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS } from './subjects.js';
+export { CONSUMERS, PREDICTIONS_STREAM_DEFAULTS, STREAMS, SUBJECTS, TUNING_STREAM_MAX_AGE_MS } from './subjects.js';
 export type { Cell, ColumnRolesData, FittedPreprocessorData, InputColumn } from './tables.js';
 export {
   CellSchema,

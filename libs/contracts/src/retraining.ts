@@ -96,6 +96,23 @@ export const RetrainSkippedDataSchema = z.object({
 /** The CloudEvents envelope of `retrain.skipped`. */
 export const RetrainSkippedSchema = envelopeSchema(eventType('retrain.skipped'), RetrainSkippedDataSchema);
 
+/**
+ * The data of `retrain.failed`: a retrain's tuning ended with no verdict to come (the trainer refused it, or no trial
+ * succeeded), and why. The retrain's own record of it: the tuning's events expire with their streams.
+ */
+export const RetrainFailedDataSchema = z.object({
+  retrain_id: z.string().min(1).max(300),
+  model: modelName,
+  /** The served version the retrain meant to replace. */
+  version: versionNumber,
+  tuning_id: z.string().min(1).max(64),
+  reason: z.string().min(1).max(10_000),
+  failed_at: timestamp,
+});
+
+/** The CloudEvents envelope of `retrain.failed`. */
+export const RetrainFailedSchema = envelopeSchema(eventType('retrain.failed'), RetrainFailedDataSchema);
+
 /** `monitor.retrain`: start a retrain of the served version by hand (cooldown and drift not required). */
 export const RetrainRequestSchema = z.strictObject({
   model: modelName.optional().describe('the registered model (default: the only one monitored)'),
@@ -147,6 +164,8 @@ export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 export type RetrainSkipReason = (typeof RETRAIN_SKIP_REASONS)[number];
 /** The data of `retrain.requested`. */
 export type RetrainRequestedData = z.infer<typeof RetrainRequestedDataSchema>;
+/** The data of `retrain.failed`. */
+export type RetrainFailedData = z.infer<typeof RetrainFailedDataSchema>;
 /** The data of `retrain.skipped`. */
 export type RetrainSkippedData = z.infer<typeof RetrainSkippedDataSchema>;
 /** A retrain's data set. */

@@ -51,19 +51,37 @@ export const SUBJECTS = {
   retrainRequested: 'retrain.requested',
   /** A retrain trigger held but the policy said not now, and why (JetStream). */
   retrainSkipped: 'retrain.skipped',
+  /** A retrain's tuning ended with no verdict to come, and why (JetStream). */
+  retrainFailed: 'retrain.failed',
 } as const;
 
 /** One of the subject strings in {@link SUBJECTS}. */
 export type Subject = (typeof SUBJECTS)[keyof typeof SUBJECTS];
 
+/**
+ * How long TUNE_REQUESTS and TUNING_EVENTS keep a message: a tuning's events are transport (its holdout alone takes up
+ * to half a megabyte, and the monitor reads every kept `tuning.completed` at start), MLflow keeps its record, and a
+ * retrain keeps its own outcome (RETRAIN, MODELS). Longer than the 7 days a tuning id stays claimed, so a repeated id
+ * still finds what its tuning came to.
+ */
+export const TUNING_STREAM_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+
 /** JetStream streams and the subjects each captures (no overlaps; nats-server 2.9 consumers take one filter). */
 export const STREAMS = {
-  /** The trainer's work queue and the requests it refused. */
-  tuneRequests: { name: 'TUNE_REQUESTS', subjects: ['tuning.requested', 'tune.rejected'] },
+  /** The trainer's work queue and the requests it refused; kept 30 days (MLflow keeps the record of each tuning). */
+  tuneRequests: {
+    name: 'TUNE_REQUESTS',
+    subjects: ['tuning.requested', 'tune.rejected'],
+    maxAgeMs: TUNING_STREAM_MAX_AGE_MS,
+  },
   /** The trials of accepted tunings: a work queue (each message deleted once a replica acknowledged it). */
   trials: { name: 'TRIALS', subjects: ['trial.requested'], retention: 'workqueue' },
-  /** What the trainer did: tuning and run lifecycle events, consumed by the tracker. */
-  tuningEvents: { name: 'TUNING_EVENTS', subjects: ['tuning.started', 'tuning.completed', 'run.>'] },
+  /** What the trainer did: tuning and run lifecycle events, consumed by the tracker; kept 30 days, as TUNE_REQUESTS. */
+  tuningEvents: {
+    name: 'TUNING_EVENTS',
+    subjects: ['tuning.started', 'tuning.completed', 'run.>'],
+    maxAgeMs: TUNING_STREAM_MAX_AGE_MS,
+  },
   /** Model registry events, consumed by predictors. */
   models: { name: 'MODELS', subjects: ['model.>'] },
   /** The prediction log, consumed by the monitor; bounded by age and bytes (the predictor's config). */
@@ -73,7 +91,7 @@ export const STREAMS = {
   /** What the monitor concluded: windows, drift and performance episodes. */
   monitor: { name: 'MONITOR', subjects: ['monitor.window', 'drift.>', 'performance.>'] },
   /** The retrain policy's decisions: what it started and what it held back. */
-  retrain: { name: 'RETRAIN', subjects: ['retrain.requested', 'retrain.skipped'] },
+  retrain: { name: 'RETRAIN', subjects: ['retrain.requested', 'retrain.skipped', 'retrain.failed'] },
 } as const;
 
 /** Durable consumer names, one per (service, purpose). */

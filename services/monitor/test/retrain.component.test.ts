@@ -25,6 +25,7 @@ import {
   type World,
 } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createMonitor, type MonitorService } from '../src/service.js';
@@ -339,5 +340,26 @@ describe('monitor: retraining by hand', () => {
       `no trial of tuning ${second.retrain.tuning_id} succeeded (15 of 15 failed): nothing to judge`,
     );
     expect(await ask()).toMatchObject({ status: 'requested' });
+
+    // Each failure is the retrain's own record too: after a restart with the tunings' events aged out of their streams
+    // (30 days; purged here), history still names both.
+    const failures = await until('both retrain.failed stored', async () => {
+      const stored = await jsm.streams.info(STREAMS.retrain.name, { subjects_filter: SUBJECTS.retrainFailed });
+      return (stored.state.subjects?.[SUBJECTS.retrainFailed] ?? 0) >= 2 ? stored : undefined;
+    });
+    expect(failures.state.subjects?.[SUBJECTS.retrainFailed]).toBe(2);
+    const past = (await history()).retrains.slice(1, 3);
+    await monitor.stop();
+    for (const stream of [STREAMS.tuneRequests, STREAMS.tuningEvents]) {
+      expect((await jsm.streams.info(stream.name)).config.max_age).toBe(nanos(30 * 24 * 3600 * 1000));
+      await jsm.streams.purge(stream.name);
+    }
+    monitor = createMonitor(settings(), {
+      bus: await connectBus({ servers: nats.url, name: 'monitor', logger }),
+      logger,
+    });
+    await monitor.start();
+    expect((await history()).retrains.slice(1, 3)).toEqual(past);
+    expect(past.map((r) => r.outcome?.verdict)).toEqual(['failed', 'failed']);
   }, 120_000);
 });

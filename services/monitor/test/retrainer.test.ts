@@ -64,10 +64,12 @@ function harness(
   const requests: TuneRequestInput[] = [];
   const requested: EventData<'retrain.requested'>[] = [];
   const skipped: EventData<'retrain.skipped'>[] = [];
+  const failed: EventData<'retrain.failed'>[] = [];
   const decisions: string[] = [];
   const announce = {
     retrainRequested: async (d: EventData<'retrain.requested'>) => void requested.push(d),
     retrainSkipped: async (d: EventData<'retrain.skipped'>) => void skipped.push(d),
+    retrainFailed: async (d: EventData<'retrain.failed'>) => void failed.push(d),
   } as unknown as MonitorAnnouncer;
   const metrics = {
     retrainDecision: (_m: string, trigger: string, outcome: string) => decisions.push(`${trigger}:${outcome}`),
@@ -117,6 +119,7 @@ function harness(
     requests,
     requested,
     skipped,
+    failed,
     decisions,
     advance: (ms: number) => {
       now += ms;
@@ -226,6 +229,10 @@ describe('Retrainer', () => {
       reason: 'no trial succeeded',
       at,
     });
+    const { retrain_id, model, version } = h.requested[0]!;
+    expect(h.failed).toEqual([
+      { retrain_id, model, version, tuning_id: tuningId, reason: 'no trial succeeded', failed_at: at },
+    ]);
     const restarted = harness();
     restarted.retrainer.remember(h.requested[0] as EventData<'retrain.requested'>);
     restarted.retrainer.rememberOutcome(tuningId, rejectedAs('3'));
@@ -385,6 +392,9 @@ describe('Retrainer', () => {
     );
     expect(h.leases.size).toBe(0);
     expect(h.retrainer.historyOf('m', 1)[0]?.outcome).toMatchObject({ verdict: 'failed', version: null });
+    expect(h.failed).toEqual([
+      expect.objectContaining({ model: 'm', reason: expect.stringMatching(/the trainer refused tuning .*no file/) }),
+    ]);
   });
 
   it('when the served version takes a table, then its raw columns are written back and the tune request pins their roles and keeps the whole grid', async () => {

@@ -1,4 +1,4 @@
-import { CONSUMERS, STREAMS, SUBJECTS, type Subject } from '@mlops/contracts';
+import { CONSUMERS, STREAMS, SUBJECTS, type Subject, TUNING_STREAM_MAX_AGE_MS } from '@mlops/contracts';
 
 /** Who produces and who handles the messages of one subject (what the contracts cannot say by themselves). */
 export interface SubjectRole {
@@ -235,6 +235,13 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     consumers: ['none yet (alerting)'],
     messageId: '`retrain.skipped:<model>:<version>:<reason>:<minute>`',
   },
+  [SUBJECTS.retrainFailed]: {
+    summary:
+      "A retrain's tuning ended with no verdict to come: the trainer refused its tune request or its data, or no trial succeeded. The retrain is over (its lease released) and `mlops history` shows the reason; the monitor reads these back at start, so the reason outlives the tuning's own events (TUNE_REQUESTS and TUNING_EVENTS keep 30 days).",
+    publishers: ['monitor'],
+    consumers: ['monitor (history at start)'],
+    messageId: '`retrain.failed:<model>:<version>:<n>` (the retrain id)',
+  },
 };
 
 /** The replies to core requests (not subjects of their own: they go to the requester's inbox), by schema key. */
@@ -296,12 +303,13 @@ export interface StreamLimitsDoc {
 
 const HOUR_WINDOW = 'one hour';
 const FOREVER = 'forever (no age or size limit)';
+const TUNING_KEEPS = `${TUNING_STREAM_MAX_AGE_MS / (24 * 3600 * 1000)} days, no size limit (set by every service that uses it; MLflow keeps each tuning's record, RETRAIN and MODELS each retrain's outcome)`;
 
 /** Every stream's limits, by name: a stream added to the contracts fails to compile here. */
 export const STREAM_LIMITS: Record<(typeof STREAMS)[keyof typeof STREAMS]['name'] | 'DEAD_LETTERS', StreamLimitsDoc> = {
-  TUNE_REQUESTS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
+  TUNE_REQUESTS: { duplicateWindow: HOUR_WINDOW, keeps: TUNING_KEEPS },
   TRIALS: { duplicateWindow: HOUR_WINDOW, keeps: 'until a replica acknowledges the trial (or it is dead-lettered)' },
-  TUNING_EVENTS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
+  TUNING_EVENTS: { duplicateWindow: HOUR_WINDOW, keeps: TUNING_KEEPS },
   MODELS: { duplicateWindow: HOUR_WINDOW, keeps: FOREVER },
   PREDICTIONS: {
     duplicateWindow: '2 minutes (at most PREDICTOR_LOG_MAX_AGE_S)',

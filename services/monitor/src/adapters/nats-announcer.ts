@@ -30,5 +30,6 @@ export function natsAnnouncer(bus: Bus, logger: Logger, stopping: AbortSignal): 
     labelRecorded: (d) => publish(SUBJECTS.labelRecorded, d, d.prediction_id),
     retrainRequested: (d) => publish(SUBJECTS.retrainRequested, d, d.retrain_id),
     retrainSkipped: (d, key) => publish(SUBJECTS.retrainSkipped, d, key),
+    retrainFailed: (d) => publish(SUBJECTS.retrainFailed, d, d.retrain_id),
   };
 }

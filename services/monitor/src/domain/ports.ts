@@ -82,6 +82,7 @@ export interface MonitorAnnouncer {
   retrainRequested(data: EventData<'retrain.requested'>): Promise<void>;
   /** `key` names the decision (the same decision announced again is stored once). */
   retrainSkipped(data: EventData<'retrain.skipped'>, key: string): Promise<void>;
+  retrainFailed(data: EventData<'retrain.failed'>): Promise<void>;
 }
 
 /** Logs each window as a step of the version's monitoring run (MLflow); failures are the caller's to log. */

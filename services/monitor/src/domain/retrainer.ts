@@ -208,6 +208,7 @@ export class Retrainer {
     const retrain = this.retrainOfTuning(failure.tuningId);
     if (retrain === undefined) return;
     this.deps.logger.warn({ retrain: retrain.retrain_id, reason: failure.reason }, 'retrain tuning failed');
+    await this.deps.announce.retrainFailed(failedData(retrain, failure.reason, failure.at));
     await this.onTuningOutcome(retrain.model, failure.tuningId, failedOutcome(failure.reason, failure.at));
   }
 
@@ -386,7 +387,7 @@ export class Retrainer {
     await this.end(held.model, held);
     const errors = answer.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
     const message = `the trainer refused tuning ${retrain.tuning_id}: ${errors}`;
-    this.recordRefusal(retrain, message);
+    await this.recordRefusal(retrain, message);
     return { status: 'rejected', message };
   }
 
@@ -405,7 +406,7 @@ export class Retrainer {
       if (answer?.status === 'rejected') {
         const errors = answer.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
         await this.end(held.model, held);
-        this.recordRefusal(retrain, `the trainer refused tuning ${retrain.tuning_id}: ${errors}`);
+        await this.recordRefusal(retrain, `the trainer refused tuning ${retrain.tuning_id}: ${errors}`);
         const c = {
           model: retrain.model,
           version: retrain.version,
@@ -421,9 +422,10 @@ export class Retrainer {
   }
 
   /** A refused tune request is the retrain's outcome: `history` shows it failed, not pending forever. */
-  private recordRefusal(retrain: EventData<'retrain.requested'>, reason: string): void {
+  private async recordRefusal(retrain: EventData<'retrain.requested'>, reason: string): Promise<void> {
     const at = new Date(this.deps.now()).toISOString();
     this.rememberOutcome(retrain.tuning_id, failedOutcome(reason, at));
+    await this.deps.announce.retrainFailed(failedData(retrain, reason, at));
   }
 
   private track(work: Promise<unknown>): void {
@@ -593,6 +595,15 @@ export interface TuningFailure {
   /** When it ended (ISO 8601). */
   readonly at: string;
 }
+
+/** The `retrain.failed` record of a retrain whose tuning ended with no verdict (its reason cut to what the event holds). */
+function failedData(retrain: EventData<'retrain.requested'>, reason: string, at: string): EventData<'retrain.failed'> {
+  const { retrain_id, model, version, tuning_id } = retrain;
+  const cut = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
+  return { retrain_id, model, version, tuning_id, reason: cut, failed_at: at };
+}
+
+const MAX_REASON = 10_000;
 
 function failedOutcome(reason: string, at: string): RetrainOutcome {
   return { verdict: 'failed', version: null, run_id: null, champion_version: null, reason, at };

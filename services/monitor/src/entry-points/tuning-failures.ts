@@ -39,8 +39,15 @@ export async function consumeTuningFailures(bus: Bus, retrainer: Retrainer): Pro
   return [refused, completed];
 }
 
-/** Reads stored failures of retrain tunings back at start, so `mlops history` names them after a restart. */
+/**
+ * Reads stored failures of retrain tunings back at start, so `mlops history` names them after a restart: each
+ * retrain's own `retrain.failed` (kept with the retrains), then the tunings' events still in their streams (30 days),
+ * for failures a monitor before `retrain.failed` saw.
+ */
 export async function restoreTuningFailures(bus: Bus, retrainer: Retrainer): Promise<void> {
+  await bus.replayEvents(SUBJECTS.retrainFailed, ({ data }) =>
+    retrainer.rememberFailure({ tuningId: data.tuning_id, reason: data.reason, at: data.failed_at }),
+  );
   await bus.replayEvents(SUBJECTS.tuneRejected, ({ id, data }) => {
     const failure = workerRefusal(id, data);
     if (failure !== undefined) retrainer.rememberFailure(failure);
