@@ -153,6 +153,16 @@ describe('headerProblems of a matrix CSV', () => {
     ]);
   });
 
+  it('when a table has a column named __proto__, then the header is refused unless it is the target or excluded', () => {
+    const header = ['x0', '__proto__', 'y'];
+    expect(headerProblems(header, spec('table'))).toEqual([
+      { path: 'dataset.path', message: expect.stringMatching(/column "__proto__" cannot be a feature/) },
+    ]);
+    expect(headerProblems(header, { ...spec('table'), columns: { exclude: ['__proto__'] } })).toEqual([]);
+    expect(headerProblems(['x0', '__proto__'], { ...spec('table'), target: '__proto__' })).toEqual([]);
+    expect(headerProblems(header, spec('matrix'))).toEqual([]);
+  });
+
   it('when the header reads as one column holding semicolons, then the missing target says the file seems separated by ";"', () => {
     const [problem] = headerProblems(['age;income;label'], spec('table'));
     expect(problem).toEqual({

@@ -145,6 +145,11 @@ describe('runTuning on a CSV table', () => {
     ],
     ['a column named twice', 'plan,plan,churned\nbasic,pro,yes\n', /column "plan" is named twice in the header/],
     [
+      'a feature column named __proto__ (no scoring request could send it by name)',
+      `${header},__proto__\nC1,basic,3,yes,0.5\nC2,pro,40,no,1.5\nC3,plus,5,yes,0.5\nC4,pro,9,no,2.5\nC5,plus,2,yes,1.5\n`,
+      /column "__proto__" cannot be a feature: .*rename the column or exclude it/,
+    ],
+    [
       'a free-text column',
       `${header},notes\nC1,basic,3,yes,${'long '.repeat(300)}\nC2,pro,40,no,x\nC3,plus,5,yes,x\nC4,pro,9,no,y\nC5,plus,2,yes,y\n`,
       /column "notes" holds text of 1499 characters, at most 1000 for a category/,

@@ -103,8 +103,15 @@ export function buildTableData(
 }
 
 /**
+ * A table model's columns are sent by name as JSON keys, and the predictor refuses this key (prototype pollution):
+ * a model taking it could never be scored.
+ */
+const UNSENDABLE_COLUMN = '__proto__';
+const UNSENDABLE_MESSAGE = `column "${UNSENDABLE_COLUMN}" cannot be a feature: a table model's columns are sent by name as JSON keys, and the predictor refuses that key; rename the column or exclude it (columns.exclude)`;
+
+/**
  * What the intake can tell from a CSV's header alone (before anything is queued): the target and every column a
- * request names must exist, no column may be named twice, at most MAX_TABLE_COLUMNS columns (a matrix: at most
+ * request names must exist, no column may be named twice, a table may not take a column named `__proto__`, at most MAX_TABLE_COLUMNS columns (a matrix: at most
  * MAX_MATRIX_FEATURES besides the target).
  */
 export function headerProblems(header: readonly string[], spec: CsvDatasetSpec): { path: string; message: string }[] {
@@ -114,6 +121,10 @@ export function headerProblems(header: readonly string[], spec: CsvDatasetSpec):
     if (names.has(name))
       problems.push({ path: 'dataset.path', message: `column "${name}" is named twice in the header` });
     names.add(name);
+  }
+  const excluded = new Set([spec.target, ...(spec.columns?.exclude ?? [])]);
+  if (spec.features !== 'matrix' && names.has(UNSENDABLE_COLUMN) && !excluded.has(UNSENDABLE_COLUMN)) {
+    problems.push({ path: 'dataset.path', message: UNSENDABLE_MESSAGE });
   }
   const maxColumns = spec.features === 'matrix' ? MAX_MATRIX_FEATURES + 1 : MAX_TABLE_COLUMNS;
   if (header.length > maxColumns) {
@@ -154,6 +165,7 @@ function inputColumnsOf(table: RawTable, roles: ColumnRoles): InputColumn[] {
  */
 function checkFeatureColumns(labelled: RawTable, train: RawTable, roles: ColumnRoles): void {
   for (const name of [...roles.numeric, ...roles.categorical]) {
+    if (name === UNSENDABLE_COLUMN) throw new InvalidDataError(UNSENDABLE_MESSAGE);
     if (missingCount(columnNamed(train, name)) === train.rows) {
       throw new InvalidDataError(`column "${name}" has no value in the training rows: exclude it or fill it`);
     }
