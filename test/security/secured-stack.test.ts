@@ -79,7 +79,10 @@ beforeAll(async () => {
   logger.info({ config: trackerCfg, env }, 'configs (logged on purpose: secrets must come out redacted)');
   const bus = (security: typeof trainerCfg.natsSecurity) =>
     connectBus({ servers: trainerCfg.natsServers, security, name: 'secured', logger });
-  const trainer = createTrainer(trainerCfg, { bus: natsTrainerBus(await bus(trainerCfg.natsSecurity)), logger });
+  const trainer = createTrainer(trainerCfg, {
+    bus: natsTrainerBus(await bus(trainerCfg.natsSecurity), trainerCfg),
+    logger,
+  });
   const tracker = createTracker(trackerCfg, { bus: await bus(trackerCfg.natsSecurity), logger });
   const predictor = createPredictor(predictorCfg, { bus: await bus(predictorCfg.natsSecurity), logger });
   for (const service of [trainer, tracker, predictor]) {

@@ -7,9 +7,10 @@ import { outlivingCreationRaces, storageRefused } from './provisioning.js';
 export interface Blobs {
   /**
    * Stores `bytes` as `name`, replacing what was stored under it; the same bytes stored again are not written again
-   * (a redelivery, a retried close). Two writers at one moment may both write: the loser's chunks wait for the TTL.
+   * (a redelivery, a retried close), unless stored more than `options.rewriteAfterMs` ago (writing them again starts
+   * their TTL again). Two writers at one moment may both write: the loser's chunks wait for the TTL.
    */
-  put(name: string, bytes: Uint8Array): Promise<void>;
+  put(name: string, bytes: Uint8Array, options?: { readonly rewriteAfterMs?: number }): Promise<void>;
   /**
    * The bytes stored as `name`; undefined when there are none (never stored, expired, or deleted). Rejects when they
    * cannot be read whole within `timeoutMs` (chunks gone under their metadata) or do not match their digest.
@@ -39,9 +40,18 @@ export async function blobs(nc: NatsConnection, bucket: string, options: BlobOpt
     throw storageRefused(err, `object store ${bucket}`, options.maxBytes, options.maxBytesSetting) ?? err;
   });
   return {
-    async put(name, bytes) {
+    async put(name, bytes, putOptions = {}) {
       const stored = await store.info(name);
-      if (stored !== null && !stored.deleted && stored.size === bytes.length && sameDigest(stored.digest, bytes))
+      const fresh =
+        putOptions.rewriteAfterMs === undefined ||
+        Date.now() - Date.parse(stored?.mtime ?? '') < putOptions.rewriteAfterMs;
+      if (
+        stored !== null &&
+        !stored.deleted &&
+        fresh &&
+        stored.size === bytes.length &&
+        sameDigest(stored.digest, bytes)
+      )
         return;
       await store.putBlob({ name }, bytes);
     },

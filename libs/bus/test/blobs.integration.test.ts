@@ -47,6 +47,21 @@ describe('blobs', () => {
     expect((await jsm.streams.info('OBJ_holdouts')).state.last_seq).toBe(before);
   });
 
+  it('when the same bytes are stored again after rewriteAfterMs, then they are written again (their TTL starts again)', async () => {
+    const store = await a.blobs('holdouts', options);
+    const bytes = randomBytes(300_000);
+    await store.put('aging', bytes);
+    const jsm = await jetstreamManager(a.connection);
+    const seq = async () => (await jsm.streams.info('OBJ_holdouts')).state.last_seq;
+    const before = await seq();
+    await store.put('aging', Buffer.from(bytes), { rewriteAfterMs: 60_000 });
+    expect(await seq()).toBe(before);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.put('aging', Buffer.from(bytes), { rewriteAfterMs: 10 });
+    expect(await seq()).toBeGreaterThan(before);
+    expect(Buffer.from((await store.get('aging')) ?? []).equals(bytes)).toBe(true);
+  });
+
   it("when an object's chunks are gone under its metadata, then reading it fails within the timeout instead of hanging", async () => {
     const store = await a.blobs('holdouts', options);
     await store.put('chunkless', randomBytes(200_000));

@@ -114,7 +114,7 @@ export function createMonitor(
       leases.set(await kvRetrainLeases(deps.bus, config.retrain.leaseMs));
       await restoreMonitor(deps.bus, monitor, logger, retrainer);
       await restoreOutcomes(deps.bus, retrainer);
-      await restoreTuningFailures(deps.bus, retrainer);
+      await restoreTuningFailures(deps.bus, retrainer, logger);
       await retrainer.resume();
       requests = serveMonitorRequests(deps.bus, monitor);
       modelEvents = await consumeModelEvents(deps.bus, monitor);

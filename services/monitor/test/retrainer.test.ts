@@ -241,6 +241,22 @@ describe('Retrainer', () => {
     expect(restarted.retrainer.historyOf('m', 5).map((r) => r.outcome?.verdict)).toEqual(['rejected']);
   });
 
+  it("when a retrain older than the tunings' 30-day streams has no verdict on record, then history says it is over", async () => {
+    const h = harness();
+    await h.retrainer.consider(driftCase());
+    const retrain = h.requested[0]!;
+    expect(h.retrainer.historyOf('m', 1)[0]?.outcome).toBeNull();
+    h.advance(30 * 24 * 3600 * 1000 + 1);
+    expect(h.retrainer.historyOf('m', 1)[0]?.outcome).toEqual({
+      verdict: 'failed',
+      version: null,
+      run_id: null,
+      champion_version: null,
+      reason: expect.stringMatching(/^no verdict on record: .*30-day retention/),
+      at: retrain.requested_at,
+    });
+  });
+
   it('when the announcement fails after the lease was marked sent (the monitor stopping), then the lease stays sent for the next start', async () => {
     const h = harness();
     h.announce.retrainRequested = async () => {

@@ -91,6 +91,11 @@ describe('raw columns in scoring requests (table models)', () => {
       /instances.plan has 1 values, other columns have 2/,
     ],
     [
+      'an object of columns with an extra column of another length',
+      () => invocationsTable({ inputs: { tenure: [3, 4], plan: ['a', 'b'], extra: [1] } }, COLUMNS, LIMITS),
+      /inputs.extra has 1 values, other columns have 2/,
+    ],
+    [
       'an object of columns with text in a number column',
       () => invocationsTable({ inputs: { tenure: [3, 'long'], plan: ['basic', 'pro'] } }, COLUMNS, LIMITS),
       /inputs\[1\].*column "tenure" takes a number or null, got "long"/,

@@ -11,7 +11,7 @@ import {
 import { z } from 'zod';
 
 /** The dataset snapshot bucket's size when TRAINER_SNAPSHOT_MAX_BYTES is unset. */
-export const DATASET_SNAPSHOT_DEFAULT_MAX_BYTES = 1024 ** 3;
+const DATASET_SNAPSHOT_DEFAULT_MAX_BYTES = 1024 ** 3;
 
 /** The longest trial time limit: Node's timers hold at most 2^31 - 1 ms. */
 const MAX_TRIAL_TIMEOUT_SECONDS = 2_147_483;

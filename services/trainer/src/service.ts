@@ -2,7 +2,7 @@ import { createLogger, type Logger, type Service, startHealthServer } from '@mlo
 import { checkDatasetFile, csvFilesLoader, datasetFileSha256, readCsvHeader } from './adapters/csv-files.js';
 import { trialThreads } from './adapters/trial-threads.js';
 import type { TrainerConfig } from './config.js';
-import type { Stoppable, TrainerBus } from './domain/ports.js';
+import type { DatasetSnapshots, Stoppable, TrainerBus } from './domain/ports.js';
 import { startIntake } from './entry-points/intake.js';
 import { startTrialConsumer } from './entry-points/trials.js';
 import { startWorker } from './entry-points/worker.js';
@@ -42,7 +42,7 @@ export function createTrainer(
         ),
         startWorker(
           deps.bus,
-          csvFilesLoader(config.dataDir, threads === undefined ? {} : { keep: keptSnapshots(deps.bus, logger) }),
+          csvFilesLoader(config.dataDir, threads === undefined ? {} : snapshotsOfWorker(deps.bus, logger)),
           logger.child({ module: 'worker' }),
           config.trials,
         ),
@@ -79,15 +79,19 @@ export function createTrainer(
 }
 
 /**
- * Keeps the CSV bytes a queued tuning pins, for trials whose replica finds the file changed or missing. A snapshot
- * that cannot be kept is logged and the tuning goes on: its trials then read the file, as without snapshots.
+ * The snapshots of the replica that opens a queued tuning: it keeps the CSV bytes the tuning pins, for trials whose
+ * replica finds the file changed or missing, and reads them itself when a redelivered opening finds the file edited
+ * since. A snapshot that cannot be kept is logged and the tuning goes on: its trials then read the file.
  */
-function keptSnapshots(bus: TrainerBus, logger: Logger) {
-  return async (digest: string, bytes: Uint8Array): Promise<void> => {
-    try {
-      await bus.datasetSnapshots.keep(digest, bytes);
-    } catch (err) {
-      logger.warn({ err, digest, bytes: bytes.length }, 'dataset snapshot not kept: trials read the file itself');
-    }
+function snapshotsOfWorker(bus: TrainerBus, logger: Logger): DatasetSnapshots {
+  return {
+    async keep(digest, bytes) {
+      try {
+        await bus.datasetSnapshots.keep(digest, bytes);
+      } catch (err) {
+        logger.warn({ err, digest, bytes: bytes.length }, 'dataset snapshot not kept: trials read the file itself');
+      }
+    },
+    read: (digest) => bus.datasetSnapshots.read(digest),
   };
 }

@@ -7,10 +7,9 @@ import { type EventData, expandGrid, parseTuneRequest, SUBJECTS } from '@mlops/c
 import { formatDatasetCsv, makeClassification } from '@mlops/ml';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer, until } from '@mlops/testkit';
-import { Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASET_SNAPSHOT_BUCKET, natsTrainerBus } from '../src/adapters/nats-bus.js';
+import { natsTrainerBus } from '../src/adapters/nats-bus.js';
 import { createTrainer } from '../src/service.js';
 import { testTrainerConfig } from './support/trainer-config.js';
 
@@ -32,7 +31,8 @@ async function startReplica(instance: string, files: Record<string, string>) {
   dataDirs.push(dataDir);
   for (const [name, text] of Object.entries(files)) await writeFile(join(dataDir, name), text);
   const bus = await connectBus({ servers: nats.url, name: instance, logger });
-  const trainer = createTrainer(testTrainerConfig(nats.url, dataDir, instance), { bus: natsTrainerBus(bus), logger });
+  const config = testTrainerConfig(nats.url, dataDir, instance);
+  const trainer = createTrainer(config, { bus: natsTrainerBus(bus, config), logger });
   await trainer.start();
   replicas.push(trainer);
 }
@@ -75,9 +75,13 @@ describe('dataset snapshots across trainer replicas', () => {
     const reply = await requestReply(client, SUBJECTS.tuneRequested, JSON.stringify(request), { timeoutMs: 5000 });
     expect(reply).toMatchObject({ status: 'accepted' });
     await until('tuning.completed', () => (done.length >= 1 ? true : undefined), 60_000);
-    const store = await new Objm(client).open(DATASET_SNAPSHOT_BUCKET);
-    const kept = await store.info(sha256(shared));
-    expect(kept?.size).toBe(Buffer.byteLength(shared));
+    const snapshots = natsTrainerBus(publisher, { snapshotMaxBytes: 64 * 1024 ** 2 }).datasetSnapshots;
+    expect(Buffer.from((await snapshots.read(sha256(shared))) ?? []).toString()).toBe(shared);
+    // Snapshots turned off (TRAINER_SNAPSHOT_MAX_BYTES=0): nothing is read back, nothing kept.
+    const off = natsTrainerBus(publisher, { snapshotMaxBytes: 0 }).datasetSnapshots;
+    expect(await off.read(sha256(shared))).toBeUndefined();
+    await off.keep(sha256(pinned), Buffer.from(pinned));
+    expect(await snapshots.read(sha256(pinned))).toBeUndefined();
   }, 90_000);
 
   it("when a replica's copy of the CSV differs from the bytes its tuning pinned, then its trials fit the pinned bytes and none fails", async () => {
@@ -85,7 +89,10 @@ describe('dataset snapshots across trainer replicas', () => {
     const failed = collect<{ data: { reason: string } }>(SUBJECTS.runFailed);
     const done = collect<{ data: Record<string, unknown> }>(SUBJECTS.tuningCompleted);
     // As the replica that opened the tuning did: it read rows.csv as `pinned` and kept those bytes.
-    await natsTrainerBus(publisher).datasetSnapshots.keep(sha256(pinned), Buffer.from(pinned));
+    await natsTrainerBus(publisher, { snapshotMaxBytes: 64 * 1024 ** 2 }).datasetSnapshots.keep(
+      sha256(pinned),
+      Buffer.from(pinned),
+    );
     const parsed = parseTuneRequest({
       tuning_id: 'edited-1',
       dataset: { kind: 'csv', path: 'rows.csv', features: 'matrix', digest: sha256(pinned) },

@@ -23,7 +23,7 @@ function busWithStore(failures: number) {
       return store;
     },
   } as unknown as Bus;
-  return { bus: natsTrainerBus(bus), opened, put };
+  return { bus: natsTrainerBus(bus, { snapshotMaxBytes: 64 * 1024 ** 2 }), opened, put };
 }
 
 describe('the holdout store of the trainer bus', () => {

@@ -49,7 +49,8 @@ beforeAll(async () => {
   await writeFile(join(dataDir, 'retrain.csv'), matrixCsv);
   const logger = createLogger({ service: 'trainer-test', level: 'silent' });
   const bus = await connectBus({ servers: nats.url, name: 'trainer-test', logger });
-  trainer = createTrainer(testTrainerConfig(nats.url, dataDir, 'trainer-test'), { bus: natsTrainerBus(bus), logger });
+  const config = testTrainerConfig(nats.url, dataDir, 'trainer-test');
+  trainer = createTrainer(config, { bus: natsTrainerBus(bus, config), logger });
   await trainer.start();
   client = await connect({ servers: nats.url });
 });

@@ -59,7 +59,8 @@ async function stored(subject: string): Promise<number> {
 
 async function startReplica(instance: string) {
   const bus = await connectBus({ servers: nats.url, name: instance, logger });
-  const trainer = createTrainer(testTrainerConfig(nats.url, dataDir, instance), { bus: natsTrainerBus(bus), logger });
+  const config = testTrainerConfig(nats.url, dataDir, instance);
+  const trainer = createTrainer(config, { bus: natsTrainerBus(bus, config), logger });
   await trainer.start();
   replicas.push(trainer);
 }

@@ -38,7 +38,7 @@ export async function startInProcessStack(options: InProcessStackOptions): Promi
     { bus: await bus(), logger },
   );
   const services = [
-    createTrainer(trainerConfig(env, process.cwd()), { bus: natsTrainerBus(await bus()), logger }),
+    trainerOf(trainerConfig(env, process.cwd()), await bus(), logger),
     createTracker(trackerConfig(env), { bus: await bus(), logger }),
     predictor,
     ...(options.monitor === undefined
@@ -67,6 +67,15 @@ export async function startInProcessStack(options: InProcessStackOptions): Promi
 }
 
 /** What the end-to-end tests wait for comes within 90 s, looked at every 200 ms. */
+/** A trainer on its own connection, its bus port set up from its config. */
+function trainerOf(
+  config: ReturnType<typeof trainerConfig>,
+  bus: Awaited<ReturnType<typeof connectBus>>,
+  logger: ReturnType<typeof createLogger>,
+) {
+  return createTrainer(config, { bus: natsTrainerBus(bus, config), logger });
+}
+
 export const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000) =>
   until(what, probe, ms, 200);
 

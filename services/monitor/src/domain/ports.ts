@@ -82,6 +82,7 @@ export interface MonitorAnnouncer {
   retrainRequested(data: EventData<'retrain.requested'>): Promise<void>;
   /** `key` names the decision (the same decision announced again is stored once). */
   retrainSkipped(data: EventData<'retrain.skipped'>, key: string): Promise<void>;
+  /** The message id names the retrain: one failure each, stored once. */
   retrainFailed(data: EventData<'retrain.failed'>): Promise<void>;
 }
 

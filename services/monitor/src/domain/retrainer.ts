@@ -1,14 +1,15 @@
-import type {
-  DatasetSpec,
-  EventData,
-  GateSpec,
-  RETRAIN_DATA_MODES,
-  RetrainHistoryReply,
-  RetrainOutcome,
-  RetrainReply,
-  RetrainSkipReason,
-  SelectionMetric,
-  TuneRequestInput,
+import {
+  type DatasetSpec,
+  type EventData,
+  type GateSpec,
+  type RETRAIN_DATA_MODES,
+  type RetrainHistoryReply,
+  type RetrainOutcome,
+  type RetrainReply,
+  type RetrainSkipReason,
+  type SelectionMetric,
+  TUNING_STREAM_MAX_AGE_MS,
+  type TuneRequestInput,
 } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import type { VersionInputs } from './drift-report.js';
@@ -194,10 +195,15 @@ export class Retrainer {
     this.outcomes.set(tuningId, outcome);
   }
 
-  /** A retrain tuning that failed before any verdict, read back at start: its outcome unless a verdict is known. */
-  rememberFailure(failure: TuningFailure): void {
-    if (this.retrainOfTuning(failure.tuningId) === undefined || this.outcomes.has(failure.tuningId)) return;
+  /**
+   * A retrain tuning that failed before any verdict, read back at start: its outcome unless a verdict is known.
+   * Returns the `retrain.failed` record of a failure newly learnt this way (none for another tuning or a known one).
+   */
+  rememberFailure(failure: TuningFailure): EventData<'retrain.failed'> | undefined {
+    const retrain = this.retrainOfTuning(failure.tuningId);
+    if (retrain === undefined || this.outcomes.has(failure.tuningId)) return undefined;
     this.rememberOutcome(failure.tuningId, failedOutcome(failure.reason, failure.at));
+    return failedData(retrain, failure.reason, failure.at);
   }
 
   /**
@@ -208,8 +214,9 @@ export class Retrainer {
     const retrain = this.retrainOfTuning(failure.tuningId);
     if (retrain === undefined) return;
     this.deps.logger.warn({ retrain: retrain.retrain_id, reason: failure.reason }, 'retrain tuning failed');
-    await this.deps.announce.retrainFailed(failedData(retrain, failure.reason, failure.at));
+    // The lease first: announcing waits for NATS, and the consumer's message stays unacknowledged until it is stored.
     await this.onTuningOutcome(retrain.model, failure.tuningId, failedOutcome(failure.reason, failure.at));
+    await this.deps.announce.retrainFailed(failedData(retrain, failure.reason, failure.at));
   }
 
   private retrainOfTuning(tuningId: string): EventData<'retrain.requested'> | undefined {
@@ -217,13 +224,21 @@ export class Retrainer {
     return undefined;
   }
 
-  /** Past retrains (of one model, or all), newest first, each with its verdict (null while its tuning runs). */
+  /**
+   * Past retrains (of one model, or all), newest first, each with its verdict (null while its tuning runs). One with
+   * none older than the tunings' events (TUNE_REQUESTS, TUNING_EVENTS keep 30 days) is over: it says so.
+   */
   historyOf(model: string | undefined, limit: number): RetrainHistoryReply['retrains'] {
     const retrains = [...this.requested.values()].filter((r) => model === undefined || r.model === model);
+    const oldest = this.deps.now() - TUNING_STREAM_MAX_AGE_MS;
     return retrains
       .reverse()
       .slice(0, limit)
-      .map((retrain) => ({ retrain, outcome: this.outcomes.get(retrain.tuning_id) ?? null }));
+      .map((retrain) => {
+        const outcome = this.outcomes.get(retrain.tuning_id) ?? null;
+        if (outcome !== null || Date.parse(retrain.requested_at) >= oldest) return { retrain, outcome };
+        return { retrain, outcome: failedOutcome(NO_VERDICT_ON_RECORD, retrain.requested_at) };
+      });
   }
 
   /**
@@ -387,7 +402,7 @@ export class Retrainer {
     await this.end(held.model, held);
     const errors = answer.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
     const message = `the trainer refused tuning ${retrain.tuning_id}: ${errors}`;
-    await this.recordRefusal(retrain, message);
+    this.recordRefusal(retrain, message);
     return { status: 'rejected', message };
   }
 
@@ -406,7 +421,7 @@ export class Retrainer {
       if (answer?.status === 'rejected') {
         const errors = answer.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
         await this.end(held.model, held);
-        await this.recordRefusal(retrain, `the trainer refused tuning ${retrain.tuning_id}: ${errors}`);
+        this.recordRefusal(retrain, `the trainer refused tuning ${retrain.tuning_id}: ${errors}`);
         const c = {
           model: retrain.model,
           version: retrain.version,
@@ -421,11 +436,18 @@ export class Retrainer {
     this.deps.logger.warn({ retrain: retrain.retrain_id }, 'retrain lease lost while its tune request went unanswered');
   }
 
-  /** A refused tune request is the retrain's outcome: `history` shows it failed, not pending forever. */
-  private async recordRefusal(retrain: EventData<'retrain.requested'>, reason: string): Promise<void> {
+  /**
+   * A refused tune request is the retrain's outcome: `history` shows it failed, not pending forever. Its record is
+   * announced in the background (the answer to whoever asked does not wait for NATS; a clean stop does).
+   */
+  private recordRefusal(retrain: EventData<'retrain.requested'>, reason: string): void {
     const at = new Date(this.deps.now()).toISOString();
     this.rememberOutcome(retrain.tuning_id, failedOutcome(reason, at));
-    await this.deps.announce.retrainFailed(failedData(retrain, reason, at));
+    const announced = this.deps.announce.retrainFailed(failedData(retrain, reason, at));
+    this.track(announced);
+    announced.catch((err: unknown) =>
+      this.deps.logger.warn({ err, retrain: retrain.retrain_id }, 'retrain.failed not stored (the monitor stopped)'),
+    );
   }
 
   private track(work: Promise<unknown>): void {
@@ -596,15 +618,22 @@ export interface TuningFailure {
   readonly at: string;
 }
 
-/** The `retrain.failed` record of a retrain whose tuning ended with no verdict (its reason cut to what the event holds). */
+/** The `retrain.failed` record of a retrain whose tuning ended with no verdict. */
 function failedData(retrain: EventData<'retrain.requested'>, reason: string, at: string): EventData<'retrain.failed'> {
   const { retrain_id, model, version, tuning_id } = retrain;
-  const cut = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
-  return { retrain_id, model, version, tuning_id, reason: cut, failed_at: at };
+  return { retrain_id, model, version, tuning_id, reason: cutReason(reason), failed_at: at };
+}
+
+/** A reason as `retrain.failed` holds it, so `history` says the same before and after a restart. */
+function cutReason(reason: string): string {
+  return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
 }
 
 const MAX_REASON = 10_000;
 
+const NO_VERDICT_ON_RECORD =
+  "no verdict on record: the gate never judged its tuning, whose events are past their streams' 30-day retention";
+
 function failedOutcome(reason: string, at: string): RetrainOutcome {
-  return { verdict: 'failed', version: null, run_id: null, champion_version: null, reason, at };
+  return { verdict: 'failed', version: null, run_id: null, champion_version: null, reason: cutReason(reason), at };
 }

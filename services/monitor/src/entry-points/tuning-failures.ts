@@ -1,5 +1,6 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { CONSUMERS, type EventData, refusesAcceptedTuning, STREAMS, SUBJECTS } from '@mlops/contracts';
+import type { Logger } from '@mlops/service-kit';
 import type { Retrainer, TuningFailure } from '../domain/retrainer.js';
 
 /** Provisions the monitor's durable consumers of tunings that end without a verdict (events from their creation on). */
@@ -41,21 +42,26 @@ export async function consumeTuningFailures(bus: Bus, retrainer: Retrainer): Pro
 
 /**
  * Reads stored failures of retrain tunings back at start, so `mlops history` names them after a restart: each
- * retrain's own `retrain.failed` (kept with the retrains), then the tunings' events still in their streams (30 days),
- * for failures a monitor before `retrain.failed` saw.
+ * retrain's own `retrain.failed` (RETRAIN keeps 90 days), then the tunings' events still in their streams (30 days).
+ * A failure found only there (seen by a monitor from before `retrain.failed`) is stored as one now, so its reason
+ * outlives the tuning's events.
  */
-export async function restoreTuningFailures(bus: Bus, retrainer: Retrainer): Promise<void> {
-  await bus.replayEvents(SUBJECTS.retrainFailed, ({ data }) =>
-    retrainer.rememberFailure({ tuningId: data.tuning_id, reason: data.reason, at: data.failed_at }),
-  );
-  await bus.replayEvents(SUBJECTS.tuneRejected, ({ id, data }) => {
-    const failure = workerRefusal(id, data);
-    if (failure !== undefined) retrainer.rememberFailure(failure);
+export async function restoreTuningFailures(bus: Bus, retrainer: Retrainer, logger: Logger): Promise<void> {
+  await bus.replayEvents(SUBJECTS.retrainFailed, ({ data }) => {
+    retrainer.rememberFailure({ tuningId: data.tuning_id, reason: data.reason, at: data.failed_at });
   });
-  await bus.replayEvents(SUBJECTS.tuningCompleted, ({ data }) => {
-    const failure = noTrialSucceeded(data);
-    if (failure !== undefined) retrainer.rememberFailure(failure);
-  });
+  const unrecorded: EventData<'retrain.failed'>[] = [];
+  const learn = (failure: TuningFailure | undefined) => {
+    const record = failure === undefined ? undefined : retrainer.rememberFailure(failure);
+    if (record !== undefined) unrecorded.push(record);
+  };
+  await bus.replayEvents(SUBJECTS.tuneRejected, ({ id, data }) => learn(workerRefusal(id, data)));
+  await bus.replayEvents(SUBJECTS.tuningCompleted, ({ data }) => learn(noTrialSucceeded(data)));
+  for (const record of unrecorded) {
+    await bus.publishEvent(SUBJECTS.retrainFailed, record, { key: record.retrain_id }).catch((err: unknown) => {
+      logger.warn({ err, retrain: record.retrain_id }, 'retrain.failed not stored: tried again at the next start');
+    });
+  }
 }
 
 /**

@@ -7,7 +7,6 @@ import {
   STREAMS,
   SUBJECTS,
 } from '@mlops/contracts';
-import { DATASET_SNAPSHOT_DEFAULT_MAX_BYTES } from '../config.js';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { StoreHoldout } from '../domain/holdout.js';
 import type { DatasetSnapshots, TrainerBus, TrialTallies } from '../domain/ports.js';
@@ -33,17 +32,22 @@ const TALLY_BUCKET = 'trainer-trial-outcomes';
 const TALLY_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** The object store of dataset snapshots (DatasetSnapshots), named by SHA-256; each lives 7 days after it was kept. */
-export const DATASET_SNAPSHOT_BUCKET = 'trainer-dataset-snapshots';
+const DATASET_SNAPSHOT_BUCKET = 'trainer-dataset-snapshots';
 const DATASET_SNAPSHOT_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/** How the trainer's bus port is set up. */
+/** How the trainer's bus port is set up (from the trainer's config). */
 export interface TrainerBusOptions {
-  /** The dataset snapshot bucket's size; 0 keeps no snapshots. @defaultValue 1 GiB */
-  readonly snapshotMaxBytes?: number;
+  /** The dataset snapshot bucket's size (TRAINER_SNAPSHOT_MAX_BYTES); 0 keeps no snapshots. */
+  readonly snapshotMaxBytes: number;
 }
 
+/** A snapshot kept again after half its life is written again, so a file tuned every few days never expires. */
+const SNAPSHOT_REFRESH_AFTER_MS = DATASET_SNAPSHOT_TTL_MS / 2;
+/** How long reading one snapshot may take (a CSV of some hundred MB over a slow link), before the trial is retried. */
+const SNAPSHOT_READ_TIMEOUT_MS = 10 * 60 * 1000;
+
 /** The trainer's bus port over @mlops/bus: events through the typed map, malformed work dead-lettered by the bus. */
-export function natsTrainerBus(bus: Bus, options: TrainerBusOptions = {}): TrainerBus {
+export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus {
   let tallies: TrialTallies | undefined;
   // Buckets are opened at their first use, not at start: a server short of storage for one costs the gate its whole
   // holdouts (each tuning then says so) or the trials their snapshots, never the trainer its start.
@@ -52,7 +56,7 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions = {}): Train
     maxBytes: GATE_HOLDOUT_MAX_BYTES,
   });
   const storeHoldout: StoreHoldout = async (tuningId, json) => (await holdouts()).put(tuningId, json);
-  const snapshotMaxBytes = options.snapshotMaxBytes ?? DATASET_SNAPSHOT_DEFAULT_MAX_BYTES;
+  const { snapshotMaxBytes } = options;
   const snapshots = lazyBlobs(bus, DATASET_SNAPSHOT_BUCKET, {
     ttlMs: DATASET_SNAPSHOT_TTL_MS,
     maxBytes: snapshotMaxBytes,
@@ -60,10 +64,11 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions = {}): Train
   });
   const datasetSnapshots: DatasetSnapshots = {
     async keep(digest, bytes) {
-      if (snapshotMaxBytes > 0) await (await snapshots()).put(digest, bytes);
+      if (snapshotMaxBytes > 0)
+        await (await snapshots()).put(digest, bytes, { rewriteAfterMs: SNAPSHOT_REFRESH_AFTER_MS });
     },
     async read(digest) {
-      return snapshotMaxBytes > 0 ? (await snapshots()).get(digest) : undefined;
+      return snapshotMaxBytes > 0 ? (await snapshots()).get(digest, SNAPSHOT_READ_TIMEOUT_MS) : undefined;
     },
   };
   return {

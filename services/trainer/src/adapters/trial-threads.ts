@@ -71,6 +71,7 @@ interface Slot {
 export function trialThreads(count: number, dataDir: string, options: TrialThreadsOptions): TrialThreads {
   const { timeLimitMs } = options;
   const entry = options.threadEntry ?? threadEntry();
+  const readSnapshot = options.readSnapshot === undefined ? undefined : oneReadAtATime(options.readSnapshot);
   const queue: Pending[] = [];
   const slots: Slot[] = [];
   let nextId = 1;
@@ -101,7 +102,7 @@ export function trialThreads(count: number, dataDir: string, options: TrialThrea
       if (slot.busy !== undefined) startClock(slot);
     });
     slot.worker.on('message', (reply: TrialTaskReply | SnapshotQuestion) => {
-      if ('snapshot' in reply) return answerSnapshot(worker, reply, options.readSnapshot);
+      if ('snapshot' in reply) return answerSnapshot(worker, reply, readSnapshot);
       if (slot.busy === undefined || slot.busy.task.id !== reply.id) return; // not the task in hand: nothing to settle
       const pending = release(slot)!;
       if (reply.ok) pending.resolve(reply.result);
@@ -180,6 +181,20 @@ function threadExecArgv(): string[] {
     else if (!flag.startsWith('--conditions=')) flags.push(flag);
   }
   return flags;
+}
+
+/** Threads asking for one snapshot at the same moment (a tuning's first trials) share one read of it. */
+function oneReadAtATime(
+  read: (digest: string) => Promise<Uint8Array | undefined>,
+): (digest: string) => Promise<Uint8Array | undefined> {
+  const reading = new Map<string, Promise<Uint8Array | undefined>>();
+  return (digest) => {
+    const known = reading.get(digest);
+    if (known !== undefined) return known;
+    const started = read(digest).finally(() => reading.delete(digest));
+    reading.set(digest, started);
+    return started;
+  };
 }
 
 /** Answers a thread's snapshot question (none without a reader; a failure to read is passed on as its message). */

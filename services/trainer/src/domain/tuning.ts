@@ -99,8 +99,8 @@ export async function openTuning(
 }
 
 /**
- * The request with each CSV pinned to the bytes read now: a replica that rebuilds the data set for a trial refuses a
- * file that changed since (UnusableDataError) instead of fitting other rows.
+ * The request with each CSV pinned to the bytes read now: a replica that rebuilds the data set for a trial fits those
+ * bytes (its file, or the snapshot kept of them) or refuses it (UnusableDataError), never other rows.
  */
 function pinnedDigests(request: TuneRequest, hashes: ReadonlyMap<string, string>): TuneRequest {
   const pin = <D extends DatasetSpec>(spec: D): D =>

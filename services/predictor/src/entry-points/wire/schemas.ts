@@ -40,6 +40,12 @@ const tableRecord = z.record(z.string(), cell).describe('one row as column name 
  * name only: rows by position (`features`, lists in `instances`/`inputs`, a split frame without `columns`) answer
  * 400 naming the columns, since a row in another order would be scored wrong without an error.
  */
+/** `instances`/`inputs` of a table model: records, or an object of columns (one array per column, all one length). */
+const recordsOrColumns = z.union([
+  z.array(tableRecord),
+  z.record(z.string(), z.array(cell)).describe('one array of values per column, all of the same length'),
+]);
+
 export const TableRequestShapes = {
   predict: z.object({ records: z.array(tableRecord) }).strict(),
   invocations: z.union([
@@ -54,8 +60,8 @@ export const TableRequestShapes = {
       params: z.record(z.string(), z.unknown()).optional(),
     }),
     z.object({ dataframe_records: z.array(tableRecord), params: z.record(z.string(), z.unknown()).optional() }),
-    z.object({ instances: z.array(tableRecord), params: z.record(z.string(), z.unknown()).optional() }),
-    z.object({ inputs: z.array(tableRecord), params: z.record(z.string(), z.unknown()).optional() }),
+    z.object({ instances: recordsOrColumns, params: z.record(z.string(), z.unknown()).optional() }),
+    z.object({ inputs: recordsOrColumns, params: z.record(z.string(), z.unknown()).optional() }),
   ]),
   infer: z.object({
     id: z.string().optional(),

@@ -244,7 +244,8 @@ function isColumnsObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * `{"inputs": {"plan": ["basic", …], "tenure": [12, …]}}`: one array per column, all of one length (MLflow's columnar
- * `inputs` or `instances`, read as pandas reads a dict of lists); columns the model does not take are ignored.
+ * `inputs` or `instances`, read as pandas reads a dict of lists); columns the model does not take are ignored, but
+ * their lists too must have the rows' length.
  */
 function columnsTable(
   value: Record<string, unknown>,
@@ -267,6 +268,12 @@ function columnsTable(
     rows = column.length;
     return column as unknown[];
   });
+  // As pandas builds a frame from a dict of lists: every list, taken by the model or not, has one length.
+  for (const [name, column] of Object.entries(value)) {
+    if (Array.isArray(column) && column.length !== rows) {
+      throw new BadScoringRequest(`${where}.${name} has ${column.length} values, other columns have ${rows}`);
+    }
+  }
   checkRowCount(Math.max(rows, 0), limits, where);
   return buildColumns(columns, rows, (i, j) => data[j]![i], where);
 }
