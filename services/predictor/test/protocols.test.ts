@@ -158,6 +158,16 @@ describe('prediction ids and limits across protocols', () => {
       /^inputs\[0\]\.data\[1\] is 2\.5: INT8 values are integers from -128 to 127$/,
     ],
     [
+      'an FP16 value past its range',
+      { inputs: [{ name: 'i', shape: [1, 3], datatype: 'FP16', data: [1, 65505, 3] }] },
+      /data\[1\] is 65505: FP16 values are at most 65504 in magnitude/,
+    ],
+    [
+      'an output the model does not have',
+      { inputs: [{ name: 'i', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }], outputs: [{ name: 'nope' }] },
+      /^outputs\[0\]\.name: Invalid option: .*probability.*label.*prediction_id/,
+    ],
+    [
       'a UINT8 value out of range',
       { inputs: [{ name: 'i', shape: [1, 3], datatype: 'UINT8', data: [[1, 256, 3]] }] },
       /data\[1\] is 256: UINT8 values are integers from 0 to 255/,
@@ -166,6 +176,16 @@ describe('prediction ids and limits across protocols', () => {
     const response = await call('POST', '/v2/models/clf/infer', JSON.stringify(body));
     expect(response.status).toBe(400);
     expect(response.json.error).toMatch(message);
+  });
+
+  it("when OIP infer names the outputs it wants, then the answer holds those only, in the model's order", async () => {
+    const body = {
+      inputs: [{ name: 'i', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }],
+      outputs: [{ name: 'prediction_id' }, { name: 'probability' }],
+    };
+    const response = await call('POST', '/v2/models/clf/infer', JSON.stringify(body));
+    expect(response.status).toBe(200);
+    expect((response.json.outputs as { name: string }[]).map((o) => o.name)).toEqual(['probability', 'prediction_id']);
   });
 
   it('when an integer tensor holds integers in its range, then it is scored like the same FP64 tensor', async () => {

@@ -1,6 +1,7 @@
 import type { ColumnSpec, RawTable } from '@mlops/ml';
 import { describe, expect, it } from 'vitest';
 import { BadScoringRequest } from '../src/domain/scoring-rules.js';
+import { inferId, requestedOutputs } from '../src/entry-points/wire/open-inference.js';
 import { csvTable, inferTable, invocationsTable, predictTable } from '../src/entry-points/wire/table-request.js';
 
 const COLUMNS: ColumnSpec[] = [
@@ -52,6 +53,9 @@ describe('raw columns in scoring requests (table models)', () => {
       ],
     };
     expect(cells(inferTable(oip, COLUMNS, LIMITS))).toEqual(expected);
+    // A number column takes any numeric datatype, as the matrix route does (nulls stay missing).
+    const int64 = { inputs: [oip.inputs[0], { ...oip.inputs[1], datatype: 'INT64' }] };
+    expect(cells(inferTable(int64, COLUMNS, LIMITS))).toEqual(expected);
   });
 
   const refusals: [string, () => unknown, RegExp][] = [
@@ -74,6 +78,51 @@ describe('raw columns in scoring requests (table models)', () => {
       'a number in a text column',
       () => predictTable({ records: [{ tenure: 3, plan: 7 }] }, COLUMNS, LIMITS),
       /column "plan" takes text or null, got 7/,
+    ],
+    [
+      'an OIP tensor whose shape says more rows than its data holds',
+      () =>
+        inferTable(
+          {
+            inputs: [
+              { name: 'tenure', datatype: 'FP64', shape: [5], data: [3] },
+              { name: 'plan', datatype: 'BYTES', shape: [1], data: ['basic'] },
+            ],
+          },
+          COLUMNS,
+          LIMITS,
+        ),
+      /inputs "tenure": shape must be \[rows\], here \[1\] for its 1 values, got \[5\]/,
+    ],
+    [
+      'an OIP INT64 tensor holding a fraction',
+      () =>
+        inferTable(
+          {
+            inputs: [
+              { name: 'tenure', datatype: 'INT64', shape: [1], data: [3.5] },
+              { name: 'plan', datatype: 'BYTES', shape: [1], data: ['basic'] },
+            ],
+          },
+          COLUMNS,
+          LIMITS,
+        ),
+      /inputs "tenure"\.data\[0\] is 3\.5: INT64 values are integers/,
+    ],
+    [
+      'an OIP number column sent as BYTES',
+      () =>
+        inferTable(
+          {
+            inputs: [
+              { name: 'tenure', datatype: 'BYTES', shape: [1], data: ['3'] },
+              { name: 'plan', datatype: 'BYTES', shape: [1], data: ['basic'] },
+            ],
+          },
+          COLUMNS,
+          LIMITS,
+        ),
+      /inputs "tenure": datatype must be a numeric datatype/,
     ],
     [
       'an object of columns lacks a column',
@@ -141,8 +190,8 @@ describe('raw columns in scoring requests (table models)', () => {
         inferTable(
           {
             inputs: [
-              { name: 'plan', datatype: 'BYTES', data: ['a'] },
-              { name: 'tenure', datatype: 'FP64', data: [1, 2] },
+              { name: 'plan', datatype: 'BYTES', shape: [1], data: ['a'] },
+              { name: 'tenure', datatype: 'FP64', shape: [2], data: [1, 2] },
             ],
           },
           COLUMNS,
@@ -156,8 +205,8 @@ describe('raw columns in scoring requests (table models)', () => {
         inferTable(
           {
             inputs: [
-              { name: 'plan', datatype: 'FP64', data: [1] },
-              { name: 'tenure', datatype: 'FP64', data: [1] },
+              { name: 'plan', datatype: 'FP64', shape: [1], data: [1] },
+              { name: 'tenure', datatype: 'FP64', shape: [1], data: [1] },
             ],
           },
           COLUMNS,
@@ -271,5 +320,22 @@ describe('positional rows for table models (columns are read by name only)', () 
     const call = () => inferTable({ inputs: [tensor] }, ORDERED, LIMITS);
     expect(call).toThrow(BadScoringRequest);
     expect(call).toThrow(/inputs lacks column "a": .*one tensor per column, named a, b, k/);
+  });
+});
+
+describe('Open Inference request fields beside the tensors', () => {
+  it('when outputs are named, then those are answered in the model order; an unknown one or a non-string id is a 400', () => {
+    expect(requestedOutputs({})).toBeUndefined();
+    expect(requestedOutputs({ outputs: [{ name: 'label' }, { name: 'probability' }] })).toEqual([
+      'probability',
+      'label',
+    ]);
+    expect(() => requestedOutputs({ outputs: [{ name: 'nope' }] })).toThrow(
+      /outputs\[0\]\.name "nope": this model's outputs are probability, label, prediction_id/,
+    );
+    expect(() => requestedOutputs({ outputs: 'label' })).toThrow(BadScoringRequest);
+    expect(inferId({ id: 'req-1' })).toBe('req-1');
+    expect(inferId({})).toBeUndefined();
+    expect(() => inferId({ id: 5 })).toThrow(/id must be a string, got 5/);
   });
 });

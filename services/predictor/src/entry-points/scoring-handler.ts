@@ -42,9 +42,9 @@ export async function handleScoring(
       return;
     }
     const body = await readBody(req, deps.limits.maxBodyBytes);
-    const { X, rawCodes, id } = protocol.parse({ served, body, contentType, limits: deps.limits });
-    const scored = score(served, X, deps.ports, deps.requestIds(), rawCodes);
-    sendReply(res, { status: 200, body: protocol.answer(served, scored, id) }, false);
+    const parsed = protocol.parse({ served, body, contentType, limits: deps.limits });
+    const scored = score(served, parsed.X, deps.ports, deps.requestIds(), parsed.rawCodes);
+    sendReply(res, { status: 200, body: protocol.answer(served, scored, parsed) }, false);
   } catch (err) {
     // Nobody to answer, and no failure of the inference: the client left mid-body.
     if (err instanceof ClientWentAway) return;

@@ -7,7 +7,13 @@ import type { RouteMatch } from './routes.js';
 import { scanFeatureRows } from './wire/feature-rows-scan.js';
 import { parseMlflowCsv, parseMlflowJson } from './wire/mlflow-scoring.js';
 import { hasTextLabels } from './wire/model-metadata.js';
-import { parseInferRequest } from './wire/open-inference.js';
+import {
+  INFER_OUTPUTS,
+  type InferOutput,
+  inferId,
+  parseInferRequest,
+  requestedOutputs,
+} from './wire/open-inference.js';
 import { parsePredictRequest, refuseProtoKeys } from './wire/scoring-request.js';
 import { csvTable, encodeTable, inferTable, invocationsTable, predictTable } from './wire/table-request.js';
 
@@ -34,6 +40,8 @@ export interface ParsedRequest {
   readonly rawCodes?: DenseMatrix | undefined;
   /** The request's own id, echoed in the answer (Open Inference). */
   readonly id?: string | undefined;
+  /** The outputs the request asks for (Open Inference `outputs`); all of them when undefined. */
+  readonly outputs?: readonly InferOutput[] | undefined;
 }
 
 /** One protocol's parsing, answering and error shape; the handler around it is shared. */
@@ -43,7 +51,7 @@ export interface ScoringProtocol {
   /** A 404 reply when the request names a model that is not the served one. */
   refuseModel(served: ServedModel, route: RouteMatch): Reply | undefined;
   parse(input: ScoringInput): ParsedRequest;
-  answer(served: ServedModel, scored: Scored, id: string | undefined): unknown;
+  answer(served: ServedModel, scored: Scored, request: Pick<ParsedRequest, 'id' | 'outputs'>): unknown;
   error(status: number, code: string, message: string): Reply;
 }
 
@@ -113,24 +121,32 @@ const openInference: ScoringProtocol = {
   parse: ({ served, body, limits }) => {
     if (served.table === undefined) return parseInferRequest(parseJson(body), served.featureNames.length, limits);
     const request = parseJson(body);
-    const id = (request as { id?: unknown } | null)?.id;
+    const id = inferId(request);
+    const outputs = requestedOutputs(request);
     const { X, rawCodes } = encodeTable(served.table, (columns) => inferTable(request, columns, limits));
-    return { X, rawCodes, id: typeof id === 'string' ? id : undefined };
+    return { X, rawCodes, id, outputs };
   },
-  answer: (served, scored, id) => {
+  answer: (served, scored, { id, outputs }) => {
     const rows = scored.labels.length;
     const label = labelOf(served);
+    const tensors = {
+      probability: () => ({
+        name: 'probability',
+        shape: [rows, 1],
+        datatype: 'FP64',
+        data: Array.from(scored.probabilities),
+      }),
+      label: () =>
+        hasTextLabels(served)
+          ? { name: 'label', shape: [rows, 1], datatype: 'BYTES', data: Array.from(scored.labels, label) }
+          : { name: 'label', shape: [rows, 1], datatype: 'INT64', data: Array.from(scored.labels) },
+      prediction_id: () => ({ name: 'prediction_id', shape: [rows, 1], datatype: 'BYTES', data: scored.ids }),
+    };
     return {
       model_name: served.name,
       model_version: served.version,
       id: id ?? scored.requestId,
-      outputs: [
-        { name: 'probability', shape: [rows, 1], datatype: 'FP64', data: Array.from(scored.probabilities) },
-        hasTextLabels(served)
-          ? { name: 'label', shape: [rows, 1], datatype: 'BYTES', data: Array.from(scored.labels, label) }
-          : { name: 'label', shape: [rows, 1], datatype: 'INT64', data: Array.from(scored.labels) },
-        { name: 'prediction_id', shape: [rows, 1], datatype: 'BYTES', data: scored.ids },
-      ],
+      outputs: (outputs ?? INFER_OUTPUTS).map((name) => tensors[name]()),
     };
   },
   error: (status, _code, message) => ({ status, body: { error: message } }),

@@ -3,10 +3,44 @@ import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../doma
 import { InferRequestSchema } from './schemas.js';
 import { validateBody } from './scoring-request.js';
 
-/** A parsed Open Inference Protocol V2 request: the rows to score and the id to echo. */
+/** A parsed Open Inference Protocol V2 request: the rows to score, the id to echo and the outputs asked for. */
 export interface InferRequest {
   readonly id: string | undefined;
   readonly X: DenseMatrix;
+  readonly outputs: readonly InferOutput[] | undefined;
+}
+
+/** The tensors an infer answer holds, in this order. */
+export const INFER_OUTPUTS = ['probability', 'label', 'prediction_id'] as const;
+
+/** One of {@link INFER_OUTPUTS}. */
+export type InferOutput = (typeof INFER_OUTPUTS)[number];
+
+/**
+ * The outputs an infer request names (`outputs`, each by `name`), in the order the answer holds them; undefined when
+ * it names none (all of them). A name the model has no output for is a 400, as Triton and KServe answer.
+ */
+export function requestedOutputs(body: unknown): InferOutput[] | undefined {
+  const outputs = (body as { outputs?: unknown } | null)?.outputs;
+  if (outputs === undefined) return undefined;
+  if (!Array.isArray(outputs)) throw new BadScoringRequest('outputs must be an array of {"name": …}');
+  const names = outputs.map((output, i) => {
+    const name = (output as { name?: unknown } | null)?.name;
+    if (!INFER_OUTPUTS.includes(name as InferOutput)) {
+      throw new BadScoringRequest(
+        `outputs[${i}].name ${JSON.stringify(name ?? null)}: this model's outputs are ${INFER_OUTPUTS.join(', ')}`,
+      );
+    }
+    return name as InferOutput;
+  });
+  return INFER_OUTPUTS.filter((name) => names.includes(name));
+}
+
+/** The request's `id` to echo (a string), undefined when absent; any other type is a 400. */
+export function inferId(body: unknown): string | undefined {
+  const id = (body as { id?: unknown } | null)?.id;
+  if (id === undefined || typeof id === 'string') return id;
+  throw new BadScoringRequest(`id must be a string, got ${JSON.stringify(id)}`);
 }
 
 /** `POST /v2/models/{name}/infer`: one numeric input tensor of shape [N, F], data flat (row-major) or nested by row. */
@@ -28,9 +62,9 @@ export function parseInferRequest(body: unknown, width: number, limits: ScoringL
   if (k !== data.length || countValues(tensor.data) !== data.length) {
     throw new BadScoringRequest(`inputs[0].data must hold ${rows * cols} numbers (shape ${rows}×${cols})`);
   }
-  const outOfType = firstOutOfType(tensor.datatype, data);
+  const outOfType = firstOutOfType(tensor.datatype, data, 'inputs[0]');
   if (outOfType !== undefined) throw new BadScoringRequest(outOfType);
-  return { id: request.id, X: { rows, cols, data } };
+  return { id: request.id, X: { rows, cols, data }, outputs: requestedOutputs(body) };
 }
 
 /** The integer datatypes' ranges (64-bit ones as far as a JSON number is exact). */
@@ -45,14 +79,27 @@ const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
   UINT64: [0, Number.MAX_SAFE_INTEGER],
 };
 
-/** Why a value does not fit the tensor's integer datatype (a fraction, or out of its range); undefined when all fit. */
-function firstOutOfType(datatype: string, data: Float64Array): string | undefined {
+/** The largest finite magnitudes of the floating-point datatypes narrower than a double. */
+const FLOAT_LIMITS: Readonly<Record<string, number>> = { FP16: 65504, FP32: 3.4028234663852886e38 };
+
+/**
+ * Why a value of tensor `where` does not fit its datatype (an integer type's fraction or range, a narrow float's
+ * range); undefined when all fit. NaN stands for a missing cell of a table column and is not checked.
+ */
+export function firstOutOfType(datatype: string, data: ArrayLike<number>, where: string): string | undefined {
   const range = INTEGER_RANGES[datatype];
-  if (range === undefined) return undefined;
-  const [low, high] = range;
-  const at = data.findIndex((value) => !Number.isInteger(value) || value < low || value > high);
-  if (at < 0) return undefined;
-  return `inputs[0].data[${at}] is ${data[at]}: ${datatype} values are integers from ${low} to ${high}`;
+  const limit = FLOAT_LIMITS[datatype];
+  for (let at = 0; at < data.length; at++) {
+    const value = data[at] as number;
+    if (Number.isNaN(value)) continue;
+    if (range !== undefined && (!Number.isInteger(value) || value < range[0] || value > range[1])) {
+      return `${where}.data[${at}] is ${value}: ${datatype} values are integers from ${range[0]} to ${range[1]}`;
+    }
+    if (limit !== undefined && Math.abs(value) > limit) {
+      return `${where}.data[${at}] is ${value}: ${datatype} values are at most ${limit} in magnitude`;
+    }
+  }
+  return undefined;
 }
 
 function countValues(data: readonly (number | readonly number[])[]): number {

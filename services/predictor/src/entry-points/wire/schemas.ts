@@ -40,6 +40,21 @@ const tableRecord = z.record(z.string(), cell).describe('one row as column name 
  * name only: rows by position (`features`, lists in `instances`/`inputs`, a split frame without `columns`) answer
  * 400 naming the columns, since a row in another order would be scored wrong without an error.
  */
+/** The numeric tensor datatypes of the Open Inference Protocol this predictor reads (as doubles). */
+export const NUMERIC_DATATYPES = [
+  'FP16',
+  'FP32',
+  'FP64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+] as const;
+
 /** `instances`/`inputs` of a table model: records, or an object of columns (one array per column, all one length). */
 const recordsOrColumns = z.union([
   z.array(tableRecord),
@@ -71,12 +86,18 @@ export const TableRequestShapes = {
         z.object({
           name: z.string().describe('an input column'),
           shape: z.array(z.number().int().min(0)).length(1).describe('[rows]'),
-          datatype: z.enum(['FP64', 'FP32', 'BYTES']).describe('FP64 (or FP32) for a number column, BYTES for text'),
+          datatype: z
+            .enum([...NUMERIC_DATATYPES, 'BYTES'])
+            .describe('a numeric datatype (FP64, FP32, INT64, …) for a number column, BYTES for text'),
           data: z.array(cell),
         }),
       )
       .min(1)
       .describe('one tensor per input column, all of the same length'),
+    outputs: z
+      .array(z.object({ name: z.enum(['probability', 'label', 'prediction_id']) }).passthrough())
+      .optional()
+      .describe('the outputs to answer with (all of them when absent)'),
   }),
 };
 
@@ -150,20 +171,6 @@ export const InvocationsResponseSchema = z.object({
 /** MLflow's error body. */
 export const MlflowErrorSchema = z.object({ error_code: z.string(), message: z.string() });
 
-const DATATYPES = [
-  'FP16',
-  'FP32',
-  'FP64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-] as const;
-
 /** Open Inference Protocol V2, `POST /v2/models/{name}[/versions/{v}]/infer`: one numeric tensor [rows, features]. */
 export const InferRequestSchema = z.object({
   id: z.string().optional().describe('echoed in the answer; one is made up when absent'),
@@ -173,13 +180,16 @@ export const InferRequestSchema = z.object({
       z.object({
         name: z.string(),
         shape: z.array(z.number().int().min(0)).describe('[rows, features]'),
-        datatype: z.enum(DATATYPES),
+        datatype: z.enum(NUMERIC_DATATYPES),
         parameters: params.optional(),
         data: z.array(rowOrValue).describe('row-major values, flat or nested by row'),
       }),
     )
     .length(1, { error: '"inputs" must hold exactly one tensor' }),
-  outputs: z.array(z.object({ name: z.string() }).passthrough()).optional(),
+  outputs: z
+    .array(z.object({ name: z.enum(['probability', 'label', 'prediction_id']) }).passthrough())
+    .optional()
+    .describe('the outputs to answer with (all of them when absent)'),
 });
 
 const tensorOut = z.object({

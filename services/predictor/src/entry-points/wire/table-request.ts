@@ -13,7 +13,11 @@ import {
 } from '@mlops/ml';
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import type { TableInput } from '../../domain/served-model.js';
+import { firstOutOfType } from './open-inference.js';
+import { NUMERIC_DATATYPES } from './schemas.js';
 import { requireOneField } from './scoring-request.js';
+
+const NUMERIC: ReadonlySet<string> = new Set(NUMERIC_DATATYPES);
 
 /** A table request's rows twice: encoded for the model, and as raw columns coded for the prediction log. */
 export interface EncodedTable {
@@ -278,7 +282,10 @@ function columnsTable(
   return buildColumns(columns, rows, (i, j) => data[j]![i], where);
 }
 
-/** `POST /v2/models/{name}/infer` for a table model: one input per column, FP64 or BYTES, shape [N]. */
+/**
+ * `POST /v2/models/{name}/infer` for a table model: one input per column, shape [N], a numeric datatype for a number
+ * column (its values checked against it) and BYTES for text.
+ */
 export function inferTable(body: unknown, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
   const inputs = (body as { inputs?: unknown } | null)?.inputs;
   if (!Array.isArray(inputs)) throw new BadScoringRequest('inputs must be an array of tensors, one per column');
@@ -295,13 +302,25 @@ export function inferTable(body: unknown, columns: readonly ColumnSpec[], limits
         `inputs lacks column "${name}": this model takes one tensor per column, named ${columns.map((c) => c.name).join(', ')}`,
       );
     }
-    const expected = kind === 'text' ? 'BYTES' : 'FP64';
-    if (tensor.datatype !== expected && !(kind === 'number' && tensor.datatype === 'FP32')) {
+    const takes = kind === 'text' ? tensor.datatype === 'BYTES' : NUMERIC.has(tensor.datatype as string);
+    if (!takes) {
+      const expected = kind === 'text' ? 'BYTES' : 'a numeric datatype (FP64, FP32, INT64, …)';
       throw new BadScoringRequest(
         `inputs "${name}": datatype must be ${expected}, got ${JSON.stringify(tensor.datatype)}`,
       );
     }
     if (!Array.isArray(tensor.data)) throw new BadScoringRequest(`inputs "${name}": data must be an array`);
+    const shape = tensor.shape;
+    if (!Array.isArray(shape) || shape.length !== 1 || shape[0] !== tensor.data.length) {
+      throw new BadScoringRequest(
+        `inputs "${name}": shape must be [rows], here [${tensor.data.length}] for its ${tensor.data.length} values, got ${JSON.stringify(shape ?? null)}`,
+      );
+    }
+    if (kind === 'number') {
+      const numbers = tensor.data.map((v) => (typeof v === 'number' ? v : Number.NaN));
+      const outOfType = firstOutOfType(tensor.datatype as string, numbers, `inputs "${name}"`);
+      if (outOfType !== undefined) throw new BadScoringRequest(outOfType);
+    }
     if (rows >= 0 && tensor.data.length !== rows) {
       throw new BadScoringRequest(`inputs "${name}" has ${tensor.data.length} values, other columns have ${rows}`);
     }
