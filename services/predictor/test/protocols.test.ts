@@ -36,6 +36,20 @@ describe('every protocol answers the same predictions', () => {
     ['instances', { instances: ROWS }],
     ['inputs as rows', { inputs: ROWS }],
     ['inputs as columns', { inputs: Object.fromEntries(FEATURES.map((f, j) => [f, ROWS.map((r) => r[j])])) }],
+    // As MLflow's scoring server: columns the model does not take are ignored whatever they hold, and so are other keys.
+    [
+      'dataframe_records with extra columns of text and null',
+      { dataframe_records: records.map((r, i) => ({ id: `C${i}`, note: null, ...r })) },
+    ],
+    [
+      'dataframe_split with an extra text column',
+      { dataframe_split: { columns: ['id', ...FEATURES], data: ROWS.map((r, i) => [`C${i}`, ...r]) } },
+    ],
+    [
+      'inputs as columns with an extra text column',
+      { inputs: { id: ['a', 'b', 'c'], ...Object.fromEntries(FEATURES.map((f, j) => [f, ROWS.map((r) => r[j])])) } },
+    ],
+    ['instances beside an unknown top-level key', { instances: ROWS, junk: 1 }],
   ])('when /invocations gets %s, then it answers {predictions} with the model probabilities', async (_name, body) => {
     const { status, json } = await call('POST', '/invocations', JSON.stringify(body));
     expect(status).toBe(200);
@@ -196,6 +210,38 @@ describe('prediction ids and limits across protocols', () => {
     const fp64 = await call('POST', '/v2/models/clf/infer', JSON.stringify(tensor('FP64')));
     expect(int8.status).toBe(200);
     expect(int8.json.outputs[0]).toEqual(fp64.json.outputs[0]);
+  });
+
+  it.each([
+    [
+      'a feature given as text in a record',
+      { dataframe_records: [{ f0: 1, f1: 'x', f2: 3 }] },
+      /dataframe_records\[0\]\.f1: must be a finite number, got "x"/,
+    ],
+    [
+      'a feature given as null in a split frame',
+      { dataframe_split: { columns: FEATURES, data: [[1, null, 3]] } },
+      /dataframe_split\.data\[0\] column "f1": must be a finite number, got null/,
+    ],
+    [
+      'a split frame naming a column twice',
+      { dataframe_split: { columns: ['f0', 'f1', 'f2', 'f1'], data: [[1, 2, 3, 4]] } },
+      /dataframe_split\.columns names "f1" more than once/,
+    ],
+    [
+      'columns of different lengths, an extra one too',
+      { inputs: { f0: [1], f1: [2], f2: [3], id: ['a', 'b'] } },
+      /inputs\.id has 2 values, "f0" has 1/,
+    ],
+    [
+      'a split frame without columns holding text',
+      { dataframe_split: { data: [[1, 'x', 3]] } },
+      /^dataframe_split\.data\[0\]\[1\]: /,
+    ],
+  ])('when /invocations gets %s, then it answers 400 naming it', async (_what, body, message) => {
+    const response = await call('POST', '/invocations', JSON.stringify(body));
+    expect(response.status).toBe(400);
+    expect(response.json.message).toMatch(message);
   });
 
   it('when CSV has a bad cell or lacks a column, then MLflow answers 400 naming it', async () => {

@@ -1,11 +1,11 @@
 import { type CsvRecord, CsvSyntaxError, type DenseMatrix, isBlankRecord, isDecimalCell, readCsv } from '@mlops/ml';
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
-import { InvocationsRequestShapes } from './schemas.js';
-import { recordsToMatrix, requireOneField, rowsToMatrix, validateBody } from './scoring-request.js';
+import { InvocationsRequestShapes, PositionalSplit } from './schemas.js';
+import { featureValue, recordsToMatrix, requireOneField, rowsToMatrix, validateBody } from './scoring-request.js';
 
 const JSON_FIELDS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
-type Row = number | readonly number[] | Readonly<Record<string, number>>;
+type Row = number | readonly number[] | Readonly<Record<string, unknown>>;
 
 /**
  * MLflow's scoring protocol (`POST /invocations`, JSON): exactly one of `dataframe_split`, `dataframe_records`,
@@ -15,7 +15,10 @@ export function parseMlflowJson(body: unknown, featureNames: readonly string[], 
   const field = requireOneField(body, JSON_FIELDS);
   if (field === 'dataframe_split') {
     const { columns, data } = validateBody(InvocationsRequestShapes.dataframe_split, body).dataframe_split;
-    if (columns === undefined) return rowsToMatrix(data, featureNames.length, limits, 'dataframe_split.data');
+    if (columns === undefined) {
+      const rows = validateBody(PositionalSplit, body).dataframe_split.data;
+      return rowsToMatrix(rows, featureNames.length, limits, 'dataframe_split.data');
+    }
     return splitToMatrix(columns, data, featureNames, limits);
   }
   if (field === 'dataframe_records') {
@@ -77,7 +80,7 @@ function rowsOfAnyShape(rows: readonly Row[], featureNames: readonly string[], l
     if (!rows.every((r) => typeof r === 'object' && !Array.isArray(r))) {
       throw new BadScoringRequest(`${field}: mixes records and rows; send one kind`);
     }
-    return recordsToMatrix(rows as Record<string, number>[], featureNames, limits, field, false);
+    return recordsToMatrix(rows as Record<string, unknown>[], featureNames, limits, field, false);
   }
   if (rows.some((r) => typeof r === 'object' && !Array.isArray(r))) {
     throw new BadScoringRequest(`${field}: mixes records and rows; send one kind`);
@@ -87,10 +90,11 @@ function rowsOfAnyShape(rows: readonly Row[], featureNames: readonly string[], l
 
 function splitToMatrix(
   columns: readonly string[],
-  data: readonly (readonly number[])[],
+  data: readonly (readonly unknown[])[],
   featureNames: readonly string[],
   limits: ScoringLimits,
 ): DenseMatrix {
+  refuseRepeatedColumns(columns);
   const order = featureNames.map((name) => {
     const index = columns.indexOf(name);
     if (index < 0) throw new BadScoringRequest(`dataframe_split.columns lacks feature "${name}"`);
@@ -100,19 +104,32 @@ function splitToMatrix(
   const width = featureNames.length;
   const out = new Float64Array(data.length * width);
   for (let i = 0; i < data.length; i++) {
-    const row = data[i] as readonly number[];
+    const row = data[i] as readonly unknown[];
     if (row.length !== columns.length) {
       throw new BadScoringRequest(
         `dataframe_split.data[${i}] has ${row.length} values, one per column (${columns.length}) expected`,
       );
     }
-    for (let j = 0; j < width; j++) out[i * width + j] = row[order[j] as number] as number;
+    for (let j = 0; j < width; j++) {
+      out[i * width + j] = featureValue(
+        row[order[j] as number],
+        `dataframe_split.data[${i}] column "${featureNames[j]}"`,
+      );
+    }
   }
   return { rows: data.length, cols: width, data: out };
 }
 
+/** A split frame naming one column twice is ambiguous (pandas would keep both): refused, naming it. */
+export function refuseRepeatedColumns(columns: readonly string[]): void {
+  const repeated = columns.find((name, i) => columns.indexOf(name) !== i);
+  if (repeated !== undefined) {
+    throw new BadScoringRequest(`dataframe_split.columns names "${repeated}" more than once`);
+  }
+}
+
 function columnsToMatrix(
-  columns: Readonly<Record<string, readonly number[]>>,
+  columns: Readonly<Record<string, readonly unknown[]>>,
   featureNames: readonly string[],
   limits: ScoringLimits,
 ): DenseMatrix {
@@ -120,15 +137,21 @@ function columnsToMatrix(
   if (first === undefined || !Object.hasOwn(columns, featureNames[0] as string)) {
     throw new BadScoringRequest(`inputs must hold one array per feature; "${featureNames[0]}" is missing`);
   }
+  // As pandas builds a frame from a dict of lists: every list, a feature's or not, has one length.
+  for (const [name, column] of Object.entries(columns)) {
+    if (column.length !== first.length) {
+      throw new BadScoringRequest(
+        `inputs.${name} has ${column.length} values, "${featureNames[0]}" has ${first.length}`,
+      );
+    }
+  }
   checkRowCount(first.length, limits, 'inputs');
   const width = featureNames.length;
   const out = new Float64Array(first.length * width);
   featureNames.forEach((name, j) => {
     const column = Object.hasOwn(columns, name) ? columns[name] : undefined;
-    if (column === undefined || column.length !== first.length) {
-      throw new BadScoringRequest(`inputs.${name} must be an array of ${first.length} numbers`);
-    }
-    for (let i = 0; i < first.length; i++) out[i * width + j] = column[i] as number;
+    if (column === undefined) throw new BadScoringRequest(`inputs.${name} must be an array of ${first.length} numbers`);
+    for (let i = 0; i < first.length; i++) out[i * width + j] = featureValue(column[i], `inputs.${name}[${i}]`);
   });
   return { rows: first.length, cols: width, data: out };
 }

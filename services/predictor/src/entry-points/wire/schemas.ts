@@ -121,27 +121,39 @@ export const ErrorResponseSchema = z.object({ error: z.object({ code: z.string()
 
 const params = z.record(z.string(), z.unknown()).describe('inference parameters (accepted, unused)');
 
-const anyRow = z.union([row, namedRow, finite]);
+/** A named row of `/invocations`: the model's features are checked when read; other columns are ignored, as MLflow does. */
+const invocationRecord = z
+  .record(z.string(), z.unknown())
+  .describe('one row as column name → value: every feature a finite number, other columns ignored');
+const anyRow = z.union([row, invocationRecord, finite]);
 
-/** MLflow scoring protocol, `POST /invocations` with `application/json`, by its one input field. */
+/**
+ * MLflow scoring protocol, `POST /invocations` with `application/json`, by its one input field. As MLflow's scoring
+ * server, other top-level keys are ignored, and so are columns the model does not take (their values unchecked).
+ */
 export const InvocationsRequestShapes = {
-  dataframe_split: z
-    .object({
-      dataframe_split: z
-        .object({ columns: z.array(z.string()).optional(), index: z.array(z.unknown()).optional(), data: z.array(row) })
-        .strict(),
-      params: params.optional(),
-    })
-    .strict(),
-  dataframe_records: z.object({ dataframe_records: z.array(namedRow), params: params.optional() }).strict(),
-  instances: z.object({ instances: z.array(anyRow), params: params.optional() }).strict(),
-  inputs: z
-    .object({
-      inputs: z.union([z.array(anyRow), z.record(z.string(), z.array(finite))]),
-      params: params.optional(),
-    })
-    .strict(),
+  dataframe_split: z.object({
+    dataframe_split: z
+      .object({
+        columns: z.array(z.string()).optional(),
+        index: z.array(z.unknown()).optional(),
+        data: z
+          .array(z.array(z.unknown()))
+          .describe('rows: a finite number for each feature, anything in other columns'),
+      })
+      .strict(),
+    params: params.optional(),
+  }),
+  dataframe_records: z.object({ dataframe_records: z.array(invocationRecord), params: params.optional() }),
+  instances: z.object({ instances: z.array(anyRow), params: params.optional() }),
+  inputs: z.object({
+    inputs: z.union([z.array(anyRow), z.record(z.string(), z.array(z.unknown()))]),
+    params: params.optional(),
+  }),
 };
+
+/** A split frame without `columns`: its rows are read by position, so every value is a feature (a finite number). */
+export const PositionalSplit = z.object({ dataframe_split: z.object({ data: z.array(row) }) });
 
 /** MLflow scoring protocol: exactly one input field. */
 export const InvocationsRequestSchema = z

@@ -56,9 +56,12 @@ export function rowsToMatrix(
   return { rows: rows.length, cols: width, data };
 }
 
-/** Named rows to a matrix in feature order; `strict` refuses names the model does not know. */
+/**
+ * Named rows to a matrix in feature order, each feature a finite number; `strict` refuses names the model does not
+ * know (else they are ignored, whatever they hold).
+ */
 export function recordsToMatrix(
-  records: readonly Readonly<Record<string, number>>[],
+  records: readonly Readonly<Record<string, unknown>>[],
   featureNames: readonly string[],
   limits: ScoringLimits,
   where: string,
@@ -68,11 +71,11 @@ export function recordsToMatrix(
   const width = featureNames.length;
   const data = new Float64Array(records.length * width);
   for (let i = 0; i < records.length; i++) {
-    const record = records[i] as Readonly<Record<string, number>>;
+    const record = records[i] as Readonly<Record<string, unknown>>;
     for (let j = 0; j < width; j++) {
       const name = featureNames[j] as string;
       if (!Object.hasOwn(record, name)) throw new BadScoringRequest(`${where}[${i}] lacks feature "${name}"`);
-      data[i * width + j] = record[name] as number;
+      data[i * width + j] = featureValue(record[name], `${where}[${i}].${name}`);
     }
     if (strict && Object.keys(record).length !== width) {
       const extra = Object.keys(record).filter((k) => !featureNames.includes(k));
@@ -80,6 +83,13 @@ export function recordsToMatrix(
     }
   }
   return { rows: records.length, cols: width, data };
+}
+
+/** A feature's value: a finite number, else a 400 naming where it is. */
+export function featureValue(value: unknown, where: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  const got = typeof value === 'number' ? String(value) : JSON.stringify(value ?? null);
+  throw new BadScoringRequest(`${where}: must be a finite number, got ${got}`);
 }
 
 /**

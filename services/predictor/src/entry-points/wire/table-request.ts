@@ -13,6 +13,7 @@ import {
 } from '@mlops/ml';
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import type { TableInput } from '../../domain/served-model.js';
+import { refuseRepeatedColumns } from './mlflow-scoring.js';
 import { firstOutOfType } from './open-inference.js';
 import { NUMERIC_DATATYPES } from './schemas.js';
 import { requireOneField } from './scoring-request.js';
@@ -119,6 +120,7 @@ export function splitTable(
   columns: readonly ColumnSpec[],
   limits: ScoringLimits,
 ): RawTable {
+  refuseRepeatedColumns(names);
   const order = columns.map(({ name }) => {
     const at = names.indexOf(name);
     if (at < 0) throw new BadScoringRequest(`dataframe_split.columns lacks column "${name}"`);
