@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // The `mlops` executable: runs the compiled CLI (built by `npm ci` / `npm run build`).
-import { main } from '../dist/index.js';
+import { nodeTooOld } from './node-check.js';
+
+const tooOld = nodeTooOld(process.version, process.execPath);
+if (tooOld !== undefined) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(1);
+}
+const { main } = await import('../dist/index.js');
 
 // A reader that went away (`mlops up | head`, a pipe's end closed by Ctrl-C) must not crash the command mid-stop.
 for (const stream of [process.stdout, process.stderr]) {

@@ -883,6 +883,17 @@ describe('mlops traffic', () => {
 });
 
 describe('bin/mlops.js', () => {
+  it("when Node.js is older than 24, then it says so and how to run the project's Node, before loading anything", async () => {
+    const { nodeTooOld } = (await import(new URL('../bin/node-check.js', import.meta.url).href)) as {
+      nodeTooOld: (version: string, execPath: string) => string | undefined;
+    };
+    expect(nodeTooOld('v20.20.2', '/usr/bin/node')).toBe(
+      "mlops needs Node.js 24 or newer; this is v20.20.2 (/usr/bin/node). Run it as `npx mlops` from the project after `source scripts/node-env.sh` (bash scripts/setup.sh installs the project's Node)",
+    );
+    expect(nodeTooOld('v24.0.0', '/x/node')).toBeUndefined();
+    expect(nodeTooOld(process.version, process.execPath)).toBeUndefined();
+  });
+
   it('when run as a process with bad input, then it exits non-zero with one line and no stack trace', async () => {
     const bin = new URL('../bin/mlops.js', import.meta.url).pathname;
     const error = await promisify(execFile)(process.execPath, [bin, 'fit', '--csv', '/nonexistent.csv']).catch(

@@ -217,4 +217,31 @@ describe('mlops predict --csv on a model of numeric features', () => {
     expect(noTarget.out).toMatch(/reversed\.csv: --target "label" is not a column \(columns: x19, x18/);
     await rm(dir, { recursive: true, force: true });
   });
+
+  it('when the CSV holds more rows than one request takes, then they go in batches and the answer is one, in row order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'predict-batches-'));
+    const names = Array.from({ length: 20 }, (_, j) => `x${j}`);
+    const count = 12_345;
+    // The training rows over and over (the last test here: the monitor sees no other distribution).
+    const rows = Array.from({ length: count }, (_, i) => row(i % 1000));
+    await writeFile(join(dir, 'many.csv'), `${names.join(',')}\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const direct = await fetch(`${predictorUrl}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: rows.slice(0, 1000) }),
+    });
+    const expected = ((await direct.json()) as { probabilities: number[] }).probabilities;
+    const sent = await cli(['predict', '--url', predictorUrl, '--csv', join(dir, 'many.csv')]);
+    expect(sent.code, sent.out.slice(0, 500)).toBe(0);
+    const answer = JSON.parse(sent.out) as {
+      probabilities: number[];
+      prediction_ids: string[];
+      predictions: unknown[];
+    };
+    expect(answer.probabilities).toHaveLength(count);
+    expect(answer.predictions).toHaveLength(count);
+    expect(new Set(answer.prediction_ids).size).toBe(count);
+    expect(answer.probabilities.every((p, i) => p === expected[i % 1000])).toBe(true);
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
 });

@@ -13,8 +13,9 @@ export const PREDICT_USAGE = `usage: mlops predict [--url http://127.0.0.1:8080]
 Sends rows to the predictor's POST /predict and prints its JSON answer. A CSV's columns are found by name, in any
 order: the target column (--target, default y when present) is dropped, and the others must be the served model's
 features (a model trained on a CSV table takes its raw columns and ignores others), or the command names the missing
-(and extra) ones. Without --url: the predictor mlops up recorded in data/stack.json, else http://127.0.0.1:8080. A
-predictor started with PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
+(and extra) ones. A large file goes in requests of at most 5,000 rows (4 MiB), printed as one answer. Without --url:
+the predictor mlops up recorded in data/stack.json, else http://127.0.0.1:8080. A predictor started with
+PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
 
 const FLAGS = ['url', 'features', 'csv', 'target'] as const;
 
@@ -24,18 +25,108 @@ export async function predictCommand(args: string[], io: CliIo): Promise<number>
   const base = predictorBase(values.url ?? (await recordedStackEndpoints(io.cwd)).predictor);
   const url = `${base}/predict`;
   const body = await bodyFrom(values, io, base);
-  const response = await callPredictor(url, io.env, body);
-  const text = await answerText(response, url);
-  if (!response.ok) throw new UsageError(`${url} answered ${response.status}: ${text.trim()}`, 1);
-  io.stdout(`${text.trim()}\n`);
+  const batches = batchesOf(body);
+  if (batches.length === 1) {
+    io.stdout(`${(await scoreBatch(url, io, batches[0]!, 1)).trim()}\n`);
+    return 0;
+  }
+  const answers: NativeAnswer[] = [];
+  for (const batch of batches) answers.push(parseAnswer(await scoreBatch(url, io, batch, batches.length), url));
+  io.stdout(`${JSON.stringify(mergedAnswers(answers, batches))}\n`);
   return 0;
+}
+
+/** Rows sent in one request at most: well under the predictor's defaults (10,000 rows, 8 MiB). */
+const BATCH_ROWS = 5000;
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+type PredictBody = { features: number[][] } | { records: Record<string, Category>[] };
+
+/** One request's rows and where they start in the whole. */
+interface Batch {
+  readonly first: number;
+  readonly body: PredictBody;
+}
+
+/** The rows in requests the predictor takes (by rows and by JSON bytes), in order. */
+function batchesOf(body: PredictBody): Batch[] {
+  const rows: unknown[] = 'features' in body ? body.features : body.records;
+  const wrap = (part: unknown[]): PredictBody =>
+    'features' in body ? { features: part as number[][] } : { records: part as Record<string, Category>[] };
+  const batches: Batch[] = [];
+  let first = 0;
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const size = JSON.stringify(rows[i]).length + 1;
+    if (i > first && (i - first >= BATCH_ROWS || bytes + size > BATCH_BYTES)) {
+      batches.push({ first, body: wrap(rows.slice(first, i)) });
+      first = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  batches.push({ first, body: wrap(rows.slice(first)) });
+  return batches;
+}
+
+/**
+ * Scores one of `count` batches; a refusal names the rows it held (the predictor counts a batch's rows from 0) and
+ * that the rows before it were scored.
+ */
+async function scoreBatch(url: string, io: CliIo, batch: Batch, count: number): Promise<string> {
+  const response = await callPredictor(url, io.env, batch.body);
+  const text = await answerText(response, url);
+  if (response.ok) return text;
+  const rows = 'features' in batch.body ? batch.body.features.length : batch.body.records.length;
+  const last = batch.first + rows - 1;
+  const before = batch.first === 0 ? '' : `; rows before ${batch.first} were scored`;
+  const where = count === 1 ? '' : ` (rows ${batch.first}–${last} sent as rows 0–${rows - 1}${before})`;
+  throw new UsageError(`${url} answered ${response.status}${where}: ${text.trim()}`, 1);
+}
+
+/** The native answer of `POST /predict`. */
+interface NativeAnswer {
+  readonly model: { readonly name: string; readonly version: string };
+  readonly predictions: unknown[];
+  readonly probabilities: number[];
+  readonly prediction_ids: string[];
+}
+
+function parseAnswer(text: string, url: string): NativeAnswer {
+  try {
+    return JSON.parse(text) as NativeAnswer;
+  } catch {
+    throw new UsageError(`${url} did not answer JSON: is --url the predictor?`, 1);
+  }
+}
+
+/**
+ * The batches' answers as one, in row order. A model swapped between batches (a new champion) is said, naming the
+ * rows each version scored, rather than merged under one version.
+ */
+function mergedAnswers(answers: readonly NativeAnswer[], batches: readonly Batch[]): NativeAnswer {
+  const first = answers[0]!;
+  const other = answers.findIndex((a) => a.model.version !== first.model.version || a.model.name !== first.model.name);
+  if (other >= 0) {
+    const switched = answers[other]!.model;
+    throw new UsageError(
+      `the served model changed while the rows were sent: rows 0–${batches[other]!.first - 1} were scored by ${first.model.name} v${first.model.version}, row ${batches[other]!.first} on by ${switched.name} v${switched.version}; send them again`,
+      1,
+    );
+  }
+  return {
+    model: first.model,
+    predictions: answers.flatMap((a) => a.predictions),
+    probabilities: answers.flatMap((a) => a.probabilities),
+    prediction_ids: answers.flatMap((a) => a.prediction_ids),
+  };
 }
 
 async function bodyFrom(
   values: Partial<Record<(typeof FLAGS)[number], string>>,
   io: CliIo,
   base: string,
-): Promise<{ features: number[][] } | { records: Record<string, Category>[] }> {
+): Promise<PredictBody> {
   if ((values.features === undefined) === (values.csv === undefined)) {
     throw new UsageError(`give exactly one of --features or --csv\n${PREDICT_USAGE}`);
   }
