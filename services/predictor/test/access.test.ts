@@ -122,7 +122,7 @@ describe('limits', () => {
     expect(answer).toMatch(/\r\ncontent-type: application\/json/i);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
       error: {
-        code: 'request_timeout',
+        code: 'REQUEST_TIMEOUT',
         message: 'the request was not received within 0.3 s (PREDICTOR_REQUEST_TIMEOUT_MS)',
       },
     });
@@ -132,7 +132,7 @@ describe('limits', () => {
     t = await startTestServer({ model: fittedModel() });
     const answer = await rawExchange(t.base, 'HELLO WORLD\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_request');
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('BAD_REQUEST');
   });
 
   it('when Content-Length announces more than the limit, then 413 comes before the body is read', async () => {

@@ -96,6 +96,21 @@ describe('POST /predict', () => {
     expect(response.json.error.message).toMatch(message as RegExp);
   });
 
+  it('when the body is compressed (Content-Encoding gzip), then it answers 415 saying so, on scoring and feedback', async () => {
+    t.slot.offer(fittedModel());
+    const body = JSON.stringify({ features: Array(20).fill(0) });
+    const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
+    for (const path of ['/predict', '/invocations', '/feedback']) {
+      const response = await call(t.base, 'POST', path, body, headers);
+      expect(response.status, path).toBe(415);
+      expect(JSON.stringify(response.json), path).toMatch(
+        /Content-Encoding gzip is not supported: send the body uncompressed/,
+      );
+    }
+    const identity = await call(t.base, 'POST', '/predict', body, { ...headers, 'content-encoding': 'identity' });
+    expect(identity.status).toBe(200);
+  });
+
   it('when a route or method is wrong, then it answers 404 or 405 with Allow', async () => {
     expect((await call(t.base, 'GET', '/nope')).status).toBe(404);
     const wrong = await call(t.base, 'GET', '/predict');

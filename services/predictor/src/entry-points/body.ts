@@ -16,8 +16,23 @@ export class ClientWentAway extends Error {
   }
 }
 
-/** Reads the whole body, refusing (before reading, when Content-Length says so) anything over `limit` bytes. */
+/** The body is compressed (`Content-Encoding: gzip`, …), which is not read here (answered with 415). */
+export class EncodedBody extends Error {
+  constructor(readonly encoding: string) {
+    super(`Content-Encoding ${encoding} is not supported: send the body uncompressed`);
+    this.name = 'EncodedBody';
+  }
+}
+
+/**
+ * Reads the whole body, refusing (before reading, when Content-Length says so) anything over `limit` bytes, and a
+ * compressed one (EncodedBody) rather than taking its bytes for JSON.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    return Promise.reject(new EncodedBody(encoding));
+  }
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(new BodyTooLarge(limit));
   return new Promise((resolve, reject) => {

@@ -10,7 +10,7 @@ import {
 } from '../domain/feedback.js';
 import type { FeedbackSink } from '../domain/ports.js';
 import { BadScoringRequest } from '../domain/scoring-rules.js';
-import { BodyTooLarge, ClientWentAway, readBody } from './body.js';
+import { BodyTooLarge, ClientWentAway, EncodedBody, readBody } from './body.js';
 import { sendReply } from './scoring-handler.js';
 import { MalformedJson, parseJson, type Reply } from './scoring-protocols.js';
 import { firstProblem } from './wire/zod-problems.js';
@@ -52,7 +52,7 @@ export async function handleFeedback(req: IncomingMessage, res: ServerResponse, 
     sendReply(res, { status: FEEDBACK_STATUS[feedbackOutcome(reply)], body: reply }, false);
   } catch (err) {
     const reply = failure(err, deps.logger);
-    if (reply !== undefined) sendReply(res, reply, err instanceof BodyTooLarge);
+    if (reply !== undefined) sendReply(res, reply, err instanceof BodyTooLarge || err instanceof EncodedBody);
   }
 }
 
@@ -73,6 +73,7 @@ function failure(err: unknown, logger: Logger): Reply | undefined {
   if (err instanceof BadScoringRequest) return error(400, 'BAD_REQUEST', err.message);
   if (err instanceof MalformedJson) return error(400, 'MALFORMED_JSON', err.message);
   if (err instanceof BodyTooLarge) return error(413, 'PAYLOAD_TOO_LARGE', err.message);
+  if (err instanceof EncodedBody) return error(415, 'UNSUPPORTED_MEDIA_TYPE', err.message);
   if (err instanceof FeedbackUnavailable) {
     const { status, code } = UNAVAILABLE[err.problem];
     if (err.problem === 'bad_reply') logger.warn({ err }, 'the monitor answered feedback with something unreadable');

@@ -4,7 +4,7 @@ import type { PredictorMetrics } from '../adapters/metrics.js';
 import { type ScoringPorts, score } from '../domain/scoring.js';
 import { BadScoringRequest, type ScoringLimits } from '../domain/scoring-rules.js';
 import type { ModelSlot } from '../domain/served-model.js';
-import { BodyTooLarge, ClientWentAway, readBody } from './body.js';
+import { BodyTooLarge, ClientWentAway, EncodedBody, readBody } from './body.js';
 import type { RouteMatch } from './routes.js';
 import { MalformedJson, type Reply, SCORING_PROTOCOLS, type ScoringProtocol } from './scoring-protocols.js';
 
@@ -50,7 +50,7 @@ export async function handleScoring(
     if (err instanceof ClientWentAway) return;
     deps.metrics.countFailed(served);
     const reply = failure(protocol, err, deps.logger);
-    if (reply !== undefined) sendReply(res, reply, reply.status === 413);
+    if (reply !== undefined) sendReply(res, reply, reply.status === 413 || reply.status === 415);
   }
 }
 
@@ -65,6 +65,7 @@ function failure(protocol: ScoringProtocol, err: unknown, logger: Logger): Reply
   }
   if (err instanceof MalformedJson) return protocol.error(400, 'MALFORMED_JSON', err.message);
   if (err instanceof BodyTooLarge) return protocol.error(413, 'PAYLOAD_TOO_LARGE', err.message);
+  if (err instanceof EncodedBody) return protocol.error(415, 'UNSUPPORTED_MEDIA_TYPE', err.message);
   logger.error({ err }, 'unexpected error while scoring');
   return protocol.error(500, 'INTERNAL', 'internal error');
 }

@@ -40,13 +40,13 @@ function clientErrorAnswer(code: string | undefined, requestTimeoutMs: number): 
       return [
         408,
         'Request Timeout',
-        'request_timeout',
+        'REQUEST_TIMEOUT',
         `the request was not received within ${requestTimeoutMs / 1000} s (PREDICTOR_REQUEST_TIMEOUT_MS)`,
       ];
     case 'HPE_HEADER_OVERFLOW':
-      return [431, 'Request Header Fields Too Large', 'headers_too_large', 'the request headers are too large'];
+      return [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'the request headers are too large'];
     default:
-      return [400, 'Bad Request', 'bad_request', `the request is not valid HTTP/1.1 (${code ?? 'unreadable'})`];
+      return [400, 'Bad Request', 'BAD_REQUEST', `the request is not valid HTTP/1.1 (${code ?? 'unreadable'})`];
   }
 }
 
