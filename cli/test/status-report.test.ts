@@ -79,6 +79,36 @@ describe('mlops status text', () => {
     ]);
   });
 
+  it('when the predictor serves another version than the champion, then a warning says so; the same version says nothing', () => {
+    const model = {
+      kind: 'model' as const,
+      name: 'One_Customer_Classifier',
+      registered: true,
+      champion: { version: '2', metric: null, tuningId: null },
+      aliases: [{ alias: 'champion', version: '2' }],
+    };
+    const predictor = (version: string) => ({
+      name: 'predictor',
+      url: 'http://127.0.0.1:3',
+      result: { reachable: true as const, detail: `reachable, serving One_Customer_Classifier version ${version}` },
+      served: { name: 'One_Customer_Classifier', version },
+    });
+    const text = (version: string) =>
+      statusText(
+        {
+          stack: { kind: 'none', file: '/d/stack.json' },
+          endpoints: [predictor(version)],
+          model: model as never,
+          tunings: undefined,
+        },
+        '/d',
+      );
+    expect(text('1')).toContain(
+      "  WARNING: the predictor serves version 1, not the champion 2: it could not load it (see the predictor's log and model.load_failed on MODELS) or has not reloaded yet",
+    );
+    expect(text('2')).not.toContain('WARNING');
+  });
+
   it('when the stack gave up on a process, then the head says failed and why', () => {
     const stack = stackOf('failed', [
       { name: 'nats-server' },

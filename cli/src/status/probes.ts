@@ -22,6 +22,8 @@ export interface EndpointStatus {
   readonly name: string;
   readonly url: string;
   readonly result: Reachability;
+  /** The predictor's: the model version it serves, when it serves one. */
+  readonly served?: { readonly name: string; readonly version: string } | undefined;
 }
 
 /** A process of the state file and whether its health address answers now (if not, what its probe met). */
@@ -114,11 +116,16 @@ export async function predictorStatus(address: string): Promise<EndpointStatus> 
   const answer = await get(`${url}/ready`);
   if (answer.kind === 'failed') return { name: 'predictor', url, result: { reachable: false, problem: answer.reason } };
   const body = answer.body as { model?: { name?: string; version?: string }; reason?: string } | undefined;
+  const model = body?.model;
+  const served =
+    answer.ok && typeof model?.name === 'string' && typeof model.version === 'string'
+      ? { name: model.name, version: model.version }
+      : undefined;
   const detail =
-    answer.ok && body?.model !== undefined
-      ? `reachable, serving ${body.model.name} version ${body.model.version}`
+    served !== undefined
+      ? `reachable, serving ${served.name} version ${served.version}`
       : `reachable, not serving a model yet${body?.reason === undefined ? '' : ` (${body.reason})`}`;
-  return { name: 'predictor', url, result: { reachable: true, detail } };
+  return { name: 'predictor', url, result: { reachable: true, detail }, served };
 }
 
 type Answer =

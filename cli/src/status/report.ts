@@ -17,8 +17,22 @@ export function statusText(report: StatusReport, cwd: string): string {
     'endpoints:',
     ...table(report.endpoints.map((e) => [e.name, e.url, e.result.reachable ? e.result.detail : e.result.problem])),
     ...modelLines(report.model),
+    ...servedLines(report.model, report.endpoints),
     ...tuningLines(report.tunings, report.model?.kind === 'model' ? report.model.name : undefined),
   ].join('\n');
+}
+
+/**
+ * A predictor serving another version than the champion says so: it could not load the champion (it keeps serving
+ * the last version it could), or has not reloaded yet.
+ */
+function servedLines(model: StatusReport['model'], endpoints: readonly EndpointStatus[]): string[] {
+  if (model?.kind !== 'model' || model.champion === null) return [];
+  const served = endpoints.find((e) => e.served !== undefined)?.served;
+  if (served === undefined || served.name !== model.name || served.version === model.champion.version) return [];
+  return [
+    `  WARNING: the predictor serves version ${served.version}, not the champion ${model.champion.version}: it could not load it (see the predictor's log and model.load_failed on MODELS) or has not reloaded yet`,
+  ];
 }
 
 /** True when at least one endpoint or process answered: `mlops status` fails only when nothing does. */
