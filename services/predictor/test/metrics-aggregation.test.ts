@@ -35,6 +35,10 @@ describe('aggregateMetrics', () => {
     expect(sample(text, 'predictor_model_reloads_total')).toBe(2);
     expect(sample(text, 'nodejs_version_info')).toBe(1);
     expect(sample(text, 'process_start_time_seconds')).toBeUndefined();
+    // A per-process limit is one process's, not the sum of the workers'.
+    const own = sample(await a.registry.metrics(), 'process_max_fds');
+    expect(own).toBeGreaterThan(0);
+    expect(sample(text, 'process_max_fds')).toBe(own);
   });
 
   it('when the workers serve different versions mid-swap, then the info gauge says how many serve each', async () => {
