@@ -51,6 +51,25 @@ describe('GET /metrics', () => {
     expect(sample(text, 'predictor_model_reload_failures_total')).toBe(1);
   });
 
+  it('when the model has text labels, then predictions are counted by them, as /predict answers', async () => {
+    const labelled = await startTestServer({
+      model: { ...fittedModel({ version: 4 }), classLabels: ['stays', 'churns'] },
+    });
+    try {
+      const answer = await call(labelled.base, 'POST', '/predict', JSON.stringify({ features: [row, row] }));
+      const { predictions } = answer.json as { predictions: string[] };
+      const { text } = await call(labelled.base, 'GET', '/metrics');
+      for (const label of ['stays', 'churns']) {
+        const count = predictions.filter((p) => p === label).length;
+        expect(sample(text, 'predictor_predictions_total', { class: label }) ?? 0, label).toBe(count);
+      }
+      expect(sample(text, 'predictor_predictions_total', { class: '0' })).toBeUndefined();
+      expect(sample(text, 'predictor_predictions_total', { class: '1' })).toBeUndefined();
+    } finally {
+      await labelled.close();
+    }
+  });
+
   it('when unknown paths are probed, then they share one label instead of growing the series', async () => {
     await call(t.base, 'GET', '/a');
     await call(t.base, 'GET', '/b');

@@ -11,8 +11,13 @@ export interface ModelIdentity {
 
 /** Where score() counts each successful call (prom-client in adapters/metrics.ts). */
 export interface ScoringMetrics {
-  /** Counts one successful scoring call: rows, predictions by class, success per model. */
-  countScored(model: ModelIdentity, rows: number, positives: number, classes: readonly [number, number]): void;
+  /** Counts one successful scoring call: rows, predictions by class (the classes' own labels), success per model. */
+  countScored(
+    model: ModelIdentity,
+    rows: number,
+    positives: number,
+    classes: readonly [number | string, number | string],
+  ): void;
 }
 
 /** What the champion watch needs: read the alias's version (null when unset) and offer it for loading. */

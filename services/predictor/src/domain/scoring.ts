@@ -38,7 +38,8 @@ export function score(
   const request = `${requestId}-`;
   const ids = new Array<string>(X.rows);
   for (let i = 0; i < X.rows; i++) ids[i] = request + i;
-  ports.metrics.countScored(served, X.rows, positives, served.model.classes);
+  // By the classes' own labels: a text target's ("no", "yes"), else its values (0 and 1, or 2 and 5).
+  ports.metrics.countScored(served, X.rows, positives, served.classLabels ?? served.model.classes);
   ports.log.record({
     model: served,
     requestId,
