@@ -20,7 +20,7 @@ const dataDirs: string[] = [];
 const replicas: ReturnType<typeof createTrainer>[] = [];
 const logger = createLogger({ service: 'dataset-snapshots-test', level: 'silent' });
 const csvOf = (randomState: number) => {
-  const { X, y } = makeClassification({ nSamples: 300, nFeatures: 5, nInformative: 3, randomState });
+  const { X, y } = makeClassification({ nSamples: 2000, nFeatures: 5, nInformative: 3, randomState });
   return formatDatasetCsv(X, y);
 };
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
