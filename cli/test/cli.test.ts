@@ -1119,3 +1119,81 @@ describe('mlops: bad input said in one line before anything is sent', () => {
     expect(result.stderr).not.toContain('s3cret');
   });
 });
+
+describe('mlops predict: batches when the predictor takes fewer rows (its error path, against a stand-in HTTP server)', () => {
+  /**
+   * Answers GET /model and POST /predict as the predictor does, refusing more than `maxRows` rows with 413; the
+   * version it answers with is `versionOf` the number of requests it has answered (1 for the first).
+   */
+  async function standIn(maxRows: number, versionOf: (answered: number) => string) {
+    const sizes: number[] = [];
+    let answered = 0;
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => {
+        if (req.url === '/model') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ feature_names: ['a', 'b'] }));
+          return;
+        }
+        const rows = (JSON.parse(body) as { features: number[][] }).features;
+        sizes.push(rows.length);
+        if (rows.length > maxRows) {
+          res.writeHead(413, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({ error: { code: 'TOO_MANY_ROWS', message: `${rows.length} rows, at most ${maxRows}` } }),
+          );
+          return;
+        }
+        answered++;
+        const answer = {
+          model: { name: 'm', version: versionOf(answered) },
+          predictions: rows.map((r) => (r[0]! > 0 ? 1 : 0)),
+          probabilities: rows.map((r) => r[0]! / 100),
+          prediction_ids: rows.map((r) => `id-${r[0]}`),
+        };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return { url, sizes, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  const csvOf = (count: number) => `a,b\n${Array.from({ length: count }, (_, i) => `${i + 1},${-i}`).join('\n')}\n`;
+
+  it('when a batch is refused as too large (413), then it is sent again in halves and the answer keeps row order', async () => {
+    const server = await standIn(3, () => '1');
+    try {
+      await writeFile(join(dir, 'ten.csv'), csvOf(10));
+      const result = await run('predict', '--url', server.url, '--csv', 'ten.csv');
+      expect(result.code, result.stderr).toBe(0);
+      const answer = JSON.parse(result.stdout) as { prediction_ids: string[]; probabilities: number[] };
+      expect(answer.prediction_ids).toEqual(Array.from({ length: 10 }, (_, i) => `id-${i + 1}`));
+      expect(answer.probabilities).toEqual(Array.from({ length: 10 }, (_, i) => (i + 1) / 100));
+      expect(Math.max(...server.sizes.slice(1))).toBeLessThanOrEqual(10);
+      expect(server.sizes.filter((n) => n <= 3).reduce((a, b) => a + b, 0)).toBe(10);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('when the served version changes between batches, then it stops at once naming the rows each version scored', async () => {
+    const server = await standIn(4, (answered) => (answered <= 2 ? '1' : '2'));
+    try {
+      await writeFile(join(dir, 'twenty.csv'), csvOf(20));
+      const result = await run('predict', '--url', server.url, '--csv', 'twenty.csv');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /the served model changed while the rows were sent: rows 0–\d+ were scored by m v1, rows from \d+ by m v2; nothing after row \d+ was sent/,
+      );
+      const scored = server.sizes.filter((n) => n <= 4).reduce((a, b) => a + b, 0);
+      expect(scored).toBeLessThan(20);
+    } finally {
+      await server.close();
+    }
+  });
+});

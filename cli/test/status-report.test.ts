@@ -107,6 +107,18 @@ describe('mlops status text', () => {
       "  WARNING: the predictor serves version 1, not the champion 2: it could not load it (see the predictor's log and model.load_failed on MODELS) or has not reloaded yet",
     );
     expect(text('2')).not.toContain('WARNING');
+    const other = statusText(
+      {
+        stack: { kind: 'none', file: '/d/stack.json' },
+        endpoints: [{ ...predictor('7'), served: { name: 'Other_Model', version: '7' } }],
+        model: model as never,
+        tunings: undefined,
+      },
+      '/d',
+    );
+    expect(other).toContain(
+      '  WARNING: the predictor serves Other_Model version 7, not One_Customer_Classifier: its MODEL_NAME differs from the model this status reads (--name)',
+    );
   });
 
   it('when the stack gave up on a process, then the head says failed and why', () => {

@@ -27,13 +27,62 @@ export async function predictCommand(args: string[], io: CliIo): Promise<number>
   const body = await bodyFrom(values, io, base);
   const batches = batchesOf(body);
   if (batches.length === 1) {
-    io.stdout(`${(await scoreBatch(url, io, batches[0]!, 1)).trim()}\n`);
-    return 0;
+    const only = await scoreBatch(url, io, batches[0]!, false);
+    if (only.ok) {
+      io.stdout(`${only.text.trim()}\n`);
+      return 0;
+    }
   }
-  const answers: NativeAnswer[] = [];
-  for (const batch of batches) answers.push(parseAnswer(await scoreBatch(url, io, batch, batches.length), url));
-  io.stdout(`${JSON.stringify(mergedAnswers(answers, batches))}\n`);
+  io.stdout(`${JSON.stringify(await scoreInBatches(url, io, batches))}\n`);
   return 0;
+}
+
+/**
+ * Scores the batches one after another and merges their answers in row order. A batch the predictor finds too large
+ * (413: its limits are set lower than the defaults) is sent again in halves. A model swapped between batches (a new
+ * champion) stops the run at once, naming the rows each version scored, rather than merging them under one version.
+ */
+async function scoreInBatches(url: string, io: CliIo, initial: readonly Batch[]): Promise<NativeAnswer> {
+  const pending = [...initial];
+  const answers: NativeAnswer[] = [];
+  for (let batch = pending.shift(); batch !== undefined; batch = pending.shift()) {
+    const reply = await scoreBatch(url, io, batch, true);
+    if (!reply.ok) {
+      pending.unshift(...halves(batch));
+      continue;
+    }
+    const answer = parseAnswer(reply.text, url);
+    const first = answers[0]?.model;
+    if (first !== undefined && (answer.model.name !== first.name || answer.model.version !== first.version)) {
+      throw new UsageError(
+        `the served model changed while the rows were sent: rows 0–${batch.first - 1} were scored by ${first.name} v${first.version}, rows from ${batch.first} by ${answer.model.name} v${answer.model.version}; nothing after row ${batch.first + rowCount(batch.body) - 1} was sent: send the file again`,
+        1,
+      );
+    }
+    answers.push(answer);
+  }
+  return {
+    model: answers[0]!.model,
+    predictions: answers.flatMap((a) => a.predictions),
+    probabilities: answers.flatMap((a) => a.probabilities),
+    prediction_ids: answers.flatMap((a) => a.prediction_ids),
+  };
+}
+
+/** A batch in two (a batch of one row cannot be split: the predictor's 413 is said as it is). */
+function halves(batch: Batch): Batch[] {
+  const rows: unknown[] = 'features' in batch.body ? batch.body.features : batch.body.records;
+  const middle = Math.ceil(rows.length / 2);
+  const wrap = (part: unknown[]): PredictBody =>
+    'features' in batch.body ? { features: part as number[][] } : { records: part as Record<string, Category>[] };
+  return [
+    { first: batch.first, body: wrap(rows.slice(0, middle)) },
+    { first: batch.first + middle, body: wrap(rows.slice(middle)) },
+  ];
+}
+
+function rowCount(body: PredictBody): number {
+  return 'features' in body ? body.features.length : body.records.length;
 }
 
 /** Rows sent in one request at most: well under the predictor's defaults (10,000 rows, 8 MiB). */
@@ -57,7 +106,7 @@ function batchesOf(body: PredictBody): Batch[] {
   let first = 0;
   let bytes = 0;
   for (let i = 0; i < rows.length; i++) {
-    const size = JSON.stringify(rows[i]).length + 1;
+    const size = Buffer.byteLength(JSON.stringify(rows[i])) + 1;
     if (i > first && (i - first >= BATCH_ROWS || bytes + size > BATCH_BYTES)) {
       batches.push({ first, body: wrap(rows.slice(first, i)) });
       first = i;
@@ -70,17 +119,23 @@ function batchesOf(body: PredictBody): Batch[] {
 }
 
 /**
- * Scores one of `count` batches; a refusal names the rows it held (the predictor counts a batch's rows from 0) and
- * that the rows before it were scored.
+ * Scores one batch. A 413 of a batch that can be split is handed back (not ok) to be sent in halves; any other
+ * refusal names the rows the batch held (the predictor counts a batch's rows from 0) when the file went in several.
  */
-async function scoreBatch(url: string, io: CliIo, batch: Batch, count: number): Promise<string> {
+async function scoreBatch(
+  url: string,
+  io: CliIo,
+  batch: Batch,
+  several: boolean,
+): Promise<{ ok: true; text: string } | { ok: false }> {
   const response = await callPredictor(url, io.env, batch.body);
   const text = await answerText(response, url);
-  if (response.ok) return text;
-  const rows = 'features' in batch.body ? batch.body.features.length : batch.body.records.length;
+  if (response.ok) return { ok: true, text };
+  const rows = rowCount(batch.body);
+  if (response.status === 413 && rows > 1) return { ok: false };
   const last = batch.first + rows - 1;
   const before = batch.first === 0 ? '' : `; rows before ${batch.first} were scored`;
-  const where = count === 1 ? '' : ` (rows ${batch.first}–${last} sent as rows 0–${rows - 1}${before})`;
+  const where = several || batch.first > 0 ? ` (rows ${batch.first}–${last} sent as rows 0–${rows - 1}${before})` : '';
   throw new UsageError(`${url} answered ${response.status}${where}: ${text.trim()}`, 1);
 }
 
@@ -98,28 +153,6 @@ function parseAnswer(text: string, url: string): NativeAnswer {
   } catch {
     throw new UsageError(`${url} did not answer JSON: is --url the predictor?`, 1);
   }
-}
-
-/**
- * The batches' answers as one, in row order. A model swapped between batches (a new champion) is said, naming the
- * rows each version scored, rather than merged under one version.
- */
-function mergedAnswers(answers: readonly NativeAnswer[], batches: readonly Batch[]): NativeAnswer {
-  const first = answers[0]!;
-  const other = answers.findIndex((a) => a.model.version !== first.model.version || a.model.name !== first.model.name);
-  if (other >= 0) {
-    const switched = answers[other]!.model;
-    throw new UsageError(
-      `the served model changed while the rows were sent: rows 0–${batches[other]!.first - 1} were scored by ${first.model.name} v${first.model.version}, row ${batches[other]!.first} on by ${switched.name} v${switched.version}; send them again`,
-      1,
-    );
-  }
-  return {
-    model: first.model,
-    predictions: answers.flatMap((a) => a.predictions),
-    probabilities: answers.flatMap((a) => a.probabilities),
-    prediction_ids: answers.flatMap((a) => a.prediction_ids),
-  };
 }
 
 async function bodyFrom(

@@ -29,7 +29,12 @@ export function statusText(report: StatusReport, cwd: string): string {
 function servedLines(model: StatusReport['model'], endpoints: readonly EndpointStatus[]): string[] {
   if (model?.kind !== 'model' || model.champion === null) return [];
   const served = endpoints.find((e) => e.served !== undefined)?.served;
-  if (served === undefined || served.name !== model.name || served.version === model.champion.version) return [];
+  if (served === undefined || (served.name === model.name && served.version === model.champion.version)) return [];
+  if (served.name !== model.name) {
+    return [
+      `  WARNING: the predictor serves ${served.name} version ${served.version}, not ${model.name}: its MODEL_NAME differs from the model this status reads (--name)`,
+    ];
+  }
   return [
     `  WARNING: the predictor serves version ${served.version}, not the champion ${model.champion.version}: it could not load it (see the predictor's log and model.load_failed on MODELS) or has not reloaded yet`,
   ];

@@ -49,7 +49,7 @@ describe('every protocol answers the same predictions', () => {
       'inputs as columns with an extra text column',
       { inputs: { id: ['a', 'b', 'c'], ...Object.fromEntries(FEATURES.map((f, j) => [f, ROWS.map((r) => r[j])])) } },
     ],
-    ['instances beside an unknown top-level key', { instances: ROWS, junk: 1 }],
+    ['dataframe_records beside an unknown top-level key', { dataframe_records: records, junk: 1 }],
   ])('when /invocations gets %s, then it answers {predictions} with the model probabilities', async (_name, body) => {
     const { status, json } = await call('POST', '/invocations', JSON.stringify(body));
     expect(status).toBe(200);
@@ -184,7 +184,7 @@ describe('prediction ids and limits across protocols', () => {
     [
       'a UINT8 value out of range',
       { inputs: [{ name: 'i', shape: [1, 3], datatype: 'UINT8', data: [[1, 256, 3]] }] },
-      /data\[1\] is 256: UINT8 values are integers from 0 to 255/,
+      /^inputs\[0\]\.data\[0\]\[1\] is 256: UINT8 values are integers from 0 to 255$/,
     ],
   ])('when OIP infer gets %s, then it answers 400 {error} naming it', async (_what, body, message) => {
     const response = await call('POST', '/v2/models/clf/infer', JSON.stringify(body));
@@ -233,6 +233,7 @@ describe('prediction ids and limits across protocols', () => {
       { inputs: { f0: [1], f1: [2], f2: [3], id: ['a', 'b'] } },
       /inputs\.id has 2 values, "f0" has 1/,
     ],
+    ['instances beside another key (MLflow refuses it too)', { instances: ROWS, junk: 1 }, /Unrecognized key: "junk"/],
     [
       'a split frame without columns holding text',
       { dataframe_split: { data: [[1, 'x', 3]] } },

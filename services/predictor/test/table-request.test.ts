@@ -56,6 +56,16 @@ describe('raw columns in scoring requests (table models)', () => {
     // A number column takes any numeric datatype, as the matrix route does (nulls stay missing).
     const int64 = { inputs: [oip.inputs[0], { ...oip.inputs[1], datatype: 'INT64' }] };
     expect(cells(inferTable(int64, COLUMNS, LIMITS))).toEqual(expected);
+    // MLServer's pandas codec sends each column as [rows, 1], flat or nested by row.
+    const columnShaped = {
+      inputs: [
+        { name: 'plan', datatype: 'BYTES', shape: [2, 1], data: ['basic', null] },
+        { name: 'tenure', datatype: 'INT64', shape: [2, 1], data: [[3], [null]] },
+      ],
+    };
+    expect(cells(inferTable(columnShaped, COLUMNS, LIMITS))).toEqual(expected);
+    // Beside a data frame, other keys are ignored (MLflow does so too).
+    expect(cells(invocationsTable({ dataframe_records: records, junk: 1 }, COLUMNS, LIMITS))).toEqual(expected);
   });
 
   const refusals: [string, () => unknown, RegExp][] = [
@@ -92,7 +102,43 @@ describe('raw columns in scoring requests (table models)', () => {
           COLUMNS,
           LIMITS,
         ),
-      /inputs "tenure": shape must be \[rows\], here \[1\] for its 1 values, got \[5\]/,
+      /inputs "tenure": shape must be \[rows\] or \[rows, 1\], here \[1\] for its 1 values, got \[5\]/,
+    ],
+    [
+      'two OIP tensors of one name',
+      () =>
+        inferTable(
+          {
+            inputs: [
+              { name: 'tenure', datatype: 'FP64', shape: [1], data: [3] },
+              { name: 'tenure', datatype: 'FP64', shape: [1], data: [4] },
+              { name: 'plan', datatype: 'BYTES', shape: [1], data: ['basic'] },
+            ],
+          },
+          COLUMNS,
+          LIMITS,
+        ),
+      /inputs names "tenure" more than once/,
+    ],
+    [
+      'an OIP cell of the wrong type (named by its tensor and row)',
+      () =>
+        inferTable(
+          {
+            inputs: [
+              { name: 'tenure', datatype: 'FP64', shape: [2], data: [3, 4] },
+              { name: 'plan', datatype: 'BYTES', shape: [2], data: ['basic', 7] },
+            ],
+          },
+          COLUMNS,
+          LIMITS,
+        ),
+      /^inputs "plan"\.data\[1\]: column "plan" takes text or null, got 7$/,
+    ],
+    [
+      'instances beside another key (MLflow refuses it too)',
+      () => invocationsTable({ instances: [{ tenure: 3, plan: 'a' }], junk: 1 }, COLUMNS, LIMITS),
+      /instances comes alone \(with "params" at most\), as in MLflow; got "junk" beside it/,
     ],
     [
       'an OIP INT64 tensor holding a fraction',
@@ -326,6 +372,7 @@ describe('positional rows for table models (columns are read by name only)', () 
 describe('Open Inference request fields beside the tensors', () => {
   it('when outputs are named, then those are answered in the model order; an unknown one or a non-string id is a 400', () => {
     expect(requestedOutputs({})).toBeUndefined();
+    expect(requestedOutputs({ outputs: [] })).toBeUndefined();
     expect(requestedOutputs({ outputs: [{ name: 'label' }, { name: 'probability' }] })).toEqual([
       'probability',
       'label',

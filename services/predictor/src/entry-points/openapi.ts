@@ -61,8 +61,15 @@ const json = (name: SchemaName) => ({ 'application/json': { schema: ref(name) } 
 const TEXT_ERROR = { 'text/plain': { schema: { type: 'string' } } };
 const errors = (name: SchemaName, statuses: readonly number[]) =>
   Object.fromEntries(
-    statuses.map((s) => [String(s), { description: STATUS_TEXT[s], content: s === 415 ? TEXT_ERROR : json(name) }]),
+    statuses.map((s) => [
+      String(s),
+      {
+        description: s === 415 && name === 'MlflowError' ? MLFLOW_415 : STATUS_TEXT[s],
+        content: s === 415 && name === 'MlflowError' ? TEXT_ERROR : json(name),
+      },
+    ]),
   );
+const MLFLOW_415 = 'Content type other than application/json or text/csv, or a compressed body (Content-Encoding)';
 const plain = (description: string, type = 'application/json') => ({
   description,
   content: { [type]: { schema: {} } },
@@ -76,7 +83,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   405: 'Wrong method for this path',
   408: 'The request was not received in time',
   413: 'Body larger than the limit, or more rows than allowed',
-  415: 'Content type other than application/json or text/csv',
+  415: 'A compressed body (Content-Encoding): send it uncompressed',
   503: 'No model loaded yet (Retry-After)',
 };
 

@@ -107,7 +107,12 @@ function get<const K extends string>(
   return { method: 'GET', path, access, read, summary, answers, ...(contentType === undefined ? {} : { contentType }) };
 }
 
-const NATIVE: ScoringBodies = { request: 'PredictRequest', response: 'PredictResponse', error: 'Error' };
+const NATIVE: ScoringBodies = {
+  request: 'PredictRequest',
+  response: 'PredictResponse',
+  error: 'Error',
+  moreErrors: [415],
+};
 const MLFLOW: ScoringBodies = {
   request: 'InvocationsRequest',
   csv: 'RFC 4180 CSV: header row of feature names, then rows',
@@ -119,7 +124,7 @@ const OIP: ScoringBodies = {
   request: 'InferRequest',
   response: 'InferResponse',
   error: 'InferError',
-  moreErrors: [404],
+  moreErrors: [404, 415],
 };
 const FEEDBACK: Pick<ForwardRoute, 'request' | 'answers'> = {
   request: 'FeedbackRequest',
@@ -130,6 +135,7 @@ const FEEDBACK: Pick<ForwardRoute, 'request' | 'answers'> = {
     '401': ['Bearer token missing or wrong (only when tokens are configured)', 'Error'],
     '404': ['The monitor refused every label: none of the prediction ids is known', 'FeedbackReply'],
     '413': ['Body larger than the limit, or more labels than one NATS message carries', 'Error'],
+    '415': ['A compressed body (Content-Encoding): send it uncompressed', 'Error'],
     '422': ['The monitor refused every label (another model, an expired prediction, …)', 'FeedbackReply'],
     '502': ['The monitor answered something unreadable', 'Error'],
     '503': ['The monitor is not running (Retry-After)', 'Error'],

@@ -65,7 +65,9 @@ function failure(protocol: ScoringProtocol, err: unknown, logger: Logger): Reply
   }
   if (err instanceof MalformedJson) return protocol.error(400, 'MALFORMED_JSON', err.message);
   if (err instanceof BodyTooLarge) return protocol.error(413, 'PAYLOAD_TOO_LARGE', err.message);
-  if (err instanceof EncodedBody) return protocol.error(415, 'UNSUPPORTED_MEDIA_TYPE', err.message);
+  if (err instanceof EncodedBody) {
+    return protocol.refuseEncoding?.(err.message) ?? protocol.error(415, 'UNSUPPORTED_MEDIA_TYPE', err.message);
+  }
   logger.error({ err }, 'unexpected error while scoring');
   return protocol.error(500, 'INTERNAL', 'internal error');
 }

@@ -50,6 +50,8 @@ export interface ScoringProtocol {
   refuseContentType(contentType: string): Reply | undefined;
   /** A 404 reply when the request names a model that is not the served one. */
   refuseModel(served: ServedModel, route: RouteMatch): Reply | undefined;
+  /** The 415 for a compressed body, when this protocol has its own shape for it (else its error shape). */
+  refuseEncoding?(message: string): Reply;
   parse(input: ScoringInput): ParsedRequest;
   answer(served: ServedModel, scored: Scored, request: Pick<ParsedRequest, 'id' | 'outputs'>): unknown;
   error(status: number, code: string, message: string): Reply;
@@ -82,6 +84,8 @@ const mlflow: ScoringProtocol = {
     };
   },
   refuseModel: () => undefined,
+  // As its other 415: plain text, as MLflow's scoring server answers what it cannot read.
+  refuseEncoding: (message) => ({ status: 415, contentType: 'text/plain; charset=utf-8', body: message }),
   parse: ({ served, body, contentType, limits }) =>
     JSON_BODY.test(contentType) ? mlflowJsonRows(served, body, limits) : mlflowCsvRows(served, body, limits),
   answer: (served, scored) => {

@@ -1,7 +1,7 @@
 import { type CsvRecord, CsvSyntaxError, type DenseMatrix, isBlankRecord, isDecimalCell, readCsv } from '@mlops/ml';
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import { InvocationsRequestShapes, PositionalSplit } from './schemas.js';
-import { featureValue, recordsToMatrix, requireOneField, rowsToMatrix, validateBody } from './scoring-request.js';
+import { notFinite, recordsToMatrix, requireOneField, rowsToMatrix, validateBody } from './scoring-request.js';
 
 const JSON_FIELDS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
@@ -111,10 +111,11 @@ function splitToMatrix(
       );
     }
     for (let j = 0; j < width; j++) {
-      out[i * width + j] = featureValue(
-        row[order[j] as number],
-        `dataframe_split.data[${i}] column "${featureNames[j]}"`,
-      );
+      const value = row[order[j] as number];
+      out[i * width + j] =
+        typeof value === 'number' && Number.isFinite(value)
+          ? value
+          : notFinite(value, `dataframe_split.data[${i}] column "${featureNames[j]}"`);
     }
   }
   return { rows: data.length, cols: width, data: out };
@@ -151,7 +152,11 @@ function columnsToMatrix(
   featureNames.forEach((name, j) => {
     const column = Object.hasOwn(columns, name) ? columns[name] : undefined;
     if (column === undefined) throw new BadScoringRequest(`inputs.${name} must be an array of ${first.length} numbers`);
-    for (let i = 0; i < first.length; i++) out[i * width + j] = featureValue(column[i], `inputs.${name}[${i}]`);
+    for (let i = 0; i < first.length; i++) {
+      const value = column[i];
+      out[i * width + j] =
+        typeof value === 'number' && Number.isFinite(value) ? value : notFinite(value, `inputs.${name}[${i}]`);
+    }
   });
   return { rows: first.length, cols: width, data: out };
 }

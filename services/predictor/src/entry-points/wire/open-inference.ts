@@ -1,6 +1,6 @@
 import type { DenseMatrix } from '@mlops/ml';
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
-import { InferRequestSchema } from './schemas.js';
+import { INFER_OUTPUTS, InferRequestSchema } from './schemas.js';
 import { validateBody } from './scoring-request.js';
 
 /** A parsed Open Inference Protocol V2 request: the rows to score, the id to echo and the outputs asked for. */
@@ -10,19 +10,19 @@ export interface InferRequest {
   readonly outputs: readonly InferOutput[] | undefined;
 }
 
-/** The tensors an infer answer holds, in this order. */
-export const INFER_OUTPUTS = ['probability', 'label', 'prediction_id'] as const;
+export { INFER_OUTPUTS };
 
 /** One of {@link INFER_OUTPUTS}. */
 export type InferOutput = (typeof INFER_OUTPUTS)[number];
 
 /**
  * The outputs an infer request names (`outputs`, each by `name`), in the order the answer holds them; undefined when
- * it names none (all of them). A name the model has no output for is a 400, as Triton and KServe answer.
+ * it names none or gives an empty list (all of them). A name the model has no output for is a 400, as Triton and KServe answer.
  */
 export function requestedOutputs(body: unknown): InferOutput[] | undefined {
   const outputs = (body as { outputs?: unknown } | null)?.outputs;
-  if (outputs === undefined) return undefined;
+  // None named, or an empty list: every output (as Triton and KServe answer).
+  if (outputs === undefined || (Array.isArray(outputs) && outputs.length === 0)) return undefined;
   if (!Array.isArray(outputs)) throw new BadScoringRequest('outputs must be an array of {"name": …}');
   const names = outputs.map((output, i) => {
     const name = (output as { name?: unknown } | null)?.name;
@@ -62,7 +62,8 @@ export function parseInferRequest(body: unknown, width: number, limits: ScoringL
   if (k !== data.length || countValues(tensor.data) !== data.length) {
     throw new BadScoringRequest(`inputs[0].data must hold ${rows * cols} numbers (shape ${rows}×${cols})`);
   }
-  const outOfType = firstOutOfType(tensor.datatype, data, 'inputs[0]');
+  const nested = tensor.data.some((entry) => typeof entry !== 'number');
+  const outOfType = firstOutOfType(tensor.datatype, data, 'inputs[0]', nested ? cols : undefined);
   if (outOfType !== undefined) throw new BadScoringRequest(outOfType);
   return { id: request.id, X: { rows, cols, data }, outputs: requestedOutputs(body) };
 }
@@ -84,19 +85,27 @@ const FLOAT_LIMITS: Readonly<Record<string, number>> = { FP16: 65504, FP32: 3.40
 
 /**
  * Why a value of tensor `where` does not fit its datatype (an integer type's fraction or range, a narrow float's
- * range); undefined when all fit. NaN stands for a missing cell of a table column and is not checked.
+ * range); undefined when all fit. Only numbers are checked: a table column's null (missing) is not, and anything
+ * else is refused by the cell readers. With `rowWidth` (data sent nested by row) a value is named `[row][column]`.
  */
-export function firstOutOfType(datatype: string, data: ArrayLike<number>, where: string): string | undefined {
+export function firstOutOfType(
+  datatype: string,
+  data: ArrayLike<unknown>,
+  where: string,
+  rowWidth?: number,
+): string | undefined {
   const range = INTEGER_RANGES[datatype];
   const limit = FLOAT_LIMITS[datatype];
+  if (range === undefined && limit === undefined) return undefined; // FP64: any finite double
   for (let at = 0; at < data.length; at++) {
-    const value = data[at] as number;
-    if (Number.isNaN(value)) continue;
+    const value = data[at];
+    if (typeof value !== 'number' || Number.isNaN(value)) continue;
+    const index = rowWidth === undefined ? `[${at}]` : `[${Math.floor(at / rowWidth)}][${at % rowWidth}]`;
     if (range !== undefined && (!Number.isInteger(value) || value < range[0] || value > range[1])) {
-      return `${where}.data[${at}] is ${value}: ${datatype} values are integers from ${range[0]} to ${range[1]}`;
+      return `${where}.data${index} is ${value}: ${datatype} values are integers from ${range[0]} to ${range[1]}`;
     }
     if (limit !== undefined && Math.abs(value) > limit) {
-      return `${where}.data[${at}] is ${value}: ${datatype} values are at most ${limit} in magnitude`;
+      return `${where}.data${index} is ${value}: ${datatype} values are at most ${limit} in magnitude`;
     }
   }
   return undefined;

@@ -32,14 +32,13 @@ const cell = z
   .union([finite, z.string(), z.null()])
   .describe('a value of one input column: a number, text, or null for a missing value');
 const tableRow = z.array(cell).describe('one row: a value per column of `columns`, in that order');
-const tableRecord = z.record(z.string(), cell).describe('one row as column name → value, every input column named');
+const tableRecord = z
+  .record(z.string(), cell)
+  .describe('one row as column name → value, every input column named (columns the model does not take are ignored)');
 
-/**
- * The requests of a model trained on a CSV table (raw columns, GET /model lists them), for the OpenAPI document:
- * they are read by wire/table-request.ts, which names the column and row of a bad value. Its columns are sent by
- * name only: rows by position (`features`, lists in `instances`/`inputs`, a split frame without `columns`) answer
- * 400 naming the columns, since a row in another order would be scored wrong without an error.
- */
+/** The tensors an Open Inference answer holds, in this order (a request's `outputs` picks among them). */
+export const INFER_OUTPUTS = ['probability', 'label', 'prediction_id'] as const;
+
 /** The numeric tensor datatypes of the Open Inference Protocol this predictor reads (as doubles). */
 export const NUMERIC_DATATYPES = [
   'FP16',
@@ -61,6 +60,12 @@ const recordsOrColumns = z.union([
   z.record(z.string(), z.array(cell)).describe('one array of values per column, all of the same length'),
 ]);
 
+/**
+ * The requests of a model trained on a CSV table (raw columns, GET /model lists them), for the OpenAPI document:
+ * they are read by wire/table-request.ts, which names the column and row of a bad value. Its columns are sent by
+ * name only: rows by position (`features`, lists in `instances`/`inputs`, a split frame without `columns`) answer
+ * 400 naming the columns, since a row in another order would be scored wrong without an error.
+ */
 export const TableRequestShapes = {
   predict: z.object({ records: z.array(tableRecord) }).strict(),
   invocations: z.union([
@@ -85,7 +90,7 @@ export const TableRequestShapes = {
       .array(
         z.object({
           name: z.string().describe('an input column'),
-          shape: z.array(z.number().int().min(0)).length(1).describe('[rows]'),
+          shape: z.array(z.number().int().min(0)).min(1).max(2).describe('[rows], or [rows, 1]'),
           datatype: z
             .enum([...NUMERIC_DATATYPES, 'BYTES'])
             .describe('a numeric datatype (FP64, FP32, INT64, …) for a number column, BYTES for text'),
@@ -95,7 +100,7 @@ export const TableRequestShapes = {
       .min(1)
       .describe('one tensor per input column, all of the same length'),
     outputs: z
-      .array(z.object({ name: z.enum(['probability', 'label', 'prediction_id']) }).passthrough())
+      .array(z.object({ name: z.enum(INFER_OUTPUTS) }).passthrough())
       .optional()
       .describe('the outputs to answer with (all of them when absent)'),
   }),
@@ -129,7 +134,8 @@ const anyRow = z.union([row, invocationRecord, finite]);
 
 /**
  * MLflow scoring protocol, `POST /invocations` with `application/json`, by its one input field. As MLflow's scoring
- * server, other top-level keys are ignored, and so are columns the model does not take (their values unchecked).
+ * server: beside a data frame, other top-level keys are ignored; `instances` and `inputs` come alone (with `params`
+ * at most); columns the model does not take are ignored (their values unchecked).
  */
 export const InvocationsRequestShapes = {
   dataframe_split: z.object({
@@ -145,11 +151,13 @@ export const InvocationsRequestShapes = {
     params: params.optional(),
   }),
   dataframe_records: z.object({ dataframe_records: z.array(invocationRecord), params: params.optional() }),
-  instances: z.object({ instances: z.array(anyRow), params: params.optional() }),
-  inputs: z.object({
-    inputs: z.union([z.array(anyRow), z.record(z.string(), z.array(z.unknown()))]),
-    params: params.optional(),
-  }),
+  instances: z.object({ instances: z.array(anyRow), params: params.optional() }).strict(),
+  inputs: z
+    .object({
+      inputs: z.union([z.array(anyRow), z.record(z.string(), z.array(z.unknown()))]),
+      params: params.optional(),
+    })
+    .strict(),
 };
 
 /** A split frame without `columns`: its rows are read by position, so every value is a feature (a finite number). */
@@ -199,7 +207,7 @@ export const InferRequestSchema = z.object({
     )
     .length(1, { error: '"inputs" must hold exactly one tensor' }),
   outputs: z
-    .array(z.object({ name: z.enum(['probability', 'label', 'prediction_id']) }).passthrough())
+    .array(z.object({ name: z.enum(INFER_OUTPUTS) }).passthrough())
     .optional()
     .describe('the outputs to answer with (all of them when absent)'),
 });

@@ -75,7 +75,9 @@ export function recordsToMatrix(
     for (let j = 0; j < width; j++) {
       const name = featureNames[j] as string;
       if (!Object.hasOwn(record, name)) throw new BadScoringRequest(`${where}[${i}] lacks feature "${name}"`);
-      data[i * width + j] = featureValue(record[name], `${where}[${i}].${name}`);
+      const value = record[name];
+      data[i * width + j] =
+        typeof value === 'number' && Number.isFinite(value) ? value : notFinite(value, `${where}[${i}].${name}`);
     }
     if (strict && Object.keys(record).length !== width) {
       const extra = Object.keys(record).filter((k) => !featureNames.includes(k));
@@ -85,9 +87,11 @@ export function recordsToMatrix(
   return { rows: records.length, cols: width, data };
 }
 
-/** A feature's value: a finite number, else a 400 naming where it is. */
-export function featureValue(value: unknown, where: string): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+/**
+ * The 400 for a feature value that is not a finite number, naming where it is. Callers test the value inline first,
+ * so the hot path builds no message.
+ */
+export function notFinite(value: unknown, where: string): never {
   const got = typeof value === 'number' ? String(value) : JSON.stringify(value ?? null);
   throw new BadScoringRequest(`${where}: must be a finite number, got ${got}`);
 }

@@ -184,17 +184,25 @@ function buildColumns(
   columns: readonly ColumnSpec[],
   rows: number,
   cell: (row: number, column: number) => unknown,
-  where: string,
+  where: string | ((row: number, column: string) => string),
 ): RawTable {
+  const at = typeof where === 'string' ? (row: number) => `${where}[${row}]` : where;
   try {
     const out = columns.map((spec, j): RawColumn => {
       if (spec.kind === 'number') {
         const values = new Float64Array(rows);
-        for (let i = 0; i < rows; i++) values[i] = numberCell(cell(i, j), spec.name, `${where}[${i}]`);
+        for (let i = 0; i < rows; i++) {
+          const value = cell(i, j);
+          // A finite number inline; anything else (null, a wrong type) through the reader, which names the cell.
+          values[i] =
+            typeof value === 'number' && Number.isFinite(value)
+              ? value
+              : numberCell(value, spec.name, at(i, spec.name));
+        }
         return { name: spec.name, kind: 'number', values };
       }
       const values = new Array<string | null>(rows);
-      for (let i = 0; i < rows; i++) values[i] = textCell(cell(i, j), spec.name, `${where}[${i}]`);
+      for (let i = 0; i < rows; i++) values[i] = textCell(cell(i, j), spec.name, at(i, spec.name));
       return { name: spec.name, kind: 'text', values };
     });
     return { rows, columns: out };
@@ -221,6 +229,7 @@ export function predictTable(body: unknown, columns: readonly ColumnSpec[], limi
 export function invocationsTable(body: unknown, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
   const field = requireOneField(body, ['dataframe_split', 'dataframe_records', 'instances', 'inputs']);
   const value = (body as Record<string, unknown>)[field];
+  if (field === 'instances' || field === 'inputs') refuseOtherKeys(body as Record<string, unknown>, field);
   if (field === 'dataframe_split') {
     const split = value as { columns?: unknown; data?: unknown } | null;
     if (typeof split !== 'object' || split === null) throw new BadScoringRequest('dataframe_split must be an object');
@@ -242,6 +251,14 @@ export function invocationsTable(body: unknown, columns: readonly ColumnSpec[], 
     throw positionalRefused(field, columns, invocationsByName(columns, field));
   }
   return recordsTable(value, columns, limits, field);
+}
+
+/** `instances`/`inputs` come alone, with `params` at most, as MLflow's scoring server has them. */
+function refuseOtherKeys(body: Record<string, unknown>, field: string): void {
+  const other = Object.keys(body).find((key) => key !== field && key !== 'params');
+  if (other !== undefined) {
+    throw new BadScoringRequest(`${field} comes alone (with "params" at most), as in MLflow; got "${other}" beside it`);
+  }
 }
 
 function isColumnsObject(value: unknown): value is Record<string, unknown> {
@@ -293,8 +310,9 @@ export function inferTable(body: unknown, columns: readonly ColumnSpec[], limits
   if (!Array.isArray(inputs)) throw new BadScoringRequest('inputs must be an array of tensors, one per column');
   const byName = new Map<string, { shape?: unknown; data?: unknown; datatype?: unknown }>();
   for (const tensor of inputs) {
-    if (typeof tensor === 'object' && tensor !== null && typeof tensor.name === 'string')
-      byName.set(tensor.name, tensor);
+    if (typeof tensor !== 'object' || tensor === null || typeof tensor.name !== 'string') continue;
+    if (byName.has(tensor.name)) throw new BadScoringRequest(`inputs names "${tensor.name}" more than once`);
+    byName.set(tensor.name, tensor);
   }
   let rows = -1;
   const data = columns.map(({ name, kind }) => {
@@ -311,24 +329,40 @@ export function inferTable(body: unknown, columns: readonly ColumnSpec[], limits
         `inputs "${name}": datatype must be ${expected}, got ${JSON.stringify(tensor.datatype)}`,
       );
     }
-    if (!Array.isArray(tensor.data)) throw new BadScoringRequest(`inputs "${name}": data must be an array`);
-    const shape = tensor.shape;
-    if (!Array.isArray(shape) || shape.length !== 1 || shape[0] !== tensor.data.length) {
-      throw new BadScoringRequest(
-        `inputs "${name}": shape must be [rows], here [${tensor.data.length}] for its ${tensor.data.length} values, got ${JSON.stringify(shape ?? null)}`,
-      );
+    const values = columnValues(name, tensor);
+    const outOfType =
+      kind === 'number' ? firstOutOfType(tensor.datatype as string, values, `inputs "${name}"`) : undefined;
+    if (outOfType !== undefined) throw new BadScoringRequest(outOfType);
+    if (rows >= 0 && values.length !== rows) {
+      throw new BadScoringRequest(`inputs "${name}" has ${values.length} values, other columns have ${rows}`);
     }
-    if (kind === 'number') {
-      const numbers = tensor.data.map((v) => (typeof v === 'number' ? v : Number.NaN));
-      const outOfType = firstOutOfType(tensor.datatype as string, numbers, `inputs "${name}"`);
-      if (outOfType !== undefined) throw new BadScoringRequest(outOfType);
-    }
-    if (rows >= 0 && tensor.data.length !== rows) {
-      throw new BadScoringRequest(`inputs "${name}" has ${tensor.data.length} values, other columns have ${rows}`);
-    }
-    rows = tensor.data.length;
-    return tensor.data as unknown[];
+    rows = values.length;
+    return values;
   });
   checkRowCount(Math.max(rows, 0), limits, 'inputs');
-  return buildColumns(columns, rows, (i, j) => data[j]![i], 'inputs');
+  return buildColumns(
+    columns,
+    rows,
+    (i, j) => data[j]![i],
+    (i, column) => `inputs "${column}".data[${i}]`,
+  );
+}
+
+/**
+ * A column tensor's values, one per row: shape [N] with N values, or [N, 1] (as MLServer's pandas codec sends a
+ * column) with N values flat or N one-value rows. Any other shape, or one its data does not fill, is a 400.
+ */
+function columnValues(name: string, tensor: { shape?: unknown; data?: unknown }): unknown[] {
+  if (!Array.isArray(tensor.data)) throw new BadScoringRequest(`inputs "${name}": data must be an array`);
+  const shape = tensor.shape;
+  const rows = Array.isArray(shape) ? shape[0] : undefined;
+  const column = Array.isArray(shape) && (shape.length === 1 || (shape.length === 2 && shape[1] === 1));
+  const nested = column && shape.length === 2 && tensor.data.every((v) => Array.isArray(v) && v.length === 1);
+  const values = nested ? (tensor.data as unknown[][]).map((v) => v[0]) : (tensor.data as unknown[]);
+  if (!column || rows !== values.length) {
+    throw new BadScoringRequest(
+      `inputs "${name}": shape must be [rows] or [rows, 1], here [${values.length}] for its ${values.length} values, got ${JSON.stringify(shape ?? null)}`,
+    );
+  }
+  return values;
 }
