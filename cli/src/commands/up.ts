@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MODEL_NAME } from '@mlops/contracts';
 import {
   formatStackEvent,
   type LocalStack,
@@ -7,17 +8,21 @@ import {
   SupervisorError,
   startLocalStack,
 } from '@mlops/local-stack';
+import type { MlflowClient } from '@mlops/mlflow';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, stringOptions } from '../options.js';
+import { statusClient } from '../status/registry.js';
 import { tuneCommand } from './tune.js';
 
 /** Help text for `mlops up`. */
 export const UP_USAGE = `usage: mlops up [--data-dir data] [--nats-port 4222] [--mlflow-port 5000] [--predictor-port 8080]
-  [--no-tune] [--exit-after-tune]
+  [--no-tune | --tune] [--exit-after-tune]
 Runs the whole local stack — nats-server (JetStream), MLflow (SQLite + artifact proxy), trainer, tracker,
 predictor, monitor — with data under --data-dir, publishes the default tune request, prints the results, and keeps
-/predict and the MLflow UI serving until Ctrl-C. Logs go to <data-dir>/logs/, the state of every process to
+/predict and the MLflow UI serving until Ctrl-C. When the model (MODEL_NAME, default ${DEFAULT_MODEL_NAME}) already
+has a champion (a stack started again on its data), that champion is served as it is, not tuned again: the default
+tuning's seed data would judge a champion retrained on recent data as worse. --tune tunes at start all the same. Logs go to <data-dir>/logs/, the state of every process to
 <data-dir>/stack.json (see mlops status). A process that exits on its own is restarted (after 0.5 s, doubling to
 10 s); 5 exits of one process within 60 s, or 5 restarts in a row that never get ready, stop the stack with exit
 code 1.`;
@@ -28,10 +33,16 @@ const FLAGS = ['data-dir', 'nats-port', 'mlflow-port', 'predictor-port'] as cons
 export async function upCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...stringOptions(FLAGS), 'no-tune': { type: 'boolean' }, 'exit-after-tune': { type: 'boolean' } },
+    options: {
+      ...stringOptions(FLAGS),
+      'no-tune': { type: 'boolean' },
+      tune: { type: 'boolean' },
+      'exit-after-tune': { type: 'boolean' },
+    },
     strict: true,
     allowPositionals: false,
   });
+  if (values.tune === true && values['no-tune'] === true) throw new UsageError('give --tune or --no-tune, not both');
   const interrupt = interruption(io);
   try {
     const stack = await startStack(values, io, interrupt).catch((err: unknown) => {
@@ -57,6 +68,7 @@ function startFailure(err: unknown): unknown {
 
 export type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & {
   'no-tune'?: boolean | undefined;
+  tune?: boolean | undefined;
   'exit-after-tune'?: boolean | undefined;
 };
 
@@ -98,7 +110,7 @@ export async function runStack(
   try {
     io.stderr(`› stack is up; logs in ${stack.dirs.logs}, state in ${stack.stateFile}\n`);
     const tuning =
-      values['no-tune'] === true ? Promise.resolve(0) : tuneCommand(['--nats', stack.natsUrl], io, abandon.signal);
+      values['no-tune'] === true ? Promise.resolve(0) : tuneUnlessServing(stack, values, io, abandon.signal);
     void tuning.catch(() => undefined); // when the stack ends first, the tuning's own end no longer matters
     const tuned = await Promise.race([tuning, ended]);
     if (tuned === FAILED) return 1;
@@ -111,6 +123,40 @@ export async function runStack(
     io.stderr('› stopping the stack\n');
     await stack.stop();
   }
+}
+
+/**
+ * The default tuning, unless the model already has a champion (and --tune does not ask for it): a stack started again
+ * serves what it served. A registry that cannot be asked is said, and the tuning runs as on a new stack.
+ */
+async function tuneUnlessServing(
+  stack: Pick<LocalStack, 'natsUrl' | 'trackingUri'>,
+  values: UpValues,
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<number> {
+  if (values.tune !== true) {
+    const name = io.env.MODEL_NAME ?? DEFAULT_MODEL_NAME;
+    const champion = await championVersion(statusClient(io, stack.trackingUri), name).catch((err: unknown) => {
+      io.stderr(
+        `› could not ask MLflow for ${name}'s champion (${(err as Error).message}): tuning as on a new stack\n`,
+      );
+      return undefined;
+    });
+    if (champion !== undefined) {
+      io.stderr(
+        `› ${name} already has a champion, version ${champion}: serving it, not tuning again (mlops tune tunes; mlops up --tune tunes at start)\n`,
+      );
+      return 0;
+    }
+  }
+  return await tuneCommand(['--nats', stack.natsUrl], io, signal);
+}
+
+/** The version behind the model's `champion` alias, undefined when it has none (or is not registered). */
+async function championVersion(mlflow: MlflowClient, name: string): Promise<string | undefined> {
+  const model = await mlflow.getRegisteredModel(name);
+  return model?.aliases.find((a) => a.alias === 'champion')?.version;
 }
 
 /** How the stack ended before the user's tuning or Ctrl-C: a crash loop it gave up on (reported by onEvent). */
