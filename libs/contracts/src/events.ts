@@ -20,6 +20,7 @@ import {
   IMPUTE_STRATEGIES,
   SELECTION_METRICS,
   SOLVER_NAMES,
+  SplitSpecSchema,
   TuneRequestSchema,
 } from './tune-request.js';
 
@@ -159,6 +160,8 @@ export const TuningStartedDataSchema = z.object({
   dataset_spec: DatasetSpecSchema.optional(),
   /** The request's `append_training`, when it had one: rows that trained every trial but were never tested on. */
   append_training: DatasetSpecSchema.optional(),
+  /** The request's train/test split, defaults applied (with the data set, it rebuilds the test rows); absent from older trainers. */
+  split: SplitSpecSchema.optional(),
   /** The folds of the request's cross-validation, when it asked for one. */
   cv: CvFoldsSchema.optional(),
   /** The request's search when it was random (absent: every grid point is a trial). */

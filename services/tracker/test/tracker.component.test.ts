@@ -138,6 +138,7 @@ describe('tracker', () => {
       },
       dataset_spec: datasetSpec,
       append_training: original,
+      split: { test_size: 0.2, random_state: 7, stratify: true },
     });
     await emit(SUBJECTS.runCompleted, `${tuningId}-0`, trial(tuningId, 0, 0.8));
     await until(async () => (await runsOf(tuningId)).some((r) => r.data.tags['mlops.recorded'] === 'completed'));
@@ -145,6 +146,8 @@ describe('tracker', () => {
     const parent = runs.find((r) => r.data.tags['mlops.tuning_parent'] === tuningId)!;
     expect(JSON.parse(parent.data.tags['mlops.dataset_spec']!)).toEqual(datasetSpec);
     expect(parent.data.params).toMatchObject({ n_train: '38', n_test: '2', n_appended: '30' });
+    // The split, with the data set spec, rebuilds the tuning's test rows.
+    expect(parent.data.params).toMatchObject({ test_size: '0.2', split_random_state: '7', stratify: 'true' });
     const inputs = [...parent.inputs.datasetInputs].sort((a, b) => b.dataset.name.localeCompare(a.dataset.name));
     const logged = inputs.map((i) => ({
       name: i.dataset.name,

@@ -137,6 +137,13 @@ export class MlflowRecorder {
         dataset_name: dataset.name,
         n_train: String(dataset.n_train),
         n_test: String(dataset.n_test),
+        ...(data.split === undefined
+          ? {}
+          : {
+              test_size: String(data.split.test_size),
+              split_random_state: String(data.split.random_state),
+              stratify: String(data.split.stratify),
+            }),
         ...(dataset.rows_without_label === undefined ? {} : { rows_without_label: String(dataset.rows_without_label) }),
         ...(appended === undefined ? {} : { n_appended: String(appended.rows) }),
         ...(data.cv === undefined ? {} : { cv: String(data.cv) }),

@@ -78,6 +78,7 @@ export async function openTuning(
       ...optional('lineage', request.lineage),
       dataset_spec: request.dataset,
       ...optional('append_training', request.append_training),
+      split: request.split,
       ...optional('cv', request.cv),
       ...optional('search', request.search?.type === 'random' ? request.search : undefined),
       ...optional('log_models', request.log_models === 'top_k' ? { top_k: request.top_k } : undefined),
