@@ -71,6 +71,11 @@ function stackLines(stack: StackSection, cwd: string): string[] {
 function failure(processes: readonly ProcessStatus[]): string {
   const failed = processes.filter((p) => p.state === 'failed');
   if (failed.length === 0) return '  mlops up failed to start it (its output said why; see the logs)';
+  const atStart = failed.filter((p) => p.restarts === 0 && p.last_exit !== null);
+  if (atStart.length === failed.length) {
+    const which = atStart.map((p) => `${p.name} (${p.last_exit!.reason})`);
+    return `  mlops up could not start ${which.join(', ')}, and stopped the stack: see its log`;
+  }
   const which = failed.map((p) => `${p.name}${p.last_exit === null ? '' : ` (last: ${p.last_exit.reason})`}`);
   return `  mlops up gave up on ${which.join(', ')}, a crash loop, and stopped the stack: see its log`;
 }

@@ -1,6 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ExitStatus, findFreePort, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
+import {
+  type ExitStatus,
+  findFreePort,
+  NotReadyError,
+  ProcessExitedError,
+  type SupervisedProcess,
+  type SupervisorLogger,
+} from '@mlops/supervisor';
 import { LocalStackError } from './errors.js';
 import { named } from './keeper.js';
 import { type MlflowServerHandle, startMlflowServer } from './mlflow-server.js';
@@ -187,11 +194,38 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   } catch (err) {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
     state.stopAllProcesses();
+    const part = partThatFailed(err);
+    // `mlops status` names it afterwards: the console that said why may be gone (a stack run under nohup).
+    if (part !== undefined) {
+      state.updateProcess(part.name, {
+        state: 'failed',
+        last_exit: { at: new Date().toISOString(), reason: part.reason },
+      });
+    }
     state.setStack(options.signal?.aborted === true ? 'stopped' : 'failed');
     await state.flush();
     await release();
     throw err;
   }
+}
+
+/**
+ * The process a failed start-up failed on, and why in one line (how it ended, then the last line it printed: a
+ * configuration error names its variable there); undefined for any other failure (a port taken, a binary missing).
+ */
+function partThatFailed(err: unknown): { name: string; reason: string } | undefined {
+  if (!(err instanceof ProcessExitedError || err instanceof NotReadyError)) return undefined;
+  const how = err.message
+    .split('\n', 1)[0]!
+    .slice(err.processName.length + 1)
+    .replace(/:$/, '');
+  const said = err.output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .at(-1);
+  const reason = said === undefined ? how : `${how}: ${said}`;
+  return { name: err.processName, reason: reason.length > 300 ? `${reason.slice(0, 299)}…` : reason };
 }
 
 /** A part started earlier in the start-up, and how it ended if it did. */
