@@ -83,7 +83,9 @@ export interface Bus {
   publishEvent<S extends EventSubject>(subject: S, data: EventData<S>, identity: EventIdentity): Promise<PublishResult>;
   /**
    * Consumes a durable consumer's events, each parsed and handed to its subject's handler. The stream follows from
-   * the subjects; a body that breaks its schema, or a subject with no handler, is dead-lettered with the reason.
+   * the subjects; a body that breaks its schema, or a subject with no handler, is dead-lettered with the reason. A
+   * handler error is retried later (logged as a failure, or in one line when the error has `retryLater: true`: the
+   * message only came before what it needs).
    */
   consumeEvents<S extends EventSubject>(
     durable: string,

@@ -226,12 +226,21 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
       m.term();
     } else {
       const delay = Math.min((options.retryBaseMs ?? 500) * 2 ** (m.info.deliveryCount - 1), 30_000);
-      log.warn({ ...context, err, retry_in_ms: delay }, 'handler failed: will retry');
+      if (waitsForOrder(err)) log.info({ ...context, waits: err.message, retry_in_ms: delay }, 'not yet: will retry');
+      else log.warn({ ...context, err, retry_in_ms: delay }, 'handler failed: will retry');
       m.nak(delay);
     }
   } finally {
     clearInterval(keepAlive);
   }
+}
+
+/**
+ * A handler's error that only says its message came before what it needs (`retryLater: true`, e.g. a trial before
+ * its tuning's start): ordinary on a stream read in parallel, so it is logged in a line, not as a failure with a stack.
+ */
+function waitsForOrder(err: unknown): err is Error {
+  return err instanceof Error && (err as { retryLater?: unknown }).retryLater === true;
 }
 
 function heldMessage(m: JsMsg): HeldMessage {

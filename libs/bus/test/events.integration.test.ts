@@ -125,6 +125,52 @@ describe('consumeEvents', () => {
     watcher.unsubscribe();
   });
 
+  it('when a handler says its event came before what it needs (retryLater), then it is retried and logged in one line, not as a failure', async () => {
+    const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+    const recording: BusLogger = {
+      info: (fields: Record<string, unknown>, msg?: string) =>
+        void lines.push({ level: 'info', msg: msg ?? '', fields }),
+      warn: (fields: Record<string, unknown>, msg?: string) =>
+        void lines.push({ level: 'warn', msg: msg ?? '', fields }),
+      error() {},
+      debug() {},
+      child: () => recording,
+    } as unknown as BusLogger;
+    const waiting = await connectBus({ servers: nats.url, name: 'events-order-test', logger: recording });
+    const durable = `c-${randomUUID().slice(0, 8)}`;
+    await waiting.ensureConsumer(STREAMS.models.name, {
+      durable,
+      deliverPolicy: 'new',
+      ackWaitMs: 2000,
+      maxDeliver: 5,
+    });
+    let attempts = 0;
+    const handled: string[] = [];
+    const handle = await waiting.consumeEvents(
+      durable,
+      {
+        [SUBJECTS.modelLoadFailed]: async (event) => {
+          attempts++;
+          if (attempts === 1) throw Object.assign(new Error('its tuning has not started yet'), { retryLater: true });
+          if (attempts === 2) throw new Error('MLflow answered 503');
+          handled.push(event.data.version);
+        },
+      },
+      { maxDeliver: 5, ackWaitMs: 2000, retryBaseMs: 50 },
+    );
+    await waiting.publishEvent(SUBJECTS.modelLoadFailed, loadFailed('4'), { key: randomUUID() });
+    await until(() => (handled.length === 1 ? true : undefined));
+    const retries = lines.filter((l) => l.msg.endsWith('will retry'));
+    expect(retries.map((l) => [l.level, l.msg])).toEqual([
+      ['info', 'not yet: will retry'],
+      ['warn', 'handler failed: will retry'],
+    ]);
+    expect(retries[0]?.fields).toMatchObject({ waits: 'its tuning has not started yet' });
+    expect(retries[0]?.fields.err).toBeUndefined();
+    await handle.stop();
+    await waiting.close();
+  });
+
   it('when the handled subjects live in two streams, then consuming is refused', async () => {
     const handlers = { [SUBJECTS.modelRegistered]: async () => {}, [SUBJECTS.runStarted]: async () => {} };
     await expect(bus.consumeEvents('any', handlers)).rejects.toThrow(/one stream/);
