@@ -81,7 +81,8 @@ export function createTrainer(
 /**
  * The snapshots of the replica that opens a queued tuning: it keeps the CSV bytes the tuning pins, for trials whose
  * replica finds the file changed or missing, and reads them itself when a redelivered opening finds the file edited
- * since. A snapshot that cannot be kept is logged and the tuning goes on: its trials then read the file.
+ * since. A snapshot that cannot be kept is logged and the tuning goes on: its trials then read the file. One that
+ * cannot be read is logged too, and the edited file is refused as it would be without snapshots (tune.rejected).
  */
 function snapshotsOfWorker(bus: TrainerBus, logger: Logger): DatasetSnapshots {
   return {
@@ -92,6 +93,13 @@ function snapshotsOfWorker(bus: TrainerBus, logger: Logger): DatasetSnapshots {
         logger.warn({ err, digest, bytes: bytes.length }, 'dataset snapshot not kept: trials read the file itself');
       }
     },
-    read: (digest) => bus.datasetSnapshots.read(digest),
+    async read(digest) {
+      try {
+        return await bus.datasetSnapshots.read(digest);
+      } catch (err) {
+        logger.warn({ err, digest }, 'dataset snapshot not read: the file as it is now is checked against its pin');
+        return undefined;
+      }
+    },
   };
 }
