@@ -71,18 +71,26 @@ async function scoreInBatches(url: string, io: CliIo, initial: readonly Batch[])
 
 /** A batch in two (a batch of one row cannot be split: the predictor's 413 is said as it is). */
 function halves(batch: Batch): Batch[] {
-  const rows: unknown[] = 'features' in batch.body ? batch.body.features : batch.body.records;
+  const rows = rowsOf(batch.body);
   const middle = Math.ceil(rows.length / 2);
-  const wrap = (part: unknown[]): PredictBody =>
-    'features' in batch.body ? { features: part as number[][] } : { records: part as Record<string, Category>[] };
   return [
-    { first: batch.first, body: wrap(rows.slice(0, middle)) },
-    { first: batch.first + middle, body: wrap(rows.slice(middle)) },
+    { first: batch.first, body: withRows(batch.body, rows.slice(0, middle)) },
+    { first: batch.first + middle, body: withRows(batch.body, rows.slice(middle)) },
   ];
 }
 
 function rowCount(body: PredictBody): number {
-  return 'features' in body ? body.features.length : body.records.length;
+  return rowsOf(body).length;
+}
+
+/** A body's rows, whichever form it has. */
+function rowsOf(body: PredictBody): unknown[] {
+  return 'features' in body ? body.features : body.records;
+}
+
+/** A body of the same form as `like` holding `rows`. */
+function withRows(like: PredictBody, rows: unknown[]): PredictBody {
+  return 'features' in like ? { features: rows as number[][] } : { records: rows as Record<string, Category>[] };
 }
 
 /** Rows sent in one request at most: well under the predictor's defaults (10,000 rows, 8 MiB). */
@@ -99,22 +107,20 @@ interface Batch {
 
 /** The rows in requests the predictor takes (by rows and by JSON bytes), in order. */
 function batchesOf(body: PredictBody): Batch[] {
-  const rows: unknown[] = 'features' in body ? body.features : body.records;
-  const wrap = (part: unknown[]): PredictBody =>
-    'features' in body ? { features: part as number[][] } : { records: part as Record<string, Category>[] };
+  const rows = rowsOf(body);
   const batches: Batch[] = [];
   let first = 0;
   let bytes = 0;
   for (let i = 0; i < rows.length; i++) {
     const size = Buffer.byteLength(JSON.stringify(rows[i])) + 1;
     if (i > first && (i - first >= BATCH_ROWS || bytes + size > BATCH_BYTES)) {
-      batches.push({ first, body: wrap(rows.slice(first, i)) });
+      batches.push({ first, body: withRows(body, rows.slice(first, i)) });
       first = i;
       bytes = 0;
     }
     bytes += size;
   }
-  batches.push({ first, body: wrap(rows.slice(first)) });
+  batches.push({ first, body: withRows(body, rows.slice(first)) });
   return batches;
 }
 
