@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { numberTextProblem, numberVariables } from './env-numbers.js';
 
 /** Thrown by {@link parseConfig} with every problem in the environment listed, one per line. */
 export class ConfigError extends Error {
@@ -10,18 +11,28 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses environment variables with a zod schema, failing fast with every problem named by variable. */
+/**
+ * Parses environment variables with a zod schema, failing fast with every problem named by variable. A number variable
+ * takes plain decimal text only (`500`, `0.25`, `1e9`): empty, hexadecimal, padded or `Infinity` text is refused.
+ */
 export function parseConfig<T extends z.ZodType>(
   service: string,
   schema: T,
   env: Record<string, string | undefined>,
 ): z.output<T> {
+  const numberProblems = new Map<string, string>();
+  for (const name of numberVariables(schema)) {
+    const text = env[name];
+    const problem = text === undefined ? undefined : numberTextProblem(name, text);
+    if (problem !== undefined) numberProblems.set(name, problem);
+  }
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    service,
-    result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(env)'}: ${issue.message}`),
-  );
+  if (result.success && numberProblems.size === 0) return result.data;
+  const schemaProblems = (result.error?.issues ?? [])
+    // A number refused above gets that one line, not also zod's wording of what coercion made of it.
+    .filter((issue) => !numberProblems.has(String(issue.path[0])))
+    .map((issue) => `${issue.path.map(String).join('.') || '(env)'}: ${issue.message}`);
+  throw new ConfigError(service, [...numberProblems.values(), ...schemaProblems]);
 }
 
 /** A log level variable (LOG_LEVEL), defaulting to info. */

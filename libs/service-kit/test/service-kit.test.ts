@@ -39,6 +39,40 @@ describe('parseConfig', () => {
       expect.objectContaining({ problems: [expect.stringMatching(/^PORT:/), expect.stringMatching(/^NATS_URL:/)] }),
     );
   });
+
+  const numbers = z
+    .object({
+      PORT: z.coerce.number().int().min(0).default(8080),
+      RATIO: z.coerce.number().gt(0).optional(),
+      NAME: z.string().default('x'),
+    })
+    .superRefine(() => undefined);
+
+  it.each([
+    ['', /^PORT is empty: unset it to take the default/],
+    ['0x10', /^PORT: "0x10" is not a number: write a decimal number/],
+    [' 500', /^PORT: " 500" has spaces around the number/],
+    ['Infinity', /^PORT: "Infinity" is not a number/],
+    ['abc', /^PORT: "abc" is not a number/],
+    ['1_000', /^PORT: "1_000" is not a number/],
+  ])('when a number variable is %j, then the one problem says why in plain words', (text, wording) => {
+    expect(() => parseConfig('svc', numbers, { PORT: text })).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(wording)] }),
+    );
+  });
+
+  it('when number variables are plain decimals, then they parse (exponent and fraction too)', () => {
+    expect(parseConfig('svc', numbers, { PORT: '1e3', RATIO: '.25' })).toEqual({ PORT: 1000, RATIO: 0.25, NAME: 'x' });
+    expect(parseConfig('svc', numbers, { PORT: '+80', RATIO: '2.' })).toEqual({ PORT: 80, RATIO: 2, NAME: 'x' });
+  });
+
+  it('when a number is refused and another variable breaks its own rule, then both are listed', () => {
+    expect(() => parseConfig('svc', numbers, { PORT: 'x', RATIO: '-1' })).toThrow(
+      expect.objectContaining({
+        problems: [expect.stringMatching(/^PORT: "x" is not a number/), expect.stringMatching(/^RATIO: /)],
+      }),
+    );
+  });
 });
 
 describe('createLogger', () => {
