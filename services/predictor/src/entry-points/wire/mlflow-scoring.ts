@@ -1,7 +1,14 @@
 import { type CsvRecord, CsvSyntaxError, type DenseMatrix, isBlankRecord, isDecimalCell, readCsv } from '@mlops/ml';
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import { InvocationsRequestShapes, PositionalSplit } from './schemas.js';
-import { notFinite, recordsToMatrix, requireOneField, rowsToMatrix, validateBody } from './scoring-request.js';
+import {
+  notFinite,
+  recordsToMatrix,
+  refuseRepeatedColumns,
+  requireOneField,
+  rowsToMatrix,
+  validateBody,
+} from './scoring-request.js';
 
 const JSON_FIELDS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
@@ -119,14 +126,6 @@ function splitToMatrix(
     }
   }
   return { rows: data.length, cols: width, data: out };
-}
-
-/** A split frame naming one column twice is ambiguous (pandas would keep both): refused, naming it. */
-export function refuseRepeatedColumns(columns: readonly string[]): void {
-  const repeated = columns.find((name, i) => columns.indexOf(name) !== i);
-  if (repeated !== undefined) {
-    throw new BadScoringRequest(`dataframe_split.columns names "${repeated}" more than once`);
-  }
 }
 
 function columnsToMatrix(

@@ -127,3 +127,12 @@ export function requireOneField<F extends string>(body: unknown, fields: readonl
   }
   return present[0] as F;
 }
+
+/** A split frame naming one column twice is ambiguous (pandas would keep both): refused, naming it. */
+export function refuseRepeatedColumns(columns: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of columns) {
+    if (seen.has(name)) throw new BadScoringRequest(`dataframe_split.columns names "${name}" more than once`);
+    seen.add(name);
+  }
+}

@@ -13,10 +13,9 @@ import {
 } from '@mlops/ml';
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import type { TableInput } from '../../domain/served-model.js';
-import { refuseRepeatedColumns } from './mlflow-scoring.js';
 import { firstOutOfType } from './open-inference.js';
 import { NUMERIC_DATATYPES } from './schemas.js';
-import { requireOneField } from './scoring-request.js';
+import { refuseRepeatedColumns, requireOneField } from './scoring-request.js';
 
 const NUMERIC: ReadonlySet<string> = new Set(NUMERIC_DATATYPES);
 
