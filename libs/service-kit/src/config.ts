@@ -28,7 +28,15 @@ export function parseConfig<T extends z.ZodType>(
   }
   const result = schema.safeParse(env);
   if (result.success && numberProblems.size === 0) return result.data;
-  const schemaProblems = (result.error?.issues ?? [])
+  const issues = result.error?.issues ?? [];
+  for (const issue of issues) {
+    // A schema's own wording of a bad number ("must be a number of seconds") says more than the generic one.
+    const name = String(issue.path[0]);
+    if (numberProblems.has(name) && issue.code === 'invalid_type' && !issue.message.startsWith('Invalid input')) {
+      numberProblems.set(name, `${name}: ${issue.message}, got ${JSON.stringify(env[name])}`);
+    }
+  }
+  const schemaProblems = issues
     // A number refused above gets that one line, not also zod's wording of what coercion made of it.
     .filter((issue) => !numberProblems.has(String(issue.path[0])))
     .map((issue) => `${issue.path.map(String).join('.') || '(env)'}: ${issue.message}`);

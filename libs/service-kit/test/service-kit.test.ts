@@ -66,6 +66,16 @@ describe('parseConfig', () => {
     expect(parseConfig('svc', numbers, { PORT: '+80', RATIO: '2.' })).toEqual({ PORT: 80, RATIO: 2, NAME: 'x' });
   });
 
+  it("when a number variable's schema words its own type error, then that wording leads", () => {
+    const seconds = z.object({ WAIT: z.coerce.number({ message: 'must be a number of seconds' }).default(1) });
+    expect(() => parseConfig('svc', seconds, { WAIT: 'soon' })).toThrow(
+      expect.objectContaining({ problems: ['WAIT: must be a number of seconds, got "soon"'] }),
+    );
+    expect(() => parseConfig('svc', seconds, { WAIT: '0x10' })).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(/^WAIT: "0x10" is not a number/)] }),
+    );
+  });
+
   it('when a number is refused and another variable breaks its own rule, then both are listed', () => {
     expect(() => parseConfig('svc', numbers, { PORT: 'x', RATIO: '-1' })).toThrow(
       expect.objectContaining({
