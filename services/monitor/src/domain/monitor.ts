@@ -1,17 +1,16 @@
-import {
-  type EventData,
-  type FeedbackItem,
-  type FeedbackReply,
-  MAX_LISTED_FEEDBACK_ERRORS,
-  type MonitorCheckpoint,
-  type MonitorWindowData,
-  type RetrainHistoryReply,
-  type RetrainOutcome,
-  type RetrainReply,
-  type VersionStatus,
+import type {
+  EventData,
+  FeedbackItem,
+  FeedbackReply,
+  MonitorCheckpoint,
+  MonitorWindowData,
+  RetrainHistoryReply,
+  RetrainOutcome,
+  RetrainReply,
+  VersionStatus,
 } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
-import { type ClassOfLabel, classOfLabel, predictedIndex, type VersionClasses } from './class-labels.js';
+import { predictedIndex } from './class-labels.js';
 import {
   type DriftRules,
   driftOfWindow,
@@ -21,9 +20,9 @@ import {
   type VersionReference,
 } from './drift-report.js';
 import { foldEpisode, type StoredEpisode } from './episode-replay.js';
+import { type ClassesLookup, recordLabels, waitForPredictions } from './label-intake.js';
 import { LabelJoin } from './label-join.js';
 import { livePerformance, type PerformanceRules } from './live-performance.js';
-import { type Patience, waitPatiently } from './patient-wait.js';
 import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
 import { type PredictionBatch, versionKey } from './prediction-batch.js';
 import { automaticCause, type RetrainCause, type RetrainRules } from './retrain-policy.js';
@@ -58,22 +57,11 @@ export interface MonitorDeps {
   readonly retrainer?: Retrainer;
 }
 
-/**
- * A label that overtook its prediction waits 2 s and 20 polls for it (see waitPatiently), never past 4 s: the
- * predictor's POST /feedback stops waiting for the answer at 5 s (PREDICTOR_FEEDBACK_TIMEOUT_MS).
- */
-const LABEL_WAIT: Patience = { ms: 2000, polls: 20, everyMs: 100, atMostMs: 4000 };
 const PERFORMANCE_REFRESH_MS = 5000;
 /** Labels have a version's performance judged at most this often (see judgeSoon). */
 const LABEL_JUDGE_MS = 1000;
 /** `mlops monitor` shows live performance at most this old (a pass per version: many versions would stall). */
 const STATUS_PERFORMANCE_MS = 1000;
-const LABEL_PUBLISHES_AT_ONCE = 64;
-const DUPLICATE_IN_BATCH = {
-  ok: false,
-  refusal: 'duplicate',
-  message: 'the same prediction id comes twice in this batch (the first label wins)',
-} as const;
 /** Windows handed to MLflow and not written yet, at most: beyond, a window waits for MLflow to catch up. */
 const MLFLOW_MAX_PENDING = 32;
 /** An automatic retrain trigger of one version is weighed at most this often (each weighing scans the label join). */
@@ -266,8 +254,18 @@ export class Monitor {
 
   /** Labels from a client: each joined, stored as `label.recorded`, or refused with why; returns the answer. */
   async feedback(items: readonly FeedbackItem[]): Promise<FeedbackReply> {
-    if (items.some((item) => !this.join.check(item.prediction_id, item.model).ok)) await this.waitForPredictions(items);
-    return await this.serially(async () => this.recordLabels(items));
+    await waitForPredictions(items, this.join, this.now);
+    return await this.serially(async () => {
+      const { reply, touched } = await recordLabels(items, {
+        join: this.join,
+        classesOf: (model, version) => this.classesOf(model, version),
+        announce: this.deps.announce,
+        metrics: this.deps.metrics,
+        now: this.now,
+      });
+      for (const key of touched) await this.judgeSoon(key);
+      return reply;
+    });
   }
 
   /** What the monitor knows of every version (or the ones asked for). */
@@ -313,55 +311,6 @@ export class Monitor {
     };
   }
 
-  private async recordLabels(items: readonly FeedbackItem[]): Promise<FeedbackReply> {
-    const errors: FeedbackReply['errors'] = [];
-    const refuse = (error: FeedbackReply['errors'][number]) => {
-      refused++;
-      if (errors.length < MAX_LISTED_FEEDBACK_ERRORS) errors.push(error);
-    };
-    let duplicates = 0;
-    let refused = 0;
-    const receivedAt = this.now();
-    const joined = new Map<string, EventData<'label.recorded'>>();
-    const classLabels = new Map<string, Promise<ClassesLookup>>();
-    for (const [index, item] of items.entries()) {
-      const outcome = this.join.check(item.prediction_id, item.model);
-      // The label is checked before the repeat: a label that names no class is refused as such, never a duplicate.
-      const owner = outcome.ok
-        ? outcome
-        : outcome.refusal === 'duplicate'
-          ? this.join.versionOf(item.prediction_id)
-          : undefined;
-      const label = owner && (await this.classOf(item.label, owner.model, owner.version, classLabels));
-      if (label !== undefined && 'error' in label) {
-        refuse({ path: items.length === 1 ? 'label' : `${index}.label`, message: label.error });
-        continue;
-      }
-      if (outcome.ok && label !== undefined && !joined.has(item.prediction_id)) {
-        joined.set(item.prediction_id, {
-          prediction_id: item.prediction_id,
-          model: outcome.model,
-          version: outcome.version,
-          label: label.index,
-          predicted_at: new Date(outcome.predictedAtMs).toISOString(),
-          received_at: new Date(receivedAt).toISOString(),
-        });
-        continue;
-      }
-      const refusal = outcome.ok ? DUPLICATE_IN_BATCH : outcome;
-      this.join.countRefusal(refusal);
-      // A row its request does not have is an unknown prediction id, as the status counts it.
-      this.deps.metrics.labels('', refusal.refusal === 'bad_row' ? 'unknown' : refusal.refusal, 1);
-      if (refusal.refusal === 'duplicate') duplicates++;
-      else refuse({ path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`, message: refusal.message });
-    }
-    await this.storeLabels([...joined.values()], receivedAt);
-    const accepted = joined.size;
-    // Partial only when some label was stored: refusals beside mere repeats store nothing (422/404, not 207).
-    const status = refused === 0 ? 'accepted' : accepted > 0 ? 'partial' : 'rejected';
-    return { status, accepted, duplicates, refused, errors };
-  }
-
   /** The window's drift; a window the statistics cannot take is reported without drift (logged), never lost. */
   private driftOf(window: ClosedWindow, reference: VersionReference) {
     try {
@@ -373,54 +322,15 @@ export class Monitor {
     }
   }
 
-  /**
-   * A label as its class index, by the version's classes (read once per version and batch in `lookups`): the class's
-   * own value (number or text) or its index (see classOfLabel). When the classes cannot be read now, the label is
-   * refused as one to send again.
-   */
-  private async classOf(
-    label: FeedbackItem['label'],
-    model: string,
-    version: string,
-    lookups: Map<string, Promise<ClassesLookup>>,
-  ): Promise<ClassOfLabel> {
-    const key = versionKey(model, version);
-    let lookup = lookups.get(key);
-    if (lookup === undefined) {
-      lookup = this.referenceOf(model, version).then(
-        (reference): ClassesLookup =>
-          reference.inputs === undefined
-            ? { failure: reference.driftUnavailable ?? 'its classes are not known' }
-            : { classes: reference.inputs.classes, classLabels: reference.classLabels },
-        (err: unknown) => ({ failure: (err as Error)?.message ?? String(err) }),
-      );
-      lookups.set(key, lookup);
-    }
-    const found = await lookup;
-    // A class index needs no lookup: MLflow being down (or a version's files unreadable) must not refuse 0 and 1.
-    if ('failure' in found && (label === 0 || label === 1)) return { index: label };
-    if ('failure' in found) {
-      return {
-        error: `${JSON.stringify(label)} cannot be mapped now: the classes of ${model} version ${version} could not be read (${found.failure}); send it again`,
-      };
-    }
-    return classOfLabel(label, found, `${model} version ${version}`);
-  }
-
-  /** Stores the joined labels (LABEL_PUBLISHES_AT_ONCE in flight), then counts them and judges performance. */
-  private async storeLabels(labels: readonly EventData<'label.recorded'>[], receivedAt: number): Promise<void> {
-    for (let start = 0; start < labels.length; start += LABEL_PUBLISHES_AT_ONCE) {
-      const chunk = labels.slice(start, start + LABEL_PUBLISHES_AT_ONCE);
-      await Promise.all(chunk.map((label) => this.deps.announce.labelRecorded(label)));
-    }
-    const touched = new Set<string>();
-    for (const label of labels) {
-      this.join.applyLabel(label.prediction_id, label.label, receivedAt);
-      const key = versionKey(label.model, label.version);
-      this.deps.metrics.labels(key, 'joined', 1);
-      touched.add(key);
-    }
-    for (const key of touched) await this.judgeSoon(key);
+  /** A version's classes for its labels, or why they cannot be read now. */
+  private classesOf(model: string, version: string): Promise<ClassesLookup> {
+    return this.referenceOf(model, version).then(
+      (reference): ClassesLookup =>
+        reference.inputs === undefined
+          ? { failure: reference.driftUnavailable ?? 'its classes are not known' }
+          : { classes: reference.inputs.classes, classLabels: reference.classLabels },
+      (err: unknown) => ({ failure: (err as Error)?.message ?? String(err) }),
+    );
   }
 
   /**
@@ -437,16 +347,6 @@ export class Monitor {
     }
     this.judgedAt.set(key, now);
     await this.judgePerformance(key);
-  }
-
-  /** A label may overtake its prediction on the way in: give the consumer a moment before calling an id unknown. */
-  private async waitForPredictions(items: readonly FeedbackItem[]): Promise<void> {
-    const unknown = () =>
-      items.some((i) => {
-        const o = this.join.check(i.prediction_id, i.model);
-        return !o.ok && o.refusal === 'unknown';
-      });
-    await waitPatiently(unknown, LABEL_WAIT, this.now);
   }
 
   private async report(window: ClosedWindow): Promise<void> {
@@ -882,9 +782,6 @@ export class Monitor {
     return run;
   }
 }
-
-/** A version's classes, or why they could not be read. */
-type ClassesLookup = VersionClasses | { readonly failure: string };
 
 /** When the window's earliest row was predicted (before it reached the monitor): where a drift episode begins. */
 function firstPredictionMs(window: ClosedWindow): number {
