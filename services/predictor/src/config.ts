@@ -16,6 +16,9 @@ import { z } from 'zod';
 /** Ends the durable consumer of worker N > 1 of a multi-process predictor, so no instance name may end so. */
 const WORKER_SUFFIX = /-w\d+$/;
 
+/** A bearer token shorter than this is refused: it could be guessed. */
+const MIN_TOKEN_LENGTH = 16;
+
 /** Every environment variable the predictor reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
   .object({
@@ -65,7 +68,10 @@ export const configSchema = z
     PREDICTOR_AUTH_TOKENS: z
       .string()
       .default('')
-      .describe('Comma-separated bearer tokens for the prediction and model routes; empty turns authentication off'),
+      .superRefine(checkTokens)
+      .describe(
+        `Comma-separated bearer tokens for the prediction and model routes, each at least ${MIN_TOKEN_LENGTH} characters; empty (or unset) turns authentication off`,
+      ),
     PREDICTOR_AUTH_HEALTH: flagSchema(false).describe('Whether health routes also need a token (when tokens are set)'),
     PREDICTOR_AUTH_METRICS: flagSchema(false).describe('Whether /metrics also needs a token (when tokens are set)'),
     PREDICTOR_MODEL_POLL_MS: z.coerce
@@ -130,7 +136,42 @@ export const configSchema = z
       .describe('POST /feedback: how long to wait for the monitor’s answer on feedback.received (then 504)'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
-  .superRefine(checkNatsEnv);
+  .superRefine(checkNatsEnv)
+  .superRefine(checkProtectedRoutes);
+
+/** Each comma-separated token is non-empty and long enough: a stray comma must not turn authentication off unseen. */
+function checkTokens(value: string, ctx: z.RefinementCtx): void {
+  if (value === '') return;
+  const tokens = value.split(',').map((t) => t.trim());
+  if (tokens.some((t) => t === '')) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'holds an empty token (a stray comma or spaces): list tokens separated by single commas, or leave it empty to turn authentication off',
+    });
+  } else if (tokens.some((t) => t.length < MIN_TOKEN_LENGTH)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `each token must be at least ${MIN_TOKEN_LENGTH} characters (one is shorter)`,
+    });
+  }
+}
+
+/** PREDICTOR_AUTH_HEALTH and PREDICTOR_AUTH_METRICS protect nothing without tokens: refused rather than ignored. */
+function checkProtectedRoutes(
+  env: { PREDICTOR_AUTH_TOKENS: string; PREDICTOR_AUTH_HEALTH: boolean; PREDICTOR_AUTH_METRICS: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (env.PREDICTOR_AUTH_TOKENS !== '') return;
+  for (const name of ['PREDICTOR_AUTH_HEALTH', 'PREDICTOR_AUTH_METRICS'] as const) {
+    if (env[name])
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'is true but PREDICTOR_AUTH_TOKENS is empty: set tokens, or leave it false',
+      });
+  }
+}
 
 /**
  * The instance name when PREDICTOR_INSTANCE is unset: unique for each host and port (two instances cannot listen on

@@ -134,6 +134,12 @@ export function createPredictor(
       { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
       'predictor started',
     );
+    if (config.auth.tokens.length === 0 && !isLoopback(config.host) && (deps.worker?.slot ?? 1) === 1) {
+      logger.warn(
+        { host: config.host },
+        'no PREDICTOR_AUTH_TOKENS: anyone who reaches this address can score, read the model and send labels',
+      );
+    }
   };
   return {
     slot,
@@ -161,4 +167,9 @@ export function createPredictor(
       logger.info('predictor stopped');
     },
   };
+}
+
+/** Whether a bind address only takes connections from this machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

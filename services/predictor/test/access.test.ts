@@ -52,6 +52,40 @@ describe('bearer tokens', () => {
     }
   });
 
+  it('when a protected path comes with a fragment or in absolute form, then it is not served without a token', async () => {
+    t = await startTestServer({
+      model: fittedModel(),
+      auth: { tokens: ['s3cret'], protectHealth: true, protectMetrics: true },
+    });
+    const ask = (target: string, extra = '') =>
+      rawExchange(t?.base ?? '', `GET ${target} HTTP/1.1\r\nHost: x\r\n${extra}Connection: close\r\n\r\n`);
+    for (const target of [
+      '/model#x',
+      '/model#',
+      '/metrics#',
+      '/ready#',
+      '/v2/health/ready#a',
+      '/v2/models/One_Customer_Classifier#',
+    ]) {
+      const answer = await ask(target);
+      expect(answer, target).toMatch(/^HTTP\/1\.1 400/);
+      expect(answer, target).toMatch(/"code":"BAD_REQUEST"/);
+      expect(answer, target).not.toMatch(/One_Customer_Classifier|predictor_|"ready"/);
+    }
+    for (const target of [
+      'http://a/model',
+      'HTTP://a/metrics',
+      'http://a/v2/models/One_Customer_Classifier/versions/1',
+    ]) {
+      expect(await ask(target), target).toMatch(/^HTTP\/1\.1 401/);
+      expect(await ask(target, 'Authorization: Bearer s3cret\r\n'), target).toMatch(/^HTTP\/1\.1 200/);
+    }
+    const scored = await ask('http://a/predict?x=1', 'Authorization: Bearer s3cret\r\n');
+    expect(scored, 'absolute form without a body').toMatch(/^HTTP\/1\.1 405/);
+    for (const target of ['*', 'a/model', 'ftp://a/model'])
+      expect(await ask(target), target).toMatch(/^HTTP\/1\.1 400/);
+  });
+
   it('when a protected path is asked for in another case or with a trailing slash, then it is not served without a token', async () => {
     t = await startTestServer({
       model: fittedModel(),

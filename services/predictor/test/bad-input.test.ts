@@ -210,3 +210,62 @@ describe('bad percent-escapes in the path', () => {
     expect((await call(t.base, 'GET', '/v2/models/clf/ready')).status).toBe(200);
   });
 });
+
+describe('bodies not declared as JSON', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ model: fittedModel() });
+  });
+  afterAll(async () => t.close());
+  const row = JSON.stringify({ features: Array(20).fill(0) });
+  const infer = JSON.stringify({
+    inputs: [{ name: 'input-0', shape: [1, 20], datatype: 'FP64', data: Array(20).fill(0) }],
+  });
+  const routes = [
+    ['/predict', row, 200],
+    ['/v2/models/One_Customer_Classifier/infer', infer, 200],
+    ['/feedback', JSON.stringify({ prediction_id: 'x-0', label: 1 }), 503],
+  ] as const;
+
+  it.each(
+    routes.flatMap(([path, body]) =>
+      [
+        'text/plain',
+        'text/plain;charset=UTF-8',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+      ].map((type) => [path, type, body] as const),
+    ),
+  )('when %s gets a %s body (a web page can send one cross-origin unasked), then 415 names the type to send', async (path, type, body) => {
+    const answer = await call(t.base, 'POST', path, body, { 'content-type': type });
+    expect(answer.status).toBe(415);
+    expect(answer.text).toContain(`Content-Type ${type} is not read here: send JSON as application/json`);
+  });
+
+  it.each(
+    routes,
+  )('when %s gets JSON declared as such or not declared at all, then it is read', async (path, body, status) => {
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'Application/JSON',
+      'application/vnd.api+json',
+    ]) {
+      expect((await call(t.base, 'POST', path, body, { 'content-type': type })).status, type).toBe(status);
+    }
+    const bare = await new Promise<number>((resolve, reject) => {
+      const { hostname, port } = new URL(t.base);
+      const req = request(
+        { hostname, port, path, method: 'POST', headers: { 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(bare, 'no Content-Type').toBe(status);
+  });
+});

@@ -80,3 +80,34 @@ describe('MLflow credentials in the predictor configuration', () => {
     expect(configError({ ...base, MLFLOW_TRACKING_TOKEN: 't' })).toBeUndefined();
   });
 });
+
+describe('bearer token settings', () => {
+  const problems = (env: Record<string, string>) => (configError(env) as ConfigError | undefined)?.problems;
+
+  it('when PREDICTOR_AUTH_TOKENS holds an empty token (a stray comma, spaces), then the start is refused, not run open', () => {
+    for (const value of [',', ' ', 'abcdefghijklmnopqrst,', 'abcdefghijklmnopqrst,,0123456789abcdef']) {
+      expect(problems({ PREDICTOR_AUTH_TOKENS: value }), value).toEqual([
+        expect.stringMatching(/^PREDICTOR_AUTH_TOKENS: holds an empty token/),
+      ]);
+    }
+  });
+
+  it('when a token is shorter than 16 characters, then the start is refused; long ones are kept, trimmed', () => {
+    expect(problems({ PREDICTOR_AUTH_TOKENS: 'abcdefghijklmnopqrst,short' })).toEqual([
+      'PREDICTOR_AUTH_TOKENS: each token must be at least 16 characters (one is shorter)',
+    ]);
+    const tokens = 'abcdefghijklmnopqrst, 0123456789abcdef';
+    expect(loadConfig({ PREDICTOR_AUTH_TOKENS: tokens }).auth.tokens).toEqual([
+      'abcdefghijklmnopqrst',
+      '0123456789abcdef',
+    ]);
+    expect(loadConfig({}).auth.tokens).toEqual([]);
+  });
+
+  it('when health or metrics are to be protected without tokens, then the start is refused naming the setting', () => {
+    expect(problems({ PREDICTOR_AUTH_HEALTH: 'true', PREDICTOR_AUTH_METRICS: 'yes' })).toEqual([
+      expect.stringMatching(/^PREDICTOR_AUTH_HEALTH: is true but PREDICTOR_AUTH_TOKENS is empty/),
+      expect.stringMatching(/^PREDICTOR_AUTH_METRICS: is true but PREDICTOR_AUTH_TOKENS is empty/),
+    ]);
+  });
+});

@@ -11,6 +11,7 @@ import {
 import type { FeedbackSink } from '../domain/ports.js';
 import { BadScoringRequest } from '../domain/scoring-rules.js';
 import { BodyTooLarge, ClientWentAway, EncodedBody, readBody } from './body.js';
+import { notJsonMessage, readsAsJson } from './json-content-type.js';
 import { sendReply } from './scoring-handler.js';
 import { MalformedJson, parseJson, type Reply } from './scoring-protocols.js';
 import { firstProblem } from './wire/zod-problems.js';
@@ -44,6 +45,11 @@ const UNAVAILABLE: Readonly<Record<FeedbackProblem, { status: number; code: stri
 
 /** `POST /feedback`: validates the labels, names the model on each, forwards them to the monitor, answers its reply. */
 export async function handleFeedback(req: IncomingMessage, res: ServerResponse, deps: FeedbackDeps): Promise<void> {
+  const contentType = req.headers['content-type'] ?? '';
+  if (!readsAsJson(contentType)) {
+    sendReply(res, error(415, 'UNSUPPORTED_MEDIA_TYPE', notJsonMessage(contentType)), true);
+    return;
+  }
   try {
     const body = parseJson(await readBody(req, deps.maxBodyBytes));
     // A text label ("yes") goes as it is: the monitor maps it by the version that scored the prediction.

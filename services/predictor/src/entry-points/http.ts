@@ -4,9 +4,9 @@ import type { FeedbackSink, PredictionLog } from '../domain/ports.js';
 import { createAccessCheck } from './auth.js';
 import { type FeedbackDeps, handleFeedback } from './feedback-handler.js';
 import type { HttpDeps } from './http-deps.js';
-import { createReadApp } from './read-routes.js';
+import { createReadApp, NOT_FOUND_BODY } from './read-routes.js';
 import { createRequestIds } from './request-ids.js';
-import { matchRoute } from './routes.js';
+import { matchRoute, originForm } from './routes.js';
 import { handleScoring, sendReply } from './scoring-handler.js';
 
 const NO_LOG: PredictionLog = { record: () => undefined };
@@ -34,7 +34,13 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     logger: deps.logger,
   };
   return (req, res) => {
-    const url = req.url ?? '/';
+    const url = originForm(req.url ?? '/');
+    if (url === undefined) {
+      const message = 'the request target must be a path such as /predict (no fragment)';
+      sendReply(res, { status: 400, body: { error: { code: 'BAD_REQUEST', message } } }, true);
+      return;
+    }
+    req.url = url;
     const query = url.indexOf('?');
     const route = matchRoute(req.method ?? 'GET', query < 0 ? url : url.slice(0, query));
     const done = deps.metrics.startRequest(route.endpoint);
@@ -64,6 +70,10 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
         },
         true,
       );
+      return;
+    }
+    if (route.unmatched) {
+      sendReply(res, { status: 404, body: NOT_FOUND_BODY }, false);
       return;
     }
     if (route.scoring !== undefined) {

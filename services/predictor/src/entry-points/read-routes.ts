@@ -6,6 +6,11 @@ import { buildOpenApiDocument, PREDICTOR_VERSION } from './openapi.js';
 import { READ_ROUTES, type ReadRouteKey } from './route-table.js';
 import { describeModel, oipMetadata } from './wire/model-metadata.js';
 
+/** The answer to a path no route has. */
+export const NOT_FOUND_BODY = {
+  error: { code: 'NOT_FOUND', message: 'no such route: see GET /docs (or /openapi.json) for the routes served here' },
+} as const;
+
 /** The read-only routes of the table (health and readiness, model metadata, metrics, OpenAPI, docs) on express. */
 export function createReadApp(deps: HttpDeps): Express {
   const app = express();
@@ -17,12 +22,7 @@ export function createReadApp(deps: HttpDeps): Express {
   const handlers: Record<ReadRouteKey, RequestHandler> = { ...serviceReads(deps), ...openInferenceReads(deps) };
   for (const route of READ_ROUTES) app.get(route.path.replace(/\{(\w+)\}/g, ':$1'), handlers[route.read]);
   app.use((_req, res) => {
-    res.status(404).json({
-      error: {
-        code: 'NOT_FOUND',
-        message: 'no such route: see GET /docs (or /openapi.json) for the routes served here',
-      },
-    });
+    res.status(404).json(NOT_FOUND_BODY);
   });
   app.use(answerError(deps));
   return app;

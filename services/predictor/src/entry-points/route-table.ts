@@ -135,7 +135,7 @@ const FEEDBACK: Pick<ForwardRoute, 'request' | 'answers'> = {
     '401': ['Bearer token missing or wrong (only when tokens are configured)', 'Error'],
     '404': ['The monitor refused every label: none of the prediction ids is known', 'FeedbackReply'],
     '413': ['Body larger than the limit, or more labels than one NATS message carries', 'Error'],
-    '415': ['A compressed body (Content-Encoding): send it uncompressed', 'Error'],
+    '415': ['A body declared as other than JSON (form data, plain text), or compressed (Content-Encoding)', 'Error'],
     '422': ['The monitor refused every label (another model, an expired prediction, …)', 'FeedbackReply'],
     '502': ['The monitor answered something unreadable', 'Error'],
     '503': ['The monitor is not running (Retry-After)', 'Error'],

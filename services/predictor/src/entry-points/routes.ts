@@ -18,6 +18,8 @@ export interface RouteMatch {
   readonly params: { readonly [P in PathParam]?: string | undefined };
   /** Set when the path exists but not for this method: the methods it has (answer 405). */
   readonly allowed?: readonly string[];
+  /** Set when no route has the path (answer 404 here: nothing the table did not classify reaches a handler). */
+  readonly unmatched?: true;
 }
 
 /** A path template of the table compiled to a pattern: each `{param}` is one non-empty segment. */
@@ -34,11 +36,11 @@ const STATIC: ReadonlyMap<string, RouteSpec> = new Map(
   ROUTES.filter((route) => !route.path.includes('{')).map((route) => [route.path, route]),
 );
 const TEMPLATES: readonly Template[] = ROUTES.filter((route) => route.path.includes('{')).map(compile);
-const UNMATCHED: RouteMatch = { endpoint: 'unmatched', access: 'public', params: {} };
+const UNMATCHED: RouteMatch = { endpoint: 'unmatched', access: 'public', params: {}, unmatched: true };
 
 const STATIC_MATCHES = new Map<string, RouteMatch>();
 
-/** Classifies a request by method and path (query excluded); unknown paths go to the 404 handler. */
+/** Classifies a request by method and path (query excluded); an unknown path is `unmatched` (a 404). */
 export function matchRoute(method: string, path: string): RouteMatch {
   const fixed = STATIC.get(path);
   if (fixed !== undefined) {
@@ -91,5 +93,23 @@ function param(found: RegExpExecArray, group: number): string | undefined {
     return decodeURIComponent(segment);
   } catch {
     return segment;
+  }
+}
+
+/**
+ * The request target as the path (and query) the routes and express both see: origin form as it came, the absolute
+ * form (`http://host/path`, RFC 9112 3.2.2) cut to its path; undefined for a target with a fragment or of any other
+ * form (a 400). Express would otherwise serve `/model#x` or `http://h/model` as `/model`, past a check that did not
+ * recognise them.
+ */
+export function originForm(target: string): string | undefined {
+  if (target.includes('#')) return undefined;
+  if (target.charCodeAt(0) === 47 /* / */) return target;
+  if (!/^https?:\/\//i.test(target)) return undefined;
+  try {
+    const url = new URL(target);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return undefined;
   }
 }

@@ -2,6 +2,7 @@ import type { DenseMatrix } from '@mlops/ml';
 import type { Scored } from '../domain/scoring.js';
 import type { ScoringLimits } from '../domain/scoring-rules.js';
 import type { ServedModel } from '../domain/served-model.js';
+import { notJsonMessage, readsAsJson } from './json-content-type.js';
 import type { ScoringKind } from './route-table.js';
 import type { RouteMatch } from './routes.js';
 import { scanFeatureRows } from './wire/feature-rows-scan.js';
@@ -60,7 +61,8 @@ export interface ScoringProtocol {
 const JSON_BODY = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 const native: ScoringProtocol = {
-  refuseContentType: () => undefined,
+  refuseContentType: (contentType) =>
+    readsAsJson(contentType) ? undefined : native.error(415, 'UNSUPPORTED_MEDIA_TYPE', notJsonMessage(contentType)),
   refuseModel: () => undefined,
   parse: ({ served, body, limits }) =>
     served.table !== undefined
@@ -111,7 +113,10 @@ const MLFLOW_CODES: Readonly<Record<string, string>> = {
 };
 
 const openInference: ScoringProtocol = {
-  refuseContentType: () => undefined,
+  refuseContentType: (contentType) =>
+    readsAsJson(contentType)
+      ? undefined
+      : openInference.error(415, 'UNSUPPORTED_MEDIA_TYPE', notJsonMessage(contentType)),
   refuseModel(served, route) {
     const { name, version } = route.params;
     if (name === served.name && (version === undefined || version === served.version)) return undefined;
