@@ -84,7 +84,28 @@ describe('POST /predict', () => {
     ['an empty batch', JSON.stringify({ features: [] }), 400, /empty/],
     ['too many rows', JSON.stringify({ features: Array(101).fill(Array(20).fill(0)) }), 413, /101 rows, at most 100/],
     ['a missing record feature', JSON.stringify({ records: [{ x0: 1 }] }), 400, /records\[0\] lacks feature "x1"/],
-    ['an unknown record feature', JSON.stringify({ records: [{ ...row0(), zz: 1 }] }), 400, /unknown feature\(s\): zz/],
+    [
+      'an unknown record feature',
+      JSON.stringify({ records: [{ ...row0(), zz: 1 }] }),
+      400,
+      /unknown feature\(s\): "zz"/,
+    ],
+    [
+      'a thousand unknown record features (listed ten, each cut short)',
+      JSON.stringify({
+        records: [
+          { ...row0(), ...Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`${'k'.repeat(40)}${i}`, 1])) },
+        ],
+      }),
+      400,
+      /^records\[0\] has unknown feature\(s\): "k{40}0", .*"k{40}9" and 990 more$/,
+    ],
+    [
+      'a very long unknown name',
+      JSON.stringify({ records: [{ ...row0(), ['n'.repeat(500)]: 1 }] }),
+      400,
+      /: "n{64}…"$/,
+    ],
     ['a __proto__ record', `{"records": [{"__proto__": {"x0": 1}}]}`, 400, /"__proto__" is not allowed/],
     ['an unknown field', JSON.stringify({ features: Array(20).fill(0), extra: 1 }), 400, /extra/],
     ['deeply nested arrays', `{"features": ${'['.repeat(5000)}${']'.repeat(5000)}}`, 400, /features\[0\]/],

@@ -81,7 +81,7 @@ export function recordsToMatrix(
     }
     if (strict && Object.keys(record).length !== width) {
       const extra = Object.keys(record).filter((k) => !featureNames.includes(k));
-      throw new BadScoringRequest(`${where}[${i}] has unknown feature(s): ${extra.join(', ')}`);
+      throw new BadScoringRequest(`${where}[${i}] has unknown feature(s): ${someNames(extra)}`);
     }
   }
   return { rows: records.length, cols: width, data };
@@ -135,4 +135,10 @@ export function refuseRepeatedColumns(columns: readonly string[]): void {
     if (seen.has(name)) throw new BadScoringRequest(`dataframe_split.columns names "${name}" more than once`);
     seen.add(name);
   }
+}
+
+/** Names a client sent, for a message: the first few, each quoted and cut short, then how many more. */
+export function someNames(names: readonly string[], shown = 10): string {
+  const quoted = names.slice(0, shown).map((name) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name));
+  return names.length > shown ? `${quoted.join(', ')} and ${names.length - shown} more` : quoted.join(', ');
 }
