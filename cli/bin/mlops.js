@@ -21,6 +21,7 @@ const io = {
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
   env: process.env,
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 const code = await main(process.argv.slice(2), io);
 // Exit as soon as the command is done: a NATS connection attempt left to a server that accepted and never answered

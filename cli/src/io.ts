@@ -6,4 +6,9 @@ export interface CliIo {
   readonly cwd: string;
   /** The environment handed on to the processes `mlops up` starts. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether stderr is a terminal (`process.stderr.isTTY`): only there is a progress bar redrawn in place with `\r`;
+   * elsewhere (a log file, a pipe, CI) progress is written as plain lines. Absent: not a terminal.
+   */
+  readonly stderrIsTTY?: boolean | undefined;
 }

@@ -1,6 +1,7 @@
 import { InvalidParameterError, MlError } from '@mlops/ml';
 import { DATASET_USAGE, datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
+import { DOWN_USAGE, downCommand } from './commands/down.js';
 import { FIT_USAGE, fitCommand } from './commands/fit.js';
 import { feedbackCommand, MONITOR_USAGE, monitorCommand } from './commands/monitor.js';
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
@@ -20,6 +21,7 @@ commands:
   fit                           fit one logistic regression on a CSV and print JSON
   demo                          run the seed experiment offline and print the results table
   up                            run the whole local stack and the default tuning (the quick start)
+  down                          stop the stack mlops up runs (from any terminal), and what a killed one left running
   status                        the stack's processes, endpoints, champion and last tunings
   tune                          run a tuning on the stack: progress, results table, registered version
   predict                       send rows to the running predictor's POST /predict
@@ -41,6 +43,8 @@ ${FIT_USAGE}
 
 ${UP_USAGE}
 
+${DOWN_USAGE}
+
 ${STATUS_USAGE}
 
 ${TUNE_USAGE}
@@ -61,6 +65,7 @@ const COMMAND_USAGE: Record<string, string> = {
   fit: FIT_USAGE,
   demo: 'usage: mlops demo\nRuns the seed experiment offline (no stack needed) and prints the results table.',
   up: UP_USAGE,
+  down: DOWN_USAGE,
   status: STATUS_USAGE,
   tune: TUNE_USAGE,
   predict: PREDICT_USAGE,
@@ -90,6 +95,7 @@ const COMMANDS: Record<string, Command> = {
   traffic: trafficCommand,
   tune: tuneCommand,
   up: upCommand,
+  down: downCommand,
   status: statusCommand,
 };
 

@@ -18,7 +18,7 @@ import { connectCli } from '../nats-connection.js';
 import { integerOption, numberListOption, numberOption, type RawOptions, stringOptions } from '../options.js';
 import { classWeightValue, distributionValue, penaltyValue } from '../tune/hyperparameters.js';
 import { pastOutcome } from '../tune/past-outcome.js';
-import { columnReport, emptyProgress, progressBar, resultsTable } from '../tune/report.js';
+import { columnReport, emptyProgress, progressBar, resultsTable, type TuningProgress } from '../tune/report.js';
 
 /** Help text for `mlops tune`. */
 export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C 0.01,0.1,1,10,100] [--solver liblinear,lbfgs,saga]
@@ -249,25 +249,36 @@ async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promi
   }
 }
 
-/** The terminal line of `mlops tune`: a progress bar redrawn in place, ended before any other message. */
-interface ProgressScreen {
-  /** Redraws the bar on its line. */
-  draw(bar: string): void;
+/**
+ * Where `mlops tune` shows progress: on a terminal, a bar redrawn in place on its line, ended before any other
+ * message; elsewhere (a log file, a pipe, CI) plain lines, a few per tuning, since `\r` redraws would pile up there.
+ */
+export interface ProgressScreen {
+  /** Shows the tuning's progress so far. */
+  draw(progress: TuningProgress): void;
   /** Writes a message to stderr on a line of its own. */
   say(text: string): void;
   /** Writes to stdout on a line of its own. */
   print(text: string): void;
 }
 
-function progressScreen(io: CliIo): ProgressScreen {
+/** Without a terminal, a progress line at most this often, besides one per tenth of the trials and one at the end. */
+export const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
+
+/** The progress display for `io`'s stderr: a bar on a terminal, plain lines elsewhere (`now` paces those). */
+export function progressScreen(io: CliIo, now: () => number = Date.now): ProgressScreen {
+  return io.stderrIsTTY === true ? barScreen(io) : lineScreen(io, now);
+}
+
+function barScreen(io: CliIo): ProgressScreen {
   let barShown = false;
   const endBar = () => {
     if (barShown) io.stderr('\n');
     barShown = false;
   };
   return {
-    draw: (bar) => {
-      io.stderr(`\r${bar}`);
+    draw: (progress) => {
+      io.stderr(`\r${progressBar(progress)}`);
       barShown = true;
     },
     say: (text) => {
@@ -279,6 +290,59 @@ function progressScreen(io: CliIo): ProgressScreen {
       io.stdout(text);
     },
   };
+}
+
+/**
+ * Plain progress lines: the first, one each time another tenth of the trials is done, the last (all done), and
+ * otherwise one when {@link PLAIN_PROGRESS_INTERVAL_MS} passed since the last line; a line not written yet is
+ * written before the next message, so the log shows where the tuning was. Never the same line twice.
+ */
+function lineScreen(io: CliIo, now: () => number): ProgressScreen {
+  let written: { line: string; tenth: number; atMs: number } | undefined;
+  let pending: { line: string; tenth: number } | undefined;
+  const write = (next: { line: string; tenth: number }) => {
+    io.stderr(`${next.line}\n`);
+    written = { ...next, atMs: now() };
+    pending = undefined;
+  };
+  const flush = () => {
+    if (pending !== undefined) write(pending);
+  };
+  return {
+    draw: (progress) => {
+      const done = progress.completed.length + progress.failed.length;
+      const total = progress.trialCount ?? 0;
+      const next = { line: progressLine(progress), tenth: total > 0 ? Math.floor((done * 10) / total) : 0 };
+      if (next.line === written?.line) {
+        pending = undefined;
+        return;
+      }
+      const due =
+        written === undefined ||
+        (total > 0 && done >= total) ||
+        next.tenth > written.tenth ||
+        now() - written.atMs >= PLAIN_PROGRESS_INTERVAL_MS;
+      if (due) write(next);
+      else pending = next;
+    },
+    say: (text) => {
+      flush();
+      io.stderr(text);
+    },
+    print: (text) => {
+      flush();
+      io.stdout(text);
+    },
+  };
+}
+
+/** One plain line: `progress: 9/15 trials (60 %), 1 failed`. */
+function progressLine(progress: TuningProgress): string {
+  const done = progress.completed.length + progress.failed.length;
+  const total = progress.trialCount;
+  const share = total !== undefined && total > 0 ? ` (${Math.floor((done * 100) / total)} %)` : '';
+  const failed = progress.failed.length > 0 ? `, ${progress.failed.length} failed` : '';
+  return `progress: ${done}/${total ?? '?'} trials${share}${failed}`;
 }
 
 /**
@@ -326,7 +390,7 @@ function watchTuning(
       watchEvents(nc, subject, ({ data }) => {
         if ('tuning_id' in data && data.tuning_id === tuningId) handle(data as EventData<S>);
       });
-    const draw = () => screen.draw(progressBar(progress));
+    const draw = () => screen.draw(progress);
     on(SUBJECTS.tuningStarted, (d) => {
       progress.trialCount = d.trial_count;
       metric = d.selection_metric;

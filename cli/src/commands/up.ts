@@ -20,7 +20,7 @@ export const UP_USAGE = `usage: mlops up [--data-dir data] [--nats-port 4222] [-
   [--no-tune | --tune] [--exit-after-tune]
 Runs the whole local stack — nats-server (JetStream), MLflow (SQLite + artifact proxy), trainer, tracker,
 predictor, monitor — with data under --data-dir, publishes the default tune request, prints the results, and keeps
-/predict and the MLflow UI serving until Ctrl-C. When the model (MODEL_NAME, default ${DEFAULT_MODEL_NAME}) already
+/predict and the MLflow UI serving until Ctrl-C or mlops down. When the model (MODEL_NAME, default ${DEFAULT_MODEL_NAME}) already
 has a champion (a stack started again on its data), that champion is served as it is, not tuned again: the default
 tuning's seed data would judge a champion retrained on recent data as worse. --tune tunes at start all the same. Logs go to <data-dir>/logs/, the state of every process to
 <data-dir>/stack.json (see mlops status). A process that exits on its own is restarted (after 0.5 s, doubling to

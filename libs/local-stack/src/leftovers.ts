@@ -37,6 +37,20 @@ export async function inspectPreviousStack(state: StackState, table: ProcessTabl
 }
 
 /**
+ * {@link inspectPreviousStack} on the system's process table; where that table cannot be read, whether the `mlops up`
+ * runs as {@link stackWriterRuns} tells (its pid living and its nats-server answering), and no leftovers (none can be
+ * told from other processes then).
+ */
+export async function inspectStack(state: StackState, table = systemProcessTable()): Promise<PreviousStack> {
+  try {
+    return await inspectPreviousStack(state, table);
+  } catch (err) {
+    if (!(err instanceof ProcessTableUnavailable)) throw err;
+    return (await stackWriterRuns(state, table)) ? { kind: 'running', pid: state.pid } : { kind: 'none' };
+  }
+}
+
+/**
  * True while the `mlops up` that wrote `state` runs: its pid with the start token it recorded. A state file without
  * one (written before tokens, or where the process table could not be read), or an unreadable process table, falls
  * back to the pid living and the stack's nats-server answering.

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { LocalStackError } from './errors.js';
 import { pidAlive } from './health.js';
-import { inspectPreviousStack, type PreviousStack, stackWriterRuns, stopLeftovers } from './leftovers.js';
+import { inspectStack, stopLeftovers } from './leftovers.js';
 import { type ProcessTable, ProcessTableUnavailable, processStart, systemProcessTable } from './process-table.js';
 import { readStackState } from './stack-state.js';
 
@@ -134,13 +134,7 @@ async function stopPreviousStack(
 ): Promise<void> {
   const state = await readStackState(dataDir).catch(() => undefined);
   if (state === undefined || state.pid === process.pid) return;
-  let previous: PreviousStack;
-  try {
-    previous = await inspectPreviousStack(state, table);
-  } catch (err) {
-    if (!(err instanceof ProcessTableUnavailable)) throw err;
-    previous = (await stackWriterRuns(state, table)) ? { kind: 'running', pid: state.pid } : { kind: 'none' };
-  }
+  const previous = await inspectStack(state, table);
   if (previous.kind === 'running') throw refusal(previous.pid, dataDir);
   if (previous.kind === 'none') return;
   const names = previous.leftovers.map((l) => `${l.name} (pid ${l.pid})`).join(', ');
