@@ -1,3 +1,4 @@
+import { isDecimalNumber } from '@mlops/service-kit';
 import { UsageError } from './errors.js';
 
 /** Raw option values as node:util parseArgs returns them. */
@@ -7,7 +8,7 @@ export type RawOptions = Record<string, string | boolean | undefined>;
 export function numberOption(values: RawOptions, name: string): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  const value = typeof raw === 'string' ? decimal(raw) : Number.NaN;
   if (!Number.isFinite(value)) throw new UsageError(`--${name} needs a number, got "${String(raw)}"`);
   return value;
 }
@@ -26,7 +27,7 @@ export function numberListOption(values: RawOptions, name: string): number[] | u
   const raw = values[name];
   if (raw === undefined) return undefined;
   const parts = String(raw).split(',');
-  const numbers = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  const numbers = parts.map((p) => decimal(p.trim()));
   if (!numbers.every(Number.isFinite)) throw new UsageError(`--${name} needs comma-separated numbers, got "${raw}"`);
   return numbers;
 }
@@ -41,4 +42,9 @@ export function requiredString(values: RawOptions, name: string): string {
 /** Defines parseArgs string options from a list of flag names. */
 export function stringOptions<K extends string>(names: readonly K[]): Record<K, { type: 'string' }> {
   return Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])) as Record<K, { type: 'string' }>;
+}
+
+/** The number a flag's text writes in decimal (`0.5`, `1e-3`); NaN for anything else (`0x10`, `Infinity`, empty). */
+export function decimal(text: string): number {
+  return isDecimalNumber(text) ? Number(text) : Number.NaN;
 }

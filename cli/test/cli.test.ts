@@ -254,6 +254,10 @@ describe('mlops tune flags', () => {
       split: { test_size: 150 },
     });
     expect(tuneRequestOf(['--tuning-id', 's'])).toEqual({ tuning_id: 's' });
+    expect(tuneRequestOf(['--tuning-id', 's', '--test-size', '.25', '--split-random-state', '1e1'])).toEqual({
+      tuning_id: 's',
+      split: { test_size: 0.25, random_state: 10 },
+    });
     const fraction = await run('tune', '--nats', 'nats://127.0.0.1:1', '--test-size', '1.5');
     expectOneLineFailure(fraction, /split\.test_size: must be a fraction in \(0, 1\) or a whole row count/);
     const seed = await run('tune', '--nats', 'nats://127.0.0.1:1', '--split-random-state', 'x');
@@ -395,6 +399,9 @@ describe('mlops tune flags checked before anything is sent', () => {
   it('when --timeout is not a positive number, then tune refuses before connecting (exit code 2)', async () => {
     for (const [value, message] of [
       ['abc', /--timeout needs a number, got "abc"/],
+      ['0x10', /--timeout needs a number, got "0x10"/],
+      ['Infinity', /--timeout needs a number, got "Infinity"/],
+      ['', /--timeout needs a number, got ""/],
       ['0', /--timeout needs a positive number of seconds, got "0"/],
       ['-3', /--timeout needs a positive number of seconds, got "-3"/],
     ] as const) {

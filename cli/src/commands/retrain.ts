@@ -3,7 +3,7 @@ import { type RetrainHistoryReply, type RetrainRequestedData, SUBJECTS } from '@
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
-import { stringOptions } from '../options.js';
+import { decimal, stringOptions } from '../options.js';
 
 /** Help text for `mlops retrain`. */
 export const RETRAIN_USAGE = `usage: mlops retrain [--model MODEL] [--reason TEXT] [--by NAME] [--nats URL]
@@ -59,7 +59,7 @@ export function retrainReport(r: RetrainRequestedData): string {
 /** `mlops history`: past retrains, newest first, each with the chain from its trigger to the champion alias. */
 export async function historyCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: stringOptions(['model', 'limit', 'nats']), strict: true });
-  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  const limit = values.limit === undefined ? 20 : decimal(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new UsageError(`--limit must be a whole number from 1 to 1000, got ${values.limit}`, 2);
   }

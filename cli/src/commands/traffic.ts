@@ -5,7 +5,7 @@ import { makeClassification, RandomState } from '@mlops/ml';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
-import { stringOptions } from '../options.js';
+import { decimal, stringOptions } from '../options.js';
 import { answerText, callPredictor, predictorBase } from '../predictor-http.js';
 import { recordedStackEndpoints } from '../stack-defaults.js';
 
@@ -77,7 +77,7 @@ function planOf(
 ): TrafficPlan {
   const number = (name: (typeof FLAGS)[number], fallback: number, ok: (v: number) => boolean, rule: string) => {
     const raw = values[name];
-    const value = raw === undefined ? fallback : Number(raw);
+    const value = raw === undefined ? fallback : decimal(raw);
     if (!Number.isFinite(value) || !ok(value)) throw new UsageError(`--${name} must be ${rule}, got ${raw}`, 2);
     return value;
   };

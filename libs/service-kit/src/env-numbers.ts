@@ -29,14 +29,19 @@ export function numberVariables(schema: z.ZodType): string[] {
     .map(([name]) => name);
 }
 
+/** Whether text is a plain decimal number (`500`, `-0.25`, `1e9`): what number settings and flags accept. */
+export function isDecimalNumber(text: string): boolean {
+  return DECIMAL_NUMBER.test(text);
+}
+
 /**
  * Why a number variable's text is refused, or undefined when it reads as a plain decimal number. Called before zod's
  * coercion, which takes `""` as 0, `0x10` as 16 and `" 500"` as 500, and words `abc` as "received NaN".
  */
 export function numberTextProblem(name: string, text: string): string | undefined {
-  if (DECIMAL_NUMBER.test(text)) return undefined;
+  if (isDecimalNumber(text)) return undefined;
   if (text === '') return `${name} is empty: unset it to take the default, or give a number`;
-  if (text.trim() !== text && DECIMAL_NUMBER.test(text.trim()))
+  if (text.trim() !== text && isDecimalNumber(text.trim()))
     return `${name}: ${JSON.stringify(text)} has spaces around the number: write it without them`;
   return `${name}: ${JSON.stringify(text)} is not a number: write a decimal number such as 500, 0.25 or 1e9`;
 }

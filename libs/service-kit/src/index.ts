@@ -3,6 +3,7 @@
  * service process.
  */
 export { ConfigError, flagSchema, logLevelSchema, millisSchema, parseConfig, portSchema } from './config.js';
+export { isDecimalNumber } from './env-numbers.js';
 export type { HealthServer } from './health.js';
 export { startHealthServer } from './health.js';
 export { KeyedQueue } from './keyed-queue.js';
