@@ -1,3 +1,4 @@
+import { TransientError } from '@mlops/bus';
 import { createLogger, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
 import { checkDatasetFile, csvFilesLoader, datasetFileSha256, readCsvHeader } from './adapters/csv-files.js';
 import { trialThreads } from './adapters/trial-threads.js';
@@ -5,7 +6,7 @@ import type { TrainerConfig } from './config.js';
 import type { DatasetSnapshots, Stoppable, TrainerBus } from './domain/ports.js';
 import { startIntake } from './entry-points/intake.js';
 import { startTrialConsumer } from './entry-points/trials.js';
-import { startWorker } from './entry-points/worker.js';
+import { startWorker, type TuningInHand } from './entry-points/worker.js';
 
 /** Creates the trainer; nothing connects until start(). */
 export function createTrainer(
@@ -42,7 +43,7 @@ export function createTrainer(
         ),
         startWorker(
           deps.bus,
-          csvFilesLoader(config.dataDir, threads === undefined ? {} : snapshotsOfWorker(deps.bus, logger)),
+          (tuning) => csvFilesLoader(config.dataDir, threads === undefined ? {} : snapshotsOfWorker(deps.bus, tuning)),
           logger.child({ module: 'worker' }),
           config.trials,
         ),
@@ -81,23 +82,32 @@ export function createTrainer(
 /**
  * The snapshots of the replica that opens a queued tuning: it keeps the CSV bytes the tuning pins, for trials whose
  * replica finds the file changed or missing, and reads them itself when a redelivered opening finds the file edited
- * since. A snapshot that cannot be kept is logged and the tuning goes on: its trials then read the file. One that
- * cannot be read is logged too, and the edited file is refused as it would be without snapshots (tune.rejected).
+ * since. A snapshot that cannot be kept is logged and the tuning goes on: its trials then read the file. A read that
+ * may succeed later (TransientError) fails the opening, which the bus retries; on the last delivery, or for a lasting
+ * cause, it is logged and the edited file is refused as it would be without snapshots (tune.rejected).
  */
-function snapshotsOfWorker(bus: TrainerBus, logger: Logger): DatasetSnapshots {
+function snapshotsOfWorker(bus: TrainerBus, tuning: TuningInHand): DatasetSnapshots {
+  const { log, lastAttempt } = tuning;
   return {
     async keep(digest, bytes) {
       try {
         await bus.datasetSnapshots.keep(digest, bytes);
       } catch (err) {
-        logger.warn({ err, digest, bytes: bytes.length }, 'dataset snapshot not kept: trials read the file itself');
+        log.warn({ err, digest, bytes: bytes.length }, 'dataset snapshot not kept: trials read the file itself');
       }
     },
     async read(digest) {
       try {
         return await bus.datasetSnapshots.read(digest);
       } catch (err) {
-        logger.warn({ err, digest }, 'dataset snapshot not read: the file as it is now is checked against its pin');
+        if (err instanceof TransientError && !lastAttempt) {
+          log.warn({ err, digest }, 'dataset snapshot not read: the tuning is tried again');
+          throw err;
+        }
+        log.warn(
+          { err, digest, last_attempt: lastAttempt },
+          'dataset snapshot not read: the file as it is now is checked against its pin',
+        );
         return undefined;
       }
     },

@@ -1,9 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvFilesLoader, DatasetFileError, datasetFileSha256, readCsvHeader } from '../src/adapters/csv-files.js';
+import {
+  checkDatasetFile,
+  csvFilesLoader,
+  DatasetFileError,
+  datasetFileSha256,
+  MAX_CSV_BYTES,
+  readCsvHeader,
+} from '../src/adapters/csv-files.js';
 
 let dataDir: string;
 // A BOM and "café" in UTF-8, CRLF line ends: the text keeps every byte, and the digest is of the bytes.
@@ -125,4 +133,84 @@ describe('dataset snapshots: every trial reads the bytes its tuning pinned', () 
     };
     await expect(csvFilesLoader(dataDir, { read })('edited.csv', expected)).rejects.toThrow('NATS is away');
   });
+});
+
+describe('the data directory: nothing outside it is read, whatever the path leads to', () => {
+  // A file outside the data directory whose first line must never come back in an error (a header check once
+  // echoed it as the columns).
+  const secret = 'root:x:0:0:secret-line:/root:/bin/bash\n';
+  let outside: string;
+  let home: string;
+
+  beforeAll(async () => {
+    outside = await mkdtemp(join(tmpdir(), 'trainer-outside-'));
+    home = await mkdtemp(join(tmpdir(), 'trainer-confined-'));
+    await writeFile(join(outside, 'passwd'), secret);
+    await symlink(join(outside, 'passwd'), join(home, 'pw.csv'));
+    await symlink(outside, join(home, 'elsewhere'));
+    await writeFile(join(home, 'rows.csv'), 'a,y\n1,0\n');
+    await mkdir(join(home, 'sub'));
+    await symlink('../rows.csv', join(home, 'sub', 'linked.csv'));
+    execFileSync('mkfifo', [join(home, 'pipe.csv')]);
+    // Sparse: one byte more than the trainer reads, taking no disk.
+    await writeFile(join(home, 'huge.csv'), 'a,y\n');
+    await truncate(join(home, 'huge.csv'), MAX_CSV_BYTES + 1);
+  });
+  afterAll(async () => {
+    await rm(outside, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+  });
+
+  /** How each way the trainer reads a CSV ends for `path`: its error's message, or "read". */
+  const everyRead = (path: string) =>
+    Promise.all(
+      [
+        checkDatasetFile(home, path),
+        readCsvHeader(home, path),
+        datasetFileSha256(home, path),
+        csvFilesLoader(home)(path),
+        csvFilesLoader(home)(path, 'a'.repeat(64)),
+      ].map((read) =>
+        read.then(
+          () => 'read',
+          (err: unknown) => [(err as Error).constructor.name, (err as Error).message],
+        ),
+      ),
+    );
+
+  it.each([
+    ['a link to a file outside it', 'pw.csv'],
+    ['a path through a link to a directory outside it', 'elsewhere/passwd'],
+  ])('when a request names %s, then every read refuses it without saying where it leads or what it holds', async (_, path) => {
+    const refusal = `dataset ${JSON.stringify(path)}: must be a file inside the trainer data directory ${home} (it links outside it)`;
+    expect(await everyRead(path)).toEqual(Array.from({ length: 5 }, () => ['DatasetFileError', refusal]));
+    const loaded = csvFilesLoader(home, { read: async () => undefined })(path);
+    await expect(loaded).rejects.toMatchObject({ readableElsewhere: false });
+  });
+
+  it('when a link inside the data directory leads to a file inside it, then it is read as that file', async () => {
+    expect(await everyRead('sub/linked.csv')).toEqual(Array.from({ length: 5 }, () => 'read'));
+    expect(await readCsvHeader(home, 'sub/linked.csv')).toEqual(['a', 'y']);
+    expect((await csvFilesLoader(home)('sub/linked.csv')).text).toBe('a,y\n1,0\n');
+  });
+
+  it('when the data directory itself is named through a link, then the files inside it are read', async () => {
+    const viaLink = join(outside, 'data-link');
+    await symlink(home, viaLink);
+    expect((await csvFilesLoader(viaLink)('rows.csv')).text).toBe('a,y\n1,0\n');
+    await checkDatasetFile(viaLink, 'rows.csv');
+  });
+
+  it('when the CSV is a FIFO (a tuning queued without the intake), then every read refuses it at once instead of waiting for a writer', async () => {
+    const refusal = ['DatasetFileError', 'dataset "pipe.csv": is not a regular file'];
+    expect(await everyRead('pipe.csv')).toEqual(Array.from({ length: 5 }, () => refusal));
+  }, 5_000);
+
+  it('when the CSV is larger than the trainer reads, then every read refuses it saying so, before reading it', async () => {
+    const refusal = [
+      'DatasetFileError',
+      `dataset "huge.csv": is larger than ${MAX_CSV_BYTES} bytes, the most the trainer reads of a data set`,
+    ];
+    expect(await everyRead('huge.csv')).toEqual(Array.from({ length: 5 }, () => refusal));
+  }, 5_000);
 });

@@ -1,4 +1,4 @@
-import { type Blobs, type Bus, PoisonMessageError } from '@mlops/bus';
+import { type Blobs, type Bus, PoisonMessageError, StorageRefusedError, TransientError } from '@mlops/bus';
 import {
   CONSUMERS,
   GATE_HOLDOUT_BUCKET,
@@ -68,7 +68,12 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus
         await (await snapshots()).put(digest, bytes, { rewriteAfterMs: SNAPSHOT_REFRESH_AFTER_MS });
     },
     async read(digest) {
-      return snapshotMaxBytes > 0 ? (await snapshots()).get(digest, SNAPSHOT_READ_TIMEOUT_MS) : undefined;
+      if (snapshotMaxBytes === 0) return undefined;
+      try {
+        return await (await snapshots()).get(digest, SNAPSHOT_READ_TIMEOUT_MS);
+      } catch (err) {
+        throw lastingSnapshotFailure(err) ? err : new TransientError(messageOf(err), { cause: err });
+      }
     },
   };
   return {
@@ -114,7 +119,10 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus
     consumeWork(handle) {
       const started = bus.consumeEvents(
         CONSUMERS.trainer,
-        { [SUBJECTS.tuningRequested]: (event, message) => handle(event.data, () => message.working()) },
+        {
+          [SUBJECTS.tuningRequested]: (event, message) =>
+            handle(event.data, () => message.working(), { lastAttempt: message.deliveryCount >= WORK_MAX_DELIVER }),
+        },
         { concurrency: 1, ackWaitMs: WORK_ACK_WAIT_MS, maxDeliver: WORK_MAX_DELIVER },
       );
       return { stop: async () => (await started).stop() };
@@ -159,4 +167,24 @@ function lazyBlobs(bus: Bus, bucket: string, options: Parameters<Bus['blobs']>[1
     });
     return opened;
   };
+}
+
+/** The JetStream API's code for a stream that is not there (JetStreamApiCodes.StreamNotFound): its bucket is gone. */
+const STREAM_NOT_FOUND = 10059;
+/** What @nats-io/obj says of a bucket that is not there, or of an object whose chunks do not match its digest. */
+const LASTING_OBJECT_FAILURE = /object store not found|corrupt object|digest type|parse digest/i;
+
+/**
+ * Whether a snapshot read failed for a cause that asking again cannot mend: nats-server refused the bucket (too
+ * little storage), the bucket is not there (deleted under this replica), or the object is corrupt. Anything else
+ * (NATS away, a leader election, a timeout) may pass.
+ */
+function lastingSnapshotFailure(err: unknown): boolean {
+  if (err instanceof StorageRefusedError) return true;
+  if ((err as { code?: unknown } | undefined)?.code === STREAM_NOT_FOUND) return true;
+  return LASTING_OBJECT_FAILURE.test(messageOf(err));
+}
+
+function messageOf(err: unknown): string {
+  return String((err as Error | undefined)?.message ?? err);
 }

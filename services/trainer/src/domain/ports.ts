@@ -27,8 +27,13 @@ export interface TrainerBus {
   ): Promise<{ stored: true } | { stored: false; holder: TuneRequest | undefined }>;
   /** Answers `tune.requested` (core request/reply); a message without reply subject is handled all the same. */
   serveTuneRequests(handle: (body: Uint8Array) => Promise<TuneReply>): Stoppable;
-  /** Consumes the durable work queue, one parsed tuning at a time; a handler error is retried later. */
-  consumeWork(handle: (work: TuningRequested['data'], heartbeat: () => void) => Promise<void>): Stoppable;
+  /**
+   * Consumes the durable work queue, one parsed tuning at a time; a handler error is retried later, and dead-lettered
+   * when `delivery.lastAttempt` said no delivery was left.
+   */
+  consumeWork(
+    handle: (work: TuningRequested['data'], heartbeat: () => void, delivery: WorkDelivery) => Promise<void>,
+  ): Stoppable;
   /**
    * Consumes the shared trial queue, up to `concurrency` trials at once; the message is kept alive while a trial runs.
    * A handler error is retried later; `lastAttempt` says no fit attempt is left; UnusableDataError and
@@ -55,8 +60,18 @@ export interface TrainerBus {
 export interface DatasetSnapshots {
   /** Keeps `bytes` under `digest` (theirs); the same bytes kept again are not written again. */
   keep(digest: string, bytes: Uint8Array): Promise<void>;
-  /** The bytes kept under `digest`; undefined when none are (never kept, expired, or snapshots are off). */
+  /**
+   * The bytes kept under `digest`; undefined when none are (never kept, expired, or snapshots are off). A read that
+   * fails rejects with the bus's TransientError when asking again may succeed (NATS away, a leader election, a
+   * timeout), else with its own error (the bucket refused or gone, the object corrupt).
+   */
   read(digest: string): Promise<Uint8Array | undefined>;
+}
+
+/** What the work handler knows of its delivery. */
+export interface WorkDelivery {
+  /** No delivery is left after this one: a handler error now dead-letters the tuning. */
+  readonly lastAttempt: boolean;
 }
 
 /** What a trial handler knows of its delivery. */

@@ -12,14 +12,24 @@ export type TrialMode = 'queue' | 'inline';
 /** Trial messages published at once when a tuning is queued. */
 const PUBLISH_BATCH = 64;
 
+/** The tuning the worker has in hand: its logger (naming it), and whether its work message has no delivery left. */
+export interface TuningInHand {
+  readonly log: Logger;
+  readonly lastAttempt: boolean;
+}
+
+/** The CSV loader of one tuning in hand (its snapshot reads log with its logger and know its delivery). */
+export type CsvLoaderOf = (tuning: TuningInHand) => CsvLoader;
+
 /**
  * Consumes `tuning.requested` one tuning at a time: builds the data set, publishes tuning.started, then queues one
  * `trial.requested` per trial (mode `queue`) or runs every trial here (mode `inline`). A data set that cannot be
  * used is refused as tune.rejected, before anything else is published.
  */
-export function startWorker(bus: TrainerBus, loadCsv: CsvLoader, logger: Logger, mode: TrialMode) {
-  return bus.consumeWork(async (work, heartbeat) => {
+export function startWorker(bus: TrainerBus, loaderOf: CsvLoaderOf, logger: Logger, mode: TrialMode) {
+  return bus.consumeWork(async (work, heartbeat, delivery) => {
     const log = logger.child({ tuning_id: work.tuning_id });
+    const loadCsv = loaderOf({ log, lastAttempt: delivery.lastAttempt });
     log.info({ trial_count: work.trial_count, mode }, 'tuning started');
     const started = performance.now();
     try {
