@@ -24,7 +24,9 @@ export const configSchema = z
       .string()
       .min(1)
       .default('data/datasets')
-      .describe('Directory CSV data sets are read from (nothing outside it); relative to the working directory'),
+      .describe(
+        'Directory CSV data sets are read from: nothing outside it (a link leading out is refused), regular files of at most 512 MiB; relative to the working directory',
+      ),
     TRAINER_INSTANCE: z
       .string()
       .min(1)
