@@ -5,13 +5,16 @@ const SCHEME = 'mlflow-artifacts:';
 
 /** A proxied artifact location split into the proxy's origin+prefix and the path below the artifact root. */
 export interface ProxyLocation {
-  /** `<tracking>/api/2.0/mlflow-artifacts/artifacts` (or the host named in the URI). */
+  /** `<tracking>/api/2.0/mlflow-artifacts/artifacts`: always on the tracking server. */
   readonly endpoint: string;
   /** Cleaned path below the artifact root, without leading slash; '' for the root. */
   readonly path: string;
 }
 
-/** Resolves `mlflow-artifacts:/<P>` (and `mlflow-artifacts://host/<P>`) against the tracking URI; rejects `..`. */
+/**
+ * Resolves `mlflow-artifacts:/<P>` against the tracking URI; `mlflow-artifacts://<host>/<P>` only when the host is the
+ * tracking server's own (else the client's credentials would go there: refused); rejects `..`.
+ */
 export function resolveArtifactUri(baseUrl: URL, artifactUri: string, subPath = ''): ProxyLocation {
   if (!artifactUri.startsWith(SCHEME)) {
     throw new MlflowInvalidArgumentError(
@@ -21,10 +24,22 @@ export function resolveArtifactUri(baseUrl: URL, artifactUri: string, subPath = 
   }
   const rest = artifactUri.slice(SCHEME.length);
   const hostMatch = /^\/\/([^/]+)(\/.*)?$/.exec(rest);
+  if (hostMatch?.[1] !== undefined) refuseOtherOrigin(baseUrl, artifactUri, hostMatch[1]);
   const basePath = baseUrl.pathname.replace(/\/+$/, '');
-  const origin = hostMatch?.[1] ? `${baseUrl.protocol}//${hostMatch[1]}` : `${baseUrl.origin}${basePath}`;
   const rootPath = hostMatch ? (hostMatch[2] ?? '') : rest;
-  return { endpoint: `${origin}${PROXY_PREFIX}`, path: joinArtifactPath(rootPath, subPath) };
+  return { endpoint: `${baseUrl.origin}${basePath}${PROXY_PREFIX}`, path: joinArtifactPath(rootPath, subPath) };
+}
+
+/** Throws unless `host` (as in `mlflow-artifacts://<host>/`, on the tracking URI's scheme) is the tracking origin. */
+function refuseOtherOrigin(baseUrl: URL, artifactUri: string, host: string): void {
+  const origin = URL.parse(`${baseUrl.protocol}//${host}`)?.origin;
+  if (origin === baseUrl.origin) return;
+  throw new MlflowInvalidArgumentError(
+    'artifactUri',
+    `${artifactUri} names ${origin ?? host}, not the tracking server ${baseUrl.origin}: artifacts go only through ` +
+      "the tracking server's proxy, so that the MLflow credentials go nowhere else (give MLFLOW_TRACKING_URI that " +
+      'host, or the server an artifact root without one: mlflow-artifacts:/)',
+  );
 }
 
 /** Joins path pieces with `/`, dropping empty segments and rejecting `.`/`..` and backslashes. */

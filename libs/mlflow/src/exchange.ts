@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { MlflowApiError } from './errors.js';
+import { MlflowApiError, MlflowInvalidArgumentError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { failureOfError, failureOfStatus, parseRetryAfterMs } from './retry.js';
 import type { CallKind, FailureKind } from './retry-policy.js';
@@ -60,10 +60,16 @@ export async function attemptOnce(options: ResolvedOptions, req: RawRequest, url
   return { failure: { kind, error, reason: `HTTP ${statusCode}`, retryAfterMs } };
 }
 
-/** The request URL: `target` below the tracking URI (or absolute) plus the query. */
+/**
+ * The request URL: `target` below the tracking URI (or absolute) plus the query; refuses any other origin than the
+ * tracking URI's, since every request carries the client's credentials.
+ */
 export function buildUrl(baseUrl: URL, target: string, query: Query | undefined): URL {
   const basePath = baseUrl.pathname.replace(/\/+$/, '');
   const url = /^https?:\/\//.test(target) ? new URL(target) : new URL(`${basePath}${target}`, baseUrl);
+  if (url.origin !== baseUrl.origin) {
+    throw new MlflowInvalidArgumentError('request URL', `${url.origin} is not the tracking server ${baseUrl.origin}`);
+  }
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));

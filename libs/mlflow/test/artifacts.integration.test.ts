@@ -12,10 +12,22 @@ describe('resolveArtifactUri', () => {
     });
   });
 
-  it('when the URI names a host, then that host wins', () => {
-    expect(resolveArtifactUri(base, 'mlflow-artifacts://mlflow:5000/1/x').endpoint).toBe(
-      'http://mlflow:5000/api/2.0/mlflow-artifacts/artifacts',
-    );
+  it('when the URI names the tracking server, then it resolves below the tracking URI as without the host', () => {
+    expect(resolveArtifactUri(base, 'mlflow-artifacts://127.0.0.1:5000/1/x')).toEqual({
+      endpoint: 'http://127.0.0.1:5000/prefix/api/2.0/mlflow-artifacts/artifacts',
+      path: '1/x',
+    });
+  });
+
+  it('when the URI names another host or port, then it is refused (the credentials would go there)', () => {
+    for (const uri of [
+      'mlflow-artifacts://mlflow:5000/1/x',
+      'mlflow-artifacts://127.0.0.1:5001/1/x',
+      'mlflow-artifacts://127.0.0.1/1/x',
+      'mlflow-artifacts://127.0.0.1:5000@evil.test/1/x',
+    ]) {
+      expect(() => resolveArtifactUri(base, uri)).toThrow(/not the tracking server http:\/\/127\.0\.0\.1:5000/);
+    }
   });
 
   it('when a path climbs with .. or the scheme is not the proxy, then it is rejected before any request', () => {
