@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExitStatus, findFreePort, httpOk, type SupervisorLogger, startProcess } from '@mlops/supervisor';
 import { LocalStackError } from './errors.js';
 import { projectMlflowBinary } from './paths.js';
+import { makePrivateDir, makePrivateFile, writePrivateFile } from './private-files.js';
 
 /** A running MLflow tracking server (SQLite or another backend store, artifact proxy): the local stack's, or a test run's. */
 export interface MlflowServerHandle {
@@ -33,7 +34,10 @@ export interface MlflowServerOptions {
   readonly startupTimeoutMs?: number;
   /** A fixed port (the local stack); default a free one. */
   readonly port?: number;
-  /** A persistent directory for mlflow.db and artifacts, kept on stop; default a temporary one, removed on stop. */
+  /**
+   * A persistent directory for mlflow.db and artifacts, kept on stop (created for its owner alone); default a temporary
+   * one, removed on stop.
+   */
   readonly dataDir?: string;
   /**
    * The backend store, e.g. `postgresql://user:password@127.0.0.1:5432/mlflow` (needs psycopg2 in MLflow's venv;
@@ -52,7 +56,7 @@ export interface MlflowServerOptions {
    * @defaultValue 'gunicorn'
    */
   readonly server?: MlflowServerKind;
-  /** Also append the server's output to this file. */
+  /** Also append the server's output to this file (created for its owner alone). */
   readonly logFile?: string | undefined;
   readonly logger?: SupervisorLogger | undefined;
   /** Aborted, SIGKILLs the server and its workers at once (see the supervisor's `killSignal`). */
@@ -86,7 +90,8 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   const keepData = options.dataDir !== undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mlops-mlflow-')));
   const removeData = () => (keepData ? Promise.resolve() : rm(dataDir, { recursive: true, force: true }));
-  await mkdir(dataDir, { recursive: true });
+  await makePrivateDir(join(dataDir, 'artifacts')); // the data directory too, when missing
+  if (options.logFile !== undefined) await makePrivateFile(options.logFile);
   const port = options.port ?? (await findFreePort());
   if (options.backendStoreUri === undefined) {
     await useWriteAheadLog(join(dataDir, 'mlflow.db')).catch(async (err: unknown) => {
@@ -145,6 +150,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
  * fifth faster (bench/tune). MLflow leaves SQLite's default rollback journal.
  */
 async function useWriteAheadLog(file: string): Promise<void> {
+  await makePrivateFile(file); // SQLite gives the -wal and -shm files the database's mode
   const { DatabaseSync } = await import('node:sqlite');
   const db = new DatabaseSync(file);
   try {
@@ -185,7 +191,10 @@ async function serverEnv(dataDir: string, adminPassword: string | undefined): Pr
   return adminPassword === undefined ? env : { ...env, ...(await basicAuthEnv(dataDir, adminPassword)) };
 }
 
-/** MLflow's basic-auth app reads its users database and admin from an ini file named by MLFLOW_AUTH_CONFIG_PATH. */
+/**
+ * MLflow's basic-auth app reads its users database and admin from an ini file named by MLFLOW_AUTH_CONFIG_PATH; both
+ * hold secrets (the admin password, password hashes): created for their owner alone.
+ */
 async function basicAuthEnv(dataDir: string, adminPassword: string): Promise<NodeJS.ProcessEnv> {
   const ini = join(dataDir, 'basic_auth.ini');
   const lines = [
@@ -199,6 +208,7 @@ async function basicAuthEnv(dataDir: string, adminPassword: string): Promise<Nod
     'auth_cache_ttl_seconds = 300',
     '',
   ];
-  await writeFile(ini, lines.join('\n'));
+  await writePrivateFile(ini, lines.join('\n'));
+  await makePrivateFile(join(dataDir, 'basic_auth.db'));
   return { MLFLOW_AUTH_CONFIG_PATH: ini, MLFLOW_FLASK_SERVER_SECRET_KEY: randomUUID() };
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   startProcess,
 } from '@mlops/supervisor';
 import { LocalStackError } from './errors.js';
+import { makePrivateDir, makePrivateFile, writePrivateFile } from './private-files.js';
 
 /** A running nats-server with JetStream (the local stack's, or a test's). */
 export interface NatsServerHandle {
@@ -57,7 +58,7 @@ export interface NatsServerOptions {
   };
   /** JetStream's file storage in bytes (`max_file_store`); default nats-server's own (75 % of the free disk). */
   readonly maxFileStoreBytes?: number;
-  /** Also append the server's output to this file. */
+  /** Also append the server's output to this file (created for its owner alone). */
   readonly logFile?: string | undefined;
   readonly logger?: SupervisorLogger | undefined;
   /** Aborted, SIGKILLs the server at once (see the supervisor's `killSignal`). */
@@ -75,7 +76,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const keepStore = options.storeDir !== undefined;
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'mlops-nats-')));
   const removeStore = () => (keepStore ? Promise.resolve() : rm(storeDir, { recursive: true, force: true }));
-  await mkdir(storeDir, { recursive: true });
+  await makePrivateDir(storeDir);
+  if (options.logFile !== undefined) await makePrivateFile(options.logFile);
   const port = options.port ?? (await findFreePort());
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
   if (options.cluster !== undefined) args.push(...clusterArgs(options.cluster));
@@ -157,6 +159,6 @@ async function writeServerConfig(storeDir: string, options: NatsServerOptions): 
     lines.push(`tls { cert_file: ${JSON.stringify(tls.certFile)}, key_file: ${JSON.stringify(tls.keyFile)}${ca} }`);
   }
   const file = join(storeDir, 'nats-server.conf');
-  await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  await writePrivateFile(file, `${lines.join('\n')}\n`);
   return file;
 }

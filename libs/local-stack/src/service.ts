@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { httpOk, type SupervisedProcess, type SupervisorLogger, startProcess } from '@mlops/supervisor';
 import { REPO_ROOT } from './paths.js';
+import { makePrivateFile } from './private-files.js';
 
 /** The services of this repository that run as their own process. */
 export type ServiceName = 'trainer' | 'tracker' | 'predictor' | 'monitor';
@@ -13,7 +14,7 @@ export interface ServiceOptions {
   readonly readyUrl: string;
   /** @defaultValue 30000 */
   readonly startupTimeoutMs?: number | undefined;
-  /** Also append the service's output (pino JSON lines) to this file. */
+  /** Also append the service's output (pino JSON lines) to this file (created for its owner alone). */
   readonly logFile?: string | undefined;
   /** SIGTERM → SIGKILL grace of stop(). @defaultValue 10000 */
   readonly stopGraceMs?: number | undefined;
@@ -33,6 +34,7 @@ export function serviceEntry(name: ServiceName): string {
 
 /** Starts `node services/<name>/dist/main.js` (this Node binary) and waits until its readiness URL answers 2xx. */
 export async function startService(name: ServiceName, options: ServiceOptions): Promise<SupervisedProcess> {
+  if (options.logFile !== undefined) await makePrivateFile(options.logFile);
   return await startProcess({
     name,
     command: process.execPath,

@@ -2,6 +2,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalStackError } from './errors.js';
+import { PRIVATE_FILE_MODE } from './private-files.js';
 
 /** The name of the state file in the data directory. */
 export const STACK_STATE_FILE = 'stack.json';
@@ -54,7 +55,7 @@ export function stackStateFile(dataDir: string): string {
   return join(dataDir, STACK_STATE_FILE);
 }
 
-/** Keeps the state in memory and writes every change to the file, one write at a time, each atomic (rename). */
+/** Keeps the state in memory and writes every change to the file (its owner's alone), one write at a time, each atomic. */
 export class StackStateWriter {
   private writing: Promise<void> = Promise.resolve();
   /** Set by {@link recordKilledNow}: the file holds the final state, written synchronously. */
@@ -113,7 +114,7 @@ export class StackStateWriter {
     this.sealed = true; // no queued write of an older state after this one
     const temporary = `${this.file}.${process.pid}.killed.tmp`;
     try {
-      writeFileSync(temporary, `${JSON.stringify(this.current, null, 2)}\n`);
+      writeFileSync(temporary, `${JSON.stringify(this.current, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
       renameSync(temporary, this.file);
     } catch (err) {
       this.onError(err as Error);
@@ -140,7 +141,7 @@ export class StackStateWriter {
     if (this.sealed) return;
     const temporary = `${this.file}.${process.pid}.tmp`;
     try {
-      await writeFile(temporary, text);
+      await writeFile(temporary, text, { mode: PRIVATE_FILE_MODE });
       await rename(temporary, this.file);
     } catch (err) {
       this.onError(err as Error);

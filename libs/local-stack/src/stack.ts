@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type ExitStatus,
@@ -12,6 +11,7 @@ import { LocalStackError } from './errors.js';
 import { named } from './keeper.js';
 import { type MlflowServerHandle, startMlflowServer } from './mlflow-server.js';
 import { type NatsServerHandle, startNatsServer } from './nats-server.js';
+import { makePrivateDir } from './private-files.js';
 import { processStart, processStartNow } from './process-table.js';
 import type { Clock, RestartPolicyOptions } from './restart-policy.js';
 import { type StackService, startStackServices } from './services.js';
@@ -103,10 +103,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dirs = stackDirs(options.dataDir);
   const progress = options.onProgress ?? (() => undefined);
   refuseSharedPorts(options.ports ?? {});
+  await makeDataDir(options.dataDir, progress);
   const release = await claimDataDir(options.dataDir, progress);
   let ports: LocalStackPorts;
   try {
-    await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
+    await Promise.all(Object.values(dirs).map((dir) => makePrivateDir(dir)));
     ports = await choosePorts(options.ports ?? {});
   } catch (err) {
     await release();
@@ -307,6 +308,18 @@ function once(run: () => Promise<void>): () => Promise<void> {
     running ??= run();
     return running;
   };
+}
+
+/**
+ * Creates the data directory for its user alone; one that exists keeps its mode (the user's own choice), with a
+ * warning when other users may enter it: models, data sets (customer rows with labels) and logs go there.
+ */
+async function makeDataDir(dataDir: string, progress: (message: string) => void): Promise<void> {
+  const mode = await makePrivateDir(dataDir);
+  if (mode === undefined) return;
+  progress(
+    `warning: other users can enter ${dataDir} (mode ${mode.toString(8)}), which keeps the models, data sets and logs: chmod 700 ${dataDir} to keep them to yourself`,
+  );
 }
 
 function stackDirs(dataDir: string): LocalStackDirs {

@@ -29,7 +29,7 @@ export async function claimDataDir(
   onProgress: (message: string) => void,
   table: ProcessTable = systemProcessTable(),
 ): Promise<ReleaseDataDir> {
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const release = await lockDataDir(dataDir, table);
   try {
     await stopPreviousStack(dataDir, onProgress, table);

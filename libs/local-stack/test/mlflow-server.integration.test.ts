@@ -1,5 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { startMlflowServer } from '@mlops/local-stack';
@@ -76,6 +78,45 @@ describe('local stack: MLflow server', () => {
       expect(existsSync(server.dataDir)).toBe(false);
     } finally {
       socket.destroy();
+    }
+  }, 120_000);
+
+  it('when started with basic auth in a directory of its own, then the password, databases and log are its user alone', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'mlflow-private-'));
+    const dataDir = join(root, 'mlflow');
+    const server = await startMlflowServer({
+      dataDir,
+      basicAuthAdminPassword: 'owner-only-pw-0600',
+      logFile: join(root, 'm.log'),
+    });
+    try {
+      const search = (headers: Record<string, string>) =>
+        fetch(`${server.trackingUri}/api/2.0/mlflow/experiments/search?max_results=1`, { headers });
+      const admin = { authorization: `Basic ${Buffer.from('admin:owner-only-pw-0600').toString('base64')}` };
+      const modes = Object.fromEntries(
+        [
+          'mlflow',
+          'mlflow/artifacts',
+          'mlflow/basic_auth.ini',
+          'mlflow/basic_auth.db',
+          'mlflow/mlflow.db',
+          'm.log',
+        ].map((path) => [path, statSync(join(root, path)).mode & 0o777]),
+      );
+
+      expect(modes).toEqual({
+        mlflow: 0o700,
+        'mlflow/artifacts': 0o700,
+        'mlflow/basic_auth.ini': 0o600,
+        'mlflow/basic_auth.db': 0o600,
+        'mlflow/mlflow.db': 0o600,
+        'm.log': 0o600,
+      });
+      expect(readFileSync(join(dataDir, 'basic_auth.ini'), 'utf8')).toContain('admin_password = owner-only-pw-0600');
+      expect([(await search({})).status, (await search(admin)).status]).toEqual([401, 200]);
+    } finally {
+      await server.stop();
+      await rm(root, { recursive: true, force: true });
     }
   }, 120_000);
 });

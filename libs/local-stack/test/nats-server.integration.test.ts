@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,22 @@ describe('local stack: nats-server', () => {
     expect(await readFile(logFile, 'utf8')).toMatch(/Server is ready/);
     expect(server.output()).toMatch(/Starting JetStream/);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('when started with a store and log file of its own, then both are for its user alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'local-stack-'));
+    const logFile = join(dir, 'nats-server.log');
+    const server = await startNatsServer({ storeDir: join(dir, 'store'), logFile, auth: { token: 'secret' } });
+    try {
+      const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+      expect([modeOf(server.storeDir), modeOf(logFile), modeOf(join(server.storeDir, 'nats-server.conf'))]).toEqual([
+        0o700, 0o600, 0o600,
+      ]);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('when the binary is not on PATH, then the error is the install hint with the spawn error as its cause', async () => {

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pidOf, until } from '@mlops/testkit';
@@ -43,4 +44,34 @@ describe('local stack start-up', () => {
     expect(pidOf('mlflow', 'server', `--port ${mlflowPort}`)).toBeUndefined();
     expect(mlflow).toBeGreaterThan(0);
   }, 120_000);
+
+  it('when the stack is up, then its directories, logs, state file and MLflow database are for its user alone', async () => {
+    const own = join(dataDir, 'up');
+    const stack = await startLocalStack({ dataDir: own, ports: { nats: 0, mlflow: 0, predictor: 0 } });
+    try {
+      const logs = (await readdir(join(own, 'logs'))).sort();
+      const databases = (await readdir(join(own, 'mlflow'))).filter((name) => name.startsWith('mlflow.db'));
+      const dirs = ['.', 'nats', 'mlflow', 'mlflow/artifacts', 'logs', 'datasets'];
+      const files = ['stack.json', ...logs.map((n) => `logs/${n}`), ...databases.map((n) => `mlflow/${n}`)];
+
+      expect(logs).toEqual(
+        ['mlflow', 'monitor', 'nats-server', 'predictor', 'tracker', 'trainer'].map((n) => `${n}.log`),
+      );
+      expect(databases).toContain('mlflow.db');
+      expect(modesOf(own, dirs)).toEqual(each(dirs, 0o700));
+      expect(modesOf(own, files)).toEqual(each(files, 0o600));
+    } finally {
+      await stack.stop();
+    }
+  }, 180_000);
 });
+
+/** The permission bits of each path below `root`, by path. */
+function modesOf(root: string, paths: readonly string[]): Record<string, number> {
+  return Object.fromEntries(paths.map((path) => [path, statSync(join(root, path)).mode & 0o777]));
+}
+
+/** `mode` for each path, by path. */
+function each(paths: readonly string[], mode: number): Record<string, number> {
+  return Object.fromEntries(paths.map((path) => [path, mode]));
+}

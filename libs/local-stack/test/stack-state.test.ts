@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,17 @@ describe('the stack state file', () => {
     ]);
     await writer.flush(); // the same state, written again the usual way
     expect(await readStackState(dir)).toEqual(now);
+  });
+
+  it('when the state is written, the usual way or at once after a SIGKILL, then only its owner may read the file', async () => {
+    const writer = createStackStateWriter(dir, ENDPOINTS, () => undefined);
+    writer.putProcesses([record('trainer', 41)]);
+    await writer.flush();
+    const written = statSync(stackStateFile(dir)).mode & 0o777;
+    await rm(stackStateFile(dir));
+    writer.recordKilledNow();
+
+    expect([written, statSync(stackStateFile(dir)).mode & 0o777]).toEqual([0o600, 0o600]);
   });
 
   it('when the directory holds no state file, then there is no state', async () => {

@@ -50,7 +50,8 @@ export class OutputLog {
   /** Opens the log file for appending (each run of the process appends to the same file). */
   openFile(): void {
     if (this.logFile === undefined || this.file !== undefined) return;
-    const file = createWriteStream(this.logFile, { flags: 'a' });
+    // A process's log is its owner's alone (it may hold rows and errors of customer data).
+    const file = createWriteStream(this.logFile, { flags: 'a', mode: 0o600 });
     file.on('error', (err) => {
       this.file = undefined;
       this.add(`[supervisor] cannot write ${this.logFile}: ${err.message}`, 'stderr');

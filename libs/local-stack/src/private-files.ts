@@ -1,0 +1,41 @@
+import { mkdir, open, stat } from 'node:fs/promises';
+
+// A stack's data directory holds models, data sets (live customer rows with labels), logs and test secrets: what the
+// stack creates there is for its user alone.
+
+/** The mode of every directory the stack creates: its owner's alone. */
+export const PRIVATE_DIR_MODE = 0o700;
+
+/** The mode of every file the stack writes or appends to (state file, logs, MLflow's database, basic_auth.ini). */
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Creates `dir` and its missing parents with {@link PRIVATE_DIR_MODE}. A directory that exists keeps its mode (the
+ * user's choice): resolves with that mode when other users may enter it, else undefined.
+ */
+export async function makePrivateDir(dir: string): Promise<number | undefined> {
+  if ((await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })) !== undefined) return undefined;
+  const mode = (await stat(dir)).mode & 0o777;
+  return (mode & 0o077) === 0 ? undefined : mode;
+}
+
+/** Creates `file` empty with {@link PRIVATE_FILE_MODE}, or sets that mode on the file an earlier run left (kept as is). */
+export async function makePrivateFile(file: string): Promise<void> {
+  const handle = await open(file, 'a', PRIVATE_FILE_MODE);
+  try {
+    await handle.chmod(PRIVATE_FILE_MODE);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `text` to `file` with {@link PRIVATE_FILE_MODE}, replacing its content; the mode is set before the text lands. */
+export async function writePrivateFile(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'w', PRIVATE_FILE_MODE);
+  try {
+    await handle.chmod(PRIVATE_FILE_MODE);
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+}
