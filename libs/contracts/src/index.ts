@@ -201,6 +201,7 @@ export {
   MAX_DATASET_CELLS,
   MAX_MATRIX_FEATURES,
   MAX_TRIALS,
+  ModelNameSchema,
   parseTuneRequest,
   plannedTrialCount,
   resolvedGrid,

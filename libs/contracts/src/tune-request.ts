@@ -206,11 +206,20 @@ export const GateRulesSchema = z.strictObject({
   on_signature_change: z.enum(['reject', 'promote']),
 });
 
-const nameSchema = z
+/**
+ * A registered model or experiment name as MLflow takes it: letters, digits, space, `_ . -`; not blank, and neither
+ * `.` nor starting with `..` (MLflow refuses those as paths).
+ */
+export const ModelNameSchema = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[\w.\- ]+$/, 'letters, digits, space, _ . - only');
+  .regex(/^[\w.\- ]+$/, { message: 'letters, digits, space, _ . - only', abort: true })
+  .refine((name) => name.trim() !== '', { message: 'must not be blank', abort: true })
+  .refine(
+    (name) => name !== '.' && !name.startsWith('..'),
+    'must not be "." or start with ".." (MLflow reads it as a path)',
+  );
 
 /** The fields of a tune request, before the checks that span several of them. */
 const RequestObjectSchema = z.strictObject({
@@ -244,8 +253,8 @@ const RequestObjectSchema = z.strictObject({
       'all: every completed trial gets its model in MLflow (a LoggedModel with its files); top_k: only the best top_k trials, their models logged when the tuning completes (as GridSearchCV autologging keeps its best 5); the others keep their params and metrics',
     ),
   top_k: z.number().int().min(1).max(MAX_TRIALS).default(5).describe('with log_models "top_k": how many models'),
-  experiment_name: nameSchema.default(DEFAULT_MODEL_NAME),
-  registered_model_name: nameSchema.default(DEFAULT_MODEL_NAME),
+  experiment_name: ModelNameSchema.default(DEFAULT_MODEL_NAME),
+  registered_model_name: ModelNameSchema.default(DEFAULT_MODEL_NAME),
   gate: GateSpecSchema.prefault({}),
   lineage: RetrainLineageSchema.optional().describe(
     'set by the monitor when a retrain asks for the tuning: the retrain, its trigger and its data set',

@@ -411,3 +411,24 @@ describe('jsonSchemas', () => {
     expect(request).toMatchObject({ type: 'object', additionalProperties: false });
   });
 });
+
+describe('registered model and experiment names', () => {
+  it.each([
+    ['.', /must not be "." or start with ".."/],
+    ['..', /must not be "." or start with ".."/],
+    ['..abc', /must not be "." or start with ".."/],
+    [' ', /must not be blank/],
+    ['../x', /letters, digits, space, _ . - only/],
+  ])('when a tune request names %j, then it is refused before MLflow refuses it', (name, message) => {
+    for (const field of ['registered_model_name', 'experiment_name']) {
+      const result = parseTuneRequest({ tuning_id: 'n', [field]: name });
+      expect(result.ok ? [] : result.errors, `${field} ${name}`).toEqual([
+        { path: field, message: expect.stringMatching(message) },
+      ]);
+    }
+  });
+
+  it('when a name has dots, spaces and dashes inside, then it is taken', () => {
+    expect(parseTuneRequest({ tuning_id: 'n', registered_model_name: 'churn v1.2 - eu' }).ok).toBe(true);
+  });
+});
