@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { connectBus } from '@mlops/bus';
 import { createMlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
@@ -67,4 +68,47 @@ describe('predictor start-up while MLflow is unreachable', () => {
     expect(after.status).toBe(200);
     expect(after.body.model?.version).toBe('1');
   }, 150_000);
+});
+
+describe('serving without tokens beyond this machine', () => {
+  it('when it binds an address other than loopback without PREDICTOR_AUTH_TOKENS, then it warns once at start; with tokens, or on loopback, it does not', async () => {
+    const server = await startNatsServer();
+    try {
+      const warnings = async (env: Record<string, string>) => {
+        const lines: { level: number; msg: string }[] = [];
+        const captured = createLogger({
+          service: 'predictor-test',
+          level: 'info',
+          destination: new Writable({
+            write(chunk, _encoding, done) {
+              lines.push(JSON.parse(String(chunk)) as { level: number; msg: string });
+              done();
+            },
+          }),
+        });
+        const config = loadConfig({
+          NATS_URL: server.url,
+          MLFLOW_TRACKING_URI: `http://127.0.0.1:${await findFreePort()}`,
+          MODEL_NAME: `open_${randomUUID().slice(0, 8)}`,
+          PREDICTOR_PORT: '0',
+          ...env,
+        });
+        const bus = await connectBus({ servers: server.url, name: 'p', logger });
+        const open = createPredictor(config, { bus, logger: captured });
+        await open.start();
+        await open.stop();
+        return lines.filter((line) => line.level === 40 && /no PREDICTOR_AUTH_TOKENS/.test(line.msg));
+      };
+
+      expect(await warnings({ PREDICTOR_HOST: '0.0.0.0' })).toEqual([
+        expect.objectContaining({
+          msg: 'no PREDICTOR_AUTH_TOKENS: anyone who reaches this address can score, read the model and send labels',
+        }),
+      ]);
+      expect(await warnings({ PREDICTOR_HOST: '0.0.0.0', PREDICTOR_AUTH_TOKENS: 'a-token-of-20-chars!' })).toEqual([]);
+      expect(await warnings({ PREDICTOR_HOST: '127.0.0.1' })).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
