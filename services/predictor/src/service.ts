@@ -171,5 +171,6 @@ export function createPredictor(
 
 /** Whether a bind address only takes connections from this machine. */
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^(?:::ffff:)?127\./.test(bare);
 }

@@ -84,6 +84,10 @@ describe('bearer tokens', () => {
     expect(scored, 'absolute form without a body').toMatch(/^HTTP\/1\.1 405/);
     for (const target of ['*', 'a/model', 'ftp://a/model'])
       expect(await ask(target), target).toMatch(/^HTTP\/1\.1 400/);
+    const metrics = await ask('/metrics', 'Authorization: Bearer s3cret\r\n');
+    // Every target refused here is counted, as the 401s and 405s are: 6 with a fragment, a/model and ftp://a/model
+    // (Node's parser answers `GET *` itself).
+    expect(metrics).toMatch(/predictor_requests_total\{endpoint="unmatched",status="400"\} 8\n/);
   });
 
   it('when a protected path is asked for in another case or with a trailing slash, then it is not served without a token', async () => {

@@ -245,6 +245,24 @@ describe('bodies not declared as JSON', () => {
 
   it.each(
     routes,
+  )("when a page of another site posts to %s (no Content-Type needed), then 403; the same site's own page is served", async (path, body, status) => {
+    for (const site of ['cross-site', 'same-site']) {
+      const refused = await call(t.base, 'POST', path, body, {
+        'content-type': 'application/json',
+        'sec-fetch-site': site,
+      });
+      expect(refused.status, site).toBe(403);
+      expect(refused.json.error.code, site).toBe('FORBIDDEN');
+    }
+    const own = await call(t.base, 'POST', path, body, {
+      'content-type': 'application/json',
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(own.status).toBe(status);
+  });
+
+  it.each(
+    routes,
   )('when %s gets JSON declared as such or not declared at all, then it is read', async (path, body, status) => {
     for (const type of [
       'application/json',

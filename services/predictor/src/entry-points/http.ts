@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingHttpHeaders, RequestListener } from 'node:http';
 import { FeedbackUnavailable } from '../domain/feedback.js';
 import type { FeedbackSink, PredictionLog } from '../domain/ports.js';
 import { createAccessCheck } from './auth.js';
@@ -6,7 +6,7 @@ import { type FeedbackDeps, handleFeedback } from './feedback-handler.js';
 import type { HttpDeps } from './http-deps.js';
 import { createReadApp, NOT_FOUND_BODY } from './read-routes.js';
 import { createRequestIds } from './request-ids.js';
-import { matchRoute, originForm } from './routes.js';
+import { matchRoute, originForm, UNMATCHED } from './routes.js';
 import { handleScoring, sendReply } from './scoring-handler.js';
 
 const NO_LOG: PredictionLog = { record: () => undefined };
@@ -35,17 +35,16 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
   };
   return (req, res) => {
     const url = originForm(req.url ?? '/');
+    const route = url === undefined ? UNMATCHED : matchRoute(req.method ?? 'GET', pathOf(url));
+    const done = deps.metrics.startRequest(route.endpoint);
+    // A client that left before any answer is counted as 499 (nginx's "client closed request"), not as 200.
+    res.once('close', () => done(res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST));
     if (url === undefined) {
       const message = 'the request target must be a path such as /predict (no fragment)';
       sendReply(res, { status: 400, body: { error: { code: 'BAD_REQUEST', message } } }, true);
       return;
     }
     req.url = url;
-    const query = url.indexOf('?');
-    const route = matchRoute(req.method ?? 'GET', query < 0 ? url : url.slice(0, query));
-    const done = deps.metrics.startRequest(route.endpoint);
-    // A client that left before any answer is counted as 499 (nginx's "client closed request"), not as 200.
-    res.once('close', () => done(res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST));
     if (route.allowed !== undefined) {
       const message = `${req.method} is not allowed here; use ${route.allowed.join(' or ')}`;
       sendReply(
@@ -57,6 +56,12 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
         },
         true,
       );
+      return;
+    }
+    if ((route.scoring !== undefined || route.forward !== undefined) && fromAnotherSite(req.headers)) {
+      const message =
+        'a web page of another site may not post here (Sec-Fetch-Site); call the predictor from a server or a script';
+      sendReply(res, { status: 403, body: { error: { code: 'FORBIDDEN', message } } }, true);
       return;
     }
     if (!mayAccess(route.access, req.headers.authorization)) {
@@ -86,4 +91,19 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     }
     readApp(req, res);
   };
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
+/**
+ * Whether a browser sent the request for a page of another site (Sec-Fetch-Site, sent by every current browser and
+ * by nothing else): such a page may post a body without asking (no Content-Type, a form, plain text, a beacon), so
+ * the scoring routes and /feedback refuse it; the predictor's own /docs page is `same-origin`.
+ */
+function fromAnotherSite(headers: IncomingHttpHeaders): boolean {
+  const site = headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
 }

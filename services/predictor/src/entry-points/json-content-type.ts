@@ -2,8 +2,8 @@
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
 /**
- * Whether a JSON route reads a body of this Content-Type: JSON, or none given. Form and plain-text bodies are refused:
- * they are what a web page may send cross-origin without asking, and nothing but JSON is parsed here anyway.
+ * Whether a JSON route reads a body of this Content-Type: JSON, or none given (scripts often send none). A form or
+ * plain text is refused: it is not what the route reads (a web page of another site is refused apart, see http.ts).
  */
 export function readsAsJson(contentType: string): boolean {
   return contentType === '' || JSON_MEDIA_TYPE.test(contentType);

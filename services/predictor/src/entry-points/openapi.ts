@@ -79,6 +79,7 @@ const bearer = [{ bearerAuth: [] }, {}];
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Malformed body or invalid rows; the message names the field',
   401: 'Bearer token missing or wrong (only when tokens are configured)',
+  403: 'Sent by a browser for a page of another site (Sec-Fetch-Site: cross-site or same-site)',
   404: 'The named model is not the one served',
   405: 'Wrong method for this path',
   408: 'The request was not received in time',
@@ -98,6 +99,8 @@ function scoringOperation(route: ScoringRoute) {
       ...errors(route.error, [400, 401, 413, 503, ...(route.moreErrors ?? [])]),
       // Node's server answers it before any route sees the request: always the native error shape.
       ...errors('Error', [408]),
+      // Refused before the protocol is known, as the 405: the native error shape too.
+      ...errors('Error', [403]),
     },
   };
 }

@@ -133,6 +133,7 @@ const FEEDBACK: Pick<ForwardRoute, 'request' | 'answers'> = {
     '207': ['The monitor stored some labels and refused the others (see errors)', 'FeedbackReply'],
     '400': ['Malformed JSON or a label that breaks the schema; the message names the field', 'Error'],
     '401': ['Bearer token missing or wrong (only when tokens are configured)', 'Error'],
+    '403': ['Sent by a browser for a page of another site (Sec-Fetch-Site: cross-site or same-site)', 'Error'],
     '404': ['The monitor refused every label: none of the prediction ids is known', 'FeedbackReply'],
     '413': ['Body larger than the limit, or more labels than one NATS message carries', 'Error'],
     '415': ['A body declared as other than JSON (form data, plain text), or compressed (Content-Encoding)', 'Error'],

@@ -36,7 +36,8 @@ const STATIC: ReadonlyMap<string, RouteSpec> = new Map(
   ROUTES.filter((route) => !route.path.includes('{')).map((route) => [route.path, route]),
 );
 const TEMPLATES: readonly Template[] = ROUTES.filter((route) => route.path.includes('{')).map(compile);
-const UNMATCHED: RouteMatch = { endpoint: 'unmatched', access: 'public', params: {}, unmatched: true };
+/** What a request to no route (or to a target that is not a path) is classified as. */
+export const UNMATCHED: RouteMatch = { endpoint: 'unmatched', access: 'public', params: {}, unmatched: true };
 
 const STATIC_MATCHES = new Map<string, RouteMatch>();
 
