@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_MODEL_NAME, ModelNameSchema, SELECTION_METRICS } from './tune-request.js';
+import { DEFAULT_MODEL_NAME, RegisteredModelNameSchema, SELECTION_METRICS } from './tune-request.js';
 
-const modelName = ModelNameSchema.default(DEFAULT_MODEL_NAME);
+const modelName = RegisteredModelNameSchema.default(DEFAULT_MODEL_NAME);
 const versionNumber = z.string().regex(/^[1-9]\d{0,9}$/, 'a version number such as "3"');
 const reasonText = z.string().trim().min(1).max(500);
 const requester = z.string().trim().min(1).max(200).default('unknown');

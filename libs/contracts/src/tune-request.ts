@@ -207,19 +207,33 @@ export const GateRulesSchema = z.strictObject({
 });
 
 /**
- * A registered model or experiment name as MLflow takes it: letters, digits, space, `_ . -`; not blank, and neither
- * `.` nor starting with `..` (MLflow refuses those as paths).
+ * A registered model's name as MLflow's registry takes it (`_validate_model_name`): not blank, no `/` or `:`, and
+ * neither `.` nor starting with `..` (MLflow reads those as paths). What the registry requests accept.
  */
-export const ModelNameSchema = z
+export const RegisteredModelNameSchema = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[\w.\- ]+$/, { message: 'letters, digits, space, _ . - only', abort: true })
   .refine((name) => name.trim() !== '', { message: 'must not be blank', abort: true })
+  .refine((name) => !/[/:]/.test(name), { message: 'must not contain "/" or ":"', abort: true })
   .refine(
     (name) => name !== '.' && !name.startsWith('..'),
     'must not be "." or start with ".." (MLflow reads it as a path)',
   );
+
+/** What a tuning may call what it creates: letters, digits, space, `_ . -`. */
+const NAME_CHARACTERS = /^[\w.\- ]+$/;
+
+/** An experiment's name in a tune request. */
+const experimentName = z.string().min(1).max(256).regex(NAME_CHARACTERS, 'letters, digits, space, _ . - only');
+
+/** The registered model a tuning creates: in our characters, and a name MLflow's registry takes. */
+const tuningModelName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(NAME_CHARACTERS, { message: 'letters, digits, space, _ . - only', abort: true })
+  .pipe(RegisteredModelNameSchema);
 
 /** The fields of a tune request, before the checks that span several of them. */
 const RequestObjectSchema = z.strictObject({
@@ -253,8 +267,8 @@ const RequestObjectSchema = z.strictObject({
       'all: every completed trial gets its model in MLflow (a LoggedModel with its files); top_k: only the best top_k trials, their models logged when the tuning completes (as GridSearchCV autologging keeps its best 5); the others keep their params and metrics',
     ),
   top_k: z.number().int().min(1).max(MAX_TRIALS).default(5).describe('with log_models "top_k": how many models'),
-  experiment_name: ModelNameSchema.default(DEFAULT_MODEL_NAME),
-  registered_model_name: ModelNameSchema.default(DEFAULT_MODEL_NAME),
+  experiment_name: experimentName.default(DEFAULT_MODEL_NAME),
+  registered_model_name: tuningModelName.default(DEFAULT_MODEL_NAME),
   gate: GateSpecSchema.prefault({}),
   lineage: RetrainLineageSchema.optional().describe(
     'set by the monitor when a retrain asks for the tuning: the retrain, its trigger and its data set',

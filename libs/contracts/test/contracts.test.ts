@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   expandGrid,
   jsonSchemas,
+  ListModelsRequestSchema,
   MESSAGE_SCHEMAS,
   makeEvent,
   parseEvent,
@@ -419,16 +420,32 @@ describe('registered model and experiment names', () => {
     ['..abc', /must not be "." or start with ".."/],
     [' ', /must not be blank/],
     ['../x', /letters, digits, space, _ . - only/],
-  ])('when a tune request names %j, then it is refused before MLflow refuses it', (name, message) => {
-    for (const field of ['registered_model_name', 'experiment_name']) {
-      const result = parseTuneRequest({ tuning_id: 'n', [field]: name });
-      expect(result.ok ? [] : result.errors, `${field} ${name}`).toEqual([
-        { path: field, message: expect.stringMatching(message) },
-      ]);
-    }
+  ])('when a tune request names its model %j, then it is refused before MLflow refuses it', (name, message) => {
+    const result = parseTuneRequest({ tuning_id: 'n', registered_model_name: name });
+    expect(result.ok ? [] : result.errors).toEqual([
+      { path: 'registered_model_name', message: expect.stringMatching(message) },
+    ]);
   });
 
-  it('when a name has dots, spaces and dashes inside, then it is taken', () => {
+  it('when a name has dots, spaces and dashes inside, then a tuning takes it for its model and its experiment', () => {
     expect(parseTuneRequest({ tuning_id: 'n', registered_model_name: 'churn v1.2 - eu' }).ok).toBe(true);
+    expect(parseTuneRequest({ tuning_id: 'n', experiment_name: '.' }).ok).toBe(true); // MLflow takes it
+  });
+
+  it('when a registry request names a model registered elsewhere (the MLflow UI), then any name MLflow takes is taken', () => {
+    for (const name of ['Churn (EU)', 'modèle', 'team@x', 'a+b']) {
+      expect(ListModelsRequestSchema.safeParse({ name }).success, name).toBe(true);
+    }
+    for (const [name, message] of [
+      ['a/b', 'must not contain "/" or ":"'],
+      ['m:1', 'must not contain "/" or ":"'],
+      ['..x', 'must not be "." or start with ".." (MLflow reads it as a path)'],
+      ['  ', 'must not be blank'],
+    ] as const) {
+      expect(
+        ListModelsRequestSchema.safeParse({ name }).error?.issues.map((i) => i.message),
+        name,
+      ).toEqual([message]);
+    }
   });
 });

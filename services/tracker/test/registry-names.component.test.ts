@@ -57,7 +57,7 @@ describe('registry requests with a model name outside the rule', () => {
       ask(SUBJECTS.registryRollback, { name: 'a/b' }),
     ]);
 
-    const refusal = { status: 'rejected', errors: [{ path: 'name', message: 'letters, digits, space, _ . - only' }] };
+    const refusal = { status: 'rejected', errors: [{ path: 'name', message: 'must not contain "/" or ":"' }] };
     expect(replies).toEqual([refusal, refusal, refusal]);
     // Names of allowed characters that MLflow still refuses (400 INVALID_PARAMETER_VALUE): refused here first.
     const dotted = await Promise.all(
