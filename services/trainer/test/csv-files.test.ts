@@ -201,6 +201,12 @@ describe('the data directory: nothing outside it is read, whatever the path lead
     await checkDatasetFile(viaLink, 'rows.csv');
   });
 
+  it('when the intake cannot read a file that is there (a link loop), then it says so, not that the file is missing', async () => {
+    await symlink('loop.csv', join(home, 'loop.csv'));
+    await expect(checkDatasetFile(home, 'loop.csv')).rejects.toThrow('dataset "loop.csv": cannot be read (ELOOP)');
+    await expect(checkDatasetFile(home, 'absent.csv')).rejects.toThrow(`dataset "absent.csv": not found in ${home}`);
+  });
+
   it('when the CSV is a FIFO (a tuning queued without the intake), then every read refuses it at once instead of waiting for a writer', async () => {
     const refusal = ['DatasetFileError', 'dataset "pipe.csv": is not a regular file'];
     expect(await everyRead('pipe.csv')).toEqual(Array.from({ length: 5 }, () => refusal));

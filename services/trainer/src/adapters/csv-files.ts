@@ -33,7 +33,9 @@ export function resolveDatasetPath(dataDir: string, path: string): string {
 
 /** Checks at intake that the CSV can be opened and read, so a bad path is rejected before anything is trained. */
 export async function checkDatasetFile(dataDir: string, path: string): Promise<void> {
-  await withDatasetFile(dataDir, path, async () => undefined).catch(refused(path, () => `not found in ${dataDir}`));
+  await withDatasetFile(dataDir, path, async () => undefined).catch(
+    refused(path, (err) => (codeOf(err) === 'ENOENT' ? `not found in ${dataDir}` : `cannot be read (${codeOf(err)})`)),
+  );
 }
 
 /**
@@ -139,7 +141,10 @@ async function openDatasetFile(dataDir: string, path: string): Promise<FileHandl
   const full = resolveDatasetPath(dataDir, path);
   const [realDir, real] = await Promise.all([realpath(dataDir), realpath(full)]);
   if (!isInside(realDir, real)) throw linksOutside(dataDir, path);
-  const handle = await open(real, OPEN_FLAGS);
+  const handle = await open(real, OPEN_FLAGS).catch((err: unknown) => {
+    // O_NOFOLLOW: the file became a link since its real path was read (swapped in): refused as a link leading out.
+    throw (err as NodeJS.ErrnoException).code === 'ELOOP' ? linksOutside(dataDir, path) : err;
+  });
   try {
     await checkOpened(handle, realDir, dataDir, path);
     return handle;

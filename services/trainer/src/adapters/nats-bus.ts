@@ -171,13 +171,17 @@ function lazyBlobs(bus: Bus, bucket: string, options: Parameters<Bus['blobs']>[1
 
 /** The JetStream API's code for a stream that is not there (JetStreamApiCodes.StreamNotFound): its bucket is gone. */
 const STREAM_NOT_FOUND = 10059;
-/** What @nats-io/obj says of a bucket that is not there, or of an object whose chunks do not match its digest. */
-const LASTING_OBJECT_FAILURE = /object store not found|corrupt object|digest type|parse digest/i;
+/**
+ * What @nats-io/obj says of a bucket that is not there, or of an object whose chunks do not match its digest; and
+ * what the bus says of an object not read whole in its time (SNAPSHOT_READ_TIMEOUT_MS).
+ */
+const LASTING_OBJECT_FAILURE = /object store not found|corrupt object|digest type|parse digest|not read whole within/i;
 
 /**
- * Whether a snapshot read failed for a cause that asking again cannot mend: nats-server refused the bucket (too
- * little storage), the bucket is not there (deleted under this replica), or the object is corrupt. Anything else
- * (NATS away, a leader election, a timeout) may pass.
+ * Whether a snapshot read failed for a cause that asking again cannot mend, or should not wait for: nats-server
+ * refused the bucket (too little storage), the bucket is not there (deleted under this replica), the object is
+ * corrupt, or its read took the whole read timeout (five more would hold the one-at-a-time work queue for most of an
+ * hour). Anything else (NATS away, a leader election, a request timeout) may pass.
  */
 function lastingSnapshotFailure(err: unknown): boolean {
   if (err instanceof StorageRefusedError) return true;
