@@ -165,11 +165,8 @@ describe('bad input: CSV tables mlops tune cannot use', () => {
       expect(outcome.code).toBe(1);
       expect(outcome.stderr).toMatch(message);
       expect(outcome.stderr.match(/refused after it was accepted|tune request rejected/g)).toHaveLength(1);
-      // A pipe gets plain progress lines, each on its own, never a bar redrawn with \r.
+      // A pipe gets plain progress lines (none here: refused before any trial), never a bar redrawn with \r.
       expect(outcome.stderr).not.toContain('\r');
-      for (const line of outcome.stderr.split('\n').filter((l) => l.startsWith('progress:'))) {
-        expect(line).toMatch(/^progress: \d+\/(?:\d+|\?) trials(?: \(\d+ %\))?(?:, \d+ failed)?$/);
-      }
       expect(outcome.ms).toBeLessThan(45_000);
     }, 120_000);
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type ExitStatus, findFreePort, httpOk, type SupervisorLogger, startProcess } from '@mlops/supervisor';
 import { LocalStackError } from './errors.js';
 import { projectMlflowBinary } from './paths.js';
-import { makePrivateDir, makePrivateFile, writePrivateFile } from './private-files.js';
+import { makePrivateDir, makePrivateFile, preparePrivateLog, writePrivateFile } from './private-files.js';
 
 /** A running MLflow tracking server (SQLite or another backend store, artifact proxy): the local stack's, or a test run's. */
 export interface MlflowServerHandle {
@@ -91,7 +91,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mlops-mlflow-')));
   const removeData = () => (keepData ? Promise.resolve() : rm(dataDir, { recursive: true, force: true }));
   await makePrivateDir(join(dataDir, 'artifacts')); // the data directory too, when missing
-  if (options.logFile !== undefined) await makePrivateFile(options.logFile);
+  await preparePrivateLog(options.logFile);
   const port = options.port ?? (await findFreePort());
   if (options.backendStoreUri === undefined) {
     await useWriteAheadLog(join(dataDir, 'mlflow.db')).catch(async (err: unknown) => {

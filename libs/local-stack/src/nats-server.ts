@@ -11,7 +11,7 @@ import {
   startProcess,
 } from '@mlops/supervisor';
 import { LocalStackError } from './errors.js';
-import { makePrivateDir, makePrivateFile, writePrivateFile } from './private-files.js';
+import { makePrivateDir, preparePrivateLog, writePrivateFile } from './private-files.js';
 
 /** A running nats-server with JetStream (the local stack's, or a test's). */
 export interface NatsServerHandle {
@@ -77,7 +77,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'mlops-nats-')));
   const removeStore = () => (keepStore ? Promise.resolve() : rm(storeDir, { recursive: true, force: true }));
   await makePrivateDir(storeDir);
-  if (options.logFile !== undefined) await makePrivateFile(options.logFile);
+  await preparePrivateLog(options.logFile);
   const port = options.port ?? (await findFreePort());
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
   if (options.cluster !== undefined) args.push(...clusterArgs(options.cluster));

@@ -39,3 +39,11 @@ export async function writePrivateFile(file: string, text: string): Promise<void
     await handle.close();
   }
 }
+
+/**
+ * Prepares a process's log file (see {@link makePrivateFile}) when there is one. A log that cannot be made is no
+ * reason to keep a process from starting or restarting: the supervisor then says it cannot write it, and goes on.
+ */
+export async function preparePrivateLog(file: string | undefined): Promise<void> {
+  if (file !== undefined) await makePrivateFile(file).catch(() => undefined);
+}

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { httpOk, type SupervisedProcess, type SupervisorLogger, startProcess } from '@mlops/supervisor';
 import { REPO_ROOT } from './paths.js';
-import { makePrivateFile } from './private-files.js';
+import { preparePrivateLog } from './private-files.js';
 
 /** The services of this repository that run as their own process. */
 export type ServiceName = 'trainer' | 'tracker' | 'predictor' | 'monitor';
@@ -34,7 +34,7 @@ export function serviceEntry(name: ServiceName): string {
 
 /** Starts `node services/<name>/dist/main.js` (this Node binary) and waits until its readiness URL answers 2xx. */
 export async function startService(name: ServiceName, options: ServiceOptions): Promise<SupervisedProcess> {
-  if (options.logFile !== undefined) await makePrivateFile(options.logFile);
+  await preparePrivateLog(options.logFile);
   return await startProcess({
     name,
     command: process.execPath,

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStackError, startNatsServer } from '@mlops/local-stack';
@@ -30,6 +30,19 @@ describe('local stack: nats-server', () => {
       expect([modeOf(server.storeDir), modeOf(logFile), modeOf(join(server.storeDir, 'nats-server.conf'))]).toEqual([
         0o700, 0o600, 0o600,
       ]);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when its log file cannot be made (its directory is a file), then it starts all the same and says so in its output', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'local-stack-'));
+    await writeFile(join(dir, 'not-a-dir'), '');
+    const server = await startNatsServer({ storeDir: join(dir, 'store'), logFile: join(dir, 'not-a-dir', 'nats.log') });
+    try {
+      expect(await canConnect(server.port)).toBe(true);
+      expect(server.output()).toMatch(/\[supervisor\] cannot write .*not-a-dir\/nats\.log/);
     } finally {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
