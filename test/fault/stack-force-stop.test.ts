@@ -202,3 +202,58 @@ describe('fault: mlops up interrupted', () => {
     expect(left).toEqual([]);
   }, 240_000);
 });
+
+/** `mlops down` on the data directory, as its own process: its exit code and what it printed. */
+async function runDown(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, 'down', '--data-dir', dataDir, '--timeout', '90'], {
+    cwd: dataDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe('mlops down from another terminal', () => {
+  it('when mlops down runs beside a running mlops up, then the whole stack stops and mlops up exits; when mlops up was SIGKILLed, then down stops what it left', async () => {
+    const { child, printed } = startUp(['--no-tune']);
+    await printed('› stack is up', 180_000);
+    const pids = ((await readStackState(dataDir))?.processes ?? []).map((p) => p.pid as number);
+    orphans.push(...pids);
+    const exited = once(child, 'exit');
+
+    const down = await runDown();
+    const [code] = (await exited) as [number | null];
+
+    expect(down).toMatchObject({ code: 0, stderr: '' });
+    expect(down.stdout).toMatch(
+      new RegExp(`sent SIGTERM to mlops up \\(pid ${child.pid}\\)[^\\n]*\\nstopped in \\d+\\.\\d s\\n$`),
+    );
+    expect(code).toBe(130);
+    expect((await readStackState(dataDir))?.state).toBe('stopped');
+    expect(pids.filter(running)).toEqual([]);
+    expect((await runDown()).stdout).toMatch(/^no stack running in .* \(the last one stopped\)\n$/);
+
+    const again = startUp(['--no-tune']);
+    await again.printed('› stack is up', 180_000);
+    const left = ((await readStackState(dataDir))?.processes ?? []).map((p) => p.pid as number);
+    orphans.push(...left);
+    const killed = once(again.child, 'exit');
+    again.child.kill('SIGKILL');
+    await killed;
+    const cleanup = await runDown();
+
+    expect(cleanup.code).toBe(0);
+    expect(cleanup.stdout).toContain(
+      `its mlops up (pid ${again.child.pid}) ended without stopping it; stopping what it left running:`,
+    );
+    expect(left.filter(running)).toEqual([]);
+  }, 420_000);
+});
