@@ -64,7 +64,7 @@ describe('mlops tune progress', () => {
     expect(stdout).toEqual(['the table\n']);
   });
 
-  it('when stderr is not a terminal, then plain lines: the first, each tenth, after the interval, before a message, at the end; never \\r', () => {
+  it('when stderr is not a terminal, then plain lines: the first trial ended, each tenth, after the interval, before a message, at the end; never \\r', () => {
     const { io, stderr, stdout } = recordingIo(false);
     const time = clock();
     const screen = progressScreen(io, time.now);
@@ -72,9 +72,10 @@ describe('mlops tune progress', () => {
       time.at(offsetMs);
       screen.draw(p);
     };
-    drawAt(0, progress(40, 0)); // the first: written
-    drawAt(1000, progress(40, 1)); // within the first tenth: not yet
+    drawAt(0, progress(40, 0)); // nothing ended yet: nothing to tell
+    drawAt(1000, progress(40, 1)); // the first: written
     drawAt(2000, progress(40, 1)); // the same again: nothing
+    drawAt(2500, progress(40, 2)); // within the first tenth: not yet
     drawAt(3000, progress(40, 4)); // a tenth done
     drawAt(5000, progress(40, 5));
     drawAt(3000 + PLAIN_PROGRESS_INTERVAL_MS - 1, progress(40, 5));
@@ -85,7 +86,7 @@ describe('mlops tune progress', () => {
     screen.print('the table\n');
 
     expect(stderr).toEqual([
-      'progress: 0/40 trials (0 %)\n',
+      'progress: 1/40 trials (2 %)\n',
       'progress: 4/40 trials (10 %)\n',
       'progress: 6/40 trials (15 %)\n',
       'progress: 7/40 trials (17 %), 1 failed\n',

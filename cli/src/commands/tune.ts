@@ -293,7 +293,7 @@ function barScreen(io: CliIo): ProgressScreen {
 }
 
 /**
- * Plain progress lines: the first, one each time another tenth of the trials is done, the last (all done), and
+ * Plain progress lines: the first (one trial ended), one each time another tenth of the trials is done, the last, and
  * otherwise one when {@link PLAIN_PROGRESS_INTERVAL_MS} passed since the last line; a line not written yet is
  * written before the next message, so the log shows where the tuning was. Never the same line twice.
  */
@@ -311,6 +311,7 @@ function lineScreen(io: CliIo, now: () => number): ProgressScreen {
   return {
     draw: (progress) => {
       const done = progress.completed.length + progress.failed.length;
+      if (done === 0) return; // nothing to tell before the first trial ends
       const total = progress.trialCount ?? 0;
       const next = { line: progressLine(progress), tenth: total > 0 ? Math.floor((done * 10) / total) : 0 };
       if (next.line === written?.line) {
