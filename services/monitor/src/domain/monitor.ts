@@ -1,5 +1,4 @@
 import type {
-  EventData,
   FeedbackItem,
   FeedbackReply,
   MonitorCheckpoint,
@@ -10,7 +9,6 @@ import type {
   VersionStatus,
 } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
-import { predictedIndex } from './class-labels.js';
 import {
   type DriftRules,
   driftOfWindow,
@@ -22,7 +20,8 @@ import {
 import { foldEpisode, type StoredEpisode } from './episode-replay.js';
 import { type ClassesLookup, recordLabels, waitForPredictions } from './label-intake.js';
 import { LabelJoin } from './label-join.js';
-import { livePerformance, type PerformanceRules } from './live-performance.js';
+import type { PerformanceRules } from './live-performance.js';
+import { PERFORMANCE_REFRESH_MS, PerformanceWatch } from './performance-watch.js';
 import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
 import { type PredictionBatch, versionKey } from './prediction-batch.js';
 import { automaticCause, type RetrainCause, type RetrainRules } from './retrain-policy.js';
@@ -57,7 +56,6 @@ export interface MonitorDeps {
   readonly retrainer?: Retrainer;
 }
 
-const PERFORMANCE_REFRESH_MS = 5000;
 /** Labels have a version's performance judged at most this often (see judgeSoon). */
 const LABEL_JUDGE_MS = 1000;
 /** `mlops monitor` shows live performance at most this old (a pass per version: many versions would stall). */
@@ -79,10 +77,6 @@ export class Monitor {
   private readonly counted = new Set<number>();
   private readonly references = new Map<string, Promise<VersionReference>>();
   private readonly lastWindows = new Map<string, MonitorWindowData>();
-  private readonly performance = new Map<
-    string,
-    { at: number; labels: number; value: MonitorWindowData['performance'] }
-  >();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly mlflowPending = new Set<Promise<void>>();
   private readonly retrainChecks = new Map<string, number>();
@@ -103,15 +97,12 @@ export class Monitor {
   /** Per version, when labels last had its performance judged, and when labels that came since will be. */
   private readonly judgedAt = new Map<string, number>();
   private readonly judgeDue = new Map<string, number>();
-  /** The newest `performance.degraded` of each version (announced, or read back at start): a superseded episode's evidence. */
-  private readonly degradedEvidence = new Map<string, EventData<'performance.degraded'>>();
   /** Per version, the windows of its open drift episode judged drifted: what K counts (an unjudged window does not). */
   private readonly judgedDrift = new Map<string, number>();
   /** The newest stored window of each version read at start, counted once toward its episode. */
   private readonly restoredUpTo = new Map<string, number>();
-  /** Versions whose degraded episode ended as superseded (announced, or read back at start): never shown degraded. */
-  private readonly superseded = new Set<string>();
   private readonly now: () => number;
+  private readonly watch: PerformanceWatch;
 
   constructor(
     private readonly rules: MonitorRules,
@@ -120,6 +111,15 @@ export class Monitor {
     this.join = new LabelJoin(rules.join);
     this.book = new WindowBook(rules.window, this.checkpoints, this.counted);
     this.now = deps.now ?? Date.now;
+    this.watch = new PerformanceWatch({
+      join: this.join,
+      rules: rules.performance,
+      announce: deps.announce,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      now: this.now,
+      isReplaced: (model, version) => this.isReplaced(model, version),
+    });
   }
 
   /**
@@ -162,11 +162,7 @@ export class Monitor {
   rememberEpisode(event: StoredEpisode): void {
     const key = versionKey(event.data.model, event.data.version);
     foldEpisode(this.book.checkpoint(key), event);
-    if (event.subject === 'performance.degraded') {
-      this.degradedEvidence.set(key, event.data);
-      this.superseded.delete(key);
-    }
-    if (event.subject === 'performance.recovered' && event.data.superseded_by !== undefined) this.superseded.add(key);
+    this.watch.remember(event);
     if (this.book.checkpoint(key).drift_since_window === null) this.judgedDrift.delete(key); // its episode ended
   }
 
@@ -296,9 +292,8 @@ export class Monitor {
     const last = this.lastWindows.get(key);
     const { checkpoints: _, ...lastWindow } = last ?? { checkpoints: {} };
     const refused = this.join.labelCounts('');
-    const live = this.performanceOf(key, reference, STATUS_PERFORMANCE_MS);
     // A replaced version's episode ended as superseded (gauge at 0): its late labels do not show it degraded again.
-    const closed = this.isReplaced(model, version) || this.superseded.has(key);
+    const live = this.watch.shown(model, version, this.watch.of(key, reference, STATUS_PERFORMANCE_MS));
     return {
       model,
       version,
@@ -306,7 +301,7 @@ export class Monitor {
       windows: checkpoint.windows,
       last_window: last === undefined ? null : (lastWindow as VersionStatus['last_window']),
       drift_since_window: checkpoint.drift_since_window,
-      performance: closed ? { ...live, degraded: false } : live,
+      performance: live,
       labels: { ...refused, joined: this.join.labelCounts(key).joined },
     };
   }
@@ -354,8 +349,8 @@ export class Monitor {
     const drift = this.driftOf(window, reference);
     const checkpoint = this.book.checkpoint(window.key);
     await this.announceDriftEpisode(window, drift.datasetDrift, drift.drifted, drift.driftShare, checkpoint);
-    const performance = this.performanceOf(window.key, reference);
-    await this.announcePerformance(window.model, window.version, performance, checkpoint);
+    const performance = this.watch.of(window.key, reference);
+    await this.watch.announce(window.model, window.version, performance, checkpoint);
     const data: MonitorWindowData = {
       model: window.model,
       version: window.version,
@@ -464,7 +459,7 @@ export class Monitor {
   private async judgePerformance(key: string): Promise<void> {
     const [model, version] = splitKey(key);
     const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
-    await this.announcePerformance(model, version, this.performanceOf(key, reference), this.book.checkpoint(key));
+    await this.watch.announce(model, version, this.watch.of(key, reference), this.book.checkpoint(key));
     this.considerRetrain(model, version, reference, null);
   }
 
@@ -602,50 +597,12 @@ export class Monitor {
         checkpoint.drift_since_window = null;
         checkpoint.drift_since_at = null;
       }
-      if (checkpoint.degraded) await this.endPerformanceEpisode(outcome.model, previous, promoted.version, checkpoint);
+      if (checkpoint.degraded) {
+        const reference = await this.referenceOf(outcome.model, previous).catch((err: unknown) => unavailable(err));
+        await this.watch.endAsSuperseded(outcome.model, previous, promoted.version, reference, checkpoint);
+      }
       this.deps.metrics.replaced(key);
     });
-  }
-
-  /** Ends a replaced version's degraded episode as superseded: `performance.recovered` naming the new champion. */
-  private async endPerformanceEpisode(
-    model: string,
-    version: string,
-    supersededBy: string,
-    checkpoint: MonitorCheckpoint,
-  ): Promise<void> {
-    const key = versionKey(model, version);
-    const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
-    const live = this.performanceOf(key, reference);
-    const { metric, threshold } = this.rules.performance;
-    const liveValue = live[metric];
-    // Labels older than the live window leave no live value: the episode's own degraded evidence closes it then.
-    const evidence = this.degradedEvidence.get(key);
-    this.degradedEvidence.delete(key); // the episode ends here; a replaced version opens no other
-    const closing =
-      liveValue !== null && live.training !== null
-        ? { metric, live: liveValue, training: live.training.value, threshold, labelled: live.labelled }
-        : evidence === undefined
-          ? undefined
-          : {
-              metric: evidence.metric,
-              live: evidence.live,
-              training: evidence.training,
-              threshold: evidence.threshold,
-              labelled: evidence.labelled,
-            };
-    if (closing !== undefined) {
-      await this.deps.announce.performanceRecovered({
-        model,
-        version,
-        ...closing,
-        episode: Math.max(1, checkpoint.performance_episodes),
-        superseded_by: supersededBy,
-        at: new Date(this.now()).toISOString(),
-      });
-    }
-    checkpoint.degraded = false;
-    this.superseded.add(key);
   }
 
   /** Whether the champion alias is known to have left `version` (its late windows and labels change no gauge). */
@@ -678,84 +635,11 @@ export class Monitor {
       this.served.set(batch.model, { version: batch.version, atMs: latest });
   }
 
-  private async announcePerformance(
-    model: string,
-    version: string,
-    live: MonitorWindowData['performance'],
-    checkpoint: MonitorCheckpoint,
-  ): Promise<void> {
-    const key = versionKey(model, version);
-    if (this.isReplaced(model, version)) {
-      // A replaced version's late labels open no episode and raise no gauge (its episode ended when it was replaced).
-      this.deps.metrics.performance(key, { ...live, degraded: false });
-      this.deps.metrics.replaced(key);
-      return;
-    }
-    this.deps.metrics.performance(key, live);
-    if (live.degraded === checkpoint.degraded || live.training === null) return;
-    const liveValue = live[this.rules.performance.metric];
-    if (liveValue === null) return;
-    const episode = live.degraded ? checkpoint.performance_episodes + 1 : checkpoint.performance_episodes;
-    const data = {
-      model,
-      version,
-      metric: this.rules.performance.metric,
-      live: liveValue,
-      training: live.training.value,
-      threshold: this.rules.performance.threshold,
-      labelled: live.labelled,
-      episode: Math.max(1, episode),
-      at: new Date(this.now()).toISOString(),
-    };
-    if (live.degraded) {
-      await this.deps.announce.performanceDegraded(data);
-      this.degradedEvidence.set(key, data);
-      this.superseded.delete(key);
-    } else await this.deps.announce.performanceRecovered(data);
-    checkpoint.degraded = live.degraded;
-    checkpoint.performance_episodes = Math.max(1, episode);
-  }
-
   /** Sets a version's performance gauges from a fresh pass, as a window would (a replaced version never degraded). */
   private async showPerformance(key: string): Promise<void> {
     const [model, version] = splitKey(key);
     const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
-    const live = this.performanceOf(key, reference, 0);
-    const closed = this.isReplaced(model, version) || this.superseded.has(key);
-    this.deps.metrics.performance(key, closed ? { ...live, degraded: false } : live);
-  }
-
-  /**
-   * Live performance of a version: recomputed when its labels changed, else at most every PERFORMANCE_REFRESH_MS
-   * (predictions keep arriving; a full pass over the join for every window would cost more than the window), or
-   * every `maxAgeMs` when given (a person asking; 0: the gauges' catch-up).
-   */
-  private performanceOf(
-    key: string,
-    reference: VersionReference,
-    maxAgeMs = PERFORMANCE_REFRESH_MS,
-  ): MonitorWindowData['performance'] {
-    const now = this.now();
-    const labels = this.join.labelCounts(key).joined;
-    const cached = this.performance.get(key);
-    if (cached !== undefined && cached.labels === labels && now - cached.at < maxAgeMs) {
-      return cached.value;
-    }
-    const rows = this.join.rowsOf(key, now - this.rules.performance.windowMs);
-    // The log holds the model's class values (2 and 5): scored as class indexes, like the labels.
-    const classes = reference.inputs?.classes;
-    const predicted = rows.predicted.map((value) => predictedIndex(value, classes));
-    let value: MonitorWindowData['performance'];
-    try {
-      value = livePerformance({ ...rows, predicted }, reference.training, this.rules.performance);
-    } catch (err) {
-      // Nothing a label carries may stop windows, status or labels: the version is reported without live metrics.
-      this.deps.logger.warn({ err, version: key }, 'live performance not computed');
-      const none = { truth: [], probability: [], predicted: [], latencyMs: [] };
-      value = livePerformance({ ...rows, ...none }, reference.training, this.rules.performance);
-    }
-    this.performance.set(key, { at: now, labels, value });
-    return value;
+    this.watch.show(model, version, reference);
   }
 
   private referenceOf(model: string, version: string): Promise<VersionReference> {
