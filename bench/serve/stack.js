@@ -29,7 +29,8 @@ export async function startStack(root, env = {}) {
   const serviceEnv = { NATS_URL: nats.url, MLFLOW_TRACKING_URI: mlflowServer.trackingUri, LOG_LEVEL: 'warn', ...env };
   const logger = createLogger({ service: 'bench-serve', level: 'warn' });
   const bus = () => connectBus({ servers: nats.url, name: 'bench-serve', logger });
-  const trainer = createTrainer(trainerConfig(serviceEnv, root), { bus: natsTrainerBus(await bus()), logger });
+  const trainerSettings = trainerConfig(serviceEnv, root);
+  const trainer = createTrainer(trainerSettings, { bus: natsTrainerBus(await bus(), trainerSettings), logger });
   const tracker = createTracker(trackerConfig(serviceEnv), { bus: await bus(), logger });
   for (const service of [trainer, tracker]) {
     await service.start();
