@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { type Bus, connectBus, requestReply } from '@mlops/bus';
 import { SUBJECTS } from '@mlops/contracts';
+import { createMlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
-import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createTracker } from '../src/service.js';
@@ -43,6 +44,20 @@ afterAll(async () => {
   await tracker?.stop();
   await bus?.close();
   await nats?.stop();
+});
+
+describe('registry requests for a model named in the MLflow UI', () => {
+  it("when a registered model's name holds a quote, then its versions are listed", async () => {
+    const name = `Bob's model ${Date.now()}`;
+    const mlflow = createMlflowClient({ trackingUri: inject('mlflowTrackingUri') });
+    const { experimentId } = await mlflow.getOrCreateExperiment(`quoted-${Date.now()}`);
+    await mlflow.getOrCreateRegisteredModel({ name });
+    await registerTestModel(mlflow, { experimentId, name, weights: { coef: [1], intercept: 0, featureNames: ['a'] } });
+
+    const reply = await requestReply(bus.connection, SUBJECTS.registryModels, { name } as never, { timeoutMs: 10_000 });
+
+    expect(reply).toMatchObject({ status: 'ok', name, versions: [{ version: '1' }] });
+  }, 60_000);
 });
 
 describe('registry requests with a model name outside the rule', () => {

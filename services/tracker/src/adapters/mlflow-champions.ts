@@ -1,4 +1,4 @@
-import { MlflowApiError, type MlflowClient, type ModelVersion } from '@mlops/mlflow';
+import { attributeEquals, MlflowApiError, type MlflowClient, type ModelVersion } from '@mlops/mlflow';
 import { assertOwnDirectory, MODEL_FILES, modelFromWeights, parseWeights } from '@mlops/model-format';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionMove, ChampionRegistry, ScorableModel, VersionRecord } from '../domain/ports.js';
@@ -60,7 +60,7 @@ export function mlflowChampions(mlflow: MlflowClient): ChampionRegistry {
       const model = await mlflow.getRegisteredModel(name);
       if (model === null) return null;
       const page = await mlflow.searchModelVersions({
-        filter: `name = '${name.replaceAll("'", "\\'")}'`,
+        filter: attributeEquals('name', name), // no escapes in MLflow's filters: a name with ' is double-quoted
         orderBy: ['version_number DESC'],
         maxResults: limit,
       });
