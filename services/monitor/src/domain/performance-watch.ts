@@ -16,11 +16,16 @@ export const PERFORMANCE_REFRESH_MS = 5000;
 
 /** What watching live performance needs from the monitor. */
 export interface PerformanceWatchDeps {
+  /** The predictions kept with their labels (the rows live performance is computed on). */
   readonly join: LabelJoin;
+  /** MONITOR_PERFORMANCE_*: the metric, its threshold, the live window. */
   readonly rules: PerformanceRules;
+  /** Where the episodes' events go. */
   readonly announce: Pick<MonitorAnnouncer, 'performanceDegraded' | 'performanceRecovered'>;
+  /** The live-performance gauges. */
   readonly metrics: Pick<MonitorMetrics, 'performance' | 'replaced'>;
   readonly logger: Logger;
+  /** The monitor's clock. */
   readonly now: () => number;
   /** Whether the champion alias is known to have left the version (its late labels change no gauge). */
   readonly isReplaced: (model: string, version: string) => boolean;

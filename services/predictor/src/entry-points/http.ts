@@ -99,9 +99,10 @@ function pathOf(url: string): string {
 }
 
 /**
- * Whether a browser sent the request for a page of another site (Sec-Fetch-Site, sent by every current browser and
- * by nothing else): such a page may post a body without asking (no Content-Type, a form, plain text, a beacon), so
- * the scoring routes and /feedback refuse it; the predictor's own /docs page is `same-origin`.
+ * Whether a browser sent the request for a page of another site (Sec-Fetch-Site: current browsers send it to
+ * loopback and HTTPS origins, not to plain HTTP elsewhere; other clients never): such a page may post a body without
+ * asking (no Content-Type, a form, plain text, a beacon), so the scoring routes and /feedback refuse it; the
+ * predictor's own /docs page is `same-origin`.
  */
 function fromAnotherSite(headers: IncomingHttpHeaders): boolean {
   const site = headers['sec-fetch-site'];

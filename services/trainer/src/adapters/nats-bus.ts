@@ -181,7 +181,8 @@ const LASTING_OBJECT_FAILURE = /object store not found|corrupt object|digest typ
  * Whether a snapshot read failed for a cause that asking again cannot mend, or should not wait for: nats-server
  * refused the bucket (too little storage), the bucket is not there (deleted under this replica), the object is
  * corrupt, or its read took the whole read timeout (five more would hold the one-at-a-time work queue for most of an
- * hour). Anything else (NATS away, a leader election, a request timeout) may pass.
+ * hour; NATS away that long rejects the tuning too). Anything else (NATS away for a moment, a leader election, a
+ * request timeout) may pass.
  */
 function lastingSnapshotFailure(err: unknown): boolean {
   if (err instanceof StorageRefusedError) return true;
