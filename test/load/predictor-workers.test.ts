@@ -175,8 +175,15 @@ function alive(pid: number): boolean {
 describe('the predictor with PREDICTOR_WORKERS=2', () => {
   it(`when ${SWAPS} versions are swapped in under load, then no request fails and both workers serve each new version`, async () => {
     const { base, swap } = await startWorkers();
-    const probes = await Promise.all(Array.from({ length: 16 }, () => postAlone(`${base}/predict`, body)));
-    const requestIds = probes.map((p) => (p.json.prediction_ids[0] as string).replace(/-0$/, ''));
+    // The kernel hands each connection to a worker (SCHED_NONE) and may favour one for a while: probes go in rounds
+    // of 16 until both workers have answered (20 rounds at most).
+    const probes: Awaited<ReturnType<typeof postAlone>>[] = [];
+    const workerOf = (requestId: string) => requestId.slice(12, requestId.indexOf('_', 12));
+    const requestIdOf = (probe: (typeof probes)[number]) => (probe.json.prediction_ids[0] as string).replace(/-0$/, '');
+    for (let round = 0; round < 20 && new Set(probes.map((p) => workerOf(requestIdOf(p)))).size < WORKERS; round++) {
+      probes.push(...(await Promise.all(Array.from({ length: 16 }, () => postAlone(`${base}/predict`, body)))));
+    }
+    const requestIds = probes.map(requestIdOf);
     const load = autocannon({ url: `${base}/predict`, method: 'POST', body, connections: 8, duration: 6 * SWAPS });
     const waits: number[] = [];
     for (let k = 1; k <= SWAPS; k++) {
@@ -194,8 +201,8 @@ describe('the predictor with PREDICTOR_WORKERS=2', () => {
 
     expect(probes.map((p) => p.status)).toEqual(probes.map(() => 200));
     expect(new Set(requestIds).size).toBe(requestIds.length);
-    // <primary's 12 random characters><worker id in base 36>_<counter>: both workers answered.
-    expect(new Set(requestIds.map((id) => id.slice(12, id.indexOf('_', 12)))).size).toBe(WORKERS);
+    // <primary's 12 random characters><worker id in base 36>_<counter><random>: both workers answered.
+    expect(new Set(requestIds.map(workerOf)).size).toBe(WORKERS);
     expect(result.errors + result.non2xx).toBe(0);
     expect(result.requests.total).toBeGreaterThan(1000);
     expect(waits).toHaveLength(SWAPS);
