@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type Bus, connectBus, requestReply, watchEvents } from '@mlops/bus';
-import {
-  type EventData,
-  parseTuneRequest,
-  plannedTrialCount,
-  STREAMS,
-  SUBJECTS,
-  type ValidationProblem,
-} from '@mlops/contracts';
+import { STREAMS, SUBJECTS, type ValidationProblem } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer, within } from '@mlops/testkit';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
@@ -20,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsTrainerBus } from '../src/adapters/nats-bus.js';
 import { createTrainer } from '../src/service.js';
 import { testTrainerConfig } from './support/trainer-config.js';
+import { queuedWork } from './support/tuning-run.js';
 
 // The security review's case: a link in the data directory to a file outside it (`ln -s /etc/passwd pw.csv`) was
 // read, and a request naming a column it lacks echoed the file's first line (as its columns) into the reply, the
@@ -95,8 +89,7 @@ async function leaks(): Promise<string[]> {
 
 /** Stores a tuning of `dataset` straight on the work queue (as a publisher that skips the intake could), and resolves with its tune.rejected errors. */
 async function queuedWithoutIntake(tuningId: string, dataset: Record<string, unknown>): Promise<ValidationProblem[]> {
-  const parsed = parseTuneRequest({ tuning_id: tuningId, dataset, grid: { C: [1], solver: 'lbfgs' } });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const work = queuedWork(tuningId, { dataset, grid: { C: [1], solver: 'lbfgs' } });
   let settle: (errors: ValidationProblem[]) => void = () => undefined;
   const rejected = new Promise<ValidationProblem[]>((resolve) => {
     settle = resolve;
@@ -105,12 +98,6 @@ async function queuedWithoutIntake(tuningId: string, dataset: Record<string, unk
     if (event.data.tuning_id === tuningId) settle(event.data.errors);
   });
   await client.flush();
-  const work: EventData<'tuning.requested'> = {
-    tuning_id: tuningId,
-    trial_count: plannedTrialCount(parsed.request),
-    requested_at: new Date().toISOString(),
-    request: parsed.request,
-  };
   try {
     await publisher.publishEvent(SUBJECTS.tuningRequested, work, { key: tuningId });
     return await within(rejected, 10_000, `tune.rejected of ${tuningId}`);

@@ -4,15 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type Bus, connectBus, watchDeadLetters, watchEvents } from '@mlops/bus';
-import {
-  CONSUMERS,
-  type EventData,
-  parseTuneRequest,
-  plannedTrialCount,
-  STREAMS,
-  SUBJECTS,
-  type ValidationProblem,
-} from '@mlops/contracts';
+import { CONSUMERS, STREAMS, SUBJECTS, type ValidationProblem } from '@mlops/contracts';
 import { formatDatasetCsv, makeClassification } from '@mlops/ml';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer, until, within } from '@mlops/testkit';
@@ -23,6 +15,7 @@ import { natsTrainerBus } from '../src/adapters/nats-bus.js';
 import { digestMismatch } from '../src/domain/data-source.js';
 import { createTrainer } from '../src/service.js';
 import { testTrainerConfig } from './support/trainer-config.js';
+import { queuedWork } from './support/tuning-run.js';
 
 // The opening replica reads a tuning's snapshot itself when its CSV changed since the tuning pinned it (a redelivered
 // opening, or a work message stored before the file was edited). When that read fails for a lasting cause (the
@@ -145,12 +138,10 @@ type Ending =
  * says how many deliveries the work consumer made for it (counted once the message is acknowledged or given up on).
  */
 async function openEditedTuning(tuningId: string, path = 'rows.csv'): Promise<{ ending: Ending; deliveries: number }> {
-  const parsed = parseTuneRequest({
-    tuning_id: tuningId,
+  const work = queuedWork(tuningId, {
     dataset: { kind: 'csv', path, features: 'matrix', digest: sha256(pinned) },
     grid: { C: [0.1, 1], solver: 'lbfgs' },
   });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   let settle: (ending: Ending) => void = () => undefined;
   const ended = new Promise<Ending>((resolve) => {
     settle = resolve;
@@ -168,12 +159,6 @@ async function openEditedTuning(tuningId: string, path = 'rows.csv'): Promise<{ 
   });
   await client.flush(); // the subscriptions are known to the server before the work is stored
   const before = (await jsm.consumers.info(STREAMS.tuneRequests.name, CONSUMERS.trainer)).delivered.consumer_seq;
-  const work: EventData<'tuning.requested'> = {
-    tuning_id: tuningId,
-    trial_count: plannedTrialCount(parsed.request),
-    requested_at: new Date().toISOString(),
-    request: parsed.request,
-  };
   try {
     await publisher.publishEvent(SUBJECTS.tuningRequested, work, { key: tuningId });
     const ending = await within(ended, 60_000, `tune.rejected, a dead letter or tuning.completed of ${tuningId}`);

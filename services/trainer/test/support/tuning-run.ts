@@ -5,6 +5,7 @@ import {
   makeEvent,
   parseEvent,
   parseTuneRequest,
+  plannedTrialCount,
   SUBJECTS,
   type TuneRequest,
   type TuneRequestInput,
@@ -23,6 +24,18 @@ export function requestOf(input: TuneRequestInput): TuneRequest {
   const parsed = parseTuneRequest(input);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   return parsed.request;
+}
+
+/** The work message the intake stores for a raw tune request (what a publisher skipping the intake would store). */
+export function queuedWork(tuningId: string, input: Readonly<Record<string, unknown>>): EventData<'tuning.requested'> {
+  const parsed = parseTuneRequest({ ...input, tuning_id: tuningId });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return {
+    tuning_id: tuningId,
+    trial_count: plannedTrialCount(parsed.request),
+    requested_at: new Date().toISOString(),
+    request: parsed.request,
+  };
 }
 
 /** A CSV loader that serves `csv` for any path (hashed as the file adapter does), or throws when there is none. */
