@@ -11,7 +11,8 @@ import { type InProcessStack, serveFirstVersion, startInProcessStack, waitFor } 
 import { type LoopEvents, recordLoopEvents } from './support/loop-events.js';
 import { runCli, seedData, seedRow, sendFeedback, serveSeedRows } from './support/seed-traffic.js';
 
-const modelName = `e2e_loop_${randomUUID().slice(0, 8)}`;
+/** Spaces and parentheses, as a model named in the MLflow UI may have: the whole loop, a retrain included, takes them. */
+const modelName = `e2e loop (${randomUUID().slice(0, 8)})`;
 /** The world moves: 12 of the 20 features come +2.0 higher than at training time; the labels stay the same. */
 const SHIFTED_FEATURES = 12;
 const SHIFT = 2.0;

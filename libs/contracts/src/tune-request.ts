@@ -206,34 +206,31 @@ export const GateRulesSchema = z.strictObject({
   on_signature_change: z.enum(['reject', 'promote']),
 });
 
-/**
- * A registered model's name as MLflow's registry takes it (`_validate_model_name`): not blank, no `/` or `:`, and
- * neither `.` nor starting with `..` (MLflow reads those as paths). What the registry requests accept.
- */
-export const RegisteredModelNameSchema = z
+/** A control character (a newline, a tab, NUL…): MLflow takes them in names, NATS message ids and log lines do not. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/** An MLflow name as we carry it: not blank, no control characters. */
+const mlflowName = z
   .string()
   .min(1)
   .max(256)
   .refine((name) => name.trim() !== '', { message: 'must not be blank', abort: true })
+  .refine((name) => !CONTROL_CHARACTER.test(name), { message: 'must not contain control characters', abort: true });
+
+/**
+ * A registered model's name as MLflow's registry takes it (`_validate_model_name`): not blank, no `/` or `:`, and
+ * neither `.` nor starting with `..` (MLflow reads those as paths); and no control characters (they cannot go into a
+ * NATS message id). What the registry requests, a tuning and a retrain (of `Churn (EU)` made in the MLflow UI) take.
+ */
+export const RegisteredModelNameSchema = mlflowName
   .refine((name) => !/[/:]/.test(name), { message: 'must not contain "/" or ":"', abort: true })
   .refine(
     (name) => name !== '.' && !name.startsWith('..'),
     'must not be "." or start with ".." (MLflow reads it as a path)',
   );
 
-/** What a tuning may call what it creates: letters, digits, space, `_ . -`. */
-const NAME_CHARACTERS = /^[\w.\- ]+$/;
-
-/** An experiment's name in a tune request. */
-const experimentName = z.string().min(1).max(256).regex(NAME_CHARACTERS, 'letters, digits, space, _ . - only');
-
-/** The registered model a tuning creates: in our characters, and a name MLflow's registry takes. */
-const tuningModelName = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(NAME_CHARACTERS, { message: 'letters, digits, space, _ . - only', abort: true })
-  .pipe(RegisteredModelNameSchema);
+/** An experiment's name in a tune request: any name MLflow takes (a retrain names its model's experiment after it). */
+const experimentName = mlflowName;
 
 /** The fields of a tune request, before the checks that span several of them. */
 const RequestObjectSchema = z.strictObject({
@@ -268,7 +265,7 @@ const RequestObjectSchema = z.strictObject({
     ),
   top_k: z.number().int().min(1).max(MAX_TRIALS).default(5).describe('with log_models "top_k": how many models'),
   experiment_name: experimentName.default(DEFAULT_MODEL_NAME),
-  registered_model_name: tuningModelName.default(DEFAULT_MODEL_NAME),
+  registered_model_name: RegisteredModelNameSchema.default(DEFAULT_MODEL_NAME),
   gate: GateSpecSchema.prefault({}),
   lineage: RetrainLineageSchema.optional().describe(
     'set by the monitor when a retrain asks for the tuning: the retrain, its trigger and its data set',

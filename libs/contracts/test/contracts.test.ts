@@ -419,7 +419,10 @@ describe('registered model and experiment names', () => {
     ['..', /must not be "." or start with ".."/],
     ['..abc', /must not be "." or start with ".."/],
     [' ', /must not be blank/],
-    ['../x', /letters, digits, space, _ . - only/],
+    ['../x', /must not contain "\/" or ":"/],
+    ['team/churn', /must not contain "\/" or ":"/],
+    ['churn\nv2', /must not contain control characters/],
+    ['churn\u0000', /must not contain control characters/],
   ])('when a tune request names its model %j, then it is refused before MLflow refuses it', (name, message) => {
     const result = parseTuneRequest({ tuning_id: 'n', registered_model_name: name });
     expect(result.ok ? [] : result.errors).toEqual([
@@ -430,6 +433,25 @@ describe('registered model and experiment names', () => {
   it('when a name has dots, spaces and dashes inside, then a tuning takes it for its model and its experiment', () => {
     expect(parseTuneRequest({ tuning_id: 'n', registered_model_name: 'churn v1.2 - eu' }).ok).toBe(true);
     expect(parseTuneRequest({ tuning_id: 'n', experiment_name: '.' }).ok).toBe(true); // MLflow takes it
+  });
+
+  it('when a model registered in the MLflow UI has a name outside letters and digits, then a tuning (its retrain) takes it', () => {
+    for (const name of ['Churn (EU)', 'modèle', 'team@x', 'a+b', "O'Brien's model"]) {
+      const result = parseTuneRequest({ tuning_id: 'n', registered_model_name: name, experiment_name: name });
+      expect(
+        result.ok ? [result.request.registered_model_name, result.request.experiment_name] : result.errors,
+      ).toEqual([name, name]);
+    }
+  });
+
+  it('when an experiment name is blank or holds a control character, then the tune request is refused', () => {
+    for (const [name, message] of [
+      ['  ', 'must not be blank'],
+      ['runs\r\nx', 'must not contain control characters'],
+    ] as const) {
+      const result = parseTuneRequest({ tuning_id: 'n', experiment_name: name });
+      expect(result.ok ? [] : result.errors, JSON.stringify(name)).toEqual([{ path: 'experiment_name', message }]);
+    }
   });
 
   it('when a registry request names a model registered elsewhere (the MLflow UI), then any name MLflow takes is taken', () => {

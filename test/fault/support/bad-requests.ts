@@ -120,7 +120,7 @@ export function badTuneRequests(named: (request: object) => string): BadRequest[
     req('a numeric tuning id', { tuning_id: 42 }),
     raw('an empty experiment name', '{"experiment_name": "", "registered_model_name": "x"}'),
     raw('a 10 000-character experiment name', JSON.stringify({ experiment_name: 'x'.repeat(10_000) })),
-    raw('an emoji in the experiment name', JSON.stringify({ experiment_name: 'rocket 🚀' })),
+    raw('a newline in the experiment name', JSON.stringify({ experiment_name: 'churn\nv2' })),
     raw('a slash in the model name', JSON.stringify({ experiment_name: 'x', registered_model_name: 'a/b' })),
     req('an unknown selection metric', { selection_metric: 'auc' }),
     req('the selection metric as a list', { selection_metric: ['accuracy'] }),
