@@ -495,6 +495,23 @@ describe('mlops models, promote, rollback', () => {
   });
 });
 
+/** The live performance of a version with 600 predictions and no label yet. */
+const UNLABELLED = {
+  predictions: 600,
+  labelled: 0,
+  label_coverage: 0,
+  accuracy: null,
+  precision: null,
+  recall: null,
+  f1: null,
+  roc_auc: null,
+  log_loss: null,
+  label_latency_p50_s: null,
+  label_latency_p95_s: null,
+  training: null,
+  degraded: false,
+};
+
 describe('mlops monitor, feedback', () => {
   it('when feedback lacks --csv, then it refuses before connecting', async () => {
     const result = await run('feedback');
@@ -629,6 +646,22 @@ describe('mlops monitor, feedback', () => {
     ]);
   });
 
+  it("when the monitor counts labels for another client's predictions, then the labels line says how many", () => {
+    const report = versionReport({
+      model: 'm',
+      version: '1',
+      drift_unavailable: null,
+      windows: 0,
+      drift_since_window: null,
+      last_window: null,
+      performance: UNLABELLED,
+      labels: { joined: 4, unknown: 1, expired: 0, duplicate: 0, other_model: 0, other_client: 3 },
+    });
+    expect(report.split('\n').at(-1)).toBe(
+      '  labels: 4 joined; refused since start: 1 unknown, 0 expired, 0 repeated, 0 other model, 3 other client',
+    );
+  });
+
   it("when a table model's window is shown, then raw columns list their missing cells and unseen categories", () => {
     const statistics = { psi: 0.5, js_distance: 0.2, ks_statistic: null, ks_p_value: null, wasserstein_normed: null };
     const plan = {
@@ -638,21 +671,7 @@ describe('mlops monitor, feedback', () => {
       value: 0,
       threshold: 0.025,
     };
-    const live = {
-      predictions: 600,
-      labelled: 0,
-      label_coverage: 0,
-      accuracy: null,
-      precision: null,
-      recall: null,
-      f1: null,
-      roc_auc: null,
-      log_loss: null,
-      label_latency_p50_s: null,
-      label_latency_p95_s: null,
-      training: null,
-      degraded: false,
-    };
+    const live = UNLABELLED;
     const report = versionReport({
       model: 'churn',
       version: '2',

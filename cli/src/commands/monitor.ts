@@ -119,8 +119,10 @@ export function versionReport(status: VersionStatus): string {
   else lines.push(...windowLines(w, status.drift_since_window));
   lines.push(...performanceLines(status.performance));
   const l = status.labels;
+  // Another client's prediction is answered as unknown; an older monitor does not count it (absent).
+  const otherClient = l.other_client === undefined ? '' : `, ${l.other_client} other client`;
   lines.push(
-    `  labels: ${l.joined} joined; refused since start: ${l.unknown} unknown, ${l.expired} expired, ${l.duplicate} repeated, ${l.other_model} other model`,
+    `  labels: ${l.joined} joined; refused since start: ${l.unknown} unknown, ${l.expired} expired, ${l.duplicate} repeated, ${l.other_model} other model${otherClient}`,
   );
   return lines.join('\n');
 }

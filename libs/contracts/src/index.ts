@@ -81,6 +81,7 @@ export type {
 } from './monitoring.js';
 export {
   base64LengthOfDoubles,
+  CLIENT_ID_PATTERN,
   FeedbackBatchSchema,
   FeedbackItemSchema,
   FeedbackReplySchema,

@@ -9,6 +9,14 @@ const timestamp = z.iso.datetime({ offset: true });
 const finite = z.number().finite();
 const count = z.number().int().min(0);
 
+/**
+ * A client id: the first 16 hex characters of the SHA-256 of the bearer token a predictor client called with. It
+ * names the client without revealing the token, and is the same for the same token on every predictor.
+ */
+export const CLIENT_ID_PATTERN = /^[0-9a-f]{16}$/;
+
+const clientId = z.string().regex(CLIENT_ID_PATTERN, 'a client id: 16 lowercase hex characters');
+
 /** How the prediction log packs numbers: IEEE-754 doubles, little-endian, base64 (fast to write, exact to read). */
 export const PREDICTION_ENCODING = 'f64le-base64' as const;
 
@@ -55,6 +63,11 @@ export const LoggedRequestSchema = z.object({
   first_row: count.max(MAX_LOGGED_ROWS - 1).optional(),
   /** Rows of the whole request this part belongs to. Absent: `first_row + rows` (a whole request). */
   request_rows: z.number().int().min(1).max(MAX_LOGGED_ROWS).optional(),
+  /**
+   * The client id (CLIENT_ID_PATTERN) of the bearer token the request was scored with; absent when the predictor
+   * has no tokens (PREDICTOR_AUTH_TOKENS empty). A label that names a client joins only that client's predictions.
+   */
+  client: clientId.optional(),
 });
 
 /** At most this many scoring requests in one `prediction.logged` message. */
@@ -140,12 +153,16 @@ const label = z.union([finite, z.string().min(1).max(256)], {
  * One true outcome: the label of the row a prediction id names — the class's own value as the target held it (a
  * number such as `5`, or text such as `"yes"` or `"5"`), or its class index 0 or 1 where that names no other class;
  * the monitor maps it to the class index and refuses one that names no class —; `model` (optional) must be the model
- * that scored it.
+ * that scored it; `client` (optional, set by the predictor's `POST /feedback` when it has tokens) must be the client
+ * that scored it: a prediction another client scored is answered as unknown. A label without `client` (an
+ * operator's `feedback.received`) joins any prediction. A monitor older than `client` refuses it (unknown key):
+ * upgrade the monitor before the predictor.
  */
 export const FeedbackItemSchema = z.strictObject({
   prediction_id: z.string().regex(PREDICTION_ID_PATTERN, 'a prediction id as /predict returned it, e.g. "k3J9x0a-0"'),
   label,
   model: modelName.optional(),
+  client: clientId.optional(),
 });
 
 /** At most this many labels in one feedback message. */
@@ -396,7 +413,15 @@ export const VersionStatusSchema = z.object({
   last_window: MonitorWindowDataSchema.omit({ checkpoints: true }).nullable(),
   drift_since_window: count.nullable(),
   performance: LivePerformanceSchema,
-  labels: z.object({ joined: count, unknown: count, expired: count, duplicate: count, other_model: count }),
+  labels: z.object({
+    joined: count,
+    unknown: count,
+    expired: count,
+    duplicate: count,
+    other_model: count,
+    /** Labels refused because another client scored the prediction (answered as unknown); absent from older monitors. */
+    other_client: count.optional(),
+  }),
 });
 
 /** The answer to `monitor.status`. */

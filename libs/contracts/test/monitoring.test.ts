@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   base64LengthOfDoubles,
+  CLIENT_ID_PATTERN,
+  FeedbackItemSchema,
   FeedbackRequestSchema,
   MAX_FEEDBACK_ITEMS,
   makeEvent,
@@ -58,6 +60,25 @@ describe('prediction.logged', () => {
     expect(JSON.stringify(parsed)).toContain(`features: expected ${base64LengthOfDoubles(6)} base64 characters`);
   });
 
+  it('when a request names the client id that scored it, then it parses; a client that is not 16 lowercase hex characters is refused', () => {
+    const withClient = (client: unknown) =>
+      parseEvent(SUBJECTS.predictionLogged, {
+        ...makeEvent(SUBJECTS.predictionLogged, { key: 'abc123', source: 't', data: logged() }),
+        data: logged({
+          requests: [
+            { request_id: 'abc123', predicted_at: new Date(0).toISOString(), rows: 1, client },
+            { request_id: 'abc124', predicted_at: new Date(1).toISOString(), rows: 1 },
+          ],
+        }),
+      });
+    const parsed = withClient('0123456789abcdef');
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(parsed.event.data.requests.map((r) => r.client)).toEqual(['0123456789abcdef', undefined]);
+    for (const bad of ['0123456789ABCDEF', '0123456789abcde', 'a-secret-token-of-someone', '', 7]) {
+      expect(JSON.stringify(withClient(bad)), String(bad)).toContain('requests.0.client');
+    }
+  });
+
   it('when a message holds a part of a request, then it parses within the request and is refused past its end', () => {
     const part = (first_row: number) => ({
       request_id: 'big',
@@ -100,6 +121,16 @@ describe('feedback.received', () => {
   it("when a label is a class's own number (a target of 2 and 5), then it parses (the monitor maps it by the version's classes)", () => {
     expect(FeedbackRequestSchema.safeParse({ prediction_id: 'abc-0', label: 5 }).success).toBe(true);
     expect(FeedbackRequestSchema.safeParse({ prediction_id: 'abc-0', label: '5' }).success).toBe(true);
+  });
+
+  it('when a label names the client id of its caller, then it parses; one that is not 16 lowercase hex characters is refused', () => {
+    const label = { prediction_id: 'abc-0', label: 1, model: 'm', client: '0123456789abcdef' };
+    expect(FeedbackRequestSchema.safeParse(label).success).toBe(true);
+    expect(FeedbackRequestSchema.safeParse([label, { ...label, client: undefined }]).success).toBe(true);
+    for (const client of ['0123456789ABCDEF', '0123456789abcdef0', 'secret', null]) {
+      expect(FeedbackItemSchema.safeParse({ ...label, client }).success, String(client)).toBe(false);
+    }
+    expect(CLIENT_ID_PATTERN.test('0123456789abcdef')).toBe(true);
   });
 
   it.each([

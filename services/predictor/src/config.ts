@@ -1,5 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
-import { PREDICTIONS_STREAM_DEFAULTS } from '@mlops/contracts';
+import { PREDICTIONS_STREAM_DEFAULTS, RegisteredModelNameSchema } from '@mlops/contracts';
 import { checkedMlflowOptionsFromEnv, type MlflowClientOptions } from '@mlops/mlflow';
 import {
   ConfigError,
@@ -24,7 +24,9 @@ export const configSchema = z
   .object({
     ...natsEnvShape,
     MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
-    MODEL_NAME: z.string().min(1).default('One_Customer_Classifier').describe('Registered model to serve'),
+    MODEL_NAME: RegisteredModelNameSchema.default('One_Customer_Classifier').describe(
+      "Registered model to serve: any name MLflow's registry takes (`Churn (EU)`), no control characters",
+    ),
     MODEL_ALIAS: z.string().min(1).default('champion').describe('Registry alias that names the version to serve'),
     PREDICTOR_HOST: z.string().default('127.0.0.1').describe('Interface the HTTP server binds (0.0.0.0 in containers)'),
     PREDICTOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port; 0 picks a free one'),
@@ -70,7 +72,7 @@ export const configSchema = z
       .default('')
       .superRefine(checkTokens)
       .describe(
-        `Comma-separated bearer tokens for the prediction and model routes, each at least ${MIN_TOKEN_LENGTH} characters; empty (or unset) turns authentication off`,
+        `Comma-separated bearer tokens for the prediction and model routes, each at least ${MIN_TOKEN_LENGTH} characters; empty (or unset) turns authentication off. A label sent to POST /feedback counts only for predictions scored with the same token (upgrade the monitor first: an older one refuses such labels)`,
       ),
     PREDICTOR_AUTH_HEALTH: flagSchema(false).describe('Whether health routes also need a token (when tokens are set)'),
     PREDICTOR_AUTH_METRICS: flagSchema(false).describe('Whether /metrics also needs a token (when tokens are set)'),

@@ -3,6 +3,8 @@ import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger } from '@mlops/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ScoredRequest } from '../src/domain/ports.js';
+import { clientIdOf, createAccessCheck } from '../src/entry-points/auth.js';
 import { call, fittedModel, startTestServer, type TestServer } from './support/harness.js';
 
 let t: TestServer | undefined;
@@ -131,6 +133,65 @@ describe('bearer tokens', () => {
     await call(t.base, 'POST', '/predict', '{"features": [', bearer('alpha-secret'));
     await call(t.base, 'POST', '/predict', body, bearer('wrong-secret'));
     expect(lines.join('')).not.toMatch(/alpha-secret|wrong-secret/);
+  });
+});
+
+describe('client ids', () => {
+  const auth = { tokens: ['alpha-secret-token', 'beta-secret-token'], protectHealth: false, protectMetrics: false };
+
+  it('when a token is given, then its client id is the first 16 hex characters of its SHA-256, the same every time', () => {
+    // printf %s alpha-secret-token | sha256sum | cut -c1-16
+    expect(clientIdOf('alpha-secret-token')).toBe('6b1803c420caa775');
+    expect(clientIdOf('beta-secret-token')).toBe('5b884f5f0d7eab2a');
+    expect(clientIdOf('alpha-secret-token')).toBe(clientIdOf('alpha-secret-token'));
+  });
+
+  it('when the access check lets a token in, then it names the caller by that token’s client id, computed once per token', () => {
+    const mayAccess = createAccessCheck(auth);
+    const alpha = mayAccess('protected', 'Bearer alpha-secret-token');
+    expect(alpha).toEqual({ client: '6b1803c420caa775' });
+    expect(mayAccess('protected', 'bearer  beta-secret-token ')).toEqual({ client: '5b884f5f0d7eab2a' });
+    // The same caller each time: nothing is hashed into a new id per request.
+    expect(mayAccess('protected', 'Bearer alpha-secret-token')).toBe(alpha);
+    expect(mayAccess('protected', 'Bearer gamma-secret-token')).toBeUndefined();
+    expect(mayAccess('protected', undefined)).toBeUndefined();
+    // A route open to all asks for no token: no client, whatever the header says.
+    expect(mayAccess('public', 'Bearer alpha-secret-token')).toEqual({ client: undefined });
+    expect(mayAccess('health', undefined)).toEqual({ client: undefined });
+  });
+
+  it('when no tokens are configured, then every request is let in without a client id', () => {
+    const mayAccess = createAccessCheck({ tokens: [], protectHealth: false, protectMetrics: false });
+    expect(mayAccess('protected', undefined)).toEqual({ client: undefined });
+    expect(mayAccess('protected', 'Bearer alpha-secret-token')).toEqual({ client: undefined });
+  });
+
+  it('when requests are scored with tokens, then the prediction log gets each one’s client id and never the token; without tokens none', async () => {
+    const recorded: ScoredRequest[] = [];
+    const { lines, logger } = capturedLogger();
+    const predictionLog = { record: (request: ScoredRequest) => recorded.push(request) };
+    t = await startTestServer({ model: fittedModel(), auth, predictionLog, logger });
+    expect((await call(t.base, 'POST', '/predict', body, bearer('alpha-secret-token'))).status).toBe(200);
+    expect(
+      (await call(t.base, 'POST', '/invocations', '{"instances": [[1]]}', bearer('beta-secret-token'))).status,
+    ).toBe(400);
+    const oip = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 20], datatype: 'FP64', data: Array(20).fill(1) }] });
+    const infer = await call(
+      t.base,
+      'POST',
+      '/v2/models/One_Customer_Classifier/infer',
+      oip,
+      bearer('beta-secret-token'),
+    );
+    expect(infer.status).toBe(200);
+    expect(recorded.map((r) => r.client)).toEqual(['6b1803c420caa775', '5b884f5f0d7eab2a']);
+    expect(JSON.stringify(recorded.map(({ requestId, client }) => ({ requestId, client })))).not.toMatch(/secret/);
+    expect(lines.join('')).not.toMatch(/secret-token/);
+    await t.close();
+    t = await startTestServer({ model: fittedModel(), predictionLog });
+    expect((await call(t.base, 'POST', '/predict', body)).status).toBe(200);
+    expect(recorded.at(-1)?.client).toBeUndefined();
+    expect(Object.keys(recorded.at(-1) ?? {})).toContain('client');
   });
 });
 

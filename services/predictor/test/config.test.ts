@@ -19,6 +19,9 @@ function configError(env: Record<string, string>): unknown {
   }
 }
 
+/** The problems of the ConfigError loadConfig throws for `env`, or undefined. */
+const problems = (env: Record<string, string>) => (configError(env) as ConfigError | undefined)?.problems;
+
 describe('the predictor instance name', () => {
   it('when PREDICTOR_INSTANCE is unset, then two instances on one host with their own ports have their own durable consumers', () => {
     const first = loadConfig({ PREDICTOR_PORT: '8080' }).instance;
@@ -82,8 +85,6 @@ describe('MLflow credentials in the predictor configuration', () => {
 });
 
 describe('bearer token settings', () => {
-  const problems = (env: Record<string, string>) => (configError(env) as ConfigError | undefined)?.problems;
-
   it('when PREDICTOR_AUTH_TOKENS holds an empty token (a stray comma, spaces), then the start is refused, not run open', () => {
     for (const value of [',', ' ', 'abcdefghijklmnopqrst,', 'abcdefghijklmnopqrst,,0123456789abcdef']) {
       expect(problems({ PREDICTOR_AUTH_TOKENS: value }), value).toEqual([
@@ -108,6 +109,18 @@ describe('bearer token settings', () => {
     expect(problems({ PREDICTOR_AUTH_HEALTH: 'true', PREDICTOR_AUTH_METRICS: 'yes' })).toEqual([
       expect.stringMatching(/^PREDICTOR_AUTH_HEALTH: is true but PREDICTOR_AUTH_TOKENS is empty/),
       expect.stringMatching(/^PREDICTOR_AUTH_METRICS: is true but PREDICTOR_AUTH_TOKENS is empty/),
+    ]);
+  });
+});
+
+describe('the served model name', () => {
+  it('when MODEL_NAME is any name the registry takes, then it is served; a path or a control character is refused', () => {
+    expect(loadConfig({ MODEL_NAME: 'Churn (EU)' }).modelName).toBe('Churn (EU)');
+    expect(problems({ MODEL_NAME: 'team/churn' })).toEqual([
+      expect.stringMatching(/^MODEL_NAME: must not contain "\/"/),
+    ]);
+    expect(problems({ MODEL_NAME: 'churn\nv2' })).toEqual([
+      expect.stringMatching(/^MODEL_NAME: must not contain control characters/),
     ]);
   });
 });

@@ -147,6 +147,45 @@ describe('POST /feedback', () => {
     expect(ok.status).toBe(202);
   });
 
+  it("when tokens are configured, then every label is forwarded with the caller's client id (16 hex of its token's SHA-256), never the token", async () => {
+    monitor.next = reply('accepted');
+    monitor.sent = [];
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer s3cret' };
+    const one = await call(guarded.base, 'POST', '/feedback', '{"prediction_id": "abc-0", "label": 1}', headers);
+    const many = JSON.stringify([
+      { prediction_id: 'abc-1', label: 0 },
+      { prediction_id: 'abc-2', label: 'yes', model: 'Other_Model' },
+    ]);
+    expect([one.status, (await call(guarded.base, 'POST', '/feedback', many, headers)).status]).toEqual([202, 202]);
+    // printf %s s3cret | sha256sum | cut -c1-16
+    const client = '1ec1c26b50d5d3c5';
+    expect(monitor.sent).toEqual([
+      { prediction_id: 'abc-0', label: 1, model: 'One_Customer_Classifier', client },
+      [
+        { prediction_id: 'abc-1', label: 0, model: 'One_Customer_Classifier', client },
+        { prediction_id: 'abc-2', label: 'yes', model: 'Other_Model', client },
+      ],
+    ]);
+    expect(JSON.stringify(monitor.sent)).not.toContain('s3cret');
+  });
+
+  it.each([
+    ['{"prediction_id": "abc-0", "label": 1, "client": "1ec1c26b50d5d3c5"}', /^client: is set by the predictor/],
+    [
+      '[{"prediction_id": "abc-0", "label": 1}, {"prediction_id": "abc-1", "label": 1, "client": "x"}]',
+      /^\[1\]\.client: /,
+    ],
+    ['{"prediction_id": "abc-0", "label": 1, "client": null}', /^client: .*bearer token.*leave it out$/],
+  ])('when the body sets client itself (%s), then 400 naming it, with or without tokens, and nothing is forwarded', async (text, message) => {
+    monitor.sent = [];
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer s3cret' };
+    for (const response of [await post(text), await call(guarded.base, 'POST', '/feedback', text, headers)]) {
+      expect([response.status, response.json.error.code]).toEqual([400, 'BAD_REQUEST']);
+      expect(response.json.error.message).toMatch(message);
+    }
+    expect(monitor.sent).toEqual([]);
+  });
+
   it('when a predictor has no monitor wired, then 503', async () => {
     const bare = await startTestServer({ model: fittedModel() });
     try {

@@ -179,4 +179,18 @@ describe('the OpenAPI document', () => {
     expect(conforms('PredictRequest', { features: [row], extra: 1 })).not.toEqual([]);
     expect(conforms('InferRequest', { inputs: [] })).not.toEqual([]);
   });
+
+  it('when /feedback is documented, then its body takes labels without client and says the predictor sets client from the bearer token', () => {
+    const label = { prediction_id: 'abc-0', label: 1, model: 'One_Customer_Classifier' };
+    expect(conforms('FeedbackRequest', label)).toEqual([]);
+    expect(conforms('FeedbackRequest', [label, { ...label, label: 'yes' }])).toEqual([]);
+    expect(conforms('FeedbackRequest', { ...label, client: '0123456789abcdef' })).not.toEqual([]);
+    expect(conforms('FeedbackRequest', [{ ...label, client: '0123456789abcdef' }])).not.toEqual([]);
+    const schema = doc.components.schemas.FeedbackRequest as { description?: string };
+    expect(schema.description).toMatch(/PREDICTOR_AUTH_TOKENS/);
+    expect(schema.description).toMatch(/sets `client` itself is refused \(400\)/);
+    const answers = doc.paths['/feedback']?.post?.responses as Record<string, { description: string }>;
+    expect(answers['404']?.description).toMatch(/scored with another token is answered as unknown/);
+    expect(answers['400']?.description).toMatch(/sets `client`/);
+  });
 });

@@ -13,7 +13,7 @@ import {
 } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
 import { serializeWeights } from '@mlops/model-format';
-import { createMonitor, type MonitorService, loadConfig as monitorConfig } from '@mlops/monitor';
+import type { MonitorService } from '@mlops/monitor';
 import { createLogger } from '@mlops/service-kit';
 import { findFreePort, type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createPredictor, type Predictor } from '../src/service.js';
 import { tableWeights } from './support/harness.js';
+import { startLabelMonitor } from './support/monitor.js';
 
 const logger = createLogger({ service: 'predictor-test', level: 'silent' });
 const name = `predlog_${randomUUID().slice(0, 8)}`;
@@ -300,15 +301,7 @@ describe('a request too large for one message, on a real nats-server read by a r
 
   beforeAll(async () => {
     large = await startPredictor({ PREDICTOR_INSTANCE: 'large', PREDICTOR_LOG_BUFFER_BYTES: String(16 * 1024 * 1024) });
-    const config = monitorConfig({
-      NATS_URL: nats.url,
-      MLFLOW_TRACKING_URI: inject('mlflowTrackingUri'),
-      MONITOR_PORT: '0',
-      MONITOR_RETRAIN: 'false',
-      MONITOR_MLFLOW_RUNS: 'false',
-    });
-    monitor = createMonitor(config, { bus: await connectBus({ servers: nats.url, name: 'monitor', logger }), logger });
-    await monitor.start();
+    monitor = await startLabelMonitor(nats.url, inject('mlflowTrackingUri'), logger);
   }, 60_000);
   afterAll(async () => {
     await monitor?.stop();

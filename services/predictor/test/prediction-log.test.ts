@@ -1,4 +1,10 @@
-import { type PredictionLoggedData, PredictionLoggedDataSchema, RAW_COLUMNS_CODING } from '@mlops/contracts';
+import {
+  makeEvent,
+  type PredictionLoggedData,
+  PredictionLoggedDataSchema,
+  RAW_COLUMNS_CODING,
+  SUBJECTS,
+} from '@mlops/contracts';
 import { tableFromRows } from '@mlops/ml';
 import { createLogger } from '@mlops/service-kit';
 import { describe, expect, it } from 'vitest';
@@ -61,13 +67,24 @@ function otherVersion(requestId: string) {
     scoredAt: Date.now(),
     X: matrix(1),
     rawColumns: false,
+    client: undefined,
   };
 }
 
-/** Scores `rows` rows through the domain's score(), logging into `log`; returns what the answer holds. */
-function scoreInto(log: BufferedPredictionLog, metrics: PredictorMetrics, requestId: string, rows = 1, seed = 0) {
+/**
+ * Scores `rows` rows through the domain's score(), logging into `log` (under `client`, a caller's client id);
+ * returns what the answer holds.
+ */
+function scoreInto(
+  log: BufferedPredictionLog,
+  metrics: PredictorMetrics,
+  requestId: string,
+  rows = 1,
+  seed = 0,
+  client?: string,
+) {
   const X = matrix(rows, seed);
-  return { X, scored: score(served, X, { metrics, log }, requestId) };
+  return { X, scored: score(served, X, { metrics, log }, requestId, client) };
 }
 
 async function value(metrics: PredictorMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -372,6 +389,55 @@ describe('the prediction log', () => {
     expect(await value(metrics, 'predictor_prediction_log_queue_requests')).toBe(0);
   });
 
+  it('when requests are scored under client ids, then each entry names its client, and one scored without a token names none', async () => {
+    const published: PredictionLoggedData[] = [];
+    const { log, metrics } = createLog(async (data) => {
+      published.push(data);
+    });
+    scoreInto(log, metrics, 'byA', 1, 0, '0123456789abcdef');
+    scoreInto(log, metrics, 'open', 2, 1);
+    scoreInto(log, metrics, 'byB', 1, 2, 'fedcba9876543210');
+    await log.close(1000);
+    expect(published).toHaveLength(1);
+    expect(PredictionLoggedDataSchema.safeParse(published[0]).success).toBe(true);
+    const requests = published[0]?.requests ?? [];
+    expect(requests.map((r) => [r.request_id, r.client])).toEqual([
+      ['byA', '0123456789abcdef'],
+      ['open', undefined],
+      ['byB', 'fedcba9876543210'],
+    ]);
+    expect(Object.keys(requests[1] ?? {})).not.toContain('client');
+  });
+
+  it('when a thousand single-row requests of a wide model wait under client ids, then every message, entries and envelope included, fits the payload limit', async () => {
+    const maxPayload = 1024 * 1024;
+    const sizes: number[] = [];
+    let requests = 0;
+    const { log } = createLog(
+      async (data, key) => {
+        requests += data.requests.length;
+        sizes.push(Buffer.byteLength(JSON.stringify(makeEvent(SUBJECTS.predictionLogged, { key, source: 'p', data }))));
+      },
+      { maxInFlight: 1, bufferBytes: 64 * 1024 * 1024, maxPayload: () => maxPayload },
+    );
+    for (let i = 0; i < 1000; i++) {
+      log.record({
+        model: served,
+        requestId: `wide-request-${i}`,
+        scoredAt: Date.now(),
+        X: { rows: 1, cols: 100, data: Float64Array.from({ length: 100 }, (_, j) => i + j / 3) },
+        rawColumns: false,
+        probabilities: Float64Array.of(0.5),
+        labels: Float64Array.of(1),
+        client: '0123456789abcdef',
+      });
+    }
+    await log.close(5000);
+    expect(requests).toBe(1000);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(maxPayload);
+  });
+
   it('when doubles are packed from a view into a larger buffer, then only the view’s values are written', () => {
     const whole = Float64Array.from([9, 1.5, -2, Number.MAX_VALUE, 9]);
     expect(unpack(packDoubles([whole.subarray(1, 4)]))).toEqual([1.5, -2, Number.MAX_VALUE]);
@@ -389,6 +455,7 @@ describe('the prediction log of table models (raw columns coded)', () => {
     rawColumns,
     probabilities: Float64Array.of(0.25),
     labels: Float64Array.of(0),
+    client: undefined,
   });
 
   it('when requests hold coded raw columns, then their message says features_coding raw_columns; features leave the field out', () => {

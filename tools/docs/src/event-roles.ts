@@ -157,7 +157,7 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
   },
   [SUBJECTS.feedbackReceived]: {
     summary:
-      'True outcomes: plain JSON `{"prediction_id": "…", "label": …}` (the class\'s own value as the target held it, `5` or `"yes"`, or its index 0 or 1) or an array of them (at most 10,000), optionally with `model`. Core NATS request/reply answered by the monitor, which joins each label to its prediction and stores it as `label.recorded`; the reply is `feedback.reply`. `POST /feedback` on the predictor forwards here.',
+      'True outcomes: plain JSON `{"prediction_id": "…", "label": …}` (the class\'s own value as the target held it, `5` or `"yes"`, or its index 0 or 1) or an array of them (at most 10,000), optionally with `model` and `client` (the predictor sets `client` to the client id of the caller\'s token: the label then joins only the predictions of that client). Core NATS request/reply answered by the monitor, which joins each label to its prediction and stores it as `label.recorded`; the reply is `feedback.reply`. `POST /feedback` on the predictor forwards here.',
     publishers: ['`mlops feedback`', 'predictor `POST /feedback`', "`nats request feedback.received '{…}'`"],
     consumers: ['monitor (queue group `monitor-feedback`)'],
     messageId: undefined,
@@ -267,7 +267,7 @@ export const REPLY_ROLES: Readonly<Record<string, SubjectRole>> = {
   },
   'feedback.reply': {
     summary:
-      'The answer to feedback: `accepted`, `partial` or `rejected`, the labels stored, the repeats ignored, and each refused label with its path and reason (unknown or expired prediction id, another model, a malformed field).',
+      'The answer to feedback: `accepted`, `partial` or `rejected`, the labels stored, the repeats ignored, and each refused label with its path and reason (unknown or expired prediction id, another model, a malformed field; a prediction of another client is answered as an unknown id).',
     publishers: ['monitor'],
     consumers: ['the requester (`mlops feedback`, predictor `POST /feedback`, `nats request`)'],
     messageId: undefined,

@@ -13,6 +13,7 @@ export function decodePrediction(event: EventOf<'prediction.logged'>, sequence: 
       rows: r.rows,
       ...(r.first_row === undefined ? {} : { firstRow: r.first_row }),
       ...(r.request_rows === undefined ? {} : { requestRows: r.request_rows }),
+      ...(r.client === undefined ? {} : { client: r.client }),
     })),
     rows: d.rows,
     columns: d.columns,

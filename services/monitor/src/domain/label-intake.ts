@@ -36,24 +36,30 @@ export interface LabelIntake {
   readonly touched: ReadonlySet<string>;
 }
 
-/** A label may overtake its prediction on the way in: gives the consumer a moment before an id is called unknown. */
+/**
+ * A label may overtake its prediction on the way in: gives the consumer a moment before an id is called unknown. A
+ * label for another client's prediction waits as long as one for an unknown id (its answer is the same, so must be
+ * its time).
+ */
 export async function waitForPredictions(
   items: readonly FeedbackItem[],
   join: LabelJoin,
   now: () => number,
 ): Promise<void> {
-  if (items.every((item) => join.check(item.prediction_id, item.model).ok)) return;
+  if (items.every((item) => join.check(item.prediction_id, item.model, item.client).ok)) return;
   const unknown = () =>
     items.some((i) => {
-      const o = join.check(i.prediction_id, i.model);
-      return !o.ok && o.refusal === 'unknown';
+      const o = join.check(i.prediction_id, i.model, i.client);
+      return !o.ok && (o.refusal === 'unknown' || o.refusal === 'other_client');
     });
   await waitPatiently(unknown, LABEL_WAIT, now);
 }
 
 /**
  * Labels from a client: each mapped to its class, joined to its prediction and stored as `label.recorded`, or
- * refused with why (a repeat is counted, not refused). Only labels that were stored are applied to the join.
+ * refused with why (a repeat is counted, not refused). A label naming a `client` joins only that client's
+ * predictions (and those scored without one): another client's is answered as an unknown id and counted as
+ * `other_client`. Only labels that were stored are applied to the join.
  */
 export async function recordLabels(items: readonly FeedbackItem[], deps: LabelIntakeDeps): Promise<LabelIntake> {
   const { join, metrics } = deps;
@@ -68,7 +74,7 @@ export async function recordLabels(items: readonly FeedbackItem[], deps: LabelIn
   const joined = new Map<string, EventData<'label.recorded'>>();
   const classOf = classMapper(deps.classesOf);
   for (const [index, item] of items.entries()) {
-    const outcome = join.check(item.prediction_id, item.model);
+    const outcome = join.check(item.prediction_id, item.model, item.client);
     // The label is checked before the repeat: a label that names no class is refused as such, never a duplicate.
     const owner = outcome.ok
       ? outcome
@@ -93,7 +99,8 @@ export async function recordLabels(items: readonly FeedbackItem[], deps: LabelIn
     }
     const refusal = outcome.ok ? DUPLICATE_IN_BATCH : outcome;
     join.countRefusal(refusal);
-    // A row its request does not have is an unknown prediction id, as the status counts it.
+    // A row its request does not have is an unknown prediction id, as the status counts it; another client's
+    // prediction is answered as unknown but counted apart (other_client).
     metrics.labels('', refusal.refusal === 'bad_row' ? 'unknown' : refusal.refusal, 1);
     if (refusal.refusal === 'duplicate') duplicates++;
     else refuse({ path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`, message: refusal.message });

@@ -23,6 +23,8 @@ interface JoinedRows {
 /** One logged request (a few fields: single-row traffic has millions). */
 interface JoinedRequest extends JoinedRows {
   readonly predictedAtMs: number;
+  /** The client that scored it, as its index among the join's client ids (NO_CLIENT: scored without a token). */
+  readonly client: number;
 }
 
 /** A part of a request logged in parts: the request's rows [firstRow, firstRow + rows). */
@@ -34,6 +36,8 @@ interface JoinedPart extends JoinedRows {
 interface JoinedParts {
   readonly parts: JoinedPart[];
   readonly predictedAtMs: number;
+  /** The client that scored it (see JoinedRequest). */
+  readonly client: number;
   /** Rows of the whole request. */
   requestRows: number;
   /** Rows of the parts known. */
@@ -51,8 +55,11 @@ export interface LoggedBatch {
   readonly labels: Float64Array;
 }
 
-/** Why a label was not joined. */
-export type LabelRefusal = 'unknown' | 'expired' | 'duplicate' | 'other_model' | 'bad_row';
+/**
+ * Why a label was not joined. `other_client`: the label names a client and another client scored the prediction;
+ * it is answered exactly as an unknown id (so it tells a client nothing of other clients' ids), and counted apart.
+ */
+export type LabelRefusal = 'unknown' | 'expired' | 'duplicate' | 'other_model' | 'other_client' | 'bad_row';
 
 /** The outcome of offering one label. */
 export type LabelOutcome =
@@ -66,6 +73,7 @@ export interface LabelCounts {
   expired: number;
   duplicate: number;
   other_model: number;
+  other_client: number;
 }
 
 /** The labelled and unlabelled rows of one version inside a time range, for live performance. */
@@ -93,18 +101,23 @@ export interface LabelledWindow {
 }
 
 const EVICTED_MEMORY = 200_000;
+/** The client index of a request scored without a token (the predictor had none): its labels may come from anyone. */
+const NO_CLIENT = 0;
 
 /**
  * Joins late labels to logged predictions by prediction id (`<request id>-<row>`): keeps each request's
  * probabilities for `horizonMs` and at most `maxRows` rows (oldest forgotten first). A request logged in parts is
  * kept as the parts that came, in whatever order. The first label of a row wins; a repeat is a duplicate, whatever
- * its value.
+ * its value. A request keeps the client that scored it (as a small index: client ids are interned once), and a label
+ * that names a client joins only that client's requests or those scored without one.
  */
 export class LabelJoin {
   private readonly requests = new Map<string, JoinedEntry>();
   private readonly evicted = new RecentIds(EVICTED_MEMORY);
   private rows = 0;
   private readonly counts = new Map<string, LabelCounts>();
+  /** Client id → its index (from 1; NO_CLIENT is 0): one per bearer token ever seen, so a handful. */
+  private readonly clients = new Map<string, number>();
 
   constructor(private readonly limits: { readonly horizonMs: number; readonly maxRows: number }) {}
 
@@ -120,21 +133,23 @@ export class LabelJoin {
       offset += request.rows;
       const known = this.requests.get(request.requestId);
       if (known !== undefined && !isNewPart(known, request)) continue;
+      const client = this.clientIndex(request.client);
       if (nowMs - request.predictedAtMs > this.limits.horizonMs) {
-        this.rememberEvicted(request.requestId); // read back past the horizon at start: its labels are late, not unknown
+        // Read back past the horizon at start: its labels are late, not unknown.
+        this.rememberEvicted(request.requestId, client);
         continue;
       }
       joined ??= joinedBatch(batch);
       const rows = { batch: joined, offset: start, rows: request.rows };
       this.rows += request.rows;
       if (!isPart(request)) {
-        this.requests.set(request.requestId, { ...rows, predictedAtMs: request.predictedAtMs });
+        this.requests.set(request.requestId, { ...rows, predictedAtMs: request.predictedAtMs, client });
         continue;
       }
       const parts: JoinedParts =
         known !== undefined && 'parts' in known
           ? known
-          : { parts: [], predictedAtMs: request.predictedAtMs, requestRows: 0, rows: 0 };
+          : { parts: [], predictedAtMs: request.predictedAtMs, client, requestRows: 0, rows: 0 };
       parts.parts.push({ ...rows, firstRow: firstRowOf(request) });
       parts.requestRows = Math.max(parts.requestRows, requestRowsOf(request));
       parts.rows += request.rows;
@@ -143,9 +158,13 @@ export class LabelJoin {
     if (joined !== undefined) this.evict(nowMs);
   }
 
-  /** Whether a label for this prediction id would join (no state changes): for the intake's answer. */
-  check(predictionId: string, model: string | undefined): LabelOutcome {
-    const found = this.locate(predictionId);
+  /**
+   * Whether a label for this prediction id would join (no state changes): for the intake's answer. A label naming
+   * `client` is refused as `other_client` when another client scored the prediction, before anything else is
+   * looked at (its row count, model or label would tell that the id exists).
+   */
+  check(predictionId: string, model: string | undefined, client?: string): LabelOutcome {
+    const found = this.locate(predictionId, client);
     if (!found.ok) return found;
     const { batch, offset } = found.rows;
     if (model !== undefined && model !== batch.model) {
@@ -181,7 +200,10 @@ export class LabelJoin {
     this.count('', outcome);
   }
 
-  /** Labels joined per version; `''` holds every refusal since start (unknown, expired, duplicate, other model). */
+  /**
+   * Labels joined per version; `''` holds every refusal since start (unknown, expired, duplicate, other model, other
+   * client).
+   */
   labelCounts(key: string): LabelCounts {
     return { ...(this.counts.get(key) ?? emptyCounts()) };
   }
@@ -259,23 +281,44 @@ export class LabelJoin {
   private forget(id: string, request: JoinedEntry): void {
     this.requests.delete(id);
     this.rows -= request.rows;
-    this.rememberEvicted(id);
+    this.rememberEvicted(id, request.client);
   }
 
-  /** Remembers a request id as past the horizon (the newest EVICTED_MEMORY of them). */
-  private rememberEvicted(id: string): void {
-    this.evicted.add(id);
+  /** Remembers a request id as past the horizon, with its client (the newest EVICTED_MEMORY of them). */
+  private rememberEvicted(id: string, client: number): void {
+    this.evicted.add(id, client);
   }
 
-  /** The rows holding a prediction id's row (and the row among them), or why there are none. */
+  /** The index of a client id, interned on first sight; NO_CLIENT for none. */
+  private clientIndex(client: string | undefined): number {
+    if (client === undefined) return NO_CLIENT;
+    let index = this.clients.get(client);
+    if (index === undefined) {
+      index = this.clients.size + 1;
+      this.clients.set(client, index);
+    }
+    return index;
+  }
+
+  /** Whether a label naming `client` (undefined: names none, joins any) may join a request scored by `scoredBy`. */
+  private mayLabel(scoredBy: number, client: string | undefined): boolean {
+    return client === undefined || scoredBy === NO_CLIENT || this.clients.get(client) === scoredBy;
+  }
+
+  /**
+   * The rows holding a prediction id's row (and the row among them), or why there are none; a request another
+   * client scored is refused before its rows are looked at.
+   */
   private locate(
     predictionId: string,
+    client?: string,
   ): { ok: true; rows: JoinedRows; row: number; predictedAtMs: number } | (LabelOutcome & { ok: false }) {
     const dash = predictionId.lastIndexOf('-');
     const requestId = predictionId.slice(0, dash);
     const row = Number(predictionId.slice(dash + 1));
     const entry = this.requests.get(requestId);
-    if (entry === undefined) return this.notKept(predictionId, requestId);
+    if (entry === undefined) return this.notKept(predictionId, requestId, client);
+    if (!this.mayLabel(entry.client, client)) return refusal('other_client', unknownMessage(predictionId));
     const requestRows = 'parts' in entry ? entry.requestRows : entry.rows;
     if (dash < 1 || !Number.isInteger(row) || row < 0 || row >= requestRows) {
       return refusal('bad_row', `prediction ${predictionId}: request ${requestId} has ${requestRows} rows`);
@@ -288,11 +331,15 @@ export class LabelJoin {
     return { ok: true, rows: part, row: row - part.firstRow, predictedAtMs };
   }
 
-  /** The refusal of a prediction id whose rows are not kept: forgotten past the horizon, or never seen. */
-  private notKept(predictionId: string, requestId: string): LabelOutcome & { ok: false } {
-    return this.evicted.has(requestId)
-      ? refusal('expired', `prediction ${predictionId} is older than the monitor keeps predictions`)
-      : refusal('unknown', `no prediction ${predictionId} was logged (or it was not sampled)`);
+  /**
+   * The refusal of a prediction id whose rows are not kept: forgotten past the horizon (answered as unknown to a
+   * client that did not score it), or never seen.
+   */
+  private notKept(predictionId: string, requestId: string, client?: string): LabelOutcome & { ok: false } {
+    const scoredBy = this.evicted.clientOf(requestId);
+    if (scoredBy === undefined) return refusal('unknown', unknownMessage(predictionId));
+    if (!this.mayLabel(scoredBy, client)) return refusal('other_client', unknownMessage(predictionId));
+    return refusal('expired', `prediction ${predictionId} is older than the monitor keeps predictions`);
   }
 
   private count(key: string, outcome: LabelOutcome): void {
@@ -351,34 +398,39 @@ function refusal(kind: LabelRefusal, message: string): LabelOutcome & { ok: fals
   return { ok: false, refusal: kind, message };
 }
 
+/** The answer for an id never logged, and for one another client scored: the same words, so they cannot be told apart. */
+function unknownMessage(predictionId: string): string {
+  return `no prediction ${predictionId} was logged (or it was not sampled)`;
+}
+
 function emptyCounts(): LabelCounts {
-  return { joined: 0, unknown: 0, expired: 0, duplicate: 0, other_model: 0 };
+  return { joined: 0, unknown: 0, expired: 0, duplicate: 0, other_model: 0, other_client: 0 };
 }
 
 /**
- * The newest `capacity` ids added, for membership: a ring of them beside a set, so forgetting the oldest is O(1)
- * (deleting the first of a Set through its iterator slows down as deleted slots pile up: minutes for a replay that
- * forgets millions).
+ * The newest `capacity` ids added, with the client index of each: a ring of them beside a map, so forgetting the
+ * oldest is O(1) (deleting the first of a Map through its iterator slows down as deleted slots pile up: minutes for
+ * a replay that forgets millions).
  */
 class RecentIds {
   private readonly ring: (string | undefined)[] = [];
   private next = 0;
-  private readonly ids = new Set<string>();
+  private readonly ids = new Map<string, number>();
 
   constructor(private readonly capacity: number) {}
 
-  /** Remembers `id`, forgetting the oldest when full (an id already held is not added twice). */
-  add(id: string): void {
+  /** Remembers `id` and its client, forgetting the oldest when full (an id already held is not added twice). */
+  add(id: string, client: number): void {
     if (this.ids.has(id)) return;
     const oldest = this.ring[this.next];
     if (oldest !== undefined) this.ids.delete(oldest);
     this.ring[this.next] = id;
     this.next = (this.next + 1) % this.capacity;
-    this.ids.add(id);
+    this.ids.set(id, client);
   }
 
-  /** Whether `id` is among the newest held. */
-  has(id: string): boolean {
-    return this.ids.has(id);
+  /** The client index `id` was remembered with, or undefined when it is not among the newest held. */
+  clientOf(id: string): number | undefined {
+    return this.ids.get(id);
   }
 }

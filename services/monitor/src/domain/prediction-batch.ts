@@ -8,6 +8,8 @@ export interface LoggedRequestRows {
   readonly firstRow?: number;
   /** Rows of the whole request this part belongs to (see requestRowsOf). */
   readonly requestRows?: number;
+  /** The client id of the bearer token it was scored with; absent when the predictor had no tokens. */
+  readonly client?: string;
 }
 
 /** One `prediction.logged` message, decoded: scoring requests of one version, their rows concatenated. */

@@ -62,8 +62,14 @@ interface Taken extends RequestRows {
   readonly queued: Queued;
 }
 
-/** Room for the envelope and the fields besides the packed arrays (ids, names, time), well over what they take. */
+/** Room for the envelope and the fields besides the packed arrays and the requests, well over what they take. */
 const ENVELOPE_BYTES = 1024;
+/**
+ * Bytes of a whole request's entry in `requests` besides its id (field names, time, rows, client id: 103 at most),
+ * well over what they take: a thousand single-row requests of a wide model must not push their message past the
+ * payload limit. A part's entry says a little more, but a part goes alone in its message.
+ */
+const ENTRY_BYTES = 128;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
@@ -163,7 +169,10 @@ export class BufferedPredictionLog implements PredictionLog {
     }
   }
 
-  /** Rows of at most `limit` from the queue's first request on (see takeBatch). */
+  /**
+   * Rows of at most `limit` from the queue's first request on (see takeBatch); the requests after it join while their
+   * packed rows and entries fit the message too.
+   */
   private takeFrom(first: Queued, limit: number): Taken[] {
     const firstRow = first.next;
     const rows = Math.min(first.request.X.rows - firstRow, limit);
@@ -171,15 +180,21 @@ export class BufferedPredictionLog implements PredictionLog {
     if (first.next === first.request.X.rows) this.take();
     const batch: Taken[] = [{ queued: first, request: first.request, firstRow, rows }];
     if (rows < first.request.X.rows) return batch; // a part goes alone
+    const cols = first.request.X.cols;
+    const room = this.options.maxPayload() - 8 * ENVELOPE_BYTES;
     let taken = rows;
+    let bytes = requestBytes(first.request, rows, cols);
     const most = this.options.maxRequestsPerMessage ?? MAX_REQUESTS_PER_LOG_MESSAGE;
     for (;;) {
       const next = this.queue.peek();
       if (next === undefined || batch.length >= most) break;
       if (!sameShape(next.request, first.request) || taken + next.request.X.rows > limit) break;
+      const more = requestBytes(next.request, next.request.X.rows, cols);
+      if (bytes + more > room) break;
       this.take();
       batch.push({ queued: next, request: next.request, firstRow: 0, rows: next.request.X.rows });
       taken += next.request.X.rows;
+      bytes += more;
     }
     return batch;
   }
@@ -291,9 +306,16 @@ export function packRequests(
   };
 }
 
-/** A request's entry in `requests`: a part of one says where it starts and how many rows the whole has. */
+/**
+ * A request's entry in `requests`: the client id it was scored under (when tokens are configured), and for a part
+ * of one where it starts and how many rows the whole has.
+ */
 function loggedRequest(r: RequestRows, predictedAt: string): LoggedRequest {
-  const entry = { request_id: r.request.requestId, predicted_at: predictedAt, rows: r.rows };
+  const { requestId, client } = r.request;
+  const entry: LoggedRequest =
+    client === undefined
+      ? { request_id: requestId, predicted_at: predictedAt, rows: r.rows }
+      : { request_id: requestId, predicted_at: predictedAt, rows: r.rows, client };
   return r.rows === r.request.X.rows ? entry : { ...entry, first_row: r.firstRow, request_rows: r.request.X.rows };
 }
 
@@ -381,8 +403,16 @@ function concatInto(parts: readonly Float64Array[]): Float64Array {
   return scratch.subarray(0, length);
 }
 
+/** What a message takes at most: its packed arrays, its requests' entries and the envelope. */
 function packedSize(data: PredictionLoggedData): number {
-  return data.features.length + data.probabilities.length + data.labels.length + ENVELOPE_BYTES;
+  let entries = 0;
+  for (const r of data.requests) entries += ENTRY_BYTES + r.request_id.length;
+  return data.features.length + data.probabilities.length + data.labels.length + entries + ENVELOPE_BYTES;
+}
+
+/** What `rows` rows of a request add to a message at most: their packed features, probabilities and labels, and its entry. */
+function requestBytes(request: ScoredRequest, rows: number, cols: number): number {
+  return base64LengthOfDoubles(rows * cols) + 2 * base64LengthOfDoubles(rows) + ENTRY_BYTES + request.requestId.length;
 }
 
 /** The memory a queued request keeps alive: the whole buffers behind its arrays. */

@@ -21,6 +21,20 @@ export function withModel(labels: FeedbackItem | FeedbackItem[], model: string):
   return Array.isArray(labels) ? labels.map(named) : named(labels);
 }
 
+/**
+ * Names the caller's client id on every label (the predictor refuses a body that sets `client` itself), so the
+ * monitor joins them only to predictions that client scored; without a client id (no tokens) the labels go as they
+ * are. A monitor older than `client` refuses labels that carry it: upgrade the monitor before the predictor.
+ */
+export function withClient(
+  labels: FeedbackItem | FeedbackItem[],
+  client: string | undefined,
+): FeedbackItem | FeedbackItem[] {
+  if (client === undefined) return labels;
+  const named = (item: FeedbackItem): FeedbackItem => ({ ...item, client });
+  return Array.isArray(labels) ? labels.map(named) : named(labels);
+}
+
 /** What the monitor did, in one word: `unknown_ids` is a rejection where every refused label names an unknown id. */
 export type FeedbackOutcome = FeedbackReply['status'] | 'unknown_ids';
 

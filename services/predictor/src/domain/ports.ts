@@ -49,6 +49,8 @@ export interface ScoredRequest {
   readonly rawColumns: boolean;
   readonly probabilities: Float64Array;
   readonly labels: Float64Array;
+  /** The client id of the bearer token it was scored with (interned: one string per token); undefined without tokens. */
+  readonly client: string | undefined;
 }
 
 /** Where score() hands every successful call for `prediction.logged` (a bounded buffer in adapters/prediction-log.ts). */

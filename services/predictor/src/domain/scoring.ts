@@ -21,13 +21,14 @@ export interface ScoringPorts {
 
 /**
  * Scores rows with the served model, counts them and logs them (a table model's `rawCodes`, its raw columns coded,
- * instead of X); every protocol goes through here.
+ * instead of X) under the caller's client id (undefined without tokens); every protocol goes through here.
  */
 export function score(
   served: ServedModel,
   X: DenseMatrix,
   ports: ScoringPorts,
   requestId: string,
+  client: string | undefined,
   rawCodes?: DenseMatrix,
 ): Scored {
   const { labels, probabilities } = served.model.predictWithProba(X);
@@ -48,6 +49,7 @@ export function score(
     rawColumns: rawCodes !== undefined,
     probabilities,
     labels,
+    client,
   });
   return { requestId, probabilities, labels, ids };
 }

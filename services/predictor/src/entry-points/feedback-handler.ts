@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type FeedbackItem, FeedbackRequestSchema } from '@mlops/contracts';
+import type { FeedbackItem } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import {
   type FeedbackOutcome,
   type FeedbackProblem,
   FeedbackUnavailable,
   feedbackOutcome,
+  withClient,
   withModel,
 } from '../domain/feedback.js';
 import type { FeedbackSink } from '../domain/ports.js';
@@ -14,6 +15,7 @@ import { BodyTooLarge, ClientWentAway, EncodedBody, readBody } from './body.js';
 import { notJsonMessage, readsAsJson } from './json-content-type.js';
 import { sendReply } from './scoring-handler.js';
 import { MalformedJson, parseJson, type Reply } from './scoring-protocols.js';
+import { FeedbackBodySchema } from './wire/feedback-body.js';
 import { firstProblem } from './wire/zod-problems.js';
 
 /** What `POST /feedback` needs: the monitor (over NATS), the served model's name and the body limit. */
@@ -43,8 +45,17 @@ const UNAVAILABLE: Readonly<Record<FeedbackProblem, { status: number; code: stri
   too_large: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
 };
 
-/** `POST /feedback`: validates the labels, names the model on each, forwards them to the monitor, answers its reply. */
-export async function handleFeedback(req: IncomingMessage, res: ServerResponse, deps: FeedbackDeps): Promise<void> {
+/**
+ * `POST /feedback`: validates the labels, names the model on each and the caller's `client` id (when tokens are
+ * configured: the monitor then joins them only to that client's predictions), forwards them to the monitor, answers
+ * its reply.
+ */
+export async function handleFeedback(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: FeedbackDeps,
+  client: string | undefined,
+): Promise<void> {
   const contentType = req.headers['content-type'] ?? '';
   if (!readsAsJson(contentType)) {
     sendReply(res, error(415, 'UNSUPPORTED_MEDIA_TYPE', notJsonMessage(contentType)), true);
@@ -54,7 +65,7 @@ export async function handleFeedback(req: IncomingMessage, res: ServerResponse, 
     const body = parseJson(await readBody(req, deps.maxBodyBytes));
     // A text label ("yes") goes as it is: the monitor maps it by the version that scored the prediction.
     const labels = validateFeedback(body);
-    const reply = await deps.sink.send(withModel(labels, deps.modelName));
+    const reply = await deps.sink.send(withClient(withModel(labels, deps.modelName), client));
     sendReply(res, { status: FEEDBACK_STATUS[feedbackOutcome(reply)], body: reply }, false);
   } catch (err) {
     const reply = failure(err, deps.logger);
@@ -64,9 +75,21 @@ export async function handleFeedback(req: IncomingMessage, res: ServerResponse, 
 
 /** The labels of a JSON body, or BadScoringRequest naming the first problem and where it is. */
 function validateFeedback(body: unknown): FeedbackItem | FeedbackItem[] {
-  const parsed = FeedbackRequestSchema.safeParse(body);
+  refuseOwnClient(body);
+  const parsed = FeedbackBodySchema.safeParse(body);
   if (!parsed.success) throw new BadScoringRequest(firstProblem(parsed.error));
   return parsed.data;
+}
+
+const OWN_CLIENT =
+  'is set by the predictor from the bearer token the request comes with (a label counts only for predictions scored with the same token): leave it out';
+
+/** A label that names its `client` itself is refused, whatever its value: only the predictor names it. */
+function refuseOwnClient(body: unknown): void {
+  const items: unknown[] = Array.isArray(body) ? body : [body];
+  const at = items.findIndex((item) => typeof item === 'object' && item !== null && Object.hasOwn(item, 'client'));
+  if (at < 0) return;
+  throw new BadScoringRequest(`${Array.isArray(body) ? `[${at}].client` : 'client'}: ${OWN_CLIENT}`);
 }
 
 const error = (status: number, code: string, message: string, headers?: Record<string, string>): Reply => ({

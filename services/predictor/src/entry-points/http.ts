@@ -20,7 +20,8 @@ const CLIENT_CLOSED_REQUEST = 499;
 /**
  * The predictor's request listener. Scoring routes (/predict, /invocations, /v2/.../infer) and /feedback run on a
  * framework-free fast path; the read-only routes (health, metadata, metrics, OpenAPI, docs) go to an express app. Metrics, 405 and
- * bearer-token checks happen here, once, for both.
+ * bearer-token checks happen here, once, for both; the token's client id goes with the request to the prediction log
+ * and to the labels of /feedback.
  */
 export function createHttpListener(deps: HttpDeps): RequestListener {
   const readApp = createReadApp(deps);
@@ -64,7 +65,8 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
       sendReply(res, { status: 403, body: { error: { code: 'FORBIDDEN', message } } }, true);
       return;
     }
-    if (!mayAccess(route.access, req.headers.authorization)) {
+    const caller = mayAccess(route.access, req.headers.authorization);
+    if (caller === undefined) {
       const message = 'a valid bearer token is required: Authorization: Bearer <token>';
       sendReply(
         res,
@@ -82,11 +84,11 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
       return;
     }
     if (route.scoring !== undefined) {
-      void handleScoring(route.scoring, route, req, res, scoringDeps);
+      void handleScoring(route.scoring, route, req, res, scoringDeps, caller.client);
       return;
     }
     if (route.forward !== undefined) {
-      void handleFeedback(req, res, feedbackDeps);
+      void handleFeedback(req, res, feedbackDeps, caller.client);
       return;
     }
     readApp(req, res);

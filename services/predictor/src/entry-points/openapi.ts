@@ -1,4 +1,4 @@
-import { FeedbackReplySchema, FeedbackRequestSchema } from '@mlops/contracts';
+import { FeedbackReplySchema } from '@mlops/contracts';
 import { z } from 'zod';
 import {
   type ForwardRoute,
@@ -9,6 +9,7 @@ import {
   type ScoringRoute,
   templateParams,
 } from './route-table.js';
+import { FeedbackBodySchema } from './wire/feedback-body.js';
 import {
   ErrorResponseSchema,
   InferErrorSchema,
@@ -51,7 +52,7 @@ const COMPONENTS = {
   ),
   InferResponse: InferResponseSchema,
   InferError: InferErrorSchema,
-  FeedbackRequest: FeedbackRequestSchema,
+  FeedbackRequest: FeedbackBodySchema,
   FeedbackReply: FeedbackReplySchema,
 } as const satisfies Record<SchemaName, z.ZodType>;
 

@@ -131,10 +131,16 @@ const FEEDBACK: Pick<ForwardRoute, 'request' | 'answers'> = {
   answers: {
     '202': ['The monitor stored every label (a repeated one counts as a duplicate)', 'FeedbackReply'],
     '207': ['The monitor stored some labels and refused the others (see errors)', 'FeedbackReply'],
-    '400': ['Malformed JSON or a label that breaks the schema; the message names the field', 'Error'],
+    '400': [
+      'Malformed JSON, a label that breaks the schema, or one that sets `client` (the predictor sets it from the bearer token); the message names the field',
+      'Error',
+    ],
     '401': ['Bearer token missing or wrong (only when tokens are configured)', 'Error'],
     '403': ['Sent by a browser for a page of another site (Sec-Fetch-Site: cross-site or same-site)', 'Error'],
-    '404': ['The monitor refused every label: none of the prediction ids is known', 'FeedbackReply'],
+    '404': [
+      'The monitor refused every label: none of the prediction ids is known (with tokens configured, a prediction scored with another token is answered as unknown)',
+      'FeedbackReply',
+    ],
     '413': ['Body larger than the limit, or more labels than one NATS message carries', 'Error'],
     '415': ['A body declared as other than JSON (form data, plain text), or compressed (Content-Encoding)', 'Error'],
     '422': ['The monitor refused every label (another model, an expired prediction, …)', 'FeedbackReply'],

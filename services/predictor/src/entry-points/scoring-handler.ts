@@ -20,13 +20,17 @@ export interface ScoringDeps {
   readonly ports: ScoringPorts;
 }
 
-/** Serves one scoring request on the fast path (no framework): read, validate, score, answer in the protocol's shape. */
+/**
+ * Serves one scoring request on the fast path (no framework): read, validate, score, answer in the protocol's shape;
+ * the request is logged under `client`, the caller's client id (undefined without tokens).
+ */
 export async function handleScoring(
   kind: keyof typeof SCORING_PROTOCOLS,
   route: RouteMatch,
   req: IncomingMessage,
   res: ServerResponse,
   deps: ScoringDeps,
+  client: string | undefined,
 ): Promise<void> {
   const protocol = SCORING_PROTOCOLS[kind];
   const served = deps.slot.model;
@@ -43,7 +47,7 @@ export async function handleScoring(
     }
     const body = await readBody(req, deps.limits.maxBodyBytes);
     const parsed = protocol.parse({ served, body, contentType, limits: deps.limits });
-    const scored = score(served, parsed.X, deps.ports, deps.requestIds(), parsed.rawCodes);
+    const scored = score(served, parsed.X, deps.ports, deps.requestIds(), client, parsed.rawCodes);
     sendReply(res, { status: 200, body: protocol.answer(served, scored, parsed) }, false);
   } catch (err) {
     // Nobody to answer, and no failure of the inference: the client left mid-body.
