@@ -204,6 +204,7 @@ export {
   MAX_TRIALS,
   parseTuneRequest,
   plannedTrialCount,
+  RETRAINED_CHAMPION_RULES,
   RegisteredModelNameSchema,
   resolvedGrid,
   resolveGateRules,

@@ -169,6 +169,9 @@ export const GridSpecSchema = z.strictObject({
   ),
 });
 
+/** What the gate does with a tuning that is no retrain when the champion is a retrain's version (fitted on live rows). */
+export const RETRAINED_CHAMPION_RULES = ['keep_out', 'judge'] as const;
+
 /** The significance tests the promotion gate can enforce. */
 export const SIGNIFICANCE_TESTS = ['none', 'bootstrap', 'mcnemar'] as const;
 
@@ -191,6 +194,12 @@ export const GateSpecSchema = z.strictObject({
   bootstrap_resamples: count(100).max(10_000).optional(),
   random_state: count(0).max(0xffffffff).optional(),
   on_signature_change: z.enum(['reject', 'promote']).optional(),
+  on_retrained_champion: z
+    .enum(RETRAINED_CHAMPION_RULES)
+    .optional()
+    .describe(
+      "when the champion was retrained on live rows (a retrain's version) and this tuning is no retrain: keep_out keeps the new version out as challenger whatever its test split says (that split is other data than the traffic the champion was fitted to); judge lets the gate decide on this tuning's rows",
+    ),
 });
 
 /** The gate's rules with every value decided (the tracker's defaults under the request's overrides). */
@@ -204,6 +213,7 @@ export const GateRulesSchema = z.strictObject({
   bootstrap_resamples: count(100).max(10_000),
   random_state: count(0).max(0xffffffff),
   on_signature_change: z.enum(['reject', 'promote']),
+  on_retrained_champion: z.enum(RETRAINED_CHAMPION_RULES),
 });
 
 /** A control character (a newline, a tab, NUL…): MLflow takes them in names, NATS message ids and log lines do not. */

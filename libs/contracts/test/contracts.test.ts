@@ -348,6 +348,7 @@ describe('gate overrides', () => {
       bootstrap_resamples: 1000,
       random_state: 0,
       on_signature_change: 'reject' as const,
+      on_retrained_champion: 'keep_out' as const,
     };
     expect(resolveGateRules(defaults, parsed.request.gate, parsed.request.selection_metric)).toEqual({
       ...defaults,

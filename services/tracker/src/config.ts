@@ -1,4 +1,4 @@
-import { SIGNIFICANCE_TESTS } from '@mlops/contracts';
+import { RETRAINED_CHAMPION_RULES, SIGNIFICANCE_TESTS } from '@mlops/contracts';
 import { checkedMlflowOptionsFromEnv, type MlflowClientOptions } from '@mlops/mlflow';
 import {
   ConfigError,
@@ -92,6 +92,12 @@ export const configSchema = z
       .enum(['reject', 'promote'])
       .default('reject')
       .describe('Promotion gate: what to do when the champion takes other features than the new model'),
+    TRACKER_GATE_ON_RETRAINED_CHAMPION: z
+      .enum(RETRAINED_CHAMPION_RULES)
+      .default('keep_out')
+      .describe(
+        "Promotion gate: a tuning that is no retrain, when the champion is a retrain's version (fitted on live rows): keep_out keeps it out as challenger (its test split is other data than the champion serves; promote it by hand), judge compares on the tuning's rows",
+      ),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
   .superRefine(checkNatsEnv);
@@ -143,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>): TrackerConf
       bootstrap_resamples: parsed.TRACKER_GATE_BOOTSTRAP_RESAMPLES,
       random_state: parsed.TRACKER_GATE_RANDOM_STATE,
       on_signature_change: parsed.TRACKER_GATE_ON_SIGNATURE_CHANGE,
+      on_retrained_champion: parsed.TRACKER_GATE_ON_RETRAINED_CHAMPION,
     },
     logLevel: parsed.LOG_LEVEL,
   });

@@ -254,6 +254,46 @@ describe('the promotion gate', () => {
     expect(promoted.decision.data.reason).toMatch(/^signature differs: .*; promoted as the request asked$/);
   }, 60_000);
 
+  it('when the champion was retrained on live rows, then a better tuning that is no retrain is kept out unless its gate says judge; a better retrain is promoted', async () => {
+    const model = modelName();
+    const lineage = (n: number) => ({
+      lineage: {
+        retrain_id: `${model}:1:${n}`,
+        trigger: 'drift' as const,
+        detail: 'dataset drift in 3 consecutive windows',
+        replaces_version: '1',
+        dataset: {
+          path: 'retrain/x.csv',
+          sha256: 'a'.repeat(64),
+          rows: 40,
+          positives: 20,
+          predictions: 40,
+          window: { from: '2026-12-05T00:00:00.000Z', to: '2026-12-05T00:01:00.000Z' },
+        },
+      },
+    });
+    await tune(model, threshold(0)); // accuracy 0.975
+    const retrained = await tune(model, threshold(0.01), { beside: async () => lineage(1) });
+    expect(retrained.decision).toMatchObject({ subject: 'model.registered', data: { version: '2' } });
+    // A retrain over a retrained champion is judged as any tuning.
+    const again = await tune(model, threshold(0.02), { beside: async () => lineage(2) });
+    expect(again.decision).toMatchObject({
+      subject: 'model.registered',
+      data: { version: '3', previous_version: '2', reason: 'accuracy 0.985 vs champion v2 0.98: better' },
+    });
+    const plain = await tune(model, threshold(0.05));
+    expect(plain.decision.subject).toBe('model.rejected');
+    expect(plain.decision.data.reason).toBe(
+      `accuracy 1 vs champion v3 0.985: better; but champion v3 was retrained on live rows (${model}:1:2) and this tuning's test split is other data: kept out (mlops promote 4 promotes it; gate.on_retrained_champion "judge" lets the gate decide on these rows)`,
+    );
+    expect([await aliasOf(model, 'champion'), await aliasOf(model, 'challenger')]).toEqual(['3', '4']);
+    const judged = await tune(model, threshold(0.05), { gate: { on_retrained_champion: 'judge' } });
+    expect(judged.decision).toMatchObject({
+      subject: 'model.registered',
+      data: { version: '5', previous_version: '3', reason: 'accuracy 1 vs champion v3 0.985: better' },
+    });
+  }, 60_000);
+
   it('when tuning.completed is delivered again after the decision, then there is still one version, one verdict and one move', async () => {
     const model = modelName();
     await tune(model, threshold(0));

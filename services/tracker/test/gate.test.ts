@@ -12,6 +12,7 @@ const RULES: GateRules = {
   bootstrap_resamples: 200,
   random_state: 0,
   on_signature_change: 'reject',
+  on_retrained_champion: 'keep_out',
 };
 
 /** 100 rows, labels 1 for the first half; a model right on the first `right` rows and wrong on the rest. */

@@ -133,6 +133,7 @@ export function badTuneRequests(named: (request: object) => string): BadRequest[
     req('an unknown gate field', { gate: { always: true } }),
     req('the gate as a string', { gate: 'strict' }),
     req('on_signature_change maybe', { gate: { on_signature_change: 'maybe' } }),
+    req('on_retrained_champion promote', { gate: { on_retrained_champion: 'promote' } }),
     // huge bodies (under the 1 MB NATS payload limit)
     req('100 000 C values', { grid: { C: values(100_000) } }),
     req('3000 unknown 200-character keys', Object.fromEntries(values(3000).map((v, i) => [`k${i}`.repeat(50), v]))),

@@ -2,6 +2,7 @@ import { type Cell, type EventData, type GateRules, resolveGateRules } from '@ml
 import { MlError } from '@mlops/ml';
 import { type GateModel, type GateVerdict, type Holdout, judge } from './gate.js';
 import type { ChampionRegistry, Registration, ScorableModel } from './ports.js';
+import { LINEAGE_TAGS } from './tags.js';
 
 /** The gate's rules a tuning did not override: the tracker's configured defaults. */
 export type GateDefaults = Omit<GateRules, 'metric'>;
@@ -103,7 +104,25 @@ async function judgeAgainstChampion(
     };
   };
   const champion = championVersion === null ? null : await scored(championVersion);
-  return judge(rules, holdout, await scored(version), champion);
+  const verdict = judge(rules, holdout, await scored(version), champion);
+  if (verdict.status !== 'promoted' || championVersion === null || data.lineage !== undefined) return verdict;
+  if (rules.on_retrained_champion === 'judge') return verdict;
+  const retrain = (await registry.version(name, championVersion))?.tags[LINEAGE_TAGS.retrainId];
+  return retrain === undefined ? verdict : keptFromRetrainedChampion(verdict, version, retrain);
+}
+
+/**
+ * A promotion over a champion a retrain fitted on live rows, by a tuning that is no retrain: its test split is other
+ * data than the traffic the champion was fitted to (the seed data judges a retrained champion as worse), so the
+ * version is kept out as challenger, its comparison kept in the verdict, with how to promote it all the same.
+ */
+export function keptFromRetrainedChampion(verdict: GateVerdict, version: string, retrainId: string): GateVerdict {
+  const champion = `v${verdict.championVersion}`;
+  const reason =
+    `${verdict.reason}; but champion ${champion} was retrained on live rows (${retrainId}) and this tuning's test ` +
+    `split is other data: kept out (mlops promote ${version} promotes it; gate.on_retrained_champion "judge" lets ` +
+    'the gate decide on these rows)';
+  return { ...verdict, status: 'rejected', reason };
 }
 
 /**
