@@ -34,8 +34,10 @@ commands:
   history                       past retrains, newest first: trigger, data set, tuning, version, verdict
   traffic                       serve the seed rows (shifted, labelled) and watch drift, retrain and promotion live
   help                          this text
-Commands that talk to NATS take --nats URL, else NATS_URL, else the address mlops up recorded in data/stack.json,
-else nats://127.0.0.1:4222.
+Commands that talk to NATS take --nats URL, else NATS_URL, else the address mlops up recorded in
+$MLOPS_DATA_DIR/stack.json (when MLOPS_DATA_DIR is set: a stack started with mlops up --data-dir DIR), else in
+data/stack.json, else nats://127.0.0.1:4222. predict and traffic find the predictor there too; down and status take
+MLOPS_DATA_DIR as the default of --data-dir.
 
 ${DATASET_USAGE}
 

@@ -9,14 +9,14 @@ import { recordedStackEndpoints } from './stack-defaults.js';
 
 /**
  * Connects the CLI to NATS as the services would (--nats, else NATS_URL, else the local stack's recorded address in
- * data/stack.json, else the quick start's; NATS_* credentials); a clear error if down.
+ * $MLOPS_DATA_DIR/stack.json or data/stack.json, else the quick start's; NATS_* credentials); a clear error if down.
  */
 export async function connectCli(io: CliIo, flag: string | undefined): Promise<NatsConnection> {
   const recorded =
-    flag === undefined && io.env.NATS_URL === undefined ? (await recordedStackEndpoints(io.cwd)).nats : undefined;
+    flag === undefined && io.env.NATS_URL === undefined ? (await recordedStackEndpoints(io)).nats : undefined;
   const nats = natsFromEnv(recorded === undefined ? io.env : { ...io.env, NATS_URL: recorded }, flag);
   const servers = nats.servers.map(shownServer).join(',');
-  return await connect({
+  const nc = await connect({
     servers: nats.servers,
     name: 'mlops-cli',
     timeout: 5000,
@@ -24,6 +24,53 @@ export async function connectCli(io: CliIo, flag: string | undefined): Promise<N
   }).catch((err: unknown) => {
     throw new UsageError(`cannot connect to NATS at ${servers} (${(err as Error).message}): is the stack up?`, 1);
   });
+  shownServers.set(nc, servers);
+  void followDisconnects(nc);
+  return nc;
+}
+
+/** The CLI connections whose server is gone now (they are trying to reconnect). */
+const disconnected = new WeakSet<NatsConnection>();
+
+/** Keeps {@link disconnected} current from the connection's status events, until it closes. */
+async function followDisconnects(nc: NatsConnection): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type === 'disconnect') disconnected.add(nc);
+    else if (status.type === 'reconnect') disconnected.delete(nc);
+  }
+}
+
+/** The servers each CLI connection was made to, as messages show them (without credentials). */
+const shownServers = new WeakMap<NatsConnection, string>();
+
+/**
+ * Rejects with a one-line error (exit 1) once the connection is closed for good: the server went away and the
+ * client's reconnect attempts (about 20 s) ran out. Race a wait on the bus against it, or the wait never settles:
+ * a subscription on a closed connection just ends, and nothing keeps the process alive.
+ * `waitingFor` ends the message: `lost the connection to NATS at <url> while <waitingFor>`.
+ */
+export function connectionLost(nc: NatsConnection, waitingFor: string): Promise<never> {
+  return nc.closed().then(() => {
+    throw new UsageError(lostConnection(nc, waitingFor), 1);
+  });
+}
+
+/** `lost the connection to NATS at <url> while <waitingFor>`. */
+function lostConnection(nc: NatsConnection, waitingFor: string): string {
+  return `lost the connection to NATS at ${shownServers.get(nc) ?? nc.getServer()} while ${waitingFor}`;
+}
+
+/**
+ * Drains (or with `drain` false, closes) a connection unless it is closed already. A connection that cannot drain
+ * (the server is gone and it is reconnecting) is closed instead: ending it never fails the command.
+ */
+export async function endConnection(nc: NatsConnection, drain = true): Promise<void> {
+  if (nc.isClosed()) return;
+  try {
+    await (drain ? nc.drain() : nc.close());
+  } catch {
+    await nc.close().catch(() => undefined);
+  }
 }
 
 /**
@@ -32,23 +79,32 @@ export async function connectCli(io: CliIo, flag: string | undefined): Promise<N
  */
 export async function askService<S extends RequestSubject>(
   io: CliIo,
-  options: { nats: string | undefined; service: string; timeoutMs?: number; retries?: number },
+  options: { nats: string | undefined; service: string; timeoutMs?: number; retries?: number; whenLost?: string },
   subject: S,
   body: object,
 ): Promise<ReplyOf<S>> {
   const nc = await connectCli(io, options.nats);
+  const hint = options.whenLost === undefined ? '' : `; ${options.whenLost}`;
+  const waitingFor = `waiting for the ${options.service}'s answer on ${subject}${hint}`;
+  const lost = connectionLost(nc, waitingFor);
   let unanswered = false;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await requestReply(nc, subject, body as never, { timeoutMs: options.timeoutMs ?? 15_000 });
+        const asked = requestReply(nc, subject, body as never, { timeoutMs: options.timeoutMs ?? 15_000 });
+        return await Promise.race([asked, lost]);
       } catch (err) {
+        // Sent, and the connection is gone (closed, or still trying to reconnect when the answer was due): it may
+        // have been acted on, as a request left unanswered may.
+        if (nc.isClosed() || disconnected.has(nc) || isDisconnected(err))
+          throw new UnansweredRequestError(lostConnection(nc, waitingFor), 1);
         unanswered ||= isTimeout(err);
         if (!isTimeout(err) || attempt >= (options.retries ?? 0)) throw err;
         io.stderr(`no answer on ${subject} within ${(options.timeoutMs ?? 15_000) / 1000} s: asking again\n`);
       }
     }
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const Failure = unanswered ? UnansweredRequestError : UsageError;
     if (/no responders/i.test((err as Error).message)) {
       const message = `no ${options.service} is answering ${subject}: start the stack (bash scripts/up.sh)`;
@@ -56,8 +112,13 @@ export async function askService<S extends RequestSubject>(
     }
     throw new Failure(`${subject} failed: ${(err as Error).message}`, 1, { cause: err });
   } finally {
-    await nc.drain();
+    await endConnection(nc);
   }
+}
+
+/** True for a request failed because the connection was down (nats.js says `connection disconnected`). */
+function isDisconnected(err: unknown): boolean {
+  return err instanceof Error && /connection (disconnected|closed)/i.test(err.message);
 }
 
 /** True for a request that got no answer in time (nats.js TimeoutError), as opposed to no responders or a refusal. */

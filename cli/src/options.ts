@@ -1,5 +1,23 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { isDecimalNumber } from '@mlops/service-kit';
 import { UsageError } from './errors.js';
+
+/**
+ * node:util parseArgs in strict mode, refusing a flag given twice unless it
+ * is declared `multiple` (a list whose repeats add up): parseArgs alone would silently keep the last value.
+ */
+export function parseFlags<
+  T extends ParseArgsConfig & { options: NonNullable<ParseArgsConfig['options']>; strict: true },
+>(config: T): ReturnType<typeof parseArgs<T & { tokens: true }>> {
+  const parsed = parseArgs<T & { tokens: true }>({ ...config, tokens: true });
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || config.options[token.name]?.multiple === true) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once: give it once`);
+    seen.add(token.name);
+  }
+  return parsed;
+}
 
 /** Raw option values as node:util parseArgs returns them. */
 export type RawOptions = Record<string, string | boolean | undefined>;

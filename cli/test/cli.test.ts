@@ -1,17 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { expandGrid, parseTuneRequest } from '@mlops/contracts';
+import { expandGrid, parseTuneRequest, type VersionStatus } from '@mlops/contracts';
 import { LogisticRegression, type LogisticRegressionParams } from '@mlops/ml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { feedbackBatches, versionReport } from '../src/commands/monitor.js';
+import { feedbackBatches, refusedLabelsLine, versionReport } from '../src/commands/monitor.js';
 import { modelsTable } from '../src/commands/registry.js';
 import { historyEntry, retrainReport } from '../src/commands/retrain.js';
 import { eventLine } from '../src/commands/traffic.js';
-import { tuneRequestOf } from '../src/commands/tune.js';
+import { followCommand, trainerDatasetPath, tuneRequestOf } from '../src/commands/tune.js';
 import { readNumericCsv } from '../src/csv.js';
 import { callPredictor } from '../src/predictor-http.js';
 import { type CliRun, runCli } from './support/run-cli.js';
@@ -642,12 +642,12 @@ describe('mlops monitor, feedback', () => {
       '  live performance on 300 labelled of 1000 predictions (coverage 30.0 %); training accuracy 0.8650',
       '    accuracy 0.8500, precision 0.8000, recall 0.9000, f1 0.8500, roc_auc 0.9000, log_loss 0.4000',
       '    label latency p50 2.0 s, p95 9.5 s',
-      '  labels: 300 joined; refused since start: 1 unknown, 0 expired, 2 repeated, 0 other model',
+      '  labels: 300 joined',
     ]);
   });
 
-  it("when the monitor counts labels for another client's predictions, then the labels line says how many", () => {
-    const report = versionReport({
+  it("when the monitor counts refused labels (another client's too), then they are said once for all versions, not per version", () => {
+    const status: VersionStatus = {
       model: 'm',
       version: '1',
       drift_unavailable: null,
@@ -656,10 +656,13 @@ describe('mlops monitor, feedback', () => {
       last_window: null,
       performance: UNLABELLED,
       labels: { joined: 4, unknown: 1, expired: 0, duplicate: 0, other_model: 0, other_client: 3 },
-    });
-    expect(report.split('\n').at(-1)).toBe(
-      '  labels: 4 joined; refused since start: 1 unknown, 0 expired, 0 repeated, 0 other model, 3 other client',
+    };
+    const report = versionReport(status);
+    expect(report.split('\n').at(-1)).toBe('  labels: 4 joined');
+    expect(refusedLabelsLine([{ ...status, labels: { ...status.labels, joined: 9 } }, status])).toBe(
+      'labels refused since the monitor started (all versions): 1 unknown, 0 expired, 0 repeated, 0 other model, 3 other client',
     );
+    expect(refusedLabelsLine([]), 'no version: no line').toBe('');
   });
 
   it("when a table model's window is shown, then raw columns list their missing cells and unseen categories", () => {
@@ -1223,3 +1226,117 @@ describe('mlops predict: batches when the predictor takes fewer rows (its error 
     }
   });
 });
+
+describe('mlops: repeated flags', () => {
+  it('when a list flag of tune is repeated, then its values add up, as with commas', () => {
+    const request = tuneRequestOf([
+      ...['--C', '1', '--C', '2,3', '--solver', 'lbfgs', '--solver', 'saga', '--penalty', 'l2', '--penalty', 'none'],
+      ...['--csv', 't.csv', '--exclude', 'id', '--exclude', 'name'],
+    ]);
+    expect(request.grid).toMatchObject({ C: [1, 2, 3], solver: ['lbfgs', 'saga'], penalty: ['l2', null] });
+    expect(request.dataset).toMatchObject({ columns: { exclude: ['id', 'name'] } });
+  });
+
+  it.each([
+    [['tune', '--metric', 'f1', '--metric', 'accuracy'], 'mlops tune: --metric is given more than once: give it once'],
+    [['tune', '--timeout=5', '--timeout', '9'], 'mlops tune: --timeout is given more than once: give it once'],
+    [['tune', '--stratify', '--stratify'], 'mlops tune: --stratify is given more than once: give it once'],
+    [
+      ['tune', '--random', '5', '--C', 'loguniform:0.01:10', '--C', '1'],
+      'mlops tune: --C: a distribution is given alone, not repeated or with other values',
+    ],
+    [['monitor', '--name', 'a', '--name', 'b'], 'mlops monitor: --name is given more than once: give it once'],
+    [['models', '--limit', '1', '--limit', '2'], 'mlops models: --limit is given more than once: give it once'],
+    [['fit', '--csv', 'a.csv', '--csv', 'b.csv'], 'mlops fit: --csv is given more than once: give it once'],
+  ])('when %j repeats a single-valued flag, then it is refused in one line naming it (exit 2)', async (argv, line) => {
+    const result = await run(...argv, ...(argv[0] === 'fit' ? [] : ['--nats', 'nats://127.0.0.1:1']));
+    expect(result).toMatchObject({ code: 2, stdout: '', stderr: `${line}\n` });
+  });
+});
+
+describe('mlops tune: experiment, CSV path and how to follow a tuning', () => {
+  it('when --model-name comes without --experiment, then the experiment is named after the model', () => {
+    expect(tuneRequestOf(['--model-name', 'gridtest'])).toMatchObject({
+      experiment_name: 'gridtest',
+      registered_model_name: 'gridtest',
+    });
+    expect(tuneRequestOf(['--model-name', 'gridtest', '--experiment', 'e'])).toMatchObject({ experiment_name: 'e' });
+    expect(tuneRequestOf([]).experiment_name).toBeUndefined();
+  });
+
+  it('when the recorded stack holds the trainer directory, then a path from here inside it is sent relative to it', async () => {
+    const datasets = join(dir, 'stack', 'datasets');
+    await mkdir(join(datasets, 'sub'), { recursive: true });
+    await writeFile(join(datasets, 'sub', 'customers.csv'), 'x,y\n1,0\n');
+    await writeFile(join(dir, 'outside.csv'), 'x,y\n1,0\n');
+    await writeStackState(join(dir, 'stack'), 'running');
+    const io = { cwd: dir, env: { MLOPS_DATA_DIR: 'stack' } };
+    expect(await trainerDatasetPath(io, 'stack/datasets/sub/customers.csv')).toBe('sub/customers.csv');
+    expect(await trainerDatasetPath(io, join(datasets, 'sub', 'customers.csv')), 'absolute').toBe('sub/customers.csv');
+    expect(await trainerDatasetPath(io, 'sub/customers.csv'), 'already relative to the trainer').toBe(
+      'sub/customers.csv',
+    );
+    expect(await trainerDatasetPath(io, 'missing.csv'), 'left to the trainer to refuse').toBe('missing.csv');
+    expect(await trainerDatasetPath({ cwd: dir, env: {} }, 'stack/datasets/sub/customers.csv'), 'no stack').toBe(
+      'stack/datasets/sub/customers.csv',
+    );
+    const refused = await runCli(['tune', '--csv', 'outside.csv'], { cwd: dir, env: { MLOPS_DATA_DIR: 'stack' } });
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toBe(
+      `mlops tune: --csv outside.csv: the trainer reads CSVs only inside its data directory ${await realpath(datasets)}: copy it there\n`,
+    );
+  });
+
+  it('when a tuning is to be followed, then the command repeats the request under its id, quoted for a shell', () => {
+    expect(followCommand(['--C', '1,10', '--tuning-id', 'old', '--csv', "my file's.csv"], 'cli-1')).toBe(
+      "mlops tune --C 1,10 --csv 'my file'\\''s.csv' --tuning-id cli-1",
+    );
+    expect(followCommand(['--tuning-id=old', '--solver', 'saga'], 'old')).toBe(
+      'mlops tune --solver saga --tuning-id old',
+    );
+  });
+});
+
+describe('MLOPS_DATA_DIR: the data directory of a stack started with mlops up --data-dir', () => {
+  it('when it is set, then NATS and predictor commands use the addresses in its stack.json', async () => {
+    await writeStackState(join(dir, 'elsewhere'), 'running');
+    const env = { MLOPS_DATA_DIR: 'elsewhere' };
+    const monitor = await runCli(['monitor'], { cwd: dir, env });
+    expect(monitor.stderr).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 /);
+    const predict = await runCli(['predict', '--features', '[[1]]'], { cwd: dir, env });
+    expect(predict.stderr).toMatch(/http:\/\/127\.0\.0\.1:3\/predict/);
+    const absolute = await runCli(['models'], { cwd: tmpdir(), env: { MLOPS_DATA_DIR: join(dir, 'elsewhere') } });
+    expect(absolute.stderr).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 /);
+  });
+
+  it('when it is set, then down and status look there unless --data-dir says otherwise', async () => {
+    const env = { MLOPS_DATA_DIR: 'elsewhere' };
+    const down = await runCli(['down'], { cwd: dir, env });
+    expect(down.stdout).toBe('no stack running in elsewhere (no stack.json there)\n');
+    const named = await runCli(['down', '--data-dir', 'other'], { cwd: dir, env });
+    expect(named.stdout).toBe('no stack running in other (no stack.json there)\n');
+    await writeStackState(join(dir, 'elsewhere'), 'stopped');
+    const status = await runCli(['status', '--mlflow', 'http://127.0.0.1:2', '--predictor', 'http://127.0.0.1:3'], {
+      cwd: dir,
+      env: { ...env, NATS_URL: 'nats://127.0.0.1:1' },
+    });
+    expect(status.stdout).toContain('local stack (elsewhere/stack.json): stopped');
+  });
+});
+
+/** A stack.json in `dataDir` as mlops up writes it, with unreachable endpoints. */
+async function writeStackState(dataDir: string, state: 'running' | 'stopped'): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const endpoints = { nats: 'nats://127.0.0.1:1', mlflow: 'http://127.0.0.1:2', predictor: 'http://127.0.0.1:3' };
+  const record = {
+    format: 1,
+    pid: 1,
+    state,
+    started_at: '2026-01-02T03:04:05.000Z',
+    updated_at: '2026-01-02T03:05:00.000Z',
+    data_dir: dataDir,
+    endpoints,
+    processes: [],
+  };
+  await writeFile(join(dataDir, 'stack.json'), JSON.stringify(record));
+}

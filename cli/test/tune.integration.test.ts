@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { type Bus, connectBus } from '@mlops/bus';
 import { type EventData, parseTuneRequest, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
 import type { Subscription } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/run-cli.js';
+import { type CliRun, runCli } from './support/run-cli.js';
 
 // How `mlops tune` ends a tuning whose trials completed but that the tracker registered nothing of (no trial has the
 // selection metric): the tracker refuses it as `tune.rejected` with the tuning's id, as
@@ -159,4 +160,142 @@ describe('mlops tune when the tracker registers nothing', () => {
     expect(result.stderr).toContain(`tuning ${tuningId} already ran with this request; nothing new was trained`);
     expect(result.stdout).toBe(`nothing was registered:\n  selection_metric: ${REASON}\n`);
   }, 30_000);
+});
+
+describe('mlops tune when it stops waiting while the tuning goes on', () => {
+  it('when --timeout expires, then it says the tuning continues and the exact command that follows it (exit 1)', async () => {
+    trainerAccepting(async () => {});
+    const result = await tune('--timeout', '1');
+
+    expect(result.code).toBe(1);
+    const id = /accepted: tuning (\S+),/.exec(result.stderr)?.[1];
+    expect(result.stderr.trim().split('\n').at(-1)).toBe(
+      `mlops tune: stopped waiting for tuning ${id} after --timeout 1 s; it continues on the stack: follow it with: mlops tune --nats ${nats.url} --metric roc_auc --C 1,10 --solver lbfgs --timeout 1 --tuning-id ${id}`,
+    );
+  }, 30_000);
+
+  it('when the follow command is run while the tuning runs, then it shows the trials so far and waits for the verdict', async () => {
+    const tuningId = `follow-${Date.now()}`;
+    const ref = { tuning_id: tuningId, experiment_name: 'e', registered_model_name: 'm' };
+    const startedAt = new Date().toISOString();
+    const dataset = {
+      name: 'synthetic',
+      digest: '0123456789abcdef',
+      source: 'synthetic',
+      feature_names: ['x'],
+      target: 'y',
+      n_train: 8,
+      n_test: 2,
+      input_example: [[0.5]],
+    };
+    await bus.publishEvent(
+      SUBJECTS.tuningStarted,
+      { ...ref, trial_count: 2, selection_metric: 'accuracy', dataset, started_at: startedAt },
+      { key: tuningId },
+    );
+    await bus.publishEvent(SUBJECTS.runCompleted, trial(tuningId, 0), { key: `${tuningId}-0` });
+    // The trainer accepts the repeat and does not run it again; the running tuning ends meanwhile.
+    trainerAccepting(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await bus.publishEvent(SUBJECTS.runCompleted, trial(tuningId, 1), { key: `${tuningId}-1` });
+      const registered: EventData<'model.registered'> = {
+        tuning_id: tuningId,
+        trial_id: `${tuningId}-0`,
+        name: 'm',
+        version: '3',
+        alias: 'champion',
+        run_id: 'r0',
+        model_uri: 'models:/m/3',
+        source_uri: 'runs:/r0/model',
+        metric: { name: 'accuracy', value: 1 },
+        registered_at: new Date().toISOString(),
+      };
+      await bus.publishEvent(SUBJECTS.modelRegistered, registered, { key: tuningId });
+    });
+    const result = await runCli(['tune', '--nats', nats.url, '--tuning-id', tuningId, '--timeout', '20'], {
+      cwd: process.cwd(),
+    });
+
+    expect(result.code, result.stderr).toBe(0);
+    const rows = result.stdout.split('\n').filter((line) => /^\s+(1|10)\s+lbfgs\s/.test(line));
+    expect(rows, 'the trial that ended before the follow command, and the one after').toHaveLength(2);
+    expect(result.stdout).toContain('registered m version 3 (alias champion)');
+    expect(result.stderr).toContain('progress: 1/2 trials (50 %)');
+  }, 30_000);
+
+  it('when the process gets Ctrl-C while waiting, then it says the tuning continues and how to follow it (exit 130)', async () => {
+    trainerAccepting(async () => {});
+    const bin = new URL('../bin/mlops.js', import.meta.url).pathname;
+    const child = spawn(process.execPath, [bin, 'tune', '--nats', nats.url, '--C', '1'], {
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      const before = stderr;
+      stderr += chunk.toString();
+      if (!before.includes('accepted: tuning') && stderr.includes('accepted: tuning')) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (exit) => resolve(exit)));
+
+    expect(code, stderr).toBe(130);
+    const id = /accepted: tuning (\S+),/.exec(stderr)?.[1];
+    expect(stderr.trim().split('\n').at(-1)).toBe(
+      `mlops tune: interrupted; tuning ${id} continues on the stack: follow it with: mlops tune --nats ${nats.url} --C 1 --tuning-id ${id}`,
+    );
+  }, 30_000);
+});
+
+describe('commands waiting on NATS when the server stops', () => {
+  it('when nats-server stops mid-wait, then tune, retrain and models each end with one line saying so (exit 1), no hang', async () => {
+    const own = await startNatsServer();
+    const ownBus = await connectBus({ servers: own.url, name: 'tune-cli-lost', logger });
+    try {
+      for (const stream of [STREAMS.tuneRequests, STREAMS.tuningEvents, STREAMS.models])
+        await ownBus.ensureStream(stream);
+      let asked = 0;
+      const accepting = ownBus.connection.subscribe(SUBJECTS.tuneRequested, {
+        callback: (_err, msg) => {
+          const checked = parseTuneRequest(msg.json());
+          const tuningId = checked.ok ? (checked.request.tuning_id ?? 'none') : 'invalid';
+          msg.respond(JSON.stringify({ status: 'accepted', tuning_id: tuningId, trial_count: 2 }));
+          asked++;
+        },
+      });
+      // The monitor and the tracker hear the request and never answer.
+      for (const subject of [SUBJECTS.monitorRetrain, SUBJECTS.registryModels])
+        ownBus.connection.subscribe(subject, {
+          callback: () => {
+            asked++;
+          },
+        });
+      await ownBus.connection.flush();
+      const runs: [Promise<CliRun>, Promise<CliRun>, Promise<CliRun>] = [
+        runCli(['tune', '--nats', own.url, '--tuning-id', 'lost-1', '--timeout', '300'], { cwd: process.cwd() }),
+        runCli(['retrain', '--nats', own.url], { cwd: process.cwd() }),
+        runCli(['models', '--nats', own.url], { cwd: process.cwd() }),
+      ];
+      const deadline = Date.now() + 10_000;
+      while (asked < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(asked, 'every command is waiting').toBe(3);
+      accepting.unsubscribe();
+      await own.stop();
+      const [tuned, retrained, listed] = await Promise.all(runs);
+
+      expect(tuned.code).toBe(1);
+      expect(tuned.stderr.trim().split('\n').at(-1)).toBe(
+        `mlops tune: lost the connection to NATS at ${own.url} while waiting for tuning lost-1; it continues when the stack is back: follow it with: mlops tune --nats ${own.url} --timeout 300 --tuning-id lost-1`,
+      );
+      expect(retrained).toMatchObject({ code: 1, stdout: '' });
+      expect(retrained.stderr).toBe(
+        `mlops retrain: lost the connection to NATS at ${own.url} while waiting for the monitor's answer on monitor.retrain; the retrain may have started: see mlops history once the stack is back\n`,
+      );
+      expect(listed).toMatchObject({ code: 1, stdout: '' });
+      expect(listed.stderr).toBe(
+        `mlops models: lost the connection to NATS at ${own.url} while waiting for the tracker's answer on registry.models\n`,
+      );
+    } finally {
+      await ownBus.close().catch(() => undefined);
+      await own.stop();
+    }
+  }, 60_000);
 });

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { makeEvent, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
-import { registerTestModel } from '@mlops/testkit';
-import { describe, expect, inject, it } from 'vitest';
-import { runStack } from '../src/commands/up.js';
+import { type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_TUNING_ID, runStack } from '../src/commands/up.js';
 
 // What `mlops up` does at start when the model already has a champion in a real MLflow (a stack started again on
 // its data). The stack around it is of our own making: its nats-server address answers nothing, so a tuning that
 // starts fails to connect, which is what tells the two paths apart.
 
-function stackOn(trackingUri: string) {
+function stackOn(trackingUri: string, natsUrl = 'nats://127.0.0.1:1') {
   return {
-    natsUrl: 'nats://127.0.0.1:1',
+    natsUrl,
     failed: new Promise<never>(() => undefined),
     dirs: { nats: '/d/nats', mlflow: '/d/mlflow', logs: '/d/logs', datasets: '/d/datasets' },
     stateFile: '/d/stack.json',
@@ -21,7 +23,12 @@ function stackOn(trackingUri: string) {
   };
 }
 
-async function up(values: Record<string, boolean>, modelName: string) {
+async function up(
+  values: Record<string, boolean>,
+  modelName: string,
+  natsUrl?: string,
+  interrupted: Promise<void> = new Promise(() => {}),
+) {
   let err = '';
   const io = {
     stdout: () => undefined,
@@ -31,13 +38,8 @@ async function up(values: Record<string, boolean>, modelName: string) {
     cwd: '/d',
     env: { MODEL_NAME: modelName },
   };
-  const stack = stackOn(inject('mlflowTrackingUri'));
-  const outcome = await runStack(
-    stack as never,
-    { 'exit-after-tune': true, ...values },
-    io,
-    new Promise(() => {}),
-  ).then(
+  const stack = stackOn(inject('mlflowTrackingUri'), natsUrl);
+  const outcome = await runStack(stack as never, { 'exit-after-tune': true, ...values }, io, interrupted).then(
     (code) => ({ code, error: undefined }),
     (error: unknown) => ({ code: undefined, error: String((error as Error).message) }),
   );
@@ -71,5 +73,81 @@ describe('mlops up started again on a registry with a champion', () => {
       expect(tuned.err).not.toContain('already has a champion');
       expect(`${tuned.error ?? ''} ${tuned.err}`).toMatch(/cannot connect to NATS/);
     }
+  }, 60_000);
+});
+
+// The default tuning's id, told apart on a nats-server of our own with a stand-in trainer: it answers the tune request
+// and, asked to, says that no trial succeeded (as a tuning whose every trial failed ends).
+let nats: NatsServerHandle;
+let nc: NatsConnection;
+beforeAll(async () => {
+  nats = await startNatsServer();
+  nc = await connect({ servers: nats.url });
+}, 60_000);
+afterAll(async () => {
+  await nc?.close();
+  await nats?.stop();
+});
+
+/** A stand-in trainer: accepts each tune request, records its tuning id, and ends it with no trial succeeding. */
+function trainer(endsFruitless: boolean) {
+  const ids: string[] = [];
+  const sub = nc.subscribe(SUBJECTS.tuneRequested, {
+    callback: (_err, msg) => {
+      const tuningId = (msg.json() as { tuning_id: string }).tuning_id;
+      ids.push(tuningId);
+      msg.respond(JSON.stringify({ status: 'accepted', tuning_id: tuningId, trial_count: 2 }));
+      if (!endsFruitless) return;
+      setTimeout(() => {
+        const data = {
+          tuning_id: tuningId,
+          experiment_name: 'e',
+          registered_model_name: 'm',
+          trial_count: 2,
+          completed: 0,
+          failed: 2,
+          selection_metric: 'accuracy' as const,
+          gate: {},
+          ended_at: new Date().toISOString(),
+        };
+        const event = makeEvent(SUBJECTS.tuningCompleted, { key: tuningId, source: 'test', data: data as never });
+        nc.publish(SUBJECTS.tuningCompleted, JSON.stringify(event));
+      }, 300);
+    },
+  });
+  return { ids, stop: () => sub.unsubscribe() };
+}
+
+describe('mlops up: its own default tuning', () => {
+  it('when it tunes by default, then under its fixed id; when --tune asks, then under a new id each time', async () => {
+    const fake = trainer(false);
+    try {
+      for (const values of [{}, { tune: true }, { tune: true }]) {
+        let stop: () => void = () => undefined;
+        const interrupted = new Promise<void>((resolve) => {
+          stop = resolve;
+        });
+        const asked = fake.ids.length;
+        const running = up(values, `up_${randomUUID().slice(0, 8)}`, nats.url, interrupted);
+        while (fake.ids.length === asked) await new Promise((resolve) => setTimeout(resolve, 20));
+        stop();
+        expect(await running).toMatchObject({ code: 130 });
+      }
+    } finally {
+      fake.stop();
+    }
+    expect(fake.ids[0]).toBe(DEFAULT_TUNING_ID);
+    expect(fake.ids.slice(1)).toEqual([expect.stringMatching(/^cli-/), expect.stringMatching(/^cli-/)]);
+    expect(fake.ids[1]).not.toBe(fake.ids[2]);
+  }, 60_000);
+
+  it('when the default tuning ends with no champion (every trial failed), then it says so and how to tune anew', async () => {
+    const fake = trainer(true);
+    const name = `up_${randomUUID().slice(0, 8)}`;
+    const tuned = await up({}, name, nats.url).finally(() => fake.stop());
+    expect(tuned.code).toBe(1);
+    expect(tuned.err).toContain(
+      `› the default tuning (${DEFAULT_TUNING_ID}) of this data directory left ${name} without a champion: nothing is served; mlops up --tune (or mlops tune) tunes anew\n`,
+    );
   }, 60_000);
 });

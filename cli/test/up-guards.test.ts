@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,33 @@ describe('mlops up refuses before it starts anything', () => {
     expect(result.stderr.trim().split('\n').at(-1)).toBe(
       `mlops up: the stack did not start: port ${port} for nats-server is in use (another mlops up? see mlops status): stop what holds it, or choose --nats-port`,
     );
+  });
+
+  it('when a port is out of range, then it is a usage error naming the flag and the range, exit 2, nothing created', async () => {
+    const dataDir = join(dir, 'data');
+    for (const [flag, port] of [
+      ['--nats-port', '70000'],
+      ['--predictor-port', '99999'],
+      ['--mlflow-port', '65536'],
+      ['--nats-port', '-1'],
+    ] as const) {
+      const result = await runCli(['up', '--data-dir', dataDir, `${flag}=${port}`, '--no-tune'], { cwd: dir });
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `mlops up: ${flag} needs a port from 0 to 65535 (0: a free one), got "${port}"\n`,
+      });
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('when it is refused for a port in use, then the data directory it created is removed again', async () => {
+    const port = await heldPort();
+    const argv = ['up', '--data-dir', join(dir, 'new', 'data'), '--nats-port', String(port), '--no-tune'];
+    const result = await runCli(argv, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`port ${port} for nats-server is in use`);
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('when two flags name the same port, then it says so in one line, names both flags, and exits 1', async () => {

@@ -131,6 +131,32 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
     expect(out).toMatch(/live performance on 300 labelled/);
   }, 120_000);
 
+  it('when mlops feedback sends new labels and repeats, then it counts a repeat naming another class as conflicting, and the first label stands', async () => {
+    const served = await predictRows(300, 3);
+    const truth = Array.from(data.y.subarray(300, 303));
+    const first = await predictRows(0, 1); // a fresh prediction, labelled now and then labelled again otherwise
+    const dir = await mkdtemp(join(tmpdir(), 'e2e-feedback-'));
+    const once = `prediction_id,label\n${first.ids[0]},1\n`;
+    await writeFile(join(dir, 'once.csv'), once);
+    expect((await cli(['feedback', '--csv', join(dir, 'once.csv')])).out).toBe(
+      'labels: 1 accepted, 0 already labelled, 0 refused\n',
+    );
+    const rows = [...served.ids.map((id, i) => `${id},${truth[i]}`), `${first.ids[0]},1`];
+    await writeFile(join(dir, 'labels.csv'), `prediction_id,label\n${rows.join('\n')}\n`);
+    expect(await cli(['feedback', '--csv', join(dir, 'labels.csv')])).toEqual({
+      code: 0,
+      out: 'labels: 3 accepted, 1 already labelled, 0 refused\n',
+    });
+    await writeFile(join(dir, 'other.csv'), `prediction_id,label\n${first.ids[0]},0\n`);
+    expect(await cli(['feedback', '--csv', join(dir, 'other.csv')])).toEqual({
+      code: 0,
+      out: 'labels: 0 accepted, 1 already labelled (1 with another label than the first, which stands), 0 refused\n',
+    });
+    const status = await requestReply(client, SUBJECTS.monitorStatus, { name: modelName }, { timeoutMs: 10_000 });
+    expect(okReply(status).versions[0]?.performance.labelled).toBe(304);
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
   it('when windows close, then each is a step of the MLflow run "monitoring v1", linked from the version', async () => {
     // The monitor hands windows to MLflow without waiting for the write: wait until the four windows of the
     // drift test are in (the first write also opens the run and draws the figure, so the rest come a batch later).

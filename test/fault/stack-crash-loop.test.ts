@@ -77,7 +77,8 @@ describe('fault: a service of mlops up crashes again and again', () => {
     expect(lines.slice(quoted + 1, quoted + 1 + count)).toEqual(logLines.slice(-count).map((line) => `    ${line}`));
     expect(lines.filter((line) => line.startsWith('› tracker ready again'))).toHaveLength(4);
     expect(lines.filter((line) => / (exited|ready again) /.test(line) && !line.startsWith('› tracker'))).toEqual([]);
-    expect(lines.at(-2)).toBe('› stopping the stack');
+    expect(lines.at(-3)).toBe('› stopping the stack');
+    expect(lines.at(-2)).toMatch(/^› the stack stopped in \d+\.\d s$/);
 
     const state = await readStackState(dataDir);
     expect(state?.state).toBe('failed'); // stopped, but after giving up: mlops status says so

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   customersCsv,
   InvalidParameterError,
@@ -16,6 +15,7 @@ import {
   integerOption,
   numberListOption,
   numberOption,
+  parseFlags,
   type RawOptions,
   requiredString,
   stringOptions,
@@ -61,7 +61,7 @@ export async function datasetCommand(args: string[], io: CliIo): Promise<number>
   if (sub === undefined || sub.startsWith('-'))
     throw new UsageError(`dataset needs a kind first: make-classification or customers\n${DATASET_USAGE}`);
   if (sub !== 'make-classification') throw new UsageError(`unknown dataset command "${sub}"\n${DATASET_USAGE}`);
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: rest,
     options: {
       ...stringOptions(FLAGS),
@@ -142,7 +142,7 @@ function randomOrNumber(values: RawOptions, name: string): number | null | undef
 }
 
 async function customersCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: stringOptions(['out', 'rows', 'random-state', 'missing'] as const),
     strict: true,

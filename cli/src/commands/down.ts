@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import {
   inspectStack,
   type Leftover,
@@ -16,13 +15,15 @@ import {
 } from '@mlops/local-stack';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { numberOption, stringOptions } from '../options.js';
+import { numberOption, parseFlags, stringOptions } from '../options.js';
+import { defaultDataDir } from '../stack-defaults.js';
 
 /** Help text for `mlops down`. */
 export const DOWN_USAGE = `usage: mlops down [--data-dir data] [--timeout 60]
-Stops the stack mlops up runs on --data-dir, from any terminal: sends that mlops up (the pid and start recorded in
-<data-dir>/stack.json) SIGTERM, as Ctrl-C would, and waits until it has stopped its processes (services, MLflow,
-nats-server; each gets 10 s after SIGTERM) and exited, at most --timeout seconds. A stack already stopping is only
+Stops the stack mlops up runs on --data-dir (default: $MLOPS_DATA_DIR when set, else data), from any terminal:
+sends that mlops up (the pid and start recorded in <data-dir>/stack.json) SIGTERM, as Ctrl-C would, and waits until
+it has stopped its processes (services, MLflow, nats-server; each gets 10 s after SIGTERM) and exited, at most
+--timeout seconds. A stack already stopping is only
 waited for. When no mlops up runs there, says so; if the last one was killed without stopping its stack, stops what
 it left running. Exit code 1 when mlops up is still running at the timeout (or a leftover could not be stopped).`;
 
@@ -34,10 +35,10 @@ const POLL_MS = 100;
 
 /** `mlops down`: the stack of a data directory stopped by its own `mlops up`, or what a killed one left, by us. */
 export async function downCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
+  const { values } = parseFlags({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
   const timeoutS = numberOption(values, 'timeout') ?? DEFAULT_TIMEOUT_S;
   if (timeoutS <= 0) throw new UsageError(`--timeout needs a positive number of seconds, got "${values.timeout}"`);
-  const shown = values['data-dir'] ?? 'data';
+  const shown = values['data-dir'] ?? defaultDataDir(io);
   const dataDir = resolve(io.cwd, shown);
   const state = await stateOf(dataDir);
   if (state === undefined) {

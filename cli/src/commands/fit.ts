@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   type ClassWeight,
   LogisticRegression,
@@ -10,7 +9,7 @@ import {
 import { readNumericCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { integerOption, numberOption, type RawOptions, requiredString, stringOptions } from '../options.js';
+import { integerOption, numberOption, parseFlags, type RawOptions, requiredString, stringOptions } from '../options.js';
 import { classWeightValue, penaltyValue } from '../tune/hyperparameters.js';
 
 /** Help text for `mlops fit`. */
@@ -37,7 +36,7 @@ const FLAGS = [
 
 /** `mlops fit`: one LogisticRegression fit on a CSV, printed as JSON; warnings go to stderr. */
 export async function fitCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: { ...stringOptions(FLAGS), 'no-intercept': { type: 'boolean' } },
     strict: true,

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   type ColumnDrift,
   type FeedbackItem,
@@ -16,7 +15,7 @@ import { cannotRead } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
-import { stringOptions } from '../options.js';
+import { parseFlags, stringOptions } from '../options.js';
 
 /** Help text for the monitoring commands. */
 export const MONITOR_USAGE = `usage: mlops monitor [--name MODEL] [--version N] [--nats URL]
@@ -30,7 +29,7 @@ The same with the plain nats CLI: nats request monitor.status '{}', nats request
 
 /** `mlops monitor`: what the monitor knows, as text. */
 export async function monitorCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(['name', 'version', 'nats']), strict: true });
+  const { values } = parseFlags({ args, options: stringOptions(['name', 'version', 'nats']), strict: true });
   const reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.monitorStatus, {
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(values.version === undefined ? {} : { version: values.version }),
@@ -40,8 +39,20 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
     io.stdout(`${nothingSeen(values.name, values.version)}\n`);
     return 0;
   }
-  io.stdout(`${reply.versions.map(versionReport).join('\n\n')}\n`);
+  io.stdout(`${reply.versions.map(versionReport).join('\n\n')}\n\n${refusedLabelsLine(reply.versions)}\n`);
   return 0;
+}
+
+/**
+ * The labels the monitor refused since it started, once for the reply: it counts refusals for the whole stack (a
+ * refused label names no version it joined), and repeats the same counts in each version's status.
+ */
+export function refusedLabelsLine(versions: readonly VersionStatus[]): string {
+  const l = versions[0]?.labels;
+  if (l === undefined) return '';
+  // Another client's prediction is answered as unknown; an older monitor does not count it (absent).
+  const otherClient = l.other_client === undefined ? '' : `, ${l.other_client} other client`;
+  return `labels refused since the monitor started (all versions): ${l.unknown} unknown, ${l.expired} expired, ${l.duplicate} repeated, ${l.other_model} other model${otherClient}`;
 }
 
 /** What an empty status means: nothing predicted at all, or nothing of the model or version the filters name. */
@@ -57,15 +68,25 @@ function nothingSeen(name: string | undefined, version: string | undefined): str
 
 /** `mlops feedback --csv FILE`: labels from a CSV, in batches; prints what was accepted and refused. */
 export async function feedbackCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(['csv', 'model', 'nats']), strict: true });
+  const { values } = parseFlags({ args, options: stringOptions(['csv', 'model', 'nats']), strict: true });
   if (values.csv === undefined) throw new UsageError('feedback needs --csv FILE (columns prediction_id,label)', 2);
   const items = await readLabels(resolve(io.cwd, values.csv), values.csv, values.model);
-  const totals = { accepted: 0, duplicates: 0, refused: 0 };
-  const summary = () => `${totals.accepted} accepted, ${totals.duplicates} already labelled, ${totals.refused} refused`;
+  const totals = { accepted: 0, duplicates: 0, conflicting: 0, refused: 0 };
+  // A repeat naming another class than the first label changes nothing either, but the user should know of it.
+  const conflicts = () =>
+    totals.conflicting === 0 ? '' : ` (${totals.conflicting} with another label than the first, which stands)`;
+  const summary = () =>
+    `${totals.accepted} accepted, ${totals.duplicates} already labelled${conflicts()}, ${totals.refused} refused`;
   for (const { start, batch } of feedbackBatches(items)) {
     let reply: Awaited<ReturnType<typeof askService<typeof SUBJECTS.feedbackReceived>>>;
     try {
-      reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.feedbackReceived, batch);
+      const whenLost = 'send the file again once the stack is back (a label already stored counts as a repeat)';
+      reply = await askService(
+        io,
+        { nats: values.nats, service: 'monitor', whenLost },
+        SUBJECTS.feedbackReceived,
+        batch,
+      );
     } catch (err) {
       // Earlier batches are stored: say so, and that sending the file again is safe (a repeat changes nothing).
       if (start > 0)
@@ -76,6 +97,7 @@ export async function feedbackCommand(args: string[], io: CliIo): Promise<number
     }
     totals.accepted += reply.accepted;
     totals.duplicates += reply.duplicates;
+    totals.conflicting += reply.conflicting ?? 0;
     const refused = refusedLabels(reply);
     totals.refused += refused;
     for (const e of reply.errors.slice(0, 10)) io.stderr(`  row ${rowOf(e.path, start)}: ${e.message}\n`);
@@ -109,7 +131,7 @@ export function* feedbackBatches(
   if (start < items.length) yield { start, batch: items.slice(start) };
 }
 
-/** One version's status as a few lines and a per-feature table. */
+/** One version's status as a few lines and a per-feature table (its joined labels; refusals are not per version). */
 export function versionReport(status: VersionStatus): string {
   const head = `${status.model} v${status.version}: ${status.windows} windows`;
   const lines = [head];
@@ -118,12 +140,8 @@ export function versionReport(status: VersionStatus): string {
   else if (w === null) lines.push('  drift: no window closed yet');
   else lines.push(...windowLines(w, status.drift_since_window));
   lines.push(...performanceLines(status.performance));
-  const l = status.labels;
-  // Another client's prediction is answered as unknown; an older monitor does not count it (absent).
-  const otherClient = l.other_client === undefined ? '' : `, ${l.other_client} other client`;
-  lines.push(
-    `  labels: ${l.joined} joined; refused since start: ${l.unknown} unknown, ${l.expired} expired, ${l.duplicate} repeated, ${l.other_model} other model${otherClient}`,
-  );
+  // Refusals are the whole stack's: refusedLabelsLine says them once, below every version.
+  lines.push(`  labels: ${status.labels.joined} joined`);
   return lines.join('\n');
 }
 

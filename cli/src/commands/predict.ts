@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type Category, categoryAt, missingCount, type RawTable } from '@mlops/ml';
 import { readRawCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { stringOptions } from '../options.js';
+import { parseFlags, stringOptions } from '../options.js';
 import { answerText, callPredictor, predictorBase } from '../predictor-http.js';
 import { recordedStackEndpoints } from '../stack-defaults.js';
 
@@ -14,15 +13,15 @@ Sends rows to the predictor's POST /predict and prints its JSON answer. A CSV's 
 order: the target column (--target, default y when present) is dropped, and the others must be the served model's
 features (a model trained on a CSV table takes its raw columns and ignores others), or the command names the missing
 (and extra) ones. A large file goes in requests of at most 5,000 rows (4 MiB), printed as one answer. Without --url:
-the predictor mlops up recorded in data/stack.json, else http://127.0.0.1:8080. A predictor started with
-PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
+the predictor mlops up recorded in $MLOPS_DATA_DIR/stack.json (else in data/stack.json), else http://127.0.0.1:8080.
+A predictor started with PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
 
 const FLAGS = ['url', 'features', 'csv', 'target'] as const;
 
 /** `mlops predict`: score rows with the running predictor. */
 export async function predictCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
-  const base = predictorBase(values.url ?? (await recordedStackEndpoints(io.cwd)).predictor);
+  const { values } = parseFlags({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
+  const base = predictorBase(values.url ?? (await recordedStackEndpoints(io)).predictor);
   const url = `${base}/predict`;
   const body = await bodyFrom(values, io, base);
   const batches = batchesOf(body);

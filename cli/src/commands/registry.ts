@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { type ChampionMoveReply, type ListModelsReply, type RequestOf, SUBJECTS } from '@mlops/contracts';
 import { UnansweredRequestError, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
-import { integerOption, stringOptions } from '../options.js';
+import { integerOption, parseFlags, stringOptions } from '../options.js';
 
 /** Help text for the registry commands. */
 export const REGISTRY_USAGE = `usage: mlops models [--name One_Customer_Classifier] [--limit 20] [--nats URL]
@@ -24,7 +23,7 @@ const MOVE_RETRIES = 2;
 
 /** `mlops models`: the versions of a registered model as a table. */
 export async function modelsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(['name', 'limit', 'nats']), strict: true });
+  const { values } = parseFlags({ args, options: stringOptions(['name', 'limit', 'nats']), strict: true });
   const reply = await askService(io, { nats: values.nats, service: 'tracker' }, SUBJECTS.registryModels, {
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(values.limit === undefined ? {} : { limit: integerOption(values, 'limit') }),
@@ -37,7 +36,7 @@ export async function modelsCommand(args: string[], io: CliIo): Promise<number> 
 /** `mlops promote`: champion to a chosen version, with a reason. */
 export async function promoteCommand(args: string[], io: CliIo): Promise<number> {
   const options = stringOptions(['version', ...MOVE_OPTIONS]);
-  const { values } = parseArgs({ args, options, strict: true });
+  const { values } = parseFlags({ args, options, strict: true });
   if (values.version === undefined) throw new UsageError('promote needs --version N (see mlops models)', 2);
   if (values.reason === undefined) throw new UsageError('promote needs --reason "why" (kept in the history)', 2);
   const reply = await askMove(io, values, SUBJECTS.registryPromote, {
@@ -51,7 +50,7 @@ export async function promoteCommand(args: string[], io: CliIo): Promise<number>
 
 /** `mlops rollback`: champion back to the one before it. */
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions([...MOVE_OPTIONS]), strict: true });
+  const { values } = parseFlags({ args, options: stringOptions([...MOVE_OPTIONS]), strict: true });
   const reply = await askMove(io, values, SUBJECTS.registryRollback, {
     by: requester(io),
     ...(values.reason === undefined ? {} : { reason: values.reason }),

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { type RetrainHistoryReply, type RetrainRequestedData, SUBJECTS } from '@mlops/contracts';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
-import { decimal, stringOptions } from '../options.js';
+import { decimal, parseFlags, stringOptions } from '../options.js';
 
 /** Help text for `mlops retrain`. */
 export const RETRAIN_USAGE = `usage: mlops retrain [--model MODEL] [--reason TEXT] [--by NAME] [--nats URL]
@@ -20,10 +19,15 @@ const RETRAIN_REPLY_MS = 90_000;
 
 /** `mlops retrain`: asks the monitor to retrain the served version and prints what it started (or why not). */
 export async function retrainCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(['model', 'reason', 'by', 'nats']), strict: true });
+  const { values } = parseFlags({ args, options: stringOptions(['model', 'reason', 'by', 'nats']), strict: true });
   const reply = await askService(
     io,
-    { nats: values.nats, service: 'monitor', timeoutMs: RETRAIN_REPLY_MS },
+    {
+      nats: values.nats,
+      service: 'monitor',
+      timeoutMs: RETRAIN_REPLY_MS,
+      whenLost: 'the retrain may have started: see mlops history once the stack is back',
+    },
     SUBJECTS.monitorRetrain,
     {
       ...(values.model === undefined ? {} : { model: values.model }),
@@ -58,7 +62,7 @@ export function retrainReport(r: RetrainRequestedData): string {
 
 /** `mlops history`: past retrains, newest first, each with the chain from its trigger to the champion alias. */
 export async function historyCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(['model', 'limit', 'nats']), strict: true });
+  const { values } = parseFlags({ args, options: stringOptions(['model', 'limit', 'nats']), strict: true });
   const limit = values.limit === undefined ? 20 : decimal(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new UsageError(`--limit must be a whole number from 1 to 1000, got ${values.limit}`, 2);

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_NAME } from '@mlops/contracts';
 import { DEFAULT_PORTS } from '@mlops/local-stack';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { integerOption, stringOptions } from '../options.js';
+import { integerOption, parseFlags, stringOptions } from '../options.js';
+import { defaultDataDir } from '../stack-defaults.js';
 import { mlflowStatus, natsStatus, predictorStatus, recordedEndpoints, stackSection } from '../status/probes.js';
 import { modelSection, statusClient, tuningsSection } from '../status/registry.js';
 import { anythingReachable, type StatusReport, statusText } from '../status/report.js';
@@ -13,7 +13,7 @@ import { anythingReachable, type StatusReport, statusText } from '../status/repo
 export const STATUS_USAGE = `usage: mlops status [--data-dir data] [--nats URL] [--mlflow URL] [--predictor URL]
   [--name ${DEFAULT_MODEL_NAME}] [--experiment NAME] [--limit 5]
 The state of a stack: each process of the local stack (from <data-dir>/stack.json, which mlops up keeps current,
-and its health endpoint now), whether NATS, MLflow and the predictor answer, the champion of --name and the last
+and its health endpoint now; --data-dir defaults to $MLOPS_DATA_DIR when set, else data), whether NATS, MLflow and the predictor answer, the champion of --name and the last
 tunings of --experiment (default: --name), newest first. Each URL defaults to its flag, then NATS_URL /
 MLFLOW_TRACKING_URI, then the stack's state file, then the quick start's ports. Exit code 1 only when nothing answers.`;
 
@@ -21,10 +21,10 @@ const FLAGS = ['data-dir', 'nats', 'mlflow', 'predictor', 'name', 'experiment', 
 
 /** `mlops status`: processes, endpoints, champion and last tunings of a running (or stopped) stack. */
 export async function statusCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
+  const { values } = parseFlags({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
   const limit = integerOption(values, 'limit') ?? 5;
   if (limit < 1) throw new UsageError(`--limit needs a positive integer, got ${limit}`);
-  const stack = await stackSection(resolve(io.cwd, values['data-dir'] ?? 'data'));
+  const stack = await stackSection(resolve(io.cwd, values['data-dir'] ?? defaultDataDir(io)));
   const recorded = recordedEndpoints(stack);
   const urls = {
     nats: values.nats ?? io.env.NATS_URL ?? recorded.nats ?? `nats://127.0.0.1:${DEFAULT_PORTS.nats}`,

@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import { watchEvents } from '@mlops/bus';
 import { DEFAULT_MODEL_NAME, type EventOf, type EventSubject, NO_CHAMPION, SUBJECTS } from '@mlops/contracts';
 import { makeClassification, RandomState } from '@mlops/ml';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { connectCli } from '../nats-connection.js';
-import { decimal, stringOptions } from '../options.js';
+import { connectCli, connectionLost, endConnection } from '../nats-connection.js';
+import { decimal, parseFlags, stringOptions } from '../options.js';
 import { answerText, callPredictor, predictorBase } from '../predictor-http.js';
 import { recordedStackEndpoints } from '../stack-defaults.js';
 
@@ -18,7 +17,8 @@ export const TRAFFIC_USAGE = `usage: mlops traffic [--rows N] [--shift D] [--fea
   row's true label through POST /feedback right after (--noise P flips each with probability P, seeded). --watch
   prints the pipeline's events for MODEL as they happen (drift, retrain decisions, the gate's verdict, the champion
   moving) and waits up to --wait seconds after the last row (default 120) for a retrain it saw start to end.
-  Without --url and --nats (or NATS_URL): the addresses mlops up recorded in data/stack.json, else the quick start's.`;
+  Without --url and --nats (or NATS_URL): the addresses mlops up recorded in $MLOPS_DATA_DIR/stack.json (else in
+  data/stack.json), else the quick start's.`;
 
 const FLAGS = ['rows', 'shift', 'features', 'noise', 'rate', 'wait', 'model', 'url', 'nats'] as const;
 const BATCH_ROWS = 50;
@@ -47,12 +47,12 @@ interface TrafficPlan {
 
 /** `mlops traffic`: shifted (or not), optionally labelled traffic, with the pipeline's reactions printed live. */
 export async function trafficCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: { ...stringOptions(FLAGS), label: { type: 'boolean' }, watch: { type: 'boolean' } },
     strict: true,
   });
-  const recorded = values.url === undefined ? (await recordedStackEndpoints(io.cwd)).predictor : undefined;
+  const recorded = values.url === undefined ? (await recordedStackEndpoints(io)).predictor : undefined;
   const plan = planOf(values, recorded);
   if (values.watch !== true && (values.wait !== undefined || values.nats !== undefined))
     throw new UsageError('--wait and --nats are for --watch: add --watch');
@@ -64,9 +64,12 @@ export async function trafficCommand(args: string[], io: CliIo): Promise<number>
   const watch = nc === undefined ? undefined : watchPipeline(nc, plan.model, io);
   try {
     await send(plan, io);
-    if (watch !== undefined) await watch.settle(plan.waitMs);
+    if (nc !== undefined && watch !== undefined) {
+      const whileWatching = `watching the pipeline of ${plan.model}; a retrain under way continues when the stack is back: follow it with mlops history`;
+      await Promise.race([watch.settle(plan.waitMs), connectionLost(nc, whileWatching)]);
+    }
   } finally {
-    await nc?.drain();
+    if (nc !== undefined) await endConnection(nc);
   }
   return 0;
 }

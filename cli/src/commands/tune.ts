@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { type DeadLetter, readStoredEvents, requestReply, watchDeadLetters, watchEvents } from '@mlops/bus';
 import {
   type Distribution,
@@ -14,8 +15,16 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { connectCli } from '../nats-connection.js';
-import { integerOption, numberListOption, numberOption, type RawOptions, stringOptions } from '../options.js';
+import { connectCli, connectionLost, endConnection } from '../nats-connection.js';
+import {
+  integerOption,
+  numberListOption,
+  numberOption,
+  parseFlags,
+  type RawOptions,
+  stringOptions,
+} from '../options.js';
+import { runningStackState } from '../stack-defaults.js';
 import { classWeightValue, distributionValue, penaltyValue } from '../tune/hyperparameters.js';
 import { pastOutcome } from '../tune/past-outcome.js';
 import { columnReport, emptyProgress, progressBar, resultsTable, type TuningProgress } from '../tune/report.js';
@@ -35,12 +44,18 @@ export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C
   [--scale true,false] [--impute mean,median,most_frequent,constant] [--categorical-missing most_frequent,category]
 Publishes a tune request, shows progress as runs finish, prints the results table and the registered version.
 Without options it runs the seed experiment (15 trials). The same request with the plain nats CLI:
-  nats request tune.requested '{}'`;
+  nats request tune.requested '{}'
+List flags (--C, --solver, --penalty, --l1-ratio, --scale, --impute, --categorical-missing, --exclude, --categorical,
+--numeric) take comma lists and add up when repeated (--C 1 --C 10 is --C 1,10); other flags are given once.
+--model-name without --experiment logs into the experiment of that name (mlops status --name finds it there).
+--csv PATH: relative to the trainer's data directory; a path from the current directory to a file inside the
+recorded stack's (<data dir>/datasets) works too.
+Ctrl-C, --timeout or a lost NATS connection stop the waiting, not the tuning: the same command with --tuning-id ID
+(printed then) joins it again, showing its progress so far, or says what it came to.`;
 
+/** Flags given once (a repeat is refused). */
 const FLAGS = [
   'nats',
-  'C',
-  'solver',
   'csv',
   'target',
   'metric',
@@ -48,14 +63,6 @@ const FLAGS = [
   'experiment',
   'model-name',
   'timeout',
-  'exclude',
-  'categorical',
-  'numeric',
-  'scale',
-  'impute',
-  'categorical-missing',
-  'penalty',
-  'l1-ratio',
   'cv',
   'random',
   'seed',
@@ -64,16 +71,35 @@ const FLAGS = [
   'split-random-state',
 ] as const;
 
-/** parseArgs options of `mlops tune`: `--class-weight` may be repeated, one grid value each; `--stratify` is a switch. */
+/** Flags that take a comma-separated list: repeats add up (`--C 1 --C 10` is `--C 1,10`). */
+const LIST_FLAGS = [
+  'C',
+  'solver',
+  'penalty',
+  'l1-ratio',
+  'scale',
+  'impute',
+  'categorical-missing',
+  'exclude',
+  'categorical',
+  'numeric',
+] as const;
+
+/**
+ * parseArgs options of `mlops tune`: the list flags and `--class-weight` (one grid value each) may be repeated;
+ * `--stratify` is a switch.
+ */
 const OPTIONS = {
   ...stringOptions(FLAGS),
+  ...Object.fromEntries(LIST_FLAGS.map((name) => [name, { type: 'string', multiple: true }])),
   'class-weight': { type: 'string', multiple: true },
   stratify: { type: 'boolean' },
 } as const;
 
 /**
  * `mlops tune`: one tuning over the bus, from request to registered model. `signal` (the caller gave up, e.g. the
- * stack it runs on is stopping) ends the wait with 130 and closes the connection without draining.
+ * stack it runs on is stopping) ends the wait with 130 and closes the connection without draining; without it, a
+ * Ctrl-C does so, saying that the tuning goes on and how to follow it. A connection lost for good ends it with 1.
  */
 export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
   const { values, classWeights } = parseTuneArgs(args);
@@ -86,33 +112,129 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
   }
   const tuningId = request.tuning_id;
   const timeoutMs = timeoutOf(values) * 1000;
-  const nc = await connectCli(io, values.nats);
-  const abandoned = new Promise<number>((resolve) => {
-    if (signal?.aborted) resolve(130);
-    signal?.addEventListener('abort', () => resolve(130));
+  if (request.dataset?.kind === 'csv')
+    request.dataset = { ...request.dataset, path: await trainerDatasetPath(io, request.dataset.path) };
+  const follow = `follow it with: ${followCommand(args, tuningId)}`;
+  const nc = await connectCli(io, typeof values.nats === 'string' ? values.nats : undefined);
+  const screen = progressScreen(io);
+  const interrupt = interruption(signal);
+  let isAccepted = false;
+  const abandoned = interrupt.signalled.then(() => {
+    if (signal !== undefined) return 130; // the caller says why it stopped
+    const what = isAccepted
+      ? `interrupted; tuning ${tuningId} continues on the stack`
+      : `interrupted before the trainer answered; if it accepted the request, tuning ${tuningId} runs on the stack`;
+    screen.say(`mlops tune: ${what}: ${follow}\n`);
+    return 130;
+  });
+  let waiting = true;
+  const lost = connectionLost(
+    nc,
+    `waiting for tuning ${tuningId}; it continues when the stack is back: ${follow}`,
+  ).catch((err: unknown) => {
+    if (waiting) screen.say(''); // the error's line starts on a line of its own, after the progress bar
+    throw err;
   });
   try {
-    const screen = progressScreen(io);
     const watch = watchTuning(nc, tuningId, screen);
     const sentAtMs = Date.now();
-    const reply = await Promise.race([sendRequest(nc, request), abandoned]);
+    const reply = await Promise.race([sendRequest(nc, request), abandoned, lost]);
     if (typeof reply === 'number') return reply;
     if (reply.status === 'rejected') {
       screen.say(`tune request rejected:\n${problemLines(reply.errors)}\n`);
       return 1;
     }
+    isAccepted = true;
     screen.say(`accepted: tuning ${reply.tuning_id}, ${reply.trial_count} trials\n`);
     watch.accepted();
     if (values['tuning-id'] !== undefined) {
-      const ended = await endedBefore(nc, { tuningId, sentAtMs, claim: watch.claim }, screen);
+      const ended = await Promise.race([
+        endedBefore(nc, { tuningId, sentAtMs, claim: watch.claim }, screen),
+        abandoned,
+        lost,
+      ]);
       if (ended !== undefined) return ended;
+      // Still running (a repeat of a request under way): what it did so far, before the live events.
+      await Promise.race([watch.catchUp().catch(() => undefined), lost]);
     }
-    return await Promise.race([watch.outcome, timeout(timeoutMs, tuningId, screen), abandoned]);
+    const expired = timeout(timeoutMs, tuningId, follow, screen);
+    return await Promise.race([watch.outcome, expired, abandoned, lost]);
   } finally {
+    waiting = false;
+    interrupt.unhook();
     // A connection left to reconnect to a server that is gone would keep this process alive for its retries.
-    if (signal?.aborted) await nc.close();
-    else await nc.drain();
+    await endConnection(nc, !(signal?.aborted === true || interrupt.fired()));
   }
+}
+
+/**
+ * The stop `mlops tune` waits for besides its tuning: the caller's `signal`, or without one a Ctrl-C (SIGINT) of this
+ * process, hooked until `unhook`.
+ */
+function interruption(signal: AbortSignal | undefined): {
+  signalled: Promise<void>;
+  fired: () => boolean;
+  unhook: () => void;
+} {
+  let fired = false;
+  let unhook = () => {};
+  const signalled = new Promise<void>((resolve) => {
+    const fire = () => {
+      fired = true;
+      resolve();
+    };
+    if (signal !== undefined) {
+      if (signal.aborted) fire();
+      signal.addEventListener('abort', fire, { once: true });
+      unhook = () => signal.removeEventListener('abort', fire);
+    } else {
+      process.once('SIGINT', fire);
+      unhook = () => process.off('SIGINT', fire);
+    }
+  });
+  return { signalled, fired: () => fired, unhook };
+}
+
+/**
+ * The command that follows tuning `tuningId` from another terminal or later: the same request again under its id
+ * (the trainer runs an id once, so it is accepted and not run again; the CLI shows the tuning's progress so far and
+ * waits for its end, or says at once what it came to).
+ */
+export function followCommand(args: readonly string[], tuningId: string): string {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--tuning-id') i++;
+    else if (!arg.startsWith('--tuning-id=')) kept.push(arg);
+  }
+  return ['mlops', 'tune', ...kept, '--tuning-id', tuningId].map(shellWord).join(' ');
+}
+
+/** A word as a POSIX shell reads it back: as it is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The CSV path to send: the trainer reads paths relative to its data directory (the recorded stack's
+ * `<data dir>/datasets`), so a path given relative to the current directory that exists there and lies inside it is
+ * sent relative to it; one that exists but lies outside is refused naming the directory. Any other path is sent as
+ * given (relative to the trainer's directory, or for a stack the CLI has no state file of).
+ */
+export async function trainerDatasetPath(io: Pick<CliIo, 'cwd' | 'env'>, path: string): Promise<string> {
+  const stack = await runningStackState(io);
+  if (stack === undefined) return path;
+  const trainerDir = await realpath(join(resolve(io.cwd, stack.data_dir), 'datasets')).catch(() => undefined);
+  const here = await realpath(resolve(io.cwd, path)).catch(() => undefined);
+  if (trainerDir === undefined || here === undefined) return path;
+  const inside = relative(trainerDir, here);
+  if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) return inside;
+  // Also a file of the trainer's directory under that name: the path means that one, as it always did.
+  if (!isAbsolute(path) && (await realpath(resolve(trainerDir, path)).catch(() => undefined)) !== undefined)
+    return path;
+  throw new UsageError(
+    `--csv ${path}: the trainer reads CSVs only inside its data directory ${trainerDir}: copy it there`,
+  );
 }
 
 /** The tune request `mlops tune` publishes for these arguments (a usage error names a bad flag). */
@@ -121,11 +243,29 @@ export function tuneRequestOf(args: string[]): TuneRequestInput & { tuning_id: s
   return buildRequest(values, classWeights);
 }
 
-/** The single-valued flags, and the values of the repeatable `--class-weight`. */
-function parseTuneArgs(args: string[]) {
-  const parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  const { 'class-weight': classWeights, ...values } = parsed;
-  return { values, classWeights };
+/**
+ * The flags as one value each (a list flag's repeats joined by commas; a single-valued flag given twice is refused),
+ * and the values of the repeatable `--class-weight`.
+ */
+function parseTuneArgs(args: string[]): { values: RawOptions; classWeights: string[] | undefined } {
+  const parsed = parseFlags({ args, options: OPTIONS, strict: true, allowPositionals: false }).values as Record<
+    string,
+    string | boolean | string[] | undefined
+  >;
+  const { 'class-weight': classWeights, ...rest } = parsed;
+  const values: RawOptions = {};
+  for (const [name, value] of Object.entries(rest)) {
+    if (!Array.isArray(value)) values[name] = value;
+    else values[name] = joinedList(name, value);
+  }
+  return { values, classWeights: classWeights as string[] | undefined };
+}
+
+/** A list flag's repeats as one comma list; a distribution (`--C loguniform:…`) is refused in company. */
+function joinedList(flag: string, given: readonly string[]): string {
+  if (given.length > 1 && given.some((text) => distributionValue(text, flag) !== undefined))
+    throw new UsageError(`--${flag}: a distribution is given alone, not repeated or with other values`);
+  return given.join(',');
 }
 
 /** `--timeout` in seconds (default 600), checked before anything is sent. */
@@ -188,7 +328,9 @@ function buildRequest(
   if (topK !== undefined) Object.assign(request, { log_models: 'top_k', top_k: topK });
   const search = searchOf(values, distributions);
   if (search !== undefined) request.search = search;
-  if (typeof values.experiment === 'string') request.experiment_name = values.experiment;
+  // A model name alone names its experiment too (as the monitor's retrains do): mlops status --name finds it there.
+  const experiment = values.experiment ?? values['model-name'];
+  if (typeof experiment === 'string') request.experiment_name = experiment;
   if (typeof values['model-name'] === 'string') request.registered_model_name = values['model-name'];
   return request as TuneRequestInput & { tuning_id: string };
 }
@@ -358,7 +500,7 @@ function watchTuning(
   nc: NatsConnection,
   tuningId: string,
   screen: ProgressScreen,
-): { outcome: Promise<number>; accepted: () => void; claim: () => boolean } {
+): { outcome: Promise<number>; accepted: () => void; claim: () => boolean; catchUp: () => Promise<void> } {
   const progress = emptyProgress();
   let metric: EventData<'tuning.started'>['selection_metric'] = 'accuracy';
   let isAccepted = false;
@@ -374,6 +516,35 @@ function watchTuning(
   const accepted = () => {
     isAccepted = true;
     if (refusal !== undefined) refuse(refusal);
+  };
+  const draw = () => screen.draw(progress);
+  const started = (d: EventData<'tuning.started'>) => {
+    if (progress.trialCount !== undefined) return; // told already (stored, then live)
+    progress.trialCount = d.trial_count;
+    metric = d.selection_metric;
+    const columns = columnReport(d.dataset);
+    if (columns !== undefined) screen.say(`${columns}\n`);
+    draw();
+  };
+  const completed = (d: EventData<'run.completed'>) => {
+    if (!progress.completed.some((r) => r.trial_id === d.trial_id)) progress.completed.push(d);
+    draw();
+  };
+  const failed = (d: EventData<'run.failed'>) => {
+    if (!progress.failed.some((r) => r.trial_id === d.trial_id)) progress.failed.push(d);
+    draw();
+  };
+  // A tuning joined while it runs (its request repeated under its id): its start and the trials ended so far.
+  const catchUp = async () => {
+    await readStoredEvents(nc, SUBJECTS.tuningStarted, ({ data }) => {
+      if (data.tuning_id === tuningId) started(data);
+    });
+    await readStoredEvents(nc, SUBJECTS.runCompleted, ({ data }) => {
+      if (data.tuning_id === tuningId) completed(data);
+    });
+    await readStoredEvents(nc, SUBJECTS.runFailed, ({ data }) => {
+      if (data.tuning_id === tuningId) failed(data);
+    });
   };
   const outcome = new Promise<number>((resolve) => {
     refuse = (d) => {
@@ -391,22 +562,9 @@ function watchTuning(
       watchEvents(nc, subject, ({ data }) => {
         if ('tuning_id' in data && data.tuning_id === tuningId) handle(data as EventData<S>);
       });
-    const draw = () => screen.draw(progress);
-    on(SUBJECTS.tuningStarted, (d) => {
-      progress.trialCount = d.trial_count;
-      metric = d.selection_metric;
-      const columns = columnReport(d.dataset);
-      if (columns !== undefined) screen.say(`${columns}\n`);
-      draw();
-    });
-    on(SUBJECTS.runCompleted, (d) => {
-      if (!progress.completed.some((r) => r.trial_id === d.trial_id)) progress.completed.push(d);
-      draw();
-    });
-    on(SUBJECTS.runFailed, (d) => {
-      if (!progress.failed.some((r) => r.trial_id === d.trial_id)) progress.failed.push(d);
-      draw();
-    });
+    on(SUBJECTS.tuningStarted, started);
+    on(SUBJECTS.runCompleted, completed);
+    on(SUBJECTS.runFailed, failed);
     // Only a refusal of this accepted tuning: another request refused for claiming its id is not about it.
     watchEvents(nc, SUBJECTS.tuneRejected, (event) => {
       if (event.data.tuning_id !== tuningId || !refusesAcceptedTuning(event)) return;
@@ -436,7 +594,7 @@ function watchTuning(
       resolve(0);
     });
   });
-  return { outcome, accepted, claim };
+  return { outcome, accepted, claim, catchUp };
 }
 
 /** What `mlops tune` prints of the version a tuning registered and promoted. */
@@ -504,11 +662,13 @@ function problemLines(errors: readonly { path: string; message: string }[]): str
   return errors.map((e) => `  ${e.path}: ${e.message}`).join('\n');
 }
 
-function timeout(ms: number, tuningId: string, screen: ProgressScreen): Promise<number> {
+/** Rejects after `ms` (exit 1): the CLI stops waiting, the tuning goes on, and `follow` says how to follow it. */
+function timeout(ms: number, tuningId: string, follow: string, screen: ProgressScreen): Promise<number> {
   return new Promise((_, reject) => {
     setTimeout(() => {
       screen.say('');
-      reject(new UsageError(`tuning ${tuningId} not registered within ${ms / 1000} s`, 1));
+      const message = `stopped waiting for tuning ${tuningId} after --timeout ${ms / 1000} s; it continues on the stack: ${follow}`;
+      reject(new UsageError(message, 1));
     }, ms).unref();
   });
 }

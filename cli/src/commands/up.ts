@@ -15,6 +15,12 @@ import { integerOption, stringOptions } from '../options.js';
 import { statusClient } from '../status/registry.js';
 import { tuneCommand } from './tune.js';
 
+/**
+ * The tuning id of `mlops up`'s own default tuning: the trainer runs a request repeated under its id once, so a stack
+ * interrupted during that tuning and started again on its data follows it instead of starting a second one.
+ */
+export const DEFAULT_TUNING_ID = 'mlops-up-default';
+
 /** Help text for `mlops up`. */
 export const UP_USAGE = `usage: mlops up [--data-dir data] [--nats-port 4222] [--mlflow-port 5000] [--predictor-port 8080]
   [--no-tune | --tune] [--exit-after-tune]
@@ -22,12 +28,17 @@ Runs the whole local stack — nats-server (JetStream), MLflow (SQLite + artifac
 predictor, monitor — with data under --data-dir, publishes the default tune request, prints the results, and keeps
 /predict and the MLflow UI serving until Ctrl-C or mlops down. When the model (MODEL_NAME, default ${DEFAULT_MODEL_NAME}) already
 has a champion (a stack started again on its data), that champion is served as it is, not tuned again: the default
-tuning's seed data would judge a champion retrained on recent data as worse. --tune tunes at start all the same. Logs go to <data-dir>/logs/, the state of every process to
-<data-dir>/stack.json (see mlops status). A process that exits on its own is restarted (after 0.5 s, doubling to
-10 s); 5 exits of one process within 60 s, or 5 restarts in a row that never get ready, stop the stack with exit
-code 1.`;
+tuning's seed data would judge a champion retrained on recent data as worse. The default tuning has the tuning id
+${DEFAULT_TUNING_ID}: a stack stopped during it and started again on its data follows it to its version instead of
+tuning twice. --tune tunes at start all the same, under a new id. Ports are 0 (a free one) to 65535. Logs go to
+<data-dir>/logs/, the state of every process to <data-dir>/stack.json (see mlops status). A process that exits on
+its own is restarted (after 0.5 s, doubling to 10 s); 5 exits of one process within 60 s, or 5 restarts in a row that
+never get ready, stop the stack with exit code 1.`;
 
 const FLAGS = ['data-dir', 'nats-port', 'mlflow-port', 'predictor-port'] as const;
+
+/** The highest TCP port; 0 asks for a free one. */
+const MAX_PORT = 65_535;
 
 /** `mlops up`: the local stack, in the foreground. */
 export async function upCommand(args: string[], io: CliIo): Promise<number> {
@@ -43,15 +54,15 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: false,
   });
   if (values.tune === true && values['no-tune'] === true) throw new UsageError('give --tune or --no-tune, not both');
+  const ports = portsOf(values); // a bad port is refused before anything is created
   const interrupt = interruption(io);
   try {
-    const stack = await startStack(values, io, interrupt).catch((err: unknown) => {
+    const stack = await startStack(values, ports, io, interrupt).catch((err: unknown) => {
       if (interrupt.signalled()) return undefined; // the services got the terminal's Ctrl-C too
       throw startFailure(err);
     });
     if (stack === undefined || interrupt.signalled()) {
-      io.stderr('› stopping the stack\n');
-      await stack?.stop();
+      await stopStack(io, stack);
       return 130;
     }
     return await runStack(stack, values, io, interrupt.promise);
@@ -72,21 +83,47 @@ export type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & 
   'exit-after-tune'?: boolean | undefined;
 };
 
-function startStack(values: UpValues, io: CliIo, interrupt: Interruption): Promise<LocalStack> {
+/** The ports the flags ask for (undefined: the default); one that is no integer from 0 to 65535 is a usage error. */
+function portsOf(values: UpValues): Record<'nats' | 'mlflow' | 'predictor', number | undefined> {
+  const port = (flag: 'nats-port' | 'mlflow-port' | 'predictor-port') => {
+    const value = integerOption(values, flag);
+    if (value !== undefined && (value < 0 || value > MAX_PORT)) {
+      throw new UsageError(`--${flag} needs a port from 0 to ${MAX_PORT} (0: a free one), got "${values[flag]}"`);
+    }
+    return value;
+  };
+  return { nats: port('nats-port'), mlflow: port('mlflow-port'), predictor: port('predictor-port') };
+}
+
+function startStack(
+  values: UpValues,
+  ports: ReturnType<typeof portsOf>,
+  io: CliIo,
+  interrupt: Interruption,
+): Promise<LocalStack> {
   return startLocalStack({
     signal: interrupt.abort,
     killSignal: interrupt.kill,
-    dataDir: resolve(io.cwd, values['data-dir'] ?? 'data'),
-    ports: {
-      nats: integerOption(values, 'nats-port'),
-      mlflow: integerOption(values, 'mlflow-port'),
-      predictor: integerOption(values, 'predictor-port'),
-    },
+    dataDir: dataDirOf(values, io),
+    ports,
     env: { ...io.env },
     cwd: io.cwd,
     onProgress: (message) => io.stderr(`› ${message}\n`),
     onEvent: (event) => io.stderr(`› ${formatStackEvent(event, io.cwd)}\n`),
   });
+}
+
+/** The data directory, absolute (`--data-dir` against the working directory; default `data` there). */
+function dataDirOf(values: UpValues, io: CliIo): string {
+  return resolve(io.cwd, values['data-dir'] ?? 'data');
+}
+
+/** Stops the stack (if it got as far as starting) and says when it has stopped, and how long that took. */
+async function stopStack(io: CliIo, stack: Pick<LocalStack, 'stop'> | undefined): Promise<void> {
+  const startedMs = Date.now();
+  io.stderr('› stopping the stack\n');
+  await stack?.stop();
+  io.stderr(`› the stack stopped in ${((Date.now() - startedMs) / 1000).toFixed(1)} s\n`);
 }
 
 /**
@@ -110,19 +147,45 @@ export async function runStack(
   try {
     io.stderr(`› stack is up; logs in ${stack.dirs.logs}, state in ${stack.stateFile}\n`);
     const tuning =
-      values['no-tune'] === true ? Promise.resolve(0) : tuneUnlessServing(stack, values, io, abandon.signal);
+      values['no-tune'] === true ? servedAtStart(stack, io) : tuneUnlessServing(stack, values, io, abandon.signal);
     void tuning.catch(() => undefined); // when the stack ends first, the tuning's own end no longer matters
     const tuned = await Promise.race([tuning, ended]);
     if (tuned === FAILED) return 1;
     if (tuned === SIGNALLED) return 130;
-    printEndpoints(io, stack);
-    if (values['exit-after-tune'] === true) return tuned;
+    printEndpoints(io, stack, tuned.served, dataDirOf(values, io));
+    if (values['exit-after-tune'] === true) return tuned.code;
     return (await ended) === FAILED ? 1 : 130;
   } finally {
     abandon.abort(); // a tuning still waiting closes its connection instead of retrying the stopped nats-server
-    io.stderr('› stopping the stack\n');
-    await stack.stop();
+    await stopStack(io, stack);
   }
+}
+
+/**
+ * How the start's tuning ended: its exit code, and whether the model has a champion to serve now (`unknown` when
+ * MLflow could not be asked).
+ */
+interface Tuned {
+  readonly code: number;
+  readonly served: Served;
+}
+
+/** A champion version of the model, none, or unknown (MLflow did not answer). */
+type Served = { readonly version: string } | 'none' | 'unknown';
+
+/** --no-tune: nothing is tuned; what is served is whatever champion the model has. */
+async function servedAtStart(stack: Pick<LocalStack, 'trackingUri'>, io: CliIo): Promise<Tuned> {
+  return { code: 0, served: await servedNow(stack, io) };
+}
+
+/** The model's champion now, asked of MLflow. */
+async function servedNow(stack: Pick<LocalStack, 'trackingUri'>, io: CliIo): Promise<Served> {
+  const version = await championVersion(statusClient(io, stack.trackingUri), modelName(io)).catch(() => null);
+  return version === null ? 'unknown' : version === undefined ? 'none' : { version };
+}
+
+function modelName(io: CliIo): string {
+  return io.env.MODEL_NAME ?? DEFAULT_MODEL_NAME;
 }
 
 /**
@@ -134,9 +197,9 @@ async function tuneUnlessServing(
   values: UpValues,
   io: CliIo,
   signal: AbortSignal,
-): Promise<number> {
+): Promise<Tuned> {
+  const name = modelName(io);
   if (values.tune !== true) {
-    const name = io.env.MODEL_NAME ?? DEFAULT_MODEL_NAME;
     const champion = await championVersion(statusClient(io, stack.trackingUri), name).catch((err: unknown) => {
       io.stderr(
         `› could not ask MLflow for ${name}'s champion (${(err as Error).message}): tuning as on a new stack\n`,
@@ -147,10 +210,21 @@ async function tuneUnlessServing(
       io.stderr(
         `› ${name} already has a champion, version ${champion}: serving it, not tuning again (mlops tune tunes; mlops up --tune tunes at start)\n`,
       );
-      return 0;
+      return { code: 0, served: { version: champion } };
     }
   }
-  return await tuneCommand(['--nats', stack.natsUrl], io, signal);
+  // The default tuning under its fixed id: one interrupted before (this data's stack stopped during it) is followed
+  // to its end, one that ended says what it came to. --tune asks for a new tuning: a new id.
+  const id = values.tune === true ? [] : ['--tuning-id', DEFAULT_TUNING_ID];
+  const code = await tuneCommand(['--nats', stack.natsUrl, ...id], io, signal);
+  if (signal.aborted) return { code, served: 'unknown' };
+  const served = await servedNow(stack, io);
+  if (served === 'none' && values.tune !== true) {
+    io.stderr(
+      `› the default tuning (${DEFAULT_TUNING_ID}) of this data directory left ${name} without a champion: nothing is served; mlops up --tune (or mlops tune) tunes anew\n`,
+    );
+  }
+  return { code, served };
 }
 
 /** The version behind the model's `champion` alias, undefined when it has none (or is not registered). */
@@ -164,14 +238,35 @@ const FAILED = Symbol('stack failed');
 /** Ctrl-C or SIGTERM. */
 const SIGNALLED = Symbol('signalled');
 
-function printEndpoints(io: CliIo, stack: Pick<LocalStack, 'predictorUrl' | 'trackingUri' | 'monitorUrl'>): void {
+function printEndpoints(
+  io: CliIo,
+  stack: Pick<LocalStack, 'predictorUrl' | 'trackingUri' | 'monitorUrl'>,
+  served: Served,
+  dataDir: string,
+): void {
   const predictUrl = `${stack.predictorUrl}/predict`;
   io.stdout(
     `\nMLflow UI:  ${stack.trackingUri}\n/predict:   ${predictUrl}\nmetrics:    ${stack.monitorUrl}/metrics (monitor: drift, live performance)\n`,
   );
-  io.stdout(
-    `try:        curl -s -X POST ${predictUrl} -H 'content-type: application/json' -d '{"features": [${Array(20).fill(0).join(', ')}]}'\n`,
-  );
+  if (served === 'none') {
+    io.stdout(
+      `try:        no model yet (/predict answers 503): tune one from another terminal with mlops tune, or start with mlops up --tune\n`,
+    );
+  } else {
+    io.stdout(
+      `try:        curl -s -X POST ${predictUrl} -H 'content-type: application/json' -d '{"features": [${Array(20).fill(0).join(', ')}]}'\n`,
+    );
+  }
+  if (dataDir !== resolve(io.cwd, 'data')) {
+    io.stdout(
+      `elsewhere:  export MLOPS_DATA_DIR=${shellWord(dataDir)}  (other terminals' mlops commands find this stack)\n`,
+    );
+  }
+}
+
+/** `text` as one shell word: as it is when it needs no quoting, else in single quotes. */
+function shellWord(text: string): string {
+  return /^[\w./:@%+,=-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** The first Ctrl-C, SIGTERM or SIGHUP: a promise, an abort signal for the start-up, the kill switch, the unhooking. */

@@ -187,11 +187,19 @@ export function parseFeedback(
   return { ok: false, errors: errors.slice(0, 50) };
 }
 
-/** The answer to feedback: labels stored, repeats ignored (the first label wins), and each refused one with why. */
+/**
+ * The answer to feedback: labels stored, repeats ignored (the first label wins; those with another label counted as
+ * conflicting), and each refused one with why.
+ */
 export const FeedbackReplySchema = z.object({
   status: z.enum(['accepted', 'partial', 'rejected']),
   accepted: count,
   duplicates: count,
+  /**
+   * Of the duplicates, those whose label differs from the label the prediction already has (the first stands, the
+   * repeat changes nothing); absent from monitors before it was added.
+   */
+  conflicting: count.optional(),
   /** Labels refused (repeats aside), listed in `errors` or not; absent from monitors before it was added. */
   refused: count.optional(),
   /** The first MAX_LISTED_FEEDBACK_ERRORS refused labels with why (the reply must fit one NATS message). */

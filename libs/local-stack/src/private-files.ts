@@ -14,9 +14,20 @@ export const PRIVATE_FILE_MODE = 0o600;
  * user's choice): resolves with that mode when other users may enter it, else undefined.
  */
 export async function makePrivateDir(dir: string): Promise<number | undefined> {
-  if ((await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })) !== undefined) return undefined;
+  return (await createPrivateDir(dir)).openMode;
+}
+
+/**
+ * As {@link makePrivateDir}, telling also the first directory it created (`dir` or a missing parent; undefined when
+ * `dir` existed), which is what to remove to leave the file system as it was.
+ */
+export async function createPrivateDir(
+  dir: string,
+): Promise<{ readonly created: string | undefined; readonly openMode: number | undefined }> {
+  const created = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (created !== undefined) return { created, openMode: undefined };
   const mode = (await stat(dir)).mode & 0o777;
-  return (mode & 0o077) === 0 ? undefined : mode;
+  return { created: undefined, openMode: (mode & 0o077) === 0 ? undefined : mode };
 }
 
 /** Creates `file` empty with {@link PRIVATE_FILE_MODE}, or sets that mode on the file an earlier run left (kept as is). */

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { rmdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import {
   type ExitStatus,
   findFreePort,
@@ -11,7 +12,7 @@ import { LocalStackError } from './errors.js';
 import { named } from './keeper.js';
 import { type MlflowServerHandle, startMlflowServer } from './mlflow-server.js';
 import { type NatsServerHandle, startNatsServer } from './nats-server.js';
-import { makePrivateDir } from './private-files.js';
+import { createPrivateDir, makePrivateDir } from './private-files.js';
 import { processStart, processStartNow } from './process-table.js';
 import type { Clock, RestartPolicyOptions } from './restart-policy.js';
 import { type StackService, startStackServices } from './services.js';
@@ -102,8 +103,9 @@ type Stop = () => Promise<void>;
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dirs = stackDirs(options.dataDir);
   const progress = options.onProgress ?? (() => undefined);
+  refuseBadPorts(options.ports ?? {});
   refuseSharedPorts(options.ports ?? {});
-  await makeDataDir(options.dataDir, progress);
+  const created = await makeDataDir(options.dataDir, progress);
   const release = await claimDataDir(options.dataDir, progress);
   let ports: LocalStackPorts;
   try {
@@ -111,6 +113,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ports = await choosePorts(options.ports ?? {});
   } catch (err) {
     await release();
+    // Refused before anything started (a port in use): a data directory made for this stack goes again.
+    if (created !== undefined) await removeEmptyDirs([...Object.values(dirs), options.dataDir], created);
     throw err;
   }
   progress(`nats-server on ${ports.nats}, MLflow on ${ports.mlflow} (data in ${options.dataDir})`);
@@ -314,12 +318,31 @@ function once(run: () => Promise<void>): () => Promise<void> {
  * Creates the data directory for its user alone; one that exists keeps its mode (the user's own choice), with a
  * warning when other users may enter it: models, data sets (customer rows with labels) and logs go there.
  */
-async function makeDataDir(dataDir: string, progress: (message: string) => void): Promise<void> {
-  const mode = await makePrivateDir(dataDir);
-  if (mode === undefined) return;
+async function makeDataDir(dataDir: string, progress: (message: string) => void): Promise<string | undefined> {
+  const { created, openMode: mode } = await createPrivateDir(dataDir);
+  if (mode === undefined) return created;
   progress(
     `warning: other users can enter ${dataDir} (mode ${mode.toString(8)}), which keeps the models, data sets and logs: chmod 700 ${dataDir} to keep them to yourself`,
   );
+  return created;
+}
+
+/**
+ * Removes `dirs` (the data directory's own first, then the data directory) and the parents of the last one up to
+ * `created`, the first directory the start-up made, each only while empty: whatever another process put there since
+ * (another `mlops up` taking the directory) stays, and so does every directory above it.
+ */
+async function removeEmptyDirs(dirs: readonly string[], created: string): Promise<void> {
+  for (const dir of dirs.slice(0, -1)) await rmdir(dir).catch(() => undefined);
+  let dir = dirs.at(-1);
+  while (dir !== undefined && !relative(created, dir).startsWith('..')) {
+    const removed = await rmdir(dir).then(
+      () => true,
+      () => false,
+    );
+    if (!removed || dir === created) return;
+    dir = dirname(dir);
+  }
 }
 
 function stackDirs(dataDir: string): LocalStackDirs {
@@ -341,6 +364,20 @@ const PORT_OWNERS: Record<keyof LocalStackPorts, string> = {
   mlflow: 'MLflow',
   predictor: 'the predictor',
 };
+
+/** The highest TCP port. */
+const MAX_PORT = 65_535;
+
+/** Refuses a port that is no integer from 0 (a free one) to 65535, before anything is created. */
+function refuseBadPorts(wanted: NonNullable<LocalStackOptions['ports']>): void {
+  for (const name of Object.keys(DEFAULT_PORTS) as (keyof LocalStackPorts)[]) {
+    const port = wanted[name];
+    if (port === undefined || (Number.isInteger(port) && port >= 0 && port <= MAX_PORT)) continue;
+    throw new LocalStackError(
+      `port ${port} for ${PORT_OWNERS[name]} is no port (0, a free one, to ${MAX_PORT}): choose another --${name}-port`,
+    );
+  }
+}
 
 /**
  * Refuses one fixed port for two of the stack's servers (the second would fail only once the first is up, after its

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { LocalStackError } from './errors.js';
 import { pidAlive } from './health.js';
 import { inspectStack, stopLeftovers } from './leftovers.js';
+import { writePrivateFile } from './private-files.js';
 import { type ProcessTable, ProcessTableUnavailable, processStart, systemProcessTable } from './process-table.js';
 import { readStackState } from './stack-state.js';
 
@@ -62,7 +63,7 @@ async function lockDataDir(dataDir: string, table: ProcessTable): Promise<Releas
   const text = `${JSON.stringify(mine)}\n`;
   const tag = `${process.pid}.${randomUUID().slice(0, 8)}`;
   const own = `${file}.${tag}.tmp`;
-  await writeFile(own, text);
+  await writePrivateFile(own, text); // its user's alone, as every file of the stack (the link keeps the mode)
   try {
     for (let attempt = 0; attempt < 20; attempt++) {
       if (await ignoring(['EEXIST'], () => link(own, file))) return () => releaseLock(file, text);

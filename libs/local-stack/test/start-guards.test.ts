@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,15 @@ describe('claimDataDir', () => {
     const rejection = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect((rejection?.reason as Error).message).toBe(refused(process.pid, dataDir));
     expect(await readdir(dataDir)).toEqual([STACK_LOCK_FILE]);
+  });
+
+  it('when a data directory is claimed, then its lock file is for its user alone, as every file of the stack', async () => {
+    const release = await claimDataDir(dir, () => undefined);
+    try {
+      expect(statSync(join(dir, STACK_LOCK_FILE)).mode & 0o777).toBe(0o600);
+    } finally {
+      await release();
+    }
   });
 
   it('when the holder released it, then the lock file is gone and the next claim gets it', async () => {

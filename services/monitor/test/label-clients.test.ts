@@ -163,6 +163,7 @@ describe('labels of another client, taken in', () => {
       status: 'rejected',
       accepted: 0,
       duplicates: 0,
+      conflicting: 0,
       refused: 2,
       errors: [
         { path: '0.prediction_id', message: unknownAnswer('byA-0') },

@@ -155,6 +155,7 @@ describe('labels tied to the bearer token that scored the prediction, on a real 
       status: 'rejected',
       accepted: 0,
       duplicates: 0,
+      conflicting: 0,
       refused: 1,
       errors: [{ path: 'prediction_id', message: unknownAnswer(unknownId) }],
     });
@@ -190,7 +191,8 @@ describe('labels tied to the bearer token that scored the prediction, on a real 
     expect([own.status, own.json.accepted]).toEqual([202, 1]);
     // The labels stored before the restart are read back too: A's first label is still the first.
     const again = await post('/feedback', { prediction_id: byA[0], label: 0 }, TOKEN_A);
-    expect([again.status, again.json.duplicates]).toEqual([202, 1]);
+    // It names another class than the first (1): a conflicting repeat, counted as such, changing nothing.
+    expect([again.status, again.json.duplicates, again.json.conflicting]).toEqual([202, 1, 1]);
     expect(await labelCounts(monitor)).toMatchObject({ other_client: 1, joined: 1 });
   }, 60_000);
 

@@ -57,7 +57,7 @@ export async function waitForPredictions(
 
 /**
  * Labels from a client: each mapped to its class, joined to its prediction and stored as `label.recorded`, or
- * refused with why (a repeat is counted, not refused). A label naming a `client` joins only that client's
+ * refused with why (a repeat is counted, not refused; one with another label than the first also as conflicting). A label naming a `client` joins only that client's
  * predictions (and those scored without one): another client's is answered as an unknown id and counted as
  * `other_client`. Only labels that were stored are applied to the join.
  */
@@ -65,6 +65,7 @@ export async function recordLabels(items: readonly FeedbackItem[], deps: LabelIn
   const { join, metrics } = deps;
   const errors: FeedbackReply['errors'] = [];
   let duplicates = 0;
+  let conflicting = 0;
   let refused = 0;
   const refuse = (error: FeedbackReply['errors'][number]) => {
     refused++;
@@ -102,14 +103,17 @@ export async function recordLabels(items: readonly FeedbackItem[], deps: LabelIn
     // A row its request does not have is an unknown prediction id, as the status counts it; another client's
     // prediction is answered as unknown but counted apart (other_client).
     metrics.labels('', refusal.refusal === 'bad_row' ? 'unknown' : refusal.refusal, 1);
-    if (refusal.refusal === 'duplicate') duplicates++;
-    else refuse({ path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`, message: refusal.message });
+    if (refusal.refusal === 'duplicate') {
+      duplicates++;
+      const first = joined.get(item.prediction_id)?.label ?? join.labelOf(item.prediction_id);
+      if (label !== undefined && first !== undefined && label.index !== first) conflicting++;
+    } else refuse({ path: items.length === 1 ? 'prediction_id' : `${index}.prediction_id`, message: refusal.message });
   }
   const touched = await storeLabels([...joined.values()], receivedAt, deps);
   const accepted = joined.size;
   // Partial only when some label was stored: refusals beside mere repeats store nothing (422/404, not 207).
   const status = refused === 0 ? 'accepted' : accepted > 0 ? 'partial' : 'rejected';
-  return { reply: { status, accepted, duplicates, refused, errors }, touched };
+  return { reply: { status, accepted, duplicates, conflicting, refused, errors }, touched };
 }
 
 /** Stores the joined labels (LABEL_PUBLISHES_AT_ONCE in flight), then applies and counts them; returns their versions. */

@@ -182,6 +182,14 @@ export class LabelJoin {
     return found.ok ? { model: found.rows.batch.model, version: found.rows.batch.version } : undefined;
   }
 
+  /** The class index a kept prediction was labelled with, or undefined when it has no label (or is not kept). */
+  labelOf(predictionId: string): 0 | 1 | undefined {
+    const found = this.locate(predictionId);
+    if (!found.ok) return undefined;
+    const truth = found.rows.batch.truth[found.rows.offset + found.row];
+    return truth === 0 || truth === 1 ? truth : undefined;
+  }
+
   /** Records a label (the first per row wins); `receivedAtMs` gives the label latency. */
   applyLabel(predictionId: string, label: 0 | 1, receivedAtMs: number): LabelOutcome {
     const outcome = this.check(predictionId, undefined);
