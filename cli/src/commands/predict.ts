@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { type Category, categoryAt, missingCount, type RawTable } from '@mlops/ml';
+import { type Category, categoryAt, isMissing, missingCount, type RawColumn, type RawTable } from '@mlops/ml';
+import { isDecimalNumber } from '@mlops/service-kit';
 import { readRawCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -223,9 +224,9 @@ function csvBody(table: RawTable, file: string, target: string, inputs: ServedIn
     !inputs.raw,
   );
   if (!inputs.raw) {
-    const text = columns.find((c) => c.kind === 'text' || missingCount(c) > 0);
-    if (text !== undefined)
-      throw new UsageError(`${file}: column "${text.name}" is not all numbers: the served model takes numbers`, 1);
+    const problem = firstNonNumber(columns);
+    if (problem !== undefined)
+      throw new UsageError(`${file}: ${problem}: the served model takes a number in every cell`, 1);
     const byName = new Map(columns.map((c) => [c.name, c.values]));
     const ordered = inputs.names.map((name) => byName.get(name) as ArrayLike<number>);
     return { features: Array.from({ length: table.rows }, (_, i) => ordered.map((values) => values[i] as number)) };
@@ -234,6 +235,23 @@ function csvBody(table: RawTable, file: string, target: string, inputs: ServedIn
     Object.fromEntries(columns.map((c) => [c.name, categoryAt(c, i)])),
   );
   return { records };
+}
+
+/** The first cell (by data row, then column) that is empty or not a number, said with its row and column. */
+export function firstNonNumber(columns: readonly RawColumn[]): string | undefined {
+  const suspects = columns.filter((c) => c.kind === 'text' || missingCount(c) > 0);
+  const rows = suspects[0]?.values.length ?? 0;
+  for (let row = 0; row < rows; row++) {
+    for (const column of suspects) {
+      const at = `data row ${row + 1}, column "${column.name}"`;
+      if (isMissing(column, row)) return `${at} is empty`;
+      const text = column.kind === 'text' ? column.values[row] : null;
+      if (typeof text === 'string' && !isDecimalNumber(text.trim()))
+        return `${at} holds ${JSON.stringify(text.slice(0, 40))}, not a number`;
+    }
+  }
+  // Cells the CSV reader took for text although each reads as a number here: name the column at least.
+  return suspects[0] === undefined ? undefined : `column "${suspects[0].name}" is not all numbers`;
 }
 
 /** Refuses a CSV that lacks some of the model's inputs (or, when `exact`, has others), naming them. */

@@ -89,6 +89,22 @@ describe('inferColumnRoles', () => {
     expect(roles.numeric).toEqual(['paid']);
   });
 
+  it('when distinct text values are numbers with thousands separators, then the exclusion says so and how to use them', () => {
+    const rows = Array.from(
+      { length: 6 },
+      (_, i) => `"${i + 1},${String(100 + i * 37).padStart(3, '0')}.5",c${i},${i * 0.5},${i % 2}`,
+    );
+    const roles = inferColumnRoles(readRawTable(`Total Spend,code,x,y\n${rows.join('\n')}\n`), 'y');
+    expect(roles.excluded).toEqual([
+      {
+        name: 'Total Spend',
+        reason:
+          'every value differs: an identifier (its values look like numbers with thousands separators, such as "1,100.5", which read as text: write them without separators to use them as numbers)',
+      },
+      { name: 'code', reason: 'every value differs: an identifier' },
+    ]);
+  });
+
   it('when overrides move columns, then they win over what was inferred', () => {
     const roles = inferColumnRoles(table, 'churned', {
       exclude: ['notes', 'charges'],

@@ -133,11 +133,26 @@ describe('GET /docs', () => {
     }
   });
 
-  it('when /docs/ is asked for (trailing slash), then it is a 404 rather than a page whose relative links break', async () => {
-    const { base } = await started();
-    const slashed = await call(base, 'GET', '/docs/');
-    expect(slashed.status).toBe(404);
-    expect(slashed.json?.error?.code).toBe('NOT_FOUND');
+  it('when /docs/ is asked for (trailing slash), then it is sent to /docs rather than served a page whose relative links break', async () => {
+    const { base } = await started({
+      auth: { tokens: ['docs-secret-token-16'], protectHealth: false, protectMetrics: false },
+    });
+    const redirected = (path: string, method = 'GET') => fetch(`${base}${path}`, { method, redirect: 'manual' });
+    const slashed = await redirected('/docs/?x=1');
+    expect([slashed.status, slashed.headers.get('location')]).toEqual([308, '/docs?x=1']);
+    expect((await call(base, 'GET', '/docs/')).text).toContain('swagger-ui');
+    // A protected route is only pointed at: its own path still asks for the token.
+    const model = await redirected('/model/');
+    expect([model.status, model.headers.get('location')]).toEqual([308, '/model']);
+    expect((await call(base, 'GET', '/model/')).status).toBe(401);
+    // Not a read route, or no route at all: still 404 (nothing is posted to another path).
+    for (const [path, method] of [
+      ['/predict/', 'POST'],
+      ['/nothing/', 'GET'],
+      ['//', 'GET'],
+    ] as const) {
+      expect((await redirected(path, method)).status, `${method} ${path}`).toBe(404);
+    }
     const html = (await call(base, 'GET', '/docs')).text;
     const urls = referenced(html, `${base}/docs`);
     expect(urls.length).toBeGreaterThan(0);

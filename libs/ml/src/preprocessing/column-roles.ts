@@ -27,6 +27,9 @@ export interface ColumnRoles {
 export const MAX_INFERRED_INTEGER_CATEGORIES = 10;
 
 /** `id`, `customer_id`, `account-key`, `Customer ID` (any case), or camelCase `customerId` (case-sensitive: not `paid`). */
+/** A number written with thousands separators (`1,235.03`, `-12,000`): read as text, not as a number. */
+const GROUPED_NUMBER = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/;
+
 const ID_NAMES = [/(^|[_\s.-])(id|uuid|guid|key)$/i, /[a-z](Id|ID|Uuid|UUID|Key)$/];
 
 /**
@@ -72,7 +75,13 @@ function inferredRole(column: RawColumn): Role {
   const distinct = new Set<number | string>(present).size;
   const allDistinct = distinct === present.length && present.length > 1;
   if (column.kind === 'text') {
-    return allDistinct ? { kind: 'excluded', reason: 'every value differs: an identifier' } : { kind: 'categorical' };
+    if (!allDistinct) return { kind: 'categorical' };
+    const example = (present as string[]).find((text) => GROUPED_NUMBER.test(text.trim()));
+    const grouped =
+      example === undefined
+        ? ''
+        : ` (its values look like numbers with thousands separators, such as "${example.trim()}", which read as text: write them without separators to use them as numbers)`;
+    return { kind: 'excluded', reason: `every value differs: an identifier${grouped}` };
   }
   const integers = (present as number[]).every(Number.isInteger);
   if (

@@ -80,6 +80,12 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
       return;
     }
     if (route.unmatched) {
+      const without = withoutTrailingSlash(req.method ?? 'GET', url);
+      if (without !== undefined) {
+        // `/docs/` typed for `/docs`: sent to the route's own path (its page's relative links resolve from there).
+        sendReply(res, { status: 308, body: { location: without }, headers: { location: without } }, false);
+        return;
+      }
       sendReply(res, { status: 404, body: NOT_FOUND_BODY }, false);
       return;
     }
@@ -93,6 +99,20 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     }
     readApp(req, res);
   };
+}
+
+/**
+ * For a GET or HEAD of a known read route's path with a trailing slash (`/docs/`), the target without it (query
+ * kept); undefined otherwise.
+ */
+export function withoutTrailingSlash(method: string, url: string): string | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  const path = pathOf(url);
+  if (path.length < 2 || !path.endsWith('/')) return undefined;
+  const trimmed = path.replace(/\/+$/, '');
+  const route = matchRoute(method, trimmed);
+  if (trimmed === '' || route.unmatched || route.allowed !== undefined) return undefined;
+  return `${trimmed}${url.slice(path.length)}`;
 }
 
 function pathOf(url: string): string {
