@@ -19,7 +19,8 @@ help=false
 while (($# > 0)); do
   case $1 in
     --data-dir)
-      if (($# > 1)); then
+      # A value, not the next flag (mlops up refuses `--data-dir --no-tune` itself, naming it).
+      if (($# > 1)) && [[ $2 != -* ]]; then
         args+=("$1" "$(absolute "$2")")
         shift 2
         continue

@@ -1280,6 +1280,17 @@ describe('mlops tune: experiment, CSV path and how to follow a tuning', () => {
     expect(await trainerDatasetPath({ cwd: dir, env: {} }, 'stack/datasets/sub/customers.csv'), 'no stack').toBe(
       'stack/datasets/sub/customers.csv',
     );
+    // Only for the recorded stack the tuning goes to, while its mlops up runs.
+    const inside = 'stack/datasets/sub/customers.csv';
+    expect(await trainerDatasetPath(io, inside, 'nats://127.0.0.1:1'), 'its own NATS').toBe('sub/customers.csv');
+    expect(await trainerDatasetPath(io, inside, 'nats://other:4222'), 'another stack').toBe(inside);
+    const otherEnv = { cwd: dir, env: { MLOPS_DATA_DIR: 'stack', NATS_URL: 'nats://other:4222' } };
+    expect(await trainerDatasetPath(otherEnv, inside), 'NATS_URL of another stack').toBe(inside);
+    await writeStackState(join(dir, 'gone'), 'running', 2 ** 22 + 12_345); // beyond any pid_max: no such process
+    await mkdir(join(dir, 'gone', 'datasets'), { recursive: true });
+    await writeFile(join(dir, 'gone', 'datasets', 'c.csv'), 'x,y\n1,0\n');
+    const gone = { cwd: dir, env: { MLOPS_DATA_DIR: 'gone' } };
+    expect(await trainerDatasetPath(gone, 'gone/datasets/c.csv'), 'mlops up gone').toBe('gone/datasets/c.csv');
     const refused = await runCli(['tune', '--csv', 'outside.csv'], { cwd: dir, env: { MLOPS_DATA_DIR: 'stack' } });
     expect(refused).toMatchObject({ code: 2, stdout: '' });
     expect(refused.stderr).toBe(
@@ -1294,6 +1305,11 @@ describe('mlops tune: experiment, CSV path and how to follow a tuning', () => {
     expect(followCommand(['--tuning-id=old', '--solver', 'saga'], 'old')).toBe(
       'mlops tune --solver saga --tuning-id old',
     );
+    // Credentials in a NATS URL are never printed (NATS_USER / NATS_PASSWORD give them again).
+    expect(followCommand(['--nats', 'nats://u:s3cret@h:4222,nats://h2:4222'], 'x')).toBe(
+      'mlops tune --nats nats://h:4222,nats://h2:4222 --tuning-id x',
+    );
+    expect(followCommand(['--nats=tls://tok@h:4222'], 'x')).toBe('mlops tune --nats=tls://h:4222 --tuning-id x');
   });
 });
 
@@ -1325,12 +1341,12 @@ describe('MLOPS_DATA_DIR: the data directory of a stack started with mlops up --
 });
 
 /** A stack.json in `dataDir` as mlops up writes it, with unreachable endpoints. */
-async function writeStackState(dataDir: string, state: 'running' | 'stopped'): Promise<void> {
+async function writeStackState(dataDir: string, state: 'running' | 'stopped', pid = 1): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   const endpoints = { nats: 'nats://127.0.0.1:1', mlflow: 'http://127.0.0.1:2', predictor: 'http://127.0.0.1:3' };
   const record = {
     format: 1,
-    pid: 1,
+    pid,
     state,
     started_at: '2026-01-02T03:04:05.000Z',
     updated_at: '2026-01-02T03:05:00.000Z',

@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeEvent, SUBJECTS } from '@mlops/contracts';
 import { createMlflowClient } from '@mlops/mlflow';
 import { type NatsServerHandle, registerTestModel, startNatsServer } from '@mlops/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_TUNING_ID, runStack } from '../src/commands/up.js';
+import { runStack } from '../src/commands/up.js';
+import { PENDING_TUNING_FILE } from '../src/commands/up-default-tuning.js';
 
 // What `mlops up` does at start when the model already has a champion in a real MLflow (a stack started again on
 // its data). The stack around it is of our own making: its nats-server address answers nothing, so a tuning that
 // starts fails to connect, which is what tells the two paths apart.
 
-function stackOn(trackingUri: string, natsUrl = 'nats://127.0.0.1:1') {
+function stackOn(trackingUri: string, natsUrl = 'nats://127.0.0.1:1', dataDir = '/d') {
   return {
     natsUrl,
     failed: new Promise<never>(() => undefined),
     dirs: { nats: '/d/nats', mlflow: '/d/mlflow', logs: '/d/logs', datasets: '/d/datasets' },
-    stateFile: '/d/stack.json',
+    stateFile: join(dataDir, 'stack.json'),
     predictorUrl: 'http://127.0.0.1:3',
     trackingUri,
     monitorUrl: 'http://127.0.0.1:4',
@@ -28,6 +32,7 @@ async function up(
   modelName: string,
   natsUrl?: string,
   interrupted: Promise<void> = new Promise(() => {}),
+  dataDir = '/d',
 ) {
   let err = '';
   const io = {
@@ -38,7 +43,7 @@ async function up(
     cwd: '/d',
     env: { MODEL_NAME: modelName },
   };
-  const stack = stackOn(inject('mlflowTrackingUri'), natsUrl);
+  const stack = stackOn(inject('mlflowTrackingUri'), natsUrl, dataDir);
   const outcome = await runStack(stack as never, { 'exit-after-tune': true, ...values }, io, interrupted).then(
     (code) => ({ code, error: undefined }),
     (error: unknown) => ({ code: undefined, error: String((error as Error).message) }),
@@ -119,35 +124,49 @@ function trainer(endsFruitless: boolean) {
 }
 
 describe('mlops up: its own default tuning', () => {
-  it('when it tunes by default, then under its fixed id; when --tune asks, then under a new id each time', async () => {
+  it('when a default tuning is stopped before its end, then the next start follows it under its id; --tune asks under a new id each time', async () => {
     const fake = trainer(false);
+    const dataDir = await mkdtemp(join(tmpdir(), 'up-default-'));
     try {
-      for (const values of [{}, { tune: true }, { tune: true }]) {
+      for (const values of [{}, {}, { tune: true }, { tune: true }]) {
         let stop: () => void = () => undefined;
         const interrupted = new Promise<void>((resolve) => {
           stop = resolve;
         });
         const asked = fake.ids.length;
-        const running = up(values, `up_${randomUUID().slice(0, 8)}`, nats.url, interrupted);
+        const running = up(values, `up_${randomUUID().slice(0, 8)}`, nats.url, interrupted, dataDir);
         while (fake.ids.length === asked) await new Promise((resolve) => setTimeout(resolve, 20));
         stop();
         expect(await running).toMatchObject({ code: 130 });
       }
+      expect((await readFile(join(dataDir, PENDING_TUNING_FILE), 'utf8')).trim()).toBe(fake.ids[0]);
     } finally {
       fake.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
-    expect(fake.ids[0]).toBe(DEFAULT_TUNING_ID);
-    expect(fake.ids.slice(1)).toEqual([expect.stringMatching(/^cli-/), expect.stringMatching(/^cli-/)]);
-    expect(fake.ids[1]).not.toBe(fake.ids[2]);
+    expect(fake.ids[0]).toMatch(/^mlops-up-[0-9a-f]{8}$/);
+    expect(fake.ids[1]).toBe(fake.ids[0]);
+    expect(fake.ids.slice(2)).toEqual([expect.stringMatching(/^cli-/), expect.stringMatching(/^cli-/)]);
+    expect(fake.ids[2]).not.toBe(fake.ids[3]);
   }, 60_000);
 
-  it('when the default tuning ends with no champion (every trial failed), then it says so and how to tune anew', async () => {
+  it('when the default tuning ends with no champion (every trial failed), then it says so, and the next start tunes anew under a new id', async () => {
     const fake = trainer(true);
     const name = `up_${randomUUID().slice(0, 8)}`;
-    const tuned = await up({}, name, nats.url).finally(() => fake.stop());
-    expect(tuned.code).toBe(1);
-    expect(tuned.err).toContain(
-      `› the default tuning (${DEFAULT_TUNING_ID}) of this data directory left ${name} without a champion: nothing is served; mlops up --tune (or mlops tune) tunes anew\n`,
-    );
+    const dataDir = await mkdtemp(join(tmpdir(), 'up-default-'));
+    try {
+      const tuned = await up({}, name, nats.url, undefined, dataDir);
+      expect(tuned.code).toBe(1);
+      expect(tuned.err).toContain(
+        `› the default tuning (${fake.ids[0]}) left ${name} without a champion: nothing is served; mlops tune (or mlops up again) tunes anew\n`,
+      );
+      await expect(readFile(join(dataDir, PENDING_TUNING_FILE))).rejects.toThrow(/ENOENT/);
+      await up({}, name, nats.url, undefined, dataDir);
+      expect(fake.ids).toEqual([expect.stringMatching(/^mlops-up-/), expect.stringMatching(/^mlops-up-/)]);
+      expect(fake.ids[1]).not.toBe(fake.ids[0]);
+    } finally {
+      fake.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

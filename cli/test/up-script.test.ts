@@ -71,6 +71,11 @@ describe('scripts/up.sh', () => {
     expect(existsSync(join(repo, 'setup-ran'))).toBe(true);
   });
 
+  it('when --data-dir is followed by another flag, then both pass as they are, for mlops up to refuse', async () => {
+    const out = JSON.parse(await upSh(['--data-dir', '--no-tune']));
+    expect(out.args).toEqual(['up', '--data-dir', '--no-tune']);
+  });
+
   it('when --help is asked on a project already set up, then it prints the usage without setting up', async () => {
     await mkdir(join(repo, 'cli', 'dist'));
     await writeFile(join(repo, 'cli', 'dist', 'index.js'), '');

@@ -12,6 +12,7 @@ import {
   type TuneReply,
   type TuneRequestInput,
 } from '@mlops/contracts';
+import { pidAlive } from '@mlops/local-stack';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -113,7 +114,7 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
   const tuningId = request.tuning_id;
   const timeoutMs = timeoutOf(values) * 1000;
   if (request.dataset?.kind === 'csv')
-    request.dataset = { ...request.dataset, path: await trainerDatasetPath(io, request.dataset.path) };
+    request.dataset = { ...request.dataset, path: await trainerDatasetPath(io, request.dataset.path, values.nats) };
   const follow = `follow it with: ${followCommand(args, tuningId)}`;
   const nc = await connectCli(io, typeof values.nats === 'string' ? values.nats : undefined);
   const screen = progressScreen(io);
@@ -155,7 +156,15 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
       ]);
       if (ended !== undefined) return ended;
       // Still running (a repeat of a request under way): what it did so far, before the live events.
-      await Promise.race([watch.catchUp().catch(() => undefined), lost]);
+      const caughtUp = await Promise.race([
+        watch.catchUp().then(
+          () => undefined,
+          () => undefined,
+        ),
+        abandoned,
+        lost,
+      ]);
+      if (typeof caughtUp === 'number') return caughtUp;
     }
     const expired = timeout(timeoutMs, tuningId, follow, screen);
     return await Promise.race([watch.outcome, expired, abandoned, lost]);
@@ -205,9 +214,18 @@ export function followCommand(args: readonly string[], tuningId: string): string
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === '--tuning-id') i++;
-    else if (!arg.startsWith('--tuning-id=')) kept.push(arg);
+    else if (arg.startsWith('--nats=')) kept.push(`--nats=${withoutCredentials(arg.slice('--nats='.length))}`);
+    else if (!arg.startsWith('--tuning-id=')) kept.push(args[i - 1] === '--nats' ? withoutCredentials(arg) : arg);
   }
   return ['mlops', 'tune', ...kept, '--tuning-id', tuningId].map(shellWord).join(' ');
+}
+
+/** NATS URLs without their user and password (a printed command must not show them: NATS_USER and friends do). */
+function withoutCredentials(servers: string): string {
+  return servers
+    .split(',')
+    .map((server) => server.replace(/^([a-z][\w+.-]*:\/\/)[^@/]*@/i, '$1'))
+    .join(',');
 }
 
 /** A word as a POSIX shell reads it back: as it is when plain, else in single quotes. */
@@ -221,9 +239,16 @@ function shellWord(word: string): string {
  * sent relative to it; one that exists but lies outside is refused naming the directory. Any other path is sent as
  * given (relative to the trainer's directory, or for a stack the CLI has no state file of).
  */
-export async function trainerDatasetPath(io: Pick<CliIo, 'cwd' | 'env'>, path: string): Promise<string> {
+export async function trainerDatasetPath(
+  io: Pick<CliIo, 'cwd' | 'env'>,
+  path: string,
+  natsFlag?: string | boolean,
+): Promise<string> {
   const stack = await runningStackState(io);
-  if (stack === undefined) return path;
+  // Only for the recorded stack, still running, that this tuning goes to (not another one named by --nats/NATS_URL).
+  const named = typeof natsFlag === 'string' ? natsFlag : io.env.NATS_URL;
+  if (stack === undefined || !pidAlive(stack.pid) || (named !== undefined && named !== stack.endpoints.nats))
+    return path;
   const trainerDir = await realpath(join(resolve(io.cwd, stack.data_dir), 'datasets')).catch(() => undefined);
   const here = await realpath(resolve(io.cwd, path)).catch(() => undefined);
   if (trainerDir === undefined || here === undefined) return path;

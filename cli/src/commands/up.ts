@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_NAME } from '@mlops/contracts';
 import {
@@ -12,14 +12,10 @@ import type { MlflowClient } from '@mlops/mlflow';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, stringOptions } from '../options.js';
+import { defaultDataDir } from '../stack-defaults.js';
 import { statusClient } from '../status/registry.js';
 import { tuneCommand } from './tune.js';
-
-/**
- * The tuning id of `mlops up`'s own default tuning: the trainer runs a request repeated under its id once, so a stack
- * interrupted during that tuning and started again on its data follows it instead of starting a second one.
- */
-export const DEFAULT_TUNING_ID = 'mlops-up-default';
+import { clearPendingTuning, defaultTuningId, PENDING_TUNING_FILE, recordPendingTuning } from './up-default-tuning.js';
 
 /** Help text for `mlops up`. */
 export const UP_USAGE = `usage: mlops up [--data-dir data] [--nats-port 4222] [--mlflow-port 5000] [--predictor-port 8080]
@@ -28,9 +24,10 @@ Runs the whole local stack — nats-server (JetStream), MLflow (SQLite + artifac
 predictor, monitor — with data under --data-dir, publishes the default tune request, prints the results, and keeps
 /predict and the MLflow UI serving until Ctrl-C or mlops down. When the model (MODEL_NAME, default ${DEFAULT_MODEL_NAME}) already
 has a champion (a stack started again on its data), that champion is served as it is, not tuned again: the default
-tuning's seed data would judge a champion retrained on recent data as worse. The default tuning has the tuning id
-${DEFAULT_TUNING_ID}: a stack stopped during it and started again on its data follows it to its version instead of
-tuning twice. --tune tunes at start all the same, under a new id. Ports are 0 (a free one) to 65535. Logs go to
+tuning's seed data would judge a champion retrained on recent data as worse. A stack stopped during its default
+tuning and started again on its data follows that tuning to its version instead of tuning twice (its id waits in
+<data-dir>/${PENDING_TUNING_FILE} until mlops up sees it end). --tune tunes at start all the same, under a new id.
+The data directory defaults to $MLOPS_DATA_DIR, else ./data. Ports are 0 (a free one) to 65535. Logs go to
 <data-dir>/logs/, the state of every process to <data-dir>/stack.json (see mlops status). A process that exits on
 its own is restarted (after 0.5 s, doubling to 10 s); 5 exits of one process within 60 s, or 5 restarts in a row that
 never get ready, stop the stack with exit code 1.`;
@@ -113,9 +110,9 @@ function startStack(
   });
 }
 
-/** The data directory, absolute (`--data-dir` against the working directory; default `data` there). */
+/** The data directory, absolute (`--data-dir` against the working directory; default `$MLOPS_DATA_DIR`, else `data`). */
 function dataDirOf(values: UpValues, io: CliIo): string {
-  return resolve(io.cwd, values['data-dir'] ?? 'data');
+  return resolve(io.cwd, values['data-dir'] ?? defaultDataDir(io));
 }
 
 /** Stops the stack (if it got as far as starting) and says when it has stopped, and how long that took. */
@@ -193,7 +190,7 @@ function modelName(io: CliIo): string {
  * serves what it served. A registry that cannot be asked is said, and the tuning runs as on a new stack.
  */
 async function tuneUnlessServing(
-  stack: Pick<LocalStack, 'natsUrl' | 'trackingUri'>,
+  stack: Pick<LocalStack, 'natsUrl' | 'trackingUri' | 'stateFile'>,
   values: UpValues,
   io: CliIo,
   signal: AbortSignal,
@@ -213,15 +210,21 @@ async function tuneUnlessServing(
       return { code: 0, served: { version: champion } };
     }
   }
-  // The default tuning under its fixed id: one interrupted before (this data's stack stopped during it) is followed
-  // to its end, one that ended says what it came to. --tune asks for a new tuning: a new id.
-  const id = values.tune === true ? [] : ['--tuning-id', DEFAULT_TUNING_ID];
-  const code = await tuneCommand(['--nats', stack.natsUrl, ...id], io, signal);
+  // The default tuning: one an earlier start on this data left under way (stopped during it) is followed to its end
+  // under its id; else a new one, its id recorded until it is seen to end. --tune asks for a new tuning: a new id.
+  const dataDir = dirname(stack.stateFile);
+  const id = values.tune === true ? undefined : await defaultTuningId(dataDir);
+  if (id !== undefined && !(await recordPendingTuning(dataDir, id))) {
+    io.stderr(`› could not record the default tuning's id in ${dataDir}: a restart during it would tune anew\n`);
+  }
+  const model = io.env.MODEL_NAME === undefined ? [] : ['--model-name', name];
+  const code = await tuneCommand(['--nats', stack.natsUrl, ...model, ...(id ? ['--tuning-id', id] : [])], io, signal);
   if (signal.aborted) return { code, served: 'unknown' };
+  if (id !== undefined) await clearPendingTuning(dataDir);
   const served = await servedNow(stack, io);
   if (served === 'none' && values.tune !== true) {
     io.stderr(
-      `› the default tuning (${DEFAULT_TUNING_ID}) of this data directory left ${name} without a champion: nothing is served; mlops up --tune (or mlops tune) tunes anew\n`,
+      `› the default tuning (${id}) left ${name} without a champion: nothing is served; mlops tune (or mlops up again) tunes anew\n`,
     );
   }
   return { code, served };

@@ -174,7 +174,7 @@ describe('labels of another client, taken in', () => {
     const accepted = await recordLabels([{ prediction_id: 'byA-0', label: 1, client: A }], deps);
     expect(accepted.reply).toMatchObject({ status: 'accepted', accepted: 1 });
     expect(counted).toEqual([
-      ['', 'other_client', 1],
+      ['', 'unknown', 1], // another client's: counted as unknown where /metrics would show it
       ['', 'unknown', 1],
       ['m:1', 'joined', 1],
     ]);

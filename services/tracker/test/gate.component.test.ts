@@ -284,7 +284,7 @@ describe('the promotion gate', () => {
     const plain = await tune(model, threshold(0.05));
     expect(plain.decision.subject).toBe('model.rejected');
     expect(plain.decision.data.reason).toBe(
-      `accuracy 1 vs champion v3 0.985: better; but champion v3 was retrained on live rows (${model}:1:2) and this tuning's test split is other data: kept out (mlops promote 4 promotes it; gate.on_retrained_champion "judge" lets the gate decide on these rows)`,
+      `accuracy 1 vs champion v3 0.985: better; but champion v3 was retrained on live rows (${model}:1:2) and this tuning's test split is other data: kept out (mlops promote --version 4 --name ${model} --reason "…" promotes it; a tune request with "gate": {"on_retrained_champion": "judge"} lets the gate decide on its own rows)`,
     );
     expect([await aliasOf(model, 'champion'), await aliasOf(model, 'challenger')]).toEqual(['3', '4']);
     const judged = await tune(model, threshold(0.05), { gate: { on_retrained_champion: 'judge' } });

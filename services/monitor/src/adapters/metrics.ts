@@ -54,7 +54,7 @@ export function createMonitorMetrics(): MonitorPrometheus {
   });
   const labels = new Counter({
     name: 'monitor_labels_total',
-    help: 'Labels by outcome (joined, unknown, expired, duplicate, other_model, other_client)',
+    help: "Labels by outcome (joined, unknown, expired, duplicate, other_model); another client's prediction counts as unknown",
     labelNames: [...version, 'outcome'],
     registers,
   });

@@ -100,9 +100,11 @@ export async function recordLabels(items: readonly FeedbackItem[], deps: LabelIn
     }
     const refusal = outcome.ok ? DUPLICATE_IN_BATCH : outcome;
     join.countRefusal(refusal);
-    // A row its request does not have is an unknown prediction id, as the status counts it; another client's
-    // prediction is answered as unknown but counted apart (other_client).
-    metrics.labels('', refusal.refusal === 'bad_row' ? 'unknown' : refusal.refusal, 1);
+    // A row its request does not have is an unknown prediction id, as the status counts it. Another client's
+    // prediction is counted as unknown here too: /metrics may be read by more than operators, and a counter of its
+    // own would tell a client which guessed ids exist; only the status (over NATS) counts it apart.
+    const counted = refusal.refusal === 'bad_row' || refusal.refusal === 'other_client' ? 'unknown' : refusal.refusal;
+    metrics.labels('', counted, 1);
     if (refusal.refusal === 'duplicate') {
       duplicates++;
       const first = joined.get(item.prediction_id)?.label ?? join.labelOf(item.prediction_id);

@@ -1,4 +1,4 @@
-import { type Cell, type EventData, type GateRules, resolveGateRules } from '@mlops/contracts';
+import { type Cell, DEFAULT_MODEL_NAME, type EventData, type GateRules, resolveGateRules } from '@mlops/contracts';
 import { MlError } from '@mlops/ml';
 import { type GateModel, type GateVerdict, type Holdout, judge } from './gate.js';
 import type { ChampionRegistry, Registration, ScorableModel } from './ports.js';
@@ -108,7 +108,7 @@ async function judgeAgainstChampion(
   if (verdict.status !== 'promoted' || championVersion === null || data.lineage !== undefined) return verdict;
   if (rules.on_retrained_champion === 'judge') return verdict;
   const retrain = (await registry.version(name, championVersion))?.tags[LINEAGE_TAGS.retrainId];
-  return retrain === undefined ? verdict : keptFromRetrainedChampion(verdict, version, retrain);
+  return retrain === undefined ? verdict : keptFromRetrainedChampion(verdict, { name, version }, retrain);
 }
 
 /**
@@ -116,13 +116,24 @@ async function judgeAgainstChampion(
  * data than the traffic the champion was fitted to (the seed data judges a retrained champion as worse), so the
  * version is kept out as challenger, its comparison kept in the verdict, with how to promote it all the same.
  */
-export function keptFromRetrainedChampion(verdict: GateVerdict, version: string, retrainId: string): GateVerdict {
+export function keptFromRetrainedChampion(
+  verdict: GateVerdict,
+  candidate: { readonly name: string; readonly version: string },
+  retrainId: string,
+): GateVerdict {
   const champion = `v${verdict.championVersion}`;
+  const named = candidate.name === DEFAULT_MODEL_NAME ? '' : ` --name ${shellWord(candidate.name)}`;
+  const promote = `mlops promote --version ${candidate.version}${named} --reason "…"`;
   const reason =
     `${verdict.reason}; but champion ${champion} was retrained on live rows (${retrainId}) and this tuning's test ` +
-    `split is other data: kept out (mlops promote ${version} promotes it; gate.on_retrained_champion "judge" lets ` +
-    'the gate decide on these rows)';
+    `split is other data: kept out (${promote} promotes it; a tune request with "gate": {"on_retrained_champion": ` +
+    '"judge"} lets the gate decide on its own rows)';
   return { ...verdict, status: 'rejected', reason };
+}
+
+/** A model name as one POSIX shell word: as it is when plain, else in single quotes. */
+function shellWord(text: string): string {
+  return /^[\w.-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /**
