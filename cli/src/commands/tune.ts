@@ -12,7 +12,7 @@ import {
   type TuneReply,
   type TuneRequestInput,
 } from '@mlops/contracts';
-import { pidAlive } from '@mlops/local-stack';
+import { pidAlive, type StackState } from '@mlops/local-stack';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -25,6 +25,7 @@ import {
   type RawOptions,
   stringOptions,
 } from '../options.js';
+import { callPredictor } from '../predictor-http.js';
 import { runningStackState } from '../stack-defaults.js';
 import { classWeightValue, distributionValue, penaltyValue } from '../tune/hyperparameters.js';
 import { pastOutcome } from '../tune/past-outcome.js';
@@ -167,7 +168,11 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
       if (typeof caughtUp === 'number') return caughtUp;
     }
     const expired = timeout(timeoutMs, tuningId, follow, screen);
-    return await Promise.race([watch.outcome, expired, abandoned, lost]);
+    const code = await Promise.race([watch.outcome, expired, abandoned, lost]);
+    const registered = watch.registeredName();
+    const note = registered === undefined ? undefined : await servedElsewhereNote(io, values.nats, registered);
+    if (note !== undefined) screen.say(note);
+    return code;
   } finally {
     waiting = false;
     interrupt.unhook();
@@ -244,11 +249,8 @@ export async function trainerDatasetPath(
   path: string,
   natsFlag?: string | boolean,
 ): Promise<string> {
-  const stack = await runningStackState(io);
-  // Only for the recorded stack, still running, that this tuning goes to (not another one named by --nats/NATS_URL).
-  const named = typeof natsFlag === 'string' ? natsFlag : io.env.NATS_URL;
-  if (stack === undefined || !pidAlive(stack.pid) || (named !== undefined && named !== stack.endpoints.nats))
-    return path;
+  const stack = await stackOfTuning(io, natsFlag);
+  if (stack === undefined) return path;
   const trainerDir = await realpath(join(resolve(io.cwd, stack.data_dir), 'datasets')).catch(() => undefined);
   const here = await realpath(resolve(io.cwd, path)).catch(() => undefined);
   if (trainerDir === undefined || here === undefined) return path;
@@ -261,6 +263,42 @@ export async function trainerDatasetPath(
     `--csv ${path}: the trainer reads CSVs only inside its data directory ${trainerDir}: copy it there`,
   );
 }
+
+/**
+ * The recorded local stack a tuning goes to: running (its `mlops up` alive) and the NATS of the command (no --nats
+ * or NATS_URL naming another); undefined otherwise.
+ */
+async function stackOfTuning(
+  io: Pick<CliIo, 'cwd' | 'env'>,
+  natsFlag: string | boolean | undefined,
+): Promise<StackState | undefined> {
+  const stack = await runningStackState(io);
+  const named = typeof natsFlag === 'string' ? natsFlag : io.env.NATS_URL;
+  if (stack === undefined || !pidAlive(stack.pid) || (named !== undefined && named !== stack.endpoints.nats))
+    return undefined;
+  return stack;
+}
+
+/**
+ * A note when the stack's predictor serves another model than the one a tuning registered (a misspelt
+ * --model-name makes a new model nobody serves); undefined when it serves it, serves nothing yet or cannot be asked.
+ */
+export async function servedElsewhereNote(
+  io: Pick<CliIo, 'cwd' | 'env'>,
+  natsFlag: string | boolean | undefined,
+  registered: string,
+): Promise<string | undefined> {
+  const predictor = (await stackOfTuning(io, natsFlag))?.endpoints.predictor;
+  if (predictor === undefined) return undefined;
+  const answer = await callPredictor(`${predictor}/ready`, io.env, undefined, NOTE_TIMEOUT_MS).catch(() => undefined);
+  const body = (await answer?.json().catch(() => undefined)) as { model?: { name?: unknown } } | undefined;
+  const served = body?.model?.name;
+  if (typeof served !== 'string' || served === registered) return undefined;
+  return `note: the stack's predictor (${predictor}) serves ${served}, not ${registered} (a misspelt --model-name makes a new model; MODEL_NAME=${registered} serves this one)\n`;
+}
+
+/** How long the served-model note waits for the predictor: it is a courtesy, not worth a wait. */
+const NOTE_TIMEOUT_MS = 2000;
 
 /** The tune request `mlops tune` publishes for these arguments (a usage error names a bad flag). */
 export function tuneRequestOf(args: string[]): TuneRequestInput & { tuning_id: string } {
@@ -525,8 +563,16 @@ function watchTuning(
   nc: NatsConnection,
   tuningId: string,
   screen: ProgressScreen,
-): { outcome: Promise<number>; accepted: () => void; claim: () => boolean; catchUp: () => Promise<void> } {
+): {
+  outcome: Promise<number>;
+  accepted: () => void;
+  claim: () => boolean;
+  catchUp: () => Promise<void>;
+  registeredName: () => string | undefined;
+} {
   const progress = emptyProgress();
+  /** The model a version was registered under, once one was. */
+  let registered: string | undefined;
   let metric: EventData<'tuning.started'>['selection_metric'] = 'accuracy';
   let isAccepted = false;
   let refusal: EventData<'tune.rejected'> | undefined;
@@ -610,16 +656,18 @@ function watchTuning(
     });
     on(SUBJECTS.modelRegistered, (d) => {
       if (!claim()) return;
+      registered = d.name;
       screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n${registeredLines(d)}`);
       resolve(0);
     });
     on(SUBJECTS.modelRejected, (d) => {
       if (!claim()) return;
+      registered = d.name;
       screen.print(`\n${resultsTable(progress, d.trial_id, metric)}\n\n${rejectedLines(d)}`);
       resolve(0);
     });
   });
-  return { outcome, accepted, claim, catchUp };
+  return { outcome, accepted, claim, catchUp, registeredName: () => registered };
 }
 
 /** What `mlops tune` prints of the version a tuning registered and promoted. */
