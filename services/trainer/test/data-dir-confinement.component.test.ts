@@ -56,6 +56,9 @@ beforeAll(async () => {
   const config = testTrainerConfig(nats.url, dataDir, 'confinement-trainer');
   trainer = createTrainer(config, { bus: natsTrainerBus(bus, config), logger });
   await trainer.start();
+  // The intake's subscription reached the server (it handles a connection's protocol in order): the first request
+  // below finds its responder (a CI run got "no responders" 9 ms after the start).
+  await bus.connection.flush();
 }, 30_000);
 afterAll(async () => {
   await trainer?.stop();
