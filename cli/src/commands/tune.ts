@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type DeadLetter, readStoredEvents, requestReply, watchDeadLetters, watchEvents } from '@mlops/bus';
+import {
+  type DeadLetter,
+  readStoredEvents,
+  requestReply,
+  shownServer,
+  watchDeadLetters,
+  watchEvents,
+} from '@mlops/bus';
 import {
   type Distribution,
   type EventData,
@@ -26,6 +33,7 @@ import {
   stringOptions,
 } from '../options.js';
 import { callPredictor } from '../predictor-http.js';
+import { shellWord } from '../shell-word.js';
 import { runningStackState } from '../stack-defaults.js';
 import { classWeightValue, distributionValue, penaltyValue } from '../tune/hyperparameters.js';
 import { pastOutcome } from '../tune/past-outcome.js';
@@ -227,15 +235,7 @@ export function followCommand(args: readonly string[], tuningId: string): string
 
 /** NATS URLs without their user and password (a printed command must not show them: NATS_USER and friends do). */
 function withoutCredentials(servers: string): string {
-  return servers
-    .split(',')
-    .map((server) => server.replace(/^([a-z][\w+.-]*:\/\/)[^@/]*@/i, '$1'))
-    .join(',');
-}
-
-/** A word as a POSIX shell reads it back: as it is when plain, else in single quotes. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+  return servers.split(',').map(shownServer).join(',');
 }
 
 /**

@@ -12,6 +12,7 @@ import type { MlflowClient } from '@mlops/mlflow';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, stringOptions } from '../options.js';
+import { shellWord } from '../shell-word.js';
 import { defaultDataDir } from '../stack-defaults.js';
 import { statusClient } from '../status/registry.js';
 import { tuneCommand } from './tune.js';
@@ -265,11 +266,6 @@ function printEndpoints(
       `elsewhere:  export MLOPS_DATA_DIR=${shellWord(dataDir)}  (other terminals' mlops commands find this stack)\n`,
     );
   }
-}
-
-/** `text` as one shell word: as it is when it needs no quoting, else in single quotes. */
-function shellWord(text: string): string {
-  return /^[\w./:@%+,=-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** The first Ctrl-C, SIGTERM or SIGHUP: a promise, an abort signal for the start-up, the kill switch, the unhooking. */
