@@ -50,7 +50,11 @@ describe('bad input: malformed tune requests at the trainer intake', () => {
   it('when a valid request follows the corpus, then the trainer still accepts it', async () => {
     const accepted = await stack.tune({ grid: { C: [1], solver: ['lbfgs'] } });
     expect(accepted.trialCount).toBe(1);
-  });
+    // Its version is registered before the next test tunes the same model, which counts on the latest version.
+    await until('its version registered', async () =>
+      (await stack.lastRegisteredTuning()) === accepted.tuningId ? true : undefined,
+    );
+  }, 60_000);
 });
 
 /** Runs `mlops tune` with these arguments on the stack; resolves with its exit code and output. */
