@@ -268,7 +268,7 @@ describe('the predictor with PREDICTOR_WORKERS=2', () => {
     natsServers.push(nats);
     const { base, bus } = await startWorkers(nats.url);
     const received: unknown[] = [];
-    const monitor = bus.serve(SUBJECTS.feedbackReceived, 'workers-test-monitor', async (data) => {
+    const monitor = await bus.serve(SUBJECTS.feedbackReceived, 'workers-test-monitor', async (data) => {
       received.push(JSON.parse(new TextDecoder().decode(data)));
       return { status: 'accepted' as const, accepted: 1, duplicates: 0, errors: [] };
     });

@@ -92,12 +92,15 @@ export interface Bus {
     handlers: EventHandlers<S>,
     options?: ConsumeOptions,
   ): Promise<ConsumerHandle>;
-  /** A core queue subscription answering a request subject of the map; each reply is checked before it is sent. */
+  /**
+   * A core queue subscription answering a request subject of the map; each reply is checked before it is sent.
+   * Resolves once the server has the subscription, so a request sent after it finds a responder.
+   */
   serve<S extends RequestSubject>(
     subject: S,
     queue: string,
     handler: (data: Uint8Array) => Promise<ReplyOf<S>>,
-  ): ConsumerHandle;
+  ): Promise<ConsumerHandle>;
   /**
    * Reads every event of `subject` stored now, oldest first (an ordered consumer, no acks), and resolves when it
    * reached the last one: how a service rebuilds state from a stream at start. Bodies breaking the schema go to
@@ -237,9 +240,11 @@ function createBus(
       const stream = streamOf(Object.keys(handlers) as EventSubject[]);
       return await consumeRaw(stream, durable, dispatchEvent(handlers, durable), consumeOptions);
     },
-    serve(subject, queue, handler) {
+    async serve(subject, queue, handler) {
       const handle = serveRequests(nc, subject, queue, async (data) => checkedReply(subject, await handler(data)), log);
       handles.push(handle);
+      // The round trip after the SUB: the server processes a connection's protocol in order.
+      await nc.flush();
       return handle;
     },
     replayEvents: (subject, handler, replayOptions) => replayEvents(js, jsm, subject, handler, replayOptions),

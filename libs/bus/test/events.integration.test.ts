@@ -180,7 +180,7 @@ describe('consumeEvents', () => {
 describe('requests and watchers', () => {
   it('when a served handler answers, then requestReply returns the checked reply; a malformed answer is a ReplyError', async () => {
     let answerRight = true;
-    const serving = bus.serve(SUBJECTS.tuneRequested, 'q', async (data) =>
+    const serving = await bus.serve(SUBJECTS.tuneRequested, 'q', async (data) =>
       answerRight
         ? { status: 'accepted', tuning_id: new TextDecoder().decode(data), trial_count: 1 }
         : ({ status: 'maybe' } as never),
@@ -192,6 +192,24 @@ describe('requests and watchers', () => {
       ReplyError,
     );
     await serving.stop();
+  });
+
+  it('when serve resolves, then a request from another connection finds the responder at once, every time', async () => {
+    const asker = await connectBus({ servers: nats.url, name: 'events-asker', logger: silent });
+    try {
+      for (let round = 0; round < 25; round++) {
+        const serving = await bus.serve(SUBJECTS.tuneRequested, `q-${round}`, async () => ({
+          status: 'accepted',
+          tuning_id: `tun-${round}`,
+          trial_count: 1,
+        }));
+        const reply = await requestReply(asker.connection, SUBJECTS.tuneRequested, {}, { timeoutMs: 2000 });
+        expect(reply).toMatchObject({ tuning_id: `tun-${round}` });
+        await serving.stop();
+      }
+    } finally {
+      await asker.close();
+    }
   });
 
   it('when a watcher sees a valid and a broken event, then it gets the typed one and is told about the other', async () => {

@@ -116,7 +116,7 @@ export function createMonitor(
       await restoreOutcomes(deps.bus, retrainer);
       await restoreTuningFailures(deps.bus, retrainer, logger);
       await retrainer.resume();
-      requests = serveMonitorRequests(deps.bus, monitor);
+      requests = await serveMonitorRequests(deps.bus, monitor);
       modelEvents = await consumeModelEvents(deps.bus, monitor);
       tuningFailures = await consumeTuningFailures(deps.bus, retrainer);
       consumer = await consumePredictions(deps.bus, monitor, config.window.ms);

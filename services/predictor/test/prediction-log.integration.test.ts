@@ -259,12 +259,10 @@ describe('POST /feedback on a real nats-server', () => {
 
     beforeAll(async () => {
       monitorBus = await connectBus({ servers: nats.url, name: 'stand-in-monitor', logger });
-      handle = monitorBus.serve(SUBJECTS.feedbackReceived, 'monitor-feedback', async (data) => {
+      handle = await monitorBus.serve(SUBJECTS.feedbackReceived, 'monitor-feedback', async (data) => {
         received.push(JSON.parse(new TextDecoder().decode(data)));
         return next;
       });
-      // The subscription reaches the server before the first request (else the predictor may meet no responder).
-      await monitorBus.connection.flush();
     });
     afterAll(async () => {
       await handle?.stop();

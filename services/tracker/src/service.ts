@@ -56,7 +56,7 @@ export function createTracker(
         modelMoves,
         logger: logger.child({ module: 'events' }),
       });
-      requests = serveRegistryRequests({
+      requests = await serveRegistryRequests({
         bus: deps.bus,
         registry,
         modelMoves,

@@ -36,8 +36,7 @@ beforeAll(async () => {
     bus: trackerBus,
     logger,
   });
-  await tracker.start();
-  await trackerBus.connection.flush(); // its subscriptions are on the server before the first request
+  await tracker.start(); // its subscriptions are on the server when this resolves
 }, 60_000);
 
 afterAll(async () => {

@@ -32,7 +32,7 @@ export function createTrainer(
     async start() {
       await deps.bus.provision();
       running = [
-        startIntake(
+        await startIntake(
           deps.bus,
           {
             check: (path) => checkDatasetFile(config.dataDir, path),

@@ -16,7 +16,7 @@ function recordingBus(workMs: number) {
   });
   const bus = {
     provision: async () => {},
-    serveTuneRequests: () => part('intake'),
+    serveTuneRequests: async () => part('intake'),
     consumeWork: () => part('work', workMs),
     consumeTrials: () => part('trials'),
     close: async () => void told.push('bus closed'),

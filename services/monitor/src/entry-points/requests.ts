@@ -15,13 +15,13 @@ import type { Monitor } from '../domain/monitor.js';
  * Answers `feedback.received` (labels), `monitor.status` (what the monitor knows), `monitor.retrain` (a retrain
  * by hand) and `monitor.history` (past retrains), each a core request.
  */
-export function serveMonitorRequests(bus: Bus, monitor: Monitor): ConsumerHandle[] {
-  return [
+export async function serveMonitorRequests(bus: Bus, monitor: Monitor): Promise<ConsumerHandle[]> {
+  return await Promise.all([
     bus.serve(SUBJECTS.feedbackReceived, 'monitor-feedback', async (data) => await answerFeedback(monitor, data)),
     bus.serve(SUBJECTS.monitorStatus, 'monitor-status', async (data) => await answerStatus(monitor, data)),
     bus.serve(SUBJECTS.monitorRetrain, 'monitor-retrain', async (data) => await answerRetrain(monitor, data)),
     bus.serve(SUBJECTS.monitorHistory, 'monitor-history', async (data) => answerHistory(monitor, data)),
-  ];
+  ]);
 }
 
 /** Past retrains, newest first; a body that is not a history request is refused with why. */

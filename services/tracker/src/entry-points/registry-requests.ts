@@ -28,9 +28,9 @@ export interface RegistryDeps {
  * Answers `registry.models`, `registry.promote` and `registry.rollback` (core request/reply, so `nats request`
  * works as well as the CLI). A move of the champion is announced with `model.registered`, as the gate's are.
  */
-export function serveRegistryRequests(deps: RegistryDeps): ConsumerHandle[] {
+export async function serveRegistryRequests(deps: RegistryDeps): Promise<ConsumerHandle[]> {
   const { bus, registry } = deps;
-  return [
+  return await Promise.all([
     bus.serve(SUBJECTS.registryModels, QUEUE, async (body) => {
       const request = parse(SUBJECTS.registryModels, body);
       return request.ok ? await listVersions(registry, request.value) : request.refusal;
@@ -51,7 +51,7 @@ export function serveRegistryRequests(deps: RegistryDeps): ConsumerHandle[] {
         announce(deps, await rollback(registry, request.value, new Date())),
       );
     }),
-  ];
+  ]);
 }
 
 type Refusal = { status: 'rejected'; errors: { path: string; message: string }[] };

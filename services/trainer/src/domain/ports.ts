@@ -25,8 +25,11 @@ export interface TrainerBus {
   storeTuning(
     work: TuningRequested['data'],
   ): Promise<{ stored: true } | { stored: false; holder: TuneRequest | undefined }>;
-  /** Answers `tune.requested` (core request/reply); a message without reply subject is handled all the same. */
-  serveTuneRequests(handle: (body: Uint8Array) => Promise<TuneReply>): Stoppable;
+  /**
+   * Answers `tune.requested` (core request/reply); a message without reply subject is handled all the same.
+   * Resolves once the server routes requests to it.
+   */
+  serveTuneRequests(handle: (body: Uint8Array) => Promise<TuneReply>): Promise<Stoppable>;
   /**
    * Consumes the durable work queue, one parsed tuning at a time; a handler error is retried later, and dead-lettered
    * when `delivery.lastAttempt` said no delivery was left.

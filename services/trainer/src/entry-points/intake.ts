@@ -22,12 +22,12 @@ type CsvDatasetSpec = Extract<TuneRequest['dataset'], { kind: 'csv' }>;
  * the durable `tuning.requested` queue, records rejections as `tune.rejected`, and answers the reply subject if any.
  * Accepted is only said after JetStream acknowledged the stored request.
  */
-export function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger) {
+export async function startIntake(bus: TrainerBus, files: DatasetFiles, logger: Logger) {
   const checkDataset: DatasetCheck = async ({ dataset, append_training: appended }: TuneRequest) => [
     ...(dataset.kind === 'csv' ? await csvDatasetProblems(files, dataset) : []),
     ...(appended?.kind === 'csv' ? (await csvDatasetProblems(files, appended)).map(underAppendTraining) : []),
   ];
-  return bus.serveTuneRequests(async (body) => {
+  return await bus.serveTuneRequests(async (body) => {
     const sent = await decideTuneRequest(body, checkDataset);
     const asSent = sent.accepted ? sent.request : undefined;
     const claim = await claimTuningId(bus, await withPinnedCsvs(sent, files), Date.now(), asSent);
