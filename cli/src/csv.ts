@@ -1,5 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import {
+  CSV_DELIMITERS,
+  type CsvDelimiter,
+  type CsvFormat,
+  DECIMAL_MARKS,
+  type DecimalMark,
   type DenseMatrix,
   decodeCsvBytes,
   formatDatasetCsv,
@@ -10,14 +15,41 @@ import {
 } from '@mlops/ml';
 import { UsageError } from './errors.js';
 
+/** Help lines of `--delimiter` and `--decimal`, for the usage of the commands that read a CSV. */
+export const CSV_FORMAT_USAGE =
+  "[--delimiter ','|';'|tab|'|'] (between cells; ',' by default) [--decimal .|,] (the numbers' decimal mark)";
+
+/**
+ * The CSV format `--delimiter` (`tab` or `\t` for a tab) and `--decimal` name, checked: an unknown value, or a
+ * decimal comma in a comma-separated file, is a usage error.
+ */
+export function csvFormatOption(values: { delimiter?: unknown; decimal?: unknown }): CsvFormat {
+  const given = values.delimiter === 'tab' || values.delimiter === '\\t' ? '\t' : values.delimiter;
+  const delimiter = given === undefined ? undefined : oneOf(given, CSV_DELIMITERS, 'delimiter');
+  const decimal = values.decimal === undefined ? undefined : oneOf(values.decimal, DECIMAL_MARKS, 'decimal');
+  if (decimal === ',' && (delimiter ?? ',') === ',')
+    throw new UsageError("--decimal , needs another delimiter between cells, e.g. --delimiter ';'");
+  return { ...(delimiter === undefined ? {} : { delimiter }), ...(decimal === undefined ? {} : { decimal }) };
+}
+
+function oneOf<T extends CsvDelimiter | DecimalMark>(value: unknown, allowed: readonly T[], flag: string): T {
+  if (allowed.includes(value as T)) return value as T;
+  const shown = allowed.map((v) => (v === '\t' ? 'tab' : `'${v}'`)).join(', ');
+  throw new UsageError(`--${flag} is one of ${shown}, got ${JSON.stringify(value)}`);
+}
+
 /** Reads a numeric CSV with a header row; errors name the file, line and column. */
-export async function readNumericCsv(path: string, target: string): Promise<NumericTable> {
-  return parseNumericCsv(await readText(path), target, path);
+export async function readNumericCsv(path: string, target: string, format: CsvFormat = {}): Promise<NumericTable> {
+  return parseNumericCsv(await readText(path), target, path, format);
 }
 
 /** Reads a CSV as raw typed columns (numbers, text, missing cells), for table models. */
-export async function readRawCsv(path: string, textColumns: readonly string[] = []): Promise<RawTable> {
-  return readRawTable(await readText(path), { source: path, textColumns });
+export async function readRawCsv(
+  path: string,
+  textColumns: readonly string[] = [],
+  format: CsvFormat = {},
+): Promise<RawTable> {
+  return readRawTable(await readText(path), { source: path, textColumns, ...format });
 }
 
 /** Writes X and y as CSV with the header `x0..x{d-1},y`. */

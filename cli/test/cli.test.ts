@@ -119,6 +119,23 @@ describe('mlops fit', () => {
     expect(out).toMatchObject({ n_iter: 6, converged: true, metrics: { accuracy: 0.855 } });
   });
 
+  it('when the split is saved with semicolons and decimal commas, then --delimiter and --decimal fit it to the same model', async () => {
+    const european = async (name: string) => {
+      const text = await readFile(join(dir, `seed.${name}.csv`), 'utf8');
+      await writeFile(join(dir, `eu.${name}.csv`), text.replaceAll(',', ';').replaceAll('.', ','));
+    };
+    await european('train');
+    await european('test');
+    const fit = async (prefix: string, ...format: string[]) =>
+      await run('fit', '--csv', `${prefix}.train.csv`, '--test-csv', `${prefix}.test.csv`, '--C', '1', ...format);
+    const plain = await fit('seed');
+    const said = await fit('eu', '--delimiter', ';', '--decimal', ',');
+    expect(said.code).toBe(0);
+    expect(JSON.parse(said.stdout)).toEqual(JSON.parse(plain.stdout));
+    const unsaid = await fit('eu', '--delimiter', ';');
+    expectOneLineFailure(unsaid, /eu\.train\.csv:2: column "x0" holds "-?\d+,\d+(e-?\d+)?", not a finite number/);
+  });
+
   it('when the solver does not converge, then stdout says converged false and stderr carries the warning', async () => {
     const result = await run(
       'fit',
@@ -424,6 +441,32 @@ describe('mlops tune flags checked before anything is sent', () => {
       tuning_id: 't',
       dataset: { kind: 'csv', path: 'a.csv', target: 'y' },
     });
+  });
+
+  it('when --delimiter and --decimal describe the CSV, then the request says so; a wrong value or a decimal comma between commas is refused', async () => {
+    expect(tuneRequestOf(['--tuning-id', 't', '--csv', 'a.csv', '--delimiter', 'tab', '--decimal', ','])).toEqual({
+      tuning_id: 't',
+      dataset: { kind: 'csv', path: 'a.csv', delimiter: '\t', decimal: ',' },
+    });
+    expect(tuneRequestOf(['--tuning-id', 't', '--csv', 'a.csv', '--delimiter', ';']).dataset).toEqual({
+      kind: 'csv',
+      path: 'a.csv',
+      delimiter: ';',
+    });
+    for (const [args, message] of [
+      [['--csv', 'a.csv', '--delimiter', ':'], /--delimiter is one of ',', ';', tab, '\|', got ":"/],
+      [
+        ['--csv', 'a.csv', '--decimal', ','],
+        /--decimal , needs another delimiter between cells, e\.g\. --delimiter ';'/,
+      ],
+      [['--delimiter', ';'], /--delimiter describe a CSV table: add --csv PATH/],
+    ] as const) {
+      const result = await run('tune', '--nats', 'nats://127.0.0.1:1', ...args);
+      expectOneLineFailure(result, message);
+      expect(result.code).toBe(2);
+    }
+    const features = await run('predict', '--url', 'http://127.0.0.1:1', '--features', '[[1]]', '--delimiter', ';');
+    expectOneLineFailure(features, /--delimiter and --decimal describe a CSV: add --csv FILE/);
   });
 });
 

@@ -6,7 +6,7 @@ import {
   SOLVERS,
   type SolverName,
 } from '@mlops/ml';
-import { readNumericCsv } from '../csv.js';
+import { CSV_FORMAT_USAGE, csvFormatOption, readNumericCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, numberOption, parseFlags, type RawOptions, requiredString, stringOptions } from '../options.js';
@@ -16,6 +16,7 @@ import { classWeightValue, penaltyValue } from '../tune/hyperparameters.js';
 export const FIT_USAGE = `usage: mlops fit --csv FILE.csv [--target y] [--solver lbfgs|liblinear|saga] [--C 1.0]
   [--tol 1e-4] [--max-iter 100] [--random-state S] [--no-intercept] [--intercept-scaling 1.0]
   [--penalty l2|l1|elasticnet|none] [--l1-ratio R] [--class-weight balanced|0:1,1:3] [--test-csv FILE.csv]
+  ${CSV_FORMAT_USAGE} (both files)
   l1: liblinear or saga; elasticnet: saga with --l1-ratio in [0, 1]; none: lbfgs or saga (scikit-learn's rules).
 Prints one JSON object: coef, intercept, n_iter, converged (and metrics on --test-csv).`;
 
@@ -32,6 +33,8 @@ const FLAGS = [
   'class-weight',
   'intercept-scaling',
   'test-csv',
+  'delimiter',
+  'decimal',
 ] as const;
 
 /** `mlops fit`: one LogisticRegression fit on a CSV, printed as JSON; warnings go to stderr. */
@@ -45,9 +48,10 @@ export async function fitCommand(args: string[], io: CliIo): Promise<number> {
   const target = typeof values.target === 'string' ? values.target : 'y';
   const testCsv = values['test-csv'];
   const params = modelParams(values);
-  const train = await readNumericCsv(resolve(io.cwd, requiredString(values, 'csv')), target);
+  const format = csvFormatOption(values);
+  const train = await readNumericCsv(resolve(io.cwd, requiredString(values, 'csv')), target, format);
   const testPath = typeof testCsv === 'string' ? resolve(io.cwd, testCsv) : undefined;
-  const test = testPath === undefined ? undefined : await readNumericCsv(testPath, target);
+  const test = testPath === undefined ? undefined : await readNumericCsv(testPath, target, format);
   if (test !== undefined && test.featureNames.join() !== train.featureNames.join()) {
     throw new UsageError(`${testPath}: feature columns differ from the training CSV`, 1);
   }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Category, categoryAt, isMissing, missingCount, type RawColumn, type RawTable } from '@mlops/ml';
 import { isDecimalNumber } from '@mlops/service-kit';
-import { readRawCsv } from '../csv.js';
+import { CSV_FORMAT_USAGE, csvFormatOption, readRawCsv } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseFlags, stringOptions } from '../options.js';
@@ -10,6 +10,7 @@ import { recordedStackEndpoints } from '../stack-defaults.js';
 
 /** Help text for `mlops predict`. */
 export const PREDICT_USAGE = `usage: mlops predict [--url http://127.0.0.1:8080] (--features '[[x0, ...], ...]' | --csv FILE.csv [--target y])
+  ${CSV_FORMAT_USAGE}
 Sends rows to the predictor's POST /predict and prints its JSON answer. A CSV's columns are found by name, in any
 order: the target column (--target, default y when present) is dropped, and the others must be the served model's
 features (a model trained on a CSV table takes its raw columns and ignores others), or the command names the missing
@@ -17,7 +18,7 @@ features (a model trained on a CSV table takes its raw columns and ignores other
 the predictor mlops up recorded in $MLOPS_DATA_DIR/stack.json (else in data/stack.json), else http://127.0.0.1:8080.
 A predictor started with PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
 
-const FLAGS = ['url', 'features', 'csv', 'target'] as const;
+const FLAGS = ['url', 'features', 'csv', 'target', 'delimiter', 'decimal'] as const;
 
 /** `mlops predict`: score rows with the running predictor. */
 export async function predictCommand(args: string[], io: CliIo): Promise<number> {
@@ -169,11 +170,16 @@ async function bodyFrom(
   if ((values.features === undefined) === (values.csv === undefined)) {
     throw new UsageError(`give exactly one of --features or --csv\n${PREDICT_USAGE}`);
   }
-  if (values.csv === undefined) return { features: featuresOption(values.features ?? '') };
+  const format = csvFormatOption(values);
+  if (values.csv === undefined) {
+    if (Object.keys(format).length > 0)
+      throw new UsageError('--delimiter and --decimal describe a CSV: add --csv FILE');
+    return { features: featuresOption(values.features ?? '') };
+  }
   const file = values.csv;
   const inputs = await servedInputs(base, io.env);
   // A model's text column is sent as the file writes it, even where every cell looks like a number ("0101").
-  const table = await readRawCsv(resolve(io.cwd, file), inputs.textColumns);
+  const table = await readRawCsv(resolve(io.cwd, file), inputs.textColumns, format);
   const names = table.columns.map((c) => c.name);
   if (values.target !== undefined && !names.includes(values.target))
     throw new UsageError(`${file}: --target "${values.target}" is not a column (columns: ${names.join(', ')})`, 1);

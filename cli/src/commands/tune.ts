@@ -21,6 +21,7 @@ import {
 } from '@mlops/contracts';
 import { pidAlive, type StackState } from '@mlops/local-stack';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { CSV_FORMAT_USAGE, csvFormatOption } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli, connectionLost, endConnection } from '../nats-connection.js';
@@ -50,6 +51,7 @@ export const TUNE_USAGE = `usage: mlops tune [--nats nats://127.0.0.1:4222] [--C
   [--test-size 0.2] (a fraction in (0, 1) or a row count) [--split-random-state 42] [--stratify] (the train/test split)
   [--penalty l2,l1,elasticnet,none] [--l1-ratio 0.2,0.8] (elasticnet only; pairs a solver cannot fit are skipped)
   [--class-weight balanced|none|0:1,1:3] (repeat the flag for more values; keys: class values or text labels)
+  CSV files: ${CSV_FORMAT_USAGE}
   CSV tables: [--exclude a,b] [--categorical a,b] [--numeric a,b] (column roles over the inferred ones)
   [--scale true,false] [--impute mean,median,most_frequent,constant] [--categorical-missing most_frequent,category]
 Publishes a tune request, shows progress as runs finish, prints the results table and the registered version.
@@ -79,6 +81,8 @@ const FLAGS = [
   'top-k',
   'test-size',
   'split-random-state',
+  'delimiter',
+  'decimal',
 ] as const;
 
 /** Flags that take a comma-separated list: repeats add up (`--C 1 --C 10` is `--C 1,10`). */
@@ -340,7 +344,7 @@ function timeoutOf(values: RawOptions): number {
 }
 
 /** Flags that describe a CSV table: without `--csv` they would be dropped and the synthetic data set trained. */
-const CSV_ONLY_FLAGS = ['target', 'exclude', 'categorical', 'numeric'] as const;
+const CSV_ONLY_FLAGS = ['target', 'exclude', 'categorical', 'numeric', 'delimiter', 'decimal'] as const;
 
 function buildRequest(
   values: RawOptions,
@@ -380,6 +384,7 @@ function buildRequest(
       path: values.csv,
       ...(typeof values.target === 'string' ? { target: values.target } : {}),
       ...(Object.keys(columns).length > 0 ? { columns } : {}),
+      ...csvFormatOption(values),
     };
   }
   const split = splitOf(values);

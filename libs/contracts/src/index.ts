@@ -187,6 +187,8 @@ export type {
 export {
   CATEGORICAL_MISSING_MODES,
   ColumnOverridesSchema,
+  CSV_DECIMAL_MARKS,
+  CSV_DELIMITERS,
   CSV_FEATURE_MODES,
   CV_FOLDS,
   DatasetSpecSchema,

@@ -77,6 +77,11 @@ export const ColumnOverridesSchema = z.strictObject({
 /** How a CSV's columns become model inputs: a table preprocessed per trial, or a matrix of numbers used as they are. */
 export const CSV_FEATURE_MODES = ['table', 'matrix'] as const;
 
+/** The separators a CSV's cells may have: comma (RFC 4180, the default), semicolon, tab or pipe. */
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+/** The decimal marks a CSV's numbers may have: a point (the default) or a comma. */
+export const CSV_DECIMAL_MARKS = ['.', ','] as const;
+
 /** A CSV file with a header row, read by the trainer from its data directory. */
 export const CsvDatasetSchema = z
   .strictObject({
@@ -90,6 +95,14 @@ export const CsvDatasetSchema = z
         'table: column roles inferred, each trial imputes, scales and one-hot encodes; matrix: every column but the target is a finite number in every row (no missing cell), used as it is in file order like the synthetic data set',
       ),
     columns: ColumnOverridesSchema.optional().describe('table only: corrections to the inferred column roles'),
+    delimiter: z
+      .enum(CSV_DELIMITERS)
+      .optional()
+      .describe('the separator between cells (pandas\' sep): ",", ";", "\\t" or "|"; "," when absent'),
+    decimal: z
+      .enum(CSV_DECIMAL_MARKS)
+      .optional()
+      .describe('the decimal mark of the numbers (pandas\' decimal): "." when absent; with ",", "1,5" is 1.5'),
     digest: z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the file: 64 lowercase hex characters')
@@ -97,6 +110,10 @@ export const CsvDatasetSchema = z
       .describe("SHA-256 (hex) of the file's bytes: a file whose bytes hash differently is refused"),
   })
   .superRefine((dataset, ctx) => {
+    if (dataset.decimal === ',' && (dataset.delimiter ?? ',') === ',') {
+      const message = 'a decimal comma needs another delimiter between cells, e.g. ";"';
+      ctx.addIssue({ code: 'custom', path: ['decimal'], message });
+    }
     if (dataset.features !== 'matrix') return;
     for (const role of ['exclude', 'categorical', 'numeric'] as const) {
       if (dataset.columns?.[role] === undefined) continue;

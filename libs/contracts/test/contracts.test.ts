@@ -202,6 +202,29 @@ describe('CSV data sets as a matrix, and pinned by digest', () => {
     });
   });
 
+  it('when a CSV names its delimiter and decimal mark, then both are kept; a decimal comma between commas or another separator is refused', () => {
+    const csv = { kind: 'csv', path: 'eu.csv' } as const;
+    expect(parseTuneRequest({ dataset: { ...csv, delimiter: ';', decimal: ',' } })).toMatchObject({
+      ok: true,
+      request: { dataset: { delimiter: ';', decimal: ',' } },
+    });
+    expect(parseTuneRequest({ dataset: { ...matrix, delimiter: '\t' } }).ok).toBe(true);
+    const message = 'a decimal comma needs another delimiter between cells, e.g. ";"';
+    for (const dataset of [
+      { ...csv, decimal: ',' },
+      { ...csv, delimiter: ',', decimal: ',' },
+    ])
+      expect(parseTuneRequest({ dataset })).toEqual({ ok: false, errors: [{ path: 'dataset.decimal', message }] });
+    expect(parseTuneRequest({ dataset: { ...csv, delimiter: ':' } })).toMatchObject({
+      ok: false,
+      errors: [{ path: 'dataset.delimiter' }],
+    });
+    expect(parseTuneRequest({ dataset: { ...csv, decimal: "'" } })).toMatchObject({
+      ok: false,
+      errors: [{ path: 'dataset.decimal' }],
+    });
+  });
+
   it('when a matrix CSV is pinned by digest, then both are kept and its trials carry no preprocessing', () => {
     const parsed = parseTuneRequest({ dataset: { ...matrix, digest: sha256 }, grid: { C: [1], solver: ['lbfgs'] } });
     expect(parsed).toMatchObject({ ok: true, request: { dataset: { features: 'matrix', digest: sha256 } } });

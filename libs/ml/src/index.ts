@@ -56,8 +56,17 @@ export { featureDrift, preparedFeatureDrift, windowDrift } from './drift/window-
 export { InvalidDataError, InvalidParameterError, MlError, NotFittedError, NumericalError } from './errors.js';
 export type { NumericTable } from './io/csv.js';
 export { formatDatasetCsv, parseNumericCsv } from './io/csv.js';
-export type { CsvRecord } from './io/csv-reader.js';
-export { CsvSyntaxError, decodeCsvBytes, isBlankRecord, readCsv, readCsvRecords } from './io/csv-reader.js';
+export type { CsvFormat, DecimalMark } from './io/csv-format.js';
+export { DECIMAL_MARKS } from './io/csv-format.js';
+export type { CsvDelimiter, CsvRecord } from './io/csv-reader.js';
+export {
+  CSV_DELIMITERS,
+  CsvSyntaxError,
+  decodeCsvBytes,
+  isBlankRecord,
+  readCsv,
+  readCsvRecords,
+} from './io/csv-reader.js';
 export type { ClassWeight } from './linear/class-weight.js';
 export { computeClassWeights } from './linear/class-weight.js';
 export type { FitSummary, LogisticRegressionState } from './linear/logistic-regression.js';

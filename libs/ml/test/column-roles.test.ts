@@ -49,6 +49,26 @@ describe('readRawTable', () => {
     expect(readRawTable('a,y\n1,0\ninfinite,1\n').columns[0]?.kind).toBe('text');
   });
 
+  it('when a file is separated by semicolons with decimal commas, then it is typed as pandas.read_csv(sep=";", decimal=",") types it', () => {
+    // pandas: a float64, an object column ("1.5" is no number with a decimal comma), a float64 in exponent form.
+    const text = 'a;b;c;d\n1,5;1.5;x,y;1e3\n2,25;2;3;-1,5e2\n';
+    const table = readRawTable(text, { delimiter: ';', decimal: ',' });
+    const [a, b, c, d] = table.columns;
+    expect(a).toEqual({ name: 'a', kind: 'number', values: Float64Array.from([1.5, 2.25]) });
+    expect(b).toEqual({ name: 'b', kind: 'text', values: ['1.5', '2'] });
+    expect(c).toEqual({ name: 'c', kind: 'text', values: ['x,y', '3'] });
+    expect(d).toEqual({ name: 'd', kind: 'number', values: Float64Array.from([1000, -150]) });
+    // The same file read with a decimal point: the comma cells are text, as pandas' default reads them.
+    expect(readRawTable(text, { delimiter: ';' }).columns.map((col) => col.kind)).toEqual([
+      'text',
+      'number',
+      'text',
+      'text',
+    ]);
+    const tabs = readRawTable('a\tb\n1\t 2,5 \n', { delimiter: '\t', decimal: ',' });
+    expect(tabs.columns[1]).toEqual({ name: 'b', kind: 'number', values: Float64Array.from([2.5]) });
+  });
+
   it('when a header names a column twice or leaves one unnamed, then the error names it', () => {
     expect(() => readRawTable('a,b,a\n1,2,3\n', { source: 'c.csv' })).toThrow(
       'c.csv: column "a" is named twice in the header',
@@ -138,6 +158,11 @@ describe('inferColumnRoles', () => {
     const typo = readRawTable('a,b,y\n1.5,x,0\n2,y,1\n89,40,z,0\n'.replace('89,40', '"89,40"'));
     expect(() => inferColumnRoles(typo, 'y', { numeric: ['a'] })).toThrow(
       'columns.numeric: "a" holds text ("89,40" in data row 3), not numbers',
+    );
+    // With a decimal comma the cell that is no number is the one with a point.
+    const pointed = readRawTable('a;y\n1,5;0\n2.5;1\n', { delimiter: ';', decimal: ',' });
+    expect(() => inferColumnRoles(pointed, 'y', { numeric: ['a'] }, ',')).toThrow(
+      'columns.numeric: "a" holds text ("2.5" in data row 2), not numbers',
     );
   });
 

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvSyntaxError, decodeCsvBytes, readCsv, readPlain, readQuoted } from '../src/io/csv-reader.js';
+import {
+  CSV_DELIMITERS,
+  type CsvDelimiter,
+  CsvSyntaxError,
+  decodeCsvBytes,
+  readCsv,
+  readPlain,
+  readQuoted,
+} from '../src/io/csv-reader.js';
 
 const cellsOf = (text: string) => readCsv(text).map((record) => record.cells);
 
@@ -131,10 +139,48 @@ describe('readCsv: malformed input', () => {
   });
 });
 
+describe('readCsv: other delimiters', () => {
+  it('when cells are separated by semicolons, tabs or pipes, then they split there and a quoted cell keeps its separator', () => {
+    expect(readCsv('a;b\n1,5;"x;y"\n', ';').map((r) => r.cells)).toEqual([
+      ['a', 'b'],
+      ['1,5', 'x;y'],
+    ]);
+    expect(readCsv('a\tb\r\n1\t2,3\r\n', '\t').map((r) => r.cells)).toEqual([
+      ['a', 'b'],
+      ['1', '2,3'],
+    ]);
+    expect(readCsv('a|b\n"1|2"|3', '|').map((r) => r.cells)).toEqual([
+      ['a', 'b'],
+      ['1|2', '3'],
+    ]);
+    expect(readCsv('a;b\n1,2;3').map((r) => r.cells)).toEqual([['a;b'], ['1', '2;3']]);
+  });
+
+  it('when a quoted cell is broken in a semicolon file, then the error names its line and column', () => {
+    const error = captureError(() => readCsv('a;b;c\n1;2;"x"y\n', ';'));
+    expect(error).toBeInstanceOf(CsvSyntaxError);
+    expect((error as CsvSyntaxError).message).toMatch(/^line 2, column 3: /);
+  });
+
+  it('when any table is written with any delimiter, then it reads back the same cells, by both paths alike', () => {
+    fc.assert(
+      fc.property(table, layout, fc.constantFrom(...CSV_DELIMITERS), (rows, options, delimiter) => {
+        const text = writeCsv(rows, options, delimiter);
+        expect(readCsv(text, delimiter).map((record) => record.cells)).toEqual(rows);
+        if (!text.includes('"')) expect(readPlain(text, delimiter)).toEqual(readQuoted(text, delimiter));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 /** Any cell: RFC 4180's special characters, a BOM and unicode (no lone surrogates: text decoded from UTF-8 has none). */
 const cell = fc
   .array(
-    fc.oneof(fc.constantFrom(',', '"', '\r', '\n', '\r\n', ' ', '\ufeff', 'é', '😀'), fc.string({ unit: 'binary' })),
+    fc.oneof(
+      fc.constantFrom(',', ';', '\t', '|', '"', '\r', '\n', '\r\n', ' ', '\ufeff', 'é', '😀'),
+      fc.string({ unit: 'binary' }),
+    ),
     {
       maxLength: 4,
     },
@@ -144,13 +190,17 @@ const table = fc.array(fc.array(cell, { minLength: 1, maxLength: 6 }), { maxLeng
 const layout = fc.record({ quoteAll: fc.boolean(), crlf: fc.boolean(), finalBreak: fc.boolean(), bom: fc.boolean() });
 
 /** RFC 4180's writer: quotes (doubling quotes) what needs it, or every cell; a lone empty cell is always quoted. */
-function writeCsv(rows: string[][], options: { quoteAll: boolean; crlf: boolean; finalBreak: boolean; bom: boolean }) {
+function writeCsv(
+  rows: string[][],
+  options: { quoteAll: boolean; crlf: boolean; finalBreak: boolean; bom: boolean },
+  delimiter: CsvDelimiter = ',',
+) {
   const quote = (value: string, row: string[]) =>
-    options.quoteAll || /[",\r\n]|^\ufeff/.test(value) || (row.length === 1 && value === '')
+    options.quoteAll || /["\r\n]|^\ufeff/.test(value) || value.includes(delimiter) || (row.length === 1 && value === '')
       ? `"${value.replaceAll('"', '""')}"`
       : value;
   const eol = options.crlf ? '\r\n' : '\n';
-  const body = rows.map((row) => row.map((value) => quote(value, row)).join(',')).join(eol);
+  const body = rows.map((row) => row.map((value) => quote(value, row)).join(delimiter)).join(eol);
   return `${options.bom ? '\ufeff' : ''}${body}${options.finalBreak && rows.length > 0 ? eol : ''}`;
 }
 

@@ -25,6 +25,19 @@ const asPlain = (table: ReturnType<typeof parseNumericCsv>) => ({
 });
 
 describe('parseNumericCsv', () => {
+  it('when the file is separated by semicolons with decimal commas, then it is read so; a point is then no number', () => {
+    const text = 'a;b;y\n1,5;-2e-1;0\n3;0,25;1\n';
+    expect(asPlain(parseNumericCsv(text, 'y', 'eu.csv', { delimiter: ';', decimal: ',' }))).toEqual({
+      featureNames: ['a', 'b'],
+      X: [1.5, -0.2, 3, 0.25],
+      y: [0, 1],
+    });
+    expect(() => parseNumericCsv('a;y\n1.5;0\n', 'y', 'eu.csv', { delimiter: ';', decimal: ',' })).toThrow(
+      'eu.csv:2: column "a" holds "1.5", not a finite number with a decimal comma',
+    );
+    expect(asPlain(parseNumericCsv('a|y\n1.5|0\n', 'y', 'p.csv', { delimiter: '|' })).X).toEqual([1.5]);
+  });
+
   it('when cells and names are quoted, hold commas or sit among blank lines, then the table is read', () => {
     const text = '\ufeff"a,1", b ,y\r\n\r\n"1.5",-2,0\n  \n3," 4e-1 ",1';
     expect(asPlain(parseNumericCsv(text, 'y'))).toEqual({

@@ -36,7 +36,7 @@ export function createTrainer(
           deps.bus,
           {
             check: (path) => checkDatasetFile(config.dataDir, path),
-            header: (path) => readCsvHeader(config.dataDir, path),
+            header: (path, delimiter) => readCsvHeader(config.dataDir, path, delimiter),
             sha256: (path) => datasetFileSha256(config.dataDir, path),
           },
           logger.child({ module: 'intake' }),

@@ -163,14 +163,19 @@ describe('headerProblems of a matrix CSV', () => {
     expect(headerProblems(header, spec('matrix'))).toEqual([]);
   });
 
-  it('when the header reads as one column holding semicolons, then the missing target says the file seems separated by ";"', () => {
+  it('when the header reads as one column holding semicolons, then the missing target says the file seems separated by ";" and how to say so', () => {
     const [problem] = headerProblems(['age;income;label'], spec('table'));
     expect(problem).toEqual({
       path: 'dataset.target',
       message:
-        'no column named "y" (columns: age;income;label): the header reads as one column, so the file seems separated by ";"; save it with commas',
+        'no column named "y" (columns: age;income;label): the header reads as one column, so the file seems separated by ";"; say so with "delimiter": ";" (mlops tune --delimiter \';\')',
     });
-    expect(headerProblems(['age\tlabel'], spec('table'))[0]?.message).toMatch(/seems separated by tabs/);
+    expect(headerProblems(['age\tlabel'], spec('table'))[0]?.message).toMatch(
+      /seems separated by "\\t"; say so with "delimiter": "\\t" \(mlops tune --delimiter tab\)$/,
+    );
+    // A file said to be separated by semicolons whose header holds commas: the hint names the comma.
+    const said = { ...spec('table'), delimiter: ';' } as const;
+    expect(headerProblems(['age,label'], said)[0]?.message).toMatch(/seems separated by ","/);
     expect(headerProblems(['age', 'label'], spec('table'))[0]?.message).toBe(
       'no column named "y" (columns: age, label)',
     );

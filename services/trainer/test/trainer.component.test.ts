@@ -22,6 +22,15 @@ const matrixCsv = (() => {
   const { X, y } = makeClassification({ nSamples: 100, nFeatures: 4, nInformative: 2, randomState: 5 });
   return formatDatasetCsv(X, y);
 })();
+/** A churn table as a spreadsheet in a German locale saves it: semicolons between cells, decimal commas. */
+const semicolonCsv = (() => {
+  const lines = ['plan;charges;tenure;churned'];
+  for (let i = 0; i < 60; i++) {
+    const charges = (20 + ((i * 37) % 100) + 0.25).toFixed(2).replace('.', ',');
+    lines.push(`${['basic', 'plus', 'pro'][i % 3]};${charges};${1 + ((i * 13) % 72)};${i % 2 === 0 ? 'yes' : 'no'}`);
+  }
+  return `${lines.join('\n')}\n`;
+})();
 
 function collect(subject: string): { data: Record<string, unknown> }[] {
   const seen: { data: Record<string, unknown> }[] = [];
@@ -47,6 +56,8 @@ beforeAll(async () => {
   await writeFile(join(dataDir, 'ragged.csv'), 'a,b,y\n1,2,0\n3,4\n');
   await writeFile(join(dataDir, 'customers.csv'), 'customer_id,plan,plan,churned\nC1,basic,pro,yes\n');
   await writeFile(join(dataDir, 'retrain.csv'), matrixCsv);
+  await writeFile(join(dataDir, 'semicolons.csv'), semicolonCsv);
+  await writeFile(join(dataDir, 'tabs.csv'), matrixCsv.replaceAll(',', '\t').replaceAll('.', ','));
   const logger = createLogger({ service: 'trainer-test', level: 'silent' });
   const bus = await connectBus({ servers: nats.url, name: 'trainer-test', logger });
   const config = testTrainerConfig(nats.url, dataDir, 'trainer-test');
@@ -210,6 +221,37 @@ describe('trainer on tune.requested', () => {
         message: '"id" is not a column (columns: customer_id, plan, plan, churned)',
       },
     ]);
+  });
+
+  it('when a CSV separated by semicolons with decimal commas says so, then it is tuned with its numbers read; unsaid, the intake refuses it with the hint', async () => {
+    const dataset = { kind: 'csv', path: 'semicolons.csv', target: 'churned', delimiter: ';', decimal: ',' };
+    const started = collect(SUBJECTS.tuningStarted);
+    const done = collect(SUBJECTS.tuningCompleted);
+    const grid = { C: [1], solver: ['lbfgs'] };
+    const body = JSON.stringify({ tuning_id: 'semicolons-1', dataset, grid });
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    expect(reply).toMatchObject({ status: 'accepted', tuning_id: 'semicolons-1', trial_count: 1 });
+    await until(() => done.length >= 1);
+    expect(done[0]?.data).toMatchObject({ tuning_id: 'semicolons-1', completed: 1, failed: 0 });
+    const summary = started[0]?.data.dataset as { columns: unknown; input_example: unknown[][] };
+    expect(summary.columns).toMatchObject({ numeric: ['charges', 'tenure'], categorical: ['plan'] });
+    expect(summary.input_example.flat().filter((cell) => typeof cell === 'number').length).toBeGreaterThan(0);
+    const unsaid = JSON.stringify({ dataset: { kind: 'csv', path: 'semicolons.csv', target: 'churned' }, grid });
+    const refused = await requestReply(client, SUBJECTS.tuneRequested, unsaid, { timeoutMs: 5000 });
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      errors: [{ path: 'dataset.target', message: expect.stringMatching(/say so with "delimiter": ";"/) }],
+    });
+  });
+
+  it('when a tab-separated matrix CSV with decimal commas says so, then it is tuned', async () => {
+    const dataset = { kind: 'csv', path: 'tabs.csv', features: 'matrix', delimiter: '\t', decimal: ',' };
+    const done = collect(SUBJECTS.tuningCompleted);
+    const body = JSON.stringify({ tuning_id: 'tabs-1', dataset, grid: { C: [1], solver: ['lbfgs'] } });
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    expect(reply).toMatchObject({ status: 'accepted', tuning_id: 'tabs-1', trial_count: 1 });
+    await until(() => done.length >= 1);
+    expect(done[0]?.data).toMatchObject({ tuning_id: 'tabs-1', completed: 1, failed: 0 });
   });
 
   it('when a matrix CSV is pinned by its digest, then it is tuned; pinned by another digest, the intake refuses it', async () => {

@@ -1,6 +1,11 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { InvalidDataError } from '../errors.js';
 
+/** The separators a CSV may have between its cells: comma (RFC 4180), semicolon, tab or pipe. */
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+/** One of {@link CSV_DELIMITERS}. */
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
 /** One CSV record: its cells as written (unquoted, not trimmed) and the line it starts on, counted from 1. */
 export interface CsvRecord {
   readonly cells: string[];
@@ -82,17 +87,17 @@ const REASONS: Readonly<Record<string, string>> = {
  * Reads CSV text (RFC 4180, built on csv-parse): quoted cells may hold commas, doubled quotes and line breaks; records
  * end in CRLF or LF (a lone CR is an ordinary character); a leading BOM and one final line break are dropped; an empty
  * line is a record of one empty cell. Widths are not checked (callers name their own columns). Quote-free text takes
- * a fast path that yields the same records.
+ * a fast path that yields the same records. Cells are separated by `delimiter` (pandas' `sep`).
  */
-export function readCsv(text: string): CsvRecord[] {
+export function readCsv(text: string, delimiter: CsvDelimiter = ','): CsvRecord[] {
   const body = text.startsWith(BOM) ? text.slice(BOM.length) : text;
-  return body.includes('"') ? readQuoted(body) : readPlain(body);
+  return body.includes('"') ? readQuoted(body, delimiter) : readPlain(body, delimiter);
 }
 
 /** {@link readCsv} for tables: a syntax error becomes an InvalidDataError naming `source`, the line and the column. */
-export function readCsvRecords(text: string, source: string): CsvRecord[] {
+export function readCsvRecords(text: string, source: string, delimiter: CsvDelimiter = ','): CsvRecord[] {
   try {
-    return readCsv(text);
+    return readCsv(text, delimiter);
   } catch (err) {
     if (!(err instanceof CsvSyntaxError)) throw err;
     throw new InvalidDataError(`${source}:${err.line}: column ${err.column}: ${err.reason}`, { cause: err });
@@ -104,23 +109,23 @@ export function isBlankRecord(record: CsvRecord): boolean {
   return record.cells.length === 1 && (record.cells[0] as string).trim() === '';
 }
 
-/** The fast path for text without a quote: split on line breaks, then on commas. */
-export function readPlain(text: string): CsvRecord[] {
+/** The fast path for text without a quote: split on line breaks, then on the delimiter. */
+export function readPlain(text: string, delimiter: CsvDelimiter = ','): CsvRecord[] {
   const lines = text.split('\n');
   const endsWithBreak = lines[lines.length - 1] === '';
   if (endsWithBreak) lines.pop();
   const broken = endsWithBreak ? lines.length : lines.length - 1;
   return lines.map((line, i) => ({
-    cells: (i < broken && line.endsWith('\r') ? line.slice(0, -1) : line).split(','),
+    cells: (i < broken && line.endsWith('\r') ? line.slice(0, -1) : line).split(delimiter),
     line: i + 1,
   }));
 }
 
 /** The full path: csv-parse, with each record's first line counted from the line breaks inside its cells. */
-export function readQuoted(text: string): CsvRecord[] {
+export function readQuoted(text: string, delimiter: CsvDelimiter = ','): CsvRecord[] {
   let rows: string[][];
   try {
-    rows = parse(text, PARSE_OPTIONS);
+    rows = parse(text, { ...PARSE_OPTIONS, delimiter });
   } catch (err) {
     throw err instanceof CsvError ? locate(text, err) : err;
   }
@@ -136,7 +141,7 @@ export function readQuoted(text: string): CsvRecord[] {
 function locate(text: string, err: CsvError): CsvSyntaxError {
   const field = typeof err.index === 'number' ? err.index : 0;
   const bytes = typeof err.bytes === 'number' ? err.bytes : 0;
-  // csv-parse's `bytes` is where the bad cell's record starts, or the comma before the bad cell.
+  // csv-parse's `bytes` is where the bad cell's record starts, or the delimiter (one byte) before the bad cell.
   const start = charOffset(text, field === 0 ? bytes : bytes + 1);
   const line = countBreaks(text.slice(0, start)) + 1;
   return new CsvSyntaxError(line, field + 1, REASONS[err.code] ?? `malformed CSV (${err.message})`, { cause: err });

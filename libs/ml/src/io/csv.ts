@@ -1,5 +1,6 @@
 import { InvalidDataError } from '../errors.js';
 import type { DenseMatrix } from '../matrix.js';
+import { type CsvFormat, type DecimalMark, withDecimalPoint } from './csv-format.js';
 import { type CsvRecord, isBlankRecord, readCsvRecords } from './csv-reader.js';
 
 /** A numeric table parsed from CSV text: feature matrix, target column and the names of both. */
@@ -14,8 +15,9 @@ export interface NumericTable {
  * Parses CSV text with a header row where every cell is a finite number (pure: the caller reads the file).
  * Errors name the source, the line and the column, e.g. `data.csv:3: column "b" holds "oops", not a finite number`.
  */
-export function parseNumericCsv(text: string, target: string, source = 'csv'): NumericTable {
-  const [first, ...rows] = readCsvRecords(text, source).filter((record) => !isBlankRecord(record));
+export function parseNumericCsv(text: string, target: string, source = 'csv', format: CsvFormat = {}): NumericTable {
+  const decimal = format.decimal ?? '.';
+  const [first, ...rows] = readCsvRecords(text, source, format.delimiter).filter((r) => !isBlankRecord(r));
   const { header, targetIndex } = readHeader(first, target, source);
   if (rows.length === 0) throw new InvalidDataError(`${source}: no data rows after the header`);
   const d = header.length - 1;
@@ -27,7 +29,7 @@ export function parseNumericCsv(text: string, target: string, source = 'csv'): N
     }
     let k = 0;
     cells.forEach((cell, j) => {
-      const value = parseCell(cell.trim(), source, line, header[j]!);
+      const value = parseCell(cell.trim(), { source, line, column: header[j]!, decimal });
       if (j === targetIndex) y[i] = value;
       else data[i * d + k++] = value;
     });
@@ -60,10 +62,20 @@ function readHeader(first: CsvRecord | undefined, target: string, source: string
   return { header, targetIndex };
 }
 
-function parseCell(cell: string, source: string, line: number, column: string): number {
-  const value = cell === '' ? Number.NaN : Number(cell);
+/** Where a cell is, for errors, and how its number is written. */
+interface CellPlace {
+  readonly source: string;
+  readonly line: number;
+  readonly column: string;
+  readonly decimal: DecimalMark;
+}
+
+function parseCell(cell: string, { source, line, column, decimal }: CellPlace): number {
+  const pointed = withDecimalPoint(cell, decimal);
+  const value = cell === '' || pointed === undefined ? Number.NaN : Number(pointed);
   if (!Number.isFinite(value)) {
-    throw new InvalidDataError(`${source}:${line}: column "${column}" holds "${cell}", not a finite number`);
+    const mark = decimal === ',' ? ' with a decimal comma' : '';
+    throw new InvalidDataError(`${source}:${line}: column "${column}" holds "${cell}", not a finite number${mark}`);
   }
   return value;
 }

@@ -1,4 +1,5 @@
 import { InvalidDataError } from '../errors.js';
+import type { DecimalMark } from '../io/csv-format.js';
 import { isDecimalCell } from './csv-table.js';
 import { missingCount, type RawColumn, type RawTable } from './raw-table.js';
 
@@ -36,14 +37,20 @@ const ID_NAMES = [/(^|[_\s.-])(id|uuid|guid|key)$/i, /[a-z](Id|ID|Uuid|UUID|Key)
  * Decides each column's role: the target; identifier-like columns excluded (text whose every value differs; an
  * integer column whose every value differs and that is named like an id or counts rows); categorical (text, or
  * integers with 3–10 distinct values); numeric (the other numbers). Overrides win and are checked: unknown names,
- * the target, a name listed twice, numbers asked of a text column and columns with no value are refused by name.
+ * the target, a name listed twice, numbers asked of a text column and columns with no value are refused by name
+ * (`decimal`: the mark the table's numbers were read with, to name the cell that is none).
  */
-export function inferColumnRoles(table: RawTable, target: string, overrides: ColumnRoleOverrides = {}): ColumnRoles {
+export function inferColumnRoles(
+  table: RawTable,
+  target: string,
+  overrides: ColumnRoleOverrides = {},
+  decimal: DecimalMark = '.',
+): ColumnRoles {
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   if (!byName.has(target)) {
     throw new InvalidDataError(`no column named "${target}" (columns: ${[...byName.keys()].join(', ')})`);
   }
-  const forced = checkOverrides(byName, target, overrides);
+  const forced = checkOverrides(byName, target, overrides, decimal);
   const numeric: string[] = [];
   const categorical: string[] = [];
   const excluded: ExcludedColumn[] = [];
@@ -113,6 +120,7 @@ function checkOverrides(
   byName: ReadonlyMap<string, RawColumn>,
   target: string,
   overrides: ColumnRoleOverrides,
+  decimal: DecimalMark,
 ): Map<string, Role> {
   const forced = new Map<string, Role>();
   const lists = [
@@ -129,7 +137,7 @@ function checkOverrides(
       if (name === target) throw new InvalidDataError(`${where} is the target`);
       if (forced.has(name)) throw new InvalidDataError(`${where} is given more than one role`);
       if (list === 'numeric' && column.kind === 'text') {
-        const row = column.values.findIndex((v) => v !== null && !isDecimalCell(v));
+        const row = column.values.findIndex((v) => v !== null && !isDecimalCell(v, decimal));
         throw new InvalidDataError(`${where} holds text ("${column.values[row]}" in data row ${row + 1}), not numbers`);
       }
       forced.set(name, role);

@@ -1,4 +1,5 @@
 import { InvalidDataError } from '../errors.js';
+import { type CsvFormat, type DecimalMark, withDecimalPoint } from '../io/csv-format.js';
 import { type CsvRecord, isBlankRecord, readCsvRecords } from '../io/csv-reader.js';
 import { MISSING_CELLS, type RawColumn, type RawTable } from './raw-table.js';
 
@@ -7,12 +8,13 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INFINITY = /^[+-]?(inf|infinity)$/i;
 
 /** True for a cell pandas.read_csv would read as a decimal number (what makes a column numeric). */
-export function isDecimalCell(cell: string): boolean {
-  return DECIMAL.test(cell);
+export function isDecimalCell(cell: string, decimal: DecimalMark = '.'): boolean {
+  const pointed = withDecimalPoint(cell, decimal);
+  return pointed !== undefined && DECIMAL.test(pointed);
 }
 
-/** Limits on a table read from CSV. */
-export interface RawTableOptions {
+/** Limits on a table read from CSV, and how it is written. */
+export interface RawTableOptions extends CsvFormat {
   /** Where the text came from, for error messages. @defaultValue 'csv' */
   readonly source?: string;
   /** Refuse a header with more columns than this. @defaultValue 256 */
@@ -32,7 +34,8 @@ export interface RawTableOptions {
 export function readRawTable(text: string, options: RawTableOptions = {}): RawTable {
   const source = options.source ?? 'csv';
   const maxColumns = options.maxColumns ?? 256;
-  const [first, ...records] = readCsvRecords(text, source).filter((record) => !isBlankRecord(record));
+  const decimal = options.decimal ?? '.';
+  const [first, ...records] = readCsvRecords(text, source, options.delimiter).filter((r) => !isBlankRecord(r));
   const header = checkHeader(first, source, maxColumns);
   if (records.length === 0) throw new InvalidDataError(`${source}: no data rows after the header`);
   const cells: string[][] = header.map(() => new Array<string>(records.length));
@@ -47,7 +50,7 @@ export function readRawTable(text: string, options: RawTableOptions = {}): RawTa
   const lines = records.map((r) => r.line);
   const asText = new Set(options.textColumns ?? []);
   const columns = header.map((name, j) =>
-    asText.has(name) ? textColumn(name, cells[j]!) : typedColumn(name, cells[j]!, lines, source),
+    asText.has(name) ? textColumn(name, cells[j]!) : typedColumn(name, cells[j]!, { lines, source, decimal }),
   );
   return { rows: records.length, columns };
 }
@@ -56,8 +59,15 @@ function textColumn(name: string, cells: readonly string[]): RawColumn {
   return { name, kind: 'text', values: cells.map((c) => (MISSING_CELLS.has(c) ? null : c)) };
 }
 
-function typedColumn(name: string, cells: string[], lines: readonly number[], source: string): RawColumn {
-  const numeric = cells.every((cell) => MISSING_CELLS.has(cell) || DECIMAL.test(cell) || INFINITY.test(cell));
+/** Where a column's cells came from, for errors, and how their numbers are written. */
+interface CellOrigin {
+  readonly lines: readonly number[];
+  readonly source: string;
+  readonly decimal: DecimalMark;
+}
+
+function typedColumn(name: string, cells: string[], { lines, source, decimal }: CellOrigin): RawColumn {
+  const numeric = cells.every((cell) => MISSING_CELLS.has(cell) || isDecimalCell(cell, decimal) || INFINITY.test(cell));
   const infinite = numeric ? cells.findIndex((cell) => INFINITY.test(cell)) : -1;
   if (infinite >= 0) {
     throw new InvalidDataError(
@@ -65,7 +75,9 @@ function typedColumn(name: string, cells: string[], lines: readonly number[], so
     );
   }
   if (!numeric) return textColumn(name, cells);
-  const values = Float64Array.from(cells, (c) => (MISSING_CELLS.has(c) ? Number.NaN : Number(c)));
+  const values = Float64Array.from(cells, (c) =>
+    MISSING_CELLS.has(c) ? Number.NaN : Number(withDecimalPoint(c, decimal)),
+  );
   const overflow = values.findIndex((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY);
   if (overflow >= 0) {
     throw new InvalidDataError(

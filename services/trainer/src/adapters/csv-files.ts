@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { decodeCsvBytes } from '@mlops/ml';
+import { type CsvDelimiter, decodeCsvBytes } from '@mlops/ml';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 import type { DatasetSnapshots } from '../domain/ports.js';
 
@@ -95,15 +95,19 @@ const HEADER_BYTES = 64 * 1024;
  * column overrides against them before accepting it); undefined when the header is quoted or longer than that, and
  * the worker then checks it with the whole file.
  */
-export async function readCsvHeader(dataDir: string, path: string): Promise<string[] | undefined> {
+export async function readCsvHeader(
+  dataDir: string,
+  path: string,
+  delimiter: CsvDelimiter = ',',
+): Promise<string[] | undefined> {
   return withDatasetFile(dataDir, path, async (handle) => {
     const buffer = Buffer.alloc(HEADER_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
-    return headerOf(buffer.subarray(0, bytesRead).toString('utf8'));
+    return headerOf(buffer.subarray(0, bytesRead).toString('utf8'), delimiter);
   });
 }
 
-function headerOf(start: string): string[] | undefined {
+function headerOf(start: string, delimiter: CsvDelimiter): string[] | undefined {
   const text = start.replace(/^\uFEFF/, '');
   // Blank lines before the header are skipped, as the worker's reader and pandas skip them.
   const first = text.search(/[^\s]/);
@@ -114,7 +118,7 @@ function headerOf(start: string): string[] | undefined {
   if (end < 0 || line.includes('"')) return undefined;
   return line
     .replace(/\r$/, '')
-    .split(',')
+    .split(delimiter)
     .map((name) => name.trim());
 }
 

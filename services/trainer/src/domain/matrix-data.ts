@@ -68,7 +68,7 @@ export interface MatrixSource {
  * (errors name the path, the line and the column), the target two classes; features in file order, used as they are.
  */
 export function readMatrixCsv(spec: CsvDatasetSpec, csv: LoadedCsv): MatrixSource {
-  const table = parseNumericCsv(csv.text, spec.target, spec.path);
+  const table = parseNumericCsv(csv.text, spec.target, spec.path, spec);
   checkFeatureNames(table.featureNames, spec.target, spec.path);
   encodeBinaryTarget({ name: spec.target, kind: 'number', values: table.y });
   return { table, origin: { name: spec.path, source: csv.source } };

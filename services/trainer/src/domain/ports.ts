@@ -6,6 +6,7 @@ import type {
   TuneRequest,
   TuningRequested,
 } from '@mlops/contracts';
+import type { CsvDelimiter } from '@mlops/ml';
 import type { StoreHoldout } from './holdout.js';
 import type { TrialTally } from './trial-tally.js';
 
@@ -108,6 +109,6 @@ export interface Stoppable {
  */
 export interface DatasetFiles {
   check(path: string): Promise<void>;
-  header(path: string): Promise<string[] | undefined>;
+  header(path: string, delimiter: CsvDelimiter): Promise<string[] | undefined>;
   sha256(path: string): Promise<string>;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   type Cell,
+  CSV_DELIMITERS,
   type DatasetSummary,
   type InputColumn,
   MAX_MATRIX_FEATURES,
@@ -58,8 +59,9 @@ export function buildTableData(
   split: TuneRequest['split'],
   { text, source }: LoadedCsv,
 ): TableTrainingData {
-  const table = readRawTable(text, { source: spec.path, maxColumns: MAX_TABLE_COLUMNS });
-  const roles = inferColumnRoles(table, spec.target, spec.columns ?? {});
+  const { delimiter, decimal } = spec;
+  const table = readRawTable(text, { source: spec.path, maxColumns: MAX_TABLE_COLUMNS, delimiter, decimal });
+  const roles = inferColumnRoles(table, spec.target, spec.columns ?? {}, decimal);
   const targetColumn = columnNamed(table, spec.target);
   const target = encodeBinaryTarget(targetColumn);
   const labelled = takeTableRows(table, target.rows);
@@ -130,7 +132,7 @@ export function headerProblems(header: readonly string[], spec: CsvDatasetSpec):
   if (header.length > maxColumns) {
     problems.push({ path: 'dataset.path', message: `${header.length} columns, at most ${maxColumns}` });
   }
-  const listed = `(columns: ${header.slice(0, 30).join(', ')}${header.length > 30 ? ', …' : ''})${separatorHint(header)}`;
+  const listed = `(columns: ${header.slice(0, 30).join(', ')}${header.length > 30 ? ', …' : ''})${separatorHint(header, spec)}`;
   if (!names.has(spec.target)) {
     problems.push({ path: 'dataset.target', message: `no column named "${spec.target}" ${listed}` });
   }
@@ -219,12 +221,12 @@ function tableDigest(table: RawTable, y: Float64Array): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** A hint for a header read as one column holding semicolons or tabs: the file is separated by something else. */
-function separatorHint(header: readonly string[]): string {
+/** A hint for a header read as one column holding another separator: the request should name it. */
+function separatorHint(header: readonly string[], spec: CsvDatasetSpec): string {
   const [only] = header;
   if (header.length !== 1 || only === undefined) return '';
-  const separator = only.includes(';') ? '";"' : only.includes('\t') ? 'tabs' : undefined;
-  return separator === undefined
-    ? ''
-    : `: the header reads as one column, so the file seems separated by ${separator}; save it with commas`;
+  const separator = CSV_DELIMITERS.find((d) => d !== (spec.delimiter ?? ',') && only.includes(d));
+  if (separator === undefined) return '';
+  const shown = JSON.stringify(separator);
+  return `: the header reads as one column, so the file seems separated by ${shown}; say so with "delimiter": ${shown} (mlops tune --delimiter ${separator === '\t' ? 'tab' : `'${separator}'`})`;
 }

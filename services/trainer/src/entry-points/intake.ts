@@ -73,7 +73,7 @@ async function csvDatasetProblems(files: DatasetFiles, spec: CsvDatasetSpec): Pr
   }
   const digest = await pinnedDigestProblems(files, spec);
   if (digest.length > 0) return digest;
-  const header = await files.header(spec.path).catch(() => undefined);
+  const header = await files.header(spec.path, spec.delimiter ?? ',').catch(() => undefined);
   return header === undefined ? [] : headerProblems(header, spec);
 }
 
