@@ -103,3 +103,17 @@ describe('mlops rollback and promote when the answer is lost', () => {
     });
   });
 });
+
+describe('mlops history when the monitor knows no retrain', () => {
+  it('when a model is named, then the answer names it; without one it speaks of every model', async () => {
+    const monitor = answering('monitor.history', 1, { status: 'ok', retrains: [] });
+    await responder.flush();
+    const named = await run('history', '--model', 'nope', '--nats', nats.url);
+    const all = await run('history', '--nats', nats.url);
+    monitor.stop();
+    const why = 'yet (the monitor starts one when drift persists or performance degrades; or: mlops retrain)\n';
+    expect(named).toEqual({ code: 0, stdout: `no retrain of "nope" ${why}`, stderr: '' });
+    expect(all).toEqual({ code: 0, stdout: `no retrain ${why}`, stderr: '' });
+    expect(monitor.received).toEqual([{ model: 'nope', limit: 20 }, { limit: 20 }]);
+  }, 30_000);
+});

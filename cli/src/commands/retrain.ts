@@ -73,8 +73,9 @@ export async function historyCommand(args: string[], io: CliIo): Promise<number>
   });
   if (reply.status === 'refused') throw new UsageError(`the monitor refused the request: ${reply.message}`, 2);
   if (reply.retrains.length === 0) {
+    const of = values.model === undefined ? '' : ` of ${JSON.stringify(values.model)}`;
     io.stdout(
-      'no retrain yet (the monitor starts one when drift persists or performance degrades; or: mlops retrain)\n',
+      `no retrain${of} yet (the monitor starts one when drift persists or performance degrades; or: mlops retrain)\n`,
     );
     return 0;
   }
