@@ -29,7 +29,14 @@ export function parseNumericCsv(text: string, target: string, source = 'csv', fo
     }
     let k = 0;
     cells.forEach((cell, j) => {
-      const value = parseCell(cell.trim(), { source, line, column: header[j]!, decimal });
+      const text = cell.trim();
+      const value = cellNumber(text, decimal);
+      if (!Number.isFinite(value)) {
+        const mark = decimal === ',' ? ' with a decimal comma' : '';
+        throw new InvalidDataError(
+          `${source}:${line}: column "${header[j]}" holds "${text}", not a finite number${mark}`,
+        );
+      }
       if (j === targetIndex) y[i] = value;
       else data[i * d + k++] = value;
     });
@@ -62,20 +69,8 @@ function readHeader(first: CsvRecord | undefined, target: string, source: string
   return { header, targetIndex };
 }
 
-/** Where a cell is, for errors, and how its number is written. */
-interface CellPlace {
-  readonly source: string;
-  readonly line: number;
-  readonly column: string;
-  readonly decimal: DecimalMark;
-}
-
-function parseCell(cell: string, { source, line, column, decimal }: CellPlace): number {
+/** A trimmed cell's number written with `decimal`; NaN for an empty cell or one that is no number. */
+function cellNumber(cell: string, decimal: DecimalMark): number {
   const pointed = withDecimalPoint(cell, decimal);
-  const value = cell === '' || pointed === undefined ? Number.NaN : Number(pointed);
-  if (!Number.isFinite(value)) {
-    const mark = decimal === ',' ? ' with a decimal comma' : '';
-    throw new InvalidDataError(`${source}:${line}: column "${column}" holds "${cell}", not a finite number${mark}`);
-  }
-  return value;
+  return cell === '' || pointed === undefined ? Number.NaN : Number(pointed);
 }
