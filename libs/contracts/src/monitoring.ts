@@ -143,10 +143,9 @@ export const PredictionLoggedSchema = envelopeSchema(eventType('prediction.logge
 /** A prediction id as the predictor makes them: `<request id>-<row>`. */
 export const PREDICTION_ID_PATTERN = /^([A-Za-z0-9_-]{1,128})-(\d{1,7})$/;
 
-const classIndex = z.union([z.literal(0), z.literal(1)], { error: 'label must be 0 or 1' });
+const classIndex = z.union([z.literal(0), z.literal(1)], { error: 'must be 0 or 1' });
 const label = z.union([finite, z.string().min(1).max(256)], {
-  error:
-    'label must be a class of the model: its own value (a number such as 5, or text such as "yes") or its index 0 or 1',
+  error: 'must be a class of the model: its own value (a number such as 5, or text such as "yes") or its index 0 or 1',
 });
 
 /**

@@ -243,9 +243,12 @@ describe('monitor: late labels', () => {
     ];
     for (const [what, body, message] of cases) {
       const reply = await ask(body);
-      expect(reply.status, what).toBe('rejected');
+      expect(reply, what).toMatchObject({ status: 'rejected', accepted: 0, duplicates: 0, conflicting: 0, refused: 1 });
       expect(reply.errors.map((e) => e.message).join(' '), what).toMatch(message);
     }
+    // One malformed label refuses its whole batch: both labels are counted as refused.
+    const batch = await ask([{ prediction_id: id, label: 1 }, { prediction_id: id }]);
+    expect(batch).toMatchObject({ status: 'rejected', accepted: 0, refused: 2, errors: [{ path: '1.label' }] });
     await expect(ask('x'.repeat(10 * 1024 * 1024))).rejects.toThrow(/payload|MAX_PAYLOAD/i);
     const status = await requestReply(bus.connection, SUBJECTS.monitorStatus, { name }, { timeoutMs: 15_000 });
     expect(okReply(status).versions[0]?.labels.joined).toBe(0);

@@ -105,7 +105,7 @@ describe('POST /feedback', () => {
 
   it.each([
     ['{"prediction_id": "abc-0", ', 'MALFORMED_JSON', /not valid JSON/],
-    ['{"prediction_id": "abc-0", "label": true}', 'BAD_REQUEST', /^label: label must be a class of the model/],
+    ['{"prediction_id": "abc-0", "label": true}', 'BAD_REQUEST', /^label: must be a class of the model/],
     [
       '[{"prediction_id": "abc-0", "label": 1}, {"prediction_id": "abc-1", "label": ""}]',
       'BAD_REQUEST',

@@ -77,6 +77,14 @@ describe('every protocol answers the same predictions', () => {
     const { json } = await call('POST', '/predict', JSON.stringify({ features: ROWS }));
     expect(json.probabilities).toEqual(expected());
   });
+
+  it('when a JSON body starts with a UTF-8 BOM (a Windows editor saved it), then it is read as without it', async () => {
+    const predicted = await call('POST', '/predict', `\uFEFF${JSON.stringify({ features: ROWS })}`);
+    expect(predicted.status).toBe(200);
+    expect(predicted.json.probabilities).toEqual(expected());
+    const invoked = await call('POST', '/invocations', `\uFEFF${JSON.stringify({ instances: ROWS })}`);
+    expect(invoked.status).toBe(200);
+  });
 });
 
 describe('protocol errors', () => {
@@ -121,6 +129,22 @@ describe('protocol errors', () => {
     const response = await call('POST', '/v2/models/clf/infer', JSON.stringify(bad));
     expect(response.status).toBe(400);
     expect(response.json.error).toMatch(/expects 3 features/);
+  });
+
+  it('when an OIP tensor holds a value that is no number, then the 400 says what it holds, flat or in a row', async () => {
+    const infer = async (data: unknown[]) => {
+      const body = { inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP64', data }] };
+      return await call('POST', '/v2/models/clf/infer', JSON.stringify(body));
+    };
+    for (const [data, error] of [
+      [['NaN', 0, 1], 'inputs[0].data[0]: expected a number or a row of numbers, received string'],
+      [[0, null, 1], 'inputs[0].data[1]: expected a number or a row of numbers, received null'],
+      [[[0, 'x', 1]], 'inputs[0].data[0][1]: Invalid input: expected number, received string'],
+    ] as const) {
+      const response = await infer([...data]);
+      expect(response.status, JSON.stringify(data)).toBe(400);
+      expect(response.json.error, JSON.stringify(data)).toBe(error);
+    }
   });
 
   it('when health and metadata are asked, then they describe the served model', async () => {
@@ -250,5 +274,12 @@ describe('prediction ids and limits across protocols', () => {
     expect(bad.json.message).toMatch(/CSV row 1, column "f1"/);
     const missing = await call('POST', '/invocations', 'f0,f1\n1,2\n', 'text/csv');
     expect(missing.json.message).toMatch(/lacks feature "f2"/);
+    for (const body of ['', '\n\n']) {
+      const empty = await call('POST', '/invocations', body, 'text/csv');
+      expect(empty.status).toBe(400);
+      expect(empty.json.message).toBe(
+        'the CSV body is empty: send a header row naming the columns, then one row per sample',
+      );
+    }
   });
 });

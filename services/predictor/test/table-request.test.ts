@@ -361,6 +361,13 @@ describe('positional rows for table models (columns are read by name only)', () 
     expect(call).toThrow(/CSV header lacks column "a": the first line must name the columns \(a, b, k, in any order\)/);
   });
 
+  it('when a CSV body is empty or blank lines only, then it is refused as empty, not for a missing column', () => {
+    for (const body of ['', '\n\n', '  \r\n'])
+      expect(() => csvTable(body, ORDERED, LIMITS), JSON.stringify(body)).toThrow(
+        'the CSV body is empty: send a header row naming the columns, then one row per sample',
+      );
+  });
+
   it('when an OIP request sends one matrix tensor instead of a tensor per column, then the refusal names every column', () => {
     const tensor = { name: 'input', datatype: 'FP64', shape: [1, 3], data: FILE_ROW };
     const call = () => inferTable({ inputs: [tensor] }, ORDERED, LIMITS);

@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-/** The monitor's HTTP side: `GET /health`, `GET /ready` (503 until the state is restored) and `GET /metrics`. */
+/**
+ * The monitor's HTTP side: `GET /health`, `GET /ready` (503 until the state is restored) and `GET /metrics`; another
+ * method is answered 405 with `Allow`, another path 404.
+ */
 export async function startMonitorHttp(options: {
   port: number;
   host: string;
@@ -10,9 +13,14 @@ export async function startMonitorHttp(options: {
   isReady: () => boolean;
 }): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
+      res.end(JSON.stringify({ error: `${req.method} is not allowed: the monitor's HTTP side is read-only (GET)` }));
+      return;
+    }
     void answer(req.url ?? '/', options).then(({ status, type, body }) => {
       res.writeHead(status, { 'content-type': type });
-      res.end(body);
+      res.end(req.method === 'HEAD' ? undefined : body);
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -47,9 +47,10 @@ export async function answerRetrain(monitor: Monitor, data: Uint8Array): Promise
 /** Parses plain JSON labels; a malformed body or field refuses the whole message (nothing is stored). */
 export async function answerFeedback(monitor: Monitor, data: Uint8Array): Promise<FeedbackReply> {
   const body = parseJson(data);
-  if (!body.ok) return refused('(body)', body.message);
+  if (!body.ok) return refused([{ path: '(body)', message: body.message }], 1);
   const parsed = parseFeedback(body.value);
-  if (!parsed.ok) return { status: 'rejected', accepted: 0, duplicates: 0, errors: parsed.errors };
+  // One bad label refuses the whole message: every label in it is refused.
+  if (!parsed.ok) return refused(parsed.errors, Array.isArray(body.value) ? body.value.length : 1);
   return await monitor.feedback(parsed.items);
 }
 
@@ -80,6 +81,6 @@ function parseJson(data: Uint8Array, empty?: unknown): { ok: true; value: unknow
   }
 }
 
-function refused(path: string, message: string): FeedbackReply {
-  return { status: 'rejected', accepted: 0, duplicates: 0, errors: [{ path, message }] };
+function refused(errors: FeedbackReply['errors'], labels: number): FeedbackReply {
+  return { status: 'rejected', accepted: 0, duplicates: 0, conflicting: 0, refused: labels, errors };
 }

@@ -211,9 +211,13 @@ export class MalformedJson extends Error {
   }
 }
 
-/** Parses a JSON body (MalformedJson when it is not JSON; BadScoringRequest for `__proto__` keys). */
+/**
+ * Parses a JSON body (MalformedJson when it is not JSON; BadScoringRequest for `__proto__` keys). A leading UTF-8 BOM
+ * is ignored, as RFC 8259 allows and Python's json.loads (MLflow's scoring server) does with bytes.
+ */
 export function parseJson(bytes: Buffer): unknown {
-  const text = bytes.toString('utf8');
+  const decoded = bytes.toString('utf8');
+  const text = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
   let body: unknown;
   try {
     body = JSON.parse(text);

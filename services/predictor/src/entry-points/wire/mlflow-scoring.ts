@@ -2,6 +2,7 @@ import { type CsvRecord, CsvSyntaxError, type DenseMatrix, isBlankRecord, isDeci
 import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../domain/scoring-rules.js';
 import { InvocationsRequestShapes, PositionalSplit } from './schemas.js';
 import {
+  EMPTY_CSV,
   notFinite,
   recordsToMatrix,
   refuseRepeatedColumns,
@@ -43,7 +44,8 @@ export function parseMlflowJson(body: unknown, featureNames: readonly string[], 
 /** MLflow's CSV body (RFC 4180, read by libs/ml): a header row naming the features, then one row per sample. */
 export function parseMlflowCsv(text: string, featureNames: readonly string[], limits: ScoringLimits): DenseMatrix {
   const [first, ...rows] = readCsvRecords(text);
-  const header = (first?.cells ?? []).map((cell) => cell.trim());
+  if (first === undefined) throw new BadScoringRequest(EMPTY_CSV);
+  const header = first.cells.map((cell) => cell.trim());
   const columns = featureNames.map((name) => {
     const index = header.indexOf(name);
     if (index < 0) throw new BadScoringRequest(`CSV header lacks feature "${name}"`);

@@ -12,7 +12,16 @@ const finite = z
   })
   .describe('a finite number (NaN and ±Infinity are refused)');
 const row = z.array(finite).describe('one row: a value per feature, in the model’s feature order');
-const rowOrValue = z.union([row, finite]).describe('a number (the whole array is one row) or a row');
+const rowOrValue = z
+  .union([row, finite], {
+    // A value of neither shape is said as such (zod would name the first branch alone: "expected array"); an array
+    // keeps zod's union issue, whose row branch names the bad value inside it.
+    error: (issue) =>
+      Array.isArray(issue.input) || typeof issue.input === 'number'
+        ? undefined
+        : `expected a number or a row of numbers, received ${issue.input === null ? 'null' : typeof issue.input}`,
+  })
+  .describe('a number (the whole array is one row) or a row');
 const namedRow = z.record(z.string(), finite).describe('one row as feature name → value');
 const ids = z.array(z.string()).describe('one id per scored row, `<request id>-<row index>`');
 

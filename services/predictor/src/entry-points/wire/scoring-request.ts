@@ -4,6 +4,9 @@ import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../doma
 import { FeaturesForms, PredictRequestShapes } from './schemas.js';
 import { firstProblem } from './zod-problems.js';
 
+/** What an empty CSV body (or one of blank lines only) is told. */
+export const EMPTY_CSV = 'the CSV body is empty: send a header row naming the columns, then one row per sample';
+
 /** Validates `body` with a compiled schema; the first problem (with its path) becomes a BadScoringRequest. */
 export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);

@@ -15,7 +15,7 @@ import { BadScoringRequest, checkRowCount, type ScoringLimits } from '../../doma
 import type { TableInput } from '../../domain/served-model.js';
 import { firstOutOfType } from './open-inference.js';
 import { NUMERIC_DATATYPES } from './schemas.js';
-import { refuseRepeatedColumns, requireOneField } from './scoring-request.js';
+import { EMPTY_CSV, refuseRepeatedColumns, requireOneField } from './scoring-request.js';
 
 const NUMERIC: ReadonlySet<string> = new Set(NUMERIC_DATATYPES);
 
@@ -144,7 +144,8 @@ export function csvTable(text: string, columns: readonly ColumnSpec[], limits: S
     throw new BadScoringRequest((err as Error).message, 400, { cause: err });
   }
   const [first, ...rows] = records;
-  const header = (first?.cells ?? []).map((cell) => cell.trim());
+  if (first === undefined) throw new BadScoringRequest(EMPTY_CSV);
+  const header = first.cells.map((cell) => cell.trim());
   // The header first: a body without one (rows by position) is refused as such, whatever its number of rows.
   const order = columns.map(({ name }) => {
     const at = header.indexOf(name);
