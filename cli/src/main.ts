@@ -3,10 +3,18 @@ import { DATASET_USAGE, datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { DOWN_USAGE, downCommand } from './commands/down.js';
 import { FIT_USAGE, fitCommand } from './commands/fit.js';
-import { feedbackCommand, MONITOR_USAGE, monitorCommand } from './commands/monitor.js';
+import { FEEDBACK_USAGE, feedbackCommand, MONITOR_USAGE, monitorCommand } from './commands/monitor.js';
 import { PREDICT_USAGE, predictCommand } from './commands/predict.js';
-import { modelsCommand, promoteCommand, REGISTRY_USAGE, rollbackCommand } from './commands/registry.js';
-import { historyCommand, RETRAIN_USAGE, retrainCommand } from './commands/retrain.js';
+import {
+  MODELS_USAGE,
+  modelsCommand,
+  PROMOTE_USAGE,
+  promoteCommand,
+  REGISTRY_USAGE,
+  ROLLBACK_USAGE,
+  rollbackCommand,
+} from './commands/registry.js';
+import { HISTORY_USAGE, historyCommand, RETRAIN_USAGE, retrainCommand } from './commands/retrain.js';
 import { STATUS_USAGE, statusCommand } from './commands/status.js';
 import { TRAFFIC_USAGE, trafficCommand } from './commands/traffic.js';
 import { TUNE_USAGE, tuneCommand } from './commands/tune.js';
@@ -56,8 +64,10 @@ ${PREDICT_USAGE}
 ${REGISTRY_USAGE}
 
 ${MONITOR_USAGE}
+${FEEDBACK_USAGE}
 
 ${RETRAIN_USAGE}
+${HISTORY_USAGE}
 
 ${TRAFFIC_USAGE}`;
 
@@ -71,13 +81,13 @@ const COMMAND_USAGE: Record<string, string> = {
   status: STATUS_USAGE,
   tune: TUNE_USAGE,
   predict: PREDICT_USAGE,
-  models: REGISTRY_USAGE,
-  promote: REGISTRY_USAGE,
-  rollback: REGISTRY_USAGE,
+  models: MODELS_USAGE,
+  promote: PROMOTE_USAGE,
+  rollback: ROLLBACK_USAGE,
   monitor: MONITOR_USAGE,
-  feedback: MONITOR_USAGE,
+  feedback: FEEDBACK_USAGE,
   retrain: RETRAIN_USAGE,
-  history: RETRAIN_USAGE,
+  history: HISTORY_USAGE,
   traffic: TRAFFIC_USAGE,
 };
 

@@ -193,14 +193,15 @@ describe('monitoring, end to end: predictor → prediction log → monitor, labe
 });
 
 describe('mlops monitor with filters', () => {
-  it('when --version or --name names nothing the monitor saw, then it says so rather than "no predictions yet"', async () => {
+  it('when --version or --name names nothing the monitor saw, then it says so rather than "no predictions yet" (exit 1)', async () => {
     const unknownVersion = await cli(['monitor', '--name', modelName, '--version', '99']);
-    expect(unknownVersion.code).toBe(0);
+    expect(unknownVersion.code).toBe(1);
     expect(unknownVersion.out).toBe(
-      `the monitor has seen no predictions of model ${modelName} version 99 (mlops monitor without --name and --version lists what it has seen)\n`,
+      `mlops monitor: the monitor has seen no predictions of model ${modelName} version 99 (mlops monitor without --name and --version lists what it has seen)\n`,
     );
     const unknownModel = await cli(['monitor', '--name', 'Nope']);
-    expect(unknownModel.out).toMatch(/^the monitor has seen no predictions of model Nope \(/);
+    expect(unknownModel.code).toBe(1);
+    expect(unknownModel.out).toMatch(/^mlops monitor: the monitor has seen no predictions of model Nope \(/);
     expect((await cli(['monitor', '--name', modelName])).out).toMatch(new RegExp(`^${modelName} v1: \\d+ windows`));
   });
 });

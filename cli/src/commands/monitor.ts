@@ -17,26 +17,45 @@ import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
 import { parseFlags, stringOptions } from '../options.js';
 
-/** Help text for the monitoring commands. */
+/** Help text of `mlops monitor`. */
 export const MONITOR_USAGE = `usage: mlops monitor [--name MODEL] [--version N] [--nats URL]
   The latest window of every served version: per feature (a table model: per raw column, with its missing cells and
   unseen categories) the statistic, its threshold and whether it drifted; dataset drift; live performance from
-  labelled predictions.
-usage: mlops feedback --csv FILE [--model MODEL] [--nats URL]
+  labelled predictions. Exit 0 with the report, or without --name and --version on a monitor that has seen no
+  predictions yet, with a line saying so; exit 1 when --name or --version names nothing the monitor has seen.
+The same with the plain nats CLI: nats request monitor.status '{}'.`;
+
+/** Help text of `mlops feedback`. */
+export const FEEDBACK_USAGE = `usage: mlops feedback --csv FILE [--model MODEL] [--nats URL]
   Sends true labels: a CSV with the columns prediction_id and label (the class's own value as the target held it,
-  such as 5 or yes, or its index 0 or 1), in batches of at most ${MAX_FEEDBACK_ITEMS} labels and 512 KB.
-The same with the plain nats CLI: nats request monitor.status '{}', nats request feedback.received '{"prediction_id": "…", "label": 1}'.`;
+  such as 5 or yes, or its index 0 or 1), in batches of at most ${MAX_FEEDBACK_ITEMS} labels and 512 KB. Exit 1 when any
+  label is refused (why is printed).
+The same with the plain nats CLI: nats request feedback.received '{"prediction_id": "…", "label": 1}'.`;
+
+/** A served version's number as the monitor takes it. */
+const WHOLE_NUMBER = /^\d+$/;
+/** The longest model name the monitor takes. */
+const MAX_NAME = 256;
 
 /** `mlops monitor`: what the monitor knows, as text. */
 export async function monitorCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags({ args, options: stringOptions(['name', 'version', 'nats']), strict: true });
+  const { name, version } = values;
+  if (name !== undefined && (name === '' || name.length > MAX_NAME)) {
+    throw new UsageError(`--name needs a model name of 1 to ${MAX_NAME} characters, got ${JSON.stringify(name)}`, 2);
+  }
+  if (version !== undefined && !WHOLE_NUMBER.test(version)) {
+    throw new UsageError(`--version needs a whole number such as 3, got ${JSON.stringify(version)}`, 2);
+  }
   const reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.monitorStatus, {
-    ...(values.name === undefined ? {} : { name: values.name }),
-    ...(values.version === undefined ? {} : { version: values.version }),
+    ...(name === undefined ? {} : { name }),
+    ...(version === undefined ? {} : { version }),
   });
   if (reply.status === 'refused') throw new UsageError(`the monitor refused the request: ${reply.message}`, 2);
   if (reply.versions.length === 0) {
-    io.stdout(`${nothingSeen(values.name, values.version)}\n`);
+    // Nothing seen at all is a state (exit 0); nothing of what a filter names is a failure a script can test (exit 1).
+    if (name !== undefined || version !== undefined) throw new UsageError(nothingSeen(name, version), 1);
+    io.stdout('the monitor has seen no predictions yet (send some to POST /predict)\n');
     return 0;
   }
   io.stdout(`${reply.versions.map(versionReport).join('\n\n')}\n\n${refusedLabelsLine(reply.versions)}\n`);
@@ -55,10 +74,8 @@ export function refusedLabelsLine(versions: readonly VersionStatus[]): string {
   return `labels refused since the monitor started (all versions): ${l.unknown} unknown, ${l.expired} expired, ${l.duplicate} repeated, ${l.other_model} other model${otherClient}`;
 }
 
-/** What an empty status means: nothing predicted at all, or nothing of the model or version the filters name. */
+/** Why a status filtered by model or version is empty: the monitor has seen nothing of what the filters name. */
 function nothingSeen(name: string | undefined, version: string | undefined): string {
-  if (name === undefined && version === undefined)
-    return 'the monitor has seen no predictions yet (send some to POST /predict)';
   const which = [
     ...(name === undefined ? [] : [`model ${name}`]),
     ...(version === undefined ? [] : [`version ${version}`]),

@@ -1,20 +1,57 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { type ChampionMoveReply, type ListModelsReply, type RequestOf, SUBJECTS } from '@mlops/contracts';
+import {
+  type ChampionMoveReply,
+  type ListModelsReply,
+  RegisteredModelNameSchema,
+  type RequestOf,
+  SUBJECTS,
+} from '@mlops/contracts';
 import { UnansweredRequestError, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
 import { integerOption, parseFlags, stringOptions } from '../options.js';
 
-/** Help text for the registry commands. */
-export const REGISTRY_USAGE = `usage: mlops models [--name One_Customer_Classifier] [--limit 20] [--nats URL]
-  The registered versions, newest first: metric, gate verdict, aliases, tuning.
-usage: mlops promote --version N --reason "why" [--name NAME] [--nats URL] [--timeout 15] [--request-id ID]
-  Moves champion to version N (any version, a rejected one too); the predictors follow within seconds.
-usage: mlops rollback [--reason "why"] [--name NAME] [--nats URL] [--timeout 15] [--request-id ID]
-  Moves champion back to the champion before it (from the promotion history).
-A move carries a request id (new unless --request-id gives one): left unanswered within --timeout seconds, it is
-sent again twice under the same id, and the tracker answers a repeat from the move it made instead of moving again.
+const MODELS_LINE = 'usage: mlops models [--name One_Customer_Classifier] [--limit 20] [--nats URL]';
+const MODELS_TEXT = `  The registered versions, newest first: metric, gate verdict, aliases, tuning. Exit 0 with the table, or without
+  --name on a stack where no model is registered yet, with a line saying so; exit 1 when --name names no registered
+  model.`;
+const PROMOTE_LINE =
+  'usage: mlops promote --version N --reason "why" [--name NAME] [--nats URL] [--timeout 15] [--request-id ID]';
+const PROMOTE_TEXT =
+  '  Moves champion to version N (any version, a rejected one too); the predictors follow within seconds.';
+const ROLLBACK_LINE =
+  'usage: mlops rollback [--reason "why"] [--name NAME] [--nats URL] [--timeout 15] [--request-id ID]';
+const ROLLBACK_TEXT = '  Moves champion back to the champion before it (from the promotion history).';
+const MOVE_TEXT = `A move the tracker refuses changes nothing and exits 1 with why. A move carries a request id (new unless
+--request-id gives one): left unanswered within --timeout seconds, it is sent again twice under the same id, and the
+tracker answers a repeat from the move it made instead of moving again.`;
+
+/** Help text of `mlops models`. */
+export const MODELS_USAGE = `${MODELS_LINE}
+${MODELS_TEXT}
+The same with the plain nats CLI: nats request registry.models '{}'.`;
+
+/** Help text of `mlops promote`. */
+export const PROMOTE_USAGE = `${PROMOTE_LINE}
+${PROMOTE_TEXT}
+${MOVE_TEXT}
+The same with the plain nats CLI: nats request registry.promote '{"version": "2", "reason": "…"}'.`;
+
+/** Help text of `mlops rollback`. */
+export const ROLLBACK_USAGE = `${ROLLBACK_LINE}
+${ROLLBACK_TEXT}
+${MOVE_TEXT}
+The same with the plain nats CLI: nats request registry.rollback '{}'.`;
+
+/** Help text for the registry commands together, as the overview shows them. */
+export const REGISTRY_USAGE = `${MODELS_LINE}
+${MODELS_TEXT}
+${PROMOTE_LINE}
+${PROMOTE_TEXT}
+${ROLLBACK_LINE}
+${ROLLBACK_TEXT}
+${MOVE_TEXT}
 The same with the plain nats CLI: nats request registry.models '{}', registry.promote, registry.rollback.`;
 
 const MOVE_OPTIONS = ['reason', 'name', 'nats', 'timeout', 'request-id'] as const;
@@ -24,13 +61,28 @@ const MOVE_RETRIES = 2;
 /** `mlops models`: the versions of a registered model as a table. */
 export async function modelsCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags({ args, options: stringOptions(['name', 'limit', 'nats']), strict: true });
+  const name = modelNameOption(values.name);
+  const limit = integerOption(values, 'limit');
+  if (limit !== undefined && (limit < 1 || limit > MAX_LIMIT)) {
+    throw new UsageError(`--limit needs a whole number from 1 to ${MAX_LIMIT}, got ${JSON.stringify(values.limit)}`, 2);
+  }
   const reply = await askService(io, { nats: values.nats, service: 'tracker' }, SUBJECTS.registryModels, {
-    ...(values.name === undefined ? {} : { name: values.name }),
-    ...(values.limit === undefined ? {} : { limit: integerOption(values, 'limit') }),
+    ...(name === undefined ? {} : { name }),
+    ...(limit === undefined ? {} : { limit }),
   });
-  if (reply.status === 'rejected') return refused(io, 'models', reply);
-  io.stdout(`${modelsTable(reply)}\n`);
-  return 0;
+  if (reply.status === 'ok') {
+    io.stdout(`${modelsTable(reply)}\n`);
+    return 0;
+  }
+  // A read changes nothing: the tracker's refusal is what it knows, not a move it declined.
+  const [only] = reply.errors;
+  if (reply.errors.length === 1 && only?.path === 'name') {
+    // The only refusal under `name` the tracker gives a valid name: no model is registered under it.
+    if (name !== undefined) throw new UsageError(only.message, 1);
+    io.stdout(`no model is registered yet (${only.message}): mlops tune trains one and registers it\n`);
+    return 0;
+  }
+  throw new UsageError(`the tracker refused the request:${refusalText(reply.errors)}`, 1);
 }
 
 /** `mlops promote`: champion to a chosen version, with a reason. */
@@ -38,25 +90,67 @@ export async function promoteCommand(args: string[], io: CliIo): Promise<number>
   const options = stringOptions(['version', ...MOVE_OPTIONS]);
   const { values } = parseFlags({ args, options, strict: true });
   if (values.version === undefined) throw new UsageError('promote needs --version N (see mlops models)', 2);
+  if (!VERSION_NUMBER.test(values.version)) {
+    throw new UsageError(
+      `--version needs a version number such as 3 (see mlops models), got ${JSON.stringify(values.version)}`,
+      2,
+    );
+  }
   if (values.reason === undefined) throw new UsageError('promote needs --reason "why" (kept in the history)', 2);
+  const name = checkMoveFlags(values);
   const reply = await askMove(io, values, SUBJECTS.registryPromote, {
     version: values.version,
     reason: values.reason,
     by: requester(io),
-    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(name === undefined ? {} : { name }),
   });
-  return moved(io, 'promote', reply);
+  return moved(io, reply);
 }
 
 /** `mlops rollback`: champion back to the one before it. */
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags({ args, options: stringOptions([...MOVE_OPTIONS]), strict: true });
+  const name = checkMoveFlags(values);
   const reply = await askMove(io, values, SUBJECTS.registryRollback, {
     by: requester(io),
     ...(values.reason === undefined ? {} : { reason: values.reason }),
-    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(name === undefined ? {} : { name }),
   });
-  return moved(io, 'rollback', reply);
+  return moved(io, reply);
+}
+
+/** Most versions `registry.models` lists at once. */
+const MAX_LIMIT = 200;
+/** A registered model's version as the registry requests take it. */
+const VERSION_NUMBER = /^[1-9]\d{0,9}$/;
+/** A move's request id as the tracker takes it. */
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** The longest reason the promotion history keeps. */
+const MAX_REASON = 500;
+
+/** --name as the registry takes it; a name it would refuse is a usage error naming the flag and the value. */
+function modelNameOption(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = RegisteredModelNameSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new UsageError(`--name ${JSON.stringify(raw)}: ${parsed.error.issues[0]?.message ?? 'not a model name'}`, 2);
+}
+
+/** The flags of a move checked before it is sent (a malformed one is a usage error); the model name, if given. */
+function checkMoveFlags(values: {
+  name?: string | undefined;
+  reason?: string | undefined;
+  'request-id'?: string | undefined;
+}): string | undefined {
+  const reason = values.reason;
+  if (reason !== undefined && (reason.trim() === '' || reason.trim().length > MAX_REASON)) {
+    throw new UsageError(`--reason needs 1 to ${MAX_REASON} characters of text, got ${JSON.stringify(reason)}`, 2);
+  }
+  const id = values['request-id'];
+  if (id !== undefined && !REQUEST_ID.test(id)) {
+    throw new UsageError(`--request-id needs 1 to 64 letters, digits, "-" or "_", got ${JSON.stringify(id)}`, 2);
+  }
+  return modelNameOption(values.name);
 }
 
 /** A champion move under one request id, sent again under it while unanswered. */
@@ -109,8 +203,8 @@ export function modelsTable(reply: Extract<ListModelsReply, { status: 'ok' }>): 
   ].join('\n');
 }
 
-function moved(io: CliIo, command: string, reply: ChampionMoveReply): number {
-  if (reply.status === 'rejected') return refused(io, command, reply);
+function moved(io: CliIo, reply: ChampionMoveReply): number {
+  if (reply.status === 'rejected') throw new UsageError(`refused, nothing changed:${refusalText(reply.errors)}`, 1);
   const from = reply.previous_version === null ? '' : ` (was version ${reply.previous_version})`;
   if (reply.repeat_of === undefined) {
     io.stdout(`champion of ${reply.name} is now version ${reply.version}${from}\n`);
@@ -122,11 +216,15 @@ function moved(io: CliIo, command: string, reply: ChampionMoveReply): number {
   return 0;
 }
 
-function refused(io: CliIo, command: string, reply: { errors: { path: string; message: string }[] }): number {
-  io.stderr(
-    `mlops ${command}: refused, nothing changed:\n${reply.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}\n`,
-  );
-  return 1;
+/**
+ * The tracker's reasons for a refusal, to follow a colon: one on the same line, several one a line. A reason under
+ * `name` is shown without the key: the tracker files every finding about the model's state there (no such model, no
+ * champion, none before it, a version gone), and a malformed --name never reaches it, so `name:` would blame a flag
+ * that is fine.
+ */
+function refusalText(errors: readonly { path: string; message: string }[]): string {
+  const lines = errors.map((e) => (e.path === 'name' ? e.message : `${e.path}: ${e.message}`));
+  return lines.length === 1 ? ` ${lines[0]}` : `\n${lines.map((line) => `  ${line}`).join('\n')}`;
 }
 
 function requester(io: CliIo): string {

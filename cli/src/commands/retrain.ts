@@ -4,15 +4,19 @@ import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
 import { decimal, parseFlags, stringOptions } from '../options.js';
 
-/** Help text for `mlops retrain`. */
+/** Help text of `mlops retrain`. */
 export const RETRAIN_USAGE = `usage: mlops retrain [--model MODEL] [--reason TEXT] [--by NAME] [--nats URL]
   Retrains the served version now on its labelled live rows (since its drift began, else over the monitor's
   performance window): the monitor writes them as a data set and sends the tune request; the gate decides whether
   the new model replaces the champion. Waives the drift, label-count and cooldown conditions of the automatic
   policy, not the one-at-a-time lease. Exit 1 when the monitor did not start one (the reason is printed).
-usage: mlops history [--model MODEL] [--limit N] [--nats URL]
+The same with the plain nats CLI: nats request monitor.retrain '{"reason": "…"}'.`;
+
+/** Help text of `mlops history`. */
+export const HISTORY_USAGE = `usage: mlops history [--model MODEL] [--limit N] [--nats URL]
   The chain of each retrain, newest first: trigger → data set → tuning → version → gate verdict → champion move.
-The same with the plain nats CLI: nats request monitor.retrain '{"reason": "…"}', nats request monitor.history '{}'.`;
+  Exit 0, with a line saying so when there is no retrain yet.
+The same with the plain nats CLI: nats request monitor.history '{}'.`;
 
 /** A retrain can take a while to start: the monitor reads the log back and waits for the trainer's intake. */
 const RETRAIN_REPLY_MS = 90_000;

@@ -1,0 +1,160 @@
+import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/run-cli.js';
+
+// What `mlops models`, `promote`, `rollback` and `monitor` print and return for the answers the tracker and the monitor
+// give when they know nothing of what was asked, on a real nats-server. The test answers in the services' place, with
+// the replies services/tracker/src/domain/champion-control.ts and the monitor's status give.
+
+let nats: NatsServerHandle;
+let responder: NatsConnection;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  responder = await connect({ servers: nats.url });
+}, 30_000);
+
+afterAll(async () => {
+  await responder?.drain();
+  await nats?.stop();
+});
+
+/** Answers every request on `subject` with `reply`; returns the bodies received. */
+async function answering(subject: string, reply: object) {
+  const received: Record<string, unknown>[] = [];
+  const sub = responder.subscribe(subject, {
+    callback: (_err, msg) => {
+      received.push(msg.json());
+      msg.respond(JSON.stringify(reply));
+    },
+  });
+  await responder.flush();
+  return { received, stop: () => sub.unsubscribe() };
+}
+
+const run = (...argv: string[]) => runCli([...argv, '--nats', nats.url], { cwd: process.cwd(), env: { USER: 'ana' } });
+const rejected = (...errors: { path: string; message: string }[]) => ({ status: 'rejected', errors });
+
+describe('mlops models when the tracker knows no such model', () => {
+  it('when --name names no registered model, then it says so in one line without "nothing changed" and exits 1', async () => {
+    const tracker = await answering(
+      'registry.models',
+      rejected({ path: 'name', message: 'no registered model named "Nope"' }),
+    );
+    const result = await run('models', '--name', 'Nope');
+    tracker.stop();
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'mlops models: no registered model named "Nope"\n' });
+    expect(tracker.received).toEqual([{ name: 'Nope' }]);
+  }, 30_000);
+
+  it('when no model is registered yet and none is named, then it says so and points to mlops tune (exit 0)', async () => {
+    const none = rejected({ path: 'name', message: 'no registered model named "One_Customer_Classifier"' });
+    const tracker = await answering('registry.models', none);
+    const result = await run('models');
+    tracker.stop();
+    expect(result).toEqual({
+      code: 0,
+      stdout:
+        'no model is registered yet (no registered model named "One_Customer_Classifier"): mlops tune trains one and registers it\n',
+      stderr: '',
+    });
+    expect(tracker.received).toEqual([{}]);
+  }, 30_000);
+
+  it('when the tracker refuses a listing for another reason, then it says the tracker refused, not that nothing changed', async () => {
+    const tracker = await answering('registry.models', rejected({ path: 'limit', message: 'Too big' }));
+    const result = await run('models');
+    tracker.stop();
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'mlops models: the tracker refused the request: limit: Too big\n',
+    });
+  }, 30_000);
+});
+
+describe('mlops rollback and promote refused by the tracker', () => {
+  it('when there is nothing to roll back, then the reason is printed without a "name:" key blaming a flag', async () => {
+    const nothing = rejected({ path: 'name', message: 'no champion before v1 in the promotion history' });
+    const tracker = await answering('registry.rollback', nothing);
+    const result = await run('rollback', '--reason', 'x');
+    tracker.stop();
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'mlops rollback: refused, nothing changed: no champion before v1 in the promotion history\n',
+    });
+  }, 30_000);
+
+  it('when a promotion is refused for several reasons, then each is on its own line, a field other than name keyed', async () => {
+    const two = rejected(
+      { path: 'version', message: 'm has no version 9: see mlops models' },
+      { path: 'name', message: 'm has no champion to roll back' },
+    );
+    const tracker = await answering('registry.promote', two);
+    const result = await run('promote', '--version', '9', '--reason', 'x', '--name', 'm');
+    tracker.stop();
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'mlops promote: refused, nothing changed:\n  version: m has no version 9: see mlops models\n  m has no champion to roll back\n',
+    });
+  }, 30_000);
+
+  it('when --version is malformed, then nothing is sent', async () => {
+    const tracker = await answering(
+      'registry.promote',
+      rejected({ path: 'version', message: 'a version number such as "3"' }),
+    );
+    const result = await run('promote', '--version', 'abc', '--reason', 'x');
+    tracker.stop();
+    expect(result.code).toBe(2);
+    expect(tracker.received).toEqual([]);
+  }, 30_000);
+});
+
+describe('mlops monitor when the monitor has seen nothing of what is asked', () => {
+  const empty = { status: 'ok', versions: [] };
+  const hint = '(mlops monitor without --name and --version lists what it has seen)';
+
+  it('when --version or --name names nothing the monitor saw, then it says so on stderr and exits 1; with neither, exit 0 (a fresh stack)', async () => {
+    const monitor = await answering('monitor.status', empty);
+    const version = await run('monitor', '--version', '9');
+    const name = await run('monitor', '--name', 'Nope');
+    const fresh = await run('monitor');
+    monitor.stop();
+    expect(version).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `mlops monitor: the monitor has seen no predictions of version 9 ${hint}\n`,
+    });
+    expect(name).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `mlops monitor: the monitor has seen no predictions of model Nope ${hint}\n`,
+    });
+    expect(fresh).toEqual({
+      code: 0,
+      stdout: 'the monitor has seen no predictions yet (send some to POST /predict)\n',
+      stderr: '',
+    });
+    expect(monitor.received).toEqual([{ version: '9' }, { name: 'Nope' }, {}]);
+  }, 30_000);
+
+  it('when --version is not a whole number, then nothing is sent and no raw schema message is shown', async () => {
+    const monitor = await answering('monitor.status', {
+      status: 'refused',
+      message: 'not a status request: version: Invalid string: must match pattern /^\\d+$/',
+    });
+    const result = await run('monitor', '--version', 'abc');
+    monitor.stop();
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'mlops monitor: --version needs a whole number such as 3, got "abc"\n',
+    });
+    expect(monitor.received).toEqual([]);
+  }, 30_000);
+});
