@@ -1,3 +1,4 @@
+import { fetchRefusesPort } from '@mlops/local-stack';
 import { UsageError } from './errors.js';
 
 /** Longer than any scoring request takes; a predictor that accepts and never answers must not hang the command. */
@@ -44,11 +45,25 @@ export async function callPredictor(
           headers: { ...headers, 'content-type': 'application/json' },
           body: JSON.stringify(body),
         };
+  refuseFetchBadPort(url);
   return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }).catch((err: unknown) => {
     if ((err as Error).name === 'TimeoutError')
       throw new UsageError(`no answer from ${url} within ${timeoutMs / 1000} s: is the predictor running?`, 1);
     throw new UsageError(`cannot reach ${url} (${(err as Error).cause ?? err}): is the predictor running?`, 1);
   });
+}
+
+/**
+ * A port fetch refuses (a "bad port" such as 6000 or 10080, refused by browsers too) is said as such, not as a
+ * predictor that may not run (fetch's own error is a bare "bad port"); exit 1, as a failed call.
+ */
+function refuseFetchBadPort(url: string): void {
+  const port = URL.canParse(url) ? new URL(url).port : ''; // an address that is none is fetch's to refuse
+  if (port === '' || !fetchRefusesPort(Number(port))) return;
+  throw new UsageError(
+    `cannot reach ${url}: port ${port} is one fetch and browsers refuse to connect to (serve the predictor on another)`,
+    1,
+  );
 }
 
 /** An address as an error may show it: user name, password or token before an @ removed. */

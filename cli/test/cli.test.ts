@@ -920,8 +920,14 @@ describe('mlops traffic', () => {
   });
 
   it('when the predictor is not running, then it fails with one line saying so', async () => {
-    const result = await run('traffic', '--rows', '10', '--url', 'http://127.0.0.1:1');
-    expectOneLineFailure(result, /cannot reach http:\/\/127\.0\.0\.1:1\/predict .*: is the predictor running\?/);
+    const closed = await listenSilently();
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve)); // the port was free a moment ago: nothing listens now
+    const result = await run('traffic', '--rows', '10', '--url', `http://127.0.0.1:${port}`);
+    expectOneLineFailure(
+      result,
+      new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port}/predict .*: is the predictor running\\?`),
+    );
   });
 
   it('when pipeline events arrive, then each becomes one line, and other models are left out', () => {

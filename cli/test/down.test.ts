@@ -100,6 +100,11 @@ async function ended(standIn: { child: ChildProcess; exited: Promise<unknown> })
 }
 
 const down = (...args: string[]) => runCli(['down', '--data-dir', dir, ...args], { cwd: dir });
+
+/** `<dir>/stack.json` as it is now. */
+async function stateNow(): Promise<{ pid: number; state: string; processes: { name: string; state: string }[] }> {
+  return JSON.parse(await readFile(join(dir, 'stack.json'), 'utf8'));
+}
 const WAIT = ['--timeout', '10'];
 
 /** The seconds in a line ending `in 1.2 s`. */
@@ -182,6 +187,7 @@ describe('mlops down', () => {
       stdout: `no stack running in ${dir} (its mlops up, pid ${gone.pid}, is gone)\n`,
       stderr: '',
     });
+    expect((await stateNow()).state).toBe('stopped'); // nothing of it runs: mlops status says so from now on
 
     // A live process with the recorded pid is not that mlops up when its start differs (the pid was reused) …
     const marks = join(dir, 'other.sigterm');
@@ -229,6 +235,46 @@ describe('mlops down', () => {
     expect(await trainer.exited).toEqual([0, null]); // SIGTERM first: it ended by its handler
     expect(await ended(other)).toBe(false);
     await expect(readFile(marks, 'utf8')).rejects.toThrow(/ENOENT/);
+    // The killed mlops up cannot record that its stack stopped: down does, for mlops status (and the next down).
+    const after = await stateNow();
+    expect(after).toMatchObject({ pid: gone.pid, state: 'stopped' });
+    expect(after.processes).toEqual([
+      expect.objectContaining({ name: 'nats-server', state: 'stopped', pid: null }),
+      expect.objectContaining({ name: 'mlflow', state: 'stopped', pid: null }),
+      expect.objectContaining({ name: 'trainer', state: 'stopped', pid: null }),
+    ]);
+    expect((await down()).stdout).toBe(`no stack running in ${dir} (the last one stopped)\n`);
+  });
+
+  it('when a later mlops up rewrote stack.json while down stopped the leftovers, then down leaves that file as it is', async () => {
+    const entry = join(dir, 'repo', 'services', 'trainer', 'dist', 'main.js');
+    await mkdir(join(entry, '..'), { recursive: true });
+    await writeFile(entry, '');
+    const gone = await endedProcess();
+    // Its SIGTERM handler stands in for a new mlops up that took the directory meanwhile and wrote its own state.
+    const later = {
+      format: 1,
+      pid: process.pid,
+      pid_start: null,
+      state: 'starting',
+      started_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      data_dir: dir,
+      endpoints: { nats: 'nats://127.0.0.1:4', mlflow: 'http://127.0.0.1:5', predictor: 'http://127.0.0.1:6' },
+      processes: [record('nats-server', process.pid, null)],
+    };
+    const trainer = await standIn(
+      `process.on('SIGTERM', () => { require('node:fs').writeFileSync(process.argv[2], process.argv[3]); process.exit(0); });
+       setInterval(() => {}, 1000)`,
+      [entry, join(dir, 'stack.json'), JSON.stringify(later)],
+    );
+    await writeState(gone, { processes: [record('trainer', trainer.pid, trainer.start)] });
+
+    const result = await down();
+
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(await trainer.exited).toEqual([0, null]);
+    expect(await stateNow()).toEqual(later);
   });
 
   it('when mlops up exits on SIGTERM without stopping a process of its stack, then down stops that one too', async () => {
@@ -248,6 +294,7 @@ describe('mlops down', () => {
     );
     expect(lines[2]).toMatch(/^stopped in \d+\.\d s$/);
     expect(await ended(predictor)).toBe(true);
+    expect(await stateNow()).toMatchObject({ state: 'stopped', processes: [{ name: 'predictor', pid: null }] });
   });
 
   it('when a flag or the state file is bad, then one line says what, and nothing is signalled', async () => {

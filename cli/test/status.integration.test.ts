@@ -86,7 +86,8 @@ async function register(name: string, experimentId: string, runId: string, tunin
   return await mlflow.createModelVersion({ name, source: `models:/${model.modelId}`, runId, tags });
 }
 
-async function status(...args: string[]) {
+/** `mlops status` run in-process with `args`: its exit code and what it printed. */
+async function statusOutput(args: string[]) {
   let stdout = '';
   const io = {
     stdout: (t: string) => {
@@ -96,8 +97,13 @@ async function status(...args: string[]) {
     cwd: dir,
     env: {},
   };
+  const code = await main(['status', ...args], io);
+  return { code, stdout };
+}
+
+async function status(...args: string[]) {
   const none = [`--nats`, `nats://127.0.0.1:${closed}`, '--predictor', `http://127.0.0.1:${closed}`];
-  const code = await main(['status', '--mlflow', inject('mlflowTrackingUri'), ...none, ...args], io);
+  const { code, stdout } = await statusOutput(['--mlflow', inject('mlflowTrackingUri'), ...none, ...args]);
   return { code, lines: stdout.trimEnd().split('\n') };
 }
 
@@ -163,6 +169,21 @@ describe('mlops status against MLflow', () => {
       '  2026-03-02 10:00:00  FINISHED  2       accuracy=0.8  1        own',
       `  none: nothing registered: ${why}`,
     ]);
+  });
+
+  it('when --predictor names MLflow, then the predictor is NOT HEALTHY with the status MLflow answered, not reachable', async () => {
+    const uri = inject('mlflowTrackingUri');
+    const { stdout } = await statusOutput([
+      '--mlflow',
+      uri,
+      '--nats',
+      `nats://127.0.0.1:${closed}`,
+      '--predictor',
+      uri,
+    ]);
+    const shown = uri.replace(/\/+$/, '');
+    expect(stdout).toContain(`  MLflow     ${shown}  reachable`);
+    expect(stdout).toContain(`  predictor  ${shown}  NOT HEALTHY (answered HTTP 404)`);
   });
 
   it('when nothing is registered or tuned under the name yet, then it says so instead of failing', async () => {

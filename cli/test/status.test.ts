@@ -18,7 +18,7 @@ let base: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlops-status-'));
   server = createServer((req, res) => {
-    const [status, body] = answer(req.url ?? '');
+    const [status, body] = answer(req.url ?? '', req.headers.authorization);
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -30,8 +30,26 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** MLflow whose /health answers but whose API fails; a predictor that is up without a model; a healthy service. */
-function answer(url: string): [number, unknown] {
+/** The bearer token the predictor under /guarded takes. */
+const TOKEN = 'predictor-t0ken';
+
+/**
+ * MLflow whose /health answers but whose API fails; a predictor that is up without a model; a healthy service. Under
+ * /guarded a predictor started with PREDICTOR_AUTH_HEALTH (as services/predictor answers without TOKEN), under
+ * /other a server answering 200 that is no predictor, under /proxy a proxy with nothing behind it.
+ */
+function answer(url: string, authorization: string | undefined): [number, unknown] {
+  if (url === '/guarded/ready' || url === '/guarded/health') {
+    if (authorization !== `Bearer ${TOKEN}`) {
+      const message = 'a valid bearer token is required: Authorization: Bearer <token>';
+      return [401, { error: { code: 'UNAUTHENTICATED', message } }];
+    }
+    return url.endsWith('/health')
+      ? [200, { status: 'alive' }]
+      : [200, { status: 'ready', model: { name: 'Guarded_Model', version: '3' } }];
+  }
+  if (url === '/other/ready') return [200, { status: 'OK' }];
+  if (url === '/proxy/ready') return [503, { message: 'no upstream' }];
   if (url === '/health' || url === '/trainer/ready') return [200, { alive: true }];
   if (url === '/ready') return [503, { status: 'not ready', reason: 'no version has the alias champion' }];
   if (url.startsWith('/api/'))
@@ -54,6 +72,10 @@ function deadPid(): number {
 }
 
 async function status(...args: string[]) {
+  return await statusWith({}, ...args);
+}
+
+async function statusWith(env: Record<string, string>, ...args: string[]) {
   let stdout = '';
   let stderr = '';
   const io = {
@@ -64,7 +86,7 @@ async function status(...args: string[]) {
       stderr += t;
     },
     cwd: dir,
-    env: {},
+    env,
   };
   const code = await main(['status', ...args], io);
   return { code, stdout, stderr };
@@ -149,13 +171,12 @@ describe('mlops status when things are down', () => {
     const result = await status('--nats', `nats://127.0.0.1:${closed}`);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(
-      new RegExp(
-        `^local stack \\(data/stack.json\\): running, mlops up pid ${supervisor}, started 2026-01-02 03:04:05$`,
-      ),
+    // Not "running": the mlops up that would keep it running is gone.
+    expect(lines[0]).toBe(
+      `local stack (data/stack.json): left running by mlops up pid ${supervisor}, which is gone, started 2026-01-02 03:04:05`,
     );
     expect(lines[1]).toBe(
-      `  mlops up (pid ${supervisor}) is gone: the states below are as it last wrote them at 2026-01-02 03:05:00; mlops up here again stops what it left running`,
+      '  the states below are as mlops up last wrote them at 2026-01-02 03:05:00; mlops down here stops what it left running (so does mlops up here again)',
     );
     const refused = `NOT ANSWERING (connection refused: http://127.0.0.1:${closed}/ready)`;
     const pad = ' '.repeat(refused.length - 'answering'.length);
@@ -166,6 +187,70 @@ describe('mlops status when things are down', () => {
     ]);
     expect(lines[5]).toBe('  logs: data/logs/');
     expect(result.stdout).toContain(`predictor  ${base}  reachable, not serving a model yet`);
+  });
+
+  it('when --predictor names a server that is no predictor, then it is not reported reachable, and says what it answered', async () => {
+    const closed = await closedPort();
+    const nats = ['--nats', `nats://127.0.0.1:${closed}`, '--mlflow', base];
+    // A server with no /ready, as MLflow (whose own probe says the same of a 404 on /health).
+    const mlflow = await status(...nats, '--predictor', `${base}/mlflow`);
+    expect(mlflow.stdout).toContain(`  predictor  ${base}/mlflow  NOT HEALTHY (answered HTTP 404)`);
+    const other = await status(...nats, '--predictor', `${base}/other`);
+    expect(other.stdout).toContain(
+      `  predictor  ${base}/other  not a predictor (GET /ready answered HTTP 200 without a predictor's readiness body)`,
+    );
+    const proxy = await status(...nats, '--predictor', `${base}/proxy`);
+    expect(proxy.stdout).toContain(`  predictor  ${base}/proxy  NOT HEALTHY (answered HTTP 503)`);
+    for (const result of [mlflow, other, proxy]) expect(result.stdout).not.toContain('reachable, not serving');
+  });
+
+  it('when the predictor wants a bearer token on its health routes, then PREDICTOR_TOKEN is sent, and without it the status says to set it', async () => {
+    const closed = await closedPort();
+    const args = ['--nats', `nats://127.0.0.1:${closed}`, '--mlflow', base, '--predictor', `${base}/guarded`];
+    const without = await status(...args);
+    expect(without.stdout).toContain(
+      `  predictor  ${base}/guarded  reachable, wants a token: set PREDICTOR_TOKEN (answered HTTP 401)`,
+    );
+    expect(without.stdout).not.toContain('not serving a model');
+    const wrong = await statusWith({ PREDICTOR_TOKEN: 'not-the-token' }, ...args);
+    expect(wrong.stdout).toContain(
+      `  predictor  ${base}/guarded  reachable, refuses the token in PREDICTOR_TOKEN (answered HTTP 401): set one of its PREDICTOR_AUTH_TOKENS`,
+    );
+    const withToken = await statusWith({ PREDICTOR_TOKEN: TOKEN }, ...args);
+    expect(withToken.stdout).toContain(`  predictor  ${base}/guarded  reachable, serving Guarded_Model version 3`);
+  });
+
+  it("when the stack's predictor process wants a token for its health, then its row answers with PREDICTOR_TOKEN and says to set it without", async () => {
+    const closed = await closedPort();
+    await mkdirData();
+    const predictor = {
+      name: 'predictor',
+      pid: 103,
+      state: 'running',
+      restarts: 0,
+      last_exit: null,
+      health: `${base}/guarded/health`,
+      log: join(dir, 'data', 'logs', 'predictor.log'),
+    };
+    const state = {
+      format: 1,
+      pid: deadPid(),
+      state: 'running',
+      started_at: '2026-01-02T03:04:05.000Z',
+      updated_at: '2026-01-02T03:05:00.000Z',
+      data_dir: join(dir, 'data'),
+      endpoints: { nats: `nats://127.0.0.1:${closed}`, mlflow: base, predictor: `${base}/guarded` },
+      processes: [predictor],
+    };
+    await writeFile(join(dir, 'data', 'stack.json'), JSON.stringify(state));
+    const without = await status('--nats', `nats://127.0.0.1:${closed}`);
+    expect(without.stdout).toMatch(
+      new RegExp(
+        ` {2}predictor +running +103 +0 +NOT ANSWERING \\(answered HTTP 401, wants a token: set PREDICTOR_TOKEN: ${base}/guarded/health\\)`,
+      ),
+    );
+    const withToken = await statusWith({ PREDICTOR_TOKEN: TOKEN }, '--nats', `nats://127.0.0.1:${closed}`);
+    expect(withToken.stdout).toMatch(/ {2}predictor +running +103 +0 +answering +-$/m);
   });
 
   it('when the state file is not one, then it says so and goes on with the endpoints', async () => {

@@ -8,6 +8,7 @@ import {
   ProcessTableUnavailable,
   pidAlive,
   readStackState,
+  recordStackStoppedByOther,
   STACK_STATE_FILE,
   type StackState,
   stopLeftovers,
@@ -51,6 +52,8 @@ export async function downCommand(args: string[], io: CliIo): Promise<number> {
     const over = state.state === 'stopped' || state.state === 'failed';
     const why = over ? `the last one ${state.state}` : `its mlops up, pid ${state.pid}, is gone`;
     io.stdout(`no stack running in ${shown} (${why})\n`);
+    // Nothing of it runs (as far as a readable process table tells): its state file says so from now on.
+    if (!over && (await tableReadable(table))) await recordStopped(dataDir, state, [], io);
     return 0;
   }
   const startedMs = Date.now();
@@ -58,7 +61,7 @@ export async function downCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(
       `no stack running in ${shown}: its mlops up (pid ${stack.pid}) ended without stopping it; stopping what it left running: ${names(stack.leftovers)}\n`,
     );
-    await stopAll(stack.leftovers, stack.pid, table);
+    await stopAll(stack.leftovers, stack.pid, table, dataDir, state, io);
     io.stdout(`stopped ${names(stack.leftovers)} in ${took(startedMs)}\n`);
     return 0;
   }
@@ -79,9 +82,11 @@ export async function downCommand(args: string[], io: CliIo): Promise<number> {
   // It ended without stopping everything (killed meanwhile): what it left is stopped as for a killed one.
   const after = await stateOf(dataDir).catch(() => undefined);
   const left = after === undefined ? undefined : await inspectStack(after, table);
-  if (left?.kind === 'abandoned') {
+  if (after !== undefined && left?.kind === 'abandoned') {
     io.stdout(`${up} exited, leaving ${names(left.leftovers)} running: stopping them\n`);
-    await stopAll(left.leftovers, left.pid, table);
+    await stopAll(left.leftovers, left.pid, table, dataDir, after, io);
+  } else if (after !== undefined && left?.kind === 'none' && (await tableReadable(table))) {
+    await recordStopped(dataDir, after, [], io); // killed meanwhile with nothing left: no-op when it wrote `stopped`
   }
   io.stdout(`stopped in ${took(startedMs)}\n`);
   return 0;
@@ -132,14 +137,55 @@ async function writerGone(state: StackState, table: ProcessTable): Promise<boole
   }
 }
 
-/** Stops a killed `mlops up`'s leftovers as its own stop would have; those that outlive their SIGKILL are an error. */
-async function stopAll(leftovers: readonly Leftover[], upPid: number, table: ProcessTable): Promise<void> {
+/**
+ * Stops a killed `mlops up`'s leftovers as its own stop would have, and records in its state file what was stopped
+ * (that `mlops up` cannot any more); those that outlive their SIGKILL are an error.
+ */
+async function stopAll(
+  leftovers: readonly Leftover[],
+  upPid: number,
+  table: ProcessTable,
+  dataDir: string,
+  state: StackState,
+  io: CliIo,
+): Promise<void> {
   const survivors = await stopLeftovers(leftovers, table);
+  await recordStopped(
+    dataDir,
+    state,
+    survivors.map((l) => l.name),
+    io,
+  );
   if (survivors.length === 0) return;
   throw new UsageError(
     `could not stop ${names(survivors)}, left running by mlops up (pid ${upPid}): stop it yourself (another user's process?)`,
     1,
   );
+}
+
+/**
+ * Writes the stack of `state` stopped (but for `stillRunning`) in the state file, unless a later `mlops up` rewrote it
+ * meanwhile; a write that fails is a warning: what runs was stopped all the same.
+ */
+async function recordStopped(dataDir: string, state: StackState, stillRunning: string[], io: CliIo): Promise<void> {
+  try {
+    await recordStackStoppedByOther(dataDir, state, stillRunning);
+  } catch (err) {
+    io.stderr(
+      `mlops down: warning: could not record the stack stopped in ${STACK_STATE_FILE} (mlops status will show it as left running): ${(err as Error).message}\n`,
+    );
+  }
+}
+
+/** Whether the process table can be read: only then can a stack be told to have nothing left running. */
+async function tableReadable(table: ProcessTable): Promise<boolean> {
+  try {
+    await table.describe(process.pid);
+    return true;
+  } catch (err) {
+    if (err instanceof ProcessTableUnavailable) return false;
+    throw err;
+  }
 }
 
 function names(leftovers: readonly Leftover[]): string {

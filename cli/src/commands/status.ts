@@ -15,7 +15,9 @@ export const STATUS_USAGE = `usage: mlops status [--data-dir data] [--nats URL] 
 The state of a stack: each process of the local stack (from <data-dir>/stack.json, which mlops up keeps current,
 and its health endpoint now; --data-dir defaults to $MLOPS_DATA_DIR when set, else data), whether NATS, MLflow and the predictor answer, the champion of --name and the last
 tunings of --experiment (default: --name), newest first. Each URL defaults to its flag, then NATS_URL /
-MLFLOW_TRACKING_URI, then the stack's state file, then the quick start's ports. Exit code 1 only when nothing answers.`;
+MLFLOW_TRACKING_URI, then the stack's state file, then the quick start's ports. A predictor whose health routes want
+a bearer token (PREDICTOR_AUTH_HEALTH) is sent PREDICTOR_TOKEN, as mlops predict sends it. Exit code 1 only when
+nothing answers.`;
 
 const FLAGS = ['data-dir', 'nats', 'mlflow', 'predictor', 'name', 'experiment', 'limit'] as const;
 
@@ -24,7 +26,8 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   const { values } = parseFlags({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
   const limit = integerOption(values, 'limit') ?? 5;
   if (limit < 1) throw new UsageError(`--limit needs a positive integer, got ${limit}`);
-  const stack = await stackSection(resolve(io.cwd, values['data-dir'] ?? defaultDataDir(io)));
+  const token = io.env.PREDICTOR_TOKEN;
+  const stack = await stackSection(resolve(io.cwd, values['data-dir'] ?? defaultDataDir(io)), token);
   const recorded = recordedEndpoints(stack);
   const urls = {
     nats: values.nats ?? io.env.NATS_URL ?? recorded.nats ?? `nats://127.0.0.1:${DEFAULT_PORTS.nats}`,
@@ -34,7 +37,7 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   const endpoints = await Promise.all([
     natsStatus(io, urls.nats),
     mlflowStatus(urls.mlflow),
-    predictorStatus(urls.predictor),
+    predictorStatus(urls.predictor, token),
   ]);
   const mlflowUp = endpoints[1]?.result.reachable === true;
   const name = values.name ?? DEFAULT_MODEL_NAME;

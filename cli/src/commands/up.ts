@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_NAME } from '@mlops/contracts';
 import {
+  fetchRefusesPort,
   formatStackEvent,
   type LocalStack,
   LocalStackError,
@@ -28,7 +29,8 @@ has a champion (a stack started again on its data), that champion is served as i
 tuning's seed data would judge a champion retrained on recent data as worse. A stack stopped during its default
 tuning and started again on its data follows that tuning to its version instead of tuning twice (its id waits in
 <data-dir>/${PENDING_TUNING_FILE} until mlops up sees it end). --tune tunes at start all the same, under a new id.
-The data directory defaults to $MLOPS_DATA_DIR, else ./data. Ports are 0 (a free one) to 65535. Logs go to
+The data directory defaults to $MLOPS_DATA_DIR, else ./data. Ports are 0 (a free one) to 65535; the HTTP ones
+(--mlflow-port, --predictor-port) not one that browsers and fetch refuse (6000, 5060, 10080, ...). Logs go to
 <data-dir>/logs/, the state of every process to <data-dir>/stack.json (see mlops status). A process that exits on
 its own is restarted (after 0.5 s, doubling to 10 s); 5 exits of one process within 60 s, or 5 restarts in a row that
 never get ready, stop the stack with exit code 1.`;
@@ -81,12 +83,23 @@ export type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & 
   'exit-after-tune'?: boolean | undefined;
 };
 
-/** The ports the flags ask for (undefined: the default); one that is no integer from 0 to 65535 is a usage error. */
+/** The flags of ports served over HTTP: probed with fetch, opened in browsers (NATS is not HTTP). */
+const HTTP_PORT_FLAGS: readonly string[] = ['mlflow-port', 'predictor-port'];
+
+/**
+ * The ports the flags ask for (undefined: the default); one that is no integer from 0 to 65535, or an HTTP port that
+ * fetch and browsers refuse (the fetch standard's "bad ports": 6000, 5060, 10080, ...), is a usage error.
+ */
 function portsOf(values: UpValues): Record<'nats' | 'mlflow' | 'predictor', number | undefined> {
   const port = (flag: 'nats-port' | 'mlflow-port' | 'predictor-port') => {
     const value = integerOption(values, flag);
     if (value !== undefined && (value < 0 || value > MAX_PORT)) {
       throw new UsageError(`--${flag} needs a port from 0 to ${MAX_PORT} (0: a free one), got "${values[flag]}"`);
+    }
+    if (value !== undefined && HTTP_PORT_FLAGS.includes(flag) && fetchRefusesPort(value)) {
+      throw new UsageError(
+        `--${flag} ${value} is a port browsers and fetch refuse to connect to (a "bad port" of the fetch standard): choose another`,
+      );
     }
     return value;
   };

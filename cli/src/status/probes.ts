@@ -49,8 +49,11 @@ export type StackSection =
 /** How long a status probe may take. */
 const PROBE_TIMEOUT_MS = 3000;
 
-/** The state file of `dataDir` with every process's health probed; never throws. */
-export async function stackSection(dataDir: string): Promise<StackSection> {
+/**
+ * The state file of `dataDir` with every process's health probed (the predictor's with `predictorToken` as its bearer
+ * token, for one whose health routes want one); never throws.
+ */
+export async function stackSection(dataDir: string, predictorToken?: string): Promise<StackSection> {
   const file = stackStateFile(dataDir);
   let state: StackState | undefined;
   try {
@@ -62,21 +65,36 @@ export async function stackSection(dataDir: string): Promise<StackSection> {
   if (state === undefined) return { kind: 'none', file };
   const processes = await Promise.all(
     state.processes.map(async (p) => {
-      const healthProblem = await processHealthProblem(p.health);
+      const auth = p.name === 'predictor' ? { token: predictorToken } : undefined;
+      const healthProblem = await processHealthProblem(p.health, auth);
       return { ...p, healthy: healthProblem === undefined, healthProblem };
     }),
   );
   return { kind: 'state', file, state, supervisorAlive: await stackWriterRuns(state), processes };
 }
 
-/** Why a process's health address does not answer (tcp: nothing accepting; HTTP: the failure or the status). */
-async function processHealthProblem(address: string): Promise<string | undefined> {
+/**
+ * Why a process's health address does not answer (tcp: nothing accepting; HTTP: the failure or the status). `auth`:
+ * the process may want a bearer token (the predictor, with PREDICTOR_AUTH_HEALTH), sent when there is one.
+ */
+async function processHealthProblem(
+  address: string,
+  auth: { readonly token: string | undefined } | undefined,
+): Promise<string | undefined> {
   if (new URL(address).protocol === 'tcp:') {
     return (await probeHealth(address, PROBE_TIMEOUT_MS)) ? undefined : `nothing accepts connections: ${address}`;
   }
-  const answer = await get(address);
+  const headers = bearerHeader(auth?.token);
+  const answer = await get(address, headers);
   if (answer.kind === 'failed') return answer.problem;
-  return answer.ok ? undefined : `answered HTTP ${answer.status}: ${address}`;
+  if (answer.ok) return undefined;
+  const asksToken = auth !== undefined && answer.status === 401;
+  const wantsToken = !asksToken
+    ? ''
+    : headers.authorization
+      ? ', refuses PREDICTOR_TOKEN'
+      : ', wants a token: set PREDICTOR_TOKEN';
+  return `answered HTTP ${answer.status}${wantsToken}: ${address}`;
 }
 
 /** The stack's endpoints recorded in the state file, if any. */
@@ -110,31 +128,95 @@ export async function mlflowStatus(address: string): Promise<EndpointStatus> {
   return { name: 'MLflow', url, result };
 }
 
-/** GET <predictor>/ready: which model version it serves, or why none. */
-export async function predictorStatus(address: string): Promise<EndpointStatus> {
+/**
+ * GET <predictor>/ready (with `Authorization: Bearer <token>` when a token is given, as PREDICTOR_TOKEN is): which
+ * model version it serves, or why none. Only the predictor's own answers count as one: 200 with the model it serves,
+ * 503 "not ready" with its reason, 401 asking for its bearer token; a 200 of another shape is not a predictor
+ * (another server on that address), and any other answer is NOT HEALTHY.
+ */
+export async function predictorStatus(address: string, token?: string): Promise<EndpointStatus> {
   const url = withoutCredentials(address);
-  const answer = await get(`${url}/ready`);
-  if (answer.kind === 'failed') return { name: 'predictor', url, result: { reachable: false, problem: answer.reason } };
-  const body = answer.body as { model?: { name?: string; version?: string }; reason?: string } | undefined;
-  const model = body?.model;
-  const served =
-    answer.ok && typeof model?.name === 'string' && typeof model.version === 'string'
-      ? { name: model.name, version: model.version }
-      : undefined;
-  const detail =
-    served !== undefined
-      ? `reachable, serving ${served.name} version ${served.version}`
-      : `reachable, not serving a model yet${body?.reason === undefined ? '' : ` (${body.reason})`}`;
-  return { name: 'predictor', url, result: { reachable: true, detail }, served };
+  const headers = bearerHeader(token);
+  const answer = await get(`${url}/ready`, headers);
+  const status = (result: Reachability, served?: EndpointStatus['served']): EndpointStatus => ({
+    name: 'predictor',
+    url,
+    result,
+    served,
+  });
+  if (answer.kind === 'failed') return status({ reachable: false, problem: answer.reason });
+  const readiness = predictorReadiness(answer);
+  if (readiness.kind === 'serving') {
+    const { served } = readiness;
+    return status({ reachable: true, detail: `reachable, serving ${served.name} version ${served.version}` }, served);
+  }
+  if (readiness.kind === 'not ready') {
+    const why = readiness.reason === undefined ? '' : ` (${readiness.reason})`;
+    return status({ reachable: true, detail: `reachable, not serving a model yet${why}` });
+  }
+  if (readiness.kind === 'wants token') {
+    const what = headers.authorization
+      ? 'refuses the token in PREDICTOR_TOKEN (answered HTTP 401): set one of its PREDICTOR_AUTH_TOKENS'
+      : 'wants a token: set PREDICTOR_TOKEN (answered HTTP 401)';
+    return status({ reachable: true, detail: `reachable, ${what}` });
+  }
+  if (readiness.kind === 'other shape') {
+    return status({
+      reachable: false,
+      problem: `not a predictor (GET /ready answered HTTP ${answer.status} without a predictor's readiness body)`,
+    });
+  }
+  return status({ reachable: false, problem: describeAnswer(answer) });
+}
+
+/** What the predictor's GET /ready answers (services/predictor read-routes.ts and http.ts), as told from an answer. */
+type PredictorReadiness =
+  | { readonly kind: 'serving'; readonly served: { readonly name: string; readonly version: string } }
+  | { readonly kind: 'not ready'; readonly reason: string | undefined }
+  | { readonly kind: 'wants token' }
+  /** 200 or 503 with a body that is none of the predictor's. */
+  | { readonly kind: 'other shape' }
+  /** Any other status: nothing a predictor's /ready answers. */
+  | { readonly kind: 'unhealthy' };
+
+/**
+ * The predictor's readiness in an answer: 200 `{status: 'ready', model: {name, version}}`, 503 `{status: 'not ready',
+ * reason}`, or 401 `{error: {code: 'UNAUTHENTICATED'}}` (PREDICTOR_AUTH_HEALTH with tokens set).
+ */
+function predictorReadiness(answer: Extract<Answer, { kind: 'answer' }>): PredictorReadiness {
+  const body = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as {
+    status?: unknown;
+    reason?: unknown;
+    model?: { name?: unknown; version?: unknown } | null;
+    error?: { code?: unknown } | null;
+  };
+  if (answer.status === 200) {
+    const model = body.model;
+    if (body.status === 'ready' && typeof model?.name === 'string' && typeof model.version === 'string')
+      return { kind: 'serving', served: { name: model.name, version: model.version } };
+    return { kind: 'other shape' };
+  }
+  if (answer.status === 503) {
+    if (body.status !== 'not ready') return { kind: 'unhealthy' }; // a proxy in front with no predictor behind it
+    return { kind: 'not ready', reason: typeof body.reason === 'string' ? body.reason : undefined };
+  }
+  if (answer.status === 401 && body.error?.code === 'UNAUTHENTICATED') return { kind: 'wants token' };
+  return { kind: 'unhealthy' };
+}
+
+/** `Authorization: Bearer <token>` for a token that is set and not blank (as `mlops predict` sends PREDICTOR_TOKEN). */
+function bearerHeader(token: string | undefined): Record<string, string> {
+  const trimmed = token?.trim();
+  return trimmed ? { authorization: `Bearer ${trimmed}` } : {};
 }
 
 type Answer =
   | { readonly kind: 'answer'; readonly ok: boolean; readonly status: number; readonly body: unknown }
   | { readonly kind: 'failed'; readonly reason: string; readonly problem: string };
 
-async function get(url: string): Promise<Answer> {
+async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     const text = await response.text();
     return { kind: 'answer', ok: response.ok, status: response.status, body: parseJson(text) };
   } catch (err) {

@@ -52,14 +52,17 @@ function stackLines(stack: StackSection, cwd: string): string[] {
     return [`no local stack state: ${file} does not exist (mlops up writes it; see --data-dir)`];
   if (stack.kind === 'unreadable') return [`local stack state unreadable: ${stack.problem}`];
   const { state } = stack;
-  const head = `local stack (${file}): ${state.state}, mlops up pid ${state.pid}, started ${when(state.started_at)}`;
-  const live = ['starting', 'running', 'stopping'].includes(state.state);
-  const gone =
-    live && !stack.supervisorAlive
-      ? [
-          `  mlops up (pid ${state.pid}) is gone: the states below are as it last wrote them at ${when(state.updated_at)}; mlops up here again stops what it left running`,
-        ]
-      : [];
+  // A stack whose mlops up is gone (SIGKILL, out of memory) runs no more as a stack: what it left may still run.
+  const orphaned = ['starting', 'running', 'stopping'].includes(state.state) && !stack.supervisorAlive;
+  const lifecycle = orphaned
+    ? `left ${state.state} by mlops up pid ${state.pid}, which is gone`
+    : `${state.state}, mlops up pid ${state.pid}`;
+  const head = `local stack (${file}): ${lifecycle}, started ${when(state.started_at)}`;
+  const gone = orphaned
+    ? [
+        `  the states below are as mlops up last wrote them at ${when(state.updated_at)}; mlops down here stops what it left running (so does mlops up here again)`,
+      ]
+    : [];
   const header = ['process', 'state', 'pid', 'restarts', 'health', 'last exit'];
   const why = state.state === 'failed' ? [failure(stack.processes)] : [];
   const rows = stack.processes.map((p) => processRow(p));

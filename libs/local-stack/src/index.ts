@@ -1,6 +1,6 @@
 /** `@mlops/local-stack`: how nats-server, MLflow and the services are started and kept running — by `mlops up` and by the tests. */
 
-export { SupervisorError } from '@mlops/supervisor';
+export { FETCH_BAD_PORTS, fetchRefusesPort, SupervisorError } from '@mlops/supervisor';
 export { LocalStackError } from './errors.js';
 export { pidAlive, probeHealth } from './health.js';
 export type { KeeperOptions, Restartable } from './keeper.js';
@@ -14,6 +14,7 @@ export { startNatsServer } from './nats-server.js';
 export { projectMlflowBinary } from './paths.js';
 export type { PostgresServerHandle, PostgresServerOptions } from './postgres-server.js';
 export { startPostgresServer } from './postgres-server.js';
+export { predictorProbeHeaders } from './predictor-auth.js';
 export type { ProcessTable } from './process-table.js';
 export { ProcessTableUnavailable, processStart, systemProcessTable } from './process-table.js';
 export type { Clock, RestartDecision, RestartPolicyOptions } from './restart-policy.js';
@@ -26,3 +27,4 @@ export type { ProcessExitedEvent, ProcessGaveUpEvent, ProcessRestartedEvent, Sta
 export { describeExit, formatStackEvent } from './stack-events.js';
 export type { LastExit, ProcessRecord, ProcessState, StackLifecycle, StackState } from './stack-state.js';
 export { readStackState, STACK_STATE_FILE, stackStateFile } from './stack-state.js';
+export { recordStackStoppedByOther } from './stack-state-stopped.js';

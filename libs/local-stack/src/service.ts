@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { httpOk, type SupervisedProcess, type SupervisorLogger, startProcess } from '@mlops/supervisor';
+import {
+  httpOk,
+  type ProbeHeaders,
+  type SupervisedProcess,
+  type SupervisorLogger,
+  startProcess,
+} from '@mlops/supervisor';
 import { REPO_ROOT } from './paths.js';
 import { preparePrivateLog } from './private-files.js';
 
@@ -10,8 +16,10 @@ export type ServiceName = 'trainer' | 'tracker' | 'predictor' | 'monitor';
 export interface ServiceOptions {
   /** The service's whole environment (NATS_URL, MLFLOW_TRACKING_URI, ...). */
   readonly env: NodeJS.ProcessEnv;
-  /** Polled until it answers 2xx (the service's /ready or /health). */
+  /** Polled until it answers 2xx (the service's /ready or /health), at start and after each restart. */
   readonly readyUrl: string;
+  /** Sent with each poll of `readyUrl`: a bearer token when the service's health routes want one. */
+  readonly readyHeaders?: ProbeHeaders | undefined;
   /** @defaultValue 30000 */
   readonly startupTimeoutMs?: number | undefined;
   /** Also append the service's output (pino JSON lines) to this file (created for its owner alone). */
@@ -46,7 +54,10 @@ export async function startService(name: ServiceName, options: ServiceOptions): 
     processGroup: false,
     logFile: options.logFile,
     stopGraceMs: options.stopGraceMs,
-    readiness: { probe: httpOk(options.readyUrl, 1000), timeoutMs: options.startupTimeoutMs ?? 30_000 },
+    readiness: {
+      probe: httpOk(options.readyUrl, 1000, options.readyHeaders),
+      timeoutMs: options.startupTimeoutMs ?? 30_000,
+    },
     logger: options.logger,
     killSignal: options.killSignal,
     onSpawn: options.onSpawn,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { findFreePort, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
+import { findFreePort, type ProbeHeaders, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
+import { predictorProbeHeaders } from './predictor-auth.js';
 import { type ServiceName, startService } from './service.js';
 
 /** What the services of the local stack share. */
@@ -38,10 +39,22 @@ const MONITOR_READY_MS = 300_000;
  */
 export async function startStackServices(options: StackServicesOptions): Promise<StackService[]> {
   const [trainerPort, trackerPort, monitorPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
-  const plan: { name: ServiceName; env: NodeJS.ProcessEnv; readyUrl: string; readyMs?: number }[] = [
+  const plan: {
+    name: ServiceName;
+    env: NodeJS.ProcessEnv;
+    readyUrl: string;
+    readyHeaders?: ProbeHeaders;
+    readyMs?: number;
+  }[] = [
     { name: 'trainer', env: { TRAINER_HEALTH_PORT: String(trainerPort) }, readyUrl: ready(trainerPort, 'ready') },
     { name: 'tracker', env: { TRACKER_HEALTH_PORT: String(trackerPort) }, readyUrl: ready(trackerPort, 'ready') },
-    { name: 'predictor', env: {}, readyUrl: ready(options.predictorPort, 'health') },
+    {
+      name: 'predictor',
+      env: {},
+      readyUrl: ready(options.predictorPort, 'health'),
+      // With PREDICTOR_AUTH_HEALTH=true its /health answers 401 without a token: the probe shows one of its tokens.
+      readyHeaders: predictorProbeHeaders(options.env),
+    },
     {
       name: 'monitor',
       env: { MONITOR_PORT: String(monitorPort) },
@@ -50,10 +63,11 @@ export async function startStackServices(options: StackServicesOptions): Promise
     },
   ];
   const results = await Promise.allSettled(
-    plan.map(async ({ name, env, readyUrl, readyMs }) => {
+    plan.map(async ({ name, env, readyUrl, readyHeaders, readyMs }) => {
       const service = await startService(name, {
         env: { ...options.env, ...env },
         readyUrl,
+        readyHeaders,
         startupTimeoutMs: readyMs ?? SERVICE_READY_MS,
         logFile: join(options.logDir, `${name}.log`),
         stopGraceMs: SERVICE_STOP_GRACE_MS,

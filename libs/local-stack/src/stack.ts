@@ -2,6 +2,7 @@ import { rmdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import {
   type ExitStatus,
+  fetchRefusesPort,
   findFreePort,
   NotReadyError,
   ProcessExitedError,
@@ -368,14 +369,27 @@ const PORT_OWNERS: Record<keyof LocalStackPorts, string> = {
 /** The highest TCP port. */
 const MAX_PORT = 65_535;
 
-/** Refuses a port that is no integer from 0 (a free one) to 65535, before anything is created. */
+/** The ports the stack's readiness probes (and browsers) reach over HTTP; NATS is not HTTP. */
+const HTTP_PORTS: readonly (keyof LocalStackPorts)[] = ['mlflow', 'predictor'];
+
+/**
+ * Refuses a port that is no integer from 0 (a free one) to 65535, or an HTTP port fetch refuses (its readiness probe
+ * could never reach it), before anything is created.
+ */
 function refuseBadPorts(wanted: NonNullable<LocalStackOptions['ports']>): void {
   for (const name of Object.keys(DEFAULT_PORTS) as (keyof LocalStackPorts)[]) {
     const port = wanted[name];
-    if (port === undefined || (Number.isInteger(port) && port >= 0 && port <= MAX_PORT)) continue;
-    throw new LocalStackError(
-      `port ${port} for ${PORT_OWNERS[name]} is no port (0, a free one, to ${MAX_PORT}): choose another --${name}-port`,
-    );
+    if (port === undefined) continue;
+    if (!(Number.isInteger(port) && port >= 0 && port <= MAX_PORT)) {
+      throw new LocalStackError(
+        `port ${port} for ${PORT_OWNERS[name]} is no port (0, a free one, to ${MAX_PORT}): choose another --${name}-port`,
+      );
+    }
+    if (HTTP_PORTS.includes(name) && fetchRefusesPort(port)) {
+      throw new LocalStackError(
+        `port ${port} for ${PORT_OWNERS[name]} is one browsers and fetch refuse to connect to: choose another --${name}-port`,
+      );
+    }
   }
 }
 

@@ -34,10 +34,13 @@ export async function canConnect(port: number, host = '127.0.0.1'): Promise<bool
   });
 }
 
-/** True when a GET of the URL answers 2xx within the timeout; false on any error. */
-export async function answersOk(url: string, timeoutMs = 2000): Promise<boolean> {
+/** Request headers a probe sends: an `authorization` a protected health endpoint wants (never logged). */
+export type ProbeHeaders = Readonly<Record<string, string>>;
+
+/** True when a GET of the URL (with `headers`) answers 2xx within the timeout; false on any error. */
+export async function answersOk(url: string, timeoutMs = 2000, headers: ProbeHeaders = {}): Promise<boolean> {
   try {
-    return (await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })).ok;
+    return (await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })).ok;
   } catch {
     return false;
   }
@@ -48,9 +51,9 @@ export function portOpen(port: number, host = '127.0.0.1'): ReadinessProbe {
   return () => canConnect(port, host);
 }
 
-/** Readiness of an HTTP server: a GET of `url` (a /health or /ready endpoint) answers 2xx. */
-export function httpOk(url: string, timeoutMs = 1000): ReadinessProbe {
-  return () => answersOk(url, timeoutMs);
+/** Readiness of an HTTP server: a GET of `url` (a /health or /ready endpoint), with `headers`, answers 2xx. */
+export function httpOk(url: string, timeoutMs = 1000, headers: ProbeHeaders = {}): ReadinessProbe {
+  return () => answersOk(url, timeoutMs, headers);
 }
 
 /** Readiness announced in the output: the current run has printed a line matching `pattern`. */
