@@ -68,12 +68,22 @@ describe('fault: a service of the local stack crashes', () => {
       console.error(stack.services.map((s) => `--- ${s.name}\n${s.output().slice(-3000)}`).join('\n')),
     );
     const before = pids();
-    const reply = await requestReply(client, SUBJECTS.tuneRequested, '{}', { timeoutMs: 15_000 });
+    // 60 trials, not the seed's 15: a CI run recorded all 15 between two looks, and the kill came after the tuning.
+    const grid = {
+      C: [1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3],
+    };
+    const request = JSON.stringify({ grid: { ...grid, solver: ['liblinear', 'lbfgs', 'saga'] } });
+    const reply = await requestReply(client, SUBJECTS.tuneRequested, request, { timeoutMs: 15_000 });
     if (reply.status !== 'accepted') throw new Error(`tune request rejected: ${JSON.stringify(reply)}`);
-    const atKill = await until('two trials recorded', async () => {
-      const runs = await tuningRuns(reply.tuning_id);
-      return runs.recorded >= 2 ? runs : undefined;
-    });
+    const atKill = await until(
+      'two trials recorded',
+      async () => {
+        const runs = await tuningRuns(reply.tuning_id);
+        return runs.recorded >= 2 ? runs : undefined;
+      },
+      60_000,
+      20,
+    );
     const killedAt = Date.now();
     process.kill(before.tracker!, 'SIGKILL');
     const restarted = () => events.find((e): e is ProcessRestartedEvent => e.type === 'restarted');
