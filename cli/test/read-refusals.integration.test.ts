@@ -1,39 +1,26 @@
-import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
+import { type StandIn, startStandIn } from './support/stand-in-service.js';
 
 // What `mlops models`, `promote`, `rollback` and `monitor` print and return for the answers the tracker and the monitor
 // give when they know nothing of what was asked, on a real nats-server. The test answers in the services' place, with
 // the replies services/tracker/src/domain/champion-control.ts and the monitor's status give.
 
-let nats: NatsServerHandle;
-let responder: NatsConnection;
+let standIn: StandIn;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  responder = await connect({ servers: nats.url });
+  standIn = await startStandIn();
 }, 30_000);
 
 afterAll(async () => {
-  await responder?.drain();
-  await nats?.stop();
+  await standIn?.close();
 });
 
 /** Answers every request on `subject` with `reply`; returns the bodies received. */
-async function answering(subject: string, reply: object) {
-  const received: Record<string, unknown>[] = [];
-  const sub = responder.subscribe(subject, {
-    callback: (_err, msg) => {
-      received.push(msg.json());
-      msg.respond(JSON.stringify(reply));
-    },
-  });
-  await responder.flush();
-  return { received, stop: () => sub.unsubscribe() };
-}
+const answering = (subject: string, reply: object) => standIn.answering(subject, reply);
 
-const run = (...argv: string[]) => runCli([...argv, '--nats', nats.url], { cwd: process.cwd(), env: { USER: 'ana' } });
+const run = (...argv: string[]) =>
+  runCli([...argv, '--nats', standIn.url], { cwd: process.cwd(), env: { USER: 'ana' } });
 const rejected = (...errors: { path: string; message: string }[]) => ({ status: 'rejected', errors });
 
 describe('mlops models when the tracker knows no such model', () => {

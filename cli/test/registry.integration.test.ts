@@ -1,45 +1,43 @@
-import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
+import { type StandIn, startStandIn } from './support/stand-in-service.js';
 
 // What `mlops rollback` and `mlops promote` send on a real nats-server when an answer does not come. The test answers
 // in the tracker's place, so it can leave the first requests unanswered; how the tracker treats a repeated request id
 // is in services/tracker/test (repeated-requests, gate.component).
 
-let nats: NatsServerHandle;
-let responder: NatsConnection;
+let standIn: StandIn;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  responder = await connect({ servers: nats.url });
+  standIn = await startStandIn();
 }, 30_000);
 
 afterAll(async () => {
-  await responder?.drain();
-  await nats?.stop();
+  await standIn?.close();
 });
 
 const MOVED = { status: 'ok', name: 'm', version: '2', previous_version: '3' };
 
 /** Answers `subject` like the tracker, but only from the `answerFrom`-th request on; returns the bodies received. */
-function answering(subject: string, answerFrom: number, reply: object = MOVED) {
-  const received: Record<string, unknown>[] = [];
-  const sub = responder.subscribe(subject, {
-    callback: (_err, msg) => {
-      received.push(msg.json());
-      if (received.length >= answerFrom) msg.respond(JSON.stringify(reply));
-    },
-  });
-  return { received, stop: () => sub.unsubscribe() };
-}
+const answering = (subject: string, answerFrom: number, reply: object = MOVED) =>
+  standIn.answering(subject, reply, answerFrom);
 
 const run = (...argv: string[]) => runCli(argv, { cwd: process.cwd(), env: { USER: 'ana' } });
 
 describe('mlops rollback and promote when the answer is lost', () => {
   it('when the first request is not answered, then the same request with the same id is sent again and its answer shown', async () => {
-    const tracker = answering('registry.rollback', 2);
-    const result = await run('rollback', '--name', 'm', '--reason', 'complaints', '--nats', nats.url, '--timeout', '1');
+    const tracker = await answering('registry.rollback', 2);
+    const result = await run(
+      'rollback',
+      '--name',
+      'm',
+      '--reason',
+      'complaints',
+      '--nats',
+      standIn.url,
+      '--timeout',
+      '1',
+    );
     tracker.stop();
     expect(result).toEqual({
       code: 0,
@@ -57,8 +55,8 @@ describe('mlops rollback and promote when the answer is lost', () => {
   }, 30_000);
 
   it('when no answer ever comes, then it gives up after three tries naming the id to send again with', async () => {
-    const tracker = answering('registry.promote', Number.POSITIVE_INFINITY);
-    const argv = ['promote', '--version', '2', '--reason', 'x', '--nats', nats.url, '--timeout', '1'];
+    const tracker = await answering('registry.promote', Number.POSITIVE_INFINITY);
+    const argv = ['promote', '--version', '2', '--reason', 'x', '--nats', standIn.url, '--timeout', '1'];
     const result = await run(...argv, '--request-id', 'fix-42');
     tracker.stop();
     expect(result.code).toBe(1);
@@ -70,8 +68,8 @@ describe('mlops rollback and promote when the answer is lost', () => {
 
   it('when the tracker answers from a move made earlier under the id, then it says when, and where champion is now', async () => {
     const repeat = { ...MOVED, repeat_of: { made_at: '2026-12-03T12:00:00.000Z', champion: '4' } };
-    const tracker = answering('registry.rollback', 1, repeat);
-    const result = await run('rollback', '--name', 'm', '--nats', nats.url, '--request-id', 'rb-7');
+    const tracker = await answering('registry.rollback', 1, repeat);
+    const result = await run('rollback', '--name', 'm', '--nats', standIn.url, '--request-id', 'rb-7');
     tracker.stop();
     expect(result).toEqual({
       code: 0,
@@ -83,8 +81,8 @@ describe('mlops rollback and promote when the answer is lost', () => {
   }, 30_000);
 
   it('when the tracker stops answering after a request went unanswered, then the error still names the id', async () => {
-    const tracker = answering('registry.rollback', Number.POSITIVE_INFINITY);
-    const pending = run('rollback', '--nats', nats.url, '--timeout', '1', '--request-id', 'rb-8');
+    const tracker = await answering('registry.rollback', Number.POSITIVE_INFINITY);
+    const pending = run('rollback', '--nats', standIn.url, '--timeout', '1', '--request-id', 'rb-8');
     await new Promise((resolve) => setTimeout(resolve, 500));
     tracker.stop(); // the retry finds no responder
     const result = await pending;
@@ -106,10 +104,9 @@ describe('mlops rollback and promote when the answer is lost', () => {
 
 describe('mlops history when the monitor knows no retrain', () => {
   it('when a model is named, then the answer names it; without one it speaks of every model', async () => {
-    const monitor = answering('monitor.history', 1, { status: 'ok', retrains: [] });
-    await responder.flush();
-    const named = await run('history', '--model', 'nope', '--nats', nats.url);
-    const all = await run('history', '--nats', nats.url);
+    const monitor = await answering('monitor.history', 1, { status: 'ok', retrains: [] });
+    const named = await run('history', '--model', 'nope', '--nats', standIn.url);
+    const all = await run('history', '--nats', standIn.url);
     monitor.stop();
     const why = 'yet (the monitor starts one when drift persists or performance degrades; or: mlops retrain)\n';
     expect(named).toEqual({ code: 0, stdout: `no retrain of "nope" ${why}`, stderr: '' });

@@ -1,6 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { PRIVATE_FILE_MODE } from './private-files.js';
-import { readStackState, type StackState, stackStateFile } from './stack-state.js';
+import { readStackState, type StackState, stackStateFile, writeStateText } from './stack-state.js';
 
 // The state file is `mlops up`'s to write; when it was killed, whoever stops what it left running (`mlops down`)
 // records that instead, so that `mlops status` stops saying the stack runs.
@@ -30,10 +28,7 @@ export async function recordStackStoppedByOther(
         : { ...p, state: p.state === 'failed' ? 'failed' : 'stopped', pid: null },
     ),
   };
-  const file = stackStateFile(dataDir);
-  const temporary = `${file}.${process.pid}.stopped.tmp`;
-  await writeFile(temporary, `${JSON.stringify(next, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
-  await rename(temporary, file);
+  await writeStateText(stackStateFile(dataDir), `${JSON.stringify(next, null, 2)}\n`, 'stopped.tmp');
   return true;
 }
 

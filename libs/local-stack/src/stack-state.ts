@@ -139,14 +139,22 @@ export class StackStateWriter {
 
   private async write(text: string): Promise<void> {
     if (this.sealed) return;
-    const temporary = `${this.file}.${process.pid}.tmp`;
     try {
-      await writeFile(temporary, text, { mode: PRIVATE_FILE_MODE });
-      await rename(temporary, this.file);
+      await writeStateText(this.file, text, 'tmp');
     } catch (err) {
       this.onError(err as Error);
     }
   }
+}
+
+/**
+ * Writes a state file's text atomically (a temporary `<file>.<pid>.<tag>` renamed over it), readable by its owner
+ * alone: a reader never sees half a file.
+ */
+export async function writeStateText(file: string, text: string, tag: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.${tag}`;
+  await writeFile(temporary, text, { mode: PRIVATE_FILE_MODE });
+  await rename(temporary, file);
 }
 
 /** A writer for `<dataDir>/stack.json` of a stack starting now in this process; write errors go to `onError` once. */
