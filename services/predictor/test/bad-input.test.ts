@@ -244,6 +244,30 @@ describe('bodies not declared as JSON', () => {
   });
 
   it.each(
+    routes.flatMap(([path, body]) =>
+      [
+        'application/json; charset=latin1',
+        'application/json;charset="ISO-8859-1"',
+        'application/json; charset=utf-16',
+      ].map((type) => [path, type, body] as const),
+    ),
+  )('when %s gets JSON declared as %s, then 415 says JSON is read as UTF-8 only (its bytes would be read wrongly)', async (path, type, body) => {
+    const answer = await call(t.base, 'POST', path, body, { 'content-type': type });
+    expect(answer.status).toBe(415);
+    expect(answer.text).toContain('is not read here: JSON is read as UTF-8 only');
+  });
+
+  it.each(
+    routes.flatMap(([path, body, status]) =>
+      ['application/json; charset=UTF-8', 'application/json;charset="utf8"', 'application/json; charset=us-ascii'].map(
+        (type) => [path, type, body, status] as const,
+      ),
+    ),
+  )('when %s gets JSON declared as %s, then it is read', async (path, type, body, status) => {
+    expect((await call(t.base, 'POST', path, body, { 'content-type': type })).status).toBe(status);
+  });
+
+  it.each(
     routes,
   )("when a page of another site posts to %s (no Content-Type needed), then 403; the same site's own page is served", async (path, body, status) => {
     for (const site of ['cross-site', 'same-site']) {

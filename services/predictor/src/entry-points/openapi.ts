@@ -85,7 +85,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   405: 'Wrong method for this path',
   408: 'The request was not received in time',
   413: 'Body larger than the limit, or more rows than allowed',
-  415: 'A body declared as other than JSON (form data, plain text), or compressed (Content-Encoding)',
+  415: 'A body declared as other than JSON (form data, plain text), as JSON in a charset other than UTF-8, or compressed (Content-Encoding)',
   503: 'No model loaded yet (Retry-After)',
 };
 
