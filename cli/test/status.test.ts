@@ -214,10 +214,23 @@ describe('mlops status when things are down', () => {
     expect(without.stdout).not.toContain('not serving a model');
     const wrong = await statusWith({ PREDICTOR_TOKEN: 'not-the-token' }, ...args);
     expect(wrong.stdout).toContain(
-      `  predictor  ${base}/guarded  reachable, refuses the token in PREDICTOR_TOKEN (answered HTTP 401): set one of its PREDICTOR_AUTH_TOKENS`,
+      `  predictor  ${base}/guarded  reachable, refuses the token in PREDICTOR_TOKEN (answered HTTP 401): set one of its PREDICTOR_AUTH_TOKENS in PREDICTOR_TOKEN`,
     );
     const withToken = await statusWith({ PREDICTOR_TOKEN: TOKEN }, ...args);
     expect(withToken.stdout).toContain(`  predictor  ${base}/guarded  reachable, serving Guarded_Model version 3`);
+  });
+
+  it("when PREDICTOR_TOKEN is unset but the shell has the stack's PREDICTOR_AUTH_TOKENS, then the first of them is sent, and a refusal names that variable", async () => {
+    const closed = await closedPort();
+    const args = ['--nats', `nats://127.0.0.1:${closed}`, '--mlflow', base, '--predictor', `${base}/guarded`];
+    const first = await statusWith({ PREDICTOR_AUTH_TOKENS: ` ${TOKEN} , another-token-0123` }, ...args);
+    expect(first.stdout).toContain(`  predictor  ${base}/guarded  reachable, serving Guarded_Model version 3`);
+    const own = await statusWith({ PREDICTOR_TOKEN: TOKEN, PREDICTOR_AUTH_TOKENS: 'another-token-0123' }, ...args);
+    expect(own.stdout).toContain(`  predictor  ${base}/guarded  reachable, serving Guarded_Model version 3`);
+    const refused = await statusWith({ PREDICTOR_AUTH_TOKENS: 'another-token-0123' }, ...args);
+    expect(refused.stdout).toContain(
+      `  predictor  ${base}/guarded  reachable, refuses the token in PREDICTOR_AUTH_TOKENS (answered HTTP 401)`,
+    );
   });
 
   it("when the stack's predictor process wants a token for its health, then its row answers with PREDICTOR_TOKEN and says to set it without", async () => {

@@ -5,7 +5,14 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { integerOption, parseFlags, stringOptions } from '../options.js';
 import { defaultDataDir } from '../stack-defaults.js';
-import { mlflowStatus, natsStatus, predictorStatus, recordedEndpoints, stackSection } from '../status/probes.js';
+import {
+  mlflowStatus,
+  natsStatus,
+  predictorStatus,
+  recordedEndpoints,
+  stackSection,
+  statusPredictorToken,
+} from '../status/probes.js';
 import { modelSection, statusClient, tuningsSection } from '../status/registry.js';
 import { anythingReachable, type StatusReport, statusText } from '../status/report.js';
 
@@ -16,8 +23,8 @@ The state of a stack: each process of the local stack (from <data-dir>/stack.jso
 and its health endpoint now; --data-dir defaults to $MLOPS_DATA_DIR when set, else data), whether NATS, MLflow and the predictor answer, the champion of --name and the last
 tunings of --experiment (default: --name), newest first. Each URL defaults to its flag, then NATS_URL /
 MLFLOW_TRACKING_URI, then the stack's state file, then the quick start's ports. A predictor whose health routes want
-a bearer token (PREDICTOR_AUTH_HEALTH) is sent PREDICTOR_TOKEN, as mlops predict sends it. Exit code 1 only when
-nothing answers.`;
+a bearer token (PREDICTOR_AUTH_HEALTH) is sent PREDICTOR_TOKEN, as mlops predict sends it, or else the first of
+PREDICTOR_AUTH_TOKENS (as in the shell that ran mlops up). Exit code 1 only when nothing answers.`;
 
 const FLAGS = ['data-dir', 'nats', 'mlflow', 'predictor', 'name', 'experiment', 'limit'] as const;
 
@@ -26,7 +33,7 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   const { values } = parseFlags({ args, options: stringOptions(FLAGS), strict: true, allowPositionals: false });
   const limit = integerOption(values, 'limit') ?? 5;
   if (limit < 1) throw new UsageError(`--limit needs a positive integer, got ${limit}`);
-  const token = io.env.PREDICTOR_TOKEN;
+  const token = statusPredictorToken(io.env);
   const stack = await stackSection(resolve(io.cwd, values['data-dir'] ?? defaultDataDir(io)), token);
   const recorded = recordedEndpoints(stack);
   const urls = {

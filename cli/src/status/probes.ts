@@ -53,7 +53,7 @@ const PROBE_TIMEOUT_MS = 3000;
  * The state file of `dataDir` with every process's health probed (the predictor's with `predictorToken` as its bearer
  * token, for one whose health routes want one); never throws.
  */
-export async function stackSection(dataDir: string, predictorToken?: string): Promise<StackSection> {
+export async function stackSection(dataDir: string, predictorToken?: PredictorToken): Promise<StackSection> {
   const file = stackStateFile(dataDir);
   let state: StackState | undefined;
   try {
@@ -79,7 +79,7 @@ export async function stackSection(dataDir: string, predictorToken?: string): Pr
  */
 async function processHealthProblem(
   address: string,
-  auth: { readonly token: string | undefined } | undefined,
+  auth: { readonly token: PredictorToken | undefined } | undefined,
 ): Promise<string | undefined> {
   if (new URL(address).protocol === 'tcp:') {
     return (await probeHealth(address, PROBE_TIMEOUT_MS)) ? undefined : `nothing accepts connections: ${address}`;
@@ -92,7 +92,7 @@ async function processHealthProblem(
   const wantsToken = !asksToken
     ? ''
     : headers.authorization
-      ? ', refuses PREDICTOR_TOKEN'
+      ? `, refuses the token in ${auth?.token?.from}`
       : ', wants a token: set PREDICTOR_TOKEN';
   return `answered HTTP ${answer.status}${wantsToken}: ${address}`;
 }
@@ -134,7 +134,7 @@ export async function mlflowStatus(address: string): Promise<EndpointStatus> {
  * 503 "not ready" with its reason, 401 asking for its bearer token; a 200 of another shape is not a predictor
  * (another server on that address), and any other answer is NOT HEALTHY.
  */
-export async function predictorStatus(address: string, token?: string): Promise<EndpointStatus> {
+export async function predictorStatus(address: string, token?: PredictorToken): Promise<EndpointStatus> {
   const url = withoutCredentials(address);
   const headers = bearerHeader(token);
   const answer = await get(`${url}/ready`, headers);
@@ -156,7 +156,7 @@ export async function predictorStatus(address: string, token?: string): Promise<
   }
   if (readiness.kind === 'wants token') {
     const what = headers.authorization
-      ? 'refuses the token in PREDICTOR_TOKEN (answered HTTP 401): set one of its PREDICTOR_AUTH_TOKENS'
+      ? `refuses the token in ${token?.from} (answered HTTP 401): set one of its PREDICTOR_AUTH_TOKENS in PREDICTOR_TOKEN`
       : 'wants a token: set PREDICTOR_TOKEN (answered HTTP 401)';
     return status({ reachable: true, detail: `reachable, ${what}` });
   }
@@ -204,10 +204,29 @@ function predictorReadiness(answer: Extract<Answer, { kind: 'answer' }>): Predic
   return { kind: 'unhealthy' };
 }
 
-/** `Authorization: Bearer <token>` for a token that is set and not blank (as `mlops predict` sends PREDICTOR_TOKEN). */
-function bearerHeader(token: string | undefined): Record<string, string> {
-  const trimmed = token?.trim();
-  return trimmed ? { authorization: `Bearer ${trimmed}` } : {};
+/** A bearer token for the predictor, and the variable it came from (named when the predictor refuses it). */
+export interface PredictorToken {
+  readonly value: string;
+  readonly from: 'PREDICTOR_TOKEN' | 'PREDICTOR_AUTH_TOKENS';
+}
+
+/**
+ * The token status sends the predictor: PREDICTOR_TOKEN (as `mlops predict` sends it), else the first of
+ * PREDICTOR_AUTH_TOKENS (the shell that ran `mlops up` with tokens has them, and that stack's probe sends the first).
+ */
+export function statusPredictorToken(env: NodeJS.ProcessEnv): PredictorToken | undefined {
+  const own = env.PREDICTOR_TOKEN?.trim();
+  if (own) return { value: own, from: 'PREDICTOR_TOKEN' };
+  const first = (env.PREDICTOR_AUTH_TOKENS ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .find((t) => t !== '');
+  return first === undefined ? undefined : { value: first, from: 'PREDICTOR_AUTH_TOKENS' };
+}
+
+/** `Authorization: Bearer <token>` when there is a token. */
+function bearerHeader(token: PredictorToken | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token.value}` };
 }
 
 type Answer =
