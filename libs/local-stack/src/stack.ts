@@ -168,12 +168,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         predictorPort: ports.predictor,
         logDir: dirs.logs,
         cwd: options.cwd,
-        onReady: (name) => progress(`${name} ready`),
+        // A stop asked for meanwhile is said already: no service is announced ready after it.
+        onReady: (name) => {
+          if (options.signal?.aborted !== true) progress(`${name} ready`);
+        },
         onSpawn: (name, pid, health) => spawned(name, health)(pid),
       }),
     );
     // Until supervision takes them over, a failure stops the services too (before MLflow and nats-server).
     for (const service of services) stops.push(async () => void (await service.process.stop()));
+    options.signal?.throwIfAborted();
     const supervision = new StackSupervision(stackParts(dirs, ports, nats, mlflow, services), {
       ...options,
       policy: options.restartPolicy,

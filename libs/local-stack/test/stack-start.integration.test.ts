@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pidOf, until } from '@mlops/testkit';
@@ -44,6 +44,30 @@ describe('local stack start-up', () => {
     expect(pidOf('mlflow', 'server', `--port ${mlflowPort}`)).toBeUndefined();
     expect(mlflow).toBeGreaterThan(0);
   }, 120_000);
+
+  it('when the start-up is aborted as the first service is ready, then it rejects with the reason, announces no other service ready and records the stack stopped', async () => {
+    const own = join(dataDir, 'aborted');
+    const abort = new AbortController();
+    const said: string[] = [];
+    const starting = startLocalStack({
+      dataDir: own,
+      ports: { nats: 0, mlflow: 0, predictor: 0 },
+      signal: abort.signal,
+      onProgress: (message) => {
+        said.push(message);
+        if (message.endsWith(' ready')) abort.abort(new Error('interrupted'));
+      },
+    });
+
+    await expect(starting).rejects.toThrow('interrupted');
+    expect(said.filter((message) => message.endsWith(' ready'))).toHaveLength(1);
+    const state = JSON.parse(await readFile(join(own, 'stack.json'), 'utf8')) as {
+      state: string;
+      processes: { name: string; state: string }[];
+    };
+    expect(state.state).toBe('stopped');
+    expect(state.processes.filter((p) => p.state !== 'stopped')).toEqual([]);
+  }, 180_000);
 
   it('when the stack is up, then its directories, logs, state file and MLflow database are for its user alone', async () => {
     const own = join(dataDir, 'up');
