@@ -277,6 +277,30 @@ describe('mlops down', () => {
     expect(await stateNow()).toEqual(later);
   });
 
+  it("when a new mlops up holds the data directory (its lock taken, its state not written yet), then down leaves stack.json to it; a dead holder's lock is taken over and given up", async () => {
+    const gone = await endedProcess();
+    await writeState(gone);
+    const before = await readFile(join(dir, 'stack.json'), 'utf8');
+    const holder = await standIn('setInterval(() => {}, 1000)');
+    const lock = join(dir, 'stack.lock');
+    await writeFile(lock, `${JSON.stringify({ pid: holder.pid, start: holder.start })}\n`);
+
+    const held = await down();
+
+    expect(held).toEqual({
+      code: 0,
+      stdout: `no stack running in ${dir} (its mlops up, pid ${gone.pid}, is gone)\n`,
+      stderr: '',
+    });
+    expect(await readFile(join(dir, 'stack.json'), 'utf8')).toBe(before);
+    expect(await readFile(lock, 'utf8')).toContain(`"pid":${holder.pid}`);
+
+    await writeFile(lock, `${JSON.stringify({ pid: gone.pid, start: gone.start })}\n`); // the killed mlops up's
+    expect((await down()).code).toBe(0);
+    expect((await stateNow()).state).toBe('stopped');
+    await expect(readFile(lock, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
   it('when mlops up exits on SIGTERM without stopping a process of its stack, then down stops that one too', async () => {
     const entry = join(dir, 'repo', 'services', 'predictor', 'dist', 'main.js');
     await mkdir(join(entry, '..'), { recursive: true });

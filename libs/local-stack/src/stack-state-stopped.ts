@@ -1,4 +1,5 @@
 import { readStackState, type StackState, stackStateFile, writeStateText } from './stack-state.js';
+import { whileHoldingDataDir } from './start-guards.js';
 
 // The state file is `mlops up`'s to write; when it was killed, whoever stops what it left running (`mlops down`)
 // records that instead, so that `mlops status` stops saying the stack runs.
@@ -6,13 +7,24 @@ import { readStackState, type StackState, stackStateFile, writeStateText } from 
 /**
  * Records in `<dataDir>/stack.json` that the stack `previous` describes was stopped by another process than its
  * `mlops up` (killed): the stack `stopped` and every process `stopped` without a pid, except those named in
- * `stillRunning` (could not be stopped: kept as recorded, and the stack with them). Resolves true when it wrote;
- * false when the file no longer describes that stack (a later `mlops up` wrote its own) or already says it is over.
+ * `stillRunning` (could not be stopped: kept as recorded, and the stack with them). Read and written holding the
+ * data directory's lock, so a new `mlops up` cannot write its own in between. Resolves true when it wrote; false when
+ * the file no longer describes that stack (a later `mlops up` wrote its own), already says it is over, or a live
+ * `mlops up` holds the directory (its state file is its own to write).
  */
 export async function recordStackStoppedByOther(
   dataDir: string,
   previous: Pick<StackState, 'pid' | 'pid_start' | 'started_at'>,
   stillRunning: readonly string[] = [],
+): Promise<boolean> {
+  const wrote = await whileHoldingDataDir(dataDir, () => rewriteStopped(dataDir, previous, stillRunning));
+  return wrote === true;
+}
+
+async function rewriteStopped(
+  dataDir: string,
+  previous: Pick<StackState, 'pid' | 'pid_start' | 'started_at'>,
+  stillRunning: readonly string[],
 ): Promise<boolean> {
   const current = await readStackState(dataDir);
   if (current === undefined || !sameStack(current, previous)) return false;

@@ -52,12 +52,38 @@ interface LockHolder {
   readonly start: string | null;
 }
 
+/** Takes the data directory's lock file (see {@link tryLockDataDir}); one held by a live process is refused. */
+async function lockDataDir(dataDir: string, table: ProcessTable): Promise<ReleaseDataDir> {
+  const taken = await tryLockDataDir(dataDir, table);
+  if (typeof taken !== 'function') throw refusal(taken.pid, dataDir);
+  return taken;
+}
+
+/**
+ * Runs `run` holding the data directory's lock (a stale one taken over), so that no `mlops up` claims the directory
+ * meanwhile; resolves undefined without running it while a live `mlops up` holds the lock.
+ */
+export async function whileHoldingDataDir<T>(
+  dataDir: string,
+  run: () => Promise<T>,
+  table: ProcessTable = systemProcessTable(),
+): Promise<T | undefined> {
+  const taken = await tryLockDataDir(dataDir, table);
+  if (typeof taken !== 'function') return undefined;
+  try {
+    return await run();
+  } finally {
+    await taken();
+  }
+}
+
 /**
  * Takes the data directory's lock file: written whole to a file of this process's, then linked to the lock's name
  * (which fails while the lock exists). A lock whose holder no longer runs is moved aside (a rename: of two takers
- * only one moves it) and taken; a live lock moved aside by mistake is put back.
+ * only one moves it) and taken; a live lock moved aside by mistake is put back. Resolves with the release, or with
+ * the live holder.
  */
-async function lockDataDir(dataDir: string, table: ProcessTable): Promise<ReleaseDataDir> {
+async function tryLockDataDir(dataDir: string, table: ProcessTable): Promise<ReleaseDataDir | LockHolder> {
   const file = join(dataDir, STACK_LOCK_FILE);
   const mine: LockHolder = { pid: process.pid, start: await processStart(process.pid, table) };
   const text = `${JSON.stringify(mine)}\n`;
@@ -73,7 +99,7 @@ async function lockDataDir(dataDir: string, table: ProcessTable): Promise<Releas
       });
       if (held === undefined) continue; // released meanwhile
       const holder = parseLock(held);
-      if (holder !== undefined && (await holderRuns(holder, table))) throw refusal(holder.pid, dataDir);
+      if (holder !== undefined && (await holderRuns(holder, table))) return holder;
       const aside = `${file}.${tag}.stale`;
       if ((await ignoring(['ENOENT'], () => rename(file, aside))) === undefined) continue;
       const moved = await readFile(aside, 'utf8');
