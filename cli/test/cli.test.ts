@@ -158,7 +158,10 @@ describe('mlops fit', () => {
 
   it('when a cell is not numeric, then it fails naming line and column', async () => {
     await writeFile(join(dir, 'bad.csv'), 'a,b,y\n1,2,0\n3,oops,1\n');
-    expectOneLineFailure(await run('fit', '--csv', 'bad.csv'), /bad\.csv:3: column "b" holds "oops"/);
+    expectOneLineFailure(
+      await run('fit', '--csv', 'bad.csv'),
+      /bad\.csv:3: column "b" holds "oops", not a finite number\. mlops fit takes number columns only; a table with text columns .* is fitted with its preprocessing by mlops tune --csv\n$/,
+    );
   });
 
   it('when the target has a single class, then it fails saying so', async () => {

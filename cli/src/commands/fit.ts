@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import {
   type ClassWeight,
+  type CsvFormat,
+  InvalidDataError,
   LogisticRegression,
   type LogisticRegressionParams,
   SOLVERS,
@@ -18,7 +20,8 @@ export const FIT_USAGE = `usage: mlops fit --csv FILE.csv [--target y] [--solver
   [--penalty l2|l1|elasticnet|none] [--l1-ratio R] [--class-weight balanced|0:1,1:3] [--test-csv FILE.csv]
   ${CSV_FORMAT_USAGE} (both files)
   l1: liblinear or saga; elasticnet: saga with --l1-ratio in [0, 1]; none: lbfgs or saga (scikit-learn's rules).
-Prints one JSON object: coef, intercept, n_iter, converged (and metrics on --test-csv).`;
+Fits one LogisticRegression on a CSV of number columns (a table with text columns: mlops tune --csv) and prints one
+JSON object: coef, intercept, n_iter, converged (and metrics on --test-csv).`;
 
 const FLAGS = [
   'csv',
@@ -49,9 +52,9 @@ export async function fitCommand(args: string[], io: CliIo): Promise<number> {
   const testCsv = values['test-csv'];
   const params = modelParams(values);
   const format = csvFormatOption(values);
-  const train = await readNumericCsv(resolve(io.cwd, requiredString(values, 'csv')), target, format);
+  const train = await readFitCsv(resolve(io.cwd, requiredString(values, 'csv')), target, format);
   const testPath = typeof testCsv === 'string' ? resolve(io.cwd, testCsv) : undefined;
-  const test = testPath === undefined ? undefined : await readNumericCsv(testPath, target, format);
+  const test = testPath === undefined ? undefined : await readFitCsv(testPath, target, format);
   if (test !== undefined && test.featureNames.join() !== train.featureNames.join()) {
     throw new UsageError(`${testPath}: feature columns differ from the training CSV`, 1);
   }
@@ -74,6 +77,20 @@ export async function fitCommand(args: string[], io: CliIo): Promise<number> {
   };
   io.stdout(`${JSON.stringify(result)}\n`);
   return 0;
+}
+
+/** A number CSV; a cell of text (an id, a category, a yes/no target) says where a table is fitted instead. */
+async function readFitCsv(path: string, target: string, format: CsvFormat) {
+  try {
+    return await readNumericCsv(path, target, format);
+  } catch (err) {
+    if (!(err instanceof InvalidDataError) || !/ holds ".+", not a finite number/.test(err.message)) throw err;
+    throw new UsageError(
+      `${err.message}. mlops fit takes number columns only; a table with text columns (ids, categories, a yes/no target) is fitted with its preprocessing by mlops tune --csv`,
+      1,
+      { cause: err },
+    );
+  }
 }
 
 function modelParams(values: RawOptions): LogisticRegressionParams {
