@@ -239,7 +239,7 @@ const CONTROL_CHARACTER = /\p{Cc}/u;
 /** An MLflow name as we carry it: not blank, no control characters. */
 const mlflowName = z
   .string()
-  .min(1)
+  .min(1, { message: 'must not be empty', abort: true })
   .max(256)
   .refine((name) => name.trim() !== '', { message: 'must not be blank', abort: true })
   .refine((name) => !CONTROL_CHARACTER.test(name), { message: 'must not contain control characters', abort: true });

@@ -35,7 +35,12 @@ export type {
   SearchModelVersionsQuery,
 } from './model-versions.js';
 export type { MlflowClientOptions, RetryEvent } from './options.js';
-export { checkedMlflowOptionsFromEnv, MLFLOW_CLIENT_VARIABLES, mlflowOptionsFromEnv } from './options.js';
+export {
+  checkedMlflowOptionsFromEnv,
+  MLFLOW_CLIENT_VARIABLES,
+  mlflowEnvProblems,
+  mlflowOptionsFromEnv,
+} from './options.js';
 export type { CreateRegisteredModelInput, RegisteredModelsApi } from './registered-models.js';
 export type { ModelAlias, ModelVersion, ModelVersionStatus, RegisteredModel } from './registry-types.js';
 export type { CallKind, FailureKind, RetryOptions, RetryRule } from './retry-policy.js';

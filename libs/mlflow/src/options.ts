@@ -91,6 +91,18 @@ export function checkedMlflowOptionsFromEnv(
   }
 }
 
+/**
+ * What is wrong with MLflow's own variables (none when they make a client), `defaultUri` standing for an unset
+ * MLFLOW_TRACKING_URI: a service lists these with the rest of its configuration's problems.
+ */
+export function mlflowEnvProblems(
+  env: Readonly<Record<string, string | undefined>>,
+  defaultUri: string,
+): readonly string[] {
+  const checked = checkedMlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI ?? defaultUri });
+  return 'problems' in checked ? checked.problems : [];
+}
+
 /** Validates the options and applies defaults; throws {@link MlflowInvalidArgumentError} on bad combinations. */
 export function resolveOptions(options: MlflowClientOptions): ResolvedOptions {
   const baseUrl = parseTrackingUri(options.trackingUri);

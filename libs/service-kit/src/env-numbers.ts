@@ -39,7 +39,10 @@ export function isDecimalNumber(text: string): boolean {
  * coercion, which takes `""` as 0, `0x10` as 16 and `" 500"` as 500, and words `abc` as "received NaN".
  */
 export function numberTextProblem(name: string, text: string): string | undefined {
-  if (isDecimalNumber(text)) return undefined;
+  if (isDecimalNumber(text)) {
+    if (Number.isFinite(Number(text))) return undefined;
+    return `${name}: ${JSON.stringify(text)} is too large a number to hold`;
+  }
   if (text === '') return `${name} is empty: unset it to take the default, or give a number`;
   if (text.trim() !== text && isDecimalNumber(text.trim()))
     return `${name}: ${JSON.stringify(text)} has spaces around the number: write it without them`;

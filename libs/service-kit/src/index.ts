@@ -2,7 +2,17 @@
  * `@mlops/service-kit`: the root logger, config parsing, graceful lifecycle and per-key ordering shared by every
  * service process.
  */
-export { ConfigError, flagSchema, logLevelSchema, millisSchema, parseConfig, portSchema } from './config.js';
+export {
+  ConfigError,
+  flagSchema,
+  hostSchema,
+  logLevelSchema,
+  MAX_TIMER_MS,
+  millisSchema,
+  parseConfig,
+  portSchema,
+  TIMER_MAX_MESSAGE,
+} from './config.js';
 export { isDecimalNumber } from './env-numbers.js';
 export type { HealthServer } from './health.js';
 export { startHealthServer } from './health.js';

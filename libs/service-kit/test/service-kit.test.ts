@@ -2,7 +2,16 @@ import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, createLogger, parseConfig, runUntilSignalled, startHealthServer } from '../src/index.js';
+import {
+  ConfigError,
+  createLogger,
+  hostSchema,
+  MAX_TIMER_MS,
+  millisSchema,
+  parseConfig,
+  runUntilSignalled,
+  startHealthServer,
+} from '../src/index.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -55,6 +64,7 @@ describe('parseConfig', () => {
     ['Infinity', /^PORT: "Infinity" is not a number/],
     ['abc', /^PORT: "abc" is not a number/],
     ['1_000', /^PORT: "1_000" is not a number/],
+    ['1e400', /^PORT: "1e400" is too large a number to hold$/],
   ])('when a number variable is %j, then the one problem says why in plain words', (text, wording) => {
     expect(() => parseConfig('svc', numbers, { PORT: text })).toThrow(
       expect.objectContaining({ problems: [expect.stringMatching(wording)] }),
@@ -82,6 +92,90 @@ describe('parseConfig', () => {
         problems: [expect.stringMatching(/^PORT: "x" is not a number/), expect.stringMatching(/^RATIO: /)],
       }),
     );
+  });
+});
+
+describe('parseConfig across variables', () => {
+  const schema = z
+    .object({
+      PORT: z.coerce.number().int().min(0).default(80),
+      USER: z.string().optional(),
+      PASSWORD: z.string().optional(),
+      TOKENS: z.string().default(''),
+      GUARD: z.enum(['on', 'off']).default('off'),
+    })
+    .superRefine((env, ctx) => {
+      if ((env.USER === undefined) !== (env.PASSWORD === undefined))
+        ctx.addIssue({ code: 'custom', path: ['PASSWORD'], message: 'USER and PASSWORD go together' });
+      if (env.GUARD === 'on' && env.TOKENS === '')
+        ctx.addIssue({ code: 'custom', path: ['GUARD'], message: 'is on but TOKENS is empty' });
+    });
+  const problems = (env: Record<string, string>, also?: () => readonly string[]) => {
+    try {
+      parseConfig('svc', schema, env, also);
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('when a variable is refused, then the checks across the others are listed too', () => {
+    expect(problems({ PORT: 'x', PASSWORD: 'p', GUARD: 'on' })).toEqual([
+      expect.stringMatching(/^PORT: "x" is not a number/),
+      'PASSWORD: USER and PASSWORD go together',
+      'GUARD: is on but TOKENS is empty',
+    ]);
+  });
+
+  it('when a check across variables names a refused one, then it is left out (it would judge the default)', () => {
+    expect(problems({ GUARD: 'maybe', TOKENS: '' })).toEqual([expect.stringMatching(/^GUARD: /)]);
+    expect(problems({ PORT: '1', GUARD: 'on', TOKENS: '' })).toEqual(['GUARD: is on but TOKENS is empty']);
+  });
+
+  it("when checks outside the schema find problems, then they are listed with the schema's, once per variable", () => {
+    const also = () => ['TOKEN: give a token or a user, not both', 'PORT: another wording of the port'];
+    expect(problems({ PORT: 'x' }, also)).toEqual([
+      expect.stringMatching(/^PORT: "x" is not a number/),
+      'TOKEN: give a token or a user, not both',
+    ]);
+    expect(problems({}, also)).toEqual(also());
+    expect(problems({}, () => [])).toEqual([]);
+  });
+});
+
+describe('config schemas', () => {
+  const hosts = z.object({ HOST: hostSchema('127.0.0.1') });
+  const host = (HOST?: string) => {
+    try {
+      return parseConfig('svc', hosts, HOST === undefined ? {} : { HOST }).HOST;
+    } catch (err) {
+      return (err as ConfigError).problems.join('\n');
+    }
+  };
+
+  it('when a host is empty or not a host, then it is refused (listen would bind every interface, or fail later)', () => {
+    expect(host('')).toBe(
+      'HOST: is empty: unset it to bind 127.0.0.1, or give 0.0.0.0 (or ::) to bind every interface',
+    );
+    expect(host('not a host')).toBe(
+      'HOST: is neither an IP address nor a host name (0.0.0.0 or :: binds every interface)',
+    );
+    expect(host('-bad.example')).toMatch(/^HOST: is neither/);
+  });
+
+  it('when a host is an address or a name, then it is taken', () => {
+    for (const taken of ['0.0.0.0', '::', '::1', '10.1.2.3', 'localhost', 'predictor', 'api.example.com'])
+      expect(host(taken)).toBe(taken);
+    expect(host()).toBe('127.0.0.1');
+  });
+
+  it('when a duration is longer than a timer keeps, then it is refused; the longest one is taken', () => {
+    const durations = z.object({ WAIT_MS: millisSchema(1000, 100) });
+    expect(parseConfig('svc', durations, { WAIT_MS: String(MAX_TIMER_MS) }).WAIT_MS).toBe(MAX_TIMER_MS);
+    expect(() => parseConfig('svc', durations, { WAIT_MS: String(MAX_TIMER_MS + 1) })).toThrow(
+      'WAIT_MS: must be at most 2147483647 (about 24.8 days): the longest timer Node keeps',
+    );
+    expect(() => parseConfig('svc', durations, { WAIT_MS: '99' })).toThrow(/WAIT_MS: /);
   });
 });
 

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { type GateSpec, RETRAIN_DATA_MODES, SELECTION_METRICS, SIGNIFICANCE_TESTS } from '@mlops/contracts';
-import { checkedMlflowOptionsFromEnv, type MlflowClientOptions } from '@mlops/mlflow';
+import { type MlflowClientOptions, mlflowEnvProblems, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
-  ConfigError,
   checkNatsEnv,
   flagSchema,
+  hostSchema,
   logLevelSchema,
   type NatsConnectionConfig,
   natsConnection,
@@ -25,17 +25,23 @@ const fraction = (fallback: number) => z.coerce.number().gt(0).lt(1).default(fal
  */
 const MONITOR_STREAM_DEFAULT_MAX_BYTES = 256 * 1024 ** 2;
 
+/** The longest time window: its timer, and the PREDICTIONS consumer's ack wait (twice it) kept alive by a timer. */
+const MAX_WINDOW_SECONDS = 1_000_000;
+
+/** MLflow's address when MLFLOW_TRACKING_URI is unset. */
+const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
+
 /** Every environment variable the monitor reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
   .object({
     ...natsEnvShape,
-    MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
+    MLFLOW_TRACKING_URI: z.string().url().default(DEFAULT_TRACKING_URI).describe('MLflow tracking server URL'),
     MONITOR_INSTANCE: z
       .string()
       .min(1)
       .default('monitor')
       .describe('Instance name: names the NATS connection and the CloudEvents source (mlops/<instance>)'),
-    MONITOR_HOST: z.string().default('127.0.0.1').describe('Interface of GET /health, /ready and /metrics'),
+    MONITOR_HOST: hostSchema('127.0.0.1').describe('Interface of GET /health, /ready and /metrics'),
     MONITOR_PORT: z.coerce
       .number()
       .int()
@@ -49,6 +55,10 @@ export const configSchema = z
     MONITOR_WINDOW_SECONDS: z.coerce
       .number()
       .gt(0)
+      .max(
+        MAX_WINDOW_SECONDS,
+        `must be at most ${MAX_WINDOW_SECONDS} (about 11.6 days): the window's timer and the consumer's ack wait hold it`,
+      )
       .default(60)
       .describe('… or this many seconds after its first row arrived, whichever comes first'),
     MONITOR_MIN_WINDOW_ROWS: positiveInt(30).describe(
@@ -195,13 +205,13 @@ export interface MonitorConfig {
 
 /** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables and the MONITOR_* ones; throws ConfigError on problems. */
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): MonitorConfig {
-  const p = parseConfig('monitor', configSchema, env);
+  const p = parseConfig('monitor', configSchema, env, (e) => mlflowEnvProblems(e, DEFAULT_TRACKING_URI));
   const nats = natsConnection(p);
   return Object.freeze({
     natsServers: nats.servers,
     natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
-    mlflow: mlflowOptionsOf('monitor', { ...env, MLFLOW_TRACKING_URI: p.MLFLOW_TRACKING_URI }),
+    mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: p.MLFLOW_TRACKING_URI }),
     instance: p.MONITOR_INSTANCE,
     host: p.MONITOR_HOST,
     port: p.MONITOR_PORT,
@@ -239,11 +249,4 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     streamMaxBytes: p.MONITOR_STREAM_MAX_BYTES,
     logLevel: p.LOG_LEVEL,
   });
-}
-
-/** MLflow's client options from its own variables; a bad combination refuses the start like any other setting. */
-function mlflowOptionsOf(service: string, env: Record<string, string | undefined>): MlflowClientOptions {
-  const checked = checkedMlflowOptionsFromEnv(env);
-  if ('problems' in checked) throw new ConfigError(service, checked.problems);
-  return checked.options;
 }

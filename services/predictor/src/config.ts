@@ -1,15 +1,17 @@
 import { availableParallelism, hostname } from 'node:os';
 import { PREDICTIONS_STREAM_DEFAULTS, RegisteredModelNameSchema } from '@mlops/contracts';
-import { checkedMlflowOptionsFromEnv, type MlflowClientOptions } from '@mlops/mlflow';
+import { type MlflowClientOptions, mlflowEnvProblems, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
-  ConfigError,
   checkNatsEnv,
   flagSchema,
+  hostSchema,
   logLevelSchema,
+  MAX_TIMER_MS,
   type NatsConnectionConfig,
   natsConnection,
   natsEnvShape,
   parseConfig,
+  TIMER_MAX_MESSAGE,
 } from '@mlops/service-kit';
 import { z } from 'zod';
 
@@ -19,16 +21,22 @@ const WORKER_SUFFIX = /-w\d+$/;
 /** A bearer token shorter than this is refused: it could be guessed. */
 const MIN_TOKEN_LENGTH = 16;
 
+/** The longest PREDICTIONS max age taken (10 years): JetStream holds it in nanoseconds. */
+const MAX_STREAM_AGE_S = 10 * 365 * 24 * 3600;
+
+/** MLflow's address when MLFLOW_TRACKING_URI is unset. */
+const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
+
 /** Every environment variable the predictor reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
   .object({
     ...natsEnvShape,
-    MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
+    MLFLOW_TRACKING_URI: z.string().url().default(DEFAULT_TRACKING_URI).describe('MLflow tracking server URL'),
     MODEL_NAME: RegisteredModelNameSchema.default('One_Customer_Classifier').describe(
       "Registered model to serve: any name MLflow's registry takes (`Churn (EU)`), no control characters",
     ),
     MODEL_ALIAS: z.string().min(1).default('champion').describe('Registry alias that names the version to serve'),
-    PREDICTOR_HOST: z.string().default('127.0.0.1').describe('Interface the HTTP server binds (0.0.0.0 in containers)'),
+    PREDICTOR_HOST: hostSchema('127.0.0.1').describe('Interface the HTTP server binds (0.0.0.0 in containers)'),
     PREDICTOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port; 0 picks a free one'),
     PREDICTOR_INSTANCE: z
       .string()
@@ -65,6 +73,7 @@ export const configSchema = z
       .number()
       .int()
       .min(100)
+      .max(MAX_TIMER_MS, TIMER_MAX_MESSAGE)
       .default(30_000)
       .describe('Time a client has to send a whole request; slower ones get 408'),
     PREDICTOR_AUTH_TOKENS: z
@@ -80,6 +89,7 @@ export const configSchema = z
       .number()
       .int()
       .min(1000)
+      .max(MAX_TIMER_MS, TIMER_MAX_MESSAGE)
       .default(30_000)
       .describe('Safety net besides model.registered events: how often the alias is re-read from MLflow'),
     PREDICTOR_LOG_SAMPLE: z.coerce
@@ -116,12 +126,14 @@ export const configSchema = z
       .number()
       .int()
       .min(0)
+      .max(MAX_TIMER_MS, TIMER_MAX_MESSAGE)
       .default(5_000)
       .describe('On shutdown, how long the prediction log may take to publish what it holds; the rest is dropped'),
     PREDICTOR_LOG_MAX_AGE_S: z.coerce
       .number()
       .int()
       .min(60)
+      .max(MAX_STREAM_AGE_S, `must be at most ${MAX_STREAM_AGE_S} (10 years)`)
       .default(PREDICTIONS_STREAM_DEFAULTS.maxAgeMs / 1000)
       .describe('PREDICTIONS stream: messages older than this are deleted (set when the predictor starts)'),
     PREDICTOR_LOG_MAX_BYTES: z.coerce
@@ -134,6 +146,7 @@ export const configSchema = z
       .number()
       .int()
       .min(100)
+      .max(MAX_TIMER_MS, TIMER_MAX_MESSAGE)
       .default(5_000)
       .describe('POST /feedback: how long to wait for the monitor’s answer on feedback.received (then 504)'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
@@ -232,13 +245,13 @@ export interface PredictorConfig {
 
 /** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables, MODEL_* and PREDICTOR_*; throws ConfigError on problems. */
 export function loadConfig(env: Record<string, string | undefined>): PredictorConfig {
-  const parsed = parseConfig('predictor', configSchema, env);
+  const parsed = parseConfig('predictor', configSchema, env, (e) => mlflowEnvProblems(e, DEFAULT_TRACKING_URI));
   const nats = natsConnection(parsed);
   return Object.freeze({
     natsServers: nats.servers,
     natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
-    mlflow: mlflowOptionsOf('predictor', { ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
+    mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     modelName: parsed.MODEL_NAME,
     modelAlias: parsed.MODEL_ALIAS,
     host: parsed.PREDICTOR_HOST,
@@ -268,11 +281,4 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
     feedbackTimeoutMs: parsed.PREDICTOR_FEEDBACK_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
   });
-}
-
-/** MLflow's client options from its own variables; a bad combination refuses the start like any other setting. */
-function mlflowOptionsOf(service: string, env: Record<string, string | undefined>): MlflowClientOptions {
-  const checked = checkedMlflowOptionsFromEnv(env);
-  if ('problems' in checked) throw new ConfigError(service, checked.problems);
-  return checked.options;
 }

@@ -124,3 +124,60 @@ describe('the served model name', () => {
     ]);
   });
 });
+
+describe('every problem of the environment at once', () => {
+  it('when a variable is refused beside a check across variables and an MLflow problem, then all three are listed', () => {
+    expect(
+      problems({
+        PREDICTOR_PORT: 'x',
+        PREDICTOR_AUTH_METRICS: '1',
+        NATS_PASSWORD: 's3cret',
+        MLFLOW_TRACKING_USERNAME: 'u',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^PREDICTOR_PORT: "x" is not a number/),
+      expect.stringMatching(/^NATS_\w+: .*NATS_USER and NATS_PASSWORD/),
+      expect.stringMatching(/^PREDICTOR_AUTH_METRICS: is true but PREDICTOR_AUTH_TOKENS is empty/),
+      expect.stringMatching(/^MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_TOKEN: .*both/),
+    ]);
+  });
+
+  it('when MLFLOW_TRACKING_URI is refused by the schema, then it is one line, not also the client check', () => {
+    expect(problems({ MLFLOW_TRACKING_URI: 'not a url' })).toEqual([expect.stringMatching(/^MLFLOW_TRACKING_URI: /)]);
+    expect(problems({ MLFLOW_TRACKING_URI: 'ftp://mlflow:5000' })).toEqual([
+      'MLFLOW_TRACKING_URI: invalid trackingUri: must be http(s), not ftp:',
+    ]);
+  });
+
+  it('when MODEL_NAME is empty, then one line says so', () => {
+    expect(problems({ MODEL_NAME: '' })).toEqual(['MODEL_NAME: must not be empty']);
+  });
+});
+
+describe('limits of hosts and durations', () => {
+  it('when PREDICTOR_HOST is empty or no host, then the start is refused (listen would bind every interface)', () => {
+    expect(problems({ PREDICTOR_HOST: '' })).toEqual([
+      'PREDICTOR_HOST: is empty: unset it to bind 127.0.0.1, or give 0.0.0.0 (or ::) to bind every interface',
+    ]);
+    expect(problems({ PREDICTOR_HOST: 'not a host' })).toEqual([expect.stringMatching(/^PREDICTOR_HOST: is neither/)]);
+    expect(loadConfig({ PREDICTOR_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it.each([
+    'PREDICTOR_MODEL_POLL_MS',
+    'PREDICTOR_FEEDBACK_TIMEOUT_MS',
+    'PREDICTOR_REQUEST_TIMEOUT_MS',
+    'PREDICTOR_LOG_FLUSH_TIMEOUT_MS',
+  ])('when %s is longer than a timer keeps, then the start is refused (the timer would fire after 1 ms)', (name) => {
+    expect(problems({ [name]: '2147483648' })).toEqual([
+      `${name}: must be at most 2147483647 (about 24.8 days): the longest timer Node keeps`,
+    ]);
+    expect(problems({ [name]: '2147483647' })).toBeUndefined();
+  });
+
+  it('when the prediction log is to be kept longer than 10 years, then the start is refused', () => {
+    expect(problems({ PREDICTOR_LOG_MAX_AGE_S: '10000000000000' })).toEqual([
+      'PREDICTOR_LOG_MAX_AGE_S: must be at most 315360000 (10 years)',
+    ]);
+  });
+});

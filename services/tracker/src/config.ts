@@ -1,8 +1,8 @@
 import { RETRAINED_CHAMPION_RULES, SIGNIFICANCE_TESTS } from '@mlops/contracts';
-import { checkedMlflowOptionsFromEnv, type MlflowClientOptions } from '@mlops/mlflow';
+import { type MlflowClientOptions, mlflowEnvProblems, mlflowOptionsFromEnv } from '@mlops/mlflow';
 import {
-  ConfigError,
   checkNatsEnv,
+  hostSchema,
   logLevelSchema,
   type NatsConnectionConfig,
   natsConnection,
@@ -12,11 +12,14 @@ import {
 import { z } from 'zod';
 import type { GateDefaults } from './domain/promotion.js';
 
+/** MLflow's address when MLFLOW_TRACKING_URI is unset. */
+const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
+
 /** Every environment variable the tracker reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
   .object({
     ...natsEnvShape,
-    MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000').describe('MLflow tracking server URL'),
+    MLFLOW_TRACKING_URI: z.string().url().default(DEFAULT_TRACKING_URI).describe('MLflow tracking server URL'),
     TRACKER_INSTANCE: z
       .string()
       .min(1)
@@ -29,7 +32,7 @@ export const configSchema = z
       .max(65535)
       .optional()
       .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
-    TRACKER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
+    TRACKER_HEALTH_HOST: hostSchema('127.0.0.1').describe('Interface the health endpoint binds'),
     TRACKER_CONCURRENCY: z.coerce
       .number()
       .int()
@@ -123,13 +126,13 @@ export interface TrackerConfig {
 
 /** Reads NATS_URL, MLflow's own MLFLOW_TRACKING_* variables and the TRACKER_* ones; throws ConfigError on problems. */
 export function loadConfig(env: Record<string, string | undefined>): TrackerConfig {
-  const parsed = parseConfig('tracker', configSchema, env);
+  const parsed = parseConfig('tracker', configSchema, env, (e) => mlflowEnvProblems(e, DEFAULT_TRACKING_URI));
   const nats = natsConnection(parsed);
   return Object.freeze({
     natsServers: nats.servers,
     natsStreamReplicas: nats.streamReplicas,
     natsSecurity: nats.security,
-    mlflow: mlflowOptionsOf('tracker', { ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
+    mlflow: mlflowOptionsFromEnv({ ...env, MLFLOW_TRACKING_URI: parsed.MLFLOW_TRACKING_URI }),
     instance: parsed.TRACKER_INSTANCE,
     healthPort: parsed.TRACKER_HEALTH_PORT,
     healthHost: parsed.TRACKER_HEALTH_HOST,
@@ -153,11 +156,4 @@ export function loadConfig(env: Record<string, string | undefined>): TrackerConf
     },
     logLevel: parsed.LOG_LEVEL,
   });
-}
-
-/** MLflow's client options from its own variables; a bad combination refuses the start like any other setting. */
-function mlflowOptionsOf(service: string, env: Record<string, string | undefined>): MlflowClientOptions {
-  const checked = checkedMlflowOptionsFromEnv(env);
-  if ('problems' in checked) throw new ConfigError(service, checked.problems);
-  return checked.options;
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import {
   checkNatsEnv,
+  hostSchema,
   logLevelSchema,
   type NatsConnectionConfig,
   natsConnection,
@@ -73,7 +74,7 @@ export const configSchema = z
       .max(65535)
       .optional()
       .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
-    TRAINER_HEALTH_HOST: z.string().default('127.0.0.1').describe('Interface the health endpoint binds'),
+    TRAINER_HEALTH_HOST: hostSchema('127.0.0.1').describe('Interface the health endpoint binds'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })
   .superRefine(checkNatsEnv);

@@ -18,6 +18,15 @@ describe('the trainer configuration', () => {
     );
   });
 
+  it('when TRAINER_HEALTH_HOST is empty or no host, then loading fails naming it (listen would bind every interface)', () => {
+    expect(() => loadConfig({ ...base, TRAINER_HEALTH_HOST: '' }, '/srv')).toThrow(
+      'TRAINER_HEALTH_HOST: is empty: unset it to bind 127.0.0.1',
+    );
+    expect(() => loadConfig({ ...base, TRAINER_HEALTH_HOST: 'not a host' }, '/srv')).toThrow(
+      'TRAINER_HEALTH_HOST: is neither an IP address nor a host name',
+    );
+  });
+
   it('when TRAINER_INSTANCE is empty, then loading fails with the variable named', () => {
     expect(() => loadConfig({ ...base, TRAINER_INSTANCE: '' }, '/srv')).toThrow(/TRAINER_INSTANCE/);
   });

@@ -51,6 +51,7 @@ function acceptedValues(property: JsonSchemaProperty): string {
   if (property.enum !== undefined) return `one of ${property.enum.map((v) => code(String(v))).join(', ')}`;
   if (property.type === 'integer' || property.type === 'number') return numberRange(property);
   if (property.format === 'uri') return 'URL';
+  if (property.format === 'host') return 'IP address or host name (0.0.0.0 or :: for every interface)';
   if (property.pattern !== undefined) return `text matching ${code(property.pattern)}`;
   if (property.type === 'string')
     return property.minLength !== undefined && property.minLength > 0 ? 'non-empty text' : 'text';
