@@ -23,3 +23,5 @@ export type { Logger } from './logger.js';
 export { createLogger, REDACTED_PATHS } from './logger.js';
 export type { NatsConnectionConfig } from './nats-config.js';
 export { checkNatsEnv, natsConnection, natsEnvProblems, natsEnvShape } from './nats-config.js';
+export type { UnknownVariable } from './unknown-variables.js';
+export { unknownVariables, warnUnknownVariables } from './unknown-variables.js';

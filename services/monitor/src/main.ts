@@ -1,12 +1,13 @@
 import { connectBus } from '@mlops/bus';
-import { ConfigError, createLogger, runUntilSignalled } from '@mlops/service-kit';
-import { loadConfig } from './config.js';
+import { ConfigError, createLogger, runUntilSignalled, warnUnknownVariables } from '@mlops/service-kit';
+import { configSchema, loadConfig } from './config.js';
 import { createMonitor } from './service.js';
 
 /** Process entry: parse config (fail fast), connect, run until signalled. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ service: 'monitor', level: config.logLevel });
+  warnUnknownVariables(logger, configSchema, process.env, ['MONITOR_']);
   const bus = await connectBus({
     servers: config.natsServers,
     streamReplicas: config.natsStreamReplicas,

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { connectBus } from '@mlops/bus';
-import { ConfigError, createLogger, runUntilSignalled } from '@mlops/service-kit';
-import { loadConfig } from './config.js';
+import { ConfigError, createLogger, runUntilSignalled, warnUnknownVariables } from '@mlops/service-kit';
+import { configSchema, loadConfig } from './config.js';
 import { createPrimary } from './entry-points/cluster/primary.js';
 import { runWorker } from './entry-points/cluster/worker.js';
 import { createPredictor } from './service.js';
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     await runWorker(config, logger);
     return;
   }
+  warnUnknownVariables(logger, configSchema, process.env, ['PREDICTOR_']);
   if (config.workers > 1) {
     await runUntilSignalled(createPrimary({ workers: config.workers, instance: config.instance, logger }), { logger });
     return;

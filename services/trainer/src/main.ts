@@ -1,13 +1,14 @@
 import { connectBus } from '@mlops/bus';
-import { ConfigError, createLogger, runUntilSignalled } from '@mlops/service-kit';
+import { ConfigError, createLogger, runUntilSignalled, warnUnknownVariables } from '@mlops/service-kit';
 import { natsTrainerBus } from './adapters/nats-bus.js';
-import { loadConfig } from './config.js';
+import { configSchema, loadConfig } from './config.js';
 import { createTrainer } from './service.js';
 
 /** Process entry: parse config (fail fast), wire the bus, run until signalled. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, process.cwd());
   const logger = createLogger({ service: 'trainer', level: config.logLevel });
+  warnUnknownVariables(logger, configSchema, process.env, ['TRAINER_']);
   const lazyBus = await connectBus({
     servers: config.natsServers,
     streamReplicas: config.natsStreamReplicas,
