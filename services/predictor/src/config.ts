@@ -97,14 +97,16 @@ export const configSchema = z
       .min(0)
       .max(1)
       .default(1)
-      .describe('Share of scoring requests written to the prediction log (prediction.logged); 0 turns the log off'),
+      .describe(
+        'Share of scoring requests written to the prediction log (prediction.logged); 0 turns the log off. Only logged predictions take labels (POST /feedback answers 404 for one not sampled) and count in drift and live performance',
+      ),
     PREDICTOR_LOG_BUFFER_BYTES: z.coerce
       .number()
       .int()
       .min(1024)
       .default(64 * 1024 * 1024)
       .describe(
-        'Memory the prediction log may hold while it waits for NATS (the requests’ features and answers); a request that would pass it is not logged (counted as a buffer_full drop)',
+        'Memory the prediction log may hold while it waits for NATS (the requests’ features and answers); a request that would pass it is not logged (counted as a buffer_full drop). Per worker process (PREDICTOR_WORKERS)',
       ),
     PREDICTOR_LOG_MAX_IN_FLIGHT: z.coerce
       .number()
@@ -112,7 +114,7 @@ export const configSchema = z
       .min(1)
       .max(1024)
       .default(16)
-      .describe('Prediction log messages being published at once (awaiting their JetStream ack)'),
+      .describe('Prediction log messages being published at once (awaiting their JetStream ack), per worker process'),
     PREDICTOR_LOG_LINGER_MS: z.coerce
       .number()
       .int()
