@@ -15,6 +15,20 @@ import type { GateDefaults } from './domain/promotion.js';
 /** MLflow's address when MLFLOW_TRACKING_URI is unset. */
 const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
 
+/**
+ * A version as pip and conda take it (PEP 440-like: `3.11`, `2.0.0rc1`, `1.19.1+cpu`): it is written into each
+ * model's requirements.txt, conda.yaml and MLmodel, so a space, a line break or a specifier (`=`, `<`, `,`, `;`) would
+ * corrupt them.
+ */
+const VERSION = /^[0-9][A-Za-z0-9._+!*-]*$/;
+
+/** A package version pinned in each model's files, with its default. */
+const versionSchema = (fallback: string) =>
+  z
+    .string()
+    .regex(VERSION, "must be a version such as 3.17.2 (it is written into each model's requirements)")
+    .default(fallback);
+
 /** Every environment variable the tracker reads, with its default and meaning (docs are generated from this). */
 export const configSchema = z
   .object({
@@ -31,7 +45,9 @@ export const configSchema = z
       .min(0)
       .max(65535)
       .optional()
-      .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
+      .describe(
+        'Port of GET /health and GET /ready; unset serves no health endpoint; 0 picks a free one (logged at start)',
+      ),
     TRACKER_HEALTH_HOST: hostSchema('127.0.0.1').describe('Interface the health endpoint binds'),
     TRACKER_CONCURRENCY: z.coerce
       .number()
@@ -42,22 +58,18 @@ export const configSchema = z
       .describe(
         'Tuning events mirrored into MLflow at once (trials side by side; a trial, a parent run or an experiment is still created once). 1 handles them in order: best with MLflow on SQLite and one worker; more pays off with several MLflow workers (4 with 2 workers, as the local stack and compose run, even on SQLite; 8 on PostgreSQL: bench/tune)',
       ),
-    TRACKER_MODEL_PYTHON_VERSION: z
-      .string()
-      .default('3.11')
-      .describe("Python version written into each model's MLmodel and environment files"),
-    TRACKER_MODEL_ONNX_VERSION: z
-      .string()
-      .default('1.19.1')
-      .describe("onnx version pinned in each model's environment files"),
-    TRACKER_MODEL_ONNXRUNTIME_VERSION: z
-      .string()
-      .default('1.23.2')
-      .describe("onnxruntime version pinned in each model's environment files"),
-    TRACKER_MODEL_MLFLOW_VERSION: z
-      .string()
-      .default('3.17.2')
-      .describe("mlflow version written into each model's MLmodel and environment files"),
+    TRACKER_MODEL_PYTHON_VERSION: versionSchema('3.11').describe(
+      "Python version written into each model's MLmodel and environment files",
+    ),
+    TRACKER_MODEL_ONNX_VERSION: versionSchema('1.19.1').describe(
+      "onnx version pinned in each model's environment files",
+    ),
+    TRACKER_MODEL_ONNXRUNTIME_VERSION: versionSchema('1.23.2').describe(
+      "onnxruntime version pinned in each model's environment files",
+    ),
+    TRACKER_MODEL_MLFLOW_VERSION: versionSchema('3.17.2').describe(
+      "mlflow version written into each model's MLmodel and environment files",
+    ),
     TRACKER_GATE_MIN_ABSOLUTE_CHANGE: z.coerce
       .number()
       .min(0)

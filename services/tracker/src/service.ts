@@ -65,7 +65,7 @@ export function createTracker(
       if (config.healthPort !== undefined)
         health = await startHealthServer(config.healthPort, config.healthHost, () => ready);
       ready = true;
-      logger.info({ mlflow: mlflow.trackingUri }, 'tracker started');
+      logger.info({ mlflow: mlflow.trackingUri, ...healthAddress(health, config.healthHost) }, 'tracker started');
     },
     async stop() {
       if (stopped) return;
@@ -78,4 +78,9 @@ export function createTracker(
       logger.info('tracker stopped');
     },
   };
+}
+
+/** The health endpoint's address for the start-up log: its bound port (0 asks for a free one); none when unserved. */
+function healthAddress(health: HealthServer | undefined, host: string) {
+  return health === undefined ? {} : { health_host: host, health_port: health.port };
 }

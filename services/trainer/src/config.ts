@@ -73,7 +73,9 @@ export const configSchema = z
       .min(0)
       .max(65535)
       .optional()
-      .describe('Port of GET /health and GET /ready; unset serves no health endpoint'),
+      .describe(
+        'Port of GET /health and GET /ready; unset serves no health endpoint; 0 picks a free one (logged at start)',
+      ),
     TRAINER_HEALTH_HOST: hostSchema('127.0.0.1').describe('Interface the health endpoint binds'),
     LOG_LEVEL: logLevelSchema.describe('pino log level'),
   })

@@ -1,5 +1,5 @@
 import { TransientError } from '@mlops/bus';
-import { createLogger, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
+import { createLogger, type HealthServer, type Logger, type Service, startHealthServer } from '@mlops/service-kit';
 import { checkDatasetFile, csvFilesLoader, datasetFileSha256, readCsvHeader } from './adapters/csv-files.js';
 import { trialThreads } from './adapters/trial-threads.js';
 import type { TrainerConfig } from './config.js';
@@ -22,7 +22,7 @@ export function createTrainer(
           readSnapshot: (digest) => deps.bus.datasetSnapshots.read(digest),
         })
       : undefined;
-  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  let health: HealthServer | undefined;
   let ready = false;
   let stopped = false;
   return {
@@ -60,6 +60,7 @@ export function createTrainer(
           trials: config.trials,
           threads: config.trialThreads,
           trial_timeout_ms: config.trialTimeoutMs,
+          ...healthAddress(health, config.healthHost),
         },
         'trainer started',
       );
@@ -77,6 +78,11 @@ export function createTrainer(
       logger.info('trainer stopped');
     },
   };
+}
+
+/** The health endpoint's address for the start-up log: its bound port (0 asks for a free one); none when unserved. */
+function healthAddress(health: HealthServer | undefined, host: string) {
+  return health === undefined ? {} : { health_host: host, health_port: health.port };
 }
 
 /**

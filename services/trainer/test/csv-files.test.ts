@@ -149,6 +149,9 @@ describe('the data directory: nothing outside it is read, whatever the path lead
     await symlink(join(outside, 'passwd'), join(home, 'pw.csv'));
     await symlink(outside, join(home, 'elsewhere'));
     await writeFile(join(home, 'rows.csv'), 'a,y\n1,0\n');
+    await writeFile(join(home, '..dots.csv'), 'a,y\n1,0\n');
+    await mkdir(join(home, '..x'));
+    await writeFile(join(home, '..x', 'a.csv'), 'a,y\n1,0\n');
     await mkdir(join(home, 'sub'));
     await symlink('../rows.csv', join(home, 'sub', 'linked.csv'));
     execFileSync('mkfifo', [join(home, 'pipe.csv')]);
@@ -186,6 +189,23 @@ describe('the data directory: nothing outside it is read, whatever the path lead
     expect(await everyRead(path)).toEqual(Array.from({ length: 5 }, () => ['DatasetFileError', refusal]));
     const loaded = csvFilesLoader(home, { read: async () => undefined })(path);
     await expect(loaded).rejects.toMatchObject({ readableElsewhere: false });
+  });
+
+  it.each([
+    ['a file whose name starts with two dots', '..dots.csv'],
+    ['a file in a folder whose name starts with two dots', '..x/a.csv'],
+  ])('when a request names %s, then every read reads it as a file inside the data directory', async (_, path) => {
+    expect(await everyRead(path)).toEqual(Array.from({ length: 5 }, () => 'read'));
+    expect((await csvFilesLoader(home)(path)).text).toBe('a,y\n1,0\n');
+  });
+
+  it.each([
+    ['the directory above it', '..'],
+    ['a file beside it', '../rows.csv'],
+  ])('when a request names %s, then it is refused as outside the data directory', async (_, path) => {
+    await expect(checkDatasetFile(home, path)).rejects.toThrow(
+      `must be a file inside the trainer data directory ${home}`,
+    );
   });
 
   it('when a link inside the data directory leads to a file inside it, then it is read as that file', async () => {

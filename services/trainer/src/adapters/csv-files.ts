@@ -2,7 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { type CsvDelimiter, decodeCsvBytes } from '@mlops/ml';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
 import type { DatasetSnapshots } from '../domain/ports.js';
@@ -183,9 +183,11 @@ function tooLarge(path: string): DatasetFileError {
   return new DatasetFileError(path, `is larger than ${MAX_CSV_BYTES} bytes, the most the trainer reads of a data set`);
 }
 
+/** Whether `full` lies below `dir`: its relative path neither climbs out by a `..` segment nor is absolute. */
 function isInside(dir: string, full: string): boolean {
   const inside = relative(dir, full);
-  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
+  const climbsOut = inside === '..' || inside.startsWith(`..${sep}`);
+  return inside !== '' && !climbsOut && !isAbsolute(inside);
 }
 
 /** Bytes read from a CSV at once. */
