@@ -86,10 +86,21 @@ async function send(options: ResolvedOptions, req: RawRequest, lookUp?: LookUp<u
     options.onRetry?.({ ...where, attempt, delayMs, reason: failure.reason });
     await sleep(delayMs);
     if (rule.lookUpBeforeResend && lookUp !== undefined && mayHaveApplied(failure.kind)) {
-      const found = await lookUp();
+      const found = await settledLookUp(lookUp, options.retries.lookUpSettleMs);
       if (found !== null) return { found };
     }
   }
+}
+
+/**
+ * Looks up what a create whose answer was lost may have made; when nothing is found, once more `settleMs` later: the
+ * create may still be queued on a stalled server, run beside the first lookup and commit just after it.
+ */
+async function settledLookUp(lookUp: LookUp<unknown>, settleMs: number): Promise<unknown> {
+  const found = await lookUp();
+  if (found !== null || settleMs === 0) return found;
+  await sleep(settleMs);
+  return lookUp();
 }
 
 /** An already-exists answer to a keyed create: an earlier attempt (or another caller) made it; return that one. */

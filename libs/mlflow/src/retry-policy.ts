@@ -19,6 +19,12 @@ export interface RetryOptions {
   readonly baseDelayMs: number;
   /** Cap of the exponential delay (a Retry-After header may ask for up to 60 s). @defaultValue 5000 */
   readonly maxDelayMs: number;
+  /**
+   * Before a keyed create is sent again after a lost answer, it is looked up; when that finds nothing, it is looked up
+   * once more this long after: a request that timed out may still be queued on a stalled server and run beside the
+   * first lookup, committing just after it. 0 looks up once. @defaultValue 1000
+   */
+  readonly lookUpSettleMs: number;
 }
 
 /** One row of {@link RETRY_POLICY}. */
@@ -92,7 +98,7 @@ export const RETRY_POLICY: { readonly [K in CallKind]: RetryRule } = {
 };
 
 /** The budget and backoff unless a client's `retries` option says otherwise: at most ≈ 4 s of waiting per call. */
-export const DEFAULT_RETRIES: RetryOptions = { attempts: 5, baseDelayMs: 250, maxDelayMs: 5000 };
+export const DEFAULT_RETRIES: RetryOptions = { attempts: 5, baseDelayMs: 250, maxDelayMs: 5000, lookUpSettleMs: 1000 };
 
 /** True when an attempt that failed this way may have changed something on the server. */
 export function mayHaveApplied(kind: FailureKind): boolean {

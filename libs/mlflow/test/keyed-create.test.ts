@@ -10,7 +10,7 @@ import { type FakeMlflow, startFakeMlflow } from './fake-mlflow.js';
 
 // Creates whose first attempt reached the server but whose answer was lost (fake server: applies, then resets).
 
-const FAST = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
+const FAST = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5, lookUpSettleMs: 5 };
 const KEY = { key: 'mlops.idempotency_key', value: 'trial-7' };
 const LOST_AFTER_APPLY = { apply: true, answer: 'reset' } as const;
 

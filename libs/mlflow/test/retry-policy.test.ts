@@ -13,7 +13,7 @@ import { type Fault, startFakeMlflow } from './fake-mlflow.js';
 
 // Each row of RETRY_POLICY against each kind of failure, on a fake server (a mocked HTTP layer: error paths only).
 
-const FAST = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
+const FAST = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5, lookUpSettleMs: 5 };
 const KEY = { key: 'mlops.idempotency_key', value: 'trial-7' };
 
 /** One client call of each kind, and the endpoint it sends to. */
