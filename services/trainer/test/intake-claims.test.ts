@@ -1,6 +1,6 @@
 import { parseTuneRequest } from '@mlops/contracts';
 import { describe, expect, it } from 'vitest';
-import { claimTuningId, type IntakeDecision } from '../src/domain/intake.js';
+import { claimTuningId, type IntakeDecision, markStored } from '../src/domain/intake.js';
 import type { TrainerBus } from '../src/domain/ports.js';
 
 /** Tallies kept in memory: the request marks of each tuning id, no trial recorded. */
@@ -40,5 +40,19 @@ describe('claiming a tuning id across the intake that pins CSV digests', () => {
     expect(again.decision).toMatchObject({ accepted: true, tuningId: 'upgraded' });
     const unknownAsSent = await claimTuningId(bus, pinned, later);
     expect(unknownAsSent.decision).toMatchObject({ accepted: false, errors: [{ path: 'tuning_id' }] });
+  });
+});
+
+describe('claiming a tuning id a request was stored under', () => {
+  it('when a request marked but never stored (the intake died in between) comes again hours later, then it is stored; once stored, it is not stored again', async () => {
+    const bus = memoryTallies();
+    const now = Date.parse('2026-12-04T07:00:00Z');
+    const request = accepted('a'.repeat(64));
+    expect((await claimTuningId(bus, request, now)).store).toBe(true);
+    const lost = await claimTuningId(bus, request, now + 2 * 3600_000);
+    expect(lost).toMatchObject({ decision: { accepted: true }, store: true });
+    await markStored(bus, request);
+    const repeat = await claimTuningId(bus, request, now + 3 * 24 * 3600_000);
+    expect(repeat).toMatchObject({ decision: { accepted: true, tuningId: 'upgraded' }, store: false });
   });
 });

@@ -45,9 +45,6 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
   };
 }
 
-/** JetStream's de-duplication window on TUNE_REQUESTS, less a margin: a repeat inside it is stored once. */
-const REPEAT_WINDOW_MS = 55 * 60 * 1000;
-
 /** What the claim of a request's tuning id decided, and whether the request is to be stored. */
 export interface TuningIdClaim {
   readonly decision: IntakeDecision;
@@ -56,10 +53,11 @@ export interface TuningIdClaim {
 
 /**
  * A request naming its own tuning id may come again (a retry, the monitor resending a retrain): accepted again, and
- * stored again only where that cannot run it twice (inside JetStream's duplicate window, or when no trial of it was
- * ever recorded). Any other request under an id already used is refused: the tally would count the earlier trials
- * and close the new tuning early, and the tracker would mix both under one parent run. The request is marked before
- * it is stored, so a crash in between leaves a repeat that is still accepted.
+ * stored again only when it was never stored (marked, then lost before JetStream had it) and its tuning never ran,
+ * whenever it comes while its marks last (7 days), not only inside JetStream's duplicate window. Any other request
+ * under an id already used is refused: the tally would count the earlier trials and close the new tuning early, and
+ * the tracker would mix both under one parent run. The request is marked before it is stored, so a crash in between
+ * leaves a repeat that is still accepted.
  */
 export async function claimTuningId(
   bus: Pick<TrainerBus, 'tallies'>,
@@ -69,28 +67,57 @@ export async function claimTuningId(
 ): Promise<TuningIdClaim> {
   if (!decision.accepted || decision.request.tuning_id === undefined) return { decision, store: true };
   const id = decision.tuningId;
-  const print = requestPrint(decision.request);
   const prints = printsOf(decision.request, asSent);
   const earlier = [...(await bus.tallies.requests(id))];
   if (prints.some((p) => earlier.includes(lostMark(p)))) return { decision: taken(id, ANOTHER_ACCEPTED), store: true };
-  const repeats = earlier.filter((mark) => prints.some((p) => mark.startsWith(`${p}-`)));
-  if (repeats.length > 0) {
-    const inWindow = repeats.some((mark) => nowMs - markedAtMs(mark) < REPEAT_WINDOW_MS);
-    return { decision, store: inWindow || (await bus.tallies.recorded(id)) === 0 };
-  }
+  if (earlier.some((mark) => prints.some((p) => mark.startsWith(`${p}-`))))
+    return repeatClaim(bus, decision, earlier, prints);
   if (earlier.length > 0) return { decision: taken(id, ANOTHER_ACCEPTED), store: true };
   const recorded = await bus.tallies.recorded(id);
   if (recorded > 0)
     return { decision: taken(id, `a tuning with this id has ${recorded} trials recorded`), store: true };
-  await bus.tallies.markRequest(id, `${print}-${Math.floor(nowMs / 60_000)}`);
+  await bus.tallies.markRequest(id, `${requestPrint(decision.request)}-${Math.floor(nowMs / 60_000)}`);
   return { decision, store: true };
+}
+
+/**
+ * A request accepted before under its id: accepted without being stored again once it was stored (or its tuning ran,
+ * as marked before stored requests were), refused when another request under the id was stored, else stored.
+ */
+async function repeatClaim(
+  bus: Pick<TrainerBus, 'tallies'>,
+  decision: IntakeDecision & { accepted: true },
+  earlier: readonly string[],
+  prints: readonly string[],
+): Promise<TuningIdClaim> {
+  const stored = earlier.filter((mark) => mark.startsWith(STORED));
+  if (prints.some((p) => stored.includes(storedMark(p)))) return { decision, store: false };
+  if (stored.length > 0) return { decision: taken(decision.tuningId, ANOTHER_ACCEPTED), store: true };
+  const ran = earlier.includes(WORK_DONE) || (await bus.tallies.recorded(decision.tuningId)) > 0;
+  return { decision, store: !ran };
+}
+
+/** Marks an accepted request as stored on the work queue: sent again under its id, it is not stored again. */
+export async function markStored(bus: Pick<TrainerBus, 'tallies'>, decision: IntakeDecision & { accepted: true }) {
+  await bus.tallies.markRequest(decision.tuningId, storedMark(requestPrint(decision.request)));
+}
+
+/** Whether the worker finished with the tuning `tuningId` (queued or ran its trials, or refused its data). */
+export async function workDone(bus: Pick<TrainerBus, 'tallies'>, tuningId: string): Promise<boolean> {
+  return (await bus.tallies.requests(tuningId)).has(WORK_DONE);
+}
+
+/** Marks the worker finished with the tuning `tuningId`: its request delivered again (or a copy) is not run again. */
+export async function markWorkDone(bus: Pick<TrainerBus, 'tallies'>, tuningId: string): Promise<void> {
+  await bus.tallies.markRequest(tuningId, WORK_DONE);
 }
 
 /**
  * A request JetStream found already stored under its tuning id (its de-duplication decides which of two requests
  * claiming one id at the same moment runs): accepted when the stored one is this very request (a repeat, a copy, a
- * publish retried after a lost ack), else refused and marked so that it stays refused. `holder` is the stored
- * request, undefined when it cannot be read back: then nobody can say yet, and the caller answers "retry later".
+ * publish retried after a lost ack), and marked stored, else refused and marked so that it stays refused. `holder`
+ * is the stored request, undefined when it cannot be read back: then nobody can say yet, and the caller answers
+ * "retry later".
  */
 export async function settleStoredClaim(
   bus: Pick<TrainerBus, 'tallies'>,
@@ -100,7 +127,11 @@ export async function settleStoredClaim(
 ): Promise<IntakeDecision> {
   if (holder === undefined) throw new Error(`the request stored under tuning id ${decision.tuningId} cannot be read`);
   const print = requestPrint(decision.request);
-  if (printsOf(decision.request, asSent).includes(requestPrint(holder))) return decision;
+  const held = requestPrint(holder);
+  if (printsOf(decision.request, asSent).includes(held)) {
+    await bus.tallies.markRequest(decision.tuningId, storedMark(held));
+    return decision;
+  }
   await bus.tallies.markRequest(decision.tuningId, lostMark(print));
   return taken(decision.tuningId, ANOTHER_ACCEPTED);
 }
@@ -111,6 +142,16 @@ const ANOTHER_ACCEPTED = 'another request (or this one on a CSV whose bytes chan
 function lostMark(print: string): string {
   return `lost-${print}`;
 }
+
+const STORED = 'stored-';
+
+/** The mark of a request stored on the work queue (by its fingerprint). */
+function storedMark(print: string): string {
+  return `${STORED}${print}`;
+}
+
+/** The mark of a tuning the worker finished with. */
+const WORK_DONE = 'done';
 
 function taken(tuningId: string, what: string): IntakeDecision {
   const message = `already taken: ${what} (ids are kept 7 days); choose another id to run a new tuning (the earlier one is unaffected)`;
@@ -130,11 +171,6 @@ function printsOf(request: TuneRequest, asSent: TuneRequest | undefined): string
 /** The request's fingerprint: the first 16 hex digits of the SHA-256 of its parsed JSON. */
 function requestPrint(request: TuneRequest): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 16);
-}
-
-/** When a request mark was made (its minute). */
-function markedAtMs(mark: string): number {
-  return Number(mark.slice(mark.lastIndexOf('-') + 1)) * 60_000;
 }
 
 /** The id a refused request claimed, when it can name a `tune.rejected` event (1–128 characters), else null. */

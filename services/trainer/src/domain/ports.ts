@@ -92,9 +92,9 @@ export interface TrialTallies {
   record(tuningId: string, trialCount: number, index: number, ok: boolean): Promise<TrialTally>;
   /** How many trials of `tuningId` are recorded (0 for an id no tuning used in the tallies' lifetime). */
   recorded(tuningId: string): Promise<number>;
-  /** The requests accepted under `tuningId`, as marked by {@link TrialTallies.markRequest}. */
+  /** What became of the requests under `tuningId` (accepted, stored, lost, worked on), as marked by markRequest. */
   requests(tuningId: string): Promise<ReadonlySet<string>>;
-  /** Marks a request accepted under `tuningId` (letters, digits, `-`, `_`). */
+  /** Marks what became of a request under `tuningId` (letters, digits, `-`, `_`); kept 7 days. */
   markRequest(tuningId: string, mark: string): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import {
   type DatasetCheck,
   decideTuneRequest,
   type IntakeDecision,
+  markStored,
   rejection,
   replyFor,
   settleStoredClaim,
@@ -96,7 +97,10 @@ async function pinnedDigestProblems(files: DatasetFiles, spec: CsvDatasetSpec): 
     : [{ path: 'dataset.digest', message: digestMismatch(spec.path, spec.digest, actual) }];
 }
 
-/** Stores an accepted request (or records a refusal); one whose id JetStream holds for another request is refused. */
+/**
+ * Stores an accepted request, marked stored once JetStream has it (or records a refusal); one whose id JetStream
+ * holds for another request is refused.
+ */
 async function record(bus: TrainerBus, claim: TuningIdClaim, asSent: TuneRequest | undefined): Promise<IntakeDecision> {
   const { decision } = claim;
   if (decision.accepted) {
@@ -107,7 +111,10 @@ async function record(bus: TrainerBus, claim: TuningIdClaim, asSent: TuneRequest
       request: decision.request,
     };
     const outcome = await bus.storeTuning(work);
-    if (outcome.stored) return decision;
+    if (outcome.stored) {
+      await markStored(bus, decision);
+      return decision;
+    }
     const settled = await settleStoredClaim(bus, decision, outcome.holder, asSent);
     if (!settled.accepted) await publishRejection(bus, settled);
     return settled;

@@ -1,7 +1,7 @@
-import { SUBJECTS } from '@mlops/contracts';
+import { SUBJECTS, type TuningRequested } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
-import { limitProblems, rejection } from '../domain/intake.js';
+import { limitProblems, markWorkDone, rejection, workDone } from '../domain/intake.js';
 import type { TrainerBus } from '../domain/ports.js';
 import { openTuning, runTuning } from '../domain/tuning.js';
 import { closingPorts } from './trials.js';
@@ -24,33 +24,52 @@ export type CsvLoaderOf = (tuning: TuningInHand) => CsvLoader;
 /**
  * Consumes `tuning.requested` one tuning at a time: builds the data set, publishes tuning.started, then queues one
  * `trial.requested` per trial (mode `queue`) or runs every trial here (mode `inline`). A data set that cannot be
- * used is refused as tune.rejected, before anything else is published.
+ * used is refused as tune.rejected, before anything else is published. A tuning the worker finished with is marked
+ * done, and its request delivered again after JetStream's duplicate window (or a copy of it) is not run again.
  */
 export function startWorker(bus: TrainerBus, loaderOf: CsvLoaderOf, logger: Logger, mode: TrialMode) {
   return bus.consumeWork(async (work, heartbeat, delivery) => {
     const log = logger.child({ tuning_id: work.tuning_id });
-    const loadCsv = loaderOf({ log, lastAttempt: delivery.lastAttempt });
-    log.info({ trial_count: work.trial_count, mode }, 'tuning started');
-    const started = performance.now();
-    try {
-      if (mode === 'inline') {
-        const outcome = await runTuning(work, { ...closingPorts(bus, log), loadCsv, heartbeat });
-        log.info({ ...outcome, ms: Math.round(performance.now() - started) }, 'tuning finished');
-        return;
-      }
-      const { trials } = await openTuning(work, { publish: bus.publishEvent, loadCsv });
-      for (let i = 0; i < trials.length; i += PUBLISH_BATCH) {
-        heartbeat();
-        const batch = trials.slice(i, i + PUBLISH_BATCH);
-        await Promise.all(batch.map((t) => bus.publishEvent(SUBJECTS.trialRequested, t, t.trial_id)));
-      }
-      log.info({ trials: trials.length, ms: Math.round(performance.now() - started) }, 'tuning queued');
-    } catch (err) {
-      if (!(err instanceof UnusableDataError)) throw err;
-      const errors = limitProblems([{ path: 'dataset', message: err.message }]);
-      // Nothing was published for the tuning yet (the data come first): refused, not retried.
-      await bus.publishEvent(SUBJECTS.tuneRejected, rejection(work.tuning_id, errors), work.tuning_id);
-      log.warn({ err }, 'tuning rejected: its data cannot be used');
+    if (await workDone(bus, work.tuning_id)) {
+      log.info('tuning already queued or run: its request delivered again is not run again');
+      return;
     }
+    await workOn(bus, work, { log, heartbeat, loadCsv: loaderOf({ log, lastAttempt: delivery.lastAttempt }) }, mode);
+    // Unmarked, only a delivery after the duplicate window would run it again: not worth failing a finished tuning.
+    await markWorkDone(bus, work.tuning_id).catch((err: unknown) => log.warn({ err }, 'tuning not marked done'));
   });
+}
+
+/** What working on one tuning needs besides the bus. */
+interface WorkPorts {
+  readonly log: Logger;
+  readonly heartbeat: () => void;
+  readonly loadCsv: CsvLoader;
+}
+
+/** Queues or runs one tuning's trials, or refuses it as tune.rejected when its data cannot be used. */
+async function workOn(bus: TrainerBus, work: TuningRequested['data'], ports: WorkPorts, mode: TrialMode) {
+  const { log, heartbeat, loadCsv } = ports;
+  log.info({ trial_count: work.trial_count, mode }, 'tuning started');
+  const started = performance.now();
+  try {
+    if (mode === 'inline') {
+      const outcome = await runTuning(work, { ...closingPorts(bus, log), loadCsv, heartbeat });
+      log.info({ ...outcome, ms: Math.round(performance.now() - started) }, 'tuning finished');
+      return;
+    }
+    const { trials } = await openTuning(work, { publish: bus.publishEvent, loadCsv });
+    for (let i = 0; i < trials.length; i += PUBLISH_BATCH) {
+      heartbeat();
+      const batch = trials.slice(i, i + PUBLISH_BATCH);
+      await Promise.all(batch.map((t) => bus.publishEvent(SUBJECTS.trialRequested, t, t.trial_id)));
+    }
+    log.info({ trials: trials.length, ms: Math.round(performance.now() - started) }, 'tuning queued');
+  } catch (err) {
+    if (!(err instanceof UnusableDataError)) throw err;
+    const errors = limitProblems([{ path: 'dataset', message: err.message }]);
+    // Nothing was published for the tuning yet (the data come first): refused, not retried.
+    await bus.publishEvent(SUBJECTS.tuneRejected, rejection(work.tuning_id, errors), work.tuning_id);
+    log.warn({ err }, 'tuning rejected: its data cannot be used');
+  }
 }
