@@ -3,11 +3,12 @@ import { type CsvFormat, type DecimalMark, withDecimalPoint } from '../io/csv-fo
 import { type CsvRecord, isBlankRecord, readCsvRecords } from '../io/csv-reader.js';
 import { MISSING_CELLS, type RawColumn, type RawTable } from './raw-table.js';
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-/** The spellings of infinity pandas.read_csv reads as a float (case-insensitive). */
+/** A decimal number; pandas' C parser skips ASCII whitespace around it (isspace_ascii), not Unicode spaces (NBSP). */
+const DECIMAL = /^[ \t\n\v\f\r]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t\n\v\f\r]*$/;
+/** The spellings of infinity pandas.read_csv reads as a float (case-insensitive; " inf" is text there). */
 const INFINITY = /^[+-]?(inf|infinity)$/i;
 
-/** True for a cell pandas.read_csv would read as a decimal number (what makes a column numeric). */
+/** True for a cell pandas.read_csv reads as a decimal number, spaces around it allowed (makes a column numeric). */
 export function isDecimalCell(cell: string, decimal: DecimalMark = '.'): boolean {
   const pointed = withDecimalPoint(cell, decimal);
   return pointed !== undefined && DECIMAL.test(pointed);
@@ -29,7 +30,10 @@ export interface RawTableOptions extends CsvFormat {
 /**
  * Reads CSV text with a header row into typed raw columns, as pandas.read_csv types them: a column whose present
  * cells are all decimal numbers holds numbers (NaN where missing), any other holds text (null where missing).
- * Cells are trimmed; missing cells are pandas' default `na_values`. Errors name the source, the line and the column.
+ * Cells are not trimmed, as pandas' default `skipinitialspace=False` has them: text keeps its spaces (" yes" is not
+ * "yes"), a number may have ASCII spaces around it (" 1.5" is 1.5), and only a cell that is exactly one of pandas'
+ * default `na_values` is missing (" NA" and a blank " " are text, so a " " among numbers makes the column text).
+ * Names in the header are trimmed. Errors name the source, the line and the column.
  */
 export function readRawTable(text: string, options: RawTableOptions = {}): RawTable {
   const source = options.source ?? 'csv';
@@ -44,7 +48,7 @@ export function readRawTable(text: string, options: RawTableOptions = {}): RawTa
       throw new InvalidDataError(`${source}:${line}: ${row.length} cells, the header has ${header.length}`);
     }
     row.forEach((cell, j) => {
-      cells[j]![i] = cell.trim();
+      cells[j]![i] = cell;
     });
   });
   const lines = records.map((r) => r.line);

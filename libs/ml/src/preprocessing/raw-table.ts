@@ -1,8 +1,9 @@
 import { InvalidDataError } from '../errors.js';
 
 /**
- * The cells pandas.read_csv reads as missing by default (its `na_values`), after trimming: missing in a CSV, and a
- * text value sent as one of them is missing too (so a request, the model and its ONNX graph agree).
+ * The cells pandas.read_csv reads as missing by default (its `na_values`), matched as written (" NA" is text, as in
+ * pandas): missing in a CSV, and a text value sent as one of them is missing too (so a request, the model and its
+ * ONNX graph agree).
  */
 export const MISSING_CELLS: ReadonlySet<string> = new Set([
   '',

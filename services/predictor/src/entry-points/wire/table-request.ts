@@ -135,7 +135,7 @@ export function splitTable(
   return orderedRows(rows, columns, limits, 'dataframe_split.data');
 }
 
-/** A CSV body with a header naming the columns; empty and NA cells are missing (as pandas.read_csv reads them). */
+/** A CSV body with a header naming the columns; its cells untrimmed, as pandas.read_csv and training read them. */
 export function csvTable(text: string, columns: readonly ColumnSpec[], limits: ScoringLimits): RawTable {
   let records: ReturnType<typeof readCsvRecords>;
   try {
@@ -161,7 +161,7 @@ export function csvTable(text: string, columns: readonly ColumnSpec[], limits: S
     if (row.length !== header.length) {
       throw new BadScoringRequest(`CSV line ${line} has ${row.length} cells, the header has ${header.length}`);
     }
-    return order.map((at, j) => csvCell(row[at]!.trim(), columns[j]!, line));
+    return order.map((at, j) => csvCell(row[at]!, columns[j]!, line));
   });
   return orderedRows(cells, columns, limits, 'CSV');
 }
@@ -169,7 +169,8 @@ export function csvTable(text: string, columns: readonly ColumnSpec[], limits: S
 function csvCell(cell: string, column: ColumnSpec, line: number): number | string | null {
   if (MISSING_CELLS.has(cell)) return null;
   if (column.kind === 'text') return cell;
-  // Decimal numbers only, as pandas reads them: Number() would also take 0x10, 0b1 and 0o7.
+  // Decimal numbers only, as pandas reads them: Number() would also take 0x10, 0b1 and 0o7. A blank cell (" ") is no
+  // number: pandas reads the column as text, which the logged model's schema refuses.
   const value = isDecimalCell(cell) ? Number(cell) : Number.NaN;
   if (!Number.isFinite(value)) {
     throw new BadScoringRequest(
