@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { type Bus, connectBus } from '@mlops/bus';
-import { type EventData, parseTuneRequest, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { type Bus, connectBus, DEAD_LETTER_HEADERS, deadLetterSubject } from '@mlops/bus';
+import { CONSUMERS, type EventData, parseTuneRequest, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer } from '@mlops/testkit';
-import type { Subscription } from '@nats-io/transport-node';
+import { headers as natsHeaders, type Subscription } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, runCli } from './support/run-cli.js';
 
@@ -159,6 +159,40 @@ describe('mlops tune when the tracker registers nothing', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.stderr).toContain(`tuning ${tuningId} already ran with this request; nothing new was trained`);
     expect(result.stdout).toBe(`nothing was registered:\n  selection_metric: ${REASON}\n`);
+  }, 30_000);
+});
+
+/** A dead letter of the tuning's `tuning.completed` (its stored bytes) as `consumer` writes one after giving up. */
+function deadLetterOf(completed: Uint8Array, consumer: string, error: string): void {
+  const h = natsHeaders();
+  h.set(DEAD_LETTER_HEADERS.reason, 'max-deliveries');
+  h.set(DEAD_LETTER_HEADERS.error, error);
+  h.set(DEAD_LETTER_HEADERS.consumer, consumer);
+  bus.connection.publish(deadLetterSubject(SUBJECTS.tuningCompleted), completed, { headers: h });
+}
+
+describe('mlops tune when a service gives up on the tuning', () => {
+  it('when the monitor gives up on tuning.completed, then tune waits on; when the tracker does, it says so and exits 1', async () => {
+    trainerAccepting(async (tuningId) => {
+      const seen = bus.connection.subscribe(SUBJECTS.tuningCompleted, { max: 1 });
+      const ref = { tuning_id: tuningId, experiment_name: 'e', registered_model_name: 'm' };
+      const at = new Date().toISOString();
+      await bus.publishEvent(
+        SUBJECTS.tuningCompleted,
+        { ...ref, trial_count: 2, completed: 2, failed: 0, selection_metric: 'roc_auc', gate: {}, ended_at: at },
+        { key: tuningId },
+      );
+      for await (const m of seen) {
+        deadLetterOf(m.data, CONSUMERS.monitorTuningCompleted, 'the monitor could not read it');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        deadLetterOf(m.data, CONSUMERS.trackerEvents, 'MLflow refused it');
+      }
+    });
+    const result = await tune('--timeout', '60');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('failed: the tracker gave up on it (max-deliveries): MLflow refused it');
+    expect(result.stderr).not.toContain('the monitor could not read it');
   }, 30_000);
 });
 

@@ -10,6 +10,7 @@ import {
   watchEvents,
 } from '@mlops/bus';
 import {
+  CONSUMERS,
   type Distribution,
   type EventData,
   type EventSubject,
@@ -647,13 +648,15 @@ function watchTuning(
       if (isAccepted) refuse(event.data);
       else refusal = event.data;
     });
-    const given = (step: string) => (letter: DeadLetter<'tuning.requested'> | DeadLetter<'tuning.completed'>) => {
-      if (letter.event?.data.tuning_id !== tuningId || !claim()) return;
-      screen.say(`tuning ${tuningId} failed: the ${step} gave up on it (${letter.reason}): ${letter.error}\n`);
-      resolve(1);
-    };
-    watchDeadLetters(nc, SUBJECTS.tuningRequested, given('trainer'));
-    watchDeadLetters(nc, SUBJECTS.tuningCompleted, given('tracker'));
+    // Only the trainer's and the tracker's verdicts end the tuning (the monitor may give up on tuning.completed too).
+    const given =
+      (step: string, consumer: string) => (letter: DeadLetter<'tuning.requested'> | DeadLetter<'tuning.completed'>) => {
+        if (letter.consumer !== consumer || letter.event?.data.tuning_id !== tuningId || !claim()) return;
+        screen.say(`tuning ${tuningId} failed: the ${step} gave up on it (${letter.reason}): ${letter.error}\n`);
+        resolve(1);
+      };
+    watchDeadLetters(nc, SUBJECTS.tuningRequested, given('trainer', CONSUMERS.trainer));
+    watchDeadLetters(nc, SUBJECTS.tuningCompleted, given('tracker', CONSUMERS.trackerEvents));
     on(SUBJECTS.tuningCompleted, (d) => {
       if (d.completed > 0 || !claim()) return;
       screen.print(`\n${resultsTable(progress, undefined, metric)}\nno trial succeeded: nothing was registered\n`);

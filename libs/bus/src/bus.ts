@@ -50,7 +50,7 @@ export interface BusOptions {
   /** The CloudEvents `source` of every event this connection publishes. @defaultValue `mlops/<name>` */
   readonly source?: string;
   readonly logger: BusLogger;
-  /** Publish attempts before PublishError. @defaultValue 5 */
+  /** Publish attempts before PublishError, 200 ms doubling between them (at most 5 s). @defaultValue 5 */
   readonly publishAttempts?: number;
   /** Credentials and TLS; none for an open server. */
   readonly security?: NatsSecurity | undefined;
@@ -216,7 +216,7 @@ function createBus(
   const source = options.source ?? `mlops/${options.name}`;
   const replicas = options.streamReplicas ?? 1;
   const publishRaw = (subject: string, data: string | Uint8Array, msgId: string) =>
-    publishWithRetry(js, subject, data, msgId, options.publishAttempts ?? 5, log);
+    publishWithRetry(js, { subject, data, msgId }, options.publishAttempts ?? 5, log);
   const consumeRaw = async (
     stream: string,
     durable: string,
@@ -279,14 +279,23 @@ function createBus(
   };
 }
 
-async function publishWithRetry(
+/** The wait before publish attempt `attempt + 1`: 200 ms doubled per failed attempt, at most 5 s. */
+function publishRetryDelayMs(attempt: number): number {
+  return Math.min(200 * 2 ** (attempt - 1), 5000);
+}
+
+/**
+ * Publishes with a message id, `attempts` times at most, waiting {@link publishRetryDelayMs} between attempts (none
+ * after the last: 200 + 400 + 800 + 1,600 ms over 5 attempts), then throws PublishError.
+ */
+export async function publishWithRetry(
   js: JetStreamClient,
-  subject: string,
-  data: string | Uint8Array,
-  msgId: string,
+  message: { readonly subject: string; readonly data: string | Uint8Array; readonly msgId: string },
   attempts: number,
   log: BusLogger,
+  wait: (ms: number) => Promise<unknown> = sleep,
 ): Promise<PublishResult> {
+  const { subject, data, msgId } = message;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
@@ -294,10 +303,12 @@ async function publishWithRetry(
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       lastError = err;
+      if (attempt === attempts) break;
       log.warn({ err, subject, msg_id: msgId, attempt }, 'publish failed: retrying');
-      await sleep(Math.min(200 * 2 ** (attempt - 1), 5000));
+      await wait(publishRetryDelayMs(attempt));
     }
   }
+  log.warn({ err: lastError, subject, msg_id: msgId, attempts }, 'publish failed: giving up');
   throw new PublishError(subject, msgId, { cause: lastError });
 }
 

@@ -216,16 +216,12 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
     if (!held) m.ack();
   } catch (err) {
     const maxDeliver = options.maxDeliver ?? 5;
+    const delay = retryDelay(options, m.info.deliveryCount);
     if (err instanceof PoisonMessageError || m.info.deliveryCount >= maxDeliver) {
       const reason = err instanceof PoisonMessageError ? 'poison' : 'max-deliveries';
       log.error({ ...context, err, reason }, 'message dead-lettered');
-      await deadLetter(js, m, reason, err).catch((dlqErr: unknown) =>
-        log.error({ ...context, err: dlqErr }, 'dead-letter publish failed'),
-      );
-      // A plain +TERM: nats-server 2.9 ignores `+TERM <reason>` and redelivers; the reason is in the dead letter.
-      m.term();
+      await giveUp(js, m, { reason, err, lastDelivery: m.info.deliveryCount >= maxDeliver, delay }, options, log);
     } else {
-      const delay = Math.min((options.retryBaseMs ?? 500) * 2 ** (m.info.deliveryCount - 1), 30_000);
       if (waitsForOrder(err)) log.info({ ...context, waits: err.message, retry_in_ms: delay }, 'not yet: will retry');
       else log.warn({ ...context, err, retry_in_ms: delay }, 'handler failed: will retry');
       m.nak(delay);
@@ -234,6 +230,51 @@ async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, option
     clearInterval(keepAlive);
   }
 }
+
+/** The nak delay of a delivery: the first retry delay, doubled per delivery up to 30 s. */
+function retryDelay(options: ConsumeOptions, deliveryCount: number): number {
+  return Math.min((options.retryBaseMs ?? 500) * 2 ** (deliveryCount - 1), 30_000);
+}
+
+/** Why a message is given up on, and how long to wait before trying to store its dead letter again. */
+type Verdict = {
+  readonly reason: string;
+  readonly err: unknown;
+  readonly lastDelivery: boolean;
+  readonly delay: number;
+};
+
+/**
+ * Stores the dead letter, then terminates the message: never terminated before its dead letter is stored. When the
+ * dead-letter stream cannot take it (missing, NATS away), the message is nak'ed to come again, except on its last
+ * delivery, which the server would not deliver again: that one is kept here, alive, and its dead letter tried again
+ * until stored or the loop stops.
+ */
+async function giveUp(js: JetStreamClient, m: JsMsg, verdict: Verdict, options: HandleOptions, log: BusLogger) {
+  const context = { subject: m.subject, seq: m.info.streamSequence, delivery: m.info.deliveryCount };
+  for (;;) {
+    try {
+      await deadLetter(js, m, verdict.reason, verdict.err);
+      // A plain +TERM: nats-server 2.9 ignores `+TERM <reason>` and redelivers; the reason is in the dead letter.
+      m.term();
+      return;
+    } catch (err) {
+      const failed = { ...context, err, retry_in_ms: verdict.delay };
+      if (verdict.lastDelivery && !options.signal.aborted) {
+        log.error(failed, 'dead-letter publish failed: message kept unacknowledged (last delivery), trying again');
+        await sleep(verdict.delay, undefined, { signal: options.signal }).catch(() => undefined);
+        continue;
+      }
+      m.nak(verdict.delay);
+      log.error(failed, verdict.lastDelivery ? NAKED_SPENT : NAKED);
+      return;
+    }
+  }
+}
+
+const NAKED = "dead-letter publish failed: message not terminated but nak'ed, it comes again";
+const NAKED_SPENT =
+  "dead-letter publish failed while stopping: message nak'ed, but its deliveries are spent: it stays unacknowledged in its stream, delivered no more";
 
 /**
  * A handler's error that only says its message came before what it needs (`retryLater: true`, e.g. a trial before
@@ -275,7 +316,10 @@ function toBusMessage(m: JsMsg, signal: AbortSignal, hold: () => HeldMessage): B
   };
 }
 
-/** Republishes the original bytes to `deadletter.<subject>` with headers saying why and where they came from. */
+/**
+ * Republishes the original bytes to `deadletter.<subject>` with headers saying why, where they came from and which
+ * durable consumer gave up on them.
+ */
 async function deadLetter(js: JetStreamClient, m: JsMsg, reason: string, err: unknown): Promise<void> {
   const h = natsHeaders();
   h.set(DEAD_LETTER_HEADERS.reason, reason);
@@ -289,8 +333,10 @@ async function deadLetter(js: JetStreamClient, m: JsMsg, reason: string, err: un
   h.set(DEAD_LETTER_HEADERS.stream, m.info.stream);
   h.set(DEAD_LETTER_HEADERS.sequence, String(m.info.streamSequence));
   h.set(DEAD_LETTER_HEADERS.deliveries, String(m.info.deliveryCount));
+  h.set(DEAD_LETTER_HEADERS.consumer, m.info.consumer);
+  // One dead letter per consumer that gave up: each durable's verdict is kept, a repeat of one is dropped.
   await js.publish(deadLetterSubject(m.subject), m.data, {
     headers: h,
-    msgID: `deadletter:${m.info.stream}:${m.info.streamSequence}`,
+    msgID: `deadletter:${m.info.stream}:${m.info.consumer}:${m.info.streamSequence}`,
   });
 }

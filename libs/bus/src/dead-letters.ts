@@ -9,6 +9,8 @@ export const DEAD_LETTER_HEADERS = {
   stream: 'Mlops-Original-Stream',
   sequence: 'Mlops-Original-Sequence',
   deliveries: 'Mlops-Delivery-Count',
+  /** The durable consumer that gave up on the message (each one that does writes its own dead letter). */
+  consumer: 'Mlops-Consumer',
 } as const;
 
 /** The subject a message consumed from `subject` is dead-lettered on. */
@@ -20,6 +22,8 @@ export function deadLetterSubject(subject: string): string {
 export interface DeadLetter<S extends EventSubject> {
   readonly reason: string;
   readonly error: string;
+  /** The durable consumer that gave up on it. */
+  readonly consumer: string;
   readonly event: EventOf<S> | null;
 }
 
@@ -43,7 +47,12 @@ export function watchDeadLetters<S extends EventSubject>(
         // A body that is not JSON is still a dead letter: reported without its event.
       }
       const header = (name: string) => msg.headers?.get(name) ?? '';
-      handler({ reason: header(DEAD_LETTER_HEADERS.reason), error: header(DEAD_LETTER_HEADERS.error), event });
+      handler({
+        reason: header(DEAD_LETTER_HEADERS.reason),
+        error: header(DEAD_LETTER_HEADERS.error),
+        consumer: header(DEAD_LETTER_HEADERS.consumer),
+        event,
+      });
     },
   });
 }

@@ -17,20 +17,31 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms = 8000): Prom
   throw new Error('condition not met in time');
 }
 
-async function consumerWith(handler: (m: BusMessage) => Promise<void>, maxDeliver = 3) {
-  const durable = `c-${randomUUID().slice(0, 8)}`;
+async function consumerWith(
+  handler: (m: BusMessage) => Promise<void>,
+  maxDeliver = 3,
+  durable = `c-${randomUUID().slice(0, 8)}`,
+) {
   await bus.ensureConsumer(stream, { durable, ackWaitMs: 2000, maxDeliver });
   return bus.consumeRaw(stream, durable, handler, { maxDeliver, ackWaitMs: 2000, retryBaseMs: 50 });
 }
 
-async function deadLetters(): Promise<{ subject: string; reason: string | undefined; data: string }[]> {
+type StoredDeadLetter = { subject: string; reason: string | undefined; consumer: string | undefined; data: string };
+
+async function deadLetters(): Promise<StoredDeadLetter[]> {
   const jsm = await jetstreamManager(bus.connection);
   const info = await jsm.streams.info('DEAD_LETTERS');
   const out = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && seq > 0; seq++) {
     const m = await jsm.streams.getMessage('DEAD_LETTERS', { seq }).catch(() => null);
     if (m?.subject === `deadletter.${subject}`) {
-      out.push({ subject: m.subject, reason: m.header.get('Mlops-Dead-Letter-Reason'), data: m.string() });
+      const header = (name: string) => m.header.get(name);
+      out.push({
+        subject: m.subject,
+        reason: header('Mlops-Dead-Letter-Reason'),
+        consumer: header('Mlops-Consumer'),
+        data: m.string(),
+      });
     }
   }
   return out;
@@ -117,19 +128,31 @@ describe('consume', () => {
     await handle.stop();
   });
 
-  it('when a message is poison, then it is dead-lettered with the reason and never redelivered', async () => {
-    const deliveries: number[] = [];
-    const handle = await consumerWith(async (m) => {
-      deliveries.push(m.deliveryCount);
-      m.json();
-    });
+  it('when a message is poison to two consumers, then each dead-letters it with the reason and its name, and neither gets it again', async () => {
+    const deliveries: string[] = [];
+    const durables = ['a', 'b'].map((name) => `c-${name}-${randomUUID().slice(0, 8)}`);
+    const handles = await Promise.all(
+      durables.map((durable) =>
+        consumerWith(
+          async (m) => {
+            deliveries.push(`${durable}#${m.deliveryCount}`);
+            m.json();
+          },
+          3,
+          durable,
+        ),
+      ),
+    );
     await bus.publishRaw(subject, 'not json', { msgId: randomUUID() });
-    await waitFor(async () => (await deadLetters()).length === 1);
-    expect(await deadLetters()).toEqual([{ subject: `deadletter.${subject}`, reason: 'poison', data: 'not json' }]);
+    await waitFor(async () => (await deadLetters()).length === 2);
+    const letters = (await deadLetters()).sort((x, y) => String(x.consumer).localeCompare(String(y.consumer)));
+    expect(letters).toEqual(
+      durables.map((consumer) => ({ subject: `deadletter.${subject}`, reason: 'poison', consumer, data: 'not json' })),
+    );
     // Longer than the ack wait (2 s): a message the server did not take as terminated would be back by now.
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(deliveries).toEqual([1]);
-    await handle.stop();
+    expect(deliveries.sort()).toEqual(durables.map((durable) => `${durable}#1`));
+    await Promise.all(handles.map((handle) => handle.stop()));
   });
 
   it('when failures exceed max deliveries, then the last attempt dead-letters the message', async () => {

@@ -102,7 +102,7 @@ describe('consumeEvents', () => {
     await handle.stop();
   });
 
-  it('when a handler gives up on an event, then a dead-letter watcher gets the reason, the error and the event', async () => {
+  it('when a handler gives up on an event, then a dead-letter watcher gets the reason, the error, the consumer and the event', async () => {
     const durable = `c-${randomUUID().slice(0, 8)}`;
     await bus.ensureConsumer(STREAMS.models.name, { durable, deliverPolicy: 'new', ackWaitMs: 2000, maxDeliver: 3 });
     const letters: DeadLetter<'model.load_failed'>[] = [];
@@ -119,7 +119,7 @@ describe('consumeEvents', () => {
     );
     await bus.publishEvent(SUBJECTS.modelLoadFailed, loadFailed('9'), { key: randomUUID() });
     const letter = await until(() => letters[0]);
-    expect(letter).toMatchObject({ reason: 'poison', error: 'version 9 cannot be handled' });
+    expect(letter).toMatchObject({ reason: 'poison', error: 'version 9 cannot be handled', consumer: durable });
     expect(letter.event?.data.version).toBe('9');
     await handle.stop();
     watcher.unsubscribe();
