@@ -431,7 +431,12 @@ async function choosePorts(wanted: NonNullable<LocalStackOptions['ports']>): Pro
 const MLFLOW_WORKERS = 2;
 const TRACKER_CONCURRENCY = 4;
 
-function serviceEnv(
+/**
+ * The services' environment: `base` with the stack's addresses, and a fixed PREDICTOR_INSTANCE unless `base` sets one
+ * (even empty): the predictor's durable consumer stays `predictor-predictor` whatever port it gets (with port 0 its
+ * default name changes at every start, and each old consumer lingered with the events it missed).
+ */
+export function serviceEnv(
   base: NodeJS.ProcessEnv,
   natsUrl: string,
   trackingUri: string,
@@ -445,6 +450,7 @@ function serviceEnv(
     TRAINER_DATA_DIR: dirs.datasets,
     PREDICTOR_PORT: String(ports.predictor),
     PREDICTOR_MODEL_POLL_MS: '10000',
+    PREDICTOR_INSTANCE: base.PREDICTOR_INSTANCE ?? 'predictor',
     TRACKER_CONCURRENCY: base.TRACKER_CONCURRENCY ?? String(TRACKER_CONCURRENCY),
   };
 }
