@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bus, connectBus, requestReply } from '@mlops/bus';
-import { STREAMS, SUBJECTS } from '@mlops/contracts';
+import { type EventSubject, parseEvent, STREAMS, SUBJECTS } from '@mlops/contracts';
 import { createLogger } from '@mlops/service-kit';
 import { type NatsServerHandle, startNatsServer, until } from '@mlops/testkit';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
@@ -19,13 +19,19 @@ const SHORT_WINDOW_MS = 500;
 const logger = createLogger({ service: 'repeat-after-window-test', level: 'silent' });
 
 /** Every stored message of `subject` on `stream` naming `tuningId` (read one by one: the streams here are small). */
-async function storedFor(jsm: JetStreamManager, stream: string, subject: string, tuningId: string): Promise<number> {
+async function storedFor(
+  jsm: JetStreamManager,
+  stream: string,
+  subject: EventSubject,
+  tuningId: string,
+): Promise<number> {
   const { state } = await jsm.streams.info(stream);
   let count = 0;
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
     const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (message?.subject === subject && message.json<{ data: { tuning_id: string } }>().data.tuning_id === tuningId)
-      count++;
+    const parsed = message?.subject === subject ? parseEvent(subject, message.json()) : undefined;
+    const data = parsed?.ok === true ? (parsed.event.data as { tuning_id?: string }) : undefined;
+    if (data?.tuning_id === tuningId) count++;
   }
   return count;
 }
@@ -100,7 +106,7 @@ describe.each(['queue', 'inline'] as const)('a tuning sent again after the dupli
     await new Promise((resolve) => setTimeout(resolve, 2 * SHORT_WINDOW_MS));
     expect(await ask()).toEqual({ status: 'accepted', tuning_id: 'dup-1', trial_count: 2 });
     await workSettled(jsm);
-    const count = (stream: string, subject: string) => storedFor(jsm, stream, subject, 'dup-1');
+    const count = (stream: string, subject: EventSubject) => storedFor(jsm, stream, subject, 'dup-1');
     expect(await count(STREAMS.tuneRequests.name, SUBJECTS.tuningRequested)).toBe(1);
     expect(await count(STREAMS.tuningEvents.name, SUBJECTS.tuningStarted)).toBe(1);
     expect(await count(STREAMS.tuningEvents.name, SUBJECTS.runStarted)).toBe(2);
@@ -115,7 +121,7 @@ describe.each(['queue', 'inline'] as const)('a tuning sent again after the dupli
     const copy = await publisher.publishEvent(SUBJECTS.tuningRequested, work, { key: 'dup-2' });
     expect(copy.duplicate).toBe(false);
     await workSettled(jsm);
-    const count = (subject: string) => storedFor(jsm, STREAMS.tuningEvents.name, subject, 'dup-2');
+    const count = (subject: EventSubject) => storedFor(jsm, STREAMS.tuningEvents.name, subject, 'dup-2');
     expect(await count(SUBJECTS.tuningStarted)).toBe(1);
     expect(await count(SUBJECTS.runStarted)).toBe(2);
     expect((await jsm.streams.info(STREAMS.trials.name)).state.last_seq).toBe(trialsBefore);
