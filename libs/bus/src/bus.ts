@@ -223,7 +223,8 @@ function createBus(
     handler: (m: BusMessage) => Promise<void>,
     consumeOptions: ConsumeOptions = {},
   ) => {
-    const handle = await startConsuming(js, stream, durable, handler, consumeOptions, log);
+    const restoreDeadLetters = () => whileClusterSettles(() => ensureStream(jsm, DEAD_LETTER_STREAM, replicas));
+    const handle = await startConsuming(js, stream, durable, handler, { ...consumeOptions, restoreDeadLetters }, log);
     handles.push(handle);
     return handle;
   };

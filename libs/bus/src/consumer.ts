@@ -78,7 +78,7 @@ export async function startConsuming(
   stream: string,
   durable: string,
   handler: Handler,
-  options: ConsumeOptions,
+  options: ConsumeOptions & { readonly restoreDeadLetters?: () => Promise<void> },
   logger: BusLogger,
 ): Promise<ConsumerHandle> {
   const consumer: Consumer = await js.consumers.get(stream, durable);
@@ -200,7 +200,11 @@ async function logNotifications(messages: ConsumerMessages, log: BusLogger): Pro
   }
 }
 
-type HandleOptions = ConsumeOptions & { readonly signal: AbortSignal };
+type HandleOptions = ConsumeOptions & {
+  readonly signal: AbortSignal;
+  /** Creates DEAD_LETTERS again when a dead letter could not be stored (the stream deleted since the start). */
+  readonly restoreDeadLetters?: () => Promise<void>;
+};
 
 async function handleOne(js: JetStreamClient, m: JsMsg, handler: Handler, options: HandleOptions, log: BusLogger) {
   const ackWaitMs = options.ackWaitMs ?? 30_000;
@@ -260,6 +264,11 @@ async function giveUp(js: JetStreamClient, m: JsMsg, verdict: Verdict, options: 
       return;
     } catch (err) {
       const failed = { ...context, err, retry_in_ms: verdict.delay };
+      await options
+        .restoreDeadLetters?.()
+        .catch((restoreErr: unknown) =>
+          log.error({ ...context, err: restoreErr }, 'dead-letter stream could not be created again'),
+        );
       if (verdict.lastDelivery && !options.signal.aborted) {
         log.error(failed, 'dead-letter publish failed: message kept unacknowledged (last delivery), trying again');
         await sleep(verdict.delay, undefined, { signal: options.signal }).catch(() => undefined);

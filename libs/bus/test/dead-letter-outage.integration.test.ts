@@ -22,6 +22,9 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms = 8000): Prom
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The stream that keeps DEAD_LETTERS from being created while it exists. */
+const BLOCKER = 'DEAD_LETTER_BLOCKER';
+
 async function deadLetter() {
   const jsm = await jetstreamManager(bus.connection);
   return jsm.streams.getMessage(DEAD_LETTER_STREAM.name, { last_by_subj: `deadletter.${subject}` }).catch(() => null);
@@ -45,13 +48,17 @@ beforeEach(async () => {
   subject = `test.${randomUUID().slice(0, 8)}`;
   await bus.ensureStream({ name: stream, subjects: [subject] });
   await bus.ensureDeadLetterStream();
-  await (await jetstreamManager(bus.connection)).streams.delete(DEAD_LETTER_STREAM.name);
+  const jsm = await jetstreamManager(bus.connection);
+  await jsm.streams.delete(DEAD_LETTER_STREAM.name);
+  // A stream on another dead-letter subject: DEAD_LETTERS (deadletter.>) cannot be created beside it, so nothing
+  // stores a dead letter until it goes.
+  await jsm.streams.add({ name: BLOCKER, subjects: ['deadletter.blocker'] });
 });
 afterEach(async () => {
   await bus.close();
 });
 
-describe('a consumer whose dead-letter stream is missing', () => {
+describe('a consumer whose dead-letter stream is missing and cannot be created', () => {
   it.each([
     ['a poison message', 'poison', (m: BusMessage) => void m.json(), 'not json'],
     [
@@ -63,7 +70,7 @@ describe('a consumer whose dead-letter stream is missing', () => {
       '{}',
     ],
   ])(
-    'when it gives up on %s, then the message is kept unsettled, and lands in DEAD_LETTERS once the stream is back',
+    'when it gives up on %s, then the message is kept unsettled, and lands in DEAD_LETTERS once the consumer can create it again',
     async (_what, reason, fail, body) => {
       const durable = `c-${randomUUID().slice(0, 8)}`;
       await bus.ensureConsumer(stream, { durable, ackWaitMs: 2000, maxDeliver: 2 });
@@ -83,7 +90,7 @@ describe('a consumer whose dead-letter stream is missing', () => {
       await pause(2500);
       expect(await unsettled(durable)).toBe(1);
       expect(await deadLetter()).toBeNull();
-      await bus.ensureDeadLetterStream();
+      await (await jetstreamManager(bus.connection)).streams.delete(BLOCKER);
       await waitFor(async () => (await deadLetter()) !== null);
       const letter = await deadLetter();
       expect([letter?.string(), letter?.header.get('Mlops-Dead-Letter-Reason')]).toEqual([body, reason]);
