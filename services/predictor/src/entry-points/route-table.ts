@@ -142,7 +142,10 @@ const FEEDBACK: Pick<ForwardRoute, 'request' | 'answers'> = {
       'FeedbackReply',
     ],
     '413': ['Body larger than the limit, or more labels than one NATS message carries', 'Error'],
-    '415': ['A body declared as other than JSON (form data, plain text), as JSON in a charset other than UTF-8, or compressed (Content-Encoding)', 'Error'],
+    '415': [
+      'A body declared as other than JSON (form data, plain text), as JSON in a charset other than UTF-8, or compressed (Content-Encoding)',
+      'Error',
+    ],
     '422': ['The monitor refused every label (another model, an expired prediction, …)', 'FeedbackReply'],
     '502': ['The monitor answered something unreadable', 'Error'],
     '503': ['The monitor is not running (Retry-After)', 'Error'],
