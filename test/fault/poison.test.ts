@@ -13,7 +13,12 @@ const CONSUMED = [
   { subject: SUBJECTS.runFailed, stream: STREAMS.tuningEvents.name, durable: CONSUMERS.trackerEvents },
   { subject: SUBJECTS.tuningCompleted, stream: STREAMS.tuningEvents.name, durable: CONSUMERS.trackerEvents },
   { subject: SUBJECTS.modelRegistered, stream: STREAMS.models.name, durable: 'predictor-predictor' },
+  // The predictor's second worker reads model events with a consumer of its own, and parks its own dead letters.
+  { subject: SUBJECTS.modelRegistered, stream: STREAMS.models.name, durable: 'predictor-predictor-w2' },
 ] as const;
+
+/** The subjects of CONSUMED, once each. */
+const SUBJECTS_CONSUMED = [...new Set(CONSUMED.map((c) => c.subject))];
 
 const SENT_AT = new Date().toISOString();
 
@@ -43,7 +48,7 @@ afterAll(async () => {
 describe('fault: poison messages on every consumed subject', () => {
   it('when unparseable and schema-invalid messages arrive, then each is delivered once and parked with its reason', async () => {
     onTestFailed(() => console.error(stack.logs()));
-    for (const { subject } of CONSUMED) {
+    for (const subject of SUBJECTS_CONSUMED) {
       for (const body of poisonBodies(subject)) await stack.publishRaw(subject, body);
     }
     const perSubject = poisonBodies('x').length;
@@ -52,18 +57,18 @@ describe('fault: poison messages on every consumed subject', () => {
       return found.length >= CONSUMED.length * perSubject ? found : undefined;
     });
     expect(letters).toHaveLength(CONSUMED.length * perSubject);
-    for (const { subject } of CONSUMED) {
-      const parked = letters.filter((l) => l.subject === `deadletter.${subject}`);
+    for (const { subject, durable } of CONSUMED) {
+      const parked = letters.filter((l) => l.subject === `deadletter.${subject}` && l.consumer === durable);
       expect(parked.map((l) => new TextDecoder().decode(l.data))).toEqual(
         poisonBodies(subject).map((b) => (typeof b === 'string' ? b : new TextDecoder().decode(b))),
       );
       expect(
         parked.every((l) => l.reason === 'poison' && l.deliveries === 1),
-        `${subject}: once, as poison`,
+        `${subject} by ${durable}: once, as poison`,
       ).toBe(true);
       expect(
         parked.every((l) => l.error.length > 10 && !l.error.includes('\n')),
-        `${subject}: the reason`,
+        `${subject} by ${durable}: the reason`,
       ).toBe(true);
     }
     for (const { stream, durable } of CONSUMED) {

@@ -43,6 +43,8 @@ export interface DeadLetter {
   readonly reason: string;
   readonly error: string;
   readonly deliveries: number;
+  /** The durable consumer that gave up on it (each one that does parks its own). */
+  readonly consumer: string;
 }
 
 /** An accepted tune request. */
@@ -229,6 +231,7 @@ export class FaultStack {
         reason: header('Mlops-Dead-Letter-Reason'),
         error: header('Mlops-Error'),
         deliveries: Number(header('Mlops-Delivery-Count')),
+        consumer: header('Mlops-Consumer'),
       });
     }
     return letters;
