@@ -33,7 +33,8 @@ export function parseConfig<T extends z.ZodType>(
   const more = alsoProblems(env);
   if (result.success && numberProblems.size === 0 && more.length === 0) return result.data;
   const issues = [...(result.error?.issues ?? [])];
-  issues.push(...checksAcrossVariables(schema, env, [...issues.map(variableOf), ...numberProblems.keys()]));
+  const refused = issues.filter((issue) => issue.path.length > 0).map(variableOf);
+  issues.push(...checksAcrossVariables(schema, env, [...refused, ...numberProblems.keys()]));
   for (const issue of issues) {
     // A schema's own wording of a bad number ("must be a number of seconds") says more than the generic one.
     const name = String(issue.path[0]);
