@@ -7,6 +7,7 @@ import { type ExitStatus, findFreePort, httpOk, type SupervisorLogger, startProc
 import { LocalStackError } from './errors.js';
 import { projectMlflowBinary } from './paths.js';
 import { makePrivateDir, makePrivateFile, preparePrivateLog, writePrivateFile } from './private-files.js';
+import { envWithSecretsOf } from './secret-env.js';
 
 /** A running MLflow tracking server (SQLite or another backend store, artifact proxy): the local stack's, or a test run's. */
 export interface MlflowServerHandle {
@@ -187,7 +188,10 @@ function serverArgs(
 
 async function serverEnv(dataDir: string, adminPassword: string | undefined): Promise<NodeJS.ProcessEnv> {
   // MLflow 3.x also starts a job runner with several huey workers; the stack and the tests need none of them.
-  const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' };
+  const env: NodeJS.ProcessEnv = {
+    ...envWithSecretsOf('mlflow', process.env),
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+  };
   return adminPassword === undefined ? env : { ...env, ...(await basicAuthEnv(dataDir, adminPassword)) };
 }
 

@@ -12,6 +12,7 @@ import {
 } from '@mlops/supervisor';
 import { LocalStackError } from './errors.js';
 import { makePrivateDir, preparePrivateLog, writePrivateFile } from './private-files.js';
+import { envWithSecretsOf } from './secret-env.js';
 
 /** A running nats-server with JetStream (the local stack's, or a test's). */
 export interface NatsServerHandle {
@@ -89,6 +90,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     command: binary,
     args,
     cwd: storeDir,
+    env: envWithSecretsOf('nats-server', process.env),
     readiness: { probe: portOpen(port), timeoutMs: options.startupTimeoutMs ?? 15_000 },
     logFile: options.logFile,
     logger: options.logger,

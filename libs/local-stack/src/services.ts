@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { findFreePort, type ProbeHeaders, type SupervisedProcess, type SupervisorLogger } from '@mlops/supervisor';
 import { predictorProbeHeaders } from './predictor-auth.js';
+import { envWithSecretsOf } from './secret-env.js';
 import { type ServiceName, startService } from './service.js';
 
 /** What the services of the local stack share. */
@@ -65,7 +66,7 @@ export async function startStackServices(options: StackServicesOptions): Promise
   const results = await Promise.allSettled(
     plan.map(async ({ name, env, readyUrl, readyHeaders, readyMs }) => {
       const service = await startService(name, {
-        env: { ...options.env, ...env },
+        env: envWithSecretsOf(name, { ...options.env, ...env }),
         readyUrl,
         readyHeaders,
         startupTimeoutMs: readyMs ?? SERVICE_READY_MS,

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,10 +69,32 @@ describe('local stack start-up', () => {
     expect(state.processes.filter((p) => p.state !== 'stopped')).toEqual([]);
   }, 180_000);
 
-  it('when the stack is up, then its directories, logs, state file and MLflow database are for its user alone', async () => {
+  it('when the stack is up, then its directories, logs, state file and MLflow database are for its user alone, and only the predictor holds its tokens', async () => {
     const own = join(dataDir, 'up');
-    const stack = await startLocalStack({ dataDir: own, ports: { nats: 0, mlflow: 0, predictor: 0 } });
+    const secret = 'predictor-secret-0123456789';
+    const before = process.env.PREDICTOR_AUTH_TOKENS;
+    process.env.PREDICTOR_AUTH_TOKENS = secret; // what nats-server and MLflow would inherit from mlops up
+    const env = { ...process.env, PREDICTOR_AUTH_TOKENS: secret };
+    const stack = await startLocalStack({ dataDir: own, ports: { nats: 0, mlflow: 0, predictor: 0 }, env }).finally(
+      () => {
+        if (before === undefined) delete process.env.PREDICTOR_AUTH_TOKENS;
+        else process.env.PREDICTOR_AUTH_TOKENS = before;
+      },
+    );
     try {
+      const state = JSON.parse(await readFile(join(own, 'stack.json'), 'utf8')) as {
+        processes: { name: string; pid: number }[];
+      };
+      const holding = state.processes.filter((p) => environOf(p.pid).includes(`PREDICTOR_AUTH_TOKENS=${secret}`));
+      expect(state.processes.map((p) => p.name).sort()).toEqual([
+        'mlflow',
+        'monitor',
+        'nats-server',
+        'predictor',
+        'tracker',
+        'trainer',
+      ]);
+      expect(holding.map((p) => p.name)).toEqual(['predictor']);
       const logs = (await readdir(join(own, 'logs'))).sort();
       const databases = (await readdir(join(own, 'mlflow'))).filter((name) => name.startsWith('mlflow.db'));
       const dirs = ['.', 'nats', 'mlflow', 'mlflow/artifacts', 'logs', 'datasets'];
@@ -89,6 +111,11 @@ describe('local stack start-up', () => {
     }
   }, 180_000);
 });
+
+/** A process's environment as the kernel keeps it (`/proc/<pid>/environ`), one variable per entry. */
+function environOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+}
 
 /** The permission bits of each path below `root`, by path. */
 function modesOf(root: string, paths: readonly string[]): Record<string, number> {
