@@ -1316,6 +1316,12 @@ describe('mlops tune: experiment, CSV path and how to follow a tuning', () => {
     expect(tuneRequestOf([]).experiment_name).toBeUndefined();
   });
 
+  it('when --model-name holds both quote characters, then tune refuses before connecting, saying MLflow cannot quote it', async () => {
+    const result = await run('tune', '--nats', 'nats://127.0.0.1:1', '--model-name', 'a\'b"c');
+    expectOneLineFailure(result, /registered_model_name: must not contain both ' and " \(MLflow's search filters/);
+    expect(result.code).toBe(2);
+  });
+
   it('when the recorded stack holds the trainer directory, then a path from here inside it is sent relative to it', async () => {
     const datasets = join(dir, 'stack', 'datasets');
     await mkdir(join(datasets, 'sub'), { recursive: true });

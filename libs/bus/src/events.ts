@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import {
   EVENT_MAP,
   type EventData,
   type EventOf,
   type EventSubject,
+  MAX_EVENT_ID_LENGTH,
   makeEvent,
   parseEvent,
   REQUEST_MAP,
@@ -14,7 +16,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { BusMessage } from './consumer.js';
 import { EventSchemaError, PoisonMessageError, ReplyError } from './errors.js';
 
-/** How an event is identified: `key` names the fact (the envelope id is `<subject>:<key>`, also the message id). */
+/** How an event is identified: `key` names the fact (the envelope id, also the message id, is {@link eventId}). */
 export interface EventIdentity {
   readonly key: string;
   /** The event's time. @defaultValue now */
@@ -33,10 +35,37 @@ export function checkedEnvelope<S extends EventSubject>(
   identity: EventIdentity,
   source: string,
 ): EventOf<S> {
-  const envelope = makeEvent(subject, { ...identity, source, data });
+  const envelope = makeEvent(subject, { ...identity, key: idKey(subject, identity.key), source, data });
   const parsed = parseEvent(subject, envelope);
   if (!parsed.ok) throw new EventSchemaError(subject, parsed.reason);
   return parsed.event;
+}
+
+/** What ends an id too long to hold its key whole: `~` and the key's SHA-256 in hex. */
+const DIGEST_MARK = '~';
+const DIGEST_LENGTH = DIGEST_MARK.length + 64;
+
+/**
+ * The envelope id (and JetStream message id) of the fact `key` on `subject`: `<subject>:<key>`, or, when that is
+ * longer than MAX_EVENT_ID_LENGTH (a key naming a long model name), its readable start ending in `~<SHA-256 of key>`.
+ * Either way one key always gives one id (a repeat is de-duplicated), and two different long keys get two.
+ */
+export function eventId(subject: EventSubject, key: string): string {
+  return `${subject}:${idKey(subject, key)}`;
+}
+
+/** The part of {@link eventId} after `<subject>:`: the key itself, or its start and its digest when too long. */
+function idKey(subject: EventSubject, key: string): string {
+  const room = MAX_EVENT_ID_LENGTH - subject.length - 1;
+  if (key.length <= room) return key;
+  const digest = createHash('sha256').update(key).digest('hex');
+  return `${wholeCharacters(key, room - DIGEST_LENGTH)}${DIGEST_MARK}${digest}`;
+}
+
+/** The first `length` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair. */
+function wholeCharacters(text: string, length: number): string {
+  const start = text.slice(0, length);
+  return /[\uD800-\uDBFF]$/.test(start) ? start.slice(0, -1) : start;
 }
 
 /** The one stream every handled subject is stored in; a consumer reads exactly one stream. */

@@ -21,7 +21,7 @@ export {
   TransientError,
 } from './errors.js';
 export type { EventHandlers, EventIdentity } from './events.js';
-export { requestReply, watchEvents } from './events.js';
+export { eventId, requestReply, watchEvents } from './events.js';
 export type { Lease, LeaseEntry } from './leases.js';
 export type { BusLogger } from './logger.js';
 export type { MarkSets } from './mark-sets.js';

@@ -9,6 +9,7 @@ import {
   connectBus,
   type DeadLetter,
   EventSchemaError,
+  eventId,
   PoisonMessageError,
   ReplyError,
   requestReply,
@@ -61,6 +62,27 @@ describe('publishEvent', () => {
       source: 'mlops/events-test',
       data: { version: '1' },
     });
+  });
+
+  it('when model.registered is keyed by a 256-character model name, then it is stored under a bounded id, and a repeat is dropped', async () => {
+    const name = 'n'.repeat(256);
+    const data = {
+      tuning_id: 't-long',
+      trial_id: 't-long-0',
+      name,
+      version: '1',
+      alias: 'champion',
+      run_id: 'r1',
+      model_uri: 'models:/m-1',
+      source_uri: 'runs:/r1/model',
+      metric: { name: 'accuracy' as const, value: 0.9 },
+      registered_at: new Date().toISOString(),
+    };
+    const first = await bus.publishEvent(SUBJECTS.modelRegistered, data, { key: `${name}:1` });
+    const again = await bus.publishEvent(SUBJECTS.modelRegistered, data, { key: `${name}:1` });
+    expect(again).toMatchObject({ seq: first.seq, duplicate: true });
+    const stored = await (await jetstreamManager(bus.connection)).streams.getMessage('MODELS', { seq: first.seq });
+    expect(stored?.json()).toMatchObject({ id: eventId(SUBJECTS.modelRegistered, `${name}:1`), data: { name } });
   });
 
   it('when the data break the schema, then EventSchemaError names the field and nothing is stored', async () => {

@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** The CloudEvents spec version every envelope carries. */
 export const SPEC_VERSION = '1.0';
 
+/** The longest envelope `id` (also the JetStream message id); the bus shortens a longer one (see `eventId`). */
+export const MAX_EVENT_ID_LENGTH = 200;
+
 /** CloudEvents `type` for an event name and schema version, e.g. `mlops.run.completed.v1`. */
 export function eventType(name: string, version = 1): string {
   return `mlops.${name}.v${version}`;
@@ -12,7 +15,7 @@ export function eventType(name: string, version = 1): string {
 export function envelopeSchema<T extends z.ZodType>(type: string, data: T) {
   return z.object({
     specversion: z.literal(SPEC_VERSION),
-    id: z.string().min(1).max(200),
+    id: z.string().min(1).max(MAX_EVENT_ID_LENGTH),
     source: z.string().min(1).max(200),
     type: z.literal(type),
     time: z.iso.datetime({ offset: true }),

@@ -126,6 +126,7 @@ export function parseEvent<S extends EventSubject>(subject: S, body: unknown): P
 /**
  * The envelope of an event on `subject`. Its id is `<subject>:<key>`, so `key` must name the fact described
  * (a trial id, `<model>:<version>`): it doubles as the JetStream message id, and a re-published event is dropped.
+ * The bus passes a key bounded to MAX_EVENT_ID_LENGTH (its `eventId`: a long key ends in its digest).
  */
 export function makeEvent<S extends EventSubject>(
   subject: S,

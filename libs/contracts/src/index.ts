@@ -4,7 +4,7 @@
  */
 
 export type { Envelope } from './envelope.js';
-export { envelopeSchema, eventType, SPEC_VERSION } from './envelope.js';
+export { envelopeSchema, eventType, MAX_EVENT_ID_LENGTH, SPEC_VERSION } from './envelope.js';
 export type {
   EventData,
   EventDefinition,
@@ -171,6 +171,7 @@ export {
   ColumnRolesSchema,
   FittedPreprocessorSchema,
   InputColumnSchema,
+  MAX_COLUMN_NAME_LENGTH,
 } from './tables.js';
 export type {
   DatasetSpec,

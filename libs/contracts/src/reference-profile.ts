@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_COLUMN_NAME_LENGTH } from './tables.js';
 
 const finite = z.number().finite();
 const count = z.number().int().min(0);
@@ -65,7 +66,7 @@ export const MatrixProfileSchema = z
   })
   .superRefine((profile, ctx) => checkSample(profile.sample, profile.features.length, ctx));
 
-const columnName = z.string().min(1).max(256);
+const columnName = z.string().min(1).max(MAX_COLUMN_NAME_LENGTH);
 const category = z.union([finite, z.string().max(10_000)]);
 
 /** A table's numeric raw column in the training rows: how many are missing, and its present values' statistics. */

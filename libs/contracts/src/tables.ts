@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 const finite = z.number().finite();
-const name = z.string().min(1).max(256);
+
+/** The longest column name a table's events carry (roles, input columns, preprocessing, profile): a CSV table's limit. */
+export const MAX_COLUMN_NAME_LENGTH = 256;
+
+const name = z.string().min(1).max(MAX_COLUMN_NAME_LENGTH);
 
 /** One raw cell of a table: a number, text, or null for a missing cell. */
 export const CellSchema = z.union([finite, z.string().max(10_000), z.null()]);

@@ -16,6 +16,7 @@ import {
   type RandomSearchSpec,
   SearchSpecSchema,
 } from './search.js';
+import { MAX_COLUMN_NAME_LENGTH } from './tables.js';
 
 /** The default experiment and registered model name of the seed experiment. */
 export const DEFAULT_MODEL_NAME = 'One_Customer_Classifier';
@@ -65,7 +66,7 @@ export const SyntheticDatasetSchema = z.strictObject({
   random_state: count(0).max(0xffffffff).default(42),
 });
 
-const columnList = z.array(z.string().min(1).max(256)).max(256);
+const columnList = z.array(z.string().min(1).max(MAX_COLUMN_NAME_LENGTH)).max(256);
 
 /** Corrections to the column roles the trainer infers from a CSV (names of columns). */
 export const ColumnOverridesSchema = z.strictObject({
@@ -87,7 +88,7 @@ export const CsvDatasetSchema = z
   .strictObject({
     kind: z.literal('csv'),
     path: z.string().min(1).max(1024).describe('relative to the trainer data directory'),
-    target: z.string().min(1).max(256).default('y'),
+    target: z.string().min(1).max(MAX_COLUMN_NAME_LENGTH).default('y'),
     features: z
       .enum(CSV_FEATURE_MODES)
       .default('table')
@@ -244,19 +245,29 @@ const mlflowName = z
   .refine((name) => name.trim() !== '', { message: 'must not be blank', abort: true })
   .refine((name) => !CONTROL_CHARACTER.test(name), { message: 'must not contain control characters', abort: true });
 
+/** Why a name holding both quote characters is refused: MLflow's filter grammar has no escapes. */
+const BOTH_QUOTES_MESSAGE =
+  "must not contain both ' and \" (MLflow's search filters have no escapes: such a name cannot be quoted in one)";
+
 /**
  * A registered model's name as MLflow's registry takes it (`_validate_model_name`): not blank, no `/` or `:`, and
- * neither `.` nor starting with `..` (MLflow reads those as paths); and no control characters (they cannot go into a
- * NATS message id). What the registry requests, a tuning and a retrain (of `Churn (EU)` made in the MLflow UI) take.
+ * neither `.` nor starting with `..` (MLflow reads those as paths); no control characters (they cannot go into a
+ * NATS message id); and not both `'` and `"` (the registry is searched by name, and MLflow's filters quote a value in
+ * one or the other, without escapes). What the registry requests, a tuning and a retrain (of `Churn (EU)` made in the
+ * MLflow UI) take.
  */
 export const RegisteredModelNameSchema = mlflowName
   .refine((name) => !/[/:]/.test(name), { message: 'must not contain "/" or ":"', abort: true })
+  .refine((name) => !(name.includes("'") && name.includes('"')), { message: BOTH_QUOTES_MESSAGE, abort: true })
   .refine(
     (name) => name !== '.' && !name.startsWith('..'),
     'must not be "." or start with ".." (MLflow reads it as a path)',
   );
 
-/** An experiment's name in a tune request: any name MLflow takes (a retrain names its model's experiment after it). */
+/**
+ * An experiment's name in a tune request: any name MLflow takes (a retrain names its model's experiment after it).
+ * Quotes are fine here: an experiment is looked up by name (`experiments/get-by-name`), never through a filter.
+ */
 const experimentName = mlflowName;
 
 /** The fields of a tune request, before the checks that span several of them. */

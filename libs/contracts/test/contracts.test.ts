@@ -447,6 +447,7 @@ describe('registered model and experiment names', () => {
     ['team/churn', /must not contain "\/" or ":"/],
     ['churn\nv2', /must not contain control characters/],
     ['churn\u0000', /must not contain control characters/],
+    ['a\'b"c', /must not contain both ' and " \(MLflow's search filters have no escapes/],
   ])('when a tune request names its model %j, then it is refused before MLflow refuses it', (name, message) => {
     const result = parseTuneRequest({ tuning_id: 'n', registered_model_name: name });
     expect(result.ok ? [] : result.errors).toEqual([
@@ -468,6 +469,11 @@ describe('registered model and experiment names', () => {
     }
   });
 
+  it('when an experiment name holds both quote characters, then it is taken (an experiment is found by name, never by a filter)', () => {
+    const result = parseTuneRequest({ tuning_id: 'n', experiment_name: 'a\'b"c' });
+    expect(result.ok ? result.request.experiment_name : result.errors).toBe('a\'b"c');
+  });
+
   it('when an experiment name is blank or holds a control character, then the tune request is refused', () => {
     for (const [name, message] of [
       ['  ', 'must not be blank'],
@@ -487,6 +493,7 @@ describe('registered model and experiment names', () => {
       ['m:1', 'must not contain "/" or ":"'],
       ['..x', 'must not be "." or start with ".." (MLflow reads it as a path)'],
       ['  ', 'must not be blank'],
+      ['a\'b"c', expect.stringMatching(/^must not contain both ' and "/)],
     ] as const) {
       expect(
         ListModelsRequestSchema.safeParse({ name }).error?.issues.map((i) => i.message),

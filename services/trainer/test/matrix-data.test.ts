@@ -153,6 +153,18 @@ describe('headerProblems of a matrix CSV', () => {
     ]);
   });
 
+  it('when a column is named with more characters than the events carry, then a table refuses it naming its start and the limit; a matrix takes it', () => {
+    const long = `${'a'.repeat(32)}${'b'.repeat(268)}`;
+    expect(headerProblems(['x0', long, 'y'], spec('table'))).toEqual([
+      {
+        path: 'dataset.path',
+        message: `column "${'a'.repeat(32)}…" has a name of 300 characters, at most 256 in a table (its columns travel by name in the tuning's events): rename the column`,
+      },
+    ]);
+    expect(headerProblems(['x0', 'c'.repeat(256), 'y'], spec('table'))).toEqual([]);
+    expect(headerProblems(['x0', long, 'y'], spec('matrix'))).toEqual([]);
+  });
+
   it('when a table has a column named __proto__, then the header is refused unless it is the target or excluded', () => {
     const header = ['x0', '__proto__', 'y'];
     expect(headerProblems(header, spec('table'))).toEqual([

@@ -156,6 +156,11 @@ describe('runTuning on a CSV table', () => {
       /column "notes" holds text of 1500 characters, at most 1000 for a category/,
     ],
     [
+      'a column name of 300 characters (more than tuning.started carries)',
+      `${header},${'n'.repeat(300)}\nC1,basic,3,yes,1\nC2,pro,40,no,2\nC3,plus,5,yes,1\nC4,pro,9,no,2\n`,
+      /column "n{32}…" has a name of 300 characters, at most 256 in a table/,
+    ],
+    [
       '300 columns',
       `${Array.from({ length: 299 }, (_, j) => `c${j}`).join(',')},churned\n${'1,'.repeat(299)}yes\n`,
       /300 columns, at most 256/,
@@ -205,6 +210,15 @@ describe('runTuning on a matrix CSV', () => {
     expect(completed.holdout?.rows.flat().every((cell) => typeof cell === 'number')).toBe(true);
     expect(completed.test_rows).toBe(40);
     expect(completed.holdout).not.toHaveProperty('test_rows');
+  });
+
+  it('when a matrix feature is named with 300 characters, then it trains: no event limits a matrix feature name', async () => {
+    const long = 'f'.repeat(300);
+    const named = formatDatasetCsv(X, y, ['f0', 'f1', 'f2', 'f3', long]);
+    const dataset = { kind: 'csv', path: 'long.csv', features: 'matrix' } as const;
+    const { events, outcome } = await tune({ dataset, grid: { C: [1], solver: ['lbfgs'] } }, 'tun-long', named);
+    expect(outcome).toEqual({ tuningId: 'tun-long', completed: 1, failed: 0 });
+    expect((events[0]!.event.data as EventData<'tuning.started'>).dataset.feature_names.at(-1)).toBe(long);
   });
 
   it('when the file no longer matches its pinned digest, then the tuning is refused as unusable data', async () => {

@@ -75,6 +75,8 @@ function intro(): string {
     'The event `id` is derived from what the event describes and is also the JetStream message id (`Nats-Msg-Id`),',
     "so a re-published event (a redelivered tuning, a retried publish) is dropped by the stream's duplicate window",
     '(one hour; two minutes on `PREDICTIONS`) instead of being stored twice. Publishes retry up to 5 times with backoff.',
+    'An id is `<subject>:<key>` up to 200 characters; a longer one (a key naming a long model name) keeps its start and',
+    'ends in `~` and the SHA-256 of the key (hex), so the same fact still gets the same id. Nothing reads names out of ids.',
     '',
     'JSON Schemas below are generated with `jsonSchemas()` from `@mlops/contracts` (draft 2020-12, input side:',
     'what a publisher may write; fields with defaults are optional).',

@@ -4,6 +4,7 @@ import {
   CSV_DELIMITERS,
   type DatasetSummary,
   type InputColumn,
+  MAX_COLUMN_NAME_LENGTH,
   MAX_MATRIX_FEATURES,
   type TuneRequest,
 } from '@mlops/contracts';
@@ -61,6 +62,7 @@ export function buildTableData(
 ): TableTrainingData {
   const { delimiter, decimal } = spec;
   const table = readRawTable(text, { source: spec.path, maxColumns: MAX_TABLE_COLUMNS, delimiter, decimal });
+  checkColumnNames(table.columns.map((c) => c.name));
   const roles = inferColumnRoles(table, spec.target, spec.columns ?? {}, decimal);
   const targetColumn = columnNamed(table, spec.target);
   const target = encodeBinaryTarget(targetColumn);
@@ -111,9 +113,23 @@ export function buildTableData(
 const UNSENDABLE_COLUMN = '__proto__';
 const UNSENDABLE_MESSAGE = `column "${UNSENDABLE_COLUMN}" cannot be a feature: a table model's columns are sent by name as JSON keys, and the predictor refuses that key; rename the column or exclude it (columns.exclude)`;
 
+/** Why a table refuses a column name longer than MAX_COLUMN_NAME_LENGTH, naming the column by its start. */
+function longNameMessage(name: string): string {
+  const characters = Array.from(name);
+  const shown = characters.length <= 40 ? name : `${characters.slice(0, 32).join('')}…`;
+  return `column "${shown}" has a name of ${name.length} characters, at most ${MAX_COLUMN_NAME_LENGTH} in a table (its columns travel by name in the tuning's events): rename the column`;
+}
+
+/** A table's column names must fit its events (a matrix's feature names have no such limit). */
+function checkColumnNames(names: readonly string[]): void {
+  const long = names.find((name) => name.length > MAX_COLUMN_NAME_LENGTH);
+  if (long !== undefined) throw new InvalidDataError(longNameMessage(long));
+}
+
 /**
  * What the intake can tell from a CSV's header alone (before anything is queued): the target and every column a
- * request names must exist, no column may be named twice, a table may not take a column named `__proto__`, at most MAX_TABLE_COLUMNS columns (a matrix: at most
+ * request names must exist, no column may be named twice, a table may not take a column named `__proto__` nor one
+ * named with more than MAX_COLUMN_NAME_LENGTH characters, at most MAX_TABLE_COLUMNS columns (a matrix: at most
  * MAX_MATRIX_FEATURES besides the target).
  */
 export function headerProblems(header: readonly string[], spec: CsvDatasetSpec): { path: string; message: string }[] {
@@ -124,10 +140,7 @@ export function headerProblems(header: readonly string[], spec: CsvDatasetSpec):
       problems.push({ path: 'dataset.path', message: `column "${name}" is named twice in the header` });
     names.add(name);
   }
-  const excluded = new Set([spec.target, ...(spec.columns?.exclude ?? [])]);
-  if (spec.features !== 'matrix' && names.has(UNSENDABLE_COLUMN) && !excluded.has(UNSENDABLE_COLUMN)) {
-    problems.push({ path: 'dataset.path', message: UNSENDABLE_MESSAGE });
-  }
+  problems.push(...tableHeaderProblems(names, spec));
   const maxColumns = spec.features === 'matrix' ? MAX_MATRIX_FEATURES + 1 : MAX_TABLE_COLUMNS;
   if (header.length > maxColumns) {
     problems.push({ path: 'dataset.path', message: `${header.length} columns, at most ${maxColumns}` });
@@ -143,6 +156,15 @@ export function headerProblems(header: readonly string[], spec: CsvDatasetSpec):
     });
   }
   return problems;
+}
+
+/** What a table (not a matrix) refuses of its header: a feature named `__proto__`, a name its events cannot carry. */
+function tableHeaderProblems(names: ReadonlySet<string>, spec: CsvDatasetSpec): { path: string; message: string }[] {
+  if (spec.features === 'matrix') return [];
+  const excluded = new Set([spec.target, ...(spec.columns?.exclude ?? [])]);
+  const unsendable = names.has(UNSENDABLE_COLUMN) && !excluded.has(UNSENDABLE_COLUMN) ? [UNSENDABLE_MESSAGE] : [];
+  const long = [...names].filter((name) => name.length > MAX_COLUMN_NAME_LENGTH).map(longNameMessage);
+  return [...unsendable, ...long].map((message) => ({ path: 'dataset.path', message }));
 }
 
 /** The first `count` rows of a table as raw cells in the order of `names` (numbers, text, null where missing). */
