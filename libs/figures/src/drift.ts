@@ -11,11 +11,15 @@ export interface DriftCell {
 
 /**
  * Drift over time as a heat map: a row per column (the predicted probability last), a cell per window, coloured by
- * how far its statistic is past its threshold (capped at 3×), drifted cells marked with a dot.
+ * how far its statistic is past its threshold (capped at 3×), drifted cells marked with a dot. Rows are ordered by
+ * each column's first appearance through a number in the data, never by the names: Vega parses a string constant
+ * that names an `Object.prototype` member (`"constructor"`, `"toString"`) in an expression as a signal, so a column's
+ * name in a `sort` list broke the figure.
  */
 export function driftOverTimeFigure(cells: readonly DriftCell[], about: string): FigureSpec {
-  const values = cells.map((c) => ({ ...c, ratio: Math.min(c.ratio, 3) }));
-  const columns = [...new Set(cells.map((c) => c.column))];
+  const rows = new Map<string, number>();
+  for (const c of cells) if (!rows.has(c.column)) rows.set(c.column, rows.size);
+  const values = cells.map((c) => ({ ...c, ratio: Math.min(c.ratio, 3), row: rows.get(c.column) }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Drift over time', subtitle: about },
@@ -24,7 +28,7 @@ export function driftOverTimeFigure(cells: readonly DriftCell[], about: string):
     height: { step: 14 },
     encoding: {
       x: { field: 'window', type: 'ordinal', title: 'window', axis: { labelOverlap: 'greedy', labelAngle: 0 } },
-      y: { field: 'column', type: 'nominal', sort: columns, title: null },
+      y: { field: 'column', type: 'nominal', sort: { field: 'row', op: 'min' }, title: null },
     },
     layer: [
       {

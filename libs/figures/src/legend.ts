@@ -29,20 +29,37 @@ export function seriesLabel(series: string): string | string[] {
   return lines.length === 1 ? lines[0]! : lines;
 }
 
+/** The signals (Vega-Lite params) holding the series and their legend labels, which the label expression reads. */
+const SIGNALS = { names: 'series_names', labels: 'series_labels' } as const;
+
 /**
- * The legend of a figure's series (Vega-Lite legend properties): each label shortened and wrapped by
- * {@link seriesLabel} (the data keeps the full series, the legend maps it), as wide as its longest line needs (Vega
- * cuts labels at 160px by default: `liblinear class_weight=…` four times over), titled `solver` unless the series
- * name other parameters too.
+ * A legend label by the series' index: names and labels are data (signal values), never string constants in the
+ * expression, which Vega parses wrongly for a name of an `Object.prototype` member (`constructor`, `toString`).
+ */
+const LABEL_EXPR = `indexof(${SIGNALS.names}, datum.label) < 0 ? datum.label : ${SIGNALS.labels}[indexof(${SIGNALS.names}, datum.label)]`;
+
+/**
+ * The legend of a figure's series (Vega-Lite legend properties) and the params its labels read (to put at the top
+ * of the spec): each label shortened and wrapped by {@link seriesLabel} (the data keeps the full series, the legend
+ * maps it), as wide as its longest line needs (Vega cuts labels at 160px by default: `liblinear class_weight=…` four
+ * times over), titled `solver` unless the series name other parameters too.
  */
 export function seriesLegend(series: readonly string[]) {
   const names = [...new Set(series)];
-  const labels = new Map(names.map((name) => [name, seriesLabel(name)]));
-  const lookup = Object.fromEntries([...labels].filter(([name, label]) => label !== name));
-  const longest = Math.max(0, ...[...labels.values()].flat().map((line) => line.length));
+  const labels = names.map(seriesLabel);
+  const longest = Math.max(0, ...labels.flat().map((line) => line.length));
+  const mapped = labels.some((label, i) => label !== names[i]);
   return {
-    title: names.some((name) => name.includes(' ')) ? 'solver and settings' : 'solver',
-    labelLimit: Math.min(LABEL_LIMIT.max, Math.max(LABEL_LIMIT.min, (longest + 1) * CHAR_PX)),
-    ...(Object.keys(lookup).length === 0 ? {} : { labelExpr: `${JSON.stringify(lookup)}[datum.label] || datum.label` }),
+    legend: {
+      title: names.some((name) => name.includes(' ')) ? 'solver and settings' : 'solver',
+      labelLimit: Math.min(LABEL_LIMIT.max, Math.max(LABEL_LIMIT.min, (longest + 1) * CHAR_PX)),
+      ...(mapped ? { labelExpr: LABEL_EXPR } : {}),
+    },
+    params: mapped
+      ? [
+          { name: SIGNALS.names, value: names },
+          { name: SIGNALS.labels, value: labels },
+        ]
+      : [],
   };
 }

@@ -21,13 +21,14 @@ export interface TrialPoint {
  */
 export function metricByCFigure(points: readonly TrialPoint[], metric: string, split: string): FigureSpec {
   const values = points.map((p) => ({ C: p.C, series: p.series, value: p.value, best: p.best }));
-  const legend = seriesLegend(points.map((p) => p.series));
+  const { legend, params } = seriesLegend(points.map((p) => p.series));
   return {
     $schema: SCHEMA,
     title: { text: `${metric} against C`, subtitle: `each trial on ${split}; the best ringed` },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
+    ...(params.length === 0 ? {} : { params }),
     layer: [
       {
         mark: { type: 'line', point: { filled: true, size: 50 } },
@@ -83,7 +84,11 @@ export interface ConfusionCounts {
   readonly counts: readonly [readonly [number, number], readonly [number, number]];
 }
 
-/** The best trial's confusion matrix as a heat map with the count in each cell. */
+/**
+ * The best trial's confusion matrix as a heat map with the count in each cell. The classes are ordered by their
+ * index in a signal (a Vega-Lite param), never by a list of names in an expression, where Vega misreads a name of
+ * an `Object.prototype` member (`constructor`, `toString`).
+ */
 export function confusionMatrixFigure(matrix: ConfusionCounts, about: string): FigureSpec {
   const values = matrix.counts.flatMap((row, actual) =>
     row.map((count, predicted) => ({
@@ -92,16 +97,22 @@ export function confusionMatrixFigure(matrix: ConfusionCounts, about: string): F
       count,
     })),
   );
-  const axis = { type: 'nominal' as const, sort: [...matrix.classes] };
+  const axis = (field: 'actual' | 'predicted') =>
+    ({ field, type: 'nominal', sort: { field: `${field}_index`, op: 'min' }, title: field }) as const;
   return {
     $schema: SCHEMA,
     title: { text: 'Confusion matrix', subtitle: about },
     width: 240,
     height: 240,
     data: { values },
+    params: [{ name: 'classes', value: [...matrix.classes] }],
+    transform: [
+      { calculate: 'indexof(classes, datum.actual)', as: 'actual_index' },
+      { calculate: 'indexof(classes, datum.predicted)', as: 'predicted_index' },
+    ],
     encoding: {
-      x: { field: 'predicted', ...axis, title: 'predicted', axis: { labelAngle: 0 } },
-      y: { field: 'actual', ...axis, title: 'actual' },
+      x: { ...axis('predicted'), axis: { labelAngle: 0 } },
+      y: axis('actual'),
     },
     layer: [
       {

@@ -1,6 +1,13 @@
 import { makeClassification, RandomState, rocAuc } from '@mlops/ml';
 import { describe, expect, it } from 'vitest';
-import { confusionMatrixFigure, metricByCFigure, renderSvg, rocCurve, rocCurveFigure } from '../src/index.js';
+import {
+  confusionMatrixFigure,
+  driftOverTimeFigure,
+  metricByCFigure,
+  renderSvg,
+  rocCurve,
+  rocCurveFigure,
+} from '../src/index.js';
 
 describe('rocCurve', () => {
   it("when scored as in scikit-learn's roc_curve example, then the points, thresholds and area are the same", () => {
@@ -67,10 +74,7 @@ describe('the metric-against-C legend', () => {
     );
     const svg = await renderSvg(metricByCFigure(points, 'accuracy', 'the test split'));
     const labels = [...svg.matchAll(/role-legend-label[^>]*><text[^>]*>(.*?)<\/text>/g)].map((m) =>
-      m[1]!
-        .replace(/<tspan[^>]*>(.*?)<\/tspan>/g, '$1\n')
-        .trim()
-        .replaceAll('&quot;', '"'),
+      m[1]!.replace(/<tspan[^>]*>(.*?)<\/tspan>/g, '$1\n').trim(),
     );
     const title = /role-legend-title[^>]*><text[^>]*>([^<]*)</.exec(svg)?.[1];
     return { labels, title };
@@ -106,5 +110,78 @@ describe('the metric-against-C legend', () => {
 
   it('when series are solvers alone, then the legend is titled solver and labels are as given', async () => {
     expect(await legend(['lbfgs', 'saga'])).toEqual({ labels: ['lbfgs', 'saga'], title: 'solver' });
+  });
+});
+
+describe('figures of names their users chose', () => {
+  /** Names Vega's expression parser takes for something else, and names that need escaping in JSON, SVG or CSV. */
+  const NAMES = [
+    'zeta',
+    'constructor',
+    'hasOwnProperty',
+    'toString',
+    'valueOf',
+    '__proto__',
+    'if',
+    'datum',
+    "it's",
+    'say "hi"',
+    'a\nb',
+    'a.b',
+    '<script>',
+    'alpha',
+  ];
+
+  /** The texts of one part of an SVG (an axis by its aria label's start), unescaped, in document order. */
+  function textsOf(svg: string, part: string): string[] {
+    const start = svg.indexOf(part);
+    const end = svg.indexOf('<g class="mark-group role-', start + 1);
+    const texts = svg.slice(start, end < 0 ? undefined : end).matchAll(/<text[^>]*>([\s\S]*?)<\/text>/g);
+    return [...texts].map((m) => m[1]!.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'));
+  }
+
+  it('when columns are named like Object members, keywords, quotes or markup, then the drift figure has a row for each in the order given', async () => {
+    const cells = [0, 1].flatMap((window) =>
+      NAMES.map((column, i) => ({ window, column, ratio: i / 4, drifted: i % 2 === window })),
+    );
+    const svg = await renderSvg(driftOverTimeFigure(cells, 'm v1'));
+    expect(textsOf(svg, 'aria-label="Y-axis')).toEqual(NAMES);
+  });
+
+  it('when classes are named like Object members, then the confusion matrix shows them in the order given', async () => {
+    for (const classes of [
+      ['toString', 'constructor'],
+      ['valueOf', 'hasOwnProperty'],
+      ['if', '__proto__'],
+    ] as const) {
+      const svg = await renderSvg(
+        confusionMatrixFigure(
+          {
+            classes,
+            counts: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+          'threshold 0.5',
+        ),
+      );
+      expect(textsOf(svg, 'aria-label="X-axis')).toEqual([...classes, 'predicted']);
+      expect(textsOf(svg, 'aria-label="Y-axis')).toEqual([...classes, 'actual']);
+    }
+  });
+
+  it('when series are named like Object members beside shortened ones, then each legend entry shows its own series', async () => {
+    const series = ['constructor', 'toString', '__proto__', 'if', 'liblinear class_weight=balanced', "it's"];
+    const points = series.map((s, i) => ({ C: 10 ** i, series: s, value: 0.8 + i / 100, best: i === 0 }));
+    const svg = await renderSvg(metricByCFigure(points, 'accuracy', 'the test split'));
+    expect([...svg.matchAll(/role-legend-label[^>]*><text[^>]*>(.*?)<\/text>/g)].map((m) => m[1])).toEqual([
+      '__proto__',
+      'constructor',
+      'if',
+      "it's",
+      'liblinear cw=balanced',
+      'toString',
+    ]);
   });
 });

@@ -29,8 +29,8 @@ describe('drift history', () => {
     const history = new DriftHistory();
     history.add(windowOf(0, [column('x0', 'wasserstein', 0.05, 0.1), column('x1', 'ks', 0.001, 0.0025)]));
     expect(cellsOf(history)).toEqual([
-      { window: 0, column: 'x0', ratio: 0.5, drifted: false },
-      { window: 0, column: 'x1', ratio: 2.5, drifted: true },
+      { window: 0, column: 'x0', ratio: 0.5, drifted: false, row: 0 },
+      { window: 0, column: 'x1', ratio: 2.5, drifted: true, row: 1 },
     ]);
     expect(JSON.stringify(history.figure('m', '2'))).toContain('m v2, windows 0–0: 1 of 1 with a drifted column');
   });

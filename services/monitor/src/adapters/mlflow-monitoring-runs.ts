@@ -3,6 +3,7 @@ import { renderSvg } from '@mlops/figures';
 import type { MetricInput, MlflowClient } from '@mlops/mlflow';
 import { DriftHistory } from '../domain/drift-history.js';
 import type { MonitoringRuns } from '../domain/ports.js';
+import { columnKeys } from './metric-keys.js';
 
 /** Where a monitoring run's drift-over-time figure is (MLflow shows SVG in the artifact view). */
 export const DRIFT_FIGURE_PATH = 'figures/drift_over_time.svg';
@@ -140,18 +141,22 @@ async function openRun(mlflow: MlflowClient, model: string, version: string): Pr
   return run.info.runId;
 }
 
-/** Every number of a window as MLflow metrics at step = window index. */
+/**
+ * Every number of a window as MLflow metrics at step = window index; a column's keys are `<statistic>/<column>`
+ * and `missing/<column>`, the column's part by {@link columnKeys} (within MLflow's 250 characters, one per column).
+ */
 export function windowMetrics(window: MonitorWindowData): MetricInput[] {
   const step = window.window;
   const timestamp = Date.parse(window.closed_at);
   const metric = (key: string, value: number): MetricInput => ({ key, value, step, timestamp });
+  const columns = [...window.features, ...(window.prediction === null ? [] : [window.prediction])];
+  const keys = columnKeys([...columns, ...window.missing].map((c) => c.name));
+  const keyOf = (name: string) => keys.get(name) ?? name;
   const out: MetricInput[] = [metric('rows', window.rows)];
   if (window.dataset_drift !== null) out.push(metric('dataset_drift', window.dataset_drift ? 1 : 0));
   if (window.drift_share !== null) out.push(metric('drift_share', window.drift_share));
-  for (const column of [...window.features, ...(window.prediction === null ? [] : [window.prediction])]) {
-    out.push(...columnMetrics(column, metric));
-  }
-  for (const missing of window.missing) out.push(metric(`missing/${metricName(missing.name)}`, missing.share));
+  for (const column of columns) out.push(...columnMetrics(column, keyOf(column.name), metric));
+  for (const missing of window.missing) out.push(metric(`missing/${keyOf(missing.name)}`, missing.share));
   for (const key of PERFORMANCE_KEYS) {
     const value = window.performance[key];
     if (value !== null) out.push(metric(`live_${key}`, value));
@@ -159,13 +164,11 @@ export function windowMetrics(window: MonitorWindowData): MetricInput[] {
   return out;
 }
 
-/** A column name as MLflow takes it in a metric key (letters, digits, _ - . space /). */
-function metricName(column: string): string {
-  return column.replace(/[^\w\-. /]/g, '_');
-}
-
-function columnMetrics(column: ColumnDrift, metric: (key: string, value: number) => MetricInput): MetricInput[] {
-  const name = metricName(column.name);
+function columnMetrics(
+  column: ColumnDrift,
+  name: string,
+  metric: (key: string, value: number) => MetricInput,
+): MetricInput[] {
   const deciding =
     column.method === 'psi' || column.method === 'js' ? [] : [metric(`${column.method}/${name}`, column.value)];
   return [metric(`psi/${name}`, column.psi), metric(`js/${name}`, column.js_distance), ...deciding];
