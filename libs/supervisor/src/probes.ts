@@ -1,8 +1,43 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
+import { fetchRefusesPort } from './fetch-ports.js';
 import type { ReadinessProbe } from './readiness.js';
 
-/** Asks the OS for a free TCP port on 127.0.0.1 (closed again before returning), for servers started on it next. */
+/**
+ * A free TCP port on 127.0.0.1 (closed again before returning), for servers started on it next. It is taken below the
+ * kernel's ephemeral range when one is free there: a server restarted on its port (the stack's restarts, the fault
+ * tests) would otherwise find it held by some connection's source port, which the kernel hands out from that range.
+ * Ports fetch refuses are never returned; when no port below the range is found, the kernel chooses one.
+ */
 export async function findFreePort(): Promise<number> {
+  const [ephemeralLow] = await ephemeralRange();
+  const low = 10_000;
+  for (let attempt = 0; attempt < 50 && ephemeralLow > low + 1000; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralLow - low));
+    if (!fetchRefusesPort(port) && (await canBind(port))) return port;
+  }
+  return await kernelChosenPort();
+}
+
+/** The kernel's range of ephemeral source ports (Linux's default where it cannot be read). */
+async function ephemeralRange(): Promise<[number, number]> {
+  const text = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768 60999');
+  const [low = 32768, high = 60999] = text.trim().split(/\s+/).map(Number);
+  return [low, high];
+}
+
+/** Whether a server can listen on 127.0.0.1:`port` now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the kernel picks (from its ephemeral range). */
+async function kernelChosenPort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
