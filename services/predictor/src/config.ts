@@ -14,6 +14,7 @@ import {
   TIMER_MAX_MESSAGE,
 } from '@mlops/service-kit';
 import { z } from 'zod';
+import { type AllowedHosts, allowedHostsOf, allowedHostsProblems } from './allowed-hosts.js';
 
 /** Ends the durable consumer of worker N > 1 of a multi-process predictor, so no instance name may end so. */
 const WORKER_SUFFIX = /-w\d+$/;
@@ -76,6 +77,13 @@ export const configSchema = z
       .max(MAX_TIMER_MS, TIMER_MAX_MESSAGE)
       .default(30_000)
       .describe('Time a client has to send a whole request; slower ones get 408'),
+    PREDICTOR_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .superRefine(checkAllowedHosts)
+      .describe(
+        'Comma-separated Host header values the HTTP server answers, against DNS rebinding (a web page whose name was made to point at this address); others get 403 on every route. Each a host name or IP address (IPv6 in brackets), alone or with `:*` for any port, or with `:port` for one; `*` alone allows every Host. Unset (or empty): `localhost`, `127.0.0.1`, `[::1]` and PREDICTOR_HOST, any port; when PREDICTOR_HOST is not loopback (0.0.0.0 in containers), also every IP address and every name without a dot (compose service names such as `predictor:8080`). A list replaces that default: keep `127.0.0.1` in it for health checks that call it. A request without Host (HTTP/1.0, as HAProxy checks) is answered: browsers always send one',
+      ),
     PREDICTOR_AUTH_TOKENS: z
       .string()
       .default('')
@@ -174,6 +182,11 @@ function checkTokens(value: string, ctx: z.RefinementCtx): void {
   }
 }
 
+/** Each entry of PREDICTOR_ALLOWED_HOSTS is a host, with its port or `:*`, or `*`: a bad one is refused, not ignored. */
+function checkAllowedHosts(value: string, ctx: z.RefinementCtx): void {
+  for (const message of allowedHostsProblems(value)) ctx.addIssue({ code: 'custom', message });
+}
+
 /** PREDICTOR_AUTH_HEALTH and PREDICTOR_AUTH_METRICS protect nothing without tokens: refused rather than ignored. */
 function checkProtectedRoutes(
   env: { PREDICTOR_AUTH_TOKENS: string; PREDICTOR_AUTH_HEALTH: boolean; PREDICTOR_AUTH_METRICS: boolean },
@@ -231,6 +244,8 @@ export interface PredictorConfig {
   readonly modelAlias: string;
   readonly host: string;
   readonly port: number;
+  /** The Host header values answered (PREDICTOR_ALLOWED_HOSTS, or the default for PREDICTOR_HOST). */
+  readonly allowedHosts: AllowedHosts;
   /** PREDICTOR_INSTANCE, or {@link defaultInstance}: names the durable consumer of model events. */
   readonly instance: string;
   /** Worker processes sharing the port (1: the service runs in this process alone). */
@@ -258,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>): PredictorCo
     modelAlias: parsed.MODEL_ALIAS,
     host: parsed.PREDICTOR_HOST,
     port: parsed.PREDICTOR_PORT,
+    allowedHosts: Object.freeze(allowedHostsOf(parsed.PREDICTOR_ALLOWED_HOSTS, parsed.PREDICTOR_HOST)),
     instance: parsed.PREDICTOR_INSTANCE ?? defaultInstance(hostname(), parsed.PREDICTOR_PORT, process.pid),
     workers: parsed.PREDICTOR_WORKERS ?? availableParallelism(),
     maxBodyBytes: parsed.PREDICTOR_MAX_BODY_BYTES,

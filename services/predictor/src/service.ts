@@ -8,6 +8,7 @@ import { createFeedbackForwarder } from './adapters/feedback-forwarder.js';
 import { createPredictorMetrics, type PredictorMetrics } from './adapters/metrics.js';
 import { ModelLoader } from './adapters/model-loader.js';
 import { createPredictionLog, provisionPredictionLog } from './adapters/prediction-stream.js';
+import { isLoopbackHost } from './allowed-hosts.js';
 import type { PredictorConfig } from './config.js';
 import { ChampionWatch } from './domain/champion-watch.js';
 import { ModelReloader } from './domain/reloader.js';
@@ -112,6 +113,7 @@ export function createPredictor(
       slot,
       limits: { maxBodyBytes: config.maxBodyBytes, maxRows: config.maxRows },
       auth: config.auth,
+      allowedHosts: config.allowedHosts,
       metrics,
       readinessProblem: () => watch.problem ?? reloader.lastFailure,
       logger: logger.child({ module: 'http' }),
@@ -134,7 +136,7 @@ export function createPredictor(
       { port: (server.address() as AddressInfo).port, model: slot.model?.version ?? null },
       'predictor started',
     );
-    if (config.auth.tokens.length === 0 && !isLoopback(config.host) && (deps.worker?.slot ?? 1) === 1) {
+    if (config.auth.tokens.length === 0 && !isLoopbackHost(config.host) && (deps.worker?.slot ?? 1) === 1) {
       logger.warn(
         { host: config.host },
         'no PREDICTOR_AUTH_TOKENS: anyone who reaches this address can score, read the model and send labels',
@@ -167,10 +169,4 @@ export function createPredictor(
       logger.info('predictor stopped');
     },
   };
-}
-
-/** Whether a bind address only takes connections from this machine. */
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^(?:::ffff:)?127\./.test(bare);
 }

@@ -5,7 +5,7 @@ import { createLogger } from '@mlops/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScoredRequest } from '../src/domain/ports.js';
 import { clientIdOf, createAccessCheck } from '../src/entry-points/auth.js';
-import { call, fittedModel, startTestServer, type TestServer } from './support/harness.js';
+import { call, fittedModel, rawExchange, startTestServer, type TestServer } from './support/harness.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -60,7 +60,7 @@ describe('bearer tokens', () => {
       auth: { tokens: ['s3cret'], protectHealth: true, protectMetrics: true },
     });
     const ask = (target: string, extra = '') =>
-      rawExchange(t?.base ?? '', `GET ${target} HTTP/1.1\r\nHost: x\r\n${extra}Connection: close\r\n\r\n`);
+      rawExchange(t?.base ?? '', `GET ${target} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`);
     for (const target of [
       '/model#x',
       '/model#',
@@ -195,27 +195,12 @@ describe('client ids', () => {
   });
 });
 
-/** Sends raw bytes on a new connection and resolves with everything received until the server closes it. */
-function rawExchange(base: string, bytes: string): Promise<string> {
-  const { port } = new URL(base);
-  return new Promise<string>((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write(bytes));
-    let received = '';
-    socket.on('data', (chunk) => {
-      received += String(chunk);
-    });
-    socket.on('close', () => resolve(received));
-    socket.on('error', reject);
-    setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
-  });
-}
-
 describe('limits', () => {
   it('when a client sends its body too slowly, then the predictor answers 408 and closes', async () => {
     t = await startTestServer({ model: fittedModel(), requestTimeoutMs: 300 });
     const answer = await rawExchange(
       t.base,
-      'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fea',
+      'POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fea',
     );
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(answer).toMatch(/\r\ncontent-type: application\/json/i);
@@ -240,7 +225,7 @@ describe('limits', () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () => {
         socket.write(
-          'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999\r\n\r\n',
+          'POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 999999\r\n\r\n',
         );
       });
       socket.once('data', (chunk) => {
@@ -261,7 +246,7 @@ describe('limits', () => {
       await new Promise<void>((resolve, reject) => {
         const socket = connect(Number(port), '127.0.0.1', () => {
           socket.write(
-            `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"fea`,
+            `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"fea`,
             () => setTimeout(() => socket.destroy(), 50),
           );
         });

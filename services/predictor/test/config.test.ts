@@ -113,6 +113,73 @@ describe('bearer token settings', () => {
   });
 });
 
+describe('allowed Host headers (PREDICTOR_ALLOWED_HOSTS)', () => {
+  it('when an entry is no host, a URL, a bare IPv6 address, a wildcard name or a bad port, then the start is refused naming each', () => {
+    const refused = ['http://predict.example.com', '::1', '*.example.com', 'a b', 'host:0', 'host:70000', 'a..b'];
+
+    expect(problems({ PREDICTOR_ALLOWED_HOSTS: refused.join(',') })).toEqual([
+      'PREDICTOR_ALLOWED_HOSTS: "http://predict.example.com" is not a host name or IP address, alone or with :port or :* (IPv6 in brackets: [::1]:8080); * alone allows every Host',
+      expect.stringMatching(/^PREDICTOR_ALLOWED_HOSTS: "::1" is not a host name .*IPv6 in brackets/),
+      expect.stringMatching(/^PREDICTOR_ALLOWED_HOSTS: "\*\.example\.com" is not a host name/),
+      expect.stringMatching(/^PREDICTOR_ALLOWED_HOSTS: "a b" is not a host name/),
+      'PREDICTOR_ALLOWED_HOSTS: "host:0": a port is 1 to 65535 (or * for any)',
+      'PREDICTOR_ALLOWED_HOSTS: "host:70000": a port is 1 to 65535 (or * for any)',
+      expect.stringMatching(/^PREDICTOR_ALLOWED_HOSTS: "a\.\.b" is not a host name/),
+    ]);
+    expect(problems({ PREDICTOR_ALLOWED_HOSTS: '[::g]' })).toEqual([
+      expect.stringMatching(/^PREDICTOR_ALLOWED_HOSTS: "\[::g\]" is not a host name/),
+    ]);
+  });
+
+  it('when the list holds an empty entry (a stray comma), then the start is refused rather than the entry dropped', () => {
+    expect(problems({ PREDICTOR_ALLOWED_HOSTS: 'predictor,,localhost' })).toEqual([
+      expect.stringMatching(/^PREDICTOR_ALLOWED_HOSTS: holds an empty entry/),
+    ]);
+    expect(problems({ PREDICTOR_ALLOWED_HOSTS: 'predictor,' })).toHaveLength(1);
+  });
+
+  it('when entries are valid, then they are kept in lower case, IPv6 as browsers send it, with their port or any', () => {
+    const { allowedHosts } = loadConfig({
+      PREDICTOR_ALLOWED_HOSTS: ' Predict.Example.com:8443, [0:0::1]:*, 10.0.0.7, my_svc ,*',
+    });
+
+    expect(allowedHosts).toEqual({
+      any: true,
+      entries: [
+        { name: 'predict.example.com', port: 8443 },
+        { name: '[::1]' },
+        { name: '10.0.0.7' },
+        { name: 'my_svc' },
+      ],
+      addressesAndShortNames: false,
+    });
+  });
+
+  it('when it is unset or empty, then a loopback bind answers the loopback names and itself, any other bind also addresses and short names', () => {
+    const loopback = [{ name: 'localhost' }, { name: '127.0.0.1' }, { name: '[::1]' }];
+
+    expect(loadConfig({}).allowedHosts).toEqual({
+      any: false,
+      entries: loopback,
+      addressesAndShortNames: false,
+    });
+    expect(loadConfig({ PREDICTOR_ALLOWED_HOSTS: ' ', PREDICTOR_HOST: '::1' }).allowedHosts).toEqual({
+      any: false,
+      entries: loopback,
+      addressesAndShortNames: false,
+    });
+    expect(loadConfig({ PREDICTOR_HOST: '127.0.0.2' }).allowedHosts).toEqual({
+      any: false,
+      entries: [...loopback, { name: '127.0.0.2' }],
+      addressesAndShortNames: false,
+    });
+    expect(loadConfig({ PREDICTOR_HOST: 'localhost' }).allowedHosts.addressesAndShortNames).toBe(false);
+    for (const bind of ['0.0.0.0', '::', '192.168.1.20', 'box.example.com']) {
+      expect(loadConfig({ PREDICTOR_HOST: bind }).allowedHosts.addressesAndShortNames, bind).toBe(true);
+    }
+  });
+});
+
 describe('the served model name', () => {
   it('when MODEL_NAME is any name the registry takes, then it is served; a path or a control character is refused', () => {
     expect(loadConfig({ MODEL_NAME: 'Churn (EU)' }).modelName).toBe('Churn (EU)');

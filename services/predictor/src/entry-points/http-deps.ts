@@ -1,5 +1,6 @@
 import type { Logger } from '@mlops/service-kit';
 import type { PredictorMetrics } from '../adapters/metrics.js';
+import type { AllowedHosts } from '../allowed-hosts.js';
 import type { AuthConfig } from '../config.js';
 import type { FeedbackSink, PredictionLog } from '../domain/ports.js';
 import type { ScoringLimits } from '../domain/scoring-rules.js';
@@ -10,6 +11,8 @@ export interface HttpDeps {
   readonly slot: ModelSlot;
   readonly limits: ScoringLimits & { readonly maxBodyBytes: number };
   readonly auth: AuthConfig;
+  /** The Host header values answered; any other gets 403 on every route (DNS rebinding). */
+  readonly allowedHosts: AllowedHosts;
   readonly metrics: PredictorMetrics;
   /** Why no model is served (MLflow unreachable, a failed load), shown by the readiness routes. */
   readonly readinessProblem?: () => string | undefined;

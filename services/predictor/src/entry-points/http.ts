@@ -3,6 +3,7 @@ import { FeedbackUnavailable } from '../domain/feedback.js';
 import type { FeedbackSink, PredictionLog } from '../domain/ports.js';
 import { createAccessCheck } from './auth.js';
 import { type FeedbackDeps, handleFeedback } from './feedback-handler.js';
+import { createHostGuard } from './host-guard.js';
 import type { HttpDeps } from './http-deps.js';
 import { createReadApp, NOT_FOUND_BODY } from './read-routes.js';
 import { createRequestIds } from './request-ids.js';
@@ -19,13 +20,14 @@ const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * The predictor's request listener. Scoring routes (/predict, /invocations, /v2/.../infer) and /feedback run on a
- * framework-free fast path; the read-only routes (health, metadata, metrics, OpenAPI, docs) go to an express app. Metrics, 405 and
- * bearer-token checks happen here, once, for both; the token's client id goes with the request to the prediction log
- * and to the labels of /feedback.
+ * framework-free fast path; the read-only routes (health, metadata, metrics, OpenAPI, docs) go to an express app.
+ * Metrics, the Host check (PREDICTOR_ALLOWED_HOSTS), 405 and bearer-token checks happen here, once, for all; the
+ * token's client id goes with the request to the prediction log and to the labels of /feedback.
  */
 export function createHttpListener(deps: HttpDeps): RequestListener {
   const readApp = createReadApp(deps);
   const mayAccess = createAccessCheck(deps.auth);
+  const refusedHost = createHostGuard(deps.allowedHosts, deps.logger);
   const ports = { metrics: deps.metrics, log: deps.predictionLog ?? NO_LOG };
   const scoringDeps = { ...deps, requestIds: createRequestIds(deps.requestIdPrefix), ports };
   const feedbackDeps: FeedbackDeps = {
@@ -40,6 +42,7 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     const done = deps.metrics.startRequest(route.endpoint);
     // A client that left before any answer is counted as 499 (nginx's "client closed request"), not as 200.
     res.once('close', () => done(res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST));
+    if (refusedHost(req, res)) return;
     if (url === undefined) {
       const message = 'the request target must be a path such as /predict (no fragment)';
       sendReply(res, { status: 400, body: { error: { code: 'BAD_REQUEST', message } } }, true);
@@ -124,7 +127,8 @@ function pathOf(url: string): string {
  * Whether a browser sent the request for a page of another site (Sec-Fetch-Site: current browsers send it to
  * loopback and HTTPS origins, not to plain HTTP elsewhere; other clients never): such a page may post a body without
  * asking (no Content-Type, a form, plain text, a beacon), so the scoring routes and /feedback refuse it; the
- * predictor's own /docs page is `same-origin`.
+ * predictor's own /docs page is `same-origin`, and so is a page of another site whose name was made to resolve to
+ * this address (DNS rebinding): the Host check (host-guard.ts) refuses that one.
  */
 function fromAnotherSite(headers: IncomingHttpHeaders): boolean {
   const site = headers['sec-fetch-site'];

@@ -80,7 +80,7 @@ const bearer = [{ bearerAuth: [] }, {}];
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Malformed body or invalid rows; the message names the field',
   401: 'Bearer token missing or wrong (only when tokens are configured)',
-  403: 'Sent by a browser for a page of another site (Sec-Fetch-Site: cross-site or same-site)',
+  403: 'Sent by a browser for a page of another site (Sec-Fetch-Site: cross-site or same-site), or with a Host header not in PREDICTOR_ALLOWED_HOSTS',
   404: 'The named model is not the one served',
   405: 'Wrong method for this path',
   408: 'The request was not received in time',
@@ -137,10 +137,17 @@ function readOperation(route: ReadRoute) {
   const unauthenticated = denied === undefined ? {} : { '401': { description: denied, content: json('Error') } };
   const badPath =
     templateParams(route.path).length === 0 ? {} : { '400': { description: BAD_PATH, content: json('Error') } };
-  return { summary: route.summary, ...security(route), responses: { ...documented, ...unauthenticated, ...badPath } };
+  const responses = {
+    ...documented,
+    ...unauthenticated,
+    ...badPath,
+    '403': { description: FOREIGN_HOST, content: json('Error') },
+  };
+  return { summary: route.summary, ...security(route), responses };
 }
 
 const BAD_PATH = 'A path parameter that is not a valid percent-escape';
+const FOREIGN_HOST = 'A Host header not in PREDICTOR_ALLOWED_HOSTS (a page of another site via DNS rebinding)';
 
 function security(route: RouteSpec) {
   return route.access === 'public' ? {} : { security: bearer };

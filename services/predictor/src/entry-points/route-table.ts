@@ -136,7 +136,10 @@ const FEEDBACK: Pick<ForwardRoute, 'request' | 'answers'> = {
       'Error',
     ],
     '401': ['Bearer token missing or wrong (only when tokens are configured)', 'Error'],
-    '403': ['Sent by a browser for a page of another site (Sec-Fetch-Site: cross-site or same-site)', 'Error'],
+    '403': [
+      'Sent by a browser for a page of another site (Sec-Fetch-Site: cross-site or same-site), or with a Host header not in PREDICTOR_ALLOWED_HOSTS',
+      'Error',
+    ],
     '404': [
       'The monitor refused every label: none of the prediction ids is known (with tokens configured, a prediction scored with another token is answered as unknown)',
       'FeedbackReply',

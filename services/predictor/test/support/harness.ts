@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import {
   compilePreprocessor,
   encodedFeatureNames,
@@ -11,6 +11,7 @@ import {
 import { modelFromWeights, WEIGHTS_FORMAT, type WeightsFile } from '@mlops/model-format';
 import { createLogger, type Logger } from '@mlops/service-kit';
 import { createPredictorMetrics, type PredictorMetrics } from '../../src/adapters/metrics.js';
+import { type AllowedHosts, defaultAllowedHosts } from '../../src/allowed-hosts.js';
 import type { AuthConfig } from '../../src/config.js';
 import type { FeedbackSink, PredictionLog } from '../../src/domain/ports.js';
 import { ModelSlot, type ServedModel, type TableInput } from '../../src/domain/served-model.js';
@@ -108,6 +109,8 @@ export async function startTestServer(
     maxRows?: number;
     requestTimeoutMs?: number;
     auth?: Partial<AuthConfig>;
+    /** The Hosts answered; without it, the default of a predictor bound to 127.0.0.1 (where it listens). */
+    allowedHosts?: AllowedHosts;
     logger?: Logger;
     predictionLog?: PredictionLog;
     feedback?: FeedbackSink;
@@ -122,6 +125,7 @@ export async function startTestServer(
     slot,
     limits: { maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, maxRows: options.maxRows ?? 100 },
     auth: { tokens: [], protectHealth: false, protectMetrics: false, ...options.auth },
+    allowedHosts: options.allowedHosts ?? defaultAllowedHosts('127.0.0.1'),
     metrics,
     logger: options.logger ?? createLogger({ service: 'test', level: 'silent' }),
     ...(options.predictionLog === undefined ? {} : { predictionLog: options.predictionLog }),
@@ -158,4 +162,19 @@ export async function call(
   }
   // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape each protocol answers
   return { status: response.status, headers: response.headers, text, json: json as any };
+}
+
+/** Sends raw bytes on a new connection and resolves with everything received until the server closes it. */
+export function rawExchange(base: string, bytes: string): Promise<string> {
+  const { port } = new URL(base);
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(bytes));
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += String(chunk);
+    });
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
+  });
 }
