@@ -87,4 +87,25 @@ describe('the recorder creating trial runs', () => {
     await recorder.recordRunStarted(started(2));
     expect(childCreates()).toHaveLength(0);
   });
+
+  it.each([
+    ['before', false],
+    ['after', true],
+  ])("when the search finds an empty RUNNING run of the trial %s its ended one (a create a stalled MLflow ran late), then the ended one is the trial's", async (_where, endedFirst) => {
+    const tags = { 'mlops.trial_id': 'tun-1-002' };
+    const orphan = runOf({ experimentId: '7', tags }, 'orphan-run');
+    const ended = runOf({ experimentId: '7', tags }, 'recorded-run');
+    (ended.info as { status: string }).status = 'FINISHED';
+    const { mlflow, childCreates } = stubMlflow(endedFirst ? [ended, orphan] : [orphan, ended]);
+    const recorder = new MlflowRecorder(
+      mlflow,
+      () => ({}),
+      async () => undefined,
+    );
+
+    const run = await recorder.trialRun(started(2), Date.parse('2026-12-02T20:00:00.000Z'));
+
+    expect([run.runId, run.ended]).toEqual(['recorded-run', true]);
+    expect(childCreates()).toHaveLength(0);
+  });
 });

@@ -234,9 +234,12 @@ export class MlflowRecorder {
     const filter = tagEquals(TAGS.tuningId, tuningId);
     for await (const run of this.mlflow.iterateRuns({ experimentIds: [experimentId], filter })) {
       const trialId = run.data.tags[TAGS.trialId];
-      if (trialId === undefined || index.has(trialId)) continue;
+      if (trialId === undefined) continue;
       // Not the recorded tag: it comes with the metrics, one call before the status that ends the run.
       const ended = run.info.status === RunStatus.FINISHED || run.info.status === RunStatus.FAILED;
+      // Two runs of one trial (a create that a stalled MLflow ran after its re-send): the ended one is the trial's.
+      const seen = index.get(trialId);
+      if (seen !== undefined && (seen.ended || !ended)) continue;
       index.set(trialId, {
         runId: run.info.runId,
         experimentId,
