@@ -9,7 +9,7 @@ import type { MonitorAnnouncer, VersionFiles } from '../src/domain/ports.js';
 import type { PredictionBatch } from '../src/domain/prediction-batch.js';
 
 const logger = createLogger({ service: 'performance-gauges-test', level: 'silent' });
-const config = loadConfig({ MONITOR_WINDOW_ROWS: '100', MONITOR_RETRAIN: 'false' }, '/srv');
+const CONFIG_ENV = { MONITOR_WINDOW_ROWS: '100', MONITOR_RETRAIN: 'false' };
 const FILES: VersionFiles = {
   profile: buildReferenceProfile({
     rows: 400,
@@ -21,7 +21,7 @@ const FILES: VersionFiles = {
 };
 
 /** A monitor on a clock the test moves, with real gauges and an announcer that takes everything. */
-function monitorAt(clock: { ms: number }) {
+function monitorAt(clock: { ms: number }, env: Record<string, string> = {}) {
   const metrics = createMonitorMetrics();
   const announce = new Proxy({}, { get: () => async () => undefined }) as unknown as MonitorAnnouncer;
   const deps = {
@@ -32,7 +32,7 @@ function monitorAt(clock: { ms: number }) {
     logger,
     now: () => clock.ms,
   } as unknown as MonitorDeps;
-  const { window, drift, join, performance, retrain } = config;
+  const { window, drift, join, performance, retrain } = loadConfig({ ...CONFIG_ENV, ...env }, '/srv');
   return { monitor: new Monitor({ window, drift, join, performance, retrain }, deps), metrics };
 }
 
@@ -74,6 +74,32 @@ describe('live performance gauges', () => {
     expect(await coverage()).toBe(0.25);
     const [status] = await monitor.status({ name: 'm' });
     expect(status?.performance).toMatchObject({ predictions: 200, labelled: 50, label_coverage: 0.25 });
+  });
+
+  it('when no window or label comes, then the gauges still follow predictions leaving the live window (a fresh pass every minute)', async () => {
+    const clock = { ms: Date.parse('2026-12-04T10:00:00Z') };
+    const { monitor, metrics } = monitorAt(clock, { MONITOR_PERFORMANCE_WINDOW_SECONDS: '120' });
+    const coverage = async () =>
+      (await metrics.registry.getSingleMetric('monitor_live_metric')?.get())?.values.find(
+        (v) => v.labels.metric === 'label_coverage',
+      )?.value;
+    const settle = { ack: async () => undefined };
+    await monitor.onPrediction(logged('a', 1, clock.ms), settle);
+    await monitor.feedback(Array.from({ length: 50 }, (_, i) => ({ prediction_id: `a-${i}`, label: 0 })));
+    clock.ms += 60_000;
+    await monitor.onPrediction(logged('b', 2, clock.ms), settle);
+    clock.ms += 6000;
+    await monitor.tick();
+    expect(await coverage()).toBe(0.25); // 50 of the 200 rows of the last two minutes
+    clock.ms += 30_000;
+    await monitor.tick();
+    clock.ms += 30_000; // request a (and its labels) is over two minutes old now; nothing else came
+    await monitor.tick();
+    expect(await coverage()).toBe(0);
+    clock.ms += 120_000; // b too: no prediction in the live window, so no coverage to show
+    await monitor.tick();
+
+    expect(await coverage()).toBeUndefined();
   });
 
   it('when labels come one batch after another, then performance is judged at once, then at most once a second', async () => {

@@ -133,7 +133,9 @@ export function createMonitorMetrics(): MonitorPrometheus {
       degraded.set(ids, p.degraded ? 1 : 0);
       for (const metric of PERFORMANCE_KEYS) {
         const value = p[metric];
-        if (value !== null) live.set({ ...ids, metric }, value);
+        // No value (no labelled row, no prediction left in the live window): no sample, not the last one seen.
+        if (value === null) live.remove({ ...ids, metric });
+        else live.set({ ...ids, metric }, value);
       }
     },
     replaced(key) {

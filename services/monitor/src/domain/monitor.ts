@@ -64,6 +64,11 @@ const STATUS_PERFORMANCE_MS = 1000;
 const MLFLOW_MAX_PENDING = 32;
 /** An automatic retrain trigger of one version is weighed at most this often (each weighing scans the label join). */
 const RETRAIN_CHECK_MS = 1000;
+/**
+ * Every version's performance gauges are shown from a fresh pass at least this often, with no window or label coming:
+ * predictions leave the live window as time passes (its coverage and metrics move while the traffic has stopped).
+ */
+const GAUGES_SWEEP_MS = 60_000;
 
 /**
  * The monitor's rules in one place: windows of logged predictions per served version, drift against the version's
@@ -94,6 +99,8 @@ export class Monitor {
    * value up to PERFORMANCE_REFRESH_MS old, and traffic may stop right after it; a restart shows none until then).
    */
   private readonly gaugesDue = new Map<string, number>();
+  /** When every shown version's gauges were last scheduled for a fresh pass (see GAUGES_SWEEP_MS). */
+  private gaugesSweptAtMs = Number.NEGATIVE_INFINITY;
   /** Per version, when labels last had its performance judged, and when labels that came since will be. */
   private readonly judgedAt = new Map<string, number>();
   private readonly judgeDue = new Map<string, number>();
@@ -222,6 +229,7 @@ export class Monitor {
         this.judgedAt.set(key, now);
         await this.judgePerformance(key);
       }
+      this.sweepGauges(now);
       for (const [key, dueAtMs] of [...this.gaugesDue]) {
         if (dueAtMs > now) continue;
         this.gaugesDue.delete(key);
@@ -633,6 +641,13 @@ export class Monitor {
     const known = this.served.get(batch.model);
     if (known === undefined || latest >= known.atMs)
       this.served.set(batch.model, { version: batch.version, atMs: latest });
+  }
+
+  /** Every GAUGES_SWEEP_MS, schedules a fresh pass of the gauges of every version a window was shown for. */
+  private sweepGauges(now: number): void {
+    if (now - this.gaugesSweptAtMs < GAUGES_SWEEP_MS) return;
+    this.gaugesSweptAtMs = now;
+    for (const key of this.lastWindows.keys()) if (!this.gaugesDue.has(key)) this.gaugesDue.set(key, now);
   }
 
   /** Sets a version's performance gauges from a fresh pass, as a window would (a replaced version never degraded). */
