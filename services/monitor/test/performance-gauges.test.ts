@@ -52,14 +52,17 @@ function logged(requestId: string, sequence: number, atMs: number): PredictionBa
   };
 }
 
+/** The label_coverage gauge's value, undefined when it has no sample. */
+async function coverageOf(metrics: ReturnType<typeof createMonitorMetrics>): Promise<number | undefined> {
+  const gauge = await metrics.registry.getSingleMetric('monitor_live_metric')?.get();
+  return gauge?.values.find((v) => v.labels.metric === 'label_coverage')?.value;
+}
+
 describe('live performance gauges', () => {
   it('when a window shows a cached coverage and traffic then stops, then a later tick shows the true one', async () => {
     const clock = { ms: Date.parse('2026-12-04T10:00:00Z') };
     const { monitor, metrics } = monitorAt(clock);
-    const coverage = async () =>
-      (await metrics.registry.getSingleMetric('monitor_live_metric')?.get())?.values.find(
-        (v) => v.labels.metric === 'label_coverage',
-      )?.value;
+    const coverage = () => coverageOf(metrics);
     const settle = { ack: async () => undefined };
     await monitor.onPrediction(logged('a', 1, clock.ms), settle);
     const labels = Array.from({ length: 50 }, (_, i) => ({ prediction_id: `a-${i}`, label: 0 }));
@@ -79,10 +82,7 @@ describe('live performance gauges', () => {
   it('when no window or label comes, then the gauges still follow predictions leaving the live window (a fresh pass every minute)', async () => {
     const clock = { ms: Date.parse('2026-12-04T10:00:00Z') };
     const { monitor, metrics } = monitorAt(clock, { MONITOR_PERFORMANCE_WINDOW_SECONDS: '120' });
-    const coverage = async () =>
-      (await metrics.registry.getSingleMetric('monitor_live_metric')?.get())?.values.find(
-        (v) => v.labels.metric === 'label_coverage',
-      )?.value;
+    const coverage = () => coverageOf(metrics);
     const settle = { ack: async () => undefined };
     await monitor.onPrediction(logged('a', 1, clock.ms), settle);
     await monitor.feedback(Array.from({ length: 50 }, (_, i) => ({ prediction_id: `a-${i}`, label: 0 })));
