@@ -1,46 +1,9 @@
-import type { ColumnDrift, MonitorWindowData } from '@mlops/contracts';
 import { describe, expect, it } from 'vitest';
 import { windowMetrics } from '../src/adapters/mlflow-monitoring-runs.js';
-
-/** A column whose psi is `psi` (to find its keys again), decided by wasserstein (the longest statistic's key). */
-const column = (name: string, psi: number): ColumnDrift => ({
-  name,
-  method: 'wasserstein',
-  value: 0.5,
-  threshold: 0.1,
-  drifted: true,
-  psi,
-  js_distance: 0.2,
-  ks_statistic: null,
-  ks_p_value: null,
-  wasserstein_normed: 0.5,
-  mean: 1,
-  reference_mean: 0,
-});
+import { columnsWindow } from './support/drift-window.js';
 
 /** A table model's window: each name a raw column with drift statistics and a missing share. */
-const windowOf = (names: readonly string[], index = 0) =>
-  ({
-    model: 'm',
-    version: '1',
-    window: index,
-    rows: 500,
-    closed_at: new Date(Date.UTC(2026, 11, 2, 7, 0, index)).toISOString(),
-    dataset_drift: true,
-    drift_share: 1,
-    features: names.map((name, i) => column(name, i)),
-    prediction: null,
-    missing: names.map((name) => ({ name, share: 0, reference_share: 0 })),
-    performance: {
-      accuracy: 0.9,
-      precision: null,
-      recall: null,
-      f1: null,
-      roc_auc: null,
-      log_loss: null,
-      label_coverage: null,
-    },
-  }) as unknown as MonitorWindowData;
+const windowOf = (names: readonly string[], index = 0) => columnsWindow(names, { index, accuracy: 0.9 });
 
 /** Each column's `psi/…` key, by column name (found by the psi value the column was given). */
 function psiKeys(names: readonly string[], index = 0): Record<string, string> {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { ColumnDrift, MonitorWindowData } from '@mlops/contracts';
 import { createMlflowClient, type MlflowClient } from '@mlops/mlflow';
 import { registerTestModel } from '@mlops/testkit';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DRIFT_FIGURE_PATH, MONITOR_TAGS, mlflowMonitoringRuns } from '../src/adapters/mlflow-monitoring-runs.js';
+import { columnsWindow } from './support/drift-window.js';
 
 /** A 250-character column, two that sanitise alike, one no path of its own, one Vega misread, and an ordinary one. */
 const COLUMNS = [`${'long_'.repeat(49)}tail_`, 'a<b', 'a>b', 'a//b', 'constructor', 'x0'];
@@ -15,43 +15,8 @@ beforeAll(() => {
 });
 
 /** Column `i` has psi `i`, so its series can be found again whatever its key. */
-const column = (name: string, i: number): ColumnDrift => ({
-  name,
-  method: 'wasserstein',
-  value: 0.5,
-  threshold: 0.1,
-  drifted: i % 2 === 0,
-  psi: i,
-  js_distance: 0.2,
-  ks_statistic: null,
-  ks_p_value: null,
-  wasserstein_normed: 0.5,
-  mean: 1,
-  reference_mean: 0,
-});
-
 const windowOf = (model: string, version: string, index: number) =>
-  ({
-    model,
-    version,
-    window: index,
-    rows: 500,
-    closed_at: new Date(Date.UTC(2026, 11, 2, 7, 0, index)).toISOString(),
-    dataset_drift: true,
-    drift_share: 0.5,
-    features: COLUMNS.map(column),
-    prediction: null,
-    missing: COLUMNS.map((name) => ({ name, share: 0.01, reference_share: 0 })),
-    performance: {
-      accuracy: null,
-      precision: null,
-      recall: null,
-      f1: null,
-      roc_auc: null,
-      log_loss: null,
-      label_coverage: null,
-    },
-  }) as unknown as MonitorWindowData;
+  columnsWindow(COLUMNS, { model, version, index, driftShare: 0.5, missingShare: 0.01, drifted: (i) => i % 2 === 0 });
 
 /** A registered version of a new model whose features are {@link COLUMNS}. */
 async function registeredVersion(name: string): Promise<string> {
