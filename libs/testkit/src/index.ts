@@ -19,7 +19,6 @@ export {
 export { answersOk, canConnect, findFreePort } from '@mlops/supervisor';
 export type { TestCertificates } from './certificates.js';
 export { createTestCertificates } from './certificates.js';
-export { jsonLineSink } from './json-lines.js';
 export type { World } from './monitoring-world.js';
 export { buildWorld, FEATURES, INFORMATIVE, logTraffic, registerWorldModel } from './monitoring-world.js';
 export { childPids, liveProcesses, pidOf, runsWithGroup } from './processes.js';

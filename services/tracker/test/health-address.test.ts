@@ -1,7 +1,7 @@
+import { Writable } from 'node:stream';
 import type { Bus } from '@mlops/bus';
 import type { MlflowClient } from '@mlops/mlflow';
 import { createLogger } from '@mlops/service-kit';
-import { jsonLineSink } from '@mlops/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createTracker } from '../src/service.js';
@@ -23,8 +23,14 @@ const unusedMlflow = { trackingUri: 'http://127.0.0.1:1' } as unknown as MlflowC
 
 /** A logger whose lines are kept, parsed. */
 function keptLogger() {
-  const { lines, destination } = jsonLineSink();
-  return { lines, logger: createLogger({ service: 'tracker', level: 'info', destination }) };
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ service: 'tracker', level: 'info', destination: sink }) };
 }
 
 let tracker: ReturnType<typeof createTracker> | undefined;

@@ -1,5 +1,5 @@
+import { Writable } from 'node:stream';
 import { createLogger } from '@mlops/service-kit';
-import { jsonLineSink } from '@mlops/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TrainerBus } from '../src/domain/ports.js';
 import { createTrainer } from '../src/service.js';
@@ -16,8 +16,14 @@ const idleBus = {
 
 /** A logger whose lines are kept, parsed. */
 function keptLogger() {
-  const { lines, destination } = jsonLineSink();
-  return { lines, logger: createLogger({ service: 'trainer', level: 'info', destination }) };
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ service: 'trainer', level: 'info', destination: sink }) };
 }
 
 let trainer: ReturnType<typeof createTrainer> | undefined;
