@@ -68,6 +68,8 @@ export interface LoggedModelsApi {
   findLoggedModelOfRun(experimentId: string, runId: string, name: string): Promise<LoggedModel | null>;
   /** Idempotent (overwrites). */
   setLoggedModelTags(modelId: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Soft delete (out of searches; MLflow's gc removes it for good). */
+  deleteLoggedModel(modelId: string): Promise<void>;
 }
 
 interface WireLoggedModel {
@@ -151,6 +153,9 @@ export function loggedModelsApi(http: Transport): LoggedModelsApi {
       ),
     async setLoggedModelTags(modelId, tags) {
       await http.api('idempotent-write', 'PATCH', `${path(modelId)}/tags`, { tags: recordToWire(tags) });
+    },
+    async deleteLoggedModel(modelId) {
+      await http.api('idempotent-write', 'DELETE', path(modelId));
     },
   };
 }

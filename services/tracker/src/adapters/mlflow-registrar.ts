@@ -1,10 +1,11 @@
 import type { TuningCompleted } from '@mlops/contracts';
-import { MlflowApiError, type MlflowClient, type ModelVersion, RunStatus } from '@mlops/mlflow';
+import { MlflowApiError, type MlflowClient, type ModelVersion, RunStatus, tagEquals } from '@mlops/mlflow';
 import { MODEL_FILES } from '@mlops/model-format';
 import { TrialsPendingError } from '../domain/errors.js';
 import type { Unregistered } from '../domain/ports.js';
 import { pickBestTrial, selectionKey, whyNothingToRegister } from '../domain/selection.js';
 import { lineageTags, RUN_DESCRIPTION_TAG, TAGS } from '../domain/tags.js';
+import { type DuplicateRun, retireDuplicates } from './duplicate-trials.js';
 import { type DeferredTrial, type MlflowRecorder, topKOf } from './mlflow-recorder.js';
 
 /** What the registration produced: the new (or, on a redelivery, the earlier) version; the gate moves aliases. */
@@ -33,12 +34,19 @@ export async function registerBest(
   data: TuningCompleted['data'],
 ): Promise<BestOutcome> {
   const parent = await recorder.parentRun(data);
-  const trials = await recordedTrials(mlflow, parent.info.experimentId, data.tuning_id);
+  const { trials, duplicates } = await trialRuns(mlflow, parent.info.experimentId, data.tuning_id);
   if (trials.length < data.trial_count) throw new TrialsPendingError(data.tuning_id, trials.length, data.trial_count);
   const completed = await recorder.logTopModels(
     data,
     trials.filter((t) => t.status === 'completed'),
   );
+  // Every model a trial keeps is READY by now: a PENDING one of the tuning is a duplicate too.
+  await retireDuplicates(mlflow, {
+    experimentId: parent.info.experimentId,
+    tuningId: data.tuning_id,
+    trials,
+    duplicates,
+  });
   // A top-k trial whose weights were gone before its model was logged has none: the best of the rest is registered.
   const withModels = completed.filter((t) => t.modelId !== '');
   const best = pickBestTrial(withModels, data.selection_metric, data.cv);
@@ -117,16 +125,32 @@ export async function recordedTrials(
   experimentId: string,
   tuningId: string,
 ): Promise<TrialRecord[]> {
+  return (await trialRuns(mlflow, experimentId, tuningId)).trials;
+}
+
+/**
+ * The recorded trials of a tuning, and the runs that duplicate one of them: a run of a recorded trial that never
+ * ended is a create that MLflow ran after the tracker had looked it up and made the trial's run again.
+ */
+export async function trialRuns(
+  mlflow: MlflowClient,
+  experimentId: string,
+  tuningId: string,
+): Promise<{ trials: TrialRecord[]; duplicates: DuplicateRun[] }> {
   const trials: TrialRecord[] = [];
-  const filter = `tags.\`${TAGS.tuningId}\` = '${tuningId}'`;
+  const unended = new Map<string, string[]>();
+  const filter = tagEquals(TAGS.tuningId, tuningId);
   for await (const run of mlflow.iterateRuns({ experimentIds: [experimentId], filter })) {
     const tags = run.data.tags;
     const status = tags[TAGS.recorded];
     const trialId = tags[TAGS.trialId];
-    if (trialId === undefined || status === undefined) continue;
+    if (trialId === undefined) continue;
     // `recorded` comes one call before the status that ends the run: a tracker killed in between leaves it
     // RUNNING, and its redelivered event finishes it. Until then it is not counted, so nothing registers before.
-    if (run.info.status !== RunStatus.FINISHED && run.info.status !== RunStatus.FAILED) continue;
+    if (status === undefined || (run.info.status !== RunStatus.FINISHED && run.info.status !== RunStatus.FAILED)) {
+      unended.set(trialId, [...(unended.get(trialId) ?? []), run.info.runId]);
+      continue;
+    }
     trials.push({
       trialId,
       trialIndex: Number(tags[TAGS.trialIndex]),
@@ -139,7 +163,10 @@ export async function recordedTrials(
       params: run.data.params,
     });
   }
-  return trials;
+  const duplicates = trials.flatMap((trial) =>
+    (unended.get(trial.trialId) ?? []).map((runId) => ({ runId, duplicateOf: trial.runId })),
+  );
+  return { trials, duplicates };
 }
 
 function sequenceOf(tag: string | undefined): number | undefined {

@@ -23,6 +23,8 @@ export const TAGS = {
    * FINISHED or FAILED follows, which is what says the trial is done.
    */
   recorded: 'mlops.recorded',
+  /** On a second run of one trial (a create a stalled MLflow ran late), before it is deleted: the trial's own run. */
+  duplicateOf: 'mlops.duplicate_of',
   /** On the parent run: the registered model and version its best trial became. */
   registeredModel: 'mlops.registered_model',
   registeredVersion: 'mlops.registered_version',
