@@ -27,6 +27,50 @@ function capturedLogger() {
   return { lines, logger: createLogger({ service: 'predictor', level: 'trace', destination: sink }) };
 }
 
+describe("refusals before any handler, in the scoring route's own error shape", () => {
+  it("when /invocations and /v2/…/infer are refused (wrong method, another site, no token), then MLflow's and Open Inference's error shapes answer; /predict keeps the native one", async () => {
+    t = await startTestServer({ model: fittedModel(), auth: { tokens: ['alpha-secret'] } });
+    const infer = '/v2/models/One_Customer_Classifier/infer';
+    const token = bearer('alpha-secret');
+    const refusals = [
+      ['GET', '/invocations', token, 405],
+      ['POST', '/invocations', { ...token, 'sec-fetch-site': 'cross-site' }, 403],
+      ['POST', '/invocations', {}, 401],
+      ['GET', infer, token, 405],
+      ['POST', infer, { ...token, 'sec-fetch-site': 'cross-site' }, 403],
+      ['POST', infer, {}, 401],
+      ['GET', '/predict', token, 405],
+      ['POST', '/predict', {}, 401],
+    ] as const;
+    const answers = [];
+    for (const [method, path, headers, status] of refusals) {
+      const answer = await call(t.base, method, path, method === 'GET' ? undefined : body, headers);
+      answers.push([path, answer.status, Object.keys(answer.json).sort().join(','), typeof answer.json.error]);
+      expect(answer.status, `${method} ${path}`).toBe(status);
+    }
+    expect(answers.map(([path, , keys, error]) => [path, keys, error])).toEqual([
+      ['/invocations', 'error_code,message', 'undefined'],
+      ['/invocations', 'error_code,message', 'undefined'],
+      ['/invocations', 'error_code,message', 'undefined'],
+      [infer, 'error', 'string'],
+      [infer, 'error', 'string'],
+      [infer, 'error', 'string'],
+      ['/predict', 'error', 'object'],
+      ['/predict', 'error', 'object'],
+    ]);
+    const wrongMethod = await call(t.base, 'GET', '/invocations', undefined, token);
+    expect([wrongMethod.json, wrongMethod.headers.get('allow')]).toEqual([
+      { error_code: 'BAD_REQUEST', message: 'GET is not allowed here; use POST' },
+      'POST',
+    ]);
+    const noToken = await call(t.base, 'POST', '/invocations', body);
+    expect([noToken.json.error_code, noToken.headers.get('www-authenticate')]).toEqual([
+      'UNAUTHENTICATED',
+      'Bearer realm="predictor"',
+    ]);
+  });
+});
+
 describe('bearer tokens', () => {
   it('when tokens are configured, then scoring and model routes need one of them; health and docs stay open', async () => {
     t = await startTestServer({ model: fittedModel(), auth: { tokens: ['alpha-secret', 'beta-secret'] } });

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, RequestListener } from 'node:http';
+import type { IncomingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { FeedbackUnavailable } from '../domain/feedback.js';
 import type { FeedbackSink, PredictionLog } from '../domain/ports.js';
 import { createAccessCheck } from './auth.js';
@@ -7,8 +7,9 @@ import { createHostGuard } from './host-guard.js';
 import type { HttpDeps } from './http-deps.js';
 import { createReadApp, NOT_FOUND_BODY } from './read-routes.js';
 import { createRequestIds } from './request-ids.js';
-import { matchRoute, originForm, UNMATCHED } from './routes.js';
+import { matchRoute, originForm, type RouteMatch, UNMATCHED } from './routes.js';
 import { handleScoring, sendReply } from './scoring-handler.js';
+import { SCORING_PROTOCOLS } from './scoring-protocols.js';
 
 const NO_LOG: PredictionLog = { record: () => undefined };
 const NO_MONITOR: FeedbackSink = {
@@ -51,35 +52,20 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     req.url = url;
     if (route.allowed !== undefined) {
       const message = `${req.method} is not allowed here; use ${route.allowed.join(' or ')}`;
-      sendReply(
-        res,
-        {
-          status: 405,
-          body: { error: { code: 'METHOD_NOT_ALLOWED', message } },
-          headers: { allow: route.allowed.join(', ') },
-        },
-        true,
-      );
+      refuse(res, route, { status: 405, code: 'METHOD_NOT_ALLOWED', message }, { allow: route.allowed.join(', ') });
       return;
     }
     if ((route.scoring !== undefined || route.forward !== undefined) && fromAnotherSite(req.headers)) {
       const message =
         'a web page of another site may not post here (Sec-Fetch-Site); call the predictor from a server or a script';
-      sendReply(res, { status: 403, body: { error: { code: 'FORBIDDEN', message } } }, true);
+      refuse(res, route, { status: 403, code: 'FORBIDDEN', message });
       return;
     }
     const caller = mayAccess(route.access, req.headers.authorization);
     if (caller === undefined) {
       const message = 'a valid bearer token is required: Authorization: Bearer <token>';
-      sendReply(
-        res,
-        {
-          status: 401,
-          body: { error: { code: 'UNAUTHENTICATED', message } },
-          headers: { 'www-authenticate': 'Bearer realm="predictor"' },
-        },
-        true,
-      );
+      const challenge = { 'www-authenticate': 'Bearer realm="predictor"' };
+      refuse(res, route, { status: 401, code: 'UNAUTHENTICATED', message }, challenge);
       return;
     }
     if (route.unmatched) {
@@ -102,6 +88,24 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     }
     readApp(req, res);
   };
+}
+
+/**
+ * Answers a refusal made before any handler, in the error shape of the path's scoring protocol (MLflow's on
+ * /invocations, Open Inference's on /v2/…/infer), the native one elsewhere; the connection is closed after it.
+ */
+function refuse(
+  res: ServerResponse,
+  route: RouteMatch,
+  problem: { status: number; code: string; message: string },
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const { status, code, message } = problem;
+  const reply =
+    route.errorShape === undefined
+      ? { status, body: { error: { code, message } } }
+      : SCORING_PROTOCOLS[route.errorShape].error(status, code, message);
+  sendReply(res, { ...reply, headers: { ...reply.headers, ...headers } }, true);
 }
 
 /**

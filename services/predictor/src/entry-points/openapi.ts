@@ -97,11 +97,9 @@ function scoringOperation(route: ScoringRoute) {
     requestBody: { required: true, content: { ...json(route.request), ...csv } },
     responses: {
       '200': { description: 'One prediction per row', content: json(route.response) },
-      ...errors(route.error, [400, 401, 413, 503, ...(route.moreErrors ?? [])]),
+      ...errors(route.error, [400, 401, 403, 413, 503, ...(route.moreErrors ?? [])]),
       // Node's server answers it before any route sees the request: always the native error shape.
       ...errors('Error', [408]),
-      // Refused before the protocol is known, as the 405: the native error shape too.
-      ...errors('Error', [403]),
     },
   };
 }

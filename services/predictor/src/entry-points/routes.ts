@@ -18,6 +18,8 @@ export interface RouteMatch {
   readonly params: { readonly [P in PathParam]?: string | undefined };
   /** Set when the path exists but not for this method: the methods it has (answer 405). */
   readonly allowed?: readonly string[];
+  /** Set for a scoring path, whatever the method: its protocol's error shape answers the refusals (405, 403, 401). */
+  readonly errorShape?: ScoringKind;
   /** Set when no route has the path (answer 404 here: nothing the table did not classify reaches a handler). */
   readonly unmatched?: true;
 }
@@ -81,7 +83,8 @@ function compile(spec: RouteSpec): Template {
 
 function withMethod(spec: RouteSpec, method: string, params: RouteMatch['params']): RouteMatch {
   const ok = method === spec.method || (spec.method === 'GET' && method === 'HEAD');
-  const base = { endpoint: spec.path, access: spec.access, params };
+  const shape = 'scoring' in spec ? { errorShape: spec.scoring } : {};
+  const base = { endpoint: spec.path, access: spec.access, params, ...shape };
   if (!ok) return { ...base, allowed: spec.method === 'GET' ? ['GET', 'HEAD'] : [spec.method] };
   if ('scoring' in spec) return { ...base, scoring: spec.scoring };
   return 'forward' in spec ? { ...base, forward: spec.forward } : base;

@@ -110,6 +110,9 @@ const MLFLOW_CODES: Readonly<Record<string, string>> = {
   TOO_MANY_ROWS: 'RESOURCE_EXHAUSTED',
   NO_MODEL: 'TEMPORARILY_UNAVAILABLE',
   INTERNAL: 'INTERNAL_ERROR',
+  FORBIDDEN: 'PERMISSION_DENIED',
+  // MLflow's codes have none for a wrong method; the message names the one to use.
+  METHOD_NOT_ALLOWED: 'BAD_REQUEST',
 };
 
 const openInference: ScoringProtocol = {
