@@ -1,17 +1,17 @@
 import { parseTuneRequest } from '@mlops/contracts';
 import { describe, expect, it } from 'vitest';
-import { claimTuningId, type IntakeDecision, markStored } from '../src/domain/intake.js';
+import { claimTuningId, type IntakeDecision, markGaveUp, markStored, markWorkDone } from '../src/domain/intake.js';
 import type { TrainerBus } from '../src/domain/ports.js';
 
-/** Tallies kept in memory: the request marks of each tuning id, no trial recorded. */
-function memoryTallies(): Pick<TrainerBus, 'tallies'> {
+/** Tallies kept in memory: the request marks of each tuning id, `recorded()` trials recorded for every id. */
+function memoryTallies(recorded: () => number = () => 0): Pick<TrainerBus, 'tallies'> {
   const marks = new Map<string, Set<string>>();
   return {
     tallies: {
       record: async () => {
         throw new Error('not used');
       },
-      recorded: async () => 0,
+      recorded: async () => recorded(),
       requests: async (id: string) => marks.get(id) ?? new Set(),
       markRequest: async (id: string, mark: string) => {
         marks.set(id, new Set([...(marks.get(id) ?? []), mark]));
@@ -54,5 +54,54 @@ describe('claiming a tuning id a request was stored under', () => {
     await markStored(bus, request);
     const repeat = await claimTuningId(bus, request, now + 3 * 24 * 3600_000);
     expect(repeat).toMatchObject({ decision: { accepted: true, tuningId: 'upgraded' }, store: false });
+  });
+});
+
+describe('claiming a tuning id whose stored request the worker gave up on', () => {
+  const now = Date.parse('2026-12-05T07:00:00Z');
+
+  /** A request stored once (claimed, then marked stored), as the intake leaves it. */
+  async function storedOnce(bus: Pick<TrainerBus, 'tallies'>) {
+    const request = accepted('b'.repeat(64));
+    await claimTuningId(bus, request, now);
+    await markStored(bus, request);
+    return request;
+  }
+
+  it('when every stored copy was given up and no trial recorded, then the request sent again is stored as the next copy, and only once per copy given up', async () => {
+    const bus = memoryTallies();
+    const request = await storedOnce(bus);
+    await markGaveUp(bus, 'upgraded', 7);
+    const second = await claimTuningId(bus, request, now + 60_000);
+    const whileSecondWaits = await claimTuningId(bus, request, now + 120_000);
+    await markGaveUp(bus, 'upgraded', 9);
+    const third = await claimTuningId(bus, request, now + 180_000);
+
+    expect([second, whileSecondWaits, third].map((c) => [c.decision.accepted, c.store, c.copy])).toEqual([
+      [true, true, 2],
+      [true, false, undefined],
+      [true, true, 3],
+    ]);
+  });
+
+  it('when a given-up tuning has trials recorded or was marked done, then the request sent again is not stored again', async () => {
+    let trials = 0;
+    const withTrials = memoryTallies(() => trials);
+    const request = await storedOnce(withTrials);
+    await markGaveUp(withTrials, 'upgraded', 7);
+    trials = 3; // queued before the worker gave up, and run
+    const done = memoryTallies();
+    await storedOnce(done);
+    await markGaveUp(done, 'upgraded', 7);
+    await markWorkDone(done, 'upgraded');
+
+    const claims = [
+      await claimTuningId(withTrials, request, now + 60_000),
+      await claimTuningId(done, request, now + 60_000),
+    ];
+    expect(claims.map((c) => [c.decision.accepted, c.store])).toEqual([
+      [true, false],
+      [true, false],
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsTrainerBus } from '../src/adapters/nats-bus.js';
 import type { TrainerConfig } from '../src/config.js';
+import { markGaveUp } from '../src/domain/intake.js';
 import { createTrainer } from '../src/service.js';
 import { testTrainerConfig } from './support/trainer-config.js';
 import { queuedWork } from './support/tuning-run.js';
@@ -126,4 +127,53 @@ describe.each(['queue', 'inline'] as const)('a tuning sent again after the dupli
     expect(await count(SUBJECTS.runStarted)).toBe(2);
     expect((await jsm.streams.info(STREAMS.trials.name)).state.last_seq).toBe(trialsBefore);
   }, 90_000);
+});
+
+describe('a tuning sent again after the worker gave up on it', () => {
+  let nats: NatsServerHandle;
+  let client: NatsConnection;
+  let jsm: JetStreamManager;
+  let dataDir: string;
+  let trainer: ReturnType<typeof createTrainer>;
+  let trainerBus: ReturnType<typeof natsTrainerBus>;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    dataDir = await mkdtemp(join(tmpdir(), 'repeat-given-up-'));
+    const config = testTrainerConfig(nats.url, dataDir, 'trainer-given-up');
+    const bus = await connectBus({ servers: nats.url, name: 'trainer-given-up', logger });
+    trainerBus = natsTrainerBus(bus, config);
+    // Only the intake: the stored requests stay on the queue, as a worker's given-up one stays in the stream.
+    const intakeOnly: typeof trainerBus = Object.create(trainerBus, {
+      consumeWork: { value: () => ({ stop: async () => {} }) },
+    });
+    trainer = createTrainer(config, { bus: intakeOnly, logger });
+    await trainer.start();
+    client = await connect({ servers: nats.url });
+    jsm = await jetstreamManager(client);
+  });
+  afterAll(async () => {
+    await client?.drain();
+    await trainer?.stop();
+    await nats?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('when the worker marked its stored request given up, then the same request sent again (inside the duplicate window) is stored again, once', async () => {
+    const body = JSON.stringify({ tuning_id: 'given-up-1', grid: { C: [0.1], solver: 'lbfgs' } });
+    const ask = () => requestReply(client, SUBJECTS.tuneRequested, body, { timeoutMs: 5000 });
+    const stored = () => storedFor(jsm, STREAMS.tuneRequests.name, SUBJECTS.tuningRequested, 'given-up-1');
+    expect(await ask()).toMatchObject({ status: 'accepted' });
+    const beforeGivingUp = [await ask(), await stored()];
+    await markGaveUp(trainerBus, 'given-up-1', 1);
+    const again = [await ask(), await stored()];
+    const waiting = [await ask(), await stored()];
+
+    const accepted = { status: 'accepted', tuning_id: 'given-up-1', trial_count: 1 };
+    expect([beforeGivingUp, again, waiting]).toEqual([
+      [accepted, 1],
+      [accepted, 2],
+      [accepted, 2],
+    ]);
+  }, 60_000);
 });

@@ -108,8 +108,9 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus
     async publishEvent(subject, data, key) {
       await bus.publishEvent(subject, data, { key });
     },
-    async storeTuning(work) {
-      const ack = await bus.publishEvent(SUBJECTS.tuningRequested, work, { key: work.tuning_id });
+    async storeTuning(work, copy) {
+      const key = copy === undefined ? work.tuning_id : `${work.tuning_id}~${copy}`;
+      const ack = await bus.publishEvent(SUBJECTS.tuningRequested, work, { key });
       if (!ack.duplicate) return { stored: true };
       // A duplicate's ack names the sequence of the message stored first (0 when the server could not say).
       const holder = ack.seq > 0 ? await bus.storedEvent(SUBJECTS.tuningRequested, ack.seq) : undefined;
@@ -121,7 +122,10 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus
         CONSUMERS.trainer,
         {
           [SUBJECTS.tuningRequested]: (event, message) =>
-            handle(event.data, () => message.working(), { lastAttempt: message.deliveryCount >= WORK_MAX_DELIVER }),
+            handle(event.data, () => message.working(), {
+              lastAttempt: message.deliveryCount >= WORK_MAX_DELIVER,
+              streamSequence: message.streamSequence,
+            }),
         },
         { concurrency: 1, ackWaitMs: WORK_ACK_WAIT_MS, maxDeliver: WORK_MAX_DELIVER },
       );

@@ -49,6 +49,8 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
 export interface TuningIdClaim {
   readonly decision: IntakeDecision;
   readonly store: boolean;
+  /** Set when the request is stored again after the worker gave up on every stored copy: the copy's number. */
+  readonly copy?: number;
 }
 
 /**
@@ -82,7 +84,8 @@ export async function claimTuningId(
 
 /**
  * A request accepted before under its id: accepted without being stored again once it was stored (or its tuning ran,
- * as marked before stored requests were), refused when another request under the id was stored, else stored.
+ * as marked before stored requests were), refused when another request under the id was stored, else stored. A
+ * stored request the worker gave up on (dead-lettered) before any trial was recorded is stored again as a new copy.
  */
 async function repeatClaim(
   bus: Pick<TrainerBus, 'tallies'>,
@@ -91,10 +94,35 @@ async function repeatClaim(
   prints: readonly string[],
 ): Promise<TuningIdClaim> {
   const stored = earlier.filter((mark) => mark.startsWith(STORED));
-  if (prints.some((p) => stored.includes(storedMark(p)))) return { decision, store: false };
+  if (prints.some((p) => stored.includes(storedMark(p)))) return await againIfGivenUp(bus, decision, earlier);
   if (stored.length > 0) return { decision: taken(decision.tuningId, ANOTHER_ACCEPTED), store: true };
   const ran = earlier.includes(WORK_DONE) || (await bus.tallies.recorded(decision.tuningId)) > 0;
   return { decision, store: !ran };
+}
+
+/**
+ * A stored request sent again: stored again as copy N+1 (marked first) only when the worker gave up on all N copies
+ * stored so far and recorded no trial of them; otherwise it is running, waiting or done, and is not stored again.
+ */
+async function againIfGivenUp(
+  bus: Pick<TrainerBus, 'tallies'>,
+  decision: IntakeDecision & { accepted: true },
+  earlier: readonly string[],
+): Promise<TuningIdClaim> {
+  const copies = 1 + earlier.filter((mark) => mark.startsWith(COPY)).length;
+  const givenUp = earlier.filter((mark) => mark.startsWith(GAVE_UP)).length;
+  if (givenUp < copies || earlier.includes(WORK_DONE)) return { decision, store: false };
+  if ((await bus.tallies.recorded(decision.tuningId)) > 0) return { decision, store: false };
+  await bus.tallies.markRequest(decision.tuningId, `${COPY}${copies + 1}`);
+  return { decision, store: true, copy: copies + 1 };
+}
+
+/**
+ * Marks a stored copy of the tuning's request (by its stream sequence) given up by the worker, on its last delivery:
+ * the request sent again is stored again, once every stored copy was given up.
+ */
+export async function markGaveUp(bus: Pick<TrainerBus, 'tallies'>, tuningId: string, streamSequence: number) {
+  await bus.tallies.markRequest(tuningId, `${GAVE_UP}${streamSequence}`);
 }
 
 /** Marks an accepted request as stored on the work queue: sent again under its id, it is not stored again. */
@@ -152,6 +180,10 @@ function storedMark(print: string): string {
 
 /** The mark of a tuning the worker finished with. */
 const WORK_DONE = 'done';
+
+/** Marks of a stored copy the worker gave up on (`gave-up-<stream sequence>`), and of copies stored again (`copy-<n>`). */
+const GAVE_UP = 'gave-up-';
+const COPY = 'copy-';
 
 function taken(tuningId: string, what: string): IntakeDecision {
   const message = `already taken: ${what} (ids are kept 7 days); choose another id to run a new tuning (the earlier one is unaffected)`;

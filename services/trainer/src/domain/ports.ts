@@ -19,12 +19,13 @@ export interface TrainerBus {
   provision(): Promise<void>;
   readonly publishEvent: PublishEvent;
   /**
-   * Stores an accepted request on the work queue under its tuning id. When JetStream already held one under that id
-   * (inside its duplicate window) nothing new is stored, and `holder` is the request stored then (undefined when it
-   * cannot be read back).
+   * Stores an accepted request on the work queue under its tuning id (and `copy`, for a request stored again after
+   * the worker gave up on it). When JetStream already held one under that key (inside its duplicate window) nothing
+   * new is stored, and `holder` is the request stored then (undefined when it cannot be read back).
    */
   storeTuning(
     work: TuningRequested['data'],
+    copy?: number,
   ): Promise<{ stored: true } | { stored: false; holder: TuneRequest | undefined }>;
   /**
    * Answers `tune.requested` (core request/reply); a message without reply subject is handled all the same.
@@ -76,6 +77,8 @@ export interface DatasetSnapshots {
 export interface WorkDelivery {
   /** No delivery is left after this one: a handler error now dead-letters the tuning. */
   readonly lastAttempt: boolean;
+  /** Where the request is stored: one stored copy of it among others of the same tuning. */
+  readonly streamSequence: number;
 }
 
 /** What a trial handler knows of its delivery. */

@@ -110,7 +110,7 @@ async function record(bus: TrainerBus, claim: TuningIdClaim, asSent: TuneRequest
       requested_at: new Date().toISOString(),
       request: decision.request,
     };
-    const outcome = await bus.storeTuning(work);
+    const outcome = await bus.storeTuning(work, claim.copy);
     if (outcome.stored) {
       await markStored(bus, decision);
       return decision;

@@ -1,7 +1,7 @@
 import { SUBJECTS, type TuningRequested } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
-import { limitProblems, markWorkDone, rejection, workDone } from '../domain/intake.js';
+import { limitProblems, markGaveUp, markWorkDone, rejection, workDone } from '../domain/intake.js';
 import type { TrainerBus } from '../domain/ports.js';
 import { openTuning, runTuning } from '../domain/tuning.js';
 import { closingPorts } from './trials.js';
@@ -25,7 +25,8 @@ export type CsvLoaderOf = (tuning: TuningInHand) => CsvLoader;
  * Consumes `tuning.requested` one tuning at a time: builds the data set, publishes tuning.started, then queues one
  * `trial.requested` per trial (mode `queue`) or runs every trial here (mode `inline`). A data set that cannot be
  * used is refused as tune.rejected, before anything else is published. A tuning the worker finished with is marked
- * done, and its request delivered again after JetStream's duplicate window (or a copy of it) is not run again.
+ * done, and its request delivered again after JetStream's duplicate window (or a copy of it) is not run again; one it
+ * gives up on (its last delivery failed) is marked so, and the request sent again is stored and run again.
  */
 export function startWorker(bus: TrainerBus, loaderOf: CsvLoaderOf, logger: Logger, mode: TrialMode) {
   return bus.consumeWork(async (work, heartbeat, delivery) => {
@@ -34,10 +35,21 @@ export function startWorker(bus: TrainerBus, loaderOf: CsvLoaderOf, logger: Logg
       log.info('tuning already queued or run: its request delivered again is not run again');
       return;
     }
-    await workOn(bus, work, { log, heartbeat, loadCsv: loaderOf({ log, lastAttempt: delivery.lastAttempt }) }, mode);
+    const loadCsv = loaderOf({ log, lastAttempt: delivery.lastAttempt });
+    await workOn(bus, work, { log, heartbeat, loadCsv }, mode).catch(async (err: unknown) => {
+      if (delivery.lastAttempt) await givenUp(bus, work.tuning_id, delivery.streamSequence, log);
+      throw err;
+    });
     // Unmarked, only a delivery after the duplicate window would run it again: not worth failing a finished tuning.
     await markWorkDone(bus, work.tuning_id).catch((err: unknown) => log.warn({ err }, 'tuning not marked done'));
   });
+}
+
+/** Marks a tuning's request given up (it is dead-lettered next): sent again, it is stored and run again. */
+async function givenUp(bus: TrainerBus, tuningId: string, streamSequence: number, log: Logger): Promise<void> {
+  await markGaveUp(bus, tuningId, streamSequence).catch((err: unknown) =>
+    log.warn({ err }, 'tuning not marked given up: its request sent again is answered accepted but not run'),
+  );
 }
 
 /** What working on one tuning needs besides the bus. */
