@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { createMonitorMetrics } from '../src/adapters/metrics.js';
 import { loadConfig } from '../src/config.js';
 import { Monitor, type MonitorDeps } from '../src/domain/monitor.js';
-import type { MonitorAnnouncer, VersionFiles } from '../src/domain/ports.js';
+import type { MonitorAnnouncer, VersionFiles, VersionFilesSource } from '../src/domain/ports.js';
 import type { PredictionBatch } from '../src/domain/prediction-batch.js';
+import { columnsWindow } from './support/drift-window.js';
 
 const logger = createLogger({ service: 'performance-gauges-test', level: 'silent' });
 const CONFIG_ENV = { MONITOR_WINDOW_ROWS: '100', MONITOR_RETRAIN: 'false' };
@@ -21,11 +22,15 @@ const FILES: VersionFiles = {
 };
 
 /** A monitor on a clock the test moves, with real gauges and an announcer that takes everything. */
-function monitorAt(clock: { ms: number }, env: Record<string, string> = {}) {
+function monitorAt(
+  clock: { ms: number },
+  env: Record<string, string> = {},
+  files: VersionFilesSource = { load: async () => FILES },
+) {
   const metrics = createMonitorMetrics();
   const announce = new Proxy({}, { get: () => async () => undefined }) as unknown as MonitorAnnouncer;
   const deps = {
-    files: { load: async () => FILES },
+    files,
     announce,
     runs: undefined,
     metrics,
@@ -100,6 +105,42 @@ describe('live performance gauges', () => {
     await monitor.tick();
 
     expect(await coverage()).toBeUndefined();
+  });
+
+  it('when versions whose files cannot be loaded have no row kept, then the minute sweeps load none of them, and a version whose rows leave the join has its gauge samples removed and is not loaded again', async () => {
+    const clock = { ms: Date.parse('2026-12-04T10:00:00Z') };
+    const loads: string[] = [];
+    const files: VersionFilesSource = {
+      load: async (_model, version) => {
+        loads.push(version);
+        throw new Error(`version ${version} was deleted from MLflow`);
+      },
+    };
+    const { monitor, metrics } = monitorAt(clock, { MONITOR_HORIZON_SECONDS: '600' }, files);
+    const coverage = () => coverageOf(metrics);
+    for (const version of ['old-1', 'old-2']) monitor.rememberWindow(columnsWindow([], { version }));
+    monitor.showRestored();
+    await monitor.onPrediction(logged('a', 1, clock.ms), { ack: async () => undefined });
+    await monitor.tick();
+    expect(await coverage(), 'no label of the 100 rows kept').toBe(0);
+    for (let minute = 1; minute <= 10; minute++) {
+      clock.ms += 60_000;
+      await monitor.tick();
+    }
+    expect(await coverage(), 'request a is still kept').toBe(0);
+    clock.ms += 60_000; // request a is past the 10-minute horizon: no row of version 1 is kept
+    await monitor.tick();
+    expect(await coverage()).toBeUndefined();
+    const loadsWhenLeft = loads.length;
+    for (let minute = 1; minute <= 5; minute++) {
+      clock.ms += 60_000;
+      await monitor.tick();
+    }
+
+    expect(loads.filter((version) => version.startsWith('old-'))).toEqual([]);
+    expect(loads.length, 'version 1 is not loaded once its rows are gone').toBe(loadsWhenLeft);
+    const whileKept = loads.filter((version) => version === '1').length;
+    expect(whileKept, 'its first window, then at most a load a minute while kept').toBeLessThanOrEqual(11);
   });
 
   it('when labels come one batch after another, then performance is judged at once, then at most once a second', async () => {

@@ -65,8 +65,9 @@ const MLFLOW_MAX_PENDING = 32;
 /** An automatic retrain trigger of one version is weighed at most this often (each weighing scans the label join). */
 const RETRAIN_CHECK_MS = 1000;
 /**
- * Every version's performance gauges are shown from a fresh pass at least this often, with no window or label coming:
- * predictions leave the live window as time passes (its coverage and metrics move while the traffic has stopped).
+ * The performance gauges of every version with rows in the join are shown from a fresh pass at least this often, with
+ * no window or label coming: predictions leave the live window as time passes (its coverage and metrics move while the
+ * traffic has stopped).
  */
 const GAUGES_SWEEP_MS = 60_000;
 
@@ -99,8 +100,10 @@ export class Monitor {
    * value up to PERFORMANCE_REFRESH_MS old, and traffic may stop right after it; a restart shows none until then).
    */
   private readonly gaugesDue = new Map<string, number>();
-  /** When every shown version's gauges were last scheduled for a fresh pass (see GAUGES_SWEEP_MS). */
+  /** When every kept version's gauges were last scheduled for a fresh pass (see GAUGES_SWEEP_MS). */
   private gaugesSweptAtMs = Number.NEGATIVE_INFINITY;
+  /** Versions whose performance gauges were set since their rows last left the join: each gets a last pass then. */
+  private readonly gauged = new Set<string>();
   /** Per version, when labels last had its performance judged, and when labels that came since will be. */
   private readonly judgedAt = new Map<string, number>();
   private readonly judgeDue = new Map<string, number>();
@@ -229,7 +232,7 @@ export class Monitor {
         this.judgedAt.set(key, now);
         await this.judgePerformance(key);
       }
-      this.sweepGauges(now);
+      await this.sweepGauges(now);
       for (const [key, dueAtMs] of [...this.gaugesDue]) {
         if (dueAtMs > now) continue;
         this.gaugesDue.delete(key);
@@ -359,6 +362,7 @@ export class Monitor {
     await this.announceDriftEpisode(window, drift.datasetDrift, drift.drifted, drift.driftShare, checkpoint);
     const performance = this.watch.of(window.key, reference);
     await this.watch.announce(window.model, window.version, performance, checkpoint);
+    this.gauged.add(window.key);
     const data: MonitorWindowData = {
       model: window.model,
       version: window.version,
@@ -468,6 +472,7 @@ export class Monitor {
     const [model, version] = splitKey(key);
     const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
     await this.watch.announce(model, version, this.watch.of(key, reference), this.book.checkpoint(key));
+    this.gauged.add(key);
     this.considerRetrain(model, version, reference, null);
   }
 
@@ -643,11 +648,33 @@ export class Monitor {
       this.served.set(batch.model, { version: batch.version, atMs: latest });
   }
 
-  /** Every GAUGES_SWEEP_MS, schedules a fresh pass of the gauges of every version a window was shown for. */
-  private sweepGauges(now: number): void {
+  /**
+   * Every GAUGES_SWEEP_MS, schedules a fresh pass of the gauges of every version with rows in the join, and gives each
+   * version whose gauges were set and whose rows have all left the join since a last pass at once (its samples
+   * removed). Only kept versions are swept: a version long gone is neither loaded nor retried every minute.
+   */
+  private async sweepGauges(now: number): Promise<void> {
     if (now - this.gaugesSweptAtMs < GAUGES_SWEEP_MS) return;
     this.gaugesSweptAtMs = now;
-    for (const key of this.lastWindows.keys()) if (!this.gaugesDue.has(key)) this.gaugesDue.set(key, now);
+    const kept = new Set(this.join.versions().map((v) => versionKey(v.model, v.version)));
+    for (const key of kept) if (!this.gaugesDue.has(key)) this.gaugesDue.set(key, now);
+    for (const key of [...this.gauged]) {
+      if (kept.has(key)) continue;
+      this.gauged.delete(key);
+      this.gaugesDue.delete(key);
+      await this.showWithoutRows(key);
+    }
+  }
+
+  /**
+   * Sets the gauges of a version with no row left: nothing to score, so its files are not loaded for it (a reference
+   * already read or being read is used, for its training figures; otherwise none).
+   */
+  private async showWithoutRows(key: string): Promise<void> {
+    const [model, version] = splitKey(key);
+    const loaded = this.references.get(key) ?? Promise.reject(new Error('no row of the version is kept'));
+    const reference = await loaded.catch((err: unknown) => unavailable(err));
+    this.watch.show(model, version, reference);
   }
 
   /** Sets a version's performance gauges from a fresh pass, as a window would (a replaced version never degraded). */
@@ -655,6 +682,7 @@ export class Monitor {
     const [model, version] = splitKey(key);
     const reference = await this.referenceOf(model, version).catch((err: unknown) => unavailable(err));
     this.watch.show(model, version, reference);
+    this.gauged.add(key);
   }
 
   private referenceOf(model: string, version: string): Promise<VersionReference> {
