@@ -97,18 +97,28 @@ export function hostAllowed(allowed: AllowedHosts, host: string | undefined): bo
   if (allowed.any || host === undefined || host === '') return true;
   const found = hostOf(host);
   if (found === undefined) return false;
-  const listed = allowed.entries.some(
-    (entry) => entry.name === found.name && (entry.port === undefined || entry.port === found.port),
-  );
+  const listed = allowed.entries.some((entry) => entry.name === found.name && portMatches(entry.port, found.port));
   return listed || (allowed.addressesAndShortNames && notRebindable(found.name));
 }
 
-/** A Host value's name (lower case, IPv6 as browsers send it) and port (80 when it has none); undefined if malformed. */
-function hostOf(host: string): { name: string; port: number } | undefined {
+/**
+ * Whether an entry's port takes a Host's. A Host without a port is the scheme's default: 80, or 443 behind a proxy
+ * that ends TLS (the predictor cannot tell which), so it matches entries for either.
+ */
+function portMatches(entryPort: number | undefined, hostPort: number | undefined): boolean {
+  if (entryPort === undefined) return true;
+  return hostPort === undefined ? entryPort === 80 || entryPort === 443 : entryPort === hostPort;
+}
+
+/**
+ * A Host value's name (lower case, IPv6 as browsers send it, without the trailing dot of a fully qualified name) and
+ * port (undefined when it has none); undefined if malformed.
+ */
+function hostOf(host: string): { name: string; port: number | undefined } | undefined {
   const [, raw, port] = HOST_VALUE.exec(host) ?? [];
   if (raw === undefined) return undefined;
-  const name = raw.startsWith('[') ? canonicalIPv6(raw) : raw.toLowerCase();
-  return name === '' ? undefined : { name, port: port === undefined ? 80 : Number(port) };
+  const name = raw.startsWith('[') ? canonicalIPv6(raw) : raw.toLowerCase().replace(/(?<=[^.])\.$/, '');
+  return name === '' ? undefined : { name, port: port === undefined ? undefined : Number(port) };
 }
 
 /** An IP address or a name without a dot: no page of another site can have one through DNS rebinding. */

@@ -82,7 +82,7 @@ export const configSchema = z
       .default('')
       .superRefine(checkAllowedHosts)
       .describe(
-        'Comma-separated Host header values the HTTP server answers, against DNS rebinding (a web page whose name was made to point at this address); others get 403 on every route. Each a host name or IP address (IPv6 in brackets), alone or with `:*` for any port, or with `:port` for one; `*` alone allows every Host. Unset (or empty): `localhost`, `127.0.0.1`, `[::1]` and PREDICTOR_HOST, any port; when PREDICTOR_HOST is not loopback (0.0.0.0 in containers), also every IP address and every name without a dot (compose service names such as `predictor:8080`). A list replaces that default: keep `127.0.0.1` in it for health checks that call it. A request without Host (HTTP/1.0, as HAProxy checks) is answered: browsers always send one',
+        'Comma-separated Host header values the HTTP server answers, against DNS rebinding (a web page whose name was made to point at this address); others get 403 on every route. Each a host name or IP address (IPv6 in brackets), alone or with `:*` for any port, or with `:port` for one (a Host without a port, as a browser or a proxy ending TLS sends it, matches `:80` and `:443`; a trailing dot is ignored); `*` alone allows every Host. Unset (or empty): `localhost`, `127.0.0.1`, `[::1]` and PREDICTOR_HOST, any port; when PREDICTOR_HOST is not loopback (0.0.0.0 in containers), also every IP address and every name without a dot (compose service names such as `predictor:8080`). A list replaces that default: keep `127.0.0.1` in it for health checks that call it. A request without Host (HTTP/1.0, as HAProxy checks) is answered: browsers always send one',
       ),
     PREDICTOR_AUTH_TOKENS: z
       .string()

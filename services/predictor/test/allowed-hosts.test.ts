@@ -145,6 +145,36 @@ describe('the Host check (DNS rebinding)', () => {
     }
   });
 
+  it('when PREDICTOR_ALLOWED_HOSTS lists a name on port 443 or 80, then its Host without a port (a proxy ending TLS, a browser) and with the trailing dot of a fully qualified name is answered', async () => {
+    const allowed = loadConfig({ PREDICTOR_ALLOWED_HOSTS: 'api.example.com:443, web.example.com:80' });
+    const p = await serve(allowed.allowedHosts);
+    const answered = [
+      'api.example.com',
+      'api.example.com.',
+      'api.example.com:443',
+      'web.example.com',
+      'web.example.com.:80',
+    ];
+    const refused = ['api.example.com:8443', 'api.example.com..', 'web.example.com:443', 'example.com'];
+
+    for (const host of answered) expect(await statuses(p.base, host), host).toEqual([200, 200, 202, 200]);
+    for (const host of refused) expect(await statuses(p.base, host), host).toEqual([403, 403, 403, 403]);
+  });
+
+  it("when a foreign Host asks /invocations or /v2/…/infer, then the 403 comes in that protocol's error shape", async () => {
+    const p = await serve();
+    const infer = await ask(p.base, 'POST', '/v2/models/One_Customer_Classifier/infer', 'attacker.example', '{}');
+    const invocations = await ask(p.base, 'POST', '/invocations', 'attacker.example', '{}');
+
+    expect([infer.status, typeof infer.json.error, invocations.status, invocations.json.error_code]).toEqual([
+      403,
+      'string',
+      403,
+      'PERMISSION_DENIED',
+    ]);
+    expect(invocations.json.message).toContain('PREDICTOR_ALLOWED_HOSTS');
+  });
+
   it('when PREDICTOR_ALLOWED_HOSTS is *, then a Host the default refuses is answered', async () => {
     const strict = await serve();
     const refused = await statuses(strict.base, 'attacker.example:8080');

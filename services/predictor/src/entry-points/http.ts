@@ -43,7 +43,11 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
     const done = deps.metrics.startRequest(route.endpoint);
     // A client that left before any answer is counted as 499 (nginx's "client closed request"), not as 200.
     res.once('close', () => done(res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST));
-    if (refusedHost(req, res)) return;
+    const foreignHost = refusedHost(req);
+    if (foreignHost !== undefined) {
+      refuse(res, route, foreignHost);
+      return;
+    }
     if (url === undefined) {
       const message = 'the request target must be a path such as /predict (no fragment)';
       sendReply(res, { status: 400, body: { error: { code: 'BAD_REQUEST', message } } }, true);
@@ -91,8 +95,9 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
 }
 
 /**
- * Answers a refusal made before any handler, in the error shape of the path's scoring protocol (MLflow's on
- * /invocations, Open Inference's on /v2/…/infer), the native one elsewhere; the connection is closed after it.
+ * Answers a refusal made before any handler (a foreign Host, a wrong method, another site's page, no token), in the
+ * error shape of the path's scoring protocol (MLflow's on /invocations, Open Inference's on /v2/…/infer), the native
+ * one elsewhere; the connection is closed after it.
  */
 function refuse(
   res: ServerResponse,
