@@ -269,6 +269,23 @@ describe('prediction ids and limits across protocols', () => {
     expect(response.json.message).toMatch(message);
   });
 
+  it('when a CSV body holds bytes that are not UTF-8 (a Latin-1 header), then 400 names the byte and where, not a missing column; a real U+FFFD is read', async () => {
+    const latin1 = Buffer.concat([Buffer.from('f0,f1,f2,caf'), Buffer.from([0xe9]), Buffer.from('\n1,2,3,4\n')]);
+    const post = (body: Uint8Array) =>
+      fetch(`${t.base}/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body });
+    const refused = await post(latin1);
+    const replacement = await post(Buffer.from('f0,f1,f2,caf\uFFFD\n1,2,3,4\n', 'utf8'));
+
+    expect([refused.status, await refused.json()]).toEqual([
+      400,
+      {
+        error_code: 'BAD_REQUEST',
+        message: 'the CSV body:1: byte 0xe9 after "f0,f1,f2,caf" is not UTF-8: save the file as UTF-8',
+      },
+    ]);
+    expect(replacement.status).toBe(200);
+  });
+
   it('when CSV has a bad cell or lacks a column, then MLflow answers 400 naming it', async () => {
     const bad = await call('POST', '/invocations', 'f0,f1,f2\n1,x,3\n', 'text/csv');
     expect(bad.json.message).toMatch(/CSV row 1, column "f1"/);

@@ -1,6 +1,7 @@
-import type { DenseMatrix } from '@mlops/ml';
+import { type DenseMatrix, decodeCsvBytes } from '@mlops/ml';
 import type { Scored } from '../domain/scoring.js';
 import type { ScoringLimits } from '../domain/scoring-rules.js';
+import { BadScoringRequest } from '../domain/scoring-rules.js';
 import type { ServedModel } from '../domain/served-model.js';
 import { notJsonMessage, readsAsJson } from './json-content-type.js';
 import type { ScoringKind } from './route-table.js';
@@ -194,9 +195,24 @@ function mlflowJsonRows(served: ServedModel, body: Buffer, limits: ScoringLimits
 }
 
 function mlflowCsvRows(served: ServedModel, body: Buffer, limits: ScoringLimits): ParsedRequest {
-  const text = body.toString('utf8');
+  const text = csvBodyText(body);
   if (served.table === undefined) return { X: parseMlflowCsv(text, served.featureNames, limits) };
   return encodeTable(served.table, (columns) => csvTable(text, columns, limits));
+}
+
+/**
+ * A CSV body as text: UTF-8, as pandas reads it. Bytes that are not UTF-8 are refused naming the first one (they
+ * would otherwise become U+FFFD and the column that holds them "missing"); the strict check runs only when the
+ * lenient decoding met one.
+ */
+function csvBodyText(body: Buffer): string {
+  const text = body.toString('utf8');
+  if (!text.includes('\uFFFD')) return text;
+  try {
+    return decodeCsvBytes(body, 'the CSV body');
+  } catch (err) {
+    throw new BadScoringRequest((err as Error).message, 400, { cause: err });
+  }
 }
 
 /** The protocol behind each scoring route. */
