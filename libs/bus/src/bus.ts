@@ -223,7 +223,9 @@ function createBus(
     handler: (m: BusMessage) => Promise<void>,
     consumeOptions: ConsumeOptions = {},
   ) => {
-    const restoreDeadLetters = () => whileClusterSettles(() => ensureStream(jsm, DEAD_LETTER_STREAM, replicas));
+    // One attempt, no settle loop (30 s of retried timeouts while NATS is away): a failed dead letter is tried again
+    // with its message anyway, and a stopping consumer must not wait for it.
+    const restoreDeadLetters = () => ensureStream(jsm, DEAD_LETTER_STREAM, replicas);
     const handle = await startConsuming(js, stream, durable, handler, { ...consumeOptions, restoreDeadLetters }, log);
     handles.push(handle);
     return handle;

@@ -202,7 +202,10 @@ async function logNotifications(messages: ConsumerMessages, log: BusLogger): Pro
 
 type HandleOptions = ConsumeOptions & {
   readonly signal: AbortSignal;
-  /** Creates DEAD_LETTERS again when a dead letter could not be stored (the stream deleted since the start). */
+  /**
+   * Creates DEAD_LETTERS again when a dead letter could not be stored (the stream deleted since the start): one bounded
+   * attempt, not awaited past the loop's stop.
+   */
   readonly restoreDeadLetters?: () => Promise<void>;
 };
 
@@ -264,11 +267,9 @@ async function giveUp(js: JetStreamClient, m: JsMsg, verdict: Verdict, options: 
       return;
     } catch (err) {
       const failed = { ...context, err, retry_in_ms: verdict.delay };
-      await options
-        .restoreDeadLetters?.()
-        .catch((restoreErr: unknown) =>
-          log.error({ ...context, err: restoreErr }, 'dead-letter stream could not be created again'),
-        );
+      await restoreUnlessStopping(options, (restoreErr) =>
+        log.error({ ...context, err: restoreErr }, 'dead-letter stream could not be created again'),
+      );
       if (verdict.lastDelivery && !options.signal.aborted) {
         log.error(failed, 'dead-letter publish failed: message kept unacknowledged (last delivery), trying again');
         await sleep(verdict.delay, undefined, { signal: options.signal }).catch(() => undefined);
@@ -278,6 +279,29 @@ async function giveUp(js: JetStreamClient, m: JsMsg, verdict: Verdict, options: 
       log.error(failed, verdict.lastDelivery ? NAKED_SPENT : NAKED);
       return;
     }
+  }
+}
+
+/**
+ * Creates the dead-letter stream again, waiting for it only until the loop stops: a stop never waits on it (NATS away,
+ * its requests time out), and none is started once stopping (the message is nak'ed then, whatever it would do).
+ */
+async function restoreUnlessStopping(options: HandleOptions, onError: (err: unknown) => void): Promise<void> {
+  if (options.restoreDeadLetters === undefined || options.signal.aborted) return;
+  await untilAborted(options.restoreDeadLetters().catch(onError), options.signal);
+}
+
+/** Waits for `work`, or only until `signal` aborts (`work` then goes on alone, unwatched: it must not reject). */
+async function untilAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  let onAbort = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
