@@ -1,5 +1,4 @@
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_NAME } from '@mlops/contracts';
 import {
   fetchRefusesPort,
@@ -8,13 +7,14 @@ import {
   LocalStackError,
   SupervisorError,
   startLocalStack,
+  UnusableDirError,
 } from '@mlops/local-stack';
 import type { MlflowClient } from '@mlops/mlflow';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { integerOption, stringOptions } from '../options.js';
+import { integerOption, parseFlags, stringOptions } from '../options.js';
 import { shellWord } from '../shell-word.js';
-import { defaultDataDir } from '../stack-defaults.js';
+import { DATA_DIR_VARIABLE, defaultDataDir } from '../stack-defaults.js';
 import { statusClient } from '../status/registry.js';
 import { tuneCommand } from './tune.js';
 import { clearPendingTuning, defaultTuningId, PENDING_TUNING_FILE, recordPendingTuning } from './up-default-tuning.js';
@@ -42,7 +42,7 @@ const MAX_PORT = 65_535;
 
 /** `mlops up`: the local stack, in the foreground. */
 export async function upCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       ...stringOptions(FLAGS),
@@ -59,7 +59,7 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const stack = await startStack(values, ports, io, interrupt).catch((err: unknown) => {
       if (interrupt.signalled()) return undefined; // the services got the terminal's Ctrl-C too
-      throw startFailure(err);
+      throw startFailure(err, values, io);
     });
     if (stack === undefined || interrupt.signalled()) {
       await stopStack(io, stack);
@@ -71,10 +71,25 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** A part that could not start (missing binary, port taken, exited, never ready): one line, exit code 1. */
-function startFailure(err: unknown): unknown {
+/**
+ * A data directory that cannot be made or used (a file in the way, no permission): a usage error, exit code 2. A part
+ * that could not start (missing binary, port taken, exited, never ready): one line, exit code 1.
+ */
+function startFailure(err: unknown, values: UpValues, io: CliIo): unknown {
+  if (err instanceof UnusableDirError) return dataDirRefusal(err, values, io);
   if (!(err instanceof LocalStackError || err instanceof SupervisorError)) return err;
   return new UsageError(`the stack did not start: ${err.message}`, 1, { cause: err });
+}
+
+/** The data directory (or a directory the stack makes in it) cannot be used: why, and what to give instead. */
+function dataDirRefusal(err: UnusableDirError, values: UpValues, io: CliIo): UsageError {
+  const dataDir = dataDirOf(values, io);
+  const why = err.path === dataDir ? err.reason : err.message;
+  const fromVariable = values['data-dir'] === undefined && (io.env[DATA_DIR_VARIABLE] ?? '') !== '';
+  const instead = fromVariable
+    ? `set ${DATA_DIR_VARIABLE} to another directory, or give --data-dir`
+    : 'choose another --data-dir';
+  return new UsageError(`cannot use ${dataDir} as the data directory: ${why}: ${instead}`, 2, { cause: err });
 }
 
 export type UpValues = { [K in (typeof FLAGS)[number]]?: string | undefined } & {

@@ -1,7 +1,7 @@
 /** `@mlops/local-stack`: how nats-server, MLflow and the services are started and kept running — by `mlops up` and by the tests. */
 
 export { FETCH_BAD_PORTS, fetchRefusesPort, SupervisorError } from '@mlops/supervisor';
-export { LocalStackError } from './errors.js';
+export { LocalStackError, UnusableDirError } from './errors.js';
 export { pidAlive, probeHealth } from './health.js';
 export type { KeeperOptions, Restartable } from './keeper.js';
 export { ProcessKeeper } from './keeper.js';

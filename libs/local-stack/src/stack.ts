@@ -434,7 +434,8 @@ const TRACKER_CONCURRENCY = 4;
 /**
  * The services' environment: `base` with the stack's addresses, and a fixed PREDICTOR_INSTANCE unless `base` sets one
  * (even empty): the predictor's durable consumer stays `predictor-predictor` whatever port it gets (with port 0 its
- * default name changes at every start, and each old consumer lingered with the events it missed).
+ * default name changes at every start, and each old consumer lingered with the events it missed). TRACKER_CONCURRENCY
+ * is the stack's own unless `base` gives a value: an empty one (an .env template's `TRACKER_CONCURRENCY=`) is unset.
  */
 export function serviceEnv(
   base: NodeJS.ProcessEnv,
@@ -451,6 +452,6 @@ export function serviceEnv(
     PREDICTOR_PORT: String(ports.predictor),
     PREDICTOR_MODEL_POLL_MS: '10000',
     PREDICTOR_INSTANCE: base.PREDICTOR_INSTANCE ?? 'predictor',
-    TRACKER_CONCURRENCY: base.TRACKER_CONCURRENCY ?? String(TRACKER_CONCURRENCY),
+    TRACKER_CONCURRENCY: base.TRACKER_CONCURRENCY || String(TRACKER_CONCURRENCY), // empty: the tracker refuses it
   };
 }

@@ -15,4 +15,13 @@ describe('serviceEnv', () => {
     const names = ['eu-1', ''].map((name) => envOf({ PREDICTOR_INSTANCE: name }, 0).PREDICTOR_INSTANCE);
     expect(names).toEqual(['eu-1', '']);
   });
+
+  it("when the user's environment has TRACKER_CONCURRENCY empty or unset, then the stack's own 4 is passed on", () => {
+    const values = [{}, { TRACKER_CONCURRENCY: '' }].map((base) => envOf(base, 0).TRACKER_CONCURRENCY);
+    expect(values).toEqual(['4', '4']);
+  });
+
+  it("when the user's environment sets TRACKER_CONCURRENCY, then it is passed on as set", () => {
+    expect(envOf({ TRACKER_CONCURRENCY: '8' }, 0).TRACKER_CONCURRENCY).toBe('8');
+  });
 });
