@@ -3,14 +3,17 @@ import {
   CSV_DELIMITERS,
   type CsvDelimiter,
   type CsvFormat,
+  type CsvRecord,
   DECIMAL_MARKS,
   type DecimalMark,
   type DenseMatrix,
   decodeCsvBytes,
   formatDatasetCsv,
+  isBlankRecord,
   type NumericTable,
   parseNumericCsv,
   type RawTable,
+  readCsvRecords,
   readRawTable,
 } from '@mlops/ml';
 import { UsageError } from './errors.js';
@@ -49,7 +52,32 @@ export async function readRawCsv(
   textColumns: readonly string[] = [],
   format: CsvFormat = {},
 ): Promise<RawTable> {
-  return readRawTable(await readText(path), { source: path, textColumns, ...format });
+  return (await readRawCsvCells(path, textColumns, format)).table;
+}
+
+/** A CSV's typed columns, and a cell's text as the file writes it (`NaN`, `NA`: cells the columns hold as missing). */
+export interface RawCsv {
+  readonly table: RawTable;
+  /** The text of data row `row` (from 0) in the column named `column`. */
+  readonly cell: (row: number, column: string) => string | undefined;
+}
+
+/** Reads a CSV as {@link readRawCsv} does, keeping its text to tell what a missing cell held. */
+export async function readRawCsvCells(
+  path: string,
+  textColumns: readonly string[] = [],
+  format: CsvFormat = {},
+): Promise<RawCsv> {
+  const text = await readText(path);
+  const table = readRawTable(text, { source: path, textColumns, ...format });
+  let records: CsvRecord[] | undefined;
+  const cell = (row: number, column: string) => {
+    // Read again only when asked (a refusal): the same records readRawTable typed.
+    records ??= readCsvRecords(text, path, format.delimiter).filter((r) => !isBlankRecord(r));
+    const j = records[0]?.cells.findIndex((name) => name.trim() === column) ?? -1;
+    return j < 0 ? undefined : records[row + 1]?.cells[j];
+  };
+  return { table, cell };
 }
 
 /** Writes X and y as CSV with the header `x0..x{d-1},y`. */
@@ -77,7 +105,13 @@ export async function writeOutput(path: string, text: string): Promise<void> {
 /** The one-line error (exit 1) for a file the user named that cannot be read, `path` as it should be shown. */
 export function cannotRead(path: string, err: unknown): UsageError {
   const code = (err as NodeJS.ErrnoException).code;
-  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'is a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+  };
+  const reason = reasons[code ?? ''] ?? String(code ?? err);
   return new UsageError(`${path}: cannot read (${reason})`, 1, { cause: err });
 }
 

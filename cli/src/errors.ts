@@ -16,3 +16,19 @@ export class UnansweredRequestError extends UsageError {
     this.name = 'UnansweredRequestError';
   }
 }
+
+/** True for a failure caused by a request left without an answer in time (nats.js TimeoutError), not a lost link. */
+export function timedOut(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined;
+  return cause instanceof Error && (cause.name === 'TimeoutError' || /^timeout$/i.test(cause.message));
+}
+
+/**
+ * A read that `service` did not answer on `subject` within `seconds`, said as such with where to look (mlops status),
+ * rather than as nats.js's bare "timeout"; any other failure is handed back as it is.
+ */
+export function unansweredRead(err: unknown, service: string, subject: string, seconds: number): unknown {
+  if (!timedOut(err)) return err;
+  const message = `the ${service} did not answer ${subject} within ${seconds} s: see mlops status (is the ${service} running, or busy?)`;
+  return new UnansweredRequestError(message, 1, { cause: err });
+}

@@ -44,7 +44,8 @@ commands:
   help                          this text
 Commands that talk to NATS take --nats URL, else NATS_URL, else the address mlops up recorded in
 $MLOPS_DATA_DIR/stack.json (when MLOPS_DATA_DIR is set: a stack started with mlops up --data-dir DIR), else in
-data/stack.json, else nats://127.0.0.1:4222. predict and traffic find the predictor there too; down and status take
+data/stack.json, else nats://127.0.0.1:4222 (a stack recorded there but stopped is refused, not replaced by that
+port: it may be another stack's). predict and traffic find the predictor there too; down and status take
 MLOPS_DATA_DIR as the default of --data-dir.
 
 ${DATASET_USAGE}
@@ -133,13 +134,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (command === undefined) throw new UsageError(`unknown command "${name}" (try: mlops help)`);
     return await command(args, io);
   } catch (err) {
-    const { message, code } = describeFailure(err, args);
+    const { message, code } = describeFailure(err, args, name);
     io.stderr(`mlops ${name}: ${message}\n`);
     return code;
   }
 }
 
-function describeFailure(err: unknown, args: readonly string[]): { message: string; code: number } {
+function describeFailure(err: unknown, args: readonly string[], name: string): { message: string; code: number } {
   if (err instanceof UsageError) return { message: err.message, code: err.exitCode };
   if (err instanceof InvalidParameterError) {
     const flag = flagOf(err, args);
@@ -147,7 +148,7 @@ function describeFailure(err: unknown, args: readonly string[]): { message: stri
   }
   if (err instanceof MlError) return { message: err.message, code: 1 };
   if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-    return { message: err.message, code: 2 };
+    return { message: `${err.message.replace(/\s*\n\s*/g, ' ')} (see mlops ${name} --help)`, code: 2 };
   }
   throw err;
 }
@@ -178,5 +179,7 @@ function flagOf(err: InvalidParameterError, args: readonly string[]): string | u
 
 function flagMessage(flag: string, err: InvalidParameterError): string {
   if (err.value === undefined) return `--${flag} is required here: ${err.allowed}`;
-  return `--${flag} ${JSON.stringify(err.value) ?? String(err.value)}: ${err.allowed}`;
+  // The library's C may be Infinity; a flag cannot give it (a request carries no Infinity): --penalty none can.
+  const allowed = err.allowed.replace('(Infinity means no penalty)', '(for no penalty: --penalty none)');
+  return `--${flag} ${JSON.stringify(err.value) ?? String(err.value)}: ${allowed}`;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { requestReply, securityOptions, shownServer } from '@mlops/bus';
 import type { ReplyOf, RequestSubject } from '@mlops/contracts';
 import { ConfigError, checkNatsEnv, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
@@ -10,10 +11,13 @@ import { recordedStackEndpoints } from './stack-defaults.js';
 /**
  * Connects the CLI to NATS as the services would (--nats, else NATS_URL, else the local stack's recorded address in
  * $MLOPS_DATA_DIR/stack.json or data/stack.json, else the quick start's; NATS_* credentials); a clear error if down.
+ * A state file whose stack is stopped is refused: the quick start's port may be another stack's now.
  */
 export async function connectCli(io: CliIo, flag: string | undefined): Promise<NatsConnection> {
   const recorded =
-    flag === undefined && io.env.NATS_URL === undefined ? (await recordedStackEndpoints(io)).nats : undefined;
+    flag === undefined && io.env.NATS_URL === undefined
+      ? (await recordedStackEndpoints(io, '--nats (or NATS_URL)')).nats
+      : undefined;
   const nats = natsFromEnv(recorded === undefined ? io.env : { ...io.env, NATS_URL: recorded }, flag);
   const servers = nats.servers.map(shownServer).join(',');
   const nc = await connect({
@@ -88,8 +92,9 @@ export async function askService<S extends RequestSubject>(
   const waitingFor = `waiting for the ${options.service}'s answer on ${subject}${hint}`;
   const lost = connectionLost(nc, waitingFor);
   let unanswered = false;
+  const waitMs = Math.min(RESPONDER_WAIT_MS, options.timeoutMs ?? RESPONDER_WAIT_MS);
   try {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, noResponderSince: number | undefined; ; ) {
       try {
         const asked = requestReply(nc, subject, body as never, { timeoutMs: options.timeoutMs ?? 15_000 });
         return await Promise.race([asked, lost]);
@@ -98,22 +103,37 @@ export async function askService<S extends RequestSubject>(
         // have been acted on, as a request left unanswered may.
         if (nc.isClosed() || disconnected.has(nc) || isDisconnected(err))
           throw new UnansweredRequestError(lostConnection(nc, waitingFor), 1);
+        // Nobody received it (a restarting service or nats-server has not subscribed yet): sending it again is harmless.
+        noResponderSince = isNoResponders(err) ? (noResponderSince ?? Date.now()) : undefined;
+        if (noResponderSince !== undefined && Date.now() - noResponderSince < waitMs) {
+          await delay(RESPONDER_POLL_MS);
+          continue;
+        }
         unanswered ||= isTimeout(err);
-        if (!isTimeout(err) || attempt >= (options.retries ?? 0)) throw err;
+        if (!isTimeout(err) || attempt++ >= (options.retries ?? 0)) throw err;
         io.stderr(`no answer on ${subject} within ${(options.timeoutMs ?? 15_000) / 1000} s: asking again\n`);
       }
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const Failure = unanswered ? UnansweredRequestError : UsageError;
-    if (/no responders/i.test((err as Error).message)) {
-      const message = `no ${options.service} is answering ${subject}: start the stack (bash scripts/up.sh)`;
+    if (isNoResponders(err)) {
+      const message = `no answer from the ${options.service} on ${subject} in ${waitMs / 1000} s (nothing subscribes to it): if the stack is running, it may be restarting: try again; if not, start it (bash scripts/up.sh); see mlops status`;
       throw new Failure(message, 1, { cause: err });
     }
     throw new Failure(`${subject} failed: ${(err as Error).message}`, 1, { cause: err });
   } finally {
     await endConnection(nc);
   }
+}
+
+/** How long a request nobody subscribes to is sent again, for a service (or nats-server) restarting; and how often. */
+const RESPONDER_WAIT_MS = 3000;
+const RESPONDER_POLL_MS = 250;
+
+/** True for a request no subscriber received (nats.js: `503` / no responders). */
+function isNoResponders(err: unknown): boolean {
+  return err instanceof Error && /no responders/i.test(err.message);
 }
 
 /** True for a request failed because the connection was down (nats.js says `connection disconnected`). */

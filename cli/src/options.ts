@@ -27,9 +27,19 @@ export function numberOption(values: RawOptions, name: string): number | undefin
   const raw = values[name];
   if (raw === undefined) return undefined;
   const value = typeof raw === 'string' ? decimal(raw) : Number.NaN;
-  if (!Number.isFinite(value)) throw new UsageError(`--${name} needs a number, got "${String(raw)}"`);
+  if (!Number.isFinite(value)) throw new UsageError(`--${name} ${notANumber(String(raw))}`);
   return value;
 }
+
+/** Why a flag's text is no usable number, to follow the flag's name: too large, infinite, or no number at all. */
+export function notANumber(text: string): string {
+  if (isDecimalNumber(text)) return `${text} is too large: a float64 holds at most about 1.8e308`;
+  if (INFINITY.test(text.trim())) return `needs a finite number, got "${text}"`;
+  return `needs a number, got "${text}"`;
+}
+
+/** The spellings of infinity a user may try (`inf`, `Infinity`, `-inf`). */
+const INFINITY = /^[+-]?(inf|infinity)$/i;
 
 /** An integer option (counts, seeds, iteration limits). */
 export function integerOption(values: RawOptions, name: string): number | undefined {
@@ -46,6 +56,8 @@ export function numberListOption(values: RawOptions, name: string): number[] | u
   if (raw === undefined) return undefined;
   const parts = String(raw).split(',');
   const numbers = parts.map((p) => decimal(p.trim()));
+  const large = parts.find((p) => isDecimalNumber(p.trim()) && !Number.isFinite(Number(p.trim())));
+  if (large !== undefined) throw new UsageError(`--${name} ${notANumber(large.trim())}`);
   if (!numbers.every(Number.isFinite)) throw new UsageError(`--${name} needs comma-separated numbers, got "${raw}"`);
   return numbers;
 }

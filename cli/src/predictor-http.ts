@@ -11,18 +11,23 @@ const DEFAULT_URL = 'http://127.0.0.1:8080';
  */
 export function predictorBase(url: string | undefined): string {
   const text = url ?? DEFAULT_URL;
-  let parsed: URL;
-  try {
-    parsed = new URL(text);
-  } catch {
-    throw new UsageError(`--url "${withoutCredentials(text)}" is not a URL (e.g. ${DEFAULT_URL})`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new UsageError(`--url must be http:// or https://, not ${parsed.protocol}//`);
+  const parsed = httpUrl(text, '--url', DEFAULT_URL);
   if (parsed.username !== '' || parsed.password !== '')
     throw new UsageError('--url carries credentials: give the predictor a bearer token in PREDICTOR_TOKEN instead');
   if (parsed.search !== '' || parsed.hash !== '') throw new UsageError('--url must not carry a query or fragment');
   return text.replace(/\/+$/, '');
+}
+
+/**
+ * `text` parsed when it is an absolute http(s) URL; otherwise a usage error (exit 2) naming `from` (the flag or
+ * variable that gave it), with `example` of one: `--mlflow "garbage" is not a URL (e.g. http://127.0.0.1:5000)`.
+ */
+export function httpUrl(text: string, from: string, example: string): URL {
+  const parsed = URL.parse(text);
+  if (parsed === null) throw new UsageError(`${from} "${withoutCredentials(text)}" is not a URL (e.g. ${example})`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UsageError(`${from} must be http:// or https://, not ${parsed.protocol}//`);
+  return parsed;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { readStackState, type StackState } from '@mlops/local-stack';
+import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
 /** The variable that names the data directory of the stack `mlops up --data-dir` runs, for every other command. */
@@ -11,23 +12,55 @@ export function defaultDataDir(io: Pick<CliIo, 'env'>): string {
   return named === undefined || named === '' ? 'data' : named;
 }
 
+/** What the data directory says of a stack: none recorded, one starting or running, one not running, or no telling. */
+type RecordedStack =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'up'; readonly state: StackState }
+  | { readonly kind: 'down'; readonly state: StackState }
+  | { readonly kind: 'unreadable'; readonly problem: string };
+
+/** The stack recorded in `$MLOPS_DATA_DIR/stack.json` (else `<cwd>/data/stack.json`); never throws. */
+async function recordedStack(io: Pick<CliIo, 'cwd' | 'env'>): Promise<RecordedStack> {
+  try {
+    const state = await readStackState(resolve(io.cwd, defaultDataDir(io)));
+    if (state === undefined) return { kind: 'none' };
+    return state.state === 'starting' || state.state === 'running' ? { kind: 'up', state } : { kind: 'down', state };
+  } catch (err) {
+    return { kind: 'unreadable', problem: (err as Error).message };
+  }
+}
+
 /**
  * The state `mlops up` records in `$MLOPS_DATA_DIR/stack.json` (else `<cwd>/data/stack.json`) while its stack is
  * starting or running; undefined when there is no readable state file, or the stack it describes was stopped
  * (another stack, say docker compose, may be on the usual ports now).
  */
 export async function runningStackState(io: Pick<CliIo, 'cwd' | 'env'>): Promise<StackState | undefined> {
-  const state = await readStackState(resolve(io.cwd, defaultDataDir(io))).catch(() => undefined);
-  const up = state?.state === 'starting' || state?.state === 'running';
-  return up ? state : undefined;
+  const stack = await recordedStack(io);
+  return stack.kind === 'up' ? stack.state : undefined;
 }
 
 /**
- * The addresses `mlops up` recorded (see {@link runningStackState}), for a command given neither a flag nor a
- * variable (a stack started on other ports than the quick start's); nothing when no stack is recorded running.
+ * The addresses `mlops up` recorded, for a command given no address (`flags` names how to give one: `--url` unless
+ * said otherwise); nothing when no stack is recorded (the quick start's ports apply then). A recorded stack that is
+ * not running, or a state file that cannot be read, is refused (exit 1) rather than left for the default ports:
+ * another stack may answer there.
  */
 export async function recordedStackEndpoints(
   io: Pick<CliIo, 'cwd' | 'env'>,
+  flags = '--url',
 ): Promise<Partial<StackState['endpoints']>> {
-  return (await runningStackState(io))?.endpoints ?? {};
+  const stack = await recordedStack(io);
+  if (stack.kind === 'up') return stack.state.endpoints;
+  if (stack.kind === 'none') return {};
+  const dir = defaultDataDir(io);
+  const other = `name the address with ${flags} to talk to another`;
+  if (stack.kind === 'unreadable') throw new UsageError(`${stack.problem}: fix or remove it, or ${other}`, 1);
+  throw new UsageError(`the stack in ${dir} is ${notRunning(stack.state)} (start it with mlops up, or ${other})`, 1);
+}
+
+/** How a recorded stack that does not run is said: `stopped`, `stopped (it failed: see mlops status)`, `stopping`. */
+function notRunning(state: StackState): string {
+  if (state.state === 'failed') return 'stopped (it failed: see mlops status)';
+  return state.state === 'stopping' ? 'stopping' : 'stopped';
 }

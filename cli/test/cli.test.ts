@@ -279,7 +279,7 @@ describe('mlops tune flags', () => {
       split: { test_size: 0.25, random_state: 10 },
     });
     const fraction = await run('tune', '--nats', 'nats://127.0.0.1:1', '--test-size', '1.5');
-    expectOneLineFailure(fraction, /split\.test_size: must be a fraction in \(0, 1\) or a whole row count/);
+    expectOneLineFailure(fraction, /--test-size 1\.5: a fraction must lie in \(0, 1\)/);
     const seed = await run('tune', '--nats', 'nats://127.0.0.1:1', '--split-random-state', 'x');
     expectOneLineFailure(seed, /--split-random-state needs a number, got "x"/);
   });
@@ -420,7 +420,7 @@ describe('mlops tune flags checked before anything is sent', () => {
     for (const [value, message] of [
       ['abc', /--timeout needs a number, got "abc"/],
       ['0x10', /--timeout needs a number, got "0x10"/],
-      ['Infinity', /--timeout needs a number, got "Infinity"/],
+      ['Infinity', /--timeout needs a finite number, got "Infinity"/],
       ['', /--timeout needs a number, got ""/],
       ['0', /--timeout needs a positive number of seconds, got "0"/],
       ['-3', /--timeout needs a positive number of seconds, got "-3"/],

@@ -35,6 +35,18 @@ describe('mlops models when the tracker knows no such model', () => {
     expect(tracker.received).toEqual([{ name: 'Nope' }]);
   }, 30_000);
 
+  it('when the tracker does not answer within 15 s, then it says so and points to mlops status (exit 1)', async () => {
+    const hung = await standIn.answering('registry.models', { status: 'ok' }, Number.POSITIVE_INFINITY);
+    const result = await run('models');
+    hung.stop();
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'mlops models: the tracker did not answer registry.models within 15 s: see mlops status (is the tracker running, or busy?)\n',
+    });
+  }, 30_000);
+
   it('when no model is registered yet and none is named, then it says so and points to mlops tune (exit 0)', async () => {
     const none = rejected({ path: 'name', message: 'no registered model named "One_Customer_Classifier"' });
     const tracker = await answering('registry.models', none);
@@ -143,5 +155,45 @@ describe('mlops monitor when the monitor has seen nothing of what is asked', () 
       stderr: 'mlops monitor: --version needs a whole number such as 3, got "abc"\n',
     });
     expect(monitor.received).toEqual([]);
+  }, 30_000);
+});
+
+describe('mlops retrain when the monitor starts none', () => {
+  it('when the monitor skips the retrain, then the reason is one line prefixed "mlops retrain:" (exit 1)', async () => {
+    const monitor = await answering('monitor.retrain', {
+      status: 'skipped',
+      reason: 'too_few_labels',
+      message: '3 labelled rows, at least 50 needed',
+    });
+    const result = await run('retrain', '--reason', 'drift');
+    monitor.stop();
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'mlops retrain: no retrain started (too few labels): 3 labelled rows, at least 50 needed\n',
+    });
+    expect(monitor.received).toEqual([{ reason: 'drift', requested_by: 'ana' }]);
+  }, 30_000);
+});
+
+describe('a service that is not subscribed when asked', () => {
+  it('when no monitor subscribes, then the error says no answer came in 3 s and that a running stack may be restarting', async () => {
+    const started = Date.now();
+    const result = await runCli(['history', '--nats', standIn.url], { cwd: process.cwd(), env: {} });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'mlops history: no answer from the monitor on monitor.history in 3 s (nothing subscribes to it): if the stack is running, it may be restarting: try again; if not, start it (bash scripts/up.sh); see mlops status\n',
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+  }, 30_000);
+
+  it('when the monitor subscribes a moment after the request, then the request is sent again and answered', async () => {
+    const pending = runCli(['history', '--nats', standIn.url], { cwd: process.cwd(), env: {} });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const monitor = await standIn.answering('monitor.history', { status: 'ok', retrains: [] });
+    const result = await pending;
+    monitor.stop();
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(monitor.received).toEqual([{ limit: 20 }]);
   }, 30_000);
 });

@@ -88,7 +88,7 @@ describe('mlops rollback and promote when the answer is lost', () => {
     const result = await pending;
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n').at(-1)).toBe(
-      'mlops rollback: no tracker is answering registry.rollback: start the stack (bash scripts/up.sh); a request went unanswered, so the move may still happen: send it again with --request-id rb-8 to make it at most once',
+      'mlops rollback: no answer from the tracker on registry.rollback in 1 s (nothing subscribes to it): if the stack is running, it may be restarting: try again; if not, start it (bash scripts/up.sh); see mlops status; a request went unanswered, so the move may still happen: send it again with --request-id rb-8 to make it at most once',
     );
   }, 30_000);
 

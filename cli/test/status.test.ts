@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
+import { runCli } from './support/run-cli.js';
 
 // Error paths of `mlops status`: nothing listening, and an HTTP layer that answers like a broken MLflow and a
 // predictor without a model. The status of a real stack is checked in status.integration.test.ts and
@@ -49,6 +49,7 @@ function answer(url: string, authorization: string | undefined): [number, unknow
       : [200, { status: 'ready', model: { name: 'Guarded_Model', version: '3' } }];
   }
   if (url === '/other/ready') return [200, { status: 'OK' }];
+  if (url.startsWith('/anything/')) return [200, {}];
   if (url === '/proxy/ready') return [503, { message: 'no upstream' }];
   if (url === '/health' || url === '/trainer/ready') return [200, { alive: true }];
   if (url === '/ready') return [503, { status: 'not ready', reason: 'no version has the alias champion' }];
@@ -76,20 +77,7 @@ async function status(...args: string[]) {
 }
 
 async function statusWith(env: Record<string, string>, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: (t: string) => {
-      stdout += t;
-    },
-    stderr: (t: string) => {
-      stderr += t;
-    },
-    cwd: dir,
-    env,
-  };
-  const code = await main(['status', ...args], io);
-  return { code, stdout, stderr };
+  return await runCli(['status', ...args], { cwd: dir, env });
 }
 
 describe('mlops status when things are down', () => {
@@ -133,6 +121,14 @@ describe('mlops status when things are down', () => {
     expect(result.stdout).toMatch(
       /last tunings: MLflow query failed: MLflow GET \S+experiments\/get-by-name failed with 500/,
     );
+  });
+
+  it("when the MLflow URL is a server answering 200 {} to everything, then champion and tunings say its answer is not MLflow's (no stack trace)", async () => {
+    const closed = await closedPort();
+    const result = await status('--nats', `nats://127.0.0.1:${closed}`, '--mlflow', `${base}/anything`);
+    const lines = result.stdout.split('\n');
+    expect([result.stderr, lines.filter((l) => /^(champion|last tunings):/.test(l)).length]).toEqual(['', 2]);
+    expect(lines.find((l) => l.startsWith('champion:'))).toMatch(/its answer is not MLflow's/);
   });
 
   it('when URLs carry credentials, then they are neither shown nor needed for the health checks', async () => {
@@ -220,8 +216,9 @@ describe('mlops status when things are down', () => {
     expect(withToken.stdout).toContain(`  predictor  ${base}/guarded  reachable, serving Guarded_Model version 3`);
   });
 
-  it("when PREDICTOR_TOKEN is unset but the shell has the stack's PREDICTOR_AUTH_TOKENS, then the first of them is sent, and a refusal names that variable", async () => {
+  it("when PREDICTOR_TOKEN is unset but the shell has the stack's PREDICTOR_AUTH_TOKENS, then the first of them is sent to the stack's predictor, and a refusal names that variable", async () => {
     const closed = await closedPort();
+    await writeState(deadPid(), closed, `${base}/guarded`);
     const args = ['--nats', `nats://127.0.0.1:${closed}`, '--mlflow', base, '--predictor', `${base}/guarded`];
     const first = await statusWith({ PREDICTOR_AUTH_TOKENS: ` ${TOKEN} , another-token-0123` }, ...args);
     expect(first.stdout).toContain(`  predictor  ${base}/guarded  reachable, serving Guarded_Model version 3`);
@@ -288,7 +285,7 @@ async function mkdirData(): Promise<void> {
 }
 
 /** A state file as `mlops up` writes it: trainer healthy (the test server), tracker restarting (nothing listens). */
-async function writeState(pid: number, closed: number): Promise<void> {
+async function writeState(pid: number, closed: number, predictor = base): Promise<void> {
   await mkdirData();
   const processes = [
     { name: 'trainer', pid: 101, state: 'running', restarts: 0, last_exit: null, health: `${base}/trainer/ready` },
@@ -308,7 +305,7 @@ async function writeState(pid: number, closed: number): Promise<void> {
     started_at: '2026-01-02T03:04:05.000Z',
     updated_at: '2026-01-02T03:05:00.000Z',
     data_dir: join(dir, 'data'),
-    endpoints: { nats: `nats://127.0.0.1:${closed}`, mlflow: base, predictor: base },
+    endpoints: { nats: `nats://127.0.0.1:${closed}`, mlflow: base, predictor },
     processes,
   };
   await writeFile(join(dir, 'data', 'stack.json'), JSON.stringify(state));

@@ -40,6 +40,18 @@ async function trackerRefuses(tuningId: string, at: string): Promise<void> {
   await bus.publishEvent(SUBJECTS.tuneRejected, refusal, { key: tuningId });
 }
 
+/** The data set a stand-in trainer's tuning.started names. */
+const DATASET = {
+  name: 'synthetic',
+  digest: '0123456789abcdef',
+  source: 'synthetic',
+  feature_names: ['x'],
+  target: 'y',
+  n_train: 8,
+  n_test: 2,
+  input_example: [[0.5]],
+};
+
 /** Trial `index` of a two-trial tuning on a one-row test split: no roc_auc. */
 function trial(tuningId: string, index: number): EventData<'run.completed'> {
   const now = new Date().toISOString();
@@ -208,23 +220,39 @@ describe('mlops tune when it stops waiting while the tuning goes on', () => {
     );
   }, 30_000);
 
+  it('when every trial ended and the tracker registers nothing before --timeout, then tune says it waits for the tracker, and at the timeout that the tracker did not register in time (exit 1)', async () => {
+    trainerAccepting(async (tuningId) => {
+      const ref = { tuning_id: tuningId, experiment_name: 'e', registered_model_name: 'm' };
+      const started = { ...ref, trial_count: 2, selection_metric: 'accuracy', dataset: DATASET } as const;
+      await bus.publishEvent(
+        SUBJECTS.tuningStarted,
+        { ...started, started_at: new Date().toISOString() },
+        { key: tuningId },
+      );
+      for (const index of [0, 1]) {
+        await bus.publishEvent(SUBJECTS.runCompleted, trial(tuningId, index), { key: `${tuningId}-${index}` });
+      }
+      // The tracker is hung: no model.registered follows.
+    });
+    const result = await tune('--timeout', '3');
+
+    expect(result.code).toBe(1);
+    const id = /accepted: tuning (\S+),/.exec(result.stderr)?.[1];
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.slice(-3)).toEqual([
+      'progress: 2/2 trials (100 %)',
+      'all trials ended: waiting for the tracker to register the best model',
+      `mlops tune: the tracker did not register the best model of tuning ${id} within --timeout 3 s (see mlops status); it may still: follow it with: mlops tune --nats ${nats.url} --metric roc_auc --C 1,10 --solver lbfgs --timeout 3 --tuning-id ${id}`,
+    ]);
+  }, 30_000);
+
   it('when the follow command is run while the tuning runs, then it shows the trials so far and waits for the verdict', async () => {
     const tuningId = `follow-${Date.now()}`;
     const ref = { tuning_id: tuningId, experiment_name: 'e', registered_model_name: 'm' };
     const startedAt = new Date().toISOString();
-    const dataset = {
-      name: 'synthetic',
-      digest: '0123456789abcdef',
-      source: 'synthetic',
-      feature_names: ['x'],
-      target: 'y',
-      n_train: 8,
-      n_test: 2,
-      input_example: [[0.5]],
-    };
     await bus.publishEvent(
       SUBJECTS.tuningStarted,
-      { ...ref, trial_count: 2, selection_metric: 'accuracy', dataset, started_at: startedAt },
+      { ...ref, trial_count: 2, selection_metric: 'accuracy', dataset: DATASET, started_at: startedAt },
       { key: tuningId },
     );
     await bus.publishEvent(SUBJECTS.runCompleted, trial(tuningId, 0), { key: `${tuningId}-0` });

@@ -110,12 +110,22 @@ function modelParams(values: RawOptions): LogisticRegressionParams {
       typeof values['class-weight'] === 'string' ? classWeightOf(values['class-weight']) : undefined,
     ),
     ...(values['no-intercept'] === true ? { fitIntercept: false } : {}),
-    ...set('C', numberOption(values, 'C')),
+    ...set('C', cOption(values)),
     ...set('tol', numberOption(values, 'tol')),
     ...set('maxIter', integerOption(values, 'max-iter')),
     ...set('randomState', integerOption(values, 'random-state')),
     ...set('interceptScaling', numberOption(values, 'intercept-scaling')),
   };
+}
+
+/** `--C`: a finite number (the library's own check says > 0); an infinite one names the flag that means no penalty. */
+function cOption(values: RawOptions): number | undefined {
+  try {
+    return numberOption(values, 'C');
+  } catch (err) {
+    if (!(err instanceof UsageError) || !/finite|too large/.test(err.message)) throw err;
+    throw new UsageError(`${err.message} (for no penalty: --penalty none)`, 2, { cause: err });
+  }
 }
 
 /** `--class-weight` for a numeric CSV: a mapping's keys are class values (`1.0` names class 1). */

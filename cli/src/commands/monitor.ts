@@ -10,9 +10,9 @@ import {
   SUBJECTS,
   type VersionStatus,
 } from '@mlops/contracts';
-import { CsvSyntaxError, isBlankRecord, readCsv } from '@mlops/ml';
+import { CsvSyntaxError, decodeCsvBytes, isBlankRecord, readCsv } from '@mlops/ml';
 import { cannotRead } from '../csv.js';
-import { UsageError } from '../errors.js';
+import { UsageError, unansweredRead } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
 import { parseFlags, stringOptions } from '../options.js';
@@ -50,6 +50,8 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
   const reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.monitorStatus, {
     ...(name === undefined ? {} : { name }),
     ...(version === undefined ? {} : { version }),
+  }).catch((err: unknown) => {
+    throw unansweredRead(err, 'monitor', SUBJECTS.monitorStatus, 15);
   });
   if (reply.status === 'refused') throw new UsageError(`the monitor refused the request: ${reply.message}`, 2);
   if (reply.versions.length === 0) {
@@ -117,7 +119,7 @@ export async function feedbackCommand(args: string[], io: CliIo): Promise<number
     totals.conflicting += reply.conflicting ?? 0;
     const refused = refusedLabels(reply);
     totals.refused += refused;
-    for (const e of reply.errors.slice(0, 10)) io.stderr(`  row ${rowOf(e.path, start)}: ${e.message}\n`);
+    for (const e of reply.errors.slice(0, 10)) io.stderr(`  ${refusalLine(e, start, batch.length)}\n`);
     const unlisted = refused - Math.min(10, reply.errors.length);
     if (unlisted > 0)
       io.stderr(`  … and ${unlisted} more refused labels in rows ${start + 2}–${start + batch.length + 1}\n`);
@@ -245,18 +247,26 @@ function seconds(v: number | null): string {
   return v === null ? '-' : `${v.toFixed(1)} s`;
 }
 
-function rowOf(path: string, start: number): string {
-  const index = Number(path.split('.')[0]);
-  return Number.isInteger(index) ? String(start + index + 2) : path;
+/**
+ * A refused label with its file row (the header is row 1). The monitor keys an error of a batch of several labels
+ * `3.label` (its index), of a batch of one just `label`: that one's row is the batch's.
+ */
+export function refusalLine(e: { path: string; message: string }, start: number, batchSize: number): string {
+  const head = e.path.split('.')[0] ?? '';
+  const index = /^\d+$/.test(head) ? Number(head) : batchSize === 1 && /^[a-z_]+$/.test(head) ? 0 : undefined;
+  if (index === undefined) return `row ${e.path}: ${e.message}`;
+  return `row ${start + index + 2}: ${e.message}`;
 }
 
 async function readLabels(file: string, path: string, model: string | undefined): Promise<FeedbackItem[]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw cannotRead(path, err);
   }
+  // As predict, fit and tune read a CSV: a byte that is not UTF-8 is named, not sent as U+FFFD.
+  const text = decodeCsvBytes(bytes, path);
   let records: ReturnType<typeof readCsv>;
   try {
     records = readCsv(text).filter((r) => !isBlankRecord(r));

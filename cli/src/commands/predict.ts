@@ -1,7 +1,15 @@
 import { resolve } from 'node:path';
-import { type Category, categoryAt, isMissing, missingCount, type RawColumn, type RawTable } from '@mlops/ml';
+import {
+  type Category,
+  CSV_DELIMITERS,
+  type CsvDelimiter,
+  categoryAt,
+  isMissing,
+  missingCount,
+  type RawColumn,
+} from '@mlops/ml';
 import { isDecimalNumber } from '@mlops/service-kit';
-import { CSV_FORMAT_USAGE, csvFormatOption, readRawCsv } from '../csv.js';
+import { CSV_FORMAT_USAGE, csvFormatOption, type RawCsv, readRawCsvCells } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseFlags, stringOptions } from '../options.js';
@@ -15,7 +23,8 @@ Sends rows to the predictor's POST /predict and prints its JSON answer. A CSV's 
 order: the target column (--target, default y when present) is dropped, and the others must be the served model's
 features (a model trained on a CSV table takes its raw columns and ignores others), or the command names the missing
 (and extra) ones. A large file goes in requests of at most 5,000 rows (4 MiB), printed as one answer. Without --url:
-the predictor mlops up recorded in $MLOPS_DATA_DIR/stack.json (else in data/stack.json), else http://127.0.0.1:8080.
+the predictor mlops up recorded in $MLOPS_DATA_DIR/stack.json (else in data/stack.json; refused when that stack is
+stopped), else http://127.0.0.1:8080.
 A predictor started with PREDICTOR_AUTH_TOKENS wants one of them in PREDICTOR_TOKEN.`;
 
 const FLAGS = ['url', 'features', 'csv', 'target', 'delimiter', 'decimal'] as const;
@@ -179,11 +188,17 @@ async function bodyFrom(
   const file = values.csv;
   const inputs = await servedInputs(base, io.env);
   // A model's text column is sent as the file writes it, even where every cell looks like a number ("0101").
-  const table = await readRawCsv(resolve(io.cwd, file), inputs.textColumns, format);
+  const { table, cell } = await readRawCsvCells(resolve(io.cwd, file), inputs.textColumns, format);
   const names = table.columns.map((c) => c.name);
-  if (values.target !== undefined && !names.includes(values.target))
-    throw new UsageError(`${file}: --target "${values.target}" is not a column (columns: ${names.join(', ')})`, 1);
-  return csvBody(table, file, values.target ?? 'y', inputs);
+  const delimiter = format.delimiter ?? ',';
+  if (values.target !== undefined && !names.includes(values.target)) {
+    const hint = delimiterHint(names, [values.target], delimiter);
+    throw new UsageError(
+      `${file}: --target "${values.target}" is not a column (columns: ${names.join(', ')})${hint}`,
+      1,
+    );
+  }
+  return csvBody({ table, cell }, { file, delimiter }, values.target ?? 'y', inputs);
 }
 
 /** What GET /model says the served model takes. */
@@ -220,17 +235,22 @@ async function servedInputs(base: string, env: CliIo['env']): Promise<ServedInpu
  * columns (the target dropped) must be the model's inputs by name: a renamed, missing or extra column is refused
  * rather than scored by position.
  */
-function csvBody(table: RawTable, file: string, target: string, inputs: ServedInputs) {
+function csvBody(
+  { table, cell }: RawCsv,
+  { file, delimiter }: { file: string; delimiter: CsvDelimiter },
+  target: string,
+  inputs: ServedInputs,
+) {
   const columns = table.columns.filter((c) => c.name !== target);
   // A table model's request may carry more columns than it takes (ids, excluded columns): it reads its own by name.
   checkColumns(
     columns.map((c) => c.name),
     inputs.names,
-    file,
+    { file, delimiter },
     !inputs.raw,
   );
   if (!inputs.raw) {
-    const problem = firstNonNumber(columns);
+    const problem = firstNonNumber(columns, cell);
     if (problem !== undefined)
       throw new UsageError(`${file}: ${problem}: the served model takes a number in every cell`, 1);
     const byName = new Map(columns.map((c) => [c.name, c.values]));
@@ -243,14 +263,17 @@ function csvBody(table: RawTable, file: string, target: string, inputs: ServedIn
   return { records };
 }
 
-/** The first cell (by data row, then column) that is empty or not a number, said with its row and column. */
-export function firstNonNumber(columns: readonly RawColumn[]): string | undefined {
+/**
+ * The first cell (by data row, then column) that is empty or not a number, said with its row and column; `cell` gives
+ * a missing cell's text, to tell a `NaN` (or `NA`) from an empty cell.
+ */
+export function firstNonNumber(columns: readonly RawColumn[], cell?: RawCsv['cell']): string | undefined {
   const suspects = columns.filter((c) => c.kind === 'text' || missingCount(c) > 0);
   const rows = suspects[0]?.values.length ?? 0;
   for (let row = 0; row < rows; row++) {
     for (const column of suspects) {
       const at = `data row ${row + 1}, column "${column.name}"`;
-      if (isMissing(column, row)) return `${at} is empty`;
+      if (isMissing(column, row)) return `${at} ${missingCell(cell?.(row, column.name))}`;
       const text = column.kind === 'text' ? column.values[row] : null;
       if (typeof text === 'string' && !isDecimalNumber(text.trim()))
         return `${at} holds ${JSON.stringify(text.slice(0, 40))}, not a number`;
@@ -260,11 +283,30 @@ export function firstNonNumber(columns: readonly RawColumn[]): string | undefine
   return suspects[0] === undefined ? undefined : `column "${suspects[0].name}" is not all numbers`;
 }
 
+/** What a cell read as missing holds: nothing, NaN, or another of pandas' missing values (`NA`, `null`). */
+function missingCell(text: string | undefined): string {
+  const trimmed = text?.trim() ?? '';
+  if (trimmed === '') return 'is empty';
+  if (/^[+-]?nan$/i.test(trimmed)) return `holds ${trimmed} (not a number)`;
+  return `holds ${JSON.stringify(trimmed)}, a missing value`;
+}
+
 /** Refuses a CSV that lacks some of the model's inputs (or, when `exact`, has others), naming them. */
-function checkColumns(columns: readonly string[], inputs: readonly string[], file: string, exact: boolean): void {
+function checkColumns(
+  columns: readonly string[],
+  inputs: readonly string[],
+  { file, delimiter }: { file: string; delimiter: CsvDelimiter },
+  exact: boolean,
+): void {
   const missing = inputs.filter((name) => !columns.includes(name));
   const extra = exact ? columns.filter((name) => !inputs.includes(name)) : [];
   if (missing.length === 0 && extra.length === 0) return;
+  // A header read with the wrong delimiter is one cell (or cells) naming none of the inputs: say which delimiter fits.
+  const hint = delimiterHint(columns, inputs, delimiter);
+  if (hint !== '') {
+    const what = `${file}: the header read with --delimiter ${shownDelimiter(delimiter)} names none of the served model's inputs`;
+    throw new UsageError(`${what} (${inputs.join(', ')})${hint}`, 1);
+  }
   const parts = [
     ...(missing.length > 0 ? [`missing ${missing.join(', ')}`] : []),
     ...(extra.length > 0
@@ -277,12 +319,55 @@ function checkColumns(columns: readonly string[], inputs: readonly string[], fil
   );
 }
 
+/**
+ * When none of `wanted` is a column, but splitting the header's cells by another delimiter names some: a hint to give
+ * that one (`: the file looks separated by ','; give --delimiter ','`); empty otherwise.
+ */
+export function delimiterHint(columns: readonly string[], wanted: readonly string[], given: CsvDelimiter): string {
+  if (wanted.length === 0 || wanted.some((name) => columns.includes(name))) return '';
+  const fits = CSV_DELIMITERS.find((other) => {
+    if (other === given) return false;
+    const names = columns.flatMap((c) => c.split(other).map((part) => part.trim()));
+    return wanted.some((name) => names.includes(name));
+  });
+  if (fits === undefined) return '';
+  return `: the file looks separated by ${shownDelimiter(fits)}; give --delimiter ${shownDelimiter(fits)}`;
+}
+
+/** A delimiter as `--delimiter` takes it on a shell line. */
+function shownDelimiter(delimiter: CsvDelimiter): string {
+  return delimiter === '\t' ? 'tab' : `'${delimiter}'`;
+}
+
 function featuresOption(text: string): number[][] {
+  let rows: unknown[];
+  let overflow = false;
   try {
-    const parsed: unknown = JSON.parse(text);
+    // JSON.parse reads 1e400 as Infinity, which JSON.stringify would send as null: mark it with its text to refuse it.
+    const parsed: unknown = JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
+      if (typeof value !== 'number' || Number.isFinite(value)) return value;
+      overflow = true;
+      return new TooLarge(context?.source ?? String(value));
+    });
     if (!Array.isArray(parsed)) throw new Error('not an array');
-    return (parsed.length > 0 && !Array.isArray(parsed[0]) ? [parsed] : parsed) as number[][];
+    rows = parsed.length > 0 && !Array.isArray(parsed[0]) ? [parsed] : parsed;
   } catch (err) {
     throw new UsageError(`--features must be a JSON array of numbers or of rows (${(err as Error).message})`);
   }
+  if (overflow) throw new UsageError(`--features: ${tooLargeCell(rows)}`);
+  return rows as number[][];
+}
+
+/** A number of `--features` too large for a float64, as written. */
+class TooLarge {
+  constructor(readonly source: string) {}
+}
+
+/** Where the first number too large for a float64 sits in `rows`, by row and column (from 0), and its text. */
+function tooLargeCell(rows: readonly unknown[]): string {
+  for (const [i, row] of rows.entries()) {
+    const j = Array.isArray(row) ? row.findIndex((v) => v instanceof TooLarge) : -1;
+    if (j >= 0) return `row ${i}, column ${j} holds ${(row as TooLarge[])[j]?.source}, too large for a float64`;
+  }
+  return 'a number is too large for a float64';
 }

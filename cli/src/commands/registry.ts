@@ -7,7 +7,7 @@ import {
   type RequestOf,
   SUBJECTS,
 } from '@mlops/contracts';
-import { UnansweredRequestError, UsageError } from '../errors.js';
+import { UnansweredRequestError, UsageError, unansweredRead } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
 import { integerOption, parseFlags, stringOptions } from '../options.js';
@@ -69,6 +69,8 @@ export async function modelsCommand(args: string[], io: CliIo): Promise<number> 
   const reply = await askService(io, { nats: values.nats, service: 'tracker' }, SUBJECTS.registryModels, {
     ...(name === undefined ? {} : { name }),
     ...(limit === undefined ? {} : { limit }),
+  }).catch((err: unknown) => {
+    throw unansweredRead(err, 'tracker', SUBJECTS.registryModels, READ_TIMEOUT_S);
   });
   if (reply.status === 'ok') {
     io.stdout(`${modelsTable(reply)}\n`);
@@ -119,6 +121,8 @@ export async function rollbackCommand(args: string[], io: CliIo): Promise<number
   return moved(io, reply);
 }
 
+/** How long askService waits for a read's answer by default, in seconds. */
+const READ_TIMEOUT_S = 15;
 /** Most versions `registry.models` lists at once. */
 const MAX_LIMIT = 200;
 /** A registered model's version as the registry requests take it. */

@@ -1,5 +1,11 @@
-import { type RetrainHistoryReply, type RetrainRequestedData, SUBJECTS } from '@mlops/contracts';
-import { UsageError } from '../errors.js';
+import {
+  type RequestOf,
+  type RetrainHistoryReply,
+  type RetrainRequestedData,
+  RetrainRequestSchema,
+  SUBJECTS,
+} from '@mlops/contracts';
+import { UsageError, unansweredRead } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
 import { decimal, parseFlags, stringOptions } from '../options.js';
@@ -24,6 +30,7 @@ const RETRAIN_REPLY_MS = 90_000;
 /** `mlops retrain`: asks the monitor to retrain the served version and prints what it started (or why not). */
 export async function retrainCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags({ args, options: stringOptions(['model', 'reason', 'by', 'nats']), strict: true });
+  const request = retrainRequestOf(values, io);
   const reply = await askService(
     io,
     {
@@ -33,18 +40,39 @@ export async function retrainCommand(args: string[], io: CliIo): Promise<number>
       whenLost: 'the retrain may have started: see mlops history once the stack is back',
     },
     SUBJECTS.monitorRetrain,
-    {
-      ...(values.model === undefined ? {} : { model: values.model }),
-      ...(values.reason === undefined ? {} : { reason: values.reason }),
-      requested_by: values.by ?? io.env.USER ?? 'mlops retrain',
-    },
+    request,
   );
-  if (reply.status === 'skipped') {
-    io.stderr(`no retrain started (${reply.reason.replace(/_/g, ' ')}): ${reply.message}\n`);
-    return 1;
-  }
+  if (reply.status === 'skipped')
+    throw new UsageError(`no retrain started (${reply.reason.replace(/_/g, ' ')}): ${reply.message}`, 1);
   io.stdout(`${retrainReport(reply.retrain)}\n`);
   return 0;
+}
+
+/** The flags each field of a retrain request comes from. */
+const RETRAIN_FLAGS: Record<string, string> = { model: '--model', reason: '--reason', requested_by: '--by' };
+
+/** The retrain request the flags make, checked as the monitor checks it: a value it would refuse is a usage error. */
+function retrainRequestOf(
+  values: { model?: string | undefined; reason?: string | undefined; by?: string | undefined },
+  io: CliIo,
+): RequestOf<typeof SUBJECTS.monitorRetrain> {
+  for (const flag of ['reason', 'by'] as const) {
+    const text = values[flag];
+    if (text !== undefined && text.trim() === '')
+      throw new UsageError(`--${flag} needs some text, got ${JSON.stringify(text)}`, 2);
+  }
+  const request = {
+    ...(values.model === undefined ? {} : { model: values.model }),
+    ...(values.reason === undefined ? {} : { reason: values.reason }),
+    requested_by: values.by ?? (io.env.USER || 'mlops retrain'),
+  };
+  const parsed = RetrainRequestSchema.safeParse(request);
+  if (parsed.success) return request;
+  const issue = parsed.error.issues[0];
+  const key = String(issue?.path[0] ?? '');
+  const flag = RETRAIN_FLAGS[key] ?? key;
+  const value = request[key as keyof typeof request];
+  throw new UsageError(`${flag} ${JSON.stringify(value)}: ${issue?.message ?? 'refused'}`, 2);
 }
 
 /** What a started retrain is made of, in a few lines. */
@@ -74,6 +102,8 @@ export async function historyCommand(args: string[], io: CliIo): Promise<number>
   const reply = await askService(io, { nats: values.nats, service: 'monitor' }, SUBJECTS.monitorHistory, {
     ...(values.model === undefined ? {} : { model: values.model }),
     limit,
+  }).catch((err: unknown) => {
+    throw unansweredRead(err, 'monitor', SUBJECTS.monitorHistory, 15);
   });
   if (reply.status === 'refused') throw new UsageError(`the monitor refused the request: ${reply.message}`, 2);
   if (reply.retrains.length === 0) {

@@ -1,10 +1,11 @@
 import { watchEvents } from '@mlops/bus';
 import { DEFAULT_MODEL_NAME, type EventOf, type EventSubject, NO_CHAMPION, SUBJECTS } from '@mlops/contracts';
 import { makeClassification, RandomState } from '@mlops/ml';
+import { isDecimalNumber } from '@mlops/service-kit';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli, connectionLost, endConnection } from '../nats-connection.js';
-import { decimal, parseFlags, stringOptions } from '../options.js';
+import { decimal, notANumber, parseFlags, stringOptions } from '../options.js';
 import { answerText, callPredictor, predictorBase } from '../predictor-http.js';
 import { recordedStackEndpoints } from '../stack-defaults.js';
 
@@ -18,7 +19,7 @@ export const TRAFFIC_USAGE = `usage: mlops traffic [--rows N] [--shift D] [--fea
   prints the pipeline's events for MODEL as they happen (drift, retrain decisions, the gate's verdict, the champion
   moving) and waits up to --wait seconds after the last row (default 120) for a retrain it saw start to end.
   Without --url and --nats (or NATS_URL): the addresses mlops up recorded in $MLOPS_DATA_DIR/stack.json (else in
-  data/stack.json), else the quick start's.`;
+  data/stack.json; refused when that stack is stopped), else the quick start's.`;
 
 const FLAGS = ['rows', 'shift', 'features', 'noise', 'rate', 'wait', 'model', 'url', 'nats'] as const;
 const BATCH_ROWS = 50;
@@ -81,6 +82,8 @@ function planOf(
   const number = (name: (typeof FLAGS)[number], fallback: number, ok: (v: number) => boolean, rule: string) => {
     const raw = values[name];
     const value = raw === undefined ? fallback : decimal(raw);
+    if (raw !== undefined && isDecimalNumber(raw) && !Number.isFinite(value))
+      throw new UsageError(`--${name} ${notANumber(raw)}`, 2);
     if (!Number.isFinite(value) || !ok(value)) throw new UsageError(`--${name} must be ${rule}, got ${raw}`, 2);
     return value;
   };

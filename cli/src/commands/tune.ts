@@ -180,7 +180,7 @@ export async function tuneCommand(args: string[], io: CliIo, signal?: AbortSigna
       ]);
       if (typeof caughtUp === 'number') return caughtUp;
     }
-    const expired = timeout(timeoutMs, tuningId, follow, screen);
+    const expired = timeout({ ms: timeoutMs, tuningId, follow, trackerDue: watch.trackerDue }, screen);
     const code = await Promise.race([watch.outcome, expired, abandoned, lost]);
     const registered = watch.registeredName();
     const note = registered === undefined ? undefined : await servedElsewhereNote(io, values.nats, registered);
@@ -407,12 +407,25 @@ function buildRequest(
 /** The train/test split the flags ask for (the schema's defaults for the rest); undefined when none is given. */
 function splitOf(values: RawOptions): Record<string, unknown> | undefined {
   const split: Record<string, unknown> = {};
-  const testSize = numberOption(values, 'test-size');
+  const testSize = testSizeOption(values);
   if (testSize !== undefined) split.test_size = testSize;
   const seed = integerOption(values, 'split-random-state');
   if (seed !== undefined) split.random_state = seed;
   if (values.stratify === true) split.stratify = true;
   return Object.keys(split).length > 0 ? split : undefined;
+}
+
+/**
+ * `--test-size`: written with a dot or an exponent it is a fraction and must lie in (0, 1), as scikit-learn refuses
+ * test_size=1.0 (else 1.0 would be taken for a row count of 1); an integer written without them is a row count.
+ */
+function testSizeOption(values: RawOptions): number | undefined {
+  const size = numberOption(values, 'test-size');
+  const text = String(values['test-size']);
+  if (size === undefined || !/[.eE]/.test(text) || (size > 0 && size < 1)) return size;
+  throw new UsageError(
+    `--test-size ${text}: a fraction must lie in (0, 1), such as 0.2; a row count is a whole number without a dot, such as 50`,
+  );
 }
 
 /** The distributions `--C` and `--l1-ratio` name (a list of values names none). */
@@ -454,7 +467,10 @@ async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promi
   } catch (err) {
     const message = (err as Error).message;
     if (/no responders/i.test(message)) {
-      throw new UsageError('no trainer is listening on tune.requested: start the stack (bash scripts/up.sh)', 1);
+      throw new UsageError(
+        'no trainer subscribes to tune.requested: if the stack is running, it may be restarting: try again; if not, start it (bash scripts/up.sh); see mlops status',
+        1,
+      );
     }
     throw new UsageError(`tune request failed: ${message}`, 1, { cause: err });
   }
@@ -575,8 +591,11 @@ function watchTuning(
   claim: () => boolean;
   catchUp: () => Promise<void>;
   registeredName: () => string | undefined;
+  trackerDue: () => boolean;
 } {
   const progress = emptyProgress();
+  /** Every trial ended, some succeeded, and nothing told the outcome yet: the tracker is to register the best. */
+  let trackerDue = false;
   /** The model a version was registered under, once one was. */
   let registered: string | undefined;
   let metric: EventData<'tuning.started'>['selection_metric'] = 'accuracy';
@@ -594,7 +613,17 @@ function watchTuning(
     isAccepted = true;
     if (refusal !== undefined) refuse(refusal);
   };
-  const draw = () => screen.draw(progress);
+  // Said once, when the last trial ends (or tuning.completed says they did), unless the outcome is told already.
+  const awaitTracker = () => {
+    if (trackerDue || told) return;
+    trackerDue = true;
+    screen.say('all trials ended: waiting for the tracker to register the best model\n');
+  };
+  const draw = () => {
+    screen.draw(progress);
+    const done = progress.completed.length + progress.failed.length;
+    if (progress.completed.length > 0 && done >= (progress.trialCount ?? Number.POSITIVE_INFINITY)) awaitTracker();
+  };
   const started = (d: EventData<'tuning.started'>) => {
     if (progress.trialCount !== undefined) return; // told already (stored, then live)
     progress.trialCount = d.trial_count;
@@ -658,6 +687,7 @@ function watchTuning(
     watchDeadLetters(nc, SUBJECTS.tuningRequested, given('trainer', CONSUMERS.trainer));
     watchDeadLetters(nc, SUBJECTS.tuningCompleted, given('tracker', CONSUMERS.trackerEvents));
     on(SUBJECTS.tuningCompleted, (d) => {
+      if (d.completed > 0) awaitTracker();
       if (d.completed > 0 || !claim()) return;
       screen.print(`\n${resultsTable(progress, undefined, metric)}\nno trial succeeded: nothing was registered\n`);
       resolve(1);
@@ -675,7 +705,7 @@ function watchTuning(
       resolve(0);
     });
   });
-  return { outcome, accepted, claim, catchUp, registeredName: () => registered };
+  return { outcome, accepted, claim, catchUp, registeredName: () => registered, trackerDue: () => trackerDue && !told };
 }
 
 /** What `mlops tune` prints of the version a tuning registered and promoted. */
@@ -743,12 +773,26 @@ function problemLines(errors: readonly { path: string; message: string }[]): str
   return errors.map((e) => `  ${e.path}: ${e.message}`).join('\n');
 }
 
-/** Rejects after `ms` (exit 1): the CLI stops waiting, the tuning goes on, and `follow` says how to follow it. */
-function timeout(ms: number, tuningId: string, follow: string, screen: ProgressScreen): Promise<number> {
+/** What the `--timeout` of a tuning waits on: its id, how to follow it, and whether only the tracker is awaited. */
+interface TuningWait {
+  readonly ms: number;
+  readonly tuningId: string;
+  readonly follow: string;
+  readonly trackerDue: () => boolean;
+}
+
+/**
+ * Rejects after `ms` (exit 1): the CLI stops waiting, the tuning goes on, and `follow` says how to follow it; when
+ * every trial had ended, it says the tracker did not register the best model in time.
+ */
+function timeout({ ms, tuningId, follow, trackerDue }: TuningWait, screen: ProgressScreen): Promise<number> {
   return new Promise((_, reject) => {
     setTimeout(() => {
       screen.say('');
-      const message = `stopped waiting for tuning ${tuningId} after --timeout ${ms / 1000} s; it continues on the stack: ${follow}`;
+      const seconds = ms / 1000;
+      const message = trackerDue()
+        ? `the tracker did not register the best model of tuning ${tuningId} within --timeout ${seconds} s (see mlops status); it may still: ${follow}`
+        : `stopped waiting for tuning ${tuningId} after --timeout ${seconds} s; it continues on the stack: ${follow}`;
       reject(new UsageError(message, 1));
     }, ms).unref();
   });

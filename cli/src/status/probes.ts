@@ -11,6 +11,7 @@ import {
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { connectCli } from '../nats-connection.js';
+import { natsHandshakeProblem } from './nats-probe.js';
 
 /** Whether an endpoint answered, and what it said or what went wrong. */
 export type Reachability =
@@ -66,7 +67,10 @@ export async function stackSection(dataDir: string, predictorToken?: PredictorTo
   const processes = await Promise.all(
     state.processes.map(async (p) => {
       const auth = p.name === 'predictor' ? { token: predictorToken } : undefined;
-      const healthProblem = await processHealthProblem(p.health, auth);
+      const healthProblem =
+        p.name === 'nats-server' && new URL(p.health).protocol === 'tcp:'
+          ? await natsHandshakeProblem(p.health, PROBE_TIMEOUT_MS)
+          : await processHealthProblem(p.health, auth);
       return { ...p, healthy: healthProblem === undefined, healthProblem };
     }),
   );
@@ -113,8 +117,24 @@ export async function natsStatus(io: CliIo, address: string): Promise<EndpointSt
   } catch (err) {
     if (!(err instanceof UsageError) || err.exitCode === 2) throw err; // 2: the address itself is wrong
     const reason = /^cannot connect to NATS at \S+ \((.*)\): is the stack up\?$/.exec(err.message)?.[1];
-    return { name: 'NATS', url, result: { reachable: false, problem: `NOT REACHABLE (${reason ?? err.message})` } };
+    const silent = /^timeout$/i.test(reason ?? '') && (await acceptsConnections(address));
+    const problem = silent
+      ? `NOT ANSWERING (connection open, no reply in ${NATS_CONNECT_TIMEOUT_S} s)`
+      : `NOT REACHABLE (${reason ?? err.message})`;
+    return { name: 'NATS', url, result: { reachable: false, problem } };
   }
+}
+
+/** How long the CLI's NATS connection waits for the handshake (connectCli's timeout). */
+const NATS_CONNECT_TIMEOUT_S = 5;
+
+/** True when the one server of a NATS address accepts TCP connections (a server list: false, no telling which). */
+async function acceptsConnections(address: string): Promise<boolean> {
+  if (address.includes(',')) return false;
+  const hostPort = shownServer(address).replace(/^[a-z][a-z\d+.-]*:\/\//i, '');
+  const url = URL.parse(`tcp://${hostPort}`);
+  if (url === null || url.hostname === '') return false;
+  return await probeHealth(`tcp://${url.hostname}:${url.port || '4222'}`);
 }
 
 /** GET <tracking URI>/health (credentials in the URL are neither sent nor shown: /health needs none). */
@@ -211,8 +231,9 @@ export interface PredictorToken {
 }
 
 /**
- * The token status sends the predictor: PREDICTOR_TOKEN (as `mlops predict` sends it), else the first of
+ * The token status sends the local stack's predictor: PREDICTOR_TOKEN (as `mlops predict` sends it), else the first of
  * PREDICTOR_AUTH_TOKENS (the shell that ran `mlops up` with tokens has them, and that stack's probe sends the first).
+ * See {@link endpointPredictorToken} for a predictor at another address.
  */
 export function statusPredictorToken(env: NodeJS.ProcessEnv): PredictorToken | undefined {
   const own = env.PREDICTOR_TOKEN?.trim();
@@ -222,6 +243,19 @@ export function statusPredictorToken(env: NodeJS.ProcessEnv): PredictorToken | u
     .map((t) => t.trim())
     .find((t) => t !== '');
   return first === undefined ? undefined : { value: first, from: 'PREDICTOR_AUTH_TOKENS' };
+}
+
+/**
+ * The token for the predictor at `address`: PREDICTOR_TOKEN to any (the user named both), the stack's own
+ * PREDICTOR_AUTH_TOKENS only to the predictor its state file records (`recorded`), never to another server.
+ */
+export function endpointPredictorToken(
+  token: PredictorToken | undefined,
+  address: string,
+  recorded: string | undefined,
+): PredictorToken | undefined {
+  if (token?.from !== 'PREDICTOR_AUTH_TOKENS') return token;
+  return recorded !== undefined && withoutCredentials(address) === withoutCredentials(recorded) ? token : undefined;
 }
 
 /** `Authorization: Bearer <token>` when there is a token. */

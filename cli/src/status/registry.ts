@@ -153,6 +153,9 @@ async function unlessUnavailable<T>(read: () => Promise<T>): Promise<T | { kind:
     return await read();
   } catch (err) {
     if (err instanceof MlflowError) return { kind: 'unavailable', problem: err.message };
+    // A server answering 200 in another shape (not MLflow, or a proxy's page): the client read fields that are not there.
+    if (err instanceof TypeError)
+      return { kind: 'unavailable', problem: `its answer is not MLflow's (${err.message})` };
     throw err;
   }
 }
