@@ -45,7 +45,7 @@ commands:
 Commands that talk to NATS take --nats URL, else NATS_URL, else the address mlops up recorded in
 $MLOPS_DATA_DIR/stack.json (when MLOPS_DATA_DIR is set: a stack started with mlops up --data-dir DIR), else in
 data/stack.json, else nats://127.0.0.1:4222 (a stack recorded there but stopped is refused, not replaced by that
-port: it may be another stack's). predict and traffic find the predictor there too; down and status take
+port: it may be another stack's; unless the stopped stack ran on the quick start's ports). predict and traffic find the predictor there too; down and status take
 MLOPS_DATA_DIR as the default of --data-dir.
 
 ${DATASET_USAGE}

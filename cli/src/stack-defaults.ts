@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { readStackState, type StackState } from '@mlops/local-stack';
+import { DEFAULT_PORTS, readStackState, type StackState } from '@mlops/local-stack';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -44,7 +44,7 @@ export async function runningStackState(io: Pick<CliIo, 'cwd' | 'env'>): Promise
  * The addresses `mlops up` recorded, for a command given no address (`flags` names how to give one: `--url` unless
  * said otherwise); nothing when no stack is recorded (the quick start's ports apply then). A recorded stack that is
  * not running, or a state file that cannot be read, is refused (exit 1) rather than left for the default ports:
- * another stack may answer there.
+ * another stack may answer there; unless it ran on those very ports (what answers there now is the one meant).
  */
 export async function recordedStackEndpoints(
   io: Pick<CliIo, 'cwd' | 'env'>,
@@ -52,11 +52,22 @@ export async function recordedStackEndpoints(
 ): Promise<Partial<StackState['endpoints']>> {
   const stack = await recordedStack(io);
   if (stack.kind === 'up') return stack.state.endpoints;
-  if (stack.kind === 'none') return {};
+  // A stopped stack of the quick start's ports: those ports are what the command reaches anyway (docker compose now).
+  if (stack.kind === 'none' || (stack.kind === 'down' && onDefaultPorts(stack.state))) return {};
   const dir = defaultDataDir(io);
   const other = `name the address with ${flags} to talk to another`;
   if (stack.kind === 'unreadable') throw new UsageError(`${stack.problem}: fix or remove it, or ${other}`, 1);
   throw new UsageError(`the stack in ${dir} is ${notRunning(stack.state)} (start it with mlops up, or ${other})`, 1);
+}
+
+/** Whether a recorded stack listened on the quick start's loopback ports, those the defaults name. */
+function onDefaultPorts(state: StackState): boolean {
+  const { nats, mlflow, predictor } = state.endpoints;
+  return (
+    nats === `nats://127.0.0.1:${DEFAULT_PORTS.nats}` &&
+    mlflow === `http://127.0.0.1:${DEFAULT_PORTS.mlflow}` &&
+    predictor === `http://127.0.0.1:${DEFAULT_PORTS.predictor}`
+  );
 }
 
 /** How a recorded stack that does not run is said: `stopped`, `stopped (it failed: see mlops status)`, `stopping`. */

@@ -21,8 +21,8 @@ afterEach(async () => {
 /** Ports nothing listens on, as a stopped stack leaves them. */
 const ENDPOINTS = { nats: 'nats://127.0.0.1:1', mlflow: 'http://127.0.0.1:2', predictor: 'http://127.0.0.1:3' };
 
-/** A stack.json in `<dir>/<name>` as mlops up leaves it in `state`. */
-async function writeStack(name: string, state: string): Promise<void> {
+/** A stack.json in `<dir>/<name>` as mlops up leaves it in `state`, on `endpoints`. */
+async function writeStack(name: string, state: string, endpoints = ENDPOINTS): Promise<void> {
   await mkdir(join(dir, name), { recursive: true });
   const record = {
     format: 1,
@@ -31,7 +31,7 @@ async function writeStack(name: string, state: string): Promise<void> {
     started_at: '2026-01-02T03:04:05.000Z',
     updated_at: '2026-01-02T03:05:00.000Z',
     data_dir: join(dir, name),
-    endpoints: ENDPOINTS,
+    endpoints,
     processes: [],
   };
   await writeFile(join(dir, name, 'stack.json'), JSON.stringify(record));
@@ -109,6 +109,20 @@ describe('the addresses a running or absent stack gives', () => {
   it('when no stack is recorded, then there are none, and the quick start ports stay the default', async () => {
     const io = { cwd: dir, env: {} };
     expect(await recordedStackEndpoints(io)).toEqual({});
+  });
+
+  it("when the stopped stack ran on the quick start's ports, then there are none: what answers there now (docker compose) is the one meant", async () => {
+    const quickStart = {
+      nats: 'nats://127.0.0.1:4222',
+      mlflow: 'http://127.0.0.1:5000',
+      predictor: 'http://127.0.0.1:8080',
+    };
+    await writeStack('data', 'stopped', quickStart);
+    await writeStack('moved', 'stopped', { ...quickStart, predictor: 'http://127.0.0.1:8081' });
+    expect(await recordedStackEndpoints({ cwd: dir, env: {} })).toEqual({});
+    await expect(recordedStackEndpoints({ cwd: dir, env: { MLOPS_DATA_DIR: 'moved' } })).rejects.toThrow(
+      'the stack in moved is stopped',
+    );
   });
 
   it('when the recorded stack is stopped, then runningStackState is undefined (a tuning note skips it)', async () => {

@@ -87,10 +87,21 @@ describe('mlops status with an address that is no URL', () => {
     [['--predictor', 'garbage'], {}, '--predictor "garbage" is not a URL (e.g. http://127.0.0.1:8080)'],
     [['--predictor', 's3cret@not a url'], {}, '--predictor "not a url" is not a URL (e.g. http://127.0.0.1:8080)'],
     [['--mlflow', 'ftp://127.0.0.1:5000'], {}, '--mlflow must be http:// or https://, not ftp://'],
-    [[], { MLFLOW_TRACKING_URI: 'garbage' }, 'MLFLOW_TRACKING_URI "garbage" is not a URL (e.g. http://127.0.0.1:5000)'],
   ])('when %j (env %j) is given, then it is a usage error naming it, before anything is probed', async (args, env, message) => {
     const result = await status(env, '--nats', 'garbage', ...args);
     expect(result).toEqual({ code: 2, stdout: '', stderr: `mlops status: ${message}\n` });
+  });
+
+  it.each([
+    ['databricks', 'MLFLOW_TRACKING_URI "databricks" is not a URL (e.g. http://127.0.0.1:5000)'],
+    ['file:///tmp/mlruns', 'MLFLOW_TRACKING_URI must be http:// or https://, not file://'],
+  ])('when MLFLOW_TRACKING_URI is %s (MLflow takes it, no stack serves it), then status says so and shows the stack, MLflow looked for at its recorded address', async (uri, message) => {
+    await writeState([]);
+    const result = await status({ MLFLOW_TRACKING_URI: uri });
+    expect(result.stderr.split('\n')[0]).toBe(
+      `mlops status: ${message}: looking for MLflow at the stack's address instead`,
+    );
+    expect(result.stdout).toContain(`MLflow     http://127.0.0.1:${closed}  NOT REACHABLE`);
   });
 });
 

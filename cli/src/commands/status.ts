@@ -39,7 +39,7 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   const given = {
     mlflow:
       values.mlflow === undefined
-        ? checkedHttpAddress(io.env.MLFLOW_TRACKING_URI, 'MLFLOW_TRACKING_URI', DEFAULT_PORTS.mlflow)
+        ? httpTrackingUri(io)
         : checkedHttpAddress(values.mlflow, '--mlflow', DEFAULT_PORTS.mlflow),
     predictor: checkedHttpAddress(values.predictor, '--predictor', DEFAULT_PORTS.predictor),
   };
@@ -74,6 +74,22 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
 function checkedHttpAddress(address: string | undefined, from: string, port: number): string | undefined {
   if (address !== undefined) httpUrl(address, from, local(port));
   return address;
+}
+
+/**
+ * MLFLOW_TRACKING_URI when it is an http(s) URL. MLflow takes others (`databricks`, `file:///…`) that no stack of
+ * this project serves: they are said on stderr and passed over for the state file's address, not refused.
+ */
+function httpTrackingUri(io: CliIo): string | undefined {
+  const uri = io.env.MLFLOW_TRACKING_URI;
+  if (uri === undefined || uri === '') return undefined;
+  try {
+    httpUrl(uri, 'MLFLOW_TRACKING_URI', local(DEFAULT_PORTS.mlflow));
+    return uri;
+  } catch (err) {
+    io.stderr(`mlops status: ${(err as Error).message}: looking for MLflow at the stack's address instead\n`);
+    return undefined;
+  }
 }
 
 function local(port: number): string {
