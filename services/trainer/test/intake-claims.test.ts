@@ -60,28 +60,49 @@ describe('claiming a tuning id a request was stored under', () => {
 describe('claiming a tuning id whose stored request the worker gave up on', () => {
   const now = Date.parse('2026-12-05T07:00:00Z');
 
-  /** A request stored once (claimed, then marked stored), as the intake leaves it. */
+  /** A request stored once at stream sequence 7 (claimed, then marked stored), as the intake leaves it. */
   async function storedOnce(bus: Pick<TrainerBus, 'tallies'>) {
     const request = accepted('b'.repeat(64));
     await claimTuningId(bus, request, now);
-    await markStored(bus, request);
+    await markStored(bus, request, 7);
     return request;
   }
 
-  it('when every stored copy was given up and no trial recorded, then the request sent again is stored as the next copy, and only once per copy given up', async () => {
+  it('when the worker gave up on the latest stored copy and no trial was recorded, then the request sent again is stored again after that copy, until the new copy is marked stored', async () => {
     const bus = memoryTallies();
     const request = await storedOnce(bus);
     await markGaveUp(bus, 'upgraded', 7);
-    const second = await claimTuningId(bus, request, now + 60_000);
-    const whileSecondWaits = await claimTuningId(bus, request, now + 120_000);
-    await markGaveUp(bus, 'upgraded', 9);
-    const third = await claimTuningId(bus, request, now + 180_000);
+    const again = await claimTuningId(bus, request, now + 60_000);
+    const storeFailedSoAgain = await claimTuningId(bus, request, now + 120_000);
+    await markStored(bus, request, 12);
+    const whileTheCopyWaits = await claimTuningId(bus, request, now + 180_000);
+    await markGaveUp(bus, 'upgraded', 12);
+    const afterTheCopy = await claimTuningId(bus, request, now + 240_000);
 
-    expect([second, whileSecondWaits, third].map((c) => [c.decision.accepted, c.store, c.copy])).toEqual([
-      [true, true, 2],
+    expect(
+      [again, storeFailedSoAgain, whileTheCopyWaits, afterTheCopy].map((c) => [
+        c.decision.accepted,
+        c.store,
+        c.againAfter,
+      ]),
+    ).toEqual([
+      [true, true, 7],
+      [true, true, 7],
       [true, false, undefined],
-      [true, true, 3],
+      [true, true, 12],
     ]);
+  });
+
+  it('when only an older copy was given up (the request stored twice), then the latest is waiting and nothing is stored again', async () => {
+    const bus = memoryTallies();
+    const request = await storedOnce(bus);
+    await markStored(bus, request, 8);
+    await markGaveUp(bus, 'upgraded', 7);
+
+    expect(await claimTuningId(bus, request, now + 60_000)).toMatchObject({
+      decision: { accepted: true },
+      store: false,
+    });
   });
 
   it('when a given-up tuning has trials recorded or was marked done, then the request sent again is not stored again', async () => {

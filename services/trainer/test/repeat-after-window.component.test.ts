@@ -165,7 +165,8 @@ describe('a tuning sent again after the worker gave up on it', () => {
     const stored = () => storedFor(jsm, STREAMS.tuneRequests.name, SUBJECTS.tuningRequested, 'given-up-1');
     expect(await ask()).toMatchObject({ status: 'accepted' });
     const beforeGivingUp = [await ask(), await stored()];
-    await markGaveUp(trainerBus, 'given-up-1', 1);
+    const storedAt = (await jsm.streams.info(STREAMS.tuneRequests.name)).state.last_seq;
+    await markGaveUp(trainerBus, 'given-up-1', storedAt);
     const again = [await ask(), await stored()];
     const waiting = [await ask(), await stored()];
 

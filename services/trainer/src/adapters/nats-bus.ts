@@ -108,13 +108,13 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus
     async publishEvent(subject, data, key) {
       await bus.publishEvent(subject, data, { key });
     },
-    async storeTuning(work, copy) {
-      const key = copy === undefined ? work.tuning_id : `${work.tuning_id}~${copy}`;
+    async storeTuning(work, againAfter) {
+      const key = againAfter === undefined ? work.tuning_id : `${work.tuning_id}~${againAfter}`;
       const ack = await bus.publishEvent(SUBJECTS.tuningRequested, work, { key });
-      if (!ack.duplicate) return { stored: true };
+      if (!ack.duplicate) return { stored: true, seq: ack.seq };
       // A duplicate's ack names the sequence of the message stored first (0 when the server could not say).
       const holder = ack.seq > 0 ? await bus.storedEvent(SUBJECTS.tuningRequested, ack.seq) : undefined;
-      return { stored: false, holder: holder?.data.request };
+      return { stored: false, holder: holder?.data.request, seq: ack.seq };
     },
     serveTuneRequests: (handle) => bus.serve(SUBJECTS.tuneRequested, 'trainer-intake', handle),
     consumeWork(handle) {

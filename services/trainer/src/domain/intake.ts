@@ -49,8 +49,11 @@ export async function decideTuneRequest(body: Uint8Array, checkDataset: DatasetC
 export interface TuningIdClaim {
   readonly decision: IntakeDecision;
   readonly store: boolean;
-  /** Set when the request is stored again after the worker gave up on every stored copy: the copy's number. */
-  readonly copy?: number;
+  /**
+   * Set when the request is stored again because the worker gave up on its stored copy: that copy's stream sequence,
+   * which keys the new copy (so two repeats at the same moment store one).
+   */
+  readonly againAfter?: number;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function claimTuningId(
 /**
  * A request accepted before under its id: accepted without being stored again once it was stored (or its tuning ran,
  * as marked before stored requests were), refused when another request under the id was stored, else stored. A
- * stored request the worker gave up on (dead-lettered) before any trial was recorded is stored again as a new copy.
+ * stored copy the worker gave up on (dead-lettered) before any trial was recorded is stored again.
  */
 async function repeatClaim(
   bus: Pick<TrainerBus, 'tallies'>,
@@ -101,33 +104,44 @@ async function repeatClaim(
 }
 
 /**
- * A stored request sent again: stored again as copy N+1 (marked first) only when the worker gave up on all N copies
- * stored so far and recorded no trial of them; otherwise it is running, waiting or done, and is not stored again.
+ * A stored request sent again: stored again only when the worker gave up on its latest stored copy (by stream
+ * sequence) and no trial of it was recorded; otherwise it is running, waiting or done, and is not stored again.
  */
 async function againIfGivenUp(
   bus: Pick<TrainerBus, 'tallies'>,
   decision: IntakeDecision & { accepted: true },
   earlier: readonly string[],
 ): Promise<TuningIdClaim> {
-  const copies = 1 + earlier.filter((mark) => mark.startsWith(COPY)).length;
-  const givenUp = earlier.filter((mark) => mark.startsWith(GAVE_UP)).length;
-  if (givenUp < copies || earlier.includes(WORK_DONE)) return { decision, store: false };
+  const latest = Math.max(
+    0,
+    ...earlier.filter((mark) => mark.startsWith(AT)).map((mark) => Number(mark.slice(AT.length))),
+  );
+  if (latest === 0 || !earlier.includes(`${GAVE_UP}${latest}`) || earlier.includes(WORK_DONE))
+    return { decision, store: false };
   if ((await bus.tallies.recorded(decision.tuningId)) > 0) return { decision, store: false };
-  await bus.tallies.markRequest(decision.tuningId, `${COPY}${copies + 1}`);
-  return { decision, store: true, copy: copies + 1 };
+  return { decision, store: true, againAfter: latest };
 }
 
 /**
  * Marks a stored copy of the tuning's request (by its stream sequence) given up by the worker, on its last delivery:
- * the request sent again is stored again, once every stored copy was given up.
+ * the request sent again is stored again, if that copy is the latest.
  */
 export async function markGaveUp(bus: Pick<TrainerBus, 'tallies'>, tuningId: string, streamSequence: number) {
   await bus.tallies.markRequest(tuningId, `${GAVE_UP}${streamSequence}`);
 }
 
-/** Marks an accepted request as stored on the work queue: sent again under its id, it is not stored again. */
-export async function markStored(bus: Pick<TrainerBus, 'tallies'>, decision: IntakeDecision & { accepted: true }) {
+/**
+ * Marks an accepted request as stored on the work queue (at `streamSequence`, when known): sent again under its id,
+ * it is not stored again, unless the worker gave up on that copy.
+ */
+export async function markStored(
+  bus: Pick<TrainerBus, 'tallies'>,
+  decision: IntakeDecision & { accepted: true },
+  streamSequence?: number,
+) {
   await bus.tallies.markRequest(decision.tuningId, storedMark(requestPrint(decision.request)));
+  if (streamSequence !== undefined && streamSequence > 0)
+    await bus.tallies.markRequest(decision.tuningId, `${AT}${streamSequence}`);
 }
 
 /** Whether the worker finished with the tuning `tuningId` (queued or ran its trials, or refused its data). */
@@ -150,14 +164,16 @@ export async function markWorkDone(bus: Pick<TrainerBus, 'tallies'>, tuningId: s
 export async function settleStoredClaim(
   bus: Pick<TrainerBus, 'tallies'>,
   decision: IntakeDecision & { accepted: true },
-  holder: TuneRequest | undefined,
+  stored: { readonly holder: TuneRequest | undefined; readonly seq: number },
   asSent?: TuneRequest,
 ): Promise<IntakeDecision> {
+  const { holder } = stored;
   if (holder === undefined) throw new Error(`the request stored under tuning id ${decision.tuningId} cannot be read`);
   const print = requestPrint(decision.request);
   const held = requestPrint(holder);
   if (printsOf(decision.request, asSent).includes(held)) {
     await bus.tallies.markRequest(decision.tuningId, storedMark(held));
+    if (stored.seq > 0) await bus.tallies.markRequest(decision.tuningId, `${AT}${stored.seq}`);
     return decision;
   }
   await bus.tallies.markRequest(decision.tuningId, lostMark(print));
@@ -181,9 +197,9 @@ function storedMark(print: string): string {
 /** The mark of a tuning the worker finished with. */
 const WORK_DONE = 'done';
 
-/** Marks of a stored copy the worker gave up on (`gave-up-<stream sequence>`), and of copies stored again (`copy-<n>`). */
+/** Marks of where a copy of the request is stored (`at-<stream sequence>`), and of a copy the worker gave up on. */
+const AT = 'at-';
 const GAVE_UP = 'gave-up-';
-const COPY = 'copy-';
 
 function taken(tuningId: string, what: string): IntakeDecision {
   const message = `already taken: ${what} (ids are kept 7 days); choose another id to run a new tuning (the earlier one is unaffected)`;

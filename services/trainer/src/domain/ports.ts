@@ -19,14 +19,15 @@ export interface TrainerBus {
   provision(): Promise<void>;
   readonly publishEvent: PublishEvent;
   /**
-   * Stores an accepted request on the work queue under its tuning id (and `copy`, for a request stored again after
-   * the worker gave up on it). When JetStream already held one under that key (inside its duplicate window) nothing
-   * new is stored, and `holder` is the request stored then (undefined when it cannot be read back).
+   * Stores an accepted request on the work queue under its tuning id (and `againAfter`, the sequence of the copy the
+   * worker gave up on, for a request stored again), and says at which stream sequence. When JetStream already held
+   * one under that key (inside its duplicate window) nothing new is stored, and `holder` is the request stored then
+   * (undefined when it cannot be read back), at `seq` (0 when the server could not say).
    */
   storeTuning(
     work: TuningRequested['data'],
-    copy?: number,
-  ): Promise<{ stored: true } | { stored: false; holder: TuneRequest | undefined }>;
+    againAfter?: number,
+  ): Promise<{ stored: true; seq: number } | { stored: false; holder: TuneRequest | undefined; seq: number }>;
   /**
    * Answers `tune.requested` (core request/reply); a message without reply subject is handled all the same.
    * Resolves once the server routes requests to it.

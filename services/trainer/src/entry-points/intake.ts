@@ -110,12 +110,12 @@ async function record(bus: TrainerBus, claim: TuningIdClaim, asSent: TuneRequest
       requested_at: new Date().toISOString(),
       request: decision.request,
     };
-    const outcome = await bus.storeTuning(work, claim.copy);
+    const outcome = await bus.storeTuning(work, claim.againAfter);
     if (outcome.stored) {
-      await markStored(bus, decision);
+      await markStored(bus, decision, outcome.seq);
       return decision;
     }
-    const settled = await settleStoredClaim(bus, decision, outcome.holder, asSent);
+    const settled = await settleStoredClaim(bus, decision, outcome, asSent);
     if (!settled.accepted) await publishRejection(bus, settled);
     return settled;
   }

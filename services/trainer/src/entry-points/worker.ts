@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { SUBJECTS, type TuningRequested } from '@mlops/contracts';
 import type { Logger } from '@mlops/service-kit';
 import { type CsvLoader, UnusableDataError } from '../domain/dataset.js';
@@ -45,12 +46,27 @@ export function startWorker(bus: TrainerBus, loaderOf: CsvLoaderOf, logger: Logg
   });
 }
 
-/** Marks a tuning's request given up (it is dead-lettered next): sent again, it is stored and run again. */
+/**
+ * Marks a tuning's request given up (it is dead-lettered next): sent again, it is stored and run again. Tried a few
+ * times over ~3 s, as the failure that ended the delivery may be NATS's own.
+ */
 async function givenUp(bus: TrainerBus, tuningId: string, streamSequence: number, log: Logger): Promise<void> {
-  await markGaveUp(bus, tuningId, streamSequence).catch((err: unknown) =>
-    log.warn({ err }, 'tuning not marked given up: its request sent again is answered accepted but not run'),
-  );
+  for (const pauseMs of MARK_RETRY_PAUSES_MS) {
+    try {
+      await markGaveUp(bus, tuningId, streamSequence);
+      return;
+    } catch (err) {
+      if (pauseMs === undefined) {
+        log.warn({ err }, 'tuning not marked given up: its request sent again is answered accepted but not run');
+        return;
+      }
+      await delay(pauseMs);
+    }
+  }
 }
+
+/** Pauses between attempts to mark a tuning given up; undefined after the last. */
+const MARK_RETRY_PAUSES_MS = [500, 1000, 1500, undefined];
 
 /** What working on one tuning needs besides the bus. */
 interface WorkPorts {
