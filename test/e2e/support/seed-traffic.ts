@@ -31,14 +31,25 @@ export async function serveSeedRows(predictorUrl: string, from: number, count: n
   return { ids, versions };
 }
 
-/** Sends labels through POST /feedback and fails unless every one was stored (202). */
+/**
+ * Sends labels through POST /feedback and fails unless every one was stored (202). A 404 (every refused id unknown:
+ * the monitor has not read those predictions from the log yet, a few seconds behind while a tuning runs in this
+ * process) is sent again, as a client would, up to 5 times a second apart: the labels stored before are duplicates.
+ */
 export async function sendFeedback(predictorUrl: string, labels: { prediction_id: string; label: number | string }[]) {
-  const response = await fetch(`${predictorUrl}/feedback`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(labels),
-  });
-  if (response.status !== 202) throw new Error(`/feedback answered ${response.status}: ${await response.text()}`);
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${predictorUrl}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(labels),
+    });
+    if (response.status === 202) return;
+    if (response.status !== 404 || attempt > 5) {
+      throw new Error(`/feedback answered ${response.status}: ${await response.text()}`);
+    }
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /** Runs the mlops CLI in this process against the stack's NATS; its output, stdout and stderr together. */
