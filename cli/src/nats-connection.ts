@@ -118,7 +118,7 @@ export async function askService<S extends RequestSubject>(
     if (err instanceof UsageError) throw err;
     const Failure = unanswered ? UnansweredRequestError : UsageError;
     if (isNoResponders(err)) {
-      const message = `no answer from the ${options.service} on ${subject} in ${waitMs / 1000} s (nothing subscribes to it): if the stack is running, it may be restarting: try again; if not, start it (bash scripts/up.sh); see mlops status`;
+      const message = `no answer from the ${options.service} on ${subject} in ${waitMs / 1000} s (nothing subscribes to it): ${NO_SUBSCRIBER_HINT}`;
       throw new Failure(message, 1, { cause: err });
     }
     throw new Failure(`${subject} failed: ${(err as Error).message}`, 1, { cause: err });
@@ -131,8 +131,12 @@ export async function askService<S extends RequestSubject>(
 const RESPONDER_WAIT_MS = 3000;
 const RESPONDER_POLL_MS = 250;
 
+/** What to do about a request nothing subscribes to: the stack may be restarting, or not running. */
+export const NO_SUBSCRIBER_HINT =
+  'if the stack is running, it may be restarting: try again; if not, start it (bash scripts/up.sh); see mlops status';
+
 /** True for a request no subscriber received (nats.js: `503` / no responders). */
-function isNoResponders(err: unknown): boolean {
+export function isNoResponders(err: unknown): boolean {
   return err instanceof Error && /no responders/i.test(err.message);
 }
 

@@ -25,7 +25,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { CSV_FORMAT_USAGE, csvFormatOption } from '../csv.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { connectCli, connectionLost, endConnection } from '../nats-connection.js';
+import { connectCli, connectionLost, endConnection, isNoResponders, NO_SUBSCRIBER_HINT } from '../nats-connection.js';
 import {
   integerOption,
   numberListOption,
@@ -466,12 +466,7 @@ async function sendRequest(nc: NatsConnection, request: TuneRequestInput): Promi
     return await requestReply(nc, SUBJECTS.tuneRequested, request, { timeoutMs: 15_000 });
   } catch (err) {
     const message = (err as Error).message;
-    if (/no responders/i.test(message)) {
-      throw new UsageError(
-        'no trainer subscribes to tune.requested: if the stack is running, it may be restarting: try again; if not, start it (bash scripts/up.sh); see mlops status',
-        1,
-      );
-    }
+    if (isNoResponders(err)) throw new UsageError(`no trainer subscribes to tune.requested: ${NO_SUBSCRIBER_HINT}`, 1);
     throw new UsageError(`tune request failed: ${message}`, 1, { cause: err });
   }
 }
