@@ -17,10 +17,14 @@ export class UnansweredRequestError extends UsageError {
   }
 }
 
+/** True for a request that got no answer in time (nats.js TimeoutError), as opposed to no responders or a refusal. */
+export function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || /^timeout$/i.test(err.message));
+}
+
 /** True for a failure caused by a request left without an answer in time (nats.js TimeoutError), not a lost link. */
 export function timedOut(err: unknown): boolean {
-  const cause = err instanceof Error ? err.cause : undefined;
-  return cause instanceof Error && (cause.name === 'TimeoutError' || /^timeout$/i.test(cause.message));
+  return isTimeout(err instanceof Error ? err.cause : undefined);
 }
 
 /**

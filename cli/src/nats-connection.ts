@@ -4,7 +4,7 @@ import type { ReplyOf, RequestSubject } from '@mlops/contracts';
 import { ConfigError, checkNatsEnv, natsConnection, natsEnvShape, parseConfig } from '@mlops/service-kit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { UnansweredRequestError, UsageError } from './errors.js';
+import { isTimeout, UnansweredRequestError, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { recordedStackEndpoints } from './stack-defaults.js';
 
@@ -143,11 +143,6 @@ export function isNoResponders(err: unknown): boolean {
 /** True for a request failed because the connection was down (nats.js says `connection disconnected`). */
 function isDisconnected(err: unknown): boolean {
   return err instanceof Error && /connection (disconnected|closed)/i.test(err.message);
-}
-
-/** True for a request that got no answer in time (nats.js TimeoutError), as opposed to no responders or a refusal. */
-function isTimeout(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'TimeoutError' || /^timeout$/i.test(err.message));
 }
 
 /** NATS_URL (or --nats) and the NATS_* credential and TLS variables, as the services read them. */
