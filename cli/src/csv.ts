@@ -115,14 +115,15 @@ export function cannotRead(path: string, err: unknown): UsageError {
   return new UsageError(`${path}: cannot read (${reason})`, 1, { cause: err });
 }
 
-async function readText(path: string): Promise<string> {
-  return decodeCsvBytes(await readBytes(path), path);
+/** A CSV file's text, UTF-8 only (a byte that is not is named); read at `path`, named `shown` in errors. */
+export async function readText(path: string, shown = path): Promise<string> {
+  return decodeCsvBytes(await readBytes(path, shown), shown);
 }
 
-async function readBytes(path: string): Promise<Buffer> {
+async function readBytes(path: string, shown: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw cannotRead(path, err);
+    throw cannotRead(shown, err);
   }
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   type ColumnDrift,
@@ -10,8 +9,8 @@ import {
   SUBJECTS,
   type VersionStatus,
 } from '@mlops/contracts';
-import { CsvSyntaxError, decodeCsvBytes, isBlankRecord, readCsv } from '@mlops/ml';
-import { cannotRead } from '../csv.js';
+import { CsvSyntaxError, isBlankRecord, readCsv } from '@mlops/ml';
+import { readText } from '../csv.js';
 import { UsageError, unansweredRead } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { askService } from '../nats-connection.js';
@@ -259,14 +258,8 @@ export function refusalLine(e: { path: string; message: string }, start: number,
 }
 
 async function readLabels(file: string, path: string, model: string | undefined): Promise<FeedbackItem[]> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw cannotRead(path, err);
-  }
   // As predict, fit and tune read a CSV: a byte that is not UTF-8 is named, not sent as U+FFFD.
-  const text = decodeCsvBytes(bytes, path);
+  const text = await readText(file, path);
   let records: ReturnType<typeof readCsv>;
   try {
     records = readCsv(text).filter((r) => !isBlankRecord(r));
