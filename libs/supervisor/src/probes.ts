@@ -7,17 +7,32 @@ import type { ReadinessProbe } from './readiness.js';
  * A free TCP port on 127.0.0.1 (closed again before returning), for servers started on it next. It is taken below the
  * kernel's ephemeral range when one is free there: a server restarted on its port (the stack's restarts, the fault
  * tests) would otherwise find it held by some connection's source port, which the kernel hands out from that range.
- * Ports fetch refuses are never returned; when no port below the range is found, the kernel chooses one.
+ * Ports fetch refuses are never returned; when no port below the range is found, the kernel chooses one. A port is
+ * never returned twice in one process: the servers it is meant for bind later, so until they do it still looks free
+ * (the stack picks its services' ports one after another before starting any of them).
  */
 export async function findFreePort(): Promise<number> {
   const [ephemeralLow] = await ephemeralRange();
   const low = 10_000;
   for (let attempt = 0; attempt < 50 && ephemeralLow > low + 1000; attempt++) {
     const port = low + Math.floor(Math.random() * (ephemeralLow - low));
-    if (!fetchRefusesPort(port) && (await canBind(port))) return port;
+    if (handedOut.has(port) || fetchRefusesPort(port)) continue;
+    handedOut.add(port); // before the await: concurrent calls must not pick it either
+    if (await canBind(port)) return port;
+    handedOut.delete(port); // held by someone now: it may be handed out once it is free
   }
-  return await kernelChosenPort();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await kernelChosenPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port found that this process has not handed out already');
 }
+
+/** Every port findFreePort returned in this process (and the ones it is trying). */
+const handedOut = new Set<number>();
 
 /** The kernel's range of ephemeral source ports (Linux's default where it cannot be read). */
 async function ephemeralRange(): Promise<[number, number]> {

@@ -21,3 +21,14 @@ describe('findFreePort', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 });
+
+describe('findFreePort, called again before anything binds', () => {
+  it('when asked for many ports in one process, one after another and at once, then none is returned twice', async () => {
+    const oneByOne: number[] = [];
+    for (let i = 0; i < 600; i++) oneByOne.push(await findFreePort());
+    const atOnce = await Promise.all(Array.from({ length: 600 }, () => findFreePort()));
+    const ports = [...oneByOne, ...atOnce];
+
+    expect(new Set(ports).size).toBe(ports.length);
+  });
+});
