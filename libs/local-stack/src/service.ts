@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   httpOk,
+  httpOkFromItself,
   type ProbeHeaders,
   type SupervisedProcess,
   type SupervisorLogger,
@@ -35,6 +36,12 @@ export interface ServiceOptions {
   readonly onSpawn?: ((pid: number) => void) | undefined;
 }
 
+/**
+ * Services whose /health and /ready name their pid: only their own answer counts as ready, not that of a process
+ * that took their port first (the service then exits with EADDRINUSE, and its start fails saying so).
+ */
+const NAMES_ITS_PID: ReadonlySet<ServiceName> = new Set(['trainer', 'tracker', 'monitor']);
+
 /** The built entry point of a service: `services/<name>/dist/main.js` (built by `tsc -b`). */
 export function serviceEntry(name: ServiceName): string {
   return join(REPO_ROOT, 'services', name, 'dist', 'main.js');
@@ -55,7 +62,7 @@ export async function startService(name: ServiceName, options: ServiceOptions): 
     logFile: options.logFile,
     stopGraceMs: options.stopGraceMs,
     readiness: {
-      probe: httpOk(options.readyUrl, 1000, options.readyHeaders),
+      probe: (NAMES_ITS_PID.has(name) ? httpOkFromItself : httpOk)(options.readyUrl, 1000, options.readyHeaders),
       timeoutMs: options.startupTimeoutMs ?? 30_000,
     },
     logger: options.logger,

@@ -8,13 +8,18 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** Serves `GET /health` (200 while the process runs) and `GET /ready` (200 when `isReady()` is true, else 503). */
+/**
+ * Serves `GET /health` (200 while the process runs) and `GET /ready` (200 when `isReady()` is true, else 503), both
+ * naming the process's pid: a supervisor can tell its own process's answer from another one's on the same port.
+ */
 export async function startHealthServer(port: number, host: string, isReady: () => boolean): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const ready = isReady();
     const status = req.url === '/health' ? 200 : req.url === '/ready' ? (ready ? 200 : 503) : 404;
     res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(status === 404 ? { error: 'try /health or /ready' } : { alive: true, ready }));
+    res.end(
+      JSON.stringify(status === 404 ? { error: 'try /health or /ready' } : { alive: true, ready, pid: process.pid }),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

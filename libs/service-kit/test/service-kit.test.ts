@@ -255,4 +255,16 @@ describe('startHealthServer', () => {
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     await server.close();
   });
+
+  it('when /health or /ready is read, then the answer names the pid of the process (the stack tells its own from a stranger on the port)', async () => {
+    const server = await startHealthServer(0, '127.0.0.1', () => false);
+    const base = `http://127.0.0.1:${server.port}`;
+    const answers = [await (await fetch(`${base}/health`)).json(), await (await fetch(`${base}/ready`)).json()];
+    await server.close();
+
+    expect(answers).toEqual([
+      { alive: true, ready: false, pid: process.pid },
+      { alive: true, ready: false, pid: process.pid },
+    ]);
+  });
 });

@@ -106,6 +106,22 @@ export function httpOk(url: string, timeoutMs = 1000, headers: ProbeHeaders = {}
   return () => answersOk(url, timeoutMs, headers);
 }
 
+/**
+ * Readiness of an HTTP server that names its pid in a JSON body (`{"pid": …}`): a GET of `url` answers 2xx, and from
+ * the starting run itself. Another process that holds the port (one that took it first) is not taken for it.
+ */
+export function httpOkFromItself(url: string, timeoutMs = 1000, headers: ProbeHeaders = {}): ReadinessProbe {
+  return async (target) => {
+    try {
+      const answer = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      const body = (await answer.json()) as { pid?: unknown } | null;
+      return answer.ok && target.pid !== undefined && body?.pid === target.pid;
+    } catch {
+      return false;
+    }
+  };
+}
+
 /** Readiness announced in the output: the current run has printed a line matching `pattern`. */
 export function logLine(pattern: RegExp): ReadinessProbe {
   return (target) => target.runLines().some((line) => line.search(pattern) !== -1);

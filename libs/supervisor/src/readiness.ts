@@ -5,6 +5,8 @@ import type { ExitStatus } from './exit.js';
 /** What a readiness probe may look at: the starting process's state and its own output so far. */
 export interface ProbeTarget {
   readonly name: string;
+  /** The current run's pid (undefined before a spawn succeeded). */
+  readonly pid?: number | undefined;
   exitStatus(): ExitStatus | undefined;
   /** The retained lines printed by the current run (not by earlier runs). */
   runLines(): readonly string[];

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   findFreePort,
   httpOk,
+  httpOkFromItself,
   logLine,
   NotReadyError,
+  type ProbeTarget,
   ProcessExitedError,
   type ProcessSpec,
   portOpen,
@@ -102,6 +105,25 @@ describe('readiness', () => {
     await byPort.stop();
     const byHttp = await node(server, { readiness: { probe: httpOk(`http://127.0.0.1:${port}/health`) } });
     expect(byHttp.exitStatus()).toBeUndefined();
+  });
+
+  it("when another process holds the port and answers the health route, then only the child's own answer counts", async () => {
+    const port = await findFreePort();
+    const url = `http://127.0.0.1:${port}/ready`;
+    const foreign = createServer((q, s) => s.end(JSON.stringify({ pid: process.pid })));
+    await new Promise<void>((resolve) => foreign.listen(port, '127.0.0.1', resolve));
+    const own = `require('node:http').createServer((q, s) => s.end(JSON.stringify({ pid: process.pid })))`;
+    const late = `setTimeout(() => ${own}.listen(${port}, '127.0.0.1'), 500)`;
+    const failure = await node(late, { readiness: { probe: httpOkFromItself(url) } })
+      .catch((err: unknown) => err)
+      .finally(() => new Promise((resolve) => foreign.close(resolve)));
+    const child = await node(`${own}.listen(${port}, '127.0.0.1')`, { readiness: { probe: httpOkFromItself(url) } });
+    const otherPid: ProbeTarget = { name: 'other', pid: process.pid, exitStatus: () => undefined, runLines: () => [] };
+
+    expect(failure).toBeInstanceOf(ProcessExitedError);
+    expect((failure as Error).message).toContain('EADDRINUSE');
+    expect(child.exitStatus()).toBeUndefined();
+    expect(await httpOkFromItself(url)(otherPid)).toBe(false);
   });
 
   it('when the child exits before it is ready, then start fails with its exit code and output', async () => {

@@ -20,6 +20,11 @@ describe("the monitor's HTTP side", () => {
     expect(await head.text()).toBe('');
   });
 
+  it('when /health or /ready is read, then the answer names the pid of the process (the stack tells its own from a stranger on the port)', async () => {
+    expect(await (await fetch(url('/health'))).json()).toEqual({ alive: true, pid: process.pid });
+    expect(await (await fetch(url('/ready'))).json()).toEqual({ ready: true, pid: process.pid });
+  });
+
   it('when a path is written to with POST, PUT or DELETE, then it answers 405 naming the allowed methods', async () => {
     for (const method of ['POST', 'PUT', 'DELETE']) {
       const res = await fetch(url('/metrics'), { method, body: method === 'DELETE' ? null : 'x' });

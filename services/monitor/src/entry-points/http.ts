@@ -38,10 +38,10 @@ async function answer(url: string, options: { registry: Registry; isReady: () =>
   const path = url.split('?')[0];
   if (path === '/metrics')
     return { status: 200, type: options.registry.contentType, body: await options.registry.metrics() };
-  if (path === '/health') return { status: 200, type: json, body: JSON.stringify({ alive: true }) };
+  if (path === '/health') return { status: 200, type: json, body: JSON.stringify({ alive: true, pid: process.pid }) };
   if (path === '/ready') {
     const ready = options.isReady();
-    return { status: ready ? 200 : 503, type: json, body: JSON.stringify({ ready }) };
+    return { status: ready ? 200 : 503, type: json, body: JSON.stringify({ ready, pid: process.pid }) };
   }
   return { status: 404, type: json, body: JSON.stringify({ error: 'try /health, /ready or /metrics' }) };
 }
