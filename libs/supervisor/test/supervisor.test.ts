@@ -110,7 +110,7 @@ describe('readiness', () => {
   it("when another process holds the port and answers the health route, then only the child's own answer counts", async () => {
     const port = await findFreePort();
     const url = `http://127.0.0.1:${port}/ready`;
-    const foreign = createServer((q, s) => s.end(JSON.stringify({ pid: process.pid })));
+    const foreign = createServer((_q, s) => s.end(JSON.stringify({ pid: process.pid })));
     await new Promise<void>((resolve) => foreign.listen(port, '127.0.0.1', resolve));
     const own = `require('node:http').createServer((q, s) => s.end(JSON.stringify({ pid: process.pid })))`;
     const late = `setTimeout(() => ${own}.listen(${port}, '127.0.0.1'), 500)`;
