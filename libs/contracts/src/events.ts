@@ -327,6 +327,8 @@ export const ModelRejectedDataSchema = z.object({
   tuning_id: id,
   /** The tuning's best trial, now the challenger. */
   trial_id: id,
+  /** The MLflow run of that trial (the version's source); absent in events published before it was added. */
+  run_id: z.string().min(1).optional(),
   name: z.string().min(1),
   version: z.string().regex(/^\d+$/),
   /** The champion that stays; NO_CHAMPION ('0') when there is none yet (a first version below the gate's threshold). */

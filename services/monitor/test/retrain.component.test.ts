@@ -162,6 +162,7 @@ describe('monitor: retraining on drift', () => {
       {
         tuning_id: requested.data.tuning_id,
         trial_id: `${requested.data.tuning_id}-0`,
+        run_id: 'run-of-the-challenger',
         name,
         version: String(Number(version) + 1),
         champion_version: version,
@@ -178,6 +179,10 @@ describe('monitor: retraining on drift', () => {
     await expect
       .poll(() => metric(`monitor_retrain_in_flight{model_name="${name}"}`), { timeout: 15_000 })
       .toMatch(/ 0$/);
+    const history = okReply(
+      await requestReply(bus.connection, SUBJECTS.monitorHistory, { model: name }, { timeoutMs: 15_000 }),
+    );
+    expect(history.retrains[0]?.outcome).toMatchObject({ verdict: 'rejected', run_id: 'run-of-the-challenger' });
     await logTraffic(bus, world, { model: name, version, from: 3500, rows: 1000, tag: 'd', shift });
     await until('a skip for the cooldown', () =>
       events(SUBJECTS.retrainSkipped, name).find((e) => e.data.reason === 'cooldown'),

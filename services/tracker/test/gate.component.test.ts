@@ -123,6 +123,8 @@ describe('the promotion gate', () => {
     expect(event.p_value).toBeGreaterThan(0);
     expect([await aliasOf(model, 'champion'), await aliasOf(model, 'challenger')]).toEqual(['1', '2']);
     const version = await mlflow.getModelVersion(model, '2');
+    expect(event.run_id).toEqual(expect.any(String));
+    expect(event.run_id).toBe(version.runId);
     expect(version.tags).toMatchObject({
       'mlops.gate.status': 'rejected',
       'mlops.gate.champion_version': '1',

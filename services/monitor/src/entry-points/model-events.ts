@@ -67,7 +67,7 @@ function rejection(data: EventData<'model.rejected'>): RetrainOutcome {
   return {
     verdict: 'rejected',
     version: data.version,
-    run_id: null,
+    run_id: data.run_id ?? null,
     champion_version: data.champion_version === NO_CHAMPION ? null : data.champion_version,
     reason: data.reason,
     at: data.rejected_at,

@@ -206,6 +206,7 @@ function rejected(
   return {
     tuning_id: data.tuning_id,
     trial_id: registration.trialId,
+    run_id: registration.runId,
     name: registration.name,
     version: registration.version,
     champion_version: verdict.championVersion ?? NO_CHAMPION,
