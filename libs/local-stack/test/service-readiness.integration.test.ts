@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type NatsServerHandle, startNatsServer, startService } from '@mlops/local-stack';
 import { findFreePort, ProcessExitedError } from '@mlops/supervisor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NatsServerHandle, startNatsServer, startService } from '../src/index.js';
 
 // A service whose health port another process took first (it answers /ready 200 there): the stack must not take
 // that answer for the service's own, or it reports the service ready while the service dies with EADDRINUSE.
