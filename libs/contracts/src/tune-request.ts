@@ -87,7 +87,13 @@ export const CSV_DECIMAL_MARKS = ['.', ','] as const;
 export const CsvDatasetSchema = z
   .strictObject({
     kind: z.literal('csv'),
-    path: z.string().min(1).max(1024).describe('relative to the trainer data directory'),
+    path: z
+      .string()
+      .min(1)
+      .max(1024)
+      // Path resolution drops a trailing slash: "x.csv/" would quietly train on x.csv.
+      .refine((path) => !path.endsWith('/'), 'ends with "/", so it names a directory: name the CSV file itself')
+      .describe('relative to the trainer data directory'),
     target: z.string().min(1).max(MAX_COLUMN_NAME_LENGTH).default('y'),
     features: z
       .enum(CSV_FEATURE_MODES)

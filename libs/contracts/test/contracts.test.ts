@@ -133,6 +133,13 @@ describe('parseTuneRequest', () => {
       request: { dataset: { kind: 'csv', path: 'customers.csv', target: 'y' } },
     });
   });
+
+  it('when the CSV path ends with a slash, then it is refused as naming a directory (resolving it would drop the slash)', () => {
+    const parsed = parseTuneRequest({ dataset: { kind: 'csv', path: 'customers.csv/' } });
+    expect(parsed.ok ? [] : parsed.errors).toEqual([
+      { path: 'dataset.path', message: 'ends with "/", so it names a directory: name the CSV file itself' },
+    ]);
+  });
 });
 
 describe('numbers JSON overflows', () => {
