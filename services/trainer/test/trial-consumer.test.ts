@@ -37,6 +37,8 @@ function handlerWith(options: {
   onFailure?: () => void;
   holdout?: TrialExecutor['holdout'];
   run?: TrialExecutor['run'];
+  /** The tally's marks before the handler runs (none: every trial pending); a thrown error when it cannot be read. */
+  recordedMarks?: readonly string[] | Error;
 }) {
   const published: string[] = [];
   const data = new Map<string, unknown>();
@@ -62,6 +64,10 @@ function handlerWith(options: {
     },
     // Every record sees the whole tuning accounted for: as two trials ending side by side on one replica can.
     tallies: {
+      tally: async (_t: string, count: number) => {
+        if (options.recordedMarks instanceof Error) throw options.recordedMarks;
+        return tallyOfMarks(count, options.recordedMarks ?? []);
+      },
       record: async (_t: string, count: number) =>
         tallyOfMarks(
           count,
@@ -173,5 +179,41 @@ describe('the trial handler when a fit fails', () => {
     expect(error).not.toBeInstanceOf(TrialGivenUpError);
     expect((error as Error).message).toBe('NATS is not reachable');
     expect(published).toEqual(['run.started']);
+  });
+});
+
+describe('the trial handler when the trial is already accounted for', () => {
+  const fitted = { outcome: { ok: true }, datasetDigest: 'd' } as never;
+
+  it('when its completion is recorded (a copy delivered again), then it is not fitted and nothing is published', async () => {
+    let fits = 0;
+    const run = async () => {
+      fits++;
+      return fitted;
+    };
+    const { handle, published } = handlerWith({ failedPublishFailures: 0, run, recordedMarks: ['0-c'] });
+    await handle(trialOf(0, 2), delivery(false));
+    expect(fits).toBe(0);
+    expect(published).toEqual([]);
+  });
+
+  it('when its completion made the tally complete, then the copy closes the tuning (its closer may have died) without a fit', async () => {
+    let fits = 0;
+    const run = async () => {
+      fits++;
+      return fitted;
+    };
+    const { handle, published } = handlerWith({ failedPublishFailures: 0, run, recordedMarks: ['0-c', '1-f'] });
+    await handle(trialOf(0, 2), delivery(false));
+    expect(fits).toBe(0);
+    expect(published).toEqual(['tuning.completed']);
+  });
+
+  it('when only a failure is recorded for it, or the tally cannot be read, then it is fitted as usual', async () => {
+    for (const recordedMarks of [['0-f'], new Error('NATS is not reachable')]) {
+      const { handle, published } = handlerWith({ failedPublishFailures: 0, recordedMarks });
+      await expect(handle(trialOf(0, 2), delivery(false))).rejects.toThrow('the trial thread died');
+      expect(published).toEqual(['run.started']);
+    }
   });
 });

@@ -57,6 +57,17 @@ async function stored(subject: string): Promise<number> {
   return info.state.subjects?.[subject] ?? 0;
 }
 
+/** Waits until every message of the TRIALS work queue is acknowledged (and so deleted). */
+async function trialsQueueEmptied(what: string): Promise<void> {
+  const jsm = await jetstreamManager(client);
+  await until(
+    what,
+    async () => ((await jsm.streams.info(STREAMS.trials.name)).state.messages === 0 ? true : undefined),
+    10_000,
+    100,
+  );
+}
+
 async function startReplica(instance: string) {
   const bus = await connectBus({ servers: nats.url, name: instance, logger });
   const config = testTrainerConfig(nats.url, dataDir, instance);
@@ -102,13 +113,7 @@ describe('trials as a work queue across trainer replicas', () => {
     expect(new Set(completed.map((e) => e.source))).toEqual(new Set(['mlops/replica-a', 'mlops/replica-b']));
     expect(await stored(SUBJECTS.tuningCompleted)).toBe(1);
     // The last trial's message is acknowledged (and so deleted) just after its handler published tuning.completed.
-    const jsm = await jetstreamManager(client);
-    await until(
-      'the TRIALS work queue to empty',
-      async () => ((await jsm.streams.info(STREAMS.trials.name)).state.messages === 0 ? true : undefined),
-      10_000,
-      100,
-    );
+    await trialsQueueEmptied('the TRIALS work queue to empty');
   }, 90_000);
 
   it('when a trial cannot be run (its CSV changed since it was pinned), then it is dead-lettered and counted failed while the rest complete', async () => {
@@ -182,4 +187,28 @@ describe('trials as a work queue across trainer replicas', () => {
     expect(whole.rows.slice(0, 125)).toEqual(data.holdout?.rows);
     expect(whole.labels.slice(0, 125)).toEqual(data.holdout?.labels);
   }, 90_000);
+
+  it('when a copy of a completed trial arrives (its tuning queued again past the duplicate window), then it is acknowledged without a fit', async () => {
+    const started = collect(SUBJECTS.runStarted);
+    const done = collect(SUBJECTS.tuningCompleted);
+    const parsed = parseTuneRequest({ tuning_id: 'again-1', grid: { C: [0.1, 1], solver: 'lbfgs' } });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const trials = [0, 1].map((index) => ({
+      tuning_id: 'again-1',
+      trial_id: `again-1-00${index}`,
+      trial_index: index,
+      trial_count: 2,
+      params: expandGrid(parsed.request.grid)[index]!,
+      request: parsed.request,
+      requested_at: new Date().toISOString(),
+    }));
+    for (const trial of trials) await publisher.publishEvent(SUBJECTS.trialRequested, trial, { key: trial.trial_id });
+    await until('tuning.completed', () => (done.length >= 1 ? true : undefined), 30_000);
+    // Another message id: JetStream stores it as it would past its duplicate window.
+    const copy = trials[0]!;
+    await publisher.publishEvent(SUBJECTS.trialRequested, copy, { key: `${copy.trial_id}~copy` });
+    await trialsQueueEmptied('the copy to be acknowledged');
+    await client.flush();
+    expect(started.map((e) => e.data.trial_id).sort()).toEqual(['again-1-000', 'again-1-001']);
+  }, 60_000);
 });

@@ -98,6 +98,7 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus
       tallies = {
         record: async (tuningId, trialCount, index, ok) =>
           tallyOfMarks(trialCount, await sets.mark(tuningId, outcomeMark(trialCount, index, ok))),
+        tally: async (tuningId, trialCount) => tallyOfMarks(trialCount, await sets.members(tuningId)),
         recorded: async (tuningId) => (await sets.members(tuningId)).size,
         requests: (tuningId) => sets.members(`request:${tuningId}`),
         async markRequest(tuningId, mark) {

@@ -94,6 +94,8 @@ export interface TrialDelivery {
 export interface TrialTallies {
   /** Records trial `index` as completed (`ok`) or failed (idempotent); returns the tally after it. */
   record(tuningId: string, trialCount: number, index: number, ok: boolean): Promise<TrialTally>;
+  /** The tally of `tuningId` as recorded so far (every trial pending for an id no tuning used). */
+  tally(tuningId: string, trialCount: number): Promise<TrialTally>;
   /** How many trials of `tuningId` are recorded (0 for an id no tuning used in the tallies' lifetime). */
   recorded(tuningId: string): Promise<number>;
   /** What became of the requests under `tuningId` (accepted, stored, lost, worked on), as marked by markRequest. */

@@ -6,7 +6,7 @@ import { TrialTimeoutError } from '../adapters/trial-threads.js';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { PublishEvent, TrainerBus } from '../domain/ports.js';
 import type { QueuedTrialResult, TuningHoldout } from '../domain/trial-runner.js';
-import { type TallyCounts, TrialGivenUpError, tallyCounts } from '../domain/trial-tally.js';
+import { type TallyCounts, TrialGivenUpError, type TrialTally, tallyCounts } from '../domain/trial-tally.js';
 import { type ClosingPorts, closeTuning, publishTrialEnd, trialRefOf } from '../domain/tuning.js';
 
 /** Where queued trials run (worker threads in production). */
@@ -18,14 +18,16 @@ export interface TrialExecutor {
 /**
  * Consumes the shared trial queue: per trial run.started, the fit on a worker thread, run.completed or run.failed,
  * then its outcome in the shared tally; whichever replica accounts for a tuning's last trial publishes
- * tuning.completed (its id names the tuning, so a second publish is dropped). A trial whose data set cannot be
- * rebuilt, or whose last fit attempt fails, is recorded as failed with the reason, then dead-lettered
- * (TrialGivenUpError); a failure to record it is retried like any error.
+ * tuning.completed (its id names the tuning, so a second publish is dropped). A trial the tally already holds as
+ * completed is not fitted again. A trial whose data set cannot be rebuilt, or whose last fit attempt fails, is
+ * recorded as failed with the reason, then dead-lettered (TrialGivenUpError); a failure to record it is retried like
+ * any error.
  */
 export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, concurrency: number, logger: Logger) {
   const close = tuningCloser(executor, bus, logger);
   return bus.consumeTrials(async (trial, delivery) => {
     const log = logger.child({ tuning_id: trial.tuning_id, trial_id: trial.trial_id });
+    if (await completedBefore(trial, bus, (counts) => close(trial, counts), delivery.signal, log)) return;
     const startedAt = new Date().toISOString();
     // Patiently too: on the last delivery a failed publish would dead-letter the trial before it is accounted for.
     const started = { ...trialRefOf(trial), started_at: startedAt };
@@ -49,6 +51,33 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
       log,
     );
   }, concurrency);
+}
+
+/**
+ * Whether the trial's completion is already recorded: a copy of it (redelivered after its ack was lost, or queued
+ * again when its tuning was sent again) is then not fitted a second time, and only closes the tuning when every trial
+ * is accounted for (the replica that completed it may have died closing it). A tally that cannot be read lets the
+ * trial run: a second fit costs time, never a second MLflow run.
+ */
+async function completedBefore(
+  trial: TrialRequested['data'],
+  bus: Pick<TrainerBus, 'tallies'>,
+  close: (counts: TallyCounts) => Promise<void>,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<boolean> {
+  let tally: TrialTally;
+  try {
+    tally = await bus.tallies.tally(trial.tuning_id, trial.trial_count);
+  } catch (err) {
+    log.warn({ err }, 'trial tally not read: fitting the trial, which may have completed before');
+    return false;
+  }
+  if (tally.outcomes[trial.trial_index] !== 'c') return false;
+  log.info('trial already completed: not fitted again');
+  const counts = tallyCounts(tally);
+  if (counts.complete) await patiently(() => close(counts), signal, log);
+  return true;
 }
 
 /** A trial failure no other attempt can mend: data unusable anywhere, or a fit that ran past the time limit. */
