@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import {
+  findFreePort,
   httpOk,
   httpOkFromItself,
   type ProbeHeaders,
+  type RespawnChanges,
   type SupervisedProcess,
   type SupervisorLogger,
   startProcess,
@@ -32,8 +34,15 @@ export interface ServiceOptions {
   readonly logger?: SupervisorLogger | undefined;
   /** Aborted, SIGKILLs the service at once (see the supervisor's `killSignal`). */
   readonly killSignal?: AbortSignal | undefined;
-  /** Called with the pid of each run as it is spawned (see the supervisor's `onSpawn`). */
-  readonly onSpawn?: ((pid: number) => void) | undefined;
+  /** Called with the pid of each run as it is spawned (see the supervisor's `onSpawn`), and where it is probed. */
+  readonly onSpawn?: ((pid: number, readyUrl: string) => void) | undefined;
+  /**
+   * The environment variable that gives the service the port of `readyUrl`: a run that found that port taken by
+   * another process (EADDRINUSE) is restarted on a free one, and told with `onMoved`.
+   */
+  readonly portVariable?: string | undefined;
+  /** Called when a restart moves the service to another port (see `portVariable`), with its new readiness URL. */
+  readonly onMoved?: ((readyUrl: string) => void) | undefined;
 }
 
 /**
@@ -50,6 +59,22 @@ export function serviceEntry(name: ServiceName): string {
 /** Starts `node services/<name>/dist/main.js` (this Node binary) and waits until its readiness URL answers 2xx. */
 export async function startService(name: ServiceName, options: ServiceOptions): Promise<SupervisedProcess> {
   await preparePrivateLog(options.logFile);
+  let readyUrl = options.readyUrl;
+  const readinessAt = (url: string) => ({
+    probe: (NAMES_ITS_PID.has(name) ? httpOkFromItself : httpOk)(url, 1000, options.readyHeaders),
+    timeoutMs: options.startupTimeoutMs ?? 30_000,
+  });
+  let env = options.env;
+  const { portVariable } = options;
+  const movePort = async (ended: readonly string[]): Promise<RespawnChanges | undefined> => {
+    if (portVariable === undefined || !portTaken(ended, new URL(readyUrl).port)) return undefined;
+    const moved = new URL(readyUrl);
+    moved.port = String(await findFreePort());
+    readyUrl = moved.href;
+    env = { ...env, [portVariable]: moved.port };
+    options.onMoved?.(readyUrl);
+    return { env, readiness: readinessAt(readyUrl) };
+  };
   return await startProcess({
     name,
     command: process.execPath,
@@ -61,12 +86,16 @@ export async function startService(name: ServiceName, options: ServiceOptions): 
     processGroup: false,
     logFile: options.logFile,
     stopGraceMs: options.stopGraceMs,
-    readiness: {
-      probe: (NAMES_ITS_PID.has(name) ? httpOkFromItself : httpOk)(options.readyUrl, 1000, options.readyHeaders),
-      timeoutMs: options.startupTimeoutMs ?? 30_000,
-    },
+    readiness: readinessAt(readyUrl),
     logger: options.logger,
     killSignal: options.killSignal,
-    onSpawn: options.onSpawn,
+    onSpawn: (pid) => options.onSpawn?.(pid, readyUrl),
+    beforeRespawn: movePort,
   });
+}
+
+/** Whether a run's output says it could not listen on `port` because another process holds it. */
+function portTaken(lines: readonly string[], port: string): boolean {
+  const onPort = new RegExp(`:${port}(?!\\d)`);
+  return lines.some((line) => line.includes('EADDRINUSE') && onPort.test(line));
 }

@@ -15,10 +15,12 @@ export interface StackServicesOptions {
   readonly killSignal?: AbortSignal | undefined;
   /** Called with a service's pid as each of its runs is spawned, before it is ready. */
   readonly onSpawn?: ((name: ServiceName, pid: number, healthUrl: string) => void) | undefined;
+  /** Called when a restart moves a service's health port (another process took it while the service was down). */
+  readonly onMoved?: ((name: ServiceName, healthUrl: string) => void) | undefined;
   readonly logger?: SupervisorLogger | undefined;
 }
 
-/** A started service and the URL that answers while it is healthy (its readiness probe). */
+/** A started service and the URL that answers while it is healthy (its readiness probe; a restart may move it). */
 export interface StackService {
   readonly process: SupervisedProcess;
   readonly healthUrl: string;
@@ -46,9 +48,21 @@ export async function startStackServices(options: StackServicesOptions): Promise
     readyUrl: string;
     readyHeaders?: ProbeHeaders;
     readyMs?: number;
+    /** Its health port's variable: the stack chose the port, and may move it (the predictor's is the user's). */
+    portVariable?: string;
   }[] = [
-    { name: 'trainer', env: { TRAINER_HEALTH_PORT: String(trainerPort) }, readyUrl: ready(trainerPort, 'ready') },
-    { name: 'tracker', env: { TRACKER_HEALTH_PORT: String(trackerPort) }, readyUrl: ready(trackerPort, 'ready') },
+    {
+      name: 'trainer',
+      env: { TRAINER_HEALTH_PORT: String(trainerPort) },
+      readyUrl: ready(trainerPort, 'ready'),
+      portVariable: 'TRAINER_HEALTH_PORT',
+    },
+    {
+      name: 'tracker',
+      env: { TRACKER_HEALTH_PORT: String(trackerPort) },
+      readyUrl: ready(trackerPort, 'ready'),
+      portVariable: 'TRACKER_HEALTH_PORT',
+    },
     {
       name: 'predictor',
       env: {},
@@ -61,10 +75,12 @@ export async function startStackServices(options: StackServicesOptions): Promise
       env: { MONITOR_PORT: String(monitorPort) },
       readyUrl: ready(monitorPort, 'ready'),
       readyMs: MONITOR_READY_MS,
+      portVariable: 'MONITOR_PORT',
     },
   ];
   const results = await Promise.allSettled(
-    plan.map(async ({ name, env, readyUrl, readyHeaders, readyMs }) => {
+    plan.map(async ({ name, env, readyUrl, readyHeaders, readyMs, portVariable }) => {
+      let healthUrl = readyUrl;
       const service = await startService(name, {
         env: envWithSecretsOf(name, { ...options.env, ...env }),
         readyUrl,
@@ -75,10 +91,20 @@ export async function startStackServices(options: StackServicesOptions): Promise
         cwd: options.cwd,
         logger: options.logger,
         killSignal: options.killSignal,
-        onSpawn: (pid) => options.onSpawn?.(name, pid, readyUrl),
+        onSpawn: (pid, url) => options.onSpawn?.(name, pid, url),
+        portVariable,
+        onMoved: (url) => {
+          healthUrl = url;
+          options.onMoved?.(name, url);
+        },
       });
       options.onReady(name);
-      return { process: service, healthUrl: readyUrl };
+      return {
+        process: service,
+        get healthUrl() {
+          return healthUrl;
+        },
+      };
     }),
   );
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

@@ -22,6 +22,17 @@ export interface ProcessRestartedEvent {
 }
 
 /**
+ * A service's health port was taken by another process while the service was down: it was restarted on a free port,
+ * and answers on `health` from now on.
+ */
+export interface ProcessMovedEvent {
+  readonly type: 'moved';
+  readonly name: string;
+  readonly health: string;
+  readonly log: string;
+}
+
+/**
  * A process is in a crash loop: it ended too often within the window (`exits-in-window`), or as many restarts in a
  * row never got ready (`never-ready`). It stays down, and the stack has failed.
  */
@@ -42,7 +53,7 @@ export interface ProcessGaveUpEvent {
 }
 
 /** What the local stack's supervision reports, one event per exit, restart or crash loop. */
-export type StackEvent = ProcessExitedEvent | ProcessRestartedEvent | ProcessGaveUpEvent;
+export type StackEvent = ProcessExitedEvent | ProcessRestartedEvent | ProcessMovedEvent | ProcessGaveUpEvent;
 
 /** How a run ended, in a few words: `exited (code 1, signal null)`. */
 export function describeExit(status: ExitStatus): string {
@@ -65,6 +76,8 @@ export function formatStackEvent(event: StackEvent, cwd?: string): string {
       return `${event.name} ${event.reason}; restarting in ${seconds(event.delayMs)} — ${log}`;
     case 'restarted':
       return `${event.name} ready again (restart ${event.restarts}, pid ${event.pid ?? '?'}) — ${log}`;
+    case 'moved':
+      return `${event.name}'s port was taken by another process while it was down; starting it on ${event.health} — ${log}`;
     case 'gave-up': {
       const rule =
         event.rule === 'never-ready'

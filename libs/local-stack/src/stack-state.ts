@@ -85,10 +85,12 @@ export class StackStateWriter {
 
   /**
    * Records the pid of a process's run as it is spawned, before it is ready, so that the next `mlops up` finds it
-   * should this one die without stopping it; a process not recorded yet is added as `starting`.
+   * should this one die without stopping it (and where it is probed now); a process not recorded yet is added as
+   * `starting`.
    */
   recordSpawn(process: Pick<ProcessRecord, 'name' | 'log' | 'health'>, pid: number, start: string | null): void {
-    if (this.current.processes.some((p) => p.name === process.name)) this.updateProcess(process.name, { pid, start });
+    if (this.current.processes.some((p) => p.name === process.name))
+      this.updateProcess(process.name, { pid, start, health: process.health });
     else this.putProcesses([{ ...process, pid, start, state: 'starting', restarts: 0, last_exit: null }]);
   }
 

@@ -173,6 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           if (options.signal?.aborted !== true) progress(`${name} ready`);
         },
         onSpawn: (name, pid, health) => spawned(name, health)(pid),
+        onMoved: (name, health) => options.onEvent?.({ type: 'moved', name, health, log: log(dirs, name) }),
       }),
     );
     // Until supervision takes them over, a failure stops the services too (before MLflow and nats-server).

@@ -40,4 +40,46 @@ describe('startService when another process holds the health port', () => {
     expect(failure).toBeInstanceOf(ProcessExitedError);
     expect((failure as Error).message).toContain('EADDRINUSE');
   }, 90_000);
+
+  it('when another process takes its port while it is down, then the restart after the failed one moves it to a free port', async () => {
+    const port = await findFreePort();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      NATS_URL: nats.url,
+      TRAINER_DATA_DIR: dataDir,
+      TRAINER_HEALTH_PORT: String(port),
+    };
+    const spawnedAt: string[] = [];
+    const moves: string[] = [];
+    const trainer = await startService('trainer', {
+      env,
+      readyUrl: `http://127.0.0.1:${port}/ready`,
+      startupTimeoutMs: 60_000,
+      portVariable: 'TRAINER_HEALTH_PORT',
+      onSpawn: (_pid, url) => spawnedAt.push(url),
+      onMoved: (url) => moves.push(url),
+    });
+    try {
+      await trainer.kill();
+      const squatter = createServer((_req, res) => res.end('{}'));
+      await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+      try {
+        // The run the crash left behind says nothing of the port: the first restart tries it, and finds it taken.
+        expect(await trainer.restart().catch((e: unknown) => e)).toBeInstanceOf(ProcessExitedError);
+        expect(moves).toEqual([]);
+        await trainer.restart();
+      } finally {
+        await new Promise((resolve) => squatter.close(resolve));
+      }
+      expect(moves).toHaveLength(1);
+      const moved = new URL(moves[0]!);
+      expect(moved.port).not.toBe(String(port));
+      expect(moved.pathname).toBe('/ready');
+      expect(spawnedAt.at(-1)).toBe(moves[0]);
+      const answer = (await (await fetch(moved)).json()) as { pid?: number };
+      expect(answer.pid).toBe(trainer.pid);
+    } finally {
+      await trainer.stop();
+    }
+  }, 120_000);
 });

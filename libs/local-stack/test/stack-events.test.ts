@@ -28,6 +28,13 @@ describe('stack events as console lines', () => {
     );
   });
 
+  it('when a service is moved to a free port, then the line says why and where it answers now', () => {
+    const event = { type: 'moved', name: 'monitor', health: 'http://127.0.0.1:4711/ready', log: LOG } as const;
+    expect(formatStackEvent(event, '/home/me/project')).toBe(
+      "monitor's port was taken by another process while it was down; starting it on http://127.0.0.1:4711/ready — log: data/logs/tracker.log",
+    );
+  });
+
   it('when the stack gives up, then the event is a header and the last log lines, indented', () => {
     const event = {
       type: 'gave-up',

@@ -64,6 +64,9 @@ describe('the stack state file', () => {
     expect((await readStackState(dir))?.processes.map((p) => [p.pid, p.start, p.state, p.restarts])).toEqual([
       [22, 'boot:2345', 'restarting', 2],
     ]);
+    writer.recordSpawn({ ...nats, health: 'tcp://127.0.0.1:2' }, 23, null); // a restart moved to another port
+    await writer.flush();
+    expect((await readStackState(dir))?.processes.map((p) => [p.pid, p.health])).toEqual([[23, 'tcp://127.0.0.1:2']]);
     writer.stopAllProcesses();
     await writer.flush();
     expect((await readStackState(dir))?.processes.map((p) => [p.pid, p.state])).toEqual([[null, 'stopped']]);

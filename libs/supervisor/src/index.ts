@@ -6,6 +6,6 @@ export { FETCH_BAD_PORTS, fetchRefusesPort } from './fetch-ports.js';
 export type { LineListener, OutputStream } from './output.js';
 export type { ProbeHeaders } from './probes.js';
 export { answersOk, canConnect, findFreePort, httpOk, httpOkFromItself, logLine, portOpen } from './probes.js';
-export type { ProcessSpec, SupervisedProcess, SupervisorLogger } from './process.js';
+export type { ProcessSpec, RespawnChanges, SupervisedProcess, SupervisorLogger } from './process.js';
 export { startProcess } from './process.js';
 export type { ProbeTarget, Readiness, ReadinessProbe } from './readiness.js';

@@ -42,6 +42,17 @@ export interface ProcessSpec {
   readonly killSignal?: AbortSignal | undefined;
   /** Called with each run's pid as it is spawned (start and restarts, before readiness): to record it at once. */
   readonly onSpawn?: ((pid: number) => void) | undefined;
+  /**
+   * Called by restart() before it spawns again, with the output lines of the run that ended: what to change in the
+   * spec for this run and the next ones (a new port when the old one was taken), or undefined to run it unchanged.
+   */
+  readonly beforeRespawn?: ((ended: readonly string[]) => Promise<RespawnChanges | undefined>) | undefined;
+}
+
+/** What a restart may change in a process's spec (see `beforeRespawn`). */
+export interface RespawnChanges {
+  readonly env?: NodeJS.ProcessEnv | undefined;
+  readonly readiness?: Readiness | undefined;
 }
 
 /** A child process under supervision: its output, its readiness, its end, and the ways to end or rerun it. */
@@ -64,7 +75,7 @@ export interface SupervisedProcess extends ProbeTarget {
   kill(): Promise<ExitStatus>;
   /**
    * Stops the current run if it is still going (and kills what is left of its process group), spawns the same spec
-   * again and waits for readiness.
+   * again (as `beforeRespawn` changes it) and waits for readiness.
    */
   restart(): Promise<void>;
 }
@@ -83,7 +94,7 @@ class Supervised implements SupervisedProcess {
   private readonly exitListeners = new Set<ExitListener>();
   private run: Run;
 
-  constructor(private readonly spec: ProcessSpec) {
+  constructor(private spec: ProcessSpec) {
     this.name = spec.name;
     this.log = new OutputLog(spec.keepLines ?? 200, spec.logFile);
     this.run = this.spawn();
@@ -149,6 +160,8 @@ class Supervised implements SupervisedProcess {
     refuseKilled(this.spec, 'not restarted');
     await this.stop();
     this.run.reapGroup();
+    const changes = await this.spec.beforeRespawn?.(this.log.lines(this.run.firstLine));
+    if (changes !== undefined) this.spec = { ...this.spec, ...changes };
     refuseKilled(this.spec, 'not restarted'); // killed while the old run stopped: its listener killed that one only
     this.run = this.spawn();
     await this.ready();

@@ -240,6 +240,30 @@ describe('restart', () => {
     expect(alive(worker)).toBe(false);
     expect(alive(Number(child.runLines()[0]))).toBe(true);
   });
+
+  it("when beforeRespawn changes the env and readiness, then it saw the ended run's lines and later runs use its changes", async () => {
+    const seen: (readonly string[])[] = [];
+    const script =
+      'console.log("run " + process.env.RUN); console.log("ready " + process.env.RUN); setInterval(() => {}, 1000)';
+    const child = await node(script, {
+      env: { RUN: 'a' },
+      readiness: { probe: logLine(/^ready a$/), timeoutMs: 10_000 },
+      beforeRespawn: async (ended) => {
+        seen.push(ended);
+        return seen.length === 1
+          ? { env: { RUN: 'b' }, readiness: { probe: logLine(/^ready b$/), timeoutMs: 10_000 } }
+          : undefined;
+      },
+    });
+    await child.restart();
+    expect(child.runLines()).toEqual(['run b', 'ready b']);
+    await child.restart();
+    expect(child.runLines()).toEqual(['run b', 'ready b']);
+    expect(seen).toEqual([
+      ['run a', 'ready a'],
+      ['run b', 'ready b'],
+    ]);
+  });
 });
 
 describe('kill signal', () => {
