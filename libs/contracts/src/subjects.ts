@@ -104,6 +104,7 @@ export const CONSUMERS = {
   monitorModels: 'monitor-model-events',
   monitorTuneRejected: 'monitor-tune-rejected',
   monitorTuningCompleted: 'monitor-tuning-completed',
+  monitorMlflowWindows: 'monitor-mlflow-windows',
 } as const;
 
 /**

@@ -16,6 +16,8 @@ export {
 export type { CreateExperimentInput, Experiment, ExperimentsApi, LifecycleStage } from './experiments.js';
 export type { FilterDialect } from './filters.js';
 export { attributeEquals, tagEquals } from './filters.js';
+export type { HoldOptions } from './hold.js';
+export { holdWhileUnavailable } from './hold.js';
 export type { IdempotencyTag } from './keyed-create.js';
 export type { LogBatchChunk, LogBatchInput, MetricInput } from './log-batch.js';
 export { chunkLogBatch, LOG_BATCH_LIMITS } from './log-batch.js';

@@ -11,6 +11,7 @@ import { Monitor } from './domain/monitor.js';
 import type { RetrainLeases } from './domain/ports.js';
 import { Retrainer } from './domain/retrainer.js';
 import { startMonitorHttp } from './entry-points/http.js';
+import { consumeMlflowWindows, provisionMlflowWindows } from './entry-points/mlflow-windows.js';
 import { consumeModelEvents, provisionModelEvents, restoreOutcomes } from './entry-points/model-events.js';
 import { consumePredictions, provisionMonitor, restoreMonitor } from './entry-points/predictions.js';
 import { serveMonitorRequests } from './entry-points/requests.js';
@@ -74,17 +75,18 @@ export function createMonitor(
     {
       files: mlflowVersionFiles(mlflow),
       announce,
-      runs: config.mlflowRuns
-        ? mlflowMonitoringRuns(mlflow, {
-            onError: (err) => logger.warn({ err }, 'drift figure not drawn on the monitoring run'),
-          })
-        : undefined,
       metrics,
       logger: logger.child({ module: 'monitor' }),
       retrainer,
     },
   );
+  const runs = config.mlflowRuns
+    ? mlflowMonitoringRuns(mlflow, {
+        onError: (err) => logger.warn({ err }, 'drift figure not drawn on the monitoring run'),
+      })
+    : undefined;
   let http: Awaited<ReturnType<typeof startMonitorHttp>> | undefined;
+  let mlflowWindows: ConsumerHandle | undefined;
   let consumer: ConsumerHandle | undefined;
   let modelEvents: ConsumerHandle | undefined;
   let tuningFailures: ConsumerHandle[] = [];
@@ -111,6 +113,7 @@ export function createMonitor(
       await provisionMonitor(deps.bus, config.window.ms, config.streamMaxBytes);
       await provisionModelEvents(deps.bus);
       await provisionTuningFailures(deps.bus);
+      if (runs !== undefined) await provisionMlflowWindows(deps.bus);
       leases.set(await kvRetrainLeases(deps.bus, config.retrain.leaseMs));
       await restoreMonitor(deps.bus, monitor, logger, retrainer);
       await restoreOutcomes(deps.bus, retrainer);
@@ -120,6 +123,8 @@ export function createMonitor(
       modelEvents = await consumeModelEvents(deps.bus, monitor);
       tuningFailures = await consumeTuningFailures(deps.bus, retrainer);
       consumer = await consumePredictions(deps.bus, monitor, config.window.ms);
+      if (runs !== undefined)
+        mlflowWindows = await consumeMlflowWindows(deps.bus, runs, logger.child({ module: 'mlflow' }));
       ticker = setInterval(() => {
         monitor.tick().catch((err: unknown) => logger.error({ err }, 'monitor tick failed'));
       }, TICK_MS);
@@ -138,7 +143,8 @@ export function createMonitor(
       for (const handle of tuningFailures) await handle.stop();
       retrainer.stop();
       await retrainer.settle();
-      await monitor.flushRuns();
+      // Windows not written to MLflow yet stay in the MONITOR stream: the next start writes them.
+      await mlflowWindows?.stop();
       await http?.close();
       await deps.bus.close();
       logger.info('monitor stopped');

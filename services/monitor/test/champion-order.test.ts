@@ -20,7 +20,7 @@ function monitor() {
     },
   } as unknown as MonitorAnnouncer;
   const metrics = { replaced: () => undefined }; // a replaced version's gauges go back to 0
-  const deps = { announce, metrics, runs: undefined, logger, now: () => Date.parse(at) } as unknown as MonitorDeps;
+  const deps = { announce, metrics, logger, now: () => Date.parse(at) } as unknown as MonitorDeps;
   return { monitor: new Monitor(rules, deps), resolved };
 }
 

@@ -49,7 +49,6 @@ function harness(version: VersionFiles | Error) {
       },
     },
     announce,
-    runs: undefined,
     metrics,
     logger,
     now: () => NOW,

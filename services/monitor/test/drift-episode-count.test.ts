@@ -61,7 +61,6 @@ function harness() {
   const deps = {
     files: { load: async () => FILES },
     announce,
-    runs: undefined,
     metrics,
     logger,
     now: () => now,

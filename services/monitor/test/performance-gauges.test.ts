@@ -32,7 +32,6 @@ function monitorAt(
   const deps = {
     files,
     announce,
-    runs: undefined,
     metrics,
     logger,
     now: () => clock.ms,

@@ -38,7 +38,6 @@ function monitorOnBus(metrics?: MonitorMetrics): Monitor {
   const deps = {
     files: { load: async () => FILES },
     announce: natsAnnouncer(bus, logger, stopping.signal),
-    runs: undefined,
     metrics: metrics ?? (new Proxy({}, { get: () => () => undefined }) as unknown as MonitorMetrics),
     logger,
   } as unknown as MonitorDeps;

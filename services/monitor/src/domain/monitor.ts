@@ -22,7 +22,7 @@ import { type ClassesLookup, recordLabels, waitForPredictions } from './label-in
 import { LabelJoin } from './label-join.js';
 import type { PerformanceRules } from './live-performance.js';
 import { PERFORMANCE_REFRESH_MS, PerformanceWatch } from './performance-watch.js';
-import type { MonitorAnnouncer, MonitoringRuns, MonitorMetrics, VersionFilesSource } from './ports.js';
+import type { MonitorAnnouncer, MonitorMetrics, VersionFilesSource } from './ports.js';
 import { type PredictionBatch, versionKey } from './prediction-batch.js';
 import { automaticCause, type RetrainCause, type RetrainRules } from './retrain-policy.js';
 import type { Retrainer } from './retrainer.js';
@@ -48,7 +48,6 @@ export interface MonitorRules {
 export interface MonitorDeps {
   readonly files: VersionFilesSource;
   readonly announce: MonitorAnnouncer;
-  readonly runs: MonitoringRuns | undefined;
   readonly metrics: MonitorMetrics;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -60,8 +59,6 @@ export interface MonitorDeps {
 const LABEL_JUDGE_MS = 1000;
 /** `mlops monitor` shows live performance at most this old (a pass per version: many versions would stall). */
 const STATUS_PERFORMANCE_MS = 1000;
-/** Windows handed to MLflow and not written yet, at most: beyond, a window waits for MLflow to catch up. */
-const MLFLOW_MAX_PENDING = 32;
 /** An automatic retrain trigger of one version is weighed at most this often (each weighing scans the label join). */
 const RETRAIN_CHECK_MS = 1000;
 /**
@@ -84,7 +81,6 @@ export class Monitor {
   private readonly references = new Map<string, Promise<VersionReference>>();
   private readonly lastWindows = new Map<string, MonitorWindowData>();
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly mlflowPending = new Set<Promise<void>>();
   private readonly retrainChecks = new Map<string, number>();
   /** Per model, the version that made its latest logged prediction: the one served now, the only one retrained. */
   private readonly served = new Map<string, { version: string; atMs: number }>();
@@ -389,31 +385,6 @@ export class Monitor {
     this.deps.metrics.windowClosed(data);
     if (!this.gaugesDue.has(window.key)) this.gaugesDue.set(window.key, this.now() + PERFORMANCE_REFRESH_MS);
     if (this.isReplaced(window.model, window.version)) this.deps.metrics.replaced(window.key);
-    await this.logToMlflow(data);
-  }
-
-  /** Waits until every window handed to MLflow is written or given up: for a clean stop. */
-  async flushRuns(): Promise<void> {
-    await Promise.allSettled([...this.mlflowPending]);
-  }
-
-  /**
-   * Hands the window to MLflow without waiting for the write (MLflow is much slower than a window; the adapter
-   * writes the windows that pile up together), unless MLFLOW_MAX_PENDING windows are already waiting.
-   */
-  private async logToMlflow(data: MonitorWindowData): Promise<void> {
-    if (this.deps.runs === undefined) return;
-    const written: Promise<void> = this.deps.runs
-      .logWindow(data)
-      .catch((err: unknown) =>
-        this.deps.logger.warn(
-          { err, model: data.model, version: data.version, window: data.window },
-          'window not logged to MLflow',
-        ),
-      )
-      .finally(() => this.mlflowPending.delete(written));
-    this.mlflowPending.add(written);
-    while (this.mlflowPending.size >= MLFLOW_MAX_PENDING) await Promise.race(this.mlflowPending);
   }
 
   /**

@@ -61,7 +61,6 @@ export function harness(now: () => number = () => NOW) {
   const deps = {
     files: { load: async () => FILES },
     announce,
-    runs: undefined,
     metrics,
     logger,
     now,

@@ -1,12 +1,12 @@
 import type { Bus, BusMessage, EventHandlers } from '@mlops/bus';
 import { CONSUMERS, type EventData, NO_CHAMPION, STREAMS, SUBJECTS } from '@mlops/contracts';
+import { holdWhileUnavailable } from '@mlops/mlflow';
 import { KeyedQueue, type Logger } from '@mlops/service-kit';
 import type { GateVerdict } from '../domain/gate.js';
 import type { ChampionRegistry, Registration, TuningFigures, TuningRecords, Unregistered } from '../domain/ports.js';
 import { decidePromotion, type GateDefaults } from '../domain/promotion.js';
 import { type ReadStoredHoldout, withStoredHoldout } from '../domain/stored-holdout.js';
 import { CHAMPION_ALIAS } from '../domain/tags.js';
-import { holdWhileUnavailable } from './hold.js';
 
 /** Redeliveries of one event before it is dead-lettered (pending trials wait through these). */
 export const TRACKER_MAX_DELIVER = 10;

@@ -1,6 +1,5 @@
-import { MlflowUnavailableError } from '@mlops/mlflow';
 import { describe, expect, it } from 'vitest';
-import { holdWhileUnavailable } from '../src/entry-points/hold.js';
+import { holdWhileUnavailable, MlflowUnavailableError } from '../src/index.js';
 
 const unavailable = () =>
   new MlflowUnavailableError({ method: 'POST', path: '/api/2.0/mlflow/runs/create', attempts: 5 }, { cause: 'down' });

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MlflowUnavailableError } from '@mlops/mlflow';
+import { MlflowUnavailableError } from './errors.js';
 
 /** Options of {@link holdWhileUnavailable}. */
 export interface HoldOptions {
-  /** Aborted when the tracker stops: the wait ends and the last error is thrown (the event goes back). */
+  /** Aborted when the consumer stops: the wait ends and the last error is thrown (the event goes back). */
   readonly signal: AbortSignal;
   /** Told about each wait, for the log. */
   readonly onWait: (err: MlflowUnavailableError, delayMs: number) => void;
