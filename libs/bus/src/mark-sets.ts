@@ -12,6 +12,11 @@ export interface MarkSets {
   mark(name: string, member: string): Promise<ReadonlySet<string>>;
   /** Every member of set `name` (empty when none was marked). */
   members(name: string): Promise<ReadonlySet<string>>;
+  /**
+   * Whether `member` is in set `name`: one key read, cheaper than `members` for a large set, and not linearisable (a
+   * replica may not have a mark just made): for checks where a stale "no" only costs work done again.
+   */
+  has(name: string, member: string): Promise<boolean>;
 }
 
 /** Members: letters, digits, `-` and `_` (a key-value token). */
@@ -40,5 +45,10 @@ export async function markSets(
       return await members(name);
     },
     members,
+    async has(name, member) {
+      if (!MEMBER.test(member)) return false;
+      const entry = await kv.get(`${setOf(name)}.${member}`);
+      return entry !== null && entry.operation === 'PUT';
+    },
   };
 }

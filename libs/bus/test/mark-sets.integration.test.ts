@@ -71,6 +71,16 @@ describe('mark sets', () => {
     expect((await marks.members('nobody')).size).toBe(0);
   });
 
+  it('when one member is asked for, then it is found in its own set only, and a member no mark could be is not', async () => {
+    const marks = await a.markSets('marks', { ttlMs: 60_000 });
+    await marks.mark('has-1', '3-c');
+    const other = await b.markSets('marks', { ttlMs: 60_000 });
+    expect(await other.has('has-1', '3-c')).toBe(true);
+    expect(await other.has('has-1', '3-f')).toBe(false);
+    expect(await other.has('has-10', '3-c')).toBe(false);
+    expect(await other.has('has-1', 'a.b')).toBe(false);
+  });
+
   it('when a member is not a plain token, then marking it is refused', async () => {
     const marks = await a.markSets('marks', { ttlMs: 60_000 });
     await expect(marks.mark('s', 'a.b')).rejects.toThrow(RangeError);

@@ -45,6 +45,10 @@ function handlerWith(options: {
   const failures = { 'run.failed': 0, 'run.started': 0 };
   const allowed = { 'run.failed': options.failedPublishFailures, 'run.started': options.startedPublishFailures ?? 0 };
   let handler: Handler | undefined;
+  const marksBefore = () => {
+    if (options.recordedMarks instanceof Error) throw options.recordedMarks;
+    return options.recordedMarks ?? [];
+  };
   const bus = {
     publishEvent: async (subject: string, body: unknown) => {
       if ((subject === 'run.failed' || subject === 'run.started') && failures[subject] < allowed[subject]) {
@@ -64,9 +68,10 @@ function handlerWith(options: {
     },
     // Every record sees the whole tuning accounted for: as two trials ending side by side on one replica can.
     tallies: {
-      tally: async (_t: string, count: number) => {
-        if (options.recordedMarks instanceof Error) throw options.recordedMarks;
-        return tallyOfMarks(count, options.recordedMarks ?? []);
+      tally: async (_t: string, count: number) => tallyOfMarks(count, marksBefore()),
+      completed: async (_t: string, index: number) => marksBefore().includes(`${index}-c`),
+      markClosed: async () => {
+        published.push('(marked closed)');
       },
       record: async (_t: string, count: number) =>
         tallyOfMarks(
@@ -100,7 +105,7 @@ describe('the trial handler when a fit fails', () => {
     const error = await handle(trialOf(), delivery(true)).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TrialGivenUpError);
     expect((error as Error).message).toMatch(/the trial could not run: the trial thread died/);
-    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed', '(marked closed)']);
   });
 
   it('when this replica alone cannot read the data, then the trial is retried (not dead-lettered) until its last attempt', async () => {
@@ -116,7 +121,7 @@ describe('the trial handler when a fit fails', () => {
     expect(early.published).toEqual(['run.started']);
     const last = handlerWith({ failedPublishFailures: 0, run: async () => unreadable() });
     expect(await last.handle(trialOf(), delivery(true)).catch((err: unknown) => err)).toBeInstanceOf(TrialGivenUpError);
-    expect(last.published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+    expect(last.published).toEqual(['run.started', 'run.failed', 'tuning.completed', '(marked closed)']);
   });
 
   it('when a fit ran past the time limit, then it is recorded as failed at once, not tried again', async () => {
@@ -128,7 +133,7 @@ describe('the trial handler when a fit fails', () => {
     });
     const error = await handle(trialOf(), delivery(false)).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TrialGivenUpError);
-    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed', '(marked closed)']);
     expect(data.get('run.failed')).toMatchObject({
       reason: expect.stringMatching(/the trial could not run: .* ran past the trial time limit of 3600 s/),
     });
@@ -138,14 +143,14 @@ describe('the trial handler when a fit fails', () => {
     const { handle, published } = handlerWith({ failedPublishFailures: 1 });
     const error = await handle(trialOf(), delivery(true)).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TrialGivenUpError);
-    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed', '(marked closed)']);
   });
 
   it('when run.started cannot be published at first on the last attempt, then it is retried and the trial still ends accounted for', async () => {
     const { handle, published } = handlerWith({ failedPublishFailures: 0, startedPublishFailures: 1 });
     const error = await handle(trialOf(), delivery(true)).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TrialGivenUpError);
-    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed']);
+    expect(published).toEqual(['run.started', 'run.failed', 'tuning.completed', '(marked closed)']);
   });
 
   it('when the holdout cannot be built at first (its thread died), then it is built again and tuning.completed carries it', async () => {
@@ -206,7 +211,13 @@ describe('the trial handler when the trial is already accounted for', () => {
     const { handle, published } = handlerWith({ failedPublishFailures: 0, run, recordedMarks: ['0-c', '1-f'] });
     await handle(trialOf(0, 2), delivery(false));
     expect(fits).toBe(0);
-    expect(published).toEqual(['tuning.completed']);
+    expect(published).toEqual(['tuning.completed', '(marked closed)']);
+  });
+
+  it('when its tuning is marked closed (a copy past the duplicate window), then it publishes nothing again', async () => {
+    const closed = handlerWith({ failedPublishFailures: 0, recordedMarks: ['0-c', '1-f', 'closed'] });
+    await closed.handle(trialOf(0, 2), delivery(false));
+    expect(closed.published).toEqual([]);
   });
 
   it('when only a failure is recorded for it, or the tally cannot be read, then it is fitted as usual', async () => {

@@ -10,7 +10,7 @@ import {
 import { UnusableDataError } from '../domain/data-source.js';
 import type { StoreHoldout } from '../domain/holdout.js';
 import type { DatasetSnapshots, TrainerBus, TrialTallies } from '../domain/ports.js';
-import { outcomeMark, TrialGivenUpError, tallyOfMarks } from '../domain/trial-tally.js';
+import { CLOSED_MARK, outcomeMark, TrialGivenUpError, tallyOfMarks } from '../domain/trial-tally.js';
 
 /**
  * The work message's ack deadline, extended by a heartbeat between trials (inline) or between batches of queued
@@ -99,6 +99,10 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus
         record: async (tuningId, trialCount, index, ok) =>
           tallyOfMarks(trialCount, await sets.mark(tuningId, outcomeMark(trialCount, index, ok))),
         tally: async (tuningId, trialCount) => tallyOfMarks(trialCount, await sets.members(tuningId)),
+        completed: (tuningId, index) => sets.has(tuningId, `${index}-c`),
+        async markClosed(tuningId) {
+          await sets.mark(tuningId, CLOSED_MARK);
+        },
         recorded: async (tuningId) => (await sets.members(tuningId)).size,
         requests: (tuningId) => sets.members(`request:${tuningId}`),
         async markRequest(tuningId, mark) {

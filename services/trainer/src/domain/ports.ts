@@ -96,6 +96,10 @@ export interface TrialTallies {
   record(tuningId: string, trialCount: number, index: number, ok: boolean): Promise<TrialTally>;
   /** The tally of `tuningId` as recorded so far (every trial pending for an id no tuning used). */
   tally(tuningId: string, trialCount: number): Promise<TrialTally>;
+  /** Whether trial `index` is recorded as completed: one key read, which may miss a mark made just now. */
+  completed(tuningId: string, index: number): Promise<boolean>;
+  /** Marks the tuning closed once its tuning.completed is published (tallies read after it say `closed`). */
+  markClosed(tuningId: string): Promise<void>;
   /** How many trials of `tuningId` are recorded (0 for an id no tuning used in the tallies' lifetime). */
   recorded(tuningId: string): Promise<number>;
   /** What became of the requests under `tuningId` (accepted, stored, lost, worked on), as marked by markRequest. */

@@ -5,14 +5,20 @@
 export interface TrialTally {
   readonly trial_count: number;
   readonly outcomes: string;
+  /** Whether a replica published the tuning's tuning.completed (marked after the publish). */
+  readonly closed: boolean;
 }
 
-/** A tally's counts, and whether every trial is accounted for. */
+/** A tally's counts, whether every trial is accounted for, and whether tuning.completed is out already. */
 export interface TallyCounts {
   readonly completed: number;
   readonly failed: number;
   readonly complete: boolean;
+  readonly closed: boolean;
 }
+
+/** The mark a replica adds to its tuning's set once it published tuning.completed: later copies do not close it again. */
+export const CLOSED_MARK = 'closed';
 
 /** The mark a replica adds to its tuning's shared set once trial `index` ended: `<index>-c` or `<index>-f`. */
 export function outcomeMark(trialCount: number, index: number, ok: boolean): string {
@@ -27,14 +33,16 @@ export function outcomeMark(trialCount: number, index: number, ok: boolean): str
  */
 export function tallyOfMarks(trialCount: number, marks: Iterable<string>): TrialTally {
   const outcomes = Array.from({ length: trialCount }, () => '.');
+  let closed = false;
   for (const mark of marks) {
+    if (mark === CLOSED_MARK) closed = true;
     const found = /^(\d+)-([cf])$/.exec(mark);
     if (found === null) continue;
     const index = Number(found[1]);
     if (index >= trialCount || outcomes[index] === 'c') continue;
     outcomes[index] = found[2] ?? '.';
   }
-  return { trial_count: trialCount, outcomes: outcomes.join('') };
+  return { trial_count: trialCount, outcomes: outcomes.join(''), closed };
 }
 
 /** How many trials completed and failed, and whether none is pending. */
@@ -45,7 +53,7 @@ export function tallyCounts(tally: TrialTally): TallyCounts {
     if (outcome === 'c') completed++;
     else if (outcome === 'f') failed++;
   }
-  return { completed, failed, complete: completed + failed === tally.trial_count };
+  return { completed, failed, complete: completed + failed === tally.trial_count, closed: tally.closed };
 }
 
 /**

@@ -6,7 +6,7 @@ import { TrialTimeoutError } from '../adapters/trial-threads.js';
 import { UnusableDataError } from '../domain/data-source.js';
 import type { PublishEvent, TrainerBus } from '../domain/ports.js';
 import type { QueuedTrialResult, TuningHoldout } from '../domain/trial-runner.js';
-import { type TallyCounts, TrialGivenUpError, type TrialTally, tallyCounts } from '../domain/trial-tally.js';
+import { type TallyCounts, TrialGivenUpError, tallyCounts } from '../domain/trial-tally.js';
 import { type ClosingPorts, closeTuning, publishTrialEnd, trialRefOf } from '../domain/tuning.js';
 
 /** Where queued trials run (worker threads in production). */
@@ -55,9 +55,10 @@ export function startTrialConsumer(bus: TrainerBus, executor: TrialExecutor, con
 
 /**
  * Whether the trial's completion is already recorded: a copy of it (redelivered after its ack was lost, or queued
- * again when its tuning was sent again) is then not fitted a second time, and only closes the tuning when every trial
- * is accounted for (the replica that completed it may have died closing it). A tally that cannot be read lets the
- * trial run: a second fit costs time, never a second MLflow run.
+ * again when its tuning was sent again) is then not fitted a second time, and closes the tuning only when every trial
+ * is accounted for and no replica marked it closed (the one that completed the last trial may have died closing it).
+ * A check that cannot be read, or misses a mark made a moment ago, lets the trial run: a second fit costs time, never
+ * a second MLflow run.
  */
 async function completedBefore(
   trial: TrialRequested['data'],
@@ -66,17 +67,21 @@ async function completedBefore(
   signal: AbortSignal,
   log: Logger,
 ): Promise<boolean> {
-  let tally: TrialTally;
   try {
-    tally = await bus.tallies.tally(trial.tuning_id, trial.trial_count);
+    if (!(await bus.tallies.completed(trial.tuning_id, trial.trial_index))) return false;
   } catch (err) {
     log.warn({ err }, 'trial tally not read: fitting the trial, which may have completed before');
     return false;
   }
-  if (tally.outcomes[trial.trial_index] !== 'c') return false;
   log.info('trial already completed: not fitted again');
-  const counts = tallyCounts(tally);
-  if (counts.complete) await patiently(() => close(counts), signal, log);
+  await patiently(
+    async () => {
+      const counts = tallyCounts(await bus.tallies.tally(trial.tuning_id, trial.trial_count));
+      if (counts.complete && !counts.closed) await close(counts);
+    },
+    signal,
+    log,
+  );
   return true;
 }
 
@@ -123,15 +128,20 @@ async function account(
   const tally = await bus.tallies.record(trial.tuning_id, trial.trial_count, trial.trial_index, outcome.ok);
   const counts = tallyCounts(tally);
   log.debug({ ...counts }, 'trial accounted for');
-  if (counts.complete) await close(trial, counts);
+  if (counts.complete && !counts.closed) await close(trial, counts);
 }
 
 /**
  * Publishes a tuning's tuning.completed once per process: two of its trials ending side by side on this replica both
- * see it complete. Replicas racing to it are de-duplicated by JetStream (the event id names the tuning). A close that
- * fails is forgotten, so the retry closes it.
+ * see it complete. Replicas racing to it are de-duplicated by JetStream (the event id names the tuning), and a copy
+ * of a trial arriving after JetStream's duplicate window finds the tuning marked closed. A close that fails is
+ * forgotten, so the retry closes it.
  */
-function tuningCloser(executor: TrialExecutor, bus: Pick<TrainerBus, 'publishEvent' | 'storeHoldout'>, logger: Logger) {
+function tuningCloser(
+  executor: TrialExecutor,
+  bus: Pick<TrainerBus, 'publishEvent' | 'storeHoldout' | 'tallies'>,
+  logger: Logger,
+) {
   const closed = new Set<string>();
   return async (trial: TrialRequested['data'], counts: TallyCounts): Promise<void> => {
     if (closed.has(trial.tuning_id)) return;
@@ -141,6 +151,10 @@ function tuningCloser(executor: TrialExecutor, bus: Pick<TrainerBus, 'publishEve
       const log = logger.child({ tuning_id: trial.tuning_id });
       const holdout = await holdoutOrNone(executor, trial, log);
       await closeTuning(trial, counts, holdout, closingPorts(bus, log));
+      // Unmarked, only a copy of a trial past the duplicate window would publish it again.
+      await bus.tallies
+        .markClosed(trial.tuning_id)
+        .catch((err: unknown) => log.warn({ err }, 'tuning not marked closed'));
     } catch (err) {
       closed.delete(trial.tuning_id);
       throw err;
