@@ -35,6 +35,7 @@ import {
   DEAD_LETTER_STREAM,
   ensureConsumer,
   ensureStream,
+  removeConsumer,
   type StreamSpec,
   whileClusterSettles,
 } from './provisioning.js';
@@ -74,6 +75,8 @@ export interface Bus {
   readonly connection: NatsConnection;
   ensureStream(spec: StreamSpec): Promise<void>;
   ensureConsumer(stream: string, spec: ConsumerSpec): Promise<void>;
+  /** Deletes a durable consumer and what it had left to deliver (none there, or no such stream: nothing to do). */
+  removeConsumer(stream: string, durable: string): Promise<void>;
   /** Provisions the dead-letter stream every consume loop writes to. */
   ensureDeadLetterStream(): Promise<void>;
   /**
@@ -234,6 +237,7 @@ function createBus(
     connection: nc,
     ensureStream: (spec) => whileClusterSettles(() => ensureStream(jsm, spec, replicas)),
     ensureConsumer: (stream, spec) => whileClusterSettles(() => ensureConsumer(jsm, stream, spec)),
+    removeConsumer: (stream, durable) => whileClusterSettles(() => removeConsumer(jsm, stream, durable)),
     ensureDeadLetterStream: () => whileClusterSettles(() => ensureStream(jsm, DEAD_LETTER_STREAM, replicas)),
     async publishEvent(subject, data, identity) {
       const envelope = checkedEnvelope(subject, data, identity, source);

@@ -174,6 +174,11 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
   }
 }
 
+/** Deletes durable consumer `durable` of `stream`; one that is not there (or its stream) is left as it is. */
+export async function removeConsumer(jsm: JetStreamManager, stream: string, durable: string): Promise<void> {
+  await jsm.consumers.delete(stream, durable).catch(undefinedWhenMissing);
+}
+
 /** A "not found" answer means create it; any other failure (a timeout while a cluster elects a leader) is thrown. */
 function undefinedWhenMissing(err: unknown): undefined {
   const missing = [JetStreamApiCodes.StreamNotFound, JetStreamApiCodes.ConsumerNotFound] as number[];

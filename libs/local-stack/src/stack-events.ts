@@ -52,7 +52,7 @@ export interface ProcessGaveUpEvent {
   readonly lastLines: readonly string[];
 }
 
-/** What the local stack's supervision reports, one event per exit, restart or crash loop. */
+/** What the local stack's supervision reports, one event per exit, restart, move to a new port or crash loop. */
 export type StackEvent = ProcessExitedEvent | ProcessRestartedEvent | ProcessMovedEvent | ProcessGaveUpEvent;
 
 /** How a run ended, in a few words: `exited (code 1, signal null)`. */

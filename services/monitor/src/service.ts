@@ -113,7 +113,7 @@ export function createMonitor(
       await provisionMonitor(deps.bus, config.window.ms, config.streamMaxBytes);
       await provisionModelEvents(deps.bus);
       await provisionTuningFailures(deps.bus);
-      if (runs !== undefined) await provisionMlflowWindows(deps.bus);
+      await provisionMlflowWindows(deps.bus, runs !== undefined);
       leases.set(await kvRetrainLeases(deps.bus, config.retrain.leaseMs));
       await restoreMonitor(deps.bus, monitor, logger, retrainer);
       await restoreOutcomes(deps.bus, retrainer);

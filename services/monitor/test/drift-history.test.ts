@@ -46,4 +46,11 @@ describe('drift history', () => {
     ]);
     expect(history.figure('m', '1')).toBeUndefined();
   });
+
+  it('when windows come out of order and one twice (MLflow back after an outage), then each is kept once, in order', () => {
+    const history = new DriftHistory(3);
+    for (const i of [2, 0, 3, 2, 1]) history.add(windowOf(i, [column('x0', 'psi', 0.1 * (i + 1), 0.25)]));
+    expect(cellsOf(history).map((c) => c.window)).toEqual([1, 2, 3]);
+    expect(JSON.stringify(history.figure('m', '2'))).toContain('windows 1–3: 2 of 3 with a drifted column');
+  });
 });

@@ -53,7 +53,7 @@ beforeAll(async () => {
   version = (await registerTestModel(mlflow, { experimentId, name: model, weights })).version;
   bus = await connectBus({ servers: nats.url, name: 'mlflow-windows-test', logger });
   await bus.ensureStream({ ...STREAMS.monitor, maxBytes: 64 * 1024 ** 2 });
-  await provisionMlflowWindows(bus);
+  await provisionMlflowWindows(bus, true);
 }, 120_000);
 
 afterAll(async () => {
@@ -65,8 +65,8 @@ afterAll(async () => {
 });
 
 /** Stores window `index` of the version in MONITOR, as the monitor does once the window closed. */
-async function storeWindow(index: number): Promise<void> {
-  const base = columnsWindow(COLUMNS, { model, version, index });
+async function storeWindow(index: number, ofVersion = version): Promise<void> {
+  const base = columnsWindow(COLUMNS, { model, version: ofVersion, index });
   const window: MonitorWindowData = {
     ...base,
     sequences: [],
@@ -85,7 +85,7 @@ async function storeWindow(index: number): Promise<void> {
       degraded: false,
     },
   };
-  await bus.publishEvent(SUBJECTS.monitorWindow, window, { key: `${model}:${version}:${index}` });
+  await bus.publishEvent(SUBJECTS.monitorWindow, window, { key: `${model}:${ofVersion}:${index}` });
 }
 
 /** The steps of `rows` in the version's monitoring run (none before the run exists). */
@@ -143,5 +143,38 @@ describe('windows written to MLflow from the MONITOR stream', () => {
     expect(await loggedSteps()).toEqual([0, 1, 2]);
     await consume();
     await untilSteps([0, 1, 2, 3, 4], 30_000);
+  }, 60_000);
+
+  it('when MLflow refuses a window for good (its version is not there), then it is skipped, not retried or dead-lettered', async () => {
+    const jsm = await jetstreamManager(bus.connection);
+    const consumerInfo = () => jsm.consumers.info(STREAMS.monitor.name, CONSUMERS.monitorMlflowWindows);
+    const redeliveredBefore = (await consumerInfo()).num_redelivered;
+    await storeWindow(0, '999');
+    await storeWindow(5);
+    await untilSteps([0, 1, 2, 3, 4, 5], 30_000);
+    await until(
+      'every window acknowledged',
+      async () => ((await consumerInfo()).num_ack_pending === 0 ? true : undefined),
+      10_000,
+      100,
+    );
+    expect((await consumerInfo()).num_redelivered).toBe(redeliveredBefore);
+  }, 60_000);
+
+  it('when runs are turned off, then the consumer goes with its backlog; turned on again, only new windows are written', async () => {
+    await consumer?.stop();
+    consumer = undefined;
+    await storeWindow(6);
+    await provisionMlflowWindows(bus, false);
+    const jsm = await jetstreamManager(bus.connection);
+    const names = async () => (await jsm.consumers.list(STREAMS.monitor.name).next()).map((c) => c.name);
+    expect(await names()).not.toContain(CONSUMERS.monitorMlflowWindows);
+    await provisionMlflowWindows(bus, false); // none there: nothing to do
+    await provisionMlflowWindows(bus, true);
+    await consume();
+    await storeWindow(7);
+    await untilSteps([0, 1, 2, 3, 4, 5, 7], 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await loggedSteps()).toEqual([0, 1, 2, 3, 4, 5, 7]);
   }, 60_000);
 });

@@ -179,7 +179,10 @@ export const SUBJECT_ROLES: Record<Subject, SubjectRole> = {
     summary:
       'One closed window (N rows or T seconds) of one served version: per feature and for the predicted probability PSI, Jensen–Shannon, KS or normalised Wasserstein, the deciding statistic, threshold and verdict; dataset drift; live performance; and the checkpoints a restarted monitor resumes from.',
     publishers: ['monitor'],
-    consumers: ['monitor (its last message, at start)', 'none else yet (dashboards, `nats sub`)'],
+    consumers: [
+      'monitor (its last message, at start)',
+      'monitor (durable `monitor-mlflow-windows`: each window as a step of the version\'s MLflow run "monitoring v<N>", when `MONITOR_MLFLOW_RUNS` is on)',
+    ],
     messageId: '`monitor.window:<model>:<version>:<window>`',
   },
   [SUBJECTS.driftDetected]: {
@@ -418,5 +421,16 @@ export const CONSUMER_DOCS: readonly ConsumerDoc[] = [
     maxDeliver: 5,
     inFlight: '1',
     source: 'services/monitor/src/entry-points/tuning-failures.ts',
+  },
+  {
+    durable: CONSUMERS.monitorMlflowWindows,
+    service: 'monitor (windows into MLflow; removed while `MONITOR_MLFLOW_RUNS` is off)',
+    stream: STREAMS.monitor.name,
+    filter: SUBJECTS.monitorWindow,
+    deliverPolicy: 'new',
+    ackWait: '30 s',
+    maxDeliver: 10,
+    inFlight: '64',
+    source: 'services/monitor/src/entry-points/mlflow-windows.ts',
   },
 ];

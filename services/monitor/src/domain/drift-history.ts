@@ -10,13 +10,22 @@ export class DriftHistory {
 
   constructor(private readonly maxWindows = DRIFT_FIGURE_WINDOWS) {}
 
-  /** Keeps a window's per-column verdicts (a window without drift statistics adds nothing). */
+  /**
+   * Keeps a window's per-column verdicts in window order, once (windows reach MLflow out of order after an outage, and
+   * a redelivered one comes twice); a window without drift statistics adds nothing.
+   */
   add(window: MonitorWindowData): void {
     const columns = [...window.features, ...(window.prediction === null ? [] : [window.prediction])];
     if (columns.length === 0) return;
     const key = `${window.model}:${window.version}`;
     const kept = this.cells.get(key) ?? [];
-    kept.push(columns.map((column) => cellOf(window.window, column)));
+    const at = kept.findLastIndex((cells) => (cells[0]?.window ?? -1) <= window.window);
+    if (at >= 0 && kept[at]?.[0]?.window === window.window) return;
+    kept.splice(
+      at + 1,
+      0,
+      columns.map((column) => cellOf(window.window, column)),
+    );
     if (kept.length > this.maxWindows) kept.splice(0, kept.length - this.maxWindows);
     this.cells.set(key, kept);
   }

@@ -1,6 +1,6 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
-import { holdWhileUnavailable, type MlflowUnavailableError } from '@mlops/mlflow';
+import { holdWhileUnavailable, MlflowApiError, MlflowUnavailableError } from '@mlops/mlflow';
 import type { Logger } from '@mlops/service-kit';
 import type { MonitoringRuns } from '../domain/ports.js';
 
@@ -16,10 +16,16 @@ const MAX_DELIVER = 10;
 const WAIT_LOG_EVERY_MS = 10_000;
 
 /**
- * Provisions the consumer that writes `monitor.window` into MLflow. Created to deliver only windows stored from then
- * on: windows stored before it (by a monitor that wrote them itself) are not written twice.
+ * Provisions the consumer that writes `monitor.window` into MLflow (`on`: MONITOR_MLFLOW_RUNS), created to deliver
+ * only windows stored from then on: windows stored before it (by a monitor that wrote them itself) are not written
+ * twice. Off, it is removed with the windows it had left, so that turning runs on again does not write every window
+ * since they were turned off.
  */
-export async function provisionMlflowWindows(bus: Bus): Promise<void> {
+export async function provisionMlflowWindows(bus: Bus, on: boolean): Promise<void> {
+  if (!on) {
+    await bus.removeConsumer(STREAMS.monitor.name, CONSUMERS.monitorMlflowWindows);
+    return;
+  }
   await bus.ensureConsumer(STREAMS.monitor.name, {
     durable: CONSUMERS.monitorMlflowWindows,
     filterSubject: SUBJECTS.monitorWindow,
@@ -44,9 +50,26 @@ export async function consumeMlflowWindows(bus: Bus, runs: MonitoringRuns, logge
   return await bus.consumeEvents(
     CONSUMERS.monitorMlflowWindows,
     {
-      [SUBJECTS.monitorWindow]: (event, message) =>
-        holdWhileUnavailable(() => runs.logWindow(event.data), { signal: message.signal, onWait }),
+      [SUBJECTS.monitorWindow]: async (event, message) => {
+        try {
+          await holdWhileUnavailable(() => runs.logWindow(event.data), { signal: message.signal, onWait });
+        } catch (err) {
+          if (!refusedForGood(err)) throw err;
+          const { model, version, window } = event.data;
+          logger.warn({ err, model, version, window }, 'window not logged to MLflow: MLflow refused it');
+        }
+      },
     },
     { concurrency: WINDOWS_IN_FLIGHT, prefetch: WINDOWS_IN_FLIGHT, ackWaitMs: ACK_WAIT_MS, maxDeliver: MAX_DELIVER },
   );
+}
+
+/**
+ * Whether the window failed for a cause asking again cannot change: MLflow refused it (a 4xx: the version or its run
+ * deleted meanwhile, say), or it could not be sent as given. It is then skipped, as each redelivery would fail alike
+ * and then fill the dead letters. MLflow away (held above) and its 5xx answers are retried.
+ */
+function refusedForGood(err: unknown): boolean {
+  if (err instanceof MlflowUnavailableError) return false;
+  return !(err instanceof MlflowApiError && err.status >= 500);
 }
