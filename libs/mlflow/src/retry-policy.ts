@@ -43,7 +43,8 @@ export const FAILURES: {
 } = {
   /** No connection was made: nothing reached the server. */
   'not-sent': {
-    codes: ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'],
+    // ENOTFOUND too: a compose service's name stops resolving while its container is stopped or recreated.
+    codes: ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT'],
     statuses: [],
   },
   /** The server answered that it did nothing (MLflow rolls back before its 503, e.g. SQLite "database is locked"). */

@@ -141,6 +141,22 @@ describe('retry policy, when nothing listens (not-sent: ECONNREFUSED)', () => {
   });
 });
 
+describe('retry policy, when the host name does not resolve (not-sent: ENOTFOUND, a stopped compose service)', () => {
+  it('then the call is retried on every attempt and ends unavailable, for the callers that wait out outages', async () => {
+    const retries: RetryEvent[] = [];
+    const client = createMlflowClient({
+      trackingUri: 'http://mlflow.invalid:5000',
+      retries: FAST,
+      onRetry: (event) => retries.push(event),
+    });
+
+    const error = await CALLS.read.run(client).catch((err: unknown) => err);
+
+    expect((error as Error).name).toBe('MlflowUnavailableError');
+    expect(retries.map((r) => r.reason)).toEqual(['ENOTFOUND', 'ENOTFOUND', 'ENOTFOUND']);
+  });
+});
+
 describe('RETRY_POLICY table', () => {
   it('when the table is read, then only non-idempotent calls skip failures that may have reached the server', () => {
     const summary = Object.fromEntries(

@@ -204,6 +204,10 @@ describe('trials as a work queue across trainer replicas', () => {
     }));
     for (const trial of trials) await publisher.publishEvent(SUBJECTS.trialRequested, trial, { key: trial.trial_id });
     await until('tuning.completed', () => (done.length >= 1 ? true : undefined), 30_000);
+    // The replica that closed the tuning remembers it in-process: the copy must go to the other, which has only the mark.
+    const closer = ['mlops/replica-a', 'mlops/replica-b'].indexOf(String(done[0]?.source)); // replicas' start order
+    expect(closer).toBeGreaterThanOrEqual(0);
+    await replicas.splice(closer, 1)[0]?.stop();
     // Another message id: JetStream stores it as it would past its duplicate window.
     const copy = trials[0]!;
     await publisher.publishEvent(SUBJECTS.trialRequested, copy, { key: `${copy.trial_id}~copy` });

@@ -1,6 +1,6 @@
 import type { ColumnDrift, MonitorWindowData } from '@mlops/contracts';
 import { renderSvg } from '@mlops/figures';
-import type { MetricInput, MlflowClient } from '@mlops/mlflow';
+import { type MetricInput, MlflowApiError, type MlflowClient } from '@mlops/mlflow';
 import { DriftHistory } from '../domain/drift-history.js';
 import type { MonitoringRuns } from '../domain/ports.js';
 import { columnKeys } from './metric-keys.js';
@@ -58,6 +58,8 @@ export function mlflowMonitoringRuns(mlflow: MlflowClient, options: DriftFigureO
           queued.map((q) => q.window),
         );
       } catch (err) {
+        // A refusal may mean the run was deleted in the UI: the next window opens it again (or a new one).
+        if (err instanceof MlflowApiError) runs.delete(key);
         for (const q of queued) q.failed(err);
       }
     }
@@ -125,10 +127,17 @@ function driftFigures(mlflow: MlflowClient, options: DriftFigureOptions) {
   };
 }
 
+/** A version registered without a training run: its monitoring has no experiment to go in (asking again cannot help). */
+export class NoTrainingRunError extends Error {
+  constructor(model: string, version: string) {
+    super(`version ${model}/${version} has no run to file monitoring under`);
+    this.name = new.target.name;
+  }
+}
+
 async function openRun(mlflow: MlflowClient, model: string, version: string): Promise<string> {
   const modelVersion = await mlflow.getModelVersion(model, version);
-  if (modelVersion.runId === undefined)
-    throw new Error(`version ${model}/${version} has no run to file monitoring under`);
+  if (modelVersion.runId === undefined) throw new NoTrainingRunError(model, version);
   const trainingRun = await mlflow.getRun(modelVersion.runId);
   const watches = `${model}:${version}`;
   const run = await mlflow.createRun({

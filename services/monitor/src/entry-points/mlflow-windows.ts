@@ -1,7 +1,8 @@
 import type { Bus, ConsumerHandle } from '@mlops/bus';
 import { CONSUMERS, STREAMS, SUBJECTS } from '@mlops/contracts';
-import { holdWhileUnavailable, MlflowApiError, MlflowUnavailableError } from '@mlops/mlflow';
+import { holdWhileUnavailable, isNotFound, MlflowApiError, type MlflowUnavailableError } from '@mlops/mlflow';
 import type { Logger } from '@mlops/service-kit';
+import { NoTrainingRunError } from '../adapters/mlflow-monitoring-runs.js';
 import type { MonitoringRuns } from '../domain/ports.js';
 
 /**
@@ -65,11 +66,15 @@ export async function consumeMlflowWindows(bus: Bus, runs: MonitoringRuns, logge
 }
 
 /**
- * Whether the window failed for a cause asking again cannot change: MLflow refused it (a 4xx: the version or its run
- * deleted meanwhile, say), or it could not be sent as given. It is then skipped, as each redelivery would fail alike
- * and then fill the dead letters. MLflow away (held above) and its 5xx answers are retried.
+ * Whether MLflow refused the window in a way asking again cannot change: its version (or run) is not there, MLflow
+ * calls the request invalid, or the version has no training run. The window is then skipped, as each redelivery
+ * would be refused alike and fill the dead letters. Anything else (MLflow away, held above; a 5xx; a 401 after a
+ * credential change; a proxy's page) is retried, and dead-lettered after 10 deliveries where an operator can replay it.
  */
 function refusedForGood(err: unknown): boolean {
-  if (err instanceof MlflowUnavailableError) return false;
-  return !(err instanceof MlflowApiError && err.status >= 500);
+  if (err instanceof NoTrainingRunError) return true;
+  return err instanceof MlflowApiError && (LASTING_REFUSALS.has(err.errorCode) || isNotFound(err));
 }
+
+/** MLflow's error codes for a request it will refuse however often it comes. */
+const LASTING_REFUSALS = new Set(['INVALID_PARAMETER_VALUE', 'INVALID_STATE']);

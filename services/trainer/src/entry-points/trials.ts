@@ -151,10 +151,8 @@ function tuningCloser(
       const log = logger.child({ tuning_id: trial.tuning_id });
       const holdout = await holdoutOrNone(executor, trial, log);
       await closeTuning(trial, counts, holdout, closingPorts(bus, log));
-      // Unmarked, only a copy of a trial past the duplicate window would publish it again.
-      await bus.tallies
-        .markClosed(trial.tuning_id)
-        .catch((err: unknown) => log.warn({ err }, 'tuning not marked closed'));
+      // Failing, the close is retried whole: its publish again is de-duplicated (within the window), the mark made.
+      await bus.tallies.markClosed(trial.tuning_id);
     } catch (err) {
       closed.delete(trial.tuning_id);
       throw err;
