@@ -10,7 +10,7 @@ import {
 import { UnusableDataError } from '../domain/data-source.js';
 import type { StoreHoldout } from '../domain/holdout.js';
 import type { DatasetSnapshots, TrainerBus, TrialTallies } from '../domain/ports.js';
-import { CLOSED_MARK, outcomeMark, TrialGivenUpError, tallyOfMarks } from '../domain/trial-tally.js';
+import { CLOSED_MARK, OUTCOME_MARK, outcomeMark, TrialGivenUpError, tallyOfMarks } from '../domain/trial-tally.js';
 
 /**
  * The work message's ack deadline, extended by a heartbeat between trials (inline) or between batches of queued
@@ -27,8 +27,6 @@ const TRIAL_FIT_ATTEMPTS = 3;
  * handler itself retries recording an outcome until it succeeds or the consumer stops).
  */
 const TRIAL_MAX_DELIVER = 10;
-/** A tally's outcome marks (`<index>-c`, `<index>-f`), as opposed to its `closed` mark. */
-const OUTCOME = /^\d+-[cf]$/;
 /** The shared tallies of trial outcomes; a tally lives this long after its last change. */
 const TALLY_BUCKET = 'trainer-trial-outcomes';
 const TALLY_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -105,7 +103,8 @@ export function natsTrainerBus(bus: Bus, options: TrainerBusOptions): TrainerBus
         async markClosed(tuningId) {
           await sets.mark(tuningId, CLOSED_MARK);
         },
-        recorded: async (tuningId) => [...(await sets.members(tuningId))].filter((mark) => OUTCOME.test(mark)).length,
+        recorded: async (tuningId) =>
+          [...(await sets.members(tuningId))].filter((mark) => OUTCOME_MARK.test(mark)).length,
         requests: (tuningId) => sets.members(`request:${tuningId}`),
         async markRequest(tuningId, mark) {
           await sets.mark(`request:${tuningId}`, mark);

@@ -17,6 +17,9 @@ export interface TallyCounts {
   readonly closed: boolean;
 }
 
+/** An outcome mark (`<index>-c` or `<index>-f`), as opposed to the `closed` mark. */
+export const OUTCOME_MARK = /^(\d+)-([cf])$/;
+
 /** The mark a replica adds to its tuning's set once it published tuning.completed: later copies do not close it again. */
 export const CLOSED_MARK = 'closed';
 
@@ -36,7 +39,7 @@ export function tallyOfMarks(trialCount: number, marks: Iterable<string>): Trial
   let closed = false;
   for (const mark of marks) {
     if (mark === CLOSED_MARK) closed = true;
-    const found = /^(\d+)-([cf])$/.exec(mark);
+    const found = OUTCOME_MARK.exec(mark);
     if (found === null) continue;
     const index = Number(found[1]);
     if (index >= trialCount || outcomes[index] === 'c') continue;
